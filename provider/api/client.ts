@@ -1,0 +1,170 @@
+import type { Got, Method } from "got" with { "resolution-mode": "import" };
+import { z } from "zod";
+import { EngineHome, engineHome, readToken } from "../engine/home";
+import { runningEngine, startDetached } from "../engine/launcher";
+import {
+  domainMappingSchema,
+  engineInfoSchema,
+  errorBodySchema,
+  revisionSchema,
+  serviceSchema,
+} from "./resources";
+import type { ServiceSpecInput, ServiceTemplateInput } from "../spec/service";
+import type { TrafficTargetInput } from "../spec/traffic-schema";
+
+/** The engine answered with an error: a 4xx is the caller's fault, anything else the engine's. */
+export class EngineError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly violations: { field: string; reason: string }[] = [],
+  ) {
+    super(message);
+    this.name = "EngineError";
+  }
+  get userFault(): boolean {
+    return this.status >= 400 && this.status < 500;
+  }
+}
+
+/** No engine answers: not running, or it could not be started. */
+export class EngineUnreachableError extends Error {
+  override name = "EngineUnreachableError";
+}
+
+export interface ConnectOptions {
+  home?: EngineHome;
+  /** Start the engine (detached) when it is not running. */
+  autostart?: boolean;
+  startFlags?: string[];
+}
+
+const deployAnswerSchema = z.object({ service: serviceSchema, revision: revisionSchema.optional() });
+const deletedSchema = z.object({ deleted: z.string() });
+
+/**
+ * The thin admin API client the CLI and the Pulumi SDK share. got is ESM-only, so it is loaded
+ * lazily with a dynamic import; answers are validated with the engine's own zod schemas.
+ */
+export class EngineClient {
+  private constructor(
+    private readonly http: Got,
+    readonly apiPort: number,
+    readonly ingressPort: number,
+  ) {}
+
+  static async connect(options: ConnectOptions = {}): Promise<EngineClient> {
+    const home = options.home ?? engineHome();
+    let engine = runningEngine(home);
+    if (!engine && options.autostart) engine = await startDetached(home, { flags: options.startFlags });
+    if (!engine) throw new EngineUnreachableError(`the skiff engine is not running (home ${home.root}); start it with: skiff engine start`);
+    const token = readToken(home);
+    if (!token) throw new EngineUnreachableError(`no token in ${home.token}; restart the engine with: skiff engine start`);
+    const { got } = await import("got");
+    const http = got.extend({
+      prefixUrl: `http://127.0.0.1:${engine.apiPort}/v1/`,
+      headers: { authorization: `Bearer ${token}` },
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+      timeout: { request: 15 * 60_000 },
+      responseType: "text",
+    });
+    return new EngineClient(http, engine.apiPort, engine.ingressPort);
+  }
+
+  async call<S extends z.ZodTypeAny>(method: Method, path: string, schema: S, body?: unknown, searchParams?: Record<string, string>): Promise<z.output<S>> {
+    let response;
+    try {
+      response = await this.http(path, { method, json: body, searchParams });
+    } catch (error) {
+      throw new EngineUnreachableError(`the skiff engine on 127.0.0.1:${this.apiPort} did not answer: ${(error as Error).message}`);
+    }
+    const parsed = safeJson(response.body as string);
+    if (response.statusCode >= 400) {
+      const err = errorBodySchema.safeParse(parsed);
+      if (err.success) throw new EngineError(response.statusCode, err.data.error.code, err.data.error.message, err.data.error.violations);
+      throw new EngineError(response.statusCode, "INTERNAL", `engine answered ${response.statusCode}: ${response.body}`);
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) throw new EngineError(500, "INTERNAL", `unexpected answer from the engine for ${method} ${path}: ${result.error.message}`);
+    return result.data;
+  }
+
+  engineInfo() {
+    return this.call("GET", "engine", engineInfoSchema);
+  }
+  shutdown() {
+    return this.call("POST", "engine/shutdown", z.unknown());
+  }
+
+  listServices(project: string) {
+    return this.call("GET", `projects/${project}/services`, z.object({ services: z.array(serviceSchema) })).then((r) => r.services);
+  }
+  getService(project: string, name: string) {
+    return this.call("GET", `projects/${project}/services/${name}`, serviceSchema);
+  }
+  putService(project: string, name: string, spec: ServiceSpecInput, options: { noTraffic?: boolean; tag?: string } = {}) {
+    const params: Record<string, string> = {};
+    if (options.noTraffic) params.noTraffic = "true";
+    if (options.tag) params.tag = options.tag;
+    return this.call("PUT", `projects/${project}/services/${name}`, deployAnswerSchema, spec, params);
+  }
+  deleteService(project: string, name: string) {
+    return this.call("DELETE", `projects/${project}/services/${name}`, deletedSchema);
+  }
+  setTraffic(project: string, service: string, traffic: TrafficTargetInput[]) {
+    return this.call("PUT", `projects/${project}/services/${service}/traffic`, serviceSchema, { traffic });
+  }
+  createRevision(project: string, service: string, template: ServiceTemplateInput) {
+    return this.call("POST", `projects/${project}/services/${service}/revisions`, revisionSchema, { template });
+  }
+  listRevisions(project: string, service?: string) {
+    return this.call("GET", `projects/${project}/revisions`, z.object({ revisions: z.array(revisionSchema) }), undefined, service ? { service } : undefined).then((r) => r.revisions);
+  }
+  getRevision(project: string, name: string) {
+    return this.call("GET", `projects/${project}/revisions/${name}`, revisionSchema);
+  }
+  deleteRevision(project: string, name: string) {
+    return this.call("DELETE", `projects/${project}/revisions/${name}`, deletedSchema);
+  }
+  listDomainMappings(project: string) {
+    return this.call("GET", `projects/${project}/domainmappings`, z.object({ domainMappings: z.array(domainMappingSchema) })).then((r) => r.domainMappings);
+  }
+  getDomainMapping(project: string, domain: string) {
+    return this.call("GET", `projects/${project}/domainmappings/${domain}`, domainMappingSchema);
+  }
+  createDomainMapping(project: string, domain: string, service: string) {
+    return this.call("POST", `projects/${project}/domainmappings`, domainMappingSchema, { domain, service });
+  }
+  deleteDomainMapping(project: string, domain: string) {
+    return this.call("DELETE", `projects/${project}/domainmappings/${domain}`, deletedSchema);
+  }
+
+  /** Log lines as text; with follow the stream stays open and each chunk goes to onChunk. */
+  async logs(project: string, service: string, options: { revision?: string; limit?: number; follow?: boolean; onChunk?: (text: string) => void } = {}): Promise<string> {
+    const searchParams: Record<string, string> = {};
+    if (options.revision) searchParams.revision = options.revision;
+    if (options.limit) searchParams.limit = String(options.limit);
+    const path = `projects/${project}/services/${service}/logs`;
+    if (!options.follow) {
+      const answer = await this.call("GET", path, z.object({ lines: z.array(z.string()) }), undefined, searchParams);
+      return answer.lines.join("\n");
+    }
+    searchParams.follow = "true";
+    const stream = this.http.stream(path, { searchParams });
+    return new Promise((resolve, reject) => {
+      stream.on("data", (chunk: Buffer) => options.onChunk?.(chunk.toString("utf8")));
+      stream.on("end", () => resolve(""));
+      stream.on("error", reject);
+    });
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

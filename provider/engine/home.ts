@@ -1,0 +1,64 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** Where one user's engine keeps everything: state, token, ports, logs. */
+export interface EngineHome {
+  root: string;
+  stateDb: string;
+  token: string;
+  engineJson: string;
+  engineLog: string;
+  logsDir: string;
+}
+
+export function engineHome(root = process.env.SKIFF_HOME || join(homedir(), ".skiff")): EngineHome {
+  return {
+    root,
+    stateDb: join(root, "state.db"),
+    token: join(root, "token"),
+    engineJson: join(root, "engine.json"),
+    engineLog: join(root, "engine.log"),
+    logsDir: join(root, "logs"),
+  };
+}
+
+export function ensureHome(home: EngineHome): void {
+  mkdirSync(home.root, { recursive: true, mode: 0o700 });
+  mkdirSync(home.logsDir, { recursive: true });
+}
+
+/** What the running daemon writes to engine.json so clients can find it. */
+export interface EngineFile {
+  pid: number;
+  apiPort: number;
+  ingressPort: number;
+  engineId: string;
+  version: string;
+  startTime: string;
+}
+
+export function readEngineFile(home: EngineHome): EngineFile | undefined {
+  try {
+    return JSON.parse(readFileSync(home.engineJson, "utf8")) as EngineFile;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readToken(home: EngineHome): string | undefined {
+  try {
+    return readFileSync(home.token, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
