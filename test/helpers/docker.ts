@@ -1,0 +1,123 @@
+import { execFile } from "node:child_process";
+
+/**
+ * The tests talk to Docker through its CLI, never through the engine's runtime module, so they see
+ * containers the way a user running `docker ps` would.
+ */
+
+export const DOCKER_HOW_TO =
+  "the integration tests need a running Docker engine: on Debian as root run " +
+  "`apt-get install -y docker.io && (dockerd >/var/log/dockerd.log 2>&1 &)`; elsewhere install Docker " +
+  "and make sure `docker info` works for this user";
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command and resolves with its exit code and output; never rejects on a non-zero exit. */
+export function run(
+  file: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {},
+): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      file,
+      args,
+      { env: opts.env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") {
+          // ENOENT, a timeout or a signal: there is no exit code to report.
+          reject(new Error(`${file} ${args.join(" ")} failed: ${error.message}\n${stderr}`));
+          return;
+        }
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** `docker <args>`; rejects with Docker's own message on a non-zero exit. */
+export async function docker(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+  let result: CommandResult;
+  try {
+    result = await run("docker", args, opts);
+  } catch (error) {
+    if (String(error).includes("ENOENT")) throw new Error(`the docker CLI is not installed: ${DOCKER_HOW_TO}`);
+    throw error;
+  }
+  if (result.code !== 0) throw new Error(`docker ${args.join(" ")} exited ${result.code}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+let reachable: Promise<void> | undefined;
+
+/** Fails loudly, saying how to get Docker, when its engine does not answer. */
+export function requireDocker(): Promise<void> {
+  reachable ??= docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 30_000 }).then(
+    () => undefined,
+    (error: unknown) => {
+      reachable = undefined;
+      throw new Error(`Docker is not reachable (${String(error).split("\n")[0]}): ${DOCKER_HOW_TO}`);
+    },
+  );
+  return reachable;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  state: string;
+  labels: Record<string, string>;
+}
+
+/** Every container (running or not) that carries all the given labels. */
+export async function containersWithLabels(labels: Record<string, string>): Promise<ContainerSummary[]> {
+  const filters = Object.entries(labels).flatMap(([k, v]) => ["--filter", `label=${k}=${v}`]);
+  const out = await docker(["ps", "-a", "--no-trunc", ...filters, "--format", "{{json .}}"]);
+  return out
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const row = JSON.parse(line) as { ID: string; Names: string; State: string; Labels: string };
+      return { id: row.ID, name: row.Names, state: row.State, labels: parseLabels(row.Labels) };
+    });
+}
+
+/** `docker ps` prints labels as "k=v,k=v"; values with commas are not ours to worry about. */
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const at = pair.indexOf("=");
+    if (at > 0) labels[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return labels;
+}
+
+/** Force-removes containers by id; ignores ones that are already gone. */
+export async function removeContainers(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await run("docker", ["rm", "-f", "-v", ...ids]);
+}
+
+/** `docker inspect` of one container, parsed. */
+export async function inspectContainer(id: string): Promise<DockerContainerInspect> {
+  const [info] = JSON.parse(await docker(["inspect", id])) as DockerContainerInspect[];
+  return info;
+}
+
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+export interface DockerContainerInspect {
+  Id: string;
+  State: { Status: string; Running: boolean };
+  Config: { Env: string[] | null; Labels: Record<string, string> };
+  HostConfig: { PortBindings: Record<string, PortBinding[] | null> | null };
+  NetworkSettings: { Ports: Record<string, PortBinding[] | null> | null };
+}
