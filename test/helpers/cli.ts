@@ -1,0 +1,63 @@
+import type { Revision, Service } from "../../provider/api/resources";
+import type { CommandResult } from "./docker";
+import type { TestEngine } from "./engine";
+
+/**
+ * The few CLI conversations every integration test has: deploy and insist it worked, describe,
+ * list. Failures carry the CLI's own output and the engine log, so a red test explains itself.
+ */
+
+/** A startup deadline of a few seconds, so failing revisions fail fast (gcloud's flag syntax). */
+export const SHORT_STARTUP_PROBE = ["--startup-probe", "timeoutSeconds=3,periodSeconds=3,failureThreshold=1"];
+
+export async function deploy(engine: TestEngine, service: string, flags: string[]): Promise<CommandResult> {
+  const result = await engine.skiff(["deploy", service, ...flags]);
+  if (result.code !== 0) {
+    throw new Error(`skiff deploy ${service} ${flags.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}\n${engine.logTail()}`);
+  }
+  return result;
+}
+
+export function describeService(engine: TestEngine, service: string, project?: string): Promise<Service> {
+  return engine.skiffJson<Service>(["services", "describe", service, ...projectFlag(project)]);
+}
+
+export function describeRevision(engine: TestEngine, revision: string, project?: string): Promise<Revision> {
+  return engine.skiffJson<Revision>(["revisions", "describe", revision, ...projectFlag(project)]);
+}
+
+export async function listServices(engine: TestEngine, project?: string): Promise<Service[]> {
+  return listOf<Service>(await engine.skiffJson(["services", "list", ...projectFlag(project)]), "services");
+}
+
+export async function listRevisions(engine: TestEngine, service: string, project?: string): Promise<Revision[]> {
+  return listOf<Revision>(await engine.skiffJson(["revisions", "list", "--service", service, ...projectFlag(project)]), "revisions");
+}
+
+/** Lists print either a bare array or the API's `{ <kind>: [...] }`; both are fine for a user. */
+export function listOf<T>(json: unknown, key: string): T[] {
+  if (Array.isArray(json)) return json as T[];
+  const inner = (json as Record<string, unknown> | null)?.[key];
+  if (Array.isArray(inner)) return inner as T[];
+  throw new Error(`expected a JSON list of ${key}, got: ${JSON.stringify(json).slice(0, 500)}`);
+}
+
+/** The Host header that reaches a service (SPEC §4): `<service>.localhost` or `<service>.<project>.localhost`. */
+export function hostOf(engine: TestEngine, service: string, project = "default"): string {
+  const base = project === "default" ? `${service}.localhost` : `${service}.${project}.localhost`;
+  return `${base}:${engine.ingressPort}`;
+}
+
+/** The `K_REVISION=...` line the fixture answers `GET /` with. */
+export function revisionFromBody(body: string): string {
+  return body.trim().replace(/^K_REVISION=/, "");
+}
+
+export function projectFlag(project?: string): string[] {
+  return project ? ["--project", project] : [];
+}
+
+/** What the user typed plus what came back, for assertion messages. */
+export function transcript(args: string[], result: CommandResult): string {
+  return `$ skiff ${args.join(" ")}\n(exit ${result.code})\n${result.stdout}${result.stderr}`;
+}

@@ -1,0 +1,120 @@
+import test from "ava";
+import * as http from "node:http";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { fixtureImage } from "../helpers/fixture-image";
+import { deploy, describeService, hostOf, listServices, revisionFromBody } from "../helpers/cli";
+
+// Issue 3, the request half: routing by Host, the proxy's headers, streaming, the request timeout
+// (must-show 8) and project isolation.
+
+let engine: TestEngine;
+let image: string;
+
+test.before(async () => {
+  [image, engine] = await Promise.all([fixtureImage(), startEngine()]);
+  await deploy(engine, "web", ["--image", image]);
+});
+
+test.after.always(async () => {
+  await engine?.dispose();
+});
+
+test("a request that outlives the service's timeout gets 504, the instance lives on and serves the next", async (t) => {
+  await deploy(engine, "slow", ["--image", image, "--timeout", "2"]);
+  const before = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "slow").map((c) => c.id);
+
+  const late = await engine.request(hostOf(engine, "slow"), "/sleep?ms=4000", { timeoutMs: 20_000 });
+  t.is(late.status, 504, late.body);
+
+  const quick = await engine.request(hostOf(engine, "slow"), "/sleep?ms=10");
+  t.is(quick.status, 200, quick.body);
+  const after = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "slow" && c.state === "running");
+  t.deepEqual(after.map((c) => c.id), before, "the timeout did not kill or replace the instance");
+});
+
+test("a response with Set-Cookie gets Cache-Control: private", async (t) => {
+  const answer = await engine.request(hostOf(engine, "web"), "/cookie");
+  t.is(answer.status, 200, answer.body);
+  t.truthy(answer.headers["set-cookie"], "the cookie itself passes through");
+  t.regex(String(answer.headers["cache-control"]), /\bprivate\b/);
+});
+
+test("the container sees X-Forwarded-For, -Proto and -Host", async (t) => {
+  const host = hostOf(engine, "web");
+  const answer = await engine.request(host, "/headers");
+  t.is(answer.status, 200, answer.body);
+  const seen = JSON.parse(answer.body) as Record<string, string>;
+  t.regex(seen["x-forwarded-for"] ?? "", /127\.0\.0\.1/);
+  t.is(seen["x-forwarded-proto"], "http");
+  t.is(seen["x-forwarded-host"], host);
+});
+
+test("an unknown host gets 404 naming it", async (t) => {
+  const answer = await engine.request(`nobody-here.localhost:${engine.ingressPort}`, "/");
+  t.is(answer.status, 404);
+  t.true(answer.body.includes("nobody-here"), answer.body);
+});
+
+test("a streamed response arrives whole, chunk by chunk", async (t) => {
+  const answer = await engine.request(hostOf(engine, "web"), "/stream?chunks=5&intervalMs=50");
+  t.is(answer.status, 200, answer.body);
+  t.is(answer.body, [0, 1, 2, 3, 4].map((i) => `chunk ${i}\n`).join(""));
+});
+
+test("request and response bodies stream: the echo of part one arrives before part two is sent", async (t) => {
+  // A proxy that buffers either body deadlocks here (part two waits for the echo of part one), so
+  // the exchange only completes within the bound if both directions stream.
+  const echoed = await new Promise<string>((resolve, reject) => {
+    const req = http.request({
+      host: "127.0.0.1",
+      port: engine.ingressPort,
+      method: "POST",
+      path: "/echo",
+      headers: { host: hostOf(engine, "web"), "content-type": "text/plain", "transfer-encoding": "chunked" },
+      agent: false,
+    });
+    const timer = setTimeout(() => req.destroy(new Error("the echo of part one never arrived while the request was open")), 15_000);
+    req.on("error", reject);
+    req.on("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+        if (body === "part one;") req.end("part two.");
+      });
+      res.on("end", () => {
+        clearTimeout(timer);
+        resolve(body);
+      });
+    });
+    req.write("part one;");
+  });
+  t.is(echoed, "part one;part two.");
+});
+
+test("a large request body echoes back byte for byte", async (t) => {
+  const body = "0123456789abcdef".repeat(64 * 1024);
+  const answer = await engine.request(hostOf(engine, "web"), "/echo", { method: "POST", body, headers: { "content-type": "text/plain" } });
+  t.is(answer.status, 200);
+  t.is(answer.body.length, body.length);
+  t.true(answer.body === body, "the echoed body equals the sent one");
+});
+
+test("projects are isolated: the same name in two projects is two services on two URLs", async (t) => {
+  await deploy(engine, "twin", ["--image", image, "--env", "FIXTURE_SIDE=default"]);
+  await deploy(engine, "twin", ["--image", image, "--project", "other", "--env", "FIXTURE_SIDE=other"]);
+  const mine = JSON.parse((await engine.request(hostOf(engine, "twin"), "/env")).body) as Record<string, string>;
+  const theirs = JSON.parse((await engine.request(hostOf(engine, "twin", "other"), "/env")).body) as Record<string, string>;
+  t.is(mine.FIXTURE_SIDE, "default");
+  t.is(theirs.FIXTURE_SIDE, "other");
+
+  const otherList = (await listServices(engine, "other")).map((s) => s.name);
+  t.deepEqual(otherList, ["twin"], "the other project sees only its own service");
+  t.false(otherList.includes("web"));
+  const webInOther = await engine.request(hostOf(engine, "web", "other"), "/");
+  t.is(webInOther.status, 404, "a default-project service has no URL in another project");
+
+  const described = await describeService(engine, "twin", "other");
+  t.is(described.project, "other");
+  t.is(revisionFromBody((await engine.request(hostOf(engine, "twin", "other"), "/")).body), described.latestReadyRevision ?? "(none ready)");
+});
