@@ -1,0 +1,282 @@
+import { invalidFromViolations, type FieldViolation } from "./errors";
+import { tagNameSchema } from "./names";
+import {
+  consolidateTraffic,
+  normalizeTraffic,
+  targetKeyOf,
+  trafficEntry,
+  validateTraffic,
+  type NormalizedTrafficTarget,
+  type RevisionView,
+} from "./traffic";
+import type { TrafficTarget } from "./traffic-schema";
+
+/**
+ * `skiff services update-traffic` as a pure function, with gcloud's semantics:
+ * - `--to-latest`: 100 % to LATEST; every other entry drops to 0 % and keeps its tag.
+ * - `--to-revisions R=P,...` (R may be LATEST) and `--to-tags T=P,...` (a tag stands for its entry's
+ *   target): the named targets get exactly those percents. If they sum to 100 the others drop to
+ *   0 %. If less, the remainder goes to the targets that serve traffic now and were not named, in
+ *   proportion to their current percents (integers, largest remainder, ties to the earlier entry);
+ *   gcloud: "40/60, then rev-1=45 gives 45/55". With no such target, or more than 100, it is an error.
+ * - `--set-tags T=R,...` puts tag T on target R (moving it if it was elsewhere); `--remove-tags`
+ *   takes tags away. Entries left with 0 % and no tag disappear.
+ * The result is validated against the service's revisions, so it can be stored as is. Errors name
+ * the flag, e.g. `--to-revisions: unknown revision "x"`.
+ */
+export interface TrafficUpdate {
+  toLatest?: boolean;
+  toRevisions?: Record<string, number>;
+  toTags?: Record<string, number>;
+  setTags?: Record<string, string>;
+  removeTags?: string[];
+}
+
+const LATEST = "LATEST";
+
+export function applyTrafficUpdate(
+  current: readonly TrafficTarget[],
+  revisions: readonly RevisionView[],
+  update: TrafficUpdate,
+): NormalizedTrafficTarget[] {
+  const violations: FieldViolation[] = [];
+  const toRevisions = update.toRevisions ?? {};
+  const toTags = update.toTags ?? {};
+  const setTags = update.setTags ?? {};
+  const removeTags = update.removeTags ?? [];
+  const changesPercents = update.toLatest === true || Object.keys(toRevisions).length > 0 || Object.keys(toTags).length > 0;
+  if (!changesPercents && Object.keys(setTags).length === 0 && removeTags.length === 0) {
+    throw invalidFromViolations([
+      { field: "update-traffic", reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags or --remove-tags" },
+    ]);
+  }
+  if (update.toLatest === true && (Object.keys(toRevisions).length > 0 || Object.keys(toTags).length > 0)) {
+    throw invalidFromViolations([{ field: "--to-latest", reason: "cannot be combined with --to-revisions or --to-tags" }]);
+  }
+
+  // Empty traffic means 100 % to the latest ready revision; make that explicit before changing it.
+  let list = current.length === 0 ? [trafficEntry("LATEST", undefined, 100)] : normalizeTraffic(current);
+  const checkTarget = targetChecker(revisions, violations);
+
+  if (changesPercents) {
+    const assigned = new Map<string, number>();
+    if (update.toLatest === true) assigned.set(LATEST, 100);
+    for (const [revision, percent] of Object.entries(toRevisions)) {
+      if (checkPercent("--to-revisions", revision, percent, violations)) assigned.set(revision, percent);
+      checkTarget("--to-revisions", revision);
+    }
+    for (const [tag, percent] of Object.entries(toTags)) {
+      const entry = list.find((t) => t.tag === tag);
+      if (entry === undefined) {
+        violations.push({ field: "--to-tags", reason: `unknown tag "${tag}"; ${describeTags(list)}` });
+        continue;
+      }
+      if (!checkPercent("--to-tags", tag, percent, violations)) continue;
+      const key = targetKeyOf(entry);
+      const already = assigned.get(key);
+      if (already !== undefined && already !== percent) {
+        violations.push({ field: "--to-tags", reason: `tag "${tag}" is on ${describeKey(key)}, which is already given ${already}%` });
+      }
+      assigned.set(key, percent);
+    }
+    if (violations.length === 0) {
+      const flag = Object.keys(toRevisions).length > 0 ? "--to-revisions" : update.toLatest === true ? "--to-latest" : "--to-tags";
+      const percents = fillRemainder(list, assigned, flag, violations);
+      if (percents !== undefined) list = applyPercents(list, percents);
+    }
+  }
+
+  const removed = new Set(removeTags);
+  for (const tag of removed) {
+    if (tag in setTags) {
+      violations.push({ field: "--remove-tags", reason: `tag "${tag}" is also in --set-tags; give it in one of them` });
+    } else if (!list.some((t) => t.tag === tag)) {
+      violations.push({ field: "--remove-tags", reason: `unknown tag "${tag}"; ${describeTags(list)}` });
+    }
+  }
+  list = list.map((t) => (t.tag !== undefined && removed.has(t.tag) ? trafficEntry(t.type, t.revision, t.percent) : t));
+  for (const [tag, key] of Object.entries(setTags)) {
+    checkTarget("--set-tags", key);
+    list = setTag(list, tag, key);
+  }
+
+  if (violations.length > 0) throw invalidFromViolations(violations);
+  const result = consolidateTraffic(list);
+  validateTraffic(result, revisions);
+  return result;
+}
+
+/** Names the target in messages: `revision "x"` or `LATEST`. */
+function describeKey(key: string): string {
+  return key === LATEST ? "LATEST" : `revision "${key}"`;
+}
+
+function describeTags(list: readonly TrafficTarget[]): string {
+  const tags = list.flatMap((t) => (t.tag !== undefined ? [t.tag] : []));
+  return tags.length > 0 ? `the service's tags are: ${tags.join(", ")}` : "the service has no tags";
+}
+
+function checkPercent(flag: string, name: string, percent: number, violations: FieldViolation[]): boolean {
+  if (Number.isInteger(percent) && percent >= 0 && percent <= 100) return true;
+  violations.push({ field: flag, reason: `percent for "${name}" must be a whole number between 0 and 100, got ${percent}` });
+  return false;
+}
+
+/** Reports unknown and failed revisions by the flag that named them; LATEST is always a target. */
+function targetChecker(revisions: readonly RevisionView[], violations: FieldViolation[]) {
+  return (flag: string, key: string): void => {
+    if (key === LATEST) return;
+    const revision = revisions.find((r) => r.name === key);
+    if (revision === undefined) {
+      violations.push({ field: flag, reason: `unknown revision "${key}": it is not a revision of this service` });
+    } else if (revision.status === "FAILED") {
+      violations.push({ field: flag, reason: `revision "${key}" failed and cannot receive traffic or a tag` });
+    }
+  };
+}
+
+/** The new percent of every target: the assigned ones, plus the remainder spread as gcloud does. */
+function fillRemainder(
+  list: readonly NormalizedTrafficTarget[],
+  assigned: ReadonlyMap<string, number>,
+  flag: string,
+  violations: FieldViolation[],
+): Map<string, number> | undefined {
+  const sum = [...assigned.values()].reduce((a, b) => a + b, 0);
+  if (sum > 100) {
+    violations.push({ field: flag, reason: `percents must sum to at most 100, got ${sum}` });
+    return undefined;
+  }
+  const others = new Map<string, number>();
+  for (const t of list) {
+    const key = targetKeyOf(t);
+    if (t.percent > 0 && !assigned.has(key)) others.set(key, (others.get(key) ?? 0) + t.percent);
+  }
+  const remainder = 100 - sum;
+  if (remainder > 0 && others.size === 0) {
+    violations.push({
+      field: flag,
+      reason: `percents sum to ${sum} and no other revision serves traffic to take the remaining ${remainder}; assign 100 in total`,
+    });
+    return undefined;
+  }
+  const percents = new Map(assigned);
+  for (const [key, share] of largestRemainder(others, remainder)) percents.set(key, share);
+  return percents;
+}
+
+/** Splits `total` over the weights in proportion, in integers that add up to `total` exactly. */
+export function largestRemainder(weights: ReadonlyMap<string, number>, total: number): Map<string, number> {
+  const sum = [...weights.values()].reduce((a, b) => a + b, 0);
+  const shares = [...weights].map(([key, w], order) => ({
+    key,
+    order,
+    share: sum === 0 ? 0 : Math.floor((total * w) / sum),
+    rest: sum === 0 ? 0 : (total * w) % sum,
+  }));
+  let left = total - shares.reduce((a, s) => a + s.share, 0);
+  for (const s of [...shares].sort((a, b) => b.rest - a.rest || a.order - b.order)) {
+    if (left <= 0) break;
+    s.share += 1;
+    left -= 1;
+  }
+  return new Map(shares.map((s) => [s.key, s.share]));
+}
+
+/**
+ * Puts each target's new percent on one of its entries (the one that carries percent now, else its
+ * first entry, e.g. a candidate's tag-only entry) and 0 % on the rest; unlisted targets get 0 %,
+ * new ones are appended.
+ */
+function applyPercents(list: readonly NormalizedTrafficTarget[], percents: ReadonlyMap<string, number>): NormalizedTrafficTarget[] {
+  const next = list.map((t) => ({ ...t, percent: 0 }));
+  for (const [key, percent] of percents) {
+    if (percent === 0) continue;
+    const index = list.findIndex((t) => targetKeyOf(t) === key && t.percent > 0);
+    const carrier = index >= 0 ? index : list.findIndex((t) => targetKeyOf(t) === key);
+    if (carrier >= 0) next[carrier].percent = percent;
+    else next.push(key === LATEST ? trafficEntry("LATEST", undefined, percent) : trafficEntry("REVISION", key, percent));
+  }
+  return next;
+}
+
+/** Moves `tag` onto target `key`: onto its untagged entry (preferring one with percent), else a new 0 % entry. */
+function setTag(list: readonly NormalizedTrafficTarget[], tag: string, key: string): NormalizedTrafficTarget[] {
+  const next = list.map((t) => (t.tag === tag ? trafficEntry(t.type, t.revision, t.percent) : t));
+  const untagged = next.filter((t) => targetKeyOf(t) === key && t.tag === undefined);
+  const host = untagged.find((t) => t.percent > 0) ?? untagged[0];
+  if (host !== undefined) host.tag = tag;
+  else next.push(key === LATEST ? trafficEntry("LATEST", undefined, 0, tag) : trafficEntry("REVISION", key, 0, tag));
+  return next;
+}
+
+// ---- parsers for the CLI flags ----
+
+function splitList(text: string): string[] {
+  return text.split(",").map((item) => item.trim());
+}
+
+/**
+ * `a=10,b=90` → { a: 10, b: 90 } for `--to-revisions` (keys are REVISION) and `--to-tags` (TAG).
+ * Errors name the flag: `--to-revisions: expected REVISION=PERCENT, got 'a'`.
+ */
+export function parseAssignments(text: string, field: string): Record<string, number> {
+  const keyLabel = field === "--to-tags" ? "TAG" : "REVISION";
+  const violations: FieldViolation[] = [];
+  const out: Record<string, number> = {};
+  for (const item of splitList(text)) {
+    const match = /^([^=\s]+)=(.*)$/.exec(item);
+    if (match === null) {
+      violations.push({ field, reason: `expected ${keyLabel}=PERCENT, got '${item}'` });
+      continue;
+    }
+    const [, key, value] = match;
+    if (!/^\d+$/.test(value) || Number(value) > 100) {
+      violations.push({ field, reason: `percent for '${key}' must be a whole number between 0 and 100, got '${value}'` });
+    } else if (key in out) {
+      violations.push({ field, reason: `'${key}' is given twice` });
+    } else {
+      out[key] = Number(value);
+    }
+  }
+  if (violations.length > 0) throw invalidFromViolations(violations);
+  return out;
+}
+
+function tagProblem(tag: string): string | undefined {
+  const parsed = tagNameSchema.safeParse(tag);
+  return parsed.success ? undefined : `tag '${tag}' ${parsed.error.issues[0]?.message ?? "is not valid"}`;
+}
+
+/** `--set-tags canary=svc-00002-abc,latest=LATEST` → { canary: "svc-00002-abc", latest: "LATEST" }. */
+export function parseTagAssignments(text: string, field = "--set-tags"): Record<string, string> {
+  const violations: FieldViolation[] = [];
+  const out: Record<string, string> = {};
+  for (const item of splitList(text)) {
+    const match = /^([^=\s]+)=([^=\s]+)$/.exec(item);
+    if (match === null) {
+      violations.push({ field, reason: `expected TAG=REVISION, got '${item}'` });
+      continue;
+    }
+    const [, tag, revision] = match;
+    const problem = tagProblem(tag);
+    if (problem !== undefined) violations.push({ field, reason: problem });
+    else if (tag in out) violations.push({ field, reason: `tag '${tag}' is given twice` });
+    else out[tag] = revision;
+  }
+  if (violations.length > 0) throw invalidFromViolations(violations);
+  return out;
+}
+
+/** `--remove-tags a,b` → ["a", "b"]; repeats are harmless and dropped. */
+export function parseTagList(text: string, field = "--remove-tags"): string[] {
+  const violations: FieldViolation[] = [];
+  const tags: string[] = [];
+  for (const tag of splitList(text)) {
+    const problem = tag === "" ? `expected TAG,TAG,..., got '${text}'` : tagProblem(tag);
+    if (problem !== undefined) violations.push({ field, reason: problem });
+    else if (!tags.includes(tag)) tags.push(tag);
+  }
+  if (violations.length > 0) throw invalidFromViolations(violations);
+  return tags;
+}
