@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# `npm run demo`: from a fresh clone to a service answering on its URL. Safe to run again: it reuses
+# the running engine, the built image and the deployed service.
+#
+# Steps: make sure Docker answers (on Debian as root, install docker.io and start dockerd), install
+# and build the package, build a sample image locally (no registry needed), start the engine,
+# deploy `hello`, and request its URL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+skiff() { node "$repo/dist/provider/cli/main.js" "$@"; }
+say() { printf '\n==> %s\n' "$*"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+docker_how_to="install Docker (on Debian: apt-get install -y docker.io, then start it: dockerd &) and make sure \`docker info\` works"
+
+ensure_docker() {
+  docker info >/dev/null 2>&1 && return 0
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "Installing Docker's engine from Debian's packages (docker.io)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io
+    else
+      die "Docker is not installed. $docker_how_to"
+    fi
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || die "Docker's engine is not running, or this user may not use it. $docker_how_to"
+    say "Starting dockerd (log: /var/log/dockerd.log)"
+    setsid dockerd >/var/log/dockerd.log 2>&1 < /dev/null &
+    for _ in $(seq 1 60); do
+      docker info >/dev/null 2>&1 && return 0
+      sleep 1
+    done
+    die "dockerd did not answer within 60 s; see /var/log/dockerd.log"
+  fi
+}
+
+say "Checking Docker"
+ensure_docker
+docker version --format 'Docker engine {{.Server.Version}}'
+
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || die "skiff needs Node.js >= 20.19; this is $(node --version)"
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "Installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+say "Building (npm run build)"
+npm run --silent build
+
+say "Building the sample image locally (FROM scratch + this machine's node + scripts/hello/server.js)"
+image=$(node scripts/demo-image.js)
+echo "$image"
+
+say "Starting the engine (skiff engine start)"
+if skiff engine status >/dev/null 2>&1; then
+  echo "already running"
+else
+  skiff engine start
+fi
+home=${SKIFF_HOME:-$HOME/.skiff}
+ingress_port=$(node -e 'console.log(require(process.argv[1]).ingressPort)' "$home/engine.json")
+
+say "Deploying the service (skiff deploy hello --image $image)"
+skiff deploy hello --image "$image"
+
+url="http://hello.localhost:$ingress_port/"
+say "Requesting $url"
+# curl resolves *.localhost to loopback itself; fall back to Node with a Host header where it is missing.
+if command -v curl >/dev/null 2>&1; then
+  answer=$(curl -sS --max-time 30 "$url")
+else
+  answer=$(node -e '
+    const http = require("node:http");
+    http.get({ host: "127.0.0.1", port: process.argv[1], path: "/", headers: { host: `hello.localhost:${process.argv[1]}` } },
+      (res) => { let b = ""; res.on("data", (c) => (b += c)); res.on("end", () => process.stdout.write(b)); })
+      .on("error", (e) => { console.error(e.message); process.exit(1); });' "$ingress_port")
+fi
+echo "$answer"
+
+cat <<EOF
+
+The service answers at: $url
+Try:   alias skiff="node $repo/dist/provider/cli/main.js"
+       skiff services describe hello
+       skiff deploy hello --image $image --env GREETING=Bonjour    # makes revision 00002
+       skiff revisions list --service hello
+       skiff engine stop                                             # containers keep running; start again to re-adopt
+EOF
