@@ -1,0 +1,93 @@
+import type { Service } from "../../provider/api/resources";
+import { checkServiceInputs, type ServiceInputs } from "../check/service";
+import { diffService } from "../diff/service";
+import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";
+import { compact, initFailed } from "./errors";
+
+/**
+ * The Service resource's provider. The Service never sends `traffic`: the engine then keeps traffic
+ * as it is, which is 100 % to the latest ready revision until a TrafficTarget takes over, and
+ * whatever the TrafficTarget set afterwards.
+ */
+export interface ServiceOutputs extends ServiceInputs {
+  url: string;
+  latestCreatedRevision?: string;
+  latestReadyRevision?: string;
+  trafficStatuses: Service["trafficStatuses"];
+}
+
+function outputsOf(inputs: ServiceInputs, service: Service): ServiceOutputs {
+  return compact({
+    ...inputs,
+    url: service.url,
+    latestCreatedRevision: service.latestCreatedRevision,
+    latestReadyRevision: service.latestReadyRevision,
+    trafficStatuses: service.trafficStatuses,
+  });
+}
+
+async function deploy(inputs: ServiceInputs, action: string): Promise<ServiceOutputs> {
+  const client = await engine();
+  let answer;
+  try {
+    answer = await client.putService(inputs.project, inputs.name, { template: inputs.template, labels: inputs.labels, ingress: inputs.ingress });
+  } catch (error) {
+    throw explain(`${action} service "${inputs.name}" in project "${inputs.project}"`, error);
+  }
+  const outs = outputsOf(inputs, answer.service);
+  if (answer.revision?.status === "FAILED") {
+    throw initFailed(`revision ${answer.revision.name} of service "${inputs.name}" failed: ${answer.revision.error ?? "no reason given"}`, inputs.name, outs);
+  }
+  return outs;
+}
+
+export const provider = {
+  configure(config: ProviderConfig | undefined) {
+    configure(config);
+  },
+
+  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkServiceInputs(news);
+  },
+
+  diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return diffService(olds, news);
+  },
+
+  async create(inputs: ServiceInputs) {
+    const client = await engine();
+    const existing = await client.getService(inputs.project, inputs.name).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw explain(`looking up service "${inputs.name}"`, error);
+    });
+    if (existing) {
+      throw new Error(`service "${inputs.name}" already exists in project "${inputs.project}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.project}\` or choose another name`);
+    }
+    return { id: inputs.name, outs: await deploy(inputs, "creating") };
+  },
+
+  async update(_id: string, _olds: ServiceOutputs, news: ServiceInputs) {
+    return { outs: await deploy(news, "updating") };
+  },
+
+  async read(id: string, props: ServiceOutputs) {
+    const client = await engine();
+    try {
+      const s = await client.getService(props.project, props.name ?? id);
+      const inputs: ServiceInputs = { name: s.name, project: s.project, template: s.template, labels: s.labels, ingress: s.ingress };
+      return { id, props: outputsOf(inputs, s) };
+    } catch (error) {
+      if (isNotFound(error)) return { id: "", props: {} };
+      throw explain(`reading service "${props.name ?? id}"`, error);
+    }
+  },
+
+  async delete(id: string, props: ServiceOutputs) {
+    const client = await engine();
+    try {
+      await client.deleteService(props.project, props.name ?? id);
+    } catch (error) {
+      if (!isNotFound(error)) throw explain(`deleting service "${props.name ?? id}"`, error);
+    }
+  },
+};

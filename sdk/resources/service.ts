@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import { resolveProject } from "./project";
+import type { ServiceTemplateArgs, ServiceTemplateOutput } from "./template";
+
+export interface ServiceArgs {
+  /** Default: the resource's own name, with no suffix (it is part of the URL). */
+  name?: pulumi.Input<string>;
+  /** Default: stack config `skiff:project`, else the stack name. */
+  project?: pulumi.Input<string>;
+  template: pulumi.Input<ServiceTemplateArgs>;
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  ingress?: pulumi.Input<"all" | "internal" | "internal-and-cloud-load-balancing">;
+}
+
+export interface TrafficStatusOutput {
+  type: "LATEST" | "REVISION";
+  revision: string;
+  percent: number;
+  tag?: string;
+  url?: string;
+}
+
+/**
+ * What Pulumi serializes into the state: a tiny object whose methods load skiff's implementation by
+ * package name when they are called. It captures nothing, so it never changes between releases and
+ * old state still refreshes and deletes with whatever version is installed.
+ */
+const serviceProvider: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    require("skiff-run/sdk/providers/service").provider.configure(req.config);
+  },
+  async check(olds, news) {
+    return require("skiff-run/sdk/providers/service").provider.check(olds, news);
+  },
+  async diff(id, olds, news) {
+    return require("skiff-run/sdk/providers/service").provider.diff(id, olds, news);
+  },
+  async create(inputs) {
+    return require("skiff-run/sdk/providers/service").provider.create(inputs);
+  },
+  async update(id, olds, news) {
+    return require("skiff-run/sdk/providers/service").provider.update(id, olds, news);
+  },
+  async read(id, props) {
+    return require("skiff-run/sdk/providers/service").provider.read(id, props);
+  },
+  async delete(id, props) {
+    return require("skiff-run/sdk/providers/service").provider.delete(id, props);
+  },
+};
+
+/**
+ * A service: a URL and a template. Each template change makes a new revision; without a
+ * TrafficTarget the service sends 100 % to its latest ready revision.
+ */
+export class Service extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly project: pulumi.Output<string>;
+  declare readonly template: pulumi.Output<ServiceTemplateOutput>;
+  declare readonly labels: pulumi.Output<Record<string, string>>;
+  declare readonly ingress: pulumi.Output<string>;
+  /** `http://<name>.<project>.localhost:<ingress port>` (no project part for project "default"). */
+  declare readonly url: pulumi.Output<string>;
+  /** The newest revision made from this service's own template (Revision resources do not count). */
+  declare readonly latestCreatedRevision: pulumi.Output<string>;
+  declare readonly latestReadyRevision: pulumi.Output<string>;
+  /** Traffic as resolved when the service was last created, updated or refreshed. */
+  declare readonly trafficStatuses: pulumi.Output<TrafficStatusOutput[]>;
+
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      name: args.name ?? name,
+      project: resolveProject(args.project),
+      template: args.template,
+      labels: args.labels,
+      ingress: args.ingress,
+      url: undefined,
+      latestCreatedRevision: undefined,
+      latestReadyRevision: undefined,
+      trafficStatuses: undefined,
+    };
+    super(serviceProvider, name, props, opts, "skiff", "Service");
+  }
+}
