@@ -11,6 +11,7 @@ import {
 } from "./resources";
 import type { ServiceSpecInput, ServiceTemplateInput } from "../spec/service";
 import type { TrafficTargetInput } from "../spec/traffic-schema";
+import type { TrafficUpdate } from "../spec/traffic-update";
 
 /** The engine answered with an error: a 4xx is the caller's fault, anything else the engine's. */
 export class EngineError extends Error {
@@ -115,6 +116,10 @@ export class EngineClient {
   }
   setTraffic(project: string, service: string, traffic: TrafficTargetInput[]) {
     return this.call("PUT", `projects/${project}/services/${service}/traffic`, serviceSchema, { traffic });
+  }
+  /** update-traffic's flags, applied by the engine with gcloud's semantics (provider/spec/traffic-update.ts). */
+  updateTraffic(project: string, service: string, update: TrafficUpdate) {
+    return this.call("PATCH", `projects/${project}/services/${service}/traffic`, serviceSchema, update);
   }
   createRevision(project: string, service: string, template: ServiceTemplateInput) {
     return this.call("POST", `projects/${project}/services/${service}/revisions`, revisionSchema, { template });

@@ -24,19 +24,19 @@ export const startupProbeSchema = z
   })
   .strict();
 
+/** One check per quantity, so a bad value gets one clear reason rather than several. */
+function quantity(parse: (q: string) => number | undefined, example: string, min: number, max: number, range: string) {
+  return z.string({ error: `must be a string such as "${example}"` }).check((ctx) => {
+    const value = parse(ctx.value);
+    if (value === undefined) ctx.issues.push({ code: "custom", input: ctx.value, message: `must be a quantity such as ${example}, got "${ctx.value}"` });
+    else if (value < min || value > max) ctx.issues.push({ code: "custom", input: ctx.value, message: `must be ${range}, got "${ctx.value}"` });
+  });
+}
+
 export const resourcesSchema = z
   .object({
-    cpu: z
-      .string({ error: "must be a string such as \"1\" or \"500m\"" })
-      .refine((q) => parseCpuNanos(q) !== undefined, "must be a CPU quantity such as 1, 0.5 or 500m")
-      .refine((q) => (parseCpuNanos(q) ?? 0) >= 0.08e9 && (parseCpuNanos(q) ?? 0) <= 8e9, "must be between 0.08 and 8 CPUs")
-      .default("1"),
-    memory: z
-      .string({ error: "must be a string such as \"512Mi\"" })
-      .refine((q) => parseMemoryBytes(q) !== undefined, "must be a memory quantity such as 512Mi or 1Gi")
-      .refine((q) => (parseMemoryBytes(q) ?? 0) >= 64 * 1024 ** 2, "must be at least 64Mi")
-      .refine((q) => (parseMemoryBytes(q) ?? 0) <= 32 * 1024 ** 3, "must be at most 32Gi")
-      .default("512Mi"),
+    cpu: quantity(parseCpuNanos, "1, 0.5 or 500m", 0.08e9, 8e9, "between 0.08 and 8 CPUs").default("1"),
+    memory: quantity(parseMemoryBytes, "512Mi or 1Gi", 64 * 1024 ** 2, 32 * 1024 ** 3, "between 64Mi and 32Gi").default("512Mi"),
   })
   .strict();
 

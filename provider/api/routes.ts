@@ -1,0 +1,91 @@
+import { z } from "zod";
+import type { DomainController } from "../controller/domain-controller";
+import { formatLogRecord, type LogStore } from "../controller/log-store";
+import type { ServiceController } from "../controller/service-controller";
+import { invalid, invalidFromViolations, violationsOf } from "../spec/errors";
+import type { EngineInfo } from "./resources";
+import { route, type Route } from "./server";
+
+export interface ApiDeps {
+  services: ServiceController;
+  domains: DomainController;
+  logs: LogStore;
+  info: () => EngineInfo;
+  shutdown: () => void;
+}
+
+const trafficUpdateSchema = z
+  .object({
+    toLatest: z.boolean().optional(),
+    toRevisions: z.record(z.string(), z.number()).optional(),
+    toTags: z.record(z.string(), z.number()).optional(),
+    setTags: z.record(z.string(), z.string()).optional(),
+    removeTags: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const P = "/v1/projects/:project";
+
+/** Every admin API path, in one table: the shape of docs/API.md. */
+export function apiRoutes(d: ApiDeps): Route[] {
+  return [
+    route("GET", "/v1/engine", () => d.info()),
+    route("POST", "/v1/engine/shutdown", ({ res }) => {
+      res.writeHead(202).end();
+      setImmediate(d.shutdown);
+    }),
+
+    route("GET", `${P}/services`, ({ params }) => ({ services: d.services.listServices(params.project) })),
+    route("GET", `${P}/services/:service`, ({ params }) => d.services.getService(params.project, params.service)),
+    route("PUT", `${P}/services/:service`, ({ params, body, query }) =>
+      d.services.apply(params.project, params.service, body, {
+        noTraffic: query.get("noTraffic") === "true",
+        tag: query.get("tag") ?? undefined,
+      }),
+    ),
+    route("DELETE", `${P}/services/:service`, async ({ params }) => {
+      await d.services.deleteService(params.project, params.service);
+      return { deleted: params.service };
+    }),
+    route("PUT", `${P}/services/:service/traffic`, ({ params, body }) => d.services.setTraffic(params.project, params.service, body)),
+    route("PATCH", `${P}/services/:service/traffic`, ({ params, body }) => {
+      const parsed = trafficUpdateSchema.safeParse(body);
+      if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
+      return d.services.updateTraffic(params.project, params.service, parsed.data);
+    }),
+    route("POST", `${P}/services/:service/revisions`, ({ params, body }) => d.services.createCandidate(params.project, params.service, body)),
+    route("GET", `${P}/services/:service/logs`, ({ params, query, req, res }) => {
+      d.services.getService(params.project, params.service); // 404 for an unknown service
+      const revision = query.get("revision") ?? undefined;
+      const limitText = query.get("limit");
+      const limit = limitText === null ? undefined : Number(limitText);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw invalid("limit", `must be a positive whole number, got "${limitText}"`);
+      const lines = d.logs.read(params.project, params.service, { revision, limit }).map(formatLogRecord);
+      if (query.get("follow") !== "true") return { lines };
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+      for (const line of lines) res.write(line + "\n");
+      const unsubscribe = d.logs.subscribe(params.project, params.service, (record) => {
+        if (!revision || record.revision === revision) res.write(formatLogRecord(record) + "\n");
+      });
+      req.on("close", unsubscribe);
+      return undefined;
+    }),
+
+    route("GET", `${P}/revisions`, ({ params, query }) => ({
+      revisions: d.services.listRevisions(params.project, query.get("service") ?? undefined),
+    })),
+    route("GET", `${P}/revisions/:revision`, ({ params }) => d.services.getRevision(params.project, params.revision)),
+    route("DELETE", `${P}/revisions/:revision`, async ({ params }) => {
+      await d.services.deleteRevision(params.project, params.revision);
+      return { deleted: params.revision };
+    }),
+
+    route("GET", `${P}/domainmappings`, ({ params }) => ({ domainMappings: d.domains.list(params.project) })),
+    route("POST", `${P}/domainmappings`, ({ params, body }) => d.domains.create(params.project, body)),
+    route("GET", `${P}/domainmappings/:domain`, ({ params }) => d.domains.get(params.project, params.domain)),
+    route("DELETE", `${P}/domainmappings/:domain`, ({ params }) => {
+      d.domains.delete(params.project, params.domain);
+      return { deleted: params.domain };
+    }),
+  ];
+}

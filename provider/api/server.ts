@@ -1,0 +1,64 @@
+import http from "node:http";
+import { timingSafeEqual } from "node:crypto";
+import type { Logger } from "../engine/logger";
+import { SkiffError } from "../spec/errors";
+import { internalError, readJson, sendJson, sendSkiffError } from "./http-util";
+
+export interface RequestContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+}
+
+/** A route answers with a JSON body (status 200), or writes the response itself and answers undefined. */
+export type RouteHandler = (ctx: RequestContext) => unknown | Promise<unknown>;
+
+export interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: RouteHandler;
+}
+
+/** `/v1/projects/:project/services/:service` → a RegExp with named groups. */
+export function route(method: string, path: string, handler: RouteHandler): Route {
+  const source = path.replace(/:([a-zA-Z]+)/g, (_, name: string) => `(?<${name}>[^/]+)`);
+  return { method, pattern: new RegExp(`^${source}$`), handler };
+}
+
+/**
+ * The admin API: 127.0.0.1 only, and a bearer token on every request, checked before anything
+ * else (a request without it changes nothing and learns nothing, not even whether a path exists).
+ */
+export function createApiServer(routes: Route[], token: string, log: Logger): http.Server {
+  const expected = Buffer.from(`Bearer ${token}`);
+  return http.createServer(async (req, res) => {
+    const given = Buffer.from(req.headers.authorization ?? "");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      res.setHeader("www-authenticate", "Bearer");
+      return sendSkiffError(res, new SkiffError("UNAUTHENTICATED", "missing or wrong bearer token; the token is in SKIFF_HOME/token"));
+    }
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    let matchedPath = false;
+    for (const r of routes) {
+      const match = r.pattern.exec(url.pathname);
+      if (!match) continue;
+      matchedPath = true;
+      if (r.method !== req.method) continue;
+      try {
+        const body = req.method === "GET" || req.method === "DELETE" ? undefined : await readJson(req);
+        const params = Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+        const answer = await r.handler({ params, query: url.searchParams, body, req, res });
+        if (answer !== undefined && !res.headersSent) sendJson(res, 200, answer);
+      } catch (error) {
+        if (error instanceof SkiffError) return sendSkiffError(res, error);
+        log.error("admin API handler failed", { method: req.method, path: url.pathname, error: (error as Error).stack });
+        if (!res.headersSent) sendJson(res, 500, internalError((error as Error).message));
+      }
+      return;
+    }
+    const code = matchedPath ? 405 : 404;
+    sendJson(res, code, { error: { code: matchedPath ? "INVALID_ARGUMENT" : "NOT_FOUND", message: `${matchedPath ? "method not allowed" : "no such API path"}: ${req.method} ${url.pathname}`, violations: [] } });
+  });
+}

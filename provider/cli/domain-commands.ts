@@ -1,0 +1,39 @@
+import { Command } from "commander";
+import { commonOptions, connect, withCommon } from "./common";
+import { print, printTable } from "./output";
+
+export function domainMappingCommands(): Command {
+  const mappings = new Command("domain-mappings").description("route a domain name to a service");
+
+  withCommon(mappings.command("create"))
+    .requiredOption("--service <service>", "the service to route to")
+    .requiredOption("--domain <domain>", "the domain, e.g. api.example.test")
+    .action(async (options) => {
+      const { project, format } = commonOptions(options);
+      const m = await (await connect()).createDomainMapping(project, options.domain, options.service);
+      print(format, m, () => process.stdout.write(`mapped ${m.domain} to service ${m.service}: ${m.url}\n`));
+    });
+
+  withCommon(mappings.command("list")).action(async (options) => {
+    const { project, format } = commonOptions(options);
+    const list = await (await connect()).listDomainMappings(project);
+    print(format, list, () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
+  });
+
+  withCommon(mappings.command("describe"))
+    .requiredOption("--domain <domain>")
+    .action(async (options) => {
+      const { project, format } = commonOptions(options);
+      const m = await (await connect()).getDomainMapping(project, options.domain);
+      print(format, m, () => process.stdout.write(`${m.domain} → service ${m.service} (${m.status}) ${m.url}\n`));
+    });
+
+  withCommon(mappings.command("delete"))
+    .requiredOption("--domain <domain>")
+    .action(async (options) => {
+      const { project } = commonOptions(options);
+      await (await connect()).deleteDomainMapping(project, options.domain);
+      process.stdout.write(`deleted domain mapping ${options.domain}\n`);
+    });
+  return mappings;
+}

@@ -1,0 +1,76 @@
+import { Command } from "commander";
+import { EngineClient } from "../api/client";
+import { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT, runDaemon } from "../engine/daemon";
+import { engineHome, processAlive } from "../engine/home";
+import { runningEngine, startDetached } from "../engine/launcher";
+import { intFlag } from "./common";
+import { print, printTable } from "./output";
+
+export function engineCommands(): Command {
+  const engine = new Command("engine").description("start, stop and inspect the local engine");
+
+  engine
+    .command("start")
+    .description("start the engine daemon (detached unless --foreground)")
+    .option("--foreground", "run in this process until interrupted")
+    .option("--ingress-port <port>", "port of the ingress on 127.0.0.1 (0 = any free port)", intFlag("--ingress-port"), DEFAULT_INGRESS_PORT)
+    .option("--api-port <port>", "port of the admin API on 127.0.0.1 (0 = any free port)", intFlag("--api-port"), DEFAULT_API_PORT)
+    .action(async (options: { foreground?: boolean; ingressPort: number; apiPort: number }) => {
+      const home = engineHome();
+      const running = runningEngine(home);
+      if (running) {
+        process.stdout.write(`the engine is already running (pid ${running.pid}): ingress 127.0.0.1:${running.ingressPort}, API 127.0.0.1:${running.apiPort}\n`);
+        return;
+      }
+      if (options.foreground) {
+        const daemon = await runDaemon({ home, ingressPort: options.ingressPort, apiPort: options.apiPort });
+        for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void daemon.stop());
+        await daemon.stopped;
+        return;
+      }
+      const file = await startDetached(home, { flags: ["--ingress-port", String(options.ingressPort), "--api-port", String(options.apiPort)] });
+      process.stdout.write(
+        `engine started (pid ${file.pid}, home ${home.root})\n` +
+          `  services: http://<service>.localhost:${file.ingressPort}\n  admin API: http://127.0.0.1:${file.apiPort}\n`,
+      );
+    });
+
+  engine
+    .command("stop")
+    .description("stop the engine daemon; running instances are re-adopted by the next start")
+    .action(async () => {
+      const home = engineHome();
+      const running = runningEngine(home);
+      if (!running) return void process.stdout.write("the engine is not running\n");
+      try {
+        await (await EngineClient.connect({ home })).shutdown();
+      } catch {
+        process.kill(running.pid, "SIGTERM");
+      }
+      const deadline = Date.now() + 15_000;
+      while (processAlive(running.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (processAlive(running.pid)) process.kill(running.pid, "SIGKILL");
+      process.stdout.write("engine stopped\n");
+    });
+
+  engine
+    .command("status")
+    .description("is the engine running, and where")
+    .option("--format <format>", "table or json", "table")
+    .action(async (options: { format: "table" | "json" }) => {
+      const home = engineHome();
+      if (!runningEngine(home)) {
+        process.stdout.write(options.format === "json" ? JSON.stringify({ running: false, home: home.root }) + "\n" : "the engine is not running\n");
+        process.exitCode = 2;
+        return;
+      }
+      const info = await (await EngineClient.connect({ home })).engineInfo();
+      print(options.format, { running: true, ...info }, () =>
+        printTable([
+          ["PID", "INGRESS", "API", "ENGINE ID", "VERSION", "HOME"],
+          [String(info.pid), `127.0.0.1:${info.ingressPort}`, `127.0.0.1:${info.apiPort}`, info.engineId, info.version, info.home],
+        ]),
+      );
+    });
+  return engine;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { version } from "../engine/version";
+import { deployCommand } from "./deploy";
+import { domainMappingCommands } from "./domain-commands";
+import { engineCommands } from "./engine-commands";
+import { logsCommands } from "./logs-commands";
+import { reportError } from "./output";
+import { revisionCommands } from "./revision-commands";
+import { serviceCommands } from "./service-commands";
+
+/** `skiff`: gcloud-like commands over the engine's admin API. Exit 0 ok, 1 user error, 2 engine or internal error. */
+async function main(argv: string[]): Promise<void> {
+  const program = new Command("skiff")
+    .description("Cloud Run-style serverless containers on your machine")
+    .version(version)
+    .showHelpAfterError()
+    .addCommand(engineCommands())
+    .addCommand(deployCommand())
+    .addCommand(serviceCommands())
+    .addCommand(revisionCommands())
+    .addCommand(domainMappingCommands())
+    .addCommand(logsCommands());
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((error) => {
+  process.exitCode = reportError(error);
+});

@@ -1,0 +1,77 @@
+import { EngineError, EngineUnreachableError } from "../api/client";
+import { SkiffError } from "../spec/errors";
+
+export type Format = "table" | "json";
+
+export interface CommonOptions {
+  project: string;
+  format: Format;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** A plain aligned table: the first row is the header. */
+export function printTable(rows: string[][]): void {
+  if (rows.length <= 1) return;
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  for (const row of rows) process.stdout.write(row.map((cell, i) => (cell ?? "").padEnd(widths[i])).join("  ").trimEnd() + "\n");
+}
+
+export function print(format: Format, json: unknown, table: () => void): void {
+  if (format === "json") printJson(json);
+  else table();
+}
+
+/** API field paths as the CLI's flags name them, so an error points at what the user typed. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  "template.image": "--image",
+  "template.env": "--env",
+  "template.port": "--port",
+  "template.maxInstanceRequestConcurrency": "--concurrency",
+  "template.scaling.minInstanceCount": "--min-instances",
+  "template.scaling.maxInstanceCount": "--max-instances",
+  "template.timeout": "--timeout",
+  "template.resources.memory": "--memory",
+  "template.resources.cpu": "--cpu",
+  "template.command": "--command",
+  "template.args": "--args",
+  "template.startupProbe": "--startup-probe",
+};
+
+function describeField(field: string): string {
+  const flag = Object.entries(FLAG_OF_FIELD).find(([prefix]) => field === prefix || field.startsWith(prefix + "."))?.[1];
+  return flag && flag !== field ? `${flag} (${field})` : field;
+}
+
+/** Prints the error the way SPEC §5 wants it and returns the exit code: 1 user error, 2 engine or internal. */
+export function reportError(error: unknown): number {
+  if (error instanceof EngineError || error instanceof SkiffError) {
+    const { violations, userFault } = error;
+    if (violations.length === 1) {
+      process.stderr.write(`skiff: error: ${describeField(violations[0].field)}: ${violations[0].reason}\n`);
+    } else if (violations.length > 1) {
+      process.stderr.write(`skiff: error: the input has ${violations.length} problems:\n`);
+      for (const v of violations) process.stderr.write(`  ${describeField(v.field)}: ${v.reason}\n`);
+    } else {
+      process.stderr.write(`skiff: error: ${error.message}\n`);
+    }
+    return userFault ? 1 : 2;
+  }
+  if (error instanceof EngineUnreachableError) {
+    process.stderr.write(`skiff: error: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`skiff: error: ${error.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`skiff: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return 2;
+}
+
+/** A mistake in the command line itself, found before the engine is asked. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}

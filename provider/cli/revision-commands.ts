@@ -1,0 +1,50 @@
+import { Command } from "commander";
+import { commonOptions, connect, withCommon } from "./common";
+import { print, printTable } from "./output";
+
+export function revisionCommands(): Command {
+  const revisions = new Command("revisions").description("list, describe and delete revisions");
+
+  withCommon(revisions.command("list"))
+    .option("--service <service>", "only this service's revisions")
+    .description("list revisions, newest first")
+    .action(async (options) => {
+      const { project, format } = commonOptions(options);
+      const list = await (await connect()).listRevisions(project, options.service);
+      print(format, list, () =>
+        printTable([
+          ["REVISION", "SERVICE", "STATUS", "IMAGE", "CREATED"],
+          ...list.map((r) => [r.name, r.service, r.status, r.image, r.createTime]),
+        ]),
+      );
+    });
+
+  withCommon(revisions.command("describe"))
+    .argument("<revision>")
+    .action(async (name: string, options) => {
+      const { project, format } = commonOptions(options);
+      const r = await (await connect()).getRevision(project, name);
+      print(format, r, () => {
+        process.stdout.write(
+          [
+            `Revision ${r.name} of service ${r.service}`,
+            `  Status:  ${r.status}`,
+            `  Image:   ${r.image} (${r.imageDigest})`,
+            `  Origin:  ${r.origin}`,
+            ...(r.urls.length ? [`  URLs:    ${r.urls.join(" ")}`] : []),
+            ...(r.error ? [`  Error:   ${r.error}`] : []),
+            "",
+          ].join("\n"),
+        );
+      });
+    });
+
+  withCommon(revisions.command("delete"))
+    .argument("<revision>")
+    .action(async (name: string, options) => {
+      const { project } = commonOptions(options);
+      await (await connect()).deleteRevision(project, name);
+      process.stdout.write(`deleted revision ${name}\n`);
+    });
+  return revisions;
+}

@@ -1,0 +1,90 @@
+import { Command } from "commander";
+import type { Service } from "../api/resources";
+import { parseAssignments, parseTagAssignments, parseTagList, type TrafficUpdate } from "../spec/traffic-update";
+import { commonOptions, connect, withCommon } from "./common";
+import { print, printTable } from "./output";
+
+export function serviceCommands(): Command {
+  const services = new Command("services").description("list, describe, delete services and move their traffic");
+
+  withCommon(services.command("list"))
+    .description("list services")
+    .action(async (options) => {
+      const { project, format } = commonOptions(options);
+      const list = await (await connect()).listServices(project);
+      print(format, list, () =>
+        printTable([["SERVICE", "URL", "LATEST READY", "TRAFFIC"], ...list.map((s) => [s.name, s.url, s.latestReadyRevision ?? "-", trafficSummary(s)])]),
+      );
+    });
+
+  withCommon(services.command("describe"))
+    .argument("<service>")
+    .description("show a service, its template and its traffic")
+    .action(async (name: string, options) => {
+      const { project, format } = commonOptions(options);
+      const s = await (await connect()).getService(project, name);
+      print(format, s, () => printService(s));
+    });
+
+  withCommon(services.command("delete"))
+    .argument("<service>")
+    .description("delete a service with its revisions, containers and domain mappings")
+    .action(async (name: string, options) => {
+      const { project } = commonOptions(options);
+      await (await connect()).deleteService(project, name);
+      process.stdout.write(`deleted service ${name}\n`);
+    });
+
+  withCommon(services.command("update-traffic"))
+    .argument("<service>")
+    .description("move traffic between revisions and tags")
+    .option("--to-latest", "send 100% to the latest ready revision")
+    .option("--to-revisions <R=P,...>", "percent per revision (LATEST for the latest)")
+    .option("--to-tags <T=P,...>", "percent per tag")
+    .option("--set-tags <T=R,...>", "put tags on revisions")
+    .option("--remove-tags <T,...>", "remove tags")
+    .action(async (name: string, options) => {
+      const { project, format } = commonOptions(options);
+      const update: TrafficUpdate = {};
+      if (options.toLatest) update.toLatest = true;
+      if (options.toRevisions) update.toRevisions = parseAssignments(options.toRevisions, "--to-revisions");
+      if (options.toTags) update.toTags = parseAssignments(options.toTags, "--to-tags");
+      if (options.setTags) update.setTags = parseTagAssignments(options.setTags, "--set-tags");
+      if (options.removeTags) update.removeTags = parseTagList(options.removeTags, "--remove-tags");
+      const s = await (await connect()).updateTraffic(project, name, update);
+      print(format, s, () => printTraffic(s));
+    });
+  return services;
+}
+
+function trafficSummary(s: Service): string {
+  return s.trafficStatuses.filter((t) => t.percent > 0).map((t) => `${t.percent}% ${t.revision}`).join(", ") || "-";
+}
+
+function printTraffic(s: Service): void {
+  printTable([
+    ["TRAFFIC", "REVISION", "TAG", "URL"],
+    ...s.trafficStatuses.map((t) => [`${t.percent}%${t.type === "LATEST" ? " (latest)" : ""}`, t.revision, t.tag ?? "", t.url ?? ""]),
+  ]);
+}
+
+function printService(s: Service): void {
+  const t = s.template;
+  process.stdout.write(
+    [
+      `Service ${s.name} in project ${s.project}`,
+      `  URL:               ${s.url}`,
+      `  Latest created:    ${s.latestCreatedRevision ?? "-"}`,
+      `  Latest ready:      ${s.latestReadyRevision ?? "-"}`,
+      `  Image:             ${t.image}`,
+      `  Port:              ${t.port}`,
+      `  Concurrency:       ${t.maxInstanceRequestConcurrency}`,
+      `  Instances:         ${t.scaling.minInstanceCount}..${t.scaling.maxInstanceCount}`,
+      `  Timeout:           ${t.timeout}s`,
+      `  Resources:         cpu ${t.resources.cpu}, memory ${t.resources.memory}`,
+      `  Env:               ${Object.entries(t.env).map(([k, v]) => `${k}=${v}`).join(" ") || "-"}`,
+      "",
+    ].join("\n"),
+  );
+  printTraffic(s);
+}

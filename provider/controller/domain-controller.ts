@@ -1,0 +1,64 @@
+import { z } from "zod";
+import type { DomainMapping } from "../api/resources";
+import type { RoutingTable } from "../router/routing-table";
+import { invalidFromViolations, notFound, SkiffError, violationsOf } from "../spec/errors";
+import { domainSchema, serviceNameSchema } from "../spec/names";
+import type { DomainMappingRow, Store } from "../state/store";
+import { domainUrl } from "./names";
+import { checkField, checkProject } from "./service-controller";
+
+const mappingBodySchema = z.object({ domain: domainSchema, service: serviceNameSchema }).strict();
+
+/** Domain mappings: a Host name routed to one service; a domain belongs to one service at a time. */
+export class DomainController {
+  constructor(
+    private readonly store: Store,
+    private readonly routes: RoutingTable,
+    private readonly ingressPort: number,
+  ) {}
+
+  list(project: string): DomainMapping[] {
+    checkProject(project);
+    return this.store.listDomainMappings(project).map((m) => this.view(m));
+  }
+
+  get(project: string, domain: string): DomainMapping {
+    return this.view(this.require(project, domain));
+  }
+
+  create(project: string, body: unknown): DomainMapping {
+    checkProject(project);
+    const parsed = mappingBodySchema.safeParse(body);
+    if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
+    const { domain, service } = parsed.data;
+    if (!this.store.getService(project, service)) throw notFound("service", service, project);
+    const owner = this.store.getDomainMapping(domain);
+    if (owner) {
+      throw new SkiffError("CONFLICT", `domain "${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first`, [
+        { field: "domain", reason: `already mapped to service "${owner.service}" in project "${owner.project}"` },
+      ]);
+    }
+    const row: DomainMappingRow = { domain, project, service, createTime: new Date().toISOString() };
+    this.store.insertDomainMapping(row);
+    this.routes.setDomain(domain, { project, service });
+    return this.view(row);
+  }
+
+  delete(project: string, domain: string): void {
+    this.require(project, domain);
+    this.store.deleteDomainMapping(domain);
+    this.routes.setDomain(domain, undefined);
+  }
+
+  private require(project: string, domain: string): DomainMappingRow {
+    checkProject(project);
+    checkField("domain", domainSchema, domain);
+    const row = this.store.getDomainMapping(domain);
+    if (!row || row.project !== project) throw notFound("domain mapping", domain, project);
+    return row;
+  }
+
+  private view(m: DomainMappingRow): DomainMapping {
+    return { domain: m.domain, project: m.project, service: m.service, url: domainUrl(m.domain, this.ingressPort), status: "READY", createTime: m.createTime };
+  }
+}

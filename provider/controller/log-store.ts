@@ -1,0 +1,101 @@
+import { appendFileSync, mkdirSync, openSync, readSync, closeSync, fstatSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { LogLine } from "../runtime/container-runtime";
+
+/** One captured line of a service's containers, as kept in SKIFF_HOME/logs/<project>/<service>.log (JSON lines). */
+export interface LogRecord extends LogLine {
+  revision: string;
+  instance: string;
+}
+
+type Listener = (record: LogRecord) => void;
+
+/**
+ * Container logs outlive their containers here, so `skiff logs read` and a failed revision's error
+ * still have them after the instance is gone. Live lines also go to followers (`logs tail`).
+ */
+export class LogStore {
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(private readonly dir: string) {}
+
+  private file(project: string, service: string): string {
+    return join(this.dir, project, `${service}.log`);
+  }
+
+  append(project: string, service: string, record: LogRecord): void {
+    const path = this.file(project, service);
+    try {
+      appendFileSync(path, JSON.stringify(record) + "\n");
+    } catch {
+      mkdirSync(join(this.dir, project), { recursive: true });
+      appendFileSync(path, JSON.stringify(record) + "\n");
+    }
+    for (const listener of this.listeners.get(`${project}/${service}`) ?? []) listener(record);
+  }
+
+  read(project: string, service: string, options: { revision?: string; limit?: number } = {}): LogRecord[] {
+    let text: string;
+    try {
+      text = readFileSync(this.file(project, service), "utf8");
+    } catch {
+      return [];
+    }
+    const records = parseLines(text).filter((r) => !options.revision || r.revision === options.revision);
+    return options.limit ? records.slice(-options.limit) : records;
+  }
+
+  /** The time of the last line captured from an instance: where following resumes after a restart. */
+  lastTimeOf(project: string, service: string, instance: string): string | undefined {
+    const tail = readTail(this.file(project, service), 256 * 1024);
+    const records = parseLines(tail).filter((r) => r.instance === instance);
+    return records.length ? records[records.length - 1].time : undefined;
+  }
+
+  subscribe(project: string, service: string, listener: Listener): () => void {
+    const key = `${project}/${service}`;
+    let set = this.listeners.get(key);
+    if (!set) this.listeners.set(key, (set = new Set()));
+    set.add(listener);
+    return () => set!.delete(listener);
+  }
+
+  remove(project: string, service: string): void {
+    rmSync(this.file(project, service), { force: true });
+  }
+}
+
+export function formatLogRecord(r: LogRecord): string {
+  return `${r.time} ${r.revision} ${r.stream}: ${r.text}`;
+}
+
+function parseLines(text: string): LogRecord[] {
+  const out: LogRecord[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as LogRecord);
+    } catch {
+      // a partial first line of a tail read
+    }
+  }
+  return out;
+}
+
+function readTail(path: string, bytes: number): string {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return "";
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, bytes);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString("utf8");
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,62 @@
+import type { Revision, Service, TrafficStatus } from "../api/resources";
+import { resolveTraffic } from "../spec/traffic";
+import type { RevisionRow, ServiceRow } from "../state/store";
+import { serviceUrl, tagUrl } from "./names";
+
+/** What a service looks like once its traffic is resolved against its revisions. */
+export interface ResolvedService {
+  row: ServiceRow;
+  revisions: RevisionRow[];
+  latestCreated?: RevisionRow;
+  latestReady?: RevisionRow;
+  statuses: TrafficStatus[];
+}
+
+/**
+ * The service's own latest revisions: only revisions made from its template count (SPEC §6), so a
+ * candidate made by a Revision resource never becomes "latest" and never gets LATEST traffic.
+ */
+export function resolveService(row: ServiceRow, revisions: RevisionRow[], ingressPort: number): ResolvedService {
+  const own = revisions.filter((r) => r.origin === "service");
+  const latestCreated = own[0];
+  const latestReady = own.find((r) => r.status === "READY");
+  const statuses = resolveTraffic(row.traffic, latestReady?.name, (tag) =>
+    tag === undefined ? undefined : tagUrl(row.project, row.name, tag, ingressPort),
+  );
+  return { row, revisions, latestCreated, latestReady, statuses };
+}
+
+export function serviceView(s: ResolvedService, ingressPort: number): Service {
+  const { row } = s;
+  return {
+    name: row.name,
+    project: row.project,
+    template: row.template,
+    labels: row.labels,
+    ingress: row.ingress,
+    traffic: row.traffic,
+    trafficStatuses: s.statuses,
+    url: serviceUrl(row.project, row.name, ingressPort),
+    latestCreatedRevision: s.latestCreated?.name,
+    latestReadyRevision: s.latestReady?.name,
+    createTime: row.createTime,
+    updateTime: row.updateTime,
+  };
+}
+
+export function revisionView(r: RevisionRow, statuses: readonly TrafficStatus[]): Revision {
+  return {
+    name: r.name,
+    project: r.project,
+    service: r.service,
+    generation: r.generation,
+    template: r.template,
+    image: r.image,
+    imageDigest: r.imageDigest,
+    status: r.status,
+    error: r.error,
+    origin: r.origin,
+    createTime: r.createTime,
+    urls: statuses.filter((s) => s.revision === r.name && s.url).map((s) => s.url!),
+  };
+}

@@ -1,0 +1,160 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import type http from "node:http";
+import { cpus } from "node:os";
+import { apiRoutes } from "../api/routes";
+import { createApiServer, type Route } from "../api/server";
+import { DomainController } from "../controller/domain-controller";
+import { InstanceController } from "../controller/instance-controller";
+import { LogStore } from "../controller/log-store";
+import { ServiceController } from "../controller/service-controller";
+import { Ingress } from "../router/ingress";
+import { RoutingTable } from "../router/routing-table";
+import type { ContainerRuntime } from "../runtime/container-runtime";
+import { DockerRuntime } from "../runtime/docker-runtime";
+import { SkiffError } from "../spec/errors";
+import { Store } from "../state/store";
+import { EngineFile, EngineHome, ensureHome, processAlive } from "./home";
+import { lineLogger, type Logger } from "./logger";
+import { version } from "./version";
+
+export const DEFAULT_INGRESS_PORT = 8080;
+export const DEFAULT_API_PORT = 8799;
+
+export interface DaemonOptions {
+  home: EngineHome;
+  ingressPort: number;
+  apiPort: number;
+  log?: Logger;
+  runtime?: ContainerRuntime;
+}
+
+export interface RunningDaemon {
+  file: EngineFile;
+  /** Resolves when the daemon has stopped (shutdown request or signal). */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The engine: state, runtime, controllers, ingress and admin API, wired together. Stopping it
+ * leaves its containers running; the next start re-adopts them.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { home } = options;
+  const log = options.log ?? lineLogger();
+  ensureHome(home);
+  const releaseLock = takeLock(home);
+  try {
+    const token = ensureToken(home);
+    const runtime = options.runtime ?? new DockerRuntime();
+    if (runtime instanceof DockerRuntime) await runtime.ping();
+    const store = Store.open(home.stateDb);
+    const engineId = store.engineId();
+    const routes = new RoutingTable();
+    const apiRouteList: Route[] = [];
+    let instances: InstanceController | undefined;
+    const ingress = new Ingress(routes, (project, revision) => instances?.handler(project, revision), log);
+    const api = createApiServer(apiRouteList, token, log);
+    const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
+    const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
+      await close(ingress.server);
+      throw error;
+    });
+
+    const logs = new LogStore(home.logsDir);
+    let services: ServiceController | undefined;
+    instances = new InstanceController({
+      store, runtime, engineId, logs, log, hostCpus: cpus().length,
+      desiredRevisions: () => services?.desiredRevisions() ?? [],
+    });
+    services = new ServiceController({ store, runtime, instances, routes, logs, log, ingressPort });
+    const domains = new DomainController(store, routes, ingressPort);
+    await instances.adopt();
+    services.publishAll();
+    instances.start();
+
+    const file: EngineFile = { pid: process.pid, apiPort, ingressPort, engineId, version, startTime: new Date().toISOString() };
+    let resolveStopped!: () => void;
+    const stopped = new Promise<void>((r) => (resolveStopped = r));
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        log.info("engine stopping; containers keep running for the next start");
+        instances!.stop();
+        await Promise.all([close(api), close(ingress.server)]);
+        store.close();
+        rmSync(home.engineJson, { force: true });
+        releaseLock();
+        resolveStopped();
+      })());
+    apiRouteList.push(...apiRoutes({ services, domains, logs, info: () => ({ ...file, home: home.root }), shutdown: () => void stop() }));
+    writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
+    log.info("engine started", { ...file });
+    return { file, stopped, stop };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+function listen(server: http.Server, port: number, what: string, flag: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") reject(new SkiffError("INVALID_ARGUMENT", `the ${what} port ${port} on 127.0.0.1 is in use; choose another with ${flag} N`, [{ field: flag, reason: `port ${port} is in use` }]));
+      else reject(error);
+    });
+    // Loopback only, by design: never 0.0.0.0.
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+}
+
+function close(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** One daemon per SKIFF_HOME: a lock file holding the pid, taken over when its process is gone. */
+function takeLock(home: EngineHome): () => void {
+  const path = `${home.root}/engine.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(path, "utf8") === String(process.pid)) rmSync(path, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(readFileSync(path, "utf8"));
+      if (owner && owner !== process.pid && processAlive(owner)) {
+        throw new SkiffError("FAILED_PRECONDITION", `an engine is already running for ${home.root} (pid ${owner}); stop it with: skiff engine stop`);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new SkiffError("INTERNAL", `could not take the engine lock ${path}`);
+}
+
+/** The admin token: made once, mode 0600, kept across restarts so clients keep working. */
+function ensureToken(home: EngineHome): string {
+  if (existsSync(home.token)) return readFileSync(home.token, "utf8").trim();
+  const token = randomBytes(32).toString("hex");
+  writeFileSync(home.token, token + "\n", { mode: 0o600 });
+  return token;
+}
+
+function writeAtomically(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}

@@ -1,0 +1,58 @@
+import type { HostTarget } from "./host-match";
+
+/**
+ * The data plane's view of the control plane's decisions: per service, a revision picker and the
+ * tag → revision map; per domain, the service it maps to. The controller rebuilds an entry after
+ * every change, so a traffic change takes effect on the next request.
+ */
+export interface ServiceRoutes {
+  /** The revision for the next request, by the service's percentages. */
+  pick(): string | undefined;
+  tags: ReadonlyMap<string, string>;
+  /** The revision's request timeout, in ms. */
+  timeoutMs(revision: string): number;
+}
+
+export type RouteResult =
+  | { ok: true; project: string; service: string; revision: string; timeoutMs: number }
+  | { ok: false; status: number; message: string };
+
+export class RoutingTable {
+  private readonly services = new Map<string, ServiceRoutes>();
+  private readonly domains = new Map<string, { project: string; service: string }>();
+
+  setService(project: string, service: string, routes: ServiceRoutes | undefined): void {
+    const key = `${project}/${service}`;
+    if (routes) this.services.set(key, routes);
+    else this.services.delete(key);
+  }
+
+  setDomain(domain: string, target: { project: string; service: string } | undefined): void {
+    if (target) this.domains.set(domain, target);
+    else this.domains.delete(domain);
+  }
+
+  route(target: HostTarget | undefined, host: string | undefined): RouteResult {
+    if (!target) return { ok: false, status: 404, message: `no service for host "${host ?? ""}"` };
+    let project: string;
+    let service: string;
+    let tag: string | undefined;
+    if (target.kind === "domain") {
+      const mapped = this.domains.get(target.domain);
+      if (!mapped) return { ok: false, status: 404, message: `no service or domain mapping for host "${target.domain}"` };
+      ({ project, service } = mapped);
+    } else {
+      ({ project, service, tag } = target);
+    }
+    const routes = this.services.get(`${project}/${service}`);
+    if (!routes) return { ok: false, status: 404, message: `no service "${service}" in project "${project}" (host "${host ?? ""}")` };
+    const revision = tag === undefined ? routes.pick() : routes.tags.get(tag);
+    if (!revision) {
+      const message = tag === undefined
+        ? `service "${service}" has no ready revision to serve`
+        : `service "${service}" has no tag "${tag}"`;
+      return { ok: false, status: tag === undefined ? 503 : 404, message };
+    }
+    return { ok: true, project, service, revision, timeoutMs: routes.timeoutMs(revision) };
+  }
+}

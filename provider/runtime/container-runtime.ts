@@ -1,0 +1,65 @@
+/**
+ * What the engine needs from a container engine. Only docker-runtime.ts implements it (and only it
+ * imports dockerode), so controllers and unit tests never touch Docker.
+ */
+export interface InstanceSpec {
+  /** Container name; unique per engine. */
+  name: string;
+  /** The pinned image id (sha256:…). */
+  image: string;
+  command?: string[];
+  args?: string[];
+  env: Record<string, string>;
+  /** The port the container listens on; published on 127.0.0.1 with an ephemeral host port. */
+  port: number;
+  memoryBytes: number;
+  nanoCpus: number;
+  labels: Record<string, string>;
+}
+
+export interface StartedContainer {
+  containerId: string;
+  hostPort: number;
+}
+
+export interface ContainerSummary {
+  containerId: string;
+  labels: Record<string, string>;
+  running: boolean;
+}
+
+export interface ContainerState {
+  running: boolean;
+  exitCode?: number;
+  pid?: number;
+  hostPort?: number;
+  oomKilled?: boolean;
+}
+
+export interface ContainerRuntime {
+  /** The image's id, pulling it when it is not present locally; a clear error naming the image otherwise. */
+  resolveImage(image: string): Promise<string>;
+  start(spec: InstanceSpec): Promise<StartedContainer>;
+  /** Resolves once the container listens on `port`; rejects if it exits or the deadline passes. */
+  waitListening(containerId: string, port: number, deadlineMs: number): Promise<void>;
+  inspect(containerId: string): Promise<ContainerState | undefined>;
+  /** SIGTERM, then SIGKILL after the grace period; then removes the container. */
+  stopAndRemove(containerId: string, graceSeconds: number): Promise<void>;
+  /** Containers that carry every one of the given labels. */
+  list(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  /** The last lines the container wrote, stdout and stderr interleaved. */
+  logTail(containerId: string, lines: number): Promise<string>;
+  /** Streams log lines (with their timestamps) from `sinceSeconds` on; returns a function that stops it. */
+  followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void;
+}
+
+export interface LogLine {
+  time: string;
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+/** A readiness failure: the message says why, the log tail shows what the container said. */
+export class ReadinessError extends Error {
+  override name = "ReadinessError";
+}

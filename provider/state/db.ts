@@ -1,0 +1,45 @@
+import Database from "better-sqlite3";
+
+/**
+ * Durable engine state. WAL so readers never block the writer; every change the controller makes
+ * runs in one transaction (see Store.transaction), so a kill -9 leaves either all of it or none.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE services (
+     project TEXT NOT NULL, name TEXT NOT NULL,
+     spec TEXT NOT NULL,            -- JSON: { template, labels, ingress }
+     traffic TEXT NOT NULL,         -- JSON: TrafficTarget[] ([] = 100 % to the latest ready revision)
+     next_generation INTEGER NOT NULL,
+     create_time TEXT NOT NULL, update_time TEXT NOT NULL,
+     PRIMARY KEY (project, name));
+   CREATE TABLE revisions (
+     project TEXT NOT NULL, name TEXT NOT NULL, service TEXT NOT NULL,
+     generation INTEGER NOT NULL, origin TEXT NOT NULL,
+     template TEXT NOT NULL, fingerprint TEXT NOT NULL,
+     image TEXT NOT NULL, image_digest TEXT NOT NULL,
+     status TEXT NOT NULL, error TEXT,
+     create_time TEXT NOT NULL,
+     PRIMARY KEY (project, name));
+   CREATE INDEX revisions_by_service ON revisions (project, service, generation);
+   CREATE TABLE instances (
+     id TEXT PRIMARY KEY, project TEXT NOT NULL, service TEXT NOT NULL, revision TEXT NOT NULL,
+     container_id TEXT NOT NULL, host_port INTEGER, create_time TEXT NOT NULL);
+   CREATE TABLE domain_mappings (
+     domain TEXT PRIMARY KEY, project TEXT NOT NULL, service TEXT NOT NULL, create_time TEXT NOT NULL);`,
+];
+
+export function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 5000");
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}

@@ -1,0 +1,255 @@
+import type Database from "better-sqlite3";
+import { randomBytes } from "node:crypto";
+import type { ServiceTemplate } from "../spec/service";
+import type { NormalizedTrafficTarget } from "../spec/traffic";
+import { openDatabase } from "./db";
+
+export interface ServiceRow {
+  project: string;
+  name: string;
+  template: ServiceTemplate;
+  labels: Record<string, string>;
+  ingress: "all" | "internal" | "internal-and-cloud-load-balancing";
+  traffic: NormalizedTrafficTarget[];
+  nextGeneration: number;
+  createTime: string;
+  updateTime: string;
+}
+
+export type RevisionStatus = "PENDING" | "READY" | "FAILED";
+
+export interface RevisionRow {
+  project: string;
+  name: string;
+  service: string;
+  generation: number;
+  origin: "service" | "candidate";
+  template: ServiceTemplate;
+  fingerprint: string;
+  image: string;
+  imageDigest: string;
+  status: RevisionStatus;
+  error?: string;
+  createTime: string;
+}
+
+export interface InstanceRow {
+  id: string;
+  project: string;
+  service: string;
+  revision: string;
+  containerId: string;
+  hostPort?: number;
+  createTime: string;
+}
+
+export interface DomainMappingRow {
+  domain: string;
+  project: string;
+  service: string;
+  createTime: string;
+}
+
+/** Typed access to the engine's tables. Synchronous (better-sqlite3): no awaits inside a transaction. */
+export class Store {
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(path: string): Store {
+    return new Store(openDatabase(path));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs fn in one transaction: all of its writes land, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** The engine's identity, made once and kept: it labels every container this engine owns. */
+  engineId(): string {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'engine_id'").get() as { value: string } | undefined;
+    if (row) return row.value;
+    const id = randomBytes(6).toString("hex");
+    this.db.prepare("INSERT INTO meta (key, value) VALUES ('engine_id', ?)").run(id);
+    return id;
+  }
+
+  // services
+
+  getService(project: string, name: string): ServiceRow | undefined {
+    const row = this.db.prepare("SELECT * FROM services WHERE project = ? AND name = ?").get(project, name);
+    return row ? toService(row) : undefined;
+  }
+
+  listServices(project?: string): ServiceRow[] {
+    const rows = project === undefined
+      ? this.db.prepare("SELECT * FROM services ORDER BY project, name").all()
+      : this.db.prepare("SELECT * FROM services WHERE project = ? ORDER BY name").all(project);
+    return rows.map(toService);
+  }
+
+  putService(s: ServiceRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO services (project, name, spec, traffic, next_generation, create_time, update_time)
+         VALUES (@project, @name, @spec, @traffic, @nextGeneration, @createTime, @updateTime)
+         ON CONFLICT (project, name) DO UPDATE SET spec = @spec, traffic = @traffic,
+           next_generation = @nextGeneration, update_time = @updateTime`,
+      )
+      .run({
+        project: s.project,
+        name: s.name,
+        spec: JSON.stringify({ template: s.template, labels: s.labels, ingress: s.ingress }),
+        traffic: JSON.stringify(s.traffic),
+        nextGeneration: s.nextGeneration,
+        createTime: s.createTime,
+        updateTime: s.updateTime,
+      });
+  }
+
+  /** Removes a service with its revisions, instance records and domain mappings. */
+  deleteService(project: string, name: string): void {
+    this.transaction(() => {
+      this.db.prepare("DELETE FROM services WHERE project = ? AND name = ?").run(project, name);
+      this.db.prepare("DELETE FROM revisions WHERE project = ? AND service = ?").run(project, name);
+      this.db.prepare("DELETE FROM instances WHERE project = ? AND service = ?").run(project, name);
+      this.db.prepare("DELETE FROM domain_mappings WHERE project = ? AND service = ?").run(project, name);
+    });
+  }
+
+  // revisions
+
+  getRevision(project: string, name: string): RevisionRow | undefined {
+    const row = this.db.prepare("SELECT * FROM revisions WHERE project = ? AND name = ?").get(project, name);
+    return row ? toRevision(row) : undefined;
+  }
+
+  /** Newest first. */
+  listRevisions(project?: string, service?: string): RevisionRow[] {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (project !== undefined) (where.push("project = ?"), params.push(project));
+    if (service !== undefined) (where.push("service = ?"), params.push(service));
+    const sql = `SELECT * FROM revisions ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY project, service, generation DESC`;
+    return this.db.prepare(sql).all(...params).map(toRevision);
+  }
+
+  insertRevision(r: RevisionRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO revisions (project, name, service, generation, origin, template, fingerprint, image, image_digest, status, error, create_time)
+         VALUES (@project, @name, @service, @generation, @origin, @template, @fingerprint, @image, @imageDigest, @status, @error, @createTime)`,
+      )
+      .run({ ...r, template: JSON.stringify(r.template), error: r.error ?? null });
+  }
+
+  setRevisionStatus(project: string, name: string, status: RevisionStatus, error?: string): void {
+    this.db.prepare("UPDATE revisions SET status = ?, error = ? WHERE project = ? AND name = ?").run(status, error ?? null, project, name);
+  }
+
+  deleteRevision(project: string, name: string): void {
+    this.transaction(() => {
+      this.db.prepare("DELETE FROM revisions WHERE project = ? AND name = ?").run(project, name);
+      this.db.prepare("DELETE FROM instances WHERE project = ? AND revision = ?").run(project, name);
+    });
+  }
+
+  // instances
+
+  listInstances(): InstanceRow[] {
+    return this.db.prepare("SELECT * FROM instances ORDER BY create_time").all().map(toInstance);
+  }
+
+  insertInstance(i: InstanceRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO instances (id, project, service, revision, container_id, host_port, create_time)
+         VALUES (@id, @project, @service, @revision, @containerId, @hostPort, @createTime)`,
+      )
+      .run({ ...i, hostPort: i.hostPort ?? null });
+  }
+
+  deleteInstance(id: string): void {
+    this.db.prepare("DELETE FROM instances WHERE id = ?").run(id);
+  }
+
+  // domain mappings
+
+  getDomainMapping(domain: string): DomainMappingRow | undefined {
+    const row = this.db.prepare("SELECT * FROM domain_mappings WHERE domain = ?").get(domain);
+    return row ? toMapping(row) : undefined;
+  }
+
+  listDomainMappings(project?: string): DomainMappingRow[] {
+    const rows = project === undefined
+      ? this.db.prepare("SELECT * FROM domain_mappings ORDER BY domain").all()
+      : this.db.prepare("SELECT * FROM domain_mappings WHERE project = ? ORDER BY domain").all(project);
+    return rows.map(toMapping);
+  }
+
+  insertDomainMapping(m: DomainMappingRow): void {
+    this.db
+      .prepare("INSERT INTO domain_mappings (domain, project, service, create_time) VALUES (@domain, @project, @service, @createTime)")
+      .run(m);
+  }
+
+  deleteDomainMapping(domain: string): void {
+    this.db.prepare("DELETE FROM domain_mappings WHERE domain = ?").run(domain);
+  }
+}
+
+type Row = Record<string, any>;
+
+function toService(row: unknown): ServiceRow {
+  const r = row as Row;
+  const spec = JSON.parse(r.spec);
+  return {
+    project: r.project,
+    name: r.name,
+    template: spec.template,
+    labels: spec.labels,
+    ingress: spec.ingress,
+    traffic: JSON.parse(r.traffic),
+    nextGeneration: r.next_generation,
+    createTime: r.create_time,
+    updateTime: r.update_time,
+  };
+}
+
+function toRevision(row: unknown): RevisionRow {
+  const r = row as Row;
+  return {
+    project: r.project,
+    name: r.name,
+    service: r.service,
+    generation: r.generation,
+    origin: r.origin,
+    template: JSON.parse(r.template),
+    fingerprint: r.fingerprint,
+    image: r.image,
+    imageDigest: r.image_digest,
+    status: r.status,
+    error: r.error ?? undefined,
+    createTime: r.create_time,
+  };
+}
+
+function toInstance(row: unknown): InstanceRow {
+  const r = row as Row;
+  return {
+    id: r.id,
+    project: r.project,
+    service: r.service,
+    revision: r.revision,
+    containerId: r.container_id,
+    hostPort: r.host_port ?? undefined,
+    createTime: r.create_time,
+  };
+}
+
+function toMapping(row: unknown): DomainMappingRow {
+  const r = row as Row;
+  return { domain: r.domain, project: r.project, service: r.service, createTime: r.create_time };
+}
