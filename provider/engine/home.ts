@@ -54,11 +54,17 @@ export function readToken(home: EngineHome): string | undefined {
   }
 }
 
+/** Is the process running? A killed daemon whose parent never reaps it stays a zombie: that counts as gone. */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): kill(0) is all we have
   }
 }
