@@ -1,0 +1,35 @@
+import test from "ava";
+import { randomLetters, revisionName, serviceUrl, tagUrl } from "../../provider/controller/names";
+import { normalizeTime } from "../../provider/controller/instance-controller";
+import { hasListener } from "../../provider/runtime/readiness";
+
+test("revision names are <service>-<5 digits>-<3 lowercase letters>", (t) => {
+  t.is(revisionName("hello", 1, "abc"), "hello-00001-abc");
+  t.is(revisionName("hello", 123, "xyz"), "hello-00123-xyz");
+  t.regex(revisionName("hello", 2), /^hello-00002-[a-z]{3}$/);
+  t.is(randomLetters(3, () => 0), "aaa");
+  t.is(randomLetters(2, (n) => n - 1), "zz");
+});
+
+test("URLs: default project, other projects, tags", (t) => {
+  t.is(serviceUrl("default", "hello", 8080), "http://hello.localhost:8080");
+  t.is(serviceUrl("staging", "hello", 8080), "http://hello.staging.localhost:8080");
+  t.is(tagUrl("default", "hello", "canary", 8080), "http://canary---hello.localhost:8080");
+});
+
+test("Docker timestamps compare as strings once their fractions are padded", (t) => {
+  t.is(normalizeTime("2026-11-25T10:00:00.1Z"), "2026-11-25T10:00:00.100000000Z");
+  t.true(normalizeTime("2026-11-25T10:00:00.12Z") > normalizeTime("2026-11-25T10:00:00.1Z"));
+  t.true(normalizeTime("2026-11-25T10:00:01Z") > normalizeTime("2026-11-25T10:00:00.999999999Z"));
+});
+
+test("readiness finds a LISTEN socket on the port in a /proc/net/tcp table", (t) => {
+  const table = [
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+    "   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0",
+    "   1: 0100007F:0050 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0 20 4 30 10 -1",
+  ].join("\n");
+  t.true(hasListener(table, 8080));
+  t.false(hasListener(table, 80), "an established connection is not a listener");
+  t.false(hasListener(table, 9090));
+});
