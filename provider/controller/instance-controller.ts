@@ -12,6 +12,7 @@ import { containerName, instanceId } from "./names";
 const RECONCILE_EVERY_MS = 2_000;
 const STOP_GRACE_SECONDS = 10;
 const LOG_TAIL_LINES = 20;
+const DELETE_DRAIN_MS = 10_000;
 
 interface LiveInstance {
   row: InstanceRow;
@@ -109,8 +110,8 @@ export class InstanceController {
     return row;
   }
 
-  /** Stops routing to the instance, lets its requests finish, then stops and removes it. */
-  async stopInstance(id: string): Promise<void> {
+  /** Stops routing to the instance, lets its requests finish (up to maxDrainMs), then stops and removes it. */
+  async stopInstance(id: string, maxDrainMs?: number): Promise<void> {
     const live = this.live.get(id);
     if (!live || live.stopping) return;
     live.stopping = true;
@@ -118,15 +119,18 @@ export class InstanceController {
     if (handler) {
       handler.removeEndpoint(id);
       const rev = this.deps.store.getRevision(live.row.project, live.row.revision);
-      await handler.drained(id, (rev?.template.timeout ?? 300) * 1000);
+      await handler.drained(id, maxDrainMs ?? (rev?.template.timeout ?? 300) * 1000);
     }
     await this.dropInstance(id, STOP_GRACE_SECONDS);
   }
 
-  /** Stops every instance of a revision and forgets its handler (the revision is being deleted). */
+  /**
+   * Stops every instance of a revision and forgets its handler (the revision is being deleted). A
+   * delete should not hang on a long request, so requests get DELETE_DRAIN_MS to finish.
+   */
   async removeRevision(project: string, revision: string): Promise<void> {
     const ids = [...this.live.values()].filter((l) => l.row.project === project && l.row.revision === revision).map((l) => l.row.id);
-    await Promise.all(ids.map((id) => this.stopInstance(id)));
+    await Promise.all(ids.map((id) => this.stopInstance(id, DELETE_DRAIN_MS)));
     const key = `${project}/${revision}`;
     this.handlers.get(key)?.close();
     this.handlers.delete(key);
@@ -217,13 +221,14 @@ export class InstanceController {
 
   private async reconcile(): Promise<void> {
     const { runtime, log } = this.deps;
+    // One list call per pass, not one inspect per instance: cheap with many services.
+    const running = new Set((await runtime.list({ [LABEL.engine]: this.deps.engineId })).filter((c) => c.running).map((c) => c.containerId));
     for (const live of [...this.live.values()]) {
-      if (live.stopping || !live.ready) continue;
+      if (live.stopping || !live.ready || running.has(live.row.containerId)) continue;
       const state = await runtime.inspect(live.row.containerId);
-      if (!state?.running) {
-        log.warn("instance died; replacing it", { revision: live.row.revision, instance: live.row.id, exitCode: state?.exitCode });
-        await this.dropInstance(live.row.id, 0);
-      }
+      if (state?.running) continue;
+      log.warn("instance died; replacing it", { revision: live.row.revision, instance: live.row.id, exitCode: state?.exitCode });
+      await this.dropInstance(live.row.id, 0);
     }
     const desired = new Map(this.deps.desiredRevisions().map((r) => [`${r.project}/${r.name}`, r]));
     for (const [key, rev] of desired) {

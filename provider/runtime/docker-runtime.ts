@@ -43,11 +43,8 @@ export class DockerRuntime implements ContainerRuntime {
         this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
       );
     } catch (error) {
-      throw new SkiffError(
-        "FAILED_PRECONDITION",
-        `template.image: image "${image}" is not present locally and could not be pulled: ${firstLine((error as Error).message)}`,
-        [{ field: "template.image", reason: `image "${image}" not found locally and the pull failed` }],
-      );
+      const reason = `image "${image}" is not present locally and could not be pulled: ${firstLine((error as Error).message)}`;
+      throw new SkiffError("FAILED_PRECONDITION", `template.image: ${reason}`, [{ field: "template.image", reason }]);
     }
     const pulled = await this.imageId(image);
     if (!pulled) throw new SkiffError("FAILED_PRECONDITION", `template.image: image "${image}" could not be found after pulling it`);
