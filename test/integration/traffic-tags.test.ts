@@ -1,0 +1,164 @@
+import test from "ava";
+import type { ExecutionContext } from "ava";
+import type { Service } from "../../provider/api/resources";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { fixtureImage } from "../helpers/fixture-image";
+import { deploy, describeRevision, describeService, listRevisions, revisionFromBody, transcript } from "../helpers/cli";
+import { runLoad, tally } from "../helpers/load";
+
+// Issue 4, must-show 2 (tag URLs, `deploy --no-traffic --tag candidate`) and the delete half of 5
+// (a revision with traffic or a tag cannot be deleted: 409 naming the traffic entry).
+
+let engine: TestEngine;
+let image: string;
+
+test.before(async () => {
+  [image, engine] = await Promise.all([fixtureImage(), startEngine()]);
+});
+
+test.after.always(async () => {
+  await engine?.dispose();
+});
+
+function serviceHost(service: string): string {
+  return `${service}.localhost:${engine.ingressPort}`;
+}
+
+function tagHost(tag: string, service: string): string {
+  return `${tag}---${service}.localhost:${engine.ingressPort}`;
+}
+
+async function latestCreated(service: string): Promise<string> {
+  return (await describeService(engine, service)).latestCreatedRevision ?? "";
+}
+
+async function skiffOk(t: ExecutionContext, args: string[]): Promise<void> {
+  const result = await engine.skiff(args);
+  t.is(result.code, 0, transcript(args, result));
+  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
+}
+
+/** `count` requests on `host` through a keep-alive agent; the revision that answered each one. */
+async function answersOn(host: string, count: number): Promise<{ byRevision: Record<string, number>; failures: number }> {
+  const { samples } = await runLoad({ port: engine.ingressPort, host, count, workers: 3, maxMs: 60_000 });
+  const { byRevision, failures } = tally(samples);
+  const mismatched = samples.filter((s) => s.status === 200 && revisionFromBody(s.body) !== s.revision);
+  if (mismatched.length > 0) throw new Error(`body and x-revision disagree: ${JSON.stringify(mismatched.slice(0, 3))}`);
+  return { byRevision, failures: failures.length };
+}
+
+function percentsOf(s: Service): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const status of s.trafficStatuses) out[status.revision] = (out[status.revision] ?? 0) + status.percent;
+  return out;
+}
+
+test("deploy --no-traffic --tag candidate: only the tag URL serves the candidate; the service URL keeps the old revision", async (t) => {
+  await deploy(engine, "shop", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
+  const old = await latestCreated("shop");
+  t.regex(old, /^shop-00001-[a-z]{3}$/);
+
+  const args = ["deploy", "shop", "--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic", "--tag", "candidate"];
+  const result = await engine.skiff(args);
+  t.is(result.code, 0, transcript(args, result));
+  const candidate = await latestCreated("shop");
+  t.regex(candidate, /^shop-00002-[a-z]{3}$/);
+  t.true(result.stdout.includes(`http://candidate---shop.localhost:${engine.ingressPort}`), `deploy prints the tag URL\n${transcript(args, result)}`);
+
+  const service = await answersOn(serviceHost("shop"), 200);
+  t.deepEqual(service, { byRevision: { [old]: 200 }, failures: 0 }, "the service URL serves only the old revision");
+  const tagged = await answersOn(tagHost("candidate", "shop"), 100);
+  t.deepEqual(tagged, { byRevision: { [candidate]: 100 }, failures: 0 }, "the tag URL serves only the candidate");
+
+  const s = await describeService(engine, "shop");
+  t.deepEqual(percentsOf(s), { [old]: 100, [candidate]: 0 });
+  const entry = s.trafficStatuses.find((x) => x.tag === "candidate");
+  t.like(entry, { revision: candidate, percent: 0, tag: "candidate", url: `http://candidate---shop.localhost:${engine.ingressPort}` });
+  t.deepEqual((await describeRevision(engine, candidate)).urls, [`http://candidate---shop.localhost:${engine.ingressPort}`]);
+
+  // Canary at 10 % through the tag: the tag URL still reaches only the candidate.
+  await skiffOk(t, ["services", "update-traffic", "shop", "--to-tags", "candidate=10"]);
+  t.deepEqual(percentsOf(await describeService(engine, "shop")), { [old]: 90, [candidate]: 10 });
+  t.deepEqual(await answersOn(tagHost("candidate", "shop"), 100), { byRevision: { [candidate]: 100 }, failures: 0 });
+  const split = await answersOn(serviceHost("shop"), 200);
+  t.is(split.failures, 0);
+  t.true(Math.abs((split.byRevision[candidate] ?? 0) - 20) <= 4, `the service URL gives the candidate ~10 %: ${JSON.stringify(split.byRevision)}`);
+});
+
+test("a tag URL always reaches its revision, whatever the split, and a removed tag no longer answers", async (t) => {
+  await deploy(engine, "tagged", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
+  const a = await latestCreated("tagged");
+  await deploy(engine, "tagged", ["--image", image, "--env", "FIXTURE_VERSION=2"]);
+  const b = await latestCreated("tagged");
+  await deploy(engine, "tagged", ["--image", image, "--env", "FIXTURE_VERSION=3"]);
+  const c = await latestCreated("tagged");
+
+  await skiffOk(t, ["services", "update-traffic", "tagged", "--to-revisions", `${a}=50,${b}=50`, "--set-tags", `blue=${a},green=${b},next=${c}`]);
+  for (const [tag, revision] of [["blue", a], ["green", b], ["next", c]]) {
+    t.deepEqual(await answersOn(tagHost(tag, "tagged"), 60), { byRevision: { [revision]: 60 }, failures: 0 }, `tag ${tag} reaches ${revision}`);
+  }
+
+  // The split moves; the tags do not.
+  await skiffOk(t, ["services", "update-traffic", "tagged", "--to-revisions", `${c}=100`]);
+  t.deepEqual(await answersOn(serviceHost("tagged"), 30), { byRevision: { [c]: 30 }, failures: 0 });
+  for (const [tag, revision] of [["blue", a], ["green", b], ["next", c]]) {
+    t.deepEqual(await answersOn(tagHost(tag, "tagged"), 30), { byRevision: { [revision]: 30 }, failures: 0 }, `tag ${tag} still reaches ${revision}`);
+  }
+
+  // Moving a tag moves its URL on the next request; removing one makes its URL unknown.
+  await skiffOk(t, ["services", "update-traffic", "tagged", "--set-tags", `blue=${b}`, "--remove-tags", "green"]);
+  t.deepEqual(await answersOn(tagHost("blue", "tagged"), 30), { byRevision: { [b]: 30 }, failures: 0 });
+  const gone = await engine.request(tagHost("green", "tagged"), "/");
+  t.is(gone.status, 404, `a removed tag's URL is not served: ${gone.status} ${gone.body}`);
+  const unknown = await engine.request(tagHost("nosuch", "tagged"), "/");
+  t.is(unknown.status, 404, unknown.body);
+});
+
+test("a revision with traffic or a tag cannot be deleted: exit 1 naming the traffic entry; once free it can", async (t) => {
+  await deploy(engine, "keep", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
+  const a = await latestCreated("keep");
+  await deploy(engine, "keep", ["--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic", "--tag", "candidate"]);
+  const b = await latestCreated("keep");
+  await deploy(engine, "keep", ["--image", image, "--env", "FIXTURE_VERSION=3", "--no-traffic"]);
+  const c = await latestCreated("keep");
+  const before = await describeService(engine, "keep");
+  t.deepEqual(percentsOf(before), { [a]: 100, [b]: 0 });
+
+  // A has 100 %.
+  const withTraffic = await engine.skiff(["revisions", "delete", a]);
+  t.is(withTraffic.code, 1, transcript(["revisions", "delete", a], withTraffic));
+  t.true(withTraffic.stderr.includes(a), `names the revision\n${withTraffic.stderr}`);
+  t.regex(withTraffic.stderr, /traffic\[\d+\] \(100%\)/, "names the traffic entry and its percent");
+
+  // B has only a tag.
+  const withTag = await engine.skiff(["revisions", "delete", b]);
+  t.is(withTag.code, 1, transcript(["revisions", "delete", b], withTag));
+  t.true(withTag.stderr.includes(b), withTag.stderr);
+  t.regex(withTag.stderr, /traffic\[\d+\] \(0%, tag "candidate"\)/, "names the tag entry");
+
+  const after = await describeService(engine, "keep");
+  t.deepEqual(after.traffic, before.traffic, "refused deletes leave traffic unchanged");
+  t.deepEqual(after.trafficStatuses, before.trafficStatuses);
+  t.deepEqual((await listRevisions(engine, "keep")).map((r) => r.name).sort(), [a, b, c].sort(), "nothing was deleted");
+  t.deepEqual(await answersOn(tagHost("candidate", "keep"), 10), { byRevision: { [b]: 10 }, failures: 0 });
+
+  // C has neither: it can go. Then free B and delete it too.
+  await skiffOk(t, ["revisions", "delete", c]);
+  await skiffOk(t, ["services", "update-traffic", "keep", "--remove-tags", "candidate"]);
+  await skiffOk(t, ["revisions", "delete", b]);
+  t.deepEqual((await listRevisions(engine, "keep")).map((r) => r.name), [a]);
+  t.deepEqual(await answersOn(serviceHost("keep"), 20), { byRevision: { [a]: 20 }, failures: 0 });
+});
+
+test("deploy --tag with a bad tag name is refused with exit 1 naming the tag and the rule, and makes no revision", async (t) => {
+  await deploy(engine, "badtag", ["--image", image]);
+  const before = await describeService(engine, "badtag");
+  const args = ["deploy", "badtag", "--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic", "--tag", "Bad_Tag"];
+  const result = await engine.skiff(args);
+  t.is(result.code, 1, transcript(args, result));
+  t.regex(result.stderr, /(--tag|\btag):.*Bad_Tag.*must be a DNS label/, transcript(args, result));
+  const after = await describeService(engine, "badtag");
+  t.is(after.latestCreatedRevision, before.latestCreatedRevision, "no revision was made");
+  t.deepEqual(after.traffic, before.traffic);
+  t.deepEqual(after.trafficStatuses, before.trafficStatuses);
+});
