@@ -38,6 +38,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   "template.command": "--command",
   "template.args": "--args",
   "template.startupProbe": "--startup-probe",
+  tag: "--tag",
 };
 
 function describeField(field: string): string {

@@ -35,7 +35,7 @@ export class DomainController {
     const owner = this.store.getDomainMapping(domain);
     if (owner) {
       throw new SkiffError("CONFLICT", `domain "${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first`, [
-        { field: "domain", reason: `already mapped to service "${owner.service}" in project "${owner.project}"` },
+        { field: "domain", reason: `"${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first` },
       ]);
     }
     const row: DomainMappingRow = { domain, project, service, createTime: new Date().toISOString() };
