@@ -90,4 +90,5 @@ Try:   alias skiff="node $repo/dist/provider/cli/main.js"
        skiff deploy hello --image $image --env GREETING=Bonjour    # makes revision 00002
        skiff revisions list --service hello
        skiff engine stop                                             # containers keep running; start again to re-adopt
+Clean up: skiff services delete hello && skiff engine stop
 EOF
