@@ -61,7 +61,7 @@ export function requireDocker(): Promise<void> {
     () => undefined,
     (error: unknown) => {
       reachable = undefined;
-      throw new Error(`Docker is not reachable (${String(error).split("\n")[0]}): ${DOCKER_HOW_TO}`);
+      throw new Error(`Docker is not reachable (${(error as Error).message.split("\n")[0]}): ${DOCKER_HOW_TO}`);
     },
   );
   return reachable;
