@@ -17,7 +17,7 @@ const api = new skiff.Service("api", {
 });
 
 const web = new skiff.Service("web", {
-  template: { image, env: { GREETING: `Hello from the ${stage} web`, API_URL: api.url } },
+  template: { image, env: { GREETING: `Hello from the ${stage} web` } },
   labels: { stage },
 });
 

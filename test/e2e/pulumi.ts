@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CommandResult, run } from "../helpers/docker";
 import { REPO_ROOT } from "../helpers/engine";
+import { httpRequest } from "../helpers/http";
 
 /**
  * Drives the real Pulumi CLI the way a user does: `pulumi up` in a project folder, with a local
@@ -169,4 +170,20 @@ export function transcript(command: string, result: CommandResult): string {
 /** `http://hello.dev.localhost:1234` → the Host header a browser would send for it. */
 export function hostOfUrl(url: string): string {
   return new URL(url).host;
+}
+
+/** Counts which revision answered each of `n` requests to a fixture service (`GET /` says `K_REVISION=...`). */
+export async function revisionsServed(port: number, host: string, n: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const answer = await httpRequest(port, host, "/");
+    const key = answer.status === 200 ? answer.body.trim().replace(/^K_REVISION=/, "") : `HTTP ${answer.status}: ${answer.body.trim()}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** The ingress port a service URL names. */
+export function portOfUrl(url: string): number {
+  return Number(new URL(url).port);
 }

@@ -1,0 +1,102 @@
+import test from "ava";
+import { containersWithLabels, docker, run } from "../helpers/docker";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { fixtureImage } from "../helpers/fixture-image";
+import { listOf } from "../helpers/cli";
+import { stateRowsMentioning } from "../helpers/state";
+import { provider as revisionProvider } from "../../sdk/providers/revision";
+import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript } from "./pulumi";
+
+// Issue 5, must-show 1, 2 (hello-canary), 3 and 7 (destroy), with `pulumi` run in the example's folder.
+
+const stack = `canary-${suffix()}`;
+const altTag = `skiff-test/fixture:e2e-canary-${suffix()}`;
+let engine: TestEngine;
+let image: string;
+let project: PulumiProject;
+
+test.before(async () => {
+  [image, engine] = await Promise.all([fixtureImage(), startEngine()]);
+  project = await PulumiProject.example("hello-canary", engine.home);
+  await project.initStack(stack, { image });
+});
+
+test.after.always(async () => {
+  const errors: unknown[] = [];
+  await project?.dispose().catch((e: unknown) => errors.push(e));
+  await run("docker", ["rmi", altTag]).catch(() => undefined);
+  await engine?.dispose().catch((e: unknown) => errors.push(e));
+  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
+});
+
+test.serial("pulumi up serves the service, splits 90/10 and exposes the canary on its tag URL", async (t) => {
+  await project.up(stack);
+  const out = await project.outputs(stack);
+  t.regex(out.url, new RegExp(`^http://hello\\.${stack}\\.localhost:${engine.ingressPort}$`));
+  t.regex(out.canaryUrl, new RegExp(`^http://canary---hello\\.${stack}\\.localhost:${engine.ingressPort}$`));
+  t.regex(out.stableRevision, /^hello-00001-[a-z]{3}$/);
+  t.regex(out.canaryRevision, /^hello-00002-[a-z]{3}$/);
+
+  const served = await revisionsServed(portOfUrl(out.url), hostOfUrl(out.url), 400);
+  const stable = served.get(out.stableRevision) ?? 0;
+  const canary = served.get(out.canaryRevision) ?? 0;
+  t.is(stable + canary, 400, `every request answered by one of the two revisions: ${JSON.stringify([...served])}`);
+  // 10 % of 400 is 40; ±18 is three standard deviations of a fair coin with p = 0.1.
+  t.true(canary >= 22 && canary <= 58, `canary served ${canary} of 400`);
+
+  const tagged = await revisionsServed(portOfUrl(out.canaryUrl), hostOfUrl(out.canaryUrl), 20);
+  t.deepEqual([...tagged], [[out.canaryRevision, 20]]);
+});
+
+test.serial("pulumi preview --expect-no-changes passes right after up", async (t) => {
+  const result = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+  t.is(result.code, 0, transcript("pulumi preview --expect-no-changes", result));
+});
+
+test.serial("deleting a revision that still has traffic fails, naming the traffic entry", async (t) => {
+  // What `pulumi destroy` of a Revision still routed to would run: the provider's delete.
+  revisionProvider.configure({ get: (key) => (key === "skiff:home" ? engine.home : undefined) });
+  const out = await project.outputs(stack);
+  const error = await t.throwsAsync(revisionProvider.delete(out.canaryRevision, { project: stack } as never));
+  t.regex(error?.message ?? "", new RegExp(`deleting revision "${out.canaryRevision}".*traffic\\[1\\].*10%.*canary`));
+});
+
+test.serial("a new canary image replaces the Revision (image the changed field); the new one serves, the old one is gone", async (t) => {
+  const before = await project.outputs(stack);
+  await docker(["tag", image, altTag]);
+  await project.ok(stack, ["config", "set", "canaryImage", altTag]);
+
+  const steps = await project.previewSteps(stack);
+  const revisionSteps = stepsFor(steps, "Revision", "hello-canary");
+  t.true(revisionSteps.some((s) => s.op === "replace" || s.op === "create-replacement"), JSON.stringify(revisionSteps.map((s) => s.op)));
+  const replace = revisionSteps.find((s) => s.replaceReasons?.length);
+  t.deepEqual(replace?.replaceReasons, ["template"]);
+  t.deepEqual(changedLeaves(replace?.oldState?.inputs, replace?.newState?.inputs), ["template.image"]);
+  t.deepEqual(stepsFor(steps, "Service", "hello").filter((s) => s.op !== "same").map((s) => s.op), [], "the Service is untouched");
+
+  const diff = await project.ok(stack, ["preview", "--diff"]);
+  t.regex(diff.stdout, /\+-pulumi-nodejs:dynamic\/skiff:Revision: \(replace\)/);
+  t.true(diff.stdout.includes(`image                        : "${image}" => "${altTag}"`), diff.stdout);
+
+  await project.up(stack);
+  const after = await project.outputs(stack);
+  t.not(after.canaryRevision, before.canaryRevision);
+  t.is(after.stableRevision, before.stableRevision);
+  const tagged = await revisionsServed(portOfUrl(after.canaryUrl), hostOfUrl(after.canaryUrl), 10);
+  t.deepEqual([...tagged], [[after.canaryRevision, 10]]);
+
+  const gone = await engine.skiff(["revisions", "describe", before.canaryRevision, "--project", stack]);
+  t.is(gone.code, 1, `the old revision should be gone: ${gone.stdout}${gone.stderr}`);
+  t.deepEqual(await containersWithLabels({ "skiff.revision": before.canaryRevision }), []);
+  const noChanges = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+  t.is(noChanges.code, 0, transcript("pulumi preview --expect-no-changes", noChanges));
+});
+
+test.serial("pulumi destroy leaves no container, revision or state row of the stack", async (t) => {
+  await project.ok(stack, ["destroy", "--yes"]);
+  t.deepEqual(await project.resources(stack), []);
+  t.deepEqual(listOf(await engine.skiffJson(["services", "list", "--project", stack]), "services"), []);
+  t.deepEqual(listOf(await engine.skiffJson(["revisions", "list", "--project", stack]), "revisions"), []);
+  t.deepEqual(await containersWithLabels({ "skiff.project": stack }), []);
+  t.deepEqual(stateRowsMentioning(engine.home, stack), []);
+});
