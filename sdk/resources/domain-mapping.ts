@@ -10,7 +10,8 @@ export interface DomainMappingArgs {
 }
 
 /** See service.ts: the serialized provider loads its implementation by package name. */
-const domainMappingProvider: pulumi.dynamic.ResourceProvider = {
+/** @internal exported for the serialization test */
+export const domainMappingProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
     require("skiff-run/sdk/providers/domain-mapping").provider.configure(req.config);
   },

@@ -11,7 +11,8 @@ export interface RevisionArgs {
 }
 
 /** See service.ts: the serialized provider loads its implementation by package name. */
-const revisionProvider: pulumi.dynamic.ResourceProvider = {
+/** @internal exported for the serialization test */
+export const revisionProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
     require("skiff-run/sdk/providers/revision").provider.configure(req.config);
   },

@@ -25,7 +25,8 @@ export interface TrafficStatusOutput {
  * package name when they are called. It captures nothing, so it never changes between releases and
  * old state still refreshes and deletes with whatever version is installed.
  */
-const serviceProvider: pulumi.dynamic.ResourceProvider = {
+/** @internal exported for the serialization test */
+export const serviceProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
     require("skiff-run/sdk/providers/service").provider.configure(req.config);
   },

@@ -20,7 +20,8 @@ export interface TrafficTargetArgs {
 }
 
 /** See service.ts: the serialized provider loads its implementation by package name. */
-const trafficTargetProvider: pulumi.dynamic.ResourceProvider = {
+/** @internal exported for the serialization test */
+export const trafficTargetProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
     require("skiff-run/sdk/providers/traffic-target").provider.configure(req.config);
   },
