@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { EngineClient } from "../api/client";
-import { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT, runDaemon } from "../engine/daemon";
+import { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT } from "../engine/defaults";
 import { engineHome, processAlive } from "../engine/home";
 import { runningEngine, startDetached } from "../engine/launcher";
 import { intFlag } from "./common";
@@ -23,6 +23,8 @@ export function engineCommands(): Command {
         return;
       }
       if (options.foreground) {
+        // Loaded here only: the daemon pulls in dockerode and better-sqlite3, which other commands never need.
+        const { runDaemon } = require("../engine/daemon") as typeof import("../engine/daemon");
         const daemon = await runDaemon({ home, ingressPort: options.ingressPort, apiPort: options.apiPort });
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void daemon.stop());
         await daemon.stopped;

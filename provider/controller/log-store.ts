@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, openSync, readSync, closeSync, fstatSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, openSync, readSync, closeSync, fstatSync, readFileSync, rmSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { LogLine } from "../runtime/container-runtime";
 
@@ -16,6 +16,8 @@ type Listener = (record: LogRecord) => void;
  */
 export class LogStore {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** One open append stream per service file: no open/write/close per line on the ingress's event loop. */
+  private readonly writers = new Map<string, WriteStream>();
 
   constructor(private readonly dir: string) {}
 
@@ -25,13 +27,21 @@ export class LogStore {
 
   append(project: string, service: string, record: LogRecord): void {
     const path = this.file(project, service);
-    try {
-      appendFileSync(path, JSON.stringify(record) + "\n");
-    } catch {
+    let writer = this.writers.get(path);
+    if (!writer) {
       mkdirSync(join(this.dir, project), { recursive: true });
-      appendFileSync(path, JSON.stringify(record) + "\n");
+      writer = createWriteStream(path, { flags: "a" });
+      this.writers.set(path, writer);
     }
+    writer.write(JSON.stringify(record) + "\n");
     for (const listener of this.listeners.get(`${project}/${service}`) ?? []) listener(record);
+  }
+
+  /** Resolves once every buffered line is on disk (engine stop). */
+  async close(): Promise<void> {
+    const writers = [...this.writers.values()];
+    this.writers.clear();
+    await Promise.all(writers.map((w) => new Promise<void>((resolve) => w.end(resolve))));
   }
 
   read(project: string, service: string, options: { revision?: string; limit?: number } = {}): LogRecord[] {
@@ -61,7 +71,10 @@ export class LogStore {
   }
 
   remove(project: string, service: string): void {
-    rmSync(this.file(project, service), { force: true });
+    const path = this.file(project, service);
+    this.writers.get(path)?.destroy();
+    this.writers.delete(path);
+    rmSync(path, { force: true });
   }
 }
 

@@ -17,9 +17,8 @@ import { Store } from "../state/store";
 import { EngineFile, EngineHome, ensureHome, processAlive } from "./home";
 import { lineLogger, type Logger } from "./logger";
 import { version } from "./version";
+export { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT } from "./defaults";
 
-export const DEFAULT_INGRESS_PORT = 8080;
-export const DEFAULT_API_PORT = 8799;
 
 export interface DaemonOptions {
   home: EngineHome;
@@ -83,6 +82,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         log.info("engine stopping; containers keep running for the next start");
         instances!.stop();
         await Promise.all([close(api), close(ingress.server)]);
+        await logs.close();
         store.close();
         rmSync(home.engineJson, { force: true });
         releaseLock();

@@ -81,8 +81,15 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
       if (!res.writableFinished) upstream.destroy();
       finish(res.statusCode);
     });
-    req.pipe(upstream);
+    // Most requests have no body: end the upstream request at once instead of piping an empty stream.
+    if (hasBody(req)) req.pipe(upstream);
+    else upstream.end();
   });
+}
+
+function hasBody(req: http.IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
 /** WebSocket and other upgrades: a raw TCP pipe to the instance once the request line is replayed. */

@@ -1,0 +1,3 @@
+/** The engine's default ports on 127.0.0.1 (the ingress where Cloud Run users expect it). */
+export const DEFAULT_INGRESS_PORT = 8080;
+export const DEFAULT_API_PORT = 8799;
