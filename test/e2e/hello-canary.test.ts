@@ -48,9 +48,15 @@ test.serial("pulumi up serves the service, splits 90/10 and exposes the canary o
   t.deepEqual([...tagged], [[out.canaryRevision, 20]]);
 });
 
-test.serial("pulumi preview --expect-no-changes passes right after up", async (t) => {
+test.serial("pulumi preview --expect-no-changes passes right after up, and after a refresh", async (t) => {
   const result = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
   t.is(result.code, 0, transcript("pulumi preview --expect-no-changes", result));
+  // read answers what the engine holds; it must read back as the same inputs (no drift from defaults).
+  await project.ok(stack, ["refresh", "--yes"]);
+  const again = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+  t.is(again.code, 0, transcript("pulumi preview --expect-no-changes (after refresh)", again));
+  const revision = (await project.resources(stack)).find((r) => r.type.endsWith(":Revision"));
+  t.is(revision?.outputs.url, (await project.outputs(stack)).canaryUrl, "refresh picks up the canary's tag URL");
 });
 
 test.serial("deleting a revision that still has traffic fails, naming the traffic entry", async (t) => {
