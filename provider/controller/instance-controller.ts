@@ -104,9 +104,15 @@ export class InstanceController {
       const why = error instanceof ReadinessError ? error.message : `the container could not be started: ${(error as Error).message}`;
       throw new ReadinessError(tail ? `${why}. Last log lines:\n${tail}` : `${why}. The container wrote no logs.`);
     }
+    const hostPort = started.hostPort ?? (await runtime.inspect(started.containerId))?.hostPort;
+    if (!hostPort) {
+      await this.dropInstance(id, 0);
+      throw new ReadinessError("Docker reported no published port for the container");
+    }
+    row.hostPort = hostPort;
     live.ready = true;
-    this.ensureHandler(rev).addEndpoint({ instanceId: id, hostPort: started.hostPort });
-    this.deps.log.info("instance ready", { revision: rev.name, instance: id, hostPort: started.hostPort });
+    this.ensureHandler(rev).addEndpoint({ instanceId: id, hostPort });
+    this.deps.log.info("instance ready", { revision: rev.name, instance: id, hostPort });
     return row;
   }
 

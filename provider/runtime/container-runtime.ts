@@ -19,7 +19,8 @@ export interface InstanceSpec {
 
 export interface StartedContainer {
   containerId: string;
-  hostPort: number;
+  /** Undefined when the container exited before Docker could report its published port. */
+  hostPort?: number;
 }
 
 export interface ContainerSummary {

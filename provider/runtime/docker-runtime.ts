@@ -80,9 +80,9 @@ export class DockerRuntime implements ContainerRuntime {
     });
     try {
       await container.start();
+      // A container that already exited has no port binding any more: waitListening reports why.
       const state = await this.inspect(container.id, spec.port);
-      if (!state?.hostPort) throw new Error("Docker published no host port");
-      return { containerId: container.id, hostPort: state.hostPort };
+      return { containerId: container.id, hostPort: state?.hostPort };
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
       throw error;
