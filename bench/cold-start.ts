@@ -1,14 +1,14 @@
 import Docker from "dockerode";
 import * as os from "node:os";
-import { EngineClient } from "../provider/api/client";
-import { engineHome } from "../provider/engine/home";
+import { EngineClient } from "../provider/client/api-client";
+import { engineHome } from "../provider/base/home";
 import { deploy, hostOf } from "../test/helpers/cli";
 import { startEngine, TestEngine } from "../test/helpers/engine";
 import { fixtureImage } from "../test/helpers/fixture-image";
 import { envInt, fmt, get, median, onCleanup, pollUntil, ratio, runMain, runningWithLabels, sleep, stamp, table } from "./common";
 
 /**
- * Cold start (SPEC §8: ≤ 1.1× raw create + start + first response of the same image). Until
+ * Cold start (target: ≤ 1.1× raw create + start + first response of the same image). Until
  * scale-to-zero exists, skiff's cold start is a new revision's first instance:
  *
  *   raw        dockerode create + start + inspect (host port) + poll GET / until 200, the way a
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   console.log(`skiff CLI process by itself (services describe): median ${fmt(median(cliOverhead), 0)} ms\n`);
   console.log(
     table([
-      ["ratio", "value", "SPEC §8 target"],
+      ["ratio", "value", "target"],
       ["skiff CLI / raw", ratio(med("skiff CLI", "total"), med("raw", "total")), "≤ 1.10×"],
       ["skiff API / raw", ratio(med("skiff API", "total"), med("raw", "total")), "≤ 1.10×"],
     ]),

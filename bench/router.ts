@@ -11,7 +11,7 @@ import {
 } from "./common";
 
 /**
- * Router benchmark (SPEC §8: requests/s ≥ 1.0× nginx, p99 ≤ 1.2× nginx). One fixture service on
+ * Router benchmark (target: requests/s ≥ 1.0× nginx, p99 ≤ 1.2× nginx). One fixture service on
  * skiff; the same instance is loaded three ways, interleaved round by round:
  *   direct  127.0.0.1:<published port> of the container
  *   nginx   a reverse proxy on 127.0.0.1 with a keep-alive upstream to that port
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   console.log(`\nmedians of ${ROUNDS} rounds\n${table(rows)}\n`);
   console.log(
     table([
-      ["ratio", "req/s", "p50", "p99", "SPEC §8 target"],
+      ["ratio", "req/s", "p50", "p99", "target"],
       ["skiff / nginx", ratio(med("skiff", "rps"), med("nginx", "rps")), ratio(med("skiff", "p50Ms"), med("nginx", "p50Ms")), ratio(med("skiff", "p99Ms"), med("nginx", "p99Ms")), "req/s ≥ 1.00×, p99 ≤ 1.20×"],
       ["skiff / direct", ratio(med("skiff", "rps"), med("direct", "rps")), ratio(med("skiff", "p50Ms"), med("direct", "p50Ms")), ratio(med("skiff", "p99Ms"), med("direct", "p99Ms")), "-"],
       ["nginx / direct", ratio(med("nginx", "rps"), med("direct", "rps")), ratio(med("nginx", "p50Ms"), med("direct", "p50Ms")), ratio(med("nginx", "p99Ms"), med("direct", "p99Ms")), "-"],

@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { ErrorBody, httpStatusOf, SkiffError } from "../spec/errors";
+import { ErrorBody, httpStatusOf, SkiffError } from "../model/errors";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 

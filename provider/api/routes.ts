@@ -1,9 +1,9 @@
-import { z } from "zod";
 import type { DomainController } from "../controller/domain-controller";
-import { formatLogRecord, type LogStore } from "../controller/log-store";
 import type { ServiceController } from "../controller/service-controller";
-import { invalid, invalidFromViolations, violationsOf } from "../spec/errors";
-import type { EngineInfo } from "./resources";
+import type { EngineInfo } from "../model/engine-info";
+import { invalid } from "../model/errors";
+import { parseTrafficUpdate } from "../model/traffic-update";
+import { formatLogRecord, type LogStore } from "../runtime/log-store";
 import { route, type Route } from "./server";
 
 export interface ApiDeps {
@@ -13,16 +13,6 @@ export interface ApiDeps {
   info: () => EngineInfo;
   shutdown: () => void;
 }
-
-const trafficUpdateSchema = z
-  .object({
-    toLatest: z.boolean().optional(),
-    toRevisions: z.record(z.string(), z.number()).optional(),
-    toTags: z.record(z.string(), z.number()).optional(),
-    setTags: z.record(z.string(), z.string()).optional(),
-    removeTags: z.array(z.string()).optional(),
-  })
-  .strict();
 
 const P = "/v1/projects/:project";
 
@@ -48,11 +38,9 @@ export function apiRoutes(d: ApiDeps): Route[] {
       return { deleted: params.service };
     }),
     route("PUT", `${P}/services/:service/traffic`, ({ params, body }) => d.services.setTraffic(params.project, params.service, body)),
-    route("PATCH", `${P}/services/:service/traffic`, ({ params, body }) => {
-      const parsed = trafficUpdateSchema.safeParse(body);
-      if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
-      return d.services.updateTraffic(params.project, params.service, parsed.data);
-    }),
+    route("PATCH", `${P}/services/:service/traffic`, ({ params, body }) =>
+      d.services.updateTraffic(params.project, params.service, parseTrafficUpdate(body)),
+    ),
     route("POST", `${P}/services/:service/revisions`, ({ params, body }) => d.services.createCandidate(params.project, params.service, body)),
     route("GET", `${P}/services/:service/logs`, ({ params, query, req, res }) => {
       d.services.getService(params.project, params.service); // 404 for an unknown service

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { timingSafeEqual } from "node:crypto";
-import type { Logger } from "../engine/logger";
-import { SkiffError } from "../spec/errors";
+import type { Logger } from "../base/logger";
+import { SkiffError } from "../model/errors";
 import { internalError, readJson, sendJson, sendSkiffError } from "./http-util";
 
 export interface RequestContext {

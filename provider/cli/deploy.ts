@@ -1,9 +1,9 @@
 import { Command } from "commander";
-import { EngineError } from "../api/client";
-import type { Service } from "../api/resources";
-import { parseDurationMs } from "../spec/duration";
-import type { ServiceTemplateInput } from "../spec/service";
-import { collect, commonOptions, connect, intFlag, withCommon } from "./common";
+import { EngineError } from "../client/api-client";
+import type { Service } from "../model/service";
+import type { ServiceTemplateInput } from "../model/template";
+import { commonOptions, connect, withCommon } from "./common";
+import { collect, intFlag, parseEnv, parseProbe, parseTimeout, splitList } from "./flags";
 import { printJson, UsageError } from "./output";
 
 interface DeployFlags {
@@ -87,47 +87,10 @@ export function templateFromFlags(existing: Service | undefined, flags: DeployFl
     if (flags.cpu !== undefined) t.resources.cpu = flags.cpu;
   }
   if (flags.port !== undefined) t.port = flags.port;
-  if (flags.command !== undefined) t.command = splitList(flags.command);
-  if (flags.args !== undefined) t.args = splitList(flags.args);
+  if (flags.command !== undefined) t.command = splitList(flags.command).filter(Boolean);
+  if (flags.args !== undefined) t.args = splitList(flags.args).filter(Boolean);
   if (flags.startupProbe !== undefined) t.startupProbe = parseProbe(flags.startupProbe);
   return t;
-}
-
-function parseEnv(pairs: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--env: expected KEY=VALUE, got "${pair}"`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return env;
-}
-
-function parseTimeout(text: string): number {
-  const ms = parseDurationMs(text);
-  if (ms === undefined) throw new UsageError(`--timeout: expected seconds or a duration such as 300 or 5m, got "${text}"`);
-  if (ms % 1000 !== 0) throw new UsageError(`--timeout: must be a whole number of seconds, got "${text}"`);
-  return ms / 1000;
-}
-
-const PROBE_KEYS = ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold", "tcpSocket.port"];
-
-/** gcloud's `--startup-probe=tcpSocket.port=8080,periodSeconds=5,failureThreshold=1`. */
-function parseProbe(text: string): Record<string, unknown> {
-  const probe: Record<string, unknown> = {};
-  for (const item of splitList(text)) {
-    const [key, value] = item.split("=");
-    if (!PROBE_KEYS.includes(key) || value === undefined || !/^\d+$/.test(value)) {
-      throw new UsageError(`--startup-probe: expected KEY=NUMBER with KEY one of ${PROBE_KEYS.join(", ")}; got "${item}"`);
-    }
-    if (key === "tcpSocket.port") probe.tcpSocket = { port: Number(value) };
-    else probe[key] = Number(value);
-  }
-  return probe;
-}
-
-function splitList(text: string): string[] {
-  return text.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 function summary(service: Service, newRevision: string | undefined): string {

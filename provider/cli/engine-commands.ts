@@ -1,9 +1,9 @@
 import { Command } from "commander";
-import { EngineClient } from "../api/client";
-import { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT } from "../engine/defaults";
-import { engineHome, processAlive } from "../engine/home";
-import { runningEngine, startDetached } from "../engine/launcher";
-import { intFlag } from "./common";
+import { EngineClient } from "../client/api-client";
+import { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT } from "../base/defaults";
+import { engineHome, processAlive } from "../base/home";
+import { runningEngine, startDetached } from "../client/launcher";
+import { intFlag } from "./flags";
 import { print, printTable } from "./output";
 
 export function engineCommands(): Command {

@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { commonOptions, connect, intFlag, withCommon } from "./common";
+import { commonOptions, connect, withCommon } from "./common";
+import { intFlag } from "./flags";
 
 export function logsCommands(): Command {
   const logs = new Command("logs").description("read or follow a service's container logs");

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { version } from "../engine/version";
+import { version } from "../base/version";
 import { deployCommand } from "./deploy";
 import { domainMappingCommands } from "./domain-commands";
 import { engineCommands } from "./engine-commands";

@@ -1,5 +1,5 @@
-import { EngineError, EngineUnreachableError } from "../api/client";
-import { SkiffError } from "../spec/errors";
+import { EngineError, EngineUnreachableError } from "../client/api-client";
+import { SkiffError } from "../model/errors";
 
 export type Format = "table" | "json";
 
@@ -46,7 +46,7 @@ function describeField(field: string): string {
   return flag && flag !== field ? `${flag} (${field})` : field;
 }
 
-/** Prints the error the way SPEC §5 wants it and returns the exit code: 1 user error, 2 engine or internal. */
+/** Prints the error as one line naming the flag or field, and returns the exit code: 1 user error, 2 engine or internal. */
 export function reportError(error: unknown): number {
   if (error instanceof EngineError || error instanceof SkiffError) {
     const { violations, userFault } = error;

@@ -1,6 +1,7 @@
 import { Command } from "commander";
-import type { Service } from "../api/resources";
-import { parseAssignments, parseTagAssignments, parseTagList, type TrafficUpdate } from "../spec/traffic-update";
+import type { Service } from "../model/service";
+import { parseAssignments, parseTagAssignments, parseTagList } from "./flags";
+import { type TrafficUpdate } from "../model/traffic-update";
 import { commonOptions, connect, withCommon } from "./common";
 import { print, printTable } from "./output";
 

@@ -1,13 +1,9 @@
-import { z } from "zod";
-import type { DomainMapping } from "../api/resources";
+import { domainUrl } from "../model/derived-names";
+import { parseDomainMappingBody, type DomainMapping } from "../model/domain-mapping";
+import { checkField, notFound, SkiffError } from "../model/errors";
+import { checkProject, domainSchema } from "../model/names";
 import type { RoutingTable } from "../router/routing-table";
-import { invalidFromViolations, notFound, SkiffError, violationsOf } from "../spec/errors";
-import { domainSchema, serviceNameSchema } from "../spec/names";
 import type { DomainMappingRow, Store } from "../state/store";
-import { domainUrl } from "./names";
-import { checkField, checkProject } from "./service-controller";
-
-const mappingBodySchema = z.object({ domain: domainSchema, service: serviceNameSchema }).strict();
 
 /** Domain mappings: a Host name routed to one service; a domain belongs to one service at a time. */
 export class DomainController {
@@ -28,9 +24,7 @@ export class DomainController {
 
   create(project: string, body: unknown): DomainMapping {
     checkProject(project);
-    const parsed = mappingBodySchema.safeParse(body);
-    if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
-    const { domain, service } = parsed.data;
+    const { domain, service } = parseDomainMappingBody(body);
     if (!this.store.getService(project, service)) throw notFound("service", service, project);
     const owner = this.store.getDomainMapping(domain);
     if (owner) {

@@ -1,13 +1,12 @@
-import type { Logger } from "../engine/logger";
-import type { ContainerRuntime } from "../runtime/container-runtime";
-import { ReadinessError } from "../runtime/container-runtime";
+import type { Logger } from "../base/logger";
+import { containerName, instanceId, scopedKey } from "../model/derived-names";
+import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
+import { platformEnv, startupDeadlineMs } from "../model/template";
+import { ReadinessError, type ContainerRuntime } from "../runtime/container-runtime";
 import { instanceLabels, LABEL } from "../runtime/labels";
-import { parseCpuNanos, parseMemoryBytes } from "../spec/quantity";
-import { startupDeadlineMs } from "../spec/service";
+import type { LogStore } from "../runtime/log-store";
 import { RevisionHandler } from "../scaling/revision-handler";
 import type { InstanceRow, RevisionRow, Store } from "../state/store";
-import type { LogStore } from "./log-store";
-import { containerName, instanceId } from "./names";
 
 const RECONCILE_EVERY_MS = 2_000;
 const STOP_GRACE_SECONDS = 10;
@@ -49,11 +48,11 @@ export class InstanceController {
   constructor(private readonly deps: InstanceControllerDeps) {}
 
   handler(project: string, revision: string): RevisionHandler | undefined {
-    return this.handlers.get(`${project}/${revision}`);
+    return this.handlers.get(scopedKey(project, revision));
   }
 
   ensureHandler(rev: RevisionRow): RevisionHandler {
-    const key = `${rev.project}/${rev.name}`;
+    const key = scopedKey(rev.project, rev.name);
     let handler = this.handlers.get(key);
     if (!handler) {
       const waitMs = Math.max(10_000, startupDeadlineMs(rev.template));
@@ -77,7 +76,7 @@ export class InstanceController {
       image: rev.imageDigest,
       command: t.command,
       args: t.args,
-      env: { ...t.env, PORT: String(t.port), K_SERVICE: rev.service, K_REVISION: rev.name, K_CONFIGURATION: rev.service },
+      env: { ...t.env, ...platformEnv(t.port, rev.service, rev.name) },
       port: t.port,
       memoryBytes: parseMemoryBytes(t.resources.memory)!,
       // Docker refuses more CPUs than the host has; Cloud Run's limit is a cap, so cap it here too.
@@ -121,7 +120,7 @@ export class InstanceController {
     const live = this.live.get(id);
     if (!live || live.stopping) return;
     live.stopping = true;
-    const handler = this.handlers.get(`${live.row.project}/${live.row.revision}`);
+    const handler = this.handlers.get(scopedKey(live.row.project, live.row.revision));
     if (handler) {
       handler.removeEndpoint(id);
       const rev = this.deps.store.getRevision(live.row.project, live.row.revision);
@@ -137,7 +136,7 @@ export class InstanceController {
   async removeRevision(project: string, revision: string): Promise<void> {
     const ids = [...this.live.values()].filter((l) => l.row.project === project && l.row.revision === revision).map((l) => l.row.id);
     await Promise.all(ids.map((id) => this.stopInstance(id, DELETE_DRAIN_MS)));
-    const key = `${project}/${revision}`;
+    const key = scopedKey(project, revision);
     this.handlers.get(key)?.close();
     this.handlers.delete(key);
   }
@@ -145,7 +144,7 @@ export class InstanceController {
   private async dropInstance(id: string, graceSeconds: number): Promise<void> {
     const live = this.live.get(id);
     if (!live) return;
-    this.handlers.get(`${live.row.project}/${live.row.revision}`)?.removeEndpoint(id);
+    this.handlers.get(scopedKey(live.row.project, live.row.revision))?.removeEndpoint(id);
     await this.deps.runtime.stopAndRemove(live.row.containerId, graceSeconds);
     live.stopFollowing();
     this.deps.store.deleteInstance(id);
@@ -236,7 +235,7 @@ export class InstanceController {
       log.warn("instance died; replacing it", { revision: live.row.revision, instance: live.row.id, exitCode: state?.exitCode });
       await this.dropInstance(live.row.id, 0);
     }
-    const desired = new Map(this.deps.desiredRevisions().map((r) => [`${r.project}/${r.name}`, r]));
+    const desired = new Map(this.deps.desiredRevisions().map((r) => [scopedKey(r.project, r.name), r]));
     for (const [key, rev] of desired) {
       if (this.instancesOf(rev.project, rev.name).length > 0 || this.starting.has(key)) continue;
       this.starting.add(key);
@@ -244,7 +243,7 @@ export class InstanceController {
         .catch((error) => log.error("could not start an instance", { revision: rev.name, error: (error as Error).message }))
         .finally(() => this.starting.delete(key));
     }
-    const unwanted = [...this.live.values()].filter((l) => l.ready && !l.stopping && !desired.has(`${l.row.project}/${l.row.revision}`));
+    const unwanted = [...this.live.values()].filter((l) => l.ready && !l.stopping && !desired.has(scopedKey(l.row.project, l.row.revision)));
     // Not awaited: draining waits for in-flight requests, which must not hold up the next pass.
     for (const l of unwanted) {
       this.stopInstance(l.row.id).catch((error) => log.error("could not stop an instance", { instance: l.row.id, error: (error as Error).message }));

@@ -1,28 +1,28 @@
-import { z } from "zod";
-import type { Revision, Service } from "../api/resources";
-import type { Logger } from "../engine/logger";
-import { WeightedPicker } from "../router/weighted-pick";
-import type { RoutingTable } from "../router/routing-table";
-import type { ContainerRuntime } from "../runtime/container-runtime";
-import { invalid, invalidFromViolations, notFound, SkiffError, violationsOf } from "../spec/errors";
-import { projectNameSchema, serviceNameSchema, tagNameSchema } from "../spec/names";
-import { parseServiceSpec, parseServiceTemplate, templateFingerprint, type ServiceTemplate } from "../spec/service";
+import type { Logger } from "../base/logger";
+import { revisionName, scopedKey } from "../model/derived-names";
+import { checkField, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
+import { checkProject, serviceNameSchema, tagNameSchema } from "../model/names";
+import { candidateBodySchema, templateFingerprint, type Revision } from "../model/revision";
+import { parseServiceSpec, type Service } from "../model/service";
+import { parseServiceTemplate, type ServiceTemplate } from "../model/template";
 import {
   appendNewRevision,
   normalizeTraffic,
+  parseSetTrafficBody,
   revisionsInUse,
   routingTable,
   tagTable,
   trafficEntryBlockingDelete,
   validateTraffic,
-} from "../spec/traffic";
-import { applyTrafficUpdate, type TrafficUpdate } from "../spec/traffic-update";
-import { trafficTargetSchema } from "../spec/traffic-schema";
+} from "../model/traffic";
+import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
+import type { RoutingTable } from "../router/routing-table";
+import { WeightedPicker } from "../router/weighted-pick";
+import type { ContainerRuntime } from "../runtime/container-runtime";
+import type { LogStore } from "../runtime/log-store";
 import type { RevisionRow, ServiceRow, Store } from "../state/store";
 import type { InstanceController } from "./instance-controller";
 import { KeyedLock } from "./keyed-lock";
-import type { LogStore } from "./log-store";
-import { revisionName } from "./names";
 import { resolveService, revisionView, serviceView, type ResolvedService } from "./views";
 
 export interface ServiceControllerDeps {
@@ -39,8 +39,6 @@ export interface DeployOptions {
   noTraffic?: boolean;
   tag?: string;
 }
-
-const trafficBodySchema = z.object({ traffic: z.array(trafficTargetSchema) }).strict();
 
 /** Services and their revisions: create, update (a changed template makes a revision), traffic, delete. */
 export class ServiceController {
@@ -90,7 +88,7 @@ export class ServiceController {
     checkField("service", serviceNameSchema, name);
     if (options.tag !== undefined) checkField("tag", tagNameSchema, options.tag);
     const spec = parseServiceSpec(body);
-    return this.lock.run(`${project}/${name}`, async () => {
+    return this.lock.run(scopedKey(project, name), async () => {
       const { store } = this.deps;
       const existing = store.getService(project, name);
       const revisions = existing ? store.listRevisions(project, name) : [];
@@ -127,10 +125,10 @@ export class ServiceController {
 
   /** A Revision resource: a candidate made from its own template, with no traffic until a TrafficTarget routes to it. */
   async createCandidate(project: string, service: string, body: unknown): Promise<Revision> {
-    const parsed = z.object({ template: z.unknown() }).strict().safeParse(body);
+    const parsed = candidateBodySchema.safeParse(body);
     if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
     const template = parseServiceTemplate(parsed.data.template);
-    return this.lock.run(`${project}/${service}`, async () => {
+    return this.lock.run(scopedKey(project, service), async () => {
       const row = this.requireService(project, service);
       const imageDigest = await this.deps.runtime.resolveImage(template.image);
       const now = new Date().toISOString();
@@ -146,11 +144,10 @@ export class ServiceController {
   }
 
   async setTraffic(project: string, service: string, body: unknown): Promise<Service> {
-    const parsed = trafficBodySchema.safeParse(body);
-    if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
+    const traffic = parseSetTrafficBody(body);
     return this.changeTraffic(project, service, (_, revisions) => {
-      validateTraffic(parsed.data.traffic, revisions);
-      return normalizeTraffic(parsed.data.traffic);
+      validateTraffic(traffic, revisions);
+      return normalizeTraffic(traffic);
     });
   }
 
@@ -159,7 +156,7 @@ export class ServiceController {
   }
 
   private changeTraffic(project: string, service: string, compute: (row: ServiceRow, revisions: RevisionRow[]) => ServiceRow["traffic"]): Promise<Service> {
-    return this.lock.run(`${project}/${service}`, async () => {
+    return this.lock.run(scopedKey(project, service), async () => {
       const row = this.requireService(project, service);
       const traffic = compute(row, this.deps.store.listRevisions(project, service));
       this.deps.store.putService({ ...row, traffic, updateTime: new Date().toISOString() });
@@ -169,13 +166,13 @@ export class ServiceController {
   }
 
   async deleteService(project: string, name: string): Promise<void> {
-    await this.lock.run(`${project}/${name}`, async () => {
+    await this.lock.run(scopedKey(project, name), async () => {
       this.requireService(project, name);
       const { store, instances, routes, logs } = this.deps;
       const mappings = store.listDomainMappings(project).filter((m) => m.service === name);
       routes.setService(project, name, undefined);
       for (const m of mappings) routes.setDomain(m.domain, undefined);
-      this.serving.delete(`${project}/${name}`);
+      this.serving.delete(scopedKey(project, name));
       for (const rev of store.listRevisions(project, name)) await instances.removeRevision(project, rev.name);
       store.deleteService(project, name);
       logs.remove(project, name);
@@ -184,7 +181,7 @@ export class ServiceController {
 
   async deleteRevision(project: string, name: string): Promise<void> {
     const rev = this.requireRevision(project, name);
-    await this.lock.run(`${project}/${rev.service}`, async () => {
+    await this.lock.run(scopedKey(project, rev.service), async () => {
       this.requireRevision(project, name);
       const blocking = trafficEntryBlockingDelete(this.statusesOf(project, rev.service), name);
       if (blocking) {
@@ -204,7 +201,7 @@ export class ServiceController {
 
   /** Makes the data plane follow the stored state of one service; effective from the next request. */
   publish(project: string, name: string): void {
-    const key = `${project}/${name}`;
+    const key = scopedKey(project, name);
     const row = this.deps.store.getService(project, name);
     if (!row) {
       this.deps.routes.setService(project, name, undefined);
@@ -276,13 +273,4 @@ export class ServiceController {
     if (!row) throw notFound("revision", name, project);
     return row;
   }
-}
-
-export function checkProject(project: string): void {
-  checkField("project", projectNameSchema, project);
-}
-
-export function checkField(field: string, schema: z.ZodTypeAny, value: unknown): void {
-  const result = schema.safeParse(value);
-  if (!result.success) throw invalid(field, `"${String(value)}" ${result.error.issues[0]?.message ?? "is invalid"}`);
 }

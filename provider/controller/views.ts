@@ -1,7 +1,8 @@
-import type { Revision, Service, TrafficStatus } from "../api/resources";
-import { resolveTraffic } from "../spec/traffic";
+import type { Revision } from "../model/revision";
+import type { Service } from "../model/service";
+import { type TrafficStatus, resolveTraffic } from "../model/traffic";
 import type { RevisionRow, ServiceRow } from "../state/store";
-import { serviceUrl, tagUrl } from "./names";
+import { serviceUrl, tagUrl } from "../model/derived-names";
 
 /** What a service looks like once its traffic is resolved against its revisions. */
 export interface ResolvedService {
@@ -13,7 +14,7 @@ export interface ResolvedService {
 }
 
 /**
- * The service's own latest revisions: only revisions made from its template count (SPEC §6), so a
+ * The service's own latest revisions: only revisions made from its template count, so a
  * candidate made by a Revision resource never becomes "latest" and never gets LATEST traffic.
  */
 export function resolveService(row: ServiceRow, revisions: RevisionRow[], ingressPort: number): ResolvedService {

@@ -6,18 +6,18 @@ import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { DomainController } from "../controller/domain-controller";
 import { InstanceController } from "../controller/instance-controller";
-import { LogStore } from "../controller/log-store";
+import { LogStore } from "../runtime/log-store";
 import { ServiceController } from "../controller/service-controller";
 import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
-import { SkiffError } from "../spec/errors";
+import { SkiffError } from "../model/errors";
 import { Store } from "../state/store";
-import { EngineFile, EngineHome, ensureHome, processAlive } from "./home";
-import { lineLogger, type Logger } from "./logger";
-import { version } from "./version";
-export { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT } from "./defaults";
+import { EngineFile, EngineHome, ensureHome, processAlive } from "../base/home";
+import { lineLogger, type Logger } from "../base/logger";
+import { version } from "../base/version";
+
 
 
 export interface DaemonOptions {

@@ -1,8 +1,8 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
-import type { Logger } from "../engine/logger";
+import type { Logger } from "../base/logger";
+import { parseHost } from "../model/derived-names";
 import { NoInstanceError, RevisionHandler } from "../scaling/revision-handler";
-import { matchHost } from "./host-match";
 import { proxyRequest, proxyUpgrade, sendError } from "./proxy";
 import type { RoutingTable } from "./routing-table";
 
@@ -29,7 +29,7 @@ export class Ingress {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const route = this.routes.route(matchHost(req.headers.host), req.headers.host);
+    const route = this.routes.route(parseHost(req.headers.host), req.headers.host);
     if (!route.ok) return sendError(res, route.status, route.message);
     const handler = this.handlerFor(route.project, route.revision);
     if (!handler) return sendError(res, 503, `revision ${route.revision} is not serving`);
@@ -51,7 +51,7 @@ export class Ingress {
   }
 
   private async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const route = this.routes.route(matchHost(req.headers.host), req.headers.host);
+    const route = this.routes.route(parseHost(req.headers.host), req.headers.host);
     const handler = route.ok ? this.handlerFor(route.project, route.revision) : undefined;
     if (!route.ok || !handler) {
       socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n`);

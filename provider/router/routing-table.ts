@@ -1,4 +1,4 @@
-import type { HostTarget } from "./host-match";
+import { scopedKey, type HostTarget } from "../model/derived-names";
 
 /**
  * The data plane's view of the control plane's decisions: per service, a revision picker and the
@@ -22,7 +22,7 @@ export class RoutingTable {
   private readonly domains = new Map<string, { project: string; service: string }>();
 
   setService(project: string, service: string, routes: ServiceRoutes | undefined): void {
-    const key = `${project}/${service}`;
+    const key = scopedKey(project, service);
     if (routes) this.services.set(key, routes);
     else this.services.delete(key);
   }
@@ -44,7 +44,7 @@ export class RoutingTable {
     } else {
       ({ project, service, tag } = target);
     }
-    const routes = this.services.get(`${project}/${service}`);
+    const routes = this.services.get(scopedKey(project, service));
     if (!routes) return { ok: false, status: 404, message: `no service "${service}" in project "${project}" (host "${host ?? ""}")` };
     const revision = tag === undefined ? routes.pick() : routes.tags.get(tag);
     if (!revision) {

@@ -1,6 +1,6 @@
 import Docker from "dockerode";
 import { PassThrough } from "node:stream";
-import { SkiffError } from "../spec/errors";
+import { SkiffError } from "../model/errors";
 import {
   ContainerRuntime,
   ContainerState,

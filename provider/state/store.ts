@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
-import type { ServiceTemplate } from "../spec/service";
-import type { NormalizedTrafficTarget } from "../spec/traffic";
+import type { ServiceTemplate } from "../model/template";
+import type { NormalizedTrafficTarget } from "../model/traffic";
 import { openDatabase } from "./db";
 
 export interface ServiceRow {

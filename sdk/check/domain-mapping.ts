@@ -1,4 +1,4 @@
-import { domainSchema, projectNameSchema, serviceNameSchema } from "../../provider/spec/names";
+import { domainSchema, projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import { CheckOutcome, InputsBuilder } from "./result";
 import { validate } from "./validate";
 

@@ -1,5 +1,5 @@
-import { projectNameSchema, serviceNameSchema } from "../../provider/spec/names";
-import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/spec/service";
+import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
+import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/model/template";
 import { CheckOutcome, InputsBuilder } from "./result";
 import { validate } from "./validate";
 

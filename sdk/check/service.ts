@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { projectNameSchema, serviceNameSchema } from "../../provider/spec/names";
-import { ingressSchema, serviceTemplateSchema, type ServiceTemplate } from "../../provider/spec/service";
+import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
+import { ingressSchema } from "../../provider/model/service";
+import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/model/template";
 import { CheckOutcome, InputsBuilder } from "./result";
 import { validate } from "./validate";
 

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { SkiffError } from "../../provider/spec/errors";
-import { projectNameSchema, serviceNameSchema } from "../../provider/spec/names";
-import { normalizeTraffic, validateTraffic, type NormalizedTrafficTarget } from "../../provider/spec/traffic";
-import { trafficTargetSchema, type TrafficTarget } from "../../provider/spec/traffic-schema";
+import { SkiffError } from "../../provider/model/errors";
+import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
+import { normalizeTraffic, validateTraffic, type NormalizedTrafficTarget, trafficTargetSchema, type TrafficTarget } from "../../provider/model/traffic";
 import { CheckOutcome, InputsBuilder } from "./result";
 import { isUnknown, touchesUnknown, unknownPaths } from "./unknowns";
 import { validate } from "./validate";

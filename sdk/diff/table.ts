@@ -1,4 +1,4 @@
-import { canonicalJson } from "../../provider/spec/service";
+import { canonicalJson } from "../../provider/base/canonical-json";
 
 /**
  * What a change to one input does to the resource: `update` in place, or `replace` it. Every input

@@ -1,4 +1,4 @@
-import type { DomainMapping } from "../../provider/api/resources";
+import type { DomainMapping } from "../../provider/model/domain-mapping";
 import { checkDomainMappingInputs, type DomainMappingInputs } from "../check/domain-mapping";
 import { diffDomainMapping } from "../diff/domain-mapping";
 import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";

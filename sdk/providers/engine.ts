@@ -1,5 +1,5 @@
-import { EngineClient, EngineError } from "../../provider/api/client";
-import { engineHome } from "../../provider/engine/home";
+import { EngineClient, EngineError } from "../../provider/client/api-client";
+import { engineHome } from "../../provider/base/home";
 
 /**
  * How the providers reach the engine. Nothing here is ever serialized into Pulumi state: the

@@ -1,4 +1,4 @@
-import type { Revision } from "../../provider/api/resources";
+import type { Revision } from "../../provider/model/revision";
 import { checkRevisionInputs, type RevisionInputs } from "../check/revision";
 import { diffRevision } from "../diff/revision";
 import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";

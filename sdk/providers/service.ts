@@ -1,4 +1,4 @@
-import type { Service } from "../../provider/api/resources";
+import type { Service } from "../../provider/model/service";
 import { checkServiceInputs, type ServiceInputs } from "../check/service";
 import { diffService } from "../diff/service";
 import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";

@@ -1,5 +1,5 @@
-import type { Service } from "../../provider/api/resources";
-import { normalizeTraffic } from "../../provider/spec/traffic";
+import type { Service } from "../../provider/model/service";
+import { normalizeTraffic } from "../../provider/model/traffic";
 import { checkTrafficTargetInputs, type TrafficTargetInputs } from "../check/traffic-target";
 import { diffTrafficTarget } from "../diff/traffic-target";
 import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";

@@ -7,7 +7,7 @@ import { TestEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { PulumiProject, hostOfUrl, portOfUrl, revisionsServed, suffix } from "./pulumi";
 
-// Issue 5, must-show 8: `pulumi up` with no engine running starts one (detached) and succeeds.
+// `pulumi up` with no engine running starts one (detached) and succeeds.
 
 const stack = `auto-${suffix()}`;
 let engine: TestEngine;

@@ -5,7 +5,7 @@ import { listOf } from "../helpers/cli";
 import { stateRowsMentioning } from "../helpers/state";
 import { PulumiProject, hostOfUrl, portOfUrl, revisionsServed, suffix, transcript } from "./pulumi";
 
-// Issue 5, must-show 2 (domain-mapping) and 7 (no mapping left after destroy).
+// The domain-mapping example routes its domain, and no mapping is left after destroy.
 
 const id = suffix();
 const stack = `dm-${id}`;

@@ -7,7 +7,8 @@ import { stateRowsMentioning } from "../helpers/state";
 import { provider as revisionProvider } from "../../sdk/providers/revision";
 import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript } from "./pulumi";
 
-// Issue 5, must-show 1, 2 (hello-canary), 3 and 7 (destroy), with `pulumi` run in the example's folder.
+// The hello-canary example with `pulumi` run in its folder: up, a 90/10 split with a tag URL, a
+// canary replaced before the old one goes, and a destroy that leaves nothing.
 
 const stack = `canary-${suffix()}`;
 const altTag = `skiff-test/fixture:e2e-canary-${suffix()}`;

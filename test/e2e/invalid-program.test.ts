@@ -1,11 +1,10 @@
 import * as path from "node:path";
 import test from "ava";
-import { TestEngine, startEngine } from "../helpers/engine";
+import { TestEngine, startEngine, REPO_ROOT } from "../helpers/engine";
 import { listOf } from "../helpers/cli";
-import { REPO_ROOT } from "../helpers/engine";
 import { PulumiProject, suffix, transcript } from "./pulumi";
 
-// Issue 5, must-show 5: a wrong program fails at `pulumi preview`, naming the property and the
+// A wrong program fails at `pulumi preview`, naming the property and the
 // reason, and `pulumi up` creates nothing (not even the valid service beside the mistake).
 
 let engine: TestEngine;

@@ -7,7 +7,7 @@ import { httpRequest } from "../helpers/http";
 import { stateRowsMentioning } from "../helpers/state";
 import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript } from "./pulumi";
 
-// Issue 5, must-show 2 (staging), 4, 6 and 7: one program, two stacks side by side on one engine.
+// One program, two stacks side by side on one engine: in-place updates, refresh and destroy per stack.
 
 const id = suffix();
 const alice = `stg-a-${id}`;

@@ -1,4 +1,5 @@
-import type { Revision, Service } from "../../provider/api/resources";
+import type { Revision } from "../../provider/model/revision";
+import type { Service } from "../../provider/model/service";
 import type { CommandResult } from "./docker";
 import type { TestEngine } from "./engine";
 
@@ -42,7 +43,7 @@ export function listOf<T>(json: unknown, key: string): T[] {
   throw new Error(`expected a JSON list of ${key}, got: ${JSON.stringify(json).slice(0, 500)}`);
 }
 
-/** The Host header that reaches a service (SPEC §4): `<service>.localhost` or `<service>.<project>.localhost`. */
+/** The Host header that reaches a service: `<service>.localhost` or `<service>.<project>.localhost`. */
 export function hostOf(engine: TestEngine, service: string, project = "default"): string {
   const base = project === "default" ? `${service}.localhost` : `${service}.${project}.localhost`;
   return `${base}:${engine.ingressPort}`;

@@ -2,7 +2,7 @@ import * as http from "node:http";
 
 /**
  * Requests to the ingress by Host header. glibc (and so Node's dns.lookup) does not resolve
- * `*.localhost`, so tests connect to 127.0.0.1 and name the service in the Host header, as SPEC §4 says.
+ * `*.localhost`, so tests connect to 127.0.0.1 and name the service in the Host header, as the engine expects.
  */
 
 export interface HttpAnswer {

@@ -5,7 +5,8 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, listOf, listRevisions, revisionFromBody, transcript } from "../helpers/cli";
 import { stateRowsMentioning } from "../helpers/state";
 
-// Issue 3, must-show 2, 3 and the delete half of 8: deploy, redeploy, delete, seen from outside.
+// Deploy, redeploy and delete, seen from outside: a changed template makes a revision, an unchanged one
+// does not, and a delete leaves no container or state row behind.
 
 let engine: TestEngine;
 let image: string;

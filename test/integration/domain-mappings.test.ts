@@ -1,14 +1,15 @@
 import test from "ava";
 import type { ExecutionContext } from "ava";
-import type { DomainMapping, Service } from "../../provider/api/resources";
+import type { DomainMapping } from "../../provider/model/domain-mapping";
+import type { Service } from "../../provider/model/service";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, listOf, revisionFromBody, transcript } from "../helpers/cli";
 import { runLoad, sharePercent, tally } from "../helpers/load";
 
-// Issue 4, must-show 6 (domain mappings route by Host, one owner per domain, delete → 404, a deleted
-// service takes its mappings along) and 7 (after kill -9 and a restart the split, the tags and the
-// mappings are as before). Serial: the last test kills this file's one engine.
+// Domain mappings route by Host, a domain has one owner, a deleted mapping answers 404 and a deleted
+// service takes its mappings along; after kill -9 and a restart the split, the tags and the mappings
+// are as before. Serial: the last test kills this file's one engine.
 
 let engine: TestEngine;
 let image: string;

@@ -13,7 +13,7 @@ import {
   transcript,
 } from "../helpers/cli";
 
-// Issue 3, must-show 4: revisions that never become ready fail with their logs and take no traffic.
+// Revisions that never become ready fail with their logs and take no traffic.
 
 let engine: TestEngine;
 let image: string;

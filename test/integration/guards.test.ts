@@ -6,7 +6,7 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { httpRequest } from "../helpers/http";
 import { deploy, hostOf, listRevisions, listServices, revisionFromBody, transcript } from "../helpers/cli";
 
-// Issue 3, must-show 6 and 7: what the engine refuses, it refuses without changing anything.
+// What the engine refuses, it refuses without changing anything.
 
 let engine: TestEngine;
 let image: string;

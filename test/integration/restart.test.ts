@@ -6,7 +6,7 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
 import { deploy, hostOf, listServices, revisionFromBody } from "../helpers/cli";
 
-// Issue 3, must-show 5: the daemon can die or stop at any time; its services and containers cannot.
+// The daemon can die or stop at any time; its services and containers cannot.
 // Serial: every test here stops the one engine of this file.
 
 let engine: TestEngine;

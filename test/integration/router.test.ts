@@ -4,8 +4,8 @@ import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, listServices, revisionFromBody } from "../helpers/cli";
 
-// Issue 3, the request half: routing by Host, the proxy's headers, streaming, the request timeout
-// (must-show 8) and project isolation.
+// The request path: routing by Host, the proxy's headers, streaming, the request timeout and project
+// isolation.
 
 let engine: TestEngine;
 let image: string;

@@ -1,14 +1,14 @@
 import test from "ava";
 import type { ExecutionContext } from "ava";
-import type { Service } from "../../provider/api/resources";
+import type { Service } from "../../provider/model/service";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeRevision, describeService, hostOf, revisionFromBody, transcript } from "../helpers/cli";
 import { runLoad, sharePercent, tally } from "../helpers/load";
 
-// Issue 4, must-show 1 (split accuracy), 3 (rollback), 4 (no failed request while traffic moves),
-// 5 (bad update-traffic input: exit 1, the flag and the reason named, traffic unchanged) and the
-// trafficStatuses of `services describe --format json`.
+// The split is accurate per request, a rollback is one command, no request fails while traffic
+// moves, bad update-traffic input exits 1 naming the flag and the reason with traffic unchanged, and
+// `services describe --format json` shows the resolved trafficStatuses.
 // Serial: the split counts and the load run must not share the engine's CPU with other tests.
 
 let engine: TestEngine;
@@ -169,7 +169,7 @@ test.serial("services describe --format json shows trafficStatuses with revision
   t.deepEqual((await describeRevision(engine, b)).urls, [`http://canary---described.localhost:${port}`]);
 });
 
-// ---- must-show 5: bad input ----
+// ---- bad input ----
 
 interface BadInputContext {
   service: string;

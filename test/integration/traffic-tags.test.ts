@@ -1,13 +1,13 @@
 import test from "ava";
 import type { ExecutionContext } from "ava";
-import type { Service } from "../../provider/api/resources";
+import type { Service } from "../../provider/model/service";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeRevision, describeService, listRevisions, revisionFromBody, transcript } from "../helpers/cli";
 import { runLoad, tally } from "../helpers/load";
 
-// Issue 4, must-show 2 (tag URLs, `deploy --no-traffic --tag candidate`) and the delete half of 5
-// (a revision with traffic or a tag cannot be deleted: 409 naming the traffic entry).
+// Tag URLs (`deploy --no-traffic --tag candidate`), and a revision with traffic or a tag cannot be
+// deleted: 409 naming the traffic entry.
 
 let engine: TestEngine;
 let image: string;

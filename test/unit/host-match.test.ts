@@ -1,5 +1,5 @@
 import test from "ava";
-import { matchHost } from "../../provider/router/host-match";
+import { parseHost as matchHost } from "../../provider/model/derived-names";
 import { RoutingTable } from "../../provider/router/routing-table";
 
 test("service hosts in the default project and in others, with or without the port", (t) => {

@@ -1,5 +1,5 @@
 import test from "ava";
-import { randomLetters, revisionName, serviceUrl, tagUrl } from "../../provider/controller/names";
+import { randomLetters, revisionName, serviceUrl, tagUrl } from "../../provider/model/derived-names";
 import { normalizeTime } from "../../provider/controller/instance-controller";
 import { hasListener } from "../../provider/runtime/readiness";
 

@@ -5,7 +5,7 @@ import { diffService, serviceDiffTable } from "../../sdk/diff/service";
 import { diffTrafficTarget } from "../../sdk/diff/traffic-target";
 import { UNKNOWN } from "../../sdk/check/unknowns";
 
-// The diff table of each resource (SPEC §6): what a `pulumi preview` shows for each changed input.
+// The diff table of each resource: what a `pulumi preview` shows for each changed input.
 
 const template = {
   image: "skiff-test/fixture:a",

@@ -1,8 +1,10 @@
 import test from "ava";
-import { SkiffError } from "../../provider/spec/errors";
-import { parseServiceSpec, startupDeadlineMs, templateFingerprint } from "../../provider/spec/service";
-import { parseDurationMs } from "../../provider/spec/duration";
-import { parseCpuNanos, parseMemoryBytes } from "../../provider/spec/quantity";
+import { SkiffError } from "../../provider/model/errors";
+import { parseServiceSpec } from "../../provider/model/service";
+import { startupDeadlineMs } from "../../provider/model/template";
+import { templateFingerprint } from "../../provider/model/revision";
+import { parseDurationMs } from "../../provider/model/duration";
+import { parseCpuNanos, parseMemoryBytes } from "../../provider/model/quantity";
 
 function violations(input: unknown) {
   try {

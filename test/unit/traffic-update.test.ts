@@ -1,15 +1,8 @@
 import test, { type ExecutionContext } from "ava";
-import { SkiffError, type FieldViolation } from "../../provider/spec/errors";
-import { normalizeTraffic, type RevisionView } from "../../provider/spec/traffic";
-import {
-  applyTrafficUpdate,
-  largestRemainder,
-  parseAssignments,
-  parseTagAssignments,
-  parseTagList,
-  type TrafficUpdate,
-} from "../../provider/spec/traffic-update";
-import type { TrafficTarget } from "../../provider/spec/traffic-schema";
+import { SkiffError, type FieldViolation } from "../../provider/model/errors";
+import { normalizeTraffic, type RevisionView, type TrafficTarget } from "../../provider/model/traffic";
+import { applyTrafficUpdate, largestRemainder, type TrafficUpdate } from "../../provider/model/traffic-update";
+import { parseAssignments, parseTagAssignments, parseTagList } from "../../provider/cli/flags";
 
 const revisions: RevisionView[] = [
   { name: "svc-00001-aaa", status: "READY" },

@@ -1,19 +1,6 @@
 import test, { type ExecutionContext } from "ava";
-import type { TrafficStatus } from "../../provider/api/resources";
-import { SkiffError, type FieldViolation } from "../../provider/spec/errors";
-import {
-  appendNewRevision,
-  consolidateTraffic,
-  normalizeTraffic,
-  resolveTraffic,
-  revisionsInUse,
-  routingTable,
-  tagTable,
-  trafficEntryBlockingDelete,
-  validateTraffic,
-  type RevisionView,
-} from "../../provider/spec/traffic";
-import type { TrafficTarget } from "../../provider/spec/traffic-schema";
+import { type TrafficStatus, appendNewRevision, consolidateTraffic, normalizeTraffic, resolveTraffic, revisionsInUse, routingTable, tagTable, trafficEntryBlockingDelete, validateTraffic, type RevisionView, type TrafficTarget } from "../../provider/model/traffic";
+import { SkiffError, type FieldViolation } from "../../provider/model/errors";
 
 const revisions: RevisionView[] = [
   { name: "hello-00001-abc", status: "READY" },

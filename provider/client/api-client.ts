@@ -1,17 +1,15 @@
 import type { Got, Method } from "got" with { "resolution-mode": "import" };
 import { z } from "zod";
-import { EngineHome, engineHome, readToken } from "../engine/home";
-import { runningEngine, startDetached } from "../engine/launcher";
-import {
-  domainMappingSchema,
-  engineInfoSchema,
-  errorBodySchema,
-  revisionSchema,
-  serviceSchema,
-} from "./resources";
-import type { ServiceSpecInput, ServiceTemplateInput } from "../spec/service";
-import type { TrafficTargetInput } from "../spec/traffic-schema";
-import type { TrafficUpdate } from "../spec/traffic-update";
+import { EngineHome, engineHome, readToken } from "../base/home";
+import { runningEngine, startDetached } from "./launcher";
+import { domainMappingSchema } from "../model/domain-mapping";
+import { engineInfoSchema } from "../model/engine-info";
+import { errorBodySchema } from "../model/errors";
+import { revisionSchema } from "../model/revision";
+import { serviceSchema, type ServiceSpecInput } from "../model/service";
+import type { ServiceTemplateInput } from "../model/template";
+import type { TrafficTargetInput } from "../model/traffic";
+import type { TrafficUpdate } from "../model/traffic-update";
 
 /** The engine answered with an error: a 4xx is the caller's fault, anything else the engine's. */
 export class EngineError extends Error {
@@ -117,7 +115,7 @@ export class EngineClient {
   setTraffic(project: string, service: string, traffic: TrafficTargetInput[]) {
     return this.call("PUT", `projects/${project}/services/${service}/traffic`, serviceSchema, { traffic });
   }
-  /** update-traffic's flags, applied by the engine with gcloud's semantics (provider/spec/traffic-update.ts). */
+  /** update-traffic's flags, applied by the engine with gcloud's semantics (provider/model/traffic-update.ts). */
   updateTraffic(project: string, service: string, update: TrafficUpdate) {
     return this.call("PATCH", `projects/${project}/services/${service}/traffic`, serviceSchema, update);
   }

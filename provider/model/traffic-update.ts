@@ -1,5 +1,5 @@
-import { invalidFromViolations, type FieldViolation } from "./errors";
-import { tagNameSchema } from "./names";
+import { z } from "zod";
+import { invalidFromViolations, violationsOf, type FieldViolation } from "./errors";
 import {
   consolidateTraffic,
   normalizeTraffic,
@@ -8,8 +8,8 @@ import {
   validateTraffic,
   type NormalizedTrafficTarget,
   type RevisionView,
+  type TrafficTarget,
 } from "./traffic";
-import type { TrafficTarget } from "./traffic-schema";
 
 /**
  * `skiff services update-traffic` as a pure function, with gcloud's semantics:
@@ -24,12 +24,22 @@ import type { TrafficTarget } from "./traffic-schema";
  * The result is validated against the service's revisions, so it can be stored as is. Errors name
  * the flag, e.g. `--to-revisions: unknown revision "x"`.
  */
-export interface TrafficUpdate {
-  toLatest?: boolean;
-  toRevisions?: Record<string, number>;
-  toTags?: Record<string, number>;
-  setTags?: Record<string, string>;
-  removeTags?: string[];
+export const trafficUpdateSchema = z
+  .object({
+    toLatest: z.boolean().optional(),
+    toRevisions: z.record(z.string(), z.number()).optional(),
+    toTags: z.record(z.string(), z.number()).optional(),
+    setTags: z.record(z.string(), z.string()).optional(),
+    removeTags: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export type TrafficUpdate = z.infer<typeof trafficUpdateSchema>;
+
+export function parseTrafficUpdate(body: unknown): TrafficUpdate {
+  const parsed = trafficUpdateSchema.safeParse(body);
+  if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
+  return parsed.data;
 }
 
 const LATEST = "LATEST";
@@ -208,75 +218,4 @@ function setTag(list: readonly NormalizedTrafficTarget[], tag: string, key: stri
   if (host !== undefined) host.tag = tag;
   else next.push(key === LATEST ? trafficEntry("LATEST", undefined, 0, tag) : trafficEntry("REVISION", key, 0, tag));
   return next;
-}
-
-// ---- parsers for the CLI flags ----
-
-function splitList(text: string): string[] {
-  return text.split(",").map((item) => item.trim());
-}
-
-/**
- * `a=10,b=90` → { a: 10, b: 90 } for `--to-revisions` (keys are REVISION) and `--to-tags` (TAG).
- * Errors name the flag: `--to-revisions: expected REVISION=PERCENT, got 'a'`.
- */
-export function parseAssignments(text: string, field: string): Record<string, number> {
-  const keyLabel = field === "--to-tags" ? "TAG" : "REVISION";
-  const violations: FieldViolation[] = [];
-  const out: Record<string, number> = {};
-  for (const item of splitList(text)) {
-    const match = /^([^=\s]+)=(.*)$/.exec(item);
-    if (match === null) {
-      violations.push({ field, reason: `expected ${keyLabel}=PERCENT, got '${item}'` });
-      continue;
-    }
-    const [, key, value] = match;
-    if (!/^\d+$/.test(value) || Number(value) > 100) {
-      violations.push({ field, reason: `percent for '${key}' must be a whole number between 0 and 100, got '${value}'` });
-    } else if (key in out) {
-      violations.push({ field, reason: `'${key}' is given twice` });
-    } else {
-      out[key] = Number(value);
-    }
-  }
-  if (violations.length > 0) throw invalidFromViolations(violations);
-  return out;
-}
-
-function tagProblem(tag: string): string | undefined {
-  const parsed = tagNameSchema.safeParse(tag);
-  return parsed.success ? undefined : `tag '${tag}' ${parsed.error.issues[0]?.message ?? "is not valid"}`;
-}
-
-/** `--set-tags canary=svc-00002-abc,latest=LATEST` → { canary: "svc-00002-abc", latest: "LATEST" }. */
-export function parseTagAssignments(text: string, field = "--set-tags"): Record<string, string> {
-  const violations: FieldViolation[] = [];
-  const out: Record<string, string> = {};
-  for (const item of splitList(text)) {
-    const match = /^([^=\s]+)=([^=\s]+)$/.exec(item);
-    if (match === null) {
-      violations.push({ field, reason: `expected TAG=REVISION, got '${item}'` });
-      continue;
-    }
-    const [, tag, revision] = match;
-    const problem = tagProblem(tag);
-    if (problem !== undefined) violations.push({ field, reason: problem });
-    else if (tag in out) violations.push({ field, reason: `tag '${tag}' is given twice` });
-    else out[tag] = revision;
-  }
-  if (violations.length > 0) throw invalidFromViolations(violations);
-  return out;
-}
-
-/** `--remove-tags a,b` → ["a", "b"]; repeats are harmless and dropped. */
-export function parseTagList(text: string, field = "--remove-tags"): string[] {
-  const violations: FieldViolation[] = [];
-  const tags: string[] = [];
-  for (const tag of splitList(text)) {
-    const problem = tag === "" ? `expected TAG,TAG,..., got '${text}'` : tagProblem(tag);
-    if (problem !== undefined) violations.push({ field, reason: problem });
-    else if (!tags.includes(tag)) tags.push(tag);
-  }
-  if (violations.length > 0) throw invalidFromViolations(violations);
-  return tags;
 }

@@ -1,16 +1,24 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { invalidFromViolations, violationsOf } from "./errors";
 import { parseCpuNanos, parseMemoryBytes } from "./quantity";
-import { trafficTargetSchema } from "./traffic-schema";
 
-/** Variables the platform sets in every container; a template may not override them. */
-export const RESERVED_ENV = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"];
+/**
+ * A revision template, as a Service carries it and a Revision snapshots it: the container (image,
+ * command, args, env, port), its limits and its scaling. Defaults are the schema's; the types are
+ * inferred from it.
+ */
+
+/** What the platform tells every container about itself; a template may not set these names. */
+export function platformEnv(port: number, service: string, revision: string): Record<string, string> {
+  return { PORT: String(port), K_SERVICE: service, K_REVISION: revision, K_CONFIGURATION: service };
+}
+
+export const RESERVED_ENV: readonly string[] = Object.keys(platformEnv(0, "", ""));
 
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits, _; not starting with a digit)")
-  .refine((k) => !RESERVED_ENV.includes(k), "is reserved: the platform sets PORT, K_SERVICE, K_REVISION and K_CONFIGURATION");
+  .refine((k) => !RESERVED_ENV.includes(k), `is reserved: the platform sets ${RESERVED_ENV.slice(0, -1).join(", ")} and ${RESERVED_ENV.at(-1)}`);
 
 const int = (message: string) => z.number({ error: "must be a number" }).int(message);
 
@@ -69,28 +77,8 @@ export const serviceTemplateSchema = z
   })
   .strict();
 
-export const ingressSchema = z.enum(["all", "internal", "internal-and-cloud-load-balancing"]);
-
-/** What a client sends to create or update a service (the name and project come from the URL). */
-export const serviceSpecSchema = z
-  .object({
-    template: serviceTemplateSchema,
-    labels: z.record(z.string(), z.string()).default({}),
-    ingress: ingressSchema.default("all"),
-    traffic: z.array(trafficTargetSchema).optional(),
-  })
-  .strict();
-
 export type ServiceTemplateInput = z.input<typeof serviceTemplateSchema>;
 export type ServiceTemplate = z.output<typeof serviceTemplateSchema>;
-export type ServiceSpecInput = z.input<typeof serviceSpecSchema>;
-export type ServiceSpec = z.output<typeof serviceSpecSchema>;
-
-export function parseServiceSpec(input: unknown): ServiceSpec {
-  const result = serviceSpecSchema.safeParse(input);
-  if (!result.success) throw invalidFromViolations(violationsOf(result.error));
-  return result.data;
-}
 
 export function parseServiceTemplate(input: unknown, prefix = "template"): ServiceTemplate {
   const result = serviceTemplateSchema.safeParse(input);
@@ -98,23 +86,7 @@ export function parseServiceTemplate(input: unknown, prefix = "template"): Servi
   return result.data;
 }
 
-/** Two templates make the same revision exactly when their fingerprints match. */
-export function templateFingerprint(template: ServiceTemplate): string {
-  return createHash("sha256").update(canonicalJson(template)).digest("hex").slice(0, 16);
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** The startup deadline the probe settings imply (Cloud Run's default TCP probe: 240 s). */
+/** The startup deadline the probe settings imply (the default TCP probe: 240 s). */
 export function startupDeadlineMs(template: ServiceTemplate): number {
   const p = template.startupProbe;
   return (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000;

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, openSync, readSync, closeSync, fstatSync, readFileSync, rmSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
-import type { LogLine } from "../runtime/container-runtime";
+import { scopedKey } from "../model/derived-names";
+import type { LogLine } from "./container-runtime";
 
 /** One captured line of a service's containers, as kept in SKIFF_HOME/logs/<project>/<service>.log (JSON lines). */
 export interface LogRecord extends LogLine {
@@ -34,7 +35,7 @@ export class LogStore {
       this.writers.set(path, writer);
     }
     writer.write(JSON.stringify(record) + "\n");
-    for (const listener of this.listeners.get(`${project}/${service}`) ?? []) listener(record);
+    for (const listener of this.listeners.get(scopedKey(project, service)) ?? []) listener(record);
   }
 
   /** Resolves once every buffered line is on disk (engine stop). */
@@ -63,7 +64,7 @@ export class LogStore {
   }
 
   subscribe(project: string, service: string, listener: Listener): () => void {
-    const key = `${project}/${service}`;
+    const key = scopedKey(project, service);
     let set = this.listeners.get(key);
     if (!set) this.listeners.set(key, (set = new Set()));
     set.add(listener);

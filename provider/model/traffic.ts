@@ -1,15 +1,54 @@
-import type { TrafficStatus } from "../api/resources";
-import { invalid, invalidFromViolations, type FieldViolation } from "./errors";
+import { z } from "zod";
+import { invalid, invalidFromViolations, violationsOf, type FieldViolation } from "./errors";
 import { tagNameSchema } from "./names";
-import type { TrafficTarget } from "./traffic-schema";
 
 /**
- * The rules of a service's traffic list, as pure functions: validation, the canonical stored form,
+ * A service's traffic: the entry schema (Cloud Run v2's spelling), the answer shape of resolved
+ * traffic, and the rules across entries as pure functions: validation, the canonical stored form,
  * resolution to concrete revisions, and what a new revision does to the list. The engine stores
  * `normalizeTraffic(list)` after `validateTraffic`, and routes with `routingTable(resolveTraffic(...))`.
  */
 
-export type TrafficType = "LATEST" | "REVISION";
+export const trafficTypeSchema = z.enum(["LATEST", "REVISION"]);
+export type TrafficType = z.output<typeof trafficTypeSchema>;
+
+/** One traffic entry as a client sends it. */
+export const trafficTargetSchema = z
+  .object({
+    type: trafficTypeSchema.optional(),
+    revision: z.string().min(1, "must not be empty").optional(),
+    percent: z
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(0, "must be between 0 and 100")
+      .max(100, "must be between 0 and 100")
+      .default(0),
+    tag: tagNameSchema.optional(),
+  })
+  .strict();
+
+export type TrafficTargetInput = z.input<typeof trafficTargetSchema>;
+export type TrafficTarget = z.output<typeof trafficTargetSchema>;
+
+/** What a client sends to replace a service's whole traffic list. */
+export const setTrafficBodySchema = z.object({ traffic: z.array(trafficTargetSchema) }).strict();
+
+export function parseSetTrafficBody(body: unknown): TrafficTarget[] {
+  const parsed = setTrafficBodySchema.safeParse(body);
+  if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
+  return parsed.data.traffic;
+}
+
+/** One entry of traffic as routed: the revision it reaches now, and its tag URL. */
+export const trafficStatusSchema = z.object({
+  type: trafficTypeSchema,
+  revision: z.string(),
+  percent: z.number().int(),
+  tag: z.string().optional(),
+  url: z.string().optional(),
+});
+
+export type TrafficStatus = z.output<typeof trafficStatusSchema>;
 export type NormalizedTrafficTarget = TrafficTarget & { type: TrafficType };
 
 /** What traffic validation needs to know about each revision of the service. */

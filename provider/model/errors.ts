@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 /**
  * Every error the engine reports carries a code (which maps to an HTTP status and a CLI exit code),
@@ -55,6 +55,15 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; violations: FieldViolation[] };
 }
 
+/** An error answer as clients read it: any code (a newer engine may have more), violations optional. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    violations: z.array(z.object({ field: z.string(), reason: z.string() })).default([]),
+  }),
+});
+
 export function invalid(field: string, reason: string): SkiffError {
   return new SkiffError("INVALID_ARGUMENT", `${field}: ${reason}`, [{ field, reason }]);
 }
@@ -85,4 +94,10 @@ export function formatPath(prefix: string, path: readonly PropertyKey[]): string
 export function invalidFromViolations(violations: FieldViolation[]): SkiffError {
   const message = violations.map((v) => `${v.field}: ${v.reason}`).join("; ");
   return new SkiffError("INVALID_ARGUMENT", message, violations);
+}
+
+/** Throws INVALID_ARGUMENT naming `field` when `value` does not pass `schema`: `service: "X" must be a DNS label…`. */
+export function checkField(field: string, schema: z.ZodTypeAny, value: unknown): void {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalid(field, `"${String(value)}" ${result.error.issues[0]?.message ?? "is invalid"}`);
 }

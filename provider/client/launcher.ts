@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
-import { EngineHome, EngineFile, ensureHome, processAlive, readEngineFile } from "./home";
-import { cliEntry } from "./version";
+import { EngineHome, EngineFile, ensureHome, processAlive, readEngineFile } from "../base/home";
+import { cliEntry } from "../base/version";
 
 export interface StartOptions {
   /** Extra `skiff engine start` flags, e.g. ["--ingress-port", "8080"]. */

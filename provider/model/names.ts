@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { checkField } from "./errors";
+
+/** The names users give: services, projects, tags, jobs and domains. */
 
 /** RFC 1123 label, as Cloud Run requires of service, job, project and tag names. */
 export const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -28,3 +31,7 @@ export const domainSchema = z
     /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
     "must be a lowercase domain name such as api.example.test",
   );
+
+export function checkProject(project: string): void {
+  checkField("project", projectNameSchema, project);
+}

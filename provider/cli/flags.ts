@@ -1,0 +1,122 @@
+import { invalidFromViolations, type FieldViolation } from "../model/errors";
+import { parseDurationMs } from "../model/duration";
+import { tagNameSchema } from "../model/names";
+import { UsageError } from "./output";
+
+/** Parsers for the CLI's flag values. Each error names the flag, as the user typed it. */
+
+/** `a, b ,c` → ["a", "b", "c"]; empty items are kept so a parser can name them. */
+export function splitList(text: string): string[] {
+  return text.split(",").map((item) => item.trim());
+}
+
+/** Repeatable flags: `--env A=1 --env B=2`. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A whole number for a flag, or a usage error naming the flag. */
+export function intFlag(flag: string) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${flag}: must be a whole number, got "${value}"`);
+    return Number(value);
+  };
+}
+
+export function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--env: expected KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+export function parseTimeout(text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw new UsageError(`--timeout: expected seconds or a duration such as 300 or 5m, got "${text}"`);
+  if (ms % 1000 !== 0) throw new UsageError(`--timeout: must be a whole number of seconds, got "${text}"`);
+  return ms / 1000;
+}
+
+const PROBE_KEYS = ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold", "tcpSocket.port"];
+
+/** gcloud's `--startup-probe=tcpSocket.port=8080,periodSeconds=5,failureThreshold=1`. */
+export function parseProbe(text: string): Record<string, unknown> {
+  const probe: Record<string, unknown> = {};
+  for (const item of splitList(text).filter(Boolean)) {
+    const [key, value] = item.split("=");
+    if (!PROBE_KEYS.includes(key) || value === undefined || !/^\d+$/.test(value)) {
+      throw new UsageError(`--startup-probe: expected KEY=NUMBER with KEY one of ${PROBE_KEYS.join(", ")}; got "${item}"`);
+    }
+    if (key === "tcpSocket.port") probe.tcpSocket = { port: Number(value) };
+    else probe[key] = Number(value);
+  }
+  return probe;
+}
+
+/**
+ * `a=10,b=90` → { a: 10, b: 90 } for `--to-revisions` (keys are REVISION) and `--to-tags` (TAG).
+ * Errors name the flag: `--to-revisions: expected REVISION=PERCENT, got 'a'`.
+ */
+export function parseAssignments(text: string, field: string): Record<string, number> {
+  const keyLabel = field === "--to-tags" ? "TAG" : "REVISION";
+  const violations: FieldViolation[] = [];
+  const out: Record<string, number> = {};
+  for (const item of splitList(text)) {
+    const match = /^([^=\s]+)=(.*)$/.exec(item);
+    if (match === null) {
+      violations.push({ field, reason: `expected ${keyLabel}=PERCENT, got '${item}'` });
+      continue;
+    }
+    const [, key, value] = match;
+    if (!/^\d+$/.test(value) || Number(value) > 100) {
+      violations.push({ field, reason: `percent for '${key}' must be a whole number between 0 and 100, got '${value}'` });
+    } else if (key in out) {
+      violations.push({ field, reason: `'${key}' is given twice` });
+    } else {
+      out[key] = Number(value);
+    }
+  }
+  if (violations.length > 0) throw invalidFromViolations(violations);
+  return out;
+}
+
+function tagProblem(tag: string): string | undefined {
+  const parsed = tagNameSchema.safeParse(tag);
+  return parsed.success ? undefined : `tag '${tag}' ${parsed.error.issues[0]?.message ?? "is not valid"}`;
+}
+
+/** `--set-tags canary=svc-00002-abc,latest=LATEST` → { canary: "svc-00002-abc", latest: "LATEST" }. */
+export function parseTagAssignments(text: string, field = "--set-tags"): Record<string, string> {
+  const violations: FieldViolation[] = [];
+  const out: Record<string, string> = {};
+  for (const item of splitList(text)) {
+    const match = /^([^=\s]+)=([^=\s]+)$/.exec(item);
+    if (match === null) {
+      violations.push({ field, reason: `expected TAG=REVISION, got '${item}'` });
+      continue;
+    }
+    const [, tag, revision] = match;
+    const problem = tagProblem(tag);
+    if (problem !== undefined) violations.push({ field, reason: problem });
+    else if (tag in out) violations.push({ field, reason: `tag '${tag}' is given twice` });
+    else out[tag] = revision;
+  }
+  if (violations.length > 0) throw invalidFromViolations(violations);
+  return out;
+}
+
+/** `--remove-tags a,b` → ["a", "b"]; repeats are harmless and dropped. */
+export function parseTagList(text: string, field = "--remove-tags"): string[] {
+  const violations: FieldViolation[] = [];
+  const tags: string[] = [];
+  for (const tag of splitList(text)) {
+    const problem = tag === "" ? `expected TAG,TAG,..., got '${text}'` : tagProblem(tag);
+    if (problem !== undefined) violations.push({ field, reason: problem });
+    else if (!tags.includes(tag)) tags.push(tag);
+  }
+  if (violations.length > 0) throw invalidFromViolations(violations);
+  return tags;
+}

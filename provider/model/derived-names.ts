@@ -1,0 +1,95 @@
+import { randomBytes, randomInt } from "node:crypto";
+
+/**
+ * Every name the engine derives from the names users give, built and parsed in one place: map keys,
+ * revision and instance names, container names, hosts and URLs. Project, service and tag names are
+ * DNS labels without `---` (see names.ts), which is what makes each of these parse back unambiguously.
+ */
+
+// ---- keys ----
+
+/** The key of an object named `name` in `project` (a service, a revision, a job), for maps and locks. */
+export function scopedKey(project: string, name: string): string {
+  return `${project}/${name}`;
+}
+
+export function parseScopedKey(key: string): { project: string; name: string } {
+  const slash = key.indexOf("/");
+  return { project: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+// ---- revisions, instances, containers ----
+
+const LOWER = "abcdefghijklmnopqrstuvwxyz";
+
+export function randomLetters(count: number, random: (n: number) => number = randomInt): string {
+  let out = "";
+  for (let i = 0; i < count; i++) out += LOWER[random(LOWER.length)];
+  return out;
+}
+
+/** `<service>-<00001>-<abc>`, as Cloud Run names revisions. */
+export function revisionName(service: string, generation: number, suffix = randomLetters(3)): string {
+  return `${service}-${String(generation).padStart(5, "0")}-${suffix}`;
+}
+
+export function instanceId(): string {
+  return randomBytes(4).toString("hex");
+}
+
+export function containerName(project: string, revision: string, instance: string): string {
+  return `skiff-${project}-${revision}-${instance}`;
+}
+
+// ---- hosts and URLs ----
+
+const LOCALHOST = ".localhost";
+/** Separates a tag from its service in a host: `canary---hello.localhost`. */
+const TAG_SEPARATOR = "---";
+
+/** `hello.localhost` in project default, `hello.staging.localhost` elsewhere. */
+export function serviceHost(project: string, service: string): string {
+  return project === "default" ? `${service}${LOCALHOST}` : `${service}.${project}${LOCALHOST}`;
+}
+
+/** `canary---hello.localhost`: Cloud Run's tag URL shape. */
+export function tagHost(project: string, service: string, tag: string): string {
+  return `${tag}${TAG_SEPARATOR}${serviceHost(project, service)}`;
+}
+
+export function serviceUrl(project: string, service: string, ingressPort: number): string {
+  return `http://${serviceHost(project, service)}:${ingressPort}`;
+}
+
+export function tagUrl(project: string, service: string, tag: string, ingressPort: number): string {
+  return `http://${tagHost(project, service, tag)}:${ingressPort}`;
+}
+
+export function domainUrl(domain: string, ingressPort: number): string {
+  return `http://${domain}:${ingressPort}`;
+}
+
+/** What a request's Host names: a service (maybe through a tag) or a domain to look up in the mappings. */
+export type HostTarget =
+  | { kind: "service"; project: string; service: string; tag?: string }
+  | { kind: "domain"; domain: string };
+
+/** The inverse of serviceHost and tagHost; any other host is a domain to look up. */
+export function parseHost(hostHeader: string | undefined): HostTarget | undefined {
+  if (!hostHeader) return undefined;
+  const host = stripPort(hostHeader.trim().toLowerCase()).replace(/\.$/, "");
+  if (!host) return undefined;
+  if (!host.endsWith(LOCALHOST)) return { kind: "domain", domain: host };
+  const labels = host.slice(0, -LOCALHOST.length).split(".");
+  if (labels.length < 1 || labels.length > 2 || labels.some((l) => !l)) return { kind: "domain", domain: host };
+  const [first, project = "default"] = labels;
+  const separator = first.indexOf(TAG_SEPARATOR);
+  if (separator < 0) return { kind: "service", project, service: first };
+  return { kind: "service", project, service: first.slice(separator + TAG_SEPARATOR.length), tag: first.slice(0, separator) };
+}
+
+export function stripPort(host: string): string {
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.lastIndexOf(":");
+  return colon >= 0 ? host.slice(0, colon) : host;
+}

@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { canonicalJson } from "../base/canonical-json";
+import { serviceTemplateSchema, type ServiceTemplate } from "./template";
+
+/**
+ * A Revision: an immutable snapshot of a service's template, named `<service>-<00001>-<abc>`,
+ * pinned to the image id it was created with. PENDING until its first instance listens, then
+ * READY; FAILED (with the tail of its logs) if it never does.
+ */
+
+export const revisionStatusSchema = z.enum(["PENDING", "READY", "FAILED"]);
+export type RevisionStatus = z.output<typeof revisionStatusSchema>;
+
+/** "service" for revisions made from the service's own template; "candidate" for Revision resources. */
+export const revisionOriginSchema = z.enum(["service", "candidate"]);
+export type RevisionOrigin = z.output<typeof revisionOriginSchema>;
+
+/** What a client sends to create a candidate revision of a service. */
+export const candidateBodySchema = z.object({ template: z.unknown() }).strict();
+
+/** A revision as the engine answers with it. */
+export const revisionSchema = z.object({
+  name: z.string(),
+  project: z.string(),
+  service: z.string(),
+  /** 1 for `<service>-00001-abc`. */
+  generation: z.number().int(),
+  template: serviceTemplateSchema,
+  image: z.string(),
+  /** The image id (sha256:…) the revision's containers run, pinned when the revision was made. */
+  imageDigest: z.string(),
+  status: revisionStatusSchema,
+  /** Why the revision failed, with the tail of its logs. */
+  error: z.string().optional(),
+  origin: revisionOriginSchema,
+  createTime: z.string(),
+  /** Tag URLs that reach this revision. */
+  urls: z.array(z.string()).default([]),
+});
+
+export type Revision = z.output<typeof revisionSchema>;
+
+/** Two templates make the same revision exactly when their fingerprints match. */
+export function templateFingerprint(template: ServiceTemplate): string {
+  return createHash("sha256").update(canonicalJson(template)).digest("hex").slice(0, 16);
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { invalidFromViolations, violationsOf } from "./errors";
+import { serviceTemplateSchema } from "./template";
+import { trafficStatusSchema, trafficTargetSchema } from "./traffic";
+
+/**
+ * A Service: a name (its URL), a template that each change turns into a new revision, labels,
+ * ingress and traffic. The request shape (what a client sends) and the answer shape (what the
+ * engine returns to the CLI and the SDK) both live here.
+ */
+
+export const ingressSchema = z.enum(["all", "internal", "internal-and-cloud-load-balancing"]);
+export type Ingress = z.output<typeof ingressSchema>;
+
+/** What a client sends to create or update a service (the name and project come from the URL). */
+export const serviceSpecSchema = z
+  .object({
+    template: serviceTemplateSchema,
+    labels: z.record(z.string(), z.string()).default({}),
+    ingress: ingressSchema.default("all"),
+    traffic: z.array(trafficTargetSchema).optional(),
+  })
+  .strict();
+
+export type ServiceSpecInput = z.input<typeof serviceSpecSchema>;
+export type ServiceSpec = z.output<typeof serviceSpecSchema>;
+
+export function parseServiceSpec(input: unknown): ServiceSpec {
+  const result = serviceSpecSchema.safeParse(input);
+  if (!result.success) throw invalidFromViolations(violationsOf(result.error));
+  return result.data;
+}
+
+/** A service as the engine answers with it. */
+export const serviceSchema = z.object({
+  name: z.string(),
+  project: z.string(),
+  template: serviceTemplateSchema,
+  labels: z.record(z.string(), z.string()),
+  ingress: ingressSchema,
+  /** The traffic as set; empty means 100 % to the latest ready revision. */
+  traffic: z.array(trafficTargetSchema),
+  /** The resolved traffic: which revision gets what, and its tag URL. */
+  trafficStatuses: z.array(trafficStatusSchema),
+  url: z.string(),
+  latestCreatedRevision: z.string().optional(),
+  latestReadyRevision: z.string().optional(),
+  createTime: z.string(),
+  updateTime: z.string(),
+});
+
+export type Service = z.output<typeof serviceSchema>;
