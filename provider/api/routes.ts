@@ -1,3 +1,4 @@
+import type http from "node:http";
 import type { DomainController } from "../controller/domain-controller";
 import type { ServiceController } from "../controller/service-controller";
 import type { EngineInfo } from "../model/engine-info";
@@ -31,6 +32,7 @@ export function apiRoutes(d: ApiDeps): Route[] {
       d.services.apply(params.project, params.service, body, {
         noTraffic: query.get("noTraffic") === "true",
         tag: query.get("tag") ?? undefined,
+        expectedGeneration: wholeNumberParam(query, "expectedGeneration", 0),
       }),
     ),
     route("DELETE", `${P}/services/:service`, async ({ params }) => {
@@ -42,20 +44,17 @@ export function apiRoutes(d: ApiDeps): Route[] {
       d.services.updateTraffic(params.project, params.service, parseTrafficUpdate(body)),
     ),
     route("POST", `${P}/services/:service/revisions`, ({ params, body }) => d.services.createCandidate(params.project, params.service, body)),
-    route("GET", `${P}/services/:service/logs`, ({ params, query, req, res }) => {
+    route("GET", `${P}/services/:service/logs`, async ({ params, query, req, res }) => {
       d.services.getService(params.project, params.service); // 404 for an unknown service
       const revision = query.get("revision") ?? undefined;
-      const limitText = query.get("limit");
-      const limit = limitText === null ? undefined : Number(limitText);
-      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw invalid("limit", `must be a positive whole number, got "${limitText}"`);
-      const lines = d.logs.read(params.project, params.service, { revision, limit }).map(formatLogRecord);
+      const limit = wholeNumberParam(query, "limit", 1);
+      const lines = (await d.logs.read(params.project, params.service, { revision, limit })).map(formatLogRecord);
       if (query.get("follow") !== "true") return { lines };
-      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
-      for (const line of lines) res.write(line + "\n");
-      const unsubscribe = d.logs.subscribe(params.project, params.service, (record) => {
-        if (!revision || record.revision === revision) res.write(formatLogRecord(record) + "\n");
-      });
-      req.on("close", unsubscribe);
+      followLogs(res, req, lines, (write) =>
+        d.logs.subscribe(params.project, params.service, (record) => {
+          if (!revision || record.revision === revision) write(formatLogRecord(record));
+        }),
+      );
       return undefined;
     }),
 
@@ -76,4 +75,41 @@ export function apiRoutes(d: ApiDeps): Route[] {
       return { deleted: params.domain };
     }),
   ];
+}
+
+/** An optional whole-number query parameter, at least `min`; a 400 naming it otherwise. */
+function wholeNumberParam(query: URLSearchParams, name: string, min: number): number | undefined {
+  const text = query.get(name);
+  if (text === null) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) throw invalid(name, `must be a whole number of at least ${min}, got "${text}"`);
+  return value;
+}
+
+/** Past this much unsent output a follower is too slow: lines are dropped (and counted) rather than buffered. */
+const FOLLOW_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * `logs tail`: the tail, then every new line, until the client goes away. A client that cannot keep
+ * up with a flooding service loses lines (it is told how many), never the engine's memory.
+ */
+function followLogs(res: http.ServerResponse, req: http.IncomingMessage, tail: string[], subscribe: (write: (line: string) => void) => () => void): void {
+  res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+  let dropped = 0;
+  const write = (line: string) => {
+    if (res.destroyed) return;
+    if (res.writableLength > FOLLOW_BUFFER_BYTES) {
+      dropped += 1;
+      return;
+    }
+    if (dropped > 0) {
+      res.write(`[skiff: ${dropped} lines dropped: the reader was slower than the service wrote]\n`);
+      dropped = 0;
+    }
+    res.write(line + "\n");
+  };
+  for (const line of tail) write(line);
+  const unsubscribe = subscribe(write);
+  res.on("error", unsubscribe);
+  req.on("close", unsubscribe);
 }

@@ -3,8 +3,9 @@ import { EngineClient } from "../client/api-client";
 import { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT } from "../base/defaults";
 import { engineHome, processAlive } from "../base/home";
 import { runningEngine, startDetached } from "../client/launcher";
-import { intFlag } from "./flags";
-import { print, printTable } from "./output";
+import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
+import { durationFlag, intFlag, memoryFlag } from "./flags";
+import { print, printTable, UsageError } from "./output";
 
 export function engineCommands(): Command {
   const engine = new Command("engine").description("start, stop and inspect the local engine");
@@ -15,7 +16,12 @@ export function engineCommands(): Command {
     .option("--foreground", "run in this process until interrupted")
     .option("--ingress-port <port>", "port of the ingress on 127.0.0.1 (0 = any free port)", intFlag("--ingress-port"), DEFAULT_INGRESS_PORT)
     .option("--api-port <port>", "port of the admin API on 127.0.0.1 (0 = any free port)", intFlag("--api-port"), DEFAULT_API_PORT)
-    .action(async (options: { foreground?: boolean; ingressPort: number; apiPort: number }) => {
+    .option("--scale-to-zero-grace <duration>", "how long a revision must be idle before its last instance stops (default 15m)", durationFlag("--scale-to-zero-grace"))
+    .option("--stable-window <duration>", "the autoscaler's stable window (default 60s)", durationFlag("--stable-window"))
+    .option("--panic-window <duration>", "the autoscaler's panic window (default 6s)", durationFlag("--panic-window"))
+    .option("--max-log-size <quantity>", "cap of each service's captured log, with rotation (default 64Mi)", memoryFlag("--max-log-size"))
+    .action(async (options: EngineStartFlags) => {
+      const settings = engineSettingsFrom(options);
       const home = engineHome();
       const running = runningEngine(home);
       if (running) {
@@ -25,12 +31,16 @@ export function engineCommands(): Command {
       if (options.foreground) {
         // Loaded here only: the daemon pulls in dockerode and better-sqlite3, which other commands never need.
         const { runDaemon } = require("../engine/daemon") as typeof import("../engine/daemon");
-        const daemon = await runDaemon({ home, ingressPort: options.ingressPort, apiPort: options.apiPort });
+        const { DEFAULT_ENGINE_SETTINGS } = require("../engine/daemon") as typeof import("../engine/daemon");
+        const daemon = await runDaemon({
+          home, ingressPort: options.ingressPort, apiPort: options.apiPort,
+          settings: { scaling: { ...DEFAULT_ENGINE_SETTINGS.scaling, ...settings.scaling }, logCapBytes: settings.logCapBytes ?? DEFAULT_ENGINE_SETTINGS.logCapBytes },
+        });
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void daemon.stop());
         await daemon.stopped;
         return;
       }
-      const file = await startDetached(home, { flags: ["--ingress-port", String(options.ingressPort), "--api-port", String(options.apiPort)] });
+      const file = await startDetached(home, { flags: ["--ingress-port", String(options.ingressPort), "--api-port", String(options.apiPort), ...settings.flags] });
       process.stdout.write(
         `engine started (pid ${file.pid}, home ${home.root})\n` +
           `  services: http://<service>.localhost:${file.ingressPort}\n  admin API: http://127.0.0.1:${file.apiPort}\n`,
@@ -75,4 +85,36 @@ export function engineCommands(): Command {
       );
     });
   return engine;
+}
+
+interface EngineStartFlags {
+  foreground?: boolean;
+  ingressPort: number;
+  apiPort: number;
+  scaleToZeroGrace?: number;
+  stableWindow?: number;
+  panicWindow?: number;
+  maxLogSize?: number;
+}
+
+/** The engine settings the flags give (checked together), and the flags to hand to a detached daemon. */
+function engineSettingsFrom(options: EngineStartFlags) {
+  const stable = options.stableWindow ?? DEFAULT_AUTOSCALER_SETTINGS.stableWindowMs;
+  const panic = options.panicWindow ?? Math.min(DEFAULT_AUTOSCALER_SETTINGS.panicWindowMs, stable);
+  if (stable <= 0) throw new UsageError("--stable-window: must be longer than 0");
+  if (panic <= 0) throw new UsageError("--panic-window: must be longer than 0");
+  if (panic > stable) throw new UsageError(`--panic-window: must not be longer than the stable window (${stable} ms)`);
+  if (options.maxLogSize !== undefined && options.maxLogSize < 64 * 1024) throw new UsageError("--max-log-size: must be at least 64Ki");
+  const scaling: Partial<{ stableWindowMs: number; panicWindowMs: number; scaleToZeroGraceMs: number; tickMs: number }> = {
+    stableWindowMs: stable,
+    panicWindowMs: panic,
+    tickMs: tickFor(panic),
+  };
+  if (options.scaleToZeroGrace !== undefined) scaling.scaleToZeroGraceMs = options.scaleToZeroGrace;
+  const flags: string[] = [];
+  if (options.scaleToZeroGrace !== undefined) flags.push("--scale-to-zero-grace", `${options.scaleToZeroGrace}ms`);
+  if (options.stableWindow !== undefined) flags.push("--stable-window", `${options.stableWindow}ms`);
+  if (options.panicWindow !== undefined) flags.push("--panic-window", `${options.panicWindow}ms`);
+  if (options.maxLogSize !== undefined) flags.push("--max-log-size", String(options.maxLogSize));
+  return { scaling, logCapBytes: options.maxLogSize, flags };
 }

@@ -1,5 +1,6 @@
 import { invalidFromViolations, type FieldViolation } from "../model/errors";
-import { parseDurationMs } from "../model/duration";
+import { DURATION_EXAMPLES, parseDurationMs } from "../model/duration";
+import { parseMemoryBytes } from "../model/quantity";
 import { tagNameSchema } from "../model/names";
 import { UsageError } from "./output";
 
@@ -33,9 +34,27 @@ export function parseEnv(pairs: string[]): Record<string, string> {
   return env;
 }
 
+/** A duration flag in milliseconds, or a usage error naming the flag. */
+export function durationFlag(flag: string) {
+  return (value: string): number => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined) throw new UsageError(`${flag}: expected ${DURATION_EXAMPLES}, got "${value}"`);
+    return ms;
+  };
+}
+
+/** A byte quantity flag ("64Mi", "1Gi", "500000"), or a usage error naming the flag. */
+export function memoryFlag(flag: string) {
+  return (value: string): number => {
+    const bytes = parseMemoryBytes(value.trim());
+    if (bytes === undefined) throw new UsageError(`${flag}: expected a size such as 64Mi or 1Gi, got "${value}"`);
+    return bytes;
+  };
+}
+
 export function parseTimeout(text: string): number {
   const ms = parseDurationMs(text);
-  if (ms === undefined) throw new UsageError(`--timeout: expected seconds or a duration such as 300 or 5m, got "${text}"`);
+  if (ms === undefined) throw new UsageError(`--timeout: expected seconds or ${DURATION_EXAMPLES}, got "${text}"`);
   if (ms % 1000 !== 0) throw new UsageError(`--timeout: must be a whole number of seconds, got "${text}"`);
   return ms / 1000;
 }

@@ -88,4 +88,11 @@ function printService(s: Service): void {
     ].join("\n"),
   );
   printTraffic(s);
+  if (s.scaling.length > 0) {
+    process.stdout.write("\n");
+    printTable([
+      ["REVISION", "READY", "STARTING", "IN FLIGHT", "QUEUED", "DESIRED", "LAST DECISION"],
+      ...s.scaling.map((r) => [r.revision, String(r.readyInstances), String(r.startingInstances), String(r.inFlight), String(r.queued), String(r.desired), r.reason ? `${r.reason} at ${r.decidedAt}` : "-"]),
+    ]);
+  }
 }

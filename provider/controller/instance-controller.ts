@@ -1,24 +1,25 @@
+import type { Clock, TimerHandle } from "../base/clock";
 import type { Logger } from "../base/logger";
 import { containerName, instanceId, scopedKey } from "../model/derived-names";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { platformEnv, startupDeadlineMs } from "../model/template";
-import { ReadinessError, type ContainerRuntime } from "../runtime/container-runtime";
+import { ReadinessError, type ContainerEvent, type ContainerRuntime } from "../runtime/container-runtime";
 import { instanceLabels, LABEL } from "../runtime/labels";
 import type { LogStore } from "../runtime/log-store";
-import { RevisionHandler } from "../scaling/revision-handler";
+import type { AutoscalerSettings } from "../scaling/autoscaler";
+import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import type { InstanceRow, RevisionRow, Store } from "../state/store";
+import { RevisionScaler, type LiveInstance } from "./revision-scaler";
 
-const RECONCILE_EVERY_MS = 2_000;
-const STOP_GRACE_SECONDS = 10;
+/** SIGTERM, then this long before SIGKILL, as Cloud Run gives a container it stops. */
+export const STOP_GRACE_SECONDS = 10;
 const LOG_TAIL_LINES = 20;
-const DELETE_DRAIN_MS = 10_000;
+/** A full pass over Docker's containers: the safety net behind the event stream. */
+const SWEEP_EVERY_MS = 5_000;
 
-interface LiveInstance {
-  row: InstanceRow;
-  stopFollowing: () => void;
-  /** False while the instance starts: the reconciler leaves it to startInstance until it listens. */
-  ready: boolean;
-  stopping: boolean;
+export interface ScalingSettings extends AutoscalerSettings {
+  /** How often each revision's autoscaler decides. */
+  tickMs: number;
 }
 
 export interface InstanceControllerDeps {
@@ -27,128 +28,270 @@ export interface InstanceControllerDeps {
   engineId: string;
   logs: LogStore;
   log: Logger;
-  /** The revisions that should have an instance now: ready and reachable by traffic or a tag. */
-  desiredRevisions: () => RevisionRow[];
+  throttlers: RevisionThrottlers;
+  clock: Clock;
+  scaling: ScalingSettings;
   hostCpus: number;
 }
 
+/** What `describe` shows about one revision's instances and its last scaling decision. */
+export interface RevisionScaleStatus {
+  readyInstances: number;
+  startingInstances: number;
+  inFlight: number;
+  queued: number;
+  desired: number;
+  reason?: string;
+  decidedAt?: string;
+}
+
 /**
- * Runs instances for revisions: starts the first one to prove a revision ready, keeps one running
- * for every revision that serves, replaces instances that die, stops those no longer needed
- * (after their requests finish), and re-adopts its containers after an engine restart.
+ * Runs each revision's instances: brings a revision to its desired count (from its autoscaler, or
+ * at once when requests queue), drains and stops instances no longer wanted, replaces instances that
+ * die (noticed from Docker's event stream, with back-off), and re-adopts its containers after an
+ * engine restart. It never holds a service's lock: starts and stops run on their own.
  */
 export class InstanceController {
-  private readonly live = new Map<string, LiveInstance>();
-  private readonly handlers = new Map<string, RevisionHandler>();
-  private readonly starting = new Set<string>();
-  private reconciling: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly scalers = new Map<string, RevisionScaler>();
+  private readonly byContainer = new Map<string, { scaler: RevisionScaler; live: LiveInstance }>();
+  private readonly retryTimers = new Map<RevisionScaler, TimerHandle>();
+  private tickTimer: TimerHandle | undefined;
+  private sweepTimer: TimerHandle | undefined;
+  private stopEvents: (() => void) | undefined;
+  private running = false;
+  /** Background work (stops, starts) that tests and shutdown may wait for. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: InstanceControllerDeps) {}
 
-  handler(project: string, revision: string): RevisionHandler | undefined {
-    return this.handlers.get(scopedKey(project, revision));
+  // ---- what the service controller asks ----
+
+  /**
+   * Which revisions of a service serve now (ready, reached by traffic or a tag). Those keep their
+   * instances and scale on demand; every other revision of the service scales to zero.
+   */
+  serve(project: string, service: string, serving: RevisionRow[]): void {
+    const wanted = new Set(serving.map((r) => r.name));
+    for (const rev of serving) this.scalerFor(rev);
+    for (const scaler of this.scalers.values()) {
+      if (scaler.rev.project !== project || scaler.rev.service !== service) continue;
+      const serves = wanted.has(scaler.rev.name);
+      if (serves && !scaler.serving) {
+        // Keep what runs until the autoscaler has seen some traffic.
+        scaler.desired = Math.max(scaler.desired, scaler.count("ready") + scaler.count("starting"), scaler.rev.template.scaling.minInstanceCount);
+      }
+      scaler.serving = serves;
+      this.reconcile(scaler);
+    }
   }
 
-  ensureHandler(rev: RevisionRow): RevisionHandler {
-    const key = scopedKey(rev.project, rev.name);
-    let handler = this.handlers.get(key);
-    if (!handler) {
-      const waitMs = Math.max(10_000, startupDeadlineMs(rev.template));
-      handler = new RevisionHandler(rev.name, () => this.kick(), () => waitMs);
-      this.handlers.set(key, handler);
-    }
-    return handler;
-  }
-
-  instancesOf(project: string, revision: string): InstanceRow[] {
-    return [...this.live.values()].filter((l) => !l.stopping && l.row.project === project && l.row.revision === revision).map((l) => l.row);
-  }
-
-  /** Starts an instance and waits until it listens; on failure the container is gone and the error carries its log tail. */
-  async startInstance(rev: RevisionRow): Promise<InstanceRow> {
-    const { store, runtime, engineId, logs } = this.deps;
-    const id = instanceId();
-    const t = rev.template;
-    const started = await runtime.start({
-      name: containerName(rev.project, rev.name, id),
-      image: rev.imageDigest,
-      command: t.command,
-      args: t.args,
-      env: { ...t.env, ...platformEnv(t.port, rev.service, rev.name) },
-      port: t.port,
-      memoryBytes: parseMemoryBytes(t.resources.memory)!,
-      // Docker refuses more CPUs than the host has; Cloud Run's limit is a cap, so cap it here too.
-      nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
-      labels: instanceLabels(engineId, rev.project, rev.service, rev.name, id),
-    });
-    const row: InstanceRow = {
-      id,
-      project: rev.project,
-      service: rev.service,
-      revision: rev.name,
-      containerId: started.containerId,
-      hostPort: started.hostPort,
-      createTime: new Date().toISOString(),
-    };
-    store.insertInstance(row);
-    const live: LiveInstance = { row, stopFollowing: this.follow(row, 0), ready: false, stopping: false };
-    this.live.set(id, live);
-    try {
-      await runtime.waitListening(started.containerId, t.port, startupDeadlineMs(t));
-    } catch (error) {
-      const tail = await runtime.logTail(started.containerId, LOG_TAIL_LINES);
-      await this.dropInstance(id, 0);
-      const why = error instanceof ReadinessError ? error.message : `the container could not be started: ${(error as Error).message}`;
-      throw new ReadinessError(tail ? `${why}. Last log lines:\n${tail}` : `${why}. The container wrote no logs.`);
-    }
-    const hostPort = started.hostPort ?? (await runtime.inspect(started.containerId))?.hostPort;
-    if (!hostPort) {
-      await this.dropInstance(id, 0);
-      throw new ReadinessError("Docker reported no published port for the container");
-    }
-    row.hostPort = hostPort;
-    live.ready = true;
-    this.ensureHandler(rev).addEndpoint({ instanceId: id, hostPort });
-    this.deps.log.info("instance ready", { revision: rev.name, instance: id, hostPort });
-    return row;
-  }
-
-  /** Stops routing to the instance, lets its requests finish (up to maxDrainMs), then stops and removes it. */
-  async stopInstance(id: string, maxDrainMs?: number): Promise<void> {
-    const live = this.live.get(id);
-    if (!live || live.stopping) return;
-    live.stopping = true;
-    const handler = this.handlers.get(scopedKey(live.row.project, live.row.revision));
-    if (handler) {
-      handler.removeEndpoint(id);
-      const rev = this.deps.store.getRevision(live.row.project, live.row.revision);
-      await handler.drained(id, maxDrainMs ?? (rev?.template.timeout ?? 300) * 1000);
-    }
-    await this.dropInstance(id, STOP_GRACE_SECONDS);
+  /** Starts the first instance of a new revision and waits until it listens; throws with its log tail otherwise. */
+  async startFirst(rev: RevisionRow): Promise<void> {
+    await this.startInstance(this.scalerFor(rev));
   }
 
   /**
-   * Stops every instance of a revision and forgets its handler (the revision is being deleted). A
-   * delete should not hang on a long request, so requests get DELETE_DRAIN_MS to finish.
+   * The revision is gone: requests waiting for it fail, a start in progress is cancelled, and its
+   * instances drain (for at most the request timeout) and stop in the background. Nothing routes to
+   * it once this returns; the returned promise settles when its containers are gone.
    */
-  async removeRevision(project: string, revision: string): Promise<void> {
-    const ids = [...this.live.values()].filter((l) => l.row.project === project && l.row.revision === revision).map((l) => l.row.id);
-    await Promise.all(ids.map((id) => this.stopInstance(id, DELETE_DRAIN_MS)));
+  removeRevision(project: string, revision: string): Promise<void> {
     const key = scopedKey(project, revision);
-    this.handlers.get(key)?.close();
-    this.handlers.delete(key);
+    const scaler = this.scalers.get(key);
+    if (!scaler) return Promise.resolve();
+    this.scalers.delete(key);
+    this.deps.throttlers.delete(project, revision);
+    scaler.serving = false;
+    scaler.throttler.close(`revision ${revision} was deleted`);
+    const retry = this.retryTimers.get(scaler);
+    if (retry !== undefined) this.deps.clock.clearTimeout(retry);
+    const done: Promise<void>[] = [];
+    for (const live of scaler.instances.values()) {
+      // Its log goes with the service or revision: no line may arrive after that.
+      live.stopFollowingLogs();
+      if (live.state === "starting") live.abort.abort();
+      else if (live.state === "ready") done.push(this.drainAndStop(scaler, live));
+    }
+    return this.track(Promise.all(done).then(() => undefined));
   }
 
-  private async dropInstance(id: string, graceSeconds: number): Promise<void> {
-    const live = this.live.get(id);
-    if (!live) return;
-    this.handlers.get(scopedKey(live.row.project, live.row.revision))?.removeEndpoint(id);
-    await this.deps.runtime.stopAndRemove(live.row.containerId, graceSeconds);
-    live.stopFollowing();
-    this.deps.store.deleteInstance(id);
-    this.live.delete(id);
+  status(project: string, revision: string): RevisionScaleStatus | undefined {
+    const scaler = this.scalers.get(scopedKey(project, revision));
+    if (!scaler) return undefined;
+    const decision = scaler.lastDecision;
+    return {
+      readyInstances: scaler.count("ready"),
+      startingInstances: scaler.count("starting"),
+      inFlight: scaler.throttler.inFlight,
+      queued: scaler.throttler.queued,
+      desired: scaler.serving ? scaler.desired : 0,
+      reason: decision?.reason,
+      decidedAt: decision ? new Date(decision.at).toISOString() : undefined,
+    };
+  }
+
+  // ---- the loop ----
+
+  start(): void {
+    const { clock, scaling, runtime, engineId } = this.deps;
+    this.running = true;
+    const tick = () => {
+      for (const scaler of this.scalers.values()) {
+        scaler.tick();
+        this.reconcile(scaler);
+      }
+      if (this.running) this.tickTimer = clock.setTimeout(tick, scaling.tickMs);
+    };
+    this.tickTimer = clock.setTimeout(tick, scaling.tickMs);
+    const sweep = () => {
+      this.track(this.sweep().catch((error) => this.deps.log.error("sweep failed", { error: (error as Error).message })));
+      if (this.running) this.sweepTimer = clock.setTimeout(sweep, SWEEP_EVERY_MS);
+    };
+    this.sweepTimer = clock.setTimeout(sweep, SWEEP_EVERY_MS);
+    for (const scaler of this.scalers.values()) this.reconcile(scaler);
+    this.stopEvents = runtime.watchEvents({ [LABEL.engine]: engineId }, (event) => this.onEvent(event), () => void this.sweep().catch(() => undefined));
+  }
+
+  /** Stops deciding; containers keep running for the next start to adopt. */
+  stop(): void {
+    this.running = false;
+    const { clock } = this.deps;
+    if (this.tickTimer !== undefined) clock.clearTimeout(this.tickTimer);
+    if (this.sweepTimer !== undefined) clock.clearTimeout(this.sweepTimer);
+    for (const timer of this.retryTimers.values()) clock.clearTimeout(timer);
+    this.stopEvents?.();
+    for (const scaler of this.scalers.values()) {
+      scaler.throttler.close("the engine is stopping");
+      for (const live of scaler.instances.values()) live.stopFollowingLogs();
+    }
+  }
+
+  /** Resolves once background starts and stops have finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  private scalerFor(rev: RevisionRow): RevisionScaler {
+    const key = scopedKey(rev.project, rev.name);
+    let scaler = this.scalers.get(key);
+    if (!scaler) {
+      const created: RevisionScaler = new RevisionScaler(rev, this.deps.clock, this.deps.scaling, () => this.reconcile(created));
+      scaler = created;
+      this.scalers.set(key, scaler);
+      this.deps.throttlers.set(rev.project, rev.name, scaler.throttler);
+    }
+    return scaler;
+  }
+
+  /** Acts on the scaler's plan: starts and drains run in the background. */
+  private reconcile(scaler: RevisionScaler): void {
+    if (!this.running || this.scalers.get(scopedKey(scaler.rev.project, scaler.rev.name)) !== scaler) return;
+    const plan = scaler.plan();
+    for (let i = 0; i < plan.start; i++) {
+      this.track(this.startInstance(scaler)).catch((error) =>
+        this.deps.log.warn("could not start an instance", { revision: scaler.rev.name, error: (error as Error).message.split("\n")[0] }),
+      );
+    }
+    for (const live of plan.drain) this.track(this.drainAndStop(scaler, live));
+    if (plan.retryInMs !== undefined && !this.retryTimers.has(scaler)) {
+      this.retryTimers.set(
+        scaler,
+        this.deps.clock.setTimeout(() => {
+          this.retryTimers.delete(scaler);
+          this.reconcile(scaler);
+        }, plan.retryInMs),
+      );
+    }
+  }
+
+  // ---- one instance ----
+
+  /** Starts an instance and waits until it listens; on failure the container is gone and the error carries its log tail. */
+  private async startInstance(scaler: RevisionScaler): Promise<LiveInstance> {
+    const { store, runtime, engineId, clock } = this.deps;
+    const rev = scaler.rev;
+    const t = rev.template;
+    const id = instanceId();
+    const row: InstanceRow = { id, project: rev.project, service: rev.service, revision: rev.name, containerId: "", createTime: new Date().toISOString() };
+    const live: LiveInstance = { row, state: "starting", abort: new AbortController(), stopFollowingLogs: () => undefined };
+    scaler.instances.set(id, live);
+    const startedAt = clock.now();
+    try {
+      const started = await runtime.start({
+        name: containerName(rev.project, rev.name, id),
+        image: rev.imageDigest,
+        command: t.command,
+        args: t.args,
+        env: { ...t.env, ...platformEnv(t.port, rev.service, rev.name) },
+        port: t.port,
+        memoryBytes: parseMemoryBytes(t.resources.memory)!,
+        // Docker refuses more CPUs than the host has; Cloud Run's limit is a cap, so cap it here too.
+        nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
+        labels: instanceLabels(engineId, rev.project, rev.service, rev.name, id),
+      });
+      row.containerId = started.containerId;
+      row.hostPort = started.hostPort;
+      store.insertInstance(row);
+      this.byContainer.set(row.containerId, { scaler, live });
+      if (!live.abort.signal.aborted) live.stopFollowingLogs = this.follow(row, 0);
+      await runtime.waitListening(row.containerId, t.port, startupDeadlineMs(t), live.abort.signal);
+      const hostPort = row.hostPort ?? (await runtime.inspect(row.containerId))?.hostPort;
+      if (!hostPort) throw new ReadinessError("Docker reported no published port for the container");
+      if (live.abort.signal.aborted) throw new ReadinessError("the start was cancelled");
+      row.hostPort = hostPort;
+    } catch (error) {
+      const tail = row.containerId ? await runtime.logTail(row.containerId, LOG_TAIL_LINES) : "";
+      await this.dropInstance(scaler, live, 0);
+      if (!live.abort.signal.aborted) {
+        scaler.backoff.recordFailure(clock.now());
+        this.reconcile(scaler);
+      }
+      const why = error instanceof ReadinessError ? error.message : `the container could not be started: ${(error as Error).message}`;
+      throw new ReadinessError(tail ? `${why}. Last log lines:\n${tail}` : `${why}. The container wrote no logs.`);
+    }
+    live.state = "ready";
+    live.readyAt = clock.now();
+    scaler.recordStartup(clock.now() - startedAt);
+    scaler.throttler.addInstance({ instanceId: id, host: "127.0.0.1", port: row.hostPort });
+    this.deps.log.info("instance ready", { revision: rev.name, instance: id, hostPort: row.hostPort });
+    return live;
+  }
+
+  /** Stops routing to the instance, lets its requests finish (up to the request timeout), then stops and removes it. */
+  private async drainAndStop(scaler: RevisionScaler, live: LiveInstance): Promise<void> {
+    if (live.state === "draining") return;
+    live.state = "draining";
+    const { throttler } = scaler;
+    throttler.removeInstance(live.row.id);
+    const maxDrainMs = scaler.rev.template.timeout * 1000;
+    let timer: TimerHandle | undefined;
+    await Promise.race([
+      throttler.drained(live.row.id),
+      new Promise<void>((resolve) => (timer = this.deps.clock.setTimeout(resolve, maxDrainMs))),
+    ]);
+    if (timer !== undefined) this.deps.clock.clearTimeout(timer);
+    throttler.forget(live.row.id);
+    await this.dropInstance(scaler, live, STOP_GRACE_SECONDS);
+    this.deps.log.info("instance stopped", { revision: scaler.rev.name, instance: live.row.id });
+  }
+
+  private async dropInstance(scaler: RevisionScaler, live: LiveInstance, graceSeconds: number): Promise<void> {
+    scaler.throttler.forget(live.row.id);
+    scaler.instances.delete(live.row.id);
+    live.stopFollowingLogs();
+    if (live.row.containerId) {
+      this.byContainer.delete(live.row.containerId);
+      await this.deps.runtime.stopAndRemove(live.row.containerId, graceSeconds).catch((error) =>
+        this.deps.log.warn("could not remove a container", { container: live.row.containerId.slice(0, 12), error: (error as Error).message }),
+      );
+      this.deps.store.deleteInstance(live.row.id);
+    }
   }
 
   private follow(row: InstanceRow, sinceSeconds: number, after?: string): () => void {
@@ -158,96 +301,88 @@ export class InstanceController {
     });
   }
 
-  /**
-   * After a restart: containers of this engine whose instance and revision are known and ready are
-   * taken back (with their host port); everything else labelled with this engine is removed.
-   */
-  async adopt(): Promise<void> {
-    const { store, runtime, engineId, log } = this.deps;
-    const rows = new Map(store.listInstances().map((r) => [r.containerId, r]));
-    const containers = await runtime.list({ [LABEL.engine]: engineId });
-    for (const c of containers) {
-      const row = rows.get(c.containerId);
-      rows.delete(c.containerId);
-      const rev = row ? store.getRevision(row.project, row.revision) : undefined;
-      const state = row && rev?.status === "READY" && c.running ? await runtime.inspect(c.containerId) : undefined;
-      if (row && rev && state?.running && state.hostPort) {
-        const adopted = { ...row, hostPort: state.hostPort };
-        const last = this.deps.logs.lastTimeOf(row.project, row.service, row.id);
-        const since = last ? Math.floor(Date.parse(last) / 1000) : 0;
-        this.live.set(row.id, { row: adopted, stopFollowing: this.follow(adopted, since, last && normalizeTime(last)), ready: true, stopping: false });
-        this.ensureHandler(rev).addEndpoint({ instanceId: row.id, hostPort: state.hostPort });
-        log.info("re-adopted instance", { revision: rev.name, instance: row.id });
-      } else {
-        log.info("removing stray container", { container: c.containerId.slice(0, 12), revision: c.labels[LABEL.revision] });
-        await runtime.stopAndRemove(c.containerId, 0);
-        if (row) store.deleteInstance(row.id);
-      }
-    }
-    for (const row of rows.values()) store.deleteInstance(row.id);
-    for (const rev of store.listRevisions()) {
-      if (rev.status === "PENDING") store.setRevisionStatus(rev.project, rev.name, "FAILED", "the engine stopped while this revision was starting; deploy again");
-    }
-  }
+  // ---- deaths ----
 
-  start(): void {
-    this.timer = setInterval(() => this.kick(), RECONCILE_EVERY_MS);
-    this.timer.unref();
-    this.kick();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    for (const live of this.live.values()) live.stopFollowing();
-    for (const handler of this.handlers.values()) handler.close();
-  }
-
-  /** Asks for a reconcile soon; calls while one runs fold into one more pass. */
-  kick(): void {
-    if (this.reconciling) {
-      this.again = true;
+  private onEvent(event: ContainerEvent): void {
+    const entry = this.byContainer.get(event.containerId);
+    if (!entry) return;
+    if (event.kind === "oom") {
+      entry.live.oomKilled = true;
       return;
     }
-    this.reconciling = this.reconcile()
-      .catch((error) => this.deps.log.error("reconcile failed", { error: (error as Error).message }))
-      .finally(() => {
-        this.reconciling = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
+    if (entry.live.state === "ready") this.track(this.replaceDead(entry.scaler, entry.live, event.exitCode));
+  }
+
+  /** An instance died on its own: out of routing at once, its failure recorded, a replacement after back-off. */
+  private async replaceDead(scaler: RevisionScaler, live: LiveInstance, exitCode?: number): Promise<void> {
+    const { clock, runtime, store, log, logs } = this.deps;
+    live.state = "draining";
+    scaler.throttler.forget(live.row.id);
+    const state = await runtime.inspect(live.row.containerId).catch(() => undefined);
+    const oom = live.oomKilled === true || state?.oomKilled === true;
+    const code = state?.exitCode ?? exitCode;
+    const delay = scaler.backoff.recordFailure(clock.now(), clock.now() - (live.readyAt ?? clock.now()));
+    const rev = scaler.rev;
+    const what = oom
+      ? `memory limit exceeded: instance ${live.row.id} used more than its ${rev.template.resources.memory} and was killed`
+      : `instance ${live.row.id} exited with code ${code ?? "unknown"}`;
+    const message = `${what}; a new instance starts in ${delay / 1000} s if requests need one`;
+    log.warn("instance died", { revision: rev.name, instance: live.row.id, exitCode: code, oomKilled: oom, restartInMs: delay });
+    logs.append(rev.project, rev.service, { time: new Date().toISOString(), stream: "engine", text: message, revision: rev.name, instance: live.row.id });
+    store.setRevisionInstanceError(rev.project, rev.name, `${new Date().toISOString()} ${message}`);
+    await this.dropInstance(scaler, live, 0);
+    this.reconcile(scaler);
+  }
+
+  /** What the event stream may have missed: containers that died, or vanished, while nobody listened. */
+  private async sweep(): Promise<void> {
+    const { runtime, engineId } = this.deps;
+    const running = new Set((await runtime.list({ [LABEL.engine]: engineId })).filter((c) => c.running).map((c) => c.containerId));
+    for (const [containerId, entry] of [...this.byContainer]) {
+      if (entry.live.state !== "ready" || running.has(containerId)) continue;
+      await this.replaceDead(entry.scaler, entry.live);
+    }
+    for (const scaler of this.scalers.values()) this.reconcile(scaler);
+  }
+
+  // ---- restart ----
+
+  /**
+   * After a restart: containers of this engine whose instance and revision are known and ready are
+   * taken back (with their host port); everything else labelled with this engine is removed, which
+   * also finishes any stop that a crash interrupted (deleted services leave no rows).
+   */
+  async adopt(): Promise<void> {
+    const { store, runtime, engineId, log, logs } = this.deps;
+    const rows = new Map(store.listInstances().map((r) => [r.containerId, r]));
+    const containers = await runtime.list({ [LABEL.engine]: engineId });
+    await Promise.all(
+      containers.map(async (c) => {
+        const row = rows.get(c.containerId);
+        rows.delete(c.containerId);
+        const rev = row ? store.getRevision(row.project, row.revision) : undefined;
+        const state = row && rev?.status === "READY" && c.running ? await runtime.inspect(c.containerId) : undefined;
+        if (row && rev && state?.running && state.hostPort) {
+          const adopted: InstanceRow = { ...row, hostPort: state.hostPort };
+          const last = await logs.lastTimeOf(row.project, row.service, row.id);
+          const since = last ? Math.floor(Date.parse(last) / 1000) : 0;
+          const scaler = this.scalerFor(rev);
+          const live: LiveInstance = {
+            row: adopted, state: "ready", readyAt: this.deps.clock.now(), abort: new AbortController(),
+            stopFollowingLogs: this.follow(adopted, since, last && normalizeTime(last)),
+          };
+          scaler.instances.set(row.id, live);
+          this.byContainer.set(c.containerId, { scaler, live });
+          scaler.throttler.addInstance({ instanceId: row.id, host: "127.0.0.1", port: state.hostPort });
+          log.info("re-adopted instance", { revision: rev.name, instance: row.id });
+        } else {
+          log.info("removing stray container", { container: c.containerId.slice(0, 12), revision: c.labels[LABEL.revision] });
+          await runtime.stopAndRemove(c.containerId, 0).catch(() => undefined);
+          if (row) store.deleteInstance(row.id);
         }
-      });
-  }
-
-  /** Resolves once the current reconcile pass (if any) is done. */
-  async settled(): Promise<void> {
-    while (this.reconciling) await this.reconciling;
-  }
-
-  private async reconcile(): Promise<void> {
-    const { runtime, log } = this.deps;
-    // One list call per pass, not one inspect per instance: cheap with many services.
-    const running = new Set((await runtime.list({ [LABEL.engine]: this.deps.engineId })).filter((c) => c.running).map((c) => c.containerId));
-    for (const live of [...this.live.values()]) {
-      if (live.stopping || !live.ready || running.has(live.row.containerId)) continue;
-      const state = await runtime.inspect(live.row.containerId);
-      if (state?.running) continue;
-      log.warn("instance died; replacing it", { revision: live.row.revision, instance: live.row.id, exitCode: state?.exitCode });
-      await this.dropInstance(live.row.id, 0);
-    }
-    const desired = new Map(this.deps.desiredRevisions().map((r) => [scopedKey(r.project, r.name), r]));
-    for (const [key, rev] of desired) {
-      if (this.instancesOf(rev.project, rev.name).length > 0 || this.starting.has(key)) continue;
-      this.starting.add(key);
-      this.startInstance(rev)
-        .catch((error) => log.error("could not start an instance", { revision: rev.name, error: (error as Error).message }))
-        .finally(() => this.starting.delete(key));
-    }
-    const unwanted = [...this.live.values()].filter((l) => l.ready && !l.stopping && !desired.has(scopedKey(l.row.project, l.row.revision)));
-    // Not awaited: draining waits for in-flight requests, which must not hold up the next pass.
-    for (const l of unwanted) {
-      this.stopInstance(l.row.id).catch((error) => log.error("could not stop an instance", { instance: l.row.id, error: (error as Error).message }));
-    }
+      }),
+    );
+    for (const row of rows.values()) store.deleteInstance(row.id);
   }
 }
 

@@ -1,9 +1,10 @@
+import { canonicalJson } from "../base/canonical-json";
 import type { Logger } from "../base/logger";
 import { revisionName, scopedKey } from "../model/derived-names";
 import { checkField, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
-import { checkProject, serviceNameSchema, tagNameSchema } from "../model/names";
+import { checkProject, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
 import { candidateBodySchema, templateFingerprint, type Revision } from "../model/revision";
-import { parseServiceSpec, type Service } from "../model/service";
+import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
 import { parseServiceTemplate, type ServiceTemplate } from "../model/template";
 import {
   appendNewRevision,
@@ -38,29 +39,29 @@ export interface ServiceControllerDeps {
 export interface DeployOptions {
   noTraffic?: boolean;
   tag?: string;
+  /** The service's generation the client read; a different one now means someone else changed it (409). */
+  expectedGeneration?: number;
 }
 
-/** Services and their revisions: create, update (a changed template makes a revision), traffic, delete. */
+/**
+ * Services and their revisions: create, update (a changed template makes a revision), traffic,
+ * delete. A service's lock guards short state changes only; it is never held while a container
+ * starts or stops, so traffic changes and deletes answer at once while a revision is starting.
+ */
 export class ServiceController {
   private readonly lock = new KeyedLock();
-  /** Per service: the ready revisions that traffic or a tag reaches, i.e. those that keep an instance. */
-  private readonly serving = new Map<string, RevisionRow[]>();
 
   constructor(private readonly deps: ServiceControllerDeps) {}
-
-  desiredRevisions(): RevisionRow[] {
-    return [...this.serving.values()].flat();
-  }
 
   // reads
 
   listServices(project: string): Service[] {
     checkProject(project);
-    return this.deps.store.listServices(project).map((row) => serviceView(this.resolve(row), this.deps.ingressPort));
+    return this.deps.store.listServices(project).map((row) => this.view(this.resolve(row)));
   }
 
   getService(project: string, name: string): Service {
-    return serviceView(this.resolve(this.requireService(project, name)), this.deps.ingressPort);
+    return this.view(this.resolve(this.requireService(project, name)));
   }
 
   listRevisions(project: string, service?: string): Revision[] {
@@ -71,13 +72,13 @@ export class ServiceController {
     return rows.map((r) => {
       let s = statuses.get(r.service);
       if (!s) statuses.set(r.service, (s = this.statusesOf(project, r.service)));
-      return revisionView(r, s);
+      return revisionView(r, s, this.deps.instances.status(project, r.name));
     });
   }
 
   getRevision(project: string, name: string): Revision {
     const row = this.requireRevision(project, name);
-    return revisionView(row, this.statusesOf(project, row.service));
+    return revisionView(row, this.statusesOf(project, row.service), this.deps.instances.status(project, name));
   }
 
   // changes
@@ -88,39 +89,55 @@ export class ServiceController {
     checkField("service", serviceNameSchema, name);
     if (options.tag !== undefined) checkField("tag", tagNameSchema, options.tag);
     const spec = parseServiceSpec(body);
-    return this.lock.run(scopedKey(project, name), async () => {
-      const { store } = this.deps;
-      const existing = store.getService(project, name);
-      const revisions = existing ? store.listRevisions(project, name) : [];
-      const resolved = existing ? resolveService(existing, revisions, this.deps.ingressPort) : undefined;
-      if (spec.traffic) validateTraffic(spec.traffic, revisions);
-      const now = new Date().toISOString();
-      const base: ServiceRow = existing ?? {
-        project, name, template: spec.template, labels: {}, ingress: "all", traffic: [], nextGeneration: 1, createTime: now, updateTime: now,
-      };
-      const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
-      const latest = resolved?.latestCreated;
-      const unchanged = latest && latest.status !== "FAILED" && latest.fingerprint === templateFingerprint(spec.template);
-      if (unchanged && options.tag === undefined) {
-        store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, traffic, updateTime: now });
-        this.publish(project, name);
-        return { service: this.getService(project, name) };
-      }
-      const imageDigest = await this.deps.runtime.resolveImage(spec.template.image);
-      const revName = revisionName(name, base.nextGeneration);
-      const newTraffic = appendNewRevision(traffic, revName, {
-        noTraffic: options.noTraffic ?? false,
-        tag: options.tag,
-        latestReadyRevision: resolved?.latestReady?.name,
-      });
-      const rev = this.newRevision(base, revName, spec.template, imageDigest, "service", now);
-      store.transaction(() => {
-        store.putService({ ...base, template: spec.template, labels: spec.labels, ingress: spec.ingress, traffic: newTraffic, nextGeneration: base.nextGeneration + 1, updateTime: now });
-        store.insertRevision(rev);
-      });
-      await this.bringUp(rev);
-      return { service: this.getService(project, name), revision: this.getRevision(project, revName) };
+    // Resolving (maybe pulling) the image takes time: do it before taking the lock, and only when
+    // the template looks changed; if it turns out changed only under the lock, resolve and try again.
+    let imageDigest: string | undefined;
+    let rev: RevisionRow | undefined;
+    for (;;) {
+      if (imageDigest === undefined && this.needsRevision(project, name, spec, options)) imageDigest = await this.deps.runtime.resolveImage(spec.template.image);
+      const outcome = await this.lock.run(scopedKey(project, name), async () => this.applyLocked(project, name, spec, options, imageDigest));
+      if (outcome === "resolve the image first") continue;
+      rev = outcome;
+      break;
+    }
+    if (!rev) return { service: this.getService(project, name) };
+    await this.bringUp(rev);
+    return { service: this.getService(project, name), revision: this.getRevision(project, rev.name) };
+  }
+
+  /** The state change of a deploy, under the service's lock: the new revision, if the template changed. */
+  private applyLocked(project: string, name: string, spec: ServiceSpec, options: DeployOptions, imageDigest: string | undefined): RevisionRow | undefined | "resolve the image first" {
+    const { store } = this.deps;
+    const existing = store.getService(project, name);
+    checkGeneration(project, name, existing, options.expectedGeneration);
+    const revisions = existing ? store.listRevisions(project, name) : [];
+    const resolved = existing ? resolveService(existing, revisions, this.deps.ingressPort) : undefined;
+    if (spec.traffic) validateTraffic(spec.traffic, revisions);
+    const now = new Date().toISOString();
+    const base: ServiceRow = existing ?? {
+      project, name, template: spec.template, labels: {}, ingress: "all", traffic: [], generation: 0, nextGeneration: 1, createTime: now, updateTime: now,
+    };
+    const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
+    const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
+    if (!this.needsRevision(project, name, spec, options)) {
+      store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, traffic, generation, updateTime: now });
+      this.publish(project, name);
+      return undefined;
+    }
+    if (imageDigest === undefined) return "resolve the image first";
+    const revName = revisionName(name, base.nextGeneration);
+    const newTraffic = appendNewRevision(traffic, revName, {
+      noTraffic: options.noTraffic ?? false,
+      tag: options.tag,
+      latestReadyRevision: resolved?.latestReady?.name,
     });
+    const rev = this.newRevision(base, revName, spec.template, imageDigest, "service", now);
+    store.transaction(() => {
+      store.putService({ ...base, template: spec.template, labels: spec.labels, ingress: spec.ingress, traffic: newTraffic, generation, nextGeneration: base.nextGeneration + 1, updateTime: now });
+      store.insertRevision(rev);
+    });
+    this.publish(project, name);
+    return rev;
   }
 
   /** A Revision resource: a candidate made from its own template, with no traffic until a TrafficTarget routes to it. */
@@ -128,9 +145,10 @@ export class ServiceController {
     const parsed = candidateBodySchema.safeParse(body);
     if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
     const template = parseServiceTemplate(parsed.data.template);
-    return this.lock.run(scopedKey(project, service), async () => {
+    this.requireService(project, service);
+    const imageDigest = await this.deps.runtime.resolveImage(template.image);
+    const rev = await this.lock.run(scopedKey(project, service), async () => {
       const row = this.requireService(project, service);
-      const imageDigest = await this.deps.runtime.resolveImage(template.image);
       const now = new Date().toISOString();
       const revName = revisionName(service, row.nextGeneration);
       const rev = this.newRevision(row, revName, template, imageDigest, "candidate", now);
@@ -138,9 +156,10 @@ export class ServiceController {
         this.deps.store.putService({ ...row, nextGeneration: row.nextGeneration + 1, updateTime: now });
         this.deps.store.insertRevision(rev);
       });
-      await this.bringUp(rev);
-      return this.getRevision(project, revName);
+      return rev;
     });
+    await this.bringUp(rev);
+    return this.getRevision(project, rev.name);
   }
 
   async setTraffic(project: string, service: string, body: unknown): Promise<Service> {
@@ -165,18 +184,24 @@ export class ServiceController {
     });
   }
 
+  /**
+   * Takes the service out of routing and deletes its state (revisions, instance records, domain
+   * mappings, logs) at once; its instances drain and stop in the background. A crash before they
+   * are gone leaves containers without records, which the next start removes.
+   */
   async deleteService(project: string, name: string): Promise<void> {
-    await this.lock.run(scopedKey(project, name), async () => {
+    const revisions = await this.lock.run(scopedKey(project, name), async () => {
       this.requireService(project, name);
-      const { store, instances, routes, logs } = this.deps;
+      const { store, routes } = this.deps;
       const mappings = store.listDomainMappings(project).filter((m) => m.service === name);
+      const revisions = store.listRevisions(project, name);
       routes.setService(project, name, undefined);
       for (const m of mappings) routes.setDomain(m.domain, undefined);
-      this.serving.delete(scopedKey(project, name));
-      for (const rev of store.listRevisions(project, name)) await instances.removeRevision(project, rev.name);
       store.deleteService(project, name);
-      logs.remove(project, name);
+      return revisions;
     });
+    for (const rev of revisions) void this.deps.instances.removeRevision(project, rev.name);
+    await this.deps.logs.remove(project, name);
   }
 
   async deleteRevision(project: string, name: string): Promise<void> {
@@ -187,10 +212,17 @@ export class ServiceController {
       if (blocking) {
         throw new SkiffError("CONFLICT", `revision "${name}" still serves ${blocking} of service "${rev.service}"; move its traffic and tags first`);
       }
-      await this.deps.instances.removeRevision(project, name);
       this.deps.store.deleteRevision(project, name);
       this.publish(project, rev.service);
     });
+    void this.deps.instances.removeRevision(project, name);
+  }
+
+  /** Revisions left PENDING by an engine that stopped while they were starting: they failed. */
+  failInterruptedRevisions(): void {
+    for (const rev of this.deps.store.listRevisions()) {
+      if (rev.status === "PENDING") this.markFailed(rev, `revision ${rev.name} is not ready: the engine stopped while it was starting; deploy again`);
+    }
   }
 
   /** Rebuilds the routes and the serving set of every service (engine start). */
@@ -201,11 +233,10 @@ export class ServiceController {
 
   /** Makes the data plane follow the stored state of one service; effective from the next request. */
   publish(project: string, name: string): void {
-    const key = scopedKey(project, name);
     const row = this.deps.store.getService(project, name);
     if (!row) {
       this.deps.routes.setService(project, name, undefined);
-      this.serving.delete(key);
+      this.deps.instances.serve(project, name, []);
       return;
     }
     const resolved = this.resolve(row);
@@ -217,9 +248,7 @@ export class ServiceController {
       timeoutMs: (revision) => (byName.get(revision)?.template.timeout ?? 300) * 1000,
     });
     const serving = [...revisionsInUse(resolved.statuses)].map((n) => byName.get(n)).filter((r): r is RevisionRow => r?.status === "READY");
-    for (const r of serving) this.deps.instances.ensureHandler(r);
-    this.serving.set(key, serving);
-    this.deps.instances.kick();
+    this.deps.instances.serve(project, name, serving);
   }
 
   private newRevision(service: ServiceRow, name: string, template: ServiceTemplate, imageDigest: string, origin: RevisionRow["origin"], now: string): RevisionRow {
@@ -230,24 +259,54 @@ export class ServiceController {
     };
   }
 
-  /** Starts the revision's first instance: READY once it listens, FAILED (with its log tail) otherwise. */
+  /** Would this deploy make a revision? A changed template does, and so does a tag (it needs a revision to name). */
+  private needsRevision(project: string, name: string, spec: ServiceSpec, options: DeployOptions): boolean {
+    if (options.tag !== undefined) return true;
+    const latest = this.deps.store.listRevisions(project, name).find((r) => r.origin === "service");
+    return !latest || latest.status === "FAILED" || latest.fingerprint !== templateFingerprint(spec.template);
+  }
+
+  /**
+   * Starts the revision's first instance, outside the service's lock: READY once it listens,
+   * FAILED (with its log tail) otherwise. A delete meanwhile cancels the start.
+   */
   private async bringUp(rev: RevisionRow): Promise<void> {
     const { store, instances, log } = this.deps;
+    let failure: string | undefined;
     try {
-      await instances.startInstance(rev);
-      store.setRevisionStatus(rev.project, rev.name, "READY");
-      log.info("revision ready", { project: rev.project, revision: rev.name });
+      await instances.startFirst(rev);
     } catch (error) {
-      const message = `revision ${rev.name} is not ready: ${(error as Error).message}`;
-      store.transaction(() => {
-        store.setRevisionStatus(rev.project, rev.name, "FAILED", message);
-        // A failed revision can never answer, so a tag given to it on deploy goes away with it.
-        const row = store.getService(rev.project, rev.service);
-        if (row) store.putService({ ...row, traffic: row.traffic.filter((t) => t.revision !== rev.name) });
-      });
-      log.warn("revision failed", { project: rev.project, revision: rev.name, error: message });
+      failure = `revision ${rev.name} is not ready: ${(error as Error).message}`;
     }
+    await this.lock.run(scopedKey(rev.project, rev.service), async () => {
+      if (!store.getRevision(rev.project, rev.name)) {
+        throw notFound("revision", rev.name, rev.project, "it was deleted while it was starting");
+      }
+      if (failure === undefined) {
+        store.setRevisionStatus(rev.project, rev.name, "READY");
+        log.info("revision ready", { project: rev.project, revision: rev.name });
+        this.publish(rev.project, rev.service);
+      } else {
+        this.markFailed(rev, failure);
+        void instances.removeRevision(rev.project, rev.name);
+      }
+    });
+  }
+
+  /** A failed revision can never answer, so traffic entries naming it (a tag given on deploy) go away with it. */
+  private markFailed(rev: RevisionRow, message: string): void {
+    const { store, log } = this.deps;
+    store.transaction(() => {
+      store.setRevisionStatus(rev.project, rev.name, "FAILED", message);
+      const row = store.getService(rev.project, rev.service);
+      if (row) store.putService({ ...row, traffic: row.traffic.filter((t) => t.revision !== rev.name) });
+    });
+    log.warn("revision failed", { project: rev.project, revision: rev.name, error: message });
     this.publish(rev.project, rev.service);
+  }
+
+  private view(resolved: ResolvedService): Service {
+    return serviceView(resolved, this.deps.ingressPort, (project, revision) => this.deps.instances.status(project, revision));
   }
 
   private resolve(row: ServiceRow): ResolvedService {
@@ -269,8 +328,29 @@ export class ServiceController {
 
   private requireRevision(project: string, name: string): RevisionRow {
     checkProject(project);
+    checkField("revision", revisionNameSchema, name);
     const row = this.deps.store.getRevision(project, name);
     if (!row) throw notFound("revision", name, project);
     return row;
   }
+}
+
+/** Template, labels or ingress differ: the spec's generation moves on. */
+function specChanged(row: ServiceRow, spec: ServiceSpec): boolean {
+  return (
+    canonicalJson(row.template) !== canonicalJson(spec.template) ||
+    canonicalJson(row.labels) !== canonicalJson(spec.labels) ||
+    row.ingress !== spec.ingress
+  );
+}
+
+/** A change made from a stale read would silently undo someone else's: refuse it (409). 0 means "must not exist yet". */
+function checkGeneration(project: string, name: string, existing: ServiceRow | undefined, expected: number | undefined): void {
+  if (expected === undefined) return;
+  const actual = existing?.generation ?? 0;
+  if (actual === expected) return;
+  const what = existing ? `is at generation ${actual}` : "does not exist any more";
+  throw new SkiffError("CONFLICT", `service "${name}" in project "${project}" was changed by someone else (it ${what}; this change was based on generation ${expected}); read it again and retry`, [
+    { field: "expectedGeneration", reason: `service "${name}" was changed by someone else; retry` },
+  ]);
 }

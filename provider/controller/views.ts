@@ -1,8 +1,11 @@
-import type { Revision } from "../model/revision";
+import { serviceUrl, tagUrl } from "../model/derived-names";
+import type { Revision, RevisionScaling } from "../model/revision";
 import type { Service } from "../model/service";
 import { type TrafficStatus, resolveTraffic } from "../model/traffic";
 import type { RevisionRow, ServiceRow } from "../state/store";
-import { serviceUrl, tagUrl } from "../model/derived-names";
+
+/** A revision's live instance status, where the engine runs instances for it. */
+export type ScalingLookup = (project: string, revision: string) => RevisionScaling | undefined;
 
 /** What a service looks like once its traffic is resolved against its revisions. */
 export interface ResolvedService {
@@ -27,8 +30,12 @@ export function resolveService(row: ServiceRow, revisions: RevisionRow[], ingres
   return { row, revisions, latestCreated, latestReady, statuses };
 }
 
-export function serviceView(s: ResolvedService, ingressPort: number): Service {
+export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: ScalingLookup): Service {
   const { row } = s;
+  const scaling = s.revisions.flatMap((r) => {
+    const status = scalingOf(r.project, r.name);
+    return status ? [{ revision: r.name, ...status }] : [];
+  });
   return {
     name: row.name,
     project: row.project,
@@ -40,12 +47,14 @@ export function serviceView(s: ResolvedService, ingressPort: number): Service {
     url: serviceUrl(row.project, row.name, ingressPort),
     latestCreatedRevision: s.latestCreated?.name,
     latestReadyRevision: s.latestReady?.name,
+    generation: row.generation,
+    scaling,
     createTime: row.createTime,
     updateTime: row.updateTime,
   };
 }
 
-export function revisionView(r: RevisionRow, statuses: readonly TrafficStatus[]): Revision {
+export function revisionView(r: RevisionRow, statuses: readonly TrafficStatus[], scaling?: RevisionScaling): Revision {
   return {
     name: r.name,
     project: r.project,
@@ -56,6 +65,8 @@ export function revisionView(r: RevisionRow, statuses: readonly TrafficStatus[])
     imageDigest: r.imageDigest,
     status: r.status,
     error: r.error,
+    instanceError: r.instanceError,
+    scaling,
     origin: r.origin,
     createTime: r.createTime,
     urls: statuses.filter((s) => s.revision === r.name && s.url).map((s) => s.url!),

@@ -4,28 +4,43 @@ import type http from "node:http";
 import { cpus } from "node:os";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
+import { systemClock, type Clock } from "../base/clock";
+import { EngineFile, EngineHome, ensureHome, processAlive } from "../base/home";
+import { lineLogger, type Logger } from "../base/logger";
+import { version } from "../base/version";
 import { DomainController } from "../controller/domain-controller";
-import { InstanceController } from "../controller/instance-controller";
-import { LogStore } from "../runtime/log-store";
+import { InstanceController, type ScalingSettings } from "../controller/instance-controller";
 import { ServiceController } from "../controller/service-controller";
+import { SkiffError } from "../model/errors";
 import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
-import { SkiffError } from "../model/errors";
+import { DEFAULT_LOG_CAP_BYTES, LogStore } from "../runtime/log-store";
+import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
+import { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { Store } from "../state/store";
-import { EngineFile, EngineHome, ensureHome, processAlive } from "../base/home";
-import { lineLogger, type Logger } from "../base/logger";
-import { version } from "../base/version";
 
+export interface EngineSettings {
+  /** Autoscaler windows and grace: short in tests, Cloud Run's defaults otherwise. */
+  scaling: ScalingSettings;
+  /** Cap of each service's captured log (current file plus one rotated file). */
+  logCapBytes: number;
+}
 
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  scaling: { ...DEFAULT_AUTOSCALER_SETTINGS, tickMs: tickFor(DEFAULT_AUTOSCALER_SETTINGS.panicWindowMs) },
+  logCapBytes: DEFAULT_LOG_CAP_BYTES,
+};
 
 export interface DaemonOptions {
   home: EngineHome;
   ingressPort: number;
   apiPort: number;
+  settings?: EngineSettings;
   log?: Logger;
   runtime?: ContainerRuntime;
+  clock?: Clock;
 }
 
 export interface RunningDaemon {
@@ -42,6 +57,7 @@ export interface RunningDaemon {
 export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { home } = options;
   const log = options.log ?? lineLogger();
+  const settings = options.settings ?? DEFAULT_ENGINE_SETTINGS;
   ensureHome(home);
   const releaseLock = takeLock(home);
   try {
@@ -51,9 +67,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const store = Store.open(home.stateDb);
     const engineId = store.engineId();
     const routes = new RoutingTable();
+    const throttlers = new RevisionThrottlers();
     const apiRouteList: Route[] = [];
-    let instances: InstanceController | undefined;
-    const ingress = new Ingress(routes, (project, revision) => instances?.handler(project, revision), log);
+    const ingress = new Ingress(routes, throttlers, log);
     const api = createApiServer(apiRouteList, token, log);
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
@@ -61,17 +77,19 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       throw error;
     });
 
-    const logs = new LogStore(home.logsDir);
-    let services: ServiceController | undefined;
-    instances = new InstanceController({
-      store, runtime, engineId, logs, log, hostCpus: cpus().length,
-      desiredRevisions: () => services?.desiredRevisions() ?? [],
+    const logs = new LogStore(home.logsDir, settings.logCapBytes, (error) => log.warn("log write failed", { error: error.message }));
+    const instances = new InstanceController({
+      store, runtime, engineId, logs, log, throttlers, clock: options.clock ?? systemClock, scaling: settings.scaling, hostCpus: cpus().length,
     });
-    services = new ServiceController({ store, runtime, instances, routes, logs, log, ingressPort });
+    const services = new ServiceController({ store, runtime, instances, routes, logs, log, ingressPort });
     const domains = new DomainController(store, routes, ingressPort);
+    // Requests that arrive meanwhile wait at the ingress: a live service never answers 404 because
+    // the engine has not re-adopted its instances yet.
     await instances.adopt();
+    services.failInterruptedRevisions();
     services.publishAll();
     instances.start();
+    ingress.open();
 
     const file: EngineFile = { pid: process.pid, apiPort, ingressPort, engineId, version, startTime: new Date().toISOString() };
     let resolveStopped!: () => void;
@@ -80,7 +98,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const stop = () =>
       (stopping ??= (async () => {
         log.info("engine stopping; containers keep running for the next start");
-        instances!.stop();
+        instances.stop();
         await Promise.all([close(api), close(ingress.server)]);
         await logs.close();
         store.close();

@@ -68,9 +68,10 @@ export function invalid(field: string, reason: string): SkiffError {
   return new SkiffError("INVALID_ARGUMENT", `${field}: ${reason}`, [{ field, reason }]);
 }
 
-export function notFound(kind: string, name: string, project?: string): SkiffError {
+export function notFound(kind: string, name: string, project?: string, detail?: string): SkiffError {
   const where = project ? ` in project "${project}"` : "";
-  return new SkiffError("NOT_FOUND", `${kind} "${name}" not found${where}`, [{ field: kind, reason: `"${name}" not found${where}` }]);
+  const why = detail ? `: ${detail}` : "";
+  return new SkiffError("NOT_FOUND", `${kind} "${name}" not found${where}${why}`, [{ field: kind, reason: `"${name}" not found${where}${why}` }]);
 }
 
 /** Turns zod issues into field violations whose paths read like the user's own input. */

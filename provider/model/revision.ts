@@ -19,6 +19,20 @@ export type RevisionOrigin = z.output<typeof revisionOriginSchema>;
 /** What a client sends to create a candidate revision of a service. */
 export const candidateBodySchema = z.object({ template: z.unknown() }).strict();
 
+/** How a revision's instances stand now, and the last scaling decision with its reason. */
+export const revisionScalingSchema = z.object({
+  readyInstances: z.number().int(),
+  startingInstances: z.number().int(),
+  inFlight: z.number().int(),
+  queued: z.number().int(),
+  desired: z.number().int(),
+  /** stable, panic, scale-to-zero, min or max. */
+  reason: z.string().optional(),
+  decidedAt: z.string().optional(),
+});
+
+export type RevisionScaling = z.output<typeof revisionScalingSchema>;
+
 /** A revision as the engine answers with it. */
 export const revisionSchema = z.object({
   name: z.string(),
@@ -33,6 +47,10 @@ export const revisionSchema = z.object({
   status: revisionStatusSchema,
   /** Why the revision failed, with the tail of its logs. */
   error: z.string().optional(),
+  /** The last failure of one of its instances after it was ready, e.g. "memory limit exceeded: …". */
+  instanceError: z.string().optional(),
+  /** Its instances and last scaling decision, while the engine runs it. */
+  scaling: revisionScalingSchema.optional(),
   origin: revisionOriginSchema,
   createTime: z.string(),
   /** Tag URLs that reach this revision. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { invalidFromViolations, violationsOf } from "./errors";
+import { revisionScalingSchema } from "./revision";
 import { serviceTemplateSchema } from "./template";
 import { trafficStatusSchema, trafficTargetSchema } from "./traffic";
 
@@ -45,6 +46,10 @@ export const serviceSchema = z.object({
   url: z.string(),
   latestCreatedRevision: z.string().optional(),
   latestReadyRevision: z.string().optional(),
+  /** Counts changes of template, labels and ingress; send it back as expectedGeneration to change the service safely. */
+  generation: z.number().int(),
+  /** Per revision the engine runs instances for: instances, in-flight and queued requests, the last scaling decision. */
+  scaling: z.array(revisionScalingSchema.extend({ revision: z.string() })).default([]),
   createTime: z.string(),
   updateTime: z.string(),
 });

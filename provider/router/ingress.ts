@@ -2,22 +2,23 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../base/logger";
 import { parseHost } from "../model/derived-names";
-import { NoInstanceError, RevisionHandler } from "../scaling/revision-handler";
+import type { RevisionThrottlers } from "../scaling/revision-throttlers";
+import { NoCapacityError, type Lease } from "../scaling/throttler";
 import { proxyRequest, proxyUpgrade, sendError } from "./proxy";
 import type { RoutingTable } from "./routing-table";
 
-export type HandlerLookup = (project: string, revision: string) => RevisionHandler | undefined;
-
 /**
- * The data plane: Host → service (or tag, or mapped domain) → revision by the weighted pick →
- * the revision's handler → an instance on loopback.
+ * The data plane: Host → service (or tag, or mapped domain) → revision by the weighted pick → the
+ * revision's throttler (wait for a free slot, scale from zero) → an instance.
  */
 export class Ingress {
   readonly server: http.Server;
+  private opened = false;
+  private readonly openWaiters: (() => void)[] = [];
 
   constructor(
     private readonly routes: RoutingTable,
-    private readonly handlerFor: HandlerLookup,
+    private readonly throttlers: RevisionThrottlers,
     private readonly log: Logger,
   ) {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -28,20 +29,36 @@ export class Ingress {
     this.server.requestTimeout = 0;
   }
 
+  /**
+   * Requests that arrive before the engine has re-adopted its instances and published its routes
+   * wait for this instead of getting a 404 for a service that is alive.
+   */
+  open(): void {
+    this.opened = true;
+    for (const resolve of this.openWaiters.splice(0)) resolve();
+  }
+
+  private untilOpen(): Promise<void> | undefined {
+    if (this.opened) return undefined;
+    return new Promise((resolve) => this.openWaiters.push(resolve));
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    await this.untilOpen();
     const route = this.routes.route(parseHost(req.headers.host), req.headers.host);
     if (!route.ok) return sendError(res, route.status, route.message);
-    const handler = this.handlerFor(route.project, route.revision);
-    if (!handler) return sendError(res, 503, `revision ${route.revision} is not serving`);
-    let lease;
+    const throttler = this.throttlers.get(route.project, route.revision);
+    if (!throttler) return sendError(res, 503, `revision ${route.revision} is not serving`);
+    let lease: Lease;
     try {
-      lease = await handler.acquire();
+      lease = await throttler.acquire();
     } catch (error) {
-      if (error instanceof NoInstanceError) return sendError(res, 500, `no available instance: ${error.message}`);
-      throw error;
+      if (!(error instanceof NoCapacityError)) throw error;
+      // Cloud Run's answers: 429 when every instance is busy at the maximum, else 500.
+      return sendError(res, error.atMaxScale ? 429 : 500, error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`);
     }
     try {
-      await proxyRequest(req, res, lease.endpoint.hostPort, route.timeoutMs);
+      await proxyRequest(req, res, lease.endpoint, route.timeoutMs);
     } catch (error) {
       this.log.warn("proxy failed", { revision: route.revision, error: (error as Error).message });
       sendError(res, 502, "proxy error");
@@ -51,17 +68,23 @@ export class Ingress {
   }
 
   private async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on("error", () => undefined); // owned here until handed to the proxy
+    await this.untilOpen();
     const route = this.routes.route(parseHost(req.headers.host), req.headers.host);
-    const handler = route.ok ? this.handlerFor(route.project, route.revision) : undefined;
-    if (!route.ok || !handler) {
+    const throttler = route.ok ? this.throttlers.get(route.project, route.revision) : undefined;
+    if (!route.ok || !throttler) {
       socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n`);
       return;
     }
+    let lease: Lease;
     try {
-      const lease = await handler.acquire();
-      proxyUpgrade(req, socket, head, lease.endpoint.hostPort, () => lease.release());
-    } catch {
-      socket.end(`HTTP/1.1 500 Internal Server Error\r\nconnection: close\r\n\r\n`);
+      lease = await throttler.acquire();
+    } catch (error) {
+      const status = error instanceof NoCapacityError && error.atMaxScale ? "429 Too Many Requests" : "500 Internal Server Error";
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
+      return;
     }
+    // A websocket counts as in flight while it is open: its lease is released when it closes.
+    proxyUpgrade(req, socket, head, lease.endpoint, () => lease.release());
   }
 }

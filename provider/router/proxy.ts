@@ -32,10 +32,16 @@ export interface ProxyOutcome {
 }
 
 /**
- * Streams the request to 127.0.0.1:hostPort and the response back. Past timeoutMs the client gets
+ * Streams the request to the instance and the response back. Past timeoutMs the client gets
  * 504 (or, once the response has begun, a cut connection); the instance is left running, as on Cloud Run.
  */
-export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, hostPort: number, timeoutMs: number): Promise<ProxyOutcome> {
+/** Where the proxy sends a request: an instance's address. */
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, upstreamAt: Upstream, timeoutMs: number): Promise<ProxyOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (status: number) => {
@@ -45,8 +51,8 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
       resolve({ status });
     };
     const upstream = http.request({
-      host: "127.0.0.1",
-      port: hostPort,
+      host: upstreamAt.host,
+      port: upstreamAt.port,
       method: req.method,
       path: req.url,
       headers: forwardedHeaders(req),
@@ -93,8 +99,8 @@ function hasBody(req: http.IncomingMessage): boolean {
 }
 
 /** WebSocket and other upgrades: a raw TCP pipe to the instance once the request line is replayed. */
-export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, hostPort: number, onClose: () => void): void {
-  const upstream = net.connect({ host: "127.0.0.1", port: hostPort }, () => {
+export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstreamAt: Upstream, onClose: () => void): void {
+  const upstream = net.connect({ host: upstreamAt.host, port: upstreamAt.port }, () => {
     const headers = forwardedHeaders(req);
     headers.connection = "Upgrade";
     headers.upgrade = req.headers.upgrade;

@@ -37,12 +37,23 @@ export interface ContainerState {
   oomKilled?: boolean;
 }
 
+/** What Docker's event stream says happened to one of the engine's containers. */
+export interface ContainerEvent {
+  containerId: string;
+  /** "die": the container stopped (for any reason); "oom": the kernel killed a process of it for memory. */
+  kind: "die" | "oom";
+  exitCode?: number;
+}
+
 export interface ContainerRuntime {
   /** The image's id, pulling it when it is not present locally; a clear error naming the image otherwise. */
   resolveImage(image: string): Promise<string>;
   start(spec: InstanceSpec): Promise<StartedContainer>;
-  /** Resolves once the container listens on `port`; rejects if it exits or the deadline passes. */
-  waitListening(containerId: string, port: number, deadlineMs: number): Promise<void>;
+  /**
+   * Resolves once the container listens on `port`; rejects with a ReadinessError if it exits, the
+   * deadline passes or `signal` aborts (the start was cancelled).
+   */
+  waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<void>;
   inspect(containerId: string): Promise<ContainerState | undefined>;
   /** SIGTERM, then SIGKILL after the grace period; then removes the container. */
   stopAndRemove(containerId: string, graceSeconds: number): Promise<void>;
@@ -50,13 +61,23 @@ export interface ContainerRuntime {
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /** The last lines the container wrote, stdout and stderr interleaved. */
   logTail(containerId: string, lines: number): Promise<string>;
-  /** Streams log lines (with their timestamps) from `sinceSeconds` on; returns a function that stops it. */
+  /**
+   * Streams log lines (with their timestamps) from `sinceSeconds` on; returns a function that stops
+   * it. A line longer than the runtime's cap arrives cut, with how many bytes were dropped.
+   */
   followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void;
+  /**
+   * Follows the container engine's events for containers with all of `labels` until the returned
+   * function is called; reconnects by itself when the stream breaks (`onGap` is then called, since
+   * events may have been missed).
+   */
+  watchEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onGap: () => void): () => void;
 }
 
 export interface LogLine {
   time: string;
-  stream: "stdout" | "stderr";
+  /** "engine": a line the engine writes about the container (an out-of-memory kill, a restart). */
+  stream: "stdout" | "stderr" | "engine";
   text: string;
 }
 

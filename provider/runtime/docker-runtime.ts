@@ -1,7 +1,7 @@
 import Docker from "dockerode";
-import { PassThrough } from "node:stream";
 import { SkiffError } from "../model/errors";
 import {
+  ContainerEvent,
   ContainerRuntime,
   ContainerState,
   ContainerSummary,
@@ -10,9 +10,15 @@ import {
   ReadinessError,
   StartedContainer,
 } from "./container-runtime";
+import { LineSplitter } from "./line-splitter";
 import { isListening } from "./readiness";
 
 const POLL_MS = 50;
+/** Longer lines are cut: one runaway line must not cost the engine memory or CPU. */
+export const MAX_LOG_LINE_BYTES = 32 * 1024;
+/** Docker's own log of each container is capped too (json-file rotation), so a flood cannot fill the disk. */
+const DOCKER_LOG_CONFIG = { Type: "json-file", Config: { "max-size": "8m", "max-file": "2" } };
+const EVENTS_RECONNECT_MS = 1000;
 
 /** The ContainerRuntime on a real Docker engine (DOCKER_HOST or the default socket). */
 export class DockerRuntime implements ContainerRuntime {
@@ -74,8 +80,11 @@ export class DockerRuntime implements ContainerRuntime {
         // 127.0.0.1 only, ephemeral host port: the router reaches instances on loopback.
         PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
         Memory: spec.memoryBytes,
+        // No swap beyond the limit, so a container over its memory is OOM-killed as on Cloud Run.
+        MemorySwap: spec.memoryBytes,
         NanoCpus: spec.nanoCpus,
         RestartPolicy: { Name: "no" },
+        LogConfig: DOCKER_LOG_CONFIG,
       },
     });
     try {
@@ -89,9 +98,10 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async waitListening(containerId: string, port: number, deadlineMs: number): Promise<void> {
+  async waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
+      if (signal?.aborted) throw new ReadinessError("the start was cancelled");
       const state = await this.inspect(containerId, port);
       if (!state) throw new ReadinessError("the container disappeared while starting");
       if (!state.running) {
@@ -102,7 +112,7 @@ export class DockerRuntime implements ContainerRuntime {
       if (Date.now() >= deadline) {
         throw new ReadinessError(`the container did not listen on port ${port} within the startup deadline of ${deadlineMs / 1000} s`);
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await sleep(POLL_MS, signal);
     }
   }
 
@@ -153,42 +163,144 @@ export class DockerRuntime implements ContainerRuntime {
   followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void {
     let stopped = false;
     let raw: NodeJS.ReadableStream | undefined;
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    forEachLine(stdout, (l) => emit(l, "stdout"));
-    forEachLine(stderr, (l) => emit(l, "stderr"));
-    function emit(line: string, stream: LogLine["stream"]) {
-      const space = line.indexOf(" ");
-      onLine({ time: line.slice(0, space), stream, text: line.slice(space + 1) });
-    }
+    const splitterFor = (stream: "stdout" | "stderr") =>
+      new LineSplitter(MAX_LOG_LINE_BYTES, (line, truncated) => {
+        if (stopped) return;
+        const space = line.indexOf(" ");
+        const text = line.slice(space + 1) + (truncated > 0 ? ` [line cut: ${truncated} more bytes]` : "");
+        onLine({ time: line.slice(0, space), stream, text });
+      });
+    const demux = new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });
     this.docker
       .getContainer(containerId)
       .logs({ stdout: true, stderr: true, follow: true, timestamps: true, since: sinceSeconds })
       .then((stream) => {
         raw = stream as NodeJS.ReadableStream;
-        if (stopped) return (raw as unknown as { destroy(): void }).destroy();
-        this.docker.modem.demuxStream(raw, stdout, stderr);
-        raw.on("end", () => (stdout.end(), stderr.end()));
+        if (stopped) return destroy(raw);
+        raw.on("data", (chunk: Buffer) => demux.push(chunk));
+        raw.on("end", () => demux.end());
+        // The stream is owned here: a broken log stream ends following, it never reaches the process.
+        raw.on("error", () => demux.end());
       })
       .catch(() => undefined);
     return () => {
       stopped = true;
-      (raw as unknown as { destroy?(): void } | undefined)?.destroy?.();
+      if (raw) destroy(raw);
+    };
+  }
+
+  watchEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onGap: () => void): () => void {
+    let stopped = false;
+    let current: NodeJS.ReadableStream | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = (afterGap: boolean) => {
+      if (stopped) return;
+      this.docker
+        .getEvents({
+          filters: { type: ["container"], event: ["die", "oom"], label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+        })
+        .then((stream) => {
+          current = stream;
+          if (stopped) return destroy(stream);
+          if (afterGap) onGap();
+          let pending = "";
+          stream.on("data", (chunk: Buffer) => {
+            pending += chunk.toString("utf8");
+            let newline: number;
+            while ((newline = pending.indexOf("\n")) >= 0) {
+              const event = parseEvent(pending.slice(0, newline));
+              pending = pending.slice(newline + 1);
+              if (event) onEvent(event);
+            }
+            if (pending.length > 1024 * 1024) pending = ""; // never an event: do not let it grow
+          });
+          const again = () => {
+            if (stopped || current !== stream) return;
+            current = undefined;
+            retry = setTimeout(() => connect(true), EVENTS_RECONNECT_MS);
+          };
+          stream.on("end", again);
+          stream.on("error", again);
+        })
+        .catch(() => {
+          if (!stopped) retry = setTimeout(() => connect(true), EVENTS_RECONNECT_MS);
+        });
+    };
+    connect(false);
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      if (current) destroy(current);
     };
   }
 }
 
-function forEachLine(stream: PassThrough, onLine: (line: string) => void): void {
-  let pending = "";
-  stream.on("data", (chunk: Buffer) => {
-    pending += chunk.toString("utf8");
-    let newline: number;
-    while ((newline = pending.indexOf("\n")) >= 0) {
-      onLine(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
+/** One Docker event line → a ContainerEvent, or undefined for anything else. */
+function parseEvent(line: string): ContainerEvent | undefined {
+  try {
+    const event = JSON.parse(line) as { status?: string; Action?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+    const action = event.Action ?? event.status;
+    const containerId = event.Actor?.ID ?? event.id;
+    if ((action !== "die" && action !== "oom") || !containerId) return undefined;
+    const exit = event.Actor?.Attributes?.exitCode;
+    return { containerId, kind: action, exitCode: exit === undefined ? undefined : Number(exit) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Docker's multiplexed stream: each frame is an 8-byte header (stream 1 = stdout, 2 = stderr; then
+ * the payload size, big-endian) and its payload. Frames are split into lines per stream; a header
+ * cut across chunks is kept until complete.
+ */
+class FrameDemuxer {
+  private header = Buffer.alloc(0);
+  private remaining = 0;
+  private target: LineSplitter | undefined;
+
+  constructor(private readonly streams: { stdout: LineSplitter; stderr: LineSplitter }) {}
+
+  push(chunk: Buffer): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.remaining === 0) {
+        const need = 8 - this.header.length;
+        this.header = Buffer.concat([this.header, chunk.subarray(offset, offset + need)]);
+        offset += need;
+        if (this.header.length < 8) return;
+        this.target = this.header[0] === 2 ? this.streams.stderr : this.streams.stdout;
+        this.remaining = this.header.readUInt32BE(4);
+        this.header = Buffer.alloc(0);
+        continue;
+      }
+      const take = Math.min(this.remaining, chunk.length - offset);
+      this.target?.push(chunk.subarray(offset, offset + take));
+      offset += take;
+      this.remaining -= take;
+    }
+  }
+
+  end(): void {
+    this.streams.stdout.end();
+    this.streams.stderr.end();
+  }
+}
+
+function destroy(stream: NodeJS.ReadableStream): void {
+  (stream as unknown as { destroy?(): void }).destroy?.();
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
     }
   });
-  stream.on("end", () => pending && onLine(pending));
 }
 
 /** Docker's multiplexed log format: 8-byte frame headers (stream, 0, 0, 0, size32) before each chunk. */

@@ -1,7 +1,7 @@
-import { createWriteStream, mkdirSync, openSync, readSync, closeSync, fstatSync, readFileSync, rmSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { scopedKey } from "../model/derived-names";
 import type { LogLine } from "./container-runtime";
+import { LogFile } from "./log-file";
 
 /** One captured line of a service's containers, as kept in SKIFF_HOME/logs/<project>/<service>.log (JSON lines). */
 export interface LogRecord extends LogLine {
@@ -11,56 +11,59 @@ export interface LogRecord extends LogLine {
 
 type Listener = (record: LogRecord) => void;
 
+/** Each service's log is capped at this (current file plus one rotated file) unless the engine is told otherwise. */
+export const DEFAULT_LOG_CAP_BYTES = 64 * 1024 ** 2;
+/** `logs read` without a limit returns this many of the newest lines. */
+export const DEFAULT_READ_LIMIT = 1000;
+
 /**
  * Container logs outlive their containers here, so `skiff logs read` and a failed revision's error
  * still have them after the instance is gone. Live lines also go to followers (`logs tail`).
+ * Every file is a LogFile: capped with rotation, written without blocking, read from the end, and
+ * never able to throw into the daemon.
  */
 export class LogStore {
   private readonly listeners = new Map<string, Set<Listener>>();
-  /** One open append stream per service file: no open/write/close per line on the ingress's event loop. */
-  private readonly writers = new Map<string, WriteStream>();
+  private readonly files = new Map<string, LogFile>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly capBytes = DEFAULT_LOG_CAP_BYTES,
+    private readonly onError: (error: Error) => void = () => undefined,
+  ) {}
 
-  private file(project: string, service: string): string {
-    return join(this.dir, project, `${service}.log`);
+  private file(project: string, service: string): LogFile {
+    const key = scopedKey(project, service);
+    let file = this.files.get(key);
+    if (!file) {
+      file = new LogFile({ path: join(this.dir, project, `${service}.log`), capBytes: this.capBytes, onError: this.onError });
+      this.files.set(key, file);
+    }
+    return file;
   }
 
   append(project: string, service: string, record: LogRecord): void {
-    const path = this.file(project, service);
-    let writer = this.writers.get(path);
-    if (!writer) {
-      mkdirSync(join(this.dir, project), { recursive: true });
-      writer = createWriteStream(path, { flags: "a" });
-      this.writers.set(path, writer);
-    }
-    writer.write(JSON.stringify(record) + "\n");
+    this.file(project, service).append(JSON.stringify(record));
     for (const listener of this.listeners.get(scopedKey(project, service)) ?? []) listener(record);
   }
 
-  /** Resolves once every buffered line is on disk (engine stop). */
-  async close(): Promise<void> {
-    const writers = [...this.writers.values()];
-    this.writers.clear();
-    await Promise.all(writers.map((w) => new Promise<void>((resolve) => w.end(resolve))));
-  }
-
-  read(project: string, service: string, options: { revision?: string; limit?: number } = {}): LogRecord[] {
-    let text: string;
-    try {
-      text = readFileSync(this.file(project, service), "utf8");
-    } catch {
-      return [];
-    }
-    const records = parseLines(text).filter((r) => !options.revision || r.revision === options.revision);
-    return options.limit ? records.slice(-options.limit) : records;
+  /** The newest `limit` lines (default DEFAULT_READ_LIMIT), oldest first, optionally of one revision only. */
+  async read(project: string, service: string, options: { revision?: string; limit?: number } = {}): Promise<LogRecord[]> {
+    const { revision } = options;
+    // A cheap text test first; only candidate lines are parsed.
+    const needle = revision === undefined ? undefined : `"revision":${JSON.stringify(revision)}`;
+    const lines = await this.file(project, service).readTail(options.limit ?? DEFAULT_READ_LIMIT, (line) => {
+      if (needle === undefined) return true;
+      return line.includes(needle) && parseRecord(line)?.revision === revision;
+    });
+    return lines.flatMap((line) => parseRecord(line) ?? []);
   }
 
   /** The time of the last line captured from an instance: where following resumes after a restart. */
-  lastTimeOf(project: string, service: string, instance: string): string | undefined {
-    const tail = readTail(this.file(project, service), 256 * 1024);
-    const records = parseLines(tail).filter((r) => r.instance === instance);
-    return records.length ? records[records.length - 1].time : undefined;
+  async lastTimeOf(project: string, service: string, instance: string): Promise<string | undefined> {
+    const needle = `"instance":${JSON.stringify(instance)}`;
+    const [last] = await this.file(project, service).readTail(1, (line) => line.includes(needle));
+    return last === undefined ? undefined : parseRecord(last)?.time;
   }
 
   subscribe(project: string, service: string, listener: Listener): () => void {
@@ -71,11 +74,19 @@ export class LogStore {
     return () => set!.delete(listener);
   }
 
-  remove(project: string, service: string): void {
-    const path = this.file(project, service);
-    this.writers.get(path)?.destroy();
-    this.writers.delete(path);
-    rmSync(path, { force: true });
+  /** Deletes a service's log; lines still being written are finished or dropped, never an error. */
+  async remove(project: string, service: string): Promise<void> {
+    const key = scopedKey(project, service);
+    const file = this.files.get(key) ?? this.file(project, service);
+    this.files.delete(key);
+    await file.remove();
+  }
+
+  /** Resolves once every buffered line is on disk (engine stop). */
+  async close(): Promise<void> {
+    const files = [...this.files.values()];
+    this.files.clear();
+    await Promise.all(files.map((f) => f.close()));
   }
 }
 
@@ -83,33 +94,10 @@ export function formatLogRecord(r: LogRecord): string {
   return `${r.time} ${r.revision} ${r.stream}: ${r.text}`;
 }
 
-function parseLines(text: string): LogRecord[] {
-  const out: LogRecord[] = [];
-  for (const line of text.split("\n")) {
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line) as LogRecord);
-    } catch {
-      // a partial first line of a tail read
-    }
-  }
-  return out;
-}
-
-function readTail(path: string, bytes: number): string {
-  let fd: number;
+function parseRecord(line: string): LogRecord | undefined {
   try {
-    fd = openSync(path, "r");
+    return JSON.parse(line) as LogRecord;
   } catch {
-    return "";
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString("utf8");
-  } finally {
-    closeSync(fd);
+    return undefined;
   }
 }

@@ -27,6 +27,10 @@ const MIGRATIONS: string[] = [
      container_id TEXT NOT NULL, host_port INTEGER, create_time TEXT NOT NULL);
    CREATE TABLE domain_mappings (
      domain TEXT PRIMARY KEY, project TEXT NOT NULL, service TEXT NOT NULL, create_time TEXT NOT NULL);`,
+  // The last failure of a ready revision's instances (an out-of-memory kill, an exit), and the
+  // generation of each service's spec, which a client's change must name to be applied.
+  `ALTER TABLE revisions ADD COLUMN instance_error TEXT;
+   ALTER TABLE services ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 export function openDatabase(path: string): Database.Database {

@@ -1,5 +1,7 @@
 import type Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
+import type { RevisionOrigin, RevisionStatus } from "../model/revision";
+import type { Ingress } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
 import type { NormalizedTrafficTarget } from "../model/traffic";
 import { openDatabase } from "./db";
@@ -9,27 +11,30 @@ export interface ServiceRow {
   name: string;
   template: ServiceTemplate;
   labels: Record<string, string>;
-  ingress: "all" | "internal" | "internal-and-cloud-load-balancing";
+  ingress: Ingress;
   traffic: NormalizedTrafficTarget[];
+  /** Counts changes of the spec (template, labels, ingress): a client names the one it read to change it. */
+  generation: number;
+  /** The generation number the next revision gets (`<service>-<00001>-abc`). */
   nextGeneration: number;
   createTime: string;
   updateTime: string;
 }
-
-export type RevisionStatus = "PENDING" | "READY" | "FAILED";
 
 export interface RevisionRow {
   project: string;
   name: string;
   service: string;
   generation: number;
-  origin: "service" | "candidate";
+  origin: RevisionOrigin;
   template: ServiceTemplate;
   fingerprint: string;
   image: string;
   imageDigest: string;
   status: RevisionStatus;
   error?: string;
+  /** The last failure of one of its instances after it was ready (out of memory, an exit). */
+  instanceError?: string;
   createTime: string;
 }
 
@@ -93,9 +98,9 @@ export class Store {
   putService(s: ServiceRow): void {
     this.db
       .prepare(
-        `INSERT INTO services (project, name, spec, traffic, next_generation, create_time, update_time)
-         VALUES (@project, @name, @spec, @traffic, @nextGeneration, @createTime, @updateTime)
-         ON CONFLICT (project, name) DO UPDATE SET spec = @spec, traffic = @traffic,
+        `INSERT INTO services (project, name, spec, traffic, generation, next_generation, create_time, update_time)
+         VALUES (@project, @name, @spec, @traffic, @generation, @nextGeneration, @createTime, @updateTime)
+         ON CONFLICT (project, name) DO UPDATE SET spec = @spec, traffic = @traffic, generation = @generation,
            next_generation = @nextGeneration, update_time = @updateTime`,
       )
       .run({
@@ -103,6 +108,7 @@ export class Store {
         name: s.name,
         spec: JSON.stringify({ template: s.template, labels: s.labels, ingress: s.ingress }),
         traffic: JSON.stringify(s.traffic),
+        generation: s.generation,
         nextGeneration: s.nextGeneration,
         createTime: s.createTime,
         updateTime: s.updateTime,
@@ -139,14 +145,18 @@ export class Store {
   insertRevision(r: RevisionRow): void {
     this.db
       .prepare(
-        `INSERT INTO revisions (project, name, service, generation, origin, template, fingerprint, image, image_digest, status, error, create_time)
-         VALUES (@project, @name, @service, @generation, @origin, @template, @fingerprint, @image, @imageDigest, @status, @error, @createTime)`,
+        `INSERT INTO revisions (project, name, service, generation, origin, template, fingerprint, image, image_digest, status, error, instance_error, create_time)
+         VALUES (@project, @name, @service, @generation, @origin, @template, @fingerprint, @image, @imageDigest, @status, @error, @instanceError, @createTime)`,
       )
-      .run({ ...r, template: JSON.stringify(r.template), error: r.error ?? null });
+      .run({ ...r, template: JSON.stringify(r.template), error: r.error ?? null, instanceError: r.instanceError ?? null });
   }
 
   setRevisionStatus(project: string, name: string, status: RevisionStatus, error?: string): void {
     this.db.prepare("UPDATE revisions SET status = ?, error = ? WHERE project = ? AND name = ?").run(status, error ?? null, project, name);
+  }
+
+  setRevisionInstanceError(project: string, name: string, error: string): void {
+    this.db.prepare("UPDATE revisions SET instance_error = ? WHERE project = ? AND name = ?").run(error, project, name);
   }
 
   deleteRevision(project: string, name: string): void {
@@ -212,6 +222,7 @@ function toService(row: unknown): ServiceRow {
     labels: spec.labels,
     ingress: spec.ingress,
     traffic: JSON.parse(r.traffic),
+    generation: r.generation,
     nextGeneration: r.next_generation,
     createTime: r.create_time,
     updateTime: r.update_time,
@@ -232,6 +243,7 @@ function toRevision(row: unknown): RevisionRow {
     imageDigest: r.image_digest,
     status: r.status,
     error: r.error ?? undefined,
+    instanceError: r.instance_error ?? undefined,
     createTime: r.create_time,
   };
 }

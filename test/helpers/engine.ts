@@ -1,4 +1,4 @@
-import { existsSync, promises as fs, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, promises as fs, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommandResult, ContainerSummary, containersWithLabels, removeContainers, requireDocker, run } from "./docker";
@@ -89,7 +89,18 @@ export class TestEngine {
     const file = this.readEngineFile();
     if (!file) throw new Error(`skiff engine start succeeded but ${this.home}/engine.json is missing\n${this.logTail()}`);
     this.current = file;
-    this.engineIds.add(file.engineId);
+    this.remember(file.engineId);
+  }
+
+  /**
+   * Keeps the engine id for dispose(), and writes it to SKIFF_TEST_ENGINE_IDS when that is set, so
+   * a CI run can remove what its own engines left behind without touching any other engine's.
+   */
+  private remember(engineId: string): void {
+    if (this.engineIds.has(engineId)) return;
+    this.engineIds.add(engineId);
+    const file = process.env.SKIFF_TEST_ENGINE_IDS;
+    if (file) appendFileSync(file, `${engineId}\n`);
   }
 
   /** Starts again on the same ports, so URLs the test already holds keep working. */
@@ -148,7 +159,7 @@ export class TestEngine {
   async dispose(): Promise<void> {
     const errors: unknown[] = [];
     const file = this.readEngineFile();
-    if (file) this.engineIds.add(file.engineId);
+    if (file) this.remember(file.engineId);
     if (this.current || file) {
       await this.stop().catch((error: unknown) => errors.push(error));
       for (const pid of new Set([this.current?.pid ?? 0, file?.pid ?? 0])) {

@@ -98,6 +98,10 @@ test("services delete leaves no container, no revision and no state row of the s
   const deleted = await engine.skiff(["services", "delete", name]);
   t.is(deleted.code, 0, transcript(["services", "delete", name], deleted));
 
+  // The delete returns once the service is out of routing; its instances drain and stop behind it
+  // (SIGTERM, then SIGKILL after 10 s), so every container is gone within the grace.
+  const deadline = Date.now() + 12_000;
+  while ((await ours()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   t.deepEqual(await ours(), [], "no container of the deleted service is left, running or stopped");
   const describe = await engine.skiff(["services", "describe", name]);
   t.is(describe.code, 1, transcript(["services", "describe", name], describe));

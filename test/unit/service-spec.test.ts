@@ -65,3 +65,17 @@ test("quantities and durations", (t) => {
   t.is(parseDurationMs("30"), 30_000);
   t.is(parseDurationMs("soon"), undefined);
 });
+
+test("durations take several units from largest to smallest, as gcloud does", (t) => {
+  t.is(parseDurationMs("1m30s"), 90_000);
+  t.is(parseDurationMs("1h5m"), 3_900_000);
+  t.is(parseDurationMs("2s500ms"), 2_500);
+  t.is(parseDurationMs("1.5s"), 1_500);
+  t.is(parseDurationMs(" 5s "), 5_000);
+  t.is(parseDurationMs("5s1m"), undefined, "units out of order");
+  t.is(parseDurationMs("1m1m"), undefined, "a unit twice");
+  t.is(parseDurationMs("1m 30s"), undefined);
+  t.is(parseDurationMs(""), undefined);
+  t.is(parseDurationMs("ms"), undefined);
+  t.is(parseDurationMs("-5s"), undefined);
+});

@@ -1,0 +1,169 @@
+import type { Clock } from "../base/clock";
+import { startupDeadlineMs } from "../model/template";
+import { Autoscaler, type AutoscalerSettings, type ScaleReason } from "../scaling/autoscaler";
+import { Throttler } from "../scaling/throttler";
+import type { InstanceRow, RevisionRow } from "../state/store";
+import { RestartBackoff } from "./restart-backoff";
+
+/** How long a request waits for a slot once the revision has instances: 10 s, or the average startup time when longer. */
+export const MIN_QUEUE_WAIT_MS = 10_000;
+const STARTUP_SAMPLES = 10;
+
+export type InstanceState = "starting" | "ready" | "draining";
+
+/** One container of a revision, as the engine tracks it while the daemon runs. */
+export interface LiveInstance {
+  row: InstanceRow;
+  state: InstanceState;
+  /** When it became ready (clock time), for the restart back-off. */
+  readyAt?: number;
+  /** Cancels a start in progress (the revision was deleted). */
+  readonly abort: AbortController;
+  /** Docker reported an out-of-memory kill in it. */
+  oomKilled?: boolean;
+  stopFollowingLogs: () => void;
+}
+
+/** The last scaling decision, as `services describe` shows it. */
+export interface ScaleDecisionRecord {
+  desired: number;
+  reason: ScaleReason;
+  panicking: boolean;
+  at: number;
+}
+
+/** What the reconciler should do now for one revision. */
+export interface ScalePlan {
+  /** Instances to start now. */
+  start: number;
+  /** Ready instances to drain and stop. */
+  drain: LiveInstance[];
+  /** When starts are held back by the restart back-off: wait this long, then reconcile again. */
+  retryInMs?: number;
+}
+
+/**
+ * One revision's scaling state: its throttler (which the ingress reads through RevisionThrottlers),
+ * its autoscaler, its instances and the desired count. It decides; the instance controller acts.
+ *
+ * While the revision has no ready instance, the activator's rule sets the count: a burst of N
+ * requests at concurrency C asks for ceil(N/C) instances at once (bounded by max), never one per
+ * request. Once an instance is ready, the autoscaler's decisions (stable/panic windows) take over.
+ */
+export class RevisionScaler {
+  readonly throttler: Throttler;
+  readonly instances = new Map<string, LiveInstance>();
+  readonly backoff = new RestartBackoff();
+  /** Reachable by traffic or a tag: only a serving revision keeps instances. */
+  serving = false;
+  desired = 0;
+  lastDecision: ScaleDecisionRecord | undefined;
+  private readonly autoscaler: Autoscaler;
+  private readonly startupMs: number[] = [];
+
+  constructor(
+    readonly rev: RevisionRow,
+    private readonly clock: Clock,
+    settings: AutoscalerSettings,
+    /** Called when requests queue and more instances are wanted at once. */
+    private readonly onScaleUp: () => void,
+  ) {
+    const t = rev.template;
+    this.throttler = new Throttler({
+      revision: rev.name,
+      concurrency: t.maxInstanceRequestConcurrency,
+      clock,
+      queueTimeoutMs: () => this.queueTimeoutMs(),
+      atMaxScale: () => this.count("ready") + this.count("starting") >= t.scaling.maxInstanceCount,
+      onDemand: (demand) => this.onDemand(demand),
+    });
+    this.autoscaler = new Autoscaler(settings, {
+      concurrency: t.maxInstanceRequestConcurrency,
+      minInstances: t.scaling.minInstanceCount,
+      maxInstances: t.scaling.maxInstanceCount,
+    });
+  }
+
+  count(state: InstanceState): number {
+    let n = 0;
+    for (const i of this.instances.values()) if (i.state === state) n++;
+    return n;
+  }
+
+  /** A start took this long from create to listening: the average feeds the queue timeout. */
+  recordStartup(ms: number): void {
+    this.startupMs.push(ms);
+    if (this.startupMs.length > STARTUP_SAMPLES) this.startupMs.shift();
+  }
+
+  get averageStartupMs(): number | undefined {
+    if (this.startupMs.length === 0) return undefined;
+    return this.startupMs.reduce((a, b) => a + b, 0) / this.startupMs.length;
+  }
+
+  /**
+   * From zero, a request is held until an instance listens (the startup deadline); with instances
+   * running it waits while scale-out happens: 10 s, or the average startup time when longer.
+   */
+  private queueTimeoutMs(): number {
+    if (this.count("ready") === 0) return startupDeadlineMs(this.rev.template) + MIN_QUEUE_WAIT_MS;
+    return Math.max(MIN_QUEUE_WAIT_MS, this.averageStartupMs ?? 0);
+  }
+
+  private onDemand(demand: number): void {
+    const wanted = this.burstCount(demand);
+    if (wanted > this.desired) {
+      this.desired = wanted;
+      this.lastDecision = { desired: wanted, reason: wanted === this.rev.template.scaling.maxInstanceCount ? "max" : "panic", panicking: true, at: this.clock.now() };
+      this.onScaleUp();
+    }
+  }
+
+  /** ceil(demand / concurrency), bounded by the revision's min and max. */
+  private burstCount(demand: number): number {
+    const { maxInstanceRequestConcurrency: c, scaling } = this.rev.template;
+    return Math.min(scaling.maxInstanceCount, Math.max(scaling.minInstanceCount, Math.ceil(demand / c)));
+  }
+
+  /** One autoscaler tick: record the concurrency since the last tick and decide the count. */
+  tick(): void {
+    const now = this.clock.now();
+    this.autoscaler.record(now, this.throttler.takeConcurrencySample());
+    if (!this.serving) {
+      this.desired = 0;
+      return;
+    }
+    const ready = this.count("ready");
+    const decision = this.autoscaler.decide(now, ready);
+    let { desired, reason } = decision;
+    if (ready === 0 && this.throttler.demand > 0) {
+      // Activating from zero: the burst rule, not the utilisation target, decides how many start.
+      desired = this.burstCount(this.throttler.demand);
+      reason = desired === this.rev.template.scaling.maxInstanceCount ? "max" : "panic";
+    }
+    this.desired = desired;
+    this.lastDecision = { desired, reason, panicking: decision.panicking, at: now };
+  }
+
+  /** Starts and drains that bring the revision to its desired count. */
+  plan(): ScalePlan {
+    const target = this.serving ? this.desired : 0;
+    const ready = [...this.instances.values()].filter((i) => i.state === "ready");
+    const starting = this.count("starting");
+    const have = ready.length + starting;
+    if (have < target) {
+      const wait = this.backoff.waitMs(this.clock.now());
+      if (wait > 0) return { start: 0, drain: [], retryInMs: wait };
+      // While instances keep failing, try one at a time.
+      const start = this.backoff.consecutiveFailures > 0 ? Math.min(1, target - have) - starting : target - have;
+      return { start: Math.max(0, start), drain: [] };
+    }
+    if (have > target && ready.length > 0) {
+      // Drain the least busy first: they finish soonest.
+      const excess = Math.min(have - target, ready.length);
+      const drain = ready.sort((a, b) => this.throttler.inFlightOf(a.row.id) - this.throttler.inFlightOf(b.row.id)).slice(0, excess);
+      return { start: 0, drain };
+    }
+    return { start: 0, drain: [] };
+  }
+}

@@ -1,0 +1,354 @@
+import { promises as fs } from "node:fs";
+import { dirname } from "node:path";
+
+export interface LogFileOptions {
+  path: string;
+  /** Bound on the current file plus `<path>.1`, each holding about half. */
+  capBytes: number;
+  /** Called once per kind of failure (operation + error code); the affected lines are dropped. */
+  onError?: (error: Error) => void;
+}
+
+const NEWLINE = 0x0a;
+/** readTail reads files backwards in pieces this big. */
+const READ_CHUNK_BYTES = 64 * 1024;
+/** One write call carries at most this much, so a backlog does not become one huge buffer. */
+const MAX_BATCH_BYTES = 1024 * 1024;
+const ignore = () => undefined;
+
+/**
+ * One capped, rotating, append-only file of lines, written from the daemon's event loop.
+ *
+ * Rules that keep the daemon up:
+ * - Only the write loop touches the file handle, and every file operation (write, rotate, close, remove,
+ *   tail read) runs one at a time through a single promise chain, so none can pull the handle from under
+ *   another, and remove() waits for the write in flight instead of destroying it.
+ * - Nothing is thrown into the event loop: append() never throws, failures go to onError and drop the
+ *   lines concerned, and promises returned by flush/close/remove never reject.
+ * - Memory is bounded: unwritten lines beyond capBytes are dropped oldest first (rotation would discard
+ *   them anyway), and readTail reads at most capBytes, backwards, in 64 KiB pieces.
+ *
+ * Rotation: before a line would take the current file past capBytes/2, the file becomes `<path>.1`
+ * (replacing the old one) and a new file starts; so both together stay within capBytes unless a single
+ * line is itself longer than half of it.
+ */
+export class LogFile {
+  private readonly path: string;
+  private readonly rotatedPath: string;
+  private readonly capBytes: number;
+  private readonly halfCap: number;
+  private readonly onError?: (error: Error) => void;
+  private readonly reportedKinds = new Set<string>();
+
+  private handle: fs.FileHandle | undefined;
+  private parentReady = false;
+  private currentBytes = 0;
+  private rotatedBytes = 0;
+
+  /** Unwritten lines (with their size in bytes including "\n"), taken from `head` on. */
+  private pendingLines: string[] = [];
+  private pendingSizes: number[] = [];
+  private head = 0;
+  private pendingBytes = 0;
+  /** Lines accepted by append so far; each line's ordinal is its position in that count. */
+  private appendedCount = 0;
+  /** Ordinal of the first line of the write in flight, if any: lines from there on are not settled yet. */
+  private inFlightFrom: number | undefined;
+  private flushWaiters: { target: number; resolve: () => void }[] = [];
+
+  private writing = false;
+  private closed = false;
+  private removed = false;
+  /** The tail of the chain every file operation runs on. */
+  private io: Promise<void> = Promise.resolve();
+  private tailBytes = 0;
+
+  constructor(options: LogFileOptions) {
+    this.path = options.path;
+    this.rotatedPath = `${options.path}.1`;
+    this.capBytes = Math.max(2, Math.floor(options.capBytes));
+    this.halfCap = Math.floor(this.capBytes / 2);
+    this.onError = options.onError;
+    this.exclusive(() => this.learnSizes()).catch(ignore);
+  }
+
+  /** Bytes in the current file and `<path>.1` as last seen on disk (unwritten lines not included). */
+  get sizeBytes(): number {
+    return this.currentBytes + this.rotatedBytes;
+  }
+
+  /** Bytes read from disk by readTail so far: shows that a tail read stays bounded. */
+  get tailBytesRead(): number {
+    return this.tailBytes;
+  }
+
+  /** Queues a line (without "\n") for writing. Ignored after close() or remove(). */
+  append(line: string): void {
+    if (this.closed || this.removed || typeof line !== "string") return;
+    const size = Buffer.byteLength(line) + 1;
+    this.pendingLines.push(line);
+    this.pendingSizes.push(size);
+    this.pendingBytes += size;
+    this.appendedCount += 1;
+    while (this.pendingBytes > this.capBytes && this.pendingCount > 1) this.takeOldest(1);
+    this.startWriting();
+  }
+
+  /** Resolves once every line appended before the call is written or dropped. */
+  flush(): Promise<void> {
+    const target = this.appendedCount;
+    if (this.settledBefore >= target) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push({ target, resolve }));
+  }
+
+  /** Writes what is pending, then closes the file. Later appends are ignored. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    await this.exclusive(() => this.closeHandle());
+  }
+
+  /** Drops unwritten lines, lets a write in flight finish, closes and deletes both files. Never rejects. */
+  async remove(): Promise<void> {
+    this.removed = true;
+    this.takeOldest(this.pendingCount);
+    await this.exclusive(async () => {
+      await this.closeHandle();
+      for (const path of [this.path, this.rotatedPath]) {
+        await fs.rm(path, { force: true }).catch((error: unknown) => this.report("remove", error));
+      }
+      this.currentBytes = 0;
+      this.rotatedBytes = 0;
+    });
+  }
+
+  /**
+   * The last `limit` lines that `accept` lets through, oldest first, empty lines skipped. Pending lines are
+   * written first. Reads backwards from the end of the current file, then `<path>.1`, and stops after
+   * capBytes; a line cut by that bound is left out. Rejects only on unexpected read errors (or if `accept` throws).
+   */
+  async readTail(limit: number, accept?: (line: string) => boolean): Promise<string[]> {
+    if (!(limit >= 1) || this.removed) return [];
+    await this.flush();
+    return this.exclusive(async () => {
+      const newestFirst: string[] = [];
+      let budget = this.capBytes;
+      for (const path of [this.path, this.rotatedPath]) {
+        if (newestFirst.length >= limit || budget <= 0 || this.removed) break;
+        budget -= await this.readLinesBackwards(path, budget, (line) => {
+          if (!accept || accept(line)) newestFirst.push(line);
+          return newestFirst.length < limit;
+        });
+      }
+      return newestFirst.reverse();
+    });
+  }
+
+  private get pendingCount(): number {
+    return this.pendingLines.length - this.head;
+  }
+
+  /** Every line with a lower ordinal is written or dropped. */
+  private get settledBefore(): number {
+    return this.inFlightFrom ?? this.appendedCount - this.pendingCount;
+  }
+
+  /** Runs file operations one at a time, in call order; a failed task does not stop later ones. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.io.then(task);
+    this.io = run.then(ignore, ignore);
+    return run;
+  }
+
+  private startWriting(): void {
+    if (this.writing) return;
+    this.writing = true;
+    // Deferred so lines appended in the same turn of the event loop share one write.
+    setImmediate(() => void this.writeAll());
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.pendingCount > 0 && !this.removed) {
+      await this.exclusive(() => this.writeBatch()).catch((error: unknown) => this.report("write", error));
+    }
+    this.writing = false;
+  }
+
+  /** Writes the oldest pending lines that fit before the next rotation; on failure they are dropped. */
+  private async writeBatch(): Promise<void> {
+    if (this.removed || this.pendingCount === 0) return;
+    if (!this.handle && !(await this.openCurrent())) return this.takeOldest(this.linesUpTo(MAX_BATCH_BYTES));
+    if (this.currentBytes > 0 && this.currentBytes + this.pendingSizes[this.head] > this.halfCap) {
+      await this.rotate();
+      if (!this.handle) return this.takeOldest(this.linesUpTo(MAX_BATCH_BYTES));
+    }
+    const count = this.linesUpTo(Math.min(this.halfCap - this.currentBytes, MAX_BATCH_BYTES));
+    const text = this.pendingLines.slice(this.head, this.head + count).join("\n") + "\n";
+    // Off the queue now, so appends and backlog drops during the write leave these lines alone.
+    this.inFlightFrom = this.settledBefore;
+    this.takeOldest(count);
+    const bytes = Buffer.from(text, "utf8");
+    try {
+      let offset = 0;
+      while (offset < bytes.length) {
+        const { bytesWritten } = await this.handle!.write(bytes, offset, bytes.length - offset);
+        if (bytesWritten <= 0) throw new Error("the file accepted no bytes"); // rather than retry forever
+        offset += bytesWritten;
+        this.currentBytes += bytesWritten;
+      }
+    } catch (error) {
+      this.report("write", error);
+      await this.closeHandle(); // the next batch reopens, which also recovers a file that was replaced
+    } finally {
+      this.inFlightFrom = undefined;
+      this.resolveFlushWaiters();
+    }
+  }
+
+  /** How many pending lines fit in `room` bytes; at least one, so an oversized line still goes out. */
+  private linesUpTo(room: number): number {
+    let count = 1;
+    let bytes = this.pendingSizes[this.head];
+    while (this.head + count < this.pendingLines.length && bytes + this.pendingSizes[this.head + count] <= room) {
+      bytes += this.pendingSizes[this.head + count];
+      count += 1;
+    }
+    return count;
+  }
+
+  /** Takes `count` lines off the front of the queue, to be written or dropped. */
+  private takeOldest(count: number): void {
+    for (let i = 0; i < count; i++) this.pendingBytes -= this.pendingSizes[this.head + i];
+    this.head += count;
+    if (this.head === this.pendingLines.length) {
+      this.pendingLines = [];
+      this.pendingSizes = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.pendingLines.length) {
+      this.pendingLines = this.pendingLines.slice(this.head);
+      this.pendingSizes = this.pendingSizes.slice(this.head);
+      this.head = 0;
+    }
+    this.resolveFlushWaiters();
+  }
+
+  /** Waiters are in append order, so their targets only grow. */
+  private resolveFlushWaiters(): void {
+    const settled = this.settledBefore;
+    while (this.flushWaiters.length > 0 && this.flushWaiters[0].target <= settled) this.flushWaiters.shift()!.resolve();
+  }
+
+  private async openCurrent(): Promise<boolean> {
+    try {
+      if (!this.parentReady) {
+        // Created once; a directory removed later is reported, not silently recreated.
+        await fs.mkdir(dirname(this.path), { recursive: true });
+        this.parentReady = true;
+      }
+      const handle = await fs.open(this.path, "a");
+      try {
+        this.currentBytes = (await handle.stat()).size;
+      } catch (error) {
+        await handle.close().catch(ignore);
+        throw error;
+      }
+      this.handle = handle;
+      return true;
+    } catch (error) {
+      this.report("open", error);
+      return false;
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    await this.closeHandle();
+    try {
+      await fs.rename(this.path, this.rotatedPath);
+      this.rotatedBytes = this.currentBytes;
+    } catch (error) {
+      // A current file that vanished needs no rotating; any other failure would let it grow past the cap.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+        this.report("rotate", error);
+        await fs.truncate(this.path).catch((truncateError: unknown) => this.report("truncate", truncateError));
+      }
+    }
+    this.currentBytes = 0;
+    await this.openCurrent();
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    if (handle) await handle.close().catch((error: unknown) => this.report("close", error));
+  }
+
+  private async learnSizes(): Promise<void> {
+    const sizeOf = (path: string) => fs.stat(path).then((s) => s.size, () => 0);
+    const [current, rotated] = await Promise.all([sizeOf(this.path), sizeOf(this.rotatedPath)]);
+    if (!this.handle) this.currentBytes = current;
+    this.rotatedBytes = rotated;
+  }
+
+  /**
+   * Calls onLine for each non-empty line of the file, newest first, until it returns false, the file's
+   * start, or `budget` bytes read. Returns the bytes read.
+   */
+  private async readLinesBackwards(path: string, budget: number, onLine: (line: string) => boolean): Promise<number> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(path, "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+      throw error;
+    }
+    try {
+      let position = (await handle.stat()).size;
+      let bytesRead = 0;
+      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, Math.max(position, 1)));
+      // Pieces of a line that spans chunks, newest piece first; copied because `chunk` is reused.
+      let pieces: Buffer[] = [];
+      const lineFrom = (start: Buffer) => (pieces.length === 0 ? start : Buffer.concat([start, ...pieces.reverse()]));
+      while (position > 0 && bytesRead < budget) {
+        const length = Math.min(chunk.length, position, budget - bytesRead);
+        position -= length;
+        const { bytesRead: got } = await handle.read(chunk, 0, length, position);
+        bytesRead += got;
+        this.tailBytes += got;
+        if (got < length) return bytesRead; // the file shrank under us: stop rather than misalign
+        let end = got;
+        while (end > 0) {
+          const newline = chunk.lastIndexOf(NEWLINE, end - 1);
+          if (newline < 0) break;
+          const line = lineFrom(chunk.subarray(newline + 1, end));
+          pieces = [];
+          end = newline;
+          if (line.length > 0 && !onLine(line.toString("utf8"))) return bytesRead;
+        }
+        if (end > 0) pieces.push(Buffer.from(chunk.subarray(0, end)));
+      }
+      // At the start of the file the last pieces are its first line; cut off by the budget, they are not.
+      if (position === 0 && pieces.length > 0) {
+        const line = lineFrom(Buffer.alloc(0));
+        if (line.length > 0) onLine(line.toString("utf8"));
+      }
+      return bytesRead;
+    } finally {
+      await handle.close().catch(ignore);
+    }
+  }
+
+  /** Passes a failure to onError once per operation and error code; onError itself cannot break the caller. */
+  private report(operation: string, error: unknown): void {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    const code = (cause as NodeJS.ErrnoException).code;
+    const kind = `${operation}:${code ?? cause.name}`;
+    if (this.reportedKinds.has(kind)) return;
+    this.reportedKinds.add(kind);
+    const reported = Object.assign(new Error(`log file ${this.path}: ${operation} failed: ${cause.message}`, { cause }), { code });
+    try {
+      this.onError?.(reported);
+    } catch {
+      // a failing error handler must not take the write loop down with it
+    }
+  }
+}
