@@ -4,13 +4,14 @@ import type { ServiceController } from "../controller/service-controller";
 import type { EngineInfo } from "../model/engine-info";
 import { invalid } from "../model/errors";
 import { parseTrafficUpdate } from "../model/traffic-update";
-import { formatLogRecord, type LogStore } from "../runtime/log-store";
+import type { ContainerLogs } from "../runtime/container-logs";
+import { formatLogRecord } from "../runtime/log-store";
 import { route, type Route } from "./server";
 
 export interface ApiDeps {
   services: ServiceController;
   domains: DomainController;
-  logs: LogStore;
+  logs: ContainerLogs;
   info: () => EngineInfo;
   shutdown: () => void;
 }

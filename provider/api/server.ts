@@ -1,7 +1,7 @@
 import http from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../base/logger";
-import { SkiffError } from "../model/errors";
+import { invalid, SkiffError } from "../model/errors";
 import { internalError, readJson, sendJson, sendSkiffError } from "./http-util";
 
 export interface RequestContext {
@@ -48,7 +48,7 @@ export function createApiServer(routes: Route[], token: string, log: Logger): ht
       if (r.method !== req.method) continue;
       try {
         const body = req.method === "GET" || req.method === "DELETE" ? undefined : await readJson(req);
-        const params = Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+        const params = decodeParams(match.groups ?? {});
         const answer = await r.handler({ params, query: url.searchParams, body, req, res });
         if (answer !== undefined && !res.headersSent) sendJson(res, 200, answer);
       } catch (error) {
@@ -61,4 +61,17 @@ export function createApiServer(routes: Route[], token: string, log: Logger): ht
     const code = matchedPath ? 405 : 404;
     sendJson(res, code, { error: { code: matchedPath ? "INVALID_ARGUMENT" : "NOT_FOUND", message: `${matchedPath ? "method not allowed" : "no such API path"}: ${req.method} ${url.pathname}`, violations: [] } });
   });
+}
+
+/** Path parameters, %-decoded; a malformed escape is the client's mistake (400 naming the parameter), not the engine's. */
+function decodeParams(groups: Record<string, string>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(groups)) {
+    try {
+      params[name] = decodeURIComponent(raw);
+    } catch {
+      throw invalid(name, `"${raw}" is not a valid %-encoded path segment`);
+    }
+  }
+  return params;
 }

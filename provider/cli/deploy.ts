@@ -3,7 +3,7 @@ import { EngineError } from "../client/api-client";
 import type { Service } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import { commonOptions, connect, withCommon } from "./common";
-import { collect, intFlag, parseEnv, parseProbe, parseTimeout, splitList } from "./flags";
+import { collect, intFlag, nameArg, parseEnv, parseProbe, parseTimeout, splitList } from "./flags";
 import { printJson, UsageError } from "./output";
 
 interface DeployFlags {
@@ -26,7 +26,7 @@ interface DeployFlags {
 export function deployCommand(): Command {
   return withCommon(new Command("deploy"))
     .description("create a service, or a new revision of it when its template changes")
-    .argument("<service>", "service name")
+    .argument("<service>", "service name", nameArg("service"))
     .option("--image <image>", "container image (required for a new service)")
     .option("--env <KEY=VALUE>", "environment variable; repeat for more; replaces the service's set", collect)
     .option("--concurrency <n>", "max concurrent requests per instance (1..1000)", intFlag("--concurrency"))
@@ -43,19 +43,22 @@ export function deployCommand(): Command {
     .option("--startup-probe <k=v,...>", "startup probe, e.g. periodSeconds=5,failureThreshold=1")
     .action(async (service: string, flags: DeployFlags & Record<string, unknown>) => {
       const { project, format } = commonOptions(flags);
+      if (flags.tag !== undefined) nameArg("tag", "--tag")(flags.tag);
       const client = await connect();
-      const existing = await client.getService(project, service).catch((error) => {
-        if (error instanceof EngineError && error.status === 404) return undefined;
-        throw error;
-      });
-      if (!existing && !flags.image) throw new UsageError("--image: is required to create a service");
-      const template = templateFromFlags(existing, flags);
-      const answer = await client.putService(
-        project,
-        service,
-        { template, labels: existing?.labels, ingress: existing?.ingress },
-        { noTraffic: !flags.traffic, tag: flags.tag },
-      );
+      const answer = await readModifyWrite(async () => {
+        const existing = await client.getService(project, service).catch((error) => {
+          if (error instanceof EngineError && error.status === 404) return undefined;
+          throw error;
+        });
+        if (!existing && !flags.image) throw new UsageError("--image: is required to create a service");
+        const template = templateFromFlags(existing, flags);
+        return client.putService(
+          project,
+          service,
+          { template, labels: existing?.labels, ingress: existing?.ingress },
+          { noTraffic: !flags.traffic, tag: flags.tag, expectedGeneration: existing?.generation ?? 0 },
+        );
+      }, `service ${service}`);
       if (format === "json") printJson(answer);
       const revision = answer.revision;
       if (revision?.status === "FAILED") {
@@ -104,4 +107,21 @@ function summary(service: Service, newRevision: string | undefined): string {
   for (const s of service.trafficStatuses.filter((s) => s.url)) lines.push(`Tag URL: ${s.url} (${s.revision})`);
   lines.push(`Service URL: ${service.url}`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * A deploy reads the service, changes what the flags say and writes it back naming the generation
+ * it read. If someone else changed the service in between, the engine refuses (409); the deploy
+ * reads again and retries once, then reports the conflict rather than undo the other change.
+ */
+async function readModifyWrite<T>(attempt: () => Promise<T>, what: string): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const stale = error instanceof EngineError && error.status === 409 && error.violations.some((v) => v.field === "expectedGeneration");
+      if (!stale) throw error;
+      if (tries >= 2) throw new UsageError(`${what} was changed by someone else while this deploy ran; retry`);
+    }
+  }
 }

@@ -1,13 +1,14 @@
 import { Command } from "commander";
 import { commonOptions, connect, withCommon } from "./common";
+import { nameArg } from "./flags";
 import { print, printTable } from "./output";
 
 export function domainMappingCommands(): Command {
   const mappings = new Command("domain-mappings").description("route a domain name to a service");
 
   withCommon(mappings.command("create"))
-    .requiredOption("--service <service>", "the service to route to")
-    .requiredOption("--domain <domain>", "the domain, e.g. api.example.test")
+    .requiredOption("--service <service>", "the service to route to", nameArg("service", "--service"))
+    .requiredOption("--domain <domain>", "the domain, e.g. api.example.test", nameArg("domain", "--domain"))
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const m = await (await connect()).createDomainMapping(project, options.domain, options.service);
@@ -21,7 +22,7 @@ export function domainMappingCommands(): Command {
   });
 
   withCommon(mappings.command("describe"))
-    .requiredOption("--domain <domain>")
+    .requiredOption("--domain <domain>", "the domain", nameArg("domain", "--domain"))
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const m = await (await connect()).getDomainMapping(project, options.domain);
@@ -29,7 +30,7 @@ export function domainMappingCommands(): Command {
     });
 
   withCommon(mappings.command("delete"))
-    .requiredOption("--domain <domain>")
+    .requiredOption("--domain <domain>", "the domain", nameArg("domain", "--domain"))
     .action(async (options) => {
       const { project } = commonOptions(options);
       await (await connect()).deleteDomainMapping(project, options.domain);

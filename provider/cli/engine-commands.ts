@@ -4,7 +4,7 @@ import { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT } from "../base/defaults";
 import { engineHome, processAlive } from "../base/home";
 import { runningEngine, startDetached } from "../client/launcher";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
-import { durationFlag, intFlag, memoryFlag } from "./flags";
+import { addressListFlag, durationFlag, intFlag, memoryFlag } from "./flags";
 import { print, printTable, UsageError } from "./output";
 
 export function engineCommands(): Command {
@@ -20,6 +20,7 @@ export function engineCommands(): Command {
     .option("--stable-window <duration>", "the autoscaler's stable window (default 60s)", durationFlag("--stable-window"))
     .option("--panic-window <duration>", "the autoscaler's panic window (default 6s)", durationFlag("--panic-window"))
     .option("--max-log-size <quantity>", "cap of each service's captured log, with rotation (default 64Mi)", memoryFlag("--max-log-size"))
+    .option("--trusted-proxies <addresses>", "client addresses whose X-Forwarded-* headers are kept (default: none, they are overwritten)", addressListFlag("--trusted-proxies"))
     .action(async (options: EngineStartFlags) => {
       const settings = engineSettingsFrom(options);
       const home = engineHome();
@@ -34,7 +35,11 @@ export function engineCommands(): Command {
         const { DEFAULT_ENGINE_SETTINGS } = require("../engine/daemon") as typeof import("../engine/daemon");
         const daemon = await runDaemon({
           home, ingressPort: options.ingressPort, apiPort: options.apiPort,
-          settings: { scaling: { ...DEFAULT_ENGINE_SETTINGS.scaling, ...settings.scaling }, logCapBytes: settings.logCapBytes ?? DEFAULT_ENGINE_SETTINGS.logCapBytes },
+          settings: {
+            scaling: { ...DEFAULT_ENGINE_SETTINGS.scaling, ...settings.scaling },
+            logCapBytes: settings.logCapBytes ?? DEFAULT_ENGINE_SETTINGS.logCapBytes,
+            trustedProxies: options.trustedProxies ?? [],
+          },
         });
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void daemon.stop());
         await daemon.stopped;
@@ -95,6 +100,7 @@ interface EngineStartFlags {
   stableWindow?: number;
   panicWindow?: number;
   maxLogSize?: number;
+  trustedProxies?: string[];
 }
 
 /** The engine settings the flags give (checked together), and the flags to hand to a detached daemon. */
@@ -116,5 +122,6 @@ function engineSettingsFrom(options: EngineStartFlags) {
   if (options.stableWindow !== undefined) flags.push("--stable-window", `${options.stableWindow}ms`);
   if (options.panicWindow !== undefined) flags.push("--panic-window", `${options.panicWindow}ms`);
   if (options.maxLogSize !== undefined) flags.push("--max-log-size", String(options.maxLogSize));
+  if (options.trustedProxies !== undefined) flags.push("--trusted-proxies", options.trustedProxies.join(","));
   return { scaling, logCapBytes: options.maxLogSize, flags };
 }

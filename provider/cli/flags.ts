@@ -1,10 +1,31 @@
+import { isIP } from "node:net";
 import { invalidFromViolations, type FieldViolation } from "../model/errors";
 import { DURATION_EXAMPLES, parseDurationMs } from "../model/duration";
 import { parseMemoryBytes } from "../model/quantity";
-import { tagNameSchema } from "../model/names";
+import { domainSchema, projectNameSchema, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
 import { UsageError } from "./output";
 
 /** Parsers for the CLI's flag values. Each error names the flag, as the user typed it. */
+
+const NAME_SCHEMAS = {
+  service: serviceNameSchema,
+  revision: revisionNameSchema,
+  project: projectNameSchema,
+  tag: tagNameSchema,
+  domain: domainSchema,
+};
+
+/**
+ * A name given on the command line, checked before anything is sent: names become API path
+ * segments, so "../../other/services/x" is refused here, naming the argument, with exit 1.
+ */
+export function nameArg(kind: keyof typeof NAME_SCHEMAS, label: string = kind) {
+  return (value: string): string => {
+    const parsed = NAME_SCHEMAS[kind].safeParse(value);
+    if (!parsed.success) throw new UsageError(`${label}: "${value}" ${parsed.error.issues[0]?.message ?? "is not valid"}`);
+    return value;
+  };
+}
 
 /** `a, b ,c` → ["a", "b", "c"]; empty items are kept so a parser can name them. */
 export function splitList(text: string): string[] {
@@ -49,6 +70,16 @@ export function memoryFlag(flag: string) {
     const bytes = parseMemoryBytes(value.trim());
     if (bytes === undefined) throw new UsageError(`${flag}: expected a size such as 64Mi or 1Gi, got "${value}"`);
     return bytes;
+  };
+}
+
+/** A comma-separated list of IP addresses, or a usage error naming the flag. */
+export function addressListFlag(flag: string) {
+  return (value: string): string[] => {
+    const addresses = splitList(value).filter(Boolean);
+    const bad = addresses.find((a) => isIP(a) === 0);
+    if (bad !== undefined || addresses.length === 0) throw new UsageError(`${flag}: expected IP addresses such as 127.0.0.1,::1, got "${bad ?? value}"`);
+    return addresses;
   };
 }
 

@@ -24,6 +24,15 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
+// `skiff services describe s | head -1`: the reader went away. That ends the command quietly, as it
+// does for any Unix tool, instead of crashing on the next write.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 main(process.argv).catch((error) => {
   process.exitCode = reportError(error);
 });

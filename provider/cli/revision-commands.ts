@@ -1,12 +1,13 @@
 import { Command } from "commander";
 import { commonOptions, connect, withCommon } from "./common";
+import { nameArg } from "./flags";
 import { print, printTable } from "./output";
 
 export function revisionCommands(): Command {
   const revisions = new Command("revisions").description("list, describe and delete revisions");
 
   withCommon(revisions.command("list"))
-    .option("--service <service>", "only this service's revisions")
+    .option("--service <service>", "only this service's revisions", nameArg("service", "--service"))
     .description("list revisions, newest first")
     .action(async (options) => {
       const { project, format } = commonOptions(options);
@@ -20,7 +21,7 @@ export function revisionCommands(): Command {
     });
 
   withCommon(revisions.command("describe"))
-    .argument("<revision>")
+    .argument("<revision>", "revision name", nameArg("revision"))
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const r = await (await connect()).getRevision(project, name);
@@ -44,7 +45,7 @@ export function revisionCommands(): Command {
     });
 
   withCommon(revisions.command("delete"))
-    .argument("<revision>")
+    .argument("<revision>", "revision name", nameArg("revision"))
     .action(async (name: string, options) => {
       const { project } = commonOptions(options);
       await (await connect()).deleteRevision(project, name);

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import type { Service } from "../model/service";
-import { parseAssignments, parseTagAssignments, parseTagList } from "./flags";
+import { parseAssignments, parseTagAssignments, parseTagList, nameArg } from "./flags";
 import { type TrafficUpdate } from "../model/traffic-update";
 import { commonOptions, connect, withCommon } from "./common";
 import { print, printTable } from "./output";
@@ -19,7 +19,7 @@ export function serviceCommands(): Command {
     });
 
   withCommon(services.command("describe"))
-    .argument("<service>")
+    .argument("<service>", "service name", nameArg("service"))
     .description("show a service, its template and its traffic")
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
@@ -28,7 +28,7 @@ export function serviceCommands(): Command {
     });
 
   withCommon(services.command("delete"))
-    .argument("<service>")
+    .argument("<service>", "service name", nameArg("service"))
     .description("delete a service with its revisions, containers and domain mappings")
     .action(async (name: string, options) => {
       const { project } = commonOptions(options);
@@ -37,7 +37,7 @@ export function serviceCommands(): Command {
     });
 
   withCommon(services.command("update-traffic"))
-    .argument("<service>")
+    .argument("<service>", "service name", nameArg("service"))
     .description("move traffic between revisions and tags")
     .option("--to-latest", "send 100% to the latest ready revision")
     .option("--to-revisions <R=P,...>", "percent per revision (LATEST for the latest)")

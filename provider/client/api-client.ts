@@ -98,50 +98,52 @@ export class EngineClient {
   }
 
   listServices(project: string) {
-    return this.call("GET", `projects/${project}/services`, z.object({ services: z.array(serviceSchema) })).then((r) => r.services);
+    return this.call("GET", path`projects/${project}/services`, z.object({ services: z.array(serviceSchema) })).then((r) => r.services);
   }
   getService(project: string, name: string) {
-    return this.call("GET", `projects/${project}/services/${name}`, serviceSchema);
+    return this.call("GET", path`projects/${project}/services/${name}`, serviceSchema);
   }
-  putService(project: string, name: string, spec: ServiceSpecInput, options: { noTraffic?: boolean; tag?: string } = {}) {
+  /** Creates or updates a service; with expectedGeneration the engine refuses (409) a change based on a stale read. */
+  putService(project: string, name: string, spec: ServiceSpecInput, options: { noTraffic?: boolean; tag?: string; expectedGeneration?: number } = {}) {
     const params: Record<string, string> = {};
     if (options.noTraffic) params.noTraffic = "true";
     if (options.tag) params.tag = options.tag;
-    return this.call("PUT", `projects/${project}/services/${name}`, deployAnswerSchema, spec, params);
+    if (options.expectedGeneration !== undefined) params.expectedGeneration = String(options.expectedGeneration);
+    return this.call("PUT", path`projects/${project}/services/${name}`, deployAnswerSchema, spec, params);
   }
   deleteService(project: string, name: string) {
-    return this.call("DELETE", `projects/${project}/services/${name}`, deletedSchema);
+    return this.call("DELETE", path`projects/${project}/services/${name}`, deletedSchema);
   }
   setTraffic(project: string, service: string, traffic: TrafficTargetInput[]) {
-    return this.call("PUT", `projects/${project}/services/${service}/traffic`, serviceSchema, { traffic });
+    return this.call("PUT", path`projects/${project}/services/${service}/traffic`, serviceSchema, { traffic });
   }
   /** update-traffic's flags, applied by the engine with gcloud's semantics (provider/model/traffic-update.ts). */
   updateTraffic(project: string, service: string, update: TrafficUpdate) {
-    return this.call("PATCH", `projects/${project}/services/${service}/traffic`, serviceSchema, update);
+    return this.call("PATCH", path`projects/${project}/services/${service}/traffic`, serviceSchema, update);
   }
   createRevision(project: string, service: string, template: ServiceTemplateInput) {
-    return this.call("POST", `projects/${project}/services/${service}/revisions`, revisionSchema, { template });
+    return this.call("POST", path`projects/${project}/services/${service}/revisions`, revisionSchema, { template });
   }
   listRevisions(project: string, service?: string) {
-    return this.call("GET", `projects/${project}/revisions`, z.object({ revisions: z.array(revisionSchema) }), undefined, service ? { service } : undefined).then((r) => r.revisions);
+    return this.call("GET", path`projects/${project}/revisions`, z.object({ revisions: z.array(revisionSchema) }), undefined, service ? { service } : undefined).then((r) => r.revisions);
   }
   getRevision(project: string, name: string) {
-    return this.call("GET", `projects/${project}/revisions/${name}`, revisionSchema);
+    return this.call("GET", path`projects/${project}/revisions/${name}`, revisionSchema);
   }
   deleteRevision(project: string, name: string) {
-    return this.call("DELETE", `projects/${project}/revisions/${name}`, deletedSchema);
+    return this.call("DELETE", path`projects/${project}/revisions/${name}`, deletedSchema);
   }
   listDomainMappings(project: string) {
-    return this.call("GET", `projects/${project}/domainmappings`, z.object({ domainMappings: z.array(domainMappingSchema) })).then((r) => r.domainMappings);
+    return this.call("GET", path`projects/${project}/domainmappings`, z.object({ domainMappings: z.array(domainMappingSchema) })).then((r) => r.domainMappings);
   }
   getDomainMapping(project: string, domain: string) {
-    return this.call("GET", `projects/${project}/domainmappings/${domain}`, domainMappingSchema);
+    return this.call("GET", path`projects/${project}/domainmappings/${domain}`, domainMappingSchema);
   }
   createDomainMapping(project: string, domain: string, service: string) {
-    return this.call("POST", `projects/${project}/domainmappings`, domainMappingSchema, { domain, service });
+    return this.call("POST", path`projects/${project}/domainmappings`, domainMappingSchema, { domain, service });
   }
   deleteDomainMapping(project: string, domain: string) {
-    return this.call("DELETE", `projects/${project}/domainmappings/${domain}`, deletedSchema);
+    return this.call("DELETE", path`projects/${project}/domainmappings/${domain}`, deletedSchema);
   }
 
   /** Log lines as text; with follow the stream stays open and each chunk goes to onChunk. */
@@ -149,13 +151,13 @@ export class EngineClient {
     const searchParams: Record<string, string> = {};
     if (options.revision) searchParams.revision = options.revision;
     if (options.limit) searchParams.limit = String(options.limit);
-    const path = `projects/${project}/services/${service}/logs`;
+    const logsPath = path`projects/${project}/services/${service}/logs`;
     if (!options.follow) {
-      const answer = await this.call("GET", path, z.object({ lines: z.array(z.string()) }), undefined, searchParams);
+      const answer = await this.call("GET", logsPath, z.object({ lines: z.array(z.string()) }), undefined, searchParams);
       return answer.lines.join("\n");
     }
     searchParams.follow = "true";
-    const stream = this.http.stream(path, { searchParams });
+    const stream = this.http.stream(logsPath, { searchParams });
     return new Promise((resolve, reject) => {
       stream.on("data", (chunk: Buffer) => options.onChunk?.(chunk.toString("utf8")));
       stream.on("end", () => resolve(""));
@@ -170,4 +172,12 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/**
+ * An API path with every interpolated value %-encoded as one segment, so a name like
+ * "../../other/services/x" stays a (refused) name and can never reach another project's path.
+ */
+function path(strings: TemplateStringsArray, ...values: string[]): string {
+  return strings.reduce((out, text, i) => out + text + (i < values.length ? encodeURIComponent(values[i]) : ""), "");
 }

@@ -5,7 +5,7 @@ import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { platformEnv, startupDeadlineMs } from "../model/template";
 import { ReadinessError, type ContainerEvent, type ContainerRuntime } from "../runtime/container-runtime";
 import { instanceLabels, LABEL } from "../runtime/labels";
-import type { LogStore } from "../runtime/log-store";
+import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
 import type { AutoscalerSettings } from "../scaling/autoscaler";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import type { InstanceRow, RevisionRow, Store } from "../state/store";
@@ -26,7 +26,7 @@ export interface InstanceControllerDeps {
   store: Store;
   runtime: ContainerRuntime;
   engineId: string;
-  logs: LogStore;
+  logs: ContainerLogs;
   log: Logger;
   throttlers: RevisionThrottlers;
   clock: Clock;
@@ -295,10 +295,7 @@ export class InstanceController {
   }
 
   private follow(row: InstanceRow, sinceSeconds: number, after?: string): () => void {
-    return this.deps.runtime.followLogs(row.containerId, sinceSeconds, (line) => {
-      if (after && normalizeTime(line.time) <= after) return;
-      this.deps.logs.append(row.project, row.service, { ...line, revision: row.revision, instance: row.id });
-    });
+    return this.deps.logs.follow(row.containerId, { project: row.project, service: row.service, revision: row.revision, instance: row.id }, sinceSeconds, after);
   }
 
   // ---- deaths ----
@@ -384,11 +381,4 @@ export class InstanceController {
     );
     for (const row of rows.values()) store.deleteInstance(row.id);
   }
-}
-
-/** Docker's RFC 3339 times drop trailing zeros; pad the fraction so they compare as strings. */
-export function normalizeTime(time: string): string {
-  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-].*)$/.exec(time);
-  if (!match) return time;
-  return `${match[1]}.${(match[2] ?? "").padEnd(9, "0")}${match[3]}`;
 }

@@ -20,7 +20,7 @@ import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update"
 import type { RoutingTable } from "../router/routing-table";
 import { WeightedPicker } from "../router/weighted-pick";
 import type { ContainerRuntime } from "../runtime/container-runtime";
-import type { LogStore } from "../runtime/log-store";
+import type { ContainerLogs } from "../runtime/container-logs";
 import type { RevisionRow, ServiceRow, Store } from "../state/store";
 import type { InstanceController } from "./instance-controller";
 import { KeyedLock } from "./keyed-lock";
@@ -31,7 +31,7 @@ export interface ServiceControllerDeps {
   runtime: ContainerRuntime;
   instances: InstanceController;
   routes: RoutingTable;
-  logs: LogStore;
+  logs: ContainerLogs;
   log: Logger;
   ingressPort: number;
 }

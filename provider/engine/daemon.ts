@@ -16,7 +16,8 @@ import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
-import { DEFAULT_LOG_CAP_BYTES, LogStore } from "../runtime/log-store";
+import { DEFAULT_LOG_CAP_BYTES } from "../runtime/log-store";
+import { WorkerLogs } from "../runtime/worker-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
 import { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { Store } from "../state/store";
@@ -26,11 +27,14 @@ export interface EngineSettings {
   scaling: ScalingSettings;
   /** Cap of each service's captured log (current file plus one rotated file). */
   logCapBytes: number;
+  /** Client addresses whose X-Forwarded-* headers the ingress keeps (a proxy in front of it). */
+  trustedProxies: string[];
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   scaling: { ...DEFAULT_AUTOSCALER_SETTINGS, tickMs: tickFor(DEFAULT_AUTOSCALER_SETTINGS.panicWindowMs) },
   logCapBytes: DEFAULT_LOG_CAP_BYTES,
+  trustedProxies: [],
 };
 
 export interface DaemonOptions {
@@ -69,7 +73,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const routes = new RoutingTable();
     const throttlers = new RevisionThrottlers();
     const apiRouteList: Route[] = [];
-    const ingress = new Ingress(routes, throttlers, log);
+    const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies));
     const api = createApiServer(apiRouteList, token, log);
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
@@ -77,7 +81,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       throw error;
     });
 
-    const logs = new LogStore(home.logsDir, settings.logCapBytes, (error) => log.warn("log write failed", { error: error.message }));
+    const logs = new WorkerLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) => log.warn("log capture", { error: message }));
     const instances = new InstanceController({
       store, runtime, engineId, logs, log, throttlers, clock: options.clock ?? systemClock, scaling: settings.scaling, hostCpus: cpus().length,
     });

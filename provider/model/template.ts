@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { invalidFromViolations, violationsOf } from "./errors";
+import { imageReferenceProblem } from "./image-reference";
 import { parseCpuNanos, parseMemoryBytes } from "./quantity";
 
 /**
@@ -61,7 +62,13 @@ export const scalingSchema = z
 
 export const serviceTemplateSchema = z
   .object({
-    image: z.string({ error: "is required: the container image to run" }).min(1, "must not be empty"),
+    image: z
+      .string({ error: "is required: the container image to run" })
+      .min(1, "must not be empty")
+      .check((ctx) => {
+        const problem = imageReferenceProblem(ctx.value);
+        if (problem !== undefined) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+      }),
     command: z.array(z.string()).optional(),
     args: z.array(z.string()).optional(),
     env: z.record(envName, z.string({ error: "must be a string" })).default({}),

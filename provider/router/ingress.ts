@@ -20,6 +20,8 @@ export class Ingress {
     private readonly routes: RoutingTable,
     private readonly throttlers: RevisionThrottlers,
     private readonly log: Logger,
+    /** Client addresses whose own X-Forwarded-* headers are kept (a proxy in front of the engine); none by default. */
+    private readonly trustedProxies: ReadonlySet<string> = new Set(),
   ) {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on("upgrade", (req, socket, head) => void this.upgrade(req, socket, head));
@@ -58,7 +60,10 @@ export class Ingress {
       return sendError(res, error.atMaxScale ? 429 : 500, error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`);
     }
     try {
-      await proxyRequest(req, res, lease.endpoint, route.timeoutMs);
+      const outcome = await proxyRequest(req, res, lease.endpoint, route.timeoutMs, this.trusts(req));
+      if (outcome.failure) {
+        this.log.warn("upstream failed", { revision: route.revision, instance: lease.endpoint.instanceId, cause: outcome.failure.kind, detail: outcome.failure.detail });
+      }
     } catch (error) {
       this.log.warn("proxy failed", { revision: route.revision, error: (error as Error).message });
       sendError(res, 502, "proxy error");
@@ -85,6 +90,12 @@ export class Ingress {
       return;
     }
     // A websocket counts as in flight while it is open: its lease is released when it closes.
-    proxyUpgrade(req, socket, head, lease.endpoint, () => lease.release());
+    proxyUpgrade(req, socket, head, lease.endpoint, () => lease.release(), this.trusts(req));
+  }
+
+  private trusts(req: http.IncomingMessage): boolean {
+    if (this.trustedProxies.size === 0) return false;
+    const address = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    return this.trustedProxies.has(address);
   }
 }

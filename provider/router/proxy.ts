@@ -1,6 +1,6 @@
 import http from "node:http";
-import type { Duplex } from "node:stream";
 import net from "node:net";
+import type { Duplex } from "node:stream";
 
 /** Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
@@ -10,7 +10,18 @@ const HOP_BY_HOP = new Set([
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
 
-export function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
+/** Where the proxy sends a request: an instance's address. */
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+/**
+ * The request's headers for the instance. X-Forwarded-* describe this hop: the client's own values
+ * are kept (and For appended to) only when the client is a trusted proxy, since anyone else could
+ * claim any address or scheme.
+ */
+export function forwardedHeaders(req: http.IncomingMessage, trustForwarded: boolean): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = {};
   const connectionTokens = new Set(
     String(req.headers.connection ?? "").split(",").map((t) => t.trim().toLowerCase()).filter(Boolean),
@@ -20,49 +31,76 @@ export function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHe
     headers[name] = value;
   }
   const client = req.socket.remoteAddress ?? "";
-  const prior = req.headers["x-forwarded-for"];
+  const prior = trustForwarded ? req.headers["x-forwarded-for"] : undefined;
   headers["x-forwarded-for"] = prior ? `${prior}, ${client}` : client;
-  headers["x-forwarded-proto"] = req.headers["x-forwarded-proto"] ?? "http";
-  headers["x-forwarded-host"] = req.headers["x-forwarded-host"] ?? req.headers.host ?? "";
+  headers["x-forwarded-proto"] = (trustForwarded ? req.headers["x-forwarded-proto"] : undefined) ?? "http";
+  headers["x-forwarded-host"] = (trustForwarded ? req.headers["x-forwarded-host"] : undefined) ?? req.headers.host ?? "";
   return headers;
 }
 
+/** Why the instance did not answer properly; each gets its own 502 message and a line in engine.log. */
+export type UpstreamFailure = "refused" | "reset" | "bad-response" | "timeout" | "unreachable";
+
 export interface ProxyOutcome {
   status: number;
+  failure?: { kind: UpstreamFailure; detail: string };
+}
+
+const FAILURE_MESSAGES: Record<UpstreamFailure, string> = {
+  refused: "the instance refused the connection (nothing listens on its port)",
+  reset: "the instance reset the connection before it answered",
+  "bad-response": "the instance sent a malformed HTTP response",
+  timeout: "upstream request timeout",
+  unreachable: "the instance could not be reached",
+};
+
+export function classifyUpstreamError(error: NodeJS.ErrnoException): UpstreamFailure {
+  if (error.code === "ECONNREFUSED") return "refused";
+  if (error.code === "ECONNRESET" || error.code === "EPIPE") return "reset";
+  if (error.code?.startsWith("HPE_")) return "bad-response";
+  return "unreachable";
 }
 
 /**
- * Streams the request to the instance and the response back. Past timeoutMs the client gets
- * 504 (or, once the response has begun, a cut connection); the instance is left running, as on Cloud Run.
+ * Streams the request to the instance and the response back. Past timeoutMs the client gets 504
+ * (or, once the response has begun, a cut connection); the instance is left running, as on Cloud
+ * Run. The instance's response is parsed leniently where nginx is (header lines ending in a bare
+ * LF); a response Node cannot forward as it is becomes a 502.
  */
-/** Where the proxy sends a request: an instance's address. */
-export interface Upstream {
-  host: string;
-  port: number;
-}
-
-export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, upstreamAt: Upstream, timeoutMs: number): Promise<ProxyOutcome> {
+export function proxyRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  upstreamAt: Upstream,
+  timeoutMs: number,
+  trustForwarded = false,
+): Promise<ProxyOutcome> {
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (status: number) => {
+    const finish = (outcome: ProxyOutcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ status });
+      resolve(outcome);
+    };
+    const fail = (kind: UpstreamFailure, detail: string) => {
+      if (settled) return;
+      const status = kind === "timeout" ? 504 : 502;
+      if (!res.headersSent) sendError(res, status, `${FAILURE_MESSAGES[kind]}${kind === "timeout" ? "" : ` (${detail})`}`);
+      else res.destroy();
+      finish({ status, failure: { kind, detail } });
     };
     const upstream = http.request({
       host: upstreamAt.host,
       port: upstreamAt.port,
       method: req.method,
       path: req.url,
-      headers: forwardedHeaders(req),
+      headers: forwardedHeaders(req, trustForwarded),
       agent,
+      insecureHTTPParser: true,
     });
     const timer = setTimeout(() => {
       upstream.destroy();
-      if (!res.headersSent) sendError(res, 504, "upstream request timeout");
-      else res.destroy();
-      finish(504);
+      fail("timeout", `no answer within ${timeoutMs} ms`);
     }, timeoutMs);
 
     upstream.on("response", (answer) => {
@@ -72,20 +110,23 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
       }
       // A response that sets a cookie is one user's: no shared cache may keep it (Cloud Run does the same).
       if (answer.headers["set-cookie"]) headers["cache-control"] = "private";
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
+      try {
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
+      } catch (error) {
+        // A header value Node refuses to send on (e.g. a control character the lenient parser let in).
+        answer.destroy();
+        return fail("bad-response", (error as Error).message);
+      }
       answer.pipe(res);
-      answer.on("end", () => finish(answer.statusCode ?? 502));
-      answer.on("error", () => (res.destroy(), finish(502)));
+      answer.on("end", () => finish({ status: answer.statusCode ?? 502 }));
+      answer.on("error", () => (res.destroy(), finish({ status: 502 })));
     });
-    upstream.on("error", () => {
-      if (settled) return;
-      if (!res.headersSent) sendError(res, 502, "the instance closed the connection");
-      else res.destroy();
-      finish(502);
-    });
+    upstream.on("error", (error: NodeJS.ErrnoException) => fail(classifyUpstreamError(error), error.code ?? error.message));
+    req.on("error", () => upstream.destroy());
+    res.on("error", () => upstream.destroy());
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
-      finish(res.statusCode);
+      finish({ status: res.statusCode });
     });
     // Most requests have no body: end the upstream request at once instead of piping an empty stream.
     if (hasBody(req)) req.pipe(upstream);
@@ -99,9 +140,9 @@ function hasBody(req: http.IncomingMessage): boolean {
 }
 
 /** WebSocket and other upgrades: a raw TCP pipe to the instance once the request line is replayed. */
-export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstreamAt: Upstream, onClose: () => void): void {
+export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstreamAt: Upstream, onClose: () => void, trustForwarded = false): void {
   const upstream = net.connect({ host: upstreamAt.host, port: upstreamAt.port }, () => {
-    const headers = forwardedHeaders(req);
+    const headers = forwardedHeaders(req, trustForwarded);
     headers.connection = "Upgrade";
     headers.upgrade = req.headers.upgrade;
     let head_ = `${req.method} ${req.url} HTTP/1.1\r\n`;

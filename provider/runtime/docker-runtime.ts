@@ -45,24 +45,25 @@ export class DockerRuntime implements ContainerRuntime {
     if (local) return local;
     try {
       const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
-      );
+      await new Promise<void>((resolve, reject) => {
+        stream.on("error", reject);
+        this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
+      });
     } catch (error) {
-      const reason = `image "${image}" is not present locally and could not be pulled: ${firstLine((error as Error).message)}`;
-      throw new SkiffError("FAILED_PRECONDITION", `template.image: ${reason}`, [{ field: "template.image", reason }]);
+      throw imageError(image, `is not present locally and could not be pulled: ${firstLine((error as Error).message)}`);
     }
     const pulled = await this.imageId(image);
-    if (!pulled) throw new SkiffError("FAILED_PRECONDITION", `template.image: image "${image}" could not be found after pulling it`);
+    if (!pulled) throw imageError(image, "could not be found after pulling it");
     return pulled;
   }
 
+  /** The image's id, undefined when Docker does not have it; any other answer is the image's problem, named. */
   private async imageId(image: string): Promise<string | undefined> {
     try {
       return (await this.docker.getImage(image).inspect()).Id;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw error;
+      throw imageError(image, `could not be looked up: ${firstLine((error as Error).message)}`);
     }
   }
 
@@ -313,6 +314,11 @@ function demuxBuffer(buffer: Buffer): string {
     offset += 8 + size;
   }
   return offset === 0 && buffer.length ? buffer.toString("utf8") : out;
+}
+
+function imageError(image: string, problem: string): SkiffError {
+  const reason = `image "${image}" ${problem}`;
+  return new SkiffError("FAILED_PRECONDITION", `template.image: ${reason}`, [{ field: "template.image", reason }]);
 }
 
 function firstLine(text: string): string {

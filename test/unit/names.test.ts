@@ -1,6 +1,6 @@
 import test from "ava";
 import { randomLetters, revisionName, serviceUrl, tagUrl } from "../../provider/model/derived-names";
-import { normalizeTime } from "../../provider/controller/instance-controller";
+import { normalizeTime } from "../../provider/runtime/container-logs";
 import { hasListener } from "../../provider/runtime/readiness";
 
 test("revision names are <service>-<5 digits>-<3 lowercase letters>", (t) => {

@@ -1,0 +1,112 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { InProcessLogs, type LogSource } from "./container-logs";
+import { DockerRuntime } from "./docker-runtime";
+import { LogStore, type LogRecord } from "./log-store";
+
+/**
+ * The log capture thread: follows containers' output, splits, caps and writes it (InProcessLogs),
+ * and answers reads, so none of that work runs on the daemon's event loop. Messages are the
+ * protocol of worker-logs.ts.
+ */
+
+export interface LogWorkerData {
+  dir: string;
+  capBytes: number;
+}
+
+export type ToWorker =
+  | { op: "follow"; containerId: string; source: LogSource; sinceSeconds: number; after?: string }
+  | { op: "unfollow"; containerId: string }
+  | { op: "append"; project: string; service: string; record: LogRecord }
+  | { op: "read"; req: number; project: string; service: string; options?: { revision?: string; limit?: number } }
+  | { op: "lastTimeOf"; req: number; project: string; service: string; instance: string }
+  | { op: "remove"; req: number; project: string; service: string }
+  | { op: "subscribe" | "unsubscribe"; project: string; service: string }
+  | { op: "close"; req: number };
+
+export type FromWorker =
+  | { op: "reply"; req: number; result?: unknown; error?: string }
+  | { op: "lines"; project: string; service: string; records: LogRecord[]; dropped: number }
+  | { op: "error"; message: string };
+
+/** Live lines sent to the daemon per service per turn at most; the rest are counted as dropped. */
+const MAX_LIVE_LINES_PER_TURN = 2000;
+
+if (parentPort) {
+  const port = parentPort;
+  const data = workerData as LogWorkerData;
+  const send = (message: FromWorker) => port.postMessage(message);
+  const store = new LogStore(data.dir, data.capBytes, (error) => send({ op: "error", message: error.message }));
+  const logs = new InProcessLogs(new DockerRuntime(), store);
+  const following = new Map<string, () => void>();
+  const subscriptions = new Map<string, () => void>();
+  const batches = new Map<string, { project: string; service: string; records: LogRecord[]; dropped: number }>();
+  let flushScheduled = false;
+
+  const flush = () => {
+    flushScheduled = false;
+    for (const batch of batches.values()) send({ op: "lines", ...batch });
+    batches.clear();
+  };
+
+  const reply = (req: number, work: Promise<unknown>) =>
+    work.then(
+      (result) => send({ op: "reply", req, result }),
+      (error: unknown) => send({ op: "reply", req, error: error instanceof Error ? error.message : String(error) }),
+    );
+
+  port.on("message", (message: ToWorker) => {
+    switch (message.op) {
+      case "follow":
+        following.get(message.containerId)?.();
+        following.set(message.containerId, logs.follow(message.containerId, message.source, message.sinceSeconds, message.after));
+        break;
+      case "unfollow":
+        following.get(message.containerId)?.();
+        following.delete(message.containerId);
+        break;
+      case "append":
+        logs.append(message.project, message.service, message.record);
+        break;
+      case "read":
+        void reply(message.req, logs.read(message.project, message.service, message.options));
+        break;
+      case "lastTimeOf":
+        void reply(message.req, logs.lastTimeOf(message.project, message.service, message.instance));
+        break;
+      case "remove":
+        void reply(message.req, logs.remove(message.project, message.service));
+        break;
+      case "subscribe": {
+        const key = `${message.project}/${message.service}`;
+        if (subscriptions.has(key)) break;
+        const { project, service } = message;
+        subscriptions.set(
+          key,
+          logs.subscribe(project, service, (record) => {
+            let batch = batches.get(key);
+            if (!batch) batches.set(key, (batch = { project, service, records: [], dropped: 0 }));
+            if (batch.records.length < MAX_LIVE_LINES_PER_TURN) batch.records.push(record);
+            else batch.dropped += 1;
+            if (!flushScheduled) {
+              flushScheduled = true;
+              setImmediate(flush);
+            }
+          }),
+        );
+        break;
+      }
+      case "unsubscribe": {
+        const key = `${message.project}/${message.service}`;
+        subscriptions.get(key)?.();
+        subscriptions.delete(key);
+        break;
+      }
+      case "close":
+        for (const stop of following.values()) stop();
+        following.clear();
+        void reply(message.req, logs.close());
+        break;
+    }
+  });
+}
