@@ -1,16 +1,18 @@
-import type http from "node:http";
 import type { DomainController } from "../controller/domain-controller";
+import type { JobController } from "../controller/job-controller";
 import type { ServiceController } from "../controller/service-controller";
 import type { EngineInfo } from "../model/engine-info";
-import { invalid } from "../model/errors";
 import { parseTrafficUpdate } from "../model/traffic-update";
 import type { ContainerLogs } from "../runtime/container-logs";
 import { formatLogRecord } from "../runtime/log-store";
+import { followLogs, wholeNumberParam } from "./http-util";
+import { jobRoutes } from "./job-routes";
 import { route, type Route } from "./server";
 
 export interface ApiDeps {
   services: ServiceController;
   domains: DomainController;
+  jobs: JobController;
   logs: ContainerLogs;
   info: () => EngineInfo;
   shutdown: () => void;
@@ -75,42 +77,7 @@ export function apiRoutes(d: ApiDeps): Route[] {
       d.domains.delete(params.project, params.domain);
       return { deleted: params.domain };
     }),
+
+    ...jobRoutes(d.jobs),
   ];
-}
-
-/** An optional whole-number query parameter, at least `min`; a 400 naming it otherwise. */
-function wholeNumberParam(query: URLSearchParams, name: string, min: number): number | undefined {
-  const text = query.get(name);
-  if (text === null) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) throw invalid(name, `must be a whole number of at least ${min}, got "${text}"`);
-  return value;
-}
-
-/** Past this much unsent output a follower is too slow: lines are dropped (and counted) rather than buffered. */
-const FOLLOW_BUFFER_BYTES = 1024 * 1024;
-
-/**
- * `logs tail`: the tail, then every new line, until the client goes away. A client that cannot keep
- * up with a flooding service loses lines (it is told how many), never the engine's memory.
- */
-function followLogs(res: http.ServerResponse, req: http.IncomingMessage, tail: string[], subscribe: (write: (line: string) => void) => () => void): void {
-  res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
-  let dropped = 0;
-  const write = (line: string) => {
-    if (res.destroyed) return;
-    if (res.writableLength > FOLLOW_BUFFER_BYTES) {
-      dropped += 1;
-      return;
-    }
-    if (dropped > 0) {
-      res.write(`[skiff: ${dropped} lines dropped: the reader was slower than the service wrote]\n`);
-      dropped = 0;
-    }
-    res.write(line + "\n");
-  };
-  for (const line of tail) write(line);
-  const unsubscribe = subscribe(write);
-  res.on("error", unsubscribe);
-  req.on("close", unsubscribe);
 }

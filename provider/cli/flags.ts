@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { invalidFromViolations, type FieldViolation } from "../model/errors";
 import { DURATION_EXAMPLES, parseDurationMs } from "../model/duration";
 import { parseMemoryBytes } from "../model/quantity";
-import { domainSchema, projectNameSchema, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
+import { domainSchema, executionNameSchema, jobNameSchema, projectNameSchema, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
 import { UsageError } from "./output";
 
 /** Parsers for the CLI's flag values. Each error names the flag, as the user typed it. */
@@ -13,6 +13,8 @@ const NAME_SCHEMAS = {
   project: projectNameSchema,
   tag: tagNameSchema,
   domain: domainSchema,
+  job: jobNameSchema,
+  execution: executionNameSchema,
 };
 
 /**
@@ -81,6 +83,33 @@ export function addressListFlag(flag: string) {
     if (bad !== undefined || addresses.length === 0) throw new UsageError(`${flag}: expected IP addresses such as 127.0.0.1,::1, got "${bad ?? value}"`);
     return addresses;
   };
+}
+
+/** gcloud's `K=V,K2=V2` (a value may contain "="; not a comma). */
+export function envListFlag(flag: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const env = { ...previous };
+    for (const pair of splitList(value).filter(Boolean)) {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new UsageError(`${flag}: expected KEY=VALUE,KEY2=VALUE2, got "${pair}"`);
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    return env;
+  };
+}
+
+/** A duration flag in whole seconds ("600", "10m", "1h30m"). */
+export function secondsFlag(flag: string) {
+  return (value: string): number => {
+    const ms = durationFlag(flag)(value);
+    if (ms % 1000 !== 0) throw new UsageError(`${flag}: must be a whole number of seconds, got "${value}"`);
+    return ms / 1000;
+  };
+}
+
+/** A comma-separated list: `--args a,b,c`. */
+export function listFlag(value: string): string[] {
+  return splitList(value).filter(Boolean);
 }
 
 export function parseTimeout(text: string): number {

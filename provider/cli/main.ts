@@ -4,6 +4,8 @@ import { version } from "../base/version";
 import { deployCommand } from "./deploy";
 import { domainMappingCommands } from "./domain-commands";
 import { engineCommands } from "./engine-commands";
+import { executionCommands } from "./execution-commands";
+import { jobCommands } from "./job-commands";
 import { logsCommands } from "./logs-commands";
 import { reportError } from "./output";
 import { revisionCommands } from "./revision-commands";
@@ -20,6 +22,8 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(serviceCommands())
     .addCommand(revisionCommands())
     .addCommand(domainMappingCommands())
+    .addCommand(jobCommands())
+    .addCommand(executionCommands())
     .addCommand(logsCommands());
   await program.parseAsync(argv);
 }

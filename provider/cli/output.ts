@@ -41,8 +41,15 @@ const FLAG_OF_FIELD: Record<string, string> = {
   tag: "--tag",
 };
 
+/** The flag names of the command that ran, when they differ from deploy's (e.g. `jobs create --task-timeout`). */
+let flagOfField: Record<string, string> = FLAG_OF_FIELD;
+
+export function useFlagNames(names: Record<string, string>): void {
+  flagOfField = names;
+}
+
 function describeField(field: string): string {
-  const flag = Object.entries(FLAG_OF_FIELD).find(([prefix]) => field === prefix || field.startsWith(prefix + "."))?.[1];
+  const flag = Object.entries(flagOfField).find(([prefix]) => field === prefix || field.startsWith(prefix + "."))?.[1];
   return flag && flag !== field ? `${flag} (${field})` : field;
 }
 

@@ -4,6 +4,7 @@ import { EngineHome, engineHome, readToken } from "../base/home";
 import { runningEngine, startDetached } from "./launcher";
 import { domainMappingSchema } from "../model/domain-mapping";
 import { engineInfoSchema } from "../model/engine-info";
+import { executionSchema, jobSchema, type ExecutionOverrides, type JobSpecInput } from "../model/job";
 import { errorBodySchema } from "../model/errors";
 import { revisionSchema } from "../model/revision";
 import { serviceSchema, type ServiceSpecInput } from "../model/service";
@@ -146,12 +147,50 @@ export class EngineClient {
     return this.call("DELETE", path`projects/${project}/domainmappings/${domain}`, deletedSchema);
   }
 
+  listJobs(project: string) {
+    return this.call("GET", path`projects/${project}/jobs`, z.object({ jobs: z.array(jobSchema) })).then((r) => r.jobs);
+  }
+  getJob(project: string, name: string) {
+    return this.call("GET", path`projects/${project}/jobs/${name}`, jobSchema);
+  }
+  /** mode "create" refuses an existing job (409), "update" a missing one (404). */
+  putJob(project: string, name: string, spec: JobSpecInput, options: { mode?: "create" | "update"; expectedGeneration?: number } = {}) {
+    const params: Record<string, string> = {};
+    if (options.mode) params.mode = options.mode;
+    if (options.expectedGeneration !== undefined) params.expectedGeneration = String(options.expectedGeneration);
+    return this.call("PUT", path`projects/${project}/jobs/${name}`, jobSchema, spec, params);
+  }
+  deleteJob(project: string, name: string) {
+    return this.call("DELETE", path`projects/${project}/jobs/${name}`, deletedSchema);
+  }
+  executeJob(project: string, job: string, overrides: ExecutionOverrides = {}) {
+    return this.call("POST", path`projects/${project}/jobs/${job}/executions`, executionSchema, { overrides });
+  }
+  listExecutions(project: string, job?: string) {
+    return this.call("GET", path`projects/${project}/executions`, z.object({ executions: z.array(executionSchema) }), undefined, job ? { job } : undefined).then((r) => r.executions);
+  }
+  /** With waitSeconds the engine answers once the execution has finished, or after that long. */
+  getExecution(project: string, name: string, waitSeconds?: number) {
+    return this.call("GET", path`projects/${project}/executions/${name}`, executionSchema, undefined, waitSeconds === undefined ? undefined : { wait: String(waitSeconds) });
+  }
+  cancelExecution(project: string, name: string) {
+    return this.call("POST", path`projects/${project}/executions/${name}/cancel`, executionSchema);
+  }
+
   /** Log lines as text; with follow the stream stays open and each chunk goes to onChunk. */
-  async logs(project: string, service: string, options: { revision?: string; limit?: number; follow?: boolean; onChunk?: (text: string) => void } = {}): Promise<string> {
+  async logs(project: string, service: string, options: LogOptions = {}): Promise<string> {
+    return this.readLogs(path`projects/${project}/services/${service}/logs`, { revision: options.revision }, options);
+  }
+
+  /** A job's task output, each line with its execution, task index and attempt. */
+  async jobLogs(project: string, job: string, options: LogOptions & { execution?: string } = {}): Promise<string> {
+    return this.readLogs(path`projects/${project}/jobs/${job}/logs`, { execution: options.execution }, options);
+  }
+
+  private async readLogs(logsPath: string, filter: Record<string, string | undefined>, options: LogOptions): Promise<string> {
     const searchParams: Record<string, string> = {};
-    if (options.revision) searchParams.revision = options.revision;
+    for (const [k, v] of Object.entries(filter)) if (v) searchParams[k] = v;
     if (options.limit) searchParams.limit = String(options.limit);
-    const logsPath = path`projects/${project}/services/${service}/logs`;
     if (!options.follow) {
       const answer = await this.call("GET", logsPath, z.object({ lines: z.array(z.string()) }), undefined, searchParams);
       return answer.lines.join("\n");
@@ -164,6 +203,13 @@ export class EngineClient {
       stream.on("error", reject);
     });
   }
+}
+
+export interface LogOptions {
+  revision?: string;
+  limit?: number;
+  follow?: boolean;
+  onChunk?: (text: string) => void;
 }
 
 function safeJson(text: string): unknown {

@@ -61,6 +61,8 @@ export class InstanceController {
   private running = false;
   /** Background work (stops, starts) that tests and shutdown may wait for. */
   private readonly pending = new Set<Promise<unknown>>();
+  /** The same, per revision: removeRevision() settles once its revision's work is done. */
+  private readonly work = new Map<RevisionScaler, Set<Promise<unknown>>>();
 
   constructor(private readonly deps: InstanceControllerDeps) {}
 
@@ -87,7 +89,8 @@ export class InstanceController {
 
   /** Starts the first instance of a new revision and waits until it listens; throws with its log tail otherwise. */
   async startFirst(rev: RevisionRow): Promise<void> {
-    await this.startInstance(this.scalerFor(rev));
+    const scaler = this.scalerFor(rev);
+    await this.track(this.startInstance(scaler), scaler);
   }
 
   /**
@@ -105,14 +108,14 @@ export class InstanceController {
     scaler.throttler.close(`revision ${revision} was deleted`);
     const retry = this.retryTimers.get(scaler);
     if (retry !== undefined) this.deps.clock.clearTimeout(retry);
-    const done: Promise<void>[] = [];
     for (const live of scaler.instances.values()) {
       // Its log goes with the service or revision: no line may arrive after that.
       live.stopFollowingLogs();
       if (live.state === "starting") live.abort.abort();
-      else if (live.state === "ready") done.push(this.drainAndStop(scaler, live));
+      else if (live.state === "ready") this.track(this.drainAndStop(scaler, live), scaler);
     }
-    return this.track(Promise.all(done).then(() => undefined));
+    // Starts being cancelled, drains (new and earlier ones) and replacements all end with their container gone.
+    return this.track(this.workDone(scaler));
   }
 
   status(project: string, revision: string): RevisionScaleStatus | undefined {
@@ -171,10 +174,26 @@ export class InstanceController {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
+  private track<T>(work: Promise<T>, scaler?: RevisionScaler): Promise<T> {
     this.pending.add(work);
-    void work.finally(() => this.pending.delete(work)).catch(() => undefined);
+    let ofScaler: Set<Promise<unknown>> | undefined;
+    if (scaler) {
+      ofScaler = this.work.get(scaler);
+      if (!ofScaler) this.work.set(scaler, (ofScaler = new Set()));
+      ofScaler.add(work);
+    }
+    void work
+      .finally(() => {
+        this.pending.delete(work);
+        ofScaler?.delete(work);
+      })
+      .catch(() => undefined);
     return work;
+  }
+
+  private async workDone(scaler: RevisionScaler): Promise<void> {
+    for (let set = this.work.get(scaler); set && set.size > 0; set = this.work.get(scaler)) await Promise.allSettled([...set]);
+    this.work.delete(scaler);
   }
 
   private scalerFor(rev: RevisionRow): RevisionScaler {
@@ -194,11 +213,11 @@ export class InstanceController {
     if (!this.running || this.scalers.get(scopedKey(scaler.rev.project, scaler.rev.name)) !== scaler) return;
     const plan = scaler.plan();
     for (let i = 0; i < plan.start; i++) {
-      this.track(this.startInstance(scaler)).catch((error) =>
+      this.track(this.startInstance(scaler), scaler).catch((error) =>
         this.deps.log.warn("could not start an instance", { revision: scaler.rev.name, error: (error as Error).message.split("\n")[0] }),
       );
     }
-    for (const live of plan.drain) this.track(this.drainAndStop(scaler, live));
+    for (const live of plan.drain) this.track(this.drainAndStop(scaler, live), scaler);
     if (plan.retryInMs !== undefined && !this.retryTimers.has(scaler)) {
       this.retryTimers.set(
         scaler,
@@ -307,7 +326,7 @@ export class InstanceController {
       entry.live.oomKilled = true;
       return;
     }
-    if (entry.live.state === "ready") this.track(this.replaceDead(entry.scaler, entry.live, event.exitCode));
+    if (entry.live.state === "ready") this.track(this.replaceDead(entry.scaler, entry.live, event.exitCode), entry.scaler);
   }
 
   /** An instance died on its own: out of routing at once, its failure recorded, a replacement after back-off. */
@@ -337,7 +356,7 @@ export class InstanceController {
     const running = new Set((await runtime.list({ [LABEL.engine]: engineId })).filter((c) => c.running).map((c) => c.containerId));
     for (const [containerId, entry] of [...this.byContainer]) {
       if (entry.live.state !== "ready" || running.has(containerId)) continue;
-      await this.replaceDead(entry.scaler, entry.live);
+      await this.track(this.replaceDead(entry.scaler, entry.live), entry.scaler);
     }
     for (const scaler of this.scalers.values()) this.reconcile(scaler);
   }
@@ -352,7 +371,8 @@ export class InstanceController {
   async adopt(): Promise<void> {
     const { store, runtime, engineId, log, logs } = this.deps;
     const rows = new Map(store.listInstances().map((r) => [r.containerId, r]));
-    const containers = await runtime.list({ [LABEL.engine]: engineId });
+    // Task containers of jobs carry an execution label instead of an instance: the job controller's.
+    const containers = (await runtime.list({ [LABEL.engine]: engineId })).filter((c) => c.labels[LABEL.execution] === undefined);
     await Promise.all(
       containers.map(async (c) => {
         const row = rows.get(c.containerId);

@@ -16,14 +16,21 @@ export function restartDelayMs(consecutiveFailures: number): number {
 export class RestartBackoff {
   private failures = 0;
   private notBefore = 0;
+  private lastFailureAt = -Infinity;
 
   /** An instance failed at `now`; `upForMs` is how long it had been ready (0 if it never was). */
   recordFailure(now: number, upForMs = 0): number {
     if (upForMs > STABLE_AFTER_MS) this.failures = 0;
     this.failures += 1;
+    this.lastFailureAt = now;
     const delay = restartDelayMs(this.failures);
     this.notBefore = now + delay;
     return delay;
+  }
+
+  /** An instance ready since readyAt (after the last failure) is still up at now: past STABLE_AFTER_MS that ends the streak. */
+  recordUp(now: number, readyAt: number): void {
+    if (this.failures > 0 && readyAt >= this.lastFailureAt && now - readyAt > STABLE_AFTER_MS) this.reset();
   }
 
   /** No wait before the next start. */

@@ -128,6 +128,7 @@ export class RevisionScaler {
   /** One autoscaler tick: record the concurrency since the last tick and decide the count. */
   tick(): void {
     const now = this.clock.now();
+    for (const i of this.instances.values()) if (i.state === "ready" && i.readyAt !== undefined) this.backoff.recordUp(now, i.readyAt);
     this.autoscaler.record(now, this.throttler.takeConcurrencySample());
     if (!this.serving) {
       this.desired = 0;
@@ -141,6 +142,8 @@ export class RevisionScaler {
       desired = this.burstCount(this.throttler.demand);
       reason = desired === this.rev.template.scaling.maxInstanceCount ? "max" : "panic";
     }
+    // At zero with nothing to do, the revision stays scaled to zero; say so rather than "stable".
+    if (desired === 0 && reason === "stable") reason = "scale-to-zero";
     this.desired = desired;
     this.lastDecision = { desired, reason, panicking: decision.panicking, at: now };
   }

@@ -10,6 +10,7 @@ import { lineLogger, type Logger } from "../base/logger";
 import { version } from "../base/version";
 import { DomainController } from "../controller/domain-controller";
 import { InstanceController, type ScalingSettings } from "../controller/instance-controller";
+import { JobController } from "../controller/job-controller";
 import { ServiceController } from "../controller/service-controller";
 import { SkiffError } from "../model/errors";
 import { Ingress } from "../router/ingress";
@@ -87,9 +88,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     });
     const services = new ServiceController({ store, runtime, instances, routes, logs, log, ingressPort });
     const domains = new DomainController(store, routes, ingressPort);
+    const jobs = new JobController({ store, runtime, logs, log, clock: options.clock ?? systemClock, engineId, hostCpus: cpus().length });
     // Requests that arrive meanwhile wait at the ingress: a live service never answers 404 because
     // the engine has not re-adopted its instances yet.
     await instances.adopt();
+    await jobs.resume();
     services.failInterruptedRevisions();
     services.publishAll();
     instances.start();
@@ -103,6 +106,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       (stopping ??= (async () => {
         log.info("engine stopping; containers keep running for the next start");
         instances.stop();
+        jobs.stop();
         await Promise.all([close(api), close(ingress.server)]);
         await logs.close();
         store.close();
@@ -110,7 +114,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         releaseLock();
         resolveStopped();
       })());
-    apiRouteList.push(...apiRoutes({ services, domains, logs, info: () => ({ ...file, home: home.root }), shutdown: () => void stop() }));
+    apiRouteList.push(...apiRoutes({ services, domains, jobs, logs, info: () => ({ ...file, home: home.root }), shutdown: () => void stop() }));
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
     log.info("engine started", { ...file });
     return { file, stopped, stop };

@@ -41,6 +41,20 @@ export function containerName(project: string, revision: string, instance: strin
   return `skiff-${project}-${revision}-${instance}`;
 }
 
+/** `<job>-<abcde>`, as Cloud Run names executions. */
+export function executionName(job: string, suffix = randomLetters(5)): string {
+  return `${job}-${suffix}`;
+}
+
+export function taskContainerName(project: string, execution: string, index: number, attempt: number): string {
+  return `skiff-${project}-${execution}-task${index}-attempt${attempt}`;
+}
+
+/** Where a job's task output is kept, beside the services' logs (a service and a job may share a name). */
+export function jobLogName(job: string): string {
+  return `jobs/${job}`;
+}
+
 // ---- hosts and URLs ----
 
 const LOCALHOST = ".localhost";

@@ -22,6 +22,8 @@ export const serviceNameSchema = dnsLabel(49);
 export const projectNameSchema = dnsLabel(63);
 export const tagNameSchema = dnsLabel(46);
 export const jobNameSchema = dnsLabel(49);
+/** `<job>-<abcde>`. */
+export const executionNameSchema = dnsLabel(55);
 /** `<service>-<00001>-<abc>`: a DNS label too. */
 export const revisionNameSchema = dnsLabel(63);
 

@@ -16,12 +16,25 @@ export function platformEnv(port: number, service: string, revision: string): Re
 
 export const RESERVED_ENV: readonly string[] = Object.keys(platformEnv(0, "", ""));
 
-const envName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits, _; not starting with a digit)")
-  .refine((k) => !RESERVED_ENV.includes(k), `is reserved: the platform sets ${RESERVED_ENV.slice(0, -1).join(", ")} and ${RESERVED_ENV.at(-1)}`);
+/** Environment variables by name; the names the platform sets itself (`reserved`) are refused. */
+export function envSchema(reserved: readonly string[]) {
+  const name = z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits, _; not starting with a digit)")
+    .refine((k) => !reserved.includes(k), `is reserved: the platform sets ${reserved.slice(0, -1).join(", ")} and ${reserved.at(-1)}`);
+  return z.record(name, z.string({ error: "must be a string" }));
+}
 
-const int = (message: string) => z.number({ error: "must be a number" }).int(message);
+export const int = (message: string) => z.number({ error: "must be a number" }).int(message);
+
+/** A container image reference, in Docker's grammar. */
+export const imageSchema = z
+  .string({ error: "is required: the container image to run" })
+  .min(1, "must not be empty")
+  .check((ctx) => {
+    const problem = imageReferenceProblem(ctx.value);
+    if (problem !== undefined) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+  });
 
 export const startupProbeSchema = z
   .object({
@@ -62,16 +75,10 @@ export const scalingSchema = z
 
 export const serviceTemplateSchema = z
   .object({
-    image: z
-      .string({ error: "is required: the container image to run" })
-      .min(1, "must not be empty")
-      .check((ctx) => {
-        const problem = imageReferenceProblem(ctx.value);
-        if (problem !== undefined) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
-      }),
+    image: imageSchema,
     command: z.array(z.string()).optional(),
     args: z.array(z.string()).optional(),
-    env: z.record(envName, z.string({ error: "must be a string" })).default({}),
+    env: envSchema(RESERVED_ENV).default({}),
     port: int("must be an integer").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").default(8080),
     maxInstanceRequestConcurrency: int("must be an integer")
       .min(1, "must be between 1 and 1000")

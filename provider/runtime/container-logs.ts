@@ -4,9 +4,13 @@ import { LogStore, type LogRecord } from "./log-store";
 /** Which instance a followed container is, so each captured line can say where it came from. */
 export interface LogSource {
   project: string;
+  /** The log it goes to: a service's name, or jobLogName(job). */
   service: string;
+  /** The revision, or the execution. */
   revision: string;
   instance: string;
+  task?: number;
+  attempt?: number;
 }
 
 export type LogListener = (record: LogRecord) => void;
@@ -49,7 +53,9 @@ export class InProcessLogs implements ContainerLogs {
     let stopped = false;
     const stopRuntime = this.runtime.followLogs(containerId, sinceSeconds, (line) => {
       if (stopped || (after !== undefined && normalizeTime(line.time) <= after)) return;
-      this.store.append(source.project, source.service, { ...line, revision: source.revision, instance: source.instance });
+      const record: LogRecord = { ...line, revision: source.revision, instance: source.instance };
+      if (source.task !== undefined) Object.assign(record, { task: source.task, attempt: source.attempt });
+      this.store.append(source.project, source.service, record);
     });
     const stop = () => {
       if (stopped) return;

@@ -10,8 +10,8 @@ export interface InstanceSpec {
   command?: string[];
   args?: string[];
   env: Record<string, string>;
-  /** The port the container listens on; published on 127.0.0.1 with an ephemeral host port. */
-  port: number;
+  /** The port the container listens on; published on 127.0.0.1 with an ephemeral host port. Tasks of jobs have none. */
+  port?: number;
   memoryBytes: number;
   nanoCpus: number;
   labels: Record<string, string>;
@@ -55,6 +55,12 @@ export interface ContainerRuntime {
    */
   waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<void>;
   inspect(containerId: string): Promise<ContainerState | undefined>;
+  /** Resolves when the container has exited (at once if it has), with its exit code; rejects if it is gone. */
+  waitExit(containerId: string): Promise<{ exitCode: number; oomKilled: boolean }>;
+  /** SIGTERM, then SIGKILL after the grace period; the container stays (for its exit code and logs). */
+  stop(containerId: string, graceSeconds: number): Promise<void>;
+  /** Removes the container, running or not; a container already gone is fine. */
+  remove(containerId: string): Promise<void>;
   /** SIGTERM, then SIGKILL after the grace period; then removes the container. */
   stopAndRemove(containerId: string, graceSeconds: number): Promise<void>;
   /** Containers that carry every one of the given labels. */

@@ -68,7 +68,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(spec: InstanceSpec): Promise<StartedContainer> {
-    const portKey = `${spec.port}/tcp`;
+    const portKey = spec.port === undefined ? undefined : `${spec.port}/tcp`;
     const container = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
@@ -76,10 +76,10 @@ export class DockerRuntime implements ContainerRuntime {
       Cmd: spec.args,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
-      ExposedPorts: { [portKey]: {} },
+      ExposedPorts: portKey ? { [portKey]: {} } : undefined,
       HostConfig: {
         // 127.0.0.1 only, ephemeral host port: the router reaches instances on loopback.
-        PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+        PortBindings: portKey ? { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] } : undefined,
         Memory: spec.memoryBytes,
         // No swap beyond the limit, so a container over its memory is OOM-killed as on Cloud Run.
         MemorySwap: spec.memoryBytes,
@@ -134,6 +134,38 @@ export class DockerRuntime implements ContainerRuntime {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw error;
     }
+  }
+
+  async waitExit(containerId: string): Promise<{ exitCode: number; oomKilled: boolean }> {
+    const container = this.docker.getContainer(containerId);
+    try {
+      await container.wait();
+    } catch (error) {
+      // A broken wait connection is not an exit: ask for the state instead (throws if it is gone).
+      const state = await this.inspect(containerId);
+      if (!state) throw new Error(`container ${containerId.slice(0, 12)} is gone`);
+      if (state.running) {
+        await sleep(1000);
+        return this.waitExit(containerId);
+      }
+      void error;
+    }
+    const state = await this.inspect(containerId);
+    if (!state) throw new Error(`container ${containerId.slice(0, 12)} is gone`);
+    return { exitCode: state.exitCode ?? -1, oomKilled: state.oomKilled === true };
+  }
+
+  async stop(containerId: string, graceSeconds: number): Promise<void> {
+    await this.docker.getContainer(containerId).stop({ t: graceSeconds }).catch((error: { statusCode?: number }) => {
+      // 304: already stopped; 404: already gone.
+      if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
+    });
+  }
+
+  async remove(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
+      if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+    });
   }
 
   async stopAndRemove(containerId: string, graceSeconds: number): Promise<void> {

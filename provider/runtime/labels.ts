@@ -8,6 +8,8 @@ export const LABEL = {
   instance: "skiff.instance",
   job: "skiff.job",
   execution: "skiff.execution",
+  task: "skiff.task",
+  attempt: "skiff.attempt",
 } as const;
 
 export function instanceLabels(engineId: string, project: string, service: string, revision: string, instanceId: string): Record<string, string> {
@@ -18,5 +20,17 @@ export function instanceLabels(engineId: string, project: string, service: strin
     [LABEL.service]: service,
     [LABEL.revision]: revision,
     [LABEL.instance]: instanceId,
+  };
+}
+
+export function taskLabels(engineId: string, project: string, job: string, execution: string, index: number, attempt: number): Record<string, string> {
+  return {
+    [LABEL.managed]: "true",
+    [LABEL.engine]: engineId,
+    [LABEL.project]: project,
+    [LABEL.job]: job,
+    [LABEL.execution]: execution,
+    [LABEL.task]: String(index),
+    [LABEL.attempt]: String(attempt),
   };
 }

@@ -5,8 +5,12 @@ import { LogFile } from "./log-file";
 
 /** One captured line of a service's containers, as kept in SKIFF_HOME/logs/<project>/<service>.log (JSON lines). */
 export interface LogRecord extends LogLine {
+  /** The revision, or for a job's task the execution. */
   revision: string;
   instance: string;
+  /** For a job's task: its index and attempt. */
+  task?: number;
+  attempt?: number;
 }
 
 type Listener = (record: LogRecord) => void;
@@ -91,6 +95,7 @@ export class LogStore {
 }
 
 export function formatLogRecord(r: LogRecord): string {
+  if (r.task !== undefined) return `${r.time} ${r.revision} task ${r.task} attempt ${r.attempt ?? 0} ${r.stream}: ${r.text}`;
   return `${r.time} ${r.revision} ${r.stream}: ${r.text}`;
 }
 

@@ -31,6 +31,25 @@ const MIGRATIONS: string[] = [
   // generation of each service's spec, which a client's change must name to be applied.
   `ALTER TABLE revisions ADD COLUMN instance_error TEXT;
    ALTER TABLE services ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;`,
+  // Jobs; each execution snapshots the template it runs; each task keeps its attempt and container.
+  `CREATE TABLE jobs (
+     project TEXT NOT NULL, name TEXT NOT NULL,
+     spec TEXT NOT NULL,            -- JSON: { template, labels }
+     generation INTEGER NOT NULL, execution_count INTEGER NOT NULL,
+     create_time TEXT NOT NULL, update_time TEXT NOT NULL,
+     PRIMARY KEY (project, name));
+   CREATE TABLE executions (
+     project TEXT NOT NULL, name TEXT NOT NULL, job TEXT NOT NULL,
+     template TEXT NOT NULL,        -- JSON: the job's template with the execution's overrides
+     status TEXT NOT NULL, cancel_requested INTEGER NOT NULL DEFAULT 0,
+     create_time TEXT NOT NULL, start_time TEXT NOT NULL, completion_time TEXT,
+     PRIMARY KEY (project, name));
+   CREATE INDEX executions_by_job ON executions (project, job, create_time);
+   CREATE TABLE tasks (
+     project TEXT NOT NULL, execution TEXT NOT NULL, task_index INTEGER NOT NULL,
+     state TEXT NOT NULL, attempt INTEGER NOT NULL, exit_code INTEGER, last_error TEXT,
+     container_id TEXT, start_time TEXT, completion_time TEXT,
+     PRIMARY KEY (project, execution, task_index));`,
 ];
 
 export function openDatabase(path: string): Database.Database {

@@ -5,6 +5,7 @@ import type { Ingress } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
 import type { NormalizedTrafficTarget } from "../model/traffic";
 import { openDatabase } from "./db";
+import { JobStore } from "./job-store";
 
 export interface ServiceRow {
   project: string;
@@ -57,7 +58,12 @@ export interface DomainMappingRow {
 
 /** Typed access to the engine's tables. Synchronous (better-sqlite3): no awaits inside a transaction. */
 export class Store {
-  private constructor(private readonly db: Database.Database) {}
+  /** Jobs, executions and tasks. */
+  readonly jobs: JobStore;
+
+  private constructor(private readonly db: Database.Database) {
+    this.jobs = new JobStore(db);
+  }
 
   static open(path: string): Store {
     return new Store(openDatabase(path));

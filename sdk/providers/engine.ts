@@ -66,6 +66,11 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof EngineError && error.status === 404;
 }
 
+/** The engine refused a change based on a stale read (someone else changed the object). */
+export function isConflict(error: unknown): boolean {
+  return error instanceof EngineError && error.status === 409 && error.violations.some((v) => v.field === "expectedGeneration");
+}
+
 /** Prefixes what the provider was doing to the engine's own message (which names fields and entries). */
 export function explain(action: string, error: unknown): Error {
   return new Error(`${action}: ${error instanceof Error ? error.message : String(error)}`);

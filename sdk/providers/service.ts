@@ -1,7 +1,7 @@
 import type { Service } from "../../provider/model/service";
 import { checkServiceInputs, type ServiceInputs } from "../check/service";
 import { diffService } from "../diff/service";
-import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";
+import { configure, engine, explain, isConflict, isNotFound, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
 
 /**
@@ -11,6 +11,8 @@ import { compact, initFailed } from "./errors";
  */
 export interface ServiceOutputs extends ServiceInputs {
   url: string;
+  /** The engine's generation of the spec this state last saw: an update names it, so a change made behind Pulumi's back is not silently undone. */
+  generation: number;
   latestCreatedRevision?: string;
   latestReadyRevision?: string;
   trafficStatuses: Service["trafficStatuses"];
@@ -20,18 +22,22 @@ function outputsOf(inputs: ServiceInputs, service: Service): ServiceOutputs {
   return compact({
     ...inputs,
     url: service.url,
+    generation: service.generation,
     latestCreatedRevision: service.latestCreatedRevision,
     latestReadyRevision: service.latestReadyRevision,
     trafficStatuses: service.trafficStatuses,
   });
 }
 
-async function deploy(inputs: ServiceInputs, action: string): Promise<ServiceOutputs> {
+async function deploy(inputs: ServiceInputs, action: string, expectedGeneration?: number): Promise<ServiceOutputs> {
   const client = await engine();
   let answer;
   try {
-    answer = await client.putService(inputs.project, inputs.name, { template: inputs.template, labels: inputs.labels, ingress: inputs.ingress });
+    answer = await client.putService(inputs.project, inputs.name, { template: inputs.template, labels: inputs.labels, ingress: inputs.ingress }, { expectedGeneration });
   } catch (error) {
+    if (isConflict(error)) {
+      throw new Error(`${action} service "${inputs.name}" in project "${inputs.project}": it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`);
+    }
     throw explain(`${action} service "${inputs.name}" in project "${inputs.project}"`, error);
   }
   const outs = outputsOf(inputs, answer.service);
@@ -63,11 +69,12 @@ export const provider = {
     if (existing) {
       throw new Error(`service "${inputs.name}" already exists in project "${inputs.project}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.project}\` or choose another name`);
     }
-    return { id: inputs.name, outs: await deploy(inputs, "creating") };
+    return { id: inputs.name, outs: await deploy(inputs, "creating", 0) };
   },
 
-  async update(_id: string, _olds: ServiceOutputs, news: ServiceInputs) {
-    return { outs: await deploy(news, "updating") };
+  async update(_id: string, olds: ServiceOutputs, news: ServiceInputs) {
+    // State written before generations existed has none: then there is nothing to compare.
+    return { outs: await deploy(news, "updating", typeof olds.generation === "number" ? olds.generation : undefined) };
   },
 
   async read(id: string, props: ServiceOutputs) {

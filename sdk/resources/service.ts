@@ -62,6 +62,8 @@ export class Service extends pulumi.dynamic.Resource {
   declare readonly ingress: pulumi.Output<string>;
   /** `http://<name>.<project>.localhost:<ingress port>` (no project part for project "default"). */
   declare readonly url: pulumi.Output<string>;
+  /** The engine's generation of the service's spec (template, labels, ingress) as of this state. */
+  declare readonly generation: pulumi.Output<number>;
   /** The newest revision made from this service's own template (Revision resources do not count). */
   declare readonly latestCreatedRevision: pulumi.Output<string>;
   declare readonly latestReadyRevision: pulumi.Output<string>;
@@ -76,6 +78,7 @@ export class Service extends pulumi.dynamic.Resource {
       labels: args.labels,
       ingress: args.ingress,
       url: undefined,
+      generation: undefined,
       latestCreatedRevision: undefined,
       latestReadyRevision: undefined,
       trafficStatuses: undefined,

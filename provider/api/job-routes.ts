@@ -1,0 +1,45 @@
+import type { JobController } from "../controller/job-controller";
+import { formatLogRecord } from "../runtime/log-store";
+import { followLogs, wholeNumberParam } from "./http-util";
+import { route, type Route } from "./server";
+
+const P = "/v1/projects/:project";
+
+/** The admin API's job paths (see docs/API.md). */
+export function jobRoutes(jobs: JobController): Route[] {
+  return [
+    route("GET", `${P}/jobs`, ({ params }) => ({ jobs: jobs.list(params.project) })),
+    route("GET", `${P}/jobs/:job`, ({ params }) => jobs.get(params.project, params.job)),
+    route("PUT", `${P}/jobs/:job`, ({ params, body, query }) => {
+      const mode = query.get("mode");
+      return jobs.apply(params.project, params.job, body, {
+        mode: mode === "create" || mode === "update" ? mode : undefined,
+        expectedGeneration: wholeNumberParam(query, "expectedGeneration", 0),
+      });
+    }),
+    route("DELETE", `${P}/jobs/:job`, async ({ params }) => {
+      await jobs.delete(params.project, params.job);
+      return { deleted: params.job };
+    }),
+    route("POST", `${P}/jobs/:job/executions`, ({ params, body }) => jobs.execute(params.project, params.job, (body as { overrides?: unknown } | undefined)?.overrides)),
+    route("GET", `${P}/jobs/:job/logs`, async ({ params, query, req, res }) => {
+      const execution = query.get("execution") ?? undefined;
+      const limit = wholeNumberParam(query, "limit", 1);
+      const lines = (await jobs.readLogs(params.project, params.job, { execution, limit })).map(formatLogRecord);
+      if (query.get("follow") !== "true") return { lines };
+      followLogs(res, req, lines, (write) =>
+        jobs.subscribeLogs(params.project, params.job, (record) => {
+          if (!execution || record.revision === execution) write(formatLogRecord(record));
+        }),
+      );
+      return undefined;
+    }),
+    route("GET", `${P}/executions`, ({ params, query }) => ({ executions: jobs.listExecutions(params.project, query.get("job") ?? undefined) })),
+    route("GET", `${P}/executions/:execution`, ({ params, query }) => {
+      const waitSeconds = wholeNumberParam(query, "wait", 0);
+      if (waitSeconds === undefined) return jobs.getExecution(params.project, params.execution);
+      return jobs.waitExecution(params.project, params.execution, waitSeconds * 1000);
+    }),
+    route("POST", `${P}/executions/:execution/cancel`, ({ params }) => jobs.cancel(params.project, params.execution)),
+  ];
+}

@@ -1,0 +1,59 @@
+import { Command } from "commander";
+import type { Execution } from "../model/job";
+import { commonOptions, connect, withCommon } from "./common";
+import { nameArg } from "./flags";
+import { counts } from "./job-commands";
+import { print, printTable } from "./output";
+
+export function executionCommands(): Command {
+  const executions = new Command("executions").description("list, describe and cancel executions of jobs");
+
+  withCommon(executions.command("list"))
+    .option("--job <job>", "only this job's executions", nameArg("job", "--job"))
+    .description("list executions, newest first")
+    .action(async (options) => {
+      const { project, format } = commonOptions(options);
+      const list = await (await connect()).listExecutions(project, options.job);
+      print(format, list, () =>
+        printTable([
+          ["EXECUTION", "JOB", "STATUS", "TASKS", "SUCCEEDED", "FAILED", "STARTED", "COMPLETED"],
+          ...list.map((e) => [e.name, e.job, e.status, String(e.tasks.length), String(e.succeededCount), String(e.failedCount), e.startTime, e.completionTime ?? "-"]),
+        ]),
+      );
+    });
+
+  withCommon(executions.command("describe"))
+    .argument("<execution>", "execution name", nameArg("execution"))
+    .action(async (name: string, options) => {
+      const { project, format } = commonOptions(options);
+      const e = await (await connect()).getExecution(project, name);
+      print(format, e, () => printExecution(e));
+    });
+
+  withCommon(executions.command("cancel"))
+    .argument("<execution>", "execution name", nameArg("execution"))
+    .description("stop the running tasks (SIGTERM, then SIGKILL after 10 s) and cancel the rest")
+    .action(async (name: string, options) => {
+      const { project, format } = commonOptions(options);
+      const e = await (await connect()).cancelExecution(project, name);
+      print(format, e, () => process.stdout.write(`Execution ${e.name} is being cancelled: ${counts(e)}.\n`));
+    });
+  return executions;
+}
+
+function printExecution(e: Execution): void {
+  process.stdout.write(
+    [
+      `Execution ${e.name} of job ${e.job}: ${e.status}`,
+      `  ${counts(e)}`,
+      `  Started:   ${e.startTime}`,
+      `  Completed: ${e.completionTime ?? "-"}`,
+      ...(e.error ? [`  Error:     ${e.error}`] : []),
+      "",
+    ].join("\n"),
+  );
+  printTable([
+    ["TASK", "STATE", "ATTEMPT", "EXIT CODE", "LAST ERROR"],
+    ...e.tasks.map((t) => [String(t.index), t.state, String(t.attempt), t.exitCode === undefined ? "-" : String(t.exitCode), t.lastError ?? ""]),
+  ]);
+}

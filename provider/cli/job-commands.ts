@@ -1,0 +1,195 @@
+import { Command } from "commander";
+import type { EngineClient } from "../client/api-client";
+import type { Execution, Job, JobTemplateInput } from "../model/job";
+import { commonOptions, connect, withCommon } from "./common";
+import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
+import { print, printJson, printTable, UsageError, useFlagNames } from "./output";
+
+interface JobFlags {
+  image?: string;
+  tasks?: number;
+  parallelism?: number;
+  maxRetries?: number;
+  taskTimeout?: number;
+  setEnvVars?: Record<string, string>;
+  command?: string[];
+  args?: string[];
+  memory?: string;
+  cpu?: string;
+}
+
+/** The flags `jobs create` and `jobs update` share; a flag left out keeps the job's current value. */
+function withTemplateFlags(command: Command): Command {
+  return command
+    .option("--image <image>", "container image (required to create a job)")
+    .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
+    .option("--parallelism <n>", "tasks running at once; 0 = all (default)", intFlag("--parallelism"))
+    .option("--max-retries <n>", "retries per failed task, 0..10 (default 3)", intFlag("--max-retries"))
+    .option("--task-timeout <duration>", "per attempt, e.g. 600, 10m, 1h (default 10m)", secondsFlag("--task-timeout"))
+    .option("--set-env-vars <K=V,...>", "environment variables (replaces the job's set)", envListFlag("--set-env-vars"))
+    .option("--command <cmd,...>", "entrypoint, comma-separated", listFlag)
+    .option("--args <a,b,...>", "arguments, comma-separated", listFlag)
+    .option("--memory <quantity>", "memory limit, e.g. 512Mi")
+    .option("--cpu <n>", "CPU limit, e.g. 1 or 500m");
+}
+
+/** API field paths as these flags name them. */
+export const JOB_FLAG_OF_FIELD: Record<string, string> = {
+  "template.image": "--image",
+  "template.taskCount": "--tasks",
+  "template.parallelism": "--parallelism",
+  "template.maxRetries": "--max-retries",
+  "template.timeout": "--task-timeout",
+  "template.env": "--set-env-vars",
+  "template.command": "--command",
+  "template.args": "--args",
+  "template.resources.memory": "--memory",
+  "template.resources.cpu": "--cpu",
+  "overrides.taskCount": "--tasks",
+  "overrides.timeout": "--task-timeout",
+  "overrides.env": "--update-env-vars",
+  "overrides.args": "--args",
+};
+
+function templateFrom(existing: Job | undefined, flags: JobFlags): JobTemplateInput {
+  const t: JobTemplateInput = existing ? structuredClone(existing.template) : { image: flags.image! };
+  if (flags.image !== undefined) t.image = flags.image;
+  if (flags.tasks !== undefined) t.taskCount = flags.tasks;
+  if (flags.parallelism !== undefined) t.parallelism = flags.parallelism;
+  if (flags.maxRetries !== undefined) t.maxRetries = flags.maxRetries;
+  if (flags.taskTimeout !== undefined) t.timeout = flags.taskTimeout;
+  if (flags.setEnvVars !== undefined) t.env = flags.setEnvVars;
+  if (flags.command !== undefined) t.command = flags.command;
+  if (flags.args !== undefined) t.args = flags.args;
+  if (flags.memory !== undefined || flags.cpu !== undefined) {
+    t.resources = { ...t.resources };
+    if (flags.memory !== undefined) t.resources.memory = flags.memory;
+    if (flags.cpu !== undefined) t.resources.cpu = flags.cpu;
+  }
+  return t;
+}
+
+export function jobCommands(): Command {
+  const jobs = new Command("jobs").description("create, run and inspect jobs: containers that run to completion");
+  // Errors name these commands' flags (--tasks, --task-timeout), not deploy's.
+  jobs.hook("preAction", () => useFlagNames(JOB_FLAG_OF_FIELD));
+
+  withTemplateFlags(withCommon(jobs.command("create")))
+    .argument("<job>", "job name", nameArg("job"))
+    .description("create a job")
+    .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
+      const { project, format } = commonOptions(flags);
+      if (!flags.image) throw new UsageError("--image: is required to create a job");
+      const job = await (await connect()).putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
+      print(format, job, () => process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`));
+    });
+
+  withTemplateFlags(withCommon(jobs.command("update")))
+    .argument("<job>", "job name", nameArg("job"))
+    .description("change a job's template; flags left out keep their values")
+    .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
+      const { project, format } = commonOptions(flags);
+      const client = await connect();
+      const existing = await client.getJob(project, name);
+      const job = await client.putJob(project, name, { template: templateFrom(existing, flags), labels: existing.labels }, { mode: "update", expectedGeneration: existing.generation });
+      print(format, job, () => process.stdout.write(`Job ${job.name} updated.\n`));
+    });
+
+  withCommon(jobs.command("delete"))
+    .argument("<job>", "job name", nameArg("job"))
+    .description("delete a job with its executions; running tasks are stopped")
+    .action(async (name: string, options) => {
+      const { project } = commonOptions(options);
+      await (await connect()).deleteJob(project, name);
+      process.stdout.write(`deleted job ${name}\n`);
+    });
+
+  withCommon(jobs.command("list"))
+    .description("list jobs")
+    .action(async (options) => {
+      const { project, format } = commonOptions(options);
+      const list = await (await connect()).listJobs(project);
+      print(format, list, () =>
+        printTable([
+          ["JOB", "TASKS", "LAST EXECUTION", "STATUS"],
+          ...list.map((j) => [j.name, String(j.template.taskCount), j.latestExecution?.name ?? "-", j.latestExecution?.status ?? "-"]),
+        ]),
+      );
+    });
+
+  withCommon(jobs.command("describe"))
+    .argument("<job>", "job name", nameArg("job"))
+    .action(async (name: string, options) => {
+      const { project, format } = commonOptions(options);
+      const j = await (await connect()).getJob(project, name);
+      print(format, j, () => {
+        const t = j.template;
+        process.stdout.write(
+          [
+            `Job ${j.name} in project ${j.project}`,
+            `  Image:        ${t.image}`,
+            `  Tasks:        ${t.taskCount} (parallelism ${t.parallelism === 0 ? "all" : t.parallelism})`,
+            `  Max retries:  ${t.maxRetries}`,
+            `  Task timeout: ${t.timeout}s`,
+            `  Resources:    cpu ${t.resources.cpu}, memory ${t.resources.memory}`,
+            `  Env:          ${Object.entries(t.env).map(([k, v]) => `${k}=${v}`).join(" ") || "-"}`,
+            `  Executions:   ${j.executionCount}${j.latestExecution ? `, latest ${j.latestExecution.name} (${j.latestExecution.status})` : ""}`,
+            "",
+          ].join("\n"),
+        );
+      });
+    });
+
+  withCommon(jobs.command("execute"))
+    .argument("<job>", "job name", nameArg("job"))
+    .description("run an execution of the job")
+    .option("--wait", "wait until the execution has finished; exit 1 if it failed")
+    .option("--async", "return as soon as the execution is created (the default)")
+    .option("--tasks <n>", "tasks for this execution", intFlag("--tasks"))
+    .option("--task-timeout <duration>", "per attempt, for this execution", secondsFlag("--task-timeout"))
+    .option("--args <a,b,...>", "arguments for this execution", listFlag)
+    .option("--update-env-vars <K=V,...>", "variables added for this execution", envListFlag("--update-env-vars"))
+    .action(async (name: string, options) => {
+      const { project, format } = commonOptions(options);
+      if (options.wait && options.async) throw new UsageError("--wait: cannot be combined with --async");
+      const client = await connect();
+      const overrides: Record<string, unknown> = {};
+      if (options.tasks !== undefined) overrides.taskCount = options.tasks;
+      if (options.taskTimeout !== undefined) overrides.timeout = options.taskTimeout;
+      if (options.args !== undefined) overrides.args = options.args;
+      if (options.updateEnvVars !== undefined) overrides.env = options.updateEnvVars;
+      let execution = await client.executeJob(project, name, overrides);
+      if (!options.wait) {
+        print(format, execution, () => process.stdout.write(`Execution ${execution.name} started: ${execution.template.taskCount} task(s).\n`));
+        return;
+      }
+      if (format !== "json") process.stdout.write(`Execution ${execution.name} started; waiting for it to finish...\n`);
+      while (execution.status === "RUNNING") execution = await client.getExecution(project, execution.name, 300);
+      if (format === "json") printJson(execution);
+      else process.stdout.write(`Execution ${execution.name} ${execution.status.toLowerCase()}: ${counts(execution)}.\n`);
+      if (execution.status !== "SUCCEEDED") {
+        process.exitCode = 1;
+        await reportFailedTasks(client, project, execution);
+      }
+    });
+  return jobs;
+}
+
+export function counts(e: Execution): string {
+  return `${e.succeededCount} succeeded, ${e.failedCount} failed, ${e.cancelledCount} cancelled, ${e.runningCount} running, ${e.retriedCount} retried`;
+}
+
+/** Each failed task with its exit code and the last lines it wrote. */
+async function reportFailedTasks(client: EngineClient, project: string, execution: Execution): Promise<void> {
+  const failed = execution.tasks.filter((t) => t.state === "FAILED");
+  if (failed.length === 0) {
+    process.stderr.write(`skiff: error: execution ${execution.name} ${execution.status.toLowerCase()}\n`);
+    return;
+  }
+  const lines = (await client.jobLogs(project, execution.job, { execution: execution.name, limit: 1000 }).catch(() => "")).split("\n");
+  for (const task of failed) {
+    process.stderr.write(`skiff: error: task ${task.index} failed after ${task.attempt + 1} attempt(s): ${task.lastError ?? "unknown"}${task.exitCode !== undefined ? ` (exit code ${task.exitCode})` : ""}\n`);
+    const own = lines.filter((l) => l.includes(` task ${task.index} attempt ${task.attempt} `)).slice(-10);
+    for (const line of own) process.stderr.write(`  ${line}\n`);
+  }
+}

@@ -1,0 +1,222 @@
+import type { Clock, TimerHandle } from "../base/clock";
+import type { Logger } from "../base/logger";
+import { jobLogName, taskContainerName } from "../model/derived-names";
+import { taskEnv } from "../model/job";
+import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
+import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
+import type { ContainerRuntime } from "../runtime/container-runtime";
+import { taskLabels } from "../runtime/labels";
+import type { ExecutionRow, JobStore, TaskRow } from "../state/job-store";
+import { afterAttempt, executionStatus, tasksToStart, type AttemptOutcome } from "./execution-plan";
+
+/** SIGTERM, then this long before SIGKILL, for a task past its timeout or a cancelled one. */
+export const TASK_STOP_GRACE_SECONDS = 10;
+/** An exited task's container stays this long, so its last log lines reach the log, then it is removed. */
+const REMOVE_AFTER_EXIT_MS = 2_000;
+
+export interface ExecutionRunnerDeps {
+  jobs: JobStore;
+  runtime: ContainerRuntime;
+  logs: ContainerLogs;
+  log: Logger;
+  clock: Clock;
+  engineId: string;
+  hostCpus: number;
+}
+
+/**
+ * Runs one execution to its end: starts tasks as the plan allows (execution-plan.ts), waits for
+ * each attempt's container to exit (stopping it past its timeout), retries failed attempts, and
+ * records every step in the store, so an engine restart can pick the execution up where it was.
+ * A task index never runs twice at once: the next attempt starts only after the previous
+ * container has exited or is gone.
+ */
+export class ExecutionRunner {
+  private readonly tasks = new Map<number, TaskRow>();
+  private readonly running = new Map<number, { containerId?: string; timer?: TimerHandle; timedOut: boolean }>();
+  private readonly waiters: (() => void)[] = [];
+  private finished = false;
+
+  constructor(
+    private row: ExecutionRow,
+    private readonly deps: ExecutionRunnerDeps,
+    private readonly onFinished: (runner: ExecutionRunner) => void,
+  ) {
+    for (const t of deps.jobs.listTasks(row.project, row.name)) this.tasks.set(t.index, t);
+  }
+
+  get name(): string {
+    return this.row.name;
+  }
+
+  /** Resolves when the execution has finished (or at once if it has). */
+  done(): Promise<void> {
+    if (this.finished) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Starts a new execution's first tasks. */
+  start(): void {
+    this.pump();
+  }
+
+  /**
+   * After an engine restart: attempts whose containers still run are waited for again; attempts
+   * whose containers exited are judged by their exit code; attempts whose containers are gone
+   * count as failed. Then the plan goes on.
+   */
+  async resume(): Promise<void> {
+    const { runtime } = this.deps;
+    await Promise.all(
+      [...this.tasks.values()]
+        .filter((t) => t.state === "RUNNING")
+        .map(async (task) => {
+          const state = task.containerId ? await runtime.inspect(task.containerId).catch(() => undefined) : undefined;
+          if (state) {
+            this.running.set(task.index, { containerId: task.containerId, timedOut: false });
+            const { project, job } = this.row;
+            const after = await this.deps.logs.lastTimeOf(project, jobLogName(job), attemptId(task)).catch(() => undefined);
+            void this.watch(task, task.containerId!, after);
+          } else {
+            this.deps.log.warn("a task's container vanished while the engine was down", { execution: this.row.name, task: task.index, attempt: task.attempt });
+            this.endAttempt(task, { succeeded: false, reason: "its container vanished while the engine was down" });
+          }
+        }),
+    );
+    if (this.row.cancelRequested) this.cancel();
+    this.pump();
+  }
+
+  /** Stops running tasks (SIGTERM, grace, SIGKILL) and marks the rest cancelled. */
+  cancel(): void {
+    const { jobs, runtime, log } = this.deps;
+    if (!this.row.cancelRequested) {
+      this.row = { ...this.row, cancelRequested: true };
+      jobs.updateExecution(this.row.project, this.row.name, { cancelRequested: true });
+    }
+    for (const task of this.tasks.values()) {
+      if (task.state === "PENDING") this.save({ ...task, state: "CANCELLED", completionTime: new Date().toISOString() });
+    }
+    for (const [index, attempt] of this.running) {
+      if (!attempt.containerId) continue;
+      runtime.stop(attempt.containerId, TASK_STOP_GRACE_SECONDS).catch((error) =>
+        log.warn("could not stop a task", { execution: this.row.name, task: index, error: (error as Error).message }),
+      );
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.finished) return;
+    const list = [...this.tasks.values()];
+    for (const index of tasksToStart(list, this.row.template.parallelism, this.row.cancelRequested)) {
+      const task = this.tasks.get(index)!;
+      const running: TaskRow = { ...task, state: "RUNNING", exitCode: undefined, startTime: new Date().toISOString(), completionTime: undefined, containerId: undefined };
+      this.save(running);
+      this.running.set(index, { timedOut: false });
+      void this.runAttempt(running);
+    }
+    const status = executionStatus([...this.tasks.values()], this.row.cancelRequested);
+    if (status !== "RUNNING") this.finish(status);
+  }
+
+  private async runAttempt(task: TaskRow): Promise<void> {
+    const { runtime, engineId, log } = this.deps;
+    const t = this.row.template;
+    const { project, name: execution, job } = this.row;
+    let containerId: string;
+    try {
+      const started = await runtime.start({
+        name: taskContainerName(project, execution, task.index, task.attempt),
+        image: t.image,
+        command: t.command,
+        args: t.args,
+        env: { ...t.env, ...taskEnv(job, execution, task.index, task.attempt, t.taskCount) },
+        memoryBytes: parseMemoryBytes(t.resources.memory)!,
+        nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
+        labels: taskLabels(engineId, project, job, execution, task.index, task.attempt),
+      });
+      containerId = started.containerId;
+    } catch (error) {
+      log.warn("could not start a task", { execution, task: task.index, attempt: task.attempt, error: (error as Error).message });
+      return this.endAttempt(task, { succeeded: false, reason: `its container could not be started: ${(error as Error).message.split("\n")[0]}` });
+    }
+    const current = { ...task, containerId };
+    this.save(current);
+    const attempt = this.running.get(task.index);
+    if (attempt) attempt.containerId = containerId;
+    // Cancelled while the container was being created: stop it like the others.
+    if (this.row.cancelRequested) void runtime.stop(containerId, TASK_STOP_GRACE_SECONDS).catch(() => undefined);
+    await this.watch(current, containerId);
+  }
+
+  /** Follows the attempt's logs, enforces its timeout, and waits for its container to exit. */
+  private async watch(task: TaskRow, containerId: string, after?: string): Promise<void> {
+    const { runtime, logs, clock, log } = this.deps;
+    const { project, name: execution, job } = this.row;
+    const attempt = this.running.get(task.index) ?? { timedOut: false };
+    const since = after ? Math.floor(Date.parse(after) / 1000) : task.startTime ? Math.floor(Date.parse(task.startTime) / 1000) : 0;
+    const source = { project, service: jobLogName(job), revision: execution, instance: attemptId(task), task: task.index, attempt: task.attempt };
+    const stopFollowing = logs.follow(containerId, source, since, after && normalizeTime(after));
+    const timeoutMs = this.row.template.timeout * 1000 - (task.startTime ? Date.now() - Date.parse(task.startTime) : 0);
+    attempt.timer = clock.setTimeout(() => {
+      attempt.timedOut = true;
+      log.info("task timed out; stopping it", { execution, task: task.index, attempt: task.attempt });
+      runtime.stop(containerId, TASK_STOP_GRACE_SECONDS).catch(() => undefined);
+    }, Math.max(0, timeoutMs));
+    let outcome: AttemptOutcome;
+    try {
+      const exit = await runtime.waitExit(containerId);
+      if (attempt.timedOut) outcome = { succeeded: false, reason: `timed out after ${this.row.template.timeout} s` };
+      else if (exit.exitCode === 0) outcome = { succeeded: true };
+      else outcome = { succeeded: false, reason: exit.oomKilled ? "memory limit exceeded" : `exited with code ${exit.exitCode}` };
+      this.tasks.set(task.index, { ...(this.tasks.get(task.index) ?? task), exitCode: exit.exitCode });
+    } catch (error) {
+      outcome = { succeeded: false, reason: `its container vanished: ${(error as Error).message}` };
+    }
+    clock.clearTimeout(attempt.timer);
+    // The last lines reach the log before the container goes.
+    clock.setTimeout(() => {
+      stopFollowing();
+      runtime.remove(containerId).catch((error) => log.warn("could not remove a task's container", { container: containerId.slice(0, 12), error: (error as Error).message }));
+    }, REMOVE_AFTER_EXIT_MS);
+    this.endAttempt(this.tasks.get(task.index) ?? task, outcome);
+  }
+
+  private endAttempt(task: TaskRow, outcome: AttemptOutcome): void {
+    this.running.delete(task.index);
+    const now = new Date().toISOString();
+    let next: TaskRow;
+    if (this.row.cancelRequested) {
+      next = { ...task, state: "CANCELLED", completionTime: now, lastError: outcome.succeeded ? task.lastError : outcome.reason };
+    } else {
+      const progress = afterAttempt(task, outcome, this.row.template.maxRetries);
+      next = { ...task, state: progress.state, attempt: progress.attempt, lastError: outcome.succeeded ? undefined : outcome.reason, completionTime: progress.state === "PENDING" ? undefined : now };
+      if (!outcome.succeeded) {
+        this.deps.log.info("task attempt failed", { execution: this.row.name, task: task.index, attempt: task.attempt, reason: outcome.reason, retry: progress.state === "PENDING" });
+      }
+    }
+    this.save(next);
+    this.pump();
+  }
+
+  private save(task: TaskRow): void {
+    this.tasks.set(task.index, task);
+    this.deps.jobs.putTask(task);
+  }
+
+  private finish(status: ExecutionRow["status"]): void {
+    this.finished = true;
+    const completionTime = new Date().toISOString();
+    this.row = { ...this.row, status, completionTime };
+    this.deps.jobs.updateExecution(this.row.project, this.row.name, { status, completionTime });
+    this.deps.log.info("execution finished", { execution: this.row.name, status });
+    for (const resolve of this.waiters.splice(0)) resolve();
+    this.onFinished(this);
+  }
+}
+
+/** The log's instance field of one attempt: where its lines resume after a restart. */
+function attemptId(task: TaskRow): string {
+  return `task${task.index}-attempt${task.attempt}`;
+}
