@@ -1,10 +1,11 @@
 /**
  * skiff's Pulumi SDK: `import * as skiff from "skiff-run"`. Each resource is a Pulumi dynamic
  * resource (`pulumi-nodejs:dynamic/skiff:<Kind>`) whose provider talks to the local skiff engine,
- * starting it when it is not running. Job comes with the jobs work, as sdk/resources/job.ts.
+ * starting it when it is not running.
  */
 export { Service, type ServiceArgs, type TrafficStatusOutput } from "./resources/service";
 export { Revision, type RevisionArgs } from "./resources/revision";
 export { TrafficTarget, type TrafficTargetArgs, type TrafficEntryArgs } from "./resources/traffic-target";
 export { DomainMapping, type DomainMappingArgs } from "./resources/domain-mapping";
+export { Job, type JobArgs, type JobTemplateArgs, type ExecutionSummaryOutput } from "./resources/job";
 export type { ServiceTemplateArgs, ServiceTemplateOutput } from "./resources/template";

@@ -1,6 +1,7 @@
 import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
 import { domainMappingProvider } from "../../sdk/resources/domain-mapping";
+import { jobProvider } from "../../sdk/resources/job";
 import { revisionProvider } from "../../sdk/resources/revision";
 import { serviceProvider } from "../../sdk/resources/service";
 import { trafficTargetProvider } from "../../sdk/resources/traffic-target";
@@ -14,6 +15,7 @@ const kinds: [string, pulumi.dynamic.ResourceProvider][] = [
   ["revision", revisionProvider],
   ["traffic-target", trafficTargetProvider],
   ["domain-mapping", domainMappingProvider],
+  ["job", jobProvider],
 ];
 
 for (const [kind, provider] of kinds) {
