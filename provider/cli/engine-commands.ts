@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { EngineClient } from "../client/api-client";
 import { DEFAULT_API_PORT, DEFAULT_INGRESS_PORT } from "../base/defaults";
 import { engineHome, processAlive } from "../base/home";
@@ -20,6 +20,7 @@ export function engineCommands(): Command {
     .option("--stable-window <duration>", "the autoscaler's stable window (default 60s)", durationFlag("--stable-window"))
     .option("--panic-window <duration>", "the autoscaler's panic window (default 6s)", durationFlag("--panic-window"))
     .option("--max-log-size <quantity>", "cap of each service's captured log, with rotation (default 64Mi)", memoryFlag("--max-log-size"))
+    .addOption(new Option("--instance-address <mode>", "how the router reaches instances: auto (bridge where the host routes to it), bridge or published").choices(["auto", "bridge", "published"]))
     .option("--trusted-proxies <addresses>", "client addresses whose X-Forwarded-* headers are kept (default: none, they are overwritten)", addressListFlag("--trusted-proxies"))
     .action(async (options: EngineStartFlags) => {
       const settings = engineSettingsFrom(options);
@@ -39,6 +40,7 @@ export function engineCommands(): Command {
             scaling: { ...DEFAULT_ENGINE_SETTINGS.scaling, ...settings.scaling },
             logCapBytes: settings.logCapBytes ?? DEFAULT_ENGINE_SETTINGS.logCapBytes,
             trustedProxies: options.trustedProxies ?? [],
+            instanceAddress: options.instanceAddress ?? "auto",
           },
         });
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void daemon.stop());
@@ -84,8 +86,8 @@ export function engineCommands(): Command {
       const info = await (await EngineClient.connect({ home })).engineInfo();
       print(options.format, { running: true, ...info }, () =>
         printTable([
-          ["PID", "INGRESS", "API", "ENGINE ID", "VERSION", "HOME"],
-          [String(info.pid), `127.0.0.1:${info.ingressPort}`, `127.0.0.1:${info.apiPort}`, info.engineId, info.version, info.home],
+          ["PID", "INGRESS", "API", "INSTANCES VIA", "ENGINE ID", "VERSION", "HOME"],
+          [String(info.pid), `127.0.0.1:${info.ingressPort}`, `127.0.0.1:${info.apiPort}`, info.instanceAddressing, info.engineId, info.version, info.home],
         ]),
       );
     });
@@ -101,6 +103,7 @@ interface EngineStartFlags {
   panicWindow?: number;
   maxLogSize?: number;
   trustedProxies?: string[];
+  instanceAddress?: "auto" | "bridge" | "published";
 }
 
 /** The engine settings the flags give (checked together), and the flags to hand to a detached daemon. */
@@ -123,5 +126,6 @@ function engineSettingsFrom(options: EngineStartFlags) {
   if (options.panicWindow !== undefined) flags.push("--panic-window", `${options.panicWindow}ms`);
   if (options.maxLogSize !== undefined) flags.push("--max-log-size", String(options.maxLogSize));
   if (options.trustedProxies !== undefined) flags.push("--trusted-proxies", options.trustedProxies.join(","));
+  if (options.instanceAddress !== undefined) flags.push("--instance-address", options.instanceAddress);
   return { scaling, logCapBytes: options.maxLogSize, flags };
 }

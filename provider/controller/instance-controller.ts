@@ -3,7 +3,7 @@ import type { Logger } from "../base/logger";
 import { containerName, instanceId, scopedKey } from "../model/derived-names";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { platformEnv, startupDeadlineMs } from "../model/template";
-import { ReadinessError, type ContainerEvent, type ContainerRuntime } from "../runtime/container-runtime";
+import { ReadinessError, type ContainerEvent, type ContainerRuntime, type InstanceAddressing } from "../runtime/container-runtime";
 import { instanceLabels, LABEL } from "../runtime/labels";
 import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
 import type { AutoscalerSettings } from "../scaling/autoscaler";
@@ -25,6 +25,8 @@ export interface ScalingSettings extends AutoscalerSettings {
 export interface InstanceControllerDeps {
   store: Store;
   runtime: ContainerRuntime;
+  /** How the router reaches instances; "published" when not given. */
+  addressing?: InstanceAddressing;
   engineId: string;
   logs: ContainerLogs;
   log: Logger;
@@ -241,6 +243,7 @@ export class InstanceController {
     const live: LiveInstance = { row, state: "starting", abort: new AbortController(), stopFollowingLogs: () => undefined };
     scaler.instances.set(id, live);
     const startedAt = clock.now();
+    let address: string | undefined;
     try {
       const started = await runtime.start({
         name: containerName(rev.project, rev.name, id),
@@ -256,11 +259,14 @@ export class InstanceController {
       });
       row.containerId = started.containerId;
       row.hostPort = started.hostPort;
+      address = started.address;
       store.insertInstance(row);
       this.byContainer.set(row.containerId, { scaler, live });
       if (!live.abort.signal.aborted) live.stopFollowingLogs = this.follow(row, 0);
       await runtime.waitListening(row.containerId, t.port, startupDeadlineMs(t), live.abort.signal);
-      const hostPort = row.hostPort ?? (await runtime.inspect(row.containerId))?.hostPort;
+      const state = row.hostPort === undefined || address === undefined ? await runtime.inspect(row.containerId) : undefined;
+      const hostPort = row.hostPort ?? state?.hostPort;
+      address ??= state?.address;
       if (!hostPort) throw new ReadinessError("Docker reported no published port for the container");
       if (live.abort.signal.aborted) throw new ReadinessError("the start was cancelled");
       row.hostPort = hostPort;
@@ -277,9 +283,17 @@ export class InstanceController {
     live.state = "ready";
     live.readyAt = clock.now();
     scaler.recordStartup(clock.now() - startedAt);
-    scaler.throttler.addInstance({ instanceId: id, host: "127.0.0.1", port: row.hostPort });
-    this.deps.log.info("instance ready", { revision: rev.name, instance: id, hostPort: row.hostPort });
+    const endpoint = this.endpointOf(id, row.hostPort, address, rev);
+    scaler.throttler.addInstance(endpoint);
+    this.deps.log.info("instance ready", { revision: rev.name, instance: id, address: `${endpoint.host}:${endpoint.port}` });
     return live;
+  }
+
+  /** Where the router sends the instance's requests: its bridge address where the host routes there, else its published port. */
+  private endpointOf(instanceId: string, hostPort: number, address: string | undefined, rev: RevisionRow) {
+    const maxConnections = rev.template.maxInstanceRequestConcurrency;
+    if (this.deps.addressing === "bridge" && address) return { instanceId, host: address, port: rev.template.port, maxConnections };
+    return { instanceId, host: "127.0.0.1", port: hostPort, maxConnections };
   }
 
   /** Stops routing to the instance, lets its requests finish (up to the request timeout), then stops and removes it. */
@@ -390,7 +404,7 @@ export class InstanceController {
           };
           scaler.instances.set(row.id, live);
           this.byContainer.set(c.containerId, { scaler, live });
-          scaler.throttler.addInstance({ instanceId: row.id, host: "127.0.0.1", port: state.hostPort });
+          scaler.throttler.addInstance(this.endpointOf(row.id, state.hostPort, state.address, rev));
           log.info("re-adopted instance", { revision: rev.name, instance: row.id });
         } else {
           log.info("removing stray container", { container: c.containerId.slice(0, 12), revision: c.labels[LABEL.revision] });

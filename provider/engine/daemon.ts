@@ -15,7 +15,7 @@ import { ServiceController } from "../controller/service-controller";
 import { SkiffError } from "../model/errors";
 import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
-import type { ContainerRuntime } from "../runtime/container-runtime";
+import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
 import { DEFAULT_LOG_CAP_BYTES } from "../runtime/log-store";
 import { WorkerLogs } from "../runtime/worker-logs";
@@ -30,12 +30,15 @@ export interface EngineSettings {
   logCapBytes: number;
   /** Client addresses whose X-Forwarded-* headers the ingress keeps (a proxy in front of it). */
   trustedProxies: string[];
+  /** How the router reaches instances; "auto" probes once at start (bridge where the host routes to it). */
+  instanceAddress: "auto" | InstanceAddressing;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   scaling: { ...DEFAULT_AUTOSCALER_SETTINGS, tickMs: tickFor(DEFAULT_AUTOSCALER_SETTINGS.panicWindowMs) },
   logCapBytes: DEFAULT_LOG_CAP_BYTES,
   trustedProxies: [],
+  instanceAddress: "auto",
 };
 
 export interface DaemonOptions {
@@ -82,9 +85,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       throw error;
     });
 
+    const addressing: InstanceAddressing =
+      settings.instanceAddress !== "auto" ? settings.instanceAddress : (await runtime.bridgeReachable()) ? "bridge" : "published";
     const logs = new WorkerLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) => log.warn("log capture", { error: message }));
     const instances = new InstanceController({
-      store, runtime, engineId, logs, log, throttlers, clock: options.clock ?? systemClock, scaling: settings.scaling, hostCpus: cpus().length,
+      store, runtime, addressing, engineId, logs, log, throttlers, clock: options.clock ?? systemClock, scaling: settings.scaling, hostCpus: cpus().length,
     });
     const services = new ServiceController({ store, runtime, instances, routes, logs, log, ingressPort });
     const domains = new DomainController(store, routes, ingressPort);
@@ -114,9 +119,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         releaseLock();
         resolveStopped();
       })());
-    apiRouteList.push(...apiRoutes({ services, domains, jobs, logs, info: () => ({ ...file, home: home.root }), shutdown: () => void stop() }));
+    apiRouteList.push(...apiRoutes({ services, domains, jobs, logs, info: () => ({ ...file, home: home.root, instanceAddressing: addressing }), shutdown: () => void stop() }));
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
-    log.info("engine started", { ...file });
+    log.info("engine started", { ...file, instanceAddressing: addressing });
     return { file, stopped, stop };
   } catch (error) {
     releaseLock();

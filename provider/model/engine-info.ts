@@ -9,6 +9,8 @@ export const engineInfoSchema = z.object({
   ingressPort: z.number().int(),
   home: z.string(),
   startTime: z.string(),
+  /** How the router reaches instances: "bridge" (their Docker network address) or "published" (127.0.0.1:<port>). */
+  instanceAddressing: z.enum(["bridge", "published"]),
 });
 
 export type EngineInfo = z.output<typeof engineInfoSchema>;

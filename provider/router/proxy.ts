@@ -8,12 +8,30 @@ const HOP_BY_HOP = new Set([
   "te", "trailer", "transfer-encoding", "upgrade",
 ]);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
-
 /** Where the proxy sends a request: an instance's address. */
 export interface Upstream {
   host: string;
   port: number;
+  /** At most this many requests run on it at once (its concurrency): the size of its connection pool. */
+  maxConnections?: number;
+}
+
+/**
+ * One keep-alive pool per instance, made on its first request and gone with it: connections are
+ * reused across requests, sized to what the instance may serve at once. Idle connections are
+ * closed after 4 s, before a Node server's default 5 s keep-alive timeout closes them under us.
+ */
+const agents = new WeakMap<Upstream, http.Agent>();
+const IDLE_CONNECTION_MS = 4_000;
+
+function agentFor(upstream: Upstream): http.Agent {
+  let agent = agents.get(upstream);
+  if (!agent) {
+    const size = upstream.maxConnections ?? 256;
+    agent = new http.Agent({ keepAlive: true, maxSockets: size, maxFreeSockets: size, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" });
+    agents.set(upstream, agent);
+  }
+  return agent;
 }
 
 /**
@@ -89,21 +107,36 @@ export function proxyRequest(
       else res.destroy();
       finish({ status, failure: { kind, detail } });
     };
-    const upstream = http.request({
-      host: upstreamAt.host,
-      port: upstreamAt.port,
-      method: req.method,
-      path: req.url,
-      headers: forwardedHeaders(req, trustForwarded),
-      agent,
-      insecureHTTPParser: true,
-    });
+    const headers = forwardedHeaders(req, trustForwarded);
+    const bodyless = !hasBody(req);
+    let upstream: http.ClientRequest;
     const timer = setTimeout(() => {
       upstream.destroy();
       fail("timeout", `no answer within ${timeoutMs} ms`);
     }, timeoutMs);
 
-    upstream.on("response", (answer) => {
+    const send = (retried: boolean) => {
+      upstream = http.request({
+        host: upstreamAt.host,
+        port: upstreamAt.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent: agentFor(upstreamAt),
+        insecureHTTPParser: true,
+      });
+      upstream.on("response", (answer) => onResponse(answer));
+      upstream.on("error", (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the instance closed just as it was reused: nothing reached the
+        // app, so a request without a body goes again on a new connection (nginx does the same).
+        if (!retried && bodyless && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent && !settled) return send(true);
+        fail(classifyUpstreamError(error), error.code ?? error.message);
+      });
+      if (bodyless) upstream.end();
+      else req.pipe(upstream);
+    };
+
+    const onResponse = (answer: http.IncomingMessage) => {
       const headers: http.OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
@@ -120,17 +153,15 @@ export function proxyRequest(
       answer.pipe(res);
       answer.on("end", () => finish({ status: answer.statusCode ?? 502 }));
       answer.on("error", () => (res.destroy(), finish({ status: 502 })));
-    });
-    upstream.on("error", (error: NodeJS.ErrnoException) => fail(classifyUpstreamError(error), error.code ?? error.message));
+    };
+
     req.on("error", () => upstream.destroy());
     res.on("error", () => upstream.destroy());
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
       finish({ status: res.statusCode });
     });
-    // Most requests have no body: end the upstream request at once instead of piping an empty stream.
-    if (hasBody(req)) req.pipe(upstream);
-    else upstream.end();
+    send(false);
   });
 }
 

@@ -21,6 +21,8 @@ export interface StartedContainer {
   containerId: string;
   /** Undefined when the container exited before Docker could report its published port. */
   hostPort?: number;
+  /** Its address on Docker's bridge network, when it has one. */
+  address?: string;
 }
 
 export interface ContainerSummary {
@@ -34,8 +36,17 @@ export interface ContainerState {
   exitCode?: number;
   pid?: number;
   hostPort?: number;
+  /** The container's address on Docker's bridge network, if it has one. */
+  address?: string;
   oomKilled?: boolean;
 }
+
+/**
+ * How the router reaches instances: at their address on Docker's bridge network (no userland
+ * proxy in between; Linux, where the host routes to the bridge), or at the port published on
+ * 127.0.0.1 (everywhere, e.g. Docker Desktop).
+ */
+export type InstanceAddressing = "bridge" | "published";
 
 /** What Docker's event stream says happened to one of the engine's containers. */
 export interface ContainerEvent {
@@ -46,6 +57,8 @@ export interface ContainerEvent {
 }
 
 export interface ContainerRuntime {
+  /** Can this host reach containers at their bridge-network addresses? Asked once at engine start. */
+  bridgeReachable(): Promise<boolean>;
   /** The image's id, pulling it when it is not present locally; a clear error naming the image otherwise. */
   resolveImage(image: string): Promise<string>;
   start(spec: InstanceSpec): Promise<StartedContainer>;

@@ -1,4 +1,5 @@
 import Docker from "dockerode";
+import { networkInterfaces } from "node:os";
 import { SkiffError } from "../model/errors";
 import {
   ContainerEvent,
@@ -37,6 +38,21 @@ export class DockerRuntime implements ContainerRuntime {
         "UNAVAILABLE",
         `Docker's engine does not answer (${(error as Error).message}). Install and start it, e.g. on Debian: apt-get install -y docker.io && dockerd &`,
       );
+    }
+  }
+
+  /**
+   * The host routes to the bridge when the bridge's gateway address is one of its own interfaces
+   * (docker0 on Linux); under Docker Desktop the bridge lives in a VM and it is not.
+   */
+  async bridgeReachable(): Promise<boolean> {
+    try {
+      const network = (await this.docker.getNetwork("bridge").inspect()) as { IPAM?: { Config?: { Gateway?: string }[] } };
+      const gateways = (network.IPAM?.Config ?? []).map((c) => c.Gateway).filter((g): g is string => Boolean(g));
+      const own = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
+      return gateways.some((g) => own.has(g));
+    } catch {
+      return false;
     }
   }
 
@@ -92,7 +108,7 @@ export class DockerRuntime implements ContainerRuntime {
       await container.start();
       // A container that already exited has no port binding any more: waitListening reports why.
       const state = await this.inspect(container.id, spec.port);
-      return { containerId: container.id, hostPort: state?.hostPort };
+      return { containerId: container.id, hostPort: state?.hostPort, address: state?.address };
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
       throw error;
@@ -123,12 +139,14 @@ export class DockerRuntime implements ContainerRuntime {
       const ports = info.NetworkSettings?.Ports ?? {};
       const key = port ? `${port}/tcp` : Object.keys(ports)[0];
       const binding = key ? ports[key]?.find((b) => b.HostIp === "127.0.0.1") : undefined;
+      const bridge = info.NetworkSettings?.Networks?.bridge?.IPAddress || (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
       return {
         running: info.State.Running,
         exitCode: info.State.ExitCode,
         pid: info.State.Pid || undefined,
         oomKilled: info.State.OOMKilled,
         hostPort: binding ? Number(binding.HostPort) : undefined,
+        address: bridge || undefined,
       };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;

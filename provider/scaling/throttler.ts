@@ -12,6 +12,8 @@ export interface Endpoint {
   instanceId: string;
   host: string;
   port: number;
+  /** The instance's concurrency: the proxy keeps at most this many connections to it. */
+  maxConnections?: number;
 }
 
 /** One slot on one instance. release() is idempotent: only the first call frees the slot. */

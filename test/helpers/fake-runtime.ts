@@ -271,6 +271,11 @@ export class FakeRuntime implements ContainerRuntime {
 
   // ---- ContainerRuntime ----
 
+  /** The fake's containers are reached at their published ports. */
+  async bridgeReachable(): Promise<boolean> {
+    return false;
+  }
+
   async resolveImage(image: string): Promise<string> {
     this.record("resolveImage", undefined, { image });
     if (this.missingImages.has(image)) {
