@@ -66,7 +66,9 @@ export class InstanceController {
   /** The same, per revision: removeRevision() settles once its revision's work is done. */
   private readonly work = new Map<RevisionScaler, Set<Promise<unknown>>>();
 
-  constructor(private readonly deps: InstanceControllerDeps) {}
+  constructor(private readonly deps: InstanceControllerDeps) {
+    deps.throttlers.onUnreachable((project, revision, instanceId) => this.track(this.checkUnreachable(project, revision, instanceId)));
+  }
 
   // ---- what the service controller asks ----
 
@@ -317,7 +319,6 @@ export class InstanceController {
   private async dropInstance(scaler: RevisionScaler, live: LiveInstance, graceSeconds: number): Promise<void> {
     scaler.throttler.forget(live.row.id);
     scaler.instances.delete(live.row.id);
-    live.stopFollowingLogs();
     if (live.row.containerId) {
       this.byContainer.delete(live.row.containerId);
       await this.deps.runtime.stopAndRemove(live.row.containerId, graceSeconds).catch((error) =>
@@ -325,6 +326,8 @@ export class InstanceController {
       );
       this.deps.store.deleteInstance(live.row.id);
     }
+    // Only now: what the container wrote during its stop grace belongs in its log too.
+    live.stopFollowingLogs();
   }
 
   private follow(row: InstanceRow, sinceSeconds: number, after?: string): () => void {
@@ -348,10 +351,11 @@ export class InstanceController {
     const { clock, runtime, store, log, logs } = this.deps;
     live.state = "draining";
     scaler.throttler.forget(live.row.id);
+    // Before any await: a reconcile meanwhile must already see the back-off, not start a replacement at once.
+    const delay = scaler.backoff.recordFailure(clock.now(), clock.now() - (live.readyAt ?? clock.now()));
     const state = await runtime.inspect(live.row.containerId).catch(() => undefined);
     const oom = live.oomKilled === true || state?.oomKilled === true;
     const code = state?.exitCode ?? exitCode;
-    const delay = scaler.backoff.recordFailure(clock.now(), clock.now() - (live.readyAt ?? clock.now()));
     const rev = scaler.rev;
     const what = oom
       ? `memory limit exceeded: instance ${live.row.id} used more than its ${rev.template.resources.memory} and was killed`
@@ -362,6 +366,20 @@ export class InstanceController {
     store.setRevisionInstanceError(rev.project, rev.name, `${new Date().toISOString()} ${message}`);
     await this.dropInstance(scaler, live, 0);
     this.reconcile(scaler);
+  }
+
+  /**
+   * The proxy could not reach an instance and took it out of routing: if its container is gone or
+   * stopped, it died (Docker's event may still be on its way); if it runs, it takes requests again.
+   */
+  private async checkUnreachable(project: string, revision: string, instanceId: string): Promise<void> {
+    const scaler = this.scalers.get(scopedKey(project, revision));
+    const live = scaler?.instances.get(instanceId);
+    if (!scaler || !live || live.state !== "ready") return;
+    const state = await this.deps.runtime.inspect(live.row.containerId).catch(() => undefined);
+    if (live.state !== "ready") return; // the die event got there first
+    if (state?.running) scaler.throttler.resume(instanceId);
+    else await this.replaceDead(scaler, live, state?.exitCode);
   }
 
   /** What the event stream may have missed: containers that died, or vanished, while nobody listened. */

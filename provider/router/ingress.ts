@@ -4,7 +4,7 @@ import type { Logger } from "../base/logger";
 import { parseHost } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, type Lease } from "../scaling/throttler";
-import { proxyRequest, proxyUpgrade, sendError } from "./proxy";
+import { hasBody, proxyRequest, proxyUpgrade, sendError } from "./proxy";
 import type { RoutingTable } from "./routing-table";
 
 /**
@@ -51,24 +51,32 @@ export class Ingress {
     if (!route.ok) return sendError(res, route.status, route.message);
     const throttler = this.throttlers.get(route.project, route.revision);
     if (!throttler) return sendError(res, 503, `revision ${route.revision} is not serving`);
-    let lease: Lease;
-    try {
-      lease = await throttler.acquire();
-    } catch (error) {
-      if (!(error instanceof NoCapacityError)) throw error;
-      // Cloud Run's answers: 429 when every instance is busy at the maximum, else 500.
-      return sendError(res, error.atMaxScale ? 429 : 500, error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`);
-    }
-    try {
-      const outcome = await proxyRequest(req, res, lease.endpoint, route.timeoutMs, this.trusts(req));
-      if (outcome.failure) {
-        this.log.warn("upstream failed", { revision: route.revision, instance: lease.endpoint.instanceId, cause: outcome.failure.kind, detail: outcome.failure.detail });
+    // A request without a body that could not even connect (the instance just died) goes once more,
+    // to another instance: it never reached the app.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let lease: Lease;
+      try {
+        lease = await throttler.acquire();
+      } catch (error) {
+        if (!(error instanceof NoCapacityError)) throw error;
+        // Cloud Run's answers: 429 when every instance is busy at the maximum, else 500.
+        return sendError(res, error.atMaxScale ? 429 : 500, error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`);
       }
-    } catch (error) {
-      this.log.warn("proxy failed", { revision: route.revision, error: (error as Error).message });
-      sendError(res, 502, "proxy error");
-    } finally {
-      lease.release();
+      try {
+        const retryable = attempt === 0 && !hasBody(req);
+        const outcome = await proxyRequest(req, res, lease.endpoint, route.timeoutMs, this.trusts(req), retryable);
+        if (outcome.failure && outcome.failure.kind !== "timeout") {
+          this.log.warn("upstream failed", { revision: route.revision, instance: lease.endpoint.instanceId, cause: outcome.failure.kind, detail: outcome.failure.detail, retried: outcome.retry === true });
+          // Out of routing at once; the instance controller finds out whether it died.
+          this.throttlers.reportUnreachable(route.project, route.revision, lease.endpoint.instanceId);
+        }
+        if (!outcome.retry) return;
+      } catch (error) {
+        this.log.warn("proxy failed", { revision: route.revision, error: (error as Error).message });
+        return sendError(res, 502, "proxy error");
+      } finally {
+        lease.release();
+      }
     }
   }
 

@@ -23,6 +23,12 @@ export interface Upstream {
  */
 const agents = new WeakMap<Upstream, http.Agent>();
 const IDLE_CONNECTION_MS = 4_000;
+/**
+ * A connection to a local container is made in well under a millisecond. One that takes longer
+ * than this goes to an address nobody answers at (a container that just died: its bridge address
+ * answers nothing until ARP gives up, which takes many seconds), so it counts as unreachable.
+ */
+const CONNECT_TIMEOUT_MS = 2_000;
 
 function agentFor(upstream: Upstream): http.Agent {
   let agent = agents.get(upstream);
@@ -62,7 +68,12 @@ export type UpstreamFailure = "refused" | "reset" | "bad-response" | "timeout" |
 export interface ProxyOutcome {
   status: number;
   failure?: { kind: UpstreamFailure; detail: string };
+  /** Nothing was written to the client and nothing reached the instance: the caller may send it elsewhere. */
+  retry?: boolean;
 }
+
+/** Failures where the connection was never made, so the request cannot have reached the app. */
+const NEVER_CONNECTED: ReadonlySet<UpstreamFailure> = new Set(["refused", "unreachable"]);
 
 const FAILURE_MESSAGES: Record<UpstreamFailure, string> = {
   refused: "the instance refused the connection (nothing listens on its port)",
@@ -91,6 +102,8 @@ export function proxyRequest(
   upstreamAt: Upstream,
   timeoutMs: number,
   trustForwarded = false,
+  /** When the connection cannot be made, answer { retry: true } instead of a 502 (for a request without a body). */
+  retryElsewhere = false,
 ): Promise<ProxyOutcome> {
   return new Promise((resolve) => {
     let settled = false;
@@ -102,6 +115,7 @@ export function proxyRequest(
     };
     const fail = (kind: UpstreamFailure, detail: string) => {
       if (settled) return;
+      if (retryElsewhere && NEVER_CONNECTED.has(kind) && !res.headersSent) return finish({ status: 0, failure: { kind, detail }, retry: true });
       const status = kind === "timeout" ? 504 : 502;
       if (!res.headersSent) sendError(res, status, `${FAILURE_MESSAGES[kind]}${kind === "timeout" ? "" : ` (${detail})`}`);
       else res.destroy();
@@ -126,6 +140,16 @@ export function proxyRequest(
         insecureHTTPParser: true,
       });
       upstream.on("response", (answer) => onResponse(answer));
+      upstream.on("socket", (socket) => {
+        if (!socket.connecting) return;
+        const connectTimer = setTimeout(() => {
+          const error: NodeJS.ErrnoException = new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`);
+          error.code = "ECONNTIMEOUT";
+          upstream.destroy(error);
+        }, CONNECT_TIMEOUT_MS);
+        socket.once("connect", () => clearTimeout(connectTimer));
+        socket.once("close", () => clearTimeout(connectTimer));
+      });
       upstream.on("error", (error: NodeJS.ErrnoException) => {
         // A kept-alive connection the instance closed just as it was reused: nothing reached the
         // app, so a request without a body goes again on a new connection (nginx does the same).
@@ -165,7 +189,7 @@ export function proxyRequest(
   });
 }
 
-function hasBody(req: http.IncomingMessage): boolean {
+export function hasBody(req: http.IncomingMessage): boolean {
   const length = req.headers["content-length"];
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }

@@ -8,6 +8,17 @@ import type { Throttler } from "./throttler";
  */
 export class RevisionThrottlers {
   private readonly byKey = new Map<string, Throttler>();
+  private unreachable: (project: string, revision: string, instanceId: string) => void = () => undefined;
+
+  /** Who checks an instance the proxy could not reach (the instance controller). */
+  onUnreachable(handler: (project: string, revision: string, instanceId: string) => void): void {
+    this.unreachable = handler;
+  }
+
+  /** The proxy could not reach the instance: it takes no new requests until its owner has looked at it. */
+  reportUnreachable(project: string, revision: string, instanceId: string): void {
+    if (this.get(project, revision)?.suspend(instanceId)) this.unreachable(project, revision, instanceId);
+  }
 
   get(project: string, revision: string): Throttler | undefined {
     return this.byKey.get(scopedKey(project, revision));

@@ -52,6 +52,8 @@ interface Instance {
   readonly breaker: Breaker;
   /** False once removed: it takes no new requests and its record goes when in flight reaches 0. */
   ready: boolean;
+  /** The proxy could not reach it: no new requests until it is resumed (or removed). */
+  suspended: boolean;
   /** drained() callers; allocated only when someone waits. */
   drainWaiters: (() => void)[] | undefined;
 }
@@ -148,7 +150,7 @@ export class Throttler {
     const id = endpoint.instanceId;
     // Instance ids are unique; a repeat means the owner lost track, and merging counts would hide it.
     if (this.instances.has(id)) throw new Error(`instance ${id} is already registered with revision ${this.revision}`);
-    const instance: Instance = { endpoint, breaker: new Breaker(this.options.concurrency), ready: true, drainWaiters: undefined };
+    const instance: Instance = { endpoint, breaker: new Breaker(this.options.concurrency), ready: true, suspended: false, drainWaiters: undefined };
     this.instances.set(id, instance);
     this.ready.push(instance);
     // While anyone waits every other ready instance is full, so the new slots are the only free ones.
@@ -160,8 +162,30 @@ export class Throttler {
     const instance = this.instances.get(instanceId);
     if (!instance || !instance.ready) return;
     instance.ready = false;
-    this.ready.splice(this.ready.indexOf(instance), 1);
+    this.unlist(instance);
     if (instance.breaker.inFlight === 0) this.dropRecord(instance);
+  }
+
+  /**
+   * The proxy could not connect to the instance (it may have just died): no new requests go to it
+   * until resume(), so requests stop failing on it before Docker's event says what happened.
+   * Answers whether it was serving and is now suspended.
+   */
+  suspend(instanceId: string): boolean {
+    const instance = this.instances.get(instanceId);
+    if (!instance || !instance.ready || instance.suspended) return false;
+    instance.suspended = true;
+    this.unlist(instance);
+    return true;
+  }
+
+  /** The instance turned out fine: it takes requests again (queued ones first). */
+  resume(instanceId: string): void {
+    const instance = this.instances.get(instanceId);
+    if (!instance || !instance.ready || !instance.suspended) return;
+    instance.suspended = false;
+    this.ready.push(instance);
+    while (this.waiters.length > 0 && instance.breaker.free > 0) this.grant(this.waiters.shift()!, instance);
   }
 
   /**
@@ -182,7 +206,7 @@ export class Throttler {
     this.inFlightCount -= instance.breaker.inFlight;
     if (instance.ready) {
       instance.ready = false;
-      this.ready.splice(this.ready.indexOf(instance), 1);
+      this.unlist(instance);
     }
     this.dropRecord(instance);
   }
@@ -275,6 +299,7 @@ export class Throttler {
       if (instance.breaker.inFlight === 0) this.dropRecord(instance);
       return;
     }
+    if (instance.suspended) return;
     // While anyone waits every other ready instance is full, so this freed slot goes to the head waiter.
     const next = this.waiters.shift();
     if (next) this.grant(next, instance);
@@ -286,6 +311,12 @@ export class Throttler {
       if (instance.breaker.free > 0 && (!best || instance.breaker.inFlight < best.breaker.inFlight)) best = instance;
     }
     return best;
+  }
+
+  /** Takes the instance out of the list that acquire() picks from, if it is there. */
+  private unlist(instance: Instance): void {
+    const at = this.ready.indexOf(instance);
+    if (at >= 0) this.ready.splice(at, 1);
   }
 
   private dropRecord(instance: Instance): void {

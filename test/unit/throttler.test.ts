@@ -382,3 +382,40 @@ test("concurrency must be a positive integer", (t) => {
     t.throws(() => setup(concurrency), { instanceOf: RangeError }, `concurrency ${concurrency}`);
   }
 });
+
+test("a suspended instance takes no new request until resumed; its freed slot does not go to waiters meanwhile", async (t) => {
+  const clock = new FakeClock();
+  const throttler = new Throttler({ revision: "r", concurrency: 1, clock, queueTimeoutMs: () => 10_000, atMaxScale: () => false, onDemand: () => undefined });
+  throttler.addInstance({ instanceId: "a", host: "h", port: 1 });
+  const first = await throttler.acquire();
+  t.true(throttler.suspend("a"));
+  t.false(throttler.suspend("a"), "suspending twice is a no-op");
+  const waiting = throttler.acquire();
+  let settled = false;
+  void waiting.then(() => (settled = true));
+  first.release();
+  await Promise.resolve();
+  t.false(settled, "the freed slot of a suspended instance is not handed out");
+  t.is(throttler.queued, 1);
+  throttler.resume("a");
+  const second = await waiting;
+  t.is(second.endpoint.instanceId, "a");
+  t.is(throttler.readyInstances, 1);
+});
+
+test("a suspended instance can be removed or forgotten like any other", async (t) => {
+  const clock = new FakeClock();
+  const throttler = new Throttler({ revision: "r", concurrency: 2, clock, queueTimeoutMs: () => 10_000, atMaxScale: () => false, onDemand: () => undefined });
+  throttler.addInstance({ instanceId: "a", host: "h", port: 1 });
+  const lease = await throttler.acquire();
+  throttler.suspend("a");
+  throttler.removeInstance("a");
+  let drained = false;
+  void throttler.drained("a").then(() => (drained = true));
+  lease.release();
+  await Promise.resolve();
+  t.true(drained);
+  t.is(throttler.inFlight, 0);
+  throttler.resume("a");
+  t.is(throttler.readyInstances, 0, "a removed instance is not resumed");
+});
