@@ -141,6 +141,10 @@ export class RevisionScaler {
       // Activating from zero: the burst rule, not the utilisation target, decides how many start.
       desired = this.burstCount(this.throttler.demand);
       reason = desired === this.rev.template.scaling.maxInstanceCount ? "max" : "panic";
+    } else if (this.throttler.queued > 0 && this.burstCount(this.throttler.demand) > desired) {
+      // Requests are waiting now: a sample that barely covers the burst must not scale below what they need.
+      desired = this.burstCount(this.throttler.demand);
+      reason = desired === this.rev.template.scaling.maxInstanceCount ? "max" : "panic";
     }
     // At zero with nothing to do, the revision stays scaled to zero; say so rather than "stable".
     if (desired === 0 && reason === "stable") reason = "scale-to-zero";
@@ -157,14 +161,16 @@ export class RevisionScaler {
     if (have < target) {
       const wait = this.backoff.waitMs(this.clock.now());
       if (wait > 0) return { start: 0, drain: [], retryInMs: wait };
+      // Draining instances still exist: never run more containers than the maximum.
+      const room = this.rev.template.scaling.maxInstanceCount - have - this.count("draining");
       // While instances keep failing, try one at a time.
-      const start = this.backoff.consecutiveFailures > 0 ? Math.min(1, target - have) - starting : target - have;
-      return { start: Math.max(0, start), drain: [] };
+      const wanted = this.backoff.consecutiveFailures > 0 ? Math.min(1, target - have) - starting : target - have;
+      return { start: Math.max(0, Math.min(wanted, room)), drain: [] };
     }
-    if (have > target && ready.length > 0) {
+    // Only ready instances beyond the target drain; never a ready one to make room for one still starting.
+    if (ready.length > target) {
       // Drain the least busy first: they finish soonest.
-      const excess = Math.min(have - target, ready.length);
-      const drain = ready.sort((a, b) => this.throttler.inFlightOf(a.row.id) - this.throttler.inFlightOf(b.row.id)).slice(0, excess);
+      const drain = ready.sort((a, b) => this.throttler.inFlightOf(a.row.id) - this.throttler.inFlightOf(b.row.id)).slice(0, ready.length - target);
       return { start: 0, drain };
     }
     return { start: 0, drain: [] };

@@ -28,6 +28,8 @@ export interface LoadSample {
   status: number;
   /** The fixture's `x-revision` header (empty when absent). */
   revision: string;
+  /** The fixture's `x-instance` header: the answering container's hostname (empty when absent). */
+  instance?: string;
   /** The body (the fixture answers `K_REVISION=<name>` on `/`). */
   body: string;
   error?: string;
@@ -92,6 +94,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
             finish({
               status: res.statusCode ?? 0,
               revision: String(res.headers["x-revision"] ?? ""),
+              instance: String(res.headers["x-instance"] ?? ""),
               body: Buffer.concat(chunks).toString("utf8"),
               at,
             }),
