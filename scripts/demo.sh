@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-skiff() { node "$repo/dist/provider/cli/main.js" "$@"; }
+skiff() { node "$repo/dist/provider/cli/skiff.js" "$@"; }
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
@@ -85,7 +85,7 @@ echo "$answer"
 cat <<EOF
 
 The service answers at: $url
-Try:   alias skiff="node $repo/dist/provider/cli/main.js"
+Try:   alias skiff="node $repo/dist/provider/cli/skiff.js"
        skiff services describe hello
        skiff deploy hello --image $image --env GREETING=Bonjour    # makes revision 00002
        skiff revisions list --service hello

@@ -12,4 +12,5 @@ export const version: string = (() => {
   }
 })();
 
-export const cliEntry = join(packageRoot, "dist", "provider", "cli", "main.js");
+/** The `skiff` command as installed: the bundled CLI (scripts/bundle-cli.js). */
+export const cliEntry = join(packageRoot, "dist", "provider", "cli", "skiff.js");

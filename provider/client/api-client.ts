@@ -1,6 +1,6 @@
-import type { Got, Method } from "got" with { "resolution-mode": "import" };
 import { z } from "zod";
 import { EngineHome, engineHome, readToken } from "../base/home";
+import { ApiTransport } from "./http-transport";
 import { runningEngine, startDetached } from "./launcher";
 import { domainMappingSchema } from "../model/domain-mapping";
 import { engineInfoSchema } from "../model/engine-info";
@@ -43,13 +43,15 @@ export interface ConnectOptions {
 const deployAnswerSchema = z.object({ service: serviceSchema, revision: revisionSchema.optional() });
 const deletedSchema = z.object({ deleted: z.string() });
 
+type Method = "GET" | "PUT" | "POST" | "PATCH" | "DELETE";
+
 /**
- * The thin admin API client the CLI and the Pulumi SDK share. got is ESM-only, so it is loaded
- * lazily with a dynamic import; answers are validated with the engine's own zod schemas.
+ * The thin admin API client the CLI and the Pulumi SDK share; answers are validated with the
+ * engine's own zod schemas, so a drift between the two halves fails loudly.
  */
 export class EngineClient {
   private constructor(
-    private readonly http: Got,
+    private readonly http: ApiTransport,
     readonly apiPort: number,
     readonly ingressPort: number,
   ) {}
@@ -61,31 +63,18 @@ export class EngineClient {
     if (!engine) throw new EngineUnreachableError(`the skiff engine is not running (home ${home.root}); start it with: skiff engine start`);
     const token = readToken(home);
     if (!token) throw new EngineUnreachableError(`no token in ${home.token}; restart the engine with: skiff engine start`);
-    const { got } = await import("got");
-    const http = got.extend({
-      prefixUrl: `http://127.0.0.1:${engine.apiPort}/v1/`,
-      headers: { authorization: `Bearer ${token}` },
-      throwHttpErrors: false,
-      retry: { limit: 0 },
-      timeout: { request: 15 * 60_000 },
-      responseType: "text",
-    });
-    return new EngineClient(http, engine.apiPort, engine.ingressPort);
+    return new EngineClient(new ApiTransport(engine.apiPort, token), engine.apiPort, engine.ingressPort);
   }
 
   async call<S extends z.ZodTypeAny>(method: Method, path: string, schema: S, body?: unknown, searchParams?: Record<string, string>): Promise<z.output<S>> {
     let response;
     try {
-      response = await this.http(path, { method, json: body, searchParams });
+      response = await this.http.request(method, path, body, searchParams);
     } catch (error) {
       throw new EngineUnreachableError(`the skiff engine on 127.0.0.1:${this.apiPort} did not answer: ${(error as Error).message}`);
     }
-    const parsed = safeJson(response.body as string);
-    if (response.statusCode >= 400) {
-      const err = errorBodySchema.safeParse(parsed);
-      if (err.success) throw new EngineError(response.statusCode, err.data.error.code, err.data.error.message, err.data.error.violations);
-      throw new EngineError(response.statusCode, "INTERNAL", `engine answered ${response.statusCode}: ${response.body}`);
-    }
+    const parsed = safeJson(response.body);
+    if (response.status >= 400) throw errorOf(response.status, parsed, response.body);
     const result = schema.safeParse(parsed);
     if (!result.success) throw new EngineError(500, "INTERNAL", `unexpected answer from the engine for ${method} ${path}: ${result.error.message}`);
     return result.data;
@@ -196,12 +185,14 @@ export class EngineClient {
       return answer.lines.join("\n");
     }
     searchParams.follow = "true";
-    const stream = this.http.stream(logsPath, { searchParams });
-    return new Promise((resolve, reject) => {
-      stream.on("data", (chunk: Buffer) => options.onChunk?.(chunk.toString("utf8")));
-      stream.on("end", () => resolve(""));
-      stream.on("error", reject);
-    });
+    let answer;
+    try {
+      answer = await this.http.stream(logsPath, searchParams, (text) => options.onChunk?.(text));
+    } catch (error) {
+      throw new EngineUnreachableError(`the skiff engine on 127.0.0.1:${this.apiPort} did not answer: ${(error as Error).message}`);
+    }
+    if (answer.status >= 400) throw errorOf(answer.status, safeJson(answer.body), answer.body);
+    return "";
   }
 }
 
@@ -210,6 +201,12 @@ export interface LogOptions {
   limit?: number;
   follow?: boolean;
   onChunk?: (text: string) => void;
+}
+
+function errorOf(status: number, parsed: unknown, text: string): EngineError {
+  const err = errorBodySchema.safeParse(parsed);
+  if (err.success) return new EngineError(status, err.data.error.code, err.data.error.message, err.data.error.violations);
+  return new EngineError(status, "INTERNAL", `engine answered ${status}: ${text}`);
 }
 
 function safeJson(text: string): unknown {

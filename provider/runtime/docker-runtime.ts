@@ -42,15 +42,15 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /**
-   * The host routes to the bridge when the bridge's gateway address is one of its own interfaces
-   * (docker0 on Linux); under Docker Desktop the bridge lives in a VM and it is not.
+   * The host routes to the bridge when one of its own interfaces has an address in the bridge's
+   * subnet (docker0 on Linux); under Docker Desktop the bridge lives in a VM and none does.
    */
   async bridgeReachable(): Promise<boolean> {
     try {
-      const network = (await this.docker.getNetwork("bridge").inspect()) as { IPAM?: { Config?: { Gateway?: string }[] } };
-      const gateways = (network.IPAM?.Config ?? []).map((c) => c.Gateway).filter((g): g is string => Boolean(g));
-      const own = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
-      return gateways.some((g) => own.has(g));
+      const network = (await this.docker.getNetwork("bridge").inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
+      const subnets = (network.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => Boolean(s));
+      const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+      return subnets.some((subnet) => own.some((address) => inIpv4Subnet(address, subnet)));
     } catch {
       return false;
     }
@@ -364,6 +364,23 @@ function demuxBuffer(buffer: Buffer): string {
     offset += 8 + size;
   }
   return offset === 0 && buffer.length ? buffer.toString("utf8") : out;
+}
+
+/** Is `address` inside `subnet` ("172.17.0.0/16")? IPv4 only; anything else is not. */
+export function inIpv4Subnet(address: string, subnet: string): boolean {
+  const [base, bitsText] = subnet.split("/");
+  const bits = Number(bitsText);
+  const a = ipv4ToNumber(address);
+  const b = ipv4ToNumber(base);
+  if (a === undefined || b === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+}
+
+function ipv4ToNumber(text: string): number | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
 }
 
 function imageError(image: string, problem: string): SkiffError {

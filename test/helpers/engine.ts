@@ -11,7 +11,8 @@ import { HttpAnswer, RequestInit, httpRequest } from "./http";
  */
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
-export const CLI_ENTRY = path.join(REPO_ROOT, "dist", "provider", "cli", "main.js");
+/** The bundled CLI, as `npm install` users run it. */
+export const CLI_ENTRY = path.join(REPO_ROOT, "dist", "provider", "cli", "skiff.js");
 
 export interface EngineFileContents {
   pid: number;

@@ -1,6 +1,7 @@
 import test from "ava";
 import { randomLetters, revisionName, serviceUrl, tagUrl } from "../../provider/model/derived-names";
 import { normalizeTime } from "../../provider/runtime/container-logs";
+import { inIpv4Subnet } from "../../provider/runtime/docker-runtime";
 import { hasListener } from "../../provider/runtime/readiness";
 
 test("revision names are <service>-<5 digits>-<3 lowercase letters>", (t) => {
@@ -32,4 +33,14 @@ test("readiness finds a LISTEN socket on the port in a /proc/net/tcp table", (t)
   t.true(hasListener(table, 8080));
   t.false(hasListener(table, 80), "an established connection is not a listener");
   t.false(hasListener(table, 9090));
+});
+
+test("a host address in the bridge's subnet means the host routes to the bridge", (t) => {
+  t.true(inIpv4Subnet("172.17.0.1", "172.17.0.0/16"));
+  t.true(inIpv4Subnet("172.17.255.254", "172.17.0.0/16"));
+  t.false(inIpv4Subnet("172.18.0.1", "172.17.0.0/16"));
+  t.false(inIpv4Subnet("192.0.2.2", "172.17.0.0/16"));
+  t.false(inIpv4Subnet("fe80::1", "172.17.0.0/16"), "IPv6 addresses are not in an IPv4 subnet");
+  t.true(inIpv4Subnet("10.1.2.3", "0.0.0.0/0"));
+  t.false(inIpv4Subnet("10.1.2.3", "10.1.2.0/33"), "a malformed prefix matches nothing");
 });
