@@ -12,33 +12,8 @@ skiff() { node "$repo/dist/provider/cli/skiff.js" "$@"; }
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
-docker_how_to="install Docker (on Debian: apt-get install -y docker.io, then start it: dockerd &) and make sure \`docker info\` works"
-
-ensure_docker() {
-  docker info >/dev/null 2>&1 && return 0
-  if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      say "Installing Docker's engine from Debian's packages (docker.io)"
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io
-    else
-      die "Docker is not installed. $docker_how_to"
-    fi
-  fi
-  if ! docker info >/dev/null 2>&1; then
-    [ "$(id -u)" = 0 ] || die "Docker's engine is not running, or this user may not use it. $docker_how_to"
-    say "Starting dockerd (log: /var/log/dockerd.log)"
-    setsid dockerd >/var/log/dockerd.log 2>&1 < /dev/null &
-    for _ in $(seq 1 60); do
-      docker info >/dev/null 2>&1 && return 0
-      sleep 1
-    done
-    die "dockerd did not answer within 60 s; see /var/log/dockerd.log"
-  fi
-}
-
 say "Checking Docker"
-ensure_docker
+bash scripts/ensure-docker.sh || die "Docker is needed; see the line above"
 docker version --format 'Docker engine {{.Server.Version}}'
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { version } from "../base/version";
 import { deployCommand } from "./deploy";
 import { domainMappingCommands } from "./domain-commands";
@@ -7,7 +7,7 @@ import { engineCommands } from "./engine-commands";
 import { executionCommands } from "./execution-commands";
 import { jobCommands } from "./job-commands";
 import { logsCommands } from "./logs-commands";
-import { reportError } from "./output";
+import { reportError, setVerbosity } from "./output";
 import { revisionCommands } from "./revision-commands";
 import { serviceCommands } from "./service-commands";
 
@@ -17,6 +17,8 @@ async function main(argv: string[]): Promise<void> {
     .description("Cloud Run-style serverless containers on your machine")
     .version(version)
     .showHelpAfterError()
+    .addOption(new Option("--verbosity <level>", "how much to say; debug adds stack traces to internal errors").choices(["debug", "info", "warning", "error", "critical", "none"]).default("warning"))
+    .hook("preAction", (command) => setVerbosity(String(command.opts().verbosity ?? "warning")))
     .addCommand(engineCommands())
     .addCommand(deployCommand())
     .addCommand(serviceCommands())

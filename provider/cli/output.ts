@@ -1,5 +1,6 @@
 import { EngineError, EngineUnreachableError } from "../client/api-client";
-import { SkiffError } from "../model/errors";
+import { EngineStartError } from "../client/launcher";
+import { httpStatusOf, SkiffError } from "../model/errors";
 
 export type Format = "table" | "json";
 
@@ -55,7 +56,7 @@ function describeField(field: string): string {
 
 /** Prints the error as one line naming the flag or field, and returns the exit code: 1 user error, 2 engine or internal. */
 export function reportError(error: unknown): number {
-  if (error instanceof EngineError || error instanceof SkiffError) {
+  if (error instanceof EngineError || isSkiffError(error)) {
     const { violations, userFault } = error;
     if (violations.length === 1) {
       process.stderr.write(`skiff: error: ${describeField(violations[0].field)}: ${violations[0].reason}\n`);
@@ -75,8 +76,32 @@ export function reportError(error: unknown): number {
     process.stderr.write(`skiff: error: ${error.message}\n`);
     return 1;
   }
-  process.stderr.write(`skiff: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  if (error instanceof EngineStartError) {
+    process.stderr.write(`skiff: error: ${error.message}\n`);
+    return error.userFault ? 1 : 2;
+  }
+  // Anything else is a bug or an environment problem: one line, the stack only when asked for.
+  const detail = verbosity === "debug" ? ((error as Error)?.stack ?? String(error)) : ((error as Error)?.message ?? String(error));
+  process.stderr.write(`skiff: internal error: ${detail}${verbosity === "debug" ? "" : " (run with --verbosity debug for details)"}\n`);
   return 2;
+}
+
+/**
+ * A SkiffError, also one made by the daemon's own copy of model/errors.ts: `engine start
+ * --foreground` loads the daemon from its own files beside this bundled CLI, so instanceof alone
+ * would not see it.
+ */
+function isSkiffError(error: unknown): error is SkiffError {
+  if (error instanceof SkiffError) return true;
+  const e = error as Partial<SkiffError> | null;
+  return e?.name === "SkiffError" && typeof e.code === "string" && e.code in httpStatusOf && Array.isArray(e.violations);
+}
+
+/** gcloud's --verbosity: only "debug" changes what errors print (their stack). */
+let verbosity = "warning";
+
+export function setVerbosity(level: string): void {
+  verbosity = level;
 }
 
 /** A mistake in the command line itself, found before the engine is asked. */

@@ -3,6 +3,21 @@ import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { EngineHome, EngineFile, ensureHome, processAlive, readEngineFile } from "../base/home";
 import { cliEntry } from "../base/version";
 
+/**
+ * The daemon exited before it was up; the message is its own (e.g. a busy port naming the flag to
+ * change). `userFault` when it exited with code 1, the CLI's code for the user's mistake.
+ */
+export class EngineStartError extends Error {
+  override name = "EngineStartError";
+
+  constructor(
+    message: string,
+    readonly userFault: boolean,
+  ) {
+    super(message);
+  }
+}
+
 export interface StartOptions {
   /** Extra `skiff engine start` flags, e.g. ["--ingress-port", "8080"]. */
   flags?: string[];
@@ -39,7 +54,7 @@ export async function startDetached(home: EngineHome, options: StartOptions = {}
     if (exitCode !== null) {
       const output = readFrom(home.engineLog, logOffset).trim();
       const reason = output.split("\n").filter((l) => /error/i.test(l)).pop() ?? output.split("\n").pop();
-      throw new Error(reason ? reason.replace(/^.*?error:\s*/i, "") : `the engine exited with code ${exitCode}`);
+      throw new EngineStartError(reason ? reason.replace(/^.*?error:\s*/i, "") : `the engine exited with code ${exitCode}`, exitCode === 1);
     }
     const file = readEngineFile(home);
     if (file && file.pid === child.pid) return file;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `npm test`: everything the tests need on a fresh clone, then every test. Installs the npm
+# dependencies when they are missing or stale, makes sure Docker answers (scripts/ensure-docker.sh),
+# finds the Pulumi CLI with its Node.js plugins (on PATH, in ~/.pulumi/bin, in the tools cache, or
+# built from Go modules by scripts/install-pulumi.sh, then cached), builds, and runs ava with the
+# arguments given (`npm test -- --tap`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf 'test: %s\n' "$*" >&2; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund >&2
+fi
+
+bash scripts/ensure-docker.sh "${DOCKERD_LOG:-/tmp/skiff-dockerd.log}"
+
+has_pulumi() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ] && [ -x "$1/pulumi-resource-pulumi-nodejs" ]; }
+pulumi_bin=""
+for dir in $(dirname "$(command -v pulumi 2>/dev/null || echo /nonexistent/x)") "$HOME/.pulumi/bin" "$HOME"/.cache/skiff-tools/pulumi-*/bin; do
+  if has_pulumi "$dir"; then pulumi_bin=$dir; break; fi
+done
+if [ -z "$pulumi_bin" ]; then
+  say "the Pulumi CLI is not on PATH, in ~/.pulumi/bin or cached: building it (scripts/install-pulumi.sh)"
+  pulumi_bin=$(bash scripts/install-pulumi.sh)
+fi
+export PATH="$pulumi_bin:$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-}"
+
+npm run --silent build
+exec npx ava "$@"
