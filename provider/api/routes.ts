@@ -36,6 +36,8 @@ export function apiRoutes(d: ApiDeps): Route[] {
         noTraffic: query.get("noTraffic") === "true",
         tag: query.get("tag") ?? undefined,
         expectedGeneration: wholeNumberParam(query, "expectedGeneration", 0),
+        revisionSuffix: query.get("revisionSuffix") ?? undefined,
+        async: query.get("async") === "true",
       }),
     ),
     route("DELETE", `${P}/services/:service`, async ({ params }) => {
@@ -64,7 +66,11 @@ export function apiRoutes(d: ApiDeps): Route[] {
     route("GET", `${P}/revisions`, ({ params, query }) => ({
       revisions: d.services.listRevisions(params.project, query.get("service") ?? undefined),
     })),
-    route("GET", `${P}/revisions/:revision`, ({ params }) => d.services.getRevision(params.project, params.revision)),
+    route("GET", `${P}/revisions/:revision`, ({ params, query }) => {
+      const waitSeconds = wholeNumberParam(query, "wait", 0);
+      if (waitSeconds === undefined) return d.services.getRevision(params.project, params.revision);
+      return d.services.waitRevision(params.project, params.revision, waitSeconds * 1000);
+    }),
     route("DELETE", `${P}/revisions/:revision`, async ({ params }) => {
       await d.services.deleteRevision(params.project, params.revision);
       return { deleted: params.revision };

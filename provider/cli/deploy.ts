@@ -1,14 +1,18 @@
-import { Command } from "commander";
-import { EngineError } from "../client/api-client";
+import { Command, Option } from "commander";
+import { EngineError, type EngineClient } from "../client/api-client";
+import type { Revision } from "../model/revision";
 import type { Service } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import { commonOptions, connect, withCommon } from "./common";
-import { collect, intFlag, nameArg, parseEnv, parseProbe, parseTimeout, splitList } from "./flags";
-import { printJson, UsageError } from "./output";
+import { applyEnvFlags, applyLabelFlags, envFlagsProblem, type EnvFlags, type LabelFlags } from "./env-flags";
+import { envListFlag, intFlag, listFlag, nameArg, parseProbe, parseTimeout } from "./flags";
+import { render } from "./formats";
+import { serviceToKnative } from "./knative";
+import { UsageError } from "./output";
+import { Progress } from "./progress";
 
-interface DeployFlags {
+interface DeployFlags extends EnvFlags, LabelFlags {
   image?: string;
-  env?: string[];
   concurrency?: number;
   minInstances?: number;
   maxInstances?: number;
@@ -18,33 +22,60 @@ interface DeployFlags {
   port?: number;
   traffic: boolean;
   tag?: string;
-  command?: string;
-  args?: string;
+  command?: string[];
+  args?: string[];
   startupProbe?: string;
+  revisionSuffix?: string;
+  async?: boolean;
+  quiet?: boolean;
 }
+
+/** gcloud flags that mean something only on Google Cloud: accepted, so a pasted command works, and named once. */
+const NO_LOCAL_EFFECT = ["region", "platform", "allowUnauthenticated", "executionEnvironment"] as const;
 
 export function deployCommand(): Command {
   return withCommon(new Command("deploy"))
-    .description("create a service, or a new revision of it when its template changes")
+    .description("create a service, or a new revision of it when its template changes (gcloud run deploy's flags)")
     .argument("<service>", "service name", nameArg("service"))
     .option("--image <image>", "container image (required for a new service)")
-    .option("--env <KEY=VALUE>", "environment variable; repeat for more; replaces the service's set", collect)
+    .option("--set-env-vars <K=V,...>", "environment variables; replaces the service's set", envListFlag("--set-env-vars"))
+    .option("--update-env-vars <K=V,...>", "environment variables to add or change", envListFlag("--update-env-vars"))
+    .option("--env <K=V,...>", "same as --update-env-vars; may be repeated", envListFlag("--env"))
+    .option("--remove-env-vars <K,...>", "environment variables to remove", listFlag)
+    .option("--clear-env-vars", "remove every environment variable")
+    .option("--env-vars-file <file>", "a YAML file of KEY: VALUE; replaces the service's set")
+    .option("--labels <K=V,...>", "labels; replaces the service's set", envListFlag("--labels"))
+    .option("--update-labels <K=V,...>", "labels to add or change", envListFlag("--update-labels"))
+    .option("--remove-labels <K,...>", "labels to remove", listFlag)
+    .option("--clear-labels", "remove every label")
     .option("--concurrency <n>", "max concurrent requests per instance (1..1000)", intFlag("--concurrency"))
-    .option("--min-instances <n>", "minimum instances", intFlag("--min-instances"))
-    .option("--max-instances <n>", "maximum instances", intFlag("--max-instances"))
-    .option("--timeout <seconds>", "request timeout, seconds (or a duration such as 5m); max 3600")
+    .option("--min-instances <n>", "instances kept running even when idle", intFlag("--min-instances"))
+    .option("--max-instances <n>", "instances at most", intFlag("--max-instances"))
+    .option("--timeout <duration>", "request timeout: seconds or a duration such as 5m or 1m30s; max 3600 s")
     .option("--memory <quantity>", "memory limit, e.g. 512Mi or 1Gi")
     .option("--cpu <n>", "CPU limit, e.g. 1 or 500m")
     .option("--port <n>", "port the container listens on (default 8080)", intFlag("--port"))
-    .option("--no-traffic", "keep traffic where it is; the new revision gets none")
-    .option("--tag <tag>", "tag the new revision: reachable at http://<tag>---<service>.localhost")
-    .option("--command <cmd>", "entrypoint, comma-separated")
-    .option("--args <a,b,...>", "arguments, comma-separated")
+    .option("--command <cmd,...>", "entrypoint, comma-separated", listFlag)
+    .option("--args <a,b,...>", "arguments, comma-separated", listFlag)
     .option("--startup-probe <k=v,...>", "startup probe, e.g. periodSeconds=5,failureThreshold=1")
+    .option("--revision-suffix <suffix>", "name the new revision <service>-<suffix>")
+    .option("--no-traffic", "keep traffic where it is; the new revision gets none")
+    .option("--tag <tag>", "tag the new revision: reachable at http://<tag>---<service>.localhost", nameArg("tag", "--tag"))
+    .option("--async", "return once the revision is created, without waiting for it to start")
+    .option("-q, --quiet", "no prompts")
+    .addOption(new Option("--region <region>", "accepted for gcloud compatibility; no local effect").hideHelp())
+    .addOption(new Option("--platform <platform>", "accepted for gcloud compatibility; no local effect").hideHelp())
+    .addOption(new Option("--allow-unauthenticated", "accepted for gcloud compatibility; no local effect").hideHelp())
+    .addOption(new Option("--no-allow-unauthenticated", "accepted for gcloud compatibility; no local effect").hideHelp())
+    .addOption(new Option("--execution-environment <env>", "accepted for gcloud compatibility; no local effect").hideHelp())
     .action(async (service: string, flags: DeployFlags & Record<string, unknown>) => {
       const { project, format } = commonOptions(flags);
-      if (flags.tag !== undefined) nameArg("tag", "--tag")(flags.tag);
+      noteIgnoredFlags(flags);
+      const problem = envFlagsProblem(flags);
+      if (problem) throw new UsageError(problem);
       const client = await connect();
+      const progress = new Progress(format.kind !== "table");
+      progress.step("Creating revision");
       const answer = await readModifyWrite(async () => {
         const existing = await client.getService(project, service).catch((error) => {
           if (error instanceof EngineError && error.status === 404) return undefined;
@@ -52,31 +83,56 @@ export function deployCommand(): Command {
         });
         if (!existing && !flags.image) throw new UsageError("--image: is required to create a service");
         const template = templateFromFlags(existing, flags);
+        const labels = applyLabelFlags(existing?.labels ?? {}, flags);
         return client.putService(
           project,
           service,
-          { template, labels: existing?.labels, ingress: existing?.ingress },
-          { noTraffic: !flags.traffic, tag: flags.tag, expectedGeneration: existing?.generation ?? 0 },
+          { template, labels, ingress: existing?.ingress },
+          { noTraffic: !flags.traffic, tag: flags.tag, expectedGeneration: existing?.generation ?? 0, revisionSuffix: flags.revisionSuffix, async: true },
         );
       }, `service ${service}`);
-      if (format === "json") printJson(answer);
-      const revision = answer.revision;
-      if (revision?.status === "FAILED") {
+      let revision = answer.revision;
+      if (!revision || flags.async) {
+        progress.done(revision ? `Revision ${revision.name} is being deployed; follow it with: skiff revisions describe ${revision.name}` : "No change to the template.");
+        if (format.kind !== "table") render(format, serviceToKnative(answer.service, revision), () => undefined);
+        else if (!revision) process.stdout.write(summary(answer.service, undefined));
+        return;
+      }
+      progress.step(`Starting instance of ${revision.name}`);
+      revision = await waitUntilStarted(client, project, revision);
+      if (revision.status === "FAILED") {
+        progress.fail();
+        const current = await client.getService(project, service);
+        if (format.kind !== "table") render(format, serviceToKnative(current, revision), () => undefined);
         process.stderr.write(`skiff: error: ${revision.error}\n`);
-        process.stderr.write(`service ${service} keeps serving ${answer.service.latestReadyRevision ?? "nothing (no revision is ready)"}\n`);
+        process.stderr.write(`service ${service} keeps serving ${current.latestReadyRevision ?? "nothing (no revision is ready)"}\n`);
         process.exitCode = 1;
         return;
       }
-      if (format === "json") return;
-      process.stdout.write(summary(answer.service, revision?.name));
+      progress.step("Routing traffic");
+      const current = await client.getService(project, service);
+      progress.done("Done.");
+      render(format, serviceToKnative(current, revision), () => process.stdout.write(summary(current, revision.name)));
     });
+}
+
+/** Polls the revision until it is READY or FAILED (each call waits up to 5 minutes on the engine's side). */
+async function waitUntilStarted(client: EngineClient, project: string, revision: Revision): Promise<Revision> {
+  let current = revision;
+  while (current.status === "PENDING") current = await client.getRevision(project, current.name, 300);
+  return current;
+}
+
+function noteIgnoredFlags(flags: Record<string, unknown>): void {
+  const given = NO_LOCAL_EFFECT.filter((name) => flags[name] !== undefined).map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  if (given.length > 0) process.stderr.write(`skiff: note: ${given.join(", ")} ${given.length === 1 ? "has" : "have"} no local effect and ${given.length === 1 ? "is" : "are"} ignored\n`);
 }
 
 /** gcloud's rule: flags that are not given keep the service's current values. */
 export function templateFromFlags(existing: Service | undefined, flags: DeployFlags): ServiceTemplateInput {
   const t: ServiceTemplateInput = existing ? structuredClone(existing.template) : { image: flags.image! };
   if (flags.image) t.image = flags.image;
-  if (flags.env) t.env = parseEnv(flags.env);
+  t.env = applyEnvFlags(t.env ?? {}, flags);
   if (flags.concurrency !== undefined) t.maxInstanceRequestConcurrency = flags.concurrency;
   if (flags.minInstances !== undefined || flags.maxInstances !== undefined) {
     t.scaling = { ...t.scaling };
@@ -90,8 +146,8 @@ export function templateFromFlags(existing: Service | undefined, flags: DeployFl
     if (flags.cpu !== undefined) t.resources.cpu = flags.cpu;
   }
   if (flags.port !== undefined) t.port = flags.port;
-  if (flags.command !== undefined) t.command = splitList(flags.command).filter(Boolean);
-  if (flags.args !== undefined) t.args = splitList(flags.args).filter(Boolean);
+  if (flags.command !== undefined) t.command = flags.command;
+  if (flags.args !== undefined) t.args = flags.args;
   if (flags.startupProbe !== undefined) t.startupProbe = parseProbe(flags.startupProbe);
   return t;
 }

@@ -1,7 +1,10 @@
 import { Command } from "commander";
 import { commonOptions, connect, withCommon } from "./common";
+import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
-import { print, printTable } from "./output";
+import { render } from "./formats";
+import { domainMappingToKnative } from "./knative";
+import { printTable } from "./output";
 
 export function domainMappingCommands(): Command {
   const mappings = new Command("domain-mappings").description("route a domain name to a service");
@@ -12,13 +15,13 @@ export function domainMappingCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const m = await (await connect()).createDomainMapping(project, options.domain, options.service);
-      print(format, m, () => process.stdout.write(`mapped ${m.domain} to service ${m.service}: ${m.url}\n`));
+      render(format, domainMappingToKnative(m), () => process.stdout.write(`mapped ${m.domain} to service ${m.service}: ${m.url}\n`));
     });
 
   withCommon(mappings.command("list")).action(async (options) => {
     const { project, format } = commonOptions(options);
     const list = await (await connect()).listDomainMappings(project);
-    print(format, list, () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
+    render(format, list.map(domainMappingToKnative), () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
   });
 
   withCommon(mappings.command("describe"))
@@ -26,13 +29,15 @@ export function domainMappingCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const m = await (await connect()).getDomainMapping(project, options.domain);
-      print(format, m, () => process.stdout.write(`${m.domain} → service ${m.service} (${m.status}) ${m.url}\n`));
+      render(format, domainMappingToKnative(m), () => process.stdout.write(`${m.domain} → service ${m.service} (${m.status}) ${m.url}\n`));
     });
 
   withCommon(mappings.command("delete"))
     .requiredOption("--domain <domain>", "the domain", nameArg("domain", "--domain"))
+    .option("-q, --quiet", "do not ask to confirm")
     .action(async (options) => {
       const { project } = commonOptions(options);
+      await confirmOrAbort(`Domain mapping [${options.domain}] in project [${project}]`, options.quiet);
       await (await connect()).deleteDomainMapping(project, options.domain);
       process.stdout.write(`deleted domain mapping ${options.domain}\n`);
     });

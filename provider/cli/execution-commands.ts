@@ -3,7 +3,9 @@ import type { Execution } from "../model/job";
 import { commonOptions, connect, withCommon } from "./common";
 import { nameArg } from "./flags";
 import { counts } from "./job-commands";
-import { print, printTable } from "./output";
+import { render } from "./formats";
+import { executionToCloudRun } from "./knative";
+import { printTable } from "./output";
 
 export function executionCommands(): Command {
   const executions = new Command("executions").description("list, describe and cancel executions of jobs");
@@ -14,7 +16,7 @@ export function executionCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const list = await (await connect()).listExecutions(project, options.job);
-      print(format, list, () =>
+      render(format, list.map(executionToCloudRun), () =>
         printTable([
           ["EXECUTION", "JOB", "STATUS", "TASKS", "SUCCEEDED", "FAILED", "STARTED", "COMPLETED"],
           ...list.map((e) => [e.name, e.job, e.status, String(e.tasks.length), String(e.succeededCount), String(e.failedCount), e.startTime, e.completionTime ?? "-"]),
@@ -27,7 +29,7 @@ export function executionCommands(): Command {
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const e = await (await connect()).getExecution(project, name);
-      print(format, e, () => printExecution(e));
+      render(format, executionToCloudRun(e), () => printExecution(e));
     });
 
   withCommon(executions.command("cancel"))
@@ -36,7 +38,7 @@ export function executionCommands(): Command {
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const e = await (await connect()).cancelExecution(project, name);
-      print(format, e, () => process.stdout.write(`Execution ${e.name} is being cancelled: ${counts(e)}.\n`));
+      render(format, executionToCloudRun(e), () => process.stdout.write(`Execution ${e.name} is being cancelled: ${counts(e)}.\n`));
     });
   return executions;
 }

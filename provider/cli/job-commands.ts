@@ -2,8 +2,11 @@ import { Command } from "commander";
 import type { EngineClient } from "../client/api-client";
 import type { Execution, Job, JobTemplateInput } from "../model/job";
 import { commonOptions, connect, withCommon } from "./common";
+import { confirmOrAbort } from "./confirm";
 import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
-import { print, printJson, printTable, UsageError, useFlagNames } from "./output";
+import { render } from "./formats";
+import { executionToCloudRun, jobToCloudRun } from "./knative";
+import { printTable, UsageError, useFlagNames } from "./output";
 
 interface JobFlags {
   image?: string;
@@ -81,7 +84,7 @@ export function jobCommands(): Command {
       const { project, format } = commonOptions(flags);
       if (!flags.image) throw new UsageError("--image: is required to create a job");
       const job = await (await connect()).putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
-      print(format, job, () => process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`));
+      render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`));
     });
 
   withTemplateFlags(withCommon(jobs.command("update")))
@@ -92,14 +95,16 @@ export function jobCommands(): Command {
       const client = await connect();
       const existing = await client.getJob(project, name);
       const job = await client.putJob(project, name, { template: templateFrom(existing, flags), labels: existing.labels }, { mode: "update", expectedGeneration: existing.generation });
-      print(format, job, () => process.stdout.write(`Job ${job.name} updated.\n`));
+      render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
     });
 
   withCommon(jobs.command("delete"))
     .argument("<job>", "job name", nameArg("job"))
     .description("delete a job with its executions; running tasks are stopped")
+    .option("-q, --quiet", "do not ask to confirm")
     .action(async (name: string, options) => {
       const { project } = commonOptions(options);
+      await confirmOrAbort(`Job [${name}] in project [${project}]`, options.quiet);
       await (await connect()).deleteJob(project, name);
       process.stdout.write(`deleted job ${name}\n`);
     });
@@ -109,7 +114,7 @@ export function jobCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const list = await (await connect()).listJobs(project);
-      print(format, list, () =>
+      render(format, list.map(jobToCloudRun), () =>
         printTable([
           ["JOB", "TASKS", "LAST EXECUTION", "STATUS"],
           ...list.map((j) => [j.name, String(j.template.taskCount), j.latestExecution?.name ?? "-", j.latestExecution?.status ?? "-"]),
@@ -122,7 +127,7 @@ export function jobCommands(): Command {
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const j = await (await connect()).getJob(project, name);
-      print(format, j, () => {
+      render(format, jobToCloudRun(j), () => {
         const t = j.template;
         process.stdout.write(
           [
@@ -160,13 +165,13 @@ export function jobCommands(): Command {
       if (options.updateEnvVars !== undefined) overrides.env = options.updateEnvVars;
       let execution = await client.executeJob(project, name, overrides);
       if (!options.wait) {
-        print(format, execution, () => process.stdout.write(`Execution ${execution.name} started: ${execution.template.taskCount} task(s).\n`));
+        render(format, executionToCloudRun(execution), () => process.stdout.write(`Execution ${execution.name} started: ${execution.template.taskCount} task(s).\n`));
         return;
       }
-      if (format !== "json") process.stdout.write(`Execution ${execution.name} started; waiting for it to finish...\n`);
+      if (format.kind === "table") process.stdout.write(`Execution ${execution.name} started; waiting for it to finish...\n`);
       while (execution.status === "RUNNING") execution = await client.getExecution(project, execution.name, 300);
-      if (format === "json") printJson(execution);
-      else process.stdout.write(`Execution ${execution.name} ${execution.status.toLowerCase()}: ${counts(execution)}.\n`);
+      const finished = execution;
+      render(format, executionToCloudRun(finished), () => process.stdout.write(`Execution ${finished.name} ${finished.status.toLowerCase()}: ${counts(finished)}.\n`));
       if (execution.status !== "SUCCEEDED") {
         process.exitCode = 1;
         await reportFailedTasks(client, project, execution);

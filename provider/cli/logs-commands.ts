@@ -36,7 +36,7 @@ export function logsCommands(): Command {
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const text = await readEither(await connect(), project, name, options, { limit: options.limit });
-      if (format === "json") process.stdout.write(JSON.stringify(text ? text.split("\n") : []) + "\n");
+      if (format.kind === "json") process.stdout.write(JSON.stringify(text ? text.split("\n") : []) + "\n");
       else if (text) process.stdout.write(text + "\n");
     });
 

@@ -2,13 +2,6 @@ import { EngineError, EngineUnreachableError } from "../client/api-client";
 import { EngineStartError } from "../client/launcher";
 import { httpStatusOf, SkiffError } from "../model/errors";
 
-export type Format = "table" | "json";
-
-export interface CommonOptions {
-  project: string;
-  format: Format;
-}
-
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + "\n");
 }
@@ -20,7 +13,8 @@ export function printTable(rows: string[][]): void {
   for (const row of rows) process.stdout.write(row.map((cell, i) => (cell ?? "").padEnd(widths[i])).join("  ").trimEnd() + "\n");
 }
 
-export function print(format: Format, json: unknown, table: () => void): void {
+/** For commands that are not about a resource (engine status): table or their own JSON. */
+export function print(format: "table" | "json", json: unknown, table: () => void): void {
   if (format === "json") printJson(json);
   else table();
 }
@@ -28,7 +22,7 @@ export function print(format: Format, json: unknown, table: () => void): void {
 /** API field paths as the CLI's flags name them, so an error points at what the user typed. */
 const FLAG_OF_FIELD: Record<string, string> = {
   "template.image": "--image",
-  "template.env": "--env",
+  "template.env": "--update-env-vars",
   "template.port": "--port",
   "template.maxInstanceRequestConcurrency": "--concurrency",
   "template.scaling.minInstanceCount": "--min-instances",
@@ -40,6 +34,8 @@ const FLAG_OF_FIELD: Record<string, string> = {
   "template.args": "--args",
   "template.startupProbe": "--startup-probe",
   tag: "--tag",
+  labels: "--labels",
+  revisionSuffix: "--revision-suffix",
 };
 
 /** The flag names of the command that ran, when they differ from deploy's (e.g. `jobs create --task-timeout`). */
@@ -50,7 +46,7 @@ export function useFlagNames(names: Record<string, string>): void {
 }
 
 function describeField(field: string): string {
-  const flag = Object.entries(flagOfField).find(([prefix]) => field === prefix || field.startsWith(prefix + "."))?.[1];
+  const flag = Object.entries(flagOfField).find(([prefix]) => field === prefix || field.startsWith(prefix + ".") || field.startsWith(prefix + "["))?.[1];
   return flag && flag !== field ? `${flag} (${field})` : field;
 }
 

@@ -1,7 +1,10 @@
 import { Command } from "commander";
 import { commonOptions, connect, withCommon } from "./common";
+import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
-import { print, printTable } from "./output";
+import { render } from "./formats";
+import { revisionToKnative } from "./knative";
+import { printTable } from "./output";
 
 export function revisionCommands(): Command {
   const revisions = new Command("revisions").description("list, describe and delete revisions");
@@ -12,7 +15,7 @@ export function revisionCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const list = await (await connect()).listRevisions(project, options.service);
-      print(format, list, () =>
+      render(format, list.map(revisionToKnative), () =>
         printTable([
           ["REVISION", "SERVICE", "STATUS", "IMAGE", "CREATED"],
           ...list.map((r) => [r.name, r.service, r.status, r.image, r.createTime]),
@@ -25,7 +28,7 @@ export function revisionCommands(): Command {
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const r = await (await connect()).getRevision(project, name);
-      print(format, r, () => {
+      render(format, revisionToKnative(r), () => {
         process.stdout.write(
           [
             `Revision ${r.name} of service ${r.service}`,
@@ -46,8 +49,10 @@ export function revisionCommands(): Command {
 
   withCommon(revisions.command("delete"))
     .argument("<revision>", "revision name", nameArg("revision"))
+    .option("-q, --quiet", "do not ask to confirm")
     .action(async (name: string, options) => {
       const { project } = commonOptions(options);
+      await confirmOrAbort(`Revision [${name}] in project [${project}]`, options.quiet);
       await (await connect()).deleteRevision(project, name);
       process.stdout.write(`deleted revision ${name}\n`);
     });

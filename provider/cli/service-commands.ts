@@ -3,7 +3,11 @@ import type { Service } from "../model/service";
 import { parseAssignments, parseTagAssignments, parseTagList, nameArg } from "./flags";
 import { type TrafficUpdate } from "../model/traffic-update";
 import { commonOptions, connect, withCommon } from "./common";
-import { print, printTable } from "./output";
+import { confirmOrAbort } from "./confirm";
+import { render } from "./formats";
+import { serviceToKnative } from "./knative";
+import { printTable } from "./output";
+import { replaceCommand } from "./service-replace";
 
 export function serviceCommands(): Command {
   const services = new Command("services").description("list, describe, delete services and move their traffic");
@@ -13,7 +17,7 @@ export function serviceCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const list = await (await connect()).listServices(project);
-      print(format, list, () =>
+      render(format, list.map((s) => serviceToKnative(s)), () =>
         printTable([["SERVICE", "URL", "LATEST READY", "TRAFFIC"], ...list.map((s) => [s.name, s.url, s.latestReadyRevision ?? "-", trafficSummary(s)])]),
       );
     });
@@ -23,15 +27,20 @@ export function serviceCommands(): Command {
     .description("show a service, its template and its traffic")
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
-      const s = await (await connect()).getService(project, name);
-      print(format, s, () => printService(s));
+      const client = await connect();
+      const s = await client.getService(project, name);
+      // Whether the newest revision is still starting or failed shows in the Ready condition.
+      const latest = s.latestCreatedRevision && s.latestCreatedRevision !== s.latestReadyRevision ? await client.getRevision(project, s.latestCreatedRevision) : undefined;
+      render(format, serviceToKnative(s, latest), () => printService(s));
     });
 
   withCommon(services.command("delete"))
     .argument("<service>", "service name", nameArg("service"))
     .description("delete a service with its revisions, containers and domain mappings")
+    .option("-q, --quiet", "do not ask to confirm")
     .action(async (name: string, options) => {
       const { project } = commonOptions(options);
+      await confirmOrAbort(`Service [${name}] in project [${project}]`, options.quiet);
       await (await connect()).deleteService(project, name);
       process.stdout.write(`deleted service ${name}\n`);
     });
@@ -53,8 +62,10 @@ export function serviceCommands(): Command {
       if (options.setTags) update.setTags = parseTagAssignments(options.setTags, "--set-tags");
       if (options.removeTags) update.removeTags = parseTagList(options.removeTags, "--remove-tags");
       const s = await (await connect()).updateTraffic(project, name, update);
-      print(format, s, () => printTraffic(s));
+      render(format, serviceToKnative(s), () => printTraffic(s));
     });
+
+  services.addCommand(replaceCommand());
   return services;
 }
 

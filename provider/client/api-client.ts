@@ -94,10 +94,17 @@ export class EngineClient {
     return this.call("GET", path`projects/${project}/services/${name}`, serviceSchema);
   }
   /** Creates or updates a service; with expectedGeneration the engine refuses (409) a change based on a stale read. */
-  putService(project: string, name: string, spec: ServiceSpecInput, options: { noTraffic?: boolean; tag?: string; expectedGeneration?: number } = {}) {
+  putService(
+    project: string,
+    name: string,
+    spec: ServiceSpecInput,
+    options: { noTraffic?: boolean; tag?: string; expectedGeneration?: number; revisionSuffix?: string; async?: boolean } = {},
+  ) {
     const params: Record<string, string> = {};
     if (options.noTraffic) params.noTraffic = "true";
     if (options.tag) params.tag = options.tag;
+    if (options.revisionSuffix !== undefined) params.revisionSuffix = options.revisionSuffix;
+    if (options.async) params.async = "true";
     if (options.expectedGeneration !== undefined) params.expectedGeneration = String(options.expectedGeneration);
     return this.call("PUT", path`projects/${project}/services/${name}`, deployAnswerSchema, spec, params);
   }
@@ -117,8 +124,9 @@ export class EngineClient {
   listRevisions(project: string, service?: string) {
     return this.call("GET", path`projects/${project}/revisions`, z.object({ revisions: z.array(revisionSchema) }), undefined, service ? { service } : undefined).then((r) => r.revisions);
   }
-  getRevision(project: string, name: string) {
-    return this.call("GET", path`projects/${project}/revisions/${name}`, revisionSchema);
+  /** With waitSeconds the engine answers once the revision is READY or FAILED, or after that long. */
+  getRevision(project: string, name: string, waitSeconds?: number) {
+    return this.call("GET", path`projects/${project}/revisions/${name}`, revisionSchema, undefined, waitSeconds === undefined ? undefined : { wait: String(waitSeconds) });
   }
   deleteRevision(project: string, name: string) {
     return this.call("DELETE", path`projects/${project}/revisions/${name}`, deletedSchema);

@@ -1,7 +1,7 @@
 import { canonicalJson } from "../base/canonical-json";
 import type { Logger } from "../base/logger";
 import { revisionName, scopedKey } from "../model/derived-names";
-import { checkField, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
+import { checkField, invalid, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
 import { checkProject, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
 import { candidateBodySchema, templateFingerprint, type Revision } from "../model/revision";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
@@ -41,7 +41,14 @@ export interface DeployOptions {
   tag?: string;
   /** The service's generation the client read; a different one now means someone else changed it (409). */
   expectedGeneration?: number;
+  /** Name the new revision `<service>-<suffix>` (gcloud's --revision-suffix) instead of `<service>-<00001>-<abc>`. */
+  revisionSuffix?: string;
+  /** Answer once the revision is created; its first instance starts behind the answer. */
+  async?: boolean;
 }
+
+/** How long a read of a starting revision may wait for it to become READY or FAILED. */
+const MAX_REVISION_WAIT_MS = 10 * 60_000;
 
 /**
  * Services and their revisions: create, update (a changed template makes a revision), traffic,
@@ -101,6 +108,11 @@ export class ServiceController {
       break;
     }
     if (!rev) return { service: this.getService(project, name) };
+    if (options.async) {
+      // The caller follows the revision (GET .../revisions/R?wait=N); failures are recorded on it.
+      void this.bringUp(rev).catch((error) => this.deps.log.warn("revision start ended", { revision: rev.name, error: (error as Error).message }));
+      return { service: this.getService(project, name), revision: this.getRevision(project, rev.name) };
+    }
     await this.bringUp(rev);
     return { service: this.getService(project, name), revision: this.getRevision(project, rev.name) };
   }
@@ -112,20 +124,26 @@ export class ServiceController {
     checkGeneration(project, name, existing, options.expectedGeneration);
     const revisions = existing ? store.listRevisions(project, name) : [];
     const resolved = existing ? resolveService(existing, revisions, this.deps.ingressPort) : undefined;
-    if (spec.traffic) validateTraffic(spec.traffic, revisions);
     const now = new Date().toISOString();
+    // A named revision (--revision-suffix, or a template name in `services replace`) that exists
+    // already is fine with the same template (nothing to make) and an error with another.
+    const requested = options.revisionSuffix !== undefined ? `${name}-${options.revisionSuffix}` : undefined;
+    const sameNamed = requested !== undefined ? revisions.find((r) => r.name === requested) : undefined;
+    if (requested !== undefined) checkRevisionName(project, requested, sameNamed, spec.template);
+    // The traffic may name the revision this call makes.
+    if (spec.traffic) validateTraffic(spec.traffic, requested && !sameNamed ? [...revisions, { name: requested, status: "PENDING" as const }] : revisions);
     const base: ServiceRow = existing ?? {
       project, name, template: spec.template, labels: {}, ingress: "all", traffic: [], generation: 0, nextGeneration: 1, createTime: now, updateTime: now,
     };
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
-    if (!this.needsRevision(project, name, spec, options)) {
+    if (sameNamed || !this.needsRevision(project, name, spec, options)) {
       store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, traffic, generation, updateTime: now });
       this.publish(project, name);
       return undefined;
     }
     if (imageDigest === undefined) return "resolve the image first";
-    const revName = revisionName(name, base.nextGeneration);
+    const revName = requested ?? revisionName(name, base.nextGeneration);
     const newTraffic = appendNewRevision(traffic, revName, {
       noTraffic: options.noTraffic ?? false,
       tag: options.tag,
@@ -204,6 +222,16 @@ export class ServiceController {
     await this.deps.logs.remove(project, name);
   }
 
+  /** The revision once it is no longer starting (READY or FAILED), or as it is after `waitMs`. */
+  async waitRevision(project: string, name: string, waitMs: number): Promise<Revision> {
+    const deadline = Date.now() + Math.min(waitMs, MAX_REVISION_WAIT_MS);
+    for (;;) {
+      const row = this.requireRevision(project, name);
+      if (row.status !== "PENDING" || Date.now() >= deadline) return this.getRevision(project, name);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   async deleteRevision(project: string, name: string): Promise<void> {
     const rev = this.requireRevision(project, name);
     await this.lock.run(scopedKey(project, rev.service), async () => {
@@ -261,7 +289,7 @@ export class ServiceController {
 
   /** Would this deploy make a revision? A changed template does, and so does a tag (it needs a revision to name). */
   private needsRevision(project: string, name: string, spec: ServiceSpec, options: DeployOptions): boolean {
-    if (options.tag !== undefined) return true;
+    if (options.tag !== undefined || options.revisionSuffix !== undefined) return true;
     const latest = this.deps.store.listRevisions(project, name).find((r) => r.origin === "service");
     return !latest || latest.status === "FAILED" || latest.fingerprint !== templateFingerprint(spec.template);
   }
@@ -353,4 +381,15 @@ function checkGeneration(project: string, name: string, existing: ServiceRow | u
   throw new SkiffError("CONFLICT", `service "${name}" in project "${project}" was changed by someone else (it ${what}; this change was based on generation ${expected}); read it again and retry`, [
     { field: "expectedGeneration", reason: `service "${name}" was changed by someone else; retry` },
   ]);
+}
+
+/** A revision name asked for must be a valid name, and new unless it names this same template (as in Cloud Run). */
+function checkRevisionName(project: string, name: string, existing: RevisionRow | undefined, template: ServiceTemplate): void {
+  const problem = revisionNameSchema.safeParse(name);
+  if (!problem.success) throw invalid("revisionSuffix", `"${name}" ${problem.error.issues[0]?.message ?? "is not a valid revision name"}`);
+  if (existing && existing.fingerprint !== templateFingerprint(template)) {
+    throw new SkiffError("ALREADY_EXISTS", `revision "${name}" already exists in project "${project}" with another template; revisions never change, so name the new one differently`, [
+      { field: "revisionSuffix", reason: `revision "${name}" already exists with another template` },
+    ]);
+  }
 }

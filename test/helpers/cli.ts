@@ -19,20 +19,21 @@ export async function deploy(engine: TestEngine, service: string, flags: string[
   return result;
 }
 
-export function describeService(engine: TestEngine, service: string, project?: string): Promise<Service> {
-  return engine.skiffJson<Service>(["services", "describe", service, ...projectFlag(project)]);
+/** What the engine holds about a service (read through the admin API, in the engine's own shape). */
+export async function describeService(engine: TestEngine, service: string, project = "default"): Promise<Service> {
+  return (await engine.api()).getService(project, service);
 }
 
-export function describeRevision(engine: TestEngine, revision: string, project?: string): Promise<Revision> {
-  return engine.skiffJson<Revision>(["revisions", "describe", revision, ...projectFlag(project)]);
+export async function describeRevision(engine: TestEngine, revision: string, project = "default"): Promise<Revision> {
+  return (await engine.api()).getRevision(project, revision);
 }
 
-export async function listServices(engine: TestEngine, project?: string): Promise<Service[]> {
-  return listOf<Service>(await engine.skiffJson(["services", "list", ...projectFlag(project)]), "services");
+export async function listServices(engine: TestEngine, project = "default"): Promise<Service[]> {
+  return (await engine.api()).listServices(project);
 }
 
-export async function listRevisions(engine: TestEngine, service: string, project?: string): Promise<Revision[]> {
-  return listOf<Revision>(await engine.skiffJson(["revisions", "list", "--service", service, ...projectFlag(project)]), "revisions");
+export async function listRevisions(engine: TestEngine, service: string, project = "default"): Promise<Revision[]> {
+  return (await engine.api()).listRevisions(project, service);
 }
 
 /** Lists print either a bare array or the API's `{ <kind>: [...] }`; both are fine for a user. */

@@ -3,6 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CommandResult, ContainerSummary, containersWithLabels, removeContainers, requireDocker, run } from "./docker";
 import { HttpAnswer, RequestInit, httpRequest } from "./http";
+import { EngineClient } from "../../provider/client/api-client";
+import { engineHome } from "../../provider/base/home";
 
 /**
  * One engine per test file, Miniflare style: `startEngine()` in `test.before`, `dispose()` in
@@ -74,6 +76,14 @@ export class TestEngine {
     } catch {
       throw new Error(`skiff ${args.join(" ")} --format json printed no JSON:\n${result.stdout}`);
     }
+  }
+
+  /**
+   * The engine's admin API, as the SDK uses it: what the engine holds, in its own shapes (the CLI's
+   * `--format json` prints Knative objects, as gcloud does; tests of the CLI's output use that).
+   */
+  api(): Promise<EngineClient> {
+    return EngineClient.connect({ home: engineHome(this.home) });
   }
 
   /** An HTTP request to the ingress with the given Host header. */

@@ -30,7 +30,7 @@ async function skiffOk(t: ExecutionContext, args: string[]): Promise<string> {
 }
 
 async function listMappings(): Promise<DomainMapping[]> {
-  return listOf<DomainMapping>(await engine.skiffJson(["domain-mappings", "list"]), "domainMappings");
+  return (await engine.api()).listDomainMappings("default");
 }
 
 async function latestReady(service: string): Promise<string> {
@@ -52,8 +52,9 @@ test.serial("a domain mapping routes requests by Host, with and without the ingr
   const api = await latestReady("api");
   const web = await latestReady("web");
 
-  const created = await engine.skiffJson<DomainMapping>(["domain-mappings", "create", "--service", "api", "--domain", "api.example.test"]);
-  t.like(created, { domain: "api.example.test", service: "api", project: "default" });
+  // The CLI prints what gcloud prints for a domain mapping: a domains.cloudrun.com/v1 DomainMapping.
+  const created = await engine.skiffJson(["domain-mappings", "create", "--service", "api", "--domain", "api.example.test"]);
+  t.like(created, { kind: "DomainMapping", metadata: { name: "api.example.test", namespace: "default" }, spec: { routeName: "api" } });
   await skiffOk(t, ["domain-mappings", "create", "--service", "web", "--domain", "www.example.test"]);
 
   t.is(await who("api.example.test"), api, "Host without the port");

@@ -8,7 +8,7 @@ import { runLoad, sharePercent, tally } from "../helpers/load";
 
 // The split is accurate per request, a rollback is one command, no request fails while traffic
 // moves, bad update-traffic input exits 1 naming the flag and the reason with traffic unchanged, and
-// `services describe --format json` shows the resolved trafficStatuses.
+// `services describe --format json` shows the resolved traffic, as gcloud's Knative status.traffic.
 // Serial: the split counts and the load run must not share the engine's CPU with other tests.
 
 let engine: TestEngine;
@@ -153,11 +153,19 @@ test.serial("under bounded load, moving traffic 100/0 → 50/50 → 0/100 fails 
   for (let i = 0; i < 10; i++) t.is(revisionFromBody((await engine.request(hostOf(engine, "moving"), "/")).body), b);
 });
 
-test.serial("services describe --format json shows trafficStatuses with revision, percent, tag and url", async (t) => {
+test.serial("services describe --format json shows the resolved traffic as Knative's status.traffic, with revision, percent, tag and url", async (t) => {
   const [a, b] = await revisionsOf("described", 2);
   await updateTraffic(t, "described", ["--to-revisions", `${a}=70,${b}=30`, "--set-tags", `stable=${a},canary=${b}`]);
-  const s = await describeService(engine, "described");
   const port = engine.ingressPort;
+  const knative = await engine.skiffJson(["services", "describe", "described"]);
+  t.is(knative.apiVersion, "serving.knative.dev/v1");
+  t.is(knative.kind, "Service");
+  t.is(knative.status.url, `http://described.localhost:${port}`);
+  t.deepEqual([...knative.status.traffic].sort((x: { revisionName: string }, y: { revisionName: string }) => x.revisionName.localeCompare(y.revisionName)), [
+    { revisionName: a, percent: 70, tag: "stable", url: `http://stable---described.localhost:${port}` },
+    { revisionName: b, percent: 30, tag: "canary", url: `http://canary---described.localhost:${port}` },
+  ]);
+  const s = await describeService(engine, "described");
   const statuses = [...s.trafficStatuses].sort((x, y) => x.revision.localeCompare(y.revision));
   t.deepEqual(statuses, [
     { type: "REVISION", revision: a, percent: 70, tag: "stable", url: `http://stable---described.localhost:${port}` },

@@ -1,0 +1,14 @@
+import { createInterface } from "node:readline";
+import { UsageError } from "./output";
+
+/**
+ * gcloud's prompt before a delete: asked only on a terminal (stdin and stdout), skipped with -q;
+ * anything but yes (Enter counts as yes, as gcloud's default) stops the command.
+ */
+export async function confirmOrAbort(what: string, quiet: boolean | undefined): Promise<void> {
+  if (quiet || !process.stdin.isTTY || !process.stdout.isTTY) return;
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await new Promise<string>((resolve) => rl.question(`${what} will be deleted.\n\nDo you want to continue (Y/n)?  `, resolve));
+  rl.close();
+  if (!/^(y|yes)?$/i.test(answer.trim())) throw new UsageError("aborted: nothing was deleted");
+}

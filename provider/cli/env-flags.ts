@@ -1,0 +1,84 @@
+import { readFileSync } from "node:fs";
+import { UsageError } from "./output";
+
+/**
+ * gcloud's flags for environment variables and labels, with gcloud's semantics: `--set-env-vars`
+ * (and `--env-vars-file`) replace the whole set, `--update-env-vars` (and skiff's `--env`) add or
+ * change, `--remove-env-vars` remove, `--clear-env-vars` empties; the same for labels.
+ */
+export interface EnvFlags {
+  setEnvVars?: Record<string, string>;
+  updateEnvVars?: Record<string, string>;
+  env?: Record<string, string>;
+  removeEnvVars?: string[];
+  clearEnvVars?: boolean;
+  envVarsFile?: string;
+}
+
+export interface LabelFlags {
+  labels?: Record<string, string>;
+  updateLabels?: Record<string, string>;
+  removeLabels?: string[];
+  clearLabels?: boolean;
+}
+
+/** As gcloud: at most one of --clear-env-vars | --env-vars-file | --set-env-vars | (--update-env-vars and/or --remove-env-vars). */
+export function envFlagsProblem(flags: EnvFlags & LabelFlags): string | undefined {
+  const env = [
+    flags.clearEnvVars ? "--clear-env-vars" : undefined,
+    flags.envVarsFile !== undefined ? "--env-vars-file" : undefined,
+    flags.setEnvVars !== undefined ? "--set-env-vars" : undefined,
+    flags.updateEnvVars !== undefined || flags.env !== undefined || flags.removeEnvVars !== undefined ? "--update-env-vars/--remove-env-vars" : undefined,
+  ].filter(Boolean);
+  if (env.length > 1) return `${env[0]}: cannot be combined with ${env.slice(1).join(", ")}`;
+  const labels = [
+    flags.clearLabels ? "--clear-labels" : undefined,
+    flags.labels !== undefined ? "--labels" : undefined,
+    flags.updateLabels !== undefined || flags.removeLabels !== undefined ? "--update-labels/--remove-labels" : undefined,
+  ].filter(Boolean);
+  if (labels.length > 1) return `${labels[0]}: cannot be combined with ${labels.slice(1).join(", ")}`;
+  return undefined;
+}
+
+export function applyEnvFlags(current: Record<string, string>, flags: EnvFlags): Record<string, string> {
+  if (flags.clearEnvVars) return {};
+  if (flags.envVarsFile !== undefined) return readEnvVarsFile(flags.envVarsFile);
+  if (flags.setEnvVars !== undefined) return { ...flags.setEnvVars };
+  const env = { ...current, ...flags.env, ...flags.updateEnvVars };
+  for (const name of flags.removeEnvVars ?? []) delete env[name];
+  return env;
+}
+
+export function applyLabelFlags(current: Record<string, string>, flags: LabelFlags): Record<string, string> {
+  if (flags.clearLabels) return {};
+  if (flags.labels !== undefined) return { ...flags.labels };
+  const labels = { ...current, ...flags.updateLabels };
+  for (const name of flags.removeLabels ?? []) delete labels[name];
+  return labels;
+}
+
+/** `--env-vars-file`: a YAML mapping of names to values (numbers and booleans are taken as their text). */
+function readEnvVarsFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--env-vars-file: cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  // Loaded here only: most commands never read YAML.
+  const { parse } = require("yaml") as typeof import("yaml");
+  let parsed: unknown;
+  try {
+    parsed = parse(text);
+  } catch (error) {
+    throw new UsageError(`--env-vars-file: "${file}" is not YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) throw new UsageError(`--env-vars-file: "${file}" must be a mapping of NAME: value`);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (value !== null && typeof value === "object") throw new UsageError(`--env-vars-file: the value of ${name} must be a string, number or boolean`);
+    env[name] = value === null ? "" : String(value);
+  }
+  return env;
+}

@@ -1,0 +1,196 @@
+import type { DomainMapping } from "../model/domain-mapping";
+import type { Execution, Job } from "../model/job";
+import type { Revision } from "../model/revision";
+import type { Service } from "../model/service";
+import type { ServiceTemplate } from "../model/template";
+
+/**
+ * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
+ * revisions as Knative serving.knative.dev/v1 objects, domain mappings as domains.cloudrun.com/v1,
+ * jobs and executions as run.googleapis.com/v1, so scripts written against gcloud keep working.
+ * The project is the namespace. `services replace` reads a Service back (knative-replace.ts).
+ */
+
+export type KnativeObject = Record<string, unknown>;
+
+const SERVING = "serving.knative.dev/v1";
+
+/** A revision template as the `spec.template` of a Knative Service (and the spec of a Revision). */
+export function templateToKnative(t: ServiceTemplate, revisionName?: string): KnativeObject {
+  const container: Record<string, unknown> = { image: t.image };
+  if (t.command) container.command = t.command;
+  if (t.args) container.args = t.args;
+  const env = Object.entries(t.env).map(([name, value]) => ({ name, value }));
+  if (env.length > 0) container.env = env;
+  container.ports = [{ containerPort: t.port, name: "http1" }];
+  container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
+  const p = t.startupProbe;
+  container.startupProbe = {
+    ...(p.initialDelaySeconds > 0 ? { initialDelaySeconds: p.initialDelaySeconds } : {}),
+    timeoutSeconds: p.timeoutSeconds,
+    periodSeconds: p.periodSeconds,
+    failureThreshold: p.failureThreshold,
+    tcpSocket: { port: p.tcpSocket?.port ?? t.port },
+  };
+  return {
+    metadata: {
+      ...(revisionName ? { name: revisionName } : {}),
+      annotations: {
+        "autoscaling.knative.dev/minScale": String(t.scaling.minInstanceCount),
+        "autoscaling.knative.dev/maxScale": String(t.scaling.maxInstanceCount),
+      },
+    },
+    spec: { containerConcurrency: t.maxInstanceRequestConcurrency, timeoutSeconds: t.timeout, containers: [container] },
+  };
+}
+
+function condition(type: string, ready: boolean | undefined, time: string, message?: string): KnativeObject {
+  return {
+    type,
+    status: ready === undefined ? "Unknown" : ready ? "True" : "False",
+    ...(message ? { message } : {}),
+    lastTransitionTime: time,
+  };
+}
+
+/** `latestCreated`, when given, says whether the newest revision is still starting or failed. */
+export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeObject {
+  const ready = s.latestReadyRevision === undefined
+    ? latestCreated?.status === "FAILED" ? false : undefined
+    : s.latestCreatedRevision === s.latestReadyRevision ? true : latestCreated?.status === "FAILED" ? false : undefined;
+  const message = ready === false ? latestCreated?.error : undefined;
+  return {
+    apiVersion: SERVING,
+    kind: "Service",
+    metadata: {
+      name: s.name,
+      namespace: s.project,
+      generation: s.generation,
+      creationTimestamp: s.createTime,
+      labels: s.labels,
+      annotations: { "run.googleapis.com/ingress": s.ingress, "run.googleapis.com/ingress-status": s.ingress },
+    },
+    spec: {
+      template: templateToKnative(s.template, s.latestCreatedRevision),
+      traffic: s.traffic.length > 0
+        ? s.traffic.map((t) => ({
+            ...(t.type === "LATEST" ? { latestRevision: true } : { revisionName: t.revision }),
+            percent: t.percent,
+            ...(t.tag ? { tag: t.tag } : {}),
+          }))
+        : [{ latestRevision: true, percent: 100 }],
+    },
+    status: {
+      observedGeneration: s.generation,
+      conditions: [condition("Ready", ready, s.updateTime, message), condition("ConfigurationsReady", ready, s.updateTime, message), condition("RoutesReady", s.latestReadyRevision !== undefined, s.updateTime)],
+      latestCreatedRevisionName: s.latestCreatedRevision,
+      latestReadyRevisionName: s.latestReadyRevision,
+      traffic: s.trafficStatuses.map((t) => ({
+        revisionName: t.revision,
+        percent: t.percent,
+        ...(t.type === "LATEST" ? { latestRevision: true } : {}),
+        ...(t.tag ? { tag: t.tag } : {}),
+        ...(t.url ? { url: t.url } : {}),
+      })),
+      url: s.url,
+      address: { url: s.url },
+    },
+  };
+}
+
+export function revisionToKnative(r: Revision): KnativeObject {
+  const ready = r.status === "READY" ? true : r.status === "FAILED" ? false : undefined;
+  const template = templateToKnative(r.template);
+  return {
+    apiVersion: SERVING,
+    kind: "Revision",
+    metadata: {
+      name: r.name,
+      namespace: r.project,
+      generation: 1,
+      creationTimestamp: r.createTime,
+      labels: {
+        "serving.knative.dev/service": r.service,
+        "serving.knative.dev/configuration": r.service,
+        "serving.knative.dev/configurationGeneration": String(r.generation),
+        ...(r.origin === "candidate" ? { "skiff.dev/origin": "candidate" } : {}),
+      },
+      annotations: (template.metadata as KnativeObject).annotations,
+    },
+    spec: template.spec,
+    status: {
+      observedGeneration: 1,
+      conditions: [
+        condition("Ready", ready, r.createTime, r.error),
+        condition("ContainerHealthy", ready, r.createTime, r.instanceError),
+        condition("ResourcesAvailable", ready, r.createTime),
+      ],
+      imageDigest: r.imageDigest,
+      containerStatuses: [{ name: "", imageDigest: r.imageDigest }],
+      ...(r.scaling ? { actualReplicas: r.scaling.readyInstances, desiredReplicas: r.scaling.desired } : {}),
+    },
+  };
+}
+
+export function domainMappingToKnative(m: DomainMapping): KnativeObject {
+  return {
+    apiVersion: "domains.cloudrun.com/v1",
+    kind: "DomainMapping",
+    metadata: { name: m.domain, namespace: m.project, creationTimestamp: m.createTime },
+    spec: { routeName: m.service },
+    status: { conditions: [condition("Ready", m.status === "READY", m.createTime)], mappedRouteName: m.service, url: m.url },
+  };
+}
+
+function jobTemplateSpec(t: Job["template"]): KnativeObject {
+  const container: Record<string, unknown> = { image: t.image };
+  if (t.command) container.command = t.command;
+  if (t.args) container.args = t.args;
+  const env = Object.entries(t.env).map(([name, value]) => ({ name, value }));
+  if (env.length > 0) container.env = env;
+  container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
+  return {
+    parallelism: t.parallelism,
+    taskCount: t.taskCount,
+    template: { spec: { containers: [container], maxRetries: t.maxRetries, timeoutSeconds: String(t.timeout) } },
+  };
+}
+
+export function jobToCloudRun(j: Job): KnativeObject {
+  return {
+    apiVersion: "run.googleapis.com/v1",
+    kind: "Job",
+    metadata: { name: j.name, namespace: j.project, generation: j.generation, creationTimestamp: j.createTime, labels: j.labels },
+    spec: { template: { spec: jobTemplateSpec(j.template) } },
+    status: {
+      observedGeneration: j.generation,
+      executionCount: j.executionCount,
+      ...(j.latestExecution
+        ? { latestCreatedExecution: { name: j.latestExecution.name, creationTimestamp: j.latestExecution.createTime, completionTimestamp: j.latestExecution.completionTime } }
+        : {}),
+    },
+  };
+}
+
+export function executionToCloudRun(e: Execution): KnativeObject {
+  const done = e.status !== "RUNNING";
+  return {
+    apiVersion: "run.googleapis.com/v1",
+    kind: "Execution",
+    metadata: { name: e.name, namespace: e.project, creationTimestamp: e.createTime, labels: { "run.googleapis.com/job": e.job } },
+    spec: jobTemplateSpec(e.template),
+    status: {
+      conditions: [
+        condition("Completed", done ? e.status === "SUCCEEDED" : undefined, e.completionTime ?? e.startTime, e.error),
+        ...(e.status === "CANCELLED" ? [condition("Cancelled", true, e.completionTime ?? e.startTime)] : []),
+      ],
+      startTime: e.startTime,
+      ...(e.completionTime ? { completionTime: e.completionTime } : {}),
+      runningCount: e.runningCount,
+      succeededCount: e.succeededCount,
+      failedCount: e.failedCount,
+      cancelledCount: e.cancelledCount,
+      retriedCount: e.retriedCount,
+    },
+  };
+}
