@@ -1,6 +1,7 @@
 /**
  * The steps of a long command (Creating revision, Starting instance, Routing traffic, Done), on
- * stderr: with a spinner on a terminal, as plain lines otherwise, nothing for --format json.
+ * stderr: with a spinner on a terminal; otherwise one plain line per step once it is done (so a
+ * command refused at once prints its one error line and nothing else); nothing for --format json.
  */
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -16,10 +17,7 @@ export class Progress {
     if (this.silent) return;
     this.finishStep("✓");
     this.current = text;
-    if (!this.tty) {
-      process.stderr.write(`${text}...\n`);
-      return;
-    }
+    if (!this.tty) return;
     this.draw();
     this.timer = setInterval(() => this.draw(), 80);
     this.timer.unref();
@@ -43,7 +41,10 @@ export class Progress {
   private finishStep(mark: string): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.tty && this.current !== undefined) process.stderr.write(`\r\x1b[2K${mark} ${this.current}\n`);
+    if (this.current !== undefined) {
+      if (this.tty) process.stderr.write(`\r\x1b[2K${mark} ${this.current}\n`);
+      else process.stderr.write(`${this.current}: ${mark === "✓" ? "done" : "failed"}\n`);
+    }
     this.current = undefined;
   }
 }

@@ -273,12 +273,10 @@ export class InstanceController {
       if (live.abort.signal.aborted) throw new ReadinessError("the start was cancelled");
       row.hostPort = hostPort;
     } catch (error) {
+      // The back-off first: dropping the instance reconciles, and that must already wait.
+      if (!live.abort.signal.aborted) scaler.backoff.recordFailure(clock.now());
       const tail = row.containerId ? await runtime.logTail(row.containerId, LOG_TAIL_LINES) : "";
       await this.dropInstance(scaler, live, 0);
-      if (!live.abort.signal.aborted) {
-        scaler.backoff.recordFailure(clock.now());
-        this.reconcile(scaler);
-      }
       const why = error instanceof ReadinessError ? error.message : `the container could not be started: ${(error as Error).message}`;
       throw new ReadinessError(tail ? `${why}. Last log lines:\n${tail}` : `${why}. The container wrote no logs.`);
     }
@@ -318,7 +316,8 @@ export class InstanceController {
 
   private async dropInstance(scaler: RevisionScaler, live: LiveInstance, graceSeconds: number): Promise<void> {
     scaler.throttler.forget(live.row.id);
-    scaler.instances.delete(live.row.id);
+    // Still counted (as draining) until its container is gone: a stopping container counts against maxInstanceCount.
+    live.state = "draining";
     if (live.row.containerId) {
       this.byContainer.delete(live.row.containerId);
       await this.deps.runtime.stopAndRemove(live.row.containerId, graceSeconds).catch((error) =>
@@ -326,8 +325,11 @@ export class InstanceController {
       );
       this.deps.store.deleteInstance(live.row.id);
     }
+    scaler.instances.delete(live.row.id);
     // Only now: what the container wrote during its stop grace belongs in its log too.
     live.stopFollowingLogs();
+    // A start held back by the maximum may go now.
+    this.reconcile(scaler);
   }
 
   private follow(row: InstanceRow, sinceSeconds: number, after?: string): () => void {

@@ -92,6 +92,7 @@ export class RevisionScaler {
 
   /** A start took this long from create to listening: the average feeds the queue timeout. */
   recordStartup(ms: number): void {
+    this.autoscaler.instanceReady(this.clock.now());
     this.startupMs.push(ms);
     if (this.startupMs.length > STARTUP_SAMPLES) this.startupMs.shift();
   }

@@ -69,6 +69,8 @@ export class Autoscaler {
   private highestPanicDesired = 0;
   /** The first time this autoscaler heard of the revision: a revision that never had demand idles from here. */
   private firstSeenAt: number | undefined;
+  /** When an instance last became ready: an instance is idle from when it could first serve, not from before. */
+  private instanceReadyAt: number | undefined;
 
   constructor(
     private readonly settings: AutoscalerSettings,
@@ -78,6 +80,11 @@ export class Autoscaler {
     validate(settings, bounds);
     this.window = window ?? new ConcurrencyWindow(Math.max(settings.stableWindowMs, settings.panicWindowMs));
     check(this.window.retentionMs >= settings.stableWindowMs, "the window must retain at least the stable window");
+  }
+
+  /** An instance became ready at `now`: the idle grace for scaling to zero starts no earlier than this. */
+  instanceReady(now: number): void {
+    this.instanceReadyAt = now;
   }
 
   /** Records the average concurrency since the previous record (see ConcurrencyWindow.record). */
@@ -150,7 +157,8 @@ export class Autoscaler {
 
   /** Time since the revision last had concurrency; a revision that never had any counts from when it was first seen. */
   private idleFor(now: number): number {
-    return now - (this.window.lastNonZero() ?? this.firstSeenAt ?? now);
+    const since = Math.max(this.window.lastNonZero() ?? -Infinity, this.instanceReadyAt ?? this.firstSeenAt ?? now);
+    return now - since;
   }
 }
 
