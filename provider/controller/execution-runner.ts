@@ -5,7 +5,7 @@ import { taskEnv } from "../model/job";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
 import type { ContainerRuntime } from "../runtime/container-runtime";
-import { taskLabels } from "../runtime/labels";
+import { LABEL, taskLabels } from "../runtime/labels";
 import type { ExecutionRow, JobStore, TaskRow } from "../state/job-store";
 import { afterAttempt, executionStatus, tasksToStart, type AttemptOutcome } from "./execution-plan";
 
@@ -70,8 +70,26 @@ export class ExecutionRunner {
     await Promise.all(
       [...this.tasks.values()]
         .filter((t) => t.state === "RUNNING")
-        .map(async (task) => {
-          const state = task.containerId ? await runtime.inspect(task.containerId).catch(() => undefined) : undefined;
+        .map(async (recorded) => {
+          let task = recorded;
+          // The engine may have died between asking Docker for the container and recording its id;
+          // Docker still creates (and may start) it. Find it by its labels, so it is waited for
+          // instead of being run again beside the next attempt, and never left behind.
+          if (!task.containerId) {
+            const [found] = await runtime
+              .list({ [LABEL.engine]: this.deps.engineId, [LABEL.execution]: this.row.name, [LABEL.task]: String(task.index), [LABEL.attempt]: String(task.attempt) })
+              .catch(() => []);
+            if (found) {
+              task = { ...task, containerId: found.containerId };
+              this.save(task);
+            }
+          }
+          let state = task.containerId ? await runtime.inspect(task.containerId).catch(() => undefined) : undefined;
+          if (state && state.started === false) {
+            // Created but never started: nothing ran. Remove it (so a late start cannot run it) and retry.
+            await runtime.remove(task.containerId!).catch(() => undefined);
+            state = undefined;
+          }
           if (state) {
             this.running.set(task.index, { containerId: task.containerId, timedOut: false });
             const { project, job } = this.row;

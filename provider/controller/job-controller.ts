@@ -185,7 +185,10 @@ export class JobController {
    */
   async resume(): Promise<void> {
     const { store, runtime, engineId, log } = this.deps;
-    const known = new Set(store.jobs.listExecutions().map((e) => scopedKey(e.project, e.name)));
+    // Containers of running executions are their runners' to adopt; those of finished executions
+    // (the engine died within the ~2 s between a task's exit and its container's removal) and of
+    // unknown ones are removed.
+    const known = new Set(store.jobs.listExecutions().filter((e) => e.status === "RUNNING").map((e) => scopedKey(e.project, e.name)));
     const containers = await runtime.list({ [LABEL.engine]: engineId });
     for (const c of containers) {
       const execution = c.labels[LABEL.execution];

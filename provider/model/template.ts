@@ -18,11 +18,18 @@ export const RESERVED_ENV: readonly string[] = Object.keys(platformEnv(0, "", ""
 
 /** Environment variables by name; the names the platform sets itself (`reserved`) are refused. */
 export function envSchema(reserved: readonly string[]) {
-  const name = z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name (letters, digits, _; not starting with a digit)")
-    .refine((k) => !reserved.includes(k), `is reserved: the platform sets ${reserved.slice(0, -1).join(", ")} and ${reserved.at(-1)}`);
-  return z.record(name, z.string({ error: "must be a string" }));
+  // The name rules are checked over the keys here: a failing key schema inside z.record reaches
+  // the user only as zod's generic "Invalid key in record".
+  return z.record(z.string(), z.string({ error: "must be a string" })).check((ctx) => {
+    for (const key of Object.keys(ctx.value)) {
+      const message = !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+        ? "must be an environment variable name (letters, digits, _; not starting with a digit)"
+        : reserved.includes(key)
+          ? `is reserved: the platform sets ${reserved.slice(0, -1).join(", ")} and ${reserved.at(-1)}`
+          : undefined;
+      if (message) ctx.issues.push({ code: "custom", input: key, path: [key], message });
+    }
+  });
 }
 
 export const int = (message: string) => z.number({ error: "must be a number" }).int(message);

@@ -33,6 +33,8 @@ export interface ContainerSummary {
 
 export interface ContainerState {
   running: boolean;
+  /** False for a container that was created but never started. */
+  started?: boolean;
   exitCode?: number;
   pid?: number;
   hostPort?: number;

@@ -142,6 +142,7 @@ export class DockerRuntime implements ContainerRuntime {
       const bridge = info.NetworkSettings?.Networks?.bridge?.IPAddress || (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
       return {
         running: info.State.Running,
+        started: info.State.Running || !/^0001-01-01/.test(info.State.StartedAt ?? ""),
         exitCode: info.State.ExitCode,
         pid: info.State.Pid || undefined,
         oomKilled: info.State.OOMKilled,
