@@ -33,13 +33,28 @@ export function route(method: string, path: string, handler: RouteHandler): Rout
  */
 export function createApiServer(routes: Route[], token: string, log: Logger): http.Server {
   const expected = Buffer.from(`Bearer ${token}`);
-  return http.createServer(async (req, res) => {
+  const server = http.createServer((req, res) =>
+    serve(req, res).catch((error) => {
+      log.error("BUG: an admin API request failed unexpectedly", { method: req.method, path: req.url, error: (error as Error).stack });
+      if (!res.headersSent) sendJson(res, 500, internalError((error as Error).message));
+      else res.destroy();
+    }),
+  );
+  server.on("clientError", (_error, socket) => socket.destroy());
+  return server;
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const given = Buffer.from(req.headers.authorization ?? "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       res.setHeader("www-authenticate", "Bearer");
       return sendSkiffError(res, new SkiffError("UNAUTHENTICATED", "missing or wrong bearer token; the token is in SKIFF_HOME/token"));
     }
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://127.0.0.1");
+    } catch {
+      return sendSkiffError(res, invalid("path", `"${req.url}" is not a valid request path`));
+    }
     let matchedPath = false;
     for (const r of routes) {
       const match = r.pattern.exec(url.pathname);
@@ -60,7 +75,7 @@ export function createApiServer(routes: Route[], token: string, log: Logger): ht
     }
     const code = matchedPath ? 405 : 404;
     sendJson(res, code, { error: { code: matchedPath ? "INVALID_ARGUMENT" : "NOT_FOUND", message: `${matchedPath ? "method not allowed" : "no such API path"}: ${req.method} ${url.pathname}`, violations: [] } });
-  });
+  }
 }
 
 /** Path parameters, %-decoded; a malformed escape is the client's mistake (400 naming the parameter), not the engine's. */

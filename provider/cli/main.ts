@@ -18,7 +18,12 @@ async function main(argv: string[]): Promise<void> {
     .version(version)
     .showHelpAfterError()
     .addOption(new Option("--verbosity <level>", "how much to say; debug adds stack traces to internal errors").choices(["debug", "info", "warning", "error", "critical", "none"]).default("warning"))
-    .hook("preAction", (command) => setVerbosity(String(command.opts().verbosity ?? "warning")))
+    .hook("preAction", (command) => {
+      const level = String(command.opts().verbosity ?? "warning");
+      setVerbosity(level);
+      // Stack traces through the bundled CLI read as the source files (the bundle ships its map).
+      if (level === "debug") process.setSourceMapsEnabled(true);
+    })
     .addCommand(engineCommands())
     .addCommand(deployCommand())
     .addCommand(serviceCommands())

@@ -71,7 +71,7 @@ export function planReplace(doc: unknown): ReplacePlan {
     if (limits.cpu !== undefined) t.resources.cpu = String(take(`${at}.resources.limits.cpu`, limits.cpu));
     if (limits.memory !== undefined) t.resources.memory = String(take(`${at}.resources.limits.memory`, limits.memory));
   }
-  if (container.startupProbe !== undefined) t.startupProbe = startupProbeFrom(asRecord(container.startupProbe, `${at}.startupProbe`), `${at}.startupProbe`, used);
+  if (container.startupProbe !== undefined) t.startupProbe = startupProbeFrom(asRecord(container.startupProbe, `${at}.startupProbe`), `${at}.startupProbe`, used, t.port ?? 8080);
   if (podSpec.containerConcurrency !== undefined) t.maxInstanceRequestConcurrency = take("spec.template.spec.containerConcurrency", podSpec.containerConcurrency) as number;
   if (podSpec.timeoutSeconds !== undefined) t.timeout = take("spec.template.spec.timeoutSeconds", podSpec.timeoutSeconds) as number;
   const minScale = take("spec.template.metadata.annotations.autoscaling.knative.dev/minScale", templateAnnotations["autoscaling.knative.dev/minScale"]);
@@ -106,13 +106,23 @@ export function planReplace(doc: unknown): ReplacePlan {
   return { name, spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}) }, revisionSuffix, ignored };
 }
 
-function startupProbeFrom(p: Record<string, unknown>, at: string, used: Set<string>): Record<string, unknown> {
+/**
+ * The probe's TCP port is kept only when it differs from the container's port: `services describe
+ * --format export` (and gcloud's export) always print `tcpSocket.port`, and that is the default,
+ * so a replaced export must give back the template it came from (no pinned port that a later
+ * `deploy --port` would leave behind).
+ */
+function startupProbeFrom(p: Record<string, unknown>, at: string, used: Set<string>, containerPort: number): Record<string, unknown> {
   const probe: Record<string, unknown> = {};
   for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"]) {
     if (p[key] !== undefined) (used.add(`${at}.${key}`), (probe[key] = p[key]));
   }
   const tcp = p.tcpSocket as { port?: number } | undefined;
-  if (tcp?.port !== undefined) (used.add(`${at}.tcpSocket.port`), (probe.tcpSocket = { port: tcp.port }));
+  if (tcp !== undefined && tcp !== null) used.add(`${at}.tcpSocket`);
+  if (tcp?.port !== undefined) {
+    used.add(`${at}.tcpSocket.port`);
+    if (tcp.port !== containerPort) probe.tcpSocket = { port: tcp.port };
+  }
   return probe;
 }
 

@@ -94,7 +94,7 @@ export class ExecutionRunner {
             this.running.set(task.index, { containerId: task.containerId, timedOut: false });
             const { project, job } = this.row;
             const after = await this.deps.logs.lastTimeOf(project, jobLogName(job), attemptId(task)).catch(() => undefined);
-            void this.watch(task, task.containerId!, after);
+            this.own(this.watch(task, task.containerId!, after), task);
           } else {
             this.deps.log.warn("a task's container vanished while the engine was down", { execution: this.row.name, task: task.index, attempt: task.attempt });
             this.endAttempt(task, { succeeded: false, reason: "its container vanished while the engine was down" });
@@ -132,7 +132,7 @@ export class ExecutionRunner {
       const running: TaskRow = { ...task, state: "RUNNING", exitCode: undefined, startTime: new Date().toISOString(), completionTime: undefined, containerId: undefined };
       this.save(running);
       this.running.set(index, { timedOut: false });
-      void this.runAttempt(running);
+      this.own(this.runAttempt(running), running);
     }
     const status = executionStatus([...this.tasks.values()], this.row.cancelRequested);
     if (status !== "RUNNING") this.finish(status);
@@ -199,6 +199,11 @@ export class ExecutionRunner {
       runtime.remove(containerId).catch((error) => log.warn("could not remove a task's container", { container: containerId.slice(0, 12), error: (error as Error).message }));
     }, REMOVE_AFTER_EXIT_MS);
     this.endAttempt(this.tasks.get(task.index) ?? task, outcome);
+  }
+
+  /** An attempt runs on its own; whatever goes wrong in it is logged here, never left to reach the process. */
+  private own(work: Promise<void>, task: TaskRow): void {
+    work.catch((error) => this.deps.log.error("a task's attempt failed unexpectedly", { execution: this.row.name, task: task.index, attempt: task.attempt, error: (error as Error).stack }));
   }
 
   private endAttempt(task: TaskRow, outcome: AttemptOutcome): void {

@@ -265,7 +265,8 @@ export class InstanceController {
       store.insertInstance(row);
       this.byContainer.set(row.containerId, { scaler, live });
       if (!live.abort.signal.aborted) live.stopFollowingLogs = this.follow(row, 0);
-      await runtime.waitListening(row.containerId, t.port, startupDeadlineMs(t), live.abort.signal);
+      // The startup probe's TCP port when it names one (Cloud Run's default: the container's port).
+      await runtime.waitListening(row.containerId, t.startupProbe.tcpSocket?.port ?? t.port, startupDeadlineMs(t), live.abort.signal);
       const state = row.hostPort === undefined || address === undefined ? await runtime.inspect(row.containerId) : undefined;
       const hostPort = row.hostPort ?? state?.hostPort;
       address ??= state?.address;

@@ -105,7 +105,9 @@ export class JobController {
       }
       await this.removeContainersOf(project, e.name);
     });
-    void Promise.all(stopping).then(() => this.deps.logs.remove(project, jobLogName(name)));
+    Promise.all(stopping)
+      .then(() => this.deps.logs.remove(project, jobLogName(name)))
+      .catch((error) => this.deps.log.warn("cleaning up a deleted job failed", { job: name, error: (error as Error).message }));
   }
 
   // ---- executions ----

@@ -68,6 +68,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   const settings = options.settings ?? DEFAULT_ENGINE_SETTINGS;
   ensureHome(home);
   const releaseLock = takeLock(home);
+  guardProcess(log);
   try {
     const token = ensureToken(home);
     const runtime = options.runtime ?? new DockerRuntime();
@@ -127,6 +128,16 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     releaseLock();
     throw error;
   }
+}
+
+/**
+ * The daemon serves every service: a rejection or an exception nobody owned must not end it. Every
+ * stream, socket and Docker call has an owner that handles its errors; this is the net below them,
+ * and what lands in it is a bug, logged as such (tests fail on a "BUG:" line in engine.log).
+ */
+function guardProcess(log: Logger): void {
+  process.on("unhandledRejection", (reason) => log.error("BUG: unhandled rejection", { error: reason instanceof Error ? reason.stack : String(reason) }));
+  process.on("uncaughtException", (error) => log.error("BUG: uncaught exception", { error: error.stack }));
 }
 
 function listen(server: http.Server, port: number, what: string, flag: string): Promise<number> {

@@ -23,8 +23,21 @@ export class Ingress {
     /** Client addresses whose own X-Forwarded-* headers are kept (a proxy in front of the engine); none by default. */
     private readonly trustedProxies: ReadonlySet<string> = new Set(),
   ) {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on("upgrade", (req, socket, head) => void this.upgrade(req, socket, head));
+    // Each request is owned here: whatever goes wrong with one is its own 500, never the engine's end.
+    this.server = http.createServer((req, res) =>
+      this.handle(req, res).catch((error) => {
+        this.log.error("BUG: a request failed unexpectedly", { host: req.headers.host, error: (error as Error).stack });
+        sendError(res, 500, "internal error");
+      }),
+    );
+    this.server.on("upgrade", (req, socket, head) =>
+      this.upgrade(req, socket, head).catch((error) => {
+        this.log.error("BUG: an upgrade failed unexpectedly", { host: req.headers.host, error: (error as Error).stack });
+        socket.destroy();
+      }),
+    );
+    // A client's broken connection is that client's business.
+    this.server.on("clientError", (_error, socket) => socket.destroy());
     // Idle keep-alive connections from clients must not hold the engine open on shutdown.
     this.server.keepAliveTimeout = 5_000;
     this.server.headersTimeout = 60_000;

@@ -39,7 +39,9 @@ export class WorkerLogs implements ContainerLogs {
       this.onError(`log capture thread exited with code ${code}; starting it again`);
       this.spawn();
       for (const key of this.listeners.keys()) this.post({ op: "subscribe", ...splitKey(key) });
-      for (const [containerId, { source }] of this.followed) void this.refollow(containerId, source);
+      for (const [containerId, { source }] of this.followed) {
+        this.refollow(containerId, source).catch((error) => this.onError(`could not follow ${containerId.slice(0, 12)} again: ${(error as Error).message}`));
+      }
     });
   }
 

@@ -156,6 +156,14 @@ export class TestEngine {
     return containersWithLabels({ "skiff.engine": this.engineId });
   }
 
+  private engineLog(): string {
+    try {
+      return readFileSync(path.join(this.home, "engine.log"), "utf8");
+    } catch {
+      return "";
+    }
+  }
+
   /** The last lines of engine.log, for failure messages. */
   logTail(lines = 40): string {
     try {
@@ -185,6 +193,9 @@ export class TestEngine {
         errors.push(error);
       }
     }
+    // The daemon logs what reached its last-resort handlers as "BUG:": always a failure.
+    const bugs = this.engineLog().split("\n").filter((line) => line.includes("BUG:"));
+    if (bugs.length > 0) errors.push(new Error(`engine.log has ${bugs.length} BUG line(s):\n${bugs.slice(0, 5).join("\n")}`));
     if (process.env.SKIFF_TEST_KEEP_HOME) console.log(`kept SKIFF_HOME ${this.home}`);
     else await fs.rm(this.home, { recursive: true, force: true });
     if (errors.length > 0) throw new Error(`dispose of ${this.home} had errors: ${errors.map(String).join("; ")}`);
