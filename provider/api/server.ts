@@ -55,9 +55,16 @@ export function createApiServer(routes: Route[], token: string, log: Logger): ht
     } catch {
       return sendSkiffError(res, invalid("path", `"${req.url}" is not a valid request path`));
     }
+    // Routes match the path as sent: WHATWG URL parsing resolves "..", "." and their %2e spellings,
+    // which would let /v1/projects/default/services/%2e%2e/%2e%2e/other/... act on project "other".
+    const rawPath = (req.url ?? "/").split(/[?#]/, 1)[0];
+    const dotSegment = rawPath.split("/").find((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
+    if (dotSegment !== undefined) {
+      return sendSkiffError(res, invalid("path", `"${dotSegment}" segments are not allowed in API paths; %-encode names`));
+    }
     let matchedPath = false;
     for (const r of routes) {
-      const match = r.pattern.exec(url.pathname);
+      const match = r.pattern.exec(rawPath);
       if (!match) continue;
       matchedPath = true;
       if (r.method !== req.method) continue;
@@ -74,7 +81,7 @@ export function createApiServer(routes: Route[], token: string, log: Logger): ht
       return;
     }
     const code = matchedPath ? 405 : 404;
-    sendJson(res, code, { error: { code: matchedPath ? "INVALID_ARGUMENT" : "NOT_FOUND", message: `${matchedPath ? "method not allowed" : "no such API path"}: ${req.method} ${url.pathname}`, violations: [] } });
+    sendJson(res, code, { error: { code: matchedPath ? "INVALID_ARGUMENT" : "NOT_FOUND", message: `${matchedPath ? "method not allowed" : "no such API path"}: ${req.method} ${rawPath}`, violations: [] } });
   }
 }
 

@@ -99,7 +99,7 @@ export function deployCommand(): Command {
         return;
       }
       progress.step(`Starting instance of ${revision.name}`);
-      revision = await waitUntilStarted(client, project, revision);
+      revision = await waitUntilStarted(client, project, revision, progress);
       if (revision.status === "FAILED") {
         progress.fail();
         const current = await client.getService(project, service);
@@ -117,9 +117,16 @@ export function deployCommand(): Command {
 }
 
 /** Polls the revision until it is READY or FAILED (each call waits up to 5 minutes on the engine's side). */
-async function waitUntilStarted(client: EngineClient, project: string, revision: Revision): Promise<Revision> {
+async function waitUntilStarted(client: EngineClient, project: string, revision: Revision, progress: Progress): Promise<Revision> {
   let current = revision;
-  while (current.status === "PENDING") current = await client.getRevision(project, current.name, 300);
+  try {
+    while (current.status === "PENDING") current = await client.getRevision(project, current.name, 300);
+  } catch (error) {
+    if (!(error instanceof EngineError && error.status === 404)) throw error;
+    progress.fail();
+    const reason = `"${revision.name}" not found in project "${project}": it was deleted while it was starting`;
+    throw new EngineError(404, "NOT_FOUND", `revision ${reason}`, [{ field: "revision", reason }]);
+  }
   return current;
 }
 

@@ -5,6 +5,7 @@ import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { platformEnv, startupDeadlineMs } from "../model/template";
 import { ReadinessError, type ContainerEvent, type ContainerRuntime, type InstanceAddressing } from "../runtime/container-runtime";
 import { instanceLabels, LABEL } from "../runtime/labels";
+import { isListening } from "../runtime/readiness";
 import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
 import type { AutoscalerSettings } from "../scaling/autoscaler";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
@@ -284,17 +285,23 @@ export class InstanceController {
     live.state = "ready";
     live.readyAt = clock.now();
     scaler.recordStartup(clock.now() - startedAt);
-    const endpoint = this.endpointOf(id, row.hostPort, address, rev);
+    const endpoint = this.endpointOf(id, row.containerId, row.hostPort, address, rev);
     scaler.throttler.addInstance(endpoint);
     this.deps.log.info("instance ready", { revision: rev.name, instance: id, address: `${endpoint.host}:${endpoint.port}` });
     return live;
   }
 
   /** Where the router sends the instance's requests: its bridge address where the host routes there, else its published port. */
-  private endpointOf(instanceId: string, hostPort: number, address: string | undefined, rev: RevisionRow) {
+  private endpointOf(instanceId: string, containerId: string, hostPort: number, address: string | undefined, rev: RevisionRow) {
     const maxConnections = rev.template.maxInstanceRequestConcurrency;
     if (this.deps.addressing === "bridge" && address) return { instanceId, host: address, port: rev.template.port, maxConnections };
-    return { instanceId, host: "127.0.0.1", port: hostPort, maxConnections };
+    // Docker's userland proxy accepts on the published port whether or not the app listens: the
+    // proxy asks the container's own socket table when a new connection is reset.
+    const listening = async () => {
+      const state = await this.deps.runtime.inspect(containerId);
+      return state?.running === true && (await isListening(state.pid, rev.template.port, hostPort));
+    };
+    return { instanceId, host: "127.0.0.1", port: hostPort, maxConnections, listening };
   }
 
   /** Stops routing to the instance, lets its requests finish (up to the request timeout), then stops and removes it. */
@@ -425,7 +432,7 @@ export class InstanceController {
           };
           scaler.instances.set(row.id, live);
           this.byContainer.set(c.containerId, { scaler, live });
-          scaler.throttler.addInstance(this.endpointOf(row.id, state.hostPort, state.address, rev));
+          scaler.throttler.addInstance(this.endpointOf(row.id, c.containerId, state.hostPort, state.address, rev));
           log.info("re-adopted instance", { revision: rev.name, instance: row.id });
         } else {
           log.info("removing stray container", { container: c.containerId.slice(0, 12), revision: c.labels[LABEL.revision] });

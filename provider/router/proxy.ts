@@ -14,6 +14,8 @@ export interface Upstream {
   port: number;
   /** At most this many requests run on it at once (its concurrency): the size of its connection pool. */
   maxConnections?: number;
+  /** Behind Docker's userland proxy: whether the app listens, asked when a new connection is reset before any answer. */
+  listening?: () => Promise<boolean>;
 }
 
 /**
@@ -123,6 +125,7 @@ export function proxyRequest(
     };
     const headers = forwardedHeaders(req, trustForwarded);
     const bodyless = !hasBody(req);
+    let answered = false;
     let upstream: http.ClientRequest;
     const timer = setTimeout(() => {
       upstream.destroy();
@@ -153,14 +156,30 @@ export function proxyRequest(
       upstream.on("error", (error: NodeJS.ErrnoException) => {
         // A kept-alive connection the instance closed just as it was reused: nothing reached the
         // app, so a request without a body goes again on a new connection (nginx does the same).
-        if (!retried && bodyless && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent && !settled) return send(true);
-        fail(classifyUpstreamError(error), error.code ?? error.message);
+        if (!retried && bodyless && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent && !settled) {
+          // Its other idle connections were most likely closed with it: start the pool afresh.
+          agents.get(upstreamAt)?.destroy();
+          agents.delete(upstreamAt);
+          return send(true);
+        }
+        const kind = classifyUpstreamError(error);
+        // Through Docker's userland proxy a port nobody listens on looks like a reset of a new
+        // connection: ask whether the app listens before naming the cause.
+        if (kind === "reset" && !upstream.reusedSocket && !answered && upstreamAt.listening) {
+          upstreamAt.listening().then(
+            (listens) => (listens ? fail("reset", error.code ?? error.message) : fail("refused", "ECONNREFUSED")),
+            () => fail("reset", error.code ?? error.message),
+          );
+          return;
+        }
+        fail(kind, error.code ?? error.message);
       });
       if (bodyless) upstream.end();
       else req.pipe(upstream);
     };
 
     const onResponse = (answer: http.IncomingMessage) => {
+      answered = true;
       const headers: http.OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;

@@ -13,6 +13,7 @@ import {
 } from "./container-runtime";
 import { LineSplitter } from "./line-splitter";
 import { isListening } from "./readiness";
+import { normalizeTime } from "./container-logs";
 
 const POLL_MS = 50;
 /** Longer lines are cut: one runaway line must not cost the engine memory or CPU. */
@@ -20,6 +21,8 @@ export const MAX_LOG_LINE_BYTES = 32 * 1024;
 /** Docker's own log of each container is capped too (json-file rotation), so a flood cannot fill the disk. */
 const DOCKER_LOG_CONFIG = { Type: "json-file", Config: { "max-size": "8m", "max-file": "2" } };
 const EVENTS_RECONNECT_MS = 1000;
+/** A followed container's log stream silent this long is checked for lines Docker has but did not send. */
+const FOLLOW_STALL_MS = 5_000;
 
 /** The ContainerRuntime on a real Docker engine (DOCKER_HOST or the default socket). */
 export class DockerRuntime implements ContainerRuntime {
@@ -215,30 +218,72 @@ export class DockerRuntime implements ContainerRuntime {
   followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void {
     let stopped = false;
     let raw: NodeJS.ReadableStream | undefined;
-    const splitterFor = (stream: "stdout" | "stderr") =>
-      new LineSplitter(MAX_LOG_LINE_BYTES, (line, truncated) => {
-        if (stopped) return;
-        const space = line.indexOf(" ");
-        const text = line.slice(space + 1) + (truncated > 0 ? ` [line cut: ${truncated} more bytes]` : "");
-        onLine({ time: line.slice(0, space), stream, text });
+    /** The time of the last whole line passed on (normalised), and when any bytes last arrived. */
+    let lastTime: string | undefined;
+    let lastDataAt = Date.now();
+    let generation = 0;
+    const open = (since: number, skipUpTo: string | undefined) => {
+      const mine = ++generation;
+      const splitterFor = (stream: "stdout" | "stderr") =>
+        new LineSplitter(MAX_LOG_LINE_BYTES, (line, truncated) => {
+          if (stopped || mine !== generation) return;
+          const space = line.indexOf(" ");
+          const time = line.slice(0, space);
+          if (skipUpTo !== undefined && normalizeTime(time) <= skipUpTo) return;
+          lastTime = normalizeTime(time);
+          const text = line.slice(space + 1) + (truncated > 0 ? ` [line cut: ${truncated} more bytes]` : "");
+          onLine({ time, stream, text });
+        });
+      const demux = new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });
+      this.docker
+        .getContainer(containerId)
+        .logs({ stdout: true, stderr: true, follow: true, timestamps: true, since })
+        .then((stream) => {
+          if (stopped || mine !== generation) return destroy(stream as NodeJS.ReadableStream);
+          raw = stream as NodeJS.ReadableStream;
+          raw.on("data", (chunk: Buffer) => {
+            lastDataAt = Date.now();
+            demux.push(chunk);
+          });
+          raw.on("end", () => demux.end());
+          // The stream is owned here: a broken log stream ends following, it never reaches the process.
+          raw.on("error", () => demux.end());
+        })
+        .catch(() => undefined);
+    };
+    open(sinceSeconds, undefined);
+    // Docker 20.10's json-file follower can stop delivering for good when the file it reads is
+    // rotated away twice in quick succession (a flood, or one huge line): a follow that has been
+    // silent for a while is checked against the log's last line, and reopened after the last line
+    // passed on when Docker has newer ones.
+    const watchdog = setInterval(() => {
+      if (stopped || Date.now() - lastDataAt < FOLLOW_STALL_MS) return;
+      lastDataAt = Date.now();
+      void this.lastLogTime(containerId).then((newest) => {
+        if (stopped || newest === undefined || (lastTime !== undefined && newest <= lastTime)) return;
+        if (raw) destroy(raw);
+        raw = undefined;
+        open(lastTime ? Math.floor(Date.parse(lastTime) / 1000) : sinceSeconds, lastTime);
       });
-    const demux = new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });
-    this.docker
-      .getContainer(containerId)
-      .logs({ stdout: true, stderr: true, follow: true, timestamps: true, since: sinceSeconds })
-      .then((stream) => {
-        raw = stream as NodeJS.ReadableStream;
-        if (stopped) return destroy(raw);
-        raw.on("data", (chunk: Buffer) => demux.push(chunk));
-        raw.on("end", () => demux.end());
-        // The stream is owned here: a broken log stream ends following, it never reaches the process.
-        raw.on("error", () => demux.end());
-      })
-      .catch(() => undefined);
+    }, FOLLOW_STALL_MS);
+    watchdog.unref();
     return () => {
       stopped = true;
+      clearInterval(watchdog);
       if (raw) destroy(raw);
     };
+  }
+
+  /** The (normalised) time of the newest line Docker has for the container; tail=1 reads only the end of its log. */
+  private async lastLogTime(containerId: string): Promise<string | undefined> {
+    try {
+      const buffer = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 1, timestamps: true, follow: false })) as Buffer;
+      const text = demuxBuffer(buffer).trim();
+      const time = text.slice(0, text.indexOf(" "));
+      return time ? normalizeTime(time) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   watchEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onGap: () => void): () => void {

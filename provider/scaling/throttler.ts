@@ -14,6 +14,11 @@ export interface Endpoint {
   port: number;
   /** The instance's concurrency: the proxy keeps at most this many connections to it. */
   maxConnections?: number;
+  /**
+   * Published ports only: is the app itself listening? Docker's userland proxy accepts every
+   * connection and resets it when the app does not listen, so a reset alone cannot say "refused".
+   */
+  listening?: () => Promise<boolean>;
 }
 
 /** One slot on one instance. release() is idempotent: only the first call frees the slot. */
