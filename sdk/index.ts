@@ -9,3 +9,6 @@ export { TrafficTarget, type TrafficTargetArgs, type TrafficEntryArgs } from "./
 export { DomainMapping, type DomainMappingArgs } from "./resources/domain-mapping";
 export { Job, type JobArgs, type JobTemplateArgs, type ExecutionSummaryOutput } from "./resources/job";
 export type { ServiceTemplateArgs, ServiceTemplateOutput } from "./resources/template";
+/** pulumi-gcp's cloudrunv2 Service and Job and cloudrun DomainMapping: same arguments and outputs, run locally. */
+export * as cloudrunv2 from "./cloudrunv2";
+export * as cloudrun from "./cloudrun";

@@ -50,7 +50,8 @@ async function run(client: EngineClient, inputs: JobInputs, job: Job, action: st
   return outs;
 }
 
-async function failureReport(client: EngineClient, inputs: JobInputs, execution: Execution): Promise<string> {
+/** The failed tasks of an execution with their exit codes and last log lines. */
+export async function failureReport(client: EngineClient, inputs: Pick<JobInputs, "project" | "name">, execution: Execution): Promise<string> {
   const failed = execution.tasks.filter((t) => t.state === "FAILED");
   if (failed.length === 0) return execution.error ?? "no task succeeded";
   const lines = (await client.jobLogs(inputs.project, inputs.name, { execution: execution.name, limit: 1000 }).catch(() => "")).split("\n");

@@ -70,7 +70,9 @@ test("startFirst starts one container from the revision's template and resolves 
   t.like(h.controller.status(PROJECT, rev.name), { readyInstances: 1, startingInstances: 0, inFlight: 0, queued: 0 });
   const lease = h.acquire(rev.name);
   await h.clock.run(0);
-  t.deepEqual(lease.result.endpoint, { instanceId: instance, host: "127.0.0.1", port: c.hostPort, maxConnections: 80 }, "requests go to the container's published host port");
+  const { listening, ...endpoint } = lease.result.endpoint;
+  t.deepEqual(endpoint, { instanceId: instance, host: "127.0.0.1", port: c.hostPort, maxConnections: 80 }, "requests go to the container's published host port");
+  t.is(typeof listening, "function", "behind Docker's proxy the router can ask whether the app listens");
   t.deepEqual(h.log.entries.filter((e) => e.message === "instance ready").map((e) => ({ at: e.at, fields: e.fields })), [
     { at: T0 + 300, fields: { revision: rev.name, instance, address: `127.0.0.1:${c.hostPort}` } },
   ]);

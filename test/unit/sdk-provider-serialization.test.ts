@@ -5,6 +5,9 @@ import { jobProvider } from "../../sdk/resources/job";
 import { revisionProvider } from "../../sdk/resources/revision";
 import { serviceProvider } from "../../sdk/resources/service";
 import { trafficTargetProvider } from "../../sdk/resources/traffic-target";
+import { gcpDomainMappingProvider } from "../../sdk/cloudrun/domain-mapping";
+import { gcpJobProvider } from "../../sdk/cloudrunv2/job";
+import { gcpServiceProvider } from "../../sdk/cloudrunv2/service";
 
 // What Pulumi writes into the state as `__provider` must stay tiny and stable: it loads skiff's
 // implementation by package name at call time and captures nothing, so state written by one
@@ -16,6 +19,9 @@ const kinds: [string, pulumi.dynamic.ResourceProvider][] = [
   ["traffic-target", trafficTargetProvider],
   ["domain-mapping", domainMappingProvider],
   ["job", jobProvider],
+  ["cloudrunv2-service", gcpServiceProvider],
+  ["cloudrunv2-job", gcpJobProvider],
+  ["cloudrun-domain-mapping", gcpDomainMappingProvider],
 ];
 
 for (const [kind, provider] of kinds) {

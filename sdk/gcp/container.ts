@@ -1,0 +1,165 @@
+import { envSchema } from "../../provider/model/template";
+import { UNKNOWN, isUnknown } from "../check/unknowns";
+import { PathMap, Problems, at } from "./paths";
+import { missingSecretReason, secretKey } from "./secrets";
+
+/**
+ * One pulumi-gcp container (`template.containers[0]` of a Service, `template.template.containers[0]`
+ * of a Job) as the fields of skiff's template: image, command, args, env, port, resources and the
+ * startup probe. Every engine field it fills is mapped back to the path the user wrote it at.
+ */
+export interface ContainerContext {
+  problems: Problems;
+  paths: PathMap;
+  /** Values of secret envs by secretKey(); the unknown marker while the program had not resolved them. */
+  secretValues: unknown;
+  /** Env names the platform sets itself (PORT, K_SERVICE, ... or CLOUD_RUN_JOB, ...). */
+  reservedEnv: readonly string[];
+  kind: "service" | "job";
+}
+
+export function translateContainers(containers: unknown, path: string, ctx: ContainerContext): Record<string, unknown> {
+  const { problems } = ctx;
+  if (isUnknown(containers)) return { image: UNKNOWN };
+  const list = problems.list(containers, path, "a list of containers");
+  if (!list || list.length === 0) {
+    problems.add(path, "must list the container to run (one, with its image)");
+    return { image: UNKNOWN }; // named here already; the engine's "image is required" would repeat it
+  }
+  if (list.length > 1) problems.add(at(path, 1), "skiff runs one container per instance: sidecars (a second container) are not supported");
+  const cpath = at(path, 0);
+  if (isUnknown(list[0])) return { image: UNKNOWN };
+  const c = problems.object(list[0], cpath, "a container");
+  if (!c) return { image: UNKNOWN };
+
+  const out: Record<string, unknown> = {};
+  const put = (engineKey: string, value: unknown, gcpPath: string) => {
+    ctx.paths.set(engineKey, gcpPath);
+    if (value !== undefined && value !== null) out[engineKey] = value;
+  };
+  put("image", c.image, at(cpath, "image"));
+  put("command", c.commands, at(cpath, "commands"));
+  put("args", c.args, at(cpath, "args"));
+  put("env", translateEnvs(c.envs, at(cpath, "envs"), ctx), at(cpath, "envs"));
+  put("resources", translateLimits(c.resources, at(cpath, "resources"), ctx), at(cpath, "resources.limits"));
+  if (ctx.kind === "service") {
+    put("port", translatePorts(c.ports, at(cpath, "ports"), ctx), at(cpath, "ports.containerPort"));
+    put("startupProbe", translateProbe(c.startupProbe, at(cpath, "startupProbe"), ctx), at(cpath, "startupProbe"));
+  }
+  return out;
+}
+
+function translatePorts(ports: unknown, path: string, ctx: ContainerContext): unknown {
+  if (isUnknown(ports)) return UNKNOWN;
+  if (Array.isArray(ports)) {
+    ctx.problems.add(path, "must be one object {containerPort, name} in cloudrunv2.Service, not a list");
+    return undefined;
+  }
+  return ctx.problems.object(ports, path)?.containerPort;
+}
+
+function translateLimits(resources: unknown, path: string, ctx: ContainerContext): unknown {
+  if (isUnknown(resources)) return UNKNOWN;
+  const limits = ctx.problems.object(resources, path)?.limits;
+  if (isUnknown(limits)) return UNKNOWN;
+  const l = ctx.problems.object(limits, at(path, "limits"), "a map such as { cpu: \"1\", memory: \"512Mi\" }");
+  if (!l) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of ["cpu", "memory"] as const) {
+    if (l[key] === undefined) continue;
+    out[key] = l[key];
+    ctx.paths.set(`resources.${key}`, at(at(path, "limits"), key));
+  }
+  return out;
+}
+
+/** The engine checks readiness as a TCP connect to the port; httpGet and grpc probes give their port. */
+function translateProbe(probe: unknown, path: string, ctx: ContainerContext): unknown {
+  if (isUnknown(probe)) return UNKNOWN;
+  const p = ctx.problems.object(probe, path);
+  if (!p) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"]) if (p[key] !== undefined) out[key] = p[key];
+  const kinds = (["tcpSocket", "httpGet", "grpc"] as const).filter((k) => p[k] !== undefined && p[k] !== null);
+  if (kinds.length > 1) ctx.problems.add(path, `must set one of tcpSocket, httpGet or grpc, not ${kinds.join(" and ")}`);
+  const kind = kinds[0];
+  if (kind !== undefined) {
+    const port = isUnknown(p[kind]) ? UNKNOWN : ctx.problems.object(p[kind], at(path, kind))?.port;
+    out.tcpSocket = port === undefined ? {} : { port };
+    ctx.paths.set("startupProbe.tcpSocket", at(path, kind));
+  }
+  return out;
+}
+
+/** envs[{name, value | valueSource.secretKeyRef}] as the engine's { NAME: value }. */
+function translateEnvs(envs: unknown, path: string, ctx: ContainerContext): unknown {
+  const { problems } = ctx;
+  if (isUnknown(envs)) return UNKNOWN;
+  const list = problems.list(envs, path, "a list of {name, value}");
+  if (!list) return undefined;
+  const env: Record<string, unknown> = {};
+  const firstIndex = new Map<string, number>();
+  let unknownName = false;
+  list.forEach((item, j) => {
+    const epath = at(path, j);
+    if (isUnknown(item)) return void (unknownName = true);
+    const e = problems.object(item, epath, "an object {name, value}");
+    if (!e) return;
+    if (isUnknown(e.name)) return void (unknownName = true);
+    if (typeof e.name !== "string") return problems.add(at(epath, "name"), "is required: the variable's name");
+    const nameProblem = envNameProblem(e.name, ctx.reservedEnv);
+    if (nameProblem) return problems.add(at(epath, "name"), nameProblem);
+    const first = firstIndex.get(e.name);
+    if (first !== undefined) return problems.add(at(epath, "name"), `duplicate variable "${e.name}": ${at(path, first)} sets it too`);
+    firstIndex.set(e.name, j);
+    const value = envValue(e, epath, ctx);
+    if (value === undefined) return;
+    env[e.name] = value.value;
+    ctx.paths.set(`env.${e.name}`, value.path);
+  });
+  return unknownName ? UNKNOWN : env;
+}
+
+function envValue(e: Record<string, unknown>, epath: string, ctx: ContainerContext): { value: unknown; path: string } | undefined {
+  const { problems } = ctx;
+  if (e.valueSource === undefined || e.valueSource === null) return { value: e.value ?? "", path: at(epath, "value") };
+  if (e.value !== undefined && e.value !== null) {
+    problems.add(epath, "must set value or valueSource, not both");
+    return undefined;
+  }
+  const spath = at(epath, "valueSource");
+  if (isUnknown(e.valueSource)) return { value: UNKNOWN, path: spath };
+  const source = problems.object(e.valueSource, spath);
+  const rpath = at(spath, "secretKeyRef");
+  if (isUnknown(source?.secretKeyRef)) return { value: UNKNOWN, path: rpath };
+  const ref = problems.object(source?.secretKeyRef, rpath, "an object {secret, version}");
+  if (!ref) {
+    if (source) problems.add(rpath, "is required in valueSource: the secret to read");
+    return undefined;
+  }
+  const { secret, version } = ref;
+  if (isUnknown(secret) || isUnknown(version) || isUnknown(ctx.secretValues)) return { value: UNKNOWN, path: rpath };
+  if (typeof secret !== "string" || secret === "") {
+    problems.add(at(rpath, "secret"), "is required: the name of the secret");
+    return undefined;
+  }
+  if (version !== undefined && typeof version !== "string") {
+    problems.add(at(rpath, "version"), 'must be a string such as "latest" or "1"');
+    return undefined;
+  }
+  const values = (ctx.secretValues ?? {}) as Record<string, unknown>;
+  const value = values[secretKey(secret, version)];
+  if (typeof value !== "string") {
+    problems.add(at(rpath, "secret"), missingSecretReason(secret, version));
+    return undefined;
+  }
+  return { value, path: rpath };
+}
+
+/** The engine's own rule for a variable name, with its reason (zod reports a bad record key only as "Invalid key"). */
+function envNameProblem(name: string, reserved: readonly string[]): string | undefined {
+  const result = envSchema(reserved).safeParse({ [name]: "" });
+  if (result.success) return undefined;
+  const issue = result.error.issues[0] as { issues?: { message: string }[]; message: string };
+  return issue.issues?.[0]?.message ?? issue.message;
+}

@@ -1,0 +1,166 @@
+import type { CheckFailure } from "../check/validate";
+import { at } from "./paths";
+
+/**
+ * What skiff does with each field of pulumi-gcp's Cloud Run arguments, as data: honoured (it
+ * changes what runs locally), ignored (accepted; it has no local meaning, e.g. a GCP project, a
+ * service account or a VPC connector: named once in a warning), or refused (it has a meaning
+ * skiff cannot give, so running without it would not be a rehearsal: a check failure).
+ * sdk/README.md lists the same fields for people.
+ */
+export type FieldRule = "honoured" | "ignored" | "ignoredIfTrue" | { refused: string } | Fields;
+
+export interface Fields {
+  fields: Record<string, FieldRule>;
+  /** The value is a list of such objects. */
+  each?: boolean;
+  /** The rule of keys not listed (a map such as resources.limits); unlisted keys are otherwise unknown to skiff. */
+  otherKeys?: FieldRule;
+}
+
+const ignoredAll = (...names: string[]): Record<string, FieldRule> => Object.fromEntries(names.map((n) => [n, "ignored" as const]));
+const honouredAll = (...names: string[]): Record<string, FieldRule> => Object.fromEntries(names.map((n) => [n, "honoured" as const]));
+
+const VOLUMES = { refused: "volumes are not mounted locally (Cloud SQL, Cloud Storage, NFS, secret and in-memory volumes); remove them for the local stack" };
+const VOLUME_MOUNTS = { refused: "volumes are not mounted locally; remove the mount for the local stack" };
+const WORKING_DIR = { refused: "skiff's engine runs the image's own working directory; remove workingDir (or set it in the image)" };
+const SOURCE = { refused: "builds from source are not run locally: give the container an image" };
+
+const envs: Fields = {
+  each: true,
+  fields: { name: "honoured", value: "honoured", valueSource: { fields: { secretKeyRef: { fields: honouredAll("secret", "version") } } } },
+};
+
+const limits: Fields = { fields: honouredAll("cpu", "memory"), otherKeys: "ignored" };
+
+const startupProbe: Fields = {
+  fields: {
+    ...honouredAll("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"),
+    tcpSocket: { fields: honouredAll("port") },
+    // Readiness is a TCP check of the port: the path, headers and gRPC service are not requested.
+    httpGet: { fields: { port: "honoured", ...ignoredAll("path", "httpHeaders") } },
+    grpc: { fields: { port: "honoured", service: "ignored" } },
+  },
+};
+
+const serviceContainer: Fields = {
+  each: true,
+  fields: {
+    ...honouredAll("image", "commands", "args"),
+    envs,
+    ports: { fields: { containerPort: "honoured", name: "ignored" } },
+    resources: { fields: { limits, ...ignoredAll("cpuIdle", "startupCpuBoost") } },
+    startupProbe,
+    ...ignoredAll("name", "livenessProbe", "readinessProbe", "dependsOns", "baseImageUri", "buildInfos", "sandboxLauncher"),
+    volumeMounts: VOLUME_MOUNTS,
+    workingDir: WORKING_DIR,
+    sourceCode: SOURCE,
+  },
+};
+
+export const serviceRules: Fields = {
+  fields: {
+    ...honouredAll("name", "labels", "ingress"),
+    ...ignoredAll("project", "location", "description", "annotations", "client", "clientVersion", "launchStage", "binaryAuthorization",
+      "customAudiences", "defaultUriDisabled", "deletionPolicy", "iapEnabled", "invokerIamDisabled", "multiRegionSettings", "tags"),
+    deletionProtection: "ignoredIfTrue",
+    buildConfig: SOURCE,
+    scaling: { fields: honouredAll("minInstanceCount", "maxInstanceCount", "manualInstanceCount", "scalingMode") },
+    traffics: { each: true, fields: honouredAll("type", "revision", "percent", "tag") },
+    template: {
+      fields: {
+        ...honouredAll("revision", "maxInstanceRequestConcurrency", "timeout"),
+        containers: serviceContainer,
+        scaling: { fields: { ...honouredAll("minInstanceCount", "maxInstanceCount"), ...ignoredAll("concurrencyUtilization", "cpuUtilization") } },
+        ...ignoredAll("annotations", "labels", "encryptionKey", "executionEnvironment", "gpuZonalRedundancyDisabled", "healthCheckDisabled",
+          "nodeSelector", "serviceAccount", "serviceMesh", "sessionAffinity", "vpcAccess"),
+        volumes: VOLUMES,
+        sandboxes: { refused: "sandboxes are not run locally" },
+      },
+    },
+  },
+};
+
+const jobContainer: Fields = {
+  each: true,
+  fields: {
+    ...honouredAll("image", "commands", "args"),
+    envs,
+    resources: { fields: { limits } },
+    // A task serves nothing and is not probed: it runs until it exits.
+    ...ignoredAll("name", "ports", "startupProbe", "dependsOns"),
+    volumeMounts: VOLUME_MOUNTS,
+    workingDir: WORKING_DIR,
+  },
+};
+
+export const jobRules: Fields = {
+  fields: {
+    ...honouredAll("name", "labels", "runExecutionToken", "startExecutionToken"),
+    ...ignoredAll("project", "location", "annotations", "client", "clientVersion", "launchStage", "binaryAuthorization", "deletionPolicy", "tags"),
+    deletionProtection: "ignoredIfTrue",
+    template: {
+      fields: {
+        ...honouredAll("taskCount", "parallelism"),
+        ...ignoredAll("annotations", "labels"),
+        template: {
+          fields: {
+            containers: jobContainer,
+            ...honouredAll("maxRetries", "timeout"),
+            ...ignoredAll("encryptionKey", "executionEnvironment", "gpuZonalRedundancyDisabled", "nodeSelector", "serviceAccount", "vpcAccess"),
+            volumes: VOLUMES,
+          },
+        },
+      },
+    },
+  },
+};
+
+export const domainMappingRules: Fields = {
+  fields: {
+    name: "honoured",
+    ...ignoredAll("project", "location", "deletionPolicy"),
+    // metadata.namespace is the GCP project (required by pulumi-gcp); skiff's project comes from the stack.
+    metadata: { fields: {}, otherKeys: "ignored" },
+    spec: { fields: { routeName: "honoured", ...ignoredAll("certificateMode", "forceOverride") } },
+  },
+};
+
+export interface FieldReport {
+  /** Present fields with no local meaning, as written (`template.vpcAccess`). */
+  ignored: string[];
+  /** Present fields skiff does not know (a newer pulumi-gcp, or a typo in plain JavaScript). */
+  unknown: string[];
+  refused: CheckFailure[];
+}
+
+/**
+ * Walks the arguments along the rules. `opaque` says which values cannot be looked into (an
+ * Output in the program, the unknown marker at preview): a field that holds one is present, but
+ * its own fields are not visited.
+ */
+export function reportFields(value: unknown, rules: Fields, opaque: (v: unknown) => boolean, path = ""): FieldReport {
+  const report: FieldReport = { ignored: [], unknown: [], refused: [] };
+  walk(value, rules, path, opaque, report);
+  return report;
+}
+
+function walk(value: unknown, rule: FieldRule, path: string, opaque: (v: unknown) => boolean, report: FieldReport): void {
+  if (value === undefined || value === null) return;
+  if (rule === "honoured") return;
+  if (rule === "ignored") return void report.ignored.push(path);
+  if (rule === "ignoredIfTrue") return void (value === true || opaque(value) ? report.ignored.push(path) : undefined);
+  if ("refused" in rule) return void report.refused.push({ property: path, reason: rule.refused });
+  if (opaque(value)) return;
+  if (rule.each) {
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, { ...rule, each: false }, at(path, i), opaque, report));
+    return;
+  }
+  if (typeof value !== "object" || Array.isArray(value)) return; // the translation names a wrong shape
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    if (field === undefined || field === null) continue;
+    const child = rule.fields[key] ?? rule.otherKeys;
+    if (child === undefined) report.unknown.push(at(path, key));
+    else walk(field, child, at(path, key), opaque, report);
+  }
+}

@@ -1,0 +1,76 @@
+import type { JobTemplate } from "../../provider/model/job";
+import type { Ingress } from "../../provider/model/service";
+import type { ServiceTemplate } from "../../provider/model/template";
+import type { NormalizedTrafficTarget } from "../../provider/model/traffic";
+import { durationString } from "./duration";
+import { INGRESS } from "./service-spec";
+import { gcpTrafficType } from "./traffic";
+
+/**
+ * The way back, for `pulumi refresh` after a change made outside the stack (e.g. `skiff deploy`):
+ * what the engine now runs, written in pulumi-gcp's shape over the user's own arguments, so the
+ * refreshed state shows the drift as the fields that drifted and the next `up` puts them back.
+ * Secret envs the user declared stay secretKeyRefs: a refresh never writes a secret's value.
+ */
+type Obj = Record<string, unknown>;
+
+function container(user: Obj | undefined, image: string, command: string[] | undefined, args: string[] | undefined, env: Record<string, string>): Obj {
+  const userEnvs = Array.isArray(user?.envs) ? (user.envs as Obj[]) : [];
+  const envs = Object.entries(env).map(([name, value]) => {
+    const declared = userEnvs.find((e) => e.name === name && e.valueSource !== undefined);
+    return declared ?? { name, value };
+  });
+  const out: Obj = { ...user, image, envs };
+  if (command) out.commands = command;
+  else delete out.commands;
+  if (args) out.args = args;
+  else delete out.args;
+  return out;
+}
+
+function firstContainer(template: unknown, ...path: string[]): Obj | undefined {
+  let at: unknown = template;
+  for (const key of path) at = (at as Obj | undefined)?.[key];
+  return Array.isArray(at) ? (at[0] as Obj) : undefined;
+}
+
+export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj {
+  const userContainer = firstContainer(user, "containers");
+  const c = container(userContainer, engine.image, engine.command, engine.args, engine.env);
+  c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port };
+  c.resources = { ...(userContainer?.resources as Obj | undefined), limits: { cpu: engine.resources.cpu, memory: engine.resources.memory } };
+  return {
+    ...(user as Obj | undefined),
+    containers: [c],
+    scaling: { ...((user as Obj | undefined)?.scaling as Obj | undefined), ...engine.scaling },
+    maxInstanceRequestConcurrency: engine.maxInstanceRequestConcurrency,
+    timeout: durationString(engine.timeout),
+  };
+}
+
+export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
+  const outer = (user as Obj | undefined) ?? {};
+  const inner = (outer.template as Obj | undefined) ?? {};
+  const userContainer = firstContainer(inner, "containers");
+  const c = container(userContainer, engine.image, engine.command, engine.args, engine.env);
+  c.resources = { ...(userContainer?.resources as Obj | undefined), limits: { cpu: engine.resources.cpu, memory: engine.resources.memory } };
+  return {
+    ...outer,
+    taskCount: engine.taskCount,
+    parallelism: engine.parallelism,
+    template: { ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) },
+  };
+}
+
+export function gcpIngress(ingress: Ingress): string {
+  return Object.entries(INGRESS).find(([, v]) => v === ingress)?.[0] ?? "INGRESS_TRAFFIC_ALL";
+}
+
+export function gcpTraffics(traffic: readonly NormalizedTrafficTarget[]): Obj[] {
+  return traffic.map((t) => {
+    const entry: Obj = { type: gcpTrafficType(t.type), percent: t.percent };
+    if (t.revision !== undefined) entry.revision = t.revision;
+    if (t.tag !== undefined) entry.tag = t.tag;
+    return entry;
+  });
+}

@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
+import type { Ingress } from "../../provider/model/service";
+import { RESERVED_ENV, serviceTemplateSchema } from "../../provider/model/template";
+import { UNKNOWN, isUnknown } from "../check/unknowns";
+import { validate, type CheckFailure } from "../check/validate";
+import { translateContainers } from "./container";
+import { durationSeconds } from "./duration";
+import { reportFields, serviceRules } from "./field-rules";
+import { PathMap, Problems } from "./paths";
+import { trafficFailures, translateTraffics } from "./traffic";
+
+/**
+ * A cloudrunv2.Service's arguments (pulumi-gcp's shape) as the engine's service spec, with every
+ * failure at the path the user wrote. Values unknown at preview stay unknown and are not judged.
+ */
+export interface ServiceTranslation {
+  /** The engine's spec: template, labels, ingress, traffic (the unknown marker where not known yet). */
+  spec: { template: unknown; labels: unknown; ingress: unknown; traffic: unknown };
+  /** `template.revision` minus the `<service>-` prefix: the engine names the revision with it. */
+  revisionSuffix?: unknown;
+  failures: CheckFailure[];
+}
+
+export const INGRESS: Record<string, Ingress> = {
+  INGRESS_TRAFFIC_ALL: "all",
+  INGRESS_TRAFFIC_INTERNAL_ONLY: "internal",
+  INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER: "internal-and-cloud-load-balancing",
+};
+
+export const labelsSchema = z.record(z.string(), z.string({ error: "must be a string" })).default({});
+
+export function translateService(inputs: Record<string, unknown>): ServiceTranslation {
+  const problems = new Problems();
+  const paths = new PathMap();
+  const failures: CheckFailure[] = [...reportFields(inputs, serviceRules, isUnknown).refused];
+  failures.push(...validate(serviceNameSchema, inputs.name, ["name"]).failures);
+  failures.push(...validate(projectNameSchema, inputs.skiffProject, ["skiffProject"]).failures);
+
+  let template: unknown = UNKNOWN;
+  let revisionSuffix: unknown;
+  if (inputs.template === undefined || inputs.template === null) {
+    problems.add("template", "is required: the template revisions are made from");
+  } else if (!isUnknown(inputs.template)) {
+    const t = problems.object(inputs.template, "template") ?? {};
+    const engine: Record<string, unknown> = translateContainers(t.containers, "template.containers", {
+      problems, paths, secretValues: inputs.secretEnvValues, reservedEnv: RESERVED_ENV, kind: "service",
+    });
+    if (t.maxInstanceRequestConcurrency !== undefined) engine.maxInstanceRequestConcurrency = t.maxInstanceRequestConcurrency;
+    paths.set("maxInstanceRequestConcurrency", "template.maxInstanceRequestConcurrency");
+    const timeout = durationSeconds(t.timeout, "template.timeout", problems);
+    if (timeout !== undefined) engine.timeout = timeout;
+    paths.set("timeout", "template.timeout");
+    const scaling = translateScaling(t.scaling, inputs.scaling, problems, paths);
+    if (scaling !== undefined) engine.scaling = scaling;
+    revisionSuffix = suffixOf(t.revision, inputs.name, problems);
+    template = engine;
+    failures.push(...paths.mapFailures(validate(serviceTemplateSchema, engine).failures, "template"));
+  }
+
+  const labels = validate(labelsSchema, inputs.labels, ["labels"]);
+  failures.push(...labels.failures);
+  let ingress: unknown = "all";
+  if (isUnknown(inputs.ingress)) ingress = UNKNOWN;
+  else if (inputs.ingress !== undefined && inputs.ingress !== null) {
+    ingress = INGRESS[inputs.ingress as string];
+    if (ingress === undefined) problems.add("ingress", `must be one of ${Object.keys(INGRESS).join(", ")}, got ${JSON.stringify(inputs.ingress)}`);
+  }
+  const traffic = translateTraffics(inputs.traffics, problems);
+  failures.push(...trafficFailures(traffic));
+
+  return {
+    spec: { template, labels: labels.value ?? {}, ingress, traffic },
+    revisionSuffix,
+    failures: [...problems.failures, ...failures],
+  };
+}
+
+/** Cloud Run names a revision `<service>-<suffix>`; a name without that prefix is refused there too. */
+function suffixOf(revision: unknown, service: unknown, problems: Problems): unknown {
+  if (revision === undefined || revision === null) return undefined;
+  if (isUnknown(revision) || isUnknown(service)) return UNKNOWN;
+  if (typeof revision !== "string" || typeof service !== "string") return void problems.add("template.revision", "must be a string");
+  if (!revision.startsWith(`${service}-`) || revision.length === service.length + 1) {
+    return void problems.add("template.revision", `must start with the service's name and a hyphen ("${service}-..."), got "${revision}"`);
+  }
+  return revision.slice(service.length + 1);
+}
+
+/**
+ * The engine has one scaling per revision. The service-level bounds (Cloud Run applies them across
+ * the service's revisions) narrow the template's: the higher minimum and the lower maximum win;
+ * `scalingMode: "MANUAL"` runs exactly manualInstanceCount instances.
+ */
+function translateScaling(template: unknown, service: unknown, problems: Problems, paths: PathMap): unknown {
+  if (isUnknown(template) || isUnknown(service)) return UNKNOWN;
+  const ts = problems.object(template, "template.scaling") ?? {};
+  const ss = problems.object(service, "scaling") ?? {};
+  paths.set("scaling", "template.scaling");
+  const out: Record<string, unknown> = {};
+  if (ss.scalingMode !== undefined && ss.scalingMode !== null && !isUnknown(ss.scalingMode)) {
+    if (ss.scalingMode === "MANUAL") {
+      if (ss.manualInstanceCount === undefined) problems.add("scaling.manualInstanceCount", 'is required when scalingMode is "MANUAL"');
+      out.minInstanceCount = out.maxInstanceCount = ss.manualInstanceCount;
+      paths.set("scaling.minInstanceCount", "scaling.manualInstanceCount");
+      paths.set("scaling.maxInstanceCount", "scaling.manualInstanceCount");
+      return out;
+    }
+    if (ss.scalingMode !== "AUTOMATIC") problems.add("scaling.scalingMode", `must be AUTOMATIC or MANUAL, got ${JSON.stringify(ss.scalingMode)}`);
+  }
+  for (const [key, pick] of [["minInstanceCount", Math.max], ["maxInstanceCount", Math.min]] as const) {
+    const own = ts[key];
+    const shared = ss[key];
+    let chosen: [unknown, string] | undefined;
+    if (own !== undefined && shared !== undefined) {
+      if (isUnknown(own) || isUnknown(shared)) chosen = [UNKNOWN, `template.scaling.${key}`];
+      else if (typeof own === "number" && typeof shared === "number") chosen = pick(own, shared) === own ? [own, `template.scaling.${key}`] : [shared, `scaling.${key}`];
+      else chosen = typeof own !== "number" ? [own, `template.scaling.${key}`] : [shared, `scaling.${key}`];
+    } else if (own !== undefined) chosen = [own, `template.scaling.${key}`];
+    else if (shared !== undefined) chosen = [shared, `scaling.${key}`];
+    if (!chosen) continue;
+    out[key] = chosen[0];
+    paths.set(`scaling.${key}`, chosen[1]);
+  }
+  return out;
+}

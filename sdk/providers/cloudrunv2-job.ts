@@ -1,0 +1,131 @@
+import { canonicalJson } from "../../provider/base/canonical-json";
+import type { EngineClient } from "../../provider/client/api-client";
+import { jobTemplateSchema, type Job, type JobSpecInput } from "../../provider/model/job";
+import { checkGcpJobInputs, type GcpJobInputs } from "../check/cloudrunv2-job";
+import { diffGcpJob } from "../diff/cloudrunv2-job";
+import { jobConditions, type GcpCondition } from "../gcp/conditions";
+import { translateJob } from "../gcp/job-spec";
+import { gcpJobTemplate } from "../gcp/render";
+import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";
+import { compact, initFailed } from "./errors";
+import { failureReport } from "./job";
+
+/**
+ * skiff.cloudrunv2.Job's provider. As on Cloud Run, creating the job with a runExecutionToken,
+ * or changing the token, runs an execution and the job is ready only once it succeeded: a failed
+ * one fails `pulumi up`, naming the failed tasks with their exit codes and last log lines (and the
+ * next `up` runs it again). A startExecutionToken starts one without waiting for it.
+ */
+export type GcpJobOutputs = GcpJobInputs & Record<string, unknown>;
+
+function engineSpec(inputs: GcpJobInputs): JobSpecInput {
+  const t = translateJob(inputs);
+  if (t.failures.length > 0) throw new Error(t.failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
+  return t.spec as JobSpecInput;
+}
+
+function outputsOf(inputs: GcpJobInputs, job: Job, failure?: string): GcpJobOutputs {
+  const latest = job.latestExecution;
+  return compact({
+    ...inputs,
+    latestCreatedExecutions: latest ? [compact({ name: latest.name, createTime: latest.createTime, completionTime: latest.completionTime })] : [],
+    executionCount: job.executionCount,
+    ...jobConditions(job.updateTime, failure === undefined ? undefined : { message: failure }),
+    createTime: job.createTime,
+    updateTime: job.updateTime,
+    generation: String(job.generation),
+    observedGeneration: String(job.generation),
+    reconciling: false,
+  });
+}
+
+/** Runs an execution; with `wait` until it finished, and fails the resource if it did not succeed. */
+async function execute(client: EngineClient, inputs: GcpJobInputs, wait: boolean, action: string): Promise<GcpJobOutputs> {
+  const where = `job "${inputs.name}" in project "${inputs.skiffProject}"`;
+  let execution;
+  try {
+    execution = await client.executeJob(inputs.skiffProject, inputs.name);
+    if (wait) while (execution.status === "RUNNING") execution = await client.getExecution(inputs.skiffProject, execution.name, 300);
+  } catch (error) {
+    throw explain(`${action} ${where}: running its execution`, error);
+  }
+  const job = await client.getJob(inputs.skiffProject, inputs.name);
+  if (!wait || execution.status === "SUCCEEDED") return outputsOf(inputs, job);
+  const report = await failureReport(client, { project: inputs.skiffProject, name: inputs.name }, execution);
+  const message = `job "${inputs.name}": execution ${execution.name} ${execution.status.toLowerCase()}: ${report}`;
+  throw initFailed(message, inputs.name, outputsOf(inputs, job, message));
+}
+
+async function put(client: EngineClient, inputs: GcpJobInputs, mode: "create" | "update"): Promise<Job> {
+  try {
+    return await client.putJob(inputs.skiffProject, inputs.name, engineSpec(inputs), { mode });
+  } catch (error) {
+    throw explain(`${mode === "create" ? "creating" : "updating"} job "${inputs.name}" in project "${inputs.skiffProject}"`, error);
+  }
+}
+
+function lastRunFailed(outputs: Record<string, unknown>): string | undefined {
+  const ready = (outputs.terminalConditions as GcpCondition[] | undefined)?.[0];
+  return ready?.state === "CONDITION_FAILED" ? (ready.message ?? "the last execution failed") : undefined;
+}
+
+export const provider = {
+  configure(config: ProviderConfig | undefined) {
+    configure(config);
+  },
+
+  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkGcpJobInputs(news);
+  },
+
+  diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return diffGcpJob(olds, news);
+  },
+
+  async create(inputs: GcpJobInputs) {
+    const client = await engine();
+    const job = await put(client, inputs, "create");
+    if (inputs.runExecutionToken !== undefined) return { id: inputs.name, outs: await execute(client, inputs, true, "creating") };
+    if (inputs.startExecutionToken !== undefined) return { id: inputs.name, outs: await execute(client, inputs, false, "creating") };
+    return { id: inputs.name, outs: outputsOf(inputs, job) };
+  },
+
+  async update(_id: string, olds: GcpJobOutputs, news: GcpJobInputs) {
+    const client = await engine();
+    const job = await put(client, news, "update");
+    // A new token runs an execution; so does an update after a failed run (the job is not ready yet).
+    if (news.runExecutionToken !== undefined && (news.runExecutionToken !== olds.runExecutionToken || lastRunFailed(olds) !== undefined)) {
+      return { outs: await execute(client, news, true, "updating") };
+    }
+    if (news.startExecutionToken !== undefined && news.startExecutionToken !== olds.startExecutionToken) {
+      return { outs: await execute(client, news, false, "updating") };
+    }
+    return { outs: outputsOf(news, job) };
+  },
+
+  async read(id: string, props: GcpJobOutputs) {
+    const client = await engine();
+    try {
+      const j = await client.getJob(props.skiffProject, props.name ?? id);
+      const t = translateJob(props);
+      const asWritten =
+        t.failures.length === 0 &&
+        canonicalJson(jobTemplateSchema.parse(t.spec.template)) === canonicalJson(j.template) &&
+        canonicalJson(t.spec.labels) === canonicalJson(j.labels);
+      const inputs: GcpJobInputs = asWritten ? props : { ...props, template: gcpJobTemplate(j.template, props.template), labels: j.labels };
+      return { id, props: outputsOf(inputs, j, lastRunFailed(props)) };
+    } catch (error) {
+      if (isNotFound(error)) return { id: "", props: {} };
+      throw explain(`reading job "${props.name ?? id}"`, error);
+    }
+  },
+
+  async delete(id: string, props: GcpJobOutputs) {
+    const client = await engine();
+    try {
+      await client.deleteJob(props.skiffProject, props.name ?? id);
+    } catch (error) {
+      if (!isNotFound(error)) throw explain(`deleting job "${props.name ?? id}"`, error);
+    }
+  },
+};

@@ -1,0 +1,137 @@
+import { canonicalJson } from "../../provider/base/canonical-json";
+import type { Service } from "../../provider/model/service";
+import type { ServiceSpecInput } from "../../provider/model/service";
+import { serviceTemplateSchema } from "../../provider/model/template";
+import { normalizeTraffic, type TrafficTarget } from "../../provider/model/traffic";
+import { checkGcpServiceInputs, type GcpServiceInputs } from "../check/cloudrunv2-service";
+import { diffGcpService } from "../diff/cloudrunv2-service";
+import { serviceConditions } from "../gcp/conditions";
+import { gcpIngress, gcpServiceTemplate, gcpTraffics } from "../gcp/render";
+import { translateService } from "../gcp/service-spec";
+import { gcpTrafficStatuses } from "../gcp/traffic";
+import { configure, engine, explain, isConflict, isNotFound, type ProviderConfig } from "./engine";
+import { compact, initFailed } from "./errors";
+
+/**
+ * skiff.cloudrunv2.Service's provider: pulumi-gcp's arguments in, the engine's service out, and
+ * pulumi-gcp's outputs (uri, urls, trafficStatuses[].uri, conditions, ...) back. Each deploy
+ * sends the whole spec, traffic included: `traffics` owns the service's traffic, as on Cloud Run.
+ */
+export type GcpServiceOutputs = GcpServiceInputs & Record<string, unknown>;
+
+/** The engine's spec for known inputs (check has run, so a failure here is a bug or a changed secret). */
+function engineSpec(inputs: GcpServiceInputs): { spec: ServiceSpecInput; revisionSuffix?: string } {
+  const t = translateService(inputs);
+  if (t.failures.length > 0) throw new Error(t.failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
+  return { spec: t.spec as ServiceSpecInput, revisionSuffix: t.revisionSuffix as string | undefined };
+}
+
+function outputsOf(inputs: GcpServiceInputs, service: Service, failure?: string): GcpServiceOutputs {
+  return compact({
+    ...inputs,
+    uri: service.url,
+    urls: [service.url],
+    latestCreatedRevision: service.latestCreatedRevision,
+    latestReadyRevision: service.latestReadyRevision,
+    trafficStatuses: gcpTrafficStatuses(service.trafficStatuses),
+    ...serviceConditions({ ...service, failure, routed: service.trafficStatuses.length > 0 }),
+    createTime: service.createTime,
+    updateTime: service.updateTime,
+    // Cloud Run's generation is a string; it is also what an update names, so a change made
+    // outside the stack is not silently undone.
+    generation: String(service.generation),
+    observedGeneration: String(service.generation),
+    reconciling: false,
+  });
+}
+
+async function deploy(inputs: GcpServiceInputs, action: string, expectedGeneration?: number): Promise<GcpServiceOutputs> {
+  const { spec, revisionSuffix } = engineSpec(inputs);
+  const where = `service "${inputs.name}" in project "${inputs.skiffProject}"`;
+  const client = await engine();
+  let answer;
+  try {
+    answer = await client.putService(inputs.skiffProject, inputs.name, spec, { expectedGeneration, revisionSuffix });
+  } catch (error) {
+    if (isConflict(error)) throw new Error(`${action} ${where}: it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`);
+    throw explain(`${action} ${where}`, error);
+  }
+  if (answer.revision?.status === "FAILED") {
+    const message = `revision ${answer.revision.name} of service "${inputs.name}" failed: ${answer.revision.error ?? "no reason given"}`;
+    throw initFailed(message, inputs.name, outputsOf(inputs, answer.service, message));
+  }
+  return outputsOf(inputs, answer.service);
+}
+
+/** Whether the engine still runs what these inputs say (then a refresh keeps them as written). */
+function runsAsWritten(inputs: GcpServiceInputs, s: Service): boolean {
+  const t = translateService(inputs);
+  if (t.failures.length > 0) return false;
+  const spec = t.spec as { template: unknown; labels: unknown; ingress: unknown; traffic: TrafficTarget[] };
+  return (
+    canonicalJson(serviceTemplateSchema.parse(spec.template)) === canonicalJson(s.template) &&
+    canonicalJson(spec.labels) === canonicalJson(s.labels) &&
+    spec.ingress === s.ingress &&
+    canonicalJson(normalizeTraffic(spec.traffic)) === canonicalJson(s.traffic)
+  );
+}
+
+export const provider = {
+  configure(config: ProviderConfig | undefined) {
+    configure(config);
+  },
+
+  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkGcpServiceInputs(news);
+  },
+
+  diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return diffGcpService(olds, news);
+  },
+
+  async create(inputs: GcpServiceInputs) {
+    const client = await engine();
+    const existing = await client.getService(inputs.skiffProject, inputs.name).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw explain(`looking up service "${inputs.name}"`, error);
+    });
+    if (existing) {
+      throw new Error(`service "${inputs.name}" already exists in project "${inputs.skiffProject}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.skiffProject}\` or choose another name`);
+    }
+    return { id: inputs.name, outs: await deploy(inputs, "creating", 0) };
+  },
+
+  async update(_id: string, olds: GcpServiceOutputs, news: GcpServiceInputs) {
+    const generation = Number(olds.generation);
+    return { outs: await deploy(news, "updating", Number.isInteger(generation) ? generation : undefined) };
+  },
+
+  async read(id: string, props: GcpServiceOutputs) {
+    const client = await engine();
+    try {
+      const s = await client.getService(props.skiffProject, props.name ?? id);
+      const inputs: GcpServiceInputs = runsAsWritten(props, s)
+        ? props
+        : {
+            ...props,
+            template: gcpServiceTemplate(s.template, props.template),
+            labels: s.labels,
+            ingress: gcpIngress(s.ingress),
+            traffics: gcpTraffics(normalizeTraffic(s.traffic)),
+          };
+      return { id, props: outputsOf(inputs, s) };
+    } catch (error) {
+      if (isNotFound(error)) return { id: "", props: {} };
+      throw explain(`reading service "${props.name ?? id}"`, error);
+    }
+  },
+
+  async delete(id: string, props: GcpServiceOutputs) {
+    const client = await engine();
+    try {
+      await client.deleteService(props.skiffProject, props.name ?? id);
+    } catch (error) {
+      if (!isNotFound(error)) throw explain(`deleting service "${props.name ?? id}"`, error);
+    }
+  },
+};

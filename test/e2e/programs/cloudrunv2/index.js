@@ -1,0 +1,80 @@
+// Plain JavaScript, written as a pulumi-gcp program would be; config `scenario` picks what it shows.
+"use strict";
+const pulumi = require("@pulumi/pulumi");
+const gcp = require("skiff-run");
+
+const config = new pulumi.Config();
+const image = config.require("image");
+const scenario = config.require("scenario");
+const location = "us-central1";
+// A task of the fixture image: the node binary with a script of its own.
+const task = (script) => ({ image, commands: ["/node"], args: ["-e", script] });
+
+if (scenario === "warnings") {
+  // Fields with no local meaning: accepted, named once per resource, never an error.
+  const web = new gcp.cloudrunv2.Service("web", {
+    location,
+    project: "my-gcp-project",
+    deletionProtection: true,
+    invokerIamDisabled: true,
+    binaryAuthorization: { useDefault: true },
+    template: {
+      serviceAccount: "web@my-gcp-project.iam.gserviceaccount.com",
+      vpcAccess: { connector: "projects/my-gcp-project/locations/us-central1/connectors/c", egress: "ALL_TRAFFIC" },
+      encryptionKey: "projects/my-gcp-project/locations/us-central1/keyRings/r/cryptoKeys/k",
+      executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+      containers: [{ image }],
+    },
+  });
+  new gcp.cloudrunv2.Job("batch", {
+    location,
+    template: { template: { serviceAccount: "batch@my-gcp-project.iam.gserviceaccount.com", containers: [task("0")] } },
+  });
+  new gcp.cloudrun.DomainMapping("web", {
+    location,
+    name: config.require("domain"),
+    metadata: { namespace: "my-gcp-project" },
+    spec: { routeName: web.name },
+  });
+} else if (scenario === "invalid") {
+  const mistake = config.require("mistake");
+  const container = { image };
+  const template = { containers: [container] };
+  let traffics;
+  if (mistake === "percent") traffics = [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 110 }];
+  if (mistake === "containerPort") container.ports = { containerPort: 0 };
+  if (mistake === "timeout") template.timeout = "soon";
+  if (mistake === "secret") container.envs = [{ name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } }];
+  new gcp.cloudrunv2.Service("web", { location, template, traffics });
+} else if (scenario === "lifecycle") {
+  // Secret envs from stack config and from skiff-secrets.json; the image comes from config.
+  new gcp.cloudrunv2.Service("web", {
+    location,
+    template: {
+      containers: [{
+        image,
+        envs: [
+          { name: "PLAIN", value: "visible" },
+          { name: "FROM_CONFIG", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } },
+          { name: "FROM_FILE", valueSource: { secretKeyRef: { secret: "projects/my-gcp-project/secrets/api-key", version: "2" } } },
+        ],
+      }],
+    },
+  });
+  // Started, not waited for: it sleeps a minute.
+  new gcp.cloudrunv2.Job("starter", {
+    location,
+    startExecutionToken: "start-once-created",
+    template: { template: { containers: [task("setTimeout(() => {}, 60000)")] } },
+  });
+} else if (scenario === "failing-job") {
+  // runExecutionToken: `pulumi up` waits for the execution; it fails (the fixture exits 3) until fixed.
+  const container = config.getBoolean("fixed") ? task("0") : { image, envs: [{ name: "FIXTURE_MODE", value: "exit" }] };
+  new gcp.cloudrunv2.Job("gate", {
+    location,
+    runExecutionToken: "migrate-once",
+    template: { template: { containers: [container], maxRetries: 0 } },
+  });
+} else {
+  throw new Error(`unknown scenario ${scenario}`);
+}

@@ -1,0 +1,204 @@
+import test from "ava";
+import { checkGcpDomainMappingInputs } from "../../sdk/check/cloudrun-domain-mapping";
+import { checkGcpJobInputs } from "../../sdk/check/cloudrunv2-job";
+import { checkGcpServiceInputs } from "../../sdk/check/cloudrunv2-service";
+import { UNKNOWN } from "../../sdk/check/unknowns";
+import { translateJob } from "../../sdk/gcp/job-spec";
+import { translateService } from "../../sdk/gcp/service-spec";
+
+// pulumi-gcp's arguments translate to the engine's model, and its validation names the path the
+// user wrote; values unknown at preview are let through.
+
+const reasons = (failures: { property: string; reason: string }[]) => failures.map((f) => `${f.property}: ${f.reason}`);
+const service = (extra: Record<string, unknown> = {}, template: Record<string, unknown> = {}, container: Record<string, unknown> = {}) => ({
+  name: "hello",
+  skiffProject: "dev",
+  location: "us-central1",
+  template: { containers: [{ image: "img:1", ...container }], ...template },
+  ...extra,
+});
+
+test("the example's service translates to the engine's spec", (t) => {
+  const result = translateService(service(
+    {
+      ingress: "INGRESS_TRAFFIC_ALL",
+      labels: { team: "web" },
+      traffics: [
+        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: "hello-v1", percent: 90 },
+        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 10, tag: "canary" },
+      ],
+    },
+    { revision: "hello-v2", scaling: { minInstanceCount: 0, maxInstanceCount: 3 }, maxInstanceRequestConcurrency: 80, timeout: "300s" },
+    { commands: ["/node"], args: ["/server.js"], envs: [{ name: "GREETING", value: "hi" }, { name: "EMPTY" }], ports: { containerPort: 8081 }, resources: { limits: { cpu: "2", memory: "1Gi" } } },
+  ));
+  t.deepEqual(result.failures, []);
+  t.is(result.revisionSuffix, "v2");
+  t.deepEqual(result.spec, {
+    template: {
+      image: "img:1",
+      command: ["/node"],
+      args: ["/server.js"],
+      env: { GREETING: "hi", EMPTY: "" },
+      resources: { cpu: "2", memory: "1Gi" },
+      port: 8081,
+      maxInstanceRequestConcurrency: 80,
+      timeout: 300,
+      scaling: { minInstanceCount: 0, maxInstanceCount: 3 },
+    },
+    labels: { team: "web" },
+    ingress: "all",
+    traffic: [
+      { type: "REVISION", revision: "hello-v1", percent: 90 },
+      { type: "LATEST", percent: 10, tag: "canary" },
+    ],
+  });
+});
+
+test("without traffics the engine gets [] (100 % to the latest ready revision), and ingress defaults to all", (t) => {
+  const { spec, failures } = translateService(service());
+  t.deepEqual(failures, []);
+  t.deepEqual(spec.traffic, []);
+  t.is(spec.ingress, "all");
+  t.deepEqual(spec.template, { image: "img:1", scaling: {} });
+});
+
+test("the issue's invalid fields fail at the path as written", (t) => {
+  t.deepEqual(reasons(translateService(service({ traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 110 }] })).failures), [
+    "traffics[0].percent: must be between 0 and 100",
+  ]);
+  t.deepEqual(reasons(translateService(service({}, {}, { ports: { containerPort: 0 } })).failures), [
+    "template.containers[0].ports.containerPort: must be between 1 and 65535",
+  ]);
+  t.deepEqual(reasons(translateService(service({}, { timeout: "soon" })).failures), [
+    'template.timeout: must be a duration in seconds such as "300s", got "soon"',
+  ]);
+  t.deepEqual(reasons(translateJob({ name: "migrate", skiffProject: "dev", template: { template: { containers: [{ image: "img:1" }], timeout: "soon" } } }).failures), [
+    'template.template.timeout: must be a duration in seconds such as "300s", got "soon"',
+  ]);
+});
+
+test("the engine's rules are named at the user's paths", (t) => {
+  const result = translateService(service(
+    { ingress: "INGRESS_TRAFFIC_NONE", traffics: [{ type: "LATEST", percent: 50 }, { revision: "hello-v1", percent: 40, tag: "Bad" }] },
+    { timeout: "4000s", scaling: { minInstanceCount: 5, maxInstanceCount: 2 }, maxInstanceRequestConcurrency: 0 },
+    { envs: [{ name: "PORT", value: "1" }, { name: "A", value: "x" }, { name: "A", value: "y" }], resources: { limits: { memory: "lots" } } },
+  ));
+  t.deepEqual(reasons(result.failures).sort(), [
+    "ingress: must be one of INGRESS_TRAFFIC_ALL, INGRESS_TRAFFIC_INTERNAL_ONLY, INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER, got \"INGRESS_TRAFFIC_NONE\"",
+    "template.containers[0].envs[0].name: is reserved: the platform sets PORT, K_SERVICE, K_REVISION and K_CONFIGURATION",
+    "template.containers[0].envs[2].name: duplicate variable \"A\": template.containers[0].envs[1] sets it too",
+    "template.containers[0].resources.limits.memory: must be a quantity such as 512Mi or 1Gi, got \"lots\"",
+    "template.maxInstanceRequestConcurrency: must be between 1 and 1000",
+    "template.scaling.minInstanceCount: minInstanceCount must not exceed maxInstanceCount",
+    "template.timeout: must be between 1 and 3600 seconds",
+    "traffics[0].type: must be TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST or TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION, got \"LATEST\"",
+    "traffics[1].tag: must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+  ]);
+});
+
+test("percents must sum to 100, tags be unique; a revision the engine has not made yet is not judged here", (t) => {
+  const result = translateService(service({ traffics: [
+    { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: "hello-old", percent: 50, tag: "a" },
+    { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 40, tag: "a" },
+  ] }));
+  t.deepEqual(reasons(result.failures), [
+    'traffics[1].tag: duplicate tag "a": traffic[0] has it too; tags must be unique',
+    "traffics: percents must sum to 100, got 90",
+  ]);
+});
+
+test("shapes of pulumi-gcp's other resources and what skiff cannot run are refused at their path", (t) => {
+  const result = translateService(service(
+    {},
+    { revision: "other-v1", volumes: [{ name: "v", emptyDir: {} }], containers: [{ image: "a:1", ports: [{ containerPort: 8080 }], workingDir: "/app" }, { image: "sidecar:1" }] },
+  ));
+  t.deepEqual(reasons(result.failures).sort(), [
+    "template.containers[0].ports: must be one object {containerPort, name} in cloudrunv2.Service, not a list",
+    "template.containers[0].workingDir: skiff's engine runs the image's own working directory; remove workingDir (or set it in the image)",
+    "template.containers[1]: skiff runs one container per instance: sidecars (a second container) are not supported",
+    'template.revision: must start with the service\'s name and a hyphen ("hello-..."), got "other-v1"',
+    "template.volumes: volumes are not mounted locally (Cloud SQL, Cloud Storage, NFS, secret and in-memory volumes); remove them for the local stack",
+  ]);
+});
+
+test("service-level scaling narrows the template's, and MANUAL runs exactly manualInstanceCount", (t) => {
+  const both = translateService(service({ scaling: { minInstanceCount: 2, maxInstanceCount: 4 } }, { scaling: { minInstanceCount: 1, maxInstanceCount: 10 } }));
+  t.deepEqual((both.spec.template as { scaling: unknown }).scaling, { minInstanceCount: 2, maxInstanceCount: 4 });
+  const manual = translateService(service({ scaling: { scalingMode: "MANUAL", manualInstanceCount: 3 } }));
+  t.deepEqual((manual.spec.template as { scaling: unknown }).scaling, { minInstanceCount: 3, maxInstanceCount: 3 });
+  t.deepEqual(reasons(translateService(service({ scaling: { maxInstanceCount: 0 } })).failures), ["scaling.maxInstanceCount: must be at least 1"]);
+});
+
+test("a startup probe is a TCP check of its port, whichever kind the program names", (t) => {
+  const { spec, failures } = translateService(service({}, {}, { startupProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 3, failureThreshold: 2 } }));
+  t.deepEqual(failures, []);
+  t.deepEqual((spec.template as { startupProbe: unknown }).startupProbe, { periodSeconds: 3, failureThreshold: 2, tcpSocket: { port: 8080 } });
+  t.deepEqual(reasons(translateService(service({}, {}, { startupProbe: { tcpSocket: {}, grpc: {}, periodSeconds: 999 } })).failures), [
+    "template.containers[0].startupProbe: must set one of tcpSocket, httpGet or grpc, not tcpSocket and grpc",
+    "template.containers[0].startupProbe.periodSeconds: must be at most 240",
+  ]);
+});
+
+test("values unknown at preview pass wherever they are, even where a number or a list is expected", (t) => {
+  for (const inputs of [
+    service({ name: UNKNOWN, traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: UNKNOWN }, { type: UNKNOWN, revision: UNKNOWN, percent: 10 }] }, { revision: "hello-v2", timeout: UNKNOWN }, { image: UNKNOWN, ports: { containerPort: UNKNOWN } }),
+    service({ template: UNKNOWN, traffics: UNKNOWN, labels: UNKNOWN, ingress: UNKNOWN }),
+    service({}, { containers: UNKNOWN, scaling: UNKNOWN }),
+    service({}, { containers: [UNKNOWN] }),
+    service({}, {}, { envs: UNKNOWN, resources: UNKNOWN, startupProbe: UNKNOWN }),
+    service({}, {}, { envs: [{ name: UNKNOWN, value: "x" }, { name: "B", value: UNKNOWN }], resources: { limits: { cpu: UNKNOWN } } }),
+    service({ secretEnvValues: UNKNOWN }, {}, { envs: [{ name: "DB", valueSource: { secretKeyRef: { secret: "db", version: "latest" } } }] }),
+  ]) {
+    t.deepEqual(checkGcpServiceInputs(inputs).failures, [], JSON.stringify(inputs));
+  }
+  t.deepEqual(checkGcpJobInputs({ name: "m", skiffProject: "dev", template: { taskCount: UNKNOWN, template: UNKNOWN } }).failures, []);
+});
+
+test("check keeps the inputs as written (what preview --diff shows); nothing is added", (t) => {
+  const inputs = service({ traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }] });
+  t.deepEqual(checkGcpServiceInputs(inputs).inputs, inputs);
+});
+
+test("a secret env takes its value from the values the program resolved; a missing one names the path and the secret", (t) => {
+  const env = { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "projects/p/secrets/db-password", version: "latest" } } };
+  const found = translateService(service({ secretEnvValues: { "db-password:latest": "s3cret" } }, {}, { envs: [env] }));
+  t.deepEqual(found.failures, []);
+  t.deepEqual((found.spec.template as { env: unknown }).env, { DB_PASSWORD: "s3cret" });
+  const missing = translateService(service({ secretEnvValues: {} }, {}, { envs: [env] }));
+  t.deepEqual(missing.failures.map((f) => f.property), ["template.containers[0].envs[0].valueSource.secretKeyRef.secret"]);
+  t.regex(missing.failures[0].reason, /secret "db-password" \(version "latest"\) is not in stack config skiff:secrets.*pulumi config set --secret --path 'skiff:secrets\.db-password'/);
+});
+
+test("a job translates to the engine's job template, failures at the user's paths", (t) => {
+  const result = translateJob({
+    name: "migrate", skiffProject: "dev", labels: { a: "b" },
+    template: { taskCount: 3, parallelism: 2, template: { containers: [{ image: "img:1", envs: [{ name: "V", value: "1" }], ports: [{ containerPort: 1 }] }], maxRetries: 1, timeout: "120s" } },
+  });
+  t.deepEqual(result.failures, []);
+  t.deepEqual(result.spec, { template: { image: "img:1", env: { V: "1" }, taskCount: 3, parallelism: 2, maxRetries: 1, timeout: 120 }, labels: { a: "b" } });
+  const bad = translateJob({
+    name: "migrate", skiffProject: "dev", runExecutionToken: "a", startExecutionToken: "b",
+    template: { taskCount: 0, template: { containers: [{ image: "img:1", envs: [{ name: "CLOUD_RUN_JOB", value: "x" }] }], maxRetries: 11 } },
+  });
+  t.deepEqual(reasons(bad.failures), [
+    "template.template.containers[0].envs[0].name: is reserved: the platform sets CLOUD_RUN_JOB, CLOUD_RUN_EXECUTION, CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_ATTEMPT and CLOUD_RUN_TASK_COUNT",
+    "startExecutionToken: must not be set together with runExecutionToken: set one (run waits for the execution, start does not)",
+    "template.taskCount: must be between 1 and 10000",
+    "template.template.maxRetries: must be between 0 and 10",
+  ]);
+});
+
+test("a domain mapping names the domain and the service at their pulumi-gcp paths", (t) => {
+  t.deepEqual(checkGcpDomainMappingInputs({ name: "api.example.test", skiffProject: "dev", location: "x", metadata: { namespace: "p" }, spec: { routeName: "hello" } }).failures, []);
+  t.deepEqual(reasons(checkGcpDomainMappingInputs({ name: "Not A Domain", skiffProject: "dev", spec: { routeName: "Bad_Name" } }).failures), [
+    "name: must be a lowercase domain name such as api.example.test",
+    "spec.routeName: must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+  ]);
+  t.deepEqual(checkGcpDomainMappingInputs({ name: UNKNOWN, skiffProject: "dev", spec: { routeName: UNKNOWN } }).failures, []);
+});
+
+test("a missing template or container is named once", (t) => {
+  t.deepEqual(reasons(translateService({ name: "hello", skiffProject: "dev", location: "l" }).failures), ["template: is required: the template revisions are made from"]);
+  t.deepEqual(reasons(translateService(service({}, { containers: [] })).failures), ["template.containers: must list the container to run (one, with its image)"]);
+  t.deepEqual(reasons(translateService(service({}, {}, { image: undefined })).failures), ["template.containers[0].image: is required: the container image to run"]);
+});

@@ -1,0 +1,61 @@
+import test from "ava";
+import { isUnknown } from "../../sdk/check/unknowns";
+import { domainMappingRules, jobRules, reportFields, serviceRules } from "../../sdk/gcp/field-rules";
+import { lookupSecret, secretKey } from "../../sdk/gcp/secrets";
+
+// Which fields have no local meaning (one warning names them), which are refused, and how a
+// secret env finds its value.
+
+test("a service's fields without local meaning are each named once, as written", (t) => {
+  const report = reportFields({
+    name: "hello", location: "us-central1", project: "my-project", deletionProtection: false, invokerIamDisabled: true,
+    template: {
+      serviceAccount: "sa@p.iam.gserviceaccount.com", vpcAccess: { connector: "c" }, encryptionKey: "k", executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+      scaling: { maxInstanceCount: 3, cpuUtilization: 0.6 },
+      containers: [{ image: "a:1", name: "app", livenessProbe: { httpGet: { path: "/" } }, resources: { limits: { cpu: "1", "nvidia.com/gpu": "1" }, cpuIdle: true } }],
+    },
+    binaryAuthorization: { useDefault: true },
+    traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
+    typo: 1,
+  }, serviceRules, isUnknown);
+  t.deepEqual(report.ignored, [
+    "location", "project", "invokerIamDisabled",
+    "template.serviceAccount", "template.vpcAccess", "template.encryptionKey", "template.executionEnvironment", "template.scaling.cpuUtilization",
+    "template.containers[0].name", "template.containers[0].livenessProbe", "template.containers[0].resources.limits.nvidia.com/gpu", "template.containers[0].resources.cpuIdle",
+    "binaryAuthorization",
+  ]);
+  t.deepEqual(report.unknown, ["typo"]);
+  t.deepEqual(report.refused, []);
+});
+
+test("deletionProtection is named only when true: locally a destroy always deletes", (t) => {
+  t.deepEqual(reportFields({ deletionProtection: true }, jobRules, isUnknown).ignored, ["deletionProtection"]);
+  t.deepEqual(reportFields({ deletionProtection: false }, jobRules, isUnknown).ignored, []);
+});
+
+test("a job's and a mapping's fields without local meaning; volumes are refused", (t) => {
+  const job = reportFields({
+    location: "l", template: { taskCount: 1, template: { serviceAccount: "s", volumes: [{ name: "v" }], containers: [{ image: "a", ports: [{ containerPort: 1 }], volumeMounts: [{ name: "v", mountPath: "/v" }] }] } },
+  }, jobRules, isUnknown);
+  t.deepEqual(job.ignored, ["location", "template.template.serviceAccount", "template.template.containers[0].ports"]);
+  t.deepEqual(job.refused.map((f) => f.property), ["template.template.volumes", "template.template.containers[0].volumeMounts"]);
+  const mapping = reportFields({ name: "a.test", location: "l", metadata: { namespace: "p", labels: { a: "b" } }, spec: { routeName: "s", certificateMode: "AUTOMATIC" } }, domainMappingRules, isUnknown);
+  t.deepEqual(mapping.ignored, ["location", "metadata.namespace", "metadata.labels", "spec.certificateMode"]);
+});
+
+test("an opaque value (an Output, or unknown at preview) counts as present but is not looked into", (t) => {
+  const report = reportFields({ template: { vpcAccess: "<output>", containers: "<output>" } }, serviceRules, (v) => v === "<output>");
+  t.deepEqual(report.ignored, ["template.vpcAccess"]);
+});
+
+test("a secret is found by name for any version, or by version; latest is the highest numbered", (t) => {
+  const store = { plain: "p", versioned: { "1": "one", "2": "two" }, tagged: { latest: "L", "7": "seven" } };
+  t.is(lookupSecret(store, "plain", "3"), "p");
+  t.is(lookupSecret(store, "projects/x/secrets/versioned", "1"), "one");
+  t.is(lookupSecret(store, "versioned", "latest"), "two");
+  t.is(lookupSecret(store, "versioned", undefined), "two");
+  t.is(lookupSecret(store, "tagged", "latest"), "L");
+  t.is(lookupSecret(store, "versioned", "9"), undefined);
+  t.is(lookupSecret(store, "missing", "latest"), undefined);
+  t.is(secretKey("projects/x/secrets/db", undefined), "db:latest");
+});
