@@ -1,8 +1,13 @@
 import { execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { promises as fs, readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as http from "node:http";
 import * as net from "node:net";
-import { docker } from "../test/helpers/docker";
+import * as os from "node:os";
+import { docker, inspectContainer } from "../test/helpers/docker";
+import type { TestEngine } from "../test/helpers/engine";
+import { engineHome } from "../provider/base/home";
+import { EngineClient } from "../provider/client/api-client";
 
 /**
  * Shared pieces of the benchmarks: cleanup that runs even on failure or Ctrl-C, medians, wrk, and
@@ -62,6 +67,13 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Nearest-rank percentile (p in 0..100): the value at least p% of the values are at or below. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
 export function fmt(n: number, digits = 1): string {
   return Number.isFinite(n) ? n.toFixed(digits) : "n/a";
 }
@@ -96,10 +108,42 @@ export function which(bin: string): Promise<string | undefined> {
   });
 }
 
-/** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. */
+/**
+ * CPU time (user + system) a process has used so far, in ms, all its threads together (what
+ * /proc/<pid>/stat counts for a thread group); 0 when it is gone.
+ */
 export function cpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** CPU time of one thread of a process (its main thread when tid is the pid), in ms; 0 when it is gone. */
+export function threadCpuMs(pid: number, tid = pid): number {
+  return statCpuMs(`/proc/${pid}/task/${tid}/stat`);
+}
+
+/**
+ * Waits until the process has been quiet (at most quietPercent of one core, 4%: one 10 ms tick per window) for two windows in a
+ * row, at most maxMs: work a load left behind (log lines still being captured) is charged to the
+ * run that caused it, not to the next one. Resolves with how long it waited.
+ */
+export async function settle(pid: number, opts: { windowMs?: number; quietPercent?: number; maxMs?: number } = {}): Promise<number> {
+  const windowMs = opts.windowMs ?? 250;
+  const quietMs = (windowMs * (opts.quietPercent ?? 4)) / 100;
+  const started = performance.now();
+  let quiet = 0;
+  let last = cpuMs(pid);
+  while (quiet < 2 && performance.now() - started < (opts.maxMs ?? 10_000)) {
+    await sleep(windowMs);
+    const now = cpuMs(pid);
+    quiet = now - last <= quietMs ? quiet + 1 : 0;
+    last = now;
+  }
+  return performance.now() - started;
+}
+
+function statCpuMs(file: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(file, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // Fields 14 and 15 of stat (utime, stime), counted from the state field (3rd) here.
     const ticks = Number(fields[11]) + Number(fields[12]);
@@ -131,17 +175,28 @@ export function freePort(): Promise<number> {
 
 export interface Probe {
   status: number;
+  headers: http.IncomingHttpHeaders;
   body: string;
 }
 
-export function get(port: number, host?: string, timeoutMs = 2_000): Promise<Probe> {
+/** Where a probe or a load goes: 127.0.0.1 unless said otherwise (a container's bridge address). */
+export interface Address {
+  address?: string;
+  port: number;
+}
+
+export function get(port: number, host?: string, timeoutMs = 2_000, path = "/"): Promise<Probe> {
+  return getAt({ port }, host, timeoutMs, path);
+}
+
+export function getAt(at: Address, host?: string, timeoutMs = 2_000, path = "/"): Promise<Probe> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, path: "/", method: "GET", headers: host ? { host } : {}, agent: false, timeout: timeoutMs },
+      { host: at.address ?? "127.0.0.1", port: at.port, path, method: "GET", headers: host ? { host } : {}, agent: false, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
         res.on("error", reject);
       },
     );
@@ -156,23 +211,24 @@ export function get(port: number, host?: string, timeoutMs = 2_000): Promise<Pro
  * Errors (Docker's proxy accepts before the app listens, then resets) just mean "not yet".
  */
 export async function pollUntil(
-  port: number,
+  port: number | Address,
   host: string | undefined,
   accept: (p: Probe) => boolean,
   deadlineMs: number,
   intervalMs = 5,
 ): Promise<number> {
+  const at = typeof port === "number" ? { port } : port;
   const deadline = performance.now() + deadlineMs;
   let last = "no answer";
   for (;;) {
     try {
-      const answer = await get(port, host, 1_000);
+      const answer = await getAt(at, host, 1_000);
       if (accept(answer)) return performance.now();
       last = `${answer.status} ${answer.body.trim().slice(0, 80)}`;
     } catch (error) {
       last = (error as Error).message;
     }
-    if (performance.now() > deadline) throw new Error(`127.0.0.1:${port} (Host ${host ?? "-"}) not ready after ${deadlineMs} ms; last: ${last}`);
+    if (performance.now() > deadline) throw new Error(`${at.address ?? "127.0.0.1"}:${at.port} (Host ${host ?? "-"}) not ready after ${deadlineMs} ms; last: ${last}`);
     await sleep(intervalMs);
   }
 }
@@ -196,7 +252,7 @@ export async function requireWrk(): Promise<string> {
 }
 
 /** One wrk run against 127.0.0.1:port; a separate native process, so it does not share our event loop. */
-export function wrk(opts: { port: number; host?: string; connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
+export function wrk(opts: { port: number; address?: string; path?: string; host?: string; connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
   const args = [
     `-t${opts.threads ?? 1}`,
     `-c${opts.connections}`,
@@ -204,7 +260,7 @@ export function wrk(opts: { port: number; host?: string; connections: number; se
     "--latency",
     "--timeout", "5s",
     ...(opts.host ? ["-H", `Host: ${opts.host}`] : []),
-    `http://127.0.0.1:${opts.port}/`,
+    `http://${opts.address ?? "127.0.0.1"}:${opts.port}${opts.path ?? "/"}`,
   ];
   return new Promise((resolve, reject) => {
     const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -258,6 +314,20 @@ export async function publishedPort(containerId: string, port = 8080): Promise<n
   return Number(line.slice(line.lastIndexOf(":") + 1));
 }
 
+/**
+ * Where skiff's router reaches an instance, as the engine itself says (`skiff engine status`:
+ * "INSTANCES VIA"): the container's address on Docker's bridge and its container port when the
+ * engine routes over the bridge, else the port Docker published on 127.0.0.1.
+ */
+export async function instanceAddress(engine: Pick<TestEngine, "home">, containerId: string, containerPort = 8080): Promise<{ via: "bridge" | "published"; address: string; port: number }> {
+  const via = (await (await EngineClient.connect({ home: engineHome(engine.home) })).engineInfo()).instanceAddressing;
+  if (via === "published") return { via, address: "127.0.0.1", port: await publishedPort(containerId, containerPort) };
+  const info = (await inspectContainer(containerId)) as unknown as { NetworkSettings: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> } };
+  const address = info.NetworkSettings.Networks?.bridge?.IPAddress || info.NetworkSettings.IPAddress;
+  if (!address) throw new Error(`the engine routes over the bridge, but container ${containerId.slice(0, 12)} has no bridge address`);
+  return { via, address, port: containerPort };
+}
+
 /** Ids of running containers carrying all the labels. */
 export async function runningWithLabels(labels: Record<string, string>): Promise<string[]> {
   const filters = Object.entries(labels).flatMap(([k, v]) => ["--filter", `label=${k}=${v}`]);
@@ -265,6 +335,44 @@ export async function runningWithLabels(labels: Record<string, string>): Promise
   return out.split("\n").filter((l) => l.trim() !== "");
 }
 
+/** One line about the machine the numbers come from: CPUs, load, node, Docker (and nginx, wrk when present). */
+export async function machine(): Promise<string> {
+  const version = (file: string, args: string[]) =>
+    new Promise<string | undefined>((resolve) =>
+      execFile(file, args, { timeout: 10_000 }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`.trim().split("\n")[0] || undefined)),
+    );
+  const [dockerVersion, nginxVersion, wrkVersion] = await Promise.all([
+    version("docker", ["version", "--format", "{{.Server.Version}}"]),
+    version("nginx", ["-v"]),
+    version("wrk", ["-v"]),
+  ]);
+  const cpus = os.cpus();
+  return [
+    `${cpus.length} × ${cpus[0]?.model ?? "?"}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+    `node ${process.version}, Docker ${dockerVersion ?? "?"}${nginxVersion ? `, ${nginxVersion.replace(/^nginx version: /, "")}` : ""}${wrkVersion ? `, ${wrkVersion.split(" [")[0]}` : ""}`,
+  ].join("; ");
+}
+
 export function stamp(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine's captured logs.
+
+/** A service's captured log as the engine keeps it (SKIFF_HOME/logs/<project>/<service>.log): the current file and the rotated one. */
+export function capturedLogFiles(home: string, service: string, project = "default"): string[] {
+  const file = path.join(home, "logs", project, `${service}.log`);
+  return [file, `${file}.1`];
+}
+
+/** Occurrences of `needle` in the files (missing files count 0). */
+export async function countInFiles(files: string[], needle: string): Promise<number> {
+  const pattern = Buffer.from(needle);
+  let count = 0;
+  for (const file of files) {
+    const data = await fs.readFile(file).catch(() => Buffer.alloc(0));
+    for (let at = data.indexOf(pattern); at >= 0; at = data.indexOf(pattern, at + pattern.length)) count += 1;
+  }
+  return count;
 }

@@ -1,22 +1,33 @@
-import { spawn, ChildProcess } from "node:child_process";
-import { promises as fs, readFileSync } from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
 import { deploy, hostOf } from "../test/helpers/cli";
 import { startEngine } from "../test/helpers/engine";
 import { fixtureImage } from "../test/helpers/fixture-image";
 import {
-  cpuMs, envInt, fmt, freePort, median, onCleanup, pollUntil, publishedPort, ratio, requireWrk, runMain,
-  runningWithLabels, sleep, stamp, table, which, wrk, WrkResult,
+  Address, capturedLogFiles, countInFiles, cpuMs, envInt, fmt, getAt, instanceAddress, machine, median, onCleanup, pollUntil, ratio, requireWrk, runMain,
+  runningWithLabels, settle, sleep, stamp, table, threadCpuMs, which, wrk, WrkResult,
 } from "./common";
+import { startNginx, startNodeProxy } from "./proxies";
 
 /**
- * Router benchmark (target: requests/s ≥ 1.0× nginx, p99 ≤ 1.2× nginx). One fixture service on
- * skiff; the same instance is loaded three ways, interleaved round by round:
- *   direct  127.0.0.1:<published port> of the container
- *   nginx   a reverse proxy on 127.0.0.1 with a keep-alive upstream to that port
- *   skiff   the ingress, Host: <service>.localhost
- * with wrk (a separate native process). Prints medians over the rounds and the ratios.
+ * Router benchmark. One fixture service on skiff (one instance, which writes one log line per
+ * request); the same instance is loaded four ways, interleaved round by round, with wrk (a separate
+ * native process):
+ *   direct      the instance at the address skiff's router uses (its bridge address and container
+ *               port, or its published 127.0.0.1 port when the engine says "published")
+ *   nginx       nginx (worker_processes 1) with a keep-alive upstream to that same address
+ *   node-proxy  a minimal Node `http` proxy (bench/node-proxy.ts) to that same address: the floor of
+ *               what Node does on this machine
+ *   skiff       the ingress, Host: <service>.localhost
+ * Targets: skiff ≥ 0.9× node-proxy's requests/s and ≤ 1.2× its p99; the engine's CPU per proxied
+ * request at most half of the 182 µs measured before (issue 14); under 10 µs of engine CPU per
+ * logged line while the load bypasses the engine.
+ *
+ * CPU is read from /proc: the proxy's processes (nginx master + workers, the node-proxy process,
+ * skiff's daemon), and the daemon in every run, split into its main thread (the event loop that
+ * proxies) and its other threads (the log capture worker, GC helpers, libuv's pool). After each run
+ * the daemon is given time to go quiet, so log lines it is still capturing are charged to the run
+ * that caused them. Each run requests a path of its own (/?bench=<round>.<target>); the lines with
+ * it in the service's captured log are that run's logged lines.
  *
  * Knobs (env): BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_NGINX_WORKERS (1).
  */
@@ -25,21 +36,33 @@ const ROUNDS = envInt("BENCH_ROUNDS", 5);
 const SECONDS = envInt("BENCH_SECONDS", 5);
 const CONNECTIONS = envInt("BENCH_CONNECTIONS", 32);
 const NGINX_WORKERS = envInt("BENCH_NGINX_WORKERS", 1);
+const WARMUP_SECONDS = 2;
 const SERVICE = "bench";
+const CONTAINER_PORT = 8080;
+/** The engine's CPU per proxied request on main before issue 14 (the issue's own run of this bench): the target is half of it. */
+const BEFORE_US_PER_REQUEST = 182;
 
-interface Target {
-  name: "direct" | "nginx" | "skiff";
-  port: number;
+type Name = "direct" | "nginx" | "node-proxy" | "skiff";
+const NAMES: Name[] = ["direct", "nginx", "node-proxy", "skiff"];
+
+interface Target extends Address {
+  name: Name;
   host?: string;
-  /** Processes whose CPU time is charged to this target's proxy (none for direct). */
+  /** Processes whose CPU time is charged to this target's proxy (none for direct; skiff's daemon for skiff). */
   proxyPids: () => number[];
 }
 
 interface Sample extends WrkResult {
-  /** CPU ms the proxy used per 1,000 requests in this run. */
-  proxyCpuPerK: number;
-  /** CPU ms skiff's engine used per 1,000 requests in this run (it follows the instance's logs in every run). */
-  engineCpuPerK: number;
+  /** CPU µs of the proxy per request (= ms per 1,000 requests); NaN for direct. */
+  proxyUs: number;
+  /** CPU µs of skiff's daemon per request, all threads, and split into its main thread and the others. */
+  engineUs: number;
+  engineMainUs: number;
+  engineOtherUs: number;
+  /** Lines of this run found in the service's captured log, and the daemon's CPU µs per such line. */
+  lines: number;
+  engineUsPerLine: number;
+  settleMs: number;
 }
 
 async function main(): Promise<void> {
@@ -47,8 +70,8 @@ async function main(): Promise<void> {
   const nginxBin = await which("nginx");
   if (!nginxBin) throw new Error("nginx is not installed: on Debian run `apt-get install -y nginx`");
 
-  console.log(`skiff router benchmark — ${stamp()} — ${os.cpus().length} CPUs, node ${process.version}`);
-  console.log(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} interleaved rounds; nginx worker_processes ${NGINX_WORKERS}\n`);
+  console.log(`skiff router benchmark — ${stamp()}\n${await machine()}`);
+  console.log(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} interleaved rounds (order rotated); nginx worker_processes ${NGINX_WORKERS}\n`);
 
   const image = await fixtureImage();
   const engine = await startEngine();
@@ -57,150 +80,156 @@ async function main(): Promise<void> {
 
   const [containerId, ...more] = await runningWithLabels({ "skiff.engine": engine.engineId, "skiff.service": SERVICE });
   if (!containerId || more.length > 0) throw new Error(`expected one running container for ${SERVICE}, found ${more.length + (containerId ? 1 : 0)}`);
-  const directPort = await publishedPort(containerId);
+  const instance = await instanceAddress(engine, containerId, CONTAINER_PORT);
+  console.log(`engine pid ${engine.pid}; instances via ${instance.via}: ${instance.address}:${instance.port} (container ${containerId.slice(0, 12)})`);
 
-  const nginx = await startNginx(nginxBin, directPort);
+  const nginx = await startNginx(nginxBin, instance, NGINX_WORKERS);
   onCleanup("nginx", () => nginx.stop());
+  const nodeProxy = await startNodeProxy(instance);
+  onCleanup("node-proxy", () => nodeProxy.stop());
 
   const targets: Target[] = [
-    { name: "direct", port: directPort, proxyPids: () => [] },
+    { name: "direct", address: instance.address, port: instance.port, proxyPids: () => [] },
     { name: "nginx", port: nginx.port, proxyPids: () => nginx.pids() },
+    { name: "node-proxy", port: nodeProxy.port, proxyPids: () => [nodeProxy.pid] },
     { name: "skiff", port: engine.ingressPort, host: hostOf(engine, SERVICE), proxyPids: () => [engine.pid] },
   ];
 
-  // Every target must answer the fixture's own body before anything is timed.
-  for (const t of targets) await pollUntil(t.port, t.host, (p) => p.status === 200 && p.body.startsWith("K_REVISION="), 10_000, 50);
+  // Every target must reach the same instance (the fixture names itself in x-instance) before anything is timed.
+  for (const t of targets) {
+    await pollUntil(t, t.host, (p) => p.status === 200 && p.body.startsWith("K_REVISION="), 10_000, 50);
+    const answer = await getAt(t, t.host);
+    if (answer.headers["x-instance"] !== containerId.slice(0, 12)) {
+      throw new Error(`${t.name} reached instance ${String(answer.headers["x-instance"])}, not ${containerId.slice(0, 12)}`);
+    }
+  }
+
+  // What the daemon costs doing nothing (its timers), for scale.
+  await settle(engine.pid);
+  const idleFrom = cpuMs(engine.pid);
+  await sleep(3_000);
+  const idleMsPerS = (cpuMs(engine.pid) - idleFrom) / 3;
 
   process.stdout.write("warm-up");
   for (const t of targets) {
-    await wrk({ port: t.port, host: t.host, connections: CONNECTIONS, seconds: 2 });
+    await wrk({ ...t, path: `/?bench=warmup.${t.name}`, connections: CONNECTIONS, seconds: WARMUP_SECONDS });
+    await settle(engine.pid);
     process.stdout.write(` ${t.name}`);
   }
-  process.stdout.write("\n");
+  process.stdout.write(`; engine idle: ${fmt(idleMsPerS, 1)} ms CPU per second\n`);
 
-  const samples = new Map<Target["name"], Sample[]>(targets.map((t) => [t.name, []]));
+  const logFiles = capturedLogFiles(engine.home, SERVICE);
+  const rounds: Map<Name, Sample>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so no target always runs first (or right after the heaviest one).
     const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    const samples = new Map<Name, Sample>();
     const line: string[] = [];
     for (const t of order) {
+      const marker = `GET /?bench=${round + 1}.${t.name} `;
       const pids = t.proxyPids();
-      const before = sum(pids.map(cpuMs));
+      const proxyBefore = sum(pids.map(cpuMs));
       const engineBefore = cpuMs(engine.pid);
-      const result = await wrk({ port: t.port, host: t.host, connections: CONNECTIONS, seconds: SECONDS });
-      const proxyCpu = sum(pids.map(cpuMs)) - before;
+      const mainBefore = threadCpuMs(engine.pid);
+      let result: WrkResult;
+      try {
+        result = await wrk({ ...t, path: `/?bench=${round + 1}.${t.name}`, connections: CONNECTIONS, seconds: SECONDS });
+      } catch (error) {
+        console.warn(`  round ${round + 1} ${t.name}: wrk failed, run left out: ${(error as Error).message.split("\n")[0]}`);
+        await settle(engine.pid);
+        continue;
+      }
+      const proxyCpu = sum(pids.map(cpuMs)) - proxyBefore;
+      const settleMs = await settle(engine.pid);
       const engineCpu = cpuMs(engine.pid) - engineBefore;
-      const perK = (ms: number) => (result.requests > 0 ? (ms * 1000) / result.requests : NaN);
-      samples.get(t.name)!.push({ ...result, proxyCpuPerK: pids.length ? perK(proxyCpu) : 0, engineCpuPerK: perK(engineCpu) });
-      if (result.errors || result.non2xx) console.warn(`  ${t.name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
+      const mainCpu = threadCpuMs(engine.pid) - mainBefore;
+      const lines = await countInFiles(logFiles, marker);
+      const perRequest = (ms: number) => (result.requests > 0 ? (ms * 1000) / result.requests : NaN);
+      samples.set(t.name, {
+        ...result,
+        proxyUs: pids.length ? perRequest(proxyCpu) : NaN,
+        engineUs: perRequest(engineCpu),
+        engineMainUs: perRequest(mainCpu),
+        engineOtherUs: perRequest(engineCpu - mainCpu),
+        lines,
+        engineUsPerLine: lines > 0 ? (engineCpu * 1000) / lines : NaN,
+        settleMs,
+      });
+      if (result.errors || result.non2xx) console.warn(`  round ${round + 1} ${t.name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
       line.push(`${t.name} ${Math.round(result.rps)} rps p99 ${fmt(result.p99Ms, 2)} ms`);
-      await sleep(500);
+      await sleep(300);
     }
-    console.log(`round ${round + 1}/${ROUNDS}: ${line.join(" | ")}`);
+    rounds.push(samples);
+    console.log(`round ${round + 1}/${ROUNDS}: ${line.join(" | ")}  (load ${os.loadavg()[0].toFixed(1)})`);
   }
 
-  const med = (name: Target["name"], key: keyof Sample) => median(samples.get(name)!.map((s) => s[key]));
-  const rows = [["target", "req/s", "p50 ms", "p99 ms", "proxy CPU ms/1k req", "engine CPU ms/1k req", "errors"]];
-  for (const t of targets) {
+  const all = (name: Name) => rounds.flatMap((r) => (r.has(name) ? [r.get(name)!] : []));
+  const med = (name: Name, key: keyof Sample) => median(all(name).map((s) => s[key]).filter(Number.isFinite));
+  /** The median over rounds of a per-round ratio: each round's targets ran back to back, so drift cancels out. */
+  const paired = (a: Name, b: Name, key: keyof Sample) =>
+    median(rounds.flatMap((r) => (r.has(a) && r.has(b) ? [r.get(a)![key] / r.get(b)![key]] : [])).filter(Number.isFinite));
+
+  const rows = [["target", "req/s", "p50 ms", "p99 ms", "proxy CPU µs/req", "engine CPU µs/req", "engine main thread", "engine other threads", "lines logged/req", "errors"]];
+  for (const name of NAMES) {
+    const samples = all(name);
     rows.push([
-      t.name,
-      fmt(med(t.name, "rps"), 0),
-      fmt(med(t.name, "p50Ms"), 2),
-      fmt(med(t.name, "p99Ms"), 2),
-      t.name === "direct" ? "-" : fmt(med(t.name, "proxyCpuPerK"), 1),
-      fmt(med(t.name, "engineCpuPerK"), 1),
-      String(sum(samples.get(t.name)!.map((s) => s.errors + s.non2xx))),
+      name,
+      fmt(med(name, "rps"), 0),
+      fmt(med(name, "p50Ms"), 2),
+      fmt(med(name, "p99Ms"), 2),
+      name === "direct" ? "-" : fmt(med(name, "proxyUs"), 1),
+      fmt(med(name, "engineUs"), 1),
+      fmt(med(name, "engineMainUs"), 1),
+      fmt(med(name, "engineOtherUs"), 1),
+      fmt(median(samples.map((s) => s.lines / s.requests)), 2),
+      `${sum(samples.map((s) => s.errors + s.non2xx))}${samples.length < ROUNDS ? ` (${ROUNDS - samples.length} runs failed)` : ""}`,
     ]);
   }
-  console.log(`\nmedians of ${ROUNDS} rounds\n${table(rows)}\n`);
+  console.log(`\nmedians of ${ROUNDS} rounds (CPU µs per request = ms per 1,000 requests)\n${table(rows)}\n`);
+
+  const ratioRow = (label: string, a: Name, b: Name, target: string) => [
+    label,
+    ratio(med(a, "rps"), med(b, "rps")),
+    ratio(med(a, "p50Ms"), med(b, "p50Ms")),
+    ratio(med(a, "p99Ms"), med(b, "p99Ms")),
+    `${fmt(paired(a, b, "rps"), 2)}× / ${fmt(paired(a, b, "p99Ms"), 2)}×`,
+    target,
+  ];
   console.log(
     table([
-      ["ratio", "req/s", "p50", "p99", "target"],
-      ["skiff / nginx", ratio(med("skiff", "rps"), med("nginx", "rps")), ratio(med("skiff", "p50Ms"), med("nginx", "p50Ms")), ratio(med("skiff", "p99Ms"), med("nginx", "p99Ms")), "req/s ≥ 1.00×, p99 ≤ 1.20×"],
-      ["skiff / direct", ratio(med("skiff", "rps"), med("direct", "rps")), ratio(med("skiff", "p50Ms"), med("direct", "p50Ms")), ratio(med("skiff", "p99Ms"), med("direct", "p99Ms")), "-"],
-      ["nginx / direct", ratio(med("nginx", "rps"), med("direct", "rps")), ratio(med("nginx", "p50Ms"), med("direct", "p50Ms")), ratio(med("nginx", "p99Ms"), med("direct", "p99Ms")), "-"],
+      ["ratio (of medians)", "req/s", "p50", "p99", "per-round median req/s / p99", "target"],
+      ratioRow("skiff / node-proxy", "skiff", "node-proxy", "req/s ≥ 0.90×, p99 ≤ 1.20×"),
+      ratioRow("skiff / nginx", "skiff", "nginx", "- (nginx: C, no JS; see README)"),
+      ratioRow("node-proxy / direct", "node-proxy", "direct", "- (what any Node proxy costs)"),
+      ratioRow("nginx / direct", "nginx", "direct", "-"),
+      ratioRow("skiff / direct", "skiff", "direct", "-"),
     ]),
+  );
+
+  // The engine's log capture: its CPU while the load bypasses it, per line the instance logged.
+  const bypass: Name[] = ["direct", "nginx", "node-proxy"];
+  const logUs = median(bypass.map((n) => med(n, "engineUsPerLine")).filter(Number.isFinite));
+  const skiffUs = med("skiff", "engineUs");
+  const mainUs = med("skiff", "engineMainUs");
+  const nodeUs = med("node-proxy", "proxyUs");
+  console.log(
+    `\nproxy CPU per proxied request: nginx ${fmt(med("nginx", "proxyUs"), 1)} µs | node-proxy ${fmt(nodeUs, 1)} µs | ` +
+      `skiff engine ${fmt(skiffUs, 1)} µs = main thread ${fmt(mainUs, 1)} (the proxy path) + other threads ${fmt(med("skiff", "engineOtherUs"), 1)} ` +
+      `(capturing the line each request logs; libuv's pool, GC)`,
+  );
+  console.log(
+    `  skiff engine / node-proxy ${ratio(skiffUs, nodeUs)} (main thread alone ${ratio(mainUs, nodeUs)}); / nginx ${ratio(skiffUs, med("nginx", "proxyUs"))}; ` +
+      `vs ${BEFORE_US_PER_REQUEST} µs before issue 14 (another day's machine): ${ratio(skiffUs, BEFORE_US_PER_REQUEST)} (target ≤ 0.50×)`,
+  );
+  console.log(
+    `engine CPU per logged line (it costs more per line at lower rates: fewer lines per read and per write): ` +
+      `${NAMES.map((n) => `${n} ${fmt(n === "skiff" ? med(n, "engineOtherUs") : med(n, "engineUsPerLine"), 1)} µs at ${fmt(med(n, "rps"), 0)}/s`).join(" | ")} ` +
+      `(skiff: other threads only)\n  while the load bypasses the engine: ${fmt(logUs, 1)} µs per logged line (median of direct, nginx, node-proxy; target < 10 µs); engine idle ${fmt(idleMsPerS, 1)} ms/s`,
   );
 }
 
 function sum(values: number[]): number {
   return values.reduce((s, n) => s + n, 0);
-}
-
-/** nginx in the foreground with a config, prefix, pid and logs in a temp dir; listens on 127.0.0.1 only. */
-async function startNginx(bin: string, upstreamPort: number): Promise<{ port: number; pids(): number[]; stop(): Promise<void> }> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "skiff-bench-nginx-"));
-  onCleanup("nginx temp dir", () => fs.rm(dir, { recursive: true, force: true }));
-  const port = await freePort();
-  const conf = `
-worker_processes ${NGINX_WORKERS};
-daemon off;
-master_process on;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream instance {
-    server 127.0.0.1:${upstreamPort};
-    keepalive 64;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://instance;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-Host $http_host;
-    }
-  }
-}
-`;
-  await fs.writeFile(path.join(dir, "nginx.conf"), conf);
-  const child: ChildProcess = spawn(bin, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let alive = true;
-  void exited.then(() => (alive = false));
-  const stop = async () => {
-    if (!alive) return;
-    child.kill("SIGTERM"); // fast shutdown: the master stops its workers
-    await Promise.race([exited, sleep(5_000)]);
-    if (alive) {
-      for (const pid of workerPids(child.pid!)) process.kill(pid, "SIGKILL");
-      child.kill("SIGKILL");
-      await exited;
-    }
-  };
-  try {
-    await pollUntil(port, undefined, (p) => p.status === 200, 10_000, 50);
-  } catch (error) {
-    await stop();
-    const log = await fs.readFile(path.join(dir, "error.log"), "utf8").catch(() => "");
-    throw new Error(`nginx did not come up: ${(error as Error).message}\n${stderr}${log}`);
-  }
-  return { port, pids: () => [child.pid!, ...workerPids(child.pid!)], stop };
-}
-
-/** Children of the nginx master (its workers), from /proc. */
-function workerPids(master: number): number[] {
-  try {
-    const children = readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim();
-    return children ? children.split(/\s+/).map(Number) : [];
-  } catch {
-    return [];
-  }
 }
 
 runMain(main);
