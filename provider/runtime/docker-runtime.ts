@@ -15,7 +15,13 @@ import { LineSplitter } from "./line-splitter";
 import { isListening } from "./readiness";
 import { normalizeTime } from "./container-logs";
 
-const POLL_MS = 50;
+/**
+ * While a container starts, its socket table is read this often (a cheap read of /proc), so a request
+ * held for a cold start goes out within a few ms of the app listening; Docker is asked about the
+ * container (has it exited?) less often, as an inspect costs the daemon far more.
+ */
+const LISTEN_POLL_MS = 5;
+const INSPECT_EVERY_MS = 100;
 /** Longer lines are cut: one runaway line must not cost the engine memory or CPU. */
 export const MAX_LOG_LINE_BYTES = 32 * 1024;
 /** Docker's own log of each container is capped too (json-file rotation), so a flood cannot fill the disk. */
@@ -120,19 +126,24 @@ export class DockerRuntime implements ContainerRuntime {
 
   async waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + deadlineMs;
+    let inspectedAt = 0;
+    let state: ContainerState | undefined;
     for (;;) {
       if (signal?.aborted) throw new ReadinessError("the start was cancelled");
-      const state = await this.inspect(containerId, port);
-      if (!state) throw new ReadinessError("the container disappeared while starting");
-      if (!state.running) {
-        const why = state.oomKilled ? "was killed for running out of memory" : `exited with code ${state.exitCode}`;
-        throw new ReadinessError(`the container ${why} before listening on port ${port}`);
+      if (Date.now() - inspectedAt >= INSPECT_EVERY_MS) {
+        state = await this.inspect(containerId, port);
+        inspectedAt = Date.now();
+        if (!state) throw new ReadinessError("the container disappeared while starting");
+        if (!state.running) {
+          const why = state.oomKilled ? "was killed for running out of memory" : `exited with code ${state.exitCode}`;
+          throw new ReadinessError(`the container ${why} before listening on port ${port}`);
+        }
       }
-      if (await isListening(state.pid, port, state.hostPort)) return;
+      if (await isListening(state!.pid, port, state!.hostPort)) return;
       if (Date.now() >= deadline) {
         throw new ReadinessError(`the container did not listen on port ${port} within the startup deadline of ${deadlineMs / 1000} s`);
       }
-      await sleep(POLL_MS, signal);
+      await sleep(LISTEN_POLL_MS, signal);
     }
   }
 
