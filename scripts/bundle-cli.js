@@ -1,17 +1,23 @@
 // Bundles the CLI (dist/provider/cli/main.js and what it imports, from tsc's output) into one file,
-// dist/provider/cli/skiff.js: a command then loads one file instead of a few hundred modules, which
-// is most of what a CLI call costs before its first request to the engine. The daemon is not in the
-// bundle: `engine start --foreground` requires dist/provider/engine/daemon.js (tsc's output), so
-// its worker threads and native modules load from their own files.
+// dist/provider/cli/cli-bundle.js: a command then loads one file instead of a few hundred modules, which
+// is most of what a CLI call costs before its first request to the engine. The `skiff` command itself,
+// dist/provider/cli/skiff.js, is scripts/cli-launcher.js: it runs the bundle from V8's code cache, which
+// this script writes by running `skiff --help` once. The daemon is not in the bundle: `engine start
+// --foreground` requires dist/provider/engine/daemon.js (tsc's output), so its worker threads and
+// native modules load from their own files.
 "use strict";
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
 const path = require("node:path");
 const esbuild = require("esbuild");
 
 const root = path.join(__dirname, "..");
-esbuild
-  .build({
-    entryPoints: [path.join(root, "dist", "provider", "cli", "main.js")],
-    outfile: path.join(root, "dist", "provider", "cli", "skiff.js"),
+const cliDir = path.join(root, "dist", "provider", "cli");
+
+async function main() {
+  await esbuild.build({
+    entryPoints: [path.join(cliDir, "main.js")],
+    outfile: path.join(cliDir, "cli-bundle.js"),
     bundle: true,
     platform: "node",
     target: "node20",
@@ -20,5 +26,15 @@ esbuild
     sourcemap: "linked",
     external: ["../engine/daemon", "better-sqlite3", "dockerode"],
     logLevel: "warning",
-  })
-  .catch(() => process.exit(1));
+  });
+  const launcher = path.join(cliDir, "skiff.js");
+  fs.copyFileSync(path.join(__dirname, "cli-launcher.js"), launcher);
+  fs.chmodSync(launcher, 0o755);
+  fs.rmSync(`${path.join(cliDir, "cli-bundle.js")}.cache`, { force: true });
+  execFileSync(process.execPath, [launcher, "--help"], { stdio: "ignore" });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
