@@ -51,11 +51,16 @@ export class InProcessLogs implements ContainerLogs {
   follow(containerId: string, source: LogSource, sinceSeconds: number, after?: string): () => void {
     this.following.get(containerId)?.();
     let stopped = false;
-    const stopRuntime = this.runtime.followLogs(containerId, sinceSeconds, (line) => {
-      if (stopped || (after !== undefined && normalizeTime(line.time) <= after)) return;
-      const record: LogRecord = { ...line, revision: source.revision, instance: source.instance };
-      if (source.task !== undefined) Object.assign(record, { task: source.task, attempt: source.attempt });
-      this.store.append(source.project, source.service, record);
+    let skipUpTo = after;
+    const append = this.store.appender(source.project, source.service);
+    const { revision, instance, task, attempt } = source;
+    const stopRuntime = this.runtime.followLogs(containerId, sinceSeconds, ({ time, stream, text }) => {
+      if (stopped) return;
+      if (skipUpTo !== undefined) {
+        if (normalizeTime(time) <= skipUpTo) return;
+        skipUpTo = undefined; // lines come in order: after the first new one, all are new
+      }
+      append(task === undefined ? { time, stream, text, revision, instance } : { time, stream, text, revision, instance, task, attempt });
     });
     const stop = () => {
       if (stopped) return;

@@ -11,6 +11,8 @@ import {
   ReadinessError,
   StartedContainer,
 } from "./container-runtime";
+import { followLogStream } from "./docker-log-stream";
+import { demuxBuffer, FrameDemuxer } from "./frame-demuxer";
 import { LineSplitter } from "./line-splitter";
 import { isListening } from "./readiness";
 import { normalizeTime } from "./container-logs";
@@ -228,8 +230,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void {
     let stopped = false;
-    let raw: NodeJS.ReadableStream | undefined;
-    /** The time of the last whole line passed on (normalised), and when any bytes last arrived. */
+    let closeStream: () => void = () => undefined;
+    /** The time of the last whole line passed on (as Docker wrote it, normalised only when used), and when bytes last arrived. */
     let lastTime: string | undefined;
     let lastDataAt = Date.now();
     let generation = 0;
@@ -240,27 +242,22 @@ export class DockerRuntime implements ContainerRuntime {
           if (stopped || mine !== generation) return;
           const space = line.indexOf(" ");
           const time = line.slice(0, space);
-          if (skipUpTo !== undefined && normalizeTime(time) <= skipUpTo) return;
-          lastTime = normalizeTime(time);
-          const text = line.slice(space + 1) + (truncated > 0 ? ` [line cut: ${truncated} more bytes]` : "");
+          if (skipUpTo !== undefined) {
+            if (normalizeTime(time) <= skipUpTo) return;
+            skipUpTo = undefined; // Docker sends lines in order: those after the first new one are new too
+          }
+          lastTime = time;
+          const text = truncated > 0 ? `${line.slice(space + 1)} [line cut: ${truncated} more bytes]` : line.slice(space + 1);
           onLine({ time, stream, text });
         });
       const demux = new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });
-      this.docker
-        .getContainer(containerId)
-        .logs({ stdout: true, stderr: true, follow: true, timestamps: true, since })
-        .then((stream) => {
-          if (stopped || mine !== generation) return destroy(stream as NodeJS.ReadableStream);
-          raw = stream as NodeJS.ReadableStream;
-          raw.on("data", (chunk: Buffer) => {
-            lastDataAt = Date.now();
-            demux.push(chunk);
-          });
-          raw.on("end", () => demux.end());
-          // The stream is owned here: a broken log stream ends following, it never reaches the process.
-          raw.on("error", () => demux.end());
-        })
-        .catch(() => undefined);
+      closeStream = followLogStream(this.docker, containerId, { since }, {
+        data: (chunk) => {
+          lastDataAt = Date.now();
+          demux.push(chunk);
+        },
+        end: () => demux.end(),
+      });
     };
     open(sinceSeconds, undefined);
     // Docker 20.10's json-file follower can stop delivering for good when the file it reads is
@@ -271,17 +268,17 @@ export class DockerRuntime implements ContainerRuntime {
       if (stopped || Date.now() - lastDataAt < FOLLOW_STALL_MS) return;
       lastDataAt = Date.now();
       void this.lastLogTime(containerId).then((newest) => {
-        if (stopped || newest === undefined || (lastTime !== undefined && newest <= lastTime)) return;
-        if (raw) destroy(raw);
-        raw = undefined;
-        open(lastTime ? Math.floor(Date.parse(lastTime) / 1000) : sinceSeconds, lastTime);
+        const last = lastTime === undefined ? undefined : normalizeTime(lastTime);
+        if (stopped || newest === undefined || (last !== undefined && newest <= last)) return;
+        closeStream();
+        open(last ? Math.floor(Date.parse(last) / 1000) : sinceSeconds, last);
       });
     }, FOLLOW_STALL_MS);
     watchdog.unref();
     return () => {
       stopped = true;
       clearInterval(watchdog);
-      if (raw) destroy(raw);
+      closeStream();
     };
   }
 
@@ -357,44 +354,6 @@ function parseEvent(line: string): ContainerEvent | undefined {
   }
 }
 
-/**
- * Docker's multiplexed stream: each frame is an 8-byte header (stream 1 = stdout, 2 = stderr; then
- * the payload size, big-endian) and its payload. Frames are split into lines per stream; a header
- * cut across chunks is kept until complete.
- */
-class FrameDemuxer {
-  private header = Buffer.alloc(0);
-  private remaining = 0;
-  private target: LineSplitter | undefined;
-
-  constructor(private readonly streams: { stdout: LineSplitter; stderr: LineSplitter }) {}
-
-  push(chunk: Buffer): void {
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (this.remaining === 0) {
-        const need = 8 - this.header.length;
-        this.header = Buffer.concat([this.header, chunk.subarray(offset, offset + need)]);
-        offset += need;
-        if (this.header.length < 8) return;
-        this.target = this.header[0] === 2 ? this.streams.stderr : this.streams.stdout;
-        this.remaining = this.header.readUInt32BE(4);
-        this.header = Buffer.alloc(0);
-        continue;
-      }
-      const take = Math.min(this.remaining, chunk.length - offset);
-      this.target?.push(chunk.subarray(offset, offset + take));
-      offset += take;
-      this.remaining -= take;
-    }
-  }
-
-  end(): void {
-    this.streams.stdout.end();
-    this.streams.stderr.end();
-  }
-}
-
 function destroy(stream: NodeJS.ReadableStream): void {
   (stream as unknown as { destroy?(): void }).destroy?.();
 }
@@ -409,18 +368,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     }
   });
-}
-
-/** Docker's multiplexed log format: 8-byte frame headers (stream, 0, 0, 0, size32) before each chunk. */
-function demuxBuffer(buffer: Buffer): string {
-  let out = "";
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    out += buffer.subarray(offset + 8, offset + 8 + size).toString("utf8");
-    offset += 8 + size;
-  }
-  return offset === 0 && buffer.length ? buffer.toString("utf8") : out;
 }
 
 /** Is `address` inside `subnet` ("172.17.0.0/16")? IPv4 only; anything else is not. */

@@ -7,6 +7,8 @@ export interface LogFileOptions {
   capBytes: number;
   /** Called once per kind of failure (operation + error code); the affected lines are dropped. */
   onError?: (error: Error) => void;
+  /** How long appended lines may wait to share one write (default WRITE_DELAY_MS). */
+  writeDelayMs?: number;
 }
 
 const NEWLINE = 0x0a;
@@ -14,10 +16,17 @@ const NEWLINE = 0x0a;
 const READ_CHUNK_BYTES = 64 * 1024;
 /** One write call carries at most this much, so a backlog does not become one huge buffer. */
 const MAX_BATCH_BYTES = 1024 * 1024;
+/**
+ * Appended lines wait up to this long, or until WRITE_AT_BYTES are pending, to go out in one write:
+ * each write costs a dispatch to libuv's pool and a syscall, which at a few thousand lines per second
+ * cost more than everything else done per line. flush() (and so readTail and close) writes at once.
+ */
+const WRITE_DELAY_MS = 50;
+const WRITE_AT_BYTES = 64 * 1024;
 const ignore = () => undefined;
 
 /**
- * One capped, rotating, append-only file of lines, written from the daemon's event loop.
+ * One capped, rotating, append-only file of lines, written in batches without blocking the thread.
  *
  * Rules that keep the daemon up:
  * - Only the write loop touches the file handle, and every file operation (write, rotate, close, remove,
@@ -38,6 +47,7 @@ export class LogFile {
   private readonly capBytes: number;
   private readonly halfCap: number;
   private readonly onError?: (error: Error) => void;
+  private readonly writeDelayMs: number;
   private readonly reportedKinds = new Set<string>();
 
   private handle: fs.FileHandle | undefined;
@@ -57,6 +67,8 @@ export class LogFile {
   private flushWaiters: { target: number; resolve: () => void }[] = [];
 
   private writing = false;
+  /** The timer that starts a write once the oldest pending line has waited writeDelayMs. */
+  private delayed: NodeJS.Timeout | undefined;
   private closed = false;
   private removed = false;
   /** The tail of the chain every file operation runs on. */
@@ -69,6 +81,7 @@ export class LogFile {
     this.capBytes = Math.max(2, Math.floor(options.capBytes));
     this.halfCap = Math.floor(this.capBytes / 2);
     this.onError = options.onError;
+    this.writeDelayMs = options.writeDelayMs ?? WRITE_DELAY_MS;
     this.exclusive(() => this.learnSizes()).catch(ignore);
   }
 
@@ -91,14 +104,17 @@ export class LogFile {
     this.pendingBytes += size;
     this.appendedCount += 1;
     while (this.pendingBytes > this.capBytes && this.pendingCount > 1) this.takeOldest(1);
-    this.startWriting();
+    this.scheduleWrite();
   }
 
   /** Resolves once every line appended before the call is written or dropped. */
   flush(): Promise<void> {
     const target = this.appendedCount;
     if (this.settledBefore >= target) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push({ target, resolve }));
+    return new Promise((resolve) => {
+      this.flushWaiters.push({ target, resolve });
+      this.scheduleWrite();
+    });
   }
 
   /** Writes what is pending, then closes the file. Later appends are ignored. */
@@ -111,6 +127,8 @@ export class LogFile {
   /** Drops unwritten lines, lets a write in flight finish, closes and deletes both files. Never rejects. */
   async remove(): Promise<void> {
     this.removed = true;
+    clearTimeout(this.delayed);
+    this.delayed = undefined;
     this.takeOldest(this.pendingCount);
     await this.exclusive(async () => {
       await this.closeHandle();
@@ -160,18 +178,38 @@ export class LogFile {
     return run;
   }
 
-  private startWriting(): void {
-    if (this.writing) return;
-    this.writing = true;
-    // Deferred so lines appended in the same turn of the event loop share one write.
-    setImmediate(() => void this.writeAll());
+  /** Someone waits for the pending lines, or enough of them wait to fill a write: no reason to delay. */
+  private get writeDue(): boolean {
+    return this.flushWaiters.length > 0 || this.pendingBytes >= WRITE_AT_BYTES;
   }
 
+  /** Starts a write now if one is due, else once the delay is up; a write in progress reschedules when done. */
+  private scheduleWrite(): void {
+    if (this.writing || this.pendingCount === 0) return;
+    if (this.writeDue) {
+      clearTimeout(this.delayed);
+      this.delayed = undefined;
+      this.writing = true;
+      // Deferred so lines appended in the same turn of the event loop share the write.
+      setImmediate(() => void this.writeAll());
+    } else {
+      this.delayed ??= setTimeout(() => {
+        this.delayed = undefined;
+        if (this.writing || this.pendingCount === 0) return;
+        this.writing = true;
+        void this.writeAll();
+      }, this.writeDelayMs);
+    }
+  }
+
+  /** Writes the lines pending now; lines appended meanwhile go out at once only if a write is due for them. */
   private async writeAll(): Promise<void> {
-    while (this.pendingCount > 0 && !this.removed) {
+    const upTo = this.appendedCount;
+    while (this.pendingCount > 0 && !this.removed && (this.settledBefore < upTo || this.writeDue)) {
       await this.exclusive(() => this.writeBatch()).catch((error: unknown) => this.report("write", error));
     }
     this.writing = false;
+    if (!this.removed) this.scheduleWrite();
   }
 
   /** Writes the oldest pending lines that fit before the next rotation; on failure they are dropped. */

@@ -36,8 +36,7 @@ export class LogStore {
     private readonly onError: (error: Error) => void = () => undefined,
   ) {}
 
-  private file(project: string, service: string): LogFile {
-    const key = scopedKey(project, service);
+  private file(project: string, service: string, key = scopedKey(project, service)): LogFile {
     let file = this.files.get(key);
     if (!file) {
       file = new LogFile({ path: join(this.dir, project, `${service}.log`), capBytes: this.capBytes, onError: this.onError });
@@ -47,8 +46,20 @@ export class LogStore {
   }
 
   append(project: string, service: string, record: LogRecord): void {
-    this.file(project, service).append(JSON.stringify(record));
-    for (const listener of this.listeners.get(scopedKey(project, service)) ?? []) listener(record);
+    this.appendAt(scopedKey(project, service), project, service, record);
+  }
+
+  /** append() to one service, its key made once: a followed container calls it for every line. */
+  appender(project: string, service: string): (record: LogRecord) => void {
+    const key = scopedKey(project, service);
+    return (record) => this.appendAt(key, project, service, record);
+  }
+
+  private appendAt(key: string, project: string, service: string, record: LogRecord): void {
+    // Looked up each time rather than kept: remove() replaces the file, and followers come and go.
+    this.file(project, service, key).append(JSON.stringify(record));
+    const listeners = this.listeners.get(key);
+    if (listeners) for (const listener of listeners) listener(record);
   }
 
   /** The newest `limit` lines (default DEFAULT_READ_LIMIT), oldest first, optionally of one revision only. */

@@ -93,6 +93,13 @@ async function refusedAfterStopListening(t: ExecutionContext, on: TestEngine, se
   const stop = await on.request(hostOf(on, service), "/stop-listening");
   t.is(stop.status, 200, stop.body);
   t.is(stop.body, "fixture: no longer listening\n");
+  // The app closes its listener just after this answer; a connection that reached the listener before
+  // that is reset, not refused. Its log line is written right before the close, so once the engine has
+  // it, nothing listens.
+  await eventually("the fixture's 'stopped listening' line in the service's log", async () => {
+    const read = await on.skiff(["logs", "read", service]);
+    return read.code === 0 && read.stdout.includes("fixture: stopped listening");
+  });
   const answer = await on.request(hostOf(on, service), "/", { timeoutMs: 30_000 });
   t.is(answer.status, 502, answer.body);
   t.is(answer.body, "the instance refused the connection (nothing listens on its port) (ECONNREFUSED)\n", on.logTail(10));

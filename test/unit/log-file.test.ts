@@ -246,3 +246,33 @@ test("close() writes everything; later appends are ignored; sizes of existing fi
   t.deepEqual(await log.readTail(3), ["r".repeat(100), "c".repeat(50), "new"], "the files stay readable after close");
   t.is(log.sizeBytes, 156);
 });
+
+test("appended lines wait to share one write; flush() and readTail() write them at once", async (t) => {
+  const path = join(tempDir(t), "svc.log");
+  const log = new LogFile({ path, capBytes: 1024 * 1024, writeDelayMs: 60_000 });
+  log.append("one");
+  log.append("two");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.deepEqual(linesOnDisk(path), [], "nothing written before the delay is up");
+  await log.flush();
+  t.deepEqual(linesOnDisk(path), ["one", "two"]);
+  log.append("three");
+  t.deepEqual(await log.readTail(5), ["one", "two", "three"]);
+  await log.close();
+});
+
+test("lines are written once the delay is up, or at once when 64 KiB are pending", async (t) => {
+  const path = join(tempDir(t), "svc.log");
+  const log = new LogFile({ path, capBytes: 4 * 1024 * 1024, writeDelayMs: 30 });
+  log.append("soon");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.deepEqual(linesOnDisk(path), ["soon"], "written after the delay, with no flush");
+
+  const slow = new LogFile({ path: join(tempDir(t), "big.log"), capBytes: 4 * 1024 * 1024, writeDelayMs: 60_000 });
+  const lines = Array.from({ length: 700 }, (_, n) => `${String(n).padStart(4, "0")} ${"x".repeat(100)}`); // ~73 KB
+  for (const line of lines) slow.append(line);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.true(slow.sizeBytes >= 64 * 1024, `written without waiting for the delay: ${slow.sizeBytes} bytes`);
+  await slow.close();
+  await log.close();
+});
