@@ -1,5 +1,4 @@
 import Docker from "dockerode";
-import { networkInterfaces } from "node:os";
 import { SkiffError } from "../model/errors";
 import {
   ContainerEvent,
@@ -14,6 +13,7 @@ import {
 import { followLogStream } from "./docker-log-stream";
 import { demuxBuffer, FrameDemuxer } from "./frame-demuxer";
 import { LineSplitter } from "./line-splitter";
+import { hostRoutesTo } from "./host-network";
 import { isListening } from "./readiness";
 import { normalizeTime } from "./container-logs";
 
@@ -60,8 +60,7 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       const network = (await this.docker.getNetwork("bridge").inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
       const subnets = (network.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => Boolean(s));
-      const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
-      return subnets.some((subnet) => own.some((address) => inIpv4Subnet(address, subnet)));
+      return await hostRoutesTo(subnets);
     } catch {
       return false;
     }
@@ -370,22 +369,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Is `address` inside `subnet` ("172.17.0.0/16")? IPv4 only; anything else is not. */
-export function inIpv4Subnet(address: string, subnet: string): boolean {
-  const [base, bitsText] = subnet.split("/");
-  const bits = Number(bitsText);
-  const a = ipv4ToNumber(address);
-  const b = ipv4ToNumber(base);
-  if (a === undefined || b === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
-}
-
-function ipv4ToNumber(text: string): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
 
 function imageError(image: string, problem: string): SkiffError {
   const reason = `image "${image}" ${problem}`;

@@ -3,6 +3,8 @@ import * as http from "node:http";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, listServices, revisionFromBody } from "../helpers/cli";
+import { docker } from "../helpers/docker";
+import { inIpv4Subnet } from "../../provider/runtime/host-network";
 
 // The request path: routing by Host, the proxy's headers, streaming, the request timeout and project
 // isolation.
@@ -17,6 +19,16 @@ test.before(async () => {
 
 test.after.always(async () => {
   await engine?.dispose();
+});
+
+test("on Linux the engine reaches instances at their address on Docker's bridge (also when it started with no container running, docker0 down)", async (t) => {
+  const info = await (await engine.api()).engineInfo();
+  t.is(info.instanceAddressing, "bridge");
+  const ready = engine.logTail(500).split("\n").filter((line) => line.includes("instance ready") && line.includes("web-"));
+  t.true(ready.length >= 1, engine.logTail(20));
+  const [, address] = /"address":"([\d.]+):8080"/.exec(ready[0]) ?? [];
+  const subnets = (await docker(["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])).trim().split(/\s+/);
+  t.true(subnets.some((subnet) => inIpv4Subnet(address ?? "", subnet)), `${address} is on the bridge (${subnets.join(", ")})`);
 });
 
 test("a request that outlives the service's timeout gets 504, the instance lives on and serves the next", async (t) => {

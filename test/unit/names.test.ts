@@ -1,7 +1,7 @@
 import test from "ava";
 import { randomLetters, revisionName, serviceUrl, tagUrl } from "../../provider/model/derived-names";
 import { normalizeTime } from "../../provider/runtime/container-logs";
-import { inIpv4Subnet } from "../../provider/runtime/docker-runtime";
+import { inIpv4Subnet } from "../../provider/runtime/host-network";
 import { hasListener } from "../../provider/runtime/readiness";
 
 test("revision names are <service>-<5 digits>-<3 lowercase letters>", (t) => {
