@@ -358,21 +358,17 @@ export function stamp(): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The engine's captured logs.
+// The engine's logs.
 
-/** A service's captured log as the engine keeps it (SKIFF_HOME/logs/<project>/<service>.log): the current file and the rotated one. */
-export function capturedLogFiles(home: string, service: string, project = "default"): string[] {
-  const file = path.join(home, "logs", project, `${service}.log`);
-  return [file, `${file}.1`];
-}
-
-/** Occurrences of `needle` in the files (missing files count 0). */
-export async function countInFiles(files: string[], needle: string): Promise<number> {
-  const pattern = Buffer.from(needle);
+/**
+ * Lines of a service's log, as `skiff logs read` shows it (the newest `limit`), that contain
+ * `needle`: the engine reads them from the container's own log on demand, so call this after the
+ * CPU of a measured window has been read.
+ */
+export async function countInServiceLog(home: string, service: string, needle: string, limit: number): Promise<number> {
+  const client = await EngineClient.connect({ home: engineHome(home) });
+  const text = await client.logs("default", service, { limit });
   let count = 0;
-  for (const file of files) {
-    const data = await fs.readFile(file).catch(() => Buffer.alloc(0));
-    for (let at = data.indexOf(pattern); at >= 0; at = data.indexOf(pattern, at + pattern.length)) count += 1;
-  }
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) count += 1;
   return count;
 }

@@ -3,7 +3,7 @@ import { deploy, hostOf } from "../test/helpers/cli";
 import { startEngine } from "../test/helpers/engine";
 import { fixtureImage } from "../test/helpers/fixture-image";
 import {
-  Address, capturedLogFiles, countInFiles, cpuMs, envInt, fmt, getAt, instanceAddress, machine, median, onCleanup, pollUntil, ratio, requireWrk, runMain,
+  Address, countInServiceLog, cpuMs, envInt, fmt, getAt, instanceAddress, machine, median, onCleanup, pollUntil, ratio, requireWrk, runMain,
   runningWithLabels, settle, sleep, stamp, table, threadCpuMs, which, wrk, WrkResult,
 } from "./common";
 import { startNginx, startNodeProxy } from "./proxies";
@@ -118,7 +118,6 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`; engine idle: ${fmt(idleMsPerS, 1)} ms CPU per second\n`);
 
-  const logFiles = capturedLogFiles(engine.home, SERVICE);
   const rounds: Map<Name, Sample>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so no target always runs first (or right after the heaviest one).
@@ -143,7 +142,7 @@ async function main(): Promise<void> {
       const settleMs = await settle(engine.pid);
       const engineCpu = cpuMs(engine.pid) - engineBefore;
       const mainCpu = threadCpuMs(engine.pid) - mainBefore;
-      const lines = await countInFiles(logFiles, marker);
+      const lines = await countInServiceLog(engine.home, SERVICE, marker, result.requests + 1000);
       const perRequest = (ms: number) => (result.requests > 0 ? (ms * 1000) / result.requests : NaN);
       samples.set(t.name, {
         ...result,

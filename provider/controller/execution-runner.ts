@@ -11,7 +11,7 @@ import { afterAttempt, executionStatus, tasksToStart, type AttemptOutcome } from
 
 /** SIGTERM, then this long before SIGKILL, for a task past its timeout or a cancelled one. */
 export const TASK_STOP_GRACE_SECONDS = 10;
-/** An exited task's container stays this long, so its last log lines reach the log, then it is removed. */
+/** An exited task's container stays this long (its log is read from Docker meanwhile), then its lines are collected into the job's log and it is removed. */
 const REMOVE_AFTER_EXIT_MS = 2_000;
 
 export interface ExecutionRunnerDeps {
@@ -93,7 +93,7 @@ export class ExecutionRunner {
           if (state) {
             this.running.set(task.index, { containerId: task.containerId, timedOut: false });
             const { project, job } = this.row;
-            const after = await this.deps.logs.lastTimeOf(project, jobLogName(job), attemptId(task)).catch(() => undefined);
+            const after = await this.deps.logs.lastTimeOf(project, jobLogName(job), attemptId(task.index, task.attempt)).catch(() => undefined);
             this.own(this.watch(task, task.containerId!, after), task);
           } else {
             this.deps.log.warn("a task's container vanished while the engine was down", { execution: this.row.name, task: task.index, attempt: task.attempt });
@@ -168,14 +168,13 @@ export class ExecutionRunner {
     await this.watch(current, containerId);
   }
 
-  /** Follows the attempt's logs, enforces its timeout, and waits for its container to exit. */
+  /** Attaches the attempt's logs, enforces its timeout, waits for its container to exit, then collects its logs and removes it. */
   private async watch(task: TaskRow, containerId: string, after?: string): Promise<void> {
     const { runtime, logs, clock, log } = this.deps;
     const { project, name: execution, job } = this.row;
     const attempt = this.running.get(task.index) ?? { timedOut: false };
-    const since = after ? Math.floor(Date.parse(after) / 1000) : task.startTime ? Math.floor(Date.parse(task.startTime) / 1000) : 0;
-    const source = { project, service: jobLogName(job), revision: execution, instance: attemptId(task), task: task.index, attempt: task.attempt };
-    const stopFollowing = logs.follow(containerId, source, since, after && normalizeTime(after));
+    const source = { project, service: jobLogName(job), revision: execution, instance: attemptId(task.index, task.attempt), task: task.index, attempt: task.attempt };
+    logs.attach(containerId, source, after && normalizeTime(after));
     const timeoutMs = this.row.template.timeout * 1000 - (task.startTime ? Date.now() - Date.parse(task.startTime) : 0);
     attempt.timer = clock.setTimeout(() => {
       attempt.timedOut = true;
@@ -193,10 +192,12 @@ export class ExecutionRunner {
       outcome = { succeeded: false, reason: `its container vanished: ${(error as Error).message}` };
     }
     clock.clearTimeout(attempt.timer);
-    // The last lines reach the log before the container goes.
+    // What the task wrote goes into the job's log before its container goes.
     clock.setTimeout(() => {
-      stopFollowing();
-      runtime.remove(containerId).catch((error) => log.warn("could not remove a task's container", { container: containerId.slice(0, 12), error: (error as Error).message }));
+      logs
+        .collect(containerId)
+        .then(() => runtime.remove(containerId))
+        .catch((error) => log.warn("could not remove a task's container", { container: containerId.slice(0, 12), error: (error as Error).message }));
     }, REMOVE_AFTER_EXIT_MS);
     this.endAttempt(this.tasks.get(task.index) ?? task, outcome);
   }
@@ -240,6 +241,6 @@ export class ExecutionRunner {
 }
 
 /** The log's instance field of one attempt: where its lines resume after a restart. */
-function attemptId(task: TaskRow): string {
-  return `task${task.index}-attempt${task.attempt}`;
+export function attemptId(index: number, attempt: number): string {
+  return `task${index}-attempt${attempt}`;
 }

@@ -114,8 +114,8 @@ export class InstanceController {
     const retry = this.retryTimers.get(scaler);
     if (retry !== undefined) this.deps.clock.clearTimeout(retry);
     for (const live of scaler.instances.values()) {
-      // Its log goes with the service or revision: no line may arrive after that.
-      live.stopFollowingLogs();
+      // Its log goes with the service or revision: nothing of it is collected.
+      live.detachLogs();
       if (live.state === "starting") live.abort.abort();
       else if (live.state === "ready") this.track(this.drainAndStop(scaler, live), scaler);
     }
@@ -170,7 +170,7 @@ export class InstanceController {
     this.stopEvents?.();
     for (const scaler of this.scalers.values()) {
       scaler.throttler.close("the engine is stopping");
-      for (const live of scaler.instances.values()) live.stopFollowingLogs();
+      for (const live of scaler.instances.values()) live.detachLogs();
     }
   }
 
@@ -243,7 +243,7 @@ export class InstanceController {
     const t = rev.template;
     const id = instanceId();
     const row: InstanceRow = { id, project: rev.project, service: rev.service, revision: rev.name, containerId: "", createTime: new Date().toISOString() };
-    const live: LiveInstance = { row, state: "starting", abort: new AbortController(), stopFollowingLogs: () => undefined };
+    const live: LiveInstance = { row, state: "starting", abort: new AbortController(), detachLogs: () => undefined };
     scaler.instances.set(id, live);
     const startedAt = clock.now();
     let address: string | undefined;
@@ -265,7 +265,7 @@ export class InstanceController {
       address = started.address;
       store.insertInstance(row);
       this.byContainer.set(row.containerId, { scaler, live });
-      if (!live.abort.signal.aborted) live.stopFollowingLogs = this.follow(row, 0);
+      if (!live.abort.signal.aborted) live.detachLogs = this.attachLogs(row);
       // The startup probe's TCP port when it names one (Cloud Run's default: the container's port).
       await runtime.waitListening(row.containerId, t.startupProbe.tcpSocket?.port ?? t.port, startupDeadlineMs(t), live.abort.signal);
       const state = row.hostPort === undefined || address === undefined ? await runtime.inspect(row.containerId) : undefined;
@@ -328,20 +328,25 @@ export class InstanceController {
     live.state = "draining";
     if (live.row.containerId) {
       this.byContainer.delete(live.row.containerId);
-      await this.deps.runtime.stopAndRemove(live.row.containerId, graceSeconds).catch((error) =>
-        this.deps.log.warn("could not remove a container", { container: live.row.containerId.slice(0, 12), error: (error as Error).message }),
-      );
+      await this.stopCollectRemove(live.row.containerId, graceSeconds);
       this.deps.store.deleteInstance(live.row.id);
     }
     scaler.instances.delete(live.row.id);
-    // Only now: what the container wrote during its stop grace belongs in its log too.
-    live.stopFollowingLogs();
+    live.detachLogs();
     // A start held back by the maximum may go now.
     this.reconcile(scaler);
   }
 
-  private follow(row: InstanceRow, sinceSeconds: number, after?: string): () => void {
-    return this.deps.logs.follow(row.containerId, { project: row.project, service: row.service, revision: row.revision, instance: row.id }, sinceSeconds, after);
+  private attachLogs(row: InstanceRow, after?: string): () => void {
+    return this.deps.logs.attach(row.containerId, { project: row.project, service: row.service, revision: row.revision, instance: row.id }, after);
+  }
+
+  /** Stops the container (SIGTERM, grace, SIGKILL), keeps what it wrote (also during its grace) in its service's log, then removes it. */
+  private async stopCollectRemove(containerId: string, graceSeconds: number): Promise<void> {
+    const { runtime, logs, log } = this.deps;
+    await runtime
+      .stopAndRemove(containerId, graceSeconds, () => logs.collect(containerId))
+      .catch((error) => log.warn("could not remove a container", { container: containerId.slice(0, 12), error: (error as Error).message }));
   }
 
   // ---- deaths ----
@@ -424,11 +429,10 @@ export class InstanceController {
         if (row && rev && state?.running && state.hostPort) {
           const adopted: InstanceRow = { ...row, hostPort: state.hostPort };
           const last = await logs.lastTimeOf(row.project, row.service, row.id);
-          const since = last ? Math.floor(Date.parse(last) / 1000) : 0;
           const scaler = this.scalerFor(rev);
           const live: LiveInstance = {
             row: adopted, state: "ready", readyAt: this.deps.clock.now(), abort: new AbortController(),
-            stopFollowingLogs: this.follow(adopted, since, last && normalizeTime(last)),
+            detachLogs: this.attachLogs(adopted, last && normalizeTime(last)),
           };
           scaler.instances.set(row.id, live);
           this.byContainer.set(c.containerId, { scaler, live });
@@ -436,7 +440,14 @@ export class InstanceController {
           log.info("re-adopted instance", { revision: rev.name, instance: row.id });
         } else {
           log.info("removing stray container", { container: c.containerId.slice(0, 12), revision: c.labels[LABEL.revision] });
-          await runtime.stopAndRemove(c.containerId, 0).catch(() => undefined);
+          if (row && store.getService(row.project, row.service)) {
+            // An instance of a service that still exists (it died, or its revision failed, while the engine was down): its lines are kept.
+            const last = await logs.lastTimeOf(row.project, row.service, row.id);
+            this.attachLogs(row, last && normalizeTime(last));
+            await this.stopCollectRemove(c.containerId, 0);
+          } else {
+            await runtime.stopAndRemove(c.containerId, 0).catch(() => undefined);
+          }
           if (row) store.deleteInstance(row.id);
         }
       }),

@@ -5,12 +5,12 @@ import { executionName, jobLogName, scopedKey } from "../model/derived-names";
 import { checkField, notFound, SkiffError } from "../model/errors";
 import { applyOverrides, parseExecutionOverrides, parseJobSpec, type Execution, type Job } from "../model/job";
 import { checkProject, executionNameSchema, jobNameSchema } from "../model/names";
-import type { ContainerLogs } from "../runtime/container-logs";
+import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL } from "../runtime/labels";
 import type { ExecutionRow, JobRow, TaskRow } from "../state/job-store";
 import type { Store } from "../state/store";
-import { ExecutionRunner, TASK_STOP_GRACE_SECONDS } from "./execution-runner";
+import { attemptId, ExecutionRunner, TASK_STOP_GRACE_SECONDS } from "./execution-runner";
 import { KeyedLock } from "./keyed-lock";
 
 export interface JobControllerDeps {
@@ -190,17 +190,33 @@ export class JobController {
     // Containers of running executions are their runners' to adopt; those of finished executions
     // (the engine died within the ~2 s between a task's exit and its container's removal) and of
     // unknown ones are removed.
-    const known = new Set(store.jobs.listExecutions().filter((e) => e.status === "RUNNING").map((e) => scopedKey(e.project, e.name)));
+    const executions = store.jobs.listExecutions();
+    const running = new Set(executions.filter((e) => e.status === "RUNNING").map((e) => scopedKey(e.project, e.name)));
+    const finished = new Set(executions.filter((e) => e.status !== "RUNNING").map((e) => scopedKey(e.project, e.name)));
     const containers = await runtime.list({ [LABEL.engine]: engineId });
     for (const c of containers) {
       const execution = c.labels[LABEL.execution];
-      if (execution === undefined || known.has(scopedKey(c.labels[LABEL.project] ?? "", execution))) continue;
+      const key = scopedKey(c.labels[LABEL.project] ?? "", execution ?? "");
+      if (execution === undefined || running.has(key)) continue;
       log.info("removing a stray task container", { container: c.containerId.slice(0, 12), execution });
+      if (finished.has(key)) await this.collectTaskLog(c.containerId, c.labels);
       await runtime.remove(c.containerId).catch(() => undefined);
     }
     for (const e of store.jobs.listExecutions()) {
       if (e.status === "RUNNING") await this.runnerFor(e).resume();
     }
+  }
+
+  /** Keeps the lines of a finished execution's task container whose removal a restart interrupted. */
+  private async collectTaskLog(containerId: string, labels: Record<string, string>): Promise<void> {
+    const { logs } = this.deps;
+    const [project, job, execution] = [labels[LABEL.project]!, labels[LABEL.job]!, labels[LABEL.execution]!];
+    const [task, attempt] = [Number(labels[LABEL.task]), Number(labels[LABEL.attempt])];
+    const instance = attemptId(task, attempt);
+    if (!job) return;
+    const after = await logs.lastTimeOf(project, jobLogName(job), instance).catch(() => undefined);
+    logs.attach(containerId, { project, service: jobLogName(job), revision: execution, instance, task, attempt }, after && normalizeTime(after));
+    await logs.collect(containerId);
   }
 
   /** The engine stops: runners are dropped; their containers keep running for the next start. */

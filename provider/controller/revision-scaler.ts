@@ -21,7 +21,8 @@ export interface LiveInstance {
   readonly abort: AbortController;
   /** Docker reported an out-of-memory kill in it. */
   oomKilled?: boolean;
-  stopFollowingLogs: () => void;
+  /** Lets go of its log without collecting it (the revision or service is deleted; the engine stops). */
+  detachLogs: () => void;
 }
 
 /** The last scaling decision, as `services describe` shows it. */

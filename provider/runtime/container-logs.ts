@@ -1,5 +1,5 @@
-import type { ContainerRuntime } from "./container-runtime";
-import { LogStore, type LogRecord } from "./log-store";
+import type { ContainerRuntime, LogLine } from "./container-runtime";
+import { DEFAULT_READ_LIMIT, LogStore, type LogRecord } from "./log-store";
 
 /** Which instance a followed container is, so each captured line can say where it came from. */
 export interface LogSource {
@@ -16,16 +16,30 @@ export interface LogSource {
 export type LogListener = (record: LogRecord) => void;
 
 /**
- * Capturing containers' output and keeping it: follow a container (its lines go to its service's
- * log), add the engine's own lines, read tails, follow a service live, delete a service's log.
- * Two implementations: in this thread (tests, and the worker itself) and in a worker thread (the
- * daemon), so a flooding container costs the request path nothing.
+ * Containers' output, kept and read. A container's lines stay in Docker's own (capped) log while it
+ * lives and are read from there on demand; when the container is about to be removed they are
+ * collected into its service's log, which outlives it. So while nobody reads, the engine spends
+ * nothing on a logged line. Also: the engine's own lines, tails, following a service live, deleting
+ * a service's log. Two implementations: in this thread (tests, and the worker itself) and in a
+ * worker thread (the daemon), so collecting and reading never run on the request path's event loop.
  */
 export interface ContainerLogs {
-  /** Captures the container's lines from `sinceSeconds` on (skipping those at or before `after`); returns a stop function. */
-  follow(containerId: string, source: LogSource, sinceSeconds: number, after?: string): () => void;
+  /**
+   * The container's output belongs to this source's log from now on (lines at or before `after`
+   * are in it already). Returns a function that lets go of it without collecting (its log is being
+   * deleted, or the engine stops and will attach it again).
+   */
+  attach(containerId: string, source: LogSource, after?: string): () => void;
+  /**
+   * Copies what the container wrote (after what is already kept) into its source's log and lets go
+   * of it: call it once the container has stopped and before it is removed. Never rejects; a
+   * container not attached (or let go) is a no-op.
+   */
+  collect(containerId: string): Promise<void>;
   append(project: string, service: string, record: LogRecord): void;
+  /** The newest `limit` lines of the log and of its attached containers, oldest first. */
   read(project: string, service: string, options?: { revision?: string; limit?: number }): Promise<LogRecord[]>;
+  /** The time of the last line kept of an instance: what attach's `after` is after a restart. */
   lastTimeOf(project: string, service: string, instance: string): Promise<string | undefined>;
   subscribe(project: string, service: string, listener: LogListener): () => void;
   remove(project: string, service: string): Promise<void>;
@@ -39,45 +53,103 @@ export function normalizeTime(time: string): string {
   return `${match[1]}.${(match[2] ?? "").padEnd(9, "0")}${match[3]}`;
 }
 
-/** Follows containers with the runtime and keeps their lines in a LogStore, in the calling thread. */
+/** A collect that takes longer than this (Docker not answering) gives up: a removal must not wait for ever. */
+const COLLECT_TIMEOUT_MS = 60_000;
+
+interface Attached {
+  source: LogSource;
+  /** Lines at or before this (normalised) time are kept already. */
+  after?: string;
+  /** While someone follows the source's log live: stops following this container. */
+  stopLive?: () => void;
+  collecting?: Promise<void>;
+}
+
+/** Keeps containers' lines in a LogStore, reading them from the runtime on demand, in the calling thread. */
 export class InProcessLogs implements ContainerLogs {
-  private readonly following = new Map<string, () => void>();
+  private readonly attached = new Map<string, Attached>();
 
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly store: LogStore,
+    private readonly onError: (error: Error) => void = () => undefined,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  follow(containerId: string, source: LogSource, sinceSeconds: number, after?: string): () => void {
-    this.following.get(containerId)?.();
-    let stopped = false;
-    let skipUpTo = after;
-    const append = this.store.appender(source.project, source.service);
-    const { revision, instance, task, attempt } = source;
-    const stopRuntime = this.runtime.followLogs(containerId, sinceSeconds, ({ time, stream, text }) => {
-      if (stopped) return;
+  attach(containerId: string, source: LogSource, after?: string): () => void {
+    this.detach(containerId);
+    const entry: Attached = { source, after };
+    this.attached.set(containerId, entry);
+    // A new container while someone follows its service: followed from its first line.
+    if (this.store.hasFollowers(source.project, source.service)) this.followLive(containerId, entry, after);
+    return () => {
+      if (this.attached.get(containerId) === entry) this.detach(containerId);
+    };
+  }
+
+  private detach(containerId: string): void {
+    this.attached.get(containerId)?.stopLive?.();
+    this.attached.delete(containerId);
+  }
+
+  collect(containerId: string): Promise<void> {
+    const entry = this.attached.get(containerId);
+    if (!entry) return Promise.resolve();
+    entry.collecting ??= this.copyOut(containerId, entry)
+      .catch((error: unknown) => this.onError(new Error(`could not collect the log of ${containerId.slice(0, 12)}: ${(error as Error).message}`)))
+      .finally(() => {
+        if (this.attached.get(containerId) === entry) this.detach(containerId);
+      });
+    return entry.collecting;
+  }
+
+  private async copyOut(containerId: string, entry: Attached): Promise<void> {
+    const { source } = entry;
+    const keep = this.store.collector(source.project, source.service);
+    let skipUpTo = entry.after;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Docker did not answer within ${COLLECT_TIMEOUT_MS / 1000} s`)), COLLECT_TIMEOUT_MS);
+    });
+    const copying = this.runtime.readLogs(containerId, { sinceSeconds: sinceOf(entry.after) }, (line) => {
       if (skipUpTo !== undefined) {
-        if (normalizeTime(time) <= skipUpTo) return;
+        if (normalizeTime(line.time) <= skipUpTo) return;
         skipUpTo = undefined; // lines come in order: after the first new one, all are new
       }
-      append(task === undefined ? { time, stream, text, revision, instance } : { time, stream, text, revision, instance, task, attempt });
+      keep(recordOf(source, line));
     });
-    const stop = () => {
-      if (stopped) return;
-      stopped = true;
-      stopRuntime();
-      if (this.following.get(containerId) === stop) this.following.delete(containerId);
-    };
-    this.following.set(containerId, stop);
-    return stop;
+    try {
+      await Promise.race([copying, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   append(project: string, service: string, record: LogRecord): void {
     this.store.append(project, service, record);
   }
 
-  read(project: string, service: string, options?: { revision?: string; limit?: number }): Promise<LogRecord[]> {
-    return this.store.read(project, service, options);
+  async read(project: string, service: string, options: { revision?: string; limit?: number } = {}): Promise<LogRecord[]> {
+    const limit = options.limit ?? DEFAULT_READ_LIMIT;
+    const live = [...this.attached].filter(
+      ([, { source }]) => source.project === project && source.service === service && (options.revision === undefined || source.revision === options.revision),
+    );
+    const [kept, ...fromContainers] = await Promise.all([
+      this.store.read(project, service, { ...options, limit }),
+      ...live.map(([containerId, entry]) => this.readContainer(containerId, entry, limit)),
+    ]);
+    return newest([kept!, ...fromContainers], limit);
+  }
+
+  /** The last `limit` lines Docker has of an attached container that are not kept yet. */
+  private async readContainer(containerId: string, entry: Attached, limit: number): Promise<LogRecord[]> {
+    const records: LogRecord[] = [];
+    await this.runtime
+      .readLogs(containerId, { tail: limit }, (line) => {
+        if (entry.after === undefined || normalizeTime(line.time) > entry.after) records.push(recordOf(entry.source, line));
+      })
+      .catch(() => undefined); // gone meanwhile: collected, or nothing to say
+    return records;
   }
 
   lastTimeOf(project: string, service: string, instance: string): Promise<string | undefined> {
@@ -85,7 +157,37 @@ export class InProcessLogs implements ContainerLogs {
   }
 
   subscribe(project: string, service: string, listener: LogListener): () => void {
-    return this.store.subscribe(project, service, listener);
+    const first = !this.store.hasFollowers(project, service);
+    const unsubscribe = this.store.subscribe(project, service, listener);
+    // Lines from now on: what each container writes next, and the engine's own lines.
+    if (first) {
+      const now = new Date(this.now()).toISOString();
+      for (const [containerId, entry] of this.attached) {
+        if (entry.source.project === project && entry.source.service === service) this.followLive(containerId, entry, normalizeTime(now));
+      }
+    }
+    return () => {
+      unsubscribe();
+      if (this.store.hasFollowers(project, service)) return;
+      for (const entry of this.attached.values()) {
+        if (entry.source.project !== project || entry.source.service !== service) continue;
+        entry.stopLive?.();
+        entry.stopLive = undefined;
+      }
+    };
+  }
+
+  private followLive(containerId: string, entry: Attached, after: string | undefined): void {
+    entry.stopLive?.();
+    let skipUpTo = after;
+    const { project, service } = entry.source;
+    entry.stopLive = this.runtime.followLogs(containerId, sinceOf(after), (line) => {
+      if (skipUpTo !== undefined) {
+        if (normalizeTime(line.time) <= skipUpTo) return;
+        skipUpTo = undefined;
+      }
+      this.store.publish(project, service, recordOf(entry.source, line));
+    });
   }
 
   remove(project: string, service: string): Promise<void> {
@@ -93,7 +195,37 @@ export class InProcessLogs implements ContainerLogs {
   }
 
   async close(): Promise<void> {
-    for (const stop of [...this.following.values()]) stop();
+    for (const containerId of [...this.attached.keys()]) this.detach(containerId);
     await this.store.close();
   }
+}
+
+function sinceOf(after: string | undefined): number {
+  return after ? Math.floor(Date.parse(after) / 1000) : 0;
+}
+
+function recordOf(source: LogSource, { time, stream, text }: LogLine): LogRecord {
+  const { revision, instance, task, attempt } = source;
+  return task === undefined ? { time, stream, text, revision, instance } : { time, stream, text, revision, instance, task, attempt };
+}
+
+/**
+ * The newest `limit` of several lists of lines, oldest first. A line can be in two of them while its
+ * container is being collected (kept already, and still in Docker's log): it is shown once.
+ */
+export function newest(lists: LogRecord[][], limit: number): LogRecord[] {
+  const seen = new Set<string>();
+  const all: { at: string; record: LogRecord }[] = [];
+  for (const list of lists) {
+    for (const record of list) {
+      const at = normalizeTime(record.time);
+      const id = `${record.instance}\u0000${at}\u0000${record.stream}\u0000${record.text}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      all.push({ at, record });
+    }
+  }
+  // Stable: lines of one time keep the order they were kept or written in.
+  all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return all.slice(Math.max(0, all.length - limit)).map((entry) => entry.record);
 }

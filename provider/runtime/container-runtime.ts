@@ -76,12 +76,18 @@ export interface ContainerRuntime {
   stop(containerId: string, graceSeconds: number): Promise<void>;
   /** Removes the container, running or not; a container already gone is fine. */
   remove(containerId: string): Promise<void>;
-  /** SIGTERM, then SIGKILL after the grace period; then removes the container. */
-  stopAndRemove(containerId: string, graceSeconds: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after the grace period; then `beforeRemove` (e.g. keeping its logs), then removes the container. */
+  stopAndRemove(containerId: string, graceSeconds: number, beforeRemove?: () => Promise<void>): Promise<void>;
   /** Containers that carry every one of the given labels. */
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /** The last lines the container wrote, stdout and stderr interleaved. */
   logTail(containerId: string, lines: number): Promise<string>;
+  /**
+   * Reads the container's log lines (with their timestamps) as Docker has them now: from
+   * `sinceSeconds` on, or only the last `tail`. Resolves after the last one; a container that is
+   * gone has none. Lines longer than the runtime's cap arrive cut, as with followLogs.
+   */
+  readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void>;
   /**
    * Streams log lines (with their timestamps) from `sinceSeconds` on; returns a function that stops
    * it. A line longer than the runtime's cap arrives cut, with how many bytes were dropped.

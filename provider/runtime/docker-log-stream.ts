@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { connect, type NetConnectOpts, type Socket } from "node:net";
 
 /**
- * Reading a followed container's log from Docker.
+ * Reading a container's log from Docker: once, up to its end (a read on demand), or followed.
  *
  * The log is requested as HTTP/1.0 on a socket of its own: Docker then sends its raw frame stream with
  * no chunked encoding, read here straight off the socket, where dockerode's stream would cost Node's
@@ -26,7 +26,12 @@ export interface LogStreamHandlers {
 }
 
 export interface LogStreamQuery {
-  since: number;
+  /** Lines from this second on (Docker's `since`). */
+  since?: number;
+  /** Only the last this many lines (Docker's `tail`). */
+  tail?: number;
+  /** Keep the stream open for new lines; otherwise it ends after the last line Docker has. */
+  follow: boolean;
 }
 
 /** What of dockerode's modem this reads: where Docker listens and how it is spoken to. */
@@ -42,11 +47,12 @@ interface Modem {
   getSocketPath(): Promise<string> | undefined;
 }
 
-/** Follows the container's stdout and stderr (with timestamps) from `since`; returns a stop function. */
-export function followLogStream(docker: Docker, containerId: string, query: LogStreamQuery, handlers: LogStreamHandlers): () => void {
+/** Reads (or follows) the container's stdout and stderr, with timestamps; returns a stop function. */
+export function openLogStream(docker: Docker, containerId: string, query: LogStreamQuery, handlers: LogStreamHandlers): () => void {
   const modem = docker.modem as unknown as Modem;
   const plain = !modem.username && !modem.agent && Object.keys(modem.headers ?? {}).length === 0;
-  const path = `${modem.version ? `/${modem.version}` : ""}/containers/${encodeURIComponent(containerId)}/logs?stdout=1&stderr=1&follow=1&timestamps=1&since=${query.since}`;
+  const params = `stdout=1&stderr=1&timestamps=1&follow=${query.follow ? 1 : 0}&since=${query.since ?? 0}${query.tail === undefined ? "" : `&tail=${query.tail}`}`;
+  const path = `${modem.version ? `/${modem.version}` : ""}/containers/${encodeURIComponent(containerId)}/logs?${params}`;
   if (plain && modem.socketPath) return direct(modem.getSocketPath()!.then((socketPath) => ({ path: socketPath })), path, handlers);
   if (plain && modem.host && modem.protocol === "http") return direct(Promise.resolve({ host: modem.host, port: Number(modem.port ?? 2375) }), path, handlers);
   return throughDockerode(docker, containerId, query, handlers);
@@ -99,9 +105,10 @@ function throughDockerode(docker: Docker, containerId: string, query: LogStreamQ
     if (!stopped) handlers.end();
     stopped = true;
   };
-  docker
-    .getContainer(containerId)
-    .logs({ stdout: true, stderr: true, follow: true, timestamps: true, since: query.since })
+  const options = { stdout: true, stderr: true, timestamps: true, since: query.since ?? 0, ...(query.tail === undefined ? {} : { tail: query.tail }) };
+  const container = docker.getContainer(containerId);
+  const opening = query.follow ? container.logs({ ...options, follow: true }) : streamOfBuffer(container.logs({ ...options, follow: false }) as Promise<Buffer>);
+  opening
     .then((opened) => {
       stream = opened as NodeJS.ReadableStream;
       if (stopped) return destroy();
@@ -113,4 +120,10 @@ function throughDockerode(docker: Docker, containerId: string, query: LogStreamQ
     stopped = true;
     destroy();
   };
+}
+
+/** dockerode answers a log read that does not follow with one Buffer: passed on as a stream of one chunk. */
+async function streamOfBuffer(read: Promise<Buffer>): Promise<NodeJS.ReadableStream> {
+  const { Readable } = await import("node:stream");
+  return Readable.from([await read]);
 }

@@ -10,7 +10,7 @@ import {
   ReadinessError,
   StartedContainer,
 } from "./container-runtime";
-import { followLogStream } from "./docker-log-stream";
+import { openLogStream } from "./docker-log-stream";
 import { demuxBuffer, FrameDemuxer } from "./frame-demuxer";
 import { LineSplitter } from "./line-splitter";
 import { hostRoutesTo } from "./host-network";
@@ -202,9 +202,10 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
-  async stopAndRemove(containerId: string, graceSeconds: number): Promise<void> {
+  async stopAndRemove(containerId: string, graceSeconds: number, beforeRemove?: () => Promise<void>): Promise<void> {
     const container = this.docker.getContainer(containerId);
     await container.stop({ t: graceSeconds }).catch(() => undefined);
+    await beforeRemove?.().catch(() => undefined);
     await container.remove({ force: true }).catch((error: { statusCode?: number }) => {
       if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
     });
@@ -227,6 +228,32 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /** Lines of the container's log as LogLines: demultiplexed, split, each cut at MAX_LOG_LINE_BYTES. */
+  private lineReader(onLine: (line: LogLine) => void, accept: (time: string) => boolean): FrameDemuxer {
+    const splitterFor = (stream: "stdout" | "stderr") =>
+      new LineSplitter(MAX_LOG_LINE_BYTES, (line, truncated) => {
+        const space = line.indexOf(" ");
+        const time = line.slice(0, space);
+        if (!accept(time)) return;
+        const text = truncated > 0 ? `${line.slice(space + 1)} [line cut: ${truncated} more bytes]` : line.slice(space + 1);
+        onLine({ time, stream, text });
+      });
+    return new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });
+  }
+
+  readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void> {
+    return new Promise((resolve) => {
+      const demux = this.lineReader(onLine, () => true);
+      openLogStream(this.docker, containerId, { since: options.sinceSeconds, tail: options.tail, follow: false }, {
+        data: (chunk) => demux.push(chunk),
+        end: () => {
+          demux.end();
+          resolve();
+        },
+      });
+    });
+  }
+
   followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void {
     let stopped = false;
     let closeStream: () => void = () => undefined;
@@ -236,21 +263,21 @@ export class DockerRuntime implements ContainerRuntime {
     let generation = 0;
     const open = (since: number, skipUpTo: string | undefined) => {
       const mine = ++generation;
-      const splitterFor = (stream: "stdout" | "stderr") =>
-        new LineSplitter(MAX_LOG_LINE_BYTES, (line, truncated) => {
-          if (stopped || mine !== generation) return;
-          const space = line.indexOf(" ");
-          const time = line.slice(0, space);
+      const demux = this.lineReader(
+        (line) => {
+          lastTime = line.time;
+          onLine(line);
+        },
+        (time) => {
+          if (stopped || mine !== generation) return false;
           if (skipUpTo !== undefined) {
-            if (normalizeTime(time) <= skipUpTo) return;
+            if (normalizeTime(time) <= skipUpTo) return false;
             skipUpTo = undefined; // Docker sends lines in order: those after the first new one are new too
           }
-          lastTime = time;
-          const text = truncated > 0 ? `${line.slice(space + 1)} [line cut: ${truncated} more bytes]` : line.slice(space + 1);
-          onLine({ time, stream, text });
-        });
-      const demux = new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });
-      closeStream = followLogStream(this.docker, containerId, { since }, {
+          return true;
+        },
+      );
+      closeStream = openLogStream(this.docker, containerId, { since, follow: true }, {
         data: (chunk) => {
           lastDataAt = Date.now();
           demux.push(chunk);

@@ -21,8 +21,10 @@ export const DEFAULT_LOG_CAP_BYTES = 64 * 1024 ** 2;
 export const DEFAULT_READ_LIMIT = 1000;
 
 /**
- * Container logs outlive their containers here, so `skiff logs read` and a failed revision's error
- * still have them after the instance is gone. Live lines also go to followers (`logs tail`).
+ * Container logs outlive their containers here: each container's lines are collected into its
+ * service's log when the container is removed, so `skiff logs read` still has them after the
+ * instance is gone. The engine's own lines about a service are written here at once. Live lines
+ * go to followers (`logs tail`).
  * Every file is a LogFile: capped with rotation, written without blocking, read from the end, and
  * never able to throw into the daemon.
  */
@@ -49,17 +51,33 @@ export class LogStore {
     this.appendAt(scopedKey(project, service), project, service, record);
   }
 
-  /** append() to one service, its key made once: a followed container calls it for every line. */
-  appender(project: string, service: string): (record: LogRecord) => void {
+  /**
+   * append() to one service, its key made once, for a container's lines collected in bulk. These
+   * are not published: followers saw them live.
+   */
+  collector(project: string, service: string): (record: LogRecord) => void {
     const key = scopedKey(project, service);
-    return (record) => this.appendAt(key, project, service, record);
+    // Looked up each time rather than kept: remove() replaces the file.
+    return (record) => this.file(project, service, key).append(JSON.stringify(record));
   }
 
   private appendAt(key: string, project: string, service: string, record: LogRecord): void {
-    // Looked up each time rather than kept: remove() replaces the file, and followers come and go.
     this.file(project, service, key).append(JSON.stringify(record));
+    this.publishAt(key, record);
+  }
+
+  /** Passes a line to the service's followers only (a live line that is still in the container's own log). */
+  publish(project: string, service: string, record: LogRecord): void {
+    this.publishAt(scopedKey(project, service), record);
+  }
+
+  private publishAt(key: string, record: LogRecord): void {
     const listeners = this.listeners.get(key);
     if (listeners) for (const listener of listeners) listener(record);
+  }
+
+  hasFollowers(project: string, service: string): boolean {
+    return (this.listeners.get(scopedKey(project, service))?.size ?? 0) > 0;
   }
 
   /** The newest `limit` lines (default DEFAULT_READ_LIMIT), oldest first, optionally of one revision only. */

@@ -4,9 +4,9 @@ import { DockerRuntime } from "./docker-runtime";
 import { LogStore, type LogRecord } from "./log-store";
 
 /**
- * The log capture thread: follows containers' output, splits, caps and writes it (InProcessLogs),
- * and answers reads, so none of that work runs on the daemon's event loop. Messages are the
- * protocol of worker-logs.ts.
+ * The log thread: reads containers' output from Docker on demand, collects it into services' logs,
+ * splits, caps and writes it (InProcessLogs), follows it live for `logs tail`, and answers reads, so
+ * none of that work runs on the daemon's event loop. Messages are the protocol of worker-logs.ts.
  */
 
 export interface LogWorkerData {
@@ -15,8 +15,9 @@ export interface LogWorkerData {
 }
 
 export type ToWorker =
-  | { op: "follow"; containerId: string; source: LogSource; sinceSeconds: number; after?: string }
-  | { op: "unfollow"; containerId: string }
+  | { op: "attach"; containerId: string; source: LogSource; after?: string }
+  | { op: "detach"; containerId: string }
+  | { op: "collect"; req: number; containerId: string }
   | { op: "append"; project: string; service: string; record: LogRecord }
   | { op: "read"; req: number; project: string; service: string; options?: { revision?: string; limit?: number } }
   | { op: "lastTimeOf"; req: number; project: string; service: string; instance: string }
@@ -37,8 +38,8 @@ if (parentPort) {
   const data = workerData as LogWorkerData;
   const send = (message: FromWorker) => port.postMessage(message);
   const store = new LogStore(data.dir, data.capBytes, (error) => send({ op: "error", message: error.message }));
-  const logs = new InProcessLogs(new DockerRuntime(), store);
-  const following = new Map<string, () => void>();
+  const logs = new InProcessLogs(new DockerRuntime(), store, (error) => send({ op: "error", message: error.message }));
+  const attached = new Map<string, () => void>();
   const subscriptions = new Map<string, () => void>();
   const batches = new Map<string, { project: string; service: string; records: LogRecord[]; dropped: number }>();
   let flushScheduled = false;
@@ -57,14 +58,18 @@ if (parentPort) {
 
   port.on("message", (message: ToWorker) => {
     switch (message.op) {
-      case "follow":
-        following.get(message.containerId)?.();
-        following.set(message.containerId, logs.follow(message.containerId, message.source, message.sinceSeconds, message.after));
+      case "attach":
+        attached.set(message.containerId, logs.attach(message.containerId, message.source, message.after));
         break;
-      case "unfollow":
-        following.get(message.containerId)?.();
-        following.delete(message.containerId);
+      case "detach":
+        attached.get(message.containerId)?.();
+        attached.delete(message.containerId);
         break;
+      case "collect": {
+        const { containerId } = message;
+        void reply(message.req, logs.collect(containerId).finally(() => attached.delete(containerId)));
+        break;
+      }
       case "append":
         logs.append(message.project, message.service, message.record);
         break;
@@ -103,8 +108,8 @@ if (parentPort) {
         break;
       }
       case "close":
-        for (const stop of following.values()) stop();
-        following.clear();
+        for (const detach of attached.values()) detach();
+        attached.clear();
         void reply(message.req, logs.close());
         break;
     }

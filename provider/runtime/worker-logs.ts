@@ -1,22 +1,22 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { scopedKey } from "../model/derived-names";
-import type { ContainerLogs, LogListener, LogSource } from "./container-logs";
+import { normalizeTime, type ContainerLogs, type LogListener, type LogSource } from "./container-logs";
 import type { LogRecord } from "./log-store";
 import type { FromWorker, LogWorkerData, ToWorker } from "./log-worker";
 
 /**
- * ContainerLogs in a worker thread (log-worker.ts): following containers, splitting and capping
- * lines and writing files all happen there, so the daemon's event loop spends nothing on a line
- * unless someone follows that service live. If the worker dies it is started again and every
- * container is followed again from where its log left off.
+ * ContainerLogs in a worker thread (log-worker.ts): reading containers' logs from Docker, collecting
+ * them, splitting and capping lines and writing files all happen there, so the daemon's event loop
+ * spends nothing on a line unless someone follows that service live. If the worker dies it is
+ * started again and every container is attached again after the last line its log kept.
  */
 export class WorkerLogs implements ContainerLogs {
   private worker!: Worker;
   private nextReq = 1;
   private readonly replies = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private readonly listeners = new Map<string, Set<LogListener>>();
-  private readonly followed = new Map<string, { source: LogSource }>();
+  private readonly attached = new Map<string, { source: LogSource }>();
   private closing = false;
 
   constructor(
@@ -39,17 +39,16 @@ export class WorkerLogs implements ContainerLogs {
       this.onError(`log capture thread exited with code ${code}; starting it again`);
       this.spawn();
       for (const key of this.listeners.keys()) this.post({ op: "subscribe", ...splitKey(key) });
-      for (const [containerId, { source }] of this.followed) {
-        this.refollow(containerId, source).catch((error) => this.onError(`could not follow ${containerId.slice(0, 12)} again: ${(error as Error).message}`));
+      for (const [containerId, { source }] of this.attached) {
+        this.reattach(containerId, source).catch((error) => this.onError(`could not attach ${containerId.slice(0, 12)} again: ${(error as Error).message}`));
       }
     });
   }
 
-  private async refollow(containerId: string, source: LogSource): Promise<void> {
+  private async reattach(containerId: string, source: LogSource): Promise<void> {
     const last = await this.lastTimeOf(source.project, source.service, source.instance).catch(() => undefined);
-    if (!this.followed.has(containerId)) return;
-    const since = last ? Math.floor(Date.parse(last) / 1000) : 0;
-    this.post({ op: "follow", containerId, source, sinceSeconds: since, after: last });
+    if (!this.attached.has(containerId)) return;
+    this.post({ op: "attach", containerId, source, after: last && normalizeTime(last) });
   }
 
   private post(message: ToWorker): void {
@@ -83,13 +82,21 @@ export class WorkerLogs implements ContainerLogs {
     }
   }
 
-  follow(containerId: string, source: LogSource, sinceSeconds: number, after?: string): () => void {
-    this.followed.set(containerId, { source });
-    this.post({ op: "follow", containerId, source, sinceSeconds, after });
+  attach(containerId: string, source: LogSource, after?: string): () => void {
+    const entry = { source };
+    this.attached.set(containerId, entry);
+    this.post({ op: "attach", containerId, source, after });
     return () => {
-      if (!this.followed.delete(containerId)) return;
-      this.post({ op: "unfollow", containerId });
+      if (this.attached.get(containerId) !== entry) return;
+      this.attached.delete(containerId);
+      this.post({ op: "detach", containerId });
     };
+  }
+
+  collect(containerId: string): Promise<void> {
+    if (!this.attached.delete(containerId)) return Promise.resolve();
+    // Never rejects: a thread that stopped meanwhile loses this container's lines, not the removal.
+    return this.request<void>({ op: "collect", containerId }).catch((error) => this.onError(`could not collect ${containerId.slice(0, 12)}: ${(error as Error).message}`));
   }
 
   append(project: string, service: string, record: LogRecord): void {

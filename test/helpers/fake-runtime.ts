@@ -84,6 +84,7 @@ export interface HistoryEntry {
     | "sigkill"
     | "removed"
     | "vanished"
+    | "readLogs"
     | "followLogs"
     | "unfollowLogs"
     | "watchEvents"
@@ -360,11 +361,12 @@ export class FakeRuntime implements ContainerRuntime {
     };
   }
 
-  async stopAndRemove(containerId: string, graceSeconds: number): Promise<void> {
+  async stopAndRemove(containerId: string, graceSeconds: number, beforeRemove?: () => Promise<void>): Promise<void> {
     this.record("stopAndRemove", containerId, { graceSeconds });
     const c = this.byId.get(containerId);
     if (!c) return; // Docker: stop and remove of a missing container are ignored
     await this.terminate(c, graceSeconds);
+    await beforeRemove?.().catch(() => undefined);
     if (this.removeTakesMs > 0) await this.sleep(this.removeTakesMs);
     if (c.removedAt === undefined) this.drop(c, "removed");
   }
@@ -426,6 +428,16 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.byId.get(containerId);
     if (!c) return "";
     return c.logs.slice(-lines).map((l) => l.text).join("\n");
+  }
+
+  async readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void> {
+    this.record("readLogs", containerId, { ...options });
+    const c = this.byId.get(containerId);
+    // Like `docker logs --since --tail`: a removed container has no log any more.
+    if (!c || c.removedAt !== undefined) return;
+    const since = options.sinceSeconds;
+    const lines = c.logs.filter((line) => since === undefined || Date.parse(line.time) >= since * 1000);
+    for (const line of options.tail === undefined ? lines : lines.slice(lines.length - Math.min(options.tail, lines.length))) onLine(line);
   }
 
   followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void {

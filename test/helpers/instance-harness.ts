@@ -92,7 +92,8 @@ export interface Harness {
   clock: SteppingClock;
   runtime: FakeRuntime;
   store: Store;
-  logs: LogStore;
+  /** The controller's ContainerLogs: what `skiff logs read` shows, the containers' lines read on demand. */
+  logs: InProcessLogs;
   log: RecordingLogger;
   throttlers: RevisionThrottlers;
   controller: InstanceController;
@@ -110,15 +111,14 @@ export function harness(options: { scaling?: Partial<ScalingSettings>; hostCpus?
   const clock = new SteppingClock(T0);
   const runtime = new FakeRuntime(clock);
   const store = Store.open(join(dir, "state.db"));
-  const logs = new LogStore(join(dir, "logs"));
-  const containerLogs = new InProcessLogs(runtime, logs);
+  const logs = new InProcessLogs(runtime, new LogStore(join(dir, "logs")));
   const log = new RecordingLogger(() => clock.now());
   const throttlers = new RevisionThrottlers();
   const controller = new InstanceController({
     store,
     runtime,
     engineId: ENGINE_ID,
-    logs: containerLogs,
+    logs,
     log,
     throttlers,
     clock,

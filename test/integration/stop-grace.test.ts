@@ -87,6 +87,9 @@ test("a scaled-down instance that traps SIGTERM gets SIGTERM, then 10 s before i
   assertTenSecondGrace(t, trappedAt, stopped);
   const left = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "trap-idle");
   t.deepEqual(left, [], "no container of the service is left");
+  // Written in its grace, read from the stopped container before it was removed, kept in the service's log.
+  const read = await engine.skiff(["logs", "read", "trap-idle"]);
+  t.regex(read.stdout, new RegExp(`stdout: fixture: SIGTERM trapped at ${trappedAt}, ignoring`), transcript(["logs", "read", "trap-idle"], read));
 });
 
 test("services delete of a service whose app ignores SIGTERM returns within 1.5 s; the container gets its 10 s and is gone within 12 s", async (t) => {

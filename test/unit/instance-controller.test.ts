@@ -306,6 +306,35 @@ test("stopping gives the container 10 s after SIGTERM before SIGKILL", async (t)
   t.deepEqual(h.store.listInstances(), []);
 });
 
+test("a stopped instance's lines, also those written in its stop grace, are read from the container before it is removed and kept in the service's log", async (t) => {
+  const h = setup(t);
+  h.runtime.behaviour = { listenAfterMs: 0, trapSigterm: true };
+  const rev = h.revision("hello-00001-abc");
+  h.controller.start();
+  const first = h.track(h.controller.startFirst(rev));
+  await h.clock.run(0);
+  t.is(first.state, "resolved");
+  const c = h.runtime.started()[0]!;
+  h.controller.serve(PROJECT, SERVICE, [rev]);
+  h.runtime.emitLog(c.id, "serving");
+  t.deepEqual(h.runtime.ops("readLogs"), [], "nothing is read while nobody asks");
+  t.deepEqual((await h.logs.read(PROJECT, SERVICE)).map((r) => r.text), ["serving"], "a read asks the running container");
+  h.controller.serve(PROJECT, SERVICE, []);
+  await h.clock.run(5_000);
+  h.runtime.emitLog(c.id, "got SIGTERM, finishing");
+  await h.clock.run(5_000);
+  t.is(c.removedAt, h.clock.now());
+  const collect = h.runtime.ops("readLogs", c.id).at(-1)!;
+  t.deepEqual(collect.detail, { sinceSeconds: 0 }, "the whole log, once, when it has stopped");
+  t.true(collect.at >= c.sigkillAt! && collect.at <= c.removedAt!, "after it stopped, before it was removed");
+  const records = await h.logs.read(PROJECT, SERVICE);
+  t.deepEqual(records.map((r) => ({ text: r.text, revision: r.revision, instance: r.instance })), [
+    { text: "serving", revision: rev.name, instance: records[0]!.instance },
+    { text: "got SIGTERM, finishing", revision: rev.name, instance: records[0]!.instance },
+  ]);
+  t.is(h.runtime.ops("readLogs", c.id).length, 2, "the read after removal comes from the service's log, not the container");
+});
+
 test("an idle revision scales to zero once the scale-to-zero grace (2 s) has passed, not before", async (t) => {
   const h = setup(t);
   h.runtime.behaviour = { listenAfterMs: 0 };
