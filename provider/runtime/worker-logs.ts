@@ -1,65 +1,127 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { scopedKey } from "../model/derived-names";
-import { normalizeTime, type ContainerLogs, type LogListener, type LogSource } from "./container-logs";
+import type { ContainerLogs, LogListener, LogSource } from "./container-logs";
 import type { LogRecord } from "./log-store";
 import type { FromWorker, LogWorkerData, ToWorker } from "./log-worker";
+
+/** A log thread with nothing to do for this long is closed: an idle engine does not keep its memory (~25 MB). */
+export const LOG_WORKER_IDLE_MS = 30_000;
+
+type Request = DistributiveOmit<Extract<ToWorker, { req: number }>, "req">;
 
 /**
  * ContainerLogs in a worker thread (log-worker.ts): reading containers' logs from Docker, collecting
  * them, splitting and capping lines and writing files all happen there, so the daemon's event loop
- * spends nothing on a line unless someone follows that service live. If the worker dies it is
- * started again and every container is attached again after the last line its log kept.
+ * spends nothing on a line unless someone follows that service live.
+ *
+ * The thread runs only while there is work: it starts on the first read, collect, engine line or
+ * follower, and is closed (its files flushed) after LOG_WORKER_IDLE_MS without any. Which containers
+ * are attached, and who follows which log, is kept here and given to each thread as it starts, also
+ * to one started again after a crash.
  */
 export class WorkerLogs implements ContainerLogs {
-  private worker!: Worker;
+  private worker?: Worker;
+  /** A thread being closed after idleness: the next one starts once it is gone (one writer per file). */
+  private retiring?: Promise<void>;
+  private waiting: ToWorker[] = [];
+  private idleTimer?: NodeJS.Timeout;
   private nextReq = 1;
   private readonly replies = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private readonly listeners = new Map<string, Set<LogListener>>();
-  private readonly attached = new Map<string, { source: LogSource }>();
+  private readonly attached = new Map<string, { source: LogSource; after?: string }>();
   private closing = false;
 
   constructor(
     private readonly data: LogWorkerData,
     private readonly onError: (message: string) => void,
-  ) {
-    this.spawn();
+    private readonly idleMs = LOG_WORKER_IDLE_MS,
+  ) {}
+
+  /** Whether a log thread runs now (tests, and `engine status` if it ever wants to say). */
+  get running(): boolean {
+    return this.worker !== undefined;
   }
 
-  private spawn(): void {
+  private spawn(): Worker {
     const worker = new Worker(join(__dirname, "log-worker.js"), { workerData: this.data });
     this.worker = worker;
     worker.unref();
     worker.on("message", (message: FromWorker) => this.receive(message));
-    worker.on("error", (error) => this.onError(`log capture failed: ${error.message}`));
+    worker.on("error", (error) => this.onError(`the log thread failed: ${error.message}`));
     worker.on("exit", (code) => {
-      for (const pending of this.replies.values()) pending.reject(new Error("the log capture thread stopped"));
+      if (this.worker !== worker) return; // retired on purpose
+      this.worker = undefined;
+      for (const pending of this.replies.values()) pending.reject(new Error("the log thread stopped"));
       this.replies.clear();
       if (this.closing) return;
-      this.onError(`log capture thread exited with code ${code}; starting it again`);
-      this.spawn();
-      for (const key of this.listeners.keys()) this.post({ op: "subscribe", ...splitKey(key) });
-      for (const [containerId, { source }] of this.attached) {
-        this.reattach(containerId, source).catch((error) => this.onError(`could not attach ${containerId.slice(0, 12)} again: ${(error as Error).message}`));
-      }
+      this.onError(`the log thread exited with code ${code}`);
+      // Followers are waiting for lines: start it again for them; anything else starts it when needed.
+      if (this.listeners.size > 0) this.ensureWorker();
     });
+    for (const [containerId, { source, after }] of this.attached) worker.postMessage({ op: "attach", containerId, source, after } satisfies ToWorker);
+    for (const key of this.listeners.keys()) worker.postMessage({ op: "subscribe", ...splitKey(key) } satisfies ToWorker);
+    return worker;
   }
 
-  private async reattach(containerId: string, source: LogSource): Promise<void> {
-    const last = await this.lastTimeOf(source.project, source.service, source.instance).catch(() => undefined);
-    if (!this.attached.has(containerId)) return;
-    this.post({ op: "attach", containerId, source, after: last && normalizeTime(last) });
+  private ensureWorker(): Worker | undefined {
+    if (this.worker) return this.worker;
+    if (this.retiring) return undefined;
+    return this.spawn();
   }
 
+  /** Sends a message, starting the thread if it does not run (or once the one being closed is gone). */
   private post(message: ToWorker): void {
-    this.worker.postMessage(message);
+    const worker = this.ensureWorker();
+    if (worker) worker.postMessage(message);
+    else this.waiting.push(message);
+    this.idleCheck();
   }
 
-  private request<T>(message: DistributiveOmit<Extract<ToWorker, { req: number }>, "req">): Promise<T> {
+  /** Sends a message to a running thread only: attachments and follows are given to each new thread as it starts. */
+  private tell(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  private request<T>(message: Request): Promise<T> {
     const req = this.nextReq++;
     return new Promise<T>((resolve, reject) => {
       this.replies.set(req, { resolve: resolve as (value: unknown) => void, reject });
       this.post({ ...message, req } as ToWorker);
+    });
+  }
+
+  /** With no request pending and nobody following, the thread is closed after idleMs. */
+  private idleCheck(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (!this.worker || this.closing || this.replies.size > 0 || this.listeners.size > 0) return;
+    this.idleTimer = setTimeout(() => this.retire(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private retire(): void {
+    const worker = this.worker;
+    if (!worker || this.replies.size > 0 || this.listeners.size > 0) return;
+    this.worker = undefined;
+    const req = this.nextReq++;
+    this.retiring = new Promise<void>((resolve) => {
+      // The thread's own close writes what it buffered; its exit ends the wait either way.
+      const done = () => resolve();
+      worker.once("exit", done);
+      worker.on("message", (message: FromWorker) => {
+        if (message.op === "reply" && message.req === req) void worker.terminate();
+      });
+      worker.postMessage({ op: "close", req } satisfies ToWorker);
+    }).then(() => {
+      this.retiring = undefined;
+      const waiting = this.waiting;
+      this.waiting = [];
+      // Lines and requests that came meanwhile are sent (also when the engine is stopping: close() waits for this), and followers followed.
+      if (waiting.length === 0 && this.listeners.size === 0) return;
+      const next = this.spawn();
+      for (const message of waiting) next.postMessage(message);
+      this.idleCheck();
     });
   }
 
@@ -69,6 +131,7 @@ export class WorkerLogs implements ContainerLogs {
       this.replies.delete(message.req);
       if (message.error !== undefined) pending?.reject(new Error(message.error));
       else pending?.resolve(message.result);
+      this.idleCheck();
     } else if (message.op === "lines") {
       const listeners = this.listeners.get(scopedKey(message.project, message.service));
       if (!listeners) return;
@@ -83,18 +146,22 @@ export class WorkerLogs implements ContainerLogs {
   }
 
   attach(containerId: string, source: LogSource, after?: string): () => void {
-    const entry = { source };
+    const entry = { source, after };
     this.attached.set(containerId, entry);
-    this.post({ op: "attach", containerId, source, after });
+    this.tell({ op: "attach", containerId, source, after });
     return () => {
       if (this.attached.get(containerId) !== entry) return;
       this.attached.delete(containerId);
-      this.post({ op: "detach", containerId });
+      this.tell({ op: "detach", containerId });
     };
   }
 
   collect(containerId: string): Promise<void> {
-    if (!this.attached.delete(containerId)) return Promise.resolve();
+    const entry = this.attached.get(containerId);
+    if (!entry) return Promise.resolve();
+    this.attached.delete(containerId);
+    // A new thread learns of it from the attach in front of the collect; a running one knows it already.
+    if (!this.worker) this.post({ op: "attach", containerId, source: entry.source, after: entry.after });
     // Never rejects: a thread that stopped meanwhile loses this container's lines, not the removal.
     return this.request<void>({ op: "collect", containerId }).catch((error) => this.onError(`could not collect ${containerId.slice(0, 12)}: ${(error as Error).message}`));
   }
@@ -116,14 +183,18 @@ export class WorkerLogs implements ContainerLogs {
     let set = this.listeners.get(key);
     if (!set) {
       this.listeners.set(key, (set = new Set()));
-      this.post({ op: "subscribe", project, service });
+      // A new thread subscribes every key as it starts.
+      if (this.worker) this.tell({ op: "subscribe", project, service });
+      else this.ensureWorker();
+      this.idleCheck();
     }
     set.add(listener);
     return () => {
       set!.delete(listener);
       if (set!.size === 0 && this.listeners.get(key) === set) {
         this.listeners.delete(key);
-        this.post({ op: "unsubscribe", project, service });
+        this.tell({ op: "unsubscribe", project, service });
+        this.idleCheck();
       }
     };
   }
@@ -134,8 +205,13 @@ export class WorkerLogs implements ContainerLogs {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    await this.retiring;
+    const worker = this.worker;
+    if (!worker) return;
     await this.request({ op: "close" }).catch(() => undefined);
-    await this.worker.terminate();
+    this.worker = undefined;
+    await worker.terminate();
   }
 }
 
