@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { LOG_WORKER_IDLE_MS } from "../provider/runtime/worker-logs";
 import { hostOf, listOf } from "../test/helpers/cli";
 import { containersWithLabels } from "../test/helpers/docker";
 import { startEngine, TestEngine } from "../test/helpers/engine";
@@ -35,6 +36,8 @@ const DELETE_TARGET_MS = 1_500;
 const RSS_SAMPLES = 5;
 const STABLE_MS = 20_000;
 const MAX_IDLE_MS = 90_000;
+/** The log thread runs while there is work (collecting the logs of instances that scaled to zero) and is closed LOG_WORKER_IDLE_MS after: idle means after that. */
+const MIN_IDLE_MS = Math.max(STABLE_MS, LOG_WORKER_IDLE_MS + 10_000);
 const GONE_WITHIN_MS = 30_000;
 
 interface Footprint {
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
 /**
  * The daemon's RSS once it is idle: its CPU quiet, then sampled every second until VmRSS has not
  * fallen for STABLE_MS (V8's memory reducer hands the heap back in steps 8–16 s apart after the last
- * activity: 117 → 107 → 95 → 92 MB over ~35 s after a start), at most MAX_IDLE_MS. Reports the last
+ * activity: 117 → 107 → 95 → 92 MB over ~35 s after a start) and at least MIN_IDLE_MS, at most MAX_IDLE_MS. Reports the last
  * RSS_SAMPLES samples.
  */
 async function footprint(engine: TestEngine, stage: string, services: number): Promise<Footprint> {
@@ -183,7 +186,7 @@ async function footprint(engine: TestEngine, stage: string, services: number): P
     samples.push({ at: now, rss: statusMb(status, "VmRSS"), anon: statusMb(status, "RssAnon"), file: statusMb(status, "RssFile") });
     const last = samples.at(-1)!;
     const recentMax = Math.max(...samples.filter((s) => s.at >= now - STABLE_MS).map((s) => s.rss));
-    const stable = now - started >= STABLE_MS && samples.length >= RSS_SAMPLES && recentMax - last.rss <= 1;
+    const stable = now - started >= MIN_IDLE_MS && samples.length >= RSS_SAMPLES && recentMax - last.rss <= 1;
     if (stable || now - started >= MAX_IDLE_MS) {
       const tail = samples.slice(-RSS_SAMPLES);
       return {
