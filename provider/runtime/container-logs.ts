@@ -53,6 +53,9 @@ export function normalizeTime(time: string): string {
   return `${match[1]}.${(match[2] ?? "").padEnd(9, "0")}${match[3]}`;
 }
 
+/** What InProcessLogs needs of a container engine: its containers' logs, read and followed. */
+export type ContainerLogReader = Pick<ContainerRuntime, "readLogs" | "followLogs">;
+
 /** A collect that takes longer than this (Docker not answering) gives up: a removal must not wait for ever. */
 const COLLECT_TIMEOUT_MS = 60_000;
 
@@ -70,7 +73,7 @@ export class InProcessLogs implements ContainerLogs {
   private readonly attached = new Map<string, Attached>();
 
   constructor(
-    private readonly runtime: ContainerRuntime,
+    private readonly runtime: ContainerLogReader,
     private readonly store: LogStore,
     private readonly onError: (error: Error) => void = () => undefined,
     private readonly now: () => number = Date.now,

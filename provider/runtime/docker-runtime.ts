@@ -10,12 +10,11 @@ import {
   ReadinessError,
   StartedContainer,
 } from "./container-runtime";
-import { openLogStream } from "./docker-log-stream";
-import { demuxBuffer, FrameDemuxer } from "./frame-demuxer";
-import { LineSplitter } from "./line-splitter";
+import { DockerLogs } from "./docker-logs";
+import type { Modem } from "./docker-log-stream";
+import { demuxBuffer } from "./frame-demuxer";
 import { hostRoutesTo } from "./host-network";
 import { isListening } from "./readiness";
-import { normalizeTime } from "./container-logs";
 
 /**
  * While a container starts, its socket table is read this often (a cheap read of /proc), so a request
@@ -24,20 +23,20 @@ import { normalizeTime } from "./container-logs";
  */
 const LISTEN_POLL_MS = 5;
 const INSPECT_EVERY_MS = 100;
-/** Longer lines are cut: one runaway line must not cost the engine memory or CPU. */
-export const MAX_LOG_LINE_BYTES = 32 * 1024;
 /** Docker's own log of each container is capped too (json-file rotation), so a flood cannot fill the disk. */
 const DOCKER_LOG_CONFIG = { Type: "json-file", Config: { "max-size": "8m", "max-file": "2" } };
 const EVENTS_RECONNECT_MS = 1000;
-/** A followed container's log stream silent this long is checked for lines Docker has but did not send. */
-const FOLLOW_STALL_MS = 5_000;
 
 /** The ContainerRuntime on a real Docker engine (DOCKER_HOST or the default socket). */
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
 
+  private readonly logs: DockerLogs;
+
   constructor(docker?: Docker) {
-    this.docker = docker ?? new Docker();
+    const client = docker ?? new Docker();
+    this.docker = client;
+    this.logs = new DockerLogs({ modem: client.modem as unknown as Modem, docker: () => client });
   }
 
   /** Fails with a message saying how to get Docker when the engine does not answer. */
@@ -228,96 +227,12 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  /** Lines of the container's log as LogLines: demultiplexed, split, each cut at MAX_LOG_LINE_BYTES. */
-  private lineReader(onLine: (line: LogLine) => void, accept: (time: string) => boolean): FrameDemuxer {
-    const splitterFor = (stream: "stdout" | "stderr") =>
-      new LineSplitter(MAX_LOG_LINE_BYTES, (line, truncated) => {
-        const space = line.indexOf(" ");
-        const time = line.slice(0, space);
-        if (!accept(time)) return;
-        const text = truncated > 0 ? `${line.slice(space + 1)} [line cut: ${truncated} more bytes]` : line.slice(space + 1);
-        onLine({ time, stream, text });
-      });
-    return new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });
-  }
-
   readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void> {
-    return new Promise((resolve) => {
-      const demux = this.lineReader(onLine, () => true);
-      openLogStream(this.docker, containerId, { since: options.sinceSeconds, tail: options.tail, follow: false }, {
-        data: (chunk) => demux.push(chunk),
-        end: () => {
-          demux.end();
-          resolve();
-        },
-      });
-    });
+    return this.logs.readLogs(containerId, options, onLine);
   }
 
   followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void {
-    let stopped = false;
-    let closeStream: () => void = () => undefined;
-    /** The time of the last whole line passed on (as Docker wrote it, normalised only when used), and when bytes last arrived. */
-    let lastTime: string | undefined;
-    let lastDataAt = Date.now();
-    let generation = 0;
-    const open = (since: number, skipUpTo: string | undefined) => {
-      const mine = ++generation;
-      const demux = this.lineReader(
-        (line) => {
-          lastTime = line.time;
-          onLine(line);
-        },
-        (time) => {
-          if (stopped || mine !== generation) return false;
-          if (skipUpTo !== undefined) {
-            if (normalizeTime(time) <= skipUpTo) return false;
-            skipUpTo = undefined; // Docker sends lines in order: those after the first new one are new too
-          }
-          return true;
-        },
-      );
-      closeStream = openLogStream(this.docker, containerId, { since, follow: true }, {
-        data: (chunk) => {
-          lastDataAt = Date.now();
-          demux.push(chunk);
-        },
-        end: () => demux.end(),
-      });
-    };
-    open(sinceSeconds, undefined);
-    // Docker 20.10's json-file follower can stop delivering for good when the file it reads is
-    // rotated away twice in quick succession (a flood, or one huge line): a follow that has been
-    // silent for a while is checked against the log's last line, and reopened after the last line
-    // passed on when Docker has newer ones.
-    const watchdog = setInterval(() => {
-      if (stopped || Date.now() - lastDataAt < FOLLOW_STALL_MS) return;
-      lastDataAt = Date.now();
-      void this.lastLogTime(containerId).then((newest) => {
-        const last = lastTime === undefined ? undefined : normalizeTime(lastTime);
-        if (stopped || newest === undefined || (last !== undefined && newest <= last)) return;
-        closeStream();
-        open(last ? Math.floor(Date.parse(last) / 1000) : sinceSeconds, last);
-      });
-    }, FOLLOW_STALL_MS);
-    watchdog.unref();
-    return () => {
-      stopped = true;
-      clearInterval(watchdog);
-      closeStream();
-    };
-  }
-
-  /** The (normalised) time of the newest line Docker has for the container; tail=1 reads only the end of its log. */
-  private async lastLogTime(containerId: string): Promise<string | undefined> {
-    try {
-      const buffer = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 1, timestamps: true, follow: false })) as Buffer;
-      const text = demuxBuffer(buffer).trim();
-      const time = text.slice(0, text.indexOf(" "));
-      return time ? normalizeTime(time) : undefined;
-    } catch {
-      return undefined;
-    }
+    return this.logs.followLogs(containerId, sinceSeconds, onLine);
   }
 
   watchEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onGap: () => void): () => void {

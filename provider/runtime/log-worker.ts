@@ -1,6 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { InProcessLogs, type LogSource } from "./container-logs";
-import { DockerRuntime } from "./docker-runtime";
+import { DockerLogs } from "./docker-logs";
+import { dockerEndpointFromEnvironment } from "./docker-log-stream";
 import { LogStore, type LogRecord } from "./log-store";
 
 /**
@@ -38,7 +39,7 @@ if (parentPort) {
   const data = workerData as LogWorkerData;
   const send = (message: FromWorker) => port.postMessage(message);
   const store = new LogStore(data.dir, data.capBytes, (error) => send({ op: "error", message: error.message }));
-  const logs = new InProcessLogs(new DockerRuntime(), store, (error) => send({ op: "error", message: error.message }));
+  const logs = new InProcessLogs(new DockerLogs(dockerEndpointFromEnvironment()), store, (error) => send({ op: "error", message: error.message }));
   const attached = new Map<string, () => void>();
   const subscriptions = new Map<string, () => void>();
   const batches = new Map<string, { project: string; service: string; records: LogRecord[]; dropped: number }>();

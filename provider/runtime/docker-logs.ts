@@ -1,0 +1,106 @@
+import { normalizeTime } from "./container-logs";
+import type { LogLine } from "./container-runtime";
+import { openLogStream, type LogEndpoint } from "./docker-log-stream";
+import { FrameDemuxer } from "./frame-demuxer";
+import { LineSplitter } from "./line-splitter";
+
+/** Longer lines are cut: one runaway line must not cost the engine memory or CPU. */
+export const MAX_LOG_LINE_BYTES = 32 * 1024;
+/** A followed container's log stream silent this long is checked for lines Docker has but did not send. */
+const FOLLOW_STALL_MS = 5_000;
+
+/**
+ * Containers' logs as Docker keeps them, read once (a tail, or from a time on) or followed, as
+ * LogLines. Used by DockerRuntime, and by the log thread on its own (log-worker.ts), which then need
+ * not load dockerode for the usual endpoints.
+ */
+export class DockerLogs {
+  constructor(private readonly endpoint: LogEndpoint) {}
+
+  /** Lines of the container's log as LogLines: demultiplexed, split, each cut at MAX_LOG_LINE_BYTES. */
+  private lineReader(onLine: (line: LogLine) => void, accept: (time: string) => boolean): FrameDemuxer {
+    const splitterFor = (stream: "stdout" | "stderr") =>
+      new LineSplitter(MAX_LOG_LINE_BYTES, (line, truncated) => {
+        const space = line.indexOf(" ");
+        const time = line.slice(0, space);
+        if (!accept(time)) return;
+        const text = truncated > 0 ? `${line.slice(space + 1)} [line cut: ${truncated} more bytes]` : line.slice(space + 1);
+        onLine({ time, stream, text });
+      });
+    return new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });
+  }
+
+  readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void> {
+    return new Promise((resolve) => {
+      const demux = this.lineReader(onLine, () => true);
+      openLogStream(this.endpoint, containerId, { since: options.sinceSeconds, tail: options.tail, follow: false }, {
+        data: (chunk) => demux.push(chunk),
+        end: () => {
+          demux.end();
+          resolve();
+        },
+      });
+    });
+  }
+
+  followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void {
+    let stopped = false;
+    let closeStream: () => void = () => undefined;
+    /** The time of the last whole line passed on (as Docker wrote it, normalised only when used), and when bytes last arrived. */
+    let lastTime: string | undefined;
+    let lastDataAt = Date.now();
+    let generation = 0;
+    const open = (since: number, skipUpTo: string | undefined) => {
+      const mine = ++generation;
+      const demux = this.lineReader(
+        (line) => {
+          lastTime = line.time;
+          onLine(line);
+        },
+        (time) => {
+          if (stopped || mine !== generation) return false;
+          if (skipUpTo !== undefined) {
+            if (normalizeTime(time) <= skipUpTo) return false;
+            skipUpTo = undefined; // Docker sends lines in order: those after the first new one are new too
+          }
+          return true;
+        },
+      );
+      closeStream = openLogStream(this.endpoint, containerId, { since, follow: true }, {
+        data: (chunk) => {
+          lastDataAt = Date.now();
+          demux.push(chunk);
+        },
+        end: () => demux.end(),
+      });
+    };
+    open(sinceSeconds, undefined);
+    // Docker 20.10's json-file follower can stop delivering for good when the file it reads is
+    // rotated away twice in quick succession (a flood, or one huge line): a follow that has been
+    // silent for a while is checked against the log's last line, and reopened after the last line
+    // passed on when Docker has newer ones.
+    const watchdog = setInterval(() => {
+      if (stopped || Date.now() - lastDataAt < FOLLOW_STALL_MS) return;
+      lastDataAt = Date.now();
+      void this.lastLogTime(containerId).then((newest) => {
+        const last = lastTime === undefined ? undefined : normalizeTime(lastTime);
+        if (stopped || newest === undefined || (last !== undefined && newest <= last)) return;
+        closeStream();
+        open(last ? Math.floor(Date.parse(last) / 1000) : sinceSeconds, last);
+      });
+    }, FOLLOW_STALL_MS);
+    watchdog.unref();
+    return () => {
+      stopped = true;
+      clearInterval(watchdog);
+      closeStream();
+    };
+  }
+
+  /** The (normalised) time of the newest line Docker has for the container; tail=1 reads only the end of its log. */
+  private async lastLogTime(containerId: string): Promise<string | undefined> {
+    let last: string | undefined;
+    await this.readLogs(containerId, { tail: 1 }, (line) => (last = line.time));
+    return last === undefined ? undefined : normalizeTime(last);
+  }
+}
