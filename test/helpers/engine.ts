@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, promises as fs, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommandResult, ContainerSummary, containersWithLabels, removeContainers, requireDocker, run } from "./docker";
@@ -218,11 +218,24 @@ export async function startEngine(opts: { flags?: string[] } = {}): Promise<Test
   return engine;
 }
 
-/** A killed daemon stays a zombie until init reaps it; that counts as gone. */
+/**
+ * A killed daemon stays a zombie until init reaps it; that counts as gone, but only once every one
+ * of its threads has exited: the main thread turns zombie first, and the process's sockets (its
+ * listening ports) are closed only when the last of its other threads (libuv's pool, V8's helpers,
+ * the log thread) is gone.
+ */
 function isAlive(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return tasks.some((tid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+        return state !== "Z" && state !== "X";
+      } catch {
+        return false; // this thread is gone
+      }
+    });
   } catch {
     // No /proc entry: either gone, or not Linux; ask the kernel directly.
   }
