@@ -40,9 +40,8 @@ export function apiRoutes(d: ApiDeps): Route[] {
         async: query.get("async") === "true",
       }),
     ),
-    // ?wait=true: answer once the service's containers are gone (the SDK's delete), not once it is out of routing.
-    route("DELETE", `${P}/services/:service`, async ({ params, query }) => {
-      await d.services.deleteService(params.project, params.service, query.get("wait") === "true");
+    route("DELETE", `${P}/services/:service`, async ({ params }) => {
+      await d.services.deleteService(params.project, params.service);
       return { deleted: params.service };
     }),
     route("PUT", `${P}/services/:service/traffic`, ({ params, body }) => d.services.setTraffic(params.project, params.service, body)),
@@ -72,8 +71,8 @@ export function apiRoutes(d: ApiDeps): Route[] {
       if (waitSeconds === undefined) return d.services.getRevision(params.project, params.revision);
       return d.services.waitRevision(params.project, params.revision, waitSeconds * 1000);
     }),
-    route("DELETE", `${P}/revisions/:revision`, async ({ params, query }) => {
-      await d.services.deleteRevision(params.project, params.revision, query.get("wait") === "true");
+    route("DELETE", `${P}/revisions/:revision`, async ({ params }) => {
+      await d.services.deleteRevision(params.project, params.revision);
       return { deleted: params.revision };
     }),
 

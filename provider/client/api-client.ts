@@ -108,9 +108,8 @@ export class EngineClient {
     if (options.expectedGeneration !== undefined) params.expectedGeneration = String(options.expectedGeneration);
     return this.call("PUT", path`projects/${project}/services/${name}`, deployAnswerSchema, spec, params);
   }
-  /** With `waitForInstances`, resolves once the service's containers are gone (its instances drained and stopped). */
-  deleteService(project: string, name: string, options: { waitForInstances?: boolean } = {}) {
-    return this.call("DELETE", path`projects/${project}/services/${name}`, deletedSchema, undefined, options.waitForInstances ? { wait: "true" } : undefined);
+  deleteService(project: string, name: string) {
+    return this.call("DELETE", path`projects/${project}/services/${name}`, deletedSchema);
   }
   setTraffic(project: string, service: string, traffic: TrafficTargetInput[]) {
     return this.call("PUT", path`projects/${project}/services/${service}/traffic`, serviceSchema, { traffic });
@@ -129,9 +128,8 @@ export class EngineClient {
   getRevision(project: string, name: string, waitSeconds?: number) {
     return this.call("GET", path`projects/${project}/revisions/${name}`, revisionSchema, undefined, waitSeconds === undefined ? undefined : { wait: String(waitSeconds) });
   }
-  /** With `waitForInstances`, resolves once the revision's containers are gone. */
-  deleteRevision(project: string, name: string, options: { waitForInstances?: boolean } = {}) {
-    return this.call("DELETE", path`projects/${project}/revisions/${name}`, deletedSchema, undefined, options.waitForInstances ? { wait: "true" } : undefined);
+  deleteRevision(project: string, name: string) {
+    return this.call("DELETE", path`projects/${project}/revisions/${name}`, deletedSchema);
   }
   listDomainMappings(project: string) {
     return this.call("GET", path`projects/${project}/domainmappings`, z.object({ domainMappings: z.array(domainMappingSchema) })).then((r) => r.domainMappings);

@@ -204,11 +204,10 @@ export class ServiceController {
 
   /**
    * Takes the service out of routing and deletes its state (revisions, instance records, domain
-   * mappings, logs) at once; its instances drain and stop in the background, or before this returns
-   * with `waitForInstances` (Pulumi's delete: after `pulumi destroy` no container may remain). A
-   * crash before they are gone leaves containers without records, which the next start removes.
+   * mappings, logs) at once; its instances drain and stop in the background. A crash before they
+   * are gone leaves containers without records, which the next start removes.
    */
-  async deleteService(project: string, name: string, waitForInstances = false): Promise<void> {
+  async deleteService(project: string, name: string): Promise<void> {
     const revisions = await this.lock.run(scopedKey(project, name), async () => {
       this.requireService(project, name);
       const { store, routes } = this.deps;
@@ -219,9 +218,8 @@ export class ServiceController {
       store.deleteService(project, name);
       return revisions;
     });
-    const gone = Promise.all(revisions.map((rev) => this.deps.instances.removeRevision(project, rev.name)));
+    for (const rev of revisions) void this.deps.instances.removeRevision(project, rev.name);
     await this.deps.logs.remove(project, name);
-    if (waitForInstances) await gone;
   }
 
   /** The revision once it is no longer starting (READY or FAILED), or as it is after `waitMs`. */
@@ -234,8 +232,7 @@ export class ServiceController {
     }
   }
 
-  /** Deletes a revision that no traffic entry names; its instances drain in the background, or before this returns with `waitForInstances`. */
-  async deleteRevision(project: string, name: string, waitForInstances = false): Promise<void> {
+  async deleteRevision(project: string, name: string): Promise<void> {
     const rev = this.requireRevision(project, name);
     await this.lock.run(scopedKey(project, rev.service), async () => {
       this.requireRevision(project, name);
@@ -246,8 +243,7 @@ export class ServiceController {
       this.deps.store.deleteRevision(project, name);
       this.publish(project, rev.service);
     });
-    const gone = this.deps.instances.removeRevision(project, name);
-    if (waitForInstances) await gone;
+    void this.deps.instances.removeRevision(project, name);
   }
 
   /** Revisions left PENDING by an engine that stopped while they were starting: they failed. */

@@ -129,7 +129,7 @@ export const provider = {
   async delete(id: string, props: GcpServiceOutputs) {
     const client = await engine();
     try {
-      await client.deleteService(props.skiffProject, props.name ?? id, { waitForInstances: true });
+      await client.deleteService(props.skiffProject, props.name ?? id);
     } catch (error) {
       if (!isNotFound(error)) throw explain(`deleting service "${props.name ?? id}"`, error);
     }

@@ -69,7 +69,7 @@ export const provider = {
   async delete(id: string, props: RevisionOutputs) {
     const client = await engine();
     try {
-      await client.deleteRevision(props.project, id, { waitForInstances: true });
+      await client.deleteRevision(props.project, id);
     } catch (error) {
       if (!isNotFound(error)) throw explain(`deleting revision "${id}"`, error);
     }

@@ -92,7 +92,7 @@ export const provider = {
   async delete(id: string, props: ServiceOutputs) {
     const client = await engine();
     try {
-      await client.deleteService(props.project, props.name ?? id, { waitForInstances: true });
+      await client.deleteService(props.project, props.name ?? id);
     } catch (error) {
       if (!isNotFound(error)) throw explain(`deleting service "${props.name ?? id}"`, error);
     }
