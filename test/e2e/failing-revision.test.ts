@@ -4,7 +4,7 @@ import { containersWithLabels } from "../helpers/docker";
 import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { describeService, listOf } from "../helpers/cli";
-import { PulumiProject, suffix, transcript } from "./pulumi";
+import { PulumiProject, suffix, transcript, containersGone } from "./pulumi";
 
 // A service whose revision fails: `pulumi up` fails with the engine's reason, yet the service the
 // engine made is recorded in the state (not leaked), so a fixed program updates it and destroy removes it.
@@ -42,5 +42,6 @@ test.serial("fixing the program updates the service in place; destroy leaves not
   t.regex(service.latestReadyRevision ?? "", /^crashy-00002-[a-z]{3}$/);
   await project.ok(stack, ["destroy", "--yes"]);
   t.deepEqual(listOf(await engine.skiffJson(["services", "list", "--project", stack]), "services"), []);
+  await containersGone({ "skiff.project": stack });
   t.deepEqual(await containersWithLabels({ "skiff.project": stack }), []);
 });

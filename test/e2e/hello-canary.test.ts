@@ -5,7 +5,7 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { listOf } from "../helpers/cli";
 import { stateRowsMentioning } from "../helpers/state";
 import { provider as revisionProvider } from "../../sdk/providers/revision";
-import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript } from "./pulumi";
+import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript, containersGone } from "./pulumi";
 
 // The hello-canary example with `pulumi` run in its folder: up, a 90/10 split with a tag URL, a
 // canary replaced before the old one goes, and a destroy that leaves nothing.
@@ -94,6 +94,7 @@ test.serial("a new canary image replaces the Revision (image the changed field);
 
   const gone = await engine.skiff(["revisions", "describe", before.canaryRevision, "--project", stack]);
   t.is(gone.code, 1, `the old revision should be gone: ${gone.stdout}${gone.stderr}`);
+  await containersGone({ "skiff.revision": before.canaryRevision });
   t.deepEqual(await containersWithLabels({ "skiff.revision": before.canaryRevision }), []);
   const noChanges = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
   t.is(noChanges.code, 0, transcript("pulumi preview --expect-no-changes", noChanges));
@@ -104,6 +105,7 @@ test.serial("pulumi destroy leaves no container, revision or state row of the st
   t.deepEqual(await project.resources(stack), []);
   t.deepEqual(listOf(await engine.skiffJson(["services", "list", "--project", stack]), "services"), []);
   t.deepEqual(listOf(await engine.skiffJson(["revisions", "list", "--project", stack]), "revisions"), []);
+  await containersGone({ "skiff.project": stack });
   t.deepEqual(await containersWithLabels({ "skiff.project": stack }), []);
   t.deepEqual(stateRowsMentioning(engine.home, stack), []);
 });

@@ -6,7 +6,7 @@ import { describeService, listOf } from "../helpers/cli";
 import { httpRequest } from "../helpers/http";
 import { listExecutions, listJobs } from "../helpers/jobs";
 import { stateRowsMentioning } from "../helpers/state";
-import { PulumiProject, hostOfUrl, portOfUrl, suffix, transcript } from "./pulumi";
+import { PulumiProject, hostOfUrl, portOfUrl, suffix, transcript, containersGone } from "./pulumi";
 
 // The migrate-then-shift example with `pulumi` run in its folder: a migration job gates the
 // traffic shift. A release whose migration fails fails the up and leaves the traffic where it was;
@@ -129,6 +129,7 @@ test.serial("pulumi destroy leaves no job, execution, container, service or stat
   t.deepEqual(await listJobs(engine, stack), []);
   t.deepEqual(await listExecutions(engine, ["--project", stack]), []);
   t.deepEqual(listOf(await engine.skiffJson(["services", "list", "--project", stack]), "services"), []);
+  await containersGone({ "skiff.project": stack });
   t.deepEqual(await containersWithLabels({ "skiff.project": stack }), []);
   t.deepEqual(stateRowsMentioning(engine.home, stack), []);
 });

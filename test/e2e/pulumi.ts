@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CommandResult, run } from "../helpers/docker";
+import { CommandResult, containersWithLabels, run } from "../helpers/docker";
 import { REPO_ROOT } from "../helpers/engine";
-import { httpRequest } from "../helpers/http";
+import { eventually, httpRequest } from "../helpers/http";
 
 /**
  * Drives the real Pulumi CLI the way a user does: `pulumi up` in a project folder, with a local
@@ -186,4 +186,13 @@ export async function revisionsServed(port: number, host: string, n: number): Pr
 /** The ingress port a service URL names. */
 export function portOfUrl(url: string): number {
   return Number(new URL(url).port);
+}
+
+/**
+ * Waits (at most 15 s) until no container carries the labels. A delete answers once the service or
+ * revision is out of routing; its instances drain and stop right after, in the background (SPEC 8:
+ * `services delete` returns at once), so its containers and instance rows go a moment later.
+ */
+export async function containersGone(labels: Record<string, string>): Promise<void> {
+  await eventually(`no container labelled ${JSON.stringify(labels)}`, async () => (await containersWithLabels(labels)).length === 0, 15_000);
 }

@@ -5,7 +5,7 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { describeService, listOf, listRevisions } from "../helpers/cli";
 import { httpRequest } from "../helpers/http";
 import { stateRowsMentioning } from "../helpers/state";
-import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript } from "./pulumi";
+import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript, containersGone } from "./pulumi";
 
 // One program, two stacks side by side on one engine: in-place updates, refresh and destroy per stack.
 
@@ -116,6 +116,7 @@ test.serial("destroying one stack leaves nothing of it behind and the other stac
   t.deepEqual(await project.resources(alice), []);
   t.deepEqual(listOf(await engine.skiffJson(["services", "list", "--project", alice]), "services"), []);
   t.deepEqual(listOf(await engine.skiffJson(["revisions", "list", "--project", alice]), "revisions"), []);
+  await containersGone({ "skiff.project": alice });
   t.deepEqual(await containersWithLabels({ "skiff.project": alice }), []);
   t.deepEqual(stateRowsMentioning(engine.home, alice), []);
 
