@@ -3,7 +3,7 @@ import type { Logger } from "../base/logger";
 import { jobLogName, taskContainerName } from "../model/derived-names";
 import { taskEnv } from "../model/job";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
-import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
+import type { ContainerLogs, LogSource } from "../runtime/container-logs";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL, taskLabels } from "../runtime/labels";
 import type { ExecutionRow, JobStore, TaskRow } from "../state/job-store";
@@ -173,8 +173,7 @@ export class ExecutionRunner {
     const { runtime, logs, clock, log } = this.deps;
     const { project, name: execution, job } = this.row;
     const attempt = this.running.get(task.index) ?? { timedOut: false };
-    const source = { project, service: jobLogName(job), revision: execution, instance: attemptId(task.index, task.attempt), task: task.index, attempt: task.attempt };
-    logs.attach(containerId, source, after && normalizeTime(after));
+    logs.attach(containerId, taskLogSource(project, job, execution, task.index, task.attempt), after);
     const timeoutMs = this.row.template.timeout * 1000 - (task.startTime ? Date.now() - Date.parse(task.startTime) : 0);
     attempt.timer = clock.setTimeout(() => {
       attempt.timedOut = true;
@@ -243,4 +242,9 @@ export class ExecutionRunner {
 /** The log's instance field of one attempt: where its lines resume after a restart. */
 export function attemptId(index: number, attempt: number): string {
   return `task${index}-attempt${attempt}`;
+}
+
+/** Where one attempt's lines go: the job's log, as its execution, with its index and attempt. */
+export function taskLogSource(project: string, job: string, execution: string, task: number, attempt: number): LogSource {
+  return { project, service: jobLogName(job), revision: execution, instance: attemptId(task, attempt), task, attempt };
 }

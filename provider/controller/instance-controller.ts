@@ -6,7 +6,7 @@ import { platformEnv, startupDeadlineMs } from "../model/template";
 import { ReadinessError, type ContainerEvent, type ContainerRuntime, type InstanceAddressing } from "../runtime/container-runtime";
 import { instanceLabels, LABEL } from "../runtime/labels";
 import { isListening } from "../runtime/readiness";
-import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
+import type { ContainerLogs } from "../runtime/container-logs";
 import type { AutoscalerSettings } from "../scaling/autoscaler";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import type { InstanceRow, RevisionRow, Store } from "../state/store";
@@ -432,7 +432,7 @@ export class InstanceController {
           const scaler = this.scalerFor(rev);
           const live: LiveInstance = {
             row: adopted, state: "ready", readyAt: this.deps.clock.now(), abort: new AbortController(),
-            detachLogs: this.attachLogs(adopted, last && normalizeTime(last)),
+            detachLogs: this.attachLogs(adopted, last),
           };
           scaler.instances.set(row.id, live);
           this.byContainer.set(c.containerId, { scaler, live });
@@ -443,7 +443,7 @@ export class InstanceController {
           if (row && store.getService(row.project, row.service)) {
             // An instance of a service that still exists (it died, or its revision failed, while the engine was down): its lines are kept.
             const last = await logs.lastTimeOf(row.project, row.service, row.id);
-            this.attachLogs(row, last && normalizeTime(last));
+            this.attachLogs(row, last);
             await this.stopCollectRemove(c.containerId, 0);
           } else {
             await runtime.stopAndRemove(c.containerId, 0).catch(() => undefined);

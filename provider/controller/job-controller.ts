@@ -5,12 +5,12 @@ import { executionName, jobLogName, scopedKey } from "../model/derived-names";
 import { checkField, notFound, SkiffError } from "../model/errors";
 import { applyOverrides, parseExecutionOverrides, parseJobSpec, type Execution, type Job } from "../model/job";
 import { checkProject, executionNameSchema, jobNameSchema } from "../model/names";
-import { normalizeTime, type ContainerLogs } from "../runtime/container-logs";
+import type { ContainerLogs } from "../runtime/container-logs";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL } from "../runtime/labels";
 import type { ExecutionRow, JobRow, TaskRow } from "../state/job-store";
 import type { Store } from "../state/store";
-import { attemptId, ExecutionRunner, TASK_STOP_GRACE_SECONDS } from "./execution-runner";
+import { attemptId, ExecutionRunner, TASK_STOP_GRACE_SECONDS, taskLogSource } from "./execution-runner";
 import { KeyedLock } from "./keyed-lock";
 
 export interface JobControllerDeps {
@@ -212,10 +212,9 @@ export class JobController {
     const { logs } = this.deps;
     const [project, job, execution] = [labels[LABEL.project]!, labels[LABEL.job]!, labels[LABEL.execution]!];
     const [task, attempt] = [Number(labels[LABEL.task]), Number(labels[LABEL.attempt])];
-    const instance = attemptId(task, attempt);
     if (!job) return;
-    const after = await logs.lastTimeOf(project, jobLogName(job), instance).catch(() => undefined);
-    logs.attach(containerId, { project, service: jobLogName(job), revision: execution, instance, task, attempt }, after && normalizeTime(after));
+    const after = await logs.lastTimeOf(project, jobLogName(job), attemptId(task, attempt)).catch(() => undefined);
+    logs.attach(containerId, taskLogSource(project, job, execution, task, attempt), after);
     await logs.collect(containerId);
   }
 

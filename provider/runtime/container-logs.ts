@@ -1,5 +1,7 @@
 import type { ContainerRuntime, LogLine } from "./container-runtime";
 import { DEFAULT_READ_LIMIT, LogStore, type LogRecord } from "./log-store";
+import { linesAfter, normalizeTime } from "./log-time";
+
 
 /** Which instance a followed container is, so each captured line can say where it came from. */
 export interface LogSource {
@@ -46,12 +48,6 @@ export interface ContainerLogs {
   close(): Promise<void>;
 }
 
-/** Docker's RFC 3339 times drop trailing zeros; pad the fraction so they compare as strings. */
-export function normalizeTime(time: string): string {
-  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-].*)$/.exec(time);
-  if (!match) return time;
-  return `${match[1]}.${(match[2] ?? "").padEnd(9, "0")}${match[3]}`;
-}
 
 /** What InProcessLogs needs of a container engine: its containers' logs, read and followed. */
 export type ContainerLogReader = Pick<ContainerRuntime, "readLogs" | "followLogs">;
@@ -109,17 +105,13 @@ export class InProcessLogs implements ContainerLogs {
   private async copyOut(containerId: string, entry: Attached): Promise<void> {
     const { source } = entry;
     const keep = this.store.collector(source.project, source.service);
-    let skipUpTo = entry.after;
+    const isNew = linesAfter(entry.after);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`Docker did not answer within ${COLLECT_TIMEOUT_MS / 1000} s`)), COLLECT_TIMEOUT_MS);
     });
     const copying = this.runtime.readLogs(containerId, { sinceSeconds: sinceOf(entry.after) }, (line) => {
-      if (skipUpTo !== undefined) {
-        if (normalizeTime(line.time) <= skipUpTo) return;
-        skipUpTo = undefined; // lines come in order: after the first new one, all are new
-      }
-      keep(recordOf(source, line));
+      if (isNew(line.time)) keep(recordOf(source, line));
     });
     try {
       await Promise.race([copying, timeout]);
@@ -147,9 +139,10 @@ export class InProcessLogs implements ContainerLogs {
   /** The last `limit` lines Docker has of an attached container that are not kept yet. */
   private async readContainer(containerId: string, entry: Attached, limit: number): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
+    const isNew = linesAfter(entry.after);
     await this.runtime
       .readLogs(containerId, { tail: limit }, (line) => {
-        if (entry.after === undefined || normalizeTime(line.time) > entry.after) records.push(recordOf(entry.source, line));
+        if (isNew(line.time)) records.push(recordOf(entry.source, line));
       })
       .catch(() => undefined); // gone meanwhile: collected, or nothing to say
     return records;
@@ -182,14 +175,10 @@ export class InProcessLogs implements ContainerLogs {
 
   private followLive(containerId: string, entry: Attached, after: string | undefined): void {
     entry.stopLive?.();
-    let skipUpTo = after;
+    const isNew = linesAfter(after);
     const { project, service } = entry.source;
     entry.stopLive = this.runtime.followLogs(containerId, sinceOf(after), (line) => {
-      if (skipUpTo !== undefined) {
-        if (normalizeTime(line.time) <= skipUpTo) return;
-        skipUpTo = undefined;
-      }
-      this.store.publish(project, service, recordOf(entry.source, line));
+      if (isNew(line.time)) this.store.publish(project, service, recordOf(entry.source, line));
     });
   }
 

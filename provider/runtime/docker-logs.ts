@@ -1,4 +1,4 @@
-import { normalizeTime } from "./container-logs";
+import { linesAfter, normalizeTime } from "./log-time";
 import type { LogLine } from "./container-runtime";
 import { openLogStream, type LogEndpoint } from "./docker-log-stream";
 import { FrameDemuxer } from "./frame-demuxer";
@@ -50,21 +50,15 @@ export class DockerLogs {
     let lastTime: string | undefined;
     let lastDataAt = Date.now();
     let generation = 0;
-    const open = (since: number, skipUpTo: string | undefined) => {
+    const open = (since: number, after: string | undefined) => {
       const mine = ++generation;
+      const isNew = linesAfter(after);
       const demux = this.lineReader(
         (line) => {
           lastTime = line.time;
           onLine(line);
         },
-        (time) => {
-          if (stopped || mine !== generation) return false;
-          if (skipUpTo !== undefined) {
-            if (normalizeTime(time) <= skipUpTo) return false;
-            skipUpTo = undefined; // Docker sends lines in order: those after the first new one are new too
-          }
-          return true;
-        },
+        (time) => !stopped && mine === generation && isNew(time),
       );
       closeStream = openLogStream(this.endpoint, containerId, { since, follow: true }, {
         data: (chunk) => {

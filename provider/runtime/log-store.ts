@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { scopedKey } from "../model/derived-names";
 import type { LogLine } from "./container-runtime";
 import { LogFile } from "./log-file";
+import { normalizeTime } from "./log-time";
 
 /** One captured line of a service's containers, as kept in SKIFF_HOME/logs/<project>/<service>.log (JSON lines). */
 export interface LogRecord extends LogLine {
@@ -92,11 +93,12 @@ export class LogStore {
     return lines.flatMap((line) => parseRecord(line) ?? []);
   }
 
-  /** The time of the last line captured from an instance: where following resumes after a restart. */
+  /** The time of the last line kept of an instance, normalised (normalizeTime): attach's `after` after a restart. */
   async lastTimeOf(project: string, service: string, instance: string): Promise<string | undefined> {
     const needle = `"instance":${JSON.stringify(instance)}`;
     const [last] = await this.file(project, service).readTail(1, (line) => line.includes(needle));
-    return last === undefined ? undefined : parseRecord(last)?.time;
+    const time = last === undefined ? undefined : parseRecord(last)?.time;
+    return time === undefined ? undefined : normalizeTime(time);
   }
 
   subscribe(project: string, service: string, listener: Listener): () => void {

@@ -57,6 +57,11 @@ test.serial("a 30 s log flood keeps Docker's log under 16 MiB, logs read answers
   const engineLog = engineLogFile(engine, "flood");
 
   const maxima = { engineFile: 0, enginePair: 0, dockerPair: 0 };
+  const sampleEngineLog = () => {
+    const mine = pairSizes(engineLog);
+    maxima.engineFile = Math.max(maxima.engineFile, mine.current, mine.rotated);
+    maxima.enginePair = Math.max(maxima.enginePair, mine.total);
+  };
   let read!: { value: CommandResult; ms: number };
   let baseline!: { ms: number };
   let api!: { value: HttpAnswer; ms: number };
@@ -64,11 +69,8 @@ test.serial("a 30 s log flood keeps Docker's log under 16 MiB, logs read answers
     const started = Date.now();
     while (Date.now() - started < FLOOD_MS) {
       await sleep(200);
-      const mine = pairSizes(engineLog);
-      const docker = pairSizes(dockerLog);
-      maxima.engineFile = Math.max(maxima.engineFile, mine.current, mine.rotated);
-      maxima.enginePair = Math.max(maxima.enginePair, mine.total);
-      maxima.dockerPair = Math.max(maxima.dockerPair, docker.total);
+      sampleEngineLog();
+      maxima.dockerPair = Math.max(maxima.dockerPair, pairSizes(dockerLog).total);
     }
     // Still flooding: the last 3 lines, through the CLI (timed beside a CLI call that does no work,
     // since starting a CLI process on a busy 2-core machine alone can take most of a second) and the API.
@@ -80,11 +82,6 @@ test.serial("a 30 s log flood keeps Docker's log under 16 MiB, logs read answers
   // flood (up to 16 MiB) is collected into the service's log, which must stay within its cap.
   await deploy(engine, "flood", ["--remove-env-vars", "FIXTURE_MODE"]);
   const deadline = Date.now() + 60_000;
-  const sampleEngineLog = () => {
-    const mine = pairSizes(engineLog);
-    maxima.engineFile = Math.max(maxima.engineFile, mine.current, mine.rotated);
-    maxima.enginePair = Math.max(maxima.enginePair, mine.total);
-  };
   while (Date.now() < deadline && (await engine.containers()).some((c) => c.id === container.id)) {
     sampleEngineLog();
     await sleep(100);
