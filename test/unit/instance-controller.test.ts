@@ -1,4 +1,4 @@
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { ReadinessError } from "../../provider/runtime/container-runtime";
 import { NoCapacityError, type Lease } from "../../provider/scaling/throttler";
 import type { FakeContainer } from "../helpers/fake-runtime";
@@ -284,7 +284,8 @@ test("a draining instance whose request never ends is stopped after the request 
   t.is(h.runtime.stops().length, 1);
 });
 
-test("stopping gives the container 10 s after SIGTERM before SIGKILL", async (t) => {
+/** A serving revision with one ready instance whose app traps SIGTERM (it runs through its stop grace). */
+async function servingOneTrappingSigterm(t: ExecutionContext) {
   const h = setup(t);
   h.runtime.behaviour = { listenAfterMs: 0, trapSigterm: true };
   const rev = h.revision("hello-00001-abc");
@@ -293,10 +294,14 @@ test("stopping gives the container 10 s after SIGTERM before SIGKILL", async (t)
   await h.clock.run(0);
   t.is(first.state, "resolved");
   h.controller.serve(PROJECT, SERVICE, [rev]);
+  return { h, rev, c: h.runtime.started()[0]! };
+}
+
+test("stopping gives the container 10 s after SIGTERM before SIGKILL", async (t) => {
+  const { h, c } = await servingOneTrappingSigterm(t);
   const stopAt = h.clock.now();
   h.controller.serve(PROJECT, SERVICE, []);
   await h.clock.run(9_999);
-  const c = h.runtime.started()[0]!;
   t.is(c.sigtermAt, stopAt);
   t.true(c.running, "a container trapping SIGTERM runs through the grace");
   t.is(h.store.listInstances().length, 1, "its row stays until it is gone");
@@ -307,15 +312,7 @@ test("stopping gives the container 10 s after SIGTERM before SIGKILL", async (t)
 });
 
 test("a stopped instance's lines, also those written in its stop grace, are read from the container before it is removed and kept in the service's log", async (t) => {
-  const h = setup(t);
-  h.runtime.behaviour = { listenAfterMs: 0, trapSigterm: true };
-  const rev = h.revision("hello-00001-abc");
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(0);
-  t.is(first.state, "resolved");
-  const c = h.runtime.started()[0]!;
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  const { h, rev, c } = await servingOneTrappingSigterm(t);
   h.runtime.emitLog(c.id, "serving");
   t.deepEqual(h.runtime.ops("readLogs"), [], "nothing is read while nobody asks");
   t.deepEqual((await h.logs.read(PROJECT, SERVICE)).map((r) => r.text), ["serving"], "a read asks the running container");
