@@ -1,68 +1,11 @@
-import http from "node:http";
+import type http from "node:http";
 import net from "node:net";
 import type { Duplex } from "node:stream";
+import { clientResponseHeaders, hasBody, hasChunkedBody, upstreamRequestHead } from "./forwarding";
+import { poolFor, type Exchange, type Upstream, type UpstreamConnection } from "./upstream-pool";
 
-/** Headers that belong to one hop and must not be forwarded (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set([
-  "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-  "te", "trailer", "transfer-encoding", "upgrade",
-]);
-
-/** Where the proxy sends a request: an instance's address. */
-export interface Upstream {
-  host: string;
-  port: number;
-  /** At most this many requests run on it at once (its concurrency): the size of its connection pool. */
-  maxConnections?: number;
-  /** Behind Docker's userland proxy: whether the app listens, asked when a new connection is reset before any answer. */
-  listening?: () => Promise<boolean>;
-}
-
-/**
- * One keep-alive pool per instance, made on its first request and gone with it: connections are
- * reused across requests, sized to what the instance may serve at once. Idle connections are
- * closed after 4 s, before a Node server's default 5 s keep-alive timeout closes them under us.
- */
-const agents = new WeakMap<Upstream, http.Agent>();
-const IDLE_CONNECTION_MS = 4_000;
-/**
- * A connection to a local container is made in well under a millisecond. One that takes longer
- * than this goes to an address nobody answers at (a container that just died: its bridge address
- * answers nothing until ARP gives up, which takes many seconds), so it counts as unreachable.
- */
-const CONNECT_TIMEOUT_MS = 2_000;
-
-function agentFor(upstream: Upstream): http.Agent {
-  let agent = agents.get(upstream);
-  if (!agent) {
-    const size = upstream.maxConnections ?? 256;
-    agent = new http.Agent({ keepAlive: true, maxSockets: size, maxFreeSockets: size, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" });
-    agents.set(upstream, agent);
-  }
-  return agent;
-}
-
-/**
- * The request's headers for the instance. X-Forwarded-* describe this hop: the client's own values
- * are kept (and For appended to) only when the client is a trusted proxy, since anyone else could
- * claim any address or scheme.
- */
-export function forwardedHeaders(req: http.IncomingMessage, trustForwarded: boolean): http.OutgoingHttpHeaders {
-  const headers: http.OutgoingHttpHeaders = {};
-  const connectionTokens = new Set(
-    String(req.headers.connection ?? "").split(",").map((t) => t.trim().toLowerCase()).filter(Boolean),
-  );
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || connectionTokens.has(name)) continue;
-    headers[name] = value;
-  }
-  const client = req.socket.remoteAddress ?? "";
-  const prior = trustForwarded ? req.headers["x-forwarded-for"] : undefined;
-  headers["x-forwarded-for"] = prior ? `${prior}, ${client}` : client;
-  headers["x-forwarded-proto"] = (trustForwarded ? req.headers["x-forwarded-proto"] : undefined) ?? "http";
-  headers["x-forwarded-host"] = (trustForwarded ? req.headers["x-forwarded-host"] : undefined) ?? req.headers.host ?? "";
-  return headers;
-}
+export { hasBody } from "./forwarding";
+export type { Upstream } from "./upstream-pool";
 
 /** Why the instance did not answer properly; each gets its own 502 message and a line in engine.log. */
 export type UpstreamFailure = "refused" | "reset" | "bad-response" | "timeout" | "unreachable";
@@ -101,129 +44,208 @@ export function classifyUpstreamError(error: NodeJS.ErrnoException): UpstreamFai
 export function proxyRequest(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  upstreamAt: Upstream,
+  upstream: Upstream,
   timeoutMs: number,
   trustForwarded = false,
   /** When the connection cannot be made, answer { retry: true } instead of a 502 (for a request without a body). */
   retryElsewhere = false,
 ): Promise<ProxyOutcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (outcome: ProxyOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    const fail = (kind: UpstreamFailure, detail: string) => {
-      if (settled) return;
-      if (retryElsewhere && NEVER_CONNECTED.has(kind) && !res.headersSent) return finish({ status: 0, failure: { kind, detail }, retry: true });
-      const status = kind === "timeout" ? 504 : 502;
-      if (!res.headersSent) sendError(res, status, `${FAILURE_MESSAGES[kind]}${kind === "timeout" ? "" : ` (${detail})`}`);
-      else res.destroy();
-      finish({ status, failure: { kind, detail } });
-    };
-    const headers = forwardedHeaders(req, trustForwarded);
-    const bodyless = !hasBody(req);
-    let answered = false;
-    let upstream: http.ClientRequest;
-    const timer = setTimeout(() => {
-      upstream.destroy();
-      fail("timeout", `no answer within ${timeoutMs} ms`);
-    }, timeoutMs);
-
-    const send = (retried: boolean) => {
-      upstream = http.request({
-        host: upstreamAt.host,
-        port: upstreamAt.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent: agentFor(upstreamAt),
-        insecureHTTPParser: true,
-      });
-      upstream.on("response", (answer) => onResponse(answer));
-      upstream.on("socket", (socket) => {
-        if (!socket.connecting) return;
-        const connectTimer = setTimeout(() => {
-          const error: NodeJS.ErrnoException = new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`);
-          error.code = "ECONNTIMEOUT";
-          upstream.destroy(error);
-        }, CONNECT_TIMEOUT_MS);
-        socket.once("connect", () => clearTimeout(connectTimer));
-        socket.once("close", () => clearTimeout(connectTimer));
-      });
-      upstream.on("error", (error: NodeJS.ErrnoException) => {
-        // A kept-alive connection the instance closed just as it was reused: nothing reached the
-        // app, so a request without a body goes again on a new connection (nginx does the same).
-        if (!retried && bodyless && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent && !settled) {
-          // Its other idle connections were most likely closed with it: start the pool afresh.
-          agents.get(upstreamAt)?.destroy();
-          agents.delete(upstreamAt);
-          return send(true);
-        }
-        const kind = classifyUpstreamError(error);
-        // Through Docker's userland proxy a port nobody listens on looks like a reset of a new
-        // connection: ask whether the app listens before naming the cause.
-        if (kind === "reset" && !upstream.reusedSocket && !answered && upstreamAt.listening) {
-          upstreamAt.listening().then(
-            (listens) => (listens ? fail("reset", error.code ?? error.message) : fail("refused", "ECONNREFUSED")),
-            () => fail("reset", error.code ?? error.message),
-          );
-          return;
-        }
-        fail(kind, error.code ?? error.message);
-      });
-      if (bodyless) upstream.end();
-      else req.pipe(upstream);
-    };
-
-    const onResponse = (answer: http.IncomingMessage) => {
-      answered = true;
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-      }
-      // A response that sets a cookie is one user's: no shared cache may keep it (Cloud Run does the same).
-      if (answer.headers["set-cookie"]) headers["cache-control"] = "private";
-      try {
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
-      } catch (error) {
-        // A header value Node refuses to send on (e.g. a control character the lenient parser let in).
-        answer.destroy();
-        return fail("bad-response", (error as Error).message);
-      }
-      answer.pipe(res);
-      answer.on("end", () => finish({ status: answer.statusCode ?? 502 }));
-      answer.on("error", () => (res.destroy(), finish({ status: 502 })));
-    };
-
-    req.on("error", () => upstream.destroy());
-    res.on("error", () => upstream.destroy());
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-      finish({ status: res.statusCode });
-    });
-    send(false);
-  });
+  return new Promise((resolve) => new ProxiedRequest(req, res, upstream, timeoutMs, trustForwarded, retryElsewhere, resolve).send());
 }
 
-export function hasBody(req: http.IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+/**
+ * One request's trip: its head (and body) to a pooled connection, the response back. What one read
+ * of the instance's socket brings is written to the client at once, so a small response goes out
+ * as one write of head and body.
+ */
+class ProxiedRequest implements Exchange {
+  private readonly bodyless: boolean;
+  private readonly head: string;
+  private connection!: UpstreamConnection;
+  private retried = false;
+  private settled = false;
+  private answered = false;
+  private status = 0;
+  private statusMessage = "";
+  private pendingHeaders: string[] | undefined;
+  private pendingHasLength = false;
+  private pendingBody: Buffer[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+    private readonly upstream: Upstream,
+    private readonly timeoutMs: number,
+    trustForwarded: boolean,
+    private readonly retryElsewhere: boolean,
+    private readonly resolve: (outcome: ProxyOutcome) => void,
+  ) {
+    this.bodyless = !hasBody(req);
+    this.head = upstreamRequestHead(req, trustForwarded);
+    this.timer = setTimeout(() => {
+      this.connection.abandon();
+      this.fail("timeout", `no answer within ${timeoutMs} ms`);
+    }, timeoutMs);
+    res.once("close", () => {
+      // The client went away (or the response ended, and this is settled already).
+      if (this.settled) return;
+      this.connection.abandon();
+      this.finish({ status: res.statusCode });
+    });
+    res.on("error", () => undefined);
+  }
+
+  send(): void {
+    this.connection = poolFor(this.upstream).take();
+    this.connection.start(this, this.head, !this.bodyless);
+    if (!this.bodyless) this.sendBody(this.connection);
+  }
+
+  onHead(status: number, statusMessage: string, rawHeaders: string[], upgrade: boolean): boolean {
+    if (upgrade) {
+      // Switching protocols on a request that did not ask to (upgrades have their own path).
+      this.connection.abandon();
+      this.fail("bad-response", "HPE_UNEXPECTED_UPGRADE");
+      return true;
+    }
+    this.answered = true;
+    this.status = status;
+    this.statusMessage = statusMessage;
+    const { headers, hasLength } = clientResponseHeaders(rawHeaders);
+    this.pendingHeaders = headers;
+    this.pendingHasLength = hasLength;
+    return this.req.method === "HEAD";
+  }
+
+  onBody(chunk: Buffer): void {
+    this.pendingBody.push(chunk);
+  }
+
+  flush(): void {
+    if (this.settled || (!this.pendingHeaders && this.pendingBody.length === 0)) return;
+    if (this.pendingHeaders && !this.writeHead()) return;
+    let ready = true;
+    for (const chunk of this.pendingBody) ready = this.res.write(chunk) && ready;
+    this.pendingBody = [];
+    if (!ready) {
+      // The client reads slower than the instance writes: stop reading the instance until it drains.
+      const socket = this.connection.socket;
+      socket.pause();
+      this.res.once("drain", () => socket.resume());
+    }
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    let body: Buffer | undefined;
+    if (this.pendingBody.length > 0) body = this.pendingBody.length === 1 ? this.pendingBody[0] : Buffer.concat(this.pendingBody);
+    this.pendingBody = [];
+    // The whole response is here: head and body go out in one write, with its length when the
+    // instance sent it in chunks or until its connection's end.
+    if (this.pendingHeaders && !this.pendingHasLength && this.carriesBody()) {
+      this.pendingHeaders.push("content-length", String(body?.length ?? 0));
+    }
+    if (this.pendingHeaders && !this.writeHead()) return;
+    this.res.end(body);
+    this.finish({ status: this.status });
+  }
+
+  onFailure(error: NodeJS.ErrnoException): void {
+    if (this.settled) return;
+    const connection = this.connection;
+    // A kept-alive connection the instance closed just as it was reused: nothing reached the
+    // app, so a request without a body goes again on a new connection (nginx does the same).
+    if (!this.retried && this.bodyless && connection.reused && !this.answered && error.code === "ECONNRESET" && !this.res.headersSent) {
+      this.retried = true;
+      poolFor(this.upstream).reset();
+      return this.send();
+    }
+    const kind = classifyUpstreamError(error);
+    const detail = error.code ?? error.message;
+    // Through Docker's userland proxy a port nobody listens on looks like a reset of a new
+    // connection: ask whether the app listens before naming the cause.
+    if (kind === "reset" && !connection.reused && !this.answered && this.upstream.listening) {
+      this.upstream.listening().then(
+        (listens) => (listens ? this.fail("reset", detail) : this.fail("refused", "ECONNREFUSED")),
+        () => this.fail("reset", detail),
+      );
+      return;
+    }
+    this.fail(kind, detail);
+  }
+
+  private carriesBody(): boolean {
+    return this.req.method !== "HEAD" && this.status >= 200 && this.status !== 204 && this.status !== 304;
+  }
+
+  /** Writes the pending head; false (and a 502) when Node refuses it, e.g. a control character the lenient parser let in. */
+  private writeHead(): boolean {
+    const headers = this.pendingHeaders!;
+    this.pendingHeaders = undefined;
+    try {
+      this.res.writeHead(this.status, this.statusMessage, headers);
+      return true;
+    } catch (error) {
+      this.pendingBody = [];
+      this.connection.abandon();
+      this.fail("bad-response", (error as Error).message);
+      return false;
+    }
+  }
+
+  /** The request body, as Node's server decoded it, re-framed for the instance and paced by its socket. */
+  private sendBody(connection: UpstreamConnection): void {
+    const socket = connection.socket;
+    const chunked = hasChunkedBody(this.req);
+    this.req.on("data", (chunk: Buffer) => {
+      if (socket.destroyed || chunk.length === 0) return;
+      let ready: boolean;
+      if (chunked) {
+        socket.cork();
+        socket.write(`${chunk.length.toString(16)}\r\n`);
+        socket.write(chunk);
+        ready = socket.write("\r\n");
+        socket.uncork();
+      } else {
+        ready = socket.write(chunk);
+      }
+      if (!ready) {
+        this.req.pause();
+        socket.once("drain", () => this.req.resume());
+      }
+    });
+    this.req.once("end", () => {
+      if (socket.destroyed) return;
+      if (chunked) socket.write("0\r\n\r\n");
+      connection.endRequest();
+    });
+    this.req.once("error", () => connection.abandon());
+  }
+
+  private fail(kind: UpstreamFailure, detail: string): void {
+    if (this.settled) return;
+    if (this.retryElsewhere && NEVER_CONNECTED.has(kind) && !this.res.headersSent) {
+      return this.finish({ status: 0, failure: { kind, detail }, retry: true });
+    }
+    const status = kind === "timeout" ? 504 : 502;
+    if (!this.res.headersSent) sendError(this.res, status, `${FAILURE_MESSAGES[kind]}${kind === "timeout" ? "" : ` (${detail})`}`);
+    else this.res.destroy();
+    this.finish({ status, failure: { kind, detail } });
+  }
+
+  private finish(outcome: ProxyOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.resolve(outcome);
+  }
 }
 
 /** WebSocket and other upgrades: a raw TCP pipe to the instance once the request line is replayed. */
 export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstreamAt: Upstream, onClose: () => void, trustForwarded = false): void {
   const upstream = net.connect({ host: upstreamAt.host, port: upstreamAt.port }, () => {
-    const headers = forwardedHeaders(req, trustForwarded);
-    headers.connection = "Upgrade";
-    headers.upgrade = req.headers.upgrade;
-    let head_ = `${req.method} ${req.url} HTTP/1.1\r\n`;
-    for (const [name, value] of Object.entries(headers)) {
-      for (const v of Array.isArray(value) ? value : [value]) head_ += `${name}: ${v}\r\n`;
-    }
-    upstream.write(head_ + "\r\n");
+    upstream.write(upstreamRequestHead(req, trustForwarded, String(req.headers.upgrade ?? "")));
     if (head.length) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);

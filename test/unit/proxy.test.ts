@@ -1,0 +1,187 @@
+import test from "ava";
+import http from "node:http";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import { proxyRequest, type ProxyOutcome, type Upstream } from "../../provider/router/proxy";
+
+// The proxy against a raw TCP "instance" on loopback that answers exactly the bytes each test
+// gives, so keep-alive, framing and failures are seen as they are on the wire (no Docker needed).
+
+interface Instance {
+  upstream: Upstream;
+  /** Connections accepted so far. */
+  connections: () => number;
+  /** Each request head (and what followed it in the same reads) as the instance received it. */
+  received: string[];
+  close(): Promise<void>;
+}
+
+type Answer = (socket: net.Socket, head: string) => void;
+
+async function instance(answer: Answer): Promise<Instance> {
+  let connections = 0;
+  const received: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    let buffered = "";
+    socket.on("data", (chunk) => {
+      buffered += chunk.toString("latin1");
+      const end = buffered.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const head = buffered;
+      buffered = "";
+      received.push(head);
+      answer(socket, head);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    upstream: { host: "127.0.0.1", port },
+    connections: () => connections,
+    received,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A front server that proxies every request to `upstream`, recording each outcome. */
+async function front(upstream: Upstream, timeoutMs = 5_000): Promise<{ port: number; outcomes: ProxyOutcome[]; close(): Promise<void> }> {
+  const outcomes: ProxyOutcome[] = [];
+  const server = http.createServer((req, res) => void proxyRequest(req, res, upstream, timeoutMs, false, false).then((o) => outcomes.push(o)));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    outcomes,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+async function call(port: number, options: { method?: string; path?: string; body?: string[] } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path ?? "/", agent: false, headers: { host: "svc.localhost" } }, (res) => {
+      let body = "";
+      res.setEncoding("latin1");
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    for (const part of options.body ?? []) req.write(part);
+    req.end();
+  });
+}
+
+const ok = (body: string) => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+
+test("requests reuse one kept-alive connection to the instance", async (t) => {
+  const upstream = await instance((socket) => socket.write(ok("hi")));
+  const proxy = await front(upstream.upstream);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  for (let i = 0; i < 3; i++) t.like(await call(proxy.port), { status: 200, body: "hi" });
+  t.is(upstream.connections(), 1);
+  t.true(upstream.received[0]!.startsWith("GET / HTTP/1.1\r\nhost: svc.localhost\r\n"));
+});
+
+test("an idle connection the instance closed is not an error: the request goes again on a new one", async (t) => {
+  // Each connection answers one request; on the next it closes without an answer, as an instance
+  // does when its keep-alive timeout fires just as a request arrives.
+  const answered = new WeakSet<net.Socket>();
+  const upstream = await instance((socket) => {
+    if (answered.has(socket)) return void socket.end();
+    answered.add(socket);
+    socket.write(ok("once"));
+  });
+  const proxy = await front(upstream.upstream);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  t.like(await call(proxy.port), { status: 200, body: "once" });
+  t.like(await call(proxy.port), { status: 200, body: "once" });
+  t.is(upstream.connections(), 2);
+  t.true(proxy.outcomes.every((o) => o.failure === undefined));
+});
+
+test("a chunked response read at once goes out with its length; one spread over reads goes out in chunks, whole", async (t) => {
+  const upstream = await instance((socket, head) => {
+    socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+    if (head.startsWith("GET /at-once")) return void socket.write("3\r\ndef\r\n0\r\n\r\n");
+    setTimeout(() => socket.write("3\r\ndef\r\n0\r\n\r\n"), 50);
+  });
+  const proxy = await front(upstream.upstream);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  // Written in one piece, the instance's bytes usually arrive in one read; the length says they did.
+  const atOnce = await call(proxy.port, { path: "/at-once" });
+  t.is(atOnce.body, "abcdef");
+  const spread = await call(proxy.port, { path: "/spread" });
+  t.deepEqual([spread.body, spread.headers["transfer-encoding"], spread.headers["content-length"]], ["abcdef", "chunked", undefined]);
+});
+
+test("interim 1xx responses are not passed on; the final one is", async (t) => {
+  const upstream = await instance((socket) => socket.write(`HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n${ok("final")}`));
+  const proxy = await front(upstream.upstream);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  t.like(await call(proxy.port), { status: 200, body: "final" });
+  t.like(await call(proxy.port), { status: 200, body: "final" });
+});
+
+test("the answer to HEAD keeps its length and has no body, and the connection serves the next request", async (t) => {
+  const upstream = await instance((socket, head) => socket.write(head.startsWith("HEAD") ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" : ok("after")));
+  const proxy = await front(upstream.upstream);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  const head = await call(proxy.port, { method: "HEAD" });
+  t.deepEqual([head.status, head.headers["content-length"], head.body], [200, "5", ""]);
+  t.like(await call(proxy.port), { status: 200, body: "after" });
+  t.is(upstream.connections(), 1);
+});
+
+test("a request body sent in chunks reaches the instance in chunks; an answer before the body's end closes that connection", async (t) => {
+  const upstream = await instance((socket, head) => socket.write(ok(head.startsWith("POST /early") ? "early" : "after")));
+  const proxy = await front(upstream.upstream);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  // The client sends part of its body, reads the whole answer, and only then ends the body.
+  const early = await new Promise<string>((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port: proxy.port, method: "POST", path: "/early", agent: false, headers: { host: "svc.localhost" } }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => (req.end(), resolve(body)));
+    });
+    req.on("error", reject);
+    req.write("ab");
+  });
+  t.is(early, "early");
+  t.like(await call(proxy.port), { status: 200, body: "after" });
+  t.is(upstream.connections(), 2, "the connection that answered before the body's end was not reused");
+  t.regex(upstream.received[0]!, /^POST \/early HTTP\/1\.1\r\n[^]*transfer-encoding: chunked\r\n[^]*\r\n\r\n/);
+});
+
+test("no answer within the timeout: 504, and the connection is not reused", async (t) => {
+  let first = true;
+  const upstream = await instance((socket) => {
+    if (first) return void (first = false);
+    socket.write(ok("late but fine"));
+  });
+  const proxy = await front(upstream.upstream, 200);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  t.like(await call(proxy.port), { status: 504, body: "upstream request timeout\n" });
+  t.like(await call(proxy.port), { status: 200, body: "late but fine" });
+  t.is(upstream.connections(), 2);
+  t.deepEqual(proxy.outcomes.map((o) => o.failure?.kind), ["timeout", undefined]);
+});
+
+test("an instance that closes without an answer is a reset; one that is not HTTP, a malformed response", async (t) => {
+  const upstream = await instance((socket, head) => (head.startsWith("GET /garbage") ? socket.end("SSH-2.0\r\n\r\n") : socket.end()));
+  const proxy = await front(upstream.upstream);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  t.like(await call(proxy.port), { status: 502, body: "the instance reset the connection before it answered (ECONNRESET)\n" });
+  const garbage = await call(proxy.port, { path: "/garbage" });
+  t.is(garbage.status, 502);
+  t.regex(garbage.body, /^the instance sent a malformed HTTP response \(HPE_[A-Z_]+\)\n$/);
+});
