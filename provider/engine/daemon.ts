@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import type http from "node:http";
+import type net from "node:net";
 import { cpus } from "node:os";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
@@ -82,7 +82,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const api = createApiServer(apiRouteList, token, log);
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
-      await close(ingress.server);
+      await close(ingress.server, () => ingress.closeConnections());
       throw error;
     });
 
@@ -113,7 +113,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         log.info("engine stopping; containers keep running for the next start");
         instances.stop();
         jobs.stop();
-        await Promise.all([close(api), close(ingress.server)]);
+        await Promise.all([close(api, () => api.closeAllConnections()), close(ingress.server, () => ingress.closeConnections())]);
         await logs.close();
         store.close();
         rmSync(home.engineJson, { force: true });
@@ -140,7 +140,7 @@ function guardProcess(log: Logger): void {
   process.on("uncaughtException", (error) => log.error("BUG: uncaught exception", { error: error.stack }));
 }
 
-function listen(server: http.Server, port: number, what: string, flag: string): Promise<number> {
+function listen(server: net.Server, port: number, what: string, flag: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") reject(new SkiffError("INVALID_ARGUMENT", `the ${what} port ${port} on 127.0.0.1 is in use; choose another with ${flag} N`, [{ field: flag, reason: `port ${port} is in use` }]));
@@ -154,10 +154,10 @@ function listen(server: http.Server, port: number, what: string, flag: string): 
   });
 }
 
-function close(server: http.Server): Promise<void> {
+function close(server: net.Server, closeConnections: () => void): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections();
+    closeConnections();
   });
 }
 

@@ -1,5 +1,3 @@
-import type http from "node:http";
-
 /** Headers that belong to one hop and are not forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -8,14 +6,61 @@ const HOP_BY_HOP = new Set([
 /** Set by the router for the hop it makes; a client's own are kept only when it is a trusted proxy. */
 const FORWARDED = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
 
-export function hasBody(req: http.IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+/** What the router reads of a client's request head, picked out in one pass over its header lines. */
+export interface RequestHead {
+  method: string;
+  url: string;
+  /** [name, value, ...] as the client wrote them. */
+  rawHeaders: readonly string[];
+  remoteAddress: string;
+  host: string | undefined;
+  connection: string | undefined;
+  upgrade: string | undefined;
+  expect: string | undefined;
+  /** The body arrives in chunks (decoded by the parser) and goes to the instance in chunks again. */
+  chunked: boolean;
+  hasBody: boolean;
 }
 
-/** A body Node's server decoded from chunks; it goes to the instance in chunks again. */
-export function hasChunkedBody(req: http.IncomingMessage): boolean {
-  return req.headers["transfer-encoding"] !== undefined;
+export function parseRequestHead(method: string, url: string, rawHeaders: readonly string[], remoteAddress: string): RequestHead {
+  const head: RequestHead = {
+    method, url, rawHeaders, remoteAddress,
+    host: undefined, connection: undefined, upgrade: undefined, expect: undefined, chunked: false, hasBody: false,
+  };
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    // Only names of the lengths below need a look: most lines are passed over without lowercasing.
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === "host") head.host ??= rawHeaders[i + 1];
+        break;
+      case 6:
+        if (name.toLowerCase() === "expect") head.expect = rawHeaders[i + 1];
+        break;
+      case 7:
+        if (name.toLowerCase() === "upgrade") head.upgrade = rawHeaders[i + 1];
+        break;
+      case 10:
+        if (name.toLowerCase() === "connection") head.connection = head.connection ? `${head.connection}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
+        break;
+      case 14:
+        if (name.toLowerCase() === "content-length" && rawHeaders[i + 1] !== "0") head.hasBody = true;
+        break;
+      case 17:
+        if (name.toLowerCase() === "transfer-encoding") head.chunked = head.hasBody = true;
+        break;
+    }
+  }
+  return head;
+}
+
+/** Every value of a header, joined with ", " as Node joins repeated lines. */
+function headerValues(head: RequestHead, lowercaseName: string): string | undefined {
+  let joined: string | undefined;
+  for (let i = 0; i < head.rawHeaders.length; i += 2) {
+    if (head.rawHeaders[i]!.toLowerCase() === lowercaseName) joined = joined === undefined ? head.rawHeaders[i + 1] : `${joined}, ${head.rawHeaders[i + 1]}`;
+  }
+  return joined;
 }
 
 /**
@@ -25,9 +70,8 @@ export function hasChunkedBody(req: http.IncomingMessage): boolean {
  * client is a trusted proxy, since anyone else could claim any address or scheme. `upgrade` asks
  * the instance to switch protocols (a websocket).
  */
-export function upstreamRequestHead(req: http.IncomingMessage, trustForwarded: boolean, upgrade?: string): string {
-  const connection = req.headers.connection;
-  const named = connection ? new Set(connection.split(",").map((token) => token.trim().toLowerCase())) : undefined;
+export function upstreamRequestHead(req: RequestHead, trustForwarded: boolean, upgrade?: string): string {
+  const named = req.connection ? new Set(req.connection.split(",").map((token) => token.trim().toLowerCase())) : undefined;
   let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -36,11 +80,11 @@ export function upstreamRequestHead(req: http.IncomingMessage, trustForwarded: b
     head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   }
   if (upgrade !== undefined) head += `connection: Upgrade\r\nupgrade: ${upgrade}\r\n`;
-  else if (hasChunkedBody(req)) head += "transfer-encoding: chunked\r\n";
-  const client = req.socket.remoteAddress ?? "";
-  const priorFor = trustForwarded ? req.headers["x-forwarded-for"] : undefined;
-  const proto = (trustForwarded ? req.headers["x-forwarded-proto"] : undefined) ?? "http";
-  const host = (trustForwarded ? req.headers["x-forwarded-host"] : undefined) ?? req.headers.host ?? "";
+  else if (req.chunked) head += "transfer-encoding: chunked\r\n";
+  const client = req.remoteAddress;
+  const priorFor = trustForwarded ? headerValues(req, "x-forwarded-for") : undefined;
+  const proto = (trustForwarded ? headerValues(req, "x-forwarded-proto") : undefined) ?? "http";
+  const host = (trustForwarded ? headerValues(req, "x-forwarded-host") : undefined) ?? req.host ?? "";
   head += `x-forwarded-for: ${priorFor ? `${priorFor}, ${client}` : client}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${host}\r\n\r\n`;
   return head;
 }

@@ -1,18 +1,27 @@
-import http from "node:http";
-import type { Duplex } from "node:stream";
+import net from "node:net";
 import type { Logger } from "../base/logger";
-import { parseHost } from "../model/derived-names";
+import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, type Lease } from "../scaling/throttler";
-import { hasBody, proxyRequest, proxyUpgrade, sendError } from "./proxy";
+import { IngressConnection, type ConnectionTimeouts, type RequestHandler } from "./ingress-connection";
+import type { IngressRequest } from "./ingress-request";
+import { proxyRequest, proxyUpgrade } from "./proxy";
 import type { RoutingTable } from "./routing-table";
+
+/** Node's own server defaults: idle kept-alive connections close after 5 s, a head must arrive within 60 s. */
+const TIMEOUTS: ConnectionTimeouts = { keepAliveMs: 5_000, headersMs: 60_000 };
+const HOST_TARGETS_KEPT = 1_024;
 
 /**
  * The data plane: Host → service (or tag, or mapped domain) → revision by the weighted pick → the
  * revision's throttler (wait for a free slot, scale from zero) → an instance.
  */
-export class Ingress {
-  readonly server: http.Server;
+export class Ingress implements RequestHandler {
+  /** A plain TCP server: each connection speaks HTTP/1.1 through router/ingress-connection.ts. */
+  readonly server: net.Server;
+  private readonly connections = new Set<IngressConnection>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly hostTargets = new Map<string, HostTarget | undefined>();
   private opened = false;
   private readonly openWaiters: (() => void)[] = [];
 
@@ -23,25 +32,43 @@ export class Ingress {
     /** Client addresses whose own X-Forwarded-* headers are kept (a proxy in front of the engine); none by default. */
     private readonly trustedProxies: ReadonlySet<string> = new Set(),
   ) {
+    // allowHalfOpen: a client that ends its side after its request still gets the answer.
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      const connection = new IngressConnection(socket, this);
+      this.connections.add(connection);
+      socket.once("close", () => this.connections.delete(connection));
+    });
+    this.sweeper = setInterval(() => this.closeExpired(), 1_000).unref();
+    this.server.once("close", () => clearInterval(this.sweeper));
+  }
+
+  /** Every client connection, at shutdown: idle keep-alive ones must not hold the engine open. */
+  closeConnections(): void {
+    for (const connection of this.connections) connection.socket.destroy();
+  }
+
+  private closeExpired(): void {
+    const now = Date.now();
+    for (const connection of this.connections) if (connection.expired(now, TIMEOUTS)) connection.socket.destroy();
+  }
+
+  request(request: IngressRequest): void {
     // Each request is owned here: whatever goes wrong with one is its own 500, never the engine's end.
-    this.server = http.createServer((req, res) =>
-      this.handle(req, res).catch((error) => {
-        this.log.error("BUG: a request failed unexpectedly", { host: req.headers.host, error: (error as Error).stack });
-        sendError(res, 500, "internal error");
-      }),
-    );
-    this.server.on("upgrade", (req, socket, head) =>
-      this.upgrade(req, socket, head).catch((error) => {
-        this.log.error("BUG: an upgrade failed unexpectedly", { host: req.headers.host, error: (error as Error).stack });
-        socket.destroy();
-      }),
-    );
-    // A client's broken connection is that client's business.
-    this.server.on("clientError", (_error, socket) => socket.destroy());
-    // Idle keep-alive connections from clients must not hold the engine open on shutdown.
-    this.server.keepAliveTimeout = 5_000;
-    this.server.headersTimeout = 60_000;
-    this.server.requestTimeout = 0;
+    this.handle(request).catch((error) => {
+      this.log.error("BUG: a request failed unexpectedly", { host: request.head.host, error: (error as Error).stack });
+      request.sendError(500, "internal error");
+    });
+  }
+
+  bug(error: unknown): void {
+    this.log.error("BUG: a client connection failed unexpectedly", { error: (error as Error).stack ?? String(error) });
+  }
+
+  upgrade(request: IngressRequest, socket: net.Socket, head: Buffer): void {
+    this.upgradeTo(request, socket, head).catch((error) => {
+      this.log.error("BUG: an upgrade failed unexpectedly", { host: request.head.host, error: (error as Error).stack });
+      socket.destroy();
+    });
   }
 
   /**
@@ -58,26 +85,27 @@ export class Ingress {
     return new Promise((resolve) => this.openWaiters.push(resolve));
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    await this.untilOpen();
-    const route = this.routes.route(parseHost(req.headers.host), req.headers.host);
-    if (!route.ok) return sendError(res, route.status, route.message);
+  private async handle(request: IngressRequest): Promise<void> {
+    if (!this.opened) await this.untilOpen();
+    const host = request.head.host;
+    const route = this.routes.route(this.hostTarget(host), host);
+    if (!route.ok) return request.sendError(route.status, route.message);
     const throttler = this.throttlers.get(route.project, route.revision);
-    if (!throttler) return sendError(res, 503, `revision ${route.revision} is not serving`);
+    if (!throttler) return request.sendError(503, `revision ${route.revision} is not serving`);
     // A request without a body that could not even connect (the instance just died) goes once more,
     // to another instance: it never reached the app.
     for (let attempt = 0; attempt < 2; attempt++) {
       let lease: Lease;
       try {
-        lease = await throttler.acquire();
+        lease = throttler.tryAcquire() ?? (await throttler.acquire());
       } catch (error) {
         if (!(error instanceof NoCapacityError)) throw error;
         // Cloud Run's answers: 429 when every instance is busy at the maximum, else 500.
-        return sendError(res, error.atMaxScale ? 429 : 500, error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`);
+        return request.sendError(error.atMaxScale ? 429 : 500, error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`);
       }
       try {
-        const retryable = attempt === 0 && !hasBody(req);
-        const outcome = await proxyRequest(req, res, lease.endpoint, route.timeoutMs, this.trusts(req), retryable);
+        const retryable = attempt === 0 && !request.head.hasBody;
+        const outcome = await proxyRequest(request, lease.endpoint, route.timeoutMs, this.trusts(request), retryable);
         if (outcome.failure && outcome.failure.kind !== "timeout") {
           this.log.warn("upstream failed", { revision: route.revision, instance: lease.endpoint.instanceId, cause: outcome.failure.kind, detail: outcome.failure.detail, retried: outcome.retry === true });
           // Out of routing at once; the instance controller finds out whether it died.
@@ -86,17 +114,16 @@ export class Ingress {
         if (!outcome.retry) return;
       } catch (error) {
         this.log.warn("proxy failed", { revision: route.revision, error: (error as Error).message });
-        return sendError(res, 502, "proxy error");
+        return request.sendError(502, "proxy error");
       } finally {
         lease.release();
       }
     }
   }
 
-  private async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on("error", () => undefined); // owned here until handed to the proxy
-    await this.untilOpen();
-    const route = this.routes.route(parseHost(req.headers.host), req.headers.host);
+  private async upgradeTo(request: IngressRequest, socket: net.Socket, head: Buffer): Promise<void> {
+    if (!this.opened) await this.untilOpen();
+    const route = this.routes.route(this.hostTarget(request.head.host), request.head.host);
     const throttler = route.ok ? this.throttlers.get(route.project, route.revision) : undefined;
     if (!route.ok || !throttler) {
       socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n`);
@@ -111,12 +138,24 @@ export class Ingress {
       return;
     }
     // A websocket counts as in flight while it is open: its lease is released when it closes.
-    proxyUpgrade(req, socket, head, lease.endpoint, () => lease.release(), this.trusts(req));
+    proxyUpgrade(request, socket, head, lease.endpoint, () => lease.release(), this.trusts(request));
   }
 
-  private trusts(req: http.IncomingMessage): boolean {
+  /** parseHost, remembered: clients send the same few Host values over and over. */
+  private hostTarget(host: string | undefined): HostTarget | undefined {
+    if (host === undefined) return undefined;
+    let target = this.hostTargets.get(host);
+    if (target === undefined && !this.hostTargets.has(host)) {
+      target = parseHost(host);
+      // Bounded: a client making up hosts costs a re-parse, not memory.
+      if (this.hostTargets.size >= HOST_TARGETS_KEPT) this.hostTargets.clear();
+      this.hostTargets.set(host, target);
+    }
+    return target;
+  }
+
+  private trusts(request: IngressRequest): boolean {
     if (this.trustedProxies.size === 0) return false;
-    const address = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
-    return this.trustedProxies.has(address);
+    return this.trustedProxies.has(request.head.remoteAddress.replace(/^::ffff:/, ""));
   }
 }

@@ -1,10 +1,8 @@
-import type http from "node:http";
 import net from "node:net";
-import type { Duplex } from "node:stream";
-import { clientResponseHeaders, hasBody, hasChunkedBody, upstreamRequestHead } from "./forwarding";
+import { clientResponseHeaders, upstreamRequestHead } from "./forwarding";
+import type { IngressRequest } from "./ingress-request";
 import { poolFor, type Exchange, type Upstream, type UpstreamConnection } from "./upstream-pool";
 
-export { hasBody } from "./forwarding";
 export type { Upstream } from "./upstream-pool";
 
 /** Why the instance did not answer properly; each gets its own 502 message and a line in engine.log. */
@@ -42,15 +40,14 @@ export function classifyUpstreamError(error: NodeJS.ErrnoException): UpstreamFai
  * LF); a response Node cannot forward as it is becomes a 502.
  */
 export function proxyRequest(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
+  client: IngressRequest,
   upstream: Upstream,
   timeoutMs: number,
   trustForwarded = false,
   /** When the connection cannot be made, answer { retry: true } instead of a 502 (for a request without a body). */
   retryElsewhere = false,
 ): Promise<ProxyOutcome> {
-  return new Promise((resolve) => new ProxiedRequest(req, res, upstream, timeoutMs, trustForwarded, retryElsewhere, resolve).send());
+  return new Promise((resolve) => new ProxiedRequest(client, upstream, timeoutMs, trustForwarded, retryElsewhere, resolve).send());
 }
 
 /**
@@ -73,33 +70,31 @@ class ProxiedRequest implements Exchange {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly req: http.IncomingMessage,
-    private readonly res: http.ServerResponse,
+    private readonly client: IngressRequest,
     private readonly upstream: Upstream,
     private readonly timeoutMs: number,
     trustForwarded: boolean,
     private readonly retryElsewhere: boolean,
     private readonly resolve: (outcome: ProxyOutcome) => void,
   ) {
-    this.bodyless = !hasBody(req);
-    this.head = upstreamRequestHead(req, trustForwarded);
+    this.bodyless = !client.head.hasBody;
+    this.head = upstreamRequestHead(client.head, trustForwarded);
     this.timer = setTimeout(() => {
       this.connection.abandon();
       this.fail("timeout", `no answer within ${timeoutMs} ms`);
     }, timeoutMs);
-    res.once("close", () => {
-      // The client went away (or the response ended, and this is settled already).
+    client.onClose(() => {
+      // The client went away before its response was finished.
       if (this.settled) return;
       this.connection.abandon();
-      this.finish({ status: res.statusCode });
+      this.finish({ status: this.status });
     });
-    res.on("error", () => undefined);
   }
 
   send(): void {
-    this.connection = poolFor(this.upstream).take();
-    this.connection.start(this, this.head, !this.bodyless);
-    if (!this.bodyless) this.sendBody(this.connection);
+    const connection = (this.connection = poolFor(this.upstream).take());
+    connection.start(this, this.head, !this.bodyless);
+    if (!this.bodyless) this.client.pipeBodyTo(connection.socket, () => connection.endRequest());
   }
 
   onHead(status: number, statusMessage: string, rawHeaders: string[], upgrade: boolean): boolean {
@@ -115,7 +110,7 @@ class ProxiedRequest implements Exchange {
     const { headers, hasLength } = clientResponseHeaders(rawHeaders);
     this.pendingHeaders = headers;
     this.pendingHasLength = hasLength;
-    return this.req.method === "HEAD";
+    return this.client.head.method === "HEAD";
   }
 
   onBody(chunk: Buffer): void {
@@ -124,30 +119,34 @@ class ProxiedRequest implements Exchange {
 
   flush(): void {
     if (this.settled || (!this.pendingHeaders && this.pendingBody.length === 0)) return;
-    if (this.pendingHeaders && !this.writeHead()) return;
     let ready = true;
-    for (const chunk of this.pendingBody) ready = this.res.write(chunk) && ready;
-    this.pendingBody = [];
+    if (this.pendingHeaders) {
+      // The head, with what came of the body in the same read, in one write.
+      const body = this.takePendingBody();
+      if (!this.respond(body, false)) return;
+    } else {
+      for (const chunk of this.pendingBody) ready = this.client.write(chunk) && ready;
+      this.pendingBody = [];
+    }
     if (!ready) {
       // The client reads slower than the instance writes: stop reading the instance until it drains.
       const socket = this.connection.socket;
       socket.pause();
-      this.res.once("drain", () => socket.resume());
+      this.client.onDrain(() => socket.resume());
     }
   }
 
   onComplete(): void {
     if (this.settled) return;
-    let body: Buffer | undefined;
-    if (this.pendingBody.length > 0) body = this.pendingBody.length === 1 ? this.pendingBody[0] : Buffer.concat(this.pendingBody);
-    this.pendingBody = [];
-    // The whole response is here: head and body go out in one write, with its length when the
-    // instance sent it in chunks or until its connection's end.
-    if (this.pendingHeaders && !this.pendingHasLength && this.carriesBody()) {
-      this.pendingHeaders.push("content-length", String(body?.length ?? 0));
+    const body = this.takePendingBody();
+    if (this.pendingHeaders) {
+      // The whole response is here: head and body go out in one write, with its length when the
+      // instance sent it in chunks or until its connection's end.
+      if (!this.respond(body, true)) return;
+    } else {
+      if (body) this.client.write(body);
+      this.client.end();
     }
-    if (this.pendingHeaders && !this.writeHead()) return;
-    this.res.end(body);
     this.finish({ status: this.status });
   }
 
@@ -156,7 +155,7 @@ class ProxiedRequest implements Exchange {
     const connection = this.connection;
     // A kept-alive connection the instance closed just as it was reused: nothing reached the
     // app, so a request without a body goes again on a new connection (nginx does the same).
-    if (!this.retried && this.bodyless && connection.reused && !this.answered && error.code === "ECONNRESET" && !this.res.headersSent) {
+    if (!this.retried && this.bodyless && connection.reused && !this.answered && error.code === "ECONNRESET" && !this.client.headersSent) {
       this.retried = true;
       poolFor(this.upstream).reset();
       return this.send();
@@ -175,62 +174,34 @@ class ProxiedRequest implements Exchange {
     this.fail(kind, detail);
   }
 
-  private carriesBody(): boolean {
-    return this.req.method !== "HEAD" && this.status >= 200 && this.status !== 204 && this.status !== 304;
+  private takePendingBody(): Buffer | undefined {
+    const chunks = this.pendingBody;
+    if (chunks.length === 0) return undefined;
+    this.pendingBody = [];
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   }
 
-  /** Writes the pending head; false (and a 502) when Node refuses it, e.g. a control character the lenient parser let in. */
-  private writeHead(): boolean {
+  /** Writes the pending head; false (and a 502) when it cannot go out, e.g. a control character the lenient parser let in. */
+  private respond(body: Buffer | undefined, complete: boolean): boolean {
     const headers = this.pendingHeaders!;
     this.pendingHeaders = undefined;
     try {
-      this.res.writeHead(this.status, this.statusMessage, headers);
+      this.client.respond(this.status, this.statusMessage, headers, this.pendingHasLength, body, complete);
       return true;
     } catch (error) {
-      this.pendingBody = [];
       this.connection.abandon();
       this.fail("bad-response", (error as Error).message);
       return false;
     }
   }
 
-  /** The request body, as Node's server decoded it, re-framed for the instance and paced by its socket. */
-  private sendBody(connection: UpstreamConnection): void {
-    const socket = connection.socket;
-    const chunked = hasChunkedBody(this.req);
-    this.req.on("data", (chunk: Buffer) => {
-      if (socket.destroyed || chunk.length === 0) return;
-      let ready: boolean;
-      if (chunked) {
-        socket.cork();
-        socket.write(`${chunk.length.toString(16)}\r\n`);
-        socket.write(chunk);
-        ready = socket.write("\r\n");
-        socket.uncork();
-      } else {
-        ready = socket.write(chunk);
-      }
-      if (!ready) {
-        this.req.pause();
-        socket.once("drain", () => this.req.resume());
-      }
-    });
-    this.req.once("end", () => {
-      if (socket.destroyed) return;
-      if (chunked) socket.write("0\r\n\r\n");
-      connection.endRequest();
-    });
-    this.req.once("error", () => connection.abandon());
-  }
-
   private fail(kind: UpstreamFailure, detail: string): void {
     if (this.settled) return;
-    if (this.retryElsewhere && NEVER_CONNECTED.has(kind) && !this.res.headersSent) {
+    if (this.retryElsewhere && NEVER_CONNECTED.has(kind) && !this.client.headersSent) {
       return this.finish({ status: 0, failure: { kind, detail }, retry: true });
     }
     const status = kind === "timeout" ? 504 : 502;
-    if (!this.res.headersSent) sendError(this.res, status, `${FAILURE_MESSAGES[kind]}${kind === "timeout" ? "" : ` (${detail})`}`);
-    else this.res.destroy();
+    this.client.sendError(status, `${FAILURE_MESSAGES[kind]}${kind === "timeout" ? "" : ` (${detail})`}`);
     this.finish({ status, failure: { kind, detail } });
   }
 
@@ -242,10 +213,10 @@ class ProxiedRequest implements Exchange {
   }
 }
 
-/** WebSocket and other upgrades: a raw TCP pipe to the instance once the request line is replayed. */
-export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, upstreamAt: Upstream, onClose: () => void, trustForwarded = false): void {
+/** WebSocket and other upgrades: a raw TCP pipe to the instance once the request head is replayed. */
+export function proxyUpgrade(client: IngressRequest, socket: net.Socket, head: Buffer, upstreamAt: Upstream, onClose: () => void, trustForwarded = false): void {
   const upstream = net.connect({ host: upstreamAt.host, port: upstreamAt.port }, () => {
-    upstream.write(upstreamRequestHead(req, trustForwarded, String(req.headers.upgrade ?? "")));
+    upstream.write(upstreamRequestHead(client.head, trustForwarded, client.head.upgrade ?? ""), "latin1");
     if (head.length) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);
@@ -262,11 +233,4 @@ export function proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Bu
   upstream.on("close", close);
   socket.on("error", close);
   socket.on("close", close);
-}
-
-export function sendError(res: http.ServerResponse, status: number, message: string): void {
-  if (res.headersSent) return void res.destroy();
-  const body = `${message}\n`;
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
-  res.end(body);
 }

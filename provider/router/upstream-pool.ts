@@ -1,5 +1,5 @@
 import net from "node:net";
-import { createResponseParser, type ResponseParser } from "./response-parser";
+import { createResponseParser, type HttpParser } from "./http-parser";
 
 /** Where the proxy sends a request: an instance's address. */
 export interface Upstream {
@@ -44,7 +44,7 @@ export class UpstreamConnection {
   reused = false;
   idleSince = 0;
   private exchange: Exchange | undefined;
-  private readonly parser: ResponseParser;
+  private readonly parser: HttpParser;
   private keepAlive = false;
   private interim = false;
   private requestSent = false;
@@ -119,8 +119,14 @@ export class UpstreamConnection {
 
   private read(chunk: Buffer): void {
     const exchange = this.exchange;
-    const error = this.parser.execute(chunk);
-    if (error) return this.fail(error);
+    let parsed: number | Error;
+    try {
+      parsed = this.parser.execute(chunk);
+    } catch (error) {
+      // The parser's callbacks run the proxy's code; a throw there fails this request, not the engine.
+      return this.fail(error as NodeJS.ErrnoException);
+    }
+    if (parsed instanceof Error) return this.fail(parsed);
     exchange?.flush();
   }
 

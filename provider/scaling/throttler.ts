@@ -221,15 +221,22 @@ export class Throttler {
    * order until a slot frees on any instance or one is added, failing after queueTimeoutMs.
    */
   acquire(): Promise<Lease> {
+    const lease = this.tryAcquire();
+    if (lease) return Promise.resolve(lease);
     if (this.closedReason !== undefined) return Promise.reject(this.closedError());
     this.accrueDemand();
+    return this.enqueue();
+  }
+
+  /** A slot now, as acquire() would give it, or undefined where acquire() would wait (or fail). */
+  tryAcquire(): Lease | undefined {
     // While anyone waits no slot is free (freed slots go straight to the head waiter), so under
     // overload skip the scan; it also keeps a newcomer from ever overtaking a waiter.
-    if (this.waiters.length === 0) {
-      const instance = this.leastLoadedWithFreeSlot();
-      if (instance) return Promise.resolve(this.lease(instance));
-    }
-    return this.enqueue();
+    if (this.closedReason !== undefined || this.waiters.length > 0) return undefined;
+    const instance = this.leastLoadedWithFreeSlot();
+    if (!instance) return undefined;
+    this.accrueDemand();
+    return this.lease(instance);
   }
 
   /** Time-weighted average demand since the previous call (or construction), for the autoscaler. */

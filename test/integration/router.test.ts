@@ -1,5 +1,6 @@
 import test from "ava";
 import * as http from "node:http";
+import * as net from "node:net";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, listServices, revisionFromBody } from "../helpers/cli";
@@ -130,3 +131,34 @@ test("projects are isolated: the same name in two projects is two services on tw
   t.is(described.project, "other");
   t.is(revisionFromBody((await engine.request(hostOf(engine, "twin", "other"), "/")).body), described.latestReadyRevision ?? "(none ready)");
 });
+
+test("an upgrade (a websocket's handshake) passes through: 101 from the instance, then bytes both ways on the same connection, and its slot is freed when it closes", async (t) => {
+  // One slot in all: while the upgraded connection is open it holds it; after, a request must get it.
+  await deploy(engine, "ws", ["--image", image, "--concurrency", "1", "--max-instances", "1"]);
+  const socket = net.connect(engine.ingressPort, "127.0.0.1");
+  t.teardown(() => socket.destroy());
+  let received = "";
+  socket.setEncoding("latin1");
+  socket.on("data", (chunk) => (received += chunk));
+  await new Promise((resolve, reject) => (socket.once("connect", resolve), socket.once("error", reject)));
+  // The first bytes of the new protocol ride in the same packet as the head.
+  socket.write(`GET /ws HTTP/1.1\r\nHost: ${hostOf(engine, "ws")}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nfirst;`);
+  await pollFor(() => received.includes("first;"));
+  t.regex(received, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  t.regex(received, /\r\nx-forwarded-for: 127\.0\.0\.1\r\n/);
+  socket.write("second;");
+  await pollFor(() => received.includes("second;"));
+  t.true(received.endsWith("\r\n\r\nfirst;second;"), received);
+  socket.end();
+  await new Promise((resolve) => socket.once("close", resolve));
+  const after = await engine.request(hostOf(engine, "ws"), "/");
+  t.is(after.status, 200, after.body);
+});
+
+async function pollFor(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,16 +1,18 @@
 import test from "ava";
-import type http from "node:http";
-import { clientResponseHeaders, upstreamRequestHead } from "../../provider/router/forwarding";
+import { clientResponseHeaders, parseRequestHead, upstreamRequestHead, type RequestHead } from "../../provider/router/forwarding";
 
-/** What upstreamRequestHead reads of a request, as Node's server fills it in. */
-function request(rawHeaders: string[], method = "GET", url = "/path?q=1"): http.IncomingMessage {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    headers[name] = headers[name] ? `${headers[name]}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1]!;
-  }
-  return { method, url, rawHeaders, headers, socket: { remoteAddress: "127.0.0.1" } } as unknown as http.IncomingMessage;
+function request(rawHeaders: string[], method = "GET", url = "/path?q=1"): RequestHead {
+  return parseRequestHead(method, url, rawHeaders, "127.0.0.1");
 }
+
+test("one pass picks out what the router needs: the first Host, Connection, Upgrade, Expect, and whether a body follows", (t) => {
+  t.like(request(["HOST", "a.localhost", "Host", "b.localhost", "Connection", "keep-alive", "connection", "Upgrade", "Upgrade", "websocket", "Expect", "100-continue"]), {
+    host: "a.localhost", connection: "keep-alive, Upgrade", upgrade: "websocket", expect: "100-continue", hasBody: false, chunked: false,
+  });
+  t.like(request(["Content-Length", "0"], "POST"), { hasBody: false, chunked: false });
+  t.like(request(["Content-Length", "12"], "POST"), { hasBody: true, chunked: false });
+  t.like(request(["Transfer-Encoding", "chunked"], "POST"), { hasBody: true, chunked: true });
+});
 
 test("the head keeps the client's lines as written, drops hop-by-hop ones and those Connection names, and says this hop", (t) => {
   const req = request(["Host", "svc.localhost:8080", "Connection", "keep-alive, X-Secret", "X-Secret", "s", "Keep-Alive", "timeout=5", "Accept", "*/*", "Accept", "text/plain", "TE", "trailers"]);

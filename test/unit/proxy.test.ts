@@ -2,6 +2,7 @@ import test from "ava";
 import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
+import { IngressConnection } from "../../provider/router/ingress-connection";
 import { proxyRequest, type ProxyOutcome, type Upstream } from "../../provider/router/proxy";
 
 // The proxy against a raw TCP "instance" on loopback that answers exactly the bytes each test
@@ -51,16 +52,27 @@ async function instance(answer: Answer): Promise<Instance> {
   };
 }
 
-/** A front server that proxies every request to `upstream`, recording each outcome. */
+/** A front server, the ingress's connection handling without its routing, that proxies every request to `upstream`, recording each outcome. */
 async function front(upstream: Upstream, timeoutMs = 5_000): Promise<{ port: number; outcomes: ProxyOutcome[]; close(): Promise<void> }> {
   const outcomes: ProxyOutcome[] = [];
-  const server = http.createServer((req, res) => void proxyRequest(req, res, upstream, timeoutMs, false, false).then((o) => outcomes.push(o)));
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    new IngressConnection(socket, {
+      request: (request) => void proxyRequest(request, upstream, timeoutMs, false, false).then((o) => outcomes.push(o)),
+      upgrade: (_request, upgraded) => upgraded.destroy(),
+      bug: (error) => {
+        throw error;
+      },
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as AddressInfo).port,
     outcomes,
     close: async () => {
-      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     },
   };

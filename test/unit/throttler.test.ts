@@ -419,3 +419,23 @@ test("a suspended instance can be removed or forgotten like any other", async (t
   throttler.resume("a");
   t.is(throttler.readyInstances, 0, "a removed instance is not resumed");
 });
+
+test("tryAcquire gives a slot at once exactly where acquire would, and nothing where acquire would wait or fail", async (t) => {
+  const { throttler, acquire } = setup(1);
+  t.is(throttler.tryAcquire(), undefined, "no instance yet");
+  throttler.addInstance(endpoint("a"));
+  const first = throttler.tryAcquire();
+  t.is(first?.endpoint.instanceId, "a");
+  t.is(throttler.tryAcquire(), undefined, "a is full");
+  const waiting = acquire();
+  await flush();
+  t.is(waiting.state, "pending");
+  throttler.addInstance(endpoint("b"));
+  await flush();
+  t.is(waiting.lease.endpoint.instanceId, "b", "the waiter took the new slot");
+  first!.release();
+  t.is(throttler.tryAcquire()?.endpoint.instanceId, "a");
+  throttler.close("gone");
+  t.is(throttler.tryAcquire(), undefined, "closed");
+  t.is(throttler.inFlight, 2);
+});

@@ -1,0 +1,259 @@
+import { STATUS_CODES } from "node:http";
+import type net from "node:net";
+import type { RequestHead } from "./forwarding";
+
+/** What a request needs of the client connection it came on. */
+export interface ClientConnection {
+  readonly socket: net.Socket;
+  /** Writes for `request` now if its turn has come (responses go out in the order requests came), else keeps them for later. */
+  output(request: IngressRequest, data: string | Buffer): boolean;
+  /** `request`'s response is complete: the next one's may go out. */
+  responded(request: IngressRequest, keepAlive: boolean): void;
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/** Where a request's body goes: the instance's socket, framed as the instance should read it. */
+interface BodySink {
+  socket: net.Socket;
+  chunked: boolean;
+  onEnd: () => void;
+}
+
+/** Bodies held while a request waits for an instance; past this the client is not read until one is found. */
+const HELD_BODY_BYTES = 64 * 1024;
+
+/** One cached Date header value a second, as Node's server does. */
+let dateLine = "";
+let dateSecond = 0;
+function currentDate(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateLine = new Date(second * 1000).toUTCString();
+  }
+  return dateLine;
+}
+
+/** A header value or reason phrase that cannot go out as it is (a control character the lenient parser let in). */
+const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * One client request and its response: the head the parser read, its body on its way to the
+ * instance, and the response written back with the framing this client understands (its length,
+ * chunks for HTTP/1.1, or the connection's end for HTTP/1.0).
+ */
+export class IngressRequest {
+  /** The response has begun: an error can no longer be a status, only a cut connection. */
+  headersSent = false;
+  finished = false;
+  private bodyEnded = false;
+  private heldBody: Buffer[] = [];
+  private heldBytes = 0;
+  private sink: BodySink | undefined;
+  /** The request failed before its body found an instance: the rest of the body is read and dropped. */
+  private bodyDropped = false;
+  private pausedWhileHeld = false;
+  private framing: "length" | "chunked" | "close" | "none" = "length";
+  private closeListener: (() => void) | undefined;
+  private drainListener: (() => void) | undefined;
+
+  constructor(
+    readonly head: RequestHead,
+    private readonly connection: ClientConnection,
+    /** HTTP/1.0 (0) or 1.1 (1). */
+    private readonly httpMinor: number,
+    /** The client allows the connection to stay open after this response. */
+    private keepAlive: boolean,
+  ) {
+    if (!head.hasBody) this.bodyEnded = true;
+  }
+
+  // ---- the request body, from the parser to the instance ----
+
+  /** A piece of the body, as the parser decoded it. */
+  receiveBody(chunk: Buffer): void {
+    if (chunk.length === 0 || this.bodyDropped) return;
+    if (this.sink) return void this.writeToSink(chunk);
+    // Copied: the parser's chunk is a view of a read buffer that is not ours to keep.
+    this.heldBody.push(Buffer.from(chunk));
+    this.heldBytes += chunk.length;
+    if (this.heldBytes > HELD_BODY_BYTES && !this.pausedWhileHeld) {
+      this.pausedWhileHeld = true;
+      this.connection.pauseReading();
+    }
+  }
+
+  receiveBodyEnd(): void {
+    this.bodyEnded = true;
+    if (this.sink) this.endSink(this.sink);
+  }
+
+  /** Sends the body (what was held, then what comes) to the instance's socket; `onEnd` once all of it went. */
+  pipeBodyTo(socket: net.Socket, onEnd: () => void): void {
+    const sink: BodySink = { socket, chunked: this.head.chunked, onEnd };
+    this.sink = sink;
+    for (const chunk of this.heldBody) this.writeToSink(chunk);
+    this.releaseHeld();
+    if (this.bodyEnded) this.endSink(sink);
+  }
+
+  /** The body goes nowhere (the request failed). */
+  dropBody(): void {
+    this.bodyDropped = true;
+    this.sink = undefined;
+    this.releaseHeld();
+  }
+
+  private releaseHeld(): void {
+    this.heldBody = [];
+    this.heldBytes = 0;
+    if (this.pausedWhileHeld) {
+      this.pausedWhileHeld = false;
+      this.connection.resumeReading();
+    }
+  }
+
+  private writeToSink(chunk: Buffer): void {
+    const { socket, chunked } = this.sink!;
+    if (socket.destroyed) return;
+    let ready: boolean;
+    if (chunked) {
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`);
+      socket.write(chunk);
+      ready = socket.write("\r\n");
+      socket.uncork();
+    } else {
+      ready = socket.write(chunk);
+    }
+    if (!ready) {
+      // The instance reads slower than the client sends: stop reading the client until it drains.
+      this.connection.pauseReading();
+      socket.once("drain", () => this.connection.resumeReading());
+    }
+  }
+
+  private endSink(sink: BodySink): void {
+    if (sink.socket.destroyed) return;
+    if (sink.chunked) sink.socket.write("0\r\n\r\n");
+    sink.onEnd();
+  }
+
+  // ---- the response, to the client ----
+
+  /**
+   * Writes the response's head, and `body` after it in the same write. `complete`: `body` is the
+   * whole body, so its length is sent when the instance gave none. Throws when a header cannot
+   * go out as it is (the caller answers 502 instead).
+   */
+  respond(status: number, statusMessage: string, headers: readonly string[], hasLength: boolean, body: Buffer | undefined, complete: boolean): void {
+    if (UNSENDABLE.test(statusMessage)) throw new Error(`invalid status message ${JSON.stringify(statusMessage)}`);
+    let head = `HTTP/1.1 ${status} ${statusMessage}\r\n`;
+    let hasDate = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
+      if (UNSENDABLE.test(value)) throw new Error(`invalid value for header ${name}`);
+      if (name.length === 4 && name.toLowerCase() === "date") hasDate = true;
+      head += `${name}: ${value}\r\n`;
+    }
+    if (!hasDate) head += `date: ${currentDate()}\r\n`;
+    const bodyless = this.head.method === "HEAD" || status < 200 || status === 204 || status === 304;
+    if (bodyless) this.framing = "none";
+    else if (hasLength) this.framing = "length";
+    else if (complete) {
+      this.framing = "length";
+      head += `content-length: ${body?.length ?? 0}\r\n`;
+    } else if (this.httpMinor >= 1) {
+      this.framing = "chunked";
+      head += "transfer-encoding: chunked\r\n";
+    } else {
+      // An HTTP/1.0 client knows a body without a length ends with the connection.
+      this.framing = "close";
+      this.keepAlive = false;
+    }
+    if (!this.keepAlive) head += "connection: close\r\n";
+    else if (this.httpMinor === 0) head += "connection: keep-alive\r\n";
+    head += "\r\n";
+    this.headersSent = true;
+    const socket = this.connection.socket;
+    if (body && body.length > 0 && !bodyless) {
+      socket.cork();
+      this.connection.output(this, head);
+      this.write(body);
+      socket.uncork();
+    } else {
+      this.connection.output(this, head);
+    }
+    if (complete) this.end();
+  }
+
+  /** A piece of the body; false when the client should be given time to read (see onDrain). */
+  write(chunk: Buffer): boolean {
+    if (this.finished || chunk.length === 0) return true;
+    switch (this.framing) {
+      case "none":
+        return true;
+      case "chunked": {
+        const socket = this.connection.socket;
+        socket.cork();
+        this.connection.output(this, `${chunk.length.toString(16)}\r\n`);
+        this.connection.output(this, chunk);
+        const ready = this.connection.output(this, "\r\n");
+        socket.uncork();
+        return ready;
+      }
+      default:
+        return this.connection.output(this, chunk);
+    }
+  }
+
+  end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.framing === "chunked") this.connection.output(this, "0\r\n\r\n");
+    this.connection.responded(this, this.keepAlive);
+  }
+
+  /** An error answer as text (with the connection kept, unless the client asked otherwise). */
+  sendError(status: number, message: string): void {
+    this.dropBody();
+    if (this.headersSent) return this.destroy();
+    const body = Buffer.from(`${message}\n`);
+    this.respond(status, STATUS_CODES[status] ?? "Error", ["content-type", "text/plain; charset=utf-8", "content-length", String(body.length)], true, body, true);
+  }
+
+  /** Cuts the client's connection: a response that cannot be finished properly. */
+  destroy(): void {
+    this.dropBody();
+    this.finished = true;
+    this.connection.socket.destroy();
+  }
+
+  // ---- what the proxy hears of the client ----
+
+  /** The client's connection closed before this response was finished. */
+  onClose(listener: () => void): void {
+    this.closeListener = listener;
+  }
+
+  /** The client read what was written (after `write` answered false). */
+  onDrain(listener: () => void): void {
+    this.drainListener = listener;
+  }
+
+  /** From the connection. */
+  clientClosed(): void {
+    if (!this.finished) this.closeListener?.();
+  }
+
+  /** From the connection. */
+  clientDrained(): void {
+    const listener = this.drainListener;
+    this.drainListener = undefined;
+    listener?.();
+  }
+}
