@@ -215,6 +215,8 @@ class ProxiedRequest implements Exchange {
 
 /** WebSocket and other upgrades: a raw TCP pipe to the instance once the request head is replayed. */
 export function proxyUpgrade(client: IngressRequest, socket: net.Socket, head: Buffer, upstreamAt: Upstream, onClose: () => void, trustForwarded = false): void {
+  // The client may have gone while the upgrade waited for an instance: its 'close' has passed.
+  if (socket.destroyed) return onClose();
   const upstream = net.connect({ host: upstreamAt.host, port: upstreamAt.port }, () => {
     upstream.write(upstreamRequestHead(client.head, trustForwarded, client.head.upgrade ?? ""), "latin1");
     if (head.length) upstream.write(head);
