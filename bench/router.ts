@@ -16,7 +16,7 @@ import { startNginx, startNodeProxy } from "./proxies";
  *               port, or its published 127.0.0.1 port when the engine says "published")
  *   nginx       nginx (worker_processes 1) with a keep-alive upstream to that same address
  *   node-proxy  a minimal Node `http` proxy (bench/node-proxy.ts) to that same address: the floor of
- *               what Node does on this machine
+ *               a proxy built on Node's `http` (skiff's router speaks HTTP itself, on llhttp)
  *   skiff       the ingress, Host: <service>.localhost
  * Targets: skiff ≥ 0.9× node-proxy's requests/s and ≤ 1.2× its p99; the engine's CPU per proxied
  * request at most half of the 182 µs measured before (issue 14); under 10 µs of engine CPU per
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
       ["ratio (of medians)", "req/s", "p50", "p99", "per-round median req/s / p99", "target"],
       ratioRow("skiff / node-proxy", "skiff", "node-proxy", "req/s ≥ 0.90×, p99 ≤ 1.20×"),
       ratioRow("skiff / nginx", "skiff", "nginx", "- (nginx: C, no JS; see README)"),
-      ratioRow("node-proxy / direct", "node-proxy", "direct", "- (what any Node proxy costs)"),
+      ratioRow("node-proxy / direct", "node-proxy", "direct", "- (what a proxy on Node's http costs)"),
       ratioRow("nginx / direct", "nginx", "direct", "-"),
       ratioRow("skiff / direct", "skiff", "direct", "-"),
     ]),
