@@ -35,6 +35,16 @@ function currentDate(): string {
   return dateLine;
 }
 
+/** One chunk of a chunked body as one write: its size line, its bytes, CRLF. */
+function writeChunk(socket: net.Socket, put: (data: string | Buffer) => boolean, chunk: Buffer): boolean {
+  socket.cork();
+  put(`${chunk.length.toString(16)}\r\n`);
+  put(chunk);
+  const ready = put("\r\n");
+  socket.uncork();
+  return ready;
+}
+
 /** A header value or reason phrase that cannot go out as it is (a control character the lenient parser let in). */
 const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -118,16 +128,7 @@ export class IngressRequest {
   private writeToSink(chunk: Buffer): void {
     const { socket, chunked } = this.sink!;
     if (socket.destroyed) return;
-    let ready: boolean;
-    if (chunked) {
-      socket.cork();
-      socket.write(`${chunk.length.toString(16)}\r\n`);
-      socket.write(chunk);
-      ready = socket.write("\r\n");
-      socket.uncork();
-    } else {
-      ready = socket.write(chunk);
-    }
+    const ready = chunked ? writeChunk(socket, (data) => socket.write(data), chunk) : socket.write(chunk);
     if (!ready) {
       // The instance reads slower than the client sends: stop reading the client until it drains.
       this.connection.pauseReading();
@@ -197,15 +198,8 @@ export class IngressRequest {
     switch (this.framing) {
       case "none":
         return true;
-      case "chunked": {
-        const socket = this.connection.socket;
-        socket.cork();
-        this.connection.output(this, `${chunk.length.toString(16)}\r\n`);
-        this.connection.output(this, chunk);
-        const ready = this.connection.output(this, "\r\n");
-        socket.uncork();
-        return ready;
-      }
+      case "chunked":
+        return writeChunk(this.connection.socket, (data) => this.connection.output(this, data), chunk);
       default:
         return this.connection.output(this, chunk);
     }
