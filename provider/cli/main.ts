@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
+import { engineHome } from "../base/home";
 import { version } from "../base/version";
+import { checkHome } from "../client/home-check";
 import { deployCommand } from "./deploy";
 import { domainMappingCommands } from "./domain-commands";
 import { engineCommands } from "./engine-commands";
@@ -23,6 +25,7 @@ async function main(argv: string[]): Promise<void> {
       setVerbosity(level);
       // Stack traces through the bundled CLI read as the source files (the bundle ships its map).
       if (level === "debug") process.setSourceMapsEnabled(true);
+      checkHome(engineHome());
     })
     .addCommand(engineCommands())
     .addCommand(deployCommand())

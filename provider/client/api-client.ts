@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkHome } from "./home-check";
 import { EngineHome, engineHome, readToken } from "../base/home";
 import { ApiTransport } from "./http-transport";
 import { runningEngine, startDetached } from "./launcher";
@@ -58,6 +59,7 @@ export class EngineClient {
 
   static async connect(options: ConnectOptions = {}): Promise<EngineClient> {
     const home = options.home ?? engineHome();
+    checkHome(home);
     let engine = runningEngine(home);
     if (!engine && options.autostart) engine = await startDetached(home, { flags: options.startFlags });
     if (!engine) throw new EngineUnreachableError(`the skiff engine is not running (home ${home.root}); start it with: skiff engine start`);

@@ -83,21 +83,35 @@ test("services describe S | head -1 ends quietly: exit 0 (pipefail), the first l
   }
 });
 
-test("an internal error (SKIFF_HOME is a file) is one line ending with the hint to use --verbosity debug; with it, the stack follows", async (t) => {
+test("SKIFF_HOME naming a file is the user's to fix: exit 1, one line naming SKIFF_HOME, for the engine and every other command", async (t) => {
   const notADirectory = path.join(scratch, "home-is-a-file");
   await fs.writeFile(notADirectory, "");
   const bad = new TestEngine(notADirectory);
-  const args = ["engine", "start", "--ingress-port", "0", "--api-port", "0"];
+  for (const args of [["engine", "start", "--ingress-port", "0", "--api-port", "0"], ["services", "list"]]) {
+    const result = await bad.skiff(args, { timeoutMs: 60_000 });
+    t.is(result.code, 1, transcript(args, result));
+    t.is(result.stderr, `skiff: error: SKIFF_HOME: ${notADirectory} is not a directory; point SKIFF_HOME at a directory, or unset it for ~/.skiff\n`, transcript(args, result));
+    t.is(result.stdout, "");
+  }
+});
+
+test("an internal error (the home's logs folder is a file) is one line ending with the hint to use --verbosity debug; with it, the stack follows", async (t) => {
+  const home = path.join(scratch, "home-with-a-logs-file");
+  await fs.mkdir(home);
+  const logs = path.join(home, "logs");
+  await fs.writeFile(logs, "");
+  const bad = new TestEngine(home);
+  const args = ["engine", "start", "--foreground", "--ingress-port", "0", "--api-port", "0"];
   const result = await bad.skiff(args, { timeoutMs: 60_000 });
   t.is(result.code, 2, transcript(args, result));
-  t.is(result.stderr, `skiff: internal error: EEXIST: file already exists, mkdir '${notADirectory}' (run with --verbosity debug for details)\n`, transcript(args, result));
+  t.is(result.stderr, `skiff: internal error: EEXIST: file already exists, mkdir '${logs}' (run with --verbosity debug for details)\n`, transcript(args, result));
   t.is(result.stdout, "");
 
   const debugArgs = ["--verbosity", "debug", ...args];
   const debug = await bad.skiff(debugArgs, { timeoutMs: 60_000 });
   t.is(debug.code, 2, transcript(debugArgs, debug));
   const [first, ...rest] = debug.stderr.trimEnd().split("\n");
-  t.is(first, `skiff: internal error: Error: EEXIST: file already exists, mkdir '${notADirectory}'`);
+  t.is(first, `skiff: internal error: Error: EEXIST: file already exists, mkdir '${logs}'`);
   t.true(rest.length >= 3 && rest.every((line) => /^\s+at /.test(line)), `the stack follows:\n${debug.stderr}`);
   t.false(debug.stderr.includes("--verbosity debug for details"));
 });
