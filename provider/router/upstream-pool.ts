@@ -84,6 +84,7 @@ export class UpstreamConnection {
     });
     this.socket.on("data", (chunk: Buffer) => this.read(chunk));
     this.socket.on("end", () => {
+      this.pool.forget(this);
       // A body that runs until the connection ends completes here; anything else was cut off.
       const error = this.parser.finish();
       if (this.exchange) this.fail(error ?? connectionClosed());
@@ -162,7 +163,11 @@ export class UpstreamPool {
 
   /** An idle connection, or a new one. */
   take(): UpstreamConnection {
-    return this.idle.pop() ?? new UpstreamConnection(this, this.upstream);
+    for (let connection = this.idle.pop(); connection; connection = this.idle.pop()) {
+      // One the instance has just closed may not have been forgotten yet: its 'close' comes a tick later.
+      if (connection.socket.writable) return connection;
+    }
+    return new UpstreamConnection(this, this.upstream);
   }
 
   /** Closes every idle connection: the instance closed one, so it most likely closed them all. */
