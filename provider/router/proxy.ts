@@ -72,7 +72,7 @@ class ProxiedRequest implements Exchange {
   constructor(
     private readonly client: IngressRequest,
     private readonly upstream: Upstream,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
     trustForwarded: boolean,
     private readonly retryElsewhere: boolean,
     private readonly resolve: (outcome: ProxyOutcome) => void,
