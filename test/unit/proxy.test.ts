@@ -52,15 +52,23 @@ async function instance(answer: Answer): Promise<Instance> {
   };
 }
 
-/** A front server, the ingress's connection handling without its routing, that proxies every request to `upstream`, recording each outcome. */
-async function front(upstream: Upstream, timeoutMs = 5_000): Promise<{ port: number; outcomes: ProxyOutcome[]; close(): Promise<void> }> {
+/**
+ * A front server, the ingress's connection handling without its routing, that proxies every request
+ * to `upstream`, recording each outcome. `waitMs`: how long each request waits before it goes (as one
+ * waits for an instance to start), its body held meanwhile.
+ */
+async function front(upstream: Upstream, timeoutMs = 5_000, waitMs = 0): Promise<{ port: number; outcomes: ProxyOutcome[]; close(): Promise<void> }> {
   const outcomes: ProxyOutcome[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     new IngressConnection(socket, {
-      request: (request) => void proxyRequest(request, upstream, timeoutMs, false, false).then((o) => outcomes.push(o)),
+      request: (request) => {
+        const go = () => void proxyRequest(request, upstream, timeoutMs, false, false).then((o) => outcomes.push(o));
+        if (waitMs > 0) setTimeout(go, waitMs);
+        else go();
+      },
       upgrade: (_request, upgraded) => upgraded.destroy(),
       bug: (error) => {
         throw error;
@@ -196,4 +204,39 @@ test("an instance that closes without an answer is a reset; one that is not HTTP
   const garbage = await call(proxy.port, { path: "/garbage" });
   t.is(garbage.status, 502);
   t.regex(garbage.body, /^the instance sent a malformed HTTP response \(HPE_[A-Z_]+\)\n$/);
+});
+
+test("a body sent while its request waits for an instance is held and reaches the instance whole (1 MiB: past the 64 KiB after which the client is no longer read)", async (t) => {
+  // The instance answers with the length and a checksum of the body it read to its end.
+  const upstream = await instance((socket, head) => {
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+    let body = Buffer.from(head.slice(head.indexOf("\r\n\r\n") + 4), "latin1");
+    const answer = () => {
+      let sum = 0;
+      for (const byte of body) sum = (sum + byte) % 65_521;
+      socket.write(ok(`${body.length}:${sum}`));
+    };
+    if (body.length >= length) return answer();
+    socket.removeAllListeners("data");
+    socket.on("data", (chunk: Buffer) => {
+      body = Buffer.concat([body, chunk]);
+      if (body.length >= length) answer();
+    });
+  });
+  const proxy = await front(upstream.upstream, 5_000, 300);
+  t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
+  const payload = Buffer.alloc(1024 * 1024, 0);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) % 251;
+  let sum = 0;
+  for (const byte of payload) sum = (sum + byte) % 65_521;
+  const answer = await new Promise<string>((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port: proxy.port, method: "POST", path: "/", agent: false, headers: { host: "svc.localhost", "content-length": payload.length } }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve(body));
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
+  t.is(answer, `${payload.length}:${sum}`);
 });
