@@ -80,8 +80,8 @@ export class Ingress implements RequestHandler {
     for (const resolve of this.openWaiters.splice(0)) resolve();
   }
 
-  private untilOpen(): Promise<void> | undefined {
-    if (this.opened) return undefined;
+  /** Callers ask only while not opened (an await of nothing would still cost a tick per request). */
+  private untilOpen(): Promise<void> {
     return new Promise((resolve) => this.openWaiters.push(resolve));
   }
 

@@ -1,8 +1,8 @@
 import test from "ava";
 import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { IngressConnection } from "../../provider/router/ingress-connection";
 import type { IngressRequest } from "../../provider/router/ingress-request";
+import { loopbackServer } from "../helpers/loopback-server";
 
 // The ingress's HTTP/1.1 connection handling on loopback, with a handler that answers each request
 // itself (no instance): raw bytes in, raw bytes out, so framing and ordering are seen as sent.
@@ -16,22 +16,10 @@ function upgraded(socket: net.Socket, head: Buffer): void {
 }
 
 async function server(answer: Answer): Promise<{ port: number; connections: IngressConnection[]; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
   const connections: IngressConnection[] = [];
-  const srv = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    connections.push(new IngressConnection(socket, { request: answer, upgrade: (_r, s, head) => upgraded(s, head), bug: (error) => { throw error; } }));
-  });
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (srv.address() as AddressInfo).port,
-    connections,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => srv.close(resolve));
-    },
-  };
+  const handler = { request: answer, upgrade: (_r: IngressRequest, s: net.Socket, head: Buffer) => upgraded(s, head), bug: (error: unknown) => { throw error; } };
+  const listening = await loopbackServer((socket) => connections.push(new IngressConnection(socket, handler)), { allowHalfOpen: true });
+  return { ...listening, connections };
 }
 
 /** Sends `bytes` (then ends the client's side when `end`), and reads until the server closes or `ms` pass. */

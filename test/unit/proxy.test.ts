@@ -1,9 +1,9 @@
 import test from "ava";
 import http from "node:http";
 import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { IngressConnection } from "../../provider/router/ingress-connection";
 import { proxyRequest, type ProxyOutcome, type Upstream } from "../../provider/router/proxy";
+import { loopbackServer } from "../helpers/loopback-server";
 
 // The proxy against a raw TCP "instance" on loopback that answers exactly the bytes each test
 // gives, so keep-alive, framing and failures are seen as they are on the wire (no Docker needed).
@@ -22,11 +22,8 @@ type Answer = (socket: net.Socket, head: string) => void;
 async function instance(answer: Answer): Promise<Instance> {
   let connections = 0;
   const received: string[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const { port, close } = await loopbackServer((socket) => {
     connections++;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => undefined);
     let buffered = "";
     socket.on("data", (chunk) => {
@@ -39,17 +36,7 @@ async function instance(answer: Answer): Promise<Instance> {
       answer(socket, head);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    upstream: { host: "127.0.0.1", port },
-    connections: () => connections,
-    received,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { upstream: { host: "127.0.0.1", port }, connections: () => connections, received, close };
 }
 
 /**
@@ -59,10 +46,7 @@ async function instance(answer: Answer): Promise<Instance> {
  */
 async function front(upstream: Upstream, timeoutMs = 5_000, waitMs = 0): Promise<{ port: number; outcomes: ProxyOutcome[]; close(): Promise<void> }> {
   const outcomes: ProxyOutcome[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+  const listening = await loopbackServer((socket) => {
     new IngressConnection(socket, {
       request: (request) => {
         const go = () => void proxyRequest(request, upstream, timeoutMs, false, false).then((o) => outcomes.push(o));
@@ -74,16 +58,8 @@ async function front(upstream: Upstream, timeoutMs = 5_000, waitMs = 0): Promise
         throw error;
       },
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    outcomes,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  }, { allowHalfOpen: true });
+  return { ...listening, outcomes };
 }
 
 async function call(port: number, options: { method?: string; path?: string; body?: string[] } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
