@@ -13,14 +13,16 @@ export interface ResponseEvents {
   /** Return true to skip the body (the answer to a HEAD request). */
   onHead(status: number, statusMessage: string, rawHeaders: string[], upgrade: boolean, keepAlive: boolean): boolean;
   onBody(chunk: Buffer): void;
-  onComplete(): void;
+  /** The message is complete; `trailers` are the fields after a chunked body's last chunk ([name, value, ...], often none). */
+  onComplete(trailers: string[]): void;
 }
 
 /** What the parser reports of a request; headers are [name, value, ...] as the client wrote them. */
 export interface RequestEvents {
   onHead(method: string, url: string, rawHeaders: string[], httpMinor: number, upgrade: boolean, keepAlive: boolean): void;
   onBody(chunk: Buffer): void;
-  onComplete(): void;
+  /** The message is complete; `trailers` are the fields after a chunked body's last chunk ([name, value, ...], often none). */
+  onComplete(trailers: string[]): void;
 }
 
 export interface HttpParser {
@@ -59,29 +61,56 @@ if (typeof HTTPParser !== "function" || typeof HTTPParser.RESPONSE !== "number" 
 const Parser: NativeParserClass = HTTPParser;
 const METHODS: readonly string[] = methods;
 
+/**
+ * Header lines reach JavaScript in batches (kOnHeaders) when a head has more than 32 of them or
+ * arrives across reads, and a chunked body's trailer section always arrives that way, at the
+ * message's end. Node's binding then also passes the URL it still holds from the message's start.
+ * So what was batched belongs to the head until the head completes, and after that to the
+ * trailers, which end with the message: both are cleared there, or one message's trailers (a Host
+ * among them) would become the next message's headers and re-route it.
+ */
+class FieldBatches {
+  private fields: string[] = [];
+  private url = "";
+
+  add(fields: string[], url: string | undefined): void {
+    this.fields = this.fields.concat(fields);
+    if (url) this.url += url;
+  }
+
+  /** The head's fields and URL: those batched so far, unless the parser passed them whole. */
+  takeHead(fields: string[] | undefined, url: string | undefined): { fields: string[]; url: string } {
+    const head = { fields: fields ?? this.fields, url: url || this.url };
+    this.fields = [];
+    this.url = "";
+    return head;
+  }
+
+  /** At the message's end: what was batched since the head completed is its trailer section. */
+  takeTrailers(): string[] {
+    const trailers = this.fields;
+    this.fields = [];
+    this.url = "";
+    return trailers;
+  }
+}
+
 /** A parser for one connection's requests, one after another (keep-alive, pipelining). */
 export function createRequestParser(events: RequestEvents): HttpParser {
   const parser = new Parser();
   parser.initialize(Parser.REQUEST, {}, 0, 0);
-  let partialHeaders: string[] = [];
-  let partialUrl = "";
-  parser[Parser.kOnHeaders] = (headers: string[], url: string) => {
-    partialHeaders = partialHeaders.concat(headers);
-    partialUrl += url;
-  };
+  const batches = new FieldBatches();
+  parser[Parser.kOnHeaders] = (headers: string[], url: string) => batches.add(headers, url);
   parser[Parser.kOnHeadersComplete] = (
     _major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined,
     _status: unknown, _statusMessage: unknown, upgrade: boolean, keepAlive: boolean,
   ) => {
-    const rawHeaders = headers ?? partialHeaders;
-    const target = url || partialUrl;
-    partialHeaders = [];
-    partialUrl = "";
-    events.onHead(METHODS[method] ?? "GET", target, rawHeaders, minor, upgrade, keepAlive);
+    const head = batches.takeHead(headers, url);
+    events.onHead(METHODS[method] ?? "GET", head.url, head.fields, minor, upgrade, keepAlive);
     return 0;
   };
   parser[Parser.kOnBody] = (chunk: Buffer) => events.onBody(chunk);
-  parser[Parser.kOnMessageComplete] = () => events.onComplete();
+  parser[Parser.kOnMessageComplete] = () => events.onComplete(batches.takeTrailers());
   return wrap(parser);
 }
 
@@ -89,24 +118,14 @@ export function createRequestParser(events: RequestEvents): HttpParser {
 export function createResponseParser(events: ResponseEvents): HttpParser {
   const parser = new Parser();
   parser.initialize(Parser.RESPONSE, {}, 0, Parser.kLenientAll);
-  // More than 32 header lines, or a head cut across reads, arrive in parts before the head completes.
-  let partialHeaders: string[] = [];
-  parser[Parser.kOnHeaders] = (headers: string[]) => {
-    partialHeaders = partialHeaders.concat(headers);
-  };
+  const batches = new FieldBatches();
+  parser[Parser.kOnHeaders] = (headers: string[]) => batches.add(headers, undefined);
   parser[Parser.kOnHeadersComplete] = (
     _major: number, _minor: number, headers: string[] | undefined, _method: unknown, _url: unknown,
     status: number, statusMessage: string, upgrade: boolean, keepAlive: boolean,
-  ) => {
-    let rawHeaders = headers;
-    if (!rawHeaders) {
-      rawHeaders = partialHeaders;
-      partialHeaders = [];
-    }
-    return events.onHead(status, statusMessage, rawHeaders, upgrade, keepAlive) ? 1 : 0;
-  };
+  ) => events.onHead(status, statusMessage, batches.takeHead(headers, undefined).fields, upgrade, keepAlive) ? 1 : 0;
   parser[Parser.kOnBody] = (chunk: Buffer) => events.onBody(chunk);
-  parser[Parser.kOnMessageComplete] = () => events.onComplete();
+  parser[Parser.kOnMessageComplete] = () => events.onComplete(batches.takeTrailers());
   return wrap(parser);
 }
 

@@ -1,23 +1,35 @@
 import test from "ava";
-import { createResponseParser } from "../../provider/router/http-parser";
+import { createRequestParser, createResponseParser } from "../../provider/router/http-parser";
 
 interface Heard {
   heads: { status: number; message: string; headers: string[]; keepAlive: boolean }[];
   body: string;
   completed: number;
+  trailers: string[][];
 }
 
 function listen(skipBody = false) {
-  const heard: Heard = { heads: [], body: "", completed: 0 };
+  const heard: Heard = { heads: [], body: "", completed: 0, trailers: [] };
   const parser = createResponseParser({
     onHead: (status, message, headers, _upgrade, keepAlive) => {
       heard.heads.push({ status, message, headers, keepAlive });
       return skipBody;
     },
     onBody: (chunk) => (heard.body += chunk.toString("latin1")),
-    onComplete: () => heard.completed++,
+    onComplete: (trailers) => (heard.completed++, heard.trailers.push(trailers)),
   });
   return { heard, parser };
+}
+
+/** A request parser that records each message as { method, url, headers, body, trailers }. */
+function listenRequests() {
+  const messages: { method: string; url: string; headers: string[]; body: string; trailers: string[] }[] = [];
+  const parser = createRequestParser({
+    onHead: (method, url, headers) => void messages.push({ method, url, headers, body: "", trailers: [] }),
+    onBody: (chunk) => (messages.at(-1)!.body += chunk.toString("latin1")),
+    onComplete: (trailers) => (messages.at(-1)!.trailers = trailers),
+  });
+  return { messages, parser };
 }
 
 test("a response with a length: its head, its body, complete, and the connection may stay", (t) => {
@@ -86,5 +98,40 @@ test("the answer to a HEAD request has no body even with a length", (t) => {
   parser.execute(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
   t.is(heard.completed, 2);
   t.is(heard.body, "");
+  parser.close();
+});
+
+test("a request's trailers end with it: the next request's URL and headers are its own (nginx: trailers dropped, next request intact)", (t) => {
+  const { messages, parser } = listenRequests();
+  const bytes = "POST /a HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nHost: e2\r\nX-T: 1\r\n\r\nGET /second HTTP/1.1\r\nHost: e\r\n\r\nGET /third HTTP/1.1\r\nHost: e\r\n\r\n";
+  t.is(parser.execute(Buffer.from(bytes)), bytes.length);
+  t.deepEqual(messages, [
+    { method: "POST", url: "/a", headers: ["Host", "e", "Transfer-Encoding", "chunked"], body: "abc", trailers: ["Host", "e2", "X-T", "1"] },
+    { method: "GET", url: "/second", headers: ["Host", "e"], body: "", trailers: [] },
+    { method: "GET", url: "/third", headers: ["Host", "e"], body: "", trailers: [] },
+  ]);
+  parser.close();
+});
+
+test("trailers and heads cut across reads, and more than 32 trailer lines, stay with their own message", (t) => {
+  const { messages, parser } = listenRequests();
+  const trailerLines = Array.from({ length: 40 }, (_, i) => `X-T${i}: ${i}\r\n`).join("");
+  const headLines = Array.from({ length: 35 }, (_, i) => `X-H${i}: ${i}\r\n`).join("");
+  const bytes = Buffer.from(`POST /a HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n${trailerLines}\r\nGET /b HTTP/1.1\r\nHost: e\r\n${headLines}\r\n`);
+  for (let i = 0; i < bytes.length; i += 5) t.false(parser.execute(bytes.subarray(i, i + 5)) instanceof Error);
+  t.is(messages.length, 2);
+  t.is(messages[0]!.trailers.length, 80);
+  t.deepEqual(messages[0]!.trailers.slice(-2), ["X-T39", "39"]);
+  t.is(messages[1]!.url, "/b");
+  t.is(messages[1]!.headers.length, 72);
+  t.deepEqual(messages[1]!.headers.slice(0, 2), ["Host", "e"]);
+  parser.close();
+});
+
+test("a response's trailers end with it: the next response's headers are its own", (t) => {
+  const { heard, parser } = listen();
+  parser.execute(Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Leak: secret\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+  t.deepEqual(heard.heads.map((h) => h.headers), [["Transfer-Encoding", "chunked"], ["Content-Length", "0"]]);
+  t.deepEqual(heard.trailers, [["X-Leak", "secret"], []]);
   parser.close();
 });
