@@ -1,7 +1,11 @@
-/** Headers that belong to one hop and are not forwarded (RFC 9110 §7.6.1). */
+/**
+ * Headers that belong to one hop and are not forwarded (RFC 9110 §7.6.1). `Trailer` is not one of
+ * them: trailers go on with a chunked message, so the header announcing them does too (nginx
+ * passes it as well).
+ */
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-  "te", "trailer", "transfer-encoding", "upgrade",
+  "te", "transfer-encoding", "upgrade",
 ]);
 /** Set by the router for the hop it makes; a client's own are kept only when it is a trusted proxy. */
 const FORWARDED = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
@@ -20,19 +24,36 @@ export interface RequestHead {
   /** The body arrives in chunks (decoded by the parser) and goes to the instance in chunks again. */
   chunked: boolean;
   hasBody: boolean;
+  /** The host came from an absolute-form target (`GET http://host/path`): the instance gets it as Host, with the path as target. */
+  hostFromTarget: boolean;
+  /** Why the head is answered 400 and the connection closed (a second Host, none at all in HTTP/1.1); undefined when it is fine. */
+  invalid: string | undefined;
 }
 
-export function parseRequestHead(method: string, url: string, rawHeaders: readonly string[], remoteAddress: string): RequestHead {
+/** An absolute-form target: scheme, then the authority, then the rest. */
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)$/i;
+
+/**
+ * The head as the router reads it, picked out in one pass over its header lines. The Host rules
+ * are RFC 9112 §3.2, as nginx applies them: an HTTP/1.1 request needs exactly one Host line, and
+ * an absolute-form target's authority is the host (the Host line is then ignored).
+ */
+export function parseRequestHead(method: string, url: string, rawHeaders: readonly string[], remoteAddress: string, httpMinor = 1): RequestHead {
   const head: RequestHead = {
     method, url, rawHeaders, remoteAddress,
     host: undefined, connection: undefined, upgrade: undefined, expect: undefined, chunked: false, hasBody: false,
+    hostFromTarget: false, invalid: undefined,
   };
+  let hostLines = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     // Only names of the lengths below need a look: most lines are passed over without lowercasing.
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === "host") head.host ??= rawHeaders[i + 1];
+        if (name.toLowerCase() === "host") {
+          head.host ??= rawHeaders[i + 1];
+          hostLines++;
+        }
         break;
       case 6:
         if (name.toLowerCase() === "expect") head.expect = rawHeaders[i + 1];
@@ -49,6 +70,18 @@ export function parseRequestHead(method: string, url: string, rawHeaders: readon
       case 17:
         if (name.toLowerCase() === "transfer-encoding") head.chunked = head.hasBody = true;
         break;
+    }
+  }
+  if (hostLines > 1) head.invalid = "more than one Host header";
+  else if (hostLines === 0 && httpMinor >= 1) head.invalid = "an HTTP/1.1 request needs a Host header";
+  if (url.charCodeAt(0) !== 47 /* "/" */ && url !== "*") {
+    const absolute = ABSOLUTE_FORM.exec(url);
+    // Userinfo (`user@host`) has no place in an http URI (RFC 9110 §4.2.4).
+    if (!absolute || absolute[1] === "" || absolute[1]!.includes("@")) head.invalid ??= "the request target is neither a path nor an http URL";
+    else {
+      head.host = absolute[1];
+      head.url = absolute[2]!.startsWith("/") ? absolute[2]! : `/${absolute[2]}`;
+      head.hostFromTarget = true;
     }
   }
   return head;
@@ -73,10 +106,12 @@ function headerValues(head: RequestHead, lowercaseName: string): string | undefi
 export function upstreamRequestHead(req: RequestHead, trustForwarded: boolean, upgrade?: string): string {
   const named = req.connection ? new Set(req.connection.split(",").map((token) => token.trim().toLowerCase())) : undefined;
   let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
+  if (req.hostFromTarget) head += `host: ${req.host}\r\n`;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || FORWARDED.has(name) || named?.has(name)) continue;
+    if (req.hostFromTarget && name === "host") continue;
     head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   }
   if (upgrade !== undefined) head += `connection: Upgrade\r\nupgrade: ${upgrade}\r\n`;
@@ -114,4 +149,41 @@ export function clientResponseHeaders(raw: readonly string[]): { headers: string
     headers = uncached;
   }
   return { headers, hasLength };
+}
+
+/**
+ * Fields a trailer section may not carry on (RFC 9110 §6.5.1: framing, routing, request modifiers,
+ * authentication, response control data, how to process the content): a recipient must not treat
+ * them as if they were in the header section, so they are dropped, never merged.
+ */
+const NOT_TRAILERS = new Set([
+  ...HOP_BY_HOP, ...FORWARDED, "trailer", "content-length", "host", "content-encoding", "content-type", "content-range",
+  "authorization", "www-authenticate", "cookie", "set-cookie", "cache-control", "expect", "max-forwards", "range",
+  "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range", "age", "expires", "date",
+  "location", "retry-after", "vary",
+]);
+/** A header name as RFC 9110 §5.1 allows it. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A value that cannot go out as it is (a control character a lenient parse let in). */
+export const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * A chunked message's end with its trailer section: the last chunk, the fields that may go on as
+ * trailers (from [name, value, ...]), the empty line. Trailers are never turned into headers.
+ */
+export function lastChunk(trailers: readonly string[] | undefined): string {
+  if (!trailers || trailers.length === 0) return "0\r\n\r\n";
+  let section = "0\r\n";
+  for (let i = 0; i < trailers.length; i += 2) {
+    const name = trailers[i]!;
+    const value = trailers[i + 1]!;
+    if (!TOKEN.test(name) || UNSENDABLE.test(value) || NOT_TRAILERS.has(name.toLowerCase())) continue;
+    section += `${name}: ${value}\r\n`;
+  }
+  return `${section}\r\n`;
+}
+
+/** Whether any of these trailer fields would go on (see lastChunk). */
+export function hasForwardableTrailers(trailers: readonly string[]): boolean {
+  return lastChunk(trailers).length > 5;
 }

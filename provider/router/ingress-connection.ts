@@ -21,34 +21,55 @@ export interface ConnectionTimeouts {
 
 /** Answers owed on one connection (pipelined requests) before the client is no longer read. */
 const MAX_OWED = 16;
+/**
+ * After the connection's last answer the ingress closes its side and reads (and drops) what the
+ * client still sends, for at most this long, before it lets go: closing a socket with unread bytes
+ * makes the kernel send a reset, which can destroy the answer before the client reads it (nginx's
+ * lingering close, lingering_timeout 5 s).
+ */
+const LINGER_MS = 5_000;
 
 /**
  * One client connection: HTTP/1.1 keep-alive and pipelining over a socket, read by llhttp.
- * Requests are handed over as their heads arrive; their responses go out in the order the requests
- * came (a later one's output waits in memory until the earlier ones are finished).
+ *
+ * Pipelined requests are proxied one at a time, in the order they came, as nginx does: the next is
+ * handed over once the one before it is answered. Their answers must go out in that order anyway,
+ * so running them at once would only hold finished answers in memory, and it would let one client
+ * connection open as many connections to an instance as it pipelines requests (an app with a small
+ * listen backlog then drops connections and answers in tens of seconds). While a request waits its
+ * turn its body is held (see IngressRequest), and past MAX_OWED the client is not read.
+ *
+ * Rules at the framing's edges, each with nginx's answer to the same bytes beside it:
+ * - bytes after a request that closes the connection (`Connection: close`, HTTP/1.0) are not read;
+ *   the request is answered, then the connection closes (RFC 9112 §9.6; nginx the same);
+ * - a head that is not HTTP, or a second one that arrives broken after good ones: the good ones are
+ *   answered in order, then 400 and close (nginx the same);
+ * - a chunked body with broken framing: 400 if its answer has not begun, then close (nginx: 400);
+ * - trailers: see forwarding.ts lastChunk (nginx drops them; the ingress passes them on in chunks).
  */
 export class IngressConnection implements ClientConnection {
   private readonly parser: HttpParser;
-  /** Requests whose responses are owed, oldest first: only the first writes to the socket. */
+  /** Requests whose responses are owed, oldest first: only the first writes to the socket, and only it has been handed over. */
   private readonly owed: IngressRequest[] = [];
-  /** Output of owed requests whose turn has not come. */
-  private readonly waiting = new Map<IngressRequest, (string | Buffer)[]>();
+  /** Owed requests refused when their turn comes (a bad head): the status and why. */
+  private readonly refusals = new Map<IngressRequest, { status: number; reason: string }>();
   /** The request whose body the parser is reading. */
   private receiving: IngressRequest | undefined;
-  private upgrading: IngressRequest | undefined;
+  /** An upgrade (a websocket) waiting for its turn, with the bytes that followed its head (once the parse has returned). */
+  private upgrading: { request: IngressRequest; head: Buffer | undefined } | undefined;
   /** When the connection began waiting for the next request head (0: a request is in progress). */
   private waitingSince: number;
   private partialHead = false;
-  /** No more requests are read: the client is done sending, a response said close, or the socket went elsewhere. */
+  /** No more requests are read: the client is done sending, a request said close or was refused, or the socket went elsewhere. */
   private closing = false;
   /** The client half-closed: the connection ends once every owed response is out. */
   private clientDone = false;
-  private tunnelAsked = false;
   /** The socket went to an upgrade's proxy: its lifetime is no longer HTTP's. */
   private upgraded = false;
   /** Owed requests whose response closes the connection (what follows them is not answered). */
   private readonly closers = new Set<IngressRequest>();
   private pauses = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
   private readonly onData = (chunk: Buffer) => this.read(chunk);
   private readonly onEnd = () => this.clientEnded();
 
@@ -57,12 +78,12 @@ export class IngressConnection implements ClientConnection {
     this.parser = createRequestParser({
       onHead: (method, url, rawHeaders, httpMinor, upgrade, keepAlive) => this.receiveHead(method, url, rawHeaders, httpMinor, upgrade, keepAlive),
       onBody: (chunk) => this.receiving?.receiveBody(chunk),
-      onComplete: () => {
+      onComplete: (trailers) => {
         const request = this.receiving;
         this.receiving = undefined;
         this.waitingSince = Date.now();
         this.partialHead = false;
-        request?.receiveBodyEnd();
+        request?.receiveBodyEnd(trailers);
       },
     });
     socket.on("data", this.onData);
@@ -73,12 +94,9 @@ export class IngressConnection implements ClientConnection {
     socket.once("close", () => this.closed());
   }
 
-  output(request: IngressRequest, data: string | Buffer): boolean {
-    if (this.owed[0] === request) return typeof data === "string" ? this.socket.write(data, "latin1") : this.socket.write(data);
-    let queued = this.waiting.get(request);
-    if (!queued) this.waiting.set(request, (queued = []));
-    queued.push(data);
-    return true;
+  /** Only the oldest owed request has been handed over, so only it writes. */
+  output(data: string | Buffer): boolean {
+    return typeof data === "string" ? this.socket.write(data, "latin1") : this.socket.write(data);
   }
 
   responded(request: IngressRequest, keepAlive: boolean): void {
@@ -105,6 +123,7 @@ export class IngressConnection implements ClientConnection {
   }
 
   private read(chunk: Buffer): void {
+    // Once closing, what the client still sends is read and dropped (see LINGER_MS).
     if (this.closing) return;
     if (this.waitingSince !== 0) this.partialHead = true;
     let parsed: number | Error;
@@ -116,93 +135,150 @@ export class IngressConnection implements ClientConnection {
       return this.handler.bug(error);
     }
     if (parsed instanceof Error) return this.refuse(parsed);
-    if (this.tunnelAsked) return this.refuse(new Error("CONNECT is not served"));
-    const upgrading = this.upgrading;
-    if (upgrading) {
-      this.upgrading = undefined;
-      this.detach(upgrading);
-      this.handler.upgrade(upgrading, this.socket, chunk.subarray(parsed));
+    if (this.upgrading && this.upgrading.head === undefined) {
+      // The parser stops at an upgrade's head: what follows is the new protocol's.
+      this.upgrading.head = chunk.subarray(parsed);
+      this.stopReading();
+      if (this.owed[0] === this.upgrading.request) this.handOverUpgrade();
     }
   }
 
   private receiveHead(method: string, url: string, rawHeaders: string[], httpMinor: number, upgrade: boolean, keepAlive: boolean): void {
     this.waitingSince = 0;
     this.partialHead = false;
-    if (method === "CONNECT") {
-      // A tunnel, which the ingress does not make: refused once the parse returns.
-      this.closing = this.tunnelAsked = true;
+    if (this.closing) {
+      // A request after one that closes the connection, in the same read: not answered.
+      this.receiving = undefined;
       return;
     }
-    const request = new IngressRequest(parseRequestHead(method, url, rawHeaders, this.socket.remoteAddress ?? ""), this, httpMinor, keepAlive);
+    if (method === "CONNECT") {
+      // A tunnel, which the ingress does not make.
+      return this.refuseAfterOwed("CONNECT is not served");
+    }
+    const head = parseRequestHead(method, url, rawHeaders, this.socket.remoteAddress ?? "", httpMinor);
+    const request = new IngressRequest(head, this, httpMinor, keepAlive && !head.invalid);
+    this.owe(request);
+    this.receiving = request;
+    if (head.invalid) {
+      // Answered 400 in its turn; nothing after it is read.
+      this.refusals.set(request, { status: 400, reason: head.invalid });
+      this.closing = true;
+    } else if (upgrade) {
+      // Handed over once the parse returns, with the bytes that follow the head, when its turn comes.
+      this.upgrading = { request, head: undefined };
+      return;
+    }
+    if (this.owed.length === 1) this.dispatch(request);
+  }
+
+  private owe(request: IngressRequest): void {
     // A client pipelining without reading its answers is not read further until they go out.
     if (this.owed.push(request) === MAX_OWED) this.pauseReading();
-    this.receiving = request;
-    if (upgrade) {
-      // Handed over once the parse returns, with the bytes that follow the head.
-      this.upgrading = request;
+  }
+
+  /** The request's turn has come (it is the oldest owed): it goes to the handler, or gets its 400. */
+  private dispatch(request: IngressRequest): void {
+    const refusal = this.refusals.get(request);
+    if (refusal) {
+      this.refusals.delete(request);
+      return request.sendError(refusal.status, refusal.reason);
+    }
+    if (this.upgrading?.request === request) {
+      // Until the parse returns, the bytes after its head are not known: read() hands it over then.
+      if (this.upgrading.head !== undefined) this.handOverUpgrade();
       return;
     }
-    if (httpMinor >= 1 && request.head.expect?.toLowerCase() === "100-continue" && this.owed.length === 1) {
-      this.socket.write("HTTP/1.1 100 Continue\r\n\r\n");
-    }
+    if (request.wantsContinue()) this.socket.write("HTTP/1.1 100 Continue\r\n\r\n");
     this.handler.request(request);
   }
 
-  /** The oldest owed response is finished: drop it, and let the next one write what it has. */
+  /** The oldest owed response is finished: drop it, and hand over the next one. */
   private advance(): void {
     while (this.owed[0]?.finished) {
       const done = this.owed.shift()!;
       if (this.owed.length === MAX_OWED - 1) this.resumeReading();
       if (this.closers.delete(done)) {
         for (const dropped of this.owed.splice(0)) dropped.clientClosed();
-        return void this.socket.end();
+        return this.closeAfterAnswers();
       }
       const next = this.owed[0];
       if (!next) break;
-      const queued = this.waiting.get(next);
-      if (queued) {
-        this.waiting.delete(next);
-        for (const data of queued) this.output(next, data);
-      }
+      this.dispatch(next);
     }
     if (this.owed.length > 0) return;
-    if (this.clientDone) this.socket.end();
+    if (this.clientDone) this.closeAfterAnswers();
     else this.waitingSince = Date.now();
   }
 
-  /** Not HTTP, or a head past the size limit: answered (when nothing else is owed) and closed, as Node's server does. */
+  /**
+   * The client sent what is not HTTP (a bad head, a head past the size limit, bad chunk framing)
+   * or bytes after a request that closes the connection: nothing more is read. What was read
+   * before is answered in order; a bad head gets 400 (431 past the size limit) after those answers,
+   * as nginx does; a broken body fails its own request.
+   */
   private refuse(error: NodeJS.ErrnoException): void {
     this.closing = true;
-    this.tunnelAsked = false;
-    if (this.owed.length > 0) return void this.socket.destroy();
-    const status = error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
-    this.socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    // Bytes after `Connection: close` (or an HTTP/1.0 request): the request before them is answered, they are not.
+    if (error.code === "HPE_CLOSED_CONNECTION") return;
+    const receiving = this.receiving;
+    if (receiving) {
+      this.receiving = undefined;
+      return receiving.failBody();
+    }
+    if (error.code === "HPE_HEADER_OVERFLOW") this.refuseAfterOwed("the request head is too large", 431);
+    else this.refuseAfterOwed("the request is not valid HTTP/1.1");
   }
 
+  /** An answer owed to a head that could not be read: in its turn, then the connection closes. */
+  private refuseAfterOwed(reason: string, status = 400): void {
+    this.closing = true;
+    const request = new IngressRequest(parseRequestHead("GET", "/", ["host", ""], this.socket.remoteAddress ?? ""), this, 1, false);
+    this.owe(request);
+    this.refusals.set(request, { status, reason });
+    if (this.owed.length === 1) this.dispatch(request);
+  }
   private clientEnded(): void {
     this.closing = true;
     this.clientDone = true;
     // A body cut off by the client's end can never be complete.
-    if (this.receiving) return void this.socket.destroy();
-    if (this.owed.length === 0) this.socket.end();
+    if (this.receiving && !this.refusals.has(this.receiving)) return void this.socket.destroy();
+    if (this.owed.length === 0) this.closeAfterAnswers();
   }
 
-  /** The socket is handed over for an upgrade: no more HTTP is read from it here. */
-  private detach(request: IngressRequest): void {
+  /** Every answer owed is out: the ingress ends its side and lingers (see LINGER_MS). */
+  private closeAfterAnswers(): void {
+    this.closing = true;
+    this.socket.end();
+    if (this.upgraded) return;
+    this.pauses = 0;
+    this.socket.resume();
+    this.lingerTimer ??= setTimeout(() => this.socket.destroy(), LINGER_MS);
+  }
+
+  /** An upgrade waits for its turn: the client's bytes stay in the socket for whoever takes it over. */
+  private stopReading(): void {
     this.socket.off("data", this.onData);
     this.socket.off("end", this.onEnd);
-    // Nothing reads it until the handler pipes it on: hold what the client sends meanwhile.
     this.socket.pause();
+    this.closing = true;
+  }
+
+  /** The socket goes to the upgrade's handler: no more HTTP is read from it here. */
+  private handOverUpgrade(): void {
+    const { request, head } = this.upgrading!;
+    this.upgrading = undefined;
+    this.stopReading();
     this.upgraded = true;
     this.owed.splice(this.owed.indexOf(request), 1);
-    this.closing = true;
+    this.handler.upgrade(request, this.socket, head ?? Buffer.alloc(0));
   }
 
   private closed(): void {
     this.closing = true;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.parser.close();
     for (const request of this.owed.splice(0)) request.clientClosed();
-    this.waiting.clear();
     this.closers.clear();
+    this.refusals.clear();
   }
 }

@@ -1,12 +1,12 @@
 import { STATUS_CODES } from "node:http";
 import type net from "node:net";
-import type { RequestHead } from "./forwarding";
+import { lastChunk, TOKEN, UNSENDABLE, type RequestHead } from "./forwarding";
 
 /** What a request needs of the client connection it came on. */
 export interface ClientConnection {
   readonly socket: net.Socket;
-  /** Writes for `request` now if its turn has come (responses go out in the order requests came), else keeps them for later. */
-  output(request: IngressRequest, data: string | Buffer): boolean;
+  /** Writes to the client (only a request whose turn has come is handed over, so responses go out in the order requests came). */
+  output(data: string | Buffer): boolean;
   /** `request`'s response is complete: the next one's may go out. */
   responded(request: IngressRequest, keepAlive: boolean): void;
   pauseReading(): void;
@@ -45,9 +45,6 @@ function writeChunk(socket: net.Socket, put: (data: string | Buffer) => boolean,
   return ready;
 }
 
-/** A header value or reason phrase that cannot go out as it is (a control character the lenient parser let in). */
-const UNSENDABLE = /[^\t\x20-\x7e\x80-\xff]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * One client request and its response: the head the parser read, its body on its way to the
@@ -66,7 +63,11 @@ export class IngressRequest {
   private bodyDropped = false;
   private pausedWhileHeld = false;
   private framing: "length" | "chunked" | "close" | "none" = "length";
+  /** The body's chunked framing was broken (and the connection will close): it can never reach the instance whole. */
+  bodyBroken = false;
+  private trailers: string[] | undefined;
   private closeListener: (() => void) | undefined;
+  private bodyBrokenListener: (() => void) | undefined;
   private drainListener: (() => void) | undefined;
 
   constructor(
@@ -95,9 +96,24 @@ export class IngressRequest {
     }
   }
 
-  receiveBodyEnd(): void {
+  /** The body is complete; `trailers` ([name, value, ...]) followed its last chunk. */
+  receiveBodyEnd(trailers?: string[]): void {
     this.bodyEnded = true;
+    if (trailers && trailers.length > 0) this.trailers = trailers;
     if (this.sink) this.endSink(this.sink);
+  }
+
+  /**
+   * The client's body broke off in a way no instance could read (bad chunk framing): the request
+   * fails with 400 where its answer has not begun, and the connection closes after it.
+   */
+  failBody(): void {
+    this.bodyBroken = true;
+    this.keepAlive = false;
+    const listener = this.bodyBrokenListener;
+    this.bodyBrokenListener = undefined;
+    if (listener) listener();
+    else this.dropBody();
   }
 
   /** Sends the body (what was held, then what comes) to the instance's socket; `onEnd` once all of it went. */
@@ -107,6 +123,11 @@ export class IngressRequest {
     for (const chunk of this.heldBody) this.writeToSink(chunk);
     this.releaseHeld();
     if (this.bodyEnded) this.endSink(sink);
+  }
+
+  /** The client asked to be told to send its body (`Expect: 100-continue`) and has not sent it yet. */
+  wantsContinue(): boolean {
+    return this.httpMinor >= 1 && !this.bodyEnded && this.head.expect?.toLowerCase() === "100-continue";
   }
 
   /** The body goes nowhere (the request failed). */
@@ -138,7 +159,7 @@ export class IngressRequest {
 
   private endSink(sink: BodySink): void {
     if (sink.socket.destroyed) return;
-    if (sink.chunked) sink.socket.write("0\r\n\r\n");
+    if (sink.chunked) sink.socket.write(lastChunk(this.trailers), "latin1");
     sink.onEnd();
   }
 
@@ -183,11 +204,11 @@ export class IngressRequest {
     const socket = this.connection.socket;
     if (body && body.length > 0 && !bodyless) {
       socket.cork();
-      this.connection.output(this, head);
+      this.connection.output(head);
       this.write(body);
       socket.uncork();
     } else {
-      this.connection.output(this, head);
+      this.connection.output(head);
     }
     if (complete) this.end();
   }
@@ -199,16 +220,22 @@ export class IngressRequest {
       case "none":
         return true;
       case "chunked":
-        return writeChunk(this.connection.socket, (data) => this.connection.output(this, data), chunk);
+        return writeChunk(this.connection.socket, (data) => this.connection.output(data), chunk);
       default:
-        return this.connection.output(this, chunk);
+        return this.connection.output(chunk);
     }
   }
 
-  end(): void {
+  /** Whether trailers can reach this client: it takes a chunked response (HTTP/1.1) with a body. */
+  takesTrailers(): boolean {
+    return this.httpMinor >= 1 && this.head.method !== "HEAD";
+  }
+
+  /** The response is complete; `trailers` go out after its last chunk where it is chunked, else nowhere. */
+  end(trailers?: readonly string[]): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.framing === "chunked") this.connection.output(this, "0\r\n\r\n");
+    if (this.framing === "chunked") this.connection.output(lastChunk(trailers));
     this.connection.responded(this, this.keepAlive);
   }
 
@@ -232,6 +259,11 @@ export class IngressRequest {
   /** The client's connection closed before this response was finished. */
   onClose(listener: () => void): void {
     this.closeListener = listener;
+  }
+
+  /** The client's body broke off while this request was being proxied (see failBody). */
+  onBodyBroken(listener: () => void): void {
+    this.bodyBrokenListener = listener;
   }
 
   /** The client read what was written (after `write` answered false). */

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { clientResponseHeaders, upstreamRequestHead } from "./forwarding";
+import { clientResponseHeaders, hasForwardableTrailers, upstreamRequestHead } from "./forwarding";
 import type { IngressRequest } from "./ingress-request";
 import { poolFor, type Exchange, type Upstream, type UpstreamConnection } from "./upstream-pool";
 
@@ -89,9 +89,16 @@ class ProxiedRequest implements Exchange {
       this.connection.abandon();
       this.finish({ status: this.status });
     });
+    client.onBodyBroken(() => {
+      if (this.settled) return;
+      // What reached the instance is not a whole request: its connection cannot be reused.
+      this.connection.abandon();
+      this.refuseBrokenBody();
+    });
   }
 
   send(): void {
+    if (this.client.bodyBroken) return this.refuseBrokenBody();
     const connection = (this.connection = poolFor(this.upstream).take());
     connection.start(this, this.head, !this.bodyless);
     if (!this.bodyless) this.client.pipeBodyTo(connection.socket, () => connection.endRequest());
@@ -136,16 +143,19 @@ class ProxiedRequest implements Exchange {
     }
   }
 
-  onComplete(): void {
+  onComplete(trailers: string[]): void {
     if (this.settled) return;
     const body = this.takePendingBody();
+    // Trailers can only go on in chunks: a response that has them is not given a length.
+    const withTrailers = trailers.length > 0 && this.client.takesTrailers() && hasForwardableTrailers(trailers);
     if (this.pendingHeaders) {
       // The whole response is here: head and body go out in one write, with its length when the
       // instance sent it in chunks or until its connection's end.
-      if (!this.respond(body, true)) return;
+      if (!this.respond(body, !withTrailers)) return;
+      if (withTrailers) this.client.end(trailers);
     } else {
       if (body) this.client.write(body);
-      this.client.end();
+      this.client.end(trailers);
     }
     this.finish({ status: this.status });
   }
@@ -193,6 +203,12 @@ class ProxiedRequest implements Exchange {
       this.fail("bad-response", (error as Error).message);
       return false;
     }
+  }
+
+  /** The client's chunked body was malformed: 400 (nginx's answer), or a cut connection once the answer has begun. */
+  private refuseBrokenBody(): void {
+    this.client.sendError(400, "the request body's chunked framing is malformed");
+    this.finish({ status: 400 });
   }
 
   private fail(kind: UpstreamFailure, detail: string): void {

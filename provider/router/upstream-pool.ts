@@ -16,8 +16,8 @@ export interface Exchange {
   /** Return true to skip the body (HEAD). 1xx heads other than 101 are not passed on. */
   onHead(status: number, statusMessage: string, rawHeaders: string[], upgrade: boolean): boolean;
   onBody(chunk: Buffer): void;
-  /** The whole response has arrived. */
-  onComplete(): void;
+  /** The whole response has arrived; `trailers` ([name, value, ...]) followed its last chunk. */
+  onComplete(trailers: string[]): void;
   /** Called after each chunk read from the instance has been parsed: the time to write out what it gave. */
   flush(): void;
   /** The connection failed or ended before the response was complete. */
@@ -73,13 +73,15 @@ export class UpstreamConnection {
         return exchange.onHead(status, message, headers, upgrade);
       },
       onBody: (chunk) => this.exchange?.onBody(chunk),
-      onComplete: () => {
+      onComplete: (trailers) => {
         if (this.interim) return void (this.interim = false);
         const exchange = this.exchange;
         this.exchange = undefined;
-        exchange?.onComplete();
+        // Back in the pool before the exchange hears of it: the request its end lets go (the next
+        // one pipelined on the client's connection) then takes this connection, not a new one.
         if (this.keepAlive && this.requestSent && !this.socket.destroyed) this.pool.release(this);
         else this.socket.destroy();
+        exchange?.onComplete(trailers);
       },
     });
     this.socket.on("data", (chunk: Buffer) => this.read(chunk));

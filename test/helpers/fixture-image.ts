@@ -8,9 +8,14 @@ import { buildNodeImage } from "./node-image";
 
 export const FIXTURE_REPOSITORY = "skiff-test/fixture";
 
-/** The fixture script in the source tree; the compiled helper lives in dist/test/helpers. */
+/** A file of test/fixtures in the source tree; the compiled helper lives in dist/test/helpers. */
+export function fixturePath(name: string): string {
+  return path.resolve(__dirname, "..", "..", "..", "test", "fixtures", name);
+}
+
+/** The fixture server script. */
 export function fixtureScriptPath(): string {
-  return path.resolve(__dirname, "..", "..", "..", "test", "fixtures", "server.js");
+  return fixturePath("server.js");
 }
 
 let building: Promise<string> | undefined;

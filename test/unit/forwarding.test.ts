@@ -1,12 +1,12 @@
 import test from "ava";
-import { clientResponseHeaders, parseRequestHead, upstreamRequestHead, type RequestHead } from "../../provider/router/forwarding";
+import { clientResponseHeaders, lastChunk, parseRequestHead, upstreamRequestHead, type RequestHead } from "../../provider/router/forwarding";
 
 function request(rawHeaders: string[], method = "GET", url = "/path?q=1"): RequestHead {
   return parseRequestHead(method, url, rawHeaders, "127.0.0.1");
 }
 
-test("one pass picks out what the router needs: the first Host, Connection, Upgrade, Expect, and whether a body follows", (t) => {
-  t.like(request(["HOST", "a.localhost", "Host", "b.localhost", "Connection", "keep-alive", "connection", "Upgrade", "Upgrade", "websocket", "Expect", "100-continue"]), {
+test("one pass picks out what the router needs: the Host, Connection, Upgrade, Expect, and whether a body follows", (t) => {
+  t.like(request(["HOST", "a.localhost", "Connection", "keep-alive", "connection", "Upgrade", "Upgrade", "websocket", "Expect", "100-continue"]), {
     host: "a.localhost", connection: "keep-alive, Upgrade", upgrade: "websocket", expect: "100-continue", hasBody: false, chunked: false,
   });
   t.like(request(["Content-Length", "0"], "POST"), { hasBody: false, chunked: false });
@@ -45,4 +45,28 @@ test("response headers lose hop-by-hop ones and keep repeated ones; Set-Cookie m
     headers: ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Content-Length", "0", "cache-control", "private"],
     hasLength: true,
   });
+});
+
+test("Host follows RFC 9112 §3.2: exactly one line in HTTP/1.1 (a second, or none, makes the head invalid); HTTP/1.0 may leave it out", (t) => {
+  t.is(request(["Host", "a.localhost"]).invalid, undefined);
+  t.is(request(["HOST", "a.localhost", "Host", "b.localhost"]).invalid, "more than one Host header");
+  t.is(request([]).invalid, "an HTTP/1.1 request needs a Host header");
+  t.is(parseRequestHead("GET", "/", [], "127.0.0.1", 0).invalid, undefined);
+});
+
+test("an absolute-form target's authority is the host: the instance gets it as Host, and the path (with its query) as target", (t) => {
+  const req = request(["Host", "e.localhost", "Accept", "*/*"], "GET", "http://e2.localhost:8080/abs?q=1");
+  t.like(req, { host: "e2.localhost:8080", url: "/abs?q=1", hostFromTarget: true, invalid: undefined });
+  t.is(upstreamRequestHead(req, false), "GET /abs?q=1 HTTP/1.1\r\nhost: e2.localhost:8080\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: e2.localhost:8080\r\n\r\n");
+  t.like(request(["Host", "h"], "GET", "HTTP://e2.localhost?x"), { host: "e2.localhost", url: "/?x" });
+  t.is(request(["Host", "h"], "GET", "ftp://e2.localhost/").invalid, "the request target is neither a path nor an http URL");
+  t.is(request(["Host", "h"], "GET", "http://user@e2.localhost/").invalid, "the request target is neither a path nor an http URL");
+  t.is(request(["Host", "h"], "OPTIONS", "*").invalid, undefined);
+});
+
+test("a trailer section keeps only fields that may be trailers (RFC 9110 §6.5.1): framing, routing, auth and content fields are dropped, never merged", (t) => {
+  t.is(lastChunk(undefined), "0\r\n\r\n");
+  t.is(lastChunk([]), "0\r\n\r\n");
+  t.is(lastChunk(["X-T", "1", "Host", "e2", "Content-Length", "5", "Authorization", "x", "Transfer-Encoding", "chunked", "grpc-status", "0", "Bad Name", "v", "X-Ctl", "a\x01b"]),
+    "0\r\nX-T: 1\r\ngrpc-status: 0\r\n\r\n");
 });
