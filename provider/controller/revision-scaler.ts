@@ -49,7 +49,8 @@ export interface ScalePlan {
  *
  * While the revision has no ready instance, the activator's rule sets the count: a burst of N
  * requests at concurrency C asks for ceil(N/C) instances at once (bounded by max), never one per
- * request. Once an instance is ready, the autoscaler's decisions (stable/panic windows) take over.
+ * request. The autoscaler is told (activateFromZero), so that once an instance is ready its
+ * decisions carry on from that count instead of provisioning the same burst again at its target.
  */
 export class RevisionScaler {
   readonly throttler: Throttler;
@@ -113,6 +114,8 @@ export class RevisionScaler {
   }
 
   private onDemand(demand: number): void {
+    // At once, not at the next tick: with a 2 s tick the burst's instances may all be ready by then.
+    if (this.count("ready") === 0) this.autoscaler.activateFromZero(this.clock.now(), this.instancesAtHardLimit(demand));
     const wanted = this.burstCount(demand);
     if (wanted > this.desired) {
       this.desired = wanted;
@@ -121,10 +124,15 @@ export class RevisionScaler {
     }
   }
 
-  /** ceil(demand / concurrency), bounded by the revision's min and max. */
+  /** ceil(demand / concurrency): the instances that serve the demand with every slot taken. */
+  private instancesAtHardLimit(demand: number): number {
+    return Math.ceil(demand / this.rev.template.maxInstanceRequestConcurrency);
+  }
+
+  /** instancesAtHardLimit, bounded by the revision's min and max. */
   private burstCount(demand: number): number {
-    const { maxInstanceRequestConcurrency: c, scaling } = this.rev.template;
-    return Math.min(scaling.maxInstanceCount, Math.max(scaling.minInstanceCount, Math.ceil(demand / c)));
+    const { scaling } = this.rev.template;
+    return Math.min(scaling.maxInstanceCount, Math.max(scaling.minInstanceCount, this.instancesAtHardLimit(demand)));
   }
 
   /** One autoscaler tick: record the concurrency since the last tick and decide the count. */
@@ -137,13 +145,11 @@ export class RevisionScaler {
       return;
     }
     const ready = this.count("ready");
+    // Activating from zero: the burst rule, not the utilisation target, decides how many start.
+    if (ready === 0 && this.throttler.demand > 0) this.autoscaler.activateFromZero(now, this.instancesAtHardLimit(this.throttler.demand));
     const decision = this.autoscaler.decide(now, ready);
     let { desired, reason } = decision;
-    if (ready === 0 && this.throttler.demand > 0) {
-      // Activating from zero: the burst rule, not the utilisation target, decides how many start.
-      desired = this.burstCount(this.throttler.demand);
-      reason = desired === this.rev.template.scaling.maxInstanceCount ? "max" : "panic";
-    } else if (this.throttler.queued > 0 && this.burstCount(this.throttler.demand) > desired) {
+    if (this.throttler.queued > 0 && this.burstCount(this.throttler.demand) > desired) {
       // Requests are waiting now: a sample that barely covers the burst must not scale below what they need.
       desired = this.burstCount(this.throttler.demand);
       reason = desired === this.rev.template.scaling.maxInstanceCount ? "max" : "panic";

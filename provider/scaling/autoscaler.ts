@@ -2,6 +2,8 @@
  * The per-revision scaling decision, in the shape of Knative's KPA: scale on the average concurrency
  * (in-flight plus queued requests) over a 60 s stable window, switch to a 6 s panic window when a burst
  * doubles the need, limit how fast the count moves, and scale to zero only after an idle grace period.
+ * A burst that wakes the revision from zero is provisioned at the instances' hard limit instead, for as
+ * long as the panic it starts lasts (see activateFromZero).
  *
  * Pure apart from its own memory (recorded concurrency, panic state): time is always passed in, so a
  * caller's tick loop owns the clock and tests run the rules exactly.
@@ -67,6 +69,8 @@ export class Autoscaler {
   private panicRenewedAt: number | undefined;
   /** The highest count asked for during the current panic: panic only ever scales up. */
   private highestPanicDesired = 0;
+  /** The current panic is the one that woke the revision from zero: it counts an instance as its hard limit. */
+  private panicFromZero = false;
   /** The first time this autoscaler heard of the revision: a revision that never had demand idles from here. */
   private firstSeenAt: number | undefined;
   /** When an instance last became ready: an instance is idle from when it could first serve, not from before. */
@@ -87,6 +91,25 @@ export class Autoscaler {
     this.instanceReadyAt = now;
   }
 
+  /**
+   * Requests are waiting at a revision with no ready instance, and the burst rule has asked for
+   * `instances` = ceil(N / concurrency) of them, each to be filled to its hard limit. That begins (or
+   * renews) a panic holding at least that many, and until the panic ends both windows count an
+   * instance as `concurrency` requests, not concurrency × targetUtilization.
+   *
+   * Why: the same requests are still in the windows once the first instance is ready (queued, then in
+   * flight), and at the 60 % target they would be provisioned a second time: 80 requests at
+   * concurrency 10 start 8 instances, then 14. A burst is absorbed by the hard limit and the queue;
+   * the utilization target is headroom for load that lasts, and applies again once the panic has
+   * ended, a stable window after the panic window last asked for twice the ready instances.
+   */
+  activateFromZero(now: number, instances: number): void {
+    this.firstSeenAt ??= now;
+    this.panicRenewedAt = now;
+    this.panicFromZero = true;
+    this.highestPanicDesired = Math.max(this.highestPanicDesired, instances);
+  }
+
   /** Records the average concurrency since the previous record (see ConcurrencyWindow.record). */
   record(now: number, averageConcurrency: number): void {
     this.firstSeenAt ??= now;
@@ -99,8 +122,6 @@ export class Autoscaler {
     const targetPerInstance = this.bounds.concurrency * settings.targetUtilization;
     const stableConcurrency = this.window.average(now, settings.stableWindowMs);
     const panicConcurrency = this.window.average(now, settings.panicWindowMs);
-    const stableNeed = instancesFor(stableConcurrency, targetPerInstance);
-    const panicNeed = instancesFor(panicConcurrency, targetPerInstance);
 
     // Rates count at least one instance, so a revision at zero can still scale up (and a burst there panics).
     const rateBase = Math.max(1, readyInstances);
@@ -108,18 +129,21 @@ export class Autoscaler {
     const minDown = Math.floor(rateBase / settings.maxScaleDownRate);
     const withinRates = (count: number) => Math.min(Math.max(count, minDown), maxUp);
 
-    // The threshold compares the unlimited panic need, as Knative does.
-    this.updatePanic(now, panicNeed / rateBase >= settings.panicThreshold);
+    // The threshold compares the unlimited panic need at the target, as Knative does.
+    this.updatePanic(now, instancesFor(panicConcurrency, targetPerInstance) / rateBase >= settings.panicThreshold);
 
     let desired: number;
     let reason: ScaleReason;
     if (this.panicRenewedAt !== undefined) {
       // Provision for whichever window asks more, and never less than earlier in this panic.
+      const perInstance = this.panicFromZero ? this.bounds.concurrency : targetPerInstance;
+      const stableNeed = instancesFor(stableConcurrency, perInstance);
+      const panicNeed = instancesFor(panicConcurrency, perInstance);
       this.highestPanicDesired = Math.max(this.highestPanicDesired, withinRates(stableNeed), withinRates(panicNeed));
       desired = this.highestPanicDesired;
       reason = "panic";
     } else {
-      desired = withinRates(stableNeed);
+      desired = withinRates(instancesFor(stableConcurrency, targetPerInstance));
       reason = "stable";
     }
 
@@ -152,6 +176,7 @@ export class Autoscaler {
       // A full stable window below the threshold: the burst is now part of the stable average.
       this.panicRenewedAt = undefined;
       this.highestPanicDesired = 0;
+      this.panicFromZero = false;
     }
   }
 

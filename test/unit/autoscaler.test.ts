@@ -230,6 +230,44 @@ test("a burst at a revision with no ready instance scales straight up, capped by
   });
 });
 
+test("a panic begun from zero holds the burst's count and counts an instance at its hard limit, so the burst is not provisioned again at 60 %", (t) => {
+  const a = autoscaler(); // concurrency 10
+  steady(a, 0, 60_000, 0, 0); // at zero for a stable window
+  // 80 requests queue at zero; the burst rule asks for ceil(80 / 10) = 8, before any record holds them.
+  a.activateFromZero(60_500, 8);
+  t.like(a.decide(60_500, 0), { desired: 8, reason: "panic", panicking: true });
+  // The same 80 requests, queued and then in flight, while the 8 become ready: at 60 % they would ask for 14.
+  const decisions = steady(a, 60_000, 66_000, 80, 1);
+  t.like(decisions.get(66_000), { desired: 8, reason: "panic", panicking: true, panicConcurrency: 80 });
+  t.like(a.decide(66_000, 8), { desired: 8, reason: "panic" });
+  // More arrive: the panic window's (4 × 80 + 2 × 128) / 6 = 96 asks for 16 at 60 %, 2 × the 8 ready.
+  // That renews the panic, which still counts at the hard limit: 10.
+  a.record(68_000, 128);
+  t.like(a.decide(68_000, 8), { desired: 10, reason: "panic", panicking: true });
+});
+
+test("once the panic from zero has ended, load that lasted gets the 60 % target again", (t) => {
+  const a = autoscaler();
+  steady(a, 0, 60_000, 0, 0);
+  a.activateFromZero(60_000, 8);
+  // 80 requests in flight on 8 instances: 14 at 60 %, under 2 × 8, so the panic is never renewed.
+  const decisions = steady(a, 60_000, 122_000, 80, 8);
+  t.like(decisions.get(118_000), { desired: 8, reason: "panic", panicking: true });
+  t.like(decisions.get(120_000), { desired: 14, reason: "stable", panicking: false, stableConcurrency: 80 });
+  // A later burst at a revision with ready instances is an ordinary panic, at the 60 % target:
+  // the panic window's (4 × 80 + 2 × 400) / 6 = 186.7 asks for 32 (19 at the hard limit).
+  a.record(124_000, 400);
+  t.like(a.decide(124_000, 14), { desired: 32, reason: "panic", panicking: true });
+});
+
+test("activateFromZero asks for at least the burst's count, within maxInstances", (t) => {
+  const a = autoscaler({ maxInstances: 5 });
+  a.activateFromZero(1_000, 8);
+  t.like(a.decide(1_000, 0), { desired: 5, reason: "max", panicking: true });
+  a.activateFromZero(1_100, 3); // a smaller count later in the same panic lowers nothing
+  t.like(a.decide(1_100, 0), { desired: 5, reason: "max" });
+});
+
 test("minInstances is a floor, with reason min when it raised the count", (t) => {
   const a = autoscaler({ minInstances: 2 });
   a.record(0, 0);
