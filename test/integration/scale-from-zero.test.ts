@@ -3,16 +3,23 @@ import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
 import { deploy, describeService, hostOf } from "../helpers/cli";
+import { runLoad } from "../helpers/load";
 import { burst, hostnameOf, revisionContainers, sampleContainers, sleep, statusCounts } from "../helpers/scaling";
 
 // From zero, a burst of N requests at concurrency C starts ceil(N/C) instances at once (bounded by
 // max): 40 at concurrency 80 start one, 40 at concurrency 1 with max 8 start eight and the other 32
-// queue; every request is held until it is served, none is lost.
+// queue; every request is held until it is served, none is lost. And the autoscaler, once the first
+// instance is ready, does not provision the same burst again at its 60 % target: 80 closed-loop
+// clients at concurrency 10 start ceil(80/10) = 8 instances (9 allowed), not ceil(80/6) = 14.
 // Serial: the bursts must not share the engine's CPU; the services reach zero together beforehand.
 
 const ENGINE_FLAGS = ["--scale-to-zero-grace", "2s", "--stable-window", "4s", "--panic-window", "1s"];
 const SLEEP_MS = 1_500;
 const BURST = 40;
+/** Issue 27, item 8: 200 requests from 80 clients, each sending its next request when answered. */
+const CROWD_REQUESTS = 200;
+const CROWD_CLIENTS = 80;
+const CROWD_SLEEP_MS = 100;
 
 let engine: TestEngine;
 let image: string;
@@ -32,6 +39,7 @@ test.before(async () => {
   cold = Promise.all([
     coldService("wide", ["--concurrency", "80"]),
     coldService("narrow", ["--concurrency", "1", "--max-instances", "8"]),
+    coldService("crowd", ["--concurrency", "10"]),
   ]).then((list) => Object.fromEntries(list.map((c) => [c.service, c])));
   // Keep an early failure from being an unhandled rejection; the tests await it and report it.
   cold.catch(() => undefined);
@@ -97,4 +105,29 @@ test.serial("a burst of 40 at concurrency 1 with max 8 from zero starts exactly 
   const early = finished.map((ms, i) => ({ k: i + 1, ms, earliest: Math.ceil((i + 1) / 8) * SLEEP_MS })).filter((x) => x.ms < x.earliest);
   t.deepEqual(early, [], `answers arrive in waves of at most 8: ${JSON.stringify(finished)}`);
   t.true(finished[BURST - 1] >= 5 * SLEEP_MS, `the last answer took at least five rounds (${finished[BURST - 1]} ms)`);
+});
+
+test.serial("200 requests from 80 closed-loop clients at concurrency 10 from zero start at most 9 instances (ceil(80/10) = 8, plus one), and all 200 are served 200", async (t) => {
+  const c = (await cold).crowd;
+  const before = await revisionContainers(engine, c.revision);
+  if (before.length !== 0) throw new Error(`crowd is not at zero before the load: ${JSON.stringify(before)}`);
+  const sampler = sampleContainers(engine, { revision: c.revision }, 100);
+  const { samples, elapsedMs } = await runLoad({
+    port: engine.ingressPort,
+    host: hostOf(engine, c.service),
+    path: `/sleep?ms=${CROWD_SLEEP_MS}`,
+    count: CROWD_REQUESTS,
+    workers: CROWD_CLIENTS,
+    maxMs: 60_000,
+    requestTimeoutMs: 60_000,
+  }).finally(() => sleep(2_000)); // a late start (the autoscaler's next decisions) would show here
+  const seen = await sampler.stop();
+
+  const started = [...seen.ids].filter((id) => !c.former.includes(id));
+  t.log(`${started.length} instances started; the load took ${elapsedMs} ms; containers per sample: ${seen.counts.join(" ")}`);
+  t.deepEqual(statusCounts(samples), { "200": CROWD_REQUESTS }, `every request is served: ${JSON.stringify(samples.filter((s) => s.status !== 200).slice(0, 3))}`);
+  t.true(samples.every((s) => s.body === `slept ${CROWD_SLEEP_MS}ms\n` && s.revision === c.revision), "every answer is the full /sleep answer of the revision");
+  t.is(started.length, seen.ids.size, "no container from before zero came back");
+  t.true(started.length <= 9, `at most ceil(80/10) + 1 = 9 instances started, not ceil(80/6) = 14: ${started.length}`);
+  t.true(started.length >= 8, `80 clients at concurrency 10 need 8 instances: ${started.length}`);
 });
