@@ -30,8 +30,9 @@ export function route(method: string, path: string, handler: RouteHandler): Rout
 /**
  * The admin API: 127.0.0.1 only, and a bearer token on every request, checked before anything
  * else (a request without it changes nothing and learns nothing, not even whether a path exists).
+ * The only exceptions are `publicPaths`, exact paths that serve what is public anyway (a JWKS).
  */
-export function createApiServer(routes: Route[], token: string, log: Logger): http.Server {
+export function createApiServer(routes: Route[], token: string, log: Logger, publicPaths: ReadonlyMap<string, () => unknown> = new Map()): http.Server {
   const expected = Buffer.from(`Bearer ${token}`);
   const server = http.createServer((req, res) =>
     serve(req, res).catch((error) => {
@@ -44,6 +45,9 @@ export function createApiServer(routes: Route[], token: string, log: Logger): ht
   return server;
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // What anyone may read (the public keys identity tokens verify with), and nothing else.
+    const open = req.method === "GET" ? publicPaths.get(req.url ?? "") : undefined;
+    if (open) return sendJson(res, 200, open());
     const given = Buffer.from(req.headers.authorization ?? "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       res.setHeader("www-authenticate", "Bearer");

@@ -10,6 +10,8 @@ export interface EngineHome {
   engineJson: string;
   engineLog: string;
   logsDir: string;
+  /** The key the engine signs identity tokens with (0600). */
+  signingKey: string;
 }
 
 export function engineHome(root = process.env.SKIFF_HOME || join(homedir(), ".skiff")): EngineHome {
@@ -20,6 +22,7 @@ export function engineHome(root = process.env.SKIFF_HOME || join(homedir(), ".sk
     engineJson: join(root, "engine.json"),
     engineLog: join(root, "engine.log"),
     logsDir: join(root, "logs"),
+    signingKey: join(root, "signing-key.pem"),
   };
 }
 

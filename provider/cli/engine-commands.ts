@@ -41,6 +41,7 @@ export function engineCommands(): Command {
             logCapBytes: settings.logCapBytes ?? DEFAULT_ENGINE_SETTINGS.logCapBytes,
             trustedProxies: options.trustedProxies ?? [],
             instanceAddress: options.instanceAddress ?? "auto",
+            region: DEFAULT_ENGINE_SETTINGS.region,
           },
         });
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void daemon.stop());
@@ -84,12 +85,18 @@ export function engineCommands(): Command {
         return;
       }
       const info = await (await EngineClient.connect({ home })).engineInfo();
-      print(options.format, { running: true, ...info }, () =>
+      print(options.format, { running: true, ...info }, () => {
         printTable([
           ["PID", "INGRESS", "API", "INSTANCES VIA", "ENGINE ID", "VERSION", "HOME"],
           [String(info.pid), `127.0.0.1:${info.ingressPort}`, `127.0.0.1:${info.apiPort}`, info.instanceAddressing, info.engineId, info.version, info.home],
-        ]),
-      );
+        ]);
+        const c = info.containers;
+        process.stdout.write(
+          c
+            ? `containers: network ${c.network}; ingress ${c.gateway}:${info.ingressPort}; DNS ${c.dns}; metadata server ${c.metadata}\n`
+            : "containers: service URLs and the metadata server are not served inside containers (the host does not route to the engine's Docker network)\n",
+        );
+      });
     });
   return engine;
 }

@@ -7,6 +7,7 @@ import { domainMappingSchema } from "../model/domain-mapping";
 import { engineInfoSchema } from "../model/engine-info";
 import { executionSchema, jobSchema, type ExecutionOverrides, type JobSpecInput } from "../model/job";
 import { errorBodySchema } from "../model/errors";
+import { bindingSchema, type Binding } from "../model/iam";
 import { revisionSchema } from "../model/revision";
 import { serviceSchema, type ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
@@ -42,6 +43,8 @@ export interface ConnectOptions {
 }
 
 const deployAnswerSchema = z.object({ service: serviceSchema, revision: revisionSchema.optional() });
+const policyAnswerSchema = z.object({ bindings: z.array(bindingSchema), etag: z.string() });
+const identityTokenSchema = z.object({ email: z.string(), token: z.string() });
 const deletedSchema = z.object({ deleted: z.string() });
 
 type Method = "GET" | "PUT" | "POST" | "PATCH" | "DELETE";
@@ -174,6 +177,19 @@ export class EngineClient {
   }
   cancelExecution(project: string, name: string) {
     return this.call("POST", path`projects/${project}/executions/${name}/cancel`, executionSchema);
+  }
+
+  /** A service's or job's IAM policy, with the etag to send back when changing it. */
+  getPolicy(project: string, kind: "service" | "job", name: string) {
+    return this.call("GET", path`projects/${project}/${kind === "service" ? "services" : "jobs"}/${name}/iamPolicy`, policyAnswerSchema);
+  }
+  /** Sets the policy whole; with the etag it was read with, a change made meanwhile by someone else is a 409. */
+  setPolicy(project: string, kind: "service" | "job", name: string, bindings: Binding[], etag?: string) {
+    return this.call("PUT", path`projects/${project}/${kind === "service" ? "services" : "jobs"}/${name}/iamPolicy`, policyAnswerSchema, { bindings, etag });
+  }
+  /** An identity token signed by the engine: the owner's, or a service account's; for `audience` (a service URL). */
+  identityToken(options: { audience?: string; serviceAccount?: string } = {}) {
+    return this.call("POST", "identityTokens", identityTokenSchema, options);
   }
 
   /** Log lines as text; with follow the stream stays open and each chunk goes to onChunk. */

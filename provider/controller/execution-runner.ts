@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from "../base/clock";
 import type { Logger } from "../base/logger";
-import { jobLogName, taskContainerName } from "../model/derived-names";
+import { defaultServiceAccount, jobLogName, taskContainerName } from "../model/derived-names";
 import { taskEnv } from "../model/job";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import type { ContainerLogs, LogSource } from "../runtime/container-logs";
@@ -152,7 +152,7 @@ export class ExecutionRunner {
         env: { ...t.env, ...taskEnv(job, execution, task.index, task.attempt, t.taskCount) },
         memoryBytes: parseMemoryBytes(t.resources.memory)!,
         nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
-        labels: taskLabels(engineId, project, job, execution, task.index, task.attempt),
+        labels: taskLabels(engineId, project, job, execution, task.index, task.attempt, t.serviceAccount ?? defaultServiceAccount(project)),
       });
       containerId = started.containerId;
     } catch (error) {

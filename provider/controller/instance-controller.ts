@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from "../base/clock";
 import type { Logger } from "../base/logger";
-import { containerName, instanceId, scopedKey } from "../model/derived-names";
+import { containerName, defaultServiceAccount, instanceId, scopedKey } from "../model/derived-names";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { platformEnv, startupDeadlineMs } from "../model/template";
 import { ReadinessError, type ContainerEvent, type ContainerRuntime, type InstanceAddressing } from "../runtime/container-runtime";
@@ -258,7 +258,7 @@ export class InstanceController {
         memoryBytes: parseMemoryBytes(t.resources.memory)!,
         // Docker refuses more CPUs than the host has; Cloud Run's limit is a cap, so cap it here too.
         nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
-        labels: instanceLabels(engineId, rev.project, rev.service, rev.name, id),
+        labels: instanceLabels(engineId, rev.project, rev.service, rev.name, id, t.serviceAccount ?? defaultServiceAccount(rev.project)),
       });
       row.containerId = started.containerId;
       row.hostPort = started.hostPort;

@@ -4,6 +4,7 @@ import { revisionName, scopedKey } from "../model/derived-names";
 import { checkField, invalid, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
 import { checkProject, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
 import { candidateBodySchema, templateFingerprint, type Revision } from "../model/revision";
+import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
 import { parseServiceTemplate, type ServiceTemplate } from "../model/template";
 import {
@@ -24,6 +25,7 @@ import type { ContainerLogs } from "../runtime/container-logs";
 import type { RevisionRow, ServiceRow, Store } from "../state/store";
 import type { InstanceController } from "./instance-controller";
 import { KeyedLock } from "./keyed-lock";
+import { serviceAccess, serviceBindings } from "./service-access";
 import { resolveService, revisionView, serviceView, type ResolvedService } from "./views";
 
 export interface ServiceControllerDeps {
@@ -138,7 +140,10 @@ export class ServiceController {
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {
-      store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, traffic, generation, updateTime: now });
+      store.transaction(() => {
+        store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, traffic, generation, updateTime: now });
+        this.setInvokers(project, name, spec);
+      });
       this.publish(project, name);
       return undefined;
     }
@@ -153,9 +158,16 @@ export class ServiceController {
     store.transaction(() => {
       store.putService({ ...base, template: spec.template, labels: spec.labels, ingress: spec.ingress, traffic: newTraffic, generation, nextGeneration: base.nextGeneration + 1, updateTime: now });
       store.insertRevision(rev);
+      this.setInvokers(project, name, spec);
     });
     this.publish(project, name);
     return rev;
+  }
+
+  /** The spec's invokers, when it names them, become the service's; its other bindings stay. */
+  private setInvokers(project: string, name: string, spec: ServiceSpec): void {
+    if (spec.invokers === undefined) return;
+    this.deps.store.policies.put(project, "service", name, withInvokers(serviceBindings(this.deps.store, project, name), spec.invokers));
   }
 
   /** A Revision resource: a candidate made from its own template, with no traffic until a TrafficTarget routes to it. */
@@ -274,6 +286,7 @@ export class ServiceController {
       pick: () => picker.pick(),
       tags: tagTable(resolved.statuses),
       timeoutMs: (revision) => (byName.get(revision)?.template.timeout ?? 300) * 1000,
+      access: serviceAccess(row.ingress, serviceBindings(this.deps.store, project, name)),
     });
     const serving = [...revisionsInUse(resolved.statuses)].map((n) => byName.get(n)).filter((r): r is RevisionRow => r?.status === "READY");
     this.deps.instances.serve(project, name, serving);
@@ -334,7 +347,8 @@ export class ServiceController {
   }
 
   private view(resolved: ResolvedService): Service {
-    return serviceView(resolved, this.deps.ingressPort, (project, revision) => this.deps.instances.status(project, revision));
+    const invokers = invokersOf(serviceBindings(this.deps.store, resolved.row.project, resolved.row.name));
+    return serviceView(resolved, this.deps.ingressPort, (project, revision) => this.deps.instances.status(project, revision), invokers);
   }
 
   private resolve(row: ServiceRow): ResolvedService {

@@ -30,7 +30,7 @@ export function resolveService(row: ServiceRow, revisions: RevisionRow[], ingres
   return { row, revisions, latestCreated, latestReady, statuses };
 }
 
-export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: ScalingLookup): Service {
+export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: ScalingLookup, invokers: string[]): Service {
   const { row } = s;
   const scaling = s.revisions.flatMap((r) => {
     const status = scalingOf(r.project, r.name);
@@ -42,6 +42,7 @@ export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: 
     template: row.template,
     labels: row.labels,
     ingress: row.ingress,
+    invokers,
     traffic: row.traffic,
     trafficStatuses: s.statuses,
     url: serviceUrl(row.project, row.name, ingressPort),

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import type net from "node:net";
 import { cpus } from "node:os";
+import { identityRoutes } from "../api/identity-routes";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
@@ -9,10 +10,15 @@ import { EngineFile, EngineHome, ensureHome, processAlive } from "../base/home";
 import { lineLogger, type Logger } from "../base/logger";
 import { version } from "../base/version";
 import { DomainController } from "../controller/domain-controller";
+import { PolicyController } from "../controller/policy-controller";
 import { InstanceController, type ScalingSettings } from "../controller/instance-controller";
 import { JobController } from "../controller/job-controller";
 import { ServiceController } from "../controller/service-controller";
+import { AccessGate } from "../identity/access-gate";
+import { jwks, loadOrCreateSigningKey } from "../identity/signing-key";
+import { ownerEmail } from "../identity/tokens";
 import { SkiffError } from "../model/errors";
+import { startContainerPlatform, type ContainerPlatform } from "../platform/container-platform";
 import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
@@ -32,6 +38,8 @@ export interface EngineSettings {
   trustedProxies: string[];
   /** How the router reaches instances; "auto" probes once at start (bridge where the host routes to it). */
   instanceAddress: "auto" | InstanceAddressing;
+  /** The region the metadata server names (Cloud Run's instance/region). */
+  region: string;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -39,6 +47,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   logCapBytes: DEFAULT_LOG_CAP_BYTES,
   trustedProxies: [],
   instanceAddress: "auto",
+  region: "us-central1",
 };
 
 export interface DaemonOptions {
@@ -75,19 +84,34 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     if (runtime instanceof DockerRuntime) await runtime.ping();
     const store = Store.open(home.stateDb);
     const engineId = store.engineId();
+    const key = loadOrCreateSigningKey(home.signingKey);
+    const owner = ownerEmail();
     const routes = new RoutingTable();
     const throttlers = new RevisionThrottlers();
     const apiRouteList: Route[] = [];
-    const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies));
-    const api = createApiServer(apiRouteList, token, log);
+    const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies), new AccessGate(key, new Set([owner])));
+    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]));
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
       await close(ingress.server, () => ingress.closeConnections());
       throw error;
     });
 
+    const network = await runtime.ensureNetwork(engineId);
     const addressing: InstanceAddressing =
-      settings.instanceAddress !== "auto" ? settings.instanceAddress : (await runtime.bridgeReachable()) ? "bridge" : "published";
+      settings.instanceAddress !== "auto" ? settings.instanceAddress : (await runtime.bridgeReachable(network)) ? "bridge" : "published";
+    // Where the host routes to the engine's network (Linux), the engine serves its containers on its
+    // gateway: the ingress (service URLs), the DNS and the metadata server. Elsewhere (Docker
+    // Desktop) containers still run; service URLs do not resolve inside them.
+    let platform: ContainerPlatform | undefined;
+    if (await runtime.bridgeReachable(network)) {
+      try {
+        await listen(ingress.bridgeServer, ingressPort, "ingress", "--ingress-port", network.gateway);
+        platform = await startContainerPlatform({ runtime, network, store, key, isMappedDomain: (domain) => routes.hasDomain(domain), region: settings.region, log });
+      } catch (error) {
+        log.warn("the engine does not serve its containers on its network", { network: network.name, error: (error as Error).message });
+      }
+    }
     const logs = new WorkerLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) => log.warn("log capture", { error: message }));
     const instances = new InstanceController({
       store, runtime, addressing, engineId, logs, log, throttlers, clock: options.clock ?? systemClock, scaling: settings.scaling, hostCpus: cpus().length,
@@ -113,16 +137,26 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         log.info("engine stopping; containers keep running for the next start");
         instances.stop();
         jobs.stop();
-        await Promise.all([close(api, () => api.closeAllConnections()), close(ingress.server, () => ingress.closeConnections())]);
+        platform?.close();
+        await Promise.all([
+          close(api, () => api.closeAllConnections()),
+          close(ingress.server, () => ingress.closeConnections()),
+          ingress.bridgeServer.listening ? close(ingress.bridgeServer, () => ingress.closeConnections()) : Promise.resolve(),
+        ]);
         await logs.close();
         store.close();
         rmSync(home.engineJson, { force: true });
         releaseLock();
         resolveStopped();
       })());
-    apiRouteList.push(...apiRoutes({ services, domains, jobs, logs, info: () => ({ ...file, home: home.root, instanceAddressing: addressing }), shutdown: () => void stop() }));
+    const containers = platform && { network: platform.network.name, gateway: platform.network.gateway, dns: platform.dns, metadata: platform.metadata };
+    const policies = new PolicyController({ store, services, jobs });
+    apiRouteList.push(
+      ...apiRoutes({ services, domains, jobs, logs, info: () => ({ ...file, home: home.root, instanceAddressing: addressing, containers }), shutdown: () => void stop() }),
+      ...identityRoutes({ policies, key, ownerEmail: owner }),
+    );
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
-    log.info("engine started", { ...file, instanceAddressing: addressing });
+    log.info("engine started", { ...file, instanceAddressing: addressing, containers });
     return { file, stopped, stop };
   } catch (error) {
     releaseLock();
@@ -140,14 +174,14 @@ function guardProcess(log: Logger): void {
   process.on("uncaughtException", (error) => log.error("BUG: uncaught exception", { error: error.stack }));
 }
 
-function listen(server: net.Server, port: number, what: string, flag: string): Promise<number> {
+/** Loopback (or, for the engine's containers, its network's gateway) only, by design: never 0.0.0.0. */
+function listen(server: net.Server, port: number, what: string, flag: string, host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EADDRINUSE") reject(new SkiffError("INVALID_ARGUMENT", `the ${what} port ${port} on 127.0.0.1 is in use; choose another with ${flag} N`, [{ field: flag, reason: `port ${port} is in use` }]));
+      if (error.code === "EADDRINUSE") reject(new SkiffError("INVALID_ARGUMENT", `the ${what} port ${port} on ${host} is in use; choose another with ${flag} N`, [{ field: flag, reason: `port ${port} is in use` }]));
       else reject(error);
     });
-    // Loopback only, by design: never 0.0.0.0.
-    server.listen(port, "127.0.0.1", () => {
+    server.listen(port, host, () => {
       const address = server.address();
       resolve(typeof address === "object" && address ? address.port : port);
     });

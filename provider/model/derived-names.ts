@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { createHash, randomBytes, randomInt } from "node:crypto";
 
 /**
  * Every name the engine derives from the names users give, built and parsed in one place: map keys,
@@ -53,6 +53,19 @@ export function taskContainerName(project: string, execution: string, index: num
 /** Where a job's task output is kept, beside the services' logs (a service and a job may share a name). */
 export function jobLogName(job: string): string {
   return `jobs/${job}`;
+}
+
+// ---- identities ----
+
+/** A project's number, as Google shows one beside its id: 12 digits, the same for the same name. */
+export function projectNumber(project: string): string {
+  const digits = BigInt(`0x${createHash("sha256").update(project).digest("hex").slice(0, 15)}`) % 900_000_000_000n;
+  return String(100_000_000_000n + digits);
+}
+
+/** Who a service or job runs as when it names no one: Cloud Run's default, the project's compute account. */
+export function defaultServiceAccount(project: string): string {
+  return `${projectNumber(project)}-compute@developer.gserviceaccount.com`;
 }
 
 // ---- hosts and URLs ----

@@ -11,6 +11,16 @@ export const engineInfoSchema = z.object({
   startTime: z.string(),
   /** How the router reaches instances: "bridge" (their Docker network address) or "published" (127.0.0.1:<port>). */
   instanceAddressing: z.enum(["bridge", "published"]),
+  /** What the engine gives its containers: its network, and where its ingress, DNS and metadata server answer them. */
+  containers: z
+    .object({
+      network: z.string(),
+      gateway: z.string(),
+      /** "gateway:53", or why service names do not resolve inside containers. */
+      dns: z.string(),
+      metadata: z.string(),
+    })
+    .optional(),
 });
 
 export type EngineInfo = z.output<typeof engineInfoSchema>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { invalidFromViolations, violationsOf } from "./errors";
+import { serviceAccountSchema } from "./iam";
 import { envSchema, imageSchema, int, resourcesSchema } from "./template";
 
 /**
@@ -44,6 +45,8 @@ export const jobTemplateSchema = z
     /** Seconds per attempt. */
     timeout: timeoutSchema.default(600),
     resources: resourcesSchema.prefault({}),
+    /** Who the tasks run as; unset: the project's default compute account. */
+    serviceAccount: serviceAccountSchema.optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { invalidFromViolations, violationsOf } from "./errors";
+import { memberSchema } from "./iam";
 import { revisionScalingSchema } from "./revision";
 import { serviceTemplateSchema } from "./template";
 import { trafficStatusSchema, trafficTargetSchema } from "./traffic";
@@ -20,6 +21,11 @@ export const serviceSpecSchema = z
     labels: z.record(z.string(), z.string()).default({}),
     ingress: ingressSchema.default("all"),
     traffic: z.array(trafficTargetSchema).optional(),
+    /**
+     * When given, the service's invokers become exactly these (its policy's roles/run.invoker
+     * members); when left out, its policy stays as it is (a new service: allUsers, public).
+     */
+    invokers: z.array(memberSchema).optional(),
   })
   .strict();
 
@@ -39,6 +45,8 @@ export const serviceSchema = z.object({
   template: serviceTemplateSchema,
   labels: z.record(z.string(), z.string()),
   ingress: ingressSchema,
+  /** Who may call it (its policy's roles/run.invoker members); allUsers: anyone, without a token. */
+  invokers: z.array(z.string()).default([]),
   /** The traffic as set; empty means 100 % to the latest ready revision. */
   traffic: z.array(trafficTargetSchema),
   /** The resolved traffic: which revision gets what, and its tag URL. */

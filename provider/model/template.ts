@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { invalidFromViolations, violationsOf } from "./errors";
+import { serviceAccountSchema } from "./iam";
 import { imageReferenceProblem } from "./image-reference";
 import { parseCpuNanos, parseMemoryBytes } from "./quantity";
 
@@ -95,6 +96,8 @@ export const serviceTemplateSchema = z
     timeout: int("must be a whole number of seconds").min(1, "must be between 1 and 3600 seconds").max(3600, "must be between 1 and 3600 seconds").default(300),
     resources: resourcesSchema.prefault({}),
     startupProbe: startupProbeSchema.prefault({}),
+    /** Who the instances run as (the metadata server's tokens are theirs); unset: the project's default compute account. */
+    serviceAccount: serviceAccountSchema.optional(),
   })
   .strict();
 

@@ -21,6 +21,8 @@ export interface RequestHead {
   connection: string | undefined;
   upgrade: string | undefined;
   expect: string | undefined;
+  /** The first Authorization line (a private service's identity token). */
+  authorization: string | undefined;
   /** The body arrives in chunks (decoded by the parser) and goes to the instance in chunks again. */
   chunked: boolean;
   hasBody: boolean;
@@ -41,7 +43,7 @@ const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)$/i;
 export function parseRequestHead(method: string, url: string, rawHeaders: readonly string[], remoteAddress: string, httpMinor = 1): RequestHead {
   const head: RequestHead = {
     method, url, rawHeaders, remoteAddress,
-    host: undefined, connection: undefined, upgrade: undefined, expect: undefined, chunked: false, hasBody: false,
+    host: undefined, connection: undefined, upgrade: undefined, expect: undefined, authorization: undefined, chunked: false, hasBody: false,
     hostFromTarget: false, invalid: undefined,
   };
   let hostLines = 0;
@@ -60,6 +62,9 @@ export function parseRequestHead(method: string, url: string, rawHeaders: readon
         break;
       case 7:
         if (name.toLowerCase() === "upgrade") head.upgrade = rawHeaders[i + 1];
+        break;
+      case 13:
+        if (name.toLowerCase() === "authorization") head.authorization ??= rawHeaders[i + 1];
         break;
       case 10:
         if (name.toLowerCase() === "connection") head.connection = head.connection ? `${head.connection}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];

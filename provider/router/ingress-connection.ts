@@ -73,7 +73,12 @@ export class IngressConnection implements ClientConnection {
   private readonly onData = (chunk: Buffer) => this.read(chunk);
   private readonly onEnd = () => this.clientEnded();
 
-  constructor(readonly socket: net.Socket, private readonly handler: RequestHandler) {
+  constructor(
+    readonly socket: net.Socket,
+    private readonly handler: RequestHandler,
+    /** It came in on the Docker bridge: from one of the engine's own containers. */
+    readonly fromContainer = false,
+  ) {
     this.waitingSince = Date.now();
     this.parser = createRequestParser({
       onHead: (method, url, rawHeaders, httpMinor, upgrade, keepAlive) => this.receiveHead(method, url, rawHeaders, httpMinor, upgrade, keepAlive),

@@ -5,6 +5,8 @@ import { lastChunk, TOKEN, UNSENDABLE, type RequestHead } from "./forwarding";
 /** What a request needs of the client connection it came on. */
 export interface ClientConnection {
   readonly socket: net.Socket;
+  /** It came in on the Docker bridge: from one of the engine's own containers. */
+  readonly fromContainer: boolean;
   /** Writes to the client (only a request whose turn has come is handed over, so responses go out in the order requests came). */
   output(data: string | Buffer): boolean;
   /** `request`'s response is complete: the next one's may go out. */
@@ -79,6 +81,11 @@ export class IngressRequest {
     private keepAlive: boolean,
   ) {
     if (!head.hasBody) this.bodyEnded = true;
+  }
+
+  /** The request came from one of the engine's own containers (an internal service answers only these). */
+  get fromContainer(): boolean {
+    return this.connection.fromContainer;
   }
 
   // ---- the request body, from the parser to the instance ----

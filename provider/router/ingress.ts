@@ -1,12 +1,14 @@
+import { STATUS_CODES } from "node:http";
 import net from "node:net";
 import type { Logger } from "../base/logger";
+import type { AccessGate } from "../identity/access-gate";
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, type Lease } from "../scaling/throttler";
 import { IngressConnection, type ConnectionTimeouts, type RequestHandler } from "./ingress-connection";
 import type { IngressRequest } from "./ingress-request";
 import { proxyRequest, proxyUpgrade } from "./proxy";
-import type { RoutingTable } from "./routing-table";
+import type { RouteResult, RoutingTable } from "./routing-table";
 
 /** Node's own server defaults: idle kept-alive connections close after 5 s, a head must arrive within 60 s. */
 const TIMEOUTS: ConnectionTimeouts = { keepAliveMs: 5_000, headersMs: 60_000 };
@@ -17,8 +19,14 @@ const HOST_TARGETS_KEPT = 1_024;
  * revision's throttler (wait for a free slot, scale from zero) → an instance.
  */
 export class Ingress implements RequestHandler {
-  /** A plain TCP server: each connection speaks HTTP/1.1 through router/ingress-connection.ts. */
+  /** A plain TCP server on loopback: each connection speaks HTTP/1.1 through router/ingress-connection.ts. */
   readonly server: net.Server;
+  /**
+   * The same ingress for the engine's own containers, listening on the Docker bridge address: a
+   * service URL resolves there inside them. Requests that arrive here come from a container (an
+   * internal service answers only these).
+   */
+  readonly bridgeServer: net.Server;
   private readonly connections = new Set<IngressConnection>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly hostTargets = new Map<string, HostTarget | undefined>();
@@ -31,15 +39,22 @@ export class Ingress implements RequestHandler {
     private readonly log: Logger,
     /** Client addresses whose own X-Forwarded-* headers are kept (a proxy in front of the engine); none by default. */
     private readonly trustedProxies: ReadonlySet<string> = new Set(),
+    /** Checks private and internal services' callers; without it every service is public. */
+    private readonly gate?: AccessGate,
   ) {
+    this.server = this.createServer(false);
+    this.bridgeServer = this.createServer(true);
+    this.sweeper = setInterval(() => this.closeExpired(), 1_000).unref();
+    this.server.once("close", () => clearInterval(this.sweeper));
+  }
+
+  private createServer(fromContainers: boolean): net.Server {
     // allowHalfOpen: a client that ends its side after its request still gets the answer.
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-      const connection = new IngressConnection(socket, this);
+    return net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      const connection = new IngressConnection(socket, this, fromContainers);
       this.connections.add(connection);
       socket.once("close", () => this.connections.delete(connection));
     });
-    this.sweeper = setInterval(() => this.closeExpired(), 1_000).unref();
-    this.server.once("close", () => clearInterval(this.sweeper));
   }
 
   /** Every client connection, at shutdown: idle keep-alive ones must not hold the engine open. */
@@ -90,6 +105,8 @@ export class Ingress implements RequestHandler {
     const host = request.head.host;
     const route = this.routes.route(this.hostTarget(host), host);
     if (!route.ok) return request.sendError(route.status, route.message);
+    const denial = this.deny(request, route);
+    if (denial) return request.sendError(denial.status, denial.message);
     const throttler = this.throttlers.get(route.project, route.revision);
     if (!throttler) return request.sendError(503, `revision ${route.revision} is not serving`);
     // A request without a body that could not even connect (the instance just died) goes once more,
@@ -129,6 +146,11 @@ export class Ingress implements RequestHandler {
       socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n`);
       return;
     }
+    const denial = this.deny(request, route);
+    if (denial) {
+      socket.end(`HTTP/1.1 ${denial.status} ${STATUS_CODES[denial.status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
     let lease: Lease;
     try {
       lease = await throttler.acquire();
@@ -139,6 +161,24 @@ export class Ingress implements RequestHandler {
     }
     // A websocket counts as in flight while it is open: its lease is released when it closes.
     proxyUpgrade(request, socket, head, lease.endpoint, () => lease.release(), this.trusts(request));
+  }
+
+  /** Why the caller may not call this service (private or internal), or undefined: a public service costs one check. */
+  private deny(request: IngressRequest, route: Extract<RouteResult, { ok: true }>) {
+    const { access } = route;
+    if (access.public && !access.internalOnly) return undefined;
+    if (!this.gate) return undefined;
+    const key = `${route.project}/${route.service}`;
+    return this.gate.check(access, request.fromContainer, request.head.authorization, key, (aud) => {
+      let host: string;
+      try {
+        host = new URL(aud).host;
+      } catch {
+        return false;
+      }
+      const named = this.routes.serviceOf(this.hostTarget(host));
+      return named?.project === route.project && named.service === route.service;
+    });
   }
 
   /** parseHost, remembered: clients send the same few Host values over and over. */

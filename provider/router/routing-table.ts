@@ -1,3 +1,4 @@
+import type { ServiceAccess } from "../identity/access-gate";
 import { scopedKey, type HostTarget } from "../model/derived-names";
 
 /**
@@ -11,10 +12,12 @@ export interface ServiceRoutes {
   tags: ReadonlyMap<string, string>;
   /** The revision's request timeout, in ms. */
   timeoutMs(revision: string): number;
+  /** Who may call it (ingress setting and invokers). */
+  access: ServiceAccess;
 }
 
 export type RouteResult =
-  | { ok: true; project: string; service: string; revision: string; timeoutMs: number }
+  | { ok: true; project: string; service: string; revision: string; timeoutMs: number; access: ServiceAccess }
   | { ok: false; status: number; message: string };
 
 export class RoutingTable {
@@ -30,6 +33,18 @@ export class RoutingTable {
   setDomain(domain: string, target: { project: string; service: string } | undefined): void {
     if (target) this.domains.set(domain, target);
     else this.domains.delete(domain);
+  }
+
+  /** The service a host names (through a tag or a domain mapping), without picking a revision. */
+  serviceOf(target: HostTarget | undefined): { project: string; service: string } | undefined {
+    if (!target) return undefined;
+    const named = target.kind === "domain" ? this.domains.get(target.domain) : target;
+    return named && this.services.has(scopedKey(named.project, named.service)) ? { project: named.project, service: named.service } : undefined;
+  }
+
+  /** Whether the host is a mapped domain (the DNS answers it for the engine's containers). */
+  hasDomain(domain: string): boolean {
+    return this.domains.has(domain);
   }
 
   route(target: HostTarget | undefined, host: string | undefined): RouteResult {
@@ -53,6 +68,6 @@ export class RoutingTable {
         : `service "${service}" has no tag "${tag}"`;
       return { ok: false, status: tag === undefined ? 503 : 404, message };
     }
-    return { ok: true, project, service, revision, timeoutMs: routes.timeoutMs(revision) };
+    return { ok: true, project, service, revision, timeoutMs: routes.timeoutMs(revision), access: routes.access };
   }
 }

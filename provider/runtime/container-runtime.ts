@@ -17,6 +17,23 @@ export interface InstanceSpec {
   labels: Record<string, string>;
 }
 
+/** The Docker network an engine's containers share: its own bridge, on whose gateway the engine listens for them. */
+export interface EngineNetwork {
+  name: string;
+  /** The engine's address on it (the bridge's gateway). */
+  gateway: string;
+  subnet: string;
+}
+
+/** What every container the engine starts gets, beside its own spec. */
+export interface ContainerDefaults {
+  network?: string;
+  /** Its resolver: the engine's DNS on the network's gateway. */
+  dns?: string[];
+  /** The platform's variables (where the metadata server is); the spec's own env wins over them. */
+  env: Record<string, string>;
+}
+
 export interface StartedContainer {
   containerId: string;
   /** Undefined when the container exited before Docker could report its published port. */
@@ -59,8 +76,14 @@ export interface ContainerEvent {
 }
 
 export interface ContainerRuntime {
-  /** Can this host reach containers at their bridge-network addresses? Asked once at engine start. */
-  bridgeReachable(): Promise<boolean>;
+  /** Can this host reach containers at their addresses on `network` (or Docker's default bridge)? Asked once at engine start. */
+  bridgeReachable(network?: EngineNetwork): Promise<boolean>;
+  /** The engine's own network, made on first use and kept. */
+  ensureNetwork(engineId: string): Promise<EngineNetwork>;
+  /** From now on every container started gets these. */
+  setContainerDefaults(defaults: ContainerDefaults): void;
+  /** The engine's running container that has this address on its network (with its labels), if any. */
+  containerAt(address: string): Promise<ContainerSummary | undefined>;
   /** The image's id, pulling it when it is not present locally; a clear error naming the image otherwise. */
   resolveImage(image: string): Promise<string>;
   start(spec: InstanceSpec): Promise<StartedContainer>;

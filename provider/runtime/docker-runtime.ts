@@ -4,13 +4,16 @@ import {
   ContainerEvent,
   ContainerRuntime,
   ContainerState,
+  ContainerDefaults,
   ContainerSummary,
+  EngineNetwork,
   InstanceSpec,
   LogLine,
   ReadinessError,
   StartedContainer,
 } from "./container-runtime";
 import { DockerLogs } from "./docker-logs";
+import { ContainersByAddress, ensureEngineNetwork } from "./docker-network";
 import type { Modem } from "./docker-log-stream";
 import { demuxBuffer } from "./frame-demuxer";
 import { hostRoutesTo } from "./host-network";
@@ -32,6 +35,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
 
   private readonly logs: DockerLogs;
+  private defaults: ContainerDefaults = { env: {} };
+  private addresses: ContainersByAddress | undefined;
 
   constructor(docker?: Docker) {
     const client = docker ?? new Docker();
@@ -55,14 +60,28 @@ export class DockerRuntime implements ContainerRuntime {
    * The host routes to the bridge when one of its own interfaces has an address in the bridge's
    * subnet (docker0 on Linux); under Docker Desktop the bridge lives in a VM and none does.
    */
-  async bridgeReachable(): Promise<boolean> {
+  async bridgeReachable(network?: EngineNetwork): Promise<boolean> {
     try {
-      const network = (await this.docker.getNetwork("bridge").inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
-      const subnets = (network.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => Boolean(s));
+      if (network) return await hostRoutesTo([network.subnet]);
+      const bridge = (await this.docker.getNetwork("bridge").inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
+      const subnets = (bridge.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => Boolean(s));
       return await hostRoutesTo(subnets);
     } catch {
       return false;
     }
+  }
+
+  async ensureNetwork(engineId: string): Promise<EngineNetwork> {
+    this.addresses ??= new ContainersByAddress(this.docker, engineId);
+    return ensureEngineNetwork(this.docker, engineId);
+  }
+
+  setContainerDefaults(defaults: ContainerDefaults): void {
+    this.defaults = defaults;
+  }
+
+  async containerAt(address: string): Promise<ContainerSummary | undefined> {
+    return this.addresses?.find(address);
   }
 
   async resolveImage(image: string): Promise<string> {
@@ -99,7 +118,7 @@ export class DockerRuntime implements ContainerRuntime {
       Image: spec.image,
       Entrypoint: spec.command,
       Cmd: spec.args,
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ ...this.defaults.env, ...spec.env }).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
       ExposedPorts: portKey ? { [portKey]: {} } : undefined,
       HostConfig: {
@@ -111,12 +130,15 @@ export class DockerRuntime implements ContainerRuntime {
         NanoCpus: spec.nanoCpus,
         RestartPolicy: { Name: "no" },
         LogConfig: DOCKER_LOG_CONFIG,
+        NetworkMode: this.defaults.network,
+        Dns: this.defaults.dns,
       },
     });
     try {
       await container.start();
       // A container that already exited has no port binding any more: waitListening reports why.
       const state = await this.inspect(container.id, spec.port);
+      this.addresses?.remember(state?.address, { containerId: container.id, labels: spec.labels, running: true });
       return { containerId: container.id, hostPort: state?.hostPort, address: state?.address };
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
@@ -153,7 +175,9 @@ export class DockerRuntime implements ContainerRuntime {
       const ports = info.NetworkSettings?.Ports ?? {};
       const key = port ? `${port}/tcp` : Object.keys(ports)[0];
       const binding = key ? ports[key]?.find((b) => b.HostIp === "127.0.0.1") : undefined;
-      const bridge = info.NetworkSettings?.Networks?.bridge?.IPAddress || (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
+      // On the engine's network where it has one (an instance started before there was one: the default bridge).
+      const networks = info.NetworkSettings?.Networks ?? {};
+      const bridge = (this.defaults.network ? networks[this.defaults.network]?.IPAddress : undefined) || Object.values(networks).find((n) => n.IPAddress)?.IPAddress;
       return {
         running: info.State.Running,
         started: info.State.Running || !/^0001-01-01/.test(info.State.StartedAt ?? ""),
@@ -196,12 +220,14 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async remove(containerId: string): Promise<void> {
+    this.addresses?.forget(containerId);
     await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
       if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
     });
   }
 
   async stopAndRemove(containerId: string, graceSeconds: number, beforeRemove?: () => Promise<void>): Promise<void> {
+    this.addresses?.forget(containerId);
     const container = this.docker.getContainer(containerId);
     await container.stop({ t: graceSeconds }).catch(() => undefined);
     await beforeRemove?.().catch(() => undefined);

@@ -10,9 +10,11 @@ export const LABEL = {
   execution: "skiff.execution",
   task: "skiff.task",
   attempt: "skiff.attempt",
+  /** Who the container runs as: the metadata server's tokens are this account's. */
+  serviceAccount: "skiff.service-account",
 } as const;
 
-export function instanceLabels(engineId: string, project: string, service: string, revision: string, instanceId: string): Record<string, string> {
+export function instanceLabels(engineId: string, project: string, service: string, revision: string, instanceId: string, serviceAccount: string): Record<string, string> {
   return {
     [LABEL.managed]: "true",
     [LABEL.engine]: engineId,
@@ -20,10 +22,11 @@ export function instanceLabels(engineId: string, project: string, service: strin
     [LABEL.service]: service,
     [LABEL.revision]: revision,
     [LABEL.instance]: instanceId,
+    [LABEL.serviceAccount]: serviceAccount,
   };
 }
 
-export function taskLabels(engineId: string, project: string, job: string, execution: string, index: number, attempt: number): Record<string, string> {
+export function taskLabels(engineId: string, project: string, job: string, execution: string, index: number, attempt: number, serviceAccount: string): Record<string, string> {
   return {
     [LABEL.managed]: "true",
     [LABEL.engine]: engineId,
@@ -32,5 +35,6 @@ export function taskLabels(engineId: string, project: string, job: string, execu
     [LABEL.execution]: execution,
     [LABEL.task]: String(index),
     [LABEL.attempt]: String(attempt),
+    [LABEL.serviceAccount]: serviceAccount,
   };
 }

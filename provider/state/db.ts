@@ -50,6 +50,12 @@ const MIGRATIONS: string[] = [
      state TEXT NOT NULL, attempt INTEGER NOT NULL, exit_code INTEGER, last_error TEXT,
      container_id TEXT, start_time TEXT, completion_time TEXT,
      PRIMARY KEY (project, execution, task_index));`,
+  // Who may call a service or run a job: its IAM bindings, apart from its spec (as on Cloud Run).
+  // No row: the default (a service is public). The etag is the bindings' hash.
+  `CREATE TABLE iam_policies (
+     project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+     bindings TEXT NOT NULL,        -- JSON: [{ role, members }], normalised
+     PRIMARY KEY (project, kind, name));`,
 ];
 
 export function openDatabase(path: string): Database.Database {

@@ -74,6 +74,7 @@ export class JobStore {
       for (const e of this.listExecutions(project, name)) this.db.prepare("DELETE FROM tasks WHERE project = ? AND execution = ?").run(project, e.name);
       this.db.prepare("DELETE FROM executions WHERE project = ? AND job = ?").run(project, name);
       this.db.prepare("DELETE FROM jobs WHERE project = ? AND name = ?").run(project, name);
+      this.db.prepare("DELETE FROM iam_policies WHERE project = ? AND kind = 'job' AND name = ?").run(project, name);
     })();
   }
 

@@ -6,6 +6,7 @@ import type { ServiceTemplate } from "../model/template";
 import type { NormalizedTrafficTarget } from "../model/traffic";
 import { openDatabase } from "./db";
 import { JobStore } from "./job-store";
+import { PolicyStore } from "./policy-store";
 
 export interface ServiceRow {
   project: string;
@@ -60,9 +61,12 @@ export interface DomainMappingRow {
 export class Store {
   /** Jobs, executions and tasks. */
   readonly jobs: JobStore;
+  /** Services' and jobs' IAM bindings. */
+  readonly policies: PolicyStore;
 
   private constructor(private readonly db: Database.Database) {
     this.jobs = new JobStore(db);
+    this.policies = new PolicyStore(db);
   }
 
   static open(path: string): Store {
@@ -85,6 +89,16 @@ export class Store {
     const id = randomBytes(6).toString("hex");
     this.db.prepare("INSERT INTO meta (key, value) VALUES ('engine_id', ?)").run(id);
     return id;
+  }
+
+  /** A value the engine keeps across restarts (a port its containers were given). */
+  setting(key: string): string | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(`setting:${key}`) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  putSetting(key: string, value: string): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(`setting:${key}`, value);
   }
 
   // services
@@ -128,6 +142,7 @@ export class Store {
       this.db.prepare("DELETE FROM revisions WHERE project = ? AND service = ?").run(project, name);
       this.db.prepare("DELETE FROM instances WHERE project = ? AND service = ?").run(project, name);
       this.db.prepare("DELETE FROM domain_mappings WHERE project = ? AND service = ?").run(project, name);
+      this.policies.delete(project, "service", name);
     });
   }
 

@@ -104,6 +104,12 @@ export async function removeContainers(ids: string[]): Promise<void> {
 }
 
 /** `docker inspect` of one container, parsed. */
+/** Removes the Docker networks labelled with this engine id (its own network; after its containers are gone). */
+export async function removeEngineNetworks(engineId: string): Promise<void> {
+  const ids = (await docker(["network", "ls", "-q", "--filter", `label=skiff.engine=${engineId}`])).split("\n").filter(Boolean);
+  if (ids.length > 0) await docker(["network", "rm", ...ids]);
+}
+
 export async function inspectContainer(id: string): Promise<DockerContainerInspect> {
   const [info] = JSON.parse(await docker(["inspect", id])) as DockerContainerInspect[];
   return info;

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CommandResult, ContainerSummary, containersWithLabels, removeContainers, requireDocker, run } from "./docker";
+import { CommandResult, ContainerSummary, containersWithLabels, removeContainers, removeEngineNetworks, requireDocker, run } from "./docker";
 import { HttpAnswer, RequestInit, httpRequest } from "./http";
 import { EngineClient } from "../../provider/client/api-client";
 import { engineHome } from "../../provider/base/home";
@@ -189,6 +189,7 @@ export class TestEngine {
       try {
         const leftovers = await containersWithLabels({ "skiff.engine": engineId });
         await removeContainers(leftovers.map((c) => c.id));
+        await removeEngineNetworks(engineId);
       } catch (error) {
         errors.push(error);
       }

@@ -7,6 +7,7 @@ import {
   type ContainerRuntime,
   type ContainerState,
   type ContainerSummary,
+  type EngineNetwork,
   type InstanceSpec,
   type LogLine,
   type StartedContainer,
@@ -275,6 +276,17 @@ export class FakeRuntime implements ContainerRuntime {
   /** The fake's containers are reached at their published ports. */
   async bridgeReachable(): Promise<boolean> {
     return false;
+  }
+
+  /** A network in name only: the fake's containers have no addresses on it. */
+  async ensureNetwork(engineId: string): Promise<EngineNetwork> {
+    return { name: `skiff-${engineId}`, gateway: "192.0.2.1", subnet: "192.0.2.0/24" };
+  }
+
+  setContainerDefaults(): void {}
+
+  async containerAt(): Promise<ContainerSummary | undefined> {
+    return undefined;
   }
 
   async resolveImage(image: string): Promise<string> {

@@ -22,6 +22,8 @@ const { listenWire, requestFramer } = require(fixturePath("wire-server.js")) as 
 };
 export { requestFramer };
 
+const PUBLIC = { internalOnly: false, public: true, anyAuthenticated: false, invokers: new Set<string>() };
+
 export interface WireIngress {
   port: number;
   /** What each service's instance was sent, per connection it accepted, in order (latin1). */
@@ -52,7 +54,7 @@ export async function wireIngress(services: string[], options: { concurrency?: n
     });
     throttler.addInstance({ instanceId: `${service}-i1`, host: "127.0.0.1", port: (instance.address() as AddressInfo).port, maxConnections: options.concurrency ?? 80 });
     throttlers.set("default", revision, throttler);
-    routes.setService("default", service, { pick: () => revision, tags: new Map(), timeoutMs: () => options.timeoutMs ?? 5_000 });
+    routes.setService("default", service, { pick: () => revision, tags: new Map(), timeoutMs: () => options.timeoutMs ?? 5_000, access: PUBLIC });
   }
   const ingress = new Ingress(routes, throttlers, silentLogger);
   ingress.open();

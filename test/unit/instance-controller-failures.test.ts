@@ -276,7 +276,7 @@ test("adopt takes back running containers of READY revisions with their rows and
   const h = setup(t);
   const ready = h.revision("hello-00001-abc");
   const failed = h.revision("hello-00002-def", {}, "FAILED");
-  const labels = (revision: string, id: string) => instanceLabels(ENGINE_ID, PROJECT, SERVICE, revision, id);
+  const labels = (revision: string, id: string) => instanceLabels(ENGINE_ID, PROJECT, SERVICE, revision, id, "web@p.iam.gserviceaccount.com");
   const row = (id: string, revision: string, containerId: string) => ({ id, project: PROJECT, service: SERVICE, revision, containerId, hostPort: 1, createTime: "2024-01-01T00:00:00.000Z" });
 
   const keep = h.runtime.addContainer({
@@ -297,7 +297,7 @@ test("adopt takes back running containers of READY revisions with their rows and
   const exited = h.runtime.addContainer({ labels: labels(ready.name, "aaaa0005"), running: false, exitCode: 2 });
   h.store.insertInstance(row("aaaa0005", ready.name, exited.id));
   h.store.insertInstance(row("aaaa0006", ready.name, "no-such-container"));
-  const otherEngine = h.runtime.addContainer({ labels: instanceLabels("ffffffffffff", PROJECT, SERVICE, ready.name, "bbbb0001") });
+  const otherEngine = h.runtime.addContainer({ labels: instanceLabels("ffffffffffff", PROJECT, SERVICE, ready.name, "bbbb0001", "web@p.iam.gserviceaccount.com") });
 
   await h.controller.adopt();
 

@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from "ava";
+import { defaultServiceAccount } from "../../provider/model/derived-names";
 import { ReadinessError } from "../../provider/runtime/container-runtime";
 import { NoCapacityError, type Lease } from "../../provider/scaling/throttler";
 import type { FakeContainer } from "../helpers/fake-runtime";
@@ -42,6 +43,8 @@ test("startFirst starts one container from the revision's template and resolves 
     "skiff.service": SERVICE,
     "skiff.revision": rev.name,
     "skiff.instance": instance,
+    // The revision names no account: the project's default compute account, as on Cloud Run.
+    "skiff.service-account": defaultServiceAccount(PROJECT),
   });
   t.is(c.spec!.name, `skiff-${PROJECT}-${rev.name}-${instance}`);
   t.is(c.spec!.image, rev.imageDigest, "the container runs the pinned image id, not the tag");

@@ -1,0 +1,96 @@
+import type { SigningKey } from "./signing-key";
+import { CLI_AUDIENCE, verifyIdentityToken } from "./tokens";
+
+/**
+ * Who may call a service, as the ingress checks it before a request is queued or an instance
+ * started (Cloud Run's order): an internal service answers only the engine's own containers (404
+ * to anyone else, as Cloud Run does); a private one needs `Authorization: Bearer <identity
+ * token>` whose signature verifies against the engine's key, whose audience is the service's URL
+ * (or a tag's or mapped domain's), and whose identity is an invoker: 401 without a valid token,
+ * 403 for a valid token of someone else.
+ */
+export interface ServiceAccess {
+  /** ingress internal (or internal-and-cloud-load-balancing: there is no load balancer here). */
+  internalOnly: boolean;
+  /** allUsers is an invoker: no token is checked. */
+  public: boolean;
+  /** allAuthenticatedUsers is an invoker: any valid token will do. */
+  anyAuthenticated: boolean;
+  /** `user:EMAIL` and `serviceAccount:EMAIL` members that may call. */
+  invokers: ReadonlySet<string>;
+}
+
+export type Denial = { status: 401 | 403 | 404; message: string };
+
+/** A verified token, kept until it expires so a request with a known token costs a map lookup. */
+interface VerifiedToken {
+  exp: number;
+  aud: string;
+  email: string;
+  members: readonly [string, string];
+  /** Audience checks already made, by the service asked for. */
+  audienceFor: Map<string, boolean>;
+}
+
+const MAX_CACHED_TOKENS = 10_000;
+
+export class AccessGate {
+  private readonly verified = new Map<string, VerifiedToken>();
+
+  constructor(
+    private readonly key: SigningKey,
+    /** Identities that may call every service: the engine's own user (the project's owner, as on Cloud Run). */
+    private readonly owners: ReadonlySet<string>,
+    private readonly nowSeconds: () => number = () => Date.now() / 1000,
+  ) {}
+
+  /**
+   * Undefined when the request may go on. `service` keys the audience check; `audienceNames`
+   * says whether a token's audience (a URL) names that service.
+   */
+  check(access: ServiceAccess, fromContainer: boolean, authorization: string | undefined, service: string, audienceNames: (aud: string) => boolean): Denial | undefined {
+    if (access.internalOnly && !fromContainer) return { status: 404, message: "not found: this service takes requests only from the engine's containers (ingress internal)" };
+    if (access.public) return undefined;
+    const token = bearer(authorization);
+    if (token === undefined) return unauthorized("the service is private: send an identity token as Authorization: Bearer TOKEN (skiff auth print-identity-token --audiences URL)");
+    const entry = this.verify(token);
+    if (typeof entry === "string") return unauthorized(entry);
+    let audienceOk = entry.audienceFor.get(service);
+    if (audienceOk === undefined) {
+      // The owner's CLI token without an audience works for all of their services, as gcloud's does on Cloud Run.
+      audienceOk = audienceNames(entry.aud) || (entry.aud === CLI_AUDIENCE && this.owners.has(entry.email));
+      entry.audienceFor.set(service, audienceOk);
+    }
+    if (!audienceOk) return unauthorized(`the token's audience "${entry.aud}" is not this service's URL`);
+    if (access.anyAuthenticated || this.owners.has(entry.email) || access.invokers.has(entry.members[0]) || access.invokers.has(entry.members[1])) return undefined;
+    return { status: 403, message: `forbidden: ${entry.email} is not an invoker of this service (roles/run.invoker)` };
+  }
+
+  private verify(token: string): VerifiedToken | string {
+    const now = this.nowSeconds();
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp > now) return known;
+      this.verified.delete(token);
+      return "the token has expired";
+    }
+    const result = verifyIdentityToken(this.key, token, now);
+    if (!result.ok) return result.reason;
+    const { email, aud, exp } = result.claims;
+    // Bounded: a client inventing tokens costs verifications, not memory.
+    if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.clear();
+    const entry: VerifiedToken = { exp, aud, email, members: [`serviceAccount:${email}`, `user:${email}`], audienceFor: new Map() };
+    this.verified.set(token, entry);
+    return entry;
+  }
+}
+
+function bearer(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const match = /^bearer[ \t]+(\S+)\s*$/i.exec(authorization);
+  return match?.[1];
+}
+
+function unauthorized(message: string): Denial {
+  return { status: 401, message: `unauthorized: ${message}` };
+}
