@@ -22,14 +22,15 @@ test.after.always(async () => {
   await engine?.dispose();
 });
 
-test("on Linux the engine reaches instances at their address on Docker's bridge (also when it started with no container running, docker0 down)", async (t) => {
+test("on Linux the engine reaches instances at their address on its own Docker bridge network (also when it started with no container running, the bridge down)", async (t) => {
   const info = await (await engine.api()).engineInfo();
   t.is(info.instanceAddressing, "bridge");
   const ready = engine.logTail(500).split("\n").filter((line) => line.includes("instance ready") && line.includes("web-"));
   t.true(ready.length >= 1, engine.logTail(20));
   const [, address] = /"address":"([\d.]+):8080"/.exec(ready[0]) ?? [];
-  const subnets = (await docker(["network", "inspect", "bridge", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])).trim().split(/\s+/);
-  t.true(subnets.some((subnet) => inIpv4Subnet(address ?? "", subnet)), `${address} is on the bridge (${subnets.join(", ")})`);
+  // Each engine's containers share a network of its own, on whose gateway the engine serves them.
+  const subnets = (await docker(["network", "inspect", `skiff-${engine.engineId}`, "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])).trim().split(/\s+/);
+  t.true(subnets.some((subnet) => inIpv4Subnet(address ?? "", subnet)), `${address} is on the engine's network (${subnets.join(", ")})`);
 });
 
 test("a request that outlives the service's timeout gets 504, the instance lives on and serves the next", async (t) => {
