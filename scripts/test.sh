@@ -15,6 +15,20 @@ fi
 
 bash scripts/ensure-docker.sh "${DOCKERD_LOG:-/tmp/skiff-dockerd.log}"
 
+# Clients some tests run inside containers, from Debian's packages: a static musl C compiler (a
+# client on another libc than glibc) and Debian's own Python (a plain http.server service).
+missing=()
+command -v musl-gcc >/dev/null 2>&1 || missing+=(musl-tools)
+[ -x /usr/bin/python3 ] || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing ${missing[*]} from Debian's packages"
+    (apt-get install -y -qq "${missing[@]}" || (apt-get update -qq && apt-get install -y -qq "${missing[@]}")) >&2
+  else
+    say "some tests need ${missing[*]} (Debian packages); install them, or those tests fail saying so"
+  fi
+fi
+
 has_pulumi() { [ -x "$1/pulumi" ] && [ -x "$1/pulumi-language-nodejs" ] && [ -x "$1/pulumi-resource-pulumi-nodejs" ]; }
 pulumi_bin=""
 for dir in $(dirname "$(command -v pulumi 2>/dev/null || echo /nonexistent/x)") "$HOME/.pulumi/bin" "$HOME"/.cache/skiff-tools/pulumi-*/bin; do
