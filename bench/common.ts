@@ -252,7 +252,7 @@ export async function requireWrk(): Promise<string> {
 }
 
 /** One wrk run against 127.0.0.1:port; a separate native process, so it does not share our event loop. */
-export function wrk(opts: { port: number; address?: string; path?: string; host?: string; connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
+export function wrk(opts: { port: number; address?: string; path?: string; host?: string; headers?: Record<string, string>; connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
   const args = [
     `-t${opts.threads ?? 1}`,
     `-c${opts.connections}`,
@@ -260,6 +260,7 @@ export function wrk(opts: { port: number; address?: string; path?: string; host?
     "--latency",
     "--timeout", "5s",
     ...(opts.host ? ["-H", `Host: ${opts.host}`] : []),
+    ...Object.entries(opts.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
     `http://${opts.address ?? "127.0.0.1"}:${opts.port}${opts.path ?? "/"}`,
   ];
   return new Promise((resolve, reject) => {
@@ -323,7 +324,8 @@ export async function instanceAddress(engine: Pick<TestEngine, "home">, containe
   const via = (await (await EngineClient.connect({ home: engineHome(engine.home) })).engineInfo()).instanceAddressing;
   if (via === "published") return { via, address: "127.0.0.1", port: await publishedPort(containerId, containerPort) };
   const info = (await inspectContainer(containerId)) as unknown as { NetworkSettings: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> } };
-  const address = info.NetworkSettings.Networks?.bridge?.IPAddress || info.NetworkSettings.IPAddress;
+  // The engine's own network (one per engine), or Docker's default bridge for an older engine.
+  const address = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || info.NetworkSettings.IPAddress;
   if (!address) throw new Error(`the engine routes over the bridge, but container ${containerId.slice(0, 12)} has no bridge address`);
   return { via, address, port: containerPort };
 }

@@ -18,9 +18,12 @@ import { startNginx, startNodeProxy } from "./proxies";
  *   node-proxy  a minimal Node `http` proxy (bench/node-proxy.ts) to that same address: the floor of
  *               a proxy built on Node's `http` (skiff's router speaks HTTP itself, on llhttp)
  *   skiff       the ingress, Host: <service>.localhost
+ *   skiff-private  the same, with the service made private for the run (no allUsers; its invoker's
+ *               identity token in Authorization): what the token check adds
  * Targets: skiff ≥ 0.9× node-proxy's requests/s and ≤ 1.2× its p99; the engine's CPU per proxied
  * request at most half of the 182 µs measured before (issue 14); under 10 µs of engine CPU per
- * logged line while the load bypasses the engine.
+ * logged line while the load bypasses the engine; a private service's token check at most 15 µs
+ * more than a public one (issue 19).
  *
  * CPU is read from /proc: the proxy's processes (nginx master + workers, the node-proxy process,
  * skiff's daemon), and the daemon in every run, split into its main thread (the event loop that
@@ -42,12 +45,15 @@ const CONTAINER_PORT = 8080;
 /** The engine's CPU per proxied request on main before issue 14 (the issue's own run of this bench): the target is half of it. */
 const BEFORE_US_PER_REQUEST = 182;
 
-type Name = "direct" | "nginx" | "node-proxy" | "skiff";
-const NAMES: Name[] = ["direct", "nginx", "node-proxy", "skiff"];
+type Name = "direct" | "nginx" | "node-proxy" | "skiff" | "skiff-private";
+const NAMES: Name[] = ["direct", "nginx", "node-proxy", "skiff", "skiff-private"];
 
 interface Target extends Address {
   name: Name;
   host?: string;
+  headers?: Record<string, string>;
+  /** Before and after each of its runs (the private target makes the service private for its run). */
+  around?: { before(): Promise<void>; after(): Promise<void> };
   /** Processes whose CPU time is charged to this target's proxy (none for direct; skiff's daemon for skiff). */
   proxyPids: () => number[];
 }
@@ -94,9 +100,21 @@ async function main(): Promise<void> {
     { name: "node-proxy", port: nodeProxy.port, proxyPids: () => [nodeProxy.pid] },
     { name: "skiff", port: engine.ingressPort, host: hostOf(engine, SERVICE), proxyPids: () => [engine.pid] },
   ];
+  const api = await engine.api();
+  const invoker = "bench@default.iam.gserviceaccount.com";
+  const { token } = await api.identityToken({ audience: `http://${hostOf(engine, SERVICE)}`, serviceAccount: invoker });
+  const setInvokers = async (members: string[]) => {
+    const { etag } = await api.getPolicy("default", "service", SERVICE);
+    await api.setPolicy("default", "service", SERVICE, [{ role: "roles/run.invoker", members }], etag);
+  };
+  targets.push({
+    name: "skiff-private", port: engine.ingressPort, host: hostOf(engine, SERVICE), headers: { Authorization: `Bearer ${token}` }, proxyPids: () => [engine.pid],
+    around: { before: () => setInvokers([`serviceAccount:${invoker}`]), after: () => setInvokers(["allUsers"]) },
+  });
 
   // Every target must reach the same instance (the fixture names itself in x-instance) before anything is timed.
   for (const t of targets) {
+    if (t.around) continue; // the same service and instance as "skiff"
     await pollUntil(t, t.host, (p) => p.status === 200 && p.body.startsWith("K_REVISION="), 10_000, 50);
     const answer = await getAt(t, t.host);
     if (answer.headers["x-instance"] !== containerId.slice(0, 12)) {
@@ -112,7 +130,9 @@ async function main(): Promise<void> {
 
   process.stdout.write("warm-up");
   for (const t of targets) {
+    await t.around?.before();
     await wrk({ ...t, path: `/?bench=warmup.${t.name}`, connections: CONNECTIONS, seconds: WARMUP_SECONDS });
+    await t.around?.after();
     await settle(engine.pid);
     process.stdout.write(` ${t.name}`);
   }
@@ -126,6 +146,7 @@ async function main(): Promise<void> {
     const line: string[] = [];
     for (const t of order) {
       const marker = `GET /?bench=${round + 1}.${t.name} `;
+      await t.around?.before();
       const pids = t.proxyPids();
       const proxyBefore = sum(pids.map(cpuMs));
       const engineBefore = cpuMs(engine.pid);
@@ -135,9 +156,11 @@ async function main(): Promise<void> {
         result = await wrk({ ...t, path: `/?bench=${round + 1}.${t.name}`, connections: CONNECTIONS, seconds: SECONDS });
       } catch (error) {
         console.warn(`  round ${round + 1} ${t.name}: wrk failed, run left out: ${(error as Error).message.split("\n")[0]}`);
+        await t.around?.after();
         await settle(engine.pid);
         continue;
       }
+      await t.around?.after();
       const proxyCpu = sum(pids.map(cpuMs)) - proxyBefore;
       const settleMs = await settle(engine.pid);
       const engineCpu = cpuMs(engine.pid) - engineBefore;
@@ -198,6 +221,7 @@ async function main(): Promise<void> {
     table([
       ["ratio (of medians)", "req/s", "p50", "p99", "per-round median req/s / p99", "target"],
       ratioRow("skiff / node-proxy", "skiff", "node-proxy", "req/s ≥ 0.90×, p99 ≤ 1.20×"),
+      ratioRow("skiff-private / skiff", "skiff-private", "skiff", "-"),
       ratioRow("skiff / nginx", "skiff", "nginx", "- (nginx: C, no JS; see README)"),
       ratioRow("node-proxy / direct", "node-proxy", "direct", "- (what a proxy on Node's http costs)"),
       ratioRow("nginx / direct", "nginx", "direct", "-"),
@@ -220,6 +244,10 @@ async function main(): Promise<void> {
   console.log(
     `  skiff engine / node-proxy ${ratio(skiffUs, nodeUs)} (main thread alone ${ratio(mainUs, nodeUs)}); / nginx ${ratio(skiffUs, med("nginx", "proxyUs"))}; ` +
       `vs ${BEFORE_US_PER_REQUEST} µs before issue 14 (another day's machine): ${ratio(skiffUs, BEFORE_US_PER_REQUEST)} (target ≤ 0.50×)`,
+  );
+  console.log(
+    `private service: engine ${fmt(med("skiff-private", "engineUs"), 1)} µs per request, public ${fmt(skiffUs, 1)} µs: ` +
+      `the token check adds ${fmt(paired("skiff-private", "skiff", "engineUs") * skiffUs - skiffUs, 1)} µs (per-round paired; target ≤ 15 µs)`,
   );
   console.log(
     `engine CPU per logged line: ` +
