@@ -1,11 +1,13 @@
 /**
- * llhttp, the C parser under Node's own `http` server and client, used directly. Going through
- * `http.Server` and `http.request` costs the router ~70 µs of CPU per request on this kind of
- * machine (IncomingMessage streams, ServerResponse, ClientRequest, the Agent's bookkeeping, a
- * Buffer per header); it only needs heads and bodies' bytes, so it feeds each socket's chunks to a
- * parser and gets both as callbacks. Clients' requests are parsed strictly, as Node's server does
- * (no smuggling through conflicting lengths, no bare LF); instances' responses leniently, as with
- * `insecureHTTPParser` (header lines ending in a bare LF, as nginx accepts them).
+ * llhttp, the parser under Node's own `http`, as the WebAssembly build undici ships (a maintained,
+ * public package; Node's own binding is only reachable through the deprecated `_http_common`).
+ * Going through `http.Server` and `http.request` costs the router ~70 µs of CPU per request on this
+ * kind of machine (IncomingMessage streams, ServerResponse, ClientRequest, the Agent's bookkeeping);
+ * it only needs heads and bodies' bytes, so it feeds each socket's chunks to a parser and gets both
+ * as callbacks. Clients' requests are parsed strictly, as Node's server does (no smuggling through
+ * conflicting lengths, no bare LF); instances' responses leniently (header lines ending in a bare
+ * LF, as nginx accepts them). Bodies reach the caller as views of the socket's own chunk, never of
+ * the parser's memory, so they stay valid as long as the chunk does.
  */
 
 /** What the parser reports; headers are [name, value, name, value, ...] as the instance wrote them. */
@@ -30,115 +32,251 @@ export interface HttpParser {
   execute(chunk: Buffer): number | Error;
   /** The connection ended: completes a body that runs until the end, or an Error for a cut-off response. */
   finish(): Error | undefined;
-  /** Frees the native parser; call once, after the last execute. */
+  /** Frees the parser; call once, after the last execute. */
   close(): void;
 }
 
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(chunk: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  close(): void;
-  [callback: number]: unknown;
-}
+/** What the router needs of WebAssembly's JS API (the project's TypeScript libs do not declare it). */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+};
 
-interface NativeParserClass {
-  new (): NativeParser;
-  REQUEST: number;
-  RESPONSE: number;
-  kLenientAll: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
+interface LlhttpExports {
+  memory: { buffer: ArrayBuffer };
+  _initialize?: () => void;
+  malloc(size: number): number;
+  free(ptr: number): void;
+  llhttp_alloc(type: number): number;
+  llhttp_free(parser: number): void;
+  llhttp_execute(parser: number, data: number, length: number): number;
+  llhttp_finish(parser: number): number;
+  llhttp_get_method(parser: number): number;
+  llhttp_get_http_minor(parser: number): number;
+  llhttp_get_error_pos(parser: number): number;
+  llhttp_get_error_reason(parser: number): number;
+  [lenientSetter: `llhttp_set_lenient_${string}`]: (parser: number, on: number) => void;
 }
-
-// `_http_common` is where Node's `http` gets the parser from; it has no typings of its own.
-const { HTTPParser, methods } = require("_http_common") as { HTTPParser?: NativeParserClass; methods?: string[] };
-if (typeof HTTPParser !== "function" || typeof HTTPParser.RESPONSE !== "number" || !Array.isArray(methods)) {
-  throw new Error(`this Node.js (${process.version}) does not expose its HTTP parser; skiff's router needs one that does (Node.js 20 and 22 do)`);
-}
-const Parser: NativeParserClass = HTTPParser;
-const METHODS: readonly string[] = methods;
 
 /**
- * Header lines reach JavaScript in batches (kOnHeaders) when a head has more than 32 of them or
- * arrives across reads, and a chunked body's trailer section always arrives that way, at the
- * message's end. Node's binding then also passes the URL it still holds from the message's start.
- * So what was batched belongs to the head until the head completes, and after that to the
- * trailers, which end with the message: both are cleared there, or one message's trailers (a Host
- * among them) would become the next message's headers and re-route it.
+ * Every leniency llhttp has, for instances' responses, as Node's `insecureHTTPParser` (kLenientAll)
+ * sets them: a bare LF ends a line, spaces after a chunk size, data after a close, and so on.
  */
-class FieldBatches {
-  private fields: string[] = [];
-  private url = "";
+const RESPONSE_LENIENCIES = [
+  "headers", "chunked_length", "keep_alive", "transfer_encoding", "version", "data_after_close",
+  "optional_lf_after_cr", "optional_crlf_after_chunk", "optional_cr_before_lf", "spaces_after_chunk_size",
+] as const;
 
-  add(fields: string[], url: string | undefined): void {
-    this.fields = this.fields.concat(fields);
-    if (url) this.url += url;
+// undici's constants for its llhttp build: error codes, methods, parser types.
+const constants = require("undici/lib/llhttp/constants.js") as { ERROR: Record<string, number>; METHODS: Record<string, number>; TYPE: { REQUEST: number; RESPONSE: number } };
+const ERROR_NAMES = new Map(Object.entries(constants.ERROR).map(([name, code]) => [code, name]));
+const METHODS: readonly string[] = Object.entries(constants.METHODS).reduce<string[]>((all, [name, code]) => ((all[code] = name), all), []);
+const PAUSED_UPGRADE = constants.ERROR.PAUSED_UPGRADE!;
+/** Node's default limit on a head (request line or status line, and header lines): past it, 431. */
+const MAX_HEAD_BYTES = 16 * 1024;
+
+/** One message being parsed: the pieces of its head as they arrive, then its trailers. */
+class ParserState {
+  /** The chunk being parsed and where its copy starts in the parser's memory: callbacks' offsets map back to it. */
+  chunk: Buffer = Buffer.alloc(0);
+  inputStart = 0;
+  url = "";
+  statusMessage = "";
+  fields: string[] = [];
+  field = "";
+  value = "";
+  /** The last piece was a value: the next field piece starts a new line. */
+  valueLast = false;
+  headBytes = 0;
+  overflow = false;
+  /** What a callback threw; rethrown once the parser returns. */
+  thrown: unknown;
+
+  constructor(
+    readonly ptr: number,
+    /** What on_headers_complete does: hand the head over; 1 to skip the body. */
+    readonly onHeadersComplete: (state: ParserState, status: number, upgrade: boolean, keepAlive: boolean) => number,
+    readonly events: RequestEvents | ResponseEvents,
+  ) {}
+
+  text(at: number, length: number): string {
+    const start = at - this.inputStart;
+    return this.chunk.toString("latin1", start, start + length);
   }
 
-  /** The head's fields and URL: those batched so far, unless the parser passed them whole. */
-  takeHead(fields: string[] | undefined, url: string | undefined): { fields: string[]; url: string } {
-    const head = { fields: fields ?? this.fields, url: url || this.url };
+  /** The fields gathered since the last take, as [name, value, ...]. */
+  takeFields(): string[] {
+    if (this.valueLast || this.field !== "") this.fields.push(this.field, this.value);
+    const fields = this.fields;
     this.fields = [];
-    this.url = "";
-    return head;
+    this.field = this.value = "";
+    this.valueLast = false;
+    return fields;
   }
 
-  /** At the message's end: what was batched since the head completed is its trailer section. */
-  takeTrailers(): string[] {
-    const trailers = this.fields;
-    this.fields = [];
-    this.url = "";
-    return trailers;
+  countHead(length: number): number {
+    this.headBytes += length;
+    if (this.headBytes <= MAX_HEAD_BYTES) return 0;
+    this.overflow = true;
+    return -1;
   }
+}
+
+let current: ParserState | undefined;
+
+/** Runs a callback's body, keeping a throw for after the parser returns (it cannot unwind through the parser's state safely). */
+function guarded(body: (state: ParserState) => number): number {
+  const state = current!;
+  try {
+    return body(state);
+  } catch (error) {
+    state.thrown = error;
+    return -1;
+  }
+}
+
+const callbacks = {
+  wasm_on_message_begin: () =>
+    guarded((s) => {
+      s.url = s.statusMessage = "";
+      s.fields = [];
+      s.field = s.value = "";
+      s.valueLast = false;
+      s.headBytes = 0;
+      return 0;
+    }),
+  wasm_on_url: (_p: number, at: number, length: number) => guarded((s) => ((s.url += s.text(at, length)), s.countHead(length))),
+  wasm_on_status: (_p: number, at: number, length: number) => guarded((s) => ((s.statusMessage += s.text(at, length)), s.countHead(length))),
+  wasm_on_header_field: (_p: number, at: number, length: number) =>
+    guarded((s) => {
+      if (s.valueLast) {
+        s.fields.push(s.field, s.value);
+        s.field = s.value = "";
+        s.valueLast = false;
+      }
+      s.field += s.text(at, length);
+      return s.countHead(length);
+    }),
+  wasm_on_header_value: (_p: number, at: number, length: number) =>
+    guarded((s) => {
+      s.value += s.text(at, length);
+      s.valueLast = true;
+      return s.countHead(length);
+    }),
+  wasm_on_headers_complete: (_p: number, status: number, upgrade: number, keepAlive: number) => guarded((s) => s.onHeadersComplete(s, status, upgrade === 1, keepAlive === 1)),
+  wasm_on_body: (_p: number, at: number, length: number) =>
+    guarded((s) => {
+      const start = at - s.inputStart;
+      s.events.onBody(s.chunk.subarray(start, start + length));
+      return 0;
+    }),
+  // Fields after the head completed are the trailer section; they end with their message.
+  wasm_on_message_complete: () => guarded((s) => (s.events.onComplete(s.takeFields()), 0)),
+};
+
+function instantiate(): LlhttpExports {
+  const load = (file: string) => new WebAssembly.Instance(new WebAssembly.Module(require(file) as Buffer), { env: callbacks }).exports as unknown as LlhttpExports;
+  let exports: LlhttpExports;
+  try {
+    exports = load("undici/lib/llhttp/llhttp_simd-wasm.js");
+  } catch {
+    // A WebAssembly engine without SIMD: the plain build parses the same.
+    exports = load("undici/lib/llhttp/llhttp-wasm.js");
+  }
+  exports._initialize?.();
+  return exports;
+}
+
+const llhttp = instantiate();
+/** One input area in the parser's memory, grown as chunks need; parses never overlap (see execute). */
+let inputPtr = 0;
+let inputSize = 0;
+
+function wrap(state: ParserState): HttpParser {
+  const { ptr } = state;
+  const run = (parse: () => number) => {
+    const outer = current;
+    current = state;
+    state.thrown = undefined;
+    try {
+      return parse();
+    } finally {
+      current = outer;
+    }
+  };
+  return {
+    execute: (chunk) => {
+      // A parse started from inside another's callback gets an input area of its own.
+      const nested = current !== undefined;
+      let at = inputPtr;
+      if (nested) at = llhttp.malloc(Math.max(chunk.length, 1));
+      else if (chunk.length > inputSize) {
+        if (inputPtr) llhttp.free(inputPtr);
+        inputSize = Math.max(chunk.length, 64 * 1024);
+        at = inputPtr = llhttp.malloc(inputSize);
+      }
+      try {
+        new Uint8Array(llhttp.memory.buffer, at, chunk.length).set(chunk);
+        state.chunk = chunk;
+        state.inputStart = at;
+        const result = run(() => llhttp.llhttp_execute(ptr, at, chunk.length));
+        if (state.thrown !== undefined) throw state.thrown;
+        if (result === 0) return chunk.length;
+        // An upgrade's head: what follows it is the new protocol's, not HTTP.
+        if (result === PAUSED_UPGRADE) return llhttp.llhttp_get_error_pos(ptr) - at;
+        if (state.overflow) return parseError("HEADER_OVERFLOW", "Header overflow");
+        return parseError(ERROR_NAMES.get(result) ?? String(result), errorReason(ptr));
+      } finally {
+        state.chunk = EMPTY;
+        if (nested) llhttp.free(at);
+      }
+    },
+    finish: () => {
+      const result = run(() => llhttp.llhttp_finish(ptr));
+      if (state.thrown !== undefined) throw state.thrown;
+      return result === 0 ? undefined : parseError(ERROR_NAMES.get(result) ?? String(result), errorReason(ptr));
+    },
+    close: () => llhttp.llhttp_free(ptr),
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function errorReason(ptr: number): string {
+  const at = llhttp.llhttp_get_error_reason(ptr);
+  if (!at) return "Parse Error";
+  const bytes = new Uint8Array(llhttp.memory.buffer, at);
+  return Buffer.from(bytes.subarray(0, bytes.indexOf(0))).toString("latin1");
+}
+
+function parseError(name: string, reason: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`Parse Error: ${reason}`);
+  error.code = `HPE_${name}`;
+  return error;
 }
 
 /** A parser for one connection's requests, one after another (keep-alive, pipelining). */
 export function createRequestParser(events: RequestEvents): HttpParser {
-  const parser = new Parser();
-  parser.initialize(Parser.REQUEST, {}, 0, 0);
-  const batches = new FieldBatches();
-  parser[Parser.kOnHeaders] = (headers: string[], url: string) => batches.add(headers, url);
-  parser[Parser.kOnHeadersComplete] = (
-    _major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined,
-    _status: unknown, _statusMessage: unknown, upgrade: boolean, keepAlive: boolean,
-  ) => {
-    const head = batches.takeHead(headers, url);
-    events.onHead(METHODS[method] ?? "GET", head.url, head.fields, minor, upgrade, keepAlive);
-    return 0;
-  };
-  parser[Parser.kOnBody] = (chunk: Buffer) => events.onBody(chunk);
-  parser[Parser.kOnMessageComplete] = () => events.onComplete(batches.takeTrailers());
-  return wrap(parser);
+  const ptr = llhttp.llhttp_alloc(constants.TYPE.REQUEST);
+  return wrap(
+    new ParserState(ptr, (state, _status, upgrade, keepAlive) => {
+      const url = state.url;
+      events.onHead(METHODS[llhttp.llhttp_get_method(ptr)] ?? "GET", url, state.takeFields(), llhttp.llhttp_get_http_minor(ptr), upgrade, keepAlive);
+      state.headBytes = 0;
+      return 0;
+    }, events),
+  );
 }
 
 /** A parser for one connection's responses, one after another (keep-alive). */
 export function createResponseParser(events: ResponseEvents): HttpParser {
-  const parser = new Parser();
-  parser.initialize(Parser.RESPONSE, {}, 0, Parser.kLenientAll);
-  const batches = new FieldBatches();
-  parser[Parser.kOnHeaders] = (headers: string[]) => batches.add(headers, undefined);
-  parser[Parser.kOnHeadersComplete] = (
-    _major: number, _minor: number, headers: string[] | undefined, _method: unknown, _url: unknown,
-    status: number, statusMessage: string, upgrade: boolean, keepAlive: boolean,
-  ) => events.onHead(status, statusMessage, batches.takeHead(headers, undefined).fields, upgrade, keepAlive) ? 1 : 0;
-  parser[Parser.kOnBody] = (chunk: Buffer) => events.onBody(chunk);
-  parser[Parser.kOnMessageComplete] = () => events.onComplete(batches.takeTrailers());
-  return wrap(parser);
-}
-
-function wrap(parser: NativeParser): HttpParser {
-  return {
-    execute: (chunk) => {
-      const result = parser.execute(chunk);
-      return typeof result === "number" ? result : result instanceof Error ? result : chunk.length;
-    },
-    finish: () => {
-      const result = parser.finish();
-      return result instanceof Error ? result : undefined;
-    },
-    close: () => parser.close(),
-  };
+  const ptr = llhttp.llhttp_alloc(constants.TYPE.RESPONSE);
+  for (const leniency of RESPONSE_LENIENCIES) llhttp[`llhttp_set_lenient_${leniency}`]!(ptr, 1);
+  return wrap(
+    new ParserState(ptr, (state, status, upgrade, keepAlive) => {
+      const skipBody = events.onHead(status, state.statusMessage, state.takeFields(), upgrade, keepAlive);
+      state.headBytes = 0;
+      return skipBody ? 1 : 0;
+    }, events),
+  );
 }
