@@ -1,11 +1,12 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { EngineError, type EngineClient } from "../client/api-client";
 import type { Revision } from "../model/revision";
-import type { Service } from "../model/service";
+import type { Ingress, Service } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
-import { commonOptions, connect, withCommon } from "./common";
+import { commonOptions, connect, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
 import { applyEnvFlags, applyLabelFlags, envFlagsProblem, type EnvFlags, type LabelFlags } from "./env-flags";
 import { envListFlag, intFlag, listFlag, nameArg, parseProbe, parseTimeout } from "./flags";
+import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
 import { render } from "./formats";
 import { serviceToKnative } from "./knative";
 import { UsageError } from "./output";
@@ -26,15 +27,16 @@ interface DeployFlags extends EnvFlags, LabelFlags {
   args?: string[];
   startupProbe?: string;
   revisionSuffix?: string;
+  serviceAccount?: string;
+  ingress?: Ingress;
+  /** true, false (--no-allow-unauthenticated) or undefined: neither given. */
+  allowUnauthenticated?: boolean;
   async?: boolean;
   quiet?: boolean;
 }
 
-/** gcloud flags that mean something only on Google Cloud: accepted, so a pasted command works, and named once. */
-const NO_LOCAL_EFFECT = ["region", "platform", "allowUnauthenticated", "executionEnvironment"] as const;
-
 export function deployCommand(): Command {
-  return withCommon(new Command("deploy"))
+  return withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"])
     .description("create a service, or a new revision of it when its template changes (gcloud run deploy's flags)")
     .argument("<service>", "service name", nameArg("service"))
     .option("--image <image>", "container image (required for a new service)")
@@ -61,13 +63,12 @@ export function deployCommand(): Command {
     .option("--revision-suffix <suffix>", "name the new revision <service>-<suffix>")
     .option("--no-traffic", "keep traffic where it is; the new revision gets none")
     .option("--tag <tag>", "tag the new revision: reachable at http://<tag>---<service>.localhost", nameArg("tag", "--tag"))
+    .option("--service-account <email>", "who the instances run as (their metadata server's tokens are its); a change makes a new revision", serviceAccountFlag())
+    .option("--ingress <ingress>", "who may reach the service: all, internal (only the engine's containers) or internal-and-cloud-load-balancing (the same here)", ingressFlag)
+    .option("--allow-unauthenticated", "make the service public: add allUsers to its invokers")
+    .option("--no-allow-unauthenticated", "make the service private: remove allUsers from its invokers (callers need an identity token)")
     .option("--async", "return once the revision is created, without waiting for it to start")
     .option("-q, --quiet", "no prompts")
-    .addOption(new Option("--region <region>", "accepted for gcloud compatibility; no local effect").hideHelp())
-    .addOption(new Option("--platform <platform>", "accepted for gcloud compatibility; no local effect").hideHelp())
-    .addOption(new Option("--allow-unauthenticated", "accepted for gcloud compatibility; no local effect").hideHelp())
-    .addOption(new Option("--no-allow-unauthenticated", "accepted for gcloud compatibility; no local effect").hideHelp())
-    .addOption(new Option("--execution-environment <env>", "accepted for gcloud compatibility; no local effect").hideHelp())
     .action(async (service: string, flags: DeployFlags & Record<string, unknown>) => {
       const { project, format } = commonOptions(flags);
       noteIgnoredFlags(flags);
@@ -84,10 +85,13 @@ export function deployCommand(): Command {
         if (!existing && !flags.image) throw new UsageError("--image: is required to create a service");
         const template = templateFromFlags(existing, flags);
         const labels = applyLabelFlags(existing?.labels ?? {}, flags);
+        // The invokers go in the same change as the template, so a service made private is never
+        // briefly public (and the reverse): they are computed from the service this attempt read.
+        const invokers = invokersAfterDeploy(existing?.invokers, flags.allowUnauthenticated);
         return client.putService(
           project,
           service,
-          { template, labels, ingress: existing?.ingress },
+          { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers },
           { noTraffic: !flags.traffic, tag: flags.tag, expectedGeneration: existing?.generation ?? 0, revisionSuffix: flags.revisionSuffix, async: true },
         );
       }, `service ${service}`);
@@ -130,11 +134,6 @@ async function waitUntilStarted(client: EngineClient, project: string, revision:
   return current;
 }
 
-function noteIgnoredFlags(flags: Record<string, unknown>): void {
-  const given = NO_LOCAL_EFFECT.filter((name) => flags[name] !== undefined).map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-  if (given.length > 0) process.stderr.write(`skiff: note: ${given.join(", ")} ${given.length === 1 ? "has" : "have"} no local effect and ${given.length === 1 ? "is" : "are"} ignored\n`);
-}
-
 /** gcloud's rule: flags that are not given keep the service's current values. */
 export function templateFromFlags(existing: Service | undefined, flags: DeployFlags): ServiceTemplateInput {
   const t: ServiceTemplateInput = existing ? structuredClone(existing.template) : { image: flags.image! };
@@ -156,6 +155,7 @@ export function templateFromFlags(existing: Service | undefined, flags: DeployFl
   if (flags.command !== undefined) t.command = flags.command;
   if (flags.args !== undefined) t.args = flags.args;
   if (flags.startupProbe !== undefined) t.startupProbe = parseProbe(flags.startupProbe);
+  if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
   return t;
 }
 
