@@ -101,6 +101,8 @@ function valueText(value: unknown): string {
 function toYaml(value: unknown): string {
   // Loaded here only: most commands print tables or JSON.
   const { stringify } = require("yaml") as typeof import("yaml");
-  if (Array.isArray(value)) return value.map((v) => `---\n${stringify(v)}`).join("");
-  return stringify(value);
+  // gcloud's layout: a list's items start at their key's column ("bindings:\n- members:").
+  const options = { indentSeq: false };
+  if (Array.isArray(value)) return value.map((v) => `---\n${stringify(v, options)}`).join("");
+  return stringify(value, options);
 }

@@ -8,7 +8,9 @@ import type { ServiceTemplate } from "../model/template";
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
  * revisions as Knative serving.knative.dev/v1 objects, domain mappings as domains.cloudrun.com/v1,
  * jobs and executions as run.googleapis.com/v1, so scripts written against gcloud keep working.
- * The project is the namespace. `services replace` reads a Service back (knative-replace.ts).
+ * The project is the namespace; the ingress setting is the `run.googleapis.com/ingress` annotation
+ * and a template's service account its `serviceAccountName`. `services replace` reads a Service
+ * back (service-replace.ts).
  */
 
 export type KnativeObject = Record<string, unknown>;
@@ -40,8 +42,16 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
         "autoscaling.knative.dev/maxScale": String(t.scaling.maxInstanceCount),
       },
     },
-    spec: { containerConcurrency: t.maxInstanceRequestConcurrency, timeoutSeconds: t.timeout, containers: [container] },
+    spec: { containerConcurrency: t.maxInstanceRequestConcurrency, timeoutSeconds: t.timeout, ...serviceAccountName(t), containers: [container] },
   };
+}
+
+/**
+ * Printed only when set: gcloud prints the default compute account, but writing it back through
+ * `services replace` would pin it and make a new revision of an unchanged service.
+ */
+function serviceAccountName(t: { serviceAccount?: string }): KnativeObject {
+  return t.serviceAccount ? { serviceAccountName: t.serviceAccount } : {};
 }
 
 function condition(type: string, ready: boolean | undefined, time: string, message?: string): KnativeObject {
@@ -152,7 +162,7 @@ function jobTemplateSpec(t: Job["template"]): KnativeObject {
   return {
     parallelism: t.parallelism,
     taskCount: t.taskCount,
-    template: { spec: { containers: [container], maxRetries: t.maxRetries, timeoutSeconds: String(t.timeout) } },
+    template: { spec: { containers: [container], maxRetries: t.maxRetries, timeoutSeconds: String(t.timeout), ...serviceAccountName(t) } },
   };
 }
 

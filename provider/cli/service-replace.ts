@@ -11,8 +11,9 @@ import { UsageError, useFlagNames } from "./output";
 /**
  * `skiff services replace FILE.yaml`: applies a Knative/Cloud Run Service object, the shape
  * `skiff services describe S --format export` (and `gcloud run services describe --format export`)
- * prints. What has a local meaning is applied; fields with none (a service account, VPC access,
- * launch stage annotations, ...) are named once in a warning and left out, never an error.
+ * prints. What has a local meaning is applied (with the service account its instances run as and
+ * the ingress annotation); fields with none (VPC access, launch stage annotations, ...) are named
+ * once in a warning and left out, never an error. The IAM policy is not part of the file and stays.
  */
 export interface ReplacePlan {
   name: string;
@@ -74,6 +75,7 @@ export function planReplace(doc: unknown): ReplacePlan {
   if (container.startupProbe !== undefined) t.startupProbe = startupProbeFrom(asRecord(container.startupProbe, `${at}.startupProbe`), `${at}.startupProbe`, used, t.port ?? 8080);
   if (podSpec.containerConcurrency !== undefined) t.maxInstanceRequestConcurrency = take("spec.template.spec.containerConcurrency", podSpec.containerConcurrency) as number;
   if (podSpec.timeoutSeconds !== undefined) t.timeout = take("spec.template.spec.timeoutSeconds", podSpec.timeoutSeconds) as number;
+  if (podSpec.serviceAccountName !== undefined) t.serviceAccount = take("spec.template.spec.serviceAccountName", podSpec.serviceAccountName) as string;
   const minScale = take("spec.template.metadata.annotations.autoscaling.knative.dev/minScale", templateAnnotations["autoscaling.knative.dev/minScale"]);
   const maxScale = take("spec.template.metadata.annotations.autoscaling.knative.dev/maxScale", templateAnnotations["autoscaling.knative.dev/maxScale"]);
   if (minScale !== undefined || maxScale !== undefined) {
@@ -160,6 +162,7 @@ const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   "template.startupProbe": "spec.template.spec.containers[0].startupProbe",
   "template.maxInstanceRequestConcurrency": "spec.template.spec.containerConcurrency",
   "template.timeout": "spec.template.spec.timeoutSeconds",
+  "template.serviceAccount": "spec.template.spec.serviceAccountName",
   "template.scaling.minInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
   "template.scaling.maxInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale",
   traffic: "spec.traffic",
