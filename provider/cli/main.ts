@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { engineHome } from "../base/home";
 import { version } from "../base/version";
 import { checkHome } from "../client/home-check";
+import { authCommands } from "./auth-commands";
 import { deployCommand } from "./deploy";
 import { domainMappingCommands } from "./domain-commands";
 import { engineCommands } from "./engine-commands";
@@ -34,7 +35,8 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(domainMappingCommands())
     .addCommand(jobCommands())
     .addCommand(executionCommands())
-    .addCommand(logsCommands());
+    .addCommand(logsCommands())
+    .addCommand(authCommands());
   await program.parseAsync(argv);
 }
 
