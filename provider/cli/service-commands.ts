@@ -8,9 +8,12 @@ import { render } from "./formats";
 import { serviceToKnative } from "./knative";
 import { printTable } from "./output";
 import { replaceCommand } from "./service-replace";
+import { addIamPolicyCommands } from "./iam-commands";
+import { authenticationText } from "./access-flags";
+import { defaultServiceAccount } from "../model/derived-names";
 
 export function serviceCommands(): Command {
-  const services = new Command("services").description("list, describe, delete services and move their traffic");
+  const services = new Command("services").description("list, describe, delete services, move their traffic and say who may call them");
 
   withCommon(services.command("list"))
     .description("list services")
@@ -66,6 +69,7 @@ export function serviceCommands(): Command {
     });
 
   services.addCommand(replaceCommand());
+  addIamPolicyCommands(services, "service");
   return services;
 }
 
@@ -86,6 +90,8 @@ function printService(s: Service): void {
     [
       `Service ${s.name} in project ${s.project}`,
       `  URL:               ${s.url}`,
+      `  Ingress:           ${s.ingress}`,
+      `  Authentication:    ${authenticationText(s.invokers)}`,
       `  Latest created:    ${s.latestCreatedRevision ?? "-"}`,
       `  Latest ready:      ${s.latestReadyRevision ?? "-"}`,
       `  Image:             ${t.image}`,
@@ -94,6 +100,7 @@ function printService(s: Service): void {
       `  Instances:         ${t.scaling.minInstanceCount}..${t.scaling.maxInstanceCount}`,
       `  Timeout:           ${t.timeout}s`,
       `  Resources:         cpu ${t.resources.cpu}, memory ${t.resources.memory}`,
+      `  Service account:   ${t.serviceAccount ?? `${defaultServiceAccount(s.project)} (default)`}`,
       `  Env:               ${Object.entries(t.env).map(([k, v]) => `${k}=${v}`).join(" ") || "-"}`,
       "",
     ].join("\n"),
