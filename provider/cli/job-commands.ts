@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { EngineClient } from "../client/api-client";
+import { EngineError, type EngineClient } from "../client/api-client";
 import type { Execution, Job, JobTemplateInput } from "../model/job";
 import { commonOptions, connect, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
@@ -7,6 +7,9 @@ import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
 import { render } from "./formats";
 import { executionToCloudRun, jobToCloudRun } from "./knative";
 import { printTable, UsageError, useFlagNames } from "./output";
+import { serviceAccountFlag } from "./access-flags";
+import { addIamPolicyCommands } from "./iam-commands";
+import { defaultServiceAccount } from "../model/derived-names";
 
 interface JobFlags {
   image?: string;
@@ -19,6 +22,7 @@ interface JobFlags {
   args?: string[];
   memory?: string;
   cpu?: string;
+  serviceAccount?: string;
 }
 
 /** The flags `jobs create` and `jobs update` share; a flag left out keeps the job's current value. */
@@ -33,7 +37,8 @@ function withTemplateFlags(command: Command): Command {
     .option("--command <cmd,...>", "entrypoint, comma-separated", listFlag)
     .option("--args <a,b,...>", "arguments, comma-separated", listFlag)
     .option("--memory <quantity>", "memory limit, e.g. 512Mi")
-    .option("--cpu <n>", "CPU limit, e.g. 1 or 500m");
+    .option("--cpu <n>", "CPU limit, e.g. 1 or 500m")
+    .option("--service-account <email>", "who the tasks run as (their metadata server's tokens are its)", serviceAccountFlag());
 }
 
 /** API field paths as these flags name them. */
@@ -48,6 +53,7 @@ export const JOB_FLAG_OF_FIELD: Record<string, string> = {
   "template.args": "--args",
   "template.resources.memory": "--memory",
   "template.resources.cpu": "--cpu",
+  "template.serviceAccount": "--service-account",
   "overrides.taskCount": "--tasks",
   "overrides.timeout": "--task-timeout",
   "overrides.env": "--update-env-vars",
@@ -69,6 +75,7 @@ function templateFrom(existing: Job | undefined, flags: JobFlags): JobTemplateIn
     if (flags.memory !== undefined) t.resources.memory = flags.memory;
     if (flags.cpu !== undefined) t.resources.cpu = flags.cpu;
   }
+  if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
   return t;
 }
 
@@ -96,6 +103,23 @@ export function jobCommands(): Command {
       const existing = await client.getJob(project, name);
       const job = await client.putJob(project, name, { template: templateFrom(existing, flags), labels: existing.labels }, { mode: "update", expectedGeneration: existing.generation });
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
+    });
+
+  withTemplateFlags(withCommon(jobs.command("deploy")))
+    .argument("<job>", "job name", nameArg("job"))
+    .description("create the job, or change its template if it exists (gcloud run jobs deploy)")
+    .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
+      const { project, format } = commonOptions(flags);
+      const client = await connect();
+      const existing = await client.getJob(project, name).catch((error: unknown) => {
+        if (error instanceof EngineError && error.status === 404) return undefined;
+        throw error;
+      });
+      if (!existing && !flags.image) throw new UsageError("--image: is required to create a job");
+      const job = existing
+        ? await client.putJob(project, name, { template: templateFrom(existing, flags), labels: existing.labels }, { mode: "update", expectedGeneration: existing.generation })
+        : await client.putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
+      render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
     });
 
   withCommon(jobs.command("delete"))
@@ -132,13 +156,14 @@ export function jobCommands(): Command {
         process.stdout.write(
           [
             `Job ${j.name} in project ${j.project}`,
-            `  Image:        ${t.image}`,
-            `  Tasks:        ${t.taskCount} (parallelism ${t.parallelism === 0 ? "all" : t.parallelism})`,
-            `  Max retries:  ${t.maxRetries}`,
-            `  Task timeout: ${t.timeout}s`,
-            `  Resources:    cpu ${t.resources.cpu}, memory ${t.resources.memory}`,
-            `  Env:          ${Object.entries(t.env).map(([k, v]) => `${k}=${v}`).join(" ") || "-"}`,
-            `  Executions:   ${j.executionCount}${j.latestExecution ? `, latest ${j.latestExecution.name} (${j.latestExecution.status})` : ""}`,
+            `  Image:           ${t.image}`,
+            `  Tasks:           ${t.taskCount} (parallelism ${t.parallelism === 0 ? "all" : t.parallelism})`,
+            `  Max retries:     ${t.maxRetries}`,
+            `  Task timeout:    ${t.timeout}s`,
+            `  Resources:       cpu ${t.resources.cpu}, memory ${t.resources.memory}`,
+            `  Service account: ${t.serviceAccount ?? `${defaultServiceAccount(j.project)} (default)`}`,
+            `  Env:             ${Object.entries(t.env).map(([k, v]) => `${k}=${v}`).join(" ") || "-"}`,
+            `  Executions:      ${j.executionCount}${j.latestExecution ? `, latest ${j.latestExecution.name} (${j.latestExecution.status})` : ""}`,
             "",
           ].join("\n"),
         );
@@ -177,6 +202,8 @@ export function jobCommands(): Command {
         await reportFailedTasks(client, project, execution);
       }
     });
+
+  addIamPolicyCommands(jobs, "job");
   return jobs;
 }
 
