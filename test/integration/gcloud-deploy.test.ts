@@ -11,7 +11,8 @@ import { eventually } from "../helpers/http";
 import { firstChunkWith, skiffOnTerminal, skiffStreamed } from "../helpers/terminal";
 
 // `skiff deploy` takes gcloud run deploy's flags with gcloud's meaning: a command pasted from Cloud
-// Run's docs works (flags that mean something only on Google Cloud are accepted and named once),
+// Run's docs works (flags that mean something only on Google Cloud are accepted and named once;
+// --allow-unauthenticated has its effect, service-access.test.ts shows it),
 // --set/--update/--remove/--clear-env-vars and --env-vars-file (and the same for labels) change the
 // service's set the way gcloud does, --revision-suffix names the revision. While it waits, deploy
 // shows its steps: a spinner on a terminal, plain lines otherwise; --async returns at once.
@@ -47,14 +48,21 @@ async function servedEnv(service: string): Promise<Record<string, string>> {
   return JSON.parse(answer.body) as Record<string, string>;
 }
 
+/** Where the engine tells its containers the metadata server is (none where it does not serve them). */
+let metadataEnv: Record<string, string> | undefined;
+
 /** The environment the platform adds to every instance of a revision of `service`. */
-function platformEnv(service: string, revision: string): Record<string, string> {
-  return { PORT: "8080", K_SERVICE: service, K_REVISION: revision, K_CONFIGURATION: service };
+async function platformEnv(service: string, revision: string): Promise<Record<string, string>> {
+  if (!metadataEnv) {
+    const metadata = (await (await engine.api()).engineInfo()).containers?.metadata;
+    metadataEnv = metadata ? { GCE_METADATA_HOST: metadata, GCE_METADATA_IP: metadata } : {};
+  }
+  return { PORT: "8080", K_SERVICE: service, K_REVISION: revision, K_CONFIGURATION: service, ...metadataEnv };
 }
 
 const DEPLOY_STEPS = (revision: string) => ["Creating revision: done", `Starting instance of ${revision}: done`, "Routing traffic: done", "Done."];
 
-test("a deploy command pasted from Cloud Run's quickstart works, naming --region and --allow-unauthenticated once as having no local effect", async (t) => {
+test("a deploy command pasted from Cloud Run's quickstart works, naming --region once as having no local effect; --allow-unauthenticated makes it public", async (t) => {
   const args = [
     "deploy", "hello", "--image", image, "--region", "us-central1", "--allow-unauthenticated",
     "--set-env-vars", "A=1,B=2", "--memory", "256Mi", "--timeout", "1m30s", "--quiet",
@@ -65,15 +73,16 @@ test("a deploy command pasted from Cloud Run's quickstart works, naming --region
   t.regex(revision, /^hello-00001-[a-z]{3}$/);
   t.deepEqual(
     lines(result.stderr),
-    ["skiff: note: --region, --allow-unauthenticated have no local effect and are ignored", ...DEPLOY_STEPS(revision)],
-    `one note naming both flags, then the steps\n${transcript(args, result)}`,
+    ["skiff: note: --region has no local effect and is ignored", ...DEPLOY_STEPS(revision)],
+    `one note naming --region, then the steps\n${transcript(args, result)}`,
   );
   t.is(result.stdout, `Revision ${revision} is ready and serves 100% of traffic.\nService URL: http://hello.localhost:${engine.ingressPort}\n`);
   t.deepEqual(s.template.env, { A: "1", B: "2" }, "the template has exactly the variables of --set-env-vars");
   t.is(s.template.resources.memory, "256Mi");
   t.is(s.template.timeout, 90, "--timeout 1m30s is 90 seconds");
   t.is(s.latestReadyRevision, revision);
-  t.deepEqual(await servedEnv("hello"), { A: "1", B: "2", ...platformEnv("hello", revision) }, "the instance runs with exactly that environment");
+  t.deepEqual(s.invokers, ["allUsers"], "--allow-unauthenticated: anyone may call it, without a token");
+  t.deepEqual(await servedEnv("hello"), { A: "1", B: "2", ...(await platformEnv("hello", revision)) }, "the instance runs with exactly that environment");
 });
 
 test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-vars removes, --env-vars-file and --set-env-vars replace, --clear-env-vars empties; set and update together exit 1 naming both", async (t) => {
@@ -95,7 +104,7 @@ test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-var
     await skiffOk(t, args);
     const s = await describeService(engine, service);
     t.deepEqual(s.template.env, want, `template env after: skiff ${args.join(" ")}`);
-    t.deepEqual(await servedEnv(service), { ...want, ...platformEnv(service, s.latestCreatedRevision ?? "") }, `served env after: skiff ${args.join(" ")}`);
+    t.deepEqual(await servedEnv(service), { ...want, ...(await platformEnv(service, s.latestCreatedRevision ?? "")) }, `served env after: skiff ${args.join(" ")}`);
   }
   t.is((await listRevisions(engine, service)).length, steps.length, "every step that changed the env made one revision");
 

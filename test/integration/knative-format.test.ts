@@ -219,7 +219,7 @@ const CANARY_TRAFFIC = `  traffic:
 
 const IGNORED_WARNING =
   "skiff: warning: these fields have no local meaning and were ignored: metadata.annotations.run.googleapis.com/launch-stage, " +
-  "spec.template.metadata.annotations.run.googleapis.com/cpu-throttling, spec.template.spec.serviceAccountName\n";
+  "spec.template.metadata.annotations.run.googleapis.com/cpu-throttling\n";
 
 let shop: Promise<void> | undefined;
 
@@ -239,7 +239,7 @@ function shopApplied(t: ExecutionContext): Promise<void> {
   return shop;
 }
 
-test.serial("a Cloud Run YAML from the docs applies with services replace: its template, named revisions and 90/10 traffic with a canary tag", async (t) => {
+test.serial("a Cloud Run YAML from the docs applies with services replace: its template (with its service account), named revisions and 90/10 traffic with a canary tag", async (t) => {
   await shopApplied(t);
   const s = await describeService(engine, "shop");
   t.deepEqual(s.template, {
@@ -251,6 +251,7 @@ test.serial("a Cloud Run YAML from the docs applies with services replace: its t
     timeout: 120,
     resources: { cpu: "1", memory: "256Mi" },
     startupProbe: { initialDelaySeconds: 0, timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1 },
+    serviceAccount: "shop-runner@my-project.iam.gserviceaccount.com",
   });
   t.is(s.ingress, "all");
   t.is(s.latestCreatedRevision, "shop-v2");
