@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { serviceAccountFlag } from "./access-flags";
-import { commonOptions, connect } from "./common";
+import { checkedProject, connect } from "./common";
 import { UsageError, useFlagNames } from "./output";
 
 /**
@@ -23,7 +23,7 @@ export function authCommands(): Command {
     .addOption(new Option("--include-email", "accepted for gcloud compatibility; the token always names its email").hideHelp())
     .option("--project <project>", "accepted for gcloud compatibility: tokens are not per project", process.env.SKIFF_PROJECT ?? "default")
     .action(async (options) => {
-      commonOptions({ ...options, format: { kind: "table" } });
+      checkedProject(options);
       if (options.audiences !== undefined && options.audiences.trim() === "") throw new UsageError("--audiences: must not be empty");
       useFlagNames({ audience: "--audiences", serviceAccount: "--impersonate-service-account" });
       const { token } = await (await connect()).identityToken({ audience: options.audiences, serviceAccount: options.impersonateServiceAccount });

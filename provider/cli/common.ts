@@ -35,10 +35,15 @@ export function noteIgnoredFlags(options: Record<string, unknown>): void {
 }
 
 export function commonOptions(options: Record<string, unknown>): CommonOptions {
+  return { project: checkedProject(options), format: options.format as Format };
+}
+
+/** `--project`, checked: it becomes an API path segment. */
+export function checkedProject(options: Record<string, unknown>): string {
   const project = String(options.project);
   const parsed = projectNameSchema.safeParse(project);
   if (!parsed.success) throw new UsageError(`--project: "${project}" ${parsed.error.issues[0]?.message}`);
-  return { project, format: options.format as Format };
+  return project;
 }
 
 export function connect(): Promise<EngineClient> {
