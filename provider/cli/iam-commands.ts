@@ -25,10 +25,11 @@ const ROLE_EFFECT: Record<PolicyKind, string> = {
 
 /** Adds the four commands to `group` (`skiff services` or `skiff jobs`). */
 export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
-  const nameArgument = (command: Command) => command.argument(`<${kind}>`, `${kind} name`, nameArg(kind));
-  const withFlags = (name: string) => nameArgument(withCloudOnlyFlags(withCommon(group.command(name), "yaml"), ["region", "platform"]));
+  // Each takes the service or job first, --project, --format (YAML, as gcloud prints policies) and gcloud's --region.
+  const policyCommand = (name: string) =>
+    withCloudOnlyFlags(withCommon(group.command(name), "yaml"), ["region", "platform"]).argument(`<${kind}>`, `${kind} name`, nameArg(kind));
 
-  withFlags("get-iam-policy")
+  policyCommand("get-iam-policy")
     .description(`print the ${kind}'s IAM policy${ROLE_EFFECT[kind]}`)
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
@@ -36,7 +37,7 @@ export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
       printPolicy(format, await (await connect()).getPolicy(project, kind, name));
     });
 
-  withFlags("set-iam-policy")
+  policyCommand("set-iam-policy")
     .argument("<file>", "the policy in JSON or YAML, as get-iam-policy prints it; with its etag, a policy changed since is refused")
     .description(`replace the ${kind}'s IAM policy`)
     .action(async (name: string, file: string, options) => {
@@ -55,7 +56,7 @@ export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
 
   type BindingChange = (bindings: Binding[], role: string, member: string, name: string) => Binding[];
   const bindingCommand = (commandName: string, description: string, change: BindingChange) =>
-    withFlags(commandName)
+    policyCommand(commandName)
       .description(description)
       .requiredOption("--member <member>", "allUsers, allAuthenticatedUsers, user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN", memberFlag)
       .requiredOption("--role <role>", "the role, e.g. roles/run.invoker (the only one with a local effect)", roleFlag)
