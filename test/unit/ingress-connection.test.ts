@@ -132,7 +132,9 @@ test("an idle kept-alive connection expires after keepAliveMs; one receiving a h
   t.teardown(() => (idle.destroy(), slow.destroy()));
   await Promise.all([new Promise((r) => idle.once("connect", r)), new Promise((r) => slow.once("connect", r))]);
   slow.write("GET / HTTP/1.1\r\nHo");
-  await new Promise((r) => setTimeout(r, 50));
+  // Until the server has read the partial head (a fixed wait was too short on a loaded machine).
+  const deadline = Date.now() + 5_000;
+  while ((s.connections.length < 2 || !s.connections.some((c) => c.socket.bytesRead > 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   t.is(s.connections.length, 2);
   const now = Date.now();
   const [first, second] = s.connections as [IngressConnection, IngressConnection];
