@@ -124,54 +124,96 @@ class ParserState {
 
 let current: ParserState | undefined;
 
-/** Runs a callback's body, keeping a throw for after the parser returns (it cannot unwind through the parser's state safely). */
-function guarded(body: (state: ParserState) => number): number {
-  const state = current!;
+/**
+ * A callback's failure, kept for after the parser returns (it cannot unwind through the parser's
+ * state safely): -1 makes llhttp stop with an error. Plain functions, not closures per call: they
+ * run for every field of every message.
+ */
+function failed(state: ParserState, error: unknown): number {
+  state.thrown = error;
+  return -1;
+}
+
+function onMessageBegin(): number {
+  const s = current!;
+  s.url = s.statusMessage = "";
+  s.fields = [];
+  s.field = s.value = "";
+  s.valueLast = false;
+  s.headBytes = 0;
+  return 0;
+}
+
+function onUrl(_p: number, at: number, length: number): number {
+  const s = current!;
+  s.url += s.text(at, length);
+  return s.countHead(length);
+}
+
+function onStatus(_p: number, at: number, length: number): number {
+  const s = current!;
+  s.statusMessage += s.text(at, length);
+  return s.countHead(length);
+}
+
+function onHeaderField(_p: number, at: number, length: number): number {
+  const s = current!;
+  if (s.valueLast) {
+    s.fields.push(s.field, s.value);
+    s.field = s.value = "";
+    s.valueLast = false;
+  }
+  s.field += s.text(at, length);
+  return s.countHead(length);
+}
+
+function onHeaderValue(_p: number, at: number, length: number): number {
+  const s = current!;
+  s.value += s.text(at, length);
+  s.valueLast = true;
+  return s.countHead(length);
+}
+
+function onHeadersComplete(_p: number, status: number, upgrade: number, keepAlive: number): number {
+  const s = current!;
   try {
-    return body(state);
+    return s.onHeadersComplete(s, status, upgrade === 1, keepAlive === 1);
   } catch (error) {
-    state.thrown = error;
-    return -1;
+    return failed(s, error);
+  }
+}
+
+function onBody(_p: number, at: number, length: number): number {
+  const s = current!;
+  const start = at - s.inputStart;
+  try {
+    s.events.onBody(s.chunk.subarray(start, start + length));
+    return 0;
+  } catch (error) {
+    return failed(s, error);
+  }
+}
+
+/** Fields after the head completed are the trailer section; they end with their message. */
+function onMessageComplete(): number {
+  const s = current!;
+  try {
+    s.events.onComplete(s.takeFields());
+    return 0;
+  } catch (error) {
+    return failed(s, error);
   }
 }
 
 const callbacks = {
-  wasm_on_message_begin: () =>
-    guarded((s) => {
-      s.url = s.statusMessage = "";
-      s.fields = [];
-      s.field = s.value = "";
-      s.valueLast = false;
-      s.headBytes = 0;
-      return 0;
-    }),
-  wasm_on_url: (_p: number, at: number, length: number) => guarded((s) => ((s.url += s.text(at, length)), s.countHead(length))),
-  wasm_on_status: (_p: number, at: number, length: number) => guarded((s) => ((s.statusMessage += s.text(at, length)), s.countHead(length))),
-  wasm_on_header_field: (_p: number, at: number, length: number) =>
-    guarded((s) => {
-      if (s.valueLast) {
-        s.fields.push(s.field, s.value);
-        s.field = s.value = "";
-        s.valueLast = false;
-      }
-      s.field += s.text(at, length);
-      return s.countHead(length);
-    }),
-  wasm_on_header_value: (_p: number, at: number, length: number) =>
-    guarded((s) => {
-      s.value += s.text(at, length);
-      s.valueLast = true;
-      return s.countHead(length);
-    }),
-  wasm_on_headers_complete: (_p: number, status: number, upgrade: number, keepAlive: number) => guarded((s) => s.onHeadersComplete(s, status, upgrade === 1, keepAlive === 1)),
-  wasm_on_body: (_p: number, at: number, length: number) =>
-    guarded((s) => {
-      const start = at - s.inputStart;
-      s.events.onBody(s.chunk.subarray(start, start + length));
-      return 0;
-    }),
-  // Fields after the head completed are the trailer section; they end with their message.
-  wasm_on_message_complete: () => guarded((s) => (s.events.onComplete(s.takeFields()), 0)),
+  wasm_on_message_begin: onMessageBegin,
+  wasm_on_url: onUrl,
+  wasm_on_status: onStatus,
+  wasm_on_header_field: onHeaderField,
+  wasm_on_header_value: onHeaderValue,
+  wasm_on_headers_complete: onHeadersComplete,
+  wasm_on_body: onBody,
+  wasm_on_message_complete: onMessageComplete,
 };
 
 function instantiate(): LlhttpExports {
