@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { memberSchema } from "../../provider/model/iam";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import { ingressSchema } from "../../provider/model/service";
 import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/model/template";
 import { CheckOutcome, InputsBuilder } from "./result";
+import { containsUnknown } from "./unknowns";
 import { validate } from "./validate";
 
 /** A Service's inputs after `check`: every default applied, so a default never shows up as a diff. */
@@ -12,9 +14,18 @@ export interface ServiceInputs {
   template: ServiceTemplate;
   labels: Record<string, string>;
   ingress: z.output<typeof ingressSchema>;
+  /** Who may call it (roles/run.invoker), exactly; absent: the Service leaves its IAM policy alone. */
+  invokers?: string[];
 }
 
 const labelsSchema = z.record(z.string(), z.string({ error: "must be a string" })).default({});
+const invokersSchema = z.array(memberSchema, { error: 'must be a list of members such as ["allUsers"] or ["serviceAccount:web@my-project.iam.gserviceaccount.com"]' }).optional();
+
+/** Sorted and once each, as the engine keeps them: a reordered list is no change, and a refresh reads back the same list. */
+function normalizeInvokers(invokers: string[] | undefined): string[] | undefined {
+  if (invokers === undefined || containsUnknown(invokers)) return invokers;
+  return [...new Set(invokers)].sort();
+}
 
 export function checkServiceInputs(news: Record<string, unknown>): CheckOutcome<ServiceInputs> {
   const b = new InputsBuilder();
@@ -23,5 +34,7 @@ export function checkServiceInputs(news: Record<string, unknown>): CheckOutcome<
   b.field("template", news.template, validate(serviceTemplateSchema, news.template, ["template"]));
   b.field("labels", news.labels, validate(labelsSchema, news.labels, ["labels"]));
   b.field("ingress", news.ingress, validate(ingressSchema.default("all"), news.ingress, ["ingress"]));
+  const invokers = validate(invokersSchema, news.invokers, ["invokers"]);
+  b.field("invokers", news.invokers, { ...invokers, value: normalizeInvokers(invokers.value) });
   return b.done();
 }

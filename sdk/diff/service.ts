@@ -2,7 +2,8 @@ import { DiffDecision, DiffTable, diffByTable } from "./table";
 
 /**
  * Service: the name and project are its identity (and its URL), so changing either replaces it.
- * Everything else updates in place; a template change makes the engine cut a new revision.
+ * Everything else updates in place; a template change (its serviceAccount too) makes the engine
+ * cut a new revision, while ingress and invokers change who may call the service at once.
  */
 export const serviceDiffTable: DiffTable = {
   name: "replace",
@@ -10,6 +11,7 @@ export const serviceDiffTable: DiffTable = {
   template: "update",
   labels: "update",
   ingress: "update",
+  invokers: "update",
 };
 
 export function diffService(olds: Record<string, unknown>, news: Record<string, unknown>): DiffDecision {

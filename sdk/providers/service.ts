@@ -7,7 +7,8 @@ import { compact, initFailed } from "./errors";
 /**
  * The Service resource's provider. The Service never sends `traffic`: the engine then keeps traffic
  * as it is, which is 100 % to the latest ready revision until a TrafficTarget takes over, and
- * whatever the TrafficTarget set afterwards.
+ * whatever the TrafficTarget set afterwards. It sends `invokers` only when the program sets them,
+ * so without them the service's IAM policy is left to IAM resources (a new service is public).
  */
 export interface ServiceOutputs extends ServiceInputs {
   url: string;
@@ -33,7 +34,9 @@ async function deploy(inputs: ServiceInputs, action: string, expectedGeneration?
   const client = await engine();
   let answer;
   try {
-    answer = await client.putService(inputs.project, inputs.name, { template: inputs.template, labels: inputs.labels, ingress: inputs.ingress }, { expectedGeneration });
+    // `invokers` only when the program sets them: otherwise the policy belongs to whoever else manages it.
+    const spec = { template: inputs.template, labels: inputs.labels, ingress: inputs.ingress, invokers: inputs.invokers };
+    answer = await client.putService(inputs.project, inputs.name, spec, { expectedGeneration });
   } catch (error) {
     if (isConflict(error)) {
       throw new Error(`${action} service "${inputs.name}" in project "${inputs.project}": it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`);
@@ -82,6 +85,8 @@ export const provider = {
     try {
       const s = await client.getService(props.project, props.name ?? id);
       const inputs: ServiceInputs = { name: s.name, project: s.project, template: s.template, labels: s.labels, ingress: s.ingress };
+      // Invokers the program sets are read back (someone may have changed the policy since); unset, they stay unset.
+      if (props.invokers !== undefined) inputs.invokers = s.invokers;
       return { id, props: outputsOf(inputs, s) };
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };

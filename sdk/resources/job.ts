@@ -15,6 +15,8 @@ export interface JobTemplateArgs {
   /** Seconds per attempt; default 600. */
   timeout?: pulumi.Input<number>;
   resources?: pulumi.Input<{ cpu?: pulumi.Input<string>; memory?: pulumi.Input<string> }>;
+  /** The service account the tasks run as (an email); default: the project's compute account. */
+  serviceAccount?: pulumi.Input<string>;
 }
 
 export interface JobArgs {

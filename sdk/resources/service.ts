@@ -9,7 +9,15 @@ export interface ServiceArgs {
   project?: pulumi.Input<string>;
   template: pulumi.Input<ServiceTemplateArgs>;
   labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** "all" (default); "internal": only the engine's own containers may call it (404 from the host). */
   ingress?: pulumi.Input<"all" | "internal" | "internal-and-cloud-load-balancing">;
+  /**
+   * Who may call it: exactly these members get roles/run.invoker (`["allUsers"]`: public;
+   * `["serviceAccount:web@my-project.iam.gserviceaccount.com"]`: that account's identity tokens
+   * only). Left out, the Service never touches its IAM policy, so `cloudrunv2.ServiceIam*`
+   * resources can manage it; a new service is then public.
+   */
+  invokers?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface TrafficStatusOutput {
@@ -60,6 +68,8 @@ export class Service extends pulumi.dynamic.Resource {
   declare readonly template: pulumi.Output<ServiceTemplateOutput>;
   declare readonly labels: pulumi.Output<Record<string, string>>;
   declare readonly ingress: pulumi.Output<string>;
+  /** The invokers as set by this resource (sorted); undefined when it leaves the policy alone. */
+  declare readonly invokers: pulumi.Output<string[] | undefined>;
   /** `http://<name>.<project>.localhost:<ingress port>` (no project part for project "default"). */
   declare readonly url: pulumi.Output<string>;
   /** The engine's generation of the service's spec (template, labels, ingress) as of this state. */
@@ -77,6 +87,7 @@ export class Service extends pulumi.dynamic.Resource {
       template: args.template,
       labels: args.labels,
       ingress: args.ingress,
+      invokers: args.invokers,
       url: undefined,
       generation: undefined,
       latestCreatedRevision: undefined,

@@ -21,6 +21,11 @@ export interface ServiceTemplateArgs {
     periodSeconds?: pulumi.Input<number>;
     failureThreshold?: pulumi.Input<number>;
   }>;
+  /**
+   * The service account the instances run as (an email): the metadata server gives them its
+   * identity tokens. Default: the project's compute account, `<number>-compute@developer.gserviceaccount.com`.
+   */
+  serviceAccount?: pulumi.Input<string>;
 }
 
 /** A template as the engine stores it: every default filled in. */
@@ -35,4 +40,5 @@ export interface ServiceTemplateOutput {
   timeout: number;
   resources: { cpu: string; memory: string };
   startupProbe: { tcpSocket?: { port?: number }; initialDelaySeconds: number; timeoutSeconds: number; periodSeconds: number; failureThreshold: number };
+  serviceAccount?: string;
 }

@@ -75,6 +75,37 @@ test("a template unknown as a whole passes as it is", (t) => {
   t.is(inputs.template as unknown, UNKNOWN);
 });
 
+test("invokers are members, checked with the engine's schema, kept sorted and once each; left out they stay out", (t) => {
+  const { inputs, failures } = checkServiceInputs({
+    name: "api", project: "dev", template: { image: "img:1", serviceAccount: "api@my-project.iam.gserviceaccount.com" }, ingress: "internal",
+    invokers: ["serviceAccount:web@my-project.iam.gserviceaccount.com", "allUsers", "allUsers"],
+  });
+  t.deepEqual(failures, []);
+  t.deepEqual(inputs.invokers, ["allUsers", "serviceAccount:web@my-project.iam.gserviceaccount.com"]);
+  t.is(inputs.template.serviceAccount, "api@my-project.iam.gserviceaccount.com");
+  t.is(inputs.ingress, "internal");
+  t.false("invokers" in checkServiceInputs({ name: "api", project: "dev", template: { image: "img:1" } }).inputs);
+  t.deepEqual(checkServiceInputs({ name: "api", project: "dev", template: { image: "img:1" }, invokers: [] }).inputs.invokers, []);
+});
+
+test("a bad invoker, ingress or service account fails at its path with the engine's reason", (t) => {
+  const { failures } = checkServiceInputs({
+    name: "api", project: "dev", template: { image: "img:1", serviceAccount: "web" }, ingress: "private", invokers: ["allUsers", "web@my-project.iam.gserviceaccount.com"],
+  });
+  t.deepEqual(reasonsOf(failures), [
+    "template.serviceAccount: must be a service account email such as web@my-project.iam.gserviceaccount.com",
+    'ingress: Invalid option: expected one of "all"|"internal"|"internal-and-cloud-load-balancing"',
+    'invokers[1]: must be allUsers, allAuthenticatedUsers, user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN, got "web@my-project.iam.gserviceaccount.com"',
+  ]);
+});
+
+test("invokers unknown at preview, as a whole or one of them, pass as they are", (t) => {
+  t.is(checkServiceInputs({ name: "api", project: "dev", template: { image: "img:1" }, invokers: UNKNOWN }).inputs.invokers as unknown, UNKNOWN);
+  const one = checkServiceInputs({ name: "api", project: "dev", template: { image: "img:1" }, invokers: [UNKNOWN, "allUsers"] });
+  t.deepEqual(one.failures, []);
+  t.deepEqual(one.inputs.invokers, [UNKNOWN, "allUsers"]);
+});
+
 test("a revision gets the template defaults and checks its service name", (t) => {
   const ok = checkRevisionInputs({ service: UNKNOWN, project: "dev", template: { image: "img:2" } });
   t.deepEqual(ok.failures, []);

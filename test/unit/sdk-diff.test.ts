@@ -54,6 +54,19 @@ test("a service's image, labels or ingress change is an in-place update", (t) =>
   }
 });
 
+test("a service's invokers change, set or unset, is an in-place update; a new service account is a template change", (t) => {
+  for (const news of [
+    { ...service, invokers: ["allUsers"] },
+    { ...service, template: { ...template, serviceAccount: "web@my-project.iam.gserviceaccount.com" } },
+  ]) {
+    const d = diffService(serviceState, news);
+    t.true(d.changes);
+    t.deepEqual(d.replaces, []);
+  }
+  t.false(diffService({ ...serviceState, invokers: ["allUsers"] }, { ...service, invokers: ["allUsers"] }).changes);
+  t.true(diffService({ ...serviceState, invokers: ["allUsers"] }, service).changes, "no longer managed by the Service");
+});
+
 test("a service's name or project change replaces it, created before the old one is deleted", (t) => {
   t.deepEqual(diffService(serviceState, { ...service, name: "hello2" }).replaces, ["name"]);
   const d = diffService(serviceState, { ...service, project: "prod" });
@@ -68,7 +81,7 @@ test("an input unknown at preview counts as a change", (t) => {
 });
 
 test("every service input is in the table, and only inputs are", (t) => {
-  t.deepEqual(Object.keys(serviceDiffTable).sort(), ["ingress", "labels", "name", "project", "template"]);
+  t.deepEqual(Object.keys(serviceDiffTable).sort(), ["ingress", "invokers", "labels", "name", "project", "template"]);
 });
 
 const revision = { service: "hello", project: "dev", template };
