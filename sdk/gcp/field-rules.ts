@@ -4,7 +4,7 @@ import { at } from "./paths";
 /**
  * What skiff does with each field of pulumi-gcp's Cloud Run arguments, as data: honoured (it
  * changes what runs locally), ignored (accepted; it has no local meaning, e.g. a GCP project, a
- * service account or a VPC connector: named once in a warning), or refused (it has a meaning
+ * VPC connector or an encryption key: named once in a warning), or refused (it has a meaning
  * skiff cannot give, so running without it would not be a rehearsal: a check failure).
  * sdk/README.md lists the same fields for people.
  */
@@ -69,11 +69,11 @@ export const serviceRules: Fields = {
     traffics: { each: true, fields: honouredAll("type", "revision", "percent", "tag") },
     template: {
       fields: {
-        ...honouredAll("revision", "maxInstanceRequestConcurrency", "timeout"),
+        ...honouredAll("revision", "maxInstanceRequestConcurrency", "timeout", "serviceAccount"),
         containers: serviceContainer,
         scaling: { fields: { ...honouredAll("minInstanceCount", "maxInstanceCount"), ...ignoredAll("concurrencyUtilization", "cpuUtilization") } },
         ...ignoredAll("annotations", "labels", "encryptionKey", "executionEnvironment", "gpuZonalRedundancyDisabled", "healthCheckDisabled",
-          "nodeSelector", "serviceAccount", "serviceMesh", "sessionAffinity", "vpcAccess"),
+          "nodeSelector", "serviceMesh", "sessionAffinity", "vpcAccess"),
         volumes: VOLUMES,
         sandboxes: { refused: "sandboxes are not run locally" },
       },
@@ -106,8 +106,8 @@ export const jobRules: Fields = {
         template: {
           fields: {
             containers: jobContainer,
-            ...honouredAll("maxRetries", "timeout"),
-            ...ignoredAll("encryptionKey", "executionEnvironment", "gpuZonalRedundancyDisabled", "nodeSelector", "serviceAccount", "vpcAccess"),
+            ...honouredAll("maxRetries", "timeout", "serviceAccount"),
+            ...ignoredAll("encryptionKey", "executionEnvironment", "gpuZonalRedundancyDisabled", "nodeSelector", "vpcAccess"),
             volumes: VOLUMES,
           },
         },

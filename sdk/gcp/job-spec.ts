@@ -10,7 +10,7 @@ import { labelsSchema } from "./service-spec";
 
 /**
  * A cloudrunv2.Job's arguments (pulumi-gcp's shape: `template.taskCount`, `template.parallelism`,
- * `template.template.{containers, maxRetries, timeout}`) as the engine's job spec, with every
+ * `template.template.{containers, maxRetries, timeout, serviceAccount}`) as the engine's job spec, with every
  * failure at the path the user wrote.
  */
 export interface JobTranslation {
@@ -39,6 +39,7 @@ export function translateJob(inputs: Record<string, unknown>): JobTranslation {
       ["parallelism", outer.parallelism, "template.parallelism"],
       ["maxRetries", inner.maxRetries, "template.template.maxRetries"],
       ["timeout", durationSeconds(inner.timeout, "template.template.timeout", problems), "template.template.timeout"],
+      ["serviceAccount", inner.serviceAccount, "template.template.serviceAccount"],
     ] as const) {
       if (value !== undefined && value !== null) engine[key] = value;
       paths.set(key, path);

@@ -39,13 +39,20 @@ export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj 
   const c = container(userContainer, engine.image, engine.command, engine.args, engine.env);
   c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port };
   c.resources = { ...(userContainer?.resources as Obj | undefined), limits: { cpu: engine.resources.cpu, memory: engine.resources.memory } };
-  return {
+  return withServiceAccount({
     ...(user as Obj | undefined),
     containers: [c],
     scaling: { ...((user as Obj | undefined)?.scaling as Obj | undefined), ...engine.scaling },
     maxInstanceRequestConcurrency: engine.maxInstanceRequestConcurrency,
     timeout: durationString(engine.timeout),
-  };
+  }, engine.serviceAccount);
+}
+
+/** The template's serviceAccount as the engine has it (none: the project's default account, as written by leaving it out). */
+function withServiceAccount(template: Obj, serviceAccount: string | undefined): Obj {
+  if (serviceAccount !== undefined) template.serviceAccount = serviceAccount;
+  else delete template.serviceAccount;
+  return template;
 }
 
 export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
@@ -58,7 +65,7 @@ export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
     ...outer,
     taskCount: engine.taskCount,
     parallelism: engine.parallelism,
-    template: { ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) },
+    template: withServiceAccount({ ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) }, engine.serviceAccount),
   };
 }
 

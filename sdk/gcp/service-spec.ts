@@ -53,6 +53,8 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
     paths.set("timeout", "template.timeout");
     const scaling = translateScaling(t.scaling, inputs.scaling, problems, paths);
     if (scaling !== undefined) engine.scaling = scaling;
+    if (t.serviceAccount !== undefined && t.serviceAccount !== null) engine.serviceAccount = t.serviceAccount;
+    paths.set("serviceAccount", "template.serviceAccount");
     revisionSuffix = suffixOf(t.revision, inputs.name, problems);
     template = engine;
     failures.push(...paths.mapFailures(validate(serviceTemplateSchema, engine).failures, "template"));

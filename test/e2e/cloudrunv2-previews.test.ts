@@ -43,8 +43,8 @@ test.serial("fields without local meaning are named in one warning per resource,
   t.deepEqual(diagnostics.filter((d) => d.severity === "error"), []);
   const warnings = diagnostics.filter((d) => d.severity === "warning").map((d) => d.message.trim().replace(/^warning: /, ""));
   t.deepEqual(warnings.sort(), [
-    'cloudrunv2.Service "web": accepted without local effect: location, project, deletionProtection, invokerIamDisabled, binaryAuthorization, template.serviceAccount, template.vpcAccess, template.encryptionKey, template.executionEnvironment',
-    'cloudrunv2.Job "batch": accepted without local effect: location, template.template.serviceAccount',
+    'cloudrunv2.Service "web": accepted without local effect: location, project, deletionProtection, invokerIamDisabled, binaryAuthorization, template.vpcAccess, template.encryptionKey, template.executionEnvironment',
+    'cloudrunv2.Job "batch": accepted without local effect: location',
     'cloudrun.DomainMapping "web": accepted without local effect: location, metadata.namespace',
   ].sort());
 

@@ -4,6 +4,8 @@ import { checkGcpJobInputs } from "../../sdk/check/cloudrunv2-job";
 import { checkGcpServiceInputs } from "../../sdk/check/cloudrunv2-service";
 import { UNKNOWN } from "../../sdk/check/unknowns";
 import { translateJob } from "../../sdk/gcp/job-spec";
+import { gcpServiceTemplate } from "../../sdk/gcp/render";
+import { serviceTemplateSchema } from "../../provider/model/template";
 import { translateService } from "../../sdk/gcp/service-spec";
 
 // pulumi-gcp's arguments translate to the engine's model, and its validation names the path the
@@ -186,6 +188,28 @@ test("a job translates to the engine's job template, failures at the user's path
     "template.taskCount: must be between 1 and 10000",
     "template.template.maxRetries: must be between 0 and 10",
   ]);
+});
+
+test("template.serviceAccount is the account a service's instances or a job's tasks run as; a bad one is named where written", (t) => {
+  const account = "web@my-project.iam.gserviceaccount.com";
+  t.is((translateService(service({}, { serviceAccount: account })).spec.template as { serviceAccount: unknown }).serviceAccount, account);
+  t.false("serviceAccount" in (translateService(service()).spec.template as object), "left out: the project's default compute account");
+  const job = translateJob({ name: "migrate", skiffProject: "dev", template: { template: { serviceAccount: account, containers: [{ image: "img:1" }] } } });
+  t.is((job.spec.template as { serviceAccount: unknown }).serviceAccount, account);
+  t.deepEqual(reasons(translateService(service({}, { serviceAccount: "web" })).failures), [
+    "template.serviceAccount: must be a service account email such as web@my-project.iam.gserviceaccount.com",
+  ]);
+  t.deepEqual(reasons(translateJob({ name: "migrate", skiffProject: "dev", template: { template: { serviceAccount: 7, containers: [{ image: "img:1" }] } } }).failures), [
+    "template.template.serviceAccount: must be a string",
+  ]);
+  t.deepEqual(checkGcpServiceInputs(service({}, { serviceAccount: UNKNOWN })).failures, []);
+});
+
+test("a refresh writes the service account the engine runs back in pulumi-gcp's shape, or takes it out", (t) => {
+  const user = { serviceAccount: "old@my-project.iam.gserviceaccount.com", containers: [{ image: "img:1" }] };
+  const changed = serviceTemplateSchema.parse({ image: "img:1", serviceAccount: "new@my-project.iam.gserviceaccount.com" });
+  t.is(gcpServiceTemplate(changed, user).serviceAccount, "new@my-project.iam.gserviceaccount.com");
+  t.false("serviceAccount" in gcpServiceTemplate(serviceTemplateSchema.parse({ image: "img:1" }), user));
 });
 
 test("a domain mapping names the domain and the service at their pulumi-gcp paths", (t) => {

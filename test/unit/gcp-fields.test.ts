@@ -6,7 +6,7 @@ import { lookupSecret, secretKey } from "../../sdk/gcp/secrets";
 // Which fields have no local meaning (one warning names them), which are refused, and how a
 // secret env finds its value.
 
-test("a service's fields without local meaning are each named once, as written", (t) => {
+test("a service's fields without local meaning are each named once, as written (ingress and serviceAccount have one)", (t) => {
   const report = reportFields({
     name: "hello", location: "us-central1", project: "my-project", deletionProtection: false, invokerIamDisabled: true,
     template: {
@@ -20,7 +20,7 @@ test("a service's fields without local meaning are each named once, as written",
   }, serviceRules, isUnknown);
   t.deepEqual(report.ignored, [
     "location", "project", "invokerIamDisabled",
-    "template.serviceAccount", "template.vpcAccess", "template.encryptionKey", "template.executionEnvironment", "template.scaling.cpuUtilization",
+    "template.vpcAccess", "template.encryptionKey", "template.executionEnvironment", "template.scaling.cpuUtilization",
     "template.containers[0].name", "template.containers[0].livenessProbe", "template.containers[0].resources.limits.nvidia.com/gpu", "template.containers[0].resources.cpuIdle",
     "binaryAuthorization",
   ]);
@@ -37,7 +37,7 @@ test("a job's and a mapping's fields without local meaning; volumes are refused"
   const job = reportFields({
     location: "l", template: { taskCount: 1, template: { serviceAccount: "s", volumes: [{ name: "v" }], containers: [{ image: "a", ports: [{ containerPort: 1 }], volumeMounts: [{ name: "v", mountPath: "/v" }] }] } },
   }, jobRules, isUnknown);
-  t.deepEqual(job.ignored, ["location", "template.template.serviceAccount", "template.template.containers[0].ports"]);
+  t.deepEqual(job.ignored, ["location", "template.template.containers[0].ports"]);
   t.deepEqual(job.refused.map((f) => f.property), ["template.template.volumes", "template.template.containers[0].volumeMounts"]);
   const mapping = reportFields({ name: "a.test", location: "l", metadata: { namespace: "p", labels: { a: "b" } }, spec: { routeName: "s", certificateMode: "AUTOMATIC" } }, domainMappingRules, isUnknown);
   t.deepEqual(mapping.ignored, ["location", "metadata.namespace", "metadata.labels", "spec.certificateMode"]);
