@@ -8,6 +8,8 @@ import { trafficTargetProvider } from "../../sdk/resources/traffic-target";
 import { gcpDomainMappingProvider } from "../../sdk/cloudrun/domain-mapping";
 import { gcpJobProvider } from "../../sdk/cloudrunv2/job";
 import { gcpServiceProvider } from "../../sdk/cloudrunv2/service";
+import { serviceIamBindingProvider, serviceIamMemberProvider, serviceIamPolicyProvider } from "../../sdk/cloudrunv2/service-iam";
+import { jobIamMemberProvider } from "../../sdk/cloudrunv2/job-iam";
 
 // What Pulumi writes into the state as `__provider` must stay tiny and stable: it loads skiff's
 // implementation by package name at call time and captures nothing, so state written by one
@@ -22,6 +24,10 @@ const kinds: [string, pulumi.dynamic.ResourceProvider][] = [
   ["cloudrunv2-service", gcpServiceProvider],
   ["cloudrunv2-job", gcpJobProvider],
   ["cloudrun-domain-mapping", gcpDomainMappingProvider],
+  ["cloudrunv2-service-iam-member", serviceIamMemberProvider],
+  ["cloudrunv2-service-iam-binding", serviceIamBindingProvider],
+  ["cloudrunv2-service-iam-policy", serviceIamPolicyProvider],
+  ["cloudrunv2-job-iam-member", jobIamMemberProvider],
 ];
 
 for (const [kind, provider] of kinds) {
