@@ -57,6 +57,15 @@ const hello = new gcp.cloudrunv2.Service("hello", {
       ],
 }, { dependsOn: [migrate] });
 
+// Public, as `gcloud run deploy --allow-unauthenticated` makes a service: a service pulumi-gcp
+// creates is private (callers need an identity token of an invoker) until a binding opens it.
+new gcp.cloudrunv2.ServiceIamMember("hello-public", {
+  name: hello.name,
+  location: hello.location,
+  role: "roles/run.invoker",
+  member: "allUsers",
+});
+
 const mapping = new gcp.cloudrun.DomainMapping("hello", {
   location,
   name: domain,

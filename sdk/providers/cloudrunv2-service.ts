@@ -16,6 +16,8 @@ import { compact, initFailed } from "./errors";
  * skiff.cloudrunv2.Service's provider: pulumi-gcp's arguments in, the engine's service out, and
  * pulumi-gcp's outputs (uri, urls, trafficStatuses[].uri, conditions, ...) back. Each deploy
  * sends the whole spec, traffic included: `traffics` owns the service's traffic, as on Cloud Run.
+ * Who may call it is not in the spec, as on Cloud Run: a service it creates is private (no
+ * invokers), and from then on the cloudrunv2.ServiceIam* resources own its policy.
  */
 export type GcpServiceOutputs = GcpServiceInputs & Record<string, unknown>;
 
@@ -45,8 +47,11 @@ function outputsOf(inputs: GcpServiceInputs, service: Service, failure?: string)
   });
 }
 
-async function deploy(inputs: GcpServiceInputs, action: string, expectedGeneration?: number): Promise<GcpServiceOutputs> {
+async function deploy(inputs: GcpServiceInputs, action: "creating" | "updating", expectedGeneration?: number): Promise<GcpServiceOutputs> {
   const { spec, revisionSuffix } = engineSpec(inputs);
+  // Created private, as pulumi-gcp's service is until an IAM resource grants roles/run.invoker;
+  // an update leaves the policy to those resources.
+  if (action === "creating") spec.invokers = [];
   const where = `service "${inputs.name}" in project "${inputs.skiffProject}"`;
   const client = await engine();
   let answer;

@@ -46,11 +46,12 @@ test.serial("fields without local meaning are named in one warning per resource,
     'cloudrunv2.Service "web": accepted without local effect: location, project, deletionProtection, invokerIamDisabled, binaryAuthorization, template.vpcAccess, template.encryptionKey, template.executionEnvironment',
     'cloudrunv2.Job "batch": accepted without local effect: location',
     'cloudrun.DomainMapping "web": accepted without local effect: location, metadata.namespace',
+    'cloudrunv2.ServiceIamMember "web-public": accepted without local effect: location',
   ].sort());
 
   await project.up(stack);
   const answer = await httpRequest(engine.ingressPort, `${domain}:${engine.ingressPort}`, "/");
-  t.is(answer.status, 200, "the mapping routes to the service");
+  t.is(answer.status, 200, "the mapping routes to the service, public through its ServiceIamMember");
 });
 
 const mistakes: [string, RegExp][] = [
@@ -81,6 +82,11 @@ test.serial("secret envs resolve locally and stay secret; a changed image previe
 
   const api = await engine.api();
   const service = await api.getService(stack, "web");
+  // Both members, created at once against one policy, are in it (the loser of the race read it again).
+  t.deepEqual((await api.getPolicy(stack, "service", "web")).bindings, [
+    { role: "roles/run.developer", members: ["user:dev@example.com"] },
+    { role: "roles/run.invoker", members: ["allUsers"] },
+  ]);
   const env = await httpRequest(engine.ingressPort, new URL(service.url).host, "/env");
   t.like(JSON.parse(env.body), { PLAIN: "visible", FROM_CONFIG: "s3cret-from-config", FROM_FILE: "key-from-file" });
   const exported = (await project.ok(stack, ["stack", "export"])).stdout;

@@ -66,8 +66,10 @@ const mappingArgs: skiff.cloudrun.DomainMappingArgs = {
   spec: { routeName: "hello" },
 };
 
+const publicArgs: skiff.cloudrunv2.ServiceIamMemberArgs = { name: "hello", location, role: "roles/run.invoker", member: "allUsers" };
+
 // Typed as skiff's args, they type-check where pulumi-gcp's are expected (checked by `tsc`).
-const asGcp: [gcp.ServiceArgs, gcp.JobArgs, gcp.DomainMappingArgs] = [serviceArgs, jobArgs, mappingArgs];
+const asGcp: [gcp.ServiceArgs, gcp.JobArgs, gcp.DomainMappingArgs, gcp.ServiceIamMemberArgs] = [serviceArgs, jobArgs, mappingArgs, publicArgs];
 
 // And skiff's types are not looser than pulumi-gcp's where the shape matters.
 export const portsAreOneObject: skiff.cloudrunv2.ServiceTemplateContainer = {
@@ -88,6 +90,21 @@ export function gcpArgsAreSkiffArgs(s: gcp.ServiceArgs, j: gcp.JobArgs, d: gcp.D
   return [service, job, mapping];
 }
 
+/** The IAM resources' arguments too, both ways. */
+export function gcpIamArgsAreSkiffArgs(m: gcp.ServiceIamMemberArgs, b: gcp.ServiceIamBindingArgs, p: gcp.ServiceIamPolicyArgs, j: gcp.JobIamMemberArgs): unknown[] {
+  const member: skiff.cloudrunv2.ServiceIamMemberArgs = m;
+  const binding: skiff.cloudrunv2.ServiceIamBindingArgs = b;
+  const policy: skiff.cloudrunv2.ServiceIamPolicyArgs = p;
+  const jobMember: skiff.cloudrunv2.JobIamMemberArgs = j;
+  const back: [gcp.ServiceIamMemberArgs, gcp.ServiceIamBindingArgs, gcp.ServiceIamPolicyArgs, gcp.JobIamMemberArgs] = [member, binding, policy, jobMember];
+  return back;
+}
+
+/** What a program reads from them: the etag, and the inputs under their own names. */
+export function iamOutputsHaveGcpNames(m: skiff.cloudrunv2.ServiceIamMember, b: skiff.cloudrunv2.ServiceIamBinding, p: skiff.cloudrunv2.ServiceIamPolicy): pulumi.Output<string>[] {
+  return [m.etag, m.member, m.role, m.name, b.etag, b.members.apply((members) => members.join()), p.etag, p.policyData];
+}
+
 /** The outputs a program reads, under pulumi-gcp's names and types. */
 export function outputsHaveGcpNames(s: skiff.cloudrunv2.Service, j: skiff.cloudrunv2.Job, d: skiff.cloudrun.DomainMapping): unknown[] {
   const service: [pulumi.Output<string>, pulumi.Output<string[]>, pulumi.Output<string>, pulumi.Output<string>, pulumi.Output<string>, pulumi.Output<string>] =
@@ -100,18 +117,19 @@ export function outputsHaveGcpNames(s: skiff.cloudrunv2.Service, j: skiff.cloudr
 }
 
 test("the example's argument objects, typed as skiff's args, are pulumi-gcp's args (compiled by tsc)", (t) => {
-  t.is(asGcp.length, 3);
+  t.is(asGcp.length, 4);
   t.is(asGcp[0].location, "us-central1");
 });
 
 /** pulumi-gcp's module as far as the example uses it: its classes over the copied argument types. */
 const GCP_MODULE = `
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceArgs, JobArgs, DomainMappingArgs } from ${JSON.stringify(path.join(REPO_ROOT, "test", "unit", "types", "pulumi-gcp-cloudrun"))};
+import type { ServiceArgs, JobArgs, DomainMappingArgs, ServiceIamMemberArgs } from ${JSON.stringify(path.join(REPO_ROOT, "test", "unit", "types", "pulumi-gcp-cloudrun"))};
 export declare namespace cloudrunv2 {
   class Service extends pulumi.CustomResource {
     constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions);
     readonly name: pulumi.Output<string>;
+    readonly location: pulumi.Output<string>;
     readonly uri: pulumi.Output<string>;
     readonly latestReadyRevision: pulumi.Output<string>;
     readonly trafficStatuses: pulumi.Output<{ percent: number; revision: string; tag: string; type: string; uri: string }[]>;
@@ -119,6 +137,10 @@ export declare namespace cloudrunv2 {
   class Job extends pulumi.CustomResource {
     constructor(name: string, args: JobArgs, opts?: pulumi.CustomResourceOptions);
     readonly latestCreatedExecutions: pulumi.Output<{ completionTime: string; createTime: string; name: string }[]>;
+  }
+  class ServiceIamMember extends pulumi.CustomResource {
+    constructor(name: string, args: ServiceIamMemberArgs, opts?: pulumi.CustomResourceOptions);
+    readonly etag: pulumi.Output<string>;
   }
 }
 export declare namespace cloudrun {

@@ -503,3 +503,39 @@ export interface DomainMappingArgs {
     project?: pulumi.Input<string | undefined>;
     spec: pulumi.Input<inputs.cloudrun.DomainMappingSpec>;
 }
+
+// The IAM resources, from the generated source of the same typings (pulumi-gcp sdk/nodejs/cloudrunv2/
+// serviceIamMember.ts, serviceIamBinding.ts, serviceIamPolicy.ts, jobIamMember.ts; the condition is
+// inputs.cloudrunv2.ServiceIamMemberCondition and its Binding and Job twins).
+export interface IamCondition {
+    description?: pulumi.Input<string | undefined>;
+    expression: pulumi.Input<string>;
+    title: pulumi.Input<string>;
+}
+
+export interface ServiceIamMemberArgs {
+    condition?: pulumi.Input<IamCondition | undefined>;
+    location?: pulumi.Input<string | undefined>;
+    member: pulumi.Input<string>;
+    name?: pulumi.Input<string | undefined>;
+    project?: pulumi.Input<string | undefined>;
+    role: pulumi.Input<string>;
+}
+
+export interface ServiceIamBindingArgs {
+    condition?: pulumi.Input<IamCondition | undefined>;
+    location?: pulumi.Input<string | undefined>;
+    members: pulumi.Input<pulumi.Input<string>[]>;
+    name?: pulumi.Input<string | undefined>;
+    project?: pulumi.Input<string | undefined>;
+    role: pulumi.Input<string>;
+}
+
+export interface ServiceIamPolicyArgs {
+    location?: pulumi.Input<string | undefined>;
+    name?: pulumi.Input<string | undefined>;
+    policyData: pulumi.Input<string>;
+    project?: pulumi.Input<string | undefined>;
+}
+
+export type JobIamMemberArgs = ServiceIamMemberArgs;

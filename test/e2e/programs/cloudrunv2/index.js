@@ -9,6 +9,9 @@ const scenario = config.require("scenario");
 const location = "us-central1";
 // A task of the fixture image: the node binary with a script of its own.
 const task = (script) => ({ image, commands: ["/node"], args: ["-e", script] });
+// A service pulumi-gcp creates is private; real programs for public services bind allUsers.
+const makePublic = (resourceName, service) =>
+  new gcp.cloudrunv2.ServiceIamMember(resourceName, { name: service.name, location, role: "roles/run.invoker", member: "allUsers" });
 
 if (scenario === "warnings") {
   // Fields with no local meaning: accepted, named once per resource, never an error.
@@ -30,6 +33,7 @@ if (scenario === "warnings") {
     location,
     template: { template: { serviceAccount: "batch@my-gcp-project.iam.gserviceaccount.com", containers: [task("0")] } },
   });
+  makePublic("web-public", web);
   new gcp.cloudrun.DomainMapping("web", {
     location,
     name: config.require("domain"),
@@ -48,7 +52,7 @@ if (scenario === "warnings") {
   new gcp.cloudrunv2.Service("web", { location, template, traffics });
 } else if (scenario === "lifecycle") {
   // Secret envs from stack config and from skiff-secrets.json; the image comes from config.
-  new gcp.cloudrunv2.Service("web", {
+  const web = new gcp.cloudrunv2.Service("web", {
     location,
     template: {
       containers: [{
@@ -61,6 +65,9 @@ if (scenario === "warnings") {
       }],
     },
   });
+  // Two members of one policy, created at once: neither edit may lose the other.
+  makePublic("web-public", web);
+  new gcp.cloudrunv2.ServiceIamMember("web-developer", { name: web.name, location, role: "roles/run.developer", member: "user:dev@example.com" });
   // Started, not waited for: it sleeps a minute.
   new gcp.cloudrunv2.Job("starter", {
     location,
