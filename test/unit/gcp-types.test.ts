@@ -7,9 +7,10 @@ import * as ts from "typescript";
 import type * as skiff from "../../sdk";
 import type * as gcp from "./types/pulumi-gcp-cloudrun";
 
-// A pulumi-gcp Cloud Run program compiles against skiff with its import switched, and back:
-// the argument objects of examples/cloudrunv2-port, typed as skiff's args, are pulumi-gcp's args
-// too; any pulumi-gcp args are skiff's; and the outputs have pulumi-gcp's names and types.
+// A pulumi-gcp Cloud Run program compiles against skiff with its import switched, and back
+// (examples/cloudrunv2-port and private-backend): the argument objects of cloudrunv2-port, typed
+// as skiff's args, are pulumi-gcp's args too; any pulumi-gcp args are skiff's; and the outputs
+// have pulumi-gcp's names and types.
 // pulumi-gcp's shapes are copied from @pulumi/gcp 9.37.0 (types/pulumi-gcp-cloudrun.ts).
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -121,7 +122,9 @@ test("the example's argument objects, typed as skiff's args, are pulumi-gcp's ar
   t.is(asGcp[0].location, "us-central1");
 });
 
-/** pulumi-gcp's module as far as the example uses it: its classes over the copied argument types. */
+const EXAMPLES = ["cloudrunv2-port", "private-backend"];
+
+/** pulumi-gcp's module as far as the examples use it: its classes over the copied argument types. */
 const GCP_MODULE = `
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceArgs, JobArgs, DomainMappingArgs, ServiceIamMemberArgs } from ${JSON.stringify(path.join(REPO_ROOT, "test", "unit", "types", "pulumi-gcp-cloudrun"))};
@@ -152,11 +155,11 @@ export declare namespace cloudrun {
 }
 `;
 
-/** Type-checks the example with its import line pointing at `moduleName`; returns the diagnostics. */
-async function typeCheckExample(dir: string, moduleName: string): Promise<string[]> {
-  const source = await fs.readFile(path.join(REPO_ROOT, "examples", "cloudrunv2-port", "index.ts"), "utf8");
+/** Type-checks an example with its import line pointing at `moduleName`; returns the diagnostics. */
+async function typeCheckExample(dir: string, example: string, moduleName: string): Promise<string[]> {
+  const source = await fs.readFile(path.join(REPO_ROOT, "examples", example, "index.ts"), "utf8");
   const switched = source.replace('import * as gcp from "skiff-run";', `import * as gcp from "${moduleName}";`);
-  const file = path.join(dir, `index-${moduleName.replace(/\W/g, "_")}.ts`);
+  const file = path.join(dir, `${example}-${moduleName.replace(/\W/g, "_")}.ts`);
   await fs.writeFile(file, switched);
   const program = ts.createProgram([file], {
     strict: true, noEmit: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS,
@@ -165,9 +168,11 @@ async function typeCheckExample(dir: string, moduleName: string): Promise<string
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }
 
-test("the example type-checks with its import on skiff-run and, switched, on pulumi-gcp's types", async (t) => {
-  const source = await fs.readFile(path.join(REPO_ROOT, "examples", "cloudrunv2-port", "index.ts"), "utf8");
-  t.deepEqual(source.split("\n").filter((line) => line.includes("skiff-run")), ['import * as gcp from "skiff-run";'], "the import is the only line that names skiff-run");
+test("the pulumi-gcp examples type-check with their import on skiff-run and, switched, on pulumi-gcp's types", async (t) => {
+  for (const example of EXAMPLES) {
+    const source = await fs.readFile(path.join(REPO_ROOT, "examples", example, "index.ts"), "utf8");
+    t.deepEqual(source.split("\n").filter((line) => line.includes("skiff-run")), ['import * as gcp from "skiff-run";'], `the import is the only line of ${example} that names skiff-run`);
+  }
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcp-types-"));
   try {
@@ -175,8 +180,10 @@ test("the example type-checks with its import on skiff-run and, switched, on pul
     await fs.symlink(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi"), path.join(dir, "node_modules", "@pulumi", "pulumi"), "dir");
     await fs.symlink(REPO_ROOT, path.join(dir, "node_modules", "skiff-run"), "dir");
     await fs.writeFile(path.join(dir, "node_modules", "@pulumi", "gcp", "index.d.ts"), GCP_MODULE);
-    t.deepEqual(await typeCheckExample(dir, "skiff-run"), []);
-    t.deepEqual(await typeCheckExample(dir, "@pulumi/gcp"), []);
+    for (const example of EXAMPLES) {
+      t.deepEqual(await typeCheckExample(dir, example, "skiff-run"), [], example);
+      t.deepEqual(await typeCheckExample(dir, example, "@pulumi/gcp"), [], example);
+    }
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
