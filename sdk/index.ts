@@ -9,6 +9,8 @@ export { TrafficTarget, type TrafficTargetArgs, type TrafficEntryArgs } from "./
 export { DomainMapping, type DomainMappingArgs } from "./resources/domain-mapping";
 export { Job, type JobArgs, type JobTemplateArgs, type ExecutionSummaryOutput } from "./resources/job";
 export type { ServiceTemplateArgs, ServiceTemplateOutput } from "./resources/template";
-/** pulumi-gcp's cloudrunv2 Service and Job and cloudrun DomainMapping: same arguments and outputs, run locally. */
+/** pulumi-gcp's cloudrunv2 Service, Job and their IAM resources, cloudrun DomainMapping: same arguments and outputs, run locally. */
 export * as cloudrunv2 from "./cloudrunv2";
 export * as cloudrun from "./cloudrun";
+/** pulumi-gcp's organizations.getIAMPolicy: the policyData a cloudrunv2.ServiceIamPolicy takes. */
+export * as organizations from "./organizations";

@@ -128,7 +128,7 @@ export const domainMappingRules: Fields = {
 
 // The IAM resources. Only roles/run.invoker of a service acts locally (the ingress checks it);
 // other roles and a job's policy are kept as set, for the program and `get-iam-policy` to read.
-const IAM_CONDITION = { refused: "IAM conditions are not evaluated locally: the grant would hold at all times; remove the condition for the local stack" };
+export const IAM_CONDITION = { refused: "IAM conditions are not evaluated locally: the grant would hold at all times; remove the condition for the local stack" };
 const iamScope = { ...honouredAll("name"), ...ignoredAll("location", "project") };
 
 export const iamMemberRules: Fields = { fields: { ...iamScope, ...honouredAll("role", "member"), condition: IAM_CONDITION } };

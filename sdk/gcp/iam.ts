@@ -2,6 +2,7 @@ import { canonicalJson } from "../../provider/base/canonical-json";
 import { bindingSchema, normalizeBindings, type Binding } from "../../provider/model/iam";
 import { violationsOf } from "../../provider/model/errors";
 import { z } from "zod";
+import { IAM_CONDITION } from "./field-rules";
 
 /**
  * pulumi-gcp's IAM resources for Cloud Run (cloudrunv2.ServiceIamMember, ServiceIamBinding,
@@ -89,6 +90,9 @@ export function parsePolicyData(text: unknown): PolicyDataResult {
   } catch (error) {
     return { problem: `must be JSON (${(error as Error).message})` };
   }
+  const bindings = (json as { bindings?: unknown } | null)?.bindings;
+  const conditional = Array.isArray(bindings) ? bindings.findIndex((b) => (b as { condition?: unknown } | null)?.condition !== undefined) : -1;
+  if (conditional >= 0) return { problem: `bindings[${conditional}].condition: ${IAM_CONDITION.refused}` };
   const parsed = policyDataSchema.safeParse(json);
   if (!parsed.success) {
     const first = violationsOf(parsed.error)[0];

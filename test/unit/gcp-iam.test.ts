@@ -3,6 +3,7 @@ import { checkIamBindingInputs, checkIamMemberInputs, checkIamPolicyInputs } fro
 import { UNKNOWN } from "../../sdk/check/unknowns";
 import { diffIamBinding, diffIamMember, diffIamPolicy, iamBindingDiffTable, iamMemberDiffTable, iamPolicyDiffTable } from "../../sdk/diff/cloudrunv2-iam";
 import { parsePolicyData, policyDataOf, resourceNameOf, withRoleMembers } from "../../sdk/gcp/iam";
+import { getIAMPolicy } from "../../sdk/organizations";
 
 // cloudrunv2.ServiceIamMember, ServiceIamBinding, ServiceIamPolicy and JobIamMember: what `check`
 // names, what the diff tables decide, and the policy edits, all without an engine.
@@ -126,4 +127,16 @@ test("a policy compares as a policy: spacing and order are no change, a new bind
   t.deepEqual([d.changes, d.replaces], [true, []]);
   t.true(diffIamPolicy("service", stateOf(before), { ...before, location: "europe-west1" }).deleteBeforeReplace);
   t.deepEqual(Object.keys(iamPolicyDiffTable).sort(), ["location", "name", "policyData", "project", "skiffProject"]);
+});
+
+test("organizations.getIAMPolicy gives the policyData a ServiceIamPolicy takes; a conditional binding is refused by name", async (t) => {
+  const { policyData, id } = await getIAMPolicy({ bindings: [{ role: "roles/run.invoker", members: [WEB, "allUsers", WEB] }, { role: "roles/run.admin", members: ["user:ann@example.com"] }] });
+  t.is(policyData, JSON.stringify({ bindings: [{ members: ["user:ann@example.com"], role: "roles/run.admin" }, { members: ["allUsers", WEB], role: "roles/run.invoker" }] }));
+  t.regex(id, /^[0-9a-f]{16}$/);
+  t.deepEqual(checkIamPolicyInputs("service", { name: "api", skiffProject: "dev", policyData }).failures, []);
+  t.is((await getIAMPolicy()).policyData, "{}");
+  const conditional = await getIAMPolicy({ bindings: [{ role: "roles/run.invoker", members: [WEB], condition: { title: "office hours", expression: "request.time.getHours() < 18" } }] });
+  t.deepEqual(reasons(checkIamPolicyInputs("service", { name: "api", skiffProject: "dev", policyData: conditional.policyData }).failures), [
+    "policyData: bindings[0].condition: IAM conditions are not evaluated locally: the grant would hold at all times; remove the condition for the local stack",
+  ]);
 });

@@ -33,7 +33,10 @@ if (stage === 1) {
   new skiff.cloudrunv2.ServiceIamPolicy("locked-policy", {
     name: pulumi.interpolate`projects/my-project/locations/${location}/services/${locked.name}`,
     location,
-    policyData: JSON.stringify({ bindings: [{ role: "roles/run.invoker", members: ["allUsers"] }, { role: "roles/run.viewer", members: ["group:ops@example.com"] }] }),
+    // As pulumi-gcp's documentation builds it.
+    policyData: skiff.organizations
+      .getIAMPolicy({ bindings: [{ role: "roles/run.invoker", members: ["allUsers"] }, { role: "roles/run.viewer", members: ["group:ops@example.com"] }] })
+      .then((policy) => policy.policyData),
   });
 }
 
