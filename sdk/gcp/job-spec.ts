@@ -10,8 +10,8 @@ import { labelsSchema } from "./service-spec";
 
 /**
  * A cloudrunv2.Job's arguments (pulumi-gcp's shape: `template.taskCount`, `template.parallelism`,
- * `template.template.{containers, maxRetries, timeout, serviceAccount}`) as the engine's job spec, with every
- * failure at the path the user wrote.
+ * `template.template.{containers, maxRetries, timeout, serviceAccount}`) as the engine's job
+ * spec, with every failure at the path the user wrote.
  */
 export interface JobTranslation {
   spec: { template: unknown; labels: unknown };
