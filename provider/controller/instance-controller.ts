@@ -4,7 +4,7 @@ import { containerName, defaultServiceAccount, instanceId, scopedKey } from "../
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { platformEnv, startupDeadlineMs } from "../model/template";
 import { ReadinessError, type ContainerEvent, type ContainerRuntime, type InstanceAddressing } from "../runtime/container-runtime";
-import { instanceLabels, LABEL } from "../runtime/labels";
+import { instanceLabels, instanceOfLabels, LABEL } from "../runtime/labels";
 import { isListening } from "../runtime/readiness";
 import type { ContainerLogs } from "../runtime/container-logs";
 import type { AutoscalerSettings } from "../scaling/autoscaler";
@@ -440,10 +440,13 @@ export class InstanceController {
           log.info("re-adopted instance", { revision: rev.name, instance: row.id });
         } else {
           log.info("removing stray container", { container: c.containerId.slice(0, 12), revision: c.labels[LABEL.revision] });
-          if (row && store.getService(row.project, row.service)) {
-            // An instance of a service that still exists (it died, or its revision failed, while the engine was down): its lines are kept.
-            const last = await logs.lastTimeOf(row.project, row.service, row.id);
-            this.attachLogs(row, last);
+          // An instance of a revision that still exists (it died, or its revision failed, while the
+          // engine was down; or the engine died before recording it): its lines are kept. Its labels
+          // say whose it is, row or not.
+          const source = instanceOfLabels(c.labels);
+          if (source && store.getRevision(source.project, source.revision)) {
+            const last = await logs.lastTimeOf(source.project, source.service, source.instance);
+            logs.attach(c.containerId, source, last);
             await this.stopCollectRemove(c.containerId, 0);
           } else {
             await runtime.stopAndRemove(c.containerId, 0).catch(() => undefined);
@@ -455,3 +458,4 @@ export class InstanceController {
     for (const row of rows.values()) store.deleteInstance(row.id);
   }
 }
+

@@ -7,7 +7,7 @@ import { applyOverrides, parseExecutionOverrides, parseJobSpec, type Execution, 
 import { checkProject, executionNameSchema, jobNameSchema } from "../model/names";
 import type { ContainerLogs } from "../runtime/container-logs";
 import type { ContainerRuntime } from "../runtime/container-runtime";
-import { LABEL } from "../runtime/labels";
+import { LABEL, taskOfLabels, type TaskAttemptLabels } from "../runtime/labels";
 import type { ExecutionRow, JobRow, TaskRow } from "../state/job-store";
 import type { Store } from "../state/store";
 import { attemptId, ExecutionRunner, TASK_STOP_GRACE_SECONDS, taskLogSource } from "./execution-runner";
@@ -182,37 +182,40 @@ export class JobController {
 
   /**
    * After an engine restart: every execution still RUNNING gets a runner again, which waits for
-   * the task containers that still run and retries the attempts whose containers are gone. Task
-   * containers of executions the engine no longer knows are removed.
+   * the task containers of its running attempts and retries the attempts whose containers are gone.
+   * Every other task container is an attempt that has ended: its lines are kept, then it goes.
    */
   async resume(): Promise<void> {
     const { store, runtime, engineId, log } = this.deps;
-    // Containers of running executions are their runners' to adopt; those of finished executions
-    // (the engine died within the ~2 s between a task's exit and its container's removal) and of
-    // unknown ones are removed.
     const executions = store.jobs.listExecutions();
-    const running = new Set(executions.filter((e) => e.status === "RUNNING").map((e) => scopedKey(e.project, e.name)));
-    const finished = new Set(executions.filter((e) => e.status !== "RUNNING").map((e) => scopedKey(e.project, e.name)));
-    const containers = await runtime.list({ [LABEL.engine]: engineId });
-    for (const c of containers) {
-      const execution = c.labels[LABEL.execution];
-      const key = scopedKey(c.labels[LABEL.project] ?? "", execution ?? "");
-      if (execution === undefined || running.has(key)) continue;
-      log.info("removing a stray task container", { container: c.containerId.slice(0, 12), execution });
-      if (finished.has(key)) await this.collectTaskLog(c.containerId, c.labels);
-      await runtime.remove(c.containerId).catch(() => undefined);
-    }
-    for (const e of store.jobs.listExecutions()) {
+    const known = new Set(executions.map((e) => scopedKey(e.project, e.name)));
+    // The attempts a runner waits for: those its execution still records as running.
+    const running = new Set(
+      executions
+        .filter((e) => e.status === "RUNNING")
+        .flatMap((e) => store.jobs.listTasks(e.project, e.name).filter((t) => t.state === "RUNNING").map((t) => attemptKey(e.project, e.name, t.index, t.attempt))),
+    );
+    const containers = (await runtime.list({ [LABEL.engine]: engineId })).filter((c) => c.labels[LABEL.execution] !== undefined);
+    // An attempt ends ~2 s before its container is removed (its log read meanwhile), and the engine
+    // may die in between, for an execution that is finished or still running alike; those of
+    // executions the engine no longer knows (a deleted job, whose log went with it) just go.
+    await Promise.all(
+      containers.map(async (c) => {
+        const attempt = taskOfLabels(c.labels);
+        if (attempt && running.has(attemptKey(attempt.project, attempt.execution, attempt.task, attempt.attempt))) return;
+        log.info("removing the container of an ended task attempt", { container: c.containerId.slice(0, 12), execution: c.labels[LABEL.execution], task: attempt?.task, attempt: attempt?.attempt });
+        const keep = attempt && known.has(scopedKey(attempt.project, attempt.execution)) ? () => this.collectTaskLog(c.containerId, attempt) : undefined;
+        await runtime.stopAndRemove(c.containerId, 0, keep).catch(() => undefined);
+      }),
+    );
+    for (const e of executions) {
       if (e.status === "RUNNING") await this.runnerFor(e).resume();
     }
   }
 
-  /** Keeps the lines of a finished execution's task container whose removal a restart interrupted. */
-  private async collectTaskLog(containerId: string, labels: Record<string, string>): Promise<void> {
+  /** Keeps the lines of an ended attempt's container whose removal a restart interrupted. */
+  private async collectTaskLog(containerId: string, { project, job, execution, task, attempt }: TaskAttemptLabels): Promise<void> {
     const { logs } = this.deps;
-    const [project, job, execution] = [labels[LABEL.project]!, labels[LABEL.job]!, labels[LABEL.execution]!];
-    const [task, attempt] = [Number(labels[LABEL.task]), Number(labels[LABEL.attempt])];
-    if (!job) return;
     const after = await logs.lastTimeOf(project, jobLogName(job), attemptId(task, attempt)).catch(() => undefined);
     logs.attach(containerId, taskLogSource(project, job, execution, task, attempt), after);
     await logs.collect(containerId);
@@ -281,4 +284,8 @@ export class JobController {
     if (!row) throw notFound("execution", name, project);
     return row;
   }
+}
+
+function attemptKey(project: string, execution: string, task: number, attempt: number): string {
+  return `${scopedKey(project, execution)}/${task}/${attempt}`;
 }

@@ -33,9 +33,9 @@ export interface ContainerLogs {
    */
   attach(containerId: string, source: LogSource, after?: string): () => void;
   /**
-   * Copies what the container wrote (after what is already kept) into its source's log and lets go
-   * of it: call it once the container has stopped and before it is removed. Never rejects; a
-   * container not attached (or let go) is a no-op.
+   * Copies what the container wrote (after what is already kept) into its source's log, written to
+   * disk when it resolves, and lets go of it: call it once the container has stopped and before it
+   * is removed. Never rejects; a container not attached (or let go) is a no-op.
    */
   collect(containerId: string): Promise<void>;
   append(project: string, service: string, record: LogRecord): void;
@@ -118,6 +118,8 @@ export class InProcessLogs implements ContainerLogs {
     } finally {
       clearTimeout(timer);
     }
+    // On disk before the container may go: an engine killed right after the removal keeps them.
+    await this.store.flush(source.project, source.service);
   }
 
   append(project: string, service: string, record: LogRecord): void {

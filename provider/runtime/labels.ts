@@ -38,3 +38,25 @@ export function taskLabels(engineId: string, project: string, job: string, execu
     [LABEL.serviceAccount]: serviceAccount,
   };
 }
+
+/** The instance an instance container's labels name (what instanceLabels wrote); undefined when one is missing. */
+export function instanceOfLabels(labels: Record<string, string>): { project: string; service: string; revision: string; instance: string } | undefined {
+  const [project, service, revision, instance] = [labels[LABEL.project], labels[LABEL.service], labels[LABEL.revision], labels[LABEL.instance]];
+  return project && service && revision && instance ? { project, service, revision, instance } : undefined;
+}
+
+/** One attempt of one task of an execution, as its container's labels name it. */
+export interface TaskAttemptLabels {
+  project: string;
+  job: string;
+  execution: string;
+  task: number;
+  attempt: number;
+}
+
+/** The task attempt a task container's labels name (what taskLabels wrote); undefined when one is missing. */
+export function taskOfLabels(labels: Record<string, string>): TaskAttemptLabels | undefined {
+  const [project, job, execution, task, attempt] = [labels[LABEL.project], labels[LABEL.job], labels[LABEL.execution], labels[LABEL.task], labels[LABEL.attempt]];
+  if (!project || !job || !execution || !/^\d+$/.test(task ?? "") || !/^\d+$/.test(attempt ?? "")) return undefined;
+  return { project, job, execution, task: Number(task), attempt: Number(attempt) };
+}

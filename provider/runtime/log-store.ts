@@ -67,6 +67,11 @@ export class LogStore {
     this.publishAt(key, record);
   }
 
+  /** Resolves once the lines appended to the service's log so far are written (or dropped). */
+  flush(project: string, service: string): Promise<void> {
+    return this.files.get(scopedKey(project, service))?.flush() ?? Promise.resolve();
+  }
+
   /** Passes a line to the service's followers only (a live line that is still in the container's own log). */
   publish(project: string, service: string, record: LogRecord): void {
     this.publishAt(scopedKey(project, service), record);

@@ -65,6 +65,29 @@ test.serial("kill -9 of the engine mid-execution: after a restart the execution 
   await eventually("no container of the execution remains", async () => (await containersOfExecution(engine, name)).length === 0, 15_000);
 });
 
+test.serial("kill -9 after some tasks ended but before their containers were removed, others still running: after a restart logs read --execution has every line of every task, and no container remains", async (t) => {
+  await createJob(engine, "chatty", ["--image", image, "--tasks", "6", "--parallelism", "3", ...taskEnv({ FIXTURE_TASK_MS: 3000 })]);
+  const { name } = await executeJob(engine, "chatty");
+  // A task's container stays ~2 s after its exit (its lines are collected, then it goes): kill in
+  // that window, while the next tasks run, so the execution is still running at the restart.
+  const atKill = await eventually("some task containers of the execution have exited while others run", async () => {
+    const states = (await containersOfExecution(engine, name)).map((c) => c.state);
+    return states.includes("exited") && states.includes("running") && states;
+  }, 30_000, 50);
+  await engine.killDaemon();
+  t.log(`at the kill: ${atKill.join(", ")}`);
+  await engine.start(engine.samePortFlags());
+
+  const done = await waitForExecution(engine, name, 60_000);
+  t.like(done, { status: "SUCCEEDED", succeededCount: 6, failedCount: 0 }, engine.logTail());
+  await eventually("no container of the execution remains", async () => (await containersOfExecution(engine, name)).length === 0, 15_000);
+  // Each attempt of the fixture writes three lines: start, env and end.
+  const lines = await readJobLog(engine, "chatty", name);
+  const perTask = [0, 1, 2, 3, 4, 5].map((task) => lines.filter((l) => l.task === task && l.attempt === 0).map((l) => l.text.split(" ")[4]));
+  t.deepEqual(perTask, Array.from({ length: 6 }, () => ["start", "env", "end"]), `every line of every task, once:\n${lines.map((l) => `${l.task} ${l.text.slice(0, 40)}`).join("\n")}`);
+  t.is(lines.length, 18);
+});
+
 test.serial("a task container that vanished while the engine was down counts as a failed attempt and is retried after it, never beside it", async (t) => {
   await createJob(engine, "vanishing", ["--image", image, "--tasks", "4", "--parallelism", "2", ...taskEnv({ FIXTURE_TASK_MS: 4000 })]);
   const { name } = await executeJob(engine, "vanishing");

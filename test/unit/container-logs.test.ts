@@ -1,5 +1,5 @@
 import test from "ava";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InProcessLogs, newest, type LogSource } from "../../provider/runtime/container-logs";
@@ -27,7 +27,7 @@ function setup(t: { teardown(fn: () => void): void }) {
   t.teardown(() => {
     void logs.close().finally(() => rmSync(dir, { recursive: true, force: true }));
   });
-  return { clock, runtime, logs };
+  return { clock, runtime, logs, dir };
 }
 
 const source: LogSource = { project: "p", service: "s", revision: "r1", instance: "i1" };
@@ -49,6 +49,15 @@ test("an attached container is read only when asked; collect keeps its lines onc
   t.is(runtime.ops("readLogs", c.id).length, 2, "one read for the first `logs read`, one to collect; none after");
   await logs.collect(c.id);
   t.is(runtime.ops("readLogs", c.id).length, 2, "a second collect is a no-op");
+});
+
+test("a collect resolves once the container's lines are on disk, so the container may go and the engine die right after", async (t) => {
+  const { runtime, logs, dir } = setup(t);
+  const c = runtime.addContainer({ labels: {} });
+  runtime.emitLog(c.id, "last words", { time: "2024-01-01T00:00:01Z" });
+  logs.attach(c.id, source);
+  await logs.collect(c.id);
+  t.regex(readFileSync(join(dir, "p", "s.log"), "utf8"), /"text":"last words"/);
 });
 
 test("a detached container is never collected; a revision filter reads only that revision's containers", async (t) => {

@@ -289,7 +289,8 @@ test("adopt takes back running containers of READY revisions with their rows and
   });
   h.store.insertInstance(row("aaaa0001", ready.name, keep.id));
   h.logs.append(PROJECT, SERVICE, { time: "2024-01-01T00:00:01.5Z", stream: "stdout", text: "last captured line", revision: ready.name, instance: "aaaa0001" });
-  const stray = h.runtime.addContainer({ labels: labels(ready.name, "aaaa0002") }); // no row
+  // No row: the engine died between starting it and recording it. Its labels say whose it is.
+  const stray = h.runtime.addContainer({ labels: labels(ready.name, "aaaa0002"), logs: [{ time: "2024-01-01T00:00:00.500000000Z", stream: "stdout", text: "written before the engine recorded it" }] });
   const ofDeleted = h.runtime.addContainer({ labels: labels("hello-00000-gone", "aaaa0003") });
   h.store.insertInstance(row("aaaa0003", "hello-00000-gone", ofDeleted.id));
   const ofFailed = h.runtime.addContainer({ labels: labels(failed.name, "aaaa0004") });
@@ -318,7 +319,11 @@ test("adopt takes back running containers of READY revisions with their rows and
 
   t.deepEqual(h.runtime.ops("followLogs", keep.id), [], "nothing is followed: the log is read on demand");
   const records = await h.logs.read(PROJECT, SERVICE);
-  t.deepEqual(records.map((r) => r.text), ["last captured line", "written while the engine was down"], "the container's own log is read after the last line kept, without repeating it");
+  t.deepEqual(
+    records.map((r) => r.text),
+    ["written before the engine recorded it", "last captured line", "written while the engine was down"],
+    "the stray's lines were kept before it went; the adopted container's own log is read after the last line kept, without repeating it",
+  );
 
   // As the daemon does: publish (serve), then start deciding. The adopted instance serves on, and its
   // death is noticed like any other.
