@@ -19,7 +19,7 @@ export function engineCommands(): Command {
     .option("--scale-to-zero-grace <duration>", "how long a revision must be idle before its last instance stops (default 15m)", durationFlag("--scale-to-zero-grace"))
     .option("--stable-window <duration>", "the autoscaler's stable window (default 60s)", durationFlag("--stable-window"))
     .option("--panic-window <duration>", "the autoscaler's panic window (default 6s)", durationFlag("--panic-window"))
-    .option("--max-log-size <quantity>", "cap of each service's captured log, with rotation (default 64Mi)", memoryFlag("--max-log-size"))
+    .option("--max-log-size <quantity>", "cap of each service's and job's kept log, with rotation (default 64Mi); Docker's log of each container holds 1 to 1.25 times this", memoryFlag("--max-log-size"))
     .addOption(new Option("--instance-address <mode>", "how the router reaches instances: auto (bridge where the host routes to it), bridge or published").choices(["auto", "bridge", "published"]))
     .option("--trusted-proxies <addresses>", "client addresses whose X-Forwarded-* headers are kept (default: none, they are overwritten)", addressListFlag("--trusted-proxies"))
     .action(async (options: EngineStartFlags) => {

@@ -80,7 +80,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
   guardProcess(log);
   try {
     const token = ensureToken(home);
-    const runtime = options.runtime ?? new DockerRuntime();
+    const runtime = options.runtime ?? new DockerRuntime({ serviceLogCapBytes: settings.logCapBytes });
     if (runtime instanceof DockerRuntime) await runtime.ping();
     const store = Store.open(home.stateDb);
     const engineId = store.engineId();

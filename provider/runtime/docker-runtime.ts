@@ -17,6 +17,7 @@ import { ContainersByAddress, ensureEngineNetwork } from "./docker-network";
 import type { Modem } from "./docker-log-stream";
 import { demuxBuffer } from "./frame-demuxer";
 import { hostRoutesTo } from "./host-network";
+import { DEFAULT_LOG_CAP_BYTES } from "./log-store";
 import { isListening } from "./readiness";
 
 /**
@@ -26,8 +27,23 @@ import { isListening } from "./readiness";
  */
 const LISTEN_POLL_MS = 5;
 const INSPECT_EVERY_MS = 100;
-/** Docker's own log of each container is capped too (json-file rotation), so a flood cannot fill the disk. */
-const DOCKER_LOG_CONFIG = { Type: "json-file", Config: { "max-size": "8m", "max-file": "2" } };
+/** Docker keeps a container's log in this many json-file files, the oldest dropped at each rotation. */
+const DOCKER_LOG_FILES = 5;
+
+/**
+ * Docker's own json-file log of each container: capped with rotation, so a flood cannot fill the
+ * disk, and big enough that nothing the service's log could keep of it is lost before it is
+ * collected (a live container's lines stay in Docker's log until it stops). Docker drops a whole
+ * file at a time, so it always holds at least DOCKER_LOG_FILES - 1 files: the service log's cap,
+ * at most a quarter more. A line costs Docker fewer bytes than its record in the service's log
+ * (~70 bytes of JSON around it against ~120 plus its revision and instance), so Docker holds at
+ * least as many lines as the service's log can; only text dense in <, > and & (which Docker
+ * escapes to 6 bytes each) takes more room there than in the service's log.
+ */
+export function dockerLogConfig(serviceLogCapBytes: number): { Type: "json-file"; Config: Record<string, string> } {
+  const fileKiB = Math.max(1, Math.ceil(serviceLogCapBytes / (DOCKER_LOG_FILES - 1) / 1024));
+  return { Type: "json-file", Config: { "max-size": `${fileKiB}k`, "max-file": String(DOCKER_LOG_FILES) } };
+}
 const EVENTS_RECONNECT_MS = 1000;
 
 /** The ContainerRuntime on a real Docker engine (DOCKER_HOST or the default socket). */
@@ -35,11 +51,14 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
 
   private readonly logs: DockerLogs;
+  private readonly logConfig: ReturnType<typeof dockerLogConfig>;
   private defaults: ContainerDefaults = { env: {} };
   private addresses: ContainersByAddress | undefined;
 
-  constructor(docker?: Docker) {
-    const client = docker ?? new Docker();
+  /** `serviceLogCapBytes`: the cap of each service's log, which Docker's log of each container is sized for. */
+  constructor(options: { docker?: Docker; serviceLogCapBytes?: number } = {}) {
+    const client = options.docker ?? new Docker();
+    this.logConfig = dockerLogConfig(options.serviceLogCapBytes ?? DEFAULT_LOG_CAP_BYTES);
     this.docker = client;
     this.logs = new DockerLogs({ modem: client.modem as unknown as Modem, docker: () => client });
   }
@@ -129,7 +148,7 @@ export class DockerRuntime implements ContainerRuntime {
         MemorySwap: spec.memoryBytes,
         NanoCpus: spec.nanoCpus,
         RestartPolicy: { Name: "no" },
-        LogConfig: DOCKER_LOG_CONFIG,
+        LogConfig: this.logConfig,
         NetworkMode: this.defaults.network,
         Dns: this.defaults.dns,
       },

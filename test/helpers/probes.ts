@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import { docker } from "./docker";
@@ -205,6 +205,19 @@ export function pairSizes(file: string): { current: number; rotated: number; tot
   const rotated = fileSize(`${file}.1`);
   const current = fileSize(file);
   return { current, rotated, total: current + rotated };
+}
+
+/** Bytes of a log file and all its rotated siblings (`<file>.1`, `<file>.2`, ...), as Docker's json-file log keeps them. */
+export function sizeWithRotated(file: string): number {
+  const name = path.basename(file);
+  const dir = path.dirname(file);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  return entries.filter((f) => f === name || (f.startsWith(`${name}.`) && /^\d+$/.test(f.slice(name.length + 1)))).reduce((sum, f) => sum + fileSize(path.join(dir, f)), 0);
 }
 
 /** The engine's captured log of a service: SKIFF_HOME/logs/<project>/<service>.log. */

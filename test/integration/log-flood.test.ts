@@ -14,6 +14,7 @@ import {
   measureServiceWhile,
   pairSizes,
   publishedPort,
+  sizeWithRotated,
   sampleRss,
   timed,
 } from "../helpers/probes";
@@ -25,8 +26,9 @@ import {
 const LOG_CAP = 4 * MiB;
 /** One captured flood line as the engine stores it (a JSON record of a ~100-byte line) is well under this. */
 const ONE_LINE = 512;
-/** Docker's json-file log of each container: max-size 8m, max-file 2. */
-const DOCKER_LOG_CAP = 16 * MiB;
+/** Docker's json-file log of each container holds at least the service log's cap, at most a quarter more (5 files of cap/4). */
+const DOCKER_LOG_MIN = LOG_CAP;
+const DOCKER_LOG_CAP = LOG_CAP * 1.25;
 const FLOOD_MS = 30_000;
 const BASELINE_MS = 8_000;
 
@@ -42,7 +44,7 @@ test.after.always(async () => {
   await engine?.dispose();
 });
 
-test.serial("a 30 s log flood keeps Docker's log under 16 MiB, logs read answers at once, the other service's requests do not slow down in the engine, and collecting the flood keeps the engine's log under its cap", async (t) => {
+test.serial("a 30 s log flood keeps Docker's log within 1.25 times the service log's cap, logs read answers at once, the other service's requests do not slow down in the engine, and collecting the flood keeps the engine's log under its cap", async (t) => {
   const [quiet] = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "quiet");
   const quietPort = await publishedPort(quiet.id);
   const quietHost = hostOf(engine, "quiet");
@@ -56,7 +58,7 @@ test.serial("a 30 s log flood keeps Docker's log under 16 MiB, logs read answers
   const dockerLog = await dockerLogPath(container.id);
   const engineLog = engineLogFile(engine, "flood");
 
-  const maxima = { engineFile: 0, enginePair: 0, dockerPair: 0 };
+  const maxima = { engineFile: 0, enginePair: 0, dockerLog: 0 };
   const sampleEngineLog = () => {
     const mine = pairSizes(engineLog);
     maxima.engineFile = Math.max(maxima.engineFile, mine.current, mine.rotated);
@@ -70,7 +72,7 @@ test.serial("a 30 s log flood keeps Docker's log under 16 MiB, logs read answers
     while (Date.now() - started < FLOOD_MS) {
       await sleep(200);
       sampleEngineLog();
-      maxima.dockerPair = Math.max(maxima.dockerPair, pairSizes(dockerLog).total);
+      maxima.dockerLog = Math.max(maxima.dockerLog, sizeWithRotated(dockerLog));
     }
     // Still flooding: the last 3 lines, through the CLI (timed beside a CLI call that does no work,
     // since starting a CLI process on a busy 2-core machine alone can take most of a second) and the API.
@@ -79,7 +81,7 @@ test.serial("a 30 s log flood keeps Docker's log under 16 MiB, logs read answers
     api = await timed(() => adminRequest(engine, "GET", "/v1/projects/default/services/flood/logs?limit=3"));
   });
   // A quiet revision replaces the flooding one: as its instance is removed, what Docker kept of the
-  // flood (up to 16 MiB) is collected into the service's log, which must stay within its cap.
+  // flood (up to 5 MiB) is collected into the service's log, which must stay within its cap.
   await deploy(engine, "flood", ["--remove-env-vars", "FIXTURE_MODE"]);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline && (await engine.containers()).some((c) => c.id === container.id)) {
@@ -94,14 +96,14 @@ test.serial("a 30 s log flood keeps Docker's log under 16 MiB, logs read answers
   t.log(`before the flood: ${describeMeasure(before)}`);
   t.log(`during the flood: ${describeMeasure(during)}`);
   t.log(`engine RSS during the flood: max ${mb(memory.maxBytes)}, last ${mb(memory.lastBytes)} (${memory.samples} samples)`);
-  t.log(`engine log max ${maxima.enginePair} bytes (largest file ${maxima.engineFile}), at the end ${finalSizes.total}; Docker's json log max ${maxima.dockerPair} bytes`);
+  t.log(`engine log max ${maxima.enginePair} bytes (largest file ${maxima.engineFile}), at the end ${finalSizes.total}; Docker's json log max ${maxima.dockerLog} bytes`);
   t.log(`logs read --limit 3: CLI ${read.ms.toFixed(0)} ms (engine status ${baseline.ms.toFixed(0)} ms), API ${api.ms.toFixed(0)} ms`);
 
   t.true(finalSizes.total > LOG_CAP / 4, `the flood's lines were collected into the service's log when its instance was removed (${finalSizes.total} bytes on disk)`);
   t.true(maxima.engineFile <= LOG_CAP / 2 + ONE_LINE, `each of flood.log and flood.log.1 stays within half the cap: largest seen ${maxima.engineFile} bytes`);
   t.true(maxima.enginePair <= LOG_CAP + ONE_LINE, `flood.log + flood.log.1 stay within ${LOG_CAP} bytes (+ one line): largest seen ${maxima.enginePair}`);
-  t.true(maxima.dockerPair > 8 * 1000 * 1000, `Docker's own log of the container (${dockerLog}) rotated at least once: largest seen ${maxima.dockerPair} bytes`);
-  t.true(maxima.dockerPair <= DOCKER_LOG_CAP, `Docker's json log (+ .1) stays within 16 MiB: largest seen ${maxima.dockerPair} bytes`);
+  t.true(maxima.dockerLog >= DOCKER_LOG_MIN, `Docker's own log of the container (${dockerLog}) filled all its files and rotated: largest seen ${maxima.dockerLog} bytes`);
+  t.true(maxima.dockerLog <= DOCKER_LOG_CAP, `Docker's json log (all its files) stays within ${DOCKER_LOG_CAP} bytes: largest seen ${maxima.dockerLog} bytes`);
 
   t.is(read.value.code, 0, transcript(["logs", "read", "flood", "--limit", "3"], read.value));
   const lines = read.value.stdout.split("\n").filter((l) => l !== "");
