@@ -1,7 +1,7 @@
 import type http from "node:http";
 import { ErrorBody, httpStatusOf, invalid, SkiffError } from "../model/errors";
+import { MAX_REQUEST_BODY_BYTES } from "../model/request-limits";
 
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -22,7 +22,7 @@ export async function readJson(req: http.IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new SkiffError("INVALID_ARGUMENT", `request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_REQUEST_BODY_BYTES) throw new SkiffError("INVALID_ARGUMENT", `request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readRequestFile } from "./file-input";
 import { UsageError } from "./output";
 
 /**
@@ -59,12 +59,7 @@ export function applyLabelFlags(current: Record<string, string>, flags: LabelFla
 
 /** `--env-vars-file`: a YAML mapping of names to values (numbers and booleans are taken as their text). */
 function readEnvVarsFile(file: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(`--env-vars-file: cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = readRequestFile(file, "--env-vars-file");
   // Loaded here only: most commands never read YAML.
   const { parse } = require("yaml") as typeof import("yaml");
   let parsed: unknown;

@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
 import { commonOptions, connect, withCommon } from "./common";
+import { readRequestFile } from "./file-input";
 import { render } from "./formats";
 import { serviceToKnative } from "./knative";
 import { UsageError, useFlagNames } from "./output";
@@ -24,9 +24,14 @@ export interface ReplacePlan {
 }
 
 /** Set by the platform, never by a user: read back silently. */
-const OUTPUT_ONLY = /^(status(\..*)?|metadata\.(namespace|generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.(name|ports\[0\]\.name))$/;
+const OUTPUT_ONLY = /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.(name|ports\[0\]\.name))$/;
 
-export function planReplace(doc: unknown): ReplacePlan {
+/**
+ * `project` is the one the command works in (--project). The file's metadata.namespace is a
+ * project too, as gcloud reads it: absent, or the same, it applies there; another one is an error
+ * naming both, never a silent deploy into the wrong project.
+ */
+export function planReplace(doc: unknown, project: string): ReplacePlan {
   const root = asRecord(doc, "(file)");
   if (root.apiVersion !== "serving.knative.dev/v1" || root.kind !== "Service") {
     throw new UsageError(`FILE: expected a Knative Service (apiVersion: serving.knative.dev/v1, kind: Service), got apiVersion ${String(root.apiVersion)}, kind ${String(root.kind)}`);
@@ -36,6 +41,10 @@ export function planReplace(doc: unknown): ReplacePlan {
   const metadata = asRecord(root.metadata ?? {}, "metadata");
   const name = take("metadata.name", metadata.name);
   if (typeof name !== "string" || name === "") throw new UsageError("metadata.name: is required: the service's name");
+  const namespace = take("metadata.namespace", metadata.namespace);
+  if (namespace !== undefined && namespace !== project) {
+    throw new UsageError(`metadata.namespace: the file is for project "${String(namespace)}" but the command works in project "${project}" (--project); make them the same, or leave the namespace out`);
+  }
   const labels = take("metadata.labels", metadata.labels) as Record<string, string> | undefined;
   if (labels) for (const k of Object.keys(labels)) used.add(`metadata.labels.${k}`);
   const annotations = asRecord(metadata.annotations ?? {}, "metadata.annotations");
@@ -177,12 +186,7 @@ export function replaceCommand(): Command {
     .description("create or update a service from a Knative/Cloud Run Service YAML")
     .action(async (file: string, options) => {
       const { project, format } = commonOptions(options);
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (error) {
-        throw new UsageError(`FILE: cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
+      const text = readRequestFile(file, "FILE");
       const { parse } = require("yaml") as typeof import("yaml");
       let doc: unknown;
       try {
@@ -191,7 +195,7 @@ export function replaceCommand(): Command {
         throw new UsageError(`FILE: "${file}" is not YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
       }
       useFlagNames(KNATIVE_PATH_OF_FIELD);
-      const plan = planReplace(doc);
+      const plan = planReplace(doc, project);
       if (plan.ignored.length > 0) process.stderr.write(`skiff: warning: these fields have no local meaning and were ignored: ${plan.ignored.join(", ")}\n`);
       const client = await connect();
       const answer = await client.putService(project, plan.name, plan.spec, { revisionSuffix: plan.revisionSuffix });

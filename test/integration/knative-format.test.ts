@@ -293,3 +293,58 @@ test.serial("replace with a traffic percent of 110 exits 1 naming spec.traffic a
   t.deepEqual(after.traffic, before.traffic);
   t.is(after.generation, before.generation);
 });
+
+// ---- what replace refuses before asking the engine ----
+
+test("a file over the admin API's 1 MiB limit is refused from its size, before it is read: services replace and deploy --env-vars-file exit 1 naming the file and the limit", async (t) => {
+  // Sparse, 3 GiB: reading it whole would fail some other way (and take long); only its size is looked at.
+  const big = path.join(scratch, "huge.yaml");
+  const handle = await fs.open(big, "w");
+  await handle.truncate(3 * 1024 ** 3);
+  await handle.close();
+  const limit = "the engine takes at most 1048576 bytes (1 MiB) in a request";
+  const replace = ["services", "replace", big];
+  const replaced = await engine.skiff(replace);
+  t.is(replaced.code, 1, transcript(replace, replaced));
+  t.is(replaced.stderr, `skiff: error: FILE: "${big}" is ${3 * 1024 ** 3} bytes; ${limit}\n`);
+  const deployArgs = ["deploy", "huge-env", "--image", image, "--env-vars-file", big];
+  const deployed = await engine.skiff(deployArgs);
+  t.is(deployed.code, 1, transcript(deployArgs, deployed));
+  t.is(deployed.stderr, `skiff: error: --env-vars-file: "${big}" is ${3 * 1024 ** 3} bytes; ${limit}\n`);
+  t.deepEqual((await (await engine.api()).listServices("default")).map((s) => s.name).filter((n) => n === "huge-env"), [], "nothing was deployed");
+});
+
+/** A minimal Knative Service of the fixture, with `namespace` when given. */
+function namespacedYaml(name: string, namespace?: string): string {
+  return `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: ${name}
+${namespace === undefined ? "" : `  namespace: ${namespace}\n`}spec:
+  template:
+    spec:
+      containers:
+      - image: ${image}
+`;
+}
+
+test("metadata.namespace is the project: another one than --project exits 1 naming both and deploys nothing; the same one, or none, applies in --project", async (t) => {
+  const file = path.join(scratch, "ns-staging.yaml");
+  await fs.writeFile(file, namespacedYaml("ns-svc", "staging"));
+  const client = await engine.api();
+  const wrong = ["services", "replace", file, "--project", "prod"];
+  const refused = await engine.skiff(wrong);
+  t.is(refused.code, 1, transcript(wrong, refused));
+  t.is(refused.stderr, `skiff: error: metadata.namespace: the file is for project "staging" but the command works in project "prod" (--project); make them the same, or leave the namespace out\n`);
+  const byDefault = await engine.skiff(["services", "replace", file]);
+  t.is(byDefault.code, 1, transcript(["services", "replace", file], byDefault));
+  t.regex(byDefault.stderr, /project "staging" but the command works in project "default"/);
+  for (const project of ["prod", "default", "staging"]) t.deepEqual((await client.listServices(project)).filter((s) => s.name === "ns-svc"), [], `nothing in ${project}`);
+
+  await skiffOk(t, ["services", "replace", file, "--project", "staging"]);
+  t.is((await client.getService("staging", "ns-svc")).project, "staging", "the same namespace as --project applies there");
+  const bare = path.join(scratch, "ns-none.yaml");
+  await fs.writeFile(bare, namespacedYaml("ns-svc"));
+  await skiffOk(t, ["services", "replace", bare, "--project", "prod"]);
+  t.is((await client.getService("prod", "ns-svc")).project, "prod", "no namespace: the service goes to --project");
+});
