@@ -4,10 +4,13 @@ import { hostOf, listOf } from "../test/helpers/cli";
 import { containersWithLabels } from "../test/helpers/docker";
 import { startEngine, TestEngine } from "../test/helpers/engine";
 import { fixtureImage } from "../test/helpers/fixture-image";
+import { eventually } from "../test/helpers/http";
+import { sampleRss } from "../test/helpers/probes";
 import { envInt, fmt, get, machine, median, onCleanup, ratio, runMain, runningWithLabels, settle, sleep, stamp, table } from "./common";
 
 /**
- * The engine's footprint, two targets of SPEC §8 against baselines from the same run:
+ * The engine's footprint, two targets of SPEC §8 against baselines from the same run, and what a
+ * big log read leaves behind:
  *
  *   idle RSS with N services (target: ≤ 100 MB with 50)  the daemon's VmRSS (/proc/<pid>/status),
  *       the median of a few samples once it is idle (CPU quiet, then RSS no longer falling), at each
@@ -21,10 +24,17 @@ import { envInt, fmt, get, machine, median, onCleanup, ratio, runMain, runningWi
  *       Untimed after each delete: the service's container must be gone within 30 s, and at the end
  *       `skiff services list` must list none of the deleted services.
  *
+ *   `logs read --limit 100000` twice (issue 27: RSS back within 30 MB of idle within 10 s after)
+ *       on an engine of its own: the idle RSS, the peak during the two reads, and the RSS 5 and 10 s
+ *       after the second read returned, for lines read from a running instance's Docker log and
+ *       for the same lines kept in the service's log once the instance is gone; LOG_RUNS rounds
+ *       each, medians printed.
+ *
  * The engine runs with a short idle grace (ENGINE_FLAGS), so services of min-instances 0 are back at
  * zero seconds after their deploy or request. Deploys and requests go DEPLOY_CONCURRENCY at a time.
  *
- * Knobs (env): BENCH_SERVICES (50), BENCH_RUNS (7), BENCH_CONCURRENCY (4).
+ * Knobs (env): BENCH_SERVICES (50), BENCH_RUNS (7), BENCH_CONCURRENCY (4), BENCH_LOG_RUNS (3),
+ * BENCH_PARTS (services,logs: either or both).
  */
 
 const SERVICES = envInt("BENCH_SERVICES", 50);
@@ -39,6 +49,11 @@ const MAX_IDLE_MS = 90_000;
 /** The log thread runs while there is work (collecting the logs of instances that scaled to zero) and is closed LOG_WORKER_IDLE_MS after: idle means after that. */
 const MIN_IDLE_MS = Math.max(STABLE_MS, LOG_WORKER_IDLE_MS + 10_000);
 const GONE_WITHIN_MS = 30_000;
+const LOG_RUNS = envInt("BENCH_LOG_RUNS", 3);
+const PARTS = (process.env.BENCH_PARTS ?? "services,logs").split(",");
+/** Lines read per `logs read`, and the flood line that makes each ~74 bytes as printed (7.4 MB a read, as in the issue). */
+const READ_LINES = 100_000;
+const FLOOD_LINE_BYTES = 19;
 
 interface Footprint {
   stage: string;
@@ -56,8 +71,13 @@ interface Footprint {
 }
 
 async function main(): Promise<void> {
-  if (RUNS + 1 > SERVICES) throw new Error(`BENCH_RUNS (${RUNS}) must be below BENCH_SERVICES (${SERVICES}): each run deletes one service and one more is the describe baseline`);
   console.log(`skiff engine footprint benchmark — ${stamp()}\n${await machine()}`);
+  if (PARTS.includes("services")) await servicesFootprint();
+  if (PARTS.includes("logs")) await logReadFootprint();
+}
+
+async function servicesFootprint(): Promise<void> {
+  if (RUNS + 1 > SERVICES) throw new Error(`BENCH_RUNS (${RUNS}) must be below BENCH_SERVICES (${SERVICES}): each run deletes one service and one more is the describe baseline`);
   console.log(`${SERVICES} services (${DEPLOY_CONCURRENCY} deploys at a time), ${RUNS} deletes; engine ${ENGINE_FLAGS.join(" ")}\n`);
 
   const [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: ENGINE_FLAGS })]);
@@ -168,6 +188,67 @@ async function main(): Promise<void> {
       ["container gone after delete returned (median, max)", `${fmt(median(gone) / 1000, 2)} s, ${fmt(Math.max(...gone) / 1000, 2)} s`, `check: ≤ ${GONE_WITHIN_MS / 1000} s`],
     ]),
   );
+}
+
+/** RSS (MB) around two `logs read --limit 100000` of one source. */
+interface ReadFootprint {
+  idle: number;
+  peak: number;
+  after5s: number;
+  after10s: number;
+  readMs: number[];
+}
+
+/**
+ * A service whose instance wrote READ_LINES lines, read twice with `logs read --limit READ_LINES`
+ * through the CLI, LOG_RUNS rounds: first from the running instance (Docker's log), then, after a
+ * new revision replaced it, from the service's log. Each round starts idle (footprint()).
+ */
+async function logReadFootprint(): Promise<void> {
+  console.log(`\nlogs read --limit ${READ_LINES} twice, ${LOG_RUNS} rounds per source; engine ${ENGINE_FLAGS.join(" ")}`);
+  const [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: ENGINE_FLAGS })]);
+  onCleanup("skiff engine (logs)", () => engine.dispose());
+  const client = await engine.api();
+  const flood = { FIXTURE_MODE: "flood", FIXTURE_FLOOD_LINES: String(READ_LINES), FIXTURE_FLOOD_LINE_BYTES: String(FLOOD_LINE_BYTES) };
+  const first = await client.putService("default", "chatty", { template: { image, env: flood, scaling: { minInstanceCount: 1 } } });
+  const flooding = first.revision!.name;
+  await eventually("the flood's last line", async () => (await client.logs("default", "chatty", { limit: 2 })).includes("flood done"), 60_000);
+  const rows = [["source", "round", "idle MB", "peak MB", "+5 s MB", "+10 s MB", "+10 s − idle MB", "reads (ms)"]];
+  const sources: [string, string[]][] = [["running instance (Docker's log)", []], ["service's log (instance gone)", ["--revision", flooding]]];
+  for (const [source, flags] of sources) {
+    if (flags.length > 0) {
+      await client.putService("default", "chatty", { template: { image, scaling: { minInstanceCount: 1 } } });
+      await eventually("the flooding instance collected and removed", async () => (await containersWithLabels({ "skiff.engine": engine.engineId, "skiff.revision": flooding })).length === 0, 60_000);
+    }
+    const rounds: ReadFootprint[] = [];
+    for (let round = 1; round <= LOG_RUNS; round++) {
+      const idle = median((await footprint(engine, "idle", 1)).rssMb);
+      const peak = sampleRss(engine.pid, 50);
+      const readMs: number[] = [];
+      for (let i = 0; i < 2; i++) {
+        const started = performance.now();
+        const read = await engine.skiff(["logs", "read", "chatty", "--limit", String(READ_LINES), ...flags]);
+        readMs.push(performance.now() - started);
+        const lines = read.stdout.split("\n").filter((l) => l !== "").length;
+        if (read.code !== 0 || lines !== READ_LINES) throw new Error(`logs read printed ${lines} lines (exit ${read.code}), expected ${READ_LINES}: ${read.stderr}`);
+      }
+      await sleep(5_000);
+      const after5s = rssMbOf(engine.pid);
+      await sleep(5_000);
+      const r: ReadFootprint = { idle, peak: peak.stop().maxBytes / 1e6, after5s, after10s: rssMbOf(engine.pid), readMs };
+      rounds.push(r);
+      rows.push([source, String(round), fmt(r.idle), fmt(r.peak), fmt(r.after5s), fmt(r.after10s), fmt(r.after10s - r.idle), readMs.map((ms) => fmt(ms, 0)).join(", ")]);
+      console.log(`${source}, round ${round}: idle ${fmt(r.idle)} MB, peak ${fmt(r.peak)}, +5 s ${fmt(r.after5s)}, +10 s ${fmt(r.after10s)}`);
+    }
+    const m = (pick: (r: ReadFootprint) => number) => median(rounds.map(pick));
+    rows.push([`${source}: median`, "", fmt(m((r) => r.idle)), fmt(m((r) => r.peak)), fmt(m((r) => r.after5s)), fmt(m((r) => r.after10s)), fmt(m((r) => r.after10s - r.idle)), fmt(m((r) => median(r.readMs)), 0)]);
+  }
+  console.log(`\nengine daemon VmRSS around two logs read --limit ${READ_LINES} (target: +10 s within 30 MB of idle)\n${table(rows)}`);
+  await engine.dispose();
+}
+
+function rssMbOf(pid: number): number {
+  return statusMb(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
 }
 
 /**

@@ -45,12 +45,67 @@ export function wholeNumberParam(query: URLSearchParams, name: string, min: numb
 /** Past this much unsent output a follower is too slow: lines are dropped (and counted) rather than buffered. */
 const FOLLOW_BUFFER_BYTES = 1024 * 1024;
 
+/** Writes a piece of a streamed answer, waiting while the client's socket is full; rejects once the client is gone. */
+export function writeOrWait(res: http.ServerResponse, piece: Uint8Array | string): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.reject(new Error("the client went away"));
+  if (res.write(piece)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error("the client went away"));
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+  });
+}
+
 /**
- * `logs tail`: the tail, then every new line, until the client goes away. A client that cannot keep
- * up with a flooding service loses lines (it is told how many), never the engine's memory.
+ * `logs read`: answers `{ "lines": [...] }`, written as the lines are read (`read` writes the
+ * array's items), so a big read is never one JSON document in memory. A read that fails before
+ * its first line is an ordinary error answer; after it, the connection is cut (the client sees a
+ * truncated answer, never a wrong one).
  */
-export function followLogs(res: http.ServerResponse, req: http.IncomingMessage, tail: string[], subscribe: (write: (line: string) => void) => () => void): void {
+export async function sendLogLines(res: http.ServerResponse, read: (write: (piece: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+  const begin = () => {
+    if (res.headersSent) return;
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"lines":[');
+  };
+  try {
+    await read((piece) => {
+      begin();
+      return writeOrWait(res, piece);
+    });
+  } catch (error) {
+    if (!res.headersSent) throw error;
+    res.destroy();
+    return;
+  }
+  begin();
+  res.end("]}");
+}
+
+/**
+ * `logs tail`: the tail (`readTail` writes it as text lines), then every new line, until the
+ * client goes away. A client that cannot keep up with a flooding service loses lines (it is told
+ * how many), never the engine's memory.
+ */
+export async function followLogs(
+  res: http.ServerResponse,
+  readTail: (write: (piece: Uint8Array) => Promise<void>) => Promise<void>,
+  subscribe: (write: (line: string) => void) => () => void,
+): Promise<void> {
   res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+  try {
+    await readTail((piece) => writeOrWait(res, piece));
+  } catch {
+    res.destroy(); // gone, or the read failed: either way this follow is over
+    return;
+  }
   let dropped = 0;
   const write = (line: string) => {
     if (res.destroyed) return;
@@ -64,8 +119,9 @@ export function followLogs(res: http.ServerResponse, req: http.IncomingMessage, 
     }
     res.write(line + "\n");
   };
-  for (const line of tail) write(line);
+  if (res.destroyed) return;
   const unsubscribe = subscribe(write);
+  // The answer never ends: its 'close' is the client's connection closing.
   res.on("error", unsubscribe);
-  req.on("close", unsubscribe);
+  res.on("close", unsubscribe);
 }

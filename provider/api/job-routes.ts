@@ -1,6 +1,6 @@
 import type { JobController } from "../controller/job-controller";
 import { formatLogRecord } from "../runtime/log-store";
-import { followLogs, wholeNumberParam } from "./http-util";
+import { followLogs, sendLogLines, wholeNumberParam } from "./http-util";
 import { route, type Route } from "./server";
 
 const P = "/v1/projects/:project";
@@ -22,15 +22,22 @@ export function jobRoutes(jobs: JobController): Route[] {
       return { deleted: params.job };
     }),
     route("POST", `${P}/jobs/:job/executions`, ({ params, body }) => jobs.execute(params.project, params.job, (body as { overrides?: unknown } | undefined)?.overrides)),
-    route("GET", `${P}/jobs/:job/logs`, async ({ params, query, req, res }) => {
+    route("GET", `${P}/jobs/:job/logs`, async ({ params, query, res }) => {
+      const { project, job } = params;
+      jobs.get(project, job); // 404 for an unknown job, before any answer is begun
       const execution = query.get("execution") ?? undefined;
       const limit = wholeNumberParam(query, "limit", 1);
-      const lines = (await jobs.readLogs(params.project, params.job, { execution, limit })).map(formatLogRecord);
-      if (query.get("follow") !== "true") return { lines };
-      followLogs(res, req, lines, (write) =>
-        jobs.subscribeLogs(params.project, params.job, (record) => {
-          if (!execution || record.revision === execution) write(formatLogRecord(record));
-        }),
+      if (query.get("follow") !== "true") {
+        await sendLogLines(res, (write) => jobs.readLogs(project, job, { execution, limit, encoding: "json" }, write));
+        return undefined;
+      }
+      await followLogs(
+        res,
+        (write) => jobs.readLogs(project, job, { execution, limit, encoding: "text" }, write),
+        (write) =>
+          jobs.subscribeLogs(project, job, (record) => {
+            if (!execution || record.revision === execution) write(formatLogRecord(record));
+          }),
       );
       return undefined;
     }),

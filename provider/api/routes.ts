@@ -5,7 +5,7 @@ import type { EngineInfo } from "../model/engine-info";
 import { parseTrafficUpdate } from "../model/traffic-update";
 import type { ContainerLogs } from "../runtime/container-logs";
 import { formatLogRecord } from "../runtime/log-store";
-import { followLogs, wholeNumberParam } from "./http-util";
+import { followLogs, sendLogLines, wholeNumberParam } from "./http-util";
 import { jobRoutes } from "./job-routes";
 import { route, type Route } from "./server";
 
@@ -49,16 +49,22 @@ export function apiRoutes(d: ApiDeps): Route[] {
       d.services.updateTraffic(params.project, params.service, parseTrafficUpdate(body)),
     ),
     route("POST", `${P}/services/:service/revisions`, ({ params, body }) => d.services.createCandidate(params.project, params.service, body)),
-    route("GET", `${P}/services/:service/logs`, async ({ params, query, req, res }) => {
-      d.services.getService(params.project, params.service); // 404 for an unknown service
+    route("GET", `${P}/services/:service/logs`, async ({ params, query, res }) => {
+      const { project, service } = params;
+      d.services.getService(project, service); // 404 for an unknown service
       const revision = query.get("revision") ?? undefined;
       const limit = wholeNumberParam(query, "limit", 1);
-      const lines = (await d.logs.read(params.project, params.service, { revision, limit })).map(formatLogRecord);
-      if (query.get("follow") !== "true") return { lines };
-      followLogs(res, req, lines, (write) =>
-        d.logs.subscribe(params.project, params.service, (record) => {
-          if (!revision || record.revision === revision) write(formatLogRecord(record));
-        }),
+      if (query.get("follow") !== "true") {
+        await sendLogLines(res, (write) => d.logs.readInto(project, service, { revision, limit, encoding: "json" }, write));
+        return undefined;
+      }
+      await followLogs(
+        res,
+        (write) => d.logs.readInto(project, service, { revision, limit, encoding: "text" }, write),
+        (write) =>
+          d.logs.subscribe(project, service, (record) => {
+            if (!revision || record.revision === revision) write(formatLogRecord(record));
+          }),
       );
       return undefined;
     }),

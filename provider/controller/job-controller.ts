@@ -6,6 +6,7 @@ import { checkField, notFound, SkiffError } from "../model/errors";
 import { applyOverrides, parseExecutionOverrides, parseJobSpec, type Execution, type Job } from "../model/job";
 import { checkProject, executionNameSchema, jobNameSchema } from "../model/names";
 import type { ContainerLogs } from "../runtime/container-logs";
+import type { LogEncoding, LogPieceWriter } from "../runtime/log-read";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL, taskOfLabels, type TaskAttemptLabels } from "../runtime/labels";
 import type { ExecutionRow, JobRow, TaskRow } from "../state/job-store";
@@ -168,9 +169,10 @@ export class JobController {
     return this.getExecution(project, name);
   }
 
-  readLogs(project: string, job: string, options: { execution?: string; limit?: number }) {
+  /** The job's log (ContainerLogs.readInto), of one execution or all. */
+  readLogs(project: string, job: string, options: { execution?: string; limit?: number; encoding: LogEncoding }, write: LogPieceWriter): Promise<void> {
     this.requireJob(project, job);
-    return this.deps.logs.read(project, jobLogName(job), { revision: options.execution, limit: options.limit });
+    return this.deps.logs.readInto(project, jobLogName(job), { revision: options.execution, limit: options.limit, encoding: options.encoding }, write);
   }
 
   subscribeLogs(project: string, job: string, listener: Parameters<ContainerLogs["subscribe"]>[2]): () => void {

@@ -1,5 +1,6 @@
 import type { ContainerRuntime, LogLine } from "./container-runtime";
-import { DEFAULT_READ_LIMIT, LogStore, type LogRecord } from "./log-store";
+import { GatheredLines, writeRecords, type LogEncoding, type LogPieceWriter } from "./log-read";
+import { DEFAULT_READ_LIMIT, LogStore, parseRecord, type LogRecord } from "./log-store";
 import { linesAfter, normalizeTime } from "./log-time";
 
 
@@ -16,6 +17,12 @@ export interface LogSource {
 }
 
 export type LogListener = (record: LogRecord) => void;
+
+/** Which lines a read wants: the newest `limit`, of one revision (or execution) or all. */
+export interface LogReadOptions {
+  revision?: string;
+  limit?: number;
+}
 
 /**
  * Containers' output, kept and read. A container's lines stay in Docker's own (capped) log while it
@@ -39,8 +46,12 @@ export interface ContainerLogs {
    */
   collect(containerId: string): Promise<void>;
   append(project: string, service: string, record: LogRecord): void;
-  /** The newest `limit` lines of the log and of its attached containers, oldest first. */
-  read(project: string, service: string, options?: { revision?: string; limit?: number }): Promise<LogRecord[]>;
+  /**
+   * The newest `limit` lines (default DEFAULT_READ_LIMIT) of the log and of its attached
+   * containers, oldest first, as `logs read` prints them, encoded and written in pieces
+   * (log-read.ts); resolves once the last piece is written.
+   */
+  readInto(project: string, service: string, options: LogReadOptions & { encoding: LogEncoding }, write: LogPieceWriter): Promise<void>;
   /** The time of the last line kept of an instance: what attach's `after` is after a restart. */
   lastTimeOf(project: string, service: string, instance: string): Promise<string | undefined>;
   subscribe(project: string, service: string, listener: LogListener): () => void;
@@ -126,16 +137,38 @@ export class InProcessLogs implements ContainerLogs {
     this.store.append(project, service, record);
   }
 
-  async read(project: string, service: string, options: { revision?: string; limit?: number } = {}): Promise<LogRecord[]> {
+  async readInto(project: string, service: string, options: LogReadOptions & { encoding: LogEncoding }, write: LogPieceWriter): Promise<void> {
     const limit = options.limit ?? DEFAULT_READ_LIMIT;
+    const gathered = await this.gather(project, service, options.revision, limit);
+    await writeRecords(gathered.newest(limit), options.encoding, write);
+  }
+
+  /** The records readInto would write (tests, in this thread). */
+  async read(project: string, service: string, options: LogReadOptions = {}): Promise<LogRecord[]> {
+    const limit = options.limit ?? DEFAULT_READ_LIMIT;
+    return [...(await this.gather(project, service, options.revision, limit)).newest(limit)];
+  }
+
+  /** The newest `limit` lines of the service's log and of each of its attached containers. */
+  private async gather(project: string, service: string, revision: string | undefined, limit: number): Promise<GatheredLines> {
     const live = [...this.attached].filter(
-      ([, { source }]) => source.project === project && source.service === service && (options.revision === undefined || source.revision === options.revision),
+      ([, { source }]) => source.project === project && source.service === service && (revision === undefined || source.revision === revision),
     );
-    const [kept, ...fromContainers] = await Promise.all([
-      this.store.read(project, service, { ...options, limit }),
+    const kept: string[] = [];
+    const [, ...fromContainers] = await Promise.all([
+      this.store.eachNewest(project, service, { revision, limit }, (line) => kept.push(line)),
       ...live.map(([containerId, entry]) => this.readContainer(containerId, entry, limit)),
     ]);
-    return newest([kept!, ...fromContainers], limit);
+    const gathered = new GatheredLines();
+    // In the order they were kept: lines of one time stay in that order.
+    for (let i = kept.length - 1; i >= 0; i--) gathered.addKept(kept[i]);
+    live.forEach(([, entry], i) => {
+      const records = fromContainers[i]!;
+      // A container being collected has some of its lines in both places: shown once.
+      const seen = entry.collecting ? keptIds(kept, entry.source.instance) : undefined;
+      for (const record of records) if (!seen?.has(lineId(record))) gathered.addRecord(record);
+    });
+    return gathered;
   }
 
   /** The last `limit` lines Docker has of an attached container that are not kept yet. */
@@ -203,23 +236,18 @@ function recordOf(source: LogSource, { time, stream, text }: LogLine): LogRecord
   return task === undefined ? { time, stream, text, revision, instance } : { time, stream, text, revision, instance, task, attempt };
 }
 
-/**
- * The newest `limit` of several lists of lines, oldest first. A line can be in two of them while its
- * container is being collected (kept already, and still in Docker's log): it is shown once.
- */
-export function newest(lists: LogRecord[][], limit: number): LogRecord[] {
-  const seen = new Set<string>();
-  const all: { at: string; record: LogRecord }[] = [];
-  for (const list of lists) {
-    for (const record of list) {
-      const at = normalizeTime(record.time);
-      const id = `${record.instance}\u0000${at}\u0000${record.stream}\u0000${record.text}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      all.push({ at, record });
-    }
+/** What makes a line the same line in the service's log and in its container's own log. */
+function lineId(record: LogRecord): string {
+  return `${record.instance}\u0000${normalizeTime(record.time)}\u0000${record.stream}\u0000${record.text}`;
+}
+
+/** The ids of an instance's lines among lines as kept. */
+function keptIds(kept: string[], instance: string): Set<string> {
+  const needle = `"instance":${JSON.stringify(instance)}`;
+  const ids = new Set<string>();
+  for (const line of kept) {
+    const record = line.includes(needle) ? parseRecord(line) : undefined;
+    if (record?.instance === instance) ids.add(lineId(record));
   }
-  // Stable: lines of one time keep the order they were kept or written in.
-  all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  return all.slice(Math.max(0, all.length - limit)).map((entry) => entry.record);
+  return ids;
 }

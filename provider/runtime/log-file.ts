@@ -146,19 +146,33 @@ export class LogFile {
    * capBytes; a line cut by that bound is left out. Rejects only on unexpected read errors (or if `accept` throws).
    */
   async readTail(limit: number, accept?: (line: string) => boolean): Promise<string[]> {
-    if (!(limit >= 1) || this.removed) return [];
+    const newestFirst: string[] = [];
+    await this.eachFromEnd(limit, (line) => {
+      if (accept && !accept(line)) return false;
+      newestFirst.push(line);
+      return true;
+    });
+    return newestFirst.reverse();
+  }
+
+  /**
+   * Passes lines to `take`, newest first, until it has taken `limit` of them (it answers whether it
+   * took a line): readTail without collecting the lines, for a caller that keeps less of each.
+   * Same bounds and failures as readTail.
+   */
+  async eachFromEnd(limit: number, take: (line: string) => boolean): Promise<void> {
+    if (!(limit >= 1) || this.removed) return;
     await this.flush();
-    return this.exclusive(async () => {
-      const newestFirst: string[] = [];
+    await this.exclusive(async () => {
+      let taken = 0;
       let budget = this.capBytes;
       for (const path of [this.path, this.rotatedPath]) {
-        if (newestFirst.length >= limit || budget <= 0 || this.removed) break;
+        if (taken >= limit || budget <= 0 || this.removed) break;
         budget -= await this.readLinesBackwards(path, budget, (line) => {
-          if (!accept || accept(line)) newestFirst.push(line);
-          return newestFirst.length < limit;
+          if (take(line)) taken += 1;
+          return taken < limit;
         });
       }
-      return newestFirst.reverse();
     });
   }
 

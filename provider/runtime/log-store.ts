@@ -86,16 +86,20 @@ export class LogStore {
     return (this.listeners.get(scopedKey(project, service))?.size ?? 0) > 0;
   }
 
-  /** The newest `limit` lines (default DEFAULT_READ_LIMIT), oldest first, optionally of one revision only. */
-  async read(project: string, service: string, options: { revision?: string; limit?: number } = {}): Promise<LogRecord[]> {
+  /**
+   * The newest `limit` lines (default DEFAULT_READ_LIMIT) as kept (JSON text), newest first,
+   * optionally of one revision only, passed to `take` one at a time: a big read keeps only what
+   * its caller keeps of each line.
+   */
+  async eachNewest(project: string, service: string, options: { revision?: string; limit?: number }, take: (line: string) => void): Promise<void> {
     const { revision } = options;
     // A cheap text test first; only candidate lines are parsed.
     const needle = revision === undefined ? undefined : `"revision":${JSON.stringify(revision)}`;
-    const lines = await this.file(project, service).readTail(options.limit ?? DEFAULT_READ_LIMIT, (line) => {
-      if (needle === undefined) return true;
-      return line.includes(needle) && parseRecord(line)?.revision === revision;
+    await this.file(project, service).eachFromEnd(options.limit ?? DEFAULT_READ_LIMIT, (line) => {
+      if (needle !== undefined && !(line.includes(needle) && parseRecord(line)?.revision === revision)) return false;
+      take(line);
+      return true;
     });
-    return lines.flatMap((line) => parseRecord(line) ?? []);
   }
 
   /** The time of the last line kept of an instance, normalised (normalizeTime): attach's `after` after a restart. */
@@ -135,7 +139,8 @@ export function formatLogRecord(r: LogRecord): string {
   return `${r.time} ${r.revision} ${r.stream}: ${r.text}`;
 }
 
-function parseRecord(line: string): LogRecord | undefined {
+/** A line of a service's log as kept (JSON), or undefined for one that is not (a torn write). */
+export function parseRecord(line: string): LogRecord | undefined {
   try {
     return JSON.parse(line) as LogRecord;
   } catch {

@@ -1,5 +1,6 @@
-import { parentPort, workerData } from "node:worker_threads";
-import { InProcessLogs, type LogSource } from "./container-logs";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { InProcessLogs, type LogReadOptions, type LogSource } from "./container-logs";
+import type { LogEncoding } from "./log-read";
 import { DockerLogs } from "./docker-logs";
 import { dockerEndpointFromEnvironment } from "./docker-log-stream";
 import { LogStore, type LogRecord } from "./log-store";
@@ -20,7 +21,9 @@ export type ToWorker =
   | { op: "detach"; containerId: string }
   | { op: "collect"; req: number; containerId: string }
   | { op: "append"; project: string; service: string; record: LogRecord }
-  | { op: "read"; req: number; project: string; service: string; options?: { revision?: string; limit?: number } }
+  | { op: "read"; req: number; project: string; service: string; options: LogReadOptions & { encoding: LogEncoding } }
+  /** The daemon has written a piece of the read `req`; "stop": its reader went away. */
+  | { op: "written" | "stop"; req: number }
   | { op: "lastTimeOf"; req: number; project: string; service: string; instance: string }
   | { op: "remove"; req: number; project: string; service: string }
   | { op: "subscribe" | "unsubscribe"; project: string; service: string }
@@ -28,11 +31,48 @@ export type ToWorker =
 
 export type FromWorker =
   | { op: "reply"; req: number; result?: unknown; error?: string }
+  /** A piece of the read `req` (its bytes are transferred, not copied). */
+  | { op: "piece"; req: number; piece: Uint8Array }
   | { op: "lines"; project: string; service: string; records: LogRecord[]; dropped: number }
   | { op: "error"; message: string };
 
 /** Live lines sent to the daemon per service per turn at most; the rest are counted as dropped. */
 const MAX_LIVE_LINES_PER_TURN = 2000;
+/** Pieces of one read sent and not yet written by the daemon, at most: a slow reader holds the read here. */
+const PIECES_IN_FLIGHT = 2;
+
+/** A read's pieces on their way to the daemon: at most PIECES_IN_FLIGHT unwritten, and none once its reader is gone. */
+class PieceFlow {
+  private inFlight = 0;
+  private stopped = false;
+  private waiter?: { resolve: () => void; reject: (error: Error) => void };
+
+  constructor(
+    private readonly req: number,
+    private readonly port: MessagePort,
+  ) {}
+
+  async send(piece: Uint8Array): Promise<void> {
+    if (this.stopped) throw new Error("the reader went away");
+    // Transferred: the daemon's thread takes the bytes over without a copy.
+    const owned = piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength ? piece : piece.slice();
+    this.port.postMessage({ op: "piece", req: this.req, piece: owned } satisfies FromWorker, [owned.buffer as ArrayBuffer]);
+    this.inFlight += 1;
+    if (this.inFlight >= PIECES_IN_FLIGHT) await new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  written(): void {
+    this.inFlight -= 1;
+    this.waiter?.resolve();
+    this.waiter = undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.waiter?.reject(new Error("the reader went away"));
+    this.waiter = undefined;
+  }
+}
 
 if (parentPort) {
   const port = parentPort;
@@ -41,6 +81,7 @@ if (parentPort) {
   const store = new LogStore(data.dir, data.capBytes, (error) => send({ op: "error", message: error.message }));
   const logs = new InProcessLogs(new DockerLogs(dockerEndpointFromEnvironment()), store, (error) => send({ op: "error", message: error.message }));
   const attached = new Map<string, () => void>();
+  const reads = new Map<number, PieceFlow>();
   const subscriptions = new Map<string, () => void>();
   const batches = new Map<string, { project: string; service: string; records: LogRecord[]; dropped: number }>();
   let flushScheduled = false;
@@ -74,8 +115,18 @@ if (parentPort) {
       case "append":
         logs.append(message.project, message.service, message.record);
         break;
-      case "read":
-        void reply(message.req, logs.read(message.project, message.service, message.options));
+      case "read": {
+        const { req } = message;
+        const flow = new PieceFlow(req, port);
+        reads.set(req, flow);
+        void reply(req, logs.readInto(message.project, message.service, message.options, (piece) => flow.send(piece)).finally(() => reads.delete(req)));
+        break;
+      }
+      case "written":
+        reads.get(message.req)?.written();
+        break;
+      case "stop":
+        reads.get(message.req)?.stop();
         break;
       case "lastTimeOf":
         void reply(message.req, logs.lastTimeOf(message.project, message.service, message.instance));

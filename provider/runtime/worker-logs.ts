@@ -1,12 +1,17 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { scopedKey } from "../model/derived-names";
-import type { ContainerLogs, LogListener, LogSource } from "./container-logs";
+import type { ContainerLogs, LogListener, LogReadOptions, LogSource } from "./container-logs";
+import type { LogEncoding, LogPieceWriter } from "./log-read";
 import type { LogRecord } from "./log-store";
 import type { FromWorker, LogWorkerData, ToWorker } from "./log-worker";
 
-/** A log thread with nothing to do for this long is closed: an idle engine does not keep its memory (~25 MB). */
-export const LOG_WORKER_IDLE_MS = 30_000;
+/**
+ * A log thread with nothing to do for this long is closed: an idle engine does not keep its memory
+ * (~25 MB), nor what a big read gathered in the thread's heap (+~110 MB for 100,000 lines), which V8
+ * would hand back only slowly. Starting a thread again costs ~30 ms.
+ */
+export const LOG_WORKER_IDLE_MS = 5_000;
 
 type Request = DistributiveOmit<Extract<ToWorker, { req: number }>, "req">;
 
@@ -28,6 +33,8 @@ export class WorkerLogs implements ContainerLogs {
   private idleTimer?: NodeJS.Timeout;
   private nextReq = 1;
   private readonly replies = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  /** Reads in progress: where their pieces go, and the write of the last piece received. */
+  private readonly reads = new Map<number, { write: LogPieceWriter; writing: Promise<void> }>();
   private readonly listeners = new Map<string, Set<LogListener>>();
   private readonly attached = new Map<string, { source: LogSource; after?: string }>();
   private closing = false;
@@ -83,8 +90,7 @@ export class WorkerLogs implements ContainerLogs {
     this.worker?.postMessage(message);
   }
 
-  private request<T>(message: Request): Promise<T> {
-    const req = this.nextReq++;
+  private request<T>(message: Request, req = this.nextReq++): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.replies.set(req, { resolve: resolve as (value: unknown) => void, reject });
       this.post({ ...message, req } as ToWorker);
@@ -132,6 +138,8 @@ export class WorkerLogs implements ContainerLogs {
       if (message.error !== undefined) pending?.reject(new Error(message.error));
       else pending?.resolve(message.result);
       this.idleCheck();
+    } else if (message.op === "piece") {
+      this.receivePiece(message.req, message.piece);
     } else if (message.op === "lines") {
       const listeners = this.listeners.get(scopedKey(message.project, message.service));
       if (!listeners) return;
@@ -143,6 +151,24 @@ export class WorkerLogs implements ContainerLogs {
     } else {
       this.onError(message.message);
     }
+  }
+
+  /**
+   * Pieces are written one after the other, each once the one before is; the thread hears of each
+   * write, so it sends more only as fast as the reader takes them.
+   */
+  private receivePiece(req: number, piece: Uint8Array): void {
+    const read = this.reads.get(req);
+    if (!read) return;
+    read.writing = read.writing.then(() => read.write(piece)).then(
+      () => this.tell({ op: "written", req }),
+      (error: unknown) => {
+        this.tell({ op: "stop", req });
+        throw error;
+      },
+    );
+    // Awaited by readInto once the thread answers; until then a failed write must not count as unhandled.
+    read.writing.catch(() => undefined);
   }
 
   attach(containerId: string, source: LogSource, after?: string): () => void {
@@ -170,8 +196,23 @@ export class WorkerLogs implements ContainerLogs {
     this.post({ op: "append", project, service, record });
   }
 
-  read(project: string, service: string, options?: { revision?: string; limit?: number }): Promise<LogRecord[]> {
-    return this.request({ op: "read", project, service, options });
+  async readInto(project: string, service: string, options: LogReadOptions & { encoding: LogEncoding }, write: LogPieceWriter): Promise<void> {
+    const req = this.nextReq++;
+    const read = { write, writing: Promise.resolve() };
+    this.reads.set(req, read);
+    try {
+      try {
+        await this.request<void>({ op: "read", project, service, options }, req);
+      } catch (error) {
+        // A write that failed stopped the read: its error says why, not the thread's answer to the stop.
+        await read.writing;
+        throw error;
+      }
+      // The thread sent its last piece before it answered: the read is done once that is written.
+      await read.writing;
+    } finally {
+      this.reads.delete(req);
+    }
   }
 
   lastTimeOf(project: string, service: string, instance: string): Promise<string | undefined> {

@@ -1,4 +1,5 @@
 import test from "ava";
+import * as http from "node:http";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, transcript } from "../helpers/cli";
@@ -38,6 +39,19 @@ async function floodNumbers(flags: string[]): Promise<number[]> {
   return numbers;
 }
 
+/** GET on the admin API, reading only the first piece of the answer before closing the connection. */
+function firstPieceThenGone(rawPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port: engine.apiPort, path: rawPath, agent: false, headers: { authorization: `Bearer ${engine.token}` } }, (res) => {
+      res.once("data", (chunk: Buffer) => {
+        req.destroy();
+        resolve(chunk.toString("utf8"));
+      });
+    });
+    req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
+  });
+}
+
 /** Which of 0..LINES-1 are missing, and how many numbers came more than once. */
 function gaps(numbers: number[]): { missing: number; repeated: number; firstMissing?: number } {
   const seen = new Uint8Array(LINES);
@@ -64,6 +78,12 @@ test("a 20 s flood of 16,000 lines/s: logs read has every line, while the instan
   const live = gaps(await floodNumbers([]));
   t.log(`read from the running instance: ${LINES - live.missing} of ${LINES} lines (Docker's log of it: ${mb(dockerBytes)})`);
   t.deepEqual(live, { missing: 0, repeated: 0, firstMissing: undefined }, "while it runs, every line is read from Docker's log, once");
+
+  // A reader that goes away after the first piece of a big read: the read stops, the engine goes on.
+  const first = await firstPieceThenGone(`/v1/projects/default/services/steady/logs?limit=${LINES}`);
+  t.true(first.startsWith('{"lines":['), first.slice(0, 80));
+  const status = await engine.skiff(["engine", "status"]);
+  t.is(status.code, 0, transcript(["engine", "status"], status));
 
   // A new revision takes over; the flooding one's instance is stopped, its lines collected, then removed.
   await deploy(engine, "steady", ["--remove-env-vars", "FIXTURE_MODE"]);

@@ -2,7 +2,7 @@ import test from "ava";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InProcessLogs, newest, type LogSource } from "../../provider/runtime/container-logs";
+import { InProcessLogs, type LogSource } from "../../provider/runtime/container-logs";
 import { LogStore, type LogRecord } from "../../provider/runtime/log-store";
 import { FakeRuntime } from "../helpers/fake-runtime";
 import { SteppingClock } from "../helpers/stepping-clock";
@@ -10,14 +10,6 @@ import { SteppingClock } from "../helpers/stepping-clock";
 /** Containers' lines are read from the runtime on demand and kept only when a container is collected. */
 
 const record = (time: string, text: string, instance = "i1"): LogRecord => ({ time, stream: "stdout", text, revision: "r1", instance });
-
-test("newest merges lists by time, keeps the newest `limit`, and shows a line found in two lists once", (t) => {
-  const kept = [record("2024-01-01T00:00:01Z", "a"), record("2024-01-01T00:00:03.5Z", "c")];
-  const live = [record("2024-01-01T00:00:03.500000000Z", "c"), record("2024-01-01T00:00:02.25Z", "b", "i2"), record("2024-01-01T00:00:04Z", "d")];
-  t.deepEqual(newest([kept, live], 10).map((r) => r.text), ["a", "b", "c", "d"]);
-  t.deepEqual(newest([kept, live], 2).map((r) => r.text), ["c", "d"]);
-  t.deepEqual(newest([[], []], 5), []);
-});
 
 function setup(t: { teardown(fn: () => void): void }) {
   const dir = mkdtempSync(join(tmpdir(), "skiff-container-logs-"));
@@ -58,6 +50,17 @@ test("a collect resolves once the container's lines are on disk, so the containe
   logs.attach(c.id, source);
   await logs.collect(c.id);
   t.regex(readFileSync(join(dir, "p", "s.log"), "utf8"), /"text":"last words"/);
+});
+
+test("a read while the container is being collected shows each of its lines once, though some are kept already and all are still in its own log", async (t) => {
+  const { runtime, logs } = setup(t);
+  const c = runtime.addContainer({ labels: {} });
+  for (const text of ["one", "two", "three"]) runtime.emitLog(c.id, text);
+  logs.attach(c.id, source);
+  const collecting = logs.collect(c.id);
+  t.deepEqual((await logs.read("p", "s")).map((r) => r.text), ["one", "two", "three"]);
+  await collecting;
+  t.deepEqual((await logs.read("p", "s")).map((r) => r.text), ["one", "two", "three"]);
 });
 
 test("a detached container is never collected; a revision filter reads only that revision's containers", async (t) => {

@@ -29,13 +29,54 @@ test("the thread starts on the first line or read, is closed after its idle time
   t.false(logs.running, "closed after 300 ms with nothing to do");
   t.regex(readFileSync(join(dir, "p", "s.log"), "utf8"), /"text":"first"/, "what it buffered was written before it closed");
 
-  const read = await logs.read("p", "s");
-  t.deepEqual(read.map((r) => r.text), ["first"]);
+  const pieces: Uint8Array[] = [];
+  await logs.readInto("p", "s", { encoding: "text" }, (piece) => void pieces.push(piece));
+  t.regex(Buffer.concat(pieces).toString(), /^\S+ r1 engine: first\n$/);
   const stop = logs.subscribe("p", "s", () => undefined);
   await sleep(600);
   t.true(logs.running, "kept while someone follows");
   stop();
   await sleep(1_000);
   t.false(logs.running);
+  t.deepEqual(errors, []);
+});
+
+test("a read arrives in pieces, written one after the other as the reader takes them; a reader that goes away ends the read with its error and the thread serves the next", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "skiff-worker-logs-"));
+  const errors: string[] = [];
+  const logs = new WorkerLogs({ dir, capBytes: 64 * 1024 * 1024 }, (message) => errors.push(message), 300);
+  t.teardown(async () => {
+    await logs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const lines = 20_000;
+  for (let i = 0; i < lines; i++) logs.append("p", "s", record(`line ${i}`));
+
+  const pieces: Uint8Array[] = [];
+  let writing = 0;
+  let most = 0;
+  await logs.readInto("p", "s", { limit: lines, encoding: "json" }, async (piece) => {
+    most = Math.max(most, ++writing);
+    await sleep(2);
+    pieces.push(piece);
+    writing -= 1;
+  });
+  const read = JSON.parse(`[${Buffer.concat(pieces).toString()}]`) as string[];
+  t.is(read.length, lines);
+  t.regex(read[lines - 1], / r1 engine: line 19999$/);
+  t.true(pieces.length > 10, `${pieces.length} pieces`);
+  t.is(most, 1, "one write at a time");
+
+  let writes = 0;
+  await t.throwsAsync(
+    logs.readInto("p", "s", { limit: lines, encoding: "text" }, () => {
+      writes += 1;
+      if (writes === 3) throw new Error("the client went away");
+    }),
+    { message: "the client went away" },
+  );
+  const again: Uint8Array[] = [];
+  await logs.readInto("p", "s", { limit: 1, encoding: "text" }, (piece) => void again.push(piece));
+  t.regex(Buffer.concat(again).toString(), / r1 engine: line 19999\n$/);
   t.deepEqual(errors, []);
 });
