@@ -60,7 +60,7 @@ test("services replace reads spec.template.spec.serviceAccountName and the ingre
     kind: "Service",
     metadata: { name: "web", annotations: { "run.googleapis.com/ingress": "internal", "run.googleapis.com/ingress-status": "internal" } },
     spec: { template: { spec: { serviceAccountName: "web@p.iam.gserviceaccount.com", containers: [{ image: "img" }] } } },
-  });
+  }, "default");
   t.is(plan.spec.template.serviceAccount, "web@p.iam.gserviceaccount.com");
   t.is(plan.spec.ingress, "internal");
   t.deepEqual(plan.ignored, []);
