@@ -8,6 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf 'test: %s\n' "$*" >&2; }
 
+# The suite runs on Node 24 (skiff supports 22 and 24). Where the machine's node is another major
+# (these machines have 20, end of life), Node 24 comes from the npm registry into the tools cache.
+if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" != 24 ]; then
+  node_bin=$(bash scripts/install-node.sh 24)
+  export PATH="$node_bin:$PATH"
+  say "using Node $(node --version) from $node_bin"
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing dependencies (npm ci)"
   npm ci --no-audit --no-fund >&2

@@ -31,7 +31,7 @@ export function engineCommands(): Command {
         return;
       }
       if (options.foreground) {
-        // Loaded here only: the daemon pulls in dockerode and better-sqlite3, which other commands never need.
+        // Loaded here only: the daemon pulls in dockerode and node:sqlite, which other commands never need.
         const { runDaemon } = require("../engine/daemon") as typeof import("../engine/daemon");
         const { DEFAULT_ENGINE_SETTINGS } = require("../engine/daemon") as typeof import("../engine/daemon");
         const daemon = await runDaemon({

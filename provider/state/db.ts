@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import type { DatabaseSync } from "node:sqlite";
 
 /**
  * Durable engine state. WAL so readers never block the writer; every change the controller makes
@@ -58,17 +58,61 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (project, kind, name));`,
 ];
 
-export function openDatabase(path: string): Database.Database {
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
-  db.pragma("busy_timeout = 5000");
-  const current = db.pragma("user_version", { simple: true }) as number;
+export type Database = DatabaseSync;
+
+/**
+ * Node's built-in SQLite (node:sqlite), so installing skiff runs no install script and needs no
+ * compiler, headers or download. Node 22 warns once, on load, that the module is experimental
+ * (Node 24 no longer does): that one warning is kept out of the engine's output; any other passes.
+ */
+function loadSqlite(): typeof import("node:sqlite") {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).includes("SQLite is an experimental feature")) return;
+    return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return require("node:sqlite") as typeof import("node:sqlite");
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+export function openDatabase(path: string): Database {
+  const { DatabaseSync } = loadSqlite();
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA busy_timeout = 5000");
+  const current = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
   for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+    inTransaction(db, () => {
+      db.exec(MIGRATIONS[v]!);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    });
   }
   return db;
+}
+
+const depths = new WeakMap<Database, number>();
+
+/**
+ * Runs fn in one transaction: all of its writes land, or none (a throw rolls them back). A
+ * transaction begun inside another is a savepoint of it.
+ */
+export function inTransaction<T>(db: Database, fn: () => T): T {
+  const depth = depths.get(db) ?? 0;
+  const savepoint = `nested_${depth}`;
+  db.exec(depth === 0 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${savepoint}`);
+  depths.set(db, depth + 1);
+  try {
+    const result = fn();
+    db.exec(depth === 0 ? "COMMIT" : `RELEASE ${savepoint}`);
+    return result;
+  } catch (error) {
+    db.exec(depth === 0 ? "ROLLBACK" : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+    throw error;
+  } finally {
+    depths.set(db, depth);
+  }
 }

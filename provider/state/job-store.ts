@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import { inTransaction, type Database } from "./db";
 import type { ExecutionStatus, JobTemplate, TaskState } from "../model/job";
 
 export interface JobRow {
@@ -40,7 +40,7 @@ export interface TaskRow {
 
 /** Typed access to the job tables; shares the Store's database and its transactions. */
 export class JobStore {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database) {}
 
   getJob(project: string, name: string): JobRow | undefined {
     const row = this.db.prepare("SELECT * FROM jobs WHERE project = ? AND name = ?").get(project, name);
@@ -70,12 +70,12 @@ export class JobStore {
 
   /** Removes a job with its executions and task records. */
   deleteJob(project: string, name: string): void {
-    this.db.transaction(() => {
+    inTransaction(this.db, () => {
       for (const e of this.listExecutions(project, name)) this.db.prepare("DELETE FROM tasks WHERE project = ? AND execution = ?").run(project, e.name);
       this.db.prepare("DELETE FROM executions WHERE project = ? AND job = ?").run(project, name);
       this.db.prepare("DELETE FROM jobs WHERE project = ? AND name = ?").run(project, name);
       this.db.prepare("DELETE FROM iam_policies WHERE project = ? AND kind = 'job' AND name = ?").run(project, name);
-    })();
+    });
   }
 
   getExecution(project: string, name: string): ExecutionRow | undefined {
@@ -94,15 +94,18 @@ export class JobStore {
   }
 
   insertExecution(e: ExecutionRow, tasks: TaskRow[]): void {
-    this.db.transaction(() => {
+    inTransaction(this.db, () => {
       this.db
         .prepare(
           `INSERT INTO executions (project, name, job, template, status, cancel_requested, create_time, start_time, completion_time)
            VALUES (@project, @name, @job, @template, @status, @cancelRequested, @createTime, @startTime, @completionTime)`,
         )
-        .run({ ...e, template: JSON.stringify(e.template), cancelRequested: e.cancelRequested ? 1 : 0, completionTime: e.completionTime ?? null });
+        .run({
+          project: e.project, name: e.name, job: e.job, template: JSON.stringify(e.template), status: e.status,
+          cancelRequested: e.cancelRequested ? 1 : 0, createTime: e.createTime, startTime: e.startTime, completionTime: e.completionTime ?? null,
+        });
       for (const t of tasks) this.putTask(t);
-    })();
+    });
   }
 
   updateExecution(project: string, name: string, change: { status?: ExecutionStatus; cancelRequested?: boolean; completionTime?: string }): void {

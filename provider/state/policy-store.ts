@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { Database } from "./db";
 import type { Binding } from "../model/iam";
 
 /** What a policy belongs to. */
@@ -6,7 +6,7 @@ export type PolicyKind = "service" | "job";
 
 /** IAM bindings by resource; undefined where none were ever set (the caller knows the default). */
 export class PolicyStore {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database) {}
 
   get(project: string, kind: PolicyKind, name: string): Binding[] | undefined {
     const row = this.db.prepare("SELECT bindings FROM iam_policies WHERE project = ? AND kind = ? AND name = ?").get(project, kind, name) as { bindings: string } | undefined;

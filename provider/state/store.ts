@@ -1,10 +1,9 @@
-import type Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
 import type { RevisionOrigin, RevisionStatus } from "../model/revision";
 import type { Ingress } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
 import type { NormalizedTrafficTarget } from "../model/traffic";
-import { openDatabase } from "./db";
+import { inTransaction, openDatabase, type Database } from "./db";
 import { JobStore } from "./job-store";
 import { PolicyStore } from "./policy-store";
 
@@ -57,14 +56,14 @@ export interface DomainMappingRow {
   createTime: string;
 }
 
-/** Typed access to the engine's tables. Synchronous (better-sqlite3): no awaits inside a transaction. */
+/** Typed access to the engine's tables. Synchronous (node:sqlite): no awaits inside a transaction. */
 export class Store {
   /** Jobs, executions and tasks. */
   readonly jobs: JobStore;
   /** Services' and jobs' IAM bindings. */
   readonly policies: PolicyStore;
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(private readonly db: Database) {
     this.jobs = new JobStore(db);
     this.policies = new PolicyStore(db);
   }
@@ -79,7 +78,7 @@ export class Store {
 
   /** Runs fn in one transaction: all of its writes land, or none. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return inTransaction(this.db, fn);
   }
 
   /** The engine's identity, made once and kept: it labels every container this engine owns. */
@@ -169,7 +168,11 @@ export class Store {
         `INSERT INTO revisions (project, name, service, generation, origin, template, fingerprint, image, image_digest, status, error, instance_error, create_time)
          VALUES (@project, @name, @service, @generation, @origin, @template, @fingerprint, @image, @imageDigest, @status, @error, @instanceError, @createTime)`,
       )
-      .run({ ...r, template: JSON.stringify(r.template), error: r.error ?? null, instanceError: r.instanceError ?? null });
+      .run({
+        project: r.project, name: r.name, service: r.service, generation: r.generation, origin: r.origin,
+        template: JSON.stringify(r.template), fingerprint: r.fingerprint, image: r.image, imageDigest: r.imageDigest,
+        status: r.status, error: r.error ?? null, instanceError: r.instanceError ?? null, createTime: r.createTime,
+      });
   }
 
   setRevisionStatus(project: string, name: string, status: RevisionStatus, error?: string): void {
@@ -199,7 +202,10 @@ export class Store {
         `INSERT INTO instances (id, project, service, revision, container_id, host_port, create_time)
          VALUES (@id, @project, @service, @revision, @containerId, @hostPort, @createTime)`,
       )
-      .run({ ...i, hostPort: i.hostPort ?? null });
+      .run({
+        id: i.id, project: i.project, service: i.service, revision: i.revision, containerId: i.containerId,
+        hostPort: i.hostPort ?? null, createTime: i.createTime,
+      });
   }
 
   deleteInstance(id: string): void {
@@ -223,7 +229,7 @@ export class Store {
   insertDomainMapping(m: DomainMappingRow): void {
     this.db
       .prepare("INSERT INTO domain_mappings (domain, project, service, create_time) VALUES (@domain, @project, @service, @createTime)")
-      .run(m);
+      .run({ domain: m.domain, project: m.project, service: m.service, createTime: m.createTime });
   }
 
   deleteDomainMapping(domain: string): void {
