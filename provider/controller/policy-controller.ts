@@ -3,6 +3,7 @@ import { SkiffError } from "../model/errors";
 import type { PolicyKind } from "../state/policy-store";
 import type { Store } from "../state/store";
 import type { JobController } from "./job-controller";
+import type { RoutePublisher } from "./route-publisher";
 import type { ServiceController } from "./service-controller";
 import { serviceBindings } from "./service-access";
 
@@ -13,7 +14,7 @@ import { serviceBindings } from "./service-access";
  * A service's change takes effect on the ingress's next request.
  */
 export class PolicyController {
-  constructor(private readonly deps: { store: Store; services: ServiceController; jobs: JobController }) {}
+  constructor(private readonly deps: { store: Store; services: ServiceController; jobs: JobController; publisher: RoutePublisher }) {}
 
   get(project: string, kind: PolicyKind, name: string): Policy {
     this.requireResource(project, kind, name);
@@ -30,7 +31,7 @@ export class PolicyController {
       ]);
     }
     this.deps.store.policies.put(project, kind, name, policy.bindings);
-    if (kind === "service") this.deps.services.publish(project, name);
+    if (kind === "service") this.deps.publisher.publish(project, name);
     return withEtag(policy.bindings);
   }
 

@@ -7,25 +7,17 @@ import { candidateBodySchema, templateFingerprint, type Revision } from "../mode
 import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
 import { parseServiceTemplate, type ServiceTemplate } from "../model/template";
-import {
-  appendNewRevision,
-  normalizeTraffic,
-  parseSetTrafficBody,
-  revisionsInUse,
-  routingTable,
-  tagTable,
-  trafficEntryBlockingDelete,
-  validateTraffic,
-} from "../model/traffic";
+import { appendNewRevision, normalizeTraffic, parseSetTrafficBody, trafficEntryBlockingDelete, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
 import type { RoutingTable } from "../router/routing-table";
-import { WeightedPicker } from "../router/weighted-pick";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import type { ContainerLogs } from "../runtime/container-logs";
 import type { RevisionRow, ServiceRow, Store } from "../state/store";
 import type { InstanceController } from "./instance-controller";
 import { KeyedLock } from "./keyed-lock";
-import { serviceAccess, serviceBindings } from "./service-access";
+import { KeyedSignal } from "./keyed-signal";
+import type { RoutePublisher } from "./route-publisher";
+import { serviceBindings } from "./service-access";
 import { resolveService, revisionView, serviceView, type ResolvedService } from "./views";
 
 export interface ServiceControllerDeps {
@@ -33,6 +25,7 @@ export interface ServiceControllerDeps {
   runtime: ContainerRuntime;
   instances: InstanceController;
   routes: RoutingTable;
+  publisher: RoutePublisher;
   logs: ContainerLogs;
   log: Logger;
   ingressPort: number;
@@ -52,6 +45,9 @@ export interface DeployOptions {
 /** How long a read of a starting revision may wait for it to become READY or FAILED. */
 const MAX_REVISION_WAIT_MS = 10 * 60_000;
 
+/** What a deploy's state change under the lock comes to: done (maybe with a new revision), or it needs the image resolved first. */
+type LockedDeploy = { kind: "done"; revision?: RevisionRow } | { kind: "needs-image" };
+
 /**
  * Services and their revisions: create, update (a changed template makes a revision), traffic,
  * delete. A service's lock guards short state changes only; it is never held while a container
@@ -59,6 +55,8 @@ const MAX_REVISION_WAIT_MS = 10 * 60_000;
  */
 export class ServiceController {
   private readonly lock = new KeyedLock();
+  /** Notified when a revision leaves PENDING or is deleted (waitRevision waits on it). */
+  private readonly revisionSettled = new KeyedSignal();
 
   constructor(private readonly deps: ServiceControllerDeps) {}
 
@@ -105,8 +103,8 @@ export class ServiceController {
     for (;;) {
       if (imageDigest === undefined && this.needsRevision(project, name, spec, options)) imageDigest = await this.deps.runtime.resolveImage(spec.template.image);
       const outcome = await this.lock.run(scopedKey(project, name), async () => this.applyLocked(project, name, spec, options, imageDigest));
-      if (outcome === "resolve the image first") continue;
-      rev = outcome;
+      if (outcome.kind === "needs-image") continue;
+      rev = outcome.revision;
       break;
     }
     if (!rev) return { service: this.getService(project, name) };
@@ -120,7 +118,7 @@ export class ServiceController {
   }
 
   /** The state change of a deploy, under the service's lock: the new revision, if the template changed. */
-  private applyLocked(project: string, name: string, spec: ServiceSpec, options: DeployOptions, imageDigest: string | undefined): RevisionRow | undefined | "resolve the image first" {
+  private applyLocked(project: string, name: string, spec: ServiceSpec, options: DeployOptions, imageDigest: string | undefined): LockedDeploy {
     const { store } = this.deps;
     const existing = store.getService(project, name);
     checkGeneration(project, name, existing, options.expectedGeneration);
@@ -145,9 +143,9 @@ export class ServiceController {
         this.setInvokers(project, name, spec);
       });
       this.publish(project, name);
-      return undefined;
+      return { kind: "done" };
     }
-    if (imageDigest === undefined) return "resolve the image first";
+    if (imageDigest === undefined) return { kind: "needs-image" };
     const revName = requested ?? revisionName(name, base.nextGeneration);
     const newTraffic = appendNewRevision(traffic, revName, {
       noTraffic: options.noTraffic ?? false,
@@ -161,7 +159,7 @@ export class ServiceController {
       this.setInvokers(project, name, spec);
     });
     this.publish(project, name);
-    return rev;
+    return { kind: "done", revision: rev };
   }
 
   /** The spec's invokers, when it names them, become the service's; its other bindings stay. */
@@ -228,6 +226,7 @@ export class ServiceController {
       routes.setService(project, name, undefined);
       for (const m of mappings) routes.setDomain(m.domain, undefined);
       store.deleteService(project, name);
+      for (const rev of revisions) this.revisionSettled.notify(scopedKey(project, rev.name));
       return revisions;
     });
     for (const rev of revisions) void this.deps.instances.removeRevision(project, rev.name);
@@ -240,7 +239,7 @@ export class ServiceController {
     for (;;) {
       const row = this.requireRevision(project, name);
       if (row.status !== "PENDING" || Date.now() >= deadline) return this.getRevision(project, name);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await this.revisionSettled.wait(scopedKey(project, name), deadline - Date.now());
     }
   }
 
@@ -253,6 +252,7 @@ export class ServiceController {
         throw new SkiffError("CONFLICT", `revision "${name}" still serves ${blocking} of service "${rev.service}"; move its traffic and tags first`);
       }
       this.deps.store.deleteRevision(project, name);
+      this.revisionSettled.notify(scopedKey(project, name));
       this.publish(project, rev.service);
     });
     void this.deps.instances.removeRevision(project, name);
@@ -265,31 +265,9 @@ export class ServiceController {
     }
   }
 
-  /** Rebuilds the routes and the serving set of every service (engine start). */
-  publishAll(): void {
-    for (const row of this.deps.store.listServices()) this.publish(row.project, row.name);
-    for (const m of this.deps.store.listDomainMappings()) this.deps.routes.setDomain(m.domain, { project: m.project, service: m.service });
-  }
-
-  /** Makes the data plane follow the stored state of one service; effective from the next request. */
+  /** Makes the data plane follow the stored state of one service (see RoutePublisher). */
   publish(project: string, name: string): void {
-    const row = this.deps.store.getService(project, name);
-    if (!row) {
-      this.deps.routes.setService(project, name, undefined);
-      this.deps.instances.serve(project, name, []);
-      return;
-    }
-    const resolved = this.resolve(row);
-    const picker = new WeightedPicker(routingTable(resolved.statuses));
-    const byName = new Map(resolved.revisions.map((r) => [r.name, r]));
-    this.deps.routes.setService(project, name, {
-      pick: () => picker.pick(),
-      tags: tagTable(resolved.statuses),
-      timeoutMs: (revision) => (byName.get(revision)?.template.timeout ?? 300) * 1000,
-      access: serviceAccess(row.ingress, serviceBindings(this.deps.store, project, name)),
-    });
-    const serving = [...revisionsInUse(resolved.statuses)].map((n) => byName.get(n)).filter((r): r is RevisionRow => r?.status === "READY");
-    this.deps.instances.serve(project, name, serving);
+    this.deps.publisher.publish(project, name);
   }
 
   private newRevision(service: ServiceRow, name: string, template: ServiceTemplate, imageDigest: string, origin: RevisionRow["origin"], now: string): RevisionRow {
@@ -326,6 +304,7 @@ export class ServiceController {
       if (failure === undefined) {
         store.setRevisionStatus(rev.project, rev.name, "READY");
         log.info("revision ready", { project: rev.project, revision: rev.name });
+        this.revisionSettled.notify(scopedKey(rev.project, rev.name));
         this.publish(rev.project, rev.service);
       } else {
         this.markFailed(rev, failure);
@@ -343,6 +322,7 @@ export class ServiceController {
       if (row) store.putService({ ...row, traffic: row.traffic.filter((t) => t.revision !== rev.name) });
     });
     log.warn("revision failed", { project: rev.project, revision: rev.name, error: message });
+    this.revisionSettled.notify(scopedKey(rev.project, rev.name));
     this.publish(rev.project, rev.service);
   }
 

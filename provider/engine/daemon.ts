@@ -11,6 +11,7 @@ import { lineLogger, type Logger } from "../base/logger";
 import { version } from "../base/version";
 import { DomainController } from "../controller/domain-controller";
 import { PolicyController } from "../controller/policy-controller";
+import { RoutePublisher } from "../controller/route-publisher";
 import { InstanceController, type ScalingSettings } from "../controller/instance-controller";
 import { JobController } from "../controller/job-controller";
 import { ServiceController } from "../controller/service-controller";
@@ -116,7 +117,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const instances = new InstanceController({
       store, runtime, addressing, engineId, logs, log, throttlers, clock: options.clock ?? systemClock, scaling: settings.scaling, hostCpus: cpus().length,
     });
-    const services = new ServiceController({ store, runtime, instances, routes, logs, log, ingressPort });
+    const publisher = new RoutePublisher({ store, routes, instances, ingressPort });
+    const services = new ServiceController({ store, runtime, instances, routes, publisher, logs, log, ingressPort });
     const domains = new DomainController(store, routes, ingressPort);
     const jobs = new JobController({ store, runtime, logs, log, clock: options.clock ?? systemClock, engineId, hostCpus: cpus().length });
     // Requests that arrive meanwhile wait at the ingress: a live service never answers 404 because
@@ -124,7 +126,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     await instances.adopt();
     await jobs.resume();
     services.failInterruptedRevisions();
-    services.publishAll();
+    publisher.publishAll();
     instances.start();
     ingress.open();
 
@@ -150,7 +152,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         resolveStopped();
       })());
     const containers = platform && { network: platform.network.name, gateway: platform.network.gateway, dns: platform.dns, metadata: platform.metadata };
-    const policies = new PolicyController({ store, services, jobs });
+    const policies = new PolicyController({ store, services, jobs, publisher });
     apiRouteList.push(
       ...apiRoutes({ services, domains, jobs, logs, info: () => ({ ...file, home: home.root, instanceAddressing: addressing, containers }), shutdown: () => void stop() }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
