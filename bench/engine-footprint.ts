@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { LOG_WORKER_IDLE_MS } from "../provider/runtime/worker-logs";
+import { LOG_WORKER_IDLE_MS } from "../provider/logs/threaded-logs";
 import { hostOf, listOf } from "../test/helpers/cli";
 import { containersWithLabels } from "../test/helpers/docker";
 import { startEngine, TestEngine } from "../test/helpers/engine";

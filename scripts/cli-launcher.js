@@ -9,6 +9,11 @@
 const path = require("node:path");
 const Module = require("node:module");
 
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  process.stderr.write(`skiff needs Node.js 22 or 24; this is ${process.version} (end of life). Install a current Node.js and run skiff with it.\n`);
+  process.exit(2);
+}
+
 // --verbosity debug maps stack traces to the sources; Node does that for files it loads itself.
 const args = process.argv.slice(2);
 if (args.includes("--verbosity=debug") || args.some((arg, i) => arg === "--verbosity" && args[i + 1] === "debug")) process.setSourceMapsEnabled(true);

@@ -1,5 +1,5 @@
 import type { JobController } from "../controller/job-controller";
-import { formatLogRecord } from "../runtime/log-store";
+import { formatLogRecord } from "../logs/log-store";
 import { followLogs, sendLogLines, wholeNumberParam } from "./http-util";
 import { route, type Route } from "./server";
 

@@ -3,7 +3,7 @@ import type { Logger } from "../base/logger";
 import { defaultServiceAccount, jobLogName, taskContainerName } from "../model/derived-names";
 import { taskEnv } from "../model/job";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
-import type { ContainerLogs, LogSource } from "../runtime/container-logs";
+import type { ContainerLogs, LogSource } from "../logs/container-logs";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL, taskLabels } from "../runtime/labels";
 import type { ExecutionRow, JobStore, TaskRow } from "../state/job-store";

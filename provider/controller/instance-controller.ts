@@ -6,7 +6,7 @@ import { platformEnv, startupDeadlineMs } from "../model/template";
 import { ReadinessError, type ContainerEvent, type ContainerRuntime, type InstanceAddressing } from "../runtime/container-runtime";
 import { instanceLabels, instanceOfLabels, LABEL } from "../runtime/labels";
 import { isListening } from "../runtime/readiness";
-import type { ContainerLogs } from "../runtime/container-logs";
+import type { ContainerLogs } from "../logs/container-logs";
 import type { AutoscalerSettings } from "../scaling/autoscaler";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import type { InstanceRow, RevisionRow, Store } from "../state/store";

@@ -11,7 +11,7 @@ import { appendNewRevision, normalizeTraffic, parseSetTrafficBody, trafficEntryB
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
 import type { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime } from "../runtime/container-runtime";
-import type { ContainerLogs } from "../runtime/container-logs";
+import type { ContainerLogs } from "../logs/container-logs";
 import type { RevisionRow, ServiceRow, Store } from "../state/store";
 import type { InstanceController } from "./instance-controller";
 import { KeyedLock } from "./keyed-lock";

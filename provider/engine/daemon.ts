@@ -24,8 +24,8 @@ import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
-import { DEFAULT_LOG_CAP_BYTES } from "../runtime/log-store";
-import { WorkerLogs } from "../runtime/worker-logs";
+import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
+import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
 import { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { Store } from "../state/store";
@@ -113,7 +113,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         log.warn("the engine does not serve its containers on its network", { network: network.name, error: (error as Error).message });
       }
     }
-    const logs = new WorkerLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) => log.warn("log capture", { error: message }));
+    const logs = new ThreadedLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) => log.warn("log capture", { error: message }));
     const instances = new InstanceController({
       store, runtime, addressing, engineId, logs, log, throttlers, clock: options.clock ?? systemClock, scaling: settings.scaling, hostCpus: cpus().length,
     });

@@ -106,17 +106,6 @@ export interface ContainerRuntime {
   /** The last lines the container wrote, stdout and stderr interleaved. */
   logTail(containerId: string, lines: number): Promise<string>;
   /**
-   * Reads the container's log lines (with their timestamps) as Docker has them now: from
-   * `sinceSeconds` on, or only the last `tail`. Resolves after the last one; a container that is
-   * gone has none. Lines longer than the runtime's cap arrive cut, as with followLogs.
-   */
-  readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void>;
-  /**
-   * Streams log lines (with their timestamps) from `sinceSeconds` on; returns a function that stops
-   * it. A line longer than the runtime's cap arrives cut, with how many bytes were dropped.
-   */
-  followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void;
-  /**
    * Follows the container engine's events for containers with all of `labels` until the returned
    * function is called; reconnects by itself when the stream breaks (`onGap` is then called, since
    * events may have been missed).
@@ -124,12 +113,6 @@ export interface ContainerRuntime {
   watchEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onGap: () => void): () => void;
 }
 
-export interface LogLine {
-  time: string;
-  /** "engine": a line the engine writes about the container (an out-of-memory kill, a restart). */
-  stream: "stdout" | "stderr" | "engine";
-  text: string;
-}
 
 /** A readiness failure: the message says why, the log tail shows what the container said. */
 export class ReadinessError extends Error {

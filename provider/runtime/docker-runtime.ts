@@ -8,16 +8,13 @@ import {
   ContainerSummary,
   EngineNetwork,
   InstanceSpec,
-  LogLine,
   ReadinessError,
   StartedContainer,
 } from "./container-runtime";
-import { DockerLogs } from "./docker-logs";
 import { ContainersByAddress, ensureEngineNetwork } from "./docker-network";
-import type { Modem } from "./docker-log-stream";
-import { demuxBuffer } from "./frame-demuxer";
+import { demuxBuffer } from "../base/frame-demuxer";
 import { hostRoutesTo } from "./host-network";
-import { DEFAULT_LOG_CAP_BYTES } from "./log-store";
+import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
 import { isListening } from "./readiness";
 
 /**
@@ -50,7 +47,6 @@ const EVENTS_RECONNECT_MS = 1000;
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
 
-  private readonly logs: DockerLogs;
   private readonly logConfig: ReturnType<typeof dockerLogConfig>;
   private defaults: ContainerDefaults = { env: {} };
   private addresses: ContainersByAddress | undefined;
@@ -60,7 +56,6 @@ export class DockerRuntime implements ContainerRuntime {
     const client = options.docker ?? new Docker();
     this.logConfig = dockerLogConfig(options.serviceLogCapBytes ?? DEFAULT_LOG_CAP_BYTES);
     this.docker = client;
-    this.logs = new DockerLogs({ modem: client.modem as unknown as Modem, docker: () => client });
   }
 
   /** Fails with a message saying how to get Docker when the engine does not answer. */
@@ -270,14 +265,6 @@ export class DockerRuntime implements ContainerRuntime {
     } catch {
       return "";
     }
-  }
-
-  readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void> {
-    return this.logs.readLogs(containerId, options, onLine);
-  }
-
-  followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void {
-    return this.logs.followLogs(containerId, sinceSeconds, onLine);
   }
 
   watchEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onGap: () => void): () => void {

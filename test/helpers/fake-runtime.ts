@@ -9,9 +9,9 @@ import {
   type ContainerSummary,
   type EngineNetwork,
   type InstanceSpec,
-  type LogLine,
   type StartedContainer,
 } from "../../provider/runtime/container-runtime";
+import type { LogLine } from "../../provider/logs/log-store";
 
 /**
  * An in-memory ContainerRuntime on an injected clock, for unit tests of the controllers: containers

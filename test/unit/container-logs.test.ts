@@ -2,8 +2,8 @@ import test from "ava";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InProcessLogs, type LogSource } from "../../provider/runtime/container-logs";
-import { LogStore, type LogRecord } from "../../provider/runtime/log-store";
+import { InProcessLogs, type LogSource } from "../../provider/logs/container-logs";
+import { LogStore, type LogRecord } from "../../provider/logs/log-store";
 import { FakeRuntime } from "../helpers/fake-runtime";
 import { SteppingClock } from "../helpers/stepping-clock";
 

@@ -1,5 +1,6 @@
 import test from "ava";
-import { ReadinessError, type ContainerEvent, type InstanceSpec, type LogLine } from "../../provider/runtime/container-runtime";
+import { ReadinessError, type ContainerEvent, type InstanceSpec } from "../../provider/runtime/container-runtime";
+import type { LogLine } from "../../provider/logs/log-store";
 import { FakeRuntime } from "../helpers/fake-runtime";
 import { SteppingClock } from "../helpers/stepping-clock";
 

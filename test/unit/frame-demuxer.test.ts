@@ -1,5 +1,5 @@
 import test from "ava";
-import { demuxBuffer, FrameDemuxer } from "../../provider/runtime/frame-demuxer";
+import { demuxBuffer, FrameDemuxer } from "../../provider/base/frame-demuxer";
 
 function frame(stream: 1 | 2, text: string): Buffer {
   const payload = Buffer.from(text);

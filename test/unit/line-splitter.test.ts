@@ -1,5 +1,5 @@
 import test from "ava";
-import { LineSplitter } from "../../provider/runtime/line-splitter";
+import { LineSplitter } from "../../provider/base/line-splitter";
 
 type Emitted = [line: string, truncatedBytes: number];
 

@@ -2,7 +2,7 @@ import test from "ava";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LogFile } from "../../provider/runtime/log-file";
+import { LogFile } from "../../provider/logs/log-file";
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), "skiff-log-file-"));

@@ -1,6 +1,6 @@
 import test from "ava";
-import { GatheredLines, READ_PIECE_CHARS, writeRecords } from "../../provider/runtime/log-read";
-import { formatLogRecord, type LogRecord } from "../../provider/runtime/log-store";
+import { GatheredLines, READ_PIECE_CHARS, writeRecords } from "../../provider/logs/log-read";
+import { formatLogRecord, type LogRecord } from "../../provider/logs/log-store";
 
 // A read picks the newest lines by time from what it gathered, and writes them formatted, in
 // pieces, each only once the one before has been written.

@@ -1,6 +1,6 @@
 import test from "ava";
 import { randomLetters, revisionName, serviceUrl, tagUrl } from "../../provider/model/derived-names";
-import { normalizeTime } from "../../provider/runtime/log-time";
+import { normalizeTime } from "../../provider/logs/log-time";
 import { inIpv4Subnet } from "../../provider/runtime/host-network";
 import { hasListener } from "../../provider/runtime/readiness";
 

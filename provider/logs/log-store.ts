@@ -1,10 +1,18 @@
 import { join } from "node:path";
+import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
 import { scopedKey } from "../model/derived-names";
-import type { LogLine } from "./container-runtime";
 import { LogFile } from "./log-file";
 import { normalizeTime } from "./log-time";
 
 /** One captured line of a service's containers, as kept in SKIFF_HOME/logs/<project>/<service>.log (JSON lines). */
+/** One line a container wrote, with Docker's time for it. */
+export interface LogLine {
+  time: string;
+  /** "engine": a line the engine writes about the container (an out-of-memory kill, a restart). */
+  stream: "stdout" | "stderr" | "engine";
+  text: string;
+}
+
 export interface LogRecord extends LogLine {
   /** The revision, or for a job's task the execution. */
   revision: string;
@@ -16,8 +24,6 @@ export interface LogRecord extends LogLine {
 
 type Listener = (record: LogRecord) => void;
 
-/** Each service's log is capped at this (current file plus one rotated file) unless the engine is told otherwise. */
-export const DEFAULT_LOG_CAP_BYTES = 64 * 1024 ** 2;
 /** `logs read` without a limit returns this many of the newest lines. */
 export const DEFAULT_READ_LIMIT = 1000;
 

@@ -1,6 +1,5 @@
-import type { ContainerRuntime, LogLine } from "./container-runtime";
 import { GatheredLines, writeRecords, type LogEncoding, type LogPieceWriter } from "./log-read";
-import { DEFAULT_READ_LIMIT, LogStore, parseRecord, type LogRecord } from "./log-store";
+import { DEFAULT_READ_LIMIT, LogStore, parseRecord, type LogLine, type LogRecord } from "./log-store";
 import { linesAfter, normalizeTime } from "./log-time";
 
 
@@ -61,7 +60,20 @@ export interface ContainerLogs {
 
 
 /** What InProcessLogs needs of a container engine: its containers' logs, read and followed. */
-export type ContainerLogReader = Pick<ContainerRuntime, "readLogs" | "followLogs">;
+/** Where containers' lines are read from: Docker's log of each (DockerLogs; a fake in tests). */
+export interface ContainerLogReader {
+  /**
+   * Reads the container's log lines (with their timestamps) as Docker has them now: from
+   * `sinceSeconds` on, or only the last `tail`. Resolves after the last one; a container that is
+   * gone has none. Lines longer than the cap arrive cut, as with followLogs.
+   */
+  readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void>;
+  /**
+   * Streams log lines (with their timestamps) from `sinceSeconds` on; returns a function that stops
+   * it. A line longer than the cap arrives cut, with how many bytes were dropped.
+   */
+  followLogs(containerId: string, sinceSeconds: number, onLine: (line: LogLine) => void): () => void;
+}
 
 /** A collect that takes longer than this (Docker not answering) gives up: a removal must not wait for ever. */
 const COLLECT_TIMEOUT_MS = 60_000;

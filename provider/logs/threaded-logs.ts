@@ -4,7 +4,7 @@ import { scopedKey } from "../model/derived-names";
 import type { ContainerLogs, LogListener, LogReadOptions, LogSource } from "./container-logs";
 import type { LogEncoding, LogPieceWriter } from "./log-read";
 import type { LogRecord } from "./log-store";
-import type { FromWorker, LogWorkerData, ToWorker } from "./log-worker";
+import type { FromWorker, LogWorkerData, ToWorker } from "./log-thread";
 
 /**
  * A log thread with nothing to do for this long is closed: an idle engine does not keep its memory
@@ -16,7 +16,7 @@ export const LOG_WORKER_IDLE_MS = 5_000;
 type Request = DistributiveOmit<Extract<ToWorker, { req: number }>, "req">;
 
 /**
- * ContainerLogs in a worker thread (log-worker.ts): reading containers' logs from Docker, collecting
+ * ContainerLogs in a worker thread (log-thread.ts): reading containers' logs from Docker, collecting
  * them, splitting and capping lines and writing files all happen there, so the daemon's event loop
  * spends nothing on a line unless someone follows that service live.
  *
@@ -25,7 +25,7 @@ type Request = DistributiveOmit<Extract<ToWorker, { req: number }>, "req">;
  * are attached, and who follows which log, is kept here and given to each thread as it starts, also
  * to one started again after a crash.
  */
-export class WorkerLogs implements ContainerLogs {
+export class ThreadedLogs implements ContainerLogs {
   private worker?: Worker;
   /** A thread being closed after idleness: the next one starts once it is gone (one writer per file). */
   private retiring?: Promise<void>;
@@ -51,7 +51,7 @@ export class WorkerLogs implements ContainerLogs {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(join(__dirname, "log-worker.js"), { workerData: this.data });
+    const worker = new Worker(join(__dirname, "log-thread.js"), { workerData: this.data });
     this.worker = worker;
     worker.unref();
     worker.on("message", (message: FromWorker) => this.receive(message));

@@ -1,8 +1,8 @@
 import { linesAfter, normalizeTime } from "./log-time";
-import type { LogLine } from "./container-runtime";
+import type { LogLine } from "./log-store";
 import { openLogStream, type LogEndpoint } from "./docker-log-stream";
-import { FrameDemuxer } from "./frame-demuxer";
-import { LineSplitter } from "./line-splitter";
+import { FrameDemuxer } from "../base/frame-demuxer";
+import { LineSplitter } from "../base/line-splitter";
 
 /** Longer lines are cut: one runaway line must not cost the engine memory or CPU. */
 export const MAX_LOG_LINE_BYTES = 32 * 1024;
@@ -11,7 +11,7 @@ const FOLLOW_STALL_MS = 5_000;
 
 /**
  * Containers' logs as Docker keeps them, read once (a tail, or from a time on) or followed, as
- * LogLines. Used by DockerRuntime, and by the log thread on its own (log-worker.ts), which then need
+ * LogLines. Used by DockerRuntime, and by the log thread on its own (log-thread.ts), which then need
  * not load dockerode for the usual endpoints.
  */
 export class DockerLogs {

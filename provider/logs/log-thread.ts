@@ -8,7 +8,7 @@ import { LogStore, type LogRecord } from "./log-store";
 /**
  * The log thread: reads containers' output from Docker on demand, collects it into services' logs,
  * splits, caps and writes it (InProcessLogs), follows it live for `logs tail`, and answers reads, so
- * none of that work runs on the daemon's event loop. Messages are the protocol of worker-logs.ts.
+ * none of that work runs on the daemon's event loop. Messages are the protocol of threaded-logs.ts.
  */
 
 export interface LogWorkerData {

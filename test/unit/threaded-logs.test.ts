@@ -2,7 +2,7 @@ import test from "ava";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WorkerLogs } from "../../provider/runtime/worker-logs";
+import { ThreadedLogs } from "../../provider/logs/threaded-logs";
 
 // The log thread runs only while there is work: an idle engine does not keep its memory. No Docker
 // is needed here: nothing is attached, so nothing asks Docker.
@@ -13,7 +13,7 @@ const record = (text: string) => ({ time: new Date().toISOString(), stream: "eng
 test("the thread starts on the first line or read, is closed after its idle time with its lines on disk, and starts again when needed", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "skiff-worker-logs-"));
   const errors: string[] = [];
-  const logs = new WorkerLogs({ dir, capBytes: 1024 * 1024 }, (message) => errors.push(message), 300);
+  const logs = new ThreadedLogs({ dir, capBytes: 1024 * 1024 }, (message) => errors.push(message), 300);
   t.teardown(async () => {
     await logs.close();
     rmSync(dir, { recursive: true, force: true });
@@ -44,7 +44,7 @@ test("the thread starts on the first line or read, is closed after its idle time
 test("a read arrives in pieces, written one after the other as the reader takes them; a reader that goes away ends the read with its error and the thread serves the next", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "skiff-worker-logs-"));
   const errors: string[] = [];
-  const logs = new WorkerLogs({ dir, capBytes: 64 * 1024 * 1024 }, (message) => errors.push(message), 300);
+  const logs = new ThreadedLogs({ dir, capBytes: 64 * 1024 * 1024 }, (message) => errors.push(message), 300);
   t.teardown(async () => {
     await logs.close();
     rmSync(dir, { recursive: true, force: true });
