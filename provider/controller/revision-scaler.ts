@@ -54,11 +54,12 @@ export interface ScalePlan {
  */
 export class RevisionScaler {
   readonly throttler: Throttler;
-  readonly instances = new Map<string, LiveInstance>();
+  /** Its instances by id; changed only through addInstance and removeInstance. */
+  readonly instances: ReadonlyMap<string, LiveInstance> = new Map<string, LiveInstance>();
   readonly backoff = new RestartBackoff();
   /** Reachable by traffic or a tag: only a serving revision keeps instances. */
-  serving = false;
-  desired = 0;
+  private servingNow = false;
+  private desiredCount = 0;
   lastDecision: ScaleDecisionRecord | undefined;
   private readonly autoscaler: Autoscaler;
   private readonly startupMs: number[] = [];
@@ -113,12 +114,41 @@ export class RevisionScaler {
     return Math.max(MIN_QUEUE_WAIT_MS, this.averageStartupMs ?? 0);
   }
 
+  get serving(): boolean {
+    return this.servingNow;
+  }
+
+  /** The count the revision is brought to while it serves (0 once it does not). */
+  get desired(): number {
+    return this.servingNow ? this.desiredCount : 0;
+  }
+
+  /**
+   * Whether traffic or a tag reaches the revision now. One that starts serving keeps what runs (and
+   * at least its minimum) until its autoscaler has seen some traffic; one that stops scales to zero.
+   */
+  /** An instance the controller is starting or has taken back: counted from now on. */
+  addInstance(live: LiveInstance): void {
+    (this.instances as Map<string, LiveInstance>).set(live.row.id, live);
+  }
+
+  removeInstance(id: string): void {
+    (this.instances as Map<string, LiveInstance>).delete(id);
+  }
+
+  setServing(serves: boolean): void {
+    if (serves && !this.servingNow) {
+      this.desiredCount = Math.max(this.desiredCount, this.count("ready") + this.count("starting"), this.rev.template.scaling.minInstanceCount);
+    }
+    this.servingNow = serves;
+  }
+
   private onDemand(demand: number): void {
     // At once, not at the next tick: with a 2 s tick the burst's instances may all be ready by then.
     if (this.count("ready") === 0) this.autoscaler.activateFromZero(this.clock.now(), this.instancesAtHardLimit(demand));
     const wanted = this.burstCount(demand);
-    if (wanted > this.desired) {
-      this.desired = wanted;
+    if (wanted > this.desiredCount) {
+      this.desiredCount = wanted;
       this.lastDecision = { desired: wanted, reason: wanted === this.rev.template.scaling.maxInstanceCount ? "max" : "panic", panicking: true, at: this.clock.now() };
       this.onScaleUp();
     }
@@ -140,8 +170,8 @@ export class RevisionScaler {
     const now = this.clock.now();
     for (const i of this.instances.values()) if (i.state === "ready" && i.readyAt !== undefined) this.backoff.recordUp(now, i.readyAt);
     this.autoscaler.record(now, this.throttler.takeConcurrencySample());
-    if (!this.serving) {
-      this.desired = 0;
+    if (!this.servingNow) {
+      this.desiredCount = 0;
       return;
     }
     const ready = this.count("ready");
@@ -156,13 +186,13 @@ export class RevisionScaler {
     }
     // At zero with nothing to do, the revision stays scaled to zero; say so rather than "stable".
     if (desired === 0 && reason === "stable") reason = "scale-to-zero";
-    this.desired = desired;
+    this.desiredCount = desired;
     this.lastDecision = { desired, reason, panicking: decision.panicking, at: now };
   }
 
   /** Starts and drains that bring the revision to its desired count. */
   plan(): ScalePlan {
-    const target = this.serving ? this.desired : 0;
+    const target = this.servingNow ? this.desiredCount : 0;
     const ready = [...this.instances.values()].filter((i) => i.state === "ready");
     const starting = this.count("starting");
     const have = ready.length + starting;

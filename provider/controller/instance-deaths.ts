@@ -1,0 +1,81 @@
+import type { ContainerEvent } from "../runtime/container-runtime";
+import { LABEL } from "../runtime/labels";
+import type { InstanceActions } from "./instance-actions";
+import type { InstanceControllerDeps } from "./instance-controller";
+import type { LiveInstance, RevisionScaler } from "./revision-scaler";
+
+/**
+ * Instances that die on their own: noticed from Docker's event stream, from the proxy finding one
+ * unreachable, or from a sweep over Docker's containers (what the stream may have missed). Each
+ * leaves routing at once, its failure is recorded (an out-of-memory kill named as such), and a
+ * replacement starts after the revision's back-off.
+ */
+export class InstanceDeaths {
+  constructor(
+    private readonly deps: InstanceControllerDeps,
+    private readonly actions: InstanceActions,
+    private readonly controller: {
+      scalerOf(project: string, revision: string): RevisionScaler | undefined;
+      allScalers(): Iterable<RevisionScaler>;
+      reconcile(scaler: RevisionScaler): void;
+      track<T>(work: Promise<T>, scaler?: RevisionScaler): Promise<T>;
+    },
+  ) {}
+
+  onEvent(event: ContainerEvent): void {
+    const entry = this.actions.byContainer.get(event.containerId);
+    if (!entry) return;
+    if (event.kind === "oom") {
+      entry.live.oomKilled = true;
+      return;
+    }
+    if (entry.live.state === "ready") this.controller.track(this.replaceDead(entry.scaler, entry.live, event.exitCode), entry.scaler);
+  }
+
+  /** An instance died on its own: out of routing at once, its failure recorded, a replacement after back-off. */
+  private async replaceDead(scaler: RevisionScaler, live: LiveInstance, exitCode?: number): Promise<void> {
+    const { clock, runtime, store, log, logs } = this.deps;
+    live.state = "draining";
+    scaler.throttler.forget(live.row.id);
+    // Before any await: a reconcile meanwhile must already see the back-off, not start a replacement at once.
+    const delay = scaler.backoff.recordFailure(clock.now(), clock.now() - (live.readyAt ?? clock.now()));
+    const state = await runtime.inspect(live.row.containerId).catch(() => undefined);
+    const oom = live.oomKilled === true || state?.oomKilled === true;
+    const code = state?.exitCode ?? exitCode;
+    const rev = scaler.rev;
+    const what = oom
+      ? `memory limit exceeded: instance ${live.row.id} used more than its ${rev.template.resources.memory} and was killed`
+      : `instance ${live.row.id} exited with code ${code ?? "unknown"}`;
+    const message = `${what}; a new instance starts in ${delay / 1000} s if requests need one`;
+    log.warn("instance died", { revision: rev.name, instance: live.row.id, exitCode: code, oomKilled: oom, restartInMs: delay });
+    logs.append(rev.project, rev.service, { time: new Date().toISOString(), stream: "engine", text: message, revision: rev.name, instance: live.row.id });
+    store.setRevisionInstanceError(rev.project, rev.name, `${new Date().toISOString()} ${message}`);
+    await this.actions.dropInstance(scaler, live, 0);
+    this.controller.reconcile(scaler);
+  }
+
+  /**
+   * The proxy could not reach an instance and took it out of routing: if its container is gone or
+   * stopped, it died (Docker's event may still be on its way); if it runs, it takes requests again.
+   */
+  async checkUnreachable(project: string, revision: string, instanceId: string): Promise<void> {
+    const scaler = this.controller.scalerOf(project, revision);
+    const live = scaler?.instances.get(instanceId);
+    if (!scaler || !live || live.state !== "ready") return;
+    const state = await this.deps.runtime.inspect(live.row.containerId).catch(() => undefined);
+    if (live.state !== "ready") return; // the die event got there first
+    if (state?.running) scaler.throttler.resume(instanceId);
+    else await this.replaceDead(scaler, live, state?.exitCode);
+  }
+
+  /** What the event stream may have missed: containers that died, or vanished, while nobody listened. */
+  async sweep(): Promise<void> {
+    const { runtime, engineId } = this.deps;
+    const running = new Set((await runtime.list({ [LABEL.engine]: engineId })).filter((c) => c.running).map((c) => c.containerId));
+    for (const [containerId, entry] of [...this.actions.byContainer]) {
+      if (entry.live.state !== "ready" || running.has(containerId)) continue;
+      await this.controller.track(this.replaceDead(entry.scaler, entry.live), entry.scaler);
+    }
+    for (const scaler of this.controller.allScalers()) this.controller.reconcile(scaler);
+  }
+}
