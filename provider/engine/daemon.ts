@@ -7,6 +7,7 @@ import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
 import { EngineFile, EngineHome, ensureHome, processAlive } from "../base/home";
+import { rotatingEngineLog, stdoutIsFile } from "../base/engine-log";
 import { lineLogger, type Logger } from "../base/logger";
 import { version } from "../base/version";
 import { DomainController } from "../controller/domain-controller";
@@ -74,7 +75,8 @@ export interface RunningDaemon {
  */
 export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { home } = options;
-  const log = options.log ?? lineLogger();
+  // Detached (stdout is engine.log), the daemon writes engine.log itself, rotating it; in the foreground, to stdout.
+  const log = options.log ?? lineLogger(stdoutIsFile(home.engineLog) ? rotatingEngineLog(home.engineLog) : undefined);
   const settings = options.settings ?? DEFAULT_ENGINE_SETTINGS;
   ensureHome(home);
   const releaseLock = takeLock(home);
