@@ -6,7 +6,7 @@ import { ReadinessError } from "../runtime/container-runtime";
 import { instanceLabels } from "../runtime/labels";
 import { isListening } from "../runtime/readiness";
 import type { InstanceRow, RevisionRow } from "../state/store";
-import type { InstanceControllerDeps } from "./instance-controller";
+import type { InstanceControllerDeps } from "./instance-deps";
 import type { LiveInstance, RevisionScaler } from "./revision-scaler";
 
 /** SIGTERM, then this long before SIGKILL, as Cloud Run gives a container it stops. */

@@ -1,38 +1,17 @@
-import type { Clock, TimerHandle } from "../base/clock";
-import type { Logger } from "../base/logger";
+import type { TimerHandle } from "../base/clock";
 import { scopedKey } from "../model/derived-names";
-import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
 import { LABEL } from "../runtime/labels";
-import type { ContainerLogs } from "../logs/container-logs";
-import type { AutoscalerSettings } from "../scaling/autoscaler";
-import type { RevisionThrottlers } from "../scaling/revision-throttlers";
-import type { RevisionRow, Store } from "../state/store";
+import type { RevisionRow } from "../state/store";
 import { InstanceActions } from "./instance-actions";
+import type { InstanceControllerDeps } from "./instance-deps";
 import { adoptInstances } from "./instance-adoption";
 import { InstanceDeaths } from "./instance-deaths";
 import { RevisionScaler } from "./revision-scaler";
 
+export type { InstanceControllerDeps, ScalingSettings } from "./instance-deps";
+
 /** A full pass over Docker's containers: the safety net behind the event stream. */
 const SWEEP_EVERY_MS = 5_000;
-
-export interface ScalingSettings extends AutoscalerSettings {
-  /** How often each revision's autoscaler decides. */
-  tickMs: number;
-}
-
-export interface InstanceControllerDeps {
-  store: Store;
-  runtime: ContainerRuntime;
-  /** How the router reaches instances; "published" when not given. */
-  addressing?: InstanceAddressing;
-  engineId: string;
-  logs: ContainerLogs;
-  log: Logger;
-  throttlers: RevisionThrottlers;
-  clock: Clock;
-  scaling: ScalingSettings;
-  hostCpus: number;
-}
 
 /** What `describe` shows about one revision's instances and its last scaling decision. */
 export interface RevisionScaleStatus {

@@ -1,7 +1,7 @@
 import type { ContainerEvent } from "../runtime/container-runtime";
 import { LABEL } from "../runtime/labels";
 import type { InstanceActions } from "./instance-actions";
-import type { InstanceControllerDeps } from "./instance-controller";
+import type { InstanceControllerDeps } from "./instance-deps";
 import type { LiveInstance, RevisionScaler } from "./revision-scaler";
 
 /**

@@ -1,0 +1,27 @@
+import type { Clock } from "../base/clock";
+import type { Logger } from "../base/logger";
+import type { ContainerLogs } from "../logs/container-logs";
+import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
+import type { AutoscalerSettings } from "../scaling/autoscaler";
+import type { RevisionThrottlers } from "../scaling/revision-throttlers";
+import type { Store } from "../state/store";
+
+/** What the instance controller and its helpers (actions, deaths, adoption) work with. */
+export interface ScalingSettings extends AutoscalerSettings {
+  /** How often each revision's autoscaler decides. */
+  tickMs: number;
+}
+
+export interface InstanceControllerDeps {
+  store: Store;
+  runtime: ContainerRuntime;
+  /** How the router reaches instances; "published" when not given. */
+  addressing?: InstanceAddressing;
+  engineId: string;
+  logs: ContainerLogs;
+  log: Logger;
+  throttlers: RevisionThrottlers;
+  clock: Clock;
+  scaling: ScalingSettings;
+  hostCpus: number;
+}
