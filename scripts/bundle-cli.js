@@ -1,8 +1,8 @@
 // Bundles the CLI (dist/provider/cli/main.js and what it imports, from tsc's output) into one file,
 // dist/provider/cli/cli-bundle.js: a command then loads one file instead of a few hundred modules, which
 // is most of what a CLI call costs before its first request to the engine. The `skiff` command itself,
-// dist/provider/cli/skiff.js, is scripts/cli-launcher.js: it runs the bundle with Node's compile cache,
-// which this script fills by running `skiff --help` once. The daemon is not in the bundle: `engine start
+// dist/provider/cli/skiff.js, is scripts/cli-launcher.js: it runs the bundle from V8's code cache, which
+// this script writes by running `skiff --help` once. The daemon is not in the bundle: `engine start
 // --foreground` requires dist/provider/engine/daemon.js (tsc's output), so its worker threads and
 // native modules load from their own files.
 "use strict";
@@ -30,7 +30,7 @@ async function main() {
   const launcher = path.join(cliDir, "skiff.js");
   fs.copyFileSync(path.join(__dirname, "cli-launcher.js"), launcher);
   fs.chmodSync(launcher, 0o755);
-  fs.rmSync(path.join(cliDir, ".compile-cache"), { recursive: true, force: true });
+  fs.rmSync(`${path.join(cliDir, "cli-bundle.js")}.cache`, { force: true });
   execFileSync(process.execPath, [launcher, "--help"], { stdio: "ignore" });
 }
 
