@@ -2,8 +2,8 @@ import { domainSchema, projectNameSchema, serviceNameSchema } from "../../provid
 import { domainMappingRules, reportFields } from "../gcp/field-rules";
 import { Problems } from "../gcp/paths";
 import type { CheckOutcome } from "./result";
-import { isUnknown } from "./unknowns";
-import { validate } from "./validate";
+import { isUnknown } from "../preview-values/unknowns";
+import { validate } from "../preview-values/validate";
 
 /** A cloudrun.DomainMapping in pulumi-gcp's shape: `name` is the domain, `spec.routeName` the service. */
 export type GcpDomainMappingInputs = Record<string, unknown> & { name: string; skiffProject: string; spec: { routeName: string } };

@@ -4,8 +4,8 @@ import { jobNameSchema, projectNameSchema, serviceNameSchema } from "../../provi
 import { iamBindingRules, iamMemberRules, iamPolicyRules, reportFields, type Fields } from "../gcp/field-rules";
 import { parsePolicyData, resourceNameOf, type IamInputs, type IamKind } from "../gcp/iam";
 import type { CheckOutcome } from "./result";
-import { isUnknown } from "./unknowns";
-import { validate, type CheckFailure } from "./validate";
+import { isUnknown } from "../preview-values/unknowns";
+import { validate, type CheckFailure } from "../preview-values/validate";
 
 /**
  * The IAM resources' inputs stay as written, in pulumi-gcp's shape (like cloudrunv2.Service's):

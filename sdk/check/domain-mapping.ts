@@ -1,6 +1,6 @@
 import { domainSchema, projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import { CheckOutcome, InputsBuilder } from "./result";
-import { validate } from "./validate";
+import { validate } from "../preview-values/validate";
 
 export interface DomainMappingInputs {
   domain: string;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { jobTemplateSchema, type JobTemplate } from "../../provider/model/job";
 import { jobNameSchema, projectNameSchema } from "../../provider/model/names";
 import { CheckOutcome, InputsBuilder } from "./result";
-import { validate } from "./validate";
+import { validate } from "../preview-values/validate";
 
 /** When the Job resource runs an execution: never, when the job is created, or whenever its template changes (and on create). */
 export const executeSchema = z.enum(["never", "onCreate", "onChange"], { error: 'must be "never", "onCreate" or "onChange"' });

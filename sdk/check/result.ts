@@ -1,4 +1,4 @@
-import type { CheckFailure, Validated } from "./validate";
+import type { CheckFailure, Validated } from "../preview-values/validate";
 
 /** What a resource's `check` returns to Pulumi: normalised inputs and property-level failures. */
 export interface CheckOutcome<T> {

@@ -1,7 +1,7 @@
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/model/template";
 import { CheckOutcome, InputsBuilder } from "./result";
-import { validate } from "./validate";
+import { validate } from "../preview-values/validate";
 
 export interface RevisionInputs {
   service: string;

@@ -4,8 +4,8 @@ import { projectNameSchema, serviceNameSchema } from "../../provider/model/names
 import { ingressSchema } from "../../provider/model/service";
 import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/model/template";
 import { CheckOutcome, InputsBuilder } from "./result";
-import { containsUnknown } from "./unknowns";
-import { validate } from "./validate";
+import { containsUnknown } from "../preview-values/unknowns";
+import { validate } from "../preview-values/validate";
 
 /** A Service's inputs after `check`: every default applied, so a default never shows up as a diff. */
 export interface ServiceInputs {

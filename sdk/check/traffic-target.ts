@@ -3,8 +3,8 @@ import { SkiffError } from "../../provider/model/errors";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import { normalizeTraffic, validateTraffic, type NormalizedTrafficTarget, trafficTargetSchema, type TrafficTarget } from "../../provider/model/traffic";
 import { CheckOutcome, InputsBuilder } from "./result";
-import { isUnknown, touchesUnknown, unknownPaths } from "./unknowns";
-import { validate } from "./validate";
+import { isUnknown, touchesUnknown, unknownPaths } from "../preview-values/unknowns";
+import { validate } from "../preview-values/validate";
 
 export interface TrafficTargetInputs {
   service: string;

@@ -1,5 +1,5 @@
 import { canonicalPolicyData, memberSet, resourceNameOf, type IamKind } from "../gcp/iam";
-import { isUnknown } from "../check/unknowns";
+import { isUnknown } from "../preview-values/unknowns";
 import { DiffDecision, DiffTable, diffByTable } from "./table";
 
 /**

@@ -1,5 +1,5 @@
 import { envSchema } from "../../provider/model/template";
-import { UNKNOWN, isUnknown } from "../check/unknowns";
+import { UNKNOWN, isUnknown } from "../preview-values/unknowns";
 import { PathMap, Problems, at } from "./paths";
 import { missingSecretReason, secretKey } from "./secrets";
 

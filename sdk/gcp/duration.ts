@@ -1,4 +1,4 @@
-import { isUnknown } from "../check/unknowns";
+import { isUnknown } from "../preview-values/unknowns";
 import type { Problems } from "./paths";
 
 /**

@@ -1,4 +1,4 @@
-import type { CheckFailure } from "../check/validate";
+import type { CheckFailure } from "../preview-values/validate";
 import { at } from "./paths";
 
 /**

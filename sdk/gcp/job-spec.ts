@@ -1,7 +1,7 @@
 import { RESERVED_TASK_ENV, jobTemplateSchema } from "../../provider/model/job";
 import { jobNameSchema, projectNameSchema } from "../../provider/model/names";
-import { UNKNOWN, isUnknown } from "../check/unknowns";
-import { validate, type CheckFailure } from "../check/validate";
+import { UNKNOWN, isUnknown } from "../preview-values/unknowns";
+import { validate, type CheckFailure } from "../preview-values/validate";
 import { translateContainers } from "./container";
 import { durationSeconds } from "./duration";
 import { jobRules, reportFields } from "./field-rules";

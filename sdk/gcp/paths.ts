@@ -1,5 +1,5 @@
-import type { CheckFailure } from "../check/validate";
-import { isUnknown } from "../check/unknowns";
+import type { CheckFailure } from "../preview-values/validate";
+import { isUnknown } from "../preview-values/unknowns";
 
 /**
  * Paths as the user wrote them (`template.containers[0].ports.containerPort`) and the way back to

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { SkiffError } from "../../provider/model/errors";
 import { trafficTargetSchema, validateTraffic, type TrafficStatus, type TrafficTarget, type TrafficType } from "../../provider/model/traffic";
-import type { CheckFailure } from "../check/validate";
-import { UNKNOWN, isUnknown, touchesUnknown, unknownPaths } from "../check/unknowns";
-import { validate } from "../check/validate";
+import type { CheckFailure } from "../preview-values/validate";
+import { UNKNOWN, isUnknown, touchesUnknown, unknownPaths } from "../preview-values/unknowns";
+import { validate } from "../preview-values/validate";
 import { Problems, at } from "./paths";
 
 /**

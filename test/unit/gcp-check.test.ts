@@ -2,7 +2,7 @@ import test from "ava";
 import { checkGcpDomainMappingInputs } from "../../sdk/check/cloudrun-domain-mapping";
 import { checkGcpJobInputs } from "../../sdk/check/cloudrunv2-job";
 import { checkGcpServiceInputs } from "../../sdk/check/cloudrunv2-service";
-import { UNKNOWN } from "../../sdk/check/unknowns";
+import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 import { translateJob } from "../../sdk/gcp/job-spec";
 import { gcpServiceTemplate } from "../../sdk/gcp/render";
 import { serviceTemplateSchema } from "../../provider/model/template";

@@ -1,5 +1,5 @@
 import test from "ava";
-import { UNKNOWN } from "../../sdk/check/unknowns";
+import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 import { diffGcpDomainMapping, gcpDomainMappingDiffTable } from "../../sdk/diff/cloudrun-domain-mapping";
 import { diffGcpJob } from "../../sdk/diff/cloudrunv2-job";
 import { diffGcpService, gcpServiceDiffTable } from "../../sdk/diff/cloudrunv2-service";

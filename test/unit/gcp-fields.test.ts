@@ -1,5 +1,5 @@
 import test from "ava";
-import { isUnknown } from "../../sdk/check/unknowns";
+import { isUnknown } from "../../sdk/preview-values/unknowns";
 import { domainMappingRules, jobRules, reportFields, serviceRules } from "../../sdk/gcp/field-rules";
 import { lookupSecret, secretKey } from "../../sdk/gcp/secrets";
 

@@ -1,6 +1,6 @@
 import test from "ava";
 import { checkIamBindingInputs, checkIamMemberInputs, checkIamPolicyInputs } from "../../sdk/check/cloudrunv2-iam";
-import { UNKNOWN } from "../../sdk/check/unknowns";
+import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 import { diffIamBinding, diffIamMember, diffIamPolicy, iamBindingDiffTable, iamMemberDiffTable, iamPolicyDiffTable } from "../../sdk/diff/cloudrunv2-iam";
 import { parsePolicyData, policyDataOf, resourceNameOf, withRoleMembers } from "../../sdk/gcp/iam";
 import { getIAMPolicy } from "../../sdk/organizations";

@@ -3,7 +3,7 @@ import { checkDomainMappingInputs } from "../../sdk/check/domain-mapping";
 import { checkRevisionInputs } from "../../sdk/check/revision";
 import { checkServiceInputs } from "../../sdk/check/service";
 import { checkTrafficTargetInputs } from "../../sdk/check/traffic-target";
-import { UNKNOWN } from "../../sdk/check/unknowns";
+import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 
 // `check` validates with the engine's schemas, names the property and the reason, applies the
 // defaults, and lets values unknown at preview through.

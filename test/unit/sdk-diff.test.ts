@@ -3,7 +3,7 @@ import { diffDomainMapping, domainMappingDiffTable } from "../../sdk/diff/domain
 import { diffRevision } from "../../sdk/diff/revision";
 import { diffService, serviceDiffTable } from "../../sdk/diff/service";
 import { diffTrafficTarget } from "../../sdk/diff/traffic-target";
-import { UNKNOWN } from "../../sdk/check/unknowns";
+import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 
 // The diff table of each resource: what a `pulumi preview` shows for each changed input.
 

@@ -1,6 +1,6 @@
 import test from "ava";
 import { checkJobInputs } from "../../sdk/check/job";
-import { UNKNOWN } from "../../sdk/check/unknowns";
+import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 import { diffJob } from "../../sdk/diff/job";
 
 // The Job resource's check (the engine's schema, every default applied, failures naming the
