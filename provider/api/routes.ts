@@ -29,6 +29,8 @@ export function apiRoutes(d: ApiDeps): Route[] {
       setImmediate(d.shutdown);
     }),
 
+    route("GET", "/v1/images", ({ query }) => d.services.localImage(query.get("ref"))),
+
     route("GET", `${P}/services`, ({ params }) => ({ services: d.services.listServices(params.project) })),
     route("GET", `${P}/services/:service`, ({ params }) => d.services.getService(params.project, params.service)),
     route("PUT", `${P}/services/:service`, ({ params, body, query }) =>

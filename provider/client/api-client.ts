@@ -8,7 +8,7 @@ import { engineInfoSchema } from "../model/engine-info";
 import { executionSchema, jobSchema, type ExecutionOverrides, type JobSpecInput } from "../model/job";
 import { errorBodySchema } from "../model/errors";
 import { bindingSchema, type Binding } from "../model/iam";
-import { revisionSchema } from "../model/revision";
+import { localImageSchema, revisionSchema } from "../model/revision";
 import { serviceSchema, type ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
@@ -123,8 +123,13 @@ export class EngineClient {
   updateTraffic(project: string, service: string, update: TrafficUpdate) {
     return this.call("PATCH", path`projects/${project}/services/${service}/traffic`, serviceSchema, update);
   }
-  createRevision(project: string, service: string, template: ServiceTemplateInput) {
-    return this.call("POST", path`projects/${project}/services/${service}/revisions`, revisionSchema, { template });
+  /** A candidate revision (no traffic); `revisionSuffix` names it `<service>-<suffix>`. */
+  createRevision(project: string, service: string, template: ServiceTemplateInput, options: { revisionSuffix?: string } = {}) {
+    return this.call("POST", path`projects/${project}/services/${service}/revisions`, revisionSchema, { template, revisionSuffix: options.revisionSuffix });
+  }
+  /** The id of an image Docker has locally (what a revision made now would pin); a 404 when it would have to be pulled. */
+  localImage(image: string) {
+    return this.call("GET", "images", localImageSchema, undefined, { ref: image });
   }
   listRevisions(project: string, service?: string) {
     return this.call("GET", path`projects/${project}/revisions`, z.object({ revisions: z.array(revisionSchema) }), undefined, service ? { service } : undefined).then((r) => r.revisions);

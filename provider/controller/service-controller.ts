@@ -3,7 +3,8 @@ import type { Logger } from "../base/logger";
 import { revisionName, scopedKey } from "../model/derived-names";
 import { checkField, invalid, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
 import { checkProject, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
-import { candidateBodySchema, templateFingerprint, type Revision } from "../model/revision";
+import { candidateBodySchema, templateFingerprint, type LocalImage, type Revision } from "../model/revision";
+import { imageReferenceProblem } from "../model/image-reference";
 import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
 import { parseServiceTemplate, type ServiceTemplate } from "../model/template";
@@ -173,12 +174,24 @@ export class ServiceController {
     const parsed = candidateBodySchema.safeParse(body);
     if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
     const template = parseServiceTemplate(parsed.data.template);
+    const requested = parsed.data.revisionSuffix !== undefined ? `${service}-${parsed.data.revisionSuffix}` : undefined;
     this.requireService(project, service);
     const imageDigest = await this.deps.runtime.resolveImage(template.image);
     const rev = await this.lock.run(scopedKey(project, service), async () => {
       const row = this.requireService(project, service);
+      if (requested !== undefined) {
+        const existing = this.deps.store.getRevision(project, requested);
+        checkRevisionName(project, requested, existing, template);
+        // The same candidate asked for again (a retried create): it is the one already made.
+        if (existing) {
+          if (existing.origin === "candidate" && existing.service === service) return undefined;
+          throw new SkiffError("ALREADY_EXISTS", `revision "${requested}" already exists in project "${project}"; name the candidate differently`, [
+            { field: "revisionSuffix", reason: `revision "${requested}" already exists` },
+          ]);
+        }
+      }
       const now = new Date().toISOString();
-      const revName = revisionName(service, row.nextGeneration);
+      const revName = requested ?? revisionName(service, row.nextGeneration);
       const rev = this.newRevision(row, revName, template, imageDigest, "candidate", now);
       this.deps.store.transaction(() => {
         this.deps.store.putService({ ...row, nextGeneration: row.nextGeneration + 1, updateTime: now });
@@ -186,8 +199,19 @@ export class ServiceController {
       });
       return rev;
     });
+    if (!rev) return this.getRevision(project, requested!);
     await this.bringUp(rev);
     return this.getRevision(project, rev.name);
+  }
+
+  /** The id of an image Docker has locally, without pulling it (previews ask what a revision would pin). */
+  async localImage(image: string | null): Promise<LocalImage> {
+    if (image === null) throw invalid("ref", "is required: the image reference to look up");
+    const problem = imageReferenceProblem(image);
+    if (problem !== undefined) throw invalid("ref", problem);
+    const id = await this.deps.runtime.localImageId(image);
+    if (id === undefined) throw notFound("image", image, undefined, "Docker does not have it locally (a deploy would pull it)");
+    return { image, id };
   }
 
   async setTraffic(project: string, service: string, body: unknown): Promise<Service> {

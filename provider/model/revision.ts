@@ -16,8 +16,11 @@ export type RevisionStatus = z.output<typeof revisionStatusSchema>;
 export const revisionOriginSchema = z.enum(["service", "candidate"]);
 export type RevisionOrigin = z.output<typeof revisionOriginSchema>;
 
-/** What a client sends to create a candidate revision of a service. */
-export const candidateBodySchema = z.object({ template: z.unknown() }).strict();
+/**
+ * What a client sends to create a candidate revision of a service; `revisionSuffix` names it
+ * `<service>-<suffix>` (as gcloud's --revision-suffix does) instead of `<service>-<00001>-<abc>`.
+ */
+export const candidateBodySchema = z.object({ template: z.unknown(), revisionSuffix: z.string({ error: "must be a string" }).optional() }).strict();
 
 /** How a revision's instances stand now, and the last scaling decision with its reason. */
 export const revisionScalingSchema = z.object({
@@ -63,3 +66,11 @@ export type Revision = z.output<typeof revisionSchema>;
 export function templateFingerprint(template: ServiceTemplate): string {
   return createHash("sha256").update(canonicalJson(template)).digest("hex").slice(0, 16);
 }
+
+/**
+ * What the engine says about an image Docker has locally (`GET /v1/images?ref=R`): its id, the
+ * digest a revision made from it now would pin. Nothing is pulled to answer; an image that would
+ * have to be pulled is a 404.
+ */
+export const localImageSchema = z.object({ image: z.string(), id: z.string() });
+export type LocalImage = z.output<typeof localImageSchema>;

@@ -86,6 +86,8 @@ export interface ContainerRuntime {
   containerAt(address: string): Promise<ContainerSummary | undefined>;
   /** The image's id, pulling it when it is not present locally; a clear error naming the image otherwise. */
   resolveImage(image: string): Promise<string>;
+  /** The image's id if Docker has it locally, undefined if it would have to be pulled; nothing is pulled. */
+  localImageId(image: string): Promise<string | undefined>;
   start(spec: InstanceSpec): Promise<StartedContainer>;
   /**
    * Resolves once the container listens on `port`; rejects with a ReadinessError if it exits, the

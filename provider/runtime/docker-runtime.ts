@@ -99,7 +99,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async resolveImage(image: string): Promise<string> {
-    const local = await this.imageId(image);
+    const local = await this.localImageId(image);
     if (local) return local;
     try {
       const stream = await this.docker.pull(image);
@@ -110,13 +110,13 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (error) {
       throw imageError(image, `is not present locally and could not be pulled: ${firstLine((error as Error).message)}`);
     }
-    const pulled = await this.imageId(image);
+    const pulled = await this.localImageId(image);
     if (!pulled) throw imageError(image, "could not be found after pulling it");
     return pulled;
   }
 
   /** The image's id, undefined when Docker does not have it; any other answer is the image's problem, named. */
-  private async imageId(image: string): Promise<string | undefined> {
+  async localImageId(image: string): Promise<string | undefined> {
     try {
       return (await this.docker.getImage(image).inspect()).Id;
     } catch (error) {

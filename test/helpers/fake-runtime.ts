@@ -298,6 +298,11 @@ export class FakeRuntime implements ContainerRuntime {
     return this.images.get(image) ?? `sha256:${createHash("sha256").update(image).digest("hex")}`;
   }
 
+  /** What Docker has without pulling: the images set in `images`; every other name is missing. */
+  async localImageId(image: string): Promise<string | undefined> {
+    return this.images.get(image);
+  }
+
   async start(spec: InstanceSpec): Promise<StartedContainer> {
     const index = this.startCount++;
     const b = { ...this.behaviour, ...(this.startRule?.(spec, index) ?? {}) };
