@@ -3,7 +3,8 @@ import { SkiffError } from "../../provider/model/errors";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import { normalizeTraffic, validateTraffic, type NormalizedTrafficTarget, trafficTargetSchema, type TrafficTarget } from "../../provider/model/traffic";
 import { CheckOutcome, InputsBuilder } from "./result";
-import { isUnknown, touchesUnknown, unknownPaths } from "../preview-values/unknowns";
+import { isPlaceholder } from "../preview-values/placeholders";
+import { UNKNOWN, isUnknown, touchesUnknown, unknownPaths } from "../preview-values/unknowns";
 import { validate } from "../preview-values/validate";
 
 export interface TrafficTargetInputs {
@@ -54,8 +55,10 @@ export function checkTrafficTargetInputs(news: Record<string, unknown>): CheckOu
  * The engine's rules across entries (sum to 100, unique tags, one entry per target), minus what
  * only the engine can know (whether a named revision exists) and minus what is unknown at preview.
  */
-function crossEntryFailures(list: TrafficTarget[]) {
-  if (isUnknown(list)) return [];
+function crossEntryFailures(known: TrafficTarget[]) {
+  if (isUnknown(known)) return [];
+  // "new revision of web" is a name not made yet: as unknown as the marker (two may look the same).
+  const list = known.map((entry) => (isPlaceholder(entry.revision) ? { ...entry, revision: UNKNOWN } : entry));
   const unknowns = unknownPaths(list).map((p) => ["traffic", ...p]);
   const anyPercentUnknown = list.some((t) => isUnknown(t.percent));
   try {

@@ -2,8 +2,9 @@ import { canonicalJson } from "../../provider/base/canonical-json";
 
 /**
  * What a change to one input does to the resource: `update` in place, or `replace` it. Every input
- * a resource has is in its table; a key outside the table is ignored (the serialized provider, and
- * outputs that the state carries beside the inputs).
+ * a resource has is in its table; a key outside the table is ignored (the serialized provider,
+ * outputs that the state carries beside the inputs, and the outputs `check` fills in because they
+ * are known at preview: check/known-at-preview.ts).
  */
 export type FieldRule = "update" | "replace";
 export type DiffTable<K extends string = string> = Readonly<Record<K, FieldRule>>;

@@ -9,7 +9,8 @@ import { serviceConditions } from "../gcp/conditions";
 import { gcpIngress, gcpServiceTemplate, gcpTraffics } from "../gcp/render";
 import { translateService } from "../gcp/service-spec";
 import { gcpTrafficStatuses } from "../gcp/traffic";
-import { configure, engine, explain, isConflict, isNotFound, type ProviderConfig } from "./engine";
+import { gcpServiceAtPreview } from "../check/known-at-preview";
+import { configure, engine, explain, isConflict, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
 
 /**
@@ -86,8 +87,10 @@ export const provider = {
     configure(config);
   },
 
-  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkGcpServiceInputs(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const outcome = checkGcpServiceInputs(news);
+    if (outcome.failures.length > 0) return outcome;
+    return { ...outcome, inputs: { ...outcome.inputs, ...gcpServiceAtPreview(olds, outcome.inputs, await previewFacts()) } };
   },
 
   diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

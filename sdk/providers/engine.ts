@@ -1,5 +1,7 @@
 import { EngineClient, EngineError } from "../../provider/client/api-client";
+import { runningEngine } from "../../provider/client/launcher";
 import { engineHome } from "../../provider/base/home";
+import type { PreviewFacts } from "../check/known-at-preview";
 
 /**
  * How the providers reach the engine. Nothing here is ever serialized into Pulumi state: the
@@ -60,6 +62,22 @@ export function engine(): Promise<EngineClient> {
     throw error;
   });
   return client;
+}
+
+/**
+ * What `check` may learn from an engine that already runs; it never starts one (a preview changes
+ * nothing) and a failed lookup only leaves the value unknown.
+ */
+export async function previewFacts(image?: unknown): Promise<PreviewFacts> {
+  const running = runningEngine(engineHome((settings ?? settingsFrom(undefined)).home));
+  if (!running) return {};
+  const facts: PreviewFacts = { ingressPort: running.ingressPort };
+  if (typeof image === "string") {
+    facts.imageId = await engine()
+      .then((client) => client.localImage(image))
+      .then((local) => local.id, () => undefined);
+  }
+  return facts;
 }
 
 export function isNotFound(error: unknown): boolean {

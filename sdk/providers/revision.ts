@@ -1,7 +1,8 @@
 import type { Revision } from "../../provider/model/revision";
 import { checkRevisionInputs, type RevisionInputs } from "../check/revision";
 import { diffRevision } from "../diff/revision";
-import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";
+import { revisionAtPreview } from "../check/known-at-preview";
+import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact } from "./errors";
 
 /**
@@ -31,8 +32,11 @@ export const provider = {
     configure(config);
   },
 
-  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkRevisionInputs(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const outcome = checkRevisionInputs(news, olds);
+    if (outcome.failures.length > 0) return outcome;
+    const facts = await previewFacts(outcome.inputs.template?.image);
+    return { ...outcome, inputs: { ...outcome.inputs, ...revisionAtPreview(outcome.inputs, facts) } };
   },
 
   diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -43,7 +47,7 @@ export const provider = {
     const client = await engine();
     let revision: Revision;
     try {
-      revision = await client.createRevision(inputs.project, inputs.service, inputs.template);
+      revision = await client.createRevision(inputs.project, inputs.service, inputs.template, { revisionSuffix: inputs.revisionSuffix });
     } catch (error) {
       throw explain(`creating a revision of service "${inputs.service}" in project "${inputs.project}"`, error);
     }
@@ -59,7 +63,10 @@ export const provider = {
     const client = await engine();
     try {
       const r = await client.getRevision(props.project, id);
-      return { id, props: outputsOf({ service: r.service, project: r.project, template: r.template }, r) };
+      // The suffix is the program's way of naming it: kept as it was, so a refresh is no diff.
+      const inputs: RevisionInputs = { service: r.service, project: r.project, template: r.template };
+      if (props.revisionSuffix !== undefined) inputs.revisionSuffix = props.revisionSuffix;
+      return { id, props: outputsOf(inputs, r) };
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };
       throw explain(`reading revision "${id}"`, error);

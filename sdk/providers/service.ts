@@ -1,7 +1,8 @@
 import type { Service } from "../../provider/model/service";
 import { checkServiceInputs, type ServiceInputs } from "../check/service";
 import { diffService } from "../diff/service";
-import { configure, engine, explain, isConflict, isNotFound, type ProviderConfig } from "./engine";
+import { serviceAtPreview } from "../check/known-at-preview";
+import { configure, engine, explain, isConflict, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
 
 /**
@@ -55,8 +56,10 @@ export const provider = {
     configure(config);
   },
 
-  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkServiceInputs(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const outcome = checkServiceInputs(news);
+    if (outcome.failures.length > 0) return outcome;
+    return { ...outcome, inputs: { ...outcome.inputs, ...serviceAtPreview(olds, outcome.inputs, await previewFacts()) } };
   },
 
   diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

@@ -8,6 +8,12 @@ export interface RevisionArgs {
   /** Default: stack config `skiff:project`, else the stack name. */
   project?: pulumi.Input<string>;
   template: pulumi.Input<ServiceTemplateArgs>;
+  /**
+   * Names the revision `<service>-<suffix>` (gcloud's --revision-suffix), so its name is known at
+   * preview; a new template then needs a new suffix. Default: the engine names it `<service>-<00002>-<abc>`,
+   * and a preview shows "new revision of <service>".
+   */
+  revisionSuffix?: pulumi.Input<string>;
 }
 
 /** See service.ts: the serialized provider loads its implementation by package name. */
@@ -39,11 +45,12 @@ export const revisionProvider: pulumi.dynamic.ResourceProvider = {
  * service's latest revision.
  */
 export class Revision extends pulumi.dynamic.Resource {
-  /** The engine's name for it, e.g. `hello-00002-xyz`. */
+  /** The engine's name for it, e.g. `hello-00002-xyz`, or `hello-<revisionSuffix>`. */
   declare readonly name: pulumi.Output<string>;
   declare readonly service: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly template: pulumi.Output<ServiceTemplateOutput>;
+  declare readonly revisionSuffix: pulumi.Output<string | undefined>;
   /** The image id (sha256:…) pinned when the revision was made. */
   declare readonly imageDigest: pulumi.Output<string>;
   declare readonly ready: pulumi.Output<boolean>;
@@ -55,6 +62,7 @@ export class Revision extends pulumi.dynamic.Resource {
       service: args.service,
       project: resolveProject(args.project),
       template: args.template,
+      revisionSuffix: args.revisionSuffix,
       name: undefined,
       imageDigest: undefined,
       ready: undefined,

@@ -93,7 +93,7 @@ test("a revision with unchanged inputs has no changes", (t) => {
 
 test("any change to a revision replaces it, creating the new one first", (t) => {
   const d = diffRevision(revisionState, { ...revision, template: { ...template, image: "skiff-test/fixture:b" } });
-  t.deepEqual(d, { changes: true, replaces: ["template"], stables: ["service", "project"], deleteBeforeReplace: false });
+  t.deepEqual(d, { changes: true, replaces: ["template"], stables: ["service", "project", "revisionSuffix"], deleteBeforeReplace: false });
   t.deepEqual(diffRevision(revisionState, { ...revision, service: "other" }).replaces, ["service"]);
   t.deepEqual(diffRevision(revisionState, { ...revision, project: "prod" }).replaces, ["project"]);
   t.deepEqual(diffRevision(revisionState, { ...revision, template: { ...template, timeout: 60 } }).replaces, ["template"]);

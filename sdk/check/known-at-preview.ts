@@ -1,0 +1,63 @@
+import { serviceUrl } from "../../provider/model/derived-names";
+import { newRevisionPlaceholder } from "../preview-values/placeholders";
+import { UNKNOWN, isUnknown } from "../preview-values/unknowns";
+
+/**
+ * Outputs that copy the engine's state but can be known before `pulumi up` runs, which `check`
+ * writes beside the inputs. Two things make this worth doing:
+ * - Pulumi shows a replace as the old outputs against the new checked inputs, so an output missing
+ *   from the inputs reads as removed (`- imageDigest`, `- name`, `- ready`).
+ * - A dynamic provider cannot preview an update: during a preview the resource's outputs are its
+ *   new checked inputs, so whatever reads an output left out of them sees it unknown and shows a
+ *   possible change (a service whose env holds `api.url` whenever api changes at all).
+ * The diff tables compare only their own keys, never these, so a value here is never a change;
+ * create, update and read overwrite them with what the engine says.
+ */
+export const knownAtPreview = {
+  Service: ["url"],
+  "cloudrunv2.Service": ["uri", "urls"],
+  Revision: ["name", "imageDigest", "ready"],
+} as const;
+
+/** What the provider found out, without starting anything, for the values below. */
+export interface PreviewFacts {
+  /** The running engine's ingress port; absent when no engine runs (then URLs are left unknown). */
+  ingressPort?: number;
+  /** The id Docker has locally for a Revision's image; absent when it would have to be pulled. */
+  imageId?: string;
+}
+
+/** The resource exists in the state under these same identity inputs (a create has no olds). */
+function keepsIdentity(olds: Record<string, unknown>, news: Record<string, unknown>, keys: string[]): boolean {
+  return keys.every((key) => typeof news[key] === "string" && !isUnknown(news[key]) && olds[key] === news[key]);
+}
+
+/** A Service's URL: known when it exists and keeps its name and project (its URL does not change). */
+export function serviceAtPreview(olds: Record<string, unknown>, news: { name: string; project: string }, facts: PreviewFacts): { url?: string } {
+  if (facts.ingressPort === undefined || !keepsIdentity(olds, news, ["name", "project"])) return {};
+  return { url: serviceUrl(news.project, news.name, facts.ingressPort) };
+}
+
+/** A cloudrunv2.Service's `uri` and `urls`, on the same rule (skiff's project is `skiffProject`). */
+export function gcpServiceAtPreview(olds: Record<string, unknown>, news: Record<string, unknown>, facts: PreviewFacts): { uri?: string; urls?: string[] } {
+  if (facts.ingressPort === undefined || !keepsIdentity(olds, news, ["name", "skiffProject"])) return {};
+  const uri = serviceUrl(news.skiffProject as string, news.name as string, facts.ingressPort);
+  return { uri, urls: [uri] };
+}
+
+/**
+ * A Revision's name is known when the program names it (`revisionSuffix`), else it is "new revision
+ * of <service>"; `ready` is true for every Revision that exists (a failed one makes its create fail);
+ * its digest is the one the engine would pin now, when Docker has the image locally.
+ */
+export function revisionAtPreview(news: { service: unknown; revisionSuffix?: unknown }, facts: PreviewFacts): { name: string; ready: true; imageDigest?: string } {
+  const service = news.service;
+  const named = news.revisionSuffix !== undefined;
+  let name: string;
+  if (typeof service !== "string" || isUnknown(service) || (named && (typeof news.revisionSuffix !== "string" || isUnknown(news.revisionSuffix)))) {
+    name = UNKNOWN; // only during a preview: at `pulumi up` these inputs are known
+  } else {
+    name = named ? `${service}-${news.revisionSuffix as string}` : newRevisionPlaceholder(service);
+  }
+  return facts.imageId === undefined ? { name, ready: true } : { name, ready: true, imageDigest: facts.imageId };
+}
