@@ -21,28 +21,41 @@ export const knownAtPreview = {
 
 /** What the provider found out, without starting anything, for the values below. */
 export interface PreviewFacts {
-  /** The running engine's ingress port; absent when no engine runs (then URLs are left unknown). */
+  /** The running engine's ingress port. */
   ingressPort?: number;
+  /** The ingress port the provider would start the engine with (absent when it may not start one). */
+  startPort?: number;
   /** The id Docker has locally for a Revision's image; absent when it would have to be pulled. */
   imageId?: string;
 }
 
-/** The resource exists in the state under these same identity inputs (a create has no olds). */
-function keepsIdentity(olds: Record<string, unknown>, news: Record<string, unknown>, keys: string[]): boolean {
-  return keys.every((key) => typeof news[key] === "string" && !isUnknown(news[key]) && olds[key] === news[key]);
+const known = (value: unknown): value is string => typeof value === "string" && !isUnknown(value);
+
+/**
+ * A service's URL is its project, its name and the engine's ingress port. The port is the running
+ * engine's; with none running, the one the state last saw for this same service (the engine that
+ * served it may only be stopped), else the one the provider would start the engine with. The URL
+ * is written from the first create on, so the inputs in the state always carry it and a later
+ * update never shows it appearing.
+ */
+function urlAtPreview(olds: Record<string, unknown>, project: unknown, name: unknown, urlKey: string, projectKey: string, facts: PreviewFacts): string | undefined {
+  if (!known(project) || !known(name)) return undefined;
+  if (facts.ingressPort !== undefined) return serviceUrl(project, name, facts.ingressPort);
+  const sameService = olds.name === name && olds[projectKey] === project;
+  if (sameService && known(olds[urlKey])) return olds[urlKey];
+  return facts.startPort === undefined ? undefined : serviceUrl(project, name, facts.startPort);
 }
 
-/** A Service's URL: known when it exists and keeps its name and project (its URL does not change). */
+/** A Service's `url`. */
 export function serviceAtPreview(olds: Record<string, unknown>, news: { name: string; project: string }, facts: PreviewFacts): { url?: string } {
-  if (facts.ingressPort === undefined || !keepsIdentity(olds, news, ["name", "project"])) return {};
-  return { url: serviceUrl(news.project, news.name, facts.ingressPort) };
+  const url = urlAtPreview(olds, news.project, news.name, "url", "project", facts);
+  return url === undefined ? {} : { url };
 }
 
-/** A cloudrunv2.Service's `uri` and `urls`, on the same rule (skiff's project is `skiffProject`). */
+/** A cloudrunv2.Service's `uri` and `urls` (skiff's project is `skiffProject`). */
 export function gcpServiceAtPreview(olds: Record<string, unknown>, news: Record<string, unknown>, facts: PreviewFacts): { uri?: string; urls?: string[] } {
-  if (facts.ingressPort === undefined || !keepsIdentity(olds, news, ["name", "skiffProject"])) return {};
-  const uri = serviceUrl(news.skiffProject as string, news.name as string, facts.ingressPort);
-  return { uri, urls: [uri] };
+  const uri = urlAtPreview(olds, news.skiffProject, news.name, "uri", "skiffProject", facts);
+  return uri === undefined ? {} : { uri, urls: [uri] };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { EngineClient, EngineError } from "../../provider/client/api-client";
 import { runningEngine } from "../../provider/client/launcher";
+import { DEFAULT_INGRESS_PORT } from "../../provider/base/defaults";
 import { engineHome } from "../../provider/base/home";
 import type { PreviewFacts } from "../check/known-at-preview";
 
@@ -69,8 +70,13 @@ export function engine(): Promise<EngineClient> {
  * nothing) and a failed lookup only leaves the value unknown.
  */
 export async function previewFacts(image?: unknown): Promise<PreviewFacts> {
-  const running = runningEngine(engineHome((settings ?? settingsFrom(undefined)).home));
-  if (!running) return {};
+  const s = settings ?? settingsFrom(undefined);
+  const running = runningEngine(engineHome(s.home));
+  if (!running) {
+    // Port 0 lets the engine pick one: then nobody knows it before it starts.
+    const startPort = Number(s.ingressPort ?? DEFAULT_INGRESS_PORT);
+    return s.autostart && Number.isInteger(startPort) && startPort > 0 ? { startPort } : {};
+  }
   const facts: PreviewFacts = { ingressPort: running.ingressPort };
   if (typeof image === "string") {
     facts.imageId = await engine()

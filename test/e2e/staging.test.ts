@@ -51,6 +51,7 @@ test.serial("two stacks of one program serve side by side, each in a project nam
   t.is((await envOf(a.apiUrl)).GREETING, `Hello from the ${alice} api`);
   t.is((await envOf(b.apiUrl)).GREETING, `Hello from the ${bob} api`);
   t.is((await envOf(a.webUrl)).GREETING, `Hello from the ${alice} web`);
+  t.is((await envOf(a.webUrl)).API_URL, a.apiUrl, "web's env holds api's URL");
 });
 
 test.serial("pulumi preview --expect-no-changes passes right after up, for both stacks", async (t) => {
@@ -95,6 +96,21 @@ test.serial("changing a service's image is an update that makes a new revision",
   const a = await project.outputs(alice);
   const served = await revisionsServed(portOfUrl(a.apiUrl), hostOfUrl(a.apiUrl), 5);
   t.deepEqual([...served], [[after.latestReadyRevision, 5]]);
+});
+
+test.serial("a new image for api alone previews as an update of api; web, whose env holds api's URL, shows no change", async (t) => {
+  const a = await project.outputs(alice);
+  await project.ok(alice, ["config", "set", "apiImage", image]);
+  const steps = await project.previewSteps(alice);
+  t.deepEqual(stepsFor(steps, "Service", "web").filter((s) => s.op !== "same"), [], "no step for web other than same");
+  t.deepEqual(steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`), ["update api"]);
+  const diff = await project.ok(alice, ["preview", "--diff"]);
+  t.false(diff.stdout.includes("API_URL"), diff.stdout);
+
+  await project.up(alice);
+  t.is((await envOf(a.webUrl)).API_URL, a.apiUrl);
+  const again = await project.pulumi(alice, ["preview", "--expect-no-changes"]);
+  t.is(again.code, 0, transcript("pulumi preview --expect-no-changes", again));
 });
 
 test.serial("a service deleted behind Pulumi's back is gone after refresh, and up recreates it", async (t) => {

@@ -14,20 +14,25 @@ import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 
 const template = { image: "img:1", env: { COLOR: "blue" } };
 
-test("a service's url is known when it exists under the same name and project and an engine runs", (t) => {
-  const olds = { name: "api", project: "dev" };
+test("a service's url is its project, name and the running engine's ingress port, from its create on", (t) => {
+  const olds = { name: "api", project: "dev", url: "http://api.dev.localhost:7000" };
   t.deepEqual(serviceAtPreview(olds, { name: "api", project: "dev" }, { ingressPort: 8080 }), { url: "http://api.dev.localhost:8080" });
-  t.deepEqual(serviceAtPreview({ name: "api", project: "default" }, { name: "api", project: "default" }, { ingressPort: 9000 }), { url: "http://api.localhost:9000" });
-  t.deepEqual(serviceAtPreview({}, { name: "api", project: "dev" }, { ingressPort: 8080 }), {}, "a create: the service does not exist yet");
-  t.deepEqual(serviceAtPreview(olds, { name: "api2", project: "dev" }, { ingressPort: 8080 }), {}, "a rename makes another URL");
+  t.deepEqual(serviceAtPreview({}, { name: "api", project: "default" }, { ingressPort: 9000 }), { url: "http://api.localhost:9000" }, "a create");
+  t.deepEqual(serviceAtPreview(olds, { name: "api2", project: "dev" }, { ingressPort: 8080 }), { url: "http://api2.dev.localhost:8080" }, "a rename: the new URL");
   t.deepEqual(serviceAtPreview(olds, { name: UNKNOWN, project: "dev" }, { ingressPort: 8080 }), {});
-  t.deepEqual(serviceAtPreview(olds, { name: "api", project: "dev" }, {}), {}, "no engine runs: its port is not known");
+});
+
+test("with no engine running, a service keeps the URL its state has, and a new one gets the port the engine would start on", (t) => {
+  const olds = { name: "api", project: "dev", url: "http://api.dev.localhost:7000" };
+  t.deepEqual(serviceAtPreview(olds, { name: "api", project: "dev" }, { startPort: 8080 }), { url: "http://api.dev.localhost:7000" });
+  t.deepEqual(serviceAtPreview(olds, { name: "api2", project: "dev" }, { startPort: 8080 }), { url: "http://api2.dev.localhost:8080" });
+  t.deepEqual(serviceAtPreview({}, { name: "api", project: "dev" }, {}), {}, "no engine and none to start: not known");
 });
 
 test("a cloudrunv2 service's uri and urls follow the same rule with skiff's project", (t) => {
-  const olds = { name: "web", skiffProject: "dev", project: "gcp-project" };
+  const olds = { name: "web", skiffProject: "dev", project: "gcp-project", uri: "http://web.dev.localhost:7000" };
   t.deepEqual(gcpServiceAtPreview(olds, { ...olds }, { ingressPort: 8080 }), { uri: "http://web.dev.localhost:8080", urls: ["http://web.dev.localhost:8080"] });
-  t.deepEqual(gcpServiceAtPreview(olds, { ...olds, skiffProject: "prod" }, { ingressPort: 8080 }), {});
+  t.deepEqual(gcpServiceAtPreview(olds, { ...olds }, { startPort: 8080 }), { uri: "http://web.dev.localhost:7000", urls: ["http://web.dev.localhost:7000"] });
 });
 
 test("a revision named by its program is known by name; otherwise it is 'new revision of <service>'", (t) => {
