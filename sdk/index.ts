@@ -14,3 +14,5 @@ export * as cloudrunv2 from "./cloudrunv2";
 export * as cloudrun from "./cloudrun";
 /** pulumi-gcp's organizations.getIAMPolicy: the policyData a cloudrunv2.ServiceIamPolicy takes. */
 export * as organizations from "./organizations";
+/** `skiff review` as a function: the traffic-effect report of a `pulumi preview` (see review/index.ts). */
+export { review, renderReview, buildReport, type ReviewOptions, type ReviewReport } from "./review";

@@ -11,6 +11,7 @@ import { executionCommands } from "./execution-commands";
 import { jobCommands } from "./job-commands";
 import { logsCommands } from "./logs-commands";
 import { reportError, setVerbosity } from "./output";
+import { reviewCommand } from "./review-command";
 import { revisionCommands } from "./revision-commands";
 import { serviceCommands } from "./service-commands";
 
@@ -36,7 +37,8 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(jobCommands())
     .addCommand(executionCommands())
     .addCommand(logsCommands())
-    .addCommand(authCommands());
+    .addCommand(authCommands())
+    .addCommand(reviewCommand());
   await program.parseAsync(argv);
 }
 
