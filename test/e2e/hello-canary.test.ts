@@ -7,11 +7,14 @@ import { stateRowsMentioning } from "../helpers/state";
 import { provider as revisionProvider } from "../../sdk/providers/revision";
 import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript, containersGone } from "./pulumi";
 
-// The hello-canary example with `pulumi` run in its folder: up, a 90/10 split with a tag URL, a
-// canary replaced before the old one goes, and a destroy that leaves nothing.
+// The hello-canary example with `pulumi` run in its folder: the stable service, then the canary
+// phase reviewed with `skiff review` before it runs (the table a reviewer reads, the canary's
+// changes with its secret masked, the risk of sending everything at once), a 90/10 split with a tag
+// URL, a canary replaced before the old one goes, and a destroy that leaves nothing.
 
 const stack = `canary-${suffix()}`;
 const altTag = `skiff-test/fixture:e2e-canary-${suffix()}`;
+const API_KEY = `api-key-${suffix()}-do-not-print`;
 let engine: TestEngine;
 let image: string;
 let project: PulumiProject;
@@ -20,6 +23,7 @@ test.before(async () => {
   [image, engine] = await Promise.all([fixtureImage(), startEngine()]);
   project = await PulumiProject.example("hello-canary", engine.home);
   await project.initStack(stack, { image });
+  await project.ok(stack, ["config", "set", "--secret", "apiKey", API_KEY]);
 });
 
 test.after.always(async () => {
@@ -30,12 +34,58 @@ test.after.always(async () => {
   if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
 });
 
-test.serial("pulumi up serves the service, splits 90/10 and exposes the canary on its tag URL", async (t) => {
+let stableName: string;
+
+test.serial("phase 1: pulumi up serves the stable revision alone", async (t) => {
+  await project.up(stack);
+  const out = await project.outputs(stack);
+  stableName = out.stableRevision;
+  t.regex(stableName, /^hello-00001-[a-z]{3}$/);
+  t.is(out.canaryRevision, undefined);
+  t.deepEqual([...(await revisionsServed(portOfUrl(out.url), hostOfUrl(out.url), 10))], [[stableName, 10]]);
+});
+
+test.serial("phase 2 reviewed before it runs: the stable revision 100 % → 90 %, the new canary 0 % → 10 %, its one changed env key, its secret masked", async (t) => {
+  await project.ok(stack, ["config", "set", "canaryPercent", "10"]);
+  const report = await project.review(stack);
+  const table = report.slice(report.indexOf("### Service `hello`")).split("\n").slice(2, 6);
+  t.deepEqual(table, [
+    "| Revision | Tags | Before | After |",
+    "| --- | --- | ---: | ---: |",
+    `| \`${stableName}\` |  | 100 % | 90 % |`,
+    "| new revision (Revision `hello-canary`) **new** | `canary` | 0 % | 10 % |",
+  ]);
+  const changes = report.slice(report.indexOf("New revision from Revision `hello-canary`")).split("\n").slice(0, 3);
+  t.deepEqual(changes, [
+    `New revision from Revision \`hello-canary\`, against \`${stableName}\`:`,
+    '- env `GREETING`: `"Hello from the stable revision"` → `"Hello from the canary"`',
+    "- env `API_KEY`: `[secret]` → `[secret]` (a secret: the preview does not show whether it changes)",
+  ]);
+  const json = await project.review(stack, ["--format", "json"]);
+  t.deepEqual(JSON.parse(json).risks, []);
+  for (const text of [report, json]) t.false(text.includes(API_KEY), "the secret's value is never printed");
+});
+
+test.serial("sending 100 % at once to the never-served canary is a risk line; a 5 % canary is not", async (t) => {
+  await project.ok(stack, ["config", "set", "canaryPercent", "100"]);
+  const atOnce = await project.review(stack);
+  t.true(
+    atOnce.includes("- ⚠️ **new revision (Revision hello-canary) goes from 0 % to 100 % of hello's traffic at once**: it has never served: a problem in it reaches more than 50 % of users before anyone sees it; a canary (a few percent, with a tag) would show it first."),
+    atOnce,
+  );
+  await project.ok(stack, ["config", "set", "canaryPercent", "5"]);
+  const canary = await project.review(stack);
+  t.true(canary.includes("| new revision (Revision `hello-canary`) **new** | `canary` | 0 % | 5 % |"), canary);
+  t.false(canary.includes("Risks:"), canary);
+  await project.ok(stack, ["config", "set", "canaryPercent", "10"]);
+});
+
+test.serial("phase 2: pulumi up splits 90/10 and exposes the canary on its tag URL", async (t) => {
   await project.up(stack);
   const out = await project.outputs(stack);
   t.regex(out.url, new RegExp(`^http://hello\\.${stack}\\.localhost:${engine.ingressPort}$`));
   t.regex(out.canaryUrl, new RegExp(`^http://canary---hello\\.${stack}\\.localhost:${engine.ingressPort}$`));
-  t.regex(out.stableRevision, /^hello-00001-[a-z]{3}$/);
+  t.is(out.stableRevision, stableName);
   t.regex(out.canaryRevision, /^hello-00002-[a-z]{3}$/);
 
   const served = await revisionsServed(portOfUrl(out.url), hostOfUrl(out.url), 400);

@@ -86,6 +86,14 @@ test.serial("release v1: pulumi up runs the migration, then moves all traffic to
 test.serial("release v2 with a failing migration: pulumi up fails naming the task and exit code 1, and the traffic stays on v1", async (t) => {
   await project.ok(stack, ["config", "set", "release", "v2"]);
   await project.ok(stack, ["config", "set", "migrationFail", FAILURE]);
+  // The reviewer of this change is told that the migration runs first and gates the traffic.
+  const report = await project.review(stack);
+  t.true(report.includes("- `migrate` executes before web's traffic moves (TrafficTarget `web` waits for it): its template changes; `pulumi up` waits for it and stops if it fails."), report);
+  t.true(report.includes("Note: TrafficTarget web waits for job migrate: web's traffic changes only after that execution succeeded."), report);
+  const jobs = JSON.parse(await project.review(stack, ["--format", "json"])).jobs;
+  t.deepEqual(jobs.map((j: any) => [j.job, j.waits, j.waitedForBy]), [["migrate", true, [{ resource: "TrafficTarget web", what: "web's traffic moves" }]]]);
+  t.deepEqual(jobs[0].changes.map((c: any) => c.field), ["env MIGRATION_FAIL", "env SCHEMA_VERSION"]);
+
   const up = await project.pulumi(stack, ["up", "--yes"]);
   t.not(up.code, 0, transcript("pulumi up", up));
   const output = up.stdout + up.stderr;

@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommandResult, containersWithLabels, run } from "../helpers/docker";
-import { REPO_ROOT } from "../helpers/engine";
+import { CLI_ENTRY, REPO_ROOT } from "../helpers/engine";
 import { eventually, httpRequest } from "../helpers/http";
 
 /**
@@ -120,6 +120,13 @@ export class PulumiProject {
     const result = await this.ok(stack, ["preview", "--json"]);
     const parsed = JSON.parse(result.stdout) as { steps?: PreviewStep[] };
     return parsed.steps ?? [];
+  }
+
+  /** `skiff review` of this program's stack, as a user runs it (it runs `pulumi preview --json` itself); its stdout. */
+  async review(stack: string, args: string[] = []): Promise<string> {
+    const result = await run(process.execPath, [CLI_ENTRY, "review", "--cwd", this.dir, "--stack", stack, ...args], { env: this.env(), timeoutMs: 280_000 });
+    if (result.code !== 0) throw new Error(transcript(`skiff review --stack ${stack} ${args.join(" ")}`, result));
+    return result.stdout;
   }
 
   /** Destroys and removes every stack this project made, then its folder; safe to call twice. */

@@ -106,6 +106,11 @@ test.serial("a new image for api alone previews as an update of api; web, whose 
   t.deepEqual(steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`), ["update api"]);
   const diff = await project.ok(alice, ["preview", "--diff"]);
   t.false(diff.stdout.includes("API_URL"), diff.stdout);
+  // The review is about api alone: web, whose env holds api's URL, is not mentioned.
+  const report = await project.review(alice);
+  t.true(report.includes("### Service `api`"), report);
+  t.false(report.includes("web"), report);
+  t.deepEqual(JSON.parse(await project.review(alice, ["--format", "json"])).services.map((s: any) => s.name), ["api"]);
 
   await project.up(alice);
   t.is((await envOf(a.webUrl)).API_URL, a.apiUrl);
