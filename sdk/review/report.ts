@@ -115,38 +115,40 @@ function accessAfter(g: ServiceChanges, current: ServiceState): { after?: "publi
   return { after: isPublic(invokers), unknown };
 }
 
+/** What a new revision changes against the revision it takes over from. */
+function revisionReport(revision: NewRevision, g: ServiceChanges, rows: TrafficRow[], current: ServiceState, state: CurrentState): RevisionReport {
+  const madeByService = revision.madeBy.urn === g.service?.change.urn;
+  const against = baseOf(revision, rows, current, madeByService);
+  const base = against !== undefined ? current.revisions[against] : undefined;
+  const baseTemplate = base?.template ?? (madeByService ? current.template : undefined);
+  const image = typeof revision.template.image === "string" ? revision.template.image : undefined;
+  const digestAfter = revision.imageDigest ?? (image !== undefined ? state.images[image] : undefined);
+  const report: RevisionReport = { revision: labelOf(revision), madeBy: `${kindName(revision.madeBy.kind)} ${revision.madeBy.name}`, changes: [] };
+  if (revision.name !== undefined) report.name = revision.name;
+  if (baseTemplate) {
+    if (against !== undefined) report.against = against;
+    report.changes = templateChanges(baseTemplate, revision.template, g.secretKeys, { before: base?.imageDigest, after: digestAfter });
+  } else {
+    report.note = current.exists ? "no revision of the service to compare it with" : "the first revision of a new service";
+  }
+  if (revision.maybe) report.note = `made ${revision.maybe}`;
+  return report;
+}
+
 function serviceReport(g: ServiceChanges, current: ServiceState, state: CurrentState, gates: Map<string, string>, unknowns: string[]): ServiceReport {
   const made = newRevisionsOf(g, current);
   const deleted = deletedRevisionsOf(g, current);
   const effect = trafficEffect(g, current, made, deleted);
-  const byRevision = new Map(effect.rows.filter((r) => r.newRevision).map((r) => [r.newRevision as NewRevision, r]));
-  const revisions: RevisionReport[] = made.map((revision) => {
-    const madeByService = revision.madeBy.urn === g.service?.change.urn;
-    const against = baseOf(revision, effect.rows, current, madeByService);
-    const base = against !== undefined ? current.revisions[against] : undefined;
-    const baseTemplate = base?.template ?? (madeByService ? current.template : undefined);
-    const image = typeof revision.template.image === "string" ? revision.template.image : undefined;
-    const digestAfter = revision.imageDigest ?? (image !== undefined ? state.images[image] : undefined);
-    const report: RevisionReport = { revision: labelOf(revision), madeBy: `${kindName(revision.madeBy.kind)} ${revision.madeBy.name}`, changes: [] };
-    if (revision.name !== undefined) report.name = revision.name;
-    if (baseTemplate) {
-      if (against !== undefined) report.against = against;
-      report.changes = templateChanges(baseTemplate, revision.template, g.secretKeys, { before: base?.imageDigest, after: digestAfter });
-    } else {
-      report.note = current.exists ? "no revision of the service to compare it with" : "the first revision of a new service";
-    }
-    if (revision.maybe) report.note = `made ${revision.maybe}`;
-    return report;
-  });
+  const revisions = made.map((revision) => revisionReport(revision, g, effect.rows, current, state));
   const access = accessAfter(g, current);
   const accessBefore = current.exists ? isPublic(current.invokers) : undefined;
   if (access.unknown) unknowns.push(`who may call ${g.name} after the update: an IAM member is not known at preview`);
   const facts = {
     service: g.name,
     rows: effect.rows,
-    revisions: revisions.map((r) => {
-      const row = [...byRevision.entries()].find(([n]) => labelOf(n) === r.revision)?.[1];
-      return { label: r.revision, changes: r.changes, servesAfter: row?.after === undefined || row.after > 0 };
+    revisions: made.map((revision, i) => {
+      const after = effect.rows.find((r) => r.newRevision === revision)?.after;
+      return { label: revisions[i].revision, changes: revisions[i].changes, servesAfter: after === undefined || after > 0 };
     }),
     publicBefore: accessBefore === undefined ? undefined : accessBefore === "public",
     publicAfter: access.after === undefined || access.unknown ? undefined : access.after === "public",
