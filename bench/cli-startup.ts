@@ -31,7 +31,12 @@ interface Kind {
 }
 
 async function main(): Promise<void> {
-  console.log(`skiff CLI start-up benchmark — ${stamp()} — ${os.cpus().length} CPUs, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `skiff CLI start-up benchmark — ${stamp()} — ${os.cpus().length} CPUs, node ${process.version}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   console.log(`${RUNS} runs of each, interleaved\n`);
 
   const [image, engine] = await Promise.all([fixtureImage(), startEngine()]);
@@ -58,7 +63,9 @@ async function main(): Promise<void> {
     for (const [name, value] of ms) results.get(name)!.push(value);
     const [base, cli] = kinds.map((k) => ms.get(k.name)!);
     pairRatios.push(cli / base);
-    console.log(`run ${String(run + 1).padStart(2)}/${RUNS}: ${kinds.map((k) => `${k.name} ${fmt(ms.get(k.name)!, 0)} ms`).join(" | ")} | ${ratio(cli, base)}`);
+    console.log(
+      `run ${String(run + 1).padStart(2)}/${RUNS}: ${kinds.map((k) => `${k.name} ${fmt(ms.get(k.name)!, 0)} ms`).join(" | ")} | ${ratio(cli, base)}`,
+    );
   }
 
   const rows = [["process", "median ms", "min ms", "max ms"]];

@@ -8,7 +8,22 @@ import { fixtureImage } from "../test/helpers/fixture-image";
 import { burst } from "../test/helpers/scaling";
 import { inspectContainer } from "../test/helpers/docker";
 import { httpRequest } from "../test/helpers/http";
-import { envInt, fmt, get, machine, median, onCleanup, percentile, pollUntil, ratio, runMain, runningWithLabels, sleep, stamp, table } from "./common";
+import {
+  envInt,
+  fmt,
+  get,
+  machine,
+  median,
+  onCleanup,
+  percentile,
+  pollUntil,
+  ratio,
+  runMain,
+  runningWithLabels,
+  sleep,
+  stamp,
+  table,
+} from "./common";
 
 /**
  * Cold start (target: ≤ 1.1× raw create + start + first response of the same image). Measured,
@@ -56,14 +71,23 @@ interface Breakdown {
 
 async function main(): Promise<void> {
   console.log(`skiff cold-start benchmark — ${stamp()}\n${await machine()}`);
-  console.log(`${RUNS} runs of each, interleaved; polling GET / every ${POLL_MS} ms; from zero on an engine with ${ZERO_ENGINE_FLAGS.join(" ")}\n`);
+  console.log(
+    `${RUNS} runs of each, interleaved; polling GET / every ${POLL_MS} ms; from zero on an engine with ${ZERO_ENGINE_FLAGS.join(" ")}\n`,
+  );
 
   const runId = `cold-${process.pid}-${Date.now().toString(36)}`;
   const docker = new Docker();
   // Raw containers carry a label of this run, so cleanup finds them whatever happened.
   onCleanup("raw containers", async () => {
     const leftovers = await docker.listContainers({ all: true, filters: { label: [`${BENCH_LABEL}=${runId}`] } });
-    await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      leftovers.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
   });
 
   const image = await fixtureImage();
@@ -83,7 +107,12 @@ async function main(): Promise<void> {
   await atZero(zeroEngine, "cold-zero");
   await atZero(zeroEngine, "cold-burst");
 
-  const results = new Map<Kind, Breakdown[]>([["raw", []], ["skiff CLI", []], ["skiff API", []], ["skiff from zero", []]]);
+  const results = new Map<Kind, Breakdown[]>([
+    ["raw", []],
+    ["skiff CLI", []],
+    ["skiff API", []],
+    ["skiff from zero", []],
+  ]);
   const runners: Record<Kind, (run: number) => Promise<Breakdown>> = {
     raw: (run) => rawColdStart(docker, image, runId, run),
     "skiff CLI": (run) => cliColdStart(engine, run),
@@ -117,9 +146,20 @@ async function main(): Promise<void> {
   const med = (kind: Kind, key: keyof Breakdown) => median(results.get(kind)!.map((b) => b[key]));
   const rows = [["path", "median ms", "control ms", "→ first 200 ms", "all runs (ms)"]];
   for (const kind of kinds) {
-    rows.push([kind, fmt(med(kind, "total"), 0), fmt(med(kind, "control"), 0), fmt(med(kind, "firstResponse"), 0), results.get(kind)!.map((b) => fmt(b.total, 0)).join(", ")]);
+    rows.push([
+      kind,
+      fmt(med(kind, "total"), 0),
+      fmt(med(kind, "control"), 0),
+      fmt(med(kind, "firstResponse"), 0),
+      results
+        .get(kind)!
+        .map((b) => fmt(b.total, 0))
+        .join(", "),
+    ]);
   }
-  console.log(`\nmedians of ${RUNS} runs (control = raw: create+start+inspect; skiff: until deploy returned; from zero: one request, start to 200)\n${table(rows)}`);
+  console.log(
+    `\nmedians of ${RUNS} runs (control = raw: create+start+inspect; skiff: until deploy returned; from zero: one request, start to 200)\n${table(rows)}`,
+  );
   console.log(`skiff CLI process by itself (services describe): median ${fmt(median(cliOverhead), 0)} ms\n`);
   console.log(
     table([
@@ -132,25 +172,38 @@ async function main(): Promise<void> {
 
   // A burst from zero: N at once to a revision of concurrency C; ceil(N/C) instances should start at once.
   const expected = Math.ceil(BURST / BURST_CONCURRENCY);
-  console.log(`\nburst from zero: ${BURST} requests at once (GET /sleep?ms=${BURST_SLEEP_MS}, new connections) at concurrency ${BURST_CONCURRENCY}: ${expected} instances expected`);
+  console.log(
+    `\nburst from zero: ${BURST} requests at once (GET /sleep?ms=${BURST_SLEEP_MS}, new connections) at concurrency ${BURST_CONCURRENCY}: ${expected} instances expected`,
+  );
   const bursts: BurstRun[] = [];
   for (let run = 0; run < BURST_RUNS; run++) {
     await atZero(zeroEngine, "cold-zero");
     await atZero(zeroEngine, "cold-burst");
     const b = await burstFromZero(zeroEngine, "cold-burst");
     bursts.push(b);
-    console.log(`burst ${run + 1}/${BURST_RUNS}: ${b.started} instances started (${b.beforeFirstAnswer} before the first answer), ${b.served} served; ${b.statuses}; p50 ${fmt(b.p50, 0)} ms, p99 ${fmt(b.p99, 0)} ms, first ${fmt(b.first, 0)} ms`);
+    console.log(
+      `burst ${run + 1}/${BURST_RUNS}: ${b.started} instances started (${b.beforeFirstAnswer} before the first answer), ${b.served} served; ${b.statuses}; p50 ${fmt(b.p50, 0)} ms, p99 ${fmt(b.p99, 0)} ms, first ${fmt(b.first, 0)} ms`,
+    );
   }
   const fromZero = med("skiff from zero", "total");
   console.log(
     `\n${table([
       ["burst from zero", "median"],
-      ["instances started", `${fmt(median(bursts.map((b) => b.started)), 0)} (expected ${expected}; runs: ${bursts.map((b) => b.started).join(", ")})`],
-      ["  of which before the first answer", `${fmt(median(bursts.map((b) => b.beforeFirstAnswer)), 0)} (runs: ${bursts.map((b) => b.beforeFirstAnswer).join(", ")}); the rest the autoscaler added while the burst was in flight`],
+      [
+        "instances started",
+        `${fmt(median(bursts.map((b) => b.started)), 0)} (expected ${expected}; runs: ${bursts.map((b) => b.started).join(", ")})`,
+      ],
+      [
+        "  of which before the first answer",
+        `${fmt(median(bursts.map((b) => b.beforeFirstAnswer)), 0)} (runs: ${bursts.map((b) => b.beforeFirstAnswer).join(", ")}); the rest the autoscaler added while the burst was in flight`,
+      ],
       ["instances that served", fmt(median(bursts.map((b) => b.served)), 0)],
       ["p50 ms", fmt(median(bursts.map((b) => b.p50)), 0)],
       ["p99 ms", fmt(median(bursts.map((b) => b.p99)), 0)],
-      ["reference: one request from zero + the sleep", `${fmt(fromZero + BURST_SLEEP_MS, 0)} ms (p99 / reference ${ratio(median(bursts.map((b) => b.p99)), fromZero + BURST_SLEEP_MS)})`],
+      [
+        "reference: one request from zero + the sleep",
+        `${fmt(fromZero + BURST_SLEEP_MS, 0)} ms (p99 / reference ${ratio(median(bursts.map((b) => b.p99)), fromZero + BURST_SLEEP_MS)})`,
+      ],
     ])}`,
   );
 }
@@ -180,7 +233,11 @@ async function burstFromZero(engine: TestEngine, service: string): Promise<Burst
   const ms = answers.map((a) => a.ms);
   // Which containers were created before any instance could answer (the burst rule) and which after (the autoscaler).
   const firstAnswerAt = sentAt + Math.min(...ms);
-  const created = await Promise.all([...ids].map(async (id) => Date.parse(((await inspectContainer(id).catch(() => undefined)) as { Created?: string } | undefined)?.Created ?? "")));
+  const created = await Promise.all(
+    [...ids].map(async (id) =>
+      Date.parse(((await inspectContainer(id).catch(() => undefined)) as { Created?: string } | undefined)?.Created ?? ""),
+    ),
+  );
   return {
     started: ids.size,
     beforeFirstAnswer: created.filter((t) => t < firstAnswerAt).length,
@@ -249,7 +306,13 @@ async function cliColdStart(engine: TestEngine, run: number): Promise<Breakdown>
   const t0 = performance.now();
   await deploy(engine, "cold-cli", ["--env", `RUN=${run}`]);
   const t1 = performance.now();
-  const t2 = await pollUntil(engine.ingressPort, hostOf(engine, "cold-cli"), (p) => p.status === 200 && p.body !== previous, 30_000, POLL_MS);
+  const t2 = await pollUntil(
+    engine.ingressPort,
+    hostOf(engine, "cold-cli"),
+    (p) => p.status === 200 && p.body !== previous,
+    30_000,
+    POLL_MS,
+  );
   await waitSettled(engine, "cold-cli");
   return { total: t2 - t0, control: t1 - t0, firstResponse: t2 - t1 };
 }
@@ -259,9 +322,16 @@ async function apiColdStart(engine: TestEngine, client: EngineClient, image: str
   const previous = await currentBody(engine, "cold-api");
   const t0 = performance.now();
   const answer = await client.putService("default", "cold-api", { template: { image, env: { RUN: String(run) } } });
-  if (answer.revision?.status !== "READY") throw new Error(`cold-api revision is ${answer.revision?.status}: ${answer.revision?.error}\n${engine.logTail()}`);
+  if (answer.revision?.status !== "READY")
+    throw new Error(`cold-api revision is ${answer.revision?.status}: ${answer.revision?.error}\n${engine.logTail()}`);
   const t1 = performance.now();
-  const t2 = await pollUntil(engine.ingressPort, hostOf(engine, "cold-api"), (p) => p.status === 200 && p.body !== previous, 30_000, POLL_MS);
+  const t2 = await pollUntil(
+    engine.ingressPort,
+    hostOf(engine, "cold-api"),
+    (p) => p.status === 200 && p.body !== previous,
+    30_000,
+    POLL_MS,
+  );
   await waitSettled(engine, "cold-api");
   return { total: t2 - t0, control: t1 - t0, firstResponse: t2 - t1 };
 }

@@ -192,7 +192,15 @@ export function get(port: number, host?: string, timeoutMs = 2_000, path = "/"):
 export function getAt(at: Address, host?: string, timeoutMs = 2_000, path = "/"): Promise<Probe> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: at.address ?? "127.0.0.1", port: at.port, path, method: "GET", headers: host ? { host } : {}, agent: false, timeout: timeoutMs },
+      {
+        host: at.address ?? "127.0.0.1",
+        port: at.port,
+        path,
+        method: "GET",
+        headers: host ? { host } : {},
+        agent: false,
+        timeout: timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -228,7 +236,8 @@ export async function pollUntil(
     } catch (error) {
       last = (error as Error).message;
     }
-    if (performance.now() > deadline) throw new Error(`${at.address ?? "127.0.0.1"}:${at.port} (Host ${host ?? "-"}) not ready after ${deadlineMs} ms; last: ${last}`);
+    if (performance.now() > deadline)
+      throw new Error(`${at.address ?? "127.0.0.1"}:${at.port} (Host ${host ?? "-"}) not ready after ${deadlineMs} ms; last: ${last}`);
     await sleep(intervalMs);
   }
 }
@@ -252,13 +261,23 @@ export async function requireWrk(): Promise<string> {
 }
 
 /** One wrk run against 127.0.0.1:port; a separate native process, so it does not share our event loop. */
-export function wrk(opts: { port: number; address?: string; path?: string; host?: string; headers?: Record<string, string>; connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
+export function wrk(opts: {
+  port: number;
+  address?: string;
+  path?: string;
+  host?: string;
+  headers?: Record<string, string>;
+  connections: number;
+  seconds: number;
+  threads?: number;
+}): Promise<WrkResult> {
   const args = [
     `-t${opts.threads ?? 1}`,
     `-c${opts.connections}`,
     `-d${opts.seconds}s`,
     "--latency",
-    "--timeout", "5s",
+    "--timeout",
+    "5s",
     ...(opts.host ? ["-H", `Host: ${opts.host}`] : []),
     ...Object.entries(opts.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
     `http://${opts.address ?? "127.0.0.1"}:${opts.port}${opts.path ?? "/"}`,
@@ -320,10 +339,16 @@ export async function publishedPort(containerId: string, port = 8080): Promise<n
  * "INSTANCES VIA"): the container's address on Docker's bridge and its container port when the
  * engine routes over the bridge, else the port Docker published on 127.0.0.1.
  */
-export async function instanceAddress(engine: Pick<TestEngine, "home">, containerId: string, containerPort = 8080): Promise<{ via: "bridge" | "published"; address: string; port: number }> {
+export async function instanceAddress(
+  engine: Pick<TestEngine, "home">,
+  containerId: string,
+  containerPort = 8080,
+): Promise<{ via: "bridge" | "published"; address: string; port: number }> {
   const via = (await (await EngineClient.connect({ home: engineHome(engine.home) })).engineInfo()).instanceAddressing;
   if (via === "published") return { via, address: "127.0.0.1", port: await publishedPort(containerId, containerPort) };
-  const info = (await inspectContainer(containerId)) as unknown as { NetworkSettings: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> } };
+  const info = (await inspectContainer(containerId)) as unknown as {
+    NetworkSettings: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
+  };
   // The engine's own network (one per engine), or Docker's default bridge for an older engine.
   const address = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || info.NetworkSettings.IPAddress;
   if (!address) throw new Error(`the engine routes over the bridge, but container ${containerId.slice(0, 12)} has no bridge address`);
@@ -341,7 +366,9 @@ export async function runningWithLabels(labels: Record<string, string>): Promise
 export async function machine(): Promise<string> {
   const version = (file: string, args: string[]) =>
     new Promise<string | undefined>((resolve) =>
-      execFile(file, args, { timeout: 10_000 }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`.trim().split("\n")[0] || undefined)),
+      execFile(file, args, { timeout: 10_000 }, (_error, stdout, stderr) =>
+        resolve(`${stdout}${stderr}`.trim().split("\n")[0] || undefined),
+      ),
     );
   const [dockerVersion, nginxVersion, wrkVersion] = await Promise.all([
     version("docker", ["version", "--format", "{{.Server.Version}}"]),
@@ -350,7 +377,10 @@ export async function machine(): Promise<string> {
   ]);
   const cpus = os.cpus();
   return [
-    `${cpus.length} × ${cpus[0]?.model ?? "?"}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+    `${cpus.length} × ${cpus[0]?.model ?? "?"}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
     `node ${process.version}, Docker ${dockerVersion ?? "?"}${nginxVersion ? `, ${nginxVersion.replace(/^nginx version: /, "")}` : ""}${wrkVersion ? `, ${wrkVersion.split(" [")[0]}` : ""}`,
   ].join("; ");
 }

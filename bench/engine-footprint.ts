@@ -77,7 +77,10 @@ async function main(): Promise<void> {
 }
 
 async function servicesFootprint(): Promise<void> {
-  if (RUNS + 1 > SERVICES) throw new Error(`BENCH_RUNS (${RUNS}) must be below BENCH_SERVICES (${SERVICES}): each run deletes one service and one more is the describe baseline`);
+  if (RUNS + 1 > SERVICES)
+    throw new Error(
+      `BENCH_RUNS (${RUNS}) must be below BENCH_SERVICES (${SERVICES}): each run deletes one service and one more is the describe baseline`,
+    );
   console.log(`${SERVICES} services (${DEPLOY_CONCURRENCY} deploys at a time), ${RUNS} deletes; engine ${ENGINE_FLAGS.join(" ")}\n`);
 
   const [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: ENGINE_FLAGS })]);
@@ -88,7 +91,9 @@ async function servicesFootprint(): Promise<void> {
   const measure = async (stage: string, services: number) => {
     const f = await footprint(engine, stage, services);
     stages.push(f);
-    console.log(`${stage}: VmRSS ${fmt(median(f.rssMb))} MB (last samples ${f.rssMb.map((mb) => fmt(mb)).join(", ")}; ${f.stable ? "held still" : "still falling"} after ${fmt(f.idleS, 0)} s idle), ${f.instances} instances`);
+    console.log(
+      `${stage}: VmRSS ${fmt(median(f.rssMb))} MB (last samples ${f.rssMb.map((mb) => fmt(mb)).join(", ")}; ${f.stable ? "held still" : "still falling"} after ${fmt(f.idleS, 0)} s idle), ${f.instances} instances`,
+    );
   };
 
   await measure("0 services", 0);
@@ -96,7 +101,8 @@ async function servicesFootprint(): Promise<void> {
   let t0 = performance.now();
   await inPool(names, DEPLOY_CONCURRENCY, async (name) => {
     const answer = await client.putService("default", name, { template: { image } });
-    if (answer.revision?.status !== "READY") throw new Error(`${name}: revision ${answer.revision?.status}: ${answer.revision?.error}\n${engine.logTail()}`);
+    if (answer.revision?.status !== "READY")
+      throw new Error(`${name}: revision ${answer.revision?.status}: ${answer.revision?.error}\n${engine.logTail()}`);
   });
   console.log(`deployed ${SERVICES} services in ${fmt((performance.now() - t0) / 1000)} s; waiting for them to scale to zero…`);
   await atZero(engine);
@@ -114,7 +120,8 @@ async function servicesFootprint(): Promise<void> {
   t0 = performance.now();
   await inPool(names, DEPLOY_CONCURRENCY, async (name) => {
     const answer = await client.putService("default", name, { template: { image, scaling: { minInstanceCount: 1 } } });
-    if (answer.revision?.status !== "READY") throw new Error(`${name}: revision ${answer.revision?.status}: ${answer.revision?.error}\n${engine.logTail()}`);
+    if (answer.revision?.status !== "READY")
+      throw new Error(`${name}: revision ${answer.revision?.status}: ${answer.revision?.error}\n${engine.logTail()}`);
   });
   console.log(`redeployed ${SERVICES} services with min-instances 1 in ${fmt((performance.now() - t0) / 1000)} s`);
   await instancesExactlyOne(engine, names);
@@ -168,14 +175,21 @@ async function servicesFootprint(): Promise<void> {
   const listed = listOf<{ metadata: { name: string } }>(await engine.skiffJson(["services", "list"]), "items").map((s) => s.metadata.name);
   const stillListed = names.slice(0, RUNS).filter((n) => listed.includes(n));
   if (stillListed.length > 0) throw new Error(`deleted services still in \`skiff services list\`: ${stillListed.join(", ")}`);
-  if (listed.length !== SERVICES - RUNS) throw new Error(`\`skiff services list\` lists ${listed.length} services, expected ${SERVICES - RUNS}`);
+  if (listed.length !== SERVICES - RUNS)
+    throw new Error(`\`skiff services list\` lists ${listed.length} services, expected ${SERVICES - RUNS}`);
 
   const del = median(times.delete);
   const describe = median(times.describe);
   const pairs = times.delete.map((ms, i) => ms - times.describe[i]);
   const rows = [["command", "median ms", "min ms", "max ms", "all runs (ms)"]];
   for (const [kind, values] of Object.entries(times)) {
-    rows.push([`skiff services ${kind}`, fmt(median(values), 0), fmt(Math.min(...values), 0), fmt(Math.max(...values), 0), values.map((ms) => fmt(ms, 0)).join(", ")]);
+    rows.push([
+      `skiff services ${kind}`,
+      fmt(median(values), 0),
+      fmt(Math.min(...values), 0),
+      fmt(Math.max(...values), 0),
+      values.map((ms) => fmt(ms, 0)).join(", "),
+    ]);
   }
   console.log(`\nwall time from spawn to exit, ${RUNS} runs, on an engine holding ${SERVICES} services\n${table(rows)}\n`);
   console.log(
@@ -185,7 +199,11 @@ async function servicesFootprint(): Promise<void> {
       ["delete − describe (medians)", `${fmt(del - describe, 0)} ms`, "–"],
       ["delete − describe (median of per-run differences)", `${fmt(median(pairs), 0)} ms`, "–"],
       ["delete / describe", ratio(del, describe), "–"],
-      ["container gone after delete returned (median, max)", `${fmt(median(gone) / 1000, 2)} s, ${fmt(Math.max(...gone) / 1000, 2)} s`, `check: ≤ ${GONE_WITHIN_MS / 1000} s`],
+      [
+        "container gone after delete returned (median, max)",
+        `${fmt(median(gone) / 1000, 2)} s, ${fmt(Math.max(...gone) / 1000, 2)} s`,
+        `check: ≤ ${GONE_WITHIN_MS / 1000} s`,
+      ],
     ]),
   );
 }
@@ -212,13 +230,24 @@ async function logReadFootprint(): Promise<void> {
   const flood = { FIXTURE_MODE: "flood", FIXTURE_FLOOD_LINES: String(READ_LINES), FIXTURE_FLOOD_LINE_BYTES: String(FLOOD_LINE_BYTES) };
   const first = await client.putService("default", "chatty", { template: { image, env: flood, scaling: { minInstanceCount: 1 } } });
   const flooding = first.revision!.name;
-  await eventually("the flood's last line", async () => (await client.logs("default", "chatty", { limit: 2 })).includes("flood done"), 60_000);
+  await eventually(
+    "the flood's last line",
+    async () => (await client.logs("default", "chatty", { limit: 2 })).includes("flood done"),
+    60_000,
+  );
   const rows = [["source", "round", "idle MB", "peak MB", "+5 s MB", "+10 s MB", "+10 s − idle MB", "reads (ms)"]];
-  const sources: [string, string[]][] = [["running instance (Docker's log)", []], ["service's log (instance gone)", ["--revision", flooding]]];
+  const sources: [string, string[]][] = [
+    ["running instance (Docker's log)", []],
+    ["service's log (instance gone)", ["--revision", flooding]],
+  ];
   for (const [source, flags] of sources) {
     if (flags.length > 0) {
       await client.putService("default", "chatty", { template: { image, scaling: { minInstanceCount: 1 } } });
-      await eventually("the flooding instance collected and removed", async () => (await containersWithLabels({ "skiff.engine": engine.engineId, "skiff.revision": flooding })).length === 0, 60_000);
+      await eventually(
+        "the flooding instance collected and removed",
+        async () => (await containersWithLabels({ "skiff.engine": engine.engineId, "skiff.revision": flooding })).length === 0,
+        60_000,
+      );
     }
     const rounds: ReadFootprint[] = [];
     for (let round = 1; round <= LOG_RUNS; round++) {
@@ -230,18 +259,42 @@ async function logReadFootprint(): Promise<void> {
         const read = await engine.skiff(["logs", "read", "chatty", "--limit", String(READ_LINES), ...flags]);
         readMs.push(performance.now() - started);
         const lines = read.stdout.split("\n").filter((l) => l !== "").length;
-        if (read.code !== 0 || lines !== READ_LINES) throw new Error(`logs read printed ${lines} lines (exit ${read.code}), expected ${READ_LINES}: ${read.stderr}`);
+        if (read.code !== 0 || lines !== READ_LINES)
+          throw new Error(`logs read printed ${lines} lines (exit ${read.code}), expected ${READ_LINES}: ${read.stderr}`);
       }
       await sleep(5_000);
       const after5s = rssMbOf(engine.pid);
       await sleep(5_000);
       const r: ReadFootprint = { idle, peak: peak.stop().maxBytes / 1e6, after5s, after10s: rssMbOf(engine.pid), readMs };
       rounds.push(r);
-      rows.push([source, String(round), fmt(r.idle), fmt(r.peak), fmt(r.after5s), fmt(r.after10s), fmt(r.after10s - r.idle), readMs.map((ms) => fmt(ms, 0)).join(", ")]);
-      console.log(`${source}, round ${round}: idle ${fmt(r.idle)} MB, peak ${fmt(r.peak)}, +5 s ${fmt(r.after5s)}, +10 s ${fmt(r.after10s)}`);
+      rows.push([
+        source,
+        String(round),
+        fmt(r.idle),
+        fmt(r.peak),
+        fmt(r.after5s),
+        fmt(r.after10s),
+        fmt(r.after10s - r.idle),
+        readMs.map((ms) => fmt(ms, 0)).join(", "),
+      ]);
+      console.log(
+        `${source}, round ${round}: idle ${fmt(r.idle)} MB, peak ${fmt(r.peak)}, +5 s ${fmt(r.after5s)}, +10 s ${fmt(r.after10s)}`,
+      );
     }
     const m = (pick: (r: ReadFootprint) => number) => median(rounds.map(pick));
-    rows.push([`${source}: median`, "", fmt(m((r) => r.idle)), fmt(m((r) => r.peak)), fmt(m((r) => r.after5s)), fmt(m((r) => r.after10s)), fmt(m((r) => r.after10s - r.idle)), fmt(m((r) => median(r.readMs)), 0)]);
+    rows.push([
+      `${source}: median`,
+      "",
+      fmt(m((r) => r.idle)),
+      fmt(m((r) => r.peak)),
+      fmt(m((r) => r.after5s)),
+      fmt(m((r) => r.after10s)),
+      fmt(m((r) => r.after10s - r.idle)),
+      fmt(
+        m((r) => median(r.readMs)),
+        0,
+      ),
+    ]);
   }
   console.log(`\nengine daemon VmRSS around two logs read --limit ${READ_LINES} (target: +10 s within 30 MB of idle)\n${table(rows)}`);
   await engine.dispose();
@@ -322,7 +375,10 @@ async function instancesExactlyOne(engine: TestEngine, names: string[]): Promise
     for (const c of running) perService.set(c.labels["skiff.service"], (perService.get(c.labels["skiff.service"]) ?? 0) + 1);
     const wrong = names.filter((n) => perService.get(n) !== 1);
     if (wrong.length === 0 && running.length === names.length) return;
-    if (Date.now() > deadline) throw new Error(`not one instance each after 30 s: ${wrong.map((n) => `${n}: ${perService.get(n) ?? 0}`).join(", ")}; ${running.length} containers`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `not one instance each after 30 s: ${wrong.map((n) => `${n}: ${perService.get(n) ?? 0}`).join(", ")}; ${running.length} containers`,
+      );
     await sleep(500);
   }
 }
@@ -339,7 +395,8 @@ async function timedCli(engine: TestEngine, args: string[]): Promise<number> {
 /** Untimed: ms from `since` (the delete's return) until the service has no container left, running or not; throws after GONE_WITHIN_MS. */
 async function containerGone(engine: TestEngine, service: string, since: number): Promise<number> {
   while ((await containersWithLabels({ "skiff.engine": engine.engineId, "skiff.service": service })).length > 0) {
-    if (performance.now() - since > GONE_WITHIN_MS) throw new Error(`${service}: its container is still there ${GONE_WITHIN_MS / 1000} s after the delete returned\n${engine.logTail()}`);
+    if (performance.now() - since > GONE_WITHIN_MS)
+      throw new Error(`${service}: its container is still there ${GONE_WITHIN_MS / 1000} s after the delete returned\n${engine.logTail()}`);
     await sleep(100);
   }
   return performance.now() - since;

@@ -7,8 +7,22 @@ import { containersWithLabels, removeContainers } from "../test/helpers/docker";
 import { CLI_ENTRY, EngineFileContents, REPO_ROOT, TestEngine } from "../test/helpers/engine";
 import { fixtureImage } from "../test/helpers/fixture-image";
 import {
-  countInServiceLog, cpuMs, envInt, fmt, instanceAddress, machine, onCleanup, pollUntil, requireWrk, runMain, runningWithLabels,
-  sleep, stamp, table, threadCpuMs, wrk,
+  countInServiceLog,
+  cpuMs,
+  envInt,
+  fmt,
+  instanceAddress,
+  machine,
+  onCleanup,
+  pollUntil,
+  requireWrk,
+  runMain,
+  runningWithLabels,
+  sleep,
+  stamp,
+  table,
+  threadCpuMs,
+  wrk,
 } from "./common";
 import { startNodeProxy } from "./proxies";
 
@@ -70,7 +84,9 @@ async function main(): Promise<void> {
   const instance = await instanceAddress(engine, containerId);
   const nodeProxy = await startNodeProxy(instance, profFlags);
   onCleanup("node-proxy", () => nodeProxy.stop());
-  console.log(`engine pid ${daemon.file.pid}, node-proxy pid ${nodeProxy.pid}; instances via ${instance.via}: ${instance.address}:${instance.port}`);
+  console.log(
+    `engine pid ${daemon.file.pid}, node-proxy pid ${nodeProxy.pid}; instances via ${instance.via}: ${instance.address}:${instance.port}`,
+  );
 
   const targets: Record<Phase, { address?: string; port: number; host?: string }> = {
     skiff: { port: daemon.file.ingressPort, host: `${SERVICE}.localhost:${daemon.file.ingressPort}` },
@@ -96,7 +112,10 @@ async function main(): Promise<void> {
     const toUs = monotonicUs();
     const main = threadCpuMs(pid) - before.main;
     windows.push({
-      phase, fromUs, toUs, requests: result.requests,
+      phase,
+      fromUs,
+      toUs,
+      requests: result.requests,
       lines: 0,
       threads: describeThreads(before.threads, threadTimes(pid), pid),
       engineMain: main,
@@ -104,7 +123,9 @@ async function main(): Promise<void> {
       nodeProxy: cpuMs(nodeProxy.pid) - before.proxy,
     });
     windows.at(-1)!.lines = await countInServiceLog(daemon.home, SERVICE, `GET /?profile=${phase} `, result.requests + 1000);
-    console.log(`${phase}: ${result.requests} requests (${Math.round(result.rps)}/s, p99 ${fmt(result.p99Ms, 2)} ms), ${windows.at(-1)!.lines} lines logged`);
+    console.log(
+      `${phase}: ${result.requests} requests (${Math.round(result.rps)}/s, p99 ${fmt(result.p99Ms, 2)} ms), ${windows.at(-1)!.lines} lines logged`,
+    );
   }
 
   // The profiles are written as the processes exit.
@@ -118,7 +139,8 @@ async function main(): Promise<void> {
   const workerFiles = engineFiles.filter((f) => f !== mainFile);
   if (!mainFile) throw new Error(`the engine wrote no profile of its main thread to ${profDir} (files: ${files.join(", ")})`);
   if (workerFiles.length === 0) console.warn(`(no profile of the engine's worker threads in ${profDir})`);
-  const load = (names: string[]) => Promise.all(names.map(async (f) => JSON.parse(await fs.readFile(path.join(profDir, f), "utf8")) as CpuProfile));
+  const load = (names: string[]) =>
+    Promise.all(names.map(async (f) => JSON.parse(await fs.readFile(path.join(profDir, f), "utf8")) as CpuProfile));
   const [engineMain, engineWorkers, proxyMain] = await Promise.all([load([mainFile]), load(workerFiles), load(proxyFiles.slice(0, 1))]);
   if (keep) console.log(`profiles kept in ${profDir}: ${[...engineFiles, ...proxyFiles].join(", ")}`);
 
@@ -151,12 +173,26 @@ async function main(): Promise<void> {
       const share = (us: number) => `${fmt((100 * us) / agg.busyUs, 1)}%`;
       const buckets = new Map<string, number>();
       for (const [module, us] of agg.byModule) buckets.set(bucketOf(module), (buckets.get(bucketOf(module)) ?? 0) + us);
-      console.log(table([["where (self time)", `µs/${t.per}`, "share"], ...top(buckets, 10).map(([k, us]) => [k, perUnit(us), share(us)])]));
-      console.log(table([["module (self time)", `µs/${t.per}`, "share"], ...top(agg.byModule, TOP).map(([k, us]) => [k, perUnit(us), share(us)])]));
-      console.log(table([["function (self time)", `µs/${t.per}`, "share"], ...top(agg.byFunction, TOP).map(([k, us]) => [k, perUnit(us), share(us)])]));
+      console.log(
+        table([["where (self time)", `µs/${t.per}`, "share"], ...top(buckets, 10).map(([k, us]) => [k, perUnit(us), share(us)])]),
+      );
+      console.log(
+        table([["module (self time)", `µs/${t.per}`, "share"], ...top(agg.byModule, TOP).map(([k, us]) => [k, perUnit(us), share(us)])]),
+      );
+      console.log(
+        table([
+          ["function (self time)", `µs/${t.per}`, "share"],
+          ...top(agg.byFunction, TOP).map(([k, us]) => [k, perUnit(us), share(us)]),
+        ]),
+      );
       const skiffInclusive = top(new Map([...agg.inclusive].filter(([k]) => k.includes(" provider/"))), TOP);
       if (skiffInclusive.length > 0) {
-        console.log(table([["skiff function (inclusive, same tick)", `µs/${t.per}`, "share"], ...skiffInclusive.map(([k, us]) => [k, perUnit(us), share(us)])]));
+        console.log(
+          table([
+            ["skiff function (inclusive, same tick)", `µs/${t.per}`, "share"],
+            ...skiffInclusive.map(([k, us]) => [k, perUnit(us), share(us)]),
+          ]),
+        );
       }
     }
   }
@@ -179,7 +215,10 @@ function describeThreads(before: Map<number, number>, after: Map<number, number>
   const main = deltas.find(([tid]) => tid === pid)?.[1] ?? 0;
   const others = deltas.filter(([tid]) => tid !== pid).sort((a, b) => b[1] - a[1]);
   const rest = others.slice(1);
-  return `main ${fmt(main, 0)} ms, busiest other thread ${fmt(others[0]?.[1] ?? 0, 0)} ms (the log worker), ${rest.length} others ${fmt(rest.reduce((s, [, ms]) => s + ms, 0), 0)} ms (libuv pool: file writes; V8: GC, the profiler)`;
+  return `main ${fmt(main, 0)} ms, busiest other thread ${fmt(others[0]?.[1] ?? 0, 0)} ms (the log worker), ${rest.length} others ${fmt(
+    rest.reduce((s, [, ms]) => s + ms, 0),
+    0,
+  )} ms (libuv pool: file writes; V8: GC, the profiler)`;
 }
 
 function monotonicUs(): number {

@@ -7,8 +7,13 @@ import { Address, freePort, onCleanup, pollUntil, sleep } from "./common";
 /** The proxies the router benchmark compares skiff with, each on 127.0.0.1 in front of one upstream address. */
 
 /** The minimal Node proxy (node-proxy.ts) in a child process; it exits when we do (its stdin closes). `stop()` ends it with SIGTERM and waits. */
-export async function startNodeProxy(upstream: Address & { address: string }, nodeFlags: string[] = []): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeFlags, path.join(__dirname, "node-proxy.js"), upstream.address, String(upstream.port)], { stdio: ["pipe", "pipe", "pipe"] });
+export async function startNodeProxy(
+  upstream: Address & { address: string },
+  nodeFlags: string[] = [],
+): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeFlags, path.join(__dirname, "node-proxy.js"), upstream.address, String(upstream.port)], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let alive = true;
   void exited.then(() => (alive = false));
@@ -40,7 +45,11 @@ export async function startNodeProxy(upstream: Address & { address: string }, no
 }
 
 /** nginx in the foreground with a config, prefix, pid and logs in a temp dir; listens on 127.0.0.1 only. */
-export async function startNginx(bin: string, upstream: Address & { address: string }, workers = 1): Promise<{ port: number; pids(): number[]; stop(): Promise<void> }> {
+export async function startNginx(
+  bin: string,
+  upstream: Address & { address: string },
+  workers = 1,
+): Promise<{ port: number; pids(): number[]; stop(): Promise<void> }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "skiff-bench-nginx-"));
   onCleanup("nginx temp dir", () => fs.rm(dir, { recursive: true, force: true }));
   const port = await freePort();
@@ -114,4 +123,3 @@ function workerPids(master: number): number[] {
     return [];
   }
 }
-

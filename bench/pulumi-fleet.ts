@@ -40,7 +40,10 @@ async function main(): Promise<void> {
   } catch (error) {
     throw new Error(`${(error as Error).message.split(":")[0]}: ${PULUMI_HOW_TO}`);
   }
-  const version = await run("pulumi", ["version"]).then((r) => r.stdout.trim(), () => "?");
+  const version = await run("pulumi", ["version"]).then(
+    (r) => r.stdout.trim(),
+    () => "?",
+  );
   console.log(`skiff Pulumi fleet benchmark — ${stamp()}\n${await machine()}; pulumi ${version}`);
   console.log(`${ROUNDS} rounds; stacks of 1 and ${FLEET} services (${path.relative(REPO_ROOT, PROGRAM)}); order swapped every round\n`);
 
@@ -63,7 +66,8 @@ async function main(): Promise<void> {
 
   const times = new Map<string, number[]>();
   const key = (stack: string, command: Command) => `${command} ${sizes[stack]}`;
-  const record = (stack: string, command: Command, ms: number) => times.set(key(stack, command), [...(times.get(key(stack, command)) ?? []), ms]);
+  const record = (stack: string, command: Command, ms: number) =>
+    times.set(key(stack, command), [...(times.get(key(stack, command)) ?? []), ms]);
   const perRound: Record<Command, number[]> = { up: [], destroy: [] };
 
   for (let round = 0; round < ROUNDS; round++) {
@@ -81,13 +85,25 @@ async function main(): Promise<void> {
       record(stack, "destroy", destroy);
       got.set(key(stack, "up"), up);
       got.set(key(stack, "destroy"), destroy);
-      console.log(`round ${round + 1}/${ROUNDS} stack of ${sizes[stack]}: up ${fmt(up, 0)} ms, destroy ${fmt(destroy, 0)} ms (containers gone ${fmt(drainMs, 0)} ms after)`);
+      console.log(
+        `round ${round + 1}/${ROUNDS} stack of ${sizes[stack]}: up ${fmt(up, 0)} ms, destroy ${fmt(destroy, 0)} ms (containers gone ${fmt(drainMs, 0)} ms after)`,
+      );
     }
     for (const command of ["up", "destroy"] as const) perRound[command].push(got.get(`${command} ${FLEET}`)! / got.get(`${command} 1`)!);
   }
 
   const med = (command: Command, size: number) => median(times.get(`${command} ${size}`) ?? []);
-  const rows = [["command", "stack of 1 (ms)", `stack of ${FLEET} (ms)`, "ratio of medians", "median of per-round ratios", "target", "all runs, 1 / N (ms)"]];
+  const rows = [
+    [
+      "command",
+      "stack of 1 (ms)",
+      `stack of ${FLEET} (ms)`,
+      "ratio of medians",
+      "median of per-round ratios",
+      "target",
+      "all runs, 1 / N (ms)",
+    ],
+  ];
   for (const command of ["up", "destroy"] as const) {
     rows.push([
       `pulumi ${command}`,

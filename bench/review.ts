@@ -37,7 +37,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function main(): Promise<void> {
   await requirePulumi();
-  const version = await run("pulumi", ["version"]).then((r) => r.stdout.trim(), () => "?");
+  const version = await run("pulumi", ["version"]).then(
+    (r) => r.stdout.trim(),
+    () => "?",
+  );
   console.log(`skiff review benchmark — ${stamp()}\n${await machine()}; pulumi ${version}`);
   console.log(`${ROUNDS} rounds; ${SERVICES} services with a candidate and a split each (${path.relative(REPO_ROOT, PROGRAM)})\n`);
 
@@ -65,15 +68,26 @@ async function main(): Promise<void> {
     const [stateMs, state] = await timed(() => withHome(engine.home, () => currentState(preview)));
     if (state.source !== "engine") throw new Error(`the engine was not read: ${state.reason}`);
     const [reportMs, markdown] = await timed(async () => renderReview(buildReport(preview, state), "markdown"));
-    if ((markdown.match(/^### Service /gm) ?? []).length !== SERVICES) throw new Error(`the report has not ${SERVICES} services:\n${markdown}`);
+    if ((markdown.match(/^### Service /gm) ?? []).length !== SERVICES)
+      throw new Error(`the report has not ${SERVICES} services:\n${markdown}`);
 
-    const cli = (args: string[]) => timed(() => run(process.execPath, [CLI_ENTRY, "review", ...args], { env: project.env(), timeoutMs: 280_000 }));
+    const cli = (args: string[]) =>
+      timed(() => run(process.execPath, [CLI_ENTRY, "review", ...args], { env: project.env(), timeoutMs: 280_000 }));
     const [fileMs, fileRun] = await cli(["--preview-file", previewFile]);
     const [fullMs, fullRun] = await cli(["--cwd", project.dir, "--stack", stack]);
     for (const r of [fileRun, fullRun]) if (r.code !== 0) throw new Error(`skiff review failed: ${r.stderr}`);
 
-    for (const [key, ms] of [["preview", previewMs], ["engineState", stateMs], ["report", reportMs], ["cliWithFile", fileMs], ["cliWithPreview", fullMs]] as const) times[key].push(ms);
-    console.log(`round ${round + 1}/${ROUNDS}: pulumi preview --json ${fmt(previewMs, 0)} ms; engine state ${fmt(stateMs, 0)} ms, report ${fmt(reportMs, 1)} ms; skiff review --preview-file ${fmt(fileMs, 0)} ms; skiff review ${fmt(fullMs, 0)} ms`);
+    for (const [key, ms] of [
+      ["preview", previewMs],
+      ["engineState", stateMs],
+      ["report", reportMs],
+      ["cliWithFile", fileMs],
+      ["cliWithPreview", fullMs],
+    ] as const)
+      times[key].push(ms);
+    console.log(
+      `round ${round + 1}/${ROUNDS}: pulumi preview --json ${fmt(previewMs, 0)} ms; engine state ${fmt(stateMs, 0)} ms, report ${fmt(reportMs, 1)} ms; skiff review --preview-file ${fmt(fileMs, 0)} ms; skiff review ${fmt(fullMs, 0)} ms`,
+    );
   }
 
   const m = (key: string) => median(times[key]);
@@ -89,7 +103,9 @@ async function main(): Promise<void> {
   ];
   console.log(`\nmedians of ${ROUNDS} rounds\n${table(rows)}`);
   const beyond = m("cliWithPreview") - m("preview");
-  console.log(`\nskiff review beyond pulumi preview: ${fmt(beyond, 0)} ms (${ratio(m("cliWithPreview"), m("preview"))} the preview's time); with a preview file: ${fmt(m("cliWithFile"), 0)} ms; target < ${TARGET_MS} ms`);
+  console.log(
+    `\nskiff review beyond pulumi preview: ${fmt(beyond, 0)} ms (${ratio(m("cliWithPreview"), m("preview"))} the preview's time); with a preview file: ${fmt(m("cliWithFile"), 0)} ms; target < ${TARGET_MS} ms`,
+  );
 }
 
 /** The review reads the engine of SKIFF_HOME (the program's config names none). */

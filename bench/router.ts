@@ -3,8 +3,29 @@ import { deploy, hostOf } from "../test/helpers/cli";
 import { startEngine } from "../test/helpers/engine";
 import { fixtureImage } from "../test/helpers/fixture-image";
 import {
-  Address, countInServiceLog, cpuMs, envInt, fmt, getAt, instanceAddress, machine, median, onCleanup, pollUntil, ratio, requireWrk, runMain,
-  runningWithLabels, settle, sleep, stamp, table, threadCpuMs, which, wrk, WrkResult,
+  Address,
+  countInServiceLog,
+  cpuMs,
+  envInt,
+  fmt,
+  getAt,
+  instanceAddress,
+  machine,
+  median,
+  onCleanup,
+  pollUntil,
+  ratio,
+  requireWrk,
+  runMain,
+  runningWithLabels,
+  settle,
+  sleep,
+  stamp,
+  table,
+  threadCpuMs,
+  which,
+  wrk,
+  WrkResult,
 } from "./common";
 import { startNginx, startNodeProxy } from "./proxies";
 
@@ -77,7 +98,9 @@ async function main(): Promise<void> {
   if (!nginxBin) throw new Error("nginx is not installed: on Debian run `apt-get install -y nginx`");
 
   console.log(`skiff router benchmark — ${stamp()}\n${await machine()}`);
-  console.log(`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} interleaved rounds (order rotated); nginx worker_processes ${NGINX_WORKERS}\n`);
+  console.log(
+    `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} interleaved rounds (order rotated); nginx worker_processes ${NGINX_WORKERS}\n`,
+  );
 
   const image = await fixtureImage();
   const engine = await startEngine();
@@ -85,9 +108,12 @@ async function main(): Promise<void> {
   await deploy(engine, SERVICE, ["--image", image, "--concurrency", "1000"]);
 
   const [containerId, ...more] = await runningWithLabels({ "skiff.engine": engine.engineId, "skiff.service": SERVICE });
-  if (!containerId || more.length > 0) throw new Error(`expected one running container for ${SERVICE}, found ${more.length + (containerId ? 1 : 0)}`);
+  if (!containerId || more.length > 0)
+    throw new Error(`expected one running container for ${SERVICE}, found ${more.length + (containerId ? 1 : 0)}`);
   const instance = await instanceAddress(engine, containerId, CONTAINER_PORT);
-  console.log(`engine pid ${engine.pid}; instances via ${instance.via}: ${instance.address}:${instance.port} (container ${containerId.slice(0, 12)})`);
+  console.log(
+    `engine pid ${engine.pid}; instances via ${instance.via}: ${instance.address}:${instance.port} (container ${containerId.slice(0, 12)})`,
+  );
 
   const nginx = await startNginx(nginxBin, instance, NGINX_WORKERS);
   onCleanup("nginx", () => nginx.stop());
@@ -108,7 +134,11 @@ async function main(): Promise<void> {
     await api.setPolicy("default", "service", SERVICE, [{ role: "roles/run.invoker", members }], etag);
   };
   targets.push({
-    name: "skiff-private", port: engine.ingressPort, host: hostOf(engine, SERVICE), headers: { Authorization: `Bearer ${token}` }, proxyPids: () => [engine.pid],
+    name: "skiff-private",
+    port: engine.ingressPort,
+    host: hostOf(engine, SERVICE),
+    headers: { Authorization: `Bearer ${token}` },
+    proxyPids: () => [engine.pid],
     around: { before: () => setInvokers([`serviceAccount:${invoker}`]), after: () => setInvokers(["allUsers"]) },
   });
 
@@ -177,7 +207,8 @@ async function main(): Promise<void> {
         engineUsPerLine: lines > 0 ? (engineCpu * 1000) / lines : NaN,
         settleMs,
       });
-      if (result.errors || result.non2xx) console.warn(`  round ${round + 1} ${t.name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
+      if (result.errors || result.non2xx)
+        console.warn(`  round ${round + 1} ${t.name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
       line.push(`${t.name} ${Math.round(result.rps)} rps p99 ${fmt(result.p99Ms, 2)} ms`);
       await sleep(300);
     }
@@ -186,12 +217,30 @@ async function main(): Promise<void> {
   }
 
   const all = (name: Name) => rounds.flatMap((r) => (r.has(name) ? [r.get(name)!] : []));
-  const med = (name: Name, key: keyof Sample) => median(all(name).map((s) => s[key]).filter(Number.isFinite));
+  const med = (name: Name, key: keyof Sample) =>
+    median(
+      all(name)
+        .map((s) => s[key])
+        .filter(Number.isFinite),
+    );
   /** The median over rounds of a per-round ratio: each round's targets ran back to back, so drift cancels out. */
   const paired = (a: Name, b: Name, key: keyof Sample) =>
     median(rounds.flatMap((r) => (r.has(a) && r.has(b) ? [r.get(a)![key] / r.get(b)![key]] : [])).filter(Number.isFinite));
 
-  const rows = [["target", "req/s", "p50 ms", "p99 ms", "proxy CPU µs/req", "engine CPU µs/req", "engine main thread", "engine other threads", "lines logged/req", "errors"]];
+  const rows = [
+    [
+      "target",
+      "req/s",
+      "p50 ms",
+      "p99 ms",
+      "proxy CPU µs/req",
+      "engine CPU µs/req",
+      "engine main thread",
+      "engine other threads",
+      "lines logged/req",
+      "errors",
+    ],
+  ];
   for (const name of NAMES) {
     const samples = all(name);
     rows.push([

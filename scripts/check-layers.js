@@ -30,12 +30,16 @@ function main(argv) {
       const to = folderOf(target, folders);
       if (to === undefined || to === from) continue;
       if (!mayImport(chains, from, to)) {
-        problems.push(`${file}:${line} imports ${specifier}: ${from}/ may not import ${to}/ (the layer order in docs/ARCHITECTURE.md runs ${describeOrder(chains, from, to)})`);
+        problems.push(
+          `${file}:${line} imports ${specifier}: ${from}/ may not import ${to}/ (the layer order in docs/ARCHITECTURE.md runs ${describeOrder(chains, from, to)})`,
+        );
       }
     }
   }
   if (problems.length > 0) {
-    process.stderr.write(`check-layers: ${problems.length} import(s) against the layer order:\n${problems.map((p) => `  ${p}`).join("\n")}\n`);
+    process.stderr.write(
+      `check-layers: ${problems.length} import(s) against the layer order:\n${problems.map((p) => `  ${p}`).join("\n")}\n`,
+    );
     return 1;
   }
   process.stdout.write(`check-layers: every import of ${SOURCE_ROOTS.join("/ and ")}/ runs down the layer order\n`);
@@ -51,7 +55,14 @@ function readLayers(docPath) {
     .split("\n")
     .map((line) => line.replace(/#.*/, "").trim())
     .filter(Boolean)
-    .map((line) => line.split(/→|->/).map((floor) => floor.split(",").map((f) => f.trim().replace(/\/$/, "")).filter(Boolean)));
+    .map((line) =>
+      line.split(/→|->/).map((floor) =>
+        floor
+          .split(",")
+          .map((f) => f.trim().replace(/\/$/, ""))
+          .filter(Boolean),
+      ),
+    );
   const folders = [...new Set(chains.flat(2))].sort((a, b) => b.length - a.length);
   return { chains, folders };
 }

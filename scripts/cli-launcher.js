@@ -14,7 +14,9 @@ const vm = require("node:vm");
 const Module = require("node:module");
 
 if (Number(process.versions.node.split(".")[0]) < 22) {
-  process.stderr.write(`skiff needs Node.js 22 or 24; this is ${process.version} (end of life). Install a current Node.js and run skiff with it.\n`);
+  process.stderr.write(
+    `skiff needs Node.js 22 or 24; this is ${process.version} (end of life). Install a current Node.js and run skiff with it.\n`,
+  );
   process.exit(2);
 }
 

@@ -21,41 +21,50 @@ const migrate = new gcp.cloudrunv2.Job("migrate", {
   template: {
     taskCount: 1,
     template: {
-      containers: [{
-        image,
-        envs: [{ name: "SCHEMA_VERSION", value: release }],
-        resources: { limits: { cpu: "1", memory: "512Mi" } },
-      }],
+      containers: [
+        {
+          image,
+          envs: [{ name: "SCHEMA_VERSION", value: release }],
+          resources: { limits: { cpu: "1", memory: "512Mi" } },
+        },
+      ],
       maxRetries: 1,
       timeout: "120s",
     },
   },
 });
 
-const hello = new gcp.cloudrunv2.Service("hello", {
-  name: "hello",
-  location,
-  deletionProtection: false,
-  ingress: "INGRESS_TRAFFIC_ALL",
-  template: {
-    revision: `hello-${release}`,
-    containers: [{
-      image,
-      envs: [{ name: "GREETING", value: `Hello from release ${release}` }],
-      ports: { containerPort: 8080 },
-      resources: { limits: { cpu: "1", memory: "512Mi" } },
-    }],
-    scaling: { minInstanceCount: 0, maxInstanceCount: 3 },
-    maxInstanceRequestConcurrency: 80,
-    timeout: "300s",
-  },
-  traffics: previousRelease === undefined
-    ? [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }]
-    : [
-        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: `hello-${previousRelease}`, percent: 90 },
-        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 10, tag: "canary" },
+const hello = new gcp.cloudrunv2.Service(
+  "hello",
+  {
+    name: "hello",
+    location,
+    deletionProtection: false,
+    ingress: "INGRESS_TRAFFIC_ALL",
+    template: {
+      revision: `hello-${release}`,
+      containers: [
+        {
+          image,
+          envs: [{ name: "GREETING", value: `Hello from release ${release}` }],
+          ports: { containerPort: 8080 },
+          resources: { limits: { cpu: "1", memory: "512Mi" } },
+        },
       ],
-}, { dependsOn: [migrate] });
+      scaling: { minInstanceCount: 0, maxInstanceCount: 3 },
+      maxInstanceRequestConcurrency: 80,
+      timeout: "300s",
+    },
+    traffics:
+      previousRelease === undefined
+        ? [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }]
+        : [
+            { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: `hello-${previousRelease}`, percent: 90 },
+            { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 10, tag: "canary" },
+          ],
+  },
+  { dependsOn: [migrate] },
+);
 
 // Public, as `gcloud run deploy --allow-unauthenticated` makes a service: a service pulumi-gcp
 // creates is private (callers need an identity token of an invoker) until a binding opens it.

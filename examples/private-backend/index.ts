@@ -30,13 +30,15 @@ const web = new gcp.cloudrunv2.Service("web", {
   deletionProtection: false,
   template: {
     serviceAccount: webAccount,
-    containers: [{
-      image,
-      envs: [
-        { name: "GREETING", value: "Hello from web" },
-        { name: "API_URL", value: api.uri },
-      ],
-    }],
+    containers: [
+      {
+        image,
+        envs: [
+          { name: "GREETING", value: "Hello from web" },
+          { name: "API_URL", value: api.uri },
+        ],
+      },
+    ],
   },
 });
 

@@ -2,7 +2,6 @@ import type http from "node:http";
 import { ErrorBody, httpStatusOf, invalid, SkiffError } from "../model/errors";
 import { MAX_REQUEST_BODY_BYTES } from "../model/request-limits";
 
-
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
@@ -22,7 +21,8 @@ export async function readJson(req: http.IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BODY_BYTES) throw new SkiffError("INVALID_ARGUMENT", `request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
+    if (size > MAX_REQUEST_BODY_BYTES)
+      throw new SkiffError("INVALID_ARGUMENT", `request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
@@ -38,7 +38,8 @@ export function wholeNumberParam(query: URLSearchParams, name: string, min: numb
   const text = query.get(name);
   if (text === null) return undefined;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) throw invalid(name, `must be a whole number of at least ${min}, got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min)
+    throw invalid(name, `must be a whole number of at least ${min}, got "${text}"`);
   return value;
 }
 
@@ -69,7 +70,10 @@ export function writeOrWait(res: http.ServerResponse, piece: Uint8Array | string
  * its first line is an ordinary error answer; after it, the connection is cut (the client sees a
  * truncated answer, never a wrong one).
  */
-export async function sendLogLines(res: http.ServerResponse, read: (write: (piece: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+export async function sendLogLines(
+  res: http.ServerResponse,
+  read: (write: (piece: Uint8Array) => Promise<void>) => Promise<void>,
+): Promise<void> {
   const begin = () => {
     if (res.headersSent) return;
     res.writeHead(200, { "content-type": "application/json" });

@@ -21,7 +21,9 @@ export function jobRoutes(jobs: JobController): Route[] {
       await jobs.delete(params.project, params.job);
       return { deleted: params.job };
     }),
-    route("POST", `${P}/jobs/:job/executions`, ({ params, body }) => jobs.execute(params.project, params.job, (body as { overrides?: unknown } | undefined)?.overrides)),
+    route("POST", `${P}/jobs/:job/executions`, ({ params, body }) =>
+      jobs.execute(params.project, params.job, (body as { overrides?: unknown } | undefined)?.overrides),
+    ),
     route("GET", `${P}/jobs/:job/logs`, async ({ params, query, res }) => {
       const { project, job } = params;
       jobs.get(project, job); // 404 for an unknown job, before any answer is begun
@@ -41,7 +43,9 @@ export function jobRoutes(jobs: JobController): Route[] {
       );
       return undefined;
     }),
-    route("GET", `${P}/executions`, ({ params, query }) => ({ executions: jobs.listExecutions(params.project, query.get("job") ?? undefined) })),
+    route("GET", `${P}/executions`, ({ params, query }) => ({
+      executions: jobs.listExecutions(params.project, query.get("job") ?? undefined),
+    })),
     route("GET", `${P}/executions/:execution`, ({ params, query }) => {
       const waitSeconds = wholeNumberParam(query, "wait", 0);
       if (waitSeconds === undefined) return jobs.getExecution(params.project, params.execution);

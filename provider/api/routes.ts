@@ -50,7 +50,9 @@ export function apiRoutes(d: ApiDeps): Route[] {
     route("PATCH", `${P}/services/:service/traffic`, ({ params, body }) =>
       d.services.updateTraffic(params.project, params.service, parseTrafficUpdate(body)),
     ),
-    route("POST", `${P}/services/:service/revisions`, ({ params, body }) => d.services.createCandidate(params.project, params.service, body)),
+    route("POST", `${P}/services/:service/revisions`, ({ params, body }) =>
+      d.services.createCandidate(params.project, params.service, body),
+    ),
     route("GET", `${P}/services/:service/logs`, async ({ params, query, res }) => {
       const { project, service } = params;
       d.services.getService(project, service); // 404 for an unknown service

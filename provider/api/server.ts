@@ -32,7 +32,12 @@ export function route(method: string, path: string, handler: RouteHandler): Rout
  * else (a request without it changes nothing and learns nothing, not even whether a path exists).
  * The only exceptions are `publicPaths`, exact paths that serve what is public anyway (a JWKS).
  */
-export function createApiServer(routes: Route[], token: string, log: Logger, publicPaths: ReadonlyMap<string, () => unknown> = new Map()): http.Server {
+export function createApiServer(
+  routes: Route[],
+  token: string,
+  log: Logger,
+  publicPaths: ReadonlyMap<string, () => unknown> = new Map(),
+): http.Server {
   const expected = Buffer.from(`Bearer ${token}`);
   const server = http.createServer((req, res) =>
     serve(req, res).catch((error) => {
@@ -85,7 +90,13 @@ export function createApiServer(routes: Route[], token: string, log: Logger, pub
       return;
     }
     const code = matchedPath ? 405 : 404;
-    sendJson(res, code, { error: { code: matchedPath ? "INVALID_ARGUMENT" : "NOT_FOUND", message: `${matchedPath ? "method not allowed" : "no such API path"}: ${req.method} ${rawPath}`, violations: [] } });
+    sendJson(res, code, {
+      error: {
+        code: matchedPath ? "INVALID_ARGUMENT" : "NOT_FOUND",
+        message: `${matchedPath ? "method not allowed" : "no such API path"}: ${req.method} ${rawPath}`,
+        violations: [],
+      },
+    });
   }
 }
 

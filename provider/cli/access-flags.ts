@@ -42,7 +42,10 @@ export function ingressFlag(value: string): Ingress {
  * alone (undefined: the engine keeps it; a new service starts public, where gcloud would ask).
  * `current` is what the service answer carried when the deploy read it; undefined for a new service.
  */
-export function invokersAfterDeploy(current: readonly string[] | undefined, allowUnauthenticated: boolean | undefined): string[] | undefined {
+export function invokersAfterDeploy(
+  current: readonly string[] | undefined,
+  allowUnauthenticated: boolean | undefined,
+): string[] | undefined {
   if (allowUnauthenticated === undefined) return undefined;
   const others = (current ?? []).filter((member) => member !== ALL_USERS);
   return allowUnauthenticated ? [...others, ALL_USERS] : others;

@@ -18,7 +18,11 @@ export function authCommands(): Command {
     .command("print-identity-token")
     .description("print an identity token (and a newline, nothing else) for Authorization: Bearer")
     .option("--audiences <url>", "the URL of the service the token is for (its URL, a tag URL or a mapped domain)")
-    .option("--impersonate-service-account <email>", "a token for this service account instead of yours", serviceAccountFlag("--impersonate-service-account"))
+    .option(
+      "--impersonate-service-account <email>",
+      "a token for this service account instead of yours",
+      serviceAccountFlag("--impersonate-service-account"),
+    )
     // gcloud's tokens leave the email out unless asked; skiff's always carry it, so the flag is a no-op.
     .addOption(new Option("--include-email", "accepted for gcloud compatibility; the token always names its email").hideHelp())
     .option("--project <project>", "accepted for gcloud compatibility: tokens are not per project", process.env.SKIFF_PROJECT ?? "default")
@@ -26,7 +30,9 @@ export function authCommands(): Command {
       checkedProject(options);
       if (options.audiences !== undefined && options.audiences.trim() === "") throw new UsageError("--audiences: must not be empty");
       useFlagNames({ audience: "--audiences", serviceAccount: "--impersonate-service-account" });
-      const { token } = await (await connect()).identityToken({ audience: options.audiences, serviceAccount: options.impersonateServiceAccount });
+      const { token } = await (
+        await connect()
+      ).identityToken({ audience: options.audiences, serviceAccount: options.impersonateServiceAccount });
       process.stdout.write(`${token}\n`);
     });
   return auth;

@@ -14,15 +14,24 @@ export interface CommonOptions {
 export function withCommon(command: Command, defaultFormat: "table" | "yaml" = "table"): Command {
   return command
     .option("--project <project>", "project (namespace) to work in", process.env.SKIFF_PROJECT ?? "default")
-    .addOption(new Option("--format <format>", `output format: ${FORMAT_HELP}`).argParser(parseFormat).default({ kind: defaultFormat }, defaultFormat));
+    .addOption(
+      new Option("--format <format>", `output format: ${FORMAT_HELP}`)
+        .argParser(parseFormat)
+        .default({ kind: defaultFormat }, defaultFormat),
+    );
 }
 
 /** gcloud flags that mean something only on Google Cloud, by option name (commander's camelCase). */
-const NO_LOCAL_EFFECT = { region: "--region <region>", platform: "--platform <platform>", executionEnvironment: "--execution-environment <env>" } as const;
+const NO_LOCAL_EFFECT = {
+  region: "--region <region>",
+  platform: "--platform <platform>",
+  executionEnvironment: "--execution-environment <env>",
+} as const;
 
 /** Accepts those of gcloud's cloud-only flags a command takes, hidden from help, so a pasted gcloud command works. */
 export function withCloudOnlyFlags(command: Command, names: (keyof typeof NO_LOCAL_EFFECT)[]): Command {
-  for (const name of names) command.addOption(new Option(NO_LOCAL_EFFECT[name], "accepted for gcloud compatibility; no local effect").hideHelp());
+  for (const name of names)
+    command.addOption(new Option(NO_LOCAL_EFFECT[name], "accepted for gcloud compatibility; no local effect").hideHelp());
   return command;
 }
 
@@ -31,7 +40,10 @@ export function noteIgnoredFlags(options: Record<string, unknown>): void {
   const given = (Object.keys(NO_LOCAL_EFFECT) as (keyof typeof NO_LOCAL_EFFECT)[])
     .filter((name) => options[name] !== undefined)
     .map((name) => NO_LOCAL_EFFECT[name].split(" ")[0]);
-  if (given.length > 0) process.stderr.write(`skiff: note: ${given.join(", ")} ${given.length === 1 ? "has" : "have"} no local effect and ${given.length === 1 ? "is" : "are"} ignored\n`);
+  if (given.length > 0)
+    process.stderr.write(
+      `skiff: note: ${given.join(", ")} ${given.length === 1 ? "has" : "have"} no local effect and ${given.length === 1 ? "is" : "are"} ignored\n`,
+    );
 }
 
 export function commonOptions(options: Record<string, unknown>): CommonOptions {

@@ -8,7 +8,9 @@ import { UsageError } from "./output";
 export async function confirmOrAbort(what: string, quiet: boolean | undefined): Promise<void> {
   if (quiet || !process.stdin.isTTY || !process.stdout.isTTY) return;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await new Promise<string>((resolve) => rl.question(`${what} will be deleted.\n\nDo you want to continue (Y/n)?  `, resolve));
+  const answer = await new Promise<string>((resolve) =>
+    rl.question(`${what} will be deleted.\n\nDo you want to continue (Y/n)?  `, resolve),
+  );
   rl.close();
   if (!/^(y|yes)?$/i.test(answer.trim())) throw new UsageError("aborted: nothing was deleted");
 }

@@ -63,8 +63,16 @@ export function deployCommand(): Command {
     .option("--revision-suffix <suffix>", "name the new revision <service>-<suffix>")
     .option("--no-traffic", "keep traffic where it is; the new revision gets none")
     .option("--tag <tag>", "tag the new revision: reachable at http://<tag>---<service>.localhost", nameArg("tag", "--tag"))
-    .option("--service-account <email>", "who the instances run as (their metadata server's tokens are its); a change makes a new revision", serviceAccountFlag())
-    .option("--ingress <ingress>", "who may reach the service: all, internal (only the engine's containers) or internal-and-cloud-load-balancing (the same here)", ingressFlag)
+    .option(
+      "--service-account <email>",
+      "who the instances run as (their metadata server's tokens are its); a change makes a new revision",
+      serviceAccountFlag(),
+    )
+    .option(
+      "--ingress <ingress>",
+      "who may reach the service: all, internal (only the engine's containers) or internal-and-cloud-load-balancing (the same here)",
+      ingressFlag,
+    )
     .option("--allow-unauthenticated", "make the service public: add allUsers to its invokers")
     .option("--no-allow-unauthenticated", "make the service private: remove allUsers from its invokers (callers need an identity token)")
     .option("--async", "return once the revision is created, without waiting for it to start")
@@ -92,12 +100,22 @@ export function deployCommand(): Command {
           project,
           service,
           { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers },
-          { noTraffic: !flags.traffic, tag: flags.tag, expectedGeneration: existing?.generation ?? 0, revisionSuffix: flags.revisionSuffix, async: true },
+          {
+            noTraffic: !flags.traffic,
+            tag: flags.tag,
+            expectedGeneration: existing?.generation ?? 0,
+            revisionSuffix: flags.revisionSuffix,
+            async: true,
+          },
         );
       }, `service ${service}`);
       let revision = answer.revision;
       if (!revision || flags.async) {
-        progress.done(revision ? `Revision ${revision.name} is being deployed; follow it with: skiff revisions describe ${revision.name}` : "No change to the template.");
+        progress.done(
+          revision
+            ? `Revision ${revision.name} is being deployed; follow it with: skiff revisions describe ${revision.name}`
+            : "No change to the template.",
+        );
         if (format.kind !== "table") render(format, serviceToKnative(answer.service, revision), () => undefined);
         else if (!revision) process.stdout.write(summary(answer.service, undefined));
         return;

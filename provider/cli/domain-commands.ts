@@ -21,7 +21,9 @@ export function domainMappingCommands(): Command {
   withCommon(mappings.command("list")).action(async (options) => {
     const { project, format } = commonOptions(options);
     const list = await (await connect()).listDomainMappings(project);
-    render(format, list.map(domainMappingToKnative), () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
+    render(format, list.map(domainMappingToKnative), () =>
+      printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]),
+    );
   });
 
   withCommon(mappings.command("describe"))

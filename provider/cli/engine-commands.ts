@@ -14,20 +14,44 @@ export function engineCommands(): Command {
     .command("start")
     .description("start the engine daemon (detached unless --foreground)")
     .option("--foreground", "run in this process until interrupted")
-    .option("--ingress-port <port>", "port of the ingress on 127.0.0.1 (0 = any free port)", intFlag("--ingress-port"), DEFAULT_INGRESS_PORT)
+    .option(
+      "--ingress-port <port>",
+      "port of the ingress on 127.0.0.1 (0 = any free port)",
+      intFlag("--ingress-port"),
+      DEFAULT_INGRESS_PORT,
+    )
     .option("--api-port <port>", "port of the admin API on 127.0.0.1 (0 = any free port)", intFlag("--api-port"), DEFAULT_API_PORT)
-    .option("--scale-to-zero-grace <duration>", "how long a revision must be idle before its last instance stops (default 15m)", durationFlag("--scale-to-zero-grace"))
+    .option(
+      "--scale-to-zero-grace <duration>",
+      "how long a revision must be idle before its last instance stops (default 15m)",
+      durationFlag("--scale-to-zero-grace"),
+    )
     .option("--stable-window <duration>", "the autoscaler's stable window (default 60s)", durationFlag("--stable-window"))
     .option("--panic-window <duration>", "the autoscaler's panic window (default 6s)", durationFlag("--panic-window"))
-    .option("--max-log-size <quantity>", "cap of each service's and job's kept log, with rotation (default 64Mi); Docker's log of each container holds 1 to 1.25 times this", memoryFlag("--max-log-size"))
-    .addOption(new Option("--instance-address <mode>", "how the router reaches instances: auto (bridge where the host routes to it), bridge or published").choices(["auto", "bridge", "published"]))
-    .option("--trusted-proxies <addresses>", "client addresses whose X-Forwarded-* headers are kept (default: none, they are overwritten)", addressListFlag("--trusted-proxies"))
+    .option(
+      "--max-log-size <quantity>",
+      "cap of each service's and job's kept log, with rotation (default 64Mi); Docker's log of each container holds 1 to 1.25 times this",
+      memoryFlag("--max-log-size"),
+    )
+    .addOption(
+      new Option(
+        "--instance-address <mode>",
+        "how the router reaches instances: auto (bridge where the host routes to it), bridge or published",
+      ).choices(["auto", "bridge", "published"]),
+    )
+    .option(
+      "--trusted-proxies <addresses>",
+      "client addresses whose X-Forwarded-* headers are kept (default: none, they are overwritten)",
+      addressListFlag("--trusted-proxies"),
+    )
     .action(async (options: EngineStartFlags) => {
       const settings = engineSettingsFrom(options);
       const home = engineHome();
       const running = runningEngine(home);
       if (running) {
-        process.stdout.write(`the engine is already running (pid ${running.pid}): ingress 127.0.0.1:${running.ingressPort}, API 127.0.0.1:${running.apiPort}\n`);
+        process.stdout.write(
+          `the engine is already running (pid ${running.pid}): ingress 127.0.0.1:${running.ingressPort}, API 127.0.0.1:${running.apiPort}\n`,
+        );
         return;
       }
       if (options.foreground) {
@@ -35,7 +59,9 @@ export function engineCommands(): Command {
         const { runDaemon } = require("../engine/daemon") as typeof import("../engine/daemon");
         const { DEFAULT_ENGINE_SETTINGS } = require("../engine/daemon") as typeof import("../engine/daemon");
         const daemon = await runDaemon({
-          home, ingressPort: options.ingressPort, apiPort: options.apiPort,
+          home,
+          ingressPort: options.ingressPort,
+          apiPort: options.apiPort,
           settings: {
             scaling: { ...DEFAULT_ENGINE_SETTINGS.scaling, ...settings.scaling },
             logCapBytes: settings.logCapBytes ?? DEFAULT_ENGINE_SETTINGS.logCapBytes,
@@ -48,7 +74,9 @@ export function engineCommands(): Command {
         await daemon.stopped;
         return;
       }
-      const file = await startDetached(home, { flags: ["--ingress-port", String(options.ingressPort), "--api-port", String(options.apiPort), ...settings.flags] });
+      const file = await startDetached(home, {
+        flags: ["--ingress-port", String(options.ingressPort), "--api-port", String(options.apiPort), ...settings.flags],
+      });
       process.stdout.write(
         `engine started (pid ${file.pid}, home ${home.root})\n` +
           `  services: http://<service>.localhost:${file.ingressPort}\n  admin API: http://127.0.0.1:${file.apiPort}\n`,
@@ -80,7 +108,9 @@ export function engineCommands(): Command {
     .action(async (options: { format: "table" | "json" }) => {
       const home = engineHome();
       if (!runningEngine(home)) {
-        process.stdout.write(options.format === "json" ? JSON.stringify({ running: false, home: home.root }) + "\n" : "the engine is not running\n");
+        process.stdout.write(
+          options.format === "json" ? JSON.stringify({ running: false, home: home.root }) + "\n" : "the engine is not running\n",
+        );
         process.exitCode = 2;
         return;
       }
@@ -88,7 +118,15 @@ export function engineCommands(): Command {
       print(options.format, { running: true, ...info }, () => {
         printTable([
           ["PID", "INGRESS", "API", "INSTANCES VIA", "ENGINE ID", "VERSION", "HOME"],
-          [String(info.pid), `127.0.0.1:${info.ingressPort}`, `127.0.0.1:${info.apiPort}`, info.instanceAddressing, info.engineId, info.version, info.home],
+          [
+            String(info.pid),
+            `127.0.0.1:${info.ingressPort}`,
+            `127.0.0.1:${info.apiPort}`,
+            info.instanceAddressing,
+            info.engineId,
+            info.version,
+            info.home,
+          ],
         ]);
         const c = info.containers;
         process.stdout.write(

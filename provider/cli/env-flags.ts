@@ -28,7 +28,9 @@ export function envFlagsProblem(flags: EnvFlags & LabelFlags): string | undefine
     flags.clearEnvVars ? "--clear-env-vars" : undefined,
     flags.envVarsFile !== undefined ? "--env-vars-file" : undefined,
     flags.setEnvVars !== undefined ? "--set-env-vars" : undefined,
-    flags.updateEnvVars !== undefined || flags.env !== undefined || flags.removeEnvVars !== undefined ? "--update-env-vars/--remove-env-vars" : undefined,
+    flags.updateEnvVars !== undefined || flags.env !== undefined || flags.removeEnvVars !== undefined
+      ? "--update-env-vars/--remove-env-vars"
+      : undefined,
   ].filter(Boolean);
   if (env.length > 1) return `${env[0]}: cannot be combined with ${env.slice(1).join(", ")}`;
   const labels = [
@@ -69,10 +71,12 @@ function readEnvVarsFile(file: string): Record<string, string> {
     throw new UsageError(`--env-vars-file: "${file}" is not YAML: ${(error as Error).message.split("\n")[0]}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== "object" || Array.isArray(parsed)) throw new UsageError(`--env-vars-file: "${file}" must be a mapping of NAME: value`);
+  if (typeof parsed !== "object" || Array.isArray(parsed))
+    throw new UsageError(`--env-vars-file: "${file}" must be a mapping of NAME: value`);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
-    if (value !== null && typeof value === "object") throw new UsageError(`--env-vars-file: the value of ${name} must be a string, number or boolean`);
+    if (value !== null && typeof value === "object")
+      throw new UsageError(`--env-vars-file: the value of ${name} must be a string, number or boolean`);
     env[name] = value === null ? "" : String(value);
   }
   return env;

@@ -19,7 +19,16 @@ export function executionCommands(): Command {
       render(format, list.map(executionToCloudRun), () =>
         printTable([
           ["EXECUTION", "JOB", "STATUS", "TASKS", "SUCCEEDED", "FAILED", "STARTED", "COMPLETED"],
-          ...list.map((e) => [e.name, e.job, e.status, String(e.tasks.length), String(e.succeededCount), String(e.failedCount), e.startTime, e.completionTime ?? "-"]),
+          ...list.map((e) => [
+            e.name,
+            e.job,
+            e.status,
+            String(e.tasks.length),
+            String(e.succeededCount),
+            String(e.failedCount),
+            e.startTime,
+            e.completionTime ?? "-",
+          ]),
         ]),
       );
     });
@@ -56,6 +65,12 @@ function printExecution(e: Execution): void {
   );
   printTable([
     ["TASK", "STATE", "ATTEMPT", "EXIT CODE", "LAST ERROR"],
-    ...e.tasks.map((t) => [String(t.index), t.state, String(t.attempt), t.exitCode === undefined ? "-" : String(t.exitCode), t.lastError ?? ""]),
+    ...e.tasks.map((t) => [
+      String(t.index),
+      t.state,
+      String(t.attempt),
+      t.exitCode === undefined ? "-" : String(t.exitCode),
+      t.lastError ?? "",
+    ]),
   ]);
 }

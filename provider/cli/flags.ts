@@ -2,7 +2,15 @@ import { isIP } from "node:net";
 import { invalidFromViolations, type FieldViolation } from "../model/errors";
 import { DURATION_EXAMPLES, parseDurationMs } from "../model/duration";
 import { parseMemoryBytes } from "../model/quantity";
-import { domainSchema, executionNameSchema, jobNameSchema, projectNameSchema, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
+import {
+  domainSchema,
+  executionNameSchema,
+  jobNameSchema,
+  projectNameSchema,
+  revisionNameSchema,
+  serviceNameSchema,
+  tagNameSchema,
+} from "../model/names";
 import { UsageError } from "./output";
 
 /** Parsers for the CLI's flag values. Each error names the flag, as the user typed it. */
@@ -80,7 +88,8 @@ export function addressListFlag(flag: string) {
   return (value: string): string[] => {
     const addresses = splitList(value).filter(Boolean);
     const bad = addresses.find((a) => isIP(a) === 0);
-    if (bad !== undefined || addresses.length === 0) throw new UsageError(`${flag}: expected IP addresses such as 127.0.0.1,::1, got "${bad ?? value}"`);
+    if (bad !== undefined || addresses.length === 0)
+      throw new UsageError(`${flag}: expected IP addresses such as 127.0.0.1,::1, got "${bad ?? value}"`);
     return addresses;
   };
 }

@@ -5,12 +5,7 @@ import { UsageError } from "./output";
  * (yaml without what the platform fills in, ready for `services replace`), value(FIELD,...) (dotted
  * paths, tab-separated, one line per object; a list's items joined with ";").
  */
-export type Format =
-  | { kind: "table" }
-  | { kind: "json" }
-  | { kind: "yaml" }
-  | { kind: "export" }
-  | { kind: "value"; fields: string[] };
+export type Format = { kind: "table" } | { kind: "json" } | { kind: "yaml" } | { kind: "export" } | { kind: "value"; fields: string[] };
 
 export const FORMAT_HELP = "table, json, yaml, export or value(FIELD,...)";
 
@@ -19,9 +14,13 @@ export function parseFormat(text: string): Format {
   if (trimmed === "table" || trimmed === "json" || trimmed === "yaml" || trimmed === "export") return { kind: trimmed };
   const value = /^value\((.*)\)$/.exec(trimmed);
   if (value) {
-    const fields = value[1].split(",").map((f) => f.trim()).filter(Boolean);
+    const fields = value[1]
+      .split(",")
+      .map((f) => f.trim())
+      .filter(Boolean);
     const bad = fields.find((f) => !/^[A-Za-z_][\w-]*(\.[\w./-]+|\[\d+\])*$/.test(f));
-    if (fields.length === 0 || bad !== undefined) throw new UsageError(`--format: value() takes dotted field paths such as value(status.url,metadata.name), got "${text}"`);
+    if (fields.length === 0 || bad !== undefined)
+      throw new UsageError(`--format: value() takes dotted field paths such as value(status.url,metadata.name), got "${text}"`);
     return { kind: "value", fields };
   }
   throw new UsageError(`--format: expected ${FORMAT_HELP}, got "${text}"`);

@@ -27,7 +27,11 @@ const ROLE_EFFECT: Record<PolicyKind, string> = {
 export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
   // Each takes the service or job first, --project, --format (YAML, as gcloud prints policies) and gcloud's --region.
   const policyCommand = (name: string) =>
-    withCloudOnlyFlags(withCommon(group.command(name), "yaml"), ["region", "platform"]).argument(`<${kind}>`, `${kind} name`, nameArg(kind));
+    withCloudOnlyFlags(withCommon(group.command(name), "yaml"), ["region", "platform"]).argument(
+      `<${kind}>`,
+      `${kind} name`,
+      nameArg(kind),
+    );
 
   policyCommand("get-iam-policy")
     .description(`print the ${kind}'s IAM policy${ROLE_EFFECT[kind]}`)
@@ -49,7 +53,9 @@ export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
       const client = await connect();
       const policy = await client.setPolicy(project, kind, name, bindings, etag).catch((error: unknown) => {
         if (!isStaleEtag(error)) throw error;
-        throw new UsageError(`FILE: etag "${etag}" is stale: the IAM policy of ${kind} [${name}] was changed since it was read; get it again with get-iam-policy and retry`);
+        throw new UsageError(
+          `FILE: etag "${etag}" is stale: the IAM policy of ${kind} [${name}] was changed since it was read; get it again with get-iam-policy and retry`,
+        );
       });
       updated(kind, name, format, policy);
     });
@@ -58,19 +64,26 @@ export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
   const bindingCommand = (commandName: string, description: string, change: BindingChange) =>
     policyCommand(commandName)
       .description(description)
-      .requiredOption("--member <member>", "allUsers, allAuthenticatedUsers, user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN", memberFlag)
+      .requiredOption(
+        "--member <member>",
+        "allUsers, allAuthenticatedUsers, user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN",
+        memberFlag,
+      )
       .requiredOption("--role <role>", "the role, e.g. roles/run.invoker (the only one with a local effect)", roleFlag)
       .action(async (name: string, options) => {
         const { project, format } = commonOptions(options);
         noteIgnoredFlags(options);
-        const policy = await changePolicy(await connect(), project, kind, name, (bindings) => change(bindings, options.role, options.member, name));
+        const policy = await changePolicy(await connect(), project, kind, name, (bindings) =>
+          change(bindings, options.role, options.member, name),
+        );
         updated(kind, name, format, policy);
       });
 
   bindingCommand("add-iam-policy-binding", `let --member have --role on the ${kind}${ROLE_EFFECT[kind]}`, withMember);
   bindingCommand("remove-iam-policy-binding", `take --role on the ${kind} away from --member`, (bindings, role, member, name) => {
     // As gcloud: removing a binding that is not there is an error, not a silent success.
-    if (!bindings.some((b) => b.role === role && b.members.includes(member))) throw new UsageError(`--member: ${member} has no ${role} binding on ${kind} [${name}]; nothing changed`);
+    if (!bindings.some((b) => b.role === role && b.members.includes(member)))
+      throw new UsageError(`--member: ${member} has no ${role} binding on ${kind} [${name}]; nothing changed`);
     return withoutMember(bindings, role, member);
   });
 }
@@ -80,7 +93,13 @@ export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
  * undone. On a conflict the policy is read again and the change retried once, as deploy does with
  * generations; a second conflict is reported (exit 1).
  */
-async function changePolicy(client: EngineClient, project: string, kind: PolicyKind, name: string, change: (bindings: Binding[]) => Binding[]): Promise<Policy> {
+async function changePolicy(
+  client: EngineClient,
+  project: string,
+  kind: PolicyKind,
+  name: string,
+  change: (bindings: Binding[]) => Binding[],
+): Promise<Policy> {
   for (let tries = 1; ; tries++) {
     const current = await client.getPolicy(project, kind, name);
     try {
@@ -111,7 +130,9 @@ export function gcloudPolicy(policy: Policy): Record<string, unknown> {
 }
 
 function printPolicy(format: Format, policy: Policy): void {
-  render(format, gcloudPolicy(policy), () => printTable([["ROLE", "MEMBER"], ...policy.bindings.flatMap((b) => b.members.map((m) => [b.role, m]))]));
+  render(format, gcloudPolicy(policy), () =>
+    printTable([["ROLE", "MEMBER"], ...policy.bindings.flatMap((b) => b.members.map((m) => [b.role, m]))]),
+  );
 }
 
 /**
@@ -120,15 +141,19 @@ function printPolicy(format: Format, policy: Policy): void {
  * dropping one would grant more than the file says.
  */
 export function parsePolicyFile(doc: unknown): { bindings: Binding[]; etag?: string } {
-  if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new UsageError("FILE: must be a policy: a mapping with bindings (and etag, version)");
+  if (!doc || typeof doc !== "object" || Array.isArray(doc))
+    throw new UsageError("FILE: must be a policy: a mapping with bindings (and etag, version)");
   const { bindings = [], etag, version, ...rest } = doc as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new UsageError(`FILE: ${unknown.map((k) => `"${k}"`).join(", ")}: not part of a policy skiff keeps (bindings, etag, version)`);
-  if (version !== undefined && version !== 0 && version !== 1) throw new UsageError(`FILE: version: must be 1 (policies with conditions are not supported), got ${JSON.stringify(version)}`);
+  if (unknown.length > 0)
+    throw new UsageError(`FILE: ${unknown.map((k) => `"${k}"`).join(", ")}: not part of a policy skiff keeps (bindings, etag, version)`);
+  if (version !== undefined && version !== 0 && version !== 1)
+    throw new UsageError(`FILE: version: must be 1 (policies with conditions are not supported), got ${JSON.stringify(version)}`);
   if (etag !== undefined && typeof etag !== "string") throw new UsageError(`FILE: etag: must be a string, got ${JSON.stringify(etag)}`);
   if (!Array.isArray(bindings)) throw new UsageError("FILE: bindings: must be a list of { role, members }");
   bindings.forEach((b, i) => {
-    if (b && typeof b === "object" && "condition" in b) throw new UsageError(`FILE: bindings[${i}].condition: conditional bindings are not supported`);
+    if (b && typeof b === "object" && "condition" in b)
+      throw new UsageError(`FILE: bindings[${i}].condition: conditional bindings are not supported`);
   });
   // The engine checks each role and member and names the one that is wrong.
   return { bindings: bindings as Binding[], ...(etag !== undefined ? { etag } : {}) };

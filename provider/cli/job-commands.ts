@@ -91,7 +91,9 @@ export function jobCommands(): Command {
       const { project, format } = commonOptions(flags);
       if (!flags.image) throw new UsageError("--image: is required to create a job");
       const job = await (await connect()).putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
-      render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`));
+      render(format, jobToCloudRun(job), () =>
+        process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
+      );
     });
 
   withTemplateFlags(withCommon(jobs.command("update")))
@@ -101,7 +103,12 @@ export function jobCommands(): Command {
       const { project, format } = commonOptions(flags);
       const client = await connect();
       const existing = await client.getJob(project, name);
-      const job = await client.putJob(project, name, { template: templateFrom(existing, flags), labels: existing.labels }, { mode: "update", expectedGeneration: existing.generation });
+      const job = await client.putJob(
+        project,
+        name,
+        { template: templateFrom(existing, flags), labels: existing.labels },
+        { mode: "update", expectedGeneration: existing.generation },
+      );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
     });
 
@@ -117,7 +124,12 @@ export function jobCommands(): Command {
       });
       if (!existing && !flags.image) throw new UsageError("--image: is required to create a job");
       const job = existing
-        ? await client.putJob(project, name, { template: templateFrom(existing, flags), labels: existing.labels }, { mode: "update", expectedGeneration: existing.generation })
+        ? await client.putJob(
+            project,
+            name,
+            { template: templateFrom(existing, flags), labels: existing.labels },
+            { mode: "update", expectedGeneration: existing.generation },
+          )
         : await client.putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
     });
@@ -162,7 +174,11 @@ export function jobCommands(): Command {
             `  Task timeout:    ${t.timeout}s`,
             `  Resources:       cpu ${t.resources.cpu}, memory ${t.resources.memory}`,
             `  Service account: ${t.serviceAccount ?? `${defaultServiceAccount(j.project)} (default)`}`,
-            `  Env:             ${Object.entries(t.env).map(([k, v]) => `${k}=${v}`).join(" ") || "-"}`,
+            `  Env:             ${
+              Object.entries(t.env)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(" ") || "-"
+            }`,
             `  Executions:      ${j.executionCount}${j.latestExecution ? `, latest ${j.latestExecution.name} (${j.latestExecution.status})` : ""}`,
             "",
           ].join("\n"),
@@ -190,13 +206,17 @@ export function jobCommands(): Command {
       if (options.updateEnvVars !== undefined) overrides.env = options.updateEnvVars;
       let execution = await client.executeJob(project, name, overrides);
       if (!options.wait) {
-        render(format, executionToCloudRun(execution), () => process.stdout.write(`Execution ${execution.name} started: ${execution.template.taskCount} task(s).\n`));
+        render(format, executionToCloudRun(execution), () =>
+          process.stdout.write(`Execution ${execution.name} started: ${execution.template.taskCount} task(s).\n`),
+        );
         return;
       }
       if (format.kind === "table") process.stdout.write(`Execution ${execution.name} started; waiting for it to finish...\n`);
       while (execution.status === "RUNNING") execution = await client.getExecution(project, execution.name, 300);
       const finished = execution;
-      render(format, executionToCloudRun(finished), () => process.stdout.write(`Execution ${finished.name} ${finished.status.toLowerCase()}: ${counts(finished)}.\n`));
+      render(format, executionToCloudRun(finished), () =>
+        process.stdout.write(`Execution ${finished.name} ${finished.status.toLowerCase()}: ${counts(finished)}.\n`),
+      );
       if (execution.status !== "SUCCEEDED") {
         process.exitCode = 1;
         await reportFailedTasks(client, project, execution);
@@ -220,7 +240,9 @@ async function reportFailedTasks(client: EngineClient, project: string, executio
   }
   const lines = (await client.jobLogs(project, execution.job, { execution: execution.name, limit: 1000 }).catch(() => "")).split("\n");
   for (const task of failed) {
-    process.stderr.write(`skiff: error: task ${task.index} failed after ${task.attempt + 1} attempt(s): ${task.lastError ?? "unknown"}${task.exitCode !== undefined ? ` (exit code ${task.exitCode})` : ""}\n`);
+    process.stderr.write(
+      `skiff: error: task ${task.index} failed after ${task.attempt + 1} attempt(s): ${task.lastError ?? "unknown"}${task.exitCode !== undefined ? ` (exit code ${task.exitCode})` : ""}\n`,
+    );
     const own = lines.filter((l) => l.includes(` task ${task.index} attempt ${task.attempt} `)).slice(-10);
     for (const line of own) process.stderr.write(`  ${line}\n`);
   }

@@ -42,7 +42,12 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
         "autoscaling.knative.dev/maxScale": String(t.scaling.maxInstanceCount),
       },
     },
-    spec: { containerConcurrency: t.maxInstanceRequestConcurrency, timeoutSeconds: t.timeout, ...serviceAccountName(t), containers: [container] },
+    spec: {
+      containerConcurrency: t.maxInstanceRequestConcurrency,
+      timeoutSeconds: t.timeout,
+      ...serviceAccountName(t),
+      containers: [container],
+    },
   };
 }
 
@@ -65,9 +70,16 @@ function condition(type: string, ready: boolean | undefined, time: string, messa
 
 /** `latestCreated`, when given, says whether the newest revision is still starting or failed. */
 export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeObject {
-  const ready = s.latestReadyRevision === undefined
-    ? latestCreated?.status === "FAILED" ? false : undefined
-    : s.latestCreatedRevision === s.latestReadyRevision ? true : latestCreated?.status === "FAILED" ? false : undefined;
+  const ready =
+    s.latestReadyRevision === undefined
+      ? latestCreated?.status === "FAILED"
+        ? false
+        : undefined
+      : s.latestCreatedRevision === s.latestReadyRevision
+        ? true
+        : latestCreated?.status === "FAILED"
+          ? false
+          : undefined;
   const message = ready === false ? latestCreated?.error : undefined;
   return {
     apiVersion: SERVING,
@@ -82,17 +94,22 @@ export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeO
     },
     spec: {
       template: templateToKnative(s.template, s.latestCreatedRevision),
-      traffic: s.traffic.length > 0
-        ? s.traffic.map((t) => ({
-            ...(t.type === "LATEST" ? { latestRevision: true } : { revisionName: t.revision }),
-            percent: t.percent,
-            ...(t.tag ? { tag: t.tag } : {}),
-          }))
-        : [{ latestRevision: true, percent: 100 }],
+      traffic:
+        s.traffic.length > 0
+          ? s.traffic.map((t) => ({
+              ...(t.type === "LATEST" ? { latestRevision: true } : { revisionName: t.revision }),
+              percent: t.percent,
+              ...(t.tag ? { tag: t.tag } : {}),
+            }))
+          : [{ latestRevision: true, percent: 100 }],
     },
     status: {
       observedGeneration: s.generation,
-      conditions: [condition("Ready", ready, s.updateTime, message), condition("ConfigurationsReady", ready, s.updateTime, message), condition("RoutesReady", s.latestReadyRevision !== undefined, s.updateTime)],
+      conditions: [
+        condition("Ready", ready, s.updateTime, message),
+        condition("ConfigurationsReady", ready, s.updateTime, message),
+        condition("RoutesReady", s.latestReadyRevision !== undefined, s.updateTime),
+      ],
       latestCreatedRevisionName: s.latestCreatedRevision,
       latestReadyRevisionName: s.latestReadyRevision,
       traffic: s.trafficStatuses.map((t) => ({
@@ -176,7 +193,13 @@ export function jobToCloudRun(j: Job): KnativeObject {
       observedGeneration: j.generation,
       executionCount: j.executionCount,
       ...(j.latestExecution
-        ? { latestCreatedExecution: { name: j.latestExecution.name, creationTimestamp: j.latestExecution.createTime, completionTimestamp: j.latestExecution.completionTime } }
+        ? {
+            latestCreatedExecution: {
+              name: j.latestExecution.name,
+              creationTimestamp: j.latestExecution.createTime,
+              completionTimestamp: j.latestExecution.completionTime,
+            },
+          }
         : {}),
     },
   };

@@ -21,7 +21,11 @@ async function main(argv: string[]): Promise<void> {
     .description("Cloud Run-style serverless containers on your machine")
     .version(version)
     .showHelpAfterError()
-    .addOption(new Option("--verbosity <level>", "how much to say; debug adds stack traces to internal errors").choices(["debug", "info", "warning", "error", "critical", "none"]).default("warning"))
+    .addOption(
+      new Option("--verbosity <level>", "how much to say; debug adds stack traces to internal errors")
+        .choices(["debug", "info", "warning", "error", "critical", "none"])
+        .default("warning"),
+    )
     .hook("preAction", (command) => {
       const level = String(command.opts().verbosity ?? "warning");
       setVerbosity(level);

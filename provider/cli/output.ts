@@ -10,7 +10,13 @@ export function printJson(value: unknown): void {
 export function printTable(rows: string[][]): void {
   if (rows.length <= 1) return;
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  for (const row of rows) process.stdout.write(row.map((cell, i) => (cell ?? "").padEnd(widths[i])).join("  ").trimEnd() + "\n");
+  for (const row of rows)
+    process.stdout.write(
+      row
+        .map((cell, i) => (cell ?? "").padEnd(widths[i]))
+        .join("  ")
+        .trimEnd() + "\n",
+    );
 }
 
 /** For commands that are not about a resource (engine status): table or their own JSON. */
@@ -49,7 +55,9 @@ export function useFlagNames(names: Record<string, string>): void {
 }
 
 function describeField(field: string): string {
-  const flag = Object.entries(flagOfField).find(([prefix]) => field === prefix || field.startsWith(prefix + ".") || field.startsWith(prefix + "["))?.[1];
+  const flag = Object.entries(flagOfField).find(
+    ([prefix]) => field === prefix || field.startsWith(prefix + ".") || field.startsWith(prefix + "["),
+  )?.[1];
   return flag && flag !== field ? `${flag} (${field})` : field;
 }
 

@@ -16,7 +16,7 @@ export function reviewCommand(): Command {
     .option("-s, --stack <stack>", "the stack to preview (default: the selected one)")
     .option("--preview-file <file>", "read `pulumi preview --json` output from FILE (- for stdin) instead of running it")
     .addOption(new Option("--format <format>", "markdown (GitHub-flavoured) or json").choices(["markdown", "json"]).default("markdown"))
-    .option("--no-engine", "take \"before\" from the Pulumi state instead of the running engine")
+    .option("--no-engine", 'take "before" from the Pulumi state instead of the running engine')
     .action(async (options) => {
       if (options.previewFile !== undefined && (options.stack !== undefined || options.cwd !== ".")) {
         throw new UsageError("--preview-file: give either a preview file or --cwd/--stack to run one, not both");
@@ -24,7 +24,9 @@ export function reviewCommand(): Command {
       const preview =
         options.previewFile !== undefined
           ? readPreview(options.previewFile)
-          : await runPreview({ cwd: options.cwd, stack: options.stack }).catch((error: unknown) => asUsageError(error, options.stack !== undefined ? "--cwd/--stack: " : "--cwd: "));
+          : await runPreview({ cwd: options.cwd, stack: options.stack }).catch((error: unknown) =>
+              asUsageError(error, options.stack !== undefined ? "--cwd/--stack: " : "--cwd: "),
+            );
       // The engine is read when it runs, never started: a review changes nothing.
       const engine = options.engine === false ? false : undefined;
       const state = await currentState(preview, engine);

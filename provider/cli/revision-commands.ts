@@ -39,7 +39,9 @@ export function revisionCommands(): Command {
             ...(r.error ? [`  Error:   ${r.error}`] : []),
             ...(r.instanceError ? [`  Last instance failure: ${r.instanceError}`] : []),
             ...(r.scaling
-              ? [`  Instances: ${r.scaling.readyInstances} ready, ${r.scaling.startingInstances} starting, ${r.scaling.inFlight} in flight, ${r.scaling.queued} queued; desired ${r.scaling.desired}${r.scaling.reason ? ` (${r.scaling.reason})` : ""}`]
+              ? [
+                  `  Instances: ${r.scaling.readyInstances} ready, ${r.scaling.startingInstances} starting, ${r.scaling.inFlight} in flight, ${r.scaling.queued} queued; desired ${r.scaling.desired}${r.scaling.reason ? ` (${r.scaling.reason})` : ""}`,
+                ]
               : []),
             "",
           ].join("\n"),

@@ -20,8 +20,14 @@ export function serviceCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const list = await (await connect()).listServices(project);
-      render(format, list.map((s) => serviceToKnative(s)), () =>
-        printTable([["SERVICE", "URL", "LATEST READY", "TRAFFIC"], ...list.map((s) => [s.name, s.url, s.latestReadyRevision ?? "-", trafficSummary(s)])]),
+      render(
+        format,
+        list.map((s) => serviceToKnative(s)),
+        () =>
+          printTable([
+            ["SERVICE", "URL", "LATEST READY", "TRAFFIC"],
+            ...list.map((s) => [s.name, s.url, s.latestReadyRevision ?? "-", trafficSummary(s)]),
+          ]),
       );
     });
 
@@ -33,7 +39,10 @@ export function serviceCommands(): Command {
       const client = await connect();
       const s = await client.getService(project, name);
       // Whether the newest revision is still starting or failed shows in the Ready condition.
-      const latest = s.latestCreatedRevision && s.latestCreatedRevision !== s.latestReadyRevision ? await client.getRevision(project, s.latestCreatedRevision) : undefined;
+      const latest =
+        s.latestCreatedRevision && s.latestCreatedRevision !== s.latestReadyRevision
+          ? await client.getRevision(project, s.latestCreatedRevision)
+          : undefined;
       render(format, serviceToKnative(s, latest), () => printService(s));
     });
 
@@ -74,7 +83,12 @@ export function serviceCommands(): Command {
 }
 
 function trafficSummary(s: Service): string {
-  return s.trafficStatuses.filter((t) => t.percent > 0).map((t) => `${t.percent}% ${t.revision}`).join(", ") || "-";
+  return (
+    s.trafficStatuses
+      .filter((t) => t.percent > 0)
+      .map((t) => `${t.percent}% ${t.revision}`)
+      .join(", ") || "-"
+  );
 }
 
 function printTraffic(s: Service): void {
@@ -101,7 +115,11 @@ function printService(s: Service): void {
       `  Timeout:           ${t.timeout}s`,
       `  Resources:         cpu ${t.resources.cpu}, memory ${t.resources.memory}`,
       `  Service account:   ${t.serviceAccount ?? `${defaultServiceAccount(s.project)} (default)`}`,
-      `  Env:               ${Object.entries(t.env).map(([k, v]) => `${k}=${v}`).join(" ") || "-"}`,
+      `  Env:               ${
+        Object.entries(t.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ") || "-"
+      }`,
       "",
     ].join("\n"),
   );
@@ -110,7 +128,15 @@ function printService(s: Service): void {
     process.stdout.write("\n");
     printTable([
       ["REVISION", "READY", "STARTING", "IN FLIGHT", "QUEUED", "DESIRED", "LAST DECISION"],
-      ...s.scaling.map((r) => [r.revision, String(r.readyInstances), String(r.startingInstances), String(r.inFlight), String(r.queued), String(r.desired), r.reason ? `${r.reason} at ${r.decidedAt}` : "-"]),
+      ...s.scaling.map((r) => [
+        r.revision,
+        String(r.readyInstances),
+        String(r.startingInstances),
+        String(r.inFlight),
+        String(r.queued),
+        String(r.desired),
+        r.reason ? `${r.reason} at ${r.decidedAt}` : "-",
+      ]),
     ]);
   }
 }

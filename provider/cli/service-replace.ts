@@ -24,7 +24,8 @@ export interface ReplacePlan {
 }
 
 /** Set by the platform, never by a user: read back silently. */
-const OUTPUT_ONLY = /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.(name|ports\[0\]\.name))$/;
+const OUTPUT_ONLY =
+  /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.(name|ports\[0\]\.name))$/;
 
 /**
  * `project` is the one the command works in (--project). The file's metadata.namespace is a
@@ -34,7 +35,9 @@ const OUTPUT_ONLY = /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid
 export function planReplace(doc: unknown, project: string): ReplacePlan {
   const root = asRecord(doc, "(file)");
   if (root.apiVersion !== "serving.knative.dev/v1" || root.kind !== "Service") {
-    throw new UsageError(`FILE: expected a Knative Service (apiVersion: serving.knative.dev/v1, kind: Service), got apiVersion ${String(root.apiVersion)}, kind ${String(root.kind)}`);
+    throw new UsageError(
+      `FILE: expected a Knative Service (apiVersion: serving.knative.dev/v1, kind: Service), got apiVersion ${String(root.apiVersion)}, kind ${String(root.kind)}`,
+    );
   }
   const used = new Set<string>(["apiVersion", "kind"]);
   const take = (path: string, value: unknown) => (used.add(path), value);
@@ -43,7 +46,9 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
   if (typeof name !== "string" || name === "") throw new UsageError("metadata.name: is required: the service's name");
   const namespace = take("metadata.namespace", metadata.namespace);
   if (namespace !== undefined && namespace !== project) {
-    throw new UsageError(`metadata.namespace: the file is for project "${String(namespace)}" but the command works in project "${project}" (--project); make them the same, or leave the namespace out`);
+    throw new UsageError(
+      `metadata.namespace: the file is for project "${String(namespace)}" but the command works in project "${project}" (--project); make them the same, or leave the namespace out`,
+    );
   }
   const labels = take("metadata.labels", metadata.labels) as Record<string, string> | undefined;
   if (labels) for (const k of Object.keys(labels)) used.add(`metadata.labels.${k}`);
@@ -57,8 +62,12 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
   const revisionName = take("spec.template.metadata.name", templateMeta.name);
   const podSpec = asRecord(template.spec ?? {}, "spec.template.spec");
   const containers = podSpec.containers;
-  if (!Array.isArray(containers) || containers.length === 0) throw new UsageError("spec.template.spec.containers: one container is required");
-  if (containers.length > 1) throw new UsageError(`spec.template.spec.containers: skiff runs one container per instance; this service has ${containers.length} (sidecars are not supported)`);
+  if (!Array.isArray(containers) || containers.length === 0)
+    throw new UsageError("spec.template.spec.containers: one container is required");
+  if (containers.length > 1)
+    throw new UsageError(
+      `spec.template.spec.containers: skiff runs one container per instance; this service has ${containers.length} (sidecars are not supported)`,
+    );
   const container = asRecord(containers[0], "spec.template.spec.containers[0]");
   const at = "spec.template.spec.containers[0]";
 
@@ -69,7 +78,10 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
     t.env = {};
     container.env.forEach((entry, i) => {
       const e = asRecord(entry, `${at}.env[${i}]`);
-      if (e.valueFrom !== undefined) throw new UsageError(`${at}.env[${i}].valueFrom: secrets and other value sources are not supported locally; give ${String(e.name)} a value`);
+      if (e.valueFrom !== undefined)
+        throw new UsageError(
+          `${at}.env[${i}].valueFrom: secrets and other value sources are not supported locally; give ${String(e.name)} a value`,
+        );
       t.env![String(take(`${at}.env[${i}].name`, e.name))] = String(take(`${at}.env[${i}].value`, e.value) ?? "");
     });
   }
@@ -81,16 +93,27 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
     if (limits.cpu !== undefined) t.resources.cpu = String(take(`${at}.resources.limits.cpu`, limits.cpu));
     if (limits.memory !== undefined) t.resources.memory = String(take(`${at}.resources.limits.memory`, limits.memory));
   }
-  if (container.startupProbe !== undefined) t.startupProbe = startupProbeFrom(asRecord(container.startupProbe, `${at}.startupProbe`), `${at}.startupProbe`, used, t.port ?? 8080);
-  if (podSpec.containerConcurrency !== undefined) t.maxInstanceRequestConcurrency = take("spec.template.spec.containerConcurrency", podSpec.containerConcurrency) as number;
+  if (container.startupProbe !== undefined)
+    t.startupProbe = startupProbeFrom(asRecord(container.startupProbe, `${at}.startupProbe`), `${at}.startupProbe`, used, t.port ?? 8080);
+  if (podSpec.containerConcurrency !== undefined)
+    t.maxInstanceRequestConcurrency = take("spec.template.spec.containerConcurrency", podSpec.containerConcurrency) as number;
   if (podSpec.timeoutSeconds !== undefined) t.timeout = take("spec.template.spec.timeoutSeconds", podSpec.timeoutSeconds) as number;
-  if (podSpec.serviceAccountName !== undefined) t.serviceAccount = take("spec.template.spec.serviceAccountName", podSpec.serviceAccountName) as string;
-  const minScale = take("spec.template.metadata.annotations.autoscaling.knative.dev/minScale", templateAnnotations["autoscaling.knative.dev/minScale"]);
-  const maxScale = take("spec.template.metadata.annotations.autoscaling.knative.dev/maxScale", templateAnnotations["autoscaling.knative.dev/maxScale"]);
+  if (podSpec.serviceAccountName !== undefined)
+    t.serviceAccount = take("spec.template.spec.serviceAccountName", podSpec.serviceAccountName) as string;
+  const minScale = take(
+    "spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
+    templateAnnotations["autoscaling.knative.dev/minScale"],
+  );
+  const maxScale = take(
+    "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale",
+    templateAnnotations["autoscaling.knative.dev/maxScale"],
+  );
   if (minScale !== undefined || maxScale !== undefined) {
     t.scaling = {};
-    if (minScale !== undefined) t.scaling.minInstanceCount = wholeNumber(minScale, "spec.template.metadata.annotations.autoscaling.knative.dev/minScale");
-    if (maxScale !== undefined) t.scaling.maxInstanceCount = wholeNumber(maxScale, "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale");
+    if (minScale !== undefined)
+      t.scaling.minInstanceCount = wholeNumber(minScale, "spec.template.metadata.annotations.autoscaling.knative.dev/minScale");
+    if (maxScale !== undefined)
+      t.scaling.maxInstanceCount = wholeNumber(maxScale, "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale");
   }
 
   let traffic: TrafficTargetInput[] | undefined;
@@ -108,13 +131,20 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
   let revisionSuffix: string | undefined;
   if (revisionName !== undefined) {
     if (typeof revisionName !== "string" || !revisionName.startsWith(`${name}-`)) {
-      throw new UsageError(`spec.template.metadata.name: a revision's name must start with the service's name and a hyphen ("${name}-..."), got "${String(revisionName)}"`);
+      throw new UsageError(
+        `spec.template.metadata.name: a revision's name must start with the service's name and a hyphen ("${name}-..."), got "${String(revisionName)}"`,
+      );
     }
     revisionSuffix = revisionName.slice(name.length + 1);
   }
   const ingress = ingressAnnotation === undefined ? undefined : (String(ingressAnnotation) as ServiceSpecInput["ingress"]);
   const ignored = leafPaths(root).filter((p) => !used.has(p) && !OUTPUT_ONLY.test(p));
-  return { name, spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}) }, revisionSuffix, ignored };
+  return {
+    name,
+    spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}) },
+    revisionSuffix,
+    ignored,
+  };
 }
 
 /**
@@ -196,7 +226,8 @@ export function replaceCommand(): Command {
       }
       useFlagNames(KNATIVE_PATH_OF_FIELD);
       const plan = planReplace(doc, project);
-      if (plan.ignored.length > 0) process.stderr.write(`skiff: warning: these fields have no local meaning and were ignored: ${plan.ignored.join(", ")}\n`);
+      if (plan.ignored.length > 0)
+        process.stderr.write(`skiff: warning: these fields have no local meaning and were ignored: ${plan.ignored.join(", ")}\n`);
       const client = await connect();
       const answer = await client.putService(project, plan.name, plan.spec, { revisionSuffix: plan.revisionSuffix });
       if (answer.revision?.status === "FAILED") {
@@ -205,7 +236,9 @@ export function replaceCommand(): Command {
         return;
       }
       render(format, serviceToKnative(answer.service, answer.revision), () =>
-        process.stdout.write(`Service ${plan.name} ${answer.revision ? `is now at revision ${answer.revision.name}` : "unchanged (same template)"}.\nService URL: ${answer.service.url}\n`),
+        process.stdout.write(
+          `Service ${plan.name} ${answer.revision ? `is now at revision ${answer.revision.name}` : "unchanged (same template)"}.\nService URL: ${answer.service.url}\n`,
+        ),
       );
     });
 }

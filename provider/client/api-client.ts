@@ -71,7 +71,13 @@ export class EngineClient {
     return new EngineClient(new ApiTransport(engine.apiPort, token), engine.apiPort, engine.ingressPort);
   }
 
-  async call<S extends z.ZodTypeAny>(method: Method, path: string, schema: S, body?: unknown, searchParams?: Record<string, string>): Promise<z.output<S>> {
+  async call<S extends z.ZodTypeAny>(
+    method: Method,
+    path: string,
+    schema: S,
+    body?: unknown,
+    searchParams?: Record<string, string>,
+  ): Promise<z.output<S>> {
     let response;
     try {
       response = await this.http.request(method, path, body, searchParams);
@@ -81,7 +87,8 @@ export class EngineClient {
     const parsed = safeJson(response.body);
     if (response.status >= 400) throw errorOf(response.status, parsed, response.body);
     const result = schema.safeParse(parsed);
-    if (!result.success) throw new EngineError(500, "INTERNAL", `unexpected answer from the engine for ${method} ${path}: ${result.error.message}`);
+    if (!result.success)
+      throw new EngineError(500, "INTERNAL", `unexpected answer from the engine for ${method} ${path}: ${result.error.message}`);
     return result.data;
   }
 
@@ -125,24 +132,41 @@ export class EngineClient {
   }
   /** A candidate revision (no traffic); `revisionSuffix` names it `<service>-<suffix>`. */
   createRevision(project: string, service: string, template: ServiceTemplateInput, options: { revisionSuffix?: string } = {}) {
-    return this.call("POST", path`projects/${project}/services/${service}/revisions`, revisionSchema, { template, revisionSuffix: options.revisionSuffix });
+    return this.call("POST", path`projects/${project}/services/${service}/revisions`, revisionSchema, {
+      template,
+      revisionSuffix: options.revisionSuffix,
+    });
   }
   /** The id of an image Docker has locally (what a revision made now would pin); a 404 when it would have to be pulled. */
   localImage(image: string) {
     return this.call("GET", "images", localImageSchema, undefined, { ref: image });
   }
   listRevisions(project: string, service?: string) {
-    return this.call("GET", path`projects/${project}/revisions`, z.object({ revisions: z.array(revisionSchema) }), undefined, service ? { service } : undefined).then((r) => r.revisions);
+    return this.call(
+      "GET",
+      path`projects/${project}/revisions`,
+      z.object({ revisions: z.array(revisionSchema) }),
+      undefined,
+      service ? { service } : undefined,
+    ).then((r) => r.revisions);
   }
   /** With waitSeconds the engine answers once the revision is READY or FAILED, or after that long. */
   getRevision(project: string, name: string, waitSeconds?: number) {
-    return this.call("GET", path`projects/${project}/revisions/${name}`, revisionSchema, undefined, waitSeconds === undefined ? undefined : { wait: String(waitSeconds) });
+    return this.call(
+      "GET",
+      path`projects/${project}/revisions/${name}`,
+      revisionSchema,
+      undefined,
+      waitSeconds === undefined ? undefined : { wait: String(waitSeconds) },
+    );
   }
   deleteRevision(project: string, name: string) {
     return this.call("DELETE", path`projects/${project}/revisions/${name}`, deletedSchema);
   }
   listDomainMappings(project: string) {
-    return this.call("GET", path`projects/${project}/domainmappings`, z.object({ domainMappings: z.array(domainMappingSchema) })).then((r) => r.domainMappings);
+    return this.call("GET", path`projects/${project}/domainmappings`, z.object({ domainMappings: z.array(domainMappingSchema) })).then(
+      (r) => r.domainMappings,
+    );
   }
   getDomainMapping(project: string, domain: string) {
     return this.call("GET", path`projects/${project}/domainmappings/${domain}`, domainMappingSchema);
@@ -174,11 +198,23 @@ export class EngineClient {
     return this.call("POST", path`projects/${project}/jobs/${job}/executions`, executionSchema, { overrides });
   }
   listExecutions(project: string, job?: string) {
-    return this.call("GET", path`projects/${project}/executions`, z.object({ executions: z.array(executionSchema) }), undefined, job ? { job } : undefined).then((r) => r.executions);
+    return this.call(
+      "GET",
+      path`projects/${project}/executions`,
+      z.object({ executions: z.array(executionSchema) }),
+      undefined,
+      job ? { job } : undefined,
+    ).then((r) => r.executions);
   }
   /** With waitSeconds the engine answers once the execution has finished, or after that long. */
   getExecution(project: string, name: string, waitSeconds?: number) {
-    return this.call("GET", path`projects/${project}/executions/${name}`, executionSchema, undefined, waitSeconds === undefined ? undefined : { wait: String(waitSeconds) });
+    return this.call(
+      "GET",
+      path`projects/${project}/executions/${name}`,
+      executionSchema,
+      undefined,
+      waitSeconds === undefined ? undefined : { wait: String(waitSeconds) },
+    );
   }
   cancelExecution(project: string, name: string) {
     return this.call("POST", path`projects/${project}/executions/${name}/cancel`, executionSchema);
@@ -190,7 +226,10 @@ export class EngineClient {
   }
   /** Sets the policy whole; with the etag it was read with, a change made meanwhile by someone else is a 409. */
   setPolicy(project: string, kind: "service" | "job", name: string, bindings: Binding[], etag?: string) {
-    return this.call("PUT", path`projects/${project}/${kind === "service" ? "services" : "jobs"}/${name}/iamPolicy`, policyAnswerSchema, { bindings, etag });
+    return this.call("PUT", path`projects/${project}/${kind === "service" ? "services" : "jobs"}/${name}/iamPolicy`, policyAnswerSchema, {
+      bindings,
+      etag,
+    });
   }
   /** An identity token signed by the engine: the owner's, or a service account's; for `audience` (a service URL). */
   identityToken(options: { audience?: string; serviceAccount?: string } = {}) {

@@ -13,5 +13,6 @@ export function checkHome(home: EngineHome): void {
   } catch {
     return; // Not there yet: made on the engine's first start.
   }
-  if (!isDirectory) throw invalid("SKIFF_HOME", `${home.root} is not a directory; point SKIFF_HOME at a directory, or unset it for ~/.skiff`);
+  if (!isDirectory)
+    throw invalid("SKIFF_HOME", `${home.root} is not a directory; point SKIFF_HOME at a directory, or unset it for ~/.skiff`);
 }

@@ -53,7 +53,11 @@ export async function startDetached(home: EngineHome, options: StartOptions = {}
   while (Date.now() < deadline) {
     if (exitCode !== null) {
       const output = readFrom(home.engineLog, logOffset).trim();
-      const reason = output.split("\n").filter((l) => /error/i.test(l)).pop() ?? output.split("\n").pop();
+      const reason =
+        output
+          .split("\n")
+          .filter((l) => /error/i.test(l))
+          .pop() ?? output.split("\n").pop();
       throw new EngineStartError(reason ? reason.replace(/^.*?error:\s*/i, "") : `the engine exited with code ${exitCode}`, exitCode === 1);
     }
     const file = readEngineFile(home);

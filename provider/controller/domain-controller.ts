@@ -28,9 +28,16 @@ export class DomainController {
     if (!this.store.getService(project, service)) throw notFound("service", service, project);
     const owner = this.store.getDomainMapping(domain);
     if (owner) {
-      throw new SkiffError("CONFLICT", `domain "${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first`, [
-        { field: "domain", reason: `"${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first` },
-      ]);
+      throw new SkiffError(
+        "CONFLICT",
+        `domain "${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first`,
+        [
+          {
+            field: "domain",
+            reason: `"${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first`,
+          },
+        ],
+      );
     }
     const row: DomainMappingRow = { domain, project, service, createTime: new Date().toISOString() };
     this.store.insertDomainMapping(row);
@@ -53,6 +60,13 @@ export class DomainController {
   }
 
   private view(m: DomainMappingRow): DomainMapping {
-    return { domain: m.domain, project: m.project, service: m.service, url: domainUrl(m.domain, this.ingressPort), status: "READY", createTime: m.createTime };
+    return {
+      domain: m.domain,
+      project: m.project,
+      service: m.service,
+      url: domainUrl(m.domain, this.ingressPort),
+      status: "READY",
+      createTime: m.createTime,
+    };
   }
 }

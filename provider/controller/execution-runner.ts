@@ -77,7 +77,12 @@ export class ExecutionRunner {
           // instead of being run again beside the next attempt, and never left behind.
           if (!task.containerId) {
             const [found] = await runtime
-              .list({ [LABEL.engine]: this.deps.engineId, [LABEL.execution]: this.row.name, [LABEL.task]: String(task.index), [LABEL.attempt]: String(task.attempt) })
+              .list({
+                [LABEL.engine]: this.deps.engineId,
+                [LABEL.execution]: this.row.name,
+                [LABEL.task]: String(task.index),
+                [LABEL.attempt]: String(task.attempt),
+              })
               .catch(() => []);
             if (found) {
               task = { ...task, containerId: found.containerId };
@@ -93,10 +98,16 @@ export class ExecutionRunner {
           if (state) {
             this.running.set(task.index, { containerId: task.containerId, timedOut: false });
             const { project, job } = this.row;
-            const after = await this.deps.logs.lastTimeOf(project, jobLogName(job), attemptId(task.index, task.attempt)).catch(() => undefined);
+            const after = await this.deps.logs
+              .lastTimeOf(project, jobLogName(job), attemptId(task.index, task.attempt))
+              .catch(() => undefined);
             this.own(this.watch(task, task.containerId!, after), task);
           } else {
-            this.deps.log.warn("a task's container vanished while the engine was down", { execution: this.row.name, task: task.index, attempt: task.attempt });
+            this.deps.log.warn("a task's container vanished while the engine was down", {
+              execution: this.row.name,
+              task: task.index,
+              attempt: task.attempt,
+            });
             this.endAttempt(task, { succeeded: false, reason: "its container vanished while the engine was down" });
           }
         }),
@@ -117,9 +128,9 @@ export class ExecutionRunner {
     }
     for (const [index, attempt] of this.running) {
       if (!attempt.containerId) continue;
-      runtime.stop(attempt.containerId, TASK_STOP_GRACE_SECONDS).catch((error) =>
-        log.warn("could not stop a task", { execution: this.row.name, task: index, error: (error as Error).message }),
-      );
+      runtime
+        .stop(attempt.containerId, TASK_STOP_GRACE_SECONDS)
+        .catch((error) => log.warn("could not stop a task", { execution: this.row.name, task: index, error: (error as Error).message }));
     }
     this.pump();
   }
@@ -129,7 +140,14 @@ export class ExecutionRunner {
     const list = [...this.tasks.values()];
     for (const index of tasksToStart(list, this.row.template.parallelism, this.row.cancelRequested)) {
       const task = this.tasks.get(index)!;
-      const running: TaskRow = { ...task, state: "RUNNING", exitCode: undefined, startTime: new Date().toISOString(), completionTime: undefined, containerId: undefined };
+      const running: TaskRow = {
+        ...task,
+        state: "RUNNING",
+        exitCode: undefined,
+        startTime: new Date().toISOString(),
+        completionTime: undefined,
+        containerId: undefined,
+      };
       this.save(running);
       this.running.set(index, { timedOut: false });
       this.own(this.runAttempt(running), running);
@@ -157,7 +175,10 @@ export class ExecutionRunner {
       containerId = started.containerId;
     } catch (error) {
       log.warn("could not start a task", { execution, task: task.index, attempt: task.attempt, error: (error as Error).message });
-      return this.endAttempt(task, { succeeded: false, reason: `its container could not be started: ${(error as Error).message.split("\n")[0]}` });
+      return this.endAttempt(task, {
+        succeeded: false,
+        reason: `its container could not be started: ${(error as Error).message.split("\n")[0]}`,
+      });
     }
     const current = { ...task, containerId };
     this.save(current);
@@ -175,11 +196,14 @@ export class ExecutionRunner {
     const attempt = this.running.get(task.index) ?? { timedOut: false };
     logs.attach(containerId, taskLogSource(project, job, execution, task.index, task.attempt), after);
     const timeoutMs = this.row.template.timeout * 1000 - (task.startTime ? Date.now() - Date.parse(task.startTime) : 0);
-    attempt.timer = clock.setTimeout(() => {
-      attempt.timedOut = true;
-      log.info("task timed out; stopping it", { execution, task: task.index, attempt: task.attempt });
-      runtime.stop(containerId, TASK_STOP_GRACE_SECONDS).catch(() => undefined);
-    }, Math.max(0, timeoutMs));
+    attempt.timer = clock.setTimeout(
+      () => {
+        attempt.timedOut = true;
+        log.info("task timed out; stopping it", { execution, task: task.index, attempt: task.attempt });
+        runtime.stop(containerId, TASK_STOP_GRACE_SECONDS).catch(() => undefined);
+      },
+      Math.max(0, timeoutMs),
+    );
     let outcome: AttemptOutcome;
     try {
       const exit = await runtime.waitExit(containerId);
@@ -196,14 +220,23 @@ export class ExecutionRunner {
       logs
         .collect(containerId)
         .then(() => runtime.remove(containerId))
-        .catch((error) => log.warn("could not remove a task's container", { container: containerId.slice(0, 12), error: (error as Error).message }));
+        .catch((error) =>
+          log.warn("could not remove a task's container", { container: containerId.slice(0, 12), error: (error as Error).message }),
+        );
     }, REMOVE_AFTER_EXIT_MS);
     this.endAttempt(this.tasks.get(task.index) ?? task, outcome);
   }
 
   /** An attempt runs on its own; whatever goes wrong in it is logged here, never left to reach the process. */
   private own(work: Promise<void>, task: TaskRow): void {
-    work.catch((error) => this.deps.log.error("a task's attempt failed unexpectedly", { execution: this.row.name, task: task.index, attempt: task.attempt, error: (error as Error).stack }));
+    work.catch((error) =>
+      this.deps.log.error("a task's attempt failed unexpectedly", {
+        execution: this.row.name,
+        task: task.index,
+        attempt: task.attempt,
+        error: (error as Error).stack,
+      }),
+    );
   }
 
   private endAttempt(task: TaskRow, outcome: AttemptOutcome): void {
@@ -214,9 +247,21 @@ export class ExecutionRunner {
       next = { ...task, state: "CANCELLED", completionTime: now, lastError: outcome.succeeded ? task.lastError : outcome.reason };
     } else {
       const progress = afterAttempt(task, outcome, this.row.template.maxRetries);
-      next = { ...task, state: progress.state, attempt: progress.attempt, lastError: outcome.succeeded ? undefined : outcome.reason, completionTime: progress.state === "PENDING" ? undefined : now };
+      next = {
+        ...task,
+        state: progress.state,
+        attempt: progress.attempt,
+        lastError: outcome.succeeded ? undefined : outcome.reason,
+        completionTime: progress.state === "PENDING" ? undefined : now,
+      };
       if (!outcome.succeeded) {
-        this.deps.log.info("task attempt failed", { execution: this.row.name, task: task.index, attempt: task.attempt, reason: outcome.reason, retry: progress.state === "PENDING" });
+        this.deps.log.info("task attempt failed", {
+          execution: this.row.name,
+          task: task.index,
+          attempt: task.attempt,
+          reason: outcome.reason,
+          retry: progress.state === "PENDING",
+        });
       }
     }
     this.save(next);

@@ -34,7 +34,14 @@ export class InstanceActions {
     const rev = scaler.rev;
     const t = rev.template;
     const id = instanceId();
-    const row: InstanceRow = { id, project: rev.project, service: rev.service, revision: rev.name, containerId: "", createTime: new Date().toISOString() };
+    const row: InstanceRow = {
+      id,
+      project: rev.project,
+      service: rev.service,
+      revision: rev.name,
+      containerId: "",
+      createTime: new Date().toISOString(),
+    };
     const live: LiveInstance = { row, state: "starting", abort: new AbortController(), detachLogs: () => undefined };
     scaler.addInstance(live);
     const startedAt = clock.now();
@@ -131,7 +138,11 @@ export class InstanceActions {
   }
 
   attachLogs(row: InstanceRow, after?: string): () => void {
-    return this.deps.logs.attach(row.containerId, { project: row.project, service: row.service, revision: row.revision, instance: row.id }, after);
+    return this.deps.logs.attach(
+      row.containerId,
+      { project: row.project, service: row.service, revision: row.revision, instance: row.id },
+      after,
+    );
   }
 
   /** Stops the container (SIGTERM, grace, SIGKILL), keeps what it wrote (also during its grace) in its service's log, then removes it. */

@@ -9,7 +9,11 @@ import type { LiveInstance, RevisionScaler } from "./revision-scaler";
  * taken back (with their host port); everything else labelled with this engine is removed, which
  * also finishes any stop that a crash interrupted (deleted services leave no rows).
  */
-export async function adoptInstances(deps: InstanceControllerDeps, actions: InstanceActions, scalerFor: (rev: RevisionRow) => RevisionScaler): Promise<void> {
+export async function adoptInstances(
+  deps: InstanceControllerDeps,
+  actions: InstanceActions,
+  scalerFor: (rev: RevisionRow) => RevisionScaler,
+): Promise<void> {
   const { store, runtime, engineId, log, logs } = deps;
   const rows = new Map(store.listInstances().map((r) => [r.containerId, r]));
   // Task containers of jobs carry an execution label instead of an instance: the job controller's.
@@ -25,7 +29,10 @@ export async function adoptInstances(deps: InstanceControllerDeps, actions: Inst
         const last = await logs.lastTimeOf(row.project, row.service, row.id);
         const scaler = scalerFor(rev);
         const live: LiveInstance = {
-          row: adopted, state: "ready", readyAt: deps.clock.now(), abort: new AbortController(),
+          row: adopted,
+          state: "ready",
+          readyAt: deps.clock.now(),
+          abort: new AbortController(),
           detachLogs: actions.attachLogs(adopted, last),
         };
         scaler.addInstance(live);

@@ -52,7 +52,9 @@ export class InstanceController {
       reconcile: (scaler) => this.reconcile(scaler),
       track: (work, scaler) => this.track(work, scaler),
     });
-    deps.throttlers.onUnreachable((project, revision, instanceId) => this.track(this.deaths.checkUnreachable(project, revision, instanceId)));
+    deps.throttlers.onUnreachable((project, revision, instanceId) =>
+      this.track(this.deaths.checkUnreachable(project, revision, instanceId)),
+    );
   }
 
   // ---- what the service controller asks ----
@@ -136,7 +138,11 @@ export class InstanceController {
     };
     this.sweepTimer = clock.setTimeout(sweep, SWEEP_EVERY_MS);
     for (const scaler of this.scalers.values()) this.reconcile(scaler);
-    this.stopEvents = runtime.watchEvents({ [LABEL.engine]: engineId }, (event) => this.deaths.onEvent(event), () => void this.deaths.sweep().catch(() => undefined));
+    this.stopEvents = runtime.watchEvents(
+      { [LABEL.engine]: engineId },
+      (event) => this.deaths.onEvent(event),
+      () => void this.deaths.sweep().catch(() => undefined),
+    );
   }
 
   /** Stops deciding; containers keep running for the next start to adopt. */
@@ -217,6 +223,4 @@ export class InstanceController {
   adopt(): Promise<void> {
     return adoptInstances(this.deps, this.actions, (rev) => this.scalerFor(rev));
   }
-
 }
-

@@ -48,7 +48,13 @@ export class InstanceDeaths {
       : `instance ${live.row.id} exited with code ${code ?? "unknown"}`;
     const message = `${what}; a new instance starts in ${delay / 1000} s if requests need one`;
     log.warn("instance died", { revision: rev.name, instance: live.row.id, exitCode: code, oomKilled: oom, restartInMs: delay });
-    logs.append(rev.project, rev.service, { time: new Date().toISOString(), stream: "engine", text: message, revision: rev.name, instance: live.row.id });
+    logs.append(rev.project, rev.service, {
+      time: new Date().toISOString(),
+      stream: "engine",
+      text: message,
+      revision: rev.name,
+      instance: live.row.id,
+    });
     store.setRevisionInstanceError(rev.project, rev.name, `${new Date().toISOString()} ${message}`);
     await this.actions.dropInstance(scaler, live, 0);
     this.controller.reconcile(scaler);

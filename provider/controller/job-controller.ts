@@ -63,9 +63,11 @@ export class JobController {
       const { jobs } = this.deps.store;
       const existing = jobs.getJob(project, name);
       if (existing && options.mode === "create") {
-        throw new SkiffError("ALREADY_EXISTS", `job "${name}" already exists in project "${project}"; change it with: skiff jobs update ${name}`, [
-          { field: "job", reason: `"${name}" already exists in project "${project}"` },
-        ]);
+        throw new SkiffError(
+          "ALREADY_EXISTS",
+          `job "${name}" already exists in project "${project}"; change it with: skiff jobs update ${name}`,
+          [{ field: "job", reason: `"${name}" already exists in project "${project}"` }],
+        );
       }
       if (!existing && options.mode === "update") throw notFound("job", name, project);
       if (options.expectedGeneration !== undefined && (existing?.generation ?? 0) !== options.expectedGeneration) {
@@ -74,9 +76,13 @@ export class JobController {
         ]);
       }
       const now = new Date().toISOString();
-      const changed = !existing || canonicalJson({ t: existing.template, l: existing.labels }) !== canonicalJson({ t: spec.template, l: spec.labels });
+      const changed =
+        !existing || canonicalJson({ t: existing.template, l: existing.labels }) !== canonicalJson({ t: spec.template, l: spec.labels });
       const row: JobRow = {
-        project, name, template: spec.template, labels: spec.labels,
+        project,
+        name,
+        template: spec.template,
+        labels: spec.labels,
         generation: (existing?.generation ?? 0) + (changed ? 1 : 0),
         executionCount: existing?.executionCount ?? 0,
         createTime: existing?.createTime ?? now,
@@ -122,9 +128,22 @@ export class JobController {
       const template = applyOverrides(jobRow.template, overrides);
       const now = new Date().toISOString();
       const execution: ExecutionRow = {
-        project, name: executionName(job), job, template, status: "RUNNING", cancelRequested: false, createTime: now, startTime: now,
+        project,
+        name: executionName(job),
+        job,
+        template,
+        status: "RUNNING",
+        cancelRequested: false,
+        createTime: now,
+        startTime: now,
       };
-      const tasks: TaskRow[] = Array.from({ length: template.taskCount }, (_, index) => ({ project, execution: execution.name, index, state: "PENDING", attempt: 0 }));
+      const tasks: TaskRow[] = Array.from({ length: template.taskCount }, (_, index) => ({
+        project,
+        execution: execution.name,
+        index,
+        state: "PENDING",
+        attempt: 0,
+      }));
       this.deps.store.transaction(() => {
         jobs.insertExecution(execution, tasks);
         jobs.putJob({ ...jobRow, executionCount: jobRow.executionCount + 1 });
@@ -151,7 +170,10 @@ export class JobController {
     const runner = this.runners.get(scopedKey(project, name));
     if (runner) {
       let timer: ReturnType<Clock["setTimeout"]> | undefined;
-      await Promise.race([runner.done(), new Promise<void>((resolve) => (timer = this.deps.clock.setTimeout(resolve, Math.min(waitMs, MAX_WAIT_MS))))]);
+      await Promise.race([
+        runner.done(),
+        new Promise<void>((resolve) => (timer = this.deps.clock.setTimeout(resolve, Math.min(waitMs, MAX_WAIT_MS)))),
+      ]);
       if (timer !== undefined) this.deps.clock.clearTimeout(timer);
     }
     return this.getExecution(project, name);
@@ -161,18 +183,30 @@ export class JobController {
     const row = this.requireExecution(project, name);
     const runner = this.runners.get(scopedKey(project, name));
     if (!runner || row.status !== "RUNNING") {
-      throw new SkiffError("FAILED_PRECONDITION", `execution "${name}" has already finished (${row.status.toLowerCase()}); only a running execution can be cancelled`, [
-        { field: "execution", reason: `"${name}" has already finished (${row.status.toLowerCase()})` },
-      ]);
+      throw new SkiffError(
+        "FAILED_PRECONDITION",
+        `execution "${name}" has already finished (${row.status.toLowerCase()}); only a running execution can be cancelled`,
+        [{ field: "execution", reason: `"${name}" has already finished (${row.status.toLowerCase()})` }],
+      );
     }
     runner.cancel();
     return this.getExecution(project, name);
   }
 
   /** The job's log (ContainerLogs.readInto), of one execution or all. */
-  readLogs(project: string, job: string, options: { execution?: string; limit?: number; encoding: LogEncoding }, write: LogPieceWriter): Promise<void> {
+  readLogs(
+    project: string,
+    job: string,
+    options: { execution?: string; limit?: number; encoding: LogEncoding },
+    write: LogPieceWriter,
+  ): Promise<void> {
     this.requireJob(project, job);
-    return this.deps.logs.readInto(project, jobLogName(job), { revision: options.execution, limit: options.limit, encoding: options.encoding }, write);
+    return this.deps.logs.readInto(
+      project,
+      jobLogName(job),
+      { revision: options.execution, limit: options.limit, encoding: options.encoding },
+      write,
+    );
   }
 
   subscribeLogs(project: string, job: string, listener: Parameters<ContainerLogs["subscribe"]>[2]): () => void {
@@ -195,7 +229,12 @@ export class JobController {
     const running = new Set(
       executions
         .filter((e) => e.status === "RUNNING")
-        .flatMap((e) => store.jobs.listTasks(e.project, e.name).filter((t) => t.state === "RUNNING").map((t) => attemptKey(e.project, e.name, t.index, t.attempt))),
+        .flatMap((e) =>
+          store.jobs
+            .listTasks(e.project, e.name)
+            .filter((t) => t.state === "RUNNING")
+            .map((t) => attemptKey(e.project, e.name, t.index, t.attempt)),
+        ),
     );
     const containers = (await runtime.list({ [LABEL.engine]: engineId })).filter((c) => c.labels[LABEL.execution] !== undefined);
     // An attempt ends ~2 s before its container is removed (its log read meanwhile), and the engine
@@ -205,8 +244,16 @@ export class JobController {
       containers.map(async (c) => {
         const attempt = taskOfLabels(c.labels);
         if (attempt && running.has(attemptKey(attempt.project, attempt.execution, attempt.task, attempt.attempt))) return;
-        log.info("removing the container of an ended task attempt", { container: c.containerId.slice(0, 12), execution: c.labels[LABEL.execution], task: attempt?.task, attempt: attempt?.attempt });
-        const keep = attempt && known.has(scopedKey(attempt.project, attempt.execution)) ? () => this.collectTaskLog(c.containerId, attempt) : undefined;
+        log.info("removing the container of an ended task attempt", {
+          container: c.containerId.slice(0, 12),
+          execution: c.labels[LABEL.execution],
+          task: attempt?.task,
+          attempt: attempt?.attempt,
+        });
+        const keep =
+          attempt && known.has(scopedKey(attempt.project, attempt.execution))
+            ? () => this.collectTaskLog(c.containerId, attempt)
+            : undefined;
         await runtime.stopAndRemove(c.containerId, 0, keep).catch(() => undefined);
       }),
     );
@@ -249,8 +296,15 @@ export class JobController {
     const latest = this.deps.store.jobs.listExecutions(j.project, j.name)[0];
     const latestExecution = latest ? (({ tasks: _t, template: _p, ...rest }) => rest)(this.executionView(latest)) : undefined;
     return {
-      name: j.name, project: j.project, template: j.template, labels: j.labels, generation: j.generation,
-      executionCount: j.executionCount, latestExecution, createTime: j.createTime, updateTime: j.updateTime,
+      name: j.name,
+      project: j.project,
+      template: j.template,
+      labels: j.labels,
+      generation: j.generation,
+      executionCount: j.executionCount,
+      latestExecution,
+      createTime: j.createTime,
+      updateTime: j.updateTime,
     };
   }
 
@@ -259,14 +313,33 @@ export class JobController {
     const count = (state: TaskRow["state"]) => tasks.filter((t) => t.state === state).length;
     const failed = tasks.filter((t) => t.state === "FAILED");
     return {
-      name: e.name, project: e.project, job: e.job, template: e.template, status: e.status,
-      runningCount: count("RUNNING"), succeededCount: count("SUCCEEDED"), failedCount: failed.length,
-      cancelledCount: count("CANCELLED"), retriedCount: tasks.reduce((sum, t) => sum + t.attempt, 0),
-      error: failed.length > 0 ? failed.map((t) => `task ${t.index} failed after ${t.attempt + 1} attempt${t.attempt === 0 ? "" : "s"}: ${t.lastError ?? "unknown"}`).join("; ") : undefined,
-      createTime: e.createTime, startTime: e.startTime, completionTime: e.completionTime,
+      name: e.name,
+      project: e.project,
+      job: e.job,
+      template: e.template,
+      status: e.status,
+      runningCount: count("RUNNING"),
+      succeededCount: count("SUCCEEDED"),
+      failedCount: failed.length,
+      cancelledCount: count("CANCELLED"),
+      retriedCount: tasks.reduce((sum, t) => sum + t.attempt, 0),
+      error:
+        failed.length > 0
+          ? failed
+              .map((t) => `task ${t.index} failed after ${t.attempt + 1} attempt${t.attempt === 0 ? "" : "s"}: ${t.lastError ?? "unknown"}`)
+              .join("; ")
+          : undefined,
+      createTime: e.createTime,
+      startTime: e.startTime,
+      completionTime: e.completionTime,
       tasks: tasks.map((t) => ({
-        index: t.index, state: t.state, attempt: t.attempt, exitCode: t.exitCode, lastError: t.lastError,
-        startTime: t.startTime, completionTime: t.completionTime,
+        index: t.index,
+        state: t.state,
+        attempt: t.attempt,
+        exitCode: t.exitCode,
+        lastError: t.lastError,
+        startTime: t.startTime,
+        completionTime: t.completionTime,
       })),
     };
   }

@@ -26,9 +26,11 @@ export class PolicyController {
     const policy = parsePolicy(body);
     const current = this.bindingsOf(project, kind, name);
     if (policy.etag !== undefined && policy.etag !== policyEtag(current)) {
-      throw new SkiffError("CONFLICT", `the IAM policy of ${kind} "${name}" was changed by someone else since it was read; read it again and retry`, [
-        { field: "policy.etag", reason: "the policy changed since it was read" },
-      ]);
+      throw new SkiffError(
+        "CONFLICT",
+        `the IAM policy of ${kind} "${name}" was changed by someone else since it was read; read it again and retry`,
+        [{ field: "policy.etag", reason: "the policy changed since it was read" }],
+      );
     }
     this.deps.store.policies.put(project, kind, name, policy.bindings);
     if (kind === "service") this.deps.publisher.publish(project, name);

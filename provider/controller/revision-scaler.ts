@@ -138,7 +138,11 @@ export class RevisionScaler {
 
   setServing(serves: boolean): void {
     if (serves && !this.servingNow) {
-      this.desiredCount = Math.max(this.desiredCount, this.count("ready") + this.count("starting"), this.rev.template.scaling.minInstanceCount);
+      this.desiredCount = Math.max(
+        this.desiredCount,
+        this.count("ready") + this.count("starting"),
+        this.rev.template.scaling.minInstanceCount,
+      );
     }
     this.servingNow = serves;
   }
@@ -149,7 +153,12 @@ export class RevisionScaler {
     const wanted = this.burstCount(demand);
     if (wanted > this.desiredCount) {
       this.desiredCount = wanted;
-      this.lastDecision = { desired: wanted, reason: wanted === this.rev.template.scaling.maxInstanceCount ? "max" : "panic", panicking: true, at: this.clock.now() };
+      this.lastDecision = {
+        desired: wanted,
+        reason: wanted === this.rev.template.scaling.maxInstanceCount ? "max" : "panic",
+        panicking: true,
+        at: this.clock.now(),
+      };
       this.onScaleUp();
     }
   }
@@ -208,7 +217,9 @@ export class RevisionScaler {
     // Only ready instances beyond the target drain; never a ready one to make room for one still starting.
     if (ready.length > target) {
       // Drain the least busy first: they finish soonest.
-      const drain = ready.sort((a, b) => this.throttler.inFlightOf(a.row.id) - this.throttler.inFlightOf(b.row.id)).slice(0, ready.length - target);
+      const drain = ready
+        .sort((a, b) => this.throttler.inFlightOf(a.row.id) - this.throttler.inFlightOf(b.row.id))
+        .slice(0, ready.length - target);
       return { start: 0, drain };
     }
     return { start: 0, drain: [] };

@@ -92,7 +92,12 @@ export class ServiceController {
   // changes
 
   /** `skiff deploy` and the Service resource: create or update; a changed template makes a revision. */
-  async apply(project: string, name: string, body: unknown, options: DeployOptions = {}): Promise<{ service: Service; revision?: Revision }> {
+  async apply(
+    project: string,
+    name: string,
+    body: unknown,
+    options: DeployOptions = {},
+  ): Promise<{ service: Service; revision?: Revision }> {
     checkProject(project);
     checkField("service", serviceNameSchema, name);
     if (options.tag !== undefined) checkField("tag", tagNameSchema, options.tag);
@@ -102,8 +107,11 @@ export class ServiceController {
     let imageDigest: string | undefined;
     let rev: RevisionRow | undefined;
     for (;;) {
-      if (imageDigest === undefined && this.needsRevision(project, name, spec, options)) imageDigest = await this.deps.runtime.resolveImage(spec.template.image);
-      const outcome = await this.lock.run(scopedKey(project, name), async () => this.applyLocked(project, name, spec, options, imageDigest));
+      if (imageDigest === undefined && this.needsRevision(project, name, spec, options))
+        imageDigest = await this.deps.runtime.resolveImage(spec.template.image);
+      const outcome = await this.lock.run(scopedKey(project, name), async () =>
+        this.applyLocked(project, name, spec, options, imageDigest),
+      );
       if (outcome.kind === "needs-image") continue;
       rev = outcome.revision;
       break;
@@ -111,7 +119,9 @@ export class ServiceController {
     if (!rev) return { service: this.getService(project, name) };
     if (options.async) {
       // The caller follows the revision (GET .../revisions/R?wait=N); failures are recorded on it.
-      void this.bringUp(rev).catch((error) => this.deps.log.warn("revision start ended", { revision: rev.name, error: (error as Error).message }));
+      void this.bringUp(rev).catch((error) =>
+        this.deps.log.warn("revision start ended", { revision: rev.name, error: (error as Error).message }),
+      );
       return { service: this.getService(project, name), revision: this.getRevision(project, rev.name) };
     }
     await this.bringUp(rev);
@@ -119,7 +129,13 @@ export class ServiceController {
   }
 
   /** The state change of a deploy, under the service's lock: the new revision, if the template changed. */
-  private applyLocked(project: string, name: string, spec: ServiceSpec, options: DeployOptions, imageDigest: string | undefined): LockedDeploy {
+  private applyLocked(
+    project: string,
+    name: string,
+    spec: ServiceSpec,
+    options: DeployOptions,
+    imageDigest: string | undefined,
+  ): LockedDeploy {
     const { store } = this.deps;
     const existing = store.getService(project, name);
     checkGeneration(project, name, existing, options.expectedGeneration);
@@ -132,9 +148,19 @@ export class ServiceController {
     const sameNamed = requested !== undefined ? revisions.find((r) => r.name === requested) : undefined;
     if (requested !== undefined) checkRevisionName(project, requested, sameNamed, spec.template);
     // The traffic may name the revision this call makes.
-    if (spec.traffic) validateTraffic(spec.traffic, requested && !sameNamed ? [...revisions, { name: requested, status: "PENDING" as const }] : revisions);
+    if (spec.traffic)
+      validateTraffic(spec.traffic, requested && !sameNamed ? [...revisions, { name: requested, status: "PENDING" as const }] : revisions);
     const base: ServiceRow = existing ?? {
-      project, name, template: spec.template, labels: {}, ingress: "all", traffic: [], generation: 0, nextGeneration: 1, createTime: now, updateTime: now,
+      project,
+      name,
+      template: spec.template,
+      labels: {},
+      ingress: "all",
+      traffic: [],
+      generation: 0,
+      nextGeneration: 1,
+      createTime: now,
+      updateTime: now,
     };
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
@@ -155,7 +181,16 @@ export class ServiceController {
     });
     const rev = this.newRevision(base, revName, spec.template, imageDigest, "service", now);
     store.transaction(() => {
-      store.putService({ ...base, template: spec.template, labels: spec.labels, ingress: spec.ingress, traffic: newTraffic, generation, nextGeneration: base.nextGeneration + 1, updateTime: now });
+      store.putService({
+        ...base,
+        template: spec.template,
+        labels: spec.labels,
+        ingress: spec.ingress,
+        traffic: newTraffic,
+        generation,
+        nextGeneration: base.nextGeneration + 1,
+        updateTime: now,
+      });
       store.insertRevision(rev);
       this.setInvokers(project, name, spec);
     });
@@ -185,9 +220,11 @@ export class ServiceController {
         // The same candidate asked for again (a retried create): it is the one already made.
         if (existing) {
           if (existing.origin === "candidate" && existing.service === service) return undefined;
-          throw new SkiffError("ALREADY_EXISTS", `revision "${requested}" already exists in project "${project}"; name the candidate differently`, [
-            { field: "revisionSuffix", reason: `revision "${requested}" already exists` },
-          ]);
+          throw new SkiffError(
+            "ALREADY_EXISTS",
+            `revision "${requested}" already exists in project "${project}"; name the candidate differently`,
+            [{ field: "revisionSuffix", reason: `revision "${requested}" already exists` }],
+          );
         }
       }
       const now = new Date().toISOString();
@@ -226,7 +263,11 @@ export class ServiceController {
     return this.changeTraffic(project, service, (row, revisions) => applyTrafficUpdate(row.traffic, revisions, update));
   }
 
-  private changeTraffic(project: string, service: string, compute: (row: ServiceRow, revisions: RevisionRow[]) => ServiceRow["traffic"]): Promise<Service> {
+  private changeTraffic(
+    project: string,
+    service: string,
+    compute: (row: ServiceRow, revisions: RevisionRow[]) => ServiceRow["traffic"],
+  ): Promise<Service> {
     return this.lock.run(scopedKey(project, service), async () => {
       const row = this.requireService(project, service);
       const traffic = compute(row, this.deps.store.listRevisions(project, service));
@@ -273,7 +314,10 @@ export class ServiceController {
       this.requireRevision(project, name);
       const blocking = trafficEntryBlockingDelete(this.statusesOf(project, rev.service), name);
       if (blocking) {
-        throw new SkiffError("CONFLICT", `revision "${name}" still serves ${blocking} of service "${rev.service}"; move its traffic and tags first`);
+        throw new SkiffError(
+          "CONFLICT",
+          `revision "${name}" still serves ${blocking} of service "${rev.service}"; move its traffic and tags first`,
+        );
       }
       this.deps.store.deleteRevision(project, name);
       this.revisionSettled.notify(scopedKey(project, name));
@@ -285,7 +329,8 @@ export class ServiceController {
   /** Revisions left PENDING by an engine that stopped while they were starting: they failed. */
   failInterruptedRevisions(): void {
     for (const rev of this.deps.store.listRevisions()) {
-      if (rev.status === "PENDING") this.markFailed(rev, `revision ${rev.name} is not ready: the engine stopped while it was starting; deploy again`);
+      if (rev.status === "PENDING")
+        this.markFailed(rev, `revision ${rev.name} is not ready: the engine stopped while it was starting; deploy again`);
     }
   }
 
@@ -294,11 +339,26 @@ export class ServiceController {
     this.deps.publisher.publish(project, name);
   }
 
-  private newRevision(service: ServiceRow, name: string, template: ServiceTemplate, imageDigest: string, origin: RevisionRow["origin"], now: string): RevisionRow {
+  private newRevision(
+    service: ServiceRow,
+    name: string,
+    template: ServiceTemplate,
+    imageDigest: string,
+    origin: RevisionRow["origin"],
+    now: string,
+  ): RevisionRow {
     return {
-      project: service.project, name, service: service.name, generation: service.nextGeneration, origin,
-      template, fingerprint: templateFingerprint(template), image: template.image, imageDigest,
-      status: "PENDING", createTime: now,
+      project: service.project,
+      name,
+      service: service.name,
+      generation: service.nextGeneration,
+      origin,
+      template,
+      fingerprint: templateFingerprint(template),
+      image: template.image,
+      imageDigest,
+      status: "PENDING",
+      createTime: now,
     };
   }
 
@@ -396,9 +456,11 @@ function checkGeneration(project: string, name: string, existing: ServiceRow | u
   const actual = existing?.generation ?? 0;
   if (actual === expected) return;
   const what = existing ? `is at generation ${actual}` : "does not exist any more";
-  throw new SkiffError("CONFLICT", `service "${name}" in project "${project}" was changed by someone else (it ${what}; this change was based on generation ${expected}); read it again and retry`, [
-    { field: "expectedGeneration", reason: `service "${name}" was changed by someone else; retry` },
-  ]);
+  throw new SkiffError(
+    "CONFLICT",
+    `service "${name}" in project "${project}" was changed by someone else (it ${what}; this change was based on generation ${expected}); read it again and retry`,
+    [{ field: "expectedGeneration", reason: `service "${name}" was changed by someone else; retry` }],
+  );
 }
 
 /** A revision name asked for must be a valid name, and new unless it names this same template (as in Cloud Run). */
@@ -406,8 +468,10 @@ function checkRevisionName(project: string, name: string, existing: RevisionRow 
   const problem = revisionNameSchema.safeParse(name);
   if (!problem.success) throw invalid("revisionSuffix", `"${name}" ${problem.error.issues[0]?.message ?? "is not a valid revision name"}`);
   if (existing && existing.fingerprint !== templateFingerprint(template)) {
-    throw new SkiffError("ALREADY_EXISTS", `revision "${name}" already exists in project "${project}" with another template; revisions never change, so name the new one differently`, [
-      { field: "revisionSuffix", reason: `revision "${name}" already exists with another template` },
-    ]);
+    throw new SkiffError(
+      "ALREADY_EXISTS",
+      `revision "${name}" already exists in project "${project}" with another template; revisions never change, so name the new one differently`,
+      [{ field: "revisionSuffix", reason: `revision "${name}" already exists with another template` }],
+    );
   }
 }

@@ -110,14 +110,33 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     if (await runtime.bridgeReachable(network)) {
       try {
         await listen(ingress.bridgeServer, ingressPort, "ingress", "--ingress-port", network.gateway);
-        platform = await startContainerPlatform({ runtime, network, store, key, isMappedDomain: (domain) => routes.hasDomain(domain), region: settings.region, log });
+        platform = await startContainerPlatform({
+          runtime,
+          network,
+          store,
+          key,
+          isMappedDomain: (domain) => routes.hasDomain(domain),
+          region: settings.region,
+          log,
+        });
       } catch (error) {
         log.warn("the engine does not serve its containers on its network", { network: network.name, error: (error as Error).message });
       }
     }
-    const logs = new ThreadedLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) => log.warn("log capture", { error: message }));
+    const logs = new ThreadedLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) =>
+      log.warn("log capture", { error: message }),
+    );
     const instances = new InstanceController({
-      store, runtime, addressing, engineId, logs, log, throttlers, clock: options.clock ?? systemClock, scaling: settings.scaling, hostCpus: cpus().length,
+      store,
+      runtime,
+      addressing,
+      engineId,
+      logs,
+      log,
+      throttlers,
+      clock: options.clock ?? systemClock,
+      scaling: settings.scaling,
+      hostCpus: cpus().length,
     });
     const publisher = new RoutePublisher({ store, routes, instances, ingressPort });
     const services = new ServiceController({ store, runtime, instances, routes, publisher, logs, log, ingressPort });
@@ -153,10 +172,22 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         releaseLock();
         resolveStopped();
       })());
-    const containers = platform && { network: platform.network.name, gateway: platform.network.gateway, dns: platform.dns, metadata: platform.metadata };
+    const containers = platform && {
+      network: platform.network.name,
+      gateway: platform.network.gateway,
+      dns: platform.dns,
+      metadata: platform.metadata,
+    };
     const policies = new PolicyController({ store, services, jobs, publisher });
     apiRouteList.push(
-      ...apiRoutes({ services, domains, jobs, logs, info: () => ({ ...file, home: home.root, instanceAddressing: addressing, containers }), shutdown: () => void stop() }),
+      ...apiRoutes({
+        services,
+        domains,
+        jobs,
+        logs,
+        info: () => ({ ...file, home: home.root, instanceAddressing: addressing, containers }),
+        shutdown: () => void stop(),
+      }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
     );
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
@@ -174,7 +205,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
  * and what lands in it is a bug, logged as such (tests fail on a "BUG:" line in engine.log).
  */
 function guardProcess(log: Logger): void {
-  process.on("unhandledRejection", (reason) => log.error("BUG: unhandled rejection", { error: reason instanceof Error ? reason.stack : String(reason) }));
+  process.on("unhandledRejection", (reason) =>
+    log.error("BUG: unhandled rejection", { error: reason instanceof Error ? reason.stack : String(reason) }),
+  );
   process.on("uncaughtException", (error) => log.error("BUG: uncaught exception", { error: error.stack }));
 }
 
@@ -182,7 +215,12 @@ function guardProcess(log: Logger): void {
 function listen(server: net.Server, port: number, what: string, flag: string, host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EADDRINUSE") reject(new SkiffError("INVALID_ARGUMENT", `the ${what} port ${port} on ${host} is in use; choose another with ${flag} N`, [{ field: flag, reason: `port ${port} is in use` }]));
+      if (error.code === "EADDRINUSE")
+        reject(
+          new SkiffError("INVALID_ARGUMENT", `the ${what} port ${port} on ${host} is in use; choose another with ${flag} N`, [
+            { field: flag, reason: `port ${port} is in use` },
+          ]),
+        );
       else reject(error);
     });
     server.listen(port, host, () => {
@@ -218,7 +256,10 @@ function takeLock(home: EngineHome): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number(readFileSync(path, "utf8"));
       if (owner && owner !== process.pid && processAlive(owner)) {
-        throw new SkiffError("FAILED_PRECONDITION", `an engine is already running for ${home.root} (pid ${owner}); stop it with: skiff engine stop`);
+        throw new SkiffError(
+          "FAILED_PRECONDITION",
+          `an engine is already running for ${home.root} (pid ${owner}); stop it with: skiff engine stop`,
+        );
       }
       rmSync(path, { force: true });
     }

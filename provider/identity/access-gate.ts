@@ -48,11 +48,21 @@ export class AccessGate {
    * Undefined when the request may go on. `service` keys the audience check; `audienceNames`
    * says whether a token's audience (a URL) names that service.
    */
-  check(access: ServiceAccess, fromContainer: boolean, authorization: string | undefined, service: string, audienceNames: (aud: string) => boolean): Denial | undefined {
-    if (access.internalOnly && !fromContainer) return { status: 404, message: "not found: this service takes requests only from the engine's containers (ingress internal)" };
+  check(
+    access: ServiceAccess,
+    fromContainer: boolean,
+    authorization: string | undefined,
+    service: string,
+    audienceNames: (aud: string) => boolean,
+  ): Denial | undefined {
+    if (access.internalOnly && !fromContainer)
+      return { status: 404, message: "not found: this service takes requests only from the engine's containers (ingress internal)" };
     if (access.public) return undefined;
     const token = bearer(authorization);
-    if (token === undefined) return unauthorized("the service is private: send an identity token as Authorization: Bearer TOKEN (skiff auth print-identity-token --audiences URL)");
+    if (token === undefined)
+      return unauthorized(
+        "the service is private: send an identity token as Authorization: Bearer TOKEN (skiff auth print-identity-token --audiences URL)",
+      );
     const entry = this.verify(token);
     if (typeof entry === "string") return unauthorized(entry);
     let audienceOk = entry.audienceFor.get(service);
@@ -62,7 +72,13 @@ export class AccessGate {
       entry.audienceFor.set(service, audienceOk);
     }
     if (!audienceOk) return unauthorized(`the token's audience "${entry.aud}" is not this service's URL`);
-    if (access.anyAuthenticated || this.owners.has(entry.email) || access.invokers.has(entry.members[0]) || access.invokers.has(entry.members[1])) return undefined;
+    if (
+      access.anyAuthenticated ||
+      this.owners.has(entry.email) ||
+      access.invokers.has(entry.members[0]) ||
+      access.invokers.has(entry.members[1])
+    )
+      return undefined;
     return { status: 403, message: `forbidden: ${entry.email} is not an invoker of this service (roles/run.invoker)` };
   }
 

@@ -34,7 +34,13 @@ const b64 = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 export function mintIdentityToken(key: SigningKey, email: string, audience: string, nowSeconds: number): string {
   const header = { alg: "RS256", typ: "JWT", kid: key.kid };
   const claims: IdentityClaims = {
-    iss: TOKEN_ISSUER, aud: audience, sub: email, email, email_verified: true, iat: nowSeconds, exp: nowSeconds + TOKEN_LIFETIME_SECONDS,
+    iss: TOKEN_ISSUER,
+    aud: audience,
+    sub: email,
+    email,
+    email_verified: true,
+    iat: nowSeconds,
+    exp: nowSeconds + TOKEN_LIFETIME_SECONDS,
   };
   const signed = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(claims))}`;
   const signature = createSign("RSA-SHA256").update(signed).sign(key.privateKey);
@@ -57,11 +63,14 @@ export function verifyIdentityToken(key: SigningKey, token: string, nowSeconds: 
     return { ok: false, reason: "the token is not a JWT" };
   }
   if (header.alg !== "RS256" || header.kid !== key.kid) return { ok: false, reason: "the token was not signed by this engine" };
-  const valid = createVerify("RSA-SHA256").update(`${headerPart}.${claimsPart}`).verify(key.publicKey, Buffer.from(signaturePart, "base64url"));
+  const valid = createVerify("RSA-SHA256")
+    .update(`${headerPart}.${claimsPart}`)
+    .verify(key.publicKey, Buffer.from(signaturePart, "base64url"));
   if (!valid) return { ok: false, reason: "the token's signature is not valid" };
   if (claims.iss !== TOKEN_ISSUER) return { ok: false, reason: "the token was not issued by this engine" };
   if (typeof claims.exp !== "number" || claims.exp <= nowSeconds) return { ok: false, reason: "the token has expired" };
-  if (typeof claims.email !== "string" || typeof claims.aud !== "string") return { ok: false, reason: "the token names no identity or audience" };
+  if (typeof claims.email !== "string" || typeof claims.aud !== "string")
+    return { ok: false, reason: "the token names no identity or audience" };
   return { ok: true, claims: claims as IdentityClaims };
 }
 

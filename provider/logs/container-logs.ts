@@ -2,7 +2,6 @@ import { GatheredLines, writeRecords, type LogEncoding, type LogPieceWriter } fr
 import { DEFAULT_READ_LIMIT, LogStore, parseRecord, type LogLine, type LogRecord } from "./log-store";
 import { linesAfter, normalizeTime } from "./log-time";
 
-
 /** Which instance a followed container is, so each captured line can say where it came from. */
 export interface LogSource {
   project: string;
@@ -57,7 +56,6 @@ export interface ContainerLogs {
   remove(project: string, service: string): Promise<void>;
   close(): Promise<void>;
 }
-
 
 /** What InProcessLogs needs of a container engine: its containers' logs, read and followed. */
 /** Where containers' lines are read from: Docker's log of each (DockerLogs; a fake in tests). */
@@ -118,7 +116,9 @@ export class InProcessLogs implements ContainerLogs {
     const entry = this.attached.get(containerId);
     if (!entry) return Promise.resolve();
     entry.collecting ??= this.copyOut(containerId, entry)
-      .catch((error: unknown) => this.onError(new Error(`could not collect the log of ${containerId.slice(0, 12)}: ${(error as Error).message}`)))
+      .catch((error: unknown) =>
+        this.onError(new Error(`could not collect the log of ${containerId.slice(0, 12)}: ${(error as Error).message}`)),
+      )
       .finally(() => {
         if (this.attached.get(containerId) === entry) this.detach(containerId);
       });
@@ -149,7 +149,12 @@ export class InProcessLogs implements ContainerLogs {
     this.store.append(project, service, record);
   }
 
-  async readInto(project: string, service: string, options: LogReadOptions & { encoding: LogEncoding }, write: LogPieceWriter): Promise<void> {
+  async readInto(
+    project: string,
+    service: string,
+    options: LogReadOptions & { encoding: LogEncoding },
+    write: LogPieceWriter,
+  ): Promise<void> {
     const limit = options.limit ?? DEFAULT_READ_LIMIT;
     const gathered = await this.gather(project, service, options.revision, limit);
     await writeRecords(gathered.newest(limit), options.encoding, write);
@@ -164,7 +169,8 @@ export class InProcessLogs implements ContainerLogs {
   /** The newest `limit` lines of the service's log and of each of its attached containers. */
   private async gather(project: string, service: string, revision: string | undefined, limit: number): Promise<GatheredLines> {
     const live = [...this.attached].filter(
-      ([, { source }]) => source.project === project && source.service === service && (revision === undefined || source.revision === revision),
+      ([, { source }]) =>
+        source.project === project && source.service === service && (revision === undefined || source.revision === revision),
     );
     const kept: string[] = [];
     const [, ...fromContainers] = await Promise.all([

@@ -72,7 +72,10 @@ export function dockerEndpointFromEnvironment(env: NodeJS.ProcessEnv = process.e
   if (host.startsWith("unix://")) return { modem: socket(host.slice("unix://".length)), docker: lazy };
   if (host.startsWith("tcp://") && !env.DOCKER_TLS_VERIFY && !env.DOCKER_CERT_PATH) {
     const url = new URL(`http://${host.slice("tcp://".length)}`);
-    return { modem: { host: url.hostname, port: Number(url.port || 2375), protocol: "http", getSocketPath: () => undefined }, docker: lazy };
+    return {
+      modem: { host: url.hostname, port: Number(url.port || 2375), protocol: "http", getSocketPath: () => undefined },
+      docker: lazy,
+    };
   }
   return { docker: lazy };
 }
@@ -84,8 +87,14 @@ export function openLogStream(endpoint: LogEndpoint, containerId: string, query:
   const plain = !modem.username && !modem.agent && Object.keys(modem.headers ?? {}).length === 0;
   const params = `stdout=1&stderr=1&timestamps=1&follow=${query.follow ? 1 : 0}&since=${query.since ?? 0}${query.tail === undefined ? "" : `&tail=${query.tail}`}`;
   const path = `${modem.version ? `/${modem.version}` : ""}/containers/${encodeURIComponent(containerId)}/logs?${params}`;
-  if (plain && modem.socketPath) return direct(modem.getSocketPath()!.then((socketPath) => ({ path: socketPath })), path, handlers);
-  if (plain && modem.host && modem.protocol === "http") return direct(Promise.resolve({ host: modem.host, port: Number(modem.port ?? 2375) }), path, handlers);
+  if (plain && modem.socketPath)
+    return direct(
+      modem.getSocketPath()!.then((socketPath) => ({ path: socketPath })),
+      path,
+      handlers,
+    );
+  if (plain && modem.host && modem.protocol === "http")
+    return direct(Promise.resolve({ host: modem.host, port: Number(modem.port ?? 2375) }), path, handlers);
   return throughDockerode(endpoint.docker(), containerId, query, handlers);
 }
 
@@ -136,17 +145,24 @@ function throughDockerode(docker: Docker, containerId: string, query: LogStreamQ
     if (!stopped) handlers.end();
     stopped = true;
   };
-  const options = { stdout: true, stderr: true, timestamps: true, since: query.since ?? 0, ...(query.tail === undefined ? {} : { tail: query.tail }) };
+  const options = {
+    stdout: true,
+    stderr: true,
+    timestamps: true,
+    since: query.since ?? 0,
+    ...(query.tail === undefined ? {} : { tail: query.tail }),
+  };
   const container = docker.getContainer(containerId);
-  const opening = query.follow ? container.logs({ ...options, follow: true }) : streamOfBuffer(container.logs({ ...options, follow: false }) as Promise<Buffer>);
-  opening
-    .then((opened) => {
-      stream = opened as NodeJS.ReadableStream;
-      if (stopped) return destroy();
-      stream.on("data", (chunk: Buffer) => stopped || handlers.data(chunk));
-      stream.on("end", finish);
-      stream.on("error", finish);
-    }, finish);
+  const opening = query.follow
+    ? container.logs({ ...options, follow: true })
+    : streamOfBuffer(container.logs({ ...options, follow: false }) as Promise<Buffer>);
+  opening.then((opened) => {
+    stream = opened as NodeJS.ReadableStream;
+    if (stopped) return destroy();
+    stream.on("data", (chunk: Buffer) => stopped || handlers.data(chunk));
+    stream.on("end", finish);
+    stream.on("error", finish);
+  }, finish);
   return () => {
     stopped = true;
     destroy();

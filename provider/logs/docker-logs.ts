@@ -33,13 +33,18 @@ export class DockerLogs {
   readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void> {
     return new Promise((resolve) => {
       const demux = this.lineReader(onLine, () => true);
-      openLogStream(this.endpoint, containerId, { since: options.sinceSeconds, tail: options.tail, follow: false }, {
-        data: (chunk) => demux.push(chunk),
-        end: () => {
-          demux.end();
-          resolve();
+      openLogStream(
+        this.endpoint,
+        containerId,
+        { since: options.sinceSeconds, tail: options.tail, follow: false },
+        {
+          data: (chunk) => demux.push(chunk),
+          end: () => {
+            demux.end();
+            resolve();
+          },
         },
-      });
+      );
     });
   }
 
@@ -60,13 +65,18 @@ export class DockerLogs {
         },
         (time) => !stopped && mine === generation && isNew(time),
       );
-      closeStream = openLogStream(this.endpoint, containerId, { since, follow: true }, {
-        data: (chunk) => {
-          lastDataAt = Date.now();
-          demux.push(chunk);
+      closeStream = openLogStream(
+        this.endpoint,
+        containerId,
+        { since, follow: true },
+        {
+          data: (chunk) => {
+            lastDataAt = Date.now();
+            demux.push(chunk);
+          },
+          end: () => demux.end(),
         },
-        end: () => demux.end(),
-      });
+      );
     };
     open(sinceSeconds, undefined);
     // Docker 20.10's json-file follower can stop delivering for good when the file it reads is

@@ -335,7 +335,11 @@ export class LogFile {
   }
 
   private async learnSizes(): Promise<void> {
-    const sizeOf = (path: string) => fs.stat(path).then((s) => s.size, () => 0);
+    const sizeOf = (path: string) =>
+      fs.stat(path).then(
+        (s) => s.size,
+        () => 0,
+      );
     const [current, rotated] = await Promise.all([sizeOf(this.path), sizeOf(this.rotatedPath)]);
     if (!this.handle) this.currentBytes = current;
     this.rotatedBytes = rotated;

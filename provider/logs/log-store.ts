@@ -97,7 +97,12 @@ export class LogStore {
    * optionally of one revision only, passed to `take` one at a time: a big read keeps only what
    * its caller keeps of each line.
    */
-  async eachNewest(project: string, service: string, options: { revision?: string; limit?: number }, take: (line: string) => void): Promise<void> {
+  async eachNewest(
+    project: string,
+    service: string,
+    options: { revision?: string; limit?: number },
+    take: (line: string) => void,
+  ): Promise<void> {
     const { revision } = options;
     // A cheap text test first; only candidate lines are parsed.
     const needle = revision === undefined ? undefined : `"revision":${JSON.stringify(revision)}`;

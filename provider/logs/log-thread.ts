@@ -79,7 +79,9 @@ if (parentPort) {
   const data = workerData as LogWorkerData;
   const send = (message: FromWorker) => port.postMessage(message);
   const store = new LogStore(data.dir, data.capBytes, (error) => send({ op: "error", message: error.message }));
-  const logs = new InProcessLogs(new DockerLogs(dockerEndpointFromEnvironment()), store, (error) => send({ op: "error", message: error.message }));
+  const logs = new InProcessLogs(new DockerLogs(dockerEndpointFromEnvironment()), store, (error) =>
+    send({ op: "error", message: error.message }),
+  );
   const attached = new Map<string, () => void>();
   const reads = new Map<number, PieceFlow>();
   const subscriptions = new Map<string, () => void>();
@@ -109,7 +111,10 @@ if (parentPort) {
         break;
       case "collect": {
         const { containerId } = message;
-        void reply(message.req, logs.collect(containerId).finally(() => attached.delete(containerId)));
+        void reply(
+          message.req,
+          logs.collect(containerId).finally(() => attached.delete(containerId)),
+        );
         break;
       }
       case "append":
@@ -119,7 +124,10 @@ if (parentPort) {
         const { req } = message;
         const flow = new PieceFlow(req, port);
         reads.set(req, flow);
-        void reply(req, logs.readInto(message.project, message.service, message.options, (piece) => flow.send(piece)).finally(() => reads.delete(req)));
+        void reply(
+          req,
+          logs.readInto(message.project, message.service, message.options, (piece) => flow.send(piece)).finally(() => reads.delete(req)),
+        );
         break;
       }
       case "written":

@@ -66,7 +66,8 @@ export class ThreadedLogs implements ContainerLogs {
       // Followers are waiting for lines: start it again for them; anything else starts it when needed.
       if (this.listeners.size > 0) this.ensureWorker();
     });
-    for (const [containerId, { source, after }] of this.attached) worker.postMessage({ op: "attach", containerId, source, after } satisfies ToWorker);
+    for (const [containerId, { source, after }] of this.attached)
+      worker.postMessage({ op: "attach", containerId, source, after } satisfies ToWorker);
     for (const key of this.listeners.keys()) worker.postMessage({ op: "subscribe", ...splitKey(key) } satisfies ToWorker);
     return worker;
   }
@@ -144,7 +145,13 @@ export class ThreadedLogs implements ContainerLogs {
       const listeners = this.listeners.get(scopedKey(message.project, message.service));
       if (!listeners) return;
       if (message.dropped > 0) {
-        const note: LogRecord = { time: new Date().toISOString(), stream: "engine", text: `[${message.dropped} lines not shown live: the service wrote faster than they could be followed]`, revision: "-", instance: "-" };
+        const note: LogRecord = {
+          time: new Date().toISOString(),
+          stream: "engine",
+          text: `[${message.dropped} lines not shown live: the service wrote faster than they could be followed]`,
+          revision: "-",
+          instance: "-",
+        };
         for (const listener of listeners) listener(note);
       }
       for (const record of message.records) for (const listener of listeners) listener(record);
@@ -160,13 +167,15 @@ export class ThreadedLogs implements ContainerLogs {
   private receivePiece(req: number, piece: Uint8Array): void {
     const read = this.reads.get(req);
     if (!read) return;
-    read.writing = read.writing.then(() => read.write(piece)).then(
-      () => this.tell({ op: "written", req }),
-      (error: unknown) => {
-        this.tell({ op: "stop", req });
-        throw error;
-      },
-    );
+    read.writing = read.writing
+      .then(() => read.write(piece))
+      .then(
+        () => this.tell({ op: "written", req }),
+        (error: unknown) => {
+          this.tell({ op: "stop", req });
+          throw error;
+        },
+      );
     // Awaited by readInto once the thread answers; until then a failed write must not count as unhandled.
     read.writing.catch(() => undefined);
   }
@@ -189,14 +198,21 @@ export class ThreadedLogs implements ContainerLogs {
     // A new thread learns of it from the attach in front of the collect; a running one knows it already.
     if (!this.worker) this.post({ op: "attach", containerId, source: entry.source, after: entry.after });
     // Never rejects: a thread that stopped meanwhile loses this container's lines, not the removal.
-    return this.request<void>({ op: "collect", containerId }).catch((error) => this.onError(`could not collect ${containerId.slice(0, 12)}: ${(error as Error).message}`));
+    return this.request<void>({ op: "collect", containerId }).catch((error) =>
+      this.onError(`could not collect ${containerId.slice(0, 12)}: ${(error as Error).message}`),
+    );
   }
 
   append(project: string, service: string, record: LogRecord): void {
     this.post({ op: "append", project, service, record });
   }
 
-  async readInto(project: string, service: string, options: LogReadOptions & { encoding: LogEncoding }, write: LogPieceWriter): Promise<void> {
+  async readInto(
+    project: string,
+    service: string,
+    options: LogReadOptions & { encoding: LogEncoding },
+    write: LogPieceWriter,
+  ): Promise<void> {
     const req = this.nextReq++;
     const read = { write, writing: Promise.resolve() };
     this.reads.set(req, read);

@@ -97,9 +97,7 @@ export function domainUrl(domain: string, ingressPort: number): string {
 }
 
 /** What a request's Host names: a service (maybe through a tag) or a domain to look up in the mappings. */
-export type HostTarget =
-  | { kind: "service"; project: string; service: string; tag?: string }
-  | { kind: "domain"; domain: string };
+export type HostTarget = { kind: "service"; project: string; service: string; tag?: string } | { kind: "domain"; domain: string };
 
 /** The inverse of serviceHost and tagHost; any other host is a domain to look up. */
 export function parseHost(hostHeader: string | undefined): HostTarget | undefined {

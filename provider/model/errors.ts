@@ -6,14 +6,7 @@ import { z } from "zod";
  * else exits 2.
  */
 export type ErrorCode =
-  | "INVALID_ARGUMENT"
-  | "NOT_FOUND"
-  | "ALREADY_EXISTS"
-  | "CONFLICT"
-  | "FAILED_PRECONDITION"
-  | "UNAUTHENTICATED"
-  | "UNAVAILABLE"
-  | "INTERNAL";
+  "INVALID_ARGUMENT" | "NOT_FOUND" | "ALREADY_EXISTS" | "CONFLICT" | "FAILED_PRECONDITION" | "UNAUTHENTICATED" | "UNAVAILABLE" | "INTERNAL";
 
 export const httpStatusOf: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
@@ -71,7 +64,9 @@ export function invalid(field: string, reason: string): SkiffError {
 export function notFound(kind: string, name: string, project?: string, detail?: string): SkiffError {
   const where = project ? ` in project "${project}"` : "";
   const why = detail ? `: ${detail}` : "";
-  return new SkiffError("NOT_FOUND", `${kind} "${name}" not found${where}${why}`, [{ field: kind, reason: `"${name}" not found${where}${why}` }]);
+  return new SkiffError("NOT_FOUND", `${kind} "${name}" not found${where}${why}`, [
+    { field: kind, reason: `"${name}" not found${where}${why}` },
+  ]);
 }
 
 /** Turns zod issues into field violations whose paths read like the user's own input. */

@@ -29,7 +29,8 @@ export const memberSchema = z.string({ error: "must be a string" }).check((ctx) 
   const colon = member.indexOf(":");
   const kind = member.slice(0, colon);
   const id = member.slice(colon + 1);
-  const valid = colon > 0 && (["user", "serviceAccount", "group"].includes(kind) ? EMAIL.test(id) : kind === "domain" && /^[a-z0-9.-]+$/.test(id));
+  const valid =
+    colon > 0 && (["user", "serviceAccount", "group"].includes(kind) ? EMAIL.test(id) : kind === "domain" && /^[a-z0-9.-]+$/.test(id));
   if (!valid) {
     ctx.issues.push({
       code: "custom",
@@ -39,7 +40,9 @@ export const memberSchema = z.string({ error: "must be a string" }).check((ctx) 
   }
 });
 
-export const roleSchema = z.string({ error: "must be a string" }).regex(/^(roles|projects\/[^/]+\/roles|organizations\/[^/]+\/roles)\/[A-Za-z0-9_.]+$/, 'must be a role such as "roles/run.invoker"');
+export const roleSchema = z
+  .string({ error: "must be a string" })
+  .regex(/^(roles|projects\/[^/]+\/roles|organizations\/[^/]+\/roles)\/[A-Za-z0-9_.]+$/, 'must be a role such as "roles/run.invoker"');
 
 export const bindingSchema = z.object({ role: roleSchema, members: z.array(memberSchema) }).strict();
 
@@ -89,12 +92,16 @@ export function withMember(bindings: readonly Binding[], role: string, member: s
 
 /** The policy without `member` in `role` (gcloud's remove-iam-policy-binding). */
 export function withoutMember(bindings: readonly Binding[], role: string, member: string): Binding[] {
-  return normalizeBindings({ bindings: bindings.map((b) => (b.role === role ? { role, members: b.members.filter((m) => m !== member) } : b)) }).bindings;
+  return normalizeBindings({
+    bindings: bindings.map((b) => (b.role === role ? { role, members: b.members.filter((m) => m !== member) } : b)),
+  }).bindings;
 }
 
 /** A policy whose invokers are exactly `members`, other roles kept. */
 export function withInvokers(bindings: readonly Binding[], members: readonly string[]): Binding[] {
-  return normalizeBindings({ bindings: [...bindings.filter((b) => b.role !== INVOKER_ROLE), { role: INVOKER_ROLE, members: [...members] }] }).bindings;
+  return normalizeBindings({
+    bindings: [...bindings.filter((b) => b.role !== INVOKER_ROLE), { role: INVOKER_ROLE, members: [...members] }],
+  }).bindings;
 }
 
 /** The etag of a policy: its content's hash, so a client that read it can say which one it changes. */

@@ -97,7 +97,7 @@ function grammarFlaw(ref: string): string {
     }
   }
   if (parts.digest !== undefined) return digestFlaw(parts.digest) ?? 'a digest follows "@" as <algorithm>:<hex>';
-  return 'it does not follow the form [registry[:port]/]path[:tag][@digest]';
+  return "it does not follow the form [registry[:port]/]path[:tag][@digest]";
 }
 
 function pathComponentsFlaw(path: string, afterDomain: boolean): string | undefined {

@@ -27,7 +27,9 @@ export const MAX_TASK_COUNT = 10_000;
 /** Per attempt; Cloud Run allows up to 168 hours. */
 export const MAX_TASK_TIMEOUT_SECONDS = 168 * 3600;
 
-const taskCountSchema = int("must be a whole number").min(1, `must be between 1 and ${MAX_TASK_COUNT}`).max(MAX_TASK_COUNT, `must be between 1 and ${MAX_TASK_COUNT}`);
+const taskCountSchema = int("must be a whole number")
+  .min(1, `must be between 1 and ${MAX_TASK_COUNT}`)
+  .max(MAX_TASK_COUNT, `must be between 1 and ${MAX_TASK_COUNT}`);
 const timeoutSchema = int("must be a whole number of seconds")
   .min(1, `must be between 1 and ${MAX_TASK_TIMEOUT_SECONDS} seconds`)
   .max(MAX_TASK_TIMEOUT_SECONDS, `must be between 1 and ${MAX_TASK_TIMEOUT_SECONDS} seconds`);
@@ -40,7 +42,10 @@ export const jobTemplateSchema = z
     env: envSchema(RESERVED_TASK_ENV).default({}),
     taskCount: taskCountSchema.default(1),
     /** How many tasks run at once; 0 means all of them. */
-    parallelism: int("must be a whole number").min(0, `must be between 0 (all at once) and ${MAX_TASK_COUNT}`).max(MAX_TASK_COUNT, `must be between 0 (all at once) and ${MAX_TASK_COUNT}`).default(0),
+    parallelism: int("must be a whole number")
+      .min(0, `must be between 0 (all at once) and ${MAX_TASK_COUNT}`)
+      .max(MAX_TASK_COUNT, `must be between 0 (all at once) and ${MAX_TASK_COUNT}`)
+      .default(0),
     maxRetries: int("must be a whole number").min(0, "must be between 0 and 10").max(10, "must be between 0 and 10").default(3),
     /** Seconds per attempt. */
     timeout: timeoutSchema.default(600),

@@ -5,8 +5,7 @@ import { checkField } from "./errors";
 
 /** RFC 1123 label, as Cloud Run requires of service, job, project and tag names. */
 export const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_LABEL_REASON =
-  "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen";
+const DNS_LABEL_REASON = "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen";
 
 /** `---` separates a tag from its service in tag URLs (`tag---service.localhost`), so names may not contain it. */
 export function dnsLabel(max: number) {
@@ -31,10 +30,7 @@ export const revisionNameSchema = dnsLabel(63);
 export const domainSchema = z
   .string({ error: "must be a string" })
   .max(253, "must be at most 253 characters")
-  .regex(
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-    "must be a lowercase domain name such as api.example.test",
-  );
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a lowercase domain name such as api.example.test");
 
 export function checkProject(project: string): void {
   checkField("project", projectNameSchema, project);

@@ -1,7 +1,13 @@
 /** Kubernetes-style quantities as Cloud Run takes them: memory "512Mi", "1Gi"; cpu "1", "0.5", "1000m". */
 
 const memoryUnits: Record<string, number> = {
-  "": 1, k: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
 };
 
 const MEMORY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G)?$/;

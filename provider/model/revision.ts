@@ -20,7 +20,9 @@ export type RevisionOrigin = z.output<typeof revisionOriginSchema>;
  * What a client sends to create a candidate revision of a service; `revisionSuffix` names it
  * `<service>-<suffix>` (as gcloud's --revision-suffix does) instead of `<service>-<00001>-<abc>`.
  */
-export const candidateBodySchema = z.object({ template: z.unknown(), revisionSuffix: z.string({ error: "must be a string" }).optional() }).strict();
+export const candidateBodySchema = z
+  .object({ template: z.unknown(), revisionSuffix: z.string({ error: "must be a string" }).optional() })
+  .strict();
 
 /** How a revision's instances stand now, and the last scaling decision with its reason. */
 export const revisionScalingSchema = z.object({

@@ -46,7 +46,10 @@ export const imageSchema = z
 
 export const startupProbeSchema = z
   .object({
-    tcpSocket: z.object({ port: int("must be an integer").min(1).max(65535).optional() }).strict().optional(),
+    tcpSocket: z
+      .object({ port: int("must be an integer").min(1).max(65535).optional() })
+      .strict()
+      .optional(),
     initialDelaySeconds: int("must be an integer").min(0, "must be 0 or more").max(240, "must be at most 240").default(0),
     timeoutSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").default(240),
     periodSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").default(240),
@@ -58,8 +61,10 @@ export const startupProbeSchema = z
 function quantity(parse: (q: string) => number | undefined, example: string, min: number, max: number, range: string) {
   return z.string({ error: `must be a string such as "${example}"` }).check((ctx) => {
     const value = parse(ctx.value);
-    if (value === undefined) ctx.issues.push({ code: "custom", input: ctx.value, message: `must be a quantity such as ${example}, got "${ctx.value}"` });
-    else if (value < min || value > max) ctx.issues.push({ code: "custom", input: ctx.value, message: `must be ${range}, got "${ctx.value}"` });
+    if (value === undefined)
+      ctx.issues.push({ code: "custom", input: ctx.value, message: `must be a quantity such as ${example}, got "${ctx.value}"` });
+    else if (value < min || value > max)
+      ctx.issues.push({ code: "custom", input: ctx.value, message: `must be ${range}, got "${ctx.value}"` });
   });
 }
 
@@ -93,7 +98,10 @@ export const serviceTemplateSchema = z
       .max(1000, "must be between 1 and 1000")
       .default(80),
     scaling: scalingSchema.prefault({}),
-    timeout: int("must be a whole number of seconds").min(1, "must be between 1 and 3600 seconds").max(3600, "must be between 1 and 3600 seconds").default(300),
+    timeout: int("must be a whole number of seconds")
+      .min(1, "must be between 1 and 3600 seconds")
+      .max(3600, "must be between 1 and 3600 seconds")
+      .default(300),
     resources: resourcesSchema.prefault({}),
     startupProbe: startupProbeSchema.prefault({}),
     /** Who the instances run as (the metadata server's tokens are theirs); unset: the project's default compute account. */

@@ -147,7 +147,10 @@ export function validateTraffic(traffic: readonly TrafficTarget[], revisions: re
       if (first === undefined) {
         targetIndex.set(key, i);
       } else if (type === "LATEST") {
-        violations.push({ field: `${at}.type`, reason: `LATEST is already the target of traffic[${first}]; give it one entry (extra entries may only add a tag at 0%)` });
+        violations.push({
+          field: `${at}.type`,
+          reason: `LATEST is already the target of traffic[${first}]; give it one entry (extra entries may only add a tag at 0%)`,
+        });
       } else {
         violations.push({
           field: `${at}.revision`,
@@ -285,7 +288,10 @@ export function appendNewRevision(
   if (opts.noTraffic && followsLatest) {
     const pinTo = opts.latestReadyRevision;
     if (pinTo === undefined) {
-      throw invalid("noTraffic", "the service has no ready revision to keep serving, so a new revision cannot be deployed without traffic; deploy it with traffic first");
+      throw invalid(
+        "noTraffic",
+        "the service has no ready revision to keep serving, so a new revision cannot be deployed without traffic; deploy it with traffic first",
+      );
     }
     if (list.length === 0) list = [trafficEntry("LATEST", undefined, 100)];
     list = consolidateTraffic(

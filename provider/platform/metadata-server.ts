@@ -43,7 +43,10 @@ export class MetadataServer {
   private readonly servers: http.Server[] = [];
   private readonly accessTokens = new Map<string, { token: string; expires: number }>();
 
-  constructor(private readonly source: MetadataSource, private readonly log: Logger) {}
+  constructor(
+    private readonly source: MetadataSource,
+    private readonly log: Logger,
+  ) {}
 
   /** Serves on host:port (0: an ephemeral port); resolves with the port, rejects (EACCES, EADDRINUSE) with nothing left open. */
   listen(host: string, port: number): Promise<number> {
@@ -79,8 +82,10 @@ export class MetadataServer {
   private async handle(req: http.IncomingMessage): Promise<Answer> {
     if (req.headers["x-forwarded-for"] !== undefined) return { status: 403, body: "Forbidden: requests with X-Forwarded-For are refused" };
     const url = new URL(req.url ?? "/", "http://metadata.google.internal");
-    if (url.pathname === "/" || url.pathname === "/computeMetadata/" || url.pathname === "/computeMetadata/v1") return { status: 200, body: "computeMetadata/\n" };
-    if (req.headers["metadata-flavor"] !== "Google") return { status: 403, body: "Forbidden: the request needs the header Metadata-Flavor: Google" };
+    if (url.pathname === "/" || url.pathname === "/computeMetadata/" || url.pathname === "/computeMetadata/v1")
+      return { status: 200, body: "computeMetadata/\n" };
+    if (req.headers["metadata-flavor"] !== "Google")
+      return { status: 403, body: "Forbidden: the request needs the header Metadata-Flavor: Google" };
     if (req.method !== "GET") return { status: 405, body: "Method not allowed" };
     const caller = await this.source.callerAt((req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""));
     if (!caller) return { status: 403, body: "Forbidden: the metadata server answers only the engine's own containers" };
@@ -105,18 +110,29 @@ export class MetadataServer {
     // Directories: a listing, or everything below as JSON with ?recursive=true (what client libraries ping).
     const directory = path.replace(/\/$/, "");
     if (directory === "project") {
-      return recursive ? { status: 200, json: true, body: JSON.stringify({ projectId: caller.project, numericProjectId: Number(number) }) } : { status: 200, body: "numeric-project-id\nproject-id\n" };
+      return recursive
+        ? { status: 200, json: true, body: JSON.stringify({ projectId: caller.project, numericProjectId: Number(number) }) }
+        : { status: 200, body: "numeric-project-id\nproject-id\n" };
     }
     if (directory === "instance") {
-      const all = { id: caller.instanceId, region: fixed["instance/region"], zone: fixed["instance/zone"], serviceAccounts: { default: account, [caller.serviceAccount]: account } };
-      return recursive ? { status: 200, json: true, body: JSON.stringify(all) } : { status: 200, body: "id\nregion\nservice-accounts/\nzone\n" };
+      const all = {
+        id: caller.instanceId,
+        region: fixed["instance/region"],
+        zone: fixed["instance/zone"],
+        serviceAccounts: { default: account, [caller.serviceAccount]: account },
+      };
+      return recursive
+        ? { status: 200, json: true, body: JSON.stringify(all) }
+        : { status: 200, body: "id\nregion\nservice-accounts/\nzone\n" };
     }
     // `default` and the account's own email name the same account.
     const account_ = /^instance\/service-accounts\/([^/]+)\/(.*)$/.exec(path);
     if (!account_ || (account_[1] !== "default" && account_[1] !== caller.serviceAccount)) return notFound();
     switch (account_[2]) {
       case "":
-        return recursive ? { status: 200, json: true, body: JSON.stringify(account) } : { status: 200, body: "aliases\nemail\nidentity\nscopes\ntoken\n" };
+        return recursive
+          ? { status: 200, json: true, body: JSON.stringify(account) }
+          : { status: 200, body: "aliases\nemail\nidentity\nscopes\ntoken\n" };
       case "email":
         return { status: 200, body: caller.serviceAccount };
       case "aliases":

@@ -4,8 +4,14 @@
  * passes it as well).
  */
 const HOP_BY_HOP = new Set([
-  "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-  "te", "transfer-encoding", "upgrade",
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "transfer-encoding",
+  "upgrade",
 ]);
 /** Set by the router for the hop it makes; a client's own are kept only when it is a trusted proxy. */
 const FORWARDED = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
@@ -40,11 +46,27 @@ const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)$/i;
  * are RFC 9112 §3.2, as nginx applies them: an HTTP/1.1 request needs exactly one Host line, and
  * an absolute-form target's authority is the host (the Host line is then ignored).
  */
-export function parseRequestHead(method: string, url: string, rawHeaders: readonly string[], remoteAddress: string, httpMinor = 1): RequestHead {
+export function parseRequestHead(
+  method: string,
+  url: string,
+  rawHeaders: readonly string[],
+  remoteAddress: string,
+  httpMinor = 1,
+): RequestHead {
   const head: RequestHead = {
-    method, url, rawHeaders, remoteAddress,
-    host: undefined, connection: undefined, upgrade: undefined, expect: undefined, authorization: undefined, chunked: false, hasBody: false,
-    hostFromTarget: false, invalid: undefined,
+    method,
+    url,
+    rawHeaders,
+    remoteAddress,
+    host: undefined,
+    connection: undefined,
+    upgrade: undefined,
+    expect: undefined,
+    authorization: undefined,
+    chunked: false,
+    hasBody: false,
+    hostFromTarget: false,
+    invalid: undefined,
   };
   let hostLines = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -67,7 +89,8 @@ export function parseRequestHead(method: string, url: string, rawHeaders: readon
         if (name.toLowerCase() === "authorization") head.authorization ??= rawHeaders[i + 1];
         break;
       case 10:
-        if (name.toLowerCase() === "connection") head.connection = head.connection ? `${head.connection}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
+        if (name.toLowerCase() === "connection")
+          head.connection = head.connection ? `${head.connection}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
         break;
       case 14:
         if (name.toLowerCase() === "content-length" && rawHeaders[i + 1] !== "0") head.hasBody = true;
@@ -82,7 +105,8 @@ export function parseRequestHead(method: string, url: string, rawHeaders: readon
   if (url.charCodeAt(0) !== 47 /* "/" */ && url !== "*") {
     const absolute = ABSOLUTE_FORM.exec(url);
     // Userinfo (`user@host`) has no place in an http URI (RFC 9110 §4.2.4).
-    if (!absolute || absolute[1] === "" || absolute[1]!.includes("@")) head.invalid ??= "the request target is neither a path nor an http URL";
+    if (!absolute || absolute[1] === "" || absolute[1]!.includes("@"))
+      head.invalid ??= "the request target is neither a path nor an http URL";
     else {
       head.host = absolute[1];
       head.url = absolute[2]!.startsWith("/") ? absolute[2]! : `/${absolute[2]}`;
@@ -96,7 +120,8 @@ export function parseRequestHead(method: string, url: string, rawHeaders: readon
 function headerValues(head: RequestHead, lowercaseName: string): string | undefined {
   let joined: string | undefined;
   for (let i = 0; i < head.rawHeaders.length; i += 2) {
-    if (head.rawHeaders[i]!.toLowerCase() === lowercaseName) joined = joined === undefined ? head.rawHeaders[i + 1] : `${joined}, ${head.rawHeaders[i + 1]}`;
+    if (head.rawHeaders[i]!.toLowerCase() === lowercaseName)
+      joined = joined === undefined ? head.rawHeaders[i + 1] : `${joined}, ${head.rawHeaders[i + 1]}`;
   }
   return joined;
 }
@@ -162,10 +187,33 @@ export function clientResponseHeaders(raw: readonly string[]): { headers: string
  * them as if they were in the header section, so they are dropped, never merged.
  */
 const NOT_TRAILERS = new Set([
-  ...HOP_BY_HOP, ...FORWARDED, "trailer", "content-length", "host", "content-encoding", "content-type", "content-range",
-  "authorization", "www-authenticate", "cookie", "set-cookie", "cache-control", "expect", "max-forwards", "range",
-  "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range", "age", "expires", "date",
-  "location", "retry-after", "vary",
+  ...HOP_BY_HOP,
+  ...FORWARDED,
+  "trailer",
+  "content-length",
+  "host",
+  "content-encoding",
+  "content-type",
+  "content-range",
+  "authorization",
+  "www-authenticate",
+  "cookie",
+  "set-cookie",
+  "cache-control",
+  "expect",
+  "max-forwards",
+  "range",
+  "if-match",
+  "if-none-match",
+  "if-modified-since",
+  "if-unmodified-since",
+  "if-range",
+  "age",
+  "expires",
+  "date",
+  "location",
+  "retry-after",
+  "vary",
 ]);
 /** A header name as RFC 9110 §5.1 allows it. */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -63,12 +63,24 @@ interface LlhttpExports {
  * sets them: a bare LF ends a line, spaces after a chunk size, data after a close, and so on.
  */
 const RESPONSE_LENIENCIES = [
-  "headers", "chunked_length", "keep_alive", "transfer_encoding", "version", "data_after_close",
-  "optional_lf_after_cr", "optional_crlf_after_chunk", "optional_cr_before_lf", "spaces_after_chunk_size",
+  "headers",
+  "chunked_length",
+  "keep_alive",
+  "transfer_encoding",
+  "version",
+  "data_after_close",
+  "optional_lf_after_cr",
+  "optional_crlf_after_chunk",
+  "optional_cr_before_lf",
+  "spaces_after_chunk_size",
 ] as const;
 
 // undici's constants for its llhttp build: error codes, methods, parser types.
-const constants = require("undici/lib/llhttp/constants.js") as { ERROR: Record<string, number>; METHODS: Record<string, number>; TYPE: { REQUEST: number; RESPONSE: number } };
+const constants = require("undici/lib/llhttp/constants.js") as {
+  ERROR: Record<string, number>;
+  METHODS: Record<string, number>;
+  TYPE: { REQUEST: number; RESPONSE: number };
+};
 const ERROR_NAMES = new Map(Object.entries(constants.ERROR).map(([name, code]) => [code, name]));
 const METHODS: readonly string[] = Object.entries(constants.METHODS).reduce<string[]>((all, [name, code]) => ((all[code] = name), all), []);
 const PAUSED_UPGRADE = constants.ERROR.PAUSED_UPGRADE!;
@@ -217,7 +229,8 @@ const callbacks = {
 };
 
 function instantiate(): LlhttpExports {
-  const load = (file: string) => new WebAssembly.Instance(new WebAssembly.Module(require(file) as Buffer), { env: callbacks }).exports as unknown as LlhttpExports;
+  const load = (file: string) =>
+    new WebAssembly.Instance(new WebAssembly.Module(require(file) as Buffer), { env: callbacks }).exports as unknown as LlhttpExports;
   let exports: LlhttpExports;
   try {
     exports = load("undici/lib/llhttp/llhttp_simd-wasm.js");
@@ -301,12 +314,23 @@ function parseError(name: string, reason: string): NodeJS.ErrnoException {
 export function createRequestParser(events: RequestEvents): HttpParser {
   const ptr = llhttp.llhttp_alloc(constants.TYPE.REQUEST);
   return wrap(
-    new ParserState(ptr, (state, _status, upgrade, keepAlive) => {
-      const url = state.url;
-      events.onHead(METHODS[llhttp.llhttp_get_method(ptr)] ?? "GET", url, state.takeFields(), llhttp.llhttp_get_http_minor(ptr), upgrade, keepAlive);
-      state.headBytes = 0;
-      return 0;
-    }, events),
+    new ParserState(
+      ptr,
+      (state, _status, upgrade, keepAlive) => {
+        const url = state.url;
+        events.onHead(
+          METHODS[llhttp.llhttp_get_method(ptr)] ?? "GET",
+          url,
+          state.takeFields(),
+          llhttp.llhttp_get_http_minor(ptr),
+          upgrade,
+          keepAlive,
+        );
+        state.headBytes = 0;
+        return 0;
+      },
+      events,
+    ),
   );
 }
 
@@ -315,10 +339,14 @@ export function createResponseParser(events: ResponseEvents): HttpParser {
   const ptr = llhttp.llhttp_alloc(constants.TYPE.RESPONSE);
   for (const leniency of RESPONSE_LENIENCIES) llhttp[`llhttp_set_lenient_${leniency}`]!(ptr, 1);
   return wrap(
-    new ParserState(ptr, (state, status, upgrade, keepAlive) => {
-      const skipBody = events.onHead(status, state.statusMessage, state.takeFields(), upgrade, keepAlive);
-      state.headBytes = 0;
-      return skipBody ? 1 : 0;
-    }, events),
+    new ParserState(
+      ptr,
+      (state, status, upgrade, keepAlive) => {
+        const skipBody = events.onHead(status, state.statusMessage, state.takeFields(), upgrade, keepAlive);
+        state.headBytes = 0;
+        return skipBody ? 1 : 0;
+      },
+      events,
+    ),
   );
 }

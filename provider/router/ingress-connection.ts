@@ -81,7 +81,8 @@ export class IngressConnection implements ClientConnection {
   ) {
     this.waitingSince = Date.now();
     this.parser = createRequestParser({
-      onHead: (method, url, rawHeaders, httpMinor, upgrade, keepAlive) => this.receiveHead(method, url, rawHeaders, httpMinor, upgrade, keepAlive),
+      onHead: (method, url, rawHeaders, httpMinor, upgrade, keepAlive) =>
+        this.receiveHead(method, url, rawHeaders, httpMinor, upgrade, keepAlive),
       onBody: (chunk) => this.receiving?.receiveBody(chunk),
       onComplete: (trailers) => {
         const request = this.receiving;

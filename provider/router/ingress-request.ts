@@ -47,7 +47,6 @@ function writeChunk(socket: net.Socket, put: (data: string | Buffer) => boolean,
   return ready;
 }
 
-
 /**
  * One client request and its response: the head the parser read, its body on its way to the
  * instance, and the response written back with the framing this client understands (its length,
@@ -177,7 +176,14 @@ export class IngressRequest {
    * whole body, so its length is sent when the instance gave none. Throws when a header cannot
    * go out as it is (the caller answers 502 instead).
    */
-  respond(status: number, statusMessage: string, headers: readonly string[], hasLength: boolean, body: Buffer | undefined, complete: boolean): void {
+  respond(
+    status: number,
+    statusMessage: string,
+    headers: readonly string[],
+    hasLength: boolean,
+    body: Buffer | undefined,
+    complete: boolean,
+  ): void {
     if (UNSENDABLE.test(statusMessage)) throw new Error(`invalid status message ${JSON.stringify(statusMessage)}`);
     let head = `HTTP/1.1 ${status} ${statusMessage}\r\n`;
     let hasDate = false;
@@ -251,7 +257,14 @@ export class IngressRequest {
     this.dropBody();
     if (this.headersSent) return this.destroy();
     const body = Buffer.from(`${message}\n`);
-    this.respond(status, STATUS_CODES[status] ?? "Error", ["content-type", "text/plain; charset=utf-8", "content-length", String(body.length)], true, body, true);
+    this.respond(
+      status,
+      STATUS_CODES[status] ?? "Error",
+      ["content-type", "text/plain; charset=utf-8", "content-length", String(body.length)],
+      true,
+      body,
+      true,
+    );
   }
 
   /** Cuts the client's connection: a response that cannot be finished properly. */

@@ -118,13 +118,22 @@ export class Ingress implements RequestHandler {
       } catch (error) {
         if (!(error instanceof NoCapacityError)) throw error;
         // Cloud Run's answers: 429 when every instance is busy at the maximum, else 500.
-        return request.sendError(error.atMaxScale ? 429 : 500, error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`);
+        return request.sendError(
+          error.atMaxScale ? 429 : 500,
+          error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`,
+        );
       }
       try {
         const retryable = attempt === 0 && !request.head.hasBody;
         const outcome = await proxyRequest(request, lease.endpoint, route.timeoutMs, this.trusts(request), retryable);
         if (outcome.failure && outcome.failure.kind !== "timeout") {
-          this.log.warn("upstream failed", { revision: route.revision, instance: lease.endpoint.instanceId, cause: outcome.failure.kind, detail: outcome.failure.detail, retried: outcome.retry === true });
+          this.log.warn("upstream failed", {
+            revision: route.revision,
+            instance: lease.endpoint.instanceId,
+            cause: outcome.failure.kind,
+            detail: outcome.failure.detail,
+            retried: outcome.retry === true,
+          });
           // Out of routing at once; the instance controller finds out whether it died.
           this.throttlers.reportUnreachable(route.project, route.revision, lease.endpoint.instanceId);
         }

@@ -230,7 +230,14 @@ class ProxiedRequest implements Exchange {
 }
 
 /** WebSocket and other upgrades: a raw TCP pipe to the instance once the request head is replayed. */
-export function proxyUpgrade(client: IngressRequest, socket: net.Socket, head: Buffer, upstreamAt: Upstream, onClose: () => void, trustForwarded = false): void {
+export function proxyUpgrade(
+  client: IngressRequest,
+  socket: net.Socket,
+  head: Buffer,
+  upstreamAt: Upstream,
+  onClose: () => void,
+  trustForwarded = false,
+): void {
   // The client may have gone while the upgrade waited for an instance: its 'close' has passed.
   if (socket.destroyed) return onClose();
   const upstream = net.connect({ host: upstreamAt.host, port: upstreamAt.port }, () => {

@@ -39,7 +39,9 @@ export class RoutingTable {
   serviceOf(target: HostTarget | undefined): { project: string; service: string } | undefined {
     if (!target) return undefined;
     const named = target.kind === "domain" ? this.domains.get(target.domain) : target;
-    return named && this.services.has(scopedKey(named.project, named.service)) ? { project: named.project, service: named.service } : undefined;
+    return named && this.services.has(scopedKey(named.project, named.service))
+      ? { project: named.project, service: named.service }
+      : undefined;
   }
 
   /** Whether the host is a mapped domain (the DNS answers it for the engine's containers). */
@@ -63,9 +65,8 @@ export class RoutingTable {
     if (!routes) return { ok: false, status: 404, message: `no service "${service}" in project "${project}" (host "${host ?? ""}")` };
     const revision = tag === undefined ? routes.pick() : routes.tags.get(tag);
     if (!revision) {
-      const message = tag === undefined
-        ? `service "${service}" has no ready revision to serve`
-        : `service "${service}" has no tag "${tag}"`;
+      const message =
+        tag === undefined ? `service "${service}" has no ready revision to serve` : `service "${service}" has no tag "${tag}"`;
       return { ok: false, status: tag === undefined ? 503 : 404, message };
     }
     return { ok: true, project, service, revision, timeoutMs: routes.timeoutMs(revision), access: routes.access };

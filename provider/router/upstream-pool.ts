@@ -51,7 +51,10 @@ export class UpstreamConnection {
   private error: NodeJS.ErrnoException | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly pool: UpstreamPool, upstream: Upstream) {
+  constructor(
+    private readonly pool: UpstreamPool,
+    upstream: Upstream,
+  ) {
     this.socket = net.connect({ host: upstream.host, port: upstream.port, noDelay: true });
     this.connectTimer = setTimeout(() => {
       const error: NodeJS.ErrnoException = new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`);

@@ -115,7 +115,6 @@ export interface ContainerRuntime {
   watchEvents(labels: Record<string, string>, onEvent: (event: ContainerEvent) => void, onGap: () => void): () => void;
 }
 
-
 /** A readiness failure: the message says why, the log tail shows what the container said. */
 export class ReadinessError extends Error {
   override name = "ReadinessError";

@@ -51,7 +51,10 @@ export class ContainersByAddress {
   private readonly known = new Map<string, ContainerSummary>();
   private refreshing: Promise<void> | undefined;
 
-  constructor(private readonly docker: Docker, private readonly engineId: string) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly engineId: string,
+  ) {}
 
   /** A container that started: its address is its now, whoever had it before. */
   remember(address: string | undefined, summary: ContainerSummary): void {
@@ -77,7 +80,8 @@ export class ContainersByAddress {
     this.known.clear();
     for (const c of containers) {
       const summary: ContainerSummary = { containerId: c.Id, labels: c.Labels, running: true };
-      for (const network of Object.values(c.NetworkSettings?.Networks ?? {})) if (network.IPAddress) this.known.set(network.IPAddress, summary);
+      for (const network of Object.values(c.NetworkSettings?.Networks ?? {}))
+        if (network.IPAddress) this.known.set(network.IPAddress, summary);
     }
   }
 }

@@ -191,7 +191,9 @@ export class DockerRuntime implements ContainerRuntime {
       const binding = key ? ports[key]?.find((b) => b.HostIp === "127.0.0.1") : undefined;
       // On the engine's network where it has one (an instance started before there was one: the default bridge).
       const networks = info.NetworkSettings?.Networks ?? {};
-      const bridge = (this.defaults.network ? networks[this.defaults.network]?.IPAddress : undefined) || Object.values(networks).find((n) => n.IPAddress)?.IPAddress;
+      const bridge =
+        (this.defaults.network ? networks[this.defaults.network]?.IPAddress : undefined) ||
+        Object.values(networks).find((n) => n.IPAddress)?.IPAddress;
       return {
         running: info.State.Running,
         started: info.State.Running || !/^0001-01-01/.test(info.State.StartedAt ?? ""),
@@ -227,17 +229,23 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async stop(containerId: string, graceSeconds: number): Promise<void> {
-    await this.docker.getContainer(containerId).stop({ t: graceSeconds }).catch((error: { statusCode?: number }) => {
-      // 304: already stopped; 404: already gone.
-      if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
-    });
+    await this.docker
+      .getContainer(containerId)
+      .stop({ t: graceSeconds })
+      .catch((error: { statusCode?: number }) => {
+        // 304: already stopped; 404: already gone.
+        if (error.statusCode !== 304 && error.statusCode !== 404) throw error;
+      });
   }
 
   async remove(containerId: string): Promise<void> {
     this.addresses?.forget(containerId);
-    await this.docker.getContainer(containerId).remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
-      if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
-    });
+    await this.docker
+      .getContainer(containerId)
+      .remove({ force: true, v: true })
+      .catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+      });
   }
 
   async stopAndRemove(containerId: string, graceSeconds: number, beforeRemove?: () => Promise<void>): Promise<void> {
@@ -260,7 +268,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async logTail(containerId: string, lines: number): Promise<string> {
     try {
-      const buffer = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as Buffer;
+      const buffer = (await this.docker
+        .getContainer(containerId)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as Buffer;
       return demuxBuffer(buffer).trimEnd();
     } catch {
       return "";
@@ -316,7 +326,12 @@ export class DockerRuntime implements ContainerRuntime {
 /** One Docker event line → a ContainerEvent, or undefined for anything else. */
 function parseEvent(line: string): ContainerEvent | undefined {
   try {
-    const event = JSON.parse(line) as { status?: string; Action?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+    const event = JSON.parse(line) as {
+      status?: string;
+      Action?: string;
+      id?: string;
+      Actor?: { ID?: string; Attributes?: Record<string, string> };
+    };
     const action = event.Action ?? event.status;
     const containerId = event.Actor?.ID ?? event.id;
     if ((action !== "die" && action !== "oom") || !containerId) return undefined;
@@ -342,7 +357,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
   });
 }
-
 
 function imageError(image: string, problem: string): SkiffError {
   const reason = `image "${image}" ${problem}`;

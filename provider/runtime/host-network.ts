@@ -34,7 +34,7 @@ export function directRouteCovers(table: string, subnet: string): boolean {
     if (destination === undefined || mask === undefined || mask === 0 || flags & GATEWAY_FLAG) continue;
     const subnetMask = (~0 << (32 - bits)) >>> 0;
     // The route must hold the whole subnet: its mask no longer than the subnet's, the subnet inside it.
-    if (((mask & subnetMask) >>> 0) === mask && ((address & mask) >>> 0) === destination) return true;
+    if ((mask & subnetMask) >>> 0 === mask && (address & mask) >>> 0 === destination) return true;
   }
   return false;
 }
@@ -47,7 +47,7 @@ export function inIpv4Subnet(address: string, subnet: string): boolean {
   const b = ipv4ToNumber(base);
   if (a === undefined || b === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+  return (a & mask) >>> 0 === (b & mask) >>> 0;
 }
 
 function ipv4ToNumber(text: string): number | undefined {
@@ -60,5 +60,5 @@ function ipv4ToNumber(text: string): number | undefined {
 function littleEndianIpv4(hex: string | undefined): number | undefined {
   if (!hex || !/^[0-9A-Fa-f]{8}$/.test(hex)) return undefined;
   const n = parseInt(hex, 16);
-  return (((n & 0xff) << 24) | ((n >>> 8) & 0xff) << 16 | ((n >>> 16) & 0xff) << 8 | (n >>> 24)) >>> 0;
+  return (((n & 0xff) << 24) | (((n >>> 8) & 0xff) << 16) | (((n >>> 16) & 0xff) << 8) | (n >>> 24)) >>> 0;
 }

@@ -14,7 +14,14 @@ export const LABEL = {
   serviceAccount: "skiff.service-account",
 } as const;
 
-export function instanceLabels(engineId: string, project: string, service: string, revision: string, instanceId: string, serviceAccount: string): Record<string, string> {
+export function instanceLabels(
+  engineId: string,
+  project: string,
+  service: string,
+  revision: string,
+  instanceId: string,
+  serviceAccount: string,
+): Record<string, string> {
   return {
     [LABEL.managed]: "true",
     [LABEL.engine]: engineId,
@@ -26,7 +33,15 @@ export function instanceLabels(engineId: string, project: string, service: strin
   };
 }
 
-export function taskLabels(engineId: string, project: string, job: string, execution: string, index: number, attempt: number, serviceAccount: string): Record<string, string> {
+export function taskLabels(
+  engineId: string,
+  project: string,
+  job: string,
+  execution: string,
+  index: number,
+  attempt: number,
+  serviceAccount: string,
+): Record<string, string> {
   return {
     [LABEL.managed]: "true",
     [LABEL.engine]: engineId,
@@ -40,8 +55,15 @@ export function taskLabels(engineId: string, project: string, job: string, execu
 }
 
 /** The instance an instance container's labels name (what instanceLabels wrote); undefined when one is missing. */
-export function instanceOfLabels(labels: Record<string, string>): { project: string; service: string; revision: string; instance: string } | undefined {
-  const [project, service, revision, instance] = [labels[LABEL.project], labels[LABEL.service], labels[LABEL.revision], labels[LABEL.instance]];
+export function instanceOfLabels(
+  labels: Record<string, string>,
+): { project: string; service: string; revision: string; instance: string } | undefined {
+  const [project, service, revision, instance] = [
+    labels[LABEL.project],
+    labels[LABEL.service],
+    labels[LABEL.revision],
+    labels[LABEL.instance],
+  ];
   return project && service && revision && instance ? { project, service, revision, instance } : undefined;
 }
 
@@ -56,7 +78,13 @@ export interface TaskAttemptLabels {
 
 /** The task attempt a task container's labels name (what taskLabels wrote); undefined when one is missing. */
 export function taskOfLabels(labels: Record<string, string>): TaskAttemptLabels | undefined {
-  const [project, job, execution, task, attempt] = [labels[LABEL.project], labels[LABEL.job], labels[LABEL.execution], labels[LABEL.task], labels[LABEL.attempt]];
+  const [project, job, execution, task, attempt] = [
+    labels[LABEL.project],
+    labels[LABEL.job],
+    labels[LABEL.execution],
+    labels[LABEL.task],
+    labels[LABEL.attempt],
+  ];
   if (!project || !job || !execution || !/^\d+$/.test(task ?? "") || !/^\d+$/.test(attempt ?? "")) return undefined;
   return { project, job, execution, task: Number(task), attempt: Number(attempt) };
 }

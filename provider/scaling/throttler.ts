@@ -155,7 +155,13 @@ export class Throttler {
     const id = endpoint.instanceId;
     // Instance ids are unique; a repeat means the owner lost track, and merging counts would hide it.
     if (this.instances.has(id)) throw new Error(`instance ${id} is already registered with revision ${this.revision}`);
-    const instance: Instance = { endpoint, breaker: new Breaker(this.options.concurrency), ready: true, suspended: false, drainWaiters: undefined };
+    const instance: Instance = {
+      endpoint,
+      breaker: new Breaker(this.options.concurrency),
+      ready: true,
+      suspended: false,
+      drainWaiters: undefined,
+    };
     this.instances.set(id, instance);
     this.ready.push(instance);
     // While anyone waits every other ready instance is full, so the new slots are the only free ones.

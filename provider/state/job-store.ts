@@ -48,9 +48,10 @@ export class JobStore {
   }
 
   listJobs(project?: string): JobRow[] {
-    const rows = project === undefined
-      ? this.db.prepare("SELECT * FROM jobs ORDER BY project, name").all()
-      : this.db.prepare("SELECT * FROM jobs WHERE project = ? ORDER BY name").all(project);
+    const rows =
+      project === undefined
+        ? this.db.prepare("SELECT * FROM jobs ORDER BY project, name").all()
+        : this.db.prepare("SELECT * FROM jobs WHERE project = ? ORDER BY name").all(project);
     return rows.map(toJob);
   }
 
@@ -63,15 +64,21 @@ export class JobStore {
            execution_count = @executionCount, update_time = @updateTime`,
       )
       .run({
-        project: j.project, name: j.name, spec: JSON.stringify({ template: j.template, labels: j.labels }),
-        generation: j.generation, executionCount: j.executionCount, createTime: j.createTime, updateTime: j.updateTime,
+        project: j.project,
+        name: j.name,
+        spec: JSON.stringify({ template: j.template, labels: j.labels }),
+        generation: j.generation,
+        executionCount: j.executionCount,
+        createTime: j.createTime,
+        updateTime: j.updateTime,
       });
   }
 
   /** Removes a job with its executions and task records. */
   deleteJob(project: string, name: string): void {
     inTransaction(this.db, () => {
-      for (const e of this.listExecutions(project, name)) this.db.prepare("DELETE FROM tasks WHERE project = ? AND execution = ?").run(project, e.name);
+      for (const e of this.listExecutions(project, name))
+        this.db.prepare("DELETE FROM tasks WHERE project = ? AND execution = ?").run(project, e.name);
       this.db.prepare("DELETE FROM executions WHERE project = ? AND job = ?").run(project, name);
       this.db.prepare("DELETE FROM jobs WHERE project = ? AND name = ?").run(project, name);
       this.db.prepare("DELETE FROM iam_policies WHERE project = ? AND kind = 'job' AND name = ?").run(project, name);
@@ -90,7 +97,10 @@ export class JobStore {
     if (project !== undefined) (where.push("project = ?"), params.push(project));
     if (job !== undefined) (where.push("job = ?"), params.push(job));
     const sql = `SELECT * FROM executions ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY create_time DESC, name`;
-    return this.db.prepare(sql).all(...params).map(toExecution);
+    return this.db
+      .prepare(sql)
+      .all(...params)
+      .map(toExecution);
   }
 
   insertExecution(e: ExecutionRow, tasks: TaskRow[]): void {
@@ -101,23 +111,43 @@ export class JobStore {
            VALUES (@project, @name, @job, @template, @status, @cancelRequested, @createTime, @startTime, @completionTime)`,
         )
         .run({
-          project: e.project, name: e.name, job: e.job, template: JSON.stringify(e.template), status: e.status,
-          cancelRequested: e.cancelRequested ? 1 : 0, createTime: e.createTime, startTime: e.startTime, completionTime: e.completionTime ?? null,
+          project: e.project,
+          name: e.name,
+          job: e.job,
+          template: JSON.stringify(e.template),
+          status: e.status,
+          cancelRequested: e.cancelRequested ? 1 : 0,
+          createTime: e.createTime,
+          startTime: e.startTime,
+          completionTime: e.completionTime ?? null,
         });
       for (const t of tasks) this.putTask(t);
     });
   }
 
-  updateExecution(project: string, name: string, change: { status?: ExecutionStatus; cancelRequested?: boolean; completionTime?: string }): void {
+  updateExecution(
+    project: string,
+    name: string,
+    change: { status?: ExecutionStatus; cancelRequested?: boolean; completionTime?: string },
+  ): void {
     const current = this.getExecution(project, name);
     if (!current) return;
     this.db
       .prepare("UPDATE executions SET status = ?, cancel_requested = ?, completion_time = ? WHERE project = ? AND name = ?")
-      .run(change.status ?? current.status, (change.cancelRequested ?? current.cancelRequested) ? 1 : 0, change.completionTime ?? current.completionTime ?? null, project, name);
+      .run(
+        change.status ?? current.status,
+        (change.cancelRequested ?? current.cancelRequested) ? 1 : 0,
+        change.completionTime ?? current.completionTime ?? null,
+        project,
+        name,
+      );
   }
 
   listTasks(project: string, execution: string): TaskRow[] {
-    return this.db.prepare("SELECT * FROM tasks WHERE project = ? AND execution = ? ORDER BY task_index").all(project, execution).map(toTask);
+    return this.db
+      .prepare("SELECT * FROM tasks WHERE project = ? AND execution = ? ORDER BY task_index")
+      .all(project, execution)
+      .map(toTask);
   }
 
   putTask(t: TaskRow): void {
@@ -129,9 +159,16 @@ export class JobStore {
            last_error = @lastError, container_id = @containerId, start_time = @startTime, completion_time = @completionTime`,
       )
       .run({
-        project: t.project, execution: t.execution, index: t.index, state: t.state, attempt: t.attempt,
-        exitCode: t.exitCode ?? null, lastError: t.lastError ?? null, containerId: t.containerId ?? null,
-        startTime: t.startTime ?? null, completionTime: t.completionTime ?? null,
+        project: t.project,
+        execution: t.execution,
+        index: t.index,
+        state: t.state,
+        attempt: t.attempt,
+        exitCode: t.exitCode ?? null,
+        lastError: t.lastError ?? null,
+        containerId: t.containerId ?? null,
+        startTime: t.startTime ?? null,
+        completionTime: t.completionTime ?? null,
       });
   }
 }
@@ -142,16 +179,28 @@ function toJob(row: unknown): JobRow {
   const r = row as Row;
   const spec = JSON.parse(r.spec);
   return {
-    project: r.project, name: r.name, template: spec.template, labels: spec.labels, generation: r.generation,
-    executionCount: r.execution_count, createTime: r.create_time, updateTime: r.update_time,
+    project: r.project,
+    name: r.name,
+    template: spec.template,
+    labels: spec.labels,
+    generation: r.generation,
+    executionCount: r.execution_count,
+    createTime: r.create_time,
+    updateTime: r.update_time,
   };
 }
 
 function toExecution(row: unknown): ExecutionRow {
   const r = row as Row;
   return {
-    project: r.project, name: r.name, job: r.job, template: JSON.parse(r.template), status: r.status,
-    cancelRequested: r.cancel_requested === 1, createTime: r.create_time, startTime: r.start_time,
+    project: r.project,
+    name: r.name,
+    job: r.job,
+    template: JSON.parse(r.template),
+    status: r.status,
+    cancelRequested: r.cancel_requested === 1,
+    createTime: r.create_time,
+    startTime: r.start_time,
     completionTime: r.completion_time ?? undefined,
   };
 }
@@ -159,8 +208,15 @@ function toExecution(row: unknown): ExecutionRow {
 function toTask(row: unknown): TaskRow {
   const r = row as Row;
   return {
-    project: r.project, execution: r.execution, index: r.task_index, state: r.state, attempt: r.attempt,
-    exitCode: r.exit_code ?? undefined, lastError: r.last_error ?? undefined, containerId: r.container_id ?? undefined,
-    startTime: r.start_time ?? undefined, completionTime: r.completion_time ?? undefined,
+    project: r.project,
+    execution: r.execution,
+    index: r.task_index,
+    state: r.state,
+    attempt: r.attempt,
+    exitCode: r.exit_code ?? undefined,
+    lastError: r.last_error ?? undefined,
+    containerId: r.container_id ?? undefined,
+    startTime: r.start_time ?? undefined,
+    completionTime: r.completion_time ?? undefined,
   };
 }

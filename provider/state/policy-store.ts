@@ -9,13 +9,17 @@ export class PolicyStore {
   constructor(private readonly db: Database) {}
 
   get(project: string, kind: PolicyKind, name: string): Binding[] | undefined {
-    const row = this.db.prepare("SELECT bindings FROM iam_policies WHERE project = ? AND kind = ? AND name = ?").get(project, kind, name) as { bindings: string } | undefined;
+    const row = this.db
+      .prepare("SELECT bindings FROM iam_policies WHERE project = ? AND kind = ? AND name = ?")
+      .get(project, kind, name) as { bindings: string } | undefined;
     return row ? (JSON.parse(row.bindings) as Binding[]) : undefined;
   }
 
   put(project: string, kind: PolicyKind, name: string, bindings: readonly Binding[]): void {
     this.db
-      .prepare("INSERT INTO iam_policies (project, kind, name, bindings) VALUES (?, ?, ?, ?) ON CONFLICT (project, kind, name) DO UPDATE SET bindings = excluded.bindings")
+      .prepare(
+        "INSERT INTO iam_policies (project, kind, name, bindings) VALUES (?, ?, ?, ?) ON CONFLICT (project, kind, name) DO UPDATE SET bindings = excluded.bindings",
+      )
       .run(project, kind, name, JSON.stringify(bindings));
   }
 

@@ -97,7 +97,9 @@ export class Store {
   }
 
   putSetting(key: string, value: string): void {
-    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(`setting:${key}`, value);
+    this.db
+      .prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+      .run(`setting:${key}`, value);
   }
 
   // services
@@ -108,9 +110,10 @@ export class Store {
   }
 
   listServices(project?: string): ServiceRow[] {
-    const rows = project === undefined
-      ? this.db.prepare("SELECT * FROM services ORDER BY project, name").all()
-      : this.db.prepare("SELECT * FROM services WHERE project = ? ORDER BY name").all(project);
+    const rows =
+      project === undefined
+        ? this.db.prepare("SELECT * FROM services ORDER BY project, name").all()
+        : this.db.prepare("SELECT * FROM services WHERE project = ? ORDER BY name").all(project);
     return rows.map(toService);
   }
 
@@ -159,7 +162,10 @@ export class Store {
     if (project !== undefined) (where.push("project = ?"), params.push(project));
     if (service !== undefined) (where.push("service = ?"), params.push(service));
     const sql = `SELECT * FROM revisions ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY project, service, generation DESC`;
-    return this.db.prepare(sql).all(...params).map(toRevision);
+    return this.db
+      .prepare(sql)
+      .all(...params)
+      .map(toRevision);
   }
 
   insertRevision(r: RevisionRow): void {
@@ -169,9 +175,19 @@ export class Store {
          VALUES (@project, @name, @service, @generation, @origin, @template, @fingerprint, @image, @imageDigest, @status, @error, @instanceError, @createTime)`,
       )
       .run({
-        project: r.project, name: r.name, service: r.service, generation: r.generation, origin: r.origin,
-        template: JSON.stringify(r.template), fingerprint: r.fingerprint, image: r.image, imageDigest: r.imageDigest,
-        status: r.status, error: r.error ?? null, instanceError: r.instanceError ?? null, createTime: r.createTime,
+        project: r.project,
+        name: r.name,
+        service: r.service,
+        generation: r.generation,
+        origin: r.origin,
+        template: JSON.stringify(r.template),
+        fingerprint: r.fingerprint,
+        image: r.image,
+        imageDigest: r.imageDigest,
+        status: r.status,
+        error: r.error ?? null,
+        instanceError: r.instanceError ?? null,
+        createTime: r.createTime,
       });
   }
 
@@ -203,8 +219,13 @@ export class Store {
          VALUES (@id, @project, @service, @revision, @containerId, @hostPort, @createTime)`,
       )
       .run({
-        id: i.id, project: i.project, service: i.service, revision: i.revision, containerId: i.containerId,
-        hostPort: i.hostPort ?? null, createTime: i.createTime,
+        id: i.id,
+        project: i.project,
+        service: i.service,
+        revision: i.revision,
+        containerId: i.containerId,
+        hostPort: i.hostPort ?? null,
+        createTime: i.createTime,
       });
   }
 
@@ -220,9 +241,10 @@ export class Store {
   }
 
   listDomainMappings(project?: string): DomainMappingRow[] {
-    const rows = project === undefined
-      ? this.db.prepare("SELECT * FROM domain_mappings ORDER BY domain").all()
-      : this.db.prepare("SELECT * FROM domain_mappings WHERE project = ? ORDER BY domain").all(project);
+    const rows =
+      project === undefined
+        ? this.db.prepare("SELECT * FROM domain_mappings ORDER BY domain").all()
+        : this.db.prepare("SELECT * FROM domain_mappings WHERE project = ? ORDER BY domain").all(project);
     return rows.map(toMapping);
   }
 

@@ -19,7 +19,10 @@ function scopeFailures(news: Record<string, unknown>, kind: IamKind, rules: Fiel
   const failures = [...reportFields(news, rules, isUnknown).refused];
   const name = news.name;
   if (name === undefined || name === null) {
-    failures.push({ property: "name", reason: `is required: the ${kind} whose IAM policy this is (its name, or projects/P/locations/L/${kind}s/NAME)` });
+    failures.push({
+      property: "name",
+      reason: `is required: the ${kind} whose IAM policy this is (its name, or projects/P/locations/L/${kind}s/NAME)`,
+    });
   } else if (typeof name !== "string") {
     failures.push(...validate(z.string({ error: "must be a string" }), name, ["name"]).failures);
   } else if (!isUnknown(name)) {
@@ -52,7 +55,12 @@ export function checkIamBindingInputs(kind: IamKind, news: Record<string, unknow
   const failures = [
     ...scopeFailures(news, kind, iamBindingRules),
     ...requiredField(news, "role", ROLE, roleSchema),
-    ...requiredField(news, "members", "the members the role has (a list; [] for none)", z.array(memberSchema, { error: "must be a list of members" })),
+    ...requiredField(
+      news,
+      "members",
+      "the members the role has (a list; [] for none)",
+      z.array(memberSchema, { error: "must be a list of members" }),
+    ),
   ];
   return { inputs: news as IamInputs, failures };
 }
@@ -61,7 +69,11 @@ export function checkIamBindingInputs(kind: IamKind, news: Record<string, unknow
 export function checkIamPolicyInputs(kind: IamKind, news: Record<string, unknown>): CheckOutcome<IamInputs> {
   const failures = [...scopeFailures(news, kind, iamPolicyRules)];
   const data = news.policyData;
-  if (data === undefined || data === null) failures.push({ property: "policyData", reason: 'is required: the policy as JSON, e.g. {"bindings":[{"role":"roles/run.invoker","members":["allUsers"]}]}' });
+  if (data === undefined || data === null)
+    failures.push({
+      property: "policyData",
+      reason: 'is required: the policy as JSON, e.g. {"bindings":[{"role":"roles/run.invoker","members":["allUsers"]}]}',
+    });
   else if (!isUnknown(data)) {
     const parsed = parsePolicyData(data);
     if (parsed.problem !== undefined) failures.push({ property: "policyData", reason: parsed.problem });

@@ -38,7 +38,14 @@ const known = (value: unknown): value is string => typeof value === "string" && 
  * is written from the first create on, so the inputs in the state always carry it and a later
  * update never shows it appearing.
  */
-function urlAtPreview(olds: Record<string, unknown>, project: unknown, name: unknown, urlKey: string, projectKey: string, facts: PreviewFacts): string | undefined {
+function urlAtPreview(
+  olds: Record<string, unknown>,
+  project: unknown,
+  name: unknown,
+  urlKey: string,
+  projectKey: string,
+  facts: PreviewFacts,
+): string | undefined {
   if (!known(project) || !known(name)) return undefined;
   if (facts.ingressPort !== undefined) return serviceUrl(project, name, facts.ingressPort);
   const sameService = olds.name === name && olds[projectKey] === project;
@@ -47,13 +54,21 @@ function urlAtPreview(olds: Record<string, unknown>, project: unknown, name: unk
 }
 
 /** A Service's `url`. */
-export function serviceAtPreview(olds: Record<string, unknown>, news: { name: string; project: string }, facts: PreviewFacts): { url?: string } {
+export function serviceAtPreview(
+  olds: Record<string, unknown>,
+  news: { name: string; project: string },
+  facts: PreviewFacts,
+): { url?: string } {
   const url = urlAtPreview(olds, news.project, news.name, "url", "project", facts);
   return url === undefined ? {} : { url };
 }
 
 /** A cloudrunv2.Service's `uri` and `urls` (skiff's project is `skiffProject`). */
-export function gcpServiceAtPreview(olds: Record<string, unknown>, news: Record<string, unknown>, facts: PreviewFacts): { uri?: string; urls?: string[] } {
+export function gcpServiceAtPreview(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  facts: PreviewFacts,
+): { uri?: string; urls?: string[] } {
   const uri = urlAtPreview(olds, news.skiffProject, news.name, "uri", "skiffProject", facts);
   return uri === undefined ? {} : { uri, urls: [uri] };
 }
@@ -63,11 +78,18 @@ export function gcpServiceAtPreview(olds: Record<string, unknown>, news: Record<
  * of <service>"; `ready` is true for every Revision that exists (a failed one makes its create fail);
  * its digest is the one the engine would pin now, when Docker has the image locally.
  */
-export function revisionAtPreview(news: { service: unknown; revisionSuffix?: unknown }, facts: PreviewFacts): { name: string; ready: true; imageDigest?: string } {
+export function revisionAtPreview(
+  news: { service: unknown; revisionSuffix?: unknown },
+  facts: PreviewFacts,
+): { name: string; ready: true; imageDigest?: string } {
   const service = news.service;
   const named = news.revisionSuffix !== undefined;
   let name: string;
-  if (typeof service !== "string" || isUnknown(service) || (named && (typeof news.revisionSuffix !== "string" || isUnknown(news.revisionSuffix)))) {
+  if (
+    typeof service !== "string" ||
+    isUnknown(service) ||
+    (named && (typeof news.revisionSuffix !== "string" || isUnknown(news.revisionSuffix)))
+  ) {
     name = UNKNOWN; // only during a preview: at `pulumi up` these inputs are known
   } else {
     name = named ? `${service}-${news.revisionSuffix as string}` : newRevisionPlaceholder(service);

@@ -29,11 +29,16 @@ export function checkRevisionInputs(news: Record<string, unknown>, olds: Record<
   const { service, revisionSuffix: suffix } = b.inputs;
   if (typeof service === "string" && typeof suffix === "string" && !isUnknown(service) && !isUnknown(suffix)) {
     const name = revisionNameSchema.safeParse(`${service}-${suffix}`);
-    if (!name.success) b.fail("revisionSuffix", `"${service}-${suffix}" ${name.error.issues[0]?.message ?? "is not a valid revision name"}`);
+    if (!name.success)
+      b.fail("revisionSuffix", `"${service}-${suffix}" ${name.error.issues[0]?.message ?? "is not a valid revision name"}`);
     const sameName = olds.service === service && olds.project === b.inputs.project && olds.revisionSuffix === suffix;
-    const templateChanged = olds.template !== undefined && !containsUnknown(b.inputs.template) && !sameValue(olds.template, b.inputs.template);
+    const templateChanged =
+      olds.template !== undefined && !containsUnknown(b.inputs.template) && !sameValue(olds.template, b.inputs.template);
     if (sameName && templateChanged) {
-      b.fail("revisionSuffix", `revision "${service}-${suffix}" exists with another template, and revisions never change: a new template needs a new revisionSuffix`);
+      b.fail(
+        "revisionSuffix",
+        `revision "${service}-${suffix}" exists with another template, and revisions never change: a new template needs a new revisionSuffix`,
+      );
     }
   }
   return b.done();

@@ -19,7 +19,11 @@ export interface ServiceInputs {
 }
 
 const labelsSchema = z.record(z.string(), z.string({ error: "must be a string" })).default({});
-const invokersSchema = z.array(memberSchema, { error: 'must be a list of members such as ["allUsers"] or ["serviceAccount:web@my-project.iam.gserviceaccount.com"]' }).optional();
+const invokersSchema = z
+  .array(memberSchema, {
+    error: 'must be a list of members such as ["allUsers"] or ["serviceAccount:web@my-project.iam.gserviceaccount.com"]',
+  })
+  .optional();
 
 /** Sorted and once each, as the engine keeps them: a reordered list is no change, and a refresh reads back the same list. */
 function normalizeInvokers(invokers: string[] | undefined): string[] | undefined {

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { SkiffError } from "../../provider/model/errors";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
-import { normalizeTraffic, validateTraffic, type NormalizedTrafficTarget, trafficTargetSchema, type TrafficTarget } from "../../provider/model/traffic";
+import {
+  normalizeTraffic,
+  validateTraffic,
+  type NormalizedTrafficTarget,
+  trafficTargetSchema,
+  type TrafficTarget,
+} from "../../provider/model/traffic";
 import { CheckOutcome, InputsBuilder } from "./result";
 import { isPlaceholder } from "../preview-values/placeholders";
 import { UNKNOWN, isUnknown, touchesUnknown, unknownPaths } from "../preview-values/unknowns";

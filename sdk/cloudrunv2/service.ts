@@ -2,7 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceRules } from "../gcp/field-rules";
 import { resolveSecretEnvs, warnFieldsWithoutLocalEffect } from "../gcp/program";
 import { resolveProject } from "../resources/project";
-import type { BinaryAuthorization, List, Opt, ServiceBuildConfig, ServiceScaling, ServiceTemplate, ServiceTraffic, StringMap } from "./types";
+import type {
+  BinaryAuthorization,
+  List,
+  Opt,
+  ServiceBuildConfig,
+  ServiceScaling,
+  ServiceTemplate,
+  ServiceTraffic,
+  StringMap,
+} from "./types";
 
 /** pulumi-gcp's `gcp.cloudrunv2.ServiceArgs`, field for field. */
 export interface ServiceArgs {

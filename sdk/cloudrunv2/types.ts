@@ -12,16 +12,32 @@ export type List<T> = Opt<pulumi.Input<T>[]>;
 
 // Shared by both kinds.
 
-export interface BinaryAuthorization { breakglassJustification?: Opt<string>; policy?: Opt<string>; useDefault?: Opt<boolean> }
-export interface NodeSelector { accelerator: pulumi.Input<string> }
+export interface BinaryAuthorization {
+  breakglassJustification?: Opt<string>;
+  policy?: Opt<string>;
+  useDefault?: Opt<boolean>;
+}
+export interface NodeSelector {
+  accelerator: pulumi.Input<string>;
+}
 export interface VpcAccess {
   connector?: Opt<string>;
   egress?: Opt<string>;
   networkInterfaces?: List<{ network?: Opt<string>; subnetwork?: Opt<string>; tags?: List<string> }>;
 }
-export interface HttpHeader { name: pulumi.Input<string>; value?: Opt<string> }
-export interface ProbeHttpGet { httpHeaders?: List<HttpHeader>; path?: Opt<string>; port?: Opt<number> }
-export interface ProbeGrpc { port?: Opt<number>; service?: Opt<string> }
+export interface HttpHeader {
+  name: pulumi.Input<string>;
+  value?: Opt<string>;
+}
+export interface ProbeHttpGet {
+  httpHeaders?: List<HttpHeader>;
+  path?: Opt<string>;
+  port?: Opt<number>;
+}
+export interface ProbeGrpc {
+  port?: Opt<number>;
+  service?: Opt<string>;
+}
 export interface StartupProbe {
   failureThreshold?: Opt<number>;
   grpc?: Opt<ProbeGrpc>;
@@ -31,9 +47,20 @@ export interface StartupProbe {
   tcpSocket?: Opt<{ port?: Opt<number> }>;
   timeoutSeconds?: Opt<number>;
 }
-export interface VolumeMount { mountPath: pulumi.Input<string>; name: pulumi.Input<string>; subPath?: Opt<string> }
-export interface EmptyDirVolume { medium?: Opt<string>; sizeLimit?: Opt<string> }
-export interface GcsVolume { bucket: pulumi.Input<string>; mountOptions?: List<string>; readOnly?: Opt<boolean> }
+export interface VolumeMount {
+  mountPath: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+  subPath?: Opt<string>;
+}
+export interface EmptyDirVolume {
+  medium?: Opt<string>;
+  sizeLimit?: Opt<string>;
+}
+export interface GcsVolume {
+  bucket: pulumi.Input<string>;
+  mountOptions?: List<string>;
+  readOnly?: Opt<boolean>;
+}
 
 // cloudrunv2.Service
 
@@ -43,8 +70,15 @@ export interface ServiceTemplateContainerEnv {
   valueSource?: Opt<{ secretKeyRef?: Opt<{ secret: pulumi.Input<string>; version?: Opt<string> }> }>;
 }
 /** One object in a Service (a Job's container has a list). */
-export interface ServiceTemplateContainerPorts { containerPort?: Opt<number>; name?: Opt<string> }
-export interface ServiceTemplateContainerResources { cpuIdle?: Opt<boolean>; limits?: StringMap; startupCpuBoost?: Opt<boolean> }
+export interface ServiceTemplateContainerPorts {
+  containerPort?: Opt<number>;
+  name?: Opt<string>;
+}
+export interface ServiceTemplateContainerResources {
+  cpuIdle?: Opt<boolean>;
+  limits?: StringMap;
+  startupCpuBoost?: Opt<boolean>;
+}
 export interface ServiceTemplateContainerLivenessProbe {
   failureThreshold?: Opt<number>;
   grpc?: Opt<ProbeGrpc>;
@@ -93,7 +127,11 @@ export interface ServiceTemplateVolume {
   gcs?: Opt<GcsVolume>;
   name: pulumi.Input<string>;
   nfs?: Opt<{ path: pulumi.Input<string>; readOnly?: Opt<boolean>; server: pulumi.Input<string> }>;
-  secret?: Opt<{ defaultMode?: Opt<number>; items?: List<{ mode?: Opt<number>; path: pulumi.Input<string>; version?: Opt<string> }>; secret: pulumi.Input<string> }>;
+  secret?: Opt<{
+    defaultMode?: Opt<number>;
+    items?: List<{ mode?: Opt<number>; path: pulumi.Input<string>; version?: Opt<string> }>;
+    secret: pulumi.Input<string>;
+  }>;
 }
 export interface ServiceTemplateSandboxes {
   templates?: List<{
@@ -180,7 +218,11 @@ export interface JobTemplateTemplateVolume {
   gcs?: Opt<GcsVolume>;
   name: pulumi.Input<string>;
   nfs?: Opt<{ path?: Opt<string>; readOnly?: Opt<boolean>; server: pulumi.Input<string> }>;
-  secret?: Opt<{ defaultMode?: Opt<number>; items?: List<{ mode?: Opt<number>; path: pulumi.Input<string>; version: pulumi.Input<string> }>; secret: pulumi.Input<string> }>;
+  secret?: Opt<{
+    defaultMode?: Opt<number>;
+    items?: List<{ mode?: Opt<number>; path: pulumi.Input<string>; version: pulumi.Input<string> }>;
+    secret: pulumi.Input<string>;
+  }>;
 }
 export interface JobTemplateTemplate {
   containers?: List<JobTemplateTemplateContainer>;

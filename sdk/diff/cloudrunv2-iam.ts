@@ -27,7 +27,13 @@ function grantOf(kind: IamKind, props: Record<string, unknown>, part: string[]):
   return JSON.stringify([props.skiffProject, name, ...part.map((key) => props[key] ?? null)]);
 }
 
-function decide(kind: IamKind, table: DiffTable, part: string[], olds: Record<string, unknown>, news: Record<string, unknown>): DiffDecision {
+function decide(
+  kind: IamKind,
+  table: DiffTable,
+  part: string[],
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): DiffDecision {
   const decision = diffByTable(table, olds, news);
   const sameGrant = grantOf(kind, olds, part) !== undefined && grantOf(kind, olds, part) === grantOf(kind, news, part);
   return { ...decision, deleteBeforeReplace: decision.replaces.length > 0 && sameGrant };

@@ -26,9 +26,12 @@ export interface ServiceReadiness {
 }
 
 export function serviceConditions(s: ServiceReadiness): { terminalConditions: GcpCondition[]; conditions: GcpCondition[] } {
-  const state: ConditionState = s.failure !== undefined ? "CONDITION_FAILED"
-    : s.latestCreatedRevision !== undefined && s.latestCreatedRevision === s.latestReadyRevision ? "CONDITION_SUCCEEDED"
-    : "CONDITION_PENDING";
+  const state: ConditionState =
+    s.failure !== undefined
+      ? "CONDITION_FAILED"
+      : s.latestCreatedRevision !== undefined && s.latestCreatedRevision === s.latestReadyRevision
+        ? "CONDITION_SUCCEEDED"
+        : "CONDITION_PENDING";
   return {
     terminalConditions: [condition("Ready", state, s.updateTime, s.failure)],
     conditions: [
@@ -39,7 +42,10 @@ export function serviceConditions(s: ServiceReadiness): { terminalConditions: Gc
 }
 
 /** A job is ready unless the execution its runExecutionToken ran failed. */
-export function jobConditions(updateTime: string, failedExecution?: { message: string }): { terminalConditions: GcpCondition[]; conditions: GcpCondition[] } {
+export function jobConditions(
+  updateTime: string,
+  failedExecution?: { message: string },
+): { terminalConditions: GcpCondition[]; conditions: GcpCondition[] } {
   if (!failedExecution) return { terminalConditions: [condition("Ready", "CONDITION_SUCCEEDED", updateTime)], conditions: [] };
   const failed = { ...condition("Ready", "CONDITION_FAILED", updateTime, failedExecution.message), executionReason: "NON_ZERO_EXIT_CODE" };
   return { terminalConditions: [failed], conditions: [] };
@@ -47,13 +53,15 @@ export function jobConditions(updateTime: string, failedExecution?: { message: s
 
 /** cloudrun.DomainMapping's `statuses` (Knative's shape: status "True"). */
 export function domainMappingStatuses(service: string) {
-  return [{
-    conditions: [
-      { type: "Ready", status: "True" },
-      { type: "DomainRoutable", status: "True" },
-    ],
-    mappedRouteName: service,
-    observedGeneration: 1,
-    resourceRecords: [],
-  }];
+  return [
+    {
+      conditions: [
+        { type: "Ready", status: "True" },
+        { type: "DomainRoutable", status: "True" },
+      ],
+      mappedRouteName: service,
+      observedGeneration: 1,
+      resourceRecords: [],
+    },
+  ];
 }

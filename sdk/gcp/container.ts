@@ -62,7 +62,7 @@ function translateLimits(resources: unknown, path: string, ctx: ContainerContext
   if (isUnknown(resources)) return UNKNOWN;
   const limits = ctx.problems.object(resources, path)?.limits;
   if (isUnknown(limits)) return UNKNOWN;
-  const l = ctx.problems.object(limits, at(path, "limits"), "a map such as { cpu: \"1\", memory: \"512Mi\" }");
+  const l = ctx.problems.object(limits, at(path, "limits"), 'a map such as { cpu: "1", memory: "512Mi" }');
   if (!l) return undefined;
   const out: Record<string, unknown> = {};
   for (const key of ["cpu", "memory"] as const) {
@@ -79,7 +79,8 @@ function translateProbe(probe: unknown, path: string, ctx: ContainerContext): un
   const p = ctx.problems.object(probe, path);
   if (!p) return undefined;
   const out: Record<string, unknown> = {};
-  for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"]) if (p[key] !== undefined) out[key] = p[key];
+  for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"])
+    if (p[key] !== undefined) out[key] = p[key];
   const kinds = (["tcpSocket", "httpGet", "grpc"] as const).filter((k) => p[k] !== undefined && p[k] !== null);
   if (kinds.length > 1) ctx.problems.add(path, `must set one of tcpSocket, httpGet or grpc, not ${kinds.join(" and ")}`);
   const kind = kinds[0];

@@ -21,7 +21,9 @@ export interface Fields {
 const ignoredAll = (...names: string[]): Record<string, FieldRule> => Object.fromEntries(names.map((n) => [n, "ignored" as const]));
 const honouredAll = (...names: string[]): Record<string, FieldRule> => Object.fromEntries(names.map((n) => [n, "honoured" as const]));
 
-const VOLUMES = { refused: "volumes are not mounted locally (Cloud SQL, Cloud Storage, NFS, secret and in-memory volumes); remove them for the local stack" };
+const VOLUMES = {
+  refused: "volumes are not mounted locally (Cloud SQL, Cloud Storage, NFS, secret and in-memory volumes); remove them for the local stack",
+};
 const VOLUME_MOUNTS = { refused: "volumes are not mounted locally; remove the mount for the local stack" };
 const WORKING_DIR = { refused: "skiff's engine runs the image's own working directory; remove workingDir (or set it in the image)" };
 const SOURCE = { refused: "builds from source are not run locally: give the container an image" };
@@ -61,8 +63,23 @@ const serviceContainer: Fields = {
 export const serviceRules: Fields = {
   fields: {
     ...honouredAll("name", "labels", "ingress"),
-    ...ignoredAll("project", "location", "description", "annotations", "client", "clientVersion", "launchStage", "binaryAuthorization",
-      "customAudiences", "defaultUriDisabled", "deletionPolicy", "iapEnabled", "invokerIamDisabled", "multiRegionSettings", "tags"),
+    ...ignoredAll(
+      "project",
+      "location",
+      "description",
+      "annotations",
+      "client",
+      "clientVersion",
+      "launchStage",
+      "binaryAuthorization",
+      "customAudiences",
+      "defaultUriDisabled",
+      "deletionPolicy",
+      "iapEnabled",
+      "invokerIamDisabled",
+      "multiRegionSettings",
+      "tags",
+    ),
     deletionProtection: "ignoredIfTrue",
     buildConfig: SOURCE,
     scaling: { fields: honouredAll("minInstanceCount", "maxInstanceCount", "manualInstanceCount", "scalingMode") },
@@ -71,9 +88,21 @@ export const serviceRules: Fields = {
       fields: {
         ...honouredAll("revision", "maxInstanceRequestConcurrency", "timeout", "serviceAccount"),
         containers: serviceContainer,
-        scaling: { fields: { ...honouredAll("minInstanceCount", "maxInstanceCount"), ...ignoredAll("concurrencyUtilization", "cpuUtilization") } },
-        ...ignoredAll("annotations", "labels", "encryptionKey", "executionEnvironment", "gpuZonalRedundancyDisabled", "healthCheckDisabled",
-          "nodeSelector", "serviceMesh", "sessionAffinity", "vpcAccess"),
+        scaling: {
+          fields: { ...honouredAll("minInstanceCount", "maxInstanceCount"), ...ignoredAll("concurrencyUtilization", "cpuUtilization") },
+        },
+        ...ignoredAll(
+          "annotations",
+          "labels",
+          "encryptionKey",
+          "executionEnvironment",
+          "gpuZonalRedundancyDisabled",
+          "healthCheckDisabled",
+          "nodeSelector",
+          "serviceMesh",
+          "sessionAffinity",
+          "vpcAccess",
+        ),
         volumes: VOLUMES,
         sandboxes: { refused: "sandboxes are not run locally" },
       },
@@ -97,7 +126,17 @@ const jobContainer: Fields = {
 export const jobRules: Fields = {
   fields: {
     ...honouredAll("name", "labels", "runExecutionToken", "startExecutionToken"),
-    ...ignoredAll("project", "location", "annotations", "client", "clientVersion", "launchStage", "binaryAuthorization", "deletionPolicy", "tags"),
+    ...ignoredAll(
+      "project",
+      "location",
+      "annotations",
+      "client",
+      "clientVersion",
+      "launchStage",
+      "binaryAuthorization",
+      "deletionPolicy",
+      "tags",
+    ),
     deletionProtection: "ignoredIfTrue",
     template: {
       fields: {
@@ -128,7 +167,9 @@ export const domainMappingRules: Fields = {
 
 // The IAM resources. Only roles/run.invoker of a service acts locally (the ingress checks it);
 // other roles and a job's policy are kept as set, for the program and `get-iam-policy` to read.
-export const IAM_CONDITION = { refused: "IAM conditions are not evaluated locally: the grant would hold at all times; remove the condition for the local stack" };
+export const IAM_CONDITION = {
+  refused: "IAM conditions are not evaluated locally: the grant would hold at all times; remove the condition for the local stack",
+};
 const iamScope = { ...honouredAll("name"), ...ignoredAll("location", "project") };
 
 export const iamMemberRules: Fields = { fields: { ...iamScope, ...honouredAll("role", "member"), condition: IAM_CONDITION } };

@@ -83,7 +83,8 @@ const policyDataSchema = z
 export type PolicyDataResult = { bindings: Binding[]; problem?: undefined } | { bindings?: undefined; problem: string };
 
 export function parsePolicyData(text: unknown): PolicyDataResult {
-  if (typeof text !== "string") return { problem: 'must be a JSON string such as {"bindings":[{"role":"roles/run.invoker","members":["allUsers"]}]}' };
+  if (typeof text !== "string")
+    return { problem: 'must be a JSON string such as {"bindings":[{"role":"roles/run.invoker","members":["allUsers"]}]}' };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -91,7 +92,9 @@ export function parsePolicyData(text: unknown): PolicyDataResult {
     return { problem: `must be JSON (${(error as Error).message})` };
   }
   const bindings = (json as { bindings?: unknown } | null)?.bindings;
-  const conditional = Array.isArray(bindings) ? bindings.findIndex((b) => (b as { condition?: unknown } | null)?.condition !== undefined) : -1;
+  const conditional = Array.isArray(bindings)
+    ? bindings.findIndex((b) => (b as { condition?: unknown } | null)?.condition !== undefined)
+    : -1;
   if (conditional >= 0) return { problem: `bindings[${conditional}].condition: ${IAM_CONDITION.refused}` };
   const parsed = policyDataSchema.safeParse(json);
   if (!parsed.success) {

@@ -29,10 +29,15 @@ export function translateJob(inputs: Record<string, unknown>): JobTranslation {
   const outer = isUnknown(inputs.template) ? undefined : problems.object(inputs.template, "template");
   if (inputs.template === undefined) problems.add("template", "is required: the template executions are made from");
   if (outer && !isUnknown(outer.template)) {
-    if (outer.template === undefined || outer.template === null) problems.add("template.template", "is required: the task template with its container");
+    if (outer.template === undefined || outer.template === null)
+      problems.add("template.template", "is required: the task template with its container");
     const inner = problems.object(outer.template, "template.template") ?? {};
     const engine: Record<string, unknown> = translateContainers(inner.containers, "template.template.containers", {
-      problems, paths, secretValues: inputs.secretEnvValues, reservedEnv: RESERVED_TASK_ENV, kind: "job",
+      problems,
+      paths,
+      secretValues: inputs.secretEnvValues,
+      reservedEnv: RESERVED_TASK_ENV,
+      kind: "job",
     });
     for (const [key, value, path] of [
       ["taskCount", outer.taskCount, "template.taskCount"],
@@ -52,10 +57,14 @@ export function translateJob(inputs: Record<string, unknown>): JobTranslation {
   failures.push(...labels.failures);
   for (const key of ["runExecutionToken", "startExecutionToken"]) {
     const token = inputs[key];
-    if (token !== undefined && !isUnknown(token) && (typeof token !== "string" || token === "")) problems.add(key, "must be a non-empty string");
+    if (token !== undefined && !isUnknown(token) && (typeof token !== "string" || token === ""))
+      problems.add(key, "must be a non-empty string");
   }
   if (inputs.runExecutionToken !== undefined && inputs.startExecutionToken !== undefined) {
-    problems.add("startExecutionToken", "must not be set together with runExecutionToken: set one (run waits for the execution, start does not)");
+    problems.add(
+      "startExecutionToken",
+      "must not be set together with runExecutionToken: set one (run waits for the execution, start does not)",
+    );
   }
   return { spec: { template, labels: labels.value ?? {} }, failures: [...problems.failures, ...failures] };
 }

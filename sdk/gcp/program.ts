@@ -44,7 +44,9 @@ function secretRefs(args: unknown, path: string[]): pulumi.Output<SecretRef[]> {
       ),
     );
   const ofContainer = (container: unknown) =>
-    lift<SecretRef[]>(container, (c) => lift<SecretRef[]>(c?.envs, (envs) => pulumi.all(Array.isArray(envs) ? envs.map(ofEnv) : []).apply(flat)));
+    lift<SecretRef[]>(container, (c) =>
+      lift<SecretRef[]>(c?.envs, (envs) => pulumi.all(Array.isArray(envs) ? envs.map(ofEnv) : []).apply(flat)),
+    );
   const ofList = (list: unknown) => lift<SecretRef[]>(list, (l) => pulumi.all(Array.isArray(l) ? l.map(ofContainer) : []).apply(flat));
   const down = (value: unknown, rest: string[]): pulumi.Output<SecretRef[]> =>
     rest.length === 0 ? ofList(value) : lift<SecretRef[]>(value, (v) => down(v?.[rest[0]], rest.slice(1)));

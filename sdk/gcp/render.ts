@@ -14,7 +14,13 @@ import { gcpTrafficType } from "./traffic";
  */
 type Obj = Record<string, unknown>;
 
-function container(user: Obj | undefined, image: string, command: string[] | undefined, args: string[] | undefined, env: Record<string, string>): Obj {
+function container(
+  user: Obj | undefined,
+  image: string,
+  command: string[] | undefined,
+  args: string[] | undefined,
+  env: Record<string, string>,
+): Obj {
   const userEnvs = Array.isArray(user?.envs) ? (user.envs as Obj[]) : [];
   const envs = Object.entries(env).map(([name, value]) => {
     const declared = userEnvs.find((e) => e.name === name && e.valueSource !== undefined);
@@ -38,14 +44,20 @@ export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj 
   const userContainer = firstContainer(user, "containers");
   const c = container(userContainer, engine.image, engine.command, engine.args, engine.env);
   c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port };
-  c.resources = { ...(userContainer?.resources as Obj | undefined), limits: { cpu: engine.resources.cpu, memory: engine.resources.memory } };
-  return withServiceAccount({
-    ...(user as Obj | undefined),
-    containers: [c],
-    scaling: { ...((user as Obj | undefined)?.scaling as Obj | undefined), ...engine.scaling },
-    maxInstanceRequestConcurrency: engine.maxInstanceRequestConcurrency,
-    timeout: durationString(engine.timeout),
-  }, engine.serviceAccount);
+  c.resources = {
+    ...(userContainer?.resources as Obj | undefined),
+    limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
+  };
+  return withServiceAccount(
+    {
+      ...(user as Obj | undefined),
+      containers: [c],
+      scaling: { ...((user as Obj | undefined)?.scaling as Obj | undefined), ...engine.scaling },
+      maxInstanceRequestConcurrency: engine.maxInstanceRequestConcurrency,
+      timeout: durationString(engine.timeout),
+    },
+    engine.serviceAccount,
+  );
 }
 
 /** The template's serviceAccount as the engine has it (none: the project's default account, as written by leaving it out). */
@@ -60,12 +72,18 @@ export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
   const inner = (outer.template as Obj | undefined) ?? {};
   const userContainer = firstContainer(inner, "containers");
   const c = container(userContainer, engine.image, engine.command, engine.args, engine.env);
-  c.resources = { ...(userContainer?.resources as Obj | undefined), limits: { cpu: engine.resources.cpu, memory: engine.resources.memory } };
+  c.resources = {
+    ...(userContainer?.resources as Obj | undefined),
+    limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
+  };
   return {
     ...outer,
     taskCount: engine.taskCount,
     parallelism: engine.parallelism,
-    template: withServiceAccount({ ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) }, engine.serviceAccount),
+    template: withServiceAccount(
+      { ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) },
+      engine.serviceAccount,
+    ),
   };
 }
 

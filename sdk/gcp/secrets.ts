@@ -27,7 +27,9 @@ export function lookupSecret(store: SecretStore, secret: string, version: string
   const wanted = version ?? "latest";
   if (typeof versions[wanted] === "string") return versions[wanted] as string;
   if (wanted !== "latest") return undefined;
-  const numbered = Object.keys(versions).filter((k) => /^\d+$/.test(k) && typeof versions[k] === "string").sort((a, b) => Number(b) - Number(a));
+  const numbered = Object.keys(versions)
+    .filter((k) => /^\d+$/.test(k) && typeof versions[k] === "string")
+    .sort((a, b) => Number(b) - Number(a));
   return numbered.length > 0 ? (versions[numbered[0]] as string) : undefined;
 }
 

@@ -44,7 +44,11 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
   } else if (!isUnknown(inputs.template)) {
     const t = problems.object(inputs.template, "template") ?? {};
     const engine: Record<string, unknown> = translateContainers(t.containers, "template.containers", {
-      problems, paths, secretValues: inputs.secretEnvValues, reservedEnv: RESERVED_ENV, kind: "service",
+      problems,
+      paths,
+      secretValues: inputs.secretEnvValues,
+      reservedEnv: RESERVED_ENV,
+      kind: "service",
     });
     if (t.maxInstanceRequestConcurrency !== undefined) engine.maxInstanceRequestConcurrency = t.maxInstanceRequestConcurrency;
     paths.set("maxInstanceRequestConcurrency", "template.maxInstanceRequestConcurrency");
@@ -66,7 +70,8 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
   if (isUnknown(inputs.ingress)) ingress = UNKNOWN;
   else if (inputs.ingress !== undefined && inputs.ingress !== null) {
     ingress = INGRESS[inputs.ingress as string];
-    if (ingress === undefined) problems.add("ingress", `must be one of ${Object.keys(INGRESS).join(", ")}, got ${JSON.stringify(inputs.ingress)}`);
+    if (ingress === undefined)
+      problems.add("ingress", `must be one of ${Object.keys(INGRESS).join(", ")}, got ${JSON.stringify(inputs.ingress)}`);
   }
   const traffic = translateTraffics(inputs.traffics, problems);
   failures.push(...trafficFailures(traffic));
@@ -108,15 +113,20 @@ function translateScaling(template: unknown, service: unknown, problems: Problem
       paths.set("scaling.maxInstanceCount", "scaling.manualInstanceCount");
       return out;
     }
-    if (ss.scalingMode !== "AUTOMATIC") problems.add("scaling.scalingMode", `must be AUTOMATIC or MANUAL, got ${JSON.stringify(ss.scalingMode)}`);
+    if (ss.scalingMode !== "AUTOMATIC")
+      problems.add("scaling.scalingMode", `must be AUTOMATIC or MANUAL, got ${JSON.stringify(ss.scalingMode)}`);
   }
-  for (const [key, pick] of [["minInstanceCount", Math.max], ["maxInstanceCount", Math.min]] as const) {
+  for (const [key, pick] of [
+    ["minInstanceCount", Math.max],
+    ["maxInstanceCount", Math.min],
+  ] as const) {
     const own = ts[key];
     const shared = ss[key];
     let chosen: [unknown, string] | undefined;
     if (own !== undefined && shared !== undefined) {
       if (isUnknown(own) || isUnknown(shared)) chosen = [UNKNOWN, `template.scaling.${key}`];
-      else if (typeof own === "number" && typeof shared === "number") chosen = pick(own, shared) === own ? [own, `template.scaling.${key}`] : [shared, `scaling.${key}`];
+      else if (typeof own === "number" && typeof shared === "number")
+        chosen = pick(own, shared) === own ? [own, `template.scaling.${key}`] : [shared, `scaling.${key}`];
       else chosen = typeof own !== "number" ? [own, `template.scaling.${key}`] : [shared, `scaling.${key}`];
     } else if (own !== undefined) chosen = [own, `template.scaling.${key}`];
     else if (shared !== undefined) chosen = [shared, `scaling.${key}`];

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { SkiffError } from "../../provider/model/errors";
-import { trafficTargetSchema, validateTraffic, type TrafficStatus, type TrafficTarget, type TrafficType } from "../../provider/model/traffic";
+import {
+  trafficTargetSchema,
+  validateTraffic,
+  type TrafficStatus,
+  type TrafficTarget,
+  type TrafficType,
+} from "../../provider/model/traffic";
 import type { CheckFailure } from "../preview-values/validate";
 import { UNKNOWN, isUnknown, touchesUnknown, unknownPaths } from "../preview-values/unknowns";
 import { validate } from "../preview-values/validate";
@@ -34,7 +40,11 @@ export function translateTraffics(traffics: unknown, problems: Problems): unknow
     if (t.type !== undefined && t.type !== null) {
       if (isUnknown(t.type)) entry.type = UNKNOWN;
       else if (typeof t.type === "string" && ENGINE_TYPE[t.type]) entry.type = ENGINE_TYPE[t.type];
-      else problems.add(at(at("traffics", j), "type"), `must be ${TYPE_PREFIX}LATEST or ${TYPE_PREFIX}REVISION, got ${JSON.stringify(t.type)}`);
+      else
+        problems.add(
+          at(at("traffics", j), "type"),
+          `must be ${TYPE_PREFIX}LATEST or ${TYPE_PREFIX}REVISION, got ${JSON.stringify(t.type)}`,
+        );
     }
     return entry;
   });

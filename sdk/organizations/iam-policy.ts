@@ -42,7 +42,12 @@ function policyOf(args: GetIAMPolicyArgs | undefined): GetIAMPolicyResult {
   if (args?.auditConfigs && args.auditConfigs.length > 0) policy.auditConfigs = args.auditConfigs;
   if (bindings.length > 0) policy.bindings = bindings;
   const policyData = JSON.stringify(policy);
-  return { auditConfigs: args?.auditConfigs, bindings: args?.bindings, id: createHash("sha256").update(policyData).digest("hex").slice(0, 16), policyData };
+  return {
+    auditConfigs: args?.auditConfigs,
+    bindings: args?.bindings,
+    id: createHash("sha256").update(policyData).digest("hex").slice(0, 16),
+    policyData,
+  };
 }
 
 export function getIAMPolicy(args?: GetIAMPolicyArgs, _opts?: pulumi.InvokeOptions): Promise<GetIAMPolicyResult> {

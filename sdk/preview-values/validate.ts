@@ -42,7 +42,9 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, prefix:
     const real = issues.filter((i) => !touchesUnknown(i.path, unknowns));
     const exhausted = blamed.some((u) => (choice.get(JSON.stringify(u)) ?? 0) + 1 >= STAND_INS.length);
     if (blamed.length === 0 || exhausted) {
-      return { failures: real.map((i) => ({ property: fieldPath([...prefix, ...(i.path as PropertyKey[])]) || "(input)", reason: i.message })) };
+      return {
+        failures: real.map((i) => ({ property: fieldPath([...prefix, ...(i.path as PropertyKey[])]) || "(input)", reason: i.message })),
+      };
     }
     for (const u of blamed) choice.set(JSON.stringify(u), (choice.get(JSON.stringify(u)) ?? 0) + 1);
   }

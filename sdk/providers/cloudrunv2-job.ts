@@ -28,7 +28,9 @@ function outputsOf(inputs: GcpJobInputs, job: Job, failure?: string): GcpJobOutp
   const latest = job.latestExecution;
   return compact({
     ...inputs,
-    latestCreatedExecutions: latest ? [compact({ name: latest.name, createTime: latest.createTime, completionTime: latest.completionTime })] : [],
+    latestCreatedExecutions: latest
+      ? [compact({ name: latest.name, createTime: latest.createTime, completionTime: latest.completionTime })]
+      : [],
     executionCount: job.executionCount,
     ...jobConditions(job.updateTime, failure === undefined ? undefined : { message: failure }),
     createTime: job.createTime,

@@ -17,7 +17,12 @@ interface IamBindingInputs extends IamInputs {
 
 async function setMembers(inputs: IamBindingInputs, action: string) {
   const target = targetOf(inputs, "service");
-  const policy = await editPolicy(target, (b) => withRoleMembers(b, inputs.role, inputs.members), `${action} the ${inputs.role} members in`, "fail");
+  const policy = await editPolicy(
+    target,
+    (b) => withRoleMembers(b, inputs.role, inputs.members),
+    `${action} the ${inputs.role} members in`,
+    "fail",
+  );
   return { id: iamId(target, inputs.role), outs: compact({ ...inputs, etag: policy?.etag }) };
 }
 
@@ -52,6 +57,11 @@ export const provider = {
   },
 
   async delete(_id: string, props: IamBindingInputs) {
-    await editPolicy(targetOf(props, "service"), (b) => withRoleMembers(b, props.role, []), `taking the ${props.role} binding out of`, "ignore");
+    await editPolicy(
+      targetOf(props, "service"),
+      (b) => withRoleMembers(b, props.role, []),
+      `taking the ${props.role} binding out of`,
+      "ignore",
+    );
   },
 };

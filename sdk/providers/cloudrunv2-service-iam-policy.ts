@@ -48,7 +48,10 @@ export const provider = {
     const policy = await readPolicy(targetOf(props, "service"));
     if (!policy) return { id: "", props: {} };
     const asWritten = canonicalPolicyData(props.policyData) === canonicalJson(policy.bindings);
-    return { id, props: compact({ ...props, policyData: asWritten ? props.policyData : policyDataOf(policy.bindings), etag: policy.etag }) };
+    return {
+      id,
+      props: compact({ ...props, policyData: asWritten ? props.policyData : policyDataOf(policy.bindings), etag: policy.etag }),
+    };
   },
 
   async delete(_id: string, props: IamPolicyInputs) {

@@ -59,7 +59,10 @@ async function deploy(inputs: GcpServiceInputs, action: "creating" | "updating",
   try {
     answer = await client.putService(inputs.skiffProject, inputs.name, spec, { expectedGeneration, revisionSuffix });
   } catch (error) {
-    if (isConflict(error)) throw new Error(`${action} ${where}: it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`);
+    if (isConflict(error))
+      throw new Error(
+        `${action} ${where}: it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`,
+      );
     throw explain(`${action} ${where}`, error);
   }
   if (answer.revision?.status === "FAILED") {
@@ -104,7 +107,9 @@ export const provider = {
       throw explain(`looking up service "${inputs.name}"`, error);
     });
     if (existing) {
-      throw new Error(`service "${inputs.name}" already exists in project "${inputs.skiffProject}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.skiffProject}\` or choose another name`);
+      throw new Error(
+        `service "${inputs.name}" already exists in project "${inputs.skiffProject}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.skiffProject}\` or choose another name`,
+      );
     }
     return { id: inputs.name, outs: await deploy(inputs, "creating", 0) };
   },

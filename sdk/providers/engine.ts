@@ -81,7 +81,10 @@ export async function previewFacts(image?: unknown): Promise<PreviewFacts> {
   if (typeof image === "string") {
     facts.imageId = await engine()
       .then((client) => client.localImage(image))
-      .then((local) => local.id, () => undefined);
+      .then(
+        (local) => local.id,
+        () => undefined,
+      );
   }
   return facts;
 }

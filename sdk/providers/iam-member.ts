@@ -33,7 +33,12 @@ export function iamMemberProvider(kind: IamKind) {
 
     async create(inputs: IamMemberInputs) {
       const target = targetOf(inputs, kind);
-      const policy = await editPolicy(target, (b) => withMember(b, inputs.role, inputs.member), `granting ${inputs.role} to ${inputs.member} in`, "fail");
+      const policy = await editPolicy(
+        target,
+        (b) => withMember(b, inputs.role, inputs.member),
+        `granting ${inputs.role} to ${inputs.member} in`,
+        "fail",
+      );
       return { id: iamId(target, inputs.role, inputs.member), outs: compact({ ...inputs, etag: policy?.etag }) };
     },
 
@@ -45,7 +50,12 @@ export function iamMemberProvider(kind: IamKind) {
     },
 
     async delete(_id: string, props: IamMemberInputs) {
-      await editPolicy(targetOf(props, kind), (b) => withoutMember(b, props.role, props.member), `taking ${props.role} from ${props.member} in`, "ignore");
+      await editPolicy(
+        targetOf(props, kind),
+        (b) => withoutMember(b, props.role, props.member),
+        `taking ${props.role} from ${props.member} in`,
+        "ignore",
+      );
     },
   };
 }

@@ -25,8 +25,17 @@ export interface ExecutionSummary {
   completionTime?: string;
 }
 
-function summary(e: Pick<Execution, "name" | "status" | "succeededCount" | "failedCount" | "retriedCount" | "completionTime">): ExecutionSummary {
-  return compact({ name: e.name, status: e.status, succeededCount: e.succeededCount, failedCount: e.failedCount, retriedCount: e.retriedCount, completionTime: e.completionTime });
+function summary(
+  e: Pick<Execution, "name" | "status" | "succeededCount" | "failedCount" | "retriedCount" | "completionTime">,
+): ExecutionSummary {
+  return compact({
+    name: e.name,
+    status: e.status,
+    succeededCount: e.succeededCount,
+    failedCount: e.failedCount,
+    retriedCount: e.retriedCount,
+    completionTime: e.completionTime,
+  });
 }
 
 function outputsOf(inputs: JobInputs, job: Job, latest?: ExecutionSummary): JobOutputs {
@@ -45,13 +54,21 @@ async function run(client: EngineClient, inputs: JobInputs, job: Job, action: st
   }
   const outs = outputsOf(inputs, job, summary(execution));
   if (inputs.wait && execution.status !== "SUCCEEDED") {
-    throw initFailed(`job "${inputs.name}": execution ${execution.name} ${execution.status.toLowerCase()}: ${await failureReport(client, inputs, execution)}`, inputs.name, outs);
+    throw initFailed(
+      `job "${inputs.name}": execution ${execution.name} ${execution.status.toLowerCase()}: ${await failureReport(client, inputs, execution)}`,
+      inputs.name,
+      outs,
+    );
   }
   return outs;
 }
 
 /** The failed tasks of an execution with their exit codes and last log lines. */
-export async function failureReport(client: EngineClient, inputs: Pick<JobInputs, "project" | "name">, execution: Execution): Promise<string> {
+export async function failureReport(
+  client: EngineClient,
+  inputs: Pick<JobInputs, "project" | "name">,
+  execution: Execution,
+): Promise<string> {
   const failed = execution.tasks.filter((t) => t.state === "FAILED");
   if (failed.length === 0) return execution.error ?? "no task succeeded";
   const lines = (await client.jobLogs(inputs.project, inputs.name, { execution: execution.name, limit: 1000 }).catch(() => "")).split("\n");
@@ -109,7 +126,14 @@ export const provider = {
     const client = await engine();
     try {
       const j = await client.getJob(props.project, props.name ?? id);
-      const inputs: JobInputs = { name: j.name, project: j.project, template: j.template, labels: j.labels, execute: props.execute ?? "never", wait: props.wait ?? false };
+      const inputs: JobInputs = {
+        name: j.name,
+        project: j.project,
+        template: j.template,
+        labels: j.labels,
+        execute: props.execute ?? "never",
+        wait: props.wait ?? false,
+      };
       return { id, props: outputsOf(inputs, j) };
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };

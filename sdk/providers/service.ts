@@ -40,13 +40,19 @@ async function deploy(inputs: ServiceInputs, action: string, expectedGeneration?
     answer = await client.putService(inputs.project, inputs.name, spec, { expectedGeneration });
   } catch (error) {
     if (isConflict(error)) {
-      throw new Error(`${action} service "${inputs.name}" in project "${inputs.project}": it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`);
+      throw new Error(
+        `${action} service "${inputs.name}" in project "${inputs.project}": it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`,
+      );
     }
     throw explain(`${action} service "${inputs.name}" in project "${inputs.project}"`, error);
   }
   const outs = outputsOf(inputs, answer.service);
   if (answer.revision?.status === "FAILED") {
-    throw initFailed(`revision ${answer.revision.name} of service "${inputs.name}" failed: ${answer.revision.error ?? "no reason given"}`, inputs.name, outs);
+    throw initFailed(
+      `revision ${answer.revision.name} of service "${inputs.name}" failed: ${answer.revision.error ?? "no reason given"}`,
+      inputs.name,
+      outs,
+    );
   }
   return outs;
 }
@@ -73,7 +79,9 @@ export const provider = {
       throw explain(`looking up service "${inputs.name}"`, error);
     });
     if (existing) {
-      throw new Error(`service "${inputs.name}" already exists in project "${inputs.project}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.project}\` or choose another name`);
+      throw new Error(
+        `service "${inputs.name}" already exists in project "${inputs.project}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.project}\` or choose another name`,
+      );
     }
     return { id: inputs.name, outs: await deploy(inputs, "creating", 0) };
   },

@@ -47,7 +47,12 @@ export const provider = {
     const client = await engine();
     try {
       const s = await client.getService(props.project, props.service ?? id);
-      const outs: TrafficTargetOutputs = { service: s.name, project: s.project, traffic: normalizeTraffic(s.traffic), statuses: s.trafficStatuses };
+      const outs: TrafficTargetOutputs = {
+        service: s.name,
+        project: s.project,
+        traffic: normalizeTraffic(s.traffic),
+        statuses: s.trafficStatuses,
+      };
       return { id, props: outs };
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };

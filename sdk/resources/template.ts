@@ -39,6 +39,12 @@ export interface ServiceTemplateOutput {
   scaling: { minInstanceCount: number; maxInstanceCount: number };
   timeout: number;
   resources: { cpu: string; memory: string };
-  startupProbe: { tcpSocket?: { port?: number }; initialDelaySeconds: number; timeoutSeconds: number; periodSeconds: number; failureThreshold: number };
+  startupProbe: {
+    tcpSocket?: { port?: number };
+    initialDelaySeconds: number;
+    timeoutSeconds: number;
+    periodSeconds: number;
+    failureThreshold: number;
+  };
   serviceAccount?: string;
 }

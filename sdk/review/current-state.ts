@@ -65,7 +65,9 @@ function trafficOf(statuses: unknown): TrafficEntry[] {
   if (!Array.isArray(statuses)) return [];
   return statuses.map((raw) => {
     const s = record(raw);
-    const entry: TrafficEntry = String(s.type).endsWith("LATEST") ? { type: "LATEST", percent: Number(s.percent) } : { type: "REVISION", revision: String(s.revision), percent: Number(s.percent) };
+    const entry: TrafficEntry = String(s.type).endsWith("LATEST")
+      ? { type: "LATEST", percent: Number(s.percent) }
+      : { type: "REVISION", revision: String(s.revision), percent: Number(s.percent) };
     if (typeof s.tag === "string") entry.tag = s.tag;
     return entry;
   });
@@ -104,8 +106,10 @@ export function stateFromPreview(changes: ResourceChange[], reason: string): Cur
         s.routed = routedOf(outputs.trafficStatuses);
         s.traffic ??= trafficOf(outputs.trafficStatuses);
       }
-      for (const key of ["latestCreatedRevision", "latestReadyRevision"] as const) if (typeof outputs[key] === "string") s[key] = outputs[key] as string;
-      if (s.latestCreatedRevision) s.revisions[s.latestCreatedRevision] = { name: s.latestCreatedRevision, template: before.service.template };
+      for (const key of ["latestCreatedRevision", "latestReadyRevision"] as const)
+        if (typeof outputs[key] === "string") s[key] = outputs[key] as string;
+      if (s.latestCreatedRevision)
+        s.revisions[s.latestCreatedRevision] = { name: s.latestCreatedRevision, template: before.service.template };
     } else if (before?.kind === "revision" && change.id) {
       const s = serviceOf(before.revision.project, before.revision.service);
       s.exists = true;
@@ -123,13 +127,20 @@ export function stateFromPreview(changes: ResourceChange[], reason: string): Cur
   }
   // A service that only resources being created refer to is in the state but not in the preview
   // (it does not change): it exists, and what it serves now is not known here.
-  const created = new Set(changes.filter((c) => c.op === "create").map((c) => viewsOf(c).after).filter((v) => v?.kind === "service").map((v) => (v?.kind === "service" ? serviceKey(v.service.project, v.service.name) : "")));
+  const created = new Set(
+    changes
+      .filter((c) => c.op === "create")
+      .map((c) => viewsOf(c).after)
+      .filter((v) => v?.kind === "service")
+      .map((v) => (v?.kind === "service" ? serviceKey(v.service.project, v.service.name) : "")),
+  );
   for (const change of changes) {
     const view = viewsOf(change).after;
     const target = view?.kind === "revision" ? view.revision : view?.kind === "traffic" ? view.traffic : undefined;
     if (!target) continue;
     const key = serviceKey(target.project, target.service);
-    if (!state.services[key] && !created.has(key)) state.services[key] = { ...emptyService(target.project, target.service), exists: true, routed: undefined };
+    if (!state.services[key] && !created.has(key))
+      state.services[key] = { ...emptyService(target.project, target.service), exists: true, routed: undefined };
   }
   return state;
 }

@@ -76,12 +76,16 @@ async function readService(client: EngineClient, project: string, name: string):
     project,
     name,
     exists: true,
-    routed: service.trafficStatuses.map((s) => (s.tag === undefined ? { revision: s.revision, percent: s.percent } : { revision: s.revision, percent: s.percent, tag: s.tag })),
+    routed: service.trafficStatuses.map((s) =>
+      s.tag === undefined ? { revision: s.revision, percent: s.percent } : { revision: s.revision, percent: s.percent, tag: s.tag },
+    ),
     traffic: service.traffic.map((t) => ({ ...t, type: t.type ?? (t.revision === undefined ? "LATEST" : "REVISION") })),
     template: service.template,
     invokers: service.invokers,
     ingress: service.ingress,
-    revisions: Object.fromEntries(revisions.map((r) => [r.name, { name: r.name, template: r.template, imageDigest: r.imageDigest, status: r.status }])),
+    revisions: Object.fromEntries(
+      revisions.map((r) => [r.name, { name: r.name, template: r.template, imageDigest: r.imageDigest, status: r.status }]),
+    ),
   };
   if (service.latestCreatedRevision) state.latestCreatedRevision = service.latestCreatedRevision;
   if (service.latestReadyRevision) state.latestReadyRevision = service.latestReadyRevision;

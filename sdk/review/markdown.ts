@@ -52,7 +52,9 @@ export function trafficTable(rows: TrafficRowReport[]): string[] {
 }
 
 export function changeLine(change: FieldChange): string {
-  const field = change.field.replace(/^(env|image digest) ?(.*)$/, (_m, kind: string, name: string) => (name ? `${kind} ${code(name)}` : kind));
+  const field = change.field.replace(/^(env|image digest) ?(.*)$/, (_m, kind: string, name: string) =>
+    name ? `${kind} ${code(name)}` : kind,
+  );
   const head = change.field.startsWith("env ") || change.field === "image digest" ? field : code(change.field);
   let what: string;
   if (change.before !== undefined && change.after !== undefined) what = `${code(change.before)} → ${code(change.after)}`;
@@ -67,7 +69,8 @@ function serviceSection(s: ServiceReport): string[] {
   const lines = [`### Service ${code(s.name)}${what} · project ${code(s.project)}`, ""];
   if (s.traffic.length > 0) lines.push(...trafficTable(s.traffic), "", `Traffic after: ${s.trafficSource}.`, "");
   for (const r of s.revisions) {
-    const title = r.name !== undefined ? `New revision ${code(r.name)} from ${resource(r.madeBy)}` : `New revision from ${resource(r.madeBy)}`;
+    const title =
+      r.name !== undefined ? `New revision ${code(r.name)} from ${resource(r.madeBy)}` : `New revision from ${resource(r.madeBy)}`;
     if (r.changes.length === 0) {
       lines.push(`${title}: ${r.note ?? (r.against ? `the same template as ${code(r.against)}` : "nothing to compare")}.`, "");
       continue;
@@ -94,7 +97,10 @@ export function renderMarkdown(report: ReviewReport): string {
   if (report.jobs.length > 0) {
     lines.push("### Jobs that execute during the update", "");
     for (const j of report.jobs) {
-      const before = j.waitedForBy.length > 0 ? ` before ${j.waitedForBy.map((w) => w.what).join(" and ")} (${j.waitedForBy.map((w) => resource(w.resource)).join(", ")} wait${j.waitedForBy.length === 1 ? "s" : ""} for it)` : "";
+      const before =
+        j.waitedForBy.length > 0
+          ? ` before ${j.waitedForBy.map((w) => w.what).join(" and ")} (${j.waitedForBy.map((w) => resource(w.resource)).join(", ")} wait${j.waitedForBy.length === 1 ? "s" : ""} for it)`
+          : "";
       const waits = j.waits ? "`pulumi up` waits for it and stops if it fails" : "`pulumi up` starts it and does not wait for it";
       lines.push(`- ${code(j.job)} executes${before}: ${j.why}; ${waits}.`, ...j.changes.map((c) => `  ${changeLine(c)}`));
     }
@@ -103,12 +109,18 @@ export function renderMarkdown(report: ReviewReport): string {
   if (report.domainMappings.length > 0) {
     lines.push("### Domain mappings", "");
     for (const m of report.domainMappings) {
-      const text = m.before === undefined ? `now maps to ${code(m.after ?? "?")}` : m.after === undefined ? `stops mapping to ${code(m.before)} (requests to it get 404)` : `moves from ${code(m.before)} to ${code(m.after)}`;
+      const text =
+        m.before === undefined
+          ? `now maps to ${code(m.after ?? "?")}`
+          : m.after === undefined
+            ? `stops mapping to ${code(m.before)} (requests to it get 404)`
+            : `moves from ${code(m.before)} to ${code(m.after)}`;
       lines.push(`- ${code(m.domain)} ${text}`);
     }
     lines.push("");
   }
-  if (report.deleted.length > 0) lines.push("### Deleted", "", ...report.deleted.map((d) => `- ${d.resource}${d.id ? ` (${code(d.id)})` : ""}`), "");
+  if (report.deleted.length > 0)
+    lines.push("### Deleted", "", ...report.deleted.map((d) => `- ${d.resource}${d.id ? ` (${code(d.id)})` : ""}`), "");
   if (report.unknowns.length > 0) lines.push("### What this report cannot know", "", ...report.unknowns.map((u) => `- ${u}`), "");
   return lines.join("\n").replace(/\n+$/, "\n");
 }

@@ -74,7 +74,11 @@ function runReason(change: ResourceChange): string | undefined {
 }
 
 function secretEnv(...templates: (Record<string, unknown> | undefined)[]): Set<string> {
-  const keys = templates.flatMap((t) => Object.entries((t?.env ?? {}) as Record<string, unknown>).filter(([, v]) => v === SECRET).map(([k]) => k));
+  const keys = templates.flatMap((t) =>
+    Object.entries((t?.env ?? {}) as Record<string, unknown>)
+      .filter(([, v]) => v === SECRET)
+      .map(([k]) => k),
+  );
   return new Set(keys);
 }
 
@@ -85,14 +89,19 @@ export function jobRuns(changes: ResourceChange[]): JobRun[] {
     const why = runReason(change);
     const { before, after } = viewsOf(change);
     if (!why || after?.kind !== "job") continue;
-    const waitedForBy = changes.filter((c) => c !== change && c.op !== "delete" && c.dependencies.includes(change.urn)).map((c) => ({ resource: describe(c), what: whatWaits(c) }));
+    const waitedForBy = changes
+      .filter((c) => c !== change && c.op !== "delete" && c.dependencies.includes(change.urn))
+      .map((c) => ({ resource: describe(c), what: whatWaits(c) }));
     runs.push({
       job: after.job.name,
       urn: change.urn,
       project: after.job.project,
       why,
       waits: after.job.wait,
-      changes: before?.kind === "job" ? templateChanges(before.job.template, after.job.template, secretEnv(before.job.template, after.job.template)) : [],
+      changes:
+        before?.kind === "job"
+          ? templateChanges(before.job.template, after.job.template, secretEnv(before.job.template, after.job.template))
+          : [],
       waitedForBy,
     });
   }
@@ -104,7 +113,10 @@ export function mappingMoves(changes: ResourceChange[], current: CurrentState): 
   const moves = new Map<string, MappingMove>();
   for (const change of changes) {
     const { before, after } = viewsOf(change);
-    for (const [view, side] of [[before, "before"], [after, "after"]] as const) {
+    for (const [view, side] of [
+      [before, "before"],
+      [after, "after"],
+    ] as const) {
       if (view?.kind !== "domainMapping") continue;
       const move = moves.get(view.mapping.domain) ?? { domain: view.mapping.domain };
       move[side] = view.mapping.service;

@@ -48,9 +48,18 @@ export type Kind =
   | "cloudrunv2:JobIamMember";
 
 const KINDS: readonly Kind[] = [
-  "Service", "Revision", "TrafficTarget", "Job", "DomainMapping",
-  "cloudrunv2:Service", "cloudrunv2:Job", "cloudrun:DomainMapping",
-  "cloudrunv2:ServiceIamMember", "cloudrunv2:ServiceIamBinding", "cloudrunv2:ServiceIamPolicy", "cloudrunv2:JobIamMember",
+  "Service",
+  "Revision",
+  "TrafficTarget",
+  "Job",
+  "DomainMapping",
+  "cloudrunv2:Service",
+  "cloudrunv2:Job",
+  "cloudrun:DomainMapping",
+  "cloudrunv2:ServiceIamMember",
+  "cloudrunv2:ServiceIamBinding",
+  "cloudrunv2:ServiceIamPolicy",
+  "cloudrunv2:JobIamMember",
 ];
 
 /** One resource of skiff's in the preview. */
@@ -168,5 +177,9 @@ export function resourceChanges(preview: PreviewJson): ResourceChange[] {
 /** The first error Pulumi reported, as one line: why a preview failed. */
 export function firstError(preview: PreviewJson): string | undefined {
   const error = preview.diagnostics?.find((d) => d.severity === "error" && d.message?.trim());
-  return error?.message?.trim().split("\n").find((line) => line.trim() !== "")?.trim();
+  return error?.message
+    ?.trim()
+    .split("\n")
+    .find((line) => line.trim() !== "")
+    ?.trim();
 }

@@ -116,14 +116,24 @@ function accessAfter(g: ServiceChanges, current: ServiceState): { after?: "publi
 }
 
 /** What a new revision changes against the revision it takes over from. */
-function revisionReport(revision: NewRevision, g: ServiceChanges, rows: TrafficRow[], current: ServiceState, state: CurrentState): RevisionReport {
+function revisionReport(
+  revision: NewRevision,
+  g: ServiceChanges,
+  rows: TrafficRow[],
+  current: ServiceState,
+  state: CurrentState,
+): RevisionReport {
   const madeByService = revision.madeBy.urn === g.service?.change.urn;
   const against = baseOf(revision, rows, current, madeByService);
   const base = against !== undefined ? current.revisions[against] : undefined;
   const baseTemplate = base?.template ?? (madeByService ? current.template : undefined);
   const image = typeof revision.template.image === "string" ? revision.template.image : undefined;
   const digestAfter = revision.imageDigest ?? (image !== undefined ? state.images[image] : undefined);
-  const report: RevisionReport = { revision: labelOf(revision), madeBy: `${kindName(revision.madeBy.kind)} ${revision.madeBy.name}`, changes: [] };
+  const report: RevisionReport = {
+    revision: labelOf(revision),
+    madeBy: `${kindName(revision.madeBy.kind)} ${revision.madeBy.name}`,
+    changes: [],
+  };
   if (revision.name !== undefined) report.name = revision.name;
   if (baseTemplate) {
     if (against !== undefined) report.against = against;
@@ -135,7 +145,13 @@ function revisionReport(revision: NewRevision, g: ServiceChanges, rows: TrafficR
   return report;
 }
 
-function serviceReport(g: ServiceChanges, current: ServiceState, state: CurrentState, gates: Map<string, string>, unknowns: string[]): ServiceReport {
+function serviceReport(
+  g: ServiceChanges,
+  current: ServiceState,
+  state: CurrentState,
+  gates: Map<string, string>,
+  unknowns: string[],
+): ServiceReport {
   const made = newRevisionsOf(g, current);
   const deleted = deletedRevisionsOf(g, current);
   const effect = trafficEffect(g, current, made, deleted);
@@ -157,14 +173,18 @@ function serviceReport(g: ServiceChanges, current: ServiceState, state: CurrentS
   const notes = [...effect.unresolved];
   for (const change of [g.traffic?.change, g.service?.change]) {
     const gate = change?.dependencies.map((urn) => gates.get(urn)).find((job) => job !== undefined);
-    if (gate) notes.push(`${describe(change as ResourceChange)} waits for job ${gate}: ${g.name}'s traffic changes only after that execution succeeded`);
+    if (gate)
+      notes.push(
+        `${describe(change as ResourceChange)} waits for job ${gate}: ${g.name}'s traffic changes only after that execution succeeded`,
+      );
   }
   unknowns.push(...effect.unresolved.map((u) => `${g.name}: ${u}`));
   const op = g.service?.change.op;
   const report: ServiceReport = {
     project: g.project,
     name: g.name,
-    change: op === "create" ? "created" : op === "update" ? "updated" : op === "replace" ? "replaced" : op === "delete" ? "deleted" : "unchanged",
+    change:
+      op === "create" ? "created" : op === "update" ? "updated" : op === "replace" ? "replaced" : op === "delete" ? "deleted" : "unchanged",
     trafficSource: effect.source,
     traffic: effect.rows.map((r) => ({
       revision: rowLabel(r),
@@ -181,19 +201,31 @@ function serviceReport(g: ServiceChanges, current: ServiceState, state: CurrentS
     risks: risksOf(facts, rowLabel),
     notes,
   };
-  if (accessBefore !== access.after) report.access = { ...(accessBefore ? { before: accessBefore } : {}), ...(access.after ? { after: access.after } : {}) };
+  if (accessBefore !== access.after)
+    report.access = { ...(accessBefore ? { before: accessBefore } : {}), ...(access.after ? { after: access.after } : {}) };
   return report;
 }
 
 export function buildReport(preview: PreviewJson, state: CurrentState): ReviewReport {
   const changes = resourceChanges(preview);
   const unknowns: string[] = [];
-  if (state.source === "state") unknowns.push(`"before" is what the Pulumi state recorded at the last \`pulumi up\` or \`pulumi refresh\`, not what runs now (${state.reason ?? "the engine was not read"}); image digests were not looked up`);
+  if (state.source === "state")
+    unknowns.push(
+      `"before" is what the Pulumi state recorded at the last \`pulumi up\` or \`pulumi refresh\`, not what runs now (${state.reason ?? "the engine was not read"}); image digests were not looked up`,
+    );
   const jobs = jobRuns(changes);
   const gates = new Map(jobs.map((j) => [j.urn, j.job]));
-  const services = [...groupByService(changes).values()].map((g) => serviceReport(g, state.services[g.key] ?? emptyService(g.project, g.name), state, gates, unknowns));
-  for (const s of services) for (const r of s.revisions) for (const c of r.changes) if (c.field === "image digest" && c.after === undefined) unknowns.push(`${s.name}: the digest of ${r.revision}'s image (not on this machine; pulled when the revision is made)`);
-  for (const s of services) if (s.revisions.some((r) => r.changes.some((c) => c.note?.startsWith("a secret")))) unknowns.push(`${s.name}: whether its secret env values change (a preview shows every secret as [secret])`);
+  const services = [...groupByService(changes).values()].map((g) =>
+    serviceReport(g, state.services[g.key] ?? emptyService(g.project, g.name), state, gates, unknowns),
+  );
+  for (const s of services)
+    for (const r of s.revisions)
+      for (const c of r.changes)
+        if (c.field === "image digest" && c.after === undefined)
+          unknowns.push(`${s.name}: the digest of ${r.revision}'s image (not on this machine; pulled when the revision is made)`);
+  for (const s of services)
+    if (s.revisions.some((r) => r.changes.some((c) => c.note?.startsWith("a secret"))))
+      unknowns.push(`${s.name}: whether its secret env values change (a preview shows every secret as [secret])`);
   const stack = stackOf(preview);
   return {
     ...(stack ? { stack } : {}),

@@ -117,7 +117,9 @@ function secretRefNames(containers: unknown): string[] {
   if (!Array.isArray(containers) || !containers[0] || typeof containers[0] !== "object") return [];
   const envs = (containers[0] as Record<string, unknown>).envs;
   if (!Array.isArray(envs)) return [];
-  return envs.filter((e) => e && typeof e === "object" && (e as Record<string, unknown>).valueSource).map((e) => String((e as Record<string, unknown>).name));
+  return envs
+    .filter((e) => e && typeof e === "object" && (e as Record<string, unknown>).valueSource)
+    .map((e) => String((e as Record<string, unknown>).name));
 }
 
 /** A pulumi-gcp template translated, its secretKeyRef envs marked secret (their values are never in a preview). */
@@ -149,7 +151,8 @@ function gcpService(inputs: Record<string, unknown>): ServiceView {
 
 function gcpJob(inputs: Record<string, unknown>): JobView {
   const t = translateJob(withoutSecretValues(inputs));
-  const containers = ((inputs.template as Record<string, unknown> | undefined)?.template as Record<string, unknown> | undefined)?.containers;
+  const containers = ((inputs.template as Record<string, unknown> | undefined)?.template as Record<string, unknown> | undefined)
+    ?.containers;
   const run = inputs.runExecutionToken;
   const start = inputs.startExecutionToken;
   const view: JobView = {
@@ -185,32 +188,60 @@ function invokerGrant(kind: Kind, inputs: Record<string, unknown>): InvokerGrant
 export function viewOf(kind: Kind, inputs: Record<string, unknown>): View {
   switch (kind) {
     case "Service": {
-      const service: ServiceView = { project: text(inputs.project), name: text(inputs.name), template: withDefaults(inputs.template, serviceTemplateSchema), ingress: text(inputs.ingress ?? "all") };
+      const service: ServiceView = {
+        project: text(inputs.project),
+        name: text(inputs.name),
+        template: withDefaults(inputs.template, serviceTemplateSchema),
+        ingress: text(inputs.ingress ?? "all"),
+      };
       if (Array.isArray(inputs.invokers)) service.invokers = inputs.invokers.map(text);
       return { kind: "service", service };
     }
     case "cloudrunv2:Service":
       return { kind: "service", service: gcpService(inputs) };
     case "Revision": {
-      const revision: RevisionView = { project: text(inputs.project), service: text(inputs.service), template: withDefaults(inputs.template, serviceTemplateSchema) };
-      if (typeof inputs.revisionSuffix === "string" && !isUnknown(inputs.revisionSuffix)) revision.name = `${revision.service}-${inputs.revisionSuffix}`;
+      const revision: RevisionView = {
+        project: text(inputs.project),
+        service: text(inputs.service),
+        template: withDefaults(inputs.template, serviceTemplateSchema),
+      };
+      if (typeof inputs.revisionSuffix === "string" && !isUnknown(inputs.revisionSuffix))
+        revision.name = `${revision.service}-${inputs.revisionSuffix}`;
       else if (typeof inputs.name === "string" && !isUnknown(inputs.name) && !isPlaceholder(inputs.name)) revision.name = inputs.name;
       if (typeof inputs.imageDigest === "string") revision.imageDigest = inputs.imageDigest;
       return { kind: "revision", revision };
     }
     case "TrafficTarget":
-      return { kind: "traffic", traffic: { project: text(inputs.project), service: text(inputs.service), traffic: trafficEntries(inputs.traffic) ?? [] } };
+      return {
+        kind: "traffic",
+        traffic: { project: text(inputs.project), service: text(inputs.service), traffic: trafficEntries(inputs.traffic) ?? [] },
+      };
     case "Job": {
       const execute = (["never", "onCreate", "onChange"] as const).find((e) => e === inputs.execute) ?? "never";
-      return { kind: "job", job: { project: text(inputs.project), name: text(inputs.name), template: withDefaults(inputs.template, jobTemplateSchema), execute, wait: inputs.wait === true } };
+      return {
+        kind: "job",
+        job: {
+          project: text(inputs.project),
+          name: text(inputs.name),
+          template: withDefaults(inputs.template, jobTemplateSchema),
+          execute,
+          wait: inputs.wait === true,
+        },
+      };
     }
     case "cloudrunv2:Job":
       return { kind: "job", job: gcpJob(inputs) };
     case "DomainMapping":
-      return { kind: "domainMapping", mapping: { project: text(inputs.project), domain: text(inputs.domain), service: text(inputs.service) } };
+      return {
+        kind: "domainMapping",
+        mapping: { project: text(inputs.project), domain: text(inputs.domain), service: text(inputs.service) },
+      };
     case "cloudrun:DomainMapping": {
       const spec = (inputs.spec ?? {}) as Record<string, unknown>;
-      return { kind: "domainMapping", mapping: { project: text(inputs.skiffProject), domain: text(inputs.name), service: text(spec.routeName) } };
+      return {
+        kind: "domainMapping",
+        mapping: { project: text(inputs.skiffProject), domain: text(inputs.name), service: text(spec.routeName) },
+      };
     }
     default: {
       const grant = invokerGrant(kind, inputs);

@@ -108,16 +108,46 @@ export const riskRules: RiskRule[] = [
         );
     },
   },
-  lowered("concurrency-lowered", "maxInstanceRequestConcurrency", number, "the requests one instance serves at once", "each instance takes fewer requests at once: more instances start, and requests queue sooner under load"),
-  lowered("memory-lowered", "resources.memory", memory, "its memory", "less memory per instance: what fitted before may now be killed for memory (the revision then shows \"memory limit exceeded\")"),
-  lowered("max-instances-lowered", "scaling.maxInstanceCount", number, "the most instances it may run", "fewer instances at most: under load, requests get 429 sooner"),
+  lowered(
+    "concurrency-lowered",
+    "maxInstanceRequestConcurrency",
+    number,
+    "the requests one instance serves at once",
+    "each instance takes fewer requests at once: more instances start, and requests queue sooner under load",
+  ),
+  lowered(
+    "memory-lowered",
+    "resources.memory",
+    memory,
+    "its memory",
+    'less memory per instance: what fitted before may now be killed for memory (the revision then shows "memory limit exceeded")',
+  ),
+  lowered(
+    "max-instances-lowered",
+    "scaling.maxInstanceCount",
+    number,
+    "the most instances it may run",
+    "fewer instances at most: under load, requests get 429 sooner",
+  ),
   {
     rule: "access-changed",
     find(facts) {
       if (facts.publicBefore === undefined || facts.publicAfter === undefined || facts.publicBefore === facts.publicAfter) return [];
       return facts.publicAfter
-        ? [{ rule: "becomes-public", text: `${facts.service} becomes public (allUsers may invoke it)`, reason: "anyone who can reach it may call it without an identity token" }]
-        : [{ rule: "becomes-private", text: `${facts.service} becomes private (allUsers may no longer invoke it)`, reason: "callers without an identity token of an invoker get 401 or 403, browsers included" }];
+        ? [
+            {
+              rule: "becomes-public",
+              text: `${facts.service} becomes public (allUsers may invoke it)`,
+              reason: "anyone who can reach it may call it without an identity token",
+            },
+          ]
+        : [
+            {
+              rule: "becomes-private",
+              text: `${facts.service} becomes private (allUsers may no longer invoke it)`,
+              reason: "callers without an identity token of an invoker get 401 or 403, browsers included",
+            },
+          ];
     },
   },
 ];

@@ -34,24 +34,36 @@ export interface PreviewOptions {
 export function runPreview(options: PreviewOptions): Promise<PreviewJson> {
   const args = ["preview", "--json", "--non-interactive", ...(options.stack ? ["--stack", options.stack] : [])];
   return new Promise((resolve, reject) => {
-    execFile("pulumi", args, { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== "number") {
-        const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-        reject(new ReviewError(missing ? "pulumi is not on PATH: install the Pulumi CLI, or give a preview with --preview-file" : `pulumi preview did not finish: ${error.message}`));
-        return;
-      }
-      let preview: PreviewJson | undefined;
-      try {
-        preview = parsePreview(stdout, "the output of `pulumi preview --json`");
-      } catch {
-        preview = undefined;
-      }
-      if (error || !preview) {
-        const why = (preview && firstError(preview)) ?? stderr.trim().split("\n").filter(Boolean).pop() ?? `exit code ${String(error?.code)}`;
-        reject(new ReviewError(`pulumi preview failed in ${options.cwd}: ${why}`));
-        return;
-      }
-      resolve(preview);
-    });
+    execFile(
+      "pulumi",
+      args,
+      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") {
+          const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+          reject(
+            new ReviewError(
+              missing
+                ? "pulumi is not on PATH: install the Pulumi CLI, or give a preview with --preview-file"
+                : `pulumi preview did not finish: ${error.message}`,
+            ),
+          );
+          return;
+        }
+        let preview: PreviewJson | undefined;
+        try {
+          preview = parsePreview(stdout, "the output of `pulumi preview --json`");
+        } catch {
+          preview = undefined;
+        }
+        if (error || !preview) {
+          const why =
+            (preview && firstError(preview)) ?? stderr.trim().split("\n").filter(Boolean).pop() ?? `exit code ${String(error?.code)}`;
+          reject(new ReviewError(`pulumi preview failed in ${options.cwd}: ${why}`));
+          return;
+        }
+        resolve(preview);
+      },
+    );
   });
 }

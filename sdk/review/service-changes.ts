@@ -57,14 +57,17 @@ export function compareTemplates(before: Template | undefined, after: Template, 
 
 /** Old and new inputs that read the same: the update is there for a value the preview hides (a secret). */
 function onlyHiddenChange(change: ResourceChange): boolean {
-  const strip = (inputs: Record<string, unknown> | undefined) => canonicalJson(Object.fromEntries(Object.entries(inputs ?? {}).filter(([k]) => k !== "url" && k !== "uri" && k !== "urls")));
+  const strip = (inputs: Record<string, unknown> | undefined) =>
+    canonicalJson(Object.fromEntries(Object.entries(inputs ?? {}).filter(([k]) => k !== "url" && k !== "uri" && k !== "urls")));
   return change.op === "update" && strip(change.oldInputs) === strip(change.newInputs);
 }
 
 function secretEnvKeys(template: Template | undefined): string[] {
   const env = template?.env;
   if (!env || typeof env !== "object") return [];
-  return Object.entries(env as Record<string, unknown>).filter(([, v]) => v === SECRET).map(([k]) => k);
+  return Object.entries(env as Record<string, unknown>)
+    .filter(([, v]) => v === SECRET)
+    .map(([k]) => k);
 }
 
 /** The changes of the preview grouped by service (services known only through a domain mapping are left out). */
@@ -81,15 +84,27 @@ export function groupByService(changes: ResourceChange[]): Map<string, ServiceCh
     const view = after ?? before;
     if (view?.kind === "service") {
       const g = group(view.service.project, view.service.name);
-      g.service = { change, before: before?.kind === "service" ? before.service : undefined, after: after?.kind === "service" ? after.service : undefined };
+      g.service = {
+        change,
+        before: before?.kind === "service" ? before.service : undefined,
+        after: after?.kind === "service" ? after.service : undefined,
+      };
       for (const s of [g.service.before, g.service.after]) secretEnvKeys(s?.template).forEach((k) => g.secretKeys.add(k));
     } else if (view?.kind === "revision") {
       const g = group(view.revision.project, view.revision.service);
-      const entry = { change, before: before?.kind === "revision" ? before.revision : undefined, after: after?.kind === "revision" ? after.revision : undefined };
+      const entry = {
+        change,
+        before: before?.kind === "revision" ? before.revision : undefined,
+        after: after?.kind === "revision" ? after.revision : undefined,
+      };
       g.revisions.push(entry);
       for (const r of [entry.before, entry.after]) secretEnvKeys(r?.template).forEach((k) => g.secretKeys.add(k));
     } else if (view?.kind === "traffic") {
-      group(view.traffic.project, view.traffic.service).traffic = { change, before: before?.kind === "traffic" ? before.traffic : undefined, after: after?.kind === "traffic" ? after.traffic : undefined };
+      group(view.traffic.project, view.traffic.service).traffic = {
+        change,
+        before: before?.kind === "traffic" ? before.traffic : undefined,
+        after: after?.kind === "traffic" ? after.traffic : undefined,
+      };
     } else if (view?.kind === "invokers") {
       group(view.grant.project, view.grant.service).grants.push(change);
     }
@@ -102,13 +117,22 @@ export function newRevisionsOf(g: ServiceChanges, current: ServiceState): NewRev
   const made: NewRevision[] = [];
   const s = g.service;
   if (s?.after && s.change.op !== "delete") {
-    const base = current.exists ? (current.latestCreatedRevision ? current.revisions[current.latestCreatedRevision]?.template : undefined) ?? current.template : undefined;
-    let verdict = s.change.op === "create" || s.change.op === "replace" || !current.exists ? "changed" : compareTemplates(base ?? s.before?.template, s.after.template, g.secretKeys);
+    const base = current.exists
+      ? ((current.latestCreatedRevision ? current.revisions[current.latestCreatedRevision]?.template : undefined) ?? current.template)
+      : undefined;
+    let verdict =
+      s.change.op === "create" || s.change.op === "replace" || !current.exists
+        ? "changed"
+        : compareTemplates(base ?? s.before?.template, s.after.template, g.secretKeys);
     if (verdict === "maybe" && onlyHiddenChange(s.change) && !containsUnknown(s.after.template)) verdict = "changed";
     const named = s.after.revisionName;
     const newName = named !== undefined && !containsUnknown(named) && current.revisions[named] === undefined;
     if (verdict !== "same" || newName) {
-      const revision: NewRevision = { id: s.change.urn, madeBy: { kind: s.change.kind, name: s.change.name, urn: s.change.urn }, template: s.after.template };
+      const revision: NewRevision = {
+        id: s.change.urn,
+        madeBy: { kind: s.change.kind, name: s.change.name, urn: s.change.urn },
+        template: s.after.template,
+      };
       if (named !== undefined && !containsUnknown(named)) revision.name = named;
       if (verdict === "maybe" && !newName) revision.maybe = "only if a secret or a value not known at preview changes the template";
       made.push(revision);
@@ -116,7 +140,11 @@ export function newRevisionsOf(g: ServiceChanges, current: ServiceState): NewRev
   }
   for (const r of g.revisions) {
     if (!r.after || (r.change.op !== "create" && r.change.op !== "replace")) continue;
-    const revision: NewRevision = { id: r.change.urn, madeBy: { kind: r.change.kind, name: r.change.name, urn: r.change.urn }, template: r.after.template };
+    const revision: NewRevision = {
+      id: r.change.urn,
+      madeBy: { kind: r.change.kind, name: r.change.name, urn: r.change.urn },
+      template: r.after.template,
+    };
     if (r.after.name !== undefined) revision.name = r.after.name;
     if (r.after.imageDigest !== undefined) revision.imageDigest = r.after.imageDigest;
     if (r.change.op === "replace" && r.change.id) revision.replaces = r.change.id;
@@ -128,5 +156,7 @@ export function newRevisionsOf(g: ServiceChanges, current: ServiceState): NewRev
 /** Revisions this update deletes: those of replaced or deleted Revision resources, or all of a deleted service's. */
 export function deletedRevisionsOf(g: ServiceChanges, current: ServiceState): string[] {
   if (g.service?.change.op === "delete") return Object.keys(current.revisions);
-  return g.revisions.filter((r) => (r.change.op === "delete" || r.change.op === "replace") && r.change.id).map((r) => r.change.id as string);
+  return g.revisions
+    .filter((r) => (r.change.op === "delete" || r.change.op === "replace") && r.change.id)
+    .map((r) => r.change.id as string);
 }

@@ -94,7 +94,13 @@ export function templateChanges(before: Template, after: Template, secretKeys: R
 function digestChange(digests: Digests, sameImage: boolean): FieldChange[] {
   if (digests.after === undefined || digests.before === undefined) return [];
   if (digests.after === null) {
-    return [{ field: "image digest", before: digests.before, note: "the new image is not on this machine: the engine pulls it when it makes the revision, so its digest is not known yet" }];
+    return [
+      {
+        field: "image digest",
+        before: digests.before,
+        note: "the new image is not on this machine: the engine pulls it when it makes the revision, so its digest is not known yet",
+      },
+    ];
   }
   if (digests.after === digests.before) return [];
   const note = sameImage ? "the same image reference now names another image" : undefined;

@@ -38,8 +38,10 @@ export interface TrafficEffect {
 function intendedTraffic(g: ServiceChanges, current: ServiceState): { entries: TrafficEntry[]; source: string } {
   const set = (entries: TrafficEntry[], source: string) => ({ entries: entries.length > 0 ? entries : LATEST, source });
   if (g.traffic?.after) return set(g.traffic.after.traffic, `TrafficTarget ${g.traffic.change.name}`);
-  if (g.traffic?.change.op === "delete") return set([], `TrafficTarget ${g.traffic.change.name} deleted: 100 % to the latest ready revision`);
-  if (g.service?.after?.traffic) return set(g.service.after.traffic, `${g.service.change.kind.replace(":", ".")} ${g.service.change.name}'s traffics`);
+  if (g.traffic?.change.op === "delete")
+    return set([], `TrafficTarget ${g.traffic.change.name} deleted: 100 % to the latest ready revision`);
+  if (g.service?.after?.traffic)
+    return set(g.service.after.traffic, `${g.service.change.kind.replace(":", ".")} ${g.service.change.name}'s traffics`);
   if (!current.exists || current.traffic === undefined) return set([], "100 % to the latest ready revision");
   return set(current.traffic, "the traffic as set now (a skiff.Service does not change it)");
 }
@@ -82,13 +84,17 @@ export function trafficEffect(g: ServiceChanges, current: ServiceState, made: Ne
   entries.forEach((entry, i) => {
     if (targets[i] !== undefined || entry.type === "LATEST") return;
     const service = serviceOfPlaceholder(entry.revision);
-    const candidates = made.filter((r) => !matched.has(r) && r.name === undefined && dependsOn.has(r.madeBy.urn) && (service === undefined || service === g.name));
+    const candidates = made.filter(
+      (r) => !matched.has(r) && r.name === undefined && dependsOn.has(r.madeBy.urn) && (service === undefined || service === g.name),
+    );
     if (candidates.length === 1) {
       targets[i] = candidates[0];
       matched.add(candidates[0]);
     } else {
       const which = candidates.length > 1 ? `: one of ${candidates.map((c) => `${c.madeBy.kind} ${c.madeBy.name}`).join(", ")}` : "";
-      unresolved.push(`traffic entry ${i + 1} (${entry.percent ?? "?"} %${entry.tag ? `, tag ${entry.tag}` : ""}) names a revision not known at preview${which}`);
+      unresolved.push(
+        `traffic entry ${i + 1} (${entry.percent ?? "?"} %${entry.tag ? `, tag ${entry.tag}` : ""}) names a revision not known at preview${which}`,
+      );
     }
   });
   const rows = new Map<string, TrafficRow>();
@@ -96,7 +102,14 @@ export function trafficEffect(g: ServiceChanges, current: ServiceState, made: Ne
     const key = typeof target === "string" ? target : (target.name ?? target.id);
     let r = rows.get(key);
     if (!r) {
-      r = { key, before: current.routed === undefined && typeof target === "string" ? undefined : 0, after: 0, tagsBefore: [], tagsAfter: [], deleted: false };
+      r = {
+        key,
+        before: current.routed === undefined && typeof target === "string" ? undefined : 0,
+        after: 0,
+        tagsBefore: [],
+        tagsAfter: [],
+        deleted: false,
+      };
       if (typeof target === "string") r.revision = target;
       else {
         r.newRevision = target;
@@ -111,7 +124,8 @@ export function trafficEffect(g: ServiceChanges, current: ServiceState, made: Ne
     r.before = (r.before ?? 0) + entry.percent;
     if (entry.tag !== undefined) r.tagsBefore.push(entry.tag);
   }
-  if (current.routed === undefined) unresolved.push("what it serves now is not in the preview (its traffic does not change there) and no engine was read");
+  if (current.routed === undefined)
+    unresolved.push("what it serves now is not in the preview (its traffic does not change there) and no engine was read");
   const serviceGone = g.service?.change.op === "delete";
   entries.forEach((entry, i) => {
     const target = targets[i];
@@ -126,6 +140,8 @@ export function trafficEffect(g: ServiceChanges, current: ServiceState, made: Ne
   if (!serviceGone) for (const r of made) row(r);
   for (const name of deleted) if (rows.has(name)) rows.get(name)!.deleted = true;
   if (serviceGone) for (const r of rows.values()) Object.assign(r, { after: 0, tagsAfter: [], deleted: true });
-  const ordered = [...rows.values()].filter((r) => r.before !== 0 || r.after !== 0 || r.tagsBefore.length > 0 || r.tagsAfter.length > 0 || r.newRevision);
+  const ordered = [...rows.values()].filter(
+    (r) => r.before !== 0 || r.after !== 0 || r.tagsBefore.length > 0 || r.tagsAfter.length > 0 || r.newRevision,
+  );
   return { rows: ordered, source: serviceGone ? "the service is deleted" : source, unresolved };
 }

@@ -24,17 +24,23 @@ test.after.always(async () => {
   if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
 });
 
-test.serial("runExecutionToken: a failing execution fails pulumi up naming the task and its exit code; fixed, the next up runs it again", async (t) => {
-  const stack = `gate-${suffix()}`;
-  await project.initStack(stack, { image, scenario: "failing-job" });
-  const failed = await project.pulumi(stack, ["up", "--yes"]);
-  t.not(failed.code, 0, transcript("pulumi up", failed));
-  t.regex(failed.stdout + failed.stderr, /job "gate": execution gate-[a-z]{5} failed: task 0 failed after 1 attempt\(s\).*\(exit code 3\)/);
+test.serial(
+  "runExecutionToken: a failing execution fails pulumi up naming the task and its exit code; fixed, the next up runs it again",
+  async (t) => {
+    const stack = `gate-${suffix()}`;
+    await project.initStack(stack, { image, scenario: "failing-job" });
+    const failed = await project.pulumi(stack, ["up", "--yes"]);
+    t.not(failed.code, 0, transcript("pulumi up", failed));
+    t.regex(
+      failed.stdout + failed.stderr,
+      /job "gate": execution gate-[a-z]{5} failed: task 0 failed after 1 attempt\(s\).*\(exit code 3\)/,
+    );
 
-  await project.ok(stack, ["config", "set", "fixed", "true"]);
-  await project.up(stack);
-  const executions = await (await engine.api()).listExecutions(stack, "gate");
-  t.deepEqual(executions.map((e) => e.status).sort(), ["FAILED", "SUCCEEDED"]);
-  const noChanges = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
-  t.is(noChanges.code, 0, transcript("pulumi preview --expect-no-changes", noChanges));
-});
+    await project.ok(stack, ["config", "set", "fixed", "true"]);
+    await project.up(stack);
+    const executions = await (await engine.api()).listExecutions(stack, "gate");
+    t.deepEqual(executions.map((e) => e.status).sort(), ["FAILED", "SUCCEEDED"]);
+    const noChanges = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+    t.is(noChanges.code, 0, transcript("pulumi preview --expect-no-changes", noChanges));
+  },
+);

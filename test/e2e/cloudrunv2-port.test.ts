@@ -23,7 +23,11 @@ test.before(async () => {
   let image: string;
   // The example's own image: it serves, and acts out a migration as a job's task.
   [image, engine] = await Promise.all([
-    buildNodeImage({ script: path.join(REPO_ROOT, "scripts", "hello", "server.js"), repository: "skiff-demo/hello", labels: { "skiff.demo": "true" } }),
+    buildNodeImage({
+      script: path.join(REPO_ROOT, "scripts", "hello", "server.js"),
+      repository: "skiff-demo/hello",
+      labels: { "skiff.demo": "true" },
+    }),
     startEngine(),
   ]);
   project = await PulumiProject.example("cloudrunv2-port", engine.home);
@@ -42,7 +46,10 @@ async function servedBy(url: string, n: number, host = hostOfUrl(url)): Promise<
   const counts: Record<string, number> = {};
   for (let i = 0; i < n; i++) {
     const answer = await httpRequest(portOfUrl(url), host, "/");
-    const key = answer.status === 200 ? (/Served by revision (\S+)\./.exec(answer.body)?.[1] ?? answer.body) : `HTTP ${answer.status}: ${answer.body.trim()}`;
+    const key =
+      answer.status === 200
+        ? (/Served by revision (\S+)\./.exec(answer.body)?.[1] ?? answer.body)
+        : `HTTP ${answer.status}: ${answer.body.trim()}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
@@ -54,7 +61,10 @@ async function executions() {
 
 test.serial("the program's only skiff-specific line is its import", async (t) => {
   const source = await fs.readFile(path.join(project.dir, "index.ts"), "utf8");
-  t.deepEqual(source.split("\n").filter((line) => /skiff-run|@pulumi\/gcp/.test(line)), ['import * as gcp from "skiff-run";']);
+  t.deepEqual(
+    source.split("\n").filter((line) => /skiff-run|@pulumi\/gcp/.test(line)),
+    ['import * as gcp from "skiff-run";'],
+  );
 });
 
 test.serial("pulumi up runs the migration first, then serves release v1 on uri and on the mapped domain", async (t) => {
@@ -88,7 +98,13 @@ test.serial("a canary release: its migration runs, then it takes 10 % of 1,000 r
   const out = await project.outputs(stack);
   t.deepEqual(out.trafficStatuses, [
     { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: "hello-v1", percent: 90 },
-    { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", revision: "hello-v2", percent: 10, tag: "canary", uri: `http://canary---hello.${stack}.localhost:${engine.ingressPort}` },
+    {
+      type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST",
+      revision: "hello-v2",
+      percent: 10,
+      tag: "canary",
+      uri: `http://canary---hello.${stack}.localhost:${engine.ingressPort}`,
+    },
   ]);
   t.is(out.canaryUri, `http://canary---hello.${stack}.localhost:${engine.ingressPort}`);
 
@@ -108,7 +124,10 @@ test.serial("a canary release: its migration runs, then it takes 10 % of 1,000 r
   t.is(latest?.status, "SUCCEEDED");
   t.is(latest?.template.env.SCHEMA_VERSION, "v2");
   t.true(latest?.completionTime !== undefined && latest.completionTime <= upFinished);
-  t.deepEqual(out.migration.map((e: { name: string }) => e.name), [latest?.name]);
+  t.deepEqual(
+    out.migration.map((e: { name: string }) => e.name),
+    [latest?.name],
+  );
 });
 
 test.serial("pulumi preview --expect-no-changes passes right after up, and after a refresh", async (t) => {
@@ -123,7 +142,10 @@ test.serial("pulumi destroy leaves no container, revision, job, execution or map
   await project.ok(stack, ["destroy", "--yes"]);
   const api = await engine.api();
   const state = JSON.parse((await project.ok(stack, ["stack", "export"])).stdout) as { deployment: { resources?: { type: string }[] } };
-  t.deepEqual((state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")), []);
+  t.deepEqual(
+    (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")),
+    [],
+  );
   t.deepEqual(await api.listServices(stack), []);
   t.deepEqual(await api.listRevisions(stack), []);
   t.deepEqual(await api.listJobs(stack), []);

@@ -30,7 +30,8 @@ test.after.always(async () => {
   if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
 });
 
-const stepOf = (steps: PreviewStep[], type: string, name: string) => steps.find((s) => s.urn.endsWith(`::pulumi-nodejs:dynamic/skiff/${type}::${name}`));
+const stepOf = (steps: PreviewStep[], type: string, name: string) =>
+  steps.find((s) => s.urn.endsWith(`::pulumi-nodejs:dynamic/skiff/${type}::${name}`));
 
 test.serial("fields without local meaning are named in one warning per resource, each once, and are no error", async (t) => {
   const stack = `warn-${suffix()}`;
@@ -40,14 +41,20 @@ test.serial("fields without local meaning are named in one warning per resource,
   t.is(preview.code, 0, transcript("pulumi preview --json", preview));
   // The engine's own record of what the program said: each warning is one diagnostic.
   const diagnostics = (JSON.parse(preview.stdout) as { diagnostics?: { severity: string; message: string }[] }).diagnostics ?? [];
-  t.deepEqual(diagnostics.filter((d) => d.severity === "error"), []);
+  t.deepEqual(
+    diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
   const warnings = diagnostics.filter((d) => d.severity === "warning").map((d) => d.message.trim().replace(/^warning: /, ""));
-  t.deepEqual(warnings.sort(), [
-    'cloudrunv2.Service "web": accepted without local effect: location, project, deletionProtection, invokerIamDisabled, binaryAuthorization, template.vpcAccess, template.encryptionKey, template.executionEnvironment',
-    'cloudrunv2.Job "batch": accepted without local effect: location',
-    'cloudrun.DomainMapping "web": accepted without local effect: location, metadata.namespace',
-    'cloudrunv2.ServiceIamMember "web-public": accepted without local effect: location',
-  ].sort());
+  t.deepEqual(
+    warnings.sort(),
+    [
+      'cloudrunv2.Service "web": accepted without local effect: location, project, deletionProtection, invokerIamDisabled, binaryAuthorization, template.vpcAccess, template.encryptionKey, template.executionEnvironment',
+      'cloudrunv2.Job "batch": accepted without local effect: location',
+      'cloudrun.DomainMapping "web": accepted without local effect: location, metadata.namespace',
+      'cloudrunv2.ServiceIamMember "web-public": accepted without local effect: location',
+    ].sort(),
+  );
 
   await project.up(stack);
   const answer = await httpRequest(engine.ingressPort, `${domain}:${engine.ingressPort}`, "/");
@@ -58,7 +65,10 @@ const mistakes: [string, RegExp][] = [
   ["percent", /property traffics\[0\]\.percent value .* has a problem: must be between 0 and 100/],
   ["containerPort", /property template\.containers\[0\]\.ports\.containerPort value .* has a problem: must be between 1 and 65535/],
   ["timeout", /property template\.timeout value .* has a problem: must be a duration in seconds such as "300s", got "soon"/],
-  ["secret", /property template\.containers\[0\]\.envs\[0\]\.valueSource\.secretKeyRef\.secret value .* has a problem: secret "db-password" \(version "latest"\) is not in stack config skiff:secrets/],
+  [
+    "secret",
+    /property template\.containers\[0\]\.envs\[0\]\.valueSource\.secretKeyRef\.secret value .* has a problem: secret "db-password" \(version "latest"\) is not in stack config skiff:secrets/,
+  ],
 ];
 
 for (const [mistake, expected] of mistakes) {
@@ -72,53 +82,59 @@ for (const [mistake, expected] of mistakes) {
   });
 }
 
-test.serial("secret envs resolve locally and stay secret; a changed image previews as exactly that field and makes a new revision", async (t) => {
-  const stack = `life-${suffix()}`;
-  await project.initStack(stack, { image, scenario: "lifecycle" });
-  await project.ok(stack, ["config", "set", "--secret", "--path", "skiff:secrets.db-password", "s3cret-from-config"]);
-  await fs.writeFile(path.join(project.dir, "skiff-secrets.json"), JSON.stringify({ "api-key": { "1": "old-key", "2": "key-from-file" } }));
-  const up = await project.up(stack);
-  t.false(up.stdout.includes("s3cret-from-config") || up.stdout.includes("key-from-file"), up.stdout);
+test.serial(
+  "secret envs resolve locally and stay secret; a changed image previews as exactly that field and makes a new revision",
+  async (t) => {
+    const stack = `life-${suffix()}`;
+    await project.initStack(stack, { image, scenario: "lifecycle" });
+    await project.ok(stack, ["config", "set", "--secret", "--path", "skiff:secrets.db-password", "s3cret-from-config"]);
+    await fs.writeFile(
+      path.join(project.dir, "skiff-secrets.json"),
+      JSON.stringify({ "api-key": { "1": "old-key", "2": "key-from-file" } }),
+    );
+    const up = await project.up(stack);
+    t.false(up.stdout.includes("s3cret-from-config") || up.stdout.includes("key-from-file"), up.stdout);
 
-  const api = await engine.api();
-  const service = await api.getService(stack, "web");
-  // Both members, created at once against one policy, are in it (the loser of the race read it again).
-  t.deepEqual((await api.getPolicy(stack, "service", "web")).bindings, [
-    { role: "roles/run.developer", members: ["user:dev@example.com"] },
-    { role: "roles/run.invoker", members: ["allUsers"] },
-  ]);
-  const env = await httpRequest(engine.ingressPort, new URL(service.url).host, "/env");
-  t.like(JSON.parse(env.body), { PLAIN: "visible", FROM_CONFIG: "s3cret-from-config", FROM_FILE: "key-from-file" });
-  const exported = (await project.ok(stack, ["stack", "export"])).stdout;
-  t.false(exported.includes("s3cret-from-config") || exported.includes("key-from-file"), "no secret value in the state in plain text");
+    const api = await engine.api();
+    const service = await api.getService(stack, "web");
+    // Both members, created at once against one policy, are in it (the loser of the race read it again).
+    t.deepEqual((await api.getPolicy(stack, "service", "web")).bindings, [
+      { role: "roles/run.developer", members: ["user:dev@example.com"] },
+      { role: "roles/run.invoker", members: ["allUsers"] },
+    ]);
+    const env = await httpRequest(engine.ingressPort, new URL(service.url).host, "/env");
+    t.like(JSON.parse(env.body), { PLAIN: "visible", FROM_CONFIG: "s3cret-from-config", FROM_FILE: "key-from-file" });
+    const exported = (await project.ok(stack, ["stack", "export"])).stdout;
+    t.false(exported.includes("s3cret-from-config") || exported.includes("key-from-file"), "no secret value in the state in plain text");
 
-  // The started execution was not waited for: it still runs (it sleeps a minute).
-  const [started] = await api.listExecutions(stack, "starter");
-  t.is(started?.status, "RUNNING");
+    // The started execution was not waited for: it still runs (it sleeps a minute).
+    const [started] = await api.listExecutions(stack, "starter");
+    t.is(started?.status, "RUNNING");
 
-  const noChanges = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
-  t.is(noChanges.code, 0, transcript("pulumi preview --expect-no-changes", noChanges));
+    const noChanges = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+    t.is(noChanges.code, 0, transcript("pulumi preview --expect-no-changes", noChanges));
 
-  await docker(["tag", image, altTag]);
-  await project.ok(stack, ["config", "set", "image", altTag]);
-  const steps = JSON.parse((await project.ok(stack, ["preview", "--json"])).stdout).steps as PreviewStep[];
-  const web = stepOf(steps, "cloudrunv2:Service", "web");
-  t.is(web?.op, "update");
-  t.deepEqual(changedLeaves(web?.oldState?.inputs, web?.newState?.inputs), ["template.containers.0.image"]);
-  // The job's task runs the same image: its update is that field, and it starts no execution
-  // (startExecutionToken did not change).
-  const starter = stepOf(steps, "cloudrunv2:Job", "starter");
-  t.deepEqual(changedLeaves(starter?.oldState?.inputs, starter?.newState?.inputs), ["template.template.containers.0.image"]);
-  const diff = await project.ok(stack, ["preview", "--diff"]);
-  t.regex(diff.stdout, /~ pulumi-nodejs:dynamic\/skiff\/cloudrunv2:Service: \(update\)/);
-  t.true(diff.stdout.includes(`image: "${image}" => "${altTag}"`), diff.stdout);
+    await docker(["tag", image, altTag]);
+    await project.ok(stack, ["config", "set", "image", altTag]);
+    const steps = JSON.parse((await project.ok(stack, ["preview", "--json"])).stdout).steps as PreviewStep[];
+    const web = stepOf(steps, "cloudrunv2:Service", "web");
+    t.is(web?.op, "update");
+    t.deepEqual(changedLeaves(web?.oldState?.inputs, web?.newState?.inputs), ["template.containers.0.image"]);
+    // The job's task runs the same image: its update is that field, and it starts no execution
+    // (startExecutionToken did not change).
+    const starter = stepOf(steps, "cloudrunv2:Job", "starter");
+    t.deepEqual(changedLeaves(starter?.oldState?.inputs, starter?.newState?.inputs), ["template.template.containers.0.image"]);
+    const diff = await project.ok(stack, ["preview", "--diff"]);
+    t.regex(diff.stdout, /~ pulumi-nodejs:dynamic\/skiff\/cloudrunv2:Service: \(update\)/);
+    t.true(diff.stdout.includes(`image: "${image}" => "${altTag}"`), diff.stdout);
 
-  await project.up(stack);
-  const after = await api.getService(stack, "web");
-  t.not(after.latestCreatedRevision, service.latestCreatedRevision);
-  t.is(after.latestReadyRevision, after.latestCreatedRevision);
-  t.is((await api.getRevision(stack, after.latestCreatedRevision!)).image, altTag);
-  t.is((await api.listExecutions(stack, "starter")).length, 1);
-  const again = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
-  t.is(again.code, 0, transcript("pulumi preview --expect-no-changes", again));
-});
+    await project.up(stack);
+    const after = await api.getService(stack, "web");
+    t.not(after.latestCreatedRevision, service.latestCreatedRevision);
+    t.is(after.latestReadyRevision, after.latestCreatedRevision);
+    t.is((await api.getRevision(stack, after.latestCreatedRevision!)).image, altTag);
+    t.is((await api.listExecutions(stack, "starter")).length, 1);
+    const again = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+    t.is(again.code, 0, transcript("pulumi preview --expect-no-changes", again));
+  },
+);

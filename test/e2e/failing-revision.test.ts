@@ -32,7 +32,10 @@ test.serial("a failed revision fails the up with its reason, and the service sta
   t.not(up.code, 0, transcript("pulumi up", up));
   t.regex(up.stdout + up.stderr, /revision crashy-00001-[a-z]{3} of service "crashy" failed/);
   t.regex(up.stdout + up.stderr, /exiting on purpose/, "the error carries the tail of the revision's logs");
-  t.deepEqual((await project.resources(stack)).map((r) => r.id), ["crashy"]);
+  t.deepEqual(
+    (await project.resources(stack)).map((r) => r.id),
+    ["crashy"],
+  );
 });
 
 test.serial("fixing the program updates the service in place; destroy leaves nothing", async (t) => {

@@ -5,7 +5,17 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { listOf } from "../helpers/cli";
 import { stateRowsMentioning } from "../helpers/state";
 import { provider as revisionProvider } from "../../sdk/providers/revision";
-import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript, containersGone } from "./pulumi";
+import {
+  PulumiProject,
+  changedLeaves,
+  hostOfUrl,
+  portOfUrl,
+  revisionsServed,
+  stepsFor,
+  suffix,
+  transcript,
+  containersGone,
+} from "./pulumi";
 
 // The hello-canary example with `pulumi` run in its folder: the stable service, then the canary
 // phase reviewed with `skiff review` before it runs (the table a reviewer reads, the canary's
@@ -45,32 +55,37 @@ test.serial("phase 1: pulumi up serves the stable revision alone", async (t) => 
   t.deepEqual([...(await revisionsServed(portOfUrl(out.url), hostOfUrl(out.url), 10))], [[stableName, 10]]);
 });
 
-test.serial("phase 2 reviewed before it runs: the stable revision 100 % → 90 %, the new canary 0 % → 10 %, its one changed env key, its secret masked", async (t) => {
-  await project.ok(stack, ["config", "set", "canaryPercent", "10"]);
-  const report = await project.review(stack);
-  const table = report.slice(report.indexOf("### Service `hello`")).split("\n").slice(2, 6);
-  t.deepEqual(table, [
-    "| Revision | Tags | Before | After |",
-    "| --- | --- | ---: | ---: |",
-    `| \`${stableName}\` |  | 100 % | 90 % |`,
-    "| new revision (Revision `hello-canary`) **new** | `canary` | 0 % | 10 % |",
-  ]);
-  const changes = report.slice(report.indexOf("New revision from Revision `hello-canary`")).split("\n").slice(0, 3);
-  t.deepEqual(changes, [
-    `New revision from Revision \`hello-canary\`, against \`${stableName}\`:`,
-    '- env `GREETING`: `"Hello from the stable revision"` → `"Hello from the canary"`',
-    "- env `API_KEY`: `[secret]` → `[secret]` (a secret: the preview does not show whether it changes)",
-  ]);
-  const json = await project.review(stack, ["--format", "json"]);
-  t.deepEqual(JSON.parse(json).risks, []);
-  for (const text of [report, json]) t.false(text.includes(API_KEY), "the secret's value is never printed");
-});
+test.serial(
+  "phase 2 reviewed before it runs: the stable revision 100 % → 90 %, the new canary 0 % → 10 %, its one changed env key, its secret masked",
+  async (t) => {
+    await project.ok(stack, ["config", "set", "canaryPercent", "10"]);
+    const report = await project.review(stack);
+    const table = report.slice(report.indexOf("### Service `hello`")).split("\n").slice(2, 6);
+    t.deepEqual(table, [
+      "| Revision | Tags | Before | After |",
+      "| --- | --- | ---: | ---: |",
+      `| \`${stableName}\` |  | 100 % | 90 % |`,
+      "| new revision (Revision `hello-canary`) **new** | `canary` | 0 % | 10 % |",
+    ]);
+    const changes = report.slice(report.indexOf("New revision from Revision `hello-canary`")).split("\n").slice(0, 3);
+    t.deepEqual(changes, [
+      `New revision from Revision \`hello-canary\`, against \`${stableName}\`:`,
+      '- env `GREETING`: `"Hello from the stable revision"` → `"Hello from the canary"`',
+      "- env `API_KEY`: `[secret]` → `[secret]` (a secret: the preview does not show whether it changes)",
+    ]);
+    const json = await project.review(stack, ["--format", "json"]);
+    t.deepEqual(JSON.parse(json).risks, []);
+    for (const text of [report, json]) t.false(text.includes(API_KEY), "the secret's value is never printed");
+  },
+);
 
 test.serial("sending 100 % at once to the never-served canary is a risk line; a 5 % canary is not", async (t) => {
   await project.ok(stack, ["config", "set", "canaryPercent", "100"]);
   const atOnce = await project.review(stack);
   t.true(
-    atOnce.includes("- ⚠️ **new revision (Revision hello-canary) goes from 0 % to 100 % of hello's traffic at once**: it has never served: a problem in it reaches more than 50 % of users before anyone sees it; a canary (a few percent, with a tag) would show it first."),
+    atOnce.includes(
+      "- ⚠️ **new revision (Revision hello-canary) goes from 0 % to 100 % of hello's traffic at once**: it has never served: a problem in it reaches more than 50 % of users before anyone sees it; a canary (a few percent, with a tag) would show it first.",
+    ),
     atOnce,
   );
   await project.ok(stack, ["config", "set", "canaryPercent", "5"]);
@@ -125,11 +140,20 @@ test.serial("a new canary image replaces the Revision (image the changed field);
 
   const steps = await project.previewSteps(stack);
   const revisionSteps = stepsFor(steps, "Revision", "hello-canary");
-  t.true(revisionSteps.some((s) => s.op === "replace" || s.op === "create-replacement"), JSON.stringify(revisionSteps.map((s) => s.op)));
+  t.true(
+    revisionSteps.some((s) => s.op === "replace" || s.op === "create-replacement"),
+    JSON.stringify(revisionSteps.map((s) => s.op)),
+  );
   const replace = revisionSteps.find((s) => s.replaceReasons?.length);
   t.deepEqual(replace?.replaceReasons, ["template"]);
   t.deepEqual(changedLeaves(replace?.oldState?.inputs, replace?.newState?.inputs), ["template.image"]);
-  t.deepEqual(stepsFor(steps, "Service", "hello").filter((s) => s.op !== "same").map((s) => s.op), [], "the Service is untouched");
+  t.deepEqual(
+    stepsFor(steps, "Service", "hello")
+      .filter((s) => s.op !== "same")
+      .map((s) => s.op),
+    [],
+    "the Service is untouched",
+  );
 
   const diff = await project.ok(stack, ["preview", "--diff"]);
   t.regex(diff.stdout, /\+-pulumi-nodejs:dynamic\/skiff:Revision: \(replace\)/);

@@ -37,10 +37,13 @@ test.after.always(async () => {
 async function policies(): Promise<Record<string, Binding[]>> {
   const api = await engine.api();
   const entries = await Promise.all(
-    [["open", "service"], ["inner", "service"], ["team", "service"], ["locked", "service"], ["batch", "job"]].map(async ([name, kind]) => [
-      name,
-      (await api.getPolicy(stack, kind as "service" | "job", name!)).bindings,
-    ]),
+    [
+      ["open", "service"],
+      ["inner", "service"],
+      ["team", "service"],
+      ["locked", "service"],
+      ["batch", "job"],
+    ].map(async ([name, kind]) => [name, (await api.getPolicy(stack, kind as "service" | "job", name!)).bindings]),
   );
   return Object.fromEntries(entries) as Record<string, Binding[]>;
 }
@@ -54,7 +57,9 @@ async function statusOf(service: string): Promise<number> {
 async function plannedOps(): Promise<Record<string, string>> {
   const result = await project.ok(stack, ["preview", "--json"]);
   const steps = (JSON.parse(result.stdout) as { steps?: PreviewStep[] }).steps ?? [];
-  return Object.fromEntries(steps.filter((s) => s.op !== "same" && s.urn.includes("dynamic/skiff")).map((s) => [s.urn.split("::").at(-1), s.op]));
+  return Object.fromEntries(
+    steps.filter((s) => s.op !== "same" && s.urn.includes("dynamic/skiff")).map((s) => [s.urn.split("::").at(-1), s.op]),
+  );
 }
 
 test.serial("pulumi up sets each policy as its resources say, and the ingress follows them", async (t) => {
@@ -88,7 +93,13 @@ test.serial("refresh reads back what changed behind Pulumi's back, and the next 
   // Someone drops bob from the binding and cat's developer role, and adds an invoker to inner.
   await api.setPolicy(stack, "service", "team", [{ role: "roles/run.invoker", members: ["user:ann@example.com"] }], team.etag);
   const inner = await api.getPolicy(stack, "service", "inner");
-  await api.setPolicy(stack, "service", "inner", [{ role: "roles/run.invoker", members: [account("caller"), account("intruder")] }], inner.etag);
+  await api.setPolicy(
+    stack,
+    "service",
+    "inner",
+    [{ role: "roles/run.invoker", members: [account("caller"), account("intruder")] }],
+    inner.etag,
+  );
 
   await project.ok(stack, ["refresh", "--yes"]);
   t.deepEqual(await plannedOps(), { "team-invokers": "update", "team-developer": "create", inner: "update" });
@@ -124,7 +135,10 @@ test.serial("pulumi destroy leaves no service, job, container, policy or state r
   await project.ok(stack, ["destroy", "--yes"]);
   const api = await engine.api();
   const state = JSON.parse((await project.ok(stack, ["stack", "export"])).stdout) as { deployment: { resources?: { type: string }[] } };
-  t.deepEqual((state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")), []);
+  t.deepEqual(
+    (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")),
+    [],
+  );
   t.deepEqual(await api.listServices(stack), []);
   t.deepEqual(await api.listJobs(stack), []);
   await eventually("the stack's containers to be gone", async () => (await containersWithLabels({ "skiff.project": stack })).length === 0);

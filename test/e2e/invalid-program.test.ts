@@ -24,7 +24,10 @@ test.after.always(async () => {
 
 const mistakes: [string, RegExp][] = [
   ["name", /Service resource 'bad': property name value \{Bad_Name\} has a problem: must be a DNS label/],
-  ["concurrency", /Service resource 'zero': property template\.maxInstanceRequestConcurrency value .* has a problem: must be between 1 and 1000/],
+  [
+    "concurrency",
+    /Service resource 'zero': property template\.maxInstanceRequestConcurrency value .* has a problem: must be between 1 and 1000/,
+  ],
   ["percents", /TrafficTarget resource 'split': property traffic value .* has a problem: percents must sum to 100, got 110/],
 ];
 

@@ -58,7 +58,10 @@ async function migrations() {
 async function migrationLog(execution: string): Promise<string[]> {
   const result = await engine.skiff(["logs", "read", "migrate", "--execution", execution, "--project", stack]);
   if (result.code !== 0) throw new Error(`skiff logs read migrate failed: ${result.stderr}`);
-  return result.stdout.split("\n").filter(Boolean).map((l) => l.replace(/^\S+ /, ""));
+  return result.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.replace(/^\S+ /, ""));
 }
 
 let v1Revision: string;
@@ -76,60 +79,93 @@ test.serial("release v1: pulumi up runs the migration, then moves all traffic to
   t.like(out.migration, { status: "SUCCEEDED", succeededCount: 1, failedCount: 0, retriedCount: 0 });
   t.regex(out.migration.name, /^migrate-[a-z]{5}$/);
   const executions = await migrations();
-  t.deepEqual(executions.map((e) => `${e.name} ${e.status}`), [`${out.migration.name} SUCCEEDED`]);
+  t.deepEqual(
+    executions.map((e) => `${e.name} ${e.status}`),
+    [`${out.migration.name} SUCCEEDED`],
+  );
   t.deepEqual(await migrationLog(out.migration.name), [
     `${out.migration.name} task 0 attempt 0 stdout: migrate: task 0 attempt 0: migrating the schema to v1`,
     `${out.migration.name} task 0 attempt 0 stdout: migrate: task 0 attempt 0: done`,
   ]);
 });
 
-test.serial("release v2 with a failing migration: pulumi up fails naming the task and exit code 1, and the traffic stays on v1", async (t) => {
-  await project.ok(stack, ["config", "set", "release", "v2"]);
-  await project.ok(stack, ["config", "set", "migrationFail", FAILURE]);
-  // The reviewer of this change is told that the migration runs first and gates the traffic.
-  const report = await project.review(stack);
-  t.true(report.includes("- `migrate` executes before web's traffic moves (TrafficTarget `web` waits for it): its template changes; `pulumi up` waits for it and stops if it fails."), report);
-  t.true(report.includes("Note: TrafficTarget web waits for job migrate: web's traffic changes only after that execution succeeded."), report);
-  const jobs = JSON.parse(await project.review(stack, ["--format", "json"])).jobs;
-  t.deepEqual(jobs.map((j: any) => [j.job, j.waits, j.waitedForBy]), [["migrate", true, [{ resource: "TrafficTarget web", what: "web's traffic moves" }]]]);
-  t.deepEqual(jobs[0].changes.map((c: any) => c.field), ["env MIGRATION_FAIL", "env SCHEMA_VERSION"]);
+test.serial(
+  "release v2 with a failing migration: pulumi up fails naming the task and exit code 1, and the traffic stays on v1",
+  async (t) => {
+    await project.ok(stack, ["config", "set", "release", "v2"]);
+    await project.ok(stack, ["config", "set", "migrationFail", FAILURE]);
+    // The reviewer of this change is told that the migration runs first and gates the traffic.
+    const report = await project.review(stack);
+    t.true(
+      report.includes(
+        "- `migrate` executes before web's traffic moves (TrafficTarget `web` waits for it): its template changes; `pulumi up` waits for it and stops if it fails.",
+      ),
+      report,
+    );
+    t.true(
+      report.includes("Note: TrafficTarget web waits for job migrate: web's traffic changes only after that execution succeeded."),
+      report,
+    );
+    const jobs = JSON.parse(await project.review(stack, ["--format", "json"])).jobs;
+    t.deepEqual(
+      jobs.map((j: any) => [j.job, j.waits, j.waitedForBy]),
+      [["migrate", true, [{ resource: "TrafficTarget web", what: "web's traffic moves" }]]],
+    );
+    t.deepEqual(
+      jobs[0].changes.map((c: any) => c.field),
+      ["env MIGRATION_FAIL", "env SCHEMA_VERSION"],
+    );
 
-  const up = await project.pulumi(stack, ["up", "--yes"]);
-  t.not(up.code, 0, transcript("pulumi up", up));
-  const output = up.stdout + up.stderr;
-  t.regex(output, /job "migrate": execution migrate-[a-z]{5} failed: task 0 failed after 2 attempt\(s\): exited with code 1 \(exit code 1\)/, output);
-  t.true(output.includes(`migrate: task 0 attempt 1: ${FAILURE}`), `the failed attempt's last log line is shown:\n${output}`);
+    const up = await project.pulumi(stack, ["up", "--yes"]);
+    t.not(up.code, 0, transcript("pulumi up", up));
+    const output = up.stdout + up.stderr;
+    t.regex(
+      output,
+      /job "migrate": execution migrate-[a-z]{5} failed: task 0 failed after 2 attempt\(s\): exited with code 1 \(exit code 1\)/,
+      output,
+    );
+    t.true(output.includes(`migrate: task 0 attempt 1: ${FAILURE}`), `the failed attempt's last log line is shown:\n${output}`);
 
-  const [failed, first] = await migrations();
-  t.like(failed, { status: "FAILED", failedCount: 1, succeededCount: 0, retriedCount: 1, error: "task 0 failed after 2 attempts: exited with code 1" });
-  t.like(first, { status: "SUCCEEDED" });
-  t.is(await servingRevision(), v1Revision, "the traffic did not move");
-  t.is(await bodyAt(url), `200 Hello from release v1! Served by revision ${v1Revision}.\n`);
-});
+    const [failed, first] = await migrations();
+    t.like(failed, {
+      status: "FAILED",
+      failedCount: 1,
+      succeededCount: 0,
+      retriedCount: 1,
+      error: "task 0 failed after 2 attempts: exited with code 1",
+    });
+    t.like(first, { status: "SUCCEEDED" });
+    t.is(await servingRevision(), v1Revision, "the traffic did not move");
+    t.is(await bodyAt(url), `200 Hello from release v1! Served by revision ${v1Revision}.\n`);
+  },
+);
 
-test.serial("without migrationFail, pulumi up runs the migration again, it succeeds, and the traffic moves to the v2 revision", async (t) => {
-  const before = (await migrations()).map((e) => e.name);
-  await project.ok(stack, ["config", "rm", "migrationFail"]);
-  await project.up(stack);
-  const out = await project.outputs(stack);
-  t.regex(out.servingRevision, /^web-\d{5}-[a-z]{3}$/);
-  t.not(out.servingRevision, v1Revision);
-  t.is(await servingRevision(), out.servingRevision);
-  t.is(await bodyAt(url), `200 Hello from release v2! Served by revision ${out.servingRevision}.\n`);
+test.serial(
+  "without migrationFail, pulumi up runs the migration again, it succeeds, and the traffic moves to the v2 revision",
+  async (t) => {
+    const before = (await migrations()).map((e) => e.name);
+    await project.ok(stack, ["config", "rm", "migrationFail"]);
+    await project.up(stack);
+    const out = await project.outputs(stack);
+    t.regex(out.servingRevision, /^web-\d{5}-[a-z]{3}$/);
+    t.not(out.servingRevision, v1Revision);
+    t.is(await servingRevision(), out.servingRevision);
+    t.is(await bodyAt(url), `200 Hello from release v2! Served by revision ${out.servingRevision}.\n`);
 
-  const executions = await migrations();
-  t.is(executions.length, 3, executions.map((e) => `${e.name} ${e.status}`).join(", "));
-  const latest = executions[0];
-  t.false(before.includes(latest.name), "a new execution");
-  t.like(latest, { status: "SUCCEEDED", succeededCount: 1, failedCount: 0, retriedCount: 0 });
-  t.like(out.migration, { name: latest.name, status: "SUCCEEDED", succeededCount: 1 });
-  t.deepEqual(await migrationLog(latest.name), [
-    `${latest.name} task 0 attempt 0 stdout: migrate: task 0 attempt 0: migrating the schema to v2`,
-    `${latest.name} task 0 attempt 0 stdout: migrate: task 0 attempt 0: done`,
-  ]);
-  const noChanges = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
-  t.is(noChanges.code, 0, transcript("pulumi preview --expect-no-changes", noChanges));
-});
+    const executions = await migrations();
+    t.is(executions.length, 3, executions.map((e) => `${e.name} ${e.status}`).join(", "));
+    const latest = executions[0];
+    t.false(before.includes(latest.name), "a new execution");
+    t.like(latest, { status: "SUCCEEDED", succeededCount: 1, failedCount: 0, retriedCount: 0 });
+    t.like(out.migration, { name: latest.name, status: "SUCCEEDED", succeededCount: 1 });
+    t.deepEqual(await migrationLog(latest.name), [
+      `${latest.name} task 0 attempt 0 stdout: migrate: task 0 attempt 0: migrating the schema to v2`,
+      `${latest.name} task 0 attempt 0 stdout: migrate: task 0 attempt 0: done`,
+    ]);
+    const noChanges = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+    t.is(noChanges.code, 0, transcript("pulumi preview --expect-no-changes", noChanges));
+  },
+);
 
 test.serial("pulumi destroy leaves no job, execution, container, service or state row of the stack", async (t) => {
   await project.ok(stack, ["destroy", "--yes"]);

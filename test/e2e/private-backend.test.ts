@@ -24,7 +24,11 @@ test.before(async () => {
   let image: string;
   // The example's own image: with API_URL set, it calls that URL with an identity token.
   [image, engine] = await Promise.all([
-    buildNodeImage({ script: path.join(REPO_ROOT, "scripts", "hello", "server.js"), repository: "skiff-demo/hello", labels: { "skiff.demo": "true" } }),
+    buildNodeImage({
+      script: path.join(REPO_ROOT, "scripts", "hello", "server.js"),
+      repository: "skiff-demo/hello",
+      labels: { "skiff.demo": "true" },
+    }),
     startEngine(),
   ]);
   project = await PulumiProject.example("private-backend", engine.home);
@@ -48,23 +52,36 @@ async function outputs(): Promise<{ webUri: string; apiUri: string }> {
 
 test.serial("the program's only skiff-specific line is its import", async (t) => {
   const source = await fs.readFile(path.join(project.dir, "index.ts"), "utf8");
-  t.deepEqual(source.split("\n").filter((line) => /skiff-run|@pulumi\/gcp/.test(line)), ['import * as gcp from "skiff-run";']);
+  t.deepEqual(
+    source.split("\n").filter((line) => /skiff-run|@pulumi\/gcp/.test(line)),
+    ['import * as gcp from "skiff-run";'],
+  );
 });
 
-test.serial("pulumi up: a request to web makes web call the private api with its identity token, and api's answer comes back", async (t) => {
-  await project.up(stack);
-  const { webUri, apiUri } = await outputs();
-  t.is(apiUri, `http://api.${stack}.localhost:${engine.ingressPort}`);
-  const answer = await get(webUri);
-  t.log(`web answered ${answer.status}: ${answer.body.trim()}`);
-  t.is(answer.status, 200, answer.body);
-  t.regex(answer.body, new RegExp(`^Hello from web! Revision web-\\S+ asked ${apiUri.replace(/\./g, "\\.")} and got 200: Hello from the private api! Served by revision api-\\S+\\.\n$`));
+test.serial(
+  "pulumi up: a request to web makes web call the private api with its identity token, and api's answer comes back",
+  async (t) => {
+    await project.up(stack);
+    const { webUri, apiUri } = await outputs();
+    t.is(apiUri, `http://api.${stack}.localhost:${engine.ingressPort}`);
+    const answer = await get(webUri);
+    t.log(`web answered ${answer.status}: ${answer.body.trim()}`);
+    t.is(answer.status, 200, answer.body);
+    t.regex(
+      answer.body,
+      new RegExp(
+        `^Hello from web! Revision web-\\S+ asked ${apiUri.replace(/\./g, "\\.")} and got 200: Hello from the private api! Served by revision api-\\S+\\.\n$`,
+      ),
+    );
 
-  const api = await engine.api();
-  t.deepEqual((await api.getPolicy(stack, "service", "api")).bindings, [{ role: "roles/run.invoker", members: [`serviceAccount:${webAccount}`] }]);
-  t.deepEqual((await api.getPolicy(stack, "service", "web")).bindings, [{ role: "roles/run.invoker", members: ["allUsers"] }]);
-  t.is((await api.getService(stack, "web")).template.serviceAccount, webAccount);
-});
+    const api = await engine.api();
+    t.deepEqual((await api.getPolicy(stack, "service", "api")).bindings, [
+      { role: "roles/run.invoker", members: [`serviceAccount:${webAccount}`] },
+    ]);
+    t.deepEqual((await api.getPolicy(stack, "service", "web")).bindings, [{ role: "roles/run.invoker", members: ["allUsers"] }]);
+    t.is((await api.getService(stack, "web")).template.serviceAccount, webAccount);
+  },
+);
 
 test.serial("api itself: 401 without a token, 403 to an account that is no invoker, 200 to web's account", async (t) => {
   const { apiUri } = await outputs();
@@ -109,7 +126,10 @@ test.serial("pulumi destroy leaves no container, revision, policy or state row o
   await project.ok(stack, ["destroy", "--yes"]);
   const api = await engine.api();
   const state = JSON.parse((await project.ok(stack, ["stack", "export"])).stdout) as { deployment: { resources?: { type: string }[] } };
-  t.deepEqual((state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")), []);
+  t.deepEqual(
+    (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")),
+    [],
+  );
   t.deepEqual(await api.listServices(stack), []);
   t.deepEqual(await api.listRevisions(stack), []);
   // Containers stop in the background once out of routing (drain, SIGTERM, grace), as a delete does.

@@ -21,7 +21,9 @@ let project: PulumiProject;
 test.before(async () => {
   [image, engine] = await Promise.all([
     fixtureImage(),
-    startEngine({ flags: ["--scale-to-zero-grace", `${GRACE_MS / 1000}s`, "--stable-window", `${STABLE_MS / 1000}s`, "--panic-window", "1s"] }),
+    startEngine({
+      flags: ["--scale-to-zero-grace", `${GRACE_MS / 1000}s`, "--stable-window", `${STABLE_MS / 1000}s`, "--panic-window", "1s"],
+    }),
   ]);
   project = await PulumiProject.create(path.join(REPO_ROOT, "test", "e2e", "programs", "scaling"), engine.home);
   await project.initStack(stack, { image });
@@ -74,63 +76,87 @@ function histogram(values: readonly (string | number)[]): Record<string, number>
   return counts;
 }
 
-test.serial("with min 1, max 3 and concurrency 2, 30 concurrent slow requests run at most 3 instances and reach 3; after the load and the grace exactly 1 stays", async (t) => {
-  await project.up(stack);
-  const out = await project.outputs(stack);
-  t.regex(out.latestReadyRevision, /^api-00001-[a-z]{3}$/);
-  const revision: string = out.latestReadyRevision;
-  const service = await describeService(engine, "api", stack);
-  t.deepEqual(service.template.scaling, { minInstanceCount: 1, maxInstanceCount: 3 });
-  t.is(service.template.maxInstanceRequestConcurrency, 2);
-  t.is((await containersOf(revision)).length, 1, "min 1: one instance runs right after up");
+test.serial(
+  "with min 1, max 3 and concurrency 2, 30 concurrent slow requests run at most 3 instances and reach 3; after the load and the grace exactly 1 stays",
+  async (t) => {
+    await project.up(stack);
+    const out = await project.outputs(stack);
+    t.regex(out.latestReadyRevision, /^api-00001-[a-z]{3}$/);
+    const revision: string = out.latestReadyRevision;
+    const service = await describeService(engine, "api", stack);
+    t.deepEqual(service.template.scaling, { minInstanceCount: 1, maxInstanceCount: 3 });
+    t.is(service.template.maxInstanceRequestConcurrency, 2);
+    t.is((await containersOf(revision)).length, 1, "min 1: one instance runs right after up");
 
-  const sampler = sampleContainers(revision);
-  let load: LoadResult;
-  let restFrom: number;
-  try {
-    // 30 workers each keep one GET /sleep?ms=1000 open; new requests start for 8 s, then the open ones finish.
-    load = await runLoad({ port: portOfUrl(out.url), host: hostOfUrl(out.url), path: "/sleep?ms=1000", count: 10_000, workers: 30, maxMs: 8_000, requestTimeoutMs: 20_000 });
-    // The stable window must forget the load and the grace must pass with no request at all.
-    await sleep(STABLE_MS + GRACE_MS + 1_000);
-    const deadline = Date.now() + 20_000;
-    while ((await containersOf(revision)).length !== 1 && Date.now() < deadline) await sleep(200);
-    restFrom = Date.now();
-    await sleep(GRACE_MS + 1_500);
-  } finally {
-    await sampler.stop();
-  }
-  const samples = await sampler.stop();
-  const rest = samples.filter((s) => s.at >= restFrom);
+    const sampler = sampleContainers(revision);
+    let load: LoadResult;
+    let restFrom: number;
+    try {
+      // 30 workers each keep one GET /sleep?ms=1000 open; new requests start for 8 s, then the open ones finish.
+      load = await runLoad({
+        port: portOfUrl(out.url),
+        host: hostOfUrl(out.url),
+        path: "/sleep?ms=1000",
+        count: 10_000,
+        workers: 30,
+        maxMs: 8_000,
+        requestTimeoutMs: 20_000,
+      });
+      // The stable window must forget the load and the grace must pass with no request at all.
+      await sleep(STABLE_MS + GRACE_MS + 1_000);
+      const deadline = Date.now() + 20_000;
+      while ((await containersOf(revision)).length !== 1 && Date.now() < deadline) await sleep(200);
+      restFrom = Date.now();
+      await sleep(GRACE_MS + 1_500);
+    } finally {
+      await sampler.stop();
+    }
+    const samples = await sampler.stop();
+    const rest = samples.filter((s) => s.at >= restFrom);
 
-  const counts = samples.map((s) => s.ids.length);
-  const peak = Math.max(...counts);
-  t.log(`load: ${load.samples.length} requests in ${load.elapsedMs} ms, statuses ${JSON.stringify(histogram(load.samples.map((s) => s.status)))}`);
-  t.log(`${samples.length} samples of the container count: ${JSON.stringify(histogram(counts))}`);
-  t.true(samples.length >= 100, `sampled every ~100 ms for well over 10 s, got ${samples.length} samples`);
-  t.true(counts.every((n) => n <= 3), `never more than maxInstanceCount (3) containers; counts over time: ${JSON.stringify(counts)}`);
-  t.is(peak, 3, `the load (30 at concurrency 2 wants 15) reaches the max of 3; counts over time: ${JSON.stringify(counts)}`);
+    const counts = samples.map((s) => s.ids.length);
+    const peak = Math.max(...counts);
+    t.log(
+      `load: ${load.samples.length} requests in ${load.elapsedMs} ms, statuses ${JSON.stringify(histogram(load.samples.map((s) => s.status)))}`,
+    );
+    t.log(`${samples.length} samples of the container count: ${JSON.stringify(histogram(counts))}`);
+    t.true(samples.length >= 100, `sampled every ~100 ms for well over 10 s, got ${samples.length} samples`);
+    t.true(
+      counts.every((n) => n <= 3),
+      `never more than maxInstanceCount (3) containers; counts over time: ${JSON.stringify(counts)}`,
+    );
+    t.is(peak, 3, `the load (30 at concurrency 2 wants 15) reaches the max of 3; counts over time: ${JSON.stringify(counts)}`);
 
-  const answered = load.samples.filter((s) => s.status === 200);
-  t.deepEqual(
-    load.samples.filter((s) => s.status !== 200 && s.status !== 429).map((s) => `${s.status} ${s.error ?? s.body.trim()}`),
-    [],
-    "every request is served, or refused with 429 at the max (never 500 or a dropped connection)",
-  );
-  t.deepEqual([...new Set(answered.map((s) => s.revision))], [revision]);
-  const allIds = new Set(samples.flatMap((s) => s.ids));
-  const instances = new Set(answered.map((s) => s.instance ?? ""));
-  t.is(instances.size, 3, `3 instances answered: ${[...instances].join(", ")}`);
-  for (const instance of instances) t.true([...allIds].some((id) => id.startsWith(instance)), `instance ${instance} is one of the sampled containers`);
+    const answered = load.samples.filter((s) => s.status === 200);
+    t.deepEqual(
+      load.samples.filter((s) => s.status !== 200 && s.status !== 429).map((s) => `${s.status} ${s.error ?? s.body.trim()}`),
+      [],
+      "every request is served, or refused with 429 at the max (never 500 or a dropped connection)",
+    );
+    t.deepEqual([...new Set(answered.map((s) => s.revision))], [revision]);
+    const allIds = new Set(samples.flatMap((s) => s.ids));
+    const instances = new Set(answered.map((s) => s.instance ?? ""));
+    t.is(instances.size, 3, `3 instances answered: ${[...instances].join(", ")}`);
+    for (const instance of instances)
+      t.true(
+        [...allIds].some((id) => id.startsWith(instance)),
+        `instance ${instance} is one of the sampled containers`,
+      );
 
-  // At rest after the grace: one container, the same one throughout, and the autoscaler says why.
-  t.true(rest.length >= 20, `sampled the rest period ${rest.length} times`);
-  t.deepEqual([...new Set(rest.map((s) => s.ids.length))], [1], `exactly 1 container at rest: ${JSON.stringify(rest.map((s) => s.ids.length))}`);
-  t.is(new Set(rest.map((s) => s.ids[0])).size, 1, "the same instance stays (it is not stopped and replaced)");
-  const [kept] = await containersOf(revision);
-  t.is(kept.state, "running");
-  const described = await describeRevision(engine, revision, stack);
-  t.like(described.scaling, { readyInstances: 1, startingInstances: 0, inFlight: 0, queued: 0, desired: 1, reason: "min" });
-});
+    // At rest after the grace: one container, the same one throughout, and the autoscaler says why.
+    t.true(rest.length >= 20, `sampled the rest period ${rest.length} times`);
+    t.deepEqual(
+      [...new Set(rest.map((s) => s.ids.length))],
+      [1],
+      `exactly 1 container at rest: ${JSON.stringify(rest.map((s) => s.ids.length))}`,
+    );
+    t.is(new Set(rest.map((s) => s.ids[0])).size, 1, "the same instance stays (it is not stopped and replaced)");
+    const [kept] = await containersOf(revision);
+    t.is(kept.state, "running");
+    const described = await describeRevision(engine, revision, stack);
+    t.like(described.scaling, { readyInstances: 1, startingInstances: 0, inFlight: 0, queued: 0, desired: 1, reason: "min" });
+  },
+);
 
 test.serial("changing only maxInstanceCount to 4 previews as an update of template.scaling alone; up cuts revision 00002", async (t) => {
   const before = await describeService(engine, "api", stack);

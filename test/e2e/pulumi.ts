@@ -24,7 +24,14 @@ const BINARIES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-no
 export async function requirePulumi(): Promise<void> {
   const dirs = (process.env.PATH ?? "").split(path.delimiter).filter(Boolean);
   for (const name of BINARIES) {
-    const found = await Promise.all(dirs.map((d) => fs.access(path.join(d, name), fs.constants.X_OK).then(() => true, () => false)));
+    const found = await Promise.all(
+      dirs.map((d) =>
+        fs.access(path.join(d, name), fs.constants.X_OK).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     if (!found.includes(true)) throw new Error(`${name} is not on PATH: ${PULUMI_HOW_TO}`);
   }
 }
@@ -124,7 +131,10 @@ export class PulumiProject {
 
   /** `skiff review` of this program's stack, as a user runs it (it runs `pulumi preview --json` itself); its stdout. */
   async review(stack: string, args: string[] = []): Promise<string> {
-    const result = await run(process.execPath, [CLI_ENTRY, "review", "--cwd", this.dir, "--stack", stack, ...args], { env: this.env(), timeoutMs: 280_000 });
+    const result = await run(process.execPath, [CLI_ENTRY, "review", "--cwd", this.dir, "--stack", stack, ...args], {
+      env: this.env(),
+      timeoutMs: 280_000,
+    });
     if (result.code !== 0) throw new Error(transcript(`skiff review --stack ${stack} ${args.join(" ")}`, result));
     return result.stdout;
   }
@@ -133,7 +143,11 @@ export class PulumiProject {
   async dispose(): Promise<void> {
     const errors: string[] = [];
     for (const stack of this.stacks) {
-      const destroyed = await this.pulumi(stack, ["destroy", "--yes", "--skip-preview"]).catch((e: unknown) => ({ code: -1, stdout: "", stderr: String(e) }));
+      const destroyed = await this.pulumi(stack, ["destroy", "--yes", "--skip-preview"]).catch((e: unknown) => ({
+        code: -1,
+        stdout: "",
+        stderr: String(e),
+      }));
       if (destroyed.code !== 0) errors.push(transcript(`pulumi destroy --stack ${stack}`, destroyed));
       await this.pulumi(stack, ["stack", "rm", "--yes", "--force"]).catch(() => undefined);
     }
@@ -201,5 +215,9 @@ export function portOfUrl(url: string): number {
  * `services delete` returns at once), so its containers and instance rows go a moment later.
  */
 export async function containersGone(labels: Record<string, string>): Promise<void> {
-  await eventually(`no container labelled ${JSON.stringify(labels)}`, async () => (await containersWithLabels(labels)).length === 0, 15_000);
+  await eventually(
+    `no container labelled ${JSON.stringify(labels)}`,
+    async () => (await containersWithLabels(labels)).length === 0,
+    15_000,
+  );
 }

@@ -39,46 +39,62 @@ test.serial("pulumi up, then pulumi preview --expect-no-changes passes", async (
   t.is(quiet.code, 0, transcript("pulumi preview --expect-no-changes", quiet));
 });
 
-test.serial("a COLOR change previews as the Revision's replace with no output shown as removed, and the new name as 'new revision of web'", async (t) => {
-  await project.ok(stack, ["config", "set", "canaryColor", "purple"]);
-  const steps = await project.previewSteps(stack);
-  t.deepEqual(steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`), ["replace web-candidate", "update web"]);
-  t.deepEqual(stepsFor(steps, "Service", "web").filter((s) => s.op !== "same"), []);
+test.serial(
+  "a COLOR change previews as the Revision's replace with no output shown as removed, and the new name as 'new revision of web'",
+  async (t) => {
+    await project.ok(stack, ["config", "set", "canaryColor", "purple"]);
+    const steps = await project.previewSteps(stack);
+    t.deepEqual(
+      steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`),
+      ["replace web-candidate", "update web"],
+    );
+    t.deepEqual(
+      stepsFor(steps, "Service", "web").filter((s) => s.op !== "same"),
+      [],
+    );
 
-  const diff = (await project.ok(stack, ["preview", "--diff"])).stdout;
-  for (const removed of ["- imageDigest", "- name", "- ready"]) t.false(diff.includes(removed), `${removed} in:\n${diff}`);
-  t.deepEqual(diff.split("\n").filter((line) => /^\s+- /.test(line)), [], "nothing at all shows as removed");
-  t.true(diff.includes(`~ name       : "${candidate}" => "new revision of web"`), diff);
-  t.true(diff.includes(`~ revision: "${candidate}" => "new revision of web"`), diff);
-  t.false(diff.includes("[unknown]"), diff);
-  await project.ok(stack, ["config", "set", "canaryColor", "blue"]);
-});
+    const diff = (await project.ok(stack, ["preview", "--diff"])).stdout;
+    for (const removed of ["- imageDigest", "- name", "- ready"]) t.false(diff.includes(removed), `${removed} in:\n${diff}`);
+    t.deepEqual(
+      diff.split("\n").filter((line) => /^\s+- /.test(line)),
+      [],
+      "nothing at all shows as removed",
+    );
+    t.true(diff.includes(`~ name       : "${candidate}" => "new revision of web"`), diff);
+    t.true(diff.includes(`~ revision: "${candidate}" => "new revision of web"`), diff);
+    t.false(diff.includes("[unknown]"), diff);
+    await project.ok(stack, ["config", "set", "canaryColor", "blue"]);
+  },
+);
 
-test.serial("the example's script makes the change and prints the report: the candidate's share moves to its replacement, with the one env key it changes", async (t) => {
-  const result = await run("bash", ["review-change.sh", "purple"], { cwd: project.dir, env: project.env(), timeoutMs: 280_000 });
-  t.is(result.code, 0, transcript("review-change.sh purple", result));
-  const report = result.stdout;
-  t.true(report.startsWith(`## skiff review of stack \`${stack}\`\n`), report);
-  t.true(
-    report.includes(
-      [
-        "| Revision | Tags | Before | After |",
-        "| --- | --- | ---: | ---: |",
-        `| \`${stable}\` |  | 80 % | 80 % |`,
-        `| \`${candidate}\` **deleted** | \`canary\` → — | 20 % | 0 % |`,
-        "| new revision (Revision `web-candidate`) **new** | `canary` | 0 % | 20 % |",
-        "",
-        "Traffic after: TrafficTarget web.",
-        "",
-        `New revision from Revision \`web-candidate\`, against \`${candidate}\`:`,
-        '- env `COLOR`: `"blue"` → `"purple"`',
-      ].join("\n"),
-    ),
-    report,
-  );
-  t.true(report.includes(`- ⚠️ **${candidate}, which serves 20 % now, is deleted**`), report);
-  t.false(report.includes("sudden-shift") || report.includes("at once"), report);
-});
+test.serial(
+  "the example's script makes the change and prints the report: the candidate's share moves to its replacement, with the one env key it changes",
+  async (t) => {
+    const result = await run("bash", ["review-change.sh", "purple"], { cwd: project.dir, env: project.env(), timeoutMs: 280_000 });
+    t.is(result.code, 0, transcript("review-change.sh purple", result));
+    const report = result.stdout;
+    t.true(report.startsWith(`## skiff review of stack \`${stack}\`\n`), report);
+    t.true(
+      report.includes(
+        [
+          "| Revision | Tags | Before | After |",
+          "| --- | --- | ---: | ---: |",
+          `| \`${stable}\` |  | 80 % | 80 % |`,
+          `| \`${candidate}\` **deleted** | \`canary\` → — | 20 % | 0 % |`,
+          "| new revision (Revision `web-candidate`) **new** | `canary` | 0 % | 20 % |",
+          "",
+          "Traffic after: TrafficTarget web.",
+          "",
+          `New revision from Revision \`web-candidate\`, against \`${candidate}\`:`,
+          '- env `COLOR`: `"blue"` → `"purple"`',
+        ].join("\n"),
+      ),
+      report,
+    );
+    t.true(report.includes(`- ⚠️ **${candidate}, which serves 20 % now, is deleted**`), report);
+    t.false(report.includes("sudden-shift") || report.includes("at once"), report);
+  },
+);
 
 test.serial("pulumi up applies it; previews stay quiet after up and after refresh", async (t) => {
   await project.up(stack);

@@ -5,7 +5,17 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { describeService, listOf, listRevisions } from "../helpers/cli";
 import { httpRequest } from "../helpers/http";
 import { stateRowsMentioning } from "../helpers/state";
-import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, revisionsServed, stepsFor, suffix, transcript, containersGone } from "./pulumi";
+import {
+  PulumiProject,
+  changedLeaves,
+  hostOfUrl,
+  portOfUrl,
+  revisionsServed,
+  stepsFor,
+  suffix,
+  transcript,
+  containersGone,
+} from "./pulumi";
 
 // One program, two stacks side by side on one engine: in-place updates, refresh and destroy per stack.
 
@@ -64,7 +74,10 @@ test.serial("pulumi preview --expect-no-changes passes right after up, for both 
 test.serial("changing only maxInstanceCount is an update of that field alone", async (t) => {
   await project.ok(alice, ["config", "set", "maxInstances", "5"]);
   const steps = (await project.previewSteps(alice)).filter((s) => s.op !== "same");
-  t.deepEqual(steps.map((s) => `${s.op} ${s.urn.split("::").pop()}`), ["update api"]);
+  t.deepEqual(
+    steps.map((s) => `${s.op} ${s.urn.split("::").pop()}`),
+    ["update api"],
+  );
   const [update] = steps;
   t.deepEqual(changedLeaves(update.oldState?.inputs, update.newState?.inputs), ["template.scaling.maxInstanceCount"]);
 
@@ -102,15 +115,25 @@ test.serial("a new image for api alone previews as an update of api; web, whose 
   const a = await project.outputs(alice);
   await project.ok(alice, ["config", "set", "apiImage", image]);
   const steps = await project.previewSteps(alice);
-  t.deepEqual(stepsFor(steps, "Service", "web").filter((s) => s.op !== "same"), [], "no step for web other than same");
-  t.deepEqual(steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`), ["update api"]);
+  t.deepEqual(
+    stepsFor(steps, "Service", "web").filter((s) => s.op !== "same"),
+    [],
+    "no step for web other than same",
+  );
+  t.deepEqual(
+    steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`),
+    ["update api"],
+  );
   const diff = await project.ok(alice, ["preview", "--diff"]);
   t.false(diff.stdout.includes("API_URL"), diff.stdout);
   // The review is about api alone: web, whose env holds api's URL, is not mentioned.
   const report = await project.review(alice);
   t.true(report.includes("### Service `api`"), report);
   t.false(report.includes("web"), report);
-  t.deepEqual(JSON.parse(await project.review(alice, ["--format", "json"])).services.map((s: any) => s.name), ["api"]);
+  t.deepEqual(
+    JSON.parse(await project.review(alice, ["--format", "json"])).services.map((s: any) => s.name),
+    ["api"],
+  );
 
   await project.up(alice);
   t.is((await envOf(a.webUrl)).API_URL, a.apiUrl);

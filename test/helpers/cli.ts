@@ -14,7 +14,9 @@ export const SHORT_STARTUP_PROBE = ["--startup-probe", "timeoutSeconds=3,periodS
 export async function deploy(engine: TestEngine, service: string, flags: string[]): Promise<CommandResult> {
   const result = await engine.skiff(["deploy", service, ...flags]);
   if (result.code !== 0) {
-    throw new Error(`skiff deploy ${service} ${flags.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}\n${engine.logTail()}`);
+    throw new Error(
+      `skiff deploy ${service} ${flags.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}\n${engine.logTail()}`,
+    );
   }
   return result;
 }

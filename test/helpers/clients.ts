@@ -92,7 +92,11 @@ export async function runClients(opts: ClientsOptions): Promise<ClientsResult> {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () =>
-            finish({ status: res.statusCode ?? 0, instance: String(res.headers["x-instance"] ?? ""), body: Buffer.concat(chunks).toString("utf8") }),
+            finish({
+              status: res.statusCode ?? 0,
+              instance: String(res.headers["x-instance"] ?? ""),
+              body: Buffer.concat(chunks).toString("utf8"),
+            }),
           );
           res.on("error", (e) => finish({ status: 0, instance: "", body: "", error: String(e) }));
         },

@@ -47,7 +47,12 @@ export class DockerEventLog {
       this.pending = this.pending.slice(newline + 1);
       if (!line) continue;
       try {
-        const raw = JSON.parse(line) as { Action: string; id?: string; Actor?: { ID: string; Attributes?: Record<string, string> }; timeNano: number };
+        const raw = JSON.parse(line) as {
+          Action: string;
+          id?: string;
+          Actor?: { ID: string; Attributes?: Record<string, string> };
+          timeNano: number;
+        };
         this.events.push({
           action: raw.Action,
           id: raw.Actor?.ID ?? raw.id ?? "",
@@ -73,7 +78,10 @@ export class DockerEventLog {
       const found = this.events.find(match);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no Docker event for ${what} within ${timeoutMs} ms; seen: ${this.summary()}${this.stderr ? `\ndocker events stderr: ${this.stderr}` : ""}`);
+      if (left <= 0)
+        throw new Error(
+          `no Docker event for ${what} within ${timeoutMs} ms; seen: ${this.summary()}${this.stderr ? `\ndocker events stderr: ${this.stderr}` : ""}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 250));
         this.waiters.push(() => (clearTimeout(timer), resolve()));
@@ -83,7 +91,12 @@ export class DockerEventLog {
 
   /** One line per event, for assertion messages. */
   summary(): string {
-    return this.events.map((e) => `${new Date(e.atMs).toISOString()} ${e.action} ${e.id.slice(0, 12)}${e.attributes.exitCode ? ` exit=${e.attributes.exitCode}` : ""}${e.attributes.signal ? ` signal=${e.attributes.signal}` : ""}`).join("\n");
+    return this.events
+      .map(
+        (e) =>
+          `${new Date(e.atMs).toISOString()} ${e.action} ${e.id.slice(0, 12)}${e.attributes.exitCode ? ` exit=${e.attributes.exitCode}` : ""}${e.attributes.signal ? ` signal=${e.attributes.signal}` : ""}`,
+      )
+      .join("\n");
   }
 
   stop(): void {

@@ -1,7 +1,15 @@
 import { appendFileSync, existsSync, promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CommandResult, ContainerSummary, containersWithLabels, removeContainers, removeEngineNetworks, requireDocker, run } from "./docker";
+import {
+  CommandResult,
+  ContainerSummary,
+  containersWithLabels,
+  removeContainers,
+  removeEngineNetworks,
+  requireDocker,
+  run,
+} from "./docker";
 import { HttpAnswer, RequestInit, httpRequest } from "./http";
 import { EngineClient } from "../../provider/client/api-client";
 import { engineHome } from "../../provider/base/home";
@@ -195,7 +203,9 @@ export class TestEngine {
       }
     }
     // The daemon logs what reached its last-resort handlers as "BUG:": always a failure.
-    const bugs = this.engineLog().split("\n").filter((line) => line.includes("BUG:"));
+    const bugs = this.engineLog()
+      .split("\n")
+      .filter((line) => line.includes("BUG:"));
     if (bugs.length > 0) errors.push(new Error(`engine.log has ${bugs.length} BUG line(s):\n${bugs.slice(0, 5).join("\n")}`));
     if (process.env.SKIFF_TEST_KEEP_HOME) console.log(`kept SKIFF_HOME ${this.home}`);
     else await fs.rm(this.home, { recursive: true, force: true });

@@ -208,7 +208,13 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   /** A container that already exists (left by an earlier engine run): for adopt() tests. */
-  addContainer(options: { labels: Record<string, string>; running?: boolean; exitCode?: number; logs?: LogLine[]; name?: string }): FakeContainer {
+  addContainer(options: {
+    labels: Record<string, string>;
+    running?: boolean;
+    exitCode?: number;
+    logs?: LogLine[];
+    name?: string;
+  }): FakeContainer {
     const c = this.create(options.name ?? `existing-${this.sequence + 1}`, "sha256:existing", options.labels, undefined);
     if (options.running === false) {
       c.running = false;
@@ -355,7 +361,10 @@ export class FakeRuntime implements ContainerRuntime {
         this.listenWaiters.get(containerId)?.delete(waiter);
       };
       timer = this.clock.setTimeout(
-        () => waiter.reject(new ReadinessError(`the container did not listen on port ${port} within the startup deadline of ${deadlineMs / 1000} s`)),
+        () =>
+          waiter.reject(
+            new ReadinessError(`the container did not listen on port ${port} within the startup deadline of ${deadlineMs / 1000} s`),
+          ),
         deadlineMs,
       );
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -444,7 +453,10 @@ export class FakeRuntime implements ContainerRuntime {
   async logTail(containerId: string, lines: number): Promise<string> {
     const c = this.byId.get(containerId);
     if (!c) return "";
-    return c.logs.slice(-lines).map((l) => l.text).join("\n");
+    return c.logs
+      .slice(-lines)
+      .map((l) => l.text)
+      .join("\n");
   }
 
   async readLogs(containerId: string, options: { sinceSeconds?: number; tail?: number }, onLine: (line: LogLine) => void): Promise<void> {

@@ -73,7 +73,16 @@ async function contentHash(opts: HostImageOptions, libraries: string[]): Promise
   for (const binary of opts.binaries ?? []) await identify(binary.source);
   for (const lib of libraries) await identify(lib);
   for (const copy of opts.copies ?? []) await identify(copy.source);
-  hash.update(JSON.stringify([opts.binaries?.map((b) => b.at), opts.copies?.map((c) => c.at), opts.entrypoint, opts.env ?? {}, opts.labels ?? {}, process.version]));
+  hash.update(
+    JSON.stringify([
+      opts.binaries?.map((b) => b.at),
+      opts.copies?.map((c) => c.at),
+      opts.entrypoint,
+      opts.env ?? {},
+      opts.labels ?? {},
+      process.version,
+    ]),
+  );
   return hash.digest("hex").slice(0, 12);
 }
 
@@ -134,7 +143,12 @@ async function withBuildLock<T>(tag: string, body: () => Promise<T>): Promise<T>
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const age = Date.now() - (await fs.stat(lock).then((s) => s.mtimeMs, () => Date.now()));
+      const age =
+        Date.now() -
+        (await fs.stat(lock).then(
+          (s) => s.mtimeMs,
+          () => Date.now(),
+        ));
       if (age > 300_000) await fs.rm(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`timed out waiting for the image build lock ${lock}`);
       await new Promise((resolve) => setTimeout(resolve, 500));

@@ -42,7 +42,10 @@ export function httpRequest(port: number, host: string, path: string, init: Requ
         res.on("error", fail);
       },
     );
-    const timer = setTimeout(() => req.destroy(new Error(`${init.method ?? "GET"} ${host}${path} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(new Error(`${init.method ?? "GET"} ${host}${path} did not finish within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     function fail(error: Error) {
       clearTimeout(timer);
       reject(error);
@@ -53,7 +56,12 @@ export function httpRequest(port: number, host: string, path: string, init: Requ
 }
 
 /** Polls until `check` resolves truthy, or rejects with the last failure after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

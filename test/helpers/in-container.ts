@@ -36,7 +36,10 @@ let muslGet: Promise<string> | undefined;
 export function muslGetBinary(): Promise<string> {
   muslGet ??= (async () => {
     const source = fixturePath("musl-get.c");
-    const hash = createHash("sha256").update(await fs.readFile(source)).digest("hex").slice(0, 12);
+    const hash = createHash("sha256")
+      .update(await fs.readFile(source))
+      .digest("hex")
+      .slice(0, 12);
     const binary = path.join(os.tmpdir(), `skiff-musl-get-${hash}`);
     if (existsSync(binary)) return binary;
     const built = await run("musl-gcc", ["-static", "-O2", "-o", `${binary}.tmp`, source]).catch((error: Error) => {
@@ -59,8 +62,12 @@ export async function npmPackages(specs: string[]): Promise<string> {
   if (existsSync(path.join(dir, ".complete"))) return modules;
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "skiff-test-clients", private: true }));
-  const result = await run("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", ...specs], { cwd: dir, timeoutMs: 300_000 });
-  if (result.code !== 0) throw new Error(`npm install ${specs.join(" ")} failed (the npm registry must be reachable): ${result.stderr.slice(-2000)}`);
+  const result = await run("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", ...specs], {
+    cwd: dir,
+    timeoutMs: 300_000,
+  });
+  if (result.code !== 0)
+    throw new Error(`npm install ${specs.join(" ")} failed (the npm registry must be reachable): ${result.stderr.slice(-2000)}`);
   await fs.writeFile(path.join(dir, ".complete"), "");
   return modules;
 }

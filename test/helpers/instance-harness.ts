@@ -82,7 +82,8 @@ export class Tracked<T> {
   }
 
   get result(): T {
-    if (this.state !== "resolved") throw new Error(`expected a resolved promise, it is ${this.state}${this.error ? `: ${this.error.message}` : ""}`);
+    if (this.state !== "resolved")
+      throw new Error(`expected a resolved promise, it is ${this.state}${this.error ? `: ${this.error.message}` : ""}`);
     return this.value as T;
   }
 }
@@ -140,7 +141,15 @@ export function harness(options: { scaling?: Partial<ScalingSettings>; hostCpus?
   const track = <T>(promise: Promise<T>) => new Tracked(promise, () => clock.now());
   let generation = 0;
   const h: Harness = {
-    dir, clock, runtime, store, logs, log, throttlers, controller, track,
+    dir,
+    clock,
+    runtime,
+    store,
+    logs,
+    log,
+    throttlers,
+    controller,
+    track,
     revision(name, template = {}, status = "READY") {
       const row: RevisionRow = {
         project: PROJECT,

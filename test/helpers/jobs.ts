@@ -3,7 +3,6 @@ import type { ContainerSummary } from "./docker";
 import type { TestEngine } from "./engine";
 import { projectFlag } from "./cli";
 
-
 /**
  * The conversations the job tests have with the CLI (create, execute, wait, read the logs), and
  * what the fixture's task mode (FIXTURE_MODE=task) writes, parsed: each attempt's own start and
@@ -19,7 +18,8 @@ export async function createJob(engine: TestEngine, job: string, flags: string[]
 /** Runs `skiff <args>` and insists on exit 0; its stdout. */
 async function skiffOk(engine: TestEngine, args: string[]): Promise<string> {
   const result = await engine.skiff(args);
-  if (result.code !== 0) throw new Error(`skiff ${args.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}\n${engine.logTail()}`);
+  if (result.code !== 0)
+    throw new Error(`skiff ${args.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}\n${engine.logTail()}`);
   return result.stdout;
 }
 
@@ -31,7 +31,12 @@ function projectOf(flags: string[]): string {
 /** Env for a task-mode fixture job, as `--set-env-vars` takes it. */
 export function taskEnv(vars: Record<string, string | number> = {}): string[] {
   const all = { FIXTURE_MODE: "task", ...vars };
-  return ["--set-env-vars", Object.entries(all).map(([k, v]) => `${k}=${v}`).join(",")];
+  return [
+    "--set-env-vars",
+    Object.entries(all)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(","),
+  ];
 }
 
 /**
@@ -87,7 +92,10 @@ export function parseJobLog(text: string): JobLogLine[] {
     .filter((l) => l.trim() !== "")
     .map((line) => {
       const m = LINE.exec(line);
-      if (!m) throw new Error(`a job log line not in the form "<time> <execution> task <i> attempt <a> <stream>: <text>": ${JSON.stringify(line)}`);
+      if (!m)
+        throw new Error(
+          `a job log line not in the form "<time> <execution> task <i> attempt <a> <stream>: <text>": ${JSON.stringify(line)}`,
+        );
       return { time: m[1], execution: m[2], task: Number(m[3]), attempt: Number(m[4]), stream: m[5], text: m[6] };
     });
 }
@@ -129,11 +137,19 @@ export function attemptsOf(lines: JobLogLine[]): Map<string, AttemptRecord> {
     const own = /^task (\d+) attempt (\d+) (start|end|env|stopped by SIGTERM at) ?(.*)$/.exec(line.text);
     if (own) {
       if (Number(own[1]) !== line.task || Number(own[2]) !== line.attempt) {
-        throw new Error(`the log files a line of task ${own[1]} attempt ${own[2]} under task ${line.task} attempt ${line.attempt}: ${line.text}`);
+        throw new Error(
+          `the log files a line of task ${own[1]} attempt ${own[2]} under task ${line.task} attempt ${line.attempt}: ${line.text}`,
+        );
       }
       if (own[3] === "start") rec.start = Number(own[4]);
       else if (own[3] === "end") rec.end = Number(own[4]);
-      else if (own[3] === "env") rec.env = Object.fromEntries(own[4].split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+      else if (own[3] === "env")
+        rec.env = Object.fromEntries(
+          own[4]
+            .split(" ")
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+        );
     }
     const trapped = /^fixture: SIGTERM trapped at (\d+)/.exec(line.text);
     if (trapped) rec.sigtermAt = Number(trapped[1]);

@@ -5,7 +5,10 @@ import type { AddressInfo } from "node:net";
  * A TCP server on 127.0.0.1 (an ephemeral port) for tests' loopback peers. It keeps track of its
  * sockets, so close() ends every connection and the server with them, even ones a test left open.
  */
-export async function loopbackServer(onSocket: (socket: net.Socket) => void, options: net.ServerOpts = {}): Promise<{ port: number; close(): Promise<void> }> {
+export async function loopbackServer(
+  onSocket: (socket: net.Socket) => void,
+  options: net.ServerOpts = {},
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer(options, (socket) => {
     sockets.add(socket);

@@ -106,15 +106,18 @@ export function latencyLoad(opts: { targets: LoadTarget[]; workers?: number; int
   const one = (t: (typeof perTarget)[number]) =>
     new Promise<void>((resolve) => {
       const begin = process.hrtime.bigint();
-      const req = http.request({ host: "127.0.0.1", port: t.target.port, path: t.target.path ?? "/", headers: { host: t.target.host }, agent: t.agent }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          t.latencies.push(Number(process.hrtime.bigint() - begin) / 1e6);
-          t.statuses[String(res.statusCode)] = (t.statuses[String(res.statusCode)] ?? 0) + 1;
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const req = http.request(
+        { host: "127.0.0.1", port: t.target.port, path: t.target.path ?? "/", headers: { host: t.target.host }, agent: t.agent },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            t.latencies.push(Number(process.hrtime.bigint() - begin) / 1e6);
+            t.statuses[String(res.statusCode)] = (t.statuses[String(res.statusCode)] ?? 0) + 1;
+            clearTimeout(timer);
+            resolve();
+          });
+        },
+      );
       const timer = setTimeout(() => req.destroy(new Error("no answer within 10 s")), 10_000);
       req.on("error", (error) => {
         clearTimeout(timer);
@@ -146,7 +149,8 @@ export function latencyLoad(opts: { targets: LoadTarget[]; workers?: number; int
 }
 
 export function describeLatency(r: LatencyResult): string {
-  if (r.latencies.length === 0) return `no request completed, ${r.errors.length} errors${r.errors.length ? ` (${r.errors.slice(0, 3).join("; ")})` : ""}`;
+  if (r.latencies.length === 0)
+    return `no request completed, ${r.errors.length} errors${r.errors.length ? ` (${r.errors.slice(0, 3).join("; ")})` : ""}`;
   return `${r.latencies.length} requests, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}, ${r.errors.length} errors${r.errors.length ? ` (${r.errors.slice(0, 3).join("; ")})` : ""}`;
 }
 
@@ -217,7 +221,9 @@ export function sizeWithRotated(file: string): number {
   } catch {
     return 0;
   }
-  return entries.filter((f) => f === name || (f.startsWith(`${name}.`) && /^\d+$/.test(f.slice(name.length + 1)))).reduce((sum, f) => sum + fileSize(path.join(dir, f)), 0);
+  return entries
+    .filter((f) => f === name || (f.startsWith(`${name}.`) && /^\d+$/.test(f.slice(name.length + 1))))
+    .reduce((sum, f) => sum + fileSize(path.join(dir, f)), 0);
 }
 
 /** The engine's captured log of a service: SKIFF_HOME/logs/<project>/<service>.log. */
@@ -243,7 +249,8 @@ export function engineLogEntries<T = Record<string, unknown>>(engine: TestEngine
 export async function publishedPort(containerId: string): Promise<number> {
   const out = (await docker(["port", containerId, "8080/tcp"])).trim().split("\n")[0] ?? "";
   const port = Number(/:(\d+)$/.exec(out)?.[1]);
-  if (!Number.isInteger(port) || port <= 0) throw new Error(`container ${containerId} publishes no port for 8080/tcp: ${JSON.stringify(out)}`);
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`container ${containerId} publishes no port for 8080/tcp: ${JSON.stringify(out)}`);
   return port;
 }
 
@@ -269,9 +276,21 @@ export interface ServiceMeasure {
  * Runs `work` while 4 paced clients (one request every 25 ms each) take turns between the service
  * through the engine and its container directly; stops the load when `work` resolves.
  */
-export async function measureServiceWhile(engine: TestEngine, host: string, directPort: number, work: () => Promise<void>): Promise<ServiceMeasure> {
+export async function measureServiceWhile(
+  engine: TestEngine,
+  host: string,
+  directPort: number,
+  work: () => Promise<void>,
+): Promise<ServiceMeasure> {
   const cpuBefore = mainThreadCpuMs(engine.pid);
-  const load = latencyLoad({ targets: [{ port: engine.ingressPort, host }, { port: directPort, host: "direct" }], workers: 4, intervalMs: 25 });
+  const load = latencyLoad({
+    targets: [
+      { port: engine.ingressPort, host },
+      { port: directPort, host: "direct" },
+    ],
+    workers: 4,
+    intervalMs: 25,
+  });
   let results: LatencyResult[];
   try {
     await work();
@@ -313,18 +332,21 @@ export function newConnectionLoad(opts: { port: number; host: string; path?: str
   const one = () =>
     new Promise<ConnectionSample>((resolve) => {
       const at = Date.now() - startedAt;
-      const req = http.request({ host: "127.0.0.1", port: opts.port, path: opts.path ?? "/", headers: { host: opts.host }, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          clearTimeout(timer);
-          resolve({ at, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
-        });
-        res.on("error", (error: NodeJS.ErrnoException) => {
-          clearTimeout(timer);
-          resolve({ at, status: 0, error: error.code ?? error.message });
-        });
-      });
+      const req = http.request(
+        { host: "127.0.0.1", port: opts.port, path: opts.path ?? "/", headers: { host: opts.host }, agent: false },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            clearTimeout(timer);
+            resolve({ at, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+          });
+          res.on("error", (error: NodeJS.ErrnoException) => {
+            clearTimeout(timer);
+            resolve({ at, status: 0, error: error.code ?? error.message });
+          });
+        },
+      );
       const timer = setTimeout(() => req.destroy(Object.assign(new Error("no answer within 30 s"), { code: "TIMEOUT" })), 30_000);
       req.on("error", (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);

@@ -22,7 +22,10 @@ export async function buildPythonImage(opts: { script: string; repository: strin
     repository: opts.repository,
     binaries: [{ source: interpreter, at: "/usr/bin/python3" }],
     librariesOf: nativeModules,
-    copies: [{ source: stdlib, at: stdlib }, { source: opts.script, at: `/${path.basename(opts.script)}` }],
+    copies: [
+      { source: stdlib, at: stdlib },
+      { source: opts.script, at: `/${path.basename(opts.script)}` },
+    ],
     entrypoint: ["/usr/bin/python3", "-u", `/${path.basename(opts.script)}`],
     labels: opts.labels,
   });

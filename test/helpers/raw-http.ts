@@ -13,7 +13,11 @@ export interface ExchangeOptions {
   until?: (raw: string) => boolean;
 }
 
-export function rawExchange(port: number, parts: (string | Buffer)[], { gapMs = 0, quietMs = 300, until = () => false }: ExchangeOptions = {}): Promise<string> {
+export function rawExchange(
+  port: number,
+  parts: (string | Buffer)[],
+  { gapMs = 0, quietMs = 300, until = () => false }: ExchangeOptions = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     let received = "";
@@ -72,26 +76,42 @@ export function completeResponses(raw: string): { responses: ParsedResponse[]; r
     if (headEnd < 0) return { responses, rest: raw.slice(start) };
     const [status = "", ...headers] = raw.slice(at, headEnd).split("\r\n");
     at = headEnd + 4;
-    const header = (name: string) => headers.find((h) => h.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
+    const header = (name: string) =>
+      headers
+        .find((h) => h.toLowerCase().startsWith(`${name}:`))
+        ?.slice(name.length + 1)
+        .trim();
     let body = "";
     const trailers: string[] = [];
     let complete = true;
     if (header("transfer-encoding")?.toLowerCase() === "chunked") {
       chunks: for (;;) {
         const lineEnd = raw.indexOf("\r\n", at);
-        if (lineEnd < 0) { complete = false; break; }
+        if (lineEnd < 0) {
+          complete = false;
+          break;
+        }
         const size = parseInt(raw.slice(at, lineEnd), 16);
         at = lineEnd + 2;
         if (size === 0) {
           for (;;) {
             const next = raw.indexOf("\r\n", at);
-            if (next < 0) { complete = false; break chunks; }
-            if (next === at) { at += 2; break chunks; }
+            if (next < 0) {
+              complete = false;
+              break chunks;
+            }
+            if (next === at) {
+              at += 2;
+              break chunks;
+            }
             trailers.push(raw.slice(at, next));
             at = next + 2;
           }
         }
-        if (raw.length < at + size + 2) { complete = false; break; }
+        if (raw.length < at + size + 2) {
+          complete = false;
+          break;
+        }
         body += raw.slice(at, at + size);
         at += size + 2;
       }

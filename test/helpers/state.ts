@@ -8,9 +8,9 @@ import * as path from "node:path";
 export function stateRowsMentioning(home: string, needle: string): string[] {
   const db = new DatabaseSync(path.join(home, "state.db"), { readOnly: true });
   try {
-    const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all() as unknown as { name: string }[];
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as unknown as {
+      name: string;
+    }[];
     const hits: string[] = [];
     for (const { name } of tables) {
       for (const row of db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()) {

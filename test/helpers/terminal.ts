@@ -95,7 +95,11 @@ export function skiffOnTerminal(args: string[], opts: TerminalOptions): Promise<
     child.stderr.on("data", (data: Buffer) => (scriptErrors += data.toString("utf8")));
     child.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error.code === "ENOENT" ? new Error("`script` (util-linux) is needed to run the CLI on a pseudo-terminal: apt-get install -y util-linux") : error);
+      reject(
+        error.code === "ENOENT"
+          ? new Error("`script` (util-linux) is needed to run the CLI on a pseudo-terminal: apt-get install -y util-linux")
+          : error,
+      );
     });
     child.on("close", (code) => {
       clearTimeout(timer);

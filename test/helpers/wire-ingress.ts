@@ -49,12 +49,26 @@ export async function wireIngress(services: string[], options: { concurrency?: n
     instances.push(instance);
     const revision = `${service}-00001-abc`;
     const throttler = new Throttler({
-      revision, concurrency: options.concurrency ?? 80, clock: systemClock,
-      queueTimeoutMs: () => 10_000, atMaxScale: () => true, onDemand: () => undefined,
+      revision,
+      concurrency: options.concurrency ?? 80,
+      clock: systemClock,
+      queueTimeoutMs: () => 10_000,
+      atMaxScale: () => true,
+      onDemand: () => undefined,
     });
-    throttler.addInstance({ instanceId: `${service}-i1`, host: "127.0.0.1", port: (instance.address() as AddressInfo).port, maxConnections: options.concurrency ?? 80 });
+    throttler.addInstance({
+      instanceId: `${service}-i1`,
+      host: "127.0.0.1",
+      port: (instance.address() as AddressInfo).port,
+      maxConnections: options.concurrency ?? 80,
+    });
     throttlers.set("default", revision, throttler);
-    routes.setService("default", service, { pick: () => revision, tags: new Map(), timeoutMs: () => options.timeoutMs ?? 5_000, access: PUBLIC });
+    routes.setService("default", service, {
+      pick: () => revision,
+      tags: new Map(),
+      timeoutMs: () => options.timeoutMs ?? 5_000,
+      access: PUBLIC,
+    });
   }
   const ingress = new Ingress(routes, throttlers, silentLogger);
   ingress.open();
@@ -65,12 +79,16 @@ export async function wireIngress(services: string[], options: { concurrency?: n
     close: async () => {
       ingress.closeConnections();
       await new Promise((resolve) => ingress.server.close(resolve));
-      await Promise.all(instances.map((instance) => new Promise((resolve) => {
-        instance.close(resolve);
-        // Kept-alive connections from the proxy's pool would hold the server open.
-        (instance as net.Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-      })));
+      await Promise.all(
+        instances.map(
+          (instance) =>
+            new Promise((resolve) => {
+              instance.close(resolve);
+              // Kept-alive connections from the proxy's pool would hold the server open.
+              (instance as net.Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+            }),
+        ),
+      );
     },
   };
 }
-

@@ -64,7 +64,10 @@ test("a 100 MB line without a newline is cut at 32 KiB, the engine's RSS stays u
     // The kept part is the line's first 32 KiB (Docker's timestamps of its 16 KiB pieces included),
     // so the line as stored is at most that plus the marker.
     t.true(Buffer.byteLength(cut.kept) <= MAX_LINE, `kept ${Buffer.byteLength(cut.kept)} bytes`);
-    t.true(Buffer.byteLength(cut.kept) >= MAX_LINE - 64, `kept ${Buffer.byteLength(cut.kept)} bytes: the line is cut at 32 KiB, not earlier`);
+    t.true(
+      Buffer.byteLength(cut.kept) >= MAX_LINE - 64,
+      `kept ${Buffer.byteLength(cut.kept)} bytes: the line is cut at 32 KiB, not earlier`,
+    );
     t.regex(cut.kept, /^x{100}/, "the kept part is the start of the line");
     // Docker rotates its own log (at 16 MiB, 5 files) while the line is written, so the engine cannot see all
     // 100 MB of it; what it counts is still far beyond anything it kept.

@@ -47,7 +47,11 @@ async function busyPort(t: ExecutionContext, flag: "--ingress-port" | "--api-por
     const args = ["engine", "start", ...Object.entries(ports).flat()];
     const result = await other.skiff(args, { timeoutMs: 60_000 });
     t.is(result.code, 1, transcript(args, result));
-    t.is(result.stderr, `skiff: error: ${flag}: port ${server.port} is in use\n`, `exactly one line, no stack trace\n${transcript(args, result)}`);
+    t.is(
+      result.stderr,
+      `skiff: error: ${flag}: port ${server.port} is in use\n`,
+      `exactly one line, no stack trace\n${transcript(args, result)}`,
+    );
     t.is(result.stdout, "");
     t.is(other.readEngineFile(), undefined, "no engine.json: no daemon was left running");
   } finally {
@@ -56,7 +60,11 @@ async function busyPort(t: ExecutionContext, flag: "--ingress-port" | "--api-por
   }
 }
 
-test("engine start on a busy ingress port exits 1 with one stderr line naming --ingress-port and no stack trace", busyPort, "--ingress-port");
+test(
+  "engine start on a busy ingress port exits 1 with one stderr line naming --ingress-port and no stack trace",
+  busyPort,
+  "--ingress-port",
+);
 
 test("engine start on a busy admin API port exits 1 with one stderr line naming --api-port", busyPort, "--api-port");
 
@@ -87,10 +95,17 @@ test("SKIFF_HOME naming a file is the user's to fix: exit 1, one line naming SKI
   const notADirectory = path.join(scratch, "home-is-a-file");
   await fs.writeFile(notADirectory, "");
   const bad = new TestEngine(notADirectory);
-  for (const args of [["engine", "start", "--ingress-port", "0", "--api-port", "0"], ["services", "list"]]) {
+  for (const args of [
+    ["engine", "start", "--ingress-port", "0", "--api-port", "0"],
+    ["services", "list"],
+  ]) {
     const result = await bad.skiff(args, { timeoutMs: 60_000 });
     t.is(result.code, 1, transcript(args, result));
-    t.is(result.stderr, `skiff: error: SKIFF_HOME: ${notADirectory} is not a directory; point SKIFF_HOME at a directory, or unset it for ~/.skiff\n`, transcript(args, result));
+    t.is(
+      result.stderr,
+      `skiff: error: SKIFF_HOME: ${notADirectory} is not a directory; point SKIFF_HOME at a directory, or unset it for ~/.skiff\n`,
+      transcript(args, result),
+    );
     t.is(result.stdout, "");
   }
 });
@@ -104,7 +119,11 @@ test("an internal error (the home's logs folder is a file) is one line ending wi
   const args = ["engine", "start", "--foreground", "--ingress-port", "0", "--api-port", "0"];
   const result = await bad.skiff(args, { timeoutMs: 60_000 });
   t.is(result.code, 2, transcript(args, result));
-  t.is(result.stderr, `skiff: internal error: EEXIST: file already exists, mkdir '${logs}' (run with --verbosity debug for details)\n`, transcript(args, result));
+  t.is(
+    result.stderr,
+    `skiff: internal error: EEXIST: file already exists, mkdir '${logs}' (run with --verbosity debug for details)\n`,
+    transcript(args, result),
+  );
   t.is(result.stdout, "");
 
   const debugArgs = ["--verbosity", "debug", ...args];

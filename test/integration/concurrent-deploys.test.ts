@@ -35,7 +35,10 @@ test("two concurrent deploys changing --env and --memory, 20 times: both changes
 
     t.true([0, 1].includes(envDeploy.code) && [0, 1].includes(memDeploy.code), `each deploy exits 0 or 1\n${said}`);
     t.false(envDeploy.code === 1 && memDeploy.code === 1, `at most one of the two loses the race\n${said}`);
-    for (const [result, landed] of [[envDeploy, envLanded], [memDeploy, memoryLanded]] as const) {
+    for (const [result, landed] of [
+      [envDeploy, envLanded],
+      [memDeploy, memoryLanded],
+    ] as const) {
       if (result.code === 0) t.true(landed, `a deploy that exited 0 has its change in the template\n${said}`);
       else t.is(result.stderr.trim(), CONFLICT, said);
     }

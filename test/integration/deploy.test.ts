@@ -84,7 +84,10 @@ test("a changed env makes revision 00002 which serves; the same template again m
 
   const revisions = await listRevisions(engine, "versions");
   t.deepEqual(revisions.map((r) => r.name).sort(), [first, second].sort());
-  t.true(revisions.every((r) => r.status === "READY"), JSON.stringify(revisions.map((r) => [r.name, r.status])));
+  t.true(
+    revisions.every((r) => r.status === "READY"),
+    JSON.stringify(revisions.map((r) => [r.name, r.status])),
+  );
   t.is(revisionFromBody((await engine.request(hostOf(engine, "versions"), "/")).body), second);
 });
 

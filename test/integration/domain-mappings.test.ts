@@ -42,7 +42,8 @@ async function who(host: string): Promise<string> {
   const answer = await engine.request(host, "/");
   if (answer.status !== 200) return `${answer.status}`;
   const fromBody = revisionFromBody(answer.body);
-  if (answer.headers["x-revision"] !== fromBody) throw new Error(`body says ${fromBody}, header says ${String(answer.headers["x-revision"])}`);
+  if (answer.headers["x-revision"] !== fromBody)
+    throw new Error(`body says ${fromBody}, header says ${String(answer.headers["x-revision"])}`);
   return fromBody;
 }
 
@@ -68,7 +69,10 @@ test.serial("a domain mapping routes requests by Host, with and without the ingr
   t.is(headers["x-forwarded-host"], "api.example.test");
 
   const listed = (await listMappings()).map((m) => [m.domain, m.service]).sort();
-  t.deepEqual(listed, [["api.example.test", "api"], ["www.example.test", "web"]]);
+  t.deepEqual(listed, [
+    ["api.example.test", "api"],
+    ["www.example.test", "web"],
+  ]);
 });
 
 test.serial("a second mapping of the same domain is refused, naming the owner; the first one stays", async (t) => {
@@ -166,7 +170,10 @@ test.serial("after kill -9 of the engine and a restart, the split, the tags and 
   const viaDomain = await runLoad({ port: engine.ingressPort, host: "durable.example.test", count: 100, workers: 2, maxMs: 60_000 });
   const domainTally = tally(viaDomain.samples);
   t.is(domainTally.failures.length, 0, JSON.stringify(domainTally.failures.slice(0, 5)));
-  t.true(Math.abs(sharePercent(viaDomain.samples, a) - 70) <= 10, `the mapped domain follows the split: ${JSON.stringify(domainTally.byRevision)}`);
+  t.true(
+    Math.abs(sharePercent(viaDomain.samples, a) - 70) <= 10,
+    `the mapped domain follows the split: ${JSON.stringify(domainTally.byRevision)}`,
+  );
 
   // Tags answer from their revisions; the other mappings still route.
   for (let i = 0; i < 10; i++) {

@@ -60,12 +60,29 @@ async function platformEnv(service: string, revision: string): Promise<Record<st
   return { PORT: "8080", K_SERVICE: service, K_REVISION: revision, K_CONFIGURATION: service, ...metadataEnv };
 }
 
-const DEPLOY_STEPS = (revision: string) => ["Creating revision: done", `Starting instance of ${revision}: done`, "Routing traffic: done", "Done."];
+const DEPLOY_STEPS = (revision: string) => [
+  "Creating revision: done",
+  `Starting instance of ${revision}: done`,
+  "Routing traffic: done",
+  "Done.",
+];
 
 test("a deploy command pasted from Cloud Run's quickstart works, naming --region once as having no local effect; --allow-unauthenticated makes it public", async (t) => {
   const args = [
-    "deploy", "hello", "--image", image, "--region", "us-central1", "--allow-unauthenticated",
-    "--set-env-vars", "A=1,B=2", "--memory", "256Mi", "--timeout", "1m30s", "--quiet",
+    "deploy",
+    "hello",
+    "--image",
+    image,
+    "--region",
+    "us-central1",
+    "--allow-unauthenticated",
+    "--set-env-vars",
+    "A=1,B=2",
+    "--memory",
+    "256Mi",
+    "--timeout",
+    "1m30s",
+    "--quiet",
   ];
   const result = await skiffOk(t, args);
   const s = await describeService(engine, "hello");
@@ -76,13 +93,20 @@ test("a deploy command pasted from Cloud Run's quickstart works, naming --region
     ["skiff: note: --region has no local effect and is ignored", ...DEPLOY_STEPS(revision)],
     `one note naming --region, then the steps\n${transcript(args, result)}`,
   );
-  t.is(result.stdout, `Revision ${revision} is ready and serves 100% of traffic.\nService URL: http://hello.localhost:${engine.ingressPort}\n`);
+  t.is(
+    result.stdout,
+    `Revision ${revision} is ready and serves 100% of traffic.\nService URL: http://hello.localhost:${engine.ingressPort}\n`,
+  );
   t.deepEqual(s.template.env, { A: "1", B: "2" }, "the template has exactly the variables of --set-env-vars");
   t.is(s.template.resources.memory, "256Mi");
   t.is(s.template.timeout, 90, "--timeout 1m30s is 90 seconds");
   t.is(s.latestReadyRevision, revision);
   t.deepEqual(s.invokers, ["allUsers"], "--allow-unauthenticated: anyone may call it, without a token");
-  t.deepEqual(await servedEnv("hello"), { A: "1", B: "2", ...(await platformEnv("hello", revision)) }, "the instance runs with exactly that environment");
+  t.deepEqual(
+    await servedEnv("hello"),
+    { A: "1", B: "2", ...(await platformEnv("hello", revision)) },
+    "the instance runs with exactly that environment",
+  );
 });
 
 test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-vars removes, --env-vars-file and --set-env-vars replace, --clear-env-vars empties; set and update together exit 1 naming both", async (t) => {
@@ -104,7 +128,11 @@ test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-var
     await skiffOk(t, args);
     const s = await describeService(engine, service);
     t.deepEqual(s.template.env, want, `template env after: skiff ${args.join(" ")}`);
-    t.deepEqual(await servedEnv(service), { ...want, ...(await platformEnv(service, s.latestCreatedRevision ?? "")) }, `served env after: skiff ${args.join(" ")}`);
+    t.deepEqual(
+      await servedEnv(service),
+      { ...want, ...(await platformEnv(service, s.latestCreatedRevision ?? "")) },
+      `served env after: skiff ${args.join(" ")}`,
+    );
   }
   t.is((await listRevisions(engine, service)).length, steps.length, "every step that changed the env made one revision");
 
@@ -112,7 +140,11 @@ test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-var
   const args = ["deploy", service, "--set-env-vars", "X=1", "--update-env-vars", "Y=2"];
   const refused = await engine.skiff(args);
   t.is(refused.code, 1, transcript(args, refused));
-  t.is(refused.stderr, "skiff: error: --set-env-vars: cannot be combined with --update-env-vars/--remove-env-vars\n", transcript(args, refused));
+  t.is(
+    refused.stderr,
+    "skiff: error: --set-env-vars: cannot be combined with --update-env-vars/--remove-env-vars\n",
+    transcript(args, refused),
+  );
   t.is(refused.stdout, "");
   const after = await describeService(engine, service);
   t.is(after.generation, before.generation, "the refused deploy changed nothing");
@@ -150,7 +182,10 @@ test("label flags follow gcloud: --labels replaces, --update-labels adds or chan
 test("--revision-suffix v9 names the revision <service>-v9; the same suffix with another template exits 1 naming --revision-suffix and changes nothing", async (t) => {
   const service = "suffixed";
   const first = await skiffOk(t, ["deploy", service, "--image", image, "--revision-suffix", "v9", "--set-env-vars", "R=1"]);
-  t.is(first.stdout, `Revision suffixed-v9 is ready and serves 100% of traffic.\nService URL: http://suffixed.localhost:${engine.ingressPort}\n`);
+  t.is(
+    first.stdout,
+    `Revision suffixed-v9 is ready and serves 100% of traffic.\nService URL: http://suffixed.localhost:${engine.ingressPort}\n`,
+  );
   const s = await describeService(engine, service);
   t.is(s.latestCreatedRevision, "suffixed-v9");
   t.is(s.latestReadyRevision, "suffixed-v9");
@@ -161,12 +196,20 @@ test("--revision-suffix v9 names the revision <service>-v9; the same suffix with
   const args = ["deploy", service, "--revision-suffix", "v9", "--update-env-vars", "R=2"];
   const refused = await engine.skiff(args);
   t.is(refused.code, 1, transcript(args, refused));
-  t.is(refused.stderr, 'skiff: error: --revision-suffix (revisionSuffix): revision "suffixed-v9" already exists with another template\n', "one error line, no progress lines");
+  t.is(
+    refused.stderr,
+    'skiff: error: --revision-suffix (revisionSuffix): revision "suffixed-v9" already exists with another template\n',
+    "one error line, no progress lines",
+  );
   t.is(refused.stdout, "");
   const after = await describeService(engine, service);
   t.deepEqual(after.template, s.template, "the template is unchanged (R is still 1)");
   t.is(after.generation, s.generation);
-  t.deepEqual((await listRevisions(engine, service)).map((r) => r.name), ["suffixed-v9"], "no revision was made");
+  t.deepEqual(
+    (await listRevisions(engine, service)).map((r) => r.name),
+    ["suffixed-v9"],
+    "no revision was made",
+  );
   t.is((await engine.request(hostOf(engine, service), "/")).body, "K_REVISION=suffixed-v9\n");
 });
 
@@ -186,13 +229,21 @@ test("on a terminal, deploy draws a spinner per step while it waits and ticks ea
   // Each step is drawn as "<frame> <step>..." on one line (\r, erase line) and redrawn every 80 ms.
   const frames = (step: string) => result.raw.match(new RegExp(`\\r\\x1b\\[2K${SPINNER} ${step}\\.\\.\\.`, "g"))?.length ?? 0;
   t.true(frames("Creating revision") >= 1, shown);
-  t.true(frames(`Starting instance of ${revision}`) >= 10, `the spinner turns while the instance starts (3 s): ${frames(`Starting instance of ${revision}`)} frames\n${shown}`);
+  t.true(
+    frames(`Starting instance of ${revision}`) >= 10,
+    `the spinner turns while the instance starts (3 s): ${frames(`Starting instance of ${revision}`)} frames\n${shown}`,
+  );
   t.true(frames("Routing traffic") >= 1, shown);
   // A finished step is redrawn with a check mark and ends its line.
   const ticked = [...result.raw.matchAll(/\r\x1b\[2K✓ ([^\r\n]*)\r\n/g)].map((m) => m[1]);
   t.deepEqual(ticked, ["Creating revision", `Starting instance of ${revision}`, "Routing traffic"], shown);
   t.true(result.output.includes("✓ Routing traffic\nDone.\n"), shown);
-  t.true(result.output.endsWith(`Revision ${revision} is ready and serves 100% of traffic.\nService URL: http://tty-steps.localhost:${engine.ingressPort}\n`), shown);
+  t.true(
+    result.output.endsWith(
+      `Revision ${revision} is ready and serves 100% of traffic.\nService URL: http://tty-steps.localhost:${engine.ingressPort}\n`,
+    ),
+    shown,
+  );
   t.false(result.output.includes(": done"), "no plain progress lines on a terminal");
 
   // Shown while it waits, not all at the end: the first step was ticked off seconds before Done.
@@ -200,7 +251,10 @@ test("on a terminal, deploy draws a spinner per step while it waits and ticks ea
   const starting = firstChunkWith(result.chunks, `Starting instance of ${revision}...`);
   const done = firstChunkWith(result.chunks, "Done.");
   t.truthy(created && starting && done, shown);
-  t.true(done!.at - created!.at >= 2000, `"✓ Creating revision" showed at ${created!.at} ms, "Done." at ${done!.at} ms: the instance listens only after 3 s`);
+  t.true(
+    done!.at - created!.at >= 2000,
+    `"✓ Creating revision" showed at ${created!.at} ms, "Done." at ${done!.at} ms: the instance listens only after 3 s`,
+  );
   t.true(done!.at - starting!.at >= 2000, `the "Starting instance" spinner showed at ${starting!.at} ms, "Done." at ${done!.at} ms`);
 });
 
@@ -212,11 +266,17 @@ test("without a terminal, deploy prints one plain line per step on stderr as eac
   const revision = (await describeService(engine, service)).latestCreatedRevision ?? "";
   t.regex(revision, /^plain-steps-00001-[a-z]{3}$/);
   t.is(result.stderr, DEPLOY_STEPS(revision).join("\n") + "\n", "exactly the four plain lines, no spinner, no escape sequences");
-  t.is(result.stdout, `Revision ${revision} is ready and serves 100% of traffic.\nService URL: http://plain-steps.localhost:${engine.ingressPort}\n`);
+  t.is(
+    result.stdout,
+    `Revision ${revision} is ready and serves 100% of traffic.\nService URL: http://plain-steps.localhost:${engine.ingressPort}\n`,
+  );
   const created = firstChunkWith(result.chunks, "Creating revision: done", "stderr");
   const done = firstChunkWith(result.chunks, "Done.", "stderr");
   t.truthy(created && done);
-  t.true(done!.at - created!.at >= 2000, `"Creating revision: done" arrived at ${created!.at} ms, "Done." at ${done!.at} ms: each line comes as its step finishes`);
+  t.true(
+    done!.at - created!.at >= 2000,
+    `"Creating revision: done" arrived at ${created!.at} ms, "Done." at ${done!.at} ms: each line comes as its step finishes`,
+  );
 });
 
 test("--async returns before the instance listens, leaving the revision PENDING; it becomes READY later and serves", async (t) => {
@@ -227,17 +287,27 @@ test("--async returns before the instance listens, leaving the revision PENDING;
   const revision = (await describeService(engine, service)).latestCreatedRevision ?? "";
   const right = await describeRevision(engine, revision);
   t.is(result.code, 0, transcript(args, result));
-  t.true(result.elapsedMs < listenDelayMs, `deploy --async took ${result.elapsedMs} ms; the instance listens only after ${listenDelayMs} ms`);
+  t.true(
+    result.elapsedMs < listenDelayMs,
+    `deploy --async took ${result.elapsedMs} ms; the instance listens only after ${listenDelayMs} ms`,
+  );
   t.is(right.status, "PENDING", "right after deploy --async the revision is still starting");
   t.regex(revision, /^async-steps-00001-[a-z]{3}$/);
-  t.is(result.stderr, `Creating revision: done\nRevision ${revision} is being deployed; follow it with: skiff revisions describe ${revision}\n`);
+  t.is(
+    result.stderr,
+    `Creating revision: done\nRevision ${revision} is being deployed; follow it with: skiff revisions describe ${revision}\n`,
+  );
   t.is(result.stdout, "");
 
-  const ready = await eventually(`${revision} becomes READY`, async () => {
-    const r = await describeRevision(engine, revision);
-    if (r.status === "FAILED") throw new Error(`${revision} failed: ${r.error}`);
-    return r.status === "READY" ? r : undefined;
-  }, 60_000);
+  const ready = await eventually(
+    `${revision} becomes READY`,
+    async () => {
+      const r = await describeRevision(engine, revision);
+      if (r.status === "FAILED") throw new Error(`${revision} failed: ${r.error}`);
+      return r.status === "READY" ? r : undefined;
+    },
+    60_000,
+  );
   t.is(ready.status, "READY");
   const answer = await engine.request(hostOf(engine, service), "/");
   t.is(answer.status, 200, answer.body);

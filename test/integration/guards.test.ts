@@ -22,7 +22,12 @@ test.after.always(async () => {
 
 /** Everything a refused request could have changed: services, keeper's revisions, containers. */
 async function observableState() {
-  const services = (await listServices(engine)).map((s) => ({ name: s.name, ready: s.latestReadyRevision, created: s.latestCreatedRevision, template: s.template }));
+  const services = (await listServices(engine)).map((s) => ({
+    name: s.name,
+    ready: s.latestReadyRevision,
+    created: s.latestCreatedRevision,
+    template: s.template,
+  }));
   const revisions = (await listRevisions(engine, "keeper")).map((r) => `${r.name} ${r.status}`);
   const containers = (await engine.containers()).map((c) => c.id).sort();
   return { services, revisions, containers };

@@ -40,7 +40,8 @@ const HOSTILE_IMAGES = [
   "x?y=1",
 ];
 
-const IMAGE_REASON_PREFIX = 'must be a container image reference such as "nginx", "nginx:1.27" or "registry.example.com:5000/team/app@sha256:…"';
+const IMAGE_REASON_PREFIX =
+  'must be a container image reference such as "nginx", "nginx:1.27" or "registry.example.com:5000/team/app@sha256:…"';
 const DNS_LABEL_REASON = "must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen";
 
 /** Every project this file touches (or a hostile name could reach), as the API lists them, without live counters. */
@@ -72,7 +73,14 @@ async function refusedByCli(t: ExecutionContext, args: string[], expected: strin
 }
 
 /** The admin API refused: 400 INVALID_ARGUMENT with exactly one violation, naming `field`. */
-async function refusedByApi(t: ExecutionContext, method: string, rawPath: string, field: string, body?: unknown, reason?: string | RegExp): Promise<void> {
+async function refusedByApi(
+  t: ExecutionContext,
+  method: string,
+  rawPath: string,
+  field: string,
+  body?: unknown,
+  reason?: string | RegExp,
+): Promise<void> {
   const answer = await adminRequest(engine, method, rawPath, body);
   const said = `${method} ${rawPath} → ${answer.status} ${answer.body}`;
   t.is(answer.status, 400, said);
@@ -84,7 +92,11 @@ async function refusedByApi(t: ExecutionContext, method: string, rawPath: string
     return;
   }
   t.is(parsed.error?.code, "INVALID_ARGUMENT", said);
-  t.deepEqual(parsed.error?.violations?.map((v) => v.field), [field], said);
+  t.deepEqual(
+    parsed.error?.violations?.map((v) => v.field),
+    [field],
+    said,
+  );
   const given = parsed.error?.violations?.[0]?.reason ?? "";
   if (typeof reason === "string") t.true(given.startsWith(reason), said);
   else if (reason) t.regex(given, reason, said);
@@ -104,7 +116,10 @@ test.serial("the API refuses ten hostile image references with 400 naming templa
 
 test.serial("the CLI refuses ten path-like or malformed names with exit 1 and one line naming the argument or flag", async (t) => {
   const cases: [string[], string][] = [
-    [["deploy", "../../other/services/victim", "--image", image], `skiff: error: service: "../../other/services/victim" ${DNS_LABEL_REASON}`],
+    [
+      ["deploy", "../../other/services/victim", "--image", image],
+      `skiff: error: service: "../../other/services/victim" ${DNS_LABEL_REASON}`,
+    ],
     [["deploy", "Bad_Name", "--image", image], `skiff: error: service: "Bad_Name" ${DNS_LABEL_REASON}`],
     [["deploy", "a---b", "--image", image], `skiff: error: service: "a---b" must not contain '---'`],
     [["services", "delete", "../../other/services/victim"], `skiff: error: service: "../../other/services/victim" ${DNS_LABEL_REASON}`],
@@ -113,8 +128,14 @@ test.serial("the CLI refuses ten path-like or malformed names with exit 1 and on
     [["services", "list", "--project", "UP"], `skiff: error: --project: "UP" ${DNS_LABEL_REASON}`],
     [["deploy", "web", "--image", image, "--tag", "---"], `skiff: error: --tag: "---" ${DNS_LABEL_REASON}`],
     [["deploy", "web", "--image", image, "--tag", "Tag!"], `skiff: error: --tag: "Tag!" ${DNS_LABEL_REASON}`],
-    [["domain-mappings", "create", "--service", "victim", "--project", "other", "--domain", "a..b"], `skiff: error: --domain: "a..b" must be a lowercase domain name`],
-    [["domain-mappings", "create", "--service", "victim", "--project", "other", "--domain", "-x.test"], `skiff: error: --domain: "-x.test" must be a lowercase domain name`],
+    [
+      ["domain-mappings", "create", "--service", "victim", "--project", "other", "--domain", "a..b"],
+      `skiff: error: --domain: "a..b" must be a lowercase domain name`,
+    ],
+    [
+      ["domain-mappings", "create", "--service", "victim", "--project", "other", "--domain", "-x.test"],
+      `skiff: error: --domain: "-x.test" must be a lowercase domain name`,
+    ],
   ];
   for (const [args, expected] of cases) await refusedByCli(t, args, expected);
 });
@@ -136,7 +157,14 @@ test.serial("the API refuses %-encoded path-like names with 400 naming the path 
     await refusedByApi(t, "PUT", `/v1/projects/default/services/web?tag=${e(tag)}`, "tag", spec, `"${tag}" ${DNS_LABEL_REASON}`);
   }
   for (const domain of ["a..b", "-x.test"]) {
-    await refusedByApi(t, "POST", "/v1/projects/other/domainmappings", "domain", { domain, service: "victim" }, "must be a lowercase domain name");
+    await refusedByApi(
+      t,
+      "POST",
+      "/v1/projects/other/domainmappings",
+      "domain",
+      { domain, service: "victim" },
+      "must be a lowercase domain name",
+    );
   }
   // Malformed %-escapes are the client's mistake, named, never a 500.
   await refusedByApi(t, "GET", "/v1/projects/default/services/%zz", "service", undefined, `"%zz" is not a valid %-encoded path segment`);
@@ -145,26 +173,36 @@ test.serial("the API refuses %-encoded path-like names with 400 naming the path 
   await refusedByApi(t, "PUT", "/v1/projects/default/services/web%", "service", spec, `"web%" is not a valid %-encoded path segment`);
 });
 
-test.serial("`skiff services describe S | head -1` exits 0 and prints the first line and no error, even when the reader is gone first", async (t) => {
-  const describe = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_ENTRY)} services describe victim --project other`;
-  for (const reader of ["head -1", "head -n 0"]) {
-    const script = `set -o pipefail; ${describe} | ${reader}`;
-    const result = await run("bash", ["-c", script], { env: { ...process.env, SKIFF_HOME: engine.home }, cwd: REPO_ROOT, timeoutMs: 60_000 });
-    const said = `$ ${script}\n(exit ${result.code})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
-    t.is(result.code, 0, said);
-    t.is(result.stderr, "", said);
-    t.is(result.stdout, reader === "head -1" ? "Service victim in project other\n" : "", said);
-  }
-});
+test.serial(
+  "`skiff services describe S | head -1` exits 0 and prints the first line and no error, even when the reader is gone first",
+  async (t) => {
+    const describe = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_ENTRY)} services describe victim --project other`;
+    for (const reader of ["head -1", "head -n 0"]) {
+      const script = `set -o pipefail; ${describe} | ${reader}`;
+      const result = await run("bash", ["-c", script], {
+        env: { ...process.env, SKIFF_HOME: engine.home },
+        cwd: REPO_ROOT,
+        timeoutMs: 60_000,
+      });
+      const said = `$ ${script}\n(exit ${result.code})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
+      t.is(result.code, 0, said);
+      t.is(result.stderr, "", said);
+      t.is(result.stdout, reader === "head -1" ? "Service victim in project other\n" : "", said);
+    }
+  },
+);
 
-test.serial("after all of the above the engine is up, the victim in another project serves 200 and no project's state changed", async (t) => {
-  const status = await engine.skiff(["engine", "status", "--format", "json"]);
-  t.is(status.code, 0, transcript(["engine", "status"], status));
-  t.is(JSON.parse(status.stdout).running, true);
-  const answer = await engine.request(hostOf(engine, VICTIM.name, VICTIM.project), "/");
-  t.is(answer.status, 200, answer.body);
-  t.is((await stateOfAllProjects()), before, "services, revisions and domain mappings of default and other are exactly as before");
-});
+test.serial(
+  "after all of the above the engine is up, the victim in another project serves 200 and no project's state changed",
+  async (t) => {
+    const status = await engine.skiff(["engine", "status", "--format", "json"]);
+    t.is(status.code, 0, transcript(["engine", "status"], status));
+    t.is(JSON.parse(status.stdout).running, true);
+    const answer = await engine.request(hostOf(engine, VICTIM.name, VICTIM.project), "/");
+    t.is(answer.status, 200, answer.body);
+    t.is(await stateOfAllProjects(), before, "services, revisions and domain mappings of default and other are exactly as before");
+  },
+);
 
 test.serial("an admin API path with dot segments (../ or %2e%2e/) never reaches another project's service", async (t) => {
   // A client that builds paths without encoding a name, or encodes dots, must not be walked into

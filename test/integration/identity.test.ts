@@ -35,7 +35,11 @@ test.after.always(async () => {
 
 /** Runs `script` in web's container with Google's libraries beside it; its stdout, parsed as JSON. */
 async function inWeb<T>(script: string, args: string[] = []): Promise<T> {
-  const result = await nodeIn(web, `(async () => { ${script} })().then((out) => console.log(JSON.stringify(out)), (e) => { console.log(JSON.stringify({ error: String(e.stack ?? e) })); })`, args);
+  const result = await nodeIn(
+    web,
+    `(async () => { ${script} })().then((out) => console.log(JSON.stringify(out)), (e) => { console.log(JSON.stringify({ error: String(e.stack ?? e) })); })`,
+    args,
+  );
   try {
     return JSON.parse(result.stdout) as T;
   } catch {
@@ -55,37 +59,52 @@ async function setInvokers(members: string[]): Promise<void> {
   await api.setPolicy(PROJECT, "service", "api", members.length ? [{ role: "roles/run.invoker", members }] : [], etag);
 }
 
-test.serial("gcp-metadata inside a container finds the metadata server and reads the skiff project, its number and the container's account", async (t) => {
-  const out = await inWeb<Record<string, unknown>>(`
+test.serial(
+  "gcp-metadata inside a container finds the metadata server and reads the skiff project, its number and the container's account",
+  async (t) => {
+    const out = await inWeb<Record<string, unknown>>(`
     const gcpMetadata = require("/node_modules/gcp-metadata");
     return { available: await gcpMetadata.isAvailable(), project: await gcpMetadata.project("project-id"),
       number: await gcpMetadata.project("numeric-project-id"), email: await gcpMetadata.instance("service-accounts/default/email"),
       region: await gcpMetadata.instance("region") };`);
-  t.like(out, { available: true, project: PROJECT, email: WEB_ACCOUNT });
-  t.regex(String(out.number), /^\d{12}$/);
-  t.regex(String(out.region), /^projects\/\d{12}\/regions\/[a-z0-9-]+$/);
-});
+    t.like(out, { available: true, project: PROJECT, email: WEB_ACCOUNT });
+    t.regex(String(out.number), /^\d{12}$/);
+    t.regex(String(out.region), /^projects\/\d{12}\/regions\/[a-z0-9-]+$/);
+  },
+);
 
-test.serial("google-auth-library's ID-token client gets 200 from a private service when its account is an invoker, 403 when not; no token: 401", async (t) => {
-  t.like(await inWeb(CALL_WITH_ID_TOKEN, [`${apiUrl}/`]), { status: 403 });
-  await setInvokers([`serviceAccount:${WEB_ACCOUNT}`]);
-  t.like(await inWeb(CALL_WITH_ID_TOKEN, [`${apiUrl}/`]), { status: 200 });
-  t.like(await inWeb(`const r = await fetch(process.argv[1]); return { status: r.status };`, [`${apiUrl}/`]), { status: 401 });
-  await setInvokers(["serviceAccount:someone-else@team.iam.gserviceaccount.com"]);
-  t.like(await inWeb(CALL_WITH_ID_TOKEN, [`${apiUrl}/`]), { status: 403 });
-  await setInvokers([`serviceAccount:${WEB_ACCOUNT}`]);
-});
+test.serial(
+  "google-auth-library's ID-token client gets 200 from a private service when its account is an invoker, 403 when not; no token: 401",
+  async (t) => {
+    t.like(await inWeb(CALL_WITH_ID_TOKEN, [`${apiUrl}/`]), { status: 403 });
+    await setInvokers([`serviceAccount:${WEB_ACCOUNT}`]);
+    t.like(await inWeb(CALL_WITH_ID_TOKEN, [`${apiUrl}/`]), { status: 200 });
+    t.like(await inWeb(`const r = await fetch(process.argv[1]); return { status: r.status };`, [`${apiUrl}/`]), { status: 401 });
+    await setInvokers(["serviceAccount:someone-else@team.iam.gserviceaccount.com"]);
+    t.like(await inWeb(CALL_WITH_ID_TOKEN, [`${apiUrl}/`]), { status: 403 });
+    await setInvokers([`serviceAccount:${WEB_ACCOUNT}`]);
+  },
+);
 
-test.serial("the identity token verifies against the engine's JWKS with a standard JWT library (jose), for the audience asked", async (t) => {
-  const { token } = await inWeb<{ token: string }>(`
+test.serial(
+  "the identity token verifies against the engine's JWKS with a standard JWT library (jose), for the audience asked",
+  async (t) => {
+    const { token } = await inWeb<{ token: string }>(
+      `
     const r = await fetch("http://" + process.env.GCE_METADATA_HOST + "/computeMetadata/v1/instance/service-accounts/default/identity?audience=" + encodeURIComponent(process.argv[1]), { headers: { "Metadata-Flavor": "Google" } });
-    return { token: await r.text() };`, [apiUrl]);
-  const jwks = await fetch(`http://127.0.0.1:${engine.apiPort}/.well-known/jwks.json`).then((r) => r.json());
-  const jose = await import("jose");
-  const { payload } = await jose.jwtVerify(token, jose.createLocalJWKSet(jwks as never), { audience: apiUrl, issuer: "https://skiff.localhost" });
-  t.is(payload.email, WEB_ACCOUNT);
-  t.is(payload.sub, WEB_ACCOUNT);
-});
+    return { token: await r.text() };`,
+      [apiUrl],
+    );
+    const jwks = await fetch(`http://127.0.0.1:${engine.apiPort}/.well-known/jwks.json`).then((r) => r.json());
+    const jose = await import("jose");
+    const { payload } = await jose.jwtVerify(token, jose.createLocalJWKSet(jwks as never), {
+      audience: apiUrl,
+      issuer: "https://skiff.localhost",
+    });
+    t.is(payload.email, WEB_ACCOUNT);
+    t.is(payload.sub, WEB_ACCOUNT);
+  },
+);
 
 test.serial("the metadata server wants Metadata-Flavor: Google and refuses requests that carry X-Forwarded-For (403)", async (t) => {
   const statuses = await inWeb<number[]>(`
@@ -107,7 +126,11 @@ test.serial("the engine listens on nothing but loopback and its network's gatewa
   t.truthy(gateway);
   const addresses = listeningAddresses(engine.pid);
   t.true(addresses.length >= 4, addresses.join(", "));
-  t.deepEqual(addresses.filter((a) => a !== "127.0.0.1" && a !== gateway), [], addresses.join(", "));
+  t.deepEqual(
+    addresses.filter((a) => a !== "127.0.0.1" && a !== gateway),
+    [],
+    addresses.join(", "),
+  );
 });
 
 test.serial("kill -9 of the engine keeps policies and service accounts, and a token minted before still works after", async (t) => {
@@ -151,8 +174,21 @@ function listeningAddresses(pid: number): string[] {
 /** /proc/net addresses are hex in host byte order: IPv4 as 8 digits, IPv6 as 32 (four little-endian words). */
 function decodeAddress(hex: string): string {
   if (hex.length === 8) return [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join(".");
-  const words = Array.from({ length: 4 }, (_, w) => hex.slice(w * 8, w * 8 + 8).match(/../g)!.reverse().join(""));
+  const words = Array.from({ length: 4 }, (_, w) =>
+    hex
+      .slice(w * 8, w * 8 + 8)
+      .match(/../g)!
+      .reverse()
+      .join(""),
+  );
   const mapped = /^0{20}ffff(.{8})$/i.exec(words.join(""));
-  if (mapped) return mapped[1]!.match(/../g)!.map((b) => parseInt(b, 16)).join(".");
-  return words.join("").replace(/(.{4})/g, "$1:").slice(0, -1);
+  if (mapped)
+    return mapped[1]!
+      .match(/../g)!
+      .map((b) => parseInt(b, 16))
+      .join(".");
+  return words
+    .join("")
+    .replace(/(.{4})/g, "$1:")
+    .slice(0, -1);
 }

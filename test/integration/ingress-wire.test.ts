@@ -40,58 +40,88 @@ test.after.always(async () => {
 const forwarded = (host: string) => `x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: ${host}\r\n\r\n`;
 const serviceOf = (headers: string[]) => headers.find((h) => h.startsWith("x-service:"))?.slice(11);
 
-test.serial("a request's trailer Host does not re-route the next request: trailers reach the instance as trailers, the next request reaches e as itself", async (t) => {
-  // nginx: body sent with a length, trailers dropped; /second reaches e as `GET /second`.
-  const raw = await rawExchange(engine.ingressPort, [
-    `POST /a HTTP/1.1\r\nHost: ${e}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nHost: e2.localhost\r\nX-T: 1\r\n\r\n` +
-    `GET /second HTTP/1.1\r\nHost: ${e}\r\n\r\n`,
-  ]);
-  const responses = splitResponses(raw);
-  t.deepEqual(responses.map((r) => serviceOf(r.headers)), ["e", "e"]);
-  t.deepEqual(responses.map((r) => r.body), [
-    `POST /a HTTP/1.1\r\nHost: ${e}\r\ntransfer-encoding: chunked\r\n${forwarded(e)}3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n`,
-    `GET /second HTTP/1.1\r\nHost: ${e}\r\n${forwarded(e)}`,
-  ]);
-});
+test.serial(
+  "a request's trailer Host does not re-route the next request: trailers reach the instance as trailers, the next request reaches e as itself",
+  async (t) => {
+    // nginx: body sent with a length, trailers dropped; /second reaches e as `GET /second`.
+    const raw = await rawExchange(engine.ingressPort, [
+      `POST /a HTTP/1.1\r\nHost: ${e}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nHost: e2.localhost\r\nX-T: 1\r\n\r\n` +
+        `GET /second HTTP/1.1\r\nHost: ${e}\r\n\r\n`,
+    ]);
+    const responses = splitResponses(raw);
+    t.deepEqual(
+      responses.map((r) => serviceOf(r.headers)),
+      ["e", "e"],
+    );
+    t.deepEqual(
+      responses.map((r) => r.body),
+      [
+        `POST /a HTTP/1.1\r\nHost: ${e}\r\ntransfer-encoding: chunked\r\n${forwarded(e)}3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n`,
+        `GET /second HTTP/1.1\r\nHost: ${e}\r\n${forwarded(e)}`,
+      ],
+    );
+  },
+);
 
-test.serial("an instance's response trailer reaches its own client as a trailer, and none of the next clients on that instance connection", async (t) => {
-  // nginx: the trailer section is dropped; no later response carries X-Leak.
-  const [first] = splitResponses(await rawExchange(engine.ingressPort, [`GET /trailer HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
-  t.regex(first!.trailers.join("\n"), /^X-Leak: \d+-\d+$/);
-  const connection = first!.headers.find((h) => h.startsWith("x-connection:"));
-  let sameConnection = 0;
-  for (let i = 0; i < 3; i++) {
-    const [next] = splitResponses(await rawExchange(engine.ingressPort, [`GET /next HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
-    t.false(next!.headers.some((h) => /^x-leak:/i.test(h)), next!.headers.join("\n"));
-    t.deepEqual(next!.trailers, []);
-    if (next!.headers.includes(connection!)) sameConnection++;
-  }
-  t.true(sameConnection > 0, "the instance connection that carried the trailer was used again");
-});
+test.serial(
+  "an instance's response trailer reaches its own client as a trailer, and none of the next clients on that instance connection",
+  async (t) => {
+    // nginx: the trailer section is dropped; no later response carries X-Leak.
+    const [first] = splitResponses(await rawExchange(engine.ingressPort, [`GET /trailer HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
+    t.regex(first!.trailers.join("\n"), /^X-Leak: \d+-\d+$/);
+    const connection = first!.headers.find((h) => h.startsWith("x-connection:"));
+    let sameConnection = 0;
+    for (let i = 0; i < 3; i++) {
+      const [next] = splitResponses(await rawExchange(engine.ingressPort, [`GET /next HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
+      t.false(
+        next!.headers.some((h) => /^x-leak:/i.test(h)),
+        next!.headers.join("\n"),
+      );
+      t.deepEqual(next!.trailers, []);
+      if (next!.headers.includes(connection!)) sameConnection++;
+    }
+    t.true(sameConnection > 0, "the instance connection that carried the trailer was used again");
+  },
+);
 
 test.serial("a request with Connection: close followed by more bytes is answered, then the connection closes", async (t) => {
   // nginx: 200 with Connection: close, then it closes; the bytes after are not read.
-  const raw = await rawExchange(engine.ingressPort, [`GET /x HTTP/1.1\r\nHost: ${e}\r\nConnection: close\r\n\r\nGET /y HTTP/1.1\r\nHost: ${e2}\r\n\r\n`], { quietMs: 3_000 });
+  const raw = await rawExchange(
+    engine.ingressPort,
+    [`GET /x HTTP/1.1\r\nHost: ${e}\r\nConnection: close\r\n\r\nGET /y HTTP/1.1\r\nHost: ${e2}\r\n\r\n`],
+    { quietMs: 3_000 },
+  );
   const responses = splitResponses(raw);
   t.is(responses.length, 1);
   t.is(responses[0]!.body, `GET /x HTTP/1.1\r\nHost: ${e}\r\n${forwarded(e)}`);
   t.true(responses[0]!.headers.includes("connection: close"));
 });
 
-test.serial("two Host headers: 400, nothing forwarded; an absolute-form target goes to the service it names; broken chunk framing: 400", async (t) => {
-  // nginx: 400; routed to e2 as `GET /abs` with Host e2; 400.
-  const [dup] = splitResponses(await rawExchange(engine.ingressPort, [`GET /dup HTTP/1.1\r\nHost: ${e}\r\nHost: ${e2}\r\n\r\n`], { quietMs: 3_000 }));
-  t.is(dup!.status, "HTTP/1.1 400 Bad Request");
-  t.is(dup!.body, "more than one Host header\n");
+test.serial(
+  "two Host headers: 400, nothing forwarded; an absolute-form target goes to the service it names; broken chunk framing: 400",
+  async (t) => {
+    // nginx: 400; routed to e2 as `GET /abs` with Host e2; 400.
+    const [dup] = splitResponses(
+      await rawExchange(engine.ingressPort, [`GET /dup HTTP/1.1\r\nHost: ${e}\r\nHost: ${e2}\r\n\r\n`], { quietMs: 3_000 }),
+    );
+    t.is(dup!.status, "HTTP/1.1 400 Bad Request");
+    t.is(dup!.body, "more than one Host header\n");
 
-  const [absolute] = splitResponses(await rawExchange(engine.ingressPort, [`GET http://${e2}/abs HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
-  t.is(serviceOf(absolute!.headers), "e2");
-  t.is(absolute!.body, `GET /abs HTTP/1.1\r\nhost: ${e2}\r\n${forwarded(e2)}`);
+    const [absolute] = splitResponses(await rawExchange(engine.ingressPort, [`GET http://${e2}/abs HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
+    t.is(serviceOf(absolute!.headers), "e2");
+    t.is(absolute!.body, `GET /abs HTTP/1.1\r\nhost: ${e2}\r\n${forwarded(e2)}`);
 
-  const [broken, ...more] = splitResponses(await rawExchange(engine.ingressPort, [`POST /c HTTP/1.1\r\nHost: ${e}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`, "zz\r\n"], { gapMs: 100, quietMs: 3_000 }));
-  t.is(broken!.status, "HTTP/1.1 400 Bad Request");
-  t.deepEqual(more, []);
-});
+    const [broken, ...more] = splitResponses(
+      await rawExchange(
+        engine.ingressPort,
+        [`POST /c HTTP/1.1\r\nHost: ${e}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`, "zz\r\n"],
+        { gapMs: 100, quietMs: 3_000 },
+      ),
+    );
+    t.is(broken!.status, "HTTP/1.1 400 Bad Request");
+    t.deepEqual(more, []);
+  },
+);
 
 test.serial("100 requests pipelined on one connection to a Python http.server service are all answered, in order", async (t) => {
   // The service starts from zero; one request first, so the time below is the pipeline's alone.
@@ -100,7 +130,12 @@ test.serial("100 requests pipelined on one connection to a Python http.server se
   const requests = Array.from({ length: 100 }, (_, i) => `GET /p${i} HTTP/1.1\r\nHost: ${hostOf(engine, "py")}\r\n\r\n`).join("");
   const started = Date.now();
   // Before, these took 20-108 s: each went at once on a connection of its own, past the app's listen backlog.
-  const responses = splitResponses(await rawExchange(engine.ingressPort, [requests], { quietMs: 10_000, until: (raw) => raw.split("HTTP/1.1 200 OK").length - 1 === 100 }));
+  const responses = splitResponses(
+    await rawExchange(engine.ingressPort, [requests], { quietMs: 10_000, until: (raw) => raw.split("HTTP/1.1 200 OK").length - 1 === 100 }),
+  );
   t.log(`100 pipelined requests answered in ${Date.now() - started} ms`);
-  t.deepEqual(responses.map((r) => r.body), Array.from({ length: 100 }, (_, i) => `/p${i}`));
+  t.deepEqual(
+    responses.map((r) => r.body),
+    Array.from({ length: 100 }, (_, i) => `/p${i}`),
+  );
 });

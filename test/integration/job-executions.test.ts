@@ -49,21 +49,33 @@ test("taskCount 10 with parallelism 3 runs all 10 tasks, never more than 3 at on
     const found = attemptsOf(await readJobLog(engine, "fanout", started.name));
     return [...found.values()].filter((a) => a.start !== undefined && a.end !== undefined).length === 10 && found;
   });
-  t.deepEqual([...attempts.keys()].sort(), Array.from({ length: 10 }, (_, i) => `${i}/0`).sort(), "one attempt of each index 0..9, none repeated");
+  t.deepEqual(
+    [...attempts.keys()].sort(),
+    Array.from({ length: 10 }, (_, i) => `${i}/0`).sort(),
+    "one attempt of each index 0..9, none repeated",
+  );
   for (let i = 0; i < 10; i++) {
-    t.deepEqual(attempts.get(`${i}/0`)?.env, {
-      CLOUD_RUN_EXECUTION: started.name,
-      CLOUD_RUN_JOB: "fanout",
-      CLOUD_RUN_TASK_ATTEMPT: "0",
-      CLOUD_RUN_TASK_COUNT: "10",
-      CLOUD_RUN_TASK_INDEX: String(i),
-    }, `the environment task ${i} saw`);
+    t.deepEqual(
+      attempts.get(`${i}/0`)?.env,
+      {
+        CLOUD_RUN_EXECUTION: started.name,
+        CLOUD_RUN_JOB: "fanout",
+        CLOUD_RUN_TASK_ATTEMPT: "0",
+        CLOUD_RUN_TASK_COUNT: "10",
+        CLOUD_RUN_TASK_INDEX: String(i),
+      },
+      `the environment task ${i} saw`,
+    );
   }
   const intervals = [...attempts.values()].map((a) => ({ start: a.start!, end: a.end! }));
   const timeline = [...attempts.values()].map((a) => `task ${a.task}: ${a.start}..${a.end}`).join("\n");
   t.is(maxOverlap(intervals), 3, `at most 3 tasks run at once, and 3 do (tasks sleep 3 s each):\n${timeline}`);
 
-  await eventually("the execution's containers are removed after they exit", async () => (await containersOfExecution(engine, started.name)).length === 0, 15_000);
+  await eventually(
+    "the execution's containers are removed after they exit",
+    async () => (await containersOfExecution(engine, started.name)).length === 0,
+    15_000,
+  );
 });
 
 test("a task that fails on attempts 0 and 1 and succeeds on attempt 2 ends SUCCEEDED with retriedCount 2", async (t) => {
@@ -79,9 +91,17 @@ test("a task that fails on attempts 0 and 1 and succeeds on attempt 2 ends SUCCE
     return [0, 1, 2].every((a) => found.get(`0/${a}`)?.end !== undefined) && found;
   });
   t.deepEqual([...attempts.keys()], ["0/0", "0/1", "0/2"]);
-  t.deepEqual([0, 1, 2].map((a) => attempts.get(`0/${a}`)?.env.CLOUD_RUN_TASK_ATTEMPT), ["0", "1", "2"]);
   t.deepEqual(
-    [0, 1, 2].map((a) => attempts.get(`0/${a}`)!.lines.filter((l) => l.stream === "stderr").map((l) => l.text)),
+    [0, 1, 2].map((a) => attempts.get(`0/${a}`)?.env.CLOUD_RUN_TASK_ATTEMPT),
+    ["0", "1", "2"],
+  );
+  t.deepEqual(
+    [0, 1, 2].map((a) =>
+      attempts
+        .get(`0/${a}`)!
+        .lines.filter((l) => l.stream === "stderr")
+        .map((l) => l.text),
+    ),
     [["fixture: task 0 attempt 0 failing with exit code 1"], ["fixture: task 0 attempt 1 failing with exit code 1"], []],
   );
   for (const a of [1, 2]) {
@@ -107,13 +127,30 @@ test("with --max-retries 1 a task that fails twice fails the execution, whose er
 });
 
 test("once a task has exhausted its retries no other task starts, and the execution is FAILED", async (t) => {
-  await createJob(engine, "stops-early", ["--image", image, "--tasks", "3", "--parallelism", "1", "--max-retries", "0", ...taskEnv({ FIXTURE_EXIT_CODE: 3, FIXTURE_FAIL_INDEXES: 0 })]);
+  await createJob(engine, "stops-early", [
+    "--image",
+    image,
+    "--tasks",
+    "3",
+    "--parallelism",
+    "1",
+    "--max-retries",
+    "0",
+    ...taskEnv({ FIXTURE_EXIT_CODE: 3, FIXTURE_FAIL_INDEXES: 0 }),
+  ]);
   const { name } = await executeJob(engine, "stops-early");
   const done = await waitForExecution(engine, name);
   t.like(done, { status: "FAILED", succeededCount: 0, failedCount: 1, runningCount: 0, retriedCount: 0 });
   t.is(done.error, "task 0 failed after 1 attempt: exited with code 3");
-  t.deepEqual(done.tasks.filter((task) => task.startTime !== undefined).map((task) => task.index), [0], "only task 0 ever started");
-  await eventually("task 0's last line", async () => attemptsOf(await readJobLog(engine, "stops-early", name)).get("0/0")?.end !== undefined);
+  t.deepEqual(
+    done.tasks.filter((task) => task.startTime !== undefined).map((task) => task.index),
+    [0],
+    "only task 0 ever started",
+  );
+  await eventually(
+    "task 0's last line",
+    async () => attemptsOf(await readJobLog(engine, "stops-early", name)).get("0/0")?.end !== undefined,
+  );
   // Give a wrongly started task 1 time to show up before looking.
   await new Promise((resolve) => setTimeout(resolve, 2000));
   t.deepEqual([...attemptsOf(await readJobLog(engine, "stops-early", name)).keys()], ["0/0"]);
@@ -127,14 +164,22 @@ test("jobs execute --wait exits 0 when every task succeeded", async (t) => {
   t.is(result.code, 0, transcript(args, result));
   const name = /^Execution (waits-ok-[a-z]{5}) started; waiting for it to finish\.\.\.\n/.exec(result.stdout)?.[1];
   t.truthy(name, result.stdout);
-  t.is(result.stdout, `Execution ${name} started; waiting for it to finish...\nExecution ${name} succeeded: 2 succeeded, 0 failed, 0 cancelled, 0 running, 0 retried.\n`);
+  t.is(
+    result.stdout,
+    `Execution ${name} started; waiting for it to finish...\nExecution ${name} succeeded: 2 succeeded, 0 failed, 0 cancelled, 0 running, 0 retried.\n`,
+  );
   t.is(result.stderr, "");
   t.is((await describeExecution(engine, name!)).status, "SUCCEEDED");
 });
 
 test("jobs execute --wait exits 1 when a task failed, printing that task with its exit code and its last log lines", async (t) => {
   await createJob(engine, "waits-bad", [
-    "--image", image, "--tasks", "3", "--max-retries", "0",
+    "--image",
+    image,
+    "--tasks",
+    "3",
+    "--max-retries",
+    "0",
     ...taskEnv({ FIXTURE_TASK_MS: 500, FIXTURE_EXIT_CODE: 7, FIXTURE_FAIL_INDEXES: 1 }),
   ]);
   const args = ["jobs", "execute", "waits-bad", "--wait"];
@@ -142,7 +187,10 @@ test("jobs execute --wait exits 1 when a task failed, printing that task with it
   t.is(result.code, 1, transcript(args, result));
   const name = /^Execution (waits-bad-[a-z]{5}) started/.exec(result.stdout)?.[1];
   t.truthy(name, result.stdout);
-  t.is(result.stdout, `Execution ${name} started; waiting for it to finish...\nExecution ${name} failed: 2 succeeded, 1 failed, 0 cancelled, 0 running, 0 retried.\n`);
+  t.is(
+    result.stdout,
+    `Execution ${name} started; waiting for it to finish...\nExecution ${name} failed: 2 succeeded, 1 failed, 0 cancelled, 0 running, 0 retried.\n`,
+  );
 
   // The failed task (and only it), then its own log lines exactly as `logs read` has them.
   const logText = await readJobLogText(engine, "waits-bad", name!);
@@ -150,14 +198,22 @@ test("jobs execute --wait exits 1 when a task failed, printing that task with it
   const ownText = logText.split("\n").filter((l) => / task 1 attempt 0 /.test(l));
   const stderr = result.stderr.split("\n").filter(Boolean);
   t.is(stderr[0], "skiff: error: task 1 failed after 1 attempt(s): exited with code 7 (exit code 7)", result.stderr);
-  t.deepEqual(stderr.slice(1), ownText.map((l) => `  ${l}`), "the task's log tail follows, indented");
+  t.deepEqual(
+    stderr.slice(1),
+    ownText.map((l) => `  ${l}`),
+    "the task's log tail follows, indented",
+  );
   // stdout and stderr are two streams: their relative order is not kept, so compare as a set.
-  t.deepEqual(own.map((l) => `${l.stream}: ${l.text.replace(/\d{13}/, "<ms>").replace(/ env .*/, " env ...")}`).sort(), [
-    "stdout: task 1 attempt 0 start <ms>",
-    "stdout: task 1 attempt 0 env ...",
-    "stdout: task 1 attempt 0 end <ms>",
-    "stderr: fixture: task 1 attempt 0 failing with exit code 7",
-  ].sort(), "the tail includes the task's last line, written just before it exited");
+  t.deepEqual(
+    own.map((l) => `${l.stream}: ${l.text.replace(/\d{13}/, "<ms>").replace(/ env .*/, " env ...")}`).sort(),
+    [
+      "stdout: task 1 attempt 0 start <ms>",
+      "stdout: task 1 attempt 0 env ...",
+      "stdout: task 1 attempt 0 end <ms>",
+      "stderr: fixture: task 1 attempt 0 failing with exit code 7",
+    ].sort(),
+    "the tail includes the task's last line, written just before it exited",
+  );
 });
 
 test("jobs execute --async returns at once with the execution's name, while its task still runs", async (t) => {

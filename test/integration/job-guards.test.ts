@@ -26,7 +26,12 @@ test.after.always(async () => {
 
 /** Everything a refused command could have changed: jobs, executions, containers of this engine. */
 async function observableState() {
-  const jobs = (await listJobs(engine)).map((j) => ({ name: j.name, generation: j.generation, executionCount: j.executionCount, template: j.template }));
+  const jobs = (await listJobs(engine)).map((j) => ({
+    name: j.name,
+    generation: j.generation,
+    executionCount: j.executionCount,
+    template: j.template,
+  }));
   const executions = (await listExecutions(engine)).map((e) => `${e.name} ${e.job} ${e.status}`);
   const containers = (await engine.containers()).map((c) => `${c.name} ${c.state}`).sort();
   return { jobs, executions, containers };
@@ -40,21 +45,36 @@ async function refused(t: import("ava").ExecutionContext, args: string[], line: 
   t.is(result.stdout, "", transcript(args, result));
 }
 
-test.serial("jobs create with a bad --tasks, --parallelism, --max-retries or --task-timeout exits 1 naming the flag and field, and creates nothing", async (t) => {
-  const before = await observableState();
-  t.is(before.jobs.length, 1);
-  t.is(before.executions.length, 1);
-  const create = (...flags: string[]) => ["jobs", "create", "bad", "--image", image, ...flags];
-  await refused(t, create("--tasks", "0"), "skiff: error: --tasks (template.taskCount): must be between 1 and 10000");
-  await refused(t, create("--parallelism", "-1"), "skiff: error: --parallelism (template.parallelism): must be between 0 (all at once) and 10000");
-  await refused(t, create("--max-retries", "11"), "skiff: error: --max-retries (template.maxRetries): must be between 0 and 10");
-  // Not a duration at all: refused by the CLI before anything is sent, naming the flag.
-  await refused(t, create("--task-timeout", "soon"), 'skiff: error: --task-timeout: expected a duration such as 30, 500ms, 5s, 1m30s or 15m, got "soon"');
-  await refused(t, create("--task-timeout", "0"), "skiff: error: --task-timeout (template.timeout): must be between 1 and 604800 seconds");
-  await refused(t, create("--tasks", "two"), 'skiff: error: --tasks: must be a whole number, got "two"');
-  t.deepEqual(await observableState(), before);
-  t.is((await engine.skiff(["jobs", "describe", "bad"])).code, 1, "no job bad");
-});
+test.serial(
+  "jobs create with a bad --tasks, --parallelism, --max-retries or --task-timeout exits 1 naming the flag and field, and creates nothing",
+  async (t) => {
+    const before = await observableState();
+    t.is(before.jobs.length, 1);
+    t.is(before.executions.length, 1);
+    const create = (...flags: string[]) => ["jobs", "create", "bad", "--image", image, ...flags];
+    await refused(t, create("--tasks", "0"), "skiff: error: --tasks (template.taskCount): must be between 1 and 10000");
+    await refused(
+      t,
+      create("--parallelism", "-1"),
+      "skiff: error: --parallelism (template.parallelism): must be between 0 (all at once) and 10000",
+    );
+    await refused(t, create("--max-retries", "11"), "skiff: error: --max-retries (template.maxRetries): must be between 0 and 10");
+    // Not a duration at all: refused by the CLI before anything is sent, naming the flag.
+    await refused(
+      t,
+      create("--task-timeout", "soon"),
+      'skiff: error: --task-timeout: expected a duration such as 30, 500ms, 5s, 1m30s or 15m, got "soon"',
+    );
+    await refused(
+      t,
+      create("--task-timeout", "0"),
+      "skiff: error: --task-timeout (template.timeout): must be between 1 and 604800 seconds",
+    );
+    await refused(t, create("--tasks", "two"), 'skiff: error: --tasks: must be a whole number, got "two"');
+    t.deepEqual(await observableState(), before);
+    t.is((await engine.skiff(["jobs", "describe", "bad"])).code, 1, "no job bad");
+  },
+);
 
 test.serial("jobs execute of an unknown job exits 1 naming the job, and starts nothing", async (t) => {
   const before = await observableState();
@@ -63,36 +83,70 @@ test.serial("jobs execute of an unknown job exits 1 naming the job, and starts n
   t.deepEqual(await observableState(), before);
 });
 
-test.serial("jobs execute with a bad --tasks or --task-timeout override exits 1 naming the flag and field, and starts nothing", async (t) => {
-  const before = await observableState();
-  await refused(t, ["jobs", "execute", "keeper", "--tasks", "0"], "skiff: error: --tasks (overrides.taskCount): must be between 1 and 10000");
-  await refused(t, ["jobs", "execute", "keeper", "--task-timeout", "0"], "skiff: error: --task-timeout (overrides.timeout): must be between 1 and 604800 seconds");
-  t.deepEqual(await observableState(), before);
-});
+test.serial(
+  "jobs execute with a bad --tasks or --task-timeout override exits 1 naming the flag and field, and starts nothing",
+  async (t) => {
+    const before = await observableState();
+    await refused(
+      t,
+      ["jobs", "execute", "keeper", "--tasks", "0"],
+      "skiff: error: --tasks (overrides.taskCount): must be between 1 and 10000",
+    );
+    await refused(
+      t,
+      ["jobs", "execute", "keeper", "--task-timeout", "0"],
+      "skiff: error: --task-timeout (overrides.timeout): must be between 1 and 604800 seconds",
+    );
+    t.deepEqual(await observableState(), before);
+  },
+);
 
 test.serial("a CLOUD_RUN_ variable in --set-env-vars or --update-env-vars is refused as reserved, naming the flag and field", async (t) => {
   const before = await observableState();
-  const reserved = "is reserved: the platform sets CLOUD_RUN_JOB, CLOUD_RUN_EXECUTION, CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_ATTEMPT and CLOUD_RUN_TASK_COUNT";
-  await refused(t, ["jobs", "create", "envy", "--image", image, "--set-env-vars", "CLOUD_RUN_TASK_INDEX=3"], `skiff: error: --set-env-vars (template.env.CLOUD_RUN_TASK_INDEX): ${reserved}`);
-  await refused(t, ["jobs", "execute", "keeper", "--update-env-vars", "CLOUD_RUN_JOB=other"], `skiff: error: --update-env-vars (overrides.env.CLOUD_RUN_JOB): ${reserved}`);
+  const reserved =
+    "is reserved: the platform sets CLOUD_RUN_JOB, CLOUD_RUN_EXECUTION, CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_ATTEMPT and CLOUD_RUN_TASK_COUNT";
+  await refused(
+    t,
+    ["jobs", "create", "envy", "--image", image, "--set-env-vars", "CLOUD_RUN_TASK_INDEX=3"],
+    `skiff: error: --set-env-vars (template.env.CLOUD_RUN_TASK_INDEX): ${reserved}`,
+  );
+  await refused(
+    t,
+    ["jobs", "execute", "keeper", "--update-env-vars", "CLOUD_RUN_JOB=other"],
+    `skiff: error: --update-env-vars (overrides.env.CLOUD_RUN_JOB): ${reserved}`,
+  );
   t.deepEqual(await observableState(), before);
 });
 
-test.serial("executing a job right after jobs delete exits 1 naming the job; its executions and containers are gone and none is created", async (t) => {
-  const before = await observableState();
-  await createJob(engine, "doomed", ["--image", image, ...taskEnv({ FIXTURE_TASK_MS: 60_000 })]);
-  const running = await executeJob(engine, "doomed");
-  await eventually("doomed's task container is running", async () =>
-    (await engine.containers()).some((c) => c.labels["skiff.execution"] === running.name && c.state === "running"), 30_000);
+test.serial(
+  "executing a job right after jobs delete exits 1 naming the job; its executions and containers are gone and none is created",
+  async (t) => {
+    const before = await observableState();
+    await createJob(engine, "doomed", ["--image", image, ...taskEnv({ FIXTURE_TASK_MS: 60_000 })]);
+    const running = await executeJob(engine, "doomed");
+    await eventually(
+      "doomed's task container is running",
+      async () => (await engine.containers()).some((c) => c.labels["skiff.execution"] === running.name && c.state === "running"),
+      30_000,
+    );
 
-  const deleted = await engine.skiff(["jobs", "delete", "doomed"]);
-  t.is(deleted.code, 0, transcript(["jobs", "delete", "doomed"], deleted));
-  await refused(t, ["jobs", "execute", "doomed"], 'skiff: error: job: "doomed" not found in project "default"');
+    const deleted = await engine.skiff(["jobs", "delete", "doomed"]);
+    t.is(deleted.code, 0, transcript(["jobs", "delete", "doomed"], deleted));
+    await refused(t, ["jobs", "execute", "doomed"], 'skiff: error: job: "doomed" not found in project "default"');
 
-  const executions = await listExecutions(engine);
-  t.deepEqual(executions.filter((e) => e.job === "doomed").map((e) => e.name), [], "the job's executions went with it and no new one was made");
-  await refused(t, ["executions", "describe", running.name], `skiff: error: execution: "${running.name}" not found in project "default"`);
-  // The deleted job's running task is stopped in the background (SIGTERM, grace); then nothing of it is left.
-  await eventually("no container of the deleted job remains", async () => !(await engine.containers()).some((c) => c.labels["skiff.job"] === "doomed"), 20_000);
-  t.deepEqual(await observableState(), before);
-});
+    const executions = await listExecutions(engine);
+    t.deepEqual(
+      executions.filter((e) => e.job === "doomed").map((e) => e.name),
+      [],
+      "the job's executions went with it and no new one was made",
+    );
+    await refused(t, ["executions", "describe", running.name], `skiff: error: execution: "${running.name}" not found in project "default"`);
+    // The deleted job's running task is stopped in the background (SIGTERM, grace); then nothing of it is left.
+    await eventually(
+      "no container of the deleted job remains",
+      async () => !(await engine.containers()).some((c) => c.labels["skiff.job"] === "doomed"),
+      20_000,
+    );
+    t.deepEqual(await observableState(), before);
+  },
+);

@@ -20,7 +20,11 @@ let image: string;
 let scratch: string;
 
 test.before(async () => {
-  [image, engine, scratch] = await Promise.all([fixtureImage(), startEngine(), fs.mkdtemp(path.join(os.tmpdir(), "skiff-knative-format-"))]);
+  [image, engine, scratch] = await Promise.all([
+    fixtureImage(),
+    startEngine(),
+    fs.mkdtemp(path.join(os.tmpdir(), "skiff-knative-format-")),
+  ]);
 });
 
 test.after.always(async () => {
@@ -40,8 +44,26 @@ async function skiffOk(t: ExecutionContext, args: string[]): Promise<CommandResu
 test("services describe --format export prints a serving.knative.dev/v1 Service without status; after a delete, services replace of that file brings back the same revision, template and traffic", async (t) => {
   const service = "exported";
   await deploy(engine, service, [
-    "--image", image, "--set-env-vars", "GREETING=hi,MODE=export", "--memory", "256Mi", "--cpu", "500m",
-    "--concurrency", "7", "--min-instances", "1", "--max-instances", "3", "--timeout", "45", "--labels", "team=web", "--tag", "blue",
+    "--image",
+    image,
+    "--set-env-vars",
+    "GREETING=hi,MODE=export",
+    "--memory",
+    "256Mi",
+    "--cpu",
+    "500m",
+    "--concurrency",
+    "7",
+    "--min-instances",
+    "1",
+    "--max-instances",
+    "3",
+    "--timeout",
+    "45",
+    "--labels",
+    "team=web",
+    "--tag",
+    "blue",
   ]);
   const before = await describeService(engine, service);
   const revision = before.latestCreatedRevision ?? "";
@@ -64,7 +86,10 @@ test("services describe --format export prints a serving.knative.dev/v1 Service 
           containers: [
             {
               image,
-              env: [{ name: "GREETING", value: "hi" }, { name: "MODE", value: "export" }],
+              env: [
+                { name: "GREETING", value: "hi" },
+                { name: "MODE", value: "export" },
+              ],
               ports: [{ containerPort: 8080, name: "http1" }],
               resources: { limits: { cpu: "500m", memory: "256Mi" } },
               startupProbe: { timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1, tcpSocket: { port: 8080 } },
@@ -72,7 +97,10 @@ test("services describe --format export prints a serving.knative.dev/v1 Service 
           ],
         },
       },
-      traffic: [{ latestRevision: true, percent: 100 }, { revisionName: revision, percent: 0, tag: "blue" }],
+      traffic: [
+        { latestRevision: true, percent: 100 },
+        { revisionName: revision, percent: 0, tag: "blue" },
+      ],
     },
   });
 
@@ -84,7 +112,10 @@ test("services describe --format export prints a serving.knative.dev/v1 Service 
 
   const replaced = await skiffOk(t, ["services", "replace", file]);
   t.is(replaced.stderr, "", "what export printed has nothing replace would ignore");
-  t.is(replaced.stdout, `Service ${service} is now at revision ${revision}.\nService URL: http://${service}.localhost:${engine.ingressPort}\n`);
+  t.is(
+    replaced.stdout,
+    `Service ${service} is now at revision ${revision}.\nService URL: http://${service}.localhost:${engine.ingressPort}\n`,
+  );
   const after = await describeService(engine, service);
   t.is(after.latestCreatedRevision, revision, "the same revision name");
   t.is(after.latestReadyRevision, revision);
@@ -107,7 +138,9 @@ let formatsService: Promise<string> | undefined;
 
 /** One service for the read-only format checks; resolves with its revision. */
 function formats(): Promise<string> {
-  formatsService ??= deploy(engine, "formats", ["--image", image, "--set-env-vars", "K=V", "--concurrency", "5"]).then(async () => (await describeService(engine, "formats")).latestCreatedRevision ?? "");
+  formatsService ??= deploy(engine, "formats", ["--image", image, "--set-env-vars", "K=V", "--concurrency", "5"]).then(
+    async () => (await describeService(engine, "formats")).latestCreatedRevision ?? "",
+  );
   return formatsService;
 }
 
@@ -160,7 +193,14 @@ test("revisions describe R --format json prints a Knative Revision", async (t) =
       },
     ],
   });
-  t.deepEqual(r.status.conditions.map((c: { type: string; status: string }) => [c.type, c.status]), [["Ready", "True"], ["ContainerHealthy", "True"], ["ResourcesAvailable", "True"]]);
+  t.deepEqual(
+    r.status.conditions.map((c: { type: string; status: string }) => [c.type, c.status]),
+    [
+      ["Ready", "True"],
+      ["ContainerHealthy", "True"],
+      ["ResourcesAvailable", "True"],
+    ],
+  );
   t.regex(r.status.imageDigest, /^sha256:[0-9a-f]{64}$/);
 });
 
@@ -230,47 +270,61 @@ function shopApplied(t: ExecutionContext): Promise<void> {
     const v2 = path.join(scratch, "shop-v2.yaml");
     await fs.writeFile(v1, shopYaml("v1", ""));
     await fs.writeFile(v2, shopYaml("v2", CANARY_TRAFFIC));
-    for (const [file, revision] of [[v1, "shop-v1"], [v2, "shop-v2"]]) {
+    for (const [file, revision] of [
+      [v1, "shop-v1"],
+      [v2, "shop-v2"],
+    ]) {
       const result = await skiffOk(t, ["services", "replace", file]);
-      t.is(result.stderr, IGNORED_WARNING, `one warning line naming exactly the fields without local meaning\n${transcript(["services", "replace", file], result)}`);
+      t.is(
+        result.stderr,
+        IGNORED_WARNING,
+        `one warning line naming exactly the fields without local meaning\n${transcript(["services", "replace", file], result)}`,
+      );
       t.is(result.stdout, `Service shop is now at revision ${revision}.\nService URL: http://shop.localhost:${engine.ingressPort}\n`);
     }
   })();
   return shop;
 }
 
-test.serial("a Cloud Run YAML from the docs applies with services replace: its template (with its service account), named revisions and 90/10 traffic with a canary tag", async (t) => {
-  await shopApplied(t);
-  const s = await describeService(engine, "shop");
-  t.deepEqual(s.template, {
-    image,
-    env: { VERSION: "v2" },
-    port: 8080,
-    maxInstanceRequestConcurrency: 40,
-    scaling: { minInstanceCount: 1, maxInstanceCount: 3 },
-    timeout: 120,
-    resources: { cpu: "1", memory: "256Mi" },
-    startupProbe: { initialDelaySeconds: 0, timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1 },
-    serviceAccount: "shop-runner@my-project.iam.gserviceaccount.com",
-  });
-  t.is(s.ingress, "all");
-  t.is(s.latestCreatedRevision, "shop-v2");
-  t.deepEqual(s.traffic, [
-    { type: "REVISION", revision: "shop-v1", percent: 90 },
-    { type: "REVISION", revision: "shop-v2", percent: 10, tag: "canary" },
-  ]);
-  t.deepEqual(s.trafficStatuses, [
-    { type: "REVISION", revision: "shop-v1", percent: 90 },
-    { type: "REVISION", revision: "shop-v2", percent: 10, tag: "canary", url: `http://canary---shop.localhost:${engine.ingressPort}` },
-  ]);
-});
+test.serial(
+  "a Cloud Run YAML from the docs applies with services replace: its template (with its service account), named revisions and 90/10 traffic with a canary tag",
+  async (t) => {
+    await shopApplied(t);
+    const s = await describeService(engine, "shop");
+    t.deepEqual(s.template, {
+      image,
+      env: { VERSION: "v2" },
+      port: 8080,
+      maxInstanceRequestConcurrency: 40,
+      scaling: { minInstanceCount: 1, maxInstanceCount: 3 },
+      timeout: 120,
+      resources: { cpu: "1", memory: "256Mi" },
+      startupProbe: { initialDelaySeconds: 0, timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1 },
+      serviceAccount: "shop-runner@my-project.iam.gserviceaccount.com",
+    });
+    t.is(s.ingress, "all");
+    t.is(s.latestCreatedRevision, "shop-v2");
+    t.deepEqual(s.traffic, [
+      { type: "REVISION", revision: "shop-v1", percent: 90 },
+      { type: "REVISION", revision: "shop-v2", percent: 10, tag: "canary" },
+    ]);
+    t.deepEqual(s.trafficStatuses, [
+      { type: "REVISION", revision: "shop-v1", percent: 90 },
+      { type: "REVISION", revision: "shop-v2", percent: 10, tag: "canary", url: `http://canary---shop.localhost:${engine.ingressPort}` },
+    ]);
+  },
+);
 
 test.serial("the replaced service splits exactly 180/20 over 200 requests, and the canary tag URL reaches shop-v2", async (t) => {
   await shopApplied(t);
   const { samples } = await runLoad({ port: engine.ingressPort, host: hostOf(engine, "shop"), count: 200, workers: 4, maxMs: 60_000 });
   const { byRevision, failures } = tally(samples);
   t.is(samples.length, 200);
-  t.deepEqual(failures.map((f) => `${f.status} ${f.error ?? f.body}`).slice(0, 5), [], `every request is answered 200 (${failures.length} were not)`);
+  t.deepEqual(
+    failures.map((f) => `${f.status} ${f.error ?? f.body}`).slice(0, 5),
+    [],
+    `every request is answered 200 (${failures.length} were not)`,
+  );
   t.deepEqual(byRevision, { "shop-v1": 180, "shop-v2": 20 }, "the split is exact per window of 10 requests");
   for (let i = 0; i < 5; i++) {
     const answer = await engine.request(`canary---shop.localhost:${engine.ingressPort}`, "/");
@@ -287,7 +341,11 @@ test.serial("replace with a traffic percent of 110 exits 1 naming spec.traffic a
   const args = ["services", "replace", file];
   const result = await engine.skiff(args);
   t.is(result.code, 1, transcript(args, result));
-  t.is(result.stderr, `${IGNORED_WARNING}skiff: error: spec.traffic (traffic[0].percent): must be between 0 and 100\n`, transcript(args, result));
+  t.is(
+    result.stderr,
+    `${IGNORED_WARNING}skiff: error: spec.traffic (traffic[0].percent): must be between 0 and 100\n`,
+    transcript(args, result),
+  );
   t.is(result.stdout, "");
   const after = await describeService(engine, "shop");
   t.deepEqual(after.traffic, before.traffic);
@@ -311,7 +369,11 @@ test("a file over the admin API's 1 MiB limit is refused from its size, before i
   const deployed = await engine.skiff(deployArgs);
   t.is(deployed.code, 1, transcript(deployArgs, deployed));
   t.is(deployed.stderr, `skiff: error: --env-vars-file: "${big}" is ${3 * 1024 ** 3} bytes; ${limit}\n`);
-  t.deepEqual((await (await engine.api()).listServices("default")).map((s) => s.name).filter((n) => n === "huge-env"), [], "nothing was deployed");
+  t.deepEqual(
+    (await (await engine.api()).listServices("default")).map((s) => s.name).filter((n) => n === "huge-env"),
+    [],
+    "nothing was deployed",
+  );
 });
 
 /** A minimal Knative Service of the fixture, with `namespace` when given. */
@@ -335,11 +397,19 @@ test("metadata.namespace is the project: another one than --project exits 1 nami
   const wrong = ["services", "replace", file, "--project", "prod"];
   const refused = await engine.skiff(wrong);
   t.is(refused.code, 1, transcript(wrong, refused));
-  t.is(refused.stderr, `skiff: error: metadata.namespace: the file is for project "staging" but the command works in project "prod" (--project); make them the same, or leave the namespace out\n`);
+  t.is(
+    refused.stderr,
+    `skiff: error: metadata.namespace: the file is for project "staging" but the command works in project "prod" (--project); make them the same, or leave the namespace out\n`,
+  );
   const byDefault = await engine.skiff(["services", "replace", file]);
   t.is(byDefault.code, 1, transcript(["services", "replace", file], byDefault));
   t.regex(byDefault.stderr, /project "staging" but the command works in project "default"/);
-  for (const project of ["prod", "default", "staging"]) t.deepEqual((await client.listServices(project)).filter((s) => s.name === "ns-svc"), [], `nothing in ${project}`);
+  for (const project of ["prod", "default", "staging"])
+    t.deepEqual(
+      (await client.listServices(project)).filter((s) => s.name === "ns-svc"),
+      [],
+      `nothing in ${project}`,
+    );
 
   await skiffOk(t, ["services", "replace", file, "--project", "staging"]);
   t.is((await client.getService("staging", "ns-svc")).project, "staging", "the same namespace as --project applies there");

@@ -42,12 +42,15 @@ async function floodNumbers(flags: string[]): Promise<number[]> {
 /** GET on the admin API, reading only the first piece of the answer before closing the connection. */
 function firstPieceThenGone(rawPath: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: engine.apiPort, path: rawPath, agent: false, headers: { authorization: `Bearer ${engine.token}` } }, (res) => {
-      res.once("data", (chunk: Buffer) => {
-        req.destroy();
-        resolve(chunk.toString("utf8"));
-      });
-    });
+    const req = http.get(
+      { host: "127.0.0.1", port: engine.apiPort, path: rawPath, agent: false, headers: { authorization: `Bearer ${engine.token}` } },
+      (res) => {
+        res.once("data", (chunk: Buffer) => {
+          req.destroy();
+          resolve(chunk.toString("utf8"));
+        });
+      },
+    );
     req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
   });
 }
@@ -65,14 +68,26 @@ function gaps(numbers: number[]): { missing: number; repeated: number; firstMiss
 }
 
 test("a 20 s flood of 16,000 lines/s: logs read has every line, while the instance runs and after it was stopped and collected, within the service's cap", async (t) => {
-  await deploy(engine, "steady", ["--image", image, "--min-instances", "1", "--set-env-vars", `FIXTURE_MODE=flood,FIXTURE_FLOOD_RATE=${RATE},FIXTURE_FLOOD_LINES=${LINES},FIXTURE_FLOOD_LINE_BYTES=${LINE_BYTES}`]);
+  await deploy(engine, "steady", [
+    "--image",
+    image,
+    "--min-instances",
+    "1",
+    "--set-env-vars",
+    `FIXTURE_MODE=flood,FIXTURE_FLOOD_RATE=${RATE},FIXTURE_FLOOD_LINES=${LINES},FIXTURE_FLOOD_LINE_BYTES=${LINE_BYTES}`,
+  ]);
   const [container] = await engine.containers();
   const dockerLog = await dockerLogPath(container.id);
   const flooding = (await describeService(engine, "steady")).latestReadyRevision!;
-  await eventually("the fixture wrote its last flood line", async () => {
-    const tail = await engine.skiff(["logs", "read", "steady", "--limit", "2"]);
-    return tail.stdout.includes(`fixture: flood done after ${LINES} lines`);
-  }, (SECONDS + 30) * 1000, 1000);
+  await eventually(
+    "the fixture wrote its last flood line",
+    async () => {
+      const tail = await engine.skiff(["logs", "read", "steady", "--limit", "2"]);
+      return tail.stdout.includes(`fixture: flood done after ${LINES} lines`);
+    },
+    (SECONDS + 30) * 1000,
+    1000,
+  );
   const dockerBytes = sizeWithRotated(dockerLog);
 
   const live = gaps(await floodNumbers([]));
@@ -87,11 +102,22 @@ test("a 20 s flood of 16,000 lines/s: logs read has every line, while the instan
 
   // A new revision takes over; the flooding one's instance is stopped, its lines collected, then removed.
   await deploy(engine, "steady", ["--remove-env-vars", "FIXTURE_MODE"]);
-  await eventually("the flooding instance's container is gone", async () => !(await engine.containers()).some((c) => c.id === container.id), 60_000, 250);
+  await eventually(
+    "the flooding instance's container is gone",
+    async () => !(await engine.containers()).some((c) => c.id === container.id),
+    60_000,
+    250,
+  );
   const kept = gaps(await floodNumbers(["--revision", flooding]));
   const sizes = pairSizes(engineLogFile(engine, "steady"));
-  t.log(`read from the service's log: ${LINES - kept.missing} of ${LINES} lines (steady.log ${mb(sizes.current)} + steady.log.1 ${mb(sizes.rotated)})`);
-  t.deepEqual(kept, { missing: 0, repeated: 0, firstMissing: undefined }, "once collected, every line is read from the service's log, once");
+  t.log(
+    `read from the service's log: ${LINES - kept.missing} of ${LINES} lines (steady.log ${mb(sizes.current)} + steady.log.1 ${mb(sizes.rotated)})`,
+  );
+  t.deepEqual(
+    kept,
+    { missing: 0, repeated: 0, firstMissing: undefined },
+    "once collected, every line is read from the service's log, once",
+  );
   t.true(sizes.total <= SERVICE_LOG_CAP, `the service's log stays within its cap: ${sizes.total} bytes`);
   t.true(dockerBytes > 16 * MiB, `more than Docker's old 8 MiB x 2 was written: ${dockerBytes} bytes`);
 });

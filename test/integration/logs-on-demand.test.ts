@@ -29,7 +29,12 @@ function followUntil(service: string, until: (text: string) => boolean, timeoutM
   return new Promise((resolve, reject) => {
     let text = "";
     const req = http.get(
-      { host: "127.0.0.1", port: engine.apiPort, path: `/v1/projects/default/services/${service}/logs?follow=true&limit=1`, headers: { authorization: `Bearer ${engine.token}` } },
+      {
+        host: "127.0.0.1",
+        port: engine.apiPort,
+        path: `/v1/projects/default/services/${service}/logs?follow=true&limit=1`,
+        headers: { authorization: `Bearer ${engine.token}` },
+      },
       (res) => {
         if (res.statusCode !== 200) return reject(new Error(`follow answered ${res.statusCode}`));
         res.setEncoding("utf8");
@@ -60,12 +65,21 @@ test("a live instance's lines: logs read shows them at once, the follow streams 
 
   const read = await engine.skiff(["logs", "read", "talker"]);
   t.is(read.code, 0, transcript(["logs", "read", "talker"], read));
-  t.regex(read.stdout, /talker-00001-\w{3} stdout: fixture: GET \/\?mark=read-1 /, "the line written a moment ago is read from the running container");
+  t.regex(
+    read.stdout,
+    /talker-00001-\w{3} stdout: fixture: GET \/\?mark=read-1 /,
+    "the line written a moment ago is read from the running container",
+  );
 
-  const followed = await followUntil("talker", (text) => text.includes("mark=live-1 "), 10_000, () => {
-    // Sent once the follow is open: the line must arrive through it, not through its first read.
-    setTimeout(() => void engine.request(hostOf(engine, "talker"), "/?mark=live-1"), 300);
-  });
+  const followed = await followUntil(
+    "talker",
+    (text) => text.includes("mark=live-1 "),
+    10_000,
+    () => {
+      // Sent once the follow is open: the line must arrive through it, not through its first read.
+      setTimeout(() => void engine.request(hostOf(engine, "talker"), "/?mark=live-1"), 300);
+    },
+  );
   t.regex(followed, /stdout: fixture: GET \/\?mark=live-1 /);
 
   // No more requests: after the 2 s grace the instance is stopped, and its log collected first.
@@ -73,7 +87,11 @@ test("a live instance's lines: logs read shows them at once, the follow streams 
   while ((await engine.containers()).some((c) => c.labels["skiff.service"] === "talker") && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  t.deepEqual((await engine.containers()).filter((c) => c.labels["skiff.service"] === "talker"), [], "scaled to zero");
+  t.deepEqual(
+    (await engine.containers()).filter((c) => c.labels["skiff.service"] === "talker"),
+    [],
+    "scaled to zero",
+  );
   const after = await engine.skiff(["logs", "read", "talker"]);
   t.is(after.code, 0, transcript(["logs", "read", "talker"], after));
   const count = (mark: string) => after.stdout.split("\n").filter((line) => line.includes(`fixture: GET /?mark=${mark} `)).length;

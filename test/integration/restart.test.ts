@@ -59,7 +59,11 @@ async function answers(): Promise<Record<string, string>> {
   return out;
 }
 
-async function assertNothingLostOrDuplicated(t: ExecutionContext, before: Awaited<ReturnType<typeof snapshot>>, beforeAnswers: Record<string, string>) {
+async function assertNothingLostOrDuplicated(
+  t: ExecutionContext,
+  before: Awaited<ReturnType<typeof snapshot>>,
+  beforeAnswers: Record<string, string>,
+) {
   t.deepEqual(await answers(), beforeAnswers, "every service answers from the same revision");
   const after = await snapshot();
   t.deepEqual(after.services, before.services, "services list is unchanged");
@@ -71,12 +75,18 @@ test.serial("kill -9 of the daemon, then engine start: services answer, nothing 
   const beforeAnswers = await answers();
   t.is(before.services.length, SERVICES.length);
   t.is(before.containers.length, SERVICES.length, "one instance per serving revision");
-  t.true(Object.values(beforeAnswers).every((a) => a.startsWith("200 ")), JSON.stringify(beforeAnswers));
+  t.true(
+    Object.values(beforeAnswers).every((a) => a.startsWith("200 ")),
+    JSON.stringify(beforeAnswers),
+  );
   const engineId = engine.engineId;
 
   await engine.killDaemon();
   const orphaned = await engine.containers();
-  t.true(orphaned.every((c) => c.state === "running"), "instances outlive the daemon");
+  t.true(
+    orphaned.every((c) => c.state === "running"),
+    "instances outlive the daemon",
+  );
 
   await engine.start(engine.samePortFlags());
   t.is(engine.engineId, engineId, "the engine keeps its id across restarts, so it can re-adopt its containers");
@@ -101,9 +111,21 @@ test.serial("on start the engine removes a stray container labelled as its own",
   // What a crash between "container created" and "state committed" would leave behind.
   const stray = (
     await docker([
-      "run", "-d", "--label", "skiff.managed=true", "--label", `skiff.engine=${engine.engineId}`,
-      "--label", "skiff.project=default", "--label", "skiff.service=alpha", "--label", "skiff.revision=alpha-00009-zzz",
-      "-p", "127.0.0.1::8080", image,
+      "run",
+      "-d",
+      "--label",
+      "skiff.managed=true",
+      "--label",
+      `skiff.engine=${engine.engineId}`,
+      "--label",
+      "skiff.project=default",
+      "--label",
+      "skiff.service=alpha",
+      "--label",
+      "skiff.revision=alpha-00009-zzz",
+      "-p",
+      "127.0.0.1::8080",
+      image,
     ])
   ).trim();
 

@@ -25,12 +25,22 @@ test.after.always(async () => {
 test("on Linux the engine reaches instances at their address on its own Docker bridge network (also when it started with no container running, the bridge down)", async (t) => {
   const info = await (await engine.api()).engineInfo();
   t.is(info.instanceAddressing, "bridge");
-  const ready = engine.logTail(500).split("\n").filter((line) => line.includes("instance ready") && line.includes("web-"));
+  const ready = engine
+    .logTail(500)
+    .split("\n")
+    .filter((line) => line.includes("instance ready") && line.includes("web-"));
   t.true(ready.length >= 1, engine.logTail(20));
   const [, address] = /"address":"([\d.]+):8080"/.exec(ready[0]) ?? [];
   // Each engine's containers share a network of its own, on whose gateway the engine serves them.
-  const subnets = (await docker(["network", "inspect", `skiff-${engine.engineId}`, "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])).trim().split(/\s+/);
-  t.true(subnets.some((subnet) => inIpv4Subnet(address ?? "", subnet)), `${address} is on the engine's network (${subnets.join(", ")})`);
+  const subnets = (
+    await docker(["network", "inspect", `skiff-${engine.engineId}`, "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}"])
+  )
+    .trim()
+    .split(/\s+/);
+  t.true(
+    subnets.some((subnet) => inIpv4Subnet(address ?? "", subnet)),
+    `${address} is on the engine's network (${subnets.join(", ")})`,
+  );
 });
 
 test("a request that outlives the service's timeout gets 504, the instance lives on and serves the next", async (t) => {
@@ -43,7 +53,11 @@ test("a request that outlives the service's timeout gets 504, the instance lives
   const quick = await engine.request(hostOf(engine, "slow"), "/sleep?ms=10");
   t.is(quick.status, 200, quick.body);
   const after = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "slow" && c.state === "running");
-  t.deepEqual(after.map((c) => c.id), before, "the timeout did not kill or replace the instance");
+  t.deepEqual(
+    after.map((c) => c.id),
+    before,
+    "the timeout did not kill or replace the instance",
+  );
 });
 
 test("a response with Set-Cookie gets Cache-Control: private", async (t) => {
@@ -130,7 +144,10 @@ test("projects are isolated: the same name in two projects is two services on tw
 
   const described = await describeService(engine, "twin", "other");
   t.is(described.project, "other");
-  t.is(revisionFromBody((await engine.request(hostOf(engine, "twin", "other"), "/")).body), described.latestReadyRevision ?? "(none ready)");
+  t.is(
+    revisionFromBody((await engine.request(hostOf(engine, "twin", "other"), "/")).body),
+    described.latestReadyRevision ?? "(none ready)",
+  );
 });
 
 test("an upgrade (a websocket's handshake) passes through: 101 from the instance, then bytes both ways on the same connection, and its slot is freed when it closes", async (t) => {

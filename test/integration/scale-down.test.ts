@@ -91,8 +91,15 @@ test.serial("a ramp of 1 → 60 → 0 clients at concurrency 4 gets only 200s wh
   const failures = load.samples.filter((s) => s.status !== 200);
   t.is(load.peakClients, PEAK_CLIENTS, "the ramp reached 60 clients at once");
   t.true(load.samples.length > 5_000, `the ramp sent a real load: ${load.samples.length} requests`);
-  t.is(failures.length, 0, `every request is answered 200; ${failures.length} of ${load.samples.length} were not:\n${describeFailures(load.samples, load.startedAt)}\n${engine.logTail(30)}`);
-  t.true(load.samples.every((s) => s.status !== 200 || s.body === "slept 100ms\n"), "every 200 is the fixture's answer");
+  t.is(
+    failures.length,
+    0,
+    `every request is answered 200; ${failures.length} of ${load.samples.length} were not:\n${describeFailures(load.samples, load.startedAt)}\n${engine.logTail(30)}`,
+  );
+  t.true(
+    load.samples.every((s) => s.status !== 200 || s.body === "slept 100ms\n"),
+    "every 200 is the fixture's answer",
+  );
 
   const instancesAnswering = new Set(load.samples.map((s) => s.instance));
   t.true(instancesAnswering.size > 1, `more than one instance answered: ${[...instancesAnswering].join(", ")}`);
@@ -102,10 +109,14 @@ test.serial("a ramp of 1 → 60 → 0 clients at concurrency 4 gets only 200s wh
   const peak = Math.max(...series.map((p) => p.running));
   const peakAt = series.find((p) => p.running === peak)!.atMs;
   const rampDownEnd = load.startedAt + RAMP_UP_MS + PLATEAU_MS + RAMP_DOWN_MS;
-  const stoppedUnderLoad = events.of("die").filter((e) => e.attributes["skiff.revision"] === revision && e.atMs > peakAt && e.atMs < rampDownEnd);
+  const stoppedUnderLoad = events
+    .of("die")
+    .filter((e) => e.attributes["skiff.revision"] === revision && e.atMs > peakAt && e.atMs < rampDownEnd);
   const lowestAfterPeakUnderLoad = Math.min(peak, ...series.filter((p) => p.atMs > peakAt && p.atMs < rampDownEnd).map((p) => p.running));
   const timeline = series.map((p) => `+${Math.round(p.atMs - load.startedAt)} ms: ${p.running}`).join("\n");
-  t.log(`${load.samples.length} requests, peak ${load.peakClients} clients, ${instancesAnswering.size} instances answered; running containers peaked at ${peak}, ${stoppedUnderLoad.length} stopped during the ramp-down (lowest ${lowestAfterPeakUnderLoad} under load)`);
+  t.log(
+    `${load.samples.length} requests, peak ${load.peakClients} clients, ${instancesAnswering.size} instances answered; running containers peaked at ${peak}, ${stoppedUnderLoad.length} stopped during the ramp-down (lowest ${lowestAfterPeakUnderLoad} under load)`,
+  );
   t.log(`ready instances per services describe, ~1/s: ${readySeen.map((r) => r.ready).join(" ")}`);
   t.true(peak > 1, `the running instances rose above 1 (peak ${peak}):\n${timeline}`);
   t.true(stoppedUnderLoad.length >= 1, `instances were stopped during the ramp-down, while requests still flowed:\n${timeline}`);
@@ -119,7 +130,10 @@ test.serial("a ramp of 1 → 60 → 0 clients at concurrency 4 gets only 200s wh
   const maxReady = Math.max(...readySeen.map((r) => r.ready));
   const maxReadyAt = readySeen.find((r) => r.ready === maxReady)!.atMs;
   t.true(maxReady > 1, `services describe showed more than one ready instance: ${JSON.stringify(readySeen.map((r) => r.ready))}`);
-  t.true(readySeen.some((r) => r.atMs > maxReadyAt && r.ready < maxReady), `and fewer after that: ${JSON.stringify(readySeen.map((r) => r.ready))}`);
+  t.true(
+    readySeen.some((r) => r.atMs > maxReadyAt && r.ready < maxReady),
+    `and fewer after that: ${JSON.stringify(readySeen.map((r) => r.ready))}`,
+  );
 
   // With no requests the revision goes back to zero after the 3 s grace.
   await eventually(

@@ -73,8 +73,20 @@ test("every instance busy at max-instances for longer than the 10 s queue limit:
 test("a revision below max-instances whose new instances cannot start: the queued request gets 500 'no available instance' after ~10 s", async (t) => {
   // The first instance starts before failAt; every instance started after it exits 4 at once.
   const failAt = Date.now() + 15_000;
-  await deploy(engine, "starved", ["--image", image, "--concurrency", "1", "--max-instances", "3", "--env", `FIXTURE_FAIL_AFTER=${failAt}`]);
-  t.true(Date.now() < failAt, `the deploy (and so the first instance) must finish before FIXTURE_FAIL_AFTER; it finished ${Date.now() - failAt} ms after`);
+  await deploy(engine, "starved", [
+    "--image",
+    image,
+    "--concurrency",
+    "1",
+    "--max-instances",
+    "3",
+    "--env",
+    `FIXTURE_FAIL_AFTER=${failAt}`,
+  ]);
+  t.true(
+    Date.now() < failAt,
+    `the deploy (and so the first instance) must finish before FIXTURE_FAIL_AFTER; it finished ${Date.now() - failAt} ms after`,
+  );
   const revision = (await describeService(engine, "starved")).latestReadyRevision ?? "";
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, failAt - Date.now()) + 500));
 
@@ -92,7 +104,11 @@ test("a revision below max-instances whose new instances cannot start: the queue
   // The engine did try: instances of this revision were created after failAt and exited 4.
   const died = events.of("die").filter((e) => e.attributes["skiff.revision"] === revision && e.atMs >= queuedAt);
   t.true(died.length >= 1, `at least one replacement was tried while the request waited:\n${events.summary()}`);
-  t.deepEqual([...new Set(died.map((e) => e.attributes.exitCode))], ["4"], `every later instance exited 4 (FIXTURE_FAIL_AFTER):\n${events.summary()}`);
+  t.deepEqual(
+    [...new Set(died.map((e) => e.attributes.exitCode))],
+    ["4"],
+    `every later instance exited 4 (FIXTURE_FAIL_AFTER):\n${events.summary()}`,
+  );
 
   const held = await hold;
   t.is(held.answer.status, 200, why("the request holding the first instance", held));
@@ -120,5 +136,9 @@ test("a handler slower than --timeout 2 gets 504 after ~2 s, and the same instan
   t.is(after.answer.headers["x-instance"], instance, "the instance that timed out serves the next request");
   t.true(after.ms < 1_500, `the timed-out request's slot was free at once: the next request took ${after.ms} ms`);
   const running = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "slowpoke" && c.state === "running");
-  t.deepEqual(running.map((c) => c.id.slice(0, 12)), [instance], "the instance was left running, and it is the only one");
+  t.deepEqual(
+    running.map((c) => c.id.slice(0, 12)),
+    [instance],
+    "the instance was left running, and it is the only one",
+  );
 });

@@ -80,7 +80,11 @@ async function refusedDeploy(t: ExecutionContext, flags: string[], flagAndField:
     t.is(result.stdout, "", `nothing on stdout\n${said}`);
   }
   t.deepEqual(await observableState(), before, "no service created or changed, no revision made");
-  t.deepEqual([...(await containerIds())].filter((id) => !containersBefore.has(id)), [], "no container was started");
+  t.deepEqual(
+    [...(await containerIds())].filter((id) => !containersBefore.has(id)),
+    [],
+    "no container was started",
+  );
   t.deepEqual(await serviceContainers(engine, "newcomer"), [], "no container for the refused new service");
   const describeNew = await engine.skiff(["services", "describe", "newcomer"]);
   t.is(describeNew.code, 1, `the refused new service does not exist\n${transcript(["services", "describe", "newcomer"], describeNew)}`);
@@ -113,7 +117,8 @@ test.serial(
 test.serial("engine start --scale-to-zero-grace soon exits 1 naming the flag and the value, and starts no engine", async (t) => {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), "skiff-test-bad-grace-"));
   try {
-    const cli = (args: string[]) => run(process.execPath, [CLI_ENTRY, ...args], { env: { ...process.env, SKIFF_HOME: home }, timeoutMs: 60_000 });
+    const cli = (args: string[]) =>
+      run(process.execPath, [CLI_ENTRY, ...args], { env: { ...process.env, SKIFF_HOME: home }, timeoutMs: 60_000 });
     const args = ["engine", "start", "--ingress-port", "0", "--api-port", "0", "--scale-to-zero-grace", "soon"];
     const result = await cli(args);
     const said = transcript(args, result);
@@ -219,5 +224,8 @@ test("minInstanceCount 1 keeps the same instance through idleness longer than th
   t.is(next.status, 200, next.body);
   t.is(revisionFromBody(next.body), revision);
   t.is(next.headers["x-instance"], hostnameOf(only.id), "no cold start: the same instance serves the first request after idling");
-  t.deepEqual((await revisionContainers(engine, revision)).map((c) => c.id), [only.id]);
+  t.deepEqual(
+    (await revisionContainers(engine, revision)).map((c) => c.id),
+    [only.id],
+  );
 });

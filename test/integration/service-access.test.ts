@@ -19,7 +19,11 @@ let image: string;
 let scratch: string;
 
 test.before(async () => {
-  [image, engine, scratch] = await Promise.all([fixtureImage(), startEngine(), fs.mkdtemp(path.join(os.tmpdir(), "skiff-service-access-"))]);
+  [image, engine, scratch] = await Promise.all([
+    fixtureImage(),
+    startEngine(),
+    fs.mkdtemp(path.join(os.tmpdir(), "skiff-service-access-")),
+  ]);
 });
 
 test.after.always(async () => {
@@ -40,7 +44,13 @@ function urlOf(service: string): string {
 
 /** `$(skiff auth print-identity-token --audiences URL [--impersonate-service-account SA])`: the whole of stdout, a JWT and a newline. */
 async function identityToken(t: ExecutionContext, audience: string, serviceAccount?: string): Promise<string> {
-  const args = ["auth", "print-identity-token", "--audiences", audience, ...(serviceAccount ? ["--impersonate-service-account", serviceAccount] : [])];
+  const args = [
+    "auth",
+    "print-identity-token",
+    "--audiences",
+    audience,
+    ...(serviceAccount ? ["--impersonate-service-account", serviceAccount] : []),
+  ];
   const result = await skiffOk(t, args);
   t.regex(result.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, `the token and a newline, nothing else\n${transcript(args, result)}`);
   t.is(result.stderr, "");
@@ -61,57 +71,93 @@ async function policyOf(service: string) {
   return (await engine.api()).getPolicy("default", "service", service);
 }
 
-test.serial("deploy --no-allow-unauthenticated: 401 without a token, 200 with the owner's from print-identity-token; describe says require authentication", async (t) => {
-  await deploy(engine, "private", ["--image", image, "--no-allow-unauthenticated", "--service-account", "web@p.iam.gserviceaccount.com"]);
-  t.deepEqual((await describeService(engine, "private")).invokers, [], "no invoker: only the owner and those added later may call");
-  t.is(await call("private"), 401, "a plain request");
-  t.is(await call("private", await identityToken(t, urlOf("private"))), 200, "curl -H \"Authorization: Bearer $(skiff auth print-identity-token --audiences URL)\" URL");
-  t.is(await call("private", await identityToken(t, urlOf("elsewhere"))), 401, "a token for another URL");
+test.serial(
+  "deploy --no-allow-unauthenticated: 401 without a token, 200 with the owner's from print-identity-token; describe says require authentication",
+  async (t) => {
+    await deploy(engine, "private", ["--image", image, "--no-allow-unauthenticated", "--service-account", "web@p.iam.gserviceaccount.com"]);
+    t.deepEqual((await describeService(engine, "private")).invokers, [], "no invoker: only the owner and those added later may call");
+    t.is(await call("private"), 401, "a plain request");
+    t.is(
+      await call("private", await identityToken(t, urlOf("private"))),
+      200,
+      'curl -H "Authorization: Bearer $(skiff auth print-identity-token --audiences URL)" URL',
+    );
+    t.is(await call("private", await identityToken(t, urlOf("elsewhere"))), 401, "a token for another URL");
 
-  const described = await skiffOk(t, ["services", "describe", "private"]);
-  for (const line of ["  Ingress:           all", "  Authentication:    require authentication", "  Service account:   web@p.iam.gserviceaccount.com"]) {
-    t.true(described.stdout.split("\n").includes(line), `describe shows "${line.trim()}"\n${described.stdout}`);
-  }
-});
+    const described = await skiffOk(t, ["services", "describe", "private"]);
+    for (const line of [
+      "  Ingress:           all",
+      "  Authentication:    require authentication",
+      "  Service account:   web@p.iam.gserviceaccount.com",
+    ]) {
+      t.true(described.stdout.split("\n").includes(line), `describe shows "${line.trim()}"\n${described.stdout}`);
+    }
+  },
+);
 
-test.serial("add-iam-policy-binding of a service account lets its token in (another's gets 403); get-iam-policy prints what gcloud prints; remove-iam-policy-binding takes it away", async (t) => {
-  const added = await skiffOk(t, ["services", "add-iam-policy-binding", "private", "--member", `serviceAccount:${X}`, "--role", "roles/run.invoker"]);
-  const { etag } = await policyOf("private");
-  const yaml = `bindings:\n- members:\n  - serviceAccount:${X}\n  role: roles/run.invoker\netag: ${etag}\nversion: 1\n`;
-  t.is(added.stderr, "Updated IAM policy for service [private].\n");
-  t.is(added.stdout, yaml, "the policy as gcloud prints it");
-  t.is(await call("private", await identityToken(t, urlOf("private"), X)), 200, "the invoker's token");
-  t.is(await call("private", await identityToken(t, urlOf("private"), Y)), 403, "a valid token of someone else");
-  t.is(await call("private"), 401, "still no way in without a token");
+test.serial(
+  "add-iam-policy-binding of a service account lets its token in (another's gets 403); get-iam-policy prints what gcloud prints; remove-iam-policy-binding takes it away",
+  async (t) => {
+    const added = await skiffOk(t, [
+      "services",
+      "add-iam-policy-binding",
+      "private",
+      "--member",
+      `serviceAccount:${X}`,
+      "--role",
+      "roles/run.invoker",
+    ]);
+    const { etag } = await policyOf("private");
+    const yaml = `bindings:\n- members:\n  - serviceAccount:${X}\n  role: roles/run.invoker\netag: ${etag}\nversion: 1\n`;
+    t.is(added.stderr, "Updated IAM policy for service [private].\n");
+    t.is(added.stdout, yaml, "the policy as gcloud prints it");
+    t.is(await call("private", await identityToken(t, urlOf("private"), X)), 200, "the invoker's token");
+    t.is(await call("private", await identityToken(t, urlOf("private"), Y)), 403, "a valid token of someone else");
+    t.is(await call("private"), 401, "still no way in without a token");
 
-  t.is((await skiffOk(t, ["services", "get-iam-policy", "private"])).stdout, yaml, "YAML by default");
-  t.deepEqual(JSON.parse((await skiffOk(t, ["services", "get-iam-policy", "private", "--format", "json"])).stdout), {
-    bindings: [{ members: [`serviceAccount:${X}`], role: "roles/run.invoker" }],
-    etag,
-    version: 1,
-  });
-  t.is((await skiffOk(t, ["services", "get-iam-policy", "private", "--format", "table"])).stdout, `ROLE               MEMBER\nroles/run.invoker  serviceAccount:${X}\n`);
+    t.is((await skiffOk(t, ["services", "get-iam-policy", "private"])).stdout, yaml, "YAML by default");
+    t.deepEqual(JSON.parse((await skiffOk(t, ["services", "get-iam-policy", "private", "--format", "json"])).stdout), {
+      bindings: [{ members: [`serviceAccount:${X}`], role: "roles/run.invoker" }],
+      etag,
+      version: 1,
+    });
+    t.is(
+      (await skiffOk(t, ["services", "get-iam-policy", "private", "--format", "table"])).stdout,
+      `ROLE               MEMBER\nroles/run.invoker  serviceAccount:${X}\n`,
+    );
 
-  const removed = await skiffOk(t, ["services", "remove-iam-policy-binding", "private", "--member", `serviceAccount:${X}`, "--role", "roles/run.invoker"]);
-  t.is(removed.stdout, `etag: ${(await policyOf("private")).etag}\nversion: 1\n`, "no bindings left");
-  t.is(await call("private", await identityToken(t, urlOf("private"), X)), 403, "the binding is gone");
-});
+    const removed = await skiffOk(t, [
+      "services",
+      "remove-iam-policy-binding",
+      "private",
+      "--member",
+      `serviceAccount:${X}`,
+      "--role",
+      "roles/run.invoker",
+    ]);
+    t.is(removed.stdout, `etag: ${(await policyOf("private")).etag}\nversion: 1\n`, "no bindings left");
+    t.is(await call("private", await identityToken(t, urlOf("private"), X)), 403, "the binding is gone");
+  },
+);
 
-test.serial("a deploy with neither flag keeps the service private (a new --service-account makes a new revision); --allow-unauthenticated makes it public again, other invokers kept", async (t) => {
-  await skiffOk(t, ["services", "add-iam-policy-binding", "private", "--member", `user:ana@example.com`, "--role", "roles/run.invoker"]);
-  await deploy(engine, "private", ["--service-account", "api@p.iam.gserviceaccount.com"]);
-  const redeployed = await describeService(engine, "private");
-  t.is(redeployed.template.serviceAccount, "api@p.iam.gserviceaccount.com");
-  t.is((await listRevisions(engine, "private")).length, 2, "a changed service account is a new revision");
-  t.deepEqual(redeployed.invokers, ["user:ana@example.com"], "the policy is left alone");
-  t.is(await call("private"), 401);
+test.serial(
+  "a deploy with neither flag keeps the service private (a new --service-account makes a new revision); --allow-unauthenticated makes it public again, other invokers kept",
+  async (t) => {
+    await skiffOk(t, ["services", "add-iam-policy-binding", "private", "--member", `user:ana@example.com`, "--role", "roles/run.invoker"]);
+    await deploy(engine, "private", ["--service-account", "api@p.iam.gserviceaccount.com"]);
+    const redeployed = await describeService(engine, "private");
+    t.is(redeployed.template.serviceAccount, "api@p.iam.gserviceaccount.com");
+    t.is((await listRevisions(engine, "private")).length, 2, "a changed service account is a new revision");
+    t.deepEqual(redeployed.invokers, ["user:ana@example.com"], "the policy is left alone");
+    t.is(await call("private"), 401);
 
-  await deploy(engine, "private", ["--allow-unauthenticated"]);
-  t.deepEqual((await describeService(engine, "private")).invokers, ["allUsers", "user:ana@example.com"]);
-  t.is((await listRevisions(engine, "private")).length, 2, "access is no template change");
-  t.is(await call("private"), 200, "public: no token needed");
-  t.true((await skiffOk(t, ["services", "describe", "private"])).stdout.includes("  Authentication:    allow unauthenticated\n"));
-});
+    await deploy(engine, "private", ["--allow-unauthenticated"]);
+    t.deepEqual((await describeService(engine, "private")).invokers, ["allUsers", "user:ana@example.com"]);
+    t.is((await listRevisions(engine, "private")).length, 2, "access is no template change");
+    t.is(await call("private"), 200, "public: no token needed");
+    t.true((await skiffOk(t, ["services", "describe", "private"])).stdout.includes("  Authentication:    allow unauthenticated\n"));
+  },
+);
 
 test("set-iam-policy FILE takes what get-iam-policy printed; with a stale etag it exits 1 naming the conflict and changes nothing", async (t) => {
   await deploy(engine, "etags", ["--image", image]);
@@ -123,7 +169,11 @@ test("set-iam-policy FILE takes what get-iam-policy printed; with a stale etag i
   const args = ["services", "set-iam-policy", "etags", file];
   const stale = await engine.skiff(args);
   t.is(stale.code, 1, transcript(args, stale));
-  t.regex(stale.stderr, /^skiff: error: FILE: etag "[\w-]+" is stale: the IAM policy of service \[etags\] was changed since it was read; get it again with get-iam-policy and retry\n$/, transcript(args, stale));
+  t.regex(
+    stale.stderr,
+    /^skiff: error: FILE: etag "[\w-]+" is stale: the IAM policy of service \[etags\] was changed since it was read; get it again with get-iam-policy and retry\n$/,
+    transcript(args, stale),
+  );
   t.is(stale.stdout, "");
   t.deepEqual(await policyOf("etags"), changed, "nothing changed");
 
@@ -140,10 +190,22 @@ test("bad --member, --role, --service-account or --ingress exits 1 with one line
   const before = await describeService(engine, "strict");
   const policy = await policyOf("strict");
   const cases: [string[], string][] = [
-    [["services", "add-iam-policy-binding", "strict", "--member", "bogus", "--role", "roles/run.invoker"], '--member: must be allUsers, allAuthenticatedUsers, user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN, got "bogus"'],
-    [["services", "add-iam-policy-binding", "strict", "--member", "allUsers", "--role", "owner"], '--role: must be a role such as "roles/run.invoker", got "owner"'],
-    [["services", "remove-iam-policy-binding", "strict", "--member", `serviceAccount:${X}`, "--role", "roles/run.invoker"], `--member: serviceAccount:${X} has no roles/run.invoker binding on service [strict]; nothing changed`],
-    [["deploy", "strict", "--service-account", "not-an-email"], '--service-account: must be a service account email such as web@my-project.iam.gserviceaccount.com, got "not-an-email"'],
+    [
+      ["services", "add-iam-policy-binding", "strict", "--member", "bogus", "--role", "roles/run.invoker"],
+      '--member: must be allUsers, allAuthenticatedUsers, user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN, got "bogus"',
+    ],
+    [
+      ["services", "add-iam-policy-binding", "strict", "--member", "allUsers", "--role", "owner"],
+      '--role: must be a role such as "roles/run.invoker", got "owner"',
+    ],
+    [
+      ["services", "remove-iam-policy-binding", "strict", "--member", `serviceAccount:${X}`, "--role", "roles/run.invoker"],
+      `--member: serviceAccount:${X} has no roles/run.invoker binding on service [strict]; nothing changed`,
+    ],
+    [
+      ["deploy", "strict", "--service-account", "not-an-email"],
+      '--service-account: must be a service account email such as web@my-project.iam.gserviceaccount.com, got "not-an-email"',
+    ],
     [["deploy", "strict", "--ingress", "bogus"], '--ingress: must be one of all, internal, internal-and-cloud-load-balancing, got "bogus"'],
   ];
   for (const [args, error] of cases) {
@@ -163,10 +225,17 @@ test("--ingress internal: 404 from the host; export → replace keeps the ingres
   await deploy(engine, "walled", ["--image", image, "--ingress", "internal", "--service-account", "web@p.iam.gserviceaccount.com"]);
   t.is(await call("walled"), 404, "only the engine's containers may call it");
   const exported = (await skiffOk(t, ["services", "describe", "walled", "--format", "export"])).stdout;
-  const doc = parseYaml(exported) as { metadata: { annotations: Record<string, string> }; spec: { template: { spec: Record<string, unknown> } } };
+  const doc = parseYaml(exported) as {
+    metadata: { annotations: Record<string, string> };
+    spec: { template: { spec: Record<string, unknown> } };
+  };
   t.deepEqual(doc.metadata.annotations, { "run.googleapis.com/ingress": "internal" });
   t.is(doc.spec.template.spec.serviceAccountName, "web@p.iam.gserviceaccount.com");
-  t.is(((await engine.skiffJson(["services", "describe", "walled"])) as { metadata: { annotations: Record<string, string> } }).metadata.annotations["run.googleapis.com/ingress-status"], "internal");
+  t.is(
+    ((await engine.skiffJson(["services", "describe", "walled"])) as { metadata: { annotations: Record<string, string> } }).metadata
+      .annotations["run.googleapis.com/ingress-status"],
+    "internal",
+  );
 
   const file = path.join(scratch, "walled.yaml");
   await fs.writeFile(file, exported);
@@ -199,7 +268,15 @@ test("jobs: --service-account on deploy, update and describe --format export; th
   t.is(bad.code, 1, transcript(["jobs", "update", "batch", "--service-account", "nope"], bad));
   t.regex(bad.stderr, /^skiff: error: --service-account: must be a service account email/);
 
-  const added = await skiffOk(t, ["jobs", "add-iam-policy-binding", "batch", "--member", "user:ana@example.com", "--role", "roles/run.invoker"]);
+  const added = await skiffOk(t, [
+    "jobs",
+    "add-iam-policy-binding",
+    "batch",
+    "--member",
+    "user:ana@example.com",
+    "--role",
+    "roles/run.invoker",
+  ]);
   t.is(added.stderr, "Updated IAM policy for job [batch].\n");
   t.deepEqual(parseYaml(added.stdout).bindings, [{ members: ["user:ana@example.com"], role: "roles/run.invoker" }]);
   await skiffOk(t, ["jobs", "remove-iam-policy-binding", "batch", "--member", "user:ana@example.com", "--role", "roles/run.invoker"]);

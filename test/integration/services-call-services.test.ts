@@ -18,7 +18,10 @@ let apiUrl: string;
 let web: string;
 
 test.before(async () => {
-  [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: ["--scale-to-zero-grace", "1s", "--stable-window", "2s", "--panic-window", "1s"] })]);
+  [image, engine] = await Promise.all([
+    fixtureImage(),
+    startEngine({ flags: ["--scale-to-zero-grace", "1s", "--stable-window", "2s", "--panic-window", "1s"] }),
+  ]);
   await Promise.all([
     deploy(engine, "api", ["--image", image, "--min-instances", "1"]),
     deploy(engine, "web", ["--image", image, "--min-instances", "1"]),
@@ -47,7 +50,9 @@ test("a client built on musl resolves the same URL and gets the same answer", as
   t.regex(answer.stdout, /^HTTP\/1\.1 200 OK\r\n/);
   // The request went through the router: it carries the hop's X-Forwarded-For, the calling container's address.
   const headers = JSON.parse(answer.stdout.slice(answer.stdout.indexOf("\r\n\r\n") + 4)) as Record<string, string>;
-  const webAddress = (await run("docker", ["inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", web])).stdout.trim();
+  const webAddress = (
+    await run("docker", ["inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", web])
+  ).stdout.trim();
   t.is(headers["x-forwarded-for"], webAddress);
   t.is(headers.host, new URL(apiUrl).host);
 });
@@ -55,7 +60,12 @@ test("a client built on musl resolves the same URL and gets the same answer", as
 test("a job's task reaches a service by its URL the same way", async (t) => {
   const api = await engine.api();
   const script = `fetch(process.env.API_URL).then(async (r) => { console.log("task got", r.status, (await r.text()).trim()); process.exit(r.status === 200 ? 0 : 3); }, (e) => { console.log("task failed", String(e.cause ?? e)); process.exit(4); })`;
-  await api.putJob("default", "caller", { template: { image, command: ["/node"], args: ["-e", script], env: { API_URL: apiUrl }, maxRetries: 0 } }, { mode: "create" });
+  await api.putJob(
+    "default",
+    "caller",
+    { template: { image, command: ["/node"], args: ["-e", script], env: { API_URL: apiUrl }, maxRetries: 0 } },
+    { mode: "create" },
+  );
   const started = await api.executeJob("default", "caller");
   const done = await api.getExecution("default", started.name, 120);
   const logs = await api.jobLogs("default", "caller", { execution: started.name });
@@ -87,7 +97,17 @@ test("a call to a service at zero instances is held while it starts, then served
 });
 
 test("tag URLs and mapped domains work inside containers too", async (t) => {
-  const tagged = await deploy(engine, "api", ["--image", image, "--min-instances", "1", "--set-env-vars", "V=tagged", "--no-traffic", "--tag", "beta"]);
+  const tagged = await deploy(engine, "api", [
+    "--image",
+    image,
+    "--min-instances",
+    "1",
+    "--set-env-vars",
+    "V=tagged",
+    "--no-traffic",
+    "--tag",
+    "beta",
+  ]);
   t.is(tagged.code, 0, tagged.stderr);
   const beta = (await describeService(engine, "api")).trafficStatuses.find((s) => s.tag === "beta")!;
   const viaTag = await nodeIn(web, FETCH, [`${beta.url}/`]);

@@ -45,15 +45,28 @@ test("while a revision that never listens is starting, update-traffic and delete
   const traffic = await timed(() => engine.skiff(["services", "update-traffic", "stuck", "--to-latest", "--format", "json"]));
   t.is(traffic.value.code, 0, transcript(["services", "update-traffic", "stuck", "--to-latest"], traffic.value));
   // The CLI's JSON is a Knative Service: its resolved traffic is status.traffic.
-  const statuses = (JSON.parse(traffic.value.stdout || "{}") as { status?: { traffic?: { revisionName: string; percent: number }[] } }).status?.traffic;
-  t.deepEqual(statuses?.map((s) => [s.revisionName, s.percent]), [[ready, 100]], "latest means latest ready: the starting revision gets nothing");
+  const statuses = (JSON.parse(traffic.value.stdout || "{}") as { status?: { traffic?: { revisionName: string; percent: number }[] } })
+    .status?.traffic;
+  t.deepEqual(
+    statuses?.map((s) => [s.revisionName, s.percent]),
+    [[ready, 100]],
+    "latest means latest ready: the starting revision gets nothing",
+  );
   t.is((await engine.request(hostOf(engine, "stuck"), "/")).status, 200);
 
   const deleted = await timed(() => engine.skiff(["services", "delete", "stuck"]));
   t.is(deleted.value.code, 0, transcript(["services", "delete", "stuck"], deleted.value));
-  t.log(`update-traffic ${traffic.ms.toFixed(0)} ms, delete ${deleted.ms.toFixed(0)} ms, engine status (a CLI call doing nothing) ${baseline.ms.toFixed(0)} ms`);
-  t.true(traffic.ms < 1000 + baseline.ms, `update-traffic answers within 1 s of a CLI call doing nothing: ${traffic.ms.toFixed(0)} ms vs ${baseline.ms.toFixed(0)} ms`);
-  t.true(deleted.ms < 1000 + baseline.ms, `delete answers within 1 s of a CLI call doing nothing: ${deleted.ms.toFixed(0)} ms vs ${baseline.ms.toFixed(0)} ms`);
+  t.log(
+    `update-traffic ${traffic.ms.toFixed(0)} ms, delete ${deleted.ms.toFixed(0)} ms, engine status (a CLI call doing nothing) ${baseline.ms.toFixed(0)} ms`,
+  );
+  t.true(
+    traffic.ms < 1000 + baseline.ms,
+    `update-traffic answers within 1 s of a CLI call doing nothing: ${traffic.ms.toFixed(0)} ms vs ${baseline.ms.toFixed(0)} ms`,
+  );
+  t.true(
+    deleted.ms < 1000 + baseline.ms,
+    `delete answers within 1 s of a CLI call doing nothing: ${deleted.ms.toFixed(0)} ms vs ${baseline.ms.toFixed(0)} ms`,
+  );
 
   const deletedAt = Date.now();
   await eventually(
@@ -83,5 +96,9 @@ test("while a revision that never listens is starting, update-traffic and delete
     transcript(deployArgs, background.value),
   );
   t.true(background.ms < 60_000, `the background deploy does not wait for the 240 s startup deadline: ${background.ms.toFixed(0)} ms`);
-  t.deepEqual((await listServices(engine)).map((s) => s.name), [], "the service is gone");
+  t.deepEqual(
+    (await listServices(engine)).map((s) => s.name),
+    [],
+    "the service is gone",
+  );
 });

@@ -58,24 +58,37 @@ async function sigtermTrappedAt(containerId: string, timeoutMs: number): Promise
 }
 
 /** Docker's kill (with the signal), die and destroy events of one container, waiting up to timeoutMs for destroy. */
-async function stopEvents(containerId: string, timeoutMs: number): Promise<{ sigterm: DockerEvent; sigkill: DockerEvent; die: DockerEvent; destroy: DockerEvent }> {
-  const destroy = await events.waitFor(`destroy of ${containerId.slice(0, 12)}`, (e) => e.action === "destroy" && e.id === containerId, timeoutMs);
+async function stopEvents(
+  containerId: string,
+  timeoutMs: number,
+): Promise<{ sigterm: DockerEvent; sigkill: DockerEvent; die: DockerEvent; destroy: DockerEvent }> {
+  const destroy = await events.waitFor(
+    `destroy of ${containerId.slice(0, 12)}`,
+    (e) => e.action === "destroy" && e.id === containerId,
+    timeoutMs,
+  );
   const kills = events.of("kill", containerId);
   const sigterm = kills.find((e) => e.attributes.signal === "15");
   const sigkill = kills.find((e) => e.attributes.signal === "9");
   const [die] = events.of("die", containerId);
-  if (!sigterm || !sigkill || !die) throw new Error(`expected SIGTERM, SIGKILL and die events for ${containerId.slice(0, 12)}:\n${events.summary()}`);
+  if (!sigterm || !sigkill || !die)
+    throw new Error(`expected SIGTERM, SIGKILL and die events for ${containerId.slice(0, 12)}:\n${events.summary()}`);
   return { sigterm, sigkill, die, destroy };
 }
 
 function assertTenSecondGrace(t: ExecutionContext, trappedAt: number, e: Awaited<ReturnType<typeof stopEvents>>): void {
   const removedAfter = e.destroy.atMs - trappedAt;
-  t.log(`SIGTERM trapped at ${trappedAt}; Docker's SIGKILL ${Math.round(e.sigkill.atMs - e.sigterm.atMs)} ms after its SIGTERM; removed ${Math.round(removedAfter)} ms after the trap`);
+  t.log(
+    `SIGTERM trapped at ${trappedAt}; Docker's SIGKILL ${Math.round(e.sigkill.atMs - e.sigterm.atMs)} ms after its SIGTERM; removed ${Math.round(removedAfter)} ms after the trap`,
+  );
   t.true(removedAfter >= 9_500, `removed ${removedAfter} ms after the app saw SIGTERM: the 10 s grace was cut short\n${events.summary()}`);
   t.true(removedAfter <= 12_000, `removed ${removedAfter} ms after the app saw SIGTERM: want at most 12 s\n${events.summary()}`);
   const killGap = e.sigkill.atMs - e.sigterm.atMs;
   t.true(killGap >= 9_500 && killGap <= 11_000, `Docker sent SIGKILL ${killGap} ms after SIGTERM (want ~10 s)\n${events.summary()}`);
-  t.true(Math.abs(e.sigterm.atMs - trappedAt) <= 1_000, `the SIGTERM Docker sent (${e.sigterm.atMs}) is the one the app trapped (${trappedAt})`);
+  t.true(
+    Math.abs(e.sigterm.atMs - trappedAt) <= 1_000,
+    `the SIGTERM Docker sent (${e.sigterm.atMs}) is the one the app trapped (${trappedAt})`,
+  );
   t.is(e.die.attributes.exitCode, "137", "the app ignored SIGTERM, so SIGKILL ended it (exit 137)");
 }
 
@@ -89,7 +102,11 @@ test("a scaled-down instance that traps SIGTERM gets SIGTERM, then 10 s before i
   t.deepEqual(left, [], "no container of the service is left");
   // Written in its grace, read from the stopped container before it was removed, kept in the service's log.
   const read = await engine.skiff(["logs", "read", "trap-idle"]);
-  t.regex(read.stdout, new RegExp(`stdout: fixture: SIGTERM trapped at ${trappedAt}, ignoring`), transcript(["logs", "read", "trap-idle"], read));
+  t.regex(
+    read.stdout,
+    new RegExp(`stdout: fixture: SIGTERM trapped at ${trappedAt}, ignoring`),
+    transcript(["logs", "read", "trap-idle"], read),
+  );
 });
 
 test("services delete of a service whose app ignores SIGTERM returns within 1.5 s; the container gets its 10 s and is gone within 12 s", async (t) => {
@@ -113,6 +130,8 @@ test("services delete of a service whose app ignores SIGTERM returns within 1.5 
   // Counted from the delete's answer (the service is gone for the user then), not from spawning the CLI.
   const returnedAt = started + tookMs;
   const goneAfter = Math.round(stopped.destroy.atMs - returnedAt);
-  t.log(`the container was gone ${goneAfter} ms after the delete returned (${Math.round(stopped.destroy.atMs - started)} ms after the CLI was started)`);
+  t.log(
+    `the container was gone ${goneAfter} ms after the delete returned (${Math.round(stopped.destroy.atMs - started)} ms after the CLI was started)`,
+  );
   t.true(goneAfter <= 12_000, `the container was gone ${goneAfter} ms after the delete returned (want ≤ 12 s)\n${events.summary()}`);
 });

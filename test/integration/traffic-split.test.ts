@@ -29,7 +29,8 @@ async function revisionsOf(service: string, count: number): Promise<string[]> {
     await deploy(engine, service, ["--image", image, "--env", `FIXTURE_VERSION=${i}`]);
     const s = await describeService(engine, service);
     const name = s.latestCreatedRevision ?? "";
-    if (!new RegExp(`^${service}-0000${i}-[a-z]{3}$`).test(name)) throw new Error(`unexpected revision name ${name} for deploy ${i} of ${service}`);
+    if (!new RegExp(`^${service}-0000${i}-[a-z]{3}$`).test(name))
+      throw new Error(`unexpected revision name ${name} for deploy ${i} of ${service}`);
     names.push(name);
   }
   return names;
@@ -82,7 +83,11 @@ test.serial("34/33/33 across three revisions: each share within ±3 points", asy
   const samples = await sample("split-three", 2000);
   const { byRevision, failures } = tally(samples);
   t.is(failures.length, 0, JSON.stringify(failures.slice(0, 5)));
-  for (const [revision, want] of [[a, 34], [b, 33], [c, 33]] as const) {
+  for (const [revision, want] of [
+    [a, 34],
+    [b, 33],
+    [c, 33],
+  ] as const) {
     const share = sharePercent(samples, revision);
     t.true(Math.abs(share - want) <= 3, `${revision} got ${share.toFixed(2)}% (want ${want} ± 3): ${JSON.stringify(byRevision)}`);
   }
@@ -107,7 +112,10 @@ test.serial("rollback: update-traffic --to-revisions OLD=100 takes effect on the
   }
   const s = await describeService(engine, "rollback");
   t.deepEqual(percentsOf(s), { [old]: 100 });
-  t.deepEqual(s.trafficStatuses.map((x) => [x.type, x.revision, x.percent]), [["REVISION", old, 100]]);
+  t.deepEqual(
+    s.trafficStatuses.map((x) => [x.type, x.revision, x.percent]),
+    [["REVISION", old, 100]],
+  );
 
   // And forward again, also at once.
   await updateTraffic(t, "rollback", ["--to-latest"]);
@@ -153,29 +161,37 @@ test.serial("under bounded load, moving traffic 100/0 → 50/50 → 0/100 fails 
   for (let i = 0; i < 10; i++) t.is(revisionFromBody((await engine.request(hostOf(engine, "moving"), "/")).body), b);
 });
 
-test.serial("services describe --format json shows the resolved traffic as Knative's status.traffic, with revision, percent, tag and url", async (t) => {
-  const [a, b] = await revisionsOf("described", 2);
-  await updateTraffic(t, "described", ["--to-revisions", `${a}=70,${b}=30`, "--set-tags", `stable=${a},canary=${b}`]);
-  const port = engine.ingressPort;
-  const knative = await engine.skiffJson(["services", "describe", "described"]);
-  t.is(knative.apiVersion, "serving.knative.dev/v1");
-  t.is(knative.kind, "Service");
-  t.is(knative.status.url, `http://described.localhost:${port}`);
-  t.deepEqual([...knative.status.traffic].sort((x: { revisionName: string }, y: { revisionName: string }) => x.revisionName.localeCompare(y.revisionName)), [
-    { revisionName: a, percent: 70, tag: "stable", url: `http://stable---described.localhost:${port}` },
-    { revisionName: b, percent: 30, tag: "canary", url: `http://canary---described.localhost:${port}` },
-  ]);
-  const s = await describeService(engine, "described");
-  const statuses = [...s.trafficStatuses].sort((x, y) => x.revision.localeCompare(y.revision));
-  t.deepEqual(statuses, [
-    { type: "REVISION", revision: a, percent: 70, tag: "stable", url: `http://stable---described.localhost:${port}` },
-    { type: "REVISION", revision: b, percent: 30, tag: "canary", url: `http://canary---described.localhost:${port}` },
-  ]);
-  t.is(s.url, `http://described.localhost:${port}`);
-  const percentSum = s.trafficStatuses.reduce((sum, x) => sum + x.percent, 0);
-  t.is(percentSum, 100);
-  t.deepEqual((await describeRevision(engine, b)).urls, [`http://canary---described.localhost:${port}`]);
-});
+test.serial(
+  "services describe --format json shows the resolved traffic as Knative's status.traffic, with revision, percent, tag and url",
+  async (t) => {
+    const [a, b] = await revisionsOf("described", 2);
+    await updateTraffic(t, "described", ["--to-revisions", `${a}=70,${b}=30`, "--set-tags", `stable=${a},canary=${b}`]);
+    const port = engine.ingressPort;
+    const knative = await engine.skiffJson(["services", "describe", "described"]);
+    t.is(knative.apiVersion, "serving.knative.dev/v1");
+    t.is(knative.kind, "Service");
+    t.is(knative.status.url, `http://described.localhost:${port}`);
+    t.deepEqual(
+      [...knative.status.traffic].sort((x: { revisionName: string }, y: { revisionName: string }) =>
+        x.revisionName.localeCompare(y.revisionName),
+      ),
+      [
+        { revisionName: a, percent: 70, tag: "stable", url: `http://stable---described.localhost:${port}` },
+        { revisionName: b, percent: 30, tag: "canary", url: `http://canary---described.localhost:${port}` },
+      ],
+    );
+    const s = await describeService(engine, "described");
+    const statuses = [...s.trafficStatuses].sort((x, y) => x.revision.localeCompare(y.revision));
+    t.deepEqual(statuses, [
+      { type: "REVISION", revision: a, percent: 70, tag: "stable", url: `http://stable---described.localhost:${port}` },
+      { type: "REVISION", revision: b, percent: 30, tag: "canary", url: `http://canary---described.localhost:${port}` },
+    ]);
+    t.is(s.url, `http://described.localhost:${port}`);
+    const percentSum = s.trafficStatuses.reduce((sum, x) => sum + x.percent, 0);
+    t.is(percentSum, 100);
+    t.deepEqual((await describeRevision(engine, b)).urls, [`http://canary---described.localhost:${port}`]);
+  },
+);
 
 // ---- bad input ----
 
@@ -196,19 +212,34 @@ function badInputService(): Promise<BadInputContext> {
     const args = ["services", "update-traffic", service, "--to-revisions", `${a}=50,${b}=50`, "--set-tags", `stable=${a}`];
     const set = await engine.skiff(args);
     if (set.code !== 0) throw new Error(transcript(args, set));
-    const deployArgs = ["deploy", service, "--image", image, "--env", "FIXTURE_MODE=exit", "--startup-probe", "periodSeconds=2,failureThreshold=1"];
+    const deployArgs = [
+      "deploy",
+      service,
+      "--image",
+      image,
+      "--env",
+      "FIXTURE_MODE=exit",
+      "--startup-probe",
+      "periodSeconds=2,failureThreshold=1",
+    ];
     const failedDeploy = await engine.skiff(deployArgs);
     if (failedDeploy.code === 0) throw new Error(`a revision that exits must not deploy:\n${transcript(deployArgs, failedDeploy)}`);
     const failed = (await describeService(engine, service)).latestCreatedRevision ?? "";
     const status = (await describeRevision(engine, failed)).status;
-    if (!/^guarded-00003-[a-z]{3}$/.test(failed) || status !== "FAILED") throw new Error(`expected a FAILED guarded-00003, got ${failed} ${status}`);
+    if (!/^guarded-00003-[a-z]{3}$/.test(failed) || status !== "FAILED")
+      throw new Error(`expected a FAILED guarded-00003, got ${failed} ${status}`);
     return { service, a, b, failed };
   })();
   return bad;
 }
 
 /** Runs update-traffic with bad flags; checks exit 1, the named flag and reason, and that traffic did not move. */
-async function refused(t: ExecutionContext, flags: (c: BadInputContext) => string[], field: string, reason: (c: BadInputContext) => RegExp) {
+async function refused(
+  t: ExecutionContext,
+  flags: (c: BadInputContext) => string[],
+  field: string,
+  reason: (c: BadInputContext) => RegExp,
+) {
   const c = await badInputService();
   const before = await describeService(engine, c.service);
   const args = ["services", "update-traffic", c.service, ...flags(c)];
@@ -222,27 +253,93 @@ async function refused(t: ExecutionContext, flags: (c: BadInputContext) => strin
   t.deepEqual(percentsOf(after), { [c.a]: 50, [c.b]: 50 });
 }
 
-test.serial("bad input: percents that sum to more than 100", refused, (c) => ["--to-revisions", `${c.a}=60,${c.b}=50`], "--to-revisions", () => /sum.*\b100\b.*\b110\b/i);
+test.serial(
+  "bad input: percents that sum to more than 100",
+  refused,
+  (c) => ["--to-revisions", `${c.a}=60,${c.b}=50`],
+  "--to-revisions",
+  () => /sum.*\b100\b.*\b110\b/i,
+);
 
-test.serial("bad input: percents that sum to less than 100 with nothing to take the rest", refused, (c) => ["--to-revisions", `${c.a}=30,${c.b}=30`], "--to-revisions", () => /sum to 60\b.*\b40\b/i);
+test.serial(
+  "bad input: percents that sum to less than 100 with nothing to take the rest",
+  refused,
+  (c) => ["--to-revisions", `${c.a}=30,${c.b}=30`],
+  "--to-revisions",
+  () => /sum to 60\b.*\b40\b/i,
+);
 
-test.serial("bad input: an unknown revision", refused, () => ["--to-revisions", "guarded-00009-zzz=100"], "--to-revisions", () => /unknown revision "guarded-00009-zzz"/);
+test.serial(
+  "bad input: an unknown revision",
+  refused,
+  () => ["--to-revisions", "guarded-00009-zzz=100"],
+  "--to-revisions",
+  () => /unknown revision "guarded-00009-zzz"/,
+);
 
-test.serial("bad input: a failed revision cannot get traffic", refused, (c) => ["--to-revisions", `${c.failed}=100`], "--to-revisions", (c) => new RegExp(`"${c.failed}" failed`));
+test.serial(
+  "bad input: a failed revision cannot get traffic",
+  refused,
+  (c) => ["--to-revisions", `${c.failed}=100`],
+  "--to-revisions",
+  (c) => new RegExp(`"${c.failed}" failed`),
+);
 
-test.serial("bad input: a failed revision cannot get a tag", refused, (c) => ["--set-tags", `broken=${c.failed}`], "--set-tags", (c) => new RegExp(`"${c.failed}" failed`));
+test.serial(
+  "bad input: a failed revision cannot get a tag",
+  refused,
+  (c) => ["--set-tags", `broken=${c.failed}`],
+  "--set-tags",
+  (c) => new RegExp(`"${c.failed}" failed`),
+);
 
-test.serial("bad input: the same tag twice", refused, (c) => ["--set-tags", `dup=${c.a},dup=${c.b}`], "--set-tags", () => /'dup'.*(twice|duplicate)/i);
+test.serial(
+  "bad input: the same tag twice",
+  refused,
+  (c) => ["--set-tags", `dup=${c.a},dup=${c.b}`],
+  "--set-tags",
+  () => /'dup'.*(twice|duplicate)/i,
+);
 
-test.serial("bad input: a tag that is not a DNS label", refused, (c) => ["--set-tags", `Bad_Tag=${c.a}`], "--set-tags", () => /Bad_Tag.*DNS label/);
+test.serial(
+  "bad input: a tag that is not a DNS label",
+  refused,
+  (c) => ["--set-tags", `Bad_Tag=${c.a}`],
+  "--set-tags",
+  () => /Bad_Tag.*DNS label/,
+);
 
-test.serial("bad input: a tag with '---'", refused, (c) => ["--set-tags", `a---b=${c.a}`], "--set-tags", () => /a---b.*---/);
+test.serial(
+  "bad input: a tag with '---'",
+  refused,
+  (c) => ["--set-tags", `a---b=${c.a}`],
+  "--set-tags",
+  () => /a---b.*---/,
+);
 
-test.serial("bad input: a negative percent", refused, (c) => ["--to-revisions", `${c.a}=-10,${c.b}=110`], "--to-revisions", (c) => new RegExp(`'${c.a}'.*whole number.*-10`));
+test.serial(
+  "bad input: a negative percent",
+  refused,
+  (c) => ["--to-revisions", `${c.a}=-10,${c.b}=110`],
+  "--to-revisions",
+  (c) => new RegExp(`'${c.a}'.*whole number.*-10`),
+);
 
-test.serial("bad input: a percent over 100", refused, (c) => ["--to-revisions", `${c.a}=150`], "--to-revisions", (c) => new RegExp(`'${c.a}'.*whole number.*150`));
+test.serial(
+  "bad input: a percent over 100",
+  refused,
+  (c) => ["--to-revisions", `${c.a}=150`],
+  "--to-revisions",
+  (c) => new RegExp(`'${c.a}'.*whole number.*150`),
+);
 
-test.serial("bad input: an unknown tag in --to-tags", refused, () => ["--to-tags", "nosuch=100"], "--to-tags", () => /unknown tag "nosuch".*stable/);
+test.serial(
+  "bad input: an unknown tag in --to-tags",
+  refused,
+  () => ["--to-tags", "nosuch=100"],
+  "--to-tags",
+  () => /unknown tag "nosuch".*stable/,
+);
 
 test.serial("after every refusal the 50/50 split still serves and the failed revision never answers", async (t) => {
   const c = await badInputService();

@@ -63,7 +63,10 @@ test("deploy --no-traffic --tag candidate: only the tag URL serves the candidate
   t.is(result.code, 0, transcript(args, result));
   const candidate = await latestCreated("shop");
   t.regex(candidate, /^shop-00002-[a-z]{3}$/);
-  t.true(result.stdout.includes(`http://candidate---shop.localhost:${engine.ingressPort}`), `deploy prints the tag URL\n${transcript(args, result)}`);
+  t.true(
+    result.stdout.includes(`http://candidate---shop.localhost:${engine.ingressPort}`),
+    `deploy prints the tag URL\n${transcript(args, result)}`,
+  );
 
   const service = await answersOn(serviceHost("shop"), 200);
   t.deepEqual(service, { byRevision: { [old]: 200 }, failures: 0 }, "the service URL serves only the old revision");
@@ -82,7 +85,10 @@ test("deploy --no-traffic --tag candidate: only the tag URL serves the candidate
   t.deepEqual(await answersOn(tagHost("candidate", "shop"), 100), { byRevision: { [candidate]: 100 }, failures: 0 });
   const split = await answersOn(serviceHost("shop"), 200);
   t.is(split.failures, 0);
-  t.true(Math.abs((split.byRevision[candidate] ?? 0) - 20) <= 4, `the service URL gives the candidate ~10 %: ${JSON.stringify(split.byRevision)}`);
+  t.true(
+    Math.abs((split.byRevision[candidate] ?? 0) - 20) <= 4,
+    `the service URL gives the candidate ~10 %: ${JSON.stringify(split.byRevision)}`,
+  );
 });
 
 test("a tag URL always reaches its revision, whatever the split, and a removed tag no longer answers", async (t) => {
@@ -93,16 +99,40 @@ test("a tag URL always reaches its revision, whatever the split, and a removed t
   await deploy(engine, "tagged", ["--image", image, "--env", "FIXTURE_VERSION=3"]);
   const c = await latestCreated("tagged");
 
-  await skiffOk(t, ["services", "update-traffic", "tagged", "--to-revisions", `${a}=50,${b}=50`, "--set-tags", `blue=${a},green=${b},next=${c}`]);
-  for (const [tag, revision] of [["blue", a], ["green", b], ["next", c]]) {
-    t.deepEqual(await answersOn(tagHost(tag, "tagged"), 60), { byRevision: { [revision]: 60 }, failures: 0 }, `tag ${tag} reaches ${revision}`);
+  await skiffOk(t, [
+    "services",
+    "update-traffic",
+    "tagged",
+    "--to-revisions",
+    `${a}=50,${b}=50`,
+    "--set-tags",
+    `blue=${a},green=${b},next=${c}`,
+  ]);
+  for (const [tag, revision] of [
+    ["blue", a],
+    ["green", b],
+    ["next", c],
+  ]) {
+    t.deepEqual(
+      await answersOn(tagHost(tag, "tagged"), 60),
+      { byRevision: { [revision]: 60 }, failures: 0 },
+      `tag ${tag} reaches ${revision}`,
+    );
   }
 
   // The split moves; the tags do not.
   await skiffOk(t, ["services", "update-traffic", "tagged", "--to-revisions", `${c}=100`]);
   t.deepEqual(await answersOn(serviceHost("tagged"), 30), { byRevision: { [c]: 30 }, failures: 0 });
-  for (const [tag, revision] of [["blue", a], ["green", b], ["next", c]]) {
-    t.deepEqual(await answersOn(tagHost(tag, "tagged"), 30), { byRevision: { [revision]: 30 }, failures: 0 }, `tag ${tag} still reaches ${revision}`);
+  for (const [tag, revision] of [
+    ["blue", a],
+    ["green", b],
+    ["next", c],
+  ]) {
+    t.deepEqual(
+      await answersOn(tagHost(tag, "tagged"), 30),
+      { byRevision: { [revision]: 30 }, failures: 0 },
+      `tag ${tag} still reaches ${revision}`,
+    );
   }
 
   // Moving a tag moves its URL on the next request; removing one makes its URL unknown.
@@ -146,7 +176,10 @@ test("a revision with traffic or a tag cannot be deleted: exit 1 naming the traf
   await skiffOk(t, ["revisions", "delete", c]);
   await skiffOk(t, ["services", "update-traffic", "keep", "--remove-tags", "candidate"]);
   await skiffOk(t, ["revisions", "delete", b]);
-  t.deepEqual((await listRevisions(engine, "keep")).map((r) => r.name), [a]);
+  t.deepEqual(
+    (await listRevisions(engine, "keep")).map((r) => r.name),
+    [a],
+  );
   t.deepEqual(await answersOn(serviceHost("keep"), 20), { byRevision: { [a]: 20 }, failures: 0 });
 });
 

@@ -53,7 +53,9 @@ async function causesLogged(on: TestEngine, revision: string, prefix: string, co
       .filter((e) => e.revision === revision)
       .map((e) => `${e.cause} ${e.detail}`)
       .filter((c) => c.startsWith(prefix));
-  await eventually(`${count} "upstream failed" lines with cause ${prefix}`, async () => read().length >= count, 5_000, 50).catch(() => undefined);
+  await eventually(`${count} "upstream failed" lines with cause ${prefix}`, async () => read().length >= count, 5_000, 50).catch(
+    () => undefined,
+  );
   return read();
 }
 
@@ -72,19 +74,22 @@ test.serial("an upstream that resets the connection gives 502 saying so, and an 
   t.deepEqual(await causesLogged(engine, revision, "reset"), ["reset ECONNRESET"], engine.logTail(10));
 });
 
-test.serial("an upstream that answers with something that is not HTTP gives 502 saying it was malformed, and a line with cause bad-response", async (t) => {
-  const revision = await revisionOf(engine, "raw");
-  const answer = await engine.request(hostOf(engine, "raw"), "/malformed");
-  t.is(answer.status, 502, answer.body);
-  t.regex(answer.body, /^the instance sent a malformed HTTP response \(HPE_[A-Z_]+\)\n$/);
-  const malformed = await causesLogged(engine, revision, "bad-response");
-  t.is(malformed.length, 1, engine.logTail(10));
-  t.regex(malformed[0] ?? "", /^bad-response HPE_[A-Z_]+$/);
-  // The instance lives on and serves a proper answer afterwards.
-  const ok = await engine.request(hostOf(engine, "raw"), "/");
-  t.is(ok.status, 200, ok.body);
-  t.is(ok.body, "raw ok\n");
-});
+test.serial(
+  "an upstream that answers with something that is not HTTP gives 502 saying it was malformed, and a line with cause bad-response",
+  async (t) => {
+    const revision = await revisionOf(engine, "raw");
+    const answer = await engine.request(hostOf(engine, "raw"), "/malformed");
+    t.is(answer.status, 502, answer.body);
+    t.regex(answer.body, /^the instance sent a malformed HTTP response \(HPE_[A-Z_]+\)\n$/);
+    const malformed = await causesLogged(engine, revision, "bad-response");
+    t.is(malformed.length, 1, engine.logTail(10));
+    t.regex(malformed[0] ?? "", /^bad-response HPE_[A-Z_]+$/);
+    // The instance lives on and serves a proper answer afterwards.
+    const ok = await engine.request(hostOf(engine, "raw"), "/");
+    t.is(ok.status, 200, ok.body);
+    t.is(ok.body, "raw ok\n");
+  },
+);
 
 /** Deploys a service, makes its app close its listener (the process lives on), and asks again. */
 async function refusedAfterStopListening(t: ExecutionContext, on: TestEngine, service: string): Promise<void> {
@@ -109,9 +114,12 @@ async function refusedAfterStopListening(t: ExecutionContext, on: TestEngine, se
   t.deepEqual([...new Set(causes)], ["refused ECONNREFUSED"], on.logTail(10));
 }
 
-test.serial("an instance whose app stopped listening gives 502 saying the connection was refused, and a line with cause refused", async (t) => {
-  await refusedAfterStopListening(t, engine, "closer");
-});
+test.serial(
+  "an instance whose app stopped listening gives 502 saying the connection was refused, and a line with cause refused",
+  async (t) => {
+    await refusedAfterStopListening(t, engine, "closer");
+  },
+);
 
 test.serial("the same through Docker's published port (--instance-address published): 502 saying refused, not reset", async (t) => {
   await refusedAfterStopListening(t, trusting, "closer");
@@ -119,16 +127,19 @@ test.serial("the same through Docker's published port (--instance-address publis
 
 const SPOOFED = { "x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" };
 
-test.serial("a client's own X-Forwarded-For, -Proto and -Host are overwritten: the app sees the client's address, http and the Host", async (t) => {
-  const host = hostOf(engine, "web");
-  const answer = await engine.request(host, "/headers", { headers: SPOOFED });
-  t.is(answer.status, 200, answer.body);
-  const seen = JSON.parse(answer.body) as Record<string, string>;
-  t.deepEqual(
-    { for: seen["x-forwarded-for"], proto: seen["x-forwarded-proto"], host: seen["x-forwarded-host"] },
-    { for: "127.0.0.1", proto: "http", host },
-  );
-});
+test.serial(
+  "a client's own X-Forwarded-For, -Proto and -Host are overwritten: the app sees the client's address, http and the Host",
+  async (t) => {
+    const host = hostOf(engine, "web");
+    const answer = await engine.request(host, "/headers", { headers: SPOOFED });
+    t.is(answer.status, 200, answer.body);
+    const seen = JSON.parse(answer.body) as Record<string, string>;
+    t.deepEqual(
+      { for: seen["x-forwarded-for"], proto: seen["x-forwarded-proto"], host: seen["x-forwarded-host"] },
+      { for: "127.0.0.1", proto: "http", host },
+    );
+  },
+);
 
 test.serial("with --trusted-proxies 127.0.0.1 they are kept, and the client's address is appended to X-Forwarded-For", async (t) => {
   const answer = await trusting.request(hostOf(trusting, "web"), "/headers", { headers: SPOOFED });

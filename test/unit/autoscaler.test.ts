@@ -316,8 +316,10 @@ test("decisions read an injected window", (t) => {
 
 test("settings and bounds that cannot work are rejected with the field named", (t) => {
   const bounds = { concurrency: 10, minInstances: 0, maxInstances: 10 };
-  const make = (s: Partial<AutoscalerSettings>, b: Partial<RevisionScaleBounds> = {}) => () =>
-    new Autoscaler({ ...DEFAULT_AUTOSCALER_SETTINGS, ...s }, { ...bounds, ...b });
+  const make =
+    (s: Partial<AutoscalerSettings>, b: Partial<RevisionScaleBounds> = {}) =>
+    () =>
+      new Autoscaler({ ...DEFAULT_AUTOSCALER_SETTINGS, ...s }, { ...bounds, ...b });
   t.notThrows(make({}));
   t.throws(make({ targetUtilization: 0 }), { instanceOf: RangeError, message: /targetUtilization/ });
   t.throws(make({ panicWindowMs: 120_000 }), { instanceOf: RangeError, message: /stableWindowMs/ });

@@ -62,7 +62,11 @@ for (const [windows, scaling, serviceMs] of [
   ["the test engine's windows (a decision every 333 ms)", TEST_SCALING, 100],
   // The first decision comes after all 8 are ready, so the burst must be known before any tick;
   // 200 requests of 1.5 s: about 5.8 s of load, far within the 60 s stable window.
-  ["the default windows (a decision every 2 s)", { ...DEFAULT_AUTOSCALER_SETTINGS, tickMs: tickFor(DEFAULT_AUTOSCALER_SETTINGS.panicWindowMs) }, 1_500],
+  [
+    "the default windows (a decision every 2 s)",
+    { ...DEFAULT_AUTOSCALER_SETTINGS, tickMs: tickFor(DEFAULT_AUTOSCALER_SETTINGS.panicWindowMs) },
+    1_500,
+  ],
 ] as const) {
   test(`200 requests from 80 clients at concurrency 10 from zero start exactly ceil(80/10) = 8 instances, not ceil(80/6) = 14, with ${windows}`, async (t) => {
     const h = harness({ scaling });
@@ -81,10 +85,22 @@ for (const [windows, scaling, serviceMs] of [
     await h.clock.run(scaling.stableWindowMs + 10_000);
 
     t.deepEqual(loop, { served: 200, failed: 0 });
-    t.deepEqual(h.runtime.started().map((c) => c.createdAt - burstAt), Array(8).fill(0), "8 starts, all when the requests queued");
-    t.deepEqual([...desiredSeen].sort((a, b) => a - b), [8], "the desired count never went above 8 while the load ran");
+    t.deepEqual(
+      h.runtime.started().map((c) => c.createdAt - burstAt),
+      Array(8).fill(0),
+      "8 starts, all when the requests queued",
+    );
+    t.deepEqual(
+      [...desiredSeen].sort((a, b) => a - b),
+      [8],
+      "the desired count never went above 8 while the load ran",
+    );
     t.is(h.runtime.peakRunning, 8);
-    t.deepEqual(h.runtime.stops().filter((s) => s.at <= lastAnswerAt), [], "no instance was drained while the load ran");
+    t.deepEqual(
+      h.runtime.stops().filter((s) => s.at <= lastAnswerAt),
+      [],
+      "no instance was drained while the load ran",
+    );
   });
 }
 

@@ -14,13 +14,24 @@ const fixture = JSON.parse(readFileSync(path.join(REPO_ROOT, "test", "fixtures",
 const previewFile = path.join(home, "preview.json");
 writeFileSync(previewFile, JSON.stringify(fixture.preview));
 
-const skiff = (args: string[], input?: string) => run(process.execPath, [CLI_ENTRY, ...args], { env: { ...process.env, SKIFF_HOME: home }, input });
+const skiff = (args: string[], input?: string) =>
+  run(process.execPath, [CLI_ENTRY, ...args], { env: { ...process.env, SKIFF_HOME: home }, input });
 
 test("a preview from a file, with no engine running: the report, its 'before' from the Pulumi state, exit 0", async (t) => {
   const result = await skiff(["review", "--preview-file", previewFile]);
   t.is(result.code, 0, result.stderr);
-  t.true(result.stdout.startsWith("## skiff review of stack `mts`\n\nBefore: what the Pulumi state recorded at the last `pulumi up` or `pulumi refresh` (the engine was not read)."), result.stdout);
-  t.true(result.stdout.includes(`- "before" is what the Pulumi state recorded at the last \`pulumi up\` or \`pulumi refresh\`, not what runs now (no engine runs in ${home}); image digests were not looked up`), result.stdout);
+  t.true(
+    result.stdout.startsWith(
+      "## skiff review of stack `mts`\n\nBefore: what the Pulumi state recorded at the last `pulumi up` or `pulumi refresh` (the engine was not read).",
+    ),
+    result.stdout,
+  );
+  t.true(
+    result.stdout.includes(
+      `- "before" is what the Pulumi state recorded at the last \`pulumi up\` or \`pulumi refresh\`, not what runs now (no engine runs in ${home}); image digests were not looked up`,
+    ),
+    result.stdout,
+  );
   t.true(result.stdout.includes("- `migrate` executes before web's traffic moves"), result.stdout);
 });
 
@@ -29,15 +40,38 @@ test("from stdin, as JSON", async (t) => {
   t.is(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout);
   t.deepEqual(report.before.source, "state");
-  t.deepEqual(report.services.map((s: { name: string }) => s.name), ["web"]);
+  t.deepEqual(
+    report.services.map((s: { name: string }) => s.name),
+    ["web"],
+  );
 });
 
 const mistakes: [string, string[], string | undefined, RegExp][] = [
-  ["a file that is not there", ["--preview-file", "/nonexistent/preview.json"], undefined, /^skiff: error: --preview-file: cannot read \/nonexistent\/preview.json: ENOENT\n$/],
+  [
+    "a file that is not there",
+    ["--preview-file", "/nonexistent/preview.json"],
+    undefined,
+    /^skiff: error: --preview-file: cannot read \/nonexistent\/preview.json: ENOENT\n$/,
+  ],
   ["text that is not JSON", ["--preview-file", "-"], "not json\n", /^skiff: error: --preview-file: stdin is not JSON: .*\n$/],
-  ["JSON that is not a preview", ["--preview-file", "-"], '{"hello": 1}', /^skiff: error: --preview-file: stdin is not the output of `pulumi preview --json` \(it has no "steps"\)\n$/],
-  ["a file and a stack at once", ["--preview-file", "x.json", "--stack", "dev"], undefined, /^skiff: error: --preview-file: give either a preview file or --cwd\/--stack to run one, not both\n$/],
-  ["a format it does not print", ["--preview-file", "-", "--format", "yaml"], "{}", /--format <format>' argument 'yaml' is invalid\. Allowed choices are markdown, json\./],
+  [
+    "JSON that is not a preview",
+    ["--preview-file", "-"],
+    '{"hello": 1}',
+    /^skiff: error: --preview-file: stdin is not the output of `pulumi preview --json` \(it has no "steps"\)\n$/,
+  ],
+  [
+    "a file and a stack at once",
+    ["--preview-file", "x.json", "--stack", "dev"],
+    undefined,
+    /^skiff: error: --preview-file: give either a preview file or --cwd\/--stack to run one, not both\n$/,
+  ],
+  [
+    "a format it does not print",
+    ["--preview-file", "-", "--format", "yaml"],
+    "{}",
+    /--format <format>' argument 'yaml' is invalid\. Allowed choices are markdown, json\./,
+  ],
 ];
 
 for (const [what, args, input, message] of mistakes) {

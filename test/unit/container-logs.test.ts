@@ -15,7 +15,12 @@ function setup(t: { teardown(fn: () => void): void }) {
   const dir = mkdtempSync(join(tmpdir(), "skiff-container-logs-"));
   const clock = new SteppingClock(Date.parse("2024-01-01T00:00:00Z"));
   const runtime = new FakeRuntime(clock);
-  const logs = new InProcessLogs(runtime, new LogStore(dir), () => undefined, () => clock.now());
+  const logs = new InProcessLogs(
+    runtime,
+    new LogStore(dir),
+    () => undefined,
+    () => clock.now(),
+  );
   t.teardown(() => {
     void logs.close().finally(() => rmSync(dir, { recursive: true, force: true }));
   });
@@ -33,11 +38,18 @@ test("an attached container is read only when asked; collect keeps its lines onc
   logs.attach(c.id, source, "2024-01-01T00:00:01.000000000Z");
   t.deepEqual(runtime.ops("readLogs"), []);
 
-  t.deepEqual((await logs.read("p", "s")).map((r) => r.text), ["kept before a restart", "new"]);
+  t.deepEqual(
+    (await logs.read("p", "s")).map((r) => r.text),
+    ["kept before a restart", "new"],
+  );
   await logs.collect(c.id);
   await clock.run(0);
   await runtime.remove(c.id);
-  t.deepEqual((await logs.read("p", "s")).map((r) => r.text), ["kept before a restart", "new"], "kept once, from the service's log");
+  t.deepEqual(
+    (await logs.read("p", "s")).map((r) => r.text),
+    ["kept before a restart", "new"],
+    "kept once, from the service's log",
+  );
   t.is(runtime.ops("readLogs", c.id).length, 2, "one read for the first `logs read`, one to collect; none after");
   await logs.collect(c.id);
   t.is(runtime.ops("readLogs", c.id).length, 2, "a second collect is a no-op");
@@ -58,9 +70,15 @@ test("a read while the container is being collected shows each of its lines once
   for (const text of ["one", "two", "three"]) runtime.emitLog(c.id, text);
   logs.attach(c.id, source);
   const collecting = logs.collect(c.id);
-  t.deepEqual((await logs.read("p", "s")).map((r) => r.text), ["one", "two", "three"]);
+  t.deepEqual(
+    (await logs.read("p", "s")).map((r) => r.text),
+    ["one", "two", "three"],
+  );
   await collecting;
-  t.deepEqual((await logs.read("p", "s")).map((r) => r.text), ["one", "two", "three"]);
+  t.deepEqual(
+    (await logs.read("p", "s")).map((r) => r.text),
+    ["one", "two", "three"],
+  );
 });
 
 test("a detached container is never collected; a revision filter reads only that revision's containers", async (t) => {
@@ -71,11 +89,17 @@ test("a detached container is never collected; a revision filter reads only that
   runtime.emitLog(b.id, "from r2", { time: "2024-01-01T00:00:02Z" });
   const detachA = logs.attach(a.id, source);
   logs.attach(b.id, { ...source, revision: "r2", instance: "i2" });
-  t.deepEqual((await logs.read("p", "s", { revision: "r2" })).map((r) => r.text), ["from r2"]);
+  t.deepEqual(
+    (await logs.read("p", "s", { revision: "r2" })).map((r) => r.text),
+    ["from r2"],
+  );
   t.deepEqual(runtime.ops("readLogs", a.id), []);
   detachA();
   await logs.collect(a.id);
-  t.deepEqual((await logs.read("p", "s")).map((r) => r.text), ["from r2"]);
+  t.deepEqual(
+    (await logs.read("p", "s")).map((r) => r.text),
+    ["from r2"],
+  );
 });
 
 test("following a service live follows its attached containers from now, and a container attached later from its first line", async (t) => {

@@ -1,13 +1,5 @@
 import test from "ava";
-import {
-  parseHost,
-  parseScopedKey,
-  scopedKey,
-  serviceHost,
-  serviceUrl,
-  tagHost,
-  tagUrl,
-} from "../../provider/model/derived-names";
+import { parseHost, parseScopedKey, scopedKey, serviceHost, serviceUrl, tagHost, tagUrl } from "../../provider/model/derived-names";
 
 // Every derived name is built and parsed in one module; what is built must parse back to what it was built from.
 

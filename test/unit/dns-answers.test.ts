@@ -14,13 +14,23 @@ function answer(name: string, type: packet.RecordType = "A") {
 }
 
 test("skiff's host names, mapped domains and metadata.google.internal resolve to the gateway, where the ingress and metadata server listen", (t) => {
-  for (const name of ["api.localhost", "API.Localhost.", "canary---api.staging.localhost", "api.example.test", "metadata.google.internal"]) {
+  for (const name of [
+    "api.localhost",
+    "API.Localhost.",
+    "canary---api.staging.localhost",
+    "api.example.test",
+    "metadata.google.internal",
+  ]) {
     const decoded = answer(name);
     t.not(typeof decoded, "string", name);
     if (typeof decoded === "object") {
       t.is(decoded.id, 42);
       t.is(decoded.type, "response");
-      t.deepEqual(decoded.answers?.map((a) => [a.type, (a as { data: string }).data, (a as { ttl: number }).ttl]), [["A", "172.30.0.1", 5]], name);
+      t.deepEqual(
+        decoded.answers?.map((a) => [a.type, (a as { data: string }).data, (a as { ttl: number }).ttl]),
+        [["A", "172.30.0.1", 5]],
+        name,
+      );
     }
   }
 });

@@ -16,8 +16,14 @@ test("engine.log becomes engine.log.1 before a line would take it past half the 
   t.true(statSync(file).size <= 500 && statSync(`${file}.1`).size <= 500);
   t.true(current.endsWith(`line 099 ${"x".repeat(20)}\n`));
   // The two files hold the newest lines, in order, without a gap between them.
-  const numbers = (rotated + current).trim().split("\n").map((l) => Number(l.split(" ")[1]));
-  t.deepEqual(numbers, Array.from({ length: numbers.length }, (_, i) => 100 - numbers.length + i));
+  const numbers = (rotated + current)
+    .trim()
+    .split("\n")
+    .map((l) => Number(l.split(" ")[1]));
+  t.deepEqual(
+    numbers,
+    Array.from({ length: numbers.length }, (_, i) => 100 - numbers.length + i),
+  );
   t.true(numbers.length >= 16, `${numbers.length} lines kept: at least a half cap's worth`);
 });
 

@@ -7,7 +7,9 @@ import type { TaskState } from "../../provider/model/job";
 
 const task = (index: number, state: TaskState, attempt = 0): TaskProgress => ({ index, state, attempt });
 const tasks = (states: string): TaskProgress[] =>
-  [...states].map((c, i) => task(i, ({ P: "PENDING", R: "RUNNING", S: "SUCCEEDED", F: "FAILED", C: "CANCELLED" } as Record<string, TaskState>)[c]));
+  [...states].map((c, i) =>
+    task(i, ({ P: "PENDING", R: "RUNNING", S: "SUCCEEDED", F: "FAILED", C: "CANCELLED" } as Record<string, TaskState>)[c]),
+  );
 
 const failure = { succeeded: false as const, reason: "exited with code 1" };
 
@@ -39,7 +41,11 @@ test("tasksToStart: the lowest pending indices first, up to parallelism minus th
   t.deepEqual(tasksToStart(tasks("SSSSSSSSPP"), 3, false), [8, 9]);
   // A retried task is pending again and keeps its place by index.
   t.deepEqual(tasksToStart([task(0, "PENDING", 1), task(1, "RUNNING"), task(2, "PENDING")], 2, false), [0]);
-  t.deepEqual(tasksToStart([task(3, "PENDING"), task(1, "PENDING"), task(2, "PENDING")], 2, false), [1, 2], "sorted by index, not by list order");
+  t.deepEqual(
+    tasksToStart([task(3, "PENDING"), task(1, "PENDING"), task(2, "PENDING")], 2, false),
+    [1, 2],
+    "sorted by index, not by list order",
+  );
 });
 
 test("tasksToStart: parallelism 0 starts every pending task at once", (t) => {
@@ -98,5 +104,8 @@ test("the rules together: 10 tasks at parallelism 3, one failing twice with 3 re
   t.is(executionStatus(state, false), "SUCCEEDED");
   t.is(maxRunning, 3);
   t.is(retried, 2);
-  t.deepEqual(state.map((s) => s.attempt), [0, 0, 0, 0, 2, 0, 0, 0, 0, 0]);
+  t.deepEqual(
+    state.map((s) => s.attempt),
+    [0, 0, 0, 0, 2, 0, 0, 0, 0, 0],
+  );
 });

@@ -7,12 +7,21 @@ import { SteppingClock } from "../helpers/stepping-clock";
 /** The fake runtime behaves as the ContainerRuntime contract says, so controller tests can trust it. */
 
 const spec = (name: string, labels: Record<string, string> = { "skiff.engine": "e1" }): InstanceSpec => ({
-  name, image: "sha256:abc", env: {}, port: 8080, memoryBytes: 1, nanoCpus: 1, labels,
+  name,
+  image: "sha256:abc",
+  env: {},
+  port: 8080,
+  memoryBytes: 1,
+  nanoCpus: 1,
+  labels,
 });
 
 function outcome(promise: Promise<unknown>) {
   const o: { state: string; error?: Error } = { state: "pending" };
-  promise.then(() => (o.state = "resolved"), (e: Error) => ((o.state = "rejected"), (o.error = e)));
+  promise.then(
+    () => (o.state = "resolved"),
+    (e: Error) => ((o.state = "rejected"), (o.error = e)),
+  );
   return o;
 }
 
@@ -54,14 +63,21 @@ test("waitListening rejects with a ReadinessError on exit, at the deadline, and 
   await clock.run(1);
   t.is(late.error?.message, "the container did not listen on port 8080 within the startup deadline of 5 s");
   t.true([exited, late, cancelled].every((o) => o.error instanceof ReadinessError));
-  await t.throwsAsync(rt.waitListening(c.containerId, 8080, 5000, abort.signal), { instanceOf: ReadinessError, message: "the start was cancelled" });
+  await t.throwsAsync(rt.waitListening(c.containerId, 8080, 5000, abort.signal), {
+    instanceOf: ReadinessError,
+    message: "the start was cancelled",
+  });
 });
 
 test("stopAndRemove records SIGTERM and the grace; a container trapping SIGTERM is killed when the grace ends; both report die", async (t) => {
   const clock = new SteppingClock(0);
   const rt = new FakeRuntime(clock);
   const events: ContainerEvent[] = [];
-  rt.watchEvents({ "skiff.engine": "e1" }, (e) => events.push(e), () => undefined);
+  rt.watchEvents(
+    { "skiff.engine": "e1" },
+    (e) => events.push(e),
+    () => undefined,
+  );
   const polite = await rt.start(spec("polite"));
   rt.behaviour = { trapSigterm: true };
   const stubborn = await rt.start(spec("stubborn"));
@@ -76,7 +92,10 @@ test("stopAndRemove records SIGTERM and the grace; a container trapping SIGTERM 
   await clock.run(1);
   t.is(p2.state, "resolved");
   t.like(rt.container(stubborn.containerId), { sigtermAt: 0, sigkillAt: 10_000, exitCode: 137, removedAt: 10_000 });
-  t.deepEqual(events, [{ containerId: polite.containerId, kind: "die", exitCode: 143 }, { containerId: stubborn.containerId, kind: "die", exitCode: 137 }]);
+  t.deepEqual(events, [
+    { containerId: polite.containerId, kind: "die", exitCode: 143 },
+    { containerId: stubborn.containerId, kind: "die", exitCode: 137 },
+  ]);
   t.deepEqual(await rt.list({}), []);
   t.is(await rt.inspect(polite.containerId), undefined);
   await rt.stopAndRemove(polite.containerId, 10); // a missing container: ignored, as Docker's 404
@@ -88,16 +107,30 @@ test("list filters by labels; inspect reports the host port only while running, 
   const a = await rt.start(spec("a", { "skiff.engine": "e1", "skiff.revision": "r1" }));
   const b = await rt.start(spec("b", { "skiff.engine": "e1", "skiff.revision": "r2" }));
   await rt.start(spec("c", { "skiff.engine": "e2" }));
-  t.deepEqual((await rt.list({ "skiff.engine": "e1" })).map((c) => c.containerId), [a.containerId, b.containerId]);
-  t.deepEqual((await rt.list({ "skiff.revision": "r2" })).map((c) => c.containerId), [b.containerId]);
+  t.deepEqual(
+    (await rt.list({ "skiff.engine": "e1" })).map((c) => c.containerId),
+    [a.containerId, b.containerId],
+  );
+  t.deepEqual(
+    (await rt.list({ "skiff.revision": "r2" })).map((c) => c.containerId),
+    [b.containerId],
+  );
   t.like(await rt.inspect(a.containerId), { running: true, hostPort: a.hostPort, oomKilled: false });
   const events: string[] = [];
-  rt.watchEvents({ "skiff.revision": "r1" }, (e) => events.push(e.kind), () => undefined);
+  rt.watchEvents(
+    { "skiff.revision": "r1" },
+    (e) => events.push(e.kind),
+    () => undefined,
+  );
   rt.kill(a.containerId, { oom: true });
   rt.kill(b.containerId);
   t.deepEqual(await rt.inspect(a.containerId), { running: false, exitCode: 137, pid: undefined, hostPort: undefined, oomKilled: true });
   t.deepEqual(events, ["oom", "die"], "only events of containers carrying the watched labels");
-  t.deepEqual((await rt.list({ "skiff.engine": "e1" })).map((c) => c.running), [false, false], "exited containers are listed until removed");
+  t.deepEqual(
+    (await rt.list({ "skiff.engine": "e1" })).map((c) => c.running),
+    [false, false],
+    "exited containers are listed until removed",
+  );
 });
 
 test("followLogs replays lines since the given second, then streams new ones until stopped; logTail has the last lines", async (t) => {
@@ -115,7 +148,10 @@ test("followLogs replays lines since the given second, then streams new ones unt
   rt.emitLog(c.id, "three", { time: "2024-01-01T00:00:03.000000000Z" });
   stop();
   rt.emitLog(c.id, "four", { time: "2024-01-01T00:00:04.000000000Z" });
-  t.deepEqual(seen.map((l) => `${l.stream}:${l.text}`), ["stderr:two", "stdout:three"]);
+  t.deepEqual(
+    seen.map((l) => `${l.stream}:${l.text}`),
+    ["stderr:two", "stdout:three"],
+  );
   t.is(await rt.logTail(c.id, 2), "three\nfour");
   t.is(rt.ops("unfollowLogs").length, 1);
 });
@@ -127,7 +163,10 @@ test("a start rule can fail a start; resolveImage knows, invents or refuses imag
   await rt.start(spec("a"));
   await t.throwsAsync(rt.start(spec("b")), { message: "no space left on device" });
   await rt.start(spec("c"));
-  t.deepEqual(rt.started().map((c) => c.name), ["a", "c"]);
+  t.deepEqual(
+    rt.started().map((c) => c.name),
+    ["a", "c"],
+  );
   rt.images.set("known:1", "sha256:known");
   rt.missingImages.add("missing:1");
   t.is(await rt.resolveImage("known:1"), "sha256:known");

@@ -1,21 +1,50 @@
 import test from "ava";
-import { clientResponseHeaders, lastChunk, parseRequestHead, upstreamRequestHead, type RequestHead } from "../../provider/router/forwarding";
+import {
+  clientResponseHeaders,
+  lastChunk,
+  parseRequestHead,
+  upstreamRequestHead,
+  type RequestHead,
+} from "../../provider/router/forwarding";
 
 function request(rawHeaders: string[], method = "GET", url = "/path?q=1"): RequestHead {
   return parseRequestHead(method, url, rawHeaders, "127.0.0.1");
 }
 
 test("one pass picks out what the router needs: the Host, Connection, Upgrade, Expect, and whether a body follows", (t) => {
-  t.like(request(["HOST", "a.localhost", "Connection", "keep-alive", "connection", "Upgrade", "Upgrade", "websocket", "Expect", "100-continue"]), {
-    host: "a.localhost", connection: "keep-alive, Upgrade", upgrade: "websocket", expect: "100-continue", hasBody: false, chunked: false,
-  });
+  t.like(
+    request(["HOST", "a.localhost", "Connection", "keep-alive", "connection", "Upgrade", "Upgrade", "websocket", "Expect", "100-continue"]),
+    {
+      host: "a.localhost",
+      connection: "keep-alive, Upgrade",
+      upgrade: "websocket",
+      expect: "100-continue",
+      hasBody: false,
+      chunked: false,
+    },
+  );
   t.like(request(["Content-Length", "0"], "POST"), { hasBody: false, chunked: false });
   t.like(request(["Content-Length", "12"], "POST"), { hasBody: true, chunked: false });
   t.like(request(["Transfer-Encoding", "chunked"], "POST"), { hasBody: true, chunked: true });
 });
 
 test("the head keeps the client's lines as written, drops hop-by-hop ones and those Connection names, and says this hop", (t) => {
-  const req = request(["Host", "svc.localhost:8080", "Connection", "keep-alive, X-Secret", "X-Secret", "s", "Keep-Alive", "timeout=5", "Accept", "*/*", "Accept", "text/plain", "TE", "trailers"]);
+  const req = request([
+    "Host",
+    "svc.localhost:8080",
+    "Connection",
+    "keep-alive, X-Secret",
+    "X-Secret",
+    "s",
+    "Keep-Alive",
+    "timeout=5",
+    "Accept",
+    "*/*",
+    "Accept",
+    "text/plain",
+    "TE",
+    "trailers",
+  ]);
   t.is(
     upstreamRequestHead(req, false),
     "GET /path?q=1 HTTP/1.1\r\nHost: svc.localhost:8080\r\nAccept: */*\r\nAccept: text/plain\r\n" +
@@ -26,25 +55,51 @@ test("the head keeps the client's lines as written, drops hop-by-hop ones and th
 test("a client's own X-Forwarded-* are replaced, unless it is trusted: then kept and For appended to", (t) => {
   const req = request(["Host", "h", "X-Forwarded-For", "10.0.0.1", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "example.test"]);
   t.true(upstreamRequestHead(req, false).endsWith("x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: h\r\n\r\n"));
-  t.true(upstreamRequestHead(req, true).endsWith("x-forwarded-for: 10.0.0.1, 127.0.0.1\r\nx-forwarded-proto: https\r\nx-forwarded-host: example.test\r\n\r\n"));
+  t.true(
+    upstreamRequestHead(req, true).endsWith(
+      "x-forwarded-for: 10.0.0.1, 127.0.0.1\r\nx-forwarded-proto: https\r\nx-forwarded-host: example.test\r\n\r\n",
+    ),
+  );
 });
 
 test("a chunked body is announced as chunked again; an upgrade asks for it with Connection and Upgrade", (t) => {
   const chunked = request(["Host", "h", "Transfer-Encoding", "chunked"], "POST");
   t.regex(upstreamRequestHead(chunked, false), /^POST \/path\?q=1 HTTP\/1\.1\r\nHost: h\r\ntransfer-encoding: chunked\r\nx-forwarded-for/);
   const upgrade = request(["Host", "h", "Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Key", "k"]);
-  t.regex(upstreamRequestHead(upgrade, false, "websocket"), /^GET \/path\?q=1 HTTP\/1\.1\r\nHost: h\r\nSec-WebSocket-Key: k\r\nconnection: Upgrade\r\nupgrade: websocket\r\nx-forwarded-for/);
+  t.regex(
+    upstreamRequestHead(upgrade, false, "websocket"),
+    /^GET \/path\?q=1 HTTP\/1\.1\r\nHost: h\r\nSec-WebSocket-Key: k\r\nconnection: Upgrade\r\nupgrade: websocket\r\nx-forwarded-for/,
+  );
 });
 
 test("response headers lose hop-by-hop ones and keep repeated ones; Set-Cookie makes Cache-Control private", (t) => {
-  t.deepEqual(clientResponseHeaders(["Content-Type", "text/plain", "Connection", "keep-alive", "Keep-Alive", "timeout=5", "Transfer-Encoding", "chunked", "X-A", "1", "X-A", "2"]), {
-    headers: ["Content-Type", "text/plain", "X-A", "1", "X-A", "2"],
-    hasLength: false,
-  });
-  t.deepEqual(clientResponseHeaders(["Cache-Control", "public, max-age=60", "Set-Cookie", "a=1", "Set-Cookie", "b=2", "Content-Length", "0"]), {
-    headers: ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Content-Length", "0", "cache-control", "private"],
-    hasLength: true,
-  });
+  t.deepEqual(
+    clientResponseHeaders([
+      "Content-Type",
+      "text/plain",
+      "Connection",
+      "keep-alive",
+      "Keep-Alive",
+      "timeout=5",
+      "Transfer-Encoding",
+      "chunked",
+      "X-A",
+      "1",
+      "X-A",
+      "2",
+    ]),
+    {
+      headers: ["Content-Type", "text/plain", "X-A", "1", "X-A", "2"],
+      hasLength: false,
+    },
+  );
+  t.deepEqual(
+    clientResponseHeaders(["Cache-Control", "public, max-age=60", "Set-Cookie", "a=1", "Set-Cookie", "b=2", "Content-Length", "0"]),
+    {
+      headers: ["Set-Cookie", "a=1", "Set-Cookie", "b=2", "Content-Length", "0", "cache-control", "private"],
+      hasLength: true,
+    },
+  );
 });
 
 test("Host follows RFC 9112 §3.2: exactly one line in HTTP/1.1 (a second, or none, makes the head invalid); HTTP/1.0 may leave it out", (t) => {
@@ -57,7 +112,10 @@ test("Host follows RFC 9112 §3.2: exactly one line in HTTP/1.1 (a second, or no
 test("an absolute-form target's authority is the host: the instance gets it as Host, and the path (with its query) as target", (t) => {
   const req = request(["Host", "e.localhost", "Accept", "*/*"], "GET", "http://e2.localhost:8080/abs?q=1");
   t.like(req, { host: "e2.localhost:8080", url: "/abs?q=1", hostFromTarget: true, invalid: undefined });
-  t.is(upstreamRequestHead(req, false), "GET /abs?q=1 HTTP/1.1\r\nhost: e2.localhost:8080\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: e2.localhost:8080\r\n\r\n");
+  t.is(
+    upstreamRequestHead(req, false),
+    "GET /abs?q=1 HTTP/1.1\r\nhost: e2.localhost:8080\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: e2.localhost:8080\r\n\r\n",
+  );
   t.like(request(["Host", "h"], "GET", "HTTP://e2.localhost?x"), { host: "e2.localhost", url: "/?x" });
   t.is(request(["Host", "h"], "GET", "ftp://e2.localhost/").invalid, "the request target is neither a path nor an http URL");
   t.is(request(["Host", "h"], "GET", "http://user@e2.localhost/").invalid, "the request target is neither a path nor an http URL");
@@ -67,6 +125,25 @@ test("an absolute-form target's authority is the host: the instance gets it as H
 test("a trailer section keeps only fields that may be trailers (RFC 9110 §6.5.1): framing, routing, auth and content fields are dropped, never merged", (t) => {
   t.is(lastChunk(undefined), "0\r\n\r\n");
   t.is(lastChunk([]), "0\r\n\r\n");
-  t.is(lastChunk(["X-T", "1", "Host", "e2", "Content-Length", "5", "Authorization", "x", "Transfer-Encoding", "chunked", "grpc-status", "0", "Bad Name", "v", "X-Ctl", "a\x01b"]),
-    "0\r\nX-T: 1\r\ngrpc-status: 0\r\n\r\n");
+  t.is(
+    lastChunk([
+      "X-T",
+      "1",
+      "Host",
+      "e2",
+      "Content-Length",
+      "5",
+      "Authorization",
+      "x",
+      "Transfer-Encoding",
+      "chunked",
+      "grpc-status",
+      "0",
+      "Bad Name",
+      "v",
+      "X-Ctl",
+      "a\x01b",
+    ]),
+    "0\r\nX-T: 1\r\ngrpc-status: 0\r\n\r\n",
+  );
 });

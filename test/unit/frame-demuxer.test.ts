@@ -12,7 +12,10 @@ function frame(stream: 1 | 2, text: string): Buffer {
 /** Collects what each stream receives, as text. */
 function demuxer() {
   const got = { stdout: "", stderr: "", ended: 0 };
-  const sink = (name: "stdout" | "stderr") => ({ push: (chunk: Buffer) => void (got[name] += chunk.toString()), end: () => void (got.ended += 1) });
+  const sink = (name: "stdout" | "stderr") => ({
+    push: (chunk: Buffer) => void (got[name] += chunk.toString()),
+    end: () => void (got.ended += 1),
+  });
   return { got, demux: new FrameDemuxer({ stdout: sink("stdout"), stderr: sink("stderr") }) };
 }
 

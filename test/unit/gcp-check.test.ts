@@ -21,18 +21,26 @@ const service = (extra: Record<string, unknown> = {}, template: Record<string, u
 });
 
 test("the example's service translates to the engine's spec", (t) => {
-  const result = translateService(service(
-    {
-      ingress: "INGRESS_TRAFFIC_ALL",
-      labels: { team: "web" },
-      traffics: [
-        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: "hello-v1", percent: 90 },
-        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 10, tag: "canary" },
-      ],
-    },
-    { revision: "hello-v2", scaling: { minInstanceCount: 0, maxInstanceCount: 3 }, maxInstanceRequestConcurrency: 80, timeout: "300s" },
-    { commands: ["/node"], args: ["/server.js"], envs: [{ name: "GREETING", value: "hi" }, { name: "EMPTY" }], ports: { containerPort: 8081 }, resources: { limits: { cpu: "2", memory: "1Gi" } } },
-  ));
+  const result = translateService(
+    service(
+      {
+        ingress: "INGRESS_TRAFFIC_ALL",
+        labels: { team: "web" },
+        traffics: [
+          { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: "hello-v1", percent: 90 },
+          { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 10, tag: "canary" },
+        ],
+      },
+      { revision: "hello-v2", scaling: { minInstanceCount: 0, maxInstanceCount: 3 }, maxInstanceRequestConcurrency: 80, timeout: "300s" },
+      {
+        commands: ["/node"],
+        args: ["/server.js"],
+        envs: [{ name: "GREETING", value: "hi" }, { name: "EMPTY" }],
+        ports: { containerPort: 8081 },
+        resources: { limits: { cpu: "2", memory: "1Gi" } },
+      },
+    ),
+  );
   t.deepEqual(result.failures, []);
   t.is(result.revisionSuffix, "v2");
   t.deepEqual(result.spec, {
@@ -65,44 +73,68 @@ test("without traffics the engine gets [] (100 % to the latest ready revision), 
 });
 
 test("the issue's invalid fields fail at the path as written", (t) => {
-  t.deepEqual(reasons(translateService(service({ traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 110 }] })).failures), [
-    "traffics[0].percent: must be between 0 and 100",
-  ]);
+  t.deepEqual(
+    reasons(translateService(service({ traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 110 }] })).failures),
+    ["traffics[0].percent: must be between 0 and 100"],
+  );
   t.deepEqual(reasons(translateService(service({}, {}, { ports: { containerPort: 0 } })).failures), [
     "template.containers[0].ports.containerPort: must be between 1 and 65535",
   ]);
   t.deepEqual(reasons(translateService(service({}, { timeout: "soon" })).failures), [
     'template.timeout: must be a duration in seconds such as "300s", got "soon"',
   ]);
-  t.deepEqual(reasons(translateJob({ name: "migrate", skiffProject: "dev", template: { template: { containers: [{ image: "img:1" }], timeout: "soon" } } }).failures), [
-    'template.template.timeout: must be a duration in seconds such as "300s", got "soon"',
-  ]);
+  t.deepEqual(
+    reasons(
+      translateJob({ name: "migrate", skiffProject: "dev", template: { template: { containers: [{ image: "img:1" }], timeout: "soon" } } })
+        .failures,
+    ),
+    ['template.template.timeout: must be a duration in seconds such as "300s", got "soon"'],
+  );
 });
 
 test("the engine's rules are named at the user's paths", (t) => {
-  const result = translateService(service(
-    { ingress: "INGRESS_TRAFFIC_NONE", traffics: [{ type: "LATEST", percent: 50 }, { revision: "hello-v1", percent: 40, tag: "Bad" }] },
-    { timeout: "4000s", scaling: { minInstanceCount: 5, maxInstanceCount: 2 }, maxInstanceRequestConcurrency: 0 },
-    { envs: [{ name: "PORT", value: "1" }, { name: "A", value: "x" }, { name: "A", value: "y" }], resources: { limits: { memory: "lots" } } },
-  ));
+  const result = translateService(
+    service(
+      {
+        ingress: "INGRESS_TRAFFIC_NONE",
+        traffics: [
+          { type: "LATEST", percent: 50 },
+          { revision: "hello-v1", percent: 40, tag: "Bad" },
+        ],
+      },
+      { timeout: "4000s", scaling: { minInstanceCount: 5, maxInstanceCount: 2 }, maxInstanceRequestConcurrency: 0 },
+      {
+        envs: [
+          { name: "PORT", value: "1" },
+          { name: "A", value: "x" },
+          { name: "A", value: "y" },
+        ],
+        resources: { limits: { memory: "lots" } },
+      },
+    ),
+  );
   t.deepEqual(reasons(result.failures).sort(), [
-    "ingress: must be one of INGRESS_TRAFFIC_ALL, INGRESS_TRAFFIC_INTERNAL_ONLY, INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER, got \"INGRESS_TRAFFIC_NONE\"",
+    'ingress: must be one of INGRESS_TRAFFIC_ALL, INGRESS_TRAFFIC_INTERNAL_ONLY, INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER, got "INGRESS_TRAFFIC_NONE"',
     "template.containers[0].envs[0].name: is reserved: the platform sets PORT, K_SERVICE, K_REVISION and K_CONFIGURATION",
-    "template.containers[0].envs[2].name: duplicate variable \"A\": template.containers[0].envs[1] sets it too",
-    "template.containers[0].resources.limits.memory: must be a quantity such as 512Mi or 1Gi, got \"lots\"",
+    'template.containers[0].envs[2].name: duplicate variable "A": template.containers[0].envs[1] sets it too',
+    'template.containers[0].resources.limits.memory: must be a quantity such as 512Mi or 1Gi, got "lots"',
     "template.maxInstanceRequestConcurrency: must be between 1 and 1000",
     "template.scaling.minInstanceCount: minInstanceCount must not exceed maxInstanceCount",
     "template.timeout: must be between 1 and 3600 seconds",
-    "traffics[0].type: must be TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST or TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION, got \"LATEST\"",
+    'traffics[0].type: must be TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST or TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION, got "LATEST"',
     "traffics[1].tag: must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
   ]);
 });
 
 test("percents must sum to 100, tags be unique; a revision the engine has not made yet is not judged here", (t) => {
-  const result = translateService(service({ traffics: [
-    { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: "hello-old", percent: 50, tag: "a" },
-    { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 40, tag: "a" },
-  ] }));
+  const result = translateService(
+    service({
+      traffics: [
+        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: "hello-old", percent: 50, tag: "a" },
+        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 40, tag: "a" },
+      ],
+    }),
+  );
   t.deepEqual(reasons(result.failures), [
     'traffics[1].tag: duplicate tag "a": traffic[0] has it too; tags must be unique',
     "traffics: percents must sum to 100, got 90",
@@ -110,10 +142,16 @@ test("percents must sum to 100, tags be unique; a revision the engine has not ma
 });
 
 test("shapes of pulumi-gcp's other resources and what skiff cannot run are refused at their path", (t) => {
-  const result = translateService(service(
-    {},
-    { revision: "other-v1", volumes: [{ name: "v", emptyDir: {} }], containers: [{ image: "a:1", ports: [{ containerPort: 8080 }], workingDir: "/app" }, { image: "sidecar:1" }] },
-  ));
+  const result = translateService(
+    service(
+      {},
+      {
+        revision: "other-v1",
+        volumes: [{ name: "v", emptyDir: {} }],
+        containers: [{ image: "a:1", ports: [{ containerPort: 8080 }], workingDir: "/app" }, { image: "sidecar:1" }],
+      },
+    ),
+  );
   t.deepEqual(reasons(result.failures).sort(), [
     "template.containers[0].ports: must be one object {containerPort, name} in cloudrunv2.Service, not a list",
     "template.containers[0].workingDir: skiff's engine runs the image's own working directory; remove workingDir (or set it in the image)",
@@ -124,17 +162,27 @@ test("shapes of pulumi-gcp's other resources and what skiff cannot run are refus
 });
 
 test("service-level scaling narrows the template's, and MANUAL runs exactly manualInstanceCount", (t) => {
-  const both = translateService(service({ scaling: { minInstanceCount: 2, maxInstanceCount: 4 } }, { scaling: { minInstanceCount: 1, maxInstanceCount: 10 } }));
+  const both = translateService(
+    service({ scaling: { minInstanceCount: 2, maxInstanceCount: 4 } }, { scaling: { minInstanceCount: 1, maxInstanceCount: 10 } }),
+  );
   t.deepEqual((both.spec.template as { scaling: unknown }).scaling, { minInstanceCount: 2, maxInstanceCount: 4 });
   const manual = translateService(service({ scaling: { scalingMode: "MANUAL", manualInstanceCount: 3 } }));
   t.deepEqual((manual.spec.template as { scaling: unknown }).scaling, { minInstanceCount: 3, maxInstanceCount: 3 });
-  t.deepEqual(reasons(translateService(service({ scaling: { maxInstanceCount: 0 } })).failures), ["scaling.maxInstanceCount: must be at least 1"]);
+  t.deepEqual(reasons(translateService(service({ scaling: { maxInstanceCount: 0 } })).failures), [
+    "scaling.maxInstanceCount: must be at least 1",
+  ]);
 });
 
 test("a startup probe is a TCP check of its port, whichever kind the program names", (t) => {
-  const { spec, failures } = translateService(service({}, {}, { startupProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 3, failureThreshold: 2 } }));
+  const { spec, failures } = translateService(
+    service({}, {}, { startupProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 3, failureThreshold: 2 } }),
+  );
   t.deepEqual(failures, []);
-  t.deepEqual((spec.template as { startupProbe: unknown }).startupProbe, { periodSeconds: 3, failureThreshold: 2, tcpSocket: { port: 8080 } });
+  t.deepEqual((spec.template as { startupProbe: unknown }).startupProbe, {
+    periodSeconds: 3,
+    failureThreshold: 2,
+    tcpSocket: { port: 8080 },
+  });
   t.deepEqual(reasons(translateService(service({}, {}, { startupProbe: { tcpSocket: {}, grpc: {}, periodSeconds: 999 } })).failures), [
     "template.containers[0].startupProbe: must set one of tcpSocket, httpGet or grpc, not tcpSocket and grpc",
     "template.containers[0].startupProbe.periodSeconds: must be at most 240",
@@ -143,13 +191,37 @@ test("a startup probe is a TCP check of its port, whichever kind the program nam
 
 test("values unknown at preview pass wherever they are, even where a number or a list is expected", (t) => {
   for (const inputs of [
-    service({ name: UNKNOWN, traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: UNKNOWN }, { type: UNKNOWN, revision: UNKNOWN, percent: 10 }] }, { revision: "hello-v2", timeout: UNKNOWN }, { image: UNKNOWN, ports: { containerPort: UNKNOWN } }),
+    service(
+      {
+        name: UNKNOWN,
+        traffics: [
+          { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: UNKNOWN },
+          { type: UNKNOWN, revision: UNKNOWN, percent: 10 },
+        ],
+      },
+      { revision: "hello-v2", timeout: UNKNOWN },
+      { image: UNKNOWN, ports: { containerPort: UNKNOWN } },
+    ),
     service({ template: UNKNOWN, traffics: UNKNOWN, labels: UNKNOWN, ingress: UNKNOWN }),
     service({}, { containers: UNKNOWN, scaling: UNKNOWN }),
     service({}, { containers: [UNKNOWN] }),
     service({}, {}, { envs: UNKNOWN, resources: UNKNOWN, startupProbe: UNKNOWN }),
-    service({}, {}, { envs: [{ name: UNKNOWN, value: "x" }, { name: "B", value: UNKNOWN }], resources: { limits: { cpu: UNKNOWN } } }),
-    service({ secretEnvValues: UNKNOWN }, {}, { envs: [{ name: "DB", valueSource: { secretKeyRef: { secret: "db", version: "latest" } } }] }),
+    service(
+      {},
+      {},
+      {
+        envs: [
+          { name: UNKNOWN, value: "x" },
+          { name: "B", value: UNKNOWN },
+        ],
+        resources: { limits: { cpu: UNKNOWN } },
+      },
+    ),
+    service(
+      { secretEnvValues: UNKNOWN },
+      {},
+      { envs: [{ name: "DB", valueSource: { secretKeyRef: { secret: "db", version: "latest" } } }] },
+    ),
   ]) {
     t.deepEqual(checkGcpServiceInputs(inputs).failures, [], JSON.stringify(inputs));
   }
@@ -167,20 +239,45 @@ test("a secret env takes its value from the values the program resolved; a missi
   t.deepEqual(found.failures, []);
   t.deepEqual((found.spec.template as { env: unknown }).env, { DB_PASSWORD: "s3cret" });
   const missing = translateService(service({ secretEnvValues: {} }, {}, { envs: [env] }));
-  t.deepEqual(missing.failures.map((f) => f.property), ["template.containers[0].envs[0].valueSource.secretKeyRef.secret"]);
-  t.regex(missing.failures[0].reason, /secret "db-password" \(version "latest"\) is not in stack config skiff:secrets.*pulumi config set --secret --path 'skiff:secrets\.db-password'/);
+  t.deepEqual(
+    missing.failures.map((f) => f.property),
+    ["template.containers[0].envs[0].valueSource.secretKeyRef.secret"],
+  );
+  t.regex(
+    missing.failures[0].reason,
+    /secret "db-password" \(version "latest"\) is not in stack config skiff:secrets.*pulumi config set --secret --path 'skiff:secrets\.db-password'/,
+  );
 });
 
 test("a job translates to the engine's job template, failures at the user's paths", (t) => {
   const result = translateJob({
-    name: "migrate", skiffProject: "dev", labels: { a: "b" },
-    template: { taskCount: 3, parallelism: 2, template: { containers: [{ image: "img:1", envs: [{ name: "V", value: "1" }], ports: [{ containerPort: 1 }] }], maxRetries: 1, timeout: "120s" } },
+    name: "migrate",
+    skiffProject: "dev",
+    labels: { a: "b" },
+    template: {
+      taskCount: 3,
+      parallelism: 2,
+      template: {
+        containers: [{ image: "img:1", envs: [{ name: "V", value: "1" }], ports: [{ containerPort: 1 }] }],
+        maxRetries: 1,
+        timeout: "120s",
+      },
+    },
   });
   t.deepEqual(result.failures, []);
-  t.deepEqual(result.spec, { template: { image: "img:1", env: { V: "1" }, taskCount: 3, parallelism: 2, maxRetries: 1, timeout: 120 }, labels: { a: "b" } });
+  t.deepEqual(result.spec, {
+    template: { image: "img:1", env: { V: "1" }, taskCount: 3, parallelism: 2, maxRetries: 1, timeout: 120 },
+    labels: { a: "b" },
+  });
   const bad = translateJob({
-    name: "migrate", skiffProject: "dev", runExecutionToken: "a", startExecutionToken: "b",
-    template: { taskCount: 0, template: { containers: [{ image: "img:1", envs: [{ name: "CLOUD_RUN_JOB", value: "x" }] }], maxRetries: 11 } },
+    name: "migrate",
+    skiffProject: "dev",
+    runExecutionToken: "a",
+    startExecutionToken: "b",
+    template: {
+      taskCount: 0,
+      template: { containers: [{ image: "img:1", envs: [{ name: "CLOUD_RUN_JOB", value: "x" }] }], maxRetries: 11 },
+    },
   });
   t.deepEqual(reasons(bad.failures), [
     "template.template.containers[0].envs[0].name: is reserved: the platform sets CLOUD_RUN_JOB, CLOUD_RUN_EXECUTION, CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_ATTEMPT and CLOUD_RUN_TASK_COUNT",
@@ -194,14 +291,25 @@ test("template.serviceAccount is the account a service's instances or a job's ta
   const account = "web@my-project.iam.gserviceaccount.com";
   t.is((translateService(service({}, { serviceAccount: account })).spec.template as { serviceAccount: unknown }).serviceAccount, account);
   t.false("serviceAccount" in (translateService(service()).spec.template as object), "left out: the project's default compute account");
-  const job = translateJob({ name: "migrate", skiffProject: "dev", template: { template: { serviceAccount: account, containers: [{ image: "img:1" }] } } });
+  const job = translateJob({
+    name: "migrate",
+    skiffProject: "dev",
+    template: { template: { serviceAccount: account, containers: [{ image: "img:1" }] } },
+  });
   t.is((job.spec.template as { serviceAccount: unknown }).serviceAccount, account);
   t.deepEqual(reasons(translateService(service({}, { serviceAccount: "web" })).failures), [
     "template.serviceAccount: must be a service account email such as web@my-project.iam.gserviceaccount.com",
   ]);
-  t.deepEqual(reasons(translateJob({ name: "migrate", skiffProject: "dev", template: { template: { serviceAccount: 7, containers: [{ image: "img:1" }] } } }).failures), [
-    "template.template.serviceAccount: must be a string",
-  ]);
+  t.deepEqual(
+    reasons(
+      translateJob({
+        name: "migrate",
+        skiffProject: "dev",
+        template: { template: { serviceAccount: 7, containers: [{ image: "img:1" }] } },
+      }).failures,
+    ),
+    ["template.template.serviceAccount: must be a string"],
+  );
   t.deepEqual(checkGcpServiceInputs(service({}, { serviceAccount: UNKNOWN })).failures, []);
 });
 
@@ -213,16 +321,34 @@ test("a refresh writes the service account the engine runs back in pulumi-gcp's 
 });
 
 test("a domain mapping names the domain and the service at their pulumi-gcp paths", (t) => {
-  t.deepEqual(checkGcpDomainMappingInputs({ name: "api.example.test", skiffProject: "dev", location: "x", metadata: { namespace: "p" }, spec: { routeName: "hello" } }).failures, []);
-  t.deepEqual(reasons(checkGcpDomainMappingInputs({ name: "Not A Domain", skiffProject: "dev", spec: { routeName: "Bad_Name" } }).failures), [
-    "name: must be a lowercase domain name such as api.example.test",
-    "spec.routeName: must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
-  ]);
+  t.deepEqual(
+    checkGcpDomainMappingInputs({
+      name: "api.example.test",
+      skiffProject: "dev",
+      location: "x",
+      metadata: { namespace: "p" },
+      spec: { routeName: "hello" },
+    }).failures,
+    [],
+  );
+  t.deepEqual(
+    reasons(checkGcpDomainMappingInputs({ name: "Not A Domain", skiffProject: "dev", spec: { routeName: "Bad_Name" } }).failures),
+    [
+      "name: must be a lowercase domain name such as api.example.test",
+      "spec.routeName: must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+    ],
+  );
   t.deepEqual(checkGcpDomainMappingInputs({ name: UNKNOWN, skiffProject: "dev", spec: { routeName: UNKNOWN } }).failures, []);
 });
 
 test("a missing template or container is named once", (t) => {
-  t.deepEqual(reasons(translateService({ name: "hello", skiffProject: "dev", location: "l" }).failures), ["template: is required: the template revisions are made from"]);
-  t.deepEqual(reasons(translateService(service({}, { containers: [] })).failures), ["template.containers: must list the container to run (one, with its image)"]);
-  t.deepEqual(reasons(translateService(service({}, {}, { image: undefined })).failures), ["template.containers[0].image: is required: the container image to run"]);
+  t.deepEqual(reasons(translateService({ name: "hello", skiffProject: "dev", location: "l" }).failures), [
+    "template: is required: the template revisions are made from",
+  ]);
+  t.deepEqual(reasons(translateService(service({}, { containers: [] })).failures), [
+    "template.containers: must list the container to run (one, with its image)",
+  ]);
+  t.deepEqual(reasons(translateService(service({}, {}, { image: undefined })).failures), [
+    "template.containers[0].image: is required: the container image to run",
+  ]);
 });

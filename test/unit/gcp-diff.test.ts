@@ -9,16 +9,30 @@ import { diffGcpService, gcpServiceDiffTable } from "../../sdk/diff/cloudrunv2-s
 // whatever the outputs beside them.
 
 const inputs = (image = "img:1", extra: Record<string, unknown> = {}) => ({
-  name: "hello", skiffProject: "dev", project: "dev", location: "us-central1",
+  name: "hello",
+  skiffProject: "dev",
+  project: "dev",
+  location: "us-central1",
   template: { containers: [{ image, envs: [{ name: "A", value: "1" }] }], timeout: "300s" },
   traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
   secretEnvValues: {},
   ...extra,
 });
-const outputsOf = (i: Record<string, unknown>) => ({ ...i, uri: "http://hello.dev.localhost:8080", generation: "3", trafficStatuses: [], __provider: "text" });
+const outputsOf = (i: Record<string, unknown>) => ({
+  ...i,
+  uri: "http://hello.dev.localhost:8080",
+  generation: "3",
+  trafficStatuses: [],
+  __provider: "text",
+});
 
 test("unchanged inputs are no change, whatever the outputs and the provider text beside them", (t) => {
-  t.deepEqual(diffGcpService(outputsOf(inputs()), inputs()), { changes: false, replaces: [], stables: ["name", "skiffProject"], deleteBeforeReplace: false });
+  t.deepEqual(diffGcpService(outputsOf(inputs()), inputs()), {
+    changes: false,
+    replaces: [],
+    stables: ["name", "skiffProject"],
+    deleteBeforeReplace: false,
+  });
 });
 
 test("a changed image is an in-place update of the template", (t) => {
@@ -34,8 +48,14 @@ test("a new name or skiff project replaces the service", (t) => {
 
 test("traffics, labels, ingress, scaling and fields without local meaning update in place", (t) => {
   for (const extra of [
-    { traffics: [] }, { labels: { a: "b" } }, { ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY" }, { scaling: { minInstanceCount: 1 } },
-    { location: "europe-west1" }, { project: "another-gcp-project" }, { deletionProtection: false }, { secretEnvValues: { "a:latest": "x" } },
+    { traffics: [] },
+    { labels: { a: "b" } },
+    { ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY" },
+    { scaling: { minInstanceCount: 1 } },
+    { location: "europe-west1" },
+    { project: "another-gcp-project" },
+    { deletionProtection: false },
+    { secretEnvValues: { "a:latest": "x" } },
   ]) {
     const d = diffGcpService(outputsOf(inputs()), inputs("img:1", extra));
     t.true(d.changes, JSON.stringify(extra));
@@ -48,14 +68,45 @@ test("an input unknown at preview counts as a change", (t) => {
 });
 
 test("every top-level pulumi-gcp Service argument is in the table", (t) => {
-  const gcpArguments = ["annotations", "binaryAuthorization", "buildConfig", "client", "clientVersion", "customAudiences", "defaultUriDisabled", "deletionPolicy",
-    "deletionProtection", "description", "iapEnabled", "ingress", "invokerIamDisabled", "labels", "launchStage", "location", "multiRegionSettings", "name",
-    "project", "scaling", "tags", "template", "traffics"];
-  t.deepEqual(gcpArguments.filter((key) => gcpServiceDiffTable[key] === undefined), []);
+  const gcpArguments = [
+    "annotations",
+    "binaryAuthorization",
+    "buildConfig",
+    "client",
+    "clientVersion",
+    "customAudiences",
+    "defaultUriDisabled",
+    "deletionPolicy",
+    "deletionProtection",
+    "description",
+    "iapEnabled",
+    "ingress",
+    "invokerIamDisabled",
+    "labels",
+    "launchStage",
+    "location",
+    "multiRegionSettings",
+    "name",
+    "project",
+    "scaling",
+    "tags",
+    "template",
+    "traffics",
+  ];
+  t.deepEqual(
+    gcpArguments.filter((key) => gcpServiceDiffTable[key] === undefined),
+    [],
+  );
 });
 
 test("a job's new runExecutionToken is an update (it runs an execution); a new name replaces it", (t) => {
-  const job = { name: "migrate", skiffProject: "dev", location: "l", runExecutionToken: "v1", template: { template: { containers: [{ image: "a" }] } } };
+  const job = {
+    name: "migrate",
+    skiffProject: "dev",
+    location: "l",
+    runExecutionToken: "v1",
+    template: { template: { containers: [{ image: "a" }] } },
+  };
   t.deepEqual(diffGcpJob({ ...job, executionCount: 1 }, job).changes, false);
   const d = diffGcpJob(job, { ...job, runExecutionToken: "v2" });
   t.true(d.changes);
@@ -66,7 +117,12 @@ test("a job's new runExecutionToken is an update (it runs an execution); a new n
 test("a mapping's new service replaces it, the old one deleted first; metadata updates in place", (t) => {
   const m = { name: "a.example.test", skiffProject: "dev", location: "l", metadata: { namespace: "p" }, spec: { routeName: "hello" } };
   t.false(diffGcpDomainMapping({ ...m, statuses: [] }, m).changes);
-  t.deepEqual(diffGcpDomainMapping(m, { ...m, spec: { routeName: "other" } }), { changes: true, replaces: ["spec"], stables: ["name", "skiffProject"], deleteBeforeReplace: true });
+  t.deepEqual(diffGcpDomainMapping(m, { ...m, spec: { routeName: "other" } }), {
+    changes: true,
+    replaces: ["spec"],
+    stables: ["name", "skiffProject"],
+    deleteBeforeReplace: true,
+  });
   t.deepEqual(diffGcpDomainMapping(m, { ...m, spec: { routeName: "hello", certificateMode: "NONE" } }).replaces, []);
   t.deepEqual(diffGcpDomainMapping(m, { ...m, metadata: { namespace: "q" } }).replaces, []);
   const newDomain = diffGcpDomainMapping(m, { ...m, name: "b.example.test" });

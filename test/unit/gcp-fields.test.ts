@@ -7,21 +7,47 @@ import { lookupSecret, secretKey } from "../../sdk/gcp/secrets";
 // secret env finds its value.
 
 test("a service's fields without local meaning are each named once, as written (ingress and serviceAccount have one)", (t) => {
-  const report = reportFields({
-    name: "hello", location: "us-central1", project: "my-project", deletionProtection: false, invokerIamDisabled: true,
-    template: {
-      serviceAccount: "sa@p.iam.gserviceaccount.com", vpcAccess: { connector: "c" }, encryptionKey: "k", executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
-      scaling: { maxInstanceCount: 3, cpuUtilization: 0.6 },
-      containers: [{ image: "a:1", name: "app", livenessProbe: { httpGet: { path: "/" } }, resources: { limits: { cpu: "1", "nvidia.com/gpu": "1" }, cpuIdle: true } }],
+  const report = reportFields(
+    {
+      name: "hello",
+      location: "us-central1",
+      project: "my-project",
+      deletionProtection: false,
+      invokerIamDisabled: true,
+      template: {
+        serviceAccount: "sa@p.iam.gserviceaccount.com",
+        vpcAccess: { connector: "c" },
+        encryptionKey: "k",
+        executionEnvironment: "EXECUTION_ENVIRONMENT_GEN2",
+        scaling: { maxInstanceCount: 3, cpuUtilization: 0.6 },
+        containers: [
+          {
+            image: "a:1",
+            name: "app",
+            livenessProbe: { httpGet: { path: "/" } },
+            resources: { limits: { cpu: "1", "nvidia.com/gpu": "1" }, cpuIdle: true },
+          },
+        ],
+      },
+      binaryAuthorization: { useDefault: true },
+      traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
+      typo: 1,
     },
-    binaryAuthorization: { useDefault: true },
-    traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
-    typo: 1,
-  }, serviceRules, isUnknown);
+    serviceRules,
+    isUnknown,
+  );
   t.deepEqual(report.ignored, [
-    "location", "project", "invokerIamDisabled",
-    "template.vpcAccess", "template.encryptionKey", "template.executionEnvironment", "template.scaling.cpuUtilization",
-    "template.containers[0].name", "template.containers[0].livenessProbe", "template.containers[0].resources.limits.nvidia.com/gpu", "template.containers[0].resources.cpuIdle",
+    "location",
+    "project",
+    "invokerIamDisabled",
+    "template.vpcAccess",
+    "template.encryptionKey",
+    "template.executionEnvironment",
+    "template.scaling.cpuUtilization",
+    "template.containers[0].name",
+    "template.containers[0].livenessProbe",
+    "template.containers[0].resources.limits.nvidia.com/gpu",
+    "template.containers[0].resources.cpuIdle",
     "binaryAuthorization",
   ]);
   t.deepEqual(report.unknown, ["typo"]);
@@ -34,12 +60,36 @@ test("deletionProtection is named only when true: locally a destroy always delet
 });
 
 test("a job's and a mapping's fields without local meaning; volumes are refused", (t) => {
-  const job = reportFields({
-    location: "l", template: { taskCount: 1, template: { serviceAccount: "s", volumes: [{ name: "v" }], containers: [{ image: "a", ports: [{ containerPort: 1 }], volumeMounts: [{ name: "v", mountPath: "/v" }] }] } },
-  }, jobRules, isUnknown);
+  const job = reportFields(
+    {
+      location: "l",
+      template: {
+        taskCount: 1,
+        template: {
+          serviceAccount: "s",
+          volumes: [{ name: "v" }],
+          containers: [{ image: "a", ports: [{ containerPort: 1 }], volumeMounts: [{ name: "v", mountPath: "/v" }] }],
+        },
+      },
+    },
+    jobRules,
+    isUnknown,
+  );
   t.deepEqual(job.ignored, ["location", "template.template.containers[0].ports"]);
-  t.deepEqual(job.refused.map((f) => f.property), ["template.template.volumes", "template.template.containers[0].volumeMounts"]);
-  const mapping = reportFields({ name: "a.test", location: "l", metadata: { namespace: "p", labels: { a: "b" } }, spec: { routeName: "s", certificateMode: "AUTOMATIC" } }, domainMappingRules, isUnknown);
+  t.deepEqual(
+    job.refused.map((f) => f.property),
+    ["template.template.volumes", "template.template.containers[0].volumeMounts"],
+  );
+  const mapping = reportFields(
+    {
+      name: "a.test",
+      location: "l",
+      metadata: { namespace: "p", labels: { a: "b" } },
+      spec: { routeName: "s", certificateMode: "AUTOMATIC" },
+    },
+    domainMappingRules,
+    isUnknown,
+  );
   t.deepEqual(mapping.ignored, ["location", "metadata.namespace", "metadata.labels", "spec.certificateMode"]);
 });
 

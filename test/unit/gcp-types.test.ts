@@ -42,22 +42,25 @@ const serviceArgs: skiff.cloudrunv2.ServiceArgs = {
   ingress: "INGRESS_TRAFFIC_ALL",
   template: {
     revision: `hello-${release}`,
-    containers: [{
-      image,
-      envs: [{ name: "GREETING", value: `Hello from release ${release}` }],
-      ports: { containerPort: 8080 },
-      resources: { limits: { cpu: "1", memory: "512Mi" } },
-    }],
+    containers: [
+      {
+        image,
+        envs: [{ name: "GREETING", value: `Hello from release ${release}` }],
+        ports: { containerPort: 8080 },
+        resources: { limits: { cpu: "1", memory: "512Mi" } },
+      },
+    ],
     scaling: { minInstanceCount: 0, maxInstanceCount: 3 },
     maxInstanceRequestConcurrency: 80,
     timeout: "300s",
   },
-  traffics: previousRelease === undefined
-    ? [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }]
-    : [
-        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: `hello-${previousRelease}`, percent: 90 },
-        { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 10, tag: "canary" },
-      ],
+  traffics:
+    previousRelease === undefined
+      ? [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }]
+      : [
+          { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: `hello-${previousRelease}`, percent: 90 },
+          { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 10, tag: "canary" },
+        ],
 };
 
 const mappingArgs: skiff.cloudrun.DomainMappingArgs = {
@@ -70,7 +73,12 @@ const mappingArgs: skiff.cloudrun.DomainMappingArgs = {
 const publicArgs: skiff.cloudrunv2.ServiceIamMemberArgs = { name: "hello", location, role: "roles/run.invoker", member: "allUsers" };
 
 // Typed as skiff's args, they type-check where pulumi-gcp's are expected (checked by `tsc`).
-const asGcp: [gcp.ServiceArgs, gcp.JobArgs, gcp.DomainMappingArgs, gcp.ServiceIamMemberArgs] = [serviceArgs, jobArgs, mappingArgs, publicArgs];
+const asGcp: [gcp.ServiceArgs, gcp.JobArgs, gcp.DomainMappingArgs, gcp.ServiceIamMemberArgs] = [
+  serviceArgs,
+  jobArgs,
+  mappingArgs,
+  publicArgs,
+];
 
 // And skiff's types are not looser than pulumi-gcp's where the shape matters.
 export const portsAreOneObject: skiff.cloudrunv2.ServiceTemplateContainer = {
@@ -92,27 +100,50 @@ export function gcpArgsAreSkiffArgs(s: gcp.ServiceArgs, j: gcp.JobArgs, d: gcp.D
 }
 
 /** The IAM resources' arguments too, both ways. */
-export function gcpIamArgsAreSkiffArgs(m: gcp.ServiceIamMemberArgs, b: gcp.ServiceIamBindingArgs, p: gcp.ServiceIamPolicyArgs, j: gcp.JobIamMemberArgs): unknown[] {
+export function gcpIamArgsAreSkiffArgs(
+  m: gcp.ServiceIamMemberArgs,
+  b: gcp.ServiceIamBindingArgs,
+  p: gcp.ServiceIamPolicyArgs,
+  j: gcp.JobIamMemberArgs,
+): unknown[] {
   const member: skiff.cloudrunv2.ServiceIamMemberArgs = m;
   const binding: skiff.cloudrunv2.ServiceIamBindingArgs = b;
   const policy: skiff.cloudrunv2.ServiceIamPolicyArgs = p;
   const jobMember: skiff.cloudrunv2.JobIamMemberArgs = j;
-  const back: [gcp.ServiceIamMemberArgs, gcp.ServiceIamBindingArgs, gcp.ServiceIamPolicyArgs, gcp.JobIamMemberArgs] = [member, binding, policy, jobMember];
+  const back: [gcp.ServiceIamMemberArgs, gcp.ServiceIamBindingArgs, gcp.ServiceIamPolicyArgs, gcp.JobIamMemberArgs] = [
+    member,
+    binding,
+    policy,
+    jobMember,
+  ];
   return back;
 }
 
 /** What a program reads from them: the etag, and the inputs under their own names. */
-export function iamOutputsHaveGcpNames(m: skiff.cloudrunv2.ServiceIamMember, b: skiff.cloudrunv2.ServiceIamBinding, p: skiff.cloudrunv2.ServiceIamPolicy): pulumi.Output<string>[] {
+export function iamOutputsHaveGcpNames(
+  m: skiff.cloudrunv2.ServiceIamMember,
+  b: skiff.cloudrunv2.ServiceIamBinding,
+  p: skiff.cloudrunv2.ServiceIamPolicy,
+): pulumi.Output<string>[] {
   return [m.etag, m.member, m.role, m.name, b.etag, b.members.apply((members) => members.join()), p.etag, p.policyData];
 }
 
 /** The outputs a program reads, under pulumi-gcp's names and types. */
 export function outputsHaveGcpNames(s: skiff.cloudrunv2.Service, j: skiff.cloudrunv2.Job, d: skiff.cloudrun.DomainMapping): unknown[] {
-  const service: [pulumi.Output<string>, pulumi.Output<string[]>, pulumi.Output<string>, pulumi.Output<string>, pulumi.Output<string>, pulumi.Output<string>] =
-    [s.uri, s.urls, s.latestCreatedRevision, s.latestReadyRevision, s.createTime, s.updateTime];
+  const service: [
+    pulumi.Output<string>,
+    pulumi.Output<string[]>,
+    pulumi.Output<string>,
+    pulumi.Output<string>,
+    pulumi.Output<string>,
+    pulumi.Output<string>,
+  ] = [s.uri, s.urls, s.latestCreatedRevision, s.latestReadyRevision, s.createTime, s.updateTime];
   const traffic: pulumi.Output<{ type: string; revision: string; percent: number; tag?: string; uri?: string }[]> = s.trafficStatuses;
   const conditions: pulumi.Output<{ type: string; state: string }[]>[] = [s.terminalConditions, s.conditions, j.terminalConditions];
-  const job: [pulumi.Output<{ name: string; createTime: string; completionTime?: string }[]>, pulumi.Output<number>] = [j.latestCreatedExecutions, j.executionCount];
+  const job: [pulumi.Output<{ name: string; createTime: string; completionTime?: string }[]>, pulumi.Output<number>] = [
+    j.latestCreatedExecutions,
+    j.executionCount,
+  ];
   const mapping: pulumi.Output<{ mappedRouteName: string; conditions: { type: string; status: string }[] }[]> = d.statuses;
   return [service, traffic, conditions, job, mapping];
 }
@@ -162,8 +193,14 @@ async function typeCheckExample(dir: string, example: string, moduleName: string
   const file = path.join(dir, `${example}-${moduleName.replace(/\W/g, "_")}.ts`);
   await fs.writeFile(file, switched);
   const program = ts.createProgram([file], {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10, skipLibCheck: true, types: ["node"], typeRoots: [path.join(REPO_ROOT, "node_modules", "@types")],
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2020,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    skipLibCheck: true,
+    types: ["node"],
+    typeRoots: [path.join(REPO_ROOT, "node_modules", "@types")],
   });
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }
@@ -171,7 +208,11 @@ async function typeCheckExample(dir: string, example: string, moduleName: string
 test("the pulumi-gcp examples type-check with their import on skiff-run and, switched, on pulumi-gcp's types", async (t) => {
   for (const example of EXAMPLES) {
     const source = await fs.readFile(path.join(REPO_ROOT, "examples", example, "index.ts"), "utf8");
-    t.deepEqual(source.split("\n").filter((line) => line.includes("skiff-run")), ['import * as gcp from "skiff-run";'], `the import is the only line of ${example} that names skiff-run`);
+    t.deepEqual(
+      source.split("\n").filter((line) => line.includes("skiff-run")),
+      ['import * as gcp from "skiff-run";'],
+      `the import is the only line of ${example} that names skiff-run`,
+    );
   }
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcp-types-"));

@@ -44,7 +44,10 @@ test("a response with a length: its head, its body, complete, and the connection
 test("responses follow one another on a kept-alive connection, and chunks are decoded", (t) => {
   const { heard, parser } = listen();
   parser.execute(Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"));
-  t.deepEqual(heard.heads.map((h) => h.status), [200, 204]);
+  t.deepEqual(
+    heard.heads.map((h) => h.status),
+    [200, 204],
+  );
   t.is(heard.body, "abc");
   t.is(heard.completed, 2);
   parser.close();
@@ -103,10 +106,17 @@ test("the answer to a HEAD request has no body even with a length", (t) => {
 
 test("a request's trailers end with it: the next request's URL and headers are its own (nginx: trailers dropped, next request intact)", (t) => {
   const { messages, parser } = listenRequests();
-  const bytes = "POST /a HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nHost: e2\r\nX-T: 1\r\n\r\nGET /second HTTP/1.1\r\nHost: e\r\n\r\nGET /third HTTP/1.1\r\nHost: e\r\n\r\n";
+  const bytes =
+    "POST /a HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nHost: e2\r\nX-T: 1\r\n\r\nGET /second HTTP/1.1\r\nHost: e\r\n\r\nGET /third HTTP/1.1\r\nHost: e\r\n\r\n";
   t.is(parser.execute(Buffer.from(bytes)), bytes.length);
   t.deepEqual(messages, [
-    { method: "POST", url: "/a", headers: ["Host", "e", "Transfer-Encoding", "chunked"], body: "abc", trailers: ["Host", "e2", "X-T", "1"] },
+    {
+      method: "POST",
+      url: "/a",
+      headers: ["Host", "e", "Transfer-Encoding", "chunked"],
+      body: "abc",
+      trailers: ["Host", "e2", "X-T", "1"],
+    },
     { method: "GET", url: "/second", headers: ["Host", "e"], body: "", trailers: [] },
     { method: "GET", url: "/third", headers: ["Host", "e"], body: "", trailers: [] },
   ]);
@@ -117,7 +127,9 @@ test("trailers and heads cut across reads, and more than 32 trailer lines, stay 
   const { messages, parser } = listenRequests();
   const trailerLines = Array.from({ length: 40 }, (_, i) => `X-T${i}: ${i}\r\n`).join("");
   const headLines = Array.from({ length: 35 }, (_, i) => `X-H${i}: ${i}\r\n`).join("");
-  const bytes = Buffer.from(`POST /a HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n${trailerLines}\r\nGET /b HTTP/1.1\r\nHost: e\r\n${headLines}\r\n`);
+  const bytes = Buffer.from(
+    `POST /a HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n${trailerLines}\r\nGET /b HTTP/1.1\r\nHost: e\r\n${headLines}\r\n`,
+  );
   for (let i = 0; i < bytes.length; i += 5) t.false(parser.execute(bytes.subarray(i, i + 5)) instanceof Error);
   t.is(messages.length, 2);
   t.is(messages[0]!.trailers.length, 80);
@@ -130,8 +142,18 @@ test("trailers and heads cut across reads, and more than 32 trailer lines, stay 
 
 test("a response's trailers end with it: the next response's headers are its own", (t) => {
   const { heard, parser } = listen();
-  parser.execute(Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Leak: secret\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
-  t.deepEqual(heard.heads.map((h) => h.headers), [["Transfer-Encoding", "chunked"], ["Content-Length", "0"]]);
+  parser.execute(
+    Buffer.from(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Leak: secret\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    ),
+  );
+  t.deepEqual(
+    heard.heads.map((h) => h.headers),
+    [
+      ["Transfer-Encoding", "chunked"],
+      ["Content-Length", "0"],
+    ],
+  );
   t.deepEqual(heard.trailers, [["X-Leak", "secret"], []]);
   parser.close();
 });

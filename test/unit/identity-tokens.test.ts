@@ -20,14 +20,26 @@ test("the signing key is made once, kept readable only by its owner, and the sam
   t.is(again.kid, key.kid);
   const token = mintIdentityToken(key, "web@p.iam.gserviceaccount.com", API, NOW);
   t.true(verifyIdentityToken(again, token, NOW).ok, "a token minted before a restart verifies after it");
-  t.deepEqual(jwks(key).keys.map((k) => [k.kid, k.alg, k.kty, k.use]), [[key.kid, "RS256", "RSA", "sig"]]);
+  t.deepEqual(
+    jwks(key).keys.map((k) => [k.kid, k.alg, k.kty, k.use]),
+    [[key.kid, "RS256", "RSA", "sig"]],
+  );
 });
 
 test("a token carries Google's ID-token claims and verifies until it expires, an hour later", (t) => {
   const token = mintIdentityToken(key, "web@p.iam.gserviceaccount.com", API, NOW);
   const verified = verifyIdentityToken(key, token, NOW + 3599);
   t.true(verified.ok);
-  if (verified.ok) t.deepEqual(verified.claims, { iss: TOKEN_ISSUER, aud: API, sub: "web@p.iam.gserviceaccount.com", email: "web@p.iam.gserviceaccount.com", email_verified: true, iat: NOW, exp: NOW + 3600 });
+  if (verified.ok)
+    t.deepEqual(verified.claims, {
+      iss: TOKEN_ISSUER,
+      aud: API,
+      sub: "web@p.iam.gserviceaccount.com",
+      email: "web@p.iam.gserviceaccount.com",
+      email_verified: true,
+      iat: NOW,
+      exp: NOW + 3600,
+    });
   t.deepEqual(verifyIdentityToken(key, token, NOW + 3600), { ok: false, reason: "the token has expired" });
 });
 
@@ -35,12 +47,19 @@ test("a token signed by another key, or changed after signing, or not a JWT, doe
   const other = loadOrCreateSigningKey(path.join(mkdtempSync(path.join(tmpdir(), "skiff-key-")), "k.pem"));
   t.false(verifyIdentityToken(key, mintIdentityToken(other, "x@p.iam.gserviceaccount.com", API, NOW), NOW).ok);
   const [h, c, s] = mintIdentityToken(key, "x@p.iam.gserviceaccount.com", API, NOW).split(".");
-  const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(c!, "base64url").toString()), email: "owner@localhost" })).toString("base64url");
+  const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(c!, "base64url").toString()), email: "owner@localhost" })).toString(
+    "base64url",
+  );
   t.deepEqual(verifyIdentityToken(key, `${h}.${forged}.${s}`, NOW), { ok: false, reason: "the token's signature is not valid" });
   t.deepEqual(verifyIdentityToken(key, "junk", NOW), { ok: false, reason: "the token is not a JWT" });
 });
 
-const PRIVATE: ServiceAccess = { internalOnly: false, public: false, anyAuthenticated: false, invokers: new Set(["serviceAccount:web@p.iam.gserviceaccount.com"]) };
+const PRIVATE: ServiceAccess = {
+  internalOnly: false,
+  public: false,
+  anyAuthenticated: false,
+  invokers: new Set(["serviceAccount:web@p.iam.gserviceaccount.com"]),
+};
 const namesApi = (aud: string) => URL.canParse(aud) && new URL(aud).host.startsWith("api.localhost");
 
 function gate() {
@@ -56,7 +75,11 @@ test("a private service: no token or a bad one 401, a token for another audience
   t.is(check(`Bearer ${mintIdentityToken(key, "web@p.iam.gserviceaccount.com", "http://web.localhost:8080", NOW)}`), 401);
   t.is(check(`Bearer ${mintIdentityToken(key, "other@p.iam.gserviceaccount.com", API, NOW)}`), 403);
   t.is(check(`Bearer ${mintIdentityToken(key, "web@p.iam.gserviceaccount.com", API, NOW)}`), undefined);
-  t.is(check(`bearer   ${mintIdentityToken(key, "web@p.iam.gserviceaccount.com", `${API}/`, NOW)}`), undefined, "the scheme is case-insensitive; a trailing slash names the same URL");
+  t.is(
+    check(`bearer   ${mintIdentityToken(key, "web@p.iam.gserviceaccount.com", `${API}/`, NOW)}`),
+    undefined,
+    "the scheme is case-insensitive; a trailing slash names the same URL",
+  );
   t.is(check(`Bearer ${mintIdentityToken(key, "web@p.iam.gserviceaccount.com", API, NOW - 3600)}`), 401, "expired");
 });
 
@@ -64,7 +87,11 @@ test("the owner may call every service, also with the CLI's token that names no 
   const g = gate();
   t.is(g.check(PRIVATE, false, `Bearer ${mintIdentityToken(key, "me@localhost", API, NOW)}`, "default/api", namesApi), undefined);
   t.is(g.check(PRIVATE, false, `Bearer ${mintIdentityToken(key, "me@localhost", CLI_AUDIENCE, NOW)}`, "default/api", namesApi), undefined);
-  t.is(g.check(PRIVATE, false, `Bearer ${mintIdentityToken(key, "web@p.iam.gserviceaccount.com", CLI_AUDIENCE, NOW)}`, "default/api", namesApi)?.status, 401);
+  t.is(
+    g.check(PRIVATE, false, `Bearer ${mintIdentityToken(key, "web@p.iam.gserviceaccount.com", CLI_AUDIENCE, NOW)}`, "default/api", namesApi)
+      ?.status,
+    401,
+  );
 });
 
 test("public and internal: allUsers needs no token; an internal service answers only containers (404 from the host, token or not)", (t) => {
@@ -76,7 +103,11 @@ test("public and internal: allUsers needs no token; an internal service answers 
   t.is(g.check(internal, false, `Bearer ${mintIdentityToken(key, "me@localhost", API, NOW)}`, "default/api", namesApi)?.status, 404);
   t.is(g.check(internal, true, undefined, "default/api", namesApi), undefined);
   const anyone: ServiceAccess = { ...PRIVATE, anyAuthenticated: true, invokers: new Set() };
-  t.is(g.check(anyone, true, `Bearer ${mintIdentityToken(key, "who@p.iam.gserviceaccount.com", API, NOW)}`, "default/api", namesApi), undefined, "allAuthenticatedUsers: any valid token");
+  t.is(
+    g.check(anyone, true, `Bearer ${mintIdentityToken(key, "who@p.iam.gserviceaccount.com", API, NOW)}`, "default/api", namesApi),
+    undefined,
+    "allAuthenticatedUsers: any valid token",
+  );
 });
 
 test("a verified token is checked once: the next request with it costs a map lookup, also for its audience", (t) => {

@@ -17,7 +17,13 @@ function upgraded(socket: net.Socket, head: Buffer): void {
 
 async function server(answer: Answer): Promise<{ port: number; connections: IngressConnection[]; close(): Promise<void> }> {
   const connections: IngressConnection[] = [];
-  const handler = { request: answer, upgrade: (_r: IngressRequest, s: net.Socket, head: Buffer) => upgraded(s, head), bug: (error: unknown) => { throw error; } };
+  const handler = {
+    request: answer,
+    upgrade: (_r: IngressRequest, s: net.Socket, head: Buffer) => upgraded(s, head),
+    bug: (error: unknown) => {
+      throw error;
+    },
+  };
   const listening = await loopbackServer((socket) => connections.push(new IngressConnection(socket, handler)), { allowHalfOpen: true });
   return { ...listening, connections };
 }
@@ -58,7 +64,10 @@ test("pipelined requests are answered in the order they came, even when a later 
     setTimeout(() => text(request.head.url)(request), delay);
   });
   t.teardown(s.close);
-  const raw = await exchange(s.port, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\nGET /third HTTP/1.1\r\nHost: a\r\n\r\n");
+  const raw = await exchange(
+    s.port,
+    "GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\nGET /third HTTP/1.1\r\nHost: a\r\n\r\n",
+  );
   t.deepEqual(responses(raw), ["HTTP/1.1 200 OK | /slow", "HTTP/1.1 200 OK | /fast", "HTTP/1.1 200 OK | /third"]);
 });
 
@@ -68,7 +77,10 @@ test("a streamed body goes to an HTTP/1.1 client in chunks, and to an HTTP/1.0 c
     setTimeout(() => (request.write(Buffer.from("cd")), request.end()), 20);
   });
   t.teardown(s.close);
-  t.is(await exchange(s.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "HTTP/1.1 200 OK\r\ndate: x\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n");
+  t.is(
+    await exchange(s.port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+    "HTTP/1.1 200 OK\r\ndate: x\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n",
+  );
   t.is(await exchange(s.port, "GET / HTTP/1.0\r\nHost: a\r\n\r\n"), "HTTP/1.1 200 OK\r\ndate: x\r\nconnection: close\r\n\r\nabcd");
 });
 
@@ -76,7 +88,9 @@ test("Connection: close is honoured: the answer says so, the connection ends, an
   let served = 0;
   const s = await server((request) => (served++, text("bye")(request)));
   t.teardown(s.close);
-  const raw = await exchange(s.port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /again HTTP/1.1\r\nHost: a\r\n\r\n", { ms: 2_000 });
+  const raw = await exchange(s.port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /again HTTP/1.1\r\nHost: a\r\n\r\n", {
+    ms: 2_000,
+  });
   t.is(raw, "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: x\r\ncontent-length: 3\r\nconnection: close\r\n\r\nbye");
   t.is(served, 1);
 });
@@ -98,18 +112,25 @@ test("what is not HTTP gets 400, a head past the size limit 431, and a tunnel re
   const s = await server(text("never"));
   t.teardown(s.close);
   const refusal = (status: string, reason: string) =>
-    new RegExp(`^HTTP/1\\.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${reason.length + 1}\r\ndate: [^\r]+\r\nconnection: close\r\n\r\n${reason}\n$`);
+    new RegExp(
+      `^HTTP/1\\.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${reason.length + 1}\r\ndate: [^\r]+\r\nconnection: close\r\n\r\n${reason}\n$`,
+    );
   t.regex(await exchange(s.port, "HELLO THERE\r\n\r\n", { ms: 2_000 }), refusal("400 Bad Request", "the request is not valid HTTP/1.1"));
   const big = `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${"x".repeat(20_000)}\r\n\r\n`;
   t.regex(await exchange(s.port, big, { ms: 2_000 }), refusal("431 Request Header Fields Too Large", "the request head is too large"));
-  t.regex(await exchange(s.port, "CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n", { ms: 2_000 }), refusal("400 Bad Request", "CONNECT is not served"));
+  t.regex(
+    await exchange(s.port, "CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n", { ms: 2_000 }),
+    refusal("400 Bad Request", "CONNECT is not served"),
+  );
 });
 
 test("conflicting lengths (a smuggling attempt) are refused, not forwarded", async (t) => {
   let served = 0;
   const s = await server((request) => (served++, text("x")(request)));
   t.teardown(s.close);
-  const raw = await exchange(s.port, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", { ms: 2_000 });
+  const raw = await exchange(s.port, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", {
+    ms: 2_000,
+  });
   t.true(raw.startsWith("HTTP/1.1 400 Bad Request"), raw);
   t.is(served, 0);
 });
@@ -134,7 +155,8 @@ test("an idle kept-alive connection expires after keepAliveMs; one receiving a h
   slow.write("GET / HTTP/1.1\r\nHo");
   // Until the server has read the partial head (a fixed wait was too short on a loaded machine).
   const deadline = Date.now() + 5_000;
-  while ((s.connections.length < 2 || !s.connections.some((c) => c.socket.bytesRead > 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  while ((s.connections.length < 2 || !s.connections.some((c) => c.socket.bytesRead > 0)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
   t.is(s.connections.length, 2);
   const now = Date.now();
   const [first, second] = s.connections as [IngressConnection, IngressConnection];

@@ -48,12 +48,24 @@ const request: fc.Arbitrary<GeneratedRequest> = fc.record({
   absolute: fc.boolean(),
   method: fc.constantFrom("GET" as const, "POST" as const, "PUT" as const),
   path: fc.array(token, { minLength: 0, maxLength: 3 }).map((parts) => `/${parts.join("/")}`),
-  extraHeaders: fc.array(fc.tuple(token.map((n) => `x-h-${n}`), headerValue), { maxLength: 4 }),
+  extraHeaders: fc.array(
+    fc.tuple(
+      token.map((n) => `x-h-${n}`),
+      headerValue,
+    ),
+    { maxLength: 4 },
+  ),
   framing: fc.constantFrom("none" as const, "length" as const, "chunked" as const),
   body: fc.uint8Array({ minLength: 0, maxLength: 3_000 }),
   cuts: fc.array(fc.nat(3_000), { maxLength: 4 }),
   extensions: fc.boolean(),
-  trailers: fc.array(fc.tuple(token.map((n) => `x-tr-${n}`), headerValue), { maxLength: 3 }),
+  trailers: fc.array(
+    fc.tuple(
+      token.map((n) => `x-tr-${n}`),
+      headerValue,
+    ),
+    { maxLength: 3 },
+  ),
 });
 
 const client = fc.record({
@@ -91,7 +103,8 @@ function encode(req: GeneratedRequest, id: string): string {
 /** A request as the instance received it (the echo): head lines, decoded body, trailer lines. */
 function decode(raw: string): { requestLine: string; headers: string[]; body: string; trailers: string[] } {
   const [message] = requestFramer().feed(raw);
-  if (!message || message.raw.length !== raw.length) throw new Error(`the echo is not one whole request: ${JSON.stringify(raw.slice(0, 200))}`);
+  if (!message || message.raw.length !== raw.length)
+    throw new Error(`the echo is not one whole request: ${JSON.stringify(raw.slice(0, 200))}`);
   const headEnd = raw.indexOf("\r\n\r\n");
   const [requestLine = "", ...headers] = raw.slice(0, headEnd).split("\r\n");
   let rest = raw.slice(headEnd + 4);
@@ -113,7 +126,10 @@ function converse(parts: string[], count: number): Promise<ParsedResponse[]> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(ingress.port, "127.0.0.1");
     let raw = "";
-    const timer = setTimeout(() => (socket.destroy(), reject(new Error(`only part of ${count} responses within 5 s: ${JSON.stringify(raw.slice(0, 500))}`))), 5_000);
+    const timer = setTimeout(
+      () => (socket.destroy(), reject(new Error(`only part of ${count} responses within 5 s: ${JSON.stringify(raw.slice(0, 500))}`))),
+      5_000,
+    );
     socket.setEncoding("latin1");
     socket.on("error", (error) => (clearTimeout(timer), reject(error)));
     socket.on("data", (chunk: string) => {
@@ -139,34 +155,42 @@ test("every request reaches exactly the service it names, with its own headers, 
   await fc.assert(
     fc.asyncProperty(fc.array(client, { minLength: 1, maxLength: 3 }), async (clients) => {
       run++;
-      await Promise.all(clients.map(async (c, clientIndex) => {
-        const ids = c.requests.map((_, i) => `${run}-${clientIndex}-${i}`);
-        const bytes = c.requests.map((req, i) => encode(req, ids[i]!)).join("");
-        const cuts = [...new Set(c.splits.map((f) => Math.floor(f * bytes.length)))].filter((n) => n > 0 && n < bytes.length).sort((a, b) => a - b);
-        const parts = [0, ...cuts].map((from, i) => bytes.slice(from, [...cuts, bytes.length][i]));
-        const responses = await converse(parts, c.requests.length);
-        if (responses.length !== c.requests.length) throw new Error(`${responses.length} responses to ${c.requests.length} requests`);
-        for (const [i, req] of c.requests.entries()) {
-          const response = responses[i]!;
-          const where = `client ${clientIndex} request ${i}`;
-          if (response.status !== "HTTP/1.1 200 OK") throw new Error(`${where}: ${response.status} ${response.body}`);
-          const service = SERVICES[req.service]!;
-          if (!response.headers.includes(`x-service: ${service}`)) throw new Error(`${where}: answered by ${response.headers.find((h) => h.startsWith("x-service"))}, not ${service}`);
-          const echo = decode(response.body);
-          if (echo.requestLine !== `${req.method} ${req.path} HTTP/1.1`) throw new Error(`${where}: the instance got ${echo.requestLine}`);
-          const own = echo.headers.filter((h) => /^(host|x-id|x-h-[^:]*):/i.test(h));
-          const expected = [
-            ...(req.absolute ? [`host: ${service}.localhost`] : [`Host: ${service}.localhost`]),
-            `X-Id: ${ids[i]}`,
-            ...req.extraHeaders.map(([n, v]) => `${n}: ${v}`),
-          ];
-          if (JSON.stringify(own) !== JSON.stringify(expected)) throw new Error(`${where}: headers ${JSON.stringify(own)}, expected ${JSON.stringify(expected)}`);
-          const body = req.framing === "none" ? "" : latin1(req.body);
-          if (echo.body !== body) throw new Error(`${where}: a body of ${echo.body.length} bytes, expected ${body.length}`);
-          const trailers = req.framing === "chunked" ? req.trailers.map(([n, v]) => `${n}: ${v}`) : [];
-          if (JSON.stringify(echo.trailers) !== JSON.stringify(trailers)) throw new Error(`${where}: trailers ${JSON.stringify(echo.trailers)}, expected ${JSON.stringify(trailers)}`);
-        }
-      }));
+      await Promise.all(
+        clients.map(async (c, clientIndex) => {
+          const ids = c.requests.map((_, i) => `${run}-${clientIndex}-${i}`);
+          const bytes = c.requests.map((req, i) => encode(req, ids[i]!)).join("");
+          const cuts = [...new Set(c.splits.map((f) => Math.floor(f * bytes.length)))]
+            .filter((n) => n > 0 && n < bytes.length)
+            .sort((a, b) => a - b);
+          const parts = [0, ...cuts].map((from, i) => bytes.slice(from, [...cuts, bytes.length][i]));
+          const responses = await converse(parts, c.requests.length);
+          if (responses.length !== c.requests.length) throw new Error(`${responses.length} responses to ${c.requests.length} requests`);
+          for (const [i, req] of c.requests.entries()) {
+            const response = responses[i]!;
+            const where = `client ${clientIndex} request ${i}`;
+            if (response.status !== "HTTP/1.1 200 OK") throw new Error(`${where}: ${response.status} ${response.body}`);
+            const service = SERVICES[req.service]!;
+            if (!response.headers.includes(`x-service: ${service}`))
+              throw new Error(`${where}: answered by ${response.headers.find((h) => h.startsWith("x-service"))}, not ${service}`);
+            const echo = decode(response.body);
+            if (echo.requestLine !== `${req.method} ${req.path} HTTP/1.1`)
+              throw new Error(`${where}: the instance got ${echo.requestLine}`);
+            const own = echo.headers.filter((h) => /^(host|x-id|x-h-[^:]*):/i.test(h));
+            const expected = [
+              ...(req.absolute ? [`host: ${service}.localhost`] : [`Host: ${service}.localhost`]),
+              `X-Id: ${ids[i]}`,
+              ...req.extraHeaders.map(([n, v]) => `${n}: ${v}`),
+            ];
+            if (JSON.stringify(own) !== JSON.stringify(expected))
+              throw new Error(`${where}: headers ${JSON.stringify(own)}, expected ${JSON.stringify(expected)}`);
+            const body = req.framing === "none" ? "" : latin1(req.body);
+            if (echo.body !== body) throw new Error(`${where}: a body of ${echo.body.length} bytes, expected ${body.length}`);
+            const trailers = req.framing === "chunked" ? req.trailers.map(([n, v]) => `${n}: ${v}`) : [];
+            if (JSON.stringify(echo.trailers) !== JSON.stringify(trailers))
+              throw new Error(`${where}: trailers ${JSON.stringify(echo.trailers)}, expected ${JSON.stringify(trailers)}`);
+          }
+        }),
+      );
     }),
     { numRuns: 300, interruptAfterTimeLimit: 8_000 },
   );

@@ -17,7 +17,11 @@ function setup(t: { teardown(fn: () => Promise<void>): void }, options?: Paramet
 }
 
 /** A serving revision with one ready instance (listening 100 ms after its start), on a started controller. */
-async function servingWithOne(h: Harness, t: { is(a: unknown, b: unknown, m?: string): void }, template: Parameters<Harness["revision"]>[1] = {}) {
+async function servingWithOne(
+  h: Harness,
+  t: { is(a: unknown, b: unknown, m?: string): void },
+  template: Parameters<Harness["revision"]>[1] = {},
+) {
   h.runtime.behaviour = { listenAfterMs: 100 };
   const rev = h.revision("hello-00001-abc", template);
   h.controller.start();
@@ -43,10 +47,18 @@ test("a die event takes a ready instance out of routing at once, and replacement
   await h.clock.run(0);
   t.deepEqual(h.runtime.stops(), [{ at: T0 + 1000, containerId: a.id, graceSeconds: 0 }], "the dead container is removed at once");
   t.deepEqual(h.store.listInstances(), []);
-  t.regex(h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "", new RegExp(`^${ISO} instance ${idA} exited with code 1; a new instance starts in 1 s if requests need one$`));
-  t.like(h.log.entries.find((e) => e.message === "instance died")!, {
-    at: T0 + 1000, level: "warn", fields: { revision: rev.name, instance: idA, exitCode: 1, oomKilled: false, restartInMs: 1000 },
-  });
+  t.regex(
+    h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "",
+    new RegExp(`^${ISO} instance ${idA} exited with code 1; a new instance starts in 1 s if requests need one$`),
+  );
+  t.like(
+    h.log.entries.find((e) => e.message === "instance died")!,
+    {
+      at: T0 + 1000,
+      level: "warn",
+      fields: { revision: rev.name, instance: idA, exitCode: 1, oomKilled: false, restartInMs: 1000 },
+    },
+  );
 
   await h.clock.runTo(T0 + 1999);
   t.is(h.runtime.started().length, 1, "no replacement within the 1 s back-off");
@@ -62,8 +74,14 @@ test("a die event takes a ready instance out of routing at once, and replacement
   await h.clock.runTo(T0 + 4499);
   t.is(h.runtime.started().length, 2, "the second death in a row backs off 2 s");
   await h.clock.runTo(T0 + 4500);
-  t.deepEqual(h.runtime.started().map((c) => c.createdAt), [T0, T0 + 2000, T0 + 4500]);
-  t.regex(h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "", /exited with code 2; a new instance starts in 2 s if requests need one$/);
+  t.deepEqual(
+    h.runtime.started().map((c) => c.createdAt),
+    [T0, T0 + 2000, T0 + 4500],
+  );
+  t.regex(
+    h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "",
+    /exited with code 2; a new instance starts in 2 s if requests need one$/,
+  );
 });
 
 test("an oom event then die records 'memory limit exceeded' as the revision's instanceError and in the service's log (stream engine)", async (t) => {
@@ -72,17 +90,25 @@ test("an oom event then die records 'memory limit exceeded' as the revision's in
   const dieAt = h.clock.now();
   h.runtime.kill(container.id, { oom: true }); // emits oom, then die (exit 137)
   await h.clock.run(0);
-  t.deepEqual(h.runtime.ops("event").map((e) => e.detail!.kind), ["oom", "die"]);
+  t.deepEqual(
+    h.runtime.ops("event").map((e) => e.detail!.kind),
+    ["oom", "die"],
+  );
   const expected = `memory limit exceeded: instance ${instance} used more than its 128Mi and was killed; a new instance starts in 1 s if requests need one`;
   const stored = h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "";
   t.regex(stored, new RegExp(`^${ISO} `));
   t.is(stored.slice(stored.indexOf(" ") + 1), expected);
   const records = await h.logs.read(PROJECT, SERVICE);
   t.deepEqual(
-    records.filter((r) => r.stream === "engine").map((r) => ({ stream: r.stream, text: r.text, revision: r.revision, instance: r.instance })),
+    records
+      .filter((r) => r.stream === "engine")
+      .map((r) => ({ stream: r.stream, text: r.text, revision: r.revision, instance: r.instance })),
     [{ stream: "engine", text: expected, revision: rev.name, instance }],
   );
-  t.like(h.log.entries.find((e) => e.message === "instance died")!, { at: dieAt, fields: { exitCode: 137, oomKilled: true } });
+  t.like(
+    h.log.entries.find((e) => e.message === "instance died")!,
+    { at: dieAt, fields: { exitCode: 137, oomKilled: true } },
+  );
 });
 
 test("a die whose oom event was missed is still reported as 'memory limit exceeded' when Docker's state says it was OOM-killed", async (t) => {
@@ -90,7 +116,10 @@ test("a die whose oom event was missed is still reported as 'memory limit exceed
   const { rev, container, instance } = await servingWithOne(h, t, { resources: { memory: "128Mi" }, scaling: { minInstanceCount: 1 } });
   h.runtime.kill(container.id, { oom: true, events: ["die"] });
   await h.clock.run(0);
-  t.regex(h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "", new RegExp(`^${ISO} memory limit exceeded: instance ${instance} used more than its 128Mi and was killed`));
+  t.regex(
+    h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "",
+    new RegExp(`^${ISO} memory limit exceeded: instance ${instance} used more than its 128Mi and was killed`),
+  );
 });
 
 test("a die event for an instance being stopped by the engine is not a death: no instanceError, no replacement", async (t) => {
@@ -98,7 +127,10 @@ test("a die event for an instance being stopped by the engine is not a death: no
   const { rev } = await servingWithOne(h, t);
   h.controller.serve(PROJECT, SERVICE, []); // its traffic moves away: it drains and stops, and Docker reports a die
   await h.clock.run(5000);
-  t.deepEqual(h.runtime.ops("event").map((e) => e.detail), [{ kind: "die", exitCode: 143 }]);
+  t.deepEqual(
+    h.runtime.ops("event").map((e) => e.detail),
+    [{ kind: "die", exitCode: 143 }],
+  );
   t.is(h.store.getRevision(PROJECT, rev.name)!.instanceError, undefined);
   t.is(h.runtime.started().length, 1);
   t.false(h.log.messages().includes("instance died"));
@@ -113,7 +145,10 @@ test("a container that vanished without an event is found by the sweep (every 5 
   t.is(h.throttler(rev.name).readyInstances, 1, "nothing noticed it before the sweep");
   await h.clock.runTo(T0 + 5000);
   t.is(h.throttler(rev.name).readyInstances, 0, "the sweep takes it out of routing");
-  t.regex(h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "", new RegExp(`instance ${instance} exited with code unknown; a new instance starts in 1 s`));
+  t.regex(
+    h.store.getRevision(PROJECT, rev.name)!.instanceError ?? "",
+    new RegExp(`instance ${instance} exited with code unknown; a new instance starts in 1 s`),
+  );
   await h.clock.runTo(T0 + 5999);
   t.is(h.runtime.started().length, 1);
   await h.clock.runTo(T0 + 6000);
@@ -150,12 +185,18 @@ test("one death long ago does not keep a later burst from zero from starting cei
   const leases: Tracked<Lease>[] = Array.from({ length: 6 }, () => h.acquire(rev.name));
   await h.clock.run(0);
   t.deepEqual(
-    h.runtime.started().slice(before).map((c) => c.createdAt),
+    h.runtime
+      .started()
+      .slice(before)
+      .map((c) => c.createdAt),
     Array(6).fill(burstAt),
     "6 queued at concurrency 1 start 6 instances at once, as on a revision that never failed",
   );
   await h.clock.run(100);
-  t.deepEqual(leases.map((l) => l.state), Array(6).fill("resolved"));
+  t.deepEqual(
+    leases.map((l) => l.state),
+    Array(6).fill("resolved"),
+  );
 });
 
 test("removeRevision fails waiting requests at once, cancels starts in progress without retrying, and settles when their containers are gone", async (t) => {
@@ -189,7 +230,10 @@ test("removeRevision fails waiting requests at once, cancels starts in progress 
 
   t.deepEqual(
     h.runtime.stops().map((s) => ({ at: s.at, graceSeconds: s.graceSeconds })),
-    [{ at: T0 + 1000, graceSeconds: 0 }, { at: T0 + 1000, graceSeconds: 0 }],
+    [
+      { at: T0 + 1000, graceSeconds: 0 },
+      { at: T0 + 1000, graceSeconds: 0 },
+    ],
     "both cancelled starts are stopped at once, without a grace",
   );
   await h.clock.run(50);
@@ -276,8 +320,17 @@ test("adopt takes back running containers of READY revisions with their rows and
   const h = setup(t);
   const ready = h.revision("hello-00001-abc");
   const failed = h.revision("hello-00002-def", {}, "FAILED");
-  const labels = (revision: string, id: string) => instanceLabels(ENGINE_ID, PROJECT, SERVICE, revision, id, "web@p.iam.gserviceaccount.com");
-  const row = (id: string, revision: string, containerId: string) => ({ id, project: PROJECT, service: SERVICE, revision, containerId, hostPort: 1, createTime: "2024-01-01T00:00:00.000Z" });
+  const labels = (revision: string, id: string) =>
+    instanceLabels(ENGINE_ID, PROJECT, SERVICE, revision, id, "web@p.iam.gserviceaccount.com");
+  const row = (id: string, revision: string, containerId: string) => ({
+    id,
+    project: PROJECT,
+    service: SERVICE,
+    revision,
+    containerId,
+    hostPort: 1,
+    createTime: "2024-01-01T00:00:00.000Z",
+  });
 
   const keep = h.runtime.addContainer({
     labels: labels(ready.name, "aaaa0001"),
@@ -288,9 +341,18 @@ test("adopt takes back running containers of READY revisions with their rows and
     ],
   });
   h.store.insertInstance(row("aaaa0001", ready.name, keep.id));
-  h.logs.append(PROJECT, SERVICE, { time: "2024-01-01T00:00:01.5Z", stream: "stdout", text: "last captured line", revision: ready.name, instance: "aaaa0001" });
+  h.logs.append(PROJECT, SERVICE, {
+    time: "2024-01-01T00:00:01.5Z",
+    stream: "stdout",
+    text: "last captured line",
+    revision: ready.name,
+    instance: "aaaa0001",
+  });
   // No row: the engine died between starting it and recording it. Its labels say whose it is.
-  const stray = h.runtime.addContainer({ labels: labels(ready.name, "aaaa0002"), logs: [{ time: "2024-01-01T00:00:00.500000000Z", stream: "stdout", text: "written before the engine recorded it" }] });
+  const stray = h.runtime.addContainer({
+    labels: labels(ready.name, "aaaa0002"),
+    logs: [{ time: "2024-01-01T00:00:00.500000000Z", stream: "stdout", text: "written before the engine recorded it" }],
+  });
   const ofDeleted = h.runtime.addContainer({ labels: labels("hello-00000-gone", "aaaa0003") });
   h.store.insertInstance(row("aaaa0003", "hello-00000-gone", ofDeleted.id));
   const ofFailed = h.runtime.addContainer({ labels: labels(failed.name, "aaaa0004") });
@@ -298,23 +360,43 @@ test("adopt takes back running containers of READY revisions with their rows and
   const exited = h.runtime.addContainer({ labels: labels(ready.name, "aaaa0005"), running: false, exitCode: 2 });
   h.store.insertInstance(row("aaaa0005", ready.name, exited.id));
   h.store.insertInstance(row("aaaa0006", ready.name, "no-such-container"));
-  const otherEngine = h.runtime.addContainer({ labels: instanceLabels("ffffffffffff", PROJECT, SERVICE, ready.name, "bbbb0001", "web@p.iam.gserviceaccount.com") });
+  const otherEngine = h.runtime.addContainer({
+    labels: instanceLabels("ffffffffffff", PROJECT, SERVICE, ready.name, "bbbb0001", "web@p.iam.gserviceaccount.com"),
+  });
 
   await h.controller.adopt();
 
   t.deepEqual(
-    h.runtime.stops().map((s) => s.containerId).sort(),
+    h.runtime
+      .stops()
+      .map((s) => s.containerId)
+      .sort(),
     [stray.id, ofDeleted.id, ofFailed.id, exited.id].sort(),
     "everything of this engine that is not a live instance of a READY revision is removed",
   );
   t.true(h.runtime.stops().every((s) => s.graceSeconds === 0));
-  t.deepEqual(h.runtime.live().map((c) => c.id).sort(), [keep.id, otherEngine.id].sort(), "another engine's container is left alone");
-  t.deepEqual(h.store.listInstances().map((r) => r.id), ["aaaa0001"], "only the adopted instance keeps its row");
+  t.deepEqual(
+    h.runtime
+      .live()
+      .map((c) => c.id)
+      .sort(),
+    [keep.id, otherEngine.id].sort(),
+    "another engine's container is left alone",
+  );
+  t.deepEqual(
+    h.store.listInstances().map((r) => r.id),
+    ["aaaa0001"],
+    "only the adopted instance keeps its row",
+  );
 
   const lease = h.acquire(ready.name);
   await h.clock.run(0);
   const { listening: _listening, ...endpoint } = lease.result.endpoint;
-  t.deepEqual(endpoint, { instanceId: "aaaa0001", host: "127.0.0.1", port: keep.hostPort, maxConnections: 80 }, "routed to the port Docker reports now");
+  t.deepEqual(
+    endpoint,
+    { instanceId: "aaaa0001", host: "127.0.0.1", port: keep.hostPort, maxConnections: 80 },
+    "routed to the port Docker reports now",
+  );
   t.like(h.controller.status(PROJECT, ready.name), { readyInstances: 1, inFlight: 1 });
 
   t.deepEqual(h.runtime.ops("followLogs", keep.id), [], "nothing is followed: the log is read on demand");
@@ -348,7 +430,10 @@ test("a crash loop backs off 1 s, 2 s, 4 s, 8 s between starts, one start at a t
   const diedAt = h.clock.now();
   h.runtime.kill(container.id, { exitCode: 7 });
   await h.clock.run(30_000);
-  const starts = h.runtime.started().slice(2).map((c) => c.createdAt - diedAt);
+  const starts = h.runtime
+    .started()
+    .slice(2)
+    .map((c) => c.createdAt - diedAt);
   // Death at 0 (1 s), start at 1000 fails at 1200 (2 s), start at 3200 fails at 3400 (4 s), 7400 → 7600 (8 s), 15600 → 15800 (16 s).
   t.deepEqual(starts, [1000, 3200, 7400, 15600]);
   t.is(h.throttler(rev.name).readyInstances, 1, "the healthy instance keeps serving throughout");

@@ -57,9 +57,11 @@ test("startFirst starts one container from the revision's template and resolves 
     [{ port: 8080, deadlineMs: 240_000 }],
     "readiness waits for the template's port with the default startup deadline (240 s)",
   );
-  t.deepEqual(h.store.listInstances().map((r) => ({ containerId: r.containerId, hostPort: r.hostPort, revision: r.revision })), [
-    { containerId: c.id, hostPort: c.hostPort, revision: rev.name },
-  ], "the instance row is written as soon as the container exists, so a crash cannot leak it");
+  t.deepEqual(
+    h.store.listInstances().map((r) => ({ containerId: r.containerId, hostPort: r.hostPort, revision: r.revision })),
+    [{ containerId: c.id, hostPort: c.hostPort, revision: rev.name }],
+    "the instance row is written as soon as the container exists, so a crash cannot leak it",
+  );
   t.like(h.controller.status(PROJECT, rev.name), { readyInstances: 0, startingInstances: 1 });
 
   await h.clock.runTo(T0 + 299);
@@ -74,17 +76,24 @@ test("startFirst starts one container from the revision's template and resolves 
   const lease = h.acquire(rev.name);
   await h.clock.run(0);
   const { listening, ...endpoint } = lease.result.endpoint;
-  t.deepEqual(endpoint, { instanceId: instance, host: "127.0.0.1", port: c.hostPort, maxConnections: 80 }, "requests go to the container's published host port");
+  t.deepEqual(
+    endpoint,
+    { instanceId: instance, host: "127.0.0.1", port: c.hostPort, maxConnections: 80 },
+    "requests go to the container's published host port",
+  );
   t.is(typeof listening, "function", "behind Docker's proxy the router can ask whether the app listens");
-  t.deepEqual(h.log.entries.filter((e) => e.message === "instance ready").map((e) => ({ at: e.at, fields: e.fields })), [
-    { at: T0 + 300, fields: { revision: rev.name, instance, address: `127.0.0.1:${c.hostPort}` } },
-  ]);
+  t.deepEqual(
+    h.log.entries.filter((e) => e.message === "instance ready").map((e) => ({ at: e.at, fields: e.fields })),
+    [{ at: T0 + 300, fields: { revision: rev.name, instance, address: `127.0.0.1:${c.hostPort}` } }],
+  );
 
   h.runtime.emitLog(c.id, "listening on 8080");
   const records = await h.logs.read(PROJECT, SERVICE);
-  t.deepEqual(records.map((r) => ({ text: r.text, stream: r.stream, revision: r.revision, instance: r.instance })), [
-    { text: "listening on 8080", stream: "stdout", revision: rev.name, instance },
-  ], "the container's output is captured in the service's log with its revision and instance");
+  t.deepEqual(
+    records.map((r) => ({ text: r.text, stream: r.stream, revision: r.revision, instance: r.instance })),
+    [{ text: "listening on 8080", stream: "stdout", revision: rev.name, instance }],
+    "the container's output is captured in the service's log with its revision and instance",
+  );
   t.deepEqual(h.runtime.stops(), [], "nothing was stopped");
 });
 
@@ -109,9 +118,16 @@ test("startFirst of a container that exits before listening rejects with its exi
   await h.clock.run(1);
   t.is(first.state, "rejected");
   t.true(first.error instanceof ReadinessError, `a ReadinessError, got ${first.error?.name}`);
-  t.is(first.error!.message, "the container exited with code 3 before listening on port 8080. Last log lines:\nstarting\nboom: missing config");
+  t.is(
+    first.error!.message,
+    "the container exited with code 3 before listening on port 8080. Last log lines:\nstarting\nboom: missing config",
+  );
   const c = h.runtime.started()[0]!;
-  t.deepEqual(h.runtime.stops(), [{ at: T0 + 700, containerId: c.id, graceSeconds: 0 }], "the dead container is removed at once, without a grace");
+  t.deepEqual(
+    h.runtime.stops(),
+    [{ at: T0 + 700, containerId: c.id, graceSeconds: 0 }],
+    "the dead container is removed at once, without a grace",
+  );
   t.is(c.removedAt, T0 + 700);
   t.deepEqual(h.store.listInstances(), [], "no instance row is left");
   t.is(h.throttler(rev.name).readyInstances, 0);
@@ -130,7 +146,10 @@ test("startFirst of a container that never listens rejects at the startup deadli
   await h.clock.runTo(T0 + 5000);
   t.is(first.state, "rejected");
   t.is(first.error!.message, "the container did not listen on port 8080 within the startup deadline of 5 s. The container wrote no logs.");
-  t.deepEqual(h.runtime.stops().map((s) => ({ at: s.at, graceSeconds: s.graceSeconds })), [{ at: T0 + 5000, graceSeconds: 0 }]);
+  t.deepEqual(
+    h.runtime.stops().map((s) => ({ at: s.at, graceSeconds: s.graceSeconds })),
+    [{ at: T0 + 5000, graceSeconds: 0 }],
+  );
   t.deepEqual(h.store.listInstances(), []);
 });
 
@@ -166,7 +185,11 @@ test("from zero, 5 queued requests at concurrency 2 start exactly ceil(5/2) = 3 
   const leases: Tracked<Lease>[] = [];
   for (let i = 0; i < 5; i++) leases.push(h.acquire(rev.name));
   await h.clock.run(0);
-  t.deepEqual(h.runtime.started().map((c) => c.createdAt), [T0, T0, T0], "3 starts, all at the moment the requests queued");
+  t.deepEqual(
+    h.runtime.started().map((c) => c.createdAt),
+    [T0, T0, T0],
+    "3 starts, all at the moment the requests queued",
+  );
   t.like(h.controller.status(PROJECT, rev.name), { startingInstances: 3, queued: 5, desired: 3, reason: "panic" });
 
   for (let i = 0; i < 6; i++) leases.push(h.acquire(rev.name));
@@ -176,9 +199,14 @@ test("from zero, 5 queued requests at concurrency 2 start exactly ceil(5/2) = 3 
 
   await h.clock.runTo(T0 + 1000);
   t.is(h.throttler(rev.name).readyInstances, 4);
-  t.deepEqual(leases.map((l) => l.state), [...Array(8).fill("resolved"), ...Array(3).fill("pending")], "the first 8 in arrival order get the 8 slots");
+  t.deepEqual(
+    leases.map((l) => l.state),
+    [...Array(8).fill("resolved"), ...Array(3).fill("pending")],
+    "the first 8 in arrival order get the 8 slots",
+  );
   const perInstance = new Map<string, number>();
-  for (const l of leases.slice(0, 8)) perInstance.set(l.result.endpoint.instanceId, (perInstance.get(l.result.endpoint.instanceId) ?? 0) + 1);
+  for (const l of leases.slice(0, 8))
+    perInstance.set(l.result.endpoint.instanceId, (perInstance.get(l.result.endpoint.instanceId) ?? 0) + 1);
   t.deepEqual([...perInstance.values()], [2, 2, 2, 2], "each instance holds exactly its concurrency");
 
   await h.clock.run(10_000);
@@ -206,7 +234,10 @@ test("with instances running, requests that queue start more instances at once: 
   const c = h.acquire(rev.name);
   const startAt = h.clock.now();
   await h.clock.run(0);
-  t.deepEqual(h.runtime.started().map((x) => x.createdAt), [T0, startAt, startAt]);
+  t.deepEqual(
+    h.runtime.started().map((x) => x.createdAt),
+    [T0, startAt, startAt],
+  );
   await h.clock.run(200);
   t.deepEqual([b.state, c.state], ["resolved", "resolved"]);
   t.is(new Set([a, b, c].map((l) => l.result.endpoint.instanceId)).size, 3, "one request per instance");
@@ -230,7 +261,10 @@ test("scale-down drains: an instance with a request in flight takes no new reque
   const [a, b] = h.runtime.started() as [FakeContainer, FakeContainer];
   const idA = a.labels["skiff.instance"]!;
   const idB = b.labels["skiff.instance"]!;
-  t.deepEqual(leases.map((l) => l.result.endpoint.instanceId), [...Array(10).fill(idA), idB]);
+  t.deepEqual(
+    leases.map((l) => l.result.endpoint.instanceId),
+    [...Array(10).fill(idA), idB],
+  );
 
   // Demand falls to 3: A keeps 2 requests, B 1; one instance is enough, B is the least busy.
   for (const l of leases.slice(2, 10)) l.result.release();
@@ -252,10 +286,17 @@ test("scale-down drains: an instance with a request in flight takes no new reque
   await h.clock.runTo(releasedAt);
   leases[10]!.result.release();
   await h.clock.run(0);
-  t.deepEqual(stopsOf(h, b.id), [{ at: releasedAt, containerId: b.id, graceSeconds: 10 }], "stopped when its last request ended, with a 10 s grace");
+  t.deepEqual(
+    stopsOf(h, b.id),
+    [{ at: releasedAt, containerId: b.id, graceSeconds: 10 }],
+    "stopped when its last request ended, with a 10 s grace",
+  );
   t.is(b.sigtermAt, releasedAt);
   t.is(b.removedAt, releasedAt);
-  t.deepEqual(h.store.listInstances().map((r) => r.containerId), [a.id]);
+  t.deepEqual(
+    h.store.listInstances().map((r) => r.containerId),
+    [a.id],
+  );
   t.deepEqual(stopsOf(h, a.id), []);
   t.true(a.running, "A keeps serving");
   t.true(h.log.entries.some((e) => e.message === "instance stopped" && e.fields?.instance === idB && e.at === releasedAt));
@@ -318,7 +359,11 @@ test("a stopped instance's lines, also those written in its stop grace, are read
   const { h, rev, c } = await servingOneTrappingSigterm(t);
   h.runtime.emitLog(c.id, "serving");
   t.deepEqual(h.runtime.ops("readLogs"), [], "nothing is read while nobody asks");
-  t.deepEqual((await h.logs.read(PROJECT, SERVICE)).map((r) => r.text), ["serving"], "a read asks the running container");
+  t.deepEqual(
+    (await h.logs.read(PROJECT, SERVICE)).map((r) => r.text),
+    ["serving"],
+    "a read asks the running container",
+  );
   h.controller.serve(PROJECT, SERVICE, []);
   await h.clock.run(5_000);
   h.runtime.emitLog(c.id, "got SIGTERM, finishing");
@@ -328,10 +373,13 @@ test("a stopped instance's lines, also those written in its stop grace, are read
   t.deepEqual(collect.detail, { sinceSeconds: 0 }, "the whole log, once, when it has stopped");
   t.true(collect.at >= c.sigkillAt! && collect.at <= c.removedAt!, "after it stopped, before it was removed");
   const records = await h.logs.read(PROJECT, SERVICE);
-  t.deepEqual(records.map((r) => ({ text: r.text, revision: r.revision, instance: r.instance })), [
-    { text: "serving", revision: rev.name, instance: records[0]!.instance },
-    { text: "got SIGTERM, finishing", revision: rev.name, instance: records[0]!.instance },
-  ]);
+  t.deepEqual(
+    records.map((r) => ({ text: r.text, revision: r.revision, instance: r.instance })),
+    [
+      { text: "serving", revision: rev.name, instance: records[0]!.instance },
+      { text: "got SIGTERM, finishing", revision: rev.name, instance: records[0]!.instance },
+    ],
+  );
   t.is(h.runtime.ops("readLogs", c.id).length, 2, "the read after removal comes from the service's log, not the container");
 });
 
@@ -355,7 +403,10 @@ test("an idle revision scales to zero once the scale-to-zero grace (2 s) has pas
   const stops = h.runtime.stops();
   t.is(stops.length, 1);
   // Idle since it started serving; the autoscaler sees that from its first tick and decides every tick.
-  t.true(stops[0]!.at >= T0 + 2000 && stops[0]!.at <= T0 + 2000 + 2 * TICK, `stopped between +2000 and +${2000 + 2 * TICK} ms, at +${stops[0]!.at - T0}`);
+  t.true(
+    stops[0]!.at >= T0 + 2000 && stops[0]!.at <= T0 + 2000 + 2 * TICK,
+    `stopped between +2000 and +${2000 + 2 * TICK} ms, at +${stops[0]!.at - T0}`,
+  );
   t.deepEqual(stops[0], { at: stops[0]!.at, containerId: c.id, graceSeconds: 10 });
   t.like(h.controller.status(PROJECT, rev.name), { readyInstances: 0, desired: 0 });
   t.is(h.runtime.started().length, 1, "no request, no new instance");
@@ -403,9 +454,19 @@ test("a burst from zero brings the revision back after it scaled to zero", async
   const burstAt = h.clock.now();
   const leases = Array.from({ length: 5 }, () => h.acquire(rev.name));
   await h.clock.run(0);
-  t.deepEqual(h.runtime.started().slice(1).map((c) => c.createdAt), Array(5).fill(burstAt), "5 queued at concurrency 1: 5 starts at once");
+  t.deepEqual(
+    h.runtime
+      .started()
+      .slice(1)
+      .map((c) => c.createdAt),
+    Array(5).fill(burstAt),
+    "5 queued at concurrency 1: 5 starts at once",
+  );
   await h.clock.run(400);
-  t.deepEqual(leases.map((l) => l.state), Array(5).fill("resolved"));
+  t.deepEqual(
+    leases.map((l) => l.state),
+    Array(5).fill("resolved"),
+  );
 });
 
 test("after a burst the count holds through the panic, then at most halves per decision: 8 → 4 → 2 → 1 → 0", async (t) => {
@@ -444,7 +505,10 @@ test("min instances are kept: serving a revision with min 2 starts the second at
   const serveAt = h.clock.now();
   h.controller.serve(PROJECT, SERVICE, [rev]);
   await h.clock.run(0);
-  t.deepEqual(h.runtime.started().map((c) => c.createdAt), [T0, serveAt]);
+  t.deepEqual(
+    h.runtime.started().map((c) => c.createdAt),
+    [T0, serveAt],
+  );
 
   // Some traffic, then a long idle stretch.
   const lease = h.acquire(rev.name);
@@ -489,7 +553,10 @@ test("at max scale a queued request fails after 10 s as at max (429); after a 12
   t.is(waiting.state, "pending", "the average startup (12 s) is longer than 10 s, so the request waits that long");
   await h.clock.runTo(queuedAt + 12_000);
   t.is(waiting.state, "rejected");
-  t.is(waiting.error!.message, `no available instance for revision ${rev.name} within 12000 ms (the revision is at its maximum number of instances)`);
+  t.is(
+    waiting.error!.message,
+    `no available instance for revision ${rev.name} within 12000 ms (the revision is at its maximum number of instances)`,
+  );
   t.true((waiting.error as NoCapacityError).atMaxScale);
   t.is(h.runtime.started().length, 1, "max 1: no second instance");
 });

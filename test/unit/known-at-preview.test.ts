@@ -17,8 +17,16 @@ const template = { image: "img:1", env: { COLOR: "blue" } };
 test("a service's url is its project, name and the running engine's ingress port, from its create on", (t) => {
   const olds = { name: "api", project: "dev", url: "http://api.dev.localhost:7000" };
   t.deepEqual(serviceAtPreview(olds, { name: "api", project: "dev" }, { ingressPort: 8080 }), { url: "http://api.dev.localhost:8080" });
-  t.deepEqual(serviceAtPreview({}, { name: "api", project: "default" }, { ingressPort: 9000 }), { url: "http://api.localhost:9000" }, "a create");
-  t.deepEqual(serviceAtPreview(olds, { name: "api2", project: "dev" }, { ingressPort: 8080 }), { url: "http://api2.dev.localhost:8080" }, "a rename: the new URL");
+  t.deepEqual(
+    serviceAtPreview({}, { name: "api", project: "default" }, { ingressPort: 9000 }),
+    { url: "http://api.localhost:9000" },
+    "a create",
+  );
+  t.deepEqual(
+    serviceAtPreview(olds, { name: "api2", project: "dev" }, { ingressPort: 8080 }),
+    { url: "http://api2.dev.localhost:8080" },
+    "a rename: the new URL",
+  );
   t.deepEqual(serviceAtPreview(olds, { name: UNKNOWN, project: "dev" }, { ingressPort: 8080 }), {});
 });
 
@@ -31,12 +39,22 @@ test("with no engine running, a service keeps the URL its state has, and a new o
 
 test("a cloudrunv2 service's uri and urls follow the same rule with skiff's project", (t) => {
   const olds = { name: "web", skiffProject: "dev", project: "gcp-project", uri: "http://web.dev.localhost:7000" };
-  t.deepEqual(gcpServiceAtPreview(olds, { ...olds }, { ingressPort: 8080 }), { uri: "http://web.dev.localhost:8080", urls: ["http://web.dev.localhost:8080"] });
-  t.deepEqual(gcpServiceAtPreview(olds, { ...olds }, { startPort: 8080 }), { uri: "http://web.dev.localhost:7000", urls: ["http://web.dev.localhost:7000"] });
+  t.deepEqual(gcpServiceAtPreview(olds, { ...olds }, { ingressPort: 8080 }), {
+    uri: "http://web.dev.localhost:8080",
+    urls: ["http://web.dev.localhost:8080"],
+  });
+  t.deepEqual(gcpServiceAtPreview(olds, { ...olds }, { startPort: 8080 }), {
+    uri: "http://web.dev.localhost:7000",
+    urls: ["http://web.dev.localhost:7000"],
+  });
 });
 
 test("a revision named by its program is known by name; otherwise it is 'new revision of <service>'", (t) => {
-  t.deepEqual(revisionAtPreview({ service: "web", revisionSuffix: "blue" }, { imageId: "sha256:abc" }), { name: "web-blue", ready: true, imageDigest: "sha256:abc" });
+  t.deepEqual(revisionAtPreview({ service: "web", revisionSuffix: "blue" }, { imageId: "sha256:abc" }), {
+    name: "web-blue",
+    ready: true,
+    imageDigest: "sha256:abc",
+  });
   t.deepEqual(revisionAtPreview({ service: "web" }, {}), { name: "new revision of web", ready: true });
   t.deepEqual(revisionAtPreview({ service: UNKNOWN }, {}), { name: UNKNOWN, ready: true });
   t.deepEqual(revisionAtPreview({ service: "web", revisionSuffix: UNKNOWN }, {}), { name: UNKNOWN, ready: true });
@@ -57,11 +75,20 @@ test("no value known at preview is in a diff table, so none of them is ever a ch
   ];
   for (const [kind, table] of tables) {
     const keys = knownAtPreview[kind as keyof typeof knownAtPreview];
-    t.deepEqual(keys.filter((key) => key in table), [], kind);
+    t.deepEqual(
+      keys.filter((key) => key in table),
+      [],
+      kind,
+    );
   }
   const olds = { service: "web", project: "dev", template, name: "web-00002-abc", imageDigest: "sha256:old", ready: false };
   const news = { service: "web", project: "dev", template, name: "new revision of web", imageDigest: "sha256:new", ready: true };
-  t.deepEqual(diffRevision(olds, news), { changes: false, replaces: [], stables: ["service", "project", "template", "revisionSuffix"], deleteBeforeReplace: false });
+  t.deepEqual(diffRevision(olds, news), {
+    changes: false,
+    replaces: [],
+    stables: ["service", "project", "template", "revisionSuffix"],
+    deleteBeforeReplace: false,
+  });
 });
 
 test("revisionSuffix: validated as part of the revision's name, and a replace", (t) => {
@@ -69,9 +96,17 @@ test("revisionSuffix: validated as part of the revision's name, and a replace", 
   t.deepEqual(ok.failures, []);
   t.is(ok.inputs.revisionSuffix, "blue");
   const bad = checkRevisionInputs({ service: "web", project: "dev", template, revisionSuffix: "Blue_1" });
-  t.deepEqual(bad.failures.map((f) => f.property), ["revisionSuffix"]);
+  t.deepEqual(
+    bad.failures.map((f) => f.property),
+    ["revisionSuffix"],
+  );
   t.regex(bad.failures[0].reason, /^"web-Blue_1" must be a DNS label/);
-  const olds = { service: "web", project: "dev", template: checkRevisionInputs({ service: "web", project: "dev", template }).inputs.template, revisionSuffix: "blue" };
+  const olds = {
+    service: "web",
+    project: "dev",
+    template: checkRevisionInputs({ service: "web", project: "dev", template }).inputs.template,
+    revisionSuffix: "blue",
+  };
   t.deepEqual(diffRevision(olds, { ...olds, revisionSuffix: "green" }).replaces, ["revisionSuffix"]);
 });
 
@@ -79,11 +114,21 @@ test("a new template under the same revisionSuffix fails at preview: the replace
   const first = checkRevisionInputs({ service: "web", project: "dev", template, revisionSuffix: "blue" }).inputs;
   const changed = { image: "img:1", env: { COLOR: "green" } };
   const same = checkRevisionInputs({ service: "web", project: "dev", template: changed, revisionSuffix: "blue" }, { ...first });
-  t.deepEqual(same.failures.map((f) => `${f.property}: ${f.reason}`), [
-    'revisionSuffix: revision "web-blue" exists with another template, and revisions never change: a new template needs a new revisionSuffix',
-  ]);
-  t.deepEqual(checkRevisionInputs({ service: "web", project: "dev", template: changed, revisionSuffix: "green" }, { ...first }).failures, []);
-  t.deepEqual(checkRevisionInputs({ service: "web", project: "dev", template: { image: UNKNOWN }, revisionSuffix: "blue" }, { ...first }).failures, [], "an unknown template may be the same");
+  t.deepEqual(
+    same.failures.map((f) => `${f.property}: ${f.reason}`),
+    [
+      'revisionSuffix: revision "web-blue" exists with another template, and revisions never change: a new template needs a new revisionSuffix',
+    ],
+  );
+  t.deepEqual(
+    checkRevisionInputs({ service: "web", project: "dev", template: changed, revisionSuffix: "green" }, { ...first }).failures,
+    [],
+  );
+  t.deepEqual(
+    checkRevisionInputs({ service: "web", project: "dev", template: { image: UNKNOWN }, revisionSuffix: "blue" }, { ...first }).failures,
+    [],
+    "an unknown template may be the same",
+  );
   t.deepEqual(checkRevisionInputs({ service: "web", project: "dev", template, revisionSuffix: "blue" }, { ...first }).failures, []);
 });
 
@@ -97,5 +142,8 @@ test("a traffic list naming two revisions not made yet passes check, and keeps t
     ],
   });
   t.deepEqual(failures, []);
-  t.deepEqual(inputs.traffic.map((e) => e.revision), ["new revision of web", "new revision of web"]);
+  t.deepEqual(
+    inputs.traffic.map((e) => e.revision),
+    ["new revision of web", "new revision of web"],
+  );
 });

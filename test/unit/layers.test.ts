@@ -36,14 +36,18 @@ test("this repository's imports all run down the layer order", async (t) => {
 
 test("an import from a higher layer fails, naming the file, the line and both folders", async (t) => {
   const root = await tree({
-    "provider/model/service.ts": 'import { x } from "../base/logger";\nimport { ServiceController } from "../controller/service-controller";\n',
+    "provider/model/service.ts":
+      'import { x } from "../base/logger";\nimport { ServiceController } from "../controller/service-controller";\n',
     "provider/base/logger.ts": "export const x = 1;\n",
     "provider/controller/service-controller.ts": "export class ServiceController {}\n",
   });
   try {
     const result = await checkLayers(root);
     t.is(result.code, 1, result.output);
-    t.regex(result.output, /provider\/model\/service\.ts:2 imports \.\.\/controller\/service-controller: provider\/model\/ may not import provider\/controller\//);
+    t.regex(
+      result.output,
+      /provider\/model\/service\.ts:2 imports \.\.\/controller\/service-controller: provider\/model\/ may not import provider\/controller\//,
+    );
     t.notRegex(result.output, /logger/, "the downward import is fine");
   } finally {
     await fs.rm(root, { recursive: true, force: true });

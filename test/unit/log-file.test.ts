@@ -46,7 +46,10 @@ test("rotation keeps both files within the cap while 5x the cap is appended", as
   // What is kept is the newest lines, whole and in order, with nothing missing between the two files.
   const kept = [...linesOnDisk(`${path}.1`), ...linesOnDisk(path)].map((l) => (JSON.parse(l) as { n: number }).n);
   t.is(kept[kept.length - 1], n - 1);
-  t.deepEqual(kept, kept.map((_, i) => kept[0] + i));
+  t.deepEqual(
+    kept,
+    kept.map((_, i) => kept[0] + i),
+  );
 });
 
 test("readTail returns exactly the last N lines across the rotation boundary, oldest first", async (t) => {
@@ -123,7 +126,10 @@ test("readTail of a 50 MB file reads only what it needs, never more than the cap
   t.true(log.tailBytesRead - before <= capBytes, `read ${log.tailBytesRead - before} bytes`);
   t.true(everything.length > 1000);
   t.is(everything[everything.length - 1], record(9999));
-  t.true(everything.every((line) => line.startsWith('{"n":') && line.endsWith('"}')), "no partial line at the cut");
+  t.true(
+    everything.every((line) => line.startsWith('{"n":') && line.endsWith('"}')),
+    "no partial line at the cut",
+  );
   await log.close();
 });
 

@@ -16,8 +16,14 @@ test("newest: lines kept and read live merge by time (Docker's times compared wh
   lines.addRecord(record("2024-01-01T00:00:03.000000001Z", "c", "i2"));
   lines.addRecord(record("2024-01-01T00:00:04Z", "e", "i2"));
   t.is(lines.size, 5);
-  t.deepEqual([...lines.newest(10)].map((r) => r.text), ["a", "b", "c", "d", "e"]);
-  t.deepEqual([...lines.newest(2)].map((r) => r.text), ["d", "e"]);
+  t.deepEqual(
+    [...lines.newest(10)].map((r) => r.text),
+    ["a", "b", "c", "d", "e"],
+  );
+  t.deepEqual(
+    [...lines.newest(2)].map((r) => r.text),
+    ["d", "e"],
+  );
   t.deepEqual([...new GatheredLines().newest(5)], []);
 });
 
@@ -26,11 +32,16 @@ test("newest: lines of one time keep the order they were added in; a kept line t
   for (const text of ["first", "second", "third"]) lines.addKept(kept(record("2024-01-01T00:00:01Z", text)));
   lines.addKept('{"time":"2024-01-01T00:00:02Z","stream":"std'); // torn
   lines.addKept("not a record");
-  t.deepEqual([...lines.newest(10)].map((r) => r.text), ["first", "second", "third"]);
+  t.deepEqual(
+    [...lines.newest(10)].map((r) => r.text),
+    ["first", "second", "third"],
+  );
 });
 
 test("writeRecords writes JSON array items or text lines, formatted as logs read prints them, in pieces of about 64 KiB", async (t) => {
-  const records = Array.from({ length: 3000 }, (_, i) => record(`2024-01-01T00:00:${String(i % 60).padStart(2, "0")}Z`, `line ${i} "quoted" ${"x".repeat(40)}`));
+  const records = Array.from({ length: 3000 }, (_, i) =>
+    record(`2024-01-01T00:00:${String(i % 60).padStart(2, "0")}Z`, `line ${i} "quoted" ${"x".repeat(40)}`),
+  );
   const pieces: Uint8Array[] = [];
   await writeRecords(records, "json", (piece) => void pieces.push(piece));
   t.true(pieces.length > 1, `${pieces.length} pieces`);

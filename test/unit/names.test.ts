@@ -8,8 +8,14 @@ test("revision names are <service>-<5 digits>-<3 lowercase letters>", (t) => {
   t.is(revisionName("hello", 1, "abc"), "hello-00001-abc");
   t.is(revisionName("hello", 123, "xyz"), "hello-00123-xyz");
   t.regex(revisionName("hello", 2), /^hello-00002-[a-z]{3}$/);
-  t.is(randomLetters(3, () => 0), "aaa");
-  t.is(randomLetters(2, (n) => n - 1), "zz");
+  t.is(
+    randomLetters(3, () => 0),
+    "aaa",
+  );
+  t.is(
+    randomLetters(2, (n) => n - 1),
+    "zz",
+  );
 });
 
 test("URLs: default project, other projects, tags", (t) => {

@@ -44,33 +44,53 @@ async function instance(answer: Answer): Promise<Instance> {
  * to `upstream`, recording each outcome. `waitMs`: how long each request waits before it goes (as one
  * waits for an instance to start), its body held meanwhile.
  */
-async function front(upstream: Upstream, timeoutMs = 5_000, waitMs = 0): Promise<{ port: number; outcomes: ProxyOutcome[]; close(): Promise<void> }> {
+async function front(
+  upstream: Upstream,
+  timeoutMs = 5_000,
+  waitMs = 0,
+): Promise<{ port: number; outcomes: ProxyOutcome[]; close(): Promise<void> }> {
   const outcomes: ProxyOutcome[] = [];
-  const listening = await loopbackServer((socket) => {
-    new IngressConnection(socket, {
-      request: (request) => {
-        const go = () => void proxyRequest(request, upstream, timeoutMs, false, false).then((o) => outcomes.push(o));
-        if (waitMs > 0) setTimeout(go, waitMs);
-        else go();
-      },
-      upgrade: (_request, upgraded) => upgraded.destroy(),
-      bug: (error) => {
-        throw error;
-      },
-    });
-  }, { allowHalfOpen: true });
+  const listening = await loopbackServer(
+    (socket) => {
+      new IngressConnection(socket, {
+        request: (request) => {
+          const go = () => void proxyRequest(request, upstream, timeoutMs, false, false).then((o) => outcomes.push(o));
+          if (waitMs > 0) setTimeout(go, waitMs);
+          else go();
+        },
+        upgrade: (_request, upgraded) => upgraded.destroy(),
+        bug: (error) => {
+          throw error;
+        },
+      });
+    },
+    { allowHalfOpen: true },
+  );
   return { ...listening, outcomes };
 }
 
-async function call(port: number, options: { method?: string; path?: string; body?: string[] } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+async function call(
+  port: number,
+  options: { method?: string; path?: string; body?: string[] } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path ?? "/", agent: false, headers: { host: "svc.localhost" } }, (res) => {
-      let body = "";
-      res.setEncoding("latin1");
-      res.on("data", (chunk) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: options.method ?? "GET",
+        path: options.path ?? "/",
+        agent: false,
+        headers: { host: "svc.localhost" },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("latin1");
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     for (const part of options.body ?? []) req.write(part);
     req.end();
@@ -129,7 +149,9 @@ test("interim 1xx responses are not passed on; the final one is", async (t) => {
 });
 
 test("the answer to HEAD keeps its length and has no body, and the connection serves the next request", async (t) => {
-  const upstream = await instance((socket, head) => socket.write(head.startsWith("HEAD") ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" : ok("after")));
+  const upstream = await instance((socket, head) =>
+    socket.write(head.startsWith("HEAD") ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" : ok("after")),
+  );
   const proxy = await front(upstream.upstream);
   t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
   const head = await call(proxy.port, { method: "HEAD" });
@@ -144,11 +166,14 @@ test("a request body sent in chunks reaches the instance in chunks; an answer be
   t.teardown(() => Promise.all([proxy.close(), upstream.close()]));
   // The client sends part of its body, reads the whole answer, and only then ends the body.
   const early = await new Promise<string>((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: proxy.port, method: "POST", path: "/early", agent: false, headers: { host: "svc.localhost" } }, (res) => {
-      let body = "";
-      res.on("data", (chunk) => (body += chunk));
-      res.on("end", () => (req.end(), resolve(body)));
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port: proxy.port, method: "POST", path: "/early", agent: false, headers: { host: "svc.localhost" } },
+      (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => (req.end(), resolve(body)));
+      },
+    );
     req.on("error", reject);
     req.write("ab");
   });
@@ -169,7 +194,10 @@ test("no answer within the timeout: 504, and the connection is not reused", asyn
   t.like(await call(proxy.port), { status: 504, body: "upstream request timeout\n" });
   t.like(await call(proxy.port), { status: 200, body: "late but fine" });
   t.is(upstream.connections(), 2);
-  t.deepEqual(proxy.outcomes.map((o) => o.failure?.kind), ["timeout", undefined]);
+  t.deepEqual(
+    proxy.outcomes.map((o) => o.failure?.kind),
+    ["timeout", undefined],
+  );
 });
 
 test("an instance that closes without an answer is a reset; one that is not HTTP, a malformed response", async (t) => {
@@ -206,11 +234,21 @@ test("a body sent while its request waits for an instance is held and reaches th
   let sum = 0;
   for (const byte of payload) sum = (sum + byte) % 65_521;
   const answer = await new Promise<string>((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: proxy.port, method: "POST", path: "/", agent: false, headers: { host: "svc.localhost", "content-length": payload.length } }, (res) => {
-      let body = "";
-      res.on("data", (chunk) => (body += chunk));
-      res.on("end", () => resolve(body));
-    });
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: proxy.port,
+        method: "POST",
+        path: "/",
+        agent: false,
+        headers: { host: "svc.localhost", "content-length": payload.length },
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve(body));
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });

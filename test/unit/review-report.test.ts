@@ -30,12 +30,19 @@ const service = (r: ReviewReport, name: string) => {
   if (!s) throw new Error(`no service ${name} in the report: ${r.services.map((x) => x.name).join(", ")}`);
   return s;
 };
-const rows = (r: ReviewReport, name: string) => service(r, name).traffic.map((t) => `${t.revision}${t.new ? " (new)" : ""}${t.deleted ? " (deleted)" : ""} [${t.tagsBefore}→${t.tagsAfter}] ${t.before} → ${t.after}`);
+const rows = (r: ReviewReport, name: string) =>
+  service(r, name).traffic.map(
+    (t) =>
+      `${t.revision}${t.new ? " (new)" : ""}${t.deleted ? " (deleted)" : ""} [${t.tagsBefore}→${t.tagsAfter}] ${t.before} → ${t.after}`,
+  );
 const rules = (r: ReviewReport) => r.risks.map((x) => x.rule);
 
 test("hello-canary's second phase: the stable revision goes 100 → 90 %, the new canary 0 → 10 % with its tag", (t) => {
   const r = report("hello-canary-phase2-10");
-  t.deepEqual(r.services.map((s) => s.name), ["hello"]);
+  t.deepEqual(
+    r.services.map((s) => s.name),
+    ["hello"],
+  );
   t.deepEqual(rows(r, "hello"), ["hello-00001-sux [→] 100 → 90", "new revision (Revision hello-canary) (new) [→canary] 0 → 10"]);
   t.is(service(r, "hello").trafficSource, "TrafficTarget hello");
   t.deepEqual(r.risks, []);
@@ -68,7 +75,8 @@ test("100 % at once to the never-served canary is a risk; a 5 % canary is not", 
       service: "hello",
       rule: "sudden-shift",
       text: "new revision (Revision hello-canary) goes from 0 % to 100 % of hello's traffic at once",
-      reason: "it has never served: a problem in it reaches more than 50 % of users before anyone sees it; a canary (a few percent, with a tag) would show it first",
+      reason:
+        "it has never served: a problem in it reaches more than 50 % of users before anyone sees it; a canary (a few percent, with a tag) would show it first",
     },
   ]);
   const canary = report("hello-canary-phase2-5");
@@ -78,22 +86,41 @@ test("100 % at once to the never-served canary is a risk; a 5 % canary is not", 
 
 test("a new image for api alone: the report is about api only, its new revision taking 100 %", (t) => {
   const r = report("staging-api-image");
-  t.deepEqual(r.services.map((s) => s.name), ["api"]);
+  t.deepEqual(
+    r.services.map((s) => s.name),
+    ["api"],
+  );
   t.deepEqual(rows(r, "api"), ["api-00001-asg [→] 100 → 0", "new revision (Service api) (new) [→] 0 → 100"]);
-  t.deepEqual(service(r, "api").revisions[0].changes, [{ field: "image", before: '"skiff-test/fixture:06138328e9f2"', after: '"skiff-test/fixture:rev-exp-alt"' }]);
+  t.deepEqual(service(r, "api").revisions[0].changes, [
+    { field: "image", before: '"skiff-test/fixture:06138328e9f2"', after: '"skiff-test/fixture:rev-exp-alt"' },
+  ]);
   t.deepEqual(rules(r), ["sudden-shift"]);
   t.false(renderMarkdown(r).includes("web"));
 });
 
 test("migrate-then-shift's next release: the migration executes before web's traffic moves, and up waits for it", (t) => {
   const r = report("migrate-then-shift-v2");
-  t.deepEqual(r.jobs.map(({ job, why, waits, waitedForBy }) => ({ job, why, waits, waitedForBy })), [
-    { job: "migrate", why: "its template changes", waits: true, waitedForBy: [{ resource: "TrafficTarget web", what: "web's traffic moves" }] },
-  ]);
+  t.deepEqual(
+    r.jobs.map(({ job, why, waits, waitedForBy }) => ({ job, why, waits, waitedForBy })),
+    [
+      {
+        job: "migrate",
+        why: "its template changes",
+        waits: true,
+        waitedForBy: [{ resource: "TrafficTarget web", what: "web's traffic moves" }],
+      },
+    ],
+  );
   t.deepEqual(r.jobs[0].changes, [{ field: "env SCHEMA_VERSION", before: '"v1"', after: '"v2"' }]);
-  t.deepEqual(service(r, "web").notes, ["TrafficTarget web waits for job migrate: web's traffic changes only after that execution succeeded"]);
+  t.deepEqual(service(r, "web").notes, [
+    "TrafficTarget web waits for job migrate: web's traffic changes only after that execution succeeded",
+  ]);
   t.deepEqual(rows(r, "web"), ["web-00002-evv (deleted) [→] 100 → 0", "new revision (Revision web-next) (new) [→] 0 → 100"]);
-  t.true(renderMarkdown(r).includes("- `migrate` executes before web's traffic moves (TrafficTarget `web` waits for it): its template changes; `pulumi up` waits for it and stops if it fails."));
+  t.true(
+    renderMarkdown(r).includes(
+      "- `migrate` executes before web's traffic moves (TrafficTarget `web` waits for it): its template changes; `pulumi up` waits for it and stops if it fails.",
+    ),
+  );
 });
 
 test("a replaced candidate: its entry and tag move to the replacement; the old one is deleted once its traffic moved", (t) => {
@@ -111,7 +138,15 @@ test("a replaced candidate: its entry and tag move to the replacement; the old o
 
 test("every risk rule, with its reason: lowered limits, a removed tag, a serving revision deleted, a service going private", (t) => {
   const r = report("assorted-risks");
-  t.deepEqual(rules(r), ["sudden-shift", "tag-removed", "serving-revision-deleted", "concurrency-lowered", "memory-lowered", "max-instances-lowered", "becomes-private"]);
+  t.deepEqual(rules(r), [
+    "sudden-shift",
+    "tag-removed",
+    "serving-revision-deleted",
+    "concurrency-lowered",
+    "memory-lowered",
+    "max-instances-lowered",
+    "becomes-private",
+  ]);
   t.deepEqual(service(r, "shop").access, { before: "public", after: "private" });
   t.deepEqual(r.domainMappings, [{ domain: "shop.example.test", before: "shop", after: "other" }]);
   t.deepEqual(r.deleted, [{ resource: "Revision shop-beta", id: "shop-00002-nfz" }]);
@@ -127,8 +162,14 @@ test("every risk rule, with its reason: lowered limits, a removed tag, a serving
 test("a cloudrunv2 service: its named revision, its traffics, and the job its update waits for", (t) => {
   const r = report("cloudrunv2-canary");
   t.deepEqual(rows(r, "hello"), ["hello-v1 [→] 100 → 90", "hello-v2 (new) [→canary] 0 → 10"]);
-  t.deepEqual(service(r, "hello").revisions.map((x) => [x.name, x.against, x.changes]), [["hello-v2", "hello-v1", [{ field: "env GREETING", before: '"Hello from release v1"', after: '"Hello from release v2"' }]]]);
-  t.deepEqual(r.jobs.map((j) => [j.job, j.why, j.waitedForBy.map((w) => w.what)]), [["migrate", 'its execution token changes ("v1" → "v2")', ["service hello changes"]]]);
+  t.deepEqual(
+    service(r, "hello").revisions.map((x) => [x.name, x.against, x.changes]),
+    [["hello-v2", "hello-v1", [{ field: "env GREETING", before: '"Hello from release v1"', after: '"Hello from release v2"' }]]],
+  );
+  t.deepEqual(
+    r.jobs.map((j) => [j.job, j.why, j.waitedForBy.map((w) => w.what)]),
+    [["migrate", 'its execution token changes ("v1" → "v2")', ["service hello changes"]]],
+  );
 });
 
 test("with no engine to read, before comes from the Pulumi state, and what is not there is a question mark", (t) => {
@@ -140,6 +181,9 @@ test("with no engine to read, before comes from the Pulumi state, and what is no
   const canary = fixture("hello-canary-phase2-10").preview;
   const unknown = buildReport(canary, stateFromPreview(resourceChanges(canary), "no engine runs in /tmp/x"));
   t.deepEqual(rows(unknown, "hello"), ["hello-00001-sux [→] null → 90", "new revision (Revision hello-canary) (new) [→canary] 0 → 10"]);
-  t.true(unknown.unknowns.some((u) => u.startsWith("hello: what it serves now is not in the preview")), unknown.unknowns.join("\n"));
+  t.true(
+    unknown.unknowns.some((u) => u.startsWith("hello: what it serves now is not in the preview")),
+    unknown.unknowns.join("\n"),
+  );
   t.true(renderMarkdown(unknown).includes("| `hello-00001-sux` |  | ? % | 90 % |"));
 });

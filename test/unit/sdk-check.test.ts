@@ -38,7 +38,11 @@ test("checking normalised inputs again changes nothing", (t) => {
 });
 
 test("a bad name and a concurrency of 0 fail with the property and the reason", (t) => {
-  const { failures } = checkServiceInputs({ name: "Bad_Name", project: "dev", template: { image: "img", maxInstanceRequestConcurrency: 0 } });
+  const { failures } = checkServiceInputs({
+    name: "Bad_Name",
+    project: "dev",
+    template: { image: "img", maxInstanceRequestConcurrency: 0 },
+  });
   t.deepEqual(reasonsOf(failures), [
     "name: must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
     "template.maxInstanceRequestConcurrency: must be between 1 and 1000",
@@ -77,7 +81,10 @@ test("a template unknown as a whole passes as it is", (t) => {
 
 test("invokers are members, checked with the engine's schema, kept sorted and once each; left out they stay out", (t) => {
   const { inputs, failures } = checkServiceInputs({
-    name: "api", project: "dev", template: { image: "img:1", serviceAccount: "api@my-project.iam.gserviceaccount.com" }, ingress: "internal",
+    name: "api",
+    project: "dev",
+    template: { image: "img:1", serviceAccount: "api@my-project.iam.gserviceaccount.com" },
+    ingress: "internal",
     invokers: ["serviceAccount:web@my-project.iam.gserviceaccount.com", "allUsers", "allUsers"],
   });
   t.deepEqual(failures, []);
@@ -90,7 +97,11 @@ test("invokers are members, checked with the engine's schema, kept sorted and on
 
 test("a bad invoker, ingress or service account fails at its path with the engine's reason", (t) => {
   const { failures } = checkServiceInputs({
-    name: "api", project: "dev", template: { image: "img:1", serviceAccount: "web" }, ingress: "private", invokers: ["allUsers", "web@my-project.iam.gserviceaccount.com"],
+    name: "api",
+    project: "dev",
+    template: { image: "img:1", serviceAccount: "web" },
+    ingress: "private",
+    invokers: ["allUsers", "web@my-project.iam.gserviceaccount.com"],
   });
   t.deepEqual(reasonsOf(failures), [
     "template.serviceAccount: must be a service account email such as web@my-project.iam.gserviceaccount.com",
@@ -100,7 +111,10 @@ test("a bad invoker, ingress or service account fails at its path with the engin
 });
 
 test("invokers unknown at preview, as a whole or one of them, pass as they are", (t) => {
-  t.is(checkServiceInputs({ name: "api", project: "dev", template: { image: "img:1" }, invokers: UNKNOWN }).inputs.invokers as unknown, UNKNOWN);
+  t.is(
+    checkServiceInputs({ name: "api", project: "dev", template: { image: "img:1" }, invokers: UNKNOWN }).inputs.invokers as unknown,
+    UNKNOWN,
+  );
   const one = checkServiceInputs({ name: "api", project: "dev", template: { image: "img:1" }, invokers: [UNKNOWN, "allUsers"] });
   t.deepEqual(one.failures, []);
   t.deepEqual(one.inputs.invokers, [UNKNOWN, "allUsers"]);
@@ -111,14 +125,20 @@ test("a revision gets the template defaults and checks its service name", (t) =>
   t.deepEqual(ok.failures, []);
   t.is(ok.inputs.template.timeout, 300);
   const bad = checkRevisionInputs({ service: "Hello", project: "dev", template: { image: "img", timeout: 4000 } });
-  t.deepEqual(bad.failures.map((f) => f.property), ["service", "template.timeout"]);
+  t.deepEqual(
+    bad.failures.map((f) => f.property),
+    ["service", "template.timeout"],
+  );
 });
 
 test("traffic is normalised to the engine's stored form", (t) => {
   const { inputs, failures } = checkTrafficTargetInputs({
     service: "hello",
     project: "dev",
-    traffic: [{ revision: "hello-00001-abc", percent: 90 }, { latestRevision: true, percent: 10, tag: "canary" }],
+    traffic: [
+      { revision: "hello-00001-abc", percent: 90 },
+      { latestRevision: true, percent: 10, tag: "canary" },
+    ],
   });
   t.deepEqual(failures, []);
   t.deepEqual(inputs.traffic, [
@@ -131,7 +151,10 @@ test("percents summing to 110 fail on the traffic property", (t) => {
   const { failures } = checkTrafficTargetInputs({
     service: "hello",
     project: "dev",
-    traffic: [{ revision: "a", percent: 100 }, { revision: "b", percent: 10 }],
+    traffic: [
+      { revision: "a", percent: 100 },
+      { revision: "b", percent: 10 },
+    ],
   });
   t.deepEqual(reasonsOf(failures), ["traffic: percents must sum to 100, got 110"]);
 });
@@ -140,25 +163,40 @@ test("a bad entry is named by its index", (t) => {
   const { failures } = checkTrafficTargetInputs({
     service: "hello",
     project: "dev",
-    traffic: [{ revision: "a", percent: 50, tag: "Canary" }, { revision: "b", percent: 50, tag: "x", weight: 3 }],
+    traffic: [
+      { revision: "a", percent: 50, tag: "Canary" },
+      { revision: "b", percent: 50, tag: "x", weight: 3 },
+    ],
   });
-  t.deepEqual(failures.map((f) => f.property), ["traffic[0].tag", "traffic[1]"]);
+  t.deepEqual(
+    failures.map((f) => f.property),
+    ["traffic[0].tag", "traffic[1]"],
+  );
 });
 
 test("duplicate tags fail", (t) => {
   const { failures } = checkTrafficTargetInputs({
     service: "hello",
     project: "dev",
-    traffic: [{ revision: "a", percent: 50, tag: "x" }, { revision: "b", percent: 50, tag: "x" }],
+    traffic: [
+      { revision: "a", percent: 50, tag: "x" },
+      { revision: "b", percent: 50, tag: "x" },
+    ],
   });
-  t.deepEqual(failures.map((f) => f.property), ["traffic[1].tag"]);
+  t.deepEqual(
+    failures.map((f) => f.property),
+    ["traffic[1].tag"],
+  );
 });
 
 test("unknown revisions at preview pass, and are not taken for duplicates of each other", (t) => {
   const { inputs, failures } = checkTrafficTargetInputs({
     service: UNKNOWN,
     project: "dev",
-    traffic: [{ revision: UNKNOWN, percent: 90 }, { revision: UNKNOWN, percent: 10, tag: "canary" }],
+    traffic: [
+      { revision: UNKNOWN, percent: 90 },
+      { revision: UNKNOWN, percent: 10, tag: "canary" },
+    ],
   });
   t.deepEqual(failures, []);
   t.deepEqual(inputs.traffic, [
@@ -168,18 +206,45 @@ test("unknown revisions at preview pass, and are not taken for duplicates of eac
 });
 
 test("an unknown percent skips the sum, but a known bad one still fails", (t) => {
-  t.deepEqual(checkTrafficTargetInputs({ service: "s", project: "p", traffic: [{ revision: "a", percent: UNKNOWN }, { revision: "b", percent: 10 }] }).failures, []);
-  const { failures } = checkTrafficTargetInputs({ service: "s", project: "p", traffic: [{ revision: "a", percent: UNKNOWN }, { revision: "b", percent: 101 }] });
-  t.deepEqual(failures.map((f) => f.property), ["traffic[1].percent"]);
+  t.deepEqual(
+    checkTrafficTargetInputs({
+      service: "s",
+      project: "p",
+      traffic: [
+        { revision: "a", percent: UNKNOWN },
+        { revision: "b", percent: 10 },
+      ],
+    }).failures,
+    [],
+  );
+  const { failures } = checkTrafficTargetInputs({
+    service: "s",
+    project: "p",
+    traffic: [
+      { revision: "a", percent: UNKNOWN },
+      { revision: "b", percent: 101 },
+    ],
+  });
+  t.deepEqual(
+    failures.map((f) => f.property),
+    ["traffic[1].percent"],
+  );
 });
 
 test("latestRevision together with a revision is a failure", (t) => {
-  const { failures } = checkTrafficTargetInputs({ service: "s", project: "p", traffic: [{ latestRevision: true, revision: "a", percent: 100 }] });
+  const { failures } = checkTrafficTargetInputs({
+    service: "s",
+    project: "p",
+    traffic: [{ latestRevision: true, revision: "a", percent: 100 }],
+  });
   t.true(failures.some((f) => f.property === "traffic[0].revision"));
 });
 
 test("a domain mapping checks the domain and the service", (t) => {
   t.deepEqual(checkDomainMappingInputs({ domain: "api.example.test", service: "hello", project: "dev" }).failures, []);
   const { failures } = checkDomainMappingInputs({ domain: "API_example", service: "hello", project: "dev" });
-  t.deepEqual(failures.map((f) => f.property), ["domain"]);
+  t.deepEqual(
+    failures.map((f) => f.property),
+    ["domain"],
+  );
 });

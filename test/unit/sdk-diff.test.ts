@@ -19,7 +19,13 @@ const template = {
 };
 const service = { name: "hello", project: "dev", template, labels: {}, ingress: "all" };
 /** What the state holds: the inputs plus the outputs and the serialized provider. */
-const serviceState = { ...service, url: "http://hello.dev.localhost:8080", latestCreatedRevision: "hello-00001-abc", trafficStatuses: [], __provider: "exports.handler = ..." };
+const serviceState = {
+  ...service,
+  url: "http://hello.dev.localhost:8080",
+  latestCreatedRevision: "hello-00001-abc",
+  trafficStatuses: [],
+  __provider: "exports.handler = ...",
+};
 
 test("a service whose inputs did not change has no changes, whatever its outputs and provider text", (t) => {
   t.deepEqual(diffService(serviceState, { ...service, __provider: "something newer" }), {
@@ -115,7 +121,12 @@ test("a traffic target with the same list has no changes", (t) => {
 
 test("a new split is an in-place update of the traffic target", (t) => {
   const news = { ...traffic, traffic: [{ type: "LATEST", percent: 100 }] };
-  t.deepEqual(diffTrafficTarget(trafficState, news), { changes: true, replaces: [], stables: ["service", "project"], deleteBeforeReplace: false });
+  t.deepEqual(diffTrafficTarget(trafficState, news), {
+    changes: true,
+    replaces: [],
+    stables: ["service", "project"],
+    deleteBeforeReplace: false,
+  });
 });
 
 test("a traffic target moved to another service or project is replaced", (t) => {

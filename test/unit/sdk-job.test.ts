@@ -20,7 +20,14 @@ const defaults = {
 test("a minimal job gets every engine default, execute never and wait false", (t) => {
   const { inputs, failures } = checkJobInputs({ name: "migrate", project: "dev", template: { image: "img:1" } });
   t.deepEqual(failures, []);
-  t.deepEqual(inputs, { name: "migrate", project: "dev", template: { image: "img:1", ...defaults }, labels: {}, execute: "never", wait: false });
+  t.deepEqual(inputs, {
+    name: "migrate",
+    project: "dev",
+    template: { image: "img:1", ...defaults },
+    labels: {},
+    execute: "never",
+    wait: false,
+  });
 });
 
 test("execute onCreate or onChange makes wait default to true; an explicit wait false stays", (t) => {
@@ -37,10 +44,24 @@ test("checking normalised inputs again changes nothing", (t) => {
 test("a job written with its defaults spelled out and one without have no diff, so a default never shows as a change", (t) => {
   const bare = checkJobInputs({ name: "m", project: "dev", template: { image: "i" } }).inputs;
   const spelled = checkJobInputs({
-    name: "m", project: "dev", template: { image: "i", ...defaults }, labels: {}, execute: "never", wait: false,
+    name: "m",
+    project: "dev",
+    template: { image: "i", ...defaults },
+    labels: {},
+    execute: "never",
+    wait: false,
   }).inputs;
-  const state = { ...bare, latestExecution: { name: "m-abcde", status: "SUCCEEDED", succeededCount: 1, failedCount: 0, retriedCount: 0 }, __provider: "exports.handler = ..." };
-  t.deepEqual(diffJob(state, spelled as unknown as Record<string, unknown>), { changes: false, replaces: [], stables: ["name", "project"], deleteBeforeReplace: false });
+  const state = {
+    ...bare,
+    latestExecution: { name: "m-abcde", status: "SUCCEEDED", succeededCount: 1, failedCount: 0, retriedCount: 0 },
+    __provider: "exports.handler = ...",
+  };
+  t.deepEqual(diffJob(state, spelled as unknown as Record<string, unknown>), {
+    changes: false,
+    replaces: [],
+    stables: ["name", "project"],
+    deleteBeforeReplace: false,
+  });
 });
 
 test("bad taskCount, parallelism, maxRetries, timeout and execute values fail with the property path and the reason", (t) => {
@@ -75,7 +96,12 @@ test("fractional or out-of-range numbers are named too", (t) => {
 });
 
 test("a bad wait value and a CLOUD_RUN_ variable in env are named, the variable as reserved", (t) => {
-  const { failures } = checkJobInputs({ name: "m", project: "dev", template: { image: "i", env: { CLOUD_RUN_TASK_INDEX: "3" } }, wait: "yes" });
+  const { failures } = checkJobInputs({
+    name: "m",
+    project: "dev",
+    template: { image: "i", env: { CLOUD_RUN_TASK_INDEX: "3" } },
+    wait: "yes",
+  });
   t.deepEqual(reasonsOf(failures), [
     "template.env.CLOUD_RUN_TASK_INDEX: is reserved: the platform sets CLOUD_RUN_JOB, CLOUD_RUN_EXECUTION, CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_ATTEMPT and CLOUD_RUN_TASK_COUNT",
     "wait: must be true or false",
@@ -83,7 +109,12 @@ test("a bad wait value and a CLOUD_RUN_ variable in env are named, the variable 
 });
 
 test("values unknown at preview pass and stay unknown", (t) => {
-  const { inputs, failures } = checkJobInputs({ name: "m", project: UNKNOWN, template: { image: UNKNOWN, taskCount: UNKNOWN }, execute: "onChange" });
+  const { inputs, failures } = checkJobInputs({
+    name: "m",
+    project: UNKNOWN,
+    template: { image: UNKNOWN, taskCount: UNKNOWN },
+    execute: "onChange",
+  });
   t.deepEqual(failures, []);
   t.is(inputs.project, UNKNOWN);
   t.is(inputs.template.image, UNKNOWN);
@@ -92,17 +123,37 @@ test("values unknown at preview pass and stay unknown", (t) => {
   t.is(inputs.wait, true);
 });
 
-const job = checkJobInputs({ name: "migrate", project: "dev", template: { image: "img:1", env: { SCHEMA_VERSION: "v1" } }, execute: "onChange" }).inputs as unknown as Record<string, any>;
+const job = checkJobInputs({
+  name: "migrate",
+  project: "dev",
+  template: { image: "img:1", env: { SCHEMA_VERSION: "v1" } },
+  execute: "onChange",
+}).inputs as unknown as Record<string, any>;
 
 test("a template change (image, env, taskCount, parallelism, maxRetries, timeout) is an in-place update", (t) => {
-  for (const change of [{ image: "img:2" }, { env: { SCHEMA_VERSION: "v2" } }, { taskCount: 2 }, { parallelism: 1 }, { maxRetries: 0 }, { timeout: 120 }]) {
+  for (const change of [
+    { image: "img:2" },
+    { env: { SCHEMA_VERSION: "v2" } },
+    { taskCount: 2 },
+    { parallelism: 1 },
+    { maxRetries: 0 },
+    { timeout: 120 },
+  ]) {
     const news = { ...job, template: { ...job.template, ...change } };
-    t.deepEqual(diffJob(job, news), { changes: true, replaces: [], stables: ["name", "project"], deleteBeforeReplace: false }, JSON.stringify(change));
+    t.deepEqual(
+      diffJob(job, news),
+      { changes: true, replaces: [], stables: ["name", "project"], deleteBeforeReplace: false },
+      JSON.stringify(change),
+    );
   }
 });
 
 test("labels, execute and wait changes are in-place updates", (t) => {
-  for (const news of [{ ...job, labels: { team: "db" } }, { ...job, execute: "onCreate" }, { ...job, wait: false }]) {
+  for (const news of [
+    { ...job, labels: { team: "db" } },
+    { ...job, execute: "onCreate" },
+    { ...job, wait: false },
+  ]) {
     const d = diffJob(job, news);
     t.true(d.changes);
     t.deepEqual(d.replaces, []);
@@ -110,7 +161,12 @@ test("labels, execute and wait changes are in-place updates", (t) => {
 });
 
 test("a name or project change replaces the job", (t) => {
-  t.deepEqual(diffJob(job, { ...job, name: "migrate2" }), { changes: true, replaces: ["name"], stables: ["project"], deleteBeforeReplace: false });
+  t.deepEqual(diffJob(job, { ...job, name: "migrate2" }), {
+    changes: true,
+    replaces: ["name"],
+    stables: ["project"],
+    deleteBeforeReplace: false,
+  });
   t.deepEqual(diffJob(job, { ...job, project: "prod" }).replaces, ["project"]);
 });
 

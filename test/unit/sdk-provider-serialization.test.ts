@@ -38,7 +38,10 @@ for (const [kind, provider] of kinds) {
     t.deepEqual([...new Set(requires)], [`skiff-run/sdk/providers/${kind}`]);
     // The only captured variable is the provider object itself (no config, client, path or URL).
     const captured = [...text.matchAll(/with\(\{ ([^}]*) \}\)/g)].flatMap((m) => m[1].split(", ").map((kv) => kv.split(":")[0]));
-    t.deepEqual([...new Set(captured)].filter((name) => name !== "this" && name !== "arguments"), ["provider"]);
+    t.deepEqual(
+      [...new Set(captured)].filter((name) => name !== "this" && name !== "arguments"),
+      ["provider"],
+    );
     t.false(text.includes(process.cwd()), "no absolute paths");
     t.true(text.length < 4000, `serialized provider is ${text.length} characters`);
   });

@@ -37,13 +37,26 @@ test("bad values name the field and the reason, once each", (t) => {
   t.deepEqual(violations({ template: { image: "img", resources: { memory: "lots" } } }), [
     { field: "template.resources.memory", reason: 'must be a quantity such as 512Mi or 1Gi, got "lots"' },
   ]);
-  t.deepEqual(violations({ template: { image: "img", env: { PORT: "1" } } }).map((v) => v.field), ["template.env.PORT"]);
-  t.deepEqual(violations({ template: { image: "img", scaling: { minInstanceCount: 5, maxInstanceCount: 2 } } }).map((v) => v.field), [
-    "template.scaling.minInstanceCount",
-  ]);
-  t.deepEqual(violations({ template: { image: "img", timeout: 3601 } }).map((v) => v.field), ["template.timeout"]);
-  t.deepEqual(violations({ template: {} }).map((v) => v.field), ["template.image"]);
-  t.deepEqual(violations({ template: { image: "img", colour: "red" } }).map((v) => v.field), ["template"]);
+  t.deepEqual(
+    violations({ template: { image: "img", env: { PORT: "1" } } }).map((v) => v.field),
+    ["template.env.PORT"],
+  );
+  t.deepEqual(
+    violations({ template: { image: "img", scaling: { minInstanceCount: 5, maxInstanceCount: 2 } } }).map((v) => v.field),
+    ["template.scaling.minInstanceCount"],
+  );
+  t.deepEqual(
+    violations({ template: { image: "img", timeout: 3601 } }).map((v) => v.field),
+    ["template.timeout"],
+  );
+  t.deepEqual(
+    violations({ template: {} }).map((v) => v.field),
+    ["template.image"],
+  );
+  t.deepEqual(
+    violations({ template: { image: "img", colour: "red" } }).map((v) => v.field),
+    ["template"],
+  );
 });
 
 test("the fingerprint ignores key order and defaults, and sees every real change", (t) => {

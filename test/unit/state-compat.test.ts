@@ -22,15 +22,24 @@ test("services, revisions, traffic, tags and domain mappings come back as they w
   t.is(store.engineId(), "7640a036aea7", "the engine keeps its id, so it re-adopts its containers");
   const hello = store.getService("default", "hello")!;
   t.like(hello, { generation: 3, nextGeneration: 3, ingress: "all", labels: { team: "a" } });
-  t.deepEqual(hello.traffic, [{ type: "REVISION", revision: "hello-00001-abc", percent: 90 }, { type: "REVISION", revision: "hello-00002-def", percent: 10, tag: "canary" }]);
-  t.deepEqual(hello.template.env, { GREETING: "hi" });
-  t.deepEqual(store.listRevisions("default", "hello").map((r) => [r.name, r.status, r.imageDigest.slice(0, 8), r.template.env.GREETING]), [
-    ["hello-00002-def", "READY", "sha256:2", "hello"],
-    ["hello-00001-abc", "READY", "sha256:1", "hi"],
+  t.deepEqual(hello.traffic, [
+    { type: "REVISION", revision: "hello-00001-abc", percent: 90 },
+    { type: "REVISION", revision: "hello-00002-def", percent: 10, tag: "canary" },
   ]);
+  t.deepEqual(hello.template.env, { GREETING: "hi" });
+  t.deepEqual(
+    store.listRevisions("default", "hello").map((r) => [r.name, r.status, r.imageDigest.slice(0, 8), r.template.env.GREETING]),
+    [
+      ["hello-00002-def", "READY", "sha256:2", "hello"],
+      ["hello-00001-abc", "READY", "sha256:1", "hi"],
+    ],
+  );
   t.like(store.getRevision("staging", "api-00001-xyz"), { status: "FAILED", error: "revision api-00001-xyz is not ready: it exited" });
   t.is(store.getService("staging", "api")!.ingress, "internal");
-  t.deepEqual(store.listDomainMappings().map((m) => [m.domain, m.project, m.service]), [["hello.example.test", "default", "hello"]]);
+  t.deepEqual(
+    store.listDomainMappings().map((m) => [m.domain, m.project, m.service]),
+    [["hello.example.test", "default", "hello"]],
+  );
 });
 
 test("jobs, executions and tasks come back as they were", (t) => {
@@ -38,11 +47,14 @@ test("jobs, executions and tasks come back as they were", (t) => {
   t.teardown(() => store.close());
   t.like(store.jobs.getJob("default", "migrate"), { generation: 1, executionCount: 1, template: { taskCount: 3, maxRetries: 1 } });
   t.like(store.jobs.getExecution("default", "migrate-abcde"), { status: "SUCCEEDED", cancelRequested: false });
-  t.deepEqual(store.jobs.listTasks("default", "migrate-abcde").map((task) => [task.index, task.state, task.attempt, task.exitCode]), [
-    [0, "SUCCEEDED", 0, 0],
-    [1, "SUCCEEDED", 0, 0],
-    [2, "SUCCEEDED", 1, 0],
-  ]);
+  t.deepEqual(
+    store.jobs.listTasks("default", "migrate-abcde").map((task) => [task.index, task.state, task.attempt, task.exitCode]),
+    [
+      [0, "SUCCEEDED", 0, 0],
+      [1, "SUCCEEDED", 0, 0],
+      [2, "SUCCEEDED", 1, 0],
+    ],
+  );
 });
 
 test("the migrations since that release run: a service with no policy yet is public, and policies and settings can be kept", (t) => {

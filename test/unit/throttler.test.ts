@@ -49,7 +49,10 @@ test("a free slot goes at once to the least-loaded instance, the earliest added 
   throttler.addInstance(endpoint("b"));
   const picks = [acquire(), acquire(), acquire()];
   await flush();
-  t.deepEqual(picks.map((p) => p.lease.endpoint.instanceId), ["a", "b", "a"]);
+  t.deepEqual(
+    picks.map((p) => p.lease.endpoint.instanceId),
+    ["a", "b", "a"],
+  );
   picks[0]!.lease.release(); // a: 1, b: 1 again, so the tie goes to a
   const next = acquire();
   await flush();
@@ -63,7 +66,7 @@ test("no instance ever holds more than concurrency requests, whatever the order 
   throttler.addInstance(endpoint("b"));
   const open: Tracked<Lease>[] = [];
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   let peak = 0;
   for (let step = 0; step < 400; step++) {
     if (random() < 0.6) open.push(acquire());
@@ -136,7 +139,10 @@ test("an added instance serves queued requests at once, up to its concurrency, i
   t.is(throttler.queued, 3);
   throttler.addInstance(endpoint("a"));
   await flush();
-  t.deepEqual(waiters.map((w) => w.state), ["resolved", "resolved", "pending"]);
+  t.deepEqual(
+    waiters.map((w) => w.state),
+    ["resolved", "resolved", "pending"],
+  );
   t.is(throttler.inFlightOf("a"), 2);
   throttler.addInstance(endpoint("b"));
   await flush();
@@ -385,7 +391,14 @@ test("concurrency must be a positive integer", (t) => {
 
 test("a suspended instance takes no new request until resumed; its freed slot does not go to waiters meanwhile", async (t) => {
   const clock = new FakeClock();
-  const throttler = new Throttler({ revision: "r", concurrency: 1, clock, queueTimeoutMs: () => 10_000, atMaxScale: () => false, onDemand: () => undefined });
+  const throttler = new Throttler({
+    revision: "r",
+    concurrency: 1,
+    clock,
+    queueTimeoutMs: () => 10_000,
+    atMaxScale: () => false,
+    onDemand: () => undefined,
+  });
   throttler.addInstance({ instanceId: "a", host: "h", port: 1 });
   const first = await throttler.acquire();
   t.true(throttler.suspend("a"));
@@ -405,7 +418,14 @@ test("a suspended instance takes no new request until resumed; its freed slot do
 
 test("a suspended instance can be removed or forgotten like any other", async (t) => {
   const clock = new FakeClock();
-  const throttler = new Throttler({ revision: "r", concurrency: 2, clock, queueTimeoutMs: () => 10_000, atMaxScale: () => false, onDemand: () => undefined });
+  const throttler = new Throttler({
+    revision: "r",
+    concurrency: 2,
+    clock,
+    queueTimeoutMs: () => 10_000,
+    atMaxScale: () => false,
+    onDemand: () => undefined,
+  });
   throttler.addInstance({ instanceId: "a", host: "h", port: 1 });
   const lease = await throttler.acquire();
   throttler.suspend("a");

@@ -23,16 +23,32 @@ function refused(t: ExecutionContext, fn: () => unknown): FieldViolation[] {
 // ---- --to-latest ----
 
 test("--to-latest sends 100 % to LATEST and keeps tags at 0 %", (t) => {
-  t.deepEqual(update([{ revision: r1, percent: 90, tag: "stable" }, { revision: r2, percent: 10 }], { toLatest: true }), [
-    { type: "REVISION", revision: r1, percent: 0, tag: "stable" },
-    { type: "LATEST", percent: 100 },
-  ]);
+  t.deepEqual(
+    update(
+      [
+        { revision: r1, percent: 90, tag: "stable" },
+        { revision: r2, percent: 10 },
+      ],
+      { toLatest: true },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 0, tag: "stable" },
+      { type: "LATEST", percent: 100 },
+    ],
+  );
 });
 
 test("--to-latest reuses an existing LATEST entry", (t) => {
-  t.deepEqual(update([{ percent: 50, tag: "head" }, { revision: r1, percent: 50 }], { toLatest: true }), [
-    { type: "LATEST", percent: 100, tag: "head" },
-  ]);
+  t.deepEqual(
+    update(
+      [
+        { percent: 50, tag: "head" },
+        { revision: r1, percent: 50 },
+      ],
+      { toLatest: true },
+    ),
+    [{ type: "LATEST", percent: 100, tag: "head" }],
+  );
 });
 
 // ---- --to-revisions ----
@@ -45,10 +61,19 @@ test("--to-revisions summing to 100 drops the others to 0 %", (t) => {
 });
 
 test("rollback: --to-revisions OLD=100", (t) => {
-  t.deepEqual(update([{ revision: r1, percent: 10 }, { revision: r2, percent: 90, tag: "new" }], { toRevisions: { [r1]: 100 } }), [
-    { type: "REVISION", revision: r1, percent: 100 },
-    { type: "REVISION", revision: r2, percent: 0, tag: "new" },
-  ]);
+  t.deepEqual(
+    update(
+      [
+        { revision: r1, percent: 10 },
+        { revision: r2, percent: 90, tag: "new" },
+      ],
+      { toRevisions: { [r1]: 100 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 100 },
+      { type: "REVISION", revision: r2, percent: 0, tag: "new" },
+    ],
+  );
 });
 
 test("empty traffic counts as 100 % LATEST when the rest is spread", (t) => {
@@ -59,12 +84,28 @@ test("empty traffic counts as 100 % LATEST when the rest is spread", (t) => {
 });
 
 test("under 100 scales the unnamed serving targets proportionally (gcloud's 40/60 → 45/55)", (t) => {
-  t.deepEqual(update([{ revision: r1, percent: 40 }, { revision: r2, percent: 60 }], { toRevisions: { [r1]: 45 } }), [
-    { type: "REVISION", revision: r1, percent: 45 },
-    { type: "REVISION", revision: r2, percent: 55 },
-  ]);
   t.deepEqual(
-    update([{ revision: r1, percent: 50 }, { revision: r2, percent: 25 }, { revision: r3, percent: 25 }], { toRevisions: { [r1]: 0 } }),
+    update(
+      [
+        { revision: r1, percent: 40 },
+        { revision: r2, percent: 60 },
+      ],
+      { toRevisions: { [r1]: 45 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 45 },
+      { type: "REVISION", revision: r2, percent: 55 },
+    ],
+  );
+  t.deepEqual(
+    update(
+      [
+        { revision: r1, percent: 50 },
+        { revision: r2, percent: 25 },
+        { revision: r3, percent: 25 },
+      ],
+      { toRevisions: { [r1]: 0 } },
+    ),
     [
       { type: "REVISION", revision: r2, percent: 50 },
       { type: "REVISION", revision: r3, percent: 50 },
@@ -73,15 +114,44 @@ test("under 100 scales the unnamed serving targets proportionally (gcloud's 40/6
 });
 
 test("the proportional remainder is in integers that add up (largest remainder)", (t) => {
+  t.deepEqual(update([{ revision: r1, percent: 34 }, { revision: r2, percent: 33 }, { percent: 33 }], { toRevisions: { [r1]: 0 } }), [
+    { type: "REVISION", revision: r2, percent: 50 },
+    { type: "LATEST", percent: 50 },
+  ]);
   t.deepEqual(
-    update([{ revision: r1, percent: 34 }, { revision: r2, percent: 33 }, { percent: 33 }], { toRevisions: { [r1]: 0 } }),
     [
-      { type: "REVISION", revision: r2, percent: 50 },
-      { type: "LATEST", percent: 50 },
+      ...largestRemainder(
+        new Map([
+          ["a", 1],
+          ["b", 1],
+          ["c", 1],
+        ]),
+        100,
+      ),
+    ],
+    [
+      ["a", 34],
+      ["b", 33],
+      ["c", 33],
     ],
   );
-  t.deepEqual([...largestRemainder(new Map([["a", 1], ["b", 1], ["c", 1]]), 100)], [["a", 34], ["b", 33], ["c", 33]]);
-  t.deepEqual([...largestRemainder(new Map([["a", 10], ["b", 20], ["c", 30]]), 7)], [["a", 1], ["b", 2], ["c", 4]]);
+  t.deepEqual(
+    [
+      ...largestRemainder(
+        new Map([
+          ["a", 10],
+          ["b", 20],
+          ["c", 30],
+        ]),
+        7,
+      ),
+    ],
+    [
+      ["a", 1],
+      ["b", 2],
+      ["c", 4],
+    ],
+  );
 });
 
 test("LATEST is a target name in --to-revisions", (t) => {
@@ -92,10 +162,19 @@ test("LATEST is a target name in --to-revisions", (t) => {
 });
 
 test("a candidate's tag-only entry takes the percent, keeping its tag", (t) => {
-  t.deepEqual(update([{ revision: r1, percent: 100 }, { revision: r2, percent: 0, tag: "canary" }], { toRevisions: { [r2]: 10 } }), [
-    { type: "REVISION", revision: r1, percent: 90 },
-    { type: "REVISION", revision: r2, percent: 10, tag: "canary" },
-  ]);
+  t.deepEqual(
+    update(
+      [
+        { revision: r1, percent: 100 },
+        { revision: r2, percent: 0, tag: "canary" },
+      ],
+      { toRevisions: { [r2]: 10 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 90 },
+      { type: "REVISION", revision: r2, percent: 10, tag: "canary" },
+    ],
+  );
 });
 
 test("over 100 is refused with the sum", (t) => {
@@ -106,61 +185,90 @@ test("over 100 is refused with the sum", (t) => {
 });
 
 test("under 100 with nothing else serving is refused", (t) => {
-  t.deepEqual(refused(t, () => update([{ revision: r1, percent: 100 }], { toRevisions: { [r1]: 60 } })), [
-    {
-      field: "--to-revisions",
-      reason: "percents sum to 60 and no other revision serves traffic to take the remaining 40; assign 100 in total",
-    },
-  ]);
+  t.deepEqual(
+    refused(t, () => update([{ revision: r1, percent: 100 }], { toRevisions: { [r1]: 60 } })),
+    [
+      {
+        field: "--to-revisions",
+        reason: "percents sum to 60 and no other revision serves traffic to take the remaining 40; assign 100 in total",
+      },
+    ],
+  );
 });
 
 test("unknown and failed revisions are named by the flag", (t) => {
-  t.deepEqual(refused(t, () => update([{ percent: 100 }], { toRevisions: { nope: 50, [r4]: 50 } })), [
-    { field: "--to-revisions", reason: 'unknown revision "nope": it is not a revision of this service' },
-    { field: "--to-revisions", reason: `revision "${r4}" failed and cannot receive traffic or a tag` },
-  ]);
+  t.deepEqual(
+    refused(t, () => update([{ percent: 100 }], { toRevisions: { nope: 50, [r4]: 50 } })),
+    [
+      { field: "--to-revisions", reason: 'unknown revision "nope": it is not a revision of this service' },
+      { field: "--to-revisions", reason: `revision "${r4}" failed and cannot receive traffic or a tag` },
+    ],
+  );
 });
 
 test("percents given directly are still checked", (t) => {
-  t.deepEqual(refused(t, () => update([{ percent: 100 }], { toRevisions: { [r1]: 120 } })), [
-    { field: "--to-revisions", reason: `percent for "${r1}" must be a whole number between 0 and 100, got 120` },
-  ]);
+  t.deepEqual(
+    refused(t, () => update([{ percent: 100 }], { toRevisions: { [r1]: 120 } })),
+    [{ field: "--to-revisions", reason: `percent for "${r1}" must be a whole number between 0 and 100, got 120` }],
+  );
 });
 
 // ---- --to-tags ----
 
 test("--to-tags moves traffic to the tag's revision", (t) => {
-  t.deepEqual(update([{ revision: r1, percent: 100, tag: "stable" }, { revision: r2, percent: 0, tag: "canary" }], { toTags: { canary: 50 } }), [
-    { type: "REVISION", revision: r1, percent: 50, tag: "stable" },
-    { type: "REVISION", revision: r2, percent: 50, tag: "canary" },
-  ]);
+  t.deepEqual(
+    update(
+      [
+        { revision: r1, percent: 100, tag: "stable" },
+        { revision: r2, percent: 0, tag: "canary" },
+      ],
+      { toTags: { canary: 50 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 50, tag: "stable" },
+      { type: "REVISION", revision: r2, percent: 50, tag: "canary" },
+    ],
+  );
 });
 
 test("--to-tags on a LATEST tag keeps following the latest", (t) => {
-  t.deepEqual(update([{ revision: r1, percent: 100 }, { percent: 0, tag: "head" }], { toTags: { head: 100 } }), [
-    { type: "LATEST", percent: 100, tag: "head" },
-  ]);
+  t.deepEqual(
+    update(
+      [
+        { revision: r1, percent: 100 },
+        { percent: 0, tag: "head" },
+      ],
+      { toTags: { head: 100 } },
+    ),
+    [{ type: "LATEST", percent: 100, tag: "head" }],
+  );
 });
 
 test("--to-tags and --to-revisions combine; a conflict on one revision is refused", (t) => {
-  const current = [{ revision: r1, percent: 100 }, { revision: r2, percent: 0, tag: "canary" }];
+  const current = [
+    { revision: r1, percent: 100 },
+    { revision: r2, percent: 0, tag: "canary" },
+  ];
   t.deepEqual(update(current, { toRevisions: { [r3]: 20 }, toTags: { canary: 30 } }), [
     { type: "REVISION", revision: r1, percent: 50 },
     { type: "REVISION", revision: r2, percent: 30, tag: "canary" },
     { type: "REVISION", revision: r3, percent: 20 },
   ]);
-  t.deepEqual(refused(t, () => update(current, { toRevisions: { [r2]: 20 }, toTags: { canary: 30 } })), [
-    { field: "--to-tags", reason: `tag "canary" is on revision "${r2}", which is already given 20%` },
-  ]);
+  t.deepEqual(
+    refused(t, () => update(current, { toRevisions: { [r2]: 20 }, toTags: { canary: 30 } })),
+    [{ field: "--to-tags", reason: `tag "canary" is on revision "${r2}", which is already given 20%` }],
+  );
 });
 
 test("an unknown tag in --to-tags lists the service's tags", (t) => {
-  t.deepEqual(refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { toTags: { canry: 10 } })), [
-    { field: "--to-tags", reason: 'unknown tag "canry"; the service\'s tags are: stable' },
-  ]);
-  t.deepEqual(refused(t, () => update([], { toTags: { canary: 10 } })), [
-    { field: "--to-tags", reason: 'unknown tag "canary"; the service has no tags' },
-  ]);
+  t.deepEqual(
+    refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { toTags: { canry: 10 } })),
+    [{ field: "--to-tags", reason: 'unknown tag "canry"; the service\'s tags are: stable' }],
+  );
+  t.deepEqual(
+    refused(t, () => update([], { toTags: { canary: 10 } })),
+    [{ field: "--to-tags", reason: 'unknown tag "canary"; the service has no tags' }],
+  );
 });
 
 // ---- --set-tags / --remove-tags ----
@@ -174,10 +282,19 @@ test("--set-tags tags the entry that serves the revision, or adds a 0 % entry", 
 });
 
 test("--set-tags moves a tag, and the entry it leaves disappears at 0 %", (t) => {
-  t.deepEqual(update([{ revision: r1, percent: 100 }, { revision: r2, percent: 0, tag: "canary" }], { setTags: { canary: r3 } }), [
-    { type: "REVISION", revision: r1, percent: 100 },
-    { type: "REVISION", revision: r3, percent: 0, tag: "canary" },
-  ]);
+  t.deepEqual(
+    update(
+      [
+        { revision: r1, percent: 100 },
+        { revision: r2, percent: 0, tag: "canary" },
+      ],
+      { setTags: { canary: r3 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 100 },
+      { type: "REVISION", revision: r3, percent: 0, tag: "canary" },
+    ],
+  );
 });
 
 test("a second tag on a revision gets its own 0 % entry", (t) => {
@@ -188,26 +305,37 @@ test("a second tag on a revision gets its own 0 % entry", (t) => {
 });
 
 test("--set-tags to an unknown or failed revision is refused", (t) => {
-  t.deepEqual(refused(t, () => update([], { setTags: { a: "nope", b: r4 } })), [
-    { field: "--set-tags", reason: 'unknown revision "nope": it is not a revision of this service' },
-    { field: "--set-tags", reason: `revision "${r4}" failed and cannot receive traffic or a tag` },
-  ]);
+  t.deepEqual(
+    refused(t, () => update([], { setTags: { a: "nope", b: r4 } })),
+    [
+      { field: "--set-tags", reason: 'unknown revision "nope": it is not a revision of this service' },
+      { field: "--set-tags", reason: `revision "${r4}" failed and cannot receive traffic or a tag` },
+    ],
+  );
 });
 
 test("--remove-tags drops tag-only entries and keeps serving ones", (t) => {
   t.deepEqual(
-    update([{ revision: r1, percent: 100, tag: "stable" }, { revision: r2, percent: 0, tag: "canary" }], { removeTags: ["stable", "canary"] }),
+    update(
+      [
+        { revision: r1, percent: 100, tag: "stable" },
+        { revision: r2, percent: 0, tag: "canary" },
+      ],
+      { removeTags: ["stable", "canary"] },
+    ),
     [{ type: "REVISION", revision: r1, percent: 100 }],
   );
 });
 
 test("--remove-tags of an unknown tag, or one also in --set-tags, is refused", (t) => {
-  t.deepEqual(refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["canary"] })), [
-    { field: "--remove-tags", reason: 'unknown tag "canary"; the service\'s tags are: stable' },
-  ]);
-  t.deepEqual(refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["stable"], setTags: { stable: r2 } })), [
-    { field: "--remove-tags", reason: 'tag "stable" is also in --set-tags; give it in one of them' },
-  ]);
+  t.deepEqual(
+    refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["canary"] })),
+    [{ field: "--remove-tags", reason: 'unknown tag "canary"; the service\'s tags are: stable' }],
+  );
+  t.deepEqual(
+    refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["stable"], setTags: { stable: r2 } })),
+    [{ field: "--remove-tags", reason: 'tag "stable" is also in --set-tags; give it in one of them' }],
+  );
 });
 
 test("percents and tags change in one update", (t) => {
@@ -220,12 +348,14 @@ test("percents and tags change in one update", (t) => {
 // ---- flag combinations ----
 
 test("an update with nothing to change, or --to-latest with assignments, is refused", (t) => {
-  t.deepEqual(refused(t, () => update([], {})), [
-    { field: "update-traffic", reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags or --remove-tags" },
-  ]);
-  t.deepEqual(refused(t, () => update([], { toLatest: true, toRevisions: { [r1]: 100 } })), [
-    { field: "--to-latest", reason: "cannot be combined with --to-revisions or --to-tags" },
-  ]);
+  t.deepEqual(
+    refused(t, () => update([], {})),
+    [{ field: "update-traffic", reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags or --remove-tags" }],
+  );
+  t.deepEqual(
+    refused(t, () => update([], { toLatest: true, toRevisions: { [r1]: 100 } })),
+    [{ field: "--to-latest", reason: "cannot be combined with --to-revisions or --to-tags" }],
+  );
 });
 
 test("the input list is not changed", (t) => {
@@ -243,33 +373,55 @@ test("parseAssignments reads R=P lists", (t) => {
 });
 
 test("parseAssignments names the flag and the bad item", (t) => {
-  t.deepEqual(refused(t, () => parseAssignments("a", "--to-revisions")), [
-    { field: "--to-revisions", reason: "expected REVISION=PERCENT, got 'a'" },
-  ]);
-  t.deepEqual(refused(t, () => parseAssignments("canary=x,stable=", "--to-tags")), [
-    { field: "--to-tags", reason: "percent for 'canary' must be a whole number between 0 and 100, got 'x'" },
-    { field: "--to-tags", reason: "percent for 'stable' must be a whole number between 0 and 100, got ''" },
-  ]);
-  t.deepEqual(refused(t, () => parseAssignments("a=101,b=-1,c=1.5", "--to-revisions")).map((v) => v.reason), [
-    "percent for 'a' must be a whole number between 0 and 100, got '101'",
-    "percent for 'b' must be a whole number between 0 and 100, got '-1'",
-    "percent for 'c' must be a whole number between 0 and 100, got '1.5'",
-  ]);
-  t.deepEqual(refused(t, () => parseAssignments("a=10,a=90", "--to-revisions")), [{ field: "--to-revisions", reason: "'a' is given twice" }]);
-  t.deepEqual(refused(t, () => parseAssignments("a=10,", "--to-tags")), [{ field: "--to-tags", reason: "expected TAG=PERCENT, got ''" }]);
+  t.deepEqual(
+    refused(t, () => parseAssignments("a", "--to-revisions")),
+    [{ field: "--to-revisions", reason: "expected REVISION=PERCENT, got 'a'" }],
+  );
+  t.deepEqual(
+    refused(t, () => parseAssignments("canary=x,stable=", "--to-tags")),
+    [
+      { field: "--to-tags", reason: "percent for 'canary' must be a whole number between 0 and 100, got 'x'" },
+      { field: "--to-tags", reason: "percent for 'stable' must be a whole number between 0 and 100, got ''" },
+    ],
+  );
+  t.deepEqual(
+    refused(t, () => parseAssignments("a=101,b=-1,c=1.5", "--to-revisions")).map((v) => v.reason),
+    [
+      "percent for 'a' must be a whole number between 0 and 100, got '101'",
+      "percent for 'b' must be a whole number between 0 and 100, got '-1'",
+      "percent for 'c' must be a whole number between 0 and 100, got '1.5'",
+    ],
+  );
+  t.deepEqual(
+    refused(t, () => parseAssignments("a=10,a=90", "--to-revisions")),
+    [{ field: "--to-revisions", reason: "'a' is given twice" }],
+  );
+  t.deepEqual(
+    refused(t, () => parseAssignments("a=10,", "--to-tags")),
+    [{ field: "--to-tags", reason: "expected TAG=PERCENT, got ''" }],
+  );
 });
 
 test("parseTagAssignments reads T=R lists and checks tag names", (t) => {
   t.deepEqual(parseTagAssignments("canary=svc-00002-bbb,head=LATEST"), { canary: "svc-00002-bbb", head: "LATEST" });
-  t.deepEqual(refused(t, () => parseTagAssignments("canary")), [{ field: "--set-tags", reason: "expected TAG=REVISION, got 'canary'" }]);
+  t.deepEqual(
+    refused(t, () => parseTagAssignments("canary")),
+    [{ field: "--set-tags", reason: "expected TAG=REVISION, got 'canary'" }],
+  );
   const [bad] = refused(t, () => parseTagAssignments("Canary=r"));
   t.is(bad.field, "--set-tags");
   t.regex(bad.reason, /^tag 'Canary' must be a DNS label/);
-  t.deepEqual(refused(t, () => parseTagAssignments("a=r1,a=r2")), [{ field: "--set-tags", reason: "tag 'a' is given twice" }]);
+  t.deepEqual(
+    refused(t, () => parseTagAssignments("a=r1,a=r2")),
+    [{ field: "--set-tags", reason: "tag 'a' is given twice" }],
+  );
 });
 
 test("parseTagList reads T,T lists, drops repeats and checks names", (t) => {
   t.deepEqual(parseTagList("a, b,a"), ["a", "b"]);
-  t.deepEqual(refused(t, () => parseTagList("a,,b")), [{ field: "--remove-tags", reason: "expected TAG,TAG,..., got 'a,,b'" }]);
+  t.deepEqual(
+    refused(t, () => parseTagList("a,,b")),
+    [{ field: "--remove-tags", reason: "expected TAG,TAG,..., got 'a,,b'" }],
+  );
   t.regex(refused(t, () => parseTagList("x---y"))[0].reason, /must not contain '---'/);
 });

@@ -1,5 +1,18 @@
 import test, { type ExecutionContext } from "ava";
-import { type TrafficStatus, appendNewRevision, consolidateTraffic, normalizeTraffic, resolveTraffic, revisionsInUse, routingTable, tagTable, trafficEntryBlockingDelete, validateTraffic, type RevisionView, type TrafficTarget } from "../../provider/model/traffic";
+import {
+  type TrafficStatus,
+  appendNewRevision,
+  consolidateTraffic,
+  normalizeTraffic,
+  resolveTraffic,
+  revisionsInUse,
+  routingTable,
+  tagTable,
+  trafficEntryBlockingDelete,
+  validateTraffic,
+  type RevisionView,
+  type TrafficTarget,
+} from "../../provider/model/traffic";
 import { SkiffError, type FieldViolation } from "../../provider/model/errors";
 
 const revisions: RevisionView[] = [
@@ -23,44 +36,82 @@ test("empty traffic is valid: 100 % to the latest ready revision", (t) => {
 });
 
 test("a canary split with a tag is valid", (t) => {
-  t.notThrows(() => validateTraffic([{ revision: r1, percent: 90 }, { revision: r2, percent: 10, tag: "canary" }], revisions));
+  t.notThrows(() =>
+    validateTraffic(
+      [
+        { revision: r1, percent: 90 },
+        { revision: r2, percent: 10, tag: "canary" },
+      ],
+      revisions,
+    ),
+  );
 });
 
 test("LATEST plus pinned revisions is valid, also when LATEST resolves to a pinned one", (t) => {
-  t.notThrows(() => validateTraffic([{ type: "LATEST", percent: 50 }, { revision: r2, percent: 50 }], revisions));
+  t.notThrows(() =>
+    validateTraffic(
+      [
+        { type: "LATEST", percent: 50 },
+        { revision: r2, percent: 50 },
+      ],
+      revisions,
+    ),
+  );
   t.notThrows(() => validateTraffic([{ percent: 100 }], []));
 });
 
 test("percents that do not sum to 100 are refused with the actual sum", (t) => {
-  t.deepEqual(violations(t, [{ revision: r1, percent: 100 }, { revision: r2, percent: 10 }]), [
-    { field: "traffic", reason: "percents must sum to 100, got 110" },
-  ]);
-  t.deepEqual(violations(t, [{ revision: r1, percent: 0, tag: "old" }]), [
-    { field: "traffic", reason: "percents must sum to 100, got 0" },
-  ]);
+  t.deepEqual(
+    violations(t, [
+      { revision: r1, percent: 100 },
+      { revision: r2, percent: 10 },
+    ]),
+    [{ field: "traffic", reason: "percents must sum to 100, got 110" }],
+  );
+  t.deepEqual(violations(t, [{ revision: r1, percent: 0, tag: "old" }]), [{ field: "traffic", reason: "percents must sum to 100, got 0" }]);
 });
 
 test("a negative, fractional or over-100 percent names its entry", (t) => {
-  t.deepEqual(violations(t, [{ revision: r1, percent: 110 }, { revision: r2, percent: -10 }]), [
-    { field: "traffic[0].percent", reason: "must be a whole number between 0 and 100, got 110" },
-    { field: "traffic[1].percent", reason: "must be a whole number between 0 and 100, got -10" },
-  ]);
-  t.deepEqual(violations(t, [{ revision: r1, percent: 99.5 }, { revision: r2, percent: 0.5 }]), [
-    { field: "traffic[0].percent", reason: "must be a whole number between 0 and 100, got 99.5" },
-    { field: "traffic[1].percent", reason: "must be a whole number between 0 and 100, got 0.5" },
-  ]);
+  t.deepEqual(
+    violations(t, [
+      { revision: r1, percent: 110 },
+      { revision: r2, percent: -10 },
+    ]),
+    [
+      { field: "traffic[0].percent", reason: "must be a whole number between 0 and 100, got 110" },
+      { field: "traffic[1].percent", reason: "must be a whole number between 0 and 100, got -10" },
+    ],
+  );
+  t.deepEqual(
+    violations(t, [
+      { revision: r1, percent: 99.5 },
+      { revision: r2, percent: 0.5 },
+    ]),
+    [
+      { field: "traffic[0].percent", reason: "must be a whole number between 0 and 100, got 99.5" },
+      { field: "traffic[1].percent", reason: "must be a whole number between 0 and 100, got 0.5" },
+    ],
+  );
 });
 
 test("an unknown revision is named", (t) => {
-  t.deepEqual(violations(t, [{ revision: r1, percent: 50 }, { revision: "hello-00009-zzz", percent: 50 }]), [
-    { field: "traffic[1].revision", reason: 'unknown revision "hello-00009-zzz": it is not a revision of this service' },
-  ]);
+  t.deepEqual(
+    violations(t, [
+      { revision: r1, percent: 50 },
+      { revision: "hello-00009-zzz", percent: 50 },
+    ]),
+    [{ field: "traffic[1].revision", reason: 'unknown revision "hello-00009-zzz": it is not a revision of this service' }],
+  );
 });
 
 test("a failed revision is refused, even for a tag only", (t) => {
-  t.deepEqual(violations(t, [{ revision: r1, percent: 100 }, { revision: r4, percent: 0, tag: "broken" }]), [
-    { field: "traffic[1].revision", reason: `revision "${r4}" failed and cannot receive traffic or a tag` },
-  ]);
+  t.deepEqual(
+    violations(t, [
+      { revision: r1, percent: 100 },
+      { revision: r4, percent: 0, tag: "broken" },
+    ]),
+    [{ field: "traffic[1].revision", reason: `revision "${r4}" failed and cannot receive traffic or a tag` }],
+  );
 });
 
 test("a pending revision is accepted (it may still become ready)", (t) => {
@@ -68,13 +119,19 @@ test("a pending revision is accepted (it may still become ready)", (t) => {
 });
 
 test("LATEST with a revision name, and REVISION without one, are refused", (t) => {
-  t.deepEqual(violations(t, [{ type: "LATEST", revision: r1, percent: 50 }, { type: "REVISION", percent: 50 }]), [
-    {
-      field: "traffic[0].revision",
-      reason: `must not be set when type is LATEST (LATEST follows the latest ready revision); use type REVISION to pin "${r1}"`,
-    },
-    { field: "traffic[1].revision", reason: "is required when type is REVISION" },
-  ]);
+  t.deepEqual(
+    violations(t, [
+      { type: "LATEST", revision: r1, percent: 50 },
+      { type: "REVISION", percent: 50 },
+    ]),
+    [
+      {
+        field: "traffic[0].revision",
+        reason: `must not be set when type is LATEST (LATEST follows the latest ready revision); use type REVISION to pin "${r1}"`,
+      },
+      { field: "traffic[1].revision", reason: "is required when type is REVISION" },
+    ],
+  );
 });
 
 test("a duplicate tag names the tag and both entries", (t) => {
@@ -97,34 +154,66 @@ test("a tag that is not a DNS label is refused", (t) => {
 });
 
 test("a tag on a 0 % entry is how a candidate is reached", (t) => {
-  t.notThrows(() => validateTraffic([{ revision: r1, percent: 100 }, { revision: r2, percent: 0, tag: "candidate" }], revisions));
+  t.notThrows(() =>
+    validateTraffic(
+      [
+        { revision: r1, percent: 100 },
+        { revision: r2, percent: 0, tag: "candidate" },
+      ],
+      revisions,
+    ),
+  );
 });
 
 test("a revision carries percent in one entry only, naming both entries", (t) => {
-  t.deepEqual(violations(t, [{ revision: r1, percent: 60 }, { revision: r2, percent: 0 }, { revision: r1, percent: 40 }]), [
-    {
-      field: "traffic[2].revision",
-      reason: `revision "${r1}" is already the target of traffic[0]; give it one entry (extra entries may only add a tag at 0%)`,
-    },
-  ]);
+  t.deepEqual(
+    violations(t, [
+      { revision: r1, percent: 60 },
+      { revision: r2, percent: 0 },
+      { revision: r1, percent: 40 },
+    ]),
+    [
+      {
+        field: "traffic[2].revision",
+        reason: `revision "${r1}" is already the target of traffic[0]; give it one entry (extra entries may only add a tag at 0%)`,
+      },
+    ],
+  );
   t.deepEqual(violations(t, [{ percent: 60 }, { type: "LATEST", percent: 40, tag: "x" }]), [
-    { field: "traffic[1].type", reason: "LATEST is already the target of traffic[0]; give it one entry (extra entries may only add a tag at 0%)" },
+    {
+      field: "traffic[1].type",
+      reason: "LATEST is already the target of traffic[0]; give it one entry (extra entries may only add a tag at 0%)",
+    },
   ]);
 });
 
 test("extra tag-only entries may repeat a revision, so it can have several tags", (t) => {
   t.notThrows(() =>
     validateTraffic(
-      [{ revision: r1, percent: 100, tag: "stable" }, { revision: r1, percent: 0, tag: "v1" }, { percent: 0, tag: "latest" }],
+      [
+        { revision: r1, percent: 100, tag: "stable" },
+        { revision: r1, percent: 0, tag: "v1" },
+        { percent: 0, tag: "latest" },
+      ],
       revisions,
     ),
   );
 });
 
 test("every problem is reported at once, in one message", (t) => {
-  const error = t.throws(() => validateTraffic([{ revision: "nope", percent: 20, tag: "a" }, { revision: r1, percent: 20, tag: "a" }], revisions), {
-    instanceOf: SkiffError,
-  });
+  const error = t.throws(
+    () =>
+      validateTraffic(
+        [
+          { revision: "nope", percent: 20, tag: "a" },
+          { revision: r1, percent: 20, tag: "a" },
+        ],
+        revisions,
+      ),
+    {
+      instanceOf: SkiffError,
+    },
+  );
   t.deepEqual(
     error?.violations.map((v) => v.field),
     ["traffic[0].revision", "traffic[1].tag", "traffic"],
@@ -135,7 +224,10 @@ test("every problem is reported at once, in one message", (t) => {
 // ---- normalizeTraffic ----
 
 test("normalizeTraffic makes the type explicit and drops undefined keys", (t) => {
-  const normalized = normalizeTraffic([{ percent: 10, tag: "latest" }, { revision: r1, percent: 90, tag: undefined }]);
+  const normalized = normalizeTraffic([
+    { percent: 10, tag: "latest" },
+    { revision: r1, percent: 90, tag: undefined },
+  ]);
   t.deepEqual(normalized, [
     { type: "LATEST", percent: 10, tag: "latest" },
     { type: "REVISION", revision: r1, percent: 90 },
@@ -150,9 +242,10 @@ const urlFor = (tag?: string) => (tag === undefined ? undefined : `http://${tag}
 
 test("empty traffic resolves to 100 % on the latest ready revision", (t) => {
   t.deepEqual(resolveTraffic([], r2, urlFor), [{ type: "LATEST", revision: r2, percent: 100 }]);
-  t.deepEqual(resolveTraffic([], r2, () => "http://hello.localhost:8080"), [
-    { type: "LATEST", revision: r2, percent: 100, url: "http://hello.localhost:8080" },
-  ]);
+  t.deepEqual(
+    resolveTraffic([], r2, () => "http://hello.localhost:8080"),
+    [{ type: "LATEST", revision: r2, percent: 100, url: "http://hello.localhost:8080" }],
+  );
 });
 
 test("with nothing ready, empty traffic resolves to nothing and LATEST entries are left out", (t) => {
@@ -163,10 +256,20 @@ test("with nothing ready, empty traffic resolves to nothing and LATEST entries a
 });
 
 test("LATEST resolves to the latest ready revision, tags get their URL", (t) => {
-  t.deepEqual(resolveTraffic([{ revision: r1, percent: 90 }, { type: "LATEST", percent: 10, tag: "canary" }], r2, urlFor), [
-    { type: "REVISION", revision: r1, percent: 90 },
-    { type: "LATEST", revision: r2, percent: 10, tag: "canary", url: "http://canary---hello.localhost:8080" },
-  ]);
+  t.deepEqual(
+    resolveTraffic(
+      [
+        { revision: r1, percent: 90 },
+        { type: "LATEST", percent: 10, tag: "canary" },
+      ],
+      r2,
+      urlFor,
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 90 },
+      { type: "LATEST", revision: r2, percent: 10, tag: "canary", url: "http://canary---hello.localhost:8080" },
+    ],
+  );
 });
 
 // ---- routing and tag tables ----
@@ -187,10 +290,13 @@ test("routingTable merges entries of one revision and drops 0 %", (t) => {
 });
 
 test("tagTable maps each tag to its revision", (t) => {
-  t.deepEqual([...tagTable(statuses)], [
-    ["stable", r1],
-    ["candidate", r3],
-  ]);
+  t.deepEqual(
+    [...tagTable(statuses)],
+    [
+      ["stable", r1],
+      ["candidate", r3],
+    ],
+  );
 });
 
 test("revisionsInUse holds revisions with percent or a tag", (t) => {
@@ -236,7 +342,10 @@ test("a new revision follows LATEST when traffic is empty or has LATEST", (t) =>
 });
 
 test("a new revision gets 0 % while traffic pins older revisions", (t) => {
-  const pinned = normalizeTraffic([{ revision: r1, percent: 90 }, { revision: r2, percent: 10 }]);
+  const pinned = normalizeTraffic([
+    { revision: r1, percent: 90 },
+    { revision: r2, percent: 10 },
+  ]);
   t.deepEqual(appendNewRevision(pinned, fresh, { noTraffic: false, latestReadyRevision: r2 }), pinned);
   t.deepEqual(appendNewRevision(pinned, fresh, { noTraffic: true, latestReadyRevision: r2 }), pinned);
 });
@@ -246,10 +355,17 @@ test("--no-traffic pins LATEST to the current latest ready revision", (t) => {
     { type: "REVISION", revision: r2, percent: 100 },
   ]);
   t.deepEqual(
-    appendNewRevision(normalizeTraffic([{ percent: 70, tag: "latest" }, { revision: r1, percent: 30 }]), fresh, {
-      noTraffic: true,
-      latestReadyRevision: r2,
-    }),
+    appendNewRevision(
+      normalizeTraffic([
+        { percent: 70, tag: "latest" },
+        { revision: r1, percent: 30 },
+      ]),
+      fresh,
+      {
+        noTraffic: true,
+        latestReadyRevision: r2,
+      },
+    ),
     [
       { type: "REVISION", revision: r2, percent: 70, tag: "latest" },
       { type: "REVISION", revision: r1, percent: 30 },

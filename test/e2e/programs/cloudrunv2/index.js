@@ -48,26 +48,34 @@ if (scenario === "warnings") {
   if (mistake === "percent") traffics = [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 110 }];
   if (mistake === "containerPort") container.ports = { containerPort: 0 };
   if (mistake === "timeout") template.timeout = "soon";
-  if (mistake === "secret") container.envs = [{ name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } }];
+  if (mistake === "secret")
+    container.envs = [{ name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } }];
   new gcp.cloudrunv2.Service("web", { location, template, traffics });
 } else if (scenario === "lifecycle") {
   // Secret envs from stack config and from skiff-secrets.json; the image comes from config.
   const web = new gcp.cloudrunv2.Service("web", {
     location,
     template: {
-      containers: [{
-        image,
-        envs: [
-          { name: "PLAIN", value: "visible" },
-          { name: "FROM_CONFIG", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } },
-          { name: "FROM_FILE", valueSource: { secretKeyRef: { secret: "projects/my-gcp-project/secrets/api-key", version: "2" } } },
-        ],
-      }],
+      containers: [
+        {
+          image,
+          envs: [
+            { name: "PLAIN", value: "visible" },
+            { name: "FROM_CONFIG", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } },
+            { name: "FROM_FILE", valueSource: { secretKeyRef: { secret: "projects/my-gcp-project/secrets/api-key", version: "2" } } },
+          ],
+        },
+      ],
     },
   });
   // Two members of one policy, created at once: neither edit may lose the other.
   makePublic("web-public", web);
-  new gcp.cloudrunv2.ServiceIamMember("web-developer", { name: web.name, location, role: "roles/run.developer", member: "user:dev@example.com" });
+  new gcp.cloudrunv2.ServiceIamMember("web-developer", {
+    name: web.name,
+    location,
+    role: "roles/run.developer",
+    member: "user:dev@example.com",
+  });
   // Started, not waited for: it sleeps a minute.
   new gcp.cloudrunv2.Job("starter", {
     location,

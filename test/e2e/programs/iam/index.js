@@ -25,7 +25,12 @@ new skiff.cloudrunv2.ServiceIamBinding("team-invokers", {
   role: "roles/run.invoker",
   members: stage === 1 ? ["user:ann@example.com", "user:bob@example.com"] : ["user:ann@example.com"],
 });
-new skiff.cloudrunv2.ServiceIamMember("team-developer", { name: team.name, location, role: "roles/run.developer", member: "user:cat@example.com" });
+new skiff.cloudrunv2.ServiceIamMember("team-developer", {
+  name: team.name,
+  location,
+  role: "roles/run.developer",
+  member: "user:cat@example.com",
+});
 
 // A policy owns all of another service's policy, named here by its Cloud Run id; at stage 2 it goes.
 const locked = new skiff.cloudrunv2.Service("locked", { location, template: { containers: [{ image }] } });
@@ -35,10 +40,18 @@ if (stage === 1) {
     location,
     // As pulumi-gcp's documentation builds it.
     policyData: skiff.organizations
-      .getIAMPolicy({ bindings: [{ role: "roles/run.invoker", members: ["allUsers"] }, { role: "roles/run.viewer", members: ["group:ops@example.com"] }] })
+      .getIAMPolicy({
+        bindings: [
+          { role: "roles/run.invoker", members: ["allUsers"] },
+          { role: "roles/run.viewer", members: ["group:ops@example.com"] },
+        ],
+      })
       .then((policy) => policy.policyData),
   });
 }
 
-const batch = new skiff.cloudrunv2.Job("batch", { location, template: { template: { containers: [{ image, commands: ["/node"], args: ["-e", "0"] }] } } });
+const batch = new skiff.cloudrunv2.Job("batch", {
+  location,
+  template: { template: { containers: [{ image, commands: ["/node"], args: ["-e", "0"] }] } },
+});
 new skiff.cloudrunv2.JobIamMember("batch-invoker", { name: batch.name, location, role: "roles/run.invoker", member: account("scheduler") });
