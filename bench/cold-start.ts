@@ -1,5 +1,4 @@
 import Docker from "dockerode";
-import * as os from "node:os";
 import { EngineClient } from "../provider/client/api-client";
 import { engineHome } from "../provider/base/home";
 import { deploy, hostOf } from "../test/helpers/cli";

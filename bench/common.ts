@@ -1,6 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { promises as fs, readFileSync } from "node:fs";
-import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -227,7 +226,7 @@ export async function pollUntil(
 ): Promise<number> {
   const at = typeof port === "number" ? { port } : port;
   const deadline = performance.now() + deadlineMs;
-  let last = "no answer";
+  let last: string;
   for (;;) {
     try {
       const answer = await getAt(at, host, 1_000);

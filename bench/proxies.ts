@@ -25,11 +25,11 @@ export async function startNodeProxy(
     await exited;
   };
   let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let out = "";
-      child.stdout!.on("data", (c: Buffer) => {
+      child.stdout.on("data", (c: Buffer) => {
         out += c.toString();
         if (out.includes("\n")) resolve(Number(out.trim()));
       });
@@ -109,7 +109,7 @@ http {
   } catch (error) {
     await stop();
     const log = await fs.readFile(path.join(dir, "error.log"), "utf8").catch(() => "");
-    throw new Error(`nginx did not come up: ${(error as Error).message}\n${stderr}${log}`);
+    throw new Error(`nginx did not come up: ${(error as Error).message}\n${stderr}${log}`, { cause: error });
   }
   return { port, pids: () => [child.pid!, ...workerPids(child.pid!)], stop };
 }

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   try {
     await requirePulumi();
   } catch (error) {
-    throw new Error(`${(error as Error).message.split(":")[0]}: ${PULUMI_HOW_TO}`);
+    throw new Error(`${(error as Error).message.split(":")[0]}: ${PULUMI_HOW_TO}`, { cause: error });
   }
   const version = await run("pulumi", ["version"]).then(
     (r) => r.stdout.trim(),

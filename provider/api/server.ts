@@ -13,7 +13,7 @@ export interface RequestContext {
 }
 
 /** A route answers with a JSON body (status 200), or writes the response itself and answers undefined. */
-export type RouteHandler = (ctx: RequestContext) => unknown | Promise<unknown>;
+export type RouteHandler = (ctx: RequestContext) => unknown;
 
 export interface Route {
   method: string;

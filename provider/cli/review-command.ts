@@ -25,7 +25,7 @@ export function reviewCommand(): Command {
         options.previewFile !== undefined
           ? readPreview(options.previewFile)
           : await runPreview({ cwd: options.cwd, stack: options.stack }).catch((error: unknown) =>
-              asUsageError(error, options.stack !== undefined ? "--cwd/--stack: " : "--cwd: "),
+              rethrowAsUsageError(error, options.stack !== undefined ? "--cwd/--stack: " : "--cwd: "),
             );
       // The engine is read when it runs, never started: a review changes nothing.
       const engine = options.engine === false ? false : undefined;
@@ -44,11 +44,12 @@ function readPreview(file: string) {
   try {
     return parsePreview(text, file === "-" ? "stdin" : file);
   } catch (error) {
-    throw asUsageError(error, "--preview-file: ");
+    return rethrowAsUsageError(error, "--preview-file: ");
   }
 }
 
-function asUsageError(error: unknown, prefix = ""): never {
+/** A ReviewError is the user's input: the CLI's one-line usage error; anything else goes on as it is. */
+function rethrowAsUsageError(error: unknown, prefix = ""): never {
   if (error instanceof ReviewError) throw new UsageError(`${prefix}${error.message}`);
   throw error;
 }

@@ -156,7 +156,9 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
 function startupProbeFrom(p: Record<string, unknown>, at: string, used: Set<string>, containerPort: number): Record<string, unknown> {
   const probe: Record<string, unknown> = {};
   for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"]) {
-    if (p[key] !== undefined) (used.add(`${at}.${key}`), (probe[key] = p[key]));
+    if (p[key] === undefined) continue;
+    used.add(`${at}.${key}`);
+    probe[key] = p[key];
   }
   const tcp = p.tcpSocket as { port?: number } | undefined;
   if (tcp !== undefined && tcp !== null) used.add(`${at}.tcpSocket`);

@@ -58,7 +58,10 @@ export async function startDetached(home: EngineHome, options: StartOptions = {}
           .split("\n")
           .filter((l) => /error/i.test(l))
           .pop() ?? output.split("\n").pop();
-      throw new EngineStartError(reason ? reason.replace(/^.*?error:\s*/i, "") : `the engine exited with code ${exitCode}`, exitCode === 1);
+      throw new EngineStartError(
+        reason ? reason.replace(/^.*?error:\s*/i, "") : `the engine exited with code ${String(exitCode)}`,
+        exitCode === 1,
+      );
     }
     const file = readEngineFile(home);
     if (file && file.pid === child.pid) return file;

@@ -98,7 +98,7 @@ export class InstanceController {
       // Its log goes with the service or revision: nothing of it is collected.
       live.detachLogs();
       if (live.state === "starting") live.abort.abort();
-      else if (live.state === "ready") this.track(this.actions.drainAndStop(scaler, live), scaler);
+      else if (live.state === "ready") void this.track(this.actions.drainAndStop(scaler, live), scaler);
     }
     // Starts being cancelled, drains (new and earlier ones) and replacements all end with their container gone.
     return this.track(this.workDone(scaler));
@@ -133,7 +133,7 @@ export class InstanceController {
     };
     this.tickTimer = clock.setTimeout(tick, scaling.tickMs);
     const sweep = () => {
-      this.track(this.deaths.sweep().catch((error) => this.deps.log.error("sweep failed", { error: (error as Error).message })));
+      void this.track(this.deaths.sweep().catch((error) => this.deps.log.error("sweep failed", { error: (error as Error).message })));
       if (this.running) this.sweepTimer = clock.setTimeout(sweep, SWEEP_EVERY_MS);
     };
     this.sweepTimer = clock.setTimeout(sweep, SWEEP_EVERY_MS);
@@ -207,7 +207,7 @@ export class InstanceController {
         this.deps.log.warn("could not start an instance", { revision: scaler.rev.name, error: (error as Error).message.split("\n")[0] }),
       );
     }
-    for (const live of plan.drain) this.track(this.actions.drainAndStop(scaler, live), scaler);
+    for (const live of plan.drain) void this.track(this.actions.drainAndStop(scaler, live), scaler);
     if (plan.retryInMs !== undefined && !this.retryTimers.has(scaler)) {
       this.retryTimers.set(
         scaler,

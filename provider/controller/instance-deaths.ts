@@ -29,7 +29,7 @@ export class InstanceDeaths {
       entry.live.oomKilled = true;
       return;
     }
-    if (entry.live.state === "ready") this.controller.track(this.replaceDead(entry.scaler, entry.live, event.exitCode), entry.scaler);
+    if (entry.live.state === "ready") void this.controller.track(this.replaceDead(entry.scaler, entry.live, event.exitCode), entry.scaler);
   }
 
   /** An instance died on its own: out of routing at once, its failure recorded, a replacement after back-off. */

@@ -12,8 +12,8 @@ export class KeyedSignal {
       if (!set) this.waiters.set(key, (set = new Set()));
       const done = () => {
         clearTimeout(timer);
-        set!.delete(done);
-        if (set!.size === 0 && this.waiters.get(key) === set) this.waiters.delete(key);
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(key) === set) this.waiters.delete(key);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);

@@ -181,7 +181,7 @@ export class InProcessLogs implements ContainerLogs {
     // In the order they were kept: lines of one time stay in that order.
     for (let i = kept.length - 1; i >= 0; i--) gathered.addKept(kept[i]);
     live.forEach(([, entry], i) => {
-      const records = fromContainers[i]!;
+      const records = fromContainers[i];
       // A container being collected has some of its lines in both places: shown once.
       const seen = entry.collecting ? keptIds(kept, entry.source.instance) : undefined;
       for (const record of records) if (!seen?.has(lineId(record))) gathered.addRecord(record);

@@ -64,7 +64,7 @@ export interface LogEndpoint {
  */
 export function dockerEndpointFromEnvironment(env: NodeJS.ProcessEnv = process.env): LogEndpoint {
   let docker: Docker | undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const lazy = () => (docker ??= new (require("dockerode") as typeof Docker)());
   const host = env.DOCKER_HOST ?? "";
   const socket = (path: string): Modem => ({ socketPath: path, getSocketPath: () => Promise.resolve(path) });
@@ -155,9 +155,9 @@ function throughDockerode(docker: Docker, containerId: string, query: LogStreamQ
   const container = docker.getContainer(containerId);
   const opening = query.follow
     ? container.logs({ ...options, follow: true })
-    : streamOfBuffer(container.logs({ ...options, follow: false }) as Promise<Buffer>);
+    : streamOfBuffer(container.logs({ ...options, follow: false }));
   opening.then((opened) => {
-    stream = opened as NodeJS.ReadableStream;
+    stream = opened;
     if (stopped) return destroy();
     stream.on("data", (chunk: Buffer) => stopped || handlers.data(chunk));
     stream.on("end", finish);

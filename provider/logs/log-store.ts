@@ -126,7 +126,7 @@ export class LogStore {
     let set = this.listeners.get(key);
     if (!set) this.listeners.set(key, (set = new Set()));
     set.add(listener);
-    return () => set!.delete(listener);
+    return () => set.delete(listener);
   }
 
   /** Deletes a service's log; lines still being written are finished or dropped, never an error. */

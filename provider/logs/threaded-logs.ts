@@ -94,7 +94,7 @@ export class ThreadedLogs implements ContainerLogs {
   private request<T>(message: Request, req = this.nextReq++): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.replies.set(req, { resolve: resolve as (value: unknown) => void, reject });
-      this.post({ ...message, req } as ToWorker);
+      this.post({ ...message, req });
     });
   }
 
@@ -247,8 +247,8 @@ export class ThreadedLogs implements ContainerLogs {
     }
     set.add(listener);
     return () => {
-      set!.delete(listener);
-      if (set!.size === 0 && this.listeners.get(key) === set) {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(key) === set) {
         this.listeners.delete(key);
         this.tell({ op: "unsubscribe", project, service });
         this.idleCheck();

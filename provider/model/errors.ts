@@ -72,7 +72,7 @@ export function notFound(kind: string, name: string, project?: string, detail?: 
 /** Turns zod issues into field violations whose paths read like the user's own input. */
 export function violationsOf(error: z.ZodError, prefix = ""): FieldViolation[] {
   return error.issues.map((issue) => ({
-    field: formatPath(prefix, issue.path as PropertyKey[]),
+    field: formatPath(prefix, issue.path),
     reason: issue.message,
   }));
 }

@@ -68,6 +68,7 @@ function referenceFlaw(ref: string): string | undefined {
 function surfaceFlaw(ref: string): string | undefined {
   if (ref === "") return "it is empty";
   if (/\s/.test(ref)) return "it contains whitespace";
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
   if (/[\x00-\x1f\x7f]/.test(ref)) return "it contains control characters";
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(ref)) return 'it is a URL; leave out the scheme, e.g. "registry.example.com/team/app"';
   const stray = /[^A-Za-z0-9._\-/:@[\]]/.exec(ref);

@@ -51,7 +51,7 @@ export async function startContainerPlatform(deps: PlatformDeps): Promise<Contai
         const container = await runtime.containerAt(address);
         const labels = container?.labels;
         if (!labels?.[LABEL.project]) return undefined;
-        const project = labels[LABEL.project]!;
+        const project = labels[LABEL.project];
         return {
           project,
           serviceAccount: labels[LABEL.serviceAccount] ?? defaultServiceAccount(project),

@@ -159,8 +159,8 @@ export class DnsServer {
 
 function splitHostPort(server: string): { host: string; port: number } {
   const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(server);
-  if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2] ?? 53) };
+  if (bracketed) return { host: bracketed[1], port: Number(bracketed[2] ?? 53) };
   const parts = server.split(":");
-  if (parts.length === 2) return { host: parts[0]!, port: Number(parts[1]) };
+  if (parts.length === 2) return { host: parts[0], port: Number(parts[1]) };
   return { host: server, port: 53 };
 }

@@ -106,7 +106,7 @@ export class MetadataServer {
       "instance/zone": `projects/${number}/zones/${region}-1`,
       "instance/service-accounts/": `default/\n${caller.serviceAccount}/\n`,
     };
-    if (fixed[path] !== undefined) return { status: 200, body: fixed[path]! };
+    if (fixed[path] !== undefined) return { status: 200, body: fixed[path] };
     // Directories: a listing, or everything below as JSON with ?recursive=true (what client libraries ping).
     const directory = path.replace(/\/$/, "");
     if (directory === "project") {

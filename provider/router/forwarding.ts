@@ -70,7 +70,7 @@ export function parseRequestHead(
   };
   let hostLines = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
+    const name = rawHeaders[i];
     // Only names of the lengths below need a look: most lines are passed over without lowercasing.
     switch (name.length) {
       case 4:
@@ -105,11 +105,11 @@ export function parseRequestHead(
   if (url.charCodeAt(0) !== 47 /* "/" */ && url !== "*") {
     const absolute = ABSOLUTE_FORM.exec(url);
     // Userinfo (`user@host`) has no place in an http URI (RFC 9110 §4.2.4).
-    if (!absolute || absolute[1] === "" || absolute[1]!.includes("@"))
+    if (!absolute || absolute[1] === "" || absolute[1].includes("@"))
       head.invalid ??= "the request target is neither a path nor an http URL";
     else {
       head.host = absolute[1];
-      head.url = absolute[2]!.startsWith("/") ? absolute[2]! : `/${absolute[2]}`;
+      head.url = absolute[2].startsWith("/") ? absolute[2] : `/${absolute[2]}`;
       head.hostFromTarget = true;
     }
   }
@@ -120,7 +120,7 @@ export function parseRequestHead(
 function headerValues(head: RequestHead, lowercaseName: string): string | undefined {
   let joined: string | undefined;
   for (let i = 0; i < head.rawHeaders.length; i += 2) {
-    if (head.rawHeaders[i]!.toLowerCase() === lowercaseName)
+    if (head.rawHeaders[i].toLowerCase() === lowercaseName)
       joined = joined === undefined ? head.rawHeaders[i + 1] : `${joined}, ${head.rawHeaders[i + 1]}`;
   }
   return joined;
@@ -139,7 +139,7 @@ export function upstreamRequestHead(req: RequestHead, trustForwarded: boolean, u
   if (req.hostFromTarget) head += `host: ${req.host}\r\n`;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = raw[i].toLowerCase();
     if (HOP_BY_HOP.has(name) || FORWARDED.has(name) || named?.has(name)) continue;
     if (req.hostFromTarget && name === "host") continue;
     head += `${raw[i]}: ${raw[i + 1]}\r\n`;
@@ -164,16 +164,16 @@ export function clientResponseHeaders(raw: readonly string[]): { headers: string
   let setsCookie = false;
   let hasLength = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = raw[i].toLowerCase();
     if (HOP_BY_HOP.has(name)) continue;
     if (name === "set-cookie") setsCookie = true;
     else if (name === "content-length") hasLength = true;
-    headers.push(raw[i]!, raw[i + 1]!);
+    headers.push(raw[i], raw[i + 1]);
   }
   if (setsCookie) {
     const uncached: string[] = [];
     for (let i = 0; i < headers.length; i += 2) {
-      if (headers[i]!.toLowerCase() !== "cache-control") uncached.push(headers[i]!, headers[i + 1]!);
+      if (headers[i].toLowerCase() !== "cache-control") uncached.push(headers[i], headers[i + 1]);
     }
     uncached.push("cache-control", "private");
     headers = uncached;
@@ -228,8 +228,8 @@ export function lastChunk(trailers: readonly string[] | undefined): string {
   if (!trailers || trailers.length === 0) return "0\r\n\r\n";
   let section = "0\r\n";
   for (let i = 0; i < trailers.length; i += 2) {
-    const name = trailers[i]!;
-    const value = trailers[i + 1]!;
+    const name = trailers[i];
+    const value = trailers[i + 1];
     if (!TOKEN.test(name) || UNSENDABLE.test(value) || NOT_TRAILERS.has(name.toLowerCase())) continue;
     section += `${name}: ${value}\r\n`;
   }

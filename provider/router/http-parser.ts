@@ -83,7 +83,7 @@ const constants = require("undici/lib/llhttp/constants.js") as {
 };
 const ERROR_NAMES = new Map(Object.entries(constants.ERROR).map(([name, code]) => [code, name]));
 const METHODS: readonly string[] = Object.entries(constants.METHODS).reduce<string[]>((all, [name, code]) => ((all[code] = name), all), []);
-const PAUSED_UPGRADE = constants.ERROR.PAUSED_UPGRADE!;
+const PAUSED_UPGRADE = constants.ERROR.PAUSED_UPGRADE;
 /** Node's default limit on a head (request line or status line, and header lines): past it, 431. */
 const MAX_HEAD_BYTES = 16 * 1024;
 
@@ -102,7 +102,7 @@ class ParserState {
   headBytes = 0;
   overflow = false;
   /** What a callback threw; rethrown once the parser returns. */
-  thrown: unknown;
+  thrown: Error | undefined;
 
   constructor(
     readonly ptr: number,
@@ -142,7 +142,7 @@ let current: ParserState | undefined;
  * run for every field of every message.
  */
 function failed(state: ParserState, error: unknown): number {
-  state.thrown = error;
+  state.thrown = error instanceof Error ? error : new Error(String(error));
   return -1;
 }
 
@@ -230,7 +230,7 @@ const callbacks = {
 
 function instantiate(): LlhttpExports {
   const load = (file: string) =>
-    new WebAssembly.Instance(new WebAssembly.Module(require(file) as Buffer), { env: callbacks }).exports as unknown as LlhttpExports;
+    new WebAssembly.Instance(new WebAssembly.Module(require(file) as Buffer), { env: callbacks }).exports as LlhttpExports;
   let exports: LlhttpExports;
   try {
     exports = load("undici/lib/llhttp/llhttp_simd-wasm.js");
@@ -337,7 +337,7 @@ export function createRequestParser(events: RequestEvents): HttpParser {
 /** A parser for one connection's responses, one after another (keep-alive). */
 export function createResponseParser(events: ResponseEvents): HttpParser {
   const ptr = llhttp.llhttp_alloc(constants.TYPE.RESPONSE);
-  for (const leniency of RESPONSE_LENIENCIES) llhttp[`llhttp_set_lenient_${leniency}`]!(ptr, 1);
+  for (const leniency of RESPONSE_LENIENCIES) llhttp[`llhttp_set_lenient_${leniency}`](ptr, 1);
   return wrap(
     new ParserState(
       ptr,

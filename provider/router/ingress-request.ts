@@ -188,8 +188,8 @@ export class IngressRequest {
     let head = `HTTP/1.1 ${status} ${statusMessage}\r\n`;
     let hasDate = false;
     for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
-      const value = headers[i + 1]!;
+      const name = headers[i];
+      const value = headers[i + 1];
       if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
       if (UNSENDABLE.test(value)) throw new Error(`invalid value for header ${name}`);
       if (name.length === 4 && name.toLowerCase() === "date") hasDate = true;

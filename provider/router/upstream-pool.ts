@@ -196,7 +196,7 @@ export class UpstreamPool {
   private sweep(): void {
     const cutoff = Date.now() - IDLE_CONNECTION_MS;
     // The oldest idle connections are at the bottom of the stack.
-    while (this.idle.length > 0 && this.idle[0]!.idleSince <= cutoff) this.idle.shift()!.socket.destroy();
+    while (this.idle.length > 0 && this.idle[0].idleSince <= cutoff) this.idle.shift()!.socket.destroy();
     if (this.idle.length === 0 && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;

@@ -36,7 +36,7 @@ type NetworkInfo = { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] }
 
 async function inspectNetwork(docker: Docker, name: string): Promise<NetworkInfo | undefined> {
   try {
-    return (await docker.getNetwork(name).inspect()) as NetworkInfo;
+    return await docker.getNetwork(name).inspect();
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return undefined;
     throw error;

@@ -216,7 +216,7 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (error) {
       // A broken wait connection is not an exit: ask for the state instead (throws if it is gone).
       const state = await this.inspect(containerId);
-      if (!state) throw new Error(`container ${containerId.slice(0, 12)} is gone`);
+      if (!state) throw new Error(`container ${containerId.slice(0, 12)} is gone`, { cause: error });
       if (state.running) {
         await sleep(1000);
         return this.waitExit(containerId);
@@ -268,9 +268,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async logTail(containerId: string, lines: number): Promise<string> {
     try {
-      const buffer = (await this.docker
-        .getContainer(containerId)
-        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as Buffer;
+      const buffer = await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false });
       return demuxBuffer(buffer).trimEnd();
     } catch {
       return "";

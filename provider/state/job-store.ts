@@ -94,8 +94,14 @@ export class JobStore {
   listExecutions(project?: string, job?: string): ExecutionRow[] {
     const where: string[] = [];
     const params: string[] = [];
-    if (project !== undefined) (where.push("project = ?"), params.push(project));
-    if (job !== undefined) (where.push("job = ?"), params.push(job));
+    for (const [column, value] of [
+      ["project", project],
+      ["job", job],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
     const sql = `SELECT * FROM executions ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY create_time DESC, name`;
     return this.db
       .prepare(sql)

@@ -159,8 +159,14 @@ export class Store {
   listRevisions(project?: string, service?: string): RevisionRow[] {
     const where: string[] = [];
     const params: string[] = [];
-    if (project !== undefined) (where.push("project = ?"), params.push(project));
-    if (service !== undefined) (where.push("service = ?"), params.push(service));
+    for (const [column, value] of [
+      ["project", project],
+      ["service", service],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
     const sql = `SELECT * FROM revisions ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY project, service, generation DESC`;
     return this.db
       .prepare(sql)

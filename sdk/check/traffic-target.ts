@@ -51,7 +51,7 @@ export function checkTrafficTargetInputs(news: Record<string, unknown>): CheckOu
     b.field("traffic", raw, entries);
     return b.done();
   }
-  const list = entries.value as TrafficTarget[];
+  const list = entries.value;
   for (const failure of crossEntryFailures(list)) b.fail(failure.property, failure.reason);
   b.field("traffic", raw, { value: normalizeTraffic(list), failures: [] });
   return b.done();

@@ -17,7 +17,7 @@ export function durationSeconds(value: unknown, path: string, problems: Problems
     return undefined;
   }
   if (match[2] !== undefined && Number(match[2]) !== 0) {
-    problems.add(path, `must be a whole number of seconds here (skiff's engine counts whole seconds), got "${value}"`);
+    problems.add(path, `must be a whole number of seconds here (skiff's engine counts whole seconds), got "${String(value)}"`);
     return undefined;
   }
   return Number(match[1]);

@@ -29,9 +29,9 @@ const COLLECTION: Record<IamKind, string> = { service: "services", job: "jobs" }
  */
 export function resourceNameOf(name: string, kind: IamKind): string {
   const full = new RegExp(`^projects/[^/]+/locations/[^/]+/${COLLECTION[kind]}/([^/]+)$`).exec(name);
-  if (full) return full[1]!;
+  if (full) return full[1];
   const parts = name.split("/");
-  return parts.length <= 3 ? parts[parts.length - 1]! : name;
+  return parts.length <= 3 ? parts[parts.length - 1] : name;
 }
 
 /** Where the engine keeps the target (also the start of the resource's Pulumi id). */
@@ -52,7 +52,7 @@ export function targetOf(inputs: IamInputs, kind: IamKind): IamTarget {
 
 /** Members once each and sorted: pulumi-gcp's `members` is a set, so order is no change. */
 export function memberSet(members: unknown): unknown {
-  return Array.isArray(members) && members.every((m) => typeof m === "string") ? [...new Set(members as string[])].sort() : members;
+  return Array.isArray(members) && members.every((m) => typeof m === "string") ? [...new Set(members)].sort() : members;
 }
 
 /** The policy with exactly `members` in `role` (ServiceIamBinding); other roles are kept. */

@@ -16,7 +16,8 @@ export function warnFieldsWithoutLocalEffect(kind: string, name: string, args: o
   const parts: string[] = [];
   if (ignored.length > 0) parts.push(`accepted without local effect: ${ignored.join(", ")}`);
   if (unknown.length > 0) parts.push(`not known to skiff, ignored: ${unknown.join(", ")}`);
-  if (parts.length > 0) pulumi.log.warn(`${kind} "${name}": ${parts.join("; ")}`, resource);
+  // A warning is the engine's to show; its delivery is not awaited, as Pulumi's own calls of it are not.
+  if (parts.length > 0) void pulumi.log.warn(`${kind} "${name}": ${parts.join("; ")}`, resource);
 }
 
 interface SecretRef {
@@ -26,7 +27,7 @@ interface SecretRef {
 
 /** `f` over a value that may be an Output, without unwrapping anything else it holds (an unknown image must not hide the envs). */
 function lift<U>(value: unknown, f: (v: any) => pulumi.Input<U>): pulumi.Output<U> {
-  if (pulumi.Output.isInstance(value)) return (value as pulumi.Output<unknown>).apply(f) as pulumi.Output<U>;
+  if (pulumi.Output.isInstance(value)) return value.apply(f) as pulumi.Output<U>;
   if (value instanceof Promise) return pulumi.output(value).apply(f) as pulumi.Output<U>;
   return pulumi.output(f(value)) as pulumi.Output<U>;
 }

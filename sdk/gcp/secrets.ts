@@ -25,7 +25,7 @@ export function lookupSecret(store: SecretStore, secret: string, version: string
   if (!entry || typeof entry !== "object" || Array.isArray(entry)) return undefined;
   const versions = entry as Record<string, unknown>;
   const wanted = version ?? "latest";
-  if (typeof versions[wanted] === "string") return versions[wanted] as string;
+  if (typeof versions[wanted] === "string") return versions[wanted];
   if (wanted !== "latest") return undefined;
   const numbered = Object.keys(versions)
     .filter((k) => /^\d+$/.test(k) && typeof versions[k] === "string")

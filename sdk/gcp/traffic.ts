@@ -1,12 +1,6 @@
 import { z } from "zod";
 import { SkiffError } from "../../provider/model/errors";
-import {
-  trafficTargetSchema,
-  validateTraffic,
-  type TrafficStatus,
-  type TrafficTarget,
-  type TrafficType,
-} from "../../provider/model/traffic";
+import { trafficTargetSchema, validateTraffic, type TrafficStatus, type TrafficType } from "../../provider/model/traffic";
 import type { CheckFailure } from "../preview-values/validate";
 import { UNKNOWN, isUnknown, touchesUnknown, unknownPaths } from "../preview-values/unknowns";
 import { validate } from "../preview-values/validate";
@@ -58,7 +52,7 @@ export function translateTraffics(traffics: unknown, problems: Problems): unknow
 export function trafficFailures(list: unknown): CheckFailure[] {
   const entries = validate(z.array(trafficTargetSchema), list, ["traffics"]);
   if (entries.value === undefined || isUnknown(entries.value)) return entries.failures;
-  const targets = entries.value as TrafficTarget[];
+  const targets = entries.value;
   if (targets.some(isUnknown)) return [];
   const unknowns = unknownPaths(targets).map((p) => ["traffics", ...p]);
   const anyPercentUnknown = targets.some((t) => isUnknown(t.percent));

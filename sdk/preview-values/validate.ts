@@ -43,7 +43,7 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, prefix:
     const exhausted = blamed.some((u) => (choice.get(JSON.stringify(u)) ?? 0) + 1 >= STAND_INS.length);
     if (blamed.length === 0 || exhausted) {
       return {
-        failures: real.map((i) => ({ property: fieldPath([...prefix, ...(i.path as PropertyKey[])]) || "(input)", reason: i.message })),
+        failures: real.map((i) => ({ property: fieldPath([...prefix, ...i.path]) || "(input)", reason: i.message })),
       };
     }
     for (const u of blamed) choice.set(JSON.stringify(u), (choice.get(JSON.stringify(u)) ?? 0) + 1);

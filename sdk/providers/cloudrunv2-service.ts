@@ -62,6 +62,7 @@ async function deploy(inputs: GcpServiceInputs, action: "creating" | "updating",
     if (isConflict(error))
       throw new Error(
         `${action} ${where}: it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`,
+        { cause: error },
       );
     throw explain(`${action} ${where}`, error);
   }

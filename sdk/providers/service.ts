@@ -42,6 +42,7 @@ async function deploy(inputs: ServiceInputs, action: string, expectedGeneration?
     if (isConflict(error)) {
       throw new Error(
         `${action} service "${inputs.name}" in project "${inputs.project}": it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`,
+        { cause: error },
       );
     }
     throw explain(`${action} service "${inputs.name}" in project "${inputs.project}"`, error);

@@ -107,7 +107,7 @@ export function stateFromPreview(changes: ResourceChange[], reason: string): Cur
         s.traffic ??= trafficOf(outputs.trafficStatuses);
       }
       for (const key of ["latestCreatedRevision", "latestReadyRevision"] as const)
-        if (typeof outputs[key] === "string") s[key] = outputs[key] as string;
+        if (typeof outputs[key] === "string") s[key] = outputs[key];
       if (s.latestCreatedRevision)
         s.revisions[s.latestCreatedRevision] = { name: s.latestCreatedRevision, template: before.service.template };
     } else if (before?.kind === "revision" && change.id) {

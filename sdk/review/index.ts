@@ -46,7 +46,7 @@ export async function currentState(preview: PreviewJson, engine?: EngineClient |
   if (engine === false) return stateFromPreview(changes, "the review was asked not to read the engine");
   let client = engine;
   if (!client) {
-    const home = engineHome(typeof preview.config?.["skiff:home"] === "string" ? (preview.config["skiff:home"] as string) : undefined);
+    const home = engineHome(typeof preview.config?.["skiff:home"] === "string" ? preview.config["skiff:home"] : undefined);
     try {
       client = await EngineClient.connect({ home, autostart: false });
     } catch (error) {

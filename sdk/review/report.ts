@@ -106,7 +106,12 @@ function accessAfter(g: ServiceChanges, current: ServiceState): { after?: "publi
       if (view?.kind !== "invokers") return;
       invokers ??= new Set();
       if (view.grant.exact) invokers = new Set(add ? view.grant.members : []);
-      else for (const m of view.grant.members) add ? invokers.add(m) : invokers.delete(m);
+      else {
+        for (const m of view.grant.members) {
+          if (add) invokers.add(m);
+          else invokers.delete(m);
+        }
+      }
       if (view.grant.members.some(isUnknown)) unknown = true;
     };
     edit(before, false);

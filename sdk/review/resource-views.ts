@@ -171,7 +171,7 @@ function invokerGrant(kind: Kind, inputs: Record<string, unknown>): InvokerGrant
   if (kind === "cloudrunv2:JobIamMember" || typeof inputs.name !== "string") return undefined;
   const base = { project: text(inputs.skiffProject), service: resourceNameOf(inputs.name, "service") };
   if (kind === "cloudrunv2:ServiceIamPolicy") {
-    let bindings: { role?: string; members?: string[] }[] = [];
+    let bindings: { role?: string; members?: string[] }[];
     try {
       bindings = (typeof inputs.policyData === "string" ? JSON.parse(inputs.policyData) : {}).bindings ?? [];
     } catch {

@@ -51,7 +51,7 @@ export function compareTemplates(before: Template | undefined, after: Template, 
     return canonicalJson({ ...t, env });
   };
   if (visible(before) !== visible(after)) return containsUnknown(after) ? "maybe" : "changed";
-  const envs = [before.env, after.env].map((e) => Object.keys((e ?? {}) as object));
+  const envs = [before.env, after.env].map((e) => Object.keys(e ?? {}));
   return containsUnknown(after) || envs.some((keys) => keys.some((k) => secretKeys.has(k))) ? "maybe" : "same";
 }
 

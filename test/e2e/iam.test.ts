@@ -43,7 +43,7 @@ async function policies(): Promise<Record<string, Binding[]>> {
       ["team", "service"],
       ["locked", "service"],
       ["batch", "job"],
-    ].map(async ([name, kind]) => [name, (await api.getPolicy(stack, kind as "service" | "job", name!)).bindings]),
+    ].map(async ([name, kind]) => [name, (await api.getPolicy(stack, kind as "service" | "job", name)).bindings]),
   );
   return Object.fromEntries(entries) as Record<string, Binding[]>;
 }

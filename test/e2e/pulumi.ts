@@ -176,7 +176,7 @@ export function stepsFor(steps: PreviewStep[], kind: string, name: string): Prev
 export function changedLeaves(a: unknown, b: unknown, at = ""): string[] {
   const isObj = (v: unknown) => v !== null && typeof v === "object";
   if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
-    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     return [...keys]
       .filter((k) => k !== "__provider")
       .flatMap((k) => changedLeaves((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k));

@@ -46,7 +46,7 @@ export async function docker(args: string[], opts: { timeoutMs?: number } = {}):
   try {
     result = await run("docker", args, opts);
   } catch (error) {
-    if (String(error).includes("ENOENT")) throw new Error(`the docker CLI is not installed: ${DOCKER_HOW_TO}`);
+    if (String(error).includes("ENOENT")) throw new Error(`the docker CLI is not installed: ${DOCKER_HOW_TO}`, { cause: error });
     throw error;
   }
   if (result.code !== 0) throw new Error(`docker ${args.join(" ")} exited ${result.code}: ${result.stderr.trim()}`);

@@ -342,6 +342,8 @@ export class FakeRuntime implements ContainerRuntime {
       if (!c) return reject(new ReadinessError("the container disappeared while starting"));
       if (!c.running) return reject(new ReadinessError(exitedBeforeListening(c, port)));
       if (c.listening) return resolve();
+      // Set below, once the waiter it rejects exists; cleanup() (defined before) reads it.
+      // eslint-disable-next-line prefer-const
       let timer: TimerHandle | undefined;
       const waiter: ListenWaiter = {
         port,

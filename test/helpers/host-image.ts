@@ -150,7 +150,7 @@ async function withBuildLock<T>(tag: string, body: () => Promise<T>): Promise<T>
           () => Date.now(),
         ));
       if (age > 300_000) await fs.rm(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the image build lock ${lock}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the image build lock ${lock}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 export async function loopbackServer(
   onSocket: (socket: net.Socket) => void,
   options: net.ServerOpts = {},
-): Promise<{ port: number; close(): Promise<void> }> {
+): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer(options, (socket) => {
     sockets.add(socket);

@@ -17,8 +17,8 @@ import { fixturePath } from "./fixture-image";
 
 // The fixture is plain JavaScript, shared with the container image that runs it.
 const { listenWire, requestFramer } = require(fixturePath("wire-server.js")) as {
-  listenWire(port: number, host: string, service: string): Promise<net.Server>;
-  requestFramer(): { feed(text: string): { head: { method: string; target: string; headers: [string, string][] }; raw: string }[] };
+  listenWire: (port: number, host: string, service: string) => Promise<net.Server>;
+  requestFramer: () => { feed(text: string): { head: { method: string; target: string; headers: [string, string][] }; raw: string }[] };
 };
 export { requestFramer };
 
@@ -28,7 +28,7 @@ export interface WireIngress {
   port: number;
   /** What each service's instance was sent, per connection it accepted, in order (latin1). */
   received(service: string): string[];
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** An ingress on 127.0.0.1 routing `<service>.localhost` to a wire instance per service (concurrency as given). */

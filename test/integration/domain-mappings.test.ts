@@ -4,7 +4,7 @@ import type { DomainMapping } from "../../provider/model/domain-mapping";
 import type { Service } from "../../provider/model/service";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
-import { deploy, describeService, hostOf, listOf, revisionFromBody, transcript } from "../helpers/cli";
+import { deploy, describeService, hostOf, revisionFromBody, transcript } from "../helpers/cli";
 import { runLoad, sharePercent, tally } from "../helpers/load";
 
 // Domain mappings route by Host, a domain has one owner, a deleted mapping answers 404 and a deleted

@@ -235,6 +235,7 @@ test("on a terminal, deploy draws a spinner per step while it waits and ticks ea
   );
   t.true(frames("Routing traffic") >= 1, shown);
   // A finished step is redrawn with a check mark and ends its line.
+  // eslint-disable-next-line no-control-regex -- the terminal's escape (ESC [2K) is what the test reads
   const ticked = [...result.raw.matchAll(/\r\x1b\[2K✓ ([^\r\n]*)\r\n/g)].map((m) => m[1]);
   t.deepEqual(ticked, ["Creating revision", `Starting instance of ${revision}`, "Routing traffic"], shown);
   t.true(result.output.includes("✓ Routing traffic\nDone.\n"), shown);

@@ -2,7 +2,7 @@ import test from "ava";
 import type { ExecutionContext } from "ava";
 import { CLI_ENTRY, REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
-import { deploy, hostOf, listOf, transcript } from "../helpers/cli";
+import { deploy, hostOf, transcript } from "../helpers/cli";
 import { run } from "../helpers/docker";
 import { adminRequest } from "../helpers/probes";
 
@@ -84,7 +84,7 @@ async function refusedByApi(
   const answer = await adminRequest(engine, method, rawPath, body);
   const said = `${method} ${rawPath} → ${answer.status} ${answer.body}`;
   t.is(answer.status, 400, said);
-  let parsed: { error?: { code?: string; violations?: { field: string; reason: string }[] } } = {};
+  let parsed: { error?: { code?: string; violations?: { field: string; reason: string }[] } };
   try {
     parsed = JSON.parse(answer.body);
   } catch {

@@ -162,10 +162,10 @@ function listeningAddresses(pid: number): string[] {
     const lines = readFileSync(`/proc/${pid}/net/${table}`, "utf8").split("\n").slice(1);
     for (const line of lines) {
       const fields = line.trim().split(/\s+/);
-      if (fields.length < 10 || !inodes.has(fields[9]!)) continue;
+      if (fields.length < 10 || !inodes.has(fields[9])) continue;
       // TCP: listening sockets only (state 0A); UDP: every bound socket.
       if (table.startsWith("tcp") && fields[3] !== "0A") continue;
-      addresses.push(decodeAddress(fields[1]!.split(":")[0]!));
+      addresses.push(decodeAddress(fields[1].split(":")[0]));
     }
   }
   return addresses;
@@ -183,7 +183,7 @@ function decodeAddress(hex: string): string {
   );
   const mapped = /^0{20}ffff(.{8})$/i.exec(words.join(""));
   if (mapped)
-    return mapped[1]!
+    return mapped[1]
       .match(/../g)!
       .map((b) => parseInt(b, 16))
       .join(".");

@@ -68,17 +68,17 @@ test.serial(
   async (t) => {
     // nginx: the trailer section is dropped; no later response carries X-Leak.
     const [first] = splitResponses(await rawExchange(engine.ingressPort, [`GET /trailer HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
-    t.regex(first!.trailers.join("\n"), /^X-Leak: \d+-\d+$/);
-    const connection = first!.headers.find((h) => h.startsWith("x-connection:"));
+    t.regex(first.trailers.join("\n"), /^X-Leak: \d+-\d+$/);
+    const connection = first.headers.find((h) => h.startsWith("x-connection:"));
     let sameConnection = 0;
     for (let i = 0; i < 3; i++) {
       const [next] = splitResponses(await rawExchange(engine.ingressPort, [`GET /next HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
       t.false(
-        next!.headers.some((h) => /^x-leak:/i.test(h)),
-        next!.headers.join("\n"),
+        next.headers.some((h) => /^x-leak:/i.test(h)),
+        next.headers.join("\n"),
       );
-      t.deepEqual(next!.trailers, []);
-      if (next!.headers.includes(connection!)) sameConnection++;
+      t.deepEqual(next.trailers, []);
+      if (next.headers.includes(connection!)) sameConnection++;
     }
     t.true(sameConnection > 0, "the instance connection that carried the trailer was used again");
   },
@@ -93,8 +93,8 @@ test.serial("a request with Connection: close followed by more bytes is answered
   );
   const responses = splitResponses(raw);
   t.is(responses.length, 1);
-  t.is(responses[0]!.body, `GET /x HTTP/1.1\r\nHost: ${e}\r\n${forwarded(e)}`);
-  t.true(responses[0]!.headers.includes("connection: close"));
+  t.is(responses[0].body, `GET /x HTTP/1.1\r\nHost: ${e}\r\n${forwarded(e)}`);
+  t.true(responses[0].headers.includes("connection: close"));
 });
 
 test.serial(
@@ -104,12 +104,12 @@ test.serial(
     const [dup] = splitResponses(
       await rawExchange(engine.ingressPort, [`GET /dup HTTP/1.1\r\nHost: ${e}\r\nHost: ${e2}\r\n\r\n`], { quietMs: 3_000 }),
     );
-    t.is(dup!.status, "HTTP/1.1 400 Bad Request");
-    t.is(dup!.body, "more than one Host header\n");
+    t.is(dup.status, "HTTP/1.1 400 Bad Request");
+    t.is(dup.body, "more than one Host header\n");
 
     const [absolute] = splitResponses(await rawExchange(engine.ingressPort, [`GET http://${e2}/abs HTTP/1.1\r\nHost: ${e}\r\n\r\n`]));
-    t.is(serviceOf(absolute!.headers), "e2");
-    t.is(absolute!.body, `GET /abs HTTP/1.1\r\nhost: ${e2}\r\n${forwarded(e2)}`);
+    t.is(serviceOf(absolute.headers), "e2");
+    t.is(absolute.body, `GET /abs HTTP/1.1\r\nhost: ${e2}\r\n${forwarded(e2)}`);
 
     const [broken, ...more] = splitResponses(
       await rawExchange(
@@ -118,7 +118,7 @@ test.serial(
         { gapMs: 100, quietMs: 3_000 },
       ),
     );
-    t.is(broken!.status, "HTTP/1.1 400 Bad Request");
+    t.is(broken.status, "HTTP/1.1 400 Bad Request");
     t.deepEqual(more, []);
   },
 );
@@ -126,7 +126,7 @@ test.serial(
 test.serial("100 requests pipelined on one connection to a Python http.server service are all answered, in order", async (t) => {
   // The service starts from zero; one request first, so the time below is the pipeline's alone.
   const [warm] = splitResponses(await rawExchange(engine.ingressPort, [`GET /warm HTTP/1.1\r\nHost: ${hostOf(engine, "py")}\r\n\r\n`]));
-  t.is(warm!.body, "/warm");
+  t.is(warm.body, "/warm");
   const requests = Array.from({ length: 100 }, (_, i) => `GET /p${i} HTTP/1.1\r\nHost: ${hostOf(engine, "py")}\r\n\r\n`).join("");
   const started = Date.now();
   // Before, these took 20-108 s: each went at once on a connection of its own, past the app's listen backlog.

@@ -12,7 +12,6 @@ import {
   taskEnv,
   waitForExecution,
 } from "../helpers/jobs";
-import type { Execution } from "../../provider/model/job";
 
 // How tasks are stopped: past their timeout (SIGTERM, 10 s grace, SIGKILL; a timed-out attempt
 // fails even when it exits cleanly within the grace) and on cancel. Serial: the bounds are timings

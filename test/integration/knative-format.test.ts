@@ -157,7 +157,7 @@ test("--format yaml parses as YAML, has status.url, and is the same object --for
   const revision = await formats();
   const yaml = await skiffOk(t, ["services", "describe", "formats", "--format", "yaml"]);
   const json = await skiffOk(t, ["services", "describe", "formats", "--format", "json"]);
-  const doc = parseYaml(yaml.stdout) as any;
+  const doc = parseYaml(yaml.stdout);
   t.is(doc.apiVersion, "serving.knative.dev/v1");
   t.is(doc.kind, "Service");
   t.is(doc.status.url, `http://formats.localhost:${engine.ingressPort}`);

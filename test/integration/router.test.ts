@@ -157,7 +157,7 @@ test("an upgrade (a websocket's handshake) passes through: 101 from the instance
   t.teardown(() => socket.destroy());
   let received = "";
   socket.setEncoding("latin1");
-  socket.on("data", (chunk) => (received += chunk));
+  socket.on("data", (chunk: string) => (received += chunk));
   await new Promise((resolve, reject) => (socket.once("connect", resolve), socket.once("error", reject)));
   // The first bytes of the new protocol ride in the same packet as the head.
   socket.write(`GET /ws HTTP/1.1\r\nHost: ${hostOf(engine, "ws")}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nfirst;`);

@@ -256,7 +256,7 @@ test("--ingress internal: 404 from the host; export → replace keeps the ingres
 test("jobs: --service-account on deploy, update and describe --format export; the IAM commands work on jobs too", async (t) => {
   const created = await skiffOk(t, ["jobs", "deploy", "batch", "--image", image, "--service-account", "batch@p.iam.gserviceaccount.com"]);
   t.is(created.stdout, "Job batch created.\n");
-  const exported = parseYaml((await skiffOk(t, ["jobs", "describe", "batch", "--format", "export"])).stdout) as any;
+  const exported = parseYaml((await skiffOk(t, ["jobs", "describe", "batch", "--format", "export"])).stdout);
   t.is(exported.spec.template.spec.template.spec.serviceAccountName, "batch@p.iam.gserviceaccount.com");
   t.is((await skiffOk(t, ["jobs", "deploy", "batch", "--tasks", "2"])).stdout, "Job batch updated.\n");
   await skiffOk(t, ["jobs", "update", "batch", "--service-account", "other@p.iam.gserviceaccount.com"]);

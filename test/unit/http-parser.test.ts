@@ -56,7 +56,7 @@ test("responses follow one another on a kept-alive connection, and chunks are de
 test("header lines ending in a bare LF are accepted (as nginx accepts them)", (t) => {
   const { heard, parser } = listen();
   t.false(parser.execute(Buffer.from("HTTP/1.1 200 OK\nContent-Length: 2\nConnection: close\n\nok")) instanceof Error);
-  t.is(heard.heads[0]!.keepAlive, false);
+  t.is(heard.heads[0].keepAlive, false);
   t.is(heard.body, "ok");
   t.is(heard.completed, 1);
   parser.close();
@@ -68,8 +68,8 @@ test("a head cut across reads, and more than 32 header lines, arrive whole", (t)
   const response = Buffer.from(`HTTP/1.1 200 OK\r\n${lines}Content-Length: 1\r\n\r\n!`);
   for (let i = 0; i < response.length; i += 7) t.false(parser.execute(response.subarray(i, i + 7)) instanceof Error);
   t.is(heard.heads.length, 1);
-  t.is(heard.heads[0]!.headers.length, 82);
-  t.deepEqual(heard.heads[0]!.headers.slice(78), ["X-H39", "v39", "Content-Length", "1"]);
+  t.is(heard.heads[0].headers.length, 82);
+  t.deepEqual(heard.heads[0].headers.slice(78), ["X-H39", "v39", "Content-Length", "1"]);
   t.is(heard.body, "!");
   parser.close();
 });
@@ -132,11 +132,11 @@ test("trailers and heads cut across reads, and more than 32 trailer lines, stay 
   );
   for (let i = 0; i < bytes.length; i += 5) t.false(parser.execute(bytes.subarray(i, i + 5)) instanceof Error);
   t.is(messages.length, 2);
-  t.is(messages[0]!.trailers.length, 80);
-  t.deepEqual(messages[0]!.trailers.slice(-2), ["X-T39", "39"]);
-  t.is(messages[1]!.url, "/b");
-  t.is(messages[1]!.headers.length, 72);
-  t.deepEqual(messages[1]!.headers.slice(0, 2), ["Host", "e"]);
+  t.is(messages[0].trailers.length, 80);
+  t.deepEqual(messages[0].trailers.slice(-2), ["X-T39", "39"]);
+  t.is(messages[1].url, "/b");
+  t.is(messages[1].headers.length, 72);
+  t.deepEqual(messages[1].headers.slice(0, 2), ["Host", "e"]);
   parser.close();
 });
 

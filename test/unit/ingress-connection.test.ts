@@ -15,7 +15,7 @@ function upgraded(socket: net.Socket, head: Buffer): void {
   socket.pipe(socket);
 }
 
-async function server(answer: Answer): Promise<{ port: number; connections: IngressConnection[]; close(): Promise<void> }> {
+async function server(answer: Answer): Promise<{ port: number; connections: IngressConnection[]; close: () => Promise<void> }> {
   const connections: IngressConnection[] = [];
   const handler = {
     request: answer,
@@ -35,7 +35,7 @@ async function exchange(port: number, bytes: string, { end = false, ms = 300 } =
     let received = "";
     const timer = setTimeout(() => (socket.destroy(), resolve(received)), ms);
     socket.setEncoding("latin1");
-    socket.on("data", (chunk) => (received += chunk));
+    socket.on("data", (chunk: string) => (received += chunk));
     socket.on("close", () => (clearTimeout(timer), resolve(received)));
     socket.on("error", reject);
     socket.write(bytes, "latin1");
@@ -175,11 +175,11 @@ test("an upgrade hands the socket over with the bytes after its head; the connec
   t.teardown(() => socket.destroy());
   let received = "";
   socket.setEncoding("latin1");
-  socket.on("data", (chunk) => (received += chunk));
+  socket.on("data", (chunk: string) => (received += chunk));
   socket.write("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly");
   await new Promise((r) => setTimeout(r, 50));
   socket.write(" late");
   await new Promise((r) => setTimeout(r, 50));
   t.is(received, 'upgraded, then "early"; late');
-  t.false(s.connections[0]!.expired(Date.now() + 3_600_000, { keepAliveMs: 5_000, headersMs: 60_000 }));
+  t.false(s.connections[0].expired(Date.now() + 3_600_000, { keepAliveMs: 5_000, headersMs: 60_000 }));
 });

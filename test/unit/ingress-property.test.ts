@@ -158,7 +158,7 @@ test("every request reaches exactly the service it names, with its own headers, 
       await Promise.all(
         clients.map(async (c, clientIndex) => {
           const ids = c.requests.map((_, i) => `${run}-${clientIndex}-${i}`);
-          const bytes = c.requests.map((req, i) => encode(req, ids[i]!)).join("");
+          const bytes = c.requests.map((req, i) => encode(req, ids[i])).join("");
           const cuts = [...new Set(c.splits.map((f) => Math.floor(f * bytes.length)))]
             .filter((n) => n > 0 && n < bytes.length)
             .sort((a, b) => a - b);
@@ -166,10 +166,10 @@ test("every request reaches exactly the service it names, with its own headers, 
           const responses = await converse(parts, c.requests.length);
           if (responses.length !== c.requests.length) throw new Error(`${responses.length} responses to ${c.requests.length} requests`);
           for (const [i, req] of c.requests.entries()) {
-            const response = responses[i]!;
+            const response = responses[i];
             const where = `client ${clientIndex} request ${i}`;
             if (response.status !== "HTTP/1.1 200 OK") throw new Error(`${where}: ${response.status} ${response.body}`);
-            const service = SERVICES[req.service]!;
+            const service = SERVICES[req.service];
             if (!response.headers.includes(`x-service: ${service}`))
               throw new Error(`${where}: answered by ${response.headers.find((h) => h.startsWith("x-service"))}, not ${service}`);
             const echo = decode(response.body);

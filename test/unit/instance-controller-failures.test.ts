@@ -30,7 +30,7 @@ async function servingWithOne(
   t.is(first.state, "resolved", "the first instance is ready");
   h.controller.serve(PROJECT, SERVICE, [rev]);
   await h.clock.run(0);
-  return { rev, container: h.runtime.started()[0]!, instance: h.runtime.started()[0]!.labels["skiff.instance"]! };
+  return { rev, container: h.runtime.started()[0], instance: h.runtime.started()[0].labels["skiff.instance"] };
 }
 
 const ISO = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
@@ -64,7 +64,7 @@ test("a die event takes a ready instance out of routing at once, and replacement
   t.is(h.runtime.started().length, 1, "no replacement within the 1 s back-off");
   await h.clock.runTo(T0 + 2000);
   t.is(h.runtime.started().length, 2, "the replacement starts 1 s after the death");
-  const b = h.runtime.started()[1]!;
+  const b = h.runtime.started()[1];
   t.is(b.createdAt, T0 + 2000);
   await h.clock.runTo(T0 + 2100);
   t.is(h.throttler(rev.name).readyInstances, 1, "the replacement serves once it listens");
@@ -255,7 +255,7 @@ test("removeRevision during startFirst cancels it: startFirst rejects with 'the 
   const first = h.track(h.controller.startFirst(rev));
   await h.clock.run(3000);
   t.is(first.state, "pending");
-  const c = h.runtime.started()[0]!;
+  const c = h.runtime.started()[0];
   void h.controller.removeRevision(PROJECT, rev.name);
   await h.clock.run(0);
   t.is(first.state, "rejected");

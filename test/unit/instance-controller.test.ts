@@ -33,8 +33,8 @@ test("startFirst starts one container from the revision's template and resolves 
   const first = h.track(h.controller.startFirst(rev));
   await h.clock.run(0);
   t.is(h.runtime.started().length, 1, "exactly one container is started");
-  const c = h.runtime.started()[0]!;
-  const instance = c.labels["skiff.instance"]!;
+  const c = h.runtime.started()[0];
+  const instance = c.labels["skiff.instance"];
   t.regex(instance, /^[0-9a-f]{8}$/);
   t.deepEqual(c.labels, {
     "skiff.managed": "true",
@@ -104,7 +104,7 @@ test("a container's CPU limit is capped at the host's CPUs", async (t) => {
   const first = h.track(h.controller.startFirst(rev));
   await h.clock.run(0);
   t.is(first.state, "resolved");
-  t.is(h.runtime.started()[0]!.spec!.nanoCpus, 1e9);
+  t.is(h.runtime.started()[0].spec!.nanoCpus, 1e9);
 });
 
 test("startFirst of a container that exits before listening rejects with its exit code and log tail, and removes it at once", async (t) => {
@@ -122,7 +122,7 @@ test("startFirst of a container that exits before listening rejects with its exi
     first.error!.message,
     "the container exited with code 3 before listening on port 8080. Last log lines:\nstarting\nboom: missing config",
   );
-  const c = h.runtime.started()[0]!;
+  const c = h.runtime.started()[0];
   t.deepEqual(
     h.runtime.stops(),
     [{ at: T0 + 700, containerId: c.id, graceSeconds: 0 }],
@@ -259,8 +259,8 @@ test("scale-down drains: an instance with a request in flight takes no new reque
   await h.clock.run(100);
   t.is(h.runtime.started().length, 2);
   const [a, b] = h.runtime.started() as [FakeContainer, FakeContainer];
-  const idA = a.labels["skiff.instance"]!;
-  const idB = b.labels["skiff.instance"]!;
+  const idA = a.labels["skiff.instance"];
+  const idB = b.labels["skiff.instance"];
   t.deepEqual(
     leases.map((l) => l.result.endpoint.instanceId),
     [...Array(10).fill(idA), idB],
@@ -284,7 +284,7 @@ test("scale-down drains: an instance with a request in flight takes no new reque
 
   const releasedAt = h.clock.now() + 7;
   await h.clock.runTo(releasedAt);
-  leases[10]!.result.release();
+  leases[10].result.release();
   await h.clock.run(0);
   t.deepEqual(
     stopsOf(h, b.id),
@@ -314,7 +314,7 @@ test("a draining instance whose request never ends is stopped after the request 
   const lease = h.acquire(rev.name);
   await h.clock.run(1000);
   t.is(lease.state, "resolved");
-  const c = h.runtime.started()[0]!;
+  const c = h.runtime.started()[0];
 
   const drainAt = h.clock.now();
   h.controller.serve(PROJECT, SERVICE, []); // traffic moved away
@@ -338,7 +338,7 @@ async function servingOneTrappingSigterm(t: ExecutionContext) {
   await h.clock.run(0);
   t.is(first.state, "resolved");
   h.controller.serve(PROJECT, SERVICE, [rev]);
-  return { h, rev, c: h.runtime.started()[0]! };
+  return { h, rev, c: h.runtime.started()[0] };
 }
 
 test("stopping gives the container 10 s after SIGTERM before SIGKILL", async (t) => {
@@ -376,8 +376,8 @@ test("a stopped instance's lines, also those written in its stop grace, are read
   t.deepEqual(
     records.map((r) => ({ text: r.text, revision: r.revision, instance: r.instance })),
     [
-      { text: "serving", revision: rev.name, instance: records[0]!.instance },
-      { text: "got SIGTERM, finishing", revision: rev.name, instance: records[0]!.instance },
+      { text: "serving", revision: rev.name, instance: records[0].instance },
+      { text: "got SIGTERM, finishing", revision: rev.name, instance: records[0].instance },
     ],
   );
   t.is(h.runtime.ops("readLogs", c.id).length, 2, "the read after removal comes from the service's log, not the container");
@@ -392,7 +392,7 @@ test("an idle revision scales to zero once the scale-to-zero grace (2 s) has pas
   await h.clock.run(0);
   t.is(first.state, "resolved");
   h.controller.serve(PROJECT, SERVICE, [rev]);
-  const c = h.runtime.started()[0]!;
+  const c = h.runtime.started()[0];
 
   await h.clock.runTo(T0 + TEST_SCALING.scaleToZeroGraceMs - 1);
   t.deepEqual(h.runtime.stops(), [], "not within the grace");
@@ -404,10 +404,10 @@ test("an idle revision scales to zero once the scale-to-zero grace (2 s) has pas
   t.is(stops.length, 1);
   // Idle since it started serving; the autoscaler sees that from its first tick and decides every tick.
   t.true(
-    stops[0]!.at >= T0 + 2000 && stops[0]!.at <= T0 + 2000 + 2 * TICK,
-    `stopped between +2000 and +${2000 + 2 * TICK} ms, at +${stops[0]!.at - T0}`,
+    stops[0].at >= T0 + 2000 && stops[0].at <= T0 + 2000 + 2 * TICK,
+    `stopped between +2000 and +${2000 + 2 * TICK} ms, at +${stops[0].at - T0}`,
   );
-  t.deepEqual(stops[0], { at: stops[0]!.at, containerId: c.id, graceSeconds: 10 });
+  t.deepEqual(stops[0], { at: stops[0].at, containerId: c.id, graceSeconds: 10 });
   t.like(h.controller.status(PROJECT, rev.name), { readyInstances: 0, desired: 0 });
   t.is(h.runtime.started().length, 1, "no request, no new instance");
   t.deepEqual(h.store.listInstances(), []);
@@ -436,8 +436,8 @@ test("after requests end, the last instance stays for the whole grace (6 s) afte
   await h.clock.run(3 * TICK);
   const stops = h.runtime.stops();
   t.is(stops.length, 1, "gone within two ticks after the grace");
-  t.true(stops[0]!.at <= releasedAt + 6000 + 2 * TICK, `stopped at +${stops[0]!.at - releasedAt} ms after the last request`);
-  t.is(stops[0]!.graceSeconds, 10);
+  t.true(stops[0].at <= releasedAt + 6000 + 2 * TICK, `stopped at +${stops[0].at - releasedAt} ms after the last request`);
+  t.is(stops[0].graceSeconds, 10);
 });
 
 test("a burst from zero brings the revision back after it scaled to zero", async (t) => {
@@ -489,8 +489,8 @@ test("after a burst the count holds through the panic, then at most halves per d
   const times = [...byTime.keys()];
   // The burst panicked the autoscaler (8 queued, no instance ready) at its first tick; panic holds the
   // count for a stable window (4 s) after that.
-  t.true(times[0]! >= T0 + TICK + TEST_SCALING.stableWindowMs, `nothing stops while panicking (first stop at +${times[0]! - T0})`);
-  for (let i = 1; i < times.length; i++) t.is(times[i]! - times[i - 1]!, TICK, `one halving per decision: ${described}`);
+  t.true(times[0] >= T0 + TICK + TEST_SCALING.stableWindowMs, `nothing stops while panicking (first stop at +${times[0] - T0})`);
+  for (let i = 1; i < times.length; i++) t.is(times[i] - times[i - 1], TICK, `one halving per decision: ${described}`);
   t.true(h.runtime.stops().every((s) => s.graceSeconds === 10));
 });
 

@@ -53,7 +53,7 @@ test("a free slot goes at once to the least-loaded instance, the earliest added 
     picks.map((p) => p.lease.endpoint.instanceId),
     ["a", "b", "a"],
   );
-  picks[0]!.lease.release(); // a: 1, b: 1 again, so the tie goes to a
+  picks[0].lease.release(); // a: 1, b: 1 again, so the tie goes to a
   const next = acquire();
   await flush();
   t.is(next.lease.endpoint.instanceId, "a");
@@ -73,7 +73,7 @@ test("no instance ever holds more than concurrency requests, whatever the order 
     else {
       const held = open.filter((p) => p.state === "resolved");
       const victim = held[Math.floor(random() * held.length)];
-      if (victim) open.splice(open.indexOf(victim), 1)[0]!.lease.release();
+      if (victim) open.splice(open.indexOf(victim), 1)[0].lease.release();
     }
     await flush();
     for (const id of ["a", "b"]) t.true(throttler.inFlightOf(id) <= 3, `instance ${id} at step ${step}`);
@@ -94,10 +94,10 @@ test("queued requests are served strictly first come first served", async (t) =>
   holder.lease.release();
   await flush();
   t.deepEqual(states(), ["resolved", "pending", "pending"]);
-  waiters[0]!.lease.release();
+  waiters[0].lease.release();
   await flush();
   t.deepEqual(states(), ["resolved", "resolved", "pending"]);
-  waiters[1]!.lease.release();
+  waiters[1].lease.release();
   await flush();
   t.deepEqual(states(), ["resolved", "resolved", "resolved"]);
 });
@@ -146,7 +146,7 @@ test("an added instance serves queued requests at once, up to its concurrency, i
   t.is(throttler.inFlightOf("a"), 2);
   throttler.addInstance(endpoint("b"));
   await flush();
-  t.is(waiters[2]!.lease.endpoint.instanceId, "b");
+  t.is(waiters[2].lease.endpoint.instanceId, "b");
   t.is(throttler.queued, 0);
 });
 
@@ -255,9 +255,9 @@ test("a lease frees exactly one slot however often it is released", async (t) =>
   throttler.addInstance(endpoint("a"));
   const leases = [acquire(), acquire(), acquire()];
   await flush();
-  leases[0]!.lease.release();
-  leases[0]!.lease.release();
-  leases[0]!.lease.release();
+  leases[0].lease.release();
+  leases[0].lease.release();
+  leases[0].lease.release();
   t.is(throttler.inFlightOf("a"), 2);
   t.is(throttler.inFlight, 2);
 });
