@@ -8,7 +8,7 @@ import { applyEnvFlags, applyLabelFlags, envFlagsProblem, type EnvFlags, type La
 import { envListFlag, intFlag, listFlag, nameArg, parseProbe, parseTimeout } from "./flags";
 import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
 import { render } from "./formats";
-import { serviceToKnative } from "./knative";
+import { serviceToKnative } from "../knative/objects";
 import { UsageError } from "./output";
 import { Progress } from "./progress";
 

@@ -5,7 +5,7 @@ import { commonOptions, connect, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
 import { render } from "./formats";
-import { executionToCloudRun, jobToCloudRun } from "./knative";
+import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
 import { printTable, UsageError, useFlagNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";

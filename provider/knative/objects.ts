@@ -9,8 +9,9 @@ import type { ServiceTemplate } from "../model/template";
  * revisions as Knative serving.knative.dev/v1 objects, domain mappings as domains.cloudrun.com/v1,
  * jobs and executions as run.googleapis.com/v1, so scripts written against gcloud keep working.
  * The project is the namespace; the ingress setting is the `run.googleapis.com/ingress` annotation
- * and a template's service account its `serviceAccountName`. `services replace` reads a Service
- * back (service-replace.ts).
+ * and a template's service account its `serviceAccountName`. The CLI prints these and the engine's
+ * Knative-shaped v1 API answers with them (one implementation, so both say the same);
+ * service-from-knative.ts reads a Service back.
  */
 
 export type KnativeObject = Record<string, unknown>;
