@@ -41,6 +41,11 @@ export interface DeployOptions {
   revisionSuffix?: string;
   /** Answer once the revision is created; its first instance starts behind the answer. */
   async?: boolean;
+  /**
+   * The caller's own check of the service as it is under the lock (undefined: it does not exist),
+   * e.g. an etag read earlier: throwing refuses the change, with nothing changed.
+   */
+  precondition?: (current: Service | undefined) => void;
 }
 
 /** How long a read of a starting revision may wait for it to become READY or FAILED. */
@@ -139,6 +144,7 @@ export class ServiceController {
     const { store } = this.deps;
     const existing = store.getService(project, name);
     checkGeneration(project, name, existing, options.expectedGeneration);
+    options.precondition?.(existing ? this.view(this.resolve(existing)) : undefined);
     const revisions = existing ? store.listRevisions(project, name) : [];
     const resolved = existing ? resolveService(existing, revisions, this.deps.ingressPort) : undefined;
     const now = new Date().toISOString();
@@ -282,9 +288,10 @@ export class ServiceController {
    * mappings, logs) at once; its instances drain and stop in the background. A crash before they
    * are gone leaves containers without records, which the next start removes.
    */
-  async deleteService(project: string, name: string): Promise<void> {
+  async deleteService(project: string, name: string, precondition?: (current: Service) => void): Promise<void> {
     const revisions = await this.lock.run(scopedKey(project, name), async () => {
-      this.requireService(project, name);
+      const row = this.requireService(project, name);
+      precondition?.(this.view(this.resolve(row)));
       const { store, routes } = this.deps;
       const mappings = store.listDomainMappings(project).filter((m) => m.service === name);
       const revisions = store.listRevisions(project, name);
