@@ -1,0 +1,161 @@
+import type { FieldViolation } from "../model/errors";
+import { getPath, pathParts, setPath } from "./field-paths";
+
+/**
+ * Where each field of skiff's templates sits in Cloud Run v2's messages, as data: one table per
+ * template, each row an engine path and a wire path, with a conversion where the two differ (env as
+ * a map or a list of EnvVar, a timeout as seconds or a Duration). The same rows translate requests
+ * in, answers out, and the engine's error paths back into the paths the client sent.
+ */
+
+export interface FieldMapping {
+  /** The field in skiff's template (`resources.memory`). */
+  engine: string;
+  /** The field in the v2 message (`containers[0].resources.limits.memory`). */
+  wire: string;
+  toEngine?: (value: unknown, at: string, violations: FieldViolation[]) => unknown;
+  toWire?: (value: unknown) => unknown;
+  /** Another spelling of the same setting, read but never written (a probe's httpGet.port). */
+  inboundOnly?: boolean;
+}
+
+const C = "containers[0]";
+
+/** The container fields services and jobs share. */
+const CONTAINER: FieldMapping[] = [
+  { engine: "image", wire: `${C}.image` },
+  { engine: "command", wire: `${C}.command` },
+  { engine: "args", wire: `${C}.args` },
+  { engine: "env", wire: `${C}.env`, toEngine: envFromWire, toWire: envToWire },
+  { engine: "resources.cpu", wire: `${C}.resources.limits.cpu` },
+  { engine: "resources.memory", wire: `${C}.resources.limits.memory` },
+];
+
+/** RevisionTemplate ↔ a service's template. */
+export const SERVICE_TEMPLATE_FIELDS: FieldMapping[] = [
+  ...CONTAINER,
+  { engine: "port", wire: `${C}.ports[0].containerPort` },
+  { engine: "startupProbe.initialDelaySeconds", wire: `${C}.startupProbe.initialDelaySeconds` },
+  { engine: "startupProbe.timeoutSeconds", wire: `${C}.startupProbe.timeoutSeconds` },
+  { engine: "startupProbe.periodSeconds", wire: `${C}.startupProbe.periodSeconds` },
+  { engine: "startupProbe.failureThreshold", wire: `${C}.startupProbe.failureThreshold` },
+  { engine: "startupProbe.tcpSocket.port", wire: `${C}.startupProbe.tcpSocket.port` },
+  // Readiness is a TCP check of the port: an HTTP or gRPC probe's path and service are not requested.
+  { engine: "startupProbe.tcpSocket.port", wire: `${C}.startupProbe.httpGet.port`, inboundOnly: true },
+  { engine: "startupProbe.tcpSocket.port", wire: `${C}.startupProbe.grpc.port`, inboundOnly: true },
+  { engine: "maxInstanceRequestConcurrency", wire: "maxInstanceRequestConcurrency" },
+  { engine: "scaling.minInstanceCount", wire: "scaling.minInstanceCount" },
+  { engine: "scaling.maxInstanceCount", wire: "scaling.maxInstanceCount" },
+  { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
+  { engine: "serviceAccount", wire: "serviceAccount" },
+];
+
+/** ExecutionTemplate (with its TaskTemplate) ↔ a job's template. */
+export const JOB_TEMPLATE_FIELDS: FieldMapping[] = [
+  ...CONTAINER.map((m) => ({ ...m, wire: `template.${m.wire}` })),
+  { engine: "taskCount", wire: "taskCount" },
+  { engine: "parallelism", wire: "parallelism" },
+  { engine: "maxRetries", wire: "template.maxRetries" },
+  { engine: "timeout", wire: "template.timeout", toEngine: wholeSeconds, toWire: durationText },
+  { engine: "serviceAccount", wire: "template.serviceAccount" },
+];
+
+/** RunJobRequest.Overrides ↔ an execution's overrides (the first container override's args and env). */
+export const OVERRIDE_FIELDS: FieldMapping[] = [
+  { engine: "args", wire: "containerOverrides[0].args" },
+  { engine: "env", wire: "containerOverrides[0].env", toEngine: envFromWire, toWire: envToWire },
+  { engine: "taskCount", wire: "taskCount" },
+  { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
+];
+
+/** Reads the engine's template out of a decoded v2 message; `at` is the message's own path. */
+export function fromWire(
+  fields: readonly FieldMapping[],
+  wire: unknown,
+  at: string,
+  violations: FieldViolation[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const m of fields) {
+    const value = getPath(wire, m.wire);
+    if (value === undefined) continue;
+    setPath(out, m.engine, m.toEngine ? m.toEngine(value, `${at}.${m.wire}`, violations) : value);
+  }
+  return out;
+}
+
+/** Writes the engine's template as a v2 message. */
+export function toWire(fields: readonly FieldMapping[], engine: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const m of fields) {
+    if (m.inboundOnly) continue;
+    const value = getPath(engine, m.engine);
+    if (value === undefined) continue;
+    setPath(out, m.wire, m.toWire ? m.toWire(value) : value);
+  }
+  return out;
+}
+
+/**
+ * The path the client sent for a path the engine's checks named: `template.timeout` →
+ * `service.template.timeout`, `template.env.PORT` → `service.template.containers[0].env`.
+ * `engineRoot` is where the table's template sits in the engine's input (`template`, `overrides`).
+ */
+export function wirePathOf(fields: readonly FieldMapping[], engineRoot: string, wireRoot: string, enginePath: string): string | undefined {
+  const inTemplate = enginePath.startsWith(`${engineRoot}.`) ? enginePath.slice(engineRoot.length + 1) : undefined;
+  if (inTemplate === undefined) return undefined;
+  let best: FieldMapping | undefined;
+  for (const m of fields) {
+    if (m.inboundOnly) continue;
+    if ((inTemplate === m.engine || inTemplate.startsWith(`${m.engine}.`)) && (!best || m.engine.length > best.engine.length)) best = m;
+  }
+  if (!best) {
+    // A whole group (`scaling`, `startupProbe`): the wire field that holds its first mapped field.
+    const first = fields.find((m) => !m.inboundOnly && m.engine.startsWith(`${inTemplate}.`));
+    if (!first) return undefined;
+    const wire = first.wire.split(".");
+    const depth = pathParts(inTemplate).length;
+    return `${wireRoot}.${wire.slice(0, wire.length - (pathParts(first.engine).length - depth)).join(".")}`;
+  }
+  // A map key under env is a name in the wire's list: the list is as near as a path can point.
+  const rest = best.toEngine === envFromWire ? "" : inTemplate.slice(best.engine.length);
+  return `${wireRoot}.${best.wire}${rest}`;
+}
+
+function envFromWire(value: unknown, at: string, violations: FieldViolation[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  (value as { name?: string; value?: string }[]).forEach((entry, i) => {
+    const name = entry.name ?? "";
+    if (name === "") violations.push({ field: `${at}[${i}].name`, reason: "is required: the variable's name" });
+    else if (name in env) violations.push({ field: `${at}[${i}].name`, reason: `duplicate variable "${name}"` });
+    env[name] = entry.value ?? "";
+  });
+  return env;
+}
+
+function envToWire(value: unknown): { name: string; value: string }[] {
+  return Object.entries(value as Record<string, string>).map(([name, v]) => ({ name, value: v }));
+}
+
+const DURATION = /^(\d+)(?:\.(\d{1,9}))?s$/;
+
+/**
+ * A Duration as whole seconds: the engine counts whole seconds, so a fraction is refused rather
+ * than rounded (a timeout that silently changed would not be a rehearsal of production).
+ */
+function wholeSeconds(value: unknown, at: string, violations: FieldViolation[]): number | undefined {
+  const match = DURATION.exec(String(value));
+  if (!match) {
+    violations.push({ field: at, reason: `must be a duration in seconds such as "300s", got ${JSON.stringify(value)}` });
+    return undefined;
+  }
+  if (match[2] !== undefined && Number(match[2]) !== 0) {
+    violations.push({ field: at, reason: `must be a whole number of seconds (the engine counts whole seconds), got "${String(value)}"` });
+    return undefined;
+  }
+  return Number(match[1]);
+}
+
+export function durationText(seconds: unknown): string {
+  return `${String(seconds)}s`;
+}
