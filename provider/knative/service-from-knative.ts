@@ -222,3 +222,19 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   labels: "metadata.labels",
   ingress: "metadata.annotations.run.googleapis.com/ingress",
 };
+
+/**
+ * An engine field path as the Knative object names it (`table`: a Service's by default), for an
+ * API answer's violations: `traffic[0].percent` → `spec.traffic[0].percent`; a variable's name
+ * under `template.env` points at the container's env list.
+ */
+export function knativePathOf(field: string, table: Readonly<Record<string, string>> = KNATIVE_PATH_OF_FIELD): string {
+  let best: string | undefined;
+  for (const prefix of Object.keys(table)) {
+    if ((field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`)) && (!best || prefix.length > best.length))
+      best = prefix;
+  }
+  if (best === undefined) return field;
+  const rest = best.endsWith(".env") ? "" : field.slice(best.length);
+  return `${table[best]}${rest}`;
+}
