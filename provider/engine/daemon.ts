@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import type net from "node:net";
 import { cpus } from "node:os";
+import { cloudRunApiRoutes, cloudRunApiSurface } from "../api/cloud-run-apis";
 import { identityRoutes } from "../api/identity-routes";
+import { Operations } from "../api/operations";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
@@ -42,6 +44,11 @@ export interface EngineSettings {
   instanceAddress: "auto" | InstanceAddressing;
   /** The region the metadata server names (Cloud Run's instance/region). */
   region: string;
+  /**
+   * The Cloud Run APIs (/v2/, /apis/) take any bearer token from loopback besides the engine's
+   * (`--api-allow-any-token`), for clients that can only send Google credentials.
+   */
+  apiAllowAnyToken: boolean;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -50,6 +57,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   trustedProxies: [],
   instanceAddress: "auto",
   region: "us-central1",
+  apiAllowAnyToken: false,
 };
 
 export interface DaemonOptions {
@@ -92,8 +100,11 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const routes = new RoutingTable();
     const throttlers = new RevisionThrottlers();
     const apiRouteList: Route[] = [];
+    const cloudRunRouteList: Route[] = [];
     const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies), new AccessGate(key, new Set([owner])));
-    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]));
+    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]), [
+      cloudRunApiSurface(cloudRunRouteList, settings.apiAllowAnyToken),
+    ]);
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
       await close(ingress.server, () => ingress.closeConnections());
@@ -189,6 +200,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         shutdown: () => void stop(),
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
+    );
+    cloudRunRouteList.push(
+      ...cloudRunApiRoutes({
+        services,
+        jobs,
+        domains,
+        policies,
+        operations: new Operations(log),
+        region: settings.region,
+        apiBase: () => `http://127.0.0.1:${apiPort}`,
+      }),
     );
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
     log.info("engine started", { ...file, instanceAddressing: addressing, containers });
