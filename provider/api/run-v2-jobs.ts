@@ -8,7 +8,7 @@ import { checkField, invalid, notFound, renameViolations, SkiffError } from "../
 import { applyOverrides, type Execution, type Job, type JobSpec } from "../model/job";
 import { jobNameSchema } from "../model/names";
 import { answer, boolParam, encodeOptions, googleRoute, intParam, readMessage } from "./google-http";
-import { operationToWire } from "./operations";
+import { operationToWire, type Progress } from "./operations";
 import { scopeOf, type RunV2Deps } from "./run-v2-services";
 import type { RequestContext, Route } from "./server";
 
@@ -30,10 +30,7 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
   const executionView = (e: Execution, scope: Scope) => executionToV2(e, scope, logUri(e.project, e.job, e.name));
   const checkEtag = (given: unknown, current: string, field: string) => {
     if (typeof given === "string" && given !== "" && given !== current)
-      throw aborted(
-        field,
-        `the ${field.split(".")[0] === "job" ? "job" : "resource"} changed since it was read (etag ${given} is stale); read it again and retry`,
-      );
+      throw aborted(field, `it changed since it was read (etag ${given} is stale, it is now ${current}); read it again and retry`);
   };
   const find = (project: string, name: string): Job | undefined => {
     try {
@@ -68,14 +65,24 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
     return operationToWire(operations.finished(scope, "Job", jobToV2(saved, scope)), encodeOptions(ctx.query));
   };
 
-  /** The execution's Operation finishes with it: its response once it succeeded, an error otherwise. */
+  /** The execution once it has finished, telling `progress` how it stands meanwhile. */
+  const finished = async (scope: Scope, execution: Execution, progress: Progress): Promise<Execution> => {
+    let e = execution;
+    while (e.status === "RUNNING") {
+      const asked = Date.now();
+      e = await jobs.waitExecution(scope.project, e.name, EXECUTION_WAIT_MS);
+      progress(executionView(e, scope));
+      // A wait that came back at once with the execution still running had nothing to wait on
+      // (its runner gone between two states): pause before asking again rather than spin.
+      if (e.status === "RUNNING" && Date.now() - asked < 1000) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    return e;
+  };
+
+  /** RunJob's Operation finishes with the execution: the Execution when it succeeded or was cancelled, an error when it failed. */
   const untilFinished = (scope: Scope, execution: Execution) =>
     operations.start(scope, "Execution", executionView(execution, scope), async (progress) => {
-      let e = execution;
-      while (e.status === "RUNNING") {
-        e = await jobs.waitExecution(scope.project, e.name, EXECUTION_WAIT_MS);
-        progress(executionView(e, scope));
-      }
+      const e = await finished(scope, execution, progress);
       if (e.status === "FAILED") throw new SkiffError("FAILED_PRECONDITION", `execution ${e.name} failed: ${e.error ?? "a task failed"}`);
       return executionView(e, scope);
     });
@@ -186,14 +193,9 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
       if (request.validateOnly === true)
         return operationToWire(operations.finished(scope, "Execution", executionView(execution, scope)), encodeOptions(query));
       const cancelling = await jobs.cancel(params.project, execution.name);
-      const op = operations.start(scope, "Execution", executionView(cancelling, scope), async (progress) => {
-        let e = cancelling;
-        while (e.status === "RUNNING") {
-          e = await jobs.waitExecution(scope.project, e.name, EXECUTION_WAIT_MS);
-          progress(executionView(e, scope));
-        }
-        return executionView(e, scope);
-      });
+      const op = operations.start(scope, "Execution", executionView(cancelling, scope), async (progress) =>
+        executionView(await finished(scope, cancelling, progress), scope),
+      );
       return operationToWire(op, encodeOptions(query));
     }),
 

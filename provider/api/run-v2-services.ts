@@ -12,9 +12,8 @@ import { serviceNameSchema } from "../model/names";
 import type { Revision } from "../model/revision";
 import type { Service } from "../model/service";
 import { normalizeTraffic, validateTraffic } from "../model/traffic";
-import { answer, boolParam, googleRoute, intParam, readMessage } from "./google-http";
+import { answer, boolParam, encodeOptions, googleRoute, intParam, readMessage } from "./google-http";
 import { operationToWire, type Operations } from "./operations";
-import { encodeOptions } from "./google-http";
 import type { RequestContext, Route } from "./server";
 
 export interface RunV2Deps {
