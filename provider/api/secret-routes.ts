@@ -17,6 +17,7 @@ export function secretRoutes(secrets: SecretController, mappings: MappingControl
     route("GET", S, ({ params }) => ({ secrets: secrets.list(params.project) })),
     route("POST", S, ({ params, body }) => secrets.create(params.project, body)),
     route("GET", `${S}/:secret`, ({ params }) => secrets.get(params.project, params.secret)),
+    route("PATCH", `${S}/:secret`, ({ params, body }) => secrets.update(params.project, params.secret, body)),
     route("DELETE", `${S}/:secret`, ({ params }) => {
       secrets.delete(params.project, params.secret);
       return { deleted: params.secret };

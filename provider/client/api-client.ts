@@ -249,6 +249,9 @@ export class EngineClient {
     const body: CreateSecretBody = { name, labels, data: value?.toString("base64") };
     return this.call("POST", path`projects/${project}/secrets`, secretSchema, body);
   }
+  setSecretLabels(project: string, name: string, labels: Record<string, string>) {
+    return this.call("PATCH", path`projects/${project}/secrets/${name}`, secretSchema, { labels });
+  }
   deleteSecret(project: string, name: string) {
     return this.call("DELETE", path`projects/${project}/secrets/${name}`, deletedSchema);
   }

@@ -5,6 +5,7 @@ import {
   createSecretBodySchema,
   parseBody,
   secretNameSchema,
+  updateSecretBodySchema,
   versionRefSchema,
   type Secret,
   type SecretAccess,
@@ -53,6 +54,17 @@ export class SecretController {
       return secrets.get(project, name)!;
     });
     return this.view(created);
+  }
+
+  /** Sets the secret's labels; its versions stay as they are. */
+  update(project: string, name: string, body: unknown): Secret {
+    const { labels } = parseBody(updateSecretBodySchema, body);
+    const row = this.store.transaction(() => {
+      const current = this.require(project, name);
+      this.store.secrets.put({ ...current, labels });
+      return this.store.secrets.get(project, name)!;
+    });
+    return this.view(row);
   }
 
   /** The secret with all its versions; containers that mount it keep the files they have. */

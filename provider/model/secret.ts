@@ -39,6 +39,9 @@ export type CreateSecretBody = z.input<typeof createSecretBodySchema>;
 
 export const addVersionBodySchema = z.object({ data: dataSchema }).strict();
 
+/** What may change of a secret itself: its labels (its versions change through their own calls). */
+export const updateSecretBodySchema = z.object({ labels: secretLabelsSchema }).strict();
+
 export function parseBody<S extends z.ZodTypeAny>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
   if (!result.success) throw invalidFromViolations(violationsOf(result.error));

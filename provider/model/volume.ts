@@ -16,11 +16,18 @@ export const volumeNameSchema = z
   .string({ error: "must be a string" })
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a volume name: lowercase letters, digits and hyphens, at most 63");
 
+/** A name that matches `pattern` and holds no `..`, with one reason when it does not. */
+function nameLike(pattern: RegExp, reason: string) {
+  return z.string({ error: "must be a string" }).check((ctx) => {
+    if (!pattern.test(ctx.value) || ctx.value.includes("..")) ctx.issues.push({ code: "custom", input: ctx.value, message: reason });
+  });
+}
+
 /** Cloud Storage's bucket names (without the dotted 222-character form): never a path. */
-export const bucketNameSchema = z
-  .string({ error: "must be a string" })
-  .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, "must be a bucket name: 3 to 63 lowercase letters, digits, '-', '_' and '.'")
-  .refine((b) => !b.includes(".."), "must not contain '..'");
+export const bucketNameSchema = nameLike(
+  /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
+  "must be a bucket name: 3 to 63 lowercase letters, digits, '-', '_' and '.' (no '..')",
+);
 
 /** `PROJECT:REGION:INSTANCE`, the Cloud SQL instance connection name. */
 export const connectionNameSchema = z
@@ -31,10 +38,7 @@ export const connectionNameSchema = z
   );
 
 /** An NFS server: a host name or an IPv4 address. */
-export const nfsServerSchema = z
-  .string({ error: "must be a string" })
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, "must be a host name or an IP address")
-  .refine((h) => !h.includes(".."), "must not contain '..'");
+export const nfsServerSchema = nameLike(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, "must be a host name or an IP address");
 
 /** Why `path` is not a plain absolute path (`/a/b`: no `.`, `..`, `//` or trailing `/`), or undefined. */
 export function absolutePathProblem(path: string): string | undefined {
