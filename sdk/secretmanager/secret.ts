@@ -16,7 +16,9 @@ export interface SecretArgs {
   replication: pulumi.Input<{
     auto?: Opt<{ customerManagedEncryption?: Opt<{ kmsKeyName: pulumi.Input<string> }> }>;
     userManaged?: Opt<{
-      replicas: List<{ location: pulumi.Input<string>; customerManagedEncryption?: Opt<{ kmsKeyName: pulumi.Input<string> }> }>;
+      replicas: pulumi.Input<
+        pulumi.Input<{ location: pulumi.Input<string>; customerManagedEncryption?: Opt<{ kmsKeyName: pulumi.Input<string> }> }>[]
+      >;
     }>;
   }>;
   rotation?: Opt<{ nextRotationTime?: Opt<string>; rotationPeriod?: Opt<string> }>;
