@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writ
 import type net from "node:net";
 import { cpus } from "node:os";
 import { identityRoutes } from "../api/identity-routes";
+import { secretRoutes } from "../api/secret-routes";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
@@ -15,12 +16,16 @@ import { PolicyController } from "../controller/policy-controller";
 import { RoutePublisher } from "../controller/route-publisher";
 import { InstanceController, type ScalingSettings } from "../controller/instance-controller";
 import { JobController } from "../controller/job-controller";
+import { MappingController } from "../controller/mapping-controller";
+import { SecretController } from "../controller/secret-controller";
 import { ServiceController } from "../controller/service-controller";
 import { AccessGate } from "../identity/access-gate";
 import { jwks, loadOrCreateSigningKey } from "../identity/signing-key";
 import { ownerEmail } from "../identity/tokens";
 import { SkiffError } from "../model/errors";
+import { CloudSqlProxies } from "../platform/cloudsql-proxy";
 import { startContainerPlatform, type ContainerPlatform } from "../platform/container-platform";
+import { cloudSqlTarget, VolumeHost } from "../platform/volume-host";
 import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
@@ -85,7 +90,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const token = ensureToken(home);
     const runtime = options.runtime ?? new DockerRuntime({ serviceLogCapBytes: settings.logCapBytes });
     if (runtime instanceof DockerRuntime) await runtime.ping();
-    const store = Store.open(home.stateDb);
+    const store = Store.open(home.stateDb, home.secretsKey);
     const engineId = store.engineId();
     const key = loadOrCreateSigningKey(home.signingKey);
     const owner = ownerEmail();
@@ -126,12 +131,15 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const logs = new ThreadedLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) =>
       log.warn("log capture", { error: message }),
     );
+    const cloudSql = new CloudSqlProxies(home.socketsDir, (name) => cloudSqlTarget(store, name), log);
+    const volumes = new VolumeHost({ home, store, proxies: cloudSql, log });
     const instances = new InstanceController({
       store,
       runtime,
       addressing,
       engineId,
       logs,
+      volumes,
       log,
       throttlers,
       clock: options.clock ?? systemClock,
@@ -141,11 +149,23 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const publisher = new RoutePublisher({ store, routes, instances, ingressPort });
     const services = new ServiceController({ store, runtime, instances, routes, publisher, logs, log, ingressPort });
     const domains = new DomainController(store, routes, ingressPort);
-    const jobs = new JobController({ store, runtime, logs, log, clock: options.clock ?? systemClock, engineId, hostCpus: cpus().length });
+    const jobs = new JobController({
+      store,
+      runtime,
+      volumes,
+      logs,
+      log,
+      clock: options.clock ?? systemClock,
+      engineId,
+      hostCpus: cpus().length,
+    });
+    const secrets = new SecretController(store, (project, secret) => volumes.secretChanged(project, secret));
     // Requests that arrive meanwhile wait at the ingress: a live service never answers 404 because
     // the engine has not re-adopted its instances yet.
     await instances.adopt();
     await jobs.resume();
+    // Every live container has its folder again: the others' go.
+    volumes.sweep();
     services.failInterruptedRevisions();
     publisher.publishAll();
     instances.start();
@@ -161,6 +181,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         instances.stop();
         jobs.stop();
         platform?.close();
+        cloudSql.close();
         await Promise.all([
           close(api, () => api.closeAllConnections()),
           close(ingress.server, () => ingress.closeConnections()),
@@ -189,6 +210,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         shutdown: () => void stop(),
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
+      ...secretRoutes(secrets, new MappingController(store, home)),
     );
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
     log.info("engine started", { ...file, instanceAddressing: addressing, containers });
