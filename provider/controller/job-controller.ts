@@ -7,6 +7,7 @@ import { applyOverrides, parseExecutionOverrides, parseJobSpec, type Execution, 
 import { checkProject, executionNameSchema, jobNameSchema } from "../model/names";
 import type { ContainerLogs } from "../logs/container-logs";
 import type { LogEncoding, LogPieceWriter } from "../logs/log-read";
+import { checkTemplateMappings, type ContainerVolumes } from "../platform/volume-host";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL, taskOfLabels, type TaskAttemptLabels } from "../runtime/labels";
 import type { ExecutionRow, JobRow, TaskRow } from "../state/job-store";
@@ -17,6 +18,7 @@ import { KeyedLock } from "./keyed-lock";
 export interface JobControllerDeps {
   store: Store;
   runtime: ContainerRuntime;
+  volumes: ContainerVolumes;
   logs: ContainerLogs;
   log: Logger;
   clock: Clock;
@@ -61,6 +63,7 @@ export class JobController {
     checkProject(project);
     checkField("job", jobNameSchema, name);
     const spec = parseJobSpec(body);
+    checkTemplateMappings(this.deps.store, spec.template);
     return this.lock.run(scopedKey(project, name), async () => {
       const { jobs } = this.deps.store;
       const existing = jobs.getJob(project, name);
@@ -129,6 +132,8 @@ export class JobController {
       const jobRow = this.requireJob(project, job);
       const { jobs } = this.deps.store;
       const template = applyOverrides(jobRow.template, overrides);
+      // Mapped when the job was made, maybe not any more: said now, not as failed tasks.
+      checkTemplateMappings(this.deps.store, template);
       const now = new Date().toISOString();
       const execution: ExecutionRow = {
         project,

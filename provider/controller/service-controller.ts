@@ -10,6 +10,7 @@ import { parseServiceSpec, type Service, type ServiceSpec } from "../model/servi
 import { parseServiceTemplate, type ServiceTemplate } from "../model/template";
 import { appendNewRevision, normalizeTraffic, parseSetTrafficBody, trafficEntryBlockingDelete, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
+import { checkTemplateMappings } from "../platform/volume-host";
 import type { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import type { ContainerLogs } from "../logs/container-logs";
@@ -107,6 +108,7 @@ export class ServiceController {
     checkField("service", serviceNameSchema, name);
     if (options.tag !== undefined) checkField("tag", tagNameSchema, options.tag);
     const spec = parseServiceSpec(body);
+    checkTemplateMappings(this.deps.store, spec.template);
     // Resolving (maybe pulling) the image takes time: do it before taking the lock, and only when
     // the template looks changed; if it turns out changed only under the lock, resolve and try again.
     let imageDigest: string | undefined;
@@ -215,6 +217,7 @@ export class ServiceController {
     const parsed = candidateBodySchema.safeParse(body);
     if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
     const template = parseServiceTemplate(parsed.data.template);
+    checkTemplateMappings(this.deps.store, template);
     const requested = parsed.data.revisionSuffix !== undefined ? `${service}-${parsed.data.revisionSuffix}` : undefined;
     this.requireService(project, service);
     const imageDigest = await this.deps.runtime.resolveImage(template.image);

@@ -5,6 +5,7 @@ import { cpus } from "node:os";
 import { cloudRunApiRoutes, cloudRunApiSurface } from "../api/cloud-run-apis";
 import { identityRoutes } from "../api/identity-routes";
 import { Operations } from "../api/operations";
+import { secretRoutes } from "../api/secret-routes";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
@@ -17,12 +18,16 @@ import { PolicyController } from "../controller/policy-controller";
 import { RoutePublisher } from "../controller/route-publisher";
 import { InstanceController, type ScalingSettings } from "../controller/instance-controller";
 import { JobController } from "../controller/job-controller";
+import { MappingController } from "../controller/mapping-controller";
+import { SecretController } from "../controller/secret-controller";
 import { ServiceController } from "../controller/service-controller";
 import { AccessGate } from "../identity/access-gate";
 import { jwks, loadOrCreateSigningKey } from "../identity/signing-key";
 import { ownerEmail } from "../identity/tokens";
 import { SkiffError } from "../model/errors";
+import { CloudSqlProxies } from "../platform/cloudsql-proxy";
 import { startContainerPlatform, type ContainerPlatform } from "../platform/container-platform";
+import { cloudSqlTarget, VolumeHost } from "../platform/volume-host";
 import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
@@ -93,7 +98,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const token = ensureToken(home);
     const runtime = options.runtime ?? new DockerRuntime({ serviceLogCapBytes: settings.logCapBytes });
     if (runtime instanceof DockerRuntime) await runtime.ping();
-    const store = Store.open(home.stateDb);
+    const store = Store.open(home.stateDb, home.secretsKey);
     const engineId = store.engineId();
     const key = loadOrCreateSigningKey(home.signingKey);
     const owner = ownerEmail();
@@ -137,12 +142,15 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const logs = new ThreadedLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) =>
       log.warn("log capture", { error: message }),
     );
+    const cloudSql = new CloudSqlProxies(home.socketsDir, (name) => cloudSqlTarget(store, name), log);
+    const volumes = new VolumeHost({ home, store, proxies: cloudSql, log });
     const instances = new InstanceController({
       store,
       runtime,
       addressing,
       engineId,
       logs,
+      volumes,
       log,
       throttlers,
       clock: options.clock ?? systemClock,
@@ -152,11 +160,23 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const publisher = new RoutePublisher({ store, routes, instances, ingressPort });
     const services = new ServiceController({ store, runtime, instances, routes, publisher, logs, log, ingressPort });
     const domains = new DomainController(store, routes, ingressPort);
-    const jobs = new JobController({ store, runtime, logs, log, clock: options.clock ?? systemClock, engineId, hostCpus: cpus().length });
+    const jobs = new JobController({
+      store,
+      runtime,
+      volumes,
+      logs,
+      log,
+      clock: options.clock ?? systemClock,
+      engineId,
+      hostCpus: cpus().length,
+    });
+    const secrets = new SecretController(store, (project, secret) => volumes.secretChanged(project, secret));
     // Requests that arrive meanwhile wait at the ingress: a live service never answers 404 because
     // the engine has not re-adopted its instances yet.
     await instances.adopt();
     await jobs.resume();
+    // Every live container has its folder again: the others' go.
+    volumes.sweep();
     services.failInterruptedRevisions();
     publisher.publishAll();
     instances.start();
@@ -172,6 +192,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         instances.stop();
         jobs.stop();
         platform?.close();
+        cloudSql.close();
         await Promise.all([
           close(api, () => api.closeAllConnections()),
           close(ingress.server, () => ingress.closeConnections()),
@@ -200,6 +221,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         shutdown: () => void stop(),
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
+      ...secretRoutes(secrets, new MappingController(store, home)),
     );
     cloudRunRouteList.push(
       ...cloudRunApiRoutes({

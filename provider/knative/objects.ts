@@ -3,6 +3,7 @@ import type { Execution, Job } from "../model/job";
 import type { Revision } from "../model/revision";
 import type { Service } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
+import { mountsToKnative } from "./volumes";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
@@ -23,8 +24,10 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
   const container: Record<string, unknown> = { image: t.image };
   if (t.command) container.command = t.command;
   if (t.args) container.args = t.args;
-  const env = Object.entries(t.env).map(([name, value]) => ({ name, value }));
+  const mounts = mountsToKnative(t);
+  const env = [...Object.entries(t.env).map(([name, value]) => ({ name, value })), ...mounts.env];
   if (env.length > 0) container.env = env;
+  if (mounts.volumeMounts.length > 0) container.volumeMounts = mounts.volumeMounts;
   container.ports = [{ containerPort: t.port, name: "http1" }];
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
   const p = t.startupProbe;
@@ -41,6 +44,7 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
       annotations: {
         "autoscaling.knative.dev/minScale": String(t.scaling.minInstanceCount),
         "autoscaling.knative.dev/maxScale": String(t.scaling.maxInstanceCount),
+        ...mounts.annotations,
       },
     },
     spec: {
@@ -48,6 +52,7 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
       timeoutSeconds: t.timeout,
       ...serviceAccountName(t),
       containers: [container],
+      ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}),
     },
   };
 }
@@ -174,13 +179,19 @@ function jobTemplateSpec(t: Job["template"]): KnativeObject {
   const container: Record<string, unknown> = { image: t.image };
   if (t.command) container.command = t.command;
   if (t.args) container.args = t.args;
-  const env = Object.entries(t.env).map(([name, value]) => ({ name, value }));
+  const mounts = mountsToKnative(t);
+  const env = [...Object.entries(t.env).map(([name, value]) => ({ name, value })), ...mounts.env];
   if (env.length > 0) container.env = env;
+  if (mounts.volumeMounts.length > 0) container.volumeMounts = mounts.volumeMounts;
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
+  const spec = { containers: [container], maxRetries: t.maxRetries, timeoutSeconds: String(t.timeout), ...serviceAccountName(t) };
   return {
     parallelism: t.parallelism,
     taskCount: t.taskCount,
-    template: { spec: { containers: [container], maxRetries: t.maxRetries, timeoutSeconds: String(t.timeout), ...serviceAccountName(t) } },
+    template: {
+      ...(Object.keys(mounts.annotations).length > 0 ? { metadata: { annotations: mounts.annotations } } : {}),
+      spec: { ...spec, ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}) },
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { invalid } from "../model/errors";
 import type { ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
+import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
 
 /**
  * A Knative/Cloud Run Service object read back into a service spec: what `skiff services replace
@@ -83,18 +84,27 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const t: ServiceTemplateInput = { image: take(`${at}.image`, container.image) as string };
   if (container.command !== undefined) t.command = take(`${at}.command`, container.command) as string[];
   if (container.args !== undefined) t.args = take(`${at}.args`, container.args) as string[];
+  const envList = Array.isArray(container.env) ? (container.env as unknown[]) : [];
   if (Array.isArray(container.env)) {
     t.env = {};
-    container.env.forEach((entry, i) => {
+    envList.forEach((entry, i) => {
       const e = asRecord(entry, `${at}.env[${i}]`);
-      if (e.valueFrom !== undefined)
-        throw invalid(
-          `${at}.env[${i}].valueFrom`,
-          `secrets and other value sources are not supported locally; give ${String(e.name)} a value`,
-        );
+      if (e.valueFrom !== undefined) return; // a secret: read below
       t.env![String(take(`${at}.env[${i}].name`, e.name))] = String(take(`${at}.env[${i}].value`, e.value) ?? "");
     });
   }
+  Object.assign(
+    t,
+    mountsFromKnative({
+      env: envList,
+      volumeMounts: take(`${at}.volumeMounts`, container.volumeMounts),
+      volumes: take("spec.template.spec.volumes", podSpec.volumes),
+      cloudSqlAnnotation: take(`spec.template.metadata.annotations.${CLOUDSQL_ANNOTATION}`, templateAnnotations[CLOUDSQL_ANNOTATION]),
+      containerAt: at,
+      podAt: "spec.template.spec",
+      used: (path) => used.add(path),
+    }),
+  );
   const port = (container.ports as { containerPort?: number }[] | undefined)?.[0]?.containerPort;
   if (port !== undefined) t.port = take(`${at}.ports[0].containerPort`, port) as number;
   const limits = asRecord(asRecord(container.resources ?? {}, `${at}.resources`).limits ?? {}, `${at}.resources.limits`);
@@ -217,6 +227,9 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   "template.serviceAccount": "spec.template.spec.serviceAccountName",
   "template.scaling.minInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
   "template.scaling.maxInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale",
+  "template.secretEnv": "spec.template.spec.containers[0].env",
+  "template.volumes": "spec.template.spec.volumes",
+  "template.volumeMounts": "spec.template.spec.containers[0].volumeMounts",
   traffic: "spec.traffic",
   revisionSuffix: "spec.template.metadata.name",
   labels: "metadata.labels",

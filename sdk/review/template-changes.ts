@@ -35,6 +35,10 @@ const FIELDS: { path: string[]; label: string }[] = [
   { path: ["resources", "cpu"], label: "resources.cpu" },
   { path: ["resources", "memory"], label: "resources.memory" },
   { path: ["serviceAccount"], label: "serviceAccount" },
+  // Which secrets (by name and version: never a value) and volumes the container gets.
+  { path: ["secretEnv"], label: "secretEnv" },
+  { path: ["volumes"], label: "volumes" },
+  { path: ["volumeMounts"], label: "volumeMounts" },
   // Jobs
   { path: ["taskCount"], label: "taskCount" },
   { path: ["parallelism"], label: "parallelism" },
