@@ -10,33 +10,29 @@ import type { FieldViolation } from "../model/errors";
  * (sdk/gcp/field-rules.ts).
  */
 
-const VOLUMES = "volumes are not mounted by this API yet (Cloud SQL, Cloud Storage, NFS, secret and in-memory volumes); remove them";
-const VOLUME_MOUNTS = "volumes are not mounted by this API yet; remove the mount";
+const SUB_PATH = "a volume is mounted whole here; mount it at the path you need and remove subPath";
 const WORKING_DIR = "skiff's engine runs the image's own working directory; remove workingDir (or set it in the image)";
 const SOURCE = "builds from source are not run locally: give the container an image";
-const ENV_SOURCE = "values from Secret Manager are not read by this API yet; give the variable a value";
+const ENV_SOURCE = "an execution's overrides take plain values here; give the variable a value (or set the secret in the job's template)";
 const EXTRA_PORT = "skiff serves one port per container; give one port";
 
 /** Paths with `[*]` for every item of a list, and the reason each is refused. */
 export type RefusedFields = Readonly<Record<string, string>>;
 
 const CONTAINER_REFUSED = (c: string): Record<string, string> => ({
-  [`${c}.volumeMounts`]: VOLUME_MOUNTS,
+  [`${c}.volumeMounts[*].subPath`]: SUB_PATH,
   [`${c}.workingDir`]: WORKING_DIR,
   [`${c}.sourceCode`]: SOURCE,
-  [`${c}.env[*].valueSource`]: ENV_SOURCE,
 });
 
 export const SERVICE_REFUSED: RefusedFields = {
   ...CONTAINER_REFUSED("template.containers[*]"),
   "template.containers[*].ports[1]": EXTRA_PORT,
-  "template.volumes": VOLUMES,
   buildConfig: SOURCE,
 };
 
 export const JOB_REFUSED: RefusedFields = {
   ...CONTAINER_REFUSED("template.template.containers[*]"),
-  "template.template.volumes": VOLUMES,
   startExecutionToken: "executions are started with RunJob here; remove startExecutionToken and call RunJob",
   runExecutionToken: "executions are started with RunJob here; remove runExecutionToken and call RunJob",
 };

@@ -17,6 +17,8 @@ export interface FieldMapping {
   toWire?: (value: unknown) => unknown;
   /** Another spelling of the same setting, read but never written (a probe's httpGet.port). */
   inboundOnly?: boolean;
+  /** A list another row also fills (env: plain values and secrets): written after it, not over it. */
+  appends?: boolean;
 }
 
 const C = "containers[0]";
@@ -27,9 +29,14 @@ const CONTAINER: FieldMapping[] = [
   { engine: "command", wire: `${C}.command` },
   { engine: "args", wire: `${C}.args` },
   { engine: "env", wire: `${C}.env`, toEngine: envFromWire, toWire: envToWire },
+  { engine: "secretEnv", wire: `${C}.env`, toEngine: secretEnvFromWire, toWire: secretEnvToWire, appends: true },
   { engine: "resources.cpu", wire: `${C}.resources.limits.cpu` },
   { engine: "resources.memory", wire: `${C}.resources.limits.memory` },
+  { engine: "volumeMounts", wire: `${C}.volumeMounts` },
 ];
+
+/** The template's volumes (model/volume.ts follows v2's Volume, so only a few details differ). */
+const VOLUMES: FieldMapping = { engine: "volumes", wire: "volumes", toEngine: volumesFromWire, toWire: volumesToWire };
 
 /** RevisionTemplate ↔ a service's template. */
 export const SERVICE_TEMPLATE_FIELDS: FieldMapping[] = [
@@ -48,6 +55,7 @@ export const SERVICE_TEMPLATE_FIELDS: FieldMapping[] = [
   { engine: "scaling.maxInstanceCount", wire: "scaling.maxInstanceCount" },
   { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
   { engine: "serviceAccount", wire: "serviceAccount" },
+  VOLUMES,
 ];
 
 /** ExecutionTemplate (with its TaskTemplate) ↔ a job's template. */
@@ -58,6 +66,7 @@ export const JOB_TEMPLATE_FIELDS: FieldMapping[] = [
   { engine: "maxRetries", wire: "template.maxRetries" },
   { engine: "timeout", wire: "template.timeout", toEngine: wholeSeconds, toWire: durationText },
   { engine: "serviceAccount", wire: "template.serviceAccount" },
+  { ...VOLUMES, wire: "template.volumes" },
 ];
 
 /** RunJobRequest.Overrides ↔ an execution's overrides (the first container override's args and env). */
@@ -79,7 +88,8 @@ export function fromWire(
   for (const m of fields) {
     const value = getPath(wire, m.wire);
     if (value === undefined) continue;
-    setPath(out, m.engine, m.toEngine ? m.toEngine(value, `${at}.${m.wire}`, violations) : value);
+    const read = m.toEngine ? m.toEngine(value, `${at}.${m.wire}`, violations) : value;
+    if (read !== undefined) setPath(out, m.engine, read);
   }
   return out;
 }
@@ -91,7 +101,9 @@ export function toWire(fields: readonly FieldMapping[], engine: unknown): Record
     if (m.inboundOnly) continue;
     const value = getPath(engine, m.engine);
     if (value === undefined) continue;
-    setPath(out, m.wire, m.toWire ? m.toWire(value) : value);
+    const written = m.toWire ? m.toWire(value) : value;
+    const before = m.appends ? getPath(out, m.wire) : undefined;
+    setPath(out, m.wire, Array.isArray(before) && Array.isArray(written) ? [...(before as unknown[]), ...written] : written);
   }
   return out;
 }
@@ -107,7 +119,8 @@ export function wirePathOf(fields: readonly FieldMapping[], engineRoot: string, 
   let best: FieldMapping | undefined;
   for (const m of fields) {
     if (m.inboundOnly) continue;
-    if ((inTemplate === m.engine || inTemplate.startsWith(`${m.engine}.`)) && (!best || m.engine.length > best.engine.length)) best = m;
+    const within = inTemplate === m.engine || inTemplate.startsWith(`${m.engine}.`) || inTemplate.startsWith(`${m.engine}[`);
+    if (within && (!best || m.engine.length > best.engine.length)) best = m;
   }
   if (!best) {
     // A whole group (`scaling`, `startupProbe`): the wire field that holds its first mapped field.
@@ -118,23 +131,87 @@ export function wirePathOf(fields: readonly FieldMapping[], engineRoot: string, 
     return `${wireRoot}.${wire.slice(0, wire.length - (pathParts(first.engine).length - depth)).join(".")}`;
   }
   // A map key under env is a name in the wire's list: the list is as near as a path can point.
-  const rest = best.toEngine === envFromWire ? "" : inTemplate.slice(best.engine.length);
+  const rest = best.toEngine === envFromWire || best.toEngine === secretEnvFromWire ? "" : inTemplate.slice(best.engine.length);
   return `${wireRoot}.${best.wire}${rest}`;
 }
 
+interface WireEnvVar {
+  name?: string;
+  value?: string;
+  valueSource?: { secretKeyRef?: { secret?: string; version?: string } };
+}
+
+/** The plain variables of a v2 env list (those with a valueSource are secretEnv's); names checked once, here. */
 function envFromWire(value: unknown, at: string, violations: FieldViolation[]): Record<string, string> {
   const env: Record<string, string> = {};
-  (value as { name?: string; value?: string }[]).forEach((entry, i) => {
+  const seen = new Set<string>();
+  (value as WireEnvVar[]).forEach((entry, i) => {
     const name = entry.name ?? "";
     if (name === "") violations.push({ field: `${at}[${i}].name`, reason: "is required: the variable's name" });
-    else if (name in env) violations.push({ field: `${at}[${i}].name`, reason: `duplicate variable "${name}"` });
-    env[name] = entry.value ?? "";
+    else if (seen.has(name)) violations.push({ field: `${at}[${i}].name`, reason: `duplicate variable "${name}"` });
+    seen.add(name);
+    if (entry.valueSource === undefined) env[name] = entry.value ?? "";
   });
   return env;
 }
 
 function envToWire(value: unknown): { name: string; value: string }[] {
   return Object.entries(value as Record<string, string>).map(([name, v]) => ({ name, value: v }));
+}
+
+/** The variables of a v2 env list whose value is a secret's version: `valueSource.secretKeyRef {secret, version}`. */
+function secretEnvFromWire(value: unknown, at: string, violations: FieldViolation[]): Record<string, unknown> | undefined {
+  const secretEnv: Record<string, unknown> = {};
+  (value as WireEnvVar[]).forEach((entry, i) => {
+    if (entry.valueSource === undefined || !entry.name) return;
+    const ref = entry.valueSource.secretKeyRef;
+    if (ref?.secret === undefined) {
+      violations.push({ field: `${at}[${i}].valueSource.secretKeyRef`, reason: "is required: the secret whose version is the value" });
+      return;
+    }
+    if (entry.value !== undefined && entry.value !== "")
+      violations.push({ field: `${at}[${i}].value`, reason: "give a value or a valueSource, not both" });
+    secretEnv[entry.name] = { secret: secretNameOf(ref.secret), version: ref.version ?? "latest" };
+  });
+  return Object.keys(secretEnv).length > 0 ? secretEnv : undefined;
+}
+
+function secretEnvToWire(value: unknown): WireEnvVar[] {
+  return Object.entries(value as Record<string, { secret: string; version: string }>).map(([name, ref]) => ({
+    name,
+    valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } },
+  }));
+}
+
+/** A secret named by its id (`projects/P/secrets/NAME`, as Cloud Run takes it) or by its name: the engine's secrets are the project's. */
+function secretNameOf(secret: string): string {
+  const match = /^projects\/[^/]+\/secrets\/([^/]+)$/.exec(secret);
+  return match ? match[1] : secret;
+}
+
+type WireVolume = Record<string, Record<string, unknown> | string | undefined>;
+
+/**
+ * v2's volumes as the engine's: a secret named by its id becomes its name, an emptyDir's medium
+ * left unset is MEMORY (the only kind Cloud Run has), a bucket's mountOptions have no local effect
+ * (the folder is mounted as it is). The engine's schema judges the rest, at the paths sent.
+ */
+function volumesFromWire(value: unknown): unknown[] {
+  return (value as WireVolume[]).map((v) => {
+    const out: WireVolume = { ...v };
+    if (typeof v.secret === "object" && typeof v.secret.secret === "string")
+      out.secret = { ...v.secret, secret: secretNameOf(v.secret.secret) };
+    if (typeof v.emptyDir === "object") out.emptyDir = { ...v.emptyDir, medium: v.emptyDir.medium ?? "MEMORY" };
+    if (typeof v.gcs === "object") {
+      const { mountOptions: _noLocalEffect, ...gcs } = v.gcs;
+      out.gcs = gcs;
+    }
+    return out;
+  });
+}
+
+function volumesToWire(value: unknown): unknown[] {
+  return value as unknown[];
 }
 
 const DURATION = /^(\d+)(?:\.(\d{1,9}))?s$/;

@@ -1,11 +1,12 @@
 import { invalid } from "../model/errors";
 import type { JobSpecInput, JobTemplateInput } from "../model/job";
+import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
 
 /**
  * A Cloud Run run.googleapis.com/v1 Job object (what `skiff jobs describe --format export` and
  * gcloud print) read back into a job spec, for the engine's v1 API: the inverse of jobToCloudRun.
- * Fields it does not read are listed in `ignored`, never an error; a value source for an
- * environment variable (a secret) is refused, as services replace refuses it.
+ * Fields it does not read are listed in `ignored`, never an error; secrets and volumes are read as
+ * services replace reads them (volumes.ts).
  */
 export interface JobPlan {
   name: string;
@@ -25,6 +26,9 @@ export const CLOUD_RUN_JOB_PATH_OF_FIELD: Readonly<Record<string, string>> = {
   "template.command": `${CONTAINER}.command`,
   "template.args": `${CONTAINER}.args`,
   "template.env": `${CONTAINER}.env`,
+  "template.secretEnv": `${CONTAINER}.env`,
+  "template.volumes": `${TASK}.volumes`,
+  "template.volumeMounts": `${CONTAINER}.volumeMounts`,
   "template.resources.cpu": `${CONTAINER}.resources.limits.cpu`,
   "template.resources.memory": `${CONTAINER}.resources.limits.memory`,
   "template.taskCount": "spec.template.spec.taskCount",
@@ -59,19 +63,35 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
     t[key] = container[key] as string[];
     used.add(`${c}.${key}`);
   }
+  const envList = Array.isArray(container.env) ? (container.env as unknown[]) : [];
   if (Array.isArray(container.env)) {
     t.env = {};
-    container.env.forEach((entry, i) => {
+    envList.forEach((entry, i) => {
       const e = record(entry, `${c}.env[${i}]`);
-      if (e.valueFrom !== undefined)
-        throw invalid(
-          `${c}.env[${i}].valueFrom`,
-          `secrets and other value sources are not supported locally; give ${String(e.name)} a value`,
-        );
+      if (e.valueFrom !== undefined) return; // a secret: read below
       t.env![String(e.name)] = String(e.value ?? "");
     });
     used.add(`${c}.env`);
   }
+  const taskAnnotations = record(
+    record(record(execution.template ?? {}, "spec.template.spec.template").metadata ?? {}, "spec.template.spec.template.metadata")
+      .annotations ?? {},
+    "spec.template.spec.template.metadata.annotations",
+  );
+  Object.assign(
+    t,
+    mountsFromKnative({
+      env: envList,
+      volumeMounts: container.volumeMounts,
+      volumes: task.volumes,
+      cloudSqlAnnotation: taskAnnotations[CLOUDSQL_ANNOTATION],
+      containerAt: c,
+      podAt: at,
+      used: (path) => used.add(path),
+    }),
+  );
+  if (container.volumeMounts !== undefined) used.add(`${c}.volumeMounts`);
+  if (task.volumes !== undefined) used.add(`${at}.volumes`);
   const limits = record(record(container.resources ?? {}, `${c}.resources`).limits ?? {}, `${c}.resources.limits`);
   if (limits.cpu !== undefined || limits.memory !== undefined) {
     t.resources = {};

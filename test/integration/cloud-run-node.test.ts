@@ -80,3 +80,89 @@ test("@google-cloud/run in REST mode: createService's operation gives a Service 
     await revisions.close();
   }
 });
+
+test("secrets and volumes through the v2 API: a secretKeyRef env, a secret file and an in-memory volume reach the container; a read-modify-update keeps them; the CLI shows them", async (t) => {
+  const created = await engine.skiff(["secrets", "create", "node-pass", "--data-file", "-"], { input: "s3cret-value" });
+  t.is(created.code, 0, created.stderr);
+  const services = new v2.ServicesClient(clientOptions());
+  const parent = "projects/default/locations/europe-west1";
+  try {
+    const [creating] = await services.createService({
+      parent,
+      serviceId: "node-mounted",
+      service: {
+        invokerIamDisabled: true,
+        template: {
+          volumes: [
+            { name: "keys", secret: { secret: "projects/default/secrets/node-pass", items: [{ path: "pass", version: "1" }] } },
+            { name: "scratch", emptyDir: { medium: "MEMORY", sizeLimit: "16Mi" } },
+          ],
+          containers: [
+            {
+              image,
+              env: [
+                { name: "PLAIN", value: "x" },
+                { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "node-pass", version: "latest" } } },
+              ],
+              volumeMounts: [
+                { name: "keys", mountPath: "/secrets" },
+                { name: "scratch", mountPath: "/scratch" },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    const [service] = await creating.promise();
+    const host = hostOf(engine, "node-mounted");
+    const env = async () => JSON.parse((await engine.request(host, "/env")).body) as Record<string, string>;
+    t.like(await env(), { PLAIN: "x", DB_PASSWORD: "s3cret-value" });
+    t.is((await engine.request(host, `/file?path=${encodeURIComponent("/secrets/pass")}`)).body, "s3cret-value");
+    const mounts = (await engine.request(host, `/file?path=${encodeURIComponent("/proc/mounts")}`)).body;
+    t.regex(mounts, /^tmpfs \/scratch tmpfs /m, "the in-memory volume is a tmpfs");
+
+    const described = JSON.stringify(await engine.skiffJson(["services", "describe", "node-mounted"]));
+    t.true(described.includes('"secretKeyRef":{"name":"node-pass","key":"latest"}'), described);
+    t.false(described.includes("s3cret-value"), "no value in what the CLI prints");
+
+    const [got] = await services.getService({ name: service.name });
+    t.deepEqual(
+      got.template?.containers?.[0].env?.map((e) => [e.name, e.value || e.valueSource?.secretKeyRef?.secret]),
+      [
+        ["PLAIN", "x"],
+        ["DB_PASSWORD", "node-pass"],
+      ],
+    );
+    got.template!.containers![0].env!.push({ name: "ADDED", value: "two" });
+    const [updating] = await services.updateService({ service: got });
+    const [updated] = await updating.promise();
+    t.not(updated.latestReadyRevision, service.latestReadyRevision);
+    t.like(await env(), { PLAIN: "x", ADDED: "two", DB_PASSWORD: "s3cret-value" });
+    t.deepEqual(
+      updated.template?.volumes?.map((v) => v.name),
+      ["keys", "scratch"],
+      "the update sent back what it read, and nothing was lost",
+    );
+
+    const [badSecret] = await Promise.allSettled([
+      services.createService({
+        parent,
+        serviceId: "node-bad-mount",
+        service: {
+          template: {
+            containers: [{ image, volumeMounts: [{ name: "v", mountPath: "/proc/x" }] }],
+            volumes: [{ name: "v", emptyDir: {} }],
+          },
+        },
+      }),
+    ]);
+    t.is(badSecret.status, "rejected");
+    const reason = (badSecret as PromiseRejectedResult).reason as { code?: number; message?: string };
+    t.is(reason.code, 3, "INVALID_ARGUMENT");
+    t.regex(reason.message ?? "", /service\.template\.containers\[0\]\.volumeMounts\[0\]\.mountPath: must not be \/proc or under it/);
+  } finally {
+    const [deleting] = await services.deleteService({ name: `${parent}/services/node-mounted` }).catch(() => [undefined]);
+    await deleting?.promise();
+    await services.close();
+  }
+});

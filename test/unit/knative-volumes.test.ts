@@ -1,6 +1,13 @@
 import test from "ava";
 import { serviceToKnative } from "../../provider/knative/objects";
 import { planReplace } from "../../provider/knative/service-from-knative";
+import { jobSpecFromV2 } from "../../provider/cloudrun-v2/job-from-v2";
+import { jobToV2 } from "../../provider/cloudrun-v2/job-to-v2";
+import { decodeMessage, encodeMessage } from "../../provider/cloudrun-v2/wire-codec";
+import { jobSpecFromCloudRun } from "../../provider/knative/job-from-cloud-run";
+import { jobToCloudRun } from "../../provider/knative/objects";
+import type { FieldViolation } from "../../provider/model/errors";
+import { parseJobSpec, type Job } from "../../provider/model/job";
 import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate } from "../../provider/model/template";
 
@@ -66,3 +73,32 @@ test("services replace reads the export back as the same template, with no field
   t.deepEqual(plan.ignored, []);
   t.deepEqual(parseServiceTemplate(plan.spec.template), template);
 });
+
+test("a job's secrets and volumes survive both Google APIs: its Cloud Run v1 object PUT back (the v1 API) and its v2 Job sent back (the v2 API) are the same template", (t) => {
+  const spec = parseJobSpec({ template: { image: "img:1", env: { PLAIN: "x" }, ...mounted(template), taskCount: 2 } });
+  const job: Job = {
+    name: "report",
+    project: "default",
+    ...spec,
+    generation: 1,
+    executionCount: 0,
+    createTime: "2026-01-01T00:00:00Z",
+    updateTime: "2026-01-01T00:00:00Z",
+  };
+
+  const v1 = jobSpecFromCloudRun(JSON.parse(JSON.stringify(jobToCloudRun(job))));
+  t.deepEqual(v1.ignored, []);
+  t.deepEqual(parseJobSpec(v1.spec).template, job.template);
+
+  const violations: FieldViolation[] = [];
+  const wire = JSON.parse(
+    JSON.stringify(encodeMessage("Job", jobToV2(job, { project: "default", location: "here" }), { intEnums: false })),
+  );
+  const v2 = jobSpecFromV2(decodeMessage("Job", wire, "job", violations), "job");
+  t.deepEqual(violations, []);
+  t.deepEqual(parseJobSpec(v2).template, job.template);
+});
+
+function mounted(t: typeof template) {
+  return { secretEnv: t.secretEnv, volumes: t.volumes, volumeMounts: t.volumeMounts };
+}

@@ -177,7 +177,7 @@ test("errors name the paths the client sent: a missing image, a reserved variabl
   );
 });
 
-test("what skiff cannot honour is refused by name: sidecars, volumes, secret env values, a second port, no ingress at all", (t) => {
+test("what skiff cannot honour is refused by name: sidecars, a mount's subPath, a value source that is not a secret, a second port, no ingress at all", (t) => {
   const spec = (json: unknown) => serviceSpecFromV2(decoded("Service", json, "service"), { name: "s", root: "service" });
   t.deepEqual(
     violationsOf(() =>
@@ -188,8 +188,9 @@ test("what skiff cannot honour is refused by name: sidecars, volumes, secret env
           containers: [
             {
               image: "a",
-              env: [{ name: "S", valueSource: { secretKeyRef: { secret: "s" } } }],
+              env: [{ name: "S", valueSource: {} }],
               ports: [{ containerPort: 1 }, { containerPort: 2 }],
+              volumeMounts: [{ name: "v", mountPath: "/v", subPath: "x" }],
             },
             { image: "b" },
           ],
@@ -197,12 +198,95 @@ test("what skiff cannot honour is refused by name: sidecars, volumes, secret env
       }),
     ).map((v) => v.split(":")[0]),
     [
-      "service.template.containers[0].env[0].valueSource",
+      "service.template.containers[0].volumeMounts[0].subPath",
       "service.template.containers[0].ports[1]",
-      "service.template.volumes",
       "service.template.containers",
+      "service.template.containers[0].env[0].valueSource.secretKeyRef",
       "service.ingress",
     ],
+  );
+});
+
+test("secrets and volumes: v2's secretKeyRef env and its five kinds of volume become the engine's secretEnv, volumes and volumeMounts, and read back as the same template", (t) => {
+  const wire = decoded(
+    "Service",
+    {
+      template: {
+        volumes: [
+          { name: "keys", secret: { secret: "projects/default/secrets/api-key", items: [{ path: "api-key", version: "2" }] } },
+          { name: "scratch", emptyDir: { sizeLimit: "64Mi" } },
+          { name: "data", gcs: { bucket: "my-bucket", readOnly: true, mountOptions: ["implicit-dirs"] } },
+          { name: "share", nfs: { server: "nfs.test", path: "/exports" } },
+          { name: "cloudsql", cloudSqlInstance: { instances: ["proj:europe-west1:db"] } },
+        ],
+        containers: [
+          {
+            image: "img:3",
+            env: [
+              { name: "PLAIN", value: "x" },
+              { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db-pass", version: "1" } } },
+              { name: "TOKEN", valueSource: { secretKeyRef: { secret: "projects/default/secrets/token" } } },
+            ],
+            volumeMounts: [
+              { name: "keys", mountPath: "/secrets" },
+              { name: "scratch", mountPath: "/scratch" },
+              { name: "data", mountPath: "/data" },
+              { name: "share", mountPath: "/share" },
+              { name: "cloudsql", mountPath: "/cloudsql" },
+            ],
+          },
+        ],
+      },
+    },
+    "service",
+  );
+  const { spec } = serviceSpecFromV2(wire, { name: "mounted", root: "service" });
+  const template = parseServiceTemplate(spec.template);
+  t.deepEqual(template.env, { PLAIN: "x" });
+  t.deepEqual(template.secretEnv, { DB_PASSWORD: { secret: "db-pass", version: "1" }, TOKEN: { secret: "token", version: "latest" } });
+  t.deepEqual(template.volumes, [
+    { name: "keys", secret: { secret: "api-key", items: [{ path: "api-key", version: "2" }] } },
+    { name: "scratch", emptyDir: { medium: "MEMORY", sizeLimit: "64Mi" } },
+    { name: "data", gcs: { bucket: "my-bucket", readOnly: true } },
+    { name: "share", nfs: { server: "nfs.test", path: "/exports", readOnly: false } },
+    { name: "cloudsql", cloudSqlInstance: { instances: ["proj:europe-west1:db"] } },
+  ]);
+  t.deepEqual(
+    template.volumeMounts?.map((m) => m.mountPath),
+    ["/secrets", "/scratch", "/data", "/share", "/cloudsql"],
+  );
+
+  const s = service({ template });
+  const answer = serviceToV2(s, SCOPE, { etag: serviceEtag(s) }) as { template: { containers: { env: unknown[] }[] } };
+  t.deepEqual(answer.template.containers[0].env, [
+    { name: "PLAIN", value: "x" },
+    { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db-pass", version: "1" } } },
+    { name: "TOKEN", valueSource: { secretKeyRef: { secret: "token", version: "latest" } } },
+  ]);
+  const sentBack = decoded("Service", JSON.parse(JSON.stringify(encodeMessage("Service", answer, { intEnums: false }))), "service");
+  t.deepEqual(
+    parseServiceTemplate(serviceSpecFromV2(sentBack, { name: "hello", root: "service" }).spec.template),
+    template,
+    "a GET of a service with secrets and volumes, sent back as an update, keeps them all",
+  );
+  t.deepEqual(
+    violationsOf(() =>
+      withWirePaths(
+        () =>
+          parseServiceTemplate(
+            serviceSpecFromV2(
+              decoded(
+                "Service",
+                { template: { volumes: [{ name: "v", gcs: { bucket: "../etc" } }], containers: [{ image: "i" }] } },
+                "service",
+              ),
+              { name: "x", root: "service" },
+            ).spec.template,
+          ),
+        "service",
+      ),
+    ).map((v) => v.split(":")[0]),
+    ["service.template.volumes[0].gcs.bucket"],
   );
 });
 
