@@ -10,16 +10,19 @@ import type { ApiSurface, Route } from "./server";
 
 /**
  * Google's Cloud Run APIs, served on the admin port beside skiff's own (docs/API.md): the Admin
- * API v2 under /v2/ and the Knative-shaped v1 API gcloud uses under /apis/. They act on the same
- * resources as the CLI and the SDK, through the same controllers.
+ * API v2 under /v2/ and the Knative-shaped v1 API gcloud uses under /apis/, with the few v1 methods
+ * gcloud calls on its project-wide endpoint under /v1/projects/{p}/locations/ (skiff's own API has
+ * no locations in its paths). They act on the same resources as the CLI and the SDK, through the
+ * same controllers.
  */
-export const CLOUD_RUN_API_PREFIXES = ["/v2/", "/apis/"] as const;
+export const CLOUD_RUN_API_PREFIXES: readonly (string | RegExp)[] = ["/v2/", "/apis/", /^\/v1\/projects\/[^/]+\/locations\//];
 
 export function cloudRunApiRoutes(d: RunV2Deps & { domains: DomainController }): Route[] {
   return [
     ...runV2ServiceRoutes(d),
     ...runV2JobRoutes(d),
     ...runV2IamRoutes(d.policies),
+    ...runV2IamRoutes(d.policies, "v1"),
     ...runV2OperationRoutes(d.operations),
     ...knativeServingRoutes(d.services),
     ...knativeRunRoutes(d.jobs, d.domains),

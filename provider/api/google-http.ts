@@ -67,9 +67,9 @@ export function sendGoogleError(res: http.ServerResponse, error: unknown): void 
 }
 
 /** The Cloud Run APIs' surface on the admin port: their paths, errors, and the token rule. */
-export function googleSurface(prefixes: readonly string[], routes: Route[], anyBearerFromLoopback: boolean): ApiSurface {
+export function googleSurface(prefixes: readonly (string | RegExp)[], routes: Route[], anyBearerFromLoopback: boolean): ApiSurface {
   return {
-    owns: (path) => prefixes.some((prefix) => path.startsWith(prefix)),
+    owns: (path) => prefixes.some((prefix) => (typeof prefix === "string" ? path.startsWith(prefix) : prefix.test(path))),
     routes,
     anyBearerFromLoopback,
     sendError: sendGoogleError,

@@ -10,6 +10,7 @@ import type { RequestContext, Route } from "./server";
 
 const SERVING = "serving.knative.dev/v1";
 const N = `/apis/${SERVING}/namespaces/{namespace}`;
+const PROJECT_WIDE = "/v1/projects/{namespace}/locations/{location}";
 
 /** The object names its namespace; the path names one too. */
 export const API_WORDING: ReplaceWording = {
@@ -52,6 +53,14 @@ export function knativeServingRoutes(services: ServiceController): Route[] {
   return [
     googleRoute("GET", `${N}/services`, ({ params, query }) =>
       knativeList(SERVING, "Service", services.listServices(params.namespace).map(serviceObject), query),
+    ),
+    // gcloud's project-wide endpoint (`services list` with no region: location "-"); every
+    // location is the engine's one.
+    googleRoute("GET", `${PROJECT_WIDE}/services`, ({ params, query }) =>
+      knativeList(SERVING, "Service", services.listServices(params.namespace).map(serviceObject), query),
+    ),
+    googleRoute("GET", `${PROJECT_WIDE}/services/{name}`, ({ params }) =>
+      serviceObject(services.getService(params.namespace, params.name)),
     ),
     googleRoute("POST", `${N}/services`, (ctx) => apply(ctx, true)),
     googleRoute("GET", `${N}/services/{name}`, ({ params }) => serviceObject(services.getService(params.namespace, params.name))),

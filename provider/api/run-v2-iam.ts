@@ -4,18 +4,18 @@ import type { Policy } from "../model/iam";
 import { answer, googleRoute, readMessage } from "./google-http";
 import type { Route } from "./server";
 
-const L = "/v2/projects/{project}/locations/{location}";
-
 /**
  * getIamPolicy, setIamPolicy and testIamPermissions of services and jobs: the same policies
  * `skiff services get-iam-policy` and the SDK's IAM resources read and write. A google.iam.v1
  * Policy's etag is bytes (base64 in JSON); skiff's policy etag travels as those bytes. Only
  * roles/run.invoker of a service acts locally; testIamPermissions grants the caller everything
- * (whoever holds the engine's token owns the engine).
+ * (whoever holds the engine's token owns the engine). The v1 API has the same three methods at
+ * `/v1/projects/{p}/locations/{l}/...` (gcloud's add-iam-policy-binding and deploy
+ * --allow-unauthenticated call them there), with the same messages.
  */
-export function runV2IamRoutes(policies: PolicyController): Route[] {
+export function runV2IamRoutes(policies: PolicyController, version: "v1" | "v2" = "v2"): Route[] {
   return (["service", "job"] as const).flatMap((kind) => {
-    const base = `${L}/${kind}s/{name}`;
+    const base = `/${version}/projects/{project}/locations/{location}/${kind}s/{name}`;
     return [
       googleRoute("GET", `${base}:getIamPolicy`, ({ params, query }) =>
         answer("google.iam.v1.Policy", policyToV2(policies.get(params.project, kind, params.name)), query),

@@ -75,10 +75,11 @@ export function createApiServer(
   return server;
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const target = originForm(req.url);
     // What anyone may read (the public keys identity tokens verify with), and nothing else.
-    const open = req.method === "GET" ? publicPaths.get(req.url ?? "") : undefined;
+    const open = req.method === "GET" ? publicPaths.get(target) : undefined;
     if (open) return sendJson(res, 200, open());
-    const rawPath = (req.url ?? "/").split(/[?#]/, 1)[0];
+    const rawPath = target.split(/[?#]/, 1)[0];
     const surface = surfaces.find((s) => s.owns(rawPath)) ?? adminSurface;
     if (!authorized(req, surface)) {
       res.setHeader("www-authenticate", "Bearer");
@@ -86,9 +87,9 @@ export function createApiServer(
     }
     let url: URL;
     try {
-      url = new URL(req.url ?? "/", "http://127.0.0.1");
+      url = new URL(target, "http://127.0.0.1");
     } catch {
-      return surface.sendError(res, invalid("path", `"${req.url}" is not a valid request path`));
+      return surface.sendError(res, invalid("path", `"${target}" is not a valid request path`));
     }
     // Routes match the path as sent: WHATWG URL parsing resolves "..", "." and their %2e spellings,
     // which would let /v1/projects/default/services/%2e%2e/%2e%2e/other/... act on project "other".
@@ -134,6 +135,21 @@ export function createApiServer(
     if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
     return surface.anyBearerFromLoopback && /^Bearer \S+$/.test(req.headers.authorization ?? "") && isLoopback(req.socket.remoteAddress);
   }
+}
+
+/**
+ * The request target as a path: an absolute-form target (`GET http://host:port/path`, what a
+ * client sends to an HTTP proxy) is taken as its path, as HTTP/1.1 servers must take it (RFC 9112
+ * 3.2.2). gcloud reaches the engine that way: it puts the region in front of its endpoint's host
+ * (`us-central1-localhost`), a name nothing resolves, so it is pointed at the admin port as its
+ * proxy (README). Which host was named does not matter: the engine answers only for itself.
+ */
+export function originForm(url: string | undefined): string {
+  const target = url ?? "/";
+  const absolute = /^http:\/\/[^/?#]*/i.exec(target);
+  if (!absolute) return target;
+  const rest = target.slice(absolute[0].length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
 }
 
 /** Errors a handler throws on purpose, which are answers rather than bugs. */

@@ -203,6 +203,8 @@ export function jobToCloudRun(j: Job): KnativeObject {
     spec: { template: { spec: jobTemplateSpec(j.template) } },
     status: {
       observedGeneration: j.generation,
+      // A job is ready to run once the engine has it (gcloud waits for this after jobs create).
+      conditions: [condition("Ready", true, j.updateTime)],
       executionCount: j.executionCount,
       ...(j.latestExecution
         ? {

@@ -2,6 +2,7 @@ import test from "ava";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { googleRoute, googleSurface } from "../../provider/api/google-http";
+import { CLOUD_RUN_API_PREFIXES } from "../../provider/api/cloud-run-apis";
 import { Operations, operationToWire } from "../../provider/api/operations";
 import { createApiServer, route } from "../../provider/api/server";
 import { aborted } from "../../provider/cloudrun-v2/rpc-status";
@@ -21,7 +22,7 @@ async function serve(anyToken: boolean): Promise<{ port: number; close: () => Pr
       throw aborted("etag", "stale");
     }),
   ];
-  const server = createApiServer(admin, TOKEN, silentLogger, new Map(), [googleSurface(["/v2/", "/apis/"], google, anyToken)]);
+  const server = createApiServer(admin, TOKEN, silentLogger, new Map(), [googleSurface(CLOUD_RUN_API_PREFIXES, google, anyToken)]);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as AddressInfo).port,
@@ -65,6 +66,22 @@ test("with --api-allow-any-token, any bearer token from loopback opens the Cloud
     t.is((await call(port, "GET", "/v2/projects/p/things/x", "Bearer ")).status, 401);
     t.is((await call(port, "GET", "/v2/projects/p/things/x", "Basic dTpw")).status, 401);
     t.is((await call(port, "GET", "/v1/engine", "Bearer ya29.google-credential")).status, 401, "the admin API keeps its own token");
+  } finally {
+    await close();
+  }
+});
+
+test("gcloud's ways in: a request target in absolute form (as sent to a proxy) is served as its path, and /v1/projects/P/locations/... is the Cloud Run surface while skiff's own /v1/projects/P/... is not", async (t) => {
+  const { port, close } = await serve(true);
+  try {
+    const proxied = await call(port, "GET", "http://us-central1-localhost:9/v2/projects/p/things/x?alt=json", `Bearer ${TOKEN}`);
+    t.deepEqual(proxied.body, { project: "p", thing: "x" });
+    const location = await call(port, "GET", "/v1/projects/p/locations/us-central1/services", "Bearer ya29.google-credential");
+    t.is(location.status, 404, "any token gets past the Cloud Run surface's door (and this server has no such route)");
+    t.is(location.body.error.status, "NOT_FOUND", "google.rpc.Status, the Cloud Run surface's error shape");
+    const own = await call(port, "GET", "/v1/projects/p/services", "Bearer ya29.google-credential");
+    t.is(own.status, 401, "skiff's own API keeps its token");
+    t.is(own.body.error.code, "UNAUTHENTICATED");
   } finally {
     await close();
   }
