@@ -10,6 +10,8 @@ export interface LogSource {
   /** The revision, or the execution. */
   revision: string;
   instance: string;
+  /** Which container of the instance or task, when it has several. */
+  container?: string;
   task?: number;
   attempt?: number;
 }

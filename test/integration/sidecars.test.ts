@@ -1,0 +1,207 @@
+import test from "ava";
+import type { EngineClient } from "../../provider/client/api-client";
+import type { ServiceTemplateInput } from "../../provider/model/template";
+import { docker, engineVolumes, inspectContainer } from "../helpers/docker";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { pairImages } from "../helpers/pair-images";
+
+// Instances of several containers on real Docker (issue 23, must-shows 1 and 2): an ingress
+// container that proxies to a sidecar on localhost, started only once the sidecar's startup probe
+// passed; a sidecar killed takes its instance with it, which is replaced; two containers share an
+// in-memory volume; every container and volume of an instance goes with it, also after a crash.
+
+let engine: TestEngine;
+let client: EngineClient;
+let images: { proxy: string; backend: string };
+
+test.before(async () => {
+  [images, engine] = await Promise.all([pairImages(), startEngine()]);
+  client = await engine.api();
+});
+
+test.after.always(async () => {
+  await engine?.dispose();
+});
+
+const host = (service: string) => `${service}.localhost`;
+
+/** The proxy in front, the backend beside it on port 9000, listening only after 1.5 s. */
+function pairTemplate(extra: Partial<ServiceTemplateInput> = {}, backendEnv: Record<string, string> = {}): ServiceTemplateInput {
+  return {
+    image: images.proxy,
+    containerName: "app",
+    dependsOn: ["backend"],
+    env: { PAIR_BACKEND_PORT: "9000" },
+    ...extra,
+    sidecars: [
+      {
+        name: "backend",
+        image: images.backend,
+        env: { PAIR_BACKEND_PORT: "9000", PAIR_LISTEN_DELAY_MS: "1500", ...backendEnv },
+        startupProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 30 },
+        ...(extra.volumeMounts ? { volumeMounts: [{ name: "shared", mountPath: "/data" }] } : {}),
+      },
+    ],
+  };
+}
+
+async function containersOf(service: string) {
+  return (await engine.containers()).filter((c) => c.labels["skiff.service"] === service);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${engine.logTail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface BackendAnswer {
+  role: string;
+  startedAt: number;
+  listenedAt: number;
+  pid: number;
+}
+
+test.serial("requests reach the sidecar through the ingress container, which started only after the sidecar's probe passed", async (t) => {
+  await client.putService("default", "paired", { template: pairTemplate() });
+  const answer = await engine.request(host("paired"), "/hello");
+  t.is(answer.status, 200, answer.body);
+  const backend = JSON.parse(answer.body) as BackendAnswer;
+  t.like(backend, { role: "backend", path: "/hello" });
+  const proxyStartedAt = Number(answer.headers["x-proxy-started-at"]);
+  // The sidecar started first and listened 1.5 s later; the ingress container's process began after that.
+  t.true(backend.listenedAt - backend.startedAt >= 1500);
+  t.true(proxyStartedAt >= backend.listenedAt, `proxy started at ${proxyStartedAt}, backend listened at ${backend.listenedAt}`);
+  const containers = await containersOf("paired");
+  t.deepEqual(containers.map((c) => c.labels["skiff.container"]).sort(), ["app", "backend"]);
+  // One network namespace: the sidecar joined the container that started first (the backend here).
+  const infos = await Promise.all(containers.map((c) => inspectContainer(c.id)));
+  const app = infos.find((i) => i.Config.Labels["skiff.container"] === "app")!;
+  const side = infos.find((i) => i.Config.Labels["skiff.container"] === "backend")!;
+  t.is(app.HostConfig.NetworkMode, `container:${side.Id}`);
+  t.true((app.Config.Env ?? []).some((e) => e.startsWith("PORT=")));
+  t.false(
+    (side.Config.Env ?? []).some((e) => e.startsWith("PORT=")),
+    "only the ingress container gets PORT",
+  );
+  t.true((side.Config.Env ?? []).includes("K_SERVICE=paired"));
+});
+
+test.serial("killing the sidecar's process replaces the instance: only requests in flight then fail", async (t) => {
+  const first = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
+  const [holder] = (await containersOf("paired")).filter((c) => c.labels["skiff.container"] === "backend");
+  const oldIds = (await containersOf("paired")).map((c) => c.id);
+  const inFlight = Array.from({ length: 5 }, () =>
+    engine.request(host("paired"), "/slow?ms=4000", { timeoutMs: 30_000 }).catch(() => undefined),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  await docker(["kill", "--signal", "KILL", holder.id]);
+  const settled = await Promise.all(inFlight);
+  const failed = settled.filter((a) => a?.status !== 200).length;
+  t.log(`${failed} of the 5 requests in flight when the sidecar was killed failed`);
+  t.true(failed <= 5);
+  // Both containers of the dead instance are gone, and the revision says which container died.
+  await waitFor("the old instance's containers to go", async () => {
+    const now = (await containersOf("paired")).map((c) => c.id);
+    return oldIds.every((id) => !now.includes(id)) ? true : undefined;
+  });
+  const [rev] = await client.listRevisions("default", "paired");
+  t.regex(rev.instanceError ?? "", /container backend of instance \w+ exited with code 137/);
+  // Every request sent once the engine knew answers, from a new instance.
+  const answers = await Promise.all(Array.from({ length: 10 }, () => engine.request(host("paired"), "/", { timeoutMs: 60_000 })));
+  t.deepEqual(
+    answers.map((a) => a.status),
+    Array(10).fill(200),
+  );
+  const second = JSON.parse(answers[0].body) as BackendAnswer;
+  t.not(second.startedAt, first.startedAt);
+  t.is((await containersOf("paired")).filter((c) => c.state === "running").length, 2);
+});
+
+test.serial("two containers share an in-memory volume: the sidecar writes a file, the ingress container serves it", async (t) => {
+  const template = pairTemplate(
+    { volumes: [{ name: "shared", emptyDir: { sizeLimit: "16Mi" } }], volumeMounts: [{ name: "shared", mountPath: "/srv" }] },
+    { PAIR_WRITE_FILE: "/data/greeting.txt" },
+  );
+  await client.putService("default", "sharing", { template });
+  const answer = await engine.request(host("sharing"), "/local?path=/srv/greeting.txt");
+  t.is(answer.status, 200, answer.body);
+  t.is(answer.headers["x-served-by"], "proxy");
+  t.regex(answer.body, /^written by the backend \(pid \d+\) at \d+\n$/);
+  // One Docker volume, a tmpfs of the volume's size, mounted by both containers.
+  const infos = await Promise.all((await containersOf("sharing")).map((c) => inspectContainer(c.id)));
+  const mounts = infos.map((i) => (i as unknown as { Mounts: { Type: string; Name?: string; Destination: string }[] }).Mounts);
+  const names = mounts.map((m) => m.find((x) => x.Type === "volume")?.Name);
+  t.truthy(names[0]);
+  t.is(names[0], names[1]);
+  const [volume] = JSON.parse(await docker(["volume", "inspect", names[0]!])) as {
+    Options: Record<string, string>;
+    Labels: Record<string, string>;
+  }[];
+  t.deepEqual(volume.Options, { type: "tmpfs", device: "tmpfs", o: `size=${16 * 1024 * 1024},mode=1777` });
+  t.is(volume.Labels["skiff.engine"], engine.engineId);
+  // Deleting the service takes its containers and its volume.
+  await client.deleteService("default", "sharing");
+  await waitFor("the service's containers and volume to go", async () =>
+    (await containersOf("sharing")).length === 0 && !(await engineVolumes(engine.engineId)).includes(names[0]!) ? true : undefined,
+  );
+  t.pass();
+});
+
+test.serial("a sidecar that fails its start fails the revision, naming the container; the ingress container never starts", async (t) => {
+  const template = pairTemplate({}, { PAIR_LISTEN_DELAY_MS: "60000" });
+  template.sidecars![0].startupProbe = { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 2 };
+  const { revision } = await client.putService("default", "broken", { template });
+  t.is(revision?.status, "FAILED");
+  t.regex(revision?.error ?? "", /container backend: the container did not listen on port 9000 within the startup deadline of 2 s/);
+  t.deepEqual(await containersOf("broken"), []);
+  t.false(
+    (
+      await docker([
+        "events",
+        "--since",
+        "2m",
+        "--until",
+        "0s",
+        "--filter",
+        `label=skiff.engine=${engine.engineId}`,
+        "--filter",
+        "event=create",
+        "--format",
+        "{{.Actor.Attributes.name}}",
+      ])
+    )
+      .split("\n")
+      .some((name) => name.startsWith("skiff-default-broken-") && !name.endsWith("-backend")),
+    "no ingress container of it was ever created",
+  );
+});
+
+test.serial(
+  "after a restart the instance is taken back whole; after a crash with its sidecar dead, all of it is removed and replaced",
+  async (t) => {
+    const before = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
+    await engine.restart();
+    const adopted = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
+    t.is(adopted.pid, before.pid);
+    t.is(adopted.startedAt, before.startedAt, "the same sidecar answers: nothing was restarted");
+    await engine.killDaemon();
+    const [side] = (await containersOf("paired")).filter((c) => c.labels["skiff.container"] === "backend");
+    const oldIds = (await containersOf("paired")).map((c) => c.id);
+    await docker(["kill", "--signal", "KILL", side.id]);
+    await engine.start(engine.samePortFlags());
+    const answer = await engine.request(host("paired"), "/", { timeoutMs: 60_000 });
+    t.is(answer.status, 200, answer.body);
+    t.not((JSON.parse(answer.body) as BackendAnswer).startedAt, before.startedAt);
+    const now = await containersOf("paired");
+    t.false(
+      now.some((c) => oldIds.includes(c.id)),
+      "no container of the dead instance is left",
+    );
+    t.is(now.length, 2);
+  },
+);
