@@ -205,3 +205,52 @@ test.serial(
     t.is(now.length, 2);
   },
 );
+
+test.serial("the CLI: gcloud's --container groups deploy the pair; its Knative export replaces to no new revision", async (t) => {
+  const args = [
+    "deploy",
+    "cli-pair",
+    "--add-volume",
+    "name=shared,type=in-memory,size-limit=8Mi",
+    "--container",
+    "backend",
+    "--image",
+    images.backend,
+    "--set-env-vars",
+    "PAIR_BACKEND_PORT=9000,PAIR_WRITE_FILE=/data/note.txt",
+    "--startup-probe",
+    "tcpSocket.port=9000,periodSeconds=1,failureThreshold=30",
+    "--add-volume-mount",
+    "volume=shared,mount-path=/data",
+    "--container",
+    "app",
+    "--image",
+    images.proxy,
+    "--port",
+    "8080",
+    "--set-env-vars",
+    "PAIR_BACKEND_PORT=9000",
+    "--depends-on",
+    "backend",
+    "--add-volume-mount",
+    "volume=shared,mount-path=/srv",
+  ];
+  const result = await engine.skiff(args);
+  t.is(result.code, 0, `${result.stdout}${result.stderr}\n${engine.logTail()}`);
+  const proxied = await engine.request(host("cli-pair"), "/via-proxy");
+  t.like(JSON.parse(proxied.body), { role: "backend", path: "/via-proxy" });
+  t.regex((await engine.request(host("cli-pair"), "/local?path=/srv/note.txt")).body, /^written by the backend/);
+  const exported = await engine.skiff(["services", "describe", "cli-pair", "--format", "export"]);
+  t.is(exported.code, 0, exported.stderr);
+  t.regex(exported.stdout, /run\.googleapis\.com\/container-dependencies: '\{"app":\["backend"\]\}'/);
+  const file = `${engine.home}/cli-pair.yaml`;
+  await import("node:fs/promises").then((fs) => fs.writeFile(file, exported.stdout));
+  const replaced = await engine.skiff(["services", "replace", file]);
+  t.is(replaced.code, 0, replaced.stderr);
+  t.regex(replaced.stdout, /unchanged \(same template\)/);
+  t.is((await client.listRevisions("default", "cli-pair")).length, 1);
+  // A port for a sidecar is refused before anything changes, naming the flag and the container.
+  const bad = await engine.skiff(["deploy", "cli-pair", "--container", "backend", "--port", "9000"]);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /--container backend: --port: only the ingress container \(app\) has a port/);
+});
