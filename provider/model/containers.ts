@@ -187,3 +187,46 @@ export function checkContainers(t: ContainerFields & Pick<ServiceTemplate, "volu
 function fieldName(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
+
+/** A container's own fields in a template written as a list of containers; the rest are the template's. */
+const CONTAINER_KEYS = ["image", "command", "args", "env", "port", "resources", "startupProbe", "secretEnv", "volumeMounts"] as const;
+
+/**
+ * A template written as a list of containers (skiff.Service's `template.containers`, Cloud Run's
+ * own shape) as the engine's: the container with a `port` (or the only one) is the ingress
+ * container, its fields the template's and its `name` the containerName; the others are sidecars.
+ * `pathOf` takes a failure's path in the engine's shape back to the list.
+ */
+export function templateFromContainerList(t: Record<string, unknown>): {
+  template: Record<string, unknown>;
+  problem?: string;
+  pathOf: (enginePath: string) => string;
+} {
+  const { containers, ...rest } = t;
+  const same = { template: t, pathOf: (p: string) => p };
+  if (!Array.isArray(containers)) return same;
+  const list = containers as Record<string, unknown>[];
+  const withPort = list.flatMap((c, i) => (c && typeof c === "object" && c.port !== undefined ? [i] : []));
+  const ingressAt = list.length === 1 ? 0 : withPort.length === 1 ? withPort[0] : -1;
+  if (list.length === 0 || ingressAt < 0)
+    return {
+      ...same,
+      problem: `exactly one container has a port (the ingress container; the others are sidecars), got ${list.length === 0 ? "no container" : withPort.length}`,
+    };
+  const { name, dependsOn, ...own } = list[ingressAt] ?? {};
+  const template: Record<string, unknown> = { ...rest, ...own };
+  if (name !== undefined) template.containerName = name;
+  if (dependsOn !== undefined) template.dependsOn = dependsOn;
+  const sidecarAt = list.flatMap((_, i) => (i === ingressAt ? [] : [i]));
+  if (sidecarAt.length > 0) template.sidecars = sidecarAt.map((i) => list[i]);
+  const pathOf = (p: string) => {
+    const sidecar = /^template\.sidecars\[(\d+)\](.*)$/.exec(p);
+    if (sidecar) return `template.containers[${sidecarAt[Number(sidecar[1])]}]${sidecar[2]}`;
+    const own = /^template\.(\w+)(.*)$/.exec(p);
+    if (own && (CONTAINER_KEYS as readonly string[]).includes(own[1])) return `template.containers[${ingressAt}].${own[1]}${own[2]}`;
+    if (own && own[1] === "containerName") return `template.containers[${ingressAt}].name${own[2]}`;
+    if (own && own[1] === "dependsOn") return `template.containers[${ingressAt}].dependsOn${own[2]}`;
+    return p;
+  };
+  return { template, pathOf };
+}

@@ -65,12 +65,13 @@ const startupProbe: Fields = {
 const serviceContainer: Fields = {
   each: true,
   fields: {
-    ...honouredAll("image", "commands", "args"),
+    // The container with ports is the ingress container; the others are sidecars (name and dependsOns order their start).
+    ...honouredAll("image", "commands", "args", "name", "dependsOns"),
     envs,
     ports: { fields: { containerPort: "honoured", name: "ignored" } },
     resources: { fields: { limits, ...ignoredAll("cpuIdle", "startupCpuBoost") } },
     startupProbe,
-    ...ignoredAll("name", "livenessProbe", "readinessProbe", "dependsOns", "baseImageUri", "buildInfos", "sandboxLauncher"),
+    ...ignoredAll("livenessProbe", "readinessProbe", "baseImageUri", "buildInfos", "sandboxLauncher"),
     volumeMounts: VOLUME_MOUNTS,
     workingDir: WORKING_DIR,
     sourceCode: SOURCE,
