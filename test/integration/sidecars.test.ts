@@ -249,6 +249,15 @@ test.serial("the CLI: gcloud's --container groups deploy the pair; its Knative e
   t.is(replaced.code, 0, replaced.stderr);
   t.regex(replaced.stdout, /unchanged \(same template\)/);
   t.is((await client.listRevisions("default", "cli-pair")).length, 1);
+  // Each line names its container; --container reads one container's lines.
+  const backendLines = await engine.skiff(["logs", "read", "cli-pair", "--container", "backend"]);
+  t.is(backendLines.code, 0, backendLines.stderr);
+  const lines = backendLines.stdout.trim().split("\n");
+  t.true(lines.some((l) => / container backend stdout: backend: listening on 9000/.test(l)), backendLines.stdout);
+  t.true(lines.every((l) => l.includes(" container backend ")), backendLines.stdout);
+  const appLines = await engine.skiff(["logs", "read", "cli-pair", "--container", "app"]);
+  t.regex(appLines.stdout, / container app stdout: proxy: listening on 8080/);
+  t.notRegex(appLines.stdout, /backend: listening/);
   // A port for a sidecar is refused before anything changes, naming the flag and the container.
   const bad = await engine.skiff(["deploy", "cli-pair", "--container", "backend", "--port", "9000"]);
   t.is(bad.code, 1);
