@@ -36,13 +36,18 @@ export interface InstanceContainer {
   volumeMounts?: ServiceTemplate["volumeMounts"];
 }
 
+/** A service's template, or a job's (whose main container has no port and no startup probe). */
 type ContainerFields = Pick<
   ServiceTemplate,
-  "image" | "command" | "args" | "env" | "port" | "resources" | "startupProbe" | "containerName" | "dependsOn" | "sidecars"
+  "image" | "command" | "args" | "env" | "resources" | "containerName" | "dependsOn" | "sidecars"
 > &
+  Partial<Pick<ServiceTemplate, "port" | "startupProbe">> &
   Pick<ServiceTemplate, "secretEnv" | "volumeMounts">;
 
-/** The instance's containers, the ingress container first. */
+/** Cloud Run's default startup deadline (the default TCP probe: 240 s). */
+const DEFAULT_STARTUP_DEADLINE_MS = 240_000;
+
+/** The instance's containers, the ingress container (a job's main container) first. */
 export function containersOf(t: ContainerFields): InstanceContainer[] {
   const p = t.startupProbe;
   const ingress: InstanceContainer = {
@@ -53,8 +58,8 @@ export function containersOf(t: ContainerFields): InstanceContainer[] {
     args: t.args,
     env: t.env,
     resources: t.resources,
-    probePort: p.tcpSocket?.port ?? t.port,
-    startupDeadlineMs: (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000,
+    probePort: p?.tcpSocket?.port ?? t.port,
+    startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : DEFAULT_STARTUP_DEADLINE_MS,
     dependsOn: t.dependsOn ?? [],
     secretEnv: t.secretEnv,
     volumeMounts: t.volumeMounts,
@@ -74,7 +79,7 @@ function sidecarContainer(s: Sidecar): InstanceContainer {
     resources: s.resources,
     probePort: p?.tcpSocket?.port,
     // Cloud Run's default deadline (240 s) when the sidecar has no probe of its own: it is only waited for to run.
-    startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : 240_000,
+    startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : DEFAULT_STARTUP_DEADLINE_MS,
     dependsOn: s.dependsOn ?? [],
     secretEnv: s.secretEnv,
     volumeMounts: s.volumeMounts,

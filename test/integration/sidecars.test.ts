@@ -253,8 +253,14 @@ test.serial("the CLI: gcloud's --container groups deploy the pair; its Knative e
   const backendLines = await engine.skiff(["logs", "read", "cli-pair", "--container", "backend"]);
   t.is(backendLines.code, 0, backendLines.stderr);
   const lines = backendLines.stdout.trim().split("\n");
-  t.true(lines.some((l) => / container backend stdout: backend: listening on 9000/.test(l)), backendLines.stdout);
-  t.true(lines.every((l) => l.includes(" container backend ")), backendLines.stdout);
+  t.true(
+    lines.some((l) => / container backend stdout: backend: listening on 9000/.test(l)),
+    backendLines.stdout,
+  );
+  t.true(
+    lines.every((l) => l.includes(" container backend ")),
+    backendLines.stdout,
+  );
   const appLines = await engine.skiff(["logs", "read", "cli-pair", "--container", "app"]);
   t.regex(appLines.stdout, / container app stdout: proxy: listening on 8080/);
   t.notRegex(appLines.stdout, /backend: listening/);
@@ -263,3 +269,50 @@ test.serial("the CLI: gcloud's --container groups deploy the pair; its Knative e
   t.is(bad.code, 1);
   t.regex(bad.stderr, /--container backend: --port: only the ingress container \(app\) has a port/);
 });
+
+test.serial(
+  "a job's task with a sidecar: the main container reaches it on localhost, the task ends when it exits, the sidecar is stopped",
+  async (t) => {
+    const fetchOnce = [
+      "fetch('http://127.0.0.1:9000/from-task').then(r => r.text()).then(",
+      "body => { console.log('task got ' + body); process.exit(0); },",
+      "error => { console.error(String(error)); process.exit(1); })",
+    ].join(" ");
+    await client.putJob("default", "paired-job", {
+      template: {
+        image: images.backend,
+        command: ["/node"],
+        args: ["-e", fetchOnce],
+        containerName: "main",
+        dependsOn: ["backend"],
+        taskCount: 2,
+        maxRetries: 0,
+        sidecars: [
+          {
+            name: "backend",
+            image: images.backend,
+            env: { PAIR_BACKEND_PORT: "9000", PAIR_LISTEN_DELAY_MS: "500" },
+            startupProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 30 },
+          },
+        ],
+      },
+    });
+    const started = await client.executeJob("default", "paired-job");
+    let execution = started;
+    while (execution.status === "RUNNING") execution = await client.getExecution("default", started.name, 60);
+    t.is(execution.status, "SUCCEEDED", JSON.stringify(execution));
+    const main = await engine.skiff(["logs", "read", "paired-job", "--container", "main"]);
+    t.regex(main.stdout, / container main stdout: task got \{"role":"backend".*"path":"\/from-task"\}/);
+    t.notRegex(main.stdout, /backend: listening/);
+    const sidecar = await engine.skiff(["logs", "read", "paired-job", "--container", "backend"]);
+    t.regex(
+      sidecar.stdout,
+      / container backend stdout: backend: stopped by SIGTERM/,
+      "the sidecar was stopped with SIGTERM after the main container exited",
+    );
+    await waitFor("the task containers to go", async () =>
+      (await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name) ? undefined : true,
+    );
+    t.pass();
+  },
+);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { containersOf, dependsOnCycle, startGroups } from "../../provider/model/containers";
 import type { SkiffError } from "../../provider/model/errors";
+import { parseJobSpec } from "../../provider/model/job";
 import { templateFingerprint } from "../../provider/model/revision";
 import { parseServiceTemplate, type ServiceTemplateInput } from "../../provider/model/template";
 import { Store } from "../../provider/state/store";
@@ -166,4 +167,23 @@ test("a sidecar mounts the template's volumes, by name", (t) => {
     violations({ ...twoContainers, volumes, sidecars: [{ name: "proxy", image, volumeMounts: [{ name: "other", mountPath: "/data" }] }] }),
     ['template.sidecars[0].volumeMounts[0].name: names no volume: "other" is not among the template\'s volumes'],
   );
+});
+
+test("a job's template takes sidecars beside its main container, by the same rules", (t) => {
+  const plain = parseJobSpec({ template: { image } }).template;
+  t.false("sidecars" in plain || "containerName" in plain);
+  const withSidecar = parseJobSpec({
+    template: {
+      image,
+      containerName: "main",
+      dependsOn: ["db"],
+      sidecars: [{ name: "db", image, startupProbe: { tcpSocket: { port: 5432 } } }],
+    },
+  }).template;
+  t.deepEqual(
+    startGroups(containersOf(withSidecar)).map((g) => g.map((c) => [c.name, c.probePort])),
+    [[["db", 5432]], [["main", undefined]]],
+  );
+  const error = t.throws(() => parseJobSpec({ template: { image, sidecars: [{ name: "db", image }] } }));
+  t.regex(error.message, /template\.containerName: is required once the template has sidecars/);
 });
