@@ -10,7 +10,7 @@ import { secretName } from "./secrets";
  * `secretKeyRef` names a secret of skiff's Secret Manager, read when a container starts), volume
  * mounts, port, resources and the startup probe. A Service's container with `ports` is the ingress
  * container (the template's own fields, its `name` the containerName); the others are sidecars,
- * each with its `dependsOns`. Every engine field it fills is mapped back to the path the user wrote it at.
+ * each with its `dependsOns`. A Job's first container is the task's main one, the others sidecars. Every engine field it fills is mapped back to the path the user wrote it at.
  */
 export interface ContainerContext {
   problems: Problems;
@@ -29,8 +29,6 @@ export function translateContainers(containers: unknown, path: string, ctx: Cont
     problems.add(path, "must list the container to run (one, with its image)");
     return { image: UNKNOWN }; // named here already; the engine's "image is required" would repeat it
   }
-  if (list.length > 1 && ctx.kind === "job")
-    problems.add(at(path, 1), "skiff runs one container per task: a job's sidecars (a second container) are not supported yet");
   if (list.length > MAX_CONTAINERS)
     problems.add(path, `must hold at most ${MAX_CONTAINERS} containers: an instance has at most ${MAX_CONTAINERS}`);
   const ingressAt = ctx.kind === "service" ? ingressIndex(list, path, problems) : 0;
@@ -39,7 +37,8 @@ export function translateContainers(containers: unknown, path: string, ctx: Cont
   const c = problems.object(list[ingressAt], cpath, "a container");
   if (!c) return { image: UNKNOWN };
   const out = translateOne(c, cpath, ctx);
-  if (list.length > 1 && ctx.kind === "service") {
+  // A job's containers have no ports: the first is the task's main container, the others its sidecars.
+  if (list.length > 1) {
     const put = (engineKey: string, value: unknown, gcpPath: string) => {
       ctx.paths.set(engineKey, gcpPath);
       if (value !== undefined && value !== null) out[engineKey] = value;

@@ -35,6 +35,19 @@ function container(
   return out;
 }
 
+/** The sidecars in pulumi-gcp's shape, each over the program's container of its name. */
+function sidecarContainers(sidecars: ServiceTemplate["sidecars"], userContainers: Obj[]): Obj[] {
+  return (sidecars ?? []).map((s) => {
+    const u = userContainers.find((x) => x.name === s.name);
+    const out = container(u, s);
+    out.name = s.name;
+    out.resources = { ...(u?.resources as Obj | undefined), limits: { cpu: s.resources.cpu, memory: s.resources.memory } };
+    if (s.dependsOn) out.dependsOns = s.dependsOn;
+    else delete out.dependsOns;
+    return out;
+  });
+}
+
 /** The engine's volumes in pulumi-gcp's shape (the same but for gcs.mountOptions, which have no local effect). */
 function withVolumes(template: Obj, volumes: ServiceTemplate["volumes"]): Obj {
   if (volumes) template.volumes = volumes;
@@ -61,15 +74,7 @@ export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj 
   if (engine.containerName !== undefined) c.name = engine.containerName;
   if (engine.dependsOn) c.dependsOns = engine.dependsOn;
   else delete c.dependsOns;
-  const sidecars = (engine.sidecars ?? []).map((s) => {
-    const u = userContainers.find((x) => x.name === s.name);
-    const out = container(u, s);
-    out.name = s.name;
-    out.resources = { ...(u?.resources as Obj | undefined), limits: { cpu: s.resources.cpu, memory: s.resources.memory } };
-    if (s.dependsOn) out.dependsOns = s.dependsOn;
-    else delete out.dependsOns;
-    return out;
-  });
+  const sidecars = sidecarContainers(engine.sidecars, userContainers);
   // In the order the program lists them, so a refresh of an unchanged service shows no reordering.
   const order = (x: Obj) => {
     const i = userContainers.findIndex((u) => u.name === x.name);
@@ -107,12 +112,20 @@ export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
     ...(userContainer?.resources as Obj | undefined),
     limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
   };
+  if (engine.containerName !== undefined) c.name = engine.containerName;
+  if (engine.dependsOn) c.dependsOns = engine.dependsOn;
+  else delete c.dependsOns;
+  const userContainers = ((inner.containers as Obj[] | undefined) ?? []).filter((u) => u && typeof u === "object");
+  const sidecars = sidecarContainers(engine.sidecars, userContainers);
   return {
     ...outer,
     taskCount: engine.taskCount,
     parallelism: engine.parallelism,
     template: withServiceAccount(
-      withVolumes({ ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) }, engine.volumes),
+      withVolumes(
+        { ...inner, containers: [c, ...sidecars], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) },
+        engine.volumes,
+      ),
       engine.serviceAccount,
     ),
   };

@@ -1,7 +1,9 @@
 import test from "ava";
+import { jobTemplateSchema } from "../../provider/model/job";
 import { serviceTemplateSchema } from "../../provider/model/template";
 import { checkServiceInputs } from "../../sdk/check/service";
-import { gcpServiceTemplate } from "../../sdk/gcp/render";
+import { translateJob } from "../../sdk/gcp/job-spec";
+import { gcpJobTemplate, gcpServiceTemplate } from "../../sdk/gcp/render";
 import { translateService } from "../../sdk/gcp/service-spec";
 import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 
@@ -111,4 +113,26 @@ test("skiff.Service: template.containers is the same template as the engine's ow
     },
   });
   t.regex(reasons(badField.failures)[0], /^template\.containers\[1\]\.resources\.cpu: must be between 0\.08 and 8 CPUs/);
+});
+
+test("pulumi-gcp Job: the first container is the task's main one, the others sidecars; a refresh writes them back", (t) => {
+  const inner = {
+    containers: [
+      { name: "main", image: "task:1", dependsOns: ["db"] },
+      { name: "db", image: "db:1", startupProbe: { tcpSocket: { port: 5432 } } },
+    ],
+  };
+  const result = translateJob({ name: "migrate", skiffProject: "dev", location: "us-central1", template: { template: inner } });
+  t.deepEqual(reasons(result.failures), []);
+  const template = jobTemplateSchema.parse(result.spec.template);
+  t.like(template, { image: "task:1", containerName: "main", dependsOn: ["db"] });
+  t.like(template.sidecars![0], { name: "db", image: "db:1", startupProbe: { tcpSocket: { port: 5432 } } });
+  const back = gcpJobTemplate(template, { template: inner }) as { template: { containers: Record<string, unknown>[] } };
+  t.deepEqual(
+    back.template.containers.map((c) => [c.name, c.image, c.dependsOns]),
+    [
+      ["main", "task:1", ["db"]],
+      ["db", "db:1", undefined],
+    ],
+  );
 });
