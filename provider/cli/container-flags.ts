@@ -81,12 +81,20 @@ export interface ContainerGroup {
  */
 export function recordContainerGroups(command: Command): { groups(): ContainerGroup[] } {
   const groups: ContainerGroup[] = [{ argv: [] }];
+  recorded.set(command, groups);
   command.on("option:container", (name: string) => groups.push({ name, argv: [] }));
   for (const [flags] of [...CONTAINER_OPTIONS, ...MOUNT_OPTIONS]) {
     const long = flags.split(" ")[0];
     command.on(`option:${long.slice(2)}`, (value?: string) => groups.at(-1)!.argv.push(...(value === undefined ? [long] : [long, value])));
   }
   return { groups: () => groups };
+}
+
+const recorded = new WeakMap<Command, ContainerGroup[]>();
+
+/** The groups recorded for a command (recordContainerGroups), as an action reads them. */
+export function containerGroupsOf(command: Command): ContainerGroup[] {
+  return recorded.get(command) ?? [{ argv: [] }];
 }
 
 /** Parses one group's arguments with the same parsers; an error names the flag and the container. */

@@ -345,3 +345,43 @@ test.serial(
     t.pass();
   },
 );
+
+test.serial(
+  "the CLI: jobs create with --container groups runs the task beside its sidecar; a main container with --port is exit 1",
+  async (t) => {
+    const script = "fetch('http://127.0.0.1:9000/cli-task').then(r => r.text()).then(b => console.log('cli task got ' + b))";
+    const created = await engine.skiff([
+      "jobs",
+      "create",
+      "cli-job",
+      "--container",
+      "main",
+      "--image",
+      images.backend,
+      "--command",
+      "/node",
+      "--args",
+      `-e,${script}`,
+      "--depends-on",
+      "backend",
+      "--container",
+      "backend",
+      "--image",
+      images.backend,
+      "--set-env-vars",
+      "PAIR_BACKEND_PORT=9000",
+      "--startup-probe",
+      "tcpSocket.port=9000,periodSeconds=1,failureThreshold=30",
+      "--max-retries",
+      "0",
+    ]);
+    t.is(created.code, 0, created.stderr);
+    const executed = await engine.skiff(["jobs", "execute", "cli-job", "--wait"], { timeoutMs: 120_000 });
+    t.is(executed.code, 0, `${executed.stdout}${executed.stderr}`);
+    const logs = await engine.skiff(["logs", "read", "cli-job", "--container", "main"]);
+    t.regex(logs.stdout, /container main stdout: cli task got \{"role":"backend"/);
+    const bad = await engine.skiff(["jobs", "update", "cli-job", "--container", "main", "--port", "8080"]);
+    t.is(bad.code, 1);
+    t.regex(bad.stderr, /--container main: --port: a job's containers serve no requests/);
+  },
+);
