@@ -28,17 +28,19 @@ export function jobRoutes(jobs: JobController): Route[] {
       const { project, job } = params;
       jobs.get(project, job); // 404 for an unknown job, before any answer is begun
       const execution = query.get("execution") ?? undefined;
+      const container = query.get("container") ?? undefined;
       const limit = wholeNumberParam(query, "limit", 1);
       if (query.get("follow") !== "true") {
-        await sendLogLines(res, (write) => jobs.readLogs(project, job, { execution, limit, encoding: "json" }, write));
+        await sendLogLines(res, (write) => jobs.readLogs(project, job, { execution, container, limit, encoding: "json" }, write));
         return undefined;
       }
       await followLogs(
         res,
-        (write) => jobs.readLogs(project, job, { execution, limit, encoding: "text" }, write),
+        (write) => jobs.readLogs(project, job, { execution, container, limit, encoding: "text" }, write),
         (write) =>
           jobs.subscribeLogs(project, job, (record) => {
-            if (!execution || record.revision === execution) write(formatLogRecord(record));
+            if ((!execution || record.revision === execution) && (!container || record.container === container))
+              write(formatLogRecord(record));
           }),
       );
       return undefined;

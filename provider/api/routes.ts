@@ -57,17 +57,19 @@ export function apiRoutes(d: ApiDeps): Route[] {
       const { project, service } = params;
       d.services.getService(project, service); // 404 for an unknown service
       const revision = query.get("revision") ?? undefined;
+      const container = query.get("container") ?? undefined;
       const limit = wholeNumberParam(query, "limit", 1);
       if (query.get("follow") !== "true") {
-        await sendLogLines(res, (write) => d.logs.readInto(project, service, { revision, limit, encoding: "json" }, write));
+        await sendLogLines(res, (write) => d.logs.readInto(project, service, { revision, container, limit, encoding: "json" }, write));
         return undefined;
       }
       await followLogs(
         res,
-        (write) => d.logs.readInto(project, service, { revision, limit, encoding: "text" }, write),
+        (write) => d.logs.readInto(project, service, { revision, container, limit, encoding: "text" }, write),
         (write) =>
           d.logs.subscribe(project, service, (record) => {
-            if (!revision || record.revision === revision) write(formatLogRecord(record));
+            if ((!revision || record.revision === revision) && (!container || record.container === container))
+              write(formatLogRecord(record));
           }),
       );
       return undefined;

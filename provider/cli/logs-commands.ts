@@ -32,10 +32,11 @@ export function logsCommands(): Command {
     .argument("<name>", "service or job name", nameArg("service", "name"))
     .option("--revision <revision>", "only this revision's lines (services)", nameArg("revision", "--revision"))
     .option("--execution <execution>", "only this execution's lines (jobs)", nameArg("execution", "--execution"))
+    .option("--container <name>", "only this container's lines (instances or tasks of several containers)")
     .option("--limit <n>", "the last N lines (default 1000)", intFlag("--limit"))
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
-      const text = await readEither(await connect(), project, name, options, { limit: options.limit });
+      const text = await readEither(await connect(), project, name, options, { limit: options.limit, container: options.container });
       if (format.kind === "json") process.stdout.write(JSON.stringify(text ? text.split("\n") : []) + "\n");
       else if (text) process.stdout.write(text + "\n");
     });
@@ -44,9 +45,14 @@ export function logsCommands(): Command {
     .argument("<name>", "service or job name", nameArg("service", "name"))
     .option("--revision <revision>", "only this revision's lines (services)", nameArg("revision", "--revision"))
     .option("--execution <execution>", "only this execution's lines (jobs)", nameArg("execution", "--execution"))
+    .option("--container <name>", "only this container's lines (instances or tasks of several containers)")
     .action(async (name: string, options) => {
       const { project } = commonOptions(options);
-      await readEither(await connect(), project, name, options, { follow: true, onChunk: (t) => process.stdout.write(t) });
+      await readEither(await connect(), project, name, options, {
+        follow: true,
+        container: options.container,
+        onChunk: (t) => process.stdout.write(t),
+      });
     });
   return logs;
 }

@@ -293,12 +293,20 @@ export class EngineClient {
 
   /** Log lines as text; with follow the stream stays open and each chunk goes to onChunk. */
   async logs(project: string, service: string, options: LogOptions = {}): Promise<string> {
-    return this.readLogs(path`projects/${project}/services/${service}/logs`, { revision: options.revision }, options);
+    return this.readLogs(
+      path`projects/${project}/services/${service}/logs`,
+      { revision: options.revision, container: options.container },
+      options,
+    );
   }
 
   /** A job's task output, each line with its execution, task index and attempt. */
   async jobLogs(project: string, job: string, options: LogOptions & { execution?: string } = {}): Promise<string> {
-    return this.readLogs(path`projects/${project}/jobs/${job}/logs`, { execution: options.execution }, options);
+    return this.readLogs(
+      path`projects/${project}/jobs/${job}/logs`,
+      { execution: options.execution, container: options.container },
+      options,
+    );
   }
 
   private async readLogs(logsPath: string, filter: Record<string, string | undefined>, options: LogOptions): Promise<string> {
@@ -323,6 +331,8 @@ export class EngineClient {
 
 export interface LogOptions {
   revision?: string;
+  /** Only this container's lines (instances or tasks of several containers). */
+  container?: string;
   limit?: number;
   follow?: boolean;
   onChunk?: (text: string) => void;

@@ -10,6 +10,8 @@ export interface LogSource {
   /** The revision, or the execution. */
   revision: string;
   instance: string;
+  /** Which container of the instance or task, when it has several. */
+  container?: string;
   task?: number;
   attempt?: number;
 }
@@ -19,6 +21,8 @@ export type LogListener = (record: LogRecord) => void;
 /** Which lines a read wants: the newest `limit`, of one revision (or execution) or all. */
 export interface LogReadOptions {
   revision?: string;
+  /** Only the lines of the containers of this name (instances of several containers). */
+  container?: string;
   limit?: number;
 }
 
@@ -156,25 +160,29 @@ export class InProcessLogs implements ContainerLogs {
     write: LogPieceWriter,
   ): Promise<void> {
     const limit = options.limit ?? DEFAULT_READ_LIMIT;
-    const gathered = await this.gather(project, service, options.revision, limit);
+    const gathered = await this.gather(project, service, options, limit);
     await writeRecords(gathered.newest(limit), options.encoding, write);
   }
 
   /** The records readInto would write (tests, in this thread). */
   async read(project: string, service: string, options: LogReadOptions = {}): Promise<LogRecord[]> {
     const limit = options.limit ?? DEFAULT_READ_LIMIT;
-    return [...(await this.gather(project, service, options.revision, limit)).newest(limit)];
+    return [...(await this.gather(project, service, options, limit)).newest(limit)];
   }
 
   /** The newest `limit` lines of the service's log and of each of its attached containers. */
-  private async gather(project: string, service: string, revision: string | undefined, limit: number): Promise<GatheredLines> {
+  private async gather(project: string, service: string, filter: LogReadOptions, limit: number): Promise<GatheredLines> {
+    const { revision, container } = filter;
     const live = [...this.attached].filter(
       ([, { source }]) =>
-        source.project === project && source.service === service && (revision === undefined || source.revision === revision),
+        source.project === project &&
+        source.service === service &&
+        (revision === undefined || source.revision === revision) &&
+        (container === undefined || source.container === container),
     );
     const kept: string[] = [];
     const [, ...fromContainers] = await Promise.all([
-      this.store.eachNewest(project, service, { revision, limit }, (line) => kept.push(line)),
+      this.store.eachNewest(project, service, { revision, container, limit }, (line) => kept.push(line)),
       ...live.map(([containerId, entry]) => this.readContainer(containerId, entry, limit)),
     ]);
     const gathered = new GatheredLines();
@@ -250,8 +258,11 @@ function sinceOf(after: string | undefined): number {
 }
 
 function recordOf(source: LogSource, { time, stream, text }: LogLine): LogRecord {
-  const { revision, instance, task, attempt } = source;
-  return task === undefined ? { time, stream, text, revision, instance } : { time, stream, text, revision, instance, task, attempt };
+  const { revision, instance, container, task, attempt } = source;
+  const record: LogRecord = { time, stream, text, revision, instance };
+  if (container !== undefined) record.container = container;
+  if (task !== undefined) Object.assign(record, { task, attempt });
+  return record;
 }
 
 /** What makes a line the same line in the service's log and in its container's own log. */

@@ -17,6 +17,8 @@ export interface LogRecord extends LogLine {
   /** The revision, or for a job's task the execution. */
   revision: string;
   instance: string;
+  /** Which container of the instance or task wrote it, when it has several. */
+  container?: string;
   /** For a job's task: its index and attempt. */
   task?: number;
   attempt?: number;
@@ -100,14 +102,16 @@ export class LogStore {
   async eachNewest(
     project: string,
     service: string,
-    options: { revision?: string; limit?: number },
+    options: { revision?: string; container?: string; limit?: number },
     take: (line: string) => void,
   ): Promise<void> {
-    const { revision } = options;
+    const { revision, container } = options;
     // A cheap text test first; only candidate lines are parsed.
     const needle = revision === undefined ? undefined : `"revision":${JSON.stringify(revision)}`;
+    const containerNeedle = container === undefined ? undefined : `"container":${JSON.stringify(container)}`;
     await this.file(project, service).eachFromEnd(options.limit ?? DEFAULT_READ_LIMIT, (line) => {
       if (needle !== undefined && !(line.includes(needle) && parseRecord(line)?.revision === revision)) return false;
+      if (containerNeedle !== undefined && !(line.includes(containerNeedle) && parseRecord(line)?.container === container)) return false;
       take(line);
       return true;
     });
@@ -146,8 +150,9 @@ export class LogStore {
 }
 
 export function formatLogRecord(r: LogRecord): string {
-  if (r.task !== undefined) return `${r.time} ${r.revision} task ${r.task} attempt ${r.attempt ?? 0} ${r.stream}: ${r.text}`;
-  return `${r.time} ${r.revision} ${r.stream}: ${r.text}`;
+  const container = r.container === undefined ? "" : ` container ${r.container}`;
+  if (r.task !== undefined) return `${r.time} ${r.revision} task ${r.task} attempt ${r.attempt ?? 0}${container} ${r.stream}: ${r.text}`;
+  return `${r.time} ${r.revision}${container} ${r.stream}: ${r.text}`;
 }
 
 /** A line of a service's log as kept (JSON), or undefined for one that is not (a torn write). */

@@ -6,6 +6,8 @@ export const LABEL = {
   service: "skiff.service",
   revision: "skiff.revision",
   instance: "skiff.instance",
+  /** Which container of its instance (or task) it is, when there are several; also on their shared volumes. */
+  container: "skiff.container",
   job: "skiff.job",
   execution: "skiff.execution",
   task: "skiff.task",

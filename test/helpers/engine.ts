@@ -7,6 +7,7 @@ import {
   containersWithLabels,
   removeContainers,
   removeEngineNetworks,
+  removeEngineVolumes,
   requireDocker,
   run,
 } from "./docker";
@@ -200,6 +201,7 @@ export class TestEngine {
       try {
         const leftovers = await containersWithLabels({ "skiff.engine": engineId });
         await removeContainers(leftovers.map((c) => c.id));
+        await removeEngineVolumes(engineId);
         await removeEngineNetworks(engineId);
       } catch (error) {
         errors.push(error);
