@@ -246,10 +246,23 @@ export class EngineClient {
     return this.readLogs(path`projects/${project}/jobs/${job}/logs`, { execution: options.execution }, options);
   }
 
+  /** Log lines as Cloud Logging entries (what `logs read --format json` prints). */
+  async logEntries(
+    logsPath: string,
+    options: LogOptions & { revision?: string; execution?: string } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const answer = await this.call(
+      "GET",
+      logsPath,
+      z.object({ lines: z.array(z.record(z.string(), z.unknown())) }),
+      undefined,
+      logSearchParams({ revision: options.revision, execution: options.execution, view: "entries" }, options),
+    );
+    return answer.lines;
+  }
+
   private async readLogs(logsPath: string, filter: Record<string, string | undefined>, options: LogOptions): Promise<string> {
-    const searchParams: Record<string, string> = {};
-    for (const [k, v] of Object.entries(filter)) if (v) searchParams[k] = v;
-    if (options.limit) searchParams.limit = String(options.limit);
+    const searchParams = logSearchParams(filter, options);
     if (!options.follow) {
       const answer = await this.call("GET", logsPath, z.object({ lines: z.array(z.string()) }), undefined, searchParams);
       return answer.lines.join("\n");
@@ -266,9 +279,23 @@ export class EngineClient {
   }
 }
 
+/** Paths of a service's and of a job's log, for logEntries. */
+export const serviceLogPath = (project: string, service: string) => path`projects/${project}/services/${service}/logs`;
+export const jobLogPath = (project: string, job: string) => path`projects/${project}/jobs/${job}/logs`;
+
+function logSearchParams(given: Record<string, string | undefined>, options: LogOptions): Record<string, string> {
+  const searchParams: Record<string, string> = {};
+  for (const [k, v] of Object.entries(given)) if (v) searchParams[k] = v;
+  if (options.limit) searchParams.limit = String(options.limit);
+  if (options.filter) searchParams.filter = options.filter;
+  return searchParams;
+}
+
 export interface LogOptions {
   revision?: string;
   limit?: number;
+  /** Cloud Logging's filter language, the part log-filter.ts takes. */
+  filter?: string;
   follow?: boolean;
   onChunk?: (text: string) => void;
 }

@@ -30,6 +30,7 @@ import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
 import { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { Store } from "../state/store";
+import { RequestTelemetry } from "../telemetry/request-telemetry";
 
 export interface EngineSettings {
   /** Autoscaler windows and grace: short in tests, Cloud Run's defaults otherwise. */
@@ -126,6 +127,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const logs = new ThreadedLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) =>
       log.warn("log capture", { error: message }),
     );
+    const telemetry = new RequestTelemetry(logs);
+    ingress.observeRequests(telemetry);
     const instances = new InstanceController({
       store,
       runtime,
@@ -166,6 +169,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
           close(ingress.server, () => ingress.closeConnections()),
           ingress.bridgeServer.listening ? close(ingress.bridgeServer, () => ingress.closeConnections()) : Promise.resolve(),
         ]);
+        telemetry.flush();
         await logs.close();
         store.close();
         rmSync(home.engineJson, { force: true });

@@ -207,6 +207,10 @@ export class ThreadedLogs implements ContainerLogs {
     this.post({ op: "append", project, service, record });
   }
 
+  appendKept(project: string, service: string, lines: readonly string[]): void {
+    this.post({ op: "appendKept", project, service, lines });
+  }
+
   async readInto(
     project: string,
     service: string,
