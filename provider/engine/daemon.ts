@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writ
 import type net from "node:net";
 import { cpus } from "node:os";
 import { identityRoutes } from "../api/identity-routes";
+import { metricsRoute } from "../api/metrics-route";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
@@ -30,6 +31,8 @@ import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
 import { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { Store } from "../state/store";
+import { jobResults } from "../telemetry/job-results";
+import { EngineMetrics } from "../telemetry/metrics";
 import { RequestTelemetry } from "../telemetry/request-telemetry";
 
 export interface EngineSettings {
@@ -127,7 +130,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const logs = new ThreadedLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) =>
       log.warn("log capture", { error: message }),
     );
-    const telemetry = new RequestTelemetry(logs);
+    const metrics = new EngineMetrics({ revisions: () => instances.snapshot(), jobs: () => jobResults(store.jobs) });
+    const telemetry = new RequestTelemetry(logs, metrics);
     ingress.observeRequests(telemetry);
     const instances = new InstanceController({
       store,
@@ -140,6 +144,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       clock: options.clock ?? systemClock,
       scaling: settings.scaling,
       hostCpus: cpus().length,
+      onInstanceReady: (rev, startupMs) => metrics.instanceReady(rev, startupMs),
     });
     const publisher = new RoutePublisher({ store, routes, instances, ingressPort });
     const services = new ServiceController({ store, runtime, instances, routes, publisher, logs, log, ingressPort });
@@ -193,6 +198,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         shutdown: () => void stop(),
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
+      metricsRoute(metrics),
     );
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
     log.info("engine started", { ...file, instanceAddressing: addressing, containers });
