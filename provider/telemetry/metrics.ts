@@ -68,7 +68,10 @@ export class EngineMetrics implements RequestSink {
     buckets: STARTUP_BUCKETS,
     registers: [this.registry],
   });
-  /** Per request: its revision's and code's children, looked up once (labels() hashes its arguments on every call). */
+  /**
+   * Each revision's and code's children, made once: a request costs a map lookup, then prom-client
+   * hashes the child's labels for each inc and observe (about 1.3 µs per request with both; bench/router.ts).
+   */
   private readonly children = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<string> }>();
   private readonly busy = new BusyTime();
   private lastForget = 0;
