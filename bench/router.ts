@@ -199,7 +199,8 @@ async function main(): Promise<void> {
       const settleMs = await settle(engine.pid);
       const engineCpu = cpuMs(engine.pid) - engineBefore;
       const mainCpu = threadCpuMs(engine.pid) - mainBefore;
-      const lines = await countInServiceLog(engine.home, SERVICE, marker, result.requests + 1000);
+      // The service's log holds the ingress's entry for each request beside the instance's line.
+      const lines = await countInServiceLog(engine.home, SERVICE, marker, 2 * result.requests + 1000);
       const perRequest = (ms: number) => (result.requests > 0 ? (ms * 1000) / result.requests : NaN);
       samples.set(t.name, {
         ...result,

@@ -47,8 +47,8 @@ export interface ContainerLogs {
    */
   collect(containerId: string): Promise<void>;
   append(project: string, service: string, record: LogRecord): void;
-  /** Records already in their kept form (JSON text, one per line): the ingress's request entries, in batches. */
-  appendKept(project: string, service: string, lines: readonly string[]): void;
+  /** Records already in their kept form (JSON text, several joined by "\n"): the ingress's request entries, in batches. */
+  appendKept(project: string, service: string, block: string): void;
   /**
    * The newest `limit` lines (default DEFAULT_READ_LIMIT) of the log and of its attached
    * containers, oldest first, as `logs read` prints them, encoded and written in pieces
@@ -154,8 +154,8 @@ export class InProcessLogs implements ContainerLogs {
     this.store.append(project, service, record);
   }
 
-  appendKept(project: string, service: string, lines: readonly string[]): void {
-    this.store.appendKept(project, service, lines);
+  appendKept(project: string, service: string, block: string): void {
+    this.store.appendKept(project, service, block);
   }
 
   async readInto(

@@ -68,15 +68,14 @@ export class LogStore {
   }
 
   /**
-   * Lines already in the kept form (JSON records, the ingress's request entries), appended as they
-   * are; parsed only when someone follows the service.
+   * Lines already in the kept form (JSON records joined by "\n": the ingress's request entries),
+   * appended as one block; split and parsed only when someone follows the service.
    */
-  appendKept(project: string, service: string, lines: readonly string[]): void {
+  appendKept(project: string, service: string, block: string): void {
     const key = scopedKey(project, service);
-    const file = this.file(project, service, key);
-    for (const line of lines) file.append(line);
-    if (!this.listeners.has(key)) return;
-    for (const line of lines) {
+    this.file(project, service, key).append(block);
+    if (!this.listeners.get(key)?.size) return;
+    for (const line of block.split("\n")) {
       const record = parseRecord(line);
       if (record) this.publishAt(key, record);
     }

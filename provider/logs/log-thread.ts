@@ -21,7 +21,7 @@ export type ToWorker =
   | { op: "detach"; containerId: string }
   | { op: "collect"; req: number; containerId: string }
   | { op: "append"; project: string; service: string; record: LogRecord }
-  | { op: "appendKept"; project: string; service: string; lines: readonly string[] }
+  | { op: "appendKept"; project: string; service: string; block: string }
   | { op: "read"; req: number; project: string; service: string; options: LogReadOptions & { encoding: LogEncoding } }
   /** The daemon has written a piece of the read `req`; "stop": its reader went away. */
   | { op: "written" | "stop"; req: number }
@@ -122,7 +122,7 @@ if (parentPort) {
         logs.append(message.project, message.service, message.record);
         break;
       case "appendKept":
-        logs.appendKept(message.project, message.service, message.lines);
+        logs.appendKept(message.project, message.service, message.block);
         break;
       case "read": {
         const { req } = message;

@@ -207,8 +207,8 @@ export class ThreadedLogs implements ContainerLogs {
     this.post({ op: "append", project, service, record });
   }
 
-  appendKept(project: string, service: string, lines: readonly string[]): void {
-    this.post({ op: "appendKept", project, service, lines });
+  appendKept(project: string, service: string, block: string): void {
+    this.post({ op: "appendKept", project, service, block });
   }
 
   async readInto(
