@@ -30,13 +30,15 @@ export function route(method: string, path: string, handler: RouteHandler): Rout
 /**
  * The admin API: 127.0.0.1 only, and a bearer token on every request, checked before anything
  * else (a request without it changes nothing and learns nothing, not even whether a path exists).
- * The only exceptions are `publicPaths`, exact paths that serve what is public anyway (a JWKS).
+ * The only exceptions are `publicPaths`, exact paths that serve what is public anyway (a JWKS), and
+ * what `first` answers (the console, with its own session check: api/console.ts).
  */
 export function createApiServer(
   routes: Route[],
   token: string,
   log: Logger,
   publicPaths: ReadonlyMap<string, () => unknown> = new Map(),
+  first?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
 ): http.Server {
   const expected = Buffer.from(`Bearer ${token}`);
   const server = http.createServer((req, res) =>
@@ -53,6 +55,7 @@ export function createApiServer(
     // What anyone may read (the public keys identity tokens verify with), and nothing else.
     const open = req.method === "GET" ? publicPaths.get(req.url ?? "") : undefined;
     if (open) return sendJson(res, 200, open());
+    if (first?.(req, res)) return;
     const given = Buffer.from(req.headers.authorization ?? "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       res.setHeader("www-authenticate", "Bearer");

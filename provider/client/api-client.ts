@@ -232,6 +232,11 @@ export class EngineClient {
     });
   }
   /** An identity token signed by the engine: the owner's, or a service account's; for `audience` (a service URL). */
+  /** A one-time login URL for the console (api/console.ts). */
+  consoleLogin() {
+    return this.call("POST", "console/logins", z.object({ url: z.string(), expiresAt: z.string() }), {});
+  }
+
   identityToken(options: { audience?: string; serviceAccount?: string } = {}) {
     return this.call("POST", "identityTokens", identityTokenSchema, options);
   }

@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writ
 import type net from "node:net";
 import { cpus } from "node:os";
 import { identityRoutes } from "../api/identity-routes";
+import { ConsoleSessions, consoleRoutes } from "../api/console";
 import { metricsRoute } from "../api/metrics-route";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
@@ -97,12 +98,17 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const throttlers = new RevisionThrottlers();
     const apiRouteList: Route[] = [];
     const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies), new AccessGate(key, new Set([owner])));
-    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]));
+    let apiPortNow = 0;
+    const consoleSessions = new ConsoleSessions(() => apiPortNow, token);
+    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]), (req, res) =>
+      consoleSessions.handle(req, res),
+    );
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
       await close(ingress.server, () => ingress.closeConnections());
       throw error;
     });
+    apiPortNow = apiPort;
 
     const network = await runtime.ensureNetwork(engineId);
     const addressing: InstanceAddressing =
@@ -199,6 +205,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
       metricsRoute(metrics),
+      ...consoleRoutes(consoleSessions, store),
     );
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
     log.info("engine started", { ...file, instanceAddressing: addressing, containers });
