@@ -47,8 +47,8 @@ export interface ContainerLogs {
    */
   collect(containerId: string): Promise<void>;
   append(project: string, service: string, record: LogRecord): void;
-  /** Records already in their kept form (JSON text, several joined by "\n"): the ingress's request entries, in batches. */
-  appendKept(project: string, service: string, block: string): void;
+  /** Records already in their kept form (JSON text, several joined by "\n", as UTF-8): the ingress's request entries, in batches. */
+  appendKept(project: string, service: string, block: Uint8Array): void;
   /**
    * The newest `limit` lines (default DEFAULT_READ_LIMIT) of the log and of its attached
    * containers, oldest first, as `logs read` prints them, encoded and written in pieces
@@ -154,8 +154,8 @@ export class InProcessLogs implements ContainerLogs {
     this.store.append(project, service, record);
   }
 
-  appendKept(project: string, service: string, block: string): void {
-    this.store.appendKept(project, service, block);
+  appendKept(project: string, service: string, block: Uint8Array): void {
+    this.store.appendKept(project, service, Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("utf8"));
   }
 
   async readInto(

@@ -207,7 +207,7 @@ export class ThreadedLogs implements ContainerLogs {
     this.post({ op: "append", project, service, record });
   }
 
-  appendKept(project: string, service: string, block: string): void {
+  appendKept(project: string, service: string, block: Uint8Array): void {
     this.post({ op: "appendKept", project, service, block });
   }
 

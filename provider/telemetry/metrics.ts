@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RevisionSnapshot } from "../controller/instance-controller";
 import type { CompletedRequest } from "../router/request-observer";
 import { BusyTime } from "./busy-time";
+import { RequestTally } from "./request-tally";
 import type { RequestSink } from "./request-telemetry";
 
 /** What the engine's state says at scrape time: instances and queues per revision, jobs' executions and tasks. */
@@ -12,8 +13,6 @@ export interface MetricSources {
 }
 
 const REVISION = ["project", "service", "revision"] as const;
-/** Seconds: from a fast local answer to Cloud Run's longest request timeout. */
-const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600];
 const STARTUP_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 240];
 /** Busy periods of instances idle longer than this are let go. */
 const FORGET_IDLE_MS = 10 * 60_000;
@@ -21,8 +20,8 @@ const FORGET_IDLE_MS = 10 * 60_000;
 /**
  * Cloud Run's metric set under skiff names, in a registry of the engine's own (prom-client), served
  * as Prometheus text on the admin port's /metrics. Request metrics are counted as each request
- * completes (RequestSink); instance, queue and job metrics are read from the engine's state when
- * scraped.
+ * completes (RequestSink; plain numbers in request-tally.ts); instance, queue and job metrics are
+ * read from the engine's state when scraped.
  *
  *   skiff_request_count_total                         request_count (by response code and class)
  *   skiff_request_latencies_seconds                   request_latencies
@@ -36,29 +35,10 @@ const FORGET_IDLE_MS = 10 * 60_000;
  */
 export class EngineMetrics implements RequestSink {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: "skiff_request_count_total",
-    help: "Requests served, by revision and response code",
-    labelNames: [...REVISION, "response_code", "response_code_class"],
-    registers: [this.registry],
-  });
-  private readonly latencies = new Histogram({
-    name: "skiff_request_latencies_seconds",
-    help: "Request latency from the head's arrival to the response's end, as the ingress saw it",
-    labelNames: [...REVISION, "response_code_class"],
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
   private readonly rejected = new Counter({
     name: "skiff_requests_rejected_total",
     help: "Requests answered without an instance: 429 at maxInstanceCount, 500 when none became free in time",
     labelNames: [...REVISION, "response_code"],
-    registers: [this.registry],
-  });
-  private readonly billable = new Counter({
-    name: "skiff_container_billable_instance_time_seconds_total",
-    help: "Time instances had at least one request in flight (request-based billing, unrounded)",
-    labelNames: [...REVISION],
     registers: [this.registry],
   });
   private readonly startups = new Histogram({
@@ -68,16 +48,14 @@ export class EngineMetrics implements RequestSink {
     buckets: STARTUP_BUCKETS,
     registers: [this.registry],
   });
-  /**
-   * Each revision's and code's children, made once: a request costs a map lookup, then prom-client
-   * hashes the child's labels for each inc and observe (about 1.3 µs per request with both; bench/router.ts).
-   */
-  private readonly children = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<string> }>();
+  /** Request count, latencies and billable time: plain numbers per revision and status (request-tally.ts). */
+  private readonly tally = new RequestTally();
   private readonly busy = new BusyTime();
   private lastForget = 0;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
+    for (const metric of this.tally.metrics()) this.registry.registerMetric(metric);
     new Gauge({
       name: "skiff_container_instance_count",
       help: "Instances by state: active (serving a request), idle (ready, no request), starting",
@@ -147,25 +125,14 @@ export class EngineMetrics implements RequestSink {
   record(request: CompletedRequest, latencyMs: number): void {
     const { project, service, revision } = request.servedBy;
     const status = request.status;
-    const key = `${project}/${service}/${revision}/${status}`;
-    let child = this.children.get(key);
-    if (!child) {
-      const cls = `${Math.floor(status / 100)}xx`;
-      child = {
-        count: this.requests.labels(project, service, revision, String(status), cls),
-        latency: this.latencies.labels(project, service, revision, cls),
-      };
-      this.children.set(key, child);
-    }
-    child.count.inc();
-    child.latency.observe(latencyMs / 1000);
+    this.tally.add(project, service, revision, status, latencyMs / 1000);
     if (request.instanceId === undefined) {
       if (status === 429 || status === 500) this.rejected.labels(project, service, revision, String(status)).inc();
       return;
     }
     const end = performance.now();
     const added = this.busy.add(request.instanceId, end - latencyMs, end);
-    if (added > 0) this.billable.labels(project, service, revision).inc(added / 1000);
+    if (added > 0) this.tally.addBillable(project, service, revision, added / 1000);
     if (end - this.lastForget > FORGET_IDLE_MS) {
       this.lastForget = end;
       this.busy.forgetIdleSince(end - FORGET_IDLE_MS);

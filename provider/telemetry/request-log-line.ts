@@ -2,6 +2,20 @@ import { severityOfStatus } from "../logs/log-entry";
 import { traceOf } from "../router/forwarding";
 import type { CompletedRequest } from "../router/request-observer";
 
+/** The ISO form of the current second, made once a second ("2026-12-06T12:00:00"). */
+let isoSecond = -1;
+let isoPrefix = "";
+function isoTime(ms: number): string {
+  const whole = Math.floor(ms);
+  const second = Math.floor(whole / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  const milli = whole - second * 1000;
+  return `${isoPrefix}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+}
+
 /**
  * A request's entry in its service's log, as the kept JSON line (log-store.ts's LogRecord with the
  * fields of a Cloud Logging request entry: severity, httpRequest, trace, spanId). Built as one
@@ -27,7 +41,7 @@ export function requestLogLine(request: CompletedRequest, endedAt: number, laten
   const remoteIp = head.remoteAddress.startsWith("::ffff:") ? head.remoteAddress.slice(7) : head.remoteAddress;
   const url = `http://${head.host ?? ""}${head.url}`;
   return (
-    `{"time":"${new Date(endedAt - latencyMs).toISOString()}","stream":"request","text":"",` +
+    `{"time":"${isoTime(endedAt - latencyMs)}","stream":"request","text":"",` +
     `"revision":${JSON.stringify(servedBy.revision)},"instance":${JSON.stringify(request.instanceId ?? "")},` +
     `"severity":"${severityOfStatus(status)}","httpRequest":{"requestMethod":${JSON.stringify(head.method)},` +
     `"requestUrl":${JSON.stringify(url)},"requestSize":"${headBytes + request.requestBodyBytes}","status":${status},` +
