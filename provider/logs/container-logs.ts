@@ -47,7 +47,10 @@ export interface ContainerLogs {
    */
   collect(containerId: string): Promise<void>;
   append(project: string, service: string, record: LogRecord): void;
-  /** Records already in their kept form (JSON text, several joined by "\n", as UTF-8): the ingress's request entries, in batches. */
+  /**
+   * Records already in their kept form (JSON text, several joined by "\n", as UTF-8): the ingress's
+   * request entries, in batches. The block is the callee's from now on (it may be transferred).
+   */
   appendKept(project: string, service: string, block: Uint8Array): void;
   /**
    * The newest `limit` lines (default DEFAULT_READ_LIMIT) of the log and of its attached
