@@ -4,6 +4,7 @@ import { engineHome } from "../base/home";
 import { version } from "../base/version";
 import { checkHome } from "../client/home-check";
 import { authCommands } from "./auth-commands";
+import { consoleCommand } from "./console-command";
 import { deployCommand } from "./deploy";
 import { domainMappingCommands } from "./domain-commands";
 import { engineCommands } from "./engine-commands";
@@ -45,7 +46,8 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(logsCommands())
     .addCommand(authCommands())
     .addCommand(secretCommands())
-    .addCommand(reviewCommand());
+    .addCommand(reviewCommand())
+    .addCommand(consoleCommand());
   for (const command of mappingCommands()) program.addCommand(command);
   await program.parseAsync(argv);
 }

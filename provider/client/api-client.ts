@@ -234,6 +234,11 @@ export class EngineClient {
     });
   }
   /** An identity token signed by the engine: the owner's, or a service account's; for `audience` (a service URL). */
+  /** A one-time login URL for the console (api/console.ts). */
+  consoleLogin() {
+    return this.call("POST", "console/logins", z.object({ url: z.string(), expiresAt: z.string() }), {});
+  }
+
   identityToken(options: { audience?: string; serviceAccount?: string } = {}) {
     return this.call("POST", "identityTokens", identityTokenSchema, options);
   }
@@ -309,10 +314,23 @@ export class EngineClient {
     );
   }
 
+  /** Log lines as Cloud Logging entries (what `logs read --format json` prints). */
+  async logEntries(
+    logsPath: string,
+    options: LogOptions & { revision?: string; execution?: string } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const answer = await this.call(
+      "GET",
+      logsPath,
+      z.object({ lines: z.array(z.record(z.string(), z.unknown())) }),
+      undefined,
+      logSearchParams({ revision: options.revision, execution: options.execution, container: options.container, view: "entries" }, options),
+    );
+    return answer.lines;
+  }
+
   private async readLogs(logsPath: string, filter: Record<string, string | undefined>, options: LogOptions): Promise<string> {
-    const searchParams: Record<string, string> = {};
-    for (const [k, v] of Object.entries(filter)) if (v) searchParams[k] = v;
-    if (options.limit) searchParams.limit = String(options.limit);
+    const searchParams = logSearchParams(filter, options);
     if (!options.follow) {
       const answer = await this.call("GET", logsPath, z.object({ lines: z.array(z.string()) }), undefined, searchParams);
       return answer.lines.join("\n");
@@ -329,11 +347,25 @@ export class EngineClient {
   }
 }
 
+/** Paths of a service's and of a job's log, for logEntries. */
+export const serviceLogPath = (project: string, service: string) => path`projects/${project}/services/${service}/logs`;
+export const jobLogPath = (project: string, job: string) => path`projects/${project}/jobs/${job}/logs`;
+
+function logSearchParams(given: Record<string, string | undefined>, options: LogOptions): Record<string, string> {
+  const searchParams: Record<string, string> = {};
+  for (const [k, v] of Object.entries(given)) if (v) searchParams[k] = v;
+  if (options.limit) searchParams.limit = String(options.limit);
+  if (options.filter) searchParams.filter = options.filter;
+  return searchParams;
+}
+
 export interface LogOptions {
   revision?: string;
   /** Only this container's lines (instances or tasks of several containers). */
   container?: string;
   limit?: number;
+  /** Cloud Logging's filter language, the part log-filter.ts takes. */
+  filter?: string;
   follow?: boolean;
   onChunk?: (text: string) => void;
 }

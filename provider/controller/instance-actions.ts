@@ -102,6 +102,7 @@ export class InstanceActions {
     live.state = "ready";
     live.readyAt = clock.now();
     scaler.recordStartup(clock.now() - startedAt);
+    this.deps.onInstanceReady?.(rev, clock.now() - startedAt);
     const endpoint = this.endpointOf(id, row.containerId, row.hostPort, address, rev);
     scaler.throttler.addInstance(endpoint);
     this.deps.log.info("instance ready", { revision: rev.name, instance: id, address: `${endpoint.host}:${endpoint.port}` });

@@ -6,6 +6,8 @@ import { cloudRunApiRoutes, cloudRunApiSurface } from "../api/cloud-run-apis";
 import { identityRoutes } from "../api/identity-routes";
 import { Operations } from "../api/operations";
 import { secretRoutes } from "../api/secret-routes";
+import { ConsoleSessions, consoleRoutes } from "../api/console";
+import { metricsRoute } from "../api/metrics-route";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
@@ -37,6 +39,9 @@ import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
 import { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { Store } from "../state/store";
+import { jobResults } from "../telemetry/job-results";
+import { EngineMetrics } from "../telemetry/metrics";
+import { RequestTelemetry } from "../telemetry/request-telemetry";
 
 export interface EngineSettings {
   /** Autoscaler windows and grace: short in tests, Cloud Run's defaults otherwise. */
@@ -107,14 +112,22 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const apiRouteList: Route[] = [];
     const cloudRunRouteList: Route[] = [];
     const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies), new AccessGate(key, new Set([owner])));
-    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]), [
-      cloudRunApiSurface(cloudRunRouteList, settings.apiAllowAnyToken),
-    ]);
+    let apiPortNow = 0;
+    const consoleSessions = new ConsoleSessions(() => apiPortNow, token);
+    const api = createApiServer(
+      apiRouteList,
+      token,
+      log,
+      new Map([["/.well-known/jwks.json", () => jwks(key)]]),
+      [cloudRunApiSurface(cloudRunRouteList, settings.apiAllowAnyToken)],
+      (req, res) => consoleSessions.handle(req, res),
+    );
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
       await close(ingress.server, () => ingress.closeConnections());
       throw error;
     });
+    apiPortNow = apiPort;
 
     const network = await runtime.ensureNetwork(engineId);
     const addressing: InstanceAddressing =
@@ -144,6 +157,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     );
     const cloudSql = new CloudSqlProxies(home.socketsDir, (name) => cloudSqlTarget(store, name), log);
     const volumes = new VolumeHost({ home, store, proxies: cloudSql, log });
+    const metrics = new EngineMetrics({ revisions: () => instances.snapshot(), jobs: () => jobResults(store.jobs) });
+    const telemetry = new RequestTelemetry(logs, metrics);
+    ingress.observeRequests(telemetry);
     const instances = new InstanceController({
       store,
       runtime,
@@ -156,6 +172,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       clock: options.clock ?? systemClock,
       scaling: settings.scaling,
       hostCpus: cpus().length,
+      onInstanceReady: (rev, startupMs) => metrics.instanceReady(rev, startupMs),
     });
     const publisher = new RoutePublisher({ store, routes, instances, ingressPort });
     const services = new ServiceController({ store, runtime, instances, routes, publisher, logs, log, ingressPort });
@@ -198,6 +215,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
           close(ingress.server, () => ingress.closeConnections()),
           ingress.bridgeServer.listening ? close(ingress.bridgeServer, () => ingress.closeConnections()) : Promise.resolve(),
         ]);
+        telemetry.flush();
         await logs.close();
         store.close();
         rmSync(home.engineJson, { force: true });
@@ -222,6 +240,8 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
       ...secretRoutes(secrets, new MappingController(store, home)),
+      metricsRoute(metrics),
+      ...consoleRoutes(consoleSessions, store),
     );
     cloudRunRouteList.push(
       ...cloudRunApiRoutes({

@@ -7,6 +7,7 @@ import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, type Lease } from "../scaling/throttler";
 import { IngressConnection, type ConnectionTimeouts, type RequestHandler } from "./ingress-connection";
 import type { IngressRequest } from "./ingress-request";
+import type { RequestObserver } from "./request-observer";
 import { proxyRequest, proxyUpgrade } from "./proxy";
 import type { RouteResult, RoutingTable } from "./routing-table";
 
@@ -32,6 +33,7 @@ export class Ingress implements RequestHandler {
   private readonly hostTargets = new Map<string, HostTarget | undefined>();
   private opened = false;
   private readonly openWaiters: (() => void)[] = [];
+  private observer: RequestObserver | undefined;
 
   constructor(
     private readonly routes: RoutingTable,
@@ -86,6 +88,11 @@ export class Ingress implements RequestHandler {
     });
   }
 
+  /** Who is told of every routed request once its response is complete (request logs, metrics). */
+  observeRequests(observer: RequestObserver): void {
+    this.observer = observer;
+  }
+
   /**
    * Requests that arrive before the engine has re-adopted its instances and published its routes
    * wait for this instead of getting a 404 for a service that is alive.
@@ -105,6 +112,7 @@ export class Ingress implements RequestHandler {
     const host = request.head.host;
     const route = this.routes.route(this.hostTarget(host), host);
     if (!route.ok) return request.sendError(route.status, route.message);
+    if (this.observer) request.observe(this.observer, route);
     const denial = this.deny(request, route);
     if (denial) return request.sendError(denial.status, denial.message);
     const throttler = this.throttlers.get(route.project, route.revision);
@@ -123,6 +131,7 @@ export class Ingress implements RequestHandler {
           error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`,
         );
       }
+      request.instanceId = lease.endpoint.instanceId;
       try {
         const retryable = attempt === 0 && !request.head.hasBody;
         const outcome = await proxyRequest(request, lease.endpoint, route.timeoutMs, this.trusts(request), retryable);
