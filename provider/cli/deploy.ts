@@ -12,9 +12,9 @@ import { render } from "./formats";
 import { serviceToKnative } from "./knative";
 import { UsageError } from "./output";
 import { Progress } from "./progress";
+import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
-interface DeployFlags extends EnvFlags, LabelFlags, MountFlags {
-  image?: string;
+interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
   concurrency?: number;
   minInstances?: number;
   maxInstances?: number;
@@ -37,7 +37,9 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags {
 }
 
 export function deployCommand(): Command {
-  return withMountFlags(withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"]))
+  return withSourceFlags(
+    withMountFlags(withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"])),
+  )
     .description("create a service, or a new revision of it when its template changes (gcloud run deploy's flags)")
     .argument("<service>", "service name", nameArg("service"))
     .option("--image <image>", "container image (required for a new service)")
@@ -85,13 +87,14 @@ export function deployCommand(): Command {
       if (problem) throw new UsageError(problem);
       const client = await connect();
       const progress = new Progress(format.kind !== "table");
+      await imageFromSource(client, project, service, "service", flags, progress);
       progress.step("Creating revision");
       const answer = await readModifyWrite(async () => {
         const existing = await client.getService(project, service).catch((error) => {
           if (error instanceof EngineError && error.status === 404) return undefined;
           throw error;
         });
-        if (!existing && !flags.image) throw new UsageError("--image: is required to create a service");
+        if (!existing && !flags.image) throw new UsageError("--image: is required to create a service (or --source DIR to build one)");
         const template = templateFromFlags(existing, flags);
         const labels = applyLabelFlags(existing?.labels ?? {}, flags);
         // The invokers go in the same change as the template, so a service made private is never

@@ -11,8 +11,10 @@ import { printTable, UsageError, useFlagNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
+import { Progress } from "./progress";
+import { imageFromSource, type SourceFlags } from "./source-flags";
 
-interface JobFlags extends MountFlags {
+interface JobFlags extends MountFlags, SourceFlags {
   image?: string;
   tasks?: number;
   parallelism?: number;
@@ -30,6 +32,8 @@ interface JobFlags extends MountFlags {
 function withTemplateFlags(command: Command): Command {
   return withMountFlags(command)
     .option("--image <image>", "container image (required to create a job)")
+    .option("--source <dir>", "build this directory with its Dockerfile and use the image (instead of --image)")
+    .option("--dockerfile <file>", "with --source: the Dockerfile to build, relative to the directory (default Dockerfile)")
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
     .option("--parallelism <n>", "tasks running at once; 0 = all (default)", intFlag("--parallelism"))
     .option("--max-retries <n>", "retries per failed task, 0..10 (default 3)", intFlag("--max-retries"))
@@ -91,8 +95,10 @@ export function jobCommands(): Command {
     .description("create a job")
     .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
       const { project, format } = commonOptions(flags);
-      if (!flags.image) throw new UsageError("--image: is required to create a job");
-      const job = await (await connect()).putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
+      const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
+      if (!flags.image) throw new UsageError("--image: is required to create a job (or --source DIR to build one)");
+      const job = await client.putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
@@ -104,6 +110,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
       const existing = await client.getJob(project, name);
       const job = await client.putJob(
         project,
@@ -120,11 +127,12 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
       const existing = await client.getJob(project, name).catch((error: unknown) => {
         if (error instanceof EngineError && error.status === 404) return undefined;
         throw error;
       });
-      if (!existing && !flags.image) throw new UsageError("--image: is required to create a job");
+      if (!existing && !flags.image) throw new UsageError("--image: is required to create a job (or --source DIR to build one)");
       const job = existing
         ? await client.putJob(
             project,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import type net from "node:net";
 import { cpus } from "node:os";
+import { buildRoutes } from "../api/build-routes";
 import { identityRoutes } from "../api/identity-routes";
 import { secretRoutes } from "../api/secret-routes";
 import { apiRoutes } from "../api/routes";
@@ -19,6 +20,7 @@ import { JobController } from "../controller/job-controller";
 import { MappingController } from "../controller/mapping-controller";
 import { SecretController } from "../controller/secret-controller";
 import { ServiceController } from "../controller/service-controller";
+import { SourceBuilds } from "../controller/source-builds";
 import { AccessGate } from "../identity/access-gate";
 import { jwks, loadOrCreateSigningKey } from "../identity/signing-key";
 import { ownerEmail } from "../identity/tokens";
@@ -30,6 +32,7 @@ import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
+import { DockerImageBuilder } from "../runtime/image-builder";
 import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
 import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
@@ -211,6 +214,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
       ...secretRoutes(secrets, new MappingController(store, home)),
+      ...buildRoutes(new SourceBuilds({ builder: new DockerImageBuilder(), engineId, log })),
     );
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
     log.info("engine started", { ...file, instanceAddressing: addressing, containers });

@@ -6,6 +6,7 @@ import {
   ContainerSummary,
   containersWithLabels,
   removeContainers,
+  removeEngineImages,
   removeEngineNetworks,
   requireDocker,
   run,
@@ -167,7 +168,7 @@ export class TestEngine {
     return containersWithLabels({ "skiff.engine": this.engineId });
   }
 
-  private engineLog(): string {
+  engineLog(): string {
     try {
       return readFileSync(path.join(this.home, "engine.log"), "utf8");
     } catch {
@@ -201,6 +202,7 @@ export class TestEngine {
         const leftovers = await containersWithLabels({ "skiff.engine": engineId });
         await removeContainers(leftovers.map((c) => c.id));
         await removeEngineNetworks(engineId);
+        await removeEngineImages(engineId);
       } catch (error) {
         errors.push(error);
       }
