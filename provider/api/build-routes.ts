@@ -1,5 +1,6 @@
 import type { SourceBuilds } from "../controller/source-builds";
 import { BuildFailedError, type BuildEvent } from "../model/source-build";
+import { invalid } from "../model/errors";
 import { writeOrWait } from "./http-util";
 import { route, type Route } from "./server";
 
@@ -10,7 +11,8 @@ import { route, type Route } from "./server";
  */
 export function buildRoutes(builds: SourceBuilds): Route[] {
   return [
-    route("POST", "/v1/projects/:project/builds", async ({ params, body, res }) => {
+    route("POST", "/v1/projects/:project/builds", async ({ params, body, query, res }) => {
+      if (query.get("plan") === "true") return builds.plan(params.project, body);
       const prepared = await builds.prepare(params.project, body);
       res.writeHead(200, { "content-type": "application/x-ndjson" });
       // A client that goes away does not stop the build: its image is there for the next call.
@@ -32,6 +34,11 @@ export function buildRoutes(builds: SourceBuilds): Route[] {
       }
       res.end();
       return undefined;
+    }),
+    route("DELETE", "/v1/projects/:project/builds/:name", ({ params, query }) => {
+      const kind = query.get("kind") ?? "service";
+      if (kind !== "service" && kind !== "job" && kind !== "image") throw invalid("kind", `"${kind}" must be service, job or image`);
+      return builds.removeImages(params.project, kind, params.name);
     }),
   ];
 }

@@ -12,7 +12,7 @@ import { localImageSchema, revisionSchema } from "../model/revision";
 import { secretAccessSchema, secretSchema, secretVersionSchema, type CreateSecretBody } from "../model/secret";
 import { volumeMappingSchema, type MapBody, type MappingKind } from "../model/volume-mapping";
 import { serviceSchema, type ServiceSpecInput } from "../model/service";
-import { buildEventSchema, type BuildEvent, type BuildRequestInput, type BuildResult } from "../model/source-build";
+import { buildEventSchema, buildPlanSchema, type BuildEvent, type BuildRequestInput, type BuildResult } from "../model/source-build";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
 import type { TrafficUpdate } from "../model/traffic-update";
@@ -332,6 +332,18 @@ export class EngineClient {
     if (failure) throw new BuildFailureError(failure);
     if (!result) throw new EngineError(500, "INTERNAL", "the engine's build answer ended without a result");
     return result;
+  }
+
+  /** The image a build of these sources would make (its content hash names it), and its id if Docker has it: nothing is built. */
+  planBuild(project: string, request: BuildRequestInput) {
+    return this.call("POST", path`projects/${project}/builds`, buildPlanSchema, request, { plan: "true" });
+  }
+
+  /** Removes the images the engine built for a service (or job, or Image resource); waits while its containers stop. */
+  removeBuiltImages(project: string, name: string, kind: "service" | "job" | "image" = "service") {
+    return this.call("DELETE", path`projects/${project}/builds/${name}`, z.object({ removed: z.number(), inUse: z.number() }), undefined, {
+      kind,
+    });
   }
 
   /** Log lines as text; with follow the stream stays open and each chunk goes to onChunk. */

@@ -4,7 +4,7 @@ import type { Logger } from "../base/logger";
 import { sourceImageTag } from "../model/derived-names";
 import { SkiffError } from "../model/errors";
 import { checkProject } from "../model/names";
-import { missingDockerfileMessage, parseBuildRequest, type BuildResult } from "../model/source-build";
+import { missingDockerfileMessage, parseBuildRequest, type BuildPlan, type BuildResult } from "../model/source-build";
 import { contextHash, readBuildContext } from "../runtime/build-context";
 import { builtImageLabels, type ImageBuilder } from "../runtime/image-builder";
 import { KeyedLock } from "./keyed-lock";
@@ -45,6 +45,33 @@ export class SourceBuilds {
     const hash = await contextHash(context, request);
     const tag = sourceImageTag(project, request.name, hash);
     return { project, request, context, hash, tag };
+  }
+
+  /** The image the sources name now, without building (a Pulumi preview asks it); its id when it exists. */
+  async plan(project: string, body: unknown): Promise<BuildPlan> {
+    const { tag, hash } = await this.prepare(project, body);
+    return { image: tag, contentHash: hash, imageId: await this.deps.builder.imageId(tag) };
+  }
+
+  /**
+   * Removes the images built for a service, job or Image resource (by the engine's labels). Its
+   * containers may still be stopping (a service's delete returns once it is out of routing), and
+   * Docker refuses to remove an image a running container uses: it is asked again for up to 30 s.
+   */
+  async removeImages(project: string, kind: "service" | "job" | "image", name: string): Promise<{ removed: number; inUse: number }> {
+    checkProject(project);
+    const labels = builtImageLabels(this.deps.engineId, project, kind, name);
+    const deadline = Date.now() + 30_000;
+    let removed = 0;
+    for (;;) {
+      const outcome = await this.deps.builder.removeImages(labels);
+      removed += outcome.removed;
+      if (outcome.inUse === 0 || Date.now() >= deadline) {
+        this.deps.log.info("built images removed", { project, [kind]: name, removed, inUse: outcome.inUse });
+        return { removed, inUse: outcome.inUse };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   /** Builds unless the tag exists; each output line goes to onLine and into the engine's log. */

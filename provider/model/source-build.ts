@@ -39,6 +39,10 @@ export const buildResultSchema = z.object({
 });
 export type BuildResult = z.infer<typeof buildResultSchema>;
 
+/** What a build would make, without building: the tag its sources name and, when Docker has it already, its id. */
+export const buildPlanSchema = z.object({ image: z.string(), contentHash: z.string(), imageId: z.string().optional() });
+export type BuildPlan = z.infer<typeof buildPlanSchema>;
+
 /** One line of a build's streamed answer: progress, then exactly one result or failure. */
 export const buildEventSchema = z.union([
   z.object({ progress: z.string() }),

@@ -22,8 +22,8 @@ export interface ImageBuilder {
   imageId(tag: string): Promise<string | undefined>;
   /** Builds and tags; each output line goes to onLine; a failed build rejects with a BuildFailedError. */
   build(spec: ImageBuildSpec, onLine: (line: string) => void): Promise<string>;
-  /** Removes images carrying all these labels (an engine's own); resolves with how many went. */
-  removeImages(labels: Record<string, string>): Promise<number>;
+  /** Removes images carrying all these labels (an engine's own): how many went, how many a running container still uses. */
+  removeImages(labels: Record<string, string>): Promise<{ removed: number; inUse: number }>;
 }
 
 export class DockerImageBuilder implements ImageBuilder {
@@ -89,19 +89,23 @@ export class DockerImageBuilder implements ImageBuilder {
     return id;
   }
 
-  async removeImages(labels: Record<string, string>): Promise<number> {
-    const images = await this.docker.listImages({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+  async removeImages(labels: Record<string, string>): Promise<{ removed: number; inUse: number }> {
+    const images = await this.docker.listImages({
+      filters: JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) }),
+    });
     let removed = 0;
+    let inUse = 0;
     for (const image of images) {
       try {
         await this.docker.getImage(image.Id).remove({ force: true });
         removed++;
       } catch (error) {
-        // In use by a container that still runs, or gone already: it stays for the next sweep.
-        if ((error as { statusCode?: number }).statusCode !== 404 && (error as { statusCode?: number }).statusCode !== 409) throw error;
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 409) inUse++;
+        else if (status !== 404) throw error;
       }
     }
-    return removed;
+    return { removed, inUse };
   }
 }
 
