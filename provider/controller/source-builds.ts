@@ -5,7 +5,7 @@ import { sourceImageTag } from "../model/derived-names";
 import { SkiffError } from "../model/errors";
 import { checkProject } from "../model/names";
 import { missingDockerfileMessage, parseBuildRequest, type BuildPlan, type BuildResult } from "../model/source-build";
-import { contextHash, readBuildContext } from "../runtime/build-context";
+import { contextHash, readBuildContext } from "../base/build-context";
 import { builtImageLabels, type ImageBuilder } from "../runtime/image-builder";
 import { KeyedLock } from "./keyed-lock";
 

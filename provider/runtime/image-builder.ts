@@ -1,7 +1,7 @@
 import Docker from "dockerode";
 import { SkiffError } from "../model/errors";
 import { BuildFailedError } from "../model/source-build";
-import type { BuildContext } from "./build-context";
+import type { BuildContext } from "../base/build-context";
 import { LABEL } from "./labels";
 
 /** How many of a failed build's last output lines its error shows. */

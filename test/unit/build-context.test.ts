@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import test from "ava";
-import { contextHash, readBuildContext } from "../../provider/runtime/build-context";
+import { contextHash, readBuildContext } from "../../provider/base/build-context";
 import { missingDockerfileMessage, parseBuildRequest, suggestedDockerfile } from "../../provider/model/source-build";
 import { sourceImageTag } from "../../provider/model/derived-names";
 
