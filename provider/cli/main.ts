@@ -5,6 +5,7 @@ import { version } from "../base/version";
 import { checkHome } from "../client/home-check";
 import { authCommands } from "./auth-commands";
 import { deployCommand } from "./deploy";
+import { devCommand } from "./dev-command";
 import { domainMappingCommands } from "./domain-commands";
 import { engineCommands } from "./engine-commands";
 import { executionCommands } from "./execution-commands";
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
     })
     .addCommand(engineCommands())
     .addCommand(deployCommand())
+    .addCommand(devCommand())
     .addCommand(serviceCommands())
     .addCommand(revisionCommands())
     .addCommand(domainMappingCommands())
