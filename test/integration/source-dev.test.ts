@@ -66,13 +66,14 @@ test("skiff dev: serves, an edit serves on the same URL, a broken edit leaves th
 
   // A code edit: the new code answers on the same URL; the time from the save to the answer is measured.
   const editedAt = Date.now();
-  await fs.writeFile(path.join(dir, "server.js"), serverSource("v2"));
+  await fs.writeFile(path.join(dir, "server.js"), `console.log("v2 is up");\n${serverSource("v2")}`);
   await eventually("v2 answers", async () => (await body("devweb")) === "v2", 120_000, 50);
   const editToServing = Date.now() - editedAt;
   t.log(`edit to serving (measured by the test): ${editToServing} ms`);
   const printed = [...dev.output().matchAll(/edit to serving: ([\d.]+) s/g)].at(-1);
   t.truthy(printed, "skiff dev prints its edit-to-serving time");
   t.log(`edit to serving (printed by skiff dev): ${printed?.[1]} s`);
+  await seen(/v2 is up/, "the service's log lines are tailed");
   const revisions = await listRevisions(engine, "devweb");
   t.is(revisions.length, 2);
   t.not(revisions.find((r) => r.name !== first.name)?.imageDigest, first.imageDigest);
