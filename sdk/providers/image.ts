@@ -1,7 +1,7 @@
 import { BuildFailureError } from "../../provider/client/api-client";
 import { checkImageInputs, type ImageInputs } from "../check/image";
 import { diffImage } from "../diff/image";
-import { UNKNOWN } from "../preview-values/unknowns";
+import { isUnknown } from "../preview-values/unknowns";
 import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 
 /** The Image resource's provider: the engine builds the directory; unchanged sources are not built again. */
@@ -20,16 +20,24 @@ async function build(inputs: ImageInputs): Promise<ImageOutputs> {
   } catch (error) {
     if (error instanceof BuildFailureError) {
       const where = error.step ? ` at ${error.step}` : "";
-      throw new Error(`building image "${name}" from ${context} failed${where}:\n${error.lastLines.join("\n")}\n${error.message}`);
+      throw new Error(`building image "${name}" from ${context} failed${where}:\n${error.lastLines.join("\n")}\n${error.message}`, {
+        cause: error,
+      });
     }
     throw explain(`building image "${name}" from ${context}`, error);
   }
 }
 
-/** At preview: the digest of the image the sources name, when Docker has it already; else unknown (a build will make it). */
-async function digestAtPreview(olds: Record<string, unknown>, inputs: ImageInputs): Promise<string> {
-  if (olds.ref === inputs.ref && typeof olds.imageDigest === "string" && olds.imageDigest !== UNKNOWN) return olds.imageDigest;
-  return (await previewFacts(inputs.ref)).imageId ?? UNKNOWN;
+/**
+ * The digest of the image the sources name, when Docker has it already (unchanged sources: the
+ * state's; else asked of a running engine). Left out otherwise: check may not return an unknown
+ * value during `up`, and an output missing from the checked inputs reads as unknown in a preview.
+ */
+async function digestAtPreview(olds: Record<string, unknown>, inputs: ImageInputs): Promise<{ imageDigest?: string }> {
+  if (olds.ref === inputs.ref && typeof olds.imageDigest === "string" && !isUnknown(olds.imageDigest))
+    return { imageDigest: olds.imageDigest };
+  const imageId = (await previewFacts(inputs.ref)).imageId;
+  return imageId ? { imageDigest: imageId } : {};
 }
 
 export const provider = {
@@ -39,7 +47,7 @@ export const provider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const outcome = await checkImageInputs(news);
     if (outcome.failures.length > 0 || outcome.inputs.ref === undefined) return outcome;
-    return { ...outcome, inputs: { ...outcome.inputs, imageDigest: await digestAtPreview(olds, outcome.inputs) } };
+    return { ...outcome, inputs: { ...outcome.inputs, ...(await digestAtPreview(olds, outcome.inputs)) } };
   },
   diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     return diffImage(olds, news);

@@ -37,7 +37,10 @@ test.serial("up builds the image and serves it; the service pins the image's id"
   t.is((await engine.request(hostOfUrl(outputs.url), "/")).body, "v1");
   const service = await describeService(engine, "web", stack);
   t.is(service.template.image, outputs.ref);
-  const labels = JSON.parse(await docker(["image", "inspect", "--format", "{{json .Config.Labels}}", outputs.ref])) as Record<string, string>;
+  const labels = JSON.parse(await docker(["image", "inspect", "--format", "{{json .Config.Labels}}", outputs.ref])) as Record<
+    string,
+    string
+  >;
   t.like(labels, { "skiff.engine": engine.engineId, "skiff.project": stack, "skiff.image": "web-image" });
 });
 
@@ -68,6 +71,14 @@ test.serial("an edit previews exactly one Image update and one new revision; up 
 
 test.serial("destroy removes the service and the images built for the Image", async (t) => {
   await project.ok(stack, ["destroy", "--yes"]);
-  const left = await docker(["image", "ls", "-q", "--filter", `label=skiff.engine=${engine.engineId}`, "--filter", "label=skiff.image=web-image"]);
+  const left = await docker([
+    "image",
+    "ls",
+    "-q",
+    "--filter",
+    `label=skiff.engine=${engine.engineId}`,
+    "--filter",
+    "label=skiff.image=web-image",
+  ]);
   t.is(left.trim(), "");
 });
