@@ -8,12 +8,14 @@ import { readBuildContext } from "../base/build-context";
 import { commonOptions, connect, withCommon } from "./common";
 import { intFlag, nameArg } from "./flags";
 import { UsageError } from "./output";
+import { startDebugForwarder } from "./debug-forwarder";
 
 interface DevFlags {
   source: string;
   dockerfile?: string;
   port?: number;
   keep?: boolean;
+  debugPort?: number;
 }
 
 /** Saves closer together than this are one change (an editor writes a file in several steps). */
@@ -27,6 +29,11 @@ export function devCommand(): Command {
     .option("--dockerfile <file>", "the Dockerfile to build, relative to the directory (default Dockerfile)")
     .option("--port <n>", "port the container listens on (default 8080)", intFlag("--port"))
     .option("--keep", "on Ctrl-C, keep the service and its images instead of deleting them")
+    .option(
+      "--debug-port <n>",
+      "forward 127.0.0.1:N to port N of the serving instance, for a debugger (bypasses the router)",
+      intFlag("--debug-port"),
+    )
     .action(async (service: string, flags: DevFlags & Record<string, unknown>) => {
       const { project } = commonOptions(flags);
       const session = new DevSession(await connect(), project, service, flags);
@@ -79,6 +86,9 @@ class DevSession {
     const stop = () => void this.stop().then((code) => process.exit(code));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
+    if (this.flags.debugPort !== undefined) {
+      await startDebugForwarder(this.client, this.project, this.flags.debugPort, () => this.serving, say);
+    }
     await this.rebuild(Date.now());
     say(
       `watching ${this.dir} (Ctrl-C to stop${this.flags.keep ? "" : ` and delete ${this.created ? "the service" : "what this run built"}`})`,

@@ -334,6 +334,12 @@ export class EngineClient {
     return result;
   }
 
+  /** A revision's running instances and their addresses on the engine's network (for a debugger). */
+  revisionInstances(project: string, revision: string) {
+    const schema = z.object({ instances: z.array(z.object({ instance: z.string(), address: z.string().optional() })) });
+    return this.call("GET", path`projects/${project}/revisions/${revision}/instances`, schema).then((r) => r.instances);
+  }
+
   /** The image a build of these sources would make (its content hash names it), and its id if Docker has it: nothing is built. */
   planBuild(project: string, request: BuildRequestInput) {
     return this.call("POST", path`projects/${project}/builds`, buildPlanSchema, request, { plan: "true" });
