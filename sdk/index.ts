@@ -8,6 +8,7 @@ export { Revision, type RevisionArgs } from "./resources/revision";
 export { TrafficTarget, type TrafficTargetArgs, type TrafficEntryArgs } from "./resources/traffic-target";
 export { DomainMapping, type DomainMappingArgs } from "./resources/domain-mapping";
 export { Job, type JobArgs, type JobTemplateArgs, type ExecutionSummaryOutput } from "./resources/job";
+export { Image, type ImageArgs } from "./resources/image";
 export { Secret, SecretVersion, type SecretArgs, type SecretVersionArgs } from "./resources/secret";
 export type {
   ServiceTemplateArgs,

@@ -89,6 +89,9 @@ export function apiRoutes(d: ApiDeps): Route[] {
       if (waitSeconds === undefined) return d.services.getRevision(params.project, params.revision);
       return d.services.waitRevision(params.project, params.revision, waitSeconds * 1000);
     }),
+    route("GET", `${P}/revisions/:revision/instances`, async ({ params }) => ({
+      instances: await d.services.instanceAddresses(params.project, params.revision),
+    })),
     route("DELETE", `${P}/revisions/:revision`, async ({ params }) => {
       await d.services.deleteRevision(params.project, params.revision);
       return { deleted: params.revision };

@@ -19,8 +19,9 @@ import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
 import { UsageError } from "./output";
 import { Progress } from "./progress";
+import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
-interface DeployFlags extends EnvFlags, LabelFlags, MountFlags {
+interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
   concurrency?: number;
   minInstances?: number;
   maxInstances?: number;
@@ -38,8 +39,10 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags {
 }
 
 export function deployCommand(): Command {
-  const command = withContainerFlags(
-    withMountFlags(withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"])),
+  const command = withSourceFlags(
+    withContainerFlags(
+      withMountFlags(withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"])),
+    ),
   );
   const recorded = recordContainerGroups(command);
   return command
@@ -79,6 +82,7 @@ export function deployCommand(): Command {
       if (problem) throw new UsageError(problem);
       const client = await connect();
       const progress = new Progress(format.kind !== "table");
+      await imageFromSource(client, project, service, "service", flags, progress);
       progress.step("Creating revision");
       const answer = await readModifyWrite(async () => {
         const existing = await client.getService(project, service).catch((error) => {
@@ -168,7 +172,7 @@ export function templateFromFlags(
   const serviceLevel: MountFlags = { ...flags };
   for (const key of GROUPED_MOUNT_FLAGS) delete serviceLevel[key];
   t = applyContainerGroups(applyMountFlags(t, serviceLevel), groups, flags.removeContainers, !existing);
-  if (!t.image) throw new UsageError("--image: is required to create a service");
+  if (!t.image) throw new UsageError("--image: is required to create a service (or --source DIR to build one)");
   return t;
 }
 

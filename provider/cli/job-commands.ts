@@ -20,8 +20,10 @@ import { printTable, UsageError, useFlagNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
+import { Progress } from "./progress";
+import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
-interface JobFlags extends MountFlags {
+interface JobFlags extends MountFlags, SourceFlags {
   image?: string;
   tasks?: number;
   parallelism?: number;
@@ -37,7 +39,7 @@ interface JobFlags extends MountFlags {
  * (container-flags.ts): the first container is the task's main one, the others sidecars.
  */
 function withTemplateFlags(command: Command): Command {
-  const withFlags = withContainerFlags(withMountFlags(command));
+  const withFlags = withSourceFlags(withContainerFlags(withMountFlags(command)));
   recordContainerGroups(withFlags);
   return withFlags
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
@@ -87,7 +89,7 @@ function templateFrom(existing: Job | undefined, flags: JobFlags, groups: readon
   }
   // The engine's template shape is shared: a job's is a service's without port, probe or scaling.
   t = applyContainerGroups(applyMountFlags(t, jobLevel) as never, groups, flags.removeContainers, !existing) as JobTemplateInput;
-  if (!t.image) throw new UsageError("--image: is required to create a job");
+  if (!t.image) throw new UsageError("--image: is required to create a job (or --source DIR to build one)");
   return t;
 }
 
@@ -101,9 +103,14 @@ export function jobCommands(): Command {
     .description("create a job")
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
-      const job = await (
-        await connect()
-      ).putJob(project, name, { template: templateFrom(undefined, flags, containerGroupsOf(command)) }, { mode: "create" });
+      const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
+      const job = await client.putJob(
+        project,
+        name,
+        { template: templateFrom(undefined, flags, containerGroupsOf(command)) },
+        { mode: "create" },
+      );
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
@@ -115,6 +122,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
       const existing = await client.getJob(project, name);
       const job = await client.putJob(
         project,
@@ -131,6 +139,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
       const existing = await client.getJob(project, name).catch((error: unknown) => {
         if (error instanceof EngineError && error.status === 404) return undefined;
         throw error;

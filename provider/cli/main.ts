@@ -6,6 +6,7 @@ import { checkHome } from "../client/home-check";
 import { authCommands } from "./auth-commands";
 import { consoleCommand } from "./console-command";
 import { deployCommand } from "./deploy";
+import { devCommand } from "./dev-command";
 import { domainMappingCommands } from "./domain-commands";
 import { engineCommands } from "./engine-commands";
 import { executionCommands } from "./execution-commands";
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     })
     .addCommand(engineCommands())
     .addCommand(deployCommand())
+    .addCommand(devCommand())
     .addCommand(serviceCommands())
     .addCommand(revisionCommands())
     .addCommand(domainMappingCommands())

@@ -307,6 +307,18 @@ export class ServiceController {
     await this.deps.logs.remove(project, name);
   }
 
+  /**
+   * Where a revision's running instances are on the engine's network (their bridge addresses):
+   * what `skiff dev --debug-port` forwards a debugger to. Empty where the host does not route there.
+   */
+  async instanceAddresses(project: string, revision: string): Promise<{ instance: string; address?: string }[]> {
+    this.requireRevision(project, revision);
+    const rows = this.deps.store.listInstances().filter((i) => i.project === project && i.revision === revision);
+    return Promise.all(
+      rows.map(async (row) => ({ instance: row.id, address: (await this.deps.runtime.inspect(row.containerId))?.address })),
+    );
+  }
+
   /** The revision once it is no longer starting (READY or FAILED), or as it is after `waitMs`. */
   async waitRevision(project: string, name: string, waitMs: number): Promise<Revision> {
     const deadline = Date.now() + Math.min(waitMs, MAX_REVISION_WAIT_MS);

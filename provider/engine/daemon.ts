@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writ
 import type net from "node:net";
 import { cpus } from "node:os";
 import { cloudRunApiRoutes, cloudRunApiSurface } from "../api/cloud-run-apis";
+import { buildRoutes } from "../api/build-routes";
 import { identityRoutes } from "../api/identity-routes";
 import { Operations } from "../api/operations";
 import { secretRoutes } from "../api/secret-routes";
@@ -23,6 +24,7 @@ import { JobController } from "../controller/job-controller";
 import { MappingController } from "../controller/mapping-controller";
 import { SecretController } from "../controller/secret-controller";
 import { ServiceController } from "../controller/service-controller";
+import { SourceBuilds } from "../controller/source-builds";
 import { AccessGate } from "../identity/access-gate";
 import { jwks, loadOrCreateSigningKey } from "../identity/signing-key";
 import { ownerEmail } from "../identity/tokens";
@@ -34,6 +36,7 @@ import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
+import { DockerImageBuilder } from "../runtime/image-builder";
 import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
 import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
@@ -242,6 +245,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       ...secretRoutes(secrets, new MappingController(store, home)),
       metricsRoute(metrics),
       ...consoleRoutes(consoleSessions, store),
+      ...buildRoutes(new SourceBuilds({ builder: new DockerImageBuilder(), engineId, log })),
     );
     cloudRunRouteList.push(
       ...cloudRunApiRoutes({

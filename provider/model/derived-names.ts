@@ -131,3 +131,10 @@ export function stripPort(host: string): string {
   const colon = host.lastIndexOf(":");
   return colon >= 0 ? host.slice(0, colon) : host;
 }
+
+// ---- images built from source ----
+
+/** Images built from a directory: `skiff.local/<project>/<name>:<content hash>`, so unchanged sources name the same image. */
+export function sourceImageTag(project: string, name: string, contentHash: string): string {
+  return `skiff.local/${project}/${name}:${contentHash}`;
+}

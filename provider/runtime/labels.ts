@@ -12,6 +12,8 @@ export const LABEL = {
   execution: "skiff.execution",
   task: "skiff.task",
   attempt: "skiff.attempt",
+  /** An image the engine built from source for the SDK's Image resource: its name. */
+  image: "skiff.image",
   /** Who the container runs as: the metadata server's tokens are this account's. */
   serviceAccount: "skiff.service-account",
 } as const;

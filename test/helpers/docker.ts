@@ -114,6 +114,12 @@ export async function removeEngineVolumes(engineId: string): Promise<void> {
   if (names.length > 0) await docker(["volume", "rm", "-f", ...names]);
 }
 
+/** Removes the images this engine built (labelled with its id): a test's own, never another's. */
+export async function removeEngineImages(engineId: string): Promise<void> {
+  const ids = (await docker(["image", "ls", "-q", "--filter", `label=skiff.engine=${engineId}`])).split("\n").filter(Boolean);
+  if (ids.length > 0) await run("docker", ["image", "rm", "-f", ...new Set(ids)]);
+}
+
 /** `docker inspect` of one container, parsed. */
 /** Removes the Docker networks labelled with this engine id (its own network; after its containers are gone). */
 export async function removeEngineNetworks(engineId: string): Promise<void> {

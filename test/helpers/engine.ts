@@ -6,6 +6,7 @@ import {
   ContainerSummary,
   containersWithLabels,
   removeContainers,
+  removeEngineImages,
   removeEngineNetworks,
   removeEngineVolumes,
   requireDocker,
@@ -168,7 +169,7 @@ export class TestEngine {
     return containersWithLabels({ "skiff.engine": this.engineId });
   }
 
-  private engineLog(): string {
+  engineLog(): string {
     try {
       return readFileSync(path.join(this.home, "engine.log"), "utf8");
     } catch {
@@ -203,6 +204,7 @@ export class TestEngine {
         await removeContainers(leftovers.map((c) => c.id));
         await removeEngineVolumes(engineId);
         await removeEngineNetworks(engineId);
+        await removeEngineImages(engineId);
       } catch (error) {
         errors.push(error);
       }

@@ -128,7 +128,7 @@ test("bad groups are exit-1 errors naming the flag and the container", (t) => {
   );
   t.is(
     message(() => deployed(["--container", "app"])),
-    "--image: is required to create a service",
+    "--image: is required to create a service (or --source DIR to build one)",
   );
 });
 
