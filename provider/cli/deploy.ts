@@ -29,6 +29,8 @@ interface DeployFlags extends EnvFlags, LabelFlags {
   revisionSuffix?: string;
   serviceAccount?: string;
   ingress?: Ingress;
+  /** true (--use-http2), false (--no-use-http2) or undefined: neither given. */
+  useHttp2?: boolean;
   /** true, false (--no-allow-unauthenticated) or undefined: neither given. */
   allowUnauthenticated?: boolean;
   async?: boolean;
@@ -73,6 +75,8 @@ export function deployCommand(): Command {
       "who may reach the service: all, internal (only the engine's containers) or internal-and-cloud-load-balancing (the same here)",
       ingressFlag,
     )
+    .option("--use-http2", "HTTP/2 end to end: the router speaks h2c to the instances (gRPC); a change makes a new revision")
+    .option("--no-use-http2", "HTTP/1.1 to the instances (the default)")
     .option("--allow-unauthenticated", "make the service public: add allUsers to its invokers")
     .option("--no-allow-unauthenticated", "make the service private: remove allUsers from its invokers (callers need an identity token)")
     .option("--async", "return once the revision is created, without waiting for it to start")
@@ -174,6 +178,8 @@ export function templateFromFlags(existing: Service | undefined, flags: DeployFl
   if (flags.args !== undefined) t.args = flags.args;
   if (flags.startupProbe !== undefined) t.startupProbe = parseProbe(flags.startupProbe);
   if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
+  if (flags.useHttp2 === true) t.http2 = true;
+  else if (flags.useHttp2 === false) delete t.http2;
   return t;
 }
 

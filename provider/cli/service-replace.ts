@@ -25,7 +25,7 @@ export interface ReplacePlan {
 
 /** Set by the platform, never by a user: read back silently. */
 const OUTPUT_ONLY =
-  /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.(name|ports\[0\]\.name))$/;
+  /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.name)$/;
 
 /**
  * `project` is the one the command works in (--project). The file's metadata.namespace is a
@@ -85,8 +85,13 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
       t.env![String(take(`${at}.env[${i}].name`, e.name))] = String(take(`${at}.env[${i}].value`, e.value) ?? "");
     });
   }
-  const port = (container.ports as { containerPort?: number }[] | undefined)?.[0]?.containerPort;
-  if (port !== undefined) t.port = take(`${at}.ports[0].containerPort`, port) as number;
+  const firstPort = (container.ports as { containerPort?: number; name?: unknown }[] | undefined)?.[0];
+  if (firstPort?.containerPort !== undefined) t.port = take(`${at}.ports[0].containerPort`, firstPort.containerPort) as number;
+  const protocol = take(`${at}.ports[0].name`, firstPort?.name);
+  // Cloud Run's two port names: h2c is HTTP/2 end to end, http1 (or none) is HTTP/1.1.
+  if (protocol === "h2c") t.http2 = true;
+  else if (protocol !== undefined && protocol !== "http1")
+    throw new UsageError(`${at}.ports[0].name: must be http1 or h2c (HTTP/2 end to end), got ${JSON.stringify(protocol)}`);
   const limits = asRecord(asRecord(container.resources ?? {}, `${at}.resources`).limits ?? {}, `${at}.resources.limits`);
   if (limits.cpu !== undefined || limits.memory !== undefined) {
     t.resources = {};
@@ -204,6 +209,7 @@ const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   "template.maxInstanceRequestConcurrency": "spec.template.spec.containerConcurrency",
   "template.timeout": "spec.template.spec.timeoutSeconds",
   "template.serviceAccount": "spec.template.spec.serviceAccountName",
+  "template.http2": "spec.template.spec.containers[0].ports[0].name",
   "template.scaling.minInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
   "template.scaling.maxInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale",
   traffic: "spec.traffic",

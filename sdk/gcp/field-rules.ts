@@ -50,7 +50,7 @@ const serviceContainer: Fields = {
   fields: {
     ...honouredAll("image", "commands", "args"),
     envs,
-    ports: { fields: { containerPort: "honoured", name: "ignored" } },
+    ports: { fields: honouredAll("containerPort", "name") },
     resources: { fields: { limits, ...ignoredAll("cpuIdle", "startupCpuBoost") } },
     startupProbe,
     ...ignoredAll("name", "livenessProbe", "readinessProbe", "dependsOns", "baseImageUri", "buildInfos", "sandboxLauncher"),

@@ -43,7 +43,7 @@ function firstContainer(template: unknown, ...path: string[]): Obj | undefined {
 export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj {
   const userContainer = firstContainer(user, "containers");
   const c = container(userContainer, engine.image, engine.command, engine.args, engine.env);
-  c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port };
+  c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port, ...(engine.http2 ? { name: "h2c" } : {}) };
   c.resources = {
     ...(userContainer?.resources as Obj | undefined),
     limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },

@@ -26,6 +26,8 @@ export interface ServiceTemplateArgs {
    * identity tokens. Default: the project's compute account, `<number>-compute@developer.gserviceaccount.com`.
    */
   serviceAccount?: pulumi.Input<string>;
+  /** HTTP/2 end to end (h2c to the instances, as gRPC needs; `gcloud run deploy --use-http2`); default HTTP/1.1. */
+  http2?: pulumi.Input<boolean>;
 }
 
 /** A template as the engine stores it: every default filled in. */
@@ -47,4 +49,5 @@ export interface ServiceTemplateOutput {
     failureThreshold: number;
   };
   serviceAccount?: string;
+  http2?: boolean;
 }

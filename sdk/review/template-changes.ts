@@ -35,6 +35,7 @@ const FIELDS: { path: string[]; label: string }[] = [
   { path: ["resources", "cpu"], label: "resources.cpu" },
   { path: ["resources", "memory"], label: "resources.memory" },
   { path: ["serviceAccount"], label: "serviceAccount" },
+  { path: ["http2"], label: "http2" },
   // Jobs
   { path: ["taskCount"], label: "taskCount" },
   { path: ["parallelism"], label: "parallelism" },
