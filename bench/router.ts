@@ -27,6 +27,7 @@ import {
   wrk,
   WrkResult,
 } from "./common";
+import { h2cBench } from "./h2c";
 import { startNginx, startNodeProxy } from "./proxies";
 
 /**
@@ -53,7 +54,11 @@ import { startNginx, startNodeProxy } from "./proxies";
  * that caused them. Each run requests a path of its own (/?bench=<round>.<target>); the lines with
  * it in the service's captured log are that run's logged lines.
  *
- * Knobs (env): BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_NGINX_WORKERS (1).
+ * Then the h2c rows (bench/h2c.ts, issue 23) on the same engine: an http2 service against a minimal
+ * Node `http2` proxy, with h2load.
+ *
+ * Knobs (env): BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_NGINX_WORKERS (1),
+ * BENCH_H2C (1; 0 leaves the h2c rows out).
  */
 
 const ROUNDS = envInt("BENCH_ROUNDS", 5);
@@ -303,6 +308,10 @@ async function main(): Promise<void> {
       `${NAMES.map((n) => `${n} ${fmt(n.startsWith("skiff") ? med(n, "engineOtherUs") : med(n, "engineUsPerLine"), 1)} µs at ${fmt(med(n, "rps"), 0)}/s`).join(" | ")} ` +
       `(skiff: other threads only)\n  while the load bypasses the engine: ${fmt(logUs, 1)} µs per logged line (median of direct, nginx, node-proxy; target < 10 µs); engine idle ${fmt(idleMsPerS, 1)} ms/s`,
   );
+
+  await nginx.stop();
+  await nodeProxy.stop();
+  if (envInt("BENCH_H2C", 1) !== 0) await h2cBench(engine);
 }
 
 function sum(values: number[]): number {
