@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-skiff() { node "$repo/dist/provider/cli/skiff.js" "$@"; }
+skiff() { node "$repo/dist/provider/cli/skiff.js" "$@"; }  # the node on PATH below: 22 or 24
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
@@ -16,8 +16,13 @@ say "Checking Docker"
 bash scripts/ensure-docker.sh || die "Docker is needed; see the line above"
 docker version --format 'Docker engine {{.Server.Version}}'
 
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
-  || die "skiff needs Node.js >= 20.19; this is $(node --version)"
+# skiff runs on Node 22 or 24; where the machine's node is older (these machines have 20, end of
+# life), Node 24 comes from the npm registry into the tools cache, as for npm test.
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' 2>/dev/null; then
+  say "Installing Node.js 24 (this machine has $(node --version 2>/dev/null || echo none); skiff needs 22 or 24)"
+  node_bin=$(bash scripts/install-node.sh 24) || die "could not install Node.js 24 from the npm registry"
+  export PATH="$node_bin:$PATH"
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "Installing dependencies (npm ci)"
@@ -60,7 +65,7 @@ echo "$answer"
 cat <<EOF
 
 The service answers at: $url
-Try:   alias skiff="node $repo/dist/provider/cli/skiff.js"
+Try:   alias skiff="$(command -v node) $repo/dist/provider/cli/skiff.js"
        skiff services describe hello
        skiff deploy hello --image $image --env GREETING=Bonjour    # makes revision 00002
        skiff revisions list --service hello

@@ -10,6 +10,16 @@ const domain = config.get("domain") ?? "hello.example.test";
 // 10 % of the requests and the tag URL "canary", the previous release keeps 90 %.
 const release = config.get("release") ?? "v1";
 const previousRelease = config.get("previousRelease");
+// Where the service keeps what users upload (a Cloud Storage bucket; locally a folder).
+const uploadsBucket = config.get("uploadsBucket") ?? "hello-uploads";
+
+// The key the service calls its partner API with, in Secret Manager: the program never reads it
+// back, the state keeps it encrypted, and the service gets it as an env var when it starts.
+const apiKey = new gcp.secretmanager.Secret("api-key", { secretId: "hello-api-key", replication: { auto: {} } });
+const apiKeyVersion = new gcp.secretmanager.SecretVersion("api-key", {
+  secret: apiKey.id,
+  secretData: config.getSecret("apiKey") ?? pulumi.secret("demo-api-key"),
+});
 
 // The schema migration of the release: runExecutionToken runs it whenever the release changes,
 // and the job is ready only once that execution succeeded.
@@ -46,10 +56,22 @@ const hello = new gcp.cloudrunv2.Service(
       containers: [
         {
           image,
-          envs: [{ name: "GREETING", value: `Hello from release ${release}` }],
+          envs: [
+            { name: "GREETING", value: `Hello from release ${release}` },
+            { name: "API_KEY", valueSource: { secretKeyRef: { secret: apiKey.secretId, version: "latest" } } },
+          ],
           ports: { containerPort: 8080 },
           resources: { limits: { cpu: "1", memory: "512Mi" } },
+          volumeMounts: [
+            { name: "uploads", mountPath: "/uploads" },
+            { name: "scratch", mountPath: "/scratch" },
+          ],
         },
+      ],
+      volumes: [
+        { name: "uploads", gcs: { bucket: uploadsBucket, readOnly: false } },
+        // In memory, counted toward the instance's 512Mi.
+        { name: "scratch", emptyDir: { medium: "MEMORY", sizeLimit: "64Mi" } },
       ],
       scaling: { minInstanceCount: 0, maxInstanceCount: 3 },
       maxInstanceRequestConcurrency: 80,
@@ -63,7 +85,7 @@ const hello = new gcp.cloudrunv2.Service(
             { type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 10, tag: "canary" },
           ],
   },
-  { dependsOn: [migrate] },
+  { dependsOn: [migrate, apiKeyVersion] },
 );
 
 // Public, as `gcloud run deploy --allow-unauthenticated` makes a service: a service pulumi-gcp

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -12,6 +12,16 @@ export interface EngineHome {
   logsDir: string;
   /** The key the engine signs identity tokens with (0600). */
   signingKey: string;
+  /** The key secret values are sealed with in state.db (0600): without it they are noise. */
+  secretsKey: string;
+  /** A folder per container with what it mounts that the engine makes: secret files, Cloud SQL sockets. */
+  mountsDir: string;
+  /** The Cloud SQL proxies' listening sockets (short paths: a socket's path is at most 107 bytes). */
+  socketsDir: string;
+  /** A folder per Cloud Storage bucket not mapped elsewhere. */
+  bucketsDir: string;
+  /** A folder per NFS export not mapped elsewhere. */
+  nfsDir: string;
 }
 
 export function engineHome(root = process.env.SKIFF_HOME || join(homedir(), ".skiff")): EngineHome {
@@ -23,12 +33,22 @@ export function engineHome(root = process.env.SKIFF_HOME || join(homedir(), ".sk
     engineLog: join(root, "engine.log"),
     logsDir: join(root, "logs"),
     signingKey: join(root, "signing-key.pem"),
+    secretsKey: join(root, "secrets.key"),
+    mountsDir: join(root, "mounts"),
+    socketsDir: join(root, "sockets"),
+    bucketsDir: join(root, "buckets"),
+    nfsDir: join(root, "nfs"),
   };
 }
 
 export function ensureHome(home: EngineHome): void {
   mkdirSync(home.root, { recursive: true, mode: 0o700 });
   mkdirSync(home.logsDir, { recursive: true });
+  // What containers mount lives in these; only the engine's user may look inside them from the host.
+  for (const dir of [home.mountsDir, home.socketsDir, home.bucketsDir, home.nfsDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
 }
 
 /** What the running daemon writes to engine.json so clients can find it. */

@@ -6,13 +6,14 @@ import type { ServiceTemplateInput } from "../model/template";
 import { commonOptions, connect, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
 import { applyEnvFlags, applyLabelFlags, envFlagsProblem, type EnvFlags, type LabelFlags } from "./env-flags";
 import { envListFlag, intFlag, listFlag, nameArg, parseProbe, parseTimeout } from "./flags";
+import { applyMountFlags, withMountFlags, type MountFlags } from "./mount-flags";
 import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
 import { render } from "./formats";
-import { serviceToKnative } from "./knative";
+import { serviceToKnative } from "../knative/objects";
 import { UsageError } from "./output";
 import { Progress } from "./progress";
 
-interface DeployFlags extends EnvFlags, LabelFlags {
+interface DeployFlags extends EnvFlags, LabelFlags, MountFlags {
   image?: string;
   concurrency?: number;
   minInstances?: number;
@@ -38,7 +39,7 @@ interface DeployFlags extends EnvFlags, LabelFlags {
 }
 
 export function deployCommand(): Command {
-  return withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"])
+  return withMountFlags(withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"]))
     .description("create a service, or a new revision of it when its template changes (gcloud run deploy's flags)")
     .argument("<service>", "service name", nameArg("service"))
     .option("--image <image>", "container image (required for a new service)")
@@ -180,7 +181,7 @@ export function templateFromFlags(existing: Service | undefined, flags: DeployFl
   if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
   if (flags.useHttp2 === true) t.http2 = true;
   else if (flags.useHttp2 === false) delete t.http2;
-  return t;
+  return applyMountFlags(t, flags);
 }
 
 function summary(service: Service, newRevision: string | undefined): string {

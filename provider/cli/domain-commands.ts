@@ -3,7 +3,7 @@ import { commonOptions, connect, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
 import { render } from "./formats";
-import { domainMappingToKnative } from "./knative";
+import { domainMappingToKnative } from "../knative/objects";
 import { printTable } from "./output";
 
 export function domainMappingCommands(): Command {

@@ -40,6 +40,10 @@ export function engineCommands(): Command {
       ).choices(["auto", "bridge", "published"]),
     )
     .option(
+      "--api-allow-any-token",
+      "the Cloud Run APIs (/v2/, /apis/) take any bearer token from 127.0.0.1 besides the engine's, for clients that only send Google credentials",
+    )
+    .option(
       "--trusted-proxies <addresses>",
       "client addresses whose X-Forwarded-* headers are kept (default: none, they are overwritten)",
       addressListFlag("--trusted-proxies"),
@@ -68,6 +72,7 @@ export function engineCommands(): Command {
             trustedProxies: options.trustedProxies ?? [],
             instanceAddress: options.instanceAddress ?? "auto",
             region: DEFAULT_ENGINE_SETTINGS.region,
+            apiAllowAnyToken: options.apiAllowAnyToken ?? false,
           },
         });
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void daemon.stop());
@@ -149,6 +154,7 @@ interface EngineStartFlags {
   maxLogSize?: number;
   trustedProxies?: string[];
   instanceAddress?: "auto" | "bridge" | "published";
+  apiAllowAnyToken?: boolean;
 }
 
 /** The engine settings the flags give (checked together), and the flags to hand to a detached daemon. */
@@ -172,5 +178,6 @@ function engineSettingsFrom(options: EngineStartFlags) {
   if (options.maxLogSize !== undefined) flags.push("--max-log-size", String(options.maxLogSize));
   if (options.trustedProxies !== undefined) flags.push("--trusted-proxies", options.trustedProxies.join(","));
   if (options.instanceAddress !== undefined) flags.push("--instance-address", options.instanceAddress);
+  if (options.apiAllowAnyToken) flags.push("--api-allow-any-token");
   return { scaling, logCapBytes: options.maxLogSize, flags };
 }

@@ -4,7 +4,7 @@ import { commonOptions, connect, withCommon } from "./common";
 import { nameArg } from "./flags";
 import { counts } from "./job-commands";
 import { render } from "./formats";
-import { executionToCloudRun } from "./knative";
+import { executionToCloudRun } from "../knative/objects";
 import { printTable } from "./output";
 
 export function executionCommands(): Command {

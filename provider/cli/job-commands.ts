@@ -4,14 +4,15 @@ import type { Execution, Job, JobTemplateInput } from "../model/job";
 import { commonOptions, connect, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
+import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
 import { render } from "./formats";
-import { executionToCloudRun, jobToCloudRun } from "./knative";
+import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
 import { printTable, UsageError, useFlagNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
 
-interface JobFlags {
+interface JobFlags extends MountFlags {
   image?: string;
   tasks?: number;
   parallelism?: number;
@@ -27,7 +28,7 @@ interface JobFlags {
 
 /** The flags `jobs create` and `jobs update` share; a flag left out keeps the job's current value. */
 function withTemplateFlags(command: Command): Command {
-  return command
+  return withMountFlags(command)
     .option("--image <image>", "container image (required to create a job)")
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
     .option("--parallelism <n>", "tasks running at once; 0 = all (default)", intFlag("--parallelism"))
@@ -58,6 +59,7 @@ export const JOB_FLAG_OF_FIELD: Record<string, string> = {
   "overrides.timeout": "--task-timeout",
   "overrides.env": "--update-env-vars",
   "overrides.args": "--args",
+  ...MOUNT_FLAG_OF_FIELD,
 };
 
 function templateFrom(existing: Job | undefined, flags: JobFlags): JobTemplateInput {
@@ -76,7 +78,7 @@ function templateFrom(existing: Job | undefined, flags: JobFlags): JobTemplateIn
     if (flags.cpu !== undefined) t.resources.cpu = flags.cpu;
   }
   if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
-  return t;
+  return applyMountFlags(t, flags);
 }
 
 export function jobCommands(): Command {
@@ -179,6 +181,7 @@ export function jobCommands(): Command {
                 .map(([k, v]) => `${k}=${v}`)
                 .join(" ") || "-"
             }`,
+            ...describeMounts(t, 17),
             `  Executions:      ${j.executionCount}${j.latestExecution ? `, latest ${j.latestExecution.name} (${j.latestExecution.status})` : ""}`,
             "",
           ].join("\n"),

@@ -10,9 +10,11 @@ import { engineCommands } from "./engine-commands";
 import { executionCommands } from "./execution-commands";
 import { jobCommands } from "./job-commands";
 import { logsCommands } from "./logs-commands";
+import { mappingCommands } from "./mapping-commands";
 import { reportError, setVerbosity } from "./output";
 import { reviewCommand } from "./review-command";
 import { revisionCommands } from "./revision-commands";
+import { secretCommands } from "./secret-commands";
 import { serviceCommands } from "./service-commands";
 
 /** `skiff`: gcloud-like commands over the engine's admin API. Exit 0 ok, 1 user error, 2 engine or internal error. */
@@ -42,7 +44,9 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(executionCommands())
     .addCommand(logsCommands())
     .addCommand(authCommands())
+    .addCommand(secretCommands())
     .addCommand(reviewCommand());
+  for (const command of mappingCommands()) program.addCommand(command);
   await program.parseAsync(argv);
 }
 

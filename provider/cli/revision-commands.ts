@@ -3,7 +3,7 @@ import { commonOptions, connect, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
 import { render } from "./formats";
-import { revisionToKnative } from "./knative";
+import { revisionToKnative } from "../knative/objects";
 import { printTable } from "./output";
 
 export function revisionCommands(): Command {

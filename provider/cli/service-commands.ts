@@ -5,12 +5,13 @@ import { type TrafficUpdate } from "../model/traffic-update";
 import { commonOptions, connect, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { render } from "./formats";
-import { serviceToKnative } from "./knative";
+import { serviceToKnative } from "../knative/objects";
 import { printTable } from "./output";
-import { replaceCommand } from "./service-replace";
+import { replaceCommand } from "./replace-command";
 import { addIamPolicyCommands } from "./iam-commands";
 import { authenticationText } from "./access-flags";
 import { defaultServiceAccount } from "../model/derived-names";
+import { describeMounts } from "./mount-flags";
 
 export function serviceCommands(): Command {
   const services = new Command("services").description("list, describe, delete services, move their traffic and say who may call them");
@@ -120,6 +121,7 @@ function printService(s: Service): void {
           .map(([k, v]) => `${k}=${v}`)
           .join(" ") || "-"
       }`,
+      ...describeMounts(t, 19),
       "",
     ].join("\n"),
   );

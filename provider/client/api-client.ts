@@ -9,6 +9,8 @@ import { executionSchema, jobSchema, type ExecutionOverrides, type JobSpecInput 
 import { errorBodySchema } from "../model/errors";
 import { bindingSchema, type Binding } from "../model/iam";
 import { localImageSchema, revisionSchema } from "../model/revision";
+import { secretAccessSchema, secretSchema, secretVersionSchema, type CreateSecretBody } from "../model/secret";
+import { volumeMappingSchema, type MapBody, type MappingKind } from "../model/volume-mapping";
 import { serviceSchema, type ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
@@ -234,6 +236,59 @@ export class EngineClient {
   /** An identity token signed by the engine: the owner's, or a service account's; for `audience` (a service URL). */
   identityToken(options: { audience?: string; serviceAccount?: string } = {}) {
     return this.call("POST", "identityTokens", identityTokenSchema, options);
+  }
+
+  listSecrets(project: string) {
+    return this.call("GET", path`projects/${project}/secrets`, z.object({ secrets: z.array(secretSchema) })).then((r) => r.secrets);
+  }
+  getSecret(project: string, name: string) {
+    return this.call("GET", path`projects/${project}/secrets/${name}`, secretSchema);
+  }
+  /** With `value`, its first version is added in the same change. */
+  createSecret(project: string, name: string, value?: Buffer, labels?: Record<string, string>) {
+    const body: CreateSecretBody = { name, labels, data: value?.toString("base64") };
+    return this.call("POST", path`projects/${project}/secrets`, secretSchema, body);
+  }
+  setSecretLabels(project: string, name: string, labels: Record<string, string>) {
+    return this.call("PATCH", path`projects/${project}/secrets/${name}`, secretSchema, { labels });
+  }
+  deleteSecret(project: string, name: string) {
+    return this.call("DELETE", path`projects/${project}/secrets/${name}`, deletedSchema);
+  }
+  listSecretVersions(project: string, secret: string) {
+    return this.call(
+      "GET",
+      path`projects/${project}/secrets/${secret}/versions`,
+      z.object({ versions: z.array(secretVersionSchema) }),
+    ).then((r) => r.versions);
+  }
+  /** `version`: a number or "latest". */
+  getSecretVersion(project: string, secret: string, version: string) {
+    return this.call("GET", path`projects/${project}/secrets/${secret}/versions/${version}`, secretVersionSchema);
+  }
+  addSecretVersion(project: string, secret: string, value: Buffer) {
+    return this.call("POST", path`projects/${project}/secrets/${secret}/versions`, secretVersionSchema, { data: value.toString("base64") });
+  }
+  /** The value of an enabled version: the one call that returns one. */
+  async accessSecretVersion(project: string, secret: string, version: string): Promise<{ version: number; value: Buffer }> {
+    const answer = await this.call("GET", path`projects/${project}/secrets/${secret}/versions/${version}/access`, secretAccessSchema);
+    return { version: answer.version, value: Buffer.from(answer.data, "base64") };
+  }
+  changeSecretVersion(project: string, secret: string, version: string, action: "enable" | "disable" | "destroy") {
+    return this.call("POST", `${path`projects/${project}/secrets/${secret}/versions/${version}`}/${action}`, secretVersionSchema);
+  }
+
+  /** What buckets, NFS exports or Cloud SQL instances stand for on this machine. */
+  listMappings(kind?: MappingKind) {
+    return this.call("GET", kind ? path`mappings/${kind}` : "mappings", z.object({ mappings: z.array(volumeMappingSchema) })).then(
+      (r) => r.mappings,
+    );
+  }
+  putMapping(kind: MappingKind, name: string, body: MapBody) {
+    return this.call("PUT", path`mappings/${kind}/${name}`, volumeMappingSchema, body);
+  }
+  deleteMapping(kind: MappingKind, name: string) {
+    return this.call("DELETE", path`mappings/${kind}/${name}`, deletedSchema);
   }
 
   /** Log lines as text; with follow the stream stays open and each chunk goes to onChunk. */

@@ -4,6 +4,7 @@ import { defaultServiceAccount, jobLogName, taskContainerName } from "../model/d
 import { taskEnv } from "../model/job";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import type { ContainerLogs, LogSource } from "../logs/container-logs";
+import type { ContainerVolumes } from "../platform/volume-host";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL, taskLabels } from "../runtime/labels";
 import type { ExecutionRow, JobStore, TaskRow } from "../state/job-store";
@@ -17,6 +18,8 @@ const REMOVE_AFTER_EXIT_MS = 2_000;
 export interface ExecutionRunnerDeps {
   jobs: JobStore;
   runtime: ContainerRuntime;
+  /** The host side of the tasks' secrets and volumes. */
+  volumes: ContainerVolumes;
   logs: ContainerLogs;
   log: Logger;
   clock: Clock;
@@ -97,6 +100,21 @@ export class ExecutionRunner {
           }
           if (state) {
             this.running.set(task.index, { containerId: task.containerId, timedOut: false });
+            // Its Cloud SQL sockets are this engine's now, and its files that follow a secret's `latest` are followed again.
+            const t = this.row.template;
+            await this.deps.volumes
+              .prepare(
+                taskContainerName(this.row.project, this.row.name, task.index, task.attempt),
+                this.row.project,
+                t,
+                parseMemoryBytes(t.resources.memory)!,
+              )
+              .catch((error: unknown) =>
+                this.deps.log.warn("a running task's volumes could not be renewed", {
+                  execution: this.row.name,
+                  error: (error as Error).message,
+                }),
+              );
             const { project, job } = this.row;
             const after = await this.deps.logs
               .lastTimeOf(project, jobLogName(job), attemptId(task.index, task.attempt))
@@ -161,19 +179,24 @@ export class ExecutionRunner {
     const t = this.row.template;
     const { project, name: execution, job } = this.row;
     let containerId: string;
+    const name = taskContainerName(project, execution, task.index, task.attempt);
     try {
+      const memoryBytes = parseMemoryBytes(t.resources.memory)!;
+      const prepared = await this.deps.volumes.prepare(name, project, t, memoryBytes);
       const started = await runtime.start({
-        name: taskContainerName(project, execution, task.index, task.attempt),
+        name,
         image: t.image,
         command: t.command,
         args: t.args,
-        env: { ...t.env, ...taskEnv(job, execution, task.index, task.attempt, t.taskCount) },
-        memoryBytes: parseMemoryBytes(t.resources.memory)!,
+        env: { ...t.env, ...prepared.env, ...taskEnv(job, execution, task.index, task.attempt, t.taskCount) },
+        memoryBytes,
+        mounts: prepared.mounts,
         nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
         labels: taskLabels(engineId, project, job, execution, task.index, task.attempt, t.serviceAccount ?? defaultServiceAccount(project)),
       });
       containerId = started.containerId;
     } catch (error) {
+      this.deps.volumes.release(name);
       log.warn("could not start a task", { execution, task: task.index, attempt: task.attempt, error: (error as Error).message });
       return this.endAttempt(task, {
         succeeded: false,
@@ -220,6 +243,7 @@ export class ExecutionRunner {
       logs
         .collect(containerId)
         .then(() => runtime.remove(containerId))
+        .then(() => this.deps.volumes.release(taskContainerName(project, execution, task.index, task.attempt)))
         .catch((error) =>
           log.warn("could not remove a task's container", { container: containerId.slice(0, 12), error: (error as Error).message }),
         );

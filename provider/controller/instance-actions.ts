@@ -47,14 +47,21 @@ export class InstanceActions {
     const startedAt = clock.now();
     let address: string | undefined;
     try {
+      const name = containerName(rev.project, rev.name, id);
+      const memoryBytes = parseMemoryBytes(t.resources.memory)!;
+      // Secrets are read now (an env secret's `latest` is the one at the instance's start), before anything runs.
+      const prepared = await this.deps.volumes.prepare(name, rev.project, t, memoryBytes).catch((error: unknown) => {
+        throw new NotPreparedError((error as Error).message, { cause: error });
+      });
       const started = await runtime.start({
-        name: containerName(rev.project, rev.name, id),
+        name,
         image: rev.imageDigest,
         command: t.command,
         args: t.args,
-        env: { ...t.env, ...platformEnv(t.port, rev.service, rev.name) },
+        env: { ...t.env, ...prepared.env, ...platformEnv(t.port, rev.service, rev.name) },
         port: t.port,
-        memoryBytes: parseMemoryBytes(t.resources.memory)!,
+        memoryBytes,
+        mounts: prepared.mounts,
         // Docker refuses more CPUs than the host has; Cloud Run's limit is a cap, so cap it here too.
         nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
         labels: instanceLabels(engineId, rev.project, rev.service, rev.name, id, t.serviceAccount ?? defaultServiceAccount(rev.project)),
@@ -78,6 +85,8 @@ export class InstanceActions {
       if (!live.abort.signal.aborted) scaler.backoff.recordFailure(clock.now());
       const tail = row.containerId ? await runtime.logTail(row.containerId, LOG_TAIL_LINES) : "";
       await this.dropInstance(scaler, live, 0);
+      // A secret, version or mapping that is missing: nothing was started, and the reason names it.
+      if (error instanceof NotPreparedError) throw new ReadinessError(error.message);
       const why = error instanceof ReadinessError ? error.message : `the container could not be started: ${(error as Error).message}`;
       throw new ReadinessError(tail ? `${why}. Last log lines:\n${tail}` : `${why}. The container wrote no logs.`);
     }
@@ -132,6 +141,7 @@ export class InstanceActions {
       await this.stopCollectRemove(live.row.containerId, graceSeconds);
       this.deps.store.deleteInstance(live.row.id);
     }
+    this.deps.volumes.release(containerName(live.row.project, live.row.revision, live.row.id));
     scaler.removeInstance(live.row.id);
     live.detachLogs();
     // A start held back by the maximum may go now.
@@ -154,3 +164,6 @@ export class InstanceActions {
       .catch((error) => log.warn("could not remove a container", { container: containerId.slice(0, 12), error: (error as Error).message }));
   }
 }
+
+/** The instance's secrets or volumes could not be made ready: no container was created. */
+class NotPreparedError extends Error {}

@@ -1,3 +1,5 @@
+import { containerName } from "../model/derived-names";
+import { parseMemoryBytes } from "../model/quantity";
 import type { InstanceRow, RevisionRow } from "../state/store";
 import { instanceOfLabels, LABEL } from "../runtime/labels";
 import type { InstanceActions } from "./instance-actions";
@@ -38,6 +40,17 @@ export async function adoptInstances(
         scaler.addInstance(live);
         actions.byContainer.set(c.containerId, { scaler, live });
         scaler.throttler.addInstance(actions.endpointOf(row.id, c.containerId, state.hostPort, state.address, rev));
+        // Its Cloud SQL sockets are this engine's now, and its files that follow a secret's `latest` are followed again.
+        await deps.volumes
+          .prepare(
+            containerName(row.project, row.revision, row.id),
+            row.project,
+            rev.template,
+            parseMemoryBytes(rev.template.resources.memory)!,
+          )
+          .catch((error: unknown) =>
+            log.warn("an adopted instance's volumes could not be renewed", { instance: row.id, error: (error as Error).message }),
+          );
         log.info("re-adopted instance", { revision: rev.name, instance: row.id });
       } else {
         log.info("removing stray container", { container: c.containerId.slice(0, 12), revision: c.labels[LABEL.revision] });

@@ -1,6 +1,7 @@
 import type { Clock } from "../base/clock";
 import type { Logger } from "../base/logger";
 import type { ContainerLogs } from "../logs/container-logs";
+import type { ContainerVolumes } from "../platform/volume-host";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
 import type { AutoscalerSettings } from "../scaling/autoscaler";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
@@ -19,6 +20,8 @@ export interface InstanceControllerDeps {
   addressing?: InstanceAddressing;
   engineId: string;
   logs: ContainerLogs;
+  /** The host side of the instances' secrets and volumes. */
+  volumes: ContainerVolumes;
   log: Logger;
   throttlers: RevisionThrottlers;
   clock: Clock;

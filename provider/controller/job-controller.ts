@@ -7,6 +7,7 @@ import { applyOverrides, parseExecutionOverrides, parseJobSpec, type Execution, 
 import { checkProject, executionNameSchema, jobNameSchema } from "../model/names";
 import type { ContainerLogs } from "../logs/container-logs";
 import type { LogEncoding, LogPieceWriter } from "../logs/log-read";
+import { checkTemplateMappings, type ContainerVolumes } from "../platform/volume-host";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL, taskOfLabels, type TaskAttemptLabels } from "../runtime/labels";
 import type { ExecutionRow, JobRow, TaskRow } from "../state/job-store";
@@ -17,6 +18,7 @@ import { KeyedLock } from "./keyed-lock";
 export interface JobControllerDeps {
   store: Store;
   runtime: ContainerRuntime;
+  volumes: ContainerVolumes;
   logs: ContainerLogs;
   log: Logger;
   clock: Clock;
@@ -28,6 +30,8 @@ export interface ApplyJobOptions {
   /** "create": the job must not exist (409); "update": it must (404); absent: either. */
   mode?: "create" | "update";
   expectedGeneration?: number;
+  /** The caller's own check of the job as it is under the lock (e.g. an etag); throwing refuses the change. */
+  precondition?: (current: Job | undefined) => void;
 }
 
 /** The longest a `wait` read of an execution is held open before it answers with the current state. */
@@ -59,6 +63,7 @@ export class JobController {
     checkProject(project);
     checkField("job", jobNameSchema, name);
     const spec = parseJobSpec(body);
+    checkTemplateMappings(this.deps.store, spec.template);
     return this.lock.run(scopedKey(project, name), async () => {
       const { jobs } = this.deps.store;
       const existing = jobs.getJob(project, name);
@@ -75,6 +80,7 @@ export class JobController {
           { field: "expectedGeneration", reason: `job "${name}" was changed by someone else; retry` },
         ]);
       }
+      options.precondition?.(existing ? this.jobView(existing) : undefined);
       const now = new Date().toISOString();
       const changed =
         !existing || canonicalJson({ t: existing.template, l: existing.labels }) !== canonicalJson({ t: spec.template, l: spec.labels });
@@ -97,9 +103,9 @@ export class JobController {
    * Deletes the job with its executions at once; running tasks are stopped (SIGTERM, grace) and
    * every container and the job's log go in the background.
    */
-  async delete(project: string, name: string): Promise<void> {
+  async delete(project: string, name: string, precondition?: (current: Job) => void): Promise<void> {
     const executions = await this.lock.run(scopedKey(project, name), async () => {
-      this.requireJob(project, name);
+      precondition?.(this.jobView(this.requireJob(project, name)));
       const executions = this.deps.store.jobs.listExecutions(project, name);
       this.deps.store.jobs.deleteJob(project, name);
       return executions;
@@ -126,6 +132,8 @@ export class JobController {
       const jobRow = this.requireJob(project, job);
       const { jobs } = this.deps.store;
       const template = applyOverrides(jobRow.template, overrides);
+      // Mapped when the job was made, maybe not any more: said now, not as failed tasks.
+      checkTemplateMappings(this.deps.store, template);
       const now = new Date().toISOString();
       const execution: ExecutionRow = {
         project,
@@ -191,6 +199,23 @@ export class JobController {
     }
     runner.cancel();
     return this.getExecution(project, name);
+  }
+
+  /**
+   * Forgets a finished execution (its record and its tasks'; its lines stay in the job's log).
+   * A running one must be cancelled first: deleting it would leave tasks nobody answers for.
+   */
+  async deleteExecution(project: string, name: string): Promise<void> {
+    const row = this.requireExecution(project, name);
+    await this.lock.run(scopedKey(project, row.job), async () => {
+      const current = this.requireExecution(project, name);
+      if (current.status === "RUNNING" || this.runners.has(scopedKey(project, name))) {
+        throw new SkiffError("FAILED_PRECONDITION", `execution "${name}" is still running; cancel it first, then delete it`, [
+          { field: "execution", reason: `"${name}" is still running` },
+        ]);
+      }
+      this.deps.store.jobs.deleteExecution(project, name);
+    });
   }
 
   /** The job's log (ContainerLogs.readInto), of one execution or all. */

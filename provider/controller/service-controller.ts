@@ -10,6 +10,7 @@ import { parseServiceSpec, type Service, type ServiceSpec } from "../model/servi
 import { parseServiceTemplate, type ServiceTemplate } from "../model/template";
 import { appendNewRevision, normalizeTraffic, parseSetTrafficBody, trafficEntryBlockingDelete, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
+import { checkTemplateMappings } from "../platform/volume-host";
 import type { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import type { ContainerLogs } from "../logs/container-logs";
@@ -41,6 +42,11 @@ export interface DeployOptions {
   revisionSuffix?: string;
   /** Answer once the revision is created; its first instance starts behind the answer. */
   async?: boolean;
+  /**
+   * The caller's own check of the service as it is under the lock (undefined: it does not exist),
+   * e.g. an etag read earlier: throwing refuses the change, with nothing changed.
+   */
+  precondition?: (current: Service | undefined) => void;
 }
 
 /** How long a read of a starting revision may wait for it to become READY or FAILED. */
@@ -102,6 +108,7 @@ export class ServiceController {
     checkField("service", serviceNameSchema, name);
     if (options.tag !== undefined) checkField("tag", tagNameSchema, options.tag);
     const spec = parseServiceSpec(body);
+    checkTemplateMappings(this.deps.store, spec.template);
     // Resolving (maybe pulling) the image takes time: do it before taking the lock, and only when
     // the template looks changed; if it turns out changed only under the lock, resolve and try again.
     let imageDigest: string | undefined;
@@ -139,6 +146,7 @@ export class ServiceController {
     const { store } = this.deps;
     const existing = store.getService(project, name);
     checkGeneration(project, name, existing, options.expectedGeneration);
+    options.precondition?.(existing ? this.view(this.resolve(existing)) : undefined);
     const revisions = existing ? store.listRevisions(project, name) : [];
     const resolved = existing ? resolveService(existing, revisions, this.deps.ingressPort) : undefined;
     const now = new Date().toISOString();
@@ -209,6 +217,7 @@ export class ServiceController {
     const parsed = candidateBodySchema.safeParse(body);
     if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
     const template = parseServiceTemplate(parsed.data.template);
+    checkTemplateMappings(this.deps.store, template);
     const requested = parsed.data.revisionSuffix !== undefined ? `${service}-${parsed.data.revisionSuffix}` : undefined;
     this.requireService(project, service);
     const imageDigest = await this.deps.runtime.resolveImage(template.image);
@@ -282,9 +291,10 @@ export class ServiceController {
    * mappings, logs) at once; its instances drain and stop in the background. A crash before they
    * are gone leaves containers without records, which the next start removes.
    */
-  async deleteService(project: string, name: string): Promise<void> {
+  async deleteService(project: string, name: string, precondition?: (current: Service) => void): Promise<void> {
     const revisions = await this.lock.run(scopedKey(project, name), async () => {
-      this.requireService(project, name);
+      const row = this.requireService(project, name);
+      precondition?.(this.view(this.resolve(row)));
       const { store, routes } = this.deps;
       const mappings = store.listDomainMappings(project).filter((m) => m.service === name);
       const revisions = store.listRevisions(project, name);

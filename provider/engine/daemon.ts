@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import type net from "node:net";
 import { cpus } from "node:os";
+import { cloudRunApiRoutes, cloudRunApiSurface } from "../api/cloud-run-apis";
 import { identityRoutes } from "../api/identity-routes";
+import { Operations } from "../api/operations";
+import { secretRoutes } from "../api/secret-routes";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
@@ -15,12 +18,16 @@ import { PolicyController } from "../controller/policy-controller";
 import { RoutePublisher } from "../controller/route-publisher";
 import { InstanceController, type ScalingSettings } from "../controller/instance-controller";
 import { JobController } from "../controller/job-controller";
+import { MappingController } from "../controller/mapping-controller";
+import { SecretController } from "../controller/secret-controller";
 import { ServiceController } from "../controller/service-controller";
 import { AccessGate } from "../identity/access-gate";
 import { jwks, loadOrCreateSigningKey } from "../identity/signing-key";
 import { ownerEmail } from "../identity/tokens";
 import { SkiffError } from "../model/errors";
+import { CloudSqlProxies } from "../platform/cloudsql-proxy";
 import { startContainerPlatform, type ContainerPlatform } from "../platform/container-platform";
+import { cloudSqlTarget, VolumeHost } from "../platform/volume-host";
 import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
@@ -42,6 +49,11 @@ export interface EngineSettings {
   instanceAddress: "auto" | InstanceAddressing;
   /** The region the metadata server names (Cloud Run's instance/region). */
   region: string;
+  /**
+   * The Cloud Run APIs (/v2/, /apis/) take any bearer token from loopback besides the engine's
+   * (`--api-allow-any-token`), for clients that can only send Google credentials.
+   */
+  apiAllowAnyToken: boolean;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -50,6 +62,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   trustedProxies: [],
   instanceAddress: "auto",
   region: "us-central1",
+  apiAllowAnyToken: false,
 };
 
 export interface DaemonOptions {
@@ -85,15 +98,18 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const token = ensureToken(home);
     const runtime = options.runtime ?? new DockerRuntime({ serviceLogCapBytes: settings.logCapBytes });
     if (runtime instanceof DockerRuntime) await runtime.ping();
-    const store = Store.open(home.stateDb);
+    const store = Store.open(home.stateDb, home.secretsKey);
     const engineId = store.engineId();
     const key = loadOrCreateSigningKey(home.signingKey);
     const owner = ownerEmail();
     const routes = new RoutingTable();
     const throttlers = new RevisionThrottlers();
     const apiRouteList: Route[] = [];
+    const cloudRunRouteList: Route[] = [];
     const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies), new AccessGate(key, new Set([owner])));
-    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]));
+    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]), [
+      cloudRunApiSurface(cloudRunRouteList, settings.apiAllowAnyToken),
+    ]);
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
       await close(ingress.server, () => ingress.closeConnections());
@@ -126,12 +142,15 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const logs = new ThreadedLogs({ dir: home.logsDir, capBytes: settings.logCapBytes }, (message) =>
       log.warn("log capture", { error: message }),
     );
+    const cloudSql = new CloudSqlProxies(home.socketsDir, (name) => cloudSqlTarget(store, name), log);
+    const volumes = new VolumeHost({ home, store, proxies: cloudSql, log });
     const instances = new InstanceController({
       store,
       runtime,
       addressing,
       engineId,
       logs,
+      volumes,
       log,
       throttlers,
       clock: options.clock ?? systemClock,
@@ -141,11 +160,23 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const publisher = new RoutePublisher({ store, routes, instances, ingressPort });
     const services = new ServiceController({ store, runtime, instances, routes, publisher, logs, log, ingressPort });
     const domains = new DomainController(store, routes, ingressPort);
-    const jobs = new JobController({ store, runtime, logs, log, clock: options.clock ?? systemClock, engineId, hostCpus: cpus().length });
+    const jobs = new JobController({
+      store,
+      runtime,
+      volumes,
+      logs,
+      log,
+      clock: options.clock ?? systemClock,
+      engineId,
+      hostCpus: cpus().length,
+    });
+    const secrets = new SecretController(store, (project, secret) => volumes.secretChanged(project, secret));
     // Requests that arrive meanwhile wait at the ingress: a live service never answers 404 because
     // the engine has not re-adopted its instances yet.
     await instances.adopt();
     await jobs.resume();
+    // Every live container has its folder again: the others' go.
+    volumes.sweep();
     services.failInterruptedRevisions();
     publisher.publishAll();
     instances.start();
@@ -161,6 +192,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         instances.stop();
         jobs.stop();
         platform?.close();
+        cloudSql.close();
         await Promise.all([
           close(api, () => api.closeAllConnections()),
           close(ingress.server, () => ingress.closeConnections()),
@@ -189,6 +221,18 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         shutdown: () => void stop(),
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
+      ...secretRoutes(secrets, new MappingController(store, home)),
+    );
+    cloudRunRouteList.push(
+      ...cloudRunApiRoutes({
+        services,
+        jobs,
+        domains,
+        policies,
+        operations: new Operations(log),
+        region: settings.region,
+        apiBase: () => `http://127.0.0.1:${apiPort}`,
+      }),
     );
     writeAtomically(home.engineJson, JSON.stringify(file, null, 2));
     log.info("engine started", { ...file, instanceAddressing: addressing, containers });

@@ -97,3 +97,14 @@ export function checkField(field: string, schema: z.ZodTypeAny, value: unknown):
   const result = schema.safeParse(value);
   if (!result.success) throw invalid(field, `"${String(value)}" ${result.error.issues[0]?.message ?? "is invalid"}`);
 }
+
+/**
+ * The same error with each violation's field renamed, for an API whose clients name fields their
+ * own way (Cloud Run v2's `service.template.timeout` for the engine's `template.timeout`).
+ */
+export function renameViolations(error: unknown, rename: (field: string) => string): unknown {
+  if (!(error instanceof SkiffError) || error.violations.length === 0) return error;
+  const violations = error.violations.map((v) => ({ field: rename(v.field), reason: v.reason }));
+  if (error.code === "INVALID_ARGUMENT") return invalidFromViolations(violations);
+  return new SkiffError(error.code, error.message, violations);
+}

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { invalidFromViolations, violationsOf } from "./errors";
 import { serviceAccountSchema } from "./iam";
-import { envSchema, imageSchema, int, resourcesSchema } from "./template";
+import { checkMounts } from "./volume";
+import { envSchema, imageSchema, int, mountFields, resourcesSchema } from "./template";
 
 /**
  * A Job: a template for containers that run to completion. Executing it makes an Execution
@@ -52,8 +53,10 @@ export const jobTemplateSchema = z
     resources: resourcesSchema.prefault({}),
     /** Who the tasks run as; unset: the project's default compute account. */
     serviceAccount: serviceAccountSchema.optional(),
+    ...mountFields(RESERVED_TASK_ENV),
   })
-  .strict();
+  .strict()
+  .superRefine(checkMounts);
 
 export type JobTemplateInput = z.input<typeof jobTemplateSchema>;
 export type JobTemplate = z.output<typeof jobTemplateSchema>;
@@ -96,13 +99,20 @@ export function parseExecutionOverrides(input: unknown): ExecutionOverrides {
 
 /** The template an execution runs: the job's, with the overrides applied. */
 export function applyOverrides(template: JobTemplate, overrides: ExecutionOverrides): JobTemplate {
-  return {
+  const out: JobTemplate = {
     ...template,
     args: overrides.args ?? template.args,
     env: { ...template.env, ...overrides.env },
     taskCount: overrides.taskCount ?? template.taskCount,
     timeout: overrides.timeout ?? template.timeout,
   };
+  // A variable given for this execution replaces a secret one of the same name.
+  if (template.secretEnv && overrides.env) {
+    const secretEnv = Object.fromEntries(Object.entries(template.secretEnv).filter(([name]) => !(name in overrides.env!)));
+    if (Object.keys(secretEnv).length > 0) out.secretEnv = secretEnv;
+    else delete out.secretEnv;
+  }
+  return out;
 }
 
 export const taskStateSchema = z.enum(["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]);

@@ -3,10 +3,12 @@ import { invalidFromViolations, violationsOf } from "./errors";
 import { serviceAccountSchema } from "./iam";
 import { imageReferenceProblem } from "./image-reference";
 import { parseCpuNanos, parseMemoryBytes } from "./quantity";
+import { secretRefSchema } from "./secret";
+import { checkMounts, volumeMountSchema, volumeSchema } from "./volume";
 
 /**
  * A revision template, as a Service carries it and a Revision snapshots it: the container (image,
- * command, args, env, port), its limits and its scaling. Defaults are the schema's; the types are
+ * command, args, env, port), its limits and its scaling, secret env and volumes (volume.ts). Defaults are the schema's; the types are
  * inferred from it.
  */
 
@@ -17,20 +19,40 @@ export function platformEnv(port: number, service: string, revision: string): Re
 
 export const RESERVED_ENV: readonly string[] = Object.keys(platformEnv(0, "", ""));
 
+/** Why `key` cannot name an environment variable of a template, or undefined. */
+export function envNameProblem(key: string, reserved: readonly string[]): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return "must be an environment variable name (letters, digits, _; not starting with a digit)";
+  if (reserved.includes(key)) return `is reserved: the platform sets ${reserved.slice(0, -1).join(", ")} and ${reserved.at(-1)}`;
+  return undefined;
+}
+
 /** Environment variables by name; the names the platform sets itself (`reserved`) are refused. */
 export function envSchema(reserved: readonly string[]) {
-  // The name rules are checked over the keys here: a failing key schema inside z.record reaches
-  // the user only as zod's generic "Invalid key in record".
-  return z.record(z.string(), z.string({ error: "must be a string" })).check((ctx) => {
+  return namedBy(z.string({ error: "must be a string" }), reserved);
+}
+
+/** A record keyed by variable names. The names are checked over the keys here: a failing key schema inside z.record reaches the user only as zod's generic "Invalid key in record". */
+function namedBy<V extends z.ZodType>(value: V, reserved: readonly string[]) {
+  return z.record(z.string(), value).check((ctx) => {
     for (const key of Object.keys(ctx.value)) {
-      const message = !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
-        ? "must be an environment variable name (letters, digits, _; not starting with a digit)"
-        : reserved.includes(key)
-          ? `is reserved: the platform sets ${reserved.slice(0, -1).join(", ")} and ${reserved.at(-1)}`
-          : undefined;
+      const message = envNameProblem(key, reserved);
       if (message) ctx.issues.push({ code: "custom", input: key, path: [key], message });
     }
   });
+}
+
+/**
+ * What a service's and a job's templates both have for secrets and volumes: variables whose values
+ * are secrets (`{ DB_PASSWORD: { secret: "db-pass", version: "1" } }`, resolved when a container
+ * starts), the volumes and where the container mounts them. Absent (not empty) by default, so a
+ * template written before them keeps its fingerprint and makes no new revision.
+ */
+export function mountFields(reserved: readonly string[]) {
+  return {
+    secretEnv: namedBy(secretRefSchema, reserved).optional(),
+    volumes: z.array(volumeSchema).optional(),
+    volumeMounts: z.array(volumeMountSchema).optional(),
+  };
 }
 
 export const int = (message: string) => z.number({ error: "must be a number" }).int(message);
@@ -115,11 +137,15 @@ export const serviceTemplateSchema = z
       .boolean({ error: "must be true or false" })
       .optional()
       .transform((on) => (on === true ? true : undefined)),
+    ...mountFields(RESERVED_ENV),
   })
-  .strict();
+  .strict()
+  .superRefine(checkMounts);
 
 export type ServiceTemplateInput = z.input<typeof serviceTemplateSchema>;
 export type ServiceTemplate = z.output<typeof serviceTemplateSchema>;
+/** The secrets and volumes of a service's or a job's template. */
+export type MountedTemplate = Pick<ServiceTemplate, "secretEnv" | "volumes" | "volumeMounts">;
 
 export function parseServiceTemplate(input: unknown, prefix = "template"): ServiceTemplate {
   const result = serviceTemplateSchema.safeParse(input);

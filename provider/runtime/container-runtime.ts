@@ -15,7 +15,16 @@ export interface InstanceSpec {
   memoryBytes: number;
   nanoCpus: number;
   labels: Record<string, string>;
+  /** Its volumes: host folders the engine chose (never a path a template names) and in-memory folders. */
+  mounts?: ContainerMount[];
 }
+
+/**
+ * A volume as the container engine mounts it: a host folder (secret files, a bucket's or an NFS
+ * export's folder, Cloud SQL sockets), or a tmpfs whose pages count toward the container's memory.
+ */
+export type ContainerMount =
+  { kind: "bind"; source: string; target: string; readOnly: boolean } | { kind: "tmpfs"; target: string; sizeBytes: number };
 
 /** The Docker network an engine's containers share: its own bridge, on whose gateway the engine listens for them. */
 export interface EngineNetwork {

@@ -2,6 +2,7 @@ import Docker from "dockerode";
 import { SkiffError } from "../model/errors";
 import {
   ContainerEvent,
+  ContainerMount,
   ContainerRuntime,
   ContainerState,
   ContainerDefaults,
@@ -146,6 +147,7 @@ export class DockerRuntime implements ContainerRuntime {
         LogConfig: this.logConfig,
         NetworkMode: this.defaults.network,
         Dns: this.defaults.dns,
+        Mounts: spec.mounts?.map(dockerMount),
       },
     });
     try {
@@ -319,6 +321,18 @@ export class DockerRuntime implements ContainerRuntime {
       if (current) destroy(current);
     };
   }
+}
+
+/**
+ * Host folders are bound privately (no mount events flow either way) and without the host's
+ * nested mounts; a tmpfs always gets its size (Docker's default would be half the host's memory).
+ */
+function dockerMount(mount: ContainerMount): Docker.MountSettings {
+  if (mount.kind === "tmpfs")
+    return { Type: "tmpfs", Source: "", Target: mount.target, TmpfsOptions: { SizeBytes: mount.sizeBytes, Mode: 0o1777 } };
+  // NonRecursive (Docker API 1.40): folders mounted inside a mapped one stay out of the container.
+  const bindOptions = { Propagation: "rprivate" as const, NonRecursive: true };
+  return { Type: "bind", Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly, BindOptions: bindOptions };
 }
 
 /** One Docker event line → a ContainerEvent, or undefined for anything else. */

@@ -56,6 +56,23 @@ const MIGRATIONS: string[] = [
      project TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
      bindings TEXT NOT NULL,        -- JSON: [{ role, members }], normalised
      PRIMARY KEY (project, kind, name));`,
+  // Secrets with numbered versions; a version's value is sealed (state/secret-cipher.ts) and gone
+  // once destroyed. What buckets, NFS exports and Cloud SQL instances are mapped to on this machine.
+  `CREATE TABLE secrets (
+     project TEXT NOT NULL, name TEXT NOT NULL,
+     labels TEXT NOT NULL,          -- JSON
+     next_version INTEGER NOT NULL, create_time TEXT NOT NULL,
+     PRIMARY KEY (project, name));
+   CREATE TABLE secret_versions (
+     project TEXT NOT NULL, secret TEXT NOT NULL, version INTEGER NOT NULL,
+     state TEXT NOT NULL, create_time TEXT NOT NULL, destroy_time TEXT,
+     sealed BLOB,                   -- nonce, tag and AES-256-GCM ciphertext; NULL once destroyed
+     PRIMARY KEY (project, secret, version));
+   CREATE TABLE volume_mappings (
+     kind TEXT NOT NULL, name TEXT NOT NULL,
+     target TEXT NOT NULL,          -- JSON: { path } or { target, type }
+     create_time TEXT NOT NULL,
+     PRIMARY KEY (kind, name));`,
 ];
 
 export type Database = DatabaseSync;

@@ -85,6 +85,14 @@ export class JobStore {
     });
   }
 
+  /** Removes one execution with its task records. */
+  deleteExecution(project: string, name: string): void {
+    inTransaction(this.db, () => {
+      this.db.prepare("DELETE FROM tasks WHERE project = ? AND execution = ?").run(project, name);
+      this.db.prepare("DELETE FROM executions WHERE project = ? AND name = ?").run(project, name);
+    });
+  }
+
   getExecution(project: string, name: string): ExecutionRow | undefined {
     const row = this.db.prepare("SELECT * FROM executions WHERE project = ? AND name = ?").get(project, name);
     return row ? toExecution(row) : undefined;

@@ -1,11 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
 import type { RevisionOrigin, RevisionStatus } from "../model/revision";
 import type { Ingress } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
 import type { NormalizedTrafficTarget } from "../model/traffic";
 import { inTransaction, openDatabase, type Database } from "./db";
 import { JobStore } from "./job-store";
+import { MappingStore } from "./mapping-store";
 import { PolicyStore } from "./policy-store";
+import { SecretCipher } from "./secret-cipher";
+import { SecretStore } from "./secret-store";
 
 export interface ServiceRow {
   project: string;
@@ -62,14 +66,30 @@ export class Store {
   readonly jobs: JobStore;
   /** Services' and jobs' IAM bindings. */
   readonly policies: PolicyStore;
+  /** Secrets and their versions (values sealed with the key at `secretsKey`). */
+  readonly secrets: SecretStore;
+  /** What buckets, NFS exports and Cloud SQL instances are on this machine. */
+  readonly mappings: MappingStore;
 
-  private constructor(private readonly db: Database) {
+  private constructor(
+    private readonly db: Database,
+    cipher: SecretCipher,
+  ) {
     this.jobs = new JobStore(db);
     this.policies = new PolicyStore(db);
+    this.secrets = new SecretStore(db, cipher);
+    this.mappings = new MappingStore(db);
   }
 
-  static open(path: string): Store {
-    return new Store(openDatabase(path));
+  /** `secretsKey`: the 0600 key file secret values are sealed with; by default `secrets.key` beside the database. */
+  static open(path: string, secretsKey = join(dirname(path), "secrets.key")): Store {
+    const db = openDatabase(path);
+    try {
+      return new Store(db, SecretCipher.loadOrCreate(secretsKey));
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { jobRules } from "../gcp/field-rules";
-import { resolveSecretEnvs, warnFieldsWithoutLocalEffect } from "../gcp/program";
+import { warnAboutOldSecretsConfig, warnFieldsWithoutLocalEffect } from "../gcp/program";
 import { resolveProject } from "../resources/project";
 import type { Condition } from "./service";
 import type { BinaryAuthorization, JobTemplate, Opt, StringMap } from "./types";
@@ -92,7 +92,6 @@ export class Job extends pulumi.dynamic.Resource {
       name: args.name ?? name,
       project: args.project ?? skiffProject,
       skiffProject,
-      secretEnvValues: resolveSecretEnvs(args, ["template", "template", "containers"]),
       latestCreatedExecutions: undefined,
       executionCount: undefined,
       terminalConditions: undefined,
@@ -105,5 +104,6 @@ export class Job extends pulumi.dynamic.Resource {
     };
     super(gcpJobProvider, name, props, opts, "skiff/cloudrunv2", "Job");
     warnFieldsWithoutLocalEffect("cloudrunv2.Job", name, args, jobRules, this);
+    warnAboutOldSecretsConfig(this);
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { serviceRules } from "../gcp/field-rules";
-import { resolveSecretEnvs, warnFieldsWithoutLocalEffect } from "../gcp/program";
+import { warnAboutOldSecretsConfig, warnFieldsWithoutLocalEffect } from "../gcp/program";
 import { resolveProject } from "../resources/project";
 import type {
   BinaryAuthorization,
@@ -123,7 +123,6 @@ export class Service extends pulumi.dynamic.Resource {
       name: args.name ?? name,
       project: args.project ?? skiffProject,
       skiffProject,
-      secretEnvValues: resolveSecretEnvs(args, ["template", "containers"]),
       uri: undefined,
       urls: undefined,
       latestCreatedRevision: undefined,
@@ -139,5 +138,6 @@ export class Service extends pulumi.dynamic.Resource {
     };
     super(gcpServiceProvider, name, props, opts, "skiff/cloudrunv2", "Service");
     warnFieldsWithoutLocalEffect("cloudrunv2.Service", name, args, serviceRules, this);
+    warnAboutOldSecretsConfig(this);
   }
 }

@@ -10,7 +10,6 @@ export const gcpJobDiffTable: DiffTable = {
   ...Object.fromEntries(Object.keys(jobRules.fields).map((key) => [key, "update" as const])),
   name: "replace",
   skiffProject: "replace",
-  secretEnvValues: "update",
 };
 
 export function diffGcpJob(olds: Record<string, unknown>, news: Record<string, unknown>): DiffDecision {

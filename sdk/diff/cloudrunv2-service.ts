@@ -11,7 +11,6 @@ export const gcpServiceDiffTable: DiffTable = {
   ...Object.fromEntries(Object.keys(serviceRules.fields).map((key) => [key, "update" as const])),
   name: "replace",
   skiffProject: "replace",
-  secretEnvValues: "update",
 };
 
 export function diffGcpService(olds: Record<string, unknown>, news: Record<string, unknown>): DiffDecision {

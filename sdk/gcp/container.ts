@@ -1,18 +1,18 @@
-import { envSchema } from "../../provider/model/template";
+import { envNameProblem } from "../../provider/model/template";
 import { UNKNOWN, isUnknown } from "../preview-values/unknowns";
 import { PathMap, Problems, at } from "./paths";
-import { missingSecretReason, secretKey } from "./secrets";
+import { secretName } from "./secrets";
 
 /**
  * One pulumi-gcp container (`template.containers[0]` of a Service, `template.template.containers[0]`
- * of a Job) as the fields of skiff's template: image, command, args, env, port, resources and the
- * startup probe. Every engine field it fills is mapped back to the path the user wrote it at.
+ * of a Job) as the fields of skiff's template: image, command, args, env and secret env (a
+ * `secretKeyRef` names a secret of skiff's Secret Manager, read when a container starts), volume
+ * mounts, port, resources and the startup probe. Every engine field it fills is mapped back to the
+ * path the user wrote it at.
  */
 export interface ContainerContext {
   problems: Problems;
   paths: PathMap;
-  /** Values of secret envs by secretKey(); the unknown marker while the program had not resolved them. */
-  secretValues: unknown;
   /** Env names the platform sets itself (PORT, K_SERVICE, ... or CLOUD_RUN_JOB, ...). */
   reservedEnv: readonly string[];
   kind: "service" | "job";
@@ -40,7 +40,10 @@ export function translateContainers(containers: unknown, path: string, ctx: Cont
   put("image", c.image, at(cpath, "image"));
   put("command", c.commands, at(cpath, "commands"));
   put("args", c.args, at(cpath, "args"));
-  put("env", translateEnvs(c.envs, at(cpath, "envs"), ctx), at(cpath, "envs"));
+  const envs = translateEnvs(c.envs, at(cpath, "envs"), ctx);
+  put("env", envs.env, at(cpath, "envs"));
+  put("secretEnv", envs.secretEnv, at(cpath, "envs"));
+  put("volumeMounts", translateMounts(c.volumeMounts, at(cpath, "volumeMounts"), ctx), at(cpath, "volumeMounts"));
   put("resources", translateLimits(c.resources, at(cpath, "resources"), ctx), at(cpath, "resources.limits"));
   if (ctx.kind === "service") {
     put("port", translatePorts(c.ports, at(cpath, "ports"), ctx), at(cpath, "ports.containerPort"));
@@ -105,13 +108,26 @@ function translateProbe(probe: unknown, path: string, ctx: ContainerContext): un
   return out;
 }
 
-/** envs[{name, value | valueSource.secretKeyRef}] as the engine's { NAME: value }. */
-function translateEnvs(envs: unknown, path: string, ctx: ContainerContext): unknown {
-  const { problems } = ctx;
-  if (isUnknown(envs)) return UNKNOWN;
-  const list = problems.list(envs, path, "a list of {name, value}");
+/** volumeMounts[{name, mountPath}] as the engine's. */
+function translateMounts(mounts: unknown, path: string, ctx: ContainerContext): unknown {
+  if (isUnknown(mounts)) return UNKNOWN;
+  const list = ctx.problems.list(mounts, path, "a list of {name, mountPath}");
   if (!list) return undefined;
+  return list.map((item, i) => {
+    // A subPath is refused by the field rules (field-rules.ts).
+    const m = ctx.problems.object(item, at(path, i), "an object {name, mountPath}") ?? {};
+    return { name: m.name, mountPath: m.mountPath };
+  });
+}
+
+/** envs[{name, value | valueSource.secretKeyRef}] as the engine's env { NAME: value } and secretEnv { NAME: { secret, version } }. */
+function translateEnvs(envs: unknown, path: string, ctx: ContainerContext): { env: unknown; secretEnv: unknown } {
+  const { problems } = ctx;
+  if (isUnknown(envs)) return { env: UNKNOWN, secretEnv: undefined };
+  const list = problems.list(envs, path, "a list of {name, value}");
+  if (!list) return { env: undefined, secretEnv: undefined };
   const env: Record<string, unknown> = {};
+  const secretEnv: Record<string, unknown> = {};
   const firstIndex = new Map<string, number>();
   let unknownName = false;
   list.forEach((item, j) => {
@@ -126,54 +142,34 @@ function translateEnvs(envs: unknown, path: string, ctx: ContainerContext): unkn
     const first = firstIndex.get(e.name);
     if (first !== undefined) return problems.add(at(epath, "name"), `duplicate variable "${e.name}": ${at(path, first)} sets it too`);
     firstIndex.set(e.name, j);
-    const value = envValue(e, epath, ctx);
-    if (value === undefined) return;
-    env[e.name] = value.value;
-    ctx.paths.set(`env.${e.name}`, value.path);
+    if (e.valueSource === undefined || e.valueSource === null) {
+      env[e.name] = e.value ?? "";
+      ctx.paths.set(`env.${e.name}`, at(epath, "value"));
+      return;
+    }
+    const ref = secretRef(e, epath, ctx);
+    if (ref === undefined) return;
+    secretEnv[e.name] = ref;
+    ctx.paths.set(`secretEnv.${e.name}`, at(at(epath, "valueSource"), "secretKeyRef"));
   });
-  return unknownName ? UNKNOWN : env;
+  if (unknownName) return { env: UNKNOWN, secretEnv: UNKNOWN };
+  return { env, secretEnv: Object.keys(secretEnv).length > 0 ? secretEnv : undefined };
 }
 
-function envValue(e: Record<string, unknown>, epath: string, ctx: ContainerContext): { value: unknown; path: string } | undefined {
+/** valueSource.secretKeyRef {secret, version}: `projects/P/secrets/NAME` and `NAME` are one secret; no version is `latest`. */
+function secretRef(e: Record<string, unknown>, epath: string, ctx: ContainerContext): unknown {
   const { problems } = ctx;
-  if (e.valueSource === undefined || e.valueSource === null) return { value: e.value ?? "", path: at(epath, "value") };
-  if (e.value !== undefined && e.value !== null) {
-    problems.add(epath, "must set value or valueSource, not both");
-    return undefined;
-  }
+  if (e.value !== undefined && e.value !== null) return void problems.add(epath, "must set value or valueSource, not both");
   const spath = at(epath, "valueSource");
-  if (isUnknown(e.valueSource)) return { value: UNKNOWN, path: spath };
+  if (isUnknown(e.valueSource)) return UNKNOWN;
   const source = problems.object(e.valueSource, spath);
   const rpath = at(spath, "secretKeyRef");
-  if (isUnknown(source?.secretKeyRef)) return { value: UNKNOWN, path: rpath };
+  if (isUnknown(source?.secretKeyRef)) return UNKNOWN;
   const ref = problems.object(source?.secretKeyRef, rpath, "an object {secret, version}");
   if (!ref) {
     if (source) problems.add(rpath, "is required in valueSource: the secret to read");
     return undefined;
   }
-  const { secret, version } = ref;
-  if (isUnknown(secret) || isUnknown(version) || isUnknown(ctx.secretValues)) return { value: UNKNOWN, path: rpath };
-  if (typeof secret !== "string" || secret === "") {
-    problems.add(at(rpath, "secret"), "is required: the name of the secret");
-    return undefined;
-  }
-  if (version !== undefined && typeof version !== "string") {
-    problems.add(at(rpath, "version"), 'must be a string such as "latest" or "1"');
-    return undefined;
-  }
-  const values = (ctx.secretValues ?? {}) as Record<string, unknown>;
-  const value = values[secretKey(secret, version)];
-  if (typeof value !== "string") {
-    problems.add(at(rpath, "secret"), missingSecretReason(secret, version));
-    return undefined;
-  }
-  return { value, path: rpath };
-}
-
-/** The engine's own rule for a variable name, with its reason (zod reports a bad record key only as "Invalid key"). */
-function envNameProblem(name: string, reserved: readonly string[]): string | undefined {
-  const result = envSchema(reserved).safeParse({ [name]: "" });
-  if (result.success) return undefined;
-  const issue = result.error.issues[0] as { issues?: { message: string }[]; message: string };
-  return issue.issues?.[0]?.message ?? issue.message;
+  const secret = typeof ref.secret === "string" && !isUnknown(ref.secret) ? secretName(ref.secret) : ref.secret;
+  return { secret, version: ref.version ?? "latest" };
 }

@@ -21,10 +21,27 @@ export interface Fields {
 const ignoredAll = (...names: string[]): Record<string, FieldRule> => Object.fromEntries(names.map((n) => [n, "ignored" as const]));
 const honouredAll = (...names: string[]): Record<string, FieldRule> => Object.fromEntries(names.map((n) => [n, "honoured" as const]));
 
-const VOLUMES = {
-  refused: "volumes are not mounted locally (Cloud SQL, Cloud Storage, NFS, secret and in-memory volumes); remove them for the local stack",
+// Every kind of Cloud Run volume is mounted locally (model/volume.ts): a bucket or an NFS export as
+// a local folder, Cloud SQL's sockets proxied to a mapped database. How Cloud Storage FUSE mounts a
+// bucket has no local meaning.
+const VOLUMES: Fields = {
+  each: true,
+  fields: {
+    name: "honoured",
+    secret: { fields: { ...honouredAll("secret", "defaultMode"), items: { each: true, fields: honouredAll("path", "version", "mode") } } },
+    emptyDir: { fields: honouredAll("medium", "sizeLimit") },
+    gcs: { fields: { ...honouredAll("bucket", "readOnly"), mountOptions: "ignored" } },
+    nfs: { fields: honouredAll("server", "path", "readOnly") },
+    cloudSqlInstance: { fields: honouredAll("instances") },
+  },
 };
-const VOLUME_MOUNTS = { refused: "volumes are not mounted locally; remove the mount for the local stack" };
+const VOLUME_MOUNTS: Fields = {
+  each: true,
+  fields: {
+    ...honouredAll("name", "mountPath"),
+    subPath: { refused: "a subPath (one file of a volume) is not mounted locally: mount the whole volume" },
+  },
+};
 const WORKING_DIR = { refused: "skiff's engine runs the image's own working directory; remove workingDir (or set it in the image)" };
 const SOURCE = { refused: "builds from source are not run locally: give the container an image" };
 
@@ -162,6 +179,35 @@ export const domainMappingRules: Fields = {
     // metadata.namespace is the GCP project (required by pulumi-gcp); skiff's project comes from the stack.
     metadata: { fields: {}, otherKeys: "ignored" },
     spec: { fields: { routeName: "honoured", ...ignoredAll("certificateMode", "forceOverride") } },
+  },
+};
+
+// Secret Manager. The secret is kept by the engine: where Google replicates it, who is told of
+// rotations, when it expires or how long destroyed versions linger mean nothing locally.
+export const secretRules: Fields = {
+  fields: {
+    ...honouredAll("secretId", "labels"),
+    ...ignoredAll(
+      "annotations",
+      "expireTime",
+      "project",
+      "replication",
+      "rotation",
+      "tags",
+      "topics",
+      "ttl",
+      "versionAliases",
+      "versionDestroyTtl",
+    ),
+    deletionProtection: "ignoredIfTrue",
+  },
+};
+
+export const secretVersionRules: Fields = {
+  fields: {
+    ...honouredAll("secret", "secretData", "enabled", "isSecretDataBase64", "deletionPolicy"),
+    secretDataWo: { refused: "write-only values are not kept locally: give the value as secretData (it stays a Pulumi secret)" },
+    secretDataWoVersion: { refused: "write-only values are not kept locally: give the value as secretData" },
   },
 };
 

@@ -7,6 +7,7 @@ import { durationSeconds } from "./duration";
 import { jobRules, reportFields } from "./field-rules";
 import { PathMap, Problems } from "./paths";
 import { labelsSchema } from "./service-spec";
+import { translateVolumes } from "./volumes";
 
 /**
  * A cloudrunv2.Job's arguments (pulumi-gcp's shape: `template.taskCount`, `template.parallelism`,
@@ -35,7 +36,6 @@ export function translateJob(inputs: Record<string, unknown>): JobTranslation {
     const engine: Record<string, unknown> = translateContainers(inner.containers, "template.template.containers", {
       problems,
       paths,
-      secretValues: inputs.secretEnvValues,
       reservedEnv: RESERVED_TASK_ENV,
       kind: "job",
     });
@@ -49,6 +49,8 @@ export function translateJob(inputs: Record<string, unknown>): JobTranslation {
       if (value !== undefined && value !== null) engine[key] = value;
       paths.set(key, path);
     }
+    const volumes = translateVolumes(inner.volumes, "template.template.volumes", problems, paths);
+    if (volumes !== undefined) engine.volumes = volumes;
     template = engine;
     failures.push(...paths.mapFailures(validate(jobTemplateSchema, engine).failures, "template.template"));
   }

@@ -14,24 +14,29 @@ import { gcpTrafficType } from "./traffic";
  */
 type Obj = Record<string, unknown>;
 
-function container(
-  user: Obj | undefined,
-  image: string,
-  command: string[] | undefined,
-  args: string[] | undefined,
-  env: Record<string, string>,
-): Obj {
-  const userEnvs = Array.isArray(user?.envs) ? (user.envs as Obj[]) : [];
-  const envs = Object.entries(env).map(([name, value]) => {
-    const declared = userEnvs.find((e) => e.name === name && e.valueSource !== undefined);
-    return declared ?? { name, value };
-  });
-  const out: Obj = { ...user, image, envs };
-  if (command) out.commands = command;
+function container(user: Obj | undefined, engine: ServiceTemplate | JobTemplate): Obj {
+  const envs: Obj[] = [
+    ...Object.entries(engine.env).map(([name, value]) => ({ name, value })),
+    ...Object.entries(engine.secretEnv ?? {}).map(([name, ref]) => ({
+      name,
+      valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } },
+    })),
+  ];
+  const out: Obj = { ...user, image: engine.image, envs };
+  if (engine.command) out.commands = engine.command;
   else delete out.commands;
-  if (args) out.args = args;
+  if (engine.args) out.args = engine.args;
   else delete out.args;
+  if (engine.volumeMounts) out.volumeMounts = engine.volumeMounts;
+  else delete out.volumeMounts;
   return out;
+}
+
+/** The engine's volumes in pulumi-gcp's shape (the same but for gcs.mountOptions, which have no local effect). */
+function withVolumes(template: Obj, volumes: ServiceTemplate["volumes"]): Obj {
+  if (volumes) template.volumes = volumes;
+  else delete template.volumes;
+  return template;
 }
 
 function firstContainer(template: unknown, ...path: string[]): Obj | undefined {
@@ -42,20 +47,23 @@ function firstContainer(template: unknown, ...path: string[]): Obj | undefined {
 
 export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj {
   const userContainer = firstContainer(user, "containers");
-  const c = container(userContainer, engine.image, engine.command, engine.args, engine.env);
+  const c = container(userContainer, engine);
   c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port, ...(engine.http2 ? { name: "h2c" } : {}) };
   c.resources = {
     ...(userContainer?.resources as Obj | undefined),
     limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
   };
   return withServiceAccount(
-    {
-      ...(user as Obj | undefined),
-      containers: [c],
-      scaling: { ...((user as Obj | undefined)?.scaling as Obj | undefined), ...engine.scaling },
-      maxInstanceRequestConcurrency: engine.maxInstanceRequestConcurrency,
-      timeout: durationString(engine.timeout),
-    },
+    withVolumes(
+      {
+        ...(user as Obj | undefined),
+        containers: [c],
+        scaling: { ...((user as Obj | undefined)?.scaling as Obj | undefined), ...engine.scaling },
+        maxInstanceRequestConcurrency: engine.maxInstanceRequestConcurrency,
+        timeout: durationString(engine.timeout),
+      },
+      engine.volumes,
+    ),
     engine.serviceAccount,
   );
 }
@@ -71,7 +79,7 @@ export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
   const outer = (user as Obj | undefined) ?? {};
   const inner = (outer.template as Obj | undefined) ?? {};
   const userContainer = firstContainer(inner, "containers");
-  const c = container(userContainer, engine.image, engine.command, engine.args, engine.env);
+  const c = container(userContainer, engine);
   c.resources = {
     ...(userContainer?.resources as Obj | undefined),
     limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
@@ -81,7 +89,7 @@ export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
     taskCount: engine.taskCount,
     parallelism: engine.parallelism,
     template: withServiceAccount(
-      { ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) },
+      withVolumes({ ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) }, engine.volumes),
       engine.serviceAccount,
     ),
   };

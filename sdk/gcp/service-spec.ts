@@ -9,6 +9,7 @@ import { durationSeconds } from "./duration";
 import { reportFields, serviceRules } from "./field-rules";
 import { PathMap, Problems } from "./paths";
 import { trafficFailures, translateTraffics } from "./traffic";
+import { translateVolumes } from "./volumes";
 
 /**
  * A cloudrunv2.Service's arguments (pulumi-gcp's shape) as the engine's service spec, with every
@@ -46,7 +47,6 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
     const engine: Record<string, unknown> = translateContainers(t.containers, "template.containers", {
       problems,
       paths,
-      secretValues: inputs.secretEnvValues,
       reservedEnv: RESERVED_ENV,
       kind: "service",
     });
@@ -59,6 +59,8 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
     if (scaling !== undefined) engine.scaling = scaling;
     if (t.serviceAccount !== undefined && t.serviceAccount !== null) engine.serviceAccount = t.serviceAccount;
     paths.set("serviceAccount", "template.serviceAccount");
+    const volumes = translateVolumes(t.volumes, "template.volumes", problems, paths);
+    if (volumes !== undefined) engine.volumes = volumes;
     revisionSuffix = suffixOf(t.revision, inputs.name, problems);
     template = engine;
     failures.push(...paths.mapFailures(validate(serviceTemplateSchema, engine).failures, "template"));

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resolveProject } from "./project";
+import type { ServiceTemplateArgs } from "./template";
 
 export interface JobTemplateArgs {
   image: pulumi.Input<string>;
@@ -17,6 +18,10 @@ export interface JobTemplateArgs {
   resources?: pulumi.Input<{ cpu?: pulumi.Input<string>; memory?: pulumi.Input<string> }>;
   /** The service account the tasks run as (an email); default: the project's compute account. */
   serviceAccount?: pulumi.Input<string>;
+  /** As a service template's: env vars from secrets, volumes and their mounts. */
+  secretEnv?: ServiceTemplateArgs["secretEnv"];
+  volumes?: ServiceTemplateArgs["volumes"];
+  volumeMounts?: ServiceTemplateArgs["volumeMounts"];
 }
 
 export interface JobArgs {

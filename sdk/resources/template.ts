@@ -28,6 +28,36 @@ export interface ServiceTemplateArgs {
   serviceAccount?: pulumi.Input<string>;
   /** HTTP/2 end to end (h2c to the instances, as gRPC needs; `gcloud run deploy --use-http2`); default HTTP/1.1. */
   http2?: pulumi.Input<boolean>;
+  /** Env vars read from secrets when a container starts: `{ DB_PASSWORD: { secret: "db-pass", version: "1" } }` (version default "latest"). */
+  secretEnv?: pulumi.Input<Record<string, pulumi.Input<SecretRefArgs>>>;
+  /** Volumes in Cloud Run v2's shape: secret, emptyDir (in memory), gcs (a bucket), nfs, cloudSqlInstance. */
+  volumes?: pulumi.Input<pulumi.Input<VolumeArgs>[]>;
+  /** Where the container mounts them: `[{ name: "cloudsql", mountPath: "/cloudsql" }]`. */
+  volumeMounts?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; mountPath: pulumi.Input<string> }>[]>;
+}
+
+export interface SecretRefArgs {
+  secret: pulumi.Input<string>;
+  version?: pulumi.Input<string>;
+}
+
+/** One volume: `name` and exactly one kind. */
+export interface VolumeArgs {
+  name: pulumi.Input<string>;
+  /** Versions of a secret as files (none listed: its latest, named after it); a file that follows `latest` changes with it. */
+  secret?: pulumi.Input<{
+    secret: pulumi.Input<string>;
+    items?: pulumi.Input<pulumi.Input<{ path: pulumi.Input<string>; version?: pulumi.Input<string>; mode?: pulumi.Input<number> }>[]>;
+    defaultMode?: pulumi.Input<number>;
+  }>;
+  /** An in-memory folder (tmpfs), counted toward the instance's memory; sizeLimit such as "64Mi". */
+  emptyDir?: pulumi.Input<{ medium?: pulumi.Input<"MEMORY">; sizeLimit?: pulumi.Input<string> }>;
+  /** A Cloud Storage bucket: its local folder (`skiff buckets map`, else one under the engine home). */
+  gcs?: pulumi.Input<{ bucket: pulumi.Input<string>; readOnly?: pulumi.Input<boolean> }>;
+  /** An NFS export: its local folder (`skiff nfs map`, else one under the engine home). */
+  nfs?: pulumi.Input<{ server: pulumi.Input<string>; path: pulumi.Input<string>; readOnly?: pulumi.Input<boolean> }>;
+  /** Cloud SQL instances' sockets (`<mount>/<connection name>/.s.PGSQL.5432`), proxied to what `skiff cloudsql map` names. */
+  cloudSqlInstance?: pulumi.Input<{ instances: pulumi.Input<pulumi.Input<string>[]> }>;
 }
 
 /** A template as the engine stores it: every default filled in. */
@@ -50,4 +80,7 @@ export interface ServiceTemplateOutput {
   };
   serviceAccount?: string;
   http2?: boolean;
+  secretEnv?: Record<string, { secret: string; version: string }>;
+  volumes?: pulumi.Unwrap<VolumeArgs>[];
+  volumeMounts?: { name: string; mountPath: string }[];
 }

@@ -6,7 +6,7 @@ import { translateService } from "../gcp/service-spec";
 import { isPlaceholder } from "../preview-values/placeholders";
 import { UNKNOWN, isUnknown } from "../preview-values/unknowns";
 import { validate } from "../preview-values/validate";
-import { SECRET, type Kind, type ResourceChange } from "./preview-json";
+import type { Kind, ResourceChange } from "./preview-json";
 
 /**
  * Each of skiff's resources read from its inputs in the engine's terms: what a service's template,
@@ -112,35 +112,18 @@ function trafficEntries(list: unknown): TrafficEntry[] | undefined {
   });
 }
 
-/** Secret envs of a pulumi-gcp container come from secretKeyRef: their values are secrets. */
-function secretRefNames(containers: unknown): string[] {
-  if (!Array.isArray(containers) || !containers[0] || typeof containers[0] !== "object") return [];
-  const envs = (containers[0] as Record<string, unknown>).envs;
-  if (!Array.isArray(envs)) return [];
-  return envs
-    .filter((e) => e && typeof e === "object" && (e as Record<string, unknown>).valueSource)
-    .map((e) => String((e as Record<string, unknown>).name));
+/** A pulumi-gcp template translated; its secretKeyRef envs are references (secretEnv), never values. */
+function gcpTemplate(translated: unknown, schema: typeof serviceTemplateSchema | typeof jobTemplateSchema): Template {
+  return withDefaults(translated, schema);
 }
-
-/** A pulumi-gcp template translated, its secretKeyRef envs marked secret (their values are never in a preview). */
-function gcpTemplate(translated: unknown, containers: unknown, schema: typeof serviceTemplateSchema | typeof jobTemplateSchema): Template {
-  const template = withDefaults(translated, schema);
-  const env = template.env;
-  if (env && typeof env === "object") for (const name of secretRefNames(containers)) (env as Record<string, unknown>)[name] = SECRET;
-  return template;
-}
-
-/** Translation without the secret values (a preview never has them): secretKeyRef envs become unknown, then secret. */
-const withoutSecretValues = (inputs: Record<string, unknown>) => ({ ...inputs, secretEnvValues: UNKNOWN });
 
 function gcpService(inputs: Record<string, unknown>): ServiceView {
-  const t = translateService(withoutSecretValues(inputs));
+  const t = translateService(inputs);
   const spec = t.spec as { template: unknown; ingress: unknown; traffic: unknown };
-  const containers = (inputs.template as Record<string, unknown> | undefined)?.containers;
   const view: ServiceView = {
     project: text(inputs.skiffProject),
     name: text(inputs.name),
-    template: gcpTemplate(spec.template, containers, serviceTemplateSchema),
+    template: gcpTemplate(spec.template, serviceTemplateSchema),
     traffic: trafficEntries(isUnknown(spec.traffic) ? [] : spec.traffic) ?? [],
     ingress: text(spec.ingress),
   };
@@ -150,15 +133,13 @@ function gcpService(inputs: Record<string, unknown>): ServiceView {
 }
 
 function gcpJob(inputs: Record<string, unknown>): JobView {
-  const t = translateJob(withoutSecretValues(inputs));
-  const containers = ((inputs.template as Record<string, unknown> | undefined)?.template as Record<string, unknown> | undefined)
-    ?.containers;
+  const t = translateJob(inputs);
   const run = inputs.runExecutionToken;
   const start = inputs.startExecutionToken;
   const view: JobView = {
     project: text(inputs.skiffProject),
     name: text(inputs.name),
-    template: gcpTemplate((t.spec as { template: unknown }).template, containers, jobTemplateSchema),
+    template: gcpTemplate((t.spec as { template: unknown }).template, jobTemplateSchema),
     execute: run !== undefined || start !== undefined ? "token" : "never",
     wait: run !== undefined,
   };

@@ -4,6 +4,7 @@ import test from "ava";
 import { containersWithLabels } from "../helpers/docker";
 import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { eventually, httpRequest } from "../helpers/http";
+import { containerOf, nodeIn } from "../helpers/in-container";
 import { buildNodeImage } from "../helpers/node-image";
 import { stateRowsMentioning } from "../helpers/state";
 import { PulumiProject, hostOfUrl, portOfUrl, suffix, transcript } from "./pulumi";
@@ -11,11 +12,13 @@ import { PulumiProject, hostOfUrl, portOfUrl, suffix, transcript } from "./pulum
 // examples/cloudrunv2-port, a pulumi-gcp program whose import line is its only mention of skiff,
 // run with `pulumi` in its folder: the migration job's execution runs before `up` finishes, the
 // service answers on `uri`, a canary release takes 10 % with its tag URL, the domain mapping
-// routes, a preview right after is empty, and destroy leaves nothing of the stack.
+// routes, the API key comes from Secret Manager and the volumes are mounted, a preview right after
+// is empty, and destroy leaves nothing of the stack (its secret included).
 
 const id = suffix();
 const stack = `port-${id}`;
 const domain = `hello-${id}.example.test`;
+const API_KEY = `api-key-${id}`;
 let engine: TestEngine;
 let project: PulumiProject;
 
@@ -32,6 +35,7 @@ test.before(async () => {
   ]);
   project = await PulumiProject.example("cloudrunv2-port", engine.home);
   await project.initStack(stack, { image, domain, "gcp:project": "my-project-name" });
+  await project.ok(stack, ["config", "set", "--secret", "apiKey", API_KEY]);
 });
 
 test.after.always(async () => {
@@ -88,6 +92,25 @@ test.serial("pulumi up runs the migration first, then serves release v1 on uri a
   t.deepEqual(await servedBy(out.uri, 5, `${domain}:${engine.ingressPort}`), { "hello-v1": 5 });
 });
 
+test.serial("in the container: API_KEY from Secret Manager, the bucket's folder at /uploads, 64Mi in memory at /scratch", async (t) => {
+  const container = await containerOf(engine, { "skiff.project": stack, "skiff.service": "hello" });
+  const seen = await nodeIn(
+    container,
+    `const fs = require("fs");
+     fs.writeFileSync("/uploads/hello.txt", "uploaded");
+     const mounts = fs.readFileSync("/proc/self/mounts", "utf8").split(require("os").EOL).filter((l) => l.includes(" /scratch "));
+     console.log(JSON.stringify({ key: process.env.API_KEY, scratch: mounts }));`,
+  );
+  t.is(seen.code, 0, seen.stderr);
+  const { key, scratch } = JSON.parse(seen.stdout) as { key: string; scratch: string[] };
+  t.is(key, API_KEY);
+  t.regex(scratch[0] ?? "", /^tmpfs \/scratch tmpfs .*size=65536k/);
+  t.is(await fs.readFile(path.join(engine.home, "buckets", "hello-uploads", "hello.txt"), "utf8"), "uploaded");
+  const exported = (await project.ok(stack, ["stack", "export"])).stdout;
+  t.false(exported.includes(API_KEY), "the key is not in the state in plain text");
+  t.deepEqual(stateRowsMentioning(engine.home, API_KEY), [], "nor in the engine's state.db");
+});
+
 test.serial("a canary release: its migration runs, then it takes 10 % of 1,000 requests and its tag URL", async (t) => {
   await project.ok(stack, ["config", "set", "release", "v2"]);
   await project.ok(stack, ["config", "set", "previousRelease", "v1"]);
@@ -138,7 +161,7 @@ test.serial("pulumi preview --expect-no-changes passes right after up, and after
   t.is(again.code, 0, transcript("pulumi preview --expect-no-changes (after refresh)", again));
 });
 
-test.serial("pulumi destroy leaves no container, revision, job, execution or mapping of the stack", async (t) => {
+test.serial("pulumi destroy leaves no container, revision, job, execution, mapping or secret of the stack", async (t) => {
   await project.ok(stack, ["destroy", "--yes"]);
   const api = await engine.api();
   const state = JSON.parse((await project.ok(stack, ["stack", "export"])).stdout) as { deployment: { resources?: { type: string }[] } };
@@ -151,6 +174,7 @@ test.serial("pulumi destroy leaves no container, revision, job, execution or map
   t.deepEqual(await api.listJobs(stack), []);
   t.deepEqual(await api.listExecutions(stack), []);
   t.deepEqual(await api.listDomainMappings(stack), []);
+  t.deepEqual(await api.listSecrets(stack), []);
   // Containers stop in the background once out of routing (drain, SIGTERM, grace), as a delete does.
   await eventually("the stack's containers to be gone", async () => (await containersWithLabels({ "skiff.project": stack })).length === 0);
   t.deepEqual(await containersWithLabels({ "skiff.project": stack }), []);

@@ -1,16 +1,16 @@
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import test from "ava";
 import { docker, run } from "../helpers/docker";
 import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { httpRequest } from "../helpers/http";
+import { stateRowsMentioning } from "../helpers/state";
 import { PulumiProject, changedLeaves, suffix, transcript, type PreviewStep } from "./pulumi";
 
 // skiff.cloudrunv2 / skiff.cloudrun under the real CLI: fields without local meaning are one
 // warning per resource and no error; invalid fields fail `pulumi preview` at the path as written;
-// secret envs resolve from stack config and a local file; a changed image previews as exactly
-// that field and makes a new revision.
+// secret envs read secretmanager.Secret's versions kept by the engine; a changed image previews as
+// exactly that field and makes a new revision.
 
 let engine: TestEngine;
 let image: string;
@@ -67,7 +67,7 @@ const mistakes: [string, RegExp][] = [
   ["timeout", /property template\.timeout value .* has a problem: must be a duration in seconds such as "300s", got "soon"/],
   [
     "secret",
-    /property template\.containers\[0\]\.envs\[0\]\.valueSource\.secretKeyRef\.secret value .* has a problem: secret "db-password" \(version "latest"\) is not in stack config skiff:secrets/,
+    /property template\.containers\[0\]\.envs\[0\]\.valueSource\.secretKeyRef\.secret value .* has a problem: must be a secret name/,
   ],
 ];
 
@@ -83,17 +83,13 @@ for (const [mistake, expected] of mistakes) {
 }
 
 test.serial(
-  "secret envs resolve locally and stay secret; a changed image previews as exactly that field and makes a new revision",
+  "secret envs read Secret Manager's secrets and stay secret; a changed image previews as exactly that field and makes a new revision",
   async (t) => {
     const stack = `life-${suffix()}`;
     await project.initStack(stack, { image, scenario: "lifecycle" });
-    await project.ok(stack, ["config", "set", "--secret", "--path", "skiff:secrets.db-password", "s3cret-from-config"]);
-    await fs.writeFile(
-      path.join(project.dir, "skiff-secrets.json"),
-      JSON.stringify({ "api-key": { "1": "old-key", "2": "key-from-file" } }),
-    );
+    await project.ok(stack, ["config", "set", "--secret", "dbPassword", "s3cret-from-config"]);
     const up = await project.up(stack);
-    t.false(up.stdout.includes("s3cret-from-config") || up.stdout.includes("key-from-file"), up.stdout);
+    t.false(up.stdout.includes("s3cret-from-config") || up.stdout.includes("pinned-key"), up.stdout);
 
     const api = await engine.api();
     const service = await api.getService(stack, "web");
@@ -103,9 +99,10 @@ test.serial(
       { role: "roles/run.invoker", members: ["allUsers"] },
     ]);
     const env = await httpRequest(engine.ingressPort, new URL(service.url).host, "/env");
-    t.like(JSON.parse(env.body), { PLAIN: "visible", FROM_CONFIG: "s3cret-from-config", FROM_FILE: "key-from-file" });
+    t.like(JSON.parse(env.body), { PLAIN: "visible", FROM_LATEST: "s3cret-from-config", FROM_PINNED: "pinned-key" });
     const exported = (await project.ok(stack, ["stack", "export"])).stdout;
-    t.false(exported.includes("s3cret-from-config") || exported.includes("key-from-file"), "no secret value in the state in plain text");
+    t.false(exported.includes("s3cret-from-config") || exported.includes("pinned-key"), "no secret value in the state in plain text");
+    t.deepEqual(stateRowsMentioning(engine.home, "s3cret-from-config"), [], "nor in the engine's state.db");
 
     // The started execution was not waited for: it still runs (it sleeps a minute).
     const [started] = await api.listExecutions(stack, "starter");

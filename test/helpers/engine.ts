@@ -34,6 +34,8 @@ export interface EngineFileContents {
 export interface SkiffOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** What the command reads on stdin (`--data-file -`). */
+  input?: string;
 }
 
 export class TestEngine {
@@ -70,6 +72,7 @@ export class TestEngine {
       env: { ...process.env, ...opts.env, SKIFF_HOME: this.home },
       cwd: REPO_ROOT,
       timeoutMs: opts.timeoutMs ?? 180_000,
+      input: opts.input,
     });
   }
 

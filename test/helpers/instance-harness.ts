@@ -13,6 +13,9 @@ import type { RevisionRow } from "../../provider/state/store";
 import { Store } from "../../provider/state/store";
 import { FakeRuntime } from "./fake-runtime";
 import { SteppingClock } from "./stepping-clock";
+import { engineHome, ensureHome } from "../../provider/base/home";
+import { CloudSqlProxies } from "../../provider/platform/cloudsql-proxy";
+import { VolumeHost } from "../../provider/platform/volume-host";
 
 /** Short engine settings, as the integration tests start the engine with. */
 export const TEST_SCALING: ScalingSettings = {
@@ -127,11 +130,15 @@ export function harness(options: { scaling?: Partial<ScalingSettings>; hostCpus?
   const logs = new InProcessLogs(runtime, new StepLogStore(join(dir, "logs")));
   const log = new RecordingLogger(() => clock.now());
   const throttlers = new RevisionThrottlers();
+  const home = engineHome(dir);
+  ensureHome(home);
+  const volumes = new VolumeHost({ home, store, proxies: new CloudSqlProxies(home.socketsDir, () => undefined, log), log });
   const controller = new InstanceController({
     store,
     runtime,
     engineId: ENGINE_ID,
     logs,
+    volumes,
     log,
     throttlers,
     clock,

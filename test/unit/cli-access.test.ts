@@ -8,7 +8,7 @@ import {
   serviceAccountFlag,
 } from "../../provider/cli/access-flags";
 import { gcloudPolicy, parsePolicyFile } from "../../provider/cli/iam-commands";
-import { planReplace } from "../../provider/cli/service-replace";
+import { planReplace } from "../../provider/knative/service-from-knative";
 import { UsageError } from "../../provider/cli/output";
 
 // The CLI's rules for who may call a service, without an engine: what a deploy's

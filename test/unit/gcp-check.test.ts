@@ -147,7 +147,6 @@ test("shapes of pulumi-gcp's other resources and what skiff cannot run are refus
       {},
       {
         revision: "other-v1",
-        volumes: [{ name: "v", emptyDir: {} }],
         containers: [{ image: "a:1", ports: [{ containerPort: 8080 }], workingDir: "/app" }, { image: "sidecar:1" }],
       },
     ),
@@ -157,7 +156,6 @@ test("shapes of pulumi-gcp's other resources and what skiff cannot run are refus
     "template.containers[0].workingDir: skiff's engine runs the image's own working directory; remove workingDir (or set it in the image)",
     "template.containers[1]: skiff runs one container per instance: sidecars (a second container) are not supported",
     'template.revision: must start with the service\'s name and a hyphen ("hello-..."), got "other-v1"',
-    "template.volumes: volumes are not mounted locally (Cloud SQL, Cloud Storage, NFS, secret and in-memory volumes); remove them for the local stack",
   ]);
 });
 
@@ -217,11 +215,8 @@ test("values unknown at preview pass wherever they are, even where a number or a
         resources: { limits: { cpu: UNKNOWN } },
       },
     ),
-    service(
-      { secretEnvValues: UNKNOWN },
-      {},
-      { envs: [{ name: "DB", valueSource: { secretKeyRef: { secret: "db", version: "latest" } } }] },
-    ),
+    service({}, {}, { envs: [{ name: "DB", valueSource: { secretKeyRef: { secret: UNKNOWN, version: "latest" } } }] }),
+    service({}, { volumes: UNKNOWN }, { volumeMounts: [{ name: "v", mountPath: UNKNOWN }] }),
   ]) {
     t.deepEqual(checkGcpServiceInputs(inputs).failures, [], JSON.stringify(inputs));
   }
@@ -233,19 +228,77 @@ test("check keeps the inputs as written (what preview --diff shows); nothing is 
   t.deepEqual(checkGcpServiceInputs(inputs).inputs, inputs);
 });
 
-test("a secret env takes its value from the values the program resolved; a missing one names the path and the secret", (t) => {
-  const env = { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "projects/p/secrets/db-password", version: "latest" } } };
-  const found = translateService(service({ secretEnvValues: { "db-password:latest": "s3cret" } }, {}, { envs: [env] }));
-  t.deepEqual(found.failures, []);
-  t.deepEqual((found.spec.template as { env: unknown }).env, { DB_PASSWORD: "s3cret" });
-  const missing = translateService(service({ secretEnvValues: {} }, {}, { envs: [env] }));
-  t.deepEqual(
-    missing.failures.map((f) => f.property),
-    ["template.containers[0].envs[0].valueSource.secretKeyRef.secret"],
+test("a secret env is a reference to a secret of the engine, by name (an id names the same secret), version latest when none is given", (t) => {
+  const envs = [
+    { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "projects/p/secrets/db-password", version: "2" } } },
+    { name: "API_KEY", valueSource: { secretKeyRef: { secret: "api-key" } } },
+    { name: "PLAIN", value: "x" },
+  ];
+  const translated = translateService(service({}, {}, { envs }));
+  t.deepEqual(translated.failures, []);
+  t.deepEqual((translated.spec.template as { env: unknown; secretEnv: unknown }).env, { PLAIN: "x" });
+  t.deepEqual((translated.spec.template as { secretEnv: unknown }).secretEnv, {
+    DB_PASSWORD: { secret: "db-password", version: "2" },
+    API_KEY: { secret: "api-key", version: "latest" },
+  });
+  const bad = translateService(
+    service({}, {}, { envs: [{ name: "X", valueSource: { secretKeyRef: { secret: "a/b", version: "newest" } } }] }),
   );
-  t.regex(
-    missing.failures[0].reason,
-    /secret "db-password" \(version "latest"\) is not in stack config skiff:secrets.*pulumi config set --secret --path 'skiff:secrets\.db-password'/,
+  t.deepEqual(
+    bad.failures.map((f) => f.property),
+    ["template.containers[0].envs[0].valueSource.secretKeyRef.secret", "template.containers[0].envs[0].valueSource.secretKeyRef.version"],
+  );
+});
+
+test("volumes and mounts translate to the engine's, and their failures name the paths as written", (t) => {
+  const template = {
+    volumes: [
+      { name: "cloudsql", cloudSqlInstance: { instances: ["proj:europe-west1:db"] } },
+      { name: "data", gcs: { bucket: "my-bucket", readOnly: true, mountOptions: ["implicit-dirs"] } },
+      { name: "scratch", emptyDir: { sizeLimit: "64Mi" } },
+      { name: "key", secret: { secret: "projects/p/secrets/api-key", items: [{ path: "api-key", version: "latest" }] } },
+    ],
+  };
+  const volumeMounts = [
+    { name: "cloudsql", mountPath: "/cloudsql" },
+    { name: "data", mountPath: "/data" },
+    { name: "scratch", mountPath: "/scratch" },
+    { name: "key", mountPath: "/secrets" },
+  ];
+  const ok = translateService(service({}, template, { volumeMounts }));
+  t.deepEqual(ok.failures, []);
+  t.deepEqual((ok.spec.template as { volumes: unknown }).volumes, [
+    { name: "cloudsql", cloudSqlInstance: { instances: ["proj:europe-west1:db"] } },
+    { name: "data", gcs: { bucket: "my-bucket", readOnly: true } },
+    { name: "scratch", emptyDir: { medium: "MEMORY", sizeLimit: "64Mi" } },
+    { name: "key", secret: { secret: "api-key", items: [{ path: "api-key", version: "latest" }] } },
+  ]);
+  const bad = translateService(
+    service(
+      {},
+      {
+        volumes: [
+          { name: "n", nfs: { server: "nfs.test" } },
+          { name: "m", emptyDir: {} },
+        ],
+      },
+      {
+        volumeMounts: [
+          { name: "m", mountPath: "/proc" },
+          { name: "m", mountPath: "/x", subPath: "a" },
+        ],
+      },
+    ),
+  );
+  t.deepEqual(
+    bad.failures.map((f) => f.property).sort(),
+    ["template.containers[0].volumeMounts[0].mountPath", "template.containers[0].volumeMounts[1].subPath"].sort(),
+  );
+  // An NFS volume of a Service needs its path (a Job's defaults to the export's root).
+  const noPath = translateService(service({}, { volumes: [{ name: "n", nfs: { server: "nfs.test", path: "relative" } }] }, {}));
+  t.deepEqual(
+    noPath.failures.map((f) => f.property),
+    ["template.volumes[0].nfs.path"],
   );
 });
 

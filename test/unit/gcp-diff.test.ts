@@ -15,7 +15,6 @@ const inputs = (image = "img:1", extra: Record<string, unknown> = {}) => ({
   location: "us-central1",
   template: { containers: [{ image, envs: [{ name: "A", value: "1" }] }], timeout: "300s" },
   traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100 }],
-  secretEnvValues: {},
   ...extra,
 });
 const outputsOf = (i: Record<string, unknown>) => ({
@@ -55,7 +54,6 @@ test("traffics, labels, ingress, scaling and fields without local meaning update
     { location: "europe-west1" },
     { project: "another-gcp-project" },
     { deletionProtection: false },
-    { secretEnvValues: { "a:latest": "x" } },
   ]) {
     const d = diffGcpService(outputsOf(inputs()), inputs("img:1", extra));
     t.true(d.changes, JSON.stringify(extra));

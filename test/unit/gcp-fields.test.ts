@@ -1,7 +1,7 @@
 import test from "ava";
 import { isUnknown } from "../../sdk/preview-values/unknowns";
 import { domainMappingRules, jobRules, reportFields, serviceRules } from "../../sdk/gcp/field-rules";
-import { lookupSecret, secretKey } from "../../sdk/gcp/secrets";
+import { secretName } from "../../sdk/gcp/secrets";
 
 // Which fields have no local meaning (one warning names them), which are refused, and how a
 // secret env finds its value.
@@ -59,7 +59,7 @@ test("deletionProtection is named only when true: locally a destroy always delet
   t.deepEqual(reportFields({ deletionProtection: false }, jobRules, isUnknown).ignored, []);
 });
 
-test("a job's and a mapping's fields without local meaning; volumes are refused", (t) => {
+test("a job's and a mapping's fields without local meaning; volumes are honoured, a bucket's mount options ignored, a subPath refused", (t) => {
   const job = reportFields(
     {
       location: "l",
@@ -67,18 +67,18 @@ test("a job's and a mapping's fields without local meaning; volumes are refused"
         taskCount: 1,
         template: {
           serviceAccount: "s",
-          volumes: [{ name: "v" }],
-          containers: [{ image: "a", ports: [{ containerPort: 1 }], volumeMounts: [{ name: "v", mountPath: "/v" }] }],
+          volumes: [{ name: "v", gcs: { bucket: "b", mountOptions: ["implicit-dirs"] } }],
+          containers: [{ image: "a", ports: [{ containerPort: 1 }], volumeMounts: [{ name: "v", mountPath: "/v", subPath: "x" }] }],
         },
       },
     },
     jobRules,
     isUnknown,
   );
-  t.deepEqual(job.ignored, ["location", "template.template.containers[0].ports"]);
+  t.deepEqual(job.ignored, ["location", "template.template.volumes[0].gcs.mountOptions", "template.template.containers[0].ports"]);
   t.deepEqual(
     job.refused.map((f) => f.property),
-    ["template.template.volumes", "template.template.containers[0].volumeMounts"],
+    ["template.template.containers[0].volumeMounts[0].subPath"],
   );
   const mapping = reportFields(
     {
@@ -98,14 +98,8 @@ test("an opaque value (an Output, or unknown at preview) counts as present but i
   t.deepEqual(report.ignored, ["template.vpcAccess"]);
 });
 
-test("a secret is found by name for any version, or by version; latest is the highest numbered", (t) => {
-  const store = { plain: "p", versioned: { "1": "one", "2": "two" }, tagged: { latest: "L", "7": "seven" } };
-  t.is(lookupSecret(store, "plain", "3"), "p");
-  t.is(lookupSecret(store, "projects/x/secrets/versioned", "1"), "one");
-  t.is(lookupSecret(store, "versioned", "latest"), "two");
-  t.is(lookupSecret(store, "versioned", undefined), "two");
-  t.is(lookupSecret(store, "tagged", "latest"), "L");
-  t.is(lookupSecret(store, "versioned", "9"), undefined);
-  t.is(lookupSecret(store, "missing", "latest"), undefined);
-  t.is(secretKey("projects/x/secrets/db", undefined), "db:latest");
+test("a secret's id and its name are the same secret", (t) => {
+  t.is(secretName("projects/x/secrets/db"), "db");
+  t.is(secretName("db"), "db");
+  t.is(secretName("projects/x/secrets/db/versions/2"), "projects/x/secrets/db/versions/2");
 });

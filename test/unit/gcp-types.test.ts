@@ -99,6 +99,14 @@ export function gcpArgsAreSkiffArgs(s: gcp.ServiceArgs, j: gcp.JobArgs, d: gcp.D
   return [service, job, mapping];
 }
 
+/** Secret Manager's arguments too, both ways. */
+export function gcpSecretArgsAreSkiffArgs(s: gcp.SecretArgs, v: gcp.SecretVersionArgs): unknown[] {
+  const secret: skiff.secretmanager.SecretArgs = s;
+  const version: skiff.secretmanager.SecretVersionArgs = v;
+  const back: [gcp.SecretArgs, gcp.SecretVersionArgs] = [secret, version];
+  return back;
+}
+
 /** The IAM resources' arguments too, both ways. */
 export function gcpIamArgsAreSkiffArgs(
   m: gcp.ServiceIamMemberArgs,
@@ -158,7 +166,7 @@ const EXAMPLES = ["cloudrunv2-port", "private-backend"];
 /** pulumi-gcp's module as far as the examples use it: its classes over the copied argument types. */
 const GCP_MODULE = `
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceArgs, JobArgs, DomainMappingArgs, ServiceIamMemberArgs } from ${JSON.stringify(path.join(REPO_ROOT, "test", "unit", "types", "pulumi-gcp-cloudrun"))};
+import type { ServiceArgs, JobArgs, DomainMappingArgs, ServiceIamMemberArgs, SecretArgs, SecretVersionArgs } from ${JSON.stringify(path.join(REPO_ROOT, "test", "unit", "types", "pulumi-gcp-cloudrun"))};
 export declare namespace cloudrunv2 {
   class Service extends pulumi.CustomResource {
     constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions);
@@ -175,6 +183,18 @@ export declare namespace cloudrunv2 {
   class ServiceIamMember extends pulumi.CustomResource {
     constructor(name: string, args: ServiceIamMemberArgs, opts?: pulumi.CustomResourceOptions);
     readonly etag: pulumi.Output<string>;
+  }
+}
+export declare namespace secretmanager {
+  class Secret extends pulumi.CustomResource {
+    constructor(name: string, args: SecretArgs, opts?: pulumi.CustomResourceOptions);
+    readonly name: pulumi.Output<string>;
+    readonly secretId: pulumi.Output<string>;
+  }
+  class SecretVersion extends pulumi.CustomResource {
+    constructor(name: string, args: SecretVersionArgs, opts?: pulumi.CustomResourceOptions);
+    readonly name: pulumi.Output<string>;
+    readonly version: pulumi.Output<string>;
   }
 }
 export declare namespace cloudrun {

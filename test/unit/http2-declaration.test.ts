@@ -1,8 +1,8 @@
 import test from "ava";
 import { templateFromFlags } from "../../provider/cli/deploy";
-import { templateToKnative } from "../../provider/cli/knative";
-import { UsageError } from "../../provider/cli/output";
-import { planReplace } from "../../provider/cli/service-replace";
+import { templateToKnative } from "../../provider/knative/objects";
+import { planReplace } from "../../provider/knative/service-from-knative";
+import { SkiffError } from "../../provider/model/errors";
 import type { Service } from "../../provider/model/service";
 import { templateFingerprint } from "../../provider/model/revision";
 import { parseServiceTemplate } from "../../provider/model/template";
@@ -51,7 +51,7 @@ test("Knative: the container port is named h2c for http2 (http1 otherwise), and 
   t.is(planReplace(knative([{ containerPort: 8080, name: "h2c" }]), "default").spec.template.http2, true);
   t.false("http2" in planReplace(knative([{ containerPort: 8080, name: "http1" }]), "default").spec.template);
   t.false("http2" in planReplace(knative([{ containerPort: 8080 }]), "default").spec.template);
-  const error = t.throws(() => planReplace(knative([{ containerPort: 8080, name: "grpc" }]), "default"), { instanceOf: UsageError });
+  const error = t.throws(() => planReplace(knative([{ containerPort: 8080, name: "grpc" }]), "default"), { instanceOf: SkiffError });
   t.is(error?.message, 'spec.template.spec.containers[0].ports[0].name: must be http1 or h2c (HTTP/2 end to end), got "grpc"');
 });
 

@@ -29,14 +29,28 @@ async function server(answer: Answer): Promise<{ port: number; connections: Ingr
   return { ...listening, connections };
 }
 
-/** Sends `bytes` (then ends the client's side when `end`), and reads until the server closes or `ms` pass. */
-async function exchange(port: number, bytes: string, { end = false, ms = 300 } = {}): Promise<string> {
+/**
+ * Sends `bytes` (then ends the client's side when `end`), and reads until the server closes, `until` holds for what
+ * came, or `ms` pass. Tests that wait for answers give `until` and a generous `ms`, so a loaded machine only slows them.
+ */
+async function exchange(
+  port: number,
+  bytes: string,
+  { end = false, ms = 300, until }: { end?: boolean; ms?: number; until?: (received: string) => boolean } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     let received = "";
     const timer = setTimeout(() => (socket.destroy(), resolve(received)), ms);
     socket.setEncoding("latin1");
-    socket.on("data", (chunk: string) => (received += chunk));
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+      if (until?.(received)) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(received);
+      }
+    });
     socket.on("close", () => (clearTimeout(timer), resolve(received)));
     socket.on("error", reject);
     socket.write(bytes, "latin1");
@@ -68,6 +82,7 @@ test("pipelined requests are answered in the order they came, even when a later 
   const raw = await exchange(
     s.port,
     "GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\nGET /third HTTP/1.1\r\nHost: a\r\n\r\n",
+    { ms: 10_000, until: (received) => received.endsWith("/third") },
   );
   t.deepEqual(responses(raw), ["HTTP/1.1 200 OK | /slow", "HTTP/1.1 200 OK | /fast", "HTTP/1.1 200 OK | /third"]);
 });
@@ -180,7 +195,8 @@ test("an upgrade hands the socket over with the bytes after its head; the connec
   socket.write("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly");
   await new Promise((r) => setTimeout(r, 50));
   socket.write(" late");
-  await new Promise((r) => setTimeout(r, 50));
+  for (const deadline = Date.now() + 5_000; !received.endsWith("late") && Date.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 10));
   t.is(received, 'upgraded, then "early"; late');
   t.false(s.connections[0].expired(Date.now() + 3_600_000, { keepAliveMs: 5_000, headersMs: 60_000 }));
 });

@@ -271,14 +271,21 @@ test("lines are written once the delay is up, or at once when 64 KiB are pending
   const path = join(tempDir(t), "svc.log");
   const log = new LogFile({ path, capBytes: 4 * 1024 * 1024, writeDelayMs: 30 });
   log.append("soon");
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Polled rather than slept on: on a loaded machine the timer and the write can take longer than any fixed nap.
+  await eventually(() => linesOnDisk(path).length > 0);
   t.deepEqual(linesOnDisk(path), ["soon"], "written after the delay, with no flush");
 
   const slow = new LogFile({ path: join(tempDir(t), "big.log"), capBytes: 4 * 1024 * 1024, writeDelayMs: 60_000 });
   const lines = Array.from({ length: 700 }, (_, n) => `${String(n).padStart(4, "0")} ${"x".repeat(100)}`); // ~73 KB
   for (const line of lines) slow.append(line);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await eventually(() => slow.sizeBytes >= 64 * 1024);
   t.true(slow.sizeBytes >= 64 * 1024, `written without waiting for the delay: ${slow.sizeBytes} bytes`);
   await slow.close();
   await log.close();
 });
+
+/** Resolves once `condition` holds, polling every 10 ms; gives up after 5 s and lets the assertion after it fail. */
+async function eventually(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}

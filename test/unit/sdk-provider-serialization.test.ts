@@ -10,6 +10,8 @@ import { gcpJobProvider } from "../../sdk/cloudrunv2/job";
 import { gcpServiceProvider } from "../../sdk/cloudrunv2/service";
 import { serviceIamBindingProvider, serviceIamMemberProvider, serviceIamPolicyProvider } from "../../sdk/cloudrunv2/service-iam";
 import { jobIamMemberProvider } from "../../sdk/cloudrunv2/job-iam";
+import { secretProvider, secretVersionProvider } from "../../sdk/resources/secret";
+import { gcpSecretProvider, gcpSecretVersionProvider } from "../../sdk/secretmanager/secret";
 
 // What Pulumi writes into the state as `__provider` must stay tiny and stable: it loads skiff's
 // implementation by package name at call time and captures nothing, so state written by one
@@ -28,6 +30,10 @@ const kinds: [string, pulumi.dynamic.ResourceProvider][] = [
   ["cloudrunv2-service-iam-binding", serviceIamBindingProvider],
   ["cloudrunv2-service-iam-policy", serviceIamPolicyProvider],
   ["cloudrunv2-job-iam-member", jobIamMemberProvider],
+  ["secret", secretProvider],
+  ["secret-version", secretVersionProvider],
+  ["secretmanager-secret", gcpSecretProvider],
+  ["secretmanager-secret-version", gcpSecretVersionProvider],
 ];
 
 for (const [kind, provider] of kinds) {

@@ -80,3 +80,18 @@ test("a transaction inside a transaction is part of it: a throw in the outer one
   t.is(store.listRevisions("default", "hello").length, 2);
   t.is(store.listDomainMappings().length, 1);
 });
+
+test("the release's state.db takes the secrets and mappings tables; its services still parse as they were", (t) => {
+  const store = openCopy();
+  t.teardown(() => store.close());
+  t.deepEqual(store.secrets.list(), []);
+  store.secrets.put({ project: "default", name: "db-pass", labels: {}, nextVersion: 2, createTime: "2026-01-01T00:00:00.000Z" });
+  store.secrets.addVersion(
+    { project: "default", secret: "db-pass", version: 1, state: "ENABLED", createTime: "2026-01-01T00:00:00.000Z" },
+    Buffer.from("x"),
+  );
+  t.is(store.secrets.value("default", "db-pass", 1)?.toString(), "x");
+  store.mappings.put({ kind: "bucket", name: "my-bucket", path: "/srv/b", createTime: "2026-01-01T00:00:00.000Z" });
+  t.like(store.mappings.get("bucket", "my-bucket"), { path: "/srv/b" });
+  t.false("volumes" in store.getService("default", "hello")!.template);
+});

@@ -1,5 +1,6 @@
 // pulumi-gcp's argument types for Cloud Run, copied from the published typings of @pulumi/gcp 9.37.0
-// (types/input.d.ts, cloudrunv2/service.d.ts, cloudrunv2/job.d.ts, cloudrun/domainMapping.d.ts) with
+// (types/input.d.ts, cloudrunv2/service.d.ts, cloudrunv2/job.d.ts, cloudrun/domainMapping.d.ts,
+// secretmanager/secret.d.ts, secretmanager/secretVersion.d.ts) with
 // their doc comments removed. Only the type test uses them: skiff does not depend on the provider.
 /* eslint-disable */
 import type * as pulumi from "@pulumi/pulumi";
@@ -593,3 +594,57 @@ export interface ServiceIamPolicyArgs {
 }
 
 export type JobIamMemberArgs = ServiceIamMemberArgs;
+
+// Secret Manager (secretmanager/secret.d.ts, secretmanager/secretVersion.d.ts and their inputs).
+export declare namespace secretmanagerInputs {
+  interface SecretReplication {
+    auto?: pulumi.Input<SecretReplicationAuto | undefined>;
+    userManaged?: pulumi.Input<SecretReplicationUserManaged | undefined>;
+  }
+  interface SecretReplicationAuto {
+    customerManagedEncryption?: pulumi.Input<SecretCustomerManagedEncryption | undefined>;
+  }
+  interface SecretCustomerManagedEncryption {
+    kmsKeyName: pulumi.Input<string>;
+  }
+  interface SecretReplicationUserManaged {
+    replicas: pulumi.Input<pulumi.Input<SecretReplicationUserManagedReplica>[]>;
+  }
+  interface SecretReplicationUserManagedReplica {
+    customerManagedEncryption?: pulumi.Input<SecretCustomerManagedEncryption | undefined>;
+    location: pulumi.Input<string>;
+  }
+  interface SecretRotation {
+    nextRotationTime?: pulumi.Input<string | undefined>;
+    rotationPeriod?: pulumi.Input<string | undefined>;
+  }
+  interface SecretTopic {
+    name: pulumi.Input<string>;
+  }
+}
+
+export interface SecretArgs {
+  annotations?: pulumi.Input<{ [key: string]: pulumi.Input<string> } | undefined>;
+  deletionProtection?: pulumi.Input<boolean | undefined>;
+  expireTime?: pulumi.Input<string | undefined>;
+  labels?: pulumi.Input<{ [key: string]: pulumi.Input<string> } | undefined>;
+  project?: pulumi.Input<string | undefined>;
+  replication: pulumi.Input<secretmanagerInputs.SecretReplication>;
+  rotation?: pulumi.Input<secretmanagerInputs.SecretRotation | undefined>;
+  secretId: pulumi.Input<string>;
+  tags?: pulumi.Input<{ [key: string]: pulumi.Input<string> } | undefined>;
+  topics?: pulumi.Input<pulumi.Input<secretmanagerInputs.SecretTopic>[] | undefined>;
+  ttl?: pulumi.Input<string | undefined>;
+  versionAliases?: pulumi.Input<{ [key: string]: pulumi.Input<string> } | undefined>;
+  versionDestroyTtl?: pulumi.Input<string | undefined>;
+}
+
+export interface SecretVersionArgs {
+  deletionPolicy?: pulumi.Input<string | undefined>;
+  enabled?: pulumi.Input<boolean | undefined>;
+  isSecretDataBase64?: pulumi.Input<boolean | undefined>;
+  secret: pulumi.Input<string>;
+  secretData?: pulumi.Input<string | undefined>;
+  secretDataWo?: pulumi.Input<string | undefined>;
+  secretDataWoVersion?: pulumi.Input<number | undefined>;
+}

@@ -49,25 +49,42 @@ if (scenario === "warnings") {
   if (mistake === "containerPort") container.ports = { containerPort: 0 };
   if (mistake === "timeout") template.timeout = "soon";
   if (mistake === "secret")
-    container.envs = [{ name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } }];
+    container.envs = [{ name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: "db/password", version: "latest" } } }];
   new gcp.cloudrunv2.Service("web", { location, template, traffics });
 } else if (scenario === "lifecycle") {
-  // Secret envs from stack config and from skiff-secrets.json; the image comes from config.
-  const web = new gcp.cloudrunv2.Service("web", {
-    location,
-    template: {
-      containers: [
-        {
-          image,
-          envs: [
-            { name: "PLAIN", value: "visible" },
-            { name: "FROM_CONFIG", valueSource: { secretKeyRef: { secret: "db-password", version: "latest" } } },
-            { name: "FROM_FILE", valueSource: { secretKeyRef: { secret: "projects/my-gcp-project/secrets/api-key", version: "2" } } },
-          ],
-        },
-      ],
-    },
+  // Secret envs from Secret Manager: the latest of one secret (its value from stack config, a
+  // Pulumi secret), a pinned version of another named by its id; the image comes from config.
+  const dbPassword = new gcp.secretmanager.Secret("db-password", { secretId: "db-password", replication: { auto: {} } });
+  const dbPasswordVersion = new gcp.secretmanager.SecretVersion("db-password", {
+    secret: dbPassword.id,
+    secretData: config.requireSecret("dbPassword"),
   });
+  const apiKey = new gcp.secretmanager.Secret("api-key", { secretId: "api-key", replication: { auto: {} } });
+  const apiKey1 = new gcp.secretmanager.SecretVersion("api-key-1", { secret: apiKey.id, secretData: "old-key" });
+  const apiKey2 = new gcp.secretmanager.SecretVersion(
+    "api-key-2",
+    { secret: apiKey.id, secretData: "pinned-key" },
+    { dependsOn: [apiKey1] },
+  );
+  const web = new gcp.cloudrunv2.Service(
+    "web",
+    {
+      location,
+      template: {
+        containers: [
+          {
+            image,
+            envs: [
+              { name: "PLAIN", value: "visible" },
+              { name: "FROM_LATEST", valueSource: { secretKeyRef: { secret: dbPassword.secretId, version: "latest" } } },
+              { name: "FROM_PINNED", valueSource: { secretKeyRef: { secret: apiKey.id, version: apiKey2.version } } },
+            ],
+          },
+        ],
+      },
+    },
+    { dependsOn: [dbPasswordVersion] },
+  );
   // Two members of one policy, created at once: neither edit may lose the other.
   makePublic("web-public", web);
   new gcp.cloudrunv2.ServiceIamMember("web-developer", {

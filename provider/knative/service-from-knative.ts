@@ -1,19 +1,16 @@
-import { Command } from "commander";
+import { invalid } from "../model/errors";
 import type { ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
-import { commonOptions, connect, withCommon } from "./common";
-import { readRequestFile } from "./file-input";
-import { render } from "./formats";
-import { serviceToKnative } from "./knative";
-import { UsageError, useFlagNames } from "./output";
+import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
 
 /**
- * `skiff services replace FILE.yaml`: applies a Knative/Cloud Run Service object, the shape
- * `skiff services describe S --format export` (and `gcloud run services describe --format export`)
- * prints. What has a local meaning is applied (with the service account its instances run as and
- * the ingress annotation); fields with none (VPC access, launch stage annotations, ...) are named
- * once in a warning and left out, never an error. The IAM policy is not part of the file and stays.
+ * A Knative/Cloud Run Service object read back into a service spec: what `skiff services replace
+ * FILE.yaml` and a PUT to the engine's Knative-shaped v1 API apply, the shape `skiff services
+ * describe S --format export` (and `gcloud run services describe --format export`) prints. What has
+ * a local meaning is applied (with the service account its instances run as and the ingress
+ * annotation); fields with none (VPC access, launch stage annotations, ...) are listed in `ignored`
+ * for the caller to name once, never an error. The IAM policy is not part of the object and stays.
  */
 export interface ReplacePlan {
   name: string;
@@ -27,28 +24,41 @@ export interface ReplacePlan {
 const OUTPUT_ONLY =
   /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.name)$/;
 
+/** How errors name what was read, so each caller's errors point at what its user gave. */
+export interface ReplaceWording {
+  /** The whole document: "FILE" for the CLI's argument. */
+  document: string;
+  /** The namespace error's two sides: the file's project, and where the one in use comes from. */
+  namespaceConflict: (namespace: string, project: string) => string;
+}
+
+const CLI_WORDING: ReplaceWording = {
+  document: "FILE",
+  namespaceConflict: (namespace, project) =>
+    `the file is for project "${namespace}" but the command works in project "${project}" (--project); make them the same, or leave the namespace out`,
+};
+
 /**
- * `project` is the one the command works in (--project). The file's metadata.namespace is a
- * project too, as gcloud reads it: absent, or the same, it applies there; another one is an error
- * naming both, never a silent deploy into the wrong project.
+ * `project` is the one the change applies to (the CLI's --project, the API path's namespace). The
+ * object's metadata.namespace is a project too, as gcloud reads it: absent, or the same, it applies
+ * there; another one is an error naming both, never a silent deploy into the wrong project.
  */
-export function planReplace(doc: unknown, project: string): ReplacePlan {
+export function planReplace(doc: unknown, project: string, wording: ReplaceWording = CLI_WORDING): ReplacePlan {
   const root = asRecord(doc, "(file)");
   if (root.apiVersion !== "serving.knative.dev/v1" || root.kind !== "Service") {
-    throw new UsageError(
-      `FILE: expected a Knative Service (apiVersion: serving.knative.dev/v1, kind: Service), got apiVersion ${String(root.apiVersion)}, kind ${String(root.kind)}`,
+    throw invalid(
+      wording.document,
+      `expected a Knative Service (apiVersion: serving.knative.dev/v1, kind: Service), got apiVersion ${String(root.apiVersion)}, kind ${String(root.kind)}`,
     );
   }
   const used = new Set<string>(["apiVersion", "kind"]);
   const take = (path: string, value: unknown) => (used.add(path), value);
   const metadata = asRecord(root.metadata ?? {}, "metadata");
   const name = take("metadata.name", metadata.name);
-  if (typeof name !== "string" || name === "") throw new UsageError("metadata.name: is required: the service's name");
+  if (typeof name !== "string" || name === "") throw invalid("metadata.name", "is required: the service's name");
   const namespace = take("metadata.namespace", metadata.namespace);
   if (namespace !== undefined && namespace !== project) {
-    throw new UsageError(
-      `metadata.namespace: the file is for project "${String(namespace)}" but the command works in project "${project}" (--project); make them the same, or leave the namespace out`,
-    );
+    throw invalid("metadata.namespace", wording.namespaceConflict(String(namespace), project));
   }
   const labels = take("metadata.labels", metadata.labels) as Record<string, string> | undefined;
   if (labels) for (const k of Object.keys(labels)) used.add(`metadata.labels.${k}`);
@@ -62,11 +72,11 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
   const revisionName = take("spec.template.metadata.name", templateMeta.name);
   const podSpec = asRecord(template.spec ?? {}, "spec.template.spec");
   const containers = podSpec.containers;
-  if (!Array.isArray(containers) || containers.length === 0)
-    throw new UsageError("spec.template.spec.containers: one container is required");
+  if (!Array.isArray(containers) || containers.length === 0) throw invalid("spec.template.spec.containers", "one container is required");
   if (containers.length > 1)
-    throw new UsageError(
-      `spec.template.spec.containers: skiff runs one container per instance; this service has ${containers.length} (sidecars are not supported)`,
+    throw invalid(
+      "spec.template.spec.containers",
+      `skiff runs one container per instance; this service has ${containers.length} (sidecars are not supported)`,
     );
   const container = asRecord(containers[0], "spec.template.spec.containers[0]");
   const at = "spec.template.spec.containers[0]";
@@ -74,24 +84,34 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
   const t: ServiceTemplateInput = { image: take(`${at}.image`, container.image) as string };
   if (container.command !== undefined) t.command = take(`${at}.command`, container.command) as string[];
   if (container.args !== undefined) t.args = take(`${at}.args`, container.args) as string[];
+  const envList = Array.isArray(container.env) ? (container.env as unknown[]) : [];
   if (Array.isArray(container.env)) {
     t.env = {};
-    container.env.forEach((entry, i) => {
+    envList.forEach((entry, i) => {
       const e = asRecord(entry, `${at}.env[${i}]`);
-      if (e.valueFrom !== undefined)
-        throw new UsageError(
-          `${at}.env[${i}].valueFrom: secrets and other value sources are not supported locally; give ${String(e.name)} a value`,
-        );
+      if (e.valueFrom !== undefined) return; // a secret: read below
       t.env![String(take(`${at}.env[${i}].name`, e.name))] = String(take(`${at}.env[${i}].value`, e.value) ?? "");
     });
   }
+  Object.assign(
+    t,
+    mountsFromKnative({
+      env: envList,
+      volumeMounts: take(`${at}.volumeMounts`, container.volumeMounts),
+      volumes: take("spec.template.spec.volumes", podSpec.volumes),
+      cloudSqlAnnotation: take(`spec.template.metadata.annotations.${CLOUDSQL_ANNOTATION}`, templateAnnotations[CLOUDSQL_ANNOTATION]),
+      containerAt: at,
+      podAt: "spec.template.spec",
+      used: (path) => used.add(path),
+    }),
+  );
   const firstPort = (container.ports as { containerPort?: number; name?: unknown }[] | undefined)?.[0];
   if (firstPort?.containerPort !== undefined) t.port = take(`${at}.ports[0].containerPort`, firstPort.containerPort) as number;
   const protocol = take(`${at}.ports[0].name`, firstPort?.name);
   // Cloud Run's two port names: h2c is HTTP/2 end to end, http1 (or none) is HTTP/1.1.
   if (protocol === "h2c") t.http2 = true;
   else if (protocol !== undefined && protocol !== "http1")
-    throw new UsageError(`${at}.ports[0].name: must be http1 or h2c (HTTP/2 end to end), got ${JSON.stringify(protocol)}`);
+    throw invalid(`${at}.ports[0].name`, `must be http1 or h2c (HTTP/2 end to end), got ${JSON.stringify(protocol)}`);
   const limits = asRecord(asRecord(container.resources ?? {}, `${at}.resources`).limits ?? {}, `${at}.resources.limits`);
   if (limits.cpu !== undefined || limits.memory !== undefined) {
     t.resources = {};
@@ -136,8 +156,9 @@ export function planReplace(doc: unknown, project: string): ReplacePlan {
   let revisionSuffix: string | undefined;
   if (revisionName !== undefined) {
     if (typeof revisionName !== "string" || !revisionName.startsWith(`${name}-`)) {
-      throw new UsageError(
-        `spec.template.metadata.name: a revision's name must start with the service's name and a hyphen ("${name}-..."), got "${String(revisionName)}"`,
+      throw invalid(
+        "spec.template.metadata.name",
+        `a revision's name must start with the service's name and a hyphen ("${name}-..."), got "${String(revisionName)}"`,
       );
     }
     revisionSuffix = revisionName.slice(name.length + 1);
@@ -176,12 +197,12 @@ function startupProbeFrom(p: Record<string, unknown>, at: string, used: Set<stri
 
 function wholeNumber(value: unknown, field: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new UsageError(`${field}: must be a whole number, got "${String(value)}"`);
+  if (!Number.isInteger(n)) throw invalid(field, `must be a whole number, got "${String(value)}"`);
   return n;
 }
 
 function asRecord(value: unknown, field: string): Record<string, unknown> {
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new UsageError(`${field}: must be a mapping`);
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw invalid(field, "must be a mapping");
   return value as Record<string, unknown>;
 }
 
@@ -196,8 +217,8 @@ function leafPaths(value: unknown, at = ""): string[] {
   return [at];
 }
 
-/** Engine field paths as the Knative file names them, so an error points into the user's YAML. */
-const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
+/** Engine field paths as the Knative object names them, so an error points into the user's YAML. */
+export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   "template.image": "spec.template.spec.containers[0].image",
   "template.env": "spec.template.spec.containers[0].env",
   "template.port": "spec.template.spec.containers[0].ports[0].containerPort",
@@ -212,41 +233,27 @@ const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   "template.http2": "spec.template.spec.containers[0].ports[0].name",
   "template.scaling.minInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
   "template.scaling.maxInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale",
+  "template.secretEnv": "spec.template.spec.containers[0].env",
+  "template.volumes": "spec.template.spec.volumes",
+  "template.volumeMounts": "spec.template.spec.containers[0].volumeMounts",
   traffic: "spec.traffic",
   revisionSuffix: "spec.template.metadata.name",
   labels: "metadata.labels",
   ingress: "metadata.annotations.run.googleapis.com/ingress",
 };
 
-export function replaceCommand(): Command {
-  return withCommon(new Command("replace"))
-    .argument("<file>", "a Knative Service in YAML or JSON (what `services describe --format export` prints)")
-    .description("create or update a service from a Knative/Cloud Run Service YAML")
-    .action(async (file: string, options) => {
-      const { project, format } = commonOptions(options);
-      const text = readRequestFile(file, "FILE");
-      const { parse } = require("yaml") as typeof import("yaml");
-      let doc: unknown;
-      try {
-        doc = parse(text);
-      } catch (error) {
-        throw new UsageError(`FILE: "${file}" is not YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
-      }
-      useFlagNames(KNATIVE_PATH_OF_FIELD);
-      const plan = planReplace(doc, project);
-      if (plan.ignored.length > 0)
-        process.stderr.write(`skiff: warning: these fields have no local meaning and were ignored: ${plan.ignored.join(", ")}\n`);
-      const client = await connect();
-      const answer = await client.putService(project, plan.name, plan.spec, { revisionSuffix: plan.revisionSuffix });
-      if (answer.revision?.status === "FAILED") {
-        process.stderr.write(`skiff: error: ${answer.revision.error}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      render(format, serviceToKnative(answer.service, answer.revision), () =>
-        process.stdout.write(
-          `Service ${plan.name} ${answer.revision ? `is now at revision ${answer.revision.name}` : "unchanged (same template)"}.\nService URL: ${answer.service.url}\n`,
-        ),
-      );
-    });
+/**
+ * An engine field path as the Knative object names it (`table`: a Service's by default), for an
+ * API answer's violations: `traffic[0].percent` → `spec.traffic[0].percent`; a variable's name
+ * under `template.env` points at the container's env list.
+ */
+export function knativePathOf(field: string, table: Readonly<Record<string, string>> = KNATIVE_PATH_OF_FIELD): string {
+  let best: string | undefined;
+  for (const prefix of Object.keys(table)) {
+    if ((field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`)) && (!best || prefix.length > best.length))
+      best = prefix;
+  }
+  if (best === undefined) return field;
+  const rest = best.endsWith(".env") ? "" : field.slice(best.length);
+  return `${table[best]}${rest}`;
 }

@@ -3,14 +3,16 @@ import type { Execution, Job } from "../model/job";
 import type { Revision } from "../model/revision";
 import type { Service } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
+import { mountsToKnative } from "./volumes";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
  * revisions as Knative serving.knative.dev/v1 objects, domain mappings as domains.cloudrun.com/v1,
  * jobs and executions as run.googleapis.com/v1, so scripts written against gcloud keep working.
  * The project is the namespace; the ingress setting is the `run.googleapis.com/ingress` annotation
- * and a template's service account its `serviceAccountName`. `services replace` reads a Service
- * back (service-replace.ts).
+ * and a template's service account its `serviceAccountName`. The CLI prints these and the engine's
+ * Knative-shaped v1 API answers with them (one implementation, so both say the same);
+ * service-from-knative.ts reads a Service back.
  */
 
 export type KnativeObject = Record<string, unknown>;
@@ -22,8 +24,10 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
   const container: Record<string, unknown> = { image: t.image };
   if (t.command) container.command = t.command;
   if (t.args) container.args = t.args;
-  const env = Object.entries(t.env).map(([name, value]) => ({ name, value }));
+  const mounts = mountsToKnative(t);
+  const env = [...Object.entries(t.env).map(([name, value]) => ({ name, value })), ...mounts.env];
   if (env.length > 0) container.env = env;
+  if (mounts.volumeMounts.length > 0) container.volumeMounts = mounts.volumeMounts;
   // Cloud Run's name for the port says the protocol: h2c is HTTP/2 end to end.
   container.ports = [{ containerPort: t.port, name: t.http2 ? "h2c" : "http1" }];
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
@@ -41,6 +45,7 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
       annotations: {
         "autoscaling.knative.dev/minScale": String(t.scaling.minInstanceCount),
         "autoscaling.knative.dev/maxScale": String(t.scaling.maxInstanceCount),
+        ...mounts.annotations,
       },
     },
     spec: {
@@ -48,6 +53,7 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
       timeoutSeconds: t.timeout,
       ...serviceAccountName(t),
       containers: [container],
+      ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}),
     },
   };
 }
@@ -174,13 +180,19 @@ function jobTemplateSpec(t: Job["template"]): KnativeObject {
   const container: Record<string, unknown> = { image: t.image };
   if (t.command) container.command = t.command;
   if (t.args) container.args = t.args;
-  const env = Object.entries(t.env).map(([name, value]) => ({ name, value }));
+  const mounts = mountsToKnative(t);
+  const env = [...Object.entries(t.env).map(([name, value]) => ({ name, value })), ...mounts.env];
   if (env.length > 0) container.env = env;
+  if (mounts.volumeMounts.length > 0) container.volumeMounts = mounts.volumeMounts;
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
+  const spec = { containers: [container], maxRetries: t.maxRetries, timeoutSeconds: String(t.timeout), ...serviceAccountName(t) };
   return {
     parallelism: t.parallelism,
     taskCount: t.taskCount,
-    template: { spec: { containers: [container], maxRetries: t.maxRetries, timeoutSeconds: String(t.timeout), ...serviceAccountName(t) } },
+    template: {
+      ...(Object.keys(mounts.annotations).length > 0 ? { metadata: { annotations: mounts.annotations } } : {}),
+      spec: { ...spec, ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}) },
+    },
   };
 }
 
@@ -192,6 +204,8 @@ export function jobToCloudRun(j: Job): KnativeObject {
     spec: { template: { spec: jobTemplateSpec(j.template) } },
     status: {
       observedGeneration: j.generation,
+      // A job is ready to run once the engine has it (gcloud waits for this after jobs create).
+      conditions: [condition("Ready", true, j.updateTime)],
       executionCount: j.executionCount,
       ...(j.latestExecution
         ? {

@@ -1,0 +1,48 @@
+import type { PolicyController } from "../controller/policy-controller";
+import { invalid } from "../model/errors";
+import type { Policy } from "../model/iam";
+import { answer, googleRoute, readMessage } from "./google-http";
+import type { Route } from "./server";
+
+/**
+ * getIamPolicy, setIamPolicy and testIamPermissions of services and jobs: the same policies
+ * `skiff services get-iam-policy` and the SDK's IAM resources read and write. A google.iam.v1
+ * Policy's etag is bytes (base64 in JSON); skiff's policy etag travels as those bytes. Only
+ * roles/run.invoker of a service acts locally; testIamPermissions grants the caller everything
+ * (whoever holds the engine's token owns the engine). The v1 API has the same three methods at
+ * `/v1/projects/{p}/locations/{l}/...` (gcloud's add-iam-policy-binding and deploy
+ * --allow-unauthenticated call them there), with the same messages.
+ */
+export function runV2IamRoutes(policies: PolicyController, version: "v1" | "v2" = "v2"): Route[] {
+  return (["service", "job"] as const).flatMap((kind) => {
+    const base = `/${version}/projects/{project}/locations/{location}/${kind}s/{name}`;
+    return [
+      googleRoute("GET", `${base}:getIamPolicy`, ({ params, query }) =>
+        answer("google.iam.v1.Policy", policyToV2(policies.get(params.project, kind, params.name)), query),
+      ),
+      googleRoute("POST", `${base}:setIamPolicy`, ({ params, query, body }) => {
+        const request = readMessage("google.iam.v1.SetIamPolicyRequest", body, "");
+        const policy = (request.policy ?? {}) as { bindings?: unknown[]; etag?: string };
+        const etag = policy.etag ? Buffer.from(policy.etag, "base64").toString("utf8") : undefined;
+        if (
+          request.updateMask !== undefined &&
+          !String(request.updateMask)
+            .split(",")
+            .every((p) => ["bindings", "etag"].includes(p.trim()))
+        )
+          throw invalid("updateMask", "only bindings and etag of a policy are kept here");
+        const saved = policies.set(params.project, kind, params.name, { bindings: policy.bindings ?? [], ...(etag ? { etag } : {}) });
+        return answer("google.iam.v1.Policy", policyToV2(saved), query);
+      }),
+      googleRoute("POST", `${base}:testIamPermissions`, ({ params, body }) => {
+        policies.get(params.project, kind, params.name); // NOT_FOUND for what does not exist
+        const permissions = (body as { permissions?: unknown } | undefined)?.permissions;
+        return { permissions: Array.isArray(permissions) ? permissions.filter((p) => typeof p === "string") : [] };
+      }),
+    ];
+  });
+}
+
+function policyToV2(p: Policy): Record<string, unknown> {
+  return { version: 1, bindings: p.bindings, etag: Buffer.from(p.etag, "utf8").toString("base64") };
+}

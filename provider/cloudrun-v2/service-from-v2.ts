@@ -1,0 +1,144 @@
+import { invalidFromViolations, renameViolations, type FieldViolation } from "../model/errors";
+import { ALL_USERS } from "../model/iam";
+import { parseServiceSpec, type Ingress, type ServiceSpec } from "../model/service";
+import type { TrafficTargetInput } from "../model/traffic";
+import { refusedFields, SERVICE_REFUSED } from "./field-rules";
+import { fromWire, SERVICE_TEMPLATE_FIELDS, wirePathOf } from "./template-fields";
+
+/**
+ * A Cloud Run v2 Service (decoded by wire-codec.ts, enums as names) as the spec skiff's service
+ * controller applies: its template through the field table, ingress and traffic through the enum
+ * tables below, and errors named by the paths the client sent (`service.template.timeout`).
+ */
+
+/** IngressTraffic ↔ skiff's ingress setting; INGRESS_TRAFFIC_NONE has no local counterpart. */
+export const INGRESS_OF_WIRE: Readonly<Record<string, Ingress | undefined>> = {
+  INGRESS_TRAFFIC_UNSPECIFIED: undefined,
+  INGRESS_TRAFFIC_ALL: "all",
+  INGRESS_TRAFFIC_INTERNAL_ONLY: "internal",
+  INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER: "internal-and-cloud-load-balancing",
+};
+
+export const TRAFFIC_TYPE_OF_WIRE: Readonly<Record<string, "LATEST" | "REVISION" | undefined>> = {
+  TRAFFIC_TARGET_ALLOCATION_TYPE_UNSPECIFIED: undefined,
+  TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST: "LATEST",
+  TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION: "REVISION",
+};
+
+export interface ServiceRequest {
+  spec: ServiceSpec;
+  /** The template's own revision name (`template.revision`), as a suffix after `<service>-`. */
+  revisionSuffix?: string;
+}
+
+export interface ServiceContext {
+  /** The service's name (from the path, or `serviceId`). */
+  name: string;
+  /** Where the message sits in the request: `service`. */
+  root: string;
+  /** Its invokers now, for an update; undefined when it is being created. */
+  currentInvokers?: readonly string[];
+}
+
+type Wire = Record<string, unknown>;
+
+export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceRequest {
+  const { root } = ctx;
+  const violations: FieldViolation[] = refusedFields(wire, SERVICE_REFUSED, root);
+  const template = (wire.template ?? {}) as Wire;
+  const containers = (template.containers ?? []) as unknown[];
+  if (containers.length === 0) violations.push({ field: `${root}.template.containers`, reason: "one container is required (its image)" });
+  if (containers.length > 1)
+    violations.push({
+      field: `${root}.template.containers`,
+      reason: `skiff runs one container per instance; this service has ${containers.length} (sidecars are not supported by this API yet)`,
+    });
+  const engineTemplate = fromWire(SERVICE_TEMPLATE_FIELDS, template, `${root}.template`, violations);
+  // Cloud Run reports the probe's port even when it is the container's; pinning it would make a
+  // later change of the port leave the probe behind.
+  const probe = engineTemplate.startupProbe as { tcpSocket?: { port?: number } } | undefined;
+  if (probe?.tcpSocket?.port !== undefined && probe.tcpSocket.port === ((engineTemplate.port as number | undefined) ?? 8080))
+    delete probe.tcpSocket;
+
+  let ingress: Ingress | undefined;
+  if (typeof wire.ingress === "string") {
+    if (!(wire.ingress in INGRESS_OF_WIRE))
+      violations.push({
+        field: `${root}.ingress`,
+        reason: `${wire.ingress} is not supported locally: a service with no ingress answers nobody`,
+      });
+    else ingress = INGRESS_OF_WIRE[wire.ingress];
+  }
+
+  const traffic = ((wire.traffic ?? []) as Wire[]).map((t) => {
+    const entry: TrafficTargetInput = { percent: (t.percent as number | undefined) ?? 0 };
+    const type = TRAFFIC_TYPE_OF_WIRE[t.type as string];
+    if (type !== undefined) entry.type = type;
+    if (t.revision) entry.revision = t.revision as string;
+    if (t.tag) entry.tag = t.tag as string;
+    return entry;
+  });
+
+  let revisionSuffix: string | undefined;
+  const revision = template.revision as string | undefined;
+  if (revision) {
+    if (!revision.startsWith(`${ctx.name}-`) || revision.length === ctx.name.length + 1)
+      violations.push({
+        field: `${root}.template.revision`,
+        reason: `a revision's name must start with the service's name and a hyphen ("${ctx.name}-..."), got "${revision}"`,
+      });
+    else revisionSuffix = revision.slice(ctx.name.length + 1);
+  }
+  if (violations.length > 0) throw invalidFromViolations(violations);
+
+  const body = {
+    template: engineTemplate,
+    labels: (wire.labels as Record<string, string> | undefined) ?? {},
+    ...(ingress ? { ingress } : {}),
+    ...(traffic.length > 0 ? { traffic } : {}),
+    invokers: invokersFor(wire.invokerIamDisabled === true, ctx.currentInvokers),
+  };
+  const spec = withWirePaths(() => parseServiceSpec(body), root);
+  return { spec, revisionSuffix };
+}
+
+/**
+ * Who may call the service. Cloud Run makes a service private until its IAM policy says
+ * otherwise, and so does this API (skiff's own deploy makes services public). invokerIamDisabled
+ * (anyone may call, without IAM) is allUsers as an invoker locally, added; turning it off leaves
+ * the policy to the IAM calls, as in Cloud Run, where the two are set apart.
+ */
+function invokersFor(iamDisabled: boolean, current: readonly string[] | undefined): string[] | undefined {
+  if (current === undefined) return iamDisabled ? [ALL_USERS] : [];
+  if (!iamDisabled || current.includes(ALL_USERS)) return undefined;
+  return [...current, ALL_USERS];
+}
+
+/** Engine paths outside the template, and the wire's name for each. */
+const SERVICE_FIELDS: Readonly<Record<string, string>> = {
+  traffic: "traffic",
+  labels: "labels",
+  ingress: "ingress",
+  invokers: "invokerIamDisabled",
+  revisionSuffix: "template.revision",
+  expectedGeneration: "etag",
+};
+
+/** An engine path of a service spec as the client's path: `template.timeout` → `service.template.timeout`. */
+export function serviceWirePath(root: string, enginePath: string): string {
+  const inTemplate = wirePathOf(SERVICE_TEMPLATE_FIELDS, "template", `${root}.template`, enginePath);
+  if (inTemplate !== undefined) return inTemplate;
+  if (enginePath === "template") return `${root}.template`;
+  const head = /^[^.[]+/.exec(enginePath)?.[0] ?? enginePath;
+  const wire = SERVICE_FIELDS[head];
+  return wire === undefined ? enginePath : `${root}.${wire}${enginePath.slice(head.length)}`;
+}
+
+/** Runs `fn`, renaming the fields of an INVALID_ARGUMENT it throws into the client's paths. */
+export function withWirePaths<T>(fn: () => T, root: string, toWire: (root: string, path: string) => string = serviceWirePath): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw renameViolations(error, (field) => toWire(root, field));
+  }
+}

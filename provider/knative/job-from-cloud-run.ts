@@ -1,0 +1,138 @@
+import { invalid } from "../model/errors";
+import type { JobSpecInput, JobTemplateInput } from "../model/job";
+import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
+
+/**
+ * A Cloud Run run.googleapis.com/v1 Job object (what `skiff jobs describe --format export` and
+ * gcloud print) read back into a job spec, for the engine's v1 API: the inverse of jobToCloudRun.
+ * Fields it does not read are listed in `ignored`, never an error; secrets and volumes are read as
+ * services replace reads them (volumes.ts).
+ */
+export interface JobPlan {
+  name: string;
+  namespace?: string;
+  spec: JobSpecInput;
+  ignored: string[];
+}
+
+type Obj = Record<string, unknown>;
+
+const TASK = "spec.template.spec.template.spec";
+const CONTAINER = `${TASK}.containers[0]`;
+
+/** Engine field paths of a job spec as the Cloud Run Job object names them, for errors. */
+export const CLOUD_RUN_JOB_PATH_OF_FIELD: Readonly<Record<string, string>> = {
+  "template.image": `${CONTAINER}.image`,
+  "template.command": `${CONTAINER}.command`,
+  "template.args": `${CONTAINER}.args`,
+  "template.env": `${CONTAINER}.env`,
+  "template.secretEnv": `${CONTAINER}.env`,
+  "template.volumes": `${TASK}.volumes`,
+  "template.volumeMounts": `${CONTAINER}.volumeMounts`,
+  "template.resources.cpu": `${CONTAINER}.resources.limits.cpu`,
+  "template.resources.memory": `${CONTAINER}.resources.limits.memory`,
+  "template.taskCount": "spec.template.spec.taskCount",
+  "template.parallelism": "spec.template.spec.parallelism",
+  "template.maxRetries": `${TASK}.maxRetries`,
+  "template.timeout": `${TASK}.timeoutSeconds`,
+  "template.serviceAccount": `${TASK}.serviceAccountName`,
+  labels: "metadata.labels",
+};
+
+export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
+  const root = record(doc, document);
+  if (root.apiVersion !== "run.googleapis.com/v1" || root.kind !== "Job")
+    throw invalid(
+      document,
+      `expected a Cloud Run Job (apiVersion: run.googleapis.com/v1, kind: Job), got apiVersion ${String(root.apiVersion)}, kind ${String(root.kind)}`,
+    );
+  const used = new Set<string>(["apiVersion", "kind", "status"]);
+  const metadata = record(root.metadata ?? {}, "metadata");
+  if (typeof metadata.name !== "string" || metadata.name === "") throw invalid("metadata.name", "is required: the job's name");
+  const execution = record(record(record(root.spec ?? {}, "spec").template ?? {}, "spec.template").spec ?? {}, "spec.template.spec");
+  const task = record(record(execution.template ?? {}, "spec.template.spec.template").spec ?? {}, "spec.template.spec.template.spec");
+  const at = TASK;
+  const containers = task.containers;
+  if (!Array.isArray(containers) || containers.length !== 1) throw invalid(`${at}.containers`, "exactly one container is required");
+  const container = record(containers[0], `${at}.containers[0]`);
+  const c = CONTAINER;
+  const t: JobTemplateInput = { image: container.image as string };
+  used.add(`${c}.image`);
+  for (const key of ["command", "args"] as const) {
+    if (container[key] === undefined) continue;
+    t[key] = container[key] as string[];
+    used.add(`${c}.${key}`);
+  }
+  const envList = Array.isArray(container.env) ? (container.env as unknown[]) : [];
+  if (Array.isArray(container.env)) {
+    t.env = {};
+    envList.forEach((entry, i) => {
+      const e = record(entry, `${c}.env[${i}]`);
+      if (e.valueFrom !== undefined) return; // a secret: read below
+      t.env![String(e.name)] = String(e.value ?? "");
+    });
+    used.add(`${c}.env`);
+  }
+  const taskAnnotations = record(
+    record(record(execution.template ?? {}, "spec.template.spec.template").metadata ?? {}, "spec.template.spec.template.metadata")
+      .annotations ?? {},
+    "spec.template.spec.template.metadata.annotations",
+  );
+  Object.assign(
+    t,
+    mountsFromKnative({
+      env: envList,
+      volumeMounts: container.volumeMounts,
+      volumes: task.volumes,
+      cloudSqlAnnotation: taskAnnotations[CLOUDSQL_ANNOTATION],
+      containerAt: c,
+      podAt: at,
+      used: (path) => used.add(path),
+    }),
+  );
+  if (container.volumeMounts !== undefined) used.add(`${c}.volumeMounts`);
+  if (task.volumes !== undefined) used.add(`${at}.volumes`);
+  const limits = record(record(container.resources ?? {}, `${c}.resources`).limits ?? {}, `${c}.resources.limits`);
+  if (limits.cpu !== undefined || limits.memory !== undefined) {
+    t.resources = {};
+    if (limits.cpu !== undefined) t.resources.cpu = String(limits.cpu);
+    if (limits.memory !== undefined) t.resources.memory = String(limits.memory);
+    used.add(`${c}.resources`);
+  }
+  const numbers: [keyof JobTemplateInput, Obj, string, string][] = [
+    ["taskCount", execution, "taskCount", "spec.template.spec.taskCount"],
+    ["parallelism", execution, "parallelism", "spec.template.spec.parallelism"],
+    ["maxRetries", task, "maxRetries", `${at}.maxRetries`],
+    ["timeout", task, "timeoutSeconds", `${at}.timeoutSeconds`],
+  ];
+  for (const [field, from, key, path] of numbers) {
+    if (from[key] === undefined) continue;
+    const n = Number(from[key]);
+    if (!Number.isInteger(n)) throw invalid(path, `must be a whole number, got "${String(from[key])}"`);
+    (t as Record<string, unknown>)[field] = n;
+    used.add(path);
+  }
+  if (task.serviceAccountName !== undefined) {
+    t.serviceAccount = String(task.serviceAccountName);
+    used.add(`${at}.serviceAccountName`);
+  }
+  const ignored = [
+    ...Object.keys(container)
+      .filter((k) => !used.has(`${c}.${k}`))
+      .map((k) => `${c}.${k}`),
+    ...Object.keys(task)
+      .filter((k) => k !== "containers" && !used.has(`${at}.${k}`))
+      .map((k) => `${at}.${k}`),
+  ];
+  return {
+    name: metadata.name,
+    namespace: metadata.namespace as string | undefined,
+    spec: { template: t, labels: (metadata.labels as Record<string, string> | undefined) ?? {} },
+    ignored,
+  };
+}
+
+function record(value: unknown, field: string): Obj {
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw invalid(field, "must be a mapping");
+  return value as Obj;
+}

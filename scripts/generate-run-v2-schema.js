@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// Writes provider/cloudrun-v2/wire-schema.ts: the Cloud Run Admin API v2 messages the engine reads
+// and writes (Service, Revision, Job, Execution, Task, the bodies of RunJob and CancelExecution,
+// IAM policies) and every message and enum they reach, taken from the protos that Google's Node
+// client (@google-cloud/run, a devDependency) ships. The engine then knows each field's type, each
+// enum's numbers and which names exist, without loading protobuf at run time.
+//
+//   node scripts/generate-run-v2-schema.js          (then `npx prettier --write` the file)
+//
+// test/unit/run-v2-wire-schema.test.ts fails when the file and the installed client disagree.
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+
+const ROOTS = [
+  "google.cloud.run.v2.Service",
+  "google.cloud.run.v2.Revision",
+  "google.cloud.run.v2.Job",
+  "google.cloud.run.v2.Execution",
+  "google.cloud.run.v2.Task",
+  "google.cloud.run.v2.RunJobRequest",
+  "google.cloud.run.v2.CancelExecutionRequest",
+  "google.iam.v1.SetIamPolicyRequest",
+  "google.iam.v1.Policy",
+];
+
+/** Short names in the generated file: Cloud Run's own without their package, well-known types by name. */
+const PREFIXES = ["google.cloud.run.v2.", "google.protobuf."];
+const SCALARS = new Set([
+  "string",
+  "bytes",
+  "bool",
+  "int32",
+  "int64",
+  "uint32",
+  "uint64",
+  "sint32",
+  "sint64",
+  "fixed32",
+  "fixed64",
+  "sfixed32",
+  "sfixed64",
+  "double",
+  "float",
+]);
+/** Types with a JSON form of their own (RFC 3339, "300s", "a,b", an object with "@type"): not walked into. */
+const WELL_KNOWN = new Set(["google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask", "google.protobuf.Any"]);
+
+function shortName(full) {
+  const prefix = PREFIXES.find((p) => full.startsWith(p));
+  return prefix ? full.slice(prefix.length) : full;
+}
+
+/** The protos.json node of a full name, or undefined. */
+function lookup(root, full) {
+  let node = root;
+  for (const part of full.split(".")) {
+    node = node?.nested?.[part];
+    if (!node) return undefined;
+  }
+  return node;
+}
+
+/** protobufjs's rule: a type reference resolves in the message's own scope, then in each enclosing one. */
+function resolve(root, scope, ref) {
+  if (ref.startsWith(".")) return ref.slice(1);
+  const parts = scope.split(".");
+  for (let n = parts.length; n >= 0; n--) {
+    const candidate = [...parts.slice(0, n), ref].join(".");
+    if (lookup(root, candidate)) return candidate;
+  }
+  throw new Error(`cannot resolve type ${ref} from ${scope}`);
+}
+
+/** { messages: { Name: "field:type ..." }, enums: { Name: "VALUE=0 ..." } } for the roots' closure. */
+function schemaFromProtos(protos) {
+  const messages = {};
+  const enums = {};
+  const queue = [...ROOTS];
+  const seen = new Set();
+  while (queue.length > 0) {
+    const full = queue.shift();
+    if (seen.has(full) || WELL_KNOWN.has(full)) continue;
+    seen.add(full);
+    const node = lookup(protos, full);
+    if (!node) throw new Error(`${full} is not in the protos`);
+    if (node.values) {
+      enums[shortName(full)] = Object.entries(node.values)
+        .map(([name, number]) => `${name}=${number}`)
+        .join(" ");
+      continue;
+    }
+    // Members of a oneof (and proto3 `optional` fields, a oneof of one) have presence: their zero
+    // value is a value. Every other scalar's zero value means "not set" in proto3.
+    const inOneof = new Set(Object.values(node.oneofs ?? {}).flatMap((o) => o.oneof));
+    const fields = Object.entries(node.fields ?? {}).map(([name, field]) => {
+      let type = field.type;
+      let isMessage = false;
+      if (!SCALARS.has(type)) {
+        const target = resolve(protos, full, type);
+        queue.push(target);
+        type = shortName(target);
+        isMessage = !lookup(protos, target).values;
+      }
+      if (field.keyType) type = `map<${type}>`;
+      if (field.rule === "repeated") type += "[]";
+      if (inOneof.has(name) && !isMessage) type += "?";
+      return type === "string" ? name : `${name}:${type}`;
+    });
+    messages[shortName(full)] = fields.join(" ");
+  }
+  return { messages: sortKeys(messages), enums: sortKeys(enums) };
+}
+
+function sortKeys(object) {
+  return Object.fromEntries(Object.entries(object).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function protosJsonPath() {
+  return require.resolve("@google-cloud/run/build/protos/protos.json", { paths: [path.join(__dirname, "..")] });
+}
+
+function clientVersion() {
+  const dir = path.dirname(path.dirname(path.dirname(protosJsonPath())));
+  return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+}
+
+function render({ messages, enums }, version) {
+  const entries = (object) =>
+    Object.entries(object)
+      .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`)
+      .join("\n");
+  return `// Generated by scripts/generate-run-v2-schema.js from the protos of @google-cloud/run ${version}; do not edit.
+// Each message is its fields in order: "name" (a string), "name:type", "name:type[]" (repeated) or
+// "name:map<type>" (string keys); "?" marks a scalar with presence (in a oneof), whose zero value
+// is a value. Types are scalars, messages or enums of this file, or the well-known Timestamp,
+// Duration, FieldMask and Any. Each enum is its values with their numbers.
+
+export const WIRE_SCHEMA_SOURCE = ${JSON.stringify(`@google-cloud/run ${version}`)};
+
+export const MESSAGES: Readonly<Record<string, string>> = {
+${entries(messages)}
+};
+
+export const ENUMS: Readonly<Record<string, string>> = {
+${entries(enums)}
+};
+`;
+}
+
+if (require.main === module) {
+  const protos = JSON.parse(fs.readFileSync(protosJsonPath(), "utf8"));
+  const out = path.join(__dirname, "..", "provider", "cloudrun-v2", "wire-schema.ts");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, render(schemaFromProtos(protos), clientVersion()));
+  process.stdout.write(`wrote ${path.relative(process.cwd(), out)}\n`);
+}
+
+module.exports = { schemaFromProtos, protosJsonPath, clientVersion };

@@ -1,0 +1,143 @@
+import test from "ava";
+import { existsSync, promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { hostOf } from "../helpers/cli";
+import { run, type CommandResult } from "../helpers/docker";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { fixtureImage } from "../helpers/fixture-image";
+
+// Google's own gcloud drives skiff with its `run` commands, set up as README says: the endpoint
+// override for Cloud Run, and the engine's admin port as gcloud's HTTP proxy, because gcloud puts
+// the region in front of the endpoint's host (us-central1-localhost), a name nothing resolves.
+// Its token is the engine's, from a file. Everything it makes is what skiff's CLI sees.
+
+let engine: TestEngine;
+let image: string;
+let config: string;
+const GCLOUD = "/usr/bin/gcloud";
+const R = ["--region", "europe-west1"];
+
+test.before(async () => {
+  if (!existsSync(GCLOUD))
+    throw new Error(
+      `${GCLOUD} is missing: these tests need Google's Cloud CLI (the google-cloud-cli Debian package from Google's own repository; it is on this workplace's machines, not in Debian's or PyPI's)`,
+    );
+  [image, engine, config] = await Promise.all([fixtureImage(), startEngine(), fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcloud-config-"))]);
+});
+
+test.after.always(async () => {
+  await engine?.dispose();
+  if (config) await fs.rm(config, { recursive: true, force: true });
+});
+
+function gcloud(args: string[]): Promise<CommandResult> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CLOUDSDK_CONFIG: config,
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: `http://localhost:${engine.apiPort}/`,
+    CLOUDSDK_PROXY_TYPE: "http",
+    CLOUDSDK_PROXY_ADDRESS: "127.0.0.1",
+    CLOUDSDK_PROXY_PORT: String(engine.apiPort),
+    CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: path.join(engine.home, "token"),
+    CLOUDSDK_CORE_PROJECT: "default",
+    CLOUDSDK_CORE_DISABLE_PROMPTS: "1",
+    CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: "false",
+    CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: "true",
+    CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: "true",
+  };
+  return run(GCLOUD, args, { env, timeoutMs: 300_000 });
+}
+
+async function ok(args: string[]): Promise<string> {
+  const result = await gcloud(args);
+  if (result.code !== 0) throw new Error(`gcloud ${args.join(" ")} exited ${result.code}:\n${result.stderr}\n${engine.logTail()}`);
+  return result.stdout;
+}
+
+test.serial(
+  "gcloud run deploy, services update, update-traffic 50/50 (measured through the ingress), services list with and without a region, revisions list, add-iam-policy-binding and delete; skiff sees each change",
+  async (t) => {
+    await ok(["run", "deploy", "gc-hello", "--image", image, ...R, "--set-env-vars", "GREETING=hi", "--allow-unauthenticated"]);
+    const host = hostOf(engine, "gc-hello");
+    const first = await engine.request(host, "/");
+    t.is(first.status, 200, "public, as --allow-unauthenticated asked");
+    const described = await engine.skiffJson<any>(["services", "describe", "gc-hello"]);
+    const firstRevision = described.status.latestReadyRevisionName as string;
+    t.is(first.headers["x-revision"], firstRevision);
+    t.deepEqual(described.spec.template.spec.containers[0].env, [{ name: "GREETING", value: "hi" }]);
+
+    await ok(["run", "services", "update", "gc-hello", ...R, "--update-env-vars", "ADDED=two"]);
+    const env = JSON.parse((await engine.request(host, "/env")).body) as Record<string, string>;
+    t.like(env, { GREETING: "hi", ADDED: "two" });
+    const revisions = (await ok(["run", "revisions", "list", "--service", "gc-hello", ...R, "--format", "value(metadata.name)"]))
+      .trim()
+      .split("\n");
+    t.is(revisions.length, 2);
+    t.is(revisions[1], firstRevision, "newest first");
+    const secondRevision = revisions[0];
+
+    await ok(["run", "services", "update-traffic", "gc-hello", ...R, "--to-revisions", `${firstRevision}=50,${secondRevision}=50`]);
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 200; i++) {
+      const answer = await engine.request(host, "/");
+      const key = answer.status === 200 ? String(answer.headers["x-revision"]) : `status ${answer.status}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    t.deepEqual(counts, { [firstRevision]: 100, [secondRevision]: 100 }, "the router's split is exact over whole periods");
+
+    for (const where of [R, []]) {
+      const listed = await ok(["run", "services", "list", ...where, "--format", "value(metadata.name)"]);
+      t.deepEqual(listed.trim().split("\n"), ["gc-hello"], `services list ${where.join(" ") || "(project-wide)"}`);
+    }
+    const policy = await ok([
+      "run",
+      "services",
+      "add-iam-policy-binding",
+      "gc-hello",
+      ...R,
+      "--member",
+      "user:dev@example.com",
+      "--role",
+      "roles/run.invoker",
+      "--format",
+      "json",
+    ]);
+    const members = (JSON.parse(policy).bindings as { members: string[] }[]).flatMap((b) => b.members).sort();
+    t.deepEqual(members, ["allUsers", "user:dev@example.com"]);
+    const skiffPolicy = await engine.skiff(["services", "get-iam-policy", "gc-hello"]);
+    t.regex(skiffPolicy.stdout, /user:dev@example\.com/, "the CLI reads the policy gcloud wrote");
+
+    await ok(["run", "services", "delete", "gc-hello", ...R, "--quiet"]);
+    t.is((await engine.skiff(["services", "describe", "gc-hello"])).code, 1, "gone for the CLI too");
+  },
+);
+
+test.serial("gcloud run jobs create and execute --wait: an execution of 2 tasks that the CLI sees succeeded; jobs delete", async (t) => {
+  await ok([
+    "run",
+    "jobs",
+    "create",
+    "gc-job",
+    "--image",
+    image,
+    ...R,
+    "--tasks",
+    "2",
+    "--max-retries",
+    "0",
+    "--set-env-vars",
+    "FIXTURE_MODE=task",
+  ]);
+  const executed = await gcloud(["run", "jobs", "execute", "gc-job", ...R, "--wait"]);
+  t.is(executed.code, 0, executed.stderr);
+  const name = /Execution \[(?:\S*?)(gc-job-[a-z0-9]+)(?:\S*?)\] has successfully completed/.exec(executed.stderr)?.[1];
+  t.truthy(name, executed.stderr);
+  const execution = await engine.skiffJson<any>(["executions", "describe", name!]);
+  t.like(execution.status, { succeededCount: 2, failedCount: 0 });
+  const listed = await ok(["run", "jobs", "executions", "list", "--job", "gc-job", ...R, "--format", "value(metadata.name)"]);
+  t.deepEqual(listed.trim().split("\n"), [name]);
+  await ok(["run", "jobs", "delete", "gc-job", ...R, "--quiet"]);
+  t.is((await engine.skiff(["jobs", "describe", "gc-job"])).code, 1);
+});

@@ -1,0 +1,174 @@
+import { randomBytes } from "node:crypto";
+import { promises as fs, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import test from "ava";
+import { deploy, describeService, hostOf, listRevisions, SHORT_STARTUP_PROBE, transcript } from "../helpers/cli";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { fixtureImage } from "../helpers/fixture-image";
+import { eventually } from "../helpers/http";
+
+// The local Secret Manager through the real CLI on a real engine: `--set-secrets
+// DB_PASSWORD=db-pass:1,/secrets/api-key=api-key:latest` gives the container the env value and
+// the file; a version added to api-key shows in the file within 30 s with no new revision, while
+// the pinned env stays; a missing secret fails the revision naming it; bad names are exit 1 naming
+// the flag. The values appear nowhere: describe --format export, logs read, engine.log, state.db.
+
+let engine: TestEngine;
+let image: string;
+const id = randomBytes(4).toString("hex");
+const DB_PASSWORD = `db-pass-value-${id}`;
+const API_KEY_1 = `api-key-one-${id}`;
+const API_KEY_2 = `api-key-two-${id}`;
+
+test.before(async () => {
+  [image, engine] = await Promise.all([fixtureImage(), startEngine()]);
+});
+
+test.after.always(async () => {
+  await engine?.dispose();
+});
+
+async function ok(args: string[], input?: string) {
+  const result = await engine.skiff(args, { input });
+  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
+  return result;
+}
+
+const env = async (service: string) => JSON.parse((await engine.request(hostOf(engine, service), "/env")).body) as Record<string, string>;
+const file = async (service: string, at: string) =>
+  (await engine.request(hostOf(engine, service), `/file?path=${encodeURIComponent(at)}`)).body;
+
+test.serial("secrets are created from stdin or a file, listed by name and version, and read back only by versions access", async (t) => {
+  await ok(["secrets", "create", "db-pass", "--data-file", "-"], DB_PASSWORD);
+  const keyFile = path.join(engine.home, "..", `skiff-test-key-${id}`);
+  await fs.writeFile(keyFile, API_KEY_1);
+  t.teardown(() => fs.rm(keyFile, { force: true }));
+  await ok(["secrets", "create", "api-key", "--data-file", keyFile]);
+  const list = await ok(["secrets", "list"]);
+  t.regex(list.stdout, /api-key\s+1\s+1/);
+  t.regex(list.stdout, /db-pass\s+1\s+1/);
+  t.is((await ok(["secrets", "versions", "access", "latest", "--secret", "db-pass"])).stdout, DB_PASSWORD);
+  const versions = await engine.skiffJson<{ name: string; state: string }[]>(["secrets", "versions", "list", "db-pass"]);
+  t.is(versions.length, 1);
+  t.like(versions[0], { name: "projects/default/secrets/db-pass/versions/1", state: "ENABLED" });
+  t.false(JSON.stringify(await engine.skiffJson(["secrets", "describe", "api-key"])).includes(API_KEY_1));
+});
+
+test.serial("--set-secrets gives the container the env value and the mounted file", async (t) => {
+  await deploy(engine, "web", ["--image", image, "--set-secrets", "DB_PASSWORD=db-pass:1,/secrets/api-key=api-key:latest"]);
+  t.is((await env("web")).DB_PASSWORD, DB_PASSWORD);
+  t.is(await file("web", "/secrets/api-key"), API_KEY_1);
+  const describe = await ok(["services", "describe", "web"]);
+  t.regex(describe.stdout, /Secrets: +DB_PASSWORD=db-pass:1 \/secrets\/api-key=api-key:latest/);
+});
+
+test.serial("a version added to api-key shows in the mounted file within 30 s with no new revision; the pinned env stays", async (t) => {
+  const before = await describeService(engine, "web");
+  await ok(["secrets", "versions", "add", "api-key", "--data-file", "-"], API_KEY_2);
+  await ok(["secrets", "versions", "add", "db-pass", "--data-file", "-"], `${DB_PASSWORD}-2`);
+  const started = Date.now();
+  await eventually("the mounted file to show version 2", async () => (await file("web", "/secrets/api-key")) === API_KEY_2, 30_000);
+  t.log(`the file changed ${Date.now() - started} ms after the version was added`);
+  const after = await describeService(engine, "web");
+  t.is(after.latestCreatedRevision, before.latestCreatedRevision);
+  t.is((await listRevisions(engine, "web")).length, 1);
+  t.is((await env("web")).DB_PASSWORD, DB_PASSWORD, "DB_PASSWORD names version 1");
+});
+
+test.serial("changing which version a service uses makes a new revision", async (t) => {
+  const before = await describeService(engine, "web");
+  await deploy(engine, "web", ["--update-secrets", "DB_PASSWORD=db-pass:2"]);
+  const after = await describeService(engine, "web");
+  t.not(after.latestReadyRevision, before.latestReadyRevision);
+  t.is((await env("web")).DB_PASSWORD, `${DB_PASSWORD}-2`);
+  t.is(await file("web", "/secrets/api-key"), API_KEY_2);
+});
+
+test.serial("a revision naming a missing secret or version fails naming it, and never serves", async (t) => {
+  const serving = (await describeService(engine, "web")).latestReadyRevision;
+  const missing = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=no-such-secret:1", ...SHORT_STARTUP_PROBE]);
+  t.is(missing.code, 1, transcript(["deploy"], missing));
+  t.regex(missing.stderr, /secret "no-such-secret" not found in project "default"/);
+  const version = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=api-key:9"]);
+  t.is(version.code, 1, transcript(["deploy"], version));
+  t.regex(version.stderr, /secret "api-key" has no version 9/);
+  const service = await describeService(engine, "web");
+  t.is(service.latestReadyRevision, serving, "the last good revision keeps serving");
+  const failed = (await listRevisions(engine, "web")).filter((r) => r.status === "FAILED");
+  t.is(failed.length, 2);
+  t.true(
+    failed.every((r) => /secret "(no-such-secret|api-key)"/.test(r.error ?? "")),
+    JSON.stringify(failed.map((r) => r.error)),
+  );
+  t.deepEqual(
+    service.trafficStatuses.map((s) => s.revision),
+    [serving],
+  );
+});
+
+test.serial("bad names are exit 1 naming the flag; the engine stays up and nothing changes", async (t) => {
+  const before = await describeService(engine, "web");
+  const revisions = (await listRevisions(engine, "web")).length;
+  const cases: [string[], RegExp][] = [
+    [["secrets", "create", "a/b", "--data-file", "-"], /^skiff: error: SECRET: "a\/b" must be a secret name/],
+    [["secrets", "create", "..", "--data-file", "-"], /^skiff: error: SECRET: "\.\." must be a secret name/],
+    [["secrets", "versions", "add", "../x", "--data-file", "-"], /^skiff: error: SECRET: "\.\.\/x" must be a secret name/],
+    [["deploy", "web", "--set-secrets", "X=a/b:1"], /^skiff: error: --set-secrets: X: secret "a\/b" must be a secret name/],
+    [["deploy", "web", "--update-secrets", "X=..:latest"], /^skiff: error: --update-secrets: X: secret "\.\." must be a secret name/],
+    [
+      ["deploy", "web", "--set-secrets", "/proc/key=api-key:1"],
+      /^skiff: error: --set-secrets: "\/proc\/key": its folder \/proc must not be/,
+    ],
+  ];
+  for (const [args, expected] of cases) {
+    const result = await engine.skiff(args, { input: "value" });
+    t.is(result.code, 1, transcript(args, result));
+    t.regex(result.stderr, expected, transcript(args, result));
+    t.is(result.stderr.trim().split("\n").length, 1, "one line");
+  }
+  t.is((await engine.skiff(["engine", "status"])).code, 0, "the engine is up");
+  const after = await describeService(engine, "web");
+  t.is(after.generation, before.generation);
+  t.is((await listRevisions(engine, "web")).length, revisions);
+  t.deepEqual((await engine.skiffJson<unknown[]>(["secrets", "list"])).length, 2);
+});
+
+test.serial("disable, enable and destroy: a disabled or destroyed version cannot be read; a destroyed one never again", async (t) => {
+  await ok(["secrets", "versions", "disable", "1", "--secret", "api-key"]);
+  const disabled = await engine.skiff(["secrets", "versions", "access", "1", "--secret", "api-key"]);
+  t.is(disabled.code, 1);
+  t.regex(disabled.stderr, /version 1 of secret "api-key" is DISABLED/);
+  await ok(["secrets", "versions", "enable", "1", "--secret", "api-key"]);
+  t.is((await ok(["secrets", "versions", "access", "1", "--secret", "api-key"])).stdout, API_KEY_1);
+  await ok(["secrets", "versions", "destroy", "1", "--secret", "api-key", "-q"]);
+  t.regex((await engine.skiff(["secrets", "versions", "access", "1", "--secret", "api-key"])).stderr, /is DESTROYED/);
+  t.is((await engine.skiff(["secrets", "versions", "enable", "1", "--secret", "api-key"])).code, 1);
+});
+
+test.serial("the values appear nowhere: describe --format export, logs read, engine.log, state.db and its WAL", async (t) => {
+  // Something to read back: a request logged, and the service described in every format.
+  await engine.request(hostOf(engine, "web"), "/");
+  const outputs = [
+    (await ok(["services", "describe", "web", "--format", "export"])).stdout,
+    (await ok(["services", "describe", "web", "--format", "json"])).stdout,
+    (await ok(["services", "describe", "web"])).stdout,
+    (await ok(["revisions", "list", "--service", "web", "--format", "yaml"])).stdout,
+    (await ok(["logs", "read", "web"])).stdout,
+    (await ok(["secrets", "versions", "list", "api-key", "--format", "json"])).stdout,
+  ];
+  t.regex(outputs[0], /secretKeyRef:\n\s+name: db-pass\n\s+key: "2"/, "the export names the secret and its version");
+  const files = [
+    path.join(engine.home, "engine.log"),
+    ...readdirSync(engine.home)
+      .filter((f) => f.startsWith("state.db"))
+      .map((f) => path.join(engine.home, f)),
+  ];
+  for (const value of [DB_PASSWORD, `${DB_PASSWORD}-2`, API_KEY_1, API_KEY_2]) {
+    for (const [i, text] of outputs.entries()) t.false(text.includes(value), `output ${i} shows ${value}`);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      t.false(bytes.includes(value), `${path.basename(f)} holds ${value}`);
+      t.false(bytes.includes(Buffer.from(value).toString("base64")), `${path.basename(f)} holds ${value} in base64`);
+    }
+  }
+});
