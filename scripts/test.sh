@@ -26,12 +26,14 @@ bash scripts/ensure-docker.sh "${DOCKERD_LOG:-/tmp/skiff-dockerd.log}"
 # Clients some tests run inside containers, from Debian's packages: a static musl C compiler (a
 # client on another libc than glibc) and Debian's own Python (a plain http.server service); and
 # PostgreSQL, the real database the Cloud SQL tests start (initdb, pg_ctl and psql); and Python's
-# venv, in which the tests install Google's Cloud Run client from PyPI.
+# venv, in which the tests install Google's Cloud Run client from PyPI; and Chromium, the real
+# browser the console's test drives (headless, through puppeteer-core, which downloads nothing).
 missing=()
 command -v musl-gcc >/dev/null 2>&1 || missing+=(musl-tools)
 [ -x /usr/bin/python3 ] || missing+=(python3)
 /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v psql >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${missing[*]} from Debian's packages"

@@ -8,8 +8,17 @@ export { Revision, type RevisionArgs } from "./resources/revision";
 export { TrafficTarget, type TrafficTargetArgs, type TrafficEntryArgs } from "./resources/traffic-target";
 export { DomainMapping, type DomainMappingArgs } from "./resources/domain-mapping";
 export { Job, type JobArgs, type JobTemplateArgs, type ExecutionSummaryOutput } from "./resources/job";
+export { Image, type ImageArgs } from "./resources/image";
 export { Secret, SecretVersion, type SecretArgs, type SecretVersionArgs } from "./resources/secret";
-export type { ServiceTemplateArgs, ServiceTemplateOutput, SecretRefArgs, VolumeArgs } from "./resources/template";
+export type {
+  ServiceTemplateArgs,
+  OneContainerTemplateArgs,
+  ContainerListTemplateArgs,
+  ContainerArgs,
+  ServiceTemplateOutput,
+  SecretRefArgs,
+  VolumeArgs,
+} from "./resources/template";
 /** pulumi-gcp's cloudrunv2 Service, Job and their IAM resources, cloudrun DomainMapping: same arguments and outputs, run locally. */
 export * as cloudrunv2 from "./cloudrunv2";
 export * as cloudrun from "./cloudrun";

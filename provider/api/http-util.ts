@@ -1,4 +1,6 @@
 import type http from "node:http";
+import { ownerOf } from "../logs/log-entry";
+import { recordFilter, type RecordFilter } from "../logs/log-filter";
 import { ErrorBody, httpStatusOf, invalid, SkiffError } from "../model/errors";
 import { MAX_REQUEST_BODY_BYTES } from "../model/request-limits";
 
@@ -128,4 +130,11 @@ export async function followLogs(
   // The answer never ends: its 'close' is the client's connection closing.
   res.on("error", unsubscribe);
   res.on("close", unsubscribe);
+}
+
+/** A log read's `filter` (log-filter.ts), checked before any answer is begun: a 400 naming --log-filter when it is not one. */
+export function logFilterParam(query: URLSearchParams, project: string, logName: string): { filter?: string; wanted?: RecordFilter } {
+  const filter = query.get("filter") ?? undefined;
+  if (filter === undefined) return {};
+  return { filter, wanted: recordFilter(filter, ownerOf(project, logName)) };
 }

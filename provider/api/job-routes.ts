@@ -1,6 +1,7 @@
 import type { JobController } from "../controller/job-controller";
 import { formatLogRecord } from "../logs/log-store";
-import { followLogs, sendLogLines, wholeNumberParam } from "./http-util";
+import { jobLogName } from "../model/derived-names";
+import { followLogs, logFilterParam, sendLogLines, wholeNumberParam } from "./http-util";
 import { route, type Route } from "./server";
 
 const P = "/v1/projects/:project";
@@ -28,17 +29,25 @@ export function jobRoutes(jobs: JobController): Route[] {
       const { project, job } = params;
       jobs.get(project, job); // 404 for an unknown job, before any answer is begun
       const execution = query.get("execution") ?? undefined;
+      const container = query.get("container") ?? undefined;
       const limit = wholeNumberParam(query, "limit", 1);
+      const { filter, wanted } = logFilterParam(query, project, jobLogName(job));
       if (query.get("follow") !== "true") {
-        await sendLogLines(res, (write) => jobs.readLogs(project, job, { execution, limit, encoding: "json" }, write));
+        const encoding = query.get("view") === "entries" ? "entries" : "json";
+        await sendLogLines(res, (write) => jobs.readLogs(project, job, { execution, container, limit, filter, encoding }, write));
         return undefined;
       }
       await followLogs(
         res,
-        (write) => jobs.readLogs(project, job, { execution, limit, encoding: "text" }, write),
+        (write) => jobs.readLogs(project, job, { execution, container, limit, filter, encoding: "text" }, write),
         (write) =>
           jobs.subscribeLogs(project, job, (record) => {
-            if (!execution || record.revision === execution) write(formatLogRecord(record));
+            if (
+              (!execution || record.revision === execution) &&
+              (!container || record.container === container) &&
+              (!wanted || wanted(record))
+            )
+              write(formatLogRecord(record));
           }),
       );
       return undefined;

@@ -5,7 +5,7 @@ import type { EngineInfo } from "../model/engine-info";
 import { parseTrafficUpdate } from "../model/traffic-update";
 import type { ContainerLogs } from "../logs/container-logs";
 import { formatLogRecord } from "../logs/log-store";
-import { followLogs, sendLogLines, wholeNumberParam } from "./http-util";
+import { followLogs, logFilterParam, sendLogLines, wholeNumberParam } from "./http-util";
 import { jobRoutes } from "./job-routes";
 import { route, type Route } from "./server";
 
@@ -57,17 +57,25 @@ export function apiRoutes(d: ApiDeps): Route[] {
       const { project, service } = params;
       d.services.getService(project, service); // 404 for an unknown service
       const revision = query.get("revision") ?? undefined;
+      const container = query.get("container") ?? undefined;
       const limit = wholeNumberParam(query, "limit", 1);
+      const { filter, wanted } = logFilterParam(query, project, service);
       if (query.get("follow") !== "true") {
-        await sendLogLines(res, (write) => d.logs.readInto(project, service, { revision, limit, encoding: "json" }, write));
+        const encoding = query.get("view") === "entries" ? "entries" : "json";
+        await sendLogLines(res, (write) => d.logs.readInto(project, service, { revision, container, limit, filter, encoding }, write));
         return undefined;
       }
       await followLogs(
         res,
-        (write) => d.logs.readInto(project, service, { revision, limit, encoding: "text" }, write),
+        (write) => d.logs.readInto(project, service, { revision, container, limit, filter, encoding: "text" }, write),
         (write) =>
           d.logs.subscribe(project, service, (record) => {
-            if (!revision || record.revision === revision) write(formatLogRecord(record));
+            if (
+              (!revision || record.revision === revision) &&
+              (!container || record.container === container) &&
+              (!wanted || wanted(record))
+            )
+              write(formatLogRecord(record));
           }),
       );
       return undefined;
@@ -81,6 +89,9 @@ export function apiRoutes(d: ApiDeps): Route[] {
       if (waitSeconds === undefined) return d.services.getRevision(params.project, params.revision);
       return d.services.waitRevision(params.project, params.revision, waitSeconds * 1000);
     }),
+    route("GET", `${P}/revisions/:revision/instances`, async ({ params }) => ({
+      instances: await d.services.instanceAddresses(params.project, params.revision),
+    })),
     route("DELETE", `${P}/revisions/:revision`, async ({ params }) => {
       await d.services.deleteRevision(params.project, params.revision);
       return { deleted: params.revision };

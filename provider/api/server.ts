@@ -47,7 +47,8 @@ export interface ApiSurface {
 /**
  * The admin API: 127.0.0.1 only, and a bearer token on every request, checked before anything
  * else (a request without it changes nothing and learns nothing, not even whether a path exists).
- * The only exceptions are `publicPaths`, exact paths that serve what is public anyway (a JWKS).
+ * The only exceptions are `publicPaths`, exact paths that serve what is public anyway (a JWKS), and
+ * what `first` answers (the console, with its own session check: api/console.ts).
  */
 export function createApiServer(
   routes: Route[],
@@ -55,6 +56,7 @@ export function createApiServer(
   log: Logger,
   publicPaths: ReadonlyMap<string, () => unknown> = new Map(),
   surfaces: readonly ApiSurface[] = [],
+  first?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
 ): http.Server {
   const expected = Buffer.from(`Bearer ${token}`);
   const adminSurface: ApiSurface = {
@@ -79,6 +81,7 @@ export function createApiServer(
     // What anyone may read (the public keys identity tokens verify with), and nothing else.
     const open = req.method === "GET" ? publicPaths.get(target) : undefined;
     if (open) return sendJson(res, 200, open());
+    if (first?.(req, res)) return;
     const rawPath = target.split(/[?#]/, 1)[0];
     const surface = surfaces.find((s) => s.owns(rawPath)) ?? adminSurface;
     if (!authorized(req, surface)) {

@@ -4,29 +4,31 @@ import type { Revision } from "../model/revision";
 import type { Ingress, Service } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import { commonOptions, connect, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
-import { applyEnvFlags, applyLabelFlags, envFlagsProblem, type EnvFlags, type LabelFlags } from "./env-flags";
-import { envListFlag, intFlag, listFlag, nameArg, parseProbe, parseTimeout } from "./flags";
+import { applyLabelFlags, envFlagsProblem, type EnvFlags, type LabelFlags } from "./env-flags";
+import { envListFlag, intFlag, listFlag, nameArg, parseTimeout } from "./flags";
+import {
+  applyContainerGroups,
+  GROUPED_MOUNT_FLAGS,
+  recordContainerGroups,
+  withContainerFlags,
+  type ContainerGroup,
+} from "./container-flags";
 import { applyMountFlags, withMountFlags, type MountFlags } from "./mount-flags";
 import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
 import { UsageError } from "./output";
 import { Progress } from "./progress";
+import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
-interface DeployFlags extends EnvFlags, LabelFlags, MountFlags {
-  image?: string;
+interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
   concurrency?: number;
   minInstances?: number;
   maxInstances?: number;
   timeout?: string;
-  memory?: string;
-  cpu?: string;
-  port?: number;
   traffic: boolean;
   tag?: string;
-  command?: string[];
-  args?: string[];
-  startupProbe?: string;
+  removeContainers?: string[];
   revisionSuffix?: string;
   serviceAccount?: string;
   ingress?: Ingress;
@@ -39,16 +41,15 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags {
 }
 
 export function deployCommand(): Command {
-  return withMountFlags(withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"]))
+  const command = withSourceFlags(
+    withContainerFlags(
+      withMountFlags(withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"])),
+    ),
+  );
+  const recorded = recordContainerGroups(command);
+  return command
     .description("create a service, or a new revision of it when its template changes (gcloud run deploy's flags)")
     .argument("<service>", "service name", nameArg("service"))
-    .option("--image <image>", "container image (required for a new service)")
-    .option("--set-env-vars <K=V,...>", "environment variables; replaces the service's set", envListFlag("--set-env-vars"))
-    .option("--update-env-vars <K=V,...>", "environment variables to add or change", envListFlag("--update-env-vars"))
-    .option("--env <K=V,...>", "same as --update-env-vars; may be repeated", envListFlag("--env"))
-    .option("--remove-env-vars <K,...>", "environment variables to remove", listFlag)
-    .option("--clear-env-vars", "remove every environment variable")
-    .option("--env-vars-file <file>", "a YAML file of KEY: VALUE; replaces the service's set")
     .option("--labels <K=V,...>", "labels; replaces the service's set", envListFlag("--labels"))
     .option("--update-labels <K=V,...>", "labels to add or change", envListFlag("--update-labels"))
     .option("--remove-labels <K,...>", "labels to remove", listFlag)
@@ -57,12 +58,6 @@ export function deployCommand(): Command {
     .option("--min-instances <n>", "instances kept running even when idle", intFlag("--min-instances"))
     .option("--max-instances <n>", "instances at most", intFlag("--max-instances"))
     .option("--timeout <duration>", "request timeout: seconds or a duration such as 5m or 1m30s; max 3600 s")
-    .option("--memory <quantity>", "memory limit, e.g. 512Mi or 1Gi")
-    .option("--cpu <n>", "CPU limit, e.g. 1 or 500m")
-    .option("--port <n>", "port the container listens on (default 8080)", intFlag("--port"))
-    .option("--command <cmd,...>", "entrypoint, comma-separated", listFlag)
-    .option("--args <a,b,...>", "arguments, comma-separated", listFlag)
-    .option("--startup-probe <k=v,...>", "startup probe, e.g. periodSeconds=5,failureThreshold=1")
     .option("--revision-suffix <suffix>", "name the new revision <service>-<suffix>")
     .option("--no-traffic", "keep traffic where it is; the new revision gets none")
     .option("--tag <tag>", "tag the new revision: reachable at http://<tag>---<service>.localhost", nameArg("tag", "--tag"))
@@ -85,18 +80,20 @@ export function deployCommand(): Command {
     .action(async (service: string, flags: DeployFlags & Record<string, unknown>) => {
       const { project, format } = commonOptions(flags);
       noteIgnoredFlags(flags);
-      const problem = envFlagsProblem(flags);
+      // The env flags are checked per container (container-flags.ts); here the labels.
+      const { labels, updateLabels, removeLabels, clearLabels } = flags;
+      const problem = envFlagsProblem({ labels, updateLabels, removeLabels, clearLabels });
       if (problem) throw new UsageError(problem);
       const client = await connect();
       const progress = new Progress(format.kind !== "table");
+      await imageFromSource(client, project, service, "service", flags, progress);
       progress.step("Creating revision");
       const answer = await readModifyWrite(async () => {
         const existing = await client.getService(project, service).catch((error) => {
           if (error instanceof EngineError && error.status === 404) return undefined;
           throw error;
         });
-        if (!existing && !flags.image) throw new UsageError("--image: is required to create a service");
-        const template = templateFromFlags(existing, flags);
+        const template = templateFromFlags(existing, flags, recorded.groups());
         const labels = applyLabelFlags(existing?.labels ?? {}, flags);
         // The invokers go in the same change as the template, so a service made private is never
         // briefly public (and the reverse): they are computed from the service this attempt read.
@@ -157,11 +154,16 @@ async function waitUntilStarted(client: EngineClient, project: string, revision:
   return current;
 }
 
-/** gcloud's rule: flags that are not given keep the service's current values. */
-export function templateFromFlags(existing: Service | undefined, flags: DeployFlags): ServiceTemplateInput {
-  const t: ServiceTemplateInput = existing ? structuredClone(existing.template) : { image: flags.image! };
-  if (flags.image) t.image = flags.image;
-  t.env = applyEnvFlags(t.env ?? {}, flags);
+/**
+ * gcloud's rule: flags that are not given keep the service's current values. The container flags
+ * come in groups (container-flags.ts): those before any `--container` are the ingress container's.
+ */
+export function templateFromFlags(
+  existing: Service | undefined,
+  flags: DeployFlags,
+  groups: readonly ContainerGroup[] = [{ argv: [] }],
+): ServiceTemplateInput {
+  let t: ServiceTemplateInput = existing ? structuredClone(existing.template) : { image: "" };
   if (flags.concurrency !== undefined) t.maxInstanceRequestConcurrency = flags.concurrency;
   if (flags.minInstances !== undefined || flags.maxInstances !== undefined) {
     t.scaling = { ...t.scaling };
@@ -169,19 +171,16 @@ export function templateFromFlags(existing: Service | undefined, flags: DeployFl
     if (flags.maxInstances !== undefined) t.scaling.maxInstanceCount = flags.maxInstances;
   }
   if (flags.timeout !== undefined) t.timeout = parseTimeout(flags.timeout);
-  if (flags.memory !== undefined || flags.cpu !== undefined) {
-    t.resources = { ...t.resources };
-    if (flags.memory !== undefined) t.resources.memory = flags.memory;
-    if (flags.cpu !== undefined) t.resources.cpu = flags.cpu;
-  }
-  if (flags.port !== undefined) t.port = flags.port;
-  if (flags.command !== undefined) t.command = flags.command;
-  if (flags.args !== undefined) t.args = flags.args;
-  if (flags.startupProbe !== undefined) t.startupProbe = parseProbe(flags.startupProbe);
   if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
+  // HTTP/2 is the ingress container's (its port's name), so the template's: not in a container group.
   if (flags.useHttp2 === true) t.http2 = true;
   else if (flags.useHttp2 === false) delete t.http2;
-  return applyMountFlags(t, flags);
+  // Volumes and secrets are the template's; each container's mounts come with its group.
+  const serviceLevel: MountFlags = { ...flags };
+  for (const key of GROUPED_MOUNT_FLAGS) delete serviceLevel[key];
+  t = applyContainerGroups(applyMountFlags(t, serviceLevel), groups, flags.removeContainers, !existing);
+  if (!t.image) throw new UsageError("--image: is required to create a service (or --source DIR to build one)");
+  return t;
 }
 
 function summary(service: Service, newRevision: string | undefined): string {

@@ -5,40 +5,47 @@ import { commonOptions, connect, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
 import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
+import {
+  applyContainerGroups,
+  containerGroupsOf,
+  GROUPED_MOUNT_FLAGS,
+  parseContainerGroup,
+  recordContainerGroups,
+  withContainerFlags,
+  type ContainerGroup,
+} from "./container-flags";
 import { render } from "./formats";
 import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
 import { printTable, UsageError, useFlagNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
+import { Progress } from "./progress";
+import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
-interface JobFlags extends MountFlags {
+interface JobFlags extends MountFlags, SourceFlags {
   image?: string;
   tasks?: number;
   parallelism?: number;
   maxRetries?: number;
   taskTimeout?: number;
-  setEnvVars?: Record<string, string>;
-  command?: string[];
-  args?: string[];
-  memory?: string;
-  cpu?: string;
   serviceAccount?: string;
+  removeContainers?: string[];
 }
 
-/** The flags `jobs create` and `jobs update` share; a flag left out keeps the job's current value. */
+/**
+ * The flags `jobs create`, `update` and `deploy` share; a flag left out keeps the job's current
+ * value. The container flags come in gcloud's `--container NAME` groups as deploy's do
+ * (container-flags.ts): the first container is the task's main one, the others sidecars.
+ */
 function withTemplateFlags(command: Command): Command {
-  return withMountFlags(command)
-    .option("--image <image>", "container image (required to create a job)")
+  const withFlags = withSourceFlags(withContainerFlags(withMountFlags(command)));
+  recordContainerGroups(withFlags);
+  return withFlags
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
     .option("--parallelism <n>", "tasks running at once; 0 = all (default)", intFlag("--parallelism"))
     .option("--max-retries <n>", "retries per failed task, 0..10 (default 3)", intFlag("--max-retries"))
     .option("--task-timeout <duration>", "per attempt, e.g. 600, 10m, 1h (default 10m)", secondsFlag("--task-timeout"))
-    .option("--set-env-vars <K=V,...>", "environment variables (replaces the job's set)", envListFlag("--set-env-vars"))
-    .option("--command <cmd,...>", "entrypoint, comma-separated", listFlag)
-    .option("--args <a,b,...>", "arguments, comma-separated", listFlag)
-    .option("--memory <quantity>", "memory limit, e.g. 512Mi")
-    .option("--cpu <n>", "CPU limit, e.g. 1 or 500m")
     .option("--service-account <email>", "who the tasks run as (their metadata server's tokens are its)", serviceAccountFlag());
 }
 
@@ -62,23 +69,28 @@ export const JOB_FLAG_OF_FIELD: Record<string, string> = {
   ...MOUNT_FLAG_OF_FIELD,
 };
 
-function templateFrom(existing: Job | undefined, flags: JobFlags): JobTemplateInput {
-  const t: JobTemplateInput = existing ? structuredClone(existing.template) : { image: flags.image! };
-  if (flags.image !== undefined) t.image = flags.image;
+function templateFrom(existing: Job | undefined, flags: JobFlags, groups: readonly ContainerGroup[]): JobTemplateInput {
+  let t: JobTemplateInput = existing ? structuredClone(existing.template) : { image: "" };
   if (flags.tasks !== undefined) t.taskCount = flags.tasks;
   if (flags.parallelism !== undefined) t.parallelism = flags.parallelism;
   if (flags.maxRetries !== undefined) t.maxRetries = flags.maxRetries;
   if (flags.taskTimeout !== undefined) t.timeout = flags.taskTimeout;
-  if (flags.setEnvVars !== undefined) t.env = flags.setEnvVars;
-  if (flags.command !== undefined) t.command = flags.command;
-  if (flags.args !== undefined) t.args = flags.args;
-  if (flags.memory !== undefined || flags.cpu !== undefined) {
-    t.resources = { ...t.resources };
-    if (flags.memory !== undefined) t.resources.memory = flags.memory;
-    if (flags.cpu !== undefined) t.resources.cpu = flags.cpu;
-  }
   if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
-  return applyMountFlags(t, flags);
+  const jobLevel: MountFlags = { ...flags };
+  for (const key of GROUPED_MOUNT_FLAGS) delete jobLevel[key];
+  const main = (t.containerName ?? groups.find((g) => g.name !== undefined)?.name) || undefined;
+  for (const g of groups) {
+    const f = parseContainerGroup(g);
+    const where = g.name === undefined ? "" : `--container ${g.name}: `;
+    // A task serves nothing: its main container has no port and no startup probe (a sidecar's probe orders the start).
+    if (f.port !== undefined) throw new UsageError(`${where}--port: a job's containers serve no requests`);
+    if (f.startupProbe !== undefined && (g.name === undefined || g.name === main))
+      throw new UsageError(`${where}--startup-probe: a job's main container is not probed; give it to a sidecar it depends on`);
+  }
+  // The engine's template shape is shared: a job's is a service's without port, probe or scaling.
+  t = applyContainerGroups(applyMountFlags(t, jobLevel) as never, groups, flags.removeContainers, !existing) as JobTemplateInput;
+  if (!t.image) throw new UsageError("--image: is required to create a job (or --source DIR to build one)");
+  return t;
 }
 
 export function jobCommands(): Command {
@@ -89,10 +101,16 @@ export function jobCommands(): Command {
   withTemplateFlags(withCommon(jobs.command("create")))
     .argument("<job>", "job name", nameArg("job"))
     .description("create a job")
-    .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
+    .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
-      if (!flags.image) throw new UsageError("--image: is required to create a job");
-      const job = await (await connect()).putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
+      const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
+      const job = await client.putJob(
+        project,
+        name,
+        { template: templateFrom(undefined, flags, containerGroupsOf(command)) },
+        { mode: "create" },
+      );
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
@@ -101,14 +119,15 @@ export function jobCommands(): Command {
   withTemplateFlags(withCommon(jobs.command("update")))
     .argument("<job>", "job name", nameArg("job"))
     .description("change a job's template; flags left out keep their values")
-    .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
+    .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
       const existing = await client.getJob(project, name);
       const job = await client.putJob(
         project,
         name,
-        { template: templateFrom(existing, flags), labels: existing.labels },
+        { template: templateFrom(existing, flags, containerGroupsOf(command)), labels: existing.labels },
         { mode: "update", expectedGeneration: existing.generation },
       );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
@@ -117,22 +136,22 @@ export function jobCommands(): Command {
   withTemplateFlags(withCommon(jobs.command("deploy")))
     .argument("<job>", "job name", nameArg("job"))
     .description("create the job, or change its template if it exists (gcloud run jobs deploy)")
-    .action(async (name: string, flags: JobFlags & Record<string, unknown>) => {
+    .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
       const existing = await client.getJob(project, name).catch((error: unknown) => {
         if (error instanceof EngineError && error.status === 404) return undefined;
         throw error;
       });
-      if (!existing && !flags.image) throw new UsageError("--image: is required to create a job");
       const job = existing
         ? await client.putJob(
             project,
             name,
-            { template: templateFrom(existing, flags), labels: existing.labels },
+            { template: templateFrom(existing, flags, containerGroupsOf(command)), labels: existing.labels },
             { mode: "update", expectedGeneration: existing.generation },
           )
-        : await client.putJob(project, name, { template: templateFrom(undefined, flags) }, { mode: "create" });
+        : await client.putJob(project, name, { template: templateFrom(undefined, flags, containerGroupsOf(command)) }, { mode: "create" });
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
     });
 

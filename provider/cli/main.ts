@@ -4,7 +4,9 @@ import { engineHome } from "../base/home";
 import { version } from "../base/version";
 import { checkHome } from "../client/home-check";
 import { authCommands } from "./auth-commands";
+import { consoleCommand } from "./console-command";
 import { deployCommand } from "./deploy";
+import { devCommand } from "./dev-command";
 import { domainMappingCommands } from "./domain-commands";
 import { engineCommands } from "./engine-commands";
 import { executionCommands } from "./execution-commands";
@@ -37,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     })
     .addCommand(engineCommands())
     .addCommand(deployCommand())
+    .addCommand(devCommand())
     .addCommand(serviceCommands())
     .addCommand(revisionCommands())
     .addCommand(domainMappingCommands())
@@ -45,7 +48,8 @@ async function main(argv: string[]): Promise<void> {
     .addCommand(logsCommands())
     .addCommand(authCommands())
     .addCommand(secretCommands())
-    .addCommand(reviewCommand());
+    .addCommand(reviewCommand())
+    .addCommand(consoleCommand());
   for (const command of mappingCommands()) program.addCommand(command);
   await program.parseAsync(argv);
 }

@@ -11,7 +11,15 @@ export class Progress {
   private frame = 0;
   private readonly tty = process.stderr.isTTY === true;
 
-  constructor(private readonly silent = false) {}
+  constructor(readonly silent = false) {}
+
+  /** A line of output under the current step (a build's), kept above the spinner. */
+  line(text: string): void {
+    if (this.silent) return;
+    if (this.tty) process.stderr.write(`\r\x1b[2K  ${text}\n`);
+    else process.stderr.write(`  ${text}\n`);
+    if (this.tty && this.current !== undefined) this.draw();
+  }
 
   step(text: string): void {
     if (this.silent) return;

@@ -122,6 +122,7 @@ function printService(s: Service): void {
           .join(" ") || "-"
       }`,
       ...describeMounts(t, 19),
+      ...describeSidecars(t),
       "",
     ].join("\n"),
   );
@@ -141,4 +142,16 @@ function printService(s: Service): void {
       ]),
     ]);
   }
+}
+
+/** An instance of several containers: the ingress container's name and what it waits for, then each sidecar on a line. */
+function describeSidecars(t: Service["template"]): string[] {
+  if (!t.sidecars?.length) return [];
+  const waits = (deps: string[] | undefined) => (deps?.length ? `, after ${deps.join(", ")}` : "");
+  return [
+    `  Container:         ${t.containerName} (ingress)${waits(t.dependsOn)}`,
+    ...t.sidecars.map(
+      (c) => `  Sidecar:           ${c.name}: ${c.image}, cpu ${c.resources.cpu}, memory ${c.resources.memory}${waits(c.dependsOn)}`,
+    ),
+  ];
 }

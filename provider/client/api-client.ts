@@ -12,6 +12,7 @@ import { localImageSchema, revisionSchema } from "../model/revision";
 import { secretAccessSchema, secretSchema, secretVersionSchema, type CreateSecretBody } from "../model/secret";
 import { volumeMappingSchema, type MapBody, type MappingKind } from "../model/volume-mapping";
 import { serviceSchema, type ServiceSpecInput } from "../model/service";
+import { buildEventSchema, buildPlanSchema, type BuildEvent, type BuildRequestInput, type BuildResult } from "../model/source-build";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
 import type { TrafficUpdate } from "../model/traffic-update";
@@ -29,6 +30,19 @@ export class EngineError extends Error {
   }
   get userFault(): boolean {
     return this.status >= 400 && this.status < 500;
+  }
+}
+
+type BuildFailure = Extract<BuildEvent, { failure: unknown }>["failure"];
+
+/** A build that ran and failed (the user's Dockerfile or code): exit 1, with the step and its last lines. */
+export class BuildFailureError extends EngineError {
+  readonly step?: string;
+  readonly lastLines: string[];
+  constructor(failure: BuildFailure) {
+    super(412, "FAILED_PRECONDITION", failure.message, [{ field: "source", reason: failure.message }]);
+    this.step = failure.step;
+    this.lastLines = failure.lastLines;
   }
 }
 
@@ -234,6 +248,11 @@ export class EngineClient {
     });
   }
   /** An identity token signed by the engine: the owner's, or a service account's; for `audience` (a service URL). */
+  /** A one-time login URL for the console (api/console.ts). */
+  consoleLogin() {
+    return this.call("POST", "console/logins", z.object({ url: z.string(), expiresAt: z.string() }), {});
+  }
+
   identityToken(options: { audience?: string; serviceAccount?: string } = {}) {
     return this.call("POST", "identityTokens", identityTokenSchema, options);
   }
@@ -291,20 +310,88 @@ export class EngineClient {
     return this.call("DELETE", path`mappings/${kind}/${name}`, deletedSchema);
   }
 
+  /**
+   * Builds a directory into an image (the engine reads it: it runs on this machine); each output
+   * line goes to onProgress. A failed build rejects with a BuildFailureError carrying its step and last lines.
+   */
+  async buildSource(
+    project: string,
+    request: BuildRequestInput,
+    onProgress: (line: string) => void = () => undefined,
+  ): Promise<BuildResult> {
+    let result: BuildResult | undefined;
+    let failure: BuildFailure | undefined;
+    let answer;
+    try {
+      answer = await this.http.postLines(path`projects/${project}/builds`, request, (line) => {
+        const event = buildEventSchema.safeParse(safeJson(line));
+        if (!event.success) return;
+        if ("progress" in event.data) onProgress(event.data.progress);
+        else if ("result" in event.data) result = event.data.result;
+        else failure = event.data.failure;
+      });
+    } catch (error) {
+      throw new EngineUnreachableError(`the skiff engine on 127.0.0.1:${this.apiPort} did not answer: ${(error as Error).message}`);
+    }
+    if (answer.status >= 400) throw errorOf(answer.status, safeJson(answer.body), answer.body);
+    if (failure) throw new BuildFailureError(failure);
+    if (!result) throw new EngineError(500, "INTERNAL", "the engine's build answer ended without a result");
+    return result;
+  }
+
+  /** A revision's running instances and their addresses on the engine's network (for a debugger). */
+  revisionInstances(project: string, revision: string) {
+    const schema = z.object({ instances: z.array(z.object({ instance: z.string(), address: z.string().optional() })) });
+    return this.call("GET", path`projects/${project}/revisions/${revision}/instances`, schema).then((r) => r.instances);
+  }
+
+  /** The image a build of these sources would make (its content hash names it), and its id if Docker has it: nothing is built. */
+  planBuild(project: string, request: BuildRequestInput) {
+    return this.call("POST", path`projects/${project}/builds`, buildPlanSchema, request, { plan: "true" });
+  }
+
+  /** Removes the images the engine built for a service (or job, or Image resource); waits while its containers stop. */
+  removeBuiltImages(project: string, name: string, kind: "service" | "job" | "image" = "service") {
+    return this.call("DELETE", path`projects/${project}/builds/${name}`, z.object({ removed: z.number(), inUse: z.number() }), undefined, {
+      kind,
+    });
+  }
+
   /** Log lines as text; with follow the stream stays open and each chunk goes to onChunk. */
   async logs(project: string, service: string, options: LogOptions = {}): Promise<string> {
-    return this.readLogs(path`projects/${project}/services/${service}/logs`, { revision: options.revision }, options);
+    return this.readLogs(
+      path`projects/${project}/services/${service}/logs`,
+      { revision: options.revision, container: options.container },
+      options,
+    );
   }
 
   /** A job's task output, each line with its execution, task index and attempt. */
   async jobLogs(project: string, job: string, options: LogOptions & { execution?: string } = {}): Promise<string> {
-    return this.readLogs(path`projects/${project}/jobs/${job}/logs`, { execution: options.execution }, options);
+    return this.readLogs(
+      path`projects/${project}/jobs/${job}/logs`,
+      { execution: options.execution, container: options.container },
+      options,
+    );
+  }
+
+  /** Log lines as Cloud Logging entries (what `logs read --format json` prints). */
+  async logEntries(
+    logsPath: string,
+    options: LogOptions & { revision?: string; execution?: string } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const answer = await this.call(
+      "GET",
+      logsPath,
+      z.object({ lines: z.array(z.record(z.string(), z.unknown())) }),
+      undefined,
+      logSearchParams({ revision: options.revision, execution: options.execution, container: options.container, view: "entries" }, options),
+    );
+    return answer.lines;
   }
 
   private async readLogs(logsPath: string, filter: Record<string, string | undefined>, options: LogOptions): Promise<string> {
-    const searchParams: Record<string, string> = {};
-    for (const [k, v] of Object.entries(filter)) if (v) searchParams[k] = v;
-    if (options.limit) searchParams.limit = String(options.limit);
+    const searchParams = logSearchParams(filter, options);
     if (!options.follow) {
       const answer = await this.call("GET", logsPath, z.object({ lines: z.array(z.string()) }), undefined, searchParams);
       return answer.lines.join("\n");
@@ -321,9 +408,25 @@ export class EngineClient {
   }
 }
 
+/** Paths of a service's and of a job's log, for logEntries. */
+export const serviceLogPath = (project: string, service: string) => path`projects/${project}/services/${service}/logs`;
+export const jobLogPath = (project: string, job: string) => path`projects/${project}/jobs/${job}/logs`;
+
+function logSearchParams(given: Record<string, string | undefined>, options: LogOptions): Record<string, string> {
+  const searchParams: Record<string, string> = {};
+  for (const [k, v] of Object.entries(given)) if (v) searchParams[k] = v;
+  if (options.limit) searchParams.limit = String(options.limit);
+  if (options.filter) searchParams.filter = options.filter;
+  return searchParams;
+}
+
 export interface LogOptions {
   revision?: string;
+  /** Only this container's lines (instances or tasks of several containers). */
+  container?: string;
   limit?: number;
+  /** Cloud Logging's filter language, the part log-filter.ts takes. */
+  filter?: string;
   follow?: boolean;
   onChunk?: (text: string) => void;
 }

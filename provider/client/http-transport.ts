@@ -47,6 +47,45 @@ export class ApiTransport {
     });
   }
 
+  /** A POST of JSON whose answer comes as lines (a build's progress): each whole line goes to onLine. */
+  postLines(path: string, body: unknown, onLine: (line: string) => void): Promise<HttpAnswer> {
+    const payload = Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: this.port,
+          method: "POST",
+          path: withQuery(path),
+          headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json", "content-length": payload.length },
+          timeout: REQUEST_TIMEOUT_MS,
+        },
+        (res) => {
+          res.setEncoding("utf8");
+          let text = "";
+          const ok = (res.statusCode ?? 0) < 400;
+          res.on("data", (chunk: string) => {
+            text += chunk;
+            if (!ok) return;
+            let newline;
+            while ((newline = text.indexOf("\n")) >= 0) {
+              onLine(text.slice(0, newline));
+              text = text.slice(newline + 1);
+            }
+          });
+          res.on("end", () => {
+            if (ok && text) onLine(text);
+            resolve({ status: res.statusCode ?? 0, body: ok ? "" : text });
+          });
+          res.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
   /** A GET whose answer is streamed: each chunk of text goes to onChunk until the engine ends it. */
   stream(path: string, search: Record<string, string>, onChunk: (text: string) => void): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {

@@ -3,12 +3,16 @@ import type { Logger } from "../base/logger";
 import { defaultServiceAccount, jobLogName, taskContainerName } from "../model/derived-names";
 import { taskEnv } from "../model/job";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
-import type { ContainerLogs, LogSource } from "../logs/container-logs";
+import type { ContainerLogs } from "../logs/container-logs";
 import type { ContainerVolumes } from "../platform/volume-host";
 import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL, taskLabels } from "../runtime/labels";
 import type { ExecutionRow, JobStore, TaskRow } from "../state/job-store";
 import { afterAttempt, executionStatus, tasksToStart, type AttemptOutcome } from "./execution-plan";
+import { attemptId, taskLogSource } from "./task-log-source";
+import { attemptSelector, mainContainerName, startTaskContainers, stopTaskSidecars } from "./task-sidecars";
+
+export { attemptId, taskLogSource };
 
 /** SIGTERM, then this long before SIGKILL, for a task past its timeout or a cancelled one. */
 export const TASK_STOP_GRACE_SECONDS = 10;
@@ -79,14 +83,11 @@ export class ExecutionRunner {
           // Docker still creates (and may start) it. Find it by its labels, so it is waited for
           // instead of being run again beside the next attempt, and never left behind.
           if (!task.containerId) {
-            const [found] = await runtime
-              .list({
-                [LABEL.engine]: this.deps.engineId,
-                [LABEL.execution]: this.row.name,
-                [LABEL.task]: String(task.index),
-                [LABEL.attempt]: String(task.attempt),
-              })
-              .catch(() => []);
+            // With sidecars, the attempt's main container (the others carry their own names).
+            const main = this.row.template.sidecars?.length ? mainContainerName(this.row.template) : undefined;
+            const [found] = (await runtime.list(attemptSelector(this.deps, this.row, task)).catch(() => [])).filter(
+              (c) => main === undefined || c.labels[LABEL.container] === main,
+            );
             if (found) {
               task = { ...task, containerId: found.containerId };
               this.save(task);
@@ -180,29 +181,48 @@ export class ExecutionRunner {
     const { project, name: execution, job } = this.row;
     let containerId: string;
     const name = taskContainerName(project, execution, task.index, task.attempt);
-    try {
-      const memoryBytes = parseMemoryBytes(t.resources.memory)!;
-      const prepared = await this.deps.volumes.prepare(name, project, t, memoryBytes);
-      const started = await runtime.start({
-        name,
-        image: t.image,
-        command: t.command,
-        args: t.args,
-        env: { ...t.env, ...prepared.env, ...taskEnv(job, execution, task.index, task.attempt, t.taskCount) },
-        memoryBytes,
-        mounts: prepared.mounts,
-        nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
-        labels: taskLabels(engineId, project, job, execution, task.index, task.attempt, t.serviceAccount ?? defaultServiceAccount(project)),
-      });
-      containerId = started.containerId;
-    } catch (error) {
-      this.deps.volumes.release(name);
-      log.warn("could not start a task", { execution, task: task.index, attempt: task.attempt, error: (error as Error).message });
-      return this.endAttempt(task, {
-        succeeded: false,
-        reason: `its container could not be started: ${(error as Error).message.split("\n")[0]}`,
-      });
-    }
+    if (t.sidecars?.length) {
+      try {
+        containerId = await startTaskContainers(this.deps, this.row, task, name);
+      } catch (error) {
+        log.warn("could not start a task", { execution, task: task.index, attempt: task.attempt, error: (error as Error).message });
+        return this.endAttempt(task, {
+          succeeded: false,
+          reason: `its containers could not be started: ${(error as Error).message.split("\n")[0]}`,
+        });
+      }
+    } else
+      try {
+        const memoryBytes = parseMemoryBytes(t.resources.memory)!;
+        const prepared = await this.deps.volumes.prepare(name, project, t, memoryBytes);
+        const started = await runtime.start({
+          name,
+          image: t.image,
+          command: t.command,
+          args: t.args,
+          env: { ...t.env, ...prepared.env, ...taskEnv(job, execution, task.index, task.attempt, t.taskCount) },
+          memoryBytes,
+          mounts: prepared.mounts,
+          nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
+          labels: taskLabels(
+            engineId,
+            project,
+            job,
+            execution,
+            task.index,
+            task.attempt,
+            t.serviceAccount ?? defaultServiceAccount(project),
+          ),
+        });
+        containerId = started.containerId;
+      } catch (error) {
+        this.deps.volumes.release(name);
+        log.warn("could not start a task", { execution, task: task.index, attempt: task.attempt, error: (error as Error).message });
+        return this.endAttempt(task, {
+          succeeded: false,
+          reason: `its container could not be started: ${(error as Error).message.split("\n")[0]}`,
+        });
+      }
     const current = { ...task, containerId };
     this.save(current);
     const attempt = this.running.get(task.index);
@@ -217,7 +237,9 @@ export class ExecutionRunner {
     const { runtime, logs, clock, log } = this.deps;
     const { project, name: execution, job } = this.row;
     const attempt = this.running.get(task.index) ?? { timedOut: false };
-    logs.attach(containerId, taskLogSource(project, job, execution, task.index, task.attempt), after);
+    const source = taskLogSource(project, job, execution, task.index, task.attempt);
+    const several = (this.row.template.sidecars?.length ?? 0) > 0;
+    logs.attach(containerId, several ? { ...source, container: mainContainerName(this.row.template) } : source, after);
     const timeoutMs = this.row.template.timeout * 1000 - (task.startTime ? Date.now() - Date.parse(task.startTime) : 0);
     attempt.timer = clock.setTimeout(
       () => {
@@ -238,6 +260,11 @@ export class ExecutionRunner {
       outcome = { succeeded: false, reason: `its container vanished: ${(error as Error).message}` };
     }
     clock.clearTimeout(attempt.timer);
+    // The task is its main container: once it exited, its sidecars are stopped and go.
+    if (several)
+      await stopTaskSidecars(this.deps, this.row, task, containerId, TASK_STOP_GRACE_SECONDS).catch((error) =>
+        log.warn("could not stop a task's sidecars", { execution, task: task.index, error: (error as Error).message }),
+      );
     // What the task wrote goes into the job's log before its container goes.
     clock.setTimeout(() => {
       logs
@@ -306,14 +333,4 @@ export class ExecutionRunner {
     for (const resolve of this.waiters.splice(0)) resolve();
     this.onFinished(this);
   }
-}
-
-/** The log's instance field of one attempt: where its lines resume after a restart. */
-export function attemptId(index: number, attempt: number): string {
-  return `task${index}-attempt${attempt}`;
-}
-
-/** Where one attempt's lines go: the job's log, as its execution, with its index and attempt. */
-export function taskLogSource(project: string, job: string, execution: string, task: number, attempt: number): LogSource {
-  return { project, service: jobLogName(job), revision: execution, instance: attemptId(task, attempt), task, attempt };
 }

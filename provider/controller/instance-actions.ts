@@ -1,12 +1,12 @@
 import type { TimerHandle } from "../base/clock";
-import { containerName, defaultServiceAccount, instanceId } from "../model/derived-names";
-import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
-import { platformEnv, startupDeadlineMs } from "../model/template";
+import { containersOf, startGroups } from "../model/containers";
+import { containerName, instanceId, memberContainerName } from "../model/derived-names";
 import { ReadinessError } from "../runtime/container-runtime";
-import { instanceLabels } from "../runtime/labels";
+import { LABEL } from "../runtime/labels";
 import { isListening } from "../runtime/readiness";
 import type { InstanceRow, RevisionRow } from "../state/store";
 import type { InstanceControllerDeps } from "./instance-deps";
+import { checkAllRunning, makeSharedVolumes, MemberStartError, startMember, waitStarted, type MemberContainer } from "./instance-members";
 import type { LiveInstance, RevisionScaler } from "./revision-scaler";
 
 /** SIGTERM, then this long before SIGKILL, as Cloud Run gives a container it stops. */
@@ -28,9 +28,13 @@ export class InstanceActions {
     private readonly reconcile: (scaler: RevisionScaler) => void,
   ) {}
 
-  /** Starts an instance and waits until it listens; on failure the container is gone and the error carries its log tail. */
+  /**
+   * Starts an instance and waits until it is ready: its containers start in their dependsOn order,
+   * each group once the one before passed its startup probes, and it is ready when all did. On
+   * failure every container is gone and the error carries the log tail of the one that failed.
+   */
   async startInstance(scaler: RevisionScaler): Promise<LiveInstance> {
-    const { store, runtime, engineId, clock } = this.deps;
+    const { store, runtime, clock } = this.deps;
     const rev = scaler.rev;
     const t = rev.template;
     const id = instanceId();
@@ -42,38 +46,36 @@ export class InstanceActions {
       containerId: "",
       createTime: new Date().toISOString(),
     };
-    const live: LiveInstance = { row, state: "starting", abort: new AbortController(), detachLogs: () => undefined };
+    const members: MemberContainer[] = [];
+    const detachers: (() => void)[] = [];
+    const detachLogs = () => detachers.splice(0).forEach((detach) => detach());
+    const live: LiveInstance = { row, state: "starting", abort: new AbortController(), detachLogs, members };
     scaler.addInstance(live);
     const startedAt = clock.now();
+    const several = (t.sidecars?.length ?? 0) > 0;
     let address: string | undefined;
     try {
       const name = containerName(rev.project, rev.name, id);
-      const memoryBytes = parseMemoryBytes(t.resources.memory)!;
-      // Secrets are read now (an env secret's `latest` is the one at the instance's start), before anything runs.
-      const prepared = await this.deps.volumes.prepare(name, rev.project, t, memoryBytes).catch((error: unknown) => {
-        throw new NotPreparedError((error as Error).message, { cause: error });
+      const shared = await makeSharedVolumes(this.deps, rev, id, name).catch((error: unknown) => {
+        throw new MemberStartError(`its in-memory volumes could not be made: ${(error as Error).message}`, "", undefined, false);
       });
-      const started = await runtime.start({
-        name,
-        image: rev.imageDigest,
-        command: t.command,
-        args: t.args,
-        env: { ...t.env, ...prepared.env, ...platformEnv(t.port, rev.service, rev.name) },
-        port: t.port,
-        memoryBytes,
-        mounts: prepared.mounts,
-        // Docker refuses more CPUs than the host has; Cloud Run's limit is a cap, so cap it here too.
-        nanoCpus: Math.min(parseCpuNanos(t.resources.cpu)!, this.deps.hostCpus * 1e9),
-        labels: instanceLabels(engineId, rev.project, rev.service, rev.name, id, t.serviceAccount ?? defaultServiceAccount(rev.project)),
-      });
-      row.containerId = started.containerId;
-      row.hostPort = started.hostPort;
-      address = started.address;
-      store.insertInstance(row);
-      this.byContainer.set(row.containerId, { scaler, live });
-      if (!live.abort.signal.aborted) live.detachLogs = this.attachLogs(row);
-      // The startup probe's TCP port when it names one (Cloud Run's default: the container's port).
-      await runtime.waitListening(row.containerId, t.startupProbe.tcpSocket?.port ?? t.port, startupDeadlineMs(t), live.abort.signal);
+      for (const group of startGroups(containersOf(t))) {
+        for (const c of group) {
+          const started = await startMember(this.deps, rev, id, name, c, row.containerId || undefined, shared);
+          members.push({ name: c.name, containerId: started.containerId, ingress: c.ingress });
+          if (!row.containerId) {
+            row.containerId = started.containerId;
+            row.hostPort = started.hostPort;
+            address = started.address;
+            store.insertInstance(row);
+          }
+          this.byContainer.set(started.containerId, { scaler, live });
+          if (!live.abort.signal.aborted) detachers.push(this.attachLogs(row, started.containerId, several ? c.name : undefined));
+        }
+        const idOf = (member: string) => members.find((m) => m.name === member)!.containerId;
+        await Promise.all(group.map((c) => waitStarted(this.deps, c, idOf(c.name), live.abort.signal)));
+      }
+      if (several) await checkAllRunning(this.deps, members);
       const state = row.hostPort === undefined || address === undefined ? await runtime.inspect(row.containerId) : undefined;
       const hostPort = row.hostPort ?? state?.hostPort;
       address ??= state?.address;
@@ -83,16 +85,24 @@ export class InstanceActions {
     } catch (error) {
       // The back-off first: dropping the instance reconciles, and that must already wait.
       if (!live.abort.signal.aborted) scaler.backoff.recordFailure(clock.now());
-      const tail = row.containerId ? await runtime.logTail(row.containerId, LOG_TAIL_LINES) : "";
+      const failed = error instanceof MemberStartError ? error : undefined;
+      const tailOf = failed ? (failed.containerId ?? members.find((m) => m.name === failed.member)?.containerId) : row.containerId;
+      const tail = tailOf ? await runtime.logTail(tailOf, LOG_TAIL_LINES) : "";
       await this.dropInstance(scaler, live, 0);
-      // A secret, version or mapping that is missing: nothing was started, and the reason names it.
-      if (error instanceof NotPreparedError) throw new ReadinessError(error.message);
-      const why = error instanceof ReadinessError ? error.message : `the container could not be started: ${(error as Error).message}`;
-      throw new ReadinessError(tail ? `${why}. Last log lines:\n${tail}` : `${why}. The container wrote no logs.`);
+      // In an instance of several, the reason names the container it is about.
+      const who = several && failed?.member ? `container ${failed.member}: ` : "";
+      // A secret, version or mapping that is missing: nothing more was started, and the reason names it.
+      if (failed?.notPrepared) throw new ReadinessError(`${who}${failed.message}`);
+      const why =
+        error instanceof ReadinessError || failed
+          ? (error as Error).message
+          : `the container could not be started: ${(error as Error).message}`;
+      throw new ReadinessError(tail ? `${who}${why}. Last log lines:\n${tail}` : `${who}${why}. The container wrote no logs.`);
     }
     live.state = "ready";
     live.readyAt = clock.now();
     scaler.recordStartup(clock.now() - startedAt);
+    this.deps.onInstanceReady?.(rev, clock.now() - startedAt);
     const endpoint = this.endpointOf(id, row.containerId, row.hostPort, address, rev);
     scaler.throttler.addInstance(endpoint);
     this.deps.log.info("instance ready", { revision: rev.name, instance: id, address: `${endpoint.host}:${endpoint.port}` });
@@ -131,29 +141,55 @@ export class InstanceActions {
     this.deps.log.info("instance stopped", { revision: scaler.rev.name, instance: live.row.id });
   }
 
-  /** Out of routing, container stopped (its lines kept) and removed, record gone. */
+  /** Out of routing, its containers stopped together (their lines kept) and removed, record gone. */
   async dropInstance(scaler: RevisionScaler, live: LiveInstance, graceSeconds: number): Promise<void> {
     scaler.throttler.forget(live.row.id);
-    // Still counted (as draining) until its container is gone: a stopping container counts against maxInstanceCount.
+    // Still counted (as draining) until its containers are gone: a stopping container counts against maxInstanceCount.
     live.state = "draining";
-    if (live.row.containerId) {
-      this.byContainer.delete(live.row.containerId);
-      await this.stopCollectRemove(live.row.containerId, graceSeconds);
+    const name = containerName(live.row.project, live.row.revision, live.row.id);
+    const holder = live.row.containerId;
+    const members = live.members?.length ? live.members : holder ? [{ name: "", containerId: holder, ingress: true }] : [];
+    for (const m of members) this.byContainer.delete(m.containerId);
+    if (members.length > 0) {
+      await this.stopMembers(holder, members, graceSeconds);
       this.deps.store.deleteInstance(live.row.id);
     }
-    this.deps.volumes.release(containerName(live.row.project, live.row.revision, live.row.id));
+    for (const m of members.length > 0 ? members : [{ name: "", ingress: true }])
+      this.deps.volumes.release(memberContainerName(name, m.name, m.ingress));
+    if (scaler.rev.template.sidecars?.length) await this.removeSharedVolumes(live.row.id);
     scaler.removeInstance(live.row.id);
     live.detachLogs();
     // A start held back by the maximum may go now.
     this.reconcile(scaler);
   }
 
-  attachLogs(row: InstanceRow, after?: string): () => void {
-    return this.deps.logs.attach(
-      row.containerId,
-      { project: row.project, service: row.service, revision: row.revision, instance: row.id },
-      after,
-    );
+  /**
+   * SIGTERM to every container at once, SIGKILL after the grace; each one's lines kept, then
+   * removed. The network's holder goes last: the others are in its namespace until then.
+   */
+  async stopMembers(holder: string, members: readonly MemberContainer[], graceSeconds: number): Promise<void> {
+    const others = members.filter((m) => m.containerId !== holder);
+    if (others.length === 0) return this.stopCollectRemove(holder, graceSeconds);
+    await Promise.all([
+      ...others.map((m) => this.stopCollectRemove(m.containerId, graceSeconds)),
+      this.deps.runtime.stop(holder, graceSeconds).catch(() => undefined),
+    ]);
+    await this.stopCollectRemove(holder, 0);
+  }
+
+  /** The instance's shared in-memory volumes, found by their labels (also those of an instance a crash left). */
+  async removeSharedVolumes(instance: string): Promise<void> {
+    const { runtime, engineId, log } = this.deps;
+    const volumes = await runtime.listSharedVolumes({ [LABEL.engine]: engineId, [LABEL.instance]: instance }).catch(() => []);
+    for (const v of volumes)
+      await runtime
+        .removeSharedVolume(v.name)
+        .catch((error) => log.warn("could not remove a volume", { volume: v.name, error: (error as Error).message }));
+  }
+
+  attachLogs(row: InstanceRow, containerId = row.containerId, container?: string, after?: string): () => void {
+    const source = { project: row.project, service: row.service, revision: row.revision, instance: row.id };
+    return this.deps.logs.attach(containerId, container ? { ...source, container } : source, after);
   }
 
   /** Stops the container (SIGTERM, grace, SIGKILL), keeps what it wrote (also during its grace) in its service's log, then removes it. */
@@ -164,6 +200,3 @@ export class InstanceActions {
       .catch((error) => log.warn("could not remove a container", { container: containerId.slice(0, 12), error: (error as Error).message }));
   }
 }
-
-/** The instance's secrets or volumes could not be made ready: no container was created. */
-class NotPreparedError extends Error {}

@@ -24,6 +24,15 @@ export interface RevisionScaleStatus {
   decidedAt?: string;
 }
 
+/** One revision's instances as the metrics see them. */
+export interface RevisionSnapshot {
+  project: string;
+  service: string;
+  revision: string;
+  instances: { id: string; state: "starting" | "ready" | "draining"; inFlight: number }[];
+  queued: number;
+}
+
 /**
  * Runs each revision's instances: brings a revision to its desired count (from its autoscaler, or
  * at once when requests queue), drains and stops instances no longer wanted, replaces instances that
@@ -117,6 +126,19 @@ export class InstanceController {
       reason: decision?.reason,
       decidedAt: decision ? new Date(decision.at).toISOString() : undefined,
     };
+  }
+
+  /** Every revision with instances or requests now: what the metrics show (telemetry/metrics.ts). */
+  *snapshot(): Generator<RevisionSnapshot> {
+    for (const scaler of this.scalers.values()) {
+      const { project, service, name } = scaler.rev;
+      const instances = [...scaler.instances.values()].map((live) => ({
+        id: live.row.id,
+        state: live.state,
+        inFlight: scaler.throttler.inFlightOf(live.row.id),
+      }));
+      yield { project, service, revision: name, instances, queued: scaler.throttler.queued };
+    }
   }
 
   // ---- the loop ----

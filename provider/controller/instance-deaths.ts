@@ -29,25 +29,45 @@ export class InstanceDeaths {
       entry.live.oomKilled = true;
       return;
     }
-    if (entry.live.state === "ready") void this.controller.track(this.replaceDead(entry.scaler, entry.live, event.exitCode), entry.scaler);
+    if (entry.live.state === "ready")
+      void this.controller.track(this.replaceDead(entry.scaler, entry.live, event.exitCode, event.containerId), entry.scaler);
   }
 
-  /** An instance died on its own: out of routing at once, its failure recorded, a replacement after back-off. */
-  private async replaceDead(scaler: RevisionScaler, live: LiveInstance, exitCode?: number): Promise<void> {
+  /**
+   * An instance died on its own (any one of its containers: they die together): out of routing at
+   * once, its failure recorded, its other containers stopped, a replacement after back-off.
+   */
+  private async replaceDead(
+    scaler: RevisionScaler,
+    live: LiveInstance,
+    exitCode?: number,
+    deadContainer = live.row.containerId,
+  ): Promise<void> {
     const { clock, runtime, store, log, logs } = this.deps;
     live.state = "draining";
     scaler.throttler.forget(live.row.id);
     // Before any await: a reconcile meanwhile must already see the back-off, not start a replacement at once.
     const delay = scaler.backoff.recordFailure(clock.now(), clock.now() - (live.readyAt ?? clock.now()));
-    const state = await runtime.inspect(live.row.containerId).catch(() => undefined);
+    const state = await runtime.inspect(deadContainer).catch(() => undefined);
     const oom = live.oomKilled === true || state?.oomKilled === true;
     const code = state?.exitCode ?? exitCode;
     const rev = scaler.rev;
+    // In an instance of several containers, which one died and its own limit.
+    const member = rev.template.sidecars?.length ? live.members?.find((m) => m.containerId === deadContainer) : undefined;
+    const limit = member && !member.ingress ? rev.template.sidecars!.find((s) => s.name === member.name)?.resources.memory : undefined;
+    const who = member ? `container ${member.name} of instance ${live.row.id}` : `instance ${live.row.id}`;
     const what = oom
-      ? `memory limit exceeded: instance ${live.row.id} used more than its ${rev.template.resources.memory} and was killed`
-      : `instance ${live.row.id} exited with code ${code ?? "unknown"}`;
+      ? `memory limit exceeded: ${who} used more than its ${limit ?? rev.template.resources.memory} and was killed`
+      : `${who} exited with code ${code ?? "unknown"}`;
     const message = `${what}; a new instance starts in ${delay / 1000} s if requests need one`;
-    log.warn("instance died", { revision: rev.name, instance: live.row.id, exitCode: code, oomKilled: oom, restartInMs: delay });
+    log.warn("instance died", {
+      revision: rev.name,
+      instance: live.row.id,
+      ...(member ? { container: member.name } : {}),
+      exitCode: code,
+      oomKilled: oom,
+      restartInMs: delay,
+    });
     logs.append(rev.project, rev.service, {
       time: new Date().toISOString(),
       stream: "engine",
@@ -80,7 +100,7 @@ export class InstanceDeaths {
     const running = new Set((await runtime.list({ [LABEL.engine]: engineId })).filter((c) => c.running).map((c) => c.containerId));
     for (const [containerId, entry] of [...this.actions.byContainer]) {
       if (entry.live.state !== "ready" || running.has(containerId)) continue;
-      await this.controller.track(this.replaceDead(entry.scaler, entry.live), entry.scaler);
+      await this.controller.track(this.replaceDead(entry.scaler, entry.live, undefined, containerId), entry.scaler);
     }
     for (const scaler of this.controller.allScalers()) this.controller.reconcile(scaler);
   }

@@ -27,4 +27,6 @@ export interface InstanceControllerDeps {
   clock: Clock;
   scaling: ScalingSettings;
   hostCpus: number;
+  /** Told each time an instance of `rev` listens, with how long it took from create (the startup latency metric). */
+  onInstanceReady?: (rev: { project: string; service: string; name: string }, startupMs: number) => void;
 }

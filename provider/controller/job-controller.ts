@@ -222,14 +222,20 @@ export class JobController {
   readLogs(
     project: string,
     job: string,
-    options: { execution?: string; limit?: number; encoding: LogEncoding },
+    options: { execution?: string; container?: string; limit?: number; filter?: string; encoding: LogEncoding },
     write: LogPieceWriter,
   ): Promise<void> {
     this.requireJob(project, job);
     return this.deps.logs.readInto(
       project,
       jobLogName(job),
-      { revision: options.execution, limit: options.limit, encoding: options.encoding },
+      {
+        revision: options.execution,
+        container: options.container,
+        limit: options.limit,
+        filter: options.filter,
+        encoding: options.encoding,
+      },
       write,
     );
   }

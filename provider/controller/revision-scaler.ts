@@ -1,3 +1,4 @@
+import type { MemberContainer } from "./instance-members";
 import type { Clock } from "../base/clock";
 import { startupDeadlineMs } from "../model/template";
 import { Autoscaler, type AutoscalerSettings, type ScaleReason } from "../scaling/autoscaler";
@@ -23,6 +24,8 @@ export interface LiveInstance {
   oomKilled?: boolean;
   /** Lets go of its log without collecting it (the revision or service is deleted; the engine stops). */
   detachLogs: () => void;
+  /** Its containers, the one holding its network (row.containerId) among them; none recorded: that one alone. */
+  members?: MemberContainer[];
 }
 
 /** The last scaling decision, as `services describe` shows it. */

@@ -54,6 +54,8 @@ const MAX_REVISION_WAIT_MS = 10 * 60_000;
 
 /** What a deploy's state change under the lock comes to: done (maybe with a new revision), or it needs the image resolved first. */
 type LockedDeploy = { kind: "done"; revision?: RevisionRow } | { kind: "needs-image" };
+/** The image ids a new revision pins: the ingress container's and each sidecar's by name. */
+type PinnedImages = Pick<RevisionRow, "imageDigest" | "sidecarDigests">;
 
 /**
  * Services and their revisions: create, update (a changed template makes a revision), traffic,
@@ -111,14 +113,11 @@ export class ServiceController {
     checkTemplateMappings(this.deps.store, spec.template);
     // Resolving (maybe pulling) the image takes time: do it before taking the lock, and only when
     // the template looks changed; if it turns out changed only under the lock, resolve and try again.
-    let imageDigest: string | undefined;
+    let images: PinnedImages | undefined;
     let rev: RevisionRow | undefined;
     for (;;) {
-      if (imageDigest === undefined && this.needsRevision(project, name, spec, options))
-        imageDigest = await this.deps.runtime.resolveImage(spec.template.image);
-      const outcome = await this.lock.run(scopedKey(project, name), async () =>
-        this.applyLocked(project, name, spec, options, imageDigest),
-      );
+      if (images === undefined && this.needsRevision(project, name, spec, options)) images = await this.pinImages(spec.template);
+      const outcome = await this.lock.run(scopedKey(project, name), async () => this.applyLocked(project, name, spec, options, images));
       if (outcome.kind === "needs-image") continue;
       rev = outcome.revision;
       break;
@@ -141,7 +140,7 @@ export class ServiceController {
     name: string,
     spec: ServiceSpec,
     options: DeployOptions,
-    imageDigest: string | undefined,
+    images: PinnedImages | undefined,
   ): LockedDeploy {
     const { store } = this.deps;
     const existing = store.getService(project, name);
@@ -180,14 +179,14 @@ export class ServiceController {
       this.publish(project, name);
       return { kind: "done" };
     }
-    if (imageDigest === undefined) return { kind: "needs-image" };
+    if (images === undefined) return { kind: "needs-image" };
     const revName = requested ?? revisionName(name, base.nextGeneration);
     const newTraffic = appendNewRevision(traffic, revName, {
       noTraffic: options.noTraffic ?? false,
       tag: options.tag,
       latestReadyRevision: resolved?.latestReady?.name,
     });
-    const rev = this.newRevision(base, revName, spec.template, imageDigest, "service", now);
+    const rev = this.newRevision(base, revName, spec.template, images, "service", now);
     store.transaction(() => {
       store.putService({
         ...base,
@@ -220,7 +219,7 @@ export class ServiceController {
     checkTemplateMappings(this.deps.store, template);
     const requested = parsed.data.revisionSuffix !== undefined ? `${service}-${parsed.data.revisionSuffix}` : undefined;
     this.requireService(project, service);
-    const imageDigest = await this.deps.runtime.resolveImage(template.image);
+    const images = await this.pinImages(template);
     const rev = await this.lock.run(scopedKey(project, service), async () => {
       const row = this.requireService(project, service);
       if (requested !== undefined) {
@@ -238,7 +237,7 @@ export class ServiceController {
       }
       const now = new Date().toISOString();
       const revName = requested ?? revisionName(service, row.nextGeneration);
-      const rev = this.newRevision(row, revName, template, imageDigest, "candidate", now);
+      const rev = this.newRevision(row, revName, template, images, "candidate", now);
       this.deps.store.transaction(() => {
         this.deps.store.putService({ ...row, nextGeneration: row.nextGeneration + 1, updateTime: now });
         this.deps.store.insertRevision(rev);
@@ -308,6 +307,18 @@ export class ServiceController {
     await this.deps.logs.remove(project, name);
   }
 
+  /**
+   * Where a revision's running instances are on the engine's network (their bridge addresses):
+   * what `skiff dev --debug-port` forwards a debugger to. Empty where the host does not route there.
+   */
+  async instanceAddresses(project: string, revision: string): Promise<{ instance: string; address?: string }[]> {
+    this.requireRevision(project, revision);
+    const rows = this.deps.store.listInstances().filter((i) => i.project === project && i.revision === revision);
+    return Promise.all(
+      rows.map(async (row) => ({ instance: row.id, address: (await this.deps.runtime.inspect(row.containerId))?.address })),
+    );
+  }
+
   /** The revision once it is no longer starting (READY or FAILED), or as it is after `waitMs`. */
   async waitRevision(project: string, name: string, waitMs: number): Promise<Revision> {
     const deadline = Date.now() + Math.min(waitMs, MAX_REVISION_WAIT_MS);
@@ -353,7 +364,7 @@ export class ServiceController {
     service: ServiceRow,
     name: string,
     template: ServiceTemplate,
-    imageDigest: string,
+    images: PinnedImages,
     origin: RevisionRow["origin"],
     now: string,
   ): RevisionRow {
@@ -366,10 +377,27 @@ export class ServiceController {
       template,
       fingerprint: templateFingerprint(template),
       image: template.image,
-      imageDigest,
+      imageDigest: images.imageDigest,
+      ...(images.sidecarDigests ? { sidecarDigests: images.sidecarDigests } : {}),
       status: "PENDING",
       createTime: now,
     };
+  }
+
+  /** The image id of every container of the template (pulled when missing), which its revision runs. */
+  private async pinImages(template: ServiceTemplate): Promise<PinnedImages> {
+    const imageDigest = await this.deps.runtime.resolveImage(template.image);
+    if (!template.sidecars?.length) return { imageDigest };
+    const digests = await Promise.all(
+      template.sidecars.map(async (s, i) => {
+        try {
+          return [s.name, await this.deps.runtime.resolveImage(s.image)] as const;
+        } catch (error) {
+          throw sidecarImageError(error, i);
+        }
+      }),
+    );
+    return { imageDigest, sidecarDigests: Object.fromEntries(digests) };
   }
 
   /** Would this deploy make a revision? A changed template does, and so does a tag (it needs a revision to name). */
@@ -484,4 +512,12 @@ function checkRevisionName(project: string, name: string, existing: RevisionRow 
       [{ field: "revisionSuffix", reason: `revision "${name}" already exists with another template` }],
     );
   }
+}
+
+/** A sidecar's image that cannot be had: the same reason, naming the sidecar's field. */
+function sidecarImageError(error: unknown, index: number): unknown {
+  if (!(error instanceof SkiffError)) return error;
+  const field = `template.sidecars[${index}].image`;
+  const reason = error.violations[0]?.reason ?? error.message;
+  return new SkiffError(error.code, `${field}: ${reason}`, [{ field, reason }]);
 }

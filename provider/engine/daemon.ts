@@ -3,9 +3,12 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writ
 import type net from "node:net";
 import { cpus } from "node:os";
 import { cloudRunApiRoutes, cloudRunApiSurface } from "../api/cloud-run-apis";
+import { buildRoutes } from "../api/build-routes";
 import { identityRoutes } from "../api/identity-routes";
 import { Operations } from "../api/operations";
 import { secretRoutes } from "../api/secret-routes";
+import { ConsoleSessions, consoleRoutes } from "../api/console";
+import { metricsRoute } from "../api/metrics-route";
 import { apiRoutes } from "../api/routes";
 import { createApiServer, type Route } from "../api/server";
 import { systemClock, type Clock } from "../base/clock";
@@ -21,6 +24,7 @@ import { JobController } from "../controller/job-controller";
 import { MappingController } from "../controller/mapping-controller";
 import { SecretController } from "../controller/secret-controller";
 import { ServiceController } from "../controller/service-controller";
+import { SourceBuilds } from "../controller/source-builds";
 import { AccessGate } from "../identity/access-gate";
 import { jwks, loadOrCreateSigningKey } from "../identity/signing-key";
 import { ownerEmail } from "../identity/tokens";
@@ -32,11 +36,15 @@ import { Ingress } from "../router/ingress";
 import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
+import { DockerImageBuilder } from "../runtime/image-builder";
 import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
 import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
 import { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { Store } from "../state/store";
+import { jobResults } from "../telemetry/job-results";
+import { EngineMetrics } from "../telemetry/metrics";
+import { RequestTelemetry } from "../telemetry/request-telemetry";
 
 export interface EngineSettings {
   /** Autoscaler windows and grace: short in tests, Cloud Run's defaults otherwise. */
@@ -107,14 +115,22 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const apiRouteList: Route[] = [];
     const cloudRunRouteList: Route[] = [];
     const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies), new AccessGate(key, new Set([owner])));
-    const api = createApiServer(apiRouteList, token, log, new Map([["/.well-known/jwks.json", () => jwks(key)]]), [
-      cloudRunApiSurface(cloudRunRouteList, settings.apiAllowAnyToken),
-    ]);
+    let apiPortNow = 0;
+    const consoleSessions = new ConsoleSessions(() => apiPortNow, token);
+    const api = createApiServer(
+      apiRouteList,
+      token,
+      log,
+      new Map([["/.well-known/jwks.json", () => jwks(key)]]),
+      [cloudRunApiSurface(cloudRunRouteList, settings.apiAllowAnyToken)],
+      (req, res) => consoleSessions.handle(req, res),
+    );
     const ingressPort = await listen(ingress.server, options.ingressPort, "ingress", "--ingress-port");
     const apiPort = await listen(api, options.apiPort, "admin API", "--api-port").catch(async (error) => {
       await close(ingress.server, () => ingress.closeConnections());
       throw error;
     });
+    apiPortNow = apiPort;
 
     const network = await runtime.ensureNetwork(engineId);
     const addressing: InstanceAddressing =
@@ -144,6 +160,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     );
     const cloudSql = new CloudSqlProxies(home.socketsDir, (name) => cloudSqlTarget(store, name), log);
     const volumes = new VolumeHost({ home, store, proxies: cloudSql, log });
+    const metrics = new EngineMetrics({ revisions: () => instances.snapshot(), jobs: () => jobResults(store.jobs) });
+    const telemetry = new RequestTelemetry(logs, metrics);
+    ingress.observeRequests(telemetry);
     const instances = new InstanceController({
       store,
       runtime,
@@ -156,6 +175,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       clock: options.clock ?? systemClock,
       scaling: settings.scaling,
       hostCpus: cpus().length,
+      onInstanceReady: (rev, startupMs) => metrics.instanceReady(rev, startupMs),
     });
     const publisher = new RoutePublisher({ store, routes, instances, ingressPort });
     const services = new ServiceController({ store, runtime, instances, routes, publisher, logs, log, ingressPort });
@@ -198,6 +218,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
           close(ingress.server, () => ingress.closeConnections()),
           ingress.bridgeServer.listening ? close(ingress.bridgeServer, () => ingress.closeConnections()) : Promise.resolve(),
         ]);
+        telemetry.flush();
         await logs.close();
         store.close();
         rmSync(home.engineJson, { force: true });
@@ -222,6 +243,9 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
       ...secretRoutes(secrets, new MappingController(store, home)),
+      metricsRoute(metrics),
+      ...consoleRoutes(consoleSessions, store),
+      ...buildRoutes(new SourceBuilds({ builder: new DockerImageBuilder(), engineId, log })),
     );
     cloudRunRouteList.push(
       ...cloudRunApiRoutes({

@@ -3,6 +3,7 @@ import type { Execution, Job } from "../model/job";
 import type { Revision } from "../model/revision";
 import type { Service } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
+import { sidecarsToKnative } from "./containers";
 import { mountsToKnative } from "./volumes";
 
 /**
@@ -21,7 +22,7 @@ const SERVING = "serving.knative.dev/v1";
 
 /** A revision template as the `spec.template` of a Knative Service (and the spec of a Revision). */
 export function templateToKnative(t: ServiceTemplate, revisionName?: string): KnativeObject {
-  const container: Record<string, unknown> = { image: t.image };
+  const container: Record<string, unknown> = t.containerName ? { name: t.containerName, image: t.image } : { image: t.image };
   if (t.command) container.command = t.command;
   if (t.args) container.args = t.args;
   const mounts = mountsToKnative(t);
@@ -39,6 +40,7 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
     failureThreshold: p.failureThreshold,
     tcpSocket: { port: p.tcpSocket?.port ?? t.port },
   };
+  const sidecars = sidecarsToKnative(t);
   return {
     metadata: {
       ...(revisionName ? { name: revisionName } : {}),
@@ -46,13 +48,14 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
         "autoscaling.knative.dev/minScale": String(t.scaling.minInstanceCount),
         "autoscaling.knative.dev/maxScale": String(t.scaling.maxInstanceCount),
         ...mounts.annotations,
+        ...sidecars.annotations,
       },
     },
     spec: {
       containerConcurrency: t.maxInstanceRequestConcurrency,
       timeoutSeconds: t.timeout,
       ...serviceAccountName(t),
-      containers: [container],
+      containers: [container, ...sidecars.containers],
       ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}),
     },
   };

@@ -2,6 +2,8 @@ import { invalid } from "../model/errors";
 import type { ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
+import { MAX_CONTAINERS } from "../model/containers";
+import { DEPENDENCIES_ANNOTATION, ingressIndex, sidecarsFromKnative, takeList } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
 
 /**
@@ -73,17 +75,38 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const podSpec = asRecord(template.spec ?? {}, "spec.template.spec");
   const containers = podSpec.containers;
   if (!Array.isArray(containers) || containers.length === 0) throw invalid("spec.template.spec.containers", "one container is required");
-  if (containers.length > 1)
-    throw invalid(
-      "spec.template.spec.containers",
-      `skiff runs one container per instance; this service has ${containers.length} (sidecars are not supported)`,
-    );
-  const container = asRecord(containers[0], "spec.template.spec.containers[0]");
-  const at = "spec.template.spec.containers[0]";
+  if (containers.length > MAX_CONTAINERS)
+    throw invalid("spec.template.spec.containers", `an instance has at most ${MAX_CONTAINERS} containers, got ${containers.length}`);
+  const ingressAt = ingressIndex(containers);
+  const container = asRecord(containers[ingressAt], `spec.template.spec.containers[${ingressAt}]`);
+  const at = `spec.template.spec.containers[${ingressAt}]`;
 
   const t: ServiceTemplateInput = { image: take(`${at}.image`, container.image) as string };
-  if (container.command !== undefined) t.command = take(`${at}.command`, container.command) as string[];
-  if (container.args !== undefined) t.args = take(`${at}.args`, container.args) as string[];
+  if (containers.length > 1) {
+    // Named only in a template of several: a single container's name (gcloud's export has one) makes no difference here.
+    t.containerName = take(`${at}.name`, container.name) as string;
+    const others = sidecarsFromKnative(
+      containers,
+      ingressAt,
+      take(`spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`, templateAnnotations[DEPENDENCIES_ANNOTATION]),
+      (path) => used.add(path),
+    );
+    if (others.sidecars) t.sidecars = others.sidecars;
+    for (const [name, deps] of Object.entries(others.dependsOn ?? {})) {
+      if (name === t.containerName) t.dependsOn = deps;
+      else {
+        const sidecar = t.sidecars?.find((s) => s.name === name);
+        if (!sidecar)
+          throw invalid(
+            `spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`,
+            `names no container: "${name}" is not among the template's containers`,
+          );
+        sidecar.dependsOn = deps;
+      }
+    }
+  }
+  if (container.command !== undefined) t.command = takeList(`${at}.command`, container.command, (path) => used.add(path));
+  if (container.args !== undefined) t.args = takeList(`${at}.args`, container.args, (path) => used.add(path));
   const envList = Array.isArray(container.env) ? (container.env as unknown[]) : [];
   if (Array.isArray(container.env)) {
     t.env = {};

@@ -1,5 +1,7 @@
 import { GatheredLines, writeRecords, type LogEncoding, type LogPieceWriter } from "./log-read";
 import { DEFAULT_READ_LIMIT, LogStore, parseRecord, type LogLine, type LogRecord } from "./log-store";
+import { ownerOf } from "./log-entry";
+import { keptFilter, recordFilter, type RecordFilter } from "./log-filter";
 import { linesAfter, normalizeTime } from "./log-time";
 
 /** Which instance a followed container is, so each captured line can say where it came from. */
@@ -10,16 +12,21 @@ export interface LogSource {
   /** The revision, or the execution. */
   revision: string;
   instance: string;
+  /** Which container of the instance or task, when it has several. */
+  container?: string;
   task?: number;
   attempt?: number;
 }
 
 export type LogListener = (record: LogRecord) => void;
 
-/** Which lines a read wants: the newest `limit`, of one revision (or execution) or all. */
+/** Which lines a read wants: the newest `limit`, of one revision (or execution) or all, matching a filter (log-filter.ts) or all. */
 export interface LogReadOptions {
   revision?: string;
+  /** Only the lines of the containers of this name (instances of several containers). */
+  container?: string;
   limit?: number;
+  filter?: string;
 }
 
 /**
@@ -44,6 +51,11 @@ export interface ContainerLogs {
    */
   collect(containerId: string): Promise<void>;
   append(project: string, service: string, record: LogRecord): void;
+  /**
+   * Records already in their kept form (JSON text, several joined by "\n", as UTF-8): the ingress's
+   * request entries, in batches. The block is the callee's from now on (it may be transferred).
+   */
+  appendKept(project: string, service: string, block: Uint8Array): void;
   /**
    * The newest `limit` lines (default DEFAULT_READ_LIMIT) of the log and of its attached
    * containers, oldest first, as `logs read` prints them, encoded and written in pieces
@@ -149,6 +161,10 @@ export class InProcessLogs implements ContainerLogs {
     this.store.append(project, service, record);
   }
 
+  appendKept(project: string, service: string, block: Uint8Array): void {
+    this.store.appendKept(project, service, Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("utf8"));
+  }
+
   async readInto(
     project: string,
     service: string,
@@ -156,26 +172,33 @@ export class InProcessLogs implements ContainerLogs {
     write: LogPieceWriter,
   ): Promise<void> {
     const limit = options.limit ?? DEFAULT_READ_LIMIT;
-    const gathered = await this.gather(project, service, options.revision, limit);
-    await writeRecords(gathered.newest(limit), options.encoding, write);
+    const gathered = await this.gather(project, service, options, limit);
+    await writeRecords(gathered.newest(limit), options.encoding, write, ownerOf(project, service));
   }
 
   /** The records readInto would write (tests, in this thread). */
   async read(project: string, service: string, options: LogReadOptions = {}): Promise<LogRecord[]> {
     const limit = options.limit ?? DEFAULT_READ_LIMIT;
-    return [...(await this.gather(project, service, options.revision, limit)).newest(limit)];
+    return [...(await this.gather(project, service, options, limit)).newest(limit)];
   }
 
   /** The newest `limit` lines of the service's log and of each of its attached containers. */
-  private async gather(project: string, service: string, revision: string | undefined, limit: number): Promise<GatheredLines> {
+  private async gather(project: string, service: string, options: LogReadOptions, limit: number): Promise<GatheredLines> {
+    const { revision, container } = options;
     const live = [...this.attached].filter(
       ([, { source }]) =>
-        source.project === project && source.service === service && (revision === undefined || source.revision === revision),
+        source.project === project &&
+        source.service === service &&
+        (revision === undefined || source.revision === revision) &&
+        (container === undefined || source.container === container),
     );
+    const wanted = options.filter === undefined ? undefined : recordFilter(options.filter, ownerOf(project, service));
     const kept: string[] = [];
     const [, ...fromContainers] = await Promise.all([
-      this.store.eachNewest(project, service, { revision, limit }, (line) => kept.push(line)),
-      ...live.map(([containerId, entry]) => this.readContainer(containerId, entry, limit)),
+      this.store.eachNewest(project, service, { revision, container, limit, accept: wanted && keptFilter(wanted) }, (line) =>
+        kept.push(line),
+      ),
+      ...live.map(([containerId, entry]) => this.readContainer(containerId, entry, limit, wanted)),
     ]);
     const gathered = new GatheredLines();
     // In the order they were kept: lines of one time stay in that order.
@@ -190,12 +213,15 @@ export class InProcessLogs implements ContainerLogs {
   }
 
   /** The last `limit` lines Docker has of an attached container that are not kept yet. */
-  private async readContainer(containerId: string, entry: Attached, limit: number): Promise<LogRecord[]> {
+  private async readContainer(containerId: string, entry: Attached, limit: number, wanted?: RecordFilter): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
     const isNew = linesAfter(entry.after);
+    // A filtered read looks further back: the newest `limit` lines may hold none it wants.
     await this.runtime
-      .readLogs(containerId, { tail: limit }, (line) => {
-        if (isNew(line.time)) records.push(recordOf(entry.source, line));
+      .readLogs(containerId, wanted ? {} : { tail: limit }, (line) => {
+        if (!isNew(line.time)) return;
+        const record = recordOf(entry.source, line);
+        if (!wanted || wanted(record)) records.push(record);
       })
       .catch(() => undefined); // gone meanwhile: collected, or nothing to say
     return records;
@@ -250,8 +276,11 @@ function sinceOf(after: string | undefined): number {
 }
 
 function recordOf(source: LogSource, { time, stream, text }: LogLine): LogRecord {
-  const { revision, instance, task, attempt } = source;
-  return task === undefined ? { time, stream, text, revision, instance } : { time, stream, text, revision, instance, task, attempt };
+  const { revision, instance, container, task, attempt } = source;
+  const record: LogRecord = { time, stream, text, revision, instance };
+  if (container !== undefined) record.container = container;
+  if (task !== undefined) Object.assign(record, { task, attempt });
+  return record;
 }
 
 /** What makes a line the same line in the service's log and in its container's own log. */

@@ -93,7 +93,7 @@ export class LogFile {
     return this.tailBytes;
   }
 
-  /** Queues a line (without "\n") for writing. Ignored after close() or remove(). */
+  /** Queues a line (without a final "\n"; several joined by "\n" are one block) for writing. Ignored after close() or remove(). */
   append(line: string): void {
     if (this.closed || this.removed || typeof line !== "string") return;
     const size = Buffer.byteLength(line) + 1;

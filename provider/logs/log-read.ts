@@ -1,5 +1,6 @@
 import { formatLogRecord, parseRecord, type LogRecord } from "./log-store";
 import { normalizeTime } from "./log-time";
+import { toLogEntry, type LogOwner } from "./log-entry";
 
 /**
  * What a `logs read` does with the lines it gathered (from the service's log and from its live
@@ -8,8 +9,11 @@ import { normalizeTime } from "./log-time";
  * string, one array of records or one JSON document, here or in the daemon's event loop.
  */
 
-/** How a read's lines are written: the items of a JSON array of strings (`"a","b"`), or text lines. */
-export type LogEncoding = "json" | "text";
+/**
+ * How a read's lines are written: the items of a JSON array of strings (`"a","b"`), text lines, or
+ * the items of a JSON array of Cloud Logging entries (log-entry.ts).
+ */
+export type LogEncoding = "json" | "text" | "entries";
 
 /**
  * Where a read's lines go, in order, in pieces of about READ_PIECE_CHARS characters. The next
@@ -73,15 +77,21 @@ function keptTime(line: string): string | undefined {
 }
 
 /** Formats and encodes records, writing a piece each time READ_PIECE_CHARS have gathered. */
-export async function writeRecords(records: Iterable<LogRecord>, encoding: LogEncoding, write: LogPieceWriter): Promise<void> {
+export async function writeRecords(
+  records: Iterable<LogRecord>,
+  encoding: LogEncoding,
+  write: LogPieceWriter,
+  /** Whose log it is: what "entries" name as their resource. */
+  owner: LogOwner = { project: "", name: "", kind: "service" },
+): Promise<void> {
   const encoder = new TextEncoder();
   let piece = "";
   let first = true;
   for (const record of records) {
-    const line = formatLogRecord(record);
-    if (encoding === "text") piece += `${line}\n`;
+    if (encoding === "text") piece += `${formatLogRecord(record)}\n`;
     else {
-      piece += first ? JSON.stringify(line) : `,${JSON.stringify(line)}`;
+      const item = JSON.stringify(encoding === "entries" ? toLogEntry(record, owner) : formatLogRecord(record));
+      piece += first ? item : `,${item}`;
       first = false;
     }
     if (piece.length >= READ_PIECE_CHARS) {

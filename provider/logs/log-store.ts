@@ -3,13 +3,17 @@ import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
 import { scopedKey } from "../model/derived-names";
 import { LogFile } from "./log-file";
 import { normalizeTime } from "./log-time";
+import { requestSummary, type HttpRequestFields } from "./log-entry";
 
 /** One captured line of a service's containers, as kept in SKIFF_HOME/logs/<project>/<service>.log (JSON lines). */
 /** One line a container wrote, with Docker's time for it. */
 export interface LogLine {
   time: string;
-  /** "engine": a line the engine writes about the container (an out-of-memory kill, a restart). */
-  stream: "stdout" | "stderr" | "engine";
+  /**
+   * "engine": a line the engine writes about the container (an out-of-memory kill, a restart);
+   * "request": the ingress's entry for one request (log-entry.ts), whose text is empty.
+   */
+  stream: "stdout" | "stderr" | "engine" | "request";
   text: string;
 }
 
@@ -17,9 +21,16 @@ export interface LogRecord extends LogLine {
   /** The revision, or for a job's task the execution. */
   revision: string;
   instance: string;
+  /** Which container of the instance or task wrote it, when it has several. */
+  container?: string;
   /** For a job's task: its index and attempt. */
   task?: number;
   attempt?: number;
+  /** A request entry's fields, as Cloud Logging names them (log-entry.ts). */
+  severity?: string;
+  httpRequest?: HttpRequestFields;
+  trace?: string;
+  spanId?: string;
 }
 
 type Listener = (record: LogRecord) => void;
@@ -56,6 +67,20 @@ export class LogStore {
 
   append(project: string, service: string, record: LogRecord): void {
     this.appendAt(scopedKey(project, service), project, service, record);
+  }
+
+  /**
+   * Lines already in the kept form (JSON records joined by "\n": the ingress's request entries),
+   * appended as one block; split and parsed only when someone follows the service.
+   */
+  appendKept(project: string, service: string, block: string): void {
+    const key = scopedKey(project, service);
+    this.file(project, service, key).append(block);
+    if (!this.listeners.get(key)?.size) return;
+    for (const line of block.split("\n")) {
+      const record = parseRecord(line);
+      if (record) this.publishAt(key, record);
+    }
   }
 
   /**
@@ -100,14 +125,17 @@ export class LogStore {
   async eachNewest(
     project: string,
     service: string,
-    options: { revision?: string; limit?: number },
+    options: { revision?: string; container?: string; limit?: number; accept?: (line: string) => boolean },
     take: (line: string) => void,
   ): Promise<void> {
-    const { revision } = options;
+    const { revision, container, accept } = options;
     // A cheap text test first; only candidate lines are parsed.
     const needle = revision === undefined ? undefined : `"revision":${JSON.stringify(revision)}`;
+    const containerNeedle = container === undefined ? undefined : `"container":${JSON.stringify(container)}`;
     await this.file(project, service).eachFromEnd(options.limit ?? DEFAULT_READ_LIMIT, (line) => {
       if (needle !== undefined && !(line.includes(needle) && parseRecord(line)?.revision === revision)) return false;
+      if (containerNeedle !== undefined && !(line.includes(containerNeedle) && parseRecord(line)?.container === container)) return false;
+      if (accept && !accept(line)) return false;
       take(line);
       return true;
     });
@@ -146,8 +174,10 @@ export class LogStore {
 }
 
 export function formatLogRecord(r: LogRecord): string {
-  if (r.task !== undefined) return `${r.time} ${r.revision} task ${r.task} attempt ${r.attempt ?? 0} ${r.stream}: ${r.text}`;
-  return `${r.time} ${r.revision} ${r.stream}: ${r.text}`;
+  const container = r.container === undefined ? "" : ` container ${r.container}`;
+  if (r.httpRequest) return `${r.time} ${r.revision} request: ${requestSummary(r.httpRequest)}`;
+  if (r.task !== undefined) return `${r.time} ${r.revision} task ${r.task} attempt ${r.attempt ?? 0}${container} ${r.stream}: ${r.text}`;
+  return `${r.time} ${r.revision}${container} ${r.stream}: ${r.text}`;
 }
 
 /** A line of a service's log as kept (JSON), or undefined for one that is not (a torn write). */

@@ -21,6 +21,7 @@ export type ToWorker =
   | { op: "detach"; containerId: string }
   | { op: "collect"; req: number; containerId: string }
   | { op: "append"; project: string; service: string; record: LogRecord }
+  | { op: "appendKept"; project: string; service: string; block: Uint8Array }
   | { op: "read"; req: number; project: string; service: string; options: LogReadOptions & { encoding: LogEncoding } }
   /** The daemon has written a piece of the read `req`; "stop": its reader went away. */
   | { op: "written" | "stop"; req: number }
@@ -119,6 +120,9 @@ if (parentPort) {
       }
       case "append":
         logs.append(message.project, message.service, message.record);
+        break;
+      case "appendKept":
+        logs.appendKept(message.project, message.service, message.block);
         break;
       case "read": {
         const { req } = message;

@@ -79,9 +79,9 @@ export class ThreadedLogs implements ContainerLogs {
   }
 
   /** Sends a message, starting the thread if it does not run (or once the one being closed is gone). */
-  private post(message: ToWorker): void {
+  private post(message: ToWorker, transfer?: ArrayBuffer[]): void {
     const worker = this.ensureWorker();
-    if (worker) worker.postMessage(message);
+    if (worker) worker.postMessage(message, transfer);
     else this.waiting.push(message);
     this.idleCheck();
   }
@@ -205,6 +205,12 @@ export class ThreadedLogs implements ContainerLogs {
 
   append(project: string, service: string, record: LogRecord): void {
     this.post({ op: "append", project, service, record });
+  }
+
+  appendKept(project: string, service: string, block: Uint8Array): void {
+    // Handed over, not copied: the caller gives the block up (request-telemetry.ts makes a new one each time).
+    const whole = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength;
+    this.post({ op: "appendKept", project, service, block }, whole ? [block.buffer as ArrayBuffer] : undefined);
   }
 
   async readInto(

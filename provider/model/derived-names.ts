@@ -41,6 +41,19 @@ export function containerName(project: string, revision: string, instance: strin
   return `skiff-${project}-${revision}-${instance}`;
 }
 
+/**
+ * The Docker name of one container of an instance of several: the instance's own name is kept by
+ * the ingress container, so it reads as before; each sidecar's adds its container name.
+ */
+export function memberContainerName(instanceContainer: string, member: string, ingress: boolean): string {
+  return ingress ? instanceContainer : `${instanceContainer}-${member}`;
+}
+
+/** The Docker volume an instance's containers share for one of its in-memory volumes. */
+export function sharedVolumeName(instanceContainer: string, volume: string): string {
+  return `${instanceContainer}-${volume}`;
+}
+
 /** `<job>-<abcde>`, as Cloud Run names executions. */
 export function executionName(job: string, suffix = randomLetters(5)): string {
   return `${job}-${suffix}`;
@@ -117,4 +130,11 @@ export function stripPort(host: string): string {
   if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
   const colon = host.lastIndexOf(":");
   return colon >= 0 ? host.slice(0, colon) : host;
+}
+
+// ---- images built from source ----
+
+/** Images built from a directory: `skiff.local/<project>/<name>:<content hash>`, so unchanged sources name the same image. */
+export function sourceImageTag(project: string, name: string, contentHash: string): string {
+  return `skiff.local/${project}/${name}:${contentHash}`;
 }

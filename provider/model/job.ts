@@ -2,7 +2,8 @@ import { z } from "zod";
 import { invalidFromViolations, violationsOf } from "./errors";
 import { serviceAccountSchema } from "./iam";
 import { checkMounts } from "./volume";
-import { envSchema, imageSchema, int, mountFields, resourcesSchema } from "./template";
+import { checkContainers } from "./containers";
+import { containerFields, envSchema, imageSchema, int, mountFields, resourcesSchema } from "./template";
 
 /**
  * A Job: a template for containers that run to completion. Executing it makes an Execution
@@ -54,9 +55,12 @@ export const jobTemplateSchema = z
     /** Who the tasks run as; unset: the project's default compute account. */
     serviceAccount: serviceAccountSchema.optional(),
     ...mountFields(RESERVED_TASK_ENV),
+    /** Sidecars beside the task's main container (the template's own fields): it ends when the main container exits, and they are stopped then. */
+    ...containerFields,
   })
   .strict()
-  .superRefine(checkMounts);
+  .superRefine(checkMounts)
+  .superRefine(checkContainers);
 
 export type JobTemplateInput = z.input<typeof jobTemplateSchema>;
 export type JobTemplate = z.output<typeof jobTemplateSchema>;

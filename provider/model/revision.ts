@@ -49,6 +49,8 @@ export const revisionSchema = z.object({
   image: z.string(),
   /** The image id (sha256:…) the revision's containers run, pinned when the revision was made. */
   imageDigest: z.string(),
+  /** Each sidecar's pinned image id, by container name. */
+  sidecarImageDigests: z.record(z.string(), z.string()).optional(),
   status: revisionStatusSchema,
   /** Why the revision failed, with the tail of its logs. */
   error: z.string().optional(),

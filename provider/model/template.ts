@@ -5,6 +5,8 @@ import { imageReferenceProblem } from "./image-reference";
 import { parseCpuNanos, parseMemoryBytes } from "./quantity";
 import { secretRefSchema } from "./secret";
 import { checkMounts, volumeMountSchema, volumeSchema } from "./volume";
+import { checkContainers, MAX_CONTAINERS } from "./containers";
+import { dnsLabel } from "./names";
 
 /**
  * A revision template, as a Service carries it and a Revision snapshots it: the container (image,
@@ -108,6 +110,47 @@ export const scalingSchema = z
     path: ["minInstanceCount"],
   });
 
+/** A container's name within its instance (Cloud Run: a DNS label); logs and dependsOn use it. */
+export const containerNameSchema = dnsLabel(63);
+
+/**
+ * A sidecar: a container of the instance without a port (it gets no PORT and no requests), sharing
+ * the ingress container's network namespace and the instance's in-memory volumes. Its startup probe,
+ * when given, must name the port it listens on; without one it has started once it runs.
+ */
+export const sidecarSchema = z
+  .object({
+    name: containerNameSchema,
+    image: imageSchema,
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    env: envSchema(RESERVED_ENV).default({}),
+    resources: resourcesSchema.prefault({}),
+    startupProbe: startupProbeSchema.optional(),
+    /** Containers that must pass their startup probes before this one starts. */
+    dependsOn: z.array(containerNameSchema).optional(),
+    secretEnv: namedBy(secretRefSchema, RESERVED_ENV).optional(),
+    volumeMounts: z.array(volumeMountSchema).optional(),
+  })
+  .strict();
+
+export type SidecarInput = z.input<typeof sidecarSchema>;
+export type Sidecar = z.output<typeof sidecarSchema>;
+
+/**
+ * What makes a template one of several containers: the ingress container's name and what it
+ * waits for, and its sidecars. Absent by default, so a single-container template keeps its
+ * fingerprint and makes no new revision.
+ */
+export const containerFields = {
+  containerName: containerNameSchema.optional(),
+  dependsOn: z.array(containerNameSchema).optional(),
+  sidecars: z
+    .array(sidecarSchema)
+    .max(MAX_CONTAINERS - 1, `must hold at most ${MAX_CONTAINERS - 1}: an instance has at most ${MAX_CONTAINERS} containers`)
+    .optional(),
+};
+
 export const serviceTemplateSchema = z
   .object({
     image: imageSchema,
@@ -138,9 +181,11 @@ export const serviceTemplateSchema = z
       .optional()
       .transform((on) => (on === true ? true : undefined)),
     ...mountFields(RESERVED_ENV),
+    ...containerFields,
   })
   .strict()
-  .superRefine(checkMounts);
+  .superRefine(checkMounts)
+  .superRefine(checkContainers);
 
 export type ServiceTemplateInput = z.input<typeof serviceTemplateSchema>;
 export type ServiceTemplate = z.output<typeof serviceTemplateSchema>;

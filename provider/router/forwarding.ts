@@ -1,3 +1,5 @@
+import { resolveTrace, type TraceContext } from "./trace-context";
+
 /**
  * Headers that belong to one hop and are not forwarded (RFC 9110 §7.6.1). `Trailer` is not one of
  * them: trailers go on with a chunked message, so the header announcing them does too (nginx
@@ -13,6 +15,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "transfer-encoding",
   "upgrade",
 ]);
+/** Set by the router for every request: a client's own go on only when valid (router/trace-context.ts). */
+export const TRACE_HEADERS: ReadonlySet<string> = new Set(["traceparent", "x-cloud-trace-context"]);
 /** Set by the router for the hop it makes; a client's own are kept only when it is a trusted proxy. */
 export const FORWARDED: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
 
@@ -34,6 +38,11 @@ export interface RequestHead {
   hasBody: boolean;
   /** The host came from the target (an absolute-form `GET http://host/path`, or HTTP/2's :authority): the instance gets it as Host, with the path as target. */
   hostFromTarget: boolean;
+  /** The client's first `traceparent` and `X-Cloud-Trace-Context` lines, if any. */
+  traceparent: string | undefined;
+  cloudTrace: string | undefined;
+  /** The request's trace, made on first use (traceOf). */
+  trace: TraceContext | undefined;
   /** Why the head is answered 400 and the connection closed (a second Host, none at all in HTTP/1.1); undefined when it is fine. */
   invalid: string | undefined;
 }
@@ -66,6 +75,9 @@ export function parseRequestHead(
     chunked: false,
     hasBody: false,
     hostFromTarget: false,
+    traceparent: undefined,
+    cloudTrace: undefined,
+    trace: undefined,
     invalid: undefined,
   };
   let hostLines = 0;
@@ -98,6 +110,12 @@ export function parseRequestHead(
       case 17:
         if (name.toLowerCase() === "transfer-encoding") head.chunked = head.hasBody = true;
         break;
+      case 11:
+        if (name.toLowerCase() === "traceparent") head.traceparent ??= rawHeaders[i + 1];
+        break;
+      case 21:
+        if (name.toLowerCase() === "x-cloud-trace-context") head.cloudTrace ??= rawHeaders[i + 1];
+        break;
     }
   }
   if (hostLines > 1) head.invalid = "more than one Host header";
@@ -116,6 +134,11 @@ export function parseRequestHead(
   return head;
 }
 
+/** The request's trace: the client's valid trace headers, or new ones (made once per request). */
+export function traceOf(head: RequestHead): TraceContext {
+  return (head.trace ??= resolveTrace(head.traceparent, head.cloudTrace));
+}
+
 /** Every value of a header, joined with ", " as Node joins repeated lines. */
 function headerValues(head: RequestHead, lowercaseName: string): string | undefined {
   let joined: string | undefined;
@@ -128,8 +151,8 @@ function headerValues(head: RequestHead, lowercaseName: string): string | undefi
 
 /**
  * The request's head for the instance, as one string (one write): the client's header lines as it
- * wrote them, less the hop-by-hop ones (and those its Connection header names), then X-Forwarded-*
- * describing this hop. The client's own X-Forwarded-* are kept (and For appended to) only when the
+ * wrote them, less the hop-by-hop ones (and those its Connection header names), then the trace
+ * headers (the client's valid ones unchanged) and X-Forwarded-* describing this hop. The client's own X-Forwarded-* are kept (and For appended to) only when the
  * client is a trusted proxy, since anyone else could claim any address or scheme. `upgrade` asks
  * the instance to switch protocols (a websocket).
  */
@@ -140,12 +163,13 @@ export function upstreamRequestHead(req: RequestHead, trustForwarded: boolean, u
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (HOP_BY_HOP.has(name) || FORWARDED.has(name) || named?.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || FORWARDED.has(name) || TRACE_HEADERS.has(name) || named?.has(name)) continue;
     if (req.hostFromTarget && name === "host") continue;
     head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   }
   if (upgrade !== undefined) head += `connection: Upgrade\r\nupgrade: ${upgrade}\r\n`;
   else if (req.chunked) head += "transfer-encoding: chunked\r\n";
+  head += traceOf(req).headerLines;
   const forwarded = forwardedValues(req, trustForwarded);
   head += `x-forwarded-for: ${forwarded.for}\r\nx-forwarded-proto: ${forwarded.proto}\r\nx-forwarded-host: ${forwarded.host}\r\n\r\n`;
   return head;

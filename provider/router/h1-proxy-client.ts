@@ -3,6 +3,7 @@ import type { RequestHead } from "./forwarding";
 import { headerList } from "./h2-headers";
 import type { IngressRequest } from "./ingress-request";
 import type { BodyTarget, HeaderMap, ProxyClient } from "./proxy-client";
+import type { RequestObserver, ServedBy } from "./request-observer";
 
 /**
  * An HTTP/1.1 client's request on its way to an HTTP/2 instance (an http2 service): the
@@ -20,6 +21,19 @@ export class H1ProxyClient implements ProxyClient {
 
   get fromContainer(): boolean {
     return this.request.fromContainer;
+  }
+
+  get instanceId(): string | undefined {
+    return this.request.instanceId;
+  }
+
+  set instanceId(id: string | undefined) {
+    this.request.instanceId = id;
+  }
+
+  /** The IngressRequest reports itself (its status and sizes are counted as it writes). */
+  observe(observer: RequestObserver, servedBy: ServedBy): void {
+    this.request.observe(observer, servedBy);
   }
 
   get responded(): boolean {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingHttpStatusHeader } from "node:http2";
-import { FORWARDED, forwardedValues, HOP_BY_HOP, isForwardableTrailer, type RequestHead } from "./forwarding";
+import { FORWARDED, forwardedValues, HOP_BY_HOP, isForwardableTrailer, TRACE_HEADERS, traceOf, type RequestHead } from "./forwarding";
 import type { HeaderMap } from "./proxy-client";
 
 /**
@@ -27,6 +27,8 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
   let authorization: string | undefined;
   let hasLength = false;
   let cookies: string | undefined;
+  let traceparent: string | undefined;
+  let cloudTrace: string | undefined;
   const regular: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
@@ -44,6 +46,8 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
     if (name === "host") host ??= value;
     else if (name === "authorization") authorization ??= value;
     else if (name === "content-length") hasLength = true;
+    else if (name === "traceparent") traceparent ??= value;
+    else if (name === "x-cloud-trace-context") cloudTrace ??= value;
     regular.push(name, value);
   }
   if (cookies !== undefined) regular.push(COOKIE, cookies);
@@ -64,6 +68,9 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
     hasBody,
     // :authority goes to an HTTP/1.1 instance as its Host line, in place of any Host field.
     hostFromTarget: authority !== undefined,
+    traceparent,
+    cloudTrace,
+    trace: undefined,
     invalid:
       method === "CONNECT"
         ? "CONNECT is not served"
@@ -76,8 +83,8 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
 /**
  * The request as an HTTP/2 instance gets it, from a head either HTTP read: the pseudo-headers
  * (the client's host as :authority), its fields less the hop-by-hop ones (`te: trailers` stays:
- * gRPC asks for trailers with it, and it is the one TE HTTP/2 allows), then X-Forwarded-* for this
- * hop. HTTP/1.1 names are lowercased, as HTTP/2 needs.
+ * gRPC asks for trailers with it, and it is the one TE HTTP/2 allows), then the trace headers and
+ * X-Forwarded-* for this hop. HTTP/1.1 names are lowercased, as HTTP/2 needs.
  */
 export function upstreamH2Headers(head: RequestHead, trustForwarded: boolean): HeaderMap {
   const headers: HeaderMap = { ":method": head.method, ":path": head.url, ":scheme": "http", ":authority": head.host ?? "" };
@@ -89,9 +96,13 @@ export function upstreamH2Headers(head: RequestHead, trustForwarded: boolean): H
     if (name === "te") {
       if (!/(^|,)\s*trailers\s*(;|,|$)/i.test(value)) continue;
       value = "trailers";
-    } else if (HOP_BY_HOP.has(name) || FORWARDED.has(name) || name === "host" || named?.has(name)) continue;
+    } else if (HOP_BY_HOP.has(name) || FORWARDED.has(name) || TRACE_HEADERS.has(name) || name === "host" || named?.has(name)) continue;
     add(headers, name, value, name === COOKIE ? "; " : undefined);
   }
+  // The trace headers as for HTTP/1.1: the client's valid ones unchanged, else made (trace-context.ts).
+  const trace = traceOf(head);
+  headers.traceparent = trace.traceparent;
+  headers["x-cloud-trace-context"] = trace.cloudTrace;
   const forwarded = forwardedValues(head, trustForwarded);
   headers["x-forwarded-for"] = forwarded.for;
   headers["x-forwarded-proto"] = forwarded.proto;

@@ -2,6 +2,7 @@ import type { ServerHttp2Stream } from "node:http2";
 import { lastChunk, type RequestHead } from "./forwarding";
 import { grpcStatusFor, grpcStatusTrailers, grpcTrailersOnly, GRPC, h2RequestHead, isGrpc } from "./h2-headers";
 import type { BodyTarget, HeaderMap, ProxyClient } from "./proxy-client";
+import type { CompletedRequest, RequestObserver, ServedBy } from "./request-observer";
 
 /** Statuses whose response has no body; Node ends such a stream at its head (and a HEAD request's). */
 const BODYLESS_STATUSES = new Set([204, 205, 304]);
@@ -17,12 +18,24 @@ const BODYLESS_STATUSES = new Set([204, 205, 304]);
  * 200), and the request timeout is DEADLINE_EXCEEDED, also after the response began (in its
  * trailers): a gRPC client reads a status from trailers, never from an HTTP status or a reset.
  */
-export class H2IngressStream implements ProxyClient {
+export class H2IngressStream implements ProxyClient, CompletedRequest {
   readonly head: RequestHead;
   readonly grpc: boolean;
   responded = false;
   /** The response went out whole, or was cut: nothing more is written. */
   private finished = false;
+  /** The response was ended properly (its last frame queued): a stream that closes otherwise was cut. */
+  private endedWhole = false;
+  // What a request log entry and the metrics read once the stream has closed (request-observer.ts).
+  readonly protocol = "HTTP/2";
+  readonly startedAt = performance.now();
+  status = 0;
+  requestBodyBytes = 0;
+  responseBytes = 0;
+  cut = false;
+  servedBy!: ServedBy;
+  instanceId: string | undefined;
+  private observer: RequestObserver | undefined;
   private responseTrailers: HeaderMap | undefined;
   private requestTrailers: string[] | undefined;
   private abortListener: ((why: "closed" | "body-broken") => void) | undefined;
@@ -40,8 +53,15 @@ export class H2IngressStream implements ProxyClient {
     stream.once("close", () => {
       this.finished = true;
       this.abortListener?.("closed");
+      this.completed();
     });
     stream.on("wantTrailers", () => this.sendTrailers());
+  }
+
+  /** The request was routed to `servedBy`: `observer` is told once the stream has closed. */
+  observe(observer: RequestObserver, servedBy: ServedBy): void {
+    this.observer = observer;
+    this.servedBy = servedBy;
   }
 
   respond(status: number, headers: HeaderMap, final: boolean): void {
@@ -52,11 +72,14 @@ export class H2IngressStream implements ProxyClient {
     // Trailers can follow only a stream that waits for them; an empty trailer section costs one empty DATA frame.
     this.stream.respond(headers, ends ? { endStream: true } : { waitForTrailers: true });
     this.responded = true;
-    if (ends) this.finished = true;
+    this.status = status;
+    this.responseBytes += fieldBytes(headers);
+    if (ends) this.finished = this.endedWhole = true;
   }
 
   write(chunk: Buffer): boolean {
     if (this.finished) return true;
+    this.responseBytes += chunk.length;
     return this.stream.write(chunk);
   }
 
@@ -66,15 +89,16 @@ export class H2IngressStream implements ProxyClient {
 
   end(trailers: HeaderMap | undefined): void {
     if (this.finished) return;
-    this.finished = true;
+    this.finished = this.endedWhole = true;
     this.responseTrailers = trailers;
+    if (trailers) this.responseBytes += fieldBytes(trailers);
     // 'wantTrailers' comes once the last DATA frame is queued.
     this.stream.end();
   }
 
   sendError(status: number, message: string): void {
     if (this.finished) return;
-    if (this.responded) return this.cut();
+    if (this.responded) return this.cutStream();
     if (this.grpc) return this.answer(grpcTrailersOnly(grpcStatusFor(status), message));
     const body = Buffer.from(`${message}\n`);
     this.answer(
@@ -95,6 +119,7 @@ export class H2IngressStream implements ProxyClient {
     const { stream } = this;
     stream.on("trailers", (_headers, _flags, raw: string[]) => (this.requestTrailers = raw));
     stream.on("data", (chunk: Buffer) => {
+      this.requestBodyBytes += chunk.length;
       if (target.stream.destroyed) return;
       const ready = target.chunked ? writeChunked(target, chunk) : target.stream.write(chunk);
       if (!ready) {
@@ -125,16 +150,30 @@ export class H2IngressStream implements ProxyClient {
     try {
       this.stream.respond(headers, { endStream: body === undefined });
       this.responded = true;
+      this.status = status;
+      this.responseBytes += fieldBytes(headers) + (body?.length ?? 0);
+      this.endedWhole = true;
       if (body !== undefined) this.stream.end(body);
     } catch {
-      this.cut();
+      this.cutStream();
     }
   }
 
   /** RST_STREAM: the client's other streams on the connection go on. */
-  private cut(): void {
+  private cutStream(): void {
     this.finished = true;
+    this.endedWhole = false;
     if (!this.stream.destroyed) this.stream.destroy(new Error("the response could not be finished"));
+  }
+
+  /** The stream closed: a routed request is reported once, cut unless its response ended properly (and no reset came after). */
+  private completed(): void {
+    const observer = this.observer;
+    if (!observer) return;
+    this.observer = undefined;
+    const code = this.stream.rstCode;
+    this.cut = !this.endedWhole || (code !== undefined && code !== 0);
+    observer.completed(this);
   }
 
   private sendTrailers(): void {
@@ -142,7 +181,7 @@ export class H2IngressStream implements ProxyClient {
     try {
       this.stream.sendTrailers(this.responseTrailers ?? {});
     } catch {
-      this.cut();
+      this.cutStream();
     }
   }
 }
@@ -156,6 +195,17 @@ function writeChunked(target: BodyTarget, chunk: Buffer): boolean {
   const ready = stream.write("\r\n", "latin1");
   stream.uncork();
   return ready;
+}
+
+/** A header or trailer section's size as HTTP/1.1 would write it (a name, ": ", a value, CRLF per field): HTTP/2 compresses it, so this is what was sent before compression. */
+function fieldBytes(headers: HeaderMap): number {
+  let bytes = 0;
+  for (const name in headers) {
+    const value = headers[name];
+    if (Array.isArray(value)) for (const one of value) bytes += name.length + one.length + 4;
+    else bytes += name.length + value.length + 4;
+  }
+  return bytes;
 }
 
 /** The first value of a field in [name, value, ...] with lowercase names. */

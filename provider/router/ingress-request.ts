@@ -3,6 +3,7 @@ import type net from "node:net";
 import type { Writable } from "node:stream";
 import { lastChunk, TOKEN, UNSENDABLE, type RequestHead } from "./forwarding";
 import type { BodyTarget } from "./proxy-client";
+import type { CompletedRequest, RequestObserver, ServedBy } from "./request-observer";
 
 /** What a request needs of the client connection it came on. */
 export interface ClientConnection {
@@ -47,7 +48,7 @@ function writeChunk(socket: Writable, put: (data: string | Buffer) => boolean, c
  * instance, and the response written back with the framing this client understands (its length,
  * chunks for HTTP/1.1, or the connection's end for HTTP/1.0).
  */
-export class IngressRequest {
+export class IngressRequest implements CompletedRequest {
   /** The response has begun: an error can no longer be a status, only a cut connection. */
   headersSent = false;
   finished = false;
@@ -65,16 +66,29 @@ export class IngressRequest {
   private closeListener: (() => void) | undefined;
   private bodyBrokenListener: (() => void) | undefined;
   private drainListener: (() => void) | undefined;
+  // What a request log entry and the metrics read once the response is complete (request-observer.ts).
+  readonly startedAt = performance.now();
+  status = 0;
+  requestBodyBytes = 0;
+  responseBytes = 0;
+  cut = false;
+  servedBy!: ServedBy;
+  instanceId: string | undefined;
+  private observer: RequestObserver | undefined;
 
   constructor(
     readonly head: RequestHead,
     private readonly connection: ClientConnection,
     /** HTTP/1.0 (0) or 1.1 (1). */
-    private readonly httpMinor: number,
+    readonly httpMinor: number,
     /** The client allows the connection to stay open after this response. */
     private keepAlive: boolean,
   ) {
     if (!head.hasBody) this.bodyEnded = true;
+  }
+
+  get protocol(): string {
+    return this.httpMinor === 0 ? "HTTP/1.0" : "HTTP/1.1";
   }
 
   /** The request came from one of the engine's own containers (an internal service answers only these). */
@@ -82,11 +96,18 @@ export class IngressRequest {
     return this.connection.fromContainer;
   }
 
+  /** The request was routed to `servedBy`: `observer` is told when its response is complete. */
+  observe(observer: RequestObserver, servedBy: ServedBy): void {
+    this.observer = observer;
+    this.servedBy = servedBy;
+  }
+
   // ---- the request body, from the parser to the instance ----
 
   /** A piece of the body, as the parser decoded it. */
   receiveBody(chunk: Buffer): void {
     if (chunk.length === 0 || this.bodyDropped) return;
+    this.requestBodyBytes += chunk.length;
     if (this.sink) return void this.writeToSink(chunk);
     // Copied: the parser's chunk is a view of a read buffer that is not ours to keep.
     this.heldBody.push(Buffer.from(chunk));
@@ -208,6 +229,8 @@ export class IngressRequest {
     else if (this.httpMinor === 0) head += "connection: keep-alive\r\n";
     head += "\r\n";
     this.headersSent = true;
+    this.status = status;
+    this.responseBytes += head.length;
     const socket = this.connection.socket;
     if (body && body.length > 0 && !bodyless) {
       socket.cork();
@@ -223,6 +246,7 @@ export class IngressRequest {
   /** A piece of the body; false when the client should be given time to read (see onDrain). */
   write(chunk: Buffer): boolean {
     if (this.finished || chunk.length === 0) return true;
+    this.responseBytes += chunk.length;
     switch (this.framing) {
       case "none":
         return true;
@@ -243,6 +267,7 @@ export class IngressRequest {
     if (this.finished) return;
     this.finished = true;
     if (this.framing === "chunked") this.connection.output(lastChunk(trailers));
+    this.observer?.completed(this);
     this.connection.responded(this, this.keepAlive);
   }
 
@@ -264,6 +289,10 @@ export class IngressRequest {
   /** Cuts the client's connection: a response that cannot be finished properly. */
   destroy(): void {
     this.dropBody();
+    if (!this.finished) {
+      this.cut = true;
+      this.observer?.completed(this);
+    }
     this.finished = true;
     this.connection.socket.destroy();
   }

@@ -12,6 +12,7 @@ import type { H2IngressStream } from "./h2-ingress-stream";
 import { proxyH2ToH1 } from "./h2-to-h1-proxy";
 import { IngressConnection, type ConnectionTimeouts, type RequestHandler } from "./ingress-connection";
 import { IngressRequest } from "./ingress-request";
+import type { RequestObserver } from "./request-observer";
 import { proxyRequest, proxyUpgrade } from "./proxy";
 import type { IngressCall } from "./proxy-client";
 import { INSTANCE_STILL_THERE, type ProxyOutcome } from "./proxy-outcome";
@@ -44,6 +45,7 @@ export class Ingress implements RequestHandler, StreamHandler {
   private readonly hostTargets = new Map<string, HostTarget | undefined>();
   private opened = false;
   private readonly openWaiters: (() => void)[] = [];
+  private observer: RequestObserver | undefined;
 
   constructor(
     private readonly routes: RoutingTable,
@@ -114,6 +116,11 @@ export class Ingress implements RequestHandler, StreamHandler {
     });
   }
 
+  /** Who is told of every routed request once its response is complete (request logs, metrics). */
+  observeRequests(observer: RequestObserver): void {
+    this.observer = observer;
+  }
+
   /**
    * Requests that arrive before the engine has re-adopted its instances and published its routes
    * wait for this instead of getting a 404 for a service that is alive.
@@ -135,6 +142,7 @@ export class Ingress implements RequestHandler, StreamHandler {
     const host = request.head.host;
     const route = this.routes.route(this.hostTarget(host), host);
     if (!route.ok) return request.sendError(route.status, route.message);
+    if (this.observer) request.observe(this.observer, route);
     const denial = this.deny(request, route);
     if (denial) return request.sendError(denial.status, denial.message);
     const throttler = this.throttlers.get(route.project, route.revision);
@@ -153,6 +161,7 @@ export class Ingress implements RequestHandler, StreamHandler {
           error.atMaxScale ? `too many requests: ${error.message}` : `no available instance: ${error.message}`,
         );
       }
+      request.instanceId = lease.endpoint.instanceId;
       try {
         const retryable = attempt === 0 && !request.head.hasBody;
         const outcome = await this.forward(request, lease.endpoint, route.timeoutMs, retryable);

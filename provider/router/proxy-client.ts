@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import type { RequestHead } from "./forwarding";
+import type { RequestObserver, ServedBy } from "./request-observer";
 
 /** Header fields as Node's http2 gives and takes them: lowercase names, a repeated field as a list. */
 export type HeaderMap = Record<string, string | string[]>;
@@ -9,6 +10,10 @@ export interface IngressCall {
   readonly head: RequestHead;
   /** It came in on the Docker bridge: from one of the engine's own containers. */
   readonly fromContainer: boolean;
+  /** The instance the request went to (the request log's); set by the ingress once it has a lease. */
+  instanceId: string | undefined;
+  /** The request was routed to `servedBy`: `observer` is told once its response is complete (or cut). */
+  observe(observer: RequestObserver, servedBy: ServedBy): void;
   /** The router's own answer (no instance answered): a status and why. */
   sendError(status: number, message: string): void;
 }

@@ -17,6 +17,19 @@ export interface InstanceSpec {
   labels: Record<string, string>;
   /** Its volumes: host folders the engine chose (never a path a template names) and in-memory folders. */
   mounts?: ContainerMount[];
+  /**
+   * Another container of the same instance whose network namespace this one joins (they reach
+   * each other on localhost; it has no port, address or resolver of its own). Must be running.
+   */
+  networkOf?: string;
+}
+
+/** An in-memory volume that several containers of one instance mount: a tmpfs of its size. */
+export interface SharedVolumeSpec {
+  /** Unique per engine. */
+  name: string;
+  sizeBytes: number;
+  labels: Record<string, string>;
 }
 
 /**
@@ -24,7 +37,10 @@ export interface InstanceSpec {
  * export's folder, Cloud SQL sockets), or a tmpfs whose pages count toward the container's memory.
  */
 export type ContainerMount =
-  { kind: "bind"; source: string; target: string; readOnly: boolean } | { kind: "tmpfs"; target: string; sizeBytes: number };
+  | { kind: "bind"; source: string; target: string; readOnly: boolean }
+  | { kind: "tmpfs"; target: string; sizeBytes: number }
+  /** A shared in-memory volume made with createSharedVolume. */
+  | { kind: "volume"; volume: string; target: string };
 
 /** The Docker network an engine's containers share: its own bridge, on whose gateway the engine listens for them. */
 export interface EngineNetwork {
@@ -114,6 +130,12 @@ export interface ContainerRuntime {
   stopAndRemove(containerId: string, graceSeconds: number, beforeRemove?: () => Promise<void>): Promise<void>;
   /** Containers that carry every one of the given labels. */
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  /** Makes an in-memory volume that containers mount by name (ContainerMount "volume"). */
+  createSharedVolume(spec: SharedVolumeSpec): Promise<void>;
+  /** Removes a shared volume once no container uses it; one already gone is fine. */
+  removeSharedVolume(name: string): Promise<void>;
+  /** Shared volumes that carry every one of the given labels, with their labels. */
+  listSharedVolumes(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]>;
   /** The last lines the container wrote, stdout and stderr interleaved. */
   logTail(containerId: string, lines: number): Promise<string>;
   /**

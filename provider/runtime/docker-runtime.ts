@@ -10,6 +10,7 @@ import {
   EngineNetwork,
   InstanceSpec,
   ReadinessError,
+  SharedVolumeSpec,
   StartedContainer,
 } from "./container-runtime";
 import { ContainersByAddress, ensureEngineNetwork } from "./docker-network";
@@ -128,6 +129,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async start(spec: InstanceSpec): Promise<StartedContainer> {
     const portKey = spec.port === undefined ? undefined : `${spec.port}/tcp`;
+    // A container that joins another's network namespace takes its network, resolver and hosts file as they are.
+    const joins = spec.networkOf !== undefined;
     const container = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
@@ -145,8 +148,8 @@ export class DockerRuntime implements ContainerRuntime {
         NanoCpus: spec.nanoCpus,
         RestartPolicy: { Name: "no" },
         LogConfig: this.logConfig,
-        NetworkMode: this.defaults.network,
-        Dns: this.defaults.dns,
+        NetworkMode: joins ? `container:${spec.networkOf}` : this.defaults.network,
+        Dns: joins ? undefined : this.defaults.dns,
         Mounts: spec.mounts?.map(dockerMount),
       },
     });
@@ -154,7 +157,7 @@ export class DockerRuntime implements ContainerRuntime {
       await container.start();
       // A container that already exited has no port binding any more: waitListening reports why.
       const state = await this.inspect(container.id, spec.port);
-      this.addresses?.remember(state?.address, { containerId: container.id, labels: spec.labels, running: true });
+      if (!joins) this.addresses?.remember(state?.address, { containerId: container.id, labels: spec.labels, running: true });
       return { containerId: container.id, hostPort: state?.hostPort, address: state?.address };
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
@@ -268,6 +271,30 @@ export class DockerRuntime implements ContainerRuntime {
     return containers.map((c) => ({ containerId: c.Id, labels: c.Labels, running: c.State === "running" }));
   }
 
+  /** Docker's local driver mounts a tmpfs of this size when the first container using it starts; every container mounting it sees the same files. */
+  async createSharedVolume(spec: SharedVolumeSpec): Promise<void> {
+    await this.docker.createVolume({
+      Name: spec.name,
+      Driver: "local",
+      DriverOpts: { type: "tmpfs", device: "tmpfs", o: `size=${spec.sizeBytes},mode=1777` },
+      Labels: spec.labels,
+    });
+  }
+
+  async removeSharedVolume(name: string): Promise<void> {
+    await this.docker
+      .getVolume(name)
+      .remove()
+      .catch((error: { statusCode?: number }) => {
+        if (error.statusCode !== 404) throw error;
+      });
+  }
+
+  async listSharedVolumes(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]> {
+    const answer = await this.docker.listVolumes({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    return (answer.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
   async logTail(containerId: string, lines: number): Promise<string> {
     try {
       const buffer = await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: lines, follow: false });
@@ -328,6 +355,7 @@ export class DockerRuntime implements ContainerRuntime {
  * nested mounts; a tmpfs always gets its size (Docker's default would be half the host's memory).
  */
 function dockerMount(mount: ContainerMount): Docker.MountSettings {
+  if (mount.kind === "volume") return { Type: "volume", Source: mount.volume, Target: mount.target };
   if (mount.kind === "tmpfs")
     return { Type: "tmpfs", Source: "", Target: mount.target, TmpfsOptions: { SizeBytes: mount.sizeBytes, Mode: 0o1777 } };
   // NonRecursive (Docker API 1.40): folders mounted inside a mapped one stay out of the container.

@@ -6,10 +6,14 @@ export const LABEL = {
   service: "skiff.service",
   revision: "skiff.revision",
   instance: "skiff.instance",
+  /** Which container of its instance (or task) it is, when there are several; also on their shared volumes. */
+  container: "skiff.container",
   job: "skiff.job",
   execution: "skiff.execution",
   task: "skiff.task",
   attempt: "skiff.attempt",
+  /** An image the engine built from source for the SDK's Image resource: its name. */
+  image: "skiff.image",
   /** Who the container runs as: the metadata server's tokens are this account's. */
   serviceAccount: "skiff.service-account",
 } as const;

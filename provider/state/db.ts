@@ -73,6 +73,8 @@ const MIGRATIONS: string[] = [
      target TEXT NOT NULL,          -- JSON: { path } or { target, type }
      create_time TEXT NOT NULL,
      PRIMARY KEY (kind, name));`,
+  // The image id each sidecar of a revision runs, pinned with the ingress container's (NULL: no sidecars).
+  `ALTER TABLE revisions ADD COLUMN sidecar_digests TEXT;`,
 ];
 
 export type Database = DatabaseSync;

@@ -36,6 +36,8 @@ export interface RevisionRow {
   fingerprint: string;
   image: string;
   imageDigest: string;
+  /** Each sidecar's pinned image id, by container name; absent for a template without sidecars. */
+  sidecarDigests?: Record<string, string>;
   status: RevisionStatus;
   error?: string;
   /** The last failure of one of its instances after it was ready (out of memory, an exit). */
@@ -197,8 +199,8 @@ export class Store {
   insertRevision(r: RevisionRow): void {
     this.db
       .prepare(
-        `INSERT INTO revisions (project, name, service, generation, origin, template, fingerprint, image, image_digest, status, error, instance_error, create_time)
-         VALUES (@project, @name, @service, @generation, @origin, @template, @fingerprint, @image, @imageDigest, @status, @error, @instanceError, @createTime)`,
+        `INSERT INTO revisions (project, name, service, generation, origin, template, fingerprint, image, image_digest, sidecar_digests, status, error, instance_error, create_time)
+         VALUES (@project, @name, @service, @generation, @origin, @template, @fingerprint, @image, @imageDigest, @sidecarDigests, @status, @error, @instanceError, @createTime)`,
       )
       .run({
         project: r.project,
@@ -210,6 +212,7 @@ export class Store {
         fingerprint: r.fingerprint,
         image: r.image,
         imageDigest: r.imageDigest,
+        sidecarDigests: r.sidecarDigests ? JSON.stringify(r.sidecarDigests) : null,
         status: r.status,
         error: r.error ?? null,
         instanceError: r.instanceError ?? null,
@@ -316,6 +319,7 @@ function toRevision(row: unknown): RevisionRow {
     fingerprint: r.fingerprint,
     image: r.image,
     imageDigest: r.image_digest,
+    ...(r.sidecar_digests ? { sidecarDigests: JSON.parse(r.sidecar_digests) as Record<string, string> } : {}),
     status: r.status,
     error: r.error ?? undefined,
     instanceError: r.instance_error ?? undefined,

@@ -17,6 +17,7 @@ export const knownAtPreview = {
   Service: ["url"],
   "cloudrunv2.Service": ["uri", "urls"],
   Revision: ["name", "imageDigest", "ready"],
+  Image: ["ref", "imageDigest"],
 } as const;
 
 /** What the provider found out, without starting anything, for the values below. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { projectNameSchema, revisionNameSchema, serviceNameSchema } from "../../provider/model/names";
-import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/model/template";
+import type { ServiceTemplate } from "../../provider/model/template";
+import { checkTemplate } from "./service";
 import { sameValue } from "../diff/table";
 import { containsUnknown, isUnknown } from "../preview-values/unknowns";
 import { validate } from "../preview-values/validate";
@@ -24,7 +25,7 @@ export function checkRevisionInputs(news: Record<string, unknown>, olds: Record<
   const b = new InputsBuilder();
   b.field("service", news.service, validate(serviceNameSchema, news.service, ["service"]));
   b.field("project", news.project, validate(projectNameSchema, news.project, ["project"]));
-  b.field("template", news.template, validate(serviceTemplateSchema, news.template, ["template"]));
+  b.field("template", news.template, checkTemplate(news.template));
   b.field("revisionSuffix", news.revisionSuffix, validate(suffixSchema.optional(), news.revisionSuffix, ["revisionSuffix"]));
   const { service, revisionSuffix: suffix } = b.inputs;
   if (typeof service === "string" && typeof suffix === "string" && !isUnknown(service) && !isUnknown(suffix)) {

@@ -4,8 +4,9 @@ import { projectNameSchema, serviceNameSchema } from "../../provider/model/names
 import { ingressSchema } from "../../provider/model/service";
 import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/model/template";
 import { CheckOutcome, InputsBuilder } from "./result";
-import { containsUnknown } from "../preview-values/unknowns";
-import { validate } from "../preview-values/validate";
+import { containsUnknown, isUnknown } from "../preview-values/unknowns";
+import { templateFromContainerList } from "../../provider/model/containers";
+import { validate, type Validated } from "../preview-values/validate";
 
 /** A Service's inputs after `check`: every default applied, so a default never shows up as a diff. */
 export interface ServiceInputs {
@@ -31,11 +32,24 @@ function normalizeInvokers(invokers: string[] | undefined): string[] | undefined
   return [...new Set(invokers)].sort();
 }
 
+/**
+ * The template, in the engine's shape or as a list of containers (`template.containers`, each
+ * failure named at the container it is about); checked inputs are always the engine's shape.
+ */
+export function checkTemplate(input: unknown): Validated<ServiceTemplate> {
+  if (!input || typeof input !== "object" || isUnknown(input) || !("containers" in input) || isUnknown(input.containers))
+    return validate(serviceTemplateSchema, input, ["template"]);
+  const list = templateFromContainerList(input as Record<string, unknown>);
+  if (list.problem) return { failures: [{ property: "template.containers", reason: list.problem }] };
+  const checked = validate(serviceTemplateSchema, list.template, ["template"]);
+  return { ...checked, failures: checked.failures.map((f) => ({ ...f, property: list.pathOf(f.property) })) };
+}
+
 export function checkServiceInputs(news: Record<string, unknown>): CheckOutcome<ServiceInputs> {
   const b = new InputsBuilder();
   b.field("name", news.name, validate(serviceNameSchema, news.name, ["name"]));
   b.field("project", news.project, validate(projectNameSchema, news.project, ["project"]));
-  b.field("template", news.template, validate(serviceTemplateSchema, news.template, ["template"]));
+  b.field("template", news.template, checkTemplate(news.template));
   b.field("labels", news.labels, validate(labelsSchema, news.labels, ["labels"]));
   b.field("ingress", news.ingress, validate(ingressSchema.default("all"), news.ingress, ["ingress"]));
   const invokers = validate(invokersSchema, news.invokers, ["invokers"]);

@@ -1,21 +1,24 @@
+import { MAX_CONTAINERS } from "../../provider/model/containers";
 import { envNameProblem } from "../../provider/model/template";
 import { UNKNOWN, isUnknown } from "../preview-values/unknowns";
 import { PathMap, Problems, at } from "./paths";
 import { secretName } from "./secrets";
 
 /**
- * One pulumi-gcp container (`template.containers[0]` of a Service, `template.template.containers[0]`
- * of a Job) as the fields of skiff's template: image, command, args, env and secret env (a
+ * pulumi-gcp's containers (`template.containers` of a Service, `template.template.containers` of a
+ * Job) as the fields of skiff's template: image, command, args, env and secret env (a
  * `secretKeyRef` names a secret of skiff's Secret Manager, read when a container starts), volume
- * mounts, port, resources and the startup probe. Every engine field it fills is mapped back to the
- * path the user wrote it at.
+ * mounts, port, resources and the startup probe. A Service's container with `ports` is the ingress
+ * container (the template's own fields, its `name` the containerName); the others are sidecars,
+ * each with its `dependsOns`. A Job's first container is the task's main one, the others sidecars. Every engine field it fills is mapped back to the path the user wrote it at.
  */
 export interface ContainerContext {
   problems: Problems;
-  paths: PathMap;
+  paths: Pick<PathMap, "set">;
   /** Env names the platform sets itself (PORT, K_SERVICE, ... or CLOUD_RUN_JOB, ...). */
   reservedEnv: readonly string[];
-  kind: "service" | "job";
+  /** A sidecar is a service's container without a port. */
+  kind: "service" | "job" | "sidecar";
 }
 
 export function translateContainers(containers: unknown, path: string, ctx: ContainerContext): Record<string, unknown> {
@@ -26,12 +29,60 @@ export function translateContainers(containers: unknown, path: string, ctx: Cont
     problems.add(path, "must list the container to run (one, with its image)");
     return { image: UNKNOWN }; // named here already; the engine's "image is required" would repeat it
   }
-  if (list.length > 1) problems.add(at(path, 1), "skiff runs one container per instance: sidecars (a second container) are not supported");
-  const cpath = at(path, 0);
-  if (isUnknown(list[0])) return { image: UNKNOWN };
-  const c = problems.object(list[0], cpath, "a container");
+  if (list.length > MAX_CONTAINERS)
+    problems.add(path, `must hold at most ${MAX_CONTAINERS} containers: an instance has at most ${MAX_CONTAINERS}`);
+  const ingressAt = ctx.kind === "service" ? ingressIndex(list, path, problems) : 0;
+  const cpath = at(path, ingressAt);
+  if (isUnknown(list[ingressAt])) return { image: UNKNOWN };
+  const c = problems.object(list[ingressAt], cpath, "a container");
   if (!c) return { image: UNKNOWN };
+  const out = translateOne(c, cpath, ctx);
+  // A job's containers have no ports: the first is the task's main container, the others its sidecars.
+  if (list.length > 1) {
+    const put = (engineKey: string, value: unknown, gcpPath: string) => {
+      ctx.paths.set(engineKey, gcpPath);
+      if (value !== undefined && value !== null) out[engineKey] = value;
+    };
+    put("containerName", c.name, at(cpath, "name"));
+    put("dependsOn", c.dependsOns, at(cpath, "dependsOns"));
+    const sidecars: unknown[] = [];
+    list.forEach((item, i) => {
+      if (i === ingressAt) return;
+      const spath = at(path, i);
+      const k = sidecars.length;
+      const prefix = `sidecars[${k}]`;
+      ctx.paths.set(prefix, spath);
+      const sub: ContainerContext = { ...ctx, paths: { set: (engine, gcp) => ctx.paths.set(`${prefix}.${engine}`, gcp) } };
+      if (isUnknown(item)) return void sidecars.push(UNKNOWN);
+      const s = problems.object(item, spath, "a container") ?? {};
+      const sidecar = translateOne(s, spath, { ...sub, kind: "sidecar" });
+      const sput = (engineKey: string, value: unknown, gcpPath: string) => {
+        sub.paths.set(engineKey, gcpPath);
+        if (value !== undefined && value !== null) sidecar[engineKey] = value;
+      };
+      sput("name", s.name, at(spath, "name"));
+      sput("dependsOn", s.dependsOns, at(spath, "dependsOns"));
+      sidecars.push(sidecar);
+    });
+    out.sidecars = sidecars;
+  }
+  return out;
+}
 
+/** Cloud Run's rule: the one container with ports is the ingress container (a single container is it anyway). */
+function ingressIndex(list: unknown[], path: string, problems: Problems): number {
+  if (list.length <= 1 || list.some(isUnknown)) return 0;
+  const withPorts = list.flatMap((c, i) => {
+    const ports = (c as Record<string, unknown> | null)?.ports;
+    return ports !== undefined && ports !== null ? [i] : [];
+  });
+  if (withPorts.length === 1) return withPorts[0];
+  problems.add(path, `exactly one container sets ports (the ingress container; the others are sidecars), got ${withPorts.length}`);
+  return 0;
+}
+
+/** One container's own fields; a sidecar has no port, and its startup probe only when it sets one. */
+function translateOne(c: Record<string, unknown>, cpath: string, ctx: ContainerContext) {
   const out: Record<string, unknown> = {};
   const put = (engineKey: string, value: unknown, gcpPath: string) => {
     ctx.paths.set(engineKey, gcpPath);
@@ -45,11 +96,12 @@ export function translateContainers(containers: unknown, path: string, ctx: Cont
   put("secretEnv", envs.secretEnv, at(cpath, "envs"));
   put("volumeMounts", translateMounts(c.volumeMounts, at(cpath, "volumeMounts"), ctx), at(cpath, "volumeMounts"));
   put("resources", translateLimits(c.resources, at(cpath, "resources"), ctx), at(cpath, "resources.limits"));
+  // The ingress container's port, and its name (h2c: HTTP/2 end to end); a sidecar has neither.
   if (ctx.kind === "service") {
     put("port", translatePorts(c.ports, at(cpath, "ports"), ctx), at(cpath, "ports.containerPort"));
     put("http2", portProtocol(c.ports, at(cpath, "ports.name"), ctx), at(cpath, "ports.name"));
-    put("startupProbe", translateProbe(c.startupProbe, at(cpath, "startupProbe"), ctx), at(cpath, "startupProbe"));
   }
+  if (ctx.kind !== "job") put("startupProbe", translateProbe(c.startupProbe, at(cpath, "startupProbe"), ctx), at(cpath, "startupProbe"));
   return out;
 }
 

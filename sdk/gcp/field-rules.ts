@@ -65,12 +65,13 @@ const startupProbe: Fields = {
 const serviceContainer: Fields = {
   each: true,
   fields: {
-    ...honouredAll("image", "commands", "args"),
+    // The container with ports is the ingress container; the others are sidecars (name and dependsOns order their start).
+    ...honouredAll("image", "commands", "args", "name", "dependsOns"),
     envs,
     ports: { fields: honouredAll("containerPort", "name") },
     resources: { fields: { limits, ...ignoredAll("cpuIdle", "startupCpuBoost") } },
     startupProbe,
-    ...ignoredAll("name", "livenessProbe", "readinessProbe", "dependsOns", "baseImageUri", "buildInfos", "sandboxLauncher"),
+    ...ignoredAll("livenessProbe", "readinessProbe", "baseImageUri", "buildInfos", "sandboxLauncher"),
     volumeMounts: VOLUME_MOUNTS,
     workingDir: WORKING_DIR,
     sourceCode: SOURCE,
@@ -130,11 +131,13 @@ export const serviceRules: Fields = {
 const jobContainer: Fields = {
   each: true,
   fields: {
-    ...honouredAll("image", "commands", "args"),
+    // The first container is the task's main one, the others sidecars (their startup probes order the start).
+    ...honouredAll("image", "commands", "args", "name", "dependsOns"),
     envs,
     resources: { fields: { limits } },
-    // A task serves nothing and is not probed: it runs until it exits.
-    ...ignoredAll("name", "ports", "startupProbe", "dependsOns"),
+    startupProbe,
+    // A task serves nothing: it runs until its main container exits.
+    ...ignoredAll("ports"),
     volumeMounts: VOLUME_MOUNTS,
     workingDir: WORKING_DIR,
   },

@@ -14,7 +14,10 @@ import { gcpTrafficType } from "./traffic";
  */
 type Obj = Record<string, unknown>;
 
-function container(user: Obj | undefined, engine: ServiceTemplate | JobTemplate): Obj {
+function container(
+  user: Obj | undefined,
+  engine: Pick<ServiceTemplate, "image" | "env" | "secretEnv" | "command" | "args" | "volumeMounts">,
+): Obj {
   const envs: Obj[] = [
     ...Object.entries(engine.env).map(([name, value]) => ({ name, value })),
     ...Object.entries(engine.secretEnv ?? {}).map(([name, ref]) => ({
@@ -32,6 +35,19 @@ function container(user: Obj | undefined, engine: ServiceTemplate | JobTemplate)
   return out;
 }
 
+/** The sidecars in pulumi-gcp's shape, each over the program's container of its name. */
+function sidecarContainers(sidecars: ServiceTemplate["sidecars"], userContainers: Obj[]): Obj[] {
+  return (sidecars ?? []).map((s) => {
+    const u = userContainers.find((x) => x.name === s.name);
+    const out = container(u, s);
+    out.name = s.name;
+    out.resources = { ...(u?.resources as Obj | undefined), limits: { cpu: s.resources.cpu, memory: s.resources.memory } };
+    if (s.dependsOn) out.dependsOns = s.dependsOn;
+    else delete out.dependsOns;
+    return out;
+  });
+}
+
 /** The engine's volumes in pulumi-gcp's shape (the same but for gcs.mountOptions, which have no local effect). */
 function withVolumes(template: Obj, volumes: ServiceTemplate["volumes"]): Obj {
   if (volumes) template.volumes = volumes;
@@ -46,18 +62,30 @@ function firstContainer(template: unknown, ...path: string[]): Obj | undefined {
 }
 
 export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj {
-  const userContainer = firstContainer(user, "containers");
+  const userContainers = (((user as Obj | undefined)?.containers as Obj[] | undefined) ?? []).filter((c) => c && typeof c === "object");
+  const several = (engine.sidecars?.length ?? 0) > 0;
+  const userContainer = several ? (userContainers.find((u) => u.name === engine.containerName) ?? userContainers[0]) : userContainers[0];
   const c = container(userContainer, engine);
   c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port, ...(engine.http2 ? { name: "h2c" } : {}) };
   c.resources = {
     ...(userContainer?.resources as Obj | undefined),
     limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
   };
+  if (engine.containerName !== undefined) c.name = engine.containerName;
+  if (engine.dependsOn) c.dependsOns = engine.dependsOn;
+  else delete c.dependsOns;
+  const sidecars = sidecarContainers(engine.sidecars, userContainers);
+  // In the order the program lists them, so a refresh of an unchanged service shows no reordering.
+  const order = (x: Obj) => {
+    const i = userContainers.findIndex((u) => u.name === x.name);
+    return i < 0 ? userContainers.length : i;
+  };
+  const containers = several ? [c, ...sidecars].sort((a, b) => order(a) - order(b)) : [c];
   return withServiceAccount(
     withVolumes(
       {
         ...(user as Obj | undefined),
-        containers: [c],
+        containers,
         scaling: { ...((user as Obj | undefined)?.scaling as Obj | undefined), ...engine.scaling },
         maxInstanceRequestConcurrency: engine.maxInstanceRequestConcurrency,
         timeout: durationString(engine.timeout),
@@ -84,12 +112,20 @@ export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
     ...(userContainer?.resources as Obj | undefined),
     limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
   };
+  if (engine.containerName !== undefined) c.name = engine.containerName;
+  if (engine.dependsOn) c.dependsOns = engine.dependsOn;
+  else delete c.dependsOns;
+  const userContainers = ((inner.containers as Obj[] | undefined) ?? []).filter((u) => u && typeof u === "object");
+  const sidecars = sidecarContainers(engine.sidecars, userContainers);
   return {
     ...outer,
     taskCount: engine.taskCount,
     parallelism: engine.parallelism,
     template: withServiceAccount(
-      withVolumes({ ...inner, containers: [c], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) }, engine.volumes),
+      withVolumes(
+        { ...inner, containers: [c, ...sidecars], maxRetries: engine.maxRetries, timeout: durationString(engine.timeout) },
+        engine.volumes,
+      ),
       engine.serviceAccount,
     ),
   };

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resolveProject } from "./project";
-import type { ServiceTemplateArgs } from "./template";
+import type { OneContainerTemplateArgs } from "./template";
 
 export interface JobTemplateArgs {
   image: pulumi.Input<string>;
@@ -19,9 +19,9 @@ export interface JobTemplateArgs {
   /** The service account the tasks run as (an email); default: the project's compute account. */
   serviceAccount?: pulumi.Input<string>;
   /** As a service template's: env vars from secrets, volumes and their mounts. */
-  secretEnv?: ServiceTemplateArgs["secretEnv"];
-  volumes?: ServiceTemplateArgs["volumes"];
-  volumeMounts?: ServiceTemplateArgs["volumeMounts"];
+  secretEnv?: OneContainerTemplateArgs["secretEnv"];
+  volumes?: OneContainerTemplateArgs["volumes"];
+  volumeMounts?: OneContainerTemplateArgs["volumeMounts"];
 }
 
 export interface JobArgs {

@@ -1,8 +1,22 @@
 import type * as pulumi from "@pulumi/pulumi";
 
-/** A revision template (Cloud Run v2 names); defaults are the engine's, applied by `check`. */
-export interface ServiceTemplateArgs {
+/**
+ * A revision template (Cloud Run v2 names); defaults are the engine's, applied by `check`. Either
+ * one container's fields at the top (with sidecars in the engine's shape, if any), or `containers`:
+ * a list where the container with a `port` is the ingress container and the others are sidecars.
+ */
+export type ServiceTemplateArgs = OneContainerTemplateArgs | ContainerListTemplateArgs;
+
+/** The template with its ingress container's fields at the top. */
+export interface OneContainerTemplateArgs {
   image: pulumi.Input<string>;
+  /** The ingress container's name: required once there are sidecars. */
+  containerName?: pulumi.Input<string>;
+  /** The containers the ingress container waits for (their startup probes passed) before it starts. */
+  dependsOn?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Up to 9 containers beside it, without a port, sharing its network (localhost) and in-memory volumes. */
+  sidecars?: pulumi.Input<pulumi.Input<ContainerArgs & { name: pulumi.Input<string> }>[]>;
+  containers?: undefined;
   command?: pulumi.Input<pulumi.Input<string>[]>;
   args?: pulumi.Input<pulumi.Input<string>[]>;
   env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -36,6 +50,26 @@ export interface ServiceTemplateArgs {
   volumeMounts?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; mountPath: pulumi.Input<string> }>[]>;
 }
 
+/** The fields of one container. */
+type ContainerFieldKeys = "image" | "command" | "args" | "env" | "port" | "resources" | "startupProbe" | "secretEnv" | "volumeMounts";
+
+/** One container of `containers` (or of `sidecars`, which have no port). */
+export interface ContainerArgs extends Partial<Pick<OneContainerTemplateArgs, ContainerFieldKeys>> {
+  name?: pulumi.Input<string>;
+  image: pulumi.Input<string>;
+  /** Containers that must pass their startup probes before this one starts. */
+  dependsOn?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** The template with `containers` (Cloud Run's own shape): `[{ name: "app", image, port: 8080, dependsOn: ["proxy"] }, { name: "proxy", image }]`. */
+export interface ContainerListTemplateArgs extends Omit<
+  OneContainerTemplateArgs,
+  ContainerFieldKeys | "containerName" | "dependsOn" | "sidecars" | "containers"
+> {
+  containers: pulumi.Input<pulumi.Input<ContainerArgs>[]>;
+  image?: undefined;
+}
+
 export interface SecretRefArgs {
   secret: pulumi.Input<string>;
   version?: pulumi.Input<string>;
@@ -63,6 +97,20 @@ export interface VolumeArgs {
 /** A template as the engine stores it: every default filled in. */
 export interface ServiceTemplateOutput {
   image: string;
+  containerName?: string;
+  dependsOn?: string[];
+  sidecars?: {
+    name: string;
+    image: string;
+    command?: string[];
+    args?: string[];
+    env: Record<string, string>;
+    resources: { cpu: string; memory: string };
+    startupProbe?: ServiceTemplateOutput["startupProbe"];
+    dependsOn?: string[];
+    secretEnv?: Record<string, { secret: string; version: string }>;
+    volumeMounts?: { name: string; mountPath: string }[];
+  }[];
   command?: string[];
   args?: string[];
   env: Record<string, string>;

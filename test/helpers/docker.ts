@@ -103,6 +103,23 @@ export async function removeContainers(ids: string[]): Promise<void> {
   await run("docker", ["rm", "-f", "-v", ...ids]);
 }
 
+/** The names of the Docker volumes labelled with this engine id (instances' shared in-memory volumes). */
+export async function engineVolumes(engineId: string): Promise<string[]> {
+  return (await docker(["volume", "ls", "-q", "--filter", `label=skiff.engine=${engineId}`])).split("\n").filter(Boolean);
+}
+
+/** Removes the Docker volumes labelled with this engine id (after its containers are gone). */
+export async function removeEngineVolumes(engineId: string): Promise<void> {
+  const names = await engineVolumes(engineId);
+  if (names.length > 0) await docker(["volume", "rm", "-f", ...names]);
+}
+
+/** Removes the images this engine built (labelled with its id): a test's own, never another's. */
+export async function removeEngineImages(engineId: string): Promise<void> {
+  const ids = (await docker(["image", "ls", "-q", "--filter", `label=skiff.engine=${engineId}`])).split("\n").filter(Boolean);
+  if (ids.length > 0) await run("docker", ["image", "rm", "-f", ...new Set(ids)]);
+}
+
 /** `docker inspect` of one container, parsed. */
 /** Removes the Docker networks labelled with this engine id (its own network; after its containers are gone). */
 export async function removeEngineNetworks(engineId: string): Promise<void> {
@@ -124,6 +141,6 @@ export interface DockerContainerInspect {
   Id: string;
   State: { Status: string; Running: boolean };
   Config: { Env: string[] | null; Labels: Record<string, string> };
-  HostConfig: { PortBindings: Record<string, PortBinding[] | null> | null };
+  HostConfig: { PortBindings: Record<string, PortBinding[] | null> | null; NetworkMode?: string };
   NetworkSettings: { Ports: Record<string, PortBinding[] | null> | null };
 }

@@ -6,7 +6,9 @@ import {
   ContainerSummary,
   containersWithLabels,
   removeContainers,
+  removeEngineImages,
   removeEngineNetworks,
+  removeEngineVolumes,
   requireDocker,
   run,
 } from "./docker";
@@ -167,7 +169,7 @@ export class TestEngine {
     return containersWithLabels({ "skiff.engine": this.engineId });
   }
 
-  private engineLog(): string {
+  engineLog(): string {
     try {
       return readFileSync(path.join(this.home, "engine.log"), "utf8");
     } catch {
@@ -200,7 +202,9 @@ export class TestEngine {
       try {
         const leftovers = await containersWithLabels({ "skiff.engine": engineId });
         await removeContainers(leftovers.map((c) => c.id));
+        await removeEngineVolumes(engineId);
         await removeEngineNetworks(engineId);
+        await removeEngineImages(engineId);
       } catch (error) {
         errors.push(error);
       }

@@ -7,6 +7,7 @@ import {
   type ContainerRuntime,
   type ContainerState,
   type ContainerSummary,
+  type SharedVolumeSpec,
   type EngineNetwork,
   type InstanceSpec,
   type StartedContainer,
@@ -72,6 +73,8 @@ export interface HistoryEntry {
   at: number;
   op:
     | "resolveImage"
+    | "createSharedVolume"
+    | "removeSharedVolume"
     | "start"
     | "startFailed"
     | "waitListening"
@@ -450,6 +453,23 @@ export class FakeRuntime implements ContainerRuntime {
     return this.live()
       .filter((c) => hasLabels(c.labels, labels))
       .map((c) => ({ containerId: c.id, labels: { ...c.labels }, running: c.running }));
+  }
+
+  /** Shared in-memory volumes that exist now, by name. */
+  readonly sharedVolumes = new Map<string, SharedVolumeSpec>();
+
+  async createSharedVolume(spec: SharedVolumeSpec): Promise<void> {
+    this.record("createSharedVolume", spec.name);
+    this.sharedVolumes.set(spec.name, spec);
+  }
+
+  async removeSharedVolume(name: string): Promise<void> {
+    this.record("removeSharedVolume", name);
+    this.sharedVolumes.delete(name);
+  }
+
+  async listSharedVolumes(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]> {
+    return [...this.sharedVolumes.values()].filter((v) => hasLabels(v.labels, labels)).map((v) => ({ name: v.name, labels: v.labels }));
   }
 
   async logTail(containerId: string, lines: number): Promise<string> {

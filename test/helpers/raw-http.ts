@@ -126,3 +126,8 @@ export function completeResponses(raw: string): { responses: ParsedResponse[]; r
     if (at >= raw.length) return { responses, rest: "" };
   }
 }
+
+/** The trace headers the ingress makes for a request without them (router/trace-context.ts), taken out: they are new each time. */
+export function untraced(text: string): string {
+  return text.replace(/traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]\r\nx-cloud-trace-context: [0-9a-f]{32}\/\d+;o=[01]\r\n/g, "");
+}

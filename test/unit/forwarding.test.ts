@@ -1,4 +1,5 @@
 import test from "ava";
+import { untraced } from "../helpers/raw-http";
 import {
   clientResponseHeaders,
   lastChunk,
@@ -46,9 +47,26 @@ test("the head keeps the client's lines as written, drops hop-by-hop ones and th
     "trailers",
   ]);
   t.is(
-    upstreamRequestHead(req, false),
+    untraced(upstreamRequestHead(req, false)),
     "GET /path?q=1 HTTP/1.1\r\nHost: svc.localhost:8080\r\nAccept: */*\r\nAccept: text/plain\r\n" +
       "x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: svc.localhost:8080\r\n\r\n",
+  );
+});
+
+test("trace headers: a client's valid ones go on once, unchanged; an invalid one is replaced; without them both are made", (t) => {
+  const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const head = upstreamRequestHead(request(["Host", "h", "TraceParent", parent, "X-Cloud-Trace-Context", "nonsense"]), false);
+  t.is(head.match(/traceparent/gi)?.length, 1);
+  t.true(
+    head.includes(
+      `traceparent: ${parent}\r\nx-cloud-trace-context: 4bf92f3577b34da6a3ce929d0e0e4736/67667974448284343;o=1\r\nx-forwarded-for`,
+    ),
+    head,
+  );
+  t.false(head.includes("nonsense"));
+  t.regex(
+    upstreamRequestHead(request(["Host", "h"]), false),
+    /\r\ntraceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-00\r\nx-cloud-trace-context: [0-9a-f]{32}\/\d+;o=0\r\n/,
   );
 });
 
@@ -64,10 +82,13 @@ test("a client's own X-Forwarded-* are replaced, unless it is trusted: then kept
 
 test("a chunked body is announced as chunked again; an upgrade asks for it with Connection and Upgrade", (t) => {
   const chunked = request(["Host", "h", "Transfer-Encoding", "chunked"], "POST");
-  t.regex(upstreamRequestHead(chunked, false), /^POST \/path\?q=1 HTTP\/1\.1\r\nHost: h\r\ntransfer-encoding: chunked\r\nx-forwarded-for/);
+  t.regex(
+    untraced(upstreamRequestHead(chunked, false)),
+    /^POST \/path\?q=1 HTTP\/1\.1\r\nHost: h\r\ntransfer-encoding: chunked\r\nx-forwarded-for/,
+  );
   const upgrade = request(["Host", "h", "Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Key", "k"]);
   t.regex(
-    upstreamRequestHead(upgrade, false, "websocket"),
+    untraced(upstreamRequestHead(upgrade, false, "websocket")),
     /^GET \/path\?q=1 HTTP\/1\.1\r\nHost: h\r\nSec-WebSocket-Key: k\r\nconnection: Upgrade\r\nupgrade: websocket\r\nx-forwarded-for/,
   );
 });
@@ -113,7 +134,7 @@ test("an absolute-form target's authority is the host: the instance gets it as H
   const req = request(["Host", "e.localhost", "Accept", "*/*"], "GET", "http://e2.localhost:8080/abs?q=1");
   t.like(req, { host: "e2.localhost:8080", url: "/abs?q=1", hostFromTarget: true, invalid: undefined });
   t.is(
-    upstreamRequestHead(req, false),
+    untraced(upstreamRequestHead(req, false)),
     "GET /abs?q=1 HTTP/1.1\r\nhost: e2.localhost:8080\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: e2.localhost:8080\r\n\r\n",
   );
   t.like(request(["Host", "h"], "GET", "HTTP://e2.localhost?x"), { host: "e2.localhost", url: "/?x" });

@@ -154,7 +154,8 @@ test("shapes of pulumi-gcp's other resources and what skiff cannot run are refus
   t.deepEqual(reasons(result.failures).sort(), [
     "template.containers[0].ports: must be one object {containerPort, name} in cloudrunv2.Service, not a list",
     "template.containers[0].workingDir: skiff's engine runs the image's own working directory; remove workingDir (or set it in the image)",
-    "template.containers[1]: skiff runs one container per instance: sidecars (a second container) are not supported",
+    // A second container is a sidecar now: it needs its name.
+    "template.containers[1].name: must be a string",
     'template.revision: must start with the service\'s name and a hyphen ("hello-..."), got "other-v1"',
   ]);
 });

@@ -44,7 +44,6 @@ test("a service's fields without local meaning are each named once, as written (
     "template.encryptionKey",
     "template.executionEnvironment",
     "template.scaling.cpuUtilization",
-    "template.containers[0].name",
     "template.containers[0].livenessProbe",
     "template.containers[0].resources.limits.nvidia.com/gpu",
     "template.containers[0].resources.cpuIdle",

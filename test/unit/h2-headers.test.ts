@@ -99,6 +99,8 @@ test("to an HTTP/2 instance: pseudo-headers, the client's fields less hop-by-hop
       "1",
       "X-Many",
       "2",
+      "Traceparent",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     ],
     "127.0.0.9",
   );
@@ -111,6 +113,9 @@ test("to an HTTP/2 instance: pseudo-headers, the client's fields less hop-by-hop
     te: "trailers",
     cookie: "a=1; b=2",
     "x-many": ["1", "2"],
+    // The trace headers as for HTTP/1.1: a client's valid traceparent unchanged, the other made from it.
+    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "x-cloud-trace-context": "4bf92f3577b34da6a3ce929d0e0e4736/67667974448284343;o=1",
     "x-forwarded-for": "127.0.0.9",
     "x-forwarded-proto": "http",
     "x-forwarded-host": "svc.localhost",

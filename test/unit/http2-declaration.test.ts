@@ -34,10 +34,12 @@ test("http2 is part of the template: true makes another fingerprint, false is th
 
 test("deploy --use-http2 sets it, --no-use-http2 clears it, neither keeps what the service has", (t) => {
   const existing = { template: parseServiceTemplate({ image: "img", http2: true }) } as Service;
-  t.is(templateFromFlags(undefined, { image: "img", traffic: true, useHttp2: true }).http2, true);
+  // The container flags (--image) come in groups (container-flags.ts); --use-http2 is the template's.
+  const image = [{ argv: ["--image", "img"] }];
+  t.is(templateFromFlags(undefined, { traffic: true, useHttp2: true }, image).http2, true);
   t.is(templateFromFlags(existing, { traffic: true }).http2, true);
   t.false("http2" in templateFromFlags(existing, { traffic: true, useHttp2: false }));
-  t.false("http2" in templateFromFlags(undefined, { image: "img", traffic: true }));
+  t.false("http2" in templateFromFlags(undefined, { traffic: true }, image));
 });
 
 test("Knative: the container port is named h2c for http2 (http1 otherwise), and services replace reads it back", (t) => {

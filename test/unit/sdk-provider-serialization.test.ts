@@ -11,6 +11,7 @@ import { gcpServiceProvider } from "../../sdk/cloudrunv2/service";
 import { serviceIamBindingProvider, serviceIamMemberProvider, serviceIamPolicyProvider } from "../../sdk/cloudrunv2/service-iam";
 import { jobIamMemberProvider } from "../../sdk/cloudrunv2/job-iam";
 import { secretProvider, secretVersionProvider } from "../../sdk/resources/secret";
+import { imageProvider } from "../../sdk/resources/image";
 import { gcpSecretProvider, gcpSecretVersionProvider } from "../../sdk/secretmanager/secret";
 
 // What Pulumi writes into the state as `__provider` must stay tiny and stable: it loads skiff's
@@ -31,6 +32,7 @@ const kinds: [string, pulumi.dynamic.ResourceProvider][] = [
   ["cloudrunv2-service-iam-policy", serviceIamPolicyProvider],
   ["cloudrunv2-job-iam-member", jobIamMemberProvider],
   ["secret", secretProvider],
+  ["image", imageProvider],
   ["secret-version", secretVersionProvider],
   ["secretmanager-secret", gcpSecretProvider],
   ["secretmanager-secret-version", gcpSecretVersionProvider],

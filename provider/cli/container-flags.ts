@@ -1,0 +1,192 @@
+import { Command, CommanderError } from "commander";
+import type { SidecarInput, ServiceTemplateInput } from "../model/template";
+import { applyEnvFlags, envFlagsProblem, type EnvFlags } from "./env-flags";
+import { collect, envListFlag, intFlag, listFlag, parseProbe } from "./flags";
+import { UsageError } from "./output";
+import { applyVolumeFlags } from "./volume-flags";
+
+/**
+ * gcloud's `--container NAME` groups: the container flags after `--container NAME` (up to the next
+ * one) apply to that container, those before the first to the ingress container, as without
+ * groups. `skiff deploy S --container app --image A --port 8080 --container proxy --image B
+ * --depends-on app`. The container with `--port` is the ingress container (for a new service
+ * without one: the first named); the others are sidecars, made when first named.
+ */
+
+/** What one container's flags say. */
+export interface ContainerFlags extends EnvFlags {
+  image?: string;
+  port?: number;
+  command?: string[];
+  args?: string[];
+  memory?: string;
+  cpu?: string;
+  startupProbe?: string;
+  dependsOn?: string[];
+  addVolumeMount?: string[];
+  removeVolumeMount?: string[];
+  clearVolumeMounts?: boolean;
+}
+
+/** The flags of one container, as commander names them (`option:<name>` events carry their raw values in order). */
+const CONTAINER_OPTIONS: [flags: string, description: string, parse?: (value: string, previous: never) => unknown][] = [
+  ["--image <image>", "container image (required for a new service, and for a new container)"],
+  ["--port <n>", "port the container listens on (default 8080); the container with a port is the ingress container", intFlag("--port")],
+  ["--command <cmd,...>", "entrypoint, comma-separated", listFlag],
+  ["--args <a,b,...>", "arguments, comma-separated", listFlag],
+  ["--set-env-vars <K=V,...>", "environment variables; replaces the container's set", envListFlag("--set-env-vars")],
+  ["--update-env-vars <K=V,...>", "environment variables to add or change", envListFlag("--update-env-vars")],
+  ["--env <K=V,...>", "same as --update-env-vars; may be repeated", envListFlag("--env")],
+  ["--remove-env-vars <K,...>", "environment variables to remove", listFlag],
+  ["--clear-env-vars", "remove every environment variable"],
+  ["--env-vars-file <file>", "a YAML file of KEY: VALUE; replaces the container's set"],
+  ["--memory <quantity>", "memory limit, e.g. 512Mi or 1Gi"],
+  ["--cpu <n>", "CPU limit, e.g. 1 or 500m"],
+  ["--startup-probe <k=v,...>", "startup probe, e.g. periodSeconds=5,failureThreshold=1 (a sidecar's names tcpSocket.port)"],
+  ["--depends-on <container,...>", "containers that must pass their startup probes before this one starts", listFlag],
+];
+/** Container flags too, but a command has them from withMountFlags already. */
+const MOUNT_OPTIONS: typeof CONTAINER_OPTIONS = [
+  ["--add-volume-mount <volume=N,mount-path=P>", "mount a volume in the container; may be repeated", collect],
+  ["--remove-volume-mount <PATH,...>", "mounts to remove, by path", listFlag],
+  ["--clear-volume-mounts", "remove every mount"],
+];
+/** What MountFlags the container groups take over from the command's own. */
+export const GROUPED_MOUNT_FLAGS = ["addVolumeMount", "removeVolumeMount", "clearVolumeMounts"] as const;
+
+/** Adds the container flags (but the mount flags, which withMountFlags adds) and `--container`/`--remove-containers` to a command. */
+export function withContainerFlags(command: Command): Command {
+  return addOptions(command, CONTAINER_OPTIONS)
+    .option("--container <name>", "the container flags after it (up to the next --container) apply to this container")
+    .option("--remove-containers <name,...>", "sidecars to remove", listFlag);
+}
+
+function addOptions(command: Command, options: typeof CONTAINER_OPTIONS): Command {
+  for (const [flags, description, parse] of options) {
+    if (parse) command.option(flags, description, parse as (value: string, previous: unknown) => unknown);
+    else command.option(flags, description);
+  }
+  return command;
+}
+
+/** One `--container` group: its raw arguments in order (the group before any --container has no name). */
+export interface ContainerGroup {
+  name?: string;
+  argv: string[];
+}
+
+/**
+ * Records, in order, which container each container flag was given for. Call before parsing;
+ * `groups()` after. Commander keeps only the last value of each option; the groups keep all.
+ */
+export function recordContainerGroups(command: Command): { groups(): ContainerGroup[] } {
+  const groups: ContainerGroup[] = [{ argv: [] }];
+  recorded.set(command, groups);
+  command.on("option:container", (name: string) => groups.push({ name, argv: [] }));
+  for (const [flags] of [...CONTAINER_OPTIONS, ...MOUNT_OPTIONS]) {
+    const long = flags.split(" ")[0];
+    command.on(`option:${long.slice(2)}`, (value?: string) => groups.at(-1)!.argv.push(...(value === undefined ? [long] : [long, value])));
+  }
+  return { groups: () => groups };
+}
+
+const recorded = new WeakMap<Command, ContainerGroup[]>();
+
+/** The groups recorded for a command (recordContainerGroups), as an action reads them. */
+export function containerGroupsOf(command: Command): ContainerGroup[] {
+  return recorded.get(command) ?? [{ argv: [] }];
+}
+
+/** Parses one group's arguments with the same parsers; an error names the flag and the container. */
+export function parseContainerGroup(group: ContainerGroup): ContainerFlags {
+  const parser = addOptions(addOptions(new Command(), CONTAINER_OPTIONS), MOUNT_OPTIONS)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  try {
+    parser.parse(group.argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) throw new UsageError(`--container ${group.name ?? ""}: ${error.message.replace(/^error: /, "")}`);
+    throw error;
+  }
+  const flags = parser.opts<ContainerFlags>();
+  const problem = envFlagsProblem(flags);
+  if (problem) throw new UsageError(group.name ? `--container ${group.name}: ${problem}` : problem);
+  return flags;
+}
+
+/** Applies one container's flags to the ingress container's fields of the template. */
+export function applyIngressFlags(t: ServiceTemplateInput, flags: ContainerFlags): ServiceTemplateInput {
+  const out = { ...t };
+  if (flags.image) out.image = flags.image;
+  if (flags.port !== undefined) out.port = flags.port;
+  applyCommon(out, flags);
+  if (flags.dependsOn !== undefined) out.dependsOn = flags.dependsOn.length ? flags.dependsOn : undefined;
+  if (flags.startupProbe !== undefined) out.startupProbe = parseProbe(flags.startupProbe);
+  return applyVolumeFlags(out, flags);
+}
+
+function applyCommon(c: ServiceTemplateInput | SidecarInput, flags: ContainerFlags): void {
+  c.env = applyEnvFlags(c.env ?? {}, flags);
+  if (flags.command !== undefined) c.command = flags.command;
+  if (flags.args !== undefined) c.args = flags.args;
+  if (flags.memory !== undefined || flags.cpu !== undefined) {
+    c.resources = { ...c.resources };
+    if (flags.memory !== undefined) c.resources.memory = flags.memory;
+    if (flags.cpu !== undefined) c.resources.cpu = flags.cpu;
+  }
+}
+
+/**
+ * The template after every group: each names the ingress container or a sidecar (made when new,
+ * with its --image); then --remove-containers. The ingress container's name comes from its group.
+ */
+export function applyContainerGroups(
+  t: ServiceTemplateInput,
+  groups: readonly ContainerGroup[],
+  removed: readonly string[] | undefined,
+  isNew: boolean,
+): ServiceTemplateInput {
+  let out: ServiceTemplateInput = { ...t, sidecars: t.sidecars?.map((s) => ({ ...s })) };
+  const named = groups.filter((g) => g.name !== undefined).map((g) => ({ name: g.name!, flags: parseContainerGroup(g) }));
+  const ungrouped = parseContainerGroup(groups[0] ?? { argv: [] });
+  out = applyIngressFlags(out, ungrouped);
+  if (named.length > 0 && out.containerName === undefined) {
+    // The ingress container gets its name from the group with a port, or (a new service) the first group.
+    const ingress = named.find((g) => g.flags.port !== undefined) ?? (isNew || !out.sidecars?.length ? named[0] : undefined);
+    if (ingress) out.containerName = ingress.name;
+  }
+  for (const { name, flags } of named) {
+    if (name === out.containerName) {
+      out = applyIngressFlags(out, flags);
+      continue;
+    }
+    if (flags.port !== undefined)
+      throw new UsageError(`--container ${name}: --port: only the ingress container (${out.containerName}) has a port; sidecars have none`);
+    out.sidecars ??= [];
+    let sidecar = out.sidecars.find((s) => s.name === name);
+    if (!sidecar) {
+      if (!flags.image) throw new UsageError(`--container ${name}: --image: is required for a new container`);
+      sidecar = { name, image: flags.image };
+      out.sidecars.push(sidecar);
+    }
+    if (flags.image) sidecar.image = flags.image;
+    applyCommon(sidecar, flags);
+    if (flags.dependsOn !== undefined) sidecar.dependsOn = flags.dependsOn.length ? flags.dependsOn : undefined;
+    if (flags.startupProbe !== undefined) sidecar.startupProbe = parseProbe(flags.startupProbe);
+    const mounted = applyVolumeFlags({ volumes: out.volumes, volumeMounts: sidecar.volumeMounts }, flags);
+    if (mounted.volumeMounts) sidecar.volumeMounts = mounted.volumeMounts;
+    else delete sidecar.volumeMounts;
+  }
+  for (const name of removed ?? []) {
+    if (name === out.containerName) throw new UsageError(`--remove-containers: "${name}" is the ingress container; it cannot be removed`);
+    if (!out.sidecars?.some((s) => s.name === name))
+      throw new UsageError(`--remove-containers: "${name}" is not a container of this service`);
+    out.sidecars = out.sidecars.filter((s) => s.name !== name);
+    for (const s of out.sidecars) if (s.dependsOn) s.dependsOn = s.dependsOn.filter((d) => d !== name);
+    if (out.dependsOn) out.dependsOn = out.dependsOn.filter((d) => d !== name);
+  }
+  if (out.sidecars?.length === 0) delete out.sidecars;
+  if (out.sidecars === undefined) delete out.sidecars;
+  if (out.dependsOn?.length === 0) delete out.dependsOn;
+  return out;
+}

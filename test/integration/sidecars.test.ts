@@ -1,0 +1,389 @@
+import test from "ava";
+import type { EngineClient } from "../../provider/client/api-client";
+import type { ServiceTemplateInput } from "../../provider/model/template";
+import { describeFailures, runClients } from "../helpers/clients";
+import { DockerEventLog } from "../helpers/docker-events";
+import { docker, engineVolumes, inspectContainer } from "../helpers/docker";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { pairImages } from "../helpers/pair-images";
+
+// Instances of several containers on real Docker (issue 23, must-shows 1 and 2): an ingress
+// container that proxies to a sidecar on localhost, started only once the sidecar's startup probe
+// passed; a sidecar killed takes its instance with it, which is replaced; two containers share an
+// in-memory volume; every container and volume of an instance goes with it, also after a crash.
+
+let engine: TestEngine;
+let client: EngineClient;
+let images: { proxy: string; backend: string };
+let events: DockerEventLog;
+
+test.before(async () => {
+  [images, engine] = await Promise.all([pairImages(), startEngine()]);
+  client = await engine.api();
+  events = new DockerEventLog({ "skiff.engine": engine.engineId });
+});
+
+test.after.always(async () => {
+  events?.stop();
+  await engine?.dispose();
+});
+
+const host = (service: string) => `${service}.localhost`;
+
+/** The proxy in front, the backend beside it on port 9000, listening only after 1.5 s. */
+function pairTemplate(extra: Partial<ServiceTemplateInput> = {}, backendEnv: Record<string, string> = {}): ServiceTemplateInput {
+  return {
+    image: images.proxy,
+    containerName: "app",
+    dependsOn: ["backend"],
+    env: { PAIR_BACKEND_PORT: "9000" },
+    ...extra,
+    sidecars: [
+      {
+        name: "backend",
+        image: images.backend,
+        env: { PAIR_BACKEND_PORT: "9000", PAIR_LISTEN_DELAY_MS: "1500", ...backendEnv },
+        startupProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 30 },
+        ...(extra.volumeMounts ? { volumeMounts: [{ name: "shared", mountPath: "/data" }] } : {}),
+      },
+    ],
+  };
+}
+
+async function containersOf(service: string) {
+  return (await engine.containers()).filter((c) => c.labels["skiff.service"] === service);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${engine.logTail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface BackendAnswer {
+  role: string;
+  startedAt: number;
+  listenedAt: number;
+  pid: number;
+}
+
+test.serial("requests reach the sidecar through the ingress container, which started only after the sidecar's probe passed", async (t) => {
+  await client.putService("default", "paired", { template: pairTemplate() });
+  const answer = await engine.request(host("paired"), "/hello");
+  t.is(answer.status, 200, answer.body);
+  const backend = JSON.parse(answer.body) as BackendAnswer;
+  t.like(backend, { role: "backend", path: "/hello" });
+  const proxyStartedAt = Number(answer.headers["x-proxy-started-at"]);
+  // The sidecar started first and listened 1.5 s later; the ingress container's process began after that.
+  t.true(backend.listenedAt - backend.startedAt >= 1500);
+  t.true(proxyStartedAt >= backend.listenedAt, `proxy started at ${proxyStartedAt}, backend listened at ${backend.listenedAt}`);
+  const containers = await containersOf("paired");
+  t.deepEqual(containers.map((c) => c.labels["skiff.container"]).sort(), ["app", "backend"]);
+  // One network namespace: the sidecar joined the container that started first (the backend here).
+  const infos = await Promise.all(containers.map((c) => inspectContainer(c.id)));
+  const app = infos.find((i) => i.Config.Labels["skiff.container"] === "app")!;
+  const side = infos.find((i) => i.Config.Labels["skiff.container"] === "backend")!;
+  t.is(app.HostConfig.NetworkMode, `container:${side.Id}`);
+  t.true((app.Config.Env ?? []).some((e) => e.startsWith("PORT=")));
+  t.false(
+    (side.Config.Env ?? []).some((e) => e.startsWith("PORT=")),
+    "only the ingress container gets PORT",
+  );
+  t.true((side.Config.Env ?? []).includes("K_SERVICE=paired"));
+});
+
+test.serial(
+  "killing the sidecar's process under load replaces the instance: only requests in flight then (and a few racing the kill) fail",
+  async (t) => {
+    const first = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
+    const oldIds = (await containersOf("paired")).map((c) => c.id);
+    const [sidecar] = (await containersOf("paired")).filter((c) => c.labels["skiff.container"] === "backend");
+    // 4 closed-loop clients, 50 ms requests through the proxy to the sidecar, for 10 s; the kill at 2.5 s.
+    const loading = runClients({
+      port: engine.ingressPort,
+      host: `${host("paired")}:${engine.ingressPort}`,
+      path: "/slow?ms=50",
+      durationMs: 10_000,
+      clientsAt: () => 4,
+      keepAlive: true,
+      requestTimeoutMs: 20_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const killIssuedAt = Date.now();
+    await docker(["kill", "--signal", "KILL", sidecar.id]);
+    const load = await loading;
+    const died = await events.waitFor("die of the sidecar", (e) => e.action === "die" && e.id === sidecar.id, 5_000);
+    // Docker's kill event can reach the test after the requests it broke: "in flight" is what was sent before the kill was issued.
+    const failures = load.samples.filter((s) => s.status !== 200);
+    const inFlight = failures.filter((s) => s.sentAt <= killIssuedAt);
+    const racing = failures.filter((s) => s.sentAt > killIssuedAt && s.sentAt <= died.atMs + 100);
+    const later = failures.filter((s) => s.sentAt > died.atMs + 100);
+    t.log(
+      `${load.samples.length} requests; failed: ${inFlight.length} in flight at the kill, ${racing.length} sent before its die event ` +
+        `(+${Math.round(died.atMs - killIssuedAt)} ms after the kill was issued) reached the engine, ${later.length} later`,
+    );
+    // The 4 in flight fail (the proxy's connection to the sidecar is reset). Until Docker's die event
+    // reaches the engine, the live proxy still takes requests and answers 502 at once (refused): those
+    // race the kill, as many as the clients can send in that window. Nothing sent after that fails.
+    t.true(inFlight.length <= 4, describeFailures(load.samples, load.startedAt));
+    t.deepEqual(later, [], describeFailures(load.samples, load.startedAt));
+    t.deepEqual(
+      load.samples.filter((s) => s.sentAt > died.atMs + 1_000 && s.status !== 200),
+      [],
+      "every request sent a second after the kill is answered (queued for the replacement)",
+    );
+    t.true(load.samples.filter((s) => s.sentAt > died.atMs + 1_000).length > 10, "the load went on after the kill");
+    // Both containers of the dead instance are gone, and the revision says which container died.
+    await waitFor("the old instance's containers to go", async () => {
+      const now = (await containersOf("paired")).map((c) => c.id);
+      return oldIds.every((id) => !now.includes(id)) ? true : undefined;
+    });
+    const [rev] = await client.listRevisions("default", "paired");
+    t.regex(rev.instanceError ?? "", /container backend of instance \w+ exited with code 137/);
+    const second = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
+    t.not(second.startedAt, first.startedAt);
+    t.is((await containersOf("paired")).filter((c) => c.state === "running").length, 2);
+  },
+);
+
+test.serial("two containers share an in-memory volume: the sidecar writes a file, the ingress container serves it", async (t) => {
+  const template = pairTemplate(
+    { volumes: [{ name: "shared", emptyDir: { sizeLimit: "16Mi" } }], volumeMounts: [{ name: "shared", mountPath: "/srv" }] },
+    { PAIR_WRITE_FILE: "/data/greeting.txt" },
+  );
+  await client.putService("default", "sharing", { template });
+  const answer = await engine.request(host("sharing"), "/local?path=/srv/greeting.txt");
+  t.is(answer.status, 200, answer.body);
+  t.is(answer.headers["x-served-by"], "proxy");
+  t.regex(answer.body, /^written by the backend \(pid \d+\) at \d+\n$/);
+  // One Docker volume, a tmpfs of the volume's size, mounted by both containers.
+  const infos = await Promise.all((await containersOf("sharing")).map((c) => inspectContainer(c.id)));
+  const mounts = infos.map((i) => (i as unknown as { Mounts: { Type: string; Name?: string; Destination: string }[] }).Mounts);
+  const names = mounts.map((m) => m.find((x) => x.Type === "volume")?.Name);
+  t.truthy(names[0]);
+  t.is(names[0], names[1]);
+  const [volume] = JSON.parse(await docker(["volume", "inspect", names[0]!])) as {
+    Options: Record<string, string>;
+    Labels: Record<string, string>;
+  }[];
+  t.deepEqual(volume.Options, { type: "tmpfs", device: "tmpfs", o: `size=${16 * 1024 * 1024},mode=1777` });
+  t.is(volume.Labels["skiff.engine"], engine.engineId);
+  // Deleting the service takes its containers and its volume.
+  await client.deleteService("default", "sharing");
+  await waitFor("the service's containers and volume to go", async () =>
+    (await containersOf("sharing")).length === 0 && !(await engineVolumes(engine.engineId)).includes(names[0]!) ? true : undefined,
+  );
+  t.pass();
+});
+
+test.serial("a sidecar that fails its start fails the revision, naming the container; the ingress container never starts", async (t) => {
+  const template = pairTemplate({}, { PAIR_LISTEN_DELAY_MS: "60000" });
+  template.sidecars![0].startupProbe = { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 2 };
+  const { revision } = await client.putService("default", "broken", { template });
+  t.is(revision?.status, "FAILED");
+  t.regex(revision?.error ?? "", /container backend: the container did not listen on port 9000 within the startup deadline of 2 s/);
+  t.deepEqual(await containersOf("broken"), []);
+  t.false(
+    (
+      await docker([
+        "events",
+        "--since",
+        "2m",
+        "--until",
+        "0s",
+        "--filter",
+        `label=skiff.engine=${engine.engineId}`,
+        "--filter",
+        "event=create",
+        "--format",
+        "{{.Actor.Attributes.name}}",
+      ])
+    )
+      .split("\n")
+      .some((name) => name.startsWith("skiff-default-broken-") && !name.endsWith("-backend")),
+    "no ingress container of it was ever created",
+  );
+});
+
+test.serial(
+  "after a restart the instance is taken back whole; after a crash with its sidecar dead, all of it is removed and replaced",
+  async (t) => {
+    const before = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
+    await engine.restart();
+    const adopted = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
+    t.is(adopted.pid, before.pid);
+    t.is(adopted.startedAt, before.startedAt, "the same sidecar answers: nothing was restarted");
+    await engine.killDaemon();
+    const [side] = (await containersOf("paired")).filter((c) => c.labels["skiff.container"] === "backend");
+    const oldIds = (await containersOf("paired")).map((c) => c.id);
+    await docker(["kill", "--signal", "KILL", side.id]);
+    await engine.start(engine.samePortFlags());
+    const answer = await engine.request(host("paired"), "/", { timeoutMs: 60_000 });
+    t.is(answer.status, 200, answer.body);
+    t.not((JSON.parse(answer.body) as BackendAnswer).startedAt, before.startedAt);
+    const now = await containersOf("paired");
+    t.false(
+      now.some((c) => oldIds.includes(c.id)),
+      "no container of the dead instance is left",
+    );
+    t.is(now.length, 2);
+  },
+);
+
+test.serial("the CLI: gcloud's --container groups deploy the pair; its Knative export replaces to no new revision", async (t) => {
+  const args = [
+    "deploy",
+    "cli-pair",
+    "--add-volume",
+    "name=shared,type=in-memory,size-limit=8Mi",
+    "--container",
+    "backend",
+    "--image",
+    images.backend,
+    "--set-env-vars",
+    "PAIR_BACKEND_PORT=9000,PAIR_WRITE_FILE=/data/note.txt",
+    "--startup-probe",
+    "tcpSocket.port=9000,periodSeconds=1,failureThreshold=30",
+    "--add-volume-mount",
+    "volume=shared,mount-path=/data",
+    "--container",
+    "app",
+    "--image",
+    images.proxy,
+    "--port",
+    "8080",
+    "--set-env-vars",
+    "PAIR_BACKEND_PORT=9000",
+    "--depends-on",
+    "backend",
+    "--add-volume-mount",
+    "volume=shared,mount-path=/srv",
+  ];
+  const result = await engine.skiff(args);
+  t.is(result.code, 0, `${result.stdout}${result.stderr}\n${engine.logTail()}`);
+  const proxied = await engine.request(host("cli-pair"), "/via-proxy");
+  t.like(JSON.parse(proxied.body), { role: "backend", path: "/via-proxy" });
+  t.regex((await engine.request(host("cli-pair"), "/local?path=/srv/note.txt")).body, /^written by the backend/);
+  const exported = await engine.skiff(["services", "describe", "cli-pair", "--format", "export"]);
+  t.is(exported.code, 0, exported.stderr);
+  t.regex(exported.stdout, /run\.googleapis\.com\/container-dependencies: '\{"app":\["backend"\]\}'/);
+  const file = `${engine.home}/cli-pair.yaml`;
+  await import("node:fs/promises").then((fs) => fs.writeFile(file, exported.stdout));
+  const replaced = await engine.skiff(["services", "replace", file]);
+  t.is(replaced.code, 0, replaced.stderr);
+  t.regex(replaced.stdout, /unchanged \(same template\)/);
+  t.is((await client.listRevisions("default", "cli-pair")).length, 1);
+  const described = await engine.skiff(["services", "describe", "cli-pair"]);
+  t.regex(described.stdout, /Container: +app \(ingress\), after backend/);
+  t.regex(described.stdout, /Sidecar: +backend: skiff-test\/pair-backend:\w+, cpu 1, memory 512Mi/);
+  // Each line names its container; --container reads one container's lines.
+  const backendLines = await engine.skiff(["logs", "read", "cli-pair", "--container", "backend"]);
+  t.is(backendLines.code, 0, backendLines.stderr);
+  const lines = backendLines.stdout.trim().split("\n");
+  t.true(
+    lines.some((l) => / container backend stdout: backend: listening on 9000/.test(l)),
+    backendLines.stdout,
+  );
+  t.true(
+    lines.every((l) => l.includes(" container backend ")),
+    backendLines.stdout,
+  );
+  const appLines = await engine.skiff(["logs", "read", "cli-pair", "--container", "app"]);
+  t.regex(appLines.stdout, / container app stdout: proxy: listening on 8080/);
+  t.notRegex(appLines.stdout, /backend: listening/);
+  // A port for a sidecar is refused before anything changes, naming the flag and the container.
+  const bad = await engine.skiff(["deploy", "cli-pair", "--container", "backend", "--port", "9000"]);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /--container backend: --port: only the ingress container \(app\) has a port/);
+});
+
+test.serial(
+  "a job's task with a sidecar: the main container reaches it on localhost, the task ends when it exits, the sidecar is stopped",
+  async (t) => {
+    const fetchOnce = [
+      "fetch('http://127.0.0.1:9000/from-task').then(r => r.text()).then(",
+      "body => { console.log('task got ' + body); process.exit(0); },",
+      "error => { console.error(String(error)); process.exit(1); })",
+    ].join(" ");
+    await client.putJob("default", "paired-job", {
+      template: {
+        image: images.backend,
+        command: ["/node"],
+        args: ["-e", fetchOnce],
+        containerName: "main",
+        dependsOn: ["backend"],
+        taskCount: 2,
+        maxRetries: 0,
+        sidecars: [
+          {
+            name: "backend",
+            image: images.backend,
+            env: { PAIR_BACKEND_PORT: "9000", PAIR_LISTEN_DELAY_MS: "500" },
+            startupProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 30 },
+          },
+        ],
+      },
+    });
+    const started = await client.executeJob("default", "paired-job");
+    let execution = started;
+    while (execution.status === "RUNNING") execution = await client.getExecution("default", started.name, 60);
+    t.is(execution.status, "SUCCEEDED", JSON.stringify(execution));
+    const main = await engine.skiff(["logs", "read", "paired-job", "--container", "main"]);
+    t.regex(main.stdout, / container main stdout: task got \{"role":"backend".*"path":"\/from-task"\}/);
+    t.notRegex(main.stdout, /backend: listening/);
+    const sidecar = await engine.skiff(["logs", "read", "paired-job", "--container", "backend"]);
+    t.regex(
+      sidecar.stdout,
+      / container backend stdout: backend: stopped by SIGTERM/,
+      "the sidecar was stopped with SIGTERM after the main container exited",
+    );
+    await waitFor("the task containers to go", async () =>
+      (await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name) ? undefined : true,
+    );
+    t.pass();
+  },
+);
+
+test.serial(
+  "the CLI: jobs create with --container groups runs the task beside its sidecar; a main container with --port is exit 1",
+  async (t) => {
+    const script = "fetch('http://127.0.0.1:9000/cli-task').then(r => r.text()).then(b => console.log('cli task got ' + b))";
+    const created = await engine.skiff([
+      "jobs",
+      "create",
+      "cli-job",
+      "--container",
+      "main",
+      "--image",
+      images.backend,
+      "--command",
+      "/node",
+      "--args",
+      `-e,${script}`,
+      "--depends-on",
+      "backend",
+      "--container",
+      "backend",
+      "--image",
+      images.backend,
+      "--set-env-vars",
+      "PAIR_BACKEND_PORT=9000",
+      "--startup-probe",
+      "tcpSocket.port=9000,periodSeconds=1,failureThreshold=30",
+      "--max-retries",
+      "0",
+    ]);
+    t.is(created.code, 0, created.stderr);
+    const executed = await engine.skiff(["jobs", "execute", "cli-job", "--wait"], { timeoutMs: 120_000 });
+    t.is(executed.code, 0, `${executed.stdout}${executed.stderr}`);
+    const logs = await engine.skiff(["logs", "read", "cli-job", "--container", "main"]);
+    t.regex(logs.stdout, /container main stdout: cli task got \{"role":"backend"/);
+    const bad = await engine.skiff(["jobs", "update", "cli-job", "--container", "main", "--port", "8080"]);
+    t.is(bad.code, 1);
+    t.regex(bad.stderr, /--container main: --port: a job's containers serve no requests/);
+  },
+);

@@ -1,0 +1,216 @@
+import test from "ava";
+import { Command } from "commander";
+import { recordContainerGroups, withContainerFlags } from "../../provider/cli/container-flags";
+import { templateFromFlags } from "../../provider/cli/deploy";
+import { serviceToKnative } from "../../provider/knative/objects";
+import { withMountFlags } from "../../provider/cli/mount-flags";
+import { planReplace } from "../../provider/knative/service-from-knative";
+import { templateFingerprint } from "../../provider/model/revision";
+import type { Service } from "../../provider/model/service";
+import { parseServiceTemplate, type ServiceTemplateInput } from "../../provider/model/template";
+
+// gcloud's `--container NAME` flag groups of `skiff deploy`, and several containers in Knative YAML
+// both ways: each maps to the same template model (an ingress container and its sidecars).
+
+/** What `skiff deploy S <argv>` makes of a service's template (undefined: a new service). */
+function deployed(argv: string[], existing?: ServiceTemplateInput): ServiceTemplateInput {
+  const command = withContainerFlags(withMountFlags(new Command())).exitOverride();
+  const recorded = recordContainerGroups(command);
+  command.parse(argv, { from: "user" });
+  const service = existing ? ({ template: parseServiceTemplate(existing) } as Service) : undefined;
+  return templateFromFlags(service, command.opts() as never, recorded.groups());
+}
+
+function message(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return "(no error)";
+}
+
+test("the issue's example: --container app --image A --port 8080 --container proxy --image B --depends-on app", (t) => {
+  const template = deployed([
+    "--container",
+    "app",
+    "--image",
+    "a",
+    "--port",
+    "8080",
+    "--container",
+    "proxy",
+    "--image",
+    "b",
+    "--depends-on",
+    "app",
+  ]);
+  t.deepEqual(template, {
+    image: "a",
+    port: 8080,
+    env: {},
+    containerName: "app",
+    sidecars: [{ name: "proxy", image: "b", env: {}, dependsOn: ["app"] }],
+  });
+  t.deepEqual(parseServiceTemplate(template).sidecars![0].dependsOn, ["app"]);
+});
+
+test("without --container nothing changes: the flags are the ingress container's, as before", (t) => {
+  const template = deployed(["--image", "a", "--port", "9000", "--set-env-vars", "A=1", "--memory", "1Gi", "--command", "x,y"]);
+  t.deepEqual(template, { image: "a", port: 9000, env: { A: "1" }, resources: { memory: "1Gi" }, command: ["x", "y"] });
+});
+
+test("an existing service: a group changes only its container; flags before any group are the ingress container's", (t) => {
+  const existing = deployed(["--container", "app", "--image", "a", "--port", "8080", "--container", "proxy", "--image", "b"]);
+  const next = deployed(
+    ["--image", "a2", "--container", "proxy", "--update-env-vars", "X=1", "--cpu", "0.5", "--startup-probe", "tcpSocket.port=9000"],
+    existing,
+  );
+  const parsed = parseServiceTemplate(next);
+  t.is(parsed.image, "a2");
+  t.deepEqual(parsed.env, {});
+  t.like(parsed.sidecars![0], {
+    name: "proxy",
+    image: "b",
+    env: { X: "1" },
+    resources: { cpu: "0.5", memory: "512Mi" },
+    startupProbe: { tcpSocket: { port: 9000 } },
+  });
+  // Each group's env flags are its own: a set in one and an update in another is fine.
+  const both = deployed(["--container", "app", "--set-env-vars", "A=1", "--container", "proxy", "--update-env-vars", "B=2"], existing);
+  t.deepEqual([both.env, both.sidecars![0].env], [{ A: "1" }, { B: "2" }]);
+  const removed = parseServiceTemplate(deployed(["--remove-containers", "proxy"], existing));
+  t.false("sidecars" in removed);
+  t.is(removed.containerName, "app");
+});
+
+test("a sidecar's mounts come with its group; volumes are the service's", (t) => {
+  const template = deployed([
+    "--add-volume",
+    "name=shared,type=in-memory,size-limit=16Mi",
+    "--container",
+    "app",
+    "--image",
+    "a",
+    "--port",
+    "8080",
+    "--add-volume-mount",
+    "volume=shared,mount-path=/srv",
+    "--container",
+    "writer",
+    "--image",
+    "b",
+    "--add-volume-mount",
+    "volume=shared,mount-path=/data",
+  ]);
+  const parsed = parseServiceTemplate(template);
+  t.deepEqual(parsed.volumeMounts, [{ name: "shared", mountPath: "/srv" }]);
+  t.deepEqual(parsed.sidecars![0].volumeMounts, [{ name: "shared", mountPath: "/data" }]);
+});
+
+test("bad groups are exit-1 errors naming the flag and the container", (t) => {
+  const existing = deployed(["--container", "app", "--image", "a", "--port", "8080", "--container", "proxy", "--image", "b"]);
+  t.is(
+    message(() => deployed(["--container", "proxy", "--port", "9000"], existing)),
+    "--container proxy: --port: only the ingress container (app) has a port; sidecars have none",
+  );
+  t.is(
+    message(() => deployed(["--container", "new", "--cpu", "1"], existing)),
+    "--container new: --image: is required for a new container",
+  );
+  t.is(
+    message(() => deployed(["--remove-containers", "app"], existing)),
+    '--remove-containers: "app" is the ingress container; it cannot be removed',
+  );
+  t.is(
+    message(() => deployed(["--container", "proxy", "--set-env-vars", "A=1", "--update-env-vars", "B=1"], existing)),
+    "--container proxy: --set-env-vars: cannot be combined with --update-env-vars/--remove-env-vars",
+  );
+  t.is(
+    message(() => deployed(["--container", "app"])),
+    "--image: is required to create a service (or --source DIR to build one)",
+  );
+});
+
+const several = parseServiceTemplate({
+  image: "proxy:1",
+  containerName: "app",
+  dependsOn: ["backend"],
+  env: { A: "1" },
+  volumes: [{ name: "shared", emptyDir: { sizeLimit: "16Mi" } }],
+  volumeMounts: [{ name: "shared", mountPath: "/srv" }],
+  sidecars: [
+    {
+      name: "backend",
+      image: "backend:1",
+      args: ["--fast"],
+      env: { B: "2" },
+      resources: { cpu: "0.5", memory: "256Mi" },
+      startupProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 30 },
+      secretEnv: { TOKEN: { secret: "tok", version: "2" } },
+      volumeMounts: [{ name: "shared", mountPath: "/data" }],
+    },
+  ],
+});
+
+function serviceOf(template: ReturnType<typeof parseServiceTemplate>): Service {
+  return {
+    name: "web",
+    project: "default",
+    template,
+    labels: {},
+    ingress: "all",
+    invokers: [],
+    traffic: [],
+    trafficStatuses: [],
+    url: "http://web.localhost:8080",
+    generation: 1,
+    scaling: [],
+    createTime: "t",
+    updateTime: "t",
+  };
+}
+
+test("Knative YAML with several containers: named, the sidecar without ports, the order as Cloud Run's annotation; and back", (t) => {
+  const k = serviceToKnative(serviceOf(several)) as any;
+  const spec = k.spec.template.spec;
+  t.deepEqual(
+    spec.containers.map((c: any) => [c.name, c.image, c.ports !== undefined]),
+    [
+      ["app", "proxy:1", true],
+      ["backend", "backend:1", false],
+    ],
+  );
+  t.deepEqual(spec.containers[1].env, [
+    { name: "B", value: "2" },
+    { name: "TOKEN", valueFrom: { secretKeyRef: { name: "tok", key: "2" } } },
+  ]);
+  t.is(k.spec.template.metadata.annotations["run.googleapis.com/container-dependencies"], '{"app":["backend"]}');
+  const plan = planReplace(k, "default");
+  t.deepEqual(plan.ignored, []);
+  t.is(templateFingerprint(parseServiceTemplate(plan.spec.template)), templateFingerprint(several));
+});
+
+test("Knative YAML of one container is as before: no name written, a name read back changes nothing", (t) => {
+  const single = parseServiceTemplate({ image: "img:1" });
+  const k = serviceToKnative(serviceOf(single)) as any;
+  t.false("name" in k.spec.template.spec.containers[0]);
+  k.spec.template.spec.containers[0].name = "hello-1";
+  t.is(templateFingerprint(parseServiceTemplate(planReplace(k, "default").spec.template)), templateFingerprint(single));
+});
+
+test("Knative YAML errors: two containers with ports, or none, and a dependency on no container", (t) => {
+  const k = serviceToKnative(serviceOf(several)) as any;
+  const twoPorts = structuredClone(k);
+  twoPorts.spec.template.spec.containers[1].ports = [{ containerPort: 9000 }];
+  t.is(
+    message(() => planReplace(twoPorts, "default")),
+    "spec.template.spec.containers: exactly one container has ports (the ingress container; the others are sidecars), got 2",
+  );
+  const badDeps = structuredClone(k);
+  badDeps.spec.template.metadata.annotations["run.googleapis.com/container-dependencies"] = '{"nope":["app"]}';
+  t.regex(
+    message(() => planReplace(badDeps, "default")),
+    /names no container: "nope"/,
+  );
+});
