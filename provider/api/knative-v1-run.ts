@@ -1,8 +1,7 @@
 import type { DomainController } from "../controller/domain-controller";
 import type { JobController } from "../controller/job-controller";
-import { CLOUD_RUN_JOB_PATH_OF_FIELD, jobSpecFromCloudRun } from "../knative/job-from-cloud-run";
+import { cloudRunJobPathOf, jobSpecFromCloudRun } from "../knative/job-from-cloud-run";
 import { domainMappingToKnative, executionToCloudRun, jobToCloudRun, type KnativeObject } from "../knative/objects";
-import { knativePathOf } from "../knative/service-from-knative";
 import { invalid, renameViolations } from "../model/errors";
 import type { ExecutionOverrides } from "../model/job";
 import { googleRoute } from "./google-http";
@@ -32,7 +31,7 @@ export function knativeRunRoutes(jobs: JobController, domains: DomainController)
         `the object is for namespace "${plan.namespace}" but the path names namespace "${params.namespace}"`,
       );
     const job = await jobs.apply(params.namespace, plan.name, plan.spec, { mode: create ? "create" : "update" }).catch((error: unknown) => {
-      throw renameViolations(error, (field) => knativePathOf(field, CLOUD_RUN_JOB_PATH_OF_FIELD));
+      throw renameViolations(error, (field) => cloudRunJobPathOf(field));
     });
     warnIgnored(res, plan.ignored);
     return jobToCloudRun(job);

@@ -141,7 +141,10 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
       const request = readMessage("RunJobRequest", body, "");
       const job = jobs.get(params.project, params.job);
       checkEtag(request.etag, jobEtag(job), "etag");
-      const overrides = overridesFromV2(request.overrides as Wire | undefined, "overrides");
+      const overrides = overridesFromV2(request.overrides as Wire | undefined, "overrides", {
+        main: job.template.containerName,
+        sidecars: (job.template.sidecars ?? []).map((s) => s.name),
+      });
       if (request.validateOnly === true) {
         const now = new Date().toISOString();
         const counts = { runningCount: 0, succeededCount: 0, failedCount: 0, cancelledCount: 0, retriedCount: 0 };

@@ -1,9 +1,10 @@
 import { invalidFromViolations, renameViolations, type FieldViolation } from "../model/errors";
+import { MAX_CONTAINERS } from "../model/containers";
 import { ALL_USERS } from "../model/iam";
 import { parseServiceSpec, type Ingress, type ServiceSpec } from "../model/service";
 import type { TrafficTargetInput } from "../model/traffic";
 import { refusedFields, SERVICE_REFUSED } from "./field-rules";
-import { fromWire, SERVICE_TEMPLATE_FIELDS, wirePathOf } from "./template-fields";
+import { fromWire, SERVICE_TEMPLATE_FIELDS, serviceTemplateFields, wirePathOf, type FieldMapping } from "./template-fields";
 
 /**
  * A Cloud Run v2 Service (decoded by wire-codec.ts, enums as names) as the spec skiff's service
@@ -46,14 +47,9 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
   const { root } = ctx;
   const violations: FieldViolation[] = refusedFields(wire, SERVICE_REFUSED, root);
   const template = (wire.template ?? {}) as Wire;
-  const containers = (template.containers ?? []) as unknown[];
-  if (containers.length === 0) violations.push({ field: `${root}.template.containers`, reason: "one container is required (its image)" });
-  if (containers.length > 1)
-    violations.push({
-      field: `${root}.template.containers`,
-      reason: `skiff runs one container per instance; this service has ${containers.length} (sidecars are not supported by this API yet)`,
-    });
-  const engineTemplate = fromWire(SERVICE_TEMPLATE_FIELDS, template, `${root}.template`, violations);
+  const layout = containerLayout((template.containers ?? []) as unknown[], `${root}.template.containers`, violations);
+  const fields = serviceTemplateFields(layout.ingressAt, layout.sidecarsAt);
+  const engineTemplate = fromWire(fields, template, `${root}.template`, violations);
   // Cloud Run reports the probe's port even when it is the container's; pinning it would make a
   // later change of the port leave the probe behind.
   const probe = engineTemplate.startupProbe as { tcpSocket?: { port?: number } } | undefined;
@@ -98,7 +94,11 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     ...(traffic.length > 0 ? { traffic } : {}),
     invokers: invokersFor(wire.invokerIamDisabled === true, ctx.currentInvokers),
   };
-  const spec = withWirePaths(() => parseServiceSpec(body), root);
+  const spec = withWirePaths(
+    () => parseServiceSpec(body),
+    root,
+    (r, path) => serviceWirePath(r, path, fields),
+  );
   return { spec, revisionSuffix };
 }
 
@@ -124,11 +124,39 @@ const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   expectedGeneration: "etag",
 };
 
-/** An engine path of a service spec as the client's path: `template.timeout` → `service.template.timeout`. */
-export function serviceWirePath(root: string, enginePath: string): string {
-  const inTemplate = wirePathOf(SERVICE_TEMPLATE_FIELDS, "template", `${root}.template`, enginePath);
+/**
+ * Which of a RevisionTemplate's containers is the ingress container: the one with ports (Cloud
+ * Run's rule once there are several; the only one otherwise); the others are sidecars, in order.
+ */
+function containerLayout(containers: unknown[], at: string, violations: FieldViolation[]): { ingressAt: number; sidecarsAt: number[] } {
+  if (containers.length === 0) violations.push({ field: at, reason: "one container is required (its image)" });
+  if (containers.length > MAX_CONTAINERS)
+    violations.push({ field: at, reason: `an instance has at most ${MAX_CONTAINERS} containers, got ${containers.length}` });
+  if (containers.length <= 1) return { ingressAt: 0, sidecarsAt: [] };
+  const withPorts = containers.flatMap((c, i) => {
+    const ports = (c as Wire | null)?.ports;
+    return Array.isArray(ports) && ports.length > 0 ? [i] : [];
+  });
+  if (withPorts.length !== 1) {
+    violations.push({
+      field: at,
+      reason: `exactly one container has ports (the ingress container; the others are sidecars), got ${withPorts.length}`,
+    });
+    return { ingressAt: 0, sidecarsAt: [] };
+  }
+  return { ingressAt: withPorts[0], sidecarsAt: containers.flatMap((_, i) => (i === withPorts[0] ? [] : [i])) };
+}
+
+/**
+ * An engine path of a service spec as the client's path: `template.timeout` →
+ * `service.template.timeout`, `template.sidecars[0].dependsOn[0]` → `service.template.containers[1].dependsOn[0]`.
+ * `fields` places the containers as the client sent them (by default, as skiff writes them).
+ */
+export function serviceWirePath(root: string, enginePath: string, fields: readonly FieldMapping[] = SERVICE_TEMPLATE_FIELDS): string {
+  const inTemplate = wirePathOf(fields, "template", `${root}.template`, enginePath);
   if (inTemplate !== undefined) return inTemplate;
   if (enginePath === "template") return `${root}.template`;
+  if (enginePath === "template.sidecars") return `${root}.template.containers`;
   const head = /^[^.[]+/.exec(enginePath)?.[0] ?? enginePath;
   const wire = SERVICE_FIELDS[head];
   return wire === undefined ? enginePath : `${root}.${wire}${enginePath.slice(head.length)}`;

@@ -21,48 +21,85 @@ export interface FieldMapping {
   appends?: boolean;
 }
 
-const C = "containers[0]";
+/** Cloud Run's bound on an instance's containers: the tables below name this many sidecars at most. */
+const MAX_SIDECARS = 9;
 
-/** The container fields services and jobs share. */
-const CONTAINER: FieldMapping[] = [
-  { engine: "image", wire: `${C}.image` },
-  { engine: "command", wire: `${C}.command` },
-  { engine: "args", wire: `${C}.args` },
-  { engine: "env", wire: `${C}.env`, toEngine: envFromWire, toWire: envToWire },
-  { engine: "secretEnv", wire: `${C}.env`, toEngine: secretEnvFromWire, toWire: secretEnvToWire, appends: true },
-  { engine: "resources.cpu", wire: `${C}.resources.limits.cpu` },
-  { engine: "resources.memory", wire: `${C}.resources.limits.memory` },
-  { engine: "volumeMounts", wire: `${C}.volumeMounts` },
-];
+/** The container fields services and jobs share, for the container at wire path `c` and engine path prefix `e` ("" or "sidecars[0]."). */
+function containerRows(c: string, e: string): FieldMapping[] {
+  return [
+    { engine: `${e}image`, wire: `${c}.image` },
+    { engine: `${e}command`, wire: `${c}.command` },
+    { engine: `${e}args`, wire: `${c}.args` },
+    { engine: `${e}env`, wire: `${c}.env`, toEngine: envFromWire, toWire: envToWire },
+    { engine: `${e}secretEnv`, wire: `${c}.env`, toEngine: secretEnvFromWire, toWire: secretEnvToWire, appends: true },
+    { engine: `${e}resources.cpu`, wire: `${c}.resources.limits.cpu` },
+    { engine: `${e}resources.memory`, wire: `${c}.resources.limits.memory` },
+    { engine: `${e}volumeMounts`, wire: `${c}.volumeMounts` },
+    { engine: `${e}dependsOn`, wire: `${c}.dependsOn` },
+  ];
+}
+
+/** A startup probe's fields; readiness is a TCP check of a port: an HTTP or gRPC probe's path and service are not requested. */
+function probeRows(c: string, e: string): FieldMapping[] {
+  return [
+    { engine: `${e}startupProbe.initialDelaySeconds`, wire: `${c}.startupProbe.initialDelaySeconds` },
+    { engine: `${e}startupProbe.timeoutSeconds`, wire: `${c}.startupProbe.timeoutSeconds` },
+    { engine: `${e}startupProbe.periodSeconds`, wire: `${c}.startupProbe.periodSeconds` },
+    { engine: `${e}startupProbe.failureThreshold`, wire: `${c}.startupProbe.failureThreshold` },
+    { engine: `${e}startupProbe.tcpSocket.port`, wire: `${c}.startupProbe.tcpSocket.port` },
+    { engine: `${e}startupProbe.tcpSocket.port`, wire: `${c}.startupProbe.httpGet.port`, inboundOnly: true },
+    { engine: `${e}startupProbe.tcpSocket.port`, wire: `${c}.startupProbe.grpc.port`, inboundOnly: true },
+  ];
+}
+
+/** The sidecars: engine `sidecars[i]` is the wire's container `wireIndexes[i]`. */
+function sidecarRows(wireIndexes: readonly number[], prefix: string): FieldMapping[] {
+  return wireIndexes.flatMap((j, i) => {
+    const c = `${prefix}containers[${j}]`;
+    const e = `sidecars[${i}].`;
+    return [{ engine: `${e}name`, wire: `${c}.name` }, ...containerRows(c, e), ...probeRows(c, e)];
+  });
+}
+
+const afterFirst = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** The template's volumes (model/volume.ts follows v2's Volume, so only a few details differ). */
 const VOLUMES: FieldMapping = { engine: "volumes", wire: "volumes", toEngine: volumesFromWire, toWire: volumesToWire };
 
-/** RevisionTemplate ↔ a service's template. */
-export const SERVICE_TEMPLATE_FIELDS: FieldMapping[] = [
-  ...CONTAINER,
-  { engine: "port", wire: `${C}.ports[0].containerPort` },
-  // Cloud Run's name for the port says the protocol (as in Knative YAML): h2c is HTTP/2 end to end.
-  { engine: "http2", wire: `${C}.ports[0].name`, toEngine: http2FromPortName, toWire: () => "h2c" },
-  { engine: "startupProbe.initialDelaySeconds", wire: `${C}.startupProbe.initialDelaySeconds` },
-  { engine: "startupProbe.timeoutSeconds", wire: `${C}.startupProbe.timeoutSeconds` },
-  { engine: "startupProbe.periodSeconds", wire: `${C}.startupProbe.periodSeconds` },
-  { engine: "startupProbe.failureThreshold", wire: `${C}.startupProbe.failureThreshold` },
-  { engine: "startupProbe.tcpSocket.port", wire: `${C}.startupProbe.tcpSocket.port` },
-  // Readiness is a TCP check of the port: an HTTP or gRPC probe's path and service are not requested.
-  { engine: "startupProbe.tcpSocket.port", wire: `${C}.startupProbe.httpGet.port`, inboundOnly: true },
-  { engine: "startupProbe.tcpSocket.port", wire: `${C}.startupProbe.grpc.port`, inboundOnly: true },
-  { engine: "maxInstanceRequestConcurrency", wire: "maxInstanceRequestConcurrency" },
-  { engine: "scaling.minInstanceCount", wire: "scaling.minInstanceCount" },
-  { engine: "scaling.maxInstanceCount", wire: "scaling.maxInstanceCount" },
-  { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
-  { engine: "serviceAccount", wire: "serviceAccount" },
-  VOLUMES,
-];
+/**
+ * RevisionTemplate ↔ a service's template, the ingress container (the one with a port) at
+ * `containers[ingressAt]` and the sidecars at `sidecarsAt`, in order.
+ */
+export function serviceTemplateFields(ingressAt: number, sidecarsAt: readonly number[]): FieldMapping[] {
+  const C = `containers[${ingressAt}]`;
+  return [
+    { engine: "containerName", wire: `${C}.name` },
+    ...containerRows(C, ""),
+    { engine: "port", wire: `${C}.ports[0].containerPort` },
+    // Cloud Run's name for the port says the protocol (as in Knative YAML): h2c is HTTP/2 end to end; the ingress container's.
+    { engine: "http2", wire: `${C}.ports[0].name`, toEngine: http2FromPortName, toWire: () => "h2c" },
+    ...probeRows(C, ""),
+    ...sidecarRows(sidecarsAt, ""),
+    { engine: "maxInstanceRequestConcurrency", wire: "maxInstanceRequestConcurrency" },
+    { engine: "scaling.minInstanceCount", wire: "scaling.minInstanceCount" },
+    { engine: "scaling.maxInstanceCount", wire: "scaling.maxInstanceCount" },
+    { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
+    { engine: "serviceAccount", wire: "serviceAccount" },
+    VOLUMES,
+  ];
+}
 
-/** ExecutionTemplate (with its TaskTemplate) ↔ a job's template. */
+/** A service's template as skiff writes it: the ingress container first, then its sidecars in order. */
+export const SERVICE_TEMPLATE_FIELDS: FieldMapping[] = serviceTemplateFields(0, afterFirst(MAX_SIDECARS));
+
+/**
+ * ExecutionTemplate (with its TaskTemplate) ↔ a job's template: the task's main container is the
+ * first of `template.containers` (a job has no ingress container to tell it by), the others its sidecars.
+ */
 export const JOB_TEMPLATE_FIELDS: FieldMapping[] = [
-  ...CONTAINER.map((m) => ({ ...m, wire: `template.${m.wire}` })),
+  { engine: "containerName", wire: "template.containers[0].name" },
+  ...containerRows("template.containers[0]", ""),
+  ...sidecarRows(afterFirst(MAX_SIDECARS), "template."),
   { engine: "taskCount", wire: "taskCount" },
   { engine: "parallelism", wire: "parallelism" },
   { engine: "maxRetries", wire: "template.maxRetries" },
@@ -71,13 +108,15 @@ export const JOB_TEMPLATE_FIELDS: FieldMapping[] = [
   { ...VOLUMES, wire: "template.volumes" },
 ];
 
-/** RunJobRequest.Overrides ↔ an execution's overrides (the first container override's args and env). */
-export const OVERRIDE_FIELDS: FieldMapping[] = [
-  { engine: "args", wire: "containerOverrides[0].args" },
-  { engine: "env", wire: "containerOverrides[0].env", toEngine: envFromWire, toWire: envToWire },
-  { engine: "taskCount", wire: "taskCount" },
-  { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
-];
+/** RunJobRequest.Overrides ↔ an execution's overrides: the main container's override (`containerOverrides[at]`) gives args and env. */
+export function overrideFields(at: number): FieldMapping[] {
+  return [
+    { engine: "args", wire: `containerOverrides[${at}].args` },
+    { engine: "env", wire: `containerOverrides[${at}].env`, toEngine: envFromWire, toWire: envToWire },
+    { engine: "taskCount", wire: "taskCount" },
+    { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
+  ];
+}
 
 /** Reads the engine's template out of a decoded v2 message; `at` is the message's own path. */
 export function fromWire(

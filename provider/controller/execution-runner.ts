@@ -1,13 +1,10 @@
-import type { Clock, TimerHandle } from "../base/clock";
-import type { Logger } from "../base/logger";
+import type { TimerHandle } from "../base/clock";
 import { defaultServiceAccount, jobLogName, taskContainerName } from "../model/derived-names";
 import { taskEnv } from "../model/job";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
-import type { ContainerLogs } from "../logs/container-logs";
-import type { ContainerVolumes } from "../platform/volume-host";
-import type { ContainerRuntime } from "../runtime/container-runtime";
 import { LABEL, taskLabels } from "../runtime/labels";
-import type { ExecutionRow, JobStore, TaskRow } from "../state/job-store";
+import type { ExecutionRow, TaskRow } from "../state/job-store";
+import type { ExecutionRunnerDeps } from "./execution-runner-deps";
 import { afterAttempt, executionStatus, tasksToStart, type AttemptOutcome } from "./execution-plan";
 import { attemptId, taskLogSource } from "./task-log-source";
 import { attemptSelector, mainContainerName, startTaskContainers, stopTaskSidecars } from "./task-sidecars";
@@ -18,18 +15,6 @@ export { attemptId, taskLogSource };
 export const TASK_STOP_GRACE_SECONDS = 10;
 /** An exited task's container stays this long (its log is read from Docker meanwhile), then its lines are collected into the job's log and it is removed. */
 const REMOVE_AFTER_EXIT_MS = 2_000;
-
-export interface ExecutionRunnerDeps {
-  jobs: JobStore;
-  runtime: ContainerRuntime;
-  /** The host side of the tasks' secrets and volumes. */
-  volumes: ContainerVolumes;
-  logs: ContainerLogs;
-  log: Logger;
-  clock: Clock;
-  engineId: string;
-  hostCpus: number;
-}
 
 /**
  * Runs one execution to its end: starts tasks as the plan allows (execution-plan.ts), waits for

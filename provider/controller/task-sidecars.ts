@@ -5,7 +5,7 @@ import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import type { ContainerMount } from "../runtime/container-runtime";
 import { LABEL, taskLabels } from "../runtime/labels";
 import type { ExecutionRow, TaskRow } from "../state/job-store";
-import type { ExecutionRunnerDeps } from "./execution-runner";
+import type { ExecutionRunnerDeps } from "./execution-runner-deps";
 import { taskLogSource } from "./task-log-source";
 
 /**

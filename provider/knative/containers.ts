@@ -14,7 +14,10 @@ export const DEPENDENCIES_ANNOTATION = "run.googleapis.com/container-dependencie
 type Obj = Record<string, unknown>;
 
 /** The sidecars' containers (written after the ingress container) and the dependencies annotation, if any container waits. */
-export function sidecarsToKnative(t: ServiceTemplate): { containers: Obj[]; annotations: Record<string, string> } {
+export function sidecarsToKnative(t: Pick<ServiceTemplate, "sidecars" | "volumes" | "containerName" | "dependsOn">): {
+  containers: Obj[];
+  annotations: Record<string, string>;
+} {
   const containers = (t.sidecars ?? []).map((s) => {
     const c: Obj = { name: s.name, image: s.image };
     if (s.command) c.command = s.command;
@@ -59,11 +62,14 @@ export function sidecarsFromKnative(
   ingress: number,
   annotation: unknown,
   used: (path: string) => void,
+  /** Where the pod spec sits: a service's revision template, or a job's task template. */
+  podAt = "spec.template.spec",
+  annotationsAt = "spec.template.metadata.annotations",
 ): { sidecars?: SidecarInput[]; dependsOn?: Record<string, string[]> } {
   const sidecars: SidecarInput[] = [];
   containers.forEach((raw, i) => {
     if (i === ingress) return;
-    const at = `spec.template.spec.containers[${i}]`;
+    const at = `${podAt}.containers[${i}]`;
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw invalid(at, "must be a mapping");
     const c = raw as Obj;
     const take = (key: string) => (used(`${at}.${key}`), c[key]);
@@ -84,7 +90,7 @@ export function sidecarsFromKnative(
       volumes: undefined,
       cloudSqlAnnotation: undefined,
       containerAt: at,
-      podAt: "spec.template.spec",
+      podAt,
       used,
     });
     if (mounts.secretEnv) s.secretEnv = mounts.secretEnv;
@@ -108,7 +114,7 @@ export function sidecarsFromKnative(
   });
   let dependsOn: Record<string, string[]> | undefined;
   if (annotation !== undefined) {
-    const where = `spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`;
+    const where = `${annotationsAt}.${DEPENDENCIES_ANNOTATION}`;
     try {
       dependsOn = JSON.parse(String(annotation)) as Record<string, string[]>;
     } catch {

@@ -1,5 +1,8 @@
 import { invalid } from "../model/errors";
 import type { JobSpecInput, JobTemplateInput } from "../model/job";
+import { MAX_CONTAINERS } from "../model/containers";
+import { knativePathOf } from "./service-from-knative";
+import { DEPENDENCIES_ANNOTATION, sidecarsFromKnative } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
 
 /**
@@ -36,8 +39,18 @@ export const CLOUD_RUN_JOB_PATH_OF_FIELD: Readonly<Record<string, string>> = {
   "template.maxRetries": `${TASK}.maxRetries`,
   "template.timeout": `${TASK}.timeoutSeconds`,
   "template.serviceAccount": `${TASK}.serviceAccountName`,
+  "template.containerName": `${CONTAINER}.name`,
+  "template.dependsOn": `spec.template.spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`,
   labels: "metadata.labels",
 };
+
+/** An engine path of a job spec as the Cloud Run Job object names it; sidecar i is the task's container i+1. */
+export function cloudRunJobPathOf(field: string): string {
+  const sidecar = /^template\.sidecars\[(\d+)\](.*)$/.exec(field);
+  if (sidecar) return `${TASK}.containers[${Number(sidecar[1]) + 1}]${sidecar[2]}`;
+  if (field === "template.sidecars") return `${TASK}.containers`;
+  return knativePathOf(field, CLOUD_RUN_JOB_PATH_OF_FIELD);
+}
 
 export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
   const root = record(doc, document);
@@ -53,11 +66,19 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
   const task = record(record(execution.template ?? {}, "spec.template.spec.template").spec ?? {}, "spec.template.spec.template.spec");
   const at = TASK;
   const containers = task.containers;
-  if (!Array.isArray(containers) || containers.length !== 1) throw invalid(`${at}.containers`, "exactly one container is required");
+  if (!Array.isArray(containers) || containers.length === 0) throw invalid(`${at}.containers`, "one container is required");
+  if (containers.length > MAX_CONTAINERS)
+    throw invalid(`${at}.containers`, `a task has at most ${MAX_CONTAINERS} containers, got ${containers.length}`);
   const container = record(containers[0], `${at}.containers[0]`);
   const c = CONTAINER;
   const t: JobTemplateInput = { image: container.image as string };
   used.add(`${c}.image`);
+  const taskAnnotations = record(
+    record(record(execution.template ?? {}, "spec.template.spec.template").metadata ?? {}, "spec.template.spec.template.metadata")
+      .annotations ?? {},
+    "spec.template.spec.template.metadata.annotations",
+  );
+  if (containers.length > 1) readSidecars(t, containers, container, taskAnnotations, (path) => used.add(path));
   for (const key of ["command", "args"] as const) {
     if (container[key] === undefined) continue;
     t[key] = container[key] as string[];
@@ -73,11 +94,6 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
     });
     used.add(`${c}.env`);
   }
-  const taskAnnotations = record(
-    record(record(execution.template ?? {}, "spec.template.spec.template").metadata ?? {}, "spec.template.spec.template.metadata")
-      .annotations ?? {},
-    "spec.template.spec.template.metadata.annotations",
-  );
   Object.assign(
     t,
     mountsFromKnative({
@@ -130,6 +146,21 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
     spec: { template: t, labels: (metadata.labels as Record<string, string> | undefined) ?? {} },
     ignored,
   };
+}
+
+/** A task of several containers: the first is the main one (named), the others its sidecars, the start order as the annotation. */
+function readSidecars(t: JobTemplateInput, containers: unknown[], main: Obj, annotations: Obj, used: (path: string) => void): void {
+  const annotationsAt = "spec.template.spec.template.metadata.annotations";
+  used(`${CONTAINER}.name`);
+  t.containerName = main.name as string;
+  const others = sidecarsFromKnative(containers, 0, annotations[DEPENDENCIES_ANNOTATION], used, TASK, annotationsAt);
+  if (others.sidecars) t.sidecars = others.sidecars;
+  for (const [name, deps] of Object.entries(others.dependsOn ?? {})) {
+    const sidecar = t.sidecars?.find((s) => s.name === name);
+    if (name === t.containerName) t.dependsOn = deps;
+    else if (sidecar) sidecar.dependsOn = deps;
+    else throw invalid(`${annotationsAt}.${DEPENDENCIES_ANNOTATION}`, `names no container: "${name}" is not among the task's containers`);
+  }
 }
 
 function record(value: unknown, field: string): Obj {

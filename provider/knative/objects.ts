@@ -188,12 +188,21 @@ function jobTemplateSpec(t: Job["template"]): KnativeObject {
   if (env.length > 0) container.env = env;
   if (mounts.volumeMounts.length > 0) container.volumeMounts = mounts.volumeMounts;
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
-  const spec = { containers: [container], maxRetries: t.maxRetries, timeoutSeconds: String(t.timeout), ...serviceAccountName(t) };
+  // The task's main container first, then its sidecars (the start order as the service's annotation).
+  if (t.containerName) container.name = t.containerName;
+  const sidecars = sidecarsToKnative(t);
+  const annotations = { ...mounts.annotations, ...sidecars.annotations };
+  const spec = {
+    containers: [container, ...sidecars.containers],
+    maxRetries: t.maxRetries,
+    timeoutSeconds: String(t.timeout),
+    ...serviceAccountName(t),
+  };
   return {
     parallelism: t.parallelism,
     taskCount: t.taskCount,
     template: {
-      ...(Object.keys(mounts.annotations).length > 0 ? { metadata: { annotations: mounts.annotations } } : {}),
+      ...(Object.keys(annotations).length > 0 ? { metadata: { annotations } } : {}),
       spec: { ...spec, ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}) },
     },
   };

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { parseCpuNanos, parseMemoryBytes } from "./quantity";
-import type { ServiceTemplate, Sidecar } from "./template";
-import { checkMounts } from "./volume";
+import type { SecretRef } from "./secret";
+import { checkMounts, type Volume, type VolumeMount } from "./volume";
 
 /**
  * The containers of one instance: the ingress container (the template's own image, port and
@@ -32,17 +32,42 @@ export interface InstanceContainer {
   /** How long its startup may take (its probe's deadline). */
   startupDeadlineMs: number;
   dependsOn: string[];
-  secretEnv?: ServiceTemplate["secretEnv"];
-  volumeMounts?: ServiceTemplate["volumeMounts"];
+  secretEnv?: Record<string, SecretRef>;
+  volumeMounts?: VolumeMount[];
 }
 
+/**
+ * A container's fields as template.ts's schemas give them, written out here rather than imported
+ * (template.ts uses the checks below: importing its types back would tie the two in a circle).
+ */
+interface ProbeFields {
+  tcpSocket?: { port?: number };
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  failureThreshold: number;
+}
+interface OwnContainerFields {
+  image: string;
+  command?: string[];
+  args?: string[];
+  env: Record<string, string>;
+  resources: { cpu: string; memory: string };
+  dependsOn?: string[];
+  secretEnv?: Record<string, SecretRef>;
+  volumeMounts?: VolumeMount[];
+}
+/** A sidecar (template.ts's sidecarSchema). */
+interface SidecarFields extends OwnContainerFields {
+  name: string;
+  startupProbe?: ProbeFields;
+}
 /** A service's template, or a job's (whose main container has no port and no startup probe). */
-type ContainerFields = Pick<
-  ServiceTemplate,
-  "image" | "command" | "args" | "env" | "resources" | "containerName" | "dependsOn" | "sidecars"
-> &
-  Partial<Pick<ServiceTemplate, "port" | "startupProbe">> &
-  Pick<ServiceTemplate, "secretEnv" | "volumeMounts">;
+interface ContainerFields extends OwnContainerFields {
+  containerName?: string;
+  sidecars?: SidecarFields[];
+  port?: number;
+  startupProbe?: ProbeFields;
+}
 
 /** Cloud Run's default startup deadline (the default TCP probe: 240 s). */
 const DEFAULT_STARTUP_DEADLINE_MS = 240_000;
@@ -67,7 +92,7 @@ export function containersOf(t: ContainerFields): InstanceContainer[] {
   return [ingress, ...(t.sidecars ?? []).map(sidecarContainer)];
 }
 
-function sidecarContainer(s: Sidecar): InstanceContainer {
+function sidecarContainer(s: SidecarFields): InstanceContainer {
   const p = s.startupProbe;
   return {
     name: s.name,
@@ -140,7 +165,7 @@ export function dependsOnCycle(containers: readonly { name: string; dependsOn: r
  * naming its port, each sidecar's mounts and secret env as the template's own, and the limits' sum
  * within Cloud Run's bound for an instance.
  */
-export function checkContainers(t: ContainerFields & Pick<ServiceTemplate, "volumes">, ctx: z.RefinementCtx): void {
+export function checkContainers(t: ContainerFields & { volumes?: Volume[] }, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
   const sidecars = t.sidecars ?? [];
   if (sidecars.length > 0 && t.containerName === undefined)

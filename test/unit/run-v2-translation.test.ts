@@ -195,7 +195,7 @@ test("errors name the paths the client sent: a missing image, a reserved variabl
   );
 });
 
-test("what skiff cannot honour is refused by name: sidecars, a mount's subPath, a value source that is not a secret, a second port, no ingress at all", (t) => {
+test("what skiff cannot honour is refused by name: two containers with ports, a mount's subPath, a value source that is not a secret, a second port, no ingress at all", (t) => {
   const spec = (json: unknown) => serviceSpecFromV2(decoded("Service", json, "service"), { name: "s", root: "service" });
   t.deepEqual(
     violationsOf(() =>
@@ -210,7 +210,7 @@ test("what skiff cannot honour is refused by name: sidecars, a mount's subPath, 
               ports: [{ containerPort: 1 }, { containerPort: 2 }],
               volumeMounts: [{ name: "v", mountPath: "/v", subPath: "x" }],
             },
-            { image: "b" },
+            { image: "b", ports: [{ containerPort: 3 }] },
           ],
         },
       }),
