@@ -3,7 +3,9 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { systemClock } from "../../provider/base/clock";
+import { traceOf } from "../../provider/router/forwarding";
 import { Ingress } from "../../provider/router/ingress";
+import type { CompletedRequest } from "../../provider/router/request-observer";
 import { RoutingTable } from "../../provider/router/routing-table";
 import { RevisionThrottlers } from "../../provider/scaling/revision-throttlers";
 import { Throttler } from "../../provider/scaling/throttler";
@@ -29,9 +31,24 @@ export interface InstanceSpec {
   timeoutMs?: number;
 }
 
+/** What the request observer was told of one request (copied: the request object is the ingress's). */
+export interface Observed {
+  service: string;
+  url: string;
+  protocol: string;
+  status: number;
+  instanceId: string | undefined;
+  requestBodyBytes: number;
+  responseBytes: number;
+  cut: boolean;
+  traceId: string;
+}
+
 export interface H2Harness {
   port: number;
   logger: RecordingLogger;
+  /** Every request the ingress reported to its request observer, in order. */
+  observed: Observed[];
   /** The instance servers by service (to close them under the router, or see their sessions). */
   instance(service: string): http2.Http2Server | http.Server;
   /** A prior-knowledge HTTP/2 session to the ingress. */
@@ -92,6 +109,21 @@ export async function h2Harness(services: Record<string, InstanceSpec>): Promise
   }
   const logger = new RecordingLogger(() => Date.now());
   const ingress = new Ingress(routes, throttlers, logger);
+  const observed: Observed[] = [];
+  ingress.observeRequests({
+    completed: (r: CompletedRequest) =>
+      observed.push({
+        service: r.servedBy.service,
+        url: r.head.url,
+        protocol: r.protocol,
+        status: r.status,
+        instanceId: r.instanceId,
+        requestBodyBytes: r.requestBodyBytes,
+        responseBytes: r.responseBytes,
+        cut: r.cut,
+        traceId: traceOf(r.head).traceId,
+      }),
+  });
   ingress.open();
   await new Promise<void>((resolve) => ingress.server.listen(0, "127.0.0.1", resolve));
   const port = (ingress.server.address() as AddressInfo).port;
@@ -99,6 +131,7 @@ export async function h2Harness(services: Record<string, InstanceSpec>): Promise
   return {
     port,
     logger,
+    observed,
     instance: (service) => servers.get(service)!,
     connect: () => {
       const session = http2.connect(`http://127.0.0.1:${port}`);
