@@ -75,3 +75,63 @@ test('pulumi-gcp: ports.name "h2c" is http2, "http1" is not, anything else fails
   );
   t.deepEqual((rendered.containers as { ports: unknown }[])[0].ports, { containerPort: 50051, name: "h2c" });
 });
+
+test("with sidecars, h2c is the ingress container's port name: Knative both ways, gcloud's --container groups and pulumi-gcp's containers[]", (t) => {
+  // The ingress container listed second: the port name is read from it, not from containers[0].
+  const yaml = {
+    apiVersion: "serving.knative.dev/v1",
+    kind: "Service",
+    metadata: { name: "grpc" },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            { name: "proxy", image: "proxy" },
+            { name: "app", image: "img", ports: [{ containerPort: 50051, name: "h2c" }] },
+          ],
+        },
+      },
+    },
+  };
+  const replaced = planReplace(yaml, "default").spec.template;
+  t.like(replaced, { containerName: "app", port: 50051, http2: true });
+  t.is(replaced.sidecars?.[0].name, "proxy");
+  const exported = templateToKnative(parseServiceTemplate(replaced)) as { spec: { containers: { name: string; ports?: unknown }[] } };
+  const ports = exported.spec.containers.map((c) => [c.name, c.ports]);
+  t.deepEqual(ports, [
+    ["app", [{ containerPort: 50051, name: "h2c" }]],
+    ["proxy", undefined],
+  ]);
+  // The export replaces to the same template.
+  t.is(
+    templateFingerprint(parseServiceTemplate(planReplace({ ...yaml, spec: { template: exported } }, "default").spec.template)),
+    templateFingerprint(parseServiceTemplate(replaced)),
+  );
+
+  const grouped = templateFromFlags(undefined, { traffic: true, useHttp2: true }, [
+    { name: "app", argv: ["--image", "img", "--port", "50051"] },
+    { name: "proxy", argv: ["--image", "proxy"] },
+  ]);
+  t.like(grouped, { containerName: "app", port: 50051, http2: true });
+
+  const gcp = translateService({
+    name: "grpc",
+    skiffProject: "dev",
+    template: {
+      containers: [
+        { name: "proxy", image: "proxy:1" },
+        { name: "app", image: "img:1", ports: { containerPort: 50051, name: "h2c" } },
+      ],
+    },
+  });
+  t.deepEqual(gcp.failures, []);
+  t.like(gcp.spec.template, { containerName: "app", port: 50051, http2: true });
+  const rendered = gcpServiceTemplate(parseServiceTemplate(gcp.spec.template as never), {
+    containers: [
+      { name: "proxy", image: "proxy:1" },
+      { name: "app", image: "img:1", ports: { containerPort: 50051 } },
+    ],
+  });
+  const byName = Object.fromEntries((rendered.containers as { name: string; ports?: unknown }[]).map((c) => [c.name, c.ports]));
+  t.deepEqual(byName, { app: { containerPort: 50051, name: "h2c" }, proxy: undefined });
+});
