@@ -6,6 +6,7 @@ import { containersWithLabels, run } from "../helpers/docker";
 import { containerOf, nodeIn } from "../helpers/in-container";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
+import { eventually } from "../helpers/http";
 import { count, echoClient, grpc, grpcImage, say, type EchoClient, type Message } from "../helpers/grpc";
 import { H2_PREFACE } from "../../provider/router/h2-preface";
 
@@ -59,6 +60,30 @@ test.serial(
     t.deepEqual(answer.initial?.get("x-echo"), ["abc"], "initial metadata from the server");
     t.deepEqual(answer.trailing?.get("x-trailer"), ["done:abc"], "trailing metadata (a trailer beside grpc-status)");
     t.deepEqual(answer.trailing?.get("x-data-bin"), [Buffer.from([0, 1, 2, 255])], "binary metadata both ways");
+  },
+);
+
+test.serial(
+  "a gRPC call is a request in the service's log: logs read --requests-only has it with protocol HTTP/2, its status and the client's trace id",
+  async (t) => {
+    const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const metadata = new grpc.Metadata();
+    metadata.set("traceparent", `00-${trace}-00f067aa0ba902b7-01`);
+    const answer = await say(clientOf("grpc"), "logged", metadata);
+    t.is(answer.error, undefined, answer.error?.message);
+    const args = ["logs", "read", "grpc", "--requests-only", "--format", "json"];
+    type Entry = {
+      httpRequest?: { requestMethod: string; requestUrl: string; status: number; protocol: string; latency: string };
+      trace?: string;
+    };
+    const entry = await eventually("the call's request entry", async () => {
+      const result = await engine.skiff(args);
+      if (result.code !== 0) throw new Error(transcript(args, result));
+      return (JSON.parse(result.stdout) as Entry[]).find((e) => e.trace?.endsWith(`/traces/${trace}`));
+    });
+    t.like(entry.httpRequest, { requestMethod: "POST", status: 200, protocol: "HTTP/2" });
+    t.regex(entry.httpRequest!.requestUrl, /\/skiff\.test\.Echo\/Say$/);
+    t.regex(entry.httpRequest!.latency, /^\d+\.\d+s$/);
   },
 );
 
