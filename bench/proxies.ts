@@ -6,12 +6,17 @@ import { Address, freePort, onCleanup, pollUntil, sleep } from "./common";
 
 /** The proxies the router benchmark compares skiff with, each on 127.0.0.1 in front of one upstream address. */
 
-/** The minimal Node proxy (node-proxy.ts) in a child process; it exits when we do (its stdin closes). `stop()` ends it with SIGTERM and waits. */
+/**
+ * A minimal Node proxy (node-proxy.ts, or node-h2-proxy.ts with its own `ready` check) in a child
+ * process; it exits when we do (its stdin closes). `stop()` ends it with SIGTERM and waits.
+ */
 export async function startNodeProxy(
   upstream: Address & { address: string },
   nodeFlags: string[] = [],
+  script = "node-proxy.js",
+  ready: (port: number) => Promise<unknown> = (port) => pollUntil(port, undefined, (p) => p.status === 200, 10_000, 50),
 ): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeFlags, path.join(__dirname, "node-proxy.js"), upstream.address, String(upstream.port)], {
+  const child = spawn(process.execPath, [...nodeFlags, path.join(__dirname, script), upstream.address, String(upstream.port)], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -33,10 +38,10 @@ export async function startNodeProxy(
         out += c.toString();
         if (out.includes("\n")) resolve(Number(out.trim()));
       });
-      child.once("exit", (code) => reject(new Error(`node-proxy exited ${code}: ${stderr}`)));
-      setTimeout(() => reject(new Error(`node-proxy did not start within 10 s: ${stderr}`)), 10_000);
+      child.once("exit", (code) => reject(new Error(`${script} exited ${code}: ${stderr}`)));
+      setTimeout(() => reject(new Error(`${script} did not start within 10 s: ${stderr}`)), 10_000);
     });
-    await pollUntil(port, undefined, (p) => p.status === 200, 10_000, 50);
+    await ready(port);
     return { port, pid: child.pid!, stop };
   } catch (error) {
     await stop();

@@ -27,6 +27,7 @@ import {
   wrk,
   WrkResult,
 } from "./common";
+import { h2cBench } from "./h2c";
 import { startNginx, startNodeProxy } from "./proxies";
 import { parseRequestHead } from "../provider/router/forwarding";
 import type { CompletedRequest } from "../provider/router/request-observer";
@@ -57,7 +58,11 @@ import { requestLogLine } from "../provider/telemetry/request-log-line";
  * that caused them. Each run requests a path of its own (/?bench=<round>.<target>); the lines with
  * it in the service's captured log are that run's logged lines.
  *
- * Knobs (env): BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_NGINX_WORKERS (1).
+ * Then the h2c rows (bench/h2c.ts, issue 23) on the same engine: an http2 service against a minimal
+ * Node `http2` proxy, with h2load.
+ *
+ * Knobs (env): BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_NGINX_WORKERS (1),
+ * BENCH_H2C (1; 0 leaves the h2c rows out).
  */
 
 const ROUNDS = envInt("BENCH_ROUNDS", 5);
@@ -314,6 +319,10 @@ async function main(): Promise<void> {
       `(trace id included) and its metrics ${fmt(telemetry.metricsUs, 2)} µs (measured in-process, 200,000 requests); ` +
       `the log thread's appending is in "engine other threads". Compare the skiff row with main's (bench/README.md; target ≤ 1.15×)`,
   );
+
+  await nginx.stop();
+  await nodeProxy.stop();
+  if (process.env.BENCH_H2C !== "0") await h2cBench(engine);
 }
 
 /**
@@ -329,7 +338,7 @@ function telemetryCostUs(): { lineUs: number; metricsUs: number } {
     servedBy: { project: "default", service: SERVICE, revision: `${SERVICE}-00001-abc` },
     instanceId: "0123456789ab",
     status: 200,
-    httpMinor: 1,
+    protocol: "HTTP/1.1",
     startedAt: performance.now(),
     requestBodyBytes: 0,
     responseBytes: 180,

@@ -32,6 +32,8 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
   revisionSuffix?: string;
   serviceAccount?: string;
   ingress?: Ingress;
+  /** true (--use-http2), false (--no-use-http2) or undefined: neither given. */
+  useHttp2?: boolean;
   /** true, false (--no-allow-unauthenticated) or undefined: neither given. */
   allowUnauthenticated?: boolean;
   async?: boolean;
@@ -69,6 +71,8 @@ export function deployCommand(): Command {
       "who may reach the service: all, internal (only the engine's containers) or internal-and-cloud-load-balancing (the same here)",
       ingressFlag,
     )
+    .option("--use-http2", "HTTP/2 end to end: the router speaks h2c to the instances (gRPC); a change makes a new revision")
+    .option("--no-use-http2", "HTTP/1.1 to the instances (the default)")
     .option("--allow-unauthenticated", "make the service public: add allUsers to its invokers")
     .option("--no-allow-unauthenticated", "make the service private: remove allUsers from its invokers (callers need an identity token)")
     .option("--async", "return once the revision is created, without waiting for it to start")
@@ -168,6 +172,9 @@ export function templateFromFlags(
   }
   if (flags.timeout !== undefined) t.timeout = parseTimeout(flags.timeout);
   if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
+  // HTTP/2 is the ingress container's (its port's name), so the template's: not in a container group.
+  if (flags.useHttp2 === true) t.http2 = true;
+  else if (flags.useHttp2 === false) delete t.http2;
   // Volumes and secrets are the template's; each container's mounts come with its group.
   const serviceLevel: MountFlags = { ...flags };
   for (const key of GROUPED_MOUNT_FLAGS) delete serviceLevel[key];

@@ -22,7 +22,8 @@ const wireOf = <T extends string>(table: Readonly<Record<string, T | undefined>>
 export function templateToV2(t: ServiceTemplate): Wire {
   const wire = toWire(SERVICE_TEMPLATE_FIELDS, t);
   const container = (wire.containers as Wire[])[0];
-  (container.ports as Wire[])[0].name = "http1";
+  // Cloud Run names every port: http1 unless the template is HTTP/2 end to end (h2c, from the table).
+  (container.ports as Wire[])[0].name ??= "http1";
   const probe = (container.startupProbe ??= {}) as Wire;
   // The probe checks the container's port unless it names another, as Cloud Run shows it.
   if (probe.tcpSocket === undefined) probe.tcpSocket = { port: t.port };

@@ -76,6 +76,8 @@ export function serviceTemplateFields(ingressAt: number, sidecarsAt: readonly nu
     { engine: "containerName", wire: `${C}.name` },
     ...containerRows(C, ""),
     { engine: "port", wire: `${C}.ports[0].containerPort` },
+    // Cloud Run's name for the port says the protocol (as in Knative YAML): h2c is HTTP/2 end to end; the ingress container's.
+    { engine: "http2", wire: `${C}.ports[0].name`, toEngine: http2FromPortName, toWire: () => "h2c" },
     ...probeRows(C, ""),
     ...sidecarRows(sidecarsAt, ""),
     { engine: "maxInstanceRequestConcurrency", wire: "maxInstanceRequestConcurrency" },
@@ -172,6 +174,14 @@ export function wirePathOf(fields: readonly FieldMapping[], engineRoot: string, 
   // A map key under env is a name in the wire's list: the list is as near as a path can point.
   const rest = best.toEngine === envFromWire || best.toEngine === secretEnvFromWire ? "" : inTemplate.slice(best.engine.length);
   return `${wireRoot}.${best.wire}${rest}`;
+}
+
+/** `h2c`: HTTP/2 end to end; `http1` or none: HTTP/1.1 (left out of the template); another name is refused by name. */
+function http2FromPortName(value: unknown, at: string, violations: FieldViolation[]): true | undefined {
+  if (value === "h2c") return true;
+  if (value !== "http1" && value !== "")
+    violations.push({ field: at, reason: `must be http1 or h2c (HTTP/2 end to end), got ${JSON.stringify(value)}` });
+  return undefined;
 }
 
 interface WireEnvVar {

@@ -112,14 +112,15 @@ export class InstanceActions {
   /** Where the router sends the instance's requests: its bridge address where the host routes there, else its published port. */
   endpointOf(instanceId: string, containerId: string, hostPort: number, address: string | undefined, rev: RevisionRow) {
     const maxConnections = rev.template.maxInstanceRequestConcurrency;
-    if (this.deps.addressing === "bridge" && address) return { instanceId, host: address, port: rev.template.port, maxConnections };
+    const http2 = rev.template.http2 === true;
+    if (this.deps.addressing === "bridge" && address) return { instanceId, host: address, port: rev.template.port, maxConnections, http2 };
     // Docker's userland proxy accepts on the published port whether or not the app listens: the
     // proxy asks the container's own socket table when a new connection is reset.
     const listening = async () => {
       const state = await this.deps.runtime.inspect(containerId);
       return state?.running === true && (await isListening(state.pid, rev.template.port, hostPort));
     };
-    return { instanceId, host: "127.0.0.1", port: hostPort, maxConnections, listening };
+    return { instanceId, host: "127.0.0.1", port: hostPort, maxConnections, http2, listening };
   }
 
   /** Stops routing to the instance, lets its requests finish (up to the request timeout), then stops and removes it. */

@@ -29,7 +29,8 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
   const env = [...Object.entries(t.env).map(([name, value]) => ({ name, value })), ...mounts.env];
   if (env.length > 0) container.env = env;
   if (mounts.volumeMounts.length > 0) container.volumeMounts = mounts.volumeMounts;
-  container.ports = [{ containerPort: t.port, name: "http1" }];
+  // Cloud Run's name for the port says the protocol: h2c is HTTP/2 end to end.
+  container.ports = [{ containerPort: t.port, name: t.http2 ? "h2c" : "http1" }];
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
   const p = t.startupProbe;
   container.startupProbe = {

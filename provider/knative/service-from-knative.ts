@@ -24,7 +24,7 @@ export interface ReplacePlan {
 
 /** Set by the platform, never by a user: read back silently. */
 const OUTPUT_ONLY =
-  /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.(name|ports\[0\]\.name))$/;
+  /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.name)$/;
 
 /** How errors name what was read, so each caller's errors point at what its user gave. */
 export interface ReplaceWording {
@@ -128,9 +128,13 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
       used: (path) => used.add(path),
     }),
   );
-  if (container.ports !== undefined) used.add(`${at}.ports[0].name`);
-  const port = (container.ports as { containerPort?: number }[] | undefined)?.[0]?.containerPort;
-  if (port !== undefined) t.port = take(`${at}.ports[0].containerPort`, port) as number;
+  const firstPort = (container.ports as { containerPort?: number; name?: unknown }[] | undefined)?.[0];
+  if (firstPort?.containerPort !== undefined) t.port = take(`${at}.ports[0].containerPort`, firstPort.containerPort) as number;
+  const protocol = take(`${at}.ports[0].name`, firstPort?.name);
+  // Cloud Run's two port names: h2c is HTTP/2 end to end, http1 (or none) is HTTP/1.1.
+  if (protocol === "h2c") t.http2 = true;
+  else if (protocol !== undefined && protocol !== "http1")
+    throw invalid(`${at}.ports[0].name`, `must be http1 or h2c (HTTP/2 end to end), got ${JSON.stringify(protocol)}`);
   const limits = asRecord(asRecord(container.resources ?? {}, `${at}.resources`).limits ?? {}, `${at}.resources.limits`);
   if (limits.cpu !== undefined || limits.memory !== undefined) {
     t.resources = {};
@@ -249,6 +253,7 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   "template.maxInstanceRequestConcurrency": "spec.template.spec.containerConcurrency",
   "template.timeout": "spec.template.spec.timeoutSeconds",
   "template.serviceAccount": "spec.template.spec.serviceAccountName",
+  "template.http2": "spec.template.spec.containers[0].ports[0].name",
   "template.scaling.minInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
   "template.scaling.maxInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale",
   "template.secretEnv": "spec.template.spec.containers[0].env",

@@ -171,6 +171,15 @@ export const serviceTemplateSchema = z
     startupProbe: startupProbeSchema.prefault({}),
     /** Who the instances run as (the metadata server's tokens are theirs); unset: the project's default compute account. */
     serviceAccount: serviceAccountSchema.optional(),
+    /**
+     * HTTP/2 end to end: the router speaks h2c (HTTP/2 cleartext, prior knowledge) to the
+     * instances, as gRPC needs; otherwise HTTP/1.1. `false` is the same template as leaving it
+     * out (one fingerprint, so no revision is made for it).
+     */
+    http2: z
+      .boolean({ error: "must be true or false" })
+      .optional()
+      .transform((on) => (on === true ? true : undefined)),
     ...mountFields(RESERVED_ENV),
     ...containerFields,
   })

@@ -5,7 +5,7 @@ import { resolveTrace, type TraceContext } from "./trace-context";
  * them: trailers go on with a chunked message, so the header announcing them does too (nginx
  * passes it as well).
  */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-authenticate",
@@ -16,9 +16,9 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 /** Set by the router for every request: a client's own go on only when valid (router/trace-context.ts). */
-const TRACE_HEADERS = new Set(["traceparent", "x-cloud-trace-context"]);
+export const TRACE_HEADERS: ReadonlySet<string> = new Set(["traceparent", "x-cloud-trace-context"]);
 /** Set by the router for the hop it makes; a client's own are kept only when it is a trusted proxy. */
-const FORWARDED = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
+export const FORWARDED: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
 
 /** What the router reads of a client's request head, picked out in one pass over its header lines. */
 export interface RequestHead {
@@ -36,7 +36,7 @@ export interface RequestHead {
   /** The body arrives in chunks (decoded by the parser) and goes to the instance in chunks again. */
   chunked: boolean;
   hasBody: boolean;
-  /** The host came from an absolute-form target (`GET http://host/path`): the instance gets it as Host, with the path as target. */
+  /** The host came from the target (an absolute-form `GET http://host/path`, or HTTP/2's :authority): the instance gets it as Host, with the path as target. */
   hostFromTarget: boolean;
   /** The client's first `traceparent` and `X-Cloud-Trace-Context` lines, if any. */
   traceparent: string | undefined;
@@ -169,13 +169,21 @@ export function upstreamRequestHead(req: RequestHead, trustForwarded: boolean, u
   }
   if (upgrade !== undefined) head += `connection: Upgrade\r\nupgrade: ${upgrade}\r\n`;
   else if (req.chunked) head += "transfer-encoding: chunked\r\n";
+  head += traceOf(req).headerLines;
+  const forwarded = forwardedValues(req, trustForwarded);
+  head += `x-forwarded-for: ${forwarded.for}\r\nx-forwarded-proto: ${forwarded.proto}\r\nx-forwarded-host: ${forwarded.host}\r\n\r\n`;
+  return head;
+}
+
+/** X-Forwarded-For, -Proto and -Host for this hop (the client's own are built on only when it is a trusted proxy). */
+export function forwardedValues(req: RequestHead, trustForwarded: boolean): { for: string; proto: string; host: string } {
   const client = req.remoteAddress;
   const priorFor = trustForwarded ? headerValues(req, "x-forwarded-for") : undefined;
-  const proto = (trustForwarded ? headerValues(req, "x-forwarded-proto") : undefined) ?? "http";
-  const host = (trustForwarded ? headerValues(req, "x-forwarded-host") : undefined) ?? req.host ?? "";
-  head += traceOf(req).headerLines;
-  head += `x-forwarded-for: ${priorFor ? `${priorFor}, ${client}` : client}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${host}\r\n\r\n`;
-  return head;
+  return {
+    for: priorFor ? `${priorFor}, ${client}` : client,
+    proto: (trustForwarded ? headerValues(req, "x-forwarded-proto") : undefined) ?? "http",
+    host: (trustForwarded ? headerValues(req, "x-forwarded-host") : undefined) ?? req.host ?? "",
+  };
 }
 
 /**
@@ -258,6 +266,11 @@ export function lastChunk(trailers: readonly string[] | undefined): string {
     section += `${name}: ${value}\r\n`;
   }
   return `${section}\r\n`;
+}
+
+/** Whether a trailer field goes on (lastChunk's rule; the HTTP/2 paths apply the same one). */
+export function isForwardableTrailer(lowercaseName: string): boolean {
+  return !NOT_TRAILERS.has(lowercaseName);
 }
 
 /** Whether any of these trailer fields would go on (see lastChunk). */

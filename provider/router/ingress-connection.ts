@@ -1,5 +1,6 @@
 import type net from "node:net";
 import { parseRequestHead } from "./forwarding";
+import { prefaceMatch } from "./h2-preface";
 import { createRequestParser, type HttpParser } from "./http-parser";
 import { IngressRequest, type ClientConnection } from "./ingress-request";
 
@@ -10,6 +11,8 @@ export interface RequestHandler {
   bug(error: unknown): void;
   /** A request to switch protocols (a websocket): the socket is the handler's from here on, `head` the first bytes after the request's head. */
   upgrade(request: IngressRequest, socket: net.Socket, head: Buffer): void;
+  /** The connection began with HTTP/2's preface: the socket is the handler's from here on, `firstBytes` what was read of it. */
+  http2(socket: net.Socket, firstBytes: Buffer, fromContainer: boolean): void;
 }
 
 export interface ConnectionTimeouts {
@@ -60,6 +63,9 @@ export class IngressConnection implements ClientConnection {
   /** When the connection began waiting for the next request head (0: a request is in progress). */
   private waitingSince: number;
   private partialHead = false;
+  /** Until the connection's first bytes are known not to be HTTP/2's preface (h2-preface.ts); a beginning of it is held here. */
+  private sniffing = true;
+  private sniffed: Buffer | undefined;
   /** No more requests are read: the client is done sending, a request said close or was refused, or the socket went elsewhere. */
   private closing = false;
   /** The client half-closed: the connection ends once every owed response is out. */
@@ -128,10 +134,16 @@ export class IngressConnection implements ClientConnection {
     return now - this.waitingSince > (this.partialHead ? timeouts.headersMs : timeouts.keepAliveMs);
   }
 
-  private read(chunk: Buffer): void {
+  private read(data: Buffer): void {
     // Once closing, what the client still sends is read and dropped (see LINGER_MS).
     if (this.closing) return;
     if (this.waitingSince !== 0) this.partialHead = true;
+    let chunk = data;
+    if (this.sniffing) {
+      const http1 = this.sniff(data);
+      if (!http1) return;
+      chunk = http1;
+    }
     let parsed: number | Error;
     try {
       parsed = this.parser.execute(chunk);
@@ -147,6 +159,28 @@ export class IngressConnection implements ClientConnection {
       this.stopReading();
       if (this.owed[0] === this.upgrading.request) this.handOverUpgrade();
     }
+  }
+
+  /**
+   * The connection's first bytes: HTTP/2's preface hands the socket to the handler's HTTP/2 side
+   * (prior knowledge, RFC 9113 §3.3; no Upgrade: h2c, which RFC 9113 dropped); anything else is
+   * HTTP/1.1 for the connection's life, returned to be parsed. A beginning of the preface is held
+   * until it is whole or turns out not to be it.
+   */
+  private sniff(data: Buffer): Buffer | undefined {
+    const bytes = this.sniffed ? Buffer.concat([this.sniffed, data]) : data;
+    const match = prefaceMatch(bytes);
+    if (match === "partial") {
+      this.sniffed = bytes;
+      return undefined;
+    }
+    this.sniffing = false;
+    this.sniffed = undefined;
+    if (match === "http1") return bytes;
+    this.stopReading();
+    this.upgraded = true;
+    this.handler.http2(this.socket, bytes, this.fromContainer);
+    return undefined;
   }
 
   private receiveHead(method: string, url: string, rawHeaders: string[], httpMinor: number, upgrade: boolean, keepAlive: boolean): void {

@@ -1,6 +1,8 @@
 import { STATUS_CODES } from "node:http";
 import type net from "node:net";
+import type { Writable } from "node:stream";
 import { lastChunk, TOKEN, UNSENDABLE, type RequestHead } from "./forwarding";
+import type { BodyTarget } from "./proxy-client";
 import type { CompletedRequest, RequestObserver, ServedBy } from "./request-observer";
 
 /** What a request needs of the client connection it came on. */
@@ -14,13 +16,6 @@ export interface ClientConnection {
   responded(request: IngressRequest, keepAlive: boolean): void;
   pauseReading(): void;
   resumeReading(): void;
-}
-
-/** Where a request's body goes: the instance's socket, framed as the instance should read it. */
-interface BodySink {
-  socket: net.Socket;
-  chunked: boolean;
-  onEnd: () => void;
 }
 
 /** Bodies held while a request waits for an instance; past this the client is not read until one is found. */
@@ -39,7 +34,7 @@ function currentDate(): string {
 }
 
 /** One chunk of a chunked body as one write: its size line, its bytes, CRLF. */
-function writeChunk(socket: net.Socket, put: (data: string | Buffer) => boolean, chunk: Buffer): boolean {
+function writeChunk(socket: Writable, put: (data: string | Buffer) => boolean, chunk: Buffer): boolean {
   socket.cork();
   put(`${chunk.length.toString(16)}\r\n`);
   put(chunk);
@@ -60,7 +55,7 @@ export class IngressRequest implements CompletedRequest {
   private bodyEnded = false;
   private heldBody: Buffer[] = [];
   private heldBytes = 0;
-  private sink: BodySink | undefined;
+  private sink: BodyTarget | undefined;
   /** The request failed before its body found an instance: the rest of the body is read and dropped. */
   private bodyDropped = false;
   private pausedWhileHeld = false;
@@ -90,6 +85,10 @@ export class IngressRequest implements CompletedRequest {
     private keepAlive: boolean,
   ) {
     if (!head.hasBody) this.bodyEnded = true;
+  }
+
+  get protocol(): string {
+    return this.httpMinor === 0 ? "HTTP/1.0" : "HTTP/1.1";
   }
 
   /** The request came from one of the engine's own containers (an internal service answers only these). */
@@ -139,9 +138,8 @@ export class IngressRequest implements CompletedRequest {
     else this.dropBody();
   }
 
-  /** Sends the body (what was held, then what comes) to the instance's socket; `onEnd` once all of it went. */
-  pipeBodyTo(socket: net.Socket, onEnd: () => void): void {
-    const sink: BodySink = { socket, chunked: this.head.chunked, onEnd };
+  /** Sends the body (what was held, then what comes) to the instance; its `onEnd` once all of it went. */
+  pipeBodyTo(sink: BodyTarget): void {
     this.sink = sink;
     for (const chunk of this.heldBody) this.writeToSink(chunk);
     this.releaseHeld();
@@ -170,20 +168,20 @@ export class IngressRequest implements CompletedRequest {
   }
 
   private writeToSink(chunk: Buffer): void {
-    const { socket, chunked } = this.sink!;
-    if (socket.destroyed) return;
-    const ready = chunked ? writeChunk(socket, (data) => socket.write(data), chunk) : socket.write(chunk);
+    const { stream, chunked } = this.sink!;
+    if (stream.destroyed) return;
+    const ready = chunked ? writeChunk(stream, (data) => stream.write(data), chunk) : stream.write(chunk);
     if (!ready) {
       // The instance reads slower than the client sends: stop reading the client until it drains.
       this.connection.pauseReading();
-      socket.once("drain", () => this.connection.resumeReading());
+      stream.once("drain", () => this.connection.resumeReading());
     }
   }
 
-  private endSink(sink: BodySink): void {
-    if (sink.socket.destroyed) return;
-    if (sink.chunked) sink.socket.write(lastChunk(this.trailers), "latin1");
-    sink.onEnd();
+  private endSink(sink: BodyTarget): void {
+    if (sink.stream.destroyed) return;
+    if (sink.chunked) sink.stream.write(lastChunk(this.trailers), "latin1");
+    sink.onEnd(this.trailers);
   }
 
   // ---- the response, to the client ----

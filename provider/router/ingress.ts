@@ -4,11 +4,18 @@ import type { Logger } from "../base/logger";
 import type { AccessGate } from "../identity/access-gate";
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
-import { NoCapacityError, type Lease } from "../scaling/throttler";
+import { NoCapacityError, type Endpoint, type Lease } from "../scaling/throttler";
+import { H1ProxyClient } from "./h1-proxy-client";
+import { proxyToH2 } from "./h2-exchange";
+import { H2Sessions, type StreamHandler } from "./h2-ingress";
+import type { H2IngressStream } from "./h2-ingress-stream";
+import { proxyH2ToH1 } from "./h2-to-h1-proxy";
 import { IngressConnection, type ConnectionTimeouts, type RequestHandler } from "./ingress-connection";
-import type { IngressRequest } from "./ingress-request";
+import { IngressRequest } from "./ingress-request";
 import type { RequestObserver } from "./request-observer";
 import { proxyRequest, proxyUpgrade } from "./proxy";
+import type { IngressCall } from "./proxy-client";
+import { INSTANCE_STILL_THERE, type ProxyOutcome } from "./proxy-outcome";
 import type { RouteResult, RoutingTable } from "./routing-table";
 
 /** Node's own server defaults: idle kept-alive connections close after 5 s, a head must arrive within 60 s. */
@@ -19,8 +26,11 @@ const HOST_TARGETS_KEPT = 1_024;
  * The data plane: Host → service (or tag, or mapped domain) → revision by the weighted pick → the
  * revision's throttler (wait for a free slot, scale from zero) → an instance.
  */
-export class Ingress implements RequestHandler {
-  /** A plain TCP server on loopback: each connection speaks HTTP/1.1 through router/ingress-connection.ts. */
+export class Ingress implements RequestHandler, StreamHandler {
+  /**
+   * A plain TCP server on loopback: each connection speaks HTTP/1.1 through
+   * router/ingress-connection.ts, or HTTP/2 when it begins with HTTP/2's preface (h2-ingress.ts).
+   */
   readonly server: net.Server;
   /**
    * The same ingress for the engine's own containers, listening on the Docker bridge address: a
@@ -29,6 +39,8 @@ export class Ingress implements RequestHandler {
    */
   readonly bridgeServer: net.Server;
   private readonly connections = new Set<IngressConnection>();
+  /** HTTP/2 sessions, one side per listener (those on the bridge come from containers). */
+  private readonly h2 = { loopback: new H2Sessions(this, false), bridge: new H2Sessions(this, true) };
   private readonly sweeper: NodeJS.Timeout;
   private readonly hostTargets = new Map<string, HostTarget | undefined>();
   private opened = false;
@@ -62,6 +74,8 @@ export class Ingress implements RequestHandler {
   /** Every client connection, at shutdown: idle keep-alive ones must not hold the engine open. */
   closeConnections(): void {
     for (const connection of this.connections) connection.socket.destroy();
+    this.h2.loopback.closeAll();
+    this.h2.bridge.closeAll();
   }
 
   private closeExpired(): void {
@@ -70,10 +84,24 @@ export class Ingress implements RequestHandler {
   }
 
   request(request: IngressRequest): void {
+    this.handleOwned(request);
+  }
+
+  /** A stream an HTTP/2 client opened: one request, exactly as an HTTP/1.1 one. */
+  stream(call: H2IngressStream): void {
+    this.handleOwned(call);
+  }
+
+  /** A connection that began with HTTP/2's preface: its socket is an HTTP/2 session from here on. */
+  http2(socket: net.Socket, firstBytes: Buffer, fromContainer: boolean): void {
+    (fromContainer ? this.h2.bridge : this.h2.loopback).accept(socket, firstBytes);
+  }
+
+  private handleOwned(call: IngressCall): void {
     // Each request is owned here: whatever goes wrong with one is its own 500, never the engine's end.
-    this.handle(request).catch((error) => {
-      this.log.error("BUG: a request failed unexpectedly", { host: request.head.host, error: (error as Error).stack });
-      request.sendError(500, "internal error");
+    this.handle(call).catch((error) => {
+      this.log.error("BUG: a request failed unexpectedly", { host: call.head.host, error: (error as Error).stack });
+      call.sendError(500, "internal error");
     });
   }
 
@@ -107,8 +135,10 @@ export class Ingress implements RequestHandler {
     return new Promise((resolve) => this.openWaiters.push(resolve));
   }
 
-  private async handle(request: IngressRequest): Promise<void> {
+  private async handle(request: IngressCall): Promise<void> {
     if (!this.opened) await this.untilOpen();
+    // An HTTP/2 head the router cannot route (no authority, CONNECT); HTTP/1.1's are refused by its connection.
+    if (request.head.invalid) return request.sendError(400, request.head.invalid);
     const host = request.head.host;
     const route = this.routes.route(this.hostTarget(host), host);
     if (!route.ok) return request.sendError(route.status, route.message);
@@ -134,8 +164,8 @@ export class Ingress implements RequestHandler {
       request.instanceId = lease.endpoint.instanceId;
       try {
         const retryable = attempt === 0 && !request.head.hasBody;
-        const outcome = await proxyRequest(request, lease.endpoint, route.timeoutMs, this.trusts(request), retryable);
-        if (outcome.failure && outcome.failure.kind !== "timeout") {
+        const outcome = await this.forward(request, lease.endpoint, route.timeoutMs, retryable);
+        if (outcome.failure && !INSTANCE_STILL_THERE.has(outcome.failure.kind)) {
           this.log.warn("upstream failed", {
             revision: route.revision,
             instance: lease.endpoint.instanceId,
@@ -154,6 +184,23 @@ export class Ingress implements RequestHandler {
         lease.release();
       }
     }
+  }
+
+  /**
+   * The request's trip in the protocols of its two ends: the instance speaks HTTP/2 when its
+   * service declared http2, else HTTP/1.1, whichever HTTP the client speaks (translated between).
+   */
+  private forward(call: IngressCall, endpoint: Endpoint, timeoutMs: number, retryable: boolean): Promise<ProxyOutcome> {
+    const trusts = this.trusts(call);
+    if (call instanceof IngressRequest) {
+      return endpoint.http2
+        ? proxyToH2(new H1ProxyClient(call), endpoint, timeoutMs, trusts, retryable)
+        : proxyRequest(call, endpoint, timeoutMs, trusts, retryable);
+    }
+    const stream = call as H2IngressStream;
+    return endpoint.http2
+      ? proxyToH2(stream, endpoint, timeoutMs, trusts, retryable)
+      : proxyH2ToH1(stream, endpoint, timeoutMs, trusts, retryable);
   }
 
   private async upgradeTo(request: IngressRequest, socket: net.Socket, head: Buffer): Promise<void> {
@@ -182,7 +229,7 @@ export class Ingress implements RequestHandler {
   }
 
   /** Why the caller may not call this service (private or internal), or undefined: a public service costs one check. */
-  private deny(request: IngressRequest, route: Extract<RouteResult, { ok: true }>) {
+  private deny(request: IngressCall, route: Extract<RouteResult, { ok: true }>) {
     const { access } = route;
     if (access.public && !access.internalOnly) return undefined;
     if (!this.gate) return undefined;
@@ -212,7 +259,7 @@ export class Ingress implements RequestHandler {
     return target;
   }
 
-  private trusts(request: IngressRequest): boolean {
+  private trusts(request: IngressCall): boolean {
     if (this.trustedProxies.size === 0) return false;
     return this.trustedProxies.has(request.head.remoteAddress.replace(/^::ffff:/, ""));
   }

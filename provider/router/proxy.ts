@@ -1,30 +1,12 @@
 import net from "node:net";
 import { clientResponseHeaders, hasForwardableTrailers, upstreamRequestHead } from "./forwarding";
 import type { IngressRequest } from "./ingress-request";
+import { failureMessage, NEVER_CONNECTED, type ProxyOutcome, type UpstreamFailure } from "./proxy-outcome";
 import { poolFor, type Exchange, type Upstream, type UpstreamConnection } from "./upstream-pool";
 
 export type { Upstream } from "./upstream-pool";
 
-/** Why the instance did not answer properly; each gets its own 502 message and a line in engine.log. */
-export type UpstreamFailure = "refused" | "reset" | "bad-response" | "timeout" | "unreachable";
-
-export interface ProxyOutcome {
-  status: number;
-  failure?: { kind: UpstreamFailure; detail: string };
-  /** Nothing was written to the client and nothing reached the instance: the caller may send it elsewhere. */
-  retry?: boolean;
-}
-
-/** Failures where the connection was never made, so the request cannot have reached the app. */
-const NEVER_CONNECTED: ReadonlySet<UpstreamFailure> = new Set(["refused", "unreachable"]);
-
-const FAILURE_MESSAGES: Record<UpstreamFailure, string> = {
-  refused: "the instance refused the connection (nothing listens on its port)",
-  reset: "the instance reset the connection before it answered",
-  "bad-response": "the instance sent a malformed HTTP response",
-  timeout: "upstream request timeout",
-  unreachable: "the instance could not be reached",
-};
+export type { ProxyOutcome, UpstreamFailure } from "./proxy-outcome";
 
 export function classifyUpstreamError(error: NodeJS.ErrnoException): UpstreamFailure {
   if (error.code === "ECONNREFUSED") return "refused";
@@ -101,7 +83,8 @@ class ProxiedRequest implements Exchange {
     if (this.client.bodyBroken) return this.refuseBrokenBody();
     const connection = (this.connection = poolFor(this.upstream).take());
     connection.start(this, this.head, !this.bodyless);
-    if (!this.bodyless) this.client.pipeBodyTo(connection.socket, () => connection.endRequest());
+    if (!this.bodyless)
+      this.client.pipeBodyTo({ stream: connection.socket, chunked: this.client.head.chunked, onEnd: () => connection.endRequest() });
   }
 
   onHead(status: number, statusMessage: string, rawHeaders: string[], upgrade: boolean): boolean {
@@ -217,7 +200,7 @@ class ProxiedRequest implements Exchange {
       return this.finish({ status: 0, failure: { kind, detail }, retry: true });
     }
     const status = kind === "timeout" ? 504 : 502;
-    this.client.sendError(status, `${FAILURE_MESSAGES[kind]}${kind === "timeout" ? "" : ` (${detail})`}`);
+    this.client.sendError(status, `${failureMessage(kind)}${kind === "timeout" ? "" : ` (${detail})`}`);
     this.finish({ status, failure: { kind, detail } });
   }
 

@@ -19,8 +19,8 @@ export interface CompletedRequest {
   readonly instanceId: string | undefined;
   /** The status sent to the client. */
   readonly status: number;
-  /** 0 (HTTP/1.0) or 1 (HTTP/1.1). */
-  readonly httpMinor: number;
+  /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2" (an HTTP/2 stream is one request). */
+  readonly protocol: string;
   /** performance.now() when the request's head had arrived. */
   readonly startedAt: number;
   /** Body bytes read from the client (the head's size is computed from the head). */

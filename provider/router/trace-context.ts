@@ -14,7 +14,10 @@ export interface TraceContext {
   /** 16 lowercase hex digits. */
   spanId: string;
   sampled: boolean;
-  /** The header lines for the instance (each ending in CRLF). */
+  /** The header values for the instance (an HTTP/2 one gets them as fields). */
+  traceparent: string;
+  cloudTrace: string;
+  /** The same as header lines for an HTTP/1.1 instance (each ending in CRLF). */
   headerLines: string;
 }
 
@@ -73,5 +76,12 @@ export function resolveTrace(traceparent: string | undefined, cloudTrace: string
   const sampled = w3c?.sampled ?? cloud?.sampled ?? false;
   const parentLine = w3c ? traceparent!.trim() : `00-${traceId}-${spanId}-${sampled ? "01" : "00"}`;
   const cloudLine = cloud ? cloudTrace!.trim() : `${traceId}/${BigInt(`0x${spanId}`).toString()};o=${sampled ? 1 : 0}`;
-  return { traceId, spanId, sampled, headerLines: `traceparent: ${parentLine}\r\nx-cloud-trace-context: ${cloudLine}\r\n` };
+  return {
+    traceId,
+    spanId,
+    sampled,
+    traceparent: parentLine,
+    cloudTrace: cloudLine,
+    headerLines: `traceparent: ${parentLine}\r\nx-cloud-trace-context: ${cloudLine}\r\n`,
+  };
 }

@@ -7,6 +7,8 @@ export interface Upstream {
   port: number;
   /** At most this many requests run on it at once (its concurrency): the most idle connections kept. */
   maxConnections?: number;
+  /** It speaks HTTP/2 cleartext (prior knowledge) rather than HTTP/1.1. */
+  http2?: boolean;
   /** Behind Docker's userland proxy: whether the app listens, asked when a new connection is reset before any answer. */
   listening?: () => Promise<boolean>;
 }

@@ -14,6 +14,8 @@ export interface Endpoint {
   port: number;
   /** The instance's concurrency: the proxy keeps at most this many connections to it. */
   maxConnections?: number;
+  /** It speaks HTTP/2 cleartext (its service declared http2): the proxy opens streams on one session to it. */
+  http2?: boolean;
   /**
    * Published ports only: is the app itself listening? Docker's userland proxy accepts every
    * connection and resets it when the app does not listen, so a reset alone cannot say "refused".

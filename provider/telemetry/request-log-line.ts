@@ -47,7 +47,7 @@ export function requestLogLine(request: CompletedRequest, endedAt: number, laten
     `"requestUrl":${JSON.stringify(url)},"requestSize":"${headBytes + request.requestBodyBytes}","status":${status},` +
     `"responseSize":"${request.responseBytes}",${userAgent === undefined ? "" : `"userAgent":${JSON.stringify(userAgent)},`}` +
     `"remoteIp":${JSON.stringify(remoteIp)},${referer === undefined ? "" : `"referer":${JSON.stringify(referer)},`}` +
-    `"latency":"${(latencyMs / 1000).toFixed(6)}s","protocol":"HTTP/1.${request.httpMinor}"},` +
+    `"latency":"${(latencyMs / 1000).toFixed(6)}s","protocol":"${request.protocol}"},` +
     `"trace":"projects/${servedBy.project}/traces/${trace.traceId}","spanId":"${trace.spanId}"}`
   );
 }

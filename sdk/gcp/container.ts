@@ -96,7 +96,11 @@ function translateOne(c: Record<string, unknown>, cpath: string, ctx: ContainerC
   put("secretEnv", envs.secretEnv, at(cpath, "envs"));
   put("volumeMounts", translateMounts(c.volumeMounts, at(cpath, "volumeMounts"), ctx), at(cpath, "volumeMounts"));
   put("resources", translateLimits(c.resources, at(cpath, "resources"), ctx), at(cpath, "resources.limits"));
-  if (ctx.kind === "service") put("port", translatePorts(c.ports, at(cpath, "ports"), ctx), at(cpath, "ports.containerPort"));
+  // The ingress container's port, and its name (h2c: HTTP/2 end to end); a sidecar has neither.
+  if (ctx.kind === "service") {
+    put("port", translatePorts(c.ports, at(cpath, "ports"), ctx), at(cpath, "ports.containerPort"));
+    put("http2", portProtocol(c.ports, at(cpath, "ports.name"), ctx), at(cpath, "ports.name"));
+  }
   if (ctx.kind !== "job") put("startupProbe", translateProbe(c.startupProbe, at(cpath, "startupProbe"), ctx), at(cpath, "startupProbe"));
   return out;
 }
@@ -108,6 +112,18 @@ function translatePorts(ports: unknown, path: string, ctx: ContainerContext): un
     return undefined;
   }
   return ctx.problems.object(ports, path)?.containerPort;
+}
+
+/** Cloud Run's port names: `h2c` is HTTP/2 end to end (gRPC), `http1` (or none) HTTP/1.1. */
+function portProtocol(ports: unknown, path: string, ctx: ContainerContext): unknown {
+  if (isUnknown(ports)) return UNKNOWN;
+  if (!ports || typeof ports !== "object" || Array.isArray(ports)) return undefined; // translatePorts said why
+  const name = (ports as Record<string, unknown>).name;
+  if (isUnknown(name)) return UNKNOWN;
+  if (name === "h2c") return true;
+  if (name !== undefined && name !== null && name !== "http1")
+    ctx.problems.add(path, `must be "http1" or "h2c" (HTTP/2 end to end), got ${JSON.stringify(name)}`);
+  return undefined;
 }
 
 function translateLimits(resources: unknown, path: string, ctx: ContainerContext): unknown {

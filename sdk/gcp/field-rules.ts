@@ -68,7 +68,7 @@ const serviceContainer: Fields = {
     // The container with ports is the ingress container; the others are sidecars (name and dependsOns order their start).
     ...honouredAll("image", "commands", "args", "name", "dependsOns"),
     envs,
-    ports: { fields: { containerPort: "honoured", name: "ignored" } },
+    ports: { fields: honouredAll("containerPort", "name") },
     resources: { fields: { limits, ...ignoredAll("cpuIdle", "startupCpuBoost") } },
     startupProbe,
     ...ignoredAll("livenessProbe", "readinessProbe", "baseImageUri", "buildInfos", "sandboxLauncher"),

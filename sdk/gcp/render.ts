@@ -66,7 +66,7 @@ export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj 
   const several = (engine.sidecars?.length ?? 0) > 0;
   const userContainer = several ? (userContainers.find((u) => u.name === engine.containerName) ?? userContainers[0]) : userContainers[0];
   const c = container(userContainer, engine);
-  c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port };
+  c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port, ...(engine.http2 ? { name: "h2c" } : {}) };
   c.resources = {
     ...(userContainer?.resources as Obj | undefined),
     limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },

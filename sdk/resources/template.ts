@@ -40,6 +40,8 @@ export interface OneContainerTemplateArgs {
    * identity tokens. Default: the project's compute account, `<number>-compute@developer.gserviceaccount.com`.
    */
   serviceAccount?: pulumi.Input<string>;
+  /** HTTP/2 end to end (h2c to the instances, as gRPC needs; `gcloud run deploy --use-http2`); default HTTP/1.1. */
+  http2?: pulumi.Input<boolean>;
   /** Env vars read from secrets when a container starts: `{ DB_PASSWORD: { secret: "db-pass", version: "1" } }` (version default "latest"). */
   secretEnv?: pulumi.Input<Record<string, pulumi.Input<SecretRefArgs>>>;
   /** Volumes in Cloud Run v2's shape: secret, emptyDir (in memory), gcs (a bucket), nfs, cloudSqlInstance. */
@@ -125,6 +127,7 @@ export interface ServiceTemplateOutput {
     failureThreshold: number;
   };
   serviceAccount?: string;
+  http2?: boolean;
   secretEnv?: Record<string, { secret: string; version: string }>;
   volumes?: pulumi.Unwrap<VolumeArgs>[];
   volumeMounts?: { name: string; mountPath: string }[];

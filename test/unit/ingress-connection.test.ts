@@ -20,6 +20,7 @@ async function server(answer: Answer): Promise<{ port: number; connections: Ingr
   const handler = {
     request: answer,
     upgrade: (_r: IngressRequest, s: net.Socket, head: Buffer) => upgraded(s, head),
+    http2: (s: net.Socket) => s.destroy(),
     bug: (error: unknown) => {
       throw error;
     },

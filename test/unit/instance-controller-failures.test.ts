@@ -394,7 +394,7 @@ test("adopt takes back running containers of READY revisions with their rows and
   const { listening: _listening, ...endpoint } = lease.result.endpoint;
   t.deepEqual(
     endpoint,
-    { instanceId: "aaaa0001", host: "127.0.0.1", port: keep.hostPort, maxConnections: 80 },
+    { instanceId: "aaaa0001", host: "127.0.0.1", port: keep.hostPort, maxConnections: 80, http2: false },
     "routed to the port Docker reports now",
   );
   t.like(h.controller.status(PROJECT, ready.name), { readyInstances: 1, inFlight: 1 });

@@ -78,7 +78,7 @@ test("startFirst starts one container from the revision's template and resolves 
   const { listening, ...endpoint } = lease.result.endpoint;
   t.deepEqual(
     endpoint,
-    { instanceId: instance, host: "127.0.0.1", port: c.hostPort, maxConnections: 80 },
+    { instanceId: instance, host: "127.0.0.1", port: c.hostPort, maxConnections: 80, http2: false },
     "requests go to the container's published host port",
   );
   t.is(typeof listening, "function", "behind Docker's proxy the router can ask whether the app listens");

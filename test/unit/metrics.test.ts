@@ -22,7 +22,7 @@ function completed(status: number, instanceId: string | undefined, revision = "s
     servedBy: { project: "p", service: "svc", revision },
     instanceId,
     status,
-    httpMinor: 1,
+    protocol: "HTTP/1.1",
     startedAt: performance.now(),
     requestBodyBytes: 0,
     responseBytes: 100,

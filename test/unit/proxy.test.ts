@@ -59,6 +59,7 @@ async function front(
           else go();
         },
         upgrade: (_request, upgraded) => upgraded.destroy(),
+        http2: (socket) => socket.destroy(),
         bug: (error) => {
           throw error;
         },

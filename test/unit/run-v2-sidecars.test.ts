@@ -209,3 +209,31 @@ test("a v2 Job of two containers: the first is the task's main one, the other it
   // A job of one container takes its override whatever it is named, as before sidecars.
   t.deepEqual(overridesFromV2({ containerOverrides: [{ name: "any", args: ["a"] }] }, "overrides"), { args: ["a"] });
 });
+
+test("HTTP/2 is the ingress container's: its port named h2c (second in containers[]) makes the template http2, the answer names it on the ingress container only", (t) => {
+  const [backend, app] = TWO_CONTAINERS.containers;
+  const template = { ...TWO_CONTAINERS, containers: [backend, { ...app, ports: [{ containerPort: 8080, name: "h2c" }] }] };
+  const { spec } = serviceSpecFromV2(decoded("Service", { template }, "service"), { name: "pair", root: "service" });
+  t.like(spec.template, { containerName: "app", http2: true });
+  const s = serviceOf(spec);
+  const wire = serviceToV2(s, SCOPE, { etag: serviceEtag(s) });
+  const containers = (wire.template as { containers: Record<string, unknown>[] }).containers;
+  t.deepEqual(
+    containers.map((c) => [c.name, c.ports]),
+    [
+      ["app", [{ containerPort: 8080, name: "h2c" }]],
+      ["backend", undefined],
+    ],
+  );
+  const sentBack = decoded("Service", JSON.parse(JSON.stringify(encodeMessage("Service", wire, { intEnums: true }))), "service");
+  t.deepEqual(serviceSpecFromV2(sentBack, { name: "pair", root: "service", currentInvokers: [] }).spec.template, s.template);
+  t.deepEqual(
+    violationsOf(() =>
+      serviceSpecFromV2(
+        decoded("Service", { template: { containers: [backend, { ...app, ports: [{ containerPort: 8080, name: "grpc" }] }] } }, "service"),
+        { name: "pair", root: "service" },
+      ),
+    ),
+    ['service.template.containers[1].ports[0].name: must be http1 or h2c (HTTP/2 end to end), got "grpc"'],
+  );
+});

@@ -141,6 +141,24 @@ test("what the engine answers reads back as the same template and traffic (a GET
   });
 });
 
+test("HTTP/2 end to end: a port named h2c is the template's http2, written back as h2c; http1 or none is HTTP/1.1; another name is refused at its path", (t) => {
+  const spec = (ports: unknown) =>
+    serviceSpecFromV2(decoded("Service", { template: { containers: [{ image: "i", ports }] } }, "service"), { name: "s", root: "service" })
+      .spec;
+  t.is(spec([{ containerPort: 50051, name: "h2c" }]).template?.http2, true);
+  t.false("http2" in spec([{ containerPort: 8080, name: "http1" }]).template!);
+  t.false("http2" in spec([{ containerPort: 8080 }]).template!);
+  t.deepEqual(
+    violationsOf(() => spec([{ containerPort: 8080, name: "grpc" }])),
+    ['service.template.containers[0].ports[0].name: must be http1 or h2c (HTTP/2 end to end), got "grpc"'],
+  );
+  const s = service({ template: parseServiceTemplate({ image: "img:1", http2: true }) });
+  const wire = serviceToV2(s, SCOPE, { etag: serviceEtag(s) }) as { template: { containers: { ports: unknown }[] } };
+  t.deepEqual(wire.template.containers[0].ports, [{ containerPort: 8080, name: "h2c" }]);
+  const sentBack = decoded("Service", JSON.parse(JSON.stringify(encodeMessage("Service", wire, { intEnums: true }))), "service");
+  t.deepEqual(serviceSpecFromV2(sentBack, { name: "hello", root: "service" }).spec.template, s.template);
+});
+
 test("errors name the paths the client sent: a missing image, a reserved variable, a bad quantity, a fraction of a second, traffic that sums to 110", (t) => {
   const spec = (json: unknown) => serviceSpecFromV2(decoded("Service", json, "service"), { name: "s", root: "service" });
   t.deepEqual(

@@ -1,0 +1,3 @@
+module skiff-run/bench/h2c-server
+
+go 1.24
