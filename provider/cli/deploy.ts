@@ -86,7 +86,7 @@ export function deployCommand(): Command {
       if (problem) throw new UsageError(problem);
       const client = await connect();
       const progress = new Progress(format.kind !== "table");
-      await imageFromSource(client, project, service, "service", flags, progress);
+      await imageFromSource(client, project, service, "service", flags, progress, recorded.groups());
       progress.step("Creating revision");
       const answer = await readModifyWrite(async () => {
         const existing = await client.getService(project, service).catch((error) => {

@@ -104,7 +104,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
-      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const job = await client.putJob(
         project,
         name,
@@ -122,7 +122,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
-      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const existing = await client.getJob(project, name);
       const job = await client.putJob(
         project,
@@ -139,7 +139,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       const client = await connect();
-      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"));
+      await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const existing = await client.getJob(project, name).catch((error: unknown) => {
         if (error instanceof EngineError && error.status === 404) return undefined;
         throw error;

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { BuildFailureError, type EngineClient } from "../client/api-client";
 import type { BuildResult } from "../model/source-build";
+import type { ContainerGroup } from "./container-flags";
 import { UsageError } from "./output";
 import { Progress } from "./progress";
 
@@ -20,7 +21,9 @@ export function withSourceFlags(command: Command): Command {
 
 /**
  * With --source, builds the directory (the engine does, streaming its output here) and sets
- * flags.image to the built image's tag, so the rest of the command is the same as with --image.
+ * flags.image to the built image's tag, and gives it as --image to the first of the command's
+ * --container groups (the flags before any --container: the ingress or main container's, which is
+ * where the template reads its image from), so the rest of the command is the same as with --image.
  * The build's lines are printed under the step on stderr (none with --format json).
  */
 export async function imageFromSource(
@@ -30,6 +33,7 @@ export async function imageFromSource(
   kind: "service" | "job",
   flags: SourceFlags,
   progress: Progress,
+  groups: ContainerGroup[],
 ): Promise<BuildResult | undefined> {
   if (flags.source === undefined) {
     if (flags.dockerfile !== undefined) throw new UsageError("--dockerfile: only applies with --source");
@@ -44,6 +48,7 @@ export async function imageFromSource(
       (line) => progress.line(line),
     );
     flags.image = result.image;
+    groups[0].argv.push("--image", result.image);
     return result;
   } catch (error) {
     progress.fail();

@@ -1,3 +1,4 @@
+import type { HttpRequestFields } from "./http-request";
 import type { LogRecord } from "./log-store";
 
 /**
@@ -7,21 +8,6 @@ import type { LogRecord } from "./log-store";
  * object, a `jsonPayload` whose special fields Cloud Run lifts into the entry (severity, message,
  * logging.googleapis.com/trace, /spanId, /labels, httpRequest, time).
  */
-
-/** Cloud Logging's HttpRequest; sizes are int64s, which its JSON writes as strings. */
-export interface HttpRequestFields {
-  requestMethod: string;
-  requestUrl: string;
-  requestSize: string;
-  status: number;
-  responseSize: string;
-  userAgent?: string;
-  remoteIp: string;
-  referer?: string;
-  /** A Duration: seconds with a fraction and "s" ("0.004213s"). */
-  latency: string;
-  protocol: string;
-}
 
 /** Cloud Logging's LogSeverity names, in order. */
 export const SEVERITIES = ["DEFAULT", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "ALERT", "EMERGENCY"] as const;
@@ -36,12 +22,6 @@ export function severityRank(name: string): number | undefined {
 /** Cloud Run's request log severity: ERROR for 5xx, WARNING for 4xx, INFO for the rest. */
 export function severityOfStatus(status: number): Severity {
   return status >= 500 ? "ERROR" : status >= 400 ? "WARNING" : "INFO";
-}
-
-/** What `logs read` prints after "request:": method, status, sizes, latency, URL, user agent. */
-export function requestSummary(h: HttpRequestFields): string {
-  const ms = (parseFloat(h.latency) * 1000).toFixed(1);
-  return `${h.requestMethod} ${h.status} ${h.responseSize} B ${ms} ms ${h.requestUrl}${h.userAgent ? ` ${JSON.stringify(h.userAgent)}` : ""}`;
 }
 
 export interface LogEntry {

@@ -3,7 +3,7 @@ import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
 import { scopedKey } from "../model/derived-names";
 import { LogFile } from "./log-file";
 import { normalizeTime } from "./log-time";
-import { requestSummary, type HttpRequestFields } from "./log-entry";
+import { requestSummary, type HttpRequestFields } from "./http-request";
 
 /** One captured line of a service's containers, as kept in SKIFF_HOME/logs/<project>/<service>.log (JSON lines). */
 /** One line a container wrote, with Docker's time for it. */
