@@ -177,7 +177,7 @@ test.serial("two containers share an in-memory volume: the sidecar writes a file
   await waitFor("the service's containers and volume to go", async () =>
     (await containersOf("sharing")).length === 0 && !(await engineVolumes(engine.engineId)).includes(names[0]!) ? true : undefined,
   );
-  t.pass();
+  t.deepEqual(await containersOf("sharing"), [], "no container of the deleted service is left");
 });
 
 test.serial("a sidecar that fails its start fails the revision, naming the container; the ingress container never starts", async (t) => {
@@ -344,7 +344,10 @@ test.serial(
     await waitFor("the task containers to go", async () =>
       (await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name) ? undefined : true,
     );
-    t.pass();
+    t.false(
+      (await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name),
+      "no container of the task is left",
+    );
   },
 );
 
