@@ -1,5 +1,5 @@
 import test from "ava";
-import { parseCloudTraceContext, parseTraceparent, resolveTrace } from "../../provider/router/trace-context";
+import { parseCloudTraceContext, parseTraceparent, resolveTrace, spanIdToDecimal } from "../../provider/router/trace-context";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 
@@ -47,4 +47,21 @@ test("valid client headers go on unchanged; missing or invalid ones are made fro
     fresh.headerLines,
     `traceparent: 00-${fresh.traceId}-${fresh.spanId}-00\r\nx-cloud-trace-context: ${fresh.traceId}/${BigInt(`0x${fresh.spanId}`)};o=0\r\n`,
   );
+});
+
+test("a span id in decimal is exact over the whole uint64 range, as BigInt gives it", (t) => {
+  const cases = ["0000000000000001", "00f067aa0ba902b7", "ffffffffffffffff", "8000000000000000", "0000000000989680", "00000000009896ff"];
+  for (let i = 0; i < 2000; i++) cases.push(resolveTrace(undefined, undefined).spanId);
+  for (const hex of cases) t.is(spanIdToDecimal(hex), BigInt(`0x${hex}`).toString(), hex);
+});
+
+test("new ids are random, never all zeros, and not repeated across the random pool's refills", (t) => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const trace = resolveTrace(undefined, undefined);
+    t.false(seen.has(trace.traceId));
+    seen.add(trace.traceId);
+    t.regex(trace.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    t.not(trace.spanId, "0".repeat(16));
+  }
 });
