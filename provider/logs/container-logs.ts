@@ -162,7 +162,7 @@ export class InProcessLogs implements ContainerLogs {
   }
 
   appendKept(project: string, service: string, block: Uint8Array): void {
-    this.store.appendKept(project, service, Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("utf8"));
+    this.store.appendKept(project, service, block);
   }
 
   async readInto(

@@ -71,13 +71,15 @@ export class LogStore {
 
   /**
    * Lines already in the kept form (JSON records joined by "\n": the ingress's request entries),
-   * appended as one block; split and parsed only when someone follows the service.
+   * appended as one block, as a string or its UTF-8 bytes (written as they are); decoded, split and
+   * parsed only when someone follows the service.
    */
-  appendKept(project: string, service: string, block: string): void {
+  appendKept(project: string, service: string, block: string | Uint8Array): void {
     const key = scopedKey(project, service);
     this.file(project, service, key).append(block);
     if (!this.listeners.get(key)?.size) return;
-    for (const line of block.split("\n")) {
+    const text = typeof block === "string" ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("utf8");
+    for (const line of text.split("\n")) {
       const record = parseRecord(line);
       if (record) this.publishAt(key, record);
     }

@@ -208,9 +208,10 @@ export class ThreadedLogs implements ContainerLogs {
   }
 
   appendKept(project: string, service: string, block: Uint8Array): void {
-    // Handed over, not copied: the caller gives the block up (request-telemetry.ts makes a new one each time).
-    const whole = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength;
-    this.post({ op: "appendKept", project, service, block }, whole ? [block.buffer as ArrayBuffer] : undefined);
+    // Handed over, not copied, when the block begins an ArrayBuffer: the caller gives that buffer up
+    // (request-telemetry.ts hands over each batch's own buffer and makes a new one).
+    const own = block.byteOffset === 0 && block.buffer instanceof ArrayBuffer;
+    this.post({ op: "appendKept", project, service, block }, own ? [block.buffer] : undefined);
   }
 
   async readInto(
