@@ -122,7 +122,7 @@ export class EngineMetrics implements RequestSink {
     });
   }
 
-  record(request: CompletedRequest, latencyMs: number): void {
+  record(request: CompletedRequest, latencyMs: number, end: number): void {
     const { project, service, revision } = request.servedBy;
     const status = request.status;
     this.tally.add(project, service, revision, status, latencyMs / 1000);
@@ -130,7 +130,6 @@ export class EngineMetrics implements RequestSink {
       if (status === 429 || status === 500) this.rejected.labels(project, service, revision, String(status)).inc();
       return;
     }
-    const end = performance.now();
     const added = this.busy.add(request.instanceId, end - latencyMs, end);
     if (added > 0) this.tally.addBillable(project, service, revision, added / 1000);
     if (end - this.lastForget > FORGET_IDLE_MS) {

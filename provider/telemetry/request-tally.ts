@@ -13,6 +13,12 @@ interface Tally {
   buckets: Float64Array;
 }
 
+interface RevisionTally {
+  labels: Record<string, string>;
+  byStatus: Map<number, Tally>;
+  billableSeconds: number;
+}
+
 /**
  * The per-request metrics (request count, latency histogram, billable instance time) kept as plain
  * numbers per revision and status, and shown to prom-client's registry as metrics of its own
@@ -21,24 +27,27 @@ interface Tally {
  * The text is prom-client's, from the values get() returns (as its Histogram's get() returns them).
  */
 export class RequestTally {
-  private readonly tallies = new Map<string, Tally>();
-  private readonly billable = new Map<string, { labels: Record<string, string>; seconds: number }>();
+  /**
+   * Per project, per revision (a revision's name is unique in its project), per status. Nested maps
+   * of the strings and numbers the request already has: a key made of them would be a new string to
+   * hash on every request.
+   */
+  private readonly projects = new Map<string, Map<string, RevisionTally>>();
 
   add(project: string, service: string, revision: string, status: number, seconds: number): void {
-    const key = `${project}/${service}/${revision}/${status}`;
-    let tally = this.tallies.get(key);
+    const rev = this.revision(project, service, revision);
+    let tally = rev.byStatus.get(status);
     if (!tally) {
-      const revisionLabels = { project, service, revision };
       const cls = `${Math.floor(status / 100)}xx`;
       tally = {
-        labels: { ...revisionLabels, response_code: String(status), response_code_class: cls },
-        revisionLabels,
-        classLabels: { ...revisionLabels, response_code_class: cls },
+        labels: { ...rev.labels, response_code: String(status), response_code_class: cls },
+        revisionLabels: rev.labels,
+        classLabels: { ...rev.labels, response_code_class: cls },
         count: 0,
         seconds: 0,
         buckets: new Float64Array(LATENCY_BUCKETS.length + 1),
       };
-      this.tallies.set(key, tally);
+      rev.byStatus.set(status, tally);
     }
     tally.count++;
     tally.seconds += seconds;
@@ -48,10 +57,23 @@ export class RequestTally {
   }
 
   addBillable(project: string, service: string, revision: string, seconds: number): void {
-    const key = `${project}/${service}/${revision}`;
-    let entry = this.billable.get(key);
-    if (!entry) this.billable.set(key, (entry = { labels: { project, service, revision }, seconds: 0 }));
-    entry.seconds += seconds;
+    this.revision(project, service, revision).billableSeconds += seconds;
+  }
+
+  private revision(project: string, service: string, revision: string): RevisionTally {
+    let revisions = this.projects.get(project);
+    if (!revisions) this.projects.set(project, (revisions = new Map()));
+    let rev = revisions.get(revision);
+    if (!rev) revisions.set(revision, (rev = { labels: { project, service, revision }, byStatus: new Map(), billableSeconds: 0 }));
+    return rev;
+  }
+
+  private *revisions(): Iterable<RevisionTally> {
+    for (const revisions of this.projects.values()) yield* revisions.values();
+  }
+
+  private *tallies(): Iterable<Tally> {
+    for (const rev of this.revisions()) yield* rev.byStatus.values();
   }
 
   /** The three metrics, for registry.registerMetric. */
@@ -74,7 +96,7 @@ export class RequestTally {
       }) as unknown as Metric;
     return [
       metric("skiff_request_count_total", "Requests served, by revision and response code", "counter", () =>
-        [...this.tallies.values()].map((t) => ({ labels: t.labels, value: t.count })),
+        [...this.tallies()].map((t) => ({ labels: t.labels, value: t.count })),
       ),
       metric(
         "skiff_request_latencies_seconds",
@@ -86,7 +108,7 @@ export class RequestTally {
         "skiff_container_billable_instance_time_seconds_total",
         "Time instances had at least one request in flight (request-based billing, unrounded)",
         "counter",
-        () => [...this.billable.values()].map((b) => ({ labels: b.labels, value: b.seconds })),
+        () => [...this.revisions()].filter((r) => r.billableSeconds > 0).map((r) => ({ labels: r.labels, value: r.billableSeconds })),
       ),
     ];
   }
@@ -94,7 +116,7 @@ export class RequestTally {
   /** Per revision and code class: cumulative buckets, then +Inf, sum and count, as Prometheus histograms are written. */
   private histogramValues(): MetricValueWithName<string>[] {
     const byClass = new Map<string, { labels: Record<string, string>; buckets: Float64Array; count: number; seconds: number }>();
-    for (const t of this.tallies.values()) {
+    for (const t of this.tallies()) {
       const key = JSON.stringify(t.classLabels);
       let sum = byClass.get(key);
       if (!sum)

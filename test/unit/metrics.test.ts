@@ -47,11 +47,11 @@ test("requests by code and class, rejected ones (no instance, 429 or 500) apart,
     ],
     jobs: () => [{ project: "p", job: "j", executions: { SUCCEEDED: 2 }, tasks: { SUCCEEDED: 4, FAILED: 1 } }],
   });
-  for (let i = 0; i < 5; i++) metrics.record(completed(200, "i1"), 12);
-  metrics.record(completed(503, "i1"), 2);
-  metrics.record(completed(429, undefined), 10_000);
-  metrics.record(completed(500, undefined), 10_000);
-  metrics.record(completed(403, undefined), 1);
+  for (let i = 0; i < 5; i++) metrics.record(completed(200, "i1"), 12, performance.now());
+  metrics.record(completed(503, "i1"), 2, performance.now());
+  metrics.record(completed(429, undefined), 10_000, performance.now());
+  metrics.record(completed(500, undefined), 10_000, performance.now());
+  metrics.record(completed(403, undefined), 1, performance.now());
   metrics.instanceReady({ project: "p", service: "svc", name: "svc-1" }, 1500);
   const text = await metrics.text();
   t.true(
