@@ -1,6 +1,6 @@
 import * as os from "node:os";
 import { deploy, hostOf } from "../test/helpers/cli";
-import { startEngine } from "../test/helpers/engine";
+import { startEngine, type TestEngine } from "../test/helpers/engine";
 import { fixtureImage } from "../test/helpers/fixture-image";
 import {
   Address,
@@ -75,8 +75,8 @@ const CONTAINER_PORT = 8080;
 /** The engine's CPU per proxied request on main before issue 14 (the issue's own run of this bench): the target is half of it. */
 const BEFORE_US_PER_REQUEST = 182;
 
-type Name = "direct" | "nginx" | "node-proxy" | "skiff" | "skiff-private";
-const NAMES: Name[] = ["direct", "nginx", "node-proxy", "skiff", "skiff-private"];
+type Name = "direct" | "nginx" | "node-proxy" | "skiff" | "skiff-private" | "skiff-no-logs";
+const NAMES: Name[] = ["direct", "nginx", "node-proxy", "skiff", "skiff-private", "skiff-no-logs"];
 
 interface Target extends Address {
   name: Name;
@@ -86,6 +86,8 @@ interface Target extends Address {
   around?: { before(): Promise<void>; after(): Promise<void> };
   /** Processes whose CPU time is charged to this target's proxy (none for direct; skiff's daemon for skiff). */
   proxyPids: () => number[];
+  /** The engine whose daemon's CPU and service log the run is charged to (the second engine for skiff-no-logs). */
+  engine?: TestEngine;
 }
 
 interface Sample extends WrkResult {
@@ -142,6 +144,17 @@ async function main(): Promise<void> {
     const { etag } = await api.getPolicy("default", "service", SERVICE);
     await api.setPolicy("default", "service", SERVICE, [{ role: "roles/run.invoker", members }], etag);
   };
+  // The same fixture on a second engine without request logs and metrics: what they cost (SPEC §8).
+  const quiet = await startEngine({ flags: ["--no-request-logs"] });
+  onCleanup("skiff engine without request logs", () => quiet.dispose());
+  await deploy(quiet, SERVICE, ["--image", image, "--concurrency", "1000"]);
+  targets.push({
+    name: "skiff-no-logs",
+    port: quiet.ingressPort,
+    host: hostOf(quiet, SERVICE),
+    proxyPids: () => [quiet.pid],
+    engine: quiet,
+  });
   targets.push({
     name: "skiff-private",
     port: engine.ingressPort,
@@ -154,6 +167,11 @@ async function main(): Promise<void> {
   // Every target must reach the same instance (the fixture names itself in x-instance) before anything is timed.
   for (const t of targets) {
     if (t.around) continue; // the same service and instance as "skiff"
+    if (t.engine) {
+      // skiff-no-logs: its own engine's instance of the same image.
+      await pollUntil(t, t.host, (p) => p.status === 200 && p.body.startsWith("K_REVISION="), 10_000, 50);
+      continue;
+    }
     await pollUntil(t, t.host, (p) => p.status === 200 && p.body.startsWith("K_REVISION="), 10_000, 50);
     const answer = await getAt(t, t.host);
     if (answer.headers["x-instance"] !== containerId.slice(0, 12)) {
@@ -172,7 +190,7 @@ async function main(): Promise<void> {
     await t.around?.before();
     await wrk({ ...t, path: `/?bench=warmup.${t.name}`, connections: CONNECTIONS, seconds: WARMUP_SECONDS });
     await t.around?.after();
-    await settle(engine.pid);
+    await settle((t.engine ?? engine).pid);
     process.stdout.write(` ${t.name}`);
   }
   process.stdout.write(`; engine idle: ${fmt(idleMsPerS, 1)} ms CPU per second\n`);
@@ -185,27 +203,28 @@ async function main(): Promise<void> {
     const line: string[] = [];
     for (const t of order) {
       const marker = `GET /?bench=${round + 1}.${t.name} `;
+      const charged = t.engine ?? engine;
       await t.around?.before();
       const pids = t.proxyPids();
       const proxyBefore = sum(pids.map(cpuMs));
-      const engineBefore = cpuMs(engine.pid);
-      const mainBefore = threadCpuMs(engine.pid);
+      const engineBefore = cpuMs(charged.pid);
+      const mainBefore = threadCpuMs(charged.pid);
       let result: WrkResult;
       try {
         result = await wrk({ ...t, path: `/?bench=${round + 1}.${t.name}`, connections: CONNECTIONS, seconds: SECONDS });
       } catch (error) {
         console.warn(`  round ${round + 1} ${t.name}: wrk failed, run left out: ${(error as Error).message.split("\n")[0]}`);
         await t.around?.after();
-        await settle(engine.pid);
+        await settle(charged.pid);
         continue;
       }
       await t.around?.after();
       const proxyCpu = sum(pids.map(cpuMs)) - proxyBefore;
-      const settleMs = await settle(engine.pid);
-      const engineCpu = cpuMs(engine.pid) - engineBefore;
-      const mainCpu = threadCpuMs(engine.pid) - mainBefore;
+      const settleMs = await settle(charged.pid);
+      const engineCpu = cpuMs(charged.pid) - engineBefore;
+      const mainCpu = threadCpuMs(charged.pid) - mainBefore;
       // The service's log holds the ingress's entry for each request beside the instance's line.
-      const lines = await countInServiceLog(engine.home, SERVICE, marker, 2 * result.requests + 1000);
+      const lines = await countInServiceLog(charged.home, SERVICE, marker, 2 * result.requests + 1000);
       const perRequest = (ms: number) => (result.requests > 0 ? (ms * 1000) / result.requests : NaN);
       samples.set(t.name, {
         ...result,
@@ -281,6 +300,7 @@ async function main(): Promise<void> {
       ["ratio (of medians)", "req/s", "p50", "p99", "per-round median req/s / p99", "target"],
       ratioRow("skiff / node-proxy", "skiff", "node-proxy", "req/s ≥ 0.90×, p99 ≤ 1.20×"),
       ratioRow("skiff-private / skiff", "skiff-private", "skiff", "-"),
+      ratioRow("skiff / skiff-no-logs", "skiff", "skiff-no-logs", "- (request logs and metrics: CPU below)"),
       ratioRow("skiff / nginx", "skiff", "nginx", "- (nginx: C, no JS; see README)"),
       ratioRow("node-proxy / direct", "node-proxy", "direct", "- (what a proxy on Node's http costs)"),
       ratioRow("nginx / direct", "nginx", "direct", "-"),
@@ -314,10 +334,12 @@ async function main(): Promise<void> {
       `(skiff: other threads only)\n  while the load bypasses the engine: ${fmt(logUs, 1)} µs per logged line (median of direct, nginx, node-proxy; target < 10 µs); engine idle ${fmt(idleMsPerS, 1)} ms/s`,
   );
   const telemetry = telemetryCostUs();
+  const quietUs = med("skiff-no-logs", "engineUs");
   console.log(
-    `request logs and metrics (on in every skiff run above): on the event loop, a request's log line costs ${fmt(telemetry.lineUs, 2)} µs ` +
-      `(trace id included) and its metrics ${fmt(telemetry.metricsUs, 2)} µs (measured in-process, 200,000 requests); ` +
-      `the log thread's appending is in "engine other threads". Compare the skiff row with main's (bench/README.md; target ≤ 1.15×)`,
+    `request logs and metrics: engine ${fmt(skiffUs, 1)} µs per request with them, ${fmt(quietUs, 1)} µs without (skiff-no-logs: ` +
+      `engine start --no-request-logs): ${ratio(skiffUs, quietUs)}, per-round paired ${fmt(paired("skiff", "skiff-no-logs", "engineUs"), 2)}× ` +
+      `(target ≤ 1.15×). On the event loop a request's log line costs ${fmt(telemetry.lineUs, 2)} µs (trace id included) and its ` +
+      `metrics ${fmt(telemetry.metricsUs, 2)} µs (in-process, 200,000 requests); the log thread's appending is in "engine other threads"`,
   );
 
   await nginx.stop();
@@ -358,7 +380,7 @@ function telemetryCostUs(): { lineUs: number; metricsUs: number } {
     head.trace = undefined; // each request makes its own trace
     length += requestLogLine(request, Date.now(), 1.5).length;
   });
-  const metricsUs = perCall(() => metrics.record(request, 1.5));
+  const metricsUs = perCall(() => metrics.record(request, 1.5, performance.now()));
   if (length === 0) throw new Error("no line was built");
   return { lineUs, metricsUs };
 }

@@ -44,6 +44,10 @@ export function engineCommands(): Command {
       "the Cloud Run APIs (/v2/, /apis/) take any bearer token from 127.0.0.1 besides the engine's, for clients that only send Google credentials",
     )
     .option(
+      "--no-request-logs",
+      "no request log entries and no request metrics (count, latencies, billable time), for a load test that wants neither; the ingress still sets trace headers",
+    )
+    .option(
       "--trusted-proxies <addresses>",
       "client addresses whose X-Forwarded-* headers are kept (default: none, they are overwritten)",
       addressListFlag("--trusted-proxies"),
@@ -73,6 +77,7 @@ export function engineCommands(): Command {
             instanceAddress: options.instanceAddress ?? "auto",
             region: DEFAULT_ENGINE_SETTINGS.region,
             apiAllowAnyToken: options.apiAllowAnyToken ?? false,
+            requestLogs: options.requestLogs ?? true,
           },
         });
         for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void daemon.stop());
@@ -155,6 +160,8 @@ interface EngineStartFlags {
   trustedProxies?: string[];
   instanceAddress?: "auto" | "bridge" | "published";
   apiAllowAnyToken?: boolean;
+  /** false with --no-request-logs. */
+  requestLogs?: boolean;
 }
 
 /** The engine settings the flags give (checked together), and the flags to hand to a detached daemon. */
@@ -179,5 +186,6 @@ function engineSettingsFrom(options: EngineStartFlags) {
   if (options.trustedProxies !== undefined) flags.push("--trusted-proxies", options.trustedProxies.join(","));
   if (options.instanceAddress !== undefined) flags.push("--instance-address", options.instanceAddress);
   if (options.apiAllowAnyToken) flags.push("--api-allow-any-token");
+  if (options.requestLogs === false) flags.push("--no-request-logs");
   return { scaling, logCapBytes: options.maxLogSize, flags };
 }

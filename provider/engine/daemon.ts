@@ -62,6 +62,8 @@ export interface EngineSettings {
    * (`--api-allow-any-token`), for clients that can only send Google credentials.
    */
   apiAllowAnyToken: boolean;
+  /** Request log entries and request metrics (off with `engine start --no-request-logs`). */
+  requestLogs: boolean;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -71,6 +73,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   instanceAddress: "auto",
   region: "us-central1",
   apiAllowAnyToken: false,
+  requestLogs: true,
 };
 
 export interface DaemonOptions {
@@ -162,7 +165,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const volumes = new VolumeHost({ home, store, proxies: cloudSql, log });
     const metrics = new EngineMetrics({ revisions: () => instances.snapshot(), jobs: () => jobResults(store.jobs) });
     const telemetry = new RequestTelemetry(logs, metrics);
-    ingress.observeRequests(telemetry);
+    if (settings.requestLogs) ingress.observeRequests(telemetry);
     const instances = new InstanceController({
       store,
       runtime,
@@ -243,7 +246,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
       ...secretRoutes(secrets, new MappingController(store, home)),
-      metricsRoute(metrics),
+      metricsRoute(metrics, () => telemetry.flush()),
       ...consoleRoutes(consoleSessions, store),
       ...buildRoutes(new SourceBuilds({ builder: new DockerImageBuilder(), engineId, log })),
     );
