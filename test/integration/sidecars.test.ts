@@ -1,4 +1,5 @@
 import test from "ava";
+import Docker from "dockerode";
 import type { EngineClient } from "../../provider/client/api-client";
 import type { ServiceTemplateInput } from "../../provider/model/template";
 import { describeFailures, runClients } from "../helpers/clients";
@@ -16,6 +17,8 @@ let engine: TestEngine;
 let client: EngineClient;
 let images: { proxy: string; backend: string };
 let events: DockerEventLog;
+/** Kills go through Docker's API from this process: the CLI's start-up would sit inside the window measured. */
+const dockerApi = new Docker();
 
 test.before(async () => {
   [images, engine] = await Promise.all([pairImages(), startEngine()]);
@@ -97,7 +100,7 @@ test.serial("requests reach the sidecar through the ingress container, which sta
 });
 
 test.serial(
-  "killing the sidecar's process under load replaces the instance: only requests in flight then (and a few racing the kill) fail",
+  "killing the sidecar's process under load replaces the instance: only requests sent before the kill call returned fail, none sent after the engine knew",
   async (t) => {
     const first = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
     const oldIds = (await containersOf("paired")).map((c) => c.id);
@@ -113,37 +116,60 @@ test.serial(
       requestTimeoutMs: 20_000,
     });
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const killIssuedAt = Date.now();
-    await docker(["kill", "--signal", "KILL", sidecar.id]);
+    // Through Docker's API from this process, so no CLI start-up sits in the window. Docker answers
+    // a SIGKILL only once the container has stopped, after its die event.
+    const killCalledAt = Date.now();
+    await dockerApi.getContainer(sidecar.id).kill({ signal: "KILL" });
+    const killReturnedAt = Date.now();
     const load = await loading;
     const died = await events.waitFor("die of the sidecar", (e) => e.action === "die" && e.id === sidecar.id, 5_000);
-    // Docker's kill event can reach the test after the requests it broke: "in flight" is what was sent before the kill was issued.
+    // Docker's kill event comes once the signal is delivered: the process is dead from about then.
+    // (The engine does not act on it: a process that crashes on its own sends none.)
+    const signalled = events.of("kill", sidecar.id)[0]?.atMs ?? killCalledAt;
+    await waitFor("the old instance's containers to go", async () => {
+      const now = (await containersOf("paired")).map((c) => c.id);
+      return oldIds.every((id) => !now.includes(id)) ? true : undefined;
+    });
+    // The revision's failure carries the moment the engine took the instance out of routing.
+    const [rev] = await client.listRevisions("default", "paired");
+    t.regex(rev.instanceError ?? "", /container backend of instance \w+ exited with code 137/);
+    const noticedAt = Date.parse((rev.instanceError ?? "").split(" ")[0]);
     const failures = load.samples.filter((s) => s.status !== 200);
-    const inFlight = failures.filter((s) => s.sentAt <= killIssuedAt);
-    const racing = failures.filter((s) => s.sentAt > killIssuedAt && s.sentAt <= died.atMs + 100);
-    const later = failures.filter((s) => s.sentAt > died.atMs + 100);
+    const inFlight = failures.filter((s) => s.sentAt < killCalledAt);
+    const duringKill = failures.filter((s) => s.sentAt >= killCalledAt && s.sentAt <= killReturnedAt);
+    const afterKill = failures.filter((s) => s.sentAt > killReturnedAt);
+    const afterNotice = failures.filter((s) => s.sentAt > noticedAt);
+    const refused = failures.filter((s) => /ECONNREFUSED/.test(s.body)).length;
+    const at = (ms: number) => `+${Math.round(ms - killCalledAt)} ms`;
     t.log(
-      `${load.samples.length} requests; failed: ${inFlight.length} in flight at the kill, ${racing.length} sent before its die event ` +
-        `(+${Math.round(died.atMs - killIssuedAt)} ms after the kill was issued) reached the engine, ${later.length} later`,
+      `kill called; signal delivered (Docker's kill event) ${at(signalled)}; Docker's die event ${at(died.atMs)}; ` +
+        `engine out of routing ${at(noticedAt)}; kill call returned ${at(killReturnedAt)}`,
     );
-    // The 4 in flight fail (the proxy's connection to the sidecar is reset). Until Docker's die event
-    // reaches the engine, the live proxy still takes requests and answers 502 at once (refused): those
-    // race the kill, as many as the clients can send in that window. Nothing sent after that fails.
-    t.true(inFlight.length <= 4, describeFailures(load.samples, load.startedAt));
-    t.deepEqual(later, [], describeFailures(load.samples, load.startedAt));
+    t.log(
+      `${load.samples.length} requests; failed: ${inFlight.length} sent before the kill call, ${duringKill.length} during it, ` +
+        `${afterKill.length} after it returned, ${afterNotice.length} after the engine knew; ${refused} of them refused by the proxy (sent after the death)`,
+    );
+    const why = describeFailures(load.samples, killCalledAt);
+    // What is guaranteed, and why no more. The engine takes the instance out of routing in the
+    // handler of Docker's die event (1-2 ms after Docker's own time of it in our runs), so nothing
+    // sent after that fails: it waits for the replacement. Before it, the live proxy answers 502 at
+    // once for the sidecar it cannot reach: in the time from the process's death to Docker's die
+    // event (~25 ms idle, 35-45 ms under this load, Docker 20.10: containerd reports the exit,
+    // then Docker deletes the task before it reports) no engine that watches Docker can know.
+    // Docker answers a SIGKILL only after that event (here also after the network's teardown), so
+    // what fails was sent before the kill call returned: the requests in flight then, no later one.
+    t.deepEqual(afterNotice, [], why);
+    t.deepEqual(afterKill, [], `failed after the kill call returned\n${why}`);
+    // Sent before the kill was even called: at most the 4 clients' requests in flight.
+    t.true(inFlight.length <= 4, why);
+    // The engine's own share of the window (Docker's share is logged above).
+    t.true(noticedAt - died.atMs < 250, `the engine acted ${Math.round(noticedAt - died.atMs)} ms after Docker's die event`);
     t.deepEqual(
       load.samples.filter((s) => s.sentAt > died.atMs + 1_000 && s.status !== 200),
       [],
       "every request sent a second after the kill is answered (queued for the replacement)",
     );
     t.true(load.samples.filter((s) => s.sentAt > died.atMs + 1_000).length > 10, "the load went on after the kill");
-    // Both containers of the dead instance are gone, and the revision says which container died.
-    await waitFor("the old instance's containers to go", async () => {
-      const now = (await containersOf("paired")).map((c) => c.id);
-      return oldIds.every((id) => !now.includes(id)) ? true : undefined;
-    });
-    const [rev] = await client.listRevisions("default", "paired");
-    t.regex(rev.instanceError ?? "", /container backend of instance \w+ exited with code 137/);
     const second = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
     t.not(second.startedAt, first.startedAt);
     t.is((await containersOf("paired")).filter((c) => c.state === "running").length, 2);
