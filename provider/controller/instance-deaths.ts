@@ -44,6 +44,11 @@ export class InstanceDeaths {
     deadContainer = live.row.containerId,
   ): Promise<void> {
     const { clock, runtime, store, log, logs } = this.deps;
+    // Out of routing before any await, in the handler of Docker's event itself: a request that
+    // arrives after it waits for the replacement instead of reaching what is left of the instance
+    // (an ingress container whose sidecar died still answers, with its own 502s). Its records say
+    // this moment, when the engine knew, not when the inspect below came back.
+    const noticedAt = new Date().toISOString();
     live.state = "draining";
     scaler.throttler.forget(live.row.id);
     // Before any await: a reconcile meanwhile must already see the back-off, not start a replacement at once.
@@ -69,13 +74,13 @@ export class InstanceDeaths {
       restartInMs: delay,
     });
     logs.append(rev.project, rev.service, {
-      time: new Date().toISOString(),
+      time: noticedAt,
       stream: "engine",
       text: message,
       revision: rev.name,
       instance: live.row.id,
     });
-    store.setRevisionInstanceError(rev.project, rev.name, `${new Date().toISOString()} ${message}`);
+    store.setRevisionInstanceError(rev.project, rev.name, `${noticedAt} ${message}`);
     await this.actions.dropInstance(scaler, live, 0);
     this.controller.reconcile(scaler);
   }

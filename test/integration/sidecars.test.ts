@@ -1,4 +1,5 @@
 import test from "ava";
+import Docker from "dockerode";
 import type { EngineClient } from "../../provider/client/api-client";
 import type { ServiceTemplateInput } from "../../provider/model/template";
 import { describeFailures, runClients } from "../helpers/clients";
@@ -11,11 +12,14 @@ import { pairImages } from "../helpers/pair-images";
 // container that proxies to a sidecar on localhost, started only once the sidecar's startup probe
 // passed; a sidecar killed takes its instance with it, which is replaced; two containers share an
 // in-memory volume; every container and volume of an instance goes with it, also after a crash.
+// (Jobs' tasks with a sidecar are in job-sidecars.test.ts.)
 
 let engine: TestEngine;
 let client: EngineClient;
 let images: { proxy: string; backend: string };
 let events: DockerEventLog;
+/** Kills go through Docker's API from this process: the CLI's start-up would sit inside the window measured. */
+const dockerApi = new Docker();
 
 test.before(async () => {
   [images, engine] = await Promise.all([pairImages(), startEngine()]);
@@ -97,7 +101,7 @@ test.serial("requests reach the sidecar through the ingress container, which sta
 });
 
 test.serial(
-  "killing the sidecar's process under load replaces the instance: only requests in flight then (and a few racing the kill) fail",
+  "killing the sidecar's process under load replaces the instance: only requests sent before the kill call returned fail, none sent after the engine knew",
   async (t) => {
     const first = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
     const oldIds = (await containersOf("paired")).map((c) => c.id);
@@ -113,37 +117,63 @@ test.serial(
       requestTimeoutMs: 20_000,
     });
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    const killIssuedAt = Date.now();
-    await docker(["kill", "--signal", "KILL", sidecar.id]);
+    // Through Docker's API from this process, so no CLI start-up sits in the window. Docker answers
+    // a SIGKILL only once the container has stopped, after its die event.
+    const killCalledAt = Date.now();
+    await dockerApi.getContainer(sidecar.id).kill({ signal: "KILL" });
+    const killReturnedAt = Date.now();
     const load = await loading;
     const died = await events.waitFor("die of the sidecar", (e) => e.action === "die" && e.id === sidecar.id, 5_000);
-    // Docker's kill event can reach the test after the requests it broke: "in flight" is what was sent before the kill was issued.
+    // Docker's kill event comes once the signal is delivered: the process is dead from about then.
+    // (The engine does not act on it: a process that crashes on its own sends none.)
+    const signalled = events.of("kill", sidecar.id)[0]?.atMs ?? killCalledAt;
+    await waitFor("the old instance's containers to go", async () => {
+      const now = (await containersOf("paired")).map((c) => c.id);
+      return oldIds.every((id) => !now.includes(id)) ? true : undefined;
+    });
+    // The revision's failure carries the moment the engine took the instance out of routing.
+    const [rev] = await client.listRevisions("default", "paired");
+    t.regex(rev.instanceError ?? "", /container backend of instance \w+ exited with code 137/);
+    const noticedAt = Date.parse((rev.instanceError ?? "").split(" ")[0]);
     const failures = load.samples.filter((s) => s.status !== 200);
-    const inFlight = failures.filter((s) => s.sentAt <= killIssuedAt);
-    const racing = failures.filter((s) => s.sentAt > killIssuedAt && s.sentAt <= died.atMs + 100);
-    const later = failures.filter((s) => s.sentAt > died.atMs + 100);
+    const inFlight = failures.filter((s) => s.sentAt < killCalledAt);
+    const duringKill = failures.filter((s) => s.sentAt >= killCalledAt && s.sentAt <= killReturnedAt);
+    const afterKill = failures.filter((s) => s.sentAt > killReturnedAt);
+    const afterNotice = failures.filter((s) => s.sentAt > noticedAt);
+    const refused = failures.filter((s) => /ECONNREFUSED/.test(s.body)).length;
+    const at = (ms: number) => `+${Math.round(ms - killCalledAt)} ms`;
     t.log(
-      `${load.samples.length} requests; failed: ${inFlight.length} in flight at the kill, ${racing.length} sent before its die event ` +
-        `(+${Math.round(died.atMs - killIssuedAt)} ms after the kill was issued) reached the engine, ${later.length} later`,
+      `kill called; signal delivered (Docker's kill event) ${at(signalled)}; Docker's die event ${at(died.atMs)}; ` +
+        `engine out of routing ${at(noticedAt)}; kill call returned ${at(killReturnedAt)}`,
     );
-    // The 4 in flight fail (the proxy's connection to the sidecar is reset). Until Docker's die event
-    // reaches the engine, the live proxy still takes requests and answers 502 at once (refused): those
-    // race the kill, as many as the clients can send in that window. Nothing sent after that fails.
-    t.true(inFlight.length <= 4, describeFailures(load.samples, load.startedAt));
-    t.deepEqual(later, [], describeFailures(load.samples, load.startedAt));
+    t.log(
+      `${load.samples.length} requests; failed: ${inFlight.length} sent before the kill call, ${duringKill.length} during it, ` +
+        `${afterKill.length} after it returned, ${afterNotice.length} after the engine knew; ${refused} of them refused by the proxy (they reached it after the death)`,
+    );
+    const why = describeFailures(load.samples, killCalledAt);
+    // What is guaranteed, and why no more. The engine takes the instance out of routing in the
+    // handler of Docker's die event (0-5 ms after Docker's own time of it in our runs), so nothing
+    // sent after that fails: it waits for the replacement. Before it, the live proxy answers 502 at
+    // once for the sidecar it cannot reach: in the time from the process's death to Docker's die
+    // event (~25 ms idle, 27-83 ms under this load, Docker 20.10: containerd reports the exit,
+    // then Docker deletes the task before it reports) no engine that watches Docker can know.
+    // Docker answers a SIGKILL only after that event (here also after the network's teardown), so
+    // what fails was sent before the kill call returned: the requests in flight then, no later one.
+    t.deepEqual(afterNotice, [], why);
+    t.deepEqual(afterKill, [], `failed after the kill call returned\n${why}`);
+    // Sent before the kill was even called: at most the 4 clients' requests in flight. Every
+    // failure but those in flight at the death (the proxy's connections reset) was refused by the
+    // proxy: it got them after the death, inside Docker's window.
+    t.true(inFlight.length <= 4, why);
+    t.true(failures.length - refused <= 4, why);
+    // The engine's own share of the window (Docker's share is logged above).
+    t.true(noticedAt - died.atMs < 250, `the engine acted ${Math.round(noticedAt - died.atMs)} ms after Docker's die event`);
     t.deepEqual(
       load.samples.filter((s) => s.sentAt > died.atMs + 1_000 && s.status !== 200),
       [],
       "every request sent a second after the kill is answered (queued for the replacement)",
     );
     t.true(load.samples.filter((s) => s.sentAt > died.atMs + 1_000).length > 10, "the load went on after the kill");
-    // Both containers of the dead instance are gone, and the revision says which container died.
-    await waitFor("the old instance's containers to go", async () => {
-      const now = (await containersOf("paired")).map((c) => c.id);
-      return oldIds.every((id) => !now.includes(id)) ? true : undefined;
-    });
-    const [rev] = await client.listRevisions("default", "paired");
-    t.regex(rev.instanceError ?? "", /container backend of instance \w+ exited with code 137/);
     const second = JSON.parse((await engine.request(host("paired"), "/")).body) as BackendAnswer;
     t.not(second.startedAt, first.startedAt);
     t.is((await containersOf("paired")).filter((c) => c.state === "running").length, 2);
@@ -300,93 +330,3 @@ test.serial("the CLI: gcloud's --container groups deploy the pair; its Knative e
   t.is(bad.code, 1);
   t.regex(bad.stderr, /--container backend: --port: only the ingress container \(app\) has a port/);
 });
-
-test.serial(
-  "a job's task with a sidecar: the main container reaches it on localhost, the task ends when it exits, the sidecar is stopped",
-  async (t) => {
-    const fetchOnce = [
-      "fetch('http://127.0.0.1:9000/from-task').then(r => r.text()).then(",
-      "body => { console.log('task got ' + body); process.exit(0); },",
-      "error => { console.error(String(error)); process.exit(1); })",
-    ].join(" ");
-    await client.putJob("default", "paired-job", {
-      template: {
-        image: images.backend,
-        command: ["/node"],
-        args: ["-e", fetchOnce],
-        containerName: "main",
-        dependsOn: ["backend"],
-        taskCount: 2,
-        maxRetries: 0,
-        sidecars: [
-          {
-            name: "backend",
-            image: images.backend,
-            env: { PAIR_BACKEND_PORT: "9000", PAIR_LISTEN_DELAY_MS: "500" },
-            startupProbe: { tcpSocket: { port: 9000 }, periodSeconds: 1, failureThreshold: 30 },
-          },
-        ],
-      },
-    });
-    const started = await client.executeJob("default", "paired-job");
-    let execution = started;
-    while (execution.status === "RUNNING") execution = await client.getExecution("default", started.name, 60);
-    t.is(execution.status, "SUCCEEDED", JSON.stringify(execution));
-    const main = await engine.skiff(["logs", "read", "paired-job", "--container", "main"]);
-    t.regex(main.stdout, / container main stdout: task got \{"role":"backend".*"path":"\/from-task"\}/);
-    t.notRegex(main.stdout, /backend: listening/);
-    const sidecar = await engine.skiff(["logs", "read", "paired-job", "--container", "backend"]);
-    t.regex(
-      sidecar.stdout,
-      / container backend stdout: backend: stopped by SIGTERM/,
-      "the sidecar was stopped with SIGTERM after the main container exited",
-    );
-    await waitFor("the task containers to go", async () =>
-      (await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name) ? undefined : true,
-    );
-    t.false(
-      (await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name),
-      "no container of the task is left",
-    );
-  },
-);
-
-test.serial(
-  "the CLI: jobs create with --container groups runs the task beside its sidecar; a main container with --port is exit 1",
-  async (t) => {
-    const script = "fetch('http://127.0.0.1:9000/cli-task').then(r => r.text()).then(b => console.log('cli task got ' + b))";
-    const created = await engine.skiff([
-      "jobs",
-      "create",
-      "cli-job",
-      "--container",
-      "main",
-      "--image",
-      images.backend,
-      "--command",
-      "/node",
-      "--args",
-      `-e,${script}`,
-      "--depends-on",
-      "backend",
-      "--container",
-      "backend",
-      "--image",
-      images.backend,
-      "--set-env-vars",
-      "PAIR_BACKEND_PORT=9000",
-      "--startup-probe",
-      "tcpSocket.port=9000,periodSeconds=1,failureThreshold=30",
-      "--max-retries",
-      "0",
-    ]);
-    t.is(created.code, 0, created.stderr);
-    const executed = await engine.skiff(["jobs", "execute", "cli-job", "--wait"], { timeoutMs: 120_000 });
-    t.is(executed.code, 0, `${executed.stdout}${executed.stderr}`);
-    const logs = await engine.skiff(["logs", "read", "cli-job", "--container", "main"]);
-    t.regex(logs.stdout, /container main stdout: cli task got \{"role":"backend"/);
-    const bad = await engine.skiff(["jobs", "update", "cli-job", "--container", "main", "--port", "8080"]);
-    t.is(bad.code, 1);
-    t.regex(bad.stderr, /--container main: --port: a job's containers serve no requests/);
-  },
-);

@@ -94,3 +94,36 @@ test("they stop together: SIGTERM to both at once with a 10 s grace when the ins
   t.is(removed.state, "resolved");
   t.deepEqual(h.runtime.live(), []);
 });
+
+test("after a sidecar's die event new requests wait for the replacement, and the revision's failure carries the event's time, not its inspect's", async (t) => {
+  const h = setup(t);
+  const { rev, backend, app } = await servingPair(h, t);
+  const oldInstance = app.labels["skiff.instance"];
+  // Docker answers the inspect of the dead container late: what the engine does first must not wait for it.
+  const inspect = h.runtime.inspect.bind(h.runtime);
+  h.runtime.inspect = async (id) => {
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    return inspect(id);
+  };
+  await h.clock.runTo(T0 + 1000);
+  const before = Date.now();
+  h.runtime.kill(backend.id, { exitCode: 137 });
+  const after = Date.now();
+  const waiting = h.acquire(rev.name);
+  // The failure is recorded once the slow inspect answers (real time: a loaded machine may take longer than 40 ms).
+  const recorded = () => h.store.getRevision(PROJECT, rev.name)!.instanceError;
+  for (let waited = 0; recorded() === undefined && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  await h.clock.run(0);
+  const stored = recorded() ?? "";
+  const noticedAt = Date.parse(stored.slice(0, stored.indexOf(" ")));
+  t.true(noticedAt >= before - 1 && noticedAt <= after, `${stored} (the die event came at ${new Date(before).toISOString()})`);
+  t.regex(stored, /container backend of instance \w+ exited with code 137/);
+  h.runtime.inspect = inspect;
+  // The replacement starts after the 1 s back-off; its sidecar, then its ingress container, listen 100 ms each.
+  await h.clock.runTo(T0 + 2199);
+  t.is(waiting.state, "pending", "the request queues: nothing routes to the instance whose sidecar died");
+  await h.clock.runTo(T0 + 2200);
+  t.is(waiting.state, "resolved");
+  t.not(waiting.value!.endpoint.instanceId, oldInstance, "it is served by the replacement");
+  waiting.value!.release();
+});
