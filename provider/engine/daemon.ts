@@ -246,7 +246,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       }),
       ...identityRoutes({ policies, key, ownerEmail: owner }),
       ...secretRoutes(secrets, new MappingController(store, home)),
-      metricsRoute(metrics, () => telemetry.flush()),
+      metricsRoute(metrics),
       ...consoleRoutes(consoleSessions, store),
       ...buildRoutes(new SourceBuilds({ builder: new DockerImageBuilder(), engineId, log })),
     );

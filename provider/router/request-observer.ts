@@ -9,8 +9,8 @@ export interface ServedBy {
 
 /**
  * What the ingress knows of a request once its response is complete (or cut): what a request log
- * entry and the request metrics are made of. The ingress changes none of it once the request has
- * completed, so an observer may keep the object a while (request-telemetry.ts keeps up to 64).
+ * entry and the request metrics are made of. Read during the `completed` call only: the request
+ * object is the ingress's own.
  */
 export interface CompletedRequest {
   readonly head: RequestHead;

@@ -24,55 +24,17 @@ export interface RequestSink {
   record(request: CompletedRequest, latencyMs: number, endedAt: number): void;
 }
 
-/** Completed requests are taken note of in groups of this many (or every 100 ms, whichever comes first). */
-const GROUP = 64;
-/** Per request put aside: latency (ms), performance.now() and Date.now() at completion, status, body bytes in, bytes out, cut. */
-const NUMBERS = 7;
-
-/** A request put aside, with the numbers it had when it completed (the ingress's object is not changed after that, but these are copied anyway). */
-class RequestAtCompletion implements CompletedRequest {
-  head!: CompletedRequest["head"];
-  servedBy!: CompletedRequest["servedBy"];
-  instanceId: string | undefined;
-  protocol = "";
-  startedAt = 0;
-  status = 0;
-  requestBodyBytes = 0;
-  responseBytes = 0;
-  cut = false;
-
-  fill(request: CompletedRequest, numbers: Float64Array, at: number): void {
-    this.head = request.head;
-    this.servedBy = request.servedBy;
-    this.instanceId = request.instanceId;
-    this.protocol = request.protocol;
-    this.startedAt = request.startedAt;
-    this.status = numbers[at + 3];
-    this.requestBodyBytes = numbers[at + 4];
-    this.responseBytes = numbers[at + 5];
-    this.cut = numbers[at + 6] === 1;
-  }
-}
-
 /**
  * The ingress's RequestObserver: each completed request becomes an entry in its service's log
- * (request-log-line.ts) and is counted by the metrics. At completion a request is only put aside
- * with the numbers of that moment; every 64 requests (or 100 ms) the group's entries are made and
- * counted in one loop. Measured in the engine (bench/router.ts), the same work done one request at
- * a time, between the socket writes of the proxy, cost about three times what it costs in a loop of
- * its own: the kernel's network path had evicted its code and data from the caches each time.
- * Entries are batched per service, as UTF-8 in a buffer of its own, and handed to the log thread
- * every 100 ms, which appends the block as it is: no message to another thread per request.
+ * (request-log-line.ts) and is counted by the metrics. Entries are batched per service, as UTF-8 in
+ * a buffer of its own, and handed to the log thread every 100 ms (or when the buffer is full), which
+ * writes the block as it is: the request path pays for building one line, not for a message to
+ * another thread per request, and the log thread does not handle each line.
  */
 export class RequestTelemetry implements RequestObserver {
   /** Per project, per service (nested: a key joined from the two would be a new string to hash per request). */
   private readonly batches = new Map<string, Map<string, Batch>>();
   private timer: NodeJS.Timeout | undefined;
-  // The group put aside: the requests, and what their numbers were when each completed.
-  private readonly group: CompletedRequest[] = [];
-  private readonly groupNumbers = new Float64Array(GROUP * NUMBERS);
-  /** One request of the group at a time, as its entry and the metrics read it (one object, filled again for each). */
-  private readonly view = new RequestAtCompletion();
 
   constructor(
     private readonly logs: Pick<ContainerLogs, "appendKept">,
@@ -80,26 +42,17 @@ export class RequestTelemetry implements RequestObserver {
   ) {}
 
   completed(request: CompletedRequest): void {
-    const at = this.group.length * NUMBERS;
-    const numbers = this.groupNumbers;
     const now = performance.now();
-    numbers[at] = now - request.startedAt;
-    numbers[at + 1] = now;
-    numbers[at + 2] = Date.now();
-    numbers[at + 3] = request.status;
-    numbers[at + 4] = request.requestBodyBytes;
-    numbers[at + 5] = request.responseBytes;
-    numbers[at + 6] = request.cut ? 1 : 0;
-    this.group.push(request);
-    if (this.group.length === GROUP) this.takeNote();
+    const latencyMs = now - request.startedAt;
+    this.addEntry(request, performance.timeOrigin + now, latencyMs);
+    this.sink?.record(request, latencyMs, now);
     this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS).unref();
   }
 
-  /** Makes the entries of every request put aside and hands them all to the log thread (also before a scrape and at engine stop). */
+  /** Hands every waiting entry to the log thread (also before a scrape and at engine stop). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.takeNote();
     for (const [project, services] of this.batches) {
       for (const [service, batch] of services) {
         if (batch.length > 0) this.send(batch);
@@ -108,20 +61,6 @@ export class RequestTelemetry implements RequestObserver {
       }
       if (services.size === 0) this.batches.delete(project);
     }
-  }
-
-  /** The group's log entries and metrics. */
-  private takeNote(): void {
-    const group = this.group;
-    const numbers = this.groupNumbers;
-    const view = this.view;
-    for (let i = 0; i < group.length; i++) {
-      const at = i * NUMBERS;
-      view.fill(group[i], numbers, at);
-      this.addEntry(view, numbers[at + 2], numbers[at]);
-      this.sink?.record(view, numbers[at], numbers[at + 1]);
-    }
-    group.length = 0;
   }
 
   private addEntry(request: CompletedRequest, endedAt: number, latencyMs: number): void {
