@@ -1,11 +1,17 @@
 import http2 from "node:http2";
-import { clientH2Headers, trailerMap, trailerMapFromList, upstreamH2Headers } from "./h2-headers";
+import { clientH2Headers, trailerMap, trailerMapFromList, upstreamH2HeaderList, upstreamH2Headers } from "./h2-headers";
 import { h2PoolFor, sessionLost } from "./h2-upstream-pool";
 import type { HeaderMap, ProxyClient } from "./proxy-client";
 import { failureMessage, NEVER_CONNECTED, type ProxyOutcome, type UpstreamFailure } from "./proxy-outcome";
 import type { Upstream } from "./upstream-pool";
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, HTTP2_HEADER_STATUS } = http2.constants;
+
+/** `session.request` takes a raw header list ([name, value, ...]) since Node 22.17 and 24.0 (nodejs/node#57917). */
+const RAW_REQUEST_HEADERS = (() => {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major >= 24 || (major === 22 && minor >= 17);
+})();
 
 /**
  * Proxies one request to an instance that speaks HTTP/2 (an http2 service), from a client of
@@ -69,7 +75,10 @@ class H2Exchange {
     let stream: http2.ClientHttp2Stream;
     try {
       const session = (this.session = h2PoolFor(this.upstream).session());
-      stream = session.request(upstreamH2Headers(client.head, this.trustForwarded), { endStream: !hasBody, waitForTrailers: hasBody });
+      const headers = RAW_REQUEST_HEADERS
+        ? upstreamH2HeaderList(client.head, this.trustForwarded)
+        : upstreamH2Headers(client.head, this.trustForwarded);
+      stream = session.request(headers, { endStream: !hasBody, waitForTrailers: hasBody });
     } catch (error) {
       // A session closing under us (GOAWAY received a moment ago): the request never left.
       return this.fail("goaway", (error as NodeJS.ErrnoException).code ?? (error as Error).message);

@@ -84,12 +84,16 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
  * The request as an HTTP/2 instance gets it, from a head either HTTP read: the pseudo-headers
  * (the client's host as :authority), its fields less the hop-by-hop ones (`te: trailers` stays:
  * gRPC asks for trailers with it, and it is the one TE HTTP/2 allows), then the trace headers and
- * X-Forwarded-* for this hop. HTTP/1.1 names are lowercased, as HTTP/2 needs.
+ * X-Forwarded-* for this hop. HTTP/1.1 names are lowercased, as HTTP/2 needs; cookie crumbs are one
+ * field. As Node's raw header list ([name, value, ...], what `session.request` takes since Node
+ * 22.17 and 24.0): no object with a property per field to build per stream, and none for Node to
+ * read back (bench/README.md: those objects were much of the h2c path's event-loop time).
  */
-export function upstreamH2Headers(head: RequestHead, trustForwarded: boolean): HeaderMap {
-  const headers: HeaderMap = { ":method": head.method, ":path": head.url, ":scheme": "http", ":authority": head.host ?? "" };
+export function upstreamH2HeaderList(head: RequestHead, trustForwarded: boolean): string[] {
+  const list = [":method", head.method, ":path", head.url, ":scheme", "http", ":authority", head.host ?? ""];
   const named = head.connection ? new Set(head.connection.split(",").map((token) => token.trim().toLowerCase())) : undefined;
   const raw = head.rawHeaders;
+  let cookies: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
     let value = raw[i + 1];
@@ -97,17 +101,31 @@ export function upstreamH2Headers(head: RequestHead, trustForwarded: boolean): H
       if (!/(^|,)\s*trailers\s*(;|,|$)/i.test(value)) continue;
       value = "trailers";
     } else if (HOP_BY_HOP.has(name) || FORWARDED.has(name) || TRACE_HEADERS.has(name) || name === "host" || named?.has(name)) continue;
-    add(headers, name, value, name === COOKIE ? "; " : undefined);
+    if (name === COOKIE) cookies = cookies === undefined ? value : `${cookies}; ${value}`;
+    else list.push(name, value);
   }
+  if (cookies !== undefined) list.push(COOKIE, cookies);
   // The trace headers as for HTTP/1.1: the client's valid ones unchanged, else made (trace-context.ts).
   const trace = traceOf(head);
-  headers.traceparent = trace.traceparent;
-  headers["x-cloud-trace-context"] = trace.cloudTrace;
   const forwarded = forwardedValues(head, trustForwarded);
-  headers["x-forwarded-for"] = forwarded.for;
-  headers["x-forwarded-proto"] = forwarded.proto;
-  headers["x-forwarded-host"] = forwarded.host;
-  return headers;
+  list.push(
+    "traceparent",
+    trace.traceparent,
+    "x-cloud-trace-context",
+    trace.cloudTrace,
+    "x-forwarded-for",
+    forwarded.for,
+    "x-forwarded-proto",
+    forwarded.proto,
+    "x-forwarded-host",
+    forwarded.host,
+  );
+  return list;
+}
+
+/** The same as a header object (repeated fields as lists), for a Node whose `session.request` takes no raw list. */
+export function upstreamH2Headers(head: RequestHead, trustForwarded: boolean): HeaderMap {
+  return headersFromList(upstreamH2HeaderList(head, trustForwarded));
 }
 
 /** A field into a map: a repeated one becomes a list, or one value joined by `join` (cookies). */

@@ -9,6 +9,7 @@ import {
   headersFromList,
   isGrpc,
   trailerMap,
+  upstreamH2HeaderList,
   upstreamH2Headers,
 } from "../../provider/router/h2-headers";
 import { H2_PREFACE, prefaceMatch } from "../../provider/router/h2-preface";
@@ -126,6 +127,14 @@ test("to an HTTP/2 instance: pseudo-headers, the client's fields less hop-by-hop
   );
   t.like(trusted, { "x-forwarded-for": "1.2.3.4, 10.0.0.1", "x-forwarded-proto": "https", "x-forwarded-host": "h" });
   t.false("te" in upstreamH2Headers(parseRequestHead("GET", "/", ["Host", "h", "TE", "gzip"], ""), false), "only TE: trailers is HTTP/2's");
+  // As the raw list Node takes: the pseudo-headers first, a repeated field as repeated pairs, cookie crumbs as one field.
+  const list = upstreamH2HeaderList(
+    parseRequestHead("GET", "/p", ["Host", "h", "X-Many", "1", "Cookie", "a=1", "X-Many", "2", "Cookie", "b=2"], "10.0.0.1"),
+    false,
+  );
+  t.deepEqual(list.slice(0, 8), [":method", "GET", ":path", "/p", ":scheme", "http", ":authority", "h"]);
+  t.deepEqual(list.slice(8, 14), ["x-many", "1", "x-many", "2", "cookie", "a=1; b=2"]);
+  t.deepEqual(list.slice(-6), ["x-forwarded-for", "10.0.0.1", "x-forwarded-proto", "http", "x-forwarded-host", "h"]);
 });
 
 test("responses from an HTTP/2 instance: no pseudo-headers or hop-by-hop fields; Set-Cookie makes Cache-Control private", (t) => {
