@@ -40,9 +40,10 @@ export class H1ProxyClient implements ProxyClient {
     return this.request.headersSent;
   }
 
-  respond(status: number, headers: HeaderMap, final: boolean): void {
+  respond(status: number, headers: HeaderMap | string[], final: boolean): void {
+    const list = Array.isArray(headers) ? headers : headerList(headers);
     // HTTP/2 has no reason phrase: the standard one goes out.
-    this.request.respond(status, STATUS_CODES[status] ?? "Unknown", headerList(headers), "content-length" in headers, undefined, final);
+    this.request.respond(status, STATUS_CODES[status] ?? "Unknown", list, hasField(list, "content-length"), undefined, final);
   }
 
   write(chunk: Buffer): boolean {
@@ -73,4 +74,10 @@ export class H1ProxyClient implements ProxyClient {
     this.request.onClose(() => listener("closed"));
     this.request.onBodyBroken(() => listener("body-broken"));
   }
+}
+
+/** Whether [name, value, ...] with lowercase names has the field. */
+function hasField(list: readonly string[], name: string): boolean {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === name) return true;
+  return false;
 }

@@ -1,5 +1,5 @@
 import http2 from "node:http2";
-import { clientH2Headers, trailerMap, trailerMapFromList, upstreamH2HeaderList, upstreamH2Headers } from "./h2-headers";
+import { clientH2HeaderList, trailerMap, trailerMapFromList, upstreamH2HeaderList, upstreamH2Headers } from "./h2-headers";
 import { h2PoolFor, sessionLost } from "./h2-upstream-pool";
 import type { HeaderMap, ProxyClient } from "./proxy-client";
 import { failureMessage, NEVER_CONNECTED, type ProxyOutcome, type UpstreamFailure } from "./proxy-outcome";
@@ -84,7 +84,7 @@ class H2Exchange {
       return this.fail("goaway", (error as NodeJS.ErrnoException).code ?? (error as Error).message);
     }
     this.stream = stream;
-    stream.on("response", (headers, flags) => this.onResponse(headers, flags));
+    stream.on("response", (headers, flags, rawHeaders: string[]) => this.onResponse(headers, flags, rawHeaders));
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
     stream.on("trailers", (headers) => (this.trailers = trailerMap(headers)));
     stream.on("end", () => this.onEnd());
@@ -103,13 +103,13 @@ class H2Exchange {
     }
   }
 
-  private onResponse(headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, flags: number): void {
+  private onResponse(headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, flags: number, rawHeaders: string[]): void {
     if (this.settled) return;
     this.status = Number(headers[HTTP2_HEADER_STATUS]);
     // gRPC's trailers-only answer (an error status at once) is one HEADERS frame that ends the stream.
     const final = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     try {
-      this.client.respond(this.status, clientH2Headers(headers), final);
+      this.client.respond(this.status, clientH2HeaderList(rawHeaders), final);
     } catch (error) {
       this.cancelUpstream();
       return this.fail("bad-response", (error as Error).message);

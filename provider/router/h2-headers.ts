@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingHttpStatusHeader } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http2";
 import { FORWARDED, forwardedValues, HOP_BY_HOP, isForwardableTrailer, TRACE_HEADERS, traceOf, type RequestHead } from "./forwarding";
 import type { HeaderMap } from "./proxy-client";
 
@@ -137,20 +137,26 @@ function add(headers: HeaderMap, name: string, value: string, join?: string): vo
   else headers[name] = [existing, value];
 }
 
-/** A response from an HTTP/2 instance as the client gets it (either HTTP): no pseudo-headers, no hop-by-hop ones, the Set-Cookie rule. */
-export function clientH2Headers(incoming: IncomingHttpHeaders & IncomingHttpStatusHeader): HeaderMap {
-  const headers: HeaderMap = {};
+/**
+ * A response from an HTTP/2 instance, from Node's raw list of it, as the client gets it (either
+ * HTTP): no pseudo-headers, no hop-by-hop ones, the Set-Cookie rule. A raw list again: no object
+ * per response to build, and none for Node to read back where `respond` takes the list.
+ */
+export function clientH2HeaderList(raw: readonly string[]): string[] {
+  const list: string[] = [];
   let setsCookie = false;
-  for (const name in incoming) {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
     if (name.charCodeAt(0) === 58 /* ":" */ || HOP_BY_HOP.has(name)) continue;
-    const value = incoming[name] as string | string[] | undefined;
-    if (value === undefined) continue;
     if (name === "set-cookie") setsCookie = true;
-    headers[name] = value;
+    list.push(name, raw[i + 1]);
   }
+  if (!setsCookie) return list;
   // A response that sets a cookie is one user's: no shared cache may keep it (Cloud Run does the same).
-  if (setsCookie) headers["cache-control"] = "private";
-  return headers;
+  const kept: string[] = [];
+  for (let i = 0; i < list.length; i += 2) if (list[i] !== "cache-control") kept.push(list[i], list[i + 1]);
+  kept.push("cache-control", "private");
+  return kept;
 }
 
 /** [name, value, ...] as HTTP/1.1 read it (clientResponseHeaders already applied) as an HTTP/2 client gets it: lowercase names, repeats as lists. */

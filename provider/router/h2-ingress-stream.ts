@@ -1,6 +1,6 @@
-import type { ServerHttp2Stream } from "node:http2";
+import type { OutgoingHttpHeaders, ServerHttp2Stream, ServerStreamResponseOptions } from "node:http2";
 import { lastChunk, type RequestHead } from "./forwarding";
-import { grpcStatusFor, grpcStatusTrailers, grpcTrailersOnly, GRPC, h2RequestHead, isGrpc } from "./h2-headers";
+import { grpcStatusFor, grpcStatusTrailers, grpcTrailersOnly, GRPC, h2RequestHead, headersFromList, isGrpc } from "./h2-headers";
 import type { BodyTarget, HeaderMap, ProxyClient } from "./proxy-client";
 import type { CompletedRequest, RequestObserver, ServedBy } from "./request-observer";
 
@@ -64,13 +64,17 @@ export class H2IngressStream implements ProxyClient, CompletedRequest {
     this.servedBy = servedBy;
   }
 
-  respond(status: number, headers: HeaderMap, final: boolean): void {
+  respond(status: number, headers: HeaderMap | string[], final: boolean): void {
     // A client gone (its 'close' may still be on its way) is no fault of the instance's answer.
     if (this.finished || this.stream.destroyed || this.stream.closed) return;
     const ends = final || this.head.method === "HEAD" || BODYLESS_STATUSES.has(status);
-    headers[":status"] = String(status);
     // Trailers can follow only a stream that waits for them; an empty trailer section costs one empty DATA frame.
-    this.stream.respond(headers, ends ? { endStream: true } : { waitForTrailers: true });
+    const options = ends ? { endStream: true } : { waitForTrailers: true };
+    if (Array.isArray(headers)) respondWithList(this.stream, status, headers, options);
+    else {
+      headers[":status"] = String(status);
+      this.stream.respond(headers, options);
+    }
     this.responded = true;
     this.status = status;
     this.responseBytes += fieldBytes(headers);
@@ -197,9 +201,38 @@ function writeChunked(target: BodyTarget, chunk: Buffer): boolean {
   return ready;
 }
 
+/** Whether this Node's `stream.respond` takes a raw header list (nodejs/node#59455); learnt on first use. */
+let respondTakesList: boolean | undefined;
+
+/** A response head from a raw list: as the list where Node takes one, else as a map. */
+function respondWithList(stream: ServerHttp2Stream, status: number, list: string[], options: ServerStreamResponseOptions): void {
+  if (respondTakesList !== false) {
+    try {
+      stream.respond([":status", String(status), ...list] as unknown as OutgoingHttpHeaders, options);
+      respondTakesList = true;
+      return;
+    } catch (error) {
+      // An older Node refuses the list's type before it sends anything: fall back to the map, for good.
+      if (respondTakesList === true || (error as NodeJS.ErrnoException).code !== "ERR_INVALID_ARG_TYPE") throw error;
+      respondTakesList = false;
+    }
+  }
+  const headers = headersFromList(list);
+  headers[":status"] = String(status);
+  stream.respond(headers, options);
+}
+
+function isList(headers: HeaderMap | readonly string[]): headers is readonly string[] {
+  return Array.isArray(headers);
+}
+
 /** A header or trailer section's size as HTTP/1.1 would write it (a name, ": ", a value, CRLF per field): HTTP/2 compresses it, so this is what was sent before compression. */
-function fieldBytes(headers: HeaderMap): number {
+function fieldBytes(headers: HeaderMap | readonly string[]): number {
   let bytes = 0;
+  if (isList(headers)) {
+    for (let i = 0; i < headers.length; i += 2) bytes += headers[i].length + headers[i + 1].length + 4;
+    return bytes;
+  }
   for (const name in headers) {
     const value = headers[name];
     if (Array.isArray(value)) for (const one of value) bytes += name.length + one.length + 4;

@@ -35,8 +35,12 @@ export interface BodyTarget {
 export interface ProxyClient extends IngressCall {
   /** The response has begun: an error can no longer be a status, only a cut. */
   readonly responded: boolean;
-  /** The response's head (the set-cookie rule already applied); `final`: no body or trailers follow. Throws when a field cannot go out as it is. */
-  respond(status: number, headers: HeaderMap, final: boolean): void;
+  /**
+   * The response's head (the set-cookie rule already applied), as a map or as a raw list
+   * ([name, value, ...], lowercase names, no pseudo-headers); `final`: no body or trailers follow.
+   * Throws when a field cannot go out as it is.
+   */
+  respond(status: number, headers: HeaderMap | string[], final: boolean): void;
   /** A piece of the body; false when the client should be given time to read (see onDrain). */
   write(chunk: Buffer): boolean;
   onDrain(listener: () => void): void;
