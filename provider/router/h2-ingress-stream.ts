@@ -43,9 +43,10 @@ export class H2IngressStream implements ProxyClient, CompletedRequest {
   constructor(
     readonly stream: ServerHttp2Stream,
     rawHeaders: readonly string[],
+    remoteAddress: string,
     readonly fromContainer: boolean,
   ) {
-    this.head = h2RequestHead(rawHeaders, stream.session?.socket?.remoteAddress ?? "", stream.endAfterHeaders);
+    this.head = h2RequestHead(rawHeaders, remoteAddress, stream.endAfterHeaders);
     this.grpc = isGrpc(headerValue(this.head.rawHeaders, "content-type"));
     // A client's reset (or a broken session) is that client's business: 'close' follows.
     stream.on("error", () => undefined);

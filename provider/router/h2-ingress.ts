@@ -36,6 +36,9 @@ export class H2Sessions {
   private readonly server: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
 
+  /** Each session's client address. */
+  private readonly remoteAddresses = new WeakMap<http2.Http2Session, string>();
+
   constructor(
     private readonly handler: StreamHandler,
     /** Sessions on the Docker bridge's listener: from the engine's own containers. */
@@ -63,6 +66,8 @@ export class H2Sessions {
 
   private track(session: http2.ServerHttp2Session): void {
     this.sessions.add(session);
+    // Read once per session: the socket's address is a system call (and its socket a Proxy) per read.
+    this.remoteAddresses.set(session, session.socket?.remoteAddress ?? "");
     session.once("close", () => this.sessions.delete(session));
     session.on("error", () => undefined);
     session.setTimeout(SESSION_IDLE_MS, () => session.close());
@@ -71,7 +76,8 @@ export class H2Sessions {
   private receive(stream: http2.ServerHttp2Stream, rawHeaders: string[]): void {
     let call: H2IngressStream;
     try {
-      call = new H2IngressStream(stream, rawHeaders, this.fromContainers);
+      const remote = (stream.session && this.remoteAddresses.get(stream.session)) ?? stream.session?.socket?.remoteAddress ?? "";
+      call = new H2IngressStream(stream, rawHeaders, remote, this.fromContainers);
     } catch (error) {
       stream.on("error", () => undefined);
       stream.destroy();
