@@ -1,6 +1,7 @@
 import test from "ava";
 import type { EngineClient } from "../../provider/client/api-client";
 import { TestEngine, startEngine } from "../helpers/engine";
+import { eventually } from "../helpers/http";
 import { pairImages } from "../helpers/pair-images";
 
 // Jobs whose tasks have a sidecar, on real Docker (issue 23): the main container reaches the
@@ -20,16 +21,6 @@ test.before(async () => {
 test.after.always(async () => {
   await engine?.dispose();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${engine.logTail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test.serial(
   "a job's task with a sidecar: the main container reaches it on localhost, the task ends when it exits, the sidecar is stopped",
@@ -71,8 +62,11 @@ test.serial(
       / container backend stdout: backend: stopped by SIGTERM/,
       "the sidecar was stopped with SIGTERM after the main container exited",
     );
-    await waitFor("the task containers to go", async () =>
-      (await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name) ? undefined : true,
+    await eventually(
+      "the task containers to go",
+      async () => !(await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name),
+      30_000,
+      100,
     );
     t.false(
       (await engine.containers()).some((c) => c.labels["skiff.execution"] === started.name),

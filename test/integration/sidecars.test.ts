@@ -6,6 +6,7 @@ import { describeFailures, runClients } from "../helpers/clients";
 import { DockerEventLog } from "../helpers/docker-events";
 import { docker, engineVolumes, inspectContainer } from "../helpers/docker";
 import { TestEngine, startEngine } from "../helpers/engine";
+import { eventually } from "../helpers/http";
 import { pairImages } from "../helpers/pair-images";
 
 // Instances of several containers on real Docker (issue 23, must-shows 1 and 2): an ingress
@@ -56,16 +57,6 @@ function pairTemplate(extra: Partial<ServiceTemplateInput> = {}, backendEnv: Rec
 
 async function containersOf(service: string) {
   return (await engine.containers()).filter((c) => c.labels["skiff.service"] === service);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${engine.logTail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 interface BackendAnswer {
@@ -127,10 +118,15 @@ test.serial(
     // Docker's kill event comes once the signal is delivered: the process is dead from about then.
     // (The engine does not act on it: a process that crashes on its own sends none.)
     const signalled = events.of("kill", sidecar.id)[0]?.atMs ?? killCalledAt;
-    await waitFor("the old instance's containers to go", async () => {
-      const now = (await containersOf("paired")).map((c) => c.id);
-      return oldIds.every((id) => !now.includes(id)) ? true : undefined;
-    });
+    await eventually(
+      "the old instance's containers to go",
+      async () => {
+        const now = (await containersOf("paired")).map((c) => c.id);
+        return oldIds.every((id) => !now.includes(id));
+      },
+      30_000,
+      100,
+    );
     // The revision's failure carries the moment the engine took the instance out of routing.
     const [rev] = await client.listRevisions("default", "paired");
     t.regex(rev.instanceError ?? "", /container backend of instance \w+ exited with code 137/);
@@ -204,8 +200,11 @@ test.serial("two containers share an in-memory volume: the sidecar writes a file
   t.is(volume.Labels["skiff.engine"], engine.engineId);
   // Deleting the service takes its containers and its volume.
   await client.deleteService("default", "sharing");
-  await waitFor("the service's containers and volume to go", async () =>
-    (await containersOf("sharing")).length === 0 && !(await engineVolumes(engine.engineId)).includes(names[0]!) ? true : undefined,
+  await eventually(
+    "the service's containers and volume to go",
+    async () => (await containersOf("sharing")).length === 0 && !(await engineVolumes(engine.engineId)).includes(names[0]!),
+    30_000,
+    100,
   );
   t.deepEqual(await containersOf("sharing"), [], "no container of the deleted service is left");
 });
