@@ -53,9 +53,16 @@ export interface ContainerLogs {
   append(project: string, service: string, record: LogRecord): void;
   /**
    * Records already in their kept form (JSON text, several joined by "\n", as UTF-8): the ingress's
-   * request entries, in batches. The block is the callee's from now on (it may be transferred).
+   * request entries, in batches. The block stays the caller's, who may write over it once this
+   * returns: its bytes are copied.
    */
   appendKept(project: string, service: string, block: Uint8Array): void;
+  /**
+   * appendKept for a block whose whole ArrayBuffer the caller gives up: kept, or transferred to
+   * another thread (which detaches it), without a copy. The caller must not touch that buffer again,
+   * so it is for a buffer made for this block (never a Buffer from Node's shared pool).
+   */
+  handOverKept(project: string, service: string, block: Uint8Array): void;
   /**
    * The newest `limit` lines (default DEFAULT_READ_LIMIT) of the log and of its attached
    * containers, oldest first, as `logs read` prints them, encoded and written in pieces
@@ -162,6 +169,11 @@ export class InProcessLogs implements ContainerLogs {
   }
 
   appendKept(project: string, service: string, block: Uint8Array): void {
+    // The log file keeps the block until its write: a copy of just these bytes, not the caller's buffer.
+    this.store.appendKept(project, service, new Uint8Array(block));
+  }
+
+  handOverKept(project: string, service: string, block: Uint8Array): void {
     this.store.appendKept(project, service, block);
   }
 

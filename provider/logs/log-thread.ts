@@ -122,7 +122,8 @@ if (parentPort) {
         logs.append(message.project, message.service, message.record);
         break;
       case "appendKept":
-        logs.appendKept(message.project, message.service, message.block);
+        // Transferred or cloned on its way here: the block is this thread's own.
+        logs.handOverKept(message.project, message.service, message.block);
         break;
       case "read": {
         const { req } = message;

@@ -208,10 +208,14 @@ export class ThreadedLogs implements ContainerLogs {
   }
 
   appendKept(project: string, service: string, block: Uint8Array): void {
-    // Handed over, not copied, when the block begins an ArrayBuffer: the caller gives that buffer up
-    // (request-telemetry.ts hands over each batch's own buffer and makes a new one).
-    const own = block.byteOffset === 0 && block.buffer instanceof ArrayBuffer;
-    this.post({ op: "appendKept", project, service, block }, own ? [block.buffer] : undefined);
+    // Copied here rather than cloned by postMessage, which would copy the view's whole buffer.
+    this.handOverKept(project, service, new Uint8Array(block));
+  }
+
+  handOverKept(project: string, service: string, block: Uint8Array): void {
+    // A SharedArrayBuffer cannot be transferred (nor would it be the thread's alone): it is cloned.
+    const buffer = block.buffer instanceof ArrayBuffer ? block.buffer : undefined;
+    this.post({ op: "appendKept", project, service, block }, buffer ? [buffer] : undefined);
   }
 
   async readInto(

@@ -37,7 +37,7 @@ export class RequestTelemetry implements RequestObserver {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly logs: Pick<ContainerLogs, "appendKept">,
+    private readonly logs: Pick<ContainerLogs, "appendKept" | "handOverKept">,
     private readonly sink?: RequestSink,
   ) {}
 
@@ -81,14 +81,16 @@ export class RequestTelemetry implements RequestObserver {
 
   /**
    * The batch's bytes go to the log thread: a full buffer is handed over (not copied) and the batch
-   * gets a new one; a few entries (a timer's flush) are copied, and the buffer is used again.
+   * gets a new one; a few entries (a timer's flush) are lent, copied by the callee, and the buffer is
+   * used again. (allocUnsafeSlow: each batch's buffer is its own, never a slice of Node's pool.)
    */
   private send(batch: Batch): void {
     const bytes = batch.bytes;
+    const block = new Uint8Array(bytes.buffer, bytes.byteOffset, batch.length);
     if (batch.length < BATCH_BYTES / 4) {
-      this.logs.appendKept(batch.project, batch.service, new Uint8Array(bytes.subarray(0, batch.length)));
+      this.logs.appendKept(batch.project, batch.service, block);
     } else {
-      this.logs.appendKept(batch.project, batch.service, new Uint8Array(bytes.buffer, bytes.byteOffset, batch.length));
+      this.logs.handOverKept(batch.project, batch.service, block);
       batch.bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
     }
     batch.length = 0;

@@ -120,3 +120,16 @@ test("following a service live follows its attached containers from now, and a c
   stop();
   t.is(runtime.activeFollowers(a.id) + runtime.activeFollowers(b.id), 0, "the last follower gone, nothing is followed");
 });
+
+test("a kept block lent with appendKept is copied (the caller writes over it at once); one handed over is kept as it is", async (t) => {
+  const { logs } = setup(t);
+  const lentBuffer = Buffer.alloc(4096, " ");
+  const lent = lentBuffer.subarray(0, lentBuffer.write(JSON.stringify(record("2024-01-01T00:00:01Z", "lent"))));
+  logs.appendKept("p", "s", lent);
+  lentBuffer.fill("x");
+  logs.handOverKept("p", "s", new TextEncoder().encode(JSON.stringify(record("2024-01-01T00:00:02Z", "given"))));
+  t.deepEqual(
+    (await logs.read("p", "s")).map((r) => r.text),
+    ["lent", "given"],
+  );
+});

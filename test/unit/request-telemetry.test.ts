@@ -25,6 +25,30 @@ function request(overrides: Partial<CompletedRequest> & { rawHeaders?: string[];
   };
 }
 
+interface SentBlock {
+  service: string;
+  text: string;
+  handedOver: boolean;
+  buffer: ArrayBufferLike;
+  byteLength: number;
+}
+
+/** The log side's two ways in, recorded: a block's text is read at the call, as the lender allows. */
+function recordingLogs(blocks: SentBlock[]) {
+  const take = (service: string, block: Uint8Array, handedOver: boolean) =>
+    blocks.push({
+      service,
+      text: Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("utf8"),
+      handedOver,
+      buffer: block.buffer,
+      byteLength: block.byteLength,
+    });
+  return {
+    appendKept: (_project: string, service: string, block: Uint8Array) => take(service, block, false),
+    handOverKept: (_project: string, service: string, block: Uint8Array) => take(service, block, true),
+  };
+}
+
 test("a request's log line is one JSON record shaped like Cloud Logging's, with what a client chose escaped", (t) => {
   const endedAt = Date.UTC(2026, 11, 6, 12, 0, 1, 5);
   const line = requestLogLine(
@@ -68,20 +92,10 @@ test("a request's log line is one JSON record shaped like Cloud Logging's, with 
 });
 
 test("entries go to the log thread per service, as UTF-8 blocks of lines; the metrics see each request with its numbers at completion", (t) => {
-  const blocks: { service: string; text: string; transferable: boolean }[] = [];
+  const blocks: SentBlock[] = [];
   const recorded: { status: number; latencyMs: number }[] = [];
   const sink: RequestSink = { record: (r, latencyMs) => recorded.push({ status: r.status, latencyMs }) };
-  const telemetry = new RequestTelemetry(
-    {
-      appendKept: (_project, service, block) =>
-        blocks.push({
-          service,
-          text: Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString("utf8"),
-          transferable: block.byteOffset === 0,
-        }),
-    },
-    sink,
-  );
+  const telemetry = new RequestTelemetry(recordingLogs(blocks), sink);
   const other = request({ servedBy: { project: "p", service: "other", revision: "other-1" } });
   const first = request({ url: "/é" });
   telemetry.completed(first);
@@ -102,8 +116,38 @@ test("entries go to the log thread per service, as UTF-8 blocks of lines; the me
   t.is(lines("other").length, 1);
   t.is(lines("svc")[0].httpRequest.status, 503);
   t.is(lines("svc")[0].httpRequest.requestUrl, "http://svc.localhost:8080/é");
-  t.true(blocks.every((b) => b.transferable));
+  t.true(
+    blocks.every((b) => !b.handedOver),
+    "a flush's few entries are lent (copied by the log side): the batch's buffer is used again",
+  );
   // Nothing is left over for a second flush.
   telemetry.flush();
   t.is(recorded.length, 72);
+});
+
+test("a full batch's buffer is handed over and the batch takes a new one; a flush's few entries are lent from a buffer used again", (t) => {
+  const blocks: SentBlock[] = [];
+  const telemetry = new RequestTelemetry(recordingLogs(blocks));
+  const long = `/${"x".repeat(2_000)}`;
+  for (let i = 0; i < 250; i++) telemetry.completed(request({ url: long }));
+  telemetry.flush();
+  for (let i = 0; i < 3; i++) telemetry.completed(request());
+  telemetry.flush();
+  for (let i = 0; i < 3; i++) telemetry.completed(request());
+  telemetry.flush();
+  t.is(blocks.flatMap((b) => b.text.split("\n")).length, 256);
+  const handedOver = blocks.filter((b) => b.handedOver);
+  t.true(handedOver.length >= 2, `${handedOver.length} handed over`);
+  t.true(
+    blocks.every((b) => b.handedOver === b.byteLength >= 64 * 1024),
+    "a block of 64 KiB or more is handed over, a smaller one lent",
+  );
+  t.is(new Set(handedOver.map((b) => b.buffer)).size, handedOver.length, "each buffer handed over is given up, never used again");
+  const [lentBefore, lentLast] = blocks.slice(-2);
+  t.false(lentLast.handedOver);
+  t.is(lentLast.buffer, lentBefore.buffer, "the lent buffer is written again by the next batch");
+  t.false(
+    handedOver.some((b) => b.buffer === lentLast.buffer),
+    "never one that was handed over",
+  );
 });

@@ -80,3 +80,27 @@ test("a read arrives in pieces, written one after the other as the reader takes 
   t.regex(Buffer.concat(again).toString(), / r1 engine: line 19999\n$/);
   t.deepEqual(errors, []);
 });
+
+test("a kept block lent with appendKept is copied and stays the caller's; one handed over with handOverKept is transferred to the thread", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "skiff-worker-logs-"));
+  const errors: string[] = [];
+  const logs = new ThreadedLogs({ dir, capBytes: 1024 * 1024 }, (message) => errors.push(message), 300);
+  t.teardown(async () => {
+    await logs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const kept = (text: string) => JSON.stringify(record(text));
+  // The start of a larger buffer, which the caller writes over once appendKept returns.
+  const lentBuffer = Buffer.alloc(4096, " ");
+  const lent = lentBuffer.subarray(0, lentBuffer.write(kept("lent")));
+  logs.appendKept("p", "s", lent);
+  t.is(lentBuffer.buffer.byteLength, 4096, "not detached");
+  lentBuffer.fill("x");
+  const given = new TextEncoder().encode(kept("given"));
+  logs.handOverKept("p", "s", given);
+  t.is(given.buffer.byteLength, 0, "transferred: detached here");
+  const pieces: Uint8Array[] = [];
+  await logs.readInto("p", "s", { encoding: "text" }, (piece) => void pieces.push(piece));
+  t.regex(Buffer.concat(pieces).toString(), /^\S+ r1 engine: lent\n\S+ r1 engine: given\n$/);
+  t.deepEqual(errors, []);
+});
