@@ -1,8 +1,19 @@
 import { execFile } from "node:child_process";
 
 /**
- * The tests talk to Docker through its CLI, never through the engine's runtime module, so they see
- * containers the way a user running `docker ps` would.
+ * Docker as a user sees it, through its CLI and never through the engine's runtime module, so a test
+ * checks what the engine did from outside it, the way `docker ps` would show it. What is here:
+ * - `run` (any command: its exit code and output, never a rejection for a non-zero exit; the test
+ *   engine runs the skiff CLI with it, other helpers and tests python, psql and gcloud) and `docker`
+ *   (rejects with Docker's own message); `requireDocker` fails saying how to get Docker.
+ * - Looking: `containersWithLabels` (`docker ps` by label), `inspectContainer`, `engineVolumes`.
+ * - Removing: `removeContainers` by id (TestEngine.dispose's leftovers; a test's container made to
+ *   vanish), and what one engine made, found by its `skiff.engine` label and never another's:
+ *   `removeEngineVolumes`, `removeEngineImages`, `removeEngineNetworks` (TestEngine.dispose).
+ * Used by engine.ts, the image and tool helpers and the integration and e2e tests. Docker's event
+ * stream is docker-events.ts (`docker events`). A test that acts on a container inside a window it
+ * measures (sidecars.test.ts kills a process) calls Docker's API with dockerode itself: the CLI's
+ * start-up would fall inside the window.
  */
 
 export const DOCKER_HOW_TO =
@@ -120,13 +131,13 @@ export async function removeEngineImages(engineId: string): Promise<void> {
   if (ids.length > 0) await run("docker", ["image", "rm", "-f", ...new Set(ids)]);
 }
 
-/** `docker inspect` of one container, parsed. */
 /** Removes the Docker networks labelled with this engine id (its own network; after its containers are gone). */
 export async function removeEngineNetworks(engineId: string): Promise<void> {
   const ids = (await docker(["network", "ls", "-q", "--filter", `label=skiff.engine=${engineId}`])).split("\n").filter(Boolean);
   if (ids.length > 0) await docker(["network", "rm", ...ids]);
 }
 
+/** `docker inspect` of one container, parsed (the fields the tests read). */
 export async function inspectContainer(id: string): Promise<DockerContainerInspect> {
   const [info] = JSON.parse(await docker(["inspect", id])) as DockerContainerInspect[];
   return info;
