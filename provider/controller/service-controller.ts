@@ -1,13 +1,11 @@
-import { canonicalJson } from "../base/canonical-json";
 import type { Logger } from "../base/logger";
 import { revisionName, scopedKey } from "../model/derived-names";
-import { checkField, invalid, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
+import { checkField, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
 import { checkProject, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
 import { candidateBodySchema, templateFingerprint, type LocalImage, type Revision } from "../model/revision";
-import { imageReferenceProblem } from "../model/image-reference";
 import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
-import { parseServiceTemplate, type ServiceTemplate } from "../model/template";
+import { parseServiceTemplate } from "../model/template";
 import { appendNewRevision, normalizeTraffic, parseSetTrafficBody, trafficEntryBlockingDelete, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
 import { checkTemplateMappings } from "../platform/volume-host";
@@ -17,7 +15,9 @@ import type { ContainerLogs } from "../logs/container-logs";
 import type { RevisionRow, ServiceRow, Store } from "../state/store";
 import type { InstanceController } from "./instance-controller";
 import { KeyedLock } from "./keyed-lock";
-import { KeyedSignal } from "./keyed-signal";
+import { checkRevisionName, lookUpLocalImage, newRevisionRow, pinImages, type PinnedImages } from "./new-revision";
+import { RevisionLifecycle } from "./revision-lifecycle";
+import { checkGeneration, specChanged } from "./service-generation";
 import type { RoutePublisher } from "./route-publisher";
 import { serviceBindings } from "./service-access";
 import { resolveService, revisionView, serviceView, type ResolvedService } from "./views";
@@ -54,8 +54,6 @@ const MAX_REVISION_WAIT_MS = 10 * 60_000;
 
 /** What a deploy's state change under the lock comes to: done (maybe with a new revision), or it needs the image resolved first. */
 type LockedDeploy = { kind: "done"; revision?: RevisionRow } | { kind: "needs-image" };
-/** The image ids a new revision pins: the ingress container's and each sidecar's by name. */
-type PinnedImages = Pick<RevisionRow, "imageDigest" | "sidecarDigests">;
 
 /**
  * Services and their revisions: create, update (a changed template makes a revision), traffic,
@@ -64,10 +62,11 @@ type PinnedImages = Pick<RevisionRow, "imageDigest" | "sidecarDigests">;
  */
 export class ServiceController {
   private readonly lock = new KeyedLock();
-  /** Notified when a revision leaves PENDING or is deleted (waitRevision waits on it). */
-  private readonly revisionSettled = new KeyedSignal();
+  private readonly lifecycle: RevisionLifecycle;
 
-  constructor(private readonly deps: ServiceControllerDeps) {}
+  constructor(private readonly deps: ServiceControllerDeps) {
+    this.lifecycle = new RevisionLifecycle({ ...deps, lock: this.lock });
+  }
 
   // reads
 
@@ -116,7 +115,8 @@ export class ServiceController {
     let images: PinnedImages | undefined;
     let rev: RevisionRow | undefined;
     for (;;) {
-      if (images === undefined && this.needsRevision(project, name, spec, options)) images = await this.pinImages(spec.template);
+      if (images === undefined && this.needsRevision(project, name, spec, options))
+        images = await pinImages(this.deps.runtime, spec.template);
       const outcome = await this.lock.run(scopedKey(project, name), async () => this.applyLocked(project, name, spec, options, images));
       if (outcome.kind === "needs-image") continue;
       rev = outcome.revision;
@@ -125,12 +125,12 @@ export class ServiceController {
     if (!rev) return { service: this.getService(project, name) };
     if (options.async) {
       // The caller follows the revision (GET .../revisions/R?wait=N); failures are recorded on it.
-      void this.bringUp(rev).catch((error) =>
-        this.deps.log.warn("revision start ended", { revision: rev.name, error: (error as Error).message }),
-      );
+      void this.lifecycle
+        .bringUp(rev)
+        .catch((error) => this.deps.log.warn("revision start ended", { revision: rev.name, error: (error as Error).message }));
       return { service: this.getService(project, name), revision: this.getRevision(project, rev.name) };
     }
-    await this.bringUp(rev);
+    await this.lifecycle.bringUp(rev);
     return { service: this.getService(project, name), revision: this.getRevision(project, rev.name) };
   }
 
@@ -186,7 +186,7 @@ export class ServiceController {
       tag: options.tag,
       latestReadyRevision: resolved?.latestReady?.name,
     });
-    const rev = this.newRevision(base, revName, spec.template, images, "service", now);
+    const rev = newRevisionRow(base, revName, spec.template, images, "service", now);
     store.transaction(() => {
       store.putService({
         ...base,
@@ -219,7 +219,7 @@ export class ServiceController {
     checkTemplateMappings(this.deps.store, template);
     const requested = parsed.data.revisionSuffix !== undefined ? `${service}-${parsed.data.revisionSuffix}` : undefined;
     this.requireService(project, service);
-    const images = await this.pinImages(template);
+    const images = await pinImages(this.deps.runtime, template);
     const rev = await this.lock.run(scopedKey(project, service), async () => {
       const row = this.requireService(project, service);
       if (requested !== undefined) {
@@ -237,7 +237,7 @@ export class ServiceController {
       }
       const now = new Date().toISOString();
       const revName = requested ?? revisionName(service, row.nextGeneration);
-      const rev = this.newRevision(row, revName, template, images, "candidate", now);
+      const rev = newRevisionRow(row, revName, template, images, "candidate", now);
       this.deps.store.transaction(() => {
         this.deps.store.putService({ ...row, nextGeneration: row.nextGeneration + 1, updateTime: now });
         this.deps.store.insertRevision(rev);
@@ -245,18 +245,13 @@ export class ServiceController {
       return rev;
     });
     if (!rev) return this.getRevision(project, requested!);
-    await this.bringUp(rev);
+    await this.lifecycle.bringUp(rev);
     return this.getRevision(project, rev.name);
   }
 
   /** The id of an image Docker has locally, without pulling it (previews ask what a revision would pin). */
-  async localImage(image: string | null): Promise<LocalImage> {
-    if (image === null) throw invalid("ref", "is required: the image reference to look up");
-    const problem = imageReferenceProblem(image);
-    if (problem !== undefined) throw invalid("ref", problem);
-    const id = await this.deps.runtime.localImageId(image);
-    if (id === undefined) throw notFound("image", image, undefined, "Docker does not have it locally (a deploy would pull it)");
-    return { image, id };
+  localImage(image: string | null): Promise<LocalImage> {
+    return lookUpLocalImage(this.deps.runtime, image);
   }
 
   async setTraffic(project: string, service: string, body: unknown): Promise<Service> {
@@ -300,7 +295,7 @@ export class ServiceController {
       routes.setService(project, name, undefined);
       for (const m of mappings) routes.setDomain(m.domain, undefined);
       store.deleteService(project, name);
-      for (const rev of revisions) this.revisionSettled.notify(scopedKey(project, rev.name));
+      for (const rev of revisions) this.lifecycle.notify(project, rev.name);
       return revisions;
     });
     for (const rev of revisions) void this.deps.instances.removeRevision(project, rev.name);
@@ -325,7 +320,7 @@ export class ServiceController {
     for (;;) {
       const row = this.requireRevision(project, name);
       if (row.status !== "PENDING" || Date.now() >= deadline) return this.getRevision(project, name);
-      await this.revisionSettled.wait(scopedKey(project, name), deadline - Date.now());
+      await this.lifecycle.waitForChange(project, name, deadline - Date.now());
     }
   }
 
@@ -341,7 +336,7 @@ export class ServiceController {
         );
       }
       this.deps.store.deleteRevision(project, name);
-      this.revisionSettled.notify(scopedKey(project, name));
+      this.lifecycle.notify(project, name);
       this.publish(project, rev.service);
     });
     void this.deps.instances.removeRevision(project, name);
@@ -349,10 +344,7 @@ export class ServiceController {
 
   /** Revisions left PENDING by an engine that stopped while they were starting: they failed. */
   failInterruptedRevisions(): void {
-    for (const rev of this.deps.store.listRevisions()) {
-      if (rev.status === "PENDING")
-        this.markFailed(rev, `revision ${rev.name} is not ready: the engine stopped while it was starting; deploy again`);
-    }
+    this.lifecycle.failInterrupted();
   }
 
   /** Makes the data plane follow the stored state of one service (see RoutePublisher). */
@@ -360,92 +352,11 @@ export class ServiceController {
     this.deps.publisher.publish(project, name);
   }
 
-  private newRevision(
-    service: ServiceRow,
-    name: string,
-    template: ServiceTemplate,
-    images: PinnedImages,
-    origin: RevisionRow["origin"],
-    now: string,
-  ): RevisionRow {
-    return {
-      project: service.project,
-      name,
-      service: service.name,
-      generation: service.nextGeneration,
-      origin,
-      template,
-      fingerprint: templateFingerprint(template),
-      image: template.image,
-      imageDigest: images.imageDigest,
-      ...(images.sidecarDigests ? { sidecarDigests: images.sidecarDigests } : {}),
-      status: "PENDING",
-      createTime: now,
-    };
-  }
-
-  /** The image id of every container of the template (pulled when missing), which its revision runs. */
-  private async pinImages(template: ServiceTemplate): Promise<PinnedImages> {
-    const imageDigest = await this.deps.runtime.resolveImage(template.image);
-    if (!template.sidecars?.length) return { imageDigest };
-    const digests = await Promise.all(
-      template.sidecars.map(async (s, i) => {
-        try {
-          return [s.name, await this.deps.runtime.resolveImage(s.image)] as const;
-        } catch (error) {
-          throw sidecarImageError(error, i);
-        }
-      }),
-    );
-    return { imageDigest, sidecarDigests: Object.fromEntries(digests) };
-  }
-
   /** Would this deploy make a revision? A changed template does, and so does a tag (it needs a revision to name). */
   private needsRevision(project: string, name: string, spec: ServiceSpec, options: DeployOptions): boolean {
     if (options.tag !== undefined || options.revisionSuffix !== undefined) return true;
     const latest = this.deps.store.listRevisions(project, name).find((r) => r.origin === "service");
     return !latest || latest.status === "FAILED" || latest.fingerprint !== templateFingerprint(spec.template);
-  }
-
-  /**
-   * Starts the revision's first instance, outside the service's lock: READY once it listens,
-   * FAILED (with its log tail) otherwise. A delete meanwhile cancels the start.
-   */
-  private async bringUp(rev: RevisionRow): Promise<void> {
-    const { store, instances, log } = this.deps;
-    let failure: string | undefined;
-    try {
-      await instances.startFirst(rev);
-    } catch (error) {
-      failure = `revision ${rev.name} is not ready: ${(error as Error).message}`;
-    }
-    await this.lock.run(scopedKey(rev.project, rev.service), async () => {
-      if (!store.getRevision(rev.project, rev.name)) {
-        throw notFound("revision", rev.name, rev.project, "it was deleted while it was starting");
-      }
-      if (failure === undefined) {
-        store.setRevisionStatus(rev.project, rev.name, "READY");
-        log.info("revision ready", { project: rev.project, revision: rev.name });
-        this.revisionSettled.notify(scopedKey(rev.project, rev.name));
-        this.publish(rev.project, rev.service);
-      } else {
-        this.markFailed(rev, failure);
-        void instances.removeRevision(rev.project, rev.name);
-      }
-    });
-  }
-
-  /** A failed revision can never answer, so traffic entries naming it (a tag given on deploy) go away with it. */
-  private markFailed(rev: RevisionRow, message: string): void {
-    const { store, log } = this.deps;
-    store.transaction(() => {
-      store.setRevisionStatus(rev.project, rev.name, "FAILED", message);
-      const row = store.getService(rev.project, rev.service);
-      if (row) store.putService({ ...row, traffic: row.traffic.filter((t) => t.revision !== rev.name) });
-    });
-    log.warn("revision failed", { project: rev.project, revision: rev.name, error: message });
-    this.revisionSettled.notify(scopedKey(rev.project, rev.name));
-    this.publish(rev.project, rev.service);
   }
 
   private view(resolved: ResolvedService): Service {
@@ -477,47 +388,4 @@ export class ServiceController {
     if (!row) throw notFound("revision", name, project);
     return row;
   }
-}
-
-/** Template, labels or ingress differ: the spec's generation moves on. */
-function specChanged(row: ServiceRow, spec: ServiceSpec): boolean {
-  return (
-    canonicalJson(row.template) !== canonicalJson(spec.template) ||
-    canonicalJson(row.labels) !== canonicalJson(spec.labels) ||
-    row.ingress !== spec.ingress
-  );
-}
-
-/** A change made from a stale read would silently undo someone else's: refuse it (409). 0 means "must not exist yet". */
-function checkGeneration(project: string, name: string, existing: ServiceRow | undefined, expected: number | undefined): void {
-  if (expected === undefined) return;
-  const actual = existing?.generation ?? 0;
-  if (actual === expected) return;
-  const what = existing ? `is at generation ${actual}` : "does not exist any more";
-  throw new SkiffError(
-    "CONFLICT",
-    `service "${name}" in project "${project}" was changed by someone else (it ${what}; this change was based on generation ${expected}); read it again and retry`,
-    [{ field: "expectedGeneration", reason: `service "${name}" was changed by someone else; retry` }],
-  );
-}
-
-/** A revision name asked for must be a valid name, and new unless it names this same template (as in Cloud Run). */
-function checkRevisionName(project: string, name: string, existing: RevisionRow | undefined, template: ServiceTemplate): void {
-  const problem = revisionNameSchema.safeParse(name);
-  if (!problem.success) throw invalid("revisionSuffix", `"${name}" ${problem.error.issues[0]?.message ?? "is not a valid revision name"}`);
-  if (existing && existing.fingerprint !== templateFingerprint(template)) {
-    throw new SkiffError(
-      "ALREADY_EXISTS",
-      `revision "${name}" already exists in project "${project}" with another template; revisions never change, so name the new one differently`,
-      [{ field: "revisionSuffix", reason: `revision "${name}" already exists with another template` }],
-    );
-  }
-}
-
-/** A sidecar's image that cannot be had: the same reason, naming the sidecar's field. */
-function sidecarImageError(error: unknown, index: number): unknown {
-  if (!(error instanceof SkiffError)) return error;
-  const field = `template.sidecars[${index}].image`;
-  const reason = error.violations[0]?.reason ?? error.message;
-  return new SkiffError(error.code, `${field}: ${reason}`, [{ field, reason }]);
 }
