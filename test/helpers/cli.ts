@@ -4,8 +4,9 @@ import type { CommandResult } from "./docker";
 import type { TestEngine } from "./engine";
 
 /**
- * The few CLI conversations every integration test has: deploy and insist it worked, describe,
- * list. Failures carry the CLI's own output and the engine log, so a red test explains itself.
+ * The few CLI conversations every integration test has: deploy (or any command) and insist it
+ * worked, describe, list. Failures carry the CLI's own output and the engine log, so a red test
+ * explains itself.
  */
 
 /** A startup deadline of a few seconds, so failing revisions fail fast (gcloud's flag syntax). */
@@ -18,6 +19,13 @@ export async function deploy(engine: TestEngine, service: string, flags: string[
       `skiff deploy ${service} ${flags.join(" ")} exited ${result.code}:\n${result.stderr}${result.stdout}\n${engine.logTail()}`,
     );
   }
+  return result;
+}
+
+/** `skiff <args>` (with `input` on its stdin) that must succeed: otherwise it throws with the transcript and the engine log. */
+export async function skiffOk(engine: TestEngine, args: string[], input?: string): Promise<CommandResult> {
+  const result = await engine.skiff(args, { input });
+  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
   return result;
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import test from "ava";
-import { deploy, hostOf, transcript } from "../helpers/cli";
+import { deploy, hostOf, skiffOk, transcript } from "../helpers/cli";
 import { cloudSqlAppImage } from "../helpers/cloudsql-app";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { startPostgres, type Postgres } from "../helpers/postgres";
@@ -38,12 +38,6 @@ test.after.always(async () => {
   if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
 });
 
-async function ok(args: string[], input?: string) {
-  const result = await engine.skiff(args, { input });
-  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
-  return result;
-}
-
 test.serial("a service naming an instance nobody mapped is refused, naming it and the command that maps it", async (t) => {
   const result = await engine.skiff(["deploy", "notes", "--image", image, ...cloudsql]);
   t.is(result.code, 1, transcript(["deploy"], result));
@@ -55,9 +49,9 @@ test.serial("a service naming an instance nobody mapped is refused, naming it an
 });
 
 test.serial("mapped: the service writes a row through /cloudsql/proj:europe-west1:db and a job's task reads it back", async (t) => {
-  await ok(["cloudsql", "map", INSTANCE, "--to", postgres.socket]);
-  t.regex((await ok(["cloudsql", "list"])).stdout, /proj:europe-west1:db\s+\S+\.s\.PGSQL\.5432 \(postgres\)/);
-  await ok(["secrets", "create", "db-pass", "--data-file", "-"], postgres.password);
+  await skiffOk(engine, ["cloudsql", "map", INSTANCE, "--to", postgres.socket]);
+  t.regex((await skiffOk(engine, ["cloudsql", "list"])).stdout, /proj:europe-west1:db\s+\S+\.s\.PGSQL\.5432 \(postgres\)/);
+  await skiffOk(engine, ["secrets", "create", "db-pass", "--data-file", "-"], postgres.password);
   await deploy(engine, "notes", ["--image", image, ...cloudsql]);
 
   const written = await engine.request(hostOf(engine, "notes"), `/notes?text=${note}`, { method: "POST" });
@@ -66,7 +60,7 @@ test.serial("mapped: the service writes a row through /cloudsql/proj:europe-west
   t.is((await postgres.query("SELECT text FROM notes")).trim(), note, "the row is in the real server");
 
   // The same volume and secret; jobs create takes --set-env-vars only, so both variables go there.
-  await ok([
+  await skiffOk(engine, [
     "jobs",
     "create",
     "reader",
@@ -82,5 +76,5 @@ test.serial("mapped: the service writes a row through /cloudsql/proj:europe-west
     0,
     `${transcript(["jobs", "execute", "reader", "--wait"], run)}\n${(await engine.skiff(["logs", "read", "reader"])).stdout}`,
   );
-  t.regex((await ok(["logs", "read", "reader"])).stdout, new RegExp(`found ${note}`));
+  t.regex((await skiffOk(engine, ["logs", "read", "reader"])).stdout, new RegExp(`found ${note}`));
 });

@@ -1,10 +1,9 @@
 import test from "ava";
-import type { ExecutionContext } from "ava";
 import type { DomainMapping } from "../../provider/model/domain-mapping";
 import type { Service } from "../../provider/model/service";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
-import { deploy, describeService, hostOf, revisionFromBody, transcript } from "../helpers/cli";
+import { deploy, describeService, hostOf, revisionFromBody, skiffOk, transcript } from "../helpers/cli";
 import { runLoad, sharePercent, tally } from "../helpers/load";
 
 // Domain mappings route by Host, a domain has one owner, a deleted mapping answers 404 and a deleted
@@ -21,13 +20,6 @@ test.before(async () => {
 test.after.always(async () => {
   await engine?.dispose();
 });
-
-async function skiffOk(t: ExecutionContext, args: string[]): Promise<string> {
-  const result = await engine.skiff(args);
-  t.is(result.code, 0, transcript(args, result));
-  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
-  return result.stdout;
-}
 
 async function listMappings(): Promise<DomainMapping[]> {
   return (await engine.api()).listDomainMappings("default");
@@ -56,7 +48,7 @@ test.serial("a domain mapping routes requests by Host, with and without the ingr
   // The CLI prints what gcloud prints for a domain mapping: a domains.cloudrun.com/v1 DomainMapping.
   const created = await engine.skiffJson(["domain-mappings", "create", "--service", "api", "--domain", "api.example.test"]);
   t.like(created, { kind: "DomainMapping", metadata: { name: "api.example.test", namespace: "default" }, spec: { routeName: "api" } });
-  await skiffOk(t, ["domain-mappings", "create", "--service", "web", "--domain", "www.example.test"]);
+  await skiffOk(engine, ["domain-mappings", "create", "--service", "web", "--domain", "www.example.test"]);
 
   t.is(await who("api.example.test"), api, "Host without the port");
   t.is(await who(`api.example.test:${engine.ingressPort}`), api, "Host with the ingress port");
@@ -93,26 +85,26 @@ test.serial("a second mapping of the same domain is refused, naming the owner; t
 
 test.serial("deleting a mapping gives 404 on that Host; the service itself still answers", async (t) => {
   const web = await latestReady("web");
-  await skiffOk(t, ["domain-mappings", "delete", "--domain", "www.example.test"]);
+  await skiffOk(engine, ["domain-mappings", "delete", "--domain", "www.example.test"]);
   t.is(await who("www.example.test"), "404");
   t.is(await who(`www.example.test:${engine.ingressPort}`), "404");
   t.false((await listMappings()).some((m) => m.domain === "www.example.test"));
   t.is(await who(hostOf(engine, "web")), web);
 
   // Free again: another service may take it.
-  await skiffOk(t, ["domain-mappings", "create", "--service", "api", "--domain", "www.example.test"]);
+  await skiffOk(engine, ["domain-mappings", "create", "--service", "api", "--domain", "www.example.test"]);
   t.is(await who("www.example.test"), await latestReady("api"));
-  await skiffOk(t, ["domain-mappings", "delete", "--domain", "www.example.test"]);
+  await skiffOk(engine, ["domain-mappings", "delete", "--domain", "www.example.test"]);
   t.is(await who("www.example.test"), "404");
 });
 
 test.serial("deleting a service removes its domain mappings", async (t) => {
   await deploy(engine, "temp", ["--image", image]);
-  await skiffOk(t, ["domain-mappings", "create", "--service", "temp", "--domain", "temp.example.test"]);
-  await skiffOk(t, ["domain-mappings", "create", "--service", "temp", "--domain", "alias.example.test"]);
+  await skiffOk(engine, ["domain-mappings", "create", "--service", "temp", "--domain", "temp.example.test"]);
+  await skiffOk(engine, ["domain-mappings", "create", "--service", "temp", "--domain", "alias.example.test"]);
   t.is(await who("temp.example.test"), await latestReady("temp"));
 
-  await skiffOk(t, ["services", "delete", "temp"]);
+  await skiffOk(engine, ["services", "delete", "temp"]);
   const left = (await listMappings()).map((m) => m.domain);
   t.false(left.includes("temp.example.test"), JSON.stringify(left));
   t.false(left.includes("alias.example.test"), JSON.stringify(left));
@@ -123,7 +115,7 @@ test.serial("deleting a service removes its domain mappings", async (t) => {
   t.is(describe.code, 1, transcript(["domain-mappings", "describe", "--domain", "temp.example.test"], describe));
 
   // The domain is free for another service.
-  await skiffOk(t, ["domain-mappings", "create", "--service", "web", "--domain", "temp.example.test"]);
+  await skiffOk(engine, ["domain-mappings", "create", "--service", "web", "--domain", "temp.example.test"]);
   t.is(await who("temp.example.test"), await latestReady("web"));
 });
 
@@ -141,8 +133,8 @@ test.serial("after kill -9 of the engine and a restart, the split, the tags and 
   await deploy(engine, "durable", ["--image", image, "--env", "FIXTURE_VERSION=3", "--no-traffic", "--tag", "candidate"]);
   const c = (await describeService(engine, "durable")).latestCreatedRevision ?? "";
   t.regex(c, /^durable-00003-[a-z]{3}$/);
-  await skiffOk(t, ["services", "update-traffic", "durable", "--to-revisions", `${a}=70,${b}=30`, "--set-tags", `stable=${a}`]);
-  await skiffOk(t, ["domain-mappings", "create", "--service", "durable", "--domain", "durable.example.test"]);
+  await skiffOk(engine, ["services", "update-traffic", "durable", "--to-revisions", `${a}=70,${b}=30`, "--set-tags", `stable=${a}`]);
+  await skiffOk(engine, ["domain-mappings", "create", "--service", "durable", "--domain", "durable.example.test"]);
 
   const before = await describeService(engine, "durable");
   t.deepEqual(percentsOf(before), { [a]: 70, [b]: 30, [c]: 0 });

@@ -1,12 +1,10 @@
 import test from "ava";
-import type { ExecutionContext } from "ava";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
-import { describeRevision, describeService, hostOf, listRevisions, transcript } from "../helpers/cli";
-import type { CommandResult } from "../helpers/docker";
+import { describeRevision, describeService, hostOf, listRevisions, skiffOk, transcript } from "../helpers/cli";
 import { eventually } from "../helpers/http";
 import { firstChunkWith, skiffOnTerminal, skiffStreamed } from "../helpers/terminal";
 
@@ -32,13 +30,6 @@ test.after.always(async () => {
 
 function lines(text: string): string[] {
   return text.split("\n").filter((line) => line !== "");
-}
-
-async function skiffOk(t: ExecutionContext, args: string[]): Promise<CommandResult> {
-  const result = await engine.skiff(args);
-  t.is(result.code, 0, transcript(args, result));
-  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
-  return result;
 }
 
 /** What the instance serving `service` sees in its environment (the fixture's GET /env). */
@@ -84,7 +75,7 @@ test("a deploy command pasted from Cloud Run's quickstart works, naming --region
     "1m30s",
     "--quiet",
   ];
-  const result = await skiffOk(t, args);
+  const result = await skiffOk(engine, args);
   const s = await describeService(engine, "hello");
   const revision = s.latestCreatedRevision ?? "";
   t.regex(revision, /^hello-00001-[a-z]{3}$/);
@@ -125,7 +116,7 @@ test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-var
   ];
   for (const [flags, want] of steps) {
     const args = ["deploy", service, ...flags];
-    await skiffOk(t, args);
+    await skiffOk(engine, args);
     const s = await describeService(engine, service);
     t.deepEqual(s.template.env, want, `template env after: skiff ${args.join(" ")}`);
     t.deepEqual(
@@ -164,9 +155,9 @@ test("label flags follow gcloud: --labels replaces, --update-labels adds or chan
   ];
   for (const [flags, want] of steps) {
     const args = ["deploy", service, ...flags];
-    await skiffOk(t, args);
+    await skiffOk(engine, args);
     t.deepEqual((await describeService(engine, service)).labels, want, `labels after: skiff ${args.join(" ")}`);
-    const shown = await skiffOk(t, ["services", "describe", service, "--format", "value(metadata.labels)"]);
+    const shown = await skiffOk(engine, ["services", "describe", service, "--format", "value(metadata.labels)"]);
     t.is(shown.stdout, `${JSON.stringify(want)}\n`, "services describe shows the same labels");
   }
   const before = await describeService(engine, service);
@@ -181,7 +172,7 @@ test("label flags follow gcloud: --labels replaces, --update-labels adds or chan
 
 test("--revision-suffix v9 names the revision <service>-v9; the same suffix with another template exits 1 naming --revision-suffix and changes nothing", async (t) => {
   const service = "suffixed";
-  const first = await skiffOk(t, ["deploy", service, "--image", image, "--revision-suffix", "v9", "--set-env-vars", "R=1"]);
+  const first = await skiffOk(engine, ["deploy", service, "--image", image, "--revision-suffix", "v9", "--set-env-vars", "R=1"]);
   t.is(
     first.stdout,
     `Revision suffixed-v9 is ready and serves 100% of traffic.\nService URL: http://suffixed.localhost:${engine.ingressPort}\n`,

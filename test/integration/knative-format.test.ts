@@ -6,8 +6,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
-import { deploy, describeService, hostOf, transcript } from "../helpers/cli";
-import type { CommandResult } from "../helpers/docker";
+import { deploy, describeService, hostOf, skiffOk, transcript } from "../helpers/cli";
 import { runLoad, tally } from "../helpers/load";
 
 // What gcloud prints, skiff prints: --format json|yaml|export are Knative serving.knative.dev/v1
@@ -31,13 +30,6 @@ test.after.always(async () => {
   await engine?.dispose();
   if (scratch) await fs.rm(scratch, { recursive: true, force: true });
 });
-
-async function skiffOk(t: ExecutionContext, args: string[]): Promise<CommandResult> {
-  const result = await engine.skiff(args);
-  t.is(result.code, 0, transcript(args, result));
-  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
-  return result;
-}
 
 // ---- export, and replace of what export printed ----
 
@@ -69,7 +61,7 @@ test("services describe --format export prints a serving.knative.dev/v1 Service 
   const revision = before.latestCreatedRevision ?? "";
   t.regex(revision, /^exported-00001-[a-z]{3}$/);
 
-  const exported = await skiffOk(t, ["services", "describe", service, "--format", "export"]);
+  const exported = await skiffOk(engine, ["services", "describe", service, "--format", "export"]);
   t.is(exported.stderr, "");
   const doc = parseYaml(exported.stdout) as Record<string, unknown>;
   t.false("status" in doc, "export leaves out the status");
@@ -106,11 +98,11 @@ test("services describe --format export prints a serving.knative.dev/v1 Service 
 
   const file = path.join(scratch, "exported.yaml");
   await fs.writeFile(file, exported.stdout);
-  const deleted = await skiffOk(t, ["services", "delete", service, "-q"]);
+  const deleted = await skiffOk(engine, ["services", "delete", service, "-q"]);
   t.is(deleted.stdout, `deleted service ${service}\n`);
   t.is((await engine.request(hostOf(engine, service), "/")).status, 404, "the service is gone");
 
-  const replaced = await skiffOk(t, ["services", "replace", file]);
+  const replaced = await skiffOk(engine, ["services", "replace", file]);
   t.is(replaced.stderr, "", "what export printed has nothing replace would ignore");
   t.is(
     replaced.stdout,
@@ -146,17 +138,17 @@ function formats(): Promise<string> {
 
 test("--format 'value(status.url)' prints the URL and nothing else; value() with two fields prints them tab-separated", async (t) => {
   const revision = await formats();
-  const url = await skiffOk(t, ["services", "describe", "formats", "--format", "value(status.url)"]);
+  const url = await skiffOk(engine, ["services", "describe", "formats", "--format", "value(status.url)"]);
   t.is(url.stdout, `http://formats.localhost:${engine.ingressPort}\n`);
   t.is(url.stderr, "");
-  const two = await skiffOk(t, ["services", "describe", "formats", "--format", "value(metadata.name,status.latestReadyRevisionName)"]);
+  const two = await skiffOk(engine, ["services", "describe", "formats", "--format", "value(metadata.name,status.latestReadyRevisionName)"]);
   t.is(two.stdout, `formats\t${revision}\n`);
 });
 
 test("--format yaml parses as YAML, has status.url, and is the same object --format json prints", async (t) => {
   const revision = await formats();
-  const yaml = await skiffOk(t, ["services", "describe", "formats", "--format", "yaml"]);
-  const json = await skiffOk(t, ["services", "describe", "formats", "--format", "json"]);
+  const yaml = await skiffOk(engine, ["services", "describe", "formats", "--format", "yaml"]);
+  const json = await skiffOk(engine, ["services", "describe", "formats", "--format", "json"]);
   const doc = parseYaml(yaml.stdout);
   t.is(doc.apiVersion, "serving.knative.dev/v1");
   t.is(doc.kind, "Service");
@@ -168,7 +160,7 @@ test("--format yaml parses as YAML, has status.url, and is the same object --for
 
 test("revisions describe R --format json prints a Knative Revision", async (t) => {
   const revision = await formats();
-  const result = await skiffOk(t, ["revisions", "describe", revision, "--format", "json"]);
+  const result = await skiffOk(engine, ["revisions", "describe", revision, "--format", "json"]);
   const r = JSON.parse(result.stdout);
   t.is(r.apiVersion, "serving.knative.dev/v1");
   t.is(r.kind, "Revision");
@@ -207,7 +199,7 @@ test("revisions describe R --format json prints a Knative Revision", async (t) =
 test("services list --format 'value(metadata.name)' prints the names one per line", async (t) => {
   // A project of its own, so services the other tests make do not show up.
   for (const name of ["alpha", "beta", "gamma"]) await deploy(engine, name, ["--image", image, "--project", "listing"]);
-  const result = await skiffOk(t, ["services", "list", "--project", "listing", "--format", "value(metadata.name)"]);
+  const result = await skiffOk(engine, ["services", "list", "--project", "listing", "--format", "value(metadata.name)"]);
   t.is(result.stdout, "alpha\nbeta\ngamma\n");
   t.is(result.stderr, "");
 });
@@ -274,7 +266,7 @@ function shopApplied(t: ExecutionContext): Promise<void> {
       [v1, "shop-v1"],
       [v2, "shop-v2"],
     ]) {
-      const result = await skiffOk(t, ["services", "replace", file]);
+      const result = await skiffOk(engine, ["services", "replace", file]);
       t.is(
         result.stderr,
         IGNORED_WARNING,
@@ -411,10 +403,10 @@ test("metadata.namespace is the project: another one than --project exits 1 nami
       `nothing in ${project}`,
     );
 
-  await skiffOk(t, ["services", "replace", file, "--project", "staging"]);
+  await skiffOk(engine, ["services", "replace", file, "--project", "staging"]);
   t.is((await client.getService("staging", "ns-svc")).project, "staging", "the same namespace as --project applies there");
   const bare = path.join(scratch, "ns-none.yaml");
   await fs.writeFile(bare, namespacedYaml("ns-svc"));
-  await skiffOk(t, ["services", "replace", bare, "--project", "prod"]);
+  await skiffOk(engine, ["services", "replace", bare, "--project", "prod"]);
   t.is((await client.getService("prod", "ns-svc")).project, "prod", "no namespace: the service goes to --project");
 });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import test from "ava";
-import { deploy, describeService, hostOf, listRevisions, SHORT_STARTUP_PROBE, transcript } from "../helpers/cli";
+import { deploy, describeService, hostOf, listRevisions, SHORT_STARTUP_PROBE, skiffOk, transcript } from "../helpers/cli";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
@@ -28,26 +28,20 @@ test.after.always(async () => {
   await engine?.dispose();
 });
 
-async function ok(args: string[], input?: string) {
-  const result = await engine.skiff(args, { input });
-  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
-  return result;
-}
-
 const env = async (service: string) => JSON.parse((await engine.request(hostOf(engine, service), "/env")).body) as Record<string, string>;
 const file = async (service: string, at: string) =>
   (await engine.request(hostOf(engine, service), `/file?path=${encodeURIComponent(at)}`)).body;
 
 test.serial("secrets are created from stdin or a file, listed by name and version, and read back only by versions access", async (t) => {
-  await ok(["secrets", "create", "db-pass", "--data-file", "-"], DB_PASSWORD);
+  await skiffOk(engine, ["secrets", "create", "db-pass", "--data-file", "-"], DB_PASSWORD);
   const keyFile = path.join(engine.home, "..", `skiff-test-key-${id}`);
   await fs.writeFile(keyFile, API_KEY_1);
   t.teardown(() => fs.rm(keyFile, { force: true }));
-  await ok(["secrets", "create", "api-key", "--data-file", keyFile]);
-  const list = await ok(["secrets", "list"]);
+  await skiffOk(engine, ["secrets", "create", "api-key", "--data-file", keyFile]);
+  const list = await skiffOk(engine, ["secrets", "list"]);
   t.regex(list.stdout, /api-key\s+1\s+1/);
   t.regex(list.stdout, /db-pass\s+1\s+1/);
-  t.is((await ok(["secrets", "versions", "access", "latest", "--secret", "db-pass"])).stdout, DB_PASSWORD);
+  t.is((await skiffOk(engine, ["secrets", "versions", "access", "latest", "--secret", "db-pass"])).stdout, DB_PASSWORD);
   const versions = await engine.skiffJson<{ name: string; state: string }[]>(["secrets", "versions", "list", "db-pass"]);
   t.is(versions.length, 1);
   t.like(versions[0], { name: "projects/default/secrets/db-pass/versions/1", state: "ENABLED" });
@@ -58,14 +52,14 @@ test.serial("--set-secrets gives the container the env value and the mounted fil
   await deploy(engine, "web", ["--image", image, "--set-secrets", "DB_PASSWORD=db-pass:1,/secrets/api-key=api-key:latest"]);
   t.is((await env("web")).DB_PASSWORD, DB_PASSWORD);
   t.is(await file("web", "/secrets/api-key"), API_KEY_1);
-  const describe = await ok(["services", "describe", "web"]);
+  const describe = await skiffOk(engine, ["services", "describe", "web"]);
   t.regex(describe.stdout, /Secrets: +DB_PASSWORD=db-pass:1 \/secrets\/api-key=api-key:latest/);
 });
 
 test.serial("a version added to api-key shows in the mounted file within 30 s with no new revision; the pinned env stays", async (t) => {
   const before = await describeService(engine, "web");
-  await ok(["secrets", "versions", "add", "api-key", "--data-file", "-"], API_KEY_2);
-  await ok(["secrets", "versions", "add", "db-pass", "--data-file", "-"], `${DB_PASSWORD}-2`);
+  await skiffOk(engine, ["secrets", "versions", "add", "api-key", "--data-file", "-"], API_KEY_2);
+  await skiffOk(engine, ["secrets", "versions", "add", "db-pass", "--data-file", "-"], `${DB_PASSWORD}-2`);
   const started = Date.now();
   await eventually("the mounted file to show version 2", async () => (await file("web", "/secrets/api-key")) === API_KEY_2, 30_000);
   t.log(`the file changed ${Date.now() - started} ms after the version was added`);
@@ -134,13 +128,13 @@ test.serial("bad names are exit 1 naming the flag; the engine stays up and nothi
 });
 
 test.serial("disable, enable and destroy: a disabled or destroyed version cannot be read; a destroyed one never again", async (t) => {
-  await ok(["secrets", "versions", "disable", "1", "--secret", "api-key"]);
+  await skiffOk(engine, ["secrets", "versions", "disable", "1", "--secret", "api-key"]);
   const disabled = await engine.skiff(["secrets", "versions", "access", "1", "--secret", "api-key"]);
   t.is(disabled.code, 1);
   t.regex(disabled.stderr, /version 1 of secret "api-key" is DISABLED/);
-  await ok(["secrets", "versions", "enable", "1", "--secret", "api-key"]);
-  t.is((await ok(["secrets", "versions", "access", "1", "--secret", "api-key"])).stdout, API_KEY_1);
-  await ok(["secrets", "versions", "destroy", "1", "--secret", "api-key", "-q"]);
+  await skiffOk(engine, ["secrets", "versions", "enable", "1", "--secret", "api-key"]);
+  t.is((await skiffOk(engine, ["secrets", "versions", "access", "1", "--secret", "api-key"])).stdout, API_KEY_1);
+  await skiffOk(engine, ["secrets", "versions", "destroy", "1", "--secret", "api-key", "-q"]);
   t.regex((await engine.skiff(["secrets", "versions", "access", "1", "--secret", "api-key"])).stderr, /is DESTROYED/);
   t.is((await engine.skiff(["secrets", "versions", "enable", "1", "--secret", "api-key"])).code, 1);
 });
@@ -149,12 +143,12 @@ test.serial("the values appear nowhere: describe --format export, logs read, eng
   // Something to read back: a request logged, and the service described in every format.
   await engine.request(hostOf(engine, "web"), "/");
   const outputs = [
-    (await ok(["services", "describe", "web", "--format", "export"])).stdout,
-    (await ok(["services", "describe", "web", "--format", "json"])).stdout,
-    (await ok(["services", "describe", "web"])).stdout,
-    (await ok(["revisions", "list", "--service", "web", "--format", "yaml"])).stdout,
-    (await ok(["logs", "read", "web"])).stdout,
-    (await ok(["secrets", "versions", "list", "api-key", "--format", "json"])).stdout,
+    (await skiffOk(engine, ["services", "describe", "web", "--format", "export"])).stdout,
+    (await skiffOk(engine, ["services", "describe", "web", "--format", "json"])).stdout,
+    (await skiffOk(engine, ["services", "describe", "web"])).stdout,
+    (await skiffOk(engine, ["revisions", "list", "--service", "web", "--format", "yaml"])).stdout,
+    (await skiffOk(engine, ["logs", "read", "web"])).stdout,
+    (await skiffOk(engine, ["secrets", "versions", "list", "api-key", "--format", "json"])).stdout,
   ];
   t.regex(outputs[0], /secretKeyRef:\n\s+name: db-pass\n\s+key: "2"/, "the export names the secret and its version");
   const files = [

@@ -6,8 +6,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
-import { deploy, describeService, hostOf, listRevisions, transcript } from "../helpers/cli";
-import type { CommandResult } from "../helpers/docker";
+import { deploy, describeService, hostOf, listRevisions, skiffOk, transcript } from "../helpers/cli";
 
 // Who may call a service, through the CLI as a user drives it (issue 19): deploy's
 // --[no-]allow-unauthenticated, --ingress and --service-account; the IAM commands of services and
@@ -31,13 +30,6 @@ test.after.always(async () => {
   if (scratch) await fs.rm(scratch, { recursive: true, force: true });
 });
 
-async function skiffOk(t: ExecutionContext, args: string[]): Promise<CommandResult> {
-  const result = await engine.skiff(args);
-  t.is(result.code, 0, transcript(args, result));
-  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
-  return result;
-}
-
 function urlOf(service: string): string {
   return `http://${service}.localhost:${engine.ingressPort}`;
 }
@@ -51,7 +43,7 @@ async function identityToken(t: ExecutionContext, audience: string, serviceAccou
     audience,
     ...(serviceAccount ? ["--impersonate-service-account", serviceAccount] : []),
   ];
-  const result = await skiffOk(t, args);
+  const result = await skiffOk(engine, args);
   t.regex(result.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, `the token and a newline, nothing else\n${transcript(args, result)}`);
   t.is(result.stderr, "");
   return result.stdout.trim();
@@ -84,7 +76,7 @@ test.serial(
     );
     t.is(await call("private", await identityToken(t, urlOf("elsewhere"))), 401, "a token for another URL");
 
-    const described = await skiffOk(t, ["services", "describe", "private"]);
+    const described = await skiffOk(engine, ["services", "describe", "private"]);
     for (const line of [
       "  Ingress:           all",
       "  Authentication:    require authentication",
@@ -98,7 +90,7 @@ test.serial(
 test.serial(
   "add-iam-policy-binding of a service account lets its token in (another's gets 403); get-iam-policy prints what gcloud prints; remove-iam-policy-binding takes it away",
   async (t) => {
-    const added = await skiffOk(t, [
+    const added = await skiffOk(engine, [
       "services",
       "add-iam-policy-binding",
       "private",
@@ -115,18 +107,18 @@ test.serial(
     t.is(await call("private", await identityToken(t, urlOf("private"), Y)), 403, "a valid token of someone else");
     t.is(await call("private"), 401, "still no way in without a token");
 
-    t.is((await skiffOk(t, ["services", "get-iam-policy", "private"])).stdout, yaml, "YAML by default");
-    t.deepEqual(JSON.parse((await skiffOk(t, ["services", "get-iam-policy", "private", "--format", "json"])).stdout), {
+    t.is((await skiffOk(engine, ["services", "get-iam-policy", "private"])).stdout, yaml, "YAML by default");
+    t.deepEqual(JSON.parse((await skiffOk(engine, ["services", "get-iam-policy", "private", "--format", "json"])).stdout), {
       bindings: [{ members: [`serviceAccount:${X}`], role: "roles/run.invoker" }],
       etag,
       version: 1,
     });
     t.is(
-      (await skiffOk(t, ["services", "get-iam-policy", "private", "--format", "table"])).stdout,
+      (await skiffOk(engine, ["services", "get-iam-policy", "private", "--format", "table"])).stdout,
       `ROLE               MEMBER\nroles/run.invoker  serviceAccount:${X}\n`,
     );
 
-    const removed = await skiffOk(t, [
+    const removed = await skiffOk(engine, [
       "services",
       "remove-iam-policy-binding",
       "private",
@@ -143,7 +135,15 @@ test.serial(
 test.serial(
   "a deploy with neither flag keeps the service private (a new --service-account makes a new revision); --allow-unauthenticated makes it public again, other invokers kept",
   async (t) => {
-    await skiffOk(t, ["services", "add-iam-policy-binding", "private", "--member", `user:ana@example.com`, "--role", "roles/run.invoker"]);
+    await skiffOk(engine, [
+      "services",
+      "add-iam-policy-binding",
+      "private",
+      "--member",
+      `user:ana@example.com`,
+      "--role",
+      "roles/run.invoker",
+    ]);
     await deploy(engine, "private", ["--service-account", "api@p.iam.gserviceaccount.com"]);
     const redeployed = await describeService(engine, "private");
     t.is(redeployed.template.serviceAccount, "api@p.iam.gserviceaccount.com");
@@ -155,15 +155,15 @@ test.serial(
     t.deepEqual((await describeService(engine, "private")).invokers, ["allUsers", "user:ana@example.com"]);
     t.is((await listRevisions(engine, "private")).length, 2, "access is no template change");
     t.is(await call("private"), 200, "public: no token needed");
-    t.true((await skiffOk(t, ["services", "describe", "private"])).stdout.includes("  Authentication:    allow unauthenticated\n"));
+    t.true((await skiffOk(engine, ["services", "describe", "private"])).stdout.includes("  Authentication:    allow unauthenticated\n"));
   },
 );
 
 test("set-iam-policy FILE takes what get-iam-policy printed; with a stale etag it exits 1 naming the conflict and changes nothing", async (t) => {
   await deploy(engine, "etags", ["--image", image]);
   const file = path.join(scratch, "etags-policy.yaml");
-  await fs.writeFile(file, (await skiffOk(t, ["services", "get-iam-policy", "etags"])).stdout);
-  await skiffOk(t, ["services", "add-iam-policy-binding", "etags", "--member", `serviceAccount:${X}`, "--role", "roles/run.invoker"]);
+  await fs.writeFile(file, (await skiffOk(engine, ["services", "get-iam-policy", "etags"])).stdout);
+  await skiffOk(engine, ["services", "add-iam-policy-binding", "etags", "--member", `serviceAccount:${X}`, "--role", "roles/run.invoker"]);
   const changed = await policyOf("etags");
 
   const args = ["services", "set-iam-policy", "etags", file];
@@ -179,7 +179,7 @@ test("set-iam-policy FILE takes what get-iam-policy printed; with a stale etag i
 
   // A policy written by hand, in JSON, without an etag: set as it is.
   await fs.writeFile(file, JSON.stringify({ bindings: [{ role: "roles/run.invoker", members: [`serviceAccount:${Y}`] }], version: 1 }));
-  const set = await skiffOk(t, args);
+  const set = await skiffOk(engine, args);
   t.is(set.stderr, "Updated IAM policy for service [etags].\n");
   t.deepEqual((await policyOf("etags")).bindings, [{ role: "roles/run.invoker", members: [`serviceAccount:${Y}`] }]);
   t.is(await call("etags"), 401, "allUsers was not in the file: the service is private now");
@@ -224,7 +224,7 @@ test("bad --member, --role, --service-account or --ingress exits 1 with one line
 test("--ingress internal: 404 from the host; export → replace keeps the ingress annotation and serviceAccountName, and a changed serviceAccountName makes a new revision", async (t) => {
   await deploy(engine, "walled", ["--image", image, "--ingress", "internal", "--service-account", "web@p.iam.gserviceaccount.com"]);
   t.is(await call("walled"), 404, "only the engine's containers may call it");
-  const exported = (await skiffOk(t, ["services", "describe", "walled", "--format", "export"])).stdout;
+  const exported = (await skiffOk(engine, ["services", "describe", "walled", "--format", "export"])).stdout;
   const doc = parseYaml(exported) as {
     metadata: { annotations: Record<string, string> };
     spec: { template: { spec: Record<string, unknown> } };
@@ -239,13 +239,13 @@ test("--ingress internal: 404 from the host; export → replace keeps the ingres
 
   const file = path.join(scratch, "walled.yaml");
   await fs.writeFile(file, exported);
-  const same = await skiffOk(t, ["services", "replace", file]);
+  const same = await skiffOk(engine, ["services", "replace", file]);
   t.is(same.stderr, "", "nothing in what export printed is ignored");
   t.is(same.stdout, `Service walled unchanged (same template).\nService URL: ${urlOf("walled")}\n`);
 
   // As one edits an exported Cloud Run YAML: another account, and the revision name left out.
   await fs.writeFile(file, exported.replace("web@p.iam", "api@p.iam").replace(/^ {6}name: walled-.*\n/m, ""));
-  await skiffOk(t, ["services", "replace", file]);
+  await skiffOk(engine, ["services", "replace", file]);
   const after = await describeService(engine, "walled");
   t.is(after.template.serviceAccount, "api@p.iam.gserviceaccount.com");
   t.is(after.ingress, "internal");
@@ -254,12 +254,20 @@ test("--ingress internal: 404 from the host; export → replace keeps the ingres
 });
 
 test("jobs: --service-account on deploy, update and describe --format export; the IAM commands work on jobs too", async (t) => {
-  const created = await skiffOk(t, ["jobs", "deploy", "batch", "--image", image, "--service-account", "batch@p.iam.gserviceaccount.com"]);
+  const created = await skiffOk(engine, [
+    "jobs",
+    "deploy",
+    "batch",
+    "--image",
+    image,
+    "--service-account",
+    "batch@p.iam.gserviceaccount.com",
+  ]);
   t.is(created.stdout, "Job batch created.\n");
-  const exported = parseYaml((await skiffOk(t, ["jobs", "describe", "batch", "--format", "export"])).stdout);
+  const exported = parseYaml((await skiffOk(engine, ["jobs", "describe", "batch", "--format", "export"])).stdout);
   t.is(exported.spec.template.spec.template.spec.serviceAccountName, "batch@p.iam.gserviceaccount.com");
-  t.is((await skiffOk(t, ["jobs", "deploy", "batch", "--tasks", "2"])).stdout, "Job batch updated.\n");
-  await skiffOk(t, ["jobs", "update", "batch", "--service-account", "other@p.iam.gserviceaccount.com"]);
+  t.is((await skiffOk(engine, ["jobs", "deploy", "batch", "--tasks", "2"])).stdout, "Job batch updated.\n");
+  await skiffOk(engine, ["jobs", "update", "batch", "--service-account", "other@p.iam.gserviceaccount.com"]);
   const job = await (await engine.api()).getJob("default", "batch");
   t.is(job.template.serviceAccount, "other@p.iam.gserviceaccount.com");
   t.is(job.template.taskCount, 2, "flags left out keep their values");
@@ -268,7 +276,7 @@ test("jobs: --service-account on deploy, update and describe --format export; th
   t.is(bad.code, 1, transcript(["jobs", "update", "batch", "--service-account", "nope"], bad));
   t.regex(bad.stderr, /^skiff: error: --service-account: must be a service account email/);
 
-  const added = await skiffOk(t, [
+  const added = await skiffOk(engine, [
     "jobs",
     "add-iam-policy-binding",
     "batch",
@@ -279,6 +287,6 @@ test("jobs: --service-account on deploy, update and describe --format export; th
   ]);
   t.is(added.stderr, "Updated IAM policy for job [batch].\n");
   t.deepEqual(parseYaml(added.stdout).bindings, [{ members: ["user:ana@example.com"], role: "roles/run.invoker" }]);
-  await skiffOk(t, ["jobs", "remove-iam-policy-binding", "batch", "--member", "user:ana@example.com", "--role", "roles/run.invoker"]);
+  await skiffOk(engine, ["jobs", "remove-iam-policy-binding", "batch", "--member", "user:ana@example.com", "--role", "roles/run.invoker"]);
   t.deepEqual((await engine.skiffJson(["jobs", "get-iam-policy", "batch"])).bindings, undefined, "no bindings left");
 });

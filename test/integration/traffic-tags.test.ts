@@ -1,9 +1,8 @@
 import test from "ava";
-import type { ExecutionContext } from "ava";
 import type { Service } from "../../provider/model/service";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
-import { deploy, describeRevision, describeService, listRevisions, revisionFromBody, transcript } from "../helpers/cli";
+import { deploy, describeRevision, describeService, listRevisions, revisionFromBody, skiffOk, transcript } from "../helpers/cli";
 import { runLoad, tally } from "../helpers/load";
 
 // Tag URLs (`deploy --no-traffic --tag candidate`), and a revision with traffic or a tag cannot be
@@ -30,12 +29,6 @@ function tagHost(tag: string, service: string): string {
 
 async function latestCreated(service: string): Promise<string> {
   return (await describeService(engine, service)).latestCreatedRevision ?? "";
-}
-
-async function skiffOk(t: ExecutionContext, args: string[]): Promise<void> {
-  const result = await engine.skiff(args);
-  t.is(result.code, 0, transcript(args, result));
-  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
 }
 
 /** `count` requests on `host` through a keep-alive agent; the revision that answered each one. */
@@ -80,7 +73,7 @@ test("deploy --no-traffic --tag candidate: only the tag URL serves the candidate
   t.deepEqual((await describeRevision(engine, candidate)).urls, [`http://candidate---shop.localhost:${engine.ingressPort}`]);
 
   // Canary at 10 % through the tag: the tag URL still reaches only the candidate.
-  await skiffOk(t, ["services", "update-traffic", "shop", "--to-tags", "candidate=10"]);
+  await skiffOk(engine, ["services", "update-traffic", "shop", "--to-tags", "candidate=10"]);
   t.deepEqual(percentsOf(await describeService(engine, "shop")), { [old]: 90, [candidate]: 10 });
   t.deepEqual(await answersOn(tagHost("candidate", "shop"), 100), { byRevision: { [candidate]: 100 }, failures: 0 });
   const split = await answersOn(serviceHost("shop"), 200);
@@ -99,7 +92,7 @@ test("a tag URL always reaches its revision, whatever the split, and a removed t
   await deploy(engine, "tagged", ["--image", image, "--env", "FIXTURE_VERSION=3"]);
   const c = await latestCreated("tagged");
 
-  await skiffOk(t, [
+  await skiffOk(engine, [
     "services",
     "update-traffic",
     "tagged",
@@ -121,7 +114,7 @@ test("a tag URL always reaches its revision, whatever the split, and a removed t
   }
 
   // The split moves; the tags do not.
-  await skiffOk(t, ["services", "update-traffic", "tagged", "--to-revisions", `${c}=100`]);
+  await skiffOk(engine, ["services", "update-traffic", "tagged", "--to-revisions", `${c}=100`]);
   t.deepEqual(await answersOn(serviceHost("tagged"), 30), { byRevision: { [c]: 30 }, failures: 0 });
   for (const [tag, revision] of [
     ["blue", a],
@@ -136,7 +129,7 @@ test("a tag URL always reaches its revision, whatever the split, and a removed t
   }
 
   // Moving a tag moves its URL on the next request; removing one makes its URL unknown.
-  await skiffOk(t, ["services", "update-traffic", "tagged", "--set-tags", `blue=${b}`, "--remove-tags", "green"]);
+  await skiffOk(engine, ["services", "update-traffic", "tagged", "--set-tags", `blue=${b}`, "--remove-tags", "green"]);
   t.deepEqual(await answersOn(tagHost("blue", "tagged"), 30), { byRevision: { [b]: 30 }, failures: 0 });
   const gone = await engine.request(tagHost("green", "tagged"), "/");
   t.is(gone.status, 404, `a removed tag's URL is not served: ${gone.status} ${gone.body}`);
@@ -173,9 +166,9 @@ test("a revision with traffic or a tag cannot be deleted: exit 1 naming the traf
   t.deepEqual(await answersOn(tagHost("candidate", "keep"), 10), { byRevision: { [b]: 10 }, failures: 0 });
 
   // C has neither: it can go. Then free B and delete it too.
-  await skiffOk(t, ["revisions", "delete", c]);
-  await skiffOk(t, ["services", "update-traffic", "keep", "--remove-tags", "candidate"]);
-  await skiffOk(t, ["revisions", "delete", b]);
+  await skiffOk(engine, ["revisions", "delete", c]);
+  await skiffOk(engine, ["services", "update-traffic", "keep", "--remove-tags", "candidate"]);
+  await skiffOk(engine, ["revisions", "delete", b]);
   t.deepEqual(
     (await listRevisions(engine, "keep")).map((r) => r.name),
     [a],

@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import test from "ava";
-import { deploy, describeService, hostOf, listRevisions, transcript } from "../helpers/cli";
+import { deploy, describeService, hostOf, listRevisions, skiffOk, transcript } from "../helpers/cli";
 import { inspectContainer } from "../helpers/docker";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
@@ -25,12 +25,6 @@ test.after.always(async () => {
   await engine?.dispose();
   if (bucketDir) await fs.rm(bucketDir, { recursive: true, force: true });
 });
-
-async function ok(args: string[]) {
-  const result = await engine.skiff(args);
-  if (result.code !== 0) throw new Error(`${transcript(args, result)}\n${engine.logTail()}`);
-  return result;
-}
 
 async function containerOf(service: string) {
   const [container] = (await engine.containers()).filter((c) => c.labels["skiff.service"] === service && c.state === "running");
@@ -63,7 +57,7 @@ test.serial(
 );
 
 test.serial("a bucket mapped to a folder: a job writes a file there and the service reads it", async (t) => {
-  await ok(["buckets", "map", "shared-bucket", "--path", bucketDir]);
+  await skiffOk(engine, ["buckets", "map", "shared-bucket", "--path", bucketDir]);
   const volume = [
     "--add-volume",
     "name=shared,type=cloud-storage,bucket=shared-bucket",
@@ -71,7 +65,7 @@ test.serial("a bucket mapped to a folder: a job writes a file there and the serv
     "volume=shared,mount-path=/data",
   ];
   await deploy(engine, "reader", ["--image", image, ...volume]);
-  await ok([
+  await skiffOk(engine, [
     "jobs",
     "create",
     "writer",
@@ -81,7 +75,7 @@ test.serial("a bucket mapped to a folder: a job writes a file there and the serv
     "FIXTURE_MODE=task,FIXTURE_WRITE_FILE=/data/report.txt,FIXTURE_WRITE_TEXT=written-by-the-job",
     ...volume,
   ]);
-  await ok(["jobs", "execute", "writer", "--wait"]);
+  await skiffOk(engine, ["jobs", "execute", "writer", "--wait"]);
   t.is((await engine.request(hostOf(engine, "reader"), "/file?path=/data/report.txt")).body, "written-by-the-job");
   t.is(await fs.readFile(path.join(bucketDir, "report.txt"), "utf8"), "written-by-the-job", "it is the mapped folder");
   const info = (await containerOf("reader")) as unknown as {
@@ -91,7 +85,7 @@ test.serial("a bucket mapped to a folder: a job writes a file there and the serv
     info.HostConfig.Mounts?.map((m) => [m.Type, m.Source]),
     [["bind", await fs.realpath(bucketDir)]],
   );
-  t.regex((await ok(["buckets", "list"])).stdout, new RegExp(`shared-bucket\\s+${await fs.realpath(bucketDir)}`));
+  t.regex((await skiffOk(engine, ["buckets", "list"])).stdout, new RegExp(`shared-bucket\\s+${await fs.realpath(bucketDir)}`));
 });
 
 test.serial("an unmapped bucket is a folder of its own under the engine home, and that is all a container sees of the host", async (t) => {
@@ -152,7 +146,7 @@ test.serial("bad volume flags and folders are exit 1 naming the flag; the engine
   const after = await describeService(engine, "mem");
   t.is(after.generation, before.generation);
   t.is((await listRevisions(engine, "mem")).length, revisions);
-  t.is((await ok(["buckets", "list", "--format", "json"])).stdout.includes("etc-bucket"), false);
+  t.is((await skiffOk(engine, ["buckets", "list", "--format", "json"])).stdout.includes("etc-bucket"), false);
 });
 
 test.serial("the engine refuses a mount on /proc itself, whoever asks (not only the CLI): a 400 naming the field", async (t) => {
