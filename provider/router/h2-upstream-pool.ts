@@ -62,6 +62,9 @@ export class H2UpstreamPool {
       forget();
       session.close();
     });
+    // Its requests keep the engine running through their clients' connections; the session itself
+    // must not keep a stopping engine alive until its idle timeout.
+    session.unref();
     return session;
   }
 }

@@ -172,7 +172,10 @@ export class UpstreamPool {
   take(): UpstreamConnection {
     for (let connection = this.idle.pop(); connection; connection = this.idle.pop()) {
       // One the instance has just closed may not have been forgotten yet: its 'close' comes a tick later.
-      if (connection.socket.writable) return connection;
+      if (connection.socket.writable) {
+        connection.socket.ref();
+        return connection;
+      }
     }
     return new UpstreamConnection(this, this.upstream);
   }
@@ -186,6 +189,8 @@ export class UpstreamPool {
     if (this.idle.length >= (this.upstream.maxConnections ?? 256)) return void connection.socket.destroy();
     connection.reused = true;
     connection.idleSince = Date.now();
+    // An idle connection must not keep a stopping engine alive until the sweep closes it.
+    connection.socket.unref();
     this.idle.push(connection);
     this.sweeper ??= setInterval(() => this.sweep(), IDLE_CONNECTION_MS / 4).unref();
   }

@@ -242,7 +242,7 @@ export async function startEngine(opts: { flags?: string[] } = {}): Promise<Test
  * listening ports) are closed only when the last of its other threads (libuv's pool, V8's helpers,
  * the log thread) is gone.
  */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     const tasks = readdirSync(`/proc/${pid}/task`);
     return tasks.some((tid) => {

@@ -4,7 +4,7 @@ import net from "node:net";
 import { deploy, describeRevision, describeService, hostOf, revisionFromBody, transcript } from "../helpers/cli";
 import { containersWithLabels, run } from "../helpers/docker";
 import { containerOf, nodeIn } from "../helpers/in-container";
-import { TestEngine, startEngine } from "../helpers/engine";
+import { isAlive, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
 import { count, echoClient, grpc, grpcImage, say, type EchoClient, type Message } from "../helpers/grpc";
@@ -331,5 +331,25 @@ test.serial(
     t.is(served?.text, "hello again");
     const status = await engine.skiff(["engine", "status"]);
     t.is(status.code, 0, "the engine is up");
+  },
+);
+
+test.serial(
+  "engine stop right after HTTP/2 and HTTP/1.1 traffic: the daemon exits at once (idle connections to instances do not hold it)",
+  async (t) => {
+    const call = await say(clientOf("grpc"), "before the stop");
+    t.is(call.message?.text, "hello before the stop", call.error?.message);
+    const plain = await engine.request(hostOf(engine, "plain"));
+    t.is(plain.status, 200, plain.body);
+    const pid = engine.pid;
+    const started = Date.now();
+    const stopped = await engine.stop();
+    const took = Date.now() - started;
+    t.is(stopped.code, 0, stopped.stderr);
+    // `engine stop` waits up to 15 s for the daemon and then kills it. Idle connections to instances
+    // used to keep the daemon's event loop alive until they timed out: 4 s for HTTP/1.1, and the
+    // whole 30 s for an HTTP/2 session (so it was killed). Now it exits in a fraction of a second.
+    t.true(took < 3_000, `engine stop took ${took} ms`);
+    t.false(isAlive(pid), `daemon ${pid} is gone`);
   },
 );
