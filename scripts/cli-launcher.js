@@ -13,9 +13,10 @@
 // from the old cache among them). A command's functions that are not in the cache are compiled on
 // each call (~3 ms of `services describe`'s answer checking and printing); the learning run pays
 // for writing the cache once. Which commands the cache has learnt is a JSON line at the start of
-// the cache file, so both are replaced in one rename. It learns at most MAX_LEARNT commands, and
-// never where the package's folder is not writable. A cache missing or rejected (another Node
-// version, a rebuilt bundle) is written afresh by the run that found it so.
+// the cache file, so both are replaced in one rename. It learns at most MAX_LEARNT commands, none
+// from a run longer than LEARN_WITHIN_SECONDS, and none where the package's folder is not
+// writable. A cache missing or rejected (another Node version, a rebuilt bundle) is written afresh
+// by the run that found it so.
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -33,6 +34,12 @@ const bundle = path.join(__dirname, "cli-bundle.js");
 const cacheFile = `${bundle}.cache`;
 /** Commands whose compiled functions the cache may learn; past this, commands run from what it holds. */
 const MAX_LEARNT = 64;
+/**
+ * A run longer than this (the daemon, `logs tail`, `dev`'s watch loop) teaches the cache nothing:
+ * V8 drops the bytecode of functions a long run stopped using, so the cache it wrote would lose
+ * what other commands taught it.
+ */
+const LEARN_WITHIN_SECONDS = 10;
 
 // --verbosity debug maps stack traces to the sources; Node does that for files it loads itself.
 const args = process.argv.slice(2);
@@ -50,7 +57,9 @@ function runCached() {
   const command = commandOf(args);
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => writeCache(script, [command]));
   else if (!learnt.includes(command) && learnt.length < MAX_LEARNT && writable(__dirname))
-    process.once("exit", () => writeCache(script, [...learnt, command]));
+    process.once("exit", () => {
+      if (process.uptime() <= LEARN_WITHIN_SECONDS) writeCache(script, [...learnt, command]);
+    });
   const module = new Module(bundle, require.main);
   module.filename = bundle;
   module.paths = Module._nodeModulePaths(__dirname);
