@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import dockerignore from "@balena/dockerignore";
@@ -73,7 +72,8 @@ export async function contextHash(
   context: BuildContext,
   settings: { dockerfile: string; buildArgs: Record<string, string>; target?: string },
 ): Promise<string> {
-  const hash = createHash("sha256");
+  // node:crypto is loaded here, not with the module, which every `skiff deploy` loads (CLI start-up, SPEC §8).
+  const hash = process.getBuiltinModule("node:crypto").createHash("sha256");
   for (const file of context.files) {
     const full = path.join(context.dir, file);
     const stat = await fs.lstat(full);

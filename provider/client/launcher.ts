@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { EngineHome, EngineFile, ensureHome, processAlive, readEngineFile } from "../base/home";
 import { cliEntry } from "../base/version";
@@ -39,11 +38,14 @@ export async function startDetached(home: EngineHome, options: StartOptions = {}
   ensureHome(home);
   const logOffset = fileSize(home.engineLog);
   const logFd = openSync(home.engineLog, "a");
-  const child = spawn(process.execPath, [cliEntry, "engine", "start", "--foreground", ...(options.flags ?? [])], {
-    detached: true,
-    stdio: ["ignore", logFd, logFd],
-    env: { ...process.env, SKIFF_HOME: home.root },
-  });
+  // node:child_process is loaded here, not with the module: only a call that starts the engine needs it (CLI start-up, SPEC §8).
+  const child = process
+    .getBuiltinModule("node:child_process")
+    .spawn(process.execPath, [cliEntry, "engine", "start", "--foreground", ...(options.flags ?? [])], {
+      detached: true,
+      stdio: ["ignore", logFd, logFd],
+      env: { ...process.env, SKIFF_HOME: home.root },
+    });
   closeSync(logFd);
   let exitCode: number | null = null;
   child.on("exit", (code) => (exitCode = code ?? 1));

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { sha256Hex } from "../base/sha256";
 
 /**
  * Every name the engine derives from the names users give, built and parsed in one place: map keys,
@@ -22,6 +22,9 @@ export function parseScopedKey(key: string): { project: string; name: string } {
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
 
+/** node:crypto is loaded when a name is drawn, not with this module: most CLI calls draw none (SPEC §8). */
+const randomInt = (n: number): number => process.getBuiltinModule("node:crypto").randomInt(n);
+
 export function randomLetters(count: number, random: (n: number) => number = randomInt): string {
   let out = "";
   for (let i = 0; i < count; i++) out += LOWER[random(LOWER.length)];
@@ -34,7 +37,7 @@ export function revisionName(service: string, generation: number, suffix = rando
 }
 
 export function instanceId(): string {
-  return randomBytes(4).toString("hex");
+  return process.getBuiltinModule("node:crypto").randomBytes(4).toString("hex");
 }
 
 export function containerName(project: string, revision: string, instance: string): string {
@@ -72,7 +75,8 @@ export function jobLogName(job: string): string {
 
 /** A project's number, as Google shows one beside its id: 12 digits, the same for the same name. */
 export function projectNumber(project: string): string {
-  const digits = BigInt(`0x${createHash("sha256").update(project).digest("hex").slice(0, 15)}`) % 900_000_000_000n;
+  // base/sha256, not node:crypto: `services describe` prints the default account, and loading node:crypto is ~4 ms of a CLI call.
+  const digits = BigInt(`0x${sha256Hex(project).slice(0, 15)}`) % 900_000_000_000n;
   return String(100_000_000_000n + digits);
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { canonicalJson } from "../base/canonical-json";
 import { serviceTemplateSchema, type ServiceTemplate } from "./template";
@@ -68,7 +67,8 @@ export type Revision = z.output<typeof revisionSchema>;
 
 /** Two templates make the same revision exactly when their fingerprints match. */
 export function templateFingerprint(template: ServiceTemplate): string {
-  return createHash("sha256").update(canonicalJson(template)).digest("hex").slice(0, 16);
+  // node:crypto is loaded here, at first use, not with the module: a CLI call that hashes nothing starts faster (SPEC §8).
+  return process.getBuiltinModule("node:crypto").createHash("sha256").update(canonicalJson(template)).digest("hex").slice(0, 16);
 }
 
 /**
