@@ -1,17 +1,17 @@
-import type http from "node:http";
-import { exchange, type HttpAnswer } from "./plain-http";
+import http from "node:http";
 
-export type { HttpAnswer } from "./plain-http";
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
 
 /** The longest an admin API call may take (a deploy waits for its revision's startup deadline). */
 const REQUEST_TIMEOUT_MS = 15 * 60_000;
 
 /**
- * HTTP/1.1 to the admin API on 127.0.0.1 with the bearer token: JSON calls and streamed answers.
- * JSON calls, which is what most CLI calls make, go through plain-http.ts over a `net` socket;
- * the streamed ones (a build's progress, `logs tail`) through node:http, loaded when one is made:
- * loading node:http and its first request cost a CLI call ~4.5 ms (SPEC §8), an HTTP client
- * library more still.
+ * HTTP/1.1 to the admin API on 127.0.0.1 with the bearer token: JSON calls and a streamed read.
+ * Written on node:http directly: it is all a CLI call needs, and it keeps a command's start-up
+ * down to loading a few modules (an HTTP client library costs more to load than the call itself).
  */
 export class ApiTransport {
   constructor(
@@ -20,13 +20,30 @@ export class ApiTransport {
   ) {}
 
   request(method: string, path: string, body?: unknown, search?: Record<string, string>): Promise<HttpAnswer> {
-    return exchange({
-      port: this.port,
-      method,
-      path: withQuery(path, search),
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
-      timeoutMs: REQUEST_TIMEOUT_MS,
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: this.port,
+          method,
+          path: withQuery(path, search),
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(payload ? { "content-type": "application/json", "content-length": payload.length } : {}),
+          },
+          timeout: REQUEST_TIMEOUT_MS,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      req.on("error", reject);
+      req.end(payload);
     });
   }
 
@@ -34,7 +51,7 @@ export class ApiTransport {
   postLines(path: string, body: unknown, onLine: (line: string) => void): Promise<HttpAnswer> {
     const payload = Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
-      const req = nodeHttp().request(
+      const req = http.request(
         {
           host: "127.0.0.1",
           port: this.port,
@@ -72,7 +89,7 @@ export class ApiTransport {
   /** A GET whose answer is streamed: each chunk of text goes to onChunk until the engine ends it. */
   stream(path: string, search: Record<string, string>, onChunk: (text: string) => void): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
-      const req = nodeHttp().get(
+      const req = http.get(
         { host: "127.0.0.1", port: this.port, path: withQuery(path, search), headers: { authorization: `Bearer ${this.token}` } },
         (res) => {
           if ((res.statusCode ?? 0) >= 400) {
@@ -95,9 +112,4 @@ export class ApiTransport {
 function withQuery(path: string, search?: Record<string, string>): string {
   const query = search && Object.keys(search).length > 0 ? `?${new URLSearchParams(search).toString()}` : "";
   return `/v1/${path}${query}`;
-}
-
-/** node:http, loaded by the first streamed call. */
-function nodeHttp(): typeof http {
-  return process.getBuiltinModule("node:http");
 }
