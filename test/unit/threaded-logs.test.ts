@@ -1,4 +1,4 @@
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,14 +10,20 @@ import { ThreadedLogs } from "../../provider/logs/threaded-logs";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const record = (text: string) => ({ time: new Date().toISOString(), stream: "engine" as const, text, revision: "r1", instance: "i1" });
 
-test("the thread starts on the first line or read, is closed after its idle time with its lines on disk, and starts again when needed", async (t) => {
+/** Logs in a folder of the test's own, closed and removed when the test ends; errors the thread reports are collected. */
+function openLogs(t: ExecutionContext, capBytes = 1024 * 1024) {
   const dir = mkdtempSync(join(tmpdir(), "skiff-worker-logs-"));
   const errors: string[] = [];
-  const logs = new ThreadedLogs({ dir, capBytes: 1024 * 1024 }, (message) => errors.push(message), 300);
+  const logs = new ThreadedLogs({ dir, capBytes }, (message) => errors.push(message), 300);
   t.teardown(async () => {
     await logs.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { dir, errors, logs };
+}
+
+test("the thread starts on the first line or read, is closed after its idle time with its lines on disk, and starts again when needed", async (t) => {
+  const { dir, errors, logs } = openLogs(t);
   t.false(logs.running, "not started by the engine's start");
   const detach = logs.attach("c1", { project: "p", service: "s", revision: "r1", instance: "i1" });
   t.false(logs.running, "nor by an attached container");
@@ -42,13 +48,7 @@ test("the thread starts on the first line or read, is closed after its idle time
 });
 
 test("a read arrives in pieces, written one after the other as the reader takes them; a reader that goes away ends the read with its error and the thread serves the next", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "skiff-worker-logs-"));
-  const errors: string[] = [];
-  const logs = new ThreadedLogs({ dir, capBytes: 64 * 1024 * 1024 }, (message) => errors.push(message), 300);
-  t.teardown(async () => {
-    await logs.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { errors, logs } = openLogs(t, 64 * 1024 * 1024);
   const lines = 20_000;
   for (let i = 0; i < lines; i++) logs.append("p", "s", record(`line ${i}`));
 
@@ -82,13 +82,7 @@ test("a read arrives in pieces, written one after the other as the reader takes 
 });
 
 test("a kept block lent with appendKept is copied and stays the caller's; one handed over with handOverKept is transferred to the thread", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "skiff-worker-logs-"));
-  const errors: string[] = [];
-  const logs = new ThreadedLogs({ dir, capBytes: 1024 * 1024 }, (message) => errors.push(message), 300);
-  t.teardown(async () => {
-    await logs.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { errors, logs } = openLogs(t);
   const kept = (text: string) => JSON.stringify(record(text));
   // The start of a larger buffer, which the caller writes over once appendKept returns.
   const lentBuffer = Buffer.alloc(4096, " ");
