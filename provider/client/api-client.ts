@@ -3,51 +3,22 @@ import { checkHome } from "./home-check";
 import { EngineHome, engineHome, readToken } from "../base/home";
 import { ApiTransport } from "./http-transport";
 import { runningEngine, startDetached } from "./launcher";
+import { logSearchParams, path, type LogOptions } from "./api-paths";
+import { BuildFailureError, EngineError, EngineUnreachableError, errorOf, safeJson, type BuildFailure } from "./engine-errors";
 import type { ExecutionOverrides, JobSpecInput } from "../model/job";
-import { errorBodySchema } from "../model/errors";
 import { bindingSchema, type Binding } from "../model/iam";
 import { localImageSchema, revisionSchema } from "../model/revision";
 import type { CreateSecretBody } from "../model/secret";
 import type { MapBody, MappingKind } from "../model/volume-mapping";
 import { serviceSchema, type ServiceSpecInput } from "../model/service";
-import type { BuildEvent, BuildRequestInput, BuildResult } from "../model/source-build";
+import type { BuildRequestInput, BuildResult } from "../model/source-build";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
 import type { TrafficUpdate } from "../model/traffic-update";
 
-/** The engine answered with an error: a 4xx is the caller's fault, anything else the engine's. */
-export class EngineError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly violations: { field: string; reason: string }[] = [],
-  ) {
-    super(message);
-    this.name = "EngineError";
-  }
-  get userFault(): boolean {
-    return this.status >= 400 && this.status < 500;
-  }
-}
-
-type BuildFailure = Extract<BuildEvent, { failure: unknown }>["failure"];
-
-/** A build that ran and failed (the user's Dockerfile or code): exit 1, with the step and its last lines. */
-export class BuildFailureError extends EngineError {
-  readonly step?: string;
-  readonly lastLines: string[];
-  constructor(failure: BuildFailure) {
-    super(412, "FAILED_PRECONDITION", failure.message, [{ field: "source", reason: failure.message }]);
-    this.step = failure.step;
-    this.lastLines = failure.lastLines;
-  }
-}
-
-/** No engine answers: not running, or it could not be started. */
-export class EngineUnreachableError extends Error {
-  override name = "EngineUnreachableError";
-}
+// The client's errors and its paths live beside it (engine-errors.ts, api-paths.ts); callers import them from here.
+export { BuildFailureError, EngineError, EngineUnreachableError } from "./engine-errors";
+export { jobLogPath, serviceLogPath, type LogOptions } from "./api-paths";
 
 export interface ConnectOptions {
   home?: EngineHome;
@@ -434,49 +405,4 @@ export class EngineClient {
     if (answer.status >= 400) throw errorOf(answer.status, safeJson(answer.body), answer.body);
     return "";
   }
-}
-
-/** Paths of a service's and of a job's log, for logEntries. */
-export const serviceLogPath = (project: string, service: string) => path`projects/${project}/services/${service}/logs`;
-export const jobLogPath = (project: string, job: string) => path`projects/${project}/jobs/${job}/logs`;
-
-function logSearchParams(given: Record<string, string | undefined>, options: LogOptions): Record<string, string> {
-  const searchParams: Record<string, string> = {};
-  for (const [k, v] of Object.entries(given)) if (v) searchParams[k] = v;
-  if (options.limit) searchParams.limit = String(options.limit);
-  if (options.filter) searchParams.filter = options.filter;
-  return searchParams;
-}
-
-export interface LogOptions {
-  revision?: string;
-  /** Only this container's lines (instances or tasks of several containers). */
-  container?: string;
-  limit?: number;
-  /** Cloud Logging's filter language, the part log-filter.ts takes. */
-  filter?: string;
-  follow?: boolean;
-  onChunk?: (text: string) => void;
-}
-
-function errorOf(status: number, parsed: unknown, text: string): EngineError {
-  const err = errorBodySchema.safeParse(parsed);
-  if (err.success) return new EngineError(status, err.data.error.code, err.data.error.message, err.data.error.violations);
-  return new EngineError(status, "INTERNAL", `engine answered ${status}: ${text}`);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * An API path with every interpolated value %-encoded as one segment, so a name like
- * "../../other/services/x" stays a (refused) name and can never reach another project's path.
- */
-function path(strings: TemplateStringsArray, ...values: string[]): string {
-  return strings.reduce((out, text, i) => out + text + (i < values.length ? encodeURIComponent(values[i]) : ""), "");
 }
