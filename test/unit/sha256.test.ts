@@ -23,11 +23,13 @@ test("the standard's examples and the padding's edge lengths hash as node:crypto
 });
 
 test("any text, ASCII or not, hashes as node:crypto does", (t) => {
-  fc.assert(
-    fc.property(fc.string({ unit: "binary", maxLength: 300 }), (text) => sha256Hex(text) === nodeSha256(text)),
-    { numRuns: 500 },
+  // fast-check throws with the shortest failing text when any of the 500 hashes differently.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (text) => sha256Hex(text) === nodeSha256(text)),
+      { numRuns: 500 },
+    ),
   );
-  t.pass();
 });
 
 test("a project's number is the one it has always had", (t) => {
