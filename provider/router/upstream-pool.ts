@@ -58,6 +58,9 @@ export class UpstreamConnection {
     upstream: Upstream,
   ) {
     this.socket = net.connect({ host: upstream.host, port: upstream.port, noDelay: true });
+    // Its requests keep the engine running through their clients' connections; an idle one must not
+    // keep a stopping engine alive until the sweep closes it (as h2-upstream-pool.ts's sessions).
+    this.socket.unref();
     this.connectTimer = setTimeout(() => {
       const error: NodeJS.ErrnoException = new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`);
       error.code = "ECONNTIMEOUT";
@@ -172,10 +175,7 @@ export class UpstreamPool {
   take(): UpstreamConnection {
     for (let connection = this.idle.pop(); connection; connection = this.idle.pop()) {
       // One the instance has just closed may not have been forgotten yet: its 'close' comes a tick later.
-      if (connection.socket.writable) {
-        connection.socket.ref();
-        return connection;
-      }
+      if (connection.socket.writable) return connection;
     }
     return new UpstreamConnection(this, this.upstream);
   }
@@ -189,8 +189,6 @@ export class UpstreamPool {
     if (this.idle.length >= (this.upstream.maxConnections ?? 256)) return void connection.socket.destroy();
     connection.reused = true;
     connection.idleSince = Date.now();
-    // An idle connection must not keep a stopping engine alive until the sweep closes it.
-    connection.socket.unref();
     this.idle.push(connection);
     this.sweeper ??= setInterval(() => this.sweep(), IDLE_CONNECTION_MS / 4).unref();
   }
