@@ -175,7 +175,7 @@ export function templateFromFlags(
   // HTTP/2 is the ingress container's (its port's name), so the template's: not in a container group.
   if (flags.useHttp2 === true) t.http2 = true;
   else if (flags.useHttp2 === false) delete t.http2;
-  // Volumes and secrets are the template's; each container's mounts come with its group.
+  // Volumes are the template's; each container's secrets and mounts come with its group.
   const serviceLevel: MountFlags = { ...flags };
   for (const key of GROUPED_MOUNT_FLAGS) delete serviceLevel[key];
   t = applyContainerGroups(applyMountFlags(t, serviceLevel), groups, flags.removeContainers, !existing);

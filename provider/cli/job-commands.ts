@@ -14,6 +14,7 @@ import {
   withContainerFlags,
   type ContainerGroup,
 } from "./container-flags";
+import { describeSidecars } from "./describe-containers";
 import { render } from "./formats";
 import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
 import { printTable, UsageError, useFlagNames } from "./output";
@@ -23,7 +24,7 @@ import { defaultServiceAccount } from "../model/derived-names";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
-interface JobFlags extends MountFlags, SourceFlags {
+export interface JobFlags extends MountFlags, SourceFlags {
   image?: string;
   tasks?: number;
   parallelism?: number;
@@ -69,7 +70,7 @@ export const JOB_FLAG_OF_FIELD: Record<string, string> = {
   ...MOUNT_FLAG_OF_FIELD,
 };
 
-function templateFrom(existing: Job | undefined, flags: JobFlags, groups: readonly ContainerGroup[]): JobTemplateInput {
+export function jobTemplateFromFlags(existing: Job | undefined, flags: JobFlags, groups: readonly ContainerGroup[]): JobTemplateInput {
   let t: JobTemplateInput = existing ? structuredClone(existing.template) : { image: "" };
   if (flags.tasks !== undefined) t.taskCount = flags.tasks;
   if (flags.parallelism !== undefined) t.parallelism = flags.parallelism;
@@ -108,7 +109,7 @@ export function jobCommands(): Command {
       const job = await client.putJob(
         project,
         name,
-        { template: templateFrom(undefined, flags, containerGroupsOf(command)) },
+        { template: jobTemplateFromFlags(undefined, flags, containerGroupsOf(command)) },
         { mode: "create" },
       );
       render(format, jobToCloudRun(job), () =>
@@ -127,7 +128,7 @@ export function jobCommands(): Command {
       const job = await client.putJob(
         project,
         name,
-        { template: templateFrom(existing, flags, containerGroupsOf(command)), labels: existing.labels },
+        { template: jobTemplateFromFlags(existing, flags, containerGroupsOf(command)), labels: existing.labels },
         { mode: "update", expectedGeneration: existing.generation },
       );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
@@ -148,10 +149,15 @@ export function jobCommands(): Command {
         ? await client.putJob(
             project,
             name,
-            { template: templateFrom(existing, flags, containerGroupsOf(command)), labels: existing.labels },
+            { template: jobTemplateFromFlags(existing, flags, containerGroupsOf(command)), labels: existing.labels },
             { mode: "update", expectedGeneration: existing.generation },
           )
-        : await client.putJob(project, name, { template: templateFrom(undefined, flags, containerGroupsOf(command)) }, { mode: "create" });
+        : await client.putJob(
+            project,
+            name,
+            { template: jobTemplateFromFlags(undefined, flags, containerGroupsOf(command)) },
+            { mode: "create" },
+          );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
     });
 
@@ -201,6 +207,7 @@ export function jobCommands(): Command {
                 .join(" ") || "-"
             }`,
             ...describeMounts(t, 17),
+            ...describeSidecars(t, 17, "main"),
             `  Executions:      ${j.executionCount}${j.latestExecution ? `, latest ${j.latestExecution.name} (${j.latestExecution.status})` : ""}`,
             "",
           ].join("\n"),
