@@ -17,7 +17,7 @@ import { applyMountFlags, withMountFlags, type MountFlags } from "./mount-flags"
 import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
-import { UsageError } from "./output";
+import { UsageError, useSidecarNames } from "./output";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
@@ -94,6 +94,7 @@ export function deployCommand(): Command {
           throw error;
         });
         const template = templateFromFlags(existing, flags, recorded.groups());
+        useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
         const labels = applyLabelFlags(existing?.labels ?? {}, flags);
         // The invokers go in the same change as the template, so a service made private is never
         // briefly public (and the reverse): they are computed from the service this attempt read.

@@ -17,7 +17,7 @@ import {
 import { describeSidecars } from "./describe-containers";
 import { render } from "./formats";
 import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
-import { printTable, UsageError, useFlagNames } from "./output";
+import { printTable, UsageError, useFlagNames, useSidecarNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
@@ -94,6 +94,13 @@ export function jobTemplateFromFlags(existing: Job | undefined, flags: JobFlags,
   return t;
 }
 
+/** The template a command sends; an engine error about one of its sidecars then names the container. */
+function templateToSend(existing: Job | undefined, flags: JobFlags, command: Command): JobTemplateInput {
+  const template = jobTemplateFromFlags(existing, flags, containerGroupsOf(command));
+  useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
+  return template;
+}
+
 export function jobCommands(): Command {
   const jobs = new Command("jobs").description("create, run and inspect jobs: containers that run to completion");
   // Errors name these commands' flags (--tasks, --task-timeout), not deploy's.
@@ -106,12 +113,7 @@ export function jobCommands(): Command {
       const { project, format } = commonOptions(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
-      const job = await client.putJob(
-        project,
-        name,
-        { template: jobTemplateFromFlags(undefined, flags, containerGroupsOf(command)) },
-        { mode: "create" },
-      );
+      const job = await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
@@ -128,7 +130,7 @@ export function jobCommands(): Command {
       const job = await client.putJob(
         project,
         name,
-        { template: jobTemplateFromFlags(existing, flags, containerGroupsOf(command)), labels: existing.labels },
+        { template: templateToSend(existing, flags, command), labels: existing.labels },
         { mode: "update", expectedGeneration: existing.generation },
       );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
@@ -149,15 +151,10 @@ export function jobCommands(): Command {
         ? await client.putJob(
             project,
             name,
-            { template: jobTemplateFromFlags(existing, flags, containerGroupsOf(command)), labels: existing.labels },
+            { template: templateToSend(existing, flags, command), labels: existing.labels },
             { mode: "update", expectedGeneration: existing.generation },
           )
-        : await client.putJob(
-            project,
-            name,
-            { template: jobTemplateFromFlags(undefined, flags, containerGroupsOf(command)) },
-            { mode: "create" },
-          );
+        : await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
     });
 

@@ -5,6 +5,7 @@ import { templateFromFlags } from "../../provider/cli/deploy";
 import { describeSidecars } from "../../provider/cli/describe-containers";
 import { jobTemplateFromFlags } from "../../provider/cli/job-commands";
 import { withMountFlags } from "../../provider/cli/mount-flags";
+import { describeField, useSidecarNames } from "../../provider/cli/output";
 import { parseJobSpec, type Job, type JobTemplateInput } from "../../provider/model/job";
 import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate, type ServiceTemplateInput } from "../../provider/model/template";
@@ -198,4 +199,14 @@ test("jobs take the secret flags per container group too: the main container's a
     message(() => jobOf(["--container", "side", "--set-env-vars", "TOKEN=1"], created)),
     "--container side: TOKEN is a plain variable and a secret of this container: a variable is one or the other; remove one with --remove-env-vars TOKEN or --remove-secrets TOKEN",
   );
+});
+
+test("an engine error about a sidecar's field names the container and the flag of that field", (t) => {
+  useSidecarNames(["side"]);
+  t.teardown(() => useSidecarNames([]));
+  t.is(describeField("template.sidecars[0].secretEnv.PORT"), "--container side: --set-secrets (template.sidecars[0].secretEnv.PORT)");
+  t.is(describeField("template.sidecars[0].resources.cpu"), "--container side: --cpu (template.sidecars[0].resources.cpu)");
+  t.is(describeField("template.sidecars[0].name"), "--container side: template.sidecars[0].name");
+  t.is(describeField("template.secretEnv.PORT"), "--set-secrets (template.secretEnv.PORT)", "the ingress container's as before");
+  t.is(describeField("template.sidecars[1].image"), "template.sidecars[1].image", "an index the template sent did not have");
 });
