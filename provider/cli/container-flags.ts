@@ -166,6 +166,8 @@ function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, val
   else target[key] = value;
 }
 
+const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list?.length ? list : undefined);
+
 /** Runs `apply` for the group of container `name` (none: the flags before any group): its errors name the container. */
 function inGroup<T>(name: string | undefined, apply: () => T): T {
   try {
@@ -200,13 +202,8 @@ export function applyContainerGroups(
 ): ServiceTemplateInput {
   let out: ServiceTemplateInput = { ...t, sidecars: t.sidecars?.map((s) => ({ ...s })) };
   // --remove-volume and --clear-volumes (the template's) take the sidecars' mounts of those volumes too.
-  for (const s of out.sidecars ?? [])
-    setOrDelete(
-      s,
-      "volumeMounts",
-      s.volumeMounts?.filter((m) => out.volumes?.some((v) => v.name === m.name)),
-    );
-  for (const s of out.sidecars ?? []) if (s.volumeMounts?.length === 0) delete s.volumeMounts;
+  const volumeNames = new Set((out.volumes ?? []).map((v) => v.name));
+  for (const s of out.sidecars ?? []) setOrDelete(s, "volumeMounts", nonEmpty(s.volumeMounts?.filter((m) => volumeNames.has(m.name))));
   const named = groups.filter((g) => g.name !== undefined).map((g) => ({ name: g.name!, flags: parseContainerGroup(g) }));
   const ungrouped = parseContainerGroup(groups[0] ?? { argv: [] });
   out = applyIngressFlags(out, ungrouped);
@@ -238,12 +235,7 @@ export function applyContainerGroups(
     // The secret volumes its --set-secrets made go with it, unless another container mounts them.
     const stillMounted = new Set([out, ...out.sidecars].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
     const orphan = new Set((gone.volumeMounts ?? []).map((m) => m.name).filter((v) => !stillMounted.has(v)));
-    setOrDelete(
-      out,
-      "volumes",
-      out.volumes?.filter((v) => !(v.secret && orphan.has(v.name))),
-    );
-    if (out.volumes?.length === 0) delete out.volumes;
+    setOrDelete(out, "volumes", nonEmpty(out.volumes?.filter((v) => !(v.secret && orphan.has(v.name)))));
     for (const s of out.sidecars) if (s.dependsOn) s.dependsOn = s.dependsOn.filter((d) => d !== name);
     if (out.dependsOn) out.dependsOn = out.dependsOn.filter((d) => d !== name);
   }

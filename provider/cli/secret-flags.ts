@@ -9,7 +9,8 @@ import type { Mounted } from "./volume-flags";
 
 /**
  * gcloud's secret flags: `--set-secrets ENV=name:version,/path/file=name:latest` replaces every
- * secret of the template (env and mounted), `--update-secrets` adds or changes some,
+ * secret of a container (env and mounted; the ingress container's, or the one whose `--container`
+ * group they are in), `--update-secrets` adds or changes some,
  * `--remove-secrets ENV,/path/file` removes some, `--clear-secrets` all. A key is an env var, or
  * the absolute path of a file: its folder is a secret volume mounted there (one secret per
  * folder, as on Cloud Run), the file one version of it. The version defaults to `latest`.
@@ -86,7 +87,7 @@ function secretsOf(t: WithSecrets): Map<string, string> {
   return out;
 }
 
-export function secretFlagsGiven(flags: SecretFlags): boolean {
+function secretFlagsGiven(flags: SecretFlags): boolean {
   return [flags.setSecrets, flags.updateSecrets, flags.removeSecrets, flags.clearSecrets].some((f) => f !== undefined);
 }
 
