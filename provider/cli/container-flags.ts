@@ -3,6 +3,7 @@ import type { SidecarInput, ServiceTemplateInput } from "../model/template";
 import { applyEnvFlags, envFlagsProblem, type EnvFlags } from "./env-flags";
 import { collect, envListFlag, intFlag, listFlag, parseProbe } from "./flags";
 import { UsageError } from "./output";
+import { applySecretFlags, secretFlagsProblem, secretListFlag, type SecretFlags } from "./secret-flags";
 import { applyVolumeFlags } from "./volume-flags";
 
 /**
@@ -10,11 +11,13 @@ import { applyVolumeFlags } from "./volume-flags";
  * one) apply to that container, those before the first to the ingress container, as without
  * groups. `skiff deploy S --container app --image A --port 8080 --container proxy --image B
  * --depends-on app`. The container with `--port` is the ingress container (for a new service
- * without one: the first named); the others are sidecars, made when first named.
+ * without one: the first named); the others are sidecars, made when first named. Each container has
+ * its own env and secrets: a group's `--set-secrets ENV=s:1` is that container's variable, and its
+ * `--set-secrets /path/file=s:1` a secret volume of the template mounted in that container.
  */
 
 /** What one container's flags say. */
-export interface ContainerFlags extends EnvFlags {
+export interface ContainerFlags extends EnvFlags, SecretFlags {
   image?: string;
   port?: number;
   command?: string[];
@@ -45,14 +48,26 @@ const CONTAINER_OPTIONS: [flags: string, description: string, parse?: (value: st
   ["--startup-probe <k=v,...>", "startup probe, e.g. periodSeconds=5,failureThreshold=1 (a sidecar's names tcpSocket.port)"],
   ["--depends-on <container,...>", "containers that must pass their startup probes before this one starts", listFlag],
 ];
-/** Container flags too, but a command has them from withMountFlags already. */
+/** Container flags too, but a command has them from withMountFlags already (mount-flags.ts says what they do). */
 const MOUNT_OPTIONS: typeof CONTAINER_OPTIONS = [
+  ["--set-secrets <KEY=SECRET:VERSION,...>", "", secretListFlag("--set-secrets")],
+  ["--update-secrets <KEY=SECRET:VERSION,...>", "", secretListFlag("--update-secrets")],
+  ["--remove-secrets <KEY,...>", "", listFlag],
+  ["--clear-secrets", ""],
   ["--add-volume-mount <volume=N,mount-path=P>", "mount a volume in the container; may be repeated", collect],
   ["--remove-volume-mount <PATH,...>", "mounts to remove, by path", listFlag],
   ["--clear-volume-mounts", "remove every mount"],
 ];
-/** What MountFlags the container groups take over from the command's own. */
-export const GROUPED_MOUNT_FLAGS = ["addVolumeMount", "removeVolumeMount", "clearVolumeMounts"] as const;
+/** What MountFlags the container groups take over from the command's own: a container's secrets and mounts. */
+export const GROUPED_MOUNT_FLAGS = [
+  "setSecrets",
+  "updateSecrets",
+  "removeSecrets",
+  "clearSecrets",
+  "addVolumeMount",
+  "removeVolumeMount",
+  "clearVolumeMounts",
+] as const;
 
 /** Adds the container flags (but the mount flags, which withMountFlags adds) and `--container`/`--remove-containers` to a command. */
 export function withContainerFlags(command: Command): Command {
@@ -85,6 +100,10 @@ export function recordContainerGroups(command: Command): { groups(): ContainerGr
   command.on("option:container", (name: string) => groups.push({ name, argv: [] }));
   for (const [flags] of [...CONTAINER_OPTIONS, ...MOUNT_OPTIONS]) {
     const long = flags.split(" ")[0];
+    // The command parses each value as it comes: a bad one in a group names its container.
+    const option = command.options.find((o) => o.long === long);
+    const parse = option?.parseArg;
+    if (option && parse) option.parseArg = (value, previous) => inGroup(groups.at(-1)!.name, () => parse(value, previous));
     command.on(`option:${long.slice(2)}`, (value?: string) => groups.at(-1)!.argv.push(...(value === undefined ? [long] : [long, value])));
   }
   return { groups: () => groups };
@@ -109,20 +128,55 @@ export function parseContainerGroup(group: ContainerGroup): ContainerFlags {
     throw error;
   }
   const flags = parser.opts<ContainerFlags>();
-  const problem = envFlagsProblem(flags);
+  const problem = envFlagsProblem(flags) ?? secretFlagsProblem(flags);
   if (problem) throw new UsageError(group.name ? `--container ${group.name}: ${problem}` : problem);
   return flags;
 }
 
 /** Applies one container's flags to the ingress container's fields of the template. */
-export function applyIngressFlags(t: ServiceTemplateInput, flags: ContainerFlags): ServiceTemplateInput {
+function applyIngressFlags(t: ServiceTemplateInput, flags: ContainerFlags): ServiceTemplateInput {
   const out = { ...t };
   if (flags.image) out.image = flags.image;
   if (flags.port !== undefined) out.port = flags.port;
   applyCommon(out, flags);
   if (flags.dependsOn !== undefined) out.dependsOn = flags.dependsOn.length ? flags.dependsOn : undefined;
   if (flags.startupProbe !== undefined) out.startupProbe = parseProbe(flags.startupProbe);
-  return applyVolumeFlags(out, flags);
+  const mountedBySidecars = new Set((out.sidecars ?? []).flatMap((s) => (s.volumeMounts ?? []).map((m) => m.name)));
+  return applySecretFlags(applyVolumeFlags(out, flags), flags, mountedBySidecars);
+}
+
+/** Applies one container's flags to a sidecar of the template (`out.volumes` change with its secret files). */
+function applySidecarFlags(out: ServiceTemplateInput, sidecar: SidecarInput, flags: ContainerFlags): void {
+  if (flags.image) sidecar.image = flags.image;
+  applyCommon(sidecar, flags);
+  if (flags.dependsOn !== undefined) sidecar.dependsOn = flags.dependsOn.length ? flags.dependsOn : undefined;
+  if (flags.startupProbe !== undefined) sidecar.startupProbe = parseProbe(flags.startupProbe);
+  const mounted = applyVolumeFlags({ volumes: out.volumes, volumeMounts: sidecar.volumeMounts }, flags);
+  const mountedElsewhere = new Set(
+    [out, ...(out.sidecars ?? []).filter((s) => s !== sidecar)].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)),
+  );
+  const own = applySecretFlags({ ...mounted, env: sidecar.env, secretEnv: sidecar.secretEnv }, flags, mountedElsewhere);
+  setOrDelete(out, "volumes", own.volumes);
+  setOrDelete(sidecar, "volumeMounts", own.volumeMounts);
+  setOrDelete(sidecar, "secretEnv", own.secretEnv);
+}
+
+function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value === undefined) delete target[key];
+  else target[key] = value;
+}
+
+const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (list?.length ? list : undefined);
+
+/** Runs `apply` for the group of container `name` (none: the flags before any group): its errors name the container. */
+function inGroup<T>(name: string | undefined, apply: () => T): T {
+  try {
+    return apply();
+  } catch (error) {
+    if (name !== undefined && error instanceof UsageError && !error.message.startsWith("--container "))
+      throw new UsageError(`--container ${name}: ${error.message}`);
+    throw error;
+  }
 }
 
 function applyCommon(c: ServiceTemplateInput | SidecarInput, flags: ContainerFlags): void {
@@ -147,6 +201,9 @@ export function applyContainerGroups(
   isNew: boolean,
 ): ServiceTemplateInput {
   let out: ServiceTemplateInput = { ...t, sidecars: t.sidecars?.map((s) => ({ ...s })) };
+  // --remove-volume and --clear-volumes (the template's) take the sidecars' mounts of those volumes too.
+  const volumeNames = new Set((out.volumes ?? []).map((v) => v.name));
+  for (const s of out.sidecars ?? []) setOrDelete(s, "volumeMounts", nonEmpty(s.volumeMounts?.filter((m) => volumeNames.has(m.name))));
   const named = groups.filter((g) => g.name !== undefined).map((g) => ({ name: g.name!, flags: parseContainerGroup(g) }));
   const ungrouped = parseContainerGroup(groups[0] ?? { argv: [] });
   out = applyIngressFlags(out, ungrouped);
@@ -157,36 +214,49 @@ export function applyContainerGroups(
   }
   for (const { name, flags } of named) {
     if (name === out.containerName) {
-      out = applyIngressFlags(out, flags);
+      out = inGroup(name, () => applyIngressFlags(out, flags));
       continue;
     }
     if (flags.port !== undefined)
       throw new UsageError(`--container ${name}: --port: only the ingress container (${out.containerName}) has a port; sidecars have none`);
     out.sidecars ??= [];
-    let sidecar = out.sidecars.find((s) => s.name === name);
-    if (!sidecar) {
-      if (!flags.image) throw new UsageError(`--container ${name}: --image: is required for a new container`);
-      sidecar = { name, image: flags.image };
-      out.sidecars.push(sidecar);
-    }
-    if (flags.image) sidecar.image = flags.image;
-    applyCommon(sidecar, flags);
-    if (flags.dependsOn !== undefined) sidecar.dependsOn = flags.dependsOn.length ? flags.dependsOn : undefined;
-    if (flags.startupProbe !== undefined) sidecar.startupProbe = parseProbe(flags.startupProbe);
-    const mounted = applyVolumeFlags({ volumes: out.volumes, volumeMounts: sidecar.volumeMounts }, flags);
-    if (mounted.volumeMounts) sidecar.volumeMounts = mounted.volumeMounts;
-    else delete sidecar.volumeMounts;
+    const existing = out.sidecars.find((s) => s.name === name);
+    if (!existing && !flags.image) throw new UsageError(`--container ${name}: --image: is required for a new container`);
+    const sidecar = existing ?? { name, image: flags.image! };
+    if (!existing) out.sidecars.push(sidecar);
+    inGroup(name, () => applySidecarFlags(out, sidecar, flags));
   }
   for (const name of removed ?? []) {
     if (name === out.containerName) throw new UsageError(`--remove-containers: "${name}" is the ingress container; it cannot be removed`);
     if (!out.sidecars?.some((s) => s.name === name))
       throw new UsageError(`--remove-containers: "${name}" is not a container of this service`);
-    out.sidecars = out.sidecars.filter((s) => s.name !== name);
+    const gone = out.sidecars.find((s) => s.name === name)!;
+    out.sidecars = out.sidecars.filter((s) => s !== gone);
+    // The secret volumes its --set-secrets made go with it, unless another container mounts them.
+    const stillMounted = new Set([out, ...out.sidecars].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
+    const orphan = new Set((gone.volumeMounts ?? []).map((m) => m.name).filter((v) => !stillMounted.has(v)));
+    setOrDelete(out, "volumes", nonEmpty(out.volumes?.filter((v) => !(v.secret && orphan.has(v.name)))));
     for (const s of out.sidecars) if (s.dependsOn) s.dependsOn = s.dependsOn.filter((d) => d !== name);
     if (out.dependsOn) out.dependsOn = out.dependsOn.filter((d) => d !== name);
   }
   if (out.sidecars?.length === 0) delete out.sidecars;
   if (out.sidecars === undefined) delete out.sidecars;
   if (out.dependsOn?.length === 0) delete out.dependsOn;
+  checkPlainOrSecret(out);
   return out;
+}
+
+/**
+ * A variable is plain or secret within a container, not both (the same name in two containers is
+ * fine: each has its own env). Said here, naming the container, also when an env flag made it so.
+ */
+function checkPlainOrSecret(t: ServiceTemplateInput): void {
+  for (const c of [{ ...t, name: t.containerName }, ...(t.sidecars ?? [])]) {
+    const both = Object.keys(c.secretEnv ?? {}).find((name) => c.env !== undefined && name in c.env);
+    if (both === undefined) continue;
+    const where = c.name === undefined ? "" : `--container ${c.name}: `;
+    throw new UsageError(
+      `${where}${both} is a plain variable and a secret of this container: a variable is one or the other; remove one with --remove-env-vars ${both} or --remove-secrets ${both}`,
+    );
+  }
 }

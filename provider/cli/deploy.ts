@@ -17,7 +17,7 @@ import { applyMountFlags, withMountFlags, type MountFlags } from "./mount-flags"
 import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
-import { UsageError } from "./output";
+import { UsageError, useSidecarNames } from "./output";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
@@ -94,6 +94,7 @@ export function deployCommand(): Command {
           throw error;
         });
         const template = templateFromFlags(existing, flags, recorded.groups());
+        useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
         const labels = applyLabelFlags(existing?.labels ?? {}, flags);
         // The invokers go in the same change as the template, so a service made private is never
         // briefly public (and the reverse): they are computed from the service this attempt read.
@@ -175,7 +176,7 @@ export function templateFromFlags(
   // HTTP/2 is the ingress container's (its port's name), so the template's: not in a container group.
   if (flags.useHttp2 === true) t.http2 = true;
   else if (flags.useHttp2 === false) delete t.http2;
-  // Volumes and secrets are the template's; each container's mounts come with its group.
+  // Volumes are the template's; each container's secrets and mounts come with its group.
   const serviceLevel: MountFlags = { ...flags };
   for (const key of GROUPED_MOUNT_FLAGS) delete serviceLevel[key];
   t = applyContainerGroups(applyMountFlags(t, serviceLevel), groups, flags.removeContainers, !existing);

@@ -14,16 +14,17 @@ import {
   withContainerFlags,
   type ContainerGroup,
 } from "./container-flags";
+import { describeSidecars } from "./describe-containers";
 import { render } from "./formats";
 import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
-import { printTable, UsageError, useFlagNames } from "./output";
+import { printTable, UsageError, useFlagNames, useSidecarNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
-interface JobFlags extends MountFlags, SourceFlags {
+export interface JobFlags extends MountFlags, SourceFlags {
   image?: string;
   tasks?: number;
   parallelism?: number;
@@ -69,7 +70,7 @@ export const JOB_FLAG_OF_FIELD: Record<string, string> = {
   ...MOUNT_FLAG_OF_FIELD,
 };
 
-function templateFrom(existing: Job | undefined, flags: JobFlags, groups: readonly ContainerGroup[]): JobTemplateInput {
+export function jobTemplateFromFlags(existing: Job | undefined, flags: JobFlags, groups: readonly ContainerGroup[]): JobTemplateInput {
   let t: JobTemplateInput = existing ? structuredClone(existing.template) : { image: "" };
   if (flags.tasks !== undefined) t.taskCount = flags.tasks;
   if (flags.parallelism !== undefined) t.parallelism = flags.parallelism;
@@ -93,6 +94,13 @@ function templateFrom(existing: Job | undefined, flags: JobFlags, groups: readon
   return t;
 }
 
+/** The template a command sends; an engine error about one of its sidecars then names the container. */
+function templateToSend(existing: Job | undefined, flags: JobFlags, command: Command): JobTemplateInput {
+  const template = jobTemplateFromFlags(existing, flags, containerGroupsOf(command));
+  useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
+  return template;
+}
+
 export function jobCommands(): Command {
   const jobs = new Command("jobs").description("create, run and inspect jobs: containers that run to completion");
   // Errors name these commands' flags (--tasks, --task-timeout), not deploy's.
@@ -105,12 +113,7 @@ export function jobCommands(): Command {
       const { project, format } = commonOptions(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
-      const job = await client.putJob(
-        project,
-        name,
-        { template: templateFrom(undefined, flags, containerGroupsOf(command)) },
-        { mode: "create" },
-      );
+      const job = await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
@@ -127,7 +130,7 @@ export function jobCommands(): Command {
       const job = await client.putJob(
         project,
         name,
-        { template: templateFrom(existing, flags, containerGroupsOf(command)), labels: existing.labels },
+        { template: templateToSend(existing, flags, command), labels: existing.labels },
         { mode: "update", expectedGeneration: existing.generation },
       );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
@@ -148,10 +151,10 @@ export function jobCommands(): Command {
         ? await client.putJob(
             project,
             name,
-            { template: templateFrom(existing, flags, containerGroupsOf(command)), labels: existing.labels },
+            { template: templateToSend(existing, flags, command), labels: existing.labels },
             { mode: "update", expectedGeneration: existing.generation },
           )
-        : await client.putJob(project, name, { template: templateFrom(undefined, flags, containerGroupsOf(command)) }, { mode: "create" });
+        : await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
     });
 
@@ -201,6 +204,7 @@ export function jobCommands(): Command {
                 .join(" ") || "-"
             }`,
             ...describeMounts(t, 17),
+            ...describeSidecars(t, 17, "main"),
             `  Executions:      ${j.executionCount}${j.latestExecution ? `, latest ${j.latestExecution.name} (${j.latestExecution.status})` : ""}`,
             "",
           ].join("\n"),

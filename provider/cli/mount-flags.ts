@@ -6,19 +6,23 @@ import { UsageError } from "./output";
 import { applySecretFlags, secretFlagsProblem, secretListFlag, type SecretFlags, type WithSecrets } from "./secret-flags";
 import { applyVolumeFlags, type VolumeFlags } from "./volume-flags";
 
-/** The secret and volume flags `deploy` and `jobs create|update|deploy` share (gcloud's). */
+/**
+ * The secret and volume flags `deploy` and `jobs create|update|deploy` share (gcloud's). The
+ * volumes are the template's; the secrets and mounts are a container's, and come in its
+ * `--container` group (container-flags.ts), those before any group the ingress container's.
+ */
 export type MountFlags = SecretFlags & VolumeFlags;
 
 export function withMountFlags(command: Command): Command {
   return command
     .option(
       "--set-secrets <KEY=SECRET:VERSION,...>",
-      "secrets as env vars (ENV=...) or files (/path/file=...); replaces every secret",
+      "the container's secrets as env vars (ENV=...) or files (/path/file=...); replaces every secret of the container",
       secretListFlag("--set-secrets"),
     )
-    .option("--update-secrets <KEY=SECRET:VERSION,...>", "secrets to add or change", secretListFlag("--update-secrets"))
-    .option("--remove-secrets <KEY,...>", "secrets to remove, by env var or file path", listFlag)
-    .option("--clear-secrets", "remove every secret")
+    .option("--update-secrets <KEY=SECRET:VERSION,...>", "the container's secrets to add or change", secretListFlag("--update-secrets"))
+    .option("--remove-secrets <KEY,...>", "the container's secrets to remove, by env var or file path", listFlag)
+    .option("--clear-secrets", "remove every secret of the container")
     .option("--add-volume <name=N,type=T,...>", "a volume: type=in-memory|cloud-storage|nfs|cloudsql; may be repeated", collect)
     .option("--remove-volume <NAME,...>", "volumes to remove, with their mounts", listFlag)
     .option("--clear-volumes", "remove every volume (secret volumes too) and mount")
@@ -41,8 +45,14 @@ export const MOUNT_FLAG_OF_FIELD: Record<string, string> = {
   "template.volumeMounts": "--add-volume-mount",
 };
 
-/** The secrets (by name and version, never their values) and volumes of a template, for `describe`. */
+/** The secrets (by name and version, never their values) and volumes of a template, for `describe`: its ingress (main) container's mounts. */
 export function describeMounts(t: MountedTemplate, width: number): string[] {
+  const { secrets, volumes } = mountsText(t);
+  return [`  ${"Secrets:".padEnd(width)}${secrets.join(" ") || "-"}`, `  ${"Volumes:".padEnd(width)}${volumes.join(", ") || "-"}`];
+}
+
+/** One container's secrets (`ENV=secret:version`, `/path/file=secret:version`) and other mounts, as describe writes them. */
+export function mountsText(t: MountedTemplate): { secrets: string[]; volumes: string[] } {
   const secrets = Object.entries(t.secretEnv ?? {}).map(([name, r]) => `${name}=${r.secret}:${r.version}`);
   const volumes: string[] = [];
   for (const m of t.volumeMounts ?? []) {
@@ -52,7 +62,7 @@ export function describeMounts(t: MountedTemplate, width: number): string[] {
         secrets.push(`${m.mountPath}/${i.path}=${v.secret.secret}:${i.version}`);
     else if (v) volumes.push(`${m.mountPath} (${volumeText(v)})`);
   }
-  return [`  ${"Secrets:".padEnd(width)}${secrets.join(" ") || "-"}`, `  ${"Volumes:".padEnd(width)}${volumes.join(", ") || "-"}`];
+  return { secrets, volumes };
 }
 
 function volumeText(v: Volume): string {

@@ -57,9 +57,25 @@ export function useFlagNames(names: Record<string, string>): void {
   flagOfField = names;
 }
 
-function describeField(field: string): string {
+/** The sidecars' names in the order the template sent has them, so an error about `template.sidecars[i]` names its container. */
+let sidecarNames: readonly string[] = [];
+
+export function useSidecarNames(names: readonly string[]): void {
+  sidecarNames = names;
+}
+
+/** A field as the flags name it: `--set-secrets (template.secretEnv.X)`, `--container side: --cpu (template.sidecars[0].resources.cpu)`. */
+export function describeField(field: string): string {
+  const sidecar = /^template\.sidecars\[(\d+)\]\.(.+)$/.exec(field);
+  const name = sidecar ? sidecarNames[Number(sidecar[1])] : undefined;
+  // A sidecar's fields are the ingress container's fields, given in its --container group.
+  if (sidecar && name !== undefined) return `--container ${name}: ${withFlag(`template.${sidecar[2]}`, field)}`;
+  return withFlag(field, field);
+}
+
+function withFlag(lookedUp: string, field: string): string {
   const flag = Object.entries(flagOfField).find(
-    ([prefix]) => field === prefix || field.startsWith(prefix + ".") || field.startsWith(prefix + "["),
+    ([prefix]) => lookedUp === prefix || lookedUp.startsWith(prefix + ".") || lookedUp.startsWith(prefix + "["),
   )?.[1];
   return flag && flag !== field ? `${flag} (${field})` : field;
 }

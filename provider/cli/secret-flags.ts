@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { secretNameSchema, versionRefSchema, type SecretRef } from "../model/secret";
 import { envNameProblem } from "../model/template";
 import { mountPathProblem, type VolumeInput } from "../model/volume";
@@ -8,7 +9,8 @@ import type { Mounted } from "./volume-flags";
 
 /**
  * gcloud's secret flags: `--set-secrets ENV=name:version,/path/file=name:latest` replaces every
- * secret of the template (env and mounted), `--update-secrets` adds or changes some,
+ * secret of a container (env and mounted; the ingress container's, or the one whose `--container`
+ * group they are in), `--update-secrets` adds or changes some,
  * `--remove-secrets ENV,/path/file` removes some, `--clear-secrets` all. A key is an env var, or
  * the absolute path of a file: its folder is a secret volume mounted there (one secret per
  * folder, as on Cloud Run), the file one version of it. The version defaults to `latest`.
@@ -85,25 +87,41 @@ function secretsOf(t: WithSecrets): Map<string, string> {
   return out;
 }
 
-/** The template's secrets after the flags; untouched when none is given (so nothing moves in an unchanged template). */
-export function applySecretFlags<T extends WithSecrets>(template: T, flags: SecretFlags): T {
+function secretFlagsGiven(flags: SecretFlags): boolean {
+  return [flags.setSecrets, flags.updateSecrets, flags.removeSecrets, flags.clearSecrets].some((f) => f !== undefined);
+}
+
+/**
+ * One container's secrets after the flags; untouched when none is given (so nothing moves in an
+ * unchanged template). `template` holds that container's env, secretEnv and mounts beside the
+ * template's volumes; `mountedElsewhere` names the volumes other containers of the instance mount:
+ * their secret volumes stay whatever this container's flags say.
+ */
+export function applySecretFlags<T extends WithSecrets>(
+  template: T,
+  flags: SecretFlags,
+  mountedElsewhere: ReadonlySet<string> = new Set(),
+): T {
   const { setSecrets, updateSecrets, removeSecrets, clearSecrets } = flags;
-  if (!setSecrets && !updateSecrets && !removeSecrets && !clearSecrets) return template;
+  if (!secretFlagsGiven(flags)) return template;
   const flag = setSecrets ? "--set-secrets" : "--update-secrets";
   let wanted = clearSecrets || setSecrets ? new Map<string, string>() : secretsOf(template);
   for (const key of removeSecrets ?? []) {
-    if (!wanted.delete(key)) throw new UsageError(`--remove-secrets: "${key}" is not a secret of this template`);
+    if (!wanted.delete(key)) throw new UsageError(`--remove-secrets: "${key}" is not a secret of this container`);
   }
   for (const [key, value] of Object.entries(setSecrets ?? updateSecrets ?? {})) {
     checkKey(flag, key);
     wanted.set(key, value);
   }
   wanted = new Map([...wanted].map(([k, v]) => [k, refText(parseSecretValue(flag, k, v))]));
-  return rebuild(template, wanted, flag);
+  return rebuild(template, wanted, flag, mountedElsewhere);
 }
 
-/** The env secrets and the secret volumes (one per folder) that hold exactly `wanted`; the template's other volumes stay as they were. */
-function rebuild<T extends WithSecrets>(template: T, wanted: Map<string, string>, flag: string): T {
+/**
+ * The container's env secrets and secret volumes (one per folder) that hold exactly `wanted`; the
+ * template's other volumes, and the secret volumes other containers mount, stay as they were.
+ */
+function rebuild<T extends WithSecrets>(template: T, wanted: Map<string, string>, flag: string, mountedElsewhere: ReadonlySet<string>): T {
   const secretEnv: Record<string, SecretRef> = {};
   const folders = new Map<string, { secret: string; items: { path: string; version: string }[] }>();
   for (const [key, text] of wanted) {
@@ -123,16 +141,21 @@ function rebuild<T extends WithSecrets>(template: T, wanted: Map<string, string>
     entry.items.push({ path: posix.basename(key), version: ref.version });
     folders.set(folder, entry);
   }
-  const isSecretVolume = (name: string) => template.volumes?.find((v) => v.name === name)?.secret !== undefined;
-  const volumes: VolumeInput[] = (template.volumes ?? []).filter((v) => !v.secret);
-  const mounts = (template.volumeMounts ?? []).filter((m) => !isSecretVolume(m.name));
+  const secretVolume = (name: string) => template.volumes?.find((v) => v.name === name)?.secret;
+  const volumes: VolumeInput[] = (template.volumes ?? []).filter((v) => !v.secret || mountedElsewhere.has(v.name));
+  const mounts = (template.volumeMounts ?? []).filter((m) => !secretVolume(m.name));
   const taken = new Set(volumes.map((v) => v.name));
   for (const [folder, { secret, items }] of folders) {
-    // A folder that had a secret volume keeps its name, so an unchanged set makes the same template.
-    const before = template.volumeMounts?.find((m) => m.mountPath === folder && isSecretVolume(m.name))?.name;
-    const name = before && !taken.has(before) ? before : freeName(`secret-${secret.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`, taken);
+    const wantedVolume = { secret, items: items.sort((a, b) => a.path.localeCompare(b.path)) };
+    // A folder that had a secret volume keeps its name, so an unchanged set makes the same template;
+    // a volume another container mounts too is kept as it is while this folder wants the same in it.
+    const before = template.volumeMounts?.find((m) => m.mountPath === folder && secretVolume(m.name))?.name;
+    const shared = before !== undefined && mountedElsewhere.has(before);
+    const same = shared && isDeepStrictEqual(normalised(secretVolume(before)!), wantedVolume);
+    const name =
+      before && (same || !taken.has(before)) ? before : freeName(`secret-${secret.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`, taken);
     taken.add(name);
-    volumes.push({ name, secret: { secret, items: items.sort((a, b) => a.path.localeCompare(b.path)) } });
+    if (!same) volumes.push({ name, secret: wantedVolume });
     mounts.push({ name, mountPath: folder });
   }
   const out: T = { ...template, secretEnv, volumes, volumeMounts: mounts };
@@ -140,6 +163,12 @@ function rebuild<T extends WithSecrets>(template: T, wanted: Map<string, string>
   if (volumes.length === 0) delete out.volumes;
   if (mounts.length === 0) delete out.volumeMounts;
   return out;
+}
+
+/** A secret volume as rebuild writes one: every file listed, sorted by path. */
+function normalised(v: { secret: string; items?: { path: string; version?: string }[] }) {
+  const items = (v.items ?? [{ path: v.secret, version: "latest" }]).map((i) => ({ path: i.path, version: i.version ?? "latest" }));
+  return { secret: v.secret, items: items.sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
 /** `base`, or `base-2`, `base-3`...: a volume name not taken yet (at most 63 characters). */

@@ -12,6 +12,7 @@ import { addIamPolicyCommands } from "./iam-commands";
 import { authenticationText } from "./access-flags";
 import { defaultServiceAccount } from "../model/derived-names";
 import { describeMounts } from "./mount-flags";
+import { describeSidecars } from "./describe-containers";
 
 export function serviceCommands(): Command {
   const services = new Command("services").description("list, describe, delete services, move their traffic and say who may call them");
@@ -122,7 +123,7 @@ function printService(s: Service): void {
           .join(" ") || "-"
       }`,
       ...describeMounts(t, 19),
-      ...describeSidecars(t),
+      ...describeSidecars(t, 19, "ingress"),
       "",
     ].join("\n"),
   );
@@ -142,16 +143,4 @@ function printService(s: Service): void {
       ]),
     ]);
   }
-}
-
-/** An instance of several containers: the ingress container's name and what it waits for, then each sidecar on a line. */
-function describeSidecars(t: Service["template"]): string[] {
-  if (!t.sidecars?.length) return [];
-  const waits = (deps: string[] | undefined) => (deps?.length ? `, after ${deps.join(", ")}` : "");
-  return [
-    `  Container:         ${t.containerName} (ingress)${waits(t.dependsOn)}`,
-    ...t.sidecars.map(
-      (c) => `  Sidecar:           ${c.name}: ${c.image}, cpu ${c.resources.cpu}, memory ${c.resources.memory}${waits(c.dependsOn)}`,
-    ),
-  ];
 }

@@ -1,6 +1,7 @@
 import test from "ava";
 import type { EngineClient } from "../../provider/client/api-client";
 import { TestEngine, startEngine } from "../helpers/engine";
+import { skiffOk } from "../helpers/cli";
 import { eventually } from "../helpers/http";
 import { pairImages } from "../helpers/pair-images";
 
@@ -114,3 +115,30 @@ test.serial(
     t.regex(bad.stderr, /--container main: --port: a job's containers serve no requests/);
   },
 );
+
+test.serial("the CLI: --set-secrets in a job sidecar's group reaches that sidecar alone, not the main container", async (t) => {
+  const value = `job-sidecar-token-${engine.engineId}`;
+  await skiffOk(engine, ["secrets", "create", "job-token", "--data-file", "-"], value);
+  const script =
+    "fetch('http://127.0.0.1:9000/env?name=TOKEN').then(r => r.text()).then(b => console.log('main TOKEN=' + process.env.TOKEN + ' sidecar ' + b))";
+  await skiffOk(engine, [
+    "jobs",
+    "update",
+    "cli-job",
+    "--container",
+    "main",
+    "--args",
+    `-e,${script}`,
+    "--container",
+    "backend",
+    "--set-secrets",
+    "TOKEN=job-token:1",
+  ]);
+  const described = (await skiffOk(engine, ["jobs", "describe", "cli-job"])).stdout;
+  t.regex(described, /Secrets: +-\n/, "the main container has no secret");
+  t.regex(described, /Sidecar: +backend: .*\n.*\n +secrets TOKEN=job-token:1\n/);
+  const executed = await engine.skiff(["jobs", "execute", "cli-job", "--wait"], { timeoutMs: 120_000 });
+  t.is(executed.code, 0, `${executed.stdout}${executed.stderr}`);
+  const logs = (await skiffOk(engine, ["logs", "read", "cli-job", "--container", "main"])).stdout;
+  t.true(logs.includes(`main TOKEN=undefined sidecar {"role":"backend","name":"TOKEN","value":"${value}"}`), logs);
+});

@@ -6,6 +6,7 @@ import { describeFailures, runClients } from "../helpers/clients";
 import { DockerEventLog } from "../helpers/docker-events";
 import { docker, engineVolumes, inspectContainer } from "../helpers/docker";
 import { TestEngine, startEngine } from "../helpers/engine";
+import { deploy, skiffOk } from "../helpers/cli";
 import { eventually } from "../helpers/http";
 import { pairImages } from "../helpers/pair-images";
 
@@ -329,3 +330,52 @@ test.serial("the CLI: gcloud's --container groups deploy the pair; its Knative e
   t.is(bad.code, 1);
   t.regex(bad.stderr, /--container backend: --port: only the ingress container \(app\) has a port/);
 });
+
+test.serial(
+  "the CLI: --set-secrets in the sidecar's group reaches the sidecar alone; a plain variable of that name in the ingress container is its own",
+  async (t) => {
+    const value = `sidecar-token-${engine.engineId}`;
+    await skiffOk(engine, ["secrets", "create", "side-token", "--data-file", "-"], value);
+    await deploy(engine, "cli-pair", ["--container", "backend", "--set-secrets", "TOKEN=side-token:1"]);
+    const env = async (path: string) =>
+      JSON.parse((await engine.request(host("cli-pair"), `${path}?name=TOKEN`)).body) as { role: string; value: string | null };
+    t.deepEqual(
+      await env("/env"),
+      { role: "backend", name: "TOKEN", value } as never,
+      "the sidecar (through the proxy) sees the secret's value",
+    );
+    t.deepEqual(await env("/local-env"), { role: "proxy", name: "TOKEN", value: null } as never, "the ingress container has no TOKEN");
+    // The same name in another container is that container's own variable.
+    await deploy(engine, "cli-pair", ["--container", "app", "--update-env-vars", "TOKEN=plain-in-app"]);
+    t.like(await env("/env"), { role: "backend", value });
+    t.like(await env("/local-env"), { role: "proxy", value: "plain-in-app" });
+    // describe names the secret and its version in the sidecar's container, never the value.
+    const described = (await skiffOk(engine, ["services", "describe", "cli-pair"])).stdout;
+    t.regex(
+      described,
+      /Sidecar: +backend: .*\n +env PAIR_BACKEND_PORT=9000 PAIR_WRITE_FILE=\/data\/note\.txt\n +secrets TOKEN=side-token:1\n/,
+    );
+    t.regex(described, /Secrets: +-\n/, "the ingress container has no secret");
+    const yaml = (await skiffOk(engine, ["services", "describe", "cli-pair", "--format", "yaml"])).stdout;
+    t.regex(yaml, /- name: TOKEN\n\s+value: plain-in-app\n/);
+    t.regex(yaml, /- name: TOKEN\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: side-token\n\s+key: "1"\n/);
+    const json = JSON.parse((await skiffOk(engine, ["services", "describe", "cli-pair", "--format", "json"])).stdout) as {
+      spec: { template: { spec: { containers: { name: string; env?: { name: string; valueFrom?: unknown }[] }[] } } };
+    };
+    const secretIn = (name: string) =>
+      json.spec.template.spec.containers.find((c) => c.name === name)?.env?.find((e) => e.name === "TOKEN")?.valueFrom;
+    t.deepEqual(secretIn("backend"), { secretKeyRef: { name: "side-token", key: "1" } });
+    t.is(secretIn("app"), undefined);
+    for (const text of [described, yaml, JSON.stringify(json)]) t.false(text.includes(value), "no output shows the value");
+    // A plain variable of the same name in the sidecar is refused, naming the container and the variable; nothing changes.
+    const generation = (await client.getService("default", "cli-pair")).generation;
+    const bad = await engine.skiff(["deploy", "cli-pair", "--container", "backend", "--update-env-vars", "TOKEN=x"]);
+    t.is(bad.code, 1, bad.stderr);
+    t.regex(bad.stderr, /^skiff: error: --container backend: TOKEN is a plain variable and a secret of this container/);
+    // A name the platform sets is refused by the engine; the error names the container and the flag.
+    const reserved = await engine.skiff(["deploy", "cli-pair", "--container", "backend", "--update-secrets", "PORT=side-token:1"]);
+    t.is(reserved.code, 1, reserved.stderr);
+    t.regex(reserved.stderr, /^skiff: error: --container backend: --set-secrets \(template\.sidecars\[0\]\.secretEnv\.PORT\): is reserved/);
+    t.is((await client.getService("default", "cli-pair")).generation, generation);
+  },
+);
