@@ -192,13 +192,20 @@ function applyCommon(c: ServiceTemplateInput | SidecarInput, flags: ContainerFla
 
 /**
  * The template after every group: each names the ingress container or a sidecar (made when new,
- * with its --image); then --remove-containers. The ingress container's name comes from its group.
+ * with its --image); then --remove-containers. The ingress container's name comes from its group
+ * (see unnamedIngressName for an existing service whose container has none).
  */
 export function applyContainerGroups(
   t: ServiceTemplateInput,
   groups: readonly ContainerGroup[],
   removed: readonly string[] | undefined,
   isNew: boolean,
+  /**
+   * A service's: the name its unnamed container takes when a group without --port adds a sidecar
+   * beside it (each container of an instance with sidecars is named). Without it (jobs), the first
+   * group names a lone unnamed container.
+   */
+  unnamedIngressName?: string,
 ): ServiceTemplateInput {
   let out: ServiceTemplateInput = { ...t, sidecars: t.sidecars?.map((s) => ({ ...s })) };
   // --remove-volume and --clear-volumes (the template's) take the sidecars' mounts of those volumes too.
@@ -208,9 +215,14 @@ export function applyContainerGroups(
   const ungrouped = parseContainerGroup(groups[0] ?? { argv: [] });
   out = applyIngressFlags(out, ungrouped);
   if (named.length > 0 && out.containerName === undefined) {
-    // The ingress container gets its name from the group with a port, or (a new service) the first group.
-    const ingress = named.find((g) => g.flags.port !== undefined) ?? (isNew || !out.sidecars?.length ? named[0] : undefined);
-    if (ingress) out.containerName = ingress.name;
+    // The ingress container gets its name from the group with a port, or (a new service) the first
+    // group. An existing service's one container, unnamed, is not taken over by a group without a
+    // port: that group adds a sidecar, as gcloud's `services update S --container collector --image C`
+    // does on Cloud Run (where every container has a name), and the container is named for it.
+    const withPort = named.find((g) => g.flags.port !== undefined);
+    if (withPort || isNew) out.containerName = (withPort ?? named[0]).name;
+    else if (unnamedIngressName !== undefined) out.containerName = unnamedIngressName;
+    else if (!out.sidecars?.length) out.containerName = named[0].name;
   }
   for (const { name, flags } of named) {
     if (name === out.containerName) {

@@ -179,7 +179,8 @@ export function templateFromFlags(
   // Volumes are the template's; each container's secrets and mounts come with its group.
   const serviceLevel: MountFlags = { ...flags };
   for (const key of GROUPED_MOUNT_FLAGS) delete serviceLevel[key];
-  t = applyContainerGroups(applyMountFlags(t, serviceLevel), groups, flags.removeContainers, !existing);
+  // Cloud Run's console names a service's first container <service>-1: so does a sidecar added beside an unnamed one.
+  t = applyContainerGroups(applyMountFlags(t, serviceLevel), groups, flags.removeContainers, !existing, existing && `${existing.name}-1`);
   if (!t.image) throw new UsageError("--image: is required to create a service (or --source DIR to build one)");
   return t;
 }

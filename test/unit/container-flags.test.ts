@@ -17,7 +17,7 @@ function deployed(argv: string[], existing?: ServiceTemplateInput): ServiceTempl
   const command = withContainerFlags(withMountFlags(new Command())).exitOverride();
   const recorded = recordContainerGroups(command);
   command.parse(argv, { from: "user" });
-  const service = existing ? ({ template: parseServiceTemplate(existing) } as Service) : undefined;
+  const service = existing ? ({ name: "web", template: parseServiceTemplate(existing) } as Service) : undefined;
   return templateFromFlags(service, command.opts() as never, recorded.groups());
 }
 
@@ -82,6 +82,31 @@ test("an existing service: a group changes only its container; flags before any 
   const removed = parseServiceTemplate(deployed(["--remove-containers", "proxy"], existing));
   t.false("sidecars" in removed);
   t.is(removed.containerName, "app");
+});
+
+test("an existing one-container service: a named group without --port adds a sidecar and names the app's container <service>-1 (as Cloud Run's console does); with --port the group names it", (t) => {
+  const existing = deployed(["--image", "a", "--set-env-vars", "A=1"]);
+  const added = deployed(["--container", "collector", "--image", "c", "--command", "run"], existing);
+  t.like(added, { image: "a", env: { A: "1" }, containerName: "web-1" });
+  t.deepEqual(added.sidecars, [{ name: "collector", image: "c", env: {}, command: ["run"] }]);
+  t.notThrows(() => parseServiceTemplate(added));
+  // That name then names it, in the same command too.
+  const both = deployed(["--container", "web-1", "--image", "a2", "--container", "collector", "--image", "c"], existing);
+  t.like(both, { image: "a2", containerName: "web-1" });
+  t.deepEqual(
+    both.sidecars?.map((c) => c.name),
+    ["collector"],
+  );
+  t.is(
+    message(() => deployed(["--container", "collector", "--set-env-vars", "B=2"], existing)),
+    "--container collector: --image: is required for a new container",
+  );
+  const named = deployed(["--container", "app", "--port", "8080", "--image", "a2", "--container", "side", "--image", "s"], existing);
+  t.like(named, { image: "a2", port: 8080, containerName: "app", env: { A: "1" } });
+  t.deepEqual(
+    named.sidecars?.map((c) => c.name),
+    ["side"],
+  );
 });
 
 test("a sidecar's mounts come with its group; volumes are the service's", (t) => {
