@@ -41,15 +41,36 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
 }
 
 export function deployCommand(): Command {
-  const command = withSourceFlags(
-    withContainerFlags(
-      withMountFlags(withCloudOnlyFlags(withCommon(new Command("deploy")), ["region", "platform", "executionEnvironment"])),
-    ),
-  );
+  const command = withSourceFlags(withServiceFlags(new Command("deploy")));
   const recorded = recordContainerGroups(command);
-  return command
+  return withTemplateLevelFlags(command)
     .description("create a service, or a new revision of it when its template changes (gcloud run deploy's flags)")
     .argument("<service>", "service name", nameArg("service"))
+    .action((service: string, flags: DeployFlags & Record<string, unknown>) => deployService(service, flags, recorded.groups(), "deploy"));
+}
+
+/**
+ * `skiff services update S`: gcloud run services update. The flags of deploy but --source, for a
+ * service that exists (a missing one is an error, never created): flags not given keep its values,
+ * and a new revision comes when its template changes.
+ */
+export function serviceUpdateCommand(): Command {
+  const command = withServiceFlags(new Command("update"));
+  const recorded = recordContainerGroups(command);
+  return withTemplateLevelFlags(command)
+    .description("change a service's settings or containers; a new revision when its template changes (gcloud run services update)")
+    .argument("<service>", "service name", nameArg("service"))
+    .action((service: string, flags: DeployFlags & Record<string, unknown>) => deployService(service, flags, recorded.groups(), "update"));
+}
+
+/** The container and mount flags, and those gcloud accepts that mean nothing here. */
+function withServiceFlags(command: Command): Command {
+  return withContainerFlags(withMountFlags(withCloudOnlyFlags(withCommon(command), ["region", "platform", "executionEnvironment"])));
+}
+
+/** The service's and its template's own flags (not a container's). */
+function withTemplateLevelFlags(command: Command): Command {
+  return command
     .option("--labels <K=V,...>", "labels; replaces the service's set", envListFlag("--labels"))
     .option("--update-labels <K=V,...>", "labels to add or change", envListFlag("--update-labels"))
     .option("--remove-labels <K,...>", "labels to remove", listFlag)
@@ -76,69 +97,78 @@ export function deployCommand(): Command {
     .option("--allow-unauthenticated", "make the service public: add allUsers to its invokers")
     .option("--no-allow-unauthenticated", "make the service private: remove allUsers from its invokers (callers need an identity token)")
     .option("--async", "return once the revision is created, without waiting for it to start")
-    .option("-q, --quiet", "no prompts")
-    .action(async (service: string, flags: DeployFlags & Record<string, unknown>) => {
-      const { project, format } = commonOptions(flags);
-      noteIgnoredFlags(flags);
-      // The env flags are checked per container (container-flags.ts); here the labels.
-      const { labels, updateLabels, removeLabels, clearLabels } = flags;
-      const problem = envFlagsProblem({ labels, updateLabels, removeLabels, clearLabels });
-      if (problem) throw new UsageError(problem);
-      const client = await connect();
-      const progress = new Progress(format.kind !== "table");
-      await imageFromSource(client, project, service, "service", flags, progress, recorded.groups());
-      progress.step("Creating revision");
-      const answer = await readModifyWrite(async () => {
-        const existing = await client.getService(project, service).catch((error) => {
-          if (error instanceof EngineError && error.status === 404) return undefined;
-          throw error;
-        });
-        const template = templateFromFlags(existing, flags, recorded.groups());
-        useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
-        const labels = applyLabelFlags(existing?.labels ?? {}, flags);
-        // The invokers go in the same change as the template, so a service made private is never
-        // briefly public (and the reverse): they are computed from the service this attempt read.
-        const invokers = invokersAfterDeploy(existing?.invokers, flags.allowUnauthenticated);
-        return client.putService(
-          project,
-          service,
-          { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers },
-          {
-            noTraffic: !flags.traffic,
-            tag: flags.tag,
-            expectedGeneration: existing?.generation ?? 0,
-            revisionSuffix: flags.revisionSuffix,
-            async: true,
-          },
-        );
-      }, `service ${service}`);
-      let revision = answer.revision;
-      if (!revision || flags.async) {
-        progress.done(
-          revision
-            ? `Revision ${revision.name} is being deployed; follow it with: skiff revisions describe ${revision.name}`
-            : "No change to the template.",
-        );
-        if (format.kind !== "table") render(format, serviceToKnative(answer.service, revision), () => undefined);
-        else if (!revision) process.stdout.write(summary(answer.service, undefined));
-        return;
-      }
-      progress.step(`Starting instance of ${revision.name}`);
-      revision = await waitUntilStarted(client, project, revision, progress);
-      if (revision.status === "FAILED") {
-        progress.fail();
-        const current = await client.getService(project, service);
-        if (format.kind !== "table") render(format, serviceToKnative(current, revision), () => undefined);
-        process.stderr.write(`skiff: error: ${revision.error}\n`);
-        process.stderr.write(`service ${service} keeps serving ${current.latestReadyRevision ?? "nothing (no revision is ready)"}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      progress.step("Routing traffic");
-      const current = await client.getService(project, service);
-      progress.done("Done.");
-      render(format, serviceToKnative(current, revision), () => process.stdout.write(summary(current, revision.name)));
+    .option("-q, --quiet", "no prompts");
+}
+
+/** deploy, or services update (the service must exist): reads the service, applies the flags, writes it back and waits for the new revision. */
+async function deployService(
+  service: string,
+  flags: DeployFlags & Record<string, unknown>,
+  groups: ContainerGroup[],
+  mode: "deploy" | "update",
+): Promise<void> {
+  const { project, format } = commonOptions(flags);
+  noteIgnoredFlags(flags);
+  // The env flags are checked per container (container-flags.ts); here the labels.
+  const { labels, updateLabels, removeLabels, clearLabels } = flags;
+  const problem = envFlagsProblem({ labels, updateLabels, removeLabels, clearLabels });
+  if (problem) throw new UsageError(problem);
+  const client = await connect();
+  const progress = new Progress(format.kind !== "table");
+  await imageFromSource(client, project, service, "service", flags, progress, groups);
+  progress.step("Creating revision");
+  const answer = await readModifyWrite(async () => {
+    const existing = await client.getService(project, service).catch((error) => {
+      if (error instanceof EngineError && error.status === 404) return undefined;
+      throw error;
     });
+    if (!existing && mode === "update")
+      throw new UsageError(`service "${service}" not found in project "${project}": create it with skiff deploy`);
+    const template = templateFromFlags(existing, flags, groups);
+    useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
+    const labels = applyLabelFlags(existing?.labels ?? {}, flags);
+    // The invokers go in the same change as the template, so a service made private is never
+    // briefly public (and the reverse): they are computed from the service this attempt read.
+    const invokers = invokersAfterDeploy(existing?.invokers, flags.allowUnauthenticated);
+    return client.putService(
+      project,
+      service,
+      { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers },
+      {
+        noTraffic: !flags.traffic,
+        tag: flags.tag,
+        expectedGeneration: existing?.generation ?? 0,
+        revisionSuffix: flags.revisionSuffix,
+        async: true,
+      },
+    );
+  }, `service ${service}`);
+  let revision = answer.revision;
+  if (!revision || flags.async) {
+    progress.done(
+      revision
+        ? `Revision ${revision.name} is being deployed; follow it with: skiff revisions describe ${revision.name}`
+        : "No change to the template.",
+    );
+    if (format.kind !== "table") render(format, serviceToKnative(answer.service, revision), () => undefined);
+    else if (!revision) process.stdout.write(summary(answer.service, undefined));
+    return;
+  }
+  progress.step(`Starting instance of ${revision.name}`);
+  revision = await waitUntilStarted(client, project, revision, progress);
+  if (revision.status === "FAILED") {
+    progress.fail();
+    const current = await client.getService(project, service);
+    if (format.kind !== "table") render(format, serviceToKnative(current, revision), () => undefined);
+    process.stderr.write(`skiff: error: ${revision.error}\n`);
+    process.stderr.write(`service ${service} keeps serving ${current.latestReadyRevision ?? "nothing (no revision is ready)"}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  progress.step("Routing traffic");
+  const current = await client.getService(project, service);
+  progress.done("Done.");
+  render(format, serviceToKnative(current, revision), () => process.stdout.write(summary(current, revision.name)));
 }
 
 /** Polls the revision until it is READY or FAILED (each call waits up to 5 minutes on the engine's side). */

@@ -13,11 +13,11 @@ import { reportError, setVerbosity } from "./output";
  * Help, a mistyped name (commander suggests from all of them) and a global option before the
  * command build every group, so what they print is unchanged.
  */
-const GROUPS: { names: string[]; build: () => Command[] }[] = [
+const GROUPS: { names: string[]; build: (argv: string[]) => Command[] }[] = [
   { names: ["engine"], build: () => [(require("./engine-commands") as typeof import("./engine-commands")).engineCommands()] },
   { names: ["deploy"], build: () => [(require("./deploy") as typeof import("./deploy")).deployCommand()] },
   { names: ["dev"], build: () => [(require("./dev-command") as typeof import("./dev-command")).devCommand()] },
-  { names: ["services"], build: () => [(require("./service-commands") as typeof import("./service-commands")).serviceCommands()] },
+  { names: ["services"], build: (argv) => [servicesGroup(argv)] },
   { names: ["revisions"], build: () => [(require("./revision-commands") as typeof import("./revision-commands")).revisionCommands()] },
   {
     names: ["domain-mappings"],
@@ -35,6 +35,18 @@ const GROUPS: { names: string[]; build: () => Command[] }[] = [
     build: () => (require("./mapping-commands") as typeof import("./mapping-commands")).mappingCommands(),
   },
 ];
+
+/**
+ * `skiff services`, with `update` (deploy's flags, in deploy's module) added only when the call may
+ * need it: it names `update`, or no other services command (help, a typo: they list it). `services
+ * describe` and the rest do not load deploy's module.
+ */
+function servicesGroup(argv: string[]): Command {
+  const group = (require("./service-commands") as typeof import("./service-commands")).serviceCommands();
+  if (!group.commands.some((command) => command.name() === argv[3] && argv[3] !== "update"))
+    group.addCommand((require("./deploy") as typeof import("./deploy")).serviceUpdateCommand());
+  return group;
+}
 
 /** The groups a call needs: the one its first argument names, else all of them. */
 function groupsFor(argv: string[]): typeof GROUPS {
@@ -60,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
       if (level === "debug") process.setSourceMapsEnabled(true);
       checkHome(engineHome());
     });
-  for (const group of groupsFor(argv)) for (const command of group.build()) program.addCommand(command);
+  for (const group of groupsFor(argv)) for (const command of group.build(argv)) program.addCommand(command);
   await program.parseAsync(argv);
 }
 

@@ -143,6 +143,74 @@ test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-var
   t.is((await listRevisions(engine, service)).length, steps.length, "and made no revision");
 });
 
+test("services update takes deploy's flags for a service that exists: a new revision with the change (a sidecar's too), no revision without one; a missing service exits 1 and is not created; --source is not its flag", async (t) => {
+  const service = "updated";
+  await skiffOk(engine, ["deploy", service, "--image", image, "--set-env-vars", "A=1"]);
+  const changed = await skiffOk(engine, ["services", "update", service, "--update-env-vars", "B=2", "--concurrency", "7"]);
+  const s = await describeService(engine, service);
+  t.deepEqual(s.template.env, { A: "1", B: "2" });
+  t.is(s.template.maxInstanceRequestConcurrency, 7);
+  t.is(s.template.image, image, "flags not given keep the service's values");
+  t.regex(changed.stdout, new RegExp(`Revision ${s.latestCreatedRevision} is ready and serves 100% of traffic`));
+  t.like(await servedEnv(service), { A: "1", B: "2" });
+  t.is((await listRevisions(engine, service)).length, 2);
+
+  const unchanged = await skiffOk(engine, ["services", "update", service, "--update-env-vars", "B=2"]);
+  t.regex(unchanged.stdout, /No change to the template/);
+  t.is((await listRevisions(engine, service)).length, 2, "an update that changes nothing makes no revision");
+
+  // A sidecar is added and changed by its --container group, as with deploy.
+  await skiffOk(engine, [
+    "services",
+    "update",
+    service,
+    "--container",
+    "helper",
+    "--image",
+    image,
+    "--command",
+    "/node",
+    "--args",
+    "-e,require('http').createServer().listen(9000)",
+  ]);
+  await skiffOk(engine, ["services", "update", service, "--container", "helper", "--update-env-vars", "H=1"]);
+  const withSidecar = await describeService(engine, service);
+  t.deepEqual(
+    withSidecar.template.sidecars?.map((c) => [c.name, c.env]),
+    [["helper", { H: "1" }]],
+  );
+  t.deepEqual(withSidecar.template.env, { A: "1", B: "2" }, "the ingress container's env is its own");
+  t.is(
+    withSidecar.template.containerName,
+    `${service}-1`,
+    "the app's container, unnamed until it had a sidecar, is named as Cloud Run's console names it",
+  );
+  t.like(await servedEnv(service), { A: "1", B: "2" }, "and still serves");
+
+  for (const args of [
+    ["services", "update", "nowhere", "--update-env-vars", "A=1"],
+    ["services", "update", "nowhere", "--image", image],
+  ]) {
+    const missing = await engine.skiff(args);
+    t.is(missing.code, 1, transcript(args, missing));
+    t.is(
+      missing.stderr,
+      'skiff: error: service "nowhere" not found in project "default": create it with skiff deploy\n',
+      transcript(args, missing),
+    );
+  }
+  t.false((await listServiceNames()).includes("nowhere"), "services update never creates a service");
+
+  const source = ["services", "update", service, "--source", scratch];
+  const refused = await engine.skiff(source);
+  t.is(refused.code, 1, transcript(source, refused));
+  t.regex(refused.stderr, /unknown option '--source'/);
+});
+
+async function listServiceNames(): Promise<string[]> {
+  return (await engine.api()).listServices("default").then((list) => list.map((s) => s.name));
+}
+
 test("label flags follow gcloud: --labels replaces, --update-labels adds or changes, --remove-labels removes, --clear-labels empties; --labels with --update-labels exits 1 naming both", async (t) => {
   const service = "labelled";
   const steps: [string[], Record<string, string>][] = [
