@@ -10,40 +10,94 @@ export interface CommonOptions {
   format: Format;
 }
 
-/** `--project` and `--format` on every command; the format is a table unless the command prints what gcloud prints as YAML (IAM policies). */
+/**
+ * `--project` and `--format` on every command; the format is a table unless the command prints what
+ * gcloud prints as YAML (IAM policies). Every command also takes gcloud's `--region` and
+ * `--platform` (hidden from help, no local effect): scripts and pasted commands pass them to every
+ * `gcloud run` command.
+ */
 export function withCommon(command: Command, defaultFormat: "table" | "yaml" = "table"): Command {
-  return command
+  command
     .option("--project <project>", "project (namespace) to work in", process.env.SKIFF_PROJECT ?? "default")
     .addOption(
       new Option("--format <format>", `output format: ${FORMAT_HELP}`)
         .argParser(parseFormat)
         .default({ kind: defaultFormat }, defaultFormat),
     );
+  return addHidden(command, ["region", "platform"]);
 }
 
-/** gcloud flags that mean something only on Google Cloud, by option name (commander's camelCase). */
+/**
+ * gcloud flags that mean something only on Google Cloud (where a service runs, its network, its
+ * CPU allocation outside requests, startup boost, affinity, encryption), by option name
+ * (commander's camelCase): each with its flags, a `--no-` one for those gcloud lets be turned off.
+ */
 const NO_LOCAL_EFFECT = {
-  region: "--region <region>",
-  platform: "--platform <platform>",
-  executionEnvironment: "--execution-environment <env>",
+  region: ["--region <region>"],
+  platform: ["--platform <platform>"],
+  executionEnvironment: ["--execution-environment <env>"],
+  cpuBoost: ["--cpu-boost", "--no-cpu-boost"],
+  cpuThrottling: ["--cpu-throttling", "--no-cpu-throttling"],
+  sessionAffinity: ["--session-affinity", "--no-session-affinity"],
+  vpcConnector: ["--vpc-connector <connector>"],
+  clearVpcConnector: ["--clear-vpc-connector"],
+  vpcEgress: ["--vpc-egress <egress>"],
+  network: ["--network <network>"],
+  subnet: ["--subnet <subnet>"],
+  networkTags: ["--network-tags <tags>"],
+  clearNetwork: ["--clear-network"],
+  binaryAuthorization: ["--binary-authorization <policy>"],
+  key: ["--key <key>"],
 } as const;
 
+type CloudOnlyFlag = Exclude<keyof typeof NO_LOCAL_EFFECT, "region" | "platform">;
+
+/** The cloud-only flags a deploy (services update, jobs create|update|deploy) takes besides every command's --region and --platform. */
+export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
+  "executionEnvironment",
+  "cpuBoost",
+  "cpuThrottling",
+  "sessionAffinity",
+  "vpcConnector",
+  "clearVpcConnector",
+  "vpcEgress",
+  "network",
+  "subnet",
+  "networkTags",
+  "clearNetwork",
+  "binaryAuthorization",
+  "key",
+];
+
 /** Accepts those of gcloud's cloud-only flags a command takes, hidden from help, so a pasted gcloud command works. */
-export function withCloudOnlyFlags(command: Command, names: (keyof typeof NO_LOCAL_EFFECT)[]): Command {
+export function withCloudOnlyFlags(command: Command, names: CloudOnlyFlag[]): Command {
+  return addHidden(command, names);
+}
+
+function addHidden(command: Command, names: (keyof typeof NO_LOCAL_EFFECT)[]): Command {
   for (const name of names)
-    command.addOption(new Option(NO_LOCAL_EFFECT[name], "accepted for gcloud compatibility; no local effect").hideHelp());
+    for (const flags of NO_LOCAL_EFFECT[name])
+      command.addOption(new Option(flags, "accepted for gcloud compatibility; no local effect").hideHelp());
   return command;
 }
 
-/** Names the cloud-only flags given, once, on stderr. */
+/** Names the cloud-only flags given (as given: `--no-cpu-throttling`), once, on stderr. */
 export function noteIgnoredFlags(options: Record<string, unknown>): void {
+  const note = ignoredFlagsNote(options);
+  if (note) process.stderr.write(note);
+}
+
+/** The note for the cloud-only flags given, or undefined when none was. */
+export function ignoredFlagsNote(options: Record<string, unknown>): string | undefined {
   const given = (Object.keys(NO_LOCAL_EFFECT) as (keyof typeof NO_LOCAL_EFFECT)[])
     .filter((name) => options[name] !== undefined)
-    .map((name) => NO_LOCAL_EFFECT[name].split(" ")[0]);
-  if (given.length > 0)
-    process.stderr.write(
-      `skiff: note: ${given.join(", ")} ${given.length === 1 ? "has" : "have"} no local effect and ${given.length === 1 ? "is" : "are"} ignored\n`,
-    );
+    .map((name) => {
+      const [on, off] = NO_LOCAL_EFFECT[name] as readonly string[];
+      return (options[name] === false && off !== undefined ? off : on).split(" ")[0];
+    });
+  if (given.length === 0) return undefined;
+  const one = given.length === 1;
+  return `skiff: note: ${given.join(", ")} ${one ? "has" : "have"} no local effect and ${one ? "is" : "are"} ignored\n`;
 }
 
 export function commonOptions(options: Record<string, unknown>): CommonOptions {

@@ -3,7 +3,7 @@ import { EngineError, type EngineClient } from "../client/api-client";
 import type { Revision } from "../model/revision";
 import type { Ingress, Service } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
-import { commonOptions, connect, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
+import { commonOptions, connect, DEPLOY_CLOUD_ONLY_FLAGS, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
 import { applyLabelFlags, envFlagsProblem, type EnvFlags, type LabelFlags } from "./env-flags";
 import { envListFlag, intFlag, listFlag, nameArg, parseTimeout } from "./flags";
 import {
@@ -65,7 +65,7 @@ export function serviceUpdateCommand(): Command {
 
 /** The container and mount flags, and those gcloud accepts that mean nothing here. */
 function withServiceFlags(command: Command): Command {
-  return withContainerFlags(withMountFlags(withCloudOnlyFlags(withCommon(command), ["region", "platform", "executionEnvironment"])));
+  return withContainerFlags(withMountFlags(withCloudOnlyFlags(withCommon(command), DEPLOY_CLOUD_ONLY_FLAGS)));
 }
 
 /** The service's and its template's own flags (not a container's). */

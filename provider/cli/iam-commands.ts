@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { EngineError, type EngineClient } from "../client/api-client";
 import { withMember, withoutMember, type Binding, type Policy } from "../model/iam";
 import { memberFlag, roleFlag } from "./access-flags";
-import { commonOptions, connect, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
+import { commonOptions, connect, noteIgnoredFlags, withCommon } from "./common";
 import { nameArg } from "./flags";
 import { render, type Format } from "./formats";
 import { printTable, UsageError, useFlagNames } from "./output";
@@ -26,12 +26,7 @@ const ROLE_EFFECT: Record<PolicyKind, string> = {
 /** Adds the four commands to `group` (`skiff services` or `skiff jobs`). */
 export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
   // Each takes the service or job first, --project, --format (YAML, as gcloud prints policies) and gcloud's --region.
-  const policyCommand = (name: string) =>
-    withCloudOnlyFlags(withCommon(group.command(name), "yaml"), ["region", "platform"]).argument(
-      `<${kind}>`,
-      `${kind} name`,
-      nameArg(kind),
-    );
+  const policyCommand = (name: string) => withCommon(group.command(name), "yaml").argument(`<${kind}>`, `${kind} name`, nameArg(kind));
 
   policyCommand("get-iam-policy")
     .description(`print the ${kind}'s IAM policy${ROLE_EFFECT[kind]}`)

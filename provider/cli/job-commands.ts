@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { EngineError, type EngineClient } from "../client/api-client";
 import type { Execution, Job, JobTemplateInput } from "../model/job";
-import { commonOptions, connect, withCommon } from "./common";
+import { commonOptions, connect, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
 import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
@@ -40,7 +40,19 @@ export interface JobFlags extends MountFlags, SourceFlags {
  * (container-flags.ts): the first container is the task's main one, the others sidecars.
  */
 function withTemplateFlags(command: Command): Command {
-  const withFlags = withSourceFlags(withContainerFlags(withMountFlags(command)));
+  // gcloud run jobs' cloud-only flags: a task's network and encryption.
+  const cloudOnly = withCloudOnlyFlags(command, [
+    "vpcConnector",
+    "clearVpcConnector",
+    "vpcEgress",
+    "network",
+    "subnet",
+    "networkTags",
+    "clearNetwork",
+    "binaryAuthorization",
+    "key",
+  ]);
+  const withFlags = withSourceFlags(withContainerFlags(withMountFlags(cloudOnly)));
   recordContainerGroups(withFlags);
   return withFlags
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
@@ -111,6 +123,7 @@ export function jobCommands(): Command {
     .description("create a job")
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
+      noteIgnoredFlags(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const job = await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
@@ -124,6 +137,7 @@ export function jobCommands(): Command {
     .description("change a job's template; flags left out keep their values")
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
+      noteIgnoredFlags(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const existing = await client.getJob(project, name);
@@ -141,6 +155,7 @@ export function jobCommands(): Command {
     .description("create the job, or change its template if it exists (gcloud run jobs deploy)")
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
+      noteIgnoredFlags(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const existing = await client.getJob(project, name).catch((error: unknown) => {
