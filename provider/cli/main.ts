@@ -23,7 +23,7 @@ const GROUPS: { names: string[]; build: (argv: string[]) => Command[] }[] = [
     names: ["domain-mappings"],
     build: () => [(require("./domain-commands") as typeof import("./domain-commands")).domainMappingCommands()],
   },
-  { names: ["jobs"], build: () => [(require("./job-commands") as typeof import("./job-commands")).jobCommands()] },
+  { names: ["jobs"], build: (argv) => [jobsGroup(argv)] },
   { names: ["executions"], build: () => [(require("./execution-commands") as typeof import("./execution-commands")).executionCommands()] },
   { names: ["logs"], build: () => [(require("./logs-commands") as typeof import("./logs-commands")).logsCommands()] },
   { names: ["auth"], build: () => [(require("./auth-commands") as typeof import("./auth-commands")).authCommands()] },
@@ -36,15 +36,31 @@ const GROUPS: { names: string[]; build: (argv: string[]) => Command[] }[] = [
   },
 ];
 
+/** `services logs` and `jobs logs`: gcloud run's own names for `logs read|tail` of a service's or a job's log. */
+const logsGroup = () => (require("./logs-commands") as typeof import("./logs-commands")).logsCommands();
+
 /**
- * `skiff services`, with `update` (deploy's flags, in deploy's module) added only when the call may
- * need it: it names `update`, or no other services command (help, a typo: they list it). `services
- * describe` and the rest do not load deploy's module.
+ * `skiff services`, with `update` (deploy's flags, in deploy's module) and `logs`; `skiff jobs`, with
+ * `logs`. Those live in other groups' modules, so they join only when the call may need them: it
+ * names them, or no other command of the group (help, a typo: they list them). `services describe`
+ * and the rest load nothing more.
  */
 function servicesGroup(argv: string[]): Command {
   const group = (require("./service-commands") as typeof import("./service-commands")).serviceCommands();
-  if (!group.commands.some((command) => command.name() === argv[3] && argv[3] !== "update"))
-    group.addCommand((require("./deploy") as typeof import("./deploy")).serviceUpdateCommand());
+  return withBorrowed(group, argv, {
+    update: () => (require("./deploy") as typeof import("./deploy")).serviceUpdateCommand(),
+    logs: logsGroup,
+  });
+}
+
+function jobsGroup(argv: string[]): Command {
+  return withBorrowed((require("./job-commands") as typeof import("./job-commands")).jobCommands(), argv, { logs: logsGroup });
+}
+
+function withBorrowed(group: Command, argv: string[], borrowed: Record<string, () => Command>): Command {
+  const named = argv[3];
+  const ownCommand = group.commands.some((command) => command.name() === named);
+  for (const [name, build] of Object.entries(borrowed)) if (named === name || !ownCommand) group.addCommand(build());
   return group;
 }
 

@@ -194,6 +194,9 @@ test("jobs execute --wait exits 1 when a task failed, printing that task with it
 
   // The failed task (and only it), then its own log lines exactly as `logs read` has them.
   const logText = await readJobLogText(engine, "waits-bad", name!);
+  const gcloudName = ["jobs", "logs", "read", "waits-bad", "--execution", name!, "--limit", "1000"];
+  const same = await engine.skiff(gcloudName);
+  t.is(same.stdout, logText, `gcloud's jobs logs read prints what logs read prints\n${transcript(gcloudName, same)}`);
   const own = parseJobLog(logText).filter((l) => l.task === 1);
   const ownText = logText.split("\n").filter((l) => / task 1 attempt 0 /.test(l));
   const stderr = result.stderr.split("\n").filter(Boolean);

@@ -177,12 +177,17 @@ test.serial(
 );
 
 test.serial(
-  "logs read shows request lines beside the container's; a filter outside the subset is a usage error naming --log-filter",
+  "logs read (and gcloud's services logs read) shows request lines beside the container's; a filter outside the subset is a usage error naming --log-filter",
   async (t) => {
     const text = await engine.skiff(["logs", "read", SERVICE, "--status", "5xx"]);
     t.is(text.code, 0, transcript(["logs", "read"], text));
     const lines = text.stdout.trim().split("\n");
     t.is(lines.length, 10);
+    // gcloud run's name for it, with the --region a pasted command carries.
+    const gcloudName = ["services", "logs", "read", SERVICE, "--status", "5xx", "--region", "us-central1"];
+    const same = await engine.skiff(gcloudName);
+    t.is(same.code, 0, transcript(gcloudName, same));
+    t.is(same.stdout, text.stdout, "services logs read prints what logs read prints");
     t.regex(
       lines[0],
       new RegExp(`^\\S+ ${revision} request: GET 500 \\d+ B \\d+\\.\\d ms http://${SERVICE}\\.localhost:\\d+/status\\?code=500`),
