@@ -41,7 +41,7 @@ const logsGroup = () => (require("./logs-commands") as typeof import("./logs-com
 
 /**
  * `skiff services`, with `update` (deploy's flags, in deploy's module) and `logs`; `skiff jobs`, with
- * `logs`. Those live in other groups' modules, so they join only when the call may need them: it
+ * `logs` and `executions`. Those live in other groups' modules, so they join only when the call may need them: it
  * names them, or no other command of the group (help, a typo: they list them). `services describe`
  * and the rest load nothing more.
  */
@@ -54,7 +54,11 @@ function servicesGroup(argv: string[]): Command {
 }
 
 function jobsGroup(argv: string[]): Command {
-  return withBorrowed((require("./job-commands") as typeof import("./job-commands")).jobCommands(), argv, { logs: logsGroup });
+  return withBorrowed((require("./job-commands") as typeof import("./job-commands")).jobCommands(), argv, {
+    logs: logsGroup,
+    // gcloud run jobs executions list|describe|cancel: skiff's executions group under gcloud's name.
+    executions: () => (require("./execution-commands") as typeof import("./execution-commands")).executionCommands(),
+  });
 }
 
 function withBorrowed(group: Command, argv: string[], borrowed: Record<string, () => Command>): Command {

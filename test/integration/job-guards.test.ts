@@ -1,4 +1,7 @@
 import test from "ava";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
@@ -148,5 +151,43 @@ test.serial(
       20_000,
     );
     t.deepEqual(await observableState(), before);
+  },
+);
+
+test.serial(
+  "jobs replace takes back what jobs describe --format export prints (a changed taskCount is the next generation); a bad file exits 1 naming its field and changes nothing; jobs executions is gcloud's name for executions",
+  async (t) => {
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "skiff-jobs-replace-"));
+    t.teardown(() => fs.rm(scratch, { recursive: true, force: true }));
+    const exported = await engine.skiff(["jobs", "describe", "keeper", "--format", "export"]);
+    t.is(exported.code, 0, transcript(["jobs", "describe"], exported));
+    const before = (await listJobs(engine)).find((j) => j.name === "keeper")!;
+    const file = path.join(scratch, "keeper.yaml");
+    await fs.writeFile(file, exported.stdout.replace(/taskCount: 1\n/, "taskCount: 2\n"));
+    const replaced = await engine.skiff(["jobs", "replace", file]);
+    t.is(replaced.code, 0, transcript(["jobs", "replace", file], replaced));
+    t.is(replaced.stdout, `Job keeper replaced: generation ${before.generation + 1}.\n`);
+    const after = (await listJobs(engine)).find((j) => j.name === "keeper")!;
+    t.deepEqual(after.template, { ...before.template, taskCount: 2 }, "only what the file changed");
+
+    const state = await observableState();
+    const bad = path.join(scratch, "bad.yaml");
+    await fs.writeFile(bad, exported.stdout.replace(/taskCount: 1\n/, "taskCount: 0\n"));
+    const refusedReplace = await engine.skiff(["jobs", "replace", bad]);
+    t.is(refusedReplace.code, 1, transcript(["jobs", "replace", bad], refusedReplace));
+    t.regex(refusedReplace.stderr, /^skiff: error: spec\.template\.spec\.taskCount \(template\.taskCount\): /);
+    await fs.writeFile(bad, "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: keeper\n");
+    await refused(
+      t,
+      ["jobs", "replace", bad],
+      "skiff: error: FILE: expected a Cloud Run Job (apiVersion: run.googleapis.com/v1, kind: Job), got apiVersion serving.knative.dev/v1, kind Service",
+    );
+    t.deepEqual(await observableState(), state, "the refused files changed nothing");
+
+    const gcloudName = await engine.skiff(["jobs", "executions", "list", "--job", "keeper", "--region", "us-central1"]);
+    const skiffName = await engine.skiff(["executions", "list", "--job", "keeper"]);
+    t.is(gcloudName.code, 0, transcript(["jobs", "executions", "list"], gcloudName));
+    t.is(gcloudName.stdout, skiffName.stdout);
+    t.regex(gcloudName.stdout, /keeper-[a-z0-9]{5}/);
   },
 );
