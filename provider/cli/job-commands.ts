@@ -18,7 +18,6 @@ import { describeSidecars } from "./describe-containers";
 import { render } from "./formats";
 import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
 import { printTable, UsageError, useFlagNames, useSidecarNames } from "./output";
-import { jobReplaceCommand } from "./replace-command";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
@@ -265,7 +264,6 @@ export function jobCommands(): Command {
       }
     });
 
-  jobs.addCommand(jobReplaceCommand());
   addIamPolicyCommands(jobs, "job");
   return jobs;
 }

@@ -41,7 +41,7 @@ const logsGroup = () => (require("./logs-commands") as typeof import("./logs-com
 
 /**
  * `skiff services`, with `update` (deploy's flags, in deploy's module) and `logs`; `skiff jobs`, with
- * `logs` and `executions`. Those live in other groups' modules, so they join only when the call may need them: it
+ * `logs`, `executions` and `replace`. Those live in other groups' modules, so they join only when the call may need them: it
  * names them, or no other command of the group (help, a typo: they list them). `services describe`
  * and the rest load nothing more.
  */
@@ -58,6 +58,8 @@ function jobsGroup(argv: string[]): Command {
     logs: logsGroup,
     // gcloud run jobs executions list|describe|cancel: skiff's executions group under gcloud's name.
     executions: () => (require("./execution-commands") as typeof import("./execution-commands")).executionCommands(),
+    // gcloud run jobs replace: beside services replace, with the Cloud Run YAML readers it needs.
+    replace: () => (require("./replace-command") as typeof import("./replace-command")).jobReplaceCommand(),
   });
 }
 
