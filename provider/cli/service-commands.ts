@@ -6,7 +6,7 @@ import { commonOptions, connect, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
-import { printTable } from "./output";
+import { printTable, UsageError } from "./output";
 import { replaceCommand } from "./replace-command";
 import { addIamPolicyCommands } from "./iam-commands";
 import { authenticationText } from "./access-flags";
@@ -65,15 +65,26 @@ export function serviceCommands(): Command {
     .option("--to-latest", "send 100% to the latest ready revision")
     .option("--to-revisions <R=P,...>", "percent per revision (LATEST for the latest)")
     .option("--to-tags <T=P,...>", "percent per tag")
-    .option("--set-tags <T=R,...>", "put tags on revisions")
+    .option("--set-tags <T=R,...>", "the service's tags become these (the others are removed)")
+    .option("--update-tags <T=R,...>", "put these tags on revisions (moving a tag that is elsewhere); the others stay")
     .option("--remove-tags <T,...>", "remove tags")
+    .option("--clear-tags", "remove every tag")
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const update: TrafficUpdate = {};
       if (options.toLatest) update.toLatest = true;
       if (options.toRevisions) update.toRevisions = parseAssignments(options.toRevisions, "--to-revisions");
       if (options.toTags) update.toTags = parseAssignments(options.toTags, "--to-tags");
+      // gcloud's groups: --clear-tags, or --set-tags, or --update-tags and/or --remove-tags.
+      const given = TAG_FLAGS.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
+      const allowed = given.length <= 1 || (given.length === 2 && given.includes("--update-tags") && given.includes("--remove-tags"));
+      if (!allowed)
+        throw new UsageError(
+          `${given[0]}: cannot be combined with ${given.slice(1).join(", ")}: give --clear-tags, or --set-tags (the tags become those), or --update-tags and/or --remove-tags`,
+        );
       if (options.setTags) update.setTags = parseTagAssignments(options.setTags, "--set-tags");
+      if (options.updateTags) update.setTags = parseTagAssignments(options.updateTags, "--update-tags");
+      if (options.setTags || options.clearTags) update.clearTags = true;
       if (options.removeTags) update.removeTags = parseTagList(options.removeTags, "--remove-tags");
       const s = await (await connect()).updateTraffic(project, name, update);
       render(format, serviceToKnative(s), () => printTraffic(s));
@@ -83,6 +94,14 @@ export function serviceCommands(): Command {
   addIamPolicyCommands(services, "service");
   return services;
 }
+
+/** update-traffic's tag flags, by option name, in gcloud's order. */
+const TAG_FLAGS = [
+  ["clearTags", "--clear-tags"],
+  ["setTags", "--set-tags"],
+  ["updateTags", "--update-tags"],
+  ["removeTags", "--remove-tags"],
+] as const;
 
 function trafficSummary(s: Service): string {
   return (

@@ -19,8 +19,10 @@ import {
  *   0 %. If less, the remainder goes to the targets that serve traffic now and were not named, in
  *   proportion to their current percents (integers, largest remainder, ties to the earlier entry);
  *   gcloud: "40/60, then rev-1=45 gives 45/55". With no such target, or more than 100, it is an error.
- * - `--set-tags T=R,...` puts tag T on target R (moving it if it was elsewhere); `--remove-tags`
- *   takes tags away. Entries left with 0 % and no tag disappear.
+ * - `--update-tags T=R,...` (the API's setTags) puts tag T on target R (moving it if it was
+ *   elsewhere); `--remove-tags` takes tags away. `--clear-tags` (clearTags) takes every tag away
+ *   first, and `--set-tags` is both: the tags become exactly those given. Entries left with 0 % and
+ *   no tag disappear.
  * The result is validated against the service's revisions, so it can be stored as is. Errors name
  * the flag, e.g. `--to-revisions: unknown revision "x"`.
  */
@@ -31,6 +33,8 @@ export const trafficUpdateSchema = z
     toTags: z.record(z.string(), z.number()).optional(),
     setTags: z.record(z.string(), z.string()).optional(),
     removeTags: z.array(z.string()).optional(),
+    /** Every tag is removed before setTags are put on: gcloud's --clear-tags, and --set-tags (which replaces the tags). */
+    clearTags: z.boolean().optional(),
   })
   .strict();
 
@@ -54,10 +58,21 @@ export function applyTrafficUpdate(
   const toTags = update.toTags ?? {};
   const setTags = update.setTags ?? {};
   const removeTags = update.removeTags ?? [];
+  const clearTags = update.clearTags === true;
+  // The flag setTags came from: gcloud's --set-tags replaces the tags, its --update-tags adds to them.
+  const tagsFlag = clearTags ? "--set-tags" : "--update-tags";
   const changesPercents = update.toLatest === true || Object.keys(toRevisions).length > 0 || Object.keys(toTags).length > 0;
-  if (!changesPercents && Object.keys(setTags).length === 0 && removeTags.length === 0) {
+  if (!changesPercents && !clearTags && Object.keys(setTags).length === 0 && removeTags.length === 0) {
     throw invalidFromViolations([
-      { field: "update-traffic", reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags or --remove-tags" },
+      {
+        field: "update-traffic",
+        reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags, --update-tags, --remove-tags or --clear-tags",
+      },
+    ]);
+  }
+  if (clearTags && removeTags.length > 0) {
+    throw invalidFromViolations([
+      { field: "--remove-tags", reason: "cannot be combined with --set-tags or --clear-tags, which remove every tag" },
     ]);
   }
   if (update.toLatest === true && (Object.keys(toRevisions).length > 0 || Object.keys(toTags).length > 0)) {
@@ -99,14 +114,14 @@ export function applyTrafficUpdate(
   const removed = new Set(removeTags);
   for (const tag of removed) {
     if (tag in setTags) {
-      violations.push({ field: "--remove-tags", reason: `tag "${tag}" is also in --set-tags; give it in one of them` });
+      violations.push({ field: "--remove-tags", reason: `tag "${tag}" is also in ${tagsFlag}; give it in one of them` });
     } else if (!list.some((t) => t.tag === tag)) {
       violations.push({ field: "--remove-tags", reason: `unknown tag "${tag}"; ${describeTags(list)}` });
     }
   }
-  list = list.map((t) => (t.tag !== undefined && removed.has(t.tag) ? trafficEntry(t.type, t.revision, t.percent) : t));
+  list = list.map((t) => (t.tag !== undefined && (clearTags || removed.has(t.tag)) ? trafficEntry(t.type, t.revision, t.percent) : t));
   for (const [tag, key] of Object.entries(setTags)) {
-    checkTarget("--set-tags", key);
+    checkTarget(tagsFlag, key);
     list = setTag(list, tag, key);
   }
 

@@ -133,7 +133,7 @@ test.serial("after kill -9 of the engine and a restart, the split, the tags and 
   await deploy(engine, "durable", ["--image", image, "--env", "FIXTURE_VERSION=3", "--no-traffic", "--tag", "candidate"]);
   const c = (await describeService(engine, "durable")).latestCreatedRevision ?? "";
   t.regex(c, /^durable-00003-[a-z]{3}$/);
-  await skiffOk(engine, ["services", "update-traffic", "durable", "--to-revisions", `${a}=70,${b}=30`, "--set-tags", `stable=${a}`]);
+  await skiffOk(engine, ["services", "update-traffic", "durable", "--to-revisions", `${a}=70,${b}=30`, "--update-tags", `stable=${a}`]);
   await skiffOk(engine, ["domain-mappings", "create", "--service", "durable", "--domain", "durable.example.test"]);
 
   const before = await describeService(engine, "durable");

@@ -129,13 +129,30 @@ test("a tag URL always reaches its revision, whatever the split, and a removed t
   }
 
   // Moving a tag moves its URL on the next request; removing one makes its URL unknown.
-  await skiffOk(engine, ["services", "update-traffic", "tagged", "--set-tags", `blue=${b}`, "--remove-tags", "green"]);
+  await skiffOk(engine, ["services", "update-traffic", "tagged", "--update-tags", `blue=${b}`, "--remove-tags", "green"]);
   t.deepEqual(await answersOn(tagHost("blue", "tagged"), 30), { byRevision: { [b]: 30 }, failures: 0 });
   const gone = await engine.request(tagHost("green", "tagged"), "/");
   t.is(gone.status, 404, `a removed tag's URL is not served: ${gone.status} ${gone.body}`);
   const unknown = await engine.request(tagHost("nosuch", "tagged"), "/");
   t.is(unknown.status, 404, unknown.body);
+
+  // gcloud's --set-tags replaces the tags (blue goes), --clear-tags removes them all; neither goes with --remove-tags.
+  await skiffOk(engine, ["services", "update-traffic", "tagged", "--set-tags", `next=${a}`]);
+  t.deepEqual(await tagsOf("tagged"), [["next", a]]);
+  t.is((await engine.request(tagHost("blue", "tagged"), "/")).status, 404, "blue was replaced");
+  t.deepEqual(await answersOn(tagHost("next", "tagged"), 20), { byRevision: { [a]: 20 }, failures: 0 });
+  const both = ["services", "update-traffic", "tagged", "--set-tags", `blue=${a}`, "--remove-tags", "next"];
+  const refused = await engine.skiff(both);
+  t.is(refused.code, 1, transcript(both, refused));
+  t.regex(refused.stderr, /^skiff: error: --set-tags: cannot be combined with --remove-tags/);
+  await skiffOk(engine, ["services", "update-traffic", "tagged", "--clear-tags"]);
+  t.deepEqual(await tagsOf("tagged"), []);
 });
+
+async function tagsOf(service: string): Promise<[string, string][]> {
+  const s = await describeService(engine, service);
+  return s.trafficStatuses.flatMap((entry) => (entry.tag ? [[entry.tag, entry.revision] as [string, string]] : []));
+}
 
 test("a revision with traffic or a tag cannot be deleted: exit 1 naming the traffic entry; once free it can", async (t) => {
   await deploy(engine, "keep", ["--image", image, "--env", "FIXTURE_VERSION=1"]);

@@ -304,13 +304,38 @@ test("a second tag on a revision gets its own 0 % entry", (t) => {
   ]);
 });
 
-test("--set-tags to an unknown or failed revision is refused", (t) => {
+test("tags put on an unknown or failed revision are refused, naming the flag they came in", (t) => {
   t.deepEqual(
     refused(t, () => update([], { setTags: { a: "nope", b: r4 } })),
     [
-      { field: "--set-tags", reason: 'unknown revision "nope": it is not a revision of this service' },
-      { field: "--set-tags", reason: `revision "${r4}" failed and cannot receive traffic or a tag` },
+      { field: "--update-tags", reason: 'unknown revision "nope": it is not a revision of this service' },
+      { field: "--update-tags", reason: `revision "${r4}" failed and cannot receive traffic or a tag` },
     ],
+  );
+  t.deepEqual(
+    refused(t, () => update([], { setTags: { a: "nope" }, clearTags: true })),
+    [{ field: "--set-tags", reason: 'unknown revision "nope": it is not a revision of this service' }],
+  );
+});
+
+test("--set-tags (clearTags with setTags): the tags become exactly those given; --clear-tags removes them all; --remove-tags with either is refused", (t) => {
+  const current: TrafficTarget[] = [
+    { revision: r1, percent: 90, tag: "stable" },
+    { revision: r2, percent: 10, tag: "canary" },
+    { revision: r3, percent: 0, tag: "next" },
+  ];
+  t.deepEqual(update(current, { setTags: { canary: r3, v1: r1 }, clearTags: true }), [
+    { type: "REVISION", revision: r1, percent: 90, tag: "v1" },
+    { type: "REVISION", revision: r2, percent: 10 },
+    { type: "REVISION", revision: r3, percent: 0, tag: "canary" },
+  ]);
+  t.deepEqual(update(current, { clearTags: true }), [
+    { type: "REVISION", revision: r1, percent: 90 },
+    { type: "REVISION", revision: r2, percent: 10 },
+  ]);
+  t.deepEqual(
+    refused(t, () => update(current, { clearTags: true, removeTags: ["next"] })),
+    [{ field: "--remove-tags", reason: "cannot be combined with --set-tags or --clear-tags, which remove every tag" }],
   );
 });
 
@@ -327,14 +352,14 @@ test("--remove-tags drops tag-only entries and keeps serving ones", (t) => {
   );
 });
 
-test("--remove-tags of an unknown tag, or one also in --set-tags, is refused", (t) => {
+test("--remove-tags of an unknown tag, or one also in --update-tags, is refused", (t) => {
   t.deepEqual(
     refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["canary"] })),
     [{ field: "--remove-tags", reason: 'unknown tag "canary"; the service\'s tags are: stable' }],
   );
   t.deepEqual(
     refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["stable"], setTags: { stable: r2 } })),
-    [{ field: "--remove-tags", reason: 'tag "stable" is also in --set-tags; give it in one of them' }],
+    [{ field: "--remove-tags", reason: 'tag "stable" is also in --update-tags; give it in one of them' }],
   );
 });
 
@@ -350,7 +375,7 @@ test("percents and tags change in one update", (t) => {
 test("an update with nothing to change, or --to-latest with assignments, is refused", (t) => {
   t.deepEqual(
     refused(t, () => update([], {})),
-    [{ field: "update-traffic", reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags or --remove-tags" }],
+    [{ field: "update-traffic", reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags, --update-tags, --remove-tags or --clear-tags" }],
   );
   t.deepEqual(
     refused(t, () => update([], { toLatest: true, toRevisions: { [r1]: 100 } })),
