@@ -375,7 +375,12 @@ test("percents and tags change in one update", (t) => {
 test("an update with nothing to change, or --to-latest with assignments, is refused", (t) => {
   t.deepEqual(
     refused(t, () => update([], {})),
-    [{ field: "update-traffic", reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags, --update-tags, --remove-tags or --clear-tags" }],
+    [
+      {
+        field: "update-traffic",
+        reason: "nothing to change: give --to-latest, --to-revisions, --to-tags, --set-tags, --update-tags, --remove-tags or --clear-tags",
+      },
+    ],
   );
   t.deepEqual(
     refused(t, () => update([], { toLatest: true, toRevisions: { [r1]: 100 } })),
