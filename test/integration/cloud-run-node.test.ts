@@ -61,6 +61,18 @@ test("@google-cloud/run in REST mode: createService's operation gives a Service 
       listed.map((r) => r.name?.split("/").pop()),
       [second, first],
     );
+    // A page at a time: pageSize, and the pageToken the first page handed out.
+    const [firstPage, next] = await revisions.listRevisions({ parent: created.name, pageSize: 1 }, { autoPaginate: false });
+    t.truthy(next?.pageToken, "a page of one of two revisions says there is more");
+    const [lastPage, after] = await revisions.listRevisions(
+      { parent: created.name, pageSize: 1, pageToken: next?.pageToken },
+      { autoPaginate: false },
+    );
+    t.deepEqual(
+      [...firstPage, ...lastPage].map((r) => r.name?.split("/").pop()),
+      [second, first],
+    );
+    t.falsy(after?.pageToken, "the last page says there is no more");
 
     const [deleting] = await services.deleteService({ name: created.name });
     const [deleted] = await deleting.promise();
