@@ -8,26 +8,8 @@ import { deploy, hostOf } from "../test/helpers/cli";
 import { run } from "../test/helpers/docker";
 import { startEngine, TestEngine } from "../test/helpers/engine";
 import { buildHostImage } from "../test/helpers/host-image";
-import {
-  Address,
-  cpuMs,
-  envInt,
-  fmt,
-  instanceAddress,
-  machine,
-  median,
-  onCleanup,
-  percentile,
-  ratio,
-  runMain,
-  runningWithLabels,
-  settle,
-  sleep,
-  stamp,
-  table,
-  threadCpuMs,
-  which,
-} from "./common";
+import { Address, envInt, fmt, machine, onCleanup, percentile, ratio, runMain, settle, sleep, stamp, table, which } from "./common";
+import { cpuSince, MEDIAN_HEADER, perRequestUs, RATIO_HEADER, soleInstance, sum, summarise } from "./interleaved";
 import { startNodeProxy } from "./proxies";
 
 /**
@@ -102,9 +84,7 @@ export async function h2cBench(engine: TestEngine): Promise<void> {
 
   const image = await h2cServerImage();
   await deploy(engine, SERVICE, ["--image", image, "--use-http2", "--concurrency", "1000"]);
-  const [containerId, ...more] = await runningWithLabels({ "skiff.engine": engine.engineId, "skiff.service": SERVICE });
-  if (!containerId || more.length > 0) throw new Error(`expected one running container for ${SERVICE}`);
-  const instance = await instanceAddress(engine, containerId, CONTAINER_PORT);
+  const { containerId, instance } = await soleInstance(engine, SERVICE, CONTAINER_PORT);
   console.log(`engine pid ${engine.pid}; h2c instance via ${instance.via}: ${instance.address}:${instance.port}`);
 
   const nodeProxy = await startNodeProxy(instance, [], "node-h2-proxy.js", (port) => untilAnswers({ port }, undefined));
@@ -151,18 +131,15 @@ async function measure(
     const line: string[] = [];
     for (const t of order) {
       const pids = t.proxyPids();
-      const proxyBefore = sum(pids.map(cpuMs));
-      const engineBefore = cpuMs(engine.pid);
-      const mainBefore = threadCpuMs(engine.pid);
+      const cpu = cpuSince(pids, engine.pid);
       const result = await h2loadRun(h2load, t, SECONDS);
-      const proxyCpu = sum(pids.map(cpuMs)) - proxyBefore;
+      const proxyCpu = cpu.proxyMs();
       await settle(engine.pid);
-      const perRequest = (ms: number) => (result.requests > 0 ? (ms * 1000) / result.requests : NaN);
       samples.set(t.name, {
         ...result,
-        proxyUs: pids.length ? perRequest(proxyCpu) : NaN,
-        engineUs: perRequest(cpuMs(engine.pid) - engineBefore),
-        engineMainUs: perRequest(threadCpuMs(engine.pid) - mainBefore),
+        proxyUs: pids.length ? perRequestUs(proxyCpu, result.requests) : NaN,
+        engineUs: perRequestUs(cpu.engineMs(), result.requests),
+        engineMainUs: perRequestUs(cpu.engineMainMs(), result.requests),
       });
       if (result.failed) console.warn(`  round ${round + 1} ${t.name}: ${result.failed} requests failed`);
       line.push(`${t.name} ${Math.round(result.rps)} rps p99 ${fmt(result.p99Ms, 2)} ms`);
@@ -172,40 +149,13 @@ async function measure(
     console.log(`round ${round + 1}/${ROUNDS}: ${line.join(" | ")}  (load ${os.loadavg()[0].toFixed(1)})`);
   }
 
-  const all = (name: Name) => rounds.flatMap((r) => (r.has(name) ? [r.get(name)!] : []));
-  const med = (name: Name, key: keyof Sample) =>
-    median(
-      all(name)
-        .map((s) => s[key])
-        .filter(Number.isFinite),
-    );
-  const paired = (a: Name, b: Name, key: keyof Sample) =>
-    median(rounds.flatMap((r) => (r.has(a) && r.has(b) ? [r.get(a)![key] / r.get(b)![key]] : [])).filter(Number.isFinite));
-  const rows = [["target", "req/s", "p50 ms", "p99 ms", "proxy CPU µs/req", "engine CPU µs/req", "engine main thread", "failed"]];
-  for (const name of NAMES) {
-    rows.push([
-      name,
-      fmt(med(name, "rps"), 0),
-      fmt(med(name, "p50Ms"), 2),
-      fmt(med(name, "p99Ms"), 2),
-      name === "direct" ? "-" : fmt(med(name, "proxyUs"), 1),
-      fmt(med(name, "engineUs"), 1),
-      fmt(med(name, "engineMainUs"), 1),
-      String(sum(all(name).map((s) => s.failed))),
-    ]);
-  }
+  const { all, med, ratioRow, medianCells } = summarise(rounds);
+  const rows = [[...MEDIAN_HEADER, "failed"]];
+  for (const name of NAMES) rows.push([...medianCells(name), String(sum(all(name).map((s) => s.failed)))]);
   console.log(`\nmedians of ${ROUNDS} rounds (CPU µs per request = ms per 1,000 requests)\n${table(rows)}\n`);
-  const ratioRow = (label: string, a: Name, b: Name, target: string) => [
-    label,
-    ratio(med(a, "rps"), med(b, "rps")),
-    ratio(med(a, "p50Ms"), med(b, "p50Ms")),
-    ratio(med(a, "p99Ms"), med(b, "p99Ms")),
-    `${fmt(paired(a, b, "rps"), 2)}× / ${fmt(paired(a, b, "p99Ms"), 2)}×`,
-    target,
-  ];
   console.log(
     table([
-      ["ratio (of medians)", "req/s", "p50", "p99", "per-round median req/s / p99", "target"],
+      RATIO_HEADER,
       ratioRow("skiff / node-h2-proxy", "skiff", "node-h2-proxy", "req/s ≥ 0.90×"),
       ratioRow("node-h2-proxy / direct", "node-h2-proxy", "direct", "-"),
       ratioRow("skiff / direct", "skiff", "direct", "-"),
@@ -304,10 +254,6 @@ async function h2cServerImage(): Promise<string> {
     if (built.code !== 0) throw new Error(`go build of bench/h2c-server failed: ${built.stderr}`);
   }
   return buildHostImage({ repository: "skiff-bench/h2c", binaries: [{ source: binary, at: "/h2c-server" }], entrypoint: ["/h2c-server"] });
-}
-
-function sum(values: number[]): number {
-  return values.reduce((s, n) => s + n, 0);
 }
 
 if (require.main === module) runMain(main);

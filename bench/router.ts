@@ -9,7 +9,6 @@ import {
   envInt,
   fmt,
   getAt,
-  instanceAddress,
   machine,
   median,
   onCleanup,
@@ -17,17 +16,16 @@ import {
   ratio,
   requireWrk,
   runMain,
-  runningWithLabels,
   settle,
   sleep,
   stamp,
   table,
-  threadCpuMs,
   which,
   wrk,
   WrkResult,
 } from "./common";
 import { h2cBench } from "./h2c";
+import { cpuSince, MEDIAN_HEADER, perRequestUs, RATIO_HEADER, soleInstance, sum, summarise } from "./interleaved";
 import { startNginx, startNodeProxy } from "./proxies";
 import { parseRequestHead } from "../provider/router/forwarding";
 import type { CompletedRequest } from "../provider/router/request-observer";
@@ -124,10 +122,7 @@ async function main(): Promise<void> {
   onCleanup("skiff engine", () => engine.dispose());
   await deploy(engine, SERVICE, ["--image", image, "--concurrency", "1000"]);
 
-  const [containerId, ...more] = await runningWithLabels({ "skiff.engine": engine.engineId, "skiff.service": SERVICE });
-  if (!containerId || more.length > 0)
-    throw new Error(`expected one running container for ${SERVICE}, found ${more.length + (containerId ? 1 : 0)}`);
-  const instance = await instanceAddress(engine, containerId, CONTAINER_PORT);
+  const { containerId, instance } = await soleInstance(engine, SERVICE, CONTAINER_PORT);
   console.log(
     `engine pid ${engine.pid}; instances via ${instance.via}: ${instance.address}:${instance.port} (container ${containerId.slice(0, 12)})`,
   );
@@ -213,9 +208,7 @@ async function main(): Promise<void> {
       const charged = t.engine ?? engine;
       await t.around?.before();
       const pids = t.proxyPids();
-      const proxyBefore = sum(pids.map(cpuMs));
-      const engineBefore = cpuMs(charged.pid);
-      const mainBefore = threadCpuMs(charged.pid);
+      const cpu = cpuSince(pids, charged.pid);
       let result: WrkResult;
       try {
         result = await wrk({ ...t, path: `/?bench=${round + 1}.${t.name}`, connections: CONNECTIONS, seconds: SECONDS });
@@ -226,13 +219,13 @@ async function main(): Promise<void> {
         continue;
       }
       await t.around?.after();
-      const proxyCpu = sum(pids.map(cpuMs)) - proxyBefore;
+      const proxyCpu = cpu.proxyMs();
       const settleMs = await settle(charged.pid);
-      const engineCpu = cpuMs(charged.pid) - engineBefore;
-      const mainCpu = threadCpuMs(charged.pid) - mainBefore;
+      const engineCpu = cpu.engineMs();
+      const mainCpu = cpu.engineMainMs();
       // The service's log holds the ingress's entry for each request beside the instance's line.
       const lines = t.engine ? NaN : await countInServiceLog(charged.home, SERVICE, marker, 2 * result.requests + 1000);
-      const perRequest = (ms: number) => (result.requests > 0 ? (ms * 1000) / result.requests : NaN);
+      const perRequest = (ms: number) => perRequestUs(ms, result.requests);
       samples.set(t.name, {
         ...result,
         proxyUs: pids.length ? perRequest(proxyCpu) : NaN,
@@ -252,41 +245,13 @@ async function main(): Promise<void> {
     console.log(`round ${round + 1}/${ROUNDS}: ${line.join(" | ")}  (load ${os.loadavg()[0].toFixed(1)})`);
   }
 
-  const all = (name: Name) => rounds.flatMap((r) => (r.has(name) ? [r.get(name)!] : []));
-  const med = (name: Name, key: keyof Sample) =>
-    median(
-      all(name)
-        .map((s) => s[key])
-        .filter(Number.isFinite),
-    );
-  /** The median over rounds of a per-round ratio: each round's targets ran back to back, so drift cancels out. */
-  const paired = (a: Name, b: Name, key: keyof Sample) =>
-    median(rounds.flatMap((r) => (r.has(a) && r.has(b) ? [r.get(a)![key] / r.get(b)![key]] : [])).filter(Number.isFinite));
+  const { all, med, paired, ratioRow, medianCells } = summarise(rounds);
 
-  const rows = [
-    [
-      "target",
-      "req/s",
-      "p50 ms",
-      "p99 ms",
-      "proxy CPU µs/req",
-      "engine CPU µs/req",
-      "engine main thread",
-      "engine other threads",
-      "lines logged/req",
-      "errors",
-    ],
-  ];
+  const rows = [[...MEDIAN_HEADER, "engine other threads", "lines logged/req", "errors"]];
   for (const name of NAMES) {
     const samples = all(name);
     rows.push([
-      name,
-      fmt(med(name, "rps"), 0),
-      fmt(med(name, "p50Ms"), 2),
-      fmt(med(name, "p99Ms"), 2),
-      name === "direct" ? "-" : fmt(med(name, "proxyUs"), 1),
-      fmt(med(name, "engineUs"), 1),
-      fmt(med(name, "engineMainUs"), 1),
+      ...medianCells(name),
       fmt(med(name, "engineOtherUs"), 1),
       name.startsWith("skiff-") && name !== "skiff-private" ? "-" : fmt(median(samples.map((s) => s.lines / s.requests)), 2),
       `${sum(samples.map((s) => s.errors + s.non2xx))}${samples.length < ROUNDS ? ` (${ROUNDS - samples.length} runs failed)` : ""}`,
@@ -294,17 +259,9 @@ async function main(): Promise<void> {
   }
   console.log(`\nmedians of ${ROUNDS} rounds (CPU µs per request = ms per 1,000 requests)\n${table(rows)}\n`);
 
-  const ratioRow = (label: string, a: Name, b: Name, target: string) => [
-    label,
-    ratio(med(a, "rps"), med(b, "rps")),
-    ratio(med(a, "p50Ms"), med(b, "p50Ms")),
-    ratio(med(a, "p99Ms"), med(b, "p99Ms")),
-    `${fmt(paired(a, b, "rps"), 2)}× / ${fmt(paired(a, b, "p99Ms"), 2)}×`,
-    target,
-  ];
   console.log(
     table([
-      ["ratio (of medians)", "req/s", "p50", "p99", "per-round median req/s / p99", "target"],
+      RATIO_HEADER,
       ratioRow("skiff / node-proxy", "skiff", "node-proxy", "req/s ≥ 0.90×, p99 ≤ 1.20×"),
       ratioRow("skiff-private / skiff", "skiff-private", "skiff", "-"),
       ratioRow("skiff-logs / skiff-no-logs", "skiff-logs", "skiff-no-logs", "- (request logs and metrics: CPU below)"),
@@ -392,10 +349,6 @@ function telemetryCostUs(): { lineUs: number; metricsUs: number } {
   const metricsUs = perCall(() => metrics.record(request, 1.5, performance.now()));
   if (length === 0) throw new Error("no line was built");
   return { lineUs, metricsUs };
-}
-
-function sum(values: number[]): number {
-  return values.reduce((s, n) => s + n, 0);
 }
 
 runMain(main);

@@ -1,14 +1,9 @@
 // Builds (or reuses) the demo's sample image and prints its tag: scripts/hello/server.js on the
 // host's node, `FROM scratch`, the same way the tests build their fixture. Needs `npm run build`.
 "use strict";
-const path = require("node:path");
-const { buildNodeImage } = require("../dist/test/helpers/node-image");
+const { demoImage } = require("../dist/test/helpers/node-image");
 
-buildNodeImage({
-  script: path.join(__dirname, "hello", "server.js"),
-  repository: "skiff-demo/hello",
-  labels: { "skiff.demo": "true" },
-}).then(
+demoImage().then(
   (tag) => console.log(tag),
   (error) => {
     console.error(`demo: could not build the sample image: ${error.message}`);

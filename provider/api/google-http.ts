@@ -1,4 +1,5 @@
 import type http from "node:http";
+import { paginate, type Page } from "../cloudrun-v2/paging";
 import { httpErrorBody, rpcFailureOf } from "../cloudrun-v2/rpc-status";
 import { decodeMessage, encodeMessage, type EncodeOptions } from "../cloudrun-v2/wire-codec";
 import { invalid, invalidFromViolations, type FieldViolation } from "../model/errors";
@@ -52,6 +53,11 @@ export function boolParam(query: URLSearchParams, name: string): boolean {
   if (text === null || text === "false" || text === "0") return false;
   if (text === "true" || text === "1") return true;
   throw invalid(name, `must be true or false, got "${text}"`);
+}
+
+/** The page of `items` (sorted by `keyOf` in `order`) the query's pageSize and pageToken ask for. */
+export function pageOf<T>(items: readonly T[], keyOf: (item: T) => string, order: "asc" | "desc", query: URLSearchParams): Page<T> {
+  return paginate(items, keyOf, order, intParam(query, "pageSize"), query.get("pageToken") ?? undefined);
 }
 
 export function intParam(query: URLSearchParams, name: string): number | undefined {

@@ -1,13 +1,13 @@
 import { jobSpecFromV2, jobWirePath, overridesFromV2 } from "../cloudrun-v2/job-from-v2";
 import { executionEtag, executionToV2, jobEtag, jobToV2, taskIndexOf, taskToV2 } from "../cloudrun-v2/job-to-v2";
-import { paginate, timeKey } from "../cloudrun-v2/paging";
+import { timeKey } from "../cloudrun-v2/paging";
 import { lastSegment, shownScope, type Scope } from "../cloudrun-v2/resource-names";
 import { aborted } from "../cloudrun-v2/rpc-status";
 import { applyUpdateMask } from "../cloudrun-v2/update-mask";
 import { checkField, invalid, notFound, renameViolations, SkiffError } from "../model/errors";
 import { applyOverrides, type Execution, type Job, type JobSpec } from "../model/job";
 import { jobNameSchema } from "../model/names";
-import { answer, boolParam, encodeOptions, googleRoute, intParam, readMessage } from "./google-http";
+import { answer, boolParam, encodeOptions, googleRoute, pageOf, readMessage } from "./google-http";
 import { operationToWire, type Progress } from "./operations";
 import { scopeOf, type RunV2Deps } from "./run-v2-services";
 import type { RequestContext, Route } from "./server";
@@ -97,7 +97,7 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
   return [
     googleRoute("GET", J, ({ params, query }) => {
       const list = jobs.list(params.project).sort((a, b) => a.name.localeCompare(b.name));
-      const page = paginate(list, (j) => j.name, "asc", intParam(query, "pageSize"), query.get("pageToken") ?? undefined);
+      const page = pageOf(list, (j) => j.name, "asc", query);
       const shown = shownScope(scopeOf(params), d.region);
       return { jobs: page.items.map((j) => answer("Job", jobToV2(j, shown), query)), nextPageToken: page.nextPageToken };
     }),
@@ -168,13 +168,7 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
 
     googleRoute("GET", E, ({ params, query }) => {
       const list = jobs.listExecutions(params.project, params.job);
-      const page = paginate(
-        list,
-        (e) => timeKey(e.createTime, e.name),
-        "desc",
-        intParam(query, "pageSize"),
-        query.get("pageToken") ?? undefined,
-      );
+      const page = pageOf(list, (e) => timeKey(e.createTime, e.name), "desc", query);
       const shown = shownScope(scopeOf(params), d.region);
       return { executions: page.items.map((e) => answer("Execution", executionView(e, shown), query)), nextPageToken: page.nextPageToken };
     }),
@@ -204,13 +198,7 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
 
     googleRoute("GET", `${E}/{execution}/tasks`, ({ params, query }) => {
       const e = executionOf(params);
-      const page = paginate(
-        e.tasks,
-        (t) => String(t.index).padStart(8, "0"),
-        "asc",
-        intParam(query, "pageSize"),
-        query.get("pageToken") ?? undefined,
-      );
+      const page = pageOf(e.tasks, (t) => String(t.index).padStart(8, "0"), "asc", query);
       const shown = shownScope(scopeOf(params), d.region);
       const uri = logUri(e.project, e.job, e.name);
       return { tasks: page.items.map((t) => answer("Task", taskToV2(e, t, shown, uri), query)), nextPageToken: page.nextPageToken };

@@ -1,7 +1,7 @@
-import { paginate } from "../cloudrun-v2/paging";
+import { timeKey } from "../cloudrun-v2/paging";
 import { durationSeconds } from "../cloudrun-v2/wire-codec";
 import { invalid } from "../model/errors";
-import { encodeOptions, googleRoute, intParam } from "./google-http";
+import { encodeOptions, googleRoute, pageOf } from "./google-http";
 import { operationToWire, type Operations } from "./operations";
 import { scopeOf } from "./run-v2-services";
 import type { Route } from "./server";
@@ -16,13 +16,7 @@ export function runV2OperationRoutes(operations: Operations): Route[] {
   return [
     googleRoute("GET", O, ({ params, query }) => {
       const list = operations.list(scopeOf(params));
-      const page = paginate(
-        list,
-        (op) => `${op.createTime}\u0000${op.id}`,
-        "desc",
-        intParam(query, "pageSize"),
-        query.get("pageToken") ?? undefined,
-      );
+      const page = pageOf(list, (op) => timeKey(op.createTime, op.id), "desc", query);
       return { operations: page.items.map((op) => operationToWire(op, encodeOptions(query))), nextPageToken: page.nextPageToken };
     }),
     googleRoute("GET", `${O}/{operation}`, ({ params, query }) =>

@@ -1,7 +1,7 @@
 import { applyUpdateMask } from "../cloudrun-v2/update-mask";
 import { aborted } from "../cloudrun-v2/rpc-status";
 import { lastSegment, shownScope, type Scope } from "../cloudrun-v2/resource-names";
-import { paginate, timeKey } from "../cloudrun-v2/paging";
+import { timeKey } from "../cloudrun-v2/paging";
 import { serviceSpecFromV2, serviceWirePath, withWirePaths, type ServiceRequest } from "../cloudrun-v2/service-from-v2";
 import { revisionEtag, revisionToV2, serviceEtag, serviceToV2 } from "../cloudrun-v2/service-to-v2";
 import type { JobController } from "../controller/job-controller";
@@ -12,7 +12,7 @@ import { serviceNameSchema } from "../model/names";
 import type { Revision } from "../model/revision";
 import type { Service } from "../model/service";
 import { normalizeTraffic, validateTraffic } from "../model/traffic";
-import { answer, boolParam, encodeOptions, googleRoute, intParam, readMessage } from "./google-http";
+import { answer, boolParam, encodeOptions, googleRoute, pageOf, readMessage } from "./google-http";
 import { operationToWire, type Operations } from "./operations";
 import type { RequestContext, Route } from "./server";
 
@@ -123,7 +123,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
     googleRoute("GET", S, ({ params, query }) => {
       const scope = scopeOf(params);
       const list = services.listServices(scope.project).sort((a, b) => a.name.localeCompare(b.name));
-      const page = paginate(list, (s) => s.name, "asc", intParam(query, "pageSize"), query.get("pageToken") ?? undefined);
+      const page = pageOf(list, (s) => s.name, "asc", query);
       const shown = shownScope(scope, d.region);
       return { services: page.items.map((s) => answer("Service", view(s, shown), query)), nextPageToken: page.nextPageToken };
     }),
@@ -173,13 +173,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
 
     googleRoute("GET", `${S}/{service}/revisions`, ({ params, query }) => {
       const list = services.listRevisions(params.project, params.service);
-      const page = paginate(
-        list,
-        (r) => timeKey(r.createTime, r.name),
-        "desc",
-        intParam(query, "pageSize"),
-        query.get("pageToken") ?? undefined,
-      );
+      const page = pageOf(list, (r) => timeKey(r.createTime, r.name), "desc", query);
       const shown = shownScope(scopeOf(params), d.region);
       return { revisions: page.items.map((r) => answer("Revision", revisionView(r, shown), query)), nextPageToken: page.nextPageToken };
     }),

@@ -1,29 +1,22 @@
 import { canonicalJson } from "../base/canonical-json";
 import type { Clock } from "../base/clock";
-import type { Logger } from "../base/logger";
 import { executionName, jobLogName, scopedKey } from "../model/derived-names";
 import { checkField, notFound, SkiffError } from "../model/errors";
 import { applyOverrides, parseExecutionOverrides, parseJobSpec, type Execution, type Job } from "../model/job";
 import { checkProject, executionNameSchema, jobNameSchema } from "../model/names";
 import type { ContainerLogs } from "../logs/container-logs";
 import type { LogEncoding, LogPieceWriter } from "../logs/log-read";
-import { checkTemplateMappings, type ContainerVolumes } from "../platform/volume-host";
-import type { ContainerRuntime } from "../runtime/container-runtime";
+import { checkTemplateMappings } from "../platform/volume-host";
 import { LABEL, taskOfLabels, type TaskAttemptLabels } from "../runtime/labels";
 import type { ExecutionRow, JobRow, TaskRow } from "../state/job-store";
 import type { Store } from "../state/store";
 import { attemptId, ExecutionRunner, TASK_STOP_GRACE_SECONDS, taskLogSource } from "./execution-runner";
+import type { ExecutionRunnerDeps } from "./execution-runner-deps";
 import { KeyedLock } from "./keyed-lock";
 
-export interface JobControllerDeps {
+/** What its execution runners work with, the job store apart: the controller hands them the Store's. */
+export interface JobControllerDeps extends Omit<ExecutionRunnerDeps, "jobs"> {
   store: Store;
-  runtime: ContainerRuntime;
-  volumes: ContainerVolumes;
-  logs: ContainerLogs;
-  log: Logger;
-  clock: Clock;
-  engineId: string;
-  hostCpus: number;
 }
 
 export interface ApplyJobOptions {

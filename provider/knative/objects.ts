@@ -4,7 +4,7 @@ import type { Revision } from "../model/revision";
 import type { Service } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
 import { sidecarsToKnative } from "./containers";
-import { mountsToKnative } from "./volumes";
+import { mountsToKnative, type KnativeMounts } from "./volumes";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
@@ -20,15 +20,28 @@ export type KnativeObject = Record<string, unknown>;
 
 const SERVING = "serving.knative.dev/v1";
 
-/** A revision template as the `spec.template` of a Knative Service (and the spec of a Revision). */
-export function templateToKnative(t: ServiceTemplate, revisionName?: string): KnativeObject {
-  const container: Record<string, unknown> = t.containerName ? { name: t.containerName, image: t.image } : { image: t.image };
+/**
+ * The main container of a service's or a job's template as Knative has it: `head` (its image, and
+ * for a service its name, first), then its command, args, env (values, then secret references) and
+ * volume mounts; with the template's mounts, whose volumes and annotations go on the template.
+ */
+function mainContainerToKnative(
+  t: ServiceTemplate | Job["template"],
+  head: Record<string, unknown>,
+): { container: Record<string, unknown>; mounts: KnativeMounts } {
+  const container = head;
   if (t.command) container.command = t.command;
   if (t.args) container.args = t.args;
   const mounts = mountsToKnative(t);
   const env = [...Object.entries(t.env).map(([name, value]) => ({ name, value })), ...mounts.env];
   if (env.length > 0) container.env = env;
   if (mounts.volumeMounts.length > 0) container.volumeMounts = mounts.volumeMounts;
+  return { container, mounts };
+}
+
+/** A revision template as the `spec.template` of a Knative Service (and the spec of a Revision). */
+export function templateToKnative(t: ServiceTemplate, revisionName?: string): KnativeObject {
+  const { container, mounts } = mainContainerToKnative(t, t.containerName ? { name: t.containerName, image: t.image } : { image: t.image });
   // Cloud Run's name for the port says the protocol: h2c is HTTP/2 end to end.
   container.ports = [{ containerPort: t.port, name: t.http2 ? "h2c" : "http1" }];
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
@@ -180,13 +193,7 @@ export function domainMappingToKnative(m: DomainMapping): KnativeObject {
 }
 
 function jobTemplateSpec(t: Job["template"]): KnativeObject {
-  const container: Record<string, unknown> = { image: t.image };
-  if (t.command) container.command = t.command;
-  if (t.args) container.args = t.args;
-  const mounts = mountsToKnative(t);
-  const env = [...Object.entries(t.env).map(([name, value]) => ({ name, value })), ...mounts.env];
-  if (env.length > 0) container.env = env;
-  if (mounts.volumeMounts.length > 0) container.volumeMounts = mounts.volumeMounts;
+  const { container, mounts } = mainContainerToKnative(t, { image: t.image });
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
   // The task's main container first, then its sidecars (the start order as the service's annotation).
   if (t.containerName) container.name = t.containerName;

@@ -1,4 +1,5 @@
 import { inTransaction, type Database } from "./db";
+import { rowByName, rowsByProject, rowsWhere } from "./queries";
 import type { ExecutionStatus, JobTemplate, TaskState } from "../model/job";
 
 export interface JobRow {
@@ -43,16 +44,12 @@ export class JobStore {
   constructor(private readonly db: Database) {}
 
   getJob(project: string, name: string): JobRow | undefined {
-    const row = this.db.prepare("SELECT * FROM jobs WHERE project = ? AND name = ?").get(project, name);
+    const row = rowByName(this.db, "jobs", project, name);
     return row ? toJob(row) : undefined;
   }
 
   listJobs(project?: string): JobRow[] {
-    const rows =
-      project === undefined
-        ? this.db.prepare("SELECT * FROM jobs ORDER BY project, name").all()
-        : this.db.prepare("SELECT * FROM jobs WHERE project = ? ORDER BY name").all(project);
-    return rows.map(toJob);
+    return rowsByProject(this.db, "jobs", project).map(toJob);
   }
 
   putJob(j: JobRow): void {
@@ -94,27 +91,13 @@ export class JobStore {
   }
 
   getExecution(project: string, name: string): ExecutionRow | undefined {
-    const row = this.db.prepare("SELECT * FROM executions WHERE project = ? AND name = ?").get(project, name);
+    const row = rowByName(this.db, "executions", project, name);
     return row ? toExecution(row) : undefined;
   }
 
   /** Newest first. */
   listExecutions(project?: string, job?: string): ExecutionRow[] {
-    const where: string[] = [];
-    const params: string[] = [];
-    for (const [column, value] of [
-      ["project", project],
-      ["job", job],
-    ] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
-    const sql = `SELECT * FROM executions ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY create_time DESC, name`;
-    return this.db
-      .prepare(sql)
-      .all(...params)
-      .map(toExecution);
+    return rowsWhere(this.db, "executions", { project, job }, "create_time DESC, name").map(toExecution);
   }
 
   insertExecution(e: ExecutionRow, tasks: TaskRow[]): void {

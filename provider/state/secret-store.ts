@@ -1,5 +1,6 @@
 import type { VersionState } from "../model/secret";
 import type { Database } from "./db";
+import { rowByName, rowsByProject } from "./queries";
 import type { SecretCipher } from "./secret-cipher";
 
 export interface SecretRow {
@@ -32,16 +33,12 @@ export class SecretStore {
   ) {}
 
   get(project: string, name: string): SecretRow | undefined {
-    const row = this.db.prepare("SELECT * FROM secrets WHERE project = ? AND name = ?").get(project, name);
+    const row = rowByName(this.db, "secrets", project, name);
     return row ? toSecret(row) : undefined;
   }
 
   list(project?: string): SecretRow[] {
-    const rows =
-      project === undefined
-        ? this.db.prepare("SELECT * FROM secrets ORDER BY project, name").all()
-        : this.db.prepare("SELECT * FROM secrets WHERE project = ? ORDER BY name").all(project);
-    return rows.map(toSecret);
+    return rowsByProject(this.db, "secrets", project).map(toSecret);
   }
 
   put(s: SecretRow): void {

@@ -8,6 +8,7 @@ import { inTransaction, openDatabase, type Database } from "./db";
 import { JobStore } from "./job-store";
 import { MappingStore } from "./mapping-store";
 import { PolicyStore } from "./policy-store";
+import { rowByName, rowsByProject, rowsWhere } from "./queries";
 import { SecretCipher } from "./secret-cipher";
 import { SecretStore } from "./secret-store";
 
@@ -127,16 +128,12 @@ export class Store {
   // services
 
   getService(project: string, name: string): ServiceRow | undefined {
-    const row = this.db.prepare("SELECT * FROM services WHERE project = ? AND name = ?").get(project, name);
+    const row = rowByName(this.db, "services", project, name);
     return row ? toService(row) : undefined;
   }
 
   listServices(project?: string): ServiceRow[] {
-    const rows =
-      project === undefined
-        ? this.db.prepare("SELECT * FROM services ORDER BY project, name").all()
-        : this.db.prepare("SELECT * FROM services WHERE project = ? ORDER BY name").all(project);
-    return rows.map(toService);
+    return rowsByProject(this.db, "services", project).map(toService);
   }
 
   putService(s: ServiceRow): void {
@@ -173,27 +170,13 @@ export class Store {
   // revisions
 
   getRevision(project: string, name: string): RevisionRow | undefined {
-    const row = this.db.prepare("SELECT * FROM revisions WHERE project = ? AND name = ?").get(project, name);
+    const row = rowByName(this.db, "revisions", project, name);
     return row ? toRevision(row) : undefined;
   }
 
   /** Newest first. */
   listRevisions(project?: string, service?: string): RevisionRow[] {
-    const where: string[] = [];
-    const params: string[] = [];
-    for (const [column, value] of [
-      ["project", project],
-      ["service", service],
-    ] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
-    const sql = `SELECT * FROM revisions ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY project, service, generation DESC`;
-    return this.db
-      .prepare(sql)
-      .all(...params)
-      .map(toRevision);
+    return rowsWhere(this.db, "revisions", { project, service }, "project, service, generation DESC").map(toRevision);
   }
 
   insertRevision(r: RevisionRow): void {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { domainMappingRules } from "../gcp/field-rules";
 import { warnFieldsWithoutLocalEffect } from "../gcp/program";
-import { resolveProject } from "../resources/project";
+import { gcpResourceProps } from "../resources/project";
 
 type Opt<T> = pulumi.Input<T | undefined>;
 type StringMap = Opt<{ [key: string]: pulumi.Input<string> }>;
@@ -85,8 +85,7 @@ export class DomainMapping extends pulumi.dynamic.Resource {
   declare readonly statuses: pulumi.Output<DomainMappingStatus[]>;
 
   constructor(name: string, args: DomainMappingArgs, opts?: pulumi.CustomResourceOptions) {
-    const skiffProject = resolveProject(undefined);
-    const props = { ...args, name: args.name ?? name, project: args.project ?? skiffProject, skiffProject, statuses: undefined };
+    const props = gcpResourceProps({ ...args, name: args.name ?? name }, ["statuses"]);
     super(gcpDomainMappingProvider, name, props, opts, "skiff/cloudrun", "DomainMapping");
     warnFieldsWithoutLocalEffect("cloudrun.DomainMapping", name, args, domainMappingRules, this);
   }

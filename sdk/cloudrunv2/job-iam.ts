@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { iamMemberRules } from "../gcp/field-rules";
 import { warnFieldsWithoutLocalEffect } from "../gcp/program";
+import { gcpResourceProps } from "../resources/project";
 import type { IamCondition, JobIamMemberArgs } from "./iam-types";
-import { iamProps } from "./service-iam";
 
 /** See sdk/resources/service.ts: the serialized provider loads its implementation by package name. */
 /** @internal exported for the serialization test */
@@ -43,7 +43,7 @@ export class JobIamMember extends pulumi.dynamic.Resource {
   declare readonly etag: pulumi.Output<string>;
 
   constructor(name: string, args: JobIamMemberArgs, opts?: pulumi.CustomResourceOptions) {
-    super(jobIamMemberProvider, name, iamProps(args, ["etag"]), opts, "skiff/cloudrunv2", "JobIamMember");
+    super(jobIamMemberProvider, name, gcpResourceProps(args, ["etag"]), opts, "skiff/cloudrunv2", "JobIamMember");
     warnFieldsWithoutLocalEffect("cloudrunv2.JobIamMember", name, args, iamMemberRules, this);
   }
 }

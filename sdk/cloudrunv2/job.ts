@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { jobRules } from "../gcp/field-rules";
 import { warnAboutOldSecretsConfig, warnFieldsWithoutLocalEffect } from "../gcp/program";
-import { resolveProject } from "../resources/project";
-import type { Condition } from "./service";
+import { gcpResourceProps } from "../resources/project";
+import { CloudRunV2Resource, STATUS_OUTPUTS } from "./resource";
 import type { BinaryAuthorization, JobTemplate, Opt, StringMap } from "./types";
 
 /** pulumi-gcp's `gcp.cloudrunv2.JobArgs`, field for field. */
@@ -65,43 +65,16 @@ export const gcpJobProvider: pulumi.dynamic.ResourceProvider = {
  * pulumi-gcp's `gcp.cloudrunv2.Job`, run by skiff. Executions run `template.taskCount` tasks of
  * `template.template`; a runExecutionToken makes `pulumi up` run one and wait for it to succeed.
  */
-export class Job extends pulumi.dynamic.Resource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly project: pulumi.Output<string>;
-  declare readonly location: pulumi.Output<string>;
-  declare readonly skiffProject: pulumi.Output<string>;
+export class Job extends CloudRunV2Resource {
   declare readonly template: pulumi.Output<pulumi.Unwrap<JobTemplate>>;
-  declare readonly labels: pulumi.Output<Record<string, string> | undefined>;
   declare readonly runExecutionToken: pulumi.Output<string | undefined>;
   declare readonly startExecutionToken: pulumi.Output<string | undefined>;
   /** The newest execution (a list of one, as pulumi-gcp has it). */
   declare readonly latestCreatedExecutions: pulumi.Output<JobLatestCreatedExecution[]>;
   declare readonly executionCount: pulumi.Output<number>;
-  declare readonly terminalConditions: pulumi.Output<Condition[]>;
-  declare readonly conditions: pulumi.Output<Condition[]>;
-  declare readonly createTime: pulumi.Output<string>;
-  declare readonly updateTime: pulumi.Output<string>;
-  declare readonly generation: pulumi.Output<string>;
-  declare readonly observedGeneration: pulumi.Output<string>;
-  declare readonly reconciling: pulumi.Output<boolean>;
 
   constructor(name: string, args: JobArgs, opts?: pulumi.CustomResourceOptions) {
-    const skiffProject = resolveProject(undefined);
-    const props = {
-      ...args,
-      name: args.name ?? name,
-      project: args.project ?? skiffProject,
-      skiffProject,
-      latestCreatedExecutions: undefined,
-      executionCount: undefined,
-      terminalConditions: undefined,
-      conditions: undefined,
-      createTime: undefined,
-      updateTime: undefined,
-      generation: undefined,
-      observedGeneration: undefined,
-      reconciling: undefined,
-    };
+    const props = gcpResourceProps({ ...args, name: args.name ?? name }, ["latestCreatedExecutions", "executionCount", ...STATUS_OUTPUTS]);
     super(gcpJobProvider, name, props, opts, "skiff/cloudrunv2", "Job");
     warnFieldsWithoutLocalEffect("cloudrunv2.Job", name, args, jobRules, this);
     warnAboutOldSecretsConfig(this);

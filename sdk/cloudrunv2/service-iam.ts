@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { iamBindingRules, iamMemberRules, iamPolicyRules } from "../gcp/field-rules";
 import { warnFieldsWithoutLocalEffect } from "../gcp/program";
-import { resolveProject } from "../resources/project";
+import { gcpResourceProps } from "../resources/project";
 import type { IamCondition, ServiceIamBindingArgs, ServiceIamMemberArgs, ServiceIamPolicyArgs } from "./iam-types";
 
 /**
@@ -10,12 +10,6 @@ import type { IamCondition, ServiceIamBindingArgs, ServiceIamMemberArgs, Service
  * may call the service (the ingress answers 401 without a valid identity token, 403 to one whose
  * identity is not an invoker); `allUsers` makes it public. See sdk/README.md.
  */
-
-/** The arguments as given, with pulumi-gcp's default project and skiff's project beside them. */
-export function iamProps(args: object & { project?: pulumi.Input<string | undefined> }, outputs: string[]): Record<string, unknown> {
-  const skiffProject = resolveProject(undefined);
-  return { ...args, project: args.project ?? skiffProject, skiffProject, ...Object.fromEntries(outputs.map((key) => [key, undefined])) };
-}
 
 /** See sdk/resources/service.ts: the serialized provider loads its implementation by package name. */
 /** @internal exported for the serialization test */
@@ -53,7 +47,7 @@ export class ServiceIamMember extends pulumi.dynamic.Resource {
   declare readonly etag: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceIamMemberArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serviceIamMemberProvider, name, iamProps(args, ["etag"]), opts, "skiff/cloudrunv2", "ServiceIamMember");
+    super(serviceIamMemberProvider, name, gcpResourceProps(args, ["etag"]), opts, "skiff/cloudrunv2", "ServiceIamMember");
     warnFieldsWithoutLocalEffect("cloudrunv2.ServiceIamMember", name, args, iamMemberRules, this);
   }
 }
@@ -95,7 +89,7 @@ export class ServiceIamBinding extends pulumi.dynamic.Resource {
   declare readonly etag: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceIamBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serviceIamBindingProvider, name, iamProps(args, ["etag"]), opts, "skiff/cloudrunv2", "ServiceIamBinding");
+    super(serviceIamBindingProvider, name, gcpResourceProps(args, ["etag"]), opts, "skiff/cloudrunv2", "ServiceIamBinding");
     warnFieldsWithoutLocalEffect("cloudrunv2.ServiceIamBinding", name, args, iamBindingRules, this);
   }
 }
@@ -138,7 +132,7 @@ export class ServiceIamPolicy extends pulumi.dynamic.Resource {
   declare readonly etag: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceIamPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(serviceIamPolicyProvider, name, iamProps(args, ["etag"]), opts, "skiff/cloudrunv2", "ServiceIamPolicy");
+    super(serviceIamPolicyProvider, name, gcpResourceProps(args, ["etag"]), opts, "skiff/cloudrunv2", "ServiceIamPolicy");
     warnFieldsWithoutLocalEffect("cloudrunv2.ServiceIamPolicy", name, args, iamPolicyRules, this);
   }
 }

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { serviceRules } from "../gcp/field-rules";
 import { warnAboutOldSecretsConfig, warnFieldsWithoutLocalEffect } from "../gcp/program";
-import { resolveProject } from "../resources/project";
+import { gcpResourceProps } from "../resources/project";
+import { CloudRunV2Resource, STATUS_OUTPUTS } from "./resource";
 import type {
   BinaryAuthorization,
   List,
@@ -52,13 +53,7 @@ export interface ServiceTrafficStatus {
   uri?: string;
 }
 
-export interface Condition {
-  type: string;
-  state: string;
-  lastTransitionTime: string;
-  message?: string;
-  executionReason?: string;
-}
+export type { Condition } from "./resource";
 
 /** See sdk/resources/service.ts: the serialized provider loads its implementation by package name. */
 /** @internal exported for the serialization test */
@@ -91,15 +86,9 @@ export const gcpServiceProvider: pulumi.dynamic.ResourceProvider = {
  * program ports by changing its import. Each template change makes a new revision; `traffics`
  * sets the split (default: 100 % to the latest ready revision).
  */
-export class Service extends pulumi.dynamic.Resource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly project: pulumi.Output<string>;
-  declare readonly location: pulumi.Output<string>;
-  /** skiff's own project (namespace) the service lives in. */
-  declare readonly skiffProject: pulumi.Output<string>;
+export class Service extends CloudRunV2Resource {
   declare readonly template: pulumi.Output<pulumi.Unwrap<ServiceTemplate>>;
   declare readonly traffics: pulumi.Output<pulumi.Unwrap<ServiceTraffic>[] | undefined>;
-  declare readonly labels: pulumi.Output<Record<string, string> | undefined>;
   declare readonly ingress: pulumi.Output<string | undefined>;
   /** `http://<name>.<project>.localhost:<ingress port>` (no project part for project "default"). */
   declare readonly uri: pulumi.Output<string>;
@@ -108,34 +97,16 @@ export class Service extends pulumi.dynamic.Resource {
   declare readonly latestReadyRevision: pulumi.Output<string>;
   /** Which revision gets what; tagged entries carry their tag URL in `uri`. */
   declare readonly trafficStatuses: pulumi.Output<ServiceTrafficStatus[]>;
-  declare readonly terminalConditions: pulumi.Output<Condition[]>;
-  declare readonly conditions: pulumi.Output<Condition[]>;
-  declare readonly createTime: pulumi.Output<string>;
-  declare readonly updateTime: pulumi.Output<string>;
-  declare readonly generation: pulumi.Output<string>;
-  declare readonly observedGeneration: pulumi.Output<string>;
-  declare readonly reconciling: pulumi.Output<boolean>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    const skiffProject = resolveProject(undefined);
-    const props = {
-      ...args,
-      name: args.name ?? name,
-      project: args.project ?? skiffProject,
-      skiffProject,
-      uri: undefined,
-      urls: undefined,
-      latestCreatedRevision: undefined,
-      latestReadyRevision: undefined,
-      trafficStatuses: undefined,
-      terminalConditions: undefined,
-      conditions: undefined,
-      createTime: undefined,
-      updateTime: undefined,
-      generation: undefined,
-      observedGeneration: undefined,
-      reconciling: undefined,
-    };
+    const props = gcpResourceProps({ ...args, name: args.name ?? name }, [
+      "uri",
+      "urls",
+      "latestCreatedRevision",
+      "latestReadyRevision",
+      "trafficStatuses",
+      ...STATUS_OUTPUTS,
+    ]);
     super(gcpServiceProvider, name, props, opts, "skiff/cloudrunv2", "Service");
     warnFieldsWithoutLocalEffect("cloudrunv2.Service", name, args, serviceRules, this);
     warnAboutOldSecretsConfig(this);

@@ -35,6 +35,24 @@ function container(
   return out;
 }
 
+/**
+ * The rest of a service's or a job's main container as the engine has it: its resource limits over
+ * the program's resources, its name when it has one, and the containers it waits for (dependsOns).
+ */
+function applyLimitsNameAndDependsOn(
+  c: Obj,
+  userContainer: Obj | undefined,
+  engine: Pick<ServiceTemplate, "resources" | "containerName" | "dependsOn">,
+): void {
+  c.resources = {
+    ...(userContainer?.resources as Obj | undefined),
+    limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
+  };
+  if (engine.containerName !== undefined) c.name = engine.containerName;
+  if (engine.dependsOn) c.dependsOns = engine.dependsOn;
+  else delete c.dependsOns;
+}
+
 /** The sidecars in pulumi-gcp's shape, each over the program's container of its name. */
 function sidecarContainers(sidecars: ServiceTemplate["sidecars"], userContainers: Obj[]): Obj[] {
   return (sidecars ?? []).map((s) => {
@@ -67,13 +85,7 @@ export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj 
   const userContainer = several ? (userContainers.find((u) => u.name === engine.containerName) ?? userContainers[0]) : userContainers[0];
   const c = container(userContainer, engine);
   c.ports = { ...(userContainer?.ports as Obj | undefined), containerPort: engine.port, ...(engine.http2 ? { name: "h2c" } : {}) };
-  c.resources = {
-    ...(userContainer?.resources as Obj | undefined),
-    limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
-  };
-  if (engine.containerName !== undefined) c.name = engine.containerName;
-  if (engine.dependsOn) c.dependsOns = engine.dependsOn;
-  else delete c.dependsOns;
+  applyLimitsNameAndDependsOn(c, userContainer, engine);
   const sidecars = sidecarContainers(engine.sidecars, userContainers);
   // In the order the program lists them, so a refresh of an unchanged service shows no reordering.
   const order = (x: Obj) => {
@@ -108,13 +120,7 @@ export function gcpJobTemplate(engine: JobTemplate, user: unknown): Obj {
   const inner = (outer.template as Obj | undefined) ?? {};
   const userContainer = firstContainer(inner, "containers");
   const c = container(userContainer, engine);
-  c.resources = {
-    ...(userContainer?.resources as Obj | undefined),
-    limits: { cpu: engine.resources.cpu, memory: engine.resources.memory },
-  };
-  if (engine.containerName !== undefined) c.name = engine.containerName;
-  if (engine.dependsOn) c.dependsOns = engine.dependsOn;
-  else delete c.dependsOns;
+  applyLimitsNameAndDependsOn(c, userContainer, engine);
   const userContainers = ((inner.containers as Obj[] | undefined) ?? []).filter((u) => u && typeof u === "object");
   const sidecars = sidecarContainers(engine.sidecars, userContainers);
   return {

@@ -8,3 +8,16 @@ import * as pulumi from "@pulumi/pulumi";
 export function resolveProject(project: pulumi.Input<string> | undefined): pulumi.Input<string> {
   return project ?? new pulumi.Config("skiff").get("project") ?? pulumi.getStack();
 }
+
+/**
+ * The props of a pulumi-gcp-shaped resource (cloudrunv2, cloudrun, secretmanager): the arguments as
+ * given, pulumi-gcp's `project` defaulting to skiff's project, skiff's project beside it as
+ * `skiffProject`, and each output the engine fills in (a prop's key makes it an output).
+ */
+export function gcpResourceProps<Args extends { project?: pulumi.Input<string | undefined> }>(
+  args: Args,
+  outputs: readonly string[],
+): Args & { project: pulumi.Input<string | undefined>; skiffProject: pulumi.Input<string> } {
+  const skiffProject = resolveProject(undefined);
+  return { ...args, project: args.project ?? skiffProject, skiffProject, ...Object.fromEntries(outputs.map((key) => [key, undefined])) };
+}

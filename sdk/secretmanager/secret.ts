@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { secretRules, secretVersionRules } from "../gcp/field-rules";
 import { warnFieldsWithoutLocalEffect } from "../gcp/program";
-import { resolveProject } from "../resources/project";
+import { gcpResourceProps, resolveProject } from "../resources/project";
 import type { List, Opt, StringMap } from "../cloudrunv2/types";
 
 /** pulumi-gcp's `gcp.secretmanager.SecretArgs` (9.37.0), field for field. */
@@ -112,15 +112,7 @@ export class Secret extends pulumi.dynamic.Resource {
   declare readonly createTime: pulumi.Output<string>;
 
   constructor(name: string, args: SecretArgs, opts?: pulumi.CustomResourceOptions) {
-    const skiffProject = resolveProject(undefined);
-    const props = {
-      ...args,
-      project: args.project ?? skiffProject,
-      skiffProject,
-      name: undefined,
-      effectiveLabels: undefined,
-      createTime: undefined,
-    };
+    const props = gcpResourceProps(args, ["name", "effectiveLabels", "createTime"]);
     super(gcpSecretProvider, name, props, opts, "skiff/secretmanager", "Secret");
     warnFieldsWithoutLocalEffect("secretmanager.Secret", name, args, secretRules, this);
   }

@@ -5,6 +5,7 @@ import test from "ava";
 import { requireDocker } from "../helpers/docker";
 import { TestEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, hostOfUrl, portOfUrl, revisionsServed, suffix } from "./pulumi";
 
 // `pulumi up` with no engine running starts one (detached) and succeeds.
@@ -24,12 +25,12 @@ test.before(async () => {
   await project.initStack(stack, { image, "skiff:ingressPort": "0", "skiff:apiPort": "0" });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 test.serial("pulumi up with no engine running starts it and succeeds", async (t) => {
   t.false(existsSync(path.join(engine.home, "engine.json")));

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import test from "ava";
 import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, suffix, transcript } from "./pulumi";
 
 // skiff.cloudrunv2.Job's execution tokens under the real CLI, as on Cloud Run: a runExecutionToken
@@ -17,12 +18,12 @@ test.before(async () => {
   project = await PulumiProject.create(path.join(REPO_ROOT, "test", "e2e", "programs", "cloudrunv2"), engine.home);
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 test.serial(
   "runExecutionToken: a failing execution fails pulumi up naming the task and its exit code; fixed, the next up runs it again",

@@ -2,11 +2,12 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import test from "ava";
 import { containersWithLabels } from "../helpers/docker";
-import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
+import { TestEngine, startEngine } from "../helpers/engine";
 import { eventually, httpRequest } from "../helpers/http";
 import { containerOf, nodeIn } from "../helpers/in-container";
-import { buildNodeImage } from "../helpers/node-image";
+import { demoImage } from "../helpers/node-image";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, hostOfUrl, portOfUrl, suffix, transcript } from "./pulumi";
 
 // examples/cloudrunv2-port, a pulumi-gcp program whose import line is its only mention of skiff,
@@ -25,25 +26,18 @@ let project: PulumiProject;
 test.before(async () => {
   let image: string;
   // The example's own image: it serves, and acts out a migration as a job's task.
-  [image, engine] = await Promise.all([
-    buildNodeImage({
-      script: path.join(REPO_ROOT, "scripts", "hello", "server.js"),
-      repository: "skiff-demo/hello",
-      labels: { "skiff.demo": "true" },
-    }),
-    startEngine(),
-  ]);
+  [image, engine] = await Promise.all([demoImage(), startEngine()]);
   project = await PulumiProject.example("cloudrunv2-port", engine.home);
   await project.initStack(stack, { image, domain, "gcp:project": "my-project-name" });
   await project.ok(stack, ["config", "set", "--secret", "apiKey", API_KEY]);
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 /** Which revision answered each of `n` requests (the example's image says "Served by revision R."). */
 async function servedBy(url: string, n: number, host = hostOfUrl(url)): Promise<Record<string, number>> {
@@ -164,11 +158,7 @@ test.serial("pulumi preview --expect-no-changes passes right after up, and after
 test.serial("pulumi destroy leaves no container, revision, job, execution, mapping or secret of the stack", async (t) => {
   await project.ok(stack, ["destroy", "--yes"]);
   const api = await engine.api();
-  const state = JSON.parse((await project.ok(stack, ["stack", "export"])).stdout) as { deployment: { resources?: { type: string }[] } };
-  t.deepEqual(
-    (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")),
-    [],
-  );
+  t.deepEqual(await project.resources(stack), []);
   t.deepEqual(await api.listServices(stack), []);
   t.deepEqual(await api.listRevisions(stack), []);
   t.deepEqual(await api.listJobs(stack), []);

@@ -5,6 +5,7 @@ import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { httpRequest } from "../helpers/http";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, changedLeaves, suffix, transcript, type PreviewStep } from "./pulumi";
 
 // skiff.cloudrunv2 / skiff.cloudrun under the real CLI: fields without local meaning are one
@@ -22,13 +23,13 @@ test.before(async () => {
   project = await PulumiProject.create(path.join(REPO_ROOT, "test", "e2e", "programs", "cloudrunv2"), engine.home);
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await run("docker", ["rmi", altTag]).catch(() => undefined);
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => run("docker", ["rmi", altTag]).catch(() => undefined),
+    () => engine?.dispose(),
+  ),
+);
 
 const stepOf = (steps: PreviewStep[], type: string, name: string) =>
   steps.find((s) => s.urn.endsWith(`::pulumi-nodejs:dynamic/skiff/${type}::${name}`));

@@ -6,6 +6,7 @@ import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { httpRequest } from "../helpers/http";
 import { startPostgres, type Postgres } from "../helpers/postgres";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, hostOfUrl, portOfUrl, suffix, transcript } from "./pulumi";
 
 // The Cloud SQL path through a pulumi-gcp-shaped program under the real Pulumi CLI: a
@@ -30,13 +31,13 @@ test.before(async () => {
   await project.ok(stack, ["config", "set", "--secret", "dbPassword", postgres.password]);
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  await postgres?.stop().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+    () => postgres?.stop(),
+  ),
+);
 
 test.serial("the service writes through its cloudsql volume, with the password from the secret store", async (t) => {
   await project.up(stack);

@@ -3,6 +3,7 @@ import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { listOf } from "../helpers/cli";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, hostOfUrl, portOfUrl, revisionsServed, suffix, transcript } from "./pulumi";
 
 // The domain-mapping example routes its domain, and no mapping is left after destroy.
@@ -20,12 +21,12 @@ test.before(async () => {
   await project.initStack(stack, { image, domain });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 test.serial("pulumi up maps the domain to the service", async (t) => {
   await project.up(stack);

@@ -4,6 +4,7 @@ import { containersWithLabels } from "../helpers/docker";
 import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { describeService, listOf } from "../helpers/cli";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, suffix, transcript, containersGone } from "./pulumi";
 
 // A service whose revision fails: `pulumi up` fails with the engine's reason, yet the service the
@@ -20,12 +21,12 @@ test.before(async () => {
   await project.initStack(stack, { image });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 test.serial("a failed revision fails the up with its reason, and the service stays in the state", async (t) => {
   const up = await project.pulumi(stack, ["up", "--yes"]);

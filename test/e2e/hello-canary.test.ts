@@ -4,6 +4,7 @@ import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { listOf } from "../helpers/cli";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import { provider as revisionProvider } from "../../sdk/providers/revision";
 import {
   PulumiProject,
@@ -36,13 +37,13 @@ test.before(async () => {
   await project.ok(stack, ["config", "set", "--secret", "apiKey", API_KEY]);
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await run("docker", ["rmi", altTag]).catch(() => undefined);
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => run("docker", ["rmi", altTag]).catch(() => undefined),
+    () => engine?.dispose(),
+  ),
+);
 
 let stableName: string;
 

@@ -6,6 +6,7 @@ import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { eventually, httpRequest } from "../helpers/http";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, suffix, transcript, type PreviewStep } from "./pulumi";
 
 // Who may call what, under the real CLI (test/e2e/programs/iam): skiff.Service's invokers and
@@ -27,12 +28,12 @@ test.before(async () => {
   await project.initStack(stack, { image });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 async function policies(): Promise<Record<string, Binding[]>> {
   const api = await engine.api();
@@ -134,11 +135,7 @@ test.serial("a new members list or invokers list updates in place; a destroyed S
 test.serial("pulumi destroy leaves no service, job, container, policy or state row of the stack", async (t) => {
   await project.ok(stack, ["destroy", "--yes"]);
   const api = await engine.api();
-  const state = JSON.parse((await project.ok(stack, ["stack", "export"])).stdout) as { deployment: { resources?: { type: string }[] } };
-  t.deepEqual(
-    (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")),
-    [],
-  );
+  t.deepEqual(await project.resources(stack), []);
   t.deepEqual(await api.listServices(stack), []);
   t.deepEqual(await api.listJobs(stack), []);
   await eventually("the stack's containers to be gone", async () => (await containersWithLabels({ "skiff.project": stack })).length === 0);

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import test from "ava";
 import { TestEngine, startEngine, REPO_ROOT } from "../helpers/engine";
 import { listOf } from "../helpers/cli";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, suffix, transcript } from "./pulumi";
 
 // A wrong program fails at `pulumi preview`, naming the property and the
@@ -15,12 +16,12 @@ test.before(async () => {
   project = await PulumiProject.create(path.join(REPO_ROOT, "test", "e2e", "programs", "invalid"), engine.home);
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 const mistakes: [string, RegExp][] = [
   ["name", /Service resource 'bad': property name value \{Bad_Name\} has a problem: must be a DNS label/],

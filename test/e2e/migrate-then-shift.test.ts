@@ -6,6 +6,7 @@ import { describeService, listOf } from "../helpers/cli";
 import { httpRequest } from "../helpers/http";
 import { listExecutions, listJobs } from "../helpers/jobs";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, hostOfUrl, portOfUrl, suffix, transcript, containersGone } from "./pulumi";
 
 // The migrate-then-shift example with `pulumi` run in its folder: a migration job gates the
@@ -31,12 +32,12 @@ test.before(async () => {
   await project.initStack(stack, { image });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 /** Which revision gets 100 % of web's traffic, as the engine has it. */
 async function servingRevision(): Promise<string | undefined> {

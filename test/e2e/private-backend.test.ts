@@ -2,10 +2,11 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import test from "ava";
 import { containersWithLabels } from "../helpers/docker";
-import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
+import { TestEngine, startEngine } from "../helpers/engine";
 import { eventually, httpRequest } from "../helpers/http";
-import { buildNodeImage } from "../helpers/node-image";
+import { demoImage } from "../helpers/node-image";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, hostOfUrl, portOfUrl, suffix, transcript } from "./pulumi";
 
 // examples/private-backend under the real CLI: a public web service whose env names a private
@@ -23,24 +24,17 @@ let project: PulumiProject;
 test.before(async () => {
   let image: string;
   // The example's own image: with API_URL set, it calls that URL with an identity token.
-  [image, engine] = await Promise.all([
-    buildNodeImage({
-      script: path.join(REPO_ROOT, "scripts", "hello", "server.js"),
-      repository: "skiff-demo/hello",
-      labels: { "skiff.demo": "true" },
-    }),
-    startEngine(),
-  ]);
+  [image, engine] = await Promise.all([demoImage(), startEngine()]);
   project = await PulumiProject.example("private-backend", engine.home);
   await project.initStack(stack, { image });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 function get(url: string, headers: Record<string, string> = {}) {
   return httpRequest(portOfUrl(url), hostOfUrl(url), "/", { headers });
@@ -125,11 +119,7 @@ test.serial("without the ServiceIamMember web's call gets 403 from api; with it 
 test.serial("pulumi destroy leaves no container, revision, policy or state row of the stack", async (t) => {
   await project.ok(stack, ["destroy", "--yes"]);
   const api = await engine.api();
-  const state = JSON.parse((await project.ok(stack, ["stack", "export"])).stdout) as { deployment: { resources?: { type: string }[] } };
-  t.deepEqual(
-    (state.deployment.resources ?? []).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/skiff")),
-    [],
-  );
+  t.deepEqual(await project.resources(stack), []);
   t.deepEqual(await api.listServices(stack), []);
   t.deepEqual(await api.listRevisions(stack), []);
   // Containers stop in the background once out of routing (drain, SIGTERM, grace), as a delete does.

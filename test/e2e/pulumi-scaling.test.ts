@@ -5,6 +5,7 @@ import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { describeRevision, describeService } from "../helpers/cli";
 import { LoadResult, runLoad } from "../helpers/load";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, changedLeaves, hostOfUrl, portOfUrl, stepsFor, suffix, transcript } from "./pulumi";
 
 // A Pulumi program whose service scales between 1 and 3 instances at 2 requests per instance:
@@ -29,12 +30,12 @@ test.before(async () => {
   await project.initStack(stack, { image });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

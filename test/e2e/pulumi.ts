@@ -115,11 +115,11 @@ export class PulumiProject {
     return JSON.parse(result.stdout) as Record<string, any>;
   }
 
-  /** The resources in the stack's state (`pulumi stack export`), skiff's only. */
+  /** The resources in the stack's state (`pulumi stack export`), skiff's only (`skiff:Service`, `skiff/cloudrunv2:Job`, ...). */
   async resources(stack: string): Promise<{ urn: string; type: string; id?: string; inputs: any; outputs: any }[]> {
     const result = await this.ok(stack, ["stack", "export"]);
     const state = JSON.parse(result.stdout) as { deployment: { resources?: any[] } };
-    return (state.deployment.resources ?? []).filter((r) => String(r.type).startsWith("pulumi-nodejs:dynamic/skiff:"));
+    return (state.deployment.resources ?? []).filter((r) => /^pulumi-nodejs:dynamic\/skiff[:/]/.test(String(r.type)));
   }
 
   /** `pulumi preview --json`: the steps Pulumi would take. */

@@ -2,6 +2,7 @@ import test from "ava";
 import { run } from "../helpers/docker";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, stepsFor, suffix, transcript } from "./pulumi";
 
 // examples/review under the real CLI: a canary program (a Service, a candidate Revision with env
@@ -23,12 +24,12 @@ test.before(async () => {
   await project.initStack(stack, { image });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 test.serial("pulumi up, then pulumi preview --expect-no-changes passes", async (t) => {
   await project.up(stack);

@@ -4,6 +4,7 @@ import { engineVolumes } from "../helpers/docker";
 import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { httpRequest } from "../helpers/http";
 import { pairImages } from "../helpers/pair-images";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, containersGone, hostOfUrl, suffix } from "./pulumi";
 
 // Issue 23, must-show 5, under the real Pulumi CLI: a two-container service in pulumi-gcp's shape
@@ -20,12 +21,12 @@ test.before(async () => {
   project = await PulumiProject.create(path.join(REPO_ROOT, "test", "e2e", "programs", "sidecars"), engine.home);
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 test.serial("two containers with dependsOns: up, serve through the sidecar, no changes on preview, destroy clean", async (t) => {
   const stack = `pair-${suffix()}`;

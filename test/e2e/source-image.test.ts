@@ -5,6 +5,7 @@ import { docker } from "../helpers/docker";
 import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { describeService } from "../helpers/cli";
 import { nodeBaseImage } from "../helpers/source-app";
+import { tearDown } from "../helpers/teardown";
 import { PulumiProject, hostOfUrl, suffix, transcript } from "./pulumi";
 
 // skiff.Image on the real Pulumi CLI: built from a directory, feeding a Service; diffed by content.
@@ -20,12 +21,12 @@ test.before(async () => {
   await project.initStack(stack, { base });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => engine?.dispose(),
+  ),
+);
 
 const appFile = (name: string) => path.join(project.dir, "app", name);
 

@@ -5,6 +5,7 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { describeService, listOf, listRevisions } from "../helpers/cli";
 import { httpRequest } from "../helpers/http";
 import { stateRowsMentioning } from "../helpers/state";
+import { tearDown } from "../helpers/teardown";
 import {
   PulumiProject,
   changedLeaves,
@@ -34,13 +35,13 @@ test.before(async () => {
   await project.initStack(bob, { image });
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await project?.dispose().catch((e: unknown) => errors.push(e));
-  await run("docker", ["rmi", altTag]).catch(() => undefined);
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => project?.dispose(),
+    () => run("docker", ["rmi", altTag]).catch(() => undefined),
+    () => engine?.dispose(),
+  ),
+);
 
 /** GET /env of a fixture service: the container's environment as JSON. */
 async function envOf(url: string): Promise<Record<string, string>> {

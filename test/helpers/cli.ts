@@ -34,6 +34,13 @@ export async function describeService(engine: TestEngine, service: string, proje
   return (await engine.api()).getService(project, service);
 }
 
+/** The name of a just-deployed service's first revision, checked for its shape (`<service>-00001-abc`). */
+export async function firstRevisionOf(engine: TestEngine, service: string): Promise<string> {
+  const name = (await describeService(engine, service)).latestCreatedRevision ?? "";
+  if (!new RegExp(`^${service}-00001-[a-z]{3}$`).test(name)) throw new Error(`unexpected first revision name "${name}" for ${service}`);
+  return name;
+}
+
 export async function describeRevision(engine: TestEngine, revision: string, project = "default"): Promise<Revision> {
   return (await engine.api()).getRevision(project, revision);
 }

@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import { boundedGet } from "./bounded-get";
 
 /**
  * Closed-loop clients for the ingress: each client sends one request, waits for the whole answer,
@@ -76,35 +77,12 @@ export async function runClients(opts: ClientsOptions): Promise<ClientsResult> {
   agent?.destroy();
   return { samples, startedAt, endedAt: Date.now(), peakClients };
 
-  function oneRequest(index: number): Promise<ClientSample> {
+  async function oneRequest(index: number): Promise<ClientSample> {
     const sentAt = Date.now();
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (s: Omit<ClientSample, "client" | "sentAt" | "endedAt">) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ client: index, sentAt, endedAt: Date.now(), ...s });
-      };
-      const req = http.request(
-        { host: "127.0.0.1", port: opts.port, path: opts.path, method: "GET", headers: { host: opts.host }, agent: agent ?? false },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            finish({
-              status: res.statusCode ?? 0,
-              instance: String(res.headers["x-instance"] ?? ""),
-              body: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
-          res.on("error", (e) => finish({ status: 0, instance: "", body: "", error: String(e) }));
-        },
-      );
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      req.on("error", (e) => finish({ status: 0, instance: "", body: "", error: String(e) }));
-      req.end();
-    });
+    const answer = await boundedGet({ port: opts.port, host: opts.host, path: opts.path, agent: agent ?? false, timeoutMs });
+    const ended = { client: index, sentAt, endedAt: Date.now() };
+    if (answer.error !== undefined) return { ...ended, status: 0, instance: "", body: "", error: answer.error };
+    return { ...ended, status: answer.status, instance: String(answer.headers["x-instance"] ?? ""), body: answer.body };
   }
 }
 

@@ -2,14 +2,13 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
-import { systemClock } from "../../provider/base/clock";
 import { traceOf } from "../../provider/router/forwarding";
 import { Ingress } from "../../provider/router/ingress";
 import type { CompletedRequest } from "../../provider/router/request-observer";
 import { RoutingTable } from "../../provider/router/routing-table";
 import { RevisionThrottlers } from "../../provider/scaling/revision-throttlers";
-import { Throttler } from "../../provider/scaling/throttler";
 import { RecordingLogger } from "./instance-harness";
+import { routeToLoopbackInstance } from "./loopback-route";
 
 /**
  * The data plane without Docker, for HTTP/2: the real Ingress, routing table, throttlers and
@@ -17,8 +16,6 @@ import { RecordingLogger } from "./instance-harness";
  * an `http` one), one per service of project `default`. Tests speak to it with Node's http2 client
  * (prior knowledge) or HTTP/1.1, and see what each instance received.
  */
-
-const PUBLIC = { internalOnly: false, public: true, anyAuthenticated: false, invokers: new Set<string>() };
 
 export interface InstanceSpec {
   /** The instance speaks h2c (its service declared http2); else HTTP/1.1. */
@@ -82,29 +79,11 @@ export async function h2Harness(services: Record<string, InstanceSpec>): Promise
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     servers.set(service, server);
-    const revision = `${service}-00001-abc`;
-    const concurrency = spec.concurrency ?? 80;
-    const throttler = new Throttler({
-      revision,
-      concurrency,
-      clock: systemClock,
-      queueTimeoutMs: () => 10_000,
-      atMaxScale: () => true,
-      onDemand: () => undefined,
-    });
-    throttler.addInstance({
-      instanceId: `${service}-i1`,
-      host: "127.0.0.1",
+    routeToLoopbackInstance(routes, throttlers, service, {
       port: (server.address() as AddressInfo).port,
-      maxConnections: concurrency,
+      concurrency: spec.concurrency,
+      timeoutMs: spec.timeoutMs,
       http2: spec.http2,
-    });
-    throttlers.set("default", revision, throttler);
-    routes.setService("default", service, {
-      pick: () => revision,
-      tags: new Map(),
-      timeoutMs: () => spec.timeoutMs ?? 5_000,
-      access: PUBLIC,
     });
   }
   const logger = new RecordingLogger(() => Date.now());

@@ -107,6 +107,11 @@ export interface Harness {
   track<T>(promise: Promise<T>): Tracked<T>;
   /** acquire() on the revision's throttler, tracked. */
   acquire(revision: string): Tracked<Lease>;
+  /**
+   * Starts the controller and the revision's first instance, runs the clock `listenMs` (the time
+   * the instance takes to listen), fails unless that instance is ready, and routes SERVICE to it.
+   */
+  serveFirst(rev: RevisionRow, listenMs: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -181,6 +186,14 @@ export function harness(options: { scaling?: Partial<ScalingSettings>; hostCpus?
     },
     acquire(revision) {
       return track(h.throttler(revision).acquire());
+    },
+    async serveFirst(rev, listenMs) {
+      controller.start();
+      const first = track(controller.startFirst(rev));
+      await clock.run(listenMs);
+      if (first.state !== "resolved")
+        throw new Error(`the first instance of ${rev.name} is ${first.state} after ${listenMs} ms: ${first.error?.message ?? "no error"}`);
+      controller.serve(PROJECT, SERVICE, [rev]);
     },
     async dispose() {
       controller.stop();

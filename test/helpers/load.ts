@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import { boundedGet } from "./bounded-get";
 
 /**
  * A bounded load generator for the ingress: a few concurrent workers on one keep-alive agent, to
@@ -74,38 +75,23 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const elapsedMs = Date.now() - started;
   return { samples, elapsedMs };
 
-  function oneRequest(agentToUse: http.Agent, o: LoadOptions): Promise<LoadSample> {
+  async function oneRequest(agentToUse: http.Agent, o: LoadOptions): Promise<LoadSample> {
     const at = Date.now() - started;
-    const timeoutMs = o.requestTimeoutMs ?? 15_000;
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (sample: LoadSample) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(sample);
-      };
-      const req = http.request(
-        { host: "127.0.0.1", port: o.port, path: o.path ?? "/", method: "GET", headers: { host: o.host }, agent: agentToUse },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            finish({
-              status: res.statusCode ?? 0,
-              revision: String(res.headers["x-revision"] ?? ""),
-              instance: String(res.headers["x-instance"] ?? ""),
-              body: Buffer.concat(chunks).toString("utf8"),
-              at,
-            }),
-          );
-          res.on("error", (e) => finish({ status: 0, revision: "", body: "", error: String(e), at }));
-        },
-      );
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      req.on("error", (e) => finish({ status: 0, revision: "", body: "", error: String(e), at }));
-      req.end();
+    const answer = await boundedGet({
+      port: o.port,
+      host: o.host,
+      path: o.path ?? "/",
+      agent: agentToUse,
+      timeoutMs: o.requestTimeoutMs ?? 15_000,
     });
+    if (answer.error !== undefined) return { status: 0, revision: "", body: "", error: answer.error, at };
+    return {
+      status: answer.status,
+      revision: String(answer.headers["x-revision"] ?? ""),
+      instance: String(answer.headers["x-instance"] ?? ""),
+      body: answer.body,
+      at,
+    };
   }
 }
 

@@ -29,3 +29,15 @@ export function buildNodeImage(opts: NodeImageOptions): Promise<string> {
     labels: opts.labels,
   });
 }
+
+/**
+ * The demo's sample image: scripts/hello/server.js (it serves, and acts out a migration when run
+ * as a job's task), the image the examples' READMEs build with scripts/demo-image.js.
+ */
+export function demoImage(): Promise<string> {
+  return buildNodeImage({
+    script: path.resolve(__dirname, "..", "..", "..", "scripts", "hello", "server.js"),
+    repository: "skiff-demo/hello",
+    labels: { "skiff.demo": "true" },
+  });
+}

@@ -10,6 +10,20 @@ import { httpRequest } from "./http";
  * requests on fresh connections.
  */
 
+/** The scale-to-zero grace and the stable window of an engine started with SHORT_WINDOW_FLAGS. */
+export const SHORT_GRACE_MS = 2_000;
+export const SHORT_STABLE_WINDOW_MS = 4_000;
+
+/** Engine flags that make idleness take seconds, not minutes (and a panic window of 1 s). */
+export const SHORT_WINDOW_FLAGS = [
+  "--scale-to-zero-grace",
+  `${SHORT_GRACE_MS / 1000}s`,
+  "--stable-window",
+  `${SHORT_STABLE_WINDOW_MS / 1000}s`,
+  "--panic-window",
+  "1s",
+];
+
 /** Containers (running or not, as `docker ps -a` lists them) labelled with this engine and revision. */
 export async function revisionContainers(engine: TestEngine, revision: string): Promise<ContainerSummary[]> {
   return (await engine.containers()).filter((c) => c.labels["skiff.revision"] === revision);

@@ -1,12 +1,11 @@
 import net from "node:net";
 import type { AddressInfo } from "node:net";
-import { systemClock } from "../../provider/base/clock";
 import { silentLogger } from "../../provider/base/logger";
 import { Ingress } from "../../provider/router/ingress";
 import { RoutingTable } from "../../provider/router/routing-table";
 import { RevisionThrottlers } from "../../provider/scaling/revision-throttlers";
-import { Throttler } from "../../provider/scaling/throttler";
 import { fixturePath } from "./fixture-image";
+import { routeToLoopbackInstance } from "./loopback-route";
 
 /**
  * The data plane without Docker: the real Ingress, routing table, throttlers and proxy, in front of
@@ -21,8 +20,6 @@ const { listenWire, requestFramer } = require(fixturePath("wire-server.js")) as 
   requestFramer: () => { feed(text: string): { head: { method: string; target: string; headers: [string, string][] }; raw: string }[] };
 };
 export { requestFramer };
-
-const PUBLIC = { internalOnly: false, public: true, anyAuthenticated: false, invokers: new Set<string>() };
 
 export interface WireIngress {
   port: number;
@@ -47,27 +44,10 @@ export async function wireIngress(services: string[], options: { concurrency?: n
       socket.on("data", (chunk: Buffer | string) => (log[index] += typeof chunk === "string" ? chunk : chunk.toString("latin1")));
     });
     instances.push(instance);
-    const revision = `${service}-00001-abc`;
-    const throttler = new Throttler({
-      revision,
-      concurrency: options.concurrency ?? 80,
-      clock: systemClock,
-      queueTimeoutMs: () => 10_000,
-      atMaxScale: () => true,
-      onDemand: () => undefined,
-    });
-    throttler.addInstance({
-      instanceId: `${service}-i1`,
-      host: "127.0.0.1",
+    routeToLoopbackInstance(routes, throttlers, service, {
       port: (instance.address() as AddressInfo).port,
-      maxConnections: options.concurrency ?? 80,
-    });
-    throttlers.set("default", revision, throttler);
-    routes.setService("default", service, {
-      pick: () => revision,
-      tags: new Map(),
-      timeoutMs: () => options.timeoutMs ?? 5_000,
-      access: PUBLIC,
+      concurrency: options.concurrency,
+      timeoutMs: options.timeoutMs,
     });
   }
   const ingress = new Ingress(routes, throttlers, silentLogger);

@@ -1,7 +1,7 @@
 import test from "ava";
 import { v2 } from "@google-cloud/run";
-import { OAuth2Client } from "google-auth-library";
 import { TestEngine, startEngine } from "../helpers/engine";
+import { googleRunClientOptions } from "../helpers/google-run-client";
 import { hostOf } from "../helpers/cli";
 import { pairImages } from "../helpers/pair-images";
 
@@ -20,14 +20,8 @@ test.after.always(async () => {
   await engine?.dispose();
 });
 
-function clientOptions() {
-  const authClient = new OAuth2Client();
-  authClient.setCredentials({ access_token: engine.token });
-  return { fallback: "rest" as const, apiEndpoint: "127.0.0.1", port: engine.apiPort, protocol: "http", authClient };
-}
-
 test("@google-cloud/run creates a two-container service that answers through its sidecar; a GET sent back keeps both containers and the revision", async (t) => {
-  const services = new v2.ServicesClient(clientOptions());
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
   const parent = "projects/default/locations/us-central1";
   try {
     const [creating] = await services.createService({

@@ -1,7 +1,7 @@
 import test from "ava";
 import { v2 } from "@google-cloud/run";
-import { OAuth2Client } from "google-auth-library";
 import { TestEngine, startEngine } from "../helpers/engine";
+import { googleRunClientOptions } from "../helpers/google-run-client";
 import { fixtureImage } from "../helpers/fixture-image";
 import { hostOf } from "../helpers/cli";
 
@@ -20,15 +20,9 @@ test.after.always(async () => {
   await engine?.dispose();
 });
 
-function clientOptions() {
-  const authClient = new OAuth2Client();
-  authClient.setCredentials({ access_token: engine.token });
-  return { fallback: "rest" as const, apiEndpoint: "127.0.0.1", port: engine.apiPort, protocol: "http", authClient };
-}
-
 test("@google-cloud/run in REST mode: createService's operation gives a Service that serves; getService; updateService with a new env var makes a new revision in listRevisions; deleteService's operation finishes and the service is gone", async (t) => {
-  const services = new v2.ServicesClient(clientOptions());
-  const revisions = new v2.RevisionsClient(clientOptions());
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const revisions = new v2.RevisionsClient(googleRunClientOptions(engine));
   const parent = "projects/default/locations/europe-west1";
   try {
     const [creating] = await services.createService({
@@ -67,6 +61,18 @@ test("@google-cloud/run in REST mode: createService's operation gives a Service 
       listed.map((r) => r.name?.split("/").pop()),
       [second, first],
     );
+    // A page at a time: pageSize, and the pageToken the first page handed out.
+    const [firstPage, next] = await revisions.listRevisions({ parent: created.name, pageSize: 1 }, { autoPaginate: false });
+    t.truthy(next?.pageToken, "a page of one of two revisions says there is more");
+    const [lastPage, after] = await revisions.listRevisions(
+      { parent: created.name, pageSize: 1, pageToken: next?.pageToken },
+      { autoPaginate: false },
+    );
+    t.deepEqual(
+      [...firstPage, ...lastPage].map((r) => r.name?.split("/").pop()),
+      [second, first],
+    );
+    t.falsy(after?.pageToken, "the last page says there is no more");
 
     const [deleting] = await services.deleteService({ name: created.name });
     const [deleted] = await deleting.promise();
@@ -84,7 +90,7 @@ test("@google-cloud/run in REST mode: createService's operation gives a Service 
 test("secrets and volumes through the v2 API: a secretKeyRef env, a secret file and an in-memory volume reach the container; a read-modify-update keeps them; the CLI shows them", async (t) => {
   const created = await engine.skiff(["secrets", "create", "node-pass", "--data-file", "-"], { input: "s3cret-value" });
   t.is(created.code, 0, created.stderr);
-  const services = new v2.ServicesClient(clientOptions());
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
   const parent = "projects/default/locations/europe-west1";
   try {
     const [creating] = await services.createService({

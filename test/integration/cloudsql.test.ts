@@ -4,6 +4,7 @@ import { deploy, hostOf, skiffOk, transcript } from "../helpers/cli";
 import { cloudSqlAppImage } from "../helpers/cloudsql-app";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { startPostgres, type Postgres } from "../helpers/postgres";
+import { tearDown } from "../helpers/teardown";
 
 // A Cloud SQL volume on a real PostgreSQL (Debian's package; started by this file on a unix socket
 // and removed after it): the server is mapped to proj:europe-west1:db; a service mounting the
@@ -31,12 +32,12 @@ test.before(async () => {
   [image, engine, postgres] = await Promise.all([cloudSqlAppImage(), startEngine(), startPostgres()]);
 });
 
-test.after.always(async () => {
-  const errors: unknown[] = [];
-  await engine?.dispose().catch((e: unknown) => errors.push(e));
-  await postgres?.stop().catch((e: unknown) => errors.push(e));
-  if (errors.length > 0) throw new Error(errors.map(String).join("\n"));
-});
+test.after.always(() =>
+  tearDown(
+    () => engine?.dispose(),
+    () => postgres?.stop(),
+  ),
+);
 
 test.serial("a service naming an instance nobody mapped is refused, naming it and the command that maps it", async (t) => {
   const result = await engine.skiff(["deploy", "notes", "--image", image, ...cloudsql]);

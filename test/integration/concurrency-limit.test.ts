@@ -2,33 +2,34 @@ import test from "ava";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
-import { deploy, describeService, hostOf } from "../helpers/cli";
+import { deploy, describeService, firstRevisionOf, hostOf } from "../helpers/cli";
 import { runLoad, tally } from "../helpers/load";
-import { burst, hostnameOf, revisionContainers, sampleContainers, sleep, statusCounts, watchInflight } from "../helpers/scaling";
+import {
+  burst,
+  hostnameOf,
+  revisionContainers,
+  sampleContainers,
+  SHORT_WINDOW_FLAGS,
+  sleep,
+  statusCounts,
+  watchInflight,
+} from "../helpers/scaling";
 
 // Each instance takes at most maxInstanceRequestConcurrency requests at once, however many clients
 // wait, and a revision never runs more than maxInstanceCount containers. Requests beyond the slots
 // queue (FIFO) and are served; 429 comes only after 10 s in the queue at max scale.
 // Serial: the load and the burst must not share the engine's CPU.
 
-const ENGINE_FLAGS = ["--scale-to-zero-grace", "2s", "--stable-window", "4s", "--panic-window", "1s"];
-
 let engine: TestEngine;
 let image: string;
 
 test.before(async () => {
-  [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: ENGINE_FLAGS })]);
+  [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: SHORT_WINDOW_FLAGS })]);
 });
 
 test.after.always(async () => {
   await engine?.dispose();
 });
-
-async function revisionOf(service: string): Promise<string> {
-  const name = (await describeService(engine, service)).latestCreatedRevision ?? "";
-  if (!new RegExp(`^${service}-00001-[a-z]{3}$`).test(name)) throw new Error(`unexpected first revision name "${name}" for ${service}`);
-  return name;
-}
 
 test.serial(
   "at concurrency 3, 60 concurrent clients for 15 s never put more than 3 requests on any instance, and no request fails",
@@ -38,7 +39,7 @@ test.serial(
     // which the contract allows a 429, so the expected error count is 0. Min 1 keeps the deployed
     // instance until the load starts, so the run always begins from one warm instance.
     await deploy(engine, "limited", ["--image", image, "--concurrency", "3", "--min-instances", "1", "--max-instances", "10"]);
-    const revision = await revisionOf("limited");
+    const revision = await firstRevisionOf(engine, "limited");
     const inflight = watchInflight(engine, revision, 500);
     const containers = sampleContainers(engine, { revision }, 250);
     const { samples, elapsedMs } = await runLoad({
@@ -85,7 +86,7 @@ test.serial(
     // queue, below the 10 s after which a 429 would be allowed: every request is expected to get 200.
     // Min 1: the burst meets the deployed instance, not one that is stopping after the grace.
     await deploy(engine, "capped", ["--image", image, "--concurrency", "2", "--min-instances", "1", "--max-instances", "3"]);
-    const revision = await revisionOf("capped");
+    const revision = await firstRevisionOf(engine, "capped");
     const sampler = sampleContainers(engine, { revision }, 100);
     const answers = await burst(engine, hostOf(engine, "capped"), "/sleep?ms=500", 60, 60_000).finally(() => sleep(1_000));
     const seen = await sampler.stop();
@@ -124,7 +125,7 @@ test.serial(
     // The app ignores SIGTERM, so its container lives on for the 10 s stop grace after the revision
     // scaled to zero. A container that runs counts against maxInstanceCount until it is gone.
     await deploy(engine, "overlap", ["--image", image, "--concurrency", "2", "--max-instances", "3", "--env", "FIXTURE_TRAP_SIGTERM=1"]);
-    const revision = await revisionOf("overlap");
+    const revision = await firstRevisionOf(engine, "overlap");
     const [old] = await revisionContainers(engine, revision);
     await eventually(
       "overlap scales to zero",

@@ -2,7 +2,7 @@ import test from "ava";
 import { mkdirSync, existsSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "puppeteer-core" with { "resolution-mode": "import" };
-import { deploy, hostOf, listRevisions, transcript } from "../helpers/cli";
+import { deploy, hostOf, listRevisions, skiffOk, transcript } from "../helpers/cli";
 import { REPO_ROOT, startEngine, type TestEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { httpRequest } from "../helpers/http";
@@ -25,12 +25,6 @@ let revA: string;
 let revB: string;
 let busyRevision: string;
 
-async function skiffOk(args: string[]): Promise<string> {
-  const result = await engine.skiff(args);
-  if (result.code !== 0) throw new Error(transcript(args, result));
-  return result.stdout;
-}
-
 test.before(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`no Chromium at ${CHROMIUM}: on Debian run \`apt-get install -y chromium\` (or set SKIFF_TEST_CHROMIUM)`);
@@ -47,7 +41,7 @@ test.before(async () => {
   const revisions = (await listRevisions(engine, "shop")).map((r) => r.name).sort();
   [revA, revB] = revisions;
   busyRevision = (await listRevisions(engine, "busy"))[0].name;
-  await skiffOk(["services", "update-traffic", "shop", "--to-revisions", `${revA}=90,${revB}=10`]);
+  await skiffOk(engine, ["services", "update-traffic", "shop", "--to-revisions", `${revA}=90,${revB}=10`]);
   // --no-sandbox: the tests run as root, where Chromium's sandbox refuses to start.
   // puppeteer-core is an ES module: loaded with import(), which tsc's CommonJS output turns into Node's require of ESM.
   const { default: puppeteer } = await import("puppeteer-core");
@@ -78,7 +72,7 @@ test.serial("without a login every console path is 401, and a login URL works on
       const answer = await page.goto(`http://127.0.0.1:${engine.apiPort}${p}`);
       t.is(answer?.status(), 401, p);
     }
-    const url = (await skiffOk(["console", "--no-launch-browser"])).trim();
+    const url = (await skiffOk(engine, ["console", "--no-launch-browser"])).stdout.trim();
     t.regex(url, new RegExp(`^http://127\\.0\\.0\\.1:${engine.apiPort}/console/login\\?code=[\\w-]+$`));
     t.is((await page.goto(url))?.status(), 200);
     const cookies = await context.cookies();
@@ -105,7 +99,7 @@ test.serial(
       else errors.push(message.text());
     });
     page.on("pageerror", (error) => errors.push(String(error)));
-    const url = (await skiffOk(["console", "--no-launch-browser"])).trim();
+    const url = (await skiffOk(engine, ["console", "--no-launch-browser"])).stdout.trim();
     await page.goto(url);
 
     // The services, and shop's split as two bars labelled with revision and percent.

@@ -3,6 +3,7 @@ import * as http from "node:http";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, hostOf, transcript } from "../helpers/cli";
+import { SHORT_WINDOW_FLAGS } from "../helpers/scaling";
 
 // The engine reads a live instance's log from Docker only when someone asks: `logs read` shows
 // what the instance wrote a moment ago, `logs tail` (the API's follow) streams new lines as they
@@ -16,7 +17,7 @@ test.before(async () => {
   [image, engine] = await Promise.all([
     fixtureImage(),
     // A 2 s scale-to-zero grace: an idle instance is stopped (and its lines collected) within seconds.
-    startEngine({ flags: ["--scale-to-zero-grace", "2s", "--stable-window", "4s", "--panic-window", "1s"] }),
+    startEngine({ flags: SHORT_WINDOW_FLAGS }),
   ]);
 });
 

@@ -4,7 +4,7 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
 import { deploy, describeService, hostOf } from "../helpers/cli";
 import { runLoad } from "../helpers/load";
-import { burst, hostnameOf, revisionContainers, sampleContainers, sleep, statusCounts } from "../helpers/scaling";
+import { burst, hostnameOf, revisionContainers, sampleContainers, SHORT_WINDOW_FLAGS, sleep, statusCounts } from "../helpers/scaling";
 
 // From zero, a burst of N requests at concurrency C starts ceil(N/C) instances at once (bounded by
 // max): 40 at concurrency 80 start one, 40 at concurrency 1 with max 8 start eight and the other 32
@@ -13,7 +13,6 @@ import { burst, hostnameOf, revisionContainers, sampleContainers, sleep, statusC
 // clients at concurrency 10 start ceil(80/10) = 8 instances (9 allowed), not ceil(80/6) = 14.
 // Serial: the bursts must not share the engine's CPU; the services reach zero together beforehand.
 
-const ENGINE_FLAGS = ["--scale-to-zero-grace", "2s", "--stable-window", "4s", "--panic-window", "1s"];
 const SLEEP_MS = 1_500;
 const BURST = 40;
 /** Issue 27, item 8: 200 requests from 80 clients, each sending its next request when answered. */
@@ -34,7 +33,7 @@ interface ColdService {
 let cold: Promise<Record<string, ColdService>>;
 
 test.before(async () => {
-  [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: ENGINE_FLAGS })]);
+  [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: SHORT_WINDOW_FLAGS })]);
   // Deployed and idled to zero together, so the file waits for the grace only once.
   cold = Promise.all([
     coldService("wide", ["--concurrency", "80"]),

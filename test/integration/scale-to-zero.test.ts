@@ -7,34 +7,45 @@ import { run } from "../helpers/docker";
 import { CLI_ENTRY, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
-import { deploy, describeService, hostOf, listRevisions, listServices, revisionFromBody, transcript } from "../helpers/cli";
-import { hostnameOf, revisionContainers, sampleContainers, serviceContainers, sleep } from "../helpers/scaling";
+import {
+  deploy,
+  describeService,
+  firstRevisionOf,
+  hostOf,
+  listRevisions,
+  listServices,
+  revisionFromBody,
+  transcript,
+} from "../helpers/cli";
+import {
+  hostnameOf,
+  revisionContainers,
+  sampleContainers,
+  serviceContainers,
+  SHORT_GRACE_MS,
+  SHORT_STABLE_WINDOW_MS,
+  SHORT_WINDOW_FLAGS,
+  sleep,
+} from "../helpers/scaling";
 
 // An idle revision keeps its last instance for the scale-to-zero grace and then stops it; the next
 // request is held while a new instance starts and is served by it. minInstanceCount keeps an
 // instance through any idleness. Bad scaling input exits 1 naming the flag and changes nothing.
 // The engine runs with short windows so idleness takes seconds: grace 2 s, stable window 4 s, panic window 1 s.
 
-const GRACE_MS = 2_000;
-const STABLE_WINDOW_MS = 4_000;
-const ENGINE_FLAGS = ["--scale-to-zero-grace", "2s", "--stable-window", "4s", "--panic-window", "1s"];
+const GRACE_MS = SHORT_GRACE_MS;
+const STABLE_WINDOW_MS = SHORT_STABLE_WINDOW_MS;
 
 let engine: TestEngine;
 let image: string;
 
 test.before(async () => {
-  [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: ENGINE_FLAGS })]);
+  [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: SHORT_WINDOW_FLAGS })]);
 });
 
 test.after.always(async () => {
   await engine?.dispose();
 });
-
-async function latestRevision(service: string): Promise<string> {
-  const name = (await describeService(engine, service)).latestCreatedRevision ?? "";
-  if (!new RegExp(`^${service}-00001-[a-z]{3}$`).test(name)) throw new Error(`unexpected first revision name "${name}" for ${service}`);
-  return name;
-}
 
 /** The scaling entry `services describe` shows for the revision. */
 async function scalingOf(service: string, revision: string) {
@@ -144,7 +155,7 @@ test.serial("engine start --scale-to-zero-grace soon exits 1 naming the flag and
 
 test("an idle service scales to zero after the grace; the next request is held, served 200 by a new instance", async (t) => {
   await deploy(engine, "idler", ["--image", image]);
-  const revision = await latestRevision("idler");
+  const revision = await firstRevisionOf(engine, "idler");
   // Idleness is measured from when the last request was sent: the engine cannot have seen it end earlier.
   const lastRequestAt = Date.now();
   const warm = await engine.request(hostOf(engine, "idler"), "/", { timeoutMs: 60_000 });
@@ -198,7 +209,7 @@ test("a freshly deployed instance that took longer than the grace to start is ke
 
 test("minInstanceCount 1 keeps the same instance through idleness longer than the grace, and it serves the next request", async (t) => {
   await deploy(engine, "keeper", ["--image", image, "--min-instances", "1"]);
-  const revision = await latestRevision("keeper");
+  const revision = await firstRevisionOf(engine, "keeper");
   const [only, ...others] = await revisionContainers(engine, revision);
   t.deepEqual(others, [], "the deploy starts exactly one instance");
   const warm = await engine.request(hostOf(engine, "keeper"), "/");

@@ -3,6 +3,7 @@ import type { ExecutionContext } from "ava";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, hostOf, transcript } from "../helpers/cli";
+import { SHORT_WINDOW_FLAGS } from "../helpers/scaling";
 import { docker } from "../helpers/docker";
 import { DockerEventLog, type DockerEvent } from "../helpers/docker-events";
 
@@ -19,7 +20,7 @@ test.before(async () => {
   [image, engine] = await Promise.all([
     fixtureImage(),
     // A 2 s scale-to-zero grace: an idle revision's last instance is stopped within a few seconds.
-    startEngine({ flags: ["--scale-to-zero-grace", "2s", "--stable-window", "4s", "--panic-window", "1s"] }),
+    startEngine({ flags: SHORT_WINDOW_FLAGS }),
   ]);
   events = new DockerEventLog({ "skiff.engine": engine.engineId });
 });

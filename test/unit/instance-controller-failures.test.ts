@@ -17,18 +17,10 @@ function setup(t: { teardown(fn: () => Promise<void>): void }, options?: Paramet
 }
 
 /** A serving revision with one ready instance (listening 100 ms after its start), on a started controller. */
-async function servingWithOne(
-  h: Harness,
-  t: { is(a: unknown, b: unknown, m?: string): void },
-  template: Parameters<Harness["revision"]>[1] = {},
-) {
+async function servingWithOne(h: Harness, template: Parameters<Harness["revision"]>[1] = {}) {
   h.runtime.behaviour = { listenAfterMs: 100 };
   const rev = h.revision("hello-00001-abc", template);
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(100);
-  t.is(first.state, "resolved", "the first instance is ready");
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  await h.serveFirst(rev, 100);
   await h.clock.run(0);
   return { rev, container: h.runtime.started()[0], instance: h.runtime.started()[0].labels["skiff.instance"] };
 }
@@ -37,7 +29,7 @@ const ISO = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
 
 test("a die event takes a ready instance out of routing at once, and replacements start 1 s, then 2 s after each death", async (t) => {
   const h = setup(t);
-  const { rev, container: a, instance: idA } = await servingWithOne(h, t, { scaling: { minInstanceCount: 1 } });
+  const { rev, container: a, instance: idA } = await servingWithOne(h, { scaling: { minInstanceCount: 1 } });
   t.is(h.runtime.started().length, 1);
 
   await h.clock.runTo(T0 + 1000);
@@ -86,7 +78,7 @@ test("a die event takes a ready instance out of routing at once, and replacement
 
 test("an oom event then die records 'memory limit exceeded' as the revision's instanceError and in the service's log (stream engine)", async (t) => {
   const h = setup(t);
-  const { rev, container, instance } = await servingWithOne(h, t, { resources: { memory: "128Mi" }, scaling: { minInstanceCount: 1 } });
+  const { rev, container, instance } = await servingWithOne(h, { resources: { memory: "128Mi" }, scaling: { minInstanceCount: 1 } });
   const dieAt = h.clock.now();
   h.runtime.kill(container.id, { oom: true }); // emits oom, then die (exit 137)
   await h.clock.run(0);
@@ -113,7 +105,7 @@ test("an oom event then die records 'memory limit exceeded' as the revision's in
 
 test("a die whose oom event was missed is still reported as 'memory limit exceeded' when Docker's state says it was OOM-killed", async (t) => {
   const h = setup(t);
-  const { rev, container, instance } = await servingWithOne(h, t, { resources: { memory: "128Mi" }, scaling: { minInstanceCount: 1 } });
+  const { rev, container, instance } = await servingWithOne(h, { resources: { memory: "128Mi" }, scaling: { minInstanceCount: 1 } });
   h.runtime.kill(container.id, { oom: true, events: ["die"] });
   await h.clock.run(0);
   t.regex(
@@ -124,7 +116,7 @@ test("a die whose oom event was missed is still reported as 'memory limit exceed
 
 test("a die event for an instance being stopped by the engine is not a death: no instanceError, no replacement", async (t) => {
   const h = setup(t);
-  const { rev } = await servingWithOne(h, t);
+  const { rev } = await servingWithOne(h);
   h.controller.serve(PROJECT, SERVICE, []); // its traffic moves away: it drains and stops, and Docker reports a die
   await h.clock.run(5000);
   t.deepEqual(
@@ -138,7 +130,7 @@ test("a die event for an instance being stopped by the engine is not a death: no
 
 test("a container that vanished without an event is found by the sweep (every 5 s) and replaced 1 s later", async (t) => {
   const h = setup(t);
-  const { rev, container, instance } = await servingWithOne(h, t, { scaling: { minInstanceCount: 1 } });
+  const { rev, container, instance } = await servingWithOne(h, { scaling: { minInstanceCount: 1 } });
   await h.clock.runTo(T0 + 1000);
   h.runtime.vanish(container.id);
   await h.clock.runTo(T0 + 4999);
@@ -157,7 +149,7 @@ test("a container that vanished without an event is found by the sweep (every 5 
 
 test("a gap in the event stream sweeps at once", async (t) => {
   const h = setup(t);
-  const { rev, container } = await servingWithOne(h, t, { scaling: { minInstanceCount: 1 } });
+  const { rev, container } = await servingWithOne(h, { scaling: { minInstanceCount: 1 } });
   await h.clock.runTo(T0 + 1000);
   h.runtime.kill(container.id, { events: [] });
   await h.clock.run(0);
@@ -170,7 +162,7 @@ test("a gap in the event stream sweeps at once", async (t) => {
 
 test("one death long ago does not keep a later burst from zero from starting ceil(N/C) instances at once", async (t) => {
   const h = setup(t);
-  const { rev, container } = await servingWithOne(h, t, { maxInstanceRequestConcurrency: 1, scaling: { maxInstanceCount: 8 } });
+  const { rev, container } = await servingWithOne(h, { maxInstanceRequestConcurrency: 1, scaling: { maxInstanceCount: 8 } });
   // One crash, a replacement that serves for two minutes, then the revision idles to zero.
   h.runtime.kill(container.id, { exitCode: 1 });
   const lease = h.acquire(rev.name);
@@ -268,7 +260,7 @@ test("removeRevision during startFirst cancels it: startFirst rejects with 'the 
 
 test("removeRevision drains: the throttler refuses new requests at once, the instance stops (grace 10 s) only when its request ends, then the promise settles", async (t) => {
   const h = setup(t);
-  const { rev, container, instance } = await servingWithOne(h, t);
+  const { rev, container, instance } = await servingWithOne(h);
   const throttler = h.throttler(rev.name);
   const lease = h.acquire(rev.name);
   await h.clock.run(0);
@@ -297,7 +289,7 @@ test("removeRevision drains: the throttler refuses new requests at once, the ins
 
 test("removeRevision of a revision whose instance is already draining settles only once that container is gone", async (t) => {
   const h = setup(t);
-  const { rev, container } = await servingWithOne(h, t);
+  const { rev, container } = await servingWithOne(h);
   const lease = h.acquire(rev.name);
   await h.clock.run(0);
   h.controller.serve(PROJECT, SERVICE, []); // traffic moved away: the instance drains while its request runs
@@ -422,7 +414,7 @@ test("adopt takes back running containers of READY revisions with their rows and
 
 test("a crash loop backs off 1 s, 2 s, 4 s, 8 s between starts, one start at a time", async (t) => {
   const h = setup(t);
-  const { rev, container } = await servingWithOne(h, t, { scaling: { minInstanceCount: 2, maxInstanceCount: 2 } });
+  const { rev, container } = await servingWithOne(h, { scaling: { minInstanceCount: 2, maxInstanceCount: 2 } });
   await h.clock.run(100);
   t.is(h.runtime.running().length, 2, "min 2: the second started when the revision began serving");
   // From now on every container exits 200 ms after it starts, before listening.

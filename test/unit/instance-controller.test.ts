@@ -247,11 +247,7 @@ test("scale-down drains: an instance with a request in flight takes no new reque
   const h = setup(t);
   h.runtime.behaviour = { listenAfterMs: 100 };
   const rev = h.revision("hello-00001-abc", { maxInstanceRequestConcurrency: 10, scaling: { maxInstanceCount: 5 } });
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(100);
-  t.is(first.state, "resolved");
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  await h.serveFirst(rev, 100);
 
   // 10 requests fill A; the 11th queues and starts B, which takes it when it listens.
   const leases: Tracked<Lease>[] = [];
@@ -306,11 +302,7 @@ test("a draining instance whose request never ends is stopped after the request 
   const h = setup(t);
   h.runtime.behaviour = { listenAfterMs: 0 };
   const rev = h.revision("hello-00001-abc", { timeout: 30 });
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(0);
-  t.is(first.state, "resolved");
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  await h.serveFirst(rev, 0);
   const lease = h.acquire(rev.name);
   await h.clock.run(1000);
   t.is(lease.state, "resolved");
@@ -333,11 +325,7 @@ async function servingOneTrappingSigterm(t: ExecutionContext) {
   const h = setup(t);
   h.runtime.behaviour = { listenAfterMs: 0, trapSigterm: true };
   const rev = h.revision("hello-00001-abc");
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(0);
-  t.is(first.state, "resolved");
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  await h.serveFirst(rev, 0);
   return { h, rev, c: h.runtime.started()[0] };
 }
 
@@ -387,11 +375,7 @@ test("an idle revision scales to zero once the scale-to-zero grace (2 s) has pas
   const h = setup(t);
   h.runtime.behaviour = { listenAfterMs: 0 };
   const rev = h.revision("hello-00001-abc");
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(0);
-  t.is(first.state, "resolved");
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  await h.serveFirst(rev, 0);
   const c = h.runtime.started()[0];
 
   await h.clock.runTo(T0 + TEST_SCALING.scaleToZeroGraceMs - 1);
@@ -417,11 +401,7 @@ test("after requests end, the last instance stays for the whole grace (6 s) afte
   const h = setup(t, { scaling: { scaleToZeroGraceMs: 6000 } });
   h.runtime.behaviour = { listenAfterMs: 0 };
   const rev = h.revision("hello-00001-abc");
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(0);
-  t.is(first.state, "resolved");
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  await h.serveFirst(rev, 0);
 
   await h.clock.runTo(T0 + 1000);
   const lease = h.acquire(rev.name);
@@ -444,11 +424,7 @@ test("a burst from zero brings the revision back after it scaled to zero", async
   const h = setup(t);
   h.runtime.behaviour = { listenAfterMs: 400 };
   const rev = h.revision("hello-00001-abc", { maxInstanceRequestConcurrency: 1, scaling: { maxInstanceCount: 8 } });
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(400);
-  t.is(first.state, "resolved");
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  await h.serveFirst(rev, 400);
   await h.clock.runUntil(() => h.runtime.running().length === 0, 10_000, "scale to zero");
 
   const burstAt = h.clock.now();
@@ -540,11 +516,7 @@ test("at max scale a queued request fails after 10 s as at max (429); after a 12
   const h = setup(t);
   h.runtime.behaviour = { listenAfterMs: 12_000 };
   const rev = h.revision("hello-00001-abc", { maxInstanceRequestConcurrency: 1, scaling: { maxInstanceCount: 1 } });
-  h.controller.start();
-  const first = h.track(h.controller.startFirst(rev));
-  await h.clock.run(12_000);
-  t.is(first.state, "resolved");
-  h.controller.serve(PROJECT, SERVICE, [rev]);
+  await h.serveFirst(rev, 12_000);
   const held = h.acquire(rev.name);
   const queuedAt = h.clock.now();
   const waiting = h.acquire(rev.name);
