@@ -272,3 +272,29 @@ function checkPlainOrSecret(t: ServiceTemplateInput): void {
     );
   }
 }
+
+/** The flags that give a container's env, and its secrets, as a user may give either. */
+const FLAGS_OF_FIELD: Record<string, readonly string[]> = {
+  "template.env": ["--set-env-vars", "--update-env-vars", "--env", "--env-vars-file", "--remove-env-vars", "--clear-env-vars"],
+  "template.secretEnv": ["--set-secrets", "--update-secrets", "--remove-secrets", "--clear-secrets"],
+};
+
+/**
+ * Which of those flags each container's values came in (its first, where it has several), keyed by
+ * container (undefined: the ingress or main one, named `ingressName` in its group if at all), for
+ * errors to name the flag the user gave (output.ts useGivenFlags).
+ */
+export function givenFlagsByContainer(
+  groups: readonly ContainerGroup[],
+  ingressName: string | undefined,
+): Map<string | undefined, Record<string, string>> {
+  const out = new Map<string | undefined, Record<string, string>>();
+  for (const group of groups) {
+    const key = group.name === ingressName ? undefined : group.name;
+    const given = out.get(key) ?? {};
+    for (const token of group.argv)
+      for (const [field, flags] of Object.entries(FLAGS_OF_FIELD)) if (flags.includes(token)) given[field] ??= token;
+    out.set(key, given);
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import { applyLabelFlags, envFlagsProblem, type EnvFlags, type LabelFlags } from
 import { envListFlag, intFlag, listFlag, nameArg, parseTimeout } from "./flags";
 import {
   applyContainerGroups,
+  givenFlagsByContainer,
   GROUPED_MOUNT_FLAGS,
   recordContainerGroups,
   withContainerFlags,
@@ -17,7 +18,7 @@ import { applyMountFlags, withMountFlags, type MountFlags } from "./mount-flags"
 import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
-import { UsageError, useSidecarNames } from "./output";
+import { UsageError, useGivenFlags, useSidecarNames } from "./output";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
@@ -126,6 +127,7 @@ async function deployService(
       throw new UsageError(`service "${service}" not found in project "${project}": create it with skiff deploy`);
     const template = templateFromFlags(existing, flags, groups);
     useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
+    useGivenFlags(givenFlagsByContainer(groups, template.containerName));
     const labels = applyLabelFlags(existing?.labels ?? {}, flags);
     // The invokers go in the same change as the template, so a service made private is never
     // briefly public (and the reverse): they are computed from the service this attempt read.

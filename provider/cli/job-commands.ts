@@ -8,6 +8,7 @@ import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, t
 import {
   applyContainerGroups,
   containerGroupsOf,
+  givenFlagsByContainer,
   GROUPED_MOUNT_FLAGS,
   parseContainerGroup,
   recordContainerGroups,
@@ -17,7 +18,7 @@ import {
 import { describeSidecars } from "./describe-containers";
 import { render } from "./formats";
 import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
-import { printTable, UsageError, useFlagNames, useSidecarNames } from "./output";
+import { printTable, UsageError, useFlagNames, useGivenFlags, useSidecarNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
@@ -108,8 +109,10 @@ export function jobTemplateFromFlags(existing: Job | undefined, flags: JobFlags,
 
 /** The template a command sends; an engine error about one of its sidecars then names the container. */
 function templateToSend(existing: Job | undefined, flags: JobFlags, command: Command): JobTemplateInput {
-  const template = jobTemplateFromFlags(existing, flags, containerGroupsOf(command));
+  const groups = containerGroupsOf(command);
+  const template = jobTemplateFromFlags(existing, flags, groups);
   useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
+  useGivenFlags(givenFlagsByContainer(groups, template.containerName));
   return template;
 }
 

@@ -64,19 +64,30 @@ export function useSidecarNames(names: readonly string[]): void {
   sidecarNames = names;
 }
 
+/**
+ * Per container (undefined: the ingress or a job's main container), the flag a field's values came
+ * in where a field has several (`template.env`: --set-env-vars, --update-env-vars, --env-vars-file...),
+ * so an error names the flag the user gave.
+ */
+let givenFlags: ReadonlyMap<string | undefined, Record<string, string>> = new Map();
+
+export function useGivenFlags(byContainer: ReadonlyMap<string | undefined, Record<string, string>>): void {
+  givenFlags = byContainer;
+}
+
 /** A field as the flags name it: `--set-secrets (template.secretEnv.X)`, `--container side: --cpu (template.sidecars[0].resources.cpu)`. */
 export function describeField(field: string): string {
   const sidecar = /^template\.sidecars\[(\d+)\]\.(.+)$/.exec(field);
   const name = sidecar ? sidecarNames[Number(sidecar[1])] : undefined;
   // A sidecar's fields are the ingress container's fields, given in its --container group.
-  if (sidecar && name !== undefined) return `--container ${name}: ${withFlag(`template.${sidecar[2]}`, field)}`;
-  return withFlag(field, field);
+  if (sidecar && name !== undefined) return `--container ${name}: ${withFlag(`template.${sidecar[2]}`, field, givenFlags.get(name))}`;
+  return withFlag(field, field, givenFlags.get(undefined));
 }
 
-function withFlag(lookedUp: string, field: string): string {
-  const flag = Object.entries(flagOfField).find(
-    ([prefix]) => lookedUp === prefix || lookedUp.startsWith(prefix + ".") || lookedUp.startsWith(prefix + "["),
-  )?.[1];
+function withFlag(lookedUp: string, field: string, given: Record<string, string> = {}): string {
+  const covers = ([prefix]: [string, string]) =>
+    lookedUp === prefix || lookedUp.startsWith(prefix + ".") || lookedUp.startsWith(prefix + "[");
+  const flag = (Object.entries(given).find(covers) ?? Object.entries(flagOfField).find(covers))?.[1];
   return flag && flag !== field ? `${flag} (${field})` : field;
 }
 

@@ -1,11 +1,11 @@
 import test from "ava";
 import { Command } from "commander";
-import { recordContainerGroups, withContainerFlags } from "../../provider/cli/container-flags";
+import { givenFlagsByContainer, recordContainerGroups, withContainerFlags } from "../../provider/cli/container-flags";
 import { templateFromFlags } from "../../provider/cli/deploy";
 import { describeSidecars } from "../../provider/cli/describe-containers";
 import { jobTemplateFromFlags } from "../../provider/cli/job-commands";
 import { withMountFlags } from "../../provider/cli/mount-flags";
-import { describeField, useSidecarNames } from "../../provider/cli/output";
+import { describeField, useGivenFlags, useSidecarNames } from "../../provider/cli/output";
 import { parseJobSpec, type Job, type JobTemplateInput } from "../../provider/model/job";
 import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate, type ServiceTemplateInput } from "../../provider/model/template";
@@ -209,4 +209,43 @@ test("an engine error about a sidecar's field names the container and the flag o
   t.is(describeField("template.sidecars[0].name"), "--container side: template.sidecars[0].name");
   t.is(describeField("template.secretEnv.PORT"), "--set-secrets (template.secretEnv.PORT)", "the ingress container's as before");
   t.is(describeField("template.sidecars[1].image"), "template.sidecars[1].image", "an index the template sent did not have");
+});
+
+test("an engine error about env or secrets names the flag each container's values came in", (t) => {
+  const { groups } = parsed([
+    "--env-vars-file",
+    "env.yaml",
+    "--container",
+    "app",
+    "--update-secrets",
+    "A=s:1",
+    "--container",
+    "side",
+    "--set-env-vars",
+    "PORT=1",
+    "--update-env-vars",
+    "B=2",
+  ]);
+  const given = givenFlagsByContainer(groups, "app");
+  t.deepEqual(
+    [...given],
+    [
+      [undefined, { "template.env": "--env-vars-file", "template.secretEnv": "--update-secrets" }],
+      ["side", { "template.env": "--set-env-vars" }],
+    ],
+  );
+  useSidecarNames(["side"]);
+  useGivenFlags(given);
+  t.teardown(() => {
+    useSidecarNames([]);
+    useGivenFlags(new Map());
+  });
+  t.is(describeField("template.env.PORT"), "--env-vars-file (template.env.PORT)");
+  t.is(describeField("template.secretEnv.A"), "--update-secrets (template.secretEnv.A)");
+  t.is(describeField("template.sidecars[0].env.PORT"), "--container side: --set-env-vars (template.sidecars[0].env.PORT)");
+  t.is(
+    describeField("template.sidecars[0].secretEnv.X"),
+    "--container side: --set-secrets (template.sidecars[0].secretEnv.X)",
+    "none given there: the usual flag",
+  );
 });
