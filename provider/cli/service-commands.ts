@@ -7,6 +7,7 @@ import { confirmOrAbort } from "./confirm";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
 import { printTable, UsageError } from "./output";
+import { proxyCommand } from "./proxy-command";
 import { replaceCommand } from "./replace-command";
 import { addIamPolicyCommands } from "./iam-commands";
 import { authenticationText } from "./access-flags";
@@ -91,6 +92,7 @@ export function serviceCommands(): Command {
     });
 
   services.addCommand(replaceCommand());
+  services.addCommand(proxyCommand());
   addIamPolicyCommands(services, "service");
   return services;
 }

@@ -4,7 +4,9 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { TestEngine, startEngine } from "../helpers/engine";
+import { spawn } from "node:child_process";
+import { CLI_ENTRY, TestEngine, startEngine } from "../helpers/engine";
+import { eventually, httpRequest } from "../helpers/http";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, listRevisions, skiffOk, transcript } from "../helpers/cli";
 
@@ -289,4 +291,40 @@ test("jobs: --service-account on deploy, update and describe --format export; th
   t.deepEqual(parseYaml(added.stdout).bindings, [{ members: ["user:ana@example.com"], role: "roles/run.invoker" }]);
   await skiffOk(engine, ["jobs", "remove-iam-policy-binding", "batch", "--member", "user:ana@example.com", "--role", "roles/run.invoker"]);
   t.deepEqual((await engine.skiffJson(["jobs", "get-iam-policy", "batch"])).bindings, undefined, "no bindings left");
+});
+
+test("services proxy serves a private service on 127.0.0.1 with the caller's token attached (bodies both ways), its --tag a tag's revision; without it the service answers 401; Ctrl-C stops it", async (t) => {
+  await deploy(engine, "vault", ["--image", image, "--no-allow-unauthenticated", "--tag", "first"]);
+  const first = (await describeService(engine, "vault")).latestCreatedRevision!;
+  await deploy(engine, "vault", ["--image", image, "--env", "V=2"]);
+  t.is((await engine.request(`vault.localhost:${engine.ingressPort}`, "/")).status, 401, "private: no token, no answer");
+
+  for (const [args, revision] of [
+    [[], (await describeService(engine, "vault")).latestCreatedRevision!],
+    [["--tag", "first"], first],
+  ] as const) {
+    const proxy = spawn(process.execPath, [CLI_ENTRY, "services", "proxy", "vault", "--port", "0", ...args], {
+      env: { ...process.env, SKIFF_HOME: engine.home },
+    });
+    let err = "";
+    proxy.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
+    const exited = new Promise<number | null>((resolve) => proxy.once("exit", resolve));
+    try {
+      await eventually("the proxy says where it listens", async () => /on http:\/\/127\.0\.0\.1:\d+\n/.test(err), 10_000, 50);
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(err)![1]);
+      const root = await httpRequest(port, `127.0.0.1:${port}`, "/");
+      t.is(root.status, 200, root.body);
+      t.is(root.body, `K_REVISION=${revision}\n`, `skiff services proxy vault ${args.join(" ")}`);
+      const echo = await httpRequest(port, `127.0.0.1:${port}`, "/echo", { method: "POST", body: "through the proxy" });
+      t.is(echo.body, "through the proxy");
+    } finally {
+      proxy.kill("SIGINT");
+    }
+    t.is(await exited, 0, `Ctrl-C ends it cleanly\n${err}`);
+  }
+
+  const args = ["services", "proxy", "vault", "--tag", "nosuch", "--port", "0"];
+  const refused = await engine.skiff(args);
+  t.is(refused.code, 1, transcript(args, refused));
+  t.is(refused.stderr, 'skiff: error: --tag: "nosuch" is not a tag of vault; its tags are: first\n');
 });
