@@ -13,8 +13,9 @@ const RENEW_BEFORE_MS = 5 * 60_000;
 
 /**
  * `skiff services proxy S` (gcloud run services proxy): a server on 127.0.0.1 that forwards every
- * request to the service (or one of its tags) with an identity token for it in Authorization, so a
- * browser or a tool without tokens can call a private service. Bodies stream both ways; runs until
+ * request to the service (or one of its tags) with an identity token for it in
+ * X-Serverless-Authorization, so a browser or a tool without tokens can call a private service
+ * while its own Authorization header still reaches the app. Bodies stream both ways; runs until
  * Ctrl-C.
  */
 export function proxyCommand(): Command {
@@ -112,7 +113,8 @@ function forward(request: http.IncomingMessage, response: http.ServerResponse, t
   request.on("error", () => response.destroy());
   tokens.current().then(
     (token) => {
-      const headers = { ...request.headers, host: target.host, authorization: `Bearer ${token}` };
+      // X-Serverless-Authorization, as Google's cloud-run-proxy sends it: the client's own Authorization reaches the app.
+      const headers = { ...request.headers, host: target.host, "x-serverless-authorization": `Bearer ${token}` };
       const upstream = process
         .getBuiltinModule("node:http")
         .request({ host: "127.0.0.1", port: Number(target.port || 80), method: request.method, path: request.url, headers }, (answer) => {

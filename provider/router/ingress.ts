@@ -17,6 +17,7 @@ import { proxyRequest, proxyUpgrade } from "./proxy";
 import type { IngressCall } from "./proxy-client";
 import { INSTANCE_STILL_THERE, type ProxyOutcome } from "./proxy-outcome";
 import type { RouteResult, RoutingTable } from "./routing-table";
+import type { RequestHead } from "./forwarding";
 
 /** Node's own server defaults: idle kept-alive connections close after 5 s, a head must arrive within 60 s. */
 const TIMEOUTS: ConnectionTimeouts = { keepAliveMs: 5_000, headersMs: 60_000 };
@@ -234,7 +235,7 @@ export class Ingress implements RequestHandler, StreamHandler {
     if (access.public && !access.internalOnly) return undefined;
     if (!this.gate) return undefined;
     const key = `${route.project}/${route.service}`;
-    return this.gate.check(access, request.fromContainer, request.head.authorization, key, (aud) => {
+    return this.gate.check(access, request.fromContainer, credentialOf(request.head), key, (aud) => {
       let host: string;
       try {
         host = new URL(aud).host;
@@ -264,3 +265,19 @@ export class Ingress implements RequestHandler, StreamHandler {
     return this.trustedProxies.has(request.head.remoteAddress.replace(/^::ffff:/, ""));
   }
 }
+
+/**
+ * The token a private service's caller presents: Cloud Run checks X-Serverless-Authorization when
+ * it is there (so the app keeps Authorization for its own users' credentials, as Google's
+ * cloud-run-proxy and IAP use it), else Authorization. Read only for private and internal services.
+ */
+function credentialOf(head: RequestHead): string | undefined {
+  const raw = head.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === SERVERLESS_AUTHORIZATION.length && name.toLowerCase() === SERVERLESS_AUTHORIZATION) return raw[i + 1];
+  }
+  return head.authorization;
+}
+
+const SERVERLESS_AUTHORIZATION = "x-serverless-authorization";

@@ -293,11 +293,21 @@ test("jobs: --service-account on deploy, update and describe --format export; th
   t.deepEqual((await engine.skiffJson(["jobs", "get-iam-policy", "batch"])).bindings, undefined, "no bindings left");
 });
 
-test("services proxy serves a private service on 127.0.0.1 with the caller's token attached (bodies both ways), its --tag a tag's revision; without it the service answers 401; Ctrl-C stops it", async (t) => {
+test("services proxy serves a private service on 127.0.0.1 with the caller's token in X-Serverless-Authorization (bodies both ways, the client's Authorization kept), its --tag a tag's revision; without it the service answers 401; Ctrl-C stops it", async (t) => {
   await deploy(engine, "vault", ["--image", image, "--no-allow-unauthenticated", "--tag", "first"]);
   const first = (await describeService(engine, "vault")).latestCreatedRevision!;
   await deploy(engine, "vault", ["--image", image, "--env", "V=2"]);
   t.is((await engine.request(`vault.localhost:${engine.ingressPort}`, "/")).status, 401, "private: no token, no answer");
+  // As on Cloud Run, X-Serverless-Authorization is the token checked when it is there, whatever Authorization says.
+  const token = await identityToken(t, urlOf("vault"));
+  const both = await httpRequest(engine.ingressPort, `vault.localhost:${engine.ingressPort}`, "/", {
+    headers: { "x-serverless-authorization": `Bearer ${token}`, authorization: "Bearer not-a-token" },
+  });
+  t.is(both.status, 200, both.body);
+  const onlyApp = await httpRequest(engine.ingressPort, `vault.localhost:${engine.ingressPort}`, "/", {
+    headers: { "x-serverless-authorization": "Bearer not-a-token", authorization: `Bearer ${token}` },
+  });
+  t.is(onlyApp.status, 401, "a bad X-Serverless-Authorization is not rescued by a good Authorization");
 
   for (const [args, revision] of [
     [[], (await describeService(engine, "vault")).latestCreatedRevision!],
@@ -317,6 +327,9 @@ test("services proxy serves a private service on 127.0.0.1 with the caller's tok
       t.is(root.body, `K_REVISION=${revision}\n`, `skiff services proxy vault ${args.join(" ")}`);
       const echo = await httpRequest(port, `127.0.0.1:${port}`, "/echo", { method: "POST", body: "through the proxy" });
       t.is(echo.body, "through the proxy");
+      // The token rides in X-Serverless-Authorization: the client's own Authorization reaches the app.
+      const seen = await httpRequest(port, `127.0.0.1:${port}`, "/headers", { headers: { authorization: "Basic YXBwOnVzZXI=" } });
+      t.is((JSON.parse(seen.body) as Record<string, string>).authorization, "Basic YXBwOnVzZXI=");
     } finally {
       proxy.kill("SIGINT");
     }
