@@ -5,6 +5,7 @@ import { nameArg } from "./flags";
 import { render } from "./formats";
 import { domainMappingToKnative } from "../knative/objects";
 import { printTable } from "./output";
+import { listed, withListFlags } from "./list-flags";
 
 export function domainMappingCommands(): Command {
   const mappings = new Command("domain-mappings").description("route a domain name to a service");
@@ -18,12 +19,10 @@ export function domainMappingCommands(): Command {
       render(format, domainMappingToKnative(m), () => process.stdout.write(`mapped ${m.domain} to service ${m.service}: ${m.url}\n`));
     });
 
-  withCommon(mappings.command("list")).action(async (options) => {
+  withListFlags(withCommon(mappings.command("list"))).action(async (options) => {
     const { project, format } = commonOptions(options);
-    const list = await (await connect()).listDomainMappings(project);
-    render(format, list.map(domainMappingToKnative), () =>
-      printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]),
-    );
+    const { items: list, objects } = listed(await (await connect()).listDomainMappings(project), domainMappingToKnative, options);
+    render(format, objects, () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
   });
 
   withCommon(mappings.command("describe"))

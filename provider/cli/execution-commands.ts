@@ -6,17 +6,18 @@ import { counts } from "./job-commands";
 import { render } from "./formats";
 import { executionToCloudRun } from "../knative/objects";
 import { printTable } from "./output";
+import { listed, withListFlags } from "./list-flags";
 
 export function executionCommands(): Command {
   const executions = new Command("executions").description("list, describe and cancel executions of jobs");
 
-  withCommon(executions.command("list"))
+  withListFlags(withCommon(executions.command("list")))
     .option("--job <job>", "only this job's executions", nameArg("job", "--job"))
     .description("list executions, newest first")
     .action(async (options) => {
       const { project, format } = commonOptions(options);
-      const list = await (await connect()).listExecutions(project, options.job);
-      render(format, list.map(executionToCloudRun), () =>
+      const { items: list, objects } = listed(await (await connect()).listExecutions(project, options.job), executionToCloudRun, options);
+      render(format, objects, () =>
         printTable([
           ["EXECUTION", "JOB", "STATUS", "TASKS", "SUCCEEDED", "FAILED", "STARTED", "COMPLETED"],
           ...list.map((e) => [

@@ -70,7 +70,8 @@ function exportable(object: unknown): unknown {
  * `metadata.annotations.run.googleapis.com/ingress`; through a list without an index it takes the
  * field of every item (`status.traffic.revisionName`).
  */
-function pick(object: unknown, path: string): unknown {
+/** The value at a dotted path (`status.url`, `spec.template.spec.containers[0].image`); through a list, each element's. */
+export function pick(object: unknown, path: string): unknown {
   return pickParts(object, path.split(/\.|(?=\[)/));
 }
 

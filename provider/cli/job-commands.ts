@@ -24,6 +24,7 @@ import { addIamPolicyCommands } from "./iam-commands";
 import { defaultServiceAccount } from "../model/derived-names";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
+import { listed, withListFlags } from "./list-flags";
 
 export interface JobFlags extends MountFlags, SourceFlags {
   image?: string;
@@ -187,12 +188,12 @@ export function jobCommands(): Command {
       process.stdout.write(`deleted job ${name}\n`);
     });
 
-  withCommon(jobs.command("list"))
+  withListFlags(withCommon(jobs.command("list")))
     .description("list jobs")
     .action(async (options) => {
       const { project, format } = commonOptions(options);
-      const list = await (await connect()).listJobs(project);
-      render(format, list.map(jobToCloudRun), () =>
+      const { items: list, objects } = listed(await (await connect()).listJobs(project), jobToCloudRun, options);
+      render(format, objects, () =>
         printTable([
           ["JOB", "TASKS", "LAST EXECUTION", "STATUS"],
           ...list.map((j) => [j.name, String(j.template.taskCount), j.latestExecution?.name ?? "-", j.latestExecution?.status ?? "-"]),

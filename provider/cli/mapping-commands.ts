@@ -3,6 +3,7 @@ import type { MappingKind, VolumeMapping } from "../model/volume-mapping";
 import { commonOptions, connect, withCommon } from "./common";
 import { render } from "./formats";
 import { printTable } from "./output";
+import { listed, withListFlags } from "./list-flags";
 
 /**
  * What a volume's outside thing is on this machine (skiff's own commands; gcloud has none):
@@ -67,12 +68,12 @@ function kindCommands(k: KindCommand): Command {
       process.stdout.write(`Unmapped ${k.kind} ${name}.\n`);
     });
 
-  withCommon(group.command("list"))
+  withListFlags(withCommon(group.command("list")))
     .description(`list mapped ${k.command}`)
     .action(async (options) => {
       const { format } = commonOptions(options);
-      const list = await (await connect()).listMappings(k.kind);
-      render(format, list, () => printTable([["NAME", "MAPPED TO", "SINCE"], ...list.map((m) => [m.name, mappedTo(m), m.createTime])]));
+      const { items: list, objects } = listed(await (await connect()).listMappings(k.kind), (m) => m, options);
+      render(format, objects, () => printTable([["NAME", "MAPPED TO", "SINCE"], ...list.map((m) => [m.name, mappedTo(m), m.createTime])]));
     });
   return group;
 }

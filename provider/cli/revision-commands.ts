@@ -5,17 +5,18 @@ import { nameArg } from "./flags";
 import { render } from "./formats";
 import { revisionToKnative } from "../knative/objects";
 import { printTable } from "./output";
+import { listed, withListFlags } from "./list-flags";
 
 export function revisionCommands(): Command {
   const revisions = new Command("revisions").description("list, describe and delete revisions");
 
-  withCommon(revisions.command("list"))
+  withListFlags(withCommon(revisions.command("list")))
     .option("--service <service>", "only this service's revisions", nameArg("service", "--service"))
     .description("list revisions, newest first")
     .action(async (options) => {
       const { project, format } = commonOptions(options);
-      const list = await (await connect()).listRevisions(project, options.service);
-      render(format, list.map(revisionToKnative), () =>
+      const { items: list, objects } = listed(await (await connect()).listRevisions(project, options.service), revisionToKnative, options);
+      render(format, objects, () =>
         printTable([
           ["REVISION", "SERVICE", "STATUS", "IMAGE", "CREATED"],
           ...list.map((r) => [r.name, r.service, r.status, r.image, r.createTime]),

@@ -6,6 +6,7 @@ import { confirmOrAbort } from "./confirm";
 import { envListFlag } from "./flags";
 import { render } from "./formats";
 import { printTable, UsageError } from "./output";
+import { listed, withListFlags } from "./list-flags";
 
 /**
  * `skiff secrets ...` in gcloud's words: `secrets create NAME --data-file F|-`, `list`, `describe`,
@@ -106,13 +107,13 @@ function versionCommands(): Command {
       else process.stdout.write(value);
     });
 
-  withCommon(versions.command("list"))
+  withListFlags(withCommon(versions.command("list")))
     .argument("<secret>", "secret name", secretArg())
     .description("list a secret's versions, newest first")
     .action(async (secret: string, options) => {
       const { project, format } = commonOptions(options);
-      const list = await (await connect()).listSecretVersions(project, secret);
-      render(format, list.map(versionObject), () =>
+      const { items: list, objects } = listed(await (await connect()).listSecretVersions(project, secret), versionObject, options);
+      render(format, objects, () =>
         printTable([
           ["NAME", "STATE", "CREATED", "DESTROYED"],
           ...list.map((v) => [String(v.version), v.state, v.createTime, v.destroyTime ?? "-"]),
@@ -169,12 +170,12 @@ export function secretCommands(): Command {
       );
     });
 
-  withCommon(secrets.command("list"))
+  withListFlags(withCommon(secrets.command("list")))
     .description("list secrets")
     .action(async (options) => {
       const { project, format } = commonOptions(options);
-      const list = await (await connect()).listSecrets(project);
-      render(format, list.map(secretObject), () =>
+      const { items: list, objects } = listed(await (await connect()).listSecrets(project), secretObject, options);
+      render(format, objects, () =>
         printTable([
           ["NAME", "LATEST", "VERSIONS", "CREATED"],
           ...list.map((s) => [s.name, String(s.latestVersion ?? "-"), String(s.versionCount), s.createTime]),

@@ -14,23 +14,21 @@ import { authenticationText } from "./access-flags";
 import { defaultServiceAccount } from "../model/derived-names";
 import { describeMounts } from "./mount-flags";
 import { describeSidecars } from "./describe-containers";
+import { listed, withListFlags } from "./list-flags";
 
 export function serviceCommands(): Command {
   const services = new Command("services").description("list, describe, delete services, move their traffic and say who may call them");
 
-  withCommon(services.command("list"))
+  withListFlags(withCommon(services.command("list")))
     .description("list services")
     .action(async (options) => {
       const { project, format } = commonOptions(options);
-      const list = await (await connect()).listServices(project);
-      render(
-        format,
-        list.map((s) => serviceToKnative(s)),
-        () =>
-          printTable([
-            ["SERVICE", "URL", "LATEST READY", "TRAFFIC"],
-            ...list.map((s) => [s.name, s.url, s.latestReadyRevision ?? "-", trafficSummary(s)]),
-          ]),
+      const { items: list, objects } = listed(await (await connect()).listServices(project), (s) => serviceToKnative(s), options);
+      render(format, objects, () =>
+        printTable([
+          ["SERVICE", "URL", "LATEST READY", "TRAFFIC"],
+          ...list.map((s) => [s.name, s.url, s.latestReadyRevision ?? "-", trafficSummary(s)]),
+        ]),
       );
     });
 

@@ -155,6 +155,32 @@ test("services update takes deploy's flags for a service that exists: a new revi
   t.like(await servedEnv(service), { A: "1", B: "2" });
   t.is((await listRevisions(engine, service)).length, 2);
 
+  // A script's way to the newest revision, and to a service by name: gcloud's list flags.
+  const newest = await skiffOk(engine, [
+    "revisions",
+    "list",
+    "--service",
+    service,
+    "--sort-by",
+    "~metadata.creationTimestamp",
+    "--limit",
+    "1",
+    "--format",
+    "value(metadata.name)",
+  ]);
+  t.is(newest.stdout, `${s.latestCreatedRevision}\n`);
+  const found = await skiffOk(engine, [
+    "services",
+    "list",
+    "--filter",
+    `metadata.name=${service}`,
+    "--format",
+    "value(status.url)",
+    "--region",
+    "us-central1",
+  ]);
+  t.is(found.stdout, `${s.url}\n`);
+
   const unchanged = await skiffOk(engine, ["services", "update", service, "--update-env-vars", "B=2"]);
   t.regex(unchanged.stdout, /No change to the template/);
   t.is((await listRevisions(engine, service)).length, 2, "an update that changes nothing makes no revision");
