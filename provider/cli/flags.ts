@@ -39,7 +39,11 @@ export function nameArg(kind: keyof typeof NAME_SCHEMAS, label: string = kind) {
 
 /** `a, b ,c` → ["a", "b", "c"]; empty items are kept so a parser can name them. */
 export function splitList(text: string): string[] {
-  return text.split(",").map((item) => item.trim());
+  // gcloud's escaping (gcloud topic escaping): a leading ^DELIM^ makes DELIM the separator, so
+  // items may hold commas: --set-env-vars "^@^HOSTS=a,b@MODE=x", --args "^;^--list=a,b;--v".
+  const custom = /^\^([^^]+)\^/.exec(text);
+  const [separator, items] = custom ? [custom[1], text.slice(custom[0].length)] : [",", text];
+  return items.split(separator).map((item) => item.trim());
 }
 
 /** Repeatable flags: `--env A=1 --env B=2`. */
