@@ -69,6 +69,16 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "key",
 ];
 
+/**
+ * gcloud's `--async` on a command that changes something and here returns once it is made (deletes
+ * drain in the background already): accepted, hidden from help, so a pasted command works.
+ */
+export function withAsyncAccepted(command: Command): Command {
+  return command.addOption(
+    new Option("--async", "accepted for gcloud compatibility: this command returns once the change is made").hideHelp(),
+  );
+}
+
 /** Accepts those of gcloud's cloud-only flags a command takes, hidden from help, so a pasted gcloud command works. */
 export function withCloudOnlyFlags(command: Command, names: CloudOnlyFlag[]): Command {
   return addHidden(command, names);

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { commonOptions, connect, withCommon } from "./common";
+import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
 import { render } from "./formats";
@@ -33,7 +33,7 @@ export function domainMappingCommands(): Command {
       render(format, domainMappingToKnative(m), () => process.stdout.write(`${m.domain} → service ${m.service} (${m.status}) ${m.url}\n`));
     });
 
-  withCommon(mappings.command("delete"))
+  withAsyncAccepted(withCommon(mappings.command("delete")))
     .requiredOption("--domain <domain>", "the domain", nameArg("domain", "--domain"))
     .option("-q, --quiet", "do not ask to confirm")
     .action(async (options) => {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import type { Execution } from "../model/job";
-import { commonOptions, connect, withCommon } from "./common";
+import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { nameArg } from "./flags";
 import { counts } from "./job-commands";
 import { render } from "./formats";
@@ -42,7 +42,7 @@ export function executionCommands(): Command {
       render(format, executionToCloudRun(e), () => printExecution(e));
     });
 
-  withCommon(executions.command("cancel"))
+  withAsyncAccepted(withCommon(executions.command("cancel")))
     .argument("<execution>", "execution name", nameArg("execution"))
     .description("stop the running tasks (SIGTERM, then SIGKILL after 10 s) and cancel the rest")
     .action(async (name: string, options) => {

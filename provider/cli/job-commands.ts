@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { EngineError, type EngineClient } from "../client/api-client";
 import type { Execution, Job, JobTemplateInput } from "../model/job";
-import { commonOptions, connect, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
+import { commonOptions, connect, noteIgnoredFlags, withAsyncAccepted, withCloudOnlyFlags, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
 import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
@@ -177,7 +177,7 @@ export function jobCommands(): Command {
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
     });
 
-  withCommon(jobs.command("delete"))
+  withAsyncAccepted(withCommon(jobs.command("delete")))
     .argument("<job>", "job name", nameArg("job"))
     .description("delete a job with its executions; running tasks are stopped")
     .option("-q, --quiet", "do not ask to confirm")

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { commonOptions, connect, withCommon } from "./common";
+import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
 import { render } from "./formats";
@@ -50,7 +50,7 @@ export function revisionCommands(): Command {
       });
     });
 
-  withCommon(revisions.command("delete"))
+  withAsyncAccepted(withCommon(revisions.command("delete")))
     .argument("<revision>", "revision name", nameArg("revision"))
     .option("-q, --quiet", "do not ask to confirm")
     .action(async (name: string, options) => {

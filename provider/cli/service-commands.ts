@@ -2,7 +2,7 @@ import { Command } from "commander";
 import type { Service } from "../model/service";
 import { parseAssignments, parseTagAssignments, parseTagList, nameArg } from "./flags";
 import { type TrafficUpdate } from "../model/traffic-update";
-import { commonOptions, connect, withCommon } from "./common";
+import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
@@ -47,7 +47,7 @@ export function serviceCommands(): Command {
       render(format, serviceToKnative(s, latest), () => printService(s));
     });
 
-  withCommon(services.command("delete"))
+  withAsyncAccepted(withCommon(services.command("delete")))
     .argument("<service>", "service name", nameArg("service"))
     .description("delete a service with its revisions, containers and domain mappings")
     .option("-q, --quiet", "do not ask to confirm")
@@ -58,7 +58,7 @@ export function serviceCommands(): Command {
       process.stdout.write(`deleted service ${name}\n`);
     });
 
-  withCommon(services.command("update-traffic"))
+  withAsyncAccepted(withCommon(services.command("update-traffic")))
     .argument("<service>", "service name", nameArg("service"))
     .description("move traffic between revisions and tags")
     .option("--to-latest", "send 100% to the latest ready revision")

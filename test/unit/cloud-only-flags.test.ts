@@ -100,3 +100,19 @@ test("the note names each ignored flag as it was given; none given, no note", (t
   t.is(ignoredFlagsNote(command.opts()), "skiff: note: --region, --cpu-boost, --no-cpu-throttling have no local effect and are ignored\n");
   t.is(ignoredFlagsNote(deployCommand().opts()), undefined);
 });
+
+test("gcloud's --async is accepted where a change here returns once made: deletes, update-traffic, executions cancel", (t) => {
+  const leaf = (group: Command, path: string) => path.split(" ").reduce((at, name) => at.commands.find((c) => c.name() === name)!, group);
+  for (const [group, path] of [
+    [serviceCommands(), "delete"],
+    [serviceCommands(), "update-traffic"],
+    [revisionCommands(), "delete"],
+    [jobCommands(), "delete"],
+    [executionCommands(), "cancel"],
+    [domainMappingCommands(), "delete"],
+  ] as const) {
+    const command = leaf(group, path);
+    t.deepEqual(unknownOf(command, ["--async"]), [], `${group.name()} ${path}`);
+    t.notRegex(command.helpInformation(), /--async/);
+  }
+});
