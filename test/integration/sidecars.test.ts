@@ -372,10 +372,10 @@ test.serial(
     const bad = await engine.skiff(["deploy", "cli-pair", "--container", "backend", "--update-env-vars", "TOKEN=x"]);
     t.is(bad.code, 1, bad.stderr);
     t.regex(bad.stderr, /^skiff: error: --container backend: TOKEN is a plain variable and a secret of this container/);
-    // A name the platform sets is refused by the engine; the error names the container and the flag.
+    // A name the platform sets is refused by the engine; the error names the container and the flag given.
     const reserved = await engine.skiff(["deploy", "cli-pair", "--container", "backend", "--update-secrets", "PORT=side-token:1"]);
     t.is(reserved.code, 1, reserved.stderr);
-    t.regex(reserved.stderr, /^skiff: error: --container backend: --set-secrets \(template\.sidecars\[0\]\.secretEnv\.PORT\): is reserved/);
+    t.regex(reserved.stderr, /^skiff: error: --container backend: --update-secrets \(template\.sidecars\[0\]\.secretEnv\.PORT\): is reserved/);
     t.is((await client.getService("default", "cli-pair")).generation, generation);
   },
 );
