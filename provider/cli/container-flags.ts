@@ -287,8 +287,11 @@ const FLAGS_OF_FIELD: Record<string, readonly string[]> = {
 export function givenFlagsByContainer(
   groups: readonly ContainerGroup[],
   ingressName: string | undefined,
+  /** The template's own: its volumes came in a Cloud SQL flag rather than --add-volume. */
+  volumesFlag?: string,
 ): Map<string | undefined, Record<string, string>> {
   const out = new Map<string | undefined, Record<string, string>>();
+  if (volumesFlag !== undefined) out.set(undefined, { "template.volumes": volumesFlag });
   for (const group of groups) {
     const key = group.name === ingressName ? undefined : group.name;
     const given = out.get(key) ?? {};

@@ -18,6 +18,7 @@ import { applyMountFlags, withMountFlags, type MountFlags } from "./mount-flags"
 import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
+import { cloudSqlFlagGiven } from "./cloudsql-flags";
 import { UsageError, useGivenFlags, useSidecarNames } from "./output";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
@@ -127,7 +128,7 @@ async function deployService(
       throw new UsageError(`service "${service}" not found in project "${project}": create it with skiff deploy`);
     const template = templateFromFlags(existing, flags, groups);
     useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
-    useGivenFlags(givenFlagsByContainer(groups, template.containerName));
+    useGivenFlags(givenFlagsByContainer(groups, template.containerName, flags.addVolume ? undefined : cloudSqlFlagGiven(flags)));
     const labels = applyLabelFlags(existing?.labels ?? {}, flags);
     // The invokers go in the same change as the template, so a service made private is never
     // briefly public (and the reverse): they are computed from the service this attempt read.

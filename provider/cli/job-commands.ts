@@ -18,6 +18,7 @@ import {
 import { describeSidecars } from "./describe-containers";
 import { render } from "./formats";
 import { executionToCloudRun, jobToCloudRun } from "../knative/objects";
+import { cloudSqlFlagGiven } from "./cloudsql-flags";
 import { printTable, UsageError, useFlagNames, useGivenFlags, useSidecarNames } from "./output";
 import { serviceAccountFlag } from "./access-flags";
 import { addIamPolicyCommands } from "./iam-commands";
@@ -113,7 +114,7 @@ function templateToSend(existing: Job | undefined, flags: JobFlags, command: Com
   const groups = containerGroupsOf(command);
   const template = jobTemplateFromFlags(existing, flags, groups);
   useSidecarNames(template.sidecars?.map((c) => c.name) ?? []);
-  useGivenFlags(givenFlagsByContainer(groups, template.containerName));
+  useGivenFlags(givenFlagsByContainer(groups, template.containerName, flags.addVolume ? undefined : cloudSqlFlagGiven(flags)));
   return template;
 }
 

@@ -5,16 +5,17 @@ import { collect, listFlag } from "./flags";
 import { UsageError } from "./output";
 import { applySecretFlags, secretFlagsProblem, secretListFlag, type SecretFlags, type WithSecrets } from "./secret-flags";
 import { applyVolumeFlags, type VolumeFlags } from "./volume-flags";
+import { applyCloudSqlFlags, withCloudSqlFlags, type CloudSqlFlags } from "./cloudsql-flags";
 
 /**
  * The secret and volume flags `deploy` and `jobs create|update|deploy` share (gcloud's). The
  * volumes are the template's; the secrets and mounts are a container's, and come in its
  * `--container` group (container-flags.ts), those before any group the ingress container's.
  */
-export type MountFlags = SecretFlags & VolumeFlags;
+export type MountFlags = SecretFlags & VolumeFlags & CloudSqlFlags;
 
 export function withMountFlags(command: Command): Command {
-  return command
+  return withCloudSqlFlags(command)
     .option(
       "--set-secrets <KEY=SECRET:VERSION,...>",
       "the container's secrets as env vars (ENV=...) or files (/path/file=...); replaces every secret of the container",
@@ -31,11 +32,11 @@ export function withMountFlags(command: Command): Command {
     .option("--clear-volume-mounts", "remove every mount");
 }
 
-/** Volumes first (--clear-volumes drops secret volumes too), then secrets. */
+/** Volumes first (--clear-volumes drops secret volumes too), then Cloud SQL's, then secrets. */
 export function applyMountFlags<T extends WithSecrets>(template: T, flags: MountFlags): T {
   const problem = secretFlagsProblem(flags);
   if (problem) throw new UsageError(problem);
-  return applySecretFlags(applyVolumeFlags(template, flags), flags);
+  return applySecretFlags(applyCloudSqlFlags(applyVolumeFlags(template, flags), flags), flags);
 }
 
 /** API field paths these flags fill, for errors the engine reports. */

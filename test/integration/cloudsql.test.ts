@@ -60,7 +60,8 @@ test.serial("mapped: the service writes a row through /cloudsql/proj:europe-west
   t.deepEqual(JSON.parse((await engine.request(hostOf(engine, "notes"), "/notes")).body), [note]);
   t.is((await postgres.query("SELECT text FROM notes")).trim(), note, "the row is in the real server");
 
-  // The same volume and secret; jobs create takes --set-env-vars only, so both variables go there.
+  // The same instance and secret, the instance given as gcloud's --add-cloudsql-instances (the
+  // volume and its /cloudsql mount made from it); jobs create takes --set-env-vars only, so both variables go there.
   await skiffOk(engine, [
     "jobs",
     "create",
@@ -69,7 +70,10 @@ test.serial("mapped: the service writes a row through /cloudsql/proj:europe-west
     image,
     "--set-env-vars",
     `INSTANCE_CONNECTION_NAME=${INSTANCE},EXPECT_NOTE=${note}`,
-    ...cloudsql.slice(2),
+    "--set-secrets",
+    "DB_PASSWORD=db-pass:latest",
+    "--add-cloudsql-instances",
+    INSTANCE,
   ]);
   const run = await engine.skiff(["jobs", "execute", "reader", "--wait"]);
   t.is(
