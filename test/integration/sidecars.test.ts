@@ -375,7 +375,10 @@ test.serial(
     // A name the platform sets is refused by the engine; the error names the container and the flag given.
     const reserved = await engine.skiff(["deploy", "cli-pair", "--container", "backend", "--update-secrets", "PORT=side-token:1"]);
     t.is(reserved.code, 1, reserved.stderr);
-    t.regex(reserved.stderr, /^skiff: error: --container backend: --update-secrets \(template\.sidecars\[0\]\.secretEnv\.PORT\): is reserved/);
+    t.regex(
+      reserved.stderr,
+      /^skiff: error: --container backend: --update-secrets \(template\.sidecars\[0\]\.secretEnv\.PORT\): is reserved/,
+    );
     t.is((await client.getService("default", "cli-pair")).generation, generation);
   },
 );
