@@ -161,3 +161,24 @@ test('creating in "locations/-" is INVALID_ARGUMENT naming the parent (or the na
     await jobs.close();
   }
 });
+
+test("listLocations and getLocation (the Locations mixin every Cloud Run client has) answer the engine's region instead of an unknown path", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  try {
+    const locations = [];
+    for await (const location of services.listLocationsAsync({ name: "projects/default" })) locations.push(location);
+    t.deepEqual(
+      locations.map((l) => [l.name, l.locationId]),
+      [["projects/default/locations/us-central1", "us-central1"]],
+    );
+    // The library's type says one Location; like every call of the client it resolves with [response, ...].
+    const [got] = (await services.getLocation({ name: "projects/default/locations/europe-west1" })) as unknown as [
+      { name?: string; locationId?: string },
+    ];
+    t.like(got, { name: "projects/default/locations/europe-west1", locationId: "europe-west1" }, "every location holds the same resources");
+    const wildcard = (await t.throwsAsync(services.getLocation({ name: "projects/default/locations/-" }))) as ClientError;
+    t.is(wildcard.code, 5, wildcard.message);
+  } finally {
+    await services.close();
+  }
+});
