@@ -3,6 +3,7 @@ import { v2 } from "@google-cloud/run";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { googleRunClientOptions } from "../helpers/google-run-client";
 import { fixtureImage } from "../helpers/fixture-image";
+import { hostOf } from "../helpers/cli";
 
 // Google's Node client for Cloud Run (REST mode) at the edges a team reaches after the first
 // deploy: an operation whose work failed, the "-" wildcard of list parents, a create aimed at
@@ -178,6 +179,43 @@ test("listLocations and getLocation (the Locations mixin every Cloud Run client 
     t.like(got, { name: "projects/default/locations/europe-west1", locationId: "europe-west1" }, "every location holds the same resources");
     const wildcard = (await t.throwsAsync(services.getLocation({ name: "projects/default/locations/-" }))) as ClientError;
     t.is(wildcard.code, 5, wildcard.message);
+  } finally {
+    await services.close();
+  }
+});
+
+test("setIamPolicy with a conditional binding is INVALID_ARGUMENT naming the condition, and the policy stays as it was", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const resource = `${parent}/services/node-guarded`;
+  try {
+    const [creating] = await services.createService({
+      parent,
+      serviceId: "node-guarded",
+      service: { template: { containers: [{ image }] } },
+    });
+    await creating.promise();
+    const [before] = await services.getIamPolicy({ resource });
+    const refused = (await t.throwsAsync(
+      services.setIamPolicy({
+        resource,
+        policy: {
+          version: 3,
+          bindings: [
+            { role: "roles/run.invoker", members: ["user:ann@example.com"] },
+            {
+              role: "roles/run.invoker",
+              members: ["allUsers"],
+              condition: { title: "expired", expression: "request.time < timestamp('2020-01-01T00:00:00Z')" },
+            },
+          ],
+        },
+      }),
+    )) as ClientError;
+    t.is(refused.code, 3, refused.message);
+    t.deepEqual(fieldsOf(refused), ["policy.bindings[1].condition"]);
+    const [after] = await services.getIamPolicy({ resource });
+    t.deepEqual(after.bindings, before.bindings, "nothing was granted");
+    t.is((await engine.request(hostOf(engine, "node-guarded"), "/")).status, 401, "still private: allUsers was not let in");
   } finally {
     await services.close();
   }
