@@ -155,6 +155,8 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
       // A service that follows its latest revision reads back as [LATEST 100%]; sent back, it changes nothing.
       if (current.traffic.length === 0 && isLatestOnly(request.spec.traffic)) delete request.spec.traffic;
       checkTraffic(scope.project, name, request, true);
+      // A revision name taken by another template fails the call itself, as Cloud Run's does, not its Operation.
+      withWirePaths(() => services.checkRevisionName(scope.project, name, request.spec, request.revisionSuffix), "service");
       const preview = view(previewOf(scope.project, name, request, current), scope);
       const op = boolParam(query, "validateOnly")
         ? operations.finished(scope, "Service", preview)

@@ -220,3 +220,28 @@ test("setIamPolicy with a conditional binding is INVALID_ARGUMENT naming the con
     await services.close();
   }
 });
+
+test("an update naming a revision that exists with another template fails as the call itself (ALREADY_EXISTS naming the revision), not as its operation", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const name = `${parent}/services/node-named`;
+  try {
+    const [creating] = await services.createService({
+      parent,
+      serviceId: "node-named",
+      service: { template: { revision: "node-named-blue", containers: [{ image }] } },
+    });
+    await creating.promise();
+    const taken = (await t.throwsAsync(
+      services.updateService({
+        service: { name, template: { revision: "node-named-blue", containers: [{ image, env: [{ name: "COLOR", value: "green" }] }] } },
+      }),
+    )) as ClientError;
+    t.is(taken.code, 6, taken.message);
+    t.regex(taken.message ?? "", /revision "node-named-blue" already exists in project "default" with another template/);
+    const [same] = await services.updateService({ service: { name, template: { revision: "node-named-blue", containers: [{ image }] } } });
+    const [kept] = await same.promise();
+    t.is(kept.latestReadyRevision, `${name}/revisions/node-named-blue`, "the same template under its own name is no change");
+  } finally {
+    await services.close();
+  }
+});
