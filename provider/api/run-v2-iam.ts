@@ -31,7 +31,18 @@ export function runV2IamRoutes(policies: PolicyController, version: "v1" | "v2" 
             .every((p) => ["bindings", "etag"].includes(p.trim()))
         )
           throw invalid("updateMask", "only bindings and etag of a policy are kept here");
-        const saved = policies.set(params.project, kind, params.name, { bindings: policy.bindings ?? [], ...(etag ? { etag } : {}) });
+        const bindings = (policy.bindings ?? []) as Record<string, unknown>[];
+        // A condition is a rule about the request (time, resource, ...) that skiff has nothing to
+        // evaluate with; kept, the binding would grant always what production grants sometimes.
+        bindings.forEach((binding, i) => {
+          if (binding.condition !== undefined && binding.condition !== null)
+            throw invalid(
+              `policy.bindings[${i}].condition`,
+              "conditional role bindings are not evaluated here, so this one would always grant its role; remove the condition",
+            );
+        });
+        const unconditional = bindings.map(({ condition: _none, ...binding }) => binding);
+        const saved = policies.set(params.project, kind, params.name, { bindings: unconditional, ...(etag ? { etag } : {}) });
         return answer("google.iam.v1.Policy", policyToV2(saved), query);
       }),
       googleRoute("POST", `${base}:testIamPermissions`, ({ params, body }) => {

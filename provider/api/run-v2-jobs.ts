@@ -1,7 +1,7 @@
 import { jobSpecFromV2, jobWirePath, overridesFromV2 } from "../cloudrun-v2/job-from-v2";
 import { executionEtag, executionToV2, jobEtag, jobToV2, taskIndexOf, taskToV2 } from "../cloudrun-v2/job-to-v2";
 import { timeKey } from "../cloudrun-v2/paging";
-import { lastSegment, shownScope, type Scope } from "../cloudrun-v2/resource-names";
+import { lastSegment, requireCreatableLocation, shownScope, unlessWildcard, WILDCARD, type Scope } from "../cloudrun-v2/resource-names";
 import { aborted } from "../cloudrun-v2/rpc-status";
 import { applyUpdateMask } from "../cloudrun-v2/update-mask";
 import { checkField, invalid, notFound, renameViolations, SkiffError } from "../model/errors";
@@ -42,6 +42,7 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
   };
 
   const save = async (ctx: RequestContext, scope: Scope, name: string, spec: JobSpec, mode: "create" | "update", etag?: string) => {
+    if (mode === "create") requireCreatableLocation(scope, ctx.req.method === "POST" ? "parent" : "job.name");
     let saved: Job;
     if (boolParam(ctx.query, "validateOnly")) {
       const now = new Date().toISOString();
@@ -96,7 +97,7 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
 
   return [
     googleRoute("GET", J, ({ params, query }) => {
-      const list = jobs.list(params.project).sort((a, b) => a.name.localeCompare(b.name));
+      const list = jobs.list(params.project);
       const page = pageOf(list, (j) => j.name, "asc", query);
       const shown = shownScope(scopeOf(params), d.region);
       return { jobs: page.items.map((j) => answer("Job", jobToV2(j, shown), query)), nextPageToken: page.nextPageToken };
@@ -167,7 +168,8 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
     }),
 
     googleRoute("GET", E, ({ params, query }) => {
-      const list = jobs.listExecutions(params.project, params.job);
+      // `jobs/-/executions`: the executions of every job.
+      const list = jobs.listExecutions(params.project, unlessWildcard(params.job));
       const page = pageOf(list, (e) => timeKey(e.createTime, e.name), "desc", query);
       const shown = shownScope(scopeOf(params), d.region);
       return { executions: page.items.map((e) => answer("Execution", executionView(e, shown), query)), nextPageToken: page.nextPageToken };
@@ -197,11 +199,16 @@ export function runV2JobRoutes(d: RunV2Deps): Route[] {
     }),
 
     googleRoute("GET", `${E}/{execution}/tasks`, ({ params, query }) => {
-      const e = executionOf(params);
-      const page = pageOf(e.tasks, (t) => String(t.index).padStart(8, "0"), "asc", query);
+      // `executions/-/tasks`: the tasks of every execution of the job; `jobs/-/executions/-`: of every job.
+      const executions =
+        params.execution === WILDCARD ? jobs.listExecutions(params.project, unlessWildcard(params.job)) : [executionOf(params)];
+      const tasks = executions.flatMap((e) => e.tasks.map((t) => ({ e, t })));
+      const page = pageOf(tasks, ({ e, t }) => `${timeKey(e.createTime, e.name)}\u0000${String(t.index).padStart(8, "0")}`, "asc", query);
       const shown = shownScope(scopeOf(params), d.region);
-      const uri = logUri(e.project, e.job, e.name);
-      return { tasks: page.items.map((t) => answer("Task", taskToV2(e, t, shown, uri), query)), nextPageToken: page.nextPageToken };
+      return {
+        tasks: page.items.map(({ e, t }) => answer("Task", taskToV2(e, t, shown, logUri(e.project, e.job, e.name)), query)),
+        nextPageToken: page.nextPageToken,
+      };
     }),
     googleRoute("GET", `${E}/{execution}/tasks/{task}`, ({ params, query }) => {
       const e = executionOf(params);

@@ -1,6 +1,6 @@
 import { applyUpdateMask } from "../cloudrun-v2/update-mask";
 import { aborted } from "../cloudrun-v2/rpc-status";
-import { lastSegment, shownScope, type Scope } from "../cloudrun-v2/resource-names";
+import { lastSegment, requireCreatableLocation, shownScope, unlessWildcard, type Scope } from "../cloudrun-v2/resource-names";
 import { timeKey } from "../cloudrun-v2/paging";
 import { serviceSpecFromV2, serviceWirePath, withWirePaths, type ServiceRequest } from "../cloudrun-v2/service-from-v2";
 import { revisionEtag, revisionToV2, serviceEtag, serviceToV2 } from "../cloudrun-v2/service-to-v2";
@@ -108,7 +108,8 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
     withWirePaths(() => validateTraffic(request.spec.traffic!, revisions), "service");
   };
 
-  const create = (ctx: RequestContext, scope: Scope, name: string, wire: Wire) => {
+  const create = (ctx: RequestContext, scope: Scope, name: string, wire: Wire, nameField: string) => {
+    requireCreatableLocation(scope, nameField);
     if (find(scope.project, name)) throw new SkiffError("ALREADY_EXISTS", `service "${name}" already exists in project "${scope.project}"`);
     const request = serviceSpecFromV2(wire, { name, root: "service" });
     checkTraffic(scope.project, name, request, false);
@@ -122,7 +123,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
   return [
     googleRoute("GET", S, ({ params, query }) => {
       const scope = scopeOf(params);
-      const list = services.listServices(scope.project).sort((a, b) => a.name.localeCompare(b.name));
+      const list = services.listServices(scope.project);
       const page = pageOf(list, (s) => s.name, "asc", query);
       const shown = shownScope(scope, d.region);
       return { services: page.items.map((s) => answer("Service", view(s, shown), query)), nextPageToken: page.nextPageToken };
@@ -131,7 +132,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
       const name = ctx.query.get("serviceId") ?? "";
       if (name === "") throw invalid("serviceId", "is required: the new service's name");
       checkField("serviceId", serviceNameSchema, name);
-      return create(ctx, scopeOf(ctx.params), name, readMessage("Service", ctx.body, "service"));
+      return create(ctx, scopeOf(ctx.params), name, readMessage("Service", ctx.body, "service"), "parent");
     }),
     googleRoute("GET", `${S}/{service}`, ({ params, query }) =>
       answer("Service", view(services.getService(params.project, params.service), scopeOf(params)), query),
@@ -146,7 +147,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
       const current = find(scope.project, name);
       if (!current) {
         if (!boolParam(query, "allowMissing")) services.getService(scope.project, name); // NOT_FOUND, as Cloud Run answers
-        return create(ctx, scope, name, wire);
+        return create(ctx, scope, name, wire, "service.name");
       }
       checkEtag(wire.etag, current, "service.etag");
       const merged = applyUpdateMask("Service", view(current, scope), wire, query.get("updateMask"));
@@ -154,6 +155,8 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
       // A service that follows its latest revision reads back as [LATEST 100%]; sent back, it changes nothing.
       if (current.traffic.length === 0 && isLatestOnly(request.spec.traffic)) delete request.spec.traffic;
       checkTraffic(scope.project, name, request, true);
+      // A revision name taken by another template fails the call itself, as Cloud Run's does, not its Operation.
+      withWirePaths(() => services.checkRevisionName(scope.project, name, request.spec, request.revisionSuffix), "service");
       const preview = view(previewOf(scope.project, name, request, current), scope);
       const op = boolParam(query, "validateOnly")
         ? operations.finished(scope, "Service", preview)
@@ -172,7 +175,8 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
     }),
 
     googleRoute("GET", `${S}/{service}/revisions`, ({ params, query }) => {
-      const list = services.listRevisions(params.project, params.service);
+      // `services/-/revisions`: the revisions of every service, newest first as one list.
+      const list = services.listRevisions(params.project, unlessWildcard(params.service));
       const page = pageOf(list, (r) => timeKey(r.createTime, r.name), "desc", query);
       const shown = shownScope(scopeOf(params), d.region);
       return { revisions: page.items.map((r) => answer("Revision", revisionView(r, shown), query)), nextPageToken: page.nextPageToken };

@@ -14,14 +14,23 @@ export interface Page<T> {
   nextPageToken?: string;
 }
 
-/** `items` must be sorted by `keyOf`, ascending (`order: "asc"`) or descending. */
+/**
+ * `items` in the order of `keyOf` (ascending or descending), a page of them. Sorted here, by the
+ * same comparison the token is resumed with, so a list gathered from several parents (`-`) pages
+ * as well as one that came sorted.
+ */
 export function paginate<T>(
-  items: readonly T[],
+  unsorted: readonly T[],
   keyOf: (item: T) => string,
   order: "asc" | "desc",
   pageSize: number | undefined,
   pageToken: string | undefined,
 ): Page<T> {
+  const sign = order === "asc" ? 1 : -1;
+  const items = unsorted
+    .map((item) => ({ item, key: keyOf(item) }))
+    .sort((a, b) => sign * (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ item }) => item);
   const size = Math.min(pageSize && pageSize > 0 ? pageSize : DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   let start = 0;
   if (pageToken) {

@@ -97,7 +97,13 @@ export function httpErrorBody(failure: RpcFailure): { status: number; body: Reco
   return { status, body: { error: { code: status, message: failure.message, status: failure.code, details: details(failure) } } };
 }
 
-/** A google.rpc.Status message (an Operation's `error`), in its proto3 JSON form. */
-export function statusMessage(failure: RpcFailure): { code: number; message: string; details: Record<string, unknown>[] } {
-  return { code: RPC_CODES[failure.code][0], message: failure.message, details: details(failure) };
+/**
+ * A google.rpc.Status message as an Operation's `error`, in its proto3 JSON form: code and message
+ * only, as Cloud Run's operations carry. Google's Node client reads an Operation with the protos
+ * it ships, which have google.rpc.Status but none of the detail types: one detail (an ErrorInfo)
+ * made every read of the Operation fail (`promise()`, getOperation, listOperations: UNAVAILABLE,
+ * "cannot find type google.rpc.ErrorInfo") instead of reporting the operation's error.
+ */
+export function statusMessage(failure: RpcFailure): { code: number; message: string } {
+  return { code: RPC_CODES[failure.code][0], message: failure.message };
 }

@@ -98,6 +98,14 @@ export class ServiceController {
 
   // changes
 
+  /** What apply() will refuse under its lock about a named revision, checked now: before an image is pulled for it. */
+  checkRevisionName(project: string, name: string, body: unknown, revisionSuffix: string | undefined): void {
+    if (revisionSuffix === undefined) return;
+    const requested = `${name}-${revisionSuffix}`;
+    const existing = this.deps.store.listRevisions(project, name).find((r) => r.name === requested);
+    checkRevisionName(project, requested, existing, parseServiceSpec(body).template);
+  }
+
   /** `skiff deploy` and the Service resource: create or update; a changed template makes a revision. */
   async apply(
     project: string,

@@ -402,6 +402,9 @@ test("pages: the token is the last key handed out, so pages neither repeat nor s
   const last = paginate(items, (x) => x, "asc", 2, second.nextPageToken);
   t.deepEqual(last, { items: ["e"], nextPageToken: undefined });
   t.deepEqual(paginate([...items].reverse(), (x) => x, "desc", 2, Buffer.from("c").toString("base64url")).items, ["b", "a"]);
+  const gathered = ["d", "a", "e", "c", "b"]; // e.g. the revisions of several services, listed service by service
+  t.deepEqual(paginate(gathered, (x) => x, "asc", 2, first.nextPageToken).items, ["c", "d"], "sorted by the key the token resumes from");
+  t.deepEqual(paginate(gathered, (x) => x, "desc", 3, undefined).items, ["e", "d", "c"]);
   t.deepEqual(
     violationsOf(() => paginate(items, (x) => x, "asc", 2, "not a token!")),
     ["pageToken: is not a page token this API handed out"],
@@ -428,5 +431,9 @@ test("errors as google.rpc.Status: field violations in a BadRequest; a stale rea
   t.is(stale.code, "ABORTED");
   t.is(httpErrorBody(stale).status, 409);
   t.is(rpcFailureOf(new SkiffError("CONFLICT", "revision r still serves traffic[0]")).code, "FAILED_PRECONDITION");
-  t.like(statusMessage(rpcFailureOf(new Error("boom"))), { code: 13, message: "boom" });
+  t.deepEqual(
+    statusMessage(rpcFailureOf(new Error("boom"))),
+    { code: 13, message: "boom" },
+    "an Operation's error: no details the Node client cannot read",
+  );
 });
