@@ -84,3 +84,43 @@ test.serial("traffic moved with the CLI: after refresh the preview shows the spl
   const again = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
   t.is(again.code, 0, transcript("pulumi preview --expect-no-changes", again));
 });
+
+test.serial("a cloudrunv2.Service whose tag was removed with the CLI: after refresh the preview names traffics alone", async (t) => {
+  await skiffOk(engine, ["services", "update-traffic", "web", "--project", stack, "--remove-tags", "live"]);
+  const refresh = await project.ok(stack, ["refresh", "--yes", "--diff"]);
+  // Nothing but the tag changed: the engine's defaults (port 8080, concurrency 80, ...) are no drift.
+  t.notRegex(refresh.stdout, /containerPort|maxInstanceRequestConcurrency|minInstanceCount|INGRESS_TRAFFIC_ALL/);
+
+  t.deepEqual(await proposedChanges(), ["update web: traffics.0.tag"]);
+  await project.up(stack);
+  t.deepEqual(
+    (await describeService(engine, "web", stack)).trafficStatuses.map((s) => s.tag),
+    ["live"],
+  );
+  const again = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+  t.is(again.code, 0, transcript("pulumi preview --expect-no-changes", again));
+});
+
+test.serial("a cloudrunv2.Service whose env was changed with the CLI: after refresh the preview names that env alone", async (t) => {
+  await skiffOk(engine, ["services", "update", "web", "--project", stack, "--update-env-vars", "DEBUG=1"]);
+  await project.ok(stack, ["refresh", "--yes"]);
+  t.deepEqual(await proposedChanges(), ["update web: template.containers.0.envs.1"]);
+  const diff = await project.ok(stack, ["preview", "--diff"]);
+  t.regex(diff.stdout, /- \[1\]: \{\s*- name\s*: "DEBUG"/);
+
+  await project.up(stack);
+  t.deepEqual((await describeService(engine, "web", stack)).template.env, { GREETING: "hello" });
+  const again = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+  t.is(again.code, 0, transcript("pulumi preview --expect-no-changes", again));
+});
+
+test.serial("a cloudrunv2.Job whose env was changed with the CLI: after refresh the preview names that env alone", async (t) => {
+  await skiffOk(engine, ["jobs", "update", "seed", "--project", stack, "--update-env-vars", "STEP=2"]);
+  const refresh = await project.ok(stack, ["refresh", "--yes", "--diff"]);
+  t.notRegex(refresh.stdout, /taskCount|parallelism|timeout/);
+  t.deepEqual(await proposedChanges(), ["update seed: template.template.containers.0.envs.0.value"]);
+
+  await project.up(stack);
+  const again = await project.pulumi(stack, ["preview", "--expect-no-changes"]);
+  t.is(again.code, 0, transcript("pulumi preview --expect-no-changes", again));
+});
