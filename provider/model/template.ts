@@ -57,7 +57,14 @@ export function mountFields(reserved: readonly string[]) {
   };
 }
 
-export const int = (message: string) => z.number({ error: "must be a number" }).int(message);
+/**
+ * An integer field. A value of another type is shown in the reason (`got "60s"`): Pulumi's
+ * message prints no value for a nested property, so the reason is the only place it appears.
+ */
+export const int = (message: string) =>
+  z
+    .number({ error: (issue) => (issue.input === undefined ? "is required" : `${message}, got ${JSON.stringify(issue.input)}`) })
+    .int(message);
 
 /** A container image reference, in Docker's grammar. */
 export const imageSchema = z

@@ -2,10 +2,11 @@ import { canonicalJson } from "../../provider/base/canonical-json";
 import type { EngineClient } from "../../provider/client/api-client";
 import { jobTemplateSchema, type Job, type JobSpecInput } from "../../provider/model/job";
 import { checkGcpJobInputs, type GcpJobInputs } from "../check/cloudrunv2-job";
-import { diffGcpJob } from "../diff/cloudrunv2-job";
+import { diffGcpJob, gcpJobDiffTable } from "../diff/cloudrunv2-job";
 import { jobConditions, type GcpCondition } from "../gcp/conditions";
 import { translateJob } from "../gcp/job-spec";
 import { gcpJobTemplate } from "../gcp/render";
+import { withoutUnwrittenDefaults } from "../gcp/unwritten-defaults";
 import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
 import { failureReport } from "./job";
@@ -71,6 +72,29 @@ function lastRunFailed(outputs: Record<string, unknown>): string | undefined {
   return ready?.state === "CONDITION_FAILED" ? (ready.message ?? "the last execution failed") : undefined;
 }
 
+/**
+ * The inputs as the engine now has them: the template and the labels each kept as written while
+ * the engine still runs what they say, else read back in pulumi-gcp's shape without the defaults
+ * the program left out, so a refresh records only what was changed outside the stack.
+ */
+function readBack(inputs: GcpJobInputs, j: Job): GcpJobInputs {
+  const t = translateJob(inputs);
+  const runsTemplate = (template: unknown) => {
+    const candidate = translateJob({ ...inputs, template } as GcpJobInputs);
+    if (candidate.failures.length > 0) return false;
+    const parsed = jobTemplateSchema.safeParse(candidate.spec.template);
+    return parsed.success && canonicalJson(parsed.data) === canonicalJson(j.template);
+  };
+  const sameLabels = t.failures.length === 0 && canonicalJson(t.spec.labels) === canonicalJson(j.labels);
+  return {
+    ...inputs,
+    template: runsTemplate(inputs.template)
+      ? inputs.template
+      : (withoutUnwrittenDefaults(gcpJobTemplate(j.template, inputs.template), inputs.template, runsTemplate) as GcpJobInputs["template"]),
+    labels: sameLabels ? inputs.labels : j.labels,
+  };
+}
+
 export const provider = {
   configure(config: ProviderConfig | undefined) {
     configure(config);
@@ -109,13 +133,13 @@ export const provider = {
     const client = await engine();
     try {
       const j = await client.getJob(props.skiffProject, props.name ?? id);
-      const t = translateJob(props);
-      const asWritten =
-        t.failures.length === 0 &&
-        canonicalJson(jobTemplateSchema.parse(t.spec.template)) === canonicalJson(j.template) &&
-        canonicalJson(t.spec.labels) === canonicalJson(j.labels);
-      const inputs: GcpJobInputs = asWritten ? props : { ...props, template: gcpJobTemplate(j.template, props.template), labels: j.labels };
-      return { id, props: outputsOf(inputs, j, lastRunFailed(props)) };
+      const outs = outputsOf(readBack(props, j), j, lastRunFailed(props));
+      const inputs = Object.fromEntries(
+        Object.keys(gcpJobDiffTable)
+          .filter((key) => key in outs)
+          .map((key) => [key, outs[key]]),
+      );
+      return { id, props: outs, inputs };
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };
       throw explain(`reading job "${props.name ?? id}"`, error);

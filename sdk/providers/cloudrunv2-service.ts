@@ -4,12 +4,13 @@ import type { ServiceSpecInput } from "../../provider/model/service";
 import { serviceTemplateSchema } from "../../provider/model/template";
 import { normalizeTraffic, type TrafficTarget } from "../../provider/model/traffic";
 import { checkGcpServiceInputs, type GcpServiceInputs } from "../check/cloudrunv2-service";
-import { diffGcpService } from "../diff/cloudrunv2-service";
+import { diffGcpService, gcpServiceDiffTable } from "../diff/cloudrunv2-service";
 import { serviceConditions } from "../gcp/conditions";
 import { gcpIngress, gcpServiceTemplate, gcpTraffics } from "../gcp/render";
 import { translateService } from "../gcp/service-spec";
+import { withoutUnwrittenDefaults } from "../gcp/unwritten-defaults";
 import { gcpTrafficStatuses } from "../gcp/traffic";
-import { gcpServiceAtPreview } from "../check/known-at-preview";
+import { gcpServiceAtPreview, knownAtPreview } from "../check/known-at-preview";
 import { configure, engine, explain, isConflict, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
 
@@ -73,18 +74,39 @@ async function deploy(inputs: GcpServiceInputs, action: "creating" | "updating",
   return outputsOf(inputs, answer.service);
 }
 
-/** Whether the engine still runs what these inputs say (then a refresh keeps them as written). */
-function runsAsWritten(inputs: GcpServiceInputs, s: Service): boolean {
+/**
+ * The inputs as the engine now has them: each part (template, labels, ingress, traffics) kept as
+ * written while the engine still runs what it says, else read back in pulumi-gcp's shape, so a
+ * refresh records only what was changed outside the stack.
+ */
+function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
   const t = translateService(inputs);
-  if (t.failures.length > 0) return false;
-  const spec = t.spec as { template: unknown; labels: unknown; ingress: unknown; traffic: TrafficTarget[] };
-  return (
-    canonicalJson(serviceTemplateSchema.parse(spec.template)) === canonicalJson(s.template) &&
-    canonicalJson(spec.labels) === canonicalJson(s.labels) &&
-    spec.ingress === s.ingress &&
-    canonicalJson(normalizeTraffic(spec.traffic)) === canonicalJson(s.traffic)
-  );
+  const spec =
+    t.failures.length > 0 ? undefined : (t.spec as { template: unknown; labels: unknown; ingress: unknown; traffic: TrafficTarget[] });
+  const same = (a: unknown, b: unknown) => spec !== undefined && canonicalJson(a) === canonicalJson(b);
+  const runsTemplate = (template: unknown) => {
+    const candidate = translateService({ ...inputs, template } as GcpServiceInputs);
+    if (candidate.failures.length > 0) return false;
+    const parsed = serviceTemplateSchema.safeParse((candidate.spec as { template: unknown }).template);
+    return parsed.success && canonicalJson(parsed.data) === canonicalJson(s.template);
+  };
+  return {
+    ...inputs,
+    template: runsTemplate(inputs.template)
+      ? inputs.template
+      : (withoutUnwrittenDefaults(
+          gcpServiceTemplate(s.template, inputs.template),
+          inputs.template,
+          runsTemplate,
+        ) as GcpServiceInputs["template"]),
+    labels: same(spec?.labels, s.labels) ? inputs.labels : s.labels,
+    ingress: same(spec?.ingress, s.ingress) ? inputs.ingress : gcpIngress(s.ingress),
+    traffics: same(spec && normalizeTraffic(spec.traffic), s.traffic) ? inputs.traffics : gcpTraffics(normalizeTraffic(s.traffic)),
+  };
 }
+
+/** The input keys (every input is in the diff table) and the outputs `check` writes beside them. */
+const inputKeys = [...Object.keys(gcpServiceDiffTable), ...knownAtPreview["cloudrunv2.Service"]];
 
 export const provider = {
   configure(config: ProviderConfig | undefined) {
@@ -124,16 +146,9 @@ export const provider = {
     const client = await engine();
     try {
       const s = await client.getService(props.skiffProject, props.name ?? id);
-      const inputs: GcpServiceInputs = runsAsWritten(props, s)
-        ? props
-        : {
-            ...props,
-            template: gcpServiceTemplate(s.template, props.template),
-            labels: s.labels,
-            ingress: gcpIngress(s.ingress),
-            traffics: gcpTraffics(normalizeTraffic(s.traffic)),
-          };
-      return { id, props: outputsOf(inputs, s) };
+      const outs = outputsOf(readBack(props, s), s);
+      const inputs = Object.fromEntries(inputKeys.filter((key) => key in outs).map((key) => [key, outs[key]]));
+      return { id, props: outs, inputs };
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };
       throw explain(`reading service "${props.name ?? id}"`, error);

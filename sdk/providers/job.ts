@@ -3,6 +3,7 @@ import type { Execution, Job } from "../../provider/model/job";
 import { checkJobInputs, type JobInputs } from "../check/job";
 import { diffJob } from "../diff/job";
 import { sameValue } from "../diff/table";
+import { refreshed } from "./refreshed";
 import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
 
@@ -134,7 +135,7 @@ export const provider = {
         execute: props.execute ?? "never",
         wait: props.wait ?? false,
       };
-      return { id, props: outputsOf(inputs, j) };
+      return refreshed(id, inputs, outputsOf(inputs, j));
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };
       throw explain(`reading job "${props.name ?? id}"`, error);

@@ -1,9 +1,10 @@
 import type { Service } from "../../provider/model/service";
 import { checkServiceInputs, type ServiceInputs } from "../check/service";
 import { diffService } from "../diff/service";
-import { serviceAtPreview } from "../check/known-at-preview";
+import { knownAtPreview, serviceAtPreview } from "../check/known-at-preview";
 import { configure, engine, explain, isConflict, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
+import { refreshed } from "./refreshed";
 
 /**
  * The Service resource's provider. The Service never sends `traffic`: the engine then keeps traffic
@@ -99,7 +100,7 @@ export const provider = {
       const inputs: ServiceInputs = { name: s.name, project: s.project, template: s.template, labels: s.labels, ingress: s.ingress };
       // Invokers the program sets are read back (someone may have changed the policy since); unset, they stay unset.
       if (props.invokers !== undefined) inputs.invokers = s.invokers;
-      return { id, props: outputsOf(inputs, s) };
+      return refreshed(id, inputs, outputsOf(inputs, s), knownAtPreview.Service);
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };
       throw explain(`reading service "${props.name ?? id}"`, error);

@@ -2,6 +2,7 @@ import type { Service } from "../../provider/model/service";
 import { normalizeTraffic } from "../../provider/model/traffic";
 import { checkTrafficTargetInputs, type TrafficTargetInputs } from "../check/traffic-target";
 import { diffTrafficTarget } from "../diff/traffic-target";
+import { refreshed } from "./refreshed";
 import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";
 
 /**
@@ -47,13 +48,8 @@ export const provider = {
     const client = await engine();
     try {
       const s = await client.getService(props.project, props.service ?? id);
-      const outs: TrafficTargetOutputs = {
-        service: s.name,
-        project: s.project,
-        traffic: normalizeTraffic(s.traffic),
-        statuses: s.trafficStatuses,
-      };
-      return { id, props: outs };
+      const inputs: TrafficTargetInputs = { service: s.name, project: s.project, traffic: normalizeTraffic(s.traffic) };
+      return refreshed(id, inputs, { ...inputs, statuses: s.trafficStatuses });
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };
       throw explain(`reading the traffic of service "${props.service ?? id}"`, error);

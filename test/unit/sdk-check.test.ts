@@ -49,6 +49,15 @@ test("a bad name and a concurrency of 0 fail with the property and the reason", 
   ]);
 });
 
+test('a number written as a string fails naming the value, as gcloud\'s "60s" would be written', (t) => {
+  // Pulumi prints no value for a nested property ("value {<nil>}"): the reason has to show it.
+  const { failures } = checkServiceInputs({ name: "a", project: "dev", template: { image: "img", timeout: "60s", port: "8080" } });
+  t.deepEqual(reasonsOf(failures), [
+    'template.port: must be an integer, got "8080"',
+    'template.timeout: must be a whole number of seconds, got "60s"',
+  ]);
+});
+
 test("a missing image and an unknown template field are named", (t) => {
   const { failures } = checkServiceInputs({ name: "a", project: "dev", template: { imag: "x" } });
   t.deepEqual(failures.map((f) => f.property).sort(), ["template", "template.image"]);
