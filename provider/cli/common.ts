@@ -52,12 +52,8 @@ const NO_LOCAL_EFFECT = {
 
 type CloudOnlyFlag = Exclude<keyof typeof NO_LOCAL_EFFECT, "region" | "platform">;
 
-/** The cloud-only flags a deploy (services update, jobs create|update|deploy) takes besides every command's --region and --platform. */
-export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
-  "executionEnvironment",
-  "cpuBoost",
-  "cpuThrottling",
-  "sessionAffinity",
+/** The cloud-only flags of jobs create|update|deploy: a task's network and encryption. */
+export const JOB_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "vpcConnector",
   "clearVpcConnector",
   "vpcEgress",
@@ -69,6 +65,14 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "key",
 ];
 
+/** Those of deploy and services update: a job's, and an instance's CPU allocation, startup boost, affinity and execution environment. */
+export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
+  "executionEnvironment",
+  "cpuBoost",
+  "cpuThrottling",
+  "sessionAffinity",
+  ...JOB_CLOUD_ONLY_FLAGS,
+];
 /**
  * gcloud's `--async` on a command that changes something and here returns once it is made (deletes
  * drain in the background already): accepted, hidden from help, so a pasted command works.

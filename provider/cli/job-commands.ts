@@ -1,7 +1,15 @@
 import { Command } from "commander";
 import { EngineError, type EngineClient } from "../client/api-client";
 import type { Execution, Job, JobTemplateInput } from "../model/job";
-import { commonOptions, connect, noteIgnoredFlags, withAsyncAccepted, withCloudOnlyFlags, withCommon } from "./common";
+import {
+  commonOptions,
+  connect,
+  JOB_CLOUD_ONLY_FLAGS,
+  noteIgnoredFlags,
+  withAsyncAccepted,
+  withCloudOnlyFlags,
+  withCommon,
+} from "./common";
 import { confirmOrAbort } from "./confirm";
 import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
 import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
@@ -43,19 +51,7 @@ export interface JobFlags extends MountFlags, SourceFlags {
  * (container-flags.ts): the first container is the task's main one, the others sidecars.
  */
 function withTemplateFlags(command: Command): Command {
-  // gcloud run jobs' cloud-only flags: a task's network and encryption.
-  const cloudOnly = withCloudOnlyFlags(command, [
-    "vpcConnector",
-    "clearVpcConnector",
-    "vpcEgress",
-    "network",
-    "subnet",
-    "networkTags",
-    "clearNetwork",
-    "binaryAuthorization",
-    "key",
-  ]);
-  const withFlags = withSourceFlags(withContainerFlags(withMountFlags(cloudOnly)));
+  const withFlags = withSourceFlags(withContainerFlags(withMountFlags(withCloudOnlyFlags(command, JOB_CLOUD_ONLY_FLAGS))));
   recordContainerGroups(withFlags);
   return withFlags
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
