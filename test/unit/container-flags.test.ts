@@ -1,37 +1,16 @@
 import test from "ava";
-import { Command } from "commander";
-import { recordContainerGroups, withContainerFlags } from "../../provider/cli/container-flags";
-import { templateFromFlags } from "../../provider/cli/deploy";
+import { deployedTemplate, thrownMessage } from "../helpers/deploy-flags";
 import { serviceToKnative } from "../../provider/knative/objects";
-import { withMountFlags } from "../../provider/cli/mount-flags";
 import { planReplace } from "../../provider/knative/service-from-knative";
 import { templateFingerprint } from "../../provider/model/revision";
 import type { Service } from "../../provider/model/service";
-import { parseServiceTemplate, type ServiceTemplateInput } from "../../provider/model/template";
+import { parseServiceTemplate } from "../../provider/model/template";
 
 // gcloud's `--container NAME` flag groups of `skiff deploy`, and several containers in Knative YAML
 // both ways: each maps to the same template model (an ingress container and its sidecars).
 
-/** What `skiff deploy S <argv>` makes of a service's template (undefined: a new service). */
-function deployed(argv: string[], existing?: ServiceTemplateInput): ServiceTemplateInput {
-  const command = withContainerFlags(withMountFlags(new Command())).exitOverride();
-  const recorded = recordContainerGroups(command);
-  command.parse(argv, { from: "user" });
-  const service = existing ? ({ name: "web", template: parseServiceTemplate(existing) } as Service) : undefined;
-  return templateFromFlags(service, command.opts() as never, recorded.groups());
-}
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return "(no error)";
-}
-
 test("the issue's example: --container app --image A --port 8080 --container proxy --image B --depends-on app", (t) => {
-  const template = deployed([
+  const template = deployedTemplate([
     "--container",
     "app",
     "--image",
@@ -56,13 +35,13 @@ test("the issue's example: --container app --image A --port 8080 --container pro
 });
 
 test("without --container nothing changes: the flags are the ingress container's, as before", (t) => {
-  const template = deployed(["--image", "a", "--port", "9000", "--set-env-vars", "A=1", "--memory", "1Gi", "--command", "x,y"]);
+  const template = deployedTemplate(["--image", "a", "--port", "9000", "--set-env-vars", "A=1", "--memory", "1Gi", "--command", "x,y"]);
   t.deepEqual(template, { image: "a", port: 9000, env: { A: "1" }, resources: { memory: "1Gi" }, command: ["x", "y"] });
 });
 
 test("an existing service: a group changes only its container; flags before any group are the ingress container's", (t) => {
-  const existing = deployed(["--container", "app", "--image", "a", "--port", "8080", "--container", "proxy", "--image", "b"]);
-  const next = deployed(
+  const existing = deployedTemplate(["--container", "app", "--image", "a", "--port", "8080", "--container", "proxy", "--image", "b"]);
+  const next = deployedTemplate(
     ["--image", "a2", "--container", "proxy", "--update-env-vars", "X=1", "--cpu", "0.5", "--startup-probe", "tcpSocket.port=9000"],
     existing,
   );
@@ -77,31 +56,37 @@ test("an existing service: a group changes only its container; flags before any 
     startupProbe: { tcpSocket: { port: 9000 } },
   });
   // Each group's env flags are its own: a set in one and an update in another is fine.
-  const both = deployed(["--container", "app", "--set-env-vars", "A=1", "--container", "proxy", "--update-env-vars", "B=2"], existing);
+  const both = deployedTemplate(
+    ["--container", "app", "--set-env-vars", "A=1", "--container", "proxy", "--update-env-vars", "B=2"],
+    existing,
+  );
   t.deepEqual([both.env, both.sidecars![0].env], [{ A: "1" }, { B: "2" }]);
-  const removed = parseServiceTemplate(deployed(["--remove-containers", "proxy"], existing));
+  const removed = parseServiceTemplate(deployedTemplate(["--remove-containers", "proxy"], existing));
   t.false("sidecars" in removed);
   t.is(removed.containerName, "app");
 });
 
 test("an existing one-container service: a named group without --port adds a sidecar and names the app's container <service>-1 (as Cloud Run's console does); with --port the group names it", (t) => {
-  const existing = deployed(["--image", "a", "--set-env-vars", "A=1"]);
-  const added = deployed(["--container", "collector", "--image", "c", "--command", "run"], existing);
+  const existing = deployedTemplate(["--image", "a", "--set-env-vars", "A=1"]);
+  const added = deployedTemplate(["--container", "collector", "--image", "c", "--command", "run"], existing);
   t.like(added, { image: "a", env: { A: "1" }, containerName: "web-1" });
   t.deepEqual(added.sidecars, [{ name: "collector", image: "c", env: {}, command: ["run"] }]);
   t.notThrows(() => parseServiceTemplate(added));
   // That name then names it, in the same command too.
-  const both = deployed(["--container", "web-1", "--image", "a2", "--container", "collector", "--image", "c"], existing);
+  const both = deployedTemplate(["--container", "web-1", "--image", "a2", "--container", "collector", "--image", "c"], existing);
   t.like(both, { image: "a2", containerName: "web-1" });
   t.deepEqual(
     both.sidecars?.map((c) => c.name),
     ["collector"],
   );
   t.is(
-    message(() => deployed(["--container", "collector", "--set-env-vars", "B=2"], existing)),
+    thrownMessage(() => deployedTemplate(["--container", "collector", "--set-env-vars", "B=2"], existing)),
     "--container collector: --image: is required for a new container",
   );
-  const named = deployed(["--container", "app", "--port", "8080", "--image", "a2", "--container", "side", "--image", "s"], existing);
+  const named = deployedTemplate(
+    ["--container", "app", "--port", "8080", "--image", "a2", "--container", "side", "--image", "s"],
+    existing,
+  );
   t.like(named, { image: "a2", port: 8080, containerName: "app", env: { A: "1" } });
   t.deepEqual(
     named.sidecars?.map((c) => c.name),
@@ -110,7 +95,7 @@ test("an existing one-container service: a named group without --port adds a sid
 });
 
 test("a sidecar's mounts come with its group; volumes are the service's", (t) => {
-  const template = deployed([
+  const template = deployedTemplate([
     "--add-volume",
     "name=shared,type=in-memory,size-limit=16Mi",
     "--container",
@@ -134,25 +119,25 @@ test("a sidecar's mounts come with its group; volumes are the service's", (t) =>
 });
 
 test("bad groups are exit-1 errors naming the flag and the container", (t) => {
-  const existing = deployed(["--container", "app", "--image", "a", "--port", "8080", "--container", "proxy", "--image", "b"]);
+  const existing = deployedTemplate(["--container", "app", "--image", "a", "--port", "8080", "--container", "proxy", "--image", "b"]);
   t.is(
-    message(() => deployed(["--container", "proxy", "--port", "9000"], existing)),
+    thrownMessage(() => deployedTemplate(["--container", "proxy", "--port", "9000"], existing)),
     "--container proxy: --port: only the ingress container (app) has a port; sidecars have none",
   );
   t.is(
-    message(() => deployed(["--container", "new", "--cpu", "1"], existing)),
+    thrownMessage(() => deployedTemplate(["--container", "new", "--cpu", "1"], existing)),
     "--container new: --image: is required for a new container",
   );
   t.is(
-    message(() => deployed(["--remove-containers", "app"], existing)),
+    thrownMessage(() => deployedTemplate(["--remove-containers", "app"], existing)),
     '--remove-containers: "app" is the ingress container; it cannot be removed',
   );
   t.is(
-    message(() => deployed(["--container", "proxy", "--set-env-vars", "A=1", "--update-env-vars", "B=1"], existing)),
+    thrownMessage(() => deployedTemplate(["--container", "proxy", "--set-env-vars", "A=1", "--update-env-vars", "B=1"], existing)),
     "--container proxy: --set-env-vars: cannot be combined with --update-env-vars/--remove-env-vars",
   );
   t.is(
-    message(() => deployed(["--container", "app"])),
+    thrownMessage(() => deployedTemplate(["--container", "app"])),
     "--image: is required to create a service (or --source DIR to build one)",
   );
 });
@@ -229,13 +214,13 @@ test("Knative YAML errors: two containers with ports, or none, and a dependency 
   const twoPorts = structuredClone(k);
   twoPorts.spec.template.spec.containers[1].ports = [{ containerPort: 9000 }];
   t.is(
-    message(() => planReplace(twoPorts, "default")),
+    thrownMessage(() => planReplace(twoPorts, "default")),
     "spec.template.spec.containers: exactly one container has ports (the ingress container; the others are sidecars), got 2",
   );
   const badDeps = structuredClone(k);
   badDeps.spec.template.metadata.annotations["run.googleapis.com/container-dependencies"] = '{"nope":["app"]}';
   t.regex(
-    message(() => planReplace(badDeps, "default")),
+    thrownMessage(() => planReplace(badDeps, "default")),
     /names no container: "nope"/,
   );
 });

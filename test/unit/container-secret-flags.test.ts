@@ -1,13 +1,10 @@
 import test from "ava";
-import { Command } from "commander";
-import { givenFlagsByContainer, recordContainerGroups, withContainerFlags } from "../../provider/cli/container-flags";
-import { templateFromFlags } from "../../provider/cli/deploy";
+import { deployedTemplate, parsedDeployFlags, thrownMessage } from "../helpers/deploy-flags";
+import { givenFlagsByContainer } from "../../provider/cli/container-flags";
 import { describeSidecars } from "../../provider/cli/describe-containers";
 import { jobTemplateFromFlags } from "../../provider/cli/job-commands";
-import { withMountFlags } from "../../provider/cli/mount-flags";
 import { describeField, useGivenFlags, useSidecarNames } from "../../provider/cli/output";
 import { parseJobSpec, type Job, type JobTemplateInput } from "../../provider/model/job";
-import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate, type ServiceTemplateInput } from "../../provider/model/template";
 
 // Each container has its own secrets (issue 23): gcloud's --set-secrets, --update-secrets,
@@ -15,44 +12,21 @@ import { parseServiceTemplate, type ServiceTemplateInput } from "../../provider/
 // any group, the ingress container's as without groups. A secret file's volume is the template's,
 // its mount the container's.
 
-function parsed(argv: string[]) {
-  const command = withContainerFlags(withMountFlags(new Command())).exitOverride();
-  const recorded = recordContainerGroups(command);
-  command.parse(argv, { from: "user" });
-  return { flags: command.opts() as never, groups: recorded.groups() };
-}
-
-/** What `skiff deploy S <argv>` makes of a service's template (undefined: a new service). */
-function deployed(argv: string[], existing?: ServiceTemplateInput): ServiceTemplateInput {
-  const { flags, groups } = parsed(argv);
-  const service = existing ? ({ template: parseServiceTemplate(existing) } as Service) : undefined;
-  return templateFromFlags(service, flags, groups);
-}
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return "(no error)";
-}
-
 const pair = ["--container", "app", "--image", "a", "--port", "8080", "--container", "side", "--image", "b"];
 
 test("--set-secrets in a sidecar's group is the sidecar's alone; before any group it is the ingress container's", (t) => {
-  const sidecarOnly = parseServiceTemplate(deployed([...pair, "--set-secrets", "TOKEN=s:1"]));
+  const sidecarOnly = parseServiceTemplate(deployedTemplate([...pair, "--set-secrets", "TOKEN=s:1"]));
   t.false("secretEnv" in sidecarOnly);
   t.deepEqual(sidecarOnly.sidecars![0].secretEnv, { TOKEN: { secret: "s", version: "1" } });
-  const both = parseServiceTemplate(deployed(["--set-secrets", "A=a:2", ...pair, "--update-secrets", "B=b"]));
+  const both = parseServiceTemplate(deployedTemplate(["--set-secrets", "A=a:2", ...pair, "--update-secrets", "B=b"]));
   t.deepEqual(both.secretEnv, { A: { secret: "a", version: "2" } });
   t.deepEqual(both.sidecars![0].secretEnv, { B: { secret: "b", version: "latest" } });
   // The ingress container's own group says the same as the flags before any group.
-  const grouped = parseServiceTemplate(deployed(["--container", "app", "--set-secrets", "A=a:2"], both));
+  const grouped = parseServiceTemplate(deployedTemplate(["--container", "app", "--set-secrets", "A=a:2"], both));
   t.deepEqual(grouped.secretEnv, { A: { secret: "a", version: "2" } });
   t.deepEqual(grouped.sidecars, both.sidecars, "the sidecar keeps its secrets");
   // Without groups, exactly as before: a single container's template.
-  t.deepEqual(deployed(["--image", "a", "--set-secrets", "A=a:1"]), {
+  t.deepEqual(deployedTemplate(["--image", "a", "--set-secrets", "A=a:1"]), {
     image: "a",
     env: {},
     secretEnv: { A: { secret: "a", version: "1" } },
@@ -60,7 +34,7 @@ test("--set-secrets in a sidecar's group is the sidecar's alone; before any grou
 });
 
 test("a secret file in a sidecar's group: the volume is the template's, the mount the sidecar's", (t) => {
-  const template = parseServiceTemplate(deployed([...pair, "--set-secrets", "/etc/tok/token=tok:3"]));
+  const template = parseServiceTemplate(deployedTemplate([...pair, "--set-secrets", "/etc/tok/token=tok:3"]));
   t.deepEqual(template.volumes, [{ name: "secret-tok", secret: { secret: "tok", items: [{ path: "token", version: "3" }] } }]);
   t.false("volumeMounts" in template, "the ingress container mounts nothing");
   t.deepEqual(template.sidecars![0].volumeMounts, [{ name: "secret-tok", mountPath: "/etc/tok" }]);
@@ -71,7 +45,7 @@ test("a secret file in a sidecar's group: the volume is the template's, the moun
 });
 
 test("each group's secret flags change its container only: update, remove, clear; the other container's volumes stay", (t) => {
-  const start = deployed([
+  const start = deployedTemplate([
     "--set-secrets",
     "A=a:1,/ingress/key=k:1",
     ...pair,
@@ -83,22 +57,24 @@ test("each group's secret flags change its container only: update, remove, clear
   const volumesOf = (x: ServiceTemplateInput) => (x.volumes ?? []).map((v) => v.name).sort();
   t.deepEqual(volumesOf(start), ["secret-k", "secret-k-2"]);
   // The ingress container's --set-secrets used to drop every secret volume, the sidecar's too.
-  const ingressSet = parseServiceTemplate(deployed(["--set-secrets", "A=a:2"], start));
+  const ingressSet = parseServiceTemplate(deployedTemplate(["--set-secrets", "A=a:2"], start));
   t.deepEqual(volumesOf(ingressSet), ["secret-k-2"]);
   t.deepEqual(ingressSet.sidecars![0].volumeMounts, [{ name: "secret-k-2", mountPath: "/side" }]);
-  const updated = parseServiceTemplate(deployed(["--container", "side", "--update-secrets", "C=c:1", "--remove-secrets", "B"], start));
+  const updated = parseServiceTemplate(
+    deployedTemplate(["--container", "side", "--update-secrets", "C=c:1", "--remove-secrets", "B"], start),
+  );
   t.deepEqual(updated.secretEnv, { A: { secret: "a", version: "1" } });
   t.deepEqual(updated.sidecars![0].secretEnv, { C: { secret: "c", version: "1" } });
   t.deepEqual(updated.sidecars![0].env, { PLAIN: "1" });
   t.deepEqual(volumesOf(updated), ["secret-k", "secret-k-2"], "an unchanged secret file keeps its volume");
-  const cleared = parseServiceTemplate(deployed(["--container", "side", "--clear-secrets"], start));
+  const cleared = parseServiceTemplate(deployedTemplate(["--container", "side", "--clear-secrets"], start));
   t.false("secretEnv" in cleared.sidecars![0]);
   t.false("volumeMounts" in cleared.sidecars![0]);
   t.deepEqual(volumesOf(cleared), ["secret-k"]);
   t.deepEqual(cleared.volumeMounts, [{ name: "secret-k", mountPath: "/ingress" }]);
   // A removed sidecar takes its secret volumes; --remove-volume takes the sidecar's mount of it.
-  t.deepEqual(volumesOf(deployed(["--remove-containers", "side"], start)), ["secret-k"]);
-  const noVolume = parseServiceTemplate(deployed(["--remove-volume", "secret-k-2"], start));
+  t.deepEqual(volumesOf(deployedTemplate(["--remove-containers", "side"], start)), ["secret-k"]);
+  const noVolume = parseServiceTemplate(deployedTemplate(["--remove-volume", "secret-k-2"], start));
   t.false("volumeMounts" in noVolume.sidecars![0]);
 });
 
@@ -110,11 +86,11 @@ test("a secret volume two containers mount stays shared while one container's fl
     volumeMounts: [{ name: "keys", mountPath: "/keys" }],
     sidecars: [{ name: "side", image: "b", volumeMounts: [{ name: "keys", mountPath: "/keys" }] }],
   };
-  const added = parseServiceTemplate(deployed(["--container", "side", "--update-secrets", "T=t:1"], shared));
+  const added = parseServiceTemplate(deployedTemplate(["--container", "side", "--update-secrets", "T=t:1"], shared));
   t.deepEqual(added.volumes, parseServiceTemplate(shared).volumes);
   t.deepEqual(added.sidecars![0].volumeMounts, [{ name: "keys", mountPath: "/keys" }]);
   // A change to the shared file in one container gives that container a volume of its own.
-  const changed = parseServiceTemplate(deployed(["--container", "side", "--update-secrets", "/keys/key=k:2"], shared));
+  const changed = parseServiceTemplate(deployedTemplate(["--container", "side", "--update-secrets", "/keys/key=k:2"], shared));
   t.deepEqual(changed.volumeMounts, [{ name: "keys", mountPath: "/keys" }]);
   t.deepEqual(changed.sidecars![0].volumeMounts, [{ name: "secret-k", mountPath: "/keys" }]);
   t.deepEqual(changed.volumes!.find((v) => v.name === "secret-k")?.secret?.items, [{ path: "key", version: "2" }]);
@@ -122,16 +98,16 @@ test("a secret volume two containers mount stays shared while one container's fl
 
 test("a variable is plain or secret within a container: the error names the container and the variable; two containers may share a name", (t) => {
   const sameName = parseServiceTemplate(
-    deployed([...pair.slice(0, 6), "--set-env-vars", "TOKEN=plain", ...pair.slice(6), "--set-secrets", "TOKEN=s:1"]),
+    deployedTemplate([...pair.slice(0, 6), "--set-env-vars", "TOKEN=plain", ...pair.slice(6), "--set-secrets", "TOKEN=s:1"]),
   );
   t.deepEqual(sameName.env, { TOKEN: "plain" });
   t.deepEqual(sameName.sidecars![0].secretEnv, { TOKEN: { secret: "s", version: "1" } });
   t.is(
-    message(() => deployed([...pair, "--set-env-vars", "TOKEN=x", "--set-secrets", "TOKEN=s:1"])),
+    thrownMessage(() => deployedTemplate([...pair, "--set-env-vars", "TOKEN=x", "--set-secrets", "TOKEN=s:1"])),
     "--container side: --set-secrets: TOKEN is a plain variable too; remove it with --remove-env-vars TOKEN",
   );
   t.is(
-    message(() => deployed(["--container", "side", "--update-env-vars", "TOKEN=x"], sameName)),
+    thrownMessage(() => deployedTemplate(["--container", "side", "--update-env-vars", "TOKEN=x"], sameName)),
     "--container side: TOKEN is a plain variable and a secret of this container: a variable is one or the other; remove one with --remove-env-vars TOKEN or --remove-secrets TOKEN",
   );
   // The model says the same of a template sent whole (Knative YAML, the API, Pulumi).
@@ -141,13 +117,13 @@ test("a variable is plain or secret within a container: the error names the cont
     sidecars: [{ name: "side", image: "b", env: { T: "x" }, secretEnv: { T: { secret: "s" } } }],
   };
   t.regex(
-    message(() => parseServiceTemplate(whole)),
+    thrownMessage(() => parseServiceTemplate(whole)),
     /template\.sidecars\[0\]\.secretEnv\.T: T is set in env too/,
   );
 });
 
 test("bad secret flags in a group are exit-1 errors naming the container and the flag; nothing else is checked against them", (t) => {
-  const existing = deployed(pair);
+  const existing = deployedTemplate(pair);
   const cases: [string[], string][] = [
     [["--container", "side", "--set-secrets", "X=a/b:1"], '--container side: --set-secrets: X: secret "a/b" must be a secret name'],
     [["--container", "side", "--update-secrets", "X=a:newest"], '--container side: --update-secrets: X: version "newest"'],
@@ -163,15 +139,18 @@ test("bad secret flags in a group are exit-1 errors naming the container and the
     ],
   ];
   for (const [argv, expected] of cases)
-    t.true(message(() => deployed(argv, existing)).startsWith(expected), `${argv.join(" ")}: ${message(() => deployed(argv, existing))}`);
+    t.true(
+      thrownMessage(() => deployedTemplate(argv, existing)).startsWith(expected),
+      `${argv.join(" ")}: ${thrownMessage(() => deployedTemplate(argv, existing))}`,
+    );
   // --set-secrets in one group and --update-secrets in another is fine: each is its container's.
-  const fine = deployed(["--container", "app", "--set-secrets", "A=a", "--container", "side", "--update-secrets", "B=b"], existing);
+  const fine = deployedTemplate(["--container", "app", "--set-secrets", "A=a", "--container", "side", "--update-secrets", "B=b"], existing);
   t.deepEqual([Object.keys(fine.secretEnv!), Object.keys(fine.sidecars![0].secretEnv!)], [["A"], ["B"]]);
 });
 
 test("jobs take the secret flags per container group too: the main container's and a sidecar's", (t) => {
   const jobOf = (argv: string[], existing?: JobTemplateInput) => {
-    const { flags, groups } = parsed(argv);
+    const { flags, groups } = parsedDeployFlags(argv);
     const job = existing ? ({ template: parseJobSpec({ template: existing }).template } as Job) : undefined;
     return jobTemplateFromFlags(job, flags, groups);
   };
@@ -196,7 +175,7 @@ test("jobs take the secret flags per container group too: the main container's a
   t.deepEqual(updated.secretEnv, template.secretEnv);
   t.false("secretEnv" in updated.sidecars![0]);
   t.is(
-    message(() => jobOf(["--container", "side", "--set-env-vars", "TOKEN=1"], created)),
+    thrownMessage(() => jobOf(["--container", "side", "--set-env-vars", "TOKEN=1"], created)),
     "--container side: TOKEN is a plain variable and a secret of this container: a variable is one or the other; remove one with --remove-env-vars TOKEN or --remove-secrets TOKEN",
   );
 });
@@ -212,7 +191,7 @@ test("an engine error about a sidecar's field names the container and the flag o
 });
 
 test("an engine error about env or secrets names the flag each container's values came in", (t) => {
-  const { groups } = parsed([
+  const { groups } = parsedDeployFlags([
     "--env-vars-file",
     "env.yaml",
     "--container",
