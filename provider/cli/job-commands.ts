@@ -43,6 +43,8 @@ export interface JobFlags extends MountFlags, SourceFlags {
   taskTimeout?: number;
   serviceAccount?: string;
   removeContainers?: string[];
+  executeNow?: boolean;
+  wait?: boolean;
 }
 
 /**
@@ -58,7 +60,9 @@ function withTemplateFlags(command: Command): Command {
     .option("--parallelism <n>", "tasks running at once; 0 = all (default)", intFlag("--parallelism"))
     .option("--max-retries <n>", "retries per failed task, 0..10 (default 3)", intFlag("--max-retries"))
     .option("--task-timeout <duration>", "per attempt, e.g. 600, 10m, 1h (default 10m)", secondsFlag("--task-timeout"))
-    .option("--service-account <email>", "who the tasks run as (their metadata server's tokens are its)", serviceAccountFlag());
+    .option("--service-account <email>", "who the tasks run as (their metadata server's tokens are its)", serviceAccountFlag())
+    .option("--execute-now", "run an execution once the job is created or changed")
+    .option("--wait", "with --execute-now: wait until the execution has finished; exit 1 if it failed");
 }
 
 /** API field paths as these flags name them. */
@@ -125,12 +129,14 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       noteIgnoredFlags(flags);
+      checkExecuteFlags(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const job = await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
+      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
     });
 
   withTemplateFlags(withCommon(jobs.command("update")))
@@ -139,6 +145,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       noteIgnoredFlags(flags);
+      checkExecuteFlags(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const existing = await client.getJob(project, name);
@@ -149,6 +156,7 @@ export function jobCommands(): Command {
         { mode: "update", expectedGeneration: existing.generation },
       );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
+      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
     });
 
   withTemplateFlags(withCommon(jobs.command("deploy")))
@@ -157,6 +165,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       noteIgnoredFlags(flags);
+      checkExecuteFlags(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const existing = await client.getJob(project, name).catch((error: unknown) => {
@@ -172,6 +181,7 @@ export function jobCommands(): Command {
           )
         : await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
+      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
     });
 
   withAsyncAccepted(withCommon(jobs.command("delete")))
@@ -246,27 +256,52 @@ export function jobCommands(): Command {
       if (options.taskTimeout !== undefined) overrides.timeout = options.taskTimeout;
       if (options.args !== undefined) overrides.args = options.args;
       if (options.updateEnvVars !== undefined) overrides.env = options.updateEnvVars;
-      let execution = await client.executeJob(project, name, overrides);
       if (!options.wait) {
+        const execution = await client.executeJob(project, name, overrides);
         render(format, executionToCloudRun(execution), () =>
           process.stdout.write(`Execution ${execution.name} started: ${execution.template.taskCount} task(s).\n`),
         );
         return;
       }
-      if (format.kind === "table") process.stdout.write(`Execution ${execution.name} started; waiting for it to finish...\n`);
-      while (execution.status === "RUNNING") execution = await client.getExecution(project, execution.name, 300);
-      const finished = execution;
-      render(format, executionToCloudRun(finished), () =>
-        process.stdout.write(`Execution ${finished.name} ${finished.status.toLowerCase()}: ${counts(finished)}.\n`),
-      );
-      if (execution.status !== "SUCCEEDED") {
-        process.exitCode = 1;
-        await reportFailedTasks(client, project, execution);
-      }
+      const finished = await runExecution(client, project, name, overrides, true, format.kind === "table");
+      if (format.kind !== "table") render(format, executionToCloudRun(finished), () => undefined);
     });
 
   addIamPolicyCommands(jobs, "job");
   return jobs;
+}
+
+/** gcloud's rule: --wait belongs to --execute-now on the commands that change a job. */
+function checkExecuteFlags(flags: JobFlags): void {
+  if (flags.wait && !flags.executeNow) throw new UsageError("--wait: waits for the execution --execute-now starts; give --execute-now too");
+}
+
+/**
+ * Starts an execution of the job; with `wait`, follows it to its end and sets exit code 1 with the
+ * failed tasks on stderr if it did not succeed. `say`: the lines a person reads (table format);
+ * other formats print only the object the command is about.
+ */
+async function runExecution(
+  client: EngineClient,
+  project: string,
+  job: string,
+  overrides: Record<string, unknown>,
+  wait: boolean,
+  say: boolean,
+): Promise<Execution> {
+  let execution = await client.executeJob(project, job, overrides);
+  if (!wait) {
+    if (say) process.stdout.write(`Execution ${execution.name} started: ${execution.template.taskCount} task(s).\n`);
+    return execution;
+  }
+  if (say) process.stdout.write(`Execution ${execution.name} started; waiting for it to finish...\n`);
+  while (execution.status === "RUNNING") execution = await client.getExecution(project, execution.name, 300);
+  if (say) process.stdout.write(`Execution ${execution.name} ${execution.status.toLowerCase()}: ${counts(execution)}.\n`);
+  if (execution.status !== "SUCCEEDED") {
+    process.exitCode = 1;
+    await reportFailedTasks(client, project, execution);
+  }
+  return execution;
 }
 
 export function counts(e: Execution): string {

@@ -9,6 +9,7 @@ import {
   createJob,
   describeExecution,
   executeJob,
+  listExecutions,
   maxOverlap,
   parseJobLog,
   readJobLog,
@@ -234,4 +235,60 @@ test("jobs execute --async returns at once with the execution's name, while its 
   t.is(attemptsOf(await readJobLog(engine, "async", name!)).get("0/0")?.end, undefined, "the task has not ended yet");
   const done = await waitForExecution(engine, name!);
   t.like(done, { status: "SUCCEEDED", succeededCount: 1 });
+});
+
+test("jobs deploy|update --execute-now [--wait] run an execution of the job as it now is (gcloud's flags)", async (t) => {
+  // Deploy creates the job and waits for its execution: the exit code is the execution's.
+  const deployArgs = [
+    "jobs",
+    "deploy",
+    "at-once",
+    "--image",
+    image,
+    "--tasks",
+    "2",
+    "--execute-now",
+    "--wait",
+    ...taskEnv({ FIXTURE_TASK_MS: 300 }),
+  ];
+  const deployed = await engine.skiff(deployArgs);
+  t.is(deployed.code, 0, transcript(deployArgs, deployed));
+  const first = /^Job at-once created\.\nExecution (at-once-[a-z]{5}) started; waiting for it to finish\.\.\.\n/.exec(deployed.stdout)?.[1];
+  t.truthy(first, deployed.stdout);
+  t.true(
+    deployed.stdout.endsWith(`Execution ${first} succeeded: 2 succeeded, 0 failed, 0 cancelled, 0 running, 0 retried.\n`),
+    deployed.stdout,
+  );
+  t.like(await describeExecution(engine, first!), { status: "SUCCEEDED", succeededCount: 2 });
+
+  // Update changes the template first: the new execution runs with it (one failing task, so --wait exits 1).
+  const updateArgs = [
+    "jobs",
+    "update",
+    "at-once",
+    "--max-retries",
+    "0",
+    "--execute-now",
+    "--wait",
+    ...taskEnv({ FIXTURE_TASK_MS: 300, FIXTURE_EXIT_CODE: 3, FIXTURE_FAIL_INDEXES: 0 }),
+  ];
+  const updated = await engine.skiff(updateArgs);
+  t.is(updated.code, 1, transcript(updateArgs, updated));
+  const second = /^Job at-once updated\.\nExecution (at-once-[a-z]{5}) started; waiting/.exec(updated.stdout)?.[1];
+  t.truthy(second, updated.stdout);
+  t.regex(updated.stderr, /^skiff: error: task 0 failed after 1 attempt\(s\): exited with code 3/m);
+  t.like(await describeExecution(engine, second!), { status: "FAILED", failedCount: 1, succeededCount: 1 });
+
+  // Without --wait the command returns once the execution is created; --wait alone is refused before anything changes.
+  const asyncArgs = ["jobs", "update", "at-once", "--execute-now", "--format", "value(metadata.name)"];
+  const started = await engine.skiff(asyncArgs);
+  t.is(started.code, 0, transcript(asyncArgs, started));
+  t.is(started.stdout, "at-once\n", "other formats print only the job, the object the command is about");
+  await eventually("a third execution", async () => (await listExecutions(engine, ["--job", "at-once"])).length === 3);
+  const generation = (await (await engine.api()).getJob("default", "at-once")).generation;
+  const refusedArgs = ["jobs", "update", "at-once", "--tasks", "5", "--wait"];
+  const refused = await engine.skiff(refusedArgs);
+  t.is(refused.code, 1, transcript(refusedArgs, refused));
+  t.is(refused.stderr, "skiff: error: --wait: waits for the execution --execute-now starts; give --execute-now too\n");
+  t.is((await (await engine.api()).getJob("default", "at-once")).generation, generation, "the job is unchanged");
 });
