@@ -45,9 +45,13 @@ const NO_LOCAL_EFFECT = {
   network: ["--network <network>"],
   subnet: ["--subnet <subnet>"],
   networkTags: ["--network-tags <tags>"],
+  clearNetworkTags: ["--clear-network-tags"],
   clearNetwork: ["--clear-network"],
   binaryAuthorization: ["--binary-authorization <policy>"],
+  clearBinaryAuthorization: ["--clear-binary-authorization"],
+  breakglass: ["--breakglass <justification>"],
   key: ["--key <key>"],
+  clearKey: ["--clear-key"],
 } as const;
 
 type CloudOnlyFlag = Exclude<keyof typeof NO_LOCAL_EFFECT, "region" | "platform">;
@@ -60,9 +64,13 @@ export const JOB_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "network",
   "subnet",
   "networkTags",
+  "clearNetworkTags",
   "clearNetwork",
   "binaryAuthorization",
+  "clearBinaryAuthorization",
+  "breakglass",
   "key",
+  "clearKey",
 ];
 
 /** Those of deploy and services update: a job's, and an instance's CPU allocation, startup boost, affinity and execution environment. */

@@ -4,8 +4,8 @@ import type { Revision } from "../model/revision";
 import type { Ingress, Service } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import { commonOptions, connect, DEPLOY_CLOUD_ONLY_FLAGS, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
-import { applyLabelFlags, envFlagsProblem, type EnvFlags, type LabelFlags } from "./env-flags";
-import { envListFlag, intFlag, listFlag, nameArg, parseTimeout } from "./flags";
+import { applyLabelFlags, checkLabelFlags, withLabelFlags, type EnvFlags, type LabelFlags } from "./env-flags";
+import { intFlag, nameArg, parseTimeout } from "./flags";
 import {
   applyContainerGroups,
   givenFlagsByContainer,
@@ -72,11 +72,7 @@ function withServiceFlags(command: Command): Command {
 
 /** The service's and its template's own flags (not a container's). */
 function withTemplateLevelFlags(command: Command): Command {
-  return command
-    .option("--labels <K=V,...>", "labels; replaces the service's set", envListFlag("--labels"))
-    .option("--update-labels <K=V,...>", "labels to add or change", envListFlag("--update-labels"))
-    .option("--remove-labels <K,...>", "labels to remove", listFlag)
-    .option("--clear-labels", "remove every label")
+  return withLabelFlags(command, "service")
     .option("--concurrency <n>", "max concurrent requests per instance (1..1000)", intFlag("--concurrency"))
     .option("--min-instances <n>", "instances kept running even when idle", intFlag("--min-instances"))
     .option("--max-instances <n>", "instances at most", intFlag("--max-instances"))
@@ -112,9 +108,7 @@ async function deployService(
   const { project, format } = commonOptions(flags);
   noteIgnoredFlags(flags);
   // The env flags are checked per container (container-flags.ts); here the labels.
-  const { labels, updateLabels, removeLabels, clearLabels } = flags;
-  const problem = envFlagsProblem({ labels, updateLabels, removeLabels, clearLabels });
-  if (problem) throw new UsageError(problem);
+  checkLabelFlags(flags);
   const client = await connect();
   const progress = new Progress(format.kind !== "table");
   await imageFromSource(client, project, service, "service", flags, progress, groups);

@@ -1,4 +1,6 @@
+import type { Command } from "commander";
 import { readRequestFile } from "./file-input";
+import { envListFlag, listFlag } from "./flags";
 import { UsageError } from "./output";
 
 /**
@@ -20,6 +22,22 @@ export interface LabelFlags {
   updateLabels?: Record<string, string>;
   removeLabels?: string[];
   clearLabels?: boolean;
+}
+
+/** gcloud's four label flags, on a command that changes a service or a job (`owner` names it in the help). */
+export function withLabelFlags(command: Command, owner: string): Command {
+  return command
+    .option("--labels <K=V,...>", `labels; replaces the ${owner}'s set`, envListFlag("--labels"))
+    .option("--update-labels <K=V,...>", "labels to add or change", envListFlag("--update-labels"))
+    .option("--remove-labels <K,...>", "labels to remove", listFlag)
+    .option("--clear-labels", "remove every label");
+}
+
+/** The label flags' own conflicts (gcloud's rule, as envFlagsProblem checks it), thrown. */
+export function checkLabelFlags(flags: LabelFlags): void {
+  const { labels, updateLabels, removeLabels, clearLabels } = flags;
+  const problem = envFlagsProblem({ labels, updateLabels, removeLabels, clearLabels });
+  if (problem) throw new UsageError(problem);
 }
 
 /** As gcloud: at most one of --clear-env-vars | --env-vars-file | --set-env-vars | (--update-env-vars and/or --remove-env-vars). */

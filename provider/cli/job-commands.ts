@@ -11,6 +11,7 @@ import {
   withCommon,
 } from "./common";
 import { confirmOrAbort } from "./confirm";
+import { applyLabelFlags, checkLabelFlags, withLabelFlags, type LabelFlags } from "./env-flags";
 import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
 import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
 import {
@@ -35,7 +36,7 @@ import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 import { listed, withListFlags } from "./list-flags";
 
-export interface JobFlags extends MountFlags, SourceFlags {
+export interface JobFlags extends MountFlags, SourceFlags, LabelFlags {
   image?: string;
   tasks?: number;
   parallelism?: number;
@@ -53,7 +54,10 @@ export interface JobFlags extends MountFlags, SourceFlags {
  * (container-flags.ts): the first container is the task's main one, the others sidecars.
  */
 function withTemplateFlags(command: Command): Command {
-  const withFlags = withSourceFlags(withContainerFlags(withMountFlags(withCloudOnlyFlags(command, JOB_CLOUD_ONLY_FLAGS))));
+  const withFlags = withLabelFlags(
+    withAsyncAccepted(withSourceFlags(withContainerFlags(withMountFlags(withCloudOnlyFlags(command, JOB_CLOUD_ONLY_FLAGS))))),
+    "job",
+  );
   recordContainerGroups(withFlags);
   return withFlags
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
@@ -129,10 +133,15 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       noteIgnoredFlags(flags);
-      checkExecuteFlags(flags);
+      checkFlagCombinations(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
-      const job = await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
+      const job = await client.putJob(
+        project,
+        name,
+        { template: templateToSend(undefined, flags, command), labels: applyLabelFlags({}, flags) },
+        { mode: "create" },
+      );
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
@@ -145,14 +154,14 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       noteIgnoredFlags(flags);
-      checkExecuteFlags(flags);
+      checkFlagCombinations(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const existing = await client.getJob(project, name);
       const job = await client.putJob(
         project,
         name,
-        { template: templateToSend(existing, flags, command), labels: existing.labels },
+        { template: templateToSend(existing, flags, command), labels: applyLabelFlags(existing.labels, flags) },
         { mode: "update", expectedGeneration: existing.generation },
       );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
@@ -165,7 +174,7 @@ export function jobCommands(): Command {
     .action(async (name: string, flags: JobFlags & Record<string, unknown>, command: Command) => {
       const { project, format } = commonOptions(flags);
       noteIgnoredFlags(flags);
-      checkExecuteFlags(flags);
+      checkFlagCombinations(flags);
       const client = await connect();
       await imageFromSource(client, project, name, "job", flags, new Progress(format.kind !== "table"), containerGroupsOf(command));
       const existing = await client.getJob(project, name).catch((error: unknown) => {
@@ -176,10 +185,15 @@ export function jobCommands(): Command {
         ? await client.putJob(
             project,
             name,
-            { template: templateToSend(existing, flags, command), labels: existing.labels },
+            { template: templateToSend(existing, flags, command), labels: applyLabelFlags(existing.labels, flags) },
             { mode: "update", expectedGeneration: existing.generation },
           )
-        : await client.putJob(project, name, { template: templateToSend(undefined, flags, command) }, { mode: "create" });
+        : await client.putJob(
+            project,
+            name,
+            { template: templateToSend(undefined, flags, command), labels: applyLabelFlags({}, flags) },
+            { mode: "create" },
+          );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
       if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
     });
@@ -271,8 +285,10 @@ export function jobCommands(): Command {
   return jobs;
 }
 
-/** gcloud's rule: --wait belongs to --execute-now on the commands that change a job. */
-function checkExecuteFlags(flags: JobFlags): void {
+/** gcloud's rules: --wait belongs to --execute-now, and one kind of label flag per command. */
+function checkFlagCombinations(flags: JobFlags & { async?: boolean }): void {
+  checkLabelFlags(flags);
+  if (flags.async && flags.wait) throw new UsageError("--wait: cannot be combined with --async");
   if (flags.wait && !flags.executeNow) throw new UsageError("--wait: waits for the execution --execute-now starts; give --execute-now too");
 }
 

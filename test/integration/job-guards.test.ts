@@ -191,3 +191,25 @@ test.serial(
     t.regex(gcloudName.stdout, /keeper-[a-z0-9]{5}/);
   },
 );
+
+test.serial("jobs create|update|deploy take gcloud's label flags; two kinds at once are refused and change nothing", async (t) => {
+  const labelsOf = async () => (await (await engine.api()).getJob("default", "labelled")).labels;
+  await createJob(engine, "labelled", ["--image", image, "--labels", "team=data,tier=batch", ...taskEnv()]);
+  t.deepEqual(await labelsOf(), { team: "data", tier: "batch" });
+  const update = (...flags: string[]) => ["jobs", "update", "labelled", ...flags];
+  t.is((await engine.skiff(update("--update-labels", "tier=nightly,owner=ops", "--remove-labels", "team"))).code, 0);
+  t.deepEqual(await labelsOf(), { tier: "nightly", owner: "ops" });
+  const before = await observableState();
+  await refused(
+    t,
+    update("--labels", "a=b", "--update-labels", "c=d"),
+    "skiff: error: --labels: cannot be combined with --update-labels/--remove-labels",
+  );
+  t.deepEqual(await labelsOf(), { tier: "nightly", owner: "ops" });
+  t.deepEqual(await observableState(), before);
+  t.is((await engine.skiff(["jobs", "deploy", "labelled", "--labels", "only=this"])).code, 0);
+  t.deepEqual(await labelsOf(), { only: "this" });
+  t.is((await engine.skiff(update("--clear-labels"))).code, 0);
+  t.deepEqual(await labelsOf(), {});
+  await engine.skiff(["jobs", "delete", "labelled", "--quiet"]);
+});

@@ -77,7 +77,18 @@ test("deploy, services update and jobs create|update|deploy take gcloud's cloud-
   for (const command of [deployCommand(), serviceUpdateCommand()]) {
     t.deepEqual(unknownOf(command, deploy), [], command.name());
     t.deepEqual(
-      unknownOf(command, ["--no-cpu-boost", "--cpu-throttling", "--no-session-affinity", "--clear-vpc-connector", "--clear-network"]),
+      unknownOf(command, [
+        "--no-cpu-boost",
+        "--cpu-throttling",
+        "--no-session-affinity",
+        "--clear-vpc-connector",
+        "--clear-network",
+        "--clear-network-tags",
+        "--clear-binary-authorization",
+        "--breakglass",
+        "why",
+        "--clear-key",
+      ]),
       [],
     );
   }
@@ -85,7 +96,10 @@ test("deploy, services update and jobs create|update|deploy take gcloud's cloud-
   for (const name of ["create", "update", "deploy"]) {
     const command = jobs.commands.find((c) => c.name() === name)!;
     t.deepEqual(
-      unknownOf(command, ["--vpc-connector", "c", "--vpc-egress", "all-traffic", "--network", "n", "--subnet", "s", "--key", "k"]),
+      unknownOf(command, [
+        ...["--vpc-connector", "c", "--vpc-egress", "all-traffic", "--network", "n", "--subnet", "s", "--key", "k"],
+        ...["--breakglass", "why", "--clear-key", "--clear-network-tags", "--clear-binary-authorization"],
+      ]),
       [],
       `jobs ${name}`,
     );
@@ -101,7 +115,7 @@ test("the note names each ignored flag as it was given; none given, no note", (t
   t.is(ignoredFlagsNote(deployCommand().opts()), undefined);
 });
 
-test("gcloud's --async is accepted where a change here returns once made: deletes, update-traffic, executions cancel", (t) => {
+test("gcloud's --async is accepted where a change here returns once made: deletes, update-traffic, executions cancel, jobs create|update|deploy", (t) => {
   const leaf = (group: Command, path: string) => path.split(" ").reduce((at, name) => at.commands.find((c) => c.name() === name)!, group);
   for (const [group, path] of [
     [serviceCommands(), "delete"],
@@ -110,6 +124,9 @@ test("gcloud's --async is accepted where a change here returns once made: delete
     [jobCommands(), "delete"],
     [executionCommands(), "cancel"],
     [domainMappingCommands(), "delete"],
+    [jobCommands(), "create"],
+    [jobCommands(), "update"],
+    [jobCommands(), "deploy"],
   ] as const) {
     const command = leaf(group, path);
     t.deepEqual(unknownOf(command, ["--async"]), [], `${group.name()} ${path}`);
