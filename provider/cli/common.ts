@@ -52,6 +52,25 @@ const NO_LOCAL_EFFECT = {
   breakglass: ["--breakglass <justification>"],
   key: ["--key <key>"],
   clearKey: ["--clear-key"],
+  // A service's own settings that need Google's platform: GPUs, regions, the deploy-time health
+  // check, base-image updates, the default URL switch, its description, custom token audiences, and
+  // service-level scaling (skiff scales each revision by its own --min-instances/--max-instances).
+  gpu: ["--gpu <n>"],
+  gpuType: ["--gpu-type <type>"],
+  gpuZonalRedundancy: ["--gpu-zonal-redundancy", "--no-gpu-zonal-redundancy"],
+  regions: ["--regions <regions>"],
+  deployHealthCheck: ["--deploy-health-check", "--no-deploy-health-check"],
+  automaticUpdates: ["--automatic-updates", "--no-automatic-updates"],
+  baseImage: ["--base-image <image>"],
+  defaultUrl: ["--default-url", "--no-default-url"],
+  description: ["--description <text>"],
+  setCustomAudiences: ["--set-custom-audiences <audiences>"],
+  addCustomAudiences: ["--add-custom-audiences <audiences>"],
+  removeCustomAudiences: ["--remove-custom-audiences <audiences>"],
+  clearCustomAudiences: ["--clear-custom-audiences"],
+  min: ["--min <n>"],
+  max: ["--max <n>"],
+  scaling: ["--scaling <mode>"],
 } as const;
 
 type CloudOnlyFlag = Exclude<keyof typeof NO_LOCAL_EFFECT, "region" | "platform">;
@@ -73,12 +92,28 @@ export const JOB_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "clearKey",
 ];
 
-/** Those of deploy and services update: a job's, and an instance's CPU allocation, startup boost, affinity and execution environment. */
+/** Those of deploy and services update: a job's, an instance's CPU allocation, startup boost, affinity and execution environment, and the service's own above. */
 export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "executionEnvironment",
   "cpuBoost",
   "cpuThrottling",
   "sessionAffinity",
+  "gpu",
+  "gpuType",
+  "gpuZonalRedundancy",
+  "regions",
+  "deployHealthCheck",
+  "automaticUpdates",
+  "baseImage",
+  "defaultUrl",
+  "description",
+  "setCustomAudiences",
+  "addCustomAudiences",
+  "removeCustomAudiences",
+  "clearCustomAudiences",
+  "min",
+  "max",
+  "scaling",
   ...JOB_CLOUD_ONLY_FLAGS,
 ];
 /**

@@ -38,6 +38,8 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
   useHttp2?: boolean;
   /** true, false (--no-allow-unauthenticated) or undefined: neither given. */
   allowUnauthenticated?: boolean;
+  /** false with --no-invoker-iam-check (anyone may call it), true with --invoker-iam-check, else undefined. */
+  invokerIamCheck?: boolean;
   async?: boolean;
   quiet?: boolean;
 }
@@ -94,8 +96,26 @@ function withTemplateLevelFlags(command: Command): Command {
     .option("--no-use-http2", "HTTP/1.1 to the instances (the default)")
     .option("--allow-unauthenticated", "make the service public: add allUsers to its invokers")
     .option("--no-allow-unauthenticated", "make the service private: remove allUsers from its invokers (callers need an identity token)")
+    .option("--invoker-iam-check", "callers are checked against the invokers (the default; the invokers are left as they are)")
+    .option(
+      "--no-invoker-iam-check",
+      "anyone may call the service without a token (here: allUsers added to its invokers, as the Admin API does)",
+    )
     .option("--async", "return once the revision is created, without waiting for it to start")
     .option("-q, --quiet", "no prompts");
+}
+
+/**
+ * Whether the deploy makes the service public (true), private (false) or leaves its invokers (undefined).
+ * `--no-invoker-iam-check` is Cloud Run's switch for "no IAM check at all": locally a service with
+ * allUsers among its invokers, as the Admin API's invokerIamDisabled is. `--invoker-iam-check`
+ * turns the check back on, which leaves the invokers to the IAM commands, as in Cloud Run.
+ */
+function publicAccessAsked(flags: DeployFlags): boolean | undefined {
+  if (flags.invokerIamCheck !== false) return flags.allowUnauthenticated;
+  if (flags.allowUnauthenticated === false)
+    throw new UsageError("--no-invoker-iam-check: cannot be combined with --no-allow-unauthenticated (the first lets anyone call)");
+  return true;
 }
 
 /** deploy, or services update (the service must exist): reads the service, applies the flags, writes it back and waits for the new revision. */
@@ -126,7 +146,7 @@ async function deployService(
     const labels = applyLabelFlags(existing?.labels ?? {}, flags);
     // The invokers go in the same change as the template, so a service made private is never
     // briefly public (and the reverse): they are computed from the service this attempt read.
-    const invokers = invokersAfterDeploy(existing?.invokers, flags.allowUnauthenticated);
+    const invokers = invokersAfterDeploy(existing?.invokers, publicAccessAsked(flags));
     return client.putService(
       project,
       service,

@@ -341,3 +341,27 @@ test("services proxy serves a private service on 127.0.0.1 with the caller's tok
   t.is(refused.code, 1, transcript(args, refused));
   t.is(refused.stderr, 'skiff: error: --tag: "nosuch" is not a tag of vault; its tags are: first\n');
 });
+
+test("services update --no-invoker-iam-check lets anyone call a private service (allUsers, as the Admin API's invokerIamDisabled); --invoker-iam-check leaves the invokers; with --no-allow-unauthenticated it is refused", async (t) => {
+  await deploy(engine, "unchecked", ["--image", image, "--no-allow-unauthenticated"]);
+  t.is(await call("unchecked"), 401);
+  const refusedArgs = ["services", "update", "unchecked", "--no-invoker-iam-check", "--no-allow-unauthenticated"];
+  const refused = await engine.skiff(refusedArgs);
+  t.is(refused.code, 1, transcript(refusedArgs, refused));
+  t.is(
+    refused.stderr,
+    "skiff: error: --no-invoker-iam-check: cannot be combined with --no-allow-unauthenticated (the first lets anyone call)\n",
+  );
+  t.deepEqual((await describeService(engine, "unchecked")).invokers, [], "nothing changed");
+
+  await skiffOk(engine, ["services", "update", "unchecked", "--no-invoker-iam-check"]);
+  t.deepEqual((await describeService(engine, "unchecked")).invokers, ["allUsers"]);
+  t.is(await call("unchecked"), 200, "no token needed");
+  t.is((await listRevisions(engine, "unchecked")).length, 1, "access is no template change");
+  await skiffOk(engine, ["services", "update", "unchecked", "--invoker-iam-check"]);
+  t.deepEqual(
+    (await describeService(engine, "unchecked")).invokers,
+    ["allUsers"],
+    "turning the check on leaves the policy to the IAM commands",
+  );
+});
