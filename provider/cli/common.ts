@@ -71,6 +71,9 @@ const NO_LOCAL_EFFECT = {
   min: ["--min <n>"],
   max: ["--max <n>"],
   scaling: ["--scaling <mode>"],
+  // A domain mapping's: the check that the caller owns the domain, and who provides its certificate.
+  forceOverride: ["--force-override"],
+  certificateMode: ["--certificate-mode <mode>"],
 } as const;
 
 type CloudOnlyFlag = Exclude<keyof typeof NO_LOCAL_EFFECT, "region" | "platform">;
@@ -116,6 +119,9 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "scaling",
   ...JOB_CLOUD_ONLY_FLAGS,
 ];
+/** Those of domain-mappings create: no domain is verified or served with a certificate here. */
+export const DOMAIN_MAPPING_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = ["forceOverride", "certificateMode"];
+
 /**
  * gcloud's `--async` on a command that changes something and here returns once it is made (deletes
  * drain in the background already): accepted, hidden from help, so a pasted command works.

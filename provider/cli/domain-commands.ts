@@ -1,5 +1,13 @@
 import { Command } from "commander";
-import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
+import {
+  commonOptions,
+  connect,
+  DOMAIN_MAPPING_CLOUD_ONLY_FLAGS,
+  noteIgnoredFlags,
+  withAsyncAccepted,
+  withCloudOnlyFlags,
+  withCommon,
+} from "./common";
 import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
 import { render } from "./formats";
@@ -10,11 +18,12 @@ import { listed, withListFlags } from "./list-flags";
 export function domainMappingCommands(): Command {
   const mappings = new Command("domain-mappings").description("route a domain name to a service");
 
-  withCommon(mappings.command("create"))
+  withCloudOnlyFlags(withCommon(mappings.command("create")), DOMAIN_MAPPING_CLOUD_ONLY_FLAGS)
     .requiredOption("--service <service>", "the service to route to", nameArg("service", "--service"))
     .requiredOption("--domain <domain>", "the domain, e.g. api.example.test", nameArg("domain", "--domain"))
     .action(async (options) => {
       const { project, format } = commonOptions(options);
+      noteIgnoredFlags(options);
       const m = await (await connect()).createDomainMapping(project, options.domain, options.service);
       render(format, domainMappingToKnative(m), () => process.stdout.write(`mapped ${m.domain} to service ${m.service}: ${m.url}\n`));
     });
