@@ -61,5 +61,9 @@ export function jobRoutes(jobs: JobController): Route[] {
       return jobs.waitExecution(params.project, params.execution, waitSeconds * 1000);
     }),
     route("POST", `${P}/executions/:execution/cancel`, ({ params }) => jobs.cancel(params.project, params.execution)),
+    route("DELETE", `${P}/executions/:execution`, async ({ params }) => {
+      await jobs.deleteExecution(params.project, params.execution);
+      return { deleted: params.execution };
+    }),
   ];
 }

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import type { Execution } from "../model/job";
 import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
+import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
 import { counts } from "./job-commands";
 import { render } from "./formats";
@@ -9,7 +10,7 @@ import { printTable } from "./output";
 import { listed, withListFlags } from "./list-flags";
 
 export function executionCommands(): Command {
-  const executions = new Command("executions").description("list, describe and cancel executions of jobs");
+  const executions = new Command("executions").description("list, describe, cancel and delete executions of jobs");
 
   withListFlags(withCommon(executions.command("list")))
     .option("--job <job>", "only this job's executions", nameArg("job", "--job"))
@@ -49,6 +50,17 @@ export function executionCommands(): Command {
       const { project, format } = commonOptions(options);
       const e = await (await connect()).cancelExecution(project, name);
       render(format, executionToCloudRun(e), () => process.stdout.write(`Execution ${e.name} is being cancelled: ${counts(e)}.\n`));
+    });
+
+  withAsyncAccepted(withCommon(executions.command("delete")))
+    .argument("<execution>", "execution name", nameArg("execution"))
+    .description("forget a finished execution (cancel a running one first); its lines stay in the job's log")
+    .option("-q, --quiet", "do not ask to confirm")
+    .action(async (name: string, options) => {
+      const { project } = commonOptions(options);
+      await confirmOrAbort(`Execution [${name}] in project [${project}]`, options.quiet);
+      await (await connect()).deleteExecution(project, name);
+      process.stdout.write(`deleted execution ${name}\n`);
     });
   return executions;
 }

@@ -56,7 +56,7 @@ function servicesGroup(argv: string[]): Command {
 function jobsGroup(argv: string[]): Command {
   return withBorrowed((require("./job-commands") as typeof import("./job-commands")).jobCommands(), argv, {
     logs: logsGroup,
-    // gcloud run jobs executions list|describe|cancel: skiff's executions group under gcloud's name.
+    // gcloud run jobs executions list|describe|cancel|delete: skiff's executions group under gcloud's name.
     executions: () => (require("./execution-commands") as typeof import("./execution-commands")).executionCommands(),
     // gcloud run jobs replace: beside services replace, with the Cloud Run YAML readers it needs.
     replace: () => (require("./replace-command") as typeof import("./replace-command")).jobReplaceCommand(),

@@ -220,6 +220,10 @@ export class EngineClient {
   cancelExecution(project: string, name: string) {
     return this.call("POST", path`projects/${project}/executions/${name}/cancel`, jobModel().executionSchema);
   }
+  /** Forgets a finished execution (a running one is refused: cancel it first); its log lines stay in the job's log. */
+  deleteExecution(project: string, name: string) {
+    return this.call("DELETE", path`projects/${project}/executions/${name}`, deletedSchema);
+  }
 
   /** A service's or job's IAM policy, with the etag to send back when changing it. */
   getPolicy(project: string, kind: "service" | "job", name: string) {

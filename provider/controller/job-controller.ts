@@ -204,7 +204,7 @@ export class JobController {
       const current = this.requireExecution(project, name);
       if (current.status === "RUNNING" || this.runners.has(scopedKey(project, name))) {
         throw new SkiffError("FAILED_PRECONDITION", `execution "${name}" is still running; cancel it first, then delete it`, [
-          { field: "execution", reason: `"${name}" is still running` },
+          { field: "execution", reason: `"${name}" is still running; cancel it first, then delete it` },
         ]);
       }
       this.deps.store.jobs.deleteExecution(project, name);

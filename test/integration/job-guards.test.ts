@@ -5,8 +5,17 @@ import * as path from "node:path";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { eventually } from "../helpers/http";
-import { transcript } from "../helpers/cli";
-import { containersOfExecution, createJob, executeJob, listExecutions, listJobs, taskEnv, waitForExecution } from "../helpers/jobs";
+import { skiffOk, transcript } from "../helpers/cli";
+import {
+  containersOfExecution,
+  createJob,
+  executeJob,
+  listExecutions,
+  listJobs,
+  readJobLog,
+  taskEnv,
+  waitForExecution,
+} from "../helpers/jobs";
 
 // What the engine refuses about jobs, it refuses in one line naming the flag and the field (or the
 // job), with exit 1, and without creating anything.
@@ -213,3 +222,30 @@ test.serial("jobs create|update|deploy take gcloud's label flags; two kinds at o
   t.deepEqual(await labelsOf(), {});
   await engine.skiff(["jobs", "delete", "labelled", "--quiet"]);
 });
+
+test.serial(
+  "jobs executions delete refuses a running execution, naming it; once cancelled it is forgotten, its log lines kept",
+  async (t) => {
+    await createJob(engine, "forgettable", ["--image", image, ...taskEnv({ FIXTURE_TASK_MS: 60_000 })]);
+    const { name } = await executeJob(engine, "forgettable");
+    await eventually("the task has started", async () => (await readJobLog(engine, "forgettable", name)).length > 0, 15_000);
+    await refused(
+      t,
+      ["jobs", "executions", "delete", name, "--quiet"],
+      `skiff: error: execution: "${name}" is still running; cancel it first, then delete it`,
+    );
+    await skiffOk(engine, ["executions", "cancel", name]);
+    await waitForExecution(engine, name);
+    const args = ["jobs", "executions", "delete", name, "--quiet"];
+    const deleted = await engine.skiff(args);
+    t.is(deleted.code, 0, transcript(args, deleted));
+    t.is(deleted.stdout, `deleted execution ${name}\n`);
+    t.false(
+      (await listExecutions(engine)).some((e) => e.name === name),
+      "no longer listed",
+    );
+    t.is((await engine.skiff(["executions", "describe", name])).code, 1);
+    t.true((await readJobLog(engine, "forgettable", name)).length > 0, "its lines stay in the job's log");
+    await engine.skiff(["jobs", "delete", "forgettable", "--quiet"]);
+  },
+);
