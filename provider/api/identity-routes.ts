@@ -31,6 +31,8 @@ export function identityRoutes(d: IdentityDeps): Route[] {
     route("PUT", `${P}/services/:service/iamPolicy`, ({ params, body }) => d.policies.set(params.project, "service", params.service, body)),
     route("GET", `${P}/jobs/:job/iamPolicy`, ({ params }) => d.policies.get(params.project, "job", params.job)),
     route("PUT", `${P}/jobs/:job/iamPolicy`, ({ params, body }) => d.policies.set(params.project, "job", params.job, body)),
+    route("GET", `${P}/secrets/:secret/iamPolicy`, ({ params }) => d.policies.get(params.project, "secret", params.secret)),
+    route("PUT", `${P}/secrets/:secret/iamPolicy`, ({ params, body }) => d.policies.set(params.project, "secret", params.secret, body)),
     route("POST", "/v1/identityTokens", ({ body }) => {
       const parsed = tokenRequestSchema.safeParse(body ?? {});
       if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));

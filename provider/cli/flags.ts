@@ -11,6 +11,7 @@ import {
   serviceNameSchema,
   tagNameSchema,
 } from "../model/names";
+import { secretNameSchema } from "../model/secret";
 import { UsageError } from "./output";
 
 /** Parsers for the CLI's flag values. Each error names the flag, as the user typed it. */
@@ -23,6 +24,7 @@ const NAME_SCHEMAS = {
   domain: domainSchema,
   job: jobNameSchema,
   execution: executionNameSchema,
+  secret: secretNameSchema,
 };
 
 /**

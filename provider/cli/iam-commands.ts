@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { EngineError, type EngineClient } from "../client/api-client";
+import { EngineError, type EngineClient, type PolicyOwner } from "../client/api-client";
 import { withMember, withoutMember, type Binding, type Policy } from "../model/iam";
 import { memberFlag, roleFlag } from "./access-flags";
 import { commonOptions, connect, noteIgnoredFlags, withCommon } from "./common";
@@ -14,16 +14,18 @@ import { printTable, UsageError, useFlagNames } from "./output";
  * gcloud prints one (YAML by default: bindings, etag, version), and "Updated IAM policy for ..."
  * goes to stderr as gcloud's status lines do, so `> policy.yaml` keeps only the policy.
  */
-export type PolicyKind = "service" | "job";
+export type PolicyKind = PolicyOwner;
 
 /** What a binding does here, for the commands' help. */
 const ROLE_EFFECT: Record<PolicyKind, string> = {
   service: " (roles/run.invoker: may call it; allUsers: anyone, without a token)",
   // Jobs are executed through the engine's admin API, which only its owner can reach.
   job: " (kept as set, for tools that read it; it has no local effect)",
+  // Any container of the engine may read any of its secrets: the owner set them up for its services and jobs.
+  secret: " (kept as set, for tools that read it; it has no local effect)",
 };
 
-/** Adds the four commands to `group` (`skiff services` or `skiff jobs`). */
+/** Adds the four commands to `group` (`skiff services`, `skiff jobs` or `skiff secrets`). */
 export function addIamPolicyCommands(group: Command, kind: PolicyKind): void {
   // Each takes the service or job first, --project, --format (YAML, as gcloud prints policies) and gcloud's --region.
   const policyCommand = (name: string) => withCommon(group.command(name), "yaml").argument(`<${kind}>`, `${kind} name`, nameArg(kind));

@@ -7,6 +7,7 @@ import { envListFlag } from "./flags";
 import { render } from "./formats";
 import { printTable, UsageError } from "./output";
 import { listed, withListFlags } from "./list-flags";
+import { addIamPolicyCommands } from "./iam-commands";
 
 /**
  * `skiff secrets ...` in gcloud's words: `secrets create NAME --data-file F|-`, `list`, `describe`,
@@ -154,6 +155,7 @@ function versionCommands(): Command {
 
 export function secretCommands(): Command {
   const secrets = new Command("secrets").description("a local Secret Manager: secrets with numbered versions, for services and jobs");
+  addIamPolicyCommands(secrets, "secret");
 
   withCommon(secrets.command("create"))
     .argument("<secret>", "secret name: letters, digits, - and _", secretArg())

@@ -43,6 +43,10 @@ const policyAnswerSchema = z.object({ bindings: z.array(bindingSchema), etag: z.
 const identityTokenSchema = z.object({ email: z.string(), token: z.string() });
 const deletedSchema = z.object({ deleted: z.string() });
 
+/** What has an IAM policy, and the API collection it lives in. */
+export type PolicyOwner = "service" | "job" | "secret";
+const POLICY_COLLECTION: Record<PolicyOwner, string> = { service: "services", job: "jobs", secret: "secrets" };
+
 type Method = "GET" | "PUT" | "POST" | "PATCH" | "DELETE";
 
 /**
@@ -226,12 +230,12 @@ export class EngineClient {
   }
 
   /** A service's or job's IAM policy, with the etag to send back when changing it. */
-  getPolicy(project: string, kind: "service" | "job", name: string) {
-    return this.call("GET", path`projects/${project}/${kind === "service" ? "services" : "jobs"}/${name}/iamPolicy`, policyAnswerSchema);
+  getPolicy(project: string, kind: PolicyOwner, name: string) {
+    return this.call("GET", path`projects/${project}/${POLICY_COLLECTION[kind]}/${name}/iamPolicy`, policyAnswerSchema);
   }
   /** Sets the policy whole; with the etag it was read with, a change made meanwhile by someone else is a 409. */
-  setPolicy(project: string, kind: "service" | "job", name: string, bindings: Binding[], etag?: string) {
-    return this.call("PUT", path`projects/${project}/${kind === "service" ? "services" : "jobs"}/${name}/iamPolicy`, policyAnswerSchema, {
+  setPolicy(project: string, kind: PolicyOwner, name: string, bindings: Binding[], etag?: string) {
+    return this.call("PUT", path`projects/${project}/${POLICY_COLLECTION[kind]}/${name}/iamPolicy`, policyAnswerSchema, {
       bindings,
       etag,
     });

@@ -234,7 +234,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
       dns: platform.dns,
       metadata: platform.metadata,
     };
-    const policies = new PolicyController({ store, services, jobs, publisher });
+    const policies = new PolicyController({ store, services, jobs, secrets, publisher });
     apiRouteList.push(
       ...apiRoutes({
         services,

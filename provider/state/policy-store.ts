@@ -2,7 +2,7 @@ import type { Database } from "./db";
 import type { Binding } from "../model/iam";
 
 /** What a policy belongs to. */
-export type PolicyKind = "service" | "job";
+export type PolicyKind = "service" | "job" | "secret";
 
 /** IAM bindings by resource; undefined where none were ever set (the caller knows the default). */
 export class PolicyStore {

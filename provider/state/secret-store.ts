@@ -53,6 +53,7 @@ export class SecretStore {
   delete(project: string, name: string): void {
     this.db.prepare("DELETE FROM secret_versions WHERE project = ? AND secret = ?").run(project, name);
     this.db.prepare("DELETE FROM secrets WHERE project = ? AND name = ?").run(project, name);
+    this.db.prepare("DELETE FROM iam_policies WHERE project = ? AND kind = 'secret' AND name = ?").run(project, name);
   }
 
   /** Newest first. */

@@ -166,3 +166,29 @@ test.serial("the values appear nowhere: describe --format export, logs read, eng
     }
   }
 });
+
+test.serial(
+  "gcloud's secrets add-iam-policy-binding (secretAccessor for a service's account) is kept and read back; a deleted secret takes its policy with it",
+  async (t) => {
+    await skiffOk(engine, ["secrets", "create", "granted", "--data-file", "-"], "v1");
+    const member = "serviceAccount:web@p.iam.gserviceaccount.com";
+    const args = ["secrets", "add-iam-policy-binding", "granted", "--member", member, "--role", "roles/secretmanager.secretAccessor"];
+    const added = await engine.skiff(args);
+    t.is(added.code, 0, transcript(args, added));
+    t.is(added.stderr, "Updated IAM policy for secret [granted].\n");
+    t.true(added.stdout.includes(`- members:\n  - ${member}\n  role: roles/secretmanager.secretAccessor\n`), added.stdout);
+    const policy = await skiffOk(engine, ["secrets", "get-iam-policy", "granted", "--format", "json"]);
+    t.deepEqual(JSON.parse(policy.stdout).bindings, [{ role: "roles/secretmanager.secretAccessor", members: [member] }]);
+
+    const missing = await engine.skiff(["secrets", "get-iam-policy", "nosuch"]);
+    t.is(missing.code, 1, transcript(["secrets", "get-iam-policy", "nosuch"], missing));
+    t.regex(missing.stderr, /nosuch/);
+
+    await skiffOk(engine, ["secrets", "delete", "granted", "--quiet"]);
+    await skiffOk(engine, ["secrets", "create", "granted", "--data-file", "-"], "v1");
+    const fresh = await skiffOk(engine, ["secrets", "get-iam-policy", "granted", "--format", "json"]);
+    // gcloud prints an empty policy as its etag alone.
+    t.is(JSON.parse(fresh.stdout).bindings, undefined, "a new secret of the same name starts with no bindings");
+    await skiffOk(engine, ["secrets", "delete", "granted", "--quiet"]);
+  },
+);
