@@ -3,6 +3,7 @@ import { invalidFromViolations, violationsOf } from "./errors";
 import { serviceAccountSchema } from "./iam";
 import { checkMounts } from "./volume";
 import { checkContainers } from "./containers";
+import { checkResources } from "./cpu-memory";
 import { containerFields, envSchema, imageSchema, int, mountFields, resourcesSchema } from "./template";
 
 /**
@@ -60,7 +61,8 @@ export const jobTemplateSchema = z
   })
   .strict()
   .superRefine(checkMounts)
-  .superRefine(checkContainers);
+  .superRefine(checkContainers)
+  .superRefine(checkResources);
 
 export type JobTemplateInput = z.input<typeof jobTemplateSchema>;
 export type JobTemplate = z.output<typeof jobTemplateSchema>;

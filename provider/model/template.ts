@@ -6,6 +6,7 @@ import { parseCpuNanos, parseMemoryBytes } from "./quantity";
 import { secretRefSchema } from "./secret";
 import { checkMounts, volumeMountSchema, volumeSchema } from "./volume";
 import { checkContainers, MAX_CONTAINERS } from "./containers";
+import { checkResources } from "./cpu-memory";
 import { dnsLabel } from "./names";
 
 /**
@@ -192,7 +193,8 @@ export const serviceTemplateSchema = z
   })
   .strict()
   .superRefine(checkMounts)
-  .superRefine(checkContainers);
+  .superRefine(checkContainers)
+  .superRefine(checkResources);
 
 export type ServiceTemplateInput = z.input<typeof serviceTemplateSchema>;
 export type ServiceTemplate = z.output<typeof serviceTemplateSchema>;

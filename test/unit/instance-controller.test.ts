@@ -100,7 +100,7 @@ test("startFirst starts one container from the revision's template and resolves 
 test("a container's CPU limit is capped at the host's CPUs", async (t) => {
   const h = setup(t, { hostCpus: 1 });
   h.runtime.behaviour = { listenAfterMs: 0 };
-  const rev = h.revision("hello-00001-abc", { resources: { cpu: "4", memory: "1Gi" } });
+  const rev = h.revision("hello-00001-abc", { resources: { cpu: "4", memory: "2Gi" } });
   const first = h.track(h.controller.startFirst(rev));
   await h.clock.run(0);
   t.is(first.state, "resolved");
