@@ -17,7 +17,7 @@ import { ContainersByAddress, ensureEngineNetwork } from "./docker-network";
 import { demuxBuffer } from "../base/frame-demuxer";
 import { hostRoutesTo } from "./host-network";
 import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
-import { isListening } from "./readiness";
+import { isListening, notListeningReason } from "./readiness";
 
 /**
  * While a container starts, its socket table is read this often (a cheap read of /proc), so a request
@@ -165,7 +165,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<void> {
+  async waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal, fromOutside = false): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     let inspectedAt = 0;
     let state: ContainerState | undefined;
@@ -180,9 +180,12 @@ export class DockerRuntime implements ContainerRuntime {
           throw new ReadinessError(`the container ${why} before listening on port ${port}`);
         }
       }
-      if (await isListening(state!.pid, port, state!.hostPort)) return;
+      if (await isListening(state!.pid, port, state!.hostPort, fromOutside)) return;
       if (Date.now() >= deadline) {
-        throw new ReadinessError(`the container did not listen on port ${port} within the startup deadline of ${deadlineMs / 1000} s`);
+        const reason = fromOutside ? await notListeningReason(state!.pid, port) : undefined;
+        throw new ReadinessError(
+          `the container did not listen on port ${port} within the startup deadline of ${deadlineMs / 1000} s${reason ? ` (${reason})` : ""}`,
+        );
       }
       await sleep(LISTEN_POLL_MS, signal);
     }
