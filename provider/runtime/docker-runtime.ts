@@ -134,8 +134,11 @@ export class DockerRuntime implements ContainerRuntime {
     const container = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
-      Entrypoint: spec.command,
-      Cmd: spec.args,
+      // Kubernetes' rule, which Cloud Run follows: an empty command or args is the same as none (the
+      // image's ENTRYPOINT or CMD), and a command given drops the image's CMD. Docker reads an empty
+      // Entrypoint as "no entrypoint at all", so an empty list is not sent.
+      Entrypoint: spec.command?.length ? spec.command : undefined,
+      Cmd: spec.args?.length ? spec.args : undefined,
       Env: Object.entries({ ...this.defaults.env, ...spec.env }).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
       ExposedPorts: portKey ? { [portKey]: {} } : undefined,
