@@ -119,6 +119,8 @@ export function upstreamH2HeaderList(head: RequestHead, trustForwarded: boolean)
     forwarded.proto,
     "x-forwarded-host",
     forwarded.host,
+    "forwarded",
+    forwarded.forwarded,
   );
   return list;
 }

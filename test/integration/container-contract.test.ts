@@ -4,7 +4,8 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, revisionFromBody, transcript } from "../helpers/cli";
 
 // What a container can rely on when it runs on Cloud Run (its container runtime contract), where
-// the other files do not already show it: command and args as Kubernetes reads them.
+// the other files do not already show it: command and args as Kubernetes reads them, the
+// Forwarded header.
 
 let engine: TestEngine;
 let image: string;
