@@ -39,6 +39,8 @@ export interface RequestHead {
   authorization: string | undefined;
   /** The body arrives in chunks (decoded by the parser) and goes to the instance in chunks again. */
   chunked: boolean;
+  /** What Content-Length declared, if it did. */
+  contentLength: number | undefined;
   hasBody: boolean;
   /** The host came from the target (an absolute-form `GET http://host/path`, or HTTP/2's :authority): the instance gets it as Host, with the path as target. */
   hostFromTarget: boolean;
@@ -77,6 +79,7 @@ export function parseRequestHead(
     expect: undefined,
     authorization: undefined,
     chunked: false,
+    contentLength: undefined,
     hasBody: false,
     hostFromTarget: false,
     traceparent: undefined,
@@ -109,7 +112,10 @@ export function parseRequestHead(
           head.connection = head.connection ? `${head.connection}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
         break;
       case 14:
-        if (name.toLowerCase() === "content-length" && rawHeaders[i + 1] !== "0") head.hasBody = true;
+        if (name.toLowerCase() === "content-length" && rawHeaders[i + 1] !== "0") {
+          head.hasBody = true;
+          head.contentLength = Number(rawHeaders[i + 1]);
+        }
         break;
       case 17:
         if (name.toLowerCase() === "transfer-encoding") head.chunked = head.hasBody = true;

@@ -146,6 +146,11 @@ export class Ingress implements RequestHandler, StreamHandler {
     if (this.observer) request.observe(this.observer, route);
     const denial = this.deny(request, route);
     if (denial) return request.sendError(denial.status, denial.message);
+    const declared = request.head.contentLength;
+    if (declared !== undefined && route.bodyLimitBytes !== undefined && declared > route.bodyLimitBytes) {
+      // Refused before it queues or wakes an instance: the body could never reach it.
+      return request.sendError(413, bodyTooLarge(declared, route.bodyLimitBytes));
+    }
     const throttler = this.throttlers.get(route.project, route.revision);
     if (!throttler) return request.sendError(503, `revision ${route.revision} is not serving`);
     // A request without a body that could not even connect (the instance just died) goes once more,
@@ -271,6 +276,12 @@ export class Ingress implements RequestHandler, StreamHandler {
  * it is there (so the app keeps Authorization for its own users' credentials, as Google's
  * cloud-run-proxy and IAP use it), else Authorization. Read only for private and internal services.
  */
+/** Cloud Run's 413 for an HTTP/1 request over its size limit, saying how to lift it. */
+function bodyTooLarge(declared: number, limit: number): string {
+  const mib = limit / (1024 * 1024);
+  return `the request body of ${declared} bytes is over the ${mib} MiB limit of a request to a service that is not HTTP/2 end to end (deploy it with --use-http2 to lift the limit)`;
+}
+
 function credentialOf(head: RequestHead): string | undefined {
   const raw = head.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
