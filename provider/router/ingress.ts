@@ -4,7 +4,7 @@ import type { Logger } from "../base/logger";
 import type { AccessGate } from "../identity/access-gate";
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
-import { NoCapacityError, type Endpoint, type Lease } from "../scaling/throttler";
+import { NoCapacityError, RequestTimeoutError, type Endpoint, type Lease } from "../scaling/throttler";
 import { H1ProxyClient } from "./h1-proxy-client";
 import { proxyToH2 } from "./h2-exchange";
 import { H2Sessions, type StreamHandler } from "./h2-ingress";
@@ -153,13 +153,24 @@ export class Ingress implements RequestHandler, StreamHandler {
     }
     const throttler = this.throttlers.get(route.project, route.revision);
     if (!throttler) return request.sendError(503, `revision ${route.revision} is not serving`);
+    // The request timeout counts from here, as Cloud Run's does from the request's arrival: time spent
+    // waiting for an instance (its startup, from zero) is part of it. Read only when it waits.
+    let arrivedAt: number | undefined;
     // A request without a body that could not even connect (the instance just died) goes once more,
     // to another instance: it never reached the app.
     for (let attempt = 0; attempt < 2; attempt++) {
       let lease: Lease;
+      let timeoutMs = route.timeoutMs;
       try {
-        lease = throttler.tryAcquire() ?? (await throttler.acquire());
+        let granted = throttler.tryAcquire();
+        if (!granted) {
+          arrivedAt ??= performance.now();
+          granted = await throttler.acquire(route.timeoutMs - (performance.now() - arrivedAt));
+        }
+        lease = granted;
+        if (arrivedAt !== undefined) timeoutMs = Math.max(1, Math.round(route.timeoutMs - (performance.now() - arrivedAt)));
       } catch (error) {
+        if (error instanceof RequestTimeoutError) return request.sendError(504, `upstream request timeout: ${error.message}`);
         if (!(error instanceof NoCapacityError)) throw error;
         // Cloud Run's answers: 429 when every instance is busy at the maximum, else 500.
         return request.sendError(
@@ -170,7 +181,7 @@ export class Ingress implements RequestHandler, StreamHandler {
       request.instanceId = lease.endpoint.instanceId;
       try {
         const retryable = attempt === 0 && !request.head.hasBody;
-        const outcome = await this.forward(request, lease.endpoint, route.timeoutMs, retryable);
+        const outcome = await this.forward(request, lease.endpoint, timeoutMs, retryable);
         if (outcome.failure && !INSTANCE_STILL_THERE.has(outcome.failure.kind)) {
           this.log.warn("upstream failed", {
             revision: route.revision,

@@ -2,16 +2,19 @@ import test from "ava";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, revisionFromBody, transcript } from "../helpers/cli";
+import { eventually } from "../helpers/http";
+import { SHORT_WINDOW_FLAGS, serviceContainers } from "../helpers/scaling";
 
 // What a container can rely on when it runs on Cloud Run (its container runtime contract), where
 // the other files do not already show it: command and args as Kubernetes reads them, the HTTP/1
-// request size limit.
+// request size limit, a request timeout that counts an instance's startup. The engine scales to zero
+// within seconds (SHORT_WINDOW_FLAGS).
 
 let engine: TestEngine;
 let image: string;
 
 test.before(async () => {
-  [image, engine] = await Promise.all([fixtureImage(), startEngine()]);
+  [image, engine] = await Promise.all([fixtureImage(), startEngine({ flags: SHORT_WINDOW_FLAGS })]);
 });
 
 test.after.always(async () => {
@@ -52,4 +55,19 @@ test("a request body over 32 MiB to a service that is not HTTP/2 end to end is a
   const logs = await engine.skiff(["logs", "read", "upload", "--limit", "50"]);
   t.false(logs.stdout.includes("POST /echo?over"), "the container never saw the request");
   t.is((await engine.request(hostOf(engine, "upload"), "/")).status, 200, "the service goes on serving");
+});
+
+test("the request timeout counts from the request's arrival, an instance's startup included: 504 when the start from zero outlasts it", async (t) => {
+  // An app that takes 4 s to listen, with a 2 s request timeout: on Cloud Run the first request
+  // after scale to zero is answered 504 at 2 s (the contract: the timeout includes startup time).
+  await deploy(engine, "slowstart", ["--image", image, "--timeout", "2", "--env", "FIXTURE_LISTEN_DELAY_MS=4000"]);
+  await eventually("slowstart scaled to zero", async () => (await serviceContainers(engine, "slowstart")).length === 0, 30_000);
+  const started = Date.now();
+  const cold = await engine.request(hostOf(engine, "slowstart"), "/", { timeoutMs: 20_000 });
+  const tookMs = Date.now() - started;
+  t.is(cold.status, 504, cold.body);
+  t.regex(cold.body, /upstream request timeout/);
+  t.true(tookMs >= 1_900 && tookMs < 3_900, `answered at the 2 s timeout, not after the 4 s start: ${tookMs} ms`);
+  // The instance it woke serves the next request once it listens.
+  await eventually("a warm request served", async () => (await engine.request(hostOf(engine, "slowstart"), "/")).status === 200, 20_000);
 });
