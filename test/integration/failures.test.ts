@@ -82,6 +82,13 @@ test("a revision whose app listens on 127.0.0.1 only fails at its startup deadli
   const bad = await describeRevision(engine, after.latestCreatedRevision ?? "");
   t.is(bad.status, "FAILED");
   t.regex(bad.error ?? "", /did not listen on port 8080 .*loopback address only/);
+  // services describe says why, as gcloud shows the Ready condition's message.
+  const described = await engine.skiff(["services", "describe", "loopback"]);
+  t.regex(
+    described.stdout,
+    /\n {2}Latest failed: +revision loopback-00002-[a-z]{3} is not ready: .*loopback address only/,
+    described.stdout,
+  );
   const answer = await engine.request(hostOf(engine, "loopback"), "/");
   t.is(answer.status, 200, answer.body);
   t.is(revisionFromBody(answer.body), good);
