@@ -141,6 +141,9 @@ export class DockerRuntime implements ContainerRuntime {
       Cmd: spec.args?.length ? spec.args : undefined,
       Env: Object.entries({ ...this.defaults.env, ...spec.env }).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
+      // Cloud Run stops a container with SIGTERM, whatever STOPSIGNAL its image names (nginx's is
+      // SIGQUIT); Docker's stop would send the image's.
+      StopSignal: "SIGTERM",
       ExposedPorts: portKey ? { [portKey]: {} } : undefined,
       HostConfig: {
         // 127.0.0.1 only, ephemeral host port: the router reaches instances on loopback.

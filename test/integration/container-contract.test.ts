@@ -1,14 +1,18 @@
 import test from "ava";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, revisionFromBody, transcript } from "../helpers/cli";
+import { docker } from "../helpers/docker";
 import { eventually } from "../helpers/http";
 import { SHORT_WINDOW_FLAGS, serviceContainers } from "../helpers/scaling";
 
 // What a container can rely on when it runs on Cloud Run (its container runtime contract), where
 // the other files do not already show it: command and args as Kubernetes reads them, the HTTP/1
-// request size limit, a request timeout that counts an instance's startup. The engine scales to zero
-// within seconds (SHORT_WINDOW_FLAGS).
+// request size limit, a request timeout that counts an instance's startup, SIGTERM whatever the
+// image's STOPSIGNAL. The engine scales to zero within seconds (SHORT_WINDOW_FLAGS).
 
 let engine: TestEngine;
 let image: string;
@@ -70,4 +74,37 @@ test("the request timeout counts from the request's arrival, an instance's start
   t.true(tookMs >= 1_900 && tookMs < 3_900, `answered at the 2 s timeout, not after the 4 s start: ${tookMs} ms`);
   // The instance it woke serves the next request once it listens.
   await eventually("a warm request served", async () => (await engine.request(hostOf(engine, "slowstart"), "/")).status === 200, 20_000);
+});
+
+/** The fixture image with `STOPSIGNAL SIGQUIT`, as nginx's official image has: built from it locally. */
+async function sigquitImage(): Promise<string> {
+  const context = await fs.mkdtemp(path.join(os.tmpdir(), "skiff-stopsignal-"));
+  try {
+    await fs.writeFile(path.join(context, "Dockerfile"), `FROM ${image}\nSTOPSIGNAL SIGQUIT\n`);
+    const tag = `skiff-test/fixture-sigquit:${image.split(":")[1]}`;
+    await docker(["build", "--quiet", "--label", "skiff.test=true", "--tag", tag, context], { timeoutMs: 120_000 });
+    return tag;
+  } finally {
+    await fs.rm(context, { recursive: true, force: true });
+  }
+}
+
+test("an instance is stopped with SIGTERM even when its image's STOPSIGNAL names another signal", async (t) => {
+  // The fixture logs `SIGTERM trapped at <ms>` and keeps running (FIXTURE_TRAP_SIGTERM=1); a SIGQUIT
+  // would end it at once with no such line.
+  await deploy(engine, "stopsignal", ["--image", await sigquitImage(), "--env", "FIXTURE_TRAP_SIGTERM=1"]);
+  const [container] = await serviceContainers(engine, "stopsignal");
+  t.truthy(container, "the service runs one instance");
+  const deleted = await engine.skiff(["services", "delete", "stopsignal", "-q"]);
+  t.is(deleted.code, 0, transcript(["services", "delete", "stopsignal"], deleted));
+  const log = await eventually(
+    "the instance logged SIGTERM",
+    async () => {
+      const text = await docker(["logs", container.id]).catch(() => "");
+      return /SIGTERM trapped at \d+/.test(text) && text;
+    },
+    8_000,
+    200,
+  );
+  t.regex(log, /fixture: SIGTERM trapped at \d+, ignoring/);
 });
