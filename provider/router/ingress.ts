@@ -234,15 +234,23 @@ export class Ingress implements RequestHandler, StreamHandler {
       return;
     }
     let lease: Lease;
+    const arrivedAt = performance.now();
     try {
-      lease = await throttler.acquire();
+      lease = await throttler.acquire(route.timeoutMs);
     } catch (error) {
-      const status = error instanceof NoCapacityError && error.atMaxScale ? "429 Too Many Requests" : "500 Internal Server Error";
+      const status =
+        error instanceof RequestTimeoutError
+          ? "504 Gateway Timeout"
+          : error instanceof NoCapacityError && error.atMaxScale
+            ? "429 Too Many Requests"
+            : "500 Internal Server Error";
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
       return;
     }
-    // A websocket counts as in flight while it is open: its lease is released when it closes.
-    proxyUpgrade(request, socket, head, lease.endpoint, () => lease.release(), this.trusts(request));
+    // A websocket counts as in flight while it is open: its lease is released when it closes. It is
+    // a request like any other on Cloud Run: closed when the request timeout passes.
+    const timeLeftMs = Math.max(1, Math.round(route.timeoutMs - (performance.now() - arrivedAt)));
+    proxyUpgrade(request, socket, head, lease.endpoint, () => lease.release(), this.trusts(request), timeLeftMs);
   }
 
   /** Why the caller may not call this service (private or internal), or undefined: a public service costs one check. */

@@ -1,6 +1,7 @@
 import test from "ava";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
+import * as net from "node:net";
 import * as path from "node:path";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
@@ -11,8 +12,8 @@ import { SHORT_WINDOW_FLAGS, serviceContainers } from "../helpers/scaling";
 
 // What a container can rely on when it runs on Cloud Run (its container runtime contract), where
 // the other files do not already show it: command and args as Kubernetes reads them, the HTTP/1
-// request size limit, a request timeout that counts an instance's startup, SIGTERM whatever the
-// image's STOPSIGNAL. The engine scales to zero within seconds (SHORT_WINDOW_FLAGS).
+// request size limit, a request timeout that counts an instance's startup and ends a websocket,
+// SIGTERM whatever the image's STOPSIGNAL. The engine scales to zero within seconds (SHORT_WINDOW_FLAGS).
 
 let engine: TestEngine;
 let image: string;
@@ -107,4 +108,23 @@ test("an instance is stopped with SIGTERM even when its image's STOPSIGNAL names
     200,
   );
   t.regex(log, /fixture: SIGTERM trapped at \d+, ignoring/);
+});
+
+test("a websocket is a request: it is closed when the service's request timeout passes, and its slot freed", async (t) => {
+  await deploy(engine, "ws-timeout", ["--image", image, "--timeout", "2", "--concurrency", "1", "--max-instances", "1"]);
+  const socket = net.connect(engine.ingressPort, "127.0.0.1");
+  t.teardown(() => socket.destroy());
+  let received = "";
+  socket.setEncoding("latin1");
+  socket.on("data", (chunk: string) => (received += chunk));
+  const closed = new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
+  await new Promise((resolve, reject) => (socket.once("connect", resolve), socket.once("error", reject)));
+  const opened = Date.now();
+  socket.write(`GET /ws HTTP/1.1\r\nHost: ${hostOf(engine, "ws-timeout")}\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping;`);
+  await eventually("the echo", async () => received.includes("ping;"), 5_000, 20);
+  t.regex(received, /^HTTP\/1\.1 101 /);
+  const closedAt = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(0), 8_000))]);
+  t.true(closedAt > 0, "the ingress closed the websocket");
+  t.true(closedAt - opened >= 1_800 && closedAt - opened < 4_000, `closed at the 2 s timeout: after ${closedAt - opened} ms`);
+  t.is((await engine.request(hostOf(engine, "ws-timeout"), "/")).status, 200, "its one slot is free again");
 });
