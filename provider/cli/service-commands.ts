@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import type { Service } from "../model/service";
+import type { Revision } from "../model/revision";
 import { parseAssignments, parseTagAssignments, parseTagList, nameArg } from "./flags";
 import { type TrafficUpdate } from "../model/traffic-update";
 import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
@@ -44,7 +45,7 @@ export function serviceCommands(): Command {
         s.latestCreatedRevision && s.latestCreatedRevision !== s.latestReadyRevision
           ? await client.getRevision(project, s.latestCreatedRevision)
           : undefined;
-      render(format, serviceToKnative(s, latest), () => printService(s));
+      render(format, serviceToKnative(s, latest), () => printService(s, latest));
     });
 
   withAsyncAccepted(withCommon(services.command("delete")))
@@ -119,8 +120,13 @@ function printTraffic(s: Service): void {
   ]);
 }
 
-function printService(s: Service): void {
+function printService(s: Service, latestCreated?: Revision): void {
   const t = s.template;
+  // Why the newest revision failed, as gcloud shows the Ready condition's message: its lines under the label.
+  const failure =
+    latestCreated?.status === "FAILED" && latestCreated.error
+      ? [`  Latest failed:     ${latestCreated.error.split("\n").join(`\n${" ".repeat(21)}`)}`]
+      : [];
   process.stdout.write(
     [
       `Service ${s.name} in project ${s.project}`,
@@ -129,6 +135,7 @@ function printService(s: Service): void {
       `  Authentication:    ${authenticationText(s.invokers)}`,
       `  Latest created:    ${s.latestCreatedRevision ?? "-"}`,
       `  Latest ready:      ${s.latestReadyRevision ?? "-"}`,
+      ...failure,
       `  Image:             ${t.image}`,
       `  Port:              ${t.port}`,
       `  Concurrency:       ${t.maxInstanceRequestConcurrency}`,

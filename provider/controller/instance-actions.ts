@@ -118,7 +118,7 @@ export class InstanceActions {
     // proxy asks the container's own socket table when a new connection is reset.
     const listening = async () => {
       const state = await this.deps.runtime.inspect(containerId);
-      return state?.running === true && (await isListening(state.pid, rev.template.port, hostPort));
+      return state?.running === true && (await isListening(state.pid, rev.template.port, hostPort, true));
     };
     return { instanceId, host: "127.0.0.1", port: hostPort, maxConnections, http2, listening };
   }

@@ -154,7 +154,9 @@ export async function waitStarted(
   signal: AbortSignal,
 ): Promise<void> {
   try {
-    if (c.probePort !== undefined) return await deps.runtime.waitListening(containerId, c.probePort, c.startupDeadlineMs, signal);
+    // The ingress container is probed as requests reach it, from outside: a listener on its loopback address alone does not count.
+    if (c.probePort !== undefined)
+      return await deps.runtime.waitListening(containerId, c.probePort, c.startupDeadlineMs, signal, c.ingress);
     const state = await deps.runtime.inspect(containerId);
     if (!state) throw new ReadinessError("the container disappeared while starting");
     if (!state.running) throw new ReadinessError(`the container exited with code ${state.exitCode} while starting`);

@@ -1,3 +1,4 @@
+import { HTTP1_REQUEST_BODY_LIMIT_BYTES } from "../model/request-limits";
 import { revisionsInUse, routingTable, tagTable } from "../model/traffic";
 import type { RoutingTable } from "../router/routing-table";
 import { WeightedPicker } from "../router/weighted-pick";
@@ -36,6 +37,8 @@ export class RoutePublisher {
       pick: () => picker.pick(),
       tags: tagTable(resolved.statuses),
       timeoutMs: (revision) => (byName.get(revision)?.template.timeout ?? 300) * 1000,
+      // HTTP/2 end to end lifts Cloud Run's request size limit.
+      bodyLimitBytes: (revision) => (byName.get(revision)?.template.http2 ? undefined : HTTP1_REQUEST_BODY_LIMIT_BYTES),
       access: serviceAccess(row.ingress, serviceBindings(store, project, name)),
     });
     const serving = [...revisionsInUse(resolved.statuses)].map((n) => byName.get(n)).filter((r): r is RevisionRow => r?.status === "READY");

@@ -4,3 +4,9 @@
  * make one before reading the file whole.
  */
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Cloud Run's limit on a request to a service whose container speaks HTTP/1 (not HTTP/2 end to
+ * end): a body over 32 MiB is answered 413 and never reaches the container.
+ */
+export const HTTP1_REQUEST_BODY_LIMIT_BYTES = 32 * 1024 * 1024;

@@ -17,8 +17,12 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 /** Set by the router for every request: a client's own go on only when valid (router/trace-context.ts). */
 export const TRACE_HEADERS: ReadonlySet<string> = new Set(["traceparent", "x-cloud-trace-context"]);
-/** Set by the router for the hop it makes; a client's own are kept only when it is a trusted proxy. */
-export const FORWARDED: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]);
+/**
+ * Set by the router for the hop it makes; a client's own are kept only when it is a trusted proxy.
+ * `Forwarded` (RFC 7239) too: Cloud Run sets it (`for="<client>";proto=https`), and frameworks that
+ * read it would otherwise take any client's claim as its address.
+ */
+export const FORWARDED: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"]);
 
 /** What the router reads of a client's request head, picked out in one pass over its header lines. */
 export interface RequestHead {
@@ -35,6 +39,8 @@ export interface RequestHead {
   authorization: string | undefined;
   /** The body arrives in chunks (decoded by the parser) and goes to the instance in chunks again. */
   chunked: boolean;
+  /** What Content-Length declared, if it did. */
+  contentLength: number | undefined;
   hasBody: boolean;
   /** The host came from the target (an absolute-form `GET http://host/path`, or HTTP/2's :authority): the instance gets it as Host, with the path as target. */
   hostFromTarget: boolean;
@@ -73,6 +79,7 @@ export function parseRequestHead(
     expect: undefined,
     authorization: undefined,
     chunked: false,
+    contentLength: undefined,
     hasBody: false,
     hostFromTarget: false,
     traceparent: undefined,
@@ -105,7 +112,10 @@ export function parseRequestHead(
           head.connection = head.connection ? `${head.connection}, ${rawHeaders[i + 1]}` : rawHeaders[i + 1];
         break;
       case 14:
-        if (name.toLowerCase() === "content-length" && rawHeaders[i + 1] !== "0") head.hasBody = true;
+        if (name.toLowerCase() === "content-length" && rawHeaders[i + 1] !== "0") {
+          head.hasBody = true;
+          head.contentLength = Number(rawHeaders[i + 1]);
+        }
         break;
       case 17:
         if (name.toLowerCase() === "transfer-encoding") head.chunked = head.hasBody = true;
@@ -171,18 +181,29 @@ export function upstreamRequestHead(req: RequestHead, trustForwarded: boolean, u
   else if (req.chunked) head += "transfer-encoding: chunked\r\n";
   head += traceOf(req).headerLines;
   const forwarded = forwardedValues(req, trustForwarded);
-  head += `x-forwarded-for: ${forwarded.for}\r\nx-forwarded-proto: ${forwarded.proto}\r\nx-forwarded-host: ${forwarded.host}\r\n\r\n`;
+  head += `x-forwarded-for: ${forwarded.for}\r\nx-forwarded-proto: ${forwarded.proto}\r\nx-forwarded-host: ${forwarded.host}\r\n`;
+  head += `forwarded: ${forwarded.forwarded}\r\n\r\n`;
   return head;
 }
 
-/** X-Forwarded-For, -Proto and -Host for this hop (the client's own are built on only when it is a trusted proxy). */
-export function forwardedValues(req: RequestHead, trustForwarded: boolean): { for: string; proto: string; host: string } {
+/**
+ * X-Forwarded-For, -Proto and -Host, and Forwarded, for this hop (the client's own are built on
+ * only when it is a trusted proxy). Forwarded's element for this hop is Cloud Run's:
+ * `for="<client>";proto=http` (RFC 7239 §6: an IPv6 address in brackets, quoted).
+ */
+export function forwardedValues(
+  req: RequestHead,
+  trustForwarded: boolean,
+): { for: string; proto: string; host: string; forwarded: string } {
   const client = req.remoteAddress;
   const priorFor = trustForwarded ? headerValues(req, "x-forwarded-for") : undefined;
+  const prior = trustForwarded ? headerValues(req, "forwarded") : undefined;
+  const element = `for="${client.includes(":") ? `[${client}]` : client}";proto=http`;
   return {
     for: priorFor ? `${priorFor}, ${client}` : client,
     proto: (trustForwarded ? headerValues(req, "x-forwarded-proto") : undefined) ?? "http",
     host: (trustForwarded ? headerValues(req, "x-forwarded-host") : undefined) ?? req.host ?? "",
+    forwarded: prior ? `${prior}, ${element}` : element,
   };
 }
 

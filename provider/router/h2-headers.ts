@@ -25,10 +25,10 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
   let authority: string | undefined;
   let host: string | undefined;
   let authorization: string | undefined;
-  let hasLength = false;
   let cookies: string | undefined;
   let traceparent: string | undefined;
   let cloudTrace: string | undefined;
+  let contentLength: number | undefined;
   const regular: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
@@ -45,7 +45,7 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
     }
     if (name === "host") host ??= value;
     else if (name === "authorization") authorization ??= value;
-    else if (name === "content-length") hasLength = true;
+    else if (name === "content-length") contentLength = Number(value);
     else if (name === "traceparent") traceparent ??= value;
     else if (name === "x-cloud-trace-context") cloudTrace ??= value;
     regular.push(name, value);
@@ -64,7 +64,8 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
     upgrade: undefined,
     expect: undefined,
     authorization,
-    chunked: hasBody && !hasLength,
+    chunked: hasBody && contentLength === undefined,
+    contentLength,
     hasBody,
     // :authority goes to an HTTP/1.1 instance as its Host line, in place of any Host field.
     hostFromTarget: authority !== undefined,
@@ -119,6 +120,8 @@ export function upstreamH2HeaderList(head: RequestHead, trustForwarded: boolean)
     forwarded.proto,
     "x-forwarded-host",
     forwarded.host,
+    "forwarded",
+    forwarded.forwarded,
   );
   return list;
 }

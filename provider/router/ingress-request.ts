@@ -274,6 +274,8 @@ export class IngressRequest implements CompletedRequest {
   /** An error answer as text (with the connection kept, unless the client asked otherwise). */
   sendError(status: number, message: string): void {
     this.dropBody();
+    // A body refused for its size is not read to its end to keep the connection (nginx closes too).
+    if (status === 413) this.keepAlive = false;
     if (this.headersSent) return this.destroy();
     const body = Buffer.from(`${message}\n`);
     this.respond(

@@ -4,7 +4,7 @@ import type { Logger } from "../base/logger";
 import type { AccessGate } from "../identity/access-gate";
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
-import { NoCapacityError, type Endpoint, type Lease } from "../scaling/throttler";
+import { NoCapacityError, RequestTimeoutError, type Endpoint, type Lease } from "../scaling/throttler";
 import { H1ProxyClient } from "./h1-proxy-client";
 import { proxyToH2 } from "./h2-exchange";
 import { H2Sessions, type StreamHandler } from "./h2-ingress";
@@ -146,15 +146,31 @@ export class Ingress implements RequestHandler, StreamHandler {
     if (this.observer) request.observe(this.observer, route);
     const denial = this.deny(request, route);
     if (denial) return request.sendError(denial.status, denial.message);
+    const declared = request.head.contentLength;
+    if (declared !== undefined && route.bodyLimitBytes !== undefined && declared > route.bodyLimitBytes) {
+      // Refused before it queues or wakes an instance: the body could never reach it.
+      return request.sendError(413, bodyTooLarge(declared, route.bodyLimitBytes));
+    }
     const throttler = this.throttlers.get(route.project, route.revision);
     if (!throttler) return request.sendError(503, `revision ${route.revision} is not serving`);
+    // The request timeout counts from here, as Cloud Run's does from the request's arrival: time spent
+    // waiting for an instance (its startup, from zero) is part of it. Read only when it waits.
+    let arrivedAt: number | undefined;
     // A request without a body that could not even connect (the instance just died) goes once more,
     // to another instance: it never reached the app.
     for (let attempt = 0; attempt < 2; attempt++) {
       let lease: Lease;
+      let timeoutMs = route.timeoutMs;
       try {
-        lease = throttler.tryAcquire() ?? (await throttler.acquire());
+        let granted = throttler.tryAcquire();
+        if (!granted) {
+          arrivedAt ??= performance.now();
+          granted = await throttler.acquire(route.timeoutMs - (performance.now() - arrivedAt));
+        }
+        lease = granted;
+        if (arrivedAt !== undefined) timeoutMs = Math.max(1, Math.round(route.timeoutMs - (performance.now() - arrivedAt)));
       } catch (error) {
+        if (error instanceof RequestTimeoutError) return request.sendError(504, `upstream request timeout: ${error.message}`);
         if (!(error instanceof NoCapacityError)) throw error;
         // Cloud Run's answers: 429 when every instance is busy at the maximum, else 500.
         return request.sendError(
@@ -165,7 +181,7 @@ export class Ingress implements RequestHandler, StreamHandler {
       request.instanceId = lease.endpoint.instanceId;
       try {
         const retryable = attempt === 0 && !request.head.hasBody;
-        const outcome = await this.forward(request, lease.endpoint, route.timeoutMs, retryable);
+        const outcome = await this.forward(request, lease.endpoint, timeoutMs, retryable);
         if (outcome.failure && !INSTANCE_STILL_THERE.has(outcome.failure.kind)) {
           this.log.warn("upstream failed", {
             revision: route.revision,
@@ -218,15 +234,23 @@ export class Ingress implements RequestHandler, StreamHandler {
       return;
     }
     let lease: Lease;
+    const arrivedAt = performance.now();
     try {
-      lease = await throttler.acquire();
+      lease = await throttler.acquire(route.timeoutMs);
     } catch (error) {
-      const status = error instanceof NoCapacityError && error.atMaxScale ? "429 Too Many Requests" : "500 Internal Server Error";
+      const status =
+        error instanceof RequestTimeoutError
+          ? "504 Gateway Timeout"
+          : error instanceof NoCapacityError && error.atMaxScale
+            ? "429 Too Many Requests"
+            : "500 Internal Server Error";
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n\r\n`);
       return;
     }
-    // A websocket counts as in flight while it is open: its lease is released when it closes.
-    proxyUpgrade(request, socket, head, lease.endpoint, () => lease.release(), this.trusts(request));
+    // A websocket counts as in flight while it is open: its lease is released when it closes. It is
+    // a request like any other on Cloud Run: closed when the request timeout passes.
+    const timeLeftMs = Math.max(1, Math.round(route.timeoutMs - (performance.now() - arrivedAt)));
+    proxyUpgrade(request, socket, head, lease.endpoint, () => lease.release(), this.trusts(request), timeLeftMs);
   }
 
   /** Why the caller may not call this service (private or internal), or undefined: a public service costs one check. */
@@ -271,6 +295,12 @@ export class Ingress implements RequestHandler, StreamHandler {
  * it is there (so the app keeps Authorization for its own users' credentials, as Google's
  * cloud-run-proxy and IAP use it), else Authorization. Read only for private and internal services.
  */
+/** Cloud Run's 413 for an HTTP/1 request over its size limit, saying how to lift it. */
+function bodyTooLarge(declared: number, limit: number): string {
+  const mib = limit / (1024 * 1024);
+  return `the request body of ${declared} bytes is over the ${mib} MiB limit of a request to a service that is not HTTP/2 end to end (deploy it with --use-http2 to lift the limit)`;
+}
+
 function credentialOf(head: RequestHead): string | undefined {
   const raw = head.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {

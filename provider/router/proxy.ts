@@ -212,7 +212,10 @@ class ProxiedRequest implements Exchange {
   }
 }
 
-/** WebSocket and other upgrades: a raw TCP pipe to the instance once the request head is replayed. */
+/**
+ * WebSocket and other upgrades: a raw TCP pipe to the instance once the request head is replayed,
+ * cut at the request timeout (`timeoutMs`), as Cloud Run cuts a websocket.
+ */
 export function proxyUpgrade(
   client: IngressRequest,
   socket: net.Socket,
@@ -220,6 +223,7 @@ export function proxyUpgrade(
   upstreamAt: Upstream,
   onClose: () => void,
   trustForwarded = false,
+  timeoutMs = Infinity,
 ): void {
   // The client may have gone while the upgrade waited for an instance: its 'close' has passed.
   if (socket.destroyed) return onClose();
@@ -230,9 +234,11 @@ export function proxyUpgrade(
     socket.pipe(upstream);
   });
   let closed = false;
+  const timer = Number.isFinite(timeoutMs) ? setTimeout(() => close(), timeoutMs) : undefined;
   const close = () => {
     if (closed) return;
     closed = true;
+    clearTimeout(timer);
     upstream.destroy();
     socket.destroy();
     onClose();

@@ -12,12 +12,22 @@ export interface ServiceRoutes {
   tags: ReadonlyMap<string, string>;
   /** The revision's request timeout, in ms. */
   timeoutMs(revision: string): number;
+  /** The largest request body the revision takes (Cloud Run's HTTP/1 limit), undefined for none. */
+  bodyLimitBytes?: (revision: string) => number | undefined;
   /** Who may call it (ingress setting and invokers). */
   access: ServiceAccess;
 }
 
 export type RouteResult =
-  | { ok: true; project: string; service: string; revision: string; timeoutMs: number; access: ServiceAccess }
+  | {
+      ok: true;
+      project: string;
+      service: string;
+      revision: string;
+      timeoutMs: number;
+      bodyLimitBytes: number | undefined;
+      access: ServiceAccess;
+    }
   | { ok: false; status: number; message: string };
 
 export class RoutingTable {
@@ -69,6 +79,14 @@ export class RoutingTable {
         tag === undefined ? `service "${service}" has no ready revision to serve` : `service "${service}" has no tag "${tag}"`;
       return { ok: false, status: tag === undefined ? 503 : 404, message };
     }
-    return { ok: true, project, service, revision, timeoutMs: routes.timeoutMs(revision), access: routes.access };
+    return {
+      ok: true,
+      project,
+      service,
+      revision,
+      timeoutMs: routes.timeoutMs(revision),
+      bodyLimitBytes: routes.bodyLimitBytes?.(revision),
+      access: routes.access,
+    };
   }
 }

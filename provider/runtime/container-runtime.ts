@@ -116,9 +116,11 @@ export interface ContainerRuntime {
   start(spec: InstanceSpec): Promise<StartedContainer>;
   /**
    * Resolves once the container listens on `port`; rejects with a ReadinessError if it exits, the
-   * deadline passes or `signal` aborts (the start was cancelled).
+   * deadline passes or `signal` aborts (the start was cancelled). `fromOutside`: only a listener
+   * reachable from outside the container counts (not one on 127.0.0.1 or ::1 alone), as for an
+   * ingress container, which requests reach from outside.
    */
-  waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<void>;
+  waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal, fromOutside?: boolean): Promise<void>;
   inspect(containerId: string): Promise<ContainerState | undefined>;
   /** Resolves when the container has exited (at once if it has), with its exit code; rejects if it is gone. */
   waitExit(containerId: string): Promise<{ exitCode: number; oomKilled: boolean }>;

@@ -17,7 +17,7 @@ import { ContainersByAddress, ensureEngineNetwork } from "./docker-network";
 import { demuxBuffer } from "../base/frame-demuxer";
 import { hostRoutesTo } from "./host-network";
 import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
-import { isListening } from "./readiness";
+import { isListening, notListeningReason } from "./readiness";
 
 /**
  * While a container starts, its socket table is read this often (a cheap read of /proc), so a request
@@ -134,10 +134,16 @@ export class DockerRuntime implements ContainerRuntime {
     const container = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
-      Entrypoint: spec.command,
-      Cmd: spec.args,
+      // Kubernetes' rule, which Cloud Run follows: an empty command or args is the same as none (the
+      // image's ENTRYPOINT or CMD), and a command given drops the image's CMD. Docker reads an empty
+      // Entrypoint as "no entrypoint at all", so an empty list is not sent.
+      Entrypoint: spec.command?.length ? spec.command : undefined,
+      Cmd: spec.args?.length ? spec.args : undefined,
       Env: Object.entries({ ...this.defaults.env, ...spec.env }).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
+      // Cloud Run stops a container with SIGTERM, whatever STOPSIGNAL its image names (nginx's is
+      // SIGQUIT); Docker's stop would send the image's.
+      StopSignal: "SIGTERM",
       ExposedPorts: portKey ? { [portKey]: {} } : undefined,
       HostConfig: {
         // 127.0.0.1 only, ephemeral host port: the router reaches instances on loopback.
@@ -165,7 +171,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal): Promise<void> {
+  async waitListening(containerId: string, port: number, deadlineMs: number, signal?: AbortSignal, fromOutside = false): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     let inspectedAt = 0;
     let state: ContainerState | undefined;
@@ -180,9 +186,12 @@ export class DockerRuntime implements ContainerRuntime {
           throw new ReadinessError(`the container ${why} before listening on port ${port}`);
         }
       }
-      if (await isListening(state!.pid, port, state!.hostPort)) return;
+      if (await isListening(state!.pid, port, state!.hostPort, fromOutside)) return;
       if (Date.now() >= deadline) {
-        throw new ReadinessError(`the container did not listen on port ${port} within the startup deadline of ${deadlineMs / 1000} s`);
+        const reason = fromOutside ? await notListeningReason(state!.pid, port) : undefined;
+        throw new ReadinessError(
+          `the container did not listen on port ${port} within the startup deadline of ${deadlineMs / 1000} s${reason ? ` (${reason})` : ""}`,
+        );
       }
       await sleep(LISTEN_POLL_MS, signal);
     }

@@ -29,6 +29,14 @@ export interface Lease {
   release(): void;
 }
 
+/**
+ * The request's own timeout passed while it waited for a slot (Cloud Run's request timeout counts
+ * from its arrival, an instance's startup included): the router answers 504, as for a slow answer.
+ */
+export class RequestTimeoutError extends Error {
+  override name = "RequestTimeoutError";
+}
+
 /** No slot in time, or the revision went away. The router answers 429 when atMaxScale, else 500. */
 export class NoCapacityError extends Error {
   override name = "NoCapacityError";
@@ -226,14 +234,16 @@ export class Throttler {
 
   /**
    * A slot now on the least-loaded ready instance (earliest added on ties); otherwise waits in FIFO
-   * order until a slot frees on any instance or one is added, failing after queueTimeoutMs.
+   * order until a slot frees on any instance or one is added, failing after queueTimeoutMs, or with
+   * a RequestTimeoutError after `requestTimeLeftMs` (what is left of the request's own timeout)
+   * when that comes first.
    */
-  acquire(): Promise<Lease> {
+  acquire(requestTimeLeftMs = Infinity): Promise<Lease> {
     const lease = this.tryAcquire();
     if (lease) return Promise.resolve(lease);
     if (this.closedReason !== undefined) return Promise.reject(this.closedError());
     this.accrueDemand();
-    return this.enqueue();
+    return this.enqueue(requestTimeLeftMs);
   }
 
   /** A slot now, as acquire() would give it, or undefined where acquire() would wait (or fail). */
@@ -269,13 +279,16 @@ export class Throttler {
     }
   }
 
-  private enqueue(): Promise<Lease> {
+  private enqueue(requestTimeLeftMs: number): Promise<Lease> {
     let waiter!: Waiter;
     const promise = new Promise<Lease>((resolve, reject) => {
       waiter = { resolve, reject, timer: undefined, previous: undefined, next: undefined };
     });
     const timeoutMs = this.options.queueTimeoutMs();
-    waiter.timer = this.options.clock.setTimeout(() => this.timeOut(waiter, timeoutMs), timeoutMs);
+    waiter.timer =
+      requestTimeLeftMs < timeoutMs
+        ? this.options.clock.setTimeout(() => this.requestTimedOut(waiter, requestTimeLeftMs), Math.max(0, requestTimeLeftMs))
+        : this.options.clock.setTimeout(() => this.timeOut(waiter, timeoutMs), timeoutMs);
     this.waiters.push(waiter);
     // After queueing, so demand counts this request and an instance added from inside onDemand serves it.
     this.options.onDemand(this.demand);
@@ -288,6 +301,14 @@ export class Throttler {
     const atMaxScale = this.options.atMaxScale();
     const detail = atMaxScale ? " (the revision is at its maximum number of instances)" : "";
     waiter.reject(new NoCapacityError(`no available instance for revision ${this.revision} within ${timeoutMs} ms${detail}`, atMaxScale));
+  }
+
+  private requestTimedOut(waiter: Waiter, waitedMs: number): void {
+    this.accrueDemand();
+    this.waiters.remove(waiter);
+    waiter.reject(
+      new RequestTimeoutError(`the request timeout passed after ${waitedMs} ms waiting for an instance of revision ${this.revision}`),
+    );
   }
 
   private grant(waiter: Waiter, instance: Instance): void {

@@ -68,6 +68,41 @@ test("a revision that never listens fails at its startup deadline with its log t
   await failingRevisionKeepsPreviousServing(t, "mute", "never-listen", "fixture: not listening");
 });
 
+test("a revision whose app listens on 127.0.0.1 only fails at its startup deadline, saying so; the previous one keeps serving", async (t) => {
+  // Cloud Run's startup probe and requests reach the ingress container from outside it: a listener
+  // on its loopback address is never ready (the container contract: listen on 0.0.0.0).
+  await deploy(engine, "loopback", ["--image", image, ...SHORT_STARTUP_PROBE]);
+  const good = (await describeService(engine, "loopback")).latestReadyRevision ?? "";
+  const args = ["deploy", "loopback", "--image", image, "--env", "FIXTURE_LISTEN_HOST=127.0.0.1", ...SHORT_STARTUP_PROBE];
+  const failed = await engine.skiff(args);
+  t.not(failed.code, 0, transcript(args, failed));
+  t.regex(failed.stderr, /loopback address only.*listen on 0\.0\.0\.0/, transcript(args, failed));
+  const after = await describeService(engine, "loopback");
+  t.is(after.latestReadyRevision, good);
+  const bad = await describeRevision(engine, after.latestCreatedRevision ?? "");
+  t.is(bad.status, "FAILED");
+  t.regex(bad.error ?? "", /did not listen on port 8080 .*loopback address only/);
+  // services describe says why, as gcloud shows the Ready condition's message.
+  const described = await engine.skiff(["services", "describe", "loopback"]);
+  t.regex(
+    described.stdout,
+    /\n {2}Latest failed: +revision loopback-00002-[a-z]{3} is not ready: .*loopback address only/,
+    described.stdout,
+  );
+  const answer = await engine.request(hostOf(engine, "loopback"), "/");
+  t.is(answer.status, 200, answer.body);
+  t.is(revisionFromBody(answer.body), good);
+});
+
+test("a revision whose app listens on another port than PORT fails naming the port it listens on", async (t) => {
+  const args = ["deploy", "wrong-port", "--image", image, "--env", "FIXTURE_LISTEN_PORT=8081", ...SHORT_STARTUP_PROBE];
+  const failed = await engine.skiff(args);
+  t.not(failed.code, 0, transcript(args, failed));
+  const [revision] = await listRevisions(engine, "wrong-port");
+  t.is(revision?.status, "FAILED");
+  t.regex((await describeRevision(engine, revision.name)).error ?? "", /did not listen on port 8080 .*it listens on port 8081 instead/);
+});
+
 test("a first revision that fails leaves a service with no ready revision and no route", async (t) => {
   const args = ["deploy", "born-broken", "--image", image, "--env", "FIXTURE_MODE=exit", ...SHORT_STARTUP_PROBE];
   const failed = await engine.skiff(args);

@@ -125,28 +125,42 @@ test.serial("the same through Docker's published port (--instance-address publis
   await refusedAfterStopListening(t, trusting, "closer");
 });
 
-const SPOOFED = { "x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" };
+const SPOOFED = {
+  "x-forwarded-for": "203.0.113.7",
+  "x-forwarded-proto": "https",
+  "x-forwarded-host": "evil.example",
+  forwarded: 'for="203.0.113.7";proto=https',
+};
 
 test.serial(
-  "a client's own X-Forwarded-For, -Proto and -Host are overwritten: the app sees the client's address, http and the Host",
+  "a client's own X-Forwarded-For, -Proto, -Host and Forwarded are overwritten: the app sees the client's address, http and the Host",
   async (t) => {
     const host = hostOf(engine, "web");
     const answer = await engine.request(host, "/headers", { headers: SPOOFED });
     t.is(answer.status, 200, answer.body);
     const seen = JSON.parse(answer.body) as Record<string, string>;
     t.deepEqual(
-      { for: seen["x-forwarded-for"], proto: seen["x-forwarded-proto"], host: seen["x-forwarded-host"] },
-      { for: "127.0.0.1", proto: "http", host },
+      { for: seen["x-forwarded-for"], proto: seen["x-forwarded-proto"], host: seen["x-forwarded-host"], forwarded: seen.forwarded },
+      // Forwarded as Cloud Run sets it: this hop's element alone.
+      { for: "127.0.0.1", proto: "http", host, forwarded: 'for="127.0.0.1";proto=http' },
     );
   },
 );
 
-test.serial("with --trusted-proxies 127.0.0.1 they are kept, and the client's address is appended to X-Forwarded-For", async (t) => {
-  const answer = await trusting.request(hostOf(trusting, "web"), "/headers", { headers: SPOOFED });
-  t.is(answer.status, 200, answer.body);
-  const seen = JSON.parse(answer.body) as Record<string, string>;
-  t.deepEqual(
-    { for: seen["x-forwarded-for"], proto: seen["x-forwarded-proto"], host: seen["x-forwarded-host"] },
-    { for: "203.0.113.7, 127.0.0.1", proto: "https", host: "evil.example" },
-  );
-});
+test.serial(
+  "with --trusted-proxies 127.0.0.1 they are kept, and the client's address is appended to X-Forwarded-For and Forwarded",
+  async (t) => {
+    const answer = await trusting.request(hostOf(trusting, "web"), "/headers", { headers: SPOOFED });
+    t.is(answer.status, 200, answer.body);
+    const seen = JSON.parse(answer.body) as Record<string, string>;
+    t.deepEqual(
+      { for: seen["x-forwarded-for"], proto: seen["x-forwarded-proto"], host: seen["x-forwarded-host"], forwarded: seen.forwarded },
+      {
+        for: "203.0.113.7, 127.0.0.1",
+        proto: "https",
+        host: "evil.example",
+        forwarded: 'for="203.0.113.7";proto=https, for="127.0.0.1";proto=http',
+      },
+    );
+  },
+);

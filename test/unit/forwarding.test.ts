@@ -49,7 +49,8 @@ test("the head keeps the client's lines as written, drops hop-by-hop ones and th
   t.is(
     untraced(upstreamRequestHead(req, false)),
     "GET /path?q=1 HTTP/1.1\r\nHost: svc.localhost:8080\r\nAccept: */*\r\nAccept: text/plain\r\n" +
-      "x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: svc.localhost:8080\r\n\r\n",
+      "x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: svc.localhost:8080\r\n" +
+      'forwarded: for="127.0.0.1";proto=http\r\n\r\n',
   );
 });
 
@@ -70,14 +71,36 @@ test("trace headers: a client's valid ones go on once, unchanged; an invalid one
   );
 });
 
-test("a client's own X-Forwarded-* are replaced, unless it is trusted: then kept and For appended to", (t) => {
-  const req = request(["Host", "h", "X-Forwarded-For", "10.0.0.1", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "example.test"]);
-  t.true(upstreamRequestHead(req, false).endsWith("x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: h\r\n\r\n"));
+test("a client's own X-Forwarded-* and Forwarded are replaced, unless it is trusted: then kept and For (and Forwarded) appended to", (t) => {
+  const req = request([
+    "Host",
+    "h",
+    "X-Forwarded-For",
+    "10.0.0.1",
+    "X-Forwarded-Proto",
+    "https",
+    "X-Forwarded-Host",
+    "example.test",
+    "Forwarded",
+    'for="10.0.0.1";proto=https',
+  ]);
+  const untrusted = upstreamRequestHead(req, false);
+  t.true(
+    untrusted.endsWith(
+      'x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: h\r\nforwarded: for="127.0.0.1";proto=http\r\n\r\n',
+    ),
+    untrusted,
+  );
+  t.is(untrusted.match(/\r\nforwarded: /gi)?.length, 1, "the client's Forwarded line is gone; this hop's is the only one");
   t.true(
     upstreamRequestHead(req, true).endsWith(
-      "x-forwarded-for: 10.0.0.1, 127.0.0.1\r\nx-forwarded-proto: https\r\nx-forwarded-host: example.test\r\n\r\n",
+      "x-forwarded-for: 10.0.0.1, 127.0.0.1\r\nx-forwarded-proto: https\r\nx-forwarded-host: example.test\r\n" +
+        'forwarded: for="10.0.0.1";proto=https, for="127.0.0.1";proto=http\r\n\r\n',
     ),
   );
+  // RFC 7239 §6: an IPv6 node in brackets, quoted.
+  const v6 = parseRequestHead("GET", "/", ["Host", "h"], "::1");
+  t.true(upstreamRequestHead(v6, false).includes('forwarded: for="[::1]";proto=http\r\n'));
 });
 
 test("a chunked body is announced as chunked again; an upgrade asks for it with Connection and Upgrade", (t) => {
@@ -135,7 +158,8 @@ test("an absolute-form target's authority is the host: the instance gets it as H
   t.like(req, { host: "e2.localhost:8080", url: "/abs?q=1", hostFromTarget: true, invalid: undefined });
   t.is(
     untraced(upstreamRequestHead(req, false)),
-    "GET /abs?q=1 HTTP/1.1\r\nhost: e2.localhost:8080\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: e2.localhost:8080\r\n\r\n",
+    "GET /abs?q=1 HTTP/1.1\r\nhost: e2.localhost:8080\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: e2.localhost:8080\r\n" +
+      'forwarded: for="127.0.0.1";proto=http\r\n\r\n',
   );
   t.like(request(["Host", "h"], "GET", "HTTP://e2.localhost?x"), { host: "e2.localhost", url: "/?x" });
   t.is(request(["Host", "h"], "GET", "ftp://e2.localhost/").invalid, "the request target is neither a path nor an http URL");

@@ -120,12 +120,18 @@ test("to an HTTP/2 instance: pseudo-headers, the client's fields less hop-by-hop
     "x-forwarded-for": "127.0.0.9",
     "x-forwarded-proto": "http",
     "x-forwarded-host": "svc.localhost",
+    forwarded: 'for="127.0.0.9";proto=http',
   });
   const trusted = upstreamH2Headers(
     parseRequestHead("GET", "/", ["Host", "h", "X-Forwarded-For", "1.2.3.4", "X-Forwarded-Proto", "https"], "10.0.0.1"),
     true,
   );
-  t.like(trusted, { "x-forwarded-for": "1.2.3.4, 10.0.0.1", "x-forwarded-proto": "https", "x-forwarded-host": "h" });
+  t.like(trusted, {
+    "x-forwarded-for": "1.2.3.4, 10.0.0.1",
+    "x-forwarded-proto": "https",
+    "x-forwarded-host": "h",
+    forwarded: 'for="10.0.0.1";proto=http',
+  });
   t.false("te" in upstreamH2Headers(parseRequestHead("GET", "/", ["Host", "h", "TE", "gzip"], ""), false), "only TE: trailers is HTTP/2's");
   // As the raw list Node takes: the pseudo-headers first, a repeated field as repeated pairs, cookie crumbs as one field.
   const list = upstreamH2HeaderList(
@@ -134,7 +140,16 @@ test("to an HTTP/2 instance: pseudo-headers, the client's fields less hop-by-hop
   );
   t.deepEqual(list.slice(0, 8), [":method", "GET", ":path", "/p", ":scheme", "http", ":authority", "h"]);
   t.deepEqual(list.slice(8, 14), ["x-many", "1", "x-many", "2", "cookie", "a=1; b=2"]);
-  t.deepEqual(list.slice(-6), ["x-forwarded-for", "10.0.0.1", "x-forwarded-proto", "http", "x-forwarded-host", "h"]);
+  t.deepEqual(list.slice(-8), [
+    "x-forwarded-for",
+    "10.0.0.1",
+    "x-forwarded-proto",
+    "http",
+    "x-forwarded-host",
+    "h",
+    "forwarded",
+    'for="10.0.0.1";proto=http',
+  ]);
 });
 
 test("responses from an HTTP/2 instance: no pseudo-headers or hop-by-hop fields; Set-Cookie makes Cache-Control private", (t) => {

@@ -19,7 +19,8 @@ test.after.always(async () => {
 });
 
 /** What the ingress adds for the hop from a loopback client. */
-const forwarded = (host: string) => `x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: ${host}\r\n\r\n`;
+const forwarded = (host: string) =>
+  `x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: ${host}\r\nforwarded: for="127.0.0.1";proto=http\r\n\r\n`;
 
 /** What each service received on every connection, joined, from `from` on (the instances are shared by the tests). */
 function receivedSince(marks: Record<string, number>): Record<string, string> {

@@ -2,7 +2,7 @@ import test from "ava";
 import { randomLetters, revisionName, serviceUrl, tagUrl } from "../../provider/model/derived-names";
 import { normalizeTime } from "../../provider/logs/log-time";
 import { inIpv4Subnet } from "../../provider/runtime/host-network";
-import { hasListener } from "../../provider/runtime/readiness";
+import { hasListener, isLoopback, listenerReach } from "../../provider/runtime/readiness";
 
 test("revision names are <service>-<5 digits>-<3 lowercase letters>", (t) => {
   t.is(revisionName("hello", 1, "abc"), "hello-00001-abc");
@@ -39,6 +39,25 @@ test("readiness finds a LISTEN socket on the port in a /proc/net/tcp table", (t)
   t.true(hasListener(table, 8080));
   t.false(hasListener(table, 80), "an established connection is not a listener");
   t.false(hasListener(table, 9090));
+});
+
+test("readiness tells a listener others can reach from one on a loopback address only", (t) => {
+  const head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+  const line = (address: string) =>
+    `   0: ${address}:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0`;
+  t.is(listenerReach([[head, line("00000000")].join("\n")], 8080), "reachable", "0.0.0.0");
+  t.is(listenerReach([[head, line("0200A8C0")].join("\n")], 8080), "reachable", "192.168.0.2, an interface's address");
+  t.is(listenerReach([[head, line("0100007F")].join("\n")], 8080), "loopback", "127.0.0.1");
+  t.is(listenerReach([[head, line("00000000000000000000000001000000")].join("\n")], 8080), "loopback", "::1");
+  t.is(listenerReach([[head, line("0000000000000000FFFF00000100007F")].join("\n")], 8080), "loopback", "::ffff:127.0.0.1");
+  t.is(listenerReach([[head, line("00000000000000000000000000000000")].join("\n")], 8080), "reachable", "::");
+  t.is(
+    listenerReach([[head, line("0100007F")].join("\n"), [head, line("00000000000000000000000000000000")].join("\n")], 8080),
+    "reachable",
+  );
+  t.is(listenerReach([[head, line("0100007F")].join("\n")], 80), "none");
+  t.true(isLoopback("7F000001", false), "127.0.0.1 on a big-endian host");
+  t.false(isLoopback("7F000001", true), "on a little-endian host that is 1.0.0.127, not loopback");
 });
 
 test("a host address in the bridge's subnet means the host routes to the bridge", (t) => {

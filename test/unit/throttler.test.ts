@@ -1,5 +1,5 @@
 import test from "ava";
-import { NoCapacityError, Throttler, type Endpoint, type Lease } from "../../provider/scaling/throttler";
+import { NoCapacityError, RequestTimeoutError, Throttler, type Endpoint, type Lease } from "../../provider/scaling/throttler";
 import { FakeClock } from "../helpers/fake-clock";
 
 /** A promise's outcome, readable synchronously after flush(). */
@@ -164,6 +164,31 @@ test("a queued request fails at exactly queueTimeoutMs with NoCapacityError, atM
   t.regex((waiter.error as Error).message, /no available instance/);
   t.is(throttler.queued, 0, "the timed-out waiter left the queue");
   t.is(throttler.demand, 0);
+});
+
+test("a request whose own timeout is shorter than the queue's fails at it with RequestTimeoutError (504); a longer one leaves the queue's", async (t) => {
+  const { throttler, clock } = setup(1, 10_000);
+  const short = new Tracked(throttler.acquire(2_000));
+  const long = new Tracked(throttler.acquire(60_000));
+  clock.advance(1_999);
+  await flush();
+  t.is(short.state, "pending");
+  clock.advance(1);
+  await flush();
+  t.true(short.error instanceof RequestTimeoutError, String(short.error));
+  t.is(throttler.queued, 1, "the timed-out waiter left the queue");
+  clock.advance(8_000);
+  await flush();
+  t.true(long.error instanceof NoCapacityError, "past the queue's 10 s: 500 or 429, as before");
+  // Granted before its timeout: a lease, as any other.
+  const granted = new Tracked(throttler.acquire(2_000));
+  clock.advance(1_000);
+  throttler.addInstance(endpoint("a"));
+  await flush();
+  t.is(granted.lease.endpoint.instanceId, "a");
+  clock.advance(5_000);
+  await flush();
+  t.is(granted.state, "resolved", "no timer fires on a granted waiter");
 });
 
 test("a timed-out request reports atMaxScale true (429) when the callback says so at timeout time", async (t) => {
