@@ -290,17 +290,17 @@ export class Ingress implements RequestHandler, StreamHandler {
   }
 }
 
-/**
- * The token a private service's caller presents: Cloud Run checks X-Serverless-Authorization when
- * it is there (so the app keeps Authorization for its own users' credentials, as Google's
- * cloud-run-proxy and IAP use it), else Authorization. Read only for private and internal services.
- */
 /** Cloud Run's 413 for an HTTP/1 request over its size limit, saying how to lift it. */
 function bodyTooLarge(declared: number, limit: number): string {
   const mib = limit / (1024 * 1024);
   return `the request body of ${declared} bytes is over the ${mib} MiB limit of a request to a service that is not HTTP/2 end to end (deploy it with --use-http2 to lift the limit)`;
 }
 
+/**
+ * The token a private service's caller presents: Cloud Run checks X-Serverless-Authorization when
+ * it is there (so the app keeps Authorization for its own users' credentials, as Google's
+ * cloud-run-proxy and IAP use it), else Authorization. Read only for private and internal services.
+ */
 function credentialOf(head: RequestHead): string | undefined {
   const raw = head.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
