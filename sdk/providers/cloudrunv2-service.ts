@@ -11,8 +11,9 @@ import { translateService } from "../gcp/service-spec";
 import { withoutUnwrittenDefaults } from "../gcp/unwritten-defaults";
 import { gcpTrafficStatuses } from "../gcp/traffic";
 import { gcpServiceAtPreview, knownAtPreview } from "../check/known-at-preview";
-import { configure, engine, explain, isConflict, isNotFound, previewFacts, type ProviderConfig } from "./engine";
+import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
+import { putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
 
 /**
  * skiff.cloudrunv2.Service's provider: pulumi-gcp's arguments in, the engine's service out, and
@@ -58,13 +59,9 @@ async function deploy(inputs: GcpServiceInputs, action: "creating" | "updating",
   const client = await engine();
   let answer;
   try {
-    answer = await client.putService(inputs.skiffProject, inputs.name, spec, { expectedGeneration, revisionSuffix });
+    answer = await putService(client, inputs.skiffProject, inputs.name, spec, { expectedGeneration, revisionSuffix });
   } catch (error) {
-    if (isConflict(error))
-      throw new Error(
-        `${action} ${where}: it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`,
-        { cause: error },
-      );
+    if (error instanceof StaleUpdateError) throw new Error(`${action} ${where}: ${staleUpdateMessage(error)}`, { cause: error });
     throw explain(`${action} ${where}`, error);
   }
   if (answer.revision?.status === "FAILED") {

@@ -2,8 +2,9 @@ import type { Service } from "../../provider/model/service";
 import { checkServiceInputs, type ServiceInputs } from "../check/service";
 import { diffService } from "../diff/service";
 import { knownAtPreview, serviceAtPreview } from "../check/known-at-preview";
-import { configure, engine, explain, isConflict, isNotFound, previewFacts, type ProviderConfig } from "./engine";
+import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
+import { putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
 import { refreshed } from "./refreshed";
 
 /**
@@ -38,13 +39,10 @@ async function deploy(inputs: ServiceInputs, action: string, expectedGeneration?
   try {
     // `invokers` only when the program sets them: otherwise the policy belongs to whoever else manages it.
     const spec = { template: inputs.template, labels: inputs.labels, ingress: inputs.ingress, invokers: inputs.invokers };
-    answer = await client.putService(inputs.project, inputs.name, spec, { expectedGeneration });
+    answer = await putService(client, inputs.project, inputs.name, spec, { expectedGeneration });
   } catch (error) {
-    if (isConflict(error)) {
-      throw new Error(
-        `${action} service "${inputs.name}" in project "${inputs.project}": it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`,
-        { cause: error },
-      );
+    if (error instanceof StaleUpdateError) {
+      throw new Error(`${action} service "${inputs.name}" in project "${inputs.project}": ${staleUpdateMessage(error)}`, { cause: error });
     }
     throw explain(`${action} service "${inputs.name}" in project "${inputs.project}"`, error);
   }
