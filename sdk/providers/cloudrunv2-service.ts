@@ -13,6 +13,7 @@ import { gcpTrafficStatuses } from "../gcp/traffic";
 import { gcpServiceAtPreview, knownAtPreview } from "../check/known-at-preview";
 import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
+import { keptName } from "../check/kept-name";
 import { putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
 
 /**
@@ -111,7 +112,7 @@ export const provider = {
   },
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const outcome = checkGcpServiceInputs(news);
+    const outcome = checkGcpServiceInputs(keptName(olds, news));
     if (outcome.failures.length > 0) return outcome;
     return { ...outcome, inputs: { ...outcome.inputs, ...gcpServiceAtPreview(olds, outcome.inputs, await previewFacts()) } };
   },

@@ -6,6 +6,7 @@ import { configure, engine, explain, isNotFound, previewFacts, type ProviderConf
 import { compact, initFailed } from "./errors";
 import { putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
 import { refreshed } from "./refreshed";
+import { keptName } from "../check/kept-name";
 
 /**
  * The Service resource's provider. The Service never sends `traffic`: the engine then keeps traffic
@@ -63,7 +64,7 @@ export const provider = {
   },
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const outcome = checkServiceInputs(news);
+    const outcome = checkServiceInputs(keptName(olds, news));
     if (outcome.failures.length > 0) return outcome;
     return { ...outcome, inputs: { ...outcome.inputs, ...serviceAtPreview(olds, outcome.inputs, await previewFacts()) } };
   },

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { nameProps } from "../check/kept-name";
 import { resolveProject } from "./project";
 import type { OneContainerTemplateArgs } from "./template";
 
@@ -89,7 +90,7 @@ export class Job extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: JobArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      name: args.name ?? name,
+      ...nameProps(args.name, name),
       project: resolveProject(args.project),
       template: args.template,
       labels: args.labels,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { nameProps } from "../check/kept-name";
 import { resolveProject } from "./project";
 
 export interface SecretArgs {
@@ -83,7 +84,7 @@ export class Secret extends pulumi.dynamic.Resource {
   declare readonly createTime: pulumi.Output<string>;
 
   constructor(name: string, args: SecretArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    const props = { name: args.name ?? name, project: resolveProject(args.project), labels: args.labels, createTime: undefined };
+    const props = { ...nameProps(args.name, name), project: resolveProject(args.project), labels: args.labels, createTime: undefined };
     super(secretProvider, name, props, opts, "skiff", "Secret");
   }
 }

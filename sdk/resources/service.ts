@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { nameProps } from "../check/kept-name";
 import { resolveProject } from "./project";
 import type { ServiceTemplateArgs, ServiceTemplateOutput } from "./template";
 
@@ -82,7 +83,7 @@ export class Service extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      name: args.name ?? name,
+      ...nameProps(args.name, name),
       project: resolveProject(args.project),
       template: args.template,
       labels: args.labels,

@@ -1,0 +1,22 @@
+// A staging service in skiff's shape, one in pulumi-gcp's and a job, none given a name: each is
+// named after its resource. With config `renamed` the resources get new logical names and
+// `aliases` to the old ones, the way a team tidies a program up without touching what runs.
+"use strict";
+const pulumi = require("@pulumi/pulumi");
+const skiff = require("skiff-run");
+
+const config = new pulumi.Config();
+const image = config.require("image");
+const renamed = config.getBoolean("renamed") ?? false;
+const named = (old) => (renamed ? [`${old}-renamed`, { aliases: [{ name: old }] }] : [old, {}]);
+
+const [apiName, apiOpts] = named("api");
+const api = new skiff.Service(apiName, { template: { image } }, apiOpts);
+const [webName, webOpts] = named("web");
+const web = new skiff.cloudrunv2.Service(webName, { template: { containers: [{ image }] } }, webOpts);
+const [seedName, seedOpts] = named("seed");
+const seed = new skiff.Job(seedName, { template: { image, env: { FIXTURE_MODE: "task" } } }, seedOpts);
+
+exports.apiUrl = api.url;
+exports.webUri = web.uri;
+exports.seedName = seed.name;
