@@ -14,7 +14,7 @@ import { gcpServiceAtPreview, knownAtPreview } from "../check/known-at-preview";
 import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
 import { keptName } from "../check/kept-name";
-import { putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
+import { alreadyExistsMessage, putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
 
 /**
  * skiff.cloudrunv2.Service's provider: pulumi-gcp's arguments in, the engine's service out, and
@@ -128,9 +128,7 @@ export const provider = {
       throw explain(`looking up service "${inputs.name}"`, error);
     });
     if (existing) {
-      throw new Error(
-        `service "${inputs.name}" already exists in project "${inputs.skiffProject}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.skiffProject}\` or choose another name`,
-      );
+      throw new Error(alreadyExistsMessage(inputs.name, inputs.skiffProject));
     }
     return { id: inputs.name, outs: await deploy(inputs, "creating", 0) };
   },

@@ -30,6 +30,18 @@ export class StaleUpdateError extends Error {
   }
 }
 
+/**
+ * Why a create finds the service there already, and the way out of each: Pulumi creates a
+ * replacement before deleting the old one, which a service that keeps its name (its URL) cannot do.
+ */
+export function alreadyExistsMessage(name: string, project: string): string {
+  return (
+    `service "${name}" already exists in project "${project}": made outside this stack, left by a \`pulumi up\` interrupted while ` +
+    `creating it, or this resource being replaced under the same name (e.g. \`pulumi up --replace\`), which needs the ` +
+    `\`deleteBeforeReplace: true\` resource option; delete it with \`skiff services delete ${name} --project ${project}\` or choose another name`
+  );
+}
+
 /** What the user does about a stale update: take the change in with a refresh, then `up` again. */
 export function staleUpdateMessage(error: StaleUpdateError): string {
   return error.why === "deleted"

@@ -4,7 +4,7 @@ import { diffService } from "../diff/service";
 import { knownAtPreview, serviceAtPreview } from "../check/known-at-preview";
 import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
-import { putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
+import { alreadyExistsMessage, putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
 import { refreshed } from "./refreshed";
 import { keptName } from "../check/kept-name";
 
@@ -80,9 +80,7 @@ export const provider = {
       throw explain(`looking up service "${inputs.name}"`, error);
     });
     if (existing) {
-      throw new Error(
-        `service "${inputs.name}" already exists in project "${inputs.project}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.project}\` or choose another name`,
-      );
+      throw new Error(alreadyExistsMessage(inputs.name, inputs.project));
     }
     return { id: inputs.name, outs: await deploy(inputs, "creating", 0) };
   },

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
 import { nameProps } from "../check/kept-name";
 import { resolveProject } from "./project";
 
@@ -77,7 +78,7 @@ export const secretVersionProvider: pulumi.dynamic.ResourceProvider = {
  * (`{ DB_PASSWORD: { secret: "db-pass", version: "latest" } }`) or a secret volume. Deleting it
  * deletes its versions.
  */
-export class Secret extends pulumi.dynamic.Resource {
+export class Secret extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly labels: pulumi.Output<Record<string, string>>;
@@ -94,7 +95,7 @@ export class Secret extends pulumi.dynamic.Resource {
  * version destroyed after the new one exists), so `latest` moves to it and mounted files that
  * follow `latest` show it within seconds, without a new revision.
  */
-export class SecretVersion extends pulumi.dynamic.Resource {
+export class SecretVersion extends SkiffResource {
   declare readonly secret: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly secretData: pulumi.Output<string>;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
 import { nameProps } from "../check/kept-name";
 import { resolveProject } from "./project";
 import type { ServiceTemplateArgs, ServiceTemplateOutput } from "./template";
@@ -63,7 +64,7 @@ export const serviceProvider: pulumi.dynamic.ResourceProvider = {
  * A service: a URL and a template. Each template change makes a new revision; without a
  * TrafficTarget the service sends 100 % to its latest ready revision.
  */
-export class Service extends pulumi.dynamic.Resource {
+export class Service extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly template: pulumi.Output<ServiceTemplateOutput>;
