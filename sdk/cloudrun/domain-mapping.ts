@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "../resources/resource";
 import { domainMappingRules } from "../gcp/field-rules";
 import { warnFieldsWithoutLocalEffect } from "../gcp/program";
 import { gcpResourceProps } from "../resources/project";
@@ -75,7 +76,7 @@ export const gcpDomainMappingProvider: pulumi.dynamic.ResourceProvider = {
  * pulumi-gcp's `gcp.cloudrun.DomainMapping`, run by skiff: requests whose Host is `name` reach
  * the service `spec.routeName` through skiff's ingress. A changed domain or service replaces it.
  */
-export class DomainMapping extends pulumi.dynamic.Resource {
+export class DomainMapping extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly location: pulumi.Output<string>;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "../resources/resource";
 import { iamMemberRules } from "../gcp/field-rules";
 import { warnFieldsWithoutLocalEffect } from "../gcp/program";
 import { gcpResourceProps } from "../resources/project";
@@ -32,7 +33,7 @@ export const jobIamMemberProvider: pulumi.dynamic.ResourceProvider = {
  * job's other members alone. The engine keeps the job's policy (GET .../jobs/JOB/iamPolicy), but
  * it gates nothing locally: only the engine's owner runs jobs here.
  */
-export class JobIamMember extends pulumi.dynamic.Resource {
+export class JobIamMember extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly location: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;

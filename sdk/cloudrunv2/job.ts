@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { jobRules } from "../gcp/field-rules";
 import { warnAboutOldSecretsConfig, warnFieldsWithoutLocalEffect } from "../gcp/program";
+import { nameProps } from "../check/kept-name";
 import { gcpResourceProps } from "../resources/project";
 import { CloudRunV2Resource, STATUS_OUTPUTS } from "./resource";
 import type { BinaryAuthorization, JobTemplate, Opt, StringMap } from "./types";
@@ -74,7 +75,11 @@ export class Job extends CloudRunV2Resource {
   declare readonly executionCount: pulumi.Output<number>;
 
   constructor(name: string, args: JobArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = gcpResourceProps({ ...args, name: args.name ?? name }, ["latestCreatedExecutions", "executionCount", ...STATUS_OUTPUTS]);
+    const props = gcpResourceProps({ ...args, ...nameProps(args.name, name) }, [
+      "latestCreatedExecutions",
+      "executionCount",
+      ...STATUS_OUTPUTS,
+    ]);
     super(gcpJobProvider, name, props, opts, "skiff/cloudrunv2", "Job");
     warnFieldsWithoutLocalEffect("cloudrunv2.Job", name, args, jobRules, this);
     warnAboutOldSecretsConfig(this);

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "../resources/resource";
 
 /** A condition of a Service or Job as pulumi-gcp outputs it. */
 export interface Condition {
@@ -21,7 +22,7 @@ export const STATUS_OUTPUTS = [
 ] as const;
 
 /** What cloudrunv2's Service and Job share: their name, projects, labels and the STATUS_OUTPUTS. */
-export abstract class CloudRunV2Resource extends pulumi.dynamic.Resource {
+export abstract class CloudRunV2Resource extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly location: pulumi.Output<string>;

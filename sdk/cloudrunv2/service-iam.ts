@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "../resources/resource";
 import { iamBindingRules, iamMemberRules, iamPolicyRules } from "../gcp/field-rules";
 import { warnFieldsWithoutLocalEffect } from "../gcp/program";
 import { gcpResourceProps } from "../resources/project";
@@ -35,7 +36,7 @@ export const serviceIamMemberProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Non-authoritative: grants `role` to `member`, leaving the policy's other members alone. */
-export class ServiceIamMember extends pulumi.dynamic.Resource {
+export class ServiceIamMember extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly location: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
@@ -78,7 +79,7 @@ export const serviceIamBindingProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Authoritative for one role: its members become exactly `members`; other roles are left alone. */
-export class ServiceIamBinding extends pulumi.dynamic.Resource {
+export class ServiceIamBinding extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly location: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
@@ -123,7 +124,7 @@ export const serviceIamPolicyProvider: pulumi.dynamic.ResourceProvider = {
  * Authoritative for the whole policy. Destroying it leaves the policy empty, as pulumi-gcp does on
  * Cloud Run: the service is then private to everyone.
  */
-export class ServiceIamPolicy extends pulumi.dynamic.Resource {
+export class ServiceIamPolicy extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly location: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { serviceRules } from "../gcp/field-rules";
 import { warnAboutOldSecretsConfig, warnFieldsWithoutLocalEffect } from "../gcp/program";
+import { nameProps } from "../check/kept-name";
 import { gcpResourceProps } from "../resources/project";
 import { CloudRunV2Resource, STATUS_OUTPUTS } from "./resource";
 import type {
@@ -99,7 +100,7 @@ export class Service extends CloudRunV2Resource {
   declare readonly trafficStatuses: pulumi.Output<ServiceTrafficStatus[]>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = gcpResourceProps({ ...args, name: args.name ?? name }, [
+    const props = gcpResourceProps({ ...args, ...nameProps(args.name, name) }, [
       "uri",
       "urls",
       "latestCreatedRevision",

@@ -2,6 +2,7 @@ import { canonicalJson } from "../../provider/base/canonical-json";
 import type { EngineClient } from "../../provider/client/api-client";
 import { jobTemplateSchema, type Job, type JobSpecInput } from "../../provider/model/job";
 import { checkGcpJobInputs, type GcpJobInputs } from "../check/cloudrunv2-job";
+import { keptName } from "../check/kept-name";
 import { diffGcpJob, gcpJobDiffTable } from "../diff/cloudrunv2-job";
 import { jobConditions, type GcpCondition } from "../gcp/conditions";
 import { translateJob } from "../gcp/job-spec";
@@ -100,8 +101,8 @@ export const provider = {
     configure(config);
   },
 
-  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkGcpJobInputs(news);
+  check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkGcpJobInputs(keptName(olds, news));
   },
 
   diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

@@ -11,8 +11,10 @@ import { translateService } from "../gcp/service-spec";
 import { withoutUnwrittenDefaults } from "../gcp/unwritten-defaults";
 import { gcpTrafficStatuses } from "../gcp/traffic";
 import { gcpServiceAtPreview, knownAtPreview } from "../check/known-at-preview";
-import { configure, engine, explain, isConflict, isNotFound, previewFacts, type ProviderConfig } from "./engine";
+import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
+import { keptName } from "../check/kept-name";
+import { alreadyExistsMessage, putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
 
 /**
  * skiff.cloudrunv2.Service's provider: pulumi-gcp's arguments in, the engine's service out, and
@@ -58,13 +60,9 @@ async function deploy(inputs: GcpServiceInputs, action: "creating" | "updating",
   const client = await engine();
   let answer;
   try {
-    answer = await client.putService(inputs.skiffProject, inputs.name, spec, { expectedGeneration, revisionSuffix });
+    answer = await putService(client, inputs.skiffProject, inputs.name, spec, { expectedGeneration, revisionSuffix });
   } catch (error) {
-    if (isConflict(error))
-      throw new Error(
-        `${action} ${where}: it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`,
-        { cause: error },
-      );
+    if (error instanceof StaleUpdateError) throw new Error(`${action} ${where}: ${staleUpdateMessage(error)}`, { cause: error });
     throw explain(`${action} ${where}`, error);
   }
   if (answer.revision?.status === "FAILED") {
@@ -114,7 +112,7 @@ export const provider = {
   },
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const outcome = checkGcpServiceInputs(news);
+    const outcome = checkGcpServiceInputs(keptName(olds, news));
     if (outcome.failures.length > 0) return outcome;
     return { ...outcome, inputs: { ...outcome.inputs, ...gcpServiceAtPreview(olds, outcome.inputs, await previewFacts()) } };
   },
@@ -130,9 +128,7 @@ export const provider = {
       throw explain(`looking up service "${inputs.name}"`, error);
     });
     if (existing) {
-      throw new Error(
-        `service "${inputs.name}" already exists in project "${inputs.skiffProject}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.skiffProject}\` or choose another name`,
-      );
+      throw new Error(alreadyExistsMessage(inputs.name, inputs.skiffProject));
     }
     return { id: inputs.name, outs: await deploy(inputs, "creating", 0) };
   },

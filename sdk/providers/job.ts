@@ -1,6 +1,7 @@
 import type { EngineClient } from "../../provider/client/api-client";
 import type { Execution, Job } from "../../provider/model/job";
 import { checkJobInputs, type JobInputs } from "../check/job";
+import { keptName } from "../check/kept-name";
 import { diffJob } from "../diff/job";
 import { sameValue } from "../diff/table";
 import { refreshed } from "./refreshed";
@@ -87,8 +88,8 @@ export const provider = {
     configure(config);
   },
 
-  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkJobInputs(news);
+  check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkJobInputs(keptName(olds, news));
   },
 
   diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

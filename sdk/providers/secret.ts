@@ -1,4 +1,5 @@
 import type { Secret } from "../../provider/model/secret";
+import { keptName } from "../check/kept-name";
 import { checkSecretInputs, type SecretInputs } from "../check/secret";
 import { diffSecret } from "../diff/secret";
 import { configure, engine, explain, isNotFound, type ProviderConfig } from "./engine";
@@ -48,8 +49,8 @@ export const provider = {
   configure(config: ProviderConfig | undefined) {
     configure(config);
   },
-  check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkSecretInputs(news);
+  check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkSecretInputs(keptName(olds, news));
   },
   diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     return diffSecret(olds, news);

@@ -2,9 +2,11 @@ import type { Service } from "../../provider/model/service";
 import { checkServiceInputs, type ServiceInputs } from "../check/service";
 import { diffService } from "../diff/service";
 import { knownAtPreview, serviceAtPreview } from "../check/known-at-preview";
-import { configure, engine, explain, isConflict, isNotFound, previewFacts, type ProviderConfig } from "./engine";
+import { configure, engine, explain, isNotFound, previewFacts, type ProviderConfig } from "./engine";
 import { compact, initFailed } from "./errors";
+import { alreadyExistsMessage, putService, staleUpdateMessage, StaleUpdateError } from "./put-service";
 import { refreshed } from "./refreshed";
+import { keptName } from "../check/kept-name";
 
 /**
  * The Service resource's provider. The Service never sends `traffic`: the engine then keeps traffic
@@ -38,13 +40,10 @@ async function deploy(inputs: ServiceInputs, action: string, expectedGeneration?
   try {
     // `invokers` only when the program sets them: otherwise the policy belongs to whoever else manages it.
     const spec = { template: inputs.template, labels: inputs.labels, ingress: inputs.ingress, invokers: inputs.invokers };
-    answer = await client.putService(inputs.project, inputs.name, spec, { expectedGeneration });
+    answer = await putService(client, inputs.project, inputs.name, spec, { expectedGeneration });
   } catch (error) {
-    if (isConflict(error)) {
-      throw new Error(
-        `${action} service "${inputs.name}" in project "${inputs.project}": it was changed outside this stack since Pulumi last saw it; run \`pulumi refresh\` to take that change in, then \`pulumi up\` again`,
-        { cause: error },
-      );
+    if (error instanceof StaleUpdateError) {
+      throw new Error(`${action} service "${inputs.name}" in project "${inputs.project}": ${staleUpdateMessage(error)}`, { cause: error });
     }
     throw explain(`${action} service "${inputs.name}" in project "${inputs.project}"`, error);
   }
@@ -65,7 +64,7 @@ export const provider = {
   },
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const outcome = checkServiceInputs(news);
+    const outcome = checkServiceInputs(keptName(olds, news));
     if (outcome.failures.length > 0) return outcome;
     return { ...outcome, inputs: { ...outcome.inputs, ...serviceAtPreview(olds, outcome.inputs, await previewFacts()) } };
   },
@@ -81,9 +80,7 @@ export const provider = {
       throw explain(`looking up service "${inputs.name}"`, error);
     });
     if (existing) {
-      throw new Error(
-        `service "${inputs.name}" already exists in project "${inputs.project}" (created outside this stack?); delete it with \`skiff services delete ${inputs.name} --project ${inputs.project}\` or choose another name`,
-      );
+      throw new Error(alreadyExistsMessage(inputs.name, inputs.project));
     }
     return { id: inputs.name, outs: await deploy(inputs, "creating", 0) };
   },

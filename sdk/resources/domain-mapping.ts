@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
 import { resolveProject } from "./project";
 
 export interface DomainMappingArgs {
@@ -33,7 +34,7 @@ export const domainMappingProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Sends requests whose Host is `domain` to the service. Any change replaces it. */
-export class DomainMapping extends pulumi.dynamic.Resource {
+export class DomainMapping extends SkiffResource {
   declare readonly domain: pulumi.Output<string>;
   declare readonly service: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;

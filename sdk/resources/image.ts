@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
 import { resolveProject } from "./project";
 
 export interface ImageArgs {
@@ -49,7 +50,7 @@ export const imageProvider: pulumi.dynamic.ResourceProvider = {
  * with no source change previews no change and builds nothing. Feed `ref` (or `imageDigest`) to a
  * Service's or Job's `template.image`. Deleting it removes the images built for it.
  */
-export class Image extends pulumi.dynamic.Resource {
+export class Image extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly context: pulumi.Output<string>;

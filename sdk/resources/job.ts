@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
+import { nameProps } from "../check/kept-name";
 import { resolveProject } from "./project";
 import type { OneContainerTemplateArgs } from "./template";
 
@@ -78,7 +80,7 @@ export const jobProvider: pulumi.dynamic.ResourceProvider = {
  * and fails if it fails, so resources that depend on the job (e.g. a TrafficTarget with
  * `dependsOn: [migrate]`) change only after it succeeded.
  */
-export class Job extends pulumi.dynamic.Resource {
+export class Job extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly template: pulumi.Output<JobTemplateArgs>;
@@ -89,7 +91,7 @@ export class Job extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: JobArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      name: args.name ?? name,
+      ...nameProps(args.name, name),
       project: resolveProject(args.project),
       template: args.template,
       labels: args.labels,

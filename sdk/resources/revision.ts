@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
 import { resolveProject } from "./project";
 import type { ServiceTemplateArgs, ServiceTemplateOutput } from "./template";
 
@@ -44,7 +45,7 @@ export const revisionProvider: pulumi.dynamic.ResourceProvider = {
  * immutable (any change replaces it: the new one is made before the old one goes), and never the
  * service's latest revision.
  */
-export class Revision extends pulumi.dynamic.Resource {
+export class Revision extends SkiffResource {
   /** The engine's name for it, e.g. `hello-00002-xyz`, or `hello-<revisionSuffix>`. */
   declare readonly name: pulumi.Output<string>;
   declare readonly service: pulumi.Output<string>;

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
+import { nameProps } from "../check/kept-name";
 import { resolveProject } from "./project";
 
 export interface SecretArgs {
@@ -76,14 +78,14 @@ export const secretVersionProvider: pulumi.dynamic.ResourceProvider = {
  * (`{ DB_PASSWORD: { secret: "db-pass", version: "latest" } }`) or a secret volume. Deleting it
  * deletes its versions.
  */
-export class Secret extends pulumi.dynamic.Resource {
+export class Secret extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly labels: pulumi.Output<Record<string, string>>;
   declare readonly createTime: pulumi.Output<string>;
 
   constructor(name: string, args: SecretArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    const props = { name: args.name ?? name, project: resolveProject(args.project), labels: args.labels, createTime: undefined };
+    const props = { ...nameProps(args.name, name), project: resolveProject(args.project), labels: args.labels, createTime: undefined };
     super(secretProvider, name, props, opts, "skiff", "Secret");
   }
 }
@@ -93,7 +95,7 @@ export class Secret extends pulumi.dynamic.Resource {
  * version destroyed after the new one exists), so `latest` moves to it and mounted files that
  * follow `latest` show it within seconds, without a new revision.
  */
-export class SecretVersion extends pulumi.dynamic.Resource {
+export class SecretVersion extends SkiffResource {
   declare readonly secret: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly secretData: pulumi.Output<string>;

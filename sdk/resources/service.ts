@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
+import { nameProps } from "../check/kept-name";
 import { resolveProject } from "./project";
 import type { ServiceTemplateArgs, ServiceTemplateOutput } from "./template";
 
@@ -62,7 +64,7 @@ export const serviceProvider: pulumi.dynamic.ResourceProvider = {
  * A service: a URL and a template. Each template change makes a new revision; without a
  * TrafficTarget the service sends 100 % to its latest ready revision.
  */
-export class Service extends pulumi.dynamic.Resource {
+export class Service extends SkiffResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly template: pulumi.Output<ServiceTemplateOutput>;
@@ -82,7 +84,7 @@ export class Service extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
-      name: args.name ?? name,
+      ...nameProps(args.name, name),
       project: resolveProject(args.project),
       template: args.template,
       labels: args.labels,

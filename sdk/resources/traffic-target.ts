@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "./resource";
 import { resolveProject } from "./project";
 import type { TrafficStatusOutput } from "./service";
 
@@ -49,7 +50,7 @@ export const trafficTargetProvider: pulumi.dynamic.ResourceProvider = {
  * The traffic of one service. While it exists the Service resource never rewrites the traffic;
  * deleting it sends the service back to 100 % on its latest ready revision.
  */
-export class TrafficTarget extends pulumi.dynamic.Resource {
+export class TrafficTarget extends SkiffResource {
   declare readonly service: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
   declare readonly traffic: pulumi.Output<{ type: "LATEST" | "REVISION"; revision?: string; percent: number; tag?: string }[]>;

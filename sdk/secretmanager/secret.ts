@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SkiffResource } from "../resources/resource";
 import { secretRules, secretVersionRules } from "../gcp/field-rules";
 import { warnFieldsWithoutLocalEffect } from "../gcp/program";
 import { gcpResourceProps, resolveProject } from "../resources/project";
@@ -102,7 +103,7 @@ export const gcpSecretVersionProvider: pulumi.dynamic.ResourceProvider = {
  * `projects/<project>/secrets/<secretId>`, which a cloudrunv2 env's `secretKeyRef.secret` or a
  * SecretVersion's `secret` may name as well as `secretId`.
  */
-export class Secret extends pulumi.dynamic.Resource {
+export class Secret extends SkiffResource {
   declare readonly secretId: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
   declare readonly project: pulumi.Output<string>;
@@ -122,7 +123,7 @@ export class Secret extends pulumi.dynamic.Resource {
  * pulumi-gcp's `gcp.secretmanager.SecretVersion`: one version of a secret; a new value replaces
  * it (a new version, which `latest` then names). `version` is its number as a string.
  */
-export class SecretVersion extends pulumi.dynamic.Resource {
+export class SecretVersion extends SkiffResource {
   declare readonly secret: pulumi.Output<string>;
   declare readonly secretData: pulumi.Output<string | undefined>;
   declare readonly enabled: pulumi.Output<boolean | undefined>;
