@@ -58,6 +58,7 @@ export class EngineClient {
     private readonly http: ApiTransport,
     readonly apiPort: number,
     readonly ingressPort: number,
+    private readonly home: EngineHome,
   ) {}
 
   static async connect(options: ConnectOptions = {}): Promise<EngineClient> {
@@ -68,7 +69,21 @@ export class EngineClient {
     if (!engine) throw new EngineUnreachableError(`the skiff engine is not running (home ${home.root}); start it with: skiff engine start`);
     const token = readToken(home);
     if (!token) throw new EngineUnreachableError(`no token in ${home.token}; restart the engine with: skiff engine start`);
-    return new EngineClient(new ApiTransport(engine.apiPort, token), engine.apiPort, engine.ingressPort);
+    return new EngineClient(new ApiTransport(engine.apiPort, token), engine.apiPort, engine.ingressPort, home);
+  }
+
+  /**
+   * A call that got no answer. When the engine has stopped since this client connected (a
+   * long-lived client such as the Pulumi provider outlives it), saying so, with how to start it
+   * again, beats a bare "socket hang up" or "ECONNREFUSED".
+   */
+  private unreachable(error: unknown): EngineUnreachableError {
+    const cause = (error as Error).message;
+    if (!runningEngine(this.home))
+      return new EngineUnreachableError(
+        `the skiff engine stopped (home ${this.home.root}; the call got: ${cause}); start it again with: skiff engine start`,
+      );
+    return new EngineUnreachableError(`the skiff engine on 127.0.0.1:${this.apiPort} did not answer: ${cause}`);
   }
 
   async call<S extends z.ZodTypeAny>(
@@ -82,7 +97,7 @@ export class EngineClient {
     try {
       response = await this.http.request(method, path, body, searchParams);
     } catch (error) {
-      throw new EngineUnreachableError(`the skiff engine on 127.0.0.1:${this.apiPort} did not answer: ${(error as Error).message}`);
+      throw this.unreachable(error);
     }
     const parsed = safeJson(response.body);
     if (response.status >= 400) throw errorOf(response.status, parsed, response.body);
@@ -338,7 +353,7 @@ export class EngineClient {
         else failure = event.data.failure;
       });
     } catch (error) {
-      throw new EngineUnreachableError(`the skiff engine on 127.0.0.1:${this.apiPort} did not answer: ${(error as Error).message}`);
+      throw this.unreachable(error);
     }
     if (answer.status >= 400) throw errorOf(answer.status, safeJson(answer.body), answer.body);
     if (failure) throw new BuildFailureError(failure);
@@ -408,7 +423,7 @@ export class EngineClient {
     try {
       answer = await this.http.stream(logsPath, searchParams, (text) => options.onChunk?.(text));
     } catch (error) {
-      throw new EngineUnreachableError(`the skiff engine on 127.0.0.1:${this.apiPort} did not answer: ${(error as Error).message}`);
+      throw this.unreachable(error);
     }
     if (answer.status >= 400) throw errorOf(answer.status, safeJson(answer.body), answer.body);
     return "";

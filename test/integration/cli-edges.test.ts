@@ -192,3 +192,16 @@ test("without a terminal, services delete deletes without asking", async (t) => 
   t.is(result.stderr, "");
   await assertGone(t, "piped-delete");
 });
+
+test("a client that outlives its engine (the Pulumi provider does) is told the engine stopped and how to start it, not a bare ECONNREFUSED", async (t) => {
+  const own = await startEngine();
+  try {
+    const api = await own.api();
+    t.deepEqual(await api.listServices("default"), []);
+    await own.killDaemon();
+    const error = await t.throwsAsync(api.listServices("default"));
+    t.regex(error!.message, /^the skiff engine stopped \(home .+; the call got: .+\); start it again with: skiff engine start$/);
+  } finally {
+    await own.dispose();
+  }
+});
