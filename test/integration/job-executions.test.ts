@@ -127,7 +127,7 @@ test("with --max-retries 1 a task that fails twice fails the execution, whose er
   t.deepEqual([...attempts.keys()], ["0/0", "0/1"], "no third attempt");
 });
 
-test("once a task has exhausted its retries no other task starts, and the execution is FAILED", async (t) => {
+test("once a task has exhausted its retries no other task starts (they are cancelled), and the execution is FAILED", async (t) => {
   await createJob(engine, "stops-early", [
     "--image",
     image,
@@ -141,7 +141,12 @@ test("once a task has exhausted its retries no other task starts, and the execut
   ]);
   const { name } = await executeJob(engine, "stops-early");
   const done = await waitForExecution(engine, name);
-  t.like(done, { status: "FAILED", succeededCount: 0, failedCount: 1, runningCount: 0, retriedCount: 0 });
+  t.like(done, { status: "FAILED", succeededCount: 0, failedCount: 1, cancelledCount: 2, runningCount: 0, retriedCount: 0 });
+  t.deepEqual(
+    done.tasks.map((task) => task.state),
+    ["FAILED", "CANCELLED", "CANCELLED"],
+    "the tasks the failure kept from starting are cancelled, not left pending",
+  );
   t.is(done.error, "task 0 failed after 1 attempt: exited with code 3");
   t.deepEqual(
     done.tasks.filter((task) => task.startTime !== undefined).map((task) => task.index),
