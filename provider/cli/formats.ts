@@ -1,5 +1,6 @@
 import { UsageError } from "./output";
 import { columnValue, parseFormatExpression, pick, pythonText, type Column, type KeyPart } from "./projection";
+import { isEmpty } from "./transforms";
 
 export { pick };
 
@@ -125,26 +126,13 @@ function columnsText(format: Extract<Format, { columns: Column[] }>, items: unkn
 /** gcloud's csv and value cells: nothing for a missing value, a map's `k=v` pairs by key, a list's items (an empty one as nothing). */
 function valueCell(value: unknown, delimiter: string, quote: (field: string) => string): string {
   if (value === undefined || value === null) return "";
-  if (Array.isArray(value)) return value.map((x) => (falsy(x) ? "" : quote(pythonText(x)))).join(delimiter);
+  if (Array.isArray(value)) return value.map((x) => (isEmpty(x) ? "" : quote(pythonText(x)))).join(delimiter);
   if (typeof value === "object")
     return Object.entries(value)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]) => quote(`${k}=${pythonText(v)}`))
       .join(delimiter);
   return quote(pythonText(value));
-}
-
-/** Python's falsy values, which gcloud prints as nothing in a list. */
-function falsy(x: unknown): boolean {
-  return (
-    x === undefined ||
-    x === null ||
-    x === false ||
-    x === 0 ||
-    x === "" ||
-    (Array.isArray(x) && x.length === 0) ||
-    (typeof x === "object" && x !== null && Object.keys(x).length === 0)
-  );
 }
 
 function tableCell(value: unknown): string {
