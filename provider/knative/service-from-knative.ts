@@ -230,7 +230,7 @@ function asRecord(value: unknown, field: string): Record<string, unknown> {
 }
 
 /** Every leaf's path, as `a.b[0].c`; an annotation or label key stays one segment even with dots in it. */
-function leafPaths(value: unknown, at = ""): string[] {
+export function leafPaths(value: unknown, at = ""): string[] {
   if (Array.isArray(value)) return value.length === 0 ? [at] : value.flatMap((v, i) => leafPaths(v, `${at}[${i}]`));
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
