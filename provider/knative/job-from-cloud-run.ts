@@ -55,7 +55,12 @@ export const CLOUD_RUN_JOB_PATH_OF_FIELD: Readonly<Record<string, string>> = {
 /** An engine path of a job spec as the Cloud Run Job object names it; sidecar i is the task's container i+1. */
 export function cloudRunJobPathOf(field: string): string {
   const sidecar = /^template\.sidecars\[(\d+)\](.*)$/.exec(field);
-  if (sidecar) return `${TASK}.containers[${Number(sidecar[1]) + 1}]${sidecar[2]}`;
+  if (sidecar) {
+    // A sidecar's field is the main container's field at the sidecar's own index (resources.cpu → resources.limits.cpu).
+    const at = `${TASK}.containers[${Number(sidecar[1]) + 1}]`;
+    const inner = knativePathOf(`template${sidecar[2]}`, CLOUD_RUN_JOB_PATH_OF_FIELD);
+    return inner.startsWith(CONTAINER) ? `${at}${inner.slice(CONTAINER.length)}` : `${at}${sidecar[2]}`;
+  }
   if (field === "template.sidecars") return `${TASK}.containers`;
   return knativePathOf(field, CLOUD_RUN_JOB_PATH_OF_FIELD);
 }

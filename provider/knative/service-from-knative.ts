@@ -20,6 +20,8 @@ export interface ReplacePlan {
   /** The template's own revision name (spec.template.metadata.name), as a suffix after `<name>-`. */
   revisionSuffix?: string;
   ignored: string[];
+  /** An engine field path as this file names it (the ingress container and each sidecar at its own index), for errors. */
+  pathOf: (field: string) => string;
 }
 
 /** Set by the platform, never by a user: read back silently. */
@@ -188,11 +190,13 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   }
   const ingress = ingressAnnotation === undefined ? undefined : (String(ingressAnnotation) as ServiceSpecInput["ingress"]);
   const ignored = leafPaths(root).filter((p) => !used.has(p) && !OUTPUT_ONLY.test(p));
+  const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);
   return {
     name,
     spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}) },
     revisionSuffix,
     ignored,
+    pathOf: (field) => servicePathOf(field, ingressAt, sidecarAt),
   };
 }
 
@@ -264,6 +268,30 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   labels: "metadata.labels",
   ingress: "metadata.annotations.run.googleapis.com/ingress",
 };
+
+/**
+ * An engine field path as a Service file names it, the ingress container at `ingressAt` and sidecar
+ * i at `sidecarAt[i]` of its containers: `template.sidecars[0].env.PORT` →
+ * `spec.template.spec.containers[1].env` when the sidecar is the file's second container.
+ */
+export function servicePathOf(field: string, ingressAt = 0, sidecarAt: readonly number[] = []): string {
+  const containerPath = (path: string, index: number) =>
+    path.replace(/^spec\.template\.spec\.containers\[0\]/, `spec.template.spec.containers[${index}]`);
+  const sidecar = /^template\.sidecars\[(\d+)\](.*)$/.exec(field);
+  if (sidecar) {
+    const index = sidecarAt[Number(sidecar[1])] ?? Number(sidecar[1]) + 1;
+    // A sidecar's dependsOn is the dependencies annotation's, which names it.
+    if (sidecar[2].startsWith(".dependsOn")) return `spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`;
+    const inner = knativePathOf(`template${sidecar[2]}`);
+    return inner.startsWith("spec.template.spec.containers[0]")
+      ? containerPath(inner, index)
+      : `spec.template.spec.containers[${index}]${sidecar[2]}`;
+  }
+  if (field === "template.sidecars") return "spec.template.spec.containers";
+  if (field === "template.dependsOn" || field.startsWith("template.dependsOn["))
+    return `spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`;
+  return containerPath(knativePathOf(field), ingressAt);
+}
 
 /**
  * An engine field path as the Knative object names it (`table`: a Service's by default), for an

@@ -1,0 +1,59 @@
+import test from "ava";
+import { cloudRunJobPathOf } from "../../provider/knative/job-from-cloud-run";
+import { planReplace } from "../../provider/knative/service-from-knative";
+import { SkiffError } from "../../provider/model/errors";
+import { parseServiceTemplate } from "../../provider/model/template";
+import { describeField, useFieldNamer } from "../../provider/cli/output";
+
+// An error about a file's field names the field as the file has it: a sidecar's at its own index
+// among the containers, the ingress container's at its (the one with ports, wherever it is listed).
+
+/** A Service whose sidecar is listed first and whose ingress container second. */
+const twoContainers = (side: Record<string, unknown>, app: Record<string, unknown> = {}) => ({
+  apiVersion: "serving.knative.dev/v1",
+  kind: "Service",
+  metadata: { name: "pair" },
+  spec: {
+    template: {
+      spec: {
+        containers: [
+          { name: "side", image: "side:1", ...side },
+          { name: "app", image: "app:1", ports: [{ containerPort: 8080 }], ...app },
+        ],
+      },
+    },
+  },
+});
+
+function violationsOf(doc: unknown): string[] {
+  const plan = planReplace(doc, "default");
+  try {
+    parseServiceTemplate(plan.spec.template);
+  } catch (error) {
+    if (!(error instanceof SkiffError)) throw error;
+    return error.violations.map((v) => plan.pathOf(v.field));
+  }
+  throw new Error("the template was accepted");
+}
+
+test("a sidecar's bad field is named at its container's index, the ingress container's at its own", (t) => {
+  t.deepEqual(violationsOf(twoContainers({ env: [{ name: "PORT", value: "1" }] })), ["spec.template.spec.containers[0].env"]);
+  t.deepEqual(violationsOf(twoContainers({ resources: { limits: { cpu: "lots" } } })), [
+    "spec.template.spec.containers[0].resources.limits.cpu",
+  ]);
+  t.deepEqual(violationsOf(twoContainers({}, { resources: { limits: { memory: "1" } } })), [
+    "spec.template.spec.containers[1].resources.limits.memory",
+  ]);
+});
+
+test("services replace and jobs replace print a sidecar's field as the file names it, with the engine's name after it", (t) => {
+  const plan = planReplace(twoContainers({}), "default");
+  useFieldNamer(plan.pathOf);
+  t.is(describeField("template.sidecars[0].env.PORT"), "spec.template.spec.containers[0].env (template.sidecars[0].env.PORT)");
+  t.is(describeField("template.port"), "spec.template.spec.containers[1].ports[0].containerPort (template.port)");
+  useFieldNamer(cloudRunJobPathOf);
+  t.is(
+    describeField("template.sidecars[0].resources.cpu"),
+    "spec.template.spec.template.spec.containers[1].resources.limits.cpu (template.sidecars[0].resources.cpu)",
+  );
+});
