@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { cloudRunJobPathOf, jobSpecFromCloudRun } from "../knative/job-from-cloud-run";
 import { planReplace, servicePathOf } from "../knative/service-from-knative";
 import { jobToCloudRun, serviceToKnative } from "../knative/objects";
-import { commonOptions, connect, withCommon } from "./common";
+import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { readRequestFile } from "./file-input";
 import { render } from "./formats";
 import { UsageError, useFieldNamer } from "./output";
@@ -13,7 +13,7 @@ import { UsageError, useFieldNamer } from "./output";
  * are named once in a warning.
  */
 export function replaceCommand(): Command {
-  return withCommon(new Command("replace"))
+  return withAsyncAccepted(withCommon(new Command("replace")))
     .argument("<file>", "a Knative Service in YAML or JSON (what `services describe --format export` prints)")
     .description("create or update a service from a Knative/Cloud Run Service YAML")
     .action(async (file: string, options) => {
@@ -44,7 +44,7 @@ export function replaceCommand(): Command {
  * one (knative/job-from-cloud-run.ts); fields with no local meaning are named once in a warning.
  */
 export function jobReplaceCommand(): Command {
-  return withCommon(new Command("replace"))
+  return withAsyncAccepted(withCommon(new Command("replace")))
     .argument("<file>", "a Cloud Run Job in YAML or JSON (what `jobs describe --format export` prints)")
     .description("create or replace a job from a Cloud Run Job YAML")
     .action(async (file: string, options) => {

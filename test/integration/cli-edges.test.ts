@@ -199,6 +199,13 @@ test("gcloud's global -q: on a terminal, skiff -q services delete S deletes with
     t.is(answer.code, 0, transcript(args, answer));
     t.is(answer.stdout, "keep-me\n", transcript(args, answer));
   }
+  // gcloud's services replace takes --async (and scripts pass --quiet to everything): an export replaced as it is changes nothing.
+  const file = path.join(scratch, "keep-me.yaml");
+  await fs.writeFile(file, (await engine.skiff(["services", "describe", "keep-me", "--format", "export"])).stdout);
+  const replace = ["services", "replace", file, "--async", "--quiet", "--format", "value(status.latestCreatedRevisionName)"];
+  const replaced = await engine.skiff(replace);
+  t.is(replaced.code, 0, transcript(replace, replaced));
+  t.is(replaced.stdout, `${(await describeService(engine, "keep-me")).latestCreatedRevision}\n`, transcript(replace, replaced));
 });
 
 test("without a terminal, services delete deletes without asking", async (t) => {
