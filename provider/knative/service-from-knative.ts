@@ -188,6 +188,7 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
     }
     revisionSuffix = revisionName.slice(name.length + 1);
   }
+  checkCloudOnlyAnnotations(templateAnnotations, "spec.template.metadata.annotations");
   const ingress = ingressAnnotation === undefined ? undefined : (String(ingressAnnotation) as ServiceSpecInput["ingress"]);
   const ignored = leafPaths(root).filter((p) => !used.has(p) && !OUTPUT_ONLY.test(p));
   const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);
@@ -220,6 +221,27 @@ function startupProbeFrom(p: Record<string, unknown>, at: string, used: Set<stri
     if (tcp.port !== containerPort) probe.tcpSocket = { port: tcp.port };
   }
   return probe;
+}
+
+/**
+ * The values Cloud Run takes for the template annotations that mean something only there: they are
+ * ignored here (and named as such), but a value Cloud Run would refuse is refused, naming it, so a
+ * file that applies here applies there.
+ */
+const CLOUD_ONLY_VALUES: Record<string, readonly string[]> = {
+  "run.googleapis.com/cpu-throttling": ["true", "false"],
+  "run.googleapis.com/startup-cpu-boost": ["true", "false"],
+  "run.googleapis.com/sessionAffinity": ["true", "false"],
+  "run.googleapis.com/execution-environment": ["gen1", "gen2"],
+  "run.googleapis.com/vpc-access-egress": ["all-traffic", "private-ranges-only", "all"],
+};
+
+function checkCloudOnlyAnnotations(annotations: Record<string, unknown>, at: string): void {
+  for (const [key, allowed] of Object.entries(CLOUD_ONLY_VALUES)) {
+    const value = annotations[key];
+    if (value !== undefined && !allowed.includes(String(value)))
+      throw invalid(`${at}.${key}`, `must be ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}, got ${JSON.stringify(value)}`);
+  }
 }
 
 function wholeNumber(value: unknown, field: string): number {

@@ -57,3 +57,28 @@ test("services replace and jobs replace print a sidecar's field as the file name
     "spec.template.spec.template.spec.containers[1].resources.limits.cpu (template.sidecars[0].resources.cpu)",
   );
 });
+
+test("a cloud-only template annotation is ignored with a note, but a value Cloud Run refuses is refused, naming it", (t) => {
+  const withAnnotations = (annotations: Record<string, unknown>) => {
+    const doc = twoContainers({});
+    (doc.spec.template as Record<string, unknown>).metadata = { annotations };
+    return doc;
+  };
+  const plan = planReplace(
+    withAnnotations({ "run.googleapis.com/cpu-throttling": "false", "run.googleapis.com/execution-environment": "gen2" }),
+    "default",
+  );
+  t.deepEqual(plan.ignored, [
+    "spec.template.metadata.annotations.run.googleapis.com/cpu-throttling",
+    "spec.template.metadata.annotations.run.googleapis.com/execution-environment",
+  ]);
+  const refused = t.throws(() => planReplace(withAnnotations({ "run.googleapis.com/cpu-throttling": "maybe" }), "default"), {
+    instanceOf: SkiffError,
+  });
+  t.deepEqual(refused?.violations, [
+    { field: "spec.template.metadata.annotations.run.googleapis.com/cpu-throttling", reason: 'must be true or false, got "maybe"' },
+  ]);
+  t.throws(() => planReplace(withAnnotations({ "run.googleapis.com/execution-environment": "gen3" }), "default"), {
+    message: /gen1 or gen2/,
+  });
+});
