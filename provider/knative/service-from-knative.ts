@@ -228,10 +228,12 @@ function startupProbeFrom(p: Record<string, unknown>, at: string, used: Set<stri
  * ignored here (and named as such), but a value Cloud Run would refuse is refused, naming it, so a
  * file that applies here applies there.
  */
+const BOOLEAN = ["true", "false"];
+
 const CLOUD_ONLY_VALUES: Record<string, readonly string[]> = {
-  "run.googleapis.com/cpu-throttling": ["true", "false"],
-  "run.googleapis.com/startup-cpu-boost": ["true", "false"],
-  "run.googleapis.com/sessionAffinity": ["true", "false"],
+  "run.googleapis.com/cpu-throttling": BOOLEAN,
+  "run.googleapis.com/startup-cpu-boost": BOOLEAN,
+  "run.googleapis.com/sessionAffinity": BOOLEAN,
   "run.googleapis.com/execution-environment": ["gen1", "gen2"],
   "run.googleapis.com/vpc-access-egress": ["all-traffic", "private-ranges-only", "all"],
 };
@@ -239,7 +241,9 @@ const CLOUD_ONLY_VALUES: Record<string, readonly string[]> = {
 function checkCloudOnlyAnnotations(annotations: Record<string, unknown>, at: string): void {
   for (const [key, allowed] of Object.entries(CLOUD_ONLY_VALUES)) {
     const value = annotations[key];
-    if (value !== undefined && !allowed.includes(String(value)))
+    // A boolean in any case: gcloud itself sends startup-cpu-boost: "True".
+    const given = allowed === BOOLEAN ? String(value).toLowerCase() : String(value);
+    if (value !== undefined && !allowed.includes(given))
       throw invalid(`${at}.${key}`, `must be ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}, got ${JSON.stringify(value)}`);
   }
 }

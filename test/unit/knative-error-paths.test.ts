@@ -65,11 +65,17 @@ test("a cloud-only template annotation is ignored with a note, but a value Cloud
     return doc;
   };
   const plan = planReplace(
-    withAnnotations({ "run.googleapis.com/cpu-throttling": "false", "run.googleapis.com/execution-environment": "gen2" }),
+    // gcloud run deploy itself sends startup-cpu-boost: "True".
+    withAnnotations({
+      "run.googleapis.com/cpu-throttling": "false",
+      "run.googleapis.com/startup-cpu-boost": "True",
+      "run.googleapis.com/execution-environment": "gen2",
+    }),
     "default",
   );
   t.deepEqual(plan.ignored, [
     "spec.template.metadata.annotations.run.googleapis.com/cpu-throttling",
+    "spec.template.metadata.annotations.run.googleapis.com/startup-cpu-boost",
     "spec.template.metadata.annotations.run.googleapis.com/execution-environment",
   ]);
   const refused = t.throws(() => planReplace(withAnnotations({ "run.googleapis.com/cpu-throttling": "maybe" }), "default"), {
