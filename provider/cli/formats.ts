@@ -99,7 +99,8 @@ export function formatted(format: Format, external: unknown, table: () => void =
 function columnsText(format: Extract<Format, { columns: Column[] }>, items: unknown[]): string {
   const a = format.attributes;
   const text = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
-  let rows = items.map((item) => format.columns.map((c) => columnValue(c, item)));
+  // get is value with transforms off (gcloud's value[no-transforms]).
+  let rows = items.map((item) => format.columns.map((c) => (format.kind === "get" ? pick(item, c.key) : columnValue(c, item))));
   if (format.kind === "columns") {
     rows = sortedRows(rows, format.columns);
     const cells = rows.map((row) => row.map(tableCell));

@@ -85,6 +85,7 @@ test("value attributes, get(), and transforms with positional and name=value arg
   t.is(print("value[terminator=' '](metadata.name)", [service, other]), "web api ");
   t.is(print("value[quote](metadata.name)"), "web\n");
   t.is(print("get(status.url)"), "http://web.localhost:8080\n");
+  t.is(print("get(status.url.basename())"), "http://web.localhost:8080\n", "get is value with transforms off");
   t.is(print("value(metadata.name:label=NAME)"), "web\n");
   t.is(print("value(status.url.basename())"), "web.localhost:8080\n");
   t.is(print("value(metadata.labels.len(), status.traffic.len())"), "2\t3\n");
