@@ -1,7 +1,7 @@
 import type { ServiceController } from "../controller/service-controller";
 import { configurationToKnative, routeToKnative } from "../knative/routing-objects";
 import { revisionToKnative, serviceToKnative, type KnativeObject } from "../knative/objects";
-import { knativePathOf, planReplace, type ReplaceWording } from "../knative/service-from-knative";
+import { planReplace, type ReplaceWording } from "../knative/service-from-knative";
 import { invalid, renameViolations, SkiffError } from "../model/errors";
 import type { Service } from "../model/service";
 import { googleRoute } from "./google-http";
@@ -44,7 +44,7 @@ export function knativeServingRoutes(services: ServiceController): Route[] {
       .catch((error: unknown) => {
         if (create && error instanceof SkiffError && error.violations.some((v) => v.field === "expectedGeneration"))
           throw new SkiffError("ALREADY_EXISTS", `service "${plan.name}" already exists in namespace "${namespace}"`);
-        throw renameViolations(error, (field) => knativePathOf(field));
+        throw renameViolations(error, plan.pathOf);
       });
     warnIgnored(res, plan.ignored);
     return serviceToKnative(answered.service, answered.revision);

@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { engineHome } from "../base/home";
 import { version } from "../base/version";
 import { checkHome } from "../client/home-check";
+import { setQuiet } from "./confirm";
 import { reportError, setVerbosity } from "./output";
 
 /**
@@ -87,9 +88,13 @@ async function main(argv: string[]): Promise<void> {
         .choices(["debug", "info", "warning", "error", "critical", "none"])
         .default("warning"),
     )
+    // gcloud's global -q: every command takes it, anywhere on the line (`gcloud -q run services
+    // replace f.yaml`, `... describe S --quiet`), and it answers every prompt with its default.
+    .addOption(new Option("-q, --quiet", "do not prompt (deletes go ahead)"))
     .hook("preAction", (command) => {
       const level = String(command.opts().verbosity ?? "warning");
       setVerbosity(level);
+      if (command.opts().quiet === true) setQuiet();
       // Stack traces through the bundled CLI read as the source files (the bundle ships its map).
       if (level === "debug") process.setSourceMapsEnabled(true);
       checkHome(engineHome());

@@ -75,8 +75,19 @@ export function useGivenFlags(byContainer: ReadonlyMap<string | undefined, Recor
   givenFlags = byContainer;
 }
 
+/** For a command whose input is a file (services replace): how the file names an engine field. */
+let fieldNamer: ((field: string) => string) | undefined;
+
+export function useFieldNamer(namer: (field: string) => string): void {
+  fieldNamer = namer;
+}
+
 /** A field as the flags name it: `--set-secrets (template.secretEnv.X)`, `--container side: --cpu (template.sidecars[0].resources.cpu)`. */
 export function describeField(field: string): string {
+  if (fieldNamer) {
+    const named = fieldNamer(field);
+    return named !== field ? `${named} (${field})` : field;
+  }
   const sidecar = /^template\.sidecars\[(\d+)\]\.(.+)$/.exec(field);
   const name = sidecar ? sidecarNames[Number(sidecar[1])] : undefined;
   // A sidecar's fields are the ingress container's fields, given in its --container group.

@@ -1,11 +1,11 @@
 import { Command } from "commander";
-import { CLOUD_RUN_JOB_PATH_OF_FIELD, jobSpecFromCloudRun } from "../knative/job-from-cloud-run";
-import { KNATIVE_PATH_OF_FIELD, planReplace } from "../knative/service-from-knative";
+import { cloudRunJobPathOf, jobSpecFromCloudRun } from "../knative/job-from-cloud-run";
+import { planReplace, servicePathOf } from "../knative/service-from-knative";
 import { jobToCloudRun, serviceToKnative } from "../knative/objects";
-import { commonOptions, connect, withCommon } from "./common";
+import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { readRequestFile } from "./file-input";
 import { render } from "./formats";
-import { UsageError, useFlagNames } from "./output";
+import { UsageError, useFieldNamer } from "./output";
 
 /**
  * `skiff services replace FILE.yaml`: applies a Knative/Cloud Run Service object (read by
@@ -13,14 +13,15 @@ import { UsageError, useFlagNames } from "./output";
  * are named once in a warning.
  */
 export function replaceCommand(): Command {
-  return withCommon(new Command("replace"))
+  return withAsyncAccepted(withCommon(new Command("replace")))
     .argument("<file>", "a Knative Service in YAML or JSON (what `services describe --format export` prints)")
     .description("create or update a service from a Knative/Cloud Run Service YAML")
     .action(async (file: string, options) => {
       const { project, format } = commonOptions(options);
       const doc = readObjectFile(file);
-      useFlagNames(KNATIVE_PATH_OF_FIELD);
+      useFieldNamer((field) => servicePathOf(field));
       const plan = planReplace(doc, project);
+      useFieldNamer(plan.pathOf);
       warnIgnored(plan.ignored);
       const client = await connect();
       const answer = await client.putService(project, plan.name, plan.spec, { revisionSuffix: plan.revisionSuffix });
@@ -43,13 +44,13 @@ export function replaceCommand(): Command {
  * one (knative/job-from-cloud-run.ts); fields with no local meaning are named once in a warning.
  */
 export function jobReplaceCommand(): Command {
-  return withCommon(new Command("replace"))
+  return withAsyncAccepted(withCommon(new Command("replace")))
     .argument("<file>", "a Cloud Run Job in YAML or JSON (what `jobs describe --format export` prints)")
     .description("create or replace a job from a Cloud Run Job YAML")
     .action(async (file: string, options) => {
       const { project, format } = commonOptions(options);
       const doc = readObjectFile(file);
-      useFlagNames(CLOUD_RUN_JOB_PATH_OF_FIELD);
+      useFieldNamer(cloudRunJobPathOf);
       const plan = jobSpecFromCloudRun(doc, "FILE");
       if (plan.namespace !== undefined && plan.namespace !== project)
         throw new UsageError(

@@ -1,7 +1,7 @@
 import { invalid } from "../model/errors";
 import type { JobSpecInput, JobTemplateInput } from "../model/job";
 import { MAX_CONTAINERS } from "../model/containers";
-import { knativePathOf } from "./service-from-knative";
+import { knativePathOf, leafPaths } from "./service-from-knative";
 import { DEPENDENCIES_ANNOTATION, sidecarsFromKnative } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
 
@@ -20,7 +20,15 @@ export interface JobPlan {
 
 type Obj = Record<string, unknown>;
 
+/** Set by the platform, never by a user: read back silently. */
+const OUTPUT_ONLY =
+  /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/(operation-id|creator|lastModifier)))$/;
+
 const TASK = "spec.template.spec.template.spec";
+/** Where Cloud Run has a job's annotations: its execution template's metadata. */
+const ANNOTATIONS = "spec.template.metadata.annotations";
+/** Where skiff printed them before (a field Cloud Run's task template does not have). */
+const LEGACY_ANNOTATIONS = "spec.template.spec.template.metadata.annotations";
 const CONTAINER = `${TASK}.containers[0]`;
 
 /** Engine field paths of a job spec as the Cloud Run Job object names them, for errors. */
@@ -40,14 +48,19 @@ export const CLOUD_RUN_JOB_PATH_OF_FIELD: Readonly<Record<string, string>> = {
   "template.timeout": `${TASK}.timeoutSeconds`,
   "template.serviceAccount": `${TASK}.serviceAccountName`,
   "template.containerName": `${CONTAINER}.name`,
-  "template.dependsOn": `spec.template.spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`,
+  "template.dependsOn": `spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`,
   labels: "metadata.labels",
 };
 
 /** An engine path of a job spec as the Cloud Run Job object names it; sidecar i is the task's container i+1. */
 export function cloudRunJobPathOf(field: string): string {
   const sidecar = /^template\.sidecars\[(\d+)\](.*)$/.exec(field);
-  if (sidecar) return `${TASK}.containers[${Number(sidecar[1]) + 1}]${sidecar[2]}`;
+  if (sidecar) {
+    // A sidecar's field is the main container's field at the sidecar's own index (resources.cpu → resources.limits.cpu).
+    const at = `${TASK}.containers[${Number(sidecar[1]) + 1}]`;
+    const inner = knativePathOf(`template${sidecar[2]}`, CLOUD_RUN_JOB_PATH_OF_FIELD);
+    return inner.startsWith(CONTAINER) ? `${at}${inner.slice(CONTAINER.length)}` : `${at}${sidecar[2]}`;
+  }
   if (field === "template.sidecars") return `${TASK}.containers`;
   return knativePathOf(field, CLOUD_RUN_JOB_PATH_OF_FIELD);
 }
@@ -73,12 +86,18 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
   const c = CONTAINER;
   const t: JobTemplateInput = { image: container.image as string };
   used.add(`${c}.image`);
+  // Cloud Run has a job's annotations (Cloud SQL, container dependencies) on its execution template
+  // (a task template has no metadata); skiff printed them on the task template before, read still.
+  const executionTemplate = record(record(root.spec ?? {}, "spec").template ?? {}, "spec.template");
+  const legacyTask = record(execution.template ?? {}, "spec.template.spec.template").metadata;
+  const annotationsAt = legacyTask !== undefined && executionTemplate.metadata === undefined ? LEGACY_ANNOTATIONS : ANNOTATIONS;
   const taskAnnotations = record(
-    record(record(execution.template ?? {}, "spec.template.spec.template").metadata ?? {}, "spec.template.spec.template.metadata")
+    record((annotationsAt === ANNOTATIONS ? executionTemplate.metadata : legacyTask) ?? {}, annotationsAt.replace(/\.annotations$/, ""))
       .annotations ?? {},
-    "spec.template.spec.template.metadata.annotations",
+    annotationsAt,
   );
-  if (containers.length > 1) readSidecars(t, containers, container, taskAnnotations, (path) => used.add(path));
+  for (const key of [DEPENDENCIES_ANNOTATION, CLOUDSQL_ANNOTATION]) if (key in taskAnnotations) used.add(`${annotationsAt}.${key}`);
+  if (containers.length > 1) readSidecars(t, containers, container, taskAnnotations, annotationsAt, (path) => used.add(path));
   for (const key of ["command", "args"] as const) {
     if (container[key] === undefined) continue;
     t[key] = container[key] as string[];
@@ -132,14 +151,10 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
     t.serviceAccount = String(task.serviceAccountName);
     used.add(`${at}.serviceAccountName`);
   }
-  const ignored = [
-    ...Object.keys(container)
-      .filter((k) => !used.has(`${c}.${k}`))
-      .map((k) => `${c}.${k}`),
-    ...Object.keys(task)
-      .filter((k) => k !== "containers" && !used.has(`${at}.${k}`))
-      .map((k) => `${at}.${k}`),
-  ];
+  used.add("metadata.name").add("metadata.namespace").add("metadata.labels");
+  // What was not read is named, as services replace names it: every leaf outside what was read, but what the platform sets.
+  const read = (path: string) => [...path.matchAll(/[.[]/g)].some((m) => used.has(path.slice(0, m.index))) || used.has(path);
+  const ignored = leafPaths(root).filter((path) => !read(path) && !OUTPUT_ONLY.test(path));
   return {
     name: metadata.name,
     namespace: metadata.namespace as string | undefined,
@@ -149,8 +164,14 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
 }
 
 /** A task of several containers: the first is the main one (named), the others its sidecars, the start order as the annotation. */
-function readSidecars(t: JobTemplateInput, containers: unknown[], main: Obj, annotations: Obj, used: (path: string) => void): void {
-  const annotationsAt = "spec.template.spec.template.metadata.annotations";
+function readSidecars(
+  t: JobTemplateInput,
+  containers: unknown[],
+  main: Obj,
+  annotations: Obj,
+  annotationsAt: string,
+  used: (path: string) => void,
+): void {
   used(`${CONTAINER}.name`);
   t.containerName = main.name as string;
   const others = sidecarsFromKnative(containers, 0, annotations[DEPENDENCIES_ANNOTATION], used, TASK, annotationsAt);

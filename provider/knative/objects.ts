@@ -192,7 +192,12 @@ export function domainMappingToKnative(m: DomainMapping): KnativeObject {
   };
 }
 
-function jobTemplateSpec(t: Job["template"]): KnativeObject {
+/**
+ * A job's (or an execution's) ExecutionSpec, and the annotations that go on the metadata above it:
+ * Cloud Run's task template has no metadata, so a job's Cloud SQL instances and container
+ * dependencies are annotations of its execution template (an execution's own).
+ */
+function jobTemplateSpec(t: Job["template"]): { spec: KnativeObject; annotations?: Record<string, string> } {
   const { container, mounts } = mainContainerToKnative(t, { image: t.image });
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
   // The task's main container first, then its sidecars (the start order as the service's annotation).
@@ -206,21 +211,22 @@ function jobTemplateSpec(t: Job["template"]): KnativeObject {
     ...serviceAccountName(t),
   };
   return {
-    parallelism: t.parallelism,
-    taskCount: t.taskCount,
-    template: {
-      ...(Object.keys(annotations).length > 0 ? { metadata: { annotations } } : {}),
-      spec: { ...spec, ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}) },
+    spec: {
+      parallelism: t.parallelism,
+      taskCount: t.taskCount,
+      template: { spec: { ...spec, ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}) } },
     },
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
   };
 }
 
 export function jobToCloudRun(j: Job): KnativeObject {
+  const { spec, annotations } = jobTemplateSpec(j.template);
   return {
     apiVersion: "run.googleapis.com/v1",
     kind: "Job",
     metadata: { name: j.name, namespace: j.project, generation: j.generation, creationTimestamp: j.createTime, labels: j.labels },
-    spec: { template: { spec: jobTemplateSpec(j.template) } },
+    spec: { template: { ...(annotations ? { metadata: { annotations } } : {}), spec } },
     status: {
       observedGeneration: j.generation,
       // A job is ready to run once the engine has it (gcloud waits for this after jobs create).
@@ -241,11 +247,18 @@ export function jobToCloudRun(j: Job): KnativeObject {
 
 export function executionToCloudRun(e: Execution): KnativeObject {
   const done = e.status !== "RUNNING";
+  const { spec, annotations } = jobTemplateSpec(e.template);
   return {
     apiVersion: "run.googleapis.com/v1",
     kind: "Execution",
-    metadata: { name: e.name, namespace: e.project, creationTimestamp: e.createTime, labels: { "run.googleapis.com/job": e.job } },
-    spec: jobTemplateSpec(e.template),
+    metadata: {
+      name: e.name,
+      namespace: e.project,
+      creationTimestamp: e.createTime,
+      labels: { "run.googleapis.com/job": e.job },
+      ...(annotations ? { annotations } : {}),
+    },
+    spec,
     status: {
       conditions: [
         condition("Completed", done ? e.status === "SUCCEEDED" : undefined, e.completionTime ?? e.startTime, e.error),

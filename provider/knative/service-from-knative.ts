@@ -20,6 +20,8 @@ export interface ReplacePlan {
   /** The template's own revision name (spec.template.metadata.name), as a suffix after `<name>-`. */
   revisionSuffix?: string;
   ignored: string[];
+  /** An engine field path as this file names it (the ingress container and each sidecar at its own index), for errors. */
+  pathOf: (field: string) => string;
 }
 
 /** Set by the platform, never by a user: read back silently. */
@@ -186,13 +188,16 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
     }
     revisionSuffix = revisionName.slice(name.length + 1);
   }
+  checkCloudOnlyAnnotations(templateAnnotations, "spec.template.metadata.annotations");
   const ingress = ingressAnnotation === undefined ? undefined : (String(ingressAnnotation) as ServiceSpecInput["ingress"]);
   const ignored = leafPaths(root).filter((p) => !used.has(p) && !OUTPUT_ONLY.test(p));
+  const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);
   return {
     name,
     spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}) },
     revisionSuffix,
     ignored,
+    pathOf: (field) => servicePathOf(field, ingressAt, sidecarAt),
   };
 }
 
@@ -218,6 +223,31 @@ function startupProbeFrom(p: Record<string, unknown>, at: string, used: Set<stri
   return probe;
 }
 
+/**
+ * The values Cloud Run takes for the template annotations that mean something only there: they are
+ * ignored here (and named as such), but a value Cloud Run would refuse is refused, naming it, so a
+ * file that applies here applies there.
+ */
+const BOOLEAN = ["true", "false"];
+
+const CLOUD_ONLY_VALUES: Record<string, readonly string[]> = {
+  "run.googleapis.com/cpu-throttling": BOOLEAN,
+  "run.googleapis.com/startup-cpu-boost": BOOLEAN,
+  "run.googleapis.com/sessionAffinity": BOOLEAN,
+  "run.googleapis.com/execution-environment": ["gen1", "gen2"],
+  "run.googleapis.com/vpc-access-egress": ["all-traffic", "private-ranges-only", "all"],
+};
+
+function checkCloudOnlyAnnotations(annotations: Record<string, unknown>, at: string): void {
+  for (const [key, allowed] of Object.entries(CLOUD_ONLY_VALUES)) {
+    const value = annotations[key];
+    // A boolean in any case: gcloud itself sends startup-cpu-boost: "True".
+    const given = allowed === BOOLEAN ? String(value).toLowerCase() : String(value);
+    if (value !== undefined && !allowed.includes(given))
+      throw invalid(`${at}.${key}`, `must be ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}, got ${JSON.stringify(value)}`);
+  }
+}
+
 function wholeNumber(value: unknown, field: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw invalid(field, `must be a whole number, got "${String(value)}"`);
@@ -230,7 +260,7 @@ function asRecord(value: unknown, field: string): Record<string, unknown> {
 }
 
 /** Every leaf's path, as `a.b[0].c`; an annotation or label key stays one segment even with dots in it. */
-function leafPaths(value: unknown, at = ""): string[] {
+export function leafPaths(value: unknown, at = ""): string[] {
   if (Array.isArray(value)) return value.length === 0 ? [at] : value.flatMap((v, i) => leafPaths(v, `${at}[${i}]`));
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
@@ -264,6 +294,30 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   labels: "metadata.labels",
   ingress: "metadata.annotations.run.googleapis.com/ingress",
 };
+
+/**
+ * An engine field path as a Service file names it, the ingress container at `ingressAt` and sidecar
+ * i at `sidecarAt[i]` of its containers: `template.sidecars[0].env.PORT` →
+ * `spec.template.spec.containers[1].env` when the sidecar is the file's second container.
+ */
+export function servicePathOf(field: string, ingressAt = 0, sidecarAt: readonly number[] = []): string {
+  const containerPath = (path: string, index: number) =>
+    path.replace(/^spec\.template\.spec\.containers\[0\]/, `spec.template.spec.containers[${index}]`);
+  const sidecar = /^template\.sidecars\[(\d+)\](.*)$/.exec(field);
+  if (sidecar) {
+    const index = sidecarAt[Number(sidecar[1])] ?? Number(sidecar[1]) + 1;
+    // A sidecar's dependsOn is the dependencies annotation's, which names it.
+    if (sidecar[2].startsWith(".dependsOn")) return `spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`;
+    const inner = knativePathOf(`template${sidecar[2]}`);
+    return inner.startsWith("spec.template.spec.containers[0]")
+      ? containerPath(inner, index)
+      : `spec.template.spec.containers[${index}]${sidecar[2]}`;
+  }
+  if (field === "template.sidecars") return "spec.template.spec.containers";
+  if (field === "template.dependsOn" || field.startsWith("template.dependsOn["))
+    return `spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`;
+  return containerPath(knativePathOf(field), ingressAt);
+}
 
 /**
  * An engine field path as the Knative object names it (`table`: a Service's by default), for an

@@ -142,7 +142,8 @@ let services: Promise<void> | undefined;
 /** The services the delete tests remove (or keep), deployed once. */
 function deleteTargets(): Promise<void> {
   services ??= (async () => {
-    for (const name of ["keep-me", "say-yes", "quiet-delete", "piped-delete"]) await deploy(engine, name, ["--image", image]);
+    for (const name of ["keep-me", "say-yes", "quiet-delete", "piped-delete", "global-quiet"])
+      await deploy(engine, name, ["--image", image]);
   })();
   return services;
 }
@@ -181,6 +182,30 @@ test("on a terminal, services delete -q deletes without asking", async (t) => {
   t.is(result.code, 0, result.output);
   t.is(result.output, "deleted service quiet-delete\n", "no question, just the result");
   await assertGone(t, "quiet-delete");
+});
+
+test("gcloud's global -q: on a terminal, skiff -q services delete S deletes without asking; --quiet is taken by every command, data still on stdout", async (t) => {
+  await deleteTargets();
+  const result = await skiffOnTerminal(["-q", "services", "delete", "global-quiet"], { home: engine.home });
+  t.is(result.code, 0, result.output);
+  t.is(result.output, "deleted service global-quiet\n", "no question, just the result");
+  await assertGone(t, "global-quiet");
+  for (const args of [
+    ["services", "describe", "keep-me", "--quiet", "--format", "value(metadata.name)"],
+    ["services", "list", "--quiet", "--filter", "metadata.name=keep-me", "--format", "value(metadata.name)"],
+    ["revisions", "list", "--service", "keep-me", "-q", "--format", "value(metadata.labels.'serving.knative.dev/service')"],
+  ]) {
+    const answer = await engine.skiff(args);
+    t.is(answer.code, 0, transcript(args, answer));
+    t.is(answer.stdout, "keep-me\n", transcript(args, answer));
+  }
+  // gcloud's services replace takes --async (and scripts pass --quiet to everything): an export replaced as it is changes nothing.
+  const file = path.join(scratch, "keep-me.yaml");
+  await fs.writeFile(file, (await engine.skiff(["services", "describe", "keep-me", "--format", "export"])).stdout);
+  const replace = ["services", "replace", file, "--async", "--quiet", "--format", "value(status.latestCreatedRevisionName)"];
+  const replaced = await engine.skiff(replace);
+  t.is(replaced.code, 0, transcript(replace, replaced));
+  t.is(replaced.stdout, `${(await describeService(engine, "keep-me")).latestCreatedRevision}\n`, transcript(replace, replaced));
 });
 
 test("without a terminal, services delete deletes without asking", async (t) => {

@@ -2,7 +2,7 @@ import test from "ava";
 import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { hostOf } from "../helpers/cli";
+import { hostOf, skiffOk } from "../helpers/cli";
 import { run, type CommandResult } from "../helpers/docker";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
@@ -141,3 +141,27 @@ test.serial("gcloud run jobs create and execute --wait: an execution of 2 tasks 
   await ok(["run", "jobs", "delete", "gc-job", ...R, "--quiet"]);
   t.is((await engine.skiff(["jobs", "describe", "gc-job"])).code, 1);
 });
+
+test.serial(
+  "gcloud and skiff print the same --format output for the same service: value, csv, table, get, flattened, json and yaml, with their keys, attributes and transforms",
+  async (t) => {
+    await skiffOk(engine, ["deploy", "gc-formats", "--image", image, "--labels", "team=a,env=prod", "--tag", "green"]);
+    const formats = [
+      "value(status.url)",
+      "value(metadata.labels, status.traffic[0].latestRevision, status.conditions[-1].type, nothing.here)",
+      "value(metadata.annotations.'run.googleapis.com/ingress', status.traffic[].percent, status.traffic.tag)",
+      "csv(metadata.name,status.latestReadyRevisionName)",
+      "table(metadata.name, status.traffic[0].percent:label=PCT, spec.template.spec.containers[0].ports)",
+      "get(status.url.basename())",
+      "flattened",
+      "json(metadata.name,status.url)",
+      "yaml",
+    ];
+    for (const format of formats) {
+      const theirs = await ok(["run", "services", "describe", "gc-formats", ...R, "--format", format]);
+      const ours = (await skiffOk(engine, ["services", "describe", "gc-formats", "--format", format])).stdout;
+      t.is(ours, theirs, `--format ${format}`);
+    }
+    await skiffOk(engine, ["services", "delete", "gc-formats"]);
+  },
+);

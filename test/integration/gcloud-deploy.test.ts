@@ -252,7 +252,14 @@ test("label flags follow gcloud: --labels replaces, --update-labels adds or chan
     await skiffOk(engine, args);
     t.deepEqual((await describeService(engine, service)).labels, want, `labels after: skiff ${args.join(" ")}`);
     const shown = await skiffOk(engine, ["services", "describe", service, "--format", "value(metadata.labels)"]);
-    t.is(shown.stdout, `${JSON.stringify(want)}\n`, "services describe shows the same labels");
+    t.is(
+      shown.stdout,
+      `${Object.entries(want)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(";")}\n`,
+      "services describe shows the same labels, as gcloud prints a map: k=v;k=v by key",
+    );
   }
   const before = await describeService(engine, service);
   const args = ["deploy", service, "--labels", "x=1", "--update-labels", "y=2"];

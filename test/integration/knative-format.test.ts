@@ -335,7 +335,7 @@ test.serial("replace with a traffic percent of 110 exits 1 naming spec.traffic a
   t.is(result.code, 1, transcript(args, result));
   t.is(
     result.stderr,
-    `${IGNORED_WARNING}skiff: error: spec.traffic (traffic[0].percent): must be between 0 and 100\n`,
+    `${IGNORED_WARNING}skiff: error: spec.traffic[0].percent (traffic[0].percent): must be between 0 and 100\n`,
     transcript(args, result),
   );
   t.is(result.stdout, "");

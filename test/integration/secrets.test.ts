@@ -150,7 +150,7 @@ test.serial("the values appear nowhere: describe --format export, logs read, eng
     (await skiffOk(engine, ["logs", "read", "web"])).stdout,
     (await skiffOk(engine, ["secrets", "versions", "list", "api-key", "--format", "json"])).stdout,
   ];
-  t.regex(outputs[0], /secretKeyRef:\n\s+name: db-pass\n\s+key: "2"/, "the export names the secret and its version");
+  t.regex(outputs[0], /secretKeyRef:\n\s+key: '2'\n\s+name: db-pass/, "the export names the secret and its version");
   const files = [
     path.join(engine.home, "engine.log"),
     ...readdirSync(engine.home)

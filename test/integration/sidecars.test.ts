@@ -358,7 +358,7 @@ test.serial(
     t.regex(described, /Secrets: +-\n/, "the ingress container has no secret");
     const yaml = (await skiffOk(engine, ["services", "describe", "cli-pair", "--format", "yaml"])).stdout;
     t.regex(yaml, /- name: TOKEN\n\s+value: plain-in-app\n/);
-    t.regex(yaml, /- name: TOKEN\n\s+valueFrom:\n\s+secretKeyRef:\n\s+name: side-token\n\s+key: "1"\n/);
+    t.regex(yaml, /- name: TOKEN\n\s+valueFrom:\n\s+secretKeyRef:\n\s+key: '1'\n\s+name: side-token\n/);
     const json = JSON.parse((await skiffOk(engine, ["services", "describe", "cli-pair", "--format", "json"])).stdout) as {
       spec: { template: { spec: { containers: { name: string; env?: { name: string; valueFrom?: unknown }[] }[] } } };
     };
