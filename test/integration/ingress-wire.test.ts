@@ -37,7 +37,8 @@ test.after.always(async () => {
   await engine?.dispose();
 });
 
-const forwarded = (host: string) => `x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: ${host}\r\n\r\n`;
+const forwarded = (host: string) =>
+  `x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: ${host}\r\nforwarded: for="127.0.0.1";proto=http\r\n\r\n`;
 /** The trace headers the ingress adds to every request (issue 24), checked for their shape and taken out of the echoed bytes. */
 const TRACE_LINES = /traceparent: 00-([0-9a-f]{32})-[0-9a-f]{16}-0[01]\r\nx-cloud-trace-context: \1\/\d+;o=[01]\r\n(?=x-forwarded-for)/g;
 const untraced = (body: string) => body.replace(TRACE_LINES, "");
