@@ -29,7 +29,6 @@ function serviceOf(template: ReturnType<typeof parseServiceTemplate>): Service {
 
 const HEADERS = [{ name: "X-Probe", value: "startup" }];
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 test("export prints httpGet with its path, port and headers (no tcpSocket); replace reads back the same template", (t) => {
   const template = parseServiceTemplate({
     image: "img:1",
