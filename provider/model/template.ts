@@ -104,6 +104,16 @@ export const httpGetProbeSchema = z
   })
   .strict();
 
+/**
+ * The timings' defaults depend on the kind, as on Cloud Run: the TCP probe's (the default probe)
+ * are 240 s period and timeout, one failure; an HTTP probe's are 10 s period, 1 s timeout, three
+ * failures. A TCP template's values are those it always had, so its fingerprint is unchanged.
+ */
+const PROBE_DEFAULTS = {
+  tcp: { initialDelaySeconds: 0, timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1 },
+  http: { initialDelaySeconds: 0, timeoutSeconds: 1, periodSeconds: 10, failureThreshold: 3 },
+};
+
 export const startupProbeSchema = z
   .object({
     tcpSocket: z
@@ -111,15 +121,26 @@ export const startupProbeSchema = z
       .strict()
       .optional(),
     httpGet: httpGetProbeSchema.optional(),
-    initialDelaySeconds: int("must be an integer").min(0, "must be 0 or more").max(240, "must be at most 240").default(0),
-    timeoutSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").default(240),
-    periodSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").default(240),
-    failureThreshold: int("must be an integer").min(1, "must be at least 1").default(1),
+    initialDelaySeconds: int("must be an integer").min(0, "must be 0 or more").max(240, "must be at most 240").optional(),
+    timeoutSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").optional(),
+    periodSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").optional(),
+    failureThreshold: int("must be an integer").min(1, "must be at least 1").optional(),
   })
   .strict()
   .refine((p) => p.tcpSocket === undefined || p.httpGet === undefined, {
     message: "give tcpSocket or httpGet, not both: a startup probe is one check",
     path: ["httpGet"],
+  })
+  .transform((p) => {
+    const d = p.httpGet === undefined ? PROBE_DEFAULTS.tcp : PROBE_DEFAULTS.http;
+    return {
+      ...(p.tcpSocket !== undefined ? { tcpSocket: p.tcpSocket } : {}),
+      ...(p.httpGet !== undefined ? { httpGet: p.httpGet } : {}),
+      initialDelaySeconds: p.initialDelaySeconds ?? d.initialDelaySeconds,
+      timeoutSeconds: p.timeoutSeconds ?? d.timeoutSeconds,
+      periodSeconds: p.periodSeconds ?? d.periodSeconds,
+      failureThreshold: p.failureThreshold ?? d.failureThreshold,
+    };
   });
 
 /** One check per quantity, so a bad value gets one clear reason rather than several. */

@@ -90,6 +90,11 @@ test("a revision whose /healthz answers 503 for 3 s becomes ready only after the
 
   const revision = await describeRevision(engine, second);
   t.deepEqual(revision.template.startupProbe.httpGet, { path: "/healthz" }, "the template keeps the httpGet");
+  // The export keeps it too, as gcloud prints it (the port the probe checks filled in).
+  const exported = await engine.skiff(["services", "describe", "warm", "--format", "export"]);
+  t.is(exported.code, 0, exported.stderr);
+  t.regex(exported.stdout, /startupProbe:\n(\s+\w+: \d+\n)*\s+httpGet:\n\s+path: \/healthz\n\s+port: 8080/, exported.stdout);
+  t.notRegex(exported.stdout, /tcpSocket/);
 });
 
 test("a revision whose probe path always answers 500 fails with the path and the status, and the previous revision keeps serving", async (t) => {

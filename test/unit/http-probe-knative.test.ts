@@ -36,7 +36,7 @@ test("export prints httpGet with its path, port and headers (no tcpSocket); repl
   });
   const k = serviceToKnative(serviceOf(template)) as any;
   t.deepEqual(k.spec.template.spec.containers[0].startupProbe, {
-    timeoutSeconds: 240,
+    timeoutSeconds: 1,
     periodSeconds: 1,
     failureThreshold: 10,
     httpGet: { path: "/healthz", port: 8080, httpHeaders: HEADERS },
@@ -44,7 +44,7 @@ test("export prints httpGet with its path, port and headers (no tcpSocket); repl
   const plan = planReplace(k, "default");
   t.deepEqual(plan.ignored, []);
   t.deepEqual(plan.spec.template.startupProbe, {
-    timeoutSeconds: 240,
+    timeoutSeconds: 1,
     periodSeconds: 1,
     failureThreshold: 10,
     httpGet: { path: "/healthz", httpHeaders: HEADERS },

@@ -16,9 +16,9 @@ test("skiff.Service: an httpGet probe is checked with the engine's schema and ge
   t.deepEqual((inputs.template as { startupProbe: unknown }).startupProbe, {
     httpGet: { path: "/", httpHeaders: [{ name: "X-Probe", value: "1" }] },
     initialDelaySeconds: 0,
-    timeoutSeconds: 240,
+    timeoutSeconds: 1,
     periodSeconds: 1,
-    failureThreshold: 1,
+    failureThreshold: 3,
   });
   const twice = checkServiceInputs(inputs as unknown as Record<string, unknown>);
   t.deepEqual(twice.inputs, inputs, "checking again changes nothing");

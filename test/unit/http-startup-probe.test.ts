@@ -74,13 +74,24 @@ test("--startup-probe refuses both kinds at once, a relative path and a bad port
   );
 });
 
-test("the model: httpGet's path defaults to /, its port stays unset, and tcpSocket with httpGet is refused", (t) => {
+test("the model: httpGet's path defaults to /, its port stays unset, timings default to Cloud Run's for HTTP; tcpSocket with httpGet is refused", (t) => {
   const http = parseServiceTemplate({ image: "app", startupProbe: { httpGet: {}, periodSeconds: 1 } });
   t.deepEqual(http.startupProbe, {
     httpGet: { path: "/" },
     initialDelaySeconds: 0,
-    timeoutSeconds: 240,
+    timeoutSeconds: 1,
     periodSeconds: 1,
+    failureThreshold: 3,
+  });
+  // Cloud Run's defaults for an HTTP probe (10 s period, 1 s timeout, 3 failures), not the TCP probe's 240 s.
+  t.like(parseServiceTemplate({ image: "app", startupProbe: { httpGet: { path: "/healthz" } } }).startupProbe, {
+    timeoutSeconds: 1,
+    periodSeconds: 10,
+    failureThreshold: 3,
+  });
+  t.like(parseServiceTemplate({ image: "app", startupProbe: { tcpSocket: {} } }).startupProbe, {
+    timeoutSeconds: 240,
+    periodSeconds: 240,
     failureThreshold: 1,
   });
   t.regex(
@@ -126,7 +137,7 @@ test("the instance's containers carry the HTTP probe: port defaults to the conta
     headers: [{ name: "X-Probe", value: "1" }],
     initialDelayMs: 2000,
     periodMs: 3000,
-    timeoutMs: 240_000,
+    timeoutMs: 1000,
   });
   t.is(ingress.startupDeadlineMs, 14_000);
   t.is(containersOf(parseServiceTemplate({ image: "app" }))[0].httpProbe, undefined, "a TCP probe has none");
