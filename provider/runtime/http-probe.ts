@@ -86,20 +86,30 @@ export async function waitHttpProbe(
   signal?: AbortSignal,
 ): Promise<void> {
   const startedAt = Date.now();
+  const deadline = startedAt + deadlineMs;
   let last: ProbeOutcome | undefined;
   for (let n = 0; ; n++) {
     const due = startedAt + attemptDueMs(probe, n);
-    const deadline = startedAt + deadlineMs;
     if (n > 0 && due >= deadline) throw new ReadinessError(httpProbeFailure(probe, probePort, deadlineMs, last));
-    await sleep(due - Date.now(), signal);
-    if (signal?.aborted) throw new ReadinessError("the start was cancelled");
-    const state = await runtime.inspect(containerId);
-    if (!state) throw new ReadinessError("the container disappeared while starting");
-    if (!state.running) {
-      const why = state.oomKilled ? "was killed for running out of memory" : `exited with code ${state.exitCode}`;
-      throw new ReadinessError(`the container ${why} before its startup probe GET ${probe.path} passed`);
-    }
+    // Between GETs (a period may be minutes), a container that exits fails the start at once.
+    do {
+      await sleep(Math.min(due - Date.now(), INSPECT_EVERY_MS), signal);
+      if (signal?.aborted) throw new ReadinessError("the start was cancelled");
+      await checkRunning(runtime, containerId, probe);
+    } while (Date.now() < due);
     last = await probeOnce(target, probe, probe.timeoutMs);
     if (probePassed(last)) return;
+  }
+}
+
+/** How often Docker is asked whether the container still runs while its probe waits. */
+const INSPECT_EVERY_MS = 250;
+
+async function checkRunning(runtime: Pick<ContainerRuntime, "inspect">, containerId: string, probe: HttpProbe): Promise<void> {
+  const state = await runtime.inspect(containerId);
+  if (!state) throw new ReadinessError("the container disappeared while starting");
+  if (!state.running) {
+    const why = state.oomKilled ? "was killed for running out of memory" : `exited with code ${state.exitCode}`;
+    throw new ReadinessError(`the container ${why} before its startup probe GET ${probe.path} passed`);
   }
 }

@@ -1,5 +1,6 @@
 import test from "ava";
 import { TestEngine, startEngine } from "../helpers/engine";
+import { docker } from "../helpers/docker";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeRevision, describeService, hostOf, listRevisions, revisionFromBody, transcript } from "../helpers/cli";
 
@@ -129,4 +130,51 @@ test("a revision whose probe path always answers 500 fails with the path and the
     t.is(answer.status, 200, answer.body);
     t.is(revisionFromBody(answer.body), good, "the previous revision answers, never the failed one");
   }
+});
+
+test("a sidecar's HTTP probe on its own port holds the ingress container back until the sidecar's /healthz answers 200", async (t) => {
+  const args = [
+    "deploy",
+    "pair",
+    "--container",
+    "app",
+    "--image",
+    image,
+    "--port",
+    "8080",
+    "--depends-on",
+    "backend",
+    "--container",
+    "backend",
+    "--image",
+    image,
+    "--update-env-vars",
+    "FIXTURE_LISTEN_PORT=9000,FIXTURE_HEALTHZ_WARMUP_MS=3000",
+    "--startup-probe",
+    "httpGet.path=/healthz,httpGet.port=9000,periodSeconds=1,failureThreshold=30",
+  ];
+  const result = await engine.skiff(args, { timeoutMs: 120_000 });
+  t.is(result.code, 0, transcript(args, result));
+  const startedAt = async (container: string) => {
+    const c = (await engine.containers()).find((x) => x.labels["skiff.service"] === "pair" && x.labels["skiff.container"] === container);
+    return Date.parse((await docker(["inspect", "-f", "{{.State.StartedAt}}", c?.id ?? "(none)"])).trim());
+  };
+  const gapMs = (await startedAt("app")) - (await startedAt("backend"));
+  t.log(`the ingress container started ${gapMs} ms after the sidecar`);
+  t.true(gapMs >= 3000, `the ingress container started only once the sidecar's /healthz answered 200 (after its 3 s warm-up): ${gapMs} ms`);
+  t.is((await engine.request(hostOf(engine, "pair"), "/")).status, 200);
+});
+
+test("a container that exits while its HTTP probe waits fails the revision at once, not at the next period", async (t) => {
+  await deploy(engine, "quits", ["--image", image]);
+  const args = ["deploy", "quits", "--env", "FIXTURE_MODE=exit", "--startup-probe", "httpGet.path=/healthz,periodSeconds=60"];
+  const began = Date.now();
+  const failed = await engine.skiff(args, { timeoutMs: 120_000 });
+  const tookMs = Date.now() - began;
+  t.not(failed.code, 0, transcript(args, failed));
+  t.true(
+    (failed.stderr + failed.stdout).includes("exited with code 3 before its startup probe GET /healthz passed"),
+    transcript(args, failed),
+  );
+  t.true(tookMs < 30_000, `failed after ${tookMs} ms, well before the 60 s period`);
 });
