@@ -89,6 +89,14 @@ test("a revision whose /healthz answers 503 for 3 s becomes ready only after the
   t.true(fromSecond.length < answers.length, "the first revision answered while the second warmed up");
   for (const a of fromSecond) t.true(a.at >= w.firstHealthyAt!, "the new revision answered nothing before its first 200");
 
+  // The engine's own record of when the instance became ready (engine.log: ISO time, "instance ready").
+  const readyLine = engine
+    .engineLog()
+    .split("\n")
+    .find((l) => l.includes("instance ready") && l.includes(second));
+  const instanceReadyAt = Date.parse(readyLine?.split(" ")[0] ?? "");
+  t.log(`instance ready logged at +${instanceReadyAt - w.startedAt} ms`);
+  t.true(instanceReadyAt >= w.firstHealthyAt!, `the instance was ready only after the first 200: ${readyLine}`);
   const revision = await describeRevision(engine, second);
   t.deepEqual(revision.template.startupProbe.httpGet, { path: "/healthz" }, "the template keeps the httpGet");
   // The export keeps it too, as gcloud prints it (the port the probe checks filled in).
