@@ -45,7 +45,10 @@ const CONTAINER_OPTIONS: [flags: string, description: string, parse?: (value: st
   ["--env-vars-file <file>", "a YAML file of KEY: VALUE; replaces the container's set"],
   ["--memory <quantity>", "memory limit, e.g. 512Mi or 1Gi"],
   ["--cpu <n>", "CPU limit, e.g. 1 or 500m"],
-  ["--startup-probe <k=v,...>", "startup probe, e.g. periodSeconds=5,failureThreshold=1 (a sidecar's names tcpSocket.port)"],
+  [
+    "--startup-probe <k=v,...>",
+    "startup probe, e.g. periodSeconds=5,failureThreshold=1, or httpGet.path=/healthz,periodSeconds=1 (a sidecar's names tcpSocket.port or httpGet.port)",
+  ],
   ["--depends-on <container,...>", "containers that must pass their startup probes before this one starts", listFlag],
 ];
 /** Container flags too, but a command has them from withMountFlags already (mount-flags.ts says what they do). */

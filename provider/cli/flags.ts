@@ -134,19 +134,41 @@ export function parseTimeout(text: string): number {
   return ms / 1000;
 }
 
-const PROBE_KEYS = ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold", "tcpSocket.port"];
+const PROBE_NUMBER_KEYS = ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold", "tcpSocket.port", "httpGet.port"];
+const PROBE_KEYS = [...PROBE_NUMBER_KEYS, "httpGet.path"];
 
-/** gcloud's `--startup-probe=tcpSocket.port=8080,periodSeconds=5,failureThreshold=1`. */
+/**
+ * gcloud's `--startup-probe=tcpSocket.port=8080,periodSeconds=5,failureThreshold=1`, or an HTTP
+ * probe: `httpGet.path=/healthz,httpGet.port=8080,periodSeconds=1`. Any httpGet key makes it an
+ * HTTP probe (path "/" and the container's port unless given); tcpSocket and httpGet exclude each other.
+ */
 export function parseProbe(text: string): Record<string, unknown> {
   const probe: Record<string, unknown> = {};
+  const httpGet: Record<string, unknown> = {};
+  let http = false;
   for (const item of splitList(text).filter(Boolean)) {
-    const [key, value] = item.split("=");
-    if (!PROBE_KEYS.includes(key) || value === undefined || !/^\d+$/.test(value)) {
-      throw new UsageError(`--startup-probe: expected KEY=NUMBER with KEY one of ${PROBE_KEYS.join(", ")}; got "${item}"`);
+    const eq = item.indexOf("=");
+    const key = eq < 0 ? item : item.slice(0, eq);
+    const value = eq < 0 ? undefined : item.slice(eq + 1);
+    const numeric = PROBE_NUMBER_KEYS.includes(key);
+    if (!PROBE_KEYS.includes(key) || value === undefined || (numeric && !/^\d+$/.test(value))) {
+      throw new UsageError(
+        `--startup-probe: expected KEY=NUMBER with KEY one of ${PROBE_NUMBER_KEYS.join(", ")}, or httpGet.path=PATH; got "${item}"`,
+      );
     }
-    if (key === "tcpSocket.port") probe.tcpSocket = { port: Number(value) };
+    if (key === "httpGet.path") {
+      if (!value.startsWith("/")) throw new UsageError(`--startup-probe: httpGet.path must start with /, got "${value}"`);
+      httpGet.path = value;
+      http = true;
+    } else if (key === "httpGet.port") {
+      httpGet.port = Number(value);
+      http = true;
+    } else if (key === "tcpSocket.port") probe.tcpSocket = { port: Number(value) };
     else probe[key] = Number(value);
   }
+  if (http && probe.tcpSocket !== undefined)
+    throw new UsageError("--startup-probe: give tcpSocket.port or httpGet.*, not both: a startup probe is one check");
+  if (http) probe.httpGet = httpGet;
   return probe;
 }
 

@@ -52,9 +52,10 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
   const engineTemplate = fromWire(fields, template, `${root}.template`, violations);
   // Cloud Run reports the probe's port even when it is the container's; pinning it would make a
   // later change of the port leave the probe behind.
-  const probe = engineTemplate.startupProbe as { tcpSocket?: { port?: number } } | undefined;
-  if (probe?.tcpSocket?.port !== undefined && probe.tcpSocket.port === ((engineTemplate.port as number | undefined) ?? 8080))
-    delete probe.tcpSocket;
+  const probe = engineTemplate.startupProbe as { tcpSocket?: { port?: number }; httpGet?: { port?: number } } | undefined;
+  const containerPort = (engineTemplate.port as number | undefined) ?? 8080;
+  if (probe?.tcpSocket?.port !== undefined && probe.tcpSocket.port === containerPort) delete probe.tcpSocket;
+  if (probe?.httpGet?.port !== undefined && probe.httpGet.port === containerPort) delete probe.httpGet.port;
 
   let ingress: Ingress | undefined;
   if (typeof wire.ingress === "string") {

@@ -26,7 +26,8 @@ export function templateToV2(t: ServiceTemplate): Wire {
   (container.ports as Wire[])[0].name ??= "http1";
   const probe = (container.startupProbe ??= {}) as Wire;
   // The probe checks the container's port unless it names another, as Cloud Run shows it.
-  if (probe.tcpSocket === undefined) probe.tcpSocket = { port: t.port };
+  if (probe.httpGet !== undefined) (probe.httpGet as Wire).port ??= t.port;
+  else if (probe.tcpSocket === undefined) probe.tcpSocket = { port: t.port };
   return wire;
 }
 

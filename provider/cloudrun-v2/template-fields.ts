@@ -39,7 +39,10 @@ function containerRows(c: string, e: string): FieldMapping[] {
   ];
 }
 
-/** A startup probe's fields; readiness is a TCP check of a port: an HTTP or gRPC probe's path and service are not requested. */
+/**
+ * A startup probe's fields: a TCP connect or an HTTP GET (path, port, headers). A gRPC probe is
+ * read as a TCP connect to its port: its service is not asked for its health.
+ */
 function probeRows(c: string, e: string): FieldMapping[] {
   return [
     { engine: `${e}startupProbe.initialDelaySeconds`, wire: `${c}.startupProbe.initialDelaySeconds` },
@@ -47,7 +50,11 @@ function probeRows(c: string, e: string): FieldMapping[] {
     { engine: `${e}startupProbe.periodSeconds`, wire: `${c}.startupProbe.periodSeconds` },
     { engine: `${e}startupProbe.failureThreshold`, wire: `${c}.startupProbe.failureThreshold` },
     { engine: `${e}startupProbe.tcpSocket.port`, wire: `${c}.startupProbe.tcpSocket.port` },
-    { engine: `${e}startupProbe.tcpSocket.port`, wire: `${c}.startupProbe.httpGet.port`, inboundOnly: true },
+    // `httpGet: {}` is an HTTP probe of / on the container's port: the group first, its fields into it.
+    { engine: `${e}startupProbe.httpGet`, wire: `${c}.startupProbe.httpGet`, toEngine: () => ({}), inboundOnly: true },
+    { engine: `${e}startupProbe.httpGet.path`, wire: `${c}.startupProbe.httpGet.path` },
+    { engine: `${e}startupProbe.httpGet.port`, wire: `${c}.startupProbe.httpGet.port` },
+    { engine: `${e}startupProbe.httpGet.httpHeaders`, wire: `${c}.startupProbe.httpGet.httpHeaders` },
     { engine: `${e}startupProbe.tcpSocket.port`, wire: `${c}.startupProbe.grpc.port`, inboundOnly: true },
   ];
 }

@@ -73,7 +73,14 @@ export class InstanceActions {
           if (!live.abort.signal.aborted) detachers.push(this.attachLogs(row, started.containerId, several ? c.name : undefined));
         }
         const idOf = (member: string) => members.find((m) => m.name === member)!.containerId;
-        await Promise.all(group.map((c) => waitStarted(this.deps, c, idOf(c.name), live.abort.signal)));
+        // The probe goes where the router will send requests (all containers share the holder's network).
+        const targetOf = (port: number) =>
+          this.deps.addressing === "bridge" && address
+            ? { host: address, port }
+            : port === t.port && row.hostPort
+              ? { host: "127.0.0.1", port: row.hostPort }
+              : undefined;
+        await Promise.all(group.map((c) => waitStarted(this.deps, c, idOf(c.name), live.abort.signal, targetOf)));
       }
       if (several) await checkAllRunning(this.deps, members);
       const state = row.hostPort === undefined || address === undefined ? await runtime.inspect(row.containerId) : undefined;

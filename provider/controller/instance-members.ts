@@ -4,6 +4,7 @@ import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { platformEnv, type ServiceTemplate } from "../model/template";
 import type { PreparedVolumes } from "../platform/volume-host";
 import { ReadinessError, type ContainerMount, type StartedContainer } from "../runtime/container-runtime";
+import { waitHttpProbe, type ProbeTarget } from "../runtime/http-probe";
 import { instanceLabels, LABEL } from "../runtime/labels";
 import type { RevisionRow } from "../state/store";
 import type { InstanceControllerDeps } from "./instance-deps";
@@ -146,14 +147,32 @@ function withSharedVolumes(
   });
 }
 
-/** Waits until the container passes its startup probe (a listener on its probe port), or, with no probe, until it runs. */
+/**
+ * Where the engine reaches `port` of the instance: as the router does (its bridge address), else
+ * the port published on 127.0.0.1, which is the template's port alone; undefined: not reachable.
+ */
+export type ProbeTargetOf = (port: number) => ProbeTarget | undefined;
+
+/**
+ * Waits until the container passes its startup probe (a GET answered 200-399 for an HTTP probe, a
+ * listener on its probe port for a TCP one), or, with no probe, until it runs.
+ */
 export async function waitStarted(
   deps: InstanceControllerDeps,
   c: InstanceContainer,
   containerId: string,
   signal: AbortSignal,
+  targetOf: ProbeTargetOf,
 ): Promise<void> {
   try {
+    if (c.httpProbe !== undefined && c.probePort !== undefined) {
+      const target = targetOf(c.probePort);
+      if (target === undefined)
+        throw new ReadinessError(
+          `the startup probe's port ${c.probePort} cannot be reached: the engine reaches instances at their published port, which is the container's port alone`,
+        );
+      return await waitHttpProbe(deps.runtime, containerId, target, c.httpProbe, c.probePort, c.startupDeadlineMs, signal);
+    }
     // The ingress container is probed as requests reach it, from outside: a listener on its loopback address alone does not count.
     if (c.probePort !== undefined)
       return await deps.runtime.waitListening(containerId, c.probePort, c.startupDeadlineMs, signal, c.ingress);

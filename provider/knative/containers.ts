@@ -1,6 +1,7 @@
 import type { ServiceTemplate, SidecarInput } from "../model/template";
 import { invalid } from "../model/errors";
 import { mountsFromKnative, mountsToKnative } from "./volumes";
+import { startupProbeFromKnative, startupProbeToKnative } from "./startup-probe";
 
 /**
  * A template's sidecars as Cloud Run's Knative YAML has them, both ways: more entries of
@@ -27,15 +28,7 @@ export function sidecarsToKnative(t: Pick<ServiceTemplate, "sidecars" | "volumes
     if (env.length > 0) c.env = env;
     if (mounts.volumeMounts.length > 0) c.volumeMounts = mounts.volumeMounts;
     c.resources = { limits: { cpu: s.resources.cpu, memory: s.resources.memory } };
-    const p = s.startupProbe;
-    if (p)
-      c.startupProbe = {
-        ...(p.initialDelaySeconds > 0 ? { initialDelaySeconds: p.initialDelaySeconds } : {}),
-        timeoutSeconds: p.timeoutSeconds,
-        periodSeconds: p.periodSeconds,
-        failureThreshold: p.failureThreshold,
-        tcpSocket: { port: p.tcpSocket?.port },
-      };
+    if (s.startupProbe) c.startupProbe = startupProbeToKnative(s.startupProbe, undefined);
     return c;
   });
   const waits: Record<string, string[]> = {};
@@ -101,15 +94,13 @@ export function sidecarsFromKnative(
       if (limits.cpu !== undefined) s.resources.cpu = String((used(`${at}.resources.limits.cpu`), limits.cpu));
       if (limits.memory !== undefined) s.resources.memory = String((used(`${at}.resources.limits.memory`), limits.memory));
     }
-    if (c.startupProbe !== undefined) {
-      const p = c.startupProbe as Obj;
-      const probe: Obj = {};
-      for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"])
-        if (p[key] !== undefined) probe[key] = (used(`${at}.startupProbe.${key}`), p[key]);
-      const port = (p.tcpSocket as Obj | undefined)?.port;
-      if (port !== undefined) probe.tcpSocket = { port: (used(`${at}.startupProbe.tcpSocket.port`), port) };
-      s.startupProbe = probe;
-    }
+    if (c.startupProbe !== undefined)
+      s.startupProbe = startupProbeFromKnative(
+        c.startupProbe as Obj,
+        `${at}.startupProbe`,
+        used,
+        undefined,
+      ) as SidecarInput["startupProbe"];
     sidecars.push(s);
   });
   let dependsOn: Record<string, string[]> | undefined;

@@ -5,6 +5,7 @@ import type { Service } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
 import { sidecarsToKnative } from "./containers";
 import { mountsToKnative, type KnativeMounts } from "./volumes";
+import { startupProbeToKnative } from "./startup-probe";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
@@ -45,14 +46,7 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
   // Cloud Run's name for the port says the protocol: h2c is HTTP/2 end to end.
   container.ports = [{ containerPort: t.port, name: t.http2 ? "h2c" : "http1" }];
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
-  const p = t.startupProbe;
-  container.startupProbe = {
-    ...(p.initialDelaySeconds > 0 ? { initialDelaySeconds: p.initialDelaySeconds } : {}),
-    timeoutSeconds: p.timeoutSeconds,
-    periodSeconds: p.periodSeconds,
-    failureThreshold: p.failureThreshold,
-    tcpSocket: { port: p.tcpSocket?.port ?? t.port },
-  };
+  container.startupProbe = startupProbeToKnative(t.startupProbe, t.port);
   const sidecars = sidecarsToKnative(t);
   return {
     metadata: {

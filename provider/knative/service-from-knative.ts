@@ -5,6 +5,7 @@ import type { TrafficTargetInput } from "../model/traffic";
 import { MAX_CONTAINERS } from "../model/containers";
 import { DEPENDENCIES_ANNOTATION, ingressIndex, sidecarsFromKnative, takeList } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
+import { startupProbeFromKnative } from "./startup-probe";
 
 /**
  * A Knative/Cloud Run Service object read back into a service spec: what `skiff services replace
@@ -144,7 +145,12 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
     if (limits.memory !== undefined) t.resources.memory = String(take(`${at}.resources.limits.memory`, limits.memory));
   }
   if (container.startupProbe !== undefined)
-    t.startupProbe = startupProbeFrom(asRecord(container.startupProbe, `${at}.startupProbe`), `${at}.startupProbe`, used, t.port ?? 8080);
+    t.startupProbe = startupProbeFromKnative(
+      asRecord(container.startupProbe, `${at}.startupProbe`),
+      `${at}.startupProbe`,
+      (path) => used.add(path),
+      t.port ?? 8080,
+    );
   if (podSpec.containerConcurrency !== undefined)
     t.maxInstanceRequestConcurrency = take("spec.template.spec.containerConcurrency", podSpec.containerConcurrency) as number;
   if (podSpec.timeoutSeconds !== undefined) t.timeout = take("spec.template.spec.timeoutSeconds", podSpec.timeoutSeconds) as number;
@@ -199,28 +205,6 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
     ignored,
     pathOf: (field) => servicePathOf(field, ingressAt, sidecarAt),
   };
-}
-
-/**
- * The probe's TCP port is kept only when it differs from the container's port: `services describe
- * --format export` (and gcloud's export) always print `tcpSocket.port`, and that is the default,
- * so a replaced export must give back the template it came from (no pinned port that a later
- * `deploy --port` would leave behind).
- */
-function startupProbeFrom(p: Record<string, unknown>, at: string, used: Set<string>, containerPort: number): Record<string, unknown> {
-  const probe: Record<string, unknown> = {};
-  for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"]) {
-    if (p[key] === undefined) continue;
-    used.add(`${at}.${key}`);
-    probe[key] = p[key];
-  }
-  const tcp = p.tcpSocket as { port?: number } | undefined;
-  if (tcp !== undefined && tcp !== null) used.add(`${at}.tcpSocket`);
-  if (tcp?.port !== undefined) {
-    used.add(`${at}.tcpSocket.port`);
-    if (tcp.port !== containerPort) probe.tcpSocket = { port: tcp.port };
-  }
-  return probe;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface InstanceContainer {
   resources: { cpu: string; memory: string };
   /** The port its startup probe connects to; undefined: it has started once it runs. */
   probePort?: number;
+  /** An HTTP startup probe's request and schedule (on probePort); undefined: the probe is a TCP connect. */
+  httpProbe?: HttpProbe;
   /** How long its startup may take (its probe's deadline). */
   startupDeadlineMs: number;
   dependsOn: string[];
@@ -42,7 +44,9 @@ export interface InstanceContainer {
  */
 interface ProbeFields {
   tcpSocket?: { port?: number };
+  httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
   initialDelaySeconds: number;
+  timeoutSeconds: number;
   periodSeconds: number;
   failureThreshold: number;
 }
@@ -69,6 +73,31 @@ interface ContainerFields extends OwnContainerFields {
   startupProbe?: ProbeFields;
 }
 
+/** What an HTTP startup probe asks, and when: first after initialDelayMs, then every periodMs, each GET given timeoutMs. */
+export interface HttpProbe {
+  path: string;
+  headers: { name: string; value: string }[];
+  initialDelayMs: number;
+  periodMs: number;
+  timeoutMs: number;
+}
+
+function httpProbeOf(p: ProbeFields | undefined): HttpProbe | undefined {
+  if (p?.httpGet === undefined) return undefined;
+  return {
+    path: p.httpGet.path,
+    headers: p.httpGet.httpHeaders ?? [],
+    initialDelayMs: p.initialDelaySeconds * 1000,
+    periodMs: p.periodSeconds * 1000,
+    timeoutMs: p.timeoutSeconds * 1000,
+  };
+}
+
+/** The port a probe checks: the one it names (tcpSocket or httpGet), else `fallback`. */
+function probePortOf(p: ProbeFields | undefined, fallback: number | undefined): number | undefined {
+  return p?.tcpSocket?.port ?? p?.httpGet?.port ?? fallback;
+}
+
 /** Cloud Run's default startup deadline (the default TCP probe: 240 s). */
 const DEFAULT_STARTUP_DEADLINE_MS = 240_000;
 
@@ -83,7 +112,8 @@ export function containersOf(t: ContainerFields): InstanceContainer[] {
     args: t.args,
     env: t.env,
     resources: t.resources,
-    probePort: p?.tcpSocket?.port ?? t.port,
+    probePort: probePortOf(p, t.port),
+    httpProbe: httpProbeOf(p),
     startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : DEFAULT_STARTUP_DEADLINE_MS,
     dependsOn: t.dependsOn ?? [],
     secretEnv: t.secretEnv,
@@ -102,7 +132,9 @@ function sidecarContainer(s: SidecarFields): InstanceContainer {
     args: s.args,
     env: s.env,
     resources: s.resources,
-    probePort: p?.tcpSocket?.port,
+    // A sidecar's probe names its port (checked below); an httpGet one without a port is refused there too.
+    probePort: probePortOf(p, undefined),
+    httpProbe: httpProbeOf(p),
     // Cloud Run's default deadline (240 s) when the sidecar has no probe of its own: it is only waited for to run.
     startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : DEFAULT_STARTUP_DEADLINE_MS,
     dependsOn: s.dependsOn ?? [],
@@ -185,9 +217,10 @@ export function checkContainers(t: ContainerFields & { volumes?: Volume[] }, ctx
   dependsOn(["dependsOn"], t.containerName, t.dependsOn);
   sidecars.forEach((s, i) => {
     dependsOn(["sidecars", i, "dependsOn"], s.name, s.dependsOn);
-    if (s.startupProbe && s.startupProbe.tcpSocket?.port === undefined)
+    const probe = s.startupProbe;
+    if (probe && probePortOf(probe, undefined) === undefined)
       issue(
-        ["sidecars", i, "startupProbe", "tcpSocket", "port"],
+        ["sidecars", i, "startupProbe", probe.httpGet ? "httpGet" : "tcpSocket", "port"],
         "is required: a sidecar has no port of its own for the probe to connect to",
       );
     // A sidecar's mounts name the template's volumes; its secret and plain variables, as the template's.

@@ -76,18 +76,72 @@ export const imageSchema = z
     if (problem !== undefined) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
   });
 
+/** A header the HTTP probe sends (Kubernetes' HTTPHeader). */
+const probeHeaderSchema = z
+  .object({
+    name: z
+      .string({ error: "is required: the header's name" })
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)"),
+    value: z
+      .string({ error: "must be a string" })
+      .refine((v) => !/[\r\n\0]/.test(v), "must not contain a line break or NUL")
+      .default(""),
+  })
+  .strict();
+
+/**
+ * An HTTP startup probe: a GET of `path` on `port` (the container's port when not given); a status
+ * 200-399 passes. Absent unless given, so a TCP template keeps its fingerprint.
+ */
+export const httpGetProbeSchema = z
+  .object({
+    path: z
+      .string({ error: "must be a string" })
+      .regex(/^\/[\x21-\x7e]*$/, "must be an absolute path such as /healthz (starting with /, no spaces)")
+      .default("/"),
+    port: int("must be an integer").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").optional(),
+    httpHeaders: z.array(probeHeaderSchema).optional(),
+  })
+  .strict();
+
+/**
+ * The timings' defaults depend on the kind, as on Cloud Run: the TCP probe's (the default probe)
+ * are 240 s period and timeout, one failure; an HTTP probe's are 10 s period, 1 s timeout, three
+ * failures. A TCP template's values are those it always had, so its fingerprint is unchanged.
+ */
+const PROBE_DEFAULTS = {
+  tcp: { initialDelaySeconds: 0, timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1 },
+  http: { initialDelaySeconds: 0, timeoutSeconds: 1, periodSeconds: 10, failureThreshold: 3 },
+};
+
 export const startupProbeSchema = z
   .object({
     tcpSocket: z
       .object({ port: int("must be an integer").min(1).max(65535).optional() })
       .strict()
       .optional(),
-    initialDelaySeconds: int("must be an integer").min(0, "must be 0 or more").max(240, "must be at most 240").default(0),
-    timeoutSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").default(240),
-    periodSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").default(240),
-    failureThreshold: int("must be an integer").min(1, "must be at least 1").default(1),
+    httpGet: httpGetProbeSchema.optional(),
+    initialDelaySeconds: int("must be an integer").min(0, "must be 0 or more").max(240, "must be at most 240").optional(),
+    timeoutSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").optional(),
+    periodSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").optional(),
+    failureThreshold: int("must be an integer").min(1, "must be at least 1").optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.tcpSocket === undefined || p.httpGet === undefined, {
+    message: "give tcpSocket or httpGet, not both: a startup probe is one check",
+    path: ["httpGet"],
+  })
+  .transform((p) => {
+    const d = p.httpGet === undefined ? PROBE_DEFAULTS.tcp : PROBE_DEFAULTS.http;
+    return {
+      ...(p.tcpSocket !== undefined ? { tcpSocket: p.tcpSocket } : {}),
+      ...(p.httpGet !== undefined ? { httpGet: p.httpGet } : {}),
+      initialDelaySeconds: p.initialDelaySeconds ?? d.initialDelaySeconds,
+      timeoutSeconds: p.timeoutSeconds ?? d.timeoutSeconds,
+      periodSeconds: p.periodSeconds ?? d.periodSeconds,
+      failureThreshold: p.failureThreshold ?? d.failureThreshold,
+    };
+  });
 
 /** One check per quantity, so a bad value gets one clear reason rather than several. */
 function quantity(parse: (q: string) => number | undefined, example: string, min: number, max: number, range: string) {

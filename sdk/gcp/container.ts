@@ -141,7 +141,10 @@ function translateLimits(resources: unknown, path: string, ctx: ContainerContext
   return out;
 }
 
-/** The engine checks readiness as a TCP connect to the port; httpGet and grpc probes give their port. */
+/**
+ * tcpSocket and httpGet are the engine's own (an HTTP probe GETs its path); a grpc probe is a TCP
+ * connect to its port (its service is not asked for its health).
+ */
 function translateProbe(probe: unknown, path: string, ctx: ContainerContext): unknown {
   if (isUnknown(probe)) return UNKNOWN;
   const p = ctx.problems.object(probe, path);
@@ -152,10 +155,30 @@ function translateProbe(probe: unknown, path: string, ctx: ContainerContext): un
   const kinds = (["tcpSocket", "httpGet", "grpc"] as const).filter((k) => p[k] !== undefined && p[k] !== null);
   if (kinds.length > 1) ctx.problems.add(path, `must set one of tcpSocket, httpGet or grpc, not ${kinds.join(" and ")}`);
   const kind = kinds[0];
-  if (kind !== undefined) {
+  if (kind === "httpGet") {
+    out.httpGet = isUnknown(p.httpGet) ? UNKNOWN : translateHttpGet(p.httpGet, at(path, kind), ctx);
+    ctx.paths.set("startupProbe.httpGet", at(path, kind));
+  } else if (kind !== undefined) {
     const port = isUnknown(p[kind]) ? UNKNOWN : ctx.problems.object(p[kind], at(path, kind))?.port;
     out.tcpSocket = port === undefined ? {} : { port };
     ctx.paths.set("startupProbe.tcpSocket", at(path, kind));
+  }
+  return out;
+}
+
+/** httpGet {path, port, httpHeaders[{name, value}]}: the same fields as the engine's, each left out when unset. */
+function translateHttpGet(httpGet: unknown, path: string, ctx: ContainerContext): Record<string, unknown> {
+  const h = ctx.problems.object(httpGet, path) ?? {};
+  const out: Record<string, unknown> = {};
+  if (h.path !== undefined && h.path !== null) out.path = h.path;
+  if (h.port !== undefined && h.port !== null) out.port = h.port;
+  if (isUnknown(h.httpHeaders)) out.httpHeaders = UNKNOWN;
+  else if (h.httpHeaders !== undefined && h.httpHeaders !== null) {
+    const list = ctx.problems.list(h.httpHeaders, at(path, "httpHeaders"), "a list of {name, value}") ?? [];
+    out.httpHeaders = list.map((item, i) => {
+      const header = ctx.problems.object(item, at(at(path, "httpHeaders"), i), "an object {name, value}") ?? {};
+      return { name: header.name, value: header.value ?? "" };
+    });
   }
   return out;
 }

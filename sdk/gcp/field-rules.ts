@@ -56,8 +56,8 @@ const startupProbe: Fields = {
   fields: {
     ...honouredAll("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"),
     tcpSocket: { fields: honouredAll("port") },
-    // Readiness is a TCP check of the port: the path, headers and gRPC service are not requested.
-    httpGet: { fields: { port: "honoured", ...ignoredAll("path", "httpHeaders") } },
+    // An HTTP probe GETs its path with its headers; a gRPC one is a TCP connect to its port (the service is not asked).
+    httpGet: { fields: { ...honouredAll("port", "path"), httpHeaders: { each: true, fields: honouredAll("name", "value") } } },
     grpc: { fields: { port: "honoured", service: "ignored" } },
   },
 };

@@ -28,8 +28,16 @@ export interface OneContainerTemplateArgs {
   /** Request timeout in seconds, up to 3600; default 300. */
   timeout?: pulumi.Input<number>;
   resources?: pulumi.Input<{ cpu?: pulumi.Input<string>; memory?: pulumi.Input<string> }>;
+  /** A TCP connect (tcpSocket, the default) or an HTTP GET (httpGet: a status 200-399 passes); one of them. */
   startupProbe?: pulumi.Input<{
     tcpSocket?: pulumi.Input<{ port?: pulumi.Input<number> }>;
+    httpGet?: pulumi.Input<{
+      /** Default "/". */
+      path?: pulumi.Input<string>;
+      /** Default: the container's port. */
+      port?: pulumi.Input<number>;
+      httpHeaders?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value?: pulumi.Input<string> }>[]>;
+    }>;
     initialDelaySeconds?: pulumi.Input<number>;
     timeoutSeconds?: pulumi.Input<number>;
     periodSeconds?: pulumi.Input<number>;
@@ -121,6 +129,7 @@ export interface ServiceTemplateOutput {
   resources: { cpu: string; memory: string };
   startupProbe: {
     tcpSocket?: { port?: number };
+    httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
     initialDelaySeconds: number;
     timeoutSeconds: number;
     periodSeconds: number;

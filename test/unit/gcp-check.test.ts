@@ -172,16 +172,40 @@ test("service-level scaling narrows the template's, and MANUAL runs exactly manu
   ]);
 });
 
-test("a startup probe is a TCP check of its port, whichever kind the program names", (t) => {
+test("a startup probe's httpGet is an HTTP probe of its path, port and headers; a grpc one a TCP check of its port", (t) => {
   const { spec, failures } = translateService(
-    service({}, {}, { startupProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 3, failureThreshold: 2 } }),
+    service(
+      {},
+      {},
+      {
+        startupProbe: {
+          httpGet: { path: "/healthz", port: 8080, httpHeaders: [{ name: "X-Probe", value: "1" }, { name: "X-Empty" }] },
+          periodSeconds: 3,
+          failureThreshold: 2,
+        },
+      },
+    ),
   );
   t.deepEqual(failures, []);
   t.deepEqual((spec.template as { startupProbe: unknown }).startupProbe, {
     periodSeconds: 3,
     failureThreshold: 2,
-    tcpSocket: { port: 8080 },
+    httpGet: {
+      path: "/healthz",
+      port: 8080,
+      httpHeaders: [
+        { name: "X-Probe", value: "1" },
+        { name: "X-Empty", value: "" },
+      ],
+    },
   });
+  const bare = translateService(service({}, {}, { startupProbe: { httpGet: {} } }));
+  t.deepEqual((bare.spec.template as { startupProbe: unknown }).startupProbe, { httpGet: {} }, "path and port: the engine's defaults");
+  const grpc = translateService(service({}, {}, { startupProbe: { grpc: { port: 9000, service: "health" } } }));
+  t.deepEqual((grpc.spec.template as { startupProbe: unknown }).startupProbe, { tcpSocket: { port: 9000 } });
+  t.deepEqual(reasons(translateService(service({}, {}, { startupProbe: { httpGet: { path: "healthz" } } })).failures), [
+    "template.containers[0].startupProbe.httpGet.path: must be an absolute path such as /healthz (starting with /, no spaces)",
+  ]);
   t.deepEqual(reasons(translateService(service({}, {}, { startupProbe: { tcpSocket: {}, grpc: {}, periodSeconds: 999 } })).failures), [
     "template.containers[0].startupProbe: must set one of tcpSocket, httpGet or grpc, not tcpSocket and grpc",
     "template.containers[0].startupProbe.periodSeconds: must be at most 240",
