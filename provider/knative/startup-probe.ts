@@ -1,3 +1,5 @@
+import type { ProbeFields } from "../model/containers";
+
 /**
  * A container's startupProbe in Knative YAML, both ways: a TCP connect (`tcpSocket`) or an HTTP GET
  * (`httpGet: {path, port, httpHeaders}`). Export prints the port a probe checks, as gcloud's export
@@ -7,15 +9,6 @@
  */
 
 type Obj = Record<string, unknown>;
-
-interface ProbeFields {
-  tcpSocket?: { port?: number };
-  httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
-  initialDelaySeconds: number;
-  timeoutSeconds: number;
-  periodSeconds: number;
-  failureThreshold: number;
-}
 
 /** The probe as Knative YAML prints it; `port` is the container's (undefined for a sidecar, whose probe names its own). */
 export function startupProbeToKnative(p: ProbeFields, port: number | undefined): Obj {

@@ -42,7 +42,7 @@ export interface InstanceContainer {
  * A container's fields as template.ts's schemas give them, written out here rather than imported
  * (template.ts uses the checks below: importing its types back would tie the two in a circle).
  */
-interface ProbeFields {
+export interface ProbeFields {
   tcpSocket?: { port?: number };
   httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
   initialDelaySeconds: number;
