@@ -1,5 +1,5 @@
 import { UsageError } from "./output";
-import { columnValue, parseFormatExpression, pick, pythonText, type Column, type KeyPart } from "./projection";
+import { columnValue, keyIn, parseFormatExpression, pick, pythonText, type Column, type KeyPart } from "./projection";
 import { isEmpty } from "./transforms";
 
 export { pick };
@@ -213,24 +213,10 @@ function projectPath(at: unknown, parts: KeyPart[], replace: boolean, value: unk
   }
   if (typeof at !== "object") return undefined;
   const record = at as Record<string, unknown>;
-  const names = parts.findIndex((p) => typeof p !== "string");
-  const run = (names < 0 ? parts : parts.slice(0, names)) as string[];
-  for (let n = run.length; n >= 1; n--) {
-    const joined = run.slice(0, n).join(".");
-    const key = Object.prototype.hasOwnProperty.call(record, joined)
-      ? joined
-      : n === 1 &&
-          Object.prototype.hasOwnProperty.call(
-            record,
-            joined.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
-          )
-        ? joined.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
-        : undefined;
-    if (key === undefined) continue;
-    const inner = projectPath(record[key], parts.slice(n), replace, value);
-    return inner === undefined ? undefined : { [key]: inner };
-  }
-  return undefined;
+  const found = keyIn(record, parts);
+  if (found === undefined) return undefined;
+  const inner = projectPath(record[found.key], parts.slice(found.names), replace, value);
+  return inner === undefined ? undefined : { [found.key]: inner };
 }
 
 function merge(a: unknown, b: unknown): unknown {

@@ -185,14 +185,22 @@ function pickParts(at: unknown, parts: KeyPart[]): unknown {
     return set.length > 0 ? set : undefined;
   }
   if (typeof at !== "object") return undefined;
-  const record = at as Record<string, unknown>;
-  // The longest run of names that is a key (annotations such as run.googleapis.com/ingress), as written or in camelCase.
+  const found = keyIn(at as Record<string, unknown>, parts);
+  return found === undefined ? undefined : pickParts((at as Record<string, unknown>)[found.key], parts.slice(found.names));
+}
+
+/**
+ * The record's key a key's leading names spell: the longest run of them joined by dots that is a
+ * key (annotations such as run.googleapis.com/ingress), a single name also in camelCase
+ * (gcloud's snake_case keys); with how many names it took.
+ */
+export function keyIn(record: Record<string, unknown>, parts: KeyPart[]): { key: string; names: number } | undefined {
   const names = parts.findIndex((p) => typeof p !== "string");
   const run = (names < 0 ? parts : parts.slice(0, names)) as string[];
   for (let n = run.length; n >= 1; n--) {
     const joined = run.slice(0, n).join(".");
     for (const candidate of n === 1 ? [joined, camelCase(joined)] : [joined]) {
-      if (Object.prototype.hasOwnProperty.call(record, candidate)) return pickParts(record[candidate], parts.slice(n));
+      if (Object.prototype.hasOwnProperty.call(record, candidate)) return { key: candidate, names: n };
     }
   }
   return undefined;
@@ -204,17 +212,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Whether a record has the key's first name (or a run of its names with dots in it). */
 function hasName(record: Record<string, unknown>, parts: KeyPart[]): boolean {
-  const names = parts.findIndex((p) => typeof p !== "string");
-  const run = (names < 0 ? parts : parts.slice(0, names)) as string[];
-  for (let n = run.length; n >= 1; n--) {
-    const joined = run.slice(0, n).join(".");
-    if (
-      Object.prototype.hasOwnProperty.call(record, joined) ||
-      (n === 1 && Object.prototype.hasOwnProperty.call(record, camelCase(joined)))
-    )
-      return true;
-  }
-  return false;
+  return keyIn(record, parts) !== undefined;
 }
 
 function camelCase(name: string): string {
