@@ -22,9 +22,19 @@ export function platformEnv(port: number, service: string, revision: string): Re
 
 export const RESERVED_ENV: readonly string[] = Object.keys(platformEnv(0, "", ""));
 
-/** Why `key` cannot name an environment variable of a template, or undefined. */
+/** Cloud Run keeps names with this prefix for its deployment tools (gcloud refuses them too). */
+const GOOGLE_PREFIX = "X_GOOGLE_";
+
+/**
+ * Why `key` cannot name an environment variable of a template, or undefined. Cloud Run's rule, not a
+ * shell's: any printable ASCII but "=", so `spring.profiles.active` and `my-var` are names (as
+ * Kubernetes' relaxed rule has it; Cloud Run's docs list only the empty name, "=" and X_GOOGLE_).
+ */
 export function envNameProblem(key: string, reserved: readonly string[]): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return "must be an environment variable name (letters, digits, _; not starting with a digit)";
+  if (key === "") return "must not be empty: an environment variable needs a name";
+  if (key.includes("=")) return 'must not contain "=" (it ends the name in the environment)';
+  if (/[^\x20-\x7e]/.test(key)) return "must be printable ASCII (no control or non-ASCII characters)";
+  if (key.startsWith(GOOGLE_PREFIX)) return `is reserved: names starting with ${GOOGLE_PREFIX} are kept for Cloud Run's deployment tools`;
   if (reserved.includes(key)) return `is reserved: the platform sets ${reserved.slice(0, -1).join(", ")} and ${reserved.at(-1)}`;
   return undefined;
 }
