@@ -39,14 +39,36 @@ export function envNameProblem(key: string, reserved: readonly string[]): string
   return undefined;
 }
 
+/** Cloud Run's limits on a container's environment: how many variables, and how long one value may be. */
+export const MAX_ENV_VARS = 1000;
+export const MAX_ENV_VALUE_BYTES = 32 * 1024;
+
 /** Environment variables by name; the names the platform sets itself (`reserved`) are refused. */
 export function envSchema(reserved: readonly string[]) {
-  return namedBy(z.string({ error: "must be a string" }), reserved);
+  const value = z.string({ error: "must be a string" }).check((ctx) => {
+    const bytes = Buffer.byteLength(ctx.value);
+    if (bytes > MAX_ENV_VALUE_BYTES) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `is ${bytes} bytes long; Cloud Run takes values of at most 32 KiB (${MAX_ENV_VALUE_BYTES} bytes)`,
+      });
+    }
+  });
+  return namedBy(value, reserved);
 }
 
 /** A record keyed by variable names. The names are checked over the keys here: a failing key schema inside z.record reaches the user only as zod's generic "Invalid key in record". */
 function namedBy<V extends z.ZodType>(value: V, reserved: readonly string[]) {
   return z.record(z.string(), value).check((ctx) => {
+    const count = Object.keys(ctx.value).length;
+    if (count > MAX_ENV_VARS) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `has ${count} variables; Cloud Run takes at most ${MAX_ENV_VARS} per container`,
+      });
+    }
     for (const key of Object.keys(ctx.value)) {
       const message = envNameProblem(key, reserved);
       if (message) ctx.issues.push({ code: "custom", input: key, path: [key], message });

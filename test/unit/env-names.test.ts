@@ -28,3 +28,18 @@ test("a template's env schema names the key that fails", (t) => {
     [["X_GOOGLE_A", "is reserved: names starting with X_GOOGLE_ are kept for Cloud Run's deployment tools"]],
   );
 });
+
+test("Cloud Run's limits: at most 1000 variables per container, values of at most 32 KiB", (t) => {
+  const schema = envSchema(RESERVED_ENV);
+  const many = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`V${i}`, "x"]));
+  t.deepEqual(
+    schema.safeParse(many).error?.issues.map((i) => i.message),
+    ["has 1001 variables; Cloud Run takes at most 1000 per container"],
+  );
+  t.true(schema.safeParse(Object.fromEntries(Object.entries(many).slice(0, 1000))).success, "1000 is allowed");
+  t.true(schema.safeParse({ BIG: "é".repeat(16 * 1024) }).success, "32 KiB exactly is allowed");
+  t.deepEqual(
+    schema.safeParse({ BIG: "é".repeat(16 * 1024) + "x" }).error?.issues.map((i) => [i.path.join("."), i.message]),
+    [["BIG", "is 32769 bytes long; Cloud Run takes values of at most 32 KiB (32768 bytes)"]],
+  );
+});
