@@ -36,6 +36,8 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
   ingress?: Ingress;
   /** true (--use-http2), false (--no-use-http2) or undefined: neither given. */
   useHttp2?: boolean;
+  /** true (--session-affinity), false (--no-session-affinity) or undefined: neither given. */
+  sessionAffinity?: boolean;
   /** true, false (--no-allow-unauthenticated) or undefined: neither given. */
   allowUnauthenticated?: boolean;
   /** false with --no-invoker-iam-check (anyone may call it), true with --invoker-iam-check, else undefined. */
@@ -94,6 +96,11 @@ function withTemplateLevelFlags(command: Command): Command {
     )
     .option("--use-http2", "HTTP/2 end to end: the router speaks h2c to the instances (gRPC); a change makes a new revision")
     .option("--no-use-http2", "HTTP/1.1 to the instances (the default)")
+    .option(
+      "--session-affinity",
+      "a client's requests go to the instance that answered its first one, while it has room (a cookie); a change makes a new revision",
+    )
+    .option("--no-session-affinity", "requests go to any instance (the default)")
     .option("--allow-unauthenticated", "make the service public: add allUsers to its invokers")
     .option("--no-allow-unauthenticated", "make the service private: remove allUsers from its invokers (callers need an identity token)")
     .option("--invoker-iam-check", "callers are checked against the invokers (the default; the invokers are left as they are)")
@@ -223,6 +230,8 @@ export function templateFromFlags(
   // HTTP/2 is the ingress container's (its port's name), so the template's: not in a container group.
   if (flags.useHttp2 === true) t.http2 = true;
   else if (flags.useHttp2 === false) delete t.http2;
+  if (flags.sessionAffinity === true) t.sessionAffinity = true;
+  else if (flags.sessionAffinity === false) delete t.sessionAffinity;
   // Volumes are the template's; each container's secrets and mounts come with its group.
   const serviceLevel: MountFlags = { ...flags };
   for (const key of GROUPED_MOUNT_FLAGS) delete serviceLevel[key];

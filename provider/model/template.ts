@@ -274,6 +274,15 @@ export const serviceTemplateSchema = z
       .boolean({ error: "must be true or false" })
       .optional()
       .transform((on) => (on === true ? true : undefined)),
+    /**
+     * Session affinity: a client's requests go to the instance that answered its first one (a
+     * cookie says which), as long as it is there and has a free slot; it outranks the traffic
+     * split, as on Cloud Run. `false` is the same template as leaving it out.
+     */
+    sessionAffinity: z
+      .boolean({ error: "must be true or false" })
+      .optional()
+      .transform((on) => (on === true ? true : undefined)),
     ...mountFields(RESERVED_ENV),
     ...containerFields,
   })

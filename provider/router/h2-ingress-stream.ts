@@ -35,6 +35,7 @@ export class H2IngressStream implements ProxyClient, CompletedRequest {
   cut = false;
   servedBy!: ServedBy;
   instanceId: string | undefined;
+  affinityCookie: string | undefined = undefined;
   private observer: RequestObserver | undefined;
   private responseTrailers: HeaderMap | undefined;
   private requestTrailers: string[] | undefined;
@@ -71,6 +72,7 @@ export class H2IngressStream implements ProxyClient, CompletedRequest {
     const ends = final || this.head.method === "HEAD" || BODYLESS_STATUSES.has(status);
     // Trailers can follow only a stream that waits for them; an empty trailer section costs one empty DATA frame.
     const options = ends ? { endStream: true } : { waitForTrailers: true };
+    if (this.affinityCookie !== undefined) addCookie(headers, this.affinityCookie);
     if (Array.isArray(headers)) respondWithList(this.stream, status, headers, options);
     else {
       headers[":status"] = String(status);
@@ -206,6 +208,16 @@ function writeChunked(target: BodyTarget, chunk: Buffer): boolean {
 let respondTakesList: boolean | undefined;
 
 /** A response head from a raw list: as the list where Node takes one, else as a map. */
+/** One more Set-Cookie beside the instance's own (which a map holds as a string or a list). */
+function addCookie(headers: HeaderMap | string[], cookie: string): void {
+  if (Array.isArray(headers)) {
+    headers.push("set-cookie", cookie);
+    return;
+  }
+  const own = headers["set-cookie"];
+  headers["set-cookie"] = own === undefined ? [cookie] : [...(Array.isArray(own) ? own : [String(own)]), cookie];
+}
+
 function respondWithList(stream: ServerHttp2Stream, status: number, list: string[], options: ServerStreamResponseOptions): void {
   if (respondTakesList !== false) {
     try {

@@ -74,6 +74,7 @@ export class IngressRequest implements CompletedRequest {
   cut = false;
   servedBy!: ServedBy;
   instanceId: string | undefined;
+  affinityCookie: string | undefined = undefined;
   private observer: RequestObserver | undefined;
 
   constructor(
@@ -211,6 +212,7 @@ export class IngressRequest implements CompletedRequest {
       head += `${name}: ${value}\r\n`;
     }
     if (!hasDate) head += `date: ${currentDate()}\r\n`;
+    if (this.affinityCookie !== undefined) head += `set-cookie: ${this.affinityCookie}\r\n`;
     const bodyless = this.head.method === "HEAD" || status < 200 || status === 204 || status === 304;
     if (bodyless) this.framing = "none";
     else if (hasLength) this.framing = "length";

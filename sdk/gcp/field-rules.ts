@@ -104,7 +104,7 @@ export const serviceRules: Fields = {
     traffics: { each: true, fields: honouredAll("type", "revision", "percent", "tag") },
     template: {
       fields: {
-        ...honouredAll("revision", "maxInstanceRequestConcurrency", "timeout", "serviceAccount"),
+        ...honouredAll("revision", "maxInstanceRequestConcurrency", "timeout", "serviceAccount", "sessionAffinity"),
         containers: serviceContainer,
         scaling: {
           fields: { ...honouredAll("minInstanceCount", "maxInstanceCount"), ...ignoredAll("concurrencyUtilization", "cpuUtilization") },
@@ -118,7 +118,6 @@ export const serviceRules: Fields = {
           "healthCheckDisabled",
           "nodeSelector",
           "serviceMesh",
-          "sessionAffinity",
           "vpcAccess",
         ),
         volumes: VOLUMES,
