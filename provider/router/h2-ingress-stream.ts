@@ -1,6 +1,16 @@
 import type { OutgoingHttpHeaders, ServerHttp2Stream, ServerStreamResponseOptions } from "node:http2";
 import { lastChunk, type RequestHead } from "./forwarding";
-import { grpcStatusFor, grpcStatusTrailers, grpcTrailersOnly, GRPC, h2RequestHead, headersFromList, isGrpc } from "./h2-headers";
+import {
+  grpcStatusFor,
+  grpcStatusTrailers,
+  grpcTrailersOnly,
+  GRPC,
+  h2RequestHead,
+  headerList,
+  headersFromList,
+  isGrpc,
+} from "./h2-headers";
+import { withAffinityCookie } from "./session-affinity";
 import type { BodyTarget, HeaderMap, ProxyClient } from "./proxy-client";
 import type { CompletedRequest, RequestObserver, ServedBy } from "./request-observer";
 
@@ -72,7 +82,8 @@ export class H2IngressStream implements ProxyClient, CompletedRequest {
     const ends = final || this.head.method === "HEAD" || BODYLESS_STATUSES.has(status);
     // Trailers can follow only a stream that waits for them; an empty trailer section costs one empty DATA frame.
     const options = ends ? { endStream: true } : { waitForTrailers: true };
-    if (this.affinityCookie !== undefined) addCookie(headers, this.affinityCookie);
+    if (this.affinityCookie !== undefined)
+      headers = withAffinityCookie(Array.isArray(headers) ? headers : headerList(headers), this.affinityCookie);
     if (Array.isArray(headers)) respondWithList(this.stream, status, headers, options);
     else {
       headers[":status"] = String(status);
@@ -208,16 +219,6 @@ function writeChunked(target: BodyTarget, chunk: Buffer): boolean {
 let respondTakesList: boolean | undefined;
 
 /** A response head from a raw list: as the list where Node takes one, else as a map. */
-/** One more Set-Cookie beside the instance's own (which a map holds as a string or a list). */
-function addCookie(headers: HeaderMap | string[], cookie: string): void {
-  if (Array.isArray(headers)) {
-    headers.push("set-cookie", cookie);
-    return;
-  }
-  const own = headers["set-cookie"];
-  headers["set-cookie"] = own === undefined ? [cookie] : [...(Array.isArray(own) ? own : [String(own)]), cookie];
-}
-
 function respondWithList(stream: ServerHttp2Stream, status: number, list: string[], options: ServerStreamResponseOptions): void {
   if (respondTakesList !== false) {
     try {

@@ -4,6 +4,7 @@ import type { Writable } from "node:stream";
 import { lastChunk, TOKEN, UNSENDABLE, type RequestHead } from "./forwarding";
 import type { BodyTarget } from "./proxy-client";
 import type { CompletedRequest, RequestObserver, ServedBy } from "./request-observer";
+import { withAffinityCookie } from "./session-affinity";
 
 /** What a request needs of the client connection it came on. */
 export interface ClientConnection {
@@ -201,6 +202,7 @@ export class IngressRequest implements CompletedRequest {
     complete: boolean,
   ): void {
     if (UNSENDABLE.test(statusMessage)) throw new Error(`invalid status message ${JSON.stringify(statusMessage)}`);
+    if (this.affinityCookie !== undefined) headers = withAffinityCookie(headers, this.affinityCookie);
     let head = `HTTP/1.1 ${status} ${statusMessage}\r\n`;
     let hasDate = false;
     for (let i = 0; i < headers.length; i += 2) {
@@ -212,7 +214,6 @@ export class IngressRequest implements CompletedRequest {
       head += `${name}: ${value}\r\n`;
     }
     if (!hasDate) head += `date: ${currentDate()}\r\n`;
-    if (this.affinityCookie !== undefined) head += `set-cookie: ${this.affinityCookie}\r\n`;
     const bodyless = this.head.method === "HEAD" || status < 200 || status === 204 || status === 304;
     if (bodyless) this.framing = "none";
     else if (hasLength) this.framing = "length";

@@ -51,3 +51,16 @@ function cookieValue(line: string, name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A response head ([name, value, ...]) with the affinity cookie added: like any response that sets
+ * a cookie it is one client's, so its Cache-Control becomes `private` (forwarding.ts's rule).
+ */
+export function withAffinityCookie(headers: readonly string[], cookie: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].toLowerCase() !== "cache-control") out.push(headers[i], headers[i + 1]);
+  }
+  out.push("set-cookie", cookie, "cache-control", "private");
+  return out;
+}

@@ -67,6 +67,7 @@ test.serial(
       first.headers["set-cookie"]!.find((c) => c.startsWith("GAESA="))!,
       /; Max-Age=2592000; Path=\/; HttpOnly$/,
     );
+    t.is(first.headers["cache-control"], "private", "an answer that sets a cookie is kept by no shared cache");
     await busy;
     // Both instances are idle now: without the cookie these would go to the earliest instance.
     const ids = ["b1", "b2", "b3", "b4", "b5"];

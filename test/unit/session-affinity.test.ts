@@ -8,7 +8,7 @@ import { templateFingerprint } from "../../provider/model/revision";
 import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate } from "../../provider/model/template";
 import { RoutingTable, type ServiceRoutes } from "../../provider/router/routing-table";
-import { affinityCookie, affinityOf } from "../../provider/router/session-affinity";
+import { affinityCookie, affinityOf, withAffinityCookie } from "../../provider/router/session-affinity";
 import { Throttler } from "../../provider/scaling/throttler";
 import { gcpServiceTemplate } from "../../sdk/gcp/render";
 import { translateService } from "../../sdk/gcp/service-spec";
@@ -30,6 +30,19 @@ test("the cookie names the revision and the instance, and is read back from any 
   t.is(affinityOf(["cookie", "GAESA=!!!"]), undefined, "a value that does not read as revision/instance is no affinity");
   t.is(affinityOf(["x-cookie", sent]), undefined);
   t.is(affinityOf([]), undefined);
+});
+
+test("a response that sets the affinity cookie is one client's: its Cache-Control becomes private, its own cookies stay", (t) => {
+  t.deepEqual(withAffinityCookie(["Cache-Control", "public, max-age=60", "Set-Cookie", "a=1", "X", "y"], "GAESA=t"), [
+    "Set-Cookie",
+    "a=1",
+    "X",
+    "y",
+    "set-cookie",
+    "GAESA=t",
+    "cache-control",
+    "private",
+  ]);
 });
 
 function table(routes: Partial<ServiceRoutes> & { split: string[] }) {
