@@ -5,7 +5,7 @@ import type { Ingress, Service } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import { commonOptions, connect, DEPLOY_CLOUD_ONLY_FLAGS, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
 import { applyLabelFlags, checkLabelFlags, withLabelFlags, type EnvFlags, type LabelFlags } from "./env-flags";
-import { intFlag, nameArg, parseTimeout } from "./flags";
+import { intOrDefaultFlag, nameArg, parseTimeout } from "./flags";
 import {
   applyContainerGroups,
   givenFlagsByContainer,
@@ -24,9 +24,10 @@ import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
 interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
-  concurrency?: number;
-  minInstances?: number;
-  maxInstances?: number;
+  /** A number, or "default" (gcloud's special value): back to the platform's default. */
+  concurrency?: number | "default";
+  minInstances?: number | "default";
+  maxInstances?: number | "default";
   timeout?: string;
   traffic: boolean;
   tag?: string;
@@ -77,9 +78,9 @@ function withServiceFlags(command: Command): Command {
 /** The service's and its template's own flags (not a container's). */
 function withTemplateLevelFlags(command: Command): Command {
   return withLabelFlags(command, "service")
-    .option("--concurrency <n>", "max concurrent requests per instance (1..1000)", intFlag("--concurrency"))
-    .option("--min-instances <n>", "instances kept running even when idle", intFlag("--min-instances"))
-    .option("--max-instances <n>", "instances at most", intFlag("--max-instances"))
+    .option("--concurrency <n>", 'max concurrent requests per instance (1..1000; "default": 80)', intOrDefaultFlag("--concurrency"))
+    .option("--min-instances <n>", 'instances kept running even when idle ("default": 0)', intOrDefaultFlag("--min-instances"))
+    .option("--max-instances <n>", 'instances at most ("default": 100)', intOrDefaultFlag("--max-instances"))
     .option("--timeout <duration>", "request timeout: seconds or a duration such as 5m or 1m30s; max 3600 s")
     .option("--revision-suffix <suffix>", "name the new revision <service>-<suffix>")
     .option("--no-traffic", "keep traffic where it is; the new revision gets none")
@@ -219,11 +220,15 @@ export function templateFromFlags(
   groups: readonly ContainerGroup[] = [{ argv: [] }],
 ): ServiceTemplateInput {
   let t: ServiceTemplateInput = existing ? structuredClone(existing.template) : { image: "" };
-  if (flags.concurrency !== undefined) t.maxInstanceRequestConcurrency = flags.concurrency;
+  // "default" leaves the field out, so the template's schema gives it its default.
+  if (flags.concurrency === "default") delete t.maxInstanceRequestConcurrency;
+  else if (flags.concurrency !== undefined) t.maxInstanceRequestConcurrency = flags.concurrency;
   if (flags.minInstances !== undefined || flags.maxInstances !== undefined) {
     t.scaling = { ...t.scaling };
-    if (flags.minInstances !== undefined) t.scaling.minInstanceCount = flags.minInstances;
-    if (flags.maxInstances !== undefined) t.scaling.maxInstanceCount = flags.maxInstances;
+    if (flags.minInstances === "default") delete t.scaling.minInstanceCount;
+    else if (flags.minInstances !== undefined) t.scaling.minInstanceCount = flags.minInstances;
+    if (flags.maxInstances === "default") delete t.scaling.maxInstanceCount;
+    else if (flags.maxInstances !== undefined) t.scaling.maxInstanceCount = flags.maxInstances;
   }
   if (flags.timeout !== undefined) t.timeout = parseTimeout(flags.timeout);
   if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
