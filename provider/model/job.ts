@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { labelsSchema } from "./labels";
 import { invalidFromViolations, violationsOf } from "./errors";
 import { serviceAccountSchema } from "./iam";
 import { checkMounts } from "./volume";
@@ -71,7 +72,7 @@ export type JobTemplate = z.output<typeof jobTemplateSchema>;
 export const jobSpecSchema = z
   .object({
     template: jobTemplateSchema,
-    labels: z.record(z.string(), z.string()).default({}),
+    labels: labelsSchema,
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { labelsSchema } from "./labels";
 import { invalidFromViolations, violationsOf } from "./errors";
 
 /**
@@ -29,7 +30,8 @@ const dataSchema = z
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64")
   .refine((d) => Buffer.byteLength(d, "base64") <= MAX_SECRET_BYTES, `must be at most ${MAX_SECRET_BYTES} bytes`);
 
-export const secretLabelsSchema = z.record(z.string(), z.string({ error: "must be a string" })).default({});
+/** Secret Manager applies Google Cloud's label rule (labels.ts). */
+export const secretLabelsSchema = labelsSchema;
 
 /** What a client sends to create a secret; with `data` its first version is added in the same change. */
 export const createSecretBodySchema = z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { labelsSchema } from "./labels";
 import { invalidFromViolations, violationsOf } from "./errors";
 import { memberSchema } from "./iam";
 import { revisionScalingSchema } from "./revision";
@@ -18,7 +19,7 @@ export type Ingress = z.output<typeof ingressSchema>;
 export const serviceSpecSchema = z
   .object({
     template: serviceTemplateSchema,
-    labels: z.record(z.string(), z.string()).default({}),
+    labels: labelsSchema,
     ingress: ingressSchema.default("all"),
     traffic: z.array(trafficTargetSchema).optional(),
     /**

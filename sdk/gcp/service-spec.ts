@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { labelsSchema } from "../../provider/model/labels";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import type { Ingress } from "../../provider/model/service";
 import { RESERVED_ENV, serviceTemplateSchema } from "../../provider/model/template";
@@ -29,7 +29,8 @@ export const INGRESS: Record<string, Ingress> = {
   INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER: "internal-and-cloud-load-balancing",
 };
 
-export const labelsSchema = z.record(z.string(), z.string({ error: "must be a string" })).default({});
+/** The engine's rule for labels, checked at preview. */
+export { labelsSchema };
 
 export function translateService(inputs: Record<string, unknown>): ServiceTranslation {
   const problems = new Problems();
