@@ -4,9 +4,8 @@ import { dirname, join } from "node:path";
 import type { EngineHome } from "../base/home";
 import type { Logger } from "../base/logger";
 import { SkiffError } from "../model/errors";
-import { parseMemoryBytes } from "../model/quantity";
 import type { MountedTemplate } from "../model/template";
-import type { Volume } from "../model/volume";
+import { inMemoryVolumeBytes, type Volume } from "../model/volume";
 import { parseDatabaseTarget, type DatabaseTarget } from "../model/volume-mapping";
 import type { ContainerMount } from "../runtime/container-runtime";
 import type { Store } from "../state/store";
@@ -48,7 +47,7 @@ const SECRET_FILE_MODE = 0o444;
  * (`<home>/mounts/<container>/<volume>`): secret files, written whole (a rename, so a reader never
  * sees half a value) and rewritten when a version is added to a secret they follow as `latest`;
  * hard links to the Cloud SQL sockets; bucket and NFS folders (host-folders.ts); in-memory
- * volumes as a tmpfs of their size limit, else the instance's memory limit.
+ * volumes as a tmpfs of their size (inMemoryVolumeBytes: the size limit, else half the instance's memory).
  */
 export class VolumeHost implements ContainerVolumes {
   private readonly prepared = new Map<string, { project: string; files: FollowedFile[] }>();
@@ -90,7 +89,7 @@ export class VolumeHost implements ContainerVolumes {
   ): Promise<ContainerMount | ((target: string) => ContainerMount)> {
     const { store, home } = this.deps;
     if (volume.emptyDir) {
-      const sizeBytes = volume.emptyDir.sizeLimit === undefined ? memoryBytes : parseMemoryBytes(volume.emptyDir.sizeLimit)!;
+      const sizeBytes = inMemoryVolumeBytes(volume.emptyDir, memoryBytes);
       return (target) => ({ kind: "tmpfs", target, sizeBytes });
     }
     if (volume.gcs)
