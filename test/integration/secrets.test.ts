@@ -10,8 +10,9 @@ import { eventually } from "../helpers/http";
 // The local Secret Manager through the real CLI on a real engine: `--set-secrets
 // DB_PASSWORD=db-pass:1,/secrets/api-key=api-key:latest` gives the container the env value and
 // the file; a version added to api-key shows in the file within 30 s with no new revision, while
-// the pinned env stays; a missing secret fails the revision naming it; bad names are exit 1 naming
-// the flag. The values appear nowhere: describe --format export, logs read, engine.log, state.db.
+// the pinned env stays; a deploy naming a missing secret is refused naming the field, a disabled
+// one fails the revision; bad names are exit 1 naming the flag. The values appear nowhere:
+// describe --format export, logs read, engine.log, state.db.
 
 let engine: TestEngine;
 let image: string;
@@ -78,27 +79,36 @@ test.serial("changing which version a service uses makes a new revision", async 
   t.is(await file("web", "/secrets/api-key"), API_KEY_2);
 });
 
-test.serial("a revision naming a missing secret or version fails naming it, and never serves", async (t) => {
-  const serving = (await describeService(engine, "web")).latestReadyRevision;
-  const missing = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=no-such-secret:1", ...SHORT_STARTUP_PROBE]);
-  t.is(missing.code, 1, transcript(["deploy"], missing));
-  t.regex(missing.stderr, /secret "no-such-secret" not found in project "default"/);
-  const version = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=api-key:9"]);
-  t.is(version.code, 1, transcript(["deploy"], version));
-  t.regex(version.stderr, /secret "api-key" has no version 9/);
-  const service = await describeService(engine, "web");
-  t.is(service.latestReadyRevision, serving, "the last good revision keeps serving");
-  const failed = (await listRevisions(engine, "web")).filter((r) => r.status === "FAILED");
-  t.is(failed.length, 2);
-  t.true(
-    failed.every((r) => /secret "(no-such-secret|api-key)"/.test(r.error ?? "")),
-    JSON.stringify(failed.map((r) => r.error)),
-  );
-  t.deepEqual(
-    service.trafficStatuses.map((s) => s.revision),
-    [serving],
-  );
-});
+test.serial(
+  "a deploy naming a missing secret or version is refused before a revision is made (Cloud Run checks secrets at deploy); a disabled version fails the revision",
+  async (t) => {
+    const serving = (await describeService(engine, "web")).latestReadyRevision;
+    const revisionsBefore = (await listRevisions(engine, "web")).length;
+    const missing = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=no-such-secret:1", ...SHORT_STARTUP_PROBE]);
+    t.is(missing.code, 1, transcript(["deploy"], missing));
+    t.regex(missing.stderr, /--update-secrets \(template\.secretEnv\.TOKEN\): secret "no-such-secret" not found in project "default"/);
+    const version = await engine.skiff(["deploy", "web", "--update-secrets", "/other/token=api-key:9"]);
+    t.is(version.code, 1, transcript(["deploy"], version));
+    t.regex(version.stderr, /\(template\.volumes\[\d\]\.secret\.items\[0\]\.version\): secret "api-key" has no version 9/);
+    t.is((await listRevisions(engine, "web")).length, revisionsBefore, "no revision was made for either");
+    // A version that exists but is disabled passes the deploy's check; the instance cannot start without it.
+    await skiffOk(engine, ["secrets", "create", "old-token", "--data-file", "-"], "old");
+    await skiffOk(engine, ["secrets", "versions", "disable", "1", "--secret", "old-token"]);
+    const disabled = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=old-token:1", ...SHORT_STARTUP_PROBE]);
+    t.is(disabled.code, 1, transcript(["deploy"], disabled));
+    t.regex(disabled.stderr, /version 1 of secret "old-token" is DISABLED/);
+    const service = await describeService(engine, "web");
+    t.is(service.latestReadyRevision, serving, "the last good revision keeps serving");
+    const failed = (await listRevisions(engine, "web")).filter((r) => r.status === "FAILED");
+    t.is(failed.length, 1);
+    t.regex(failed[0].error ?? "", /old-token/);
+    await skiffOk(engine, ["secrets", "delete", "old-token", "-q"]);
+    t.deepEqual(
+      service.trafficStatuses.map((s) => s.revision),
+      [serving],
+    );
+  },
+);
 
 test.serial("bad names are exit 1 naming the flag; the engine stays up and nothing changes", async (t) => {
   const before = await describeService(engine, "web");
