@@ -101,6 +101,16 @@ export class AccessGate {
   }
 }
 
+/**
+ * A verified `Bearer <header>.<payload>.<signature>` as the instance gets it: the signature
+ * replaced by SIGNATURE_REMOVED_BY_GOOGLE, which is what Cloud Run does to the ID token it checked
+ * before passing it on (its troubleshooting page, "signature removed"), so the app can read the
+ * token's claims (who called) but cannot replay it, nor verify it itself. Anything else unchanged.
+ */
+export function withSignatureRemoved(credential: string): string {
+  return credential.replace(/^(\s*bearer[ \t]+[^.\s]*\.[^.\s]*\.)[^.\s]+(\s*)$/i, "$1SIGNATURE_REMOVED_BY_GOOGLE$2");
+}
+
 function bearer(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
   const match = /^bearer[ \t]+(\S+)\s*$/i.exec(authorization);

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import net from "node:net";
 import type { Logger } from "../base/logger";
-import type { AccessGate } from "../identity/access-gate";
+import { withSignatureRemoved, type AccessGate } from "../identity/access-gate";
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, RequestTimeoutError, type Endpoint, type Lease } from "../scaling/throttler";
@@ -253,13 +253,18 @@ export class Ingress implements RequestHandler, StreamHandler {
     proxyUpgrade(request, socket, head, lease.endpoint, () => lease.release(), this.trusts(request), timeLeftMs);
   }
 
-  /** Why the caller may not call this service (private or internal), or undefined: a public service costs one check. */
+  /**
+   * Why the caller may not call this service (private or internal), or undefined: a public service
+   * costs one check. A private service's caller passes with a verified token, which the instance
+   * then gets with its signature removed, as on Cloud Run (withSignatureRemoved).
+   */
   private deny(request: IngressCall, route: Extract<RouteResult, { ok: true }>) {
     const { access } = route;
     if (access.public && !access.internalOnly) return undefined;
     if (!this.gate) return undefined;
     const key = `${route.project}/${route.service}`;
-    return this.gate.check(access, request.fromContainer, credentialOf(request.head), key, (aud) => {
+    const at = credentialAt(request.head);
+    const denial = this.gate.check(access, request.fromContainer, at < 0 ? undefined : request.head.rawHeaders[at], key, (aud) => {
       let host: string;
       try {
         host = new URL(aud).host;
@@ -269,6 +274,12 @@ export class Ingress implements RequestHandler, StreamHandler {
       const named = this.routes.serviceOf(this.hostTarget(host));
       return named?.project === route.project && named.service === route.service;
     });
+    if (denial === undefined && !access.public && at >= 0) {
+      const raw = request.head.rawHeaders.slice();
+      raw[at] = withSignatureRemoved(raw[at]);
+      request.head.rawHeaders = raw;
+    }
+    return denial;
   }
 
   /** parseHost, remembered: clients send the same few Host values over and over. */
@@ -297,17 +308,21 @@ function bodyTooLarge(declared: number, limit: number): string {
 }
 
 /**
- * The token a private service's caller presents: Cloud Run checks X-Serverless-Authorization when
- * it is there (so the app keeps Authorization for its own users' credentials, as Google's
- * cloud-run-proxy and IAP use it), else Authorization. Read only for private and internal services.
+ * Where in the head's raw lines the token a private service's caller presents is (the index of its
+ * value), or -1: Cloud Run checks X-Serverless-Authorization when it is there (so the app keeps
+ * Authorization for its own users' credentials, as Google's cloud-run-proxy and IAP use it), else
+ * the first Authorization. Read only for private and internal services.
  */
-function credentialOf(head: RequestHead): string | undefined {
+function credentialAt(head: RequestHead): number {
   const raw = head.rawHeaders;
+  let authorization = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
-    if (name.length === SERVERLESS_AUTHORIZATION.length && name.toLowerCase() === SERVERLESS_AUTHORIZATION) return raw[i + 1];
+    if (name.length === SERVERLESS_AUTHORIZATION.length && name.toLowerCase() === SERVERLESS_AUTHORIZATION) return i + 1;
+    if (authorization < 0 && name.length === AUTHORIZATION.length && name.toLowerCase() === AUTHORIZATION) authorization = i + 1;
   }
-  return head.authorization;
+  return authorization;
 }
 
 const SERVERLESS_AUTHORIZATION = "x-serverless-authorization";
+const AUTHORIZATION = "authorization";

@@ -2,7 +2,7 @@ import test from "ava";
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AccessGate, type ServiceAccess } from "../../provider/identity/access-gate";
+import { AccessGate, withSignatureRemoved, type ServiceAccess } from "../../provider/identity/access-gate";
 import { jwks, loadOrCreateSigningKey } from "../../provider/identity/signing-key";
 import { CLI_AUDIENCE, mintIdentityToken, TOKEN_ISSUER, verifyIdentityToken } from "../../provider/identity/tokens";
 
@@ -120,4 +120,13 @@ test("a verified token is checked once: the next request with it costs a map loo
   const perCheckNs = Number(process.hrtime.bigint() - started) / 10_000;
   t.is(audienceChecks, 1);
   t.log(`${(perCheckNs / 1000).toFixed(2)} µs per check of a known token`);
+});
+
+test("a verified token reaches the instance with its signature replaced by SIGNATURE_REMOVED_BY_GOOGLE, as Cloud Run passes it on", (t) => {
+  t.is(withSignatureRemoved("Bearer aGVhZA.cGF5bG9hZA.c2lnbmF0dXJl"), "Bearer aGVhZA.cGF5bG9hZA.SIGNATURE_REMOVED_BY_GOOGLE");
+  // The scheme as the client wrote it, and the spaces around it, stay.
+  t.is(withSignatureRemoved("bearer \taGVhZA.cGF5bG9hZA.c2ln-_0 "), "bearer \taGVhZA.cGF5bG9hZA.SIGNATURE_REMOVED_BY_GOOGLE ");
+  // Not a three-part token: nothing to remove (the gate refused it anyway).
+  for (const other of ["Bearer abc", "Bearer a.b", "Bearer a.b.c.d", "Basic dXNlcjpwdw==", "Bearer a.b.", ""])
+    t.is(withSignatureRemoved(other), other);
 });
