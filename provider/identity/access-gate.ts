@@ -6,7 +6,7 @@ import { CLI_AUDIENCE, verifyIdentityToken } from "./tokens";
  * started (Cloud Run's order): an internal service answers only the engine's own containers (404
  * to anyone else, as Cloud Run does); a private one needs `Authorization: Bearer <identity
  * token>` whose signature verifies against the engine's key, whose audience is the service's URL
- * (or a tag's or mapped domain's), and whose identity is an invoker: 401 without a valid token,
+ * (or a tag's or mapped domain's; its origin alone, audienceHost), and whose identity is an invoker: 401 without a valid token,
  * 403 for a valid token of someone else.
  */
 export interface ServiceAccess {
@@ -71,7 +71,10 @@ export class AccessGate {
       audienceOk = audienceNames(entry.aud) || (entry.aud === CLI_AUDIENCE && this.owners.has(entry.email));
       entry.audienceFor.set(service, audienceOk);
     }
-    if (!audienceOk) return unauthorized(`the token's audience "${entry.aud}" is not this service's URL`);
+    if (!audienceOk)
+      return unauthorized(
+        `the token's audience "${entry.aud}" is not this service's URL (its origin, such as http://NAME.localhost:PORT, with no path)`,
+      );
     if (
       access.anyAuthenticated ||
       this.owners.has(entry.email) ||
@@ -109,6 +112,26 @@ export class AccessGate {
  */
 export function withSignatureRemoved(credential: string): string {
   return credential.replace(/^(\s*bearer[ \t]+[^.\s]*\.[^.\s]*\.)[^.\s]+(\s*)$/i, "$1SIGNATURE_REMOVED_BY_GOOGLE$2");
+}
+
+/**
+ * The host an audience names when it is a URL of a service as Cloud Run takes it: the URL's
+ * origin, with or without a trailing `/` (Cloud Run's samples: "https://my-service.run.app/";
+ * Google's clients use `new URL(url).origin`), never a URL with a path, query or credentials, which
+ * Cloud Run answers 401 (a token minted for the full URL of one request is a common mistake).
+ * Either scheme, since the engine serves http where Cloud Run serves https. Undefined otherwise.
+ */
+export function audienceHost(aud: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(aud);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") return undefined;
+  if (/[?#]/.test(aud)) return undefined;
+  return url.host;
 }
 
 function bearer(authorization: string | undefined): string | undefined {

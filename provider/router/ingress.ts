@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import net from "node:net";
 import type { Logger } from "../base/logger";
-import { withSignatureRemoved, type AccessGate } from "../identity/access-gate";
+import { audienceHost, withSignatureRemoved, type AccessGate } from "../identity/access-gate";
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, RequestTimeoutError, type Endpoint, type Lease } from "../scaling/throttler";
@@ -265,12 +265,8 @@ export class Ingress implements RequestHandler, StreamHandler {
     const key = `${route.project}/${route.service}`;
     const at = credentialAt(request.head);
     const denial = this.gate.check(access, request.fromContainer, at < 0 ? undefined : request.head.rawHeaders[at], key, (aud) => {
-      let host: string;
-      try {
-        host = new URL(aud).host;
-      } catch {
-        return false;
-      }
+      const host = audienceHost(aud);
+      if (host === undefined) return false;
       const named = this.routes.serviceOf(this.hostTarget(host));
       return named?.project === route.project && named.service === route.service;
     });

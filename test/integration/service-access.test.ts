@@ -293,7 +293,7 @@ test("jobs: --service-account on deploy, update and describe --format export; th
   t.deepEqual((await engine.skiffJson(["jobs", "get-iam-policy", "batch"])).bindings, undefined, "no bindings left");
 });
 
-test("a private service's instance gets the caller's verified token with its signature removed (Cloud Run's SIGNATURE_REMOVED_BY_GOOGLE); a public one gets it as sent", async (t) => {
+test("a private service's instance gets the caller's verified token with its signature removed (Cloud Run's SIGNATURE_REMOVED_BY_GOOGLE); an audience with a path is 401; a public one gets the header as sent", async (t) => {
   await deploy(engine, "claims", ["--image", image, "--no-allow-unauthenticated"]);
   const token = await identityToken(t, urlOf("claims"));
   const [header, payload] = token.split(".");
@@ -312,6 +312,17 @@ test("a private service's instance gets the caller's verified token with its sig
     headers: { authorization: `Bearer ${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE` },
   });
   t.is(replayed.status, 401);
+  // A token minted for the full URL of one request (a path in its audience) is not one for the service: 401, as on Cloud Run.
+  const withPath = await identityToken(t, `${urlOf("claims")}/headers`);
+  const refused = await httpRequest(engine.ingressPort, hostOf(engine, "claims"), "/headers", {
+    headers: { authorization: `Bearer ${withPath}` },
+  });
+  t.is(refused.status, 401);
+  t.regex(refused.body, /audience ".*\/headers" is not this service's URL \(its origin/);
+  t.is(
+    (await seen({ authorization: `Bearer ${await identityToken(t, `${urlOf("claims")}/`)}` })).authorization.split(".")[2],
+    "SIGNATURE_REMOVED_BY_GOOGLE",
+  );
   // Public: Cloud Run checks no token, and the header passes as it came.
   await skiffOk(engine, ["services", "add-iam-policy-binding", "claims", "--member", "allUsers", "--role", "roles/run.invoker"]);
   t.is((await seen({ authorization: `Bearer ${token}` })).authorization, `Bearer ${token}`);
