@@ -7,7 +7,7 @@ import { httpRequest } from "../helpers/http";
 
 // Identity for the engine's containers, with Google's own client libraries from the npm registry
 // running inside them: the metadata server (gcp-metadata), identity tokens for private services
-// (google-auth-library's getIdTokenClient), tokens that verify against the engine's JWKS with a
+// (google-auth-library's getIdTokenClient, whose audience must be the service's URL alone), tokens that verify against the engine's JWKS with a
 // standard JWT library (jose), ingress internal, and all of it kept across a kill -9 of the engine.
 
 const PROJECT = "team";
@@ -83,6 +83,41 @@ test.serial(
     await setInvokers(["serviceAccount:someone-else@team.iam.gserviceaccount.com"]);
     t.like(await inWeb(CALL_WITH_ID_TOKEN, [`${apiUrl}/`]), { status: 403 });
     await setInvokers([`serviceAccount:${WEB_ACCOUNT}`]);
+  },
+);
+
+test.serial(
+  "google-auth-library's ID-token client made for the URL of one request (a path) gets 401, as on Cloud Run: the audience is the service's URL alone",
+  async (t) => {
+    const withPath = `
+      const { GoogleAuth } = require("/node_modules/google-auth-library");
+      const client = await new GoogleAuth().getIdTokenClient(process.argv[1] + "/v1/items");
+      const r = await client.request({ url: process.argv[1] + "/", validateStatus: () => true, responseType: "text" });
+      return { status: r.status, body: String(r.data).trim() };`;
+    const refused = await inWeb<{ status: number; body: string }>(withPath, [apiUrl]);
+    t.is(refused.status, 401, refused.body);
+    t.regex(refused.body, /audience ".*\/v1\/items" is not this service's URL/);
+    t.like(await inWeb(CALL_WITH_ID_TOKEN, [apiUrl]), { status: 200 }, "the service's URL alone, no trailing slash");
+  },
+);
+
+test.serial(
+  "the private service's app gets the caller's ID token with Cloud Run's SIGNATURE_REMOVED_BY_GOOGLE in place of its signature",
+  async (t) => {
+    const seen = await inWeb<{ status: number; body: string }>(
+      `
+    const { GoogleAuth } = require("/node_modules/google-auth-library");
+    const client = await new GoogleAuth().getIdTokenClient(process.argv[1]);
+    const r = await client.request({ url: process.argv[1] + "/headers", validateStatus: () => true, responseType: "text" });
+    return { status: r.status, body: String(r.data) };`,
+      [apiUrl],
+    );
+    t.is(seen.status, 200, seen.body);
+    const authorization = (JSON.parse(seen.body) as Record<string, string>).authorization;
+    t.regex(authorization, /^Bearer [\w-]+\.[\w-]+\.SIGNATURE_REMOVED_BY_GOOGLE$/);
+    // The claims are there to read: who called, for which audience.
+    const claims = JSON.parse(Buffer.from(authorization.split(".")[1], "base64url").toString()) as Record<string, string>;
+    t.like(claims, { email: WEB_ACCOUNT, aud: apiUrl });
   },
 );
 
