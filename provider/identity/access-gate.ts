@@ -3,7 +3,7 @@ import { CLI_AUDIENCE, verifyIdentityToken } from "./tokens";
 
 /**
  * Who may call a service, as the ingress checks it before a request is queued or an instance
- * started (Cloud Run's order): an internal service answers only the engine's own containers (404
+ * started (Cloud Run's order): an internal service answers only the engine's own containers of its project (404
  * to anyone else, as Cloud Run does); a private one needs `Authorization: Bearer <identity
  * token>` whose signature verifies against the engine's key, whose audience is the service's URL
  * (or a tag's or mapped domain's; its origin alone, audienceHost), and whose identity is an invoker: 401 without a valid token,
@@ -50,13 +50,17 @@ export class AccessGate {
    */
   check(
     access: ServiceAccess,
-    fromContainer: boolean,
+    /** From one of the engine's containers of the service's project (what internal ingress takes). */
+    internalCaller: boolean,
     authorization: string | undefined,
     service: string,
     audienceNames: (aud: string) => boolean,
   ): Denial | undefined {
-    if (access.internalOnly && !fromContainer)
-      return { status: 404, message: "not found: this service takes requests only from the engine's containers (ingress internal)" };
+    if (access.internalOnly && !internalCaller)
+      return {
+        status: 404,
+        message: "not found: this service takes requests only from the engine's containers of its own project (ingress internal)",
+      };
     if (access.public) return undefined;
     const token = bearer(authorization);
     if (token === undefined)

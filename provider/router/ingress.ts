@@ -56,6 +56,8 @@ export class Ingress implements RequestHandler, StreamHandler {
     private readonly trustedProxies: ReadonlySet<string> = new Set(),
     /** Checks private and internal services' callers; without it every service is public. */
     private readonly gate?: AccessGate,
+    /** The project of the engine's container at an address on its network (internal services answer only their own project's). */
+    private readonly projectAt?: (address: string) => Promise<string | undefined>,
   ) {
     this.server = this.createServer(false);
     this.bridgeServer = this.createServer(true);
@@ -144,7 +146,9 @@ export class Ingress implements RequestHandler, StreamHandler {
     const route = this.routes.route(this.hostTarget(host), host);
     if (!route.ok) return request.sendError(route.status, route.message);
     if (this.observer) request.observe(this.observer, route);
-    const denial = this.deny(request, route);
+    // Awaited only for an internal service's request from a container: a public one costs no tick.
+    const internal = this.checksProject(request, route) ? await this.fromItsProject(request, route) : request.fromContainer;
+    const denial = this.deny(request, route, internal);
     if (denial) return request.sendError(denial.status, denial.message);
     const declared = request.head.contentLength;
     if (declared !== undefined && route.bodyLimitBytes !== undefined && declared > route.bodyLimitBytes) {
@@ -228,7 +232,8 @@ export class Ingress implements RequestHandler, StreamHandler {
       socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n`);
       return;
     }
-    const denial = this.deny(request, route);
+    const internal = this.checksProject(request, route) ? await this.fromItsProject(request, route) : request.fromContainer;
+    const denial = this.deny(request, route, internal);
     if (denial) {
       socket.end(`HTTP/1.1 ${denial.status} ${STATUS_CODES[denial.status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
@@ -258,13 +263,13 @@ export class Ingress implements RequestHandler, StreamHandler {
    * costs one check. A private service's caller passes with a verified token, which the instance
    * then gets with its signature removed, as on Cloud Run (withSignatureRemoved).
    */
-  private deny(request: IngressCall, route: Extract<RouteResult, { ok: true }>) {
+  private deny(request: IngressCall, route: Extract<RouteResult, { ok: true }>, internal: boolean) {
     const { access } = route;
     if (access.public && !access.internalOnly) return undefined;
     if (!this.gate) return undefined;
     const key = `${route.project}/${route.service}`;
     const at = credentialAt(request.head);
-    const denial = this.gate.check(access, request.fromContainer, at < 0 ? undefined : request.head.rawHeaders[at], key, (aud) => {
+    const denial = this.gate.check(access, internal, at < 0 ? undefined : request.head.rawHeaders[at], key, (aud) => {
       const host = audienceHost(aud);
       if (host === undefined) return false;
       const named = this.routes.serviceOf(this.hostTarget(host));
@@ -276,6 +281,20 @@ export class Ingress implements RequestHandler, StreamHandler {
       request.head.rawHeaders = raw;
     }
     return denial;
+  }
+
+  /**
+   * Cloud Run's internal ingress takes requests from VPC networks of the service's own project, not
+   * from another project's workloads; here, from the engine's containers of that project (a
+   * project is a namespace no other sees). Only an internal service's request from a container
+   * needs the caller's project: a look-up in the runtime's map of addresses.
+   */
+  private checksProject(request: IngressCall, route: Extract<RouteResult, { ok: true }>): boolean {
+    return request.fromContainer && route.access.internalOnly && this.projectAt !== undefined;
+  }
+
+  private async fromItsProject(request: IngressCall, route: Extract<RouteResult, { ok: true }>): Promise<boolean> {
+    return (await this.projectAt!(request.head.remoteAddress.replace(/^::ffff:/, ""))) === route.project;
   }
 
   /** parseHost, remembered: clients send the same few Host values over and over. */

@@ -7,8 +7,9 @@ import { httpRequest } from "../helpers/http";
 
 // Identity for the engine's containers, with Google's own client libraries from the npm registry
 // running inside them: the metadata server (gcp-metadata), identity tokens for private services
-// (google-auth-library's getIdTokenClient, whose audience must be the service's URL alone), tokens that verify against the engine's JWKS with a
-// standard JWT library (jose), ingress internal, and all of it kept across a kill -9 of the engine.
+// (google-auth-library's getIdTokenClient, whose audience must be the service's URL alone), tokens
+// that verify against the engine's JWKS with a standard JWT library (jose), ingress internal (its
+// own project's containers only), and all of it kept across a kill -9 of the engine.
 
 const PROJECT = "team";
 const WEB_ACCOUNT = "web@team.iam.gserviceaccount.com";
@@ -148,13 +149,29 @@ test.serial("the metadata server wants Metadata-Flavor: Google and refuses reque
   t.deepEqual(statuses, [403, 403, 200]);
 });
 
-test.serial("an internal service answers the engine's containers and is 404 from the host", async (t) => {
-  const api = await engine.api();
-  await api.putService(PROJECT, "inside", { template: { image, scaling: { minInstanceCount: 1 } }, ingress: "internal" });
-  const url = (await api.getService(PROJECT, "inside")).url;
-  t.is((await httpRequest(engine.ingressPort, new URL(url).host, "/")).status, 404);
-  t.like(await inWeb(`const r = await fetch(process.argv[1]); return { status: r.status };`, [`${url}/`]), { status: 200 });
-});
+test.serial(
+  "an internal service answers the engine's containers of its own project; it is 404 from the host and from another project's container",
+  async (t) => {
+    const api = await engine.api();
+    await Promise.all([
+      api.putService(PROJECT, "inside", { template: { image, scaling: { minInstanceCount: 1 } }, ingress: "internal" }),
+      api.putService("elsewhere", "outsider", { template: { image, scaling: { minInstanceCount: 1 } } }),
+    ]);
+    const url = (await api.getService(PROJECT, "inside")).url;
+    t.is((await httpRequest(engine.ingressPort, new URL(url).host, "/")).status, 404);
+    t.like(await inWeb(`const r = await fetch(process.argv[1]); return { status: r.status };`, [`${url}/`]), { status: 200 });
+    // Cloud Run's internal ingress is the service's own project's VPC: another project's workload is outside.
+    const outsider = await containerOf(engine, { "skiff.service": "outsider" });
+    const fetched = await nodeIn(outsider, `fetch(process.argv[1]).then(async (r) => console.log(r.status, (await r.text()).trim()))`, [
+      `${url}/`,
+    ]);
+    t.regex(
+      fetched.stdout,
+      /^404 not found: this service takes requests only from the engine's containers of its own project/,
+      fetched.stderr,
+    );
+  },
+);
 
 test.serial("the engine listens on nothing but loopback and its network's gateway", async (t) => {
   const gateway = (await (await engine.api()).engineInfo()).containers?.gateway;
