@@ -13,7 +13,7 @@ import type { Mounted } from "./volume-flags";
  * group they are in), `--update-secrets` adds or changes some,
  * `--remove-secrets ENV,/path/file` removes some, `--clear-secrets` all. A key is an env var, or
  * the absolute path of a file: its folder is a secret volume mounted there (one secret per
- * folder, as on Cloud Run), the file one version of it. The version defaults to `latest`.
+ * folder, as on Cloud Run), the file one version of it. The version is required, as in gcloud.
  */
 export interface SecretFlags {
   setSecrets?: Record<string, string>;
@@ -37,7 +37,7 @@ export function secretFlagsProblem(flags: SecretFlags): string | undefined {
   return given.length > 1 ? `${given[0]}: cannot be combined with ${given.slice(1).join(", ")}` : undefined;
 }
 
-/** commander's parser for `--set-secrets`/`--update-secrets`: `KEY=name[:version],...`, repeatable. */
+/** commander's parser for `--set-secrets`/`--update-secrets`: `KEY=name:version,...`, repeatable. */
 export function secretListFlag(flag: string) {
   return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
     const out = { ...previous };
@@ -50,10 +50,16 @@ export function secretListFlag(flag: string) {
   };
 }
 
-/** `name:version` (version optional: latest), checked. */
+/**
+ * `name:version`, checked. The version must be written (`latest` or a number): gcloud refuses a
+ * bare name for Cloud Run, "No secret version specified for KEY. Use KEY:latest to reference the
+ * latest version.", and so does this, in the same words.
+ */
 export function parseSecretValue(flag: string, key: string, text: string): SecretRef {
   const colon = text.lastIndexOf(":");
-  const [secret, version] = colon >= 0 ? [text.slice(0, colon), text.slice(colon + 1)] : [text, "latest"];
+  if (colon < 0)
+    throw new UsageError(`${flag}: No secret version specified for ${key}. Use ${key}:latest to reference the latest version.`);
+  const [secret, version] = [text.slice(0, colon), text.slice(colon + 1)];
   const name = secretNameSchema.safeParse(secret);
   if (!name.success) throw new UsageError(`${flag}: ${key}: secret "${secret}" ${name.error.issues[0]?.message}`);
   const ref = versionRefSchema.safeParse(version);

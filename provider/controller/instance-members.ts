@@ -2,6 +2,7 @@ import { containersOf, type InstanceContainer } from "../model/containers";
 import { defaultServiceAccount, memberContainerName, sharedVolumeName } from "../model/derived-names";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
 import { platformEnv, type ServiceTemplate } from "../model/template";
+import { inMemoryVolumeBytes } from "../model/volume";
 import type { PreparedVolumes } from "../platform/volume-host";
 import { ReadinessError, type ContainerMount, type StartedContainer } from "../runtime/container-runtime";
 import { waitHttpProbe, type ProbeTarget } from "../runtime/http-probe";
@@ -50,7 +51,7 @@ export function memberLabels(deps: InstanceControllerDeps, rev: RevisionRow, ins
   return member === undefined ? labels : { ...labels, [LABEL.container]: member };
 }
 
-/** The sum of the containers' memory limits: an in-memory volume without a size limit may take that much. */
+/** The sum of the containers' memory limits: an in-memory volume without a size limit takes half of it. */
 export function instanceMemoryBytes(t: ServiceTemplate): number {
   return containersOf(t).reduce((sum, c) => sum + parseMemoryBytes(c.resources.memory)!, 0);
 }
@@ -69,7 +70,7 @@ export async function makeSharedVolumes(
   for (const volume of t.volumes ?? []) {
     if (!volume.emptyDir || !mounted.has(volume.name)) continue;
     const name = sharedVolumeName(instanceContainer, volume.name);
-    const sizeBytes = volume.emptyDir.sizeLimit === undefined ? instanceMemoryBytes(t) : parseMemoryBytes(volume.emptyDir.sizeLimit)!;
+    const sizeBytes = inMemoryVolumeBytes(volume.emptyDir, instanceMemoryBytes(t));
     await deps.runtime.createSharedVolume({ name, sizeBytes, labels: memberLabels(deps, rev, instanceId) });
     shared.set(volume.name, name);
   }

@@ -6,6 +6,7 @@ import { applyOverrides, parseExecutionOverrides, parseJobSpec, type Execution, 
 import { checkProject, executionNameSchema, jobNameSchema } from "../model/names";
 import type { ContainerLogs } from "../logs/container-logs";
 import type { LogEncoding, LogPieceWriter } from "../logs/log-read";
+import { checkTemplateSecrets } from "../platform/secret-values";
 import { checkTemplateMappings } from "../platform/volume-host";
 import { LABEL, taskOfLabels, type TaskAttemptLabels } from "../runtime/labels";
 import type { ExecutionRow, JobRow, TaskRow } from "../state/job-store";
@@ -57,6 +58,7 @@ export class JobController {
     checkField("job", jobNameSchema, name);
     const spec = parseJobSpec(body);
     checkTemplateMappings(this.deps.store, spec.template);
+    checkTemplateSecrets(this.deps.store.secrets, project, spec.template);
     return this.lock.run(scopedKey(project, name), async () => {
       const { jobs } = this.deps.store;
       const existing = jobs.getJob(project, name);

@@ -67,10 +67,11 @@ export class SecretController {
     return this.view(row);
   }
 
-  /** The secret with all its versions; containers that mount it keep the files they have. */
+  /** The secret with all its versions; files of it that containers mount can no longer be read. */
   delete(project: string, name: string): void {
     this.require(project, name);
     this.store.transaction(() => this.store.secrets.delete(project, name));
+    this.onVersionsChanged(project, name);
   }
 
   listVersions(project: string, name: string): SecretVersion[] {

@@ -8,6 +8,7 @@ import { parseServiceSpec, type Service, type ServiceSpec } from "../model/servi
 import { parseServiceTemplate } from "../model/template";
 import { appendNewRevision, normalizeTraffic, parseSetTrafficBody, trafficEntryBlockingDelete, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
+import { checkTemplateSecrets } from "../platform/secret-values";
 import { checkTemplateMappings } from "../platform/volume-host";
 import type { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime } from "../runtime/container-runtime";
@@ -118,6 +119,7 @@ export class ServiceController {
     if (options.tag !== undefined) checkField("tag", tagNameSchema, options.tag);
     const spec = parseServiceSpec(body);
     checkTemplateMappings(this.deps.store, spec.template);
+    checkTemplateSecrets(this.deps.store.secrets, project, spec.template);
     // Resolving (maybe pulling) the image takes time: do it before taking the lock, and only when
     // the template looks changed; if it turns out changed only under the lock, resolve and try again.
     let images: PinnedImages | undefined;
@@ -225,6 +227,7 @@ export class ServiceController {
     if (!parsed.success) throw invalidFromViolations(violationsOf(parsed.error));
     const template = parseServiceTemplate(parsed.data.template);
     checkTemplateMappings(this.deps.store, template);
+    checkTemplateSecrets(this.deps.store.secrets, project, template);
     const requested = parsed.data.revisionSuffix !== undefined ? `${service}-${parsed.data.revisionSuffix}` : undefined;
     this.requireService(project, service);
     const images = await pinImages(this.deps.runtime, template);

@@ -2,6 +2,7 @@ import { containersOf, startGroups, type InstanceContainer } from "../model/cont
 import { defaultServiceAccount, memberContainerName, sharedVolumeName, taskContainerName } from "../model/derived-names";
 import { taskEnv, type JobTemplate } from "../model/job";
 import { parseCpuNanos, parseMemoryBytes } from "../model/quantity";
+import { inMemoryVolumeBytes } from "../model/volume";
 import type { ContainerMount } from "../runtime/container-runtime";
 import { LABEL, taskLabels } from "../runtime/labels";
 import type { ExecutionRow, TaskRow } from "../state/job-store";
@@ -57,7 +58,7 @@ export async function startTaskContainers(deps: ExecutionRunnerDeps, row: Execut
     for (const volume of t.volumes ?? []) {
       if (!volume.emptyDir || !mounted.has(volume.name)) continue;
       const volumeName = sharedVolumeName(name, volume.name);
-      const sizeBytes = volume.emptyDir.sizeLimit === undefined ? total : parseMemoryBytes(volume.emptyDir.sizeLimit)!;
+      const sizeBytes = inMemoryVolumeBytes(volume.emptyDir, total);
       await runtime.createSharedVolume({ name: volumeName, sizeBytes, labels: attemptLabels(deps, row, task) });
       shared.set(volume.name, volumeName);
     }

@@ -37,6 +37,7 @@ import { RoutingTable } from "../router/routing-table";
 import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-runtime";
 import { DockerRuntime } from "../runtime/docker-runtime";
 import { DockerImageBuilder } from "../runtime/image-builder";
+import { LABEL } from "../runtime/labels";
 import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
 import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
@@ -117,7 +118,14 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
     const throttlers = new RevisionThrottlers();
     const apiRouteList: Route[] = [];
     const cloudRunRouteList: Route[] = [];
-    const ingress = new Ingress(routes, throttlers, log, new Set(settings.trustedProxies), new AccessGate(key, new Set([owner])));
+    const ingress = new Ingress(
+      routes,
+      throttlers,
+      log,
+      new Set(settings.trustedProxies),
+      new AccessGate(key, new Set([owner])),
+      async (address) => (await runtime.containerAt(address))?.labels[LABEL.project],
+    );
     let apiPortNow = 0;
     const consoleSessions = new ConsoleSessions(() => apiPortNow, token);
     const api = createApiServer(

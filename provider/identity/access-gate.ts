@@ -3,10 +3,10 @@ import { CLI_AUDIENCE, verifyIdentityToken } from "./tokens";
 
 /**
  * Who may call a service, as the ingress checks it before a request is queued or an instance
- * started (Cloud Run's order): an internal service answers only the engine's own containers (404
+ * started (Cloud Run's order): an internal service answers only the engine's own containers of its project (404
  * to anyone else, as Cloud Run does); a private one needs `Authorization: Bearer <identity
  * token>` whose signature verifies against the engine's key, whose audience is the service's URL
- * (or a tag's or mapped domain's), and whose identity is an invoker: 401 without a valid token,
+ * (or a tag's or mapped domain's; its origin alone, audienceHost), and whose identity is an invoker: 401 without a valid token,
  * 403 for a valid token of someone else.
  */
 export interface ServiceAccess {
@@ -50,13 +50,17 @@ export class AccessGate {
    */
   check(
     access: ServiceAccess,
-    fromContainer: boolean,
+    /** From one of the engine's containers of the service's project (what internal ingress takes). */
+    internalCaller: boolean,
     authorization: string | undefined,
     service: string,
     audienceNames: (aud: string) => boolean,
   ): Denial | undefined {
-    if (access.internalOnly && !fromContainer)
-      return { status: 404, message: "not found: this service takes requests only from the engine's containers (ingress internal)" };
+    if (access.internalOnly && !internalCaller)
+      return {
+        status: 404,
+        message: "not found: this service takes requests only from the engine's containers of its own project (ingress internal)",
+      };
     if (access.public) return undefined;
     const token = bearer(authorization);
     if (token === undefined)
@@ -71,7 +75,10 @@ export class AccessGate {
       audienceOk = audienceNames(entry.aud) || (entry.aud === CLI_AUDIENCE && this.owners.has(entry.email));
       entry.audienceFor.set(service, audienceOk);
     }
-    if (!audienceOk) return unauthorized(`the token's audience "${entry.aud}" is not this service's URL`);
+    if (!audienceOk)
+      return unauthorized(
+        `the token's audience "${entry.aud}" is not this service's URL (its origin, such as http://NAME.localhost:PORT, with no path)`,
+      );
     if (
       access.anyAuthenticated ||
       this.owners.has(entry.email) ||
@@ -99,6 +106,36 @@ export class AccessGate {
     this.verified.set(token, entry);
     return entry;
   }
+}
+
+/**
+ * A verified `Bearer <header>.<payload>.<signature>` as the instance gets it: the signature
+ * replaced by SIGNATURE_REMOVED_BY_GOOGLE, which is what Cloud Run does to the ID token it checked
+ * before passing it on (its troubleshooting page, "signature removed"), so the app can read the
+ * token's claims (who called) but cannot replay it, nor verify it itself. Anything else unchanged.
+ */
+export function withSignatureRemoved(credential: string): string {
+  return credential.replace(/^(\s*bearer[ \t]+[^.\s]*\.[^.\s]*\.)[^.\s]+(\s*)$/i, "$1SIGNATURE_REMOVED_BY_GOOGLE$2");
+}
+
+/**
+ * The host an audience names when it is a URL of a service as Cloud Run takes it: the URL's
+ * origin, with or without a trailing `/` (Cloud Run's samples: "https://my-service.run.app/";
+ * Google's clients use `new URL(url).origin`), never a URL with a path, query or credentials, which
+ * Cloud Run answers 401 (a token minted for the full URL of one request is a common mistake).
+ * Either scheme, since the engine serves http where Cloud Run serves https. Undefined otherwise.
+ */
+export function audienceHost(aud: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(aud);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") return undefined;
+  if (/[?#]/.test(aud)) return undefined;
+  return url.host;
 }
 
 function bearer(authorization: string | undefined): string | undefined {

@@ -90,13 +90,24 @@ export const secretVolumeSchema = z
 export const emptyDirSchema = z
   .object({
     medium: z.literal("MEMORY", { error: 'must be "MEMORY": in-memory volumes are the only kind of emptyDir' }).default("MEMORY"),
-    /** At most this much; the instance's memory limit when not given. */
+    /** At most this much; when not given, half the memory of the instance's containers (inMemoryVolumeBytes). */
     sizeLimit: z
       .string({ error: 'must be a quantity such as "64Mi"' })
       .refine((q) => (parseMemoryBytes(q) ?? 0) > 0, { message: 'must be a quantity such as "64Mi" or "1Gi"' })
       .optional(),
   })
   .strict();
+
+/**
+ * The size of an in-memory volume: its size limit, else half the memory limits of all the
+ * instance's (or task's) containers added up, as Cloud Run sets it ("emptyDir volume size =
+ * [Memory (Container A) + Memory (Container B) + ...]/2"). Its pages count toward the memory of
+ * the container that writes them either way.
+ */
+export function inMemoryVolumeBytes(emptyDir: { sizeLimit?: string }, containersMemoryBytes: number): number {
+  if (emptyDir.sizeLimit !== undefined) return parseMemoryBytes(emptyDir.sizeLimit)!;
+  return Math.floor(containersMemoryBytes / 2);
+}
 
 export const gcsVolumeSchema = z.object({ bucket: bucketNameSchema, readOnly: z.boolean().default(false) }).strict();
 

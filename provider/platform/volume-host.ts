@@ -4,9 +4,8 @@ import { dirname, join } from "node:path";
 import type { EngineHome } from "../base/home";
 import type { Logger } from "../base/logger";
 import { SkiffError } from "../model/errors";
-import { parseMemoryBytes } from "../model/quantity";
 import type { MountedTemplate } from "../model/template";
-import type { Volume } from "../model/volume";
+import { inMemoryVolumeBytes, type Volume } from "../model/volume";
 import { parseDatabaseTarget, type DatabaseTarget } from "../model/volume-mapping";
 import type { ContainerMount } from "../runtime/container-runtime";
 import type { Store } from "../state/store";
@@ -26,16 +25,18 @@ export interface ContainerVolumes {
   /**
    * Resolves the secret env and makes the container's folders (secret files, Cloud SQL sockets;
    * again, in place, for a container adopted after a restart). Throws a SkiffError naming the
-   * secret, version, bucket or instance that is missing.
+   * secret env, bucket or instance that cannot be had (a mounted secret file that cannot be read
+   * is left absent instead, as on Cloud Run).
    */
   prepare(container: string, project: string, template: MountedTemplate, memoryBytes: number): Promise<PreparedVolumes>;
   /** The container is gone: its folder goes. */
   release(container: string): void;
 }
 
-/** A mounted file that follows a secret's `latest`. */
-interface FollowedFile {
+/** A mounted file of a secret's version (or of what its `latest` names), kept to what that version is now. */
+interface SecretFile {
   secret: string;
+  version: string;
   file: string;
   mode: number;
 }
@@ -46,12 +47,13 @@ const SECRET_FILE_MODE = 0o444;
 /**
  * The host side of containers' volumes, each container in a folder of its own
  * (`<home>/mounts/<container>/<volume>`): secret files, written whole (a rename, so a reader never
- * sees half a value) and rewritten when a version is added to a secret they follow as `latest`;
+ * sees half a value), rewritten whenever the secret's versions change (a `latest` file follows the
+ * newest version) and removed while their version cannot be read (see show);
  * hard links to the Cloud SQL sockets; bucket and NFS folders (host-folders.ts); in-memory
- * volumes as a tmpfs of their size limit, else the instance's memory limit.
+ * volumes as a tmpfs of their size (inMemoryVolumeBytes: the size limit, else half the instance's memory).
  */
 export class VolumeHost implements ContainerVolumes {
-  private readonly prepared = new Map<string, { project: string; files: FollowedFile[] }>();
+  private readonly prepared = new Map<string, { project: string; files: SecretFile[] }>();
 
   constructor(private readonly deps: { home: EngineHome; store: Store; proxies: CloudSqlProxies; log: Logger }) {}
 
@@ -67,7 +69,7 @@ export class VolumeHost implements ContainerVolumes {
     const mountsOf = template.volumeMounts ?? [];
     if (mountsOf.length === 0) return { env, mounts: [] };
     const root = join(this.deps.home.mountsDir, container);
-    const files: FollowedFile[] = [];
+    const files: SecretFile[] = [];
     const sources = new Map<string, ContainerMount | ((target: string) => ContainerMount)>();
     for (const volume of template.volumes ?? []) {
       if (!mountsOf.some((m) => m.name === volume.name)) continue;
@@ -86,11 +88,11 @@ export class VolumeHost implements ContainerVolumes {
     folder: string,
     project: string,
     memoryBytes: number,
-    followed: FollowedFile[],
+    followed: SecretFile[],
   ): Promise<ContainerMount | ((target: string) => ContainerMount)> {
     const { store, home } = this.deps;
     if (volume.emptyDir) {
-      const sizeBytes = volume.emptyDir.sizeLimit === undefined ? memoryBytes : parseMemoryBytes(volume.emptyDir.sizeLimit)!;
+      const sizeBytes = inMemoryVolumeBytes(volume.emptyDir, memoryBytes);
       return (target) => ({ kind: "tmpfs", target, sizeBytes });
     }
     if (volume.gcs)
@@ -106,10 +108,14 @@ export class VolumeHost implements ContainerVolumes {
     if (volume.secret) {
       const { secret, defaultMode } = volume.secret;
       for (const item of volume.secret.items ?? [{ path: secret, version: "latest", mode: undefined }]) {
-        const file = join(folder, item.path);
-        const mode = item.mode ?? defaultMode ?? SECRET_FILE_MODE;
-        writeWhole(file, accessSecret(store.secrets, project, secret, item.version).value, mode);
-        if (item.version === "latest") followed.push({ secret, file, mode });
+        const file: SecretFile = {
+          secret,
+          version: item.version,
+          file: join(folder, item.path),
+          mode: item.mode ?? defaultMode ?? SECRET_FILE_MODE,
+        };
+        this.show(project, file);
+        followed.push(file);
       }
     } else if (volume.cloudSqlInstance) {
       for (const instance of volume.cloudSqlInstance.instances) {
@@ -131,22 +137,35 @@ export class VolumeHost implements ContainerVolumes {
     rmSync(join(this.deps.home.mountsDir, container), { recursive: true, force: true });
   }
 
-  /** A version of `secret` was added, enabled, disabled or destroyed: files that follow its `latest` show what it names now. */
+  /**
+   * A version of `secret` was added, enabled, disabled or destroyed, or the secret was deleted:
+   * every mounted file of it shows what its version is now (a `latest` file, the newest version).
+   */
   secretChanged(project: string, secret: string): void {
-    const { store, log } = this.deps;
-    let value: Buffer | undefined;
-    for (const [container, entry] of this.prepared) {
+    for (const entry of this.prepared.values()) {
       if (entry.project !== project) continue;
-      for (const f of entry.files.filter((f) => f.secret === secret)) {
-        try {
-          value ??= accessSecret(store.secrets, project, secret, "latest").value;
-          writeWhole(f.file, value, f.mode);
-        } catch (error) {
-          // A disabled or destroyed latest leaves the file as it was, as a mounted file does on Cloud Run.
-          log.warn("a mounted secret keeps its content", { container, secret, reason: (error as Error).message });
-        }
-      }
+      for (const f of entry.files) if (f.secret === secret) this.show(project, f);
     }
+  }
+
+  /**
+   * Writes a secret file's value, or, when its version cannot be read (disabled, destroyed, gone),
+   * removes it, so that reading it fails: on Cloud Run every read of a mounted secret fetches it
+   * from Secret Manager and fails while it is inaccessible, and an instance starts whatever state
+   * its mounted versions are in (only secret env is checked at start). A destroyed value is then
+   * nowhere on the host's disk either.
+   */
+  private show(project: string, f: SecretFile): void {
+    let value: Buffer;
+    try {
+      value = accessSecret(this.deps.store.secrets, project, f.secret, f.version).value;
+    } catch (error) {
+      if (!(error instanceof SkiffError)) throw error;
+      rmSync(f.file, { force: true });
+      this.deps.log.warn("a mounted secret cannot be read now", { secret: f.secret, version: f.version, reason: error.message });
+      return;
+    }
+    writeWhole(f.file, value, f.mode);
   }
 
   /** After a restart, once every live container is prepared again: folders of containers that are gone go too. */

@@ -35,8 +35,6 @@ export interface RequestHead {
   connection: string | undefined;
   upgrade: string | undefined;
   expect: string | undefined;
-  /** The first Authorization line (a private service's identity token). */
-  authorization: string | undefined;
   /** The body arrives in chunks (decoded by the parser) and goes to the instance in chunks again. */
   chunked: boolean;
   /** What Content-Length declared, if it did. */
@@ -77,7 +75,6 @@ export function parseRequestHead(
     connection: undefined,
     upgrade: undefined,
     expect: undefined,
-    authorization: undefined,
     chunked: false,
     contentLength: undefined,
     hasBody: false,
@@ -103,9 +100,6 @@ export function parseRequestHead(
         break;
       case 7:
         if (name.toLowerCase() === "upgrade") head.upgrade = rawHeaders[i + 1];
-        break;
-      case 13:
-        if (name.toLowerCase() === "authorization") head.authorization ??= rawHeaders[i + 1];
         break;
       case 10:
         if (name.toLowerCase() === "connection")

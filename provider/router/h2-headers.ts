@@ -24,7 +24,6 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
   let path = "";
   let authority: string | undefined;
   let host: string | undefined;
-  let authorization: string | undefined;
   let cookies: string | undefined;
   let traceparent: string | undefined;
   let cloudTrace: string | undefined;
@@ -44,7 +43,6 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
       continue;
     }
     if (name === "host") host ??= value;
-    else if (name === "authorization") authorization ??= value;
     else if (name === "content-length") contentLength = Number(value);
     else if (name === "traceparent") traceparent ??= value;
     else if (name === "x-cloud-trace-context") cloudTrace ??= value;
@@ -63,7 +61,6 @@ export function h2RequestHead(rawHeaders: readonly string[], remoteAddress: stri
     connection: undefined,
     upgrade: undefined,
     expect: undefined,
-    authorization,
     chunked: hasBody && contentLength === undefined,
     contentLength,
     hasBody,

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import net from "node:net";
 import type { Logger } from "../base/logger";
-import type { AccessGate } from "../identity/access-gate";
+import { audienceHost, withSignatureRemoved, type AccessGate } from "../identity/access-gate";
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, RequestTimeoutError, type Endpoint, type Lease } from "../scaling/throttler";
@@ -57,6 +57,8 @@ export class Ingress implements RequestHandler, StreamHandler {
     private readonly trustedProxies: ReadonlySet<string> = new Set(),
     /** Checks private and internal services' callers; without it every service is public. */
     private readonly gate?: AccessGate,
+    /** The project of the engine's container at an address on its network (internal services answer only their own project's). */
+    private readonly projectAt?: (address: string) => Promise<string | undefined>,
   ) {
     this.server = this.createServer(false);
     this.bridgeServer = this.createServer(true);
@@ -145,7 +147,9 @@ export class Ingress implements RequestHandler, StreamHandler {
     const route = this.routes.route(this.hostTarget(host), host, request.head.rawHeaders);
     if (!route.ok) return request.sendError(route.status, route.message);
     if (this.observer) request.observe(this.observer, route);
-    const denial = this.deny(request, route);
+    // Awaited only for an internal service's request from a container: a public one costs no tick.
+    const internal = this.checksProject(request, route) ? await this.fromItsProject(request, route) : request.fromContainer;
+    const denial = this.deny(request, route, internal);
     if (denial) return request.sendError(denial.status, denial.message);
     const declared = request.head.contentLength;
     if (declared !== undefined && route.bodyLimitBytes !== undefined && declared > route.bodyLimitBytes) {
@@ -232,7 +236,8 @@ export class Ingress implements RequestHandler, StreamHandler {
       socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n`);
       return;
     }
-    const denial = this.deny(request, route);
+    const internal = this.checksProject(request, route) ? await this.fromItsProject(request, route) : request.fromContainer;
+    const denial = this.deny(request, route, internal);
     if (denial) {
       socket.end(`HTTP/1.1 ${denial.status} ${STATUS_CODES[denial.status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
@@ -259,22 +264,43 @@ export class Ingress implements RequestHandler, StreamHandler {
     proxyUpgrade(request, socket, head, lease.endpoint, () => lease.release(), this.trusts(request), timeLeftMs);
   }
 
-  /** Why the caller may not call this service (private or internal), or undefined: a public service costs one check. */
-  private deny(request: IngressCall, route: Extract<RouteResult, { ok: true }>) {
+  /**
+   * Why the caller may not call this service (private or internal), or undefined: a public service
+   * costs one check. A private service's caller passes with a verified token, which the instance
+   * then gets with its signature removed, as on Cloud Run (withSignatureRemoved).
+   */
+  private deny(request: IngressCall, route: Extract<RouteResult, { ok: true }>, internal: boolean) {
     const { access } = route;
     if (access.public && !access.internalOnly) return undefined;
     if (!this.gate) return undefined;
     const key = `${route.project}/${route.service}`;
-    return this.gate.check(access, request.fromContainer, credentialOf(request.head), key, (aud) => {
-      let host: string;
-      try {
-        host = new URL(aud).host;
-      } catch {
-        return false;
-      }
+    const at = credentialAt(request.head);
+    const denial = this.gate.check(access, internal, at < 0 ? undefined : request.head.rawHeaders[at], key, (aud) => {
+      const host = audienceHost(aud);
+      if (host === undefined) return false;
       const named = this.routes.serviceOf(this.hostTarget(host));
       return named?.project === route.project && named.service === route.service;
     });
+    if (denial === undefined && !access.public && at >= 0) {
+      const raw = request.head.rawHeaders.slice();
+      raw[at] = withSignatureRemoved(raw[at]);
+      request.head.rawHeaders = raw;
+    }
+    return denial;
+  }
+
+  /**
+   * Cloud Run's internal ingress takes requests from VPC networks of the service's own project, not
+   * from another project's workloads; here, from the engine's containers of that project (a
+   * project is a namespace no other sees). Only an internal service's request from a container
+   * needs the caller's project: a look-up in the runtime's map of addresses.
+   */
+  private checksProject(request: IngressCall, route: Extract<RouteResult, { ok: true }>): boolean {
+    return request.fromContainer && route.access.internalOnly && this.projectAt !== undefined;
+  }
+
+  private async fromItsProject(request: IngressCall, route: Extract<RouteResult, { ok: true }>): Promise<boolean> {
+    return (await this.projectAt!(request.head.remoteAddress.replace(/^::ffff:/, ""))) === route.project;
   }
 
   /** parseHost, remembered: clients send the same few Host values over and over. */
@@ -303,17 +329,21 @@ function bodyTooLarge(declared: number, limit: number): string {
 }
 
 /**
- * The token a private service's caller presents: Cloud Run checks X-Serverless-Authorization when
- * it is there (so the app keeps Authorization for its own users' credentials, as Google's
- * cloud-run-proxy and IAP use it), else Authorization. Read only for private and internal services.
+ * Where in the head's raw lines the token a private service's caller presents is (the index of its
+ * value), or -1: Cloud Run checks X-Serverless-Authorization when it is there (so the app keeps
+ * Authorization for its own users' credentials, as Google's cloud-run-proxy and IAP use it), else
+ * the first Authorization. Read only for private and internal services.
  */
-function credentialOf(head: RequestHead): string | undefined {
+function credentialAt(head: RequestHead): number {
   const raw = head.rawHeaders;
+  let authorization = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
-    if (name.length === SERVERLESS_AUTHORIZATION.length && name.toLowerCase() === SERVERLESS_AUTHORIZATION) return raw[i + 1];
+    if (name.length === SERVERLESS_AUTHORIZATION.length && name.toLowerCase() === SERVERLESS_AUTHORIZATION) return i + 1;
+    if (authorization < 0 && name.length === AUTHORIZATION.length && name.toLowerCase() === AUTHORIZATION) authorization = i + 1;
   }
-  return head.authorization;
+  return authorization;
 }
 
 const SERVERLESS_AUTHORIZATION = "x-serverless-authorization";
+const AUTHORIZATION = "authorization";

@@ -7,8 +7,9 @@ import { httpRequest } from "../helpers/http";
 
 // Identity for the engine's containers, with Google's own client libraries from the npm registry
 // running inside them: the metadata server (gcp-metadata), identity tokens for private services
-// (google-auth-library's getIdTokenClient), tokens that verify against the engine's JWKS with a
-// standard JWT library (jose), ingress internal, and all of it kept across a kill -9 of the engine.
+// (google-auth-library's getIdTokenClient, whose audience must be the service's URL alone), tokens
+// that verify against the engine's JWKS with a standard JWT library (jose), ingress internal (its
+// own project's containers only), and all of it kept across a kill -9 of the engine.
 
 const PROJECT = "team";
 const WEB_ACCOUNT = "web@team.iam.gserviceaccount.com";
@@ -87,6 +88,41 @@ test.serial(
 );
 
 test.serial(
+  "google-auth-library's ID-token client made for the URL of one request (a path) gets 401, as on Cloud Run: the audience is the service's URL alone",
+  async (t) => {
+    const withPath = `
+      const { GoogleAuth } = require("/node_modules/google-auth-library");
+      const client = await new GoogleAuth().getIdTokenClient(process.argv[1] + "/v1/items");
+      const r = await client.request({ url: process.argv[1] + "/", validateStatus: () => true, responseType: "text" });
+      return { status: r.status, body: String(r.data).trim() };`;
+    const refused = await inWeb<{ status: number; body: string }>(withPath, [apiUrl]);
+    t.is(refused.status, 401, refused.body);
+    t.regex(refused.body, /audience ".*\/v1\/items" is not this service's URL/);
+    t.like(await inWeb(CALL_WITH_ID_TOKEN, [apiUrl]), { status: 200 }, "the service's URL alone, no trailing slash");
+  },
+);
+
+test.serial(
+  "the private service's app gets the caller's ID token with Cloud Run's SIGNATURE_REMOVED_BY_GOOGLE in place of its signature",
+  async (t) => {
+    const seen = await inWeb<{ status: number; body: string }>(
+      `
+    const { GoogleAuth } = require("/node_modules/google-auth-library");
+    const client = await new GoogleAuth().getIdTokenClient(process.argv[1]);
+    const r = await client.request({ url: process.argv[1] + "/headers", validateStatus: () => true, responseType: "text" });
+    return { status: r.status, body: String(r.data) };`,
+      [apiUrl],
+    );
+    t.is(seen.status, 200, seen.body);
+    const authorization = (JSON.parse(seen.body) as Record<string, string>).authorization;
+    t.regex(authorization, /^Bearer [\w-]+\.[\w-]+\.SIGNATURE_REMOVED_BY_GOOGLE$/);
+    // The claims are there to read: who called, for which audience.
+    const claims = JSON.parse(Buffer.from(authorization.split(".")[1], "base64url").toString()) as Record<string, string>;
+    t.like(claims, { email: WEB_ACCOUNT, aud: apiUrl });
+  },
+);
+
+test.serial(
   "the identity token verifies against the engine's JWKS with a standard JWT library (jose), for the audience asked",
   async (t) => {
     const { token } = await inWeb<{ token: string }>(
@@ -113,13 +149,29 @@ test.serial("the metadata server wants Metadata-Flavor: Google and refuses reque
   t.deepEqual(statuses, [403, 403, 200]);
 });
 
-test.serial("an internal service answers the engine's containers and is 404 from the host", async (t) => {
-  const api = await engine.api();
-  await api.putService(PROJECT, "inside", { template: { image, scaling: { minInstanceCount: 1 } }, ingress: "internal" });
-  const url = (await api.getService(PROJECT, "inside")).url;
-  t.is((await httpRequest(engine.ingressPort, new URL(url).host, "/")).status, 404);
-  t.like(await inWeb(`const r = await fetch(process.argv[1]); return { status: r.status };`, [`${url}/`]), { status: 200 });
-});
+test.serial(
+  "an internal service answers the engine's containers of its own project; it is 404 from the host and from another project's container",
+  async (t) => {
+    const api = await engine.api();
+    await Promise.all([
+      api.putService(PROJECT, "inside", { template: { image, scaling: { minInstanceCount: 1 } }, ingress: "internal" }),
+      api.putService("elsewhere", "outsider", { template: { image, scaling: { minInstanceCount: 1 } } }),
+    ]);
+    const url = (await api.getService(PROJECT, "inside")).url;
+    t.is((await httpRequest(engine.ingressPort, new URL(url).host, "/")).status, 404);
+    t.like(await inWeb(`const r = await fetch(process.argv[1]); return { status: r.status };`, [`${url}/`]), { status: 200 });
+    // Cloud Run's internal ingress is the service's own project's VPC: another project's workload is outside.
+    const outsider = await containerOf(engine, { "skiff.service": "outsider" });
+    const fetched = await nodeIn(outsider, `fetch(process.argv[1]).then(async (r) => console.log(r.status, (await r.text()).trim()))`, [
+      `${url}/`,
+    ]);
+    t.regex(
+      fetched.stdout,
+      /^404 not found: this service takes requests only from the engine's containers of its own project/,
+      fetched.stderr,
+    );
+  },
+);
 
 test.serial("the engine listens on nothing but loopback and its network's gateway", async (t) => {
   const gateway = (await (await engine.api()).engineInfo()).containers?.gateway;

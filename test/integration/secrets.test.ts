@@ -10,8 +10,10 @@ import { eventually } from "../helpers/http";
 // The local Secret Manager through the real CLI on a real engine: `--set-secrets
 // DB_PASSWORD=db-pass:1,/secrets/api-key=api-key:latest` gives the container the env value and
 // the file; a version added to api-key shows in the file within 30 s with no new revision, while
-// the pinned env stays; a missing secret fails the revision naming it; bad names are exit 1 naming
-// the flag. The values appear nowhere: describe --format export, logs read, engine.log, state.db.
+// the pinned env stays; a deploy naming a missing secret is refused naming the field, a disabled
+// one fails the revision, a mounted one is absent while it cannot be read; bad names are exit 1
+// naming the flag. The values appear nowhere:
+// describe --format export, logs read, engine.log, state.db.
 
 let engine: TestEngine;
 let image: string;
@@ -78,27 +80,36 @@ test.serial("changing which version a service uses makes a new revision", async 
   t.is(await file("web", "/secrets/api-key"), API_KEY_2);
 });
 
-test.serial("a revision naming a missing secret or version fails naming it, and never serves", async (t) => {
-  const serving = (await describeService(engine, "web")).latestReadyRevision;
-  const missing = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=no-such-secret:1", ...SHORT_STARTUP_PROBE]);
-  t.is(missing.code, 1, transcript(["deploy"], missing));
-  t.regex(missing.stderr, /secret "no-such-secret" not found in project "default"/);
-  const version = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=api-key:9"]);
-  t.is(version.code, 1, transcript(["deploy"], version));
-  t.regex(version.stderr, /secret "api-key" has no version 9/);
-  const service = await describeService(engine, "web");
-  t.is(service.latestReadyRevision, serving, "the last good revision keeps serving");
-  const failed = (await listRevisions(engine, "web")).filter((r) => r.status === "FAILED");
-  t.is(failed.length, 2);
-  t.true(
-    failed.every((r) => /secret "(no-such-secret|api-key)"/.test(r.error ?? "")),
-    JSON.stringify(failed.map((r) => r.error)),
-  );
-  t.deepEqual(
-    service.trafficStatuses.map((s) => s.revision),
-    [serving],
-  );
-});
+test.serial(
+  "a deploy naming a missing secret or version is refused before a revision is made (Cloud Run checks secrets at deploy); a disabled version fails the revision",
+  async (t) => {
+    const serving = (await describeService(engine, "web")).latestReadyRevision;
+    const revisionsBefore = (await listRevisions(engine, "web")).length;
+    const missing = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=no-such-secret:1", ...SHORT_STARTUP_PROBE]);
+    t.is(missing.code, 1, transcript(["deploy"], missing));
+    t.regex(missing.stderr, /--update-secrets \(template\.secretEnv\.TOKEN\): secret "no-such-secret" not found in project "default"/);
+    const version = await engine.skiff(["deploy", "web", "--update-secrets", "/other/token=api-key:9"]);
+    t.is(version.code, 1, transcript(["deploy"], version));
+    t.regex(version.stderr, /\(template\.volumes\[\d\]\.secret\.items\[0\]\.version\): secret "api-key" has no version 9/);
+    t.is((await listRevisions(engine, "web")).length, revisionsBefore, "no revision was made for either");
+    // A version that exists but is disabled passes the deploy's check; the instance cannot start without it.
+    await skiffOk(engine, ["secrets", "create", "old-token", "--data-file", "-"], "old");
+    await skiffOk(engine, ["secrets", "versions", "disable", "1", "--secret", "old-token"]);
+    const disabled = await engine.skiff(["deploy", "web", "--update-secrets", "TOKEN=old-token:1", ...SHORT_STARTUP_PROBE]);
+    t.is(disabled.code, 1, transcript(["deploy"], disabled));
+    t.regex(disabled.stderr, /version 1 of secret "old-token" is DISABLED/);
+    const service = await describeService(engine, "web");
+    t.is(service.latestReadyRevision, serving, "the last good revision keeps serving");
+    const failed = (await listRevisions(engine, "web")).filter((r) => r.status === "FAILED");
+    t.is(failed.length, 1);
+    t.regex(failed[0].error ?? "", /old-token/);
+    await skiffOk(engine, ["secrets", "delete", "old-token", "-q"]);
+    t.deepEqual(
+      service.trafficStatuses.map((s) => s.revision),
+      [serving],
+    );
+  },
+);
 
 test.serial("bad names are exit 1 naming the flag; the engine stays up and nothing changes", async (t) => {
   const before = await describeService(engine, "web");
@@ -138,6 +149,52 @@ test.serial("disable, enable and destroy: a disabled or destroyed version cannot
   t.regex((await engine.skiff(["secrets", "versions", "access", "1", "--secret", "api-key"])).stderr, /is DESTROYED/);
   t.is((await engine.skiff(["secrets", "versions", "enable", "1", "--secret", "api-key"])).code, 1);
 });
+
+test.serial(
+  "a mounted file can be read only while its version can: disabled, destroyed or deleted, reading fails (the value leaves the host's disk); an instance that mounts a disabled version starts",
+  async (t) => {
+    const [R1, R2] = [`rotating-one-${id}`, `rotating-two-${id}`];
+    await skiffOk(engine, ["secrets", "create", "rotating", "--data-file", "-"], R1);
+    await deploy(engine, "reader", ["--image", image, "--set-secrets", "/rot/key=rotating:latest,/rot/pinned=rotating:1"]);
+    const read = async (service: string, at: string) => {
+      const answer = await engine.request(hostOf(engine, service), `/file?path=${encodeURIComponent(at)}`);
+      return answer.status === 200 ? answer.body : `${answer.status} ${answer.body.trim()}`;
+    };
+    const both = async () => [await read("reader", "/rot/key"), await read("reader", "/rot/pinned")];
+    t.deepEqual(await both(), [R1, R1]);
+    await skiffOk(engine, ["secrets", "versions", "disable", "1", "--secret", "rotating"]);
+    t.deepEqual(await both(), ["404 ENOENT", "404 ENOENT"], "version 1 (also what latest names) is disabled");
+    await skiffOk(engine, ["secrets", "versions", "enable", "1", "--secret", "rotating"]);
+    t.deepEqual(await both(), [R1, R1]);
+    await skiffOk(engine, ["secrets", "versions", "add", "rotating", "--data-file", "-"], R2);
+    await skiffOk(engine, ["secrets", "versions", "disable", "2", "--secret", "rotating"]);
+    t.deepEqual(await both(), ["404 ENOENT", R1], "latest names the disabled version 2; the pinned file keeps version 1");
+    // Cloud Run checks no mounted secret when an instance starts: this one starts, and its file cannot be read.
+    const started = await engine.skiff([
+      "deploy",
+      "starter",
+      "--image",
+      image,
+      "--set-secrets",
+      "/rot/key=rotating:latest",
+      ...SHORT_STARTUP_PROBE,
+    ]);
+    t.is(started.code, 0, transcript(["deploy", "starter"], started));
+    t.is(await read("starter", "/rot/key"), "404 ENOENT");
+    await skiffOk(engine, ["secrets", "versions", "destroy", "2", "--secret", "rotating", "-q"]);
+    await skiffOk(engine, ["secrets", "delete", "rotating", "-q"]);
+    t.deepEqual(await both(), ["404 ENOENT", "404 ENOENT"], "the secret is gone");
+    const left = readdirSync(path.join(engine.home, "mounts"), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(path.join(e.parentPath, e.name), "utf8"));
+    t.false(
+      left.some((text) => text.includes("rotating-")),
+      "no value of the secret is left under the home's mounts",
+    );
+    await skiffOk(engine, ["services", "delete", "starter", "-q"]);
+    await skiffOk(engine, ["services", "delete", "reader", "-q"]);
+  },
+);
 
 test.serial("the values appear nowhere: describe --format export, logs read, engine.log, state.db and its WAL", async (t) => {
   // Something to read back: a request logged, and the service described in every format.

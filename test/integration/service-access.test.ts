@@ -293,6 +293,41 @@ test("jobs: --service-account on deploy, update and describe --format export; th
   t.deepEqual((await engine.skiffJson(["jobs", "get-iam-policy", "batch"])).bindings, undefined, "no bindings left");
 });
 
+test("a private service's instance gets the caller's verified token with its signature removed (Cloud Run's SIGNATURE_REMOVED_BY_GOOGLE); an audience with a path is 401; a public one gets the header as sent", async (t) => {
+  await deploy(engine, "claims", ["--image", image, "--no-allow-unauthenticated"]);
+  const token = await identityToken(t, urlOf("claims"));
+  const [header, payload] = token.split(".");
+  const seen = async (headers: Record<string, string>) => {
+    const answer = await httpRequest(engine.ingressPort, hostOf(engine, "claims"), "/headers", { headers });
+    t.is(answer.status, 200, answer.body);
+    return JSON.parse(answer.body) as Record<string, string>;
+  };
+  t.is((await seen({ authorization: `Bearer ${token}` })).authorization, `Bearer ${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE`);
+  // The token in X-Serverless-Authorization: that one loses its signature; the app's own Authorization is untouched.
+  const both = await seen({ "x-serverless-authorization": `Bearer ${token}`, authorization: "Basic dXNlcjpwdw==" });
+  t.is(both["x-serverless-authorization"], `Bearer ${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE`);
+  t.is(both.authorization, "Basic dXNlcjpwdw==");
+  // The forwarded token no longer opens the service.
+  const replayed = await httpRequest(engine.ingressPort, hostOf(engine, "claims"), "/", {
+    headers: { authorization: `Bearer ${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE` },
+  });
+  t.is(replayed.status, 401);
+  // A token minted for the full URL of one request (a path in its audience) is not one for the service: 401, as on Cloud Run.
+  const withPath = await identityToken(t, `${urlOf("claims")}/headers`);
+  const refused = await httpRequest(engine.ingressPort, hostOf(engine, "claims"), "/headers", {
+    headers: { authorization: `Bearer ${withPath}` },
+  });
+  t.is(refused.status, 401);
+  t.regex(refused.body, /audience ".*\/headers" is not this service's URL \(its origin/);
+  t.is(
+    (await seen({ authorization: `Bearer ${await identityToken(t, `${urlOf("claims")}/`)}` })).authorization.split(".")[2],
+    "SIGNATURE_REMOVED_BY_GOOGLE",
+  );
+  // Public: Cloud Run checks no token, and the header passes as it came.
+  await skiffOk(engine, ["services", "add-iam-policy-binding", "claims", "--member", "allUsers", "--role", "roles/run.invoker"]);
+  t.is((await seen({ authorization: `Bearer ${token}` })).authorization, `Bearer ${token}`);
+});
+
 test("services proxy serves a private service on 127.0.0.1 with the caller's token in X-Serverless-Authorization (bodies both ways, the client's Authorization kept), its --tag a tag's revision; without it the service answers 401; Ctrl-C stops it", async (t) => {
   await deploy(engine, "vault", ["--image", image, "--no-allow-unauthenticated", "--tag", "first"]);
   const first = (await describeService(engine, "vault")).latestCreatedRevision!;

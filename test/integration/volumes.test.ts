@@ -8,9 +8,10 @@ import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 
 // Volumes through the real CLI on a real engine: an in-memory volume of 64Mi refuses the 65th MiB
-// (ENOSPC) and lives in memory, not on the host's disk; a bucket mapped to a folder is shared by a
-// job that writes a file and a service that reads it; nothing but the engine's own folders and the
-// mapped one is mounted; bad volume flags and folders are exit 1 naming the flag, and change nothing.
+// (ENOSPC) and lives in memory, not on the host's disk, and one without a size limit is half the
+// instance's memory; a bucket mapped to a folder is shared by a job that writes a file and a
+// service that reads it; nothing but the engine's own folders and the mapped one is mounted; bad
+// volume flags and folders are exit 1 naming the flag, and change nothing.
 
 let engine: TestEngine;
 let image: string;
@@ -53,6 +54,28 @@ test.serial(
       { Type: "tmpfs", Target: "/scratch", TmpfsOptions: { SizeBytes: 64 * 1024 * 1024, Mode: 0o1777 } },
     ]);
     t.is((await engine.request(hostOf(engine, "mem"), "/")).status, 200, "the instance lives on");
+  },
+);
+
+test.serial(
+  "an in-memory volume without size-limit is a tmpfs of half the instance's memory (Cloud Run's default), not all of it",
+  async (t) => {
+    await deploy(engine, "half", [
+      "--image",
+      image,
+      "--memory",
+      "512Mi",
+      "--add-volume",
+      "name=scratch,type=in-memory",
+      "--add-volume-mount",
+      "volume=scratch,mount-path=/scratch",
+    ]);
+    const info = (await containerOf("half")) as unknown as {
+      HostConfig: { Mounts?: { Type: string; Target: string; TmpfsOptions?: { SizeBytes: number } }[] };
+    };
+    t.deepEqual(info.HostConfig.Mounts, [
+      { Type: "tmpfs", Target: "/scratch", TmpfsOptions: { SizeBytes: 256 * 1024 * 1024, Mode: 0o1777 } },
+    ]);
   },
 );
 

@@ -18,7 +18,7 @@ test("--set-secrets in a sidecar's group is the sidecar's alone; before any grou
   const sidecarOnly = parseServiceTemplate(deployedTemplate([...pair, "--set-secrets", "TOKEN=s:1"]));
   t.false("secretEnv" in sidecarOnly);
   t.deepEqual(sidecarOnly.sidecars![0].secretEnv, { TOKEN: { secret: "s", version: "1" } });
-  const both = parseServiceTemplate(deployedTemplate(["--set-secrets", "A=a:2", ...pair, "--update-secrets", "B=b"]));
+  const both = parseServiceTemplate(deployedTemplate(["--set-secrets", "A=a:2", ...pair, "--update-secrets", "B=b:latest"]));
   t.deepEqual(both.secretEnv, { A: { secret: "a", version: "2" } });
   t.deepEqual(both.sidecars![0].secretEnv, { B: { secret: "b", version: "latest" } });
   // The ingress container's own group says the same as the flags before any group.
@@ -130,7 +130,7 @@ test("bad secret flags in a group are exit-1 errors naming the container and the
     [["--container", "side", "--remove-secrets", "NOPE"], '--container side: --remove-secrets: "NOPE" is not a secret of this container'],
     [["--container", "side", "--set-secrets", "/proc/x=a:1"], '--container side: --set-secrets: "/proc/x": its folder /proc'],
     [
-      ["--container", "side", "--set-secrets", "A=a", "--update-secrets", "B=b"],
+      ["--container", "side", "--set-secrets", "A=a:latest", "--update-secrets", "B=b:latest"],
       "--container side: --set-secrets: cannot be combined with",
     ],
     [
@@ -144,7 +144,10 @@ test("bad secret flags in a group are exit-1 errors naming the container and the
       `${argv.join(" ")}: ${thrownMessage(() => deployedTemplate(argv, existing))}`,
     );
   // --set-secrets in one group and --update-secrets in another is fine: each is its container's.
-  const fine = deployedTemplate(["--container", "app", "--set-secrets", "A=a", "--container", "side", "--update-secrets", "B=b"], existing);
+  const fine = deployedTemplate(
+    ["--container", "app", "--set-secrets", "A=a:latest", "--container", "side", "--update-secrets", "B=b:latest"],
+    existing,
+  );
   t.deepEqual([Object.keys(fine.secretEnv!), Object.keys(fine.sidecars![0].secretEnv!)], [["A"], ["B"]]);
 });
 

@@ -54,7 +54,6 @@ test("an HTTP/2 request's head: pseudo-headers become method, path and host; coo
     method: "POST",
     url: "/p?q=1",
     host: "svc.localhost",
-    authorization: "Bearer t",
     hasBody: true,
     chunked: true,
     invalid: undefined,

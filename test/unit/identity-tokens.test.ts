@@ -2,7 +2,7 @@ import test from "ava";
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AccessGate, type ServiceAccess } from "../../provider/identity/access-gate";
+import { AccessGate, audienceHost, withSignatureRemoved, type ServiceAccess } from "../../provider/identity/access-gate";
 import { jwks, loadOrCreateSigningKey } from "../../provider/identity/signing-key";
 import { CLI_AUDIENCE, mintIdentityToken, TOKEN_ISSUER, verifyIdentityToken } from "../../provider/identity/tokens";
 
@@ -120,4 +120,30 @@ test("a verified token is checked once: the next request with it costs a map loo
   const perCheckNs = Number(process.hrtime.bigint() - started) / 10_000;
   t.is(audienceChecks, 1);
   t.log(`${(perCheckNs / 1000).toFixed(2)} µs per check of a known token`);
+});
+
+test("a verified token reaches the instance with its signature replaced by SIGNATURE_REMOVED_BY_GOOGLE, as Cloud Run passes it on", (t) => {
+  t.is(withSignatureRemoved("Bearer aGVhZA.cGF5bG9hZA.c2lnbmF0dXJl"), "Bearer aGVhZA.cGF5bG9hZA.SIGNATURE_REMOVED_BY_GOOGLE");
+  // The scheme as the client wrote it, and the spaces around it, stay.
+  t.is(withSignatureRemoved("bearer \taGVhZA.cGF5bG9hZA.c2ln-_0 "), "bearer \taGVhZA.cGF5bG9hZA.SIGNATURE_REMOVED_BY_GOOGLE ");
+  // Not a three-part token: nothing to remove (the gate refused it anyway).
+  for (const other of ["Bearer abc", "Bearer a.b", "Bearer a.b.c.d", "Basic dXNlcjpwdw==", "Bearer a.b.", ""])
+    t.is(withSignatureRemoved(other), other);
+});
+
+test("an audience names a service by its URL's origin, with or without a trailing slash; a URL with a path or query does not (Cloud Run: 401)", (t) => {
+  t.is(audienceHost("http://api.localhost:8080"), "api.localhost:8080");
+  t.is(audienceHost("http://api.localhost:8080/"), "api.localhost:8080");
+  t.is(audienceHost("https://beta---api.team.localhost:8080/"), "beta---api.team.localhost:8080");
+  for (const other of [
+    "http://api.localhost:8080/v1/items",
+    "http://api.localhost:8080/?x=1",
+    "http://api.localhost:8080?",
+    "http://api.localhost:8080/#top",
+    "http://me:pw@api.localhost:8080",
+    "ftp://api.localhost:8080",
+    "api.localhost:8080",
+    "32555940559.apps.googleusercontent.com",
+  ])
+    t.is(audienceHost(other), undefined, other);
 });

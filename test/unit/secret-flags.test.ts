@@ -23,13 +23,24 @@ const message = (fn: () => unknown) =>
 
 test("--set-secrets puts env secrets in secretEnv and file secrets in a secret volume per folder", (t) => {
   const t1 = applyMountFlags(tpl({ image }), {
-    setSecrets: { DB_PASSWORD: "db-pass:1", "/secrets/api-key": "api-key:latest", TOKEN: "tok" },
+    setSecrets: { DB_PASSWORD: "db-pass:1", "/secrets/api-key": "api-key:latest", TOKEN: "tok:latest" },
   });
   t.deepEqual(t1.secretEnv, { DB_PASSWORD: { secret: "db-pass", version: "1" }, TOKEN: { secret: "tok", version: "latest" } });
   t.deepEqual(t1.volumes, [{ name: "secret-api-key", secret: { secret: "api-key", items: [{ path: "api-key", version: "latest" }] } }]);
   t.deepEqual(t1.volumeMounts, [{ name: "secret-api-key", mountPath: "/secrets" }]);
   // What the engine gets is valid for it as it is.
   t.notThrows(() => parseServiceTemplate(t1));
+});
+
+test("a secret without a version is refused as gcloud refuses it for Cloud Run: KEY:latest must be written", (t) => {
+  t.is(
+    message(() => applyMountFlags(tpl({ image }), { setSecrets: { TOKEN: "tok" } })),
+    "--set-secrets: No secret version specified for TOKEN. Use TOKEN:latest to reference the latest version.",
+  );
+  t.is(
+    message(() => applyMountFlags(tpl({ image }), { updateSecrets: { "/secrets/key": "api-key" } })),
+    "--update-secrets: No secret version specified for /secrets/key. Use /secrets/key:latest to reference the latest version.",
+  );
 });
 
 test("--update-secrets adds or changes, --remove-secrets removes, --clear-secrets empties; other volumes stay", (t) => {

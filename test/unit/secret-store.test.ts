@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { SecretController } from "../../provider/controller/secret-controller";
 import { SkiffError } from "../../provider/model/errors";
+import { checkTemplateSecrets } from "../../provider/platform/secret-values";
 import { SecretCipher } from "../../provider/state/secret-cipher";
 import { Store } from "../../provider/state/store";
 
@@ -116,4 +117,57 @@ test("a sealed value opens only as the version it was sealed for, and only with 
   t.throws(() => cipher.open(sealed, "default/s/2"));
   t.throws(() => SecretCipher.loadOrCreate(path.join(dir, "other")).open(sealed, "default/s/1"));
   t.is(SecretCipher.loadOrCreate(path.join(dir, "k")).open(sealed, "default/s/1").toString(), "v", "the key is kept, not made again");
+});
+
+test("a template naming a missing secret or version is refused at deploy naming the field; a disabled version passes (its instance fails)", (t) => {
+  const { store, secrets, dispose } = setup();
+  t.teardown(dispose);
+  secrets.create("default", { name: "api-key", data: b64("one") });
+  secrets.addVersion("default", "api-key", { data: b64("two") });
+  secrets.changeVersion("default", "api-key", "1", "disable");
+  secrets.create("default", { name: "empty" });
+  const refused = (template: Parameters<typeof checkTemplateSecrets>[2]) => {
+    try {
+      checkTemplateSecrets(store.secrets, "default", template);
+      return "none";
+    } catch (error) {
+      const e = error as SkiffError;
+      return `${e.code} ${e.violations.map((v) => `${v.field}: ${v.reason}`).join("; ")}`;
+    }
+  };
+  t.is(refused({ secretEnv: { A: { secret: "api-key", version: "1" }, B: { secret: "api-key", version: "latest" } } }), "none");
+  t.regex(
+    refused({ secretEnv: { A: { secret: "nope", version: "latest" } } }),
+    /^NOT_FOUND template\.secretEnv\.A: secret "nope" not found/,
+  );
+  t.regex(
+    refused({ secretEnv: { A: { secret: "api-key", version: "3" } } }),
+    /^NOT_FOUND template\.secretEnv\.A: secret "api-key" has no version 3/,
+  );
+  t.regex(
+    refused({ secretEnv: { A: { secret: "empty", version: "latest" } } }),
+    /^NOT_FOUND template\.secretEnv\.A: secret "empty" has no versions yet/,
+  );
+  t.regex(
+    refused({ sidecars: [{ secretEnv: { T: { secret: "nope", version: "1" } } }] }),
+    /^NOT_FOUND template\.sidecars\[0\]\.secretEnv\.T: /,
+  );
+  t.regex(refused({ volumes: [{ name: "s", secret: { secret: "nope" } }] }), /^NOT_FOUND template\.volumes\[0\]\.secret: secret "nope"/);
+  t.regex(
+    refused({
+      volumes: [
+        {
+          name: "s",
+          secret: {
+            secret: "api-key",
+            items: [
+              { path: "a", version: "2" },
+              { path: "b", version: "7" },
+            ],
+          },
+        },
+      ],
+    }),
+    /^NOT_FOUND template\.volumes\[0\]\.secret\.items\[1\]\.version: secret "api-key" has no version 7/,
+  );
 });

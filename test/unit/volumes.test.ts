@@ -4,6 +4,7 @@ import { parseJobSpec } from "../../provider/model/job";
 import { templateFingerprint } from "../../provider/model/revision";
 import { secretNameSchema } from "../../provider/model/secret";
 import { parseServiceTemplate } from "../../provider/model/template";
+import { inMemoryVolumeBytes } from "../../provider/model/volume";
 import { impliedDatabaseType, parseDatabaseTarget, parseNfsLocation } from "../../provider/model/volume-mapping";
 
 // The model's rules for secrets and volumes in a template, as the engine, the CLI and the SDK all
@@ -137,4 +138,14 @@ test("mapped targets: an NFS location, a database's address or socket, and the t
   t.is(impliedDatabaseType({ kind: "tcp", host: "h", port: 5432 }), "postgres");
   t.is(impliedDatabaseType({ kind: "socket", path: "/run/mysqld/mysqld.sock" }), "mysql");
   t.is(impliedDatabaseType({ kind: "tcp", host: "h", port: 6000 }), undefined);
+});
+
+test("an in-memory volume without a size limit gets half the memory of all the containers, as Cloud Run sizes it; a limit is kept as given", (t) => {
+  const Mi = 1024 * 1024;
+  t.is(inMemoryVolumeBytes({}, 512 * Mi), 256 * Mi);
+  // Two containers of 512Mi and 256Mi: (512 + 256) / 2.
+  t.is(inMemoryVolumeBytes({}, 768 * Mi), 384 * Mi);
+  t.is(inMemoryVolumeBytes({ sizeLimit: "64Mi" }, 512 * Mi), 64 * Mi);
+  // A limit above half (even above the memory) is the user's to set: Cloud Run keeps it too.
+  t.is(inMemoryVolumeBytes({ sizeLimit: "1Gi" }, 512 * Mi), 1024 * Mi);
 });
