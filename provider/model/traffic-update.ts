@@ -20,9 +20,11 @@ import {
  *   proportion to their current percents (integers, largest remainder, ties to the earlier entry);
  *   gcloud: "40/60, then rev-1=45 gives 45/55". With no such target, or more than 100, it is an error.
  * - `--update-tags T=R,...` (the API's setTags) puts tag T on target R (moving it if it was
- *   elsewhere); `--remove-tags` takes tags away. `--clear-tags` (clearTags) takes every tag away
- *   first, and `--set-tags` is both: the tags become exactly those given. Entries left with 0 % and
- *   no tag disappear.
+ *   elsewhere); `--remove-tags` takes tags away (one that is not there is no error, as in gcloud).
+ *   `--clear-tags` (clearTags) takes every tag away first, and `--set-tags` is both: the tags become
+ *   exactly those given. Entries left with 0 % and no tag disappear.
+ * - Tags change before percents (gcloud's help: "the tags change occurs first then the traffic
+ *   percentage change occurs"), so `--to-tags` may name a tag given in the same command.
  * The result is validated against the service's revisions, so it can be stored as is. Errors name
  * the flag, e.g. `--to-revisions: unknown revision "x"`.
  */
@@ -83,6 +85,16 @@ export function applyTrafficUpdate(
   let list = current.length === 0 ? [trafficEntry("LATEST", undefined, 100)] : normalizeTraffic(current);
   const checkTarget = targetChecker(revisions, violations);
 
+  // Tags change first, then percents, as gcloud does: so --to-tags can name a tag this same command
+  // puts on (`--update-tags next=R --to-tags next=10`). A removed tag that is not there is no error
+  // (gcloud's UpdateTags clears what matches), and one also given to set is removed, then set.
+  const removed = new Set(removeTags);
+  list = list.map((t) => (t.tag !== undefined && (clearTags || removed.has(t.tag)) ? trafficEntry(t.type, t.revision, t.percent) : t));
+  for (const [tag, key] of Object.entries(setTags)) {
+    checkTarget(tagsFlag, key);
+    list = setTag(list, tag, key);
+  }
+
   if (changesPercents) {
     const assigned = new Map<string, number>();
     if (update.toLatest === true) assigned.set(LATEST, 100);
@@ -109,20 +121,6 @@ export function applyTrafficUpdate(
       const percents = fillRemainder(list, assigned, flag, violations);
       if (percents !== undefined) list = applyPercents(list, percents);
     }
-  }
-
-  const removed = new Set(removeTags);
-  for (const tag of removed) {
-    if (tag in setTags) {
-      violations.push({ field: "--remove-tags", reason: `tag "${tag}" is also in ${tagsFlag}; give it in one of them` });
-    } else if (!list.some((t) => t.tag === tag)) {
-      violations.push({ field: "--remove-tags", reason: `unknown tag "${tag}"; ${describeTags(list)}` });
-    }
-  }
-  list = list.map((t) => (t.tag !== undefined && (clearTags || removed.has(t.tag)) ? trafficEntry(t.type, t.revision, t.percent) : t));
-  for (const [tag, key] of Object.entries(setTags)) {
-    checkTarget(tagsFlag, key);
-    list = setTag(list, tag, key);
   }
 
   if (violations.length > 0) throw invalidFromViolations(violations);

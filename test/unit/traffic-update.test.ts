@@ -352,14 +352,48 @@ test("--remove-tags drops tag-only entries and keeps serving ones", (t) => {
   );
 });
 
-test("--remove-tags of an unknown tag, or one also in --update-tags, is refused", (t) => {
+test("--remove-tags of a tag that is not there changes nothing, as gcloud's (a cleanup script may run it twice)", (t) => {
+  t.deepEqual(update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["pr-17"] }), [
+    { type: "REVISION", revision: r1, percent: 100, tag: "stable" },
+  ]);
+});
+
+test("a tag in --remove-tags and --update-tags is removed, then set (gcloud applies --remove-tags first)", (t) => {
   t.deepEqual(
-    refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["canary"] })),
-    [{ field: "--remove-tags", reason: 'unknown tag "canary"; the service\'s tags are: stable' }],
+    update(
+      [
+        { revision: r1, percent: 100, tag: "stable" },
+        { revision: r2, percent: 0, tag: "canary" },
+      ],
+      { removeTags: ["stable", "canary"], setTags: { stable: r2 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 100 },
+      { type: "REVISION", revision: r2, percent: 0, tag: "stable" },
+    ],
   );
+});
+
+test("tags change before percents: --to-tags may name a tag the same command puts on", (t) => {
+  // gcloud run services update-traffic web --update-tags next=R2 --to-tags next=10
+  t.deepEqual(update([{ revision: r1, percent: 100, tag: "stable" }], { setTags: { next: r2 }, toTags: { next: 10 } }), [
+    { type: "REVISION", revision: r1, percent: 90, tag: "stable" },
+    { type: "REVISION", revision: r2, percent: 10, tag: "next" },
+  ]);
+  // a tag moved by this command names its new revision; the old one keeps serving its share of the rest
   t.deepEqual(
-    refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["stable"], setTags: { stable: r2 } })),
-    [{ field: "--remove-tags", reason: 'tag "stable" is also in --update-tags; give it in one of them' }],
+    update(
+      [
+        { revision: r1, percent: 90, tag: "stable" },
+        { revision: r2, percent: 10, tag: "canary" },
+      ],
+      { setTags: { canary: r3 }, toTags: { canary: 20 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 72, tag: "stable" },
+      { type: "REVISION", revision: r2, percent: 8 },
+      { type: "REVISION", revision: r3, percent: 20, tag: "canary" },
+    ],
   );
 });
 
