@@ -105,7 +105,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
     if (!request.spec.traffic) return;
     const revisions = exists ? services.listRevisions(project, name).map((r) => ({ name: r.name, status: r.status })) : [];
     if (request.revisionSuffix) revisions.push({ name: `${name}-${request.revisionSuffix}`, status: "PENDING" });
-    withWirePaths(() => validateTraffic(request.spec.traffic!, revisions), "service");
+    withWirePaths(() => validateTraffic(request.spec.traffic!, revisions, name), "service");
   };
 
   const create = (ctx: RequestContext, scope: Scope, name: string, wire: Wire, nameField: string) => {

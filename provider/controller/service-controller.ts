@@ -1,12 +1,19 @@
 import type { Logger } from "../base/logger";
 import { revisionName, scopedKey } from "../model/derived-names";
 import { checkField, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
-import { checkProject, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
+import { checkProject, revisionNameSchema, serviceNameSchema } from "../model/names";
 import { candidateBodySchema, templateFingerprint, type LocalImage, type Revision } from "../model/revision";
 import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
 import { parseServiceTemplate } from "../model/template";
-import { appendNewRevision, normalizeTraffic, parseSetTrafficBody, trafficEntryBlockingDelete, validateTraffic } from "../model/traffic";
+import {
+  appendNewRevision,
+  checkNewRevisionTag,
+  normalizeTraffic,
+  parseSetTrafficBody,
+  trafficEntryBlockingDelete,
+  validateTraffic,
+} from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
 import { checkTemplateMappings } from "../platform/volume-host";
 import type { RoutingTable } from "../router/routing-table";
@@ -115,7 +122,7 @@ export class ServiceController {
   ): Promise<{ service: Service; revision?: Revision }> {
     checkProject(project);
     checkField("service", serviceNameSchema, name);
-    if (options.tag !== undefined) checkField("tag", tagNameSchema, options.tag);
+    if (options.tag !== undefined) checkNewRevisionTag(options.tag, name);
     const spec = parseServiceSpec(body);
     checkTemplateMappings(this.deps.store, spec.template);
     // Resolving (maybe pulling) the image takes time: do it before taking the lock, and only when
@@ -163,8 +170,8 @@ export class ServiceController {
     const sameNamed = requested !== undefined ? revisions.find((r) => r.name === requested) : undefined;
     if (requested !== undefined) checkRevisionName(project, requested, sameNamed, spec.template);
     // The traffic may name the revision this call makes.
-    if (spec.traffic)
-      validateTraffic(spec.traffic, requested && !sameNamed ? [...revisions, { name: requested, status: "PENDING" as const }] : revisions);
+    const known = requested && !sameNamed ? [...revisions, { name: requested, status: "PENDING" as const }] : revisions;
+    if (spec.traffic) validateTraffic(spec.traffic, known, name);
     const base: ServiceRow = existing ?? {
       project,
       name,
@@ -265,13 +272,13 @@ export class ServiceController {
   async setTraffic(project: string, service: string, body: unknown): Promise<Service> {
     const traffic = parseSetTrafficBody(body);
     return this.changeTraffic(project, service, (_, revisions) => {
-      validateTraffic(traffic, revisions);
+      validateTraffic(traffic, revisions, service);
       return normalizeTraffic(traffic);
     });
   }
 
   async updateTraffic(project: string, service: string, update: TrafficUpdate): Promise<Service> {
-    return this.changeTraffic(project, service, (row, revisions) => applyTrafficUpdate(row.traffic, revisions, update));
+    return this.changeTraffic(project, service, (row, revisions) => applyTrafficUpdate(row.traffic, revisions, update, service));
   }
 
   private changeTraffic(

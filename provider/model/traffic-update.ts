@@ -3,6 +3,7 @@ import { invalidFromViolations, violationsOf, type FieldViolation } from "./erro
 import {
   consolidateTraffic,
   normalizeTraffic,
+  tagTooLongForService,
   targetKeyOf,
   trafficEntry,
   validateTraffic,
@@ -25,7 +26,8 @@ import {
  *   exactly those given. Entries left with 0 % and no tag disappear.
  * - Tags change before percents (gcloud's help: "the tags change occurs first then the traffic
  *   percentage change occurs"), so `--to-tags` may name a tag given in the same command.
- * The result is validated against the service's revisions, so it can be stored as is. Errors name
+ * The result is validated against the service's revisions, so it can be stored as is; with `service`
+ * given, each tag it sets must fit beside the service's name (TAG_WITH_SERVICE_MAX). Errors name
  * the flag, e.g. `--to-revisions: unknown revision "x"`.
  */
 export const trafficUpdateSchema = z
@@ -54,6 +56,7 @@ export function applyTrafficUpdate(
   current: readonly TrafficTarget[],
   revisions: readonly RevisionView[],
   update: TrafficUpdate,
+  service?: string,
 ): NormalizedTrafficTarget[] {
   const violations: FieldViolation[] = [];
   const toRevisions = update.toRevisions ?? {};
@@ -92,6 +95,8 @@ export function applyTrafficUpdate(
   list = list.map((t) => (t.tag !== undefined && (clearTags || removed.has(t.tag)) ? trafficEntry(t.type, t.revision, t.percent) : t));
   for (const [tag, key] of Object.entries(setTags)) {
     checkTarget(tagsFlag, key);
+    const tooLong = service === undefined ? undefined : tagTooLongForService(tag, service);
+    if (tooLong !== undefined) violations.push({ field: tagsFlag, reason: tooLong });
     list = setTag(list, tag, key);
   }
 
@@ -125,6 +130,8 @@ export function applyTrafficUpdate(
 
   if (violations.length > 0) throw invalidFromViolations(violations);
   const result = consolidateTraffic(list);
+  // Only the tags this update sets are held to the length with the service's name: a tag stored
+  // before skiff checked it must not block every later change of traffic (removing it is one).
   validateTraffic(result, revisions);
   return result;
 }

@@ -205,3 +205,36 @@ test("deploy --tag with a bad tag name is refused with exit 1 naming the tag and
   t.deepEqual(after.traffic, before.traffic);
   t.deepEqual(after.trafficStatuses, before.trafficStatuses);
 });
+
+test("update-traffic as gcloud: tags change before percents, a tag too long beside the service name is refused, removing a missing tag is fine", async (t) => {
+  await deploy(engine, "gtags", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
+  const a = await latestCreated("gtags");
+  await deploy(engine, "gtags", ["--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic"]);
+  const b = await latestCreated("gtags");
+
+  // gcloud run services update-traffic gtags --update-tags next=B --to-tags next=10
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--update-tags", `next=${b}`, "--to-tags", "next=10"]);
+  t.deepEqual(percentsOf(await describeService(engine, "gtags")), { [a]: 90, [b]: 10 });
+  t.deepEqual(await tagsOf("gtags"), [["next", b]]);
+
+  // "gtags" (5) + 42 = 47: Cloud Run's "Combined traffic tag and service name cannot exceed 46 characters".
+  const long = "t".repeat(42);
+  const before = await describeService(engine, "gtags");
+  for (const args of [
+    ["services", "update-traffic", "gtags", "--update-tags", `${long}=${a}`],
+    ["deploy", "gtags", "--image", image, "--env", "FIXTURE_VERSION=3", "--no-traffic", "--tag", long],
+  ]) {
+    const result = await engine.skiff(args);
+    t.is(result.code, 1, transcript(args, result));
+    t.regex(result.stderr, /together are 47 characters; Cloud Run allows at most 46/, transcript(args, result));
+  }
+  const after = await describeService(engine, "gtags");
+  t.is(after.latestCreatedRevision, b, "no revision was made");
+  t.deepEqual(after.trafficStatuses, before.trafficStatuses, "nothing changed");
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--update-tags", `${"t".repeat(41)}=${a}`]);
+
+  // A cleanup that runs twice: the second --remove-tags finds nothing to remove and succeeds.
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--remove-tags", "next"]);
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--remove-tags", "next"]);
+  t.deepEqual(await tagsOf("gtags"), [["t".repeat(41), a]]);
+});

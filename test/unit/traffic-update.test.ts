@@ -397,6 +397,22 @@ test("tags change before percents: --to-tags may name a tag the same command put
   );
 });
 
+test("a tag set by update-traffic must fit beside the service name (46 together); a stored longer one does not block other changes", (t) => {
+  const long = "t".repeat(44); // with "svc": 47
+  const error = t.throws(() => applyTrafficUpdate([], revisions, { setTags: { [long]: r1 } }, "svc"), { instanceOf: SkiffError });
+  t.deepEqual(error?.violations, [
+    {
+      field: "--update-tags",
+      reason: `tag "${long}" and service name "svc" together are 47 characters; Cloud Run allows at most 46 for both (the tag URL is ${long}---svc)`,
+    },
+  ]);
+  const stored = normalizeTraffic([{ revision: r1, percent: 100, tag: long }]);
+  t.deepEqual(applyTrafficUpdate(stored, revisions, { toRevisions: { [r2]: 10 } }, "svc"), [
+    { type: "REVISION", revision: r1, percent: 90, tag: long },
+    { type: "REVISION", revision: r2, percent: 10 },
+  ]);
+});
+
 test("percents and tags change in one update", (t) => {
   t.deepEqual(update([{ revision: r1, percent: 100, tag: "stable" }], { toRevisions: { [r1]: 90, [r2]: 10 }, setTags: { canary: r2 } }), [
     { type: "REVISION", revision: r1, percent: 90, tag: "stable" },
