@@ -18,7 +18,7 @@ import {
  * - `--to-revisions R=P,...` (R may be LATEST) and `--to-tags T=P,...` (a tag stands for its entry's
  *   target): the named targets get exactly those percents. If they sum to 100 the others drop to
  *   0 %. If less, the remainder goes to the targets that serve traffic now and were not named, in
- *   proportion to their current percents (integers, largest remainder, ties to the earlier entry);
+ *   proportion to their current percents (integers rounded as gcloud rounds: largestRemainder);
  *   gcloud: "40/60, then rev-1=45 gives 45/55". With no such target, or more than 100, it is an error.
  * - `--update-tags T=R,...` (the API's setTags) puts tag T on target R (moving it if it was
  *   elsewhere); `--remove-tags` takes tags away (one that is not there is no error, as in gcloud).
@@ -195,17 +195,29 @@ function fillRemainder(
   return percents;
 }
 
-/** Splits `total` over the weights in proportion, in integers that add up to `total` exactly. */
+/**
+ * Splits `total` over the weights in proportion, in integers that add up to `total` exactly, as
+ * gcloud rounds (_IntPercentages in googlecloudsdk/api_lib/run/traffic.py): each share is cut to
+ * an integer, and the percents left go one each to the shares that lost most, then on a tie to the
+ * smaller share, then to the revision whose name sorts first (LATEST last). The shares are doubles
+ * computed as gcloud computes them, so a tie that is not exact in floating point breaks as it does
+ * there too (91 × 28 / 63 loses a hair more than 91 × 1 / 63).
+ */
 export function largestRemainder(weights: ReadonlyMap<string, number>, total: number): Map<string, number> {
   const sum = [...weights.values()].reduce((a, b) => a + b, 0);
-  const shares = [...weights].map(([key, w], order) => ({
-    key,
-    order,
-    share: sum === 0 ? 0 : Math.floor((total * w) / sum),
-    rest: sum === 0 ? 0 : (total * w) % sum,
-  }));
+  const shares = [...weights].map(([key, w]) => {
+    const exact = sum === 0 ? 0 : (w * total) / sum;
+    return { key, exact, share: Math.trunc(exact), loss: 1 - (exact - Math.trunc(exact)) };
+  });
   let left = total - shares.reduce((a, s) => a + s.share, 0);
-  for (const s of [...shares].sort((a, b) => b.rest - a.rest || a.order - b.order)) {
+  const order = (key: string): [number, string] => (key === LATEST ? [2, key] : [1, key]);
+  const byPrecedence = (a: (typeof shares)[number], b: (typeof shares)[number]): number => {
+    if (a.loss !== b.loss) return a.loss - b.loss;
+    if (a.exact !== b.exact) return a.exact - b.exact;
+    const [ka, kb] = [order(a.key), order(b.key)];
+    return ka[0] - kb[0] || (ka[1] < kb[1] ? -1 : ka[1] > kb[1] ? 1 : 0);
+  };
+  for (const s of [...shares].sort(byPrecedence)) {
     if (left <= 0) break;
     s.share += 1;
     left -= 1;

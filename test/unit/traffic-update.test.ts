@@ -154,6 +154,53 @@ test("the proportional remainder is in integers that add up (largest remainder)"
   );
 });
 
+test("ties in the remainder break as gcloud's do: smaller share first, then name order with LATEST last, in doubles", (t) => {
+  // Each expectation is what gcloud's own TrafficTargets.UpdateTraffic gives for the same service.
+  const percents = (list: TrafficTarget[]) =>
+    Object.fromEntries(list.filter((e) => e.percent > 0).map((e) => [e.revision ?? "LATEST", e.percent]));
+  // 85 over 28:12 is 59.5 / 25.5: the smaller share takes the extra percent
+  t.deepEqual(
+    percents(update([{ revision: r2, percent: 28 }, { percent: 60 }, { revision: r1, percent: 12 }], { toRevisions: { LATEST: 15 } })),
+    {
+      [r1]: 26,
+      [r2]: 59,
+      LATEST: 15,
+    },
+  );
+  // 96 over 47:17 is 70.5 / 25.5, LATEST listed first
+  t.deepEqual(
+    percents(update([{ percent: 47 }, { revision: r1, percent: 17 }, { revision: r3, percent: 36 }], { toRevisions: { [r3]: 4 } })),
+    {
+      [r1]: 26,
+      [r3]: 4,
+      LATEST: 70,
+    },
+  );
+  // 91 over 28:34:1 is 40.444 / 49.111 / 1.444: not a tie in doubles, and 1.444 lost more
+  t.deepEqual(
+    percents(
+      update([{ percent: 28 }, { revision: r3, percent: 34 }, { revision: r1, percent: 37 }, { revision: r2, percent: 1 }], {
+        toRevisions: { [r1]: 9 },
+      }),
+    ),
+    { [r1]: 9, [r2]: 2, [r3]: 49, LATEST: 40 },
+  );
+  // an exact tie between equal shares goes to the name that sorts first
+  t.deepEqual(
+    percents(
+      update([{ revision: r3, percent: 2 }, { revision: r2, percent: 2 }, { percent: 56 }, { revision: r1, percent: 40 }], {
+        toRevisions: { [r1]: 8, LATEST: 49 },
+      }),
+    ),
+    {
+      [r1]: 8,
+      [r2]: 22,
+      [r3]: 21,
+      LATEST: 49,
+    },
+  );
+});
+
 test("LATEST is a target name in --to-revisions", (t) => {
   t.deepEqual(update([{ revision: r1, percent: 100 }], { toRevisions: { LATEST: 25 } }), [
     { type: "REVISION", revision: r1, percent: 75 },
