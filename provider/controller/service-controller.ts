@@ -6,14 +6,7 @@ import { candidateBodySchema, templateFingerprint, type LocalImage, type Revisio
 import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
 import { parseServiceTemplate } from "../model/template";
-import {
-  appendNewRevision,
-  checkNewRevisionTag,
-  normalizeTraffic,
-  parseSetTrafficBody,
-  trafficEntryBlockingDelete,
-  validateTraffic,
-} from "../model/traffic";
+import { appendNewRevision, checkNewRevisionTag, normalizeTraffic, parseSetTrafficBody, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
 import { checkTemplateMappings } from "../platform/volume-host";
 import type { RoutingTable } from "../router/routing-table";
@@ -27,7 +20,7 @@ import { RevisionLifecycle } from "./revision-lifecycle";
 import { checkGeneration, specChanged } from "./service-generation";
 import type { RoutePublisher } from "./route-publisher";
 import { serviceBindings } from "./service-access";
-import { resolveService, revisionView, serviceView, type ResolvedService } from "./views";
+import { resolveService, revisionDeleteBlocker, revisionView, serviceView, type ResolvedService } from "./views";
 
 export interface ServiceControllerDeps {
   store: Store;
@@ -343,13 +336,9 @@ export class ServiceController {
     const rev = this.requireRevision(project, name);
     await this.lock.run(scopedKey(project, rev.service), async () => {
       this.requireRevision(project, name);
-      const blocking = trafficEntryBlockingDelete(this.statusesOf(project, rev.service), name);
-      if (blocking) {
-        throw new SkiffError(
-          "CONFLICT",
-          `revision "${name}" still serves ${blocking} of service "${rev.service}"; move its traffic and tags first`,
-        );
-      }
+      const row = this.deps.store.getService(project, rev.service);
+      const blocker = row ? revisionDeleteBlocker(this.resolve(row), name) : undefined;
+      if (blocker) throw new SkiffError("CONFLICT", blocker);
       this.deps.store.deleteRevision(project, name);
       this.lifecycle.notify(project, name);
       this.publish(project, rev.service);

@@ -5,8 +5,8 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeRevision, describeService, listRevisions, revisionFromBody, skiffOk, transcript } from "../helpers/cli";
 import { runLoad, tally } from "../helpers/load";
 
-// Tag URLs (`deploy --no-traffic --tag candidate`), and a revision with traffic or a tag cannot be
-// deleted: 409 naming the traffic entry.
+// Tag URLs (`deploy --no-traffic --tag candidate`), and a revision with traffic or a tag, or the
+// service's latest revision, cannot be deleted: 409 naming the traffic entry or saying it is the latest.
 
 let engine: TestEngine;
 let image: string;
@@ -154,7 +154,7 @@ async function tagsOf(service: string): Promise<[string, string][]> {
   return s.trafficStatuses.flatMap((entry) => (entry.tag ? [[entry.tag, entry.revision] as [string, string]] : []));
 }
 
-test("a revision with traffic or a tag cannot be deleted: exit 1 naming the traffic entry; once free it can", async (t) => {
+test("a revision with traffic or a tag, or the latest revision, cannot be deleted: exit 1 naming why; once free it can", async (t) => {
   await deploy(engine, "keep", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
   const a = await latestCreated("keep");
   await deploy(engine, "keep", ["--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic", "--tag", "candidate"]);
@@ -182,14 +182,14 @@ test("a revision with traffic or a tag cannot be deleted: exit 1 naming the traf
   t.deepEqual((await listRevisions(engine, "keep")).map((r) => r.name).sort(), [a, b, c].sort(), "nothing was deleted");
   t.deepEqual(await answersOn(tagHost("candidate", "keep"), 10), { byRevision: { [b]: 10 }, failures: 0 });
 
-  // C has neither: it can go. Then free B and delete it too.
-  await skiffOk(engine, ["revisions", "delete", c]);
+  // C has neither, but it is the latest revision: Cloud Run keeps it (its template is the service's).
+  const latest = await engine.skiff(["revisions", "delete", c]);
+  t.is(latest.code, 1, transcript(["revisions", "delete", c], latest));
+  t.regex(latest.stderr, new RegExp(`revision "${c}" is the latest revision of service "keep" and cannot be deleted`));
+  // Free B and delete it.
   await skiffOk(engine, ["services", "update-traffic", "keep", "--remove-tags", "candidate"]);
   await skiffOk(engine, ["revisions", "delete", b]);
-  t.deepEqual(
-    (await listRevisions(engine, "keep")).map((r) => r.name),
-    [a],
-  );
+  t.deepEqual((await listRevisions(engine, "keep")).map((r) => r.name).sort(), [a, c].sort());
   t.deepEqual(await answersOn(serviceHost("keep"), 20), { byRevision: { [a]: 20 }, failures: 0 });
 });
 
