@@ -233,6 +233,10 @@ test("update-traffic as gcloud: tags change before percents, a tag too long besi
   t.deepEqual(after.trafficStatuses, before.trafficStatuses, "nothing changed");
   await skiffOk(engine, ["services", "update-traffic", "gtags", "--update-tags", `${"t".repeat(41)}=${a}`]);
 
+  // A repeated flag adds up, as gcloud's does (only the last one counted: B took 100 %).
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--to-revisions", `${a}=30`, "--to-revisions", `${b}=70`]);
+  t.deepEqual(percentsOf(await describeService(engine, "gtags")), { [a]: 30, [b]: 70 });
+
   // A cleanup that runs twice: the second --remove-tags finds nothing to remove and succeeds.
   await skiffOk(engine, ["services", "update-traffic", "gtags", "--remove-tags", "next"]);
   await skiffOk(engine, ["services", "update-traffic", "gtags", "--remove-tags", "next"]);

@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from "ava";
 import { SkiffError, type FieldViolation } from "../../provider/model/errors";
 import { normalizeTraffic, type RevisionView, type TrafficTarget } from "../../provider/model/traffic";
 import { applyTrafficUpdate, largestRemainder, type TrafficUpdate } from "../../provider/model/traffic-update";
-import { parseAssignments, parseTagAssignments, parseTagList } from "../../provider/cli/flags";
+import { mergeRepeated, parseAssignments, parseTagAssignments, parseTagList } from "../../provider/cli/flags";
 
 const revisions: RevisionView[] = [
   { name: "svc-00001-aaa", status: "READY" },
@@ -526,6 +526,15 @@ test("parseAssignments names the flag and the bad item", (t) => {
   t.deepEqual(
     refused(t, () => parseAssignments("a=10,", "--to-tags")),
     [{ field: "--to-tags", reason: "expected TAG=PERCENT, got ''" }],
+  );
+});
+
+test("a repeated dict flag is one dict, as gcloud merges it; a key in two occurrences is refused", (t) => {
+  t.deepEqual(mergeRepeated(["a=30", "b=70"], "--to-revisions", parseAssignments), { a: 30, b: 70 });
+  t.deepEqual(mergeRepeated(["x=a,y=b", "z=c"], "--update-tags", parseTagAssignments), { x: "a", y: "b", z: "c" });
+  t.deepEqual(
+    refused(t, () => mergeRepeated(["a=10", "a=20"], "--to-revisions", parseAssignments)),
+    [{ field: "--to-revisions", reason: "'a' cannot be given in more than one --to-revisions" }],
   );
 });
 
