@@ -292,9 +292,9 @@ export interface NewRevisionOptions {
  * The traffic list after a deploy created `newRevision` from the service's template.
  * - Traffic that pins revisions only (no LATEST entry) already gives the new revision 0 %: unchanged.
  * - Empty traffic or a LATEST entry with percent sends the new revision its share once it is ready,
- *   unless `noTraffic`: then, as gcloud does, those LATEST entries are pinned to the current latest
- *   ready revision (empty traffic becomes that revision at 100 %). Tag-only LATEST entries keep
- *   following the latest. With nothing ready there is nothing to pin to: an error, as gcloud refuses
+ *   unless `noTraffic`: then, as gcloud does, the percent of those LATEST entries is pinned to the
+ *   current latest ready revision (empty traffic becomes that revision at 100 %). Tags on LATEST
+ *   entries keep following the latest, as in gcloud. With nothing ready there is nothing to pin to: an error, as gcloud refuses
  *   --no-traffic on a first deploy.
  * - Candidates (Revision resources) never become the service's latest ready revision, so LATEST
  *   never reaches them: call this with `noTraffic: false` for them, only to add a tag.
@@ -317,8 +317,14 @@ export function appendNewRevision(
       );
     }
     if (list.length === 0) list = [trafficEntry("LATEST", undefined, 100)];
+    // A tag on a LATEST entry stays on LATEST (gcloud's ZeroLatestTraffic moves tags to 0 % entries
+    // first): its URL goes on reaching the newest revision; only the percent is pinned.
     list = consolidateTraffic(
-      list.map((t) => (t.type === "LATEST" && t.percent > 0 ? trafficEntry("REVISION", pinTo, t.percent, t.tag) : t)),
+      list.flatMap((t) =>
+        t.type === "LATEST" && t.percent > 0
+          ? [trafficEntry("REVISION", pinTo, t.percent), ...(t.tag !== undefined ? [trafficEntry("LATEST", undefined, 0, t.tag)] : [])]
+          : [t],
+      ),
     );
   }
   if (opts.tag !== undefined) {

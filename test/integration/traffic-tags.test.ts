@@ -242,3 +242,16 @@ test("update-traffic as gcloud: tags change before percents, a tag too long besi
   await skiffOk(engine, ["services", "update-traffic", "gtags", "--remove-tags", "next"]);
   t.deepEqual(await tagsOf("gtags"), [["t".repeat(41), a]]);
 });
+
+test("deploy --no-traffic pins LATEST's percent, and a tag on LATEST goes on reaching the newest revision, as in gcloud", async (t) => {
+  await deploy(engine, "newest", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
+  const a = await latestCreated("newest");
+  await skiffOk(engine, ["services", "update-traffic", "newest", "--update-tags", "head=LATEST"]);
+  await deploy(engine, "newest", ["--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic"]);
+  const b = await latestCreated("newest");
+  const s = await describeService(engine, "newest");
+  t.deepEqual(percentsOf(s), { [a]: 100, [b]: 0 });
+  t.deepEqual(await tagsOf("newest"), [["head", b]]);
+  t.deepEqual(await answersOn(tagHost("head", "newest"), 10), { byRevision: { [b]: 10 }, failures: 0 });
+  t.deepEqual(await answersOn(serviceHost("newest"), 10), { byRevision: { [a]: 10 }, failures: 0 });
+});

@@ -367,7 +367,7 @@ test("a new revision gets 0 % while traffic pins older revisions", (t) => {
   t.deepEqual(appendNewRevision(pinned, fresh, { noTraffic: true, latestReadyRevision: r2 }), pinned);
 });
 
-test("--no-traffic pins LATEST to the current latest ready revision", (t) => {
+test("--no-traffic pins LATEST's percent to the current latest ready revision; a tag on LATEST keeps following the latest, as in gcloud", (t) => {
   t.deepEqual(appendNewRevision([], fresh, { noTraffic: true, latestReadyRevision: r2 }), [
     { type: "REVISION", revision: r2, percent: 100 },
   ]);
@@ -384,7 +384,8 @@ test("--no-traffic pins LATEST to the current latest ready revision", (t) => {
       },
     ),
     [
-      { type: "REVISION", revision: r2, percent: 70, tag: "latest" },
+      { type: "REVISION", revision: r2, percent: 70 },
+      { type: "LATEST", percent: 0, tag: "latest" },
       { type: "REVISION", revision: r1, percent: 30 },
     ],
   );
