@@ -332,13 +332,18 @@ export class ServiceController {
     }
   }
 
+  /** Throws what deleteRevision would (the latest revision; traffic or a tag), changing nothing: validateOnly asks this. */
+  checkRevisionDeletable(project: string, name: string): void {
+    const rev = this.requireRevision(project, name);
+    const row = this.deps.store.getService(project, rev.service);
+    const blocker = row ? revisionDeleteBlocker(this.resolve(row), name) : undefined;
+    if (blocker) throw new SkiffError("CONFLICT", blocker);
+  }
+
   async deleteRevision(project: string, name: string): Promise<void> {
     const rev = this.requireRevision(project, name);
     await this.lock.run(scopedKey(project, rev.service), async () => {
-      this.requireRevision(project, name);
-      const row = this.deps.store.getService(project, rev.service);
-      const blocker = row ? revisionDeleteBlocker(this.resolve(row), name) : undefined;
-      if (blocker) throw new SkiffError("CONFLICT", blocker);
+      this.checkRevisionDeletable(project, name);
       this.deps.store.deleteRevision(project, name);
       this.lifecycle.notify(project, name);
       this.publish(project, rev.service);

@@ -186,6 +186,15 @@ test("a revision with traffic or a tag, or the latest revision, cannot be delete
   const latest = await engine.skiff(["revisions", "delete", c]);
   t.is(latest.code, 1, transcript(["revisions", "delete", c], latest));
   t.regex(latest.stderr, new RegExp(`revision "${c}" is the latest revision of service "keep" and cannot be deleted`));
+  // The v2 Admin API refuses it the same way, FAILED_PRECONDITION, and so does its validateOnly (it deleted nothing but said yes).
+  for (const query of ["", "?validateOnly=true"]) {
+    const url = `http://127.0.0.1:${engine.apiPort}/v2/projects/default/locations/us-central1/services/keep/revisions/${c}${query}`;
+    const answer = await fetch(url, { method: "DELETE", headers: { authorization: `Bearer ${engine.token}` } });
+    const body = (await answer.json()) as { error?: { status: string; message: string } };
+    t.is(answer.status, 400, `DELETE ${query}: ${JSON.stringify(body)}`);
+    t.is(body.error?.status, "FAILED_PRECONDITION");
+    t.regex(body.error?.message ?? "", /is the latest revision of service "keep"/);
+  }
   // Free B and delete it.
   await skiffOk(engine, ["services", "update-traffic", "keep", "--remove-tags", "candidate"]);
   await skiffOk(engine, ["revisions", "delete", b]);
