@@ -105,7 +105,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
     if (!request.spec.traffic) return;
     const revisions = exists ? services.listRevisions(project, name).map((r) => ({ name: r.name, status: r.status })) : [];
     if (request.revisionSuffix) revisions.push({ name: `${name}-${request.revisionSuffix}`, status: "PENDING" });
-    withWirePaths(() => validateTraffic(request.spec.traffic!, revisions), "service");
+    withWirePaths(() => validateTraffic(request.spec.traffic!, revisions, name), "service");
   };
 
   const create = (ctx: RequestContext, scope: Scope, name: string, wire: Wire, nameField: string) => {
@@ -190,7 +190,8 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
       const etag = query.get("etag");
       if (etag && etag !== revisionEtag(revision))
         throw aborted("etag", `the revision changed since it was read (etag ${etag} is stale); read it again and retry`);
-      if (!boolParam(query, "validateOnly")) await services.deleteRevision(params.project, revision.name);
+      if (boolParam(query, "validateOnly")) services.checkRevisionDeletable(params.project, revision.name);
+      else await services.deleteRevision(params.project, revision.name);
       return operationToWire(operations.finished(scope, "Revision", revisionView(revision, scope)), encodeOptions(query));
     }),
   ];

@@ -208,6 +208,26 @@ export function parseAssignments(text: string, field: string): Record<string, nu
   return out;
 }
 
+/**
+ * A dict flag given more than once (`--to-revisions a=10 --to-revisions b=90`) is one dict, as
+ * gcloud's UpdateAction merges the occurrences (commander alone keeps only the last, which sent the
+ * 10 % elsewhere); a key in two occurrences is refused, as gcloud's "cannot be specified multiple times".
+ */
+export function mergeRepeated<T>(
+  texts: readonly string[],
+  field: string,
+  parse: (text: string, field: string) => Record<string, T>,
+): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const text of texts) {
+    for (const [key, value] of Object.entries(parse(text, field))) {
+      if (key in out) throw invalidFromViolations([{ field, reason: `'${key}' cannot be given in more than one ${field}` }]);
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
 function tagProblem(tag: string): string | undefined {
   const parsed = tagNameSchema.safeParse(tag);
   return parsed.success ? undefined : `tag '${tag}' ${parsed.error.issues[0]?.message ?? "is not valid"}`;

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import type { Service } from "../model/service";
 import type { Revision } from "../model/revision";
-import { parseAssignments, parseTagAssignments, parseTagList, nameArg } from "./flags";
+import { collect, mergeRepeated, parseAssignments, parseTagAssignments, parseTagList, nameArg } from "./flags";
 import { type TrafficUpdate } from "../model/traffic-update";
 import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
@@ -63,18 +63,19 @@ export function serviceCommands(): Command {
     .argument("<service>", "service name", nameArg("service"))
     .description("move traffic between revisions and tags")
     .option("--to-latest", "send 100% to the latest ready revision")
-    .option("--to-revisions <R=P,...>", "percent per revision (LATEST for the latest)")
-    .option("--to-tags <T=P,...>", "percent per tag")
-    .option("--set-tags <T=R,...>", "the service's tags become these (the others are removed)")
-    .option("--update-tags <T=R,...>", "put these tags on revisions (moving a tag that is elsewhere); the others stay")
-    .option("--remove-tags <T,...>", "remove tags")
+    .option("--to-revisions <R=P,...>", "percent per revision (LATEST for the latest)", collect)
+    .option("--to-tags <T=P,...>", "percent per tag", collect)
+    .option("--set-tags <T=R,...>", "the service's tags become these (the others are removed)", collect)
+    .option("--update-tags <T=R,...>", "put these tags on revisions (moving a tag that is elsewhere); the others stay", collect)
+    .option("--remove-tags <T,...>", "remove tags", collect)
     .option("--clear-tags", "remove every tag")
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const update: TrafficUpdate = {};
       if (options.toLatest) update.toLatest = true;
-      if (options.toRevisions) update.toRevisions = parseAssignments(options.toRevisions, "--to-revisions");
-      if (options.toTags) update.toTags = parseAssignments(options.toTags, "--to-tags");
+      // Each of these may be repeated; the occurrences add up, as in gcloud.
+      if (options.toRevisions) update.toRevisions = mergeRepeated(options.toRevisions, "--to-revisions", parseAssignments);
+      if (options.toTags) update.toTags = mergeRepeated(options.toTags, "--to-tags", parseAssignments);
       // gcloud's groups: --clear-tags, or --set-tags, or --update-tags and/or --remove-tags.
       const given = TAG_FLAGS.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
       const allowed = given.length <= 1 || (given.length === 2 && given.includes("--update-tags") && given.includes("--remove-tags"));
@@ -82,10 +83,11 @@ export function serviceCommands(): Command {
         throw new UsageError(
           `${given[0]}: cannot be combined with ${given.slice(1).join(", ")}: give --clear-tags, or --set-tags (the tags become those), or --update-tags and/or --remove-tags`,
         );
-      if (options.setTags) update.setTags = parseTagAssignments(options.setTags, "--set-tags");
-      if (options.updateTags) update.setTags = parseTagAssignments(options.updateTags, "--update-tags");
+      if (options.setTags) update.setTags = mergeRepeated(options.setTags, "--set-tags", parseTagAssignments);
+      if (options.updateTags) update.setTags = mergeRepeated(options.updateTags, "--update-tags", parseTagAssignments);
       if (options.setTags || options.clearTags) update.clearTags = true;
-      if (options.removeTags) update.removeTags = parseTagList(options.removeTags, "--remove-tags");
+      if (options.removeTags)
+        update.removeTags = [...new Set((options.removeTags as string[]).flatMap((t) => parseTagList(t, "--remove-tags")))];
       const s = await (await connect()).updateTraffic(project, name, update);
       render(format, serviceToKnative(s), () => printTraffic(s));
     });

@@ -1,12 +1,12 @@
 import type { Logger } from "../base/logger";
 import { revisionName, scopedKey } from "../model/derived-names";
 import { checkField, invalidFromViolations, notFound, SkiffError, violationsOf } from "../model/errors";
-import { checkProject, revisionNameSchema, serviceNameSchema, tagNameSchema } from "../model/names";
+import { checkProject, revisionNameSchema, serviceNameSchema } from "../model/names";
 import { candidateBodySchema, templateFingerprint, type LocalImage, type Revision } from "../model/revision";
 import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
 import { parseServiceTemplate } from "../model/template";
-import { appendNewRevision, normalizeTraffic, parseSetTrafficBody, trafficEntryBlockingDelete, validateTraffic } from "../model/traffic";
+import { appendNewRevision, checkNewRevisionTag, normalizeTraffic, parseSetTrafficBody, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
 import { checkTemplateSecrets } from "../platform/secret-values";
 import { checkTemplateMappings } from "../platform/volume-host";
@@ -21,7 +21,7 @@ import { RevisionLifecycle } from "./revision-lifecycle";
 import { checkGeneration, specChanged } from "./service-generation";
 import type { RoutePublisher } from "./route-publisher";
 import { serviceBindings } from "./service-access";
-import { resolveService, revisionView, serviceView, type ResolvedService } from "./views";
+import { resolveService, revisionDeleteBlocker, revisionView, serviceView, type ResolvedService } from "./views";
 
 export interface ServiceControllerDeps {
   store: Store;
@@ -116,7 +116,7 @@ export class ServiceController {
   ): Promise<{ service: Service; revision?: Revision }> {
     checkProject(project);
     checkField("service", serviceNameSchema, name);
-    if (options.tag !== undefined) checkField("tag", tagNameSchema, options.tag);
+    if (options.tag !== undefined) checkNewRevisionTag(options.tag, name);
     const spec = parseServiceSpec(body);
     checkTemplateMappings(this.deps.store, spec.template);
     checkTemplateSecrets(this.deps.store.secrets, project, spec.template);
@@ -165,8 +165,8 @@ export class ServiceController {
     const sameNamed = requested !== undefined ? revisions.find((r) => r.name === requested) : undefined;
     if (requested !== undefined) checkRevisionName(project, requested, sameNamed, spec.template);
     // The traffic may name the revision this call makes.
-    if (spec.traffic)
-      validateTraffic(spec.traffic, requested && !sameNamed ? [...revisions, { name: requested, status: "PENDING" as const }] : revisions);
+    const known = requested && !sameNamed ? [...revisions, { name: requested, status: "PENDING" as const }] : revisions;
+    if (spec.traffic) validateTraffic(spec.traffic, known, name);
     const base: ServiceRow = existing ?? {
       project,
       name,
@@ -268,13 +268,13 @@ export class ServiceController {
   async setTraffic(project: string, service: string, body: unknown): Promise<Service> {
     const traffic = parseSetTrafficBody(body);
     return this.changeTraffic(project, service, (_, revisions) => {
-      validateTraffic(traffic, revisions);
+      validateTraffic(traffic, revisions, service);
       return normalizeTraffic(traffic);
     });
   }
 
   async updateTraffic(project: string, service: string, update: TrafficUpdate): Promise<Service> {
-    return this.changeTraffic(project, service, (row, revisions) => applyTrafficUpdate(row.traffic, revisions, update));
+    return this.changeTraffic(project, service, (row, revisions) => applyTrafficUpdate(row.traffic, revisions, update, service));
   }
 
   private changeTraffic(
@@ -335,17 +335,18 @@ export class ServiceController {
     }
   }
 
+  /** Throws what deleteRevision would (the latest revision; traffic or a tag), changing nothing: validateOnly asks this. */
+  checkRevisionDeletable(project: string, name: string): void {
+    const rev = this.requireRevision(project, name);
+    const row = this.deps.store.getService(project, rev.service);
+    const blocker = row ? revisionDeleteBlocker(this.resolve(row), name) : undefined;
+    if (blocker) throw new SkiffError("CONFLICT", blocker);
+  }
+
   async deleteRevision(project: string, name: string): Promise<void> {
     const rev = this.requireRevision(project, name);
     await this.lock.run(scopedKey(project, rev.service), async () => {
-      this.requireRevision(project, name);
-      const blocking = trafficEntryBlockingDelete(this.statusesOf(project, rev.service), name);
-      if (blocking) {
-        throw new SkiffError(
-          "CONFLICT",
-          `revision "${name}" still serves ${blocking} of service "${rev.service}"; move its traffic and tags first`,
-        );
-      }
+      this.checkRevisionDeletable(project, name);
       this.deps.store.deleteRevision(project, name);
       this.lifecycle.notify(project, name);
       this.publish(project, rev.service);

@@ -1,7 +1,7 @@
 import { serviceUrl, tagUrl } from "../model/derived-names";
 import type { Revision, RevisionScaling } from "../model/revision";
 import type { Service } from "../model/service";
-import { type TrafficStatus, resolveTraffic } from "../model/traffic";
+import { type TrafficStatus, resolveTraffic, trafficEntryBlockingDelete } from "../model/traffic";
 import type { RevisionRow, ServiceRow } from "../state/store";
 
 /** A revision's live instance status, where the engine runs instances for it. */
@@ -28,6 +28,22 @@ export function resolveService(row: ServiceRow, revisions: RevisionRow[], ingres
     tag === undefined ? undefined : tagUrl(row.project, row.name, tag, ingressPort),
   );
   return { row, revisions, latestCreated, latestReady, statuses };
+}
+
+/**
+ * Why `name` may not be deleted, as Cloud Run refuses: it is the service's latest revision (its
+ * template is the service's; Knative would make it again), or it can receive traffic (percent or a
+ * tag URL). Cloud Run's Manage revisions page: a revision cannot be deleted if it can receive
+ * traffic, is the only revision of the service, or is the latest revision of the service.
+ */
+export function revisionDeleteBlocker(s: ResolvedService, name: string): string | undefined {
+  const service = s.row.name;
+  if (s.latestCreated?.name === name) {
+    return `revision "${name}" is the latest revision of service "${service}" and cannot be deleted; deploy a newer revision first, or delete the service`;
+  }
+  const blocking = trafficEntryBlockingDelete(s.statuses, name);
+  if (blocking) return `revision "${name}" still serves ${blocking} of service "${service}"; move its traffic and tags first`;
+  return undefined;
 }
 
 export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: ScalingLookup, invokers: string[]): Service {

@@ -186,7 +186,10 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
     traffic = spec.traffic.map((entry, i) => {
       const e = asRecord(entry, `spec.traffic[${i}]`);
       const out: TrafficTargetInput = { percent: Number(take(`spec.traffic[${i}].percent`, e.percent) ?? 0) };
-      if (take(`spec.traffic[${i}].latestRevision`, e.latestRevision) === true) out.type = "LATEST";
+      // latestRevision: false pins the entry (Knative: it then needs a revisionName); unset, the entry's type is inferred.
+      const latest = take(`spec.traffic[${i}].latestRevision`, e.latestRevision);
+      if (latest === true) out.type = "LATEST";
+      else if (latest === false) out.type = "REVISION";
       if (e.revisionName !== undefined) out.revision = String(take(`spec.traffic[${i}].revisionName`, e.revisionName));
       if (e.tag !== undefined) out.tag = String(take(`spec.traffic[${i}].tag`, e.tag));
       return out;
@@ -308,6 +311,9 @@ export function servicePathOf(field: string, ingressAt = 0, sidecarAt: readonly 
       : `spec.template.spec.containers[${index}]${sidecar[2]}`;
   }
   if (field === "template.sidecars") return "spec.template.spec.containers";
+  // A traffic entry's revision and type are its revisionName and latestRevision in the file.
+  const entry = /^traffic\[(\d+)\]\.(revision|type)$/.exec(field);
+  if (entry) return `spec.traffic[${entry[1]}].${entry[2] === "revision" ? "revisionName" : "latestRevision"}`;
   if (field === "template.dependsOn" || field.startsWith("template.dependsOn["))
     return `spec.template.metadata.annotations.${DEPENDENCIES_ANNOTATION}`;
   return containerPath(knativePathOf(field), ingressAt);

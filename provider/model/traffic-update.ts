@@ -3,6 +3,7 @@ import { invalidFromViolations, violationsOf, type FieldViolation } from "./erro
 import {
   consolidateTraffic,
   normalizeTraffic,
+  tagTooLongForService,
   targetKeyOf,
   trafficEntry,
   validateTraffic,
@@ -17,13 +18,16 @@ import {
  * - `--to-revisions R=P,...` (R may be LATEST) and `--to-tags T=P,...` (a tag stands for its entry's
  *   target): the named targets get exactly those percents. If they sum to 100 the others drop to
  *   0 %. If less, the remainder goes to the targets that serve traffic now and were not named, in
- *   proportion to their current percents (integers, largest remainder, ties to the earlier entry);
+ *   proportion to their current percents (integers rounded as gcloud rounds: largestRemainder);
  *   gcloud: "40/60, then rev-1=45 gives 45/55". With no such target, or more than 100, it is an error.
  * - `--update-tags T=R,...` (the API's setTags) puts tag T on target R (moving it if it was
- *   elsewhere); `--remove-tags` takes tags away. `--clear-tags` (clearTags) takes every tag away
- *   first, and `--set-tags` is both: the tags become exactly those given. Entries left with 0 % and
- *   no tag disappear.
- * The result is validated against the service's revisions, so it can be stored as is. Errors name
+ *   elsewhere); `--remove-tags` takes tags away (one that is not there is no error, as in gcloud).
+ *   `--clear-tags` (clearTags) takes every tag away first, and `--set-tags` is both: the tags become
+ *   exactly those given. Entries left with 0 % and no tag disappear.
+ * - Tags change before percents (gcloud's help: "the tags change occurs first then the traffic
+ *   percentage change occurs"), so `--to-tags` may name a tag given in the same command.
+ * The result is validated against the service's revisions, so it can be stored as is; with `service`
+ * given, each tag it sets must fit beside the service's name (TAG_WITH_SERVICE_MAX). Errors name
  * the flag, e.g. `--to-revisions: unknown revision "x"`.
  */
 export const trafficUpdateSchema = z
@@ -52,6 +56,7 @@ export function applyTrafficUpdate(
   current: readonly TrafficTarget[],
   revisions: readonly RevisionView[],
   update: TrafficUpdate,
+  service?: string,
 ): NormalizedTrafficTarget[] {
   const violations: FieldViolation[] = [];
   const toRevisions = update.toRevisions ?? {};
@@ -83,6 +88,18 @@ export function applyTrafficUpdate(
   let list = current.length === 0 ? [trafficEntry("LATEST", undefined, 100)] : normalizeTraffic(current);
   const checkTarget = targetChecker(revisions, violations);
 
+  // Tags change first, then percents, as gcloud does: so --to-tags can name a tag this same command
+  // puts on (`--update-tags next=R --to-tags next=10`). A removed tag that is not there is no error
+  // (gcloud's UpdateTags clears what matches), and one also given to set is removed, then set.
+  const removed = new Set(removeTags);
+  list = list.map((t) => (t.tag !== undefined && (clearTags || removed.has(t.tag)) ? trafficEntry(t.type, t.revision, t.percent) : t));
+  for (const [tag, key] of Object.entries(setTags)) {
+    checkTarget(tagsFlag, key);
+    const tooLong = service === undefined ? undefined : tagTooLongForService(tag, service);
+    if (tooLong !== undefined) violations.push({ field: tagsFlag, reason: tooLong });
+    list = setTag(list, tag, key);
+  }
+
   if (changesPercents) {
     const assigned = new Map<string, number>();
     if (update.toLatest === true) assigned.set(LATEST, 100);
@@ -111,22 +128,10 @@ export function applyTrafficUpdate(
     }
   }
 
-  const removed = new Set(removeTags);
-  for (const tag of removed) {
-    if (tag in setTags) {
-      violations.push({ field: "--remove-tags", reason: `tag "${tag}" is also in ${tagsFlag}; give it in one of them` });
-    } else if (!list.some((t) => t.tag === tag)) {
-      violations.push({ field: "--remove-tags", reason: `unknown tag "${tag}"; ${describeTags(list)}` });
-    }
-  }
-  list = list.map((t) => (t.tag !== undefined && (clearTags || removed.has(t.tag)) ? trafficEntry(t.type, t.revision, t.percent) : t));
-  for (const [tag, key] of Object.entries(setTags)) {
-    checkTarget(tagsFlag, key);
-    list = setTag(list, tag, key);
-  }
-
   if (violations.length > 0) throw invalidFromViolations(violations);
   const result = consolidateTraffic(list);
+  // Only the tags this update sets are held to the length with the service's name: a tag stored
+  // before skiff checked it must not block every later change of traffic (removing it is one).
   validateTraffic(result, revisions);
   return result;
 }
@@ -190,17 +195,29 @@ function fillRemainder(
   return percents;
 }
 
-/** Splits `total` over the weights in proportion, in integers that add up to `total` exactly. */
+/**
+ * Splits `total` over the weights in proportion, in integers that add up to `total` exactly, as
+ * gcloud rounds (_IntPercentages in googlecloudsdk/api_lib/run/traffic.py): each share is cut to
+ * an integer, and the percents left go one each to the shares that lost most, then on a tie to the
+ * smaller share, then to the revision whose name sorts first (LATEST last). The shares are doubles
+ * computed as gcloud computes them, so a tie that is not exact in floating point breaks as it does
+ * there too (91 × 28 / 63 loses a hair more than 91 × 1 / 63).
+ */
 export function largestRemainder(weights: ReadonlyMap<string, number>, total: number): Map<string, number> {
   const sum = [...weights.values()].reduce((a, b) => a + b, 0);
-  const shares = [...weights].map(([key, w], order) => ({
-    key,
-    order,
-    share: sum === 0 ? 0 : Math.floor((total * w) / sum),
-    rest: sum === 0 ? 0 : (total * w) % sum,
-  }));
+  const shares = [...weights].map(([key, w]) => {
+    const exact = sum === 0 ? 0 : (w * total) / sum;
+    return { key, exact, share: Math.trunc(exact), loss: 1 - (exact - Math.trunc(exact)) };
+  });
   let left = total - shares.reduce((a, s) => a + s.share, 0);
-  for (const s of [...shares].sort((a, b) => b.rest - a.rest || a.order - b.order)) {
+  const order = (key: string): [number, string] => (key === LATEST ? [2, key] : [1, key]);
+  const byPrecedence = (a: (typeof shares)[number], b: (typeof shares)[number]): number => {
+    if (a.loss !== b.loss) return a.loss - b.loss;
+    if (a.exact !== b.exact) return a.exact - b.exact;
+    const [ka, kb] = [order(a.key), order(b.key)];
+    return ka[0] - kb[0] || (ka[1] < kb[1] ? -1 : ka[1] > kb[1] ? 1 : 0);
+  };
+  for (const s of [...shares].sort(byPrecedence)) {
     if (left <= 0) break;
     s.share += 1;
     left -= 1;

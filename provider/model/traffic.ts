@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { invalid, invalidFromViolations, violationsOf, type FieldViolation } from "./errors";
+import { checkField, invalid, invalidFromViolations, violationsOf, type FieldViolation } from "./errors";
 import { tagNameSchema } from "./names";
 
 /**
@@ -57,6 +57,26 @@ export interface RevisionView {
   status: "PENDING" | "READY" | "FAILED";
 }
 
+/**
+ * A tag URL's first DNS label is `tag---service` in Cloud Run too, and Cloud Run refuses a tag whose
+ * length with the service name's passes 46: "traffic tag 'T' and service name 'S' together are too
+ * long. Combined traffic tag and service name cannot exceed 46 characters." (its error on deploy
+ * --tag and update-traffic). A tag alone is a DNS label of at most 46 (names.ts).
+ */
+export const TAG_WITH_SERVICE_MAX = 46;
+
+export function tagTooLongForService(tag: string, service: string): string | undefined {
+  if (tag.length + service.length <= TAG_WITH_SERVICE_MAX) return undefined;
+  return `tag "${tag}" and service name "${service}" together are ${tag.length + service.length} characters; Cloud Run allows at most ${TAG_WITH_SERVICE_MAX} for both (the tag URL is ${tag}---${service})`;
+}
+
+/** `deploy --tag T`: a tag that is a valid label and fits beside the service's name. */
+export function checkNewRevisionTag(tag: string, service: string): void {
+  checkField("tag", tagNameSchema, tag);
+  const tooLong = tagTooLongForService(tag, service);
+  if (tooLong !== undefined) throw invalid("tag", tooLong);
+}
+
 /** Cloud Run infers the type: an entry naming a revision pins it, one without follows the latest. */
 export function trafficTypeOf(target: TrafficTarget): TrafficType {
   return target.type ?? (target.revision !== undefined ? "REVISION" : "LATEST");
@@ -90,8 +110,9 @@ function isTagOnly(target: TrafficTarget): boolean {
  * - A LATEST entry is fine when nothing is ready yet (the first deploy is still starting).
  * - Each target (a revision, or LATEST) may carry percent in one entry only; further entries for
  *   the same target must be tag-only (0 % with a tag), which is how a revision gets several tags.
+ * - With `service` given, each tag and the service name together fit TAG_WITH_SERVICE_MAX.
  */
-export function validateTraffic(traffic: readonly TrafficTarget[], revisions: readonly RevisionView[]): void {
+export function validateTraffic(traffic: readonly TrafficTarget[], revisions: readonly RevisionView[], service?: string): void {
   const violations: FieldViolation[] = [];
   const revisionByName = new Map(revisions.map((r) => [r.name, r]));
   const tagIndex = new Map<string, number>();
@@ -136,6 +157,8 @@ export function validateTraffic(traffic: readonly TrafficTarget[], revisions: re
         violations.push({ field: `${at}.tag`, reason: parsed.error.issues[0]?.message ?? "is not a valid tag" });
       } else if (first !== undefined) {
         violations.push({ field: `${at}.tag`, reason: `duplicate tag "${target.tag}": traffic[${first}] has it too; tags must be unique` });
+      } else if (service !== undefined && tagTooLongForService(target.tag, service) !== undefined) {
+        violations.push({ field: `${at}.tag`, reason: tagTooLongForService(target.tag, service)! });
       } else {
         tagIndex.set(target.tag, i);
       }
@@ -269,9 +292,9 @@ export interface NewRevisionOptions {
  * The traffic list after a deploy created `newRevision` from the service's template.
  * - Traffic that pins revisions only (no LATEST entry) already gives the new revision 0 %: unchanged.
  * - Empty traffic or a LATEST entry with percent sends the new revision its share once it is ready,
- *   unless `noTraffic`: then, as gcloud does, those LATEST entries are pinned to the current latest
- *   ready revision (empty traffic becomes that revision at 100 %). Tag-only LATEST entries keep
- *   following the latest. With nothing ready there is nothing to pin to: an error, as gcloud refuses
+ *   unless `noTraffic`: then, as gcloud does, the percent of those LATEST entries is pinned to the
+ *   current latest ready revision (empty traffic becomes that revision at 100 %). Tags on LATEST
+ *   entries keep following the latest, as in gcloud. With nothing ready there is nothing to pin to: an error, as gcloud refuses
  *   --no-traffic on a first deploy.
  * - Candidates (Revision resources) never become the service's latest ready revision, so LATEST
  *   never reaches them: call this with `noTraffic: false` for them, only to add a tag.
@@ -294,8 +317,14 @@ export function appendNewRevision(
       );
     }
     if (list.length === 0) list = [trafficEntry("LATEST", undefined, 100)];
+    // A tag on a LATEST entry stays on LATEST (gcloud's ZeroLatestTraffic moves tags to 0 % entries
+    // first): its URL goes on reaching the newest revision; only the percent is pinned.
     list = consolidateTraffic(
-      list.map((t) => (t.type === "LATEST" && t.percent > 0 ? trafficEntry("REVISION", pinTo, t.percent, t.tag) : t)),
+      list.flatMap((t) =>
+        t.type === "LATEST" && t.percent > 0
+          ? [trafficEntry("REVISION", pinTo, t.percent), ...(t.tag !== undefined ? [trafficEntry("LATEST", undefined, 0, t.tag)] : [])]
+          : [t],
+      ),
     );
   }
   if (opts.tag !== undefined) {

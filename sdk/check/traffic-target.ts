@@ -52,23 +52,25 @@ export function checkTrafficTargetInputs(news: Record<string, unknown>): CheckOu
     return b.done();
   }
   const list = entries.value;
-  for (const failure of crossEntryFailures(list)) b.fail(failure.property, failure.reason);
+  const service = typeof news.service === "string" && !isUnknown(news.service) ? news.service : undefined;
+  for (const failure of crossEntryFailures(list, service)) b.fail(failure.property, failure.reason);
   b.field("traffic", raw, { value: normalizeTraffic(list), failures: [] });
   return b.done();
 }
 
 /**
- * The engine's rules across entries (sum to 100, unique tags, one entry per target), minus what
- * only the engine can know (whether a named revision exists) and minus what is unknown at preview.
+ * The engine's rules across entries (sum to 100, unique tags, one entry per target, each tag beside
+ * the service's name when that is known), minus what only the engine can know (whether a named
+ * revision exists) and minus what is unknown at preview.
  */
-function crossEntryFailures(known: TrafficTarget[]) {
+function crossEntryFailures(known: TrafficTarget[], service: string | undefined) {
   if (isUnknown(known)) return [];
   // "new revision of web" is a name not made yet: as unknown as the marker (two may look the same).
   const list = known.map((entry) => (isPlaceholder(entry.revision) ? { ...entry, revision: UNKNOWN } : entry));
   const unknowns = unknownPaths(list).map((p) => ["traffic", ...p]);
   const anyPercentUnknown = list.some((t) => isUnknown(t.percent));
   try {
-    validateTraffic(list, []);
+    validateTraffic(list, [], service);
     return [];
   } catch (error) {
     if (!(error instanceof SkiffError)) throw error;

@@ -79,7 +79,7 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
       problems.add("ingress", `must be one of ${Object.keys(INGRESS).join(", ")}, got ${JSON.stringify(inputs.ingress)}`);
   }
   const traffic = translateTraffics(inputs.traffics, problems);
-  failures.push(...trafficFailures(traffic));
+  failures.push(...trafficFailures(traffic, typeof inputs.name === "string" && !isUnknown(inputs.name) ? inputs.name : undefined));
 
   return {
     spec: { template, labels: labels.value ?? {}, ingress, traffic },

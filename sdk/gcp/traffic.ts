@@ -46,10 +46,10 @@ export function translateTraffics(traffics: unknown, problems: Problems): unknow
 
 /**
  * The engine's rules for the list: each entry's schema, then the rules across entries (sum to 100,
- * unique tags, one entry per target), minus what only the engine knows (whether a named revision
- * exists) and minus what is unknown at preview.
+ * unique tags, one entry per target, each tag beside the service's name when known), minus what
+ * only the engine knows (whether a named revision exists) and minus what is unknown at preview.
  */
-export function trafficFailures(list: unknown): CheckFailure[] {
+export function trafficFailures(list: unknown, service?: string): CheckFailure[] {
   const entries = validate(z.array(trafficTargetSchema), list, ["traffics"]);
   if (entries.value === undefined || isUnknown(entries.value)) return entries.failures;
   const targets = entries.value;
@@ -57,7 +57,7 @@ export function trafficFailures(list: unknown): CheckFailure[] {
   const unknowns = unknownPaths(targets).map((p) => ["traffics", ...p]);
   const anyPercentUnknown = targets.some((t) => isUnknown(t.percent));
   try {
-    validateTraffic(targets, []);
+    validateTraffic(targets, [], service);
     return [];
   } catch (error) {
     if (!(error instanceof SkiffError)) throw error;

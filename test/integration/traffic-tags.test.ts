@@ -5,8 +5,8 @@ import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeRevision, describeService, listRevisions, revisionFromBody, skiffOk, transcript } from "../helpers/cli";
 import { runLoad, tally } from "../helpers/load";
 
-// Tag URLs (`deploy --no-traffic --tag candidate`), and a revision with traffic or a tag cannot be
-// deleted: 409 naming the traffic entry.
+// Tag URLs (`deploy --no-traffic --tag candidate`), and a revision with traffic or a tag, or the
+// service's latest revision, cannot be deleted: 409 naming the traffic entry or saying it is the latest.
 
 let engine: TestEngine;
 let image: string;
@@ -154,7 +154,7 @@ async function tagsOf(service: string): Promise<[string, string][]> {
   return s.trafficStatuses.flatMap((entry) => (entry.tag ? [[entry.tag, entry.revision] as [string, string]] : []));
 }
 
-test("a revision with traffic or a tag cannot be deleted: exit 1 naming the traffic entry; once free it can", async (t) => {
+test("a revision with traffic or a tag, or the latest revision, cannot be deleted: exit 1 naming why; once free it can", async (t) => {
   await deploy(engine, "keep", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
   const a = await latestCreated("keep");
   await deploy(engine, "keep", ["--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic", "--tag", "candidate"]);
@@ -182,14 +182,23 @@ test("a revision with traffic or a tag cannot be deleted: exit 1 naming the traf
   t.deepEqual((await listRevisions(engine, "keep")).map((r) => r.name).sort(), [a, b, c].sort(), "nothing was deleted");
   t.deepEqual(await answersOn(tagHost("candidate", "keep"), 10), { byRevision: { [b]: 10 }, failures: 0 });
 
-  // C has neither: it can go. Then free B and delete it too.
-  await skiffOk(engine, ["revisions", "delete", c]);
+  // C has neither, but it is the latest revision: Cloud Run keeps it (its template is the service's).
+  const latest = await engine.skiff(["revisions", "delete", c]);
+  t.is(latest.code, 1, transcript(["revisions", "delete", c], latest));
+  t.regex(latest.stderr, new RegExp(`revision "${c}" is the latest revision of service "keep" and cannot be deleted`));
+  // The v2 Admin API refuses it the same way, FAILED_PRECONDITION, and so does its validateOnly (it deleted nothing but said yes).
+  for (const query of ["", "?validateOnly=true"]) {
+    const url = `http://127.0.0.1:${engine.apiPort}/v2/projects/default/locations/us-central1/services/keep/revisions/${c}${query}`;
+    const answer = await fetch(url, { method: "DELETE", headers: { authorization: `Bearer ${engine.token}` } });
+    const body = (await answer.json()) as { error?: { status: string; message: string } };
+    t.is(answer.status, 400, `DELETE ${query}: ${JSON.stringify(body)}`);
+    t.is(body.error?.status, "FAILED_PRECONDITION");
+    t.regex(body.error?.message ?? "", /is the latest revision of service "keep"/);
+  }
+  // Free B and delete it.
   await skiffOk(engine, ["services", "update-traffic", "keep", "--remove-tags", "candidate"]);
   await skiffOk(engine, ["revisions", "delete", b]);
-  t.deepEqual(
-    (await listRevisions(engine, "keep")).map((r) => r.name),
-    [a],
-  );
+  t.deepEqual((await listRevisions(engine, "keep")).map((r) => r.name).sort(), [a, c].sort());
   t.deepEqual(await answersOn(serviceHost("keep"), 20), { byRevision: { [a]: 20 }, failures: 0 });
 });
 
@@ -204,4 +213,54 @@ test("deploy --tag with a bad tag name is refused with exit 1 naming the tag and
   t.is(after.latestCreatedRevision, before.latestCreatedRevision, "no revision was made");
   t.deepEqual(after.traffic, before.traffic);
   t.deepEqual(after.trafficStatuses, before.trafficStatuses);
+});
+
+test("update-traffic as gcloud: tags change before percents, a tag too long beside the service name is refused, removing a missing tag is fine", async (t) => {
+  await deploy(engine, "gtags", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
+  const a = await latestCreated("gtags");
+  await deploy(engine, "gtags", ["--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic"]);
+  const b = await latestCreated("gtags");
+
+  // gcloud run services update-traffic gtags --update-tags next=B --to-tags next=10
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--update-tags", `next=${b}`, "--to-tags", "next=10"]);
+  t.deepEqual(percentsOf(await describeService(engine, "gtags")), { [a]: 90, [b]: 10 });
+  t.deepEqual(await tagsOf("gtags"), [["next", b]]);
+
+  // "gtags" (5) + 42 = 47: Cloud Run's "Combined traffic tag and service name cannot exceed 46 characters".
+  const long = "t".repeat(42);
+  const before = await describeService(engine, "gtags");
+  for (const args of [
+    ["services", "update-traffic", "gtags", "--update-tags", `${long}=${a}`],
+    ["deploy", "gtags", "--image", image, "--env", "FIXTURE_VERSION=3", "--no-traffic", "--tag", long],
+  ]) {
+    const result = await engine.skiff(args);
+    t.is(result.code, 1, transcript(args, result));
+    t.regex(result.stderr, /together are 47 characters; Cloud Run allows at most 46/, transcript(args, result));
+  }
+  const after = await describeService(engine, "gtags");
+  t.is(after.latestCreatedRevision, b, "no revision was made");
+  t.deepEqual(after.trafficStatuses, before.trafficStatuses, "nothing changed");
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--update-tags", `${"t".repeat(41)}=${a}`]);
+
+  // A repeated flag adds up, as gcloud's does (only the last one counted: B took 100 %).
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--to-revisions", `${a}=30`, "--to-revisions", `${b}=70`]);
+  t.deepEqual(percentsOf(await describeService(engine, "gtags")), { [a]: 30, [b]: 70 });
+
+  // A cleanup that runs twice: the second --remove-tags finds nothing to remove and succeeds.
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--remove-tags", "next"]);
+  await skiffOk(engine, ["services", "update-traffic", "gtags", "--remove-tags", "next"]);
+  t.deepEqual(await tagsOf("gtags"), [["t".repeat(41), a]]);
+});
+
+test("deploy --no-traffic pins LATEST's percent, and a tag on LATEST goes on reaching the newest revision, as in gcloud", async (t) => {
+  await deploy(engine, "newest", ["--image", image, "--env", "FIXTURE_VERSION=1"]);
+  const a = await latestCreated("newest");
+  await skiffOk(engine, ["services", "update-traffic", "newest", "--update-tags", "head=LATEST"]);
+  await deploy(engine, "newest", ["--image", image, "--env", "FIXTURE_VERSION=2", "--no-traffic"]);
+  const b = await latestCreated("newest");
+  const s = await describeService(engine, "newest");
+  t.deepEqual(percentsOf(s), { [a]: 100, [b]: 0 });
+  t.deepEqual(await tagsOf("newest"), [["head", b]]);
+  t.deepEqual(await answersOn(tagHost("head", "newest"), 10), { byRevision: { [b]: 10 }, failures: 0 });
+  t.deepEqual(await answersOn(serviceHost("newest"), 10), { byRevision: { [a]: 10 }, failures: 0 });
 });

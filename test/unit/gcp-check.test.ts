@@ -92,6 +92,16 @@ test("the issue's invalid fields fail at the path as written", (t) => {
   );
 });
 
+test("pulumi-gcp traffics: a tag too long beside the service's name fails at its path", (t) => {
+  const tag = "t".repeat(42); // "hello" + 42 = 47 > 46, Cloud Run's limit for both
+  t.deepEqual(
+    reasons(translateService(service({ traffics: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", percent: 100, tag }] })).failures),
+    [
+      `traffics[0].tag: tag "${tag}" and service name "hello" together are 47 characters; Cloud Run allows at most 46 for both (the tag URL is ${tag}---hello)`,
+    ],
+  );
+});
+
 test("the engine's rules are named at the user's paths", (t) => {
   const result = translateService(
     service(

@@ -2,6 +2,7 @@ import test from "ava";
 import { cloudRunJobPathOf } from "../../provider/knative/job-from-cloud-run";
 import { planReplace } from "../../provider/knative/service-from-knative";
 import { SkiffError } from "../../provider/model/errors";
+import { parseSetTrafficBody, validateTraffic } from "../../provider/model/traffic";
 import { parseServiceTemplate } from "../../provider/model/template";
 import { describeField, useFieldNamer } from "../../provider/cli/output";
 
@@ -87,4 +88,17 @@ test("a cloud-only template annotation is ignored with a note, but a value Cloud
   t.throws(() => planReplace(withAnnotations({ "run.googleapis.com/execution-environment": "gen3" }), "default"), {
     message: /gen1 or gen2/,
   });
+});
+
+test("spec.traffic latestRevision: false pins the entry, so one without a revisionName is refused, not read as LATEST", (t) => {
+  const doc = (traffic: unknown[]) => ({ ...twoContainers({}), spec: { ...twoContainers({}).spec, traffic } });
+  t.deepEqual(planReplace(doc([{ latestRevision: false, revisionName: "pair-v1", percent: 100 }]), "default").spec.traffic, [
+    { type: "REVISION", revision: "pair-v1", percent: 100 },
+  ]);
+  const plan = planReplace(doc([{ latestRevision: false, percent: 100 }]), "default");
+  const error = t.throws(() => validateTraffic(parseSetTrafficBody({ traffic: plan.spec.traffic }), []), { instanceOf: SkiffError });
+  t.deepEqual(
+    error?.violations.map((v) => `${plan.pathOf(v.field)}: ${v.reason}`),
+    ["spec.traffic[0].revisionName: is required when type is REVISION"],
+  );
 });

@@ -168,6 +168,15 @@ test("percents summing to 110 fail on the traffic property", (t) => {
   t.deepEqual(reasonsOf(failures), ["traffic: percents must sum to 100, got 110"]);
 });
 
+test("a tag too long beside the service's name fails at preview, as Cloud Run refuses it; an unknown service name lets it through", (t) => {
+  const tag = "t".repeat(42); // "hello" + 42 = 47 > 46
+  const traffic = [{ latestRevision: true, percent: 100, tag }];
+  t.deepEqual(reasonsOf(checkTrafficTargetInputs({ service: "hello", project: "dev", traffic }).failures), [
+    `traffic[0].tag: tag "${tag}" and service name "hello" together are 47 characters; Cloud Run allows at most 46 for both (the tag URL is ${tag}---hello)`,
+  ]);
+  t.deepEqual(checkTrafficTargetInputs({ service: UNKNOWN, project: "dev", traffic }).failures, []);
+});
+
 test("a bad entry is named by its index", (t) => {
   const { failures } = checkTrafficTargetInputs({
     service: "hello",

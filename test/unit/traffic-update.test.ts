@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from "ava";
 import { SkiffError, type FieldViolation } from "../../provider/model/errors";
 import { normalizeTraffic, type RevisionView, type TrafficTarget } from "../../provider/model/traffic";
 import { applyTrafficUpdate, largestRemainder, type TrafficUpdate } from "../../provider/model/traffic-update";
-import { parseAssignments, parseTagAssignments, parseTagList } from "../../provider/cli/flags";
+import { mergeRepeated, parseAssignments, parseTagAssignments, parseTagList } from "../../provider/cli/flags";
 
 const revisions: RevisionView[] = [
   { name: "svc-00001-aaa", status: "READY" },
@@ -151,6 +151,53 @@ test("the proportional remainder is in integers that add up (largest remainder)"
       ["b", 2],
       ["c", 4],
     ],
+  );
+});
+
+test("ties in the remainder break as gcloud's do: smaller share first, then name order with LATEST last, in doubles", (t) => {
+  // Each expectation is what gcloud's own TrafficTargets.UpdateTraffic gives for the same service.
+  const percents = (list: TrafficTarget[]) =>
+    Object.fromEntries(list.filter((e) => e.percent > 0).map((e) => [e.revision ?? "LATEST", e.percent]));
+  // 85 over 28:12 is 59.5 / 25.5: the smaller share takes the extra percent
+  t.deepEqual(
+    percents(update([{ revision: r2, percent: 28 }, { percent: 60 }, { revision: r1, percent: 12 }], { toRevisions: { LATEST: 15 } })),
+    {
+      [r1]: 26,
+      [r2]: 59,
+      LATEST: 15,
+    },
+  );
+  // 96 over 47:17 is 70.5 / 25.5, LATEST listed first
+  t.deepEqual(
+    percents(update([{ percent: 47 }, { revision: r1, percent: 17 }, { revision: r3, percent: 36 }], { toRevisions: { [r3]: 4 } })),
+    {
+      [r1]: 26,
+      [r3]: 4,
+      LATEST: 70,
+    },
+  );
+  // 91 over 28:34:1 is 40.444 / 49.111 / 1.444: not a tie in doubles, and 1.444 lost more
+  t.deepEqual(
+    percents(
+      update([{ percent: 28 }, { revision: r3, percent: 34 }, { revision: r1, percent: 37 }, { revision: r2, percent: 1 }], {
+        toRevisions: { [r1]: 9 },
+      }),
+    ),
+    { [r1]: 9, [r2]: 2, [r3]: 49, LATEST: 40 },
+  );
+  // an exact tie between equal shares goes to the name that sorts first
+  t.deepEqual(
+    percents(
+      update([{ revision: r3, percent: 2 }, { revision: r2, percent: 2 }, { percent: 56 }, { revision: r1, percent: 40 }], {
+        toRevisions: { [r1]: 8, LATEST: 49 },
+      }),
+    ),
+    {
+      [r1]: 8,
+      [r2]: 22,
+      [r3]: 21,
+      LATEST: 49,
+    },
   );
 });
 
@@ -352,15 +399,65 @@ test("--remove-tags drops tag-only entries and keeps serving ones", (t) => {
   );
 });
 
-test("--remove-tags of an unknown tag, or one also in --update-tags, is refused", (t) => {
+test("--remove-tags of a tag that is not there changes nothing, as gcloud's (a cleanup script may run it twice)", (t) => {
+  t.deepEqual(update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["pr-17"] }), [
+    { type: "REVISION", revision: r1, percent: 100, tag: "stable" },
+  ]);
+});
+
+test("a tag in --remove-tags and --update-tags is removed, then set (gcloud applies --remove-tags first)", (t) => {
   t.deepEqual(
-    refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["canary"] })),
-    [{ field: "--remove-tags", reason: 'unknown tag "canary"; the service\'s tags are: stable' }],
+    update(
+      [
+        { revision: r1, percent: 100, tag: "stable" },
+        { revision: r2, percent: 0, tag: "canary" },
+      ],
+      { removeTags: ["stable", "canary"], setTags: { stable: r2 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 100 },
+      { type: "REVISION", revision: r2, percent: 0, tag: "stable" },
+    ],
   );
+});
+
+test("tags change before percents: --to-tags may name a tag the same command puts on", (t) => {
+  // gcloud run services update-traffic web --update-tags next=R2 --to-tags next=10
+  t.deepEqual(update([{ revision: r1, percent: 100, tag: "stable" }], { setTags: { next: r2 }, toTags: { next: 10 } }), [
+    { type: "REVISION", revision: r1, percent: 90, tag: "stable" },
+    { type: "REVISION", revision: r2, percent: 10, tag: "next" },
+  ]);
+  // a tag moved by this command names its new revision; the old one keeps serving its share of the rest
   t.deepEqual(
-    refused(t, () => update([{ revision: r1, percent: 100, tag: "stable" }], { removeTags: ["stable"], setTags: { stable: r2 } })),
-    [{ field: "--remove-tags", reason: 'tag "stable" is also in --update-tags; give it in one of them' }],
+    update(
+      [
+        { revision: r1, percent: 90, tag: "stable" },
+        { revision: r2, percent: 10, tag: "canary" },
+      ],
+      { setTags: { canary: r3 }, toTags: { canary: 20 } },
+    ),
+    [
+      { type: "REVISION", revision: r1, percent: 72, tag: "stable" },
+      { type: "REVISION", revision: r2, percent: 8 },
+      { type: "REVISION", revision: r3, percent: 20, tag: "canary" },
+    ],
   );
+});
+
+test("a tag set by update-traffic must fit beside the service name (46 together); a stored longer one does not block other changes", (t) => {
+  const long = "t".repeat(44); // with "svc": 47
+  const error = t.throws(() => applyTrafficUpdate([], revisions, { setTags: { [long]: r1 } }, "svc"), { instanceOf: SkiffError });
+  t.deepEqual(error?.violations, [
+    {
+      field: "--update-tags",
+      reason: `tag "${long}" and service name "svc" together are 47 characters; Cloud Run allows at most 46 for both (the tag URL is ${long}---svc)`,
+    },
+  ]);
+  const stored = normalizeTraffic([{ revision: r1, percent: 100, tag: long }]);
+  t.deepEqual(applyTrafficUpdate(stored, revisions, { toRevisions: { [r2]: 10 } }, "svc"), [
+    { type: "REVISION", revision: r1, percent: 90, tag: long },
+    { type: "REVISION", revision: r2, percent: 10 },
+  ]);
 });
 
 test("percents and tags change in one update", (t) => {
@@ -429,6 +526,15 @@ test("parseAssignments names the flag and the bad item", (t) => {
   t.deepEqual(
     refused(t, () => parseAssignments("a=10,", "--to-tags")),
     [{ field: "--to-tags", reason: "expected TAG=PERCENT, got ''" }],
+  );
+});
+
+test("a repeated dict flag is one dict, as gcloud merges it; a key in two occurrences is refused", (t) => {
+  t.deepEqual(mergeRepeated(["a=30", "b=70"], "--to-revisions", parseAssignments), { a: 30, b: 70 });
+  t.deepEqual(mergeRepeated(["x=a,y=b", "z=c"], "--update-tags", parseTagAssignments), { x: "a", y: "b", z: "c" });
+  t.deepEqual(
+    refused(t, () => mergeRepeated(["a=10", "a=20"], "--to-revisions", parseAssignments)),
+    [{ field: "--to-revisions", reason: "'a' cannot be given in more than one --to-revisions" }],
   );
 });
 

@@ -153,6 +153,23 @@ test("a tag that is not a DNS label is refused", (t) => {
   t.regex(w.reason, /must not contain '---'/);
 });
 
+test("a tag and the service name together may have at most 46 characters, as Cloud Run refuses longer", (t) => {
+  const tag41 = "t".repeat(41);
+  // "hello" (5) + 41 = 46 fits; one more does not, though the tag alone is a valid label
+  t.notThrows(() => validateTraffic([{ revision: r1, percent: 100, tag: tag41 }], revisions, "hello"));
+  const error = t.throws(() => validateTraffic([{ revision: r1, percent: 100, tag: `${tag41}x` }], revisions, "hello"), {
+    instanceOf: SkiffError,
+  });
+  t.deepEqual(error?.violations, [
+    {
+      field: "traffic[0].tag",
+      reason: `tag "${tag41}x" and service name "hello" together are 47 characters; Cloud Run allows at most 46 for both (the tag URL is ${tag41}x---hello)`,
+    },
+  ]);
+  // without a service name (the SDK's check before the name is known) only the tag's own rules apply
+  t.notThrows(() => validateTraffic([{ revision: r1, percent: 100, tag: `${tag41}x` }], revisions));
+});
+
 test("a tag on a 0 % entry is how a candidate is reached", (t) => {
   t.notThrows(() =>
     validateTraffic(
@@ -350,7 +367,7 @@ test("a new revision gets 0 % while traffic pins older revisions", (t) => {
   t.deepEqual(appendNewRevision(pinned, fresh, { noTraffic: true, latestReadyRevision: r2 }), pinned);
 });
 
-test("--no-traffic pins LATEST to the current latest ready revision", (t) => {
+test("--no-traffic pins LATEST's percent to the current latest ready revision; a tag on LATEST keeps following the latest, as in gcloud", (t) => {
   t.deepEqual(appendNewRevision([], fresh, { noTraffic: true, latestReadyRevision: r2 }), [
     { type: "REVISION", revision: r2, percent: 100 },
   ]);
@@ -367,7 +384,8 @@ test("--no-traffic pins LATEST to the current latest ready revision", (t) => {
       },
     ),
     [
-      { type: "REVISION", revision: r2, percent: 70, tag: "latest" },
+      { type: "REVISION", revision: r2, percent: 70 },
+      { type: "LATEST", percent: 0, tag: "latest" },
       { type: "REVISION", revision: r1, percent: 30 },
     ],
   );
