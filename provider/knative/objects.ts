@@ -254,8 +254,12 @@ export function executionToCloudRun(e: Execution): KnativeObject {
     },
     spec,
     status: {
+      // Completed, ResourcesAvailable and Started, as Cloud Run's v1 Execution has them (and the v2 one
+      // here). gcloud's `jobs execute` without --wait polls for Started: without it, it never returns.
       conditions: [
         condition("Completed", done ? e.status === "SUCCEEDED" : undefined, e.completionTime ?? e.startTime, e.error),
+        condition("ResourcesAvailable", true, e.startTime),
+        condition("Started", true, e.startTime),
         ...(e.status === "CANCELLED" ? [condition("Cancelled", true, e.completionTime ?? e.startTime)] : []),
       ],
       startTime: e.startTime,

@@ -1,0 +1,61 @@
+import test from "ava";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { CommandResult } from "../helpers/docker";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { fixtureImage } from "../helpers/fixture-image";
+import { gcloud as gcloudOn, requireGcloud } from "../helpers/gcloud";
+import { createJob, describeExecution, listExecutions, taskEnv, waitForExecution } from "../helpers/jobs";
+
+// Real gcloud's `run jobs` commands against skiff, for what gcloud itself decides from what the
+// engine answers: when `jobs execute` returns, which exit code it gives, what it prints.
+
+let engine: TestEngine;
+let image: string;
+let config: string;
+const R = ["--region", "europe-west1"];
+
+test.before(async () => {
+  requireGcloud();
+  [image, engine, config] = await Promise.all([fixtureImage(), startEngine(), fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcloud-jobs-"))]);
+});
+
+test.after.always(async () => {
+  await engine?.dispose();
+  if (config) await fs.rm(config, { recursive: true, force: true });
+});
+
+function gcloud(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
+  return gcloudOn(engine, config, args, timeoutMs);
+}
+
+test("gcloud run jobs execute without --wait returns once the execution has started (its Started condition), while the task still runs", async (t) => {
+  await createJob(engine, "starts", ["--image", image, ...taskEnv({ FIXTURE_TASK_MS: 20_000 })]);
+  const began = Date.now();
+  // Without a Started condition on the execution gcloud polls until this timeout.
+  const result = await gcloud(["run", "jobs", "execute", "starts", ...R], 60_000);
+  const tookMs = Date.now() - began;
+  t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
+  const [execution] = await listExecutions(engine, ["--job", "starts"]);
+  t.is(execution.status, "RUNNING", `gcloud returned after ${tookMs} ms, before the 20 s task ended`);
+  t.true(tookMs < 15_000, `gcloud took ${tookMs} ms`);
+  await engine.skiff(["jobs", "executions", "cancel", execution.name]);
+  t.is((await waitForExecution(engine, execution.name)).status, "CANCELLED");
+});
+
+test("gcloud run jobs execute --wait exits 1 when a task failed", async (t) => {
+  await createJob(engine, "waits", [
+    "--image",
+    image,
+    "--tasks",
+    "2",
+    "--max-retries",
+    "0",
+    ...taskEnv({ FIXTURE_EXIT_CODE: 4, FIXTURE_FAIL_INDEXES: 1 }),
+  ]);
+  const failed = await gcloud(["run", "jobs", "execute", "waits", ...R, "--wait"]);
+  t.is(failed.code, 1, `${failed.stdout}\n${failed.stderr}`);
+  const [execution] = await listExecutions(engine, ["--job", "waits"]);
+  t.like(await describeExecution(engine, execution.name), { status: "FAILED", succeededCount: 1, failedCount: 1 });
+});
