@@ -220,7 +220,10 @@ export function jobToCloudRun(j: Job): KnativeObject {
     apiVersion: "run.googleapis.com/v1",
     kind: "Job",
     metadata: { name: j.name, namespace: j.project, generation: j.generation, creationTimestamp: j.createTime, labels: j.labels },
-    spec: { template: { ...(annotations ? { metadata: { annotations } } : {}), spec } },
+    // The execution template always has metadata, as Cloud Run's has (its annotations at least):
+    // gcloud's `jobs describe` reads the template's annotations and crashes ("This instance is
+    // spec-only") on a template without metadata.
+    spec: { template: { metadata: annotations ? { annotations } : {}, spec } },
     status: {
       observedGeneration: j.generation,
       // A job is ready to run once the engine has it (gcloud waits for this after jobs create).

@@ -6,7 +6,7 @@ import type { CommandResult } from "../helpers/docker";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { gcloud as gcloudOn, requireGcloud } from "../helpers/gcloud";
-import { createJob, describeExecution, listExecutions, taskEnv, waitForExecution } from "../helpers/jobs";
+import { createJob, describeExecution, executeJob, listExecutions, taskEnv, waitForExecution } from "../helpers/jobs";
 
 // Real gcloud's `run jobs` commands against skiff, for what gcloud itself decides from what the
 // engine answers: when `jobs execute` returns, which exit code it gives, what it prints.
@@ -58,4 +58,17 @@ test("gcloud run jobs execute --wait exits 1 when a task failed", async (t) => {
   t.is(failed.code, 1, `${failed.stdout}\n${failed.stderr}`);
   const [execution] = await listExecutions(engine, ["--job", "waits"]);
   t.like(await describeExecution(engine, execution.name), { status: "FAILED", succeededCount: 1, failedCount: 1 });
+});
+
+test("gcloud run jobs describe prints a job without annotations (it read the execution template's metadata), and executions describe its execution", async (t) => {
+  await createJob(engine, "described", ["--image", image, "--tasks", "2", "--max-retries", "1", ...taskEnv()]);
+  const described = await gcloud(["run", "jobs", "describe", "described", ...R]);
+  t.is(described.code, 0, `${described.stdout}\n${described.stderr}`);
+  t.regex(described.stdout, /Tasks:\s+2\n/);
+  t.regex(described.stdout, /Max Retries:\s+1\n/);
+  const { name } = await executeJob(engine, "described");
+  await waitForExecution(engine, name);
+  const execution = await gcloud(["run", "jobs", "executions", "describe", name, ...R]);
+  t.is(execution.code, 0, `${execution.stdout}\n${execution.stderr}`);
+  t.regex(execution.stdout, /2 tasks completed successfully/);
 });

@@ -1,9 +1,10 @@
 import test from "ava";
-import type { Execution, ExecutionStatus } from "../../provider/model/job";
-import { executionToCloudRun } from "../../provider/knative/objects";
+import { jobSpecFromCloudRun } from "../../provider/knative/job-from-cloud-run";
+import { executionToCloudRun, jobToCloudRun } from "../../provider/knative/objects";
+import { parseJobSpec, type Execution, type ExecutionStatus, type Job } from "../../provider/model/job";
 
-// The v1 (Knative-shaped) Execution's conditions, which gcloud polls: `jobs execute` waits for
-// Started, `jobs execute --wait` for Completed.
+// What gcloud reads from the v1 (Knative-shaped) objects: the Execution's conditions (`jobs execute`
+// waits for Started, `jobs execute --wait` for Completed) and the Job's execution-template metadata.
 
 const T0 = "2026-12-07T00:00:00.000Z";
 const T1 = "2026-12-07T00:00:05.000Z";
@@ -36,4 +37,17 @@ test("a finished execution keeps Started True; Completed says how it ended", (t)
   t.like(conditionsOf("SUCCEEDED"), { Completed: "True", Started: "True" });
   t.like(conditionsOf("FAILED"), { Completed: "False", Started: "True" });
   t.like(conditionsOf("CANCELLED"), { Completed: "False", Started: "True" });
+});
+
+test("a job without annotations still has metadata on its execution template (gcloud's jobs describe reads it), and reads back with nothing ignored", (t) => {
+  const spec = parseJobSpec({ template: { image: "task:1" } });
+  const job: Job = { name: "batch", project: "default", ...spec, generation: 1, executionCount: 0, createTime: T0, updateTime: T0 };
+  const object = JSON.parse(JSON.stringify(jobToCloudRun(job)));
+  t.deepEqual(object.spec.template.metadata, {});
+  const back = jobSpecFromCloudRun(object);
+  t.deepEqual(back.ignored, []);
+  t.deepEqual(parseJobSpec(back.spec).template, job.template);
+  // An annotation under it is still read (or named as ignored), not swallowed by the empty case.
+  object.spec.template.metadata = { annotations: { "example.com/unknown": "x" } };
+  t.deepEqual(jobSpecFromCloudRun(object).ignored, ["spec.template.metadata.annotations.example.com/unknown"]);
 });
