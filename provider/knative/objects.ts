@@ -76,10 +76,11 @@ function serviceAccountName(t: { serviceAccount?: string }): KnativeObject {
   return t.serviceAccount ? { serviceAccountName: t.serviceAccount } : {};
 }
 
-function condition(type: string, ready: boolean | undefined, time: string, message?: string): KnativeObject {
+function condition(type: string, ready: boolean | undefined, time: string, message?: string, reason?: string): KnativeObject {
   return {
     type,
     status: ready === undefined ? "Unknown" : ready ? "True" : "False",
+    ...(reason ? { reason } : {}),
     ...(message ? { message } : {}),
     lastTransitionTime: time,
   };
@@ -260,7 +261,15 @@ export function executionToCloudRun(e: Execution): KnativeObject {
       // Completed, ResourcesAvailable and Started, as Cloud Run's v1 Execution has them (and the v2 one
       // here). gcloud's `jobs execute` without --wait polls for Started: without it, it never returns.
       conditions: [
-        condition("Completed", done ? e.status === "SUCCEEDED" : undefined, e.completionTime ?? e.startTime, e.error),
+        // A failed or cancelled execution's Completed says why in its reason, as Cloud Run's does:
+        // gcloud's `executions cancel` reports "Failed to cancel" unless that reason is Cancelled.
+        condition(
+          "Completed",
+          done ? e.status === "SUCCEEDED" : undefined,
+          e.completionTime ?? e.startTime,
+          e.error,
+          e.status === "CANCELLED" ? "Cancelled" : e.status === "FAILED" ? "NonZeroExitCode" : undefined,
+        ),
         condition("ResourcesAvailable", true, e.startTime),
         condition("Started", true, e.startTime),
         ...(e.status === "CANCELLED" ? [condition("Cancelled", true, e.completionTime ?? e.startTime)] : []),

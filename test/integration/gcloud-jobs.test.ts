@@ -30,7 +30,7 @@ function gcloud(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
   return gcloudOn(engine, config, args, timeoutMs);
 }
 
-test("gcloud run jobs execute without --wait returns once the execution has started (its Started condition), while the task still runs", async (t) => {
+test("gcloud run jobs execute without --wait returns once the execution has started (its Started condition), while the task still runs; executions cancel stops it", async (t) => {
   await createJob(engine, "starts", ["--image", image, ...taskEnv({ FIXTURE_TASK_MS: 20_000 })]);
   const began = Date.now();
   // Without a Started condition on the execution gcloud polls until this timeout.
@@ -40,8 +40,12 @@ test("gcloud run jobs execute without --wait returns once the execution has star
   const [execution] = await listExecutions(engine, ["--job", "starts"]);
   t.is(execution.status, "RUNNING", `gcloud returned after ${tookMs} ms, before the 20 s task ended`);
   t.true(tookMs < 15_000, `gcloud took ${tookMs} ms`);
-  await engine.skiff(["jobs", "executions", "cancel", execution.name]);
-  t.is((await waitForExecution(engine, execution.name)).status, "CANCELLED");
+
+  // Cancelled by gcloud, which then checks the Completed condition's reason is Cancelled.
+  const cancelled = await gcloud(["run", "jobs", "executions", "cancel", execution.name, ...R, "--quiet"]);
+  t.is(cancelled.code, 0, `${cancelled.stdout}\n${cancelled.stderr}`);
+  t.regex(cancelled.stderr, /Cancelled execution \[starts-[a-z]{5}\]/);
+  t.like(await waitForExecution(engine, execution.name), { status: "CANCELLED", cancelledCount: 1 });
 });
 
 test("gcloud run jobs execute --wait exits 1 when a task failed", async (t) => {

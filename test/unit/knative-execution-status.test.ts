@@ -9,9 +9,9 @@ import { parseJobSpec, type Execution, type ExecutionStatus, type Job } from "..
 const T0 = "2026-12-07T00:00:00.000Z";
 const T1 = "2026-12-07T00:00:05.000Z";
 
-function conditionsOf(status: ExecutionStatus): Record<string, string> {
+function executionObject(status: ExecutionStatus) {
   const done = status !== "RUNNING";
-  const object = executionToCloudRun({
+  return executionToCloudRun({
     name: "batch-abcde",
     project: "default",
     job: "batch",
@@ -25,8 +25,15 @@ function conditionsOf(status: ExecutionStatus): Record<string, string> {
     failedCount: status === "FAILED" ? 1 : 0,
     cancelledCount: status === "CANCELLED" ? 1 : 0,
     retriedCount: 0,
-  } as unknown as Execution) as { status: { conditions: { type: string; status: string }[] } };
-  return Object.fromEntries(object.status.conditions.map((c) => [c.type, c.status]));
+  } as unknown as Execution) as { status: { conditions: { type: string; status: string; reason?: string }[] } };
+}
+
+function conditionsOf(status: ExecutionStatus): Record<string, string> {
+  return Object.fromEntries(executionObject(status).status.conditions.map((c) => [c.type, c.status]));
+}
+
+function completedReason(status: ExecutionStatus): string | undefined {
+  return executionObject(status).status.conditions.find((c) => c.type === "Completed")?.reason;
 }
 
 test("a running execution is Started and ResourcesAvailable, its Completed Unknown", (t) => {
@@ -37,6 +44,13 @@ test("a finished execution keeps Started True; Completed says how it ended", (t)
   t.like(conditionsOf("SUCCEEDED"), { Completed: "True", Started: "True" });
   t.like(conditionsOf("FAILED"), { Completed: "False", Started: "True" });
   t.like(conditionsOf("CANCELLED"), { Completed: "False", Started: "True" });
+});
+
+test("Completed's reason: Cancelled for a cancelled execution (gcloud's executions cancel checks it), NonZeroExitCode for a failed one", (t) => {
+  t.is(completedReason("CANCELLED"), "Cancelled");
+  t.is(completedReason("FAILED"), "NonZeroExitCode");
+  t.is(completedReason("SUCCEEDED"), undefined);
+  t.is(completedReason("RUNNING"), undefined);
 });
 
 test("a job without annotations still has metadata on its execution template (gcloud's jobs describe reads it), and reads back with nothing ignored", (t) => {
