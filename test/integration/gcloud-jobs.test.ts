@@ -48,7 +48,7 @@ test("gcloud run jobs execute without --wait returns once the execution has star
   t.like(await waitForExecution(engine, execution.name), { status: "CANCELLED", cancelledCount: 1 });
 });
 
-test("gcloud run jobs execute --wait exits 1 when a task failed", async (t) => {
+test("gcloud run jobs execute --wait exits 1 when a task failed; executions tasks list (all, --failed) and tasks describe, in gcloud and skiff", async (t) => {
   await createJob(engine, "waits", [
     "--image",
     image,
@@ -62,6 +62,62 @@ test("gcloud run jobs execute --wait exits 1 when a task failed", async (t) => {
   t.is(failed.code, 1, `${failed.stdout}\n${failed.stderr}`);
   const [execution] = await listExecutions(engine, ["--job", "waits"]);
   t.like(await describeExecution(engine, execution.name), { status: "FAILED", succeededCount: 1, failedCount: 1 });
+
+  // Its tasks, through the v1 API's tasks (gcloud) and the CLI: all, then only the failed one.
+  const listed = await gcloud([
+    "run",
+    "jobs",
+    "executions",
+    "tasks",
+    "list",
+    "--execution",
+    execution.name,
+    ...R,
+    "--format",
+    "value(index,running_state,name,retries)",
+  ]);
+  t.is(listed.code, 0, listed.stderr);
+  t.deepEqual(listed.stdout.trim().split("\n"), [`0\tSucceeded\t${execution.name}-task0\t0`, `1\tFailed\t${execution.name}-task1\t0`]);
+  const failedOnly = await gcloud([
+    "run",
+    "jobs",
+    "executions",
+    "tasks",
+    "list",
+    "--execution",
+    execution.name,
+    ...R,
+    "--failed",
+    "--format",
+    "value(name)",
+  ]);
+  t.is(failedOnly.stdout.trim(), `${execution.name}-task1`, failedOnly.stderr);
+  const described = await gcloud([
+    "run",
+    "jobs",
+    "executions",
+    "tasks",
+    "describe",
+    `${execution.name}-task1`,
+    ...R,
+    "--format",
+    "value(status.lastAttemptResult.exitCode)",
+  ]);
+  t.is(described.stdout.trim(), "4", described.stderr);
+  const skiffListed = await engine.skiff([
+    "jobs",
+    "executions",
+    "tasks",
+    "list",
+    "--execution",
+    execution.name,
+    "--failed",
+    "--format",
+    "value(metadata.name,status.lastAttemptResult.exitCode)",
+  ]);
+  t.is(skiffListed.stdout.trim(), `${execution.name}-task1\t4`, skiffListed.stderr);
+  const skiffDescribed = await engine.skiff(["jobs", "executions", "tasks", "describe", `${execution.name}-task1`]);
+  t.regex(skiffDescribed.stdout, /: FAILED\n[\s\S]*Exit code: 4\n/, skiffDescribed.stderr);
 });
 
 test("gcloud run jobs describe prints a job without annotations (it read the execution template's metadata), and executions describe its execution", async (t) => {

@@ -1,5 +1,7 @@
 import test from "ava";
+import { parseLabelSelector } from "../../provider/api/knative-v1-common";
 import { jobSpecFromCloudRun } from "../../provider/knative/job-from-cloud-run";
+import { taskToCloudRun } from "../../provider/knative/task-object";
 import { executionToCloudRun, jobToCloudRun } from "../../provider/knative/objects";
 import { parseJobSpec, type Execution, type ExecutionStatus, type Job } from "../../provider/model/job";
 
@@ -64,4 +66,40 @@ test("a job without annotations still has metadata on its execution template (gc
   // An annotation under it is still read (or named as ignored), not swallowed by the empty case.
   object.spec.template.metadata = { annotations: { "example.com/unknown": "x" } };
   t.deepEqual(jobSpecFromCloudRun(object).ignored, ["spec.template.metadata.annotations.example.com/unknown"]);
+});
+
+test("a v1 Task: named <execution>-task<index>, labelled with its running state, its last attempt's exit code", (t) => {
+  const execution = {
+    name: "batch-abcde",
+    project: "default",
+    job: "batch",
+    template: parseJobSpec({ template: { image: "task:1", taskCount: 2 } }).template,
+    status: "FAILED",
+    createTime: T0,
+    startTime: T0,
+    completionTime: T1,
+    tasks: [
+      { index: 0, state: "SUCCEEDED", attempt: 0, exitCode: 0, startTime: T0, completionTime: T1 },
+      { index: 1, state: "FAILED", attempt: 2, exitCode: 7, lastError: "exited with code 7", startTime: T0, completionTime: T1 },
+    ],
+  } as unknown as Execution;
+  const failed = JSON.parse(JSON.stringify(taskToCloudRun(execution, execution.tasks[1])));
+  t.is(failed.metadata.name, "batch-abcde-task1");
+  t.deepEqual(failed.metadata.labels, {
+    "run.googleapis.com/job": "batch",
+    "run.googleapis.com/execution": "batch-abcde",
+    "run.googleapis.com/runningState": "Failed",
+  });
+  t.like(failed.status, { index: 1, retried: 2, lastAttemptResult: { exitCode: 7 } });
+  t.like(failed.status.conditions[0], { type: "Completed", status: "False", reason: "NonZeroExitCode" });
+  t.is(failed.spec.containers[0].image, "task:1");
+});
+
+test("label selectors as gcloud sends them: key = value terms and key in (a,b) sets", (t) => {
+  t.deepEqual(parseLabelSelector("run.googleapis.com/execution = ex-abcde,run.googleapis.com/runningState in (Succeeded,Failed)"), [
+    ["run.googleapis.com/execution", ["ex-abcde"]],
+    ["run.googleapis.com/runningState", ["Succeeded", "Failed"]],
+  ]);
+  t.deepEqual(parseLabelSelector("a==b"), [["a", ["b"]]]);
+  t.throws(() => parseLabelSelector("a!=b"), { message: /labelSelector: "a!=b" is not supported/ });
 });
