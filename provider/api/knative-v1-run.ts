@@ -3,7 +3,7 @@ import type { JobController } from "../controller/job-controller";
 import { cloudRunJobPathOf, jobSpecFromCloudRun } from "../knative/job-from-cloud-run";
 import { domainMappingToKnative, executionToCloudRun, jobToCloudRun, type KnativeObject } from "../knative/objects";
 import { taskToCloudRun } from "../knative/task-object";
-import { taskName } from "../cloudrun-v2/job-to-v2";
+import { taskName } from "../model/derived-names";
 import { notFound } from "../model/errors";
 import { invalid, renameViolations } from "../model/errors";
 import type { ExecutionOverrides } from "../model/job";

@@ -1,4 +1,4 @@
-import { taskName } from "../cloudrun-v2/job-to-v2";
+import { taskName } from "../model/derived-names";
 import type { Execution, TaskState, TaskStatus } from "../model/job";
 import { executionToCloudRun, type KnativeObject } from "./objects";
 
