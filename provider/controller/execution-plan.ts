@@ -48,3 +48,25 @@ export function executionStatus(tasks: readonly TaskProgress[], cancelRequested:
   if (tasks.every((t) => t.state === "SUCCEEDED")) return "SUCCEEDED";
   return "RUNNING";
 }
+
+/**
+ * An execution's counts from its tasks. retriedCount is the number of tasks that were retried at
+ * least once, as Cloud Run defines it (v2 Execution.retriedCount: "The number of tasks which have
+ * retried at least once"), not the number of retries: a task retried twice counts once.
+ */
+export function executionCounts(tasks: readonly TaskProgress[]): {
+  runningCount: number;
+  succeededCount: number;
+  failedCount: number;
+  cancelledCount: number;
+  retriedCount: number;
+} {
+  const count = (state: TaskState) => tasks.filter((t) => t.state === state).length;
+  return {
+    runningCount: count("RUNNING"),
+    succeededCount: count("SUCCEEDED"),
+    failedCount: count("FAILED"),
+    cancelledCount: count("CANCELLED"),
+    retriedCount: tasks.filter((t) => t.attempt > 0).length,
+  };
+}

@@ -1,5 +1,5 @@
 import test from "ava";
-import { afterAttempt, executionStatus, tasksToStart, type TaskProgress } from "../../provider/controller/execution-plan";
+import { afterAttempt, executionCounts, executionStatus, tasksToStart, type TaskProgress } from "../../provider/controller/execution-plan";
 import type { TaskState } from "../../provider/model/job";
 
 // The rules of an execution as pure functions: what an ended attempt does to its task, which
@@ -132,4 +132,10 @@ test("the rules together: 5 tasks at parallelism 1 with task 1 failing for good 
     state.map((s) => s.state),
     ["SUCCEEDED", "FAILED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"],
   );
+});
+
+test("executionCounts: retriedCount is the number of tasks retried at least once (Cloud Run's definition), not of retries", (t) => {
+  const progress = [task(0, "SUCCEEDED", 2), task(1, "FAILED", 3), task(2, "SUCCEEDED", 0), task(3, "RUNNING", 1), task(4, "CANCELLED", 0)];
+  t.deepEqual(executionCounts(progress), { runningCount: 1, succeededCount: 2, failedCount: 1, cancelledCount: 1, retriedCount: 3 });
+  t.is(executionCounts([task(0, "SUCCEEDED", 2)]).retriedCount, 1, "one task failing twice then succeeding: 1, not 2");
 });
