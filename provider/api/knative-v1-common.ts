@@ -4,23 +4,31 @@ import type { KnativeObject } from "../knative/objects";
 
 /** What the Knative-shaped v1 API's paths share: list objects, label selectors, delete answers. */
 
-/** `{ apiVersion, kind: "ServiceList", items }`, the items filtered by `?labelSelector=k=v,k2=v2` as gcloud sends it. */
+/** `{ apiVersion, kind: "ServiceList", items }`, the items filtered by `?labelSelector=k=v,k2 in (a,b)` as gcloud sends it. */
 export function knativeList(apiVersion: string, kind: string, items: KnativeObject[], query: URLSearchParams): KnativeObject {
   const selector = parseLabelSelector(query.get("labelSelector"));
   const selected = items.filter((item) => {
     const labels = ((item.metadata as KnativeObject | undefined)?.labels ?? {}) as Record<string, string>;
-    return selector.every(([key, value]) => labels[key] === value);
+    return selector.every(([key, values]) => key in labels && values.includes(labels[key]));
   });
   return { apiVersion, kind: `${kind}List`, metadata: {}, items: selected };
 }
 
-/** Equality selectors only (`a=b`, `a==b`), which is what gcloud's run commands send. */
-function parseLabelSelector(text: string | null): [string, string][] {
+/**
+ * Equality terms (`a=b`, `a==b`) and set terms (`a in (b,c)`), which is what gcloud's run commands
+ * send (`executions tasks list --succeeded --failed` sends `run.googleapis.com/runningState in
+ * (Succeeded,Failed)`); each term as its key and the values it accepts.
+ */
+export function parseLabelSelector(text: string | null): [string, string[]][] {
   if (!text) return [];
-  return text.split(",").map((term) => {
+  // Terms are separated by commas outside a set's parentheses.
+  const terms = text.split(/,(?![^(]*\))/);
+  return terms.map((term) => {
+    const set = /^\s*([^=!\s]+)\s+in\s+\(([^)]*)\)\s*$/.exec(term);
+    if (set) return [set[1], set[2].split(",").map((v) => v.trim())];
     const match = /^\s*([^=!\s]+)\s*==?\s*([^=\s]*)\s*$/.exec(term);
-    if (!match) throw invalid("labelSelector", `"${term}" is not supported: give key=value terms separated by commas`);
-    return [match[1], match[2]];
+    if (!match) throw invalid("labelSelector", `"${term}" is not supported: give key=value or key in (a,b) terms separated by commas`);
+    return [match[1], [match[2]]];
   });
 }
 

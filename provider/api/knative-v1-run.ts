@@ -2,6 +2,9 @@ import type { DomainController } from "../controller/domain-controller";
 import type { JobController } from "../controller/job-controller";
 import { cloudRunJobPathOf, jobSpecFromCloudRun } from "../knative/job-from-cloud-run";
 import { domainMappingToKnative, executionToCloudRun, jobToCloudRun, type KnativeObject } from "../knative/objects";
+import { taskToCloudRun } from "../knative/task-object";
+import { taskName } from "../model/derived-names";
+import { notFound } from "../model/errors";
 import { invalid, renameViolations } from "../model/errors";
 import type { ExecutionOverrides } from "../model/job";
 import { googleRoute } from "./google-http";
@@ -16,7 +19,7 @@ type Obj = Record<string, unknown>;
 
 /**
  * gcloud's `run` v1 API for jobs (get, list, create, replace, delete, run), executions (get, list,
- * delete, cancel) and domain mappings (get, list, create, delete; under run.googleapis.com/v1 and
+ * delete, cancel), tasks (get, list) and domain mappings (get, list, create, delete; under run.googleapis.com/v1 and
  * domains.cloudrun.com/v1, where gcloud asks for them). The objects are the CLI's
  * (knative/objects.ts).
  */
@@ -77,6 +80,23 @@ export function knativeRunRoutes(jobs: JobController, domains: DomainController)
     googleRoute("POST", `${N}/executions/{name}:cancel`, async ({ params }) =>
       executionToCloudRun(await jobs.cancel(params.namespace, params.name)),
     ),
+
+    // Tasks: gcloud lists them with `labelSelector=run.googleapis.com/execution = EX` (and a running-state set).
+    googleRoute("GET", `${N}/tasks`, ({ params, query }) =>
+      knativeList(
+        RUN,
+        "Task",
+        jobs.listExecutions(params.namespace).flatMap((e) => e.tasks.map((t) => taskToCloudRun(e, t))),
+        query,
+      ),
+    ),
+    googleRoute("GET", `${N}/tasks/{name}`, ({ params }) => {
+      const match = /^(.+)-task(\d+)$/.exec(params.name);
+      const execution = match ? jobs.listExecutions(params.namespace).find((e) => e.name === match[1]) : undefined;
+      const task = execution?.tasks.find((t) => taskName(execution.name, t.index) === params.name);
+      if (!execution || !task) throw notFound("task", params.name, params.namespace);
+      return taskToCloudRun(execution, task);
+    }),
 
     ...domainRoutes(N),
     ...domainRoutes(`/apis/${DOMAINS}/namespaces/{namespace}`),

@@ -8,9 +8,12 @@ import { render } from "./formats";
 import { executionToCloudRun } from "../knative/objects";
 import { printTable } from "./output";
 import { listed, withListFlags } from "./list-flags";
+import { taskCommands } from "./task-commands";
 
 export function executionCommands(): Command {
-  const executions = new Command("executions").description("list, describe, cancel and delete executions of jobs");
+  const executions = new Command("executions").description(
+    "list, describe, cancel and delete executions of jobs; list and describe their tasks",
+  );
 
   withListFlags(withCommon(executions.command("list")))
     .option("--job <job>", "only this job's executions", nameArg("job", "--job"))
@@ -62,6 +65,7 @@ export function executionCommands(): Command {
       await (await connect()).deleteExecution(project, name);
       process.stdout.write(`deleted execution ${name}\n`);
     });
+  executions.addCommand(taskCommands());
   return executions;
 }
 

@@ -1,4 +1,5 @@
 import type { Execution, Job, TaskStatus } from "../model/job";
+import { taskName } from "../model/derived-names";
 import { condition, etagOf, failedCondition, uidOf } from "./conditions";
 import { executionResourceName, jobResourceName, taskResourceName, type Scope } from "./resource-names";
 import { JOB_TEMPLATE_FIELDS, toWire } from "./template-fields";
@@ -99,9 +100,7 @@ export function executionToV2(e: Execution, scope: Scope, logUri: string): Wire 
   };
 }
 
-export function taskName(execution: string, index: number): string {
-  return `${execution}-task${index}`;
-}
+export { taskName };
 
 /** The index a task name gives, for `execution`'s tasks; undefined for any other name. */
 export function taskIndexOf(execution: string, name: string): number | undefined {

@@ -157,12 +157,6 @@ export class ExecutionRunner {
       this.own(this.runAttempt(running), running);
     }
     const status = executionStatus([...this.tasks.values()], this.row.cancelRequested);
-    if (status === "FAILED") {
-      // The tasks the failure kept from starting are cancelled, as a cancel's are: a finished
-      // execution's counts add up to its task count, and no task of it stays PENDING for ever.
-      const now = new Date().toISOString();
-      for (const task of this.tasks.values()) if (task.state === "PENDING") this.save({ ...task, state: "CANCELLED", completionTime: now });
-    }
     if (status !== "RUNNING") this.finish(status);
   }
 

@@ -14,6 +14,7 @@ import type { Store } from "../state/store";
 import { attemptId, ExecutionRunner, TASK_STOP_GRACE_SECONDS, taskLogSource } from "./execution-runner";
 import type { ExecutionRunnerDeps } from "./execution-runner-deps";
 import { KeyedLock } from "./keyed-lock";
+import { executionCounts } from "./execution-plan";
 
 /** What its execution runners work with, the job store apart: the controller hands them the Store's. */
 export interface JobControllerDeps extends Omit<ExecutionRunnerDeps, "jobs"> {
@@ -336,7 +337,6 @@ export class JobController {
 
   private executionView(e: ExecutionRow): Execution {
     const tasks = this.deps.store.jobs.listTasks(e.project, e.name);
-    const count = (state: TaskRow["state"]) => tasks.filter((t) => t.state === state).length;
     const failed = tasks.filter((t) => t.state === "FAILED");
     return {
       name: e.name,
@@ -344,11 +344,7 @@ export class JobController {
       job: e.job,
       template: e.template,
       status: e.status,
-      runningCount: count("RUNNING"),
-      succeededCount: count("SUCCEEDED"),
-      failedCount: failed.length,
-      cancelledCount: count("CANCELLED"),
-      retriedCount: tasks.reduce((sum, t) => sum + t.attempt, 0),
+      ...executionCounts(tasks),
       error:
         failed.length > 0
           ? failed

@@ -97,6 +97,9 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
     annotationsAt,
   );
   for (const key of [DEPENDENCIES_ANNOTATION, CLOUDSQL_ANNOTATION]) if (key in taskAnnotations) used.add(`${annotationsAt}.${key}`);
+  // An empty execution-template metadata (what describe prints for a job without annotations) says nothing.
+  const templateMetadata = executionTemplate.metadata;
+  if (isEmptyObject(templateMetadata)) used.add("spec.template.metadata");
   if (containers.length > 1) readSidecars(t, containers, container, taskAnnotations, annotationsAt, (path) => used.add(path));
   for (const key of ["command", "args"] as const) {
     if (container[key] === undefined) continue;
@@ -187,4 +190,8 @@ function readSidecars(
 function record(value: unknown, field: string): Obj {
   if (!value || typeof value !== "object" || Array.isArray(value)) throw invalid(field, "must be a mapping");
   return value as Obj;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }

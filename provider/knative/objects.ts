@@ -78,10 +78,11 @@ function serviceAccountName(t: { serviceAccount?: string }): KnativeObject {
   return t.serviceAccount ? { serviceAccountName: t.serviceAccount } : {};
 }
 
-function condition(type: string, ready: boolean | undefined, time: string, message?: string): KnativeObject {
+function condition(type: string, ready: boolean | undefined, time: string, message?: string, reason?: string): KnativeObject {
   return {
     type,
     status: ready === undefined ? "Unknown" : ready ? "True" : "False",
+    ...(reason ? { reason } : {}),
     ...(message ? { message } : {}),
     lastTransitionTime: time,
   };
@@ -222,7 +223,10 @@ export function jobToCloudRun(j: Job): KnativeObject {
     apiVersion: "run.googleapis.com/v1",
     kind: "Job",
     metadata: { name: j.name, namespace: j.project, generation: j.generation, creationTimestamp: j.createTime, labels: j.labels },
-    spec: { template: { ...(annotations ? { metadata: { annotations } } : {}), spec } },
+    // The execution template always has metadata, as Cloud Run's has (its annotations at least):
+    // gcloud's `jobs describe` reads the template's annotations and crashes ("This instance is
+    // spec-only") on a template without metadata.
+    spec: { template: { metadata: annotations ? { annotations } : {}, spec } },
     status: {
       observedGeneration: j.generation,
       // A job is ready to run once the engine has it (gcloud waits for this after jobs create).
@@ -256,8 +260,20 @@ export function executionToCloudRun(e: Execution): KnativeObject {
     },
     spec,
     status: {
+      // Completed, ResourcesAvailable and Started, as Cloud Run's v1 Execution has them (and the v2 one
+      // here). gcloud's `jobs execute` without --wait polls for Started: without it, it never returns.
       conditions: [
-        condition("Completed", done ? e.status === "SUCCEEDED" : undefined, e.completionTime ?? e.startTime, e.error),
+        // A failed or cancelled execution's Completed says why in its reason, as Cloud Run's does:
+        // gcloud's `executions cancel` reports "Failed to cancel" unless that reason is Cancelled.
+        condition(
+          "Completed",
+          done ? e.status === "SUCCEEDED" : undefined,
+          e.completionTime ?? e.startTime,
+          e.error,
+          e.status === "CANCELLED" ? "Cancelled" : e.status === "FAILED" ? "NonZeroExitCode" : undefined,
+        ),
+        condition("ResourcesAvailable", true, e.startTime),
+        condition("Started", true, e.startTime),
         ...(e.status === "CANCELLED" ? [condition("Cancelled", true, e.completionTime ?? e.startTime)] : []),
       ],
       startTime: e.startTime,

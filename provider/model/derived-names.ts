@@ -142,3 +142,8 @@ export function stripPort(host: string): string {
 export function sourceImageTag(project: string, name: string, contentHash: string): string {
   return `skiff.local/${project}/${name}:${contentHash}`;
 }
+
+/** A task's name in Cloud Run's APIs (v2 and v1): `<execution>-task<index>`. */
+export function taskName(execution: string, index: number): string {
+  return `${execution}-task${index}`;
+}

@@ -1,5 +1,5 @@
 import test from "ava";
-import { afterAttempt, executionStatus, tasksToStart, type TaskProgress } from "../../provider/controller/execution-plan";
+import { afterAttempt, executionCounts, executionStatus, tasksToStart, type TaskProgress } from "../../provider/controller/execution-plan";
 import type { TaskState } from "../../provider/model/job";
 
 // The rules of an execution as pure functions: what an ended attempt does to its task, which
@@ -57,10 +57,12 @@ test("tasksToStart: more running than parallelism (e.g. after a restart) starts 
   t.deepEqual(tasksToStart(tasks("RRRRP"), 2, false), []);
 });
 
-test("tasksToStart: nothing starts once a task has FAILED, or while the execution is stopping", (t) => {
-  t.deepEqual(tasksToStart(tasks("FPPP"), 3, false), []);
-  t.deepEqual(tasksToStart(tasks("SRFP"), 0, false), []);
+test("tasksToStart: a FAILED task stops nothing (Cloud Run tries every task); a cancel stops everything", (t) => {
+  t.deepEqual(tasksToStart(tasks("FPPP"), 3, false), [1, 2, 3]);
+  t.deepEqual(tasksToStart(tasks("SRFP"), 0, false), [3]);
+  t.deepEqual(tasksToStart(tasks("FRPP"), 2, false), [2], "parallelism still counts the running ones");
   t.deepEqual(tasksToStart(tasks("PPPP"), 3, true), []);
+  t.deepEqual(tasksToStart(tasks("FPPP"), 3, true), []);
 });
 
 test("executionStatus: RUNNING while any task runs, even after a failure or a cancel request", (t) => {
@@ -75,10 +77,12 @@ test("executionStatus: SUCCEEDED only when every task succeeded", (t) => {
   t.is(executionStatus(tasks("S"), false), "SUCCEEDED");
 });
 
-test("executionStatus: FAILED as soon as a failed task leaves nothing running, even with tasks still pending", (t) => {
+test("executionStatus: FAILED once every task was tried and one failed; RUNNING while a task is still pending", (t) => {
   t.is(executionStatus(tasks("SF"), false), "FAILED");
-  t.is(executionStatus(tasks("FPPP"), false), "FAILED");
   t.is(executionStatus(tasks("FFS"), false), "FAILED");
+  t.is(executionStatus(tasks("FSSS"), false), "FAILED");
+  t.is(executionStatus(tasks("FPPP"), false), "RUNNING", "the pending tasks still run after a failure");
+  t.is(executionStatus(tasks("FSSP"), false), "RUNNING");
 });
 
 test("executionStatus: a cancel request with nothing running is CANCELLED, whatever the tasks' outcomes", (t) => {
@@ -108,4 +112,30 @@ test("the rules together: 10 tasks at parallelism 3, one failing twice with 3 re
     state.map((s) => s.attempt),
     [0, 0, 0, 0, 2, 0, 0, 0, 0, 0],
   );
+});
+
+test("the rules together: 5 tasks at parallelism 1 with task 1 failing for good still run tasks 2..4, then end FAILED (1 failed, 4 succeeded)", (t) => {
+  let state = Array.from({ length: 5 }, (_, i) => task(i, "PENDING"));
+  const started: number[] = [];
+  for (let step = 0; step < 100 && executionStatus(state, false) === "RUNNING"; step++) {
+    for (const i of tasksToStart(state, 1, false)) {
+      started.push(i);
+      state[i] = { ...state[i], state: "RUNNING" };
+    }
+    const ending = state.find((s) => s.state === "RUNNING")!;
+    const next = afterAttempt(ending, ending.index === 1 ? failure : { succeeded: true }, 1);
+    state = state.map((s) => (s.index === ending.index ? next : s));
+  }
+  t.is(executionStatus(state, false), "FAILED");
+  t.deepEqual(started, [0, 1, 1, 2, 3, 4], "task 1 twice (maxRetries 1), then the rest in order");
+  t.deepEqual(
+    state.map((s) => s.state),
+    ["SUCCEEDED", "FAILED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"],
+  );
+});
+
+test("executionCounts: retriedCount is the number of tasks retried at least once (Cloud Run's definition), not of retries", (t) => {
+  const progress = [task(0, "SUCCEEDED", 2), task(1, "FAILED", 3), task(2, "SUCCEEDED", 0), task(3, "RUNNING", 1), task(4, "CANCELLED", 0)];
+  t.deepEqual(executionCounts(progress), { runningCount: 1, succeededCount: 2, failedCount: 1, cancelledCount: 1, retriedCount: 3 });
+  t.is(executionCounts([task(0, "SUCCEEDED", 2)]).retriedCount, 1, "one task failing twice then succeeding: 1, not 2");
 });

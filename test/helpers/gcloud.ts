@@ -1,0 +1,38 @@
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { run, type CommandResult } from "./docker";
+import type { TestEngine } from "./engine";
+
+/**
+ * Google's own gcloud pointed at a test engine, as README says: the endpoint override for Cloud
+ * Run, the admin port as gcloud's HTTP proxy (gcloud puts the region in front of the endpoint's
+ * host), the engine's token from a file, and a config folder of the test's own.
+ */
+
+export const GCLOUD = "/usr/bin/gcloud";
+
+export function requireGcloud(): void {
+  if (!existsSync(GCLOUD))
+    throw new Error(
+      `${GCLOUD} is missing: these tests need Google's Cloud CLI (the google-cloud-cli Debian package from Google's own repository; it is on this workplace's machines, not in Debian's or PyPI's)`,
+    );
+}
+
+export function gcloud(engine: TestEngine, config: string, args: string[], timeoutMs = 300_000): Promise<CommandResult> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CLOUDSDK_CONFIG: config,
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: `http://localhost:${engine.apiPort}/`,
+    CLOUDSDK_PROXY_TYPE: "http",
+    CLOUDSDK_PROXY_ADDRESS: "127.0.0.1",
+    CLOUDSDK_PROXY_PORT: String(engine.apiPort),
+    CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: path.join(engine.home, "token"),
+    CLOUDSDK_CORE_PROJECT: "default",
+    CLOUDSDK_CORE_DISABLE_PROMPTS: "1",
+    CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: "false",
+    CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: "true",
+    CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: "true",
+  };
+  return run(GCLOUD, args, { env, timeoutMs });
+}
