@@ -131,9 +131,9 @@ export function secondsFlag(flag: string) {
   };
 }
 
-/** A comma-separated list: `--args a,b,c`. */
-export function listFlag(value: string): string[] {
-  return splitList(value).filter(Boolean);
+/** A comma-separated list: `--args a,b,c`; given again, the lists add up (gcloud's UpdateAction: `--args a --args b` is [a, b]). */
+export function listFlag(value: string, previous: string[] = []): string[] {
+  return [...previous, ...splitList(value).filter(Boolean)];
 }
 
 export function parseTimeout(text: string): number {

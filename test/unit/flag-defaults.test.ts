@@ -35,3 +35,31 @@ test("--port default is 8080", (t) => {
   const existing = { template: parseServiceTemplate({ image: "img", port: 9000 }) } as Service;
   t.is(parseServiceTemplate(templateFromFlags(existing, { traffic: true }, [{ argv: ["--port", "default"] }])).port, 8080);
 });
+
+test("list flags given twice add up, as gcloud's UpdateAction: --args, --command, --remove-env-vars, --remove-labels", (t) => {
+  const existing = {
+    template: parseServiceTemplate({ image: "img", env: { A: "1", B: "2", C: "3" } }),
+    labels: { x: "1", y: "2" },
+  } as unknown as Service;
+  const argv = [
+    "--args",
+    "a",
+    "--args",
+    "b,c",
+    "--command",
+    "node",
+    "--command",
+    "server.js",
+    "--remove-env-vars",
+    "A",
+    "--remove-env-vars",
+    "B",
+  ];
+  const t2 = parseServiceTemplate(templateFromFlags(existing, { traffic: true }, [{ argv }]));
+  t.deepEqual(t2.args, ["a", "b", "c"]);
+  t.deepEqual(t2.command, ["node", "server.js"]);
+  t.deepEqual(t2.env, { C: "3" });
+  const command = deployCommand();
+  command.parseOptions(["--remove-labels", "x", "--remove-labels", "y"]);
+  t.deepEqual(command.opts().removeLabels, ["x", "y"]);
+});
