@@ -33,6 +33,8 @@ export interface InstanceContainer {
   httpProbe?: HttpProbe;
   /** How long its startup may take (its probe's deadline). */
   startupDeadlineMs: number;
+  /** Its liveness probe, checked from the moment its startup probe passed; undefined: it is never checked. */
+  liveness?: LivenessCheck;
   dependsOn: string[];
   secretEnv?: Record<string, SecretRef>;
   volumeMounts?: VolumeMount[];
@@ -50,6 +52,14 @@ export interface ProbeFields {
   periodSeconds: number;
   failureThreshold: number;
 }
+/** A liveness probe as template.ts's schema gives it (an HTTP GET; Cloud Run runs no TCP liveness probe). */
+export interface LivenessFields {
+  httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+  initialDelaySeconds: number;
+  timeoutSeconds: number;
+  periodSeconds: number;
+  failureThreshold: number;
+}
 interface OwnContainerFields {
   image: string;
   command?: string[];
@@ -59,6 +69,7 @@ interface OwnContainerFields {
   dependsOn?: string[];
   secretEnv?: Record<string, SecretRef>;
   volumeMounts?: VolumeMount[];
+  livenessProbe?: LivenessFields;
 }
 /** A sidecar (template.ts's sidecarSchema). */
 interface SidecarFields extends OwnContainerFields {
@@ -93,6 +104,31 @@ function httpProbeOf(p: ProbeFields | undefined): HttpProbe | undefined {
   };
 }
 
+/**
+ * What a liveness probe asks, on which port and how often: the first check once the startup probe
+ * passed and initialDelayMs after the container's start, then one every periodMs; failureThreshold
+ * failed checks in a row and the container is dead.
+ */
+export interface LivenessCheck extends HttpProbe {
+  port: number;
+  failureThreshold: number;
+}
+
+function livenessOf(p: LivenessFields | undefined, fallbackPort: number | undefined): LivenessCheck | undefined {
+  const http = p?.httpGet;
+  const port = http?.port ?? fallbackPort;
+  if (p === undefined || http === undefined || port === undefined) return undefined;
+  return {
+    path: http.path,
+    headers: http.httpHeaders ?? [],
+    port,
+    initialDelayMs: p.initialDelaySeconds * 1000,
+    periodMs: p.periodSeconds * 1000,
+    timeoutMs: p.timeoutSeconds * 1000,
+    failureThreshold: p.failureThreshold,
+  };
+}
+
 /** The port a probe checks: the one it names (tcpSocket or httpGet), else `fallback`. */
 function probePortOf(p: ProbeFields | undefined, fallback: number | undefined): number | undefined {
   return p?.tcpSocket?.port ?? p?.httpGet?.port ?? fallback;
@@ -115,6 +151,7 @@ export function containersOf(t: ContainerFields): InstanceContainer[] {
     probePort: probePortOf(p, t.port),
     httpProbe: httpProbeOf(p),
     startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : DEFAULT_STARTUP_DEADLINE_MS,
+    liveness: livenessOf(t.livenessProbe, t.port),
     dependsOn: t.dependsOn ?? [],
     secretEnv: t.secretEnv,
     volumeMounts: t.volumeMounts,
@@ -137,6 +174,8 @@ function sidecarContainer(s: SidecarFields): InstanceContainer {
     httpProbe: httpProbeOf(p),
     // Cloud Run's default deadline (240 s) when the sidecar has no probe of its own: it is only waited for to run.
     startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : DEFAULT_STARTUP_DEADLINE_MS,
+    // Its port is required (checked below), as its startup probe's.
+    liveness: livenessOf(s.livenessProbe, undefined),
     dependsOn: s.dependsOn ?? [],
     secretEnv: s.secretEnv,
     volumeMounts: s.volumeMounts,
@@ -223,6 +262,11 @@ export function checkContainers(t: ContainerFields & { volumes?: Volume[] }, ctx
         ["sidecars", i, "startupProbe", probe.httpGet ? "httpGet" : "tcpSocket", "port"],
         "is required: a sidecar has no port of its own for the probe to connect to",
       );
+    if (s.livenessProbe?.httpGet && s.livenessProbe.httpGet.port === undefined)
+      issue(
+        ["sidecars", i, "livenessProbe", "httpGet", "port"],
+        "is required: a sidecar has no port of its own for the probe to connect to",
+      );
     // A sidecar's mounts name the template's volumes; its secret and plain variables, as the template's.
     const sub: z.RefinementCtx = {
       ...ctx,
@@ -252,7 +296,18 @@ function fieldName(path: (string | number)[]): string {
 }
 
 /** A container's own fields in a template written as a list of containers; the rest are the template's. */
-const CONTAINER_KEYS = ["image", "command", "args", "env", "port", "resources", "startupProbe", "secretEnv", "volumeMounts"] as const;
+const CONTAINER_KEYS = [
+  "image",
+  "command",
+  "args",
+  "env",
+  "port",
+  "resources",
+  "startupProbe",
+  "livenessProbe",
+  "secretEnv",
+  "volumeMounts",
+] as const;
 
 /**
  * A template written as a list of containers (skiff.Service's `template.containers`, Cloud Run's

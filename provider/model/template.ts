@@ -131,6 +131,12 @@ export const startupProbeSchema = z
     message: "give tcpSocket or httpGet, not both: a startup probe is one check",
     path: ["httpGet"],
   })
+  .superRefine((p, ctx) => {
+    // Compared with the timeout as Cloud Run reads it when not given (1 s): the TCP default's 240 s
+    // is the default probe's alone, and a given period alone is never refused for it.
+    const period = p.periodSeconds ?? (p.httpGet === undefined ? PROBE_DEFAULTS.tcp : PROBE_DEFAULTS.http).periodSeconds;
+    timeoutWithinPeriod(p.timeoutSeconds ?? 1, period, ctx);
+  })
   .transform((p) => {
     const d = p.httpGet === undefined ? PROBE_DEFAULTS.tcp : PROBE_DEFAULTS.http;
     return {
@@ -142,6 +148,44 @@ export const startupProbeSchema = z
       failureThreshold: p.failureThreshold ?? d.failureThreshold,
     };
   });
+
+/** Cloud Run's rule for every probe: periodSeconds must be at least timeoutSeconds (a GET is over before the next one). */
+function timeoutWithinPeriod(timeoutSeconds: number, periodSeconds: number, ctx: z.RefinementCtx): void {
+  if (timeoutSeconds > periodSeconds)
+    ctx.addIssue({
+      code: "custom",
+      path: ["timeoutSeconds"],
+      message: `must not exceed periodSeconds (${periodSeconds}): a probe's check must end before the next one, got ${timeoutSeconds}`,
+    });
+}
+
+/**
+ * A liveness probe, as Cloud Run runs one: an HTTP GET (or a gRPC health check) every
+ * periodSeconds once the container's startup probe has passed (and initialDelaySeconds after it
+ * started); failureThreshold failures in a row and the container is dead, so its instance is
+ * replaced. Cloud Run's limits: delay 0-3600, period 1-3600, timeout 1-3600 and at most the
+ * period; TCP is a startup check only. Absent unless given (no fingerprint changes).
+ */
+export const livenessProbeSchema = z
+  .object({
+    httpGet: httpGetProbeSchema.optional(),
+    tcpSocket: z.unknown().optional(),
+    grpc: z.unknown().optional(),
+    initialDelaySeconds: int("must be an integer").min(0, "must be 0 or more").max(3600, "must be at most 3600").default(0),
+    timeoutSeconds: int("must be an integer").min(1, "must be at least 1").max(3600, "must be at most 3600").default(1),
+    periodSeconds: int("must be an integer").min(1, "must be at least 1").max(3600, "must be at most 3600").default(10),
+    failureThreshold: int("must be an integer").min(1, "must be at least 1").default(3),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (p.tcpSocket !== undefined)
+      issue(["tcpSocket"], "is not a liveness check Cloud Run runs (TCP is for startup probes): give httpGet with the path to GET");
+    else if (p.grpc !== undefined) issue(["grpc"], "gRPC liveness probes are not run by skiff yet: give httpGet with the path to GET");
+    else if (p.httpGet === undefined) issue(["httpGet"], "is required: a liveness probe needs a check (httpGet with the path to GET)");
+    timeoutWithinPeriod(p.timeoutSeconds, p.periodSeconds, ctx);
+  })
+  .transform(({ tcpSocket: _tcp, grpc: _grpc, ...p }) => p);
 
 /** One check per quantity, so a bad value gets one clear reason rather than several. */
 function quantity(parse: (q: string) => number | undefined, example: string, min: number, max: number, range: string) {
@@ -189,6 +233,7 @@ export const sidecarSchema = z
     env: envSchema(RESERVED_ENV).default({}),
     resources: resourcesSchema.prefault({}),
     startupProbe: startupProbeSchema.optional(),
+    livenessProbe: livenessProbeSchema.optional(),
     /** Containers that must pass their startup probes before this one starts. */
     dependsOn: z.array(containerNameSchema).optional(),
     secretEnv: namedBy(secretRefSchema, RESERVED_ENV).optional(),
@@ -231,6 +276,7 @@ export const serviceTemplateSchema = z
       .default(300),
     resources: resourcesSchema.prefault({}),
     startupProbe: startupProbeSchema.prefault({}),
+    livenessProbe: livenessProbeSchema.optional(),
     /** Who the instances run as (the metadata server's tokens are theirs); unset: the project's default compute account. */
     serviceAccount: serviceAccountSchema.optional(),
     /**

@@ -41,9 +41,14 @@ export function attemptDueMs(probe: HttpProbe, n: number): number {
 }
 
 /** One GET; the body is read and dropped. Never rejects. */
-export function probeOnce(target: ProbeTarget, probe: HttpProbe, timeoutMs: number): Promise<ProbeOutcome> {
+export function probeOnce(
+  target: ProbeTarget,
+  probe: Pick<HttpProbe, "path" | "headers">,
+  timeoutMs: number,
+  userAgent = "skiff-startup-probe",
+): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
-    const headers: Record<string, string> = { "user-agent": "skiff-startup-probe", host: `${target.host}:${target.port}` };
+    const headers: Record<string, string> = { "user-agent": userAgent, host: `${target.host}:${target.port}` };
     for (const h of probe.headers) headers[h.name.toLowerCase()] = h.value;
     let settled = false;
     const done = (outcome: ProbeOutcome) => {
