@@ -56,6 +56,8 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
   const containerPort = (engineTemplate.port as number | undefined) ?? 8080;
   if (probe?.tcpSocket?.port !== undefined && probe.tcpSocket.port === containerPort) delete probe.tcpSocket;
   if (probe?.httpGet?.port !== undefined && probe.httpGet.port === containerPort) delete probe.httpGet.port;
+  const liveness = engineTemplate.livenessProbe as { httpGet?: { port?: number } } | undefined;
+  if (liveness?.httpGet?.port !== undefined && liveness.httpGet.port === containerPort) delete liveness.httpGet.port;
 
   let ingress: Ingress | undefined;
   if (typeof wire.ingress === "string") {

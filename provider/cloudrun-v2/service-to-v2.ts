@@ -28,6 +28,8 @@ export function templateToV2(t: ServiceTemplate): Wire {
   // The probe checks the container's port unless it names another, as Cloud Run shows it.
   if (probe.httpGet !== undefined) (probe.httpGet as Wire).port ??= t.port;
   else if (probe.tcpSocket === undefined) probe.tcpSocket = { port: t.port };
+  const liveness = container.livenessProbe as Wire | undefined;
+  if (liveness?.httpGet !== undefined) (liveness.httpGet as Wire).port ??= t.port;
   return wire;
 }
 

@@ -59,12 +59,36 @@ function probeRows(c: string, e: string): FieldMapping[] {
   ];
 }
 
+/**
+ * A liveness probe's fields: an HTTP GET (path, port, headers). A tcpSocket or grpc check is read
+ * as written, so the engine's model refuses it by name (Cloud Run runs no TCP liveness probe).
+ */
+function livenessRows(c: string, e: string): FieldMapping[] {
+  const probe = (field: string, extra: Partial<FieldMapping> = {}): FieldMapping => ({
+    engine: `${e}livenessProbe.${field}`,
+    wire: `${c}.livenessProbe.${field}`,
+    ...extra,
+  });
+  return [
+    probe("initialDelaySeconds"),
+    probe("timeoutSeconds"),
+    probe("periodSeconds"),
+    probe("failureThreshold"),
+    probe("httpGet", { toEngine: () => ({}), inboundOnly: true }),
+    probe("httpGet.path"),
+    probe("httpGet.port"),
+    probe("httpGet.httpHeaders"),
+    probe("tcpSocket", { inboundOnly: true }),
+    probe("grpc", { inboundOnly: true }),
+  ];
+}
+
 /** The sidecars: engine `sidecars[i]` is the wire's container `wireIndexes[i]`. */
 function sidecarRows(wireIndexes: readonly number[], prefix: string): FieldMapping[] {
   return wireIndexes.flatMap((j, i) => {
     const c = `${prefix}containers[${j}]`;
     const e = `sidecars[${i}].`;
-    return [{ engine: `${e}name`, wire: `${c}.name` }, ...containerRows(c, e), ...probeRows(c, e)];
+    return [{ engine: `${e}name`, wire: `${c}.name` }, ...containerRows(c, e), ...probeRows(c, e), ...livenessRows(c, e)];
   });
 }
 
@@ -86,6 +110,7 @@ export function serviceTemplateFields(ingressAt: number, sidecarsAt: readonly nu
     // Cloud Run's name for the port says the protocol (as in Knative YAML): h2c is HTTP/2 end to end; the ingress container's.
     { engine: "http2", wire: `${C}.ports[0].name`, toEngine: http2FromPortName, toWire: () => "h2c" },
     ...probeRows(C, ""),
+    ...livenessRows(C, ""),
     ...sidecarRows(sidecarsAt, ""),
     { engine: "maxInstanceRequestConcurrency", wire: "maxInstanceRequestConcurrency" },
     { engine: "scaling.minInstanceCount", wire: "scaling.minInstanceCount" },

@@ -55,3 +55,20 @@ export function startupProbeFromKnative(p: Obj, at: string, used: (path: string)
   }
   return probe;
 }
+
+/** A liveness probe prints as a startup probe does (it is always an httpGet: Cloud Run runs no TCP liveness check). */
+export const livenessProbeToKnative = startupProbeToKnative;
+
+/**
+ * Reads a livenessProbe as a startup probe's fields; a tcpSocket or grpc check is passed on as
+ * written, so the model refuses it by name rather than reading the probe as one without a check.
+ */
+export function livenessProbeFromKnative(p: Obj, at: string, used: (path: string) => void, containerPort: number | undefined): Obj {
+  const probe = startupProbeFromKnative({ ...p, tcpSocket: undefined }, at, used, containerPort);
+  for (const kind of ["tcpSocket", "grpc"]) {
+    if (p[kind] === undefined || p[kind] === null) continue;
+    used(`${at}.${kind}`);
+    probe[kind] = p[kind];
+  }
+  return probe;
+}

@@ -132,10 +132,15 @@ export const startupProbeSchema = z
     path: ["httpGet"],
   })
   .superRefine((p, ctx) => {
-    // Compared with the timeout as Cloud Run reads it when not given (1 s): the TCP default's 240 s
-    // is the default probe's alone, and a given period alone is never refused for it.
-    const period = p.periodSeconds ?? (p.httpGet === undefined ? PROBE_DEFAULTS.tcp : PROBE_DEFAULTS.http).periodSeconds;
-    timeoutWithinPeriod(p.timeoutSeconds ?? 1, period, ctx);
+    // HTTP probes only: a TCP probe's timeout is not used (the engine reads the container's socket
+    // table), and its stored default (240 s, the default probe's) beside a shorter given period
+    // would make a template's own export fail when read back.
+    if (p.httpGet !== undefined)
+      timeoutWithinPeriod(
+        p.timeoutSeconds ?? PROBE_DEFAULTS.http.timeoutSeconds,
+        p.periodSeconds ?? PROBE_DEFAULTS.http.periodSeconds,
+        ctx,
+      );
   })
   .transform((p) => {
     const d = p.httpGet === undefined ? PROBE_DEFAULTS.tcp : PROBE_DEFAULTS.http;

@@ -62,6 +62,14 @@ const startupProbe: Fields = {
   },
 };
 
+/** A liveness probe: an HTTP GET (grpc and tcpSocket reach the engine, which refuses them by name). */
+const livenessProbe: Fields = {
+  fields: {
+    ...honouredAll("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold", "tcpSocket", "grpc"),
+    httpGet: startupProbe.fields!.httpGet,
+  },
+};
+
 const serviceContainer: Fields = {
   each: true,
   fields: {
@@ -71,7 +79,8 @@ const serviceContainer: Fields = {
     ports: { fields: honouredAll("containerPort", "name") },
     resources: { fields: { limits, ...ignoredAll("cpuIdle", "startupCpuBoost") } },
     startupProbe,
-    ...ignoredAll("livenessProbe", "readinessProbe", "baseImageUri", "buildInfos", "sandboxLauncher"),
+    livenessProbe,
+    ...ignoredAll("readinessProbe", "baseImageUri", "buildInfos", "sandboxLauncher"),
     volumeMounts: VOLUME_MOUNTS,
     workingDir: WORKING_DIR,
     sourceCode: SOURCE,

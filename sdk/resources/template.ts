@@ -44,6 +44,25 @@ export interface OneContainerTemplateArgs {
     failureThreshold?: pulumi.Input<number>;
   }>;
   /**
+   * An HTTP GET every periodSeconds (default 10) once the startup probe passed: failureThreshold
+   * (default 3) failed GETs in a row and the container is dead, its instance replaced. Cloud Run's
+   * limits: initialDelaySeconds 0-3600, periodSeconds 1-3600, timeoutSeconds (default 1) at most
+   * periodSeconds; no tcpSocket. A change makes a new revision.
+   */
+  livenessProbe?: pulumi.Input<{
+    httpGet: pulumi.Input<{
+      /** Default "/". */
+      path?: pulumi.Input<string>;
+      /** Default: the container's port (a sidecar names its own). */
+      port?: pulumi.Input<number>;
+      httpHeaders?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value?: pulumi.Input<string> }>[]>;
+    }>;
+    initialDelaySeconds?: pulumi.Input<number>;
+    timeoutSeconds?: pulumi.Input<number>;
+    periodSeconds?: pulumi.Input<number>;
+    failureThreshold?: pulumi.Input<number>;
+  }>;
+  /**
    * The service account the instances run as (an email): the metadata server gives them its
    * identity tokens. Default: the project's compute account, `<number>-compute@developer.gserviceaccount.com`.
    */
@@ -59,7 +78,8 @@ export interface OneContainerTemplateArgs {
 }
 
 /** The fields of one container. */
-type ContainerFieldKeys = "image" | "command" | "args" | "env" | "port" | "resources" | "startupProbe" | "secretEnv" | "volumeMounts";
+type ContainerFieldKeys =
+  "image" | "command" | "args" | "env" | "port" | "resources" | "startupProbe" | "livenessProbe" | "secretEnv" | "volumeMounts";
 
 /** One container of `containers` (or of `sidecars`, which have no port). */
 export interface ContainerArgs extends Partial<Pick<OneContainerTemplateArgs, ContainerFieldKeys>> {
@@ -115,6 +135,7 @@ export interface ServiceTemplateOutput {
     env: Record<string, string>;
     resources: { cpu: string; memory: string };
     startupProbe?: ServiceTemplateOutput["startupProbe"];
+    livenessProbe?: ServiceTemplateOutput["livenessProbe"];
     dependsOn?: string[];
     secretEnv?: Record<string, { secret: string; version: string }>;
     volumeMounts?: { name: string; mountPath: string }[];
@@ -129,6 +150,13 @@ export interface ServiceTemplateOutput {
   resources: { cpu: string; memory: string };
   startupProbe: {
     tcpSocket?: { port?: number };
+    httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+    initialDelaySeconds: number;
+    timeoutSeconds: number;
+    periodSeconds: number;
+    failureThreshold: number;
+  };
+  livenessProbe?: {
     httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
     initialDelaySeconds: number;
     timeoutSeconds: number;

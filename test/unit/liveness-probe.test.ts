@@ -118,17 +118,19 @@ test("a sidecar's liveness probe names its port; a job's containers have none", 
   );
 });
 
-test("a startup probe's timeout may not exceed its period (Cloud Run's rule); a period given alone is never refused for it", (t) => {
+test("an HTTP startup probe's timeout may not exceed its period (Cloud Run's rule); a TCP probe's, unused, is not compared", (t) => {
   t.regex(
     thrown(() => parseServiceTemplate({ image: "app:1", startupProbe: { httpGet: { path: "/" }, periodSeconds: 2, timeoutSeconds: 3 } })),
     /template\.startupProbe\.timeoutSeconds: must not exceed periodSeconds \(2\)/,
   );
   t.regex(
-    thrown(() => parseServiceTemplate({ image: "app:1", startupProbe: { tcpSocket: {}, periodSeconds: 5, timeoutSeconds: 10 } })),
-    /template\.startupProbe\.timeoutSeconds: must not exceed periodSeconds \(5\)/,
+    thrown(() => parseServiceTemplate({ image: "app:1", startupProbe: { httpGet: {}, timeoutSeconds: 11 } })),
+    /template\.startupProbe\.timeoutSeconds: must not exceed periodSeconds \(10\)/,
   );
-  // gcloud's own example, and the TCP default (240 s each), stay accepted.
-  t.is(parseServiceTemplate({ image: "app:1", startupProbe: { periodSeconds: 5, failureThreshold: 1 } }).startupProbe.periodSeconds, 5);
+  // gcloud's own example, and a TCP probe as stored (its timeout, unused, is the default probe's 240 s), stay accepted.
+  const tcp = parseServiceTemplate({ image: "app:1", startupProbe: { periodSeconds: 5, failureThreshold: 1 } }).startupProbe;
+  t.deepEqual([tcp.periodSeconds, tcp.timeoutSeconds], [5, 240]);
+  t.is(parseServiceTemplate({ image: "app:1", startupProbe: tcp }).startupProbe.timeoutSeconds, 240);
   t.is(parseServiceTemplate({ image: "app:1" }).startupProbe.timeoutSeconds, 240);
 });
 
