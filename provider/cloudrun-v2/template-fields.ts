@@ -78,8 +78,9 @@ function livenessRows(c: string, e: string): FieldMapping[] {
     probe("httpGet.path"),
     probe("httpGet.port"),
     probe("httpGet.httpHeaders"),
-    probe("tcpSocket", { inboundOnly: true }),
-    probe("grpc", { inboundOnly: true }),
+    // Never in the engine's template (refused there), so never written; mapped both ways so the refusal names the path sent.
+    probe("tcpSocket"),
+    probe("grpc"),
   ];
 }
 

@@ -156,6 +156,8 @@ export const startupProbeSchema = z
 
 /** Cloud Run's rule for every probe: periodSeconds must be at least timeoutSeconds (a GET is over before the next one). */
 function timeoutWithinPeriod(timeoutSeconds: number, periodSeconds: number, ctx: z.RefinementCtx): void {
+  // A value refused on its own (zod still runs this) is named once, for itself.
+  if (!Number.isInteger(timeoutSeconds) || !Number.isInteger(periodSeconds) || timeoutSeconds < 1 || periodSeconds < 1) return;
   if (timeoutSeconds > periodSeconds)
     ctx.addIssue({
       code: "custom",
