@@ -15,7 +15,10 @@ interface ContainersOf {
 export function livenessText(p: LivenessFields, containerPort: number | undefined): string {
   const delay = p.initialDelaySeconds > 0 ? `, first after ${p.initialDelaySeconds}s` : "";
   const failures = `dead after ${p.failureThreshold} failure${p.failureThreshold === 1 ? "" : "s"} in a row`;
-  return `GET ${p.httpGet?.path ?? "/"} on port ${p.httpGet?.port ?? containerPort} every ${p.periodSeconds}s (timeout ${p.timeoutSeconds}s${delay}, ${failures})`;
+  const check = p.grpc
+    ? `gRPC health check${p.grpc.service ? ` of "${p.grpc.service}"` : ""} on port ${p.grpc.port ?? containerPort}`
+    : `GET ${p.httpGet?.path ?? "/"} on port ${p.httpGet?.port ?? containerPort}`;
+  return `${check} every ${p.periodSeconds}s (timeout ${p.timeoutSeconds}s${delay}, ${failures})`;
 }
 
 /**

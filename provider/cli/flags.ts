@@ -134,7 +134,16 @@ export function parseTimeout(text: string): number {
   return ms / 1000;
 }
 
-const PROBE_NUMBER_KEYS = ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold", "tcpSocket.port", "httpGet.port"];
+const PROBE_NUMBER_KEYS = [
+  "initialDelaySeconds",
+  "timeoutSeconds",
+  "periodSeconds",
+  "failureThreshold",
+  "tcpSocket.port",
+  "httpGet.port",
+  "grpc.port",
+];
+const TEXT_KEYS = ["httpGet.path", "grpc.service"];
 /** gcloud's keys for `--liveness-probe`: no tcpSocket (Cloud Run runs no TCP liveness probe). */
 const LIVENESS_NUMBER_KEYS = PROBE_NUMBER_KEYS.filter((k) => !k.startsWith("tcpSocket"));
 
@@ -148,6 +157,7 @@ const LIVENESS_NUMBER_KEYS = PROBE_NUMBER_KEYS.filter((k) => !k.startsWith("tcpS
 export function parseProbe(text: string, flag: "--startup-probe" | "--liveness-probe" = "--startup-probe"): Record<string, unknown> {
   const probe: Record<string, unknown> = {};
   const httpGet: Record<string, unknown> = {};
+  const grpc: Record<string, unknown> = {};
   const numberKeys = flag === "--liveness-probe" ? LIVENESS_NUMBER_KEYS : PROBE_NUMBER_KEYS;
   let http = false;
   for (const item of splitList(text).filter(Boolean)) {
@@ -159,8 +169,10 @@ export function parseProbe(text: string, flag: "--startup-probe" | "--liveness-p
       throw new UsageError(
         `--liveness-probe: ${key} is not a liveness check Cloud Run runs (TCP is for startup probes): give httpGet.path`,
       );
-    if ((!numeric && key !== "httpGet.path") || value === undefined || (numeric && !/^\d+$/.test(value))) {
-      throw new UsageError(`${flag}: expected KEY=NUMBER with KEY one of ${numberKeys.join(", ")}, or httpGet.path=PATH; got "${item}"`);
+    if ((!numeric && !TEXT_KEYS.includes(key)) || value === undefined || (numeric && !/^\d+$/.test(value))) {
+      throw new UsageError(
+        `${flag}: expected KEY=NUMBER with KEY one of ${numberKeys.join(", ")}, or httpGet.path=PATH, or grpc.service=NAME; got "${item}"`,
+      );
     }
     if (key === "httpGet.path") {
       if (!value.startsWith("/")) throw new UsageError(`${flag}: httpGet.path must start with /, got "${value}"`);
@@ -169,12 +181,15 @@ export function parseProbe(text: string, flag: "--startup-probe" | "--liveness-p
     } else if (key === "httpGet.port") {
       httpGet.port = Number(value);
       http = true;
-    } else if (key === "tcpSocket.port") probe.tcpSocket = { port: Number(value) };
+    } else if (key === "grpc.port") grpc.port = Number(value);
+    else if (key === "grpc.service") grpc.service = value;
+    else if (key === "tcpSocket.port") probe.tcpSocket = { port: Number(value) };
     else probe[key] = Number(value);
   }
-  if (http && probe.tcpSocket !== undefined)
-    throw new UsageError(`${flag}: give tcpSocket.port or httpGet.*, not both: a startup probe is one check`);
+  const kinds = [probe.tcpSocket && "tcpSocket.*", http && "httpGet.*", Object.keys(grpc).length > 0 && "grpc.*"].filter(Boolean);
+  if (kinds.length > 1) throw new UsageError(`${flag}: give one of ${kinds.join(" or ")}, not several: a probe is one check`);
   if (http) probe.httpGet = httpGet;
+  if (Object.keys(grpc).length > 0) probe.grpc = grpc;
   return probe;
 }
 

@@ -39,10 +39,7 @@ function containerRows(c: string, e: string): FieldMapping[] {
   ];
 }
 
-/**
- * A startup probe's fields: a TCP connect or an HTTP GET (path, port, headers). A gRPC probe is
- * read as a TCP connect to its port: its service is not asked for its health.
- */
+/** A startup probe's fields: a TCP connect, an HTTP GET (path, port, headers) or a gRPC health check (port, service). */
 function probeRows(c: string, e: string): FieldMapping[] {
   return [
     { engine: `${e}startupProbe.initialDelaySeconds`, wire: `${c}.startupProbe.initialDelaySeconds` },
@@ -55,13 +52,16 @@ function probeRows(c: string, e: string): FieldMapping[] {
     { engine: `${e}startupProbe.httpGet.path`, wire: `${c}.startupProbe.httpGet.path` },
     { engine: `${e}startupProbe.httpGet.port`, wire: `${c}.startupProbe.httpGet.port` },
     { engine: `${e}startupProbe.httpGet.httpHeaders`, wire: `${c}.startupProbe.httpGet.httpHeaders` },
-    { engine: `${e}startupProbe.tcpSocket.port`, wire: `${c}.startupProbe.grpc.port`, inboundOnly: true },
+    { engine: `${e}startupProbe.grpc`, wire: `${c}.startupProbe.grpc`, toEngine: () => ({}), inboundOnly: true },
+    { engine: `${e}startupProbe.grpc.port`, wire: `${c}.startupProbe.grpc.port` },
+    { engine: `${e}startupProbe.grpc.service`, wire: `${c}.startupProbe.grpc.service` },
   ];
 }
 
 /**
- * A liveness probe's fields: an HTTP GET (path, port, headers). A tcpSocket or grpc check is read
- * as written, so the engine's model refuses it by name (Cloud Run runs no TCP liveness probe).
+ * A liveness probe's fields: an HTTP GET (path, port, headers) or a gRPC health check (port,
+ * service). A tcpSocket check is read as written, so the engine's model refuses it by name (Cloud
+ * Run runs no TCP liveness probe).
  */
 function livenessRows(c: string, e: string): FieldMapping[] {
   const probe = (field: string, extra: Partial<FieldMapping> = {}): FieldMapping => ({
@@ -78,9 +78,11 @@ function livenessRows(c: string, e: string): FieldMapping[] {
     probe("httpGet.path"),
     probe("httpGet.port"),
     probe("httpGet.httpHeaders"),
+    probe("grpc", { toEngine: () => ({}), inboundOnly: true }),
+    probe("grpc.port"),
+    probe("grpc.service"),
     // Never in the engine's template (refused there), so never written; mapped both ways so the refusal names the path sent.
     probe("tcpSocket"),
-    probe("grpc"),
   ];
 }
 

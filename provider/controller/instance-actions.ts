@@ -3,7 +3,7 @@ import { containersOf, startGroups } from "../model/containers";
 import { containerName, instanceId, memberContainerName } from "../model/derived-names";
 import { ReadinessError } from "../runtime/container-runtime";
 import { LABEL } from "../runtime/labels";
-import { probeOnce, type ProbeTarget } from "../runtime/http-probe";
+import { checkOnce, type ProbeTarget } from "../runtime/http-probe";
 import { watchLiveness } from "../runtime/liveness-probe";
 import { isListening } from "../runtime/readiness";
 import type { InstanceRow, RevisionRow } from "../state/store";
@@ -160,7 +160,7 @@ export class InstanceActions {
           check,
           startedAt: startedAt.get(c.name) ?? clock.now(),
           readyAt: live.readyAt ?? clock.now(),
-          probe: () => probeOnce(target, check, check.timeoutMs, "skiff-liveness-probe"),
+          probe: () => checkOnce(target, check, check.timeoutMs, "skiff-liveness-probe"),
           onDead: (reason) => {
             live.stopLiveness?.();
             if (live.state === "ready") this.onUnhealthy(scaler, live, c.name, reason);

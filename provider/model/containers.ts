@@ -47,6 +47,7 @@ export interface InstanceContainer {
 export interface ProbeFields {
   tcpSocket?: { port?: number };
   httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+  grpc?: { port?: number; service?: string };
   initialDelaySeconds: number;
   timeoutSeconds: number;
   periodSeconds: number;
@@ -55,6 +56,7 @@ export interface ProbeFields {
 /** A liveness probe as template.ts's schema gives it (an HTTP GET; Cloud Run runs no TCP liveness probe). */
 export interface LivenessFields {
   httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+  grpc?: { port?: number; service?: string };
   initialDelaySeconds: number;
   timeoutSeconds: number;
   periodSeconds: number;
@@ -84,16 +86,30 @@ interface ContainerFields extends OwnContainerFields {
   startupProbe?: ProbeFields;
 }
 
-/** What an HTTP startup probe asks, and when: first after initialDelayMs, then every periodMs, each GET given timeoutMs. */
+/**
+ * What an HTTP (or gRPC) probe asks, and when: first after initialDelayMs, then every periodMs,
+ * each check given timeoutMs. With `grpc`, a check is a gRPC Health/Check call of its service
+ * instead of a GET (path and headers unused).
+ */
 export interface HttpProbe {
   path: string;
   headers: { name: string; value: string }[];
+  grpc?: { service: string };
   initialDelayMs: number;
   periodMs: number;
   timeoutMs: number;
 }
 
 function httpProbeOf(p: ProbeFields | undefined): HttpProbe | undefined {
+  if (p?.grpc !== undefined)
+    return {
+      path: "",
+      headers: [],
+      grpc: { service: p.grpc.service ?? "" },
+      initialDelayMs: p.initialDelaySeconds * 1000,
+      periodMs: p.periodSeconds * 1000,
+      timeoutMs: p.timeoutSeconds * 1000,
+    };
   if (p?.httpGet === undefined) return undefined;
   return {
     path: p.httpGet.path,
@@ -116,11 +132,12 @@ export interface LivenessCheck extends HttpProbe {
 
 function livenessOf(p: LivenessFields | undefined, fallbackPort: number | undefined): LivenessCheck | undefined {
   const http = p?.httpGet;
-  const port = http?.port ?? fallbackPort;
-  if (p === undefined || http === undefined || port === undefined) return undefined;
+  const port = http?.port ?? p?.grpc?.port ?? fallbackPort;
+  if (p === undefined || (http === undefined && p.grpc === undefined) || port === undefined) return undefined;
   return {
-    path: http.path,
-    headers: http.httpHeaders ?? [],
+    path: http?.path ?? "",
+    headers: http?.httpHeaders ?? [],
+    ...(p.grpc ? { grpc: { service: p.grpc.service ?? "" } } : {}),
     port,
     initialDelayMs: p.initialDelaySeconds * 1000,
     periodMs: p.periodSeconds * 1000,
@@ -131,7 +148,7 @@ function livenessOf(p: LivenessFields | undefined, fallbackPort: number | undefi
 
 /** The port a probe checks: the one it names (tcpSocket or httpGet), else `fallback`. */
 function probePortOf(p: ProbeFields | undefined, fallback: number | undefined): number | undefined {
-  return p?.tcpSocket?.port ?? p?.httpGet?.port ?? fallback;
+  return p?.tcpSocket?.port ?? p?.httpGet?.port ?? p?.grpc?.port ?? fallback;
 }
 
 /** Cloud Run's default startup deadline (the default TCP probe: 240 s). */
@@ -259,12 +276,14 @@ export function checkContainers(t: ContainerFields & { volumes?: Volume[] }, ctx
     const probe = s.startupProbe;
     if (probe && probePortOf(probe, undefined) === undefined)
       issue(
-        ["sidecars", i, "startupProbe", probe.httpGet ? "httpGet" : "tcpSocket", "port"],
+        ["sidecars", i, "startupProbe", probe.httpGet ? "httpGet" : probe.grpc ? "grpc" : "tcpSocket", "port"],
         "is required: a sidecar has no port of its own for the probe to connect to",
       );
-    if (s.livenessProbe?.httpGet && s.livenessProbe.httpGet.port === undefined)
+    const live = s.livenessProbe;
+    const liveCheck = live?.httpGet ?? live?.grpc;
+    if (liveCheck !== undefined && liveCheck.port === undefined)
       issue(
-        ["sidecars", i, "livenessProbe", "httpGet", "port"],
+        ["sidecars", i, "livenessProbe", live?.httpGet ? "httpGet" : "grpc", "port"],
         "is required: a sidecar has no port of its own for the probe to connect to",
       );
     // A sidecar's mounts name the template's volumes; its secret and plain variables, as the template's.

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from "../base/clock";
 import type { LivenessCheck } from "../model/containers";
-import { describeOutcome, probePassed, type ProbeOutcome } from "./http-probe";
+import { describeOutcome, probeLabel, probePassed, type ProbeOutcome } from "./http-probe";
 
 /**
  * A container's liveness probe, as Cloud Run (and Kubernetes) runs one: no check before its startup
@@ -45,7 +45,8 @@ export class FailureCount {
 
 /** Why a container was found dead: its check, its port, the count and the last outcome. */
 export function livenessFailure(check: LivenessCheck, failures: number, last: ProbeOutcome): string {
-  return `its liveness probe GET ${check.path} on port ${check.port} failed ${failures} time${failures === 1 ? "" : "s"} in a row (${describeOutcome(last)})`;
+  const times = `${failures} time${failures === 1 ? "" : "s"}`;
+  return `its liveness probe ${probeLabel(check)} on port ${check.port} failed ${times} in a row (${describeOutcome(last, check.grpc ? "call" : "GET")})`;
 }
 
 export interface LivenessWatchOptions {

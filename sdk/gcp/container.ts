@@ -143,10 +143,7 @@ function translateLimits(resources: unknown, path: string, ctx: ContainerContext
   return out;
 }
 
-/**
- * tcpSocket and httpGet are the engine's own (an HTTP probe GETs its path); a grpc probe is a TCP
- * connect to its port (its service is not asked for its health).
- */
+/** tcpSocket, httpGet and grpc are the engine's own (an HTTP probe GETs its path, a gRPC one calls the health service). */
 function translateProbe(probe: unknown, path: string, ctx: ContainerContext): unknown {
   if (isUnknown(probe)) return UNKNOWN;
   const p = ctx.problems.object(probe, path);
@@ -160,6 +157,9 @@ function translateProbe(probe: unknown, path: string, ctx: ContainerContext): un
   if (kind === "httpGet") {
     out.httpGet = isUnknown(p.httpGet) ? UNKNOWN : translateHttpGet(p.httpGet, at(path, kind), ctx);
     ctx.paths.set("startupProbe.httpGet", at(path, kind));
+  } else if (kind === "grpc") {
+    out.grpc = p.grpc;
+    ctx.paths.set("startupProbe.grpc", at(path, kind));
   } else if (kind !== undefined) {
     const port = isUnknown(p[kind]) ? UNKNOWN : ctx.problems.object(p[kind], at(path, kind))?.port;
     out.tcpSocket = port === undefined ? {} : { port };

@@ -28,9 +28,11 @@ export interface OneContainerTemplateArgs {
   /** Request timeout in seconds, up to 3600; default 300. */
   timeout?: pulumi.Input<number>;
   resources?: pulumi.Input<{ cpu?: pulumi.Input<string>; memory?: pulumi.Input<string> }>;
-  /** A TCP connect (tcpSocket, the default) or an HTTP GET (httpGet: a status 200-399 passes); one of them. */
+  /** A TCP connect (tcpSocket, the default), an HTTP GET (httpGet: a status 200-399 passes) or a gRPC health check (SERVING passes); one of them. */
   startupProbe?: pulumi.Input<{
     tcpSocket?: pulumi.Input<{ port?: pulumi.Input<number> }>;
+    /** grpc.health.v1.Health/Check of `service` (default "", the whole server) on `port` (default: the container's). */
+    grpc?: pulumi.Input<{ port?: pulumi.Input<number>; service?: pulumi.Input<string> }>;
     httpGet?: pulumi.Input<{
       /** Default "/". */
       path?: pulumi.Input<string>;
@@ -44,13 +46,14 @@ export interface OneContainerTemplateArgs {
     failureThreshold?: pulumi.Input<number>;
   }>;
   /**
-   * An HTTP GET every periodSeconds (default 10) once the startup probe passed: failureThreshold
-   * (default 3) failed GETs in a row and the container is dead, its instance replaced. Cloud Run's
-   * limits: initialDelaySeconds 0-3600, periodSeconds 1-3600, timeoutSeconds (default 1) at most
-   * periodSeconds; no tcpSocket. A change makes a new revision.
+   * An HTTP GET (or a gRPC health check) every periodSeconds (default 10) once the startup probe
+   * passed: failureThreshold (default 3) failed checks in a row and the container is dead, its
+   * instance replaced. Cloud Run's limits: initialDelaySeconds 0-3600, periodSeconds 1-3600,
+   * timeoutSeconds (default 1) at most periodSeconds; no tcpSocket. A change makes a new revision.
    */
   livenessProbe?: pulumi.Input<{
-    httpGet: pulumi.Input<{
+    grpc?: pulumi.Input<{ port?: pulumi.Input<number>; service?: pulumi.Input<string> }>;
+    httpGet?: pulumi.Input<{
       /** Default "/". */
       path?: pulumi.Input<string>;
       /** Default: the container's port (a sidecar names its own). */
@@ -150,6 +153,7 @@ export interface ServiceTemplateOutput {
   resources: { cpu: string; memory: string };
   startupProbe: {
     tcpSocket?: { port?: number };
+    grpc?: { port?: number; service?: string };
     httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
     initialDelaySeconds: number;
     timeoutSeconds: number;
@@ -158,6 +162,7 @@ export interface ServiceTemplateOutput {
   };
   livenessProbe?: {
     httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+    grpc?: { port?: number; service?: string };
     initialDelaySeconds: number;
     timeoutSeconds: number;
     periodSeconds: number;

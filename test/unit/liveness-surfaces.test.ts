@@ -183,3 +183,49 @@ test("pulumi-gcp: containers[].livenessProbe is honoured, the same template as t
     /template\.containers\[0\]\.livenessProbe\.tcpSocket: is not a liveness check/,
   );
 });
+
+test("gRPC probes: gcloud's grpc.port and grpc.service keys, Knative YAML and the v2 API both ways, for startup and liveness", (t) => {
+  const made = deployedTemplate([
+    "--image",
+    "img:1",
+    "--startup-probe",
+    "grpc.service=echo,periodSeconds=1,failureThreshold=5",
+    "--liveness-probe",
+    "grpc.port=8080,periodSeconds=2",
+  ]);
+  const template = parseServiceTemplate(made);
+  t.deepEqual(template.startupProbe, {
+    grpc: { service: "echo" },
+    initialDelaySeconds: 0,
+    timeoutSeconds: 1,
+    periodSeconds: 1,
+    failureThreshold: 5,
+  });
+  t.deepEqual(template.livenessProbe, {
+    grpc: { port: 8080 },
+    initialDelaySeconds: 0,
+    timeoutSeconds: 1,
+    periodSeconds: 2,
+    failureThreshold: 3,
+  });
+  t.regex(
+    thrownMessage(() => deployedTemplate(["--image", "img:1", "--startup-probe", "grpc.port=1,httpGet.path=/"])),
+    /give one of httpGet\.\* or grpc\.\*/,
+  );
+  // Knative YAML: the port printed, and dropped on the way back when it is the container's.
+  const k = serviceToKnative(serviceOf(template)) as any;
+  t.deepEqual(k.spec.template.spec.containers[0].startupProbe.grpc, { port: 8080, service: "echo" });
+  t.deepEqual(k.spec.template.spec.containers[0].livenessProbe.grpc, { port: 8080 });
+  const plan = planReplace(k, "default");
+  t.deepEqual(plan.ignored, []);
+  const back = parseServiceTemplate(plan.spec.template);
+  t.deepEqual(back.startupProbe.grpc, { service: "echo" });
+  t.deepEqual(back.livenessProbe?.grpc, {});
+  // v2: the same both ways.
+  const wire = templateToV2(back) as any;
+  t.deepEqual(wire.containers[0].startupProbe.grpc, { port: 8080, service: "echo" });
+  t.deepEqual(wire.containers[0].livenessProbe.grpc, { port: 8080 });
+  const spec = specOfV2({ startupProbe: wire.containers[0].startupProbe, livenessProbe: wire.containers[0].livenessProbe });
+  const read = parseServiceTemplate(spec.template);
+  t.deepEqual([read.startupProbe, read.livenessProbe], [back.startupProbe, back.livenessProbe]);
+});
