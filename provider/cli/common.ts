@@ -29,7 +29,7 @@ export function withCommon(command: Command, defaultFormat: "table" | "yaml" = "
 
 /**
  * gcloud flags that mean something only on Google Cloud (where a service runs, its network, its
- * CPU allocation outside requests, startup boost, affinity, encryption), by option name
+ * CPU allocation outside requests, startup boost, encryption), by option name
  * (commander's camelCase): each with its flags, a `--no-` one for those gcloud lets be turned off.
  */
 const NO_LOCAL_EFFECT = {
@@ -38,7 +38,6 @@ const NO_LOCAL_EFFECT = {
   executionEnvironment: ["--execution-environment <env>"],
   cpuBoost: ["--cpu-boost", "--no-cpu-boost"],
   cpuThrottling: ["--cpu-throttling", "--no-cpu-throttling"],
-  sessionAffinity: ["--session-affinity", "--no-session-affinity"],
   vpcConnector: ["--vpc-connector <connector>"],
   clearVpcConnector: ["--clear-vpc-connector"],
   vpcEgress: ["--vpc-egress <egress>"],
@@ -95,12 +94,11 @@ export const JOB_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "clearKey",
 ];
 
-/** Those of deploy and services update: a job's, an instance's CPU allocation, startup boost, affinity and execution environment, and the service's own above. */
+/** Those of deploy and services update: a job's, an instance's CPU allocation, startup boost and execution environment, and the service's own above. */
 export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "executionEnvironment",
   "cpuBoost",
   "cpuThrottling",
-  "sessionAffinity",
   "gpu",
   "gpuType",
   "gpuZonalRedundancy",

@@ -35,7 +35,11 @@ export interface ContainerFlags extends EnvFlags, SecretFlags {
 /** The flags of one container, as commander names them (`option:<name>` events carry their raw values in order). */
 const CONTAINER_OPTIONS: [flags: string, description: string, parse?: (value: string, previous: never) => unknown][] = [
   ["--image <image>", "container image (required for a new service, and for a new container)"],
-  ["--port <n>", "port the container listens on (default 8080); the container with a port is the ingress container", intFlag("--port")],
+  [
+    "--port <n>",
+    'port the container listens on (default 8080, also "default"); the container with a port is the ingress container',
+    (value) => (value.trim() === "default" ? 8080 : intFlag("--port")(value)),
+  ],
   ["--command <cmd,...>", "entrypoint, comma-separated", listFlag],
   ["--args <a,b,...>", "arguments, comma-separated", listFlag],
   ["--set-env-vars <K=V,...>", "environment variables; replaces the container's set", envListFlag("--set-env-vars")],

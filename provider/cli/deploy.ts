@@ -5,7 +5,7 @@ import type { Ingress, Service } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import { commonOptions, connect, DEPLOY_CLOUD_ONLY_FLAGS, noteIgnoredFlags, withCloudOnlyFlags, withCommon } from "./common";
 import { applyLabelFlags, checkLabelFlags, withLabelFlags, type EnvFlags, type LabelFlags } from "./env-flags";
-import { intFlag, nameArg, parseTimeout } from "./flags";
+import { intOrDefaultFlag, nameArg, parseTimeout } from "./flags";
 import {
   applyContainerGroups,
   givenFlagsByContainer,
@@ -24,9 +24,10 @@ import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
 interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
-  concurrency?: number;
-  minInstances?: number;
-  maxInstances?: number;
+  /** A number, or "default" (gcloud's special value): back to the platform's default. */
+  concurrency?: number | "default";
+  minInstances?: number | "default";
+  maxInstances?: number | "default";
   timeout?: string;
   traffic: boolean;
   tag?: string;
@@ -36,6 +37,8 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
   ingress?: Ingress;
   /** true (--use-http2), false (--no-use-http2) or undefined: neither given. */
   useHttp2?: boolean;
+  /** true (--session-affinity), false (--no-session-affinity) or undefined: neither given. */
+  sessionAffinity?: boolean;
   /** true, false (--no-allow-unauthenticated) or undefined: neither given. */
   allowUnauthenticated?: boolean;
   /** false with --no-invoker-iam-check (anyone may call it), true with --invoker-iam-check, else undefined. */
@@ -75,9 +78,9 @@ function withServiceFlags(command: Command): Command {
 /** The service's and its template's own flags (not a container's). */
 function withTemplateLevelFlags(command: Command): Command {
   return withLabelFlags(command, "service")
-    .option("--concurrency <n>", "max concurrent requests per instance (1..1000)", intFlag("--concurrency"))
-    .option("--min-instances <n>", "instances kept running even when idle", intFlag("--min-instances"))
-    .option("--max-instances <n>", "instances at most", intFlag("--max-instances"))
+    .option("--concurrency <n>", 'max concurrent requests per instance (1..1000; "default": 80)', intOrDefaultFlag("--concurrency"))
+    .option("--min-instances <n>", 'instances kept running even when idle ("default": 0)', intOrDefaultFlag("--min-instances"))
+    .option("--max-instances <n>", 'instances at most ("default": 100)', intOrDefaultFlag("--max-instances"))
     .option("--timeout <duration>", "request timeout: seconds or a duration such as 5m or 1m30s; max 3600 s")
     .option("--revision-suffix <suffix>", "name the new revision <service>-<suffix>")
     .option("--no-traffic", "keep traffic where it is; the new revision gets none")
@@ -94,6 +97,11 @@ function withTemplateLevelFlags(command: Command): Command {
     )
     .option("--use-http2", "HTTP/2 end to end: the router speaks h2c to the instances (gRPC); a change makes a new revision")
     .option("--no-use-http2", "HTTP/1.1 to the instances (the default)")
+    .option(
+      "--session-affinity",
+      "a client's requests go to the instance that answered its first one, while it has room (a cookie); a change makes a new revision",
+    )
+    .option("--no-session-affinity", "requests go to any instance (the default)")
     .option("--allow-unauthenticated", "make the service public: add allUsers to its invokers")
     .option("--no-allow-unauthenticated", "make the service private: remove allUsers from its invokers (callers need an identity token)")
     .option("--invoker-iam-check", "callers are checked against the invokers (the default; the invokers are left as they are)")
@@ -212,17 +220,23 @@ export function templateFromFlags(
   groups: readonly ContainerGroup[] = [{ argv: [] }],
 ): ServiceTemplateInput {
   let t: ServiceTemplateInput = existing ? structuredClone(existing.template) : { image: "" };
-  if (flags.concurrency !== undefined) t.maxInstanceRequestConcurrency = flags.concurrency;
+  // "default" leaves the field out, so the template's schema gives it its default.
+  if (flags.concurrency === "default") delete t.maxInstanceRequestConcurrency;
+  else if (flags.concurrency !== undefined) t.maxInstanceRequestConcurrency = flags.concurrency;
   if (flags.minInstances !== undefined || flags.maxInstances !== undefined) {
     t.scaling = { ...t.scaling };
-    if (flags.minInstances !== undefined) t.scaling.minInstanceCount = flags.minInstances;
-    if (flags.maxInstances !== undefined) t.scaling.maxInstanceCount = flags.maxInstances;
+    if (flags.minInstances === "default") delete t.scaling.minInstanceCount;
+    else if (flags.minInstances !== undefined) t.scaling.minInstanceCount = flags.minInstances;
+    if (flags.maxInstances === "default") delete t.scaling.maxInstanceCount;
+    else if (flags.maxInstances !== undefined) t.scaling.maxInstanceCount = flags.maxInstances;
   }
   if (flags.timeout !== undefined) t.timeout = parseTimeout(flags.timeout);
   if (flags.serviceAccount !== undefined) t.serviceAccount = flags.serviceAccount;
   // HTTP/2 is the ingress container's (its port's name), so the template's: not in a container group.
   if (flags.useHttp2 === true) t.http2 = true;
   else if (flags.useHttp2 === false) delete t.http2;
+  if (flags.sessionAffinity === true) t.sessionAffinity = true;
+  else if (flags.sessionAffinity === false) delete t.sessionAffinity;
   // Volumes are the template's; each container's secrets and mounts come with its group.
   const serviceLevel: MountFlags = { ...flags };
   for (const key of GROUPED_MOUNT_FLAGS) delete serviceLevel[key];

@@ -61,6 +61,15 @@ export function intFlag(flag: string) {
   };
 }
 
+/**
+ * A whole number, or gcloud's special value "default": the setting goes back to the platform's
+ * default (`--concurrency default`, `--min-instances default`, `--max-instances default`, `--port default`).
+ */
+export function intOrDefaultFlag(flag: string) {
+  const whole = intFlag(flag);
+  return (value: string): number | "default" => (value.trim() === "default" ? "default" : whole(value));
+}
+
 export function parseEnv(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {

@@ -120,6 +120,7 @@ export function serviceTemplateFields(ingressAt: number, sidecarsAt: readonly nu
     { engine: "scaling.maxInstanceCount", wire: "scaling.maxInstanceCount" },
     { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
     { engine: "serviceAccount", wire: "serviceAccount" },
+    { engine: "sessionAffinity", wire: "sessionAffinity" },
     VOLUMES,
   ];
 }

@@ -40,6 +40,8 @@ export class RoutePublisher {
       // HTTP/2 end to end lifts Cloud Run's request size limit.
       bodyLimitBytes: (revision) => (byName.get(revision)?.template.http2 ? undefined : HTTP1_REQUEST_BODY_LIMIT_BYTES),
       access: serviceAccess(row.ingress, serviceBindings(store, project, name)),
+      affinity: new Set([...revisionsInUse(resolved.statuses)].filter((n) => byName.get(n)?.template.sessionAffinity === true)),
+      inSplit: (revision) => picker.targets.includes(revision),
     });
     const serving = [...revisionsInUse(resolved.statuses)].map((n) => byName.get(n)).filter((r): r is RevisionRow => r?.status === "READY");
     instances.serve(project, name, serving);

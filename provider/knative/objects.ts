@@ -6,6 +6,7 @@ import type { ServiceTemplate } from "../model/template";
 import { sidecarsToKnative } from "./containers";
 import { mountsToKnative, type KnativeMounts } from "./volumes";
 import { livenessProbeToKnative, startupProbeToKnative } from "./startup-probe";
+import { SESSION_AFFINITY_ANNOTATION } from "./service-from-knative";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
@@ -57,6 +58,7 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
         "autoscaling.knative.dev/maxScale": String(t.scaling.maxInstanceCount),
         ...mounts.annotations,
         ...sidecars.annotations,
+        ...(t.sessionAffinity ? { [SESSION_AFFINITY_ANNOTATION]: "true" } : {}),
       },
     },
     spec: {

@@ -25,6 +25,9 @@ export interface ReplacePlan {
   pathOf: (field: string) => string;
 }
 
+/** Session affinity, a template annotation in Cloud Run's YAML (gcloud's --session-affinity writes it). */
+export const SESSION_AFFINITY_ANNOTATION = "run.googleapis.com/sessionAffinity";
+
 /** Set by the platform, never by a user: read back silently. */
 const OUTPUT_ONLY =
   /^(status(\..*)?|metadata\.(generation|creationTimestamp|uid|resourceVersion|selfLink)|metadata\.annotations\.(run\.googleapis\.com\/ingress-status|serving\.knative\.dev\/(creator|lastModifier)|run\.googleapis\.com\/operation-id)|spec\.traffic\[\d+\]\.url|spec\.template\.spec\.containers\[0\]\.name)$/;
@@ -163,6 +166,12 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   if (podSpec.timeoutSeconds !== undefined) t.timeout = take("spec.template.spec.timeoutSeconds", podSpec.timeoutSeconds) as number;
   if (podSpec.serviceAccountName !== undefined)
     t.serviceAccount = take("spec.template.spec.serviceAccountName", podSpec.serviceAccountName) as string;
+  const affinity = take(
+    `spec.template.metadata.annotations.${SESSION_AFFINITY_ANNOTATION}`,
+    templateAnnotations[SESSION_AFFINITY_ANNOTATION],
+  );
+  // gcloud writes "true"; any case is a boolean, as Cloud Run reads it (checked with the others below).
+  if (affinity !== undefined && String(affinity).toLowerCase() === "true") t.sessionAffinity = true;
   const minScale = take(
     "spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
     templateAnnotations["autoscaling.knative.dev/minScale"],
@@ -276,6 +285,7 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   "template.timeout": "spec.template.spec.timeoutSeconds",
   "template.serviceAccount": "spec.template.spec.serviceAccountName",
   "template.http2": "spec.template.spec.containers[0].ports[0].name",
+  "template.sessionAffinity": `spec.template.metadata.annotations.${SESSION_AFFINITY_ANNOTATION}`,
   "template.scaling.minInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/minScale",
   "template.scaling.maxInstanceCount": "spec.template.metadata.annotations.autoscaling.knative.dev/maxScale",
   "template.secretEnv": "spec.template.spec.containers[0].env",

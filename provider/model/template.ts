@@ -22,21 +22,53 @@ export function platformEnv(port: number, service: string, revision: string): Re
 
 export const RESERVED_ENV: readonly string[] = Object.keys(platformEnv(0, "", ""));
 
-/** Why `key` cannot name an environment variable of a template, or undefined. */
+/** Cloud Run keeps names with this prefix for its deployment tools (gcloud refuses them too). */
+const GOOGLE_PREFIX = "X_GOOGLE_";
+
+/**
+ * Why `key` cannot name an environment variable of a template, or undefined. Cloud Run's rule, not a
+ * shell's: any printable ASCII but "=", so `spring.profiles.active` and `my-var` are names (as
+ * Kubernetes' relaxed rule has it; Cloud Run's docs list only the empty name, "=" and X_GOOGLE_).
+ */
 export function envNameProblem(key: string, reserved: readonly string[]): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return "must be an environment variable name (letters, digits, _; not starting with a digit)";
+  if (key === "") return "must not be empty: an environment variable needs a name";
+  if (key.includes("=")) return 'must not contain "=" (it ends the name in the environment)';
+  if (/[^\x20-\x7e]/.test(key)) return "must be printable ASCII (no control or non-ASCII characters)";
+  if (key.startsWith(GOOGLE_PREFIX)) return `is reserved: names starting with ${GOOGLE_PREFIX} are kept for Cloud Run's deployment tools`;
   if (reserved.includes(key)) return `is reserved: the platform sets ${reserved.slice(0, -1).join(", ")} and ${reserved.at(-1)}`;
   return undefined;
 }
 
+/** Cloud Run's limits on a container's environment: how many variables, and how long one value may be. */
+export const MAX_ENV_VARS = 1000;
+export const MAX_ENV_VALUE_BYTES = 32 * 1024;
+
 /** Environment variables by name; the names the platform sets itself (`reserved`) are refused. */
 export function envSchema(reserved: readonly string[]) {
-  return namedBy(z.string({ error: "must be a string" }), reserved);
+  const value = z.string({ error: "must be a string" }).check((ctx) => {
+    const bytes = Buffer.byteLength(ctx.value);
+    if (bytes > MAX_ENV_VALUE_BYTES) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `is ${bytes} bytes long; Cloud Run takes values of at most 32 KiB (${MAX_ENV_VALUE_BYTES} bytes)`,
+      });
+    }
+  });
+  return namedBy(value, reserved);
 }
 
 /** A record keyed by variable names. The names are checked over the keys here: a failing key schema inside z.record reaches the user only as zod's generic "Invalid key in record". */
 function namedBy<V extends z.ZodType>(value: V, reserved: readonly string[]) {
   return z.record(z.string(), value).check((ctx) => {
+    const count = Object.keys(ctx.value).length;
+    if (count > MAX_ENV_VARS) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `has ${count} variables; Cloud Run takes at most ${MAX_ENV_VARS} per container`,
+      });
+    }
     for (const key of Object.keys(ctx.value)) {
       const message = envNameProblem(key, reserved);
       if (message) ctx.issues.push({ code: "custom", input: key, path: [key], message });
@@ -311,6 +343,15 @@ export const serviceTemplateSchema = z
      * out (one fingerprint, so no revision is made for it).
      */
     http2: z
+      .boolean({ error: "must be true or false" })
+      .optional()
+      .transform((on) => (on === true ? true : undefined)),
+    /**
+     * Session affinity: a client's requests go to the instance that answered its first one (a
+     * cookie says which), as long as it is there and has a free slot; it outranks the traffic
+     * split, as on Cloud Run. `false` is the same template as leaving it out.
+     */
+    sessionAffinity: z
       .boolean({ error: "must be true or false" })
       .optional()
       .transform((on) => (on === true ? true : undefined)),

@@ -31,6 +31,14 @@ export class H1ProxyClient implements ProxyClient {
     this.request.instanceId = id;
   }
 
+  get affinityCookie(): string | undefined {
+    return this.request.affinityCookie;
+  }
+
+  set affinityCookie(cookie: string | undefined) {
+    this.request.affinityCookie = cookie;
+  }
+
   /** The IngressRequest reports itself (its status and sizes are counted as it writes). */
   observe(observer: RequestObserver, servedBy: ServedBy): void {
     this.request.observe(observer, servedBy);

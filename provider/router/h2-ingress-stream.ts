@@ -1,6 +1,16 @@
 import type { OutgoingHttpHeaders, ServerHttp2Stream, ServerStreamResponseOptions } from "node:http2";
 import { lastChunk, type RequestHead } from "./forwarding";
-import { grpcStatusFor, grpcStatusTrailers, grpcTrailersOnly, GRPC, h2RequestHead, headersFromList, isGrpc } from "./h2-headers";
+import {
+  grpcStatusFor,
+  grpcStatusTrailers,
+  grpcTrailersOnly,
+  GRPC,
+  h2RequestHead,
+  headerList,
+  headersFromList,
+  isGrpc,
+} from "./h2-headers";
+import { withAffinityCookie } from "./session-affinity";
 import type { BodyTarget, HeaderMap, ProxyClient } from "./proxy-client";
 import type { CompletedRequest, RequestObserver, ServedBy } from "./request-observer";
 
@@ -35,6 +45,7 @@ export class H2IngressStream implements ProxyClient, CompletedRequest {
   cut = false;
   servedBy!: ServedBy;
   instanceId: string | undefined;
+  affinityCookie: string | undefined = undefined;
   private observer: RequestObserver | undefined;
   private responseTrailers: HeaderMap | undefined;
   private requestTrailers: string[] | undefined;
@@ -71,6 +82,8 @@ export class H2IngressStream implements ProxyClient, CompletedRequest {
     const ends = final || this.head.method === "HEAD" || BODYLESS_STATUSES.has(status);
     // Trailers can follow only a stream that waits for them; an empty trailer section costs one empty DATA frame.
     const options = ends ? { endStream: true } : { waitForTrailers: true };
+    if (this.affinityCookie !== undefined)
+      headers = withAffinityCookie(Array.isArray(headers) ? headers : headerList(headers), this.affinityCookie);
     if (Array.isArray(headers)) respondWithList(this.stream, status, headers, options);
     else {
       headers[":status"] = String(status);

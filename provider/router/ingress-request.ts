@@ -4,6 +4,7 @@ import type { Writable } from "node:stream";
 import { lastChunk, TOKEN, UNSENDABLE, type RequestHead } from "./forwarding";
 import type { BodyTarget } from "./proxy-client";
 import type { CompletedRequest, RequestObserver, ServedBy } from "./request-observer";
+import { withAffinityCookie } from "./session-affinity";
 
 /** What a request needs of the client connection it came on. */
 export interface ClientConnection {
@@ -74,6 +75,7 @@ export class IngressRequest implements CompletedRequest {
   cut = false;
   servedBy!: ServedBy;
   instanceId: string | undefined;
+  affinityCookie: string | undefined = undefined;
   private observer: RequestObserver | undefined;
 
   constructor(
@@ -200,6 +202,7 @@ export class IngressRequest implements CompletedRequest {
     complete: boolean,
   ): void {
     if (UNSENDABLE.test(statusMessage)) throw new Error(`invalid status message ${JSON.stringify(statusMessage)}`);
+    if (this.affinityCookie !== undefined) headers = withAffinityCookie(headers, this.affinityCookie);
     let head = `HTTP/1.1 ${status} ${statusMessage}\r\n`;
     let hasDate = false;
     for (let i = 0; i < headers.length; i += 2) {

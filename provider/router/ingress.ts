@@ -17,6 +17,7 @@ import { proxyRequest, proxyUpgrade } from "./proxy";
 import type { IngressCall } from "./proxy-client";
 import { INSTANCE_STILL_THERE, type ProxyOutcome } from "./proxy-outcome";
 import type { RouteResult, RoutingTable } from "./routing-table";
+import { affinityCookie } from "./session-affinity";
 import type { RequestHead } from "./forwarding";
 
 /** Node's own server defaults: idle kept-alive connections close after 5 s, a head must arrive within 60 s. */
@@ -141,7 +142,7 @@ export class Ingress implements RequestHandler, StreamHandler {
     // An HTTP/2 head the router cannot route (no authority, CONNECT); HTTP/1.1's are refused by its connection.
     if (request.head.invalid) return request.sendError(400, request.head.invalid);
     const host = request.head.host;
-    const route = this.routes.route(this.hostTarget(host), host);
+    const route = this.routes.route(this.hostTarget(host), host, request.head.rawHeaders);
     if (!route.ok) return request.sendError(route.status, route.message);
     if (this.observer) request.observe(this.observer, route);
     const denial = this.deny(request, route);
@@ -162,7 +163,7 @@ export class Ingress implements RequestHandler, StreamHandler {
       let lease: Lease;
       let timeoutMs = route.timeoutMs;
       try {
-        let granted = throttler.tryAcquire();
+        let granted = (route.stickyInstance !== undefined && throttler.tryAcquireOn(route.stickyInstance)) || throttler.tryAcquire();
         if (!granted) {
           arrivedAt ??= performance.now();
           granted = await throttler.acquire(route.timeoutMs - (performance.now() - arrivedAt));
@@ -179,6 +180,9 @@ export class Ingress implements RequestHandler, StreamHandler {
         );
       }
       request.instanceId = lease.endpoint.instanceId;
+      if (route.affinity && lease.endpoint.instanceId !== route.stickyInstance) {
+        request.affinityCookie = affinityCookie(route.revision, lease.endpoint.instanceId);
+      }
       try {
         const retryable = attempt === 0 && !request.head.hasBody;
         const outcome = await this.forward(request, lease.endpoint, timeoutMs, retryable);
@@ -222,7 +226,7 @@ export class Ingress implements RequestHandler, StreamHandler {
 
   private async upgradeTo(request: IngressRequest, socket: net.Socket, head: Buffer): Promise<void> {
     if (!this.opened) await this.untilOpen();
-    const route = this.routes.route(this.hostTarget(request.head.host), request.head.host);
+    const route = this.routes.route(this.hostTarget(request.head.host), request.head.host, request.head.rawHeaders);
     const throttler = route.ok ? this.throttlers.get(route.project, route.revision) : undefined;
     if (!route.ok || !throttler) {
       socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n`);
@@ -236,7 +240,9 @@ export class Ingress implements RequestHandler, StreamHandler {
     let lease: Lease;
     const arrivedAt = performance.now();
     try {
-      lease = await throttler.acquire(route.timeoutMs);
+      // A websocket after a polling start (socket.io) needs the instance that holds the session.
+      lease =
+        (route.stickyInstance !== undefined && throttler.tryAcquireOn(route.stickyInstance)) || (await throttler.acquire(route.timeoutMs));
     } catch (error) {
       const status =
         error instanceof RequestTimeoutError

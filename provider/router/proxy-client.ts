@@ -12,6 +12,8 @@ export interface IngressCall {
   readonly fromContainer: boolean;
   /** The instance the request went to (the request log's); set by the ingress once it has a lease. */
   instanceId: string | undefined;
+  /** A Set-Cookie value the response carries besides the instance's (session affinity), set by the ingress. */
+  affinityCookie: string | undefined;
   /** The request was routed to `servedBy`: `observer` is told once its response is complete (or cut). */
   observe(observer: RequestObserver, servedBy: ServedBy): void;
   /** The router's own answer (no instance answered): a status and why. */

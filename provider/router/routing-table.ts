@@ -1,5 +1,6 @@
 import type { ServiceAccess } from "../identity/access-gate";
 import { scopedKey, type HostTarget } from "../model/derived-names";
+import { affinityOf } from "./session-affinity";
 
 /**
  * The data plane's view of the control plane's decisions: per service, a revision picker and the
@@ -16,6 +17,13 @@ export interface ServiceRoutes {
   bodyLimitBytes?: (revision: string) => number | undefined;
   /** Who may call it (ingress setting and invokers). */
   access: ServiceAccess;
+  /**
+   * The revisions with session affinity on that the service's own URL serves (a share of its
+   * traffic) or that a tag names; undefined or empty when none has it (then no cookie is read).
+   */
+  affinity?: ReadonlySet<string>;
+  /** Whether the revision has a share of the service URL's traffic (a sticky client may stay on it). */
+  inSplit?: (revision: string) => boolean;
 }
 
 export type RouteResult =
@@ -27,6 +35,10 @@ export type RouteResult =
       timeoutMs: number;
       bodyLimitBytes: number | undefined;
       access: ServiceAccess;
+      /** The revision has session affinity on: the response names the instance that answers. */
+      affinity: boolean;
+      /** The instance the client's affinity cookie names (of `revision`), to try first. */
+      stickyInstance: string | undefined;
     }
   | { ok: false; status: number; message: string };
 
@@ -59,7 +71,8 @@ export class RoutingTable {
     return this.domains.has(domain);
   }
 
-  route(target: HostTarget | undefined, host: string | undefined): RouteResult {
+  /** `rawHeaders`: the request's, read for an affinity cookie only when the service has affinity on somewhere. */
+  route(target: HostTarget | undefined, host: string | undefined, rawHeaders?: readonly string[]): RouteResult {
     if (!target) return { ok: false, status: 404, message: `no service for host "${host ?? ""}"` };
     let project: string;
     let service: string;
@@ -73,7 +86,22 @@ export class RoutingTable {
     }
     const routes = this.services.get(scopedKey(project, service));
     if (!routes) return { ok: false, status: 404, message: `no service "${service}" in project "${project}" (host "${host ?? ""}")` };
-    const revision = tag === undefined ? routes.pick() : routes.tags.get(tag);
+    // Affinity outranks the split (Cloud Run's rule): a client whose instance's revision still has a
+    // share of this URL's traffic stays on it, and the picker is not advanced for it.
+    let stickyInstance: string | undefined;
+    let revision: string | undefined;
+    if (routes.affinity !== undefined && routes.affinity.size > 0 && rawHeaders) {
+      const sticky = affinityOf(rawHeaders);
+      if (
+        sticky &&
+        routes.affinity.has(sticky.revision) &&
+        (tag === undefined ? routes.inSplit?.(sticky.revision) === true : routes.tags.get(tag) === sticky.revision)
+      ) {
+        revision = sticky.revision;
+        stickyInstance = sticky.instanceId;
+      }
+    }
+    revision ??= tag === undefined ? routes.pick() : routes.tags.get(tag);
     if (!revision) {
       const message =
         tag === undefined ? `service "${service}" has no ready revision to serve` : `service "${service}" has no tag "${tag}"`;
@@ -87,6 +115,8 @@ export class RoutingTable {
       timeoutMs: routes.timeoutMs(revision),
       bodyLimitBytes: routes.bodyLimitBytes?.(revision),
       access: routes.access,
+      affinity: routes.affinity?.has(revision) === true,
+      stickyInstance,
     };
   }
 }

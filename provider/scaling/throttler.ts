@@ -257,6 +257,18 @@ export class Throttler {
     return this.lease(instance);
   }
 
+  /**
+   * A slot now on that instance (a client's session affinity), or undefined when it is not serving,
+   * is full, or others wait (their turn comes first): the caller then routes as tryAcquire() does.
+   */
+  tryAcquireOn(instanceId: string): Lease | undefined {
+    if (this.closedReason !== undefined || this.waiters.length > 0) return undefined;
+    const instance = this.instances.get(instanceId);
+    if (!instance || !instance.ready || instance.suspended || instance.breaker.free === 0) return undefined;
+    this.accrueDemand();
+    return this.lease(instance);
+  }
+
   /** Time-weighted average demand since the previous call (or construction), for the autoscaler. */
   takeConcurrencySample(): number {
     this.accrueDemand();

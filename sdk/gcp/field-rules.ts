@@ -114,7 +114,7 @@ export const serviceRules: Fields = {
     traffics: { each: true, fields: honouredAll("type", "revision", "percent", "tag") },
     template: {
       fields: {
-        ...honouredAll("revision", "maxInstanceRequestConcurrency", "timeout", "serviceAccount"),
+        ...honouredAll("revision", "maxInstanceRequestConcurrency", "timeout", "serviceAccount", "sessionAffinity"),
         containers: serviceContainer,
         scaling: {
           fields: { ...honouredAll("minInstanceCount", "maxInstanceCount"), ...ignoredAll("concurrencyUtilization", "cpuUtilization") },
@@ -128,7 +128,6 @@ export const serviceRules: Fields = {
           "healthCheckDisabled",
           "nodeSelector",
           "serviceMesh",
-          "sessionAffinity",
           "vpcAccess",
         ),
         volumes: VOLUMES,

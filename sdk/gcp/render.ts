@@ -101,6 +101,12 @@ export function gcpServiceTemplate(engine: ServiceTemplate, user: unknown): Obj 
         scaling: { ...((user as Obj | undefined)?.scaling as Obj | undefined), ...engine.scaling },
         maxInstanceRequestConcurrency: engine.maxInstanceRequestConcurrency,
         timeout: durationString(engine.timeout),
+        // As the program wrote it when the engine agrees (false and absent are both "off").
+        ...(engine.sessionAffinity
+          ? { sessionAffinity: true }
+          : (user as Obj | undefined)?.sessionAffinity === false
+            ? { sessionAffinity: false }
+            : {}),
       },
       engine.volumes,
     ),

@@ -59,6 +59,8 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
     if (scaling !== undefined) engine.scaling = scaling;
     if (t.serviceAccount !== undefined && t.serviceAccount !== null) engine.serviceAccount = t.serviceAccount;
     paths.set("serviceAccount", "template.serviceAccount");
+    if (t.sessionAffinity !== undefined && t.sessionAffinity !== null) engine.sessionAffinity = t.sessionAffinity;
+    paths.set("sessionAffinity", "template.sessionAffinity");
     const volumes = translateVolumes(t.volumes, "template.volumes", problems, paths);
     if (volumes !== undefined) engine.volumes = volumes;
     revisionSuffix = suffixOf(t.revision, inputs.name, problems);

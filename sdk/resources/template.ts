@@ -72,6 +72,11 @@ export interface OneContainerTemplateArgs {
   serviceAccount?: pulumi.Input<string>;
   /** HTTP/2 end to end (h2c to the instances, as gRPC needs; `gcloud run deploy --use-http2`); default HTTP/1.1. */
   http2?: pulumi.Input<boolean>;
+  /**
+   * Session affinity (`gcloud run deploy --session-affinity`): a client's requests go to the
+   * instance that answered its first one while it has room (a cookie says which); default off.
+   */
+  sessionAffinity?: pulumi.Input<boolean>;
   /** Env vars read from secrets when a container starts: `{ DB_PASSWORD: { secret: "db-pass", version: "1" } }` (version default "latest"). */
   secretEnv?: pulumi.Input<Record<string, pulumi.Input<SecretRefArgs>>>;
   /** Volumes in Cloud Run v2's shape: secret, emptyDir (in memory), gcs (a bucket), nfs, cloudSqlInstance. */
@@ -170,6 +175,7 @@ export interface ServiceTemplateOutput {
   };
   serviceAccount?: string;
   http2?: boolean;
+  sessionAffinity?: boolean;
   secretEnv?: Record<string, { secret: string; version: string }>;
   volumes?: pulumi.Unwrap<VolumeArgs>[];
   volumeMounts?: { name: string; mountPath: string }[];

@@ -37,6 +37,7 @@ const FIELDS: { path: string[]; label: string }[] = [
   { path: ["resources", "memory"], label: "resources.memory" },
   { path: ["serviceAccount"], label: "serviceAccount" },
   { path: ["http2"], label: "http2" },
+  { path: ["sessionAffinity"], label: "sessionAffinity" },
   // Which secrets (by name and version: never a value) and volumes the container gets.
   { path: ["secretEnv"], label: "secretEnv" },
   { path: ["volumes"], label: "volumes" },

@@ -100,7 +100,7 @@ test("a deploy command pasted from Cloud Run's quickstart works, naming --region
   );
 });
 
-test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-vars removes, --env-vars-file and --set-env-vars replace, --clear-env-vars empties; set and update together exit 1 naming both", async (t) => {
+test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-vars removes, --env-vars-file and --set-env-vars replace, --clear-env-vars empties; set and update together exit 1 naming both; dotted and hyphenated names are names, X_GOOGLE_* is refused", async (t) => {
   const service = "envs";
   const file = path.join(scratch, "env.yaml");
   // A YAML mapping as gcloud's --env-vars-file takes it: numbers and booleans are taken as their text.
@@ -112,6 +112,8 @@ test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-var
     [["--env", "D=4,E=5"], { B: "2", C: "3", D: "4", E: "5" }],
     [["--env-vars-file", file], { X: "1", Y: "two words", Z: "true" }],
     [["--set-env-vars", "P=1"], { P: "1" }],
+    // Names as Spring and Elasticsearch images read them: Cloud Run takes any printable ASCII but "=".
+    [["--update-env-vars", "spring.profiles.active=dev,my-var=x"], { P: "1", "spring.profiles.active": "dev", "my-var": "x" }],
     [["--clear-env-vars"], {}],
   ];
   for (const [flags, want] of steps) {
@@ -141,6 +143,12 @@ test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-var
   t.is(after.generation, before.generation, "the refused deploy changed nothing");
   t.deepEqual(after.template.env, {});
   t.is((await listRevisions(engine, service)).length, steps.length, "and made no revision");
+
+  const google = ["deploy", service, "--update-env-vars", "X_GOOGLE_TRACE=1"];
+  const reserved = await engine.skiff(google);
+  t.is(reserved.code, 1, transcript(google, reserved));
+  t.regex(reserved.stderr, /X_GOOGLE_TRACE.*is reserved: names starting with X_GOOGLE_/, transcript(google, reserved));
+  t.is((await listRevisions(engine, service)).length, steps.length, "the refused deploy made no revision");
 });
 
 test("services update takes deploy's flags for a service that exists: a new revision with the change (a sidecar's too), no revision without one; a missing service exits 1 and is not created; --source is not its flag", async (t) => {

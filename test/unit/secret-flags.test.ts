@@ -87,8 +87,8 @@ test("bad secret flags exit 1 naming the flag: a name with / or .., a mount on /
     /^--set-secrets: X: version "newest"/,
   );
   t.regex(
-    message(() => applyMountFlags(tpl({ image }), { setSecrets: { "1X": "a:1" } })),
-    /^--set-secrets: "1X" must be an environment variable name/,
+    message(() => applyMountFlags(tpl({ image }), { setSecrets: { X_GOOGLE_KEY: "a:1" } })),
+    /^--set-secrets: "X_GOOGLE_KEY" is reserved: names starting with X_GOOGLE_/,
   );
   t.regex(
     message(() => applyMountFlags(tpl({ image }), { setSecrets: { A: "a" }, updateSecrets: { B: "b" } })),
