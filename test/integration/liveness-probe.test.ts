@@ -108,3 +108,21 @@ test("a TCP liveness probe is refused naming the key, and nothing changes", asyn
   t.regex(refused2.stderr, /--liveness-probe.*timeoutSeconds.*must not exceed periodSeconds \(2\)/s, refused2.stderr);
   t.is((await describeService(engine, "tcp-live")).latestCreatedRevision, before);
 });
+
+test("after an engine restart the re-adopted instance is probed again: it is replaced once its /healthz fails", async (t) => {
+  await deploy(engine, "adopted", ["--image", image, "--min-instances", "1", ...LIVENESS]);
+  const before = await servedBy("adopted");
+  t.is(before.status, 200);
+  await engine.restart();
+  t.is((await servedBy("adopted")).instance, before.instance, "the same instance, taken back");
+  const sickAt = Date.now();
+  t.is((await engine.request(hostOf(engine, "adopted"), "/sick")).status, 200);
+  let after = before;
+  while (Date.now() - sickAt < 30_000) {
+    after = await servedBy("adopted");
+    if (after.status === 200 && after.instance !== before.instance) break;
+    await pause(200);
+  }
+  t.log(`after the restart, a new instance answered ${Date.now() - sickAt} ms after /sick`);
+  t.not(after.instance, before.instance, "the adopted instance's liveness probe runs");
+});
