@@ -25,6 +25,7 @@ export interface ContainerFlags extends EnvFlags, SecretFlags {
   memory?: string;
   cpu?: string;
   startupProbe?: string;
+  livenessProbe?: string;
   dependsOn?: string[];
   addVolumeMount?: string[];
   removeVolumeMount?: string[];
@@ -52,6 +53,10 @@ const CONTAINER_OPTIONS: [flags: string, description: string, parse?: (value: st
   [
     "--startup-probe <k=v,...>",
     "startup probe, e.g. periodSeconds=5,failureThreshold=1, or httpGet.path=/healthz,periodSeconds=1 (a sidecar's names tcpSocket.port or httpGet.port)",
+  ],
+  [
+    "--liveness-probe <k=v,...>",
+    'liveness probe, e.g. httpGet.path=/healthz,periodSeconds=5,failureThreshold=3 (HTTP only; a sidecar\'s names httpGet.port); "" removes it',
   ],
   ["--depends-on <container,...>", "containers that must pass their startup probes before this one starts", listFlag],
 ];
@@ -148,6 +153,7 @@ function applyIngressFlags(t: ServiceTemplateInput, flags: ContainerFlags): Serv
   applyCommon(out, flags);
   if (flags.dependsOn !== undefined) out.dependsOn = flags.dependsOn.length ? flags.dependsOn : undefined;
   if (flags.startupProbe !== undefined) out.startupProbe = parseProbe(flags.startupProbe);
+  if (flags.livenessProbe !== undefined) out.livenessProbe = livenessOf(flags.livenessProbe);
   const mountedBySidecars = new Set((out.sidecars ?? []).flatMap((s) => (s.volumeMounts ?? []).map((m) => m.name)));
   return applySecretFlags(applyVolumeFlags(out, flags), flags, mountedBySidecars);
 }
@@ -158,6 +164,7 @@ function applySidecarFlags(out: ServiceTemplateInput, sidecar: SidecarInput, fla
   applyCommon(sidecar, flags);
   if (flags.dependsOn !== undefined) sidecar.dependsOn = flags.dependsOn.length ? flags.dependsOn : undefined;
   if (flags.startupProbe !== undefined) sidecar.startupProbe = parseProbe(flags.startupProbe);
+  if (flags.livenessProbe !== undefined) sidecar.livenessProbe = livenessOf(flags.livenessProbe);
   const mounted = applyVolumeFlags({ volumes: out.volumes, volumeMounts: sidecar.volumeMounts }, flags);
   const mountedElsewhere = new Set(
     [out, ...(out.sidecars ?? []).filter((s) => s !== sidecar)].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)),
@@ -166,6 +173,11 @@ function applySidecarFlags(out: ServiceTemplateInput, sidecar: SidecarInput, fla
   setOrDelete(out, "volumes", own.volumes);
   setOrDelete(sidecar, "volumeMounts", own.volumeMounts);
   setOrDelete(sidecar, "secretEnv", own.secretEnv);
+}
+
+/** `--liveness-probe ""` removes the probe, as gcloud's does. */
+function livenessOf(text: string): Record<string, unknown> | undefined {
+  return text.trim() === "" ? undefined : parseProbe(text, "--liveness-probe");
 }
 
 function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {

@@ -1,3 +1,4 @@
+import type { LivenessFields } from "../model/containers";
 import type { Sidecar } from "../model/template";
 import type { Volume } from "../model/volume";
 import { mountsText } from "./mount-flags";
@@ -8,6 +9,16 @@ interface ContainersOf {
   dependsOn?: string[];
   sidecars?: Sidecar[];
   volumes?: Volume[];
+}
+
+/** A liveness probe on one line: `GET /healthz on port 8080 every 10s (timeout 1s, dead after 3 failures in a row)`. */
+export function livenessText(p: LivenessFields, containerPort: number | undefined): string {
+  const delay = p.initialDelaySeconds > 0 ? `, first after ${p.initialDelaySeconds}s` : "";
+  const failures = `dead after ${p.failureThreshold} failure${p.failureThreshold === 1 ? "" : "s"} in a row`;
+  const check = p.grpc
+    ? `gRPC health check${p.grpc.service ? ` of "${p.grpc.service}"` : ""} on port ${p.grpc.port ?? containerPort}`
+    : `GET ${p.httpGet?.path ?? "/"} on port ${p.httpGet?.port ?? containerPort}`;
+  return `${check} every ${p.periodSeconds}s (timeout ${p.timeoutSeconds}s${delay}, ${failures})`;
 }
 
 /**
@@ -29,6 +40,7 @@ export function describeSidecars(t: ContainersOf, width: number, role: string): 
         ...(env.length ? [`${label("")}  env ${env.join(" ")}`] : []),
         ...(secrets.length ? [`${label("")}  secrets ${secrets.join(" ")}`] : []),
         ...(volumes.length ? [`${label("")}  volumes ${volumes.join(", ")}`] : []),
+        ...(c.livenessProbe ? [`${label("")}  liveness ${livenessText(c.livenessProbe, undefined)}`] : []),
       ].join("\n");
     }),
   ];

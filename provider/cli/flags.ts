@@ -143,41 +143,62 @@ export function parseTimeout(text: string): number {
   return ms / 1000;
 }
 
-const PROBE_NUMBER_KEYS = ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold", "tcpSocket.port", "httpGet.port"];
-const PROBE_KEYS = [...PROBE_NUMBER_KEYS, "httpGet.path"];
+const PROBE_NUMBER_KEYS = [
+  "initialDelaySeconds",
+  "timeoutSeconds",
+  "periodSeconds",
+  "failureThreshold",
+  "tcpSocket.port",
+  "httpGet.port",
+  "grpc.port",
+];
+const TEXT_KEYS = ["httpGet.path", "grpc.service"];
+/** gcloud's keys for `--liveness-probe`: no tcpSocket (Cloud Run runs no TCP liveness probe). */
+const LIVENESS_NUMBER_KEYS = PROBE_NUMBER_KEYS.filter((k) => !k.startsWith("tcpSocket"));
 
 /**
  * gcloud's `--startup-probe=tcpSocket.port=8080,periodSeconds=5,failureThreshold=1`, or an HTTP
  * probe: `httpGet.path=/healthz,httpGet.port=8080,periodSeconds=1`. Any httpGet key makes it an
- * HTTP probe (path "/" and the container's port unless given); tcpSocket and httpGet exclude each other.
+ * HTTP probe (path "/" and the container's port unless given); tcpSocket and httpGet exclude each
+ * other. `--liveness-probe` takes the same keys but tcpSocket's; `--liveness-probe=""` removes
+ * the probe (undefined), as in gcloud.
  */
-export function parseProbe(text: string): Record<string, unknown> {
+export function parseProbe(text: string, flag: "--startup-probe" | "--liveness-probe" = "--startup-probe"): Record<string, unknown> {
   const probe: Record<string, unknown> = {};
   const httpGet: Record<string, unknown> = {};
+  const grpc: Record<string, unknown> = {};
+  const numberKeys = flag === "--liveness-probe" ? LIVENESS_NUMBER_KEYS : PROBE_NUMBER_KEYS;
   let http = false;
   for (const item of splitList(text).filter(Boolean)) {
     const eq = item.indexOf("=");
     const key = eq < 0 ? item : item.slice(0, eq);
     const value = eq < 0 ? undefined : item.slice(eq + 1);
-    const numeric = PROBE_NUMBER_KEYS.includes(key);
-    if (!PROBE_KEYS.includes(key) || value === undefined || (numeric && !/^\d+$/.test(value))) {
+    const numeric = numberKeys.includes(key);
+    if (flag === "--liveness-probe" && key.startsWith("tcpSocket"))
       throw new UsageError(
-        `--startup-probe: expected KEY=NUMBER with KEY one of ${PROBE_NUMBER_KEYS.join(", ")}, or httpGet.path=PATH; got "${item}"`,
+        `--liveness-probe: ${key} is not a liveness check Cloud Run runs (TCP is for startup probes): give httpGet.path`,
+      );
+    if ((!numeric && !TEXT_KEYS.includes(key)) || value === undefined || (numeric && !/^\d+$/.test(value))) {
+      throw new UsageError(
+        `${flag}: expected KEY=NUMBER with KEY one of ${numberKeys.join(", ")}, or httpGet.path=PATH, or grpc.service=NAME; got "${item}"`,
       );
     }
     if (key === "httpGet.path") {
-      if (!value.startsWith("/")) throw new UsageError(`--startup-probe: httpGet.path must start with /, got "${value}"`);
+      if (!value.startsWith("/")) throw new UsageError(`${flag}: httpGet.path must start with /, got "${value}"`);
       httpGet.path = value;
       http = true;
     } else if (key === "httpGet.port") {
       httpGet.port = Number(value);
       http = true;
-    } else if (key === "tcpSocket.port") probe.tcpSocket = { port: Number(value) };
+    } else if (key === "grpc.port") grpc.port = Number(value);
+    else if (key === "grpc.service") grpc.service = value;
+    else if (key === "tcpSocket.port") probe.tcpSocket = { port: Number(value) };
     else probe[key] = Number(value);
   }
-  if (http && probe.tcpSocket !== undefined)
-    throw new UsageError("--startup-probe: give tcpSocket.port or httpGet.*, not both: a startup probe is one check");
+  const kinds = [probe.tcpSocket && "tcpSocket.*", http && "httpGet.*", Object.keys(grpc).length > 0 && "grpc.*"].filter(Boolean);
+  if (kinds.length > 1) throw new UsageError(`${flag}: give one of ${kinds.join(" or ")}, not several: a probe is one check`);
   if (http) probe.httpGet = httpGet;
+  if (Object.keys(grpc).length > 0) probe.grpc = grpc;
   return probe;
 }
 

@@ -39,6 +39,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   "template.command": "--command",
   "template.args": "--args",
   "template.startupProbe": "--startup-probe",
+  "template.livenessProbe": "--liveness-probe",
   "template.serviceAccount": "--service-account",
   "template.secretEnv": "--set-secrets",
   "template.volumes": "--add-volume",

@@ -14,7 +14,7 @@ import { addIamPolicyCommands } from "./iam-commands";
 import { authenticationText } from "./access-flags";
 import { defaultServiceAccount } from "../model/derived-names";
 import { describeMounts } from "./mount-flags";
-import { describeSidecars } from "./describe-containers";
+import { describeSidecars, livenessText } from "./describe-containers";
 import { listed, withListFlags } from "./list-flags";
 
 export function serviceCommands(): Command {
@@ -151,6 +151,7 @@ function printService(s: Service, latestCreated?: Revision): void {
           .map(([k, v]) => `${k}=${v}`)
           .join(" ") || "-"
       }`,
+      ...(t.livenessProbe ? [`  Liveness probe:    ${livenessText(t.livenessProbe, t.port)}`] : []),
       ...describeMounts(t, 19),
       ...describeSidecars(t, 19, "ingress"),
       "",

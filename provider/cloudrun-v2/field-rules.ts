@@ -33,6 +33,8 @@ export const SERVICE_REFUSED: RefusedFields = {
 
 export const JOB_REFUSED: RefusedFields = {
   ...CONTAINER_REFUSED("template.template.containers[*]"),
+  "template.template.containers[*].livenessProbe":
+    "Cloud Run jobs run no liveness probes (a task runs until its main container exits); remove it",
   startExecutionToken: "executions are started with RunJob here; remove startExecutionToken and call RunJob",
   runExecutionToken: "executions are started with RunJob here; remove runExecutionToken and call RunJob",
 };

@@ -52,10 +52,14 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
   const engineTemplate = fromWire(fields, template, `${root}.template`, violations);
   // Cloud Run reports the probe's port even when it is the container's; pinning it would make a
   // later change of the port leave the probe behind.
-  const probe = engineTemplate.startupProbe as { tcpSocket?: { port?: number }; httpGet?: { port?: number } } | undefined;
+  type Checks = { tcpSocket?: { port?: number }; httpGet?: { port?: number }; grpc?: { port?: number } };
+  const probe = engineTemplate.startupProbe as Checks | undefined;
   const containerPort = (engineTemplate.port as number | undefined) ?? 8080;
   if (probe?.tcpSocket?.port !== undefined && probe.tcpSocket.port === containerPort) delete probe.tcpSocket;
-  if (probe?.httpGet?.port !== undefined && probe.httpGet.port === containerPort) delete probe.httpGet.port;
+  for (const p of [probe, engineTemplate.livenessProbe as Checks | undefined]) {
+    if (p?.httpGet?.port !== undefined && p.httpGet.port === containerPort) delete p.httpGet.port;
+    if (p?.grpc?.port !== undefined && p.grpc.port === containerPort) delete p.grpc.port;
+  }
 
   let ingress: Ingress | undefined;
   if (typeof wire.ingress === "string") {

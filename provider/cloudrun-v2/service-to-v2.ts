@@ -26,8 +26,13 @@ export function templateToV2(t: ServiceTemplate): Wire {
   (container.ports as Wire[])[0].name ??= "http1";
   const probe = (container.startupProbe ??= {}) as Wire;
   // The probe checks the container's port unless it names another, as Cloud Run shows it.
+  // A gRPC check with neither port nor service has no row of its own to write it: from the template.
+  if (t.startupProbe.grpc) probe.grpc = { ...t.startupProbe.grpc, port: t.startupProbe.grpc.port ?? t.port };
   if (probe.httpGet !== undefined) (probe.httpGet as Wire).port ??= t.port;
-  else if (probe.tcpSocket === undefined) probe.tcpSocket = { port: t.port };
+  else if (probe.grpc === undefined && probe.tcpSocket === undefined) probe.tcpSocket = { port: t.port };
+  const liveness = container.livenessProbe as Wire | undefined;
+  if (liveness?.httpGet !== undefined) (liveness.httpGet as Wire).port ??= t.port;
+  if (liveness && t.livenessProbe?.grpc) liveness.grpc = { ...t.livenessProbe.grpc, port: t.livenessProbe.grpc.port ?? t.port };
   return wire;
 }
 

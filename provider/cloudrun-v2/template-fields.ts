@@ -39,10 +39,7 @@ function containerRows(c: string, e: string): FieldMapping[] {
   ];
 }
 
-/**
- * A startup probe's fields: a TCP connect or an HTTP GET (path, port, headers). A gRPC probe is
- * read as a TCP connect to its port: its service is not asked for its health.
- */
+/** A startup probe's fields: a TCP connect, an HTTP GET (path, port, headers) or a gRPC health check (port, service). */
 function probeRows(c: string, e: string): FieldMapping[] {
   return [
     { engine: `${e}startupProbe.initialDelaySeconds`, wire: `${c}.startupProbe.initialDelaySeconds` },
@@ -55,7 +52,37 @@ function probeRows(c: string, e: string): FieldMapping[] {
     { engine: `${e}startupProbe.httpGet.path`, wire: `${c}.startupProbe.httpGet.path` },
     { engine: `${e}startupProbe.httpGet.port`, wire: `${c}.startupProbe.httpGet.port` },
     { engine: `${e}startupProbe.httpGet.httpHeaders`, wire: `${c}.startupProbe.httpGet.httpHeaders` },
-    { engine: `${e}startupProbe.tcpSocket.port`, wire: `${c}.startupProbe.grpc.port`, inboundOnly: true },
+    { engine: `${e}startupProbe.grpc`, wire: `${c}.startupProbe.grpc`, toEngine: () => ({}), inboundOnly: true },
+    { engine: `${e}startupProbe.grpc.port`, wire: `${c}.startupProbe.grpc.port` },
+    { engine: `${e}startupProbe.grpc.service`, wire: `${c}.startupProbe.grpc.service` },
+  ];
+}
+
+/**
+ * A liveness probe's fields: an HTTP GET (path, port, headers) or a gRPC health check (port,
+ * service). A tcpSocket check is read as written, so the engine's model refuses it by name (Cloud
+ * Run runs no TCP liveness probe).
+ */
+function livenessRows(c: string, e: string): FieldMapping[] {
+  const probe = (field: string, extra: Partial<FieldMapping> = {}): FieldMapping => ({
+    engine: `${e}livenessProbe.${field}`,
+    wire: `${c}.livenessProbe.${field}`,
+    ...extra,
+  });
+  return [
+    probe("initialDelaySeconds"),
+    probe("timeoutSeconds"),
+    probe("periodSeconds"),
+    probe("failureThreshold"),
+    probe("httpGet", { toEngine: () => ({}), inboundOnly: true }),
+    probe("httpGet.path"),
+    probe("httpGet.port"),
+    probe("httpGet.httpHeaders"),
+    probe("grpc", { toEngine: () => ({}), inboundOnly: true }),
+    probe("grpc.port"),
+    probe("grpc.service"),
+    // Never in the engine's template (refused there), so never written; mapped both ways so the refusal names the path sent.
+    probe("tcpSocket"),
   ];
 }
 
@@ -64,7 +91,7 @@ function sidecarRows(wireIndexes: readonly number[], prefix: string): FieldMappi
   return wireIndexes.flatMap((j, i) => {
     const c = `${prefix}containers[${j}]`;
     const e = `sidecars[${i}].`;
-    return [{ engine: `${e}name`, wire: `${c}.name` }, ...containerRows(c, e), ...probeRows(c, e)];
+    return [{ engine: `${e}name`, wire: `${c}.name` }, ...containerRows(c, e), ...probeRows(c, e), ...livenessRows(c, e)];
   });
 }
 
@@ -86,6 +113,7 @@ export function serviceTemplateFields(ingressAt: number, sidecarsAt: readonly nu
     // Cloud Run's name for the port says the protocol (as in Knative YAML): h2c is HTTP/2 end to end; the ingress container's.
     { engine: "http2", wire: `${C}.ports[0].name`, toEngine: http2FromPortName, toWire: () => "h2c" },
     ...probeRows(C, ""),
+    ...livenessRows(C, ""),
     ...sidecarRows(sidecarsAt, ""),
     { engine: "maxInstanceRequestConcurrency", wire: "maxInstanceRequestConcurrency" },
     { engine: "scaling.minInstanceCount", wire: "scaling.minInstanceCount" },

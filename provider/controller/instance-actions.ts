@@ -3,10 +3,20 @@ import { containersOf, startGroups } from "../model/containers";
 import { containerName, instanceId, memberContainerName } from "../model/derived-names";
 import { ReadinessError } from "../runtime/container-runtime";
 import { LABEL } from "../runtime/labels";
+import { checkOnce, type ProbeTarget } from "../runtime/http-probe";
+import { watchLiveness } from "../runtime/liveness-probe";
 import { isListening } from "../runtime/readiness";
 import type { InstanceRow, RevisionRow } from "../state/store";
 import type { InstanceControllerDeps } from "./instance-deps";
-import { checkAllRunning, makeSharedVolumes, MemberStartError, startMember, waitStarted, type MemberContainer } from "./instance-members";
+import {
+  checkAllRunning,
+  makeSharedVolumes,
+  MemberStartError,
+  startMember,
+  waitStarted,
+  type MemberContainer,
+  type ProbeTargetOf,
+} from "./instance-members";
 import type { LiveInstance, RevisionScaler } from "./revision-scaler";
 
 /** SIGTERM, then this long before SIGKILL, as Cloud Run gives a container it stops. */
@@ -26,6 +36,8 @@ export class InstanceActions {
     private readonly deps: InstanceControllerDeps,
     /** A start held back by the maximum may go once an instance is gone: the controller looks again. */
     private readonly reconcile: (scaler: RevisionScaler) => void,
+    /** A container failed its liveness probe: the instance is replaced (instance-deaths.ts). */
+    private readonly onUnhealthy: (scaler: RevisionScaler, live: LiveInstance, container: string, reason: string) => void,
   ) {}
 
   /**
@@ -54,6 +66,9 @@ export class InstanceActions {
     const startedAt = clock.now();
     const several = (t.sidecars?.length ?? 0) > 0;
     let address: string | undefined;
+    // The probes go where the router will send requests (all containers share the holder's network).
+    const targetOf: ProbeTargetOf = (port) => this.probeTarget(rev, address, row.hostPort, port);
+    const containerStarts = new Map<string, number>();
     try {
       const name = containerName(rev.project, rev.name, id);
       const shared = await makeSharedVolumes(this.deps, rev, id, name).catch((error: unknown) => {
@@ -62,6 +77,7 @@ export class InstanceActions {
       for (const group of startGroups(containersOf(t))) {
         for (const c of group) {
           const started = await startMember(this.deps, rev, id, name, c, row.containerId || undefined, shared);
+          containerStarts.set(c.name, clock.now());
           members.push({ name: c.name, containerId: started.containerId, ingress: c.ingress });
           if (!row.containerId) {
             row.containerId = started.containerId;
@@ -73,13 +89,6 @@ export class InstanceActions {
           if (!live.abort.signal.aborted) detachers.push(this.attachLogs(row, started.containerId, several ? c.name : undefined));
         }
         const idOf = (member: string) => members.find((m) => m.name === member)!.containerId;
-        // The probe goes where the router will send requests (all containers share the holder's network).
-        const targetOf = (port: number) =>
-          this.deps.addressing === "bridge" && address
-            ? { host: address, port }
-            : port === t.port && row.hostPort
-              ? { host: "127.0.0.1", port: row.hostPort }
-              : undefined;
         await Promise.all(group.map((c) => waitStarted(this.deps, c, idOf(c.name), live.abort.signal, targetOf)));
       }
       if (several) await checkAllRunning(this.deps, members);
@@ -89,6 +98,14 @@ export class InstanceActions {
       if (!hostPort) throw new ReadinessError("Docker reported no published port for the container");
       if (live.abort.signal.aborted) throw new ReadinessError("the start was cancelled");
       row.hostPort = hostPort;
+      const unreachable = containersOf(t).find((c) => c.liveness && targetOf(c.liveness.port) === undefined);
+      if (unreachable?.liveness)
+        throw new MemberStartError(
+          `the liveness probe's port ${unreachable.liveness.port} cannot be reached: the engine reaches instances at their published port, which is the container's port alone`,
+          unreachable.name,
+          undefined,
+          false,
+        );
     } catch (error) {
       // The back-off first: dropping the instance reconciles, and that must already wait.
       if (!live.abort.signal.aborted) scaler.backoff.recordFailure(clock.now());
@@ -108,12 +125,50 @@ export class InstanceActions {
     }
     live.state = "ready";
     live.readyAt = clock.now();
+    this.watchLiveness(scaler, live, containerStarts, targetOf);
     scaler.recordStartup(clock.now() - startedAt);
     this.deps.onInstanceReady?.(rev, clock.now() - startedAt);
     const endpoint = this.endpointOf(id, row.containerId, row.hostPort, address, rev);
     scaler.throttler.addInstance(endpoint);
     this.deps.log.info("instance ready", { revision: rev.name, instance: id, address: `${endpoint.host}:${endpoint.port}` });
     return live;
+  }
+
+  /**
+   * Where the engine reaches `port` of an instance: as the router does (its bridge address), else
+   * the port published on 127.0.0.1, which is the template's port alone; undefined: not reachable.
+   */
+  probeTarget(rev: RevisionRow, address: string | undefined, hostPort: number | undefined, port: number): ProbeTarget | undefined {
+    if (this.deps.addressing === "bridge" && address) return { host: address, port };
+    return port === rev.template.port && hostPort ? { host: "127.0.0.1", port: hostPort } : undefined;
+  }
+
+  /**
+   * Starts the liveness probes of a ready instance's containers (those with one), each from its
+   * container's start (`startedAt` by name; missing: now, as for an adopted instance). The first
+   * container found dead replaces the instance; the others stop with it.
+   */
+  watchLiveness(scaler: RevisionScaler, live: LiveInstance, startedAt: ReadonlyMap<string, number>, targetOf: ProbeTargetOf): void {
+    const { clock } = this.deps;
+    const watches = containersOf(scaler.rev.template).flatMap((c) => {
+      const check = c.liveness;
+      const target = check && targetOf(check.port);
+      if (!check || !target) return [];
+      return [
+        watchLiveness({
+          clock,
+          check,
+          startedAt: startedAt.get(c.name) ?? clock.now(),
+          readyAt: live.readyAt ?? clock.now(),
+          probe: () => checkOnce(target, check, check.timeoutMs, "skiff-liveness-probe"),
+          onDead: (reason) => {
+            live.stopLiveness?.();
+            if (live.state === "ready") this.onUnhealthy(scaler, live, c.name, reason);
+          },
+        }),
+      ];
+    });
+    if (watches.length > 0) live.stopLiveness = () => watches.forEach((w) => w.stop());
   }
 
   /** Where the router sends the instance's requests: its bridge address where the host routes there, else its published port. */
@@ -134,6 +189,8 @@ export class InstanceActions {
   async drainAndStop(scaler: RevisionScaler, live: LiveInstance): Promise<void> {
     if (live.state === "draining") return;
     live.state = "draining";
+    // A container that is stopping is not probed: its failures now say nothing.
+    live.stopLiveness?.();
     const { throttler } = scaler;
     throttler.removeInstance(live.row.id);
     const maxDrainMs = scaler.rev.template.timeout * 1000;
@@ -153,6 +210,7 @@ export class InstanceActions {
     scaler.throttler.forget(live.row.id);
     // Still counted (as draining) until its containers are gone: a stopping container counts against maxInstanceCount.
     live.state = "draining";
+    live.stopLiveness?.();
     const name = containerName(live.row.project, live.row.revision, live.row.id);
     const holder = live.row.containerId;
     const members = live.members?.length ? live.members : holder ? [{ name: "", containerId: holder, ingress: true }] : [];

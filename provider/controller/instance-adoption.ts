@@ -81,6 +81,8 @@ async function adoptOne(
   scaler.addInstance(live);
   for (const m of members) actions.byContainer.set(m.containerId, { scaler, live });
   scaler.throttler.addInstance(actions.endpointOf(row.id, holder.containerId, state.hostPort, state.address, rev));
+  // Its startup probe passed before the restart: its liveness probes go on from now.
+  actions.watchLiveness(scaler, live, new Map(), (port) => actions.probeTarget(rev, state.address, state.hostPort, port));
   // Its Cloud SQL sockets are this engine's now, and its files that follow a secret's `latest` are followed again.
   const name = containerName(row.project, row.revision, row.id);
   for (const c of expected) {

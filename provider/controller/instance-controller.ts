@@ -54,7 +54,11 @@ export class InstanceController {
   private readonly work = new Map<RevisionScaler, Set<Promise<unknown>>>();
 
   constructor(private readonly deps: InstanceControllerDeps) {
-    this.actions = new InstanceActions(deps, (scaler) => this.reconcile(scaler));
+    this.actions = new InstanceActions(
+      deps,
+      (scaler) => this.reconcile(scaler),
+      (scaler, live, container, reason) => void this.track(this.deaths.replaceUnhealthy(scaler, live, container, reason), scaler),
+    );
     this.deaths = new InstanceDeaths(deps, this.actions, {
       scalerOf: (project, revision) => this.scalers.get(scopedKey(project, revision)),
       allScalers: () => this.scalers.values(),
@@ -177,7 +181,11 @@ export class InstanceController {
     this.stopEvents?.();
     for (const scaler of this.scalers.values()) {
       scaler.throttler.close("the engine is stopping");
-      for (const live of scaler.instances.values()) live.detachLogs();
+      for (const live of scaler.instances.values()) {
+        live.detachLogs();
+        // No probe outlives the loop: the next start adopts the instance and probes it again.
+        live.stopLiveness?.();
+      }
     }
   }
 

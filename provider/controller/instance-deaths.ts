@@ -34,6 +34,42 @@ export class InstanceDeaths {
   }
 
   /**
+   * A container of the instance failed its liveness probe failureThreshold times in a row: it is
+   * dead as if its process had exited (Cloud Run kills it), so the instance goes the same way,
+   * its containers killed at once (no grace: the app is known not to make progress).
+   */
+  async replaceUnhealthy(scaler: RevisionScaler, live: LiveInstance, container: string, reason: string): Promise<void> {
+    if (live.state !== "ready") return;
+    const { store, log, logs } = this.deps;
+    const { noticedAt, delay } = this.takeOut(scaler, live);
+    const rev = scaler.rev;
+    const who = rev.template.sidecars?.length ? `container ${container} of instance ${live.row.id}` : `instance ${live.row.id}`;
+    const message = `${who} was stopped: ${reason}; a new instance starts in ${delay / 1000} s if requests need one`;
+    log.warn("instance failed its liveness probe", { revision: rev.name, instance: live.row.id, container, reason, restartInMs: delay });
+    logs.append(rev.project, rev.service, { time: noticedAt, stream: "engine", text: message, revision: rev.name, instance: live.row.id });
+    store.setRevisionInstanceError(rev.project, rev.name, `${noticedAt} ${message}`);
+    await this.actions.dropInstance(scaler, live, 0);
+    this.controller.reconcile(scaler);
+  }
+
+  /**
+   * Out of routing before any await, in the handler of Docker's event itself: a request that
+   * arrives after it waits for the replacement instead of reaching what is left of the instance
+   * (an ingress container whose sidecar died still answers, with its own 502s). Its records say
+   * this moment, when the engine knew, not when an inspect came back.
+   */
+  private takeOut(scaler: RevisionScaler, live: LiveInstance): { noticedAt: string; delay: number } {
+    const { clock } = this.deps;
+    const noticedAt = new Date().toISOString();
+    live.state = "draining";
+    live.stopLiveness?.();
+    scaler.throttler.forget(live.row.id);
+    // Before any await: a reconcile meanwhile must already see the back-off, not start a replacement at once.
+    const delay = scaler.backoff.recordFailure(clock.now(), clock.now() - (live.readyAt ?? clock.now()));
+    return { noticedAt, delay };
+  }
+
+  /**
    * An instance died on its own (any one of its containers: they die together): out of routing at
    * once, its failure recorded, its other containers stopped, a replacement after back-off.
    */
@@ -43,16 +79,8 @@ export class InstanceDeaths {
     exitCode?: number,
     deadContainer = live.row.containerId,
   ): Promise<void> {
-    const { clock, runtime, store, log, logs } = this.deps;
-    // Out of routing before any await, in the handler of Docker's event itself: a request that
-    // arrives after it waits for the replacement instead of reaching what is left of the instance
-    // (an ingress container whose sidecar died still answers, with its own 502s). Its records say
-    // this moment, when the engine knew, not when the inspect below came back.
-    const noticedAt = new Date().toISOString();
-    live.state = "draining";
-    scaler.throttler.forget(live.row.id);
-    // Before any await: a reconcile meanwhile must already see the back-off, not start a replacement at once.
-    const delay = scaler.backoff.recordFailure(clock.now(), clock.now() - (live.readyAt ?? clock.now()));
+    const { runtime, store, log, logs } = this.deps;
+    const { noticedAt, delay } = this.takeOut(scaler, live);
     const state = await runtime.inspect(deadContainer).catch(() => undefined);
     const oom = live.oomKilled === true || state?.oomKilled === true;
     const code = state?.exitCode ?? exitCode;

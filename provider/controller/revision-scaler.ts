@@ -26,6 +26,8 @@ export interface LiveInstance {
   detachLogs: () => void;
   /** Its containers, the one holding its network (row.containerId) among them; none recorded: that one alone. */
   members?: MemberContainer[];
+  /** Stops its containers' liveness probes (set while they run); called as it leaves "ready". */
+  stopLiveness?: () => void;
 }
 
 /** The last scaling decision, as `services describe` shows it. */

@@ -1,7 +1,7 @@
 import type { ServiceTemplate, SidecarInput } from "../model/template";
 import { invalid } from "../model/errors";
 import { mountsFromKnative, mountsToKnative } from "./volumes";
-import { startupProbeFromKnative, startupProbeToKnative } from "./startup-probe";
+import { livenessProbeFromKnative, livenessProbeToKnative, startupProbeFromKnative, startupProbeToKnative } from "./startup-probe";
 
 /**
  * A template's sidecars as Cloud Run's Knative YAML has them, both ways: more entries of
@@ -29,6 +29,7 @@ export function sidecarsToKnative(t: Pick<ServiceTemplate, "sidecars" | "volumes
     if (mounts.volumeMounts.length > 0) c.volumeMounts = mounts.volumeMounts;
     c.resources = { limits: { cpu: s.resources.cpu, memory: s.resources.memory } };
     if (s.startupProbe) c.startupProbe = startupProbeToKnative(s.startupProbe, undefined);
+    if (s.livenessProbe) c.livenessProbe = livenessProbeToKnative(s.livenessProbe, undefined);
     return c;
   });
   const waits: Record<string, string[]> = {};
@@ -101,6 +102,13 @@ export function sidecarsFromKnative(
         used,
         undefined,
       ) as SidecarInput["startupProbe"];
+    if (c.livenessProbe !== undefined)
+      s.livenessProbe = livenessProbeFromKnative(
+        c.livenessProbe as Obj,
+        `${at}.livenessProbe`,
+        used,
+        undefined,
+      ) as SidecarInput["livenessProbe"];
     sidecars.push(s);
   });
   let dependsOn: Record<string, string[]> | undefined;

@@ -5,7 +5,7 @@ import type { Service } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
 import { sidecarsToKnative } from "./containers";
 import { mountsToKnative, type KnativeMounts } from "./volumes";
-import { startupProbeToKnative } from "./startup-probe";
+import { livenessProbeToKnative, startupProbeToKnative } from "./startup-probe";
 import { SESSION_AFFINITY_ANNOTATION } from "./service-from-knative";
 
 /**
@@ -48,6 +48,7 @@ export function templateToKnative(t: ServiceTemplate, revisionName?: string): Kn
   container.ports = [{ containerPort: t.port, name: t.http2 ? "h2c" : "http1" }];
   container.resources = { limits: { cpu: t.resources.cpu, memory: t.resources.memory } };
   container.startupProbe = startupProbeToKnative(t.startupProbe, t.port);
+  if (t.livenessProbe) container.livenessProbe = livenessProbeToKnative(t.livenessProbe, t.port);
   const sidecars = sidecarsToKnative(t);
   return {
     metadata: {

@@ -5,7 +5,7 @@ import type { TrafficTargetInput } from "../model/traffic";
 import { MAX_CONTAINERS } from "../model/containers";
 import { DEPENDENCIES_ANNOTATION, ingressIndex, sidecarsFromKnative, takeList } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
-import { startupProbeFromKnative } from "./startup-probe";
+import { livenessProbeFromKnative, startupProbeFromKnative } from "./startup-probe";
 
 /**
  * A Knative/Cloud Run Service object read back into a service spec: what `skiff services replace
@@ -154,6 +154,13 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
       (path) => used.add(path),
       t.port ?? 8080,
     );
+  if (container.livenessProbe !== undefined)
+    t.livenessProbe = livenessProbeFromKnative(
+      asRecord(container.livenessProbe, `${at}.livenessProbe`),
+      `${at}.livenessProbe`,
+      (path) => used.add(path),
+      t.port ?? 8080,
+    );
   if (podSpec.containerConcurrency !== undefined)
     t.maxInstanceRequestConcurrency = take("spec.template.spec.containerConcurrency", podSpec.containerConcurrency) as number;
   if (podSpec.timeoutSeconds !== undefined) t.timeout = take("spec.template.spec.timeoutSeconds", podSpec.timeoutSeconds) as number;
@@ -276,6 +283,7 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   "template.resources.memory": "spec.template.spec.containers[0].resources.limits.memory",
   "template.resources.cpu": "spec.template.spec.containers[0].resources.limits.cpu",
   "template.startupProbe": "spec.template.spec.containers[0].startupProbe",
+  "template.livenessProbe": "spec.template.spec.containers[0].livenessProbe",
   "template.maxInstanceRequestConcurrency": "spec.template.spec.containerConcurrency",
   "template.timeout": "spec.template.spec.timeoutSeconds",
   "template.serviceAccount": "spec.template.spec.serviceAccountName",

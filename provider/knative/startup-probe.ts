@@ -1,11 +1,11 @@
 import type { ProbeFields } from "../model/containers";
 
 /**
- * A container's startupProbe in Knative YAML, both ways: a TCP connect (`tcpSocket`) or an HTTP GET
- * (`httpGet: {path, port, httpHeaders}`). Export prints the port a probe checks, as gcloud's export
+ * A container's startupProbe in Knative YAML, both ways: a TCP connect (`tcpSocket`), an HTTP GET
+ * (`httpGet: {path, port, httpHeaders}`) or a gRPC health check. Export prints the port a probe checks, as gcloud's export
  * does; reading one back keeps a port only when it differs from `containerPort`, so a replaced
  * export gives back the template it came from and a later `deploy --port` does not leave the probe
- * behind. A gRPC probe is not read (named among the ignored fields).
+ * behind. A gRPC health check (`grpc: {port, service}`) is read and printed the same way.
  */
 
 type Obj = Record<string, unknown>;
@@ -18,6 +18,8 @@ export function startupProbeToKnative(p: ProbeFields, port: number | undefined):
     periodSeconds: p.periodSeconds,
     failureThreshold: p.failureThreshold,
   };
+  if (p.grpc !== undefined)
+    return { ...timing, grpc: { port: p.grpc.port ?? port, ...(p.grpc.service ? { service: p.grpc.service } : {}) } };
   if (p.httpGet === undefined) return { ...timing, tcpSocket: { port: p.tcpSocket?.port ?? port } };
   const { path, httpHeaders } = p.httpGet;
   return { ...timing, httpGet: { path, port: p.httpGet.port ?? port, ...(httpHeaders?.length ? { httpHeaders } : {}) } };
@@ -52,6 +54,31 @@ export function startupProbeFromKnative(p: Obj, at: string, used: (path: string)
       httpGet.httpHeaders = http.httpHeaders;
     }
     probe.httpGet = httpGet;
+  }
+  const grpc = p.grpc as Obj | undefined | null;
+  if (grpc !== undefined && grpc !== null) {
+    used(`${at}.grpc`);
+    const read: Obj = {};
+    if (grpc.port !== undefined) used(`${at}.grpc.port`);
+    if (grpc.port !== undefined && grpc.port !== containerPort) read.port = grpc.port;
+    if (grpc.service !== undefined) read.service = (used(`${at}.grpc.service`), grpc.service);
+    probe.grpc = read;
+  }
+  return probe;
+}
+
+/** A liveness probe prints as a startup probe does (an httpGet or a grpc check: Cloud Run runs no TCP liveness check). */
+export const livenessProbeToKnative = startupProbeToKnative;
+
+/**
+ * Reads a livenessProbe as a startup probe's fields; a tcpSocket check is passed on as written,
+ * so the model refuses it by name rather than reading the probe as one without a check.
+ */
+export function livenessProbeFromKnative(p: Obj, at: string, used: (path: string) => void, containerPort: number | undefined): Obj {
+  const probe = startupProbeFromKnative({ ...p, tcpSocket: undefined }, at, used, containerPort);
+  if (p.tcpSocket !== undefined && p.tcpSocket !== null) {
+    used(`${at}.tcpSocket`);
+    probe.tcpSocket = p.tcpSocket;
   }
   return probe;
 }

@@ -33,6 +33,8 @@ export interface InstanceContainer {
   httpProbe?: HttpProbe;
   /** How long its startup may take (its probe's deadline). */
   startupDeadlineMs: number;
+  /** Its liveness probe, checked from the moment its startup probe passed; undefined: it is never checked. */
+  liveness?: LivenessCheck;
   dependsOn: string[];
   secretEnv?: Record<string, SecretRef>;
   volumeMounts?: VolumeMount[];
@@ -45,6 +47,16 @@ export interface InstanceContainer {
 export interface ProbeFields {
   tcpSocket?: { port?: number };
   httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+  grpc?: { port?: number; service?: string };
+  initialDelaySeconds: number;
+  timeoutSeconds: number;
+  periodSeconds: number;
+  failureThreshold: number;
+}
+/** A liveness probe as template.ts's schema gives it (an HTTP GET; Cloud Run runs no TCP liveness probe). */
+export interface LivenessFields {
+  httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+  grpc?: { port?: number; service?: string };
   initialDelaySeconds: number;
   timeoutSeconds: number;
   periodSeconds: number;
@@ -59,6 +71,7 @@ interface OwnContainerFields {
   dependsOn?: string[];
   secretEnv?: Record<string, SecretRef>;
   volumeMounts?: VolumeMount[];
+  livenessProbe?: LivenessFields;
 }
 /** A sidecar (template.ts's sidecarSchema). */
 interface SidecarFields extends OwnContainerFields {
@@ -73,16 +86,30 @@ interface ContainerFields extends OwnContainerFields {
   startupProbe?: ProbeFields;
 }
 
-/** What an HTTP startup probe asks, and when: first after initialDelayMs, then every periodMs, each GET given timeoutMs. */
+/**
+ * What an HTTP (or gRPC) probe asks, and when: first after initialDelayMs, then every periodMs,
+ * each check given timeoutMs. With `grpc`, a check is a gRPC Health/Check call of its service
+ * instead of a GET (path and headers unused).
+ */
 export interface HttpProbe {
   path: string;
   headers: { name: string; value: string }[];
+  grpc?: { service: string };
   initialDelayMs: number;
   periodMs: number;
   timeoutMs: number;
 }
 
 function httpProbeOf(p: ProbeFields | undefined): HttpProbe | undefined {
+  if (p?.grpc !== undefined)
+    return {
+      path: "",
+      headers: [],
+      grpc: { service: p.grpc.service ?? "" },
+      initialDelayMs: p.initialDelaySeconds * 1000,
+      periodMs: p.periodSeconds * 1000,
+      timeoutMs: p.timeoutSeconds * 1000,
+    };
   if (p?.httpGet === undefined) return undefined;
   return {
     path: p.httpGet.path,
@@ -93,9 +120,35 @@ function httpProbeOf(p: ProbeFields | undefined): HttpProbe | undefined {
   };
 }
 
+/**
+ * What a liveness probe asks, on which port and how often: the first check once the startup probe
+ * passed and initialDelayMs after the container's start, then one every periodMs; failureThreshold
+ * failed checks in a row and the container is dead.
+ */
+export interface LivenessCheck extends HttpProbe {
+  port: number;
+  failureThreshold: number;
+}
+
+function livenessOf(p: LivenessFields | undefined, fallbackPort: number | undefined): LivenessCheck | undefined {
+  const http = p?.httpGet;
+  const port = http?.port ?? p?.grpc?.port ?? fallbackPort;
+  if (p === undefined || (http === undefined && p.grpc === undefined) || port === undefined) return undefined;
+  return {
+    path: http?.path ?? "",
+    headers: http?.httpHeaders ?? [],
+    ...(p.grpc ? { grpc: { service: p.grpc.service ?? "" } } : {}),
+    port,
+    initialDelayMs: p.initialDelaySeconds * 1000,
+    periodMs: p.periodSeconds * 1000,
+    timeoutMs: p.timeoutSeconds * 1000,
+    failureThreshold: p.failureThreshold,
+  };
+}
+
 /** The port a probe checks: the one it names (tcpSocket or httpGet), else `fallback`. */
 function probePortOf(p: ProbeFields | undefined, fallback: number | undefined): number | undefined {
-  return p?.tcpSocket?.port ?? p?.httpGet?.port ?? fallback;
+  return p?.tcpSocket?.port ?? p?.httpGet?.port ?? p?.grpc?.port ?? fallback;
 }
 
 /** Cloud Run's default startup deadline (the default TCP probe: 240 s). */
@@ -115,6 +168,7 @@ export function containersOf(t: ContainerFields): InstanceContainer[] {
     probePort: probePortOf(p, t.port),
     httpProbe: httpProbeOf(p),
     startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : DEFAULT_STARTUP_DEADLINE_MS,
+    liveness: livenessOf(t.livenessProbe, t.port),
     dependsOn: t.dependsOn ?? [],
     secretEnv: t.secretEnv,
     volumeMounts: t.volumeMounts,
@@ -137,6 +191,8 @@ function sidecarContainer(s: SidecarFields): InstanceContainer {
     httpProbe: httpProbeOf(p),
     // Cloud Run's default deadline (240 s) when the sidecar has no probe of its own: it is only waited for to run.
     startupDeadlineMs: p ? (p.initialDelaySeconds + p.periodSeconds * p.failureThreshold) * 1000 : DEFAULT_STARTUP_DEADLINE_MS,
+    // Its port is required (checked below), as its startup probe's.
+    liveness: livenessOf(s.livenessProbe, undefined),
     dependsOn: s.dependsOn ?? [],
     secretEnv: s.secretEnv,
     volumeMounts: s.volumeMounts,
@@ -220,7 +276,14 @@ export function checkContainers(t: ContainerFields & { volumes?: Volume[] }, ctx
     const probe = s.startupProbe;
     if (probe && probePortOf(probe, undefined) === undefined)
       issue(
-        ["sidecars", i, "startupProbe", probe.httpGet ? "httpGet" : "tcpSocket", "port"],
+        ["sidecars", i, "startupProbe", probe.httpGet ? "httpGet" : probe.grpc ? "grpc" : "tcpSocket", "port"],
+        "is required: a sidecar has no port of its own for the probe to connect to",
+      );
+    const live = s.livenessProbe;
+    const liveCheck = live?.httpGet ?? live?.grpc;
+    if (liveCheck !== undefined && liveCheck.port === undefined)
+      issue(
+        ["sidecars", i, "livenessProbe", live?.httpGet ? "httpGet" : "grpc", "port"],
         "is required: a sidecar has no port of its own for the probe to connect to",
       );
     // A sidecar's mounts name the template's volumes; its secret and plain variables, as the template's.
@@ -252,7 +315,18 @@ function fieldName(path: (string | number)[]): string {
 }
 
 /** A container's own fields in a template written as a list of containers; the rest are the template's. */
-const CONTAINER_KEYS = ["image", "command", "args", "env", "port", "resources", "startupProbe", "secretEnv", "volumeMounts"] as const;
+const CONTAINER_KEYS = [
+  "image",
+  "command",
+  "args",
+  "env",
+  "port",
+  "resources",
+  "startupProbe",
+  "livenessProbe",
+  "secretEnv",
+  "volumeMounts",
+] as const;
 
 /**
  * A template written as a list of containers (skiff.Service's `template.containers`, Cloud Run's

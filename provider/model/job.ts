@@ -63,7 +63,20 @@ export const jobTemplateSchema = z
   .strict()
   .superRefine(checkMounts)
   .superRefine(checkContainers)
-  .superRefine(checkResources);
+  .superRefine(checkResources)
+  .superRefine(noLivenessProbes);
+
+/** Cloud Run runs no liveness probe in a job: a task runs until its main container exits. */
+function noLivenessProbes(t: { sidecars?: { livenessProbe?: unknown }[] }, ctx: z.RefinementCtx): void {
+  t.sidecars?.forEach((s, i) => {
+    if (s.livenessProbe !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["sidecars", i, "livenessProbe"],
+        message: "is not run in a job (Cloud Run jobs have no liveness probes: a task runs until its main container exits); remove it",
+      });
+  });
+}
 
 export type JobTemplateInput = z.input<typeof jobTemplateSchema>;
 export type JobTemplate = z.output<typeof jobTemplateSchema>;

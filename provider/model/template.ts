@@ -137,6 +137,17 @@ export const httpGetProbeSchema = z
   .strict();
 
 /**
+ * A gRPC probe: a call of the standard health service (`grpc.health.v1.Health/Check`) of `service`
+ * (the server as a whole when empty) on `port` (the container's when not given); SERVING passes.
+ */
+export const grpcProbeSchema = z
+  .object({
+    port: int("must be an integer").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535").optional(),
+    service: z.string({ error: "must be a string: the name the health service knows" }).optional(),
+  })
+  .strict();
+
+/**
  * The timings' defaults depend on the kind, as on Cloud Run: the TCP probe's (the default probe)
  * are 240 s period and timeout, one failure; an HTTP probe's are 10 s period, 1 s timeout, three
  * failures. A TCP template's values are those it always had, so its fingerprint is unchanged.
@@ -153,6 +164,7 @@ export const startupProbeSchema = z
       .strict()
       .optional(),
     httpGet: httpGetProbeSchema.optional(),
+    grpc: grpcProbeSchema.optional(),
     initialDelaySeconds: int("must be an integer").min(0, "must be 0 or more").max(240, "must be at most 240").optional(),
     timeoutSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").optional(),
     periodSeconds: int("must be an integer").min(1, "must be at least 1").max(240, "must be at most 240").optional(),
@@ -163,17 +175,75 @@ export const startupProbeSchema = z
     message: "give tcpSocket or httpGet, not both: a startup probe is one check",
     path: ["httpGet"],
   })
+  .refine((p) => p.grpc === undefined || (p.tcpSocket === undefined && p.httpGet === undefined), {
+    message: "give one of tcpSocket, httpGet or grpc: a startup probe is one check",
+    path: ["grpc"],
+  })
+  .superRefine((p, ctx) => {
+    // HTTP and gRPC probes only: a TCP probe's timeout is not used (the engine reads the container's
+    // socket table), and its stored default (240 s, the default probe's) beside a shorter given
+    // period would make a template's own export fail when read back.
+    if (p.httpGet !== undefined || p.grpc !== undefined)
+      timeoutWithinPeriod(
+        p.timeoutSeconds ?? PROBE_DEFAULTS.http.timeoutSeconds,
+        p.periodSeconds ?? PROBE_DEFAULTS.http.periodSeconds,
+        ctx,
+      );
+  })
   .transform((p) => {
-    const d = p.httpGet === undefined ? PROBE_DEFAULTS.tcp : PROBE_DEFAULTS.http;
+    const d = p.httpGet === undefined && p.grpc === undefined ? PROBE_DEFAULTS.tcp : PROBE_DEFAULTS.http;
     return {
       ...(p.tcpSocket !== undefined ? { tcpSocket: p.tcpSocket } : {}),
       ...(p.httpGet !== undefined ? { httpGet: p.httpGet } : {}),
+      ...(p.grpc !== undefined ? { grpc: p.grpc } : {}),
       initialDelaySeconds: p.initialDelaySeconds ?? d.initialDelaySeconds,
       timeoutSeconds: p.timeoutSeconds ?? d.timeoutSeconds,
       periodSeconds: p.periodSeconds ?? d.periodSeconds,
       failureThreshold: p.failureThreshold ?? d.failureThreshold,
     };
   });
+
+/** Cloud Run's rule for every probe: periodSeconds must be at least timeoutSeconds (a GET is over before the next one). */
+function timeoutWithinPeriod(timeoutSeconds: number, periodSeconds: number, ctx: z.RefinementCtx): void {
+  // A value refused on its own (zod still runs this) is named once, for itself.
+  if (!Number.isInteger(timeoutSeconds) || !Number.isInteger(periodSeconds) || timeoutSeconds < 1 || periodSeconds < 1) return;
+  if (timeoutSeconds > periodSeconds)
+    ctx.addIssue({
+      code: "custom",
+      path: ["timeoutSeconds"],
+      message: `must not exceed periodSeconds (${periodSeconds}): a probe's check must end before the next one, got ${timeoutSeconds}`,
+    });
+}
+
+/**
+ * A liveness probe, as Cloud Run runs one: an HTTP GET (or a gRPC health check) every
+ * periodSeconds once the container's startup probe has passed (and initialDelaySeconds after it
+ * started); failureThreshold failures in a row and the container is dead, so its instance is
+ * replaced. Cloud Run's limits: delay 0-3600, period 1-3600, timeout 1-3600 and at most the
+ * period; TCP is a startup check only. Absent unless given (no fingerprint changes).
+ */
+export const livenessProbeSchema = z
+  .object({
+    httpGet: httpGetProbeSchema.optional(),
+    tcpSocket: z.unknown().optional(),
+    grpc: grpcProbeSchema.optional(),
+    initialDelaySeconds: int("must be an integer").min(0, "must be 0 or more").max(3600, "must be at most 3600").default(0),
+    timeoutSeconds: int("must be an integer").min(1, "must be at least 1").max(3600, "must be at most 3600").default(1),
+    periodSeconds: int("must be an integer").min(1, "must be at least 1").max(3600, "must be at most 3600").default(10),
+    failureThreshold: int("must be an integer").min(1, "must be at least 1").default(3),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (p.tcpSocket !== undefined)
+      issue(["tcpSocket"], "is not a liveness check Cloud Run runs (TCP is for startup probes): give httpGet with the path to GET");
+    else if (p.grpc !== undefined && p.httpGet !== undefined)
+      issue(["grpc"], "give httpGet or grpc, not both: a liveness probe is one check");
+    else if (p.httpGet === undefined && p.grpc === undefined)
+      issue(["httpGet"], "is required: a liveness probe needs a check (httpGet with the path to GET, or grpc)");
+    timeoutWithinPeriod(p.timeoutSeconds, p.periodSeconds, ctx);
+  })
+  .transform(({ tcpSocket: _tcp, ...p }) => p);
 
 /** One check per quantity, so a bad value gets one clear reason rather than several. */
 function quantity(parse: (q: string) => number | undefined, example: string, min: number, max: number, range: string) {
@@ -221,6 +291,7 @@ export const sidecarSchema = z
     env: envSchema(RESERVED_ENV).default({}),
     resources: resourcesSchema.prefault({}),
     startupProbe: startupProbeSchema.optional(),
+    livenessProbe: livenessProbeSchema.optional(),
     /** Containers that must pass their startup probes before this one starts. */
     dependsOn: z.array(containerNameSchema).optional(),
     secretEnv: namedBy(secretRefSchema, RESERVED_ENV).optional(),
@@ -263,6 +334,7 @@ export const serviceTemplateSchema = z
       .default(300),
     resources: resourcesSchema.prefault({}),
     startupProbe: startupProbeSchema.prefault({}),
+    livenessProbe: livenessProbeSchema.optional(),
     /** Who the instances run as (the metadata server's tokens are theirs); unset: the project's default compute account. */
     serviceAccount: serviceAccountSchema.optional(),
     /**

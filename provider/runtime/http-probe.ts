@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import type { HttpProbe } from "../model/containers";
 import { ReadinessError, type ContainerRuntime } from "./container-runtime";
+import { grpcHealthOnce } from "./grpc-health";
 
 /**
  * An HTTP startup probe, as Cloud Run and Kubernetes run it: a GET of the probe's path from the
@@ -16,23 +17,40 @@ export interface ProbeTarget {
   port: number;
 }
 
-/** What one GET got: a status, or why there was none. */
-export type ProbeOutcome = { status: number } | { error: string };
+/** What one check got: an HTTP status, a gRPC health service's serving status, or why there was none. */
+export type ProbeOutcome = { status: number } | { grpc: string } | { error: string };
 
-/** Cloud Run's rule (Kubernetes' too): a status from 200 to 399 passes; any other status, or no answer in time, fails. */
+/**
+ * Cloud Run's rule (Kubernetes' too): a status from 200 to 399 passes, and a gRPC health answer of
+ * SERVING; any other answer, or none in time, fails.
+ */
 export function probePassed(outcome: ProbeOutcome): boolean {
+  if ("grpc" in outcome) return outcome.grpc === "SERVING";
   return "status" in outcome && outcome.status >= 200 && outcome.status < 400;
 }
 
 /** The outcome in words, for the revision's reason. */
-export function describeOutcome(outcome: ProbeOutcome | undefined): string {
-  if (outcome === undefined) return "no GET was made";
-  return "status" in outcome ? `the last answer was status ${outcome.status}` : `the last GET failed: ${outcome.error}`;
+export function describeOutcome(outcome: ProbeOutcome | undefined, what = "GET"): string {
+  if (outcome === undefined) return `no ${what} was made`;
+  if ("grpc" in outcome) return `the last answer was ${outcome.grpc}`;
+  return "status" in outcome ? `the last answer was status ${outcome.status}` : `the last ${what} failed: ${outcome.error}`;
 }
 
-/** Why a revision's HTTP probe failed: its path and port, the deadline, and the last status or error. */
+/** What the probe asks, in words: `GET /healthz`, or `gRPC health check` (of a named service). */
+export function probeLabel(probe: Pick<HttpProbe, "path" | "grpc">): string {
+  if (probe.grpc === undefined) return `GET ${probe.path}`;
+  return probe.grpc.service ? `gRPC health check of "${probe.grpc.service}"` : "gRPC health check";
+}
+
+/** Why a revision's HTTP or gRPC probe failed: what it asks and on which port, the deadline, and the last answer or error. */
 export function httpProbeFailure(probe: HttpProbe, port: number, deadlineMs: number, last: ProbeOutcome | undefined): string {
-  return `the startup probe GET ${probe.path} on port ${port} did not answer 200-399 within the startup deadline of ${deadlineMs / 1000} s (${describeOutcome(last)})`;
+  const expected = probe.grpc ? "SERVING" : "200-399";
+  return `the startup probe ${probeLabel(probe)} on port ${port} did not answer ${expected} within the startup deadline of ${deadlineMs / 1000} s (${describeOutcome(last, probe.grpc ? "call" : "GET")})`;
+}
+
+/** One check of the probe's kind: a GET, or a gRPC Health/Check call. Never rejects. */
+export function checkOnce(target: ProbeTarget, probe: HttpProbe, timeoutMs: number, userAgent: string): Promise<ProbeOutcome> {
+  return probe.grpc ? grpcHealthOnce(target, probe.grpc.service, timeoutMs, userAgent) : probeOnce(target, probe, timeoutMs, userAgent);
 }
 
 /** When the n-th GET (from 0) is due, counted from the container's start. */
@@ -41,9 +59,14 @@ export function attemptDueMs(probe: HttpProbe, n: number): number {
 }
 
 /** One GET; the body is read and dropped. Never rejects. */
-export function probeOnce(target: ProbeTarget, probe: HttpProbe, timeoutMs: number): Promise<ProbeOutcome> {
+export function probeOnce(
+  target: ProbeTarget,
+  probe: Pick<HttpProbe, "path" | "headers">,
+  timeoutMs: number,
+  userAgent = "skiff-startup-probe",
+): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
-    const headers: Record<string, string> = { "user-agent": "skiff-startup-probe", host: `${target.host}:${target.port}` };
+    const headers: Record<string, string> = { "user-agent": userAgent, host: `${target.host}:${target.port}` };
     for (const h of probe.headers) headers[h.name.toLowerCase()] = h.value;
     let settled = false;
     const done = (outcome: ProbeOutcome) => {
@@ -97,7 +120,7 @@ export async function waitHttpProbe(
       if (signal?.aborted) throw new ReadinessError("the start was cancelled");
       await checkRunning(runtime, containerId, probe);
     } while (Date.now() < due);
-    last = await probeOnce(target, probe, probe.timeoutMs);
+    last = await checkOnce(target, probe, probe.timeoutMs, "skiff-startup-probe");
     if (probePassed(last)) return;
   }
 }
@@ -110,6 +133,6 @@ async function checkRunning(runtime: Pick<ContainerRuntime, "inspect">, containe
   if (!state) throw new ReadinessError("the container disappeared while starting");
   if (!state.running) {
     const why = state.oomKilled ? "was killed for running out of memory" : `exited with code ${state.exitCode}`;
-    throw new ReadinessError(`the container ${why} before its startup probe GET ${probe.path} passed`);
+    throw new ReadinessError(`the container ${why} before its startup probe ${probeLabel(probe)} passed`);
   }
 }

@@ -102,6 +102,8 @@ function translateOne(c: Record<string, unknown>, cpath: string, ctx: ContainerC
     put("http2", portProtocol(c.ports, at(cpath, "ports.name"), ctx), at(cpath, "ports.name"));
   }
   if (ctx.kind !== "job") put("startupProbe", translateProbe(c.startupProbe, at(cpath, "startupProbe"), ctx), at(cpath, "startupProbe"));
+  if (ctx.kind === "service")
+    put("livenessProbe", translateLiveness(c.livenessProbe, at(cpath, "livenessProbe"), ctx), at(cpath, "livenessProbe"));
   return out;
 }
 
@@ -141,10 +143,7 @@ function translateLimits(resources: unknown, path: string, ctx: ContainerContext
   return out;
 }
 
-/**
- * tcpSocket and httpGet are the engine's own (an HTTP probe GETs its path); a grpc probe is a TCP
- * connect to its port (its service is not asked for its health).
- */
+/** tcpSocket, httpGet and grpc are the engine's own (an HTTP probe GETs its path, a gRPC one calls the health service). */
 function translateProbe(probe: unknown, path: string, ctx: ContainerContext): unknown {
   if (isUnknown(probe)) return UNKNOWN;
   const p = ctx.problems.object(probe, path);
@@ -158,10 +157,36 @@ function translateProbe(probe: unknown, path: string, ctx: ContainerContext): un
   if (kind === "httpGet") {
     out.httpGet = isUnknown(p.httpGet) ? UNKNOWN : translateHttpGet(p.httpGet, at(path, kind), ctx);
     ctx.paths.set("startupProbe.httpGet", at(path, kind));
+  } else if (kind === "grpc") {
+    out.grpc = p.grpc;
+    ctx.paths.set("startupProbe.grpc", at(path, kind));
   } else if (kind !== undefined) {
     const port = isUnknown(p[kind]) ? UNKNOWN : ctx.problems.object(p[kind], at(path, kind))?.port;
     out.tcpSocket = port === undefined ? {} : { port };
     ctx.paths.set("startupProbe.tcpSocket", at(path, kind));
+  }
+  return out;
+}
+
+/**
+ * A liveness probe: its timings and httpGet as the engine's. A tcpSocket or grpc check is passed
+ * on as written, so the engine's schema refuses it by name (Cloud Run runs no TCP liveness probe).
+ */
+function translateLiveness(probe: unknown, path: string, ctx: ContainerContext): unknown {
+  if (isUnknown(probe)) return UNKNOWN;
+  const p = ctx.problems.object(probe, path);
+  if (!p) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"])
+    if (p[key] !== undefined) out[key] = p[key];
+  if (p.httpGet !== undefined && p.httpGet !== null) {
+    out.httpGet = isUnknown(p.httpGet) ? UNKNOWN : translateHttpGet(p.httpGet, at(path, "httpGet"), ctx);
+    ctx.paths.set("livenessProbe.httpGet", at(path, "httpGet"));
+  }
+  for (const kind of ["tcpSocket", "grpc"] as const) {
+    if (p[kind] === undefined || p[kind] === null) continue;
+    out[kind] = p[kind];
+    ctx.paths.set(`livenessProbe.${kind}`, at(path, kind));
   }
   return out;
 }

@@ -56,9 +56,18 @@ const startupProbe: Fields = {
   fields: {
     ...honouredAll("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"),
     tcpSocket: { fields: honouredAll("port") },
-    // An HTTP probe GETs its path with its headers; a gRPC one is a TCP connect to its port (the service is not asked).
+    // An HTTP probe GETs its path with its headers; a gRPC one calls the health service (grpc.health.v1) of its service.
     httpGet: { fields: { ...honouredAll("port", "path"), httpHeaders: { each: true, fields: honouredAll("name", "value") } } },
-    grpc: { fields: { port: "honoured", service: "ignored" } },
+    grpc: { fields: honouredAll("port", "service") },
+  },
+};
+
+/** A liveness probe: an HTTP GET or a gRPC health check (tcpSocket reaches the engine, which refuses it by name). */
+const livenessProbe: Fields = {
+  fields: {
+    ...honouredAll("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold", "tcpSocket"),
+    httpGet: startupProbe.fields!.httpGet,
+    grpc: startupProbe.fields!.grpc,
   },
 };
 
@@ -71,7 +80,8 @@ const serviceContainer: Fields = {
     ports: { fields: honouredAll("containerPort", "name") },
     resources: { fields: { limits, ...ignoredAll("cpuIdle", "startupCpuBoost") } },
     startupProbe,
-    ...ignoredAll("livenessProbe", "readinessProbe", "baseImageUri", "buildInfos", "sandboxLauncher"),
+    livenessProbe,
+    ...ignoredAll("readinessProbe", "baseImageUri", "buildInfos", "sandboxLauncher"),
     volumeMounts: VOLUME_MOUNTS,
     workingDir: WORKING_DIR,
     sourceCode: SOURCE,

@@ -28,13 +28,35 @@ export interface OneContainerTemplateArgs {
   /** Request timeout in seconds, up to 3600; default 300. */
   timeout?: pulumi.Input<number>;
   resources?: pulumi.Input<{ cpu?: pulumi.Input<string>; memory?: pulumi.Input<string> }>;
-  /** A TCP connect (tcpSocket, the default) or an HTTP GET (httpGet: a status 200-399 passes); one of them. */
+  /** A TCP connect (tcpSocket, the default), an HTTP GET (httpGet: a status 200-399 passes) or a gRPC health check (SERVING passes); one of them. */
   startupProbe?: pulumi.Input<{
     tcpSocket?: pulumi.Input<{ port?: pulumi.Input<number> }>;
+    /** grpc.health.v1.Health/Check of `service` (default "", the whole server) on `port` (default: the container's). */
+    grpc?: pulumi.Input<{ port?: pulumi.Input<number>; service?: pulumi.Input<string> }>;
     httpGet?: pulumi.Input<{
       /** Default "/". */
       path?: pulumi.Input<string>;
       /** Default: the container's port. */
+      port?: pulumi.Input<number>;
+      httpHeaders?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value?: pulumi.Input<string> }>[]>;
+    }>;
+    initialDelaySeconds?: pulumi.Input<number>;
+    timeoutSeconds?: pulumi.Input<number>;
+    periodSeconds?: pulumi.Input<number>;
+    failureThreshold?: pulumi.Input<number>;
+  }>;
+  /**
+   * An HTTP GET (or a gRPC health check) every periodSeconds (default 10) once the startup probe
+   * passed: failureThreshold (default 3) failed checks in a row and the container is dead, its
+   * instance replaced. Cloud Run's limits: initialDelaySeconds 0-3600, periodSeconds 1-3600,
+   * timeoutSeconds (default 1) at most periodSeconds; no tcpSocket. A change makes a new revision.
+   */
+  livenessProbe?: pulumi.Input<{
+    grpc?: pulumi.Input<{ port?: pulumi.Input<number>; service?: pulumi.Input<string> }>;
+    httpGet?: pulumi.Input<{
+      /** Default "/". */
+      path?: pulumi.Input<string>;
+      /** Default: the container's port (a sidecar names its own). */
       port?: pulumi.Input<number>;
       httpHeaders?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value?: pulumi.Input<string> }>[]>;
     }>;
@@ -64,7 +86,8 @@ export interface OneContainerTemplateArgs {
 }
 
 /** The fields of one container. */
-type ContainerFieldKeys = "image" | "command" | "args" | "env" | "port" | "resources" | "startupProbe" | "secretEnv" | "volumeMounts";
+type ContainerFieldKeys =
+  "image" | "command" | "args" | "env" | "port" | "resources" | "startupProbe" | "livenessProbe" | "secretEnv" | "volumeMounts";
 
 /** One container of `containers` (or of `sidecars`, which have no port). */
 export interface ContainerArgs extends Partial<Pick<OneContainerTemplateArgs, ContainerFieldKeys>> {
@@ -120,6 +143,7 @@ export interface ServiceTemplateOutput {
     env: Record<string, string>;
     resources: { cpu: string; memory: string };
     startupProbe?: ServiceTemplateOutput["startupProbe"];
+    livenessProbe?: ServiceTemplateOutput["livenessProbe"];
     dependsOn?: string[];
     secretEnv?: Record<string, { secret: string; version: string }>;
     volumeMounts?: { name: string; mountPath: string }[];
@@ -134,7 +158,16 @@ export interface ServiceTemplateOutput {
   resources: { cpu: string; memory: string };
   startupProbe: {
     tcpSocket?: { port?: number };
+    grpc?: { port?: number; service?: string };
     httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+    initialDelaySeconds: number;
+    timeoutSeconds: number;
+    periodSeconds: number;
+    failureThreshold: number;
+  };
+  livenessProbe?: {
+    httpGet?: { path: string; port?: number; httpHeaders?: { name: string; value: string }[] };
+    grpc?: { port?: number; service?: string };
     initialDelaySeconds: number;
     timeoutSeconds: number;
     periodSeconds: number;

@@ -28,6 +28,7 @@ const FIELDS: { path: string[]; label: string }[] = [
   { path: ["args"], label: "args" },
   { path: ["port"], label: "port" },
   { path: ["startupProbe"], label: "startupProbe" },
+  { path: ["livenessProbe"], label: "livenessProbe" },
   { path: ["maxInstanceRequestConcurrency"], label: "maxInstanceRequestConcurrency" },
   { path: ["scaling", "minInstanceCount"], label: "scaling.minInstanceCount" },
   { path: ["scaling", "maxInstanceCount"], label: "scaling.maxInstanceCount" },

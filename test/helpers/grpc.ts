@@ -40,6 +40,7 @@ export function grpcImage(): Promise<string> {
       copies: [
         { source: fixturePath("grpc-server.js"), at: "/grpc-server.js" },
         { source: fixturePath("echo.proto"), at: "/echo.proto" },
+        { source: fixturePath("health.proto"), at: "/health.proto" },
         { source: modules, at: "/node_modules" },
       ],
       entrypoint: ["/node", "/grpc-server.js"],

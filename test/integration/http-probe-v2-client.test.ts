@@ -7,7 +7,8 @@ import { hostOf } from "../helpers/cli";
 
 // Google's Node client for Cloud Run (REST mode) with an HTTP startup probe on real Docker: the
 // service is ready only once /healthz answers 200, the answer shows the httpGet (path, port,
-// headers), and a GET sent back as an update keeps it and makes no new revision.
+// headers), and a GET sent back as an update keeps it and makes no new revision. Its livenessProbe
+// is kept and shown the same way.
 
 let engine: TestEngine;
 let image: string;
@@ -45,6 +46,7 @@ test("@google-cloud/run: a service with startupProbe.httpGet is ready after /hea
                 periodSeconds: 1,
                 failureThreshold: 30,
               },
+              livenessProbe: { httpGet: { path: "/healthz" }, periodSeconds: 5, timeoutSeconds: 2 },
             },
           ],
         },
@@ -59,6 +61,12 @@ test("@google-cloud/run: a service with startupProbe.httpGet is ready after /hea
       [["X-Probe", "startup"]],
     );
     t.is(probe?.tcpSocket ?? null, null, "not shown as a TCP probe");
+    // The liveness probe is kept (it used to be dropped), with Cloud Run's defaults and its port filled in.
+    const live = created.template?.containers?.[0].livenessProbe;
+    t.deepEqual(
+      [live?.httpGet?.path, live?.httpGet?.port, live?.periodSeconds, live?.timeoutSeconds, live?.failureThreshold],
+      ["/healthz", 8080, 5, 2, 3],
+    );
 
     const warm = await engine.request(hostOf(engine, "probed"), "/warmup");
     const w = JSON.parse(warm.body) as Warmup;
@@ -73,6 +81,7 @@ test("@google-cloud/run: a service with startupProbe.httpGet is ready after /hea
     const [updated] = await updating.promise();
     t.is(updated.latestReadyRevision, created.latestReadyRevision, "a GET sent back changes nothing: no new revision");
     t.is(updated.template?.containers?.[0].startupProbe?.httpGet?.path, "/healthz");
+    t.is(updated.template?.containers?.[0].livenessProbe?.httpGet?.path, "/healthz");
 
     const [deleting] = await services.deleteService({ name: created.name });
     await deleting.promise();

@@ -182,7 +182,7 @@ test("service-level scaling narrows the template's, and MANUAL runs exactly manu
   ]);
 });
 
-test("a startup probe's httpGet is an HTTP probe of its path, port and headers; a grpc one a TCP check of its port", (t) => {
+test("a startup probe's httpGet is an HTTP probe of its path, port and headers; a grpc one a health check of its port and service", (t) => {
   const { spec, failures } = translateService(
     service(
       {},
@@ -212,7 +212,11 @@ test("a startup probe's httpGet is an HTTP probe of its path, port and headers; 
   const bare = translateService(service({}, {}, { startupProbe: { httpGet: {} } }));
   t.deepEqual((bare.spec.template as { startupProbe: unknown }).startupProbe, { httpGet: {} }, "path and port: the engine's defaults");
   const grpc = translateService(service({}, {}, { startupProbe: { grpc: { port: 9000, service: "health" } } }));
-  t.deepEqual((grpc.spec.template as { startupProbe: unknown }).startupProbe, { tcpSocket: { port: 9000 } });
+  t.deepEqual(
+    (grpc.spec.template as { startupProbe: unknown }).startupProbe,
+    { grpc: { port: 9000, service: "health" } },
+    "a gRPC health check",
+  );
   t.deepEqual(reasons(translateService(service({}, {}, { startupProbe: { httpGet: { path: "healthz" } } })).failures), [
     "template.containers[0].startupProbe.httpGet.path: must be an absolute path such as /healthz (starting with /, no spaces)",
   ]);

@@ -24,7 +24,9 @@ test("a service's fields without local meaning are each named once, as written (
           {
             image: "a:1",
             name: "app",
+            // Honoured now (an HTTP GET every period), so not named; readinessProbe has no local meaning.
             livenessProbe: { httpGet: { path: "/" } },
+            readinessProbe: { httpGet: { path: "/" } },
             resources: { limits: { cpu: "1", "nvidia.com/gpu": "1" }, cpuIdle: true },
           },
         ],
@@ -44,7 +46,7 @@ test("a service's fields without local meaning are each named once, as written (
     "template.encryptionKey",
     "template.executionEnvironment",
     "template.scaling.cpuUtilization",
-    "template.containers[0].livenessProbe",
+    "template.containers[0].readinessProbe",
     "template.containers[0].resources.limits.nvidia.com/gpu",
     "template.containers[0].resources.cpuIdle",
     "binaryAuthorization",

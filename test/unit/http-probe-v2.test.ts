@@ -7,7 +7,7 @@ import type { Service } from "../../provider/model/service";
 
 // Cloud Run v2's startupProbe.httpGet both ways: read into the template's httpGet (not a TCP
 // connect any more), written back as Cloud Run shows it (the port filled in), and a GET sent back
-// as an update is the same template. A gRPC probe is still read as a TCP connect to its port.
+// as an update is the same template. A gRPC probe is read as a gRPC health check of its port.
 
 const SCOPE = { project: "default", location: "us-central1" };
 
@@ -58,8 +58,8 @@ test("v2 in: httpGet's path, port and headers become the template's httpGet; the
   );
   t.like(
     specOf({ startupProbe: { grpc: { port: 9000 } } }).template.startupProbe,
-    { tcpSocket: { port: 9000 } },
-    "gRPC stays a TCP connect",
+    { grpc: { port: 9000 } },
+    "gRPC is a health check of its own (no longer a TCP connect)",
   );
 });
 

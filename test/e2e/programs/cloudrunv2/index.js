@@ -107,6 +107,20 @@ if (scenario === "warnings") {
     runExecutionToken: "migrate-once",
     template: { template: { containers: [container], maxRetries: 0 } },
   });
+} else if (scenario === "liveness") {
+  // A liveness probe as pulumi-gcp writes one: a GET of /healthz every `livenessPeriod` seconds.
+  const web = new gcp.cloudrunv2.Service("web", {
+    location,
+    template: {
+      containers: [
+        {
+          image,
+          livenessProbe: { httpGet: { path: "/healthz" }, periodSeconds: config.requireNumber("livenessPeriod"), failureThreshold: 2 },
+        },
+      ],
+    },
+  });
+  makePublic("web-public", web);
 } else {
   throw new Error(`unknown scenario ${scenario}`);
 }
