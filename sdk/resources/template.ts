@@ -7,6 +7,23 @@ import type * as pulumi from "@pulumi/pulumi";
  */
 export type ServiceTemplateArgs = OneContainerTemplateArgs | ContainerListTemplateArgs;
 
+/** What a startup and a liveness probe share: a gRPC health check or an HTTP GET, and their timing. */
+export interface ProbeArgs {
+  /** grpc.health.v1.Health/Check of `service` (default "", the whole server) on `port` (default: the container's). */
+  grpc?: pulumi.Input<{ port?: pulumi.Input<number>; service?: pulumi.Input<string> }>;
+  httpGet?: pulumi.Input<{
+    /** Default "/". */
+    path?: pulumi.Input<string>;
+    /** Default: the container's port (a sidecar names its own). */
+    port?: pulumi.Input<number>;
+    httpHeaders?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value?: pulumi.Input<string> }>[]>;
+  }>;
+  initialDelaySeconds?: pulumi.Input<number>;
+  timeoutSeconds?: pulumi.Input<number>;
+  periodSeconds?: pulumi.Input<number>;
+  failureThreshold?: pulumi.Input<number>;
+}
+
 /** The template with its ingress container's fields at the top. */
 export interface OneContainerTemplateArgs {
   image: pulumi.Input<string>;
@@ -29,42 +46,14 @@ export interface OneContainerTemplateArgs {
   timeout?: pulumi.Input<number>;
   resources?: pulumi.Input<{ cpu?: pulumi.Input<string>; memory?: pulumi.Input<string> }>;
   /** A TCP connect (tcpSocket, the default), an HTTP GET (httpGet: a status 200-399 passes) or a gRPC health check (SERVING passes); one of them. */
-  startupProbe?: pulumi.Input<{
-    tcpSocket?: pulumi.Input<{ port?: pulumi.Input<number> }>;
-    /** grpc.health.v1.Health/Check of `service` (default "", the whole server) on `port` (default: the container's). */
-    grpc?: pulumi.Input<{ port?: pulumi.Input<number>; service?: pulumi.Input<string> }>;
-    httpGet?: pulumi.Input<{
-      /** Default "/". */
-      path?: pulumi.Input<string>;
-      /** Default: the container's port. */
-      port?: pulumi.Input<number>;
-      httpHeaders?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value?: pulumi.Input<string> }>[]>;
-    }>;
-    initialDelaySeconds?: pulumi.Input<number>;
-    timeoutSeconds?: pulumi.Input<number>;
-    periodSeconds?: pulumi.Input<number>;
-    failureThreshold?: pulumi.Input<number>;
-  }>;
+  startupProbe?: pulumi.Input<ProbeArgs & { tcpSocket?: pulumi.Input<{ port?: pulumi.Input<number> }> }>;
   /**
    * An HTTP GET (or a gRPC health check) every periodSeconds (default 10) once the startup probe
    * passed: failureThreshold (default 3) failed checks in a row and the container is dead, its
    * instance replaced. Cloud Run's limits: initialDelaySeconds 0-3600, periodSeconds 1-3600,
    * timeoutSeconds (default 1) at most periodSeconds; no tcpSocket. A change makes a new revision.
    */
-  livenessProbe?: pulumi.Input<{
-    grpc?: pulumi.Input<{ port?: pulumi.Input<number>; service?: pulumi.Input<string> }>;
-    httpGet?: pulumi.Input<{
-      /** Default "/". */
-      path?: pulumi.Input<string>;
-      /** Default: the container's port (a sidecar names its own). */
-      port?: pulumi.Input<number>;
-      httpHeaders?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value?: pulumi.Input<string> }>[]>;
-    }>;
-    initialDelaySeconds?: pulumi.Input<number>;
-    timeoutSeconds?: pulumi.Input<number>;
-    periodSeconds?: pulumi.Input<number>;
-    failureThreshold?: pulumi.Input<number>;
-  }>;
+  livenessProbe?: pulumi.Input<ProbeArgs>;
   /**
    * The service account the instances run as (an email): the metadata server gives them its
    * identity tokens. Default: the project's compute account, `<number>-compute@developer.gserviceaccount.com`.

@@ -1,11 +1,12 @@
 import test from "ava";
-import { existsSync, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { hostOf, skiffOk } from "../helpers/cli";
-import { run, type CommandResult } from "../helpers/docker";
+import type { CommandResult } from "../helpers/docker";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
+import { gcloud as gcloudAt, requireGcloud } from "../helpers/gcloud";
 
 // Google's own gcloud drives skiff with its `run` commands, set up as README says: the endpoint
 // override for Cloud Run, and the engine's admin port as gcloud's HTTP proxy, because gcloud puts
@@ -15,14 +16,10 @@ import { fixtureImage } from "../helpers/fixture-image";
 let engine: TestEngine;
 let image: string;
 let config: string;
-const GCLOUD = "/usr/bin/gcloud";
 const R = ["--region", "europe-west1"];
 
 test.before(async () => {
-  if (!existsSync(GCLOUD))
-    throw new Error(
-      `${GCLOUD} is missing: these tests need Google's Cloud CLI (the google-cloud-cli Debian package from Google's own repository; it is on this workplace's machines, not in Debian's or PyPI's)`,
-    );
+  requireGcloud();
   [image, engine, config] = await Promise.all([fixtureImage(), startEngine(), fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcloud-config-"))]);
 });
 
@@ -31,23 +28,9 @@ test.after.always(async () => {
   if (config) await fs.rm(config, { recursive: true, force: true });
 });
 
+/** gcloud against this file's engine, with its own config folder. */
 function gcloud(args: string[]): Promise<CommandResult> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    CLOUDSDK_CONFIG: config,
-    CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: `http://localhost:${engine.apiPort}/`,
-    CLOUDSDK_PROXY_TYPE: "http",
-    CLOUDSDK_PROXY_ADDRESS: "127.0.0.1",
-    CLOUDSDK_PROXY_PORT: String(engine.apiPort),
-    CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: path.join(engine.home, "token"),
-    CLOUDSDK_CORE_PROJECT: "default",
-    CLOUDSDK_CORE_DISABLE_PROMPTS: "1",
-    CLOUDSDK_CORE_SHOULD_PROMPT_TO_ENABLE_API: "false",
-    CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: "true",
-    CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: "true",
-  };
-  return run(GCLOUD, args, { env, timeoutMs: 300_000 });
+  return gcloudAt(engine, config, args);
 }
 
 async function ok(args: string[]): Promise<string> {
