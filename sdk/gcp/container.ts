@@ -148,9 +148,7 @@ function translateProbe(probe: unknown, path: string, ctx: ContainerContext): un
   if (isUnknown(probe)) return UNKNOWN;
   const p = ctx.problems.object(probe, path);
   if (!p) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"])
-    if (p[key] !== undefined) out[key] = p[key];
+  const out = probeTimings(p);
   const kinds = (["tcpSocket", "httpGet", "grpc"] as const).filter((k) => p[k] !== undefined && p[k] !== null);
   if (kinds.length > 1) ctx.problems.add(path, `must set one of tcpSocket, httpGet or grpc, not ${kinds.join(" and ")}`);
   const kind = kinds[0];
@@ -176,9 +174,7 @@ function translateLiveness(probe: unknown, path: string, ctx: ContainerContext):
   if (isUnknown(probe)) return UNKNOWN;
   const p = ctx.problems.object(probe, path);
   if (!p) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"])
-    if (p[key] !== undefined) out[key] = p[key];
+  const out = probeTimings(p);
   if (p.httpGet !== undefined && p.httpGet !== null) {
     out.httpGet = isUnknown(p.httpGet) ? UNKNOWN : translateHttpGet(p.httpGet, at(path, "httpGet"), ctx);
     ctx.paths.set("livenessProbe.httpGet", at(path, "httpGet"));
@@ -188,6 +184,14 @@ function translateLiveness(probe: unknown, path: string, ctx: ContainerContext):
     out[kind] = p[kind];
     ctx.paths.set(`livenessProbe.${kind}`, at(path, kind));
   }
+  return out;
+}
+
+/** A probe's timings as written (the engine's names are pulumi-gcp's), each left out when unset. */
+function probeTimings(p: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "failureThreshold"])
+    if (p[key] !== undefined) out[key] = p[key];
   return out;
 }
 
