@@ -59,6 +59,7 @@ const PRIVATE: ServiceAccess = {
   public: false,
   anyAuthenticated: false,
   invokers: new Set(["serviceAccount:web@p.iam.gserviceaccount.com"]),
+  customAudiences: new Set(["https://api.example.com"]),
 };
 const namesApi = (aud: string) => URL.canParse(aud) && new URL(aud).host.startsWith("api.localhost");
 
@@ -94,9 +95,39 @@ test("the owner may call every service, also with the CLI's token that names no 
   );
 });
 
+test("a custom audience lets a token in when it is exactly the audience; removing it from the published access stops the same token at once", (t) => {
+  const g = gate();
+  const token = (aud: string, email = "web@p.iam.gserviceaccount.com") => `Bearer ${mintIdentityToken(key, email, aud, NOW)}`;
+  const check = (access: ServiceAccess, authorization: string) => g.check(access, false, authorization, "default/api", namesApi);
+  t.is(check(PRIVATE, token("https://api.example.com")), undefined);
+  t.is(
+    check(PRIVATE, token("https://api.example.com/"))?.status,
+    401,
+    "compared exactly, as Cloud Run does: a trailing slash is another string",
+  );
+  const refused = check(PRIVATE, token("https://api.example.com/v1"));
+  t.is(refused?.status, 401, "exactly: no path, no prefix match");
+  t.regex(refused?.message ?? "", /nor one of its custom audiences/);
+  t.is(check(PRIVATE, token("https://API.example.com"))?.status, 401, "exactly: case counts");
+  t.is(
+    check(PRIVATE, token("https://api.example.com", "other@p.iam.gserviceaccount.com"))?.status,
+    403,
+    "the audience passes, the invoker check still applies",
+  );
+  // The same token, now checked (and remembered) once: the route republished without the audience refuses it.
+  t.is(check({ ...PRIVATE, customAudiences: new Set() }, token("https://api.example.com"))?.status, 401);
+  t.is(check(PRIVATE, token("https://api.example.com")), undefined, "and takes it again when it is back");
+});
+
 test("public and internal: allUsers needs no token; an internal service answers only containers (404 from the host, token or not)", (t) => {
   const g = gate();
-  const open: ServiceAccess = { internalOnly: false, public: true, anyAuthenticated: false, invokers: new Set() };
+  const open: ServiceAccess = {
+    internalOnly: false,
+    public: true,
+    anyAuthenticated: false,
+    invokers: new Set(),
+    customAudiences: new Set(),
+  };
   t.is(g.check(open, false, undefined, "default/api", namesApi), undefined);
   const internal = { ...open, internalOnly: true };
   t.is(g.check(internal, false, undefined, "default/api", namesApi)?.status, 404);
