@@ -3,6 +3,26 @@ import { customAudiencesAfterDeploy, customAudiencesChange } from "../../provide
 import { applyCustomAudiencesChange, customAudiencesSchema, MAX_CUSTOM_AUDIENCES_JSON_LENGTH } from "../../provider/model/custom-audiences";
 import { parseServiceSpec } from "../../provider/model/service";
 import { SkiffError } from "../../provider/model/errors";
+import { parseServiceTemplate } from "../../provider/model/template";
+import type { Service } from "../../provider/model/service";
+import { serviceToKnative } from "../../provider/knative/objects";
+import { planReplace } from "../../provider/knative/service-from-knative";
+
+const SERVICE: Service = {
+  name: "web",
+  project: "default",
+  template: parseServiceTemplate({ image: "img" }),
+  labels: {},
+  ingress: "all",
+  invokers: [],
+  traffic: [],
+  trafficStatuses: [],
+  url: "http://web.localhost:8080",
+  generation: 1,
+  scaling: [],
+  createTime: "t",
+  updateTime: "t",
+};
 
 test("the model: non-empty strings, each once, the JSON list at most 32,768 characters (Cloud Run's limit)", (t) => {
   t.deepEqual(customAudiencesSchema.parse(["a", "https://x.example.com", "a"]), ["a", "https://x.example.com"]);
@@ -42,4 +62,39 @@ test("gcloud's flags: none leaves the audiences to the engine; at most one; comm
   t.throws(() => customAudiencesAfterDeploy([], { addCustomAudiences: "y".repeat(40_000) }), {
     message: /^--add-custom-audiences: the custom audiences is 40004 characters as a JSON list; Cloud Run takes at most 32768$/,
   });
+});
+
+const knative = (annotations: Record<string, string>) => ({
+  apiVersion: "serving.knative.dev/v1",
+  kind: "Service",
+  metadata: { name: "web", annotations },
+  spec: { template: { spec: { containers: [{ image: "img" }] } } },
+});
+const ANNOTATION = "run.googleapis.com/custom-audiences";
+
+test("Knative YAML: the service annotation run.googleapis.com/custom-audiences holds a JSON list; export writes it, replace reads it back", (t) => {
+  const plan = planReplace(knative({ [ANNOTATION]: '["https://api.example.com","myservice"]' }), "default");
+  t.deepEqual(plan.spec.customAudiences, ["https://api.example.com", "myservice"]);
+  t.deepEqual(plan.ignored, []);
+  t.deepEqual(planReplace(knative({}), "default").spec.customAudiences, [], "a replace is the whole service: none in the file, none after");
+
+  const service = { ...SERVICE, customAudiences: ["https://api.example.com"] };
+  const exported = serviceToKnative(service);
+  const annotationsOf = (o: object) => (o as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
+  t.is(annotationsOf(exported)[ANNOTATION], '["https://api.example.com"]');
+  t.deepEqual(planReplace(JSON.parse(JSON.stringify(exported)) as unknown, "default").spec.customAudiences, ["https://api.example.com"]);
+  t.false(ANNOTATION in annotationsOf(serviceToKnative({ ...SERVICE, customAudiences: [] })), "none: no annotation, as gcloud's export");
+});
+
+test("Knative YAML: an annotation that is not a JSON list of non-empty strings is refused naming it", (t) => {
+  for (const [value, reason] of [
+    ["https://api.example.com", "must be a JSON list of strings"],
+    ['{"a":1}', "must be a JSON list of strings"],
+    ['["ok", ""]', "item 1 must not be empty"],
+    ["[1]", "item 0 must be a string"],
+  ]) {
+    const error = t.throws(() => planReplace(knative({ [ANNOTATION]: value }), "default"), { instanceOf: SkiffError });
+    t.is(error?.violations[0]?.field, `metadata.annotations.${ANNOTATION}`, value);
+    t.true(error?.violations[0]?.reason.startsWith(reason), `${value}: ${error?.violations[0]?.reason}`);
+  }
 });
