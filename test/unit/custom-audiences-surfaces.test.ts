@@ -6,6 +6,12 @@ import { decodeMessage, encodeMessage } from "../../provider/cloudrun-v2/wire-co
 import { SkiffError, type FieldViolation } from "../../provider/model/errors";
 import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate } from "../../provider/model/template";
+import { checkServiceInputs } from "../../sdk/check/service";
+import { diffService } from "../../sdk/diff/service";
+import { diffGcpService } from "../../sdk/diff/cloudrunv2-service";
+import { reportFields, serviceRules } from "../../sdk/gcp/field-rules";
+import { translateService } from "../../sdk/gcp/service-spec";
+import { UNKNOWN } from "../../sdk/preview-values/unknowns";
 
 // Custom audiences through the v2 Admin API's Service.customAudiences: in, out, and under an update mask.
 
@@ -68,4 +74,42 @@ test("v2: a bad custom audience is refused at the client's path", (t) => {
     instanceOf: SkiffError,
   });
   t.is(long?.violations[0]?.field, "service.customAudiences");
+});
+
+const gcpService = (extra: Record<string, unknown> = {}) => ({
+  name: "hello",
+  skiffProject: "dev",
+  template: { containers: [{ image: "img:1" }] },
+  ...extra,
+});
+
+test("pulumi-gcp: customAudiences is honoured, not ignored with a warning; none written is none; a bad one fails at its path; a change updates in place", (t) => {
+  const given = translateService(gcpService({ customAudiences: ["https://api.example.com"] }));
+  t.deepEqual(given.failures, []);
+  t.deepEqual(given.spec.customAudiences, ["https://api.example.com"]);
+  t.deepEqual(translateService(gcpService()).spec.customAudiences, []);
+  t.is(translateService(gcpService({ customAudiences: UNKNOWN })).spec.customAudiences, UNKNOWN, "unknown at preview stays unknown");
+  t.deepEqual(
+    translateService(gcpService({ customAudiences: ["ok", ""] })).failures.map((f) => `${f.property}: ${f.reason}`),
+    ["customAudiences[1]: must not be empty"],
+  );
+  t.deepEqual(reportFields(gcpService({ customAudiences: ["a"] }), serviceRules, () => false).ignored, []);
+  const d = diffGcpService(gcpService({ customAudiences: ["a"] }), gcpService({ customAudiences: ["b"] }));
+  t.true(d.changes);
+  t.deepEqual(d.replaces, []);
+});
+
+test("skiff.Service: customAudiences checked by the engine's rule, sent when set, left alone when not; a change updates in place", (t) => {
+  const base = { name: "web", project: "default", template: { image: "img:1" } };
+  const checked = checkServiceInputs({ ...base, customAudiences: ["https://api.example.com", "https://api.example.com"] });
+  t.deepEqual(checked.failures, []);
+  t.deepEqual(checked.inputs.customAudiences, ["https://api.example.com"]);
+  t.false("customAudiences" in checkServiceInputs(base).inputs, "left out: not managed");
+  t.deepEqual(
+    checkServiceInputs({ ...base, customAudiences: [""] }).failures.map((f) => `${f.property}: ${f.reason}`),
+    ["customAudiences[0]: must not be empty"],
+  );
+  const d = diffService({ ...base, customAudiences: ["a"] }, { ...base, customAudiences: [] });
+  t.true(d.changes);
+  t.deepEqual(d.replaces, []);
 });
