@@ -1,12 +1,17 @@
 import test from "ava";
 import type { ExecutionContext } from "ava";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, listRevisions, skiffOk } from "../helpers/cli";
 
 // Custom audiences of a private service, through the CLI as a user drives it: gcloud's
 // --set/--add/--remove/--clear-custom-audiences on deploy and services update, and a token minted
-// by `skiff auth print-identity-token --audiences <custom audience>` sent as curl sends it.
+// by `skiff auth print-identity-token --audiences <custom audience>` sent as curl sends it; and the
+// service annotation run.googleapis.com/custom-audiences through --format export and services replace.
 
 let engine: TestEngine;
 let image: string;
@@ -67,4 +72,32 @@ test("a private service with a custom audience takes a token for it (another aud
   t.is(tooLong.code, 1);
   t.regex(tooLong.stderr, /--set-custom-audiences: the custom audiences is \d+ characters as a JSON list; Cloud Run takes at most 32768/);
   t.deepEqual((await describeService(engine, "aud")).customAudiences, [], "a refused change changes nothing");
+});
+
+test("describe --format export writes the custom-audiences annotation; services replace reads it back, an edited list applies with no new revision", async (t) => {
+  await deploy(engine, "yaml", ["--image", image, "--no-allow-unauthenticated", "--add-custom-audiences", CUSTOM]);
+  const exported = (await skiffOk(engine, ["services", "describe", "yaml", "--format", "export"])).stdout;
+  const doc = parseYaml(exported) as { metadata: { annotations: Record<string, string> } };
+  t.is(doc.metadata.annotations["run.googleapis.com/custom-audiences"], JSON.stringify([CUSTOM]));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "skiff-custom-audiences-"));
+  try {
+    const file = path.join(dir, "service.yaml");
+    await fs.writeFile(file, exported);
+    const same = await skiffOk(engine, ["services", "replace", file]);
+    t.is(same.stderr, "", "nothing in what export printed is ignored");
+    t.deepEqual((await describeService(engine, "yaml")).customAudiences, [CUSTOM]);
+
+    await fs.writeFile(file, exported.replace(JSON.stringify([CUSTOM]), JSON.stringify([OTHER])));
+    await skiffOk(engine, ["services", "replace", file]);
+    await expectCalls(t, "yaml", { [OTHER]: 200, [CUSTOM]: 401 }, "after replace with another audience");
+    t.is(await revisionCount("yaml"), 1, "no new revision");
+
+    await fs.writeFile(file, exported.replace(JSON.stringify([CUSTOM]), "not a list"));
+    const refused = await engine.skiff(["services", "replace", file]);
+    t.is(refused.code, 1);
+    t.regex(refused.stderr, /metadata\.annotations\.run\.googleapis\.com\/custom-audiences/);
+    t.deepEqual((await describeService(engine, "yaml")).customAudiences, [OTHER], "a refused file changes nothing");
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
