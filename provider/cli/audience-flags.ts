@@ -56,7 +56,7 @@ export function customAudiencesAfterDeploy(current: readonly string[] | undefine
   const parsed = customAudiencesSchema.safeParse(after);
   if (!parsed.success) {
     const flag = FLAGS[(Object.keys(FLAGS) as (keyof typeof FLAGS)[]).find((k) => flags[k] !== undefined)!];
-    throw new UsageError(`${flag}: the custom audiences ${parsed.error.issues[0]?.message ?? "are not valid"}`);
+    throw new UsageError(`${flag}: the list of custom audiences ${parsed.error.issues[0]?.message ?? "is not valid"}`);
   }
   return parsed.data;
 }

@@ -70,7 +70,10 @@ test("a private service with a custom audience takes a token for it (another aud
   t.regex(both.stderr, /--add-custom-audiences, --clear-custom-audiences: at most one of these can be specified/);
   const tooLong = await engine.skiff(["services", "update", "aud", "--set-custom-audiences", "x".repeat(40_000)]);
   t.is(tooLong.code, 1);
-  t.regex(tooLong.stderr, /--set-custom-audiences: the custom audiences is \d+ characters as a JSON list; Cloud Run takes at most 32768/);
+  t.regex(
+    tooLong.stderr,
+    /--set-custom-audiences: the list of custom audiences is \d+ characters as a JSON list; Cloud Run takes at most 32768/,
+  );
   t.deepEqual((await describeService(engine, "aud")).customAudiences, [], "a refused change changes nothing");
 });
 

@@ -60,7 +60,7 @@ test("gcloud's flags: none leaves the audiences to the engine; at most one; comm
     message: "--set-custom-audiences, --remove-custom-audiences: at most one of these can be specified",
   });
   t.throws(() => customAudiencesAfterDeploy([], { addCustomAudiences: "y".repeat(40_000) }), {
-    message: /^--add-custom-audiences: the custom audiences is 40004 characters as a JSON list; Cloud Run takes at most 32768$/,
+    message: /^--add-custom-audiences: the list of custom audiences is 40004 characters as a JSON list; Cloud Run takes at most 32768$/,
   });
 });
 
