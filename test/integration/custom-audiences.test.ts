@@ -4,6 +4,8 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { v2 } from "@google-cloud/run";
+import { googleRunClientOptions } from "../helpers/google-run-client";
 import { TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { deploy, describeService, hostOf, listRevisions, skiffOk } from "../helpers/cli";
@@ -11,7 +13,8 @@ import { deploy, describeService, hostOf, listRevisions, skiffOk } from "../help
 // Custom audiences of a private service, through the CLI as a user drives it: gcloud's
 // --set/--add/--remove/--clear-custom-audiences on deploy and services update, and a token minted
 // by `skiff auth print-identity-token --audiences <custom audience>` sent as curl sends it; and the
-// service annotation run.googleapis.com/custom-audiences through --format export and services replace.
+// service annotation run.googleapis.com/custom-audiences through --format export and services replace;
+// the v2 Admin API's Service.customAudiences through Google's own Node client.
 
 let engine: TestEngine;
 let image: string;
@@ -103,4 +106,26 @@ test("describe --format export writes the custom-audiences annotation; services 
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+});
+
+test("@google-cloud/run: createService with customAudiences makes a private service that takes their tokens; updateService with an updateMask changes them, no new revision", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const parent = "projects/default/locations/europe-west1";
+  const [creating] = await services.createService({
+    parent,
+    serviceId: "viaapi",
+    service: { template: { containers: [{ image }] }, customAudiences: [CUSTOM] },
+  });
+  const [created] = await creating.promise();
+  t.deepEqual(created.customAudiences, [CUSTOM]);
+  await expectCalls(t, "viaapi", { [CUSTOM]: 200, [OTHER]: 401 }, "created with customAudiences");
+
+  const [updating] = await services.updateService({
+    service: { name: created.name, customAudiences: [OTHER] },
+    updateMask: { paths: ["custom_audiences"] },
+  });
+  const [updated] = await updating.promise();
+  t.deepEqual(updated.customAudiences, [OTHER]);
+  t.is(updated.latestCreatedRevision, created.latestCreatedRevision, "no new revision");
+  await expectCalls(t, "viaapi", { [OTHER]: 200, [CUSTOM]: 401 }, "after updateService");
 });
