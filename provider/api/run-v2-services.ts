@@ -220,6 +220,7 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     labels: spec.labels,
     ingress: spec.ingress,
     invokers: spec.invokers ?? current?.invokers ?? [],
+    customAudiences: spec.customAudiences ?? current?.customAudiences ?? [],
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",

@@ -52,7 +52,7 @@ const NO_LOCAL_EFFECT = {
   key: ["--key <key>"],
   clearKey: ["--clear-key"],
   // A service's own settings that need Google's platform: GPUs, regions, the deploy-time health
-  // check, base-image updates, the default URL switch, its description, custom token audiences, and
+  // check, base-image updates, the default URL switch, its description, and
   // service-level scaling (skiff scales each revision by its own --min-instances/--max-instances).
   gpu: ["--gpu <n>"],
   gpuType: ["--gpu-type <type>"],
@@ -63,10 +63,6 @@ const NO_LOCAL_EFFECT = {
   baseImage: ["--base-image <image>"],
   defaultUrl: ["--default-url", "--no-default-url"],
   description: ["--description <text>"],
-  setCustomAudiences: ["--set-custom-audiences <audiences>"],
-  addCustomAudiences: ["--add-custom-audiences <audiences>"],
-  removeCustomAudiences: ["--remove-custom-audiences <audiences>"],
-  clearCustomAudiences: ["--clear-custom-audiences"],
   min: ["--min <n>"],
   max: ["--max <n>"],
   scaling: ["--scaling <mode>"],
@@ -108,10 +104,6 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "baseImage",
   "defaultUrl",
   "description",
-  "setCustomAudiences",
-  "addCustomAudiences",
-  "removeCustomAudiences",
-  "clearCustomAudiences",
   "min",
   "max",
   "scaling",

@@ -16,6 +16,7 @@ import {
 } from "./container-flags";
 import { applyMountFlags, withMountFlags, type MountFlags } from "./mount-flags";
 import { ingressFlag, invokersAfterDeploy, serviceAccountFlag } from "./access-flags";
+import { customAudiencesAfterDeploy, withAudienceFlags, type AudienceFlags } from "./audience-flags";
 import { render } from "./formats";
 import { serviceToKnative } from "../knative/objects";
 import { cloudSqlFlagGiven } from "./cloudsql-flags";
@@ -23,7 +24,7 @@ import { UsageError, useGivenFlags, useSidecarNames } from "./output";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 
-interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags {
+interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags, AudienceFlags {
   /** A number, or "default" (gcloud's special value): back to the platform's default. */
   concurrency?: number | "default";
   minInstances?: number | "default";
@@ -77,7 +78,7 @@ function withServiceFlags(command: Command): Command {
 
 /** The service's and its template's own flags (not a container's). */
 function withTemplateLevelFlags(command: Command): Command {
-  return withLabelFlags(command, "service")
+  return withAudienceFlags(withLabelFlags(command, "service"))
     .option("--concurrency <n>", 'max concurrent requests per instance (1..1000; "default": 80)', intOrDefaultFlag("--concurrency"))
     .option("--min-instances <n>", 'instances kept running even when idle ("default": 0)', intOrDefaultFlag("--min-instances"))
     .option("--max-instances <n>", 'instances at most ("default": 100)', intOrDefaultFlag("--max-instances"))
@@ -155,10 +156,11 @@ async function deployService(
     // The invokers go in the same change as the template, so a service made private is never
     // briefly public (and the reverse): they are computed from the service this attempt read.
     const invokers = invokersAfterDeploy(existing?.invokers, publicAccessAsked(flags));
+    const customAudiences = customAudiencesAfterDeploy(existing?.customAudiences, flags);
     return client.putService(
       project,
       service,
-      { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers },
+      { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers, customAudiences },
       {
         noTraffic: !flags.traffic,
         tag: flags.tag,

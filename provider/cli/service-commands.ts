@@ -135,6 +135,7 @@ function printService(s: Service, latestCreated?: Revision): void {
       `  URL:               ${s.url}`,
       `  Ingress:           ${s.ingress}`,
       `  Authentication:    ${authenticationText(s.invokers)}`,
+      ...(s.customAudiences?.length ? [`  Custom audiences:  ${s.customAudiences.join(", ")}`] : []),
       `  Latest created:    ${s.latestCreatedRevision ?? "-"}`,
       `  Latest ready:      ${s.latestReadyRevision ?? "-"}`,
       ...failure,

@@ -9,7 +9,7 @@ import { fromWire, SERVICE_TEMPLATE_FIELDS, serviceTemplateFields, wirePathOf, t
 /**
  * A Cloud Run v2 Service (decoded by wire-codec.ts, enums as names) as the spec skiff's service
  * controller applies: its template through the field table, ingress and traffic through the enum
- * tables below, and errors named by the paths the client sent (`service.template.timeout`).
+ * tables below, customAudiences as they are (the service's own, no revision's), and errors named by the paths the client sent (`service.template.timeout`).
  */
 
 /** IngressTraffic ↔ skiff's ingress setting; INGRESS_TRAFFIC_NONE has no local counterpart. */
@@ -98,6 +98,8 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     ...(ingress ? { ingress } : {}),
     ...(traffic.length > 0 ? { traffic } : {}),
     invokers: invokersFor(wire.invokerIamDisabled === true, ctx.currentInvokers),
+    // The request is the whole service (an updateMask merged the rest in already): none given, none kept.
+    customAudiences: wire.customAudiences ?? [],
   };
   const spec = withWirePaths(
     () => parseServiceSpec(body),
@@ -125,6 +127,7 @@ const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   labels: "labels",
   ingress: "ingress",
   invokers: "invokerIamDisabled",
+  customAudiences: "customAudiences",
   revisionSuffix: "template.revision",
   expectedGeneration: "etag",
 };

@@ -86,6 +86,7 @@ export function serviceToV2(s: Service, scope: Scope, links: ServiceLinks): Wire
     })),
     uri: s.url,
     urls: [s.url],
+    ...(s.customAudiences?.length ? { customAudiences: s.customAudiences } : {}),
     reconciling: state === "CONDITION_PENDING",
     etag: links.etag,
   };

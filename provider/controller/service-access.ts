@@ -8,8 +8,8 @@ export function serviceBindings(store: Store, project: string, service: string):
   return store.policies.get(project, "service", service) ?? [...DEFAULT_SERVICE_BINDINGS];
 }
 
-/** What the ingress checks for a service, from its ingress setting and its invokers. */
-export function serviceAccess(ingress: Ingress, bindings: readonly Binding[]): ServiceAccess {
+/** What the ingress checks for a service, from its ingress setting, its invokers and its custom audiences. */
+export function serviceAccess(ingress: Ingress, bindings: readonly Binding[], customAudiences: readonly string[] = []): ServiceAccess {
   const invokers = invokersOf(bindings);
   return {
     // There is no load balancer here: "internal-and-cloud-load-balancing" answers what "internal" does.
@@ -17,5 +17,6 @@ export function serviceAccess(ingress: Ingress, bindings: readonly Binding[]): S
     public: invokers.includes(ALL_USERS),
     anyAuthenticated: invokers.includes(ALL_AUTHENTICATED_USERS),
     invokers: new Set(invokers.filter((m) => m.startsWith("user:") || m.startsWith("serviceAccount:"))),
+    customAudiences: new Set(customAudiences),
   };
 }

@@ -173,6 +173,7 @@ export class ServiceController {
       template: spec.template,
       labels: {},
       ingress: "all",
+      customAudiences: [],
       traffic: [],
       generation: 0,
       nextGeneration: 1,
@@ -180,10 +181,11 @@ export class ServiceController {
       updateTime: now,
     };
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
+    const customAudiences = spec.customAudiences ?? base.customAudiences;
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {
       store.transaction(() => {
-        store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, traffic, generation, updateTime: now });
+        store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, customAudiences, traffic, generation, updateTime: now });
         this.setInvokers(project, name, spec);
       });
       this.publish(project, name);
@@ -203,6 +205,7 @@ export class ServiceController {
         template: spec.template,
         labels: spec.labels,
         ingress: spec.ingress,
+        customAudiences,
         traffic: newTraffic,
         generation,
         nextGeneration: base.nextGeneration + 1,

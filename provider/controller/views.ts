@@ -59,6 +59,7 @@ export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: 
     labels: row.labels,
     ingress: row.ingress,
     invokers,
+    customAudiences: row.customAudiences,
     traffic: row.traffic,
     trafficStatuses: s.statuses,
     url: serviceUrl(row.project, row.name, ingressPort),

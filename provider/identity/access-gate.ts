@@ -6,7 +6,8 @@ import { CLI_AUDIENCE, verifyIdentityToken } from "./tokens";
  * started (Cloud Run's order): an internal service answers only the engine's own containers of its project (404
  * to anyone else, as Cloud Run does); a private one needs `Authorization: Bearer <identity
  * token>` whose signature verifies against the engine's key, whose audience is the service's URL
- * (or a tag's or mapped domain's; its origin alone, audienceHost), and whose identity is an invoker: 401 without a valid token,
+ * (or a tag's or mapped domain's; its origin alone, audienceHost) or exactly one of its custom
+ * audiences, and whose identity is an invoker: 401 without a valid token,
  * 403 for a valid token of someone else.
  */
 export interface ServiceAccess {
@@ -18,6 +19,8 @@ export interface ServiceAccess {
   anyAuthenticated: boolean;
   /** `user:EMAIL` and `serviceAccount:EMAIL` members that may call. */
   invokers: ReadonlySet<string>;
+  /** Token audiences taken besides the service's URLs, compared exactly (custom-audiences.ts). */
+  customAudiences: ReadonlySet<string>;
 }
 
 export type Denial = { status: 401 | 403 | 404; message: string };
@@ -28,7 +31,7 @@ interface VerifiedToken {
   aud: string;
   email: string;
   members: readonly [string, string];
-  /** Audience checks already made, by the service asked for. */
+  /** Checks of the audience against the service's URLs already made, by the service asked for. */
   audienceFor: Map<string, boolean>;
 }
 
@@ -75,9 +78,11 @@ export class AccessGate {
       audienceOk = audienceNames(entry.aud) || (entry.aud === CLI_AUDIENCE && this.owners.has(entry.email));
       entry.audienceFor.set(service, audienceOk);
     }
-    if (!audienceOk)
+    // The custom audiences are read from the published route each time, not remembered with the
+    // token: one that is removed stops working on the next request. A set look-up, no allocation.
+    if (!audienceOk && !access.customAudiences.has(entry.aud))
       return unauthorized(
-        `the token's audience "${entry.aud}" is not this service's URL (its origin, such as http://NAME.localhost:PORT, with no path)`,
+        `the token's audience "${entry.aud}" is not this service's URL (its origin, such as http://NAME.localhost:PORT, with no path) nor one of its custom audiences`,
       );
     if (
       access.anyAuthenticated ||

@@ -1,4 +1,5 @@
 import { invalid } from "../model/errors";
+import { customAudiencesSchema } from "../model/custom-audiences";
 import type { ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
@@ -72,6 +73,9 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   if (labels) for (const k of Object.keys(labels)) used.add(`metadata.labels.${k}`);
   const annotations = asRecord(metadata.annotations ?? {}, "metadata.annotations");
   const ingressAnnotation = take("metadata.annotations.run.googleapis.com/ingress", annotations["run.googleapis.com/ingress"]);
+  const customAudiences = customAudiencesFromAnnotation(
+    take(`metadata.annotations.${CUSTOM_AUDIENCES_ANNOTATION}`, annotations[CUSTOM_AUDIENCES_ANNOTATION]),
+  );
 
   const spec = asRecord(root.spec ?? {}, "spec");
   const template = asRecord(spec.template ?? {}, "spec.template");
@@ -219,11 +223,35 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);
   return {
     name,
-    spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}) },
+    // A replace is the whole service: a file without the annotation leaves it no custom audiences.
+    spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}), customAudiences },
     revisionSuffix,
     ignored,
     pathOf: (field) => servicePathOf(field, ingressAt, sidecarAt),
   };
+}
+
+/** Cloud Run's service annotation for custom audiences: a JSON list of strings (on the service, not its template). */
+export const CUSTOM_AUDIENCES_ANNOTATION = "run.googleapis.com/custom-audiences";
+
+function customAudiencesFromAnnotation(value: unknown): string[] {
+  if (value === undefined) return [];
+  const field = `metadata.annotations.${CUSTOM_AUDIENCES_ANNOTATION}`;
+  let list: unknown;
+  try {
+    list = typeof value === "string" ? JSON.parse(value) : undefined;
+  } catch {
+    list = undefined;
+  }
+  const parsed = customAudiencesSchema.safeParse(list);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const reason = Array.isArray(list)
+      ? `${issue?.path.length ? `item ${String(issue.path[0])} ` : ""}${issue?.message}`
+      : `must be a JSON list of strings, such as '["https://api.example.com"]'`;
+    throw invalid(field, reason);
+  }
+  return parsed.data;
 }
 
 /**
@@ -298,6 +326,7 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   revisionSuffix: "spec.template.metadata.name",
   labels: "metadata.labels",
   ingress: "metadata.annotations.run.googleapis.com/ingress",
+  customAudiences: "metadata.annotations.run.googleapis.com/custom-audiences",
 };
 
 /**

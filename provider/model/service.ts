@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { customAudiencesSchema } from "./custom-audiences";
 import { labelsSchema } from "./labels";
 import { invalidFromViolations, violationsOf } from "./errors";
 import { memberSchema } from "./iam";
@@ -27,6 +28,11 @@ export const serviceSpecSchema = z
      * members); when left out, its policy stays as it is (a new service: allUsers, public).
      */
     invokers: z.array(memberSchema).optional(),
+    /**
+     * When given, the service's custom audiences become exactly these; when left out, they stay as
+     * they are (a new service: none). No new revision either way.
+     */
+    customAudiences: customAudiencesSchema.optional(),
   })
   .strict();
 
@@ -48,6 +54,8 @@ export const serviceSchema = z.object({
   ingress: ingressSchema,
   /** Who may call it (its policy's roles/run.invoker members); allUsers: anyone, without a token. */
   invokers: z.array(z.string()).default([]),
+  /** Token audiences it takes besides its URLs (custom-audiences.ts). */
+  customAudiences: z.array(z.string()).optional(),
   /** The traffic as set; empty means 100 % to the latest ready revision. */
   traffic: z.array(trafficTargetSchema),
   /** The resolved traffic: which revision gets what, and its tag URL. */
@@ -55,7 +63,7 @@ export const serviceSchema = z.object({
   url: z.string(),
   latestCreatedRevision: z.string().optional(),
   latestReadyRevision: z.string().optional(),
-  /** Counts changes of template, labels and ingress; send it back as expectedGeneration to change the service safely. */
+  /** Counts changes of template, labels, ingress and custom audiences; send it back as expectedGeneration to change the service safely. */
   generation: z.number().int(),
   /** Per revision the engine runs instances for: instances, in-flight and queued requests, the last scaling decision. */
   scaling: z.array(revisionScalingSchema.extend({ revision: z.string() })).default([]),

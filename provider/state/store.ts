@@ -18,8 +18,10 @@ export interface ServiceRow {
   template: ServiceTemplate;
   labels: Record<string, string>;
   ingress: Ingress;
+  /** Token audiences the service takes besides its URLs; no part of any revision. */
+  customAudiences: string[];
   traffic: NormalizedTrafficTarget[];
-  /** Counts changes of the spec (template, labels, ingress): a client names the one it read to change it. */
+  /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
   /** The generation number the next revision gets (`<service>-<00001>-abc`). */
   nextGeneration: number;
@@ -147,7 +149,7 @@ export class Store {
       .run({
         project: s.project,
         name: s.name,
-        spec: JSON.stringify({ template: s.template, labels: s.labels, ingress: s.ingress }),
+        spec: JSON.stringify({ template: s.template, labels: s.labels, ingress: s.ingress, customAudiences: s.customAudiences }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
         nextGeneration: s.nextGeneration,
@@ -282,6 +284,8 @@ function toService(row: unknown): ServiceRow {
     template: spec.template,
     labels: spec.labels,
     ingress: spec.ingress,
+    // Stored before custom audiences existed: none.
+    customAudiences: spec.customAudiences ?? [],
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { customAudiencesSchema } from "../../provider/model/custom-audiences";
 import { memberSchema } from "../../provider/model/iam";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import { ingressSchema } from "../../provider/model/service";
@@ -17,6 +18,8 @@ export interface ServiceInputs {
   ingress: z.output<typeof ingressSchema>;
   /** Who may call it (roles/run.invoker), exactly; absent: the Service leaves its IAM policy alone. */
   invokers?: string[];
+  /** Token audiences it takes besides its URL, exactly; absent: the Service leaves them as they are. */
+  customAudiences?: string[];
 }
 
 const labelsSchema = z.record(z.string(), z.string({ error: "must be a string" })).default({});
@@ -54,5 +57,6 @@ export function checkServiceInputs(news: Record<string, unknown>): CheckOutcome<
   b.field("ingress", news.ingress, validate(ingressSchema.default("all"), news.ingress, ["ingress"]));
   const invokers = validate(invokersSchema, news.invokers, ["invokers"]);
   b.field("invokers", news.invokers, { ...invokers, value: normalizeInvokers(invokers.value) });
+  b.field("customAudiences", news.customAudiences, validate(customAudiencesSchema.optional(), news.customAudiences, ["customAudiences"]));
   return b.done();
 }

@@ -3,7 +3,7 @@ import { DiffDecision, DiffTable, diffByTable } from "./table";
 /**
  * Service: the name and project are its identity (and its URL), so changing either replaces it.
  * Everything else updates in place; a template change (its serviceAccount too) makes the engine
- * cut a new revision, while ingress and invokers change who may call the service at once.
+ * cut a new revision, while ingress, invokers and custom audiences change who may call the service at once.
  */
 export const serviceDiffTable: DiffTable = {
   name: "replace",
@@ -12,6 +12,7 @@ export const serviceDiffTable: DiffTable = {
   labels: "update",
   ingress: "update",
   invokers: "update",
+  customAudiences: "update",
 };
 
 export function diffService(olds: Record<string, unknown>, news: Record<string, unknown>): DiffDecision {

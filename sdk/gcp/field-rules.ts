@@ -90,7 +90,7 @@ const serviceContainer: Fields = {
 
 export const serviceRules: Fields = {
   fields: {
-    ...honouredAll("name", "labels", "ingress"),
+    ...honouredAll("name", "labels", "ingress", "customAudiences"),
     ...ignoredAll(
       "project",
       "location",
@@ -100,7 +100,6 @@ export const serviceRules: Fields = {
       "clientVersion",
       "launchStage",
       "binaryAuthorization",
-      "customAudiences",
       "defaultUriDisabled",
       "deletionPolicy",
       "iapEnabled",

@@ -1,3 +1,4 @@
+import { customAudiencesSchema } from "../../provider/model/custom-audiences";
 import { labelsSchema } from "../../provider/model/labels";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import type { Ingress } from "../../provider/model/service";
@@ -16,8 +17,8 @@ import { translateVolumes } from "./volumes";
  * failure at the path the user wrote. Values unknown at preview stay unknown and are not judged.
  */
 export interface ServiceTranslation {
-  /** The engine's spec: template, labels, ingress, traffic (the unknown marker where not known yet). */
-  spec: { template: unknown; labels: unknown; ingress: unknown; traffic: unknown };
+  /** The engine's spec: template, labels, ingress, traffic, custom audiences (the unknown marker where not known yet). */
+  spec: { template: unknown; labels: unknown; ingress: unknown; traffic: unknown; customAudiences: unknown };
   /** `template.revision` minus the `<service>-` prefix: the engine names the revision with it. */
   revisionSuffix?: unknown;
   failures: CheckFailure[];
@@ -78,11 +79,14 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
     if (ingress === undefined)
       problems.add("ingress", `must be one of ${Object.keys(INGRESS).join(", ")}, got ${JSON.stringify(inputs.ingress)}`);
   }
+  // The program owns the service's custom audiences, as pulumi-gcp's does: none written, none kept.
+  const audiences = validate(customAudiencesSchema, inputs.customAudiences ?? [], ["customAudiences"]);
+  failures.push(...audiences.failures);
   const traffic = translateTraffics(inputs.traffics, problems);
   failures.push(...trafficFailures(traffic, typeof inputs.name === "string" && !isUnknown(inputs.name) ? inputs.name : undefined));
 
   return {
-    spec: { template, labels: labels.value ?? {}, ingress, traffic },
+    spec: { template, labels: labels.value ?? {}, ingress, traffic, customAudiences: audiences.value ?? [] },
     revisionSuffix,
     failures: [...problems.failures, ...failures],
   };

@@ -80,7 +80,9 @@ async function deploy(inputs: GcpServiceInputs, action: "creating" | "updating",
 function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
   const t = translateService(inputs);
   const spec =
-    t.failures.length > 0 ? undefined : (t.spec as { template: unknown; labels: unknown; ingress: unknown; traffic: TrafficTarget[] });
+    t.failures.length > 0
+      ? undefined
+      : (t.spec as { template: unknown; labels: unknown; ingress: unknown; traffic: TrafficTarget[]; customAudiences: unknown });
   const same = (a: unknown, b: unknown) => spec !== undefined && canonicalJson(a) === canonicalJson(b);
   const runsTemplate = (template: unknown) => {
     const candidate = translateService({ ...inputs, template } as GcpServiceInputs);
@@ -99,6 +101,7 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
         ) as GcpServiceInputs["template"]),
     labels: same(spec?.labels, s.labels) ? inputs.labels : s.labels,
     ingress: same(spec?.ingress, s.ingress) ? inputs.ingress : gcpIngress(s.ingress),
+    customAudiences: same(spec?.customAudiences, s.customAudiences ?? []) ? inputs.customAudiences : s.customAudiences,
     traffics: same(spec && normalizeTraffic(spec.traffic), s.traffic) ? inputs.traffics : gcpTraffics(normalizeTraffic(s.traffic)),
   };
 }

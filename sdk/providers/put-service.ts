@@ -6,7 +6,7 @@ import { isConflict, isNotFound } from "./engine";
 
 /**
  * Whether the engine's service already holds this spec in the parts its generation counts
- * (template, labels, ingress): then an update refused as stale would undo nobody's change.
+ * (template, labels, ingress, custom audiences when given): then an update refused as stale would undo nobody's change.
  */
 export function holdsSpec(service: Service, spec: ServiceSpecInput): boolean {
   const parsed = serviceSpecSchema.safeParse(spec);
@@ -14,7 +14,9 @@ export function holdsSpec(service: Service, spec: ServiceSpecInput): boolean {
   return (
     canonicalJson(parsed.data.template) === canonicalJson(service.template) &&
     canonicalJson(parsed.data.labels) === canonicalJson(service.labels) &&
-    parsed.data.ingress === service.ingress
+    parsed.data.ingress === service.ingress &&
+    (parsed.data.customAudiences === undefined ||
+      canonicalJson(parsed.data.customAudiences) === canonicalJson(service.customAudiences ?? []))
   );
 }
 

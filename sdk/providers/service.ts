@@ -38,8 +38,14 @@ async function deploy(inputs: ServiceInputs, action: string, expectedGeneration?
   const client = await engine();
   let answer;
   try {
-    // `invokers` only when the program sets them: otherwise the policy belongs to whoever else manages it.
-    const spec = { template: inputs.template, labels: inputs.labels, ingress: inputs.ingress, invokers: inputs.invokers };
+    // `invokers` and `customAudiences` only when the program sets them: otherwise they belong to whoever else manages them.
+    const spec = {
+      template: inputs.template,
+      labels: inputs.labels,
+      ingress: inputs.ingress,
+      invokers: inputs.invokers,
+      customAudiences: inputs.customAudiences,
+    };
     answer = await putService(client, inputs.project, inputs.name, spec, { expectedGeneration });
   } catch (error) {
     if (error instanceof StaleUpdateError) {
@@ -97,6 +103,7 @@ export const provider = {
       const inputs: ServiceInputs = { name: s.name, project: s.project, template: s.template, labels: s.labels, ingress: s.ingress };
       // Invokers the program sets are read back (someone may have changed the policy since); unset, they stay unset.
       if (props.invokers !== undefined) inputs.invokers = s.invokers;
+      if (props.customAudiences !== undefined) inputs.customAudiences = s.customAudiences ?? [];
       return refreshed(id, inputs, outputsOf(inputs, s), knownAtPreview.Service);
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };

@@ -20,6 +20,12 @@ export interface ServiceArgs {
    * resources can manage it; a new service is then public.
    */
   invokers?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Token audiences a private service takes besides its URL (Cloud Run's customAudiences): an
+   * identity token whose `aud` is exactly one of these passes. No new revision. Left out, the
+   * Service leaves them as they are (none for a new service).
+   */
+  customAudiences?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface TrafficStatusOutput {
@@ -72,6 +78,8 @@ export class Service extends SkiffResource {
   declare readonly ingress: pulumi.Output<string>;
   /** The invokers as set by this resource (sorted); undefined when it leaves the policy alone. */
   declare readonly invokers: pulumi.Output<string[] | undefined>;
+  /** The custom audiences as set by this resource; undefined when it leaves them alone. */
+  declare readonly customAudiences: pulumi.Output<string[] | undefined>;
   /** `http://<name>.<project>.localhost:<ingress port>` (no project part for project "default"). */
   declare readonly url: pulumi.Output<string>;
   /** The engine's generation of the service's spec (template, labels, ingress) as of this state. */
@@ -90,6 +98,7 @@ export class Service extends SkiffResource {
       labels: args.labels,
       ingress: args.ingress,
       invokers: args.invokers,
+      customAudiences: args.customAudiences,
       url: undefined,
       generation: undefined,
       latestCreatedRevision: undefined,

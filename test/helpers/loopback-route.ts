@@ -4,7 +4,13 @@ import type { RevisionThrottlers } from "../../provider/scaling/revision-throttl
 import { Throttler } from "../../provider/scaling/throttler";
 
 /** Anyone may call: no token needed. */
-const PUBLIC = { internalOnly: false, public: true, anyAuthenticated: false, invokers: new Set<string>() };
+const PUBLIC = {
+  internalOnly: false,
+  public: true,
+  anyAuthenticated: false,
+  invokers: new Set<string>(),
+  customAudiences: new Set<string>(),
+};
 
 /**
  * For the data-plane harnesses without Docker (wire-ingress.ts, h2-harness.ts): routes service

@@ -90,8 +90,7 @@ test("deploy, services update and jobs create|update|deploy take gcloud's cloud-
         "--clear-key",
         ...["--gpu", "1", "--gpu-type", "nvidia-l4", "--no-gpu-zonal-redundancy", "--regions", "us-central1,europe-west1"],
         ...["--no-deploy-health-check", "--no-automatic-updates", "--base-image", "nodejs22", "--no-default-url"],
-        ...["--description", "d", "--set-custom-audiences", "a", "--add-custom-audiences", "b", "--remove-custom-audiences", "a"],
-        ...["--clear-custom-audiences", "--min", "1", "--max", "3", "--scaling", "auto"],
+        ...["--description", "d", "--min", "1", "--max", "3", "--scaling", "auto"],
       ]),
       [],
     );

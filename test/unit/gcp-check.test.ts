@@ -61,6 +61,7 @@ test("the example's service translates to the engine's spec", (t) => {
       { type: "REVISION", revision: "hello-v1", percent: 90 },
       { type: "LATEST", percent: 10, tag: "canary" },
     ],
+    customAudiences: [],
   });
 });
 

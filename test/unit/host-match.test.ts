@@ -32,7 +32,7 @@ test("the routing table answers 404 naming an unknown host, and routes tags and 
     pick: () => "hello-00002-abc",
     tags: new Map([["old", "hello-00001-xyz"]]),
     timeoutMs: () => 5000,
-    access: { internalOnly: false, public: true, anyAuthenticated: false, invokers: new Set() },
+    access: { internalOnly: false, public: true, anyAuthenticated: false, invokers: new Set(), customAudiences: new Set() },
   });
   table.setDomain("api.example.test", { project: "default", service: "hello" });
   t.like(table.route(matchHost("hello.localhost"), "hello.localhost"), { ok: true, revision: "hello-00002-abc", timeoutMs: 5000 });

@@ -59,6 +59,7 @@ const PRIVATE: ServiceAccess = {
   public: false,
   anyAuthenticated: false,
   invokers: new Set(["serviceAccount:web@p.iam.gserviceaccount.com"]),
+  customAudiences: new Set(["https://api.example.com"]),
 };
 const namesApi = (aud: string) => URL.canParse(aud) && new URL(aud).host.startsWith("api.localhost");
 
@@ -94,9 +95,39 @@ test("the owner may call every service, also with the CLI's token that names no 
   );
 });
 
+test("a custom audience lets a token in when it is exactly the audience; removing it from the published access stops the same token at once", (t) => {
+  const g = gate();
+  const token = (aud: string, email = "web@p.iam.gserviceaccount.com") => `Bearer ${mintIdentityToken(key, email, aud, NOW)}`;
+  const check = (access: ServiceAccess, authorization: string) => g.check(access, false, authorization, "default/api", namesApi);
+  t.is(check(PRIVATE, token("https://api.example.com")), undefined);
+  t.is(
+    check(PRIVATE, token("https://api.example.com/"))?.status,
+    401,
+    "compared exactly, as Cloud Run does: a trailing slash is another string",
+  );
+  const refused = check(PRIVATE, token("https://api.example.com/v1"));
+  t.is(refused?.status, 401, "exactly: no path, no prefix match");
+  t.regex(refused?.message ?? "", /nor one of its custom audiences/);
+  t.is(check(PRIVATE, token("https://API.example.com"))?.status, 401, "exactly: case counts");
+  t.is(
+    check(PRIVATE, token("https://api.example.com", "other@p.iam.gserviceaccount.com"))?.status,
+    403,
+    "the audience passes, the invoker check still applies",
+  );
+  // The same token, now checked (and remembered) once: the route republished without the audience refuses it.
+  t.is(check({ ...PRIVATE, customAudiences: new Set() }, token("https://api.example.com"))?.status, 401);
+  t.is(check(PRIVATE, token("https://api.example.com")), undefined, "and takes it again when it is back");
+});
+
 test("public and internal: allUsers needs no token; an internal service answers only containers (404 from the host, token or not)", (t) => {
   const g = gate();
-  const open: ServiceAccess = { internalOnly: false, public: true, anyAuthenticated: false, invokers: new Set() };
+  const open: ServiceAccess = {
+    internalOnly: false,
+    public: true,
+    anyAuthenticated: false,
+    invokers: new Set(),
+    customAudiences: new Set(),
+  };
   t.is(g.check(open, false, undefined, "default/api", namesApi), undefined);
   const internal = { ...open, internalOnly: true };
   t.is(g.check(internal, false, undefined, "default/api", namesApi)?.status, 404);
@@ -120,6 +151,22 @@ test("a verified token is checked once: the next request with it costs a map loo
   const perCheckNs = Number(process.hrtime.bigint() - started) / 10_000;
   t.is(audienceChecks, 1);
   t.log(`${(perCheckNs / 1000).toFixed(2)} µs per check of a known token`);
+});
+
+test("a known token for a custom audience costs a map lookup and a set look-up: well under SPEC's 15 µs per private check", (t) => {
+  let audienceChecks = 0;
+  const g = gate();
+  const token = `Bearer ${mintIdentityToken(key, "web@p.iam.gserviceaccount.com", "https://api.example.com", NOW)}`;
+  const names = (aud: string) => (audienceChecks++, namesApi(aud));
+  for (let i = 0; i < 1_000; i++) g.check(PRIVATE, true, token, "default/api", names);
+  const started = process.hrtime.bigint();
+  let denied = 0;
+  for (let i = 0; i < 10_000; i++) if (g.check(PRIVATE, true, token, "default/api", names) !== undefined) denied++;
+  const perCheckNs = Number(process.hrtime.bigint() - started) / 10_000;
+  t.is(denied, 0);
+  t.is(audienceChecks, 1, "the URL check is made once; the custom audiences are a set look-up each time");
+  t.true(perCheckNs < 15_000, `${perCheckNs} ns per check`);
+  t.log(`${(perCheckNs / 1000).toFixed(2)} µs per check of a known token for a custom audience`);
 });
 
 test("a verified token reaches the instance with its signature replaced by SIGNATURE_REMOVED_BY_GOOGLE, as Cloud Run passes it on", (t) => {

@@ -87,7 +87,7 @@ test("an input unknown at preview counts as a change", (t) => {
 });
 
 test("every service input is in the table, and only inputs are", (t) => {
-  t.deepEqual(Object.keys(serviceDiffTable).sort(), ["ingress", "invokers", "labels", "name", "project", "template"]);
+  t.deepEqual(Object.keys(serviceDiffTable).sort(), ["customAudiences", "ingress", "invokers", "labels", "name", "project", "template"]);
 });
 
 const revision = { service: "hello", project: "dev", template };

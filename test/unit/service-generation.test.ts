@@ -11,6 +11,7 @@ const row: ServiceRow = {
   template: spec.template,
   labels: spec.labels,
   ingress: spec.ingress,
+  customAudiences: ["https://api.example.com"],
   traffic: [],
   generation: 3,
   nextGeneration: 4,
@@ -23,6 +24,9 @@ test("the generation moves on with the template, labels or ingress, not with tra
   t.false(specChanged(row, { ...spec, traffic: [{ type: "LATEST", percent: 100 }] }));
   t.true(specChanged(row, parseServiceSpec({ template: { image: "example/app:2" }, labels: { team: "a" } })));
   t.true(specChanged(row, { ...spec, labels: { team: "b" } }));
+  // Custom audiences: left out, they stay (no change); given, compared.
+  t.false(specChanged(row, { ...spec, customAudiences: ["https://api.example.com"] }));
+  t.true(specChanged(row, { ...spec, customAudiences: [] }));
   t.true(specChanged(row, { ...spec, ingress: "internal" }));
 });
 
