@@ -3,8 +3,8 @@ import { deployedTemplate, thrownMessage } from "../helpers/deploy-flags";
 import { serviceToKnative } from "../../provider/knative/objects";
 import { planReplace } from "../../provider/knative/service-from-knative";
 import { templateFingerprint } from "../../provider/model/revision";
-import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate } from "../../provider/model/template";
+import { serviceObject } from "../helpers/service-object";
 
 // gcloud's `--container NAME` flag groups of `skiff deploy`, and several containers in Knative YAML
 // both ways: each maps to the same template model (an ingress container and its sidecars).
@@ -163,26 +163,8 @@ const several = parseServiceTemplate({
   ],
 });
 
-function serviceOf(template: ReturnType<typeof parseServiceTemplate>): Service {
-  return {
-    name: "web",
-    project: "default",
-    template,
-    labels: {},
-    ingress: "all",
-    invokers: [],
-    traffic: [],
-    trafficStatuses: [],
-    url: "http://web.localhost:8080",
-    generation: 1,
-    scaling: [],
-    createTime: "t",
-    updateTime: "t",
-  };
-}
-
 test("Knative YAML with several containers: named, the sidecar without ports, the order as Cloud Run's annotation; and back", (t) => {
-  const k = serviceToKnative(serviceOf(several)) as any;
+  const k = serviceToKnative(serviceObject(several)) as any;
   const spec = k.spec.template.spec;
   t.deepEqual(
     spec.containers.map((c: any) => [c.name, c.image, c.ports !== undefined]),
@@ -203,14 +185,14 @@ test("Knative YAML with several containers: named, the sidecar without ports, th
 
 test("Knative YAML of one container is as before: no name written, a name read back changes nothing", (t) => {
   const single = parseServiceTemplate({ image: "img:1" });
-  const k = serviceToKnative(serviceOf(single)) as any;
+  const k = serviceToKnative(serviceObject(single)) as any;
   t.false("name" in k.spec.template.spec.containers[0]);
   k.spec.template.spec.containers[0].name = "hello-1";
   t.is(templateFingerprint(parseServiceTemplate(planReplace(k, "default").spec.template)), templateFingerprint(single));
 });
 
 test("Knative YAML errors: two containers with ports, or none, and a dependency on no container", (t) => {
-  const k = serviceToKnative(serviceOf(several)) as any;
+  const k = serviceToKnative(serviceObject(several)) as any;
   const twoPorts = structuredClone(k);
   twoPorts.spec.template.spec.containers[1].ports = [{ containerPort: 9000 }];
   t.is(

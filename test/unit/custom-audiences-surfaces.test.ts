@@ -4,7 +4,6 @@ import { serviceEtag, serviceToV2 } from "../../provider/cloudrun-v2/service-to-
 import { applyUpdateMask } from "../../provider/cloudrun-v2/update-mask";
 import { decodeMessage, encodeMessage } from "../../provider/cloudrun-v2/wire-codec";
 import { SkiffError, type FieldViolation } from "../../provider/model/errors";
-import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate } from "../../provider/model/template";
 import { checkServiceInputs } from "../../sdk/check/service";
 import { diffService } from "../../sdk/diff/service";
@@ -12,27 +11,20 @@ import { diffGcpService } from "../../sdk/diff/cloudrunv2-service";
 import { reportFields, serviceRules } from "../../sdk/gcp/field-rules";
 import { translateService } from "../../sdk/gcp/service-spec";
 import { UNKNOWN } from "../../sdk/preview-values/unknowns";
+import { serviceObject } from "../helpers/service-object";
 
 // Custom audiences through the v2 Admin API's Service.customAudiences: in, out, and under an update mask.
 
 const SCOPE = { project: "default", location: "us-central1" };
 
-const SERVICE: Service = {
+const SERVICE = serviceObject(parseServiceTemplate({ image: "img:1" }), {
   name: "hello",
-  project: "default",
-  template: parseServiceTemplate({ image: "img:1" }),
-  labels: {},
-  ingress: "all",
-  invokers: [],
   customAudiences: ["https://api.example.com"],
-  traffic: [],
-  trafficStatuses: [],
   url: "http://hello.localhost:8080",
   generation: 2,
-  scaling: [],
   createTime: "2026-01-01T00:00:00.000Z",
   updateTime: "2026-01-02T00:00:00.000Z",
-};
+});
 
 function decoded(json: unknown): Record<string, unknown> {
   const violations: FieldViolation[] = [];

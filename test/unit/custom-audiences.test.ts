@@ -4,25 +4,11 @@ import { applyCustomAudiencesChange, customAudiencesSchema, MAX_CUSTOM_AUDIENCES
 import { parseServiceSpec } from "../../provider/model/service";
 import { SkiffError } from "../../provider/model/errors";
 import { parseServiceTemplate } from "../../provider/model/template";
-import type { Service } from "../../provider/model/service";
 import { serviceToKnative } from "../../provider/knative/objects";
 import { planReplace } from "../../provider/knative/service-from-knative";
+import { serviceObject } from "../helpers/service-object";
 
-const SERVICE: Service = {
-  name: "web",
-  project: "default",
-  template: parseServiceTemplate({ image: "img" }),
-  labels: {},
-  ingress: "all",
-  invokers: [],
-  traffic: [],
-  trafficStatuses: [],
-  url: "http://web.localhost:8080",
-  generation: 1,
-  scaling: [],
-  createTime: "t",
-  updateTime: "t",
-};
+const SERVICE = serviceObject(parseServiceTemplate({ image: "img" }));
 
 test("the model: non-empty strings, each once, the JSON list at most 32,768 characters (Cloud Run's limit)", (t) => {
   t.deepEqual(customAudiencesSchema.parse(["a", "https://x.example.com", "a"]), ["a", "https://x.example.com"]);

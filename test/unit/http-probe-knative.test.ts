@@ -3,29 +3,11 @@ import { deployedTemplate } from "../helpers/deploy-flags";
 import { serviceToKnative } from "../../provider/knative/objects";
 import { planReplace } from "../../provider/knative/service-from-knative";
 import { templateFingerprint } from "../../provider/model/revision";
-import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate } from "../../provider/model/template";
+import { serviceObject } from "../helpers/service-object";
 
 // An HTTP startup probe in Knative YAML (`--format export` out, `services replace` in) and from
 // `skiff deploy --startup-probe httpGet.*`: the same template each way, the httpGet never lost.
-
-function serviceOf(template: ReturnType<typeof parseServiceTemplate>): Service {
-  return {
-    name: "web",
-    project: "default",
-    template,
-    labels: {},
-    ingress: "all",
-    invokers: [],
-    traffic: [],
-    trafficStatuses: [],
-    url: "http://web.localhost:8080",
-    generation: 1,
-    scaling: [],
-    createTime: "t",
-    updateTime: "t",
-  };
-}
 
 const HEADERS = [{ name: "X-Probe", value: "startup" }];
 
@@ -34,7 +16,7 @@ test("export prints httpGet with its path, port and headers (no tcpSocket); repl
     image: "img:1",
     startupProbe: { httpGet: { path: "/healthz", httpHeaders: HEADERS }, periodSeconds: 1, failureThreshold: 10 },
   });
-  const k = serviceToKnative(serviceOf(template)) as any;
+  const k = serviceToKnative(serviceObject(template)) as any;
   t.deepEqual(k.spec.template.spec.containers[0].startupProbe, {
     timeoutSeconds: 1,
     periodSeconds: 1,
@@ -54,12 +36,12 @@ test("export prints httpGet with its path, port and headers (no tcpSocket); repl
 
 test("Knative YAML in: httpGet on another port keeps it; a TCP template still exports tcpSocket and keeps its fingerprint", (t) => {
   const http = parseServiceTemplate({ image: "img:1", startupProbe: { httpGet: { path: "/ready", port: 9000 } } });
-  const k = serviceToKnative(serviceOf(http)) as any;
+  const k = serviceToKnative(serviceObject(http)) as any;
   t.deepEqual(k.spec.template.spec.containers[0].startupProbe.httpGet, { path: "/ready", port: 9000 });
   t.deepEqual(planReplace(k, "default").spec.template.startupProbe?.httpGet, { path: "/ready", port: 9000 });
 
   const tcp = parseServiceTemplate({ image: "img:1" });
-  const kt = serviceToKnative(serviceOf(tcp)) as any;
+  const kt = serviceToKnative(serviceObject(tcp)) as any;
   t.deepEqual(kt.spec.template.spec.containers[0].startupProbe.tcpSocket, { port: 8080 });
   t.false("httpGet" in kt.spec.template.spec.containers[0].startupProbe);
   t.is(templateFingerprint(parseServiceTemplate(planReplace(kt, "default").spec.template)), templateFingerprint(tcp));
@@ -72,7 +54,7 @@ test("a sidecar's HTTP probe goes out and back with its own port", (t) => {
     dependsOn: ["backend"],
     sidecars: [{ name: "backend", image: "backend:1", startupProbe: { httpGet: { path: "/up", port: 9000 }, periodSeconds: 1 } }],
   });
-  const k = serviceToKnative(serviceOf(template)) as any;
+  const k = serviceToKnative(serviceObject(template)) as any;
   t.deepEqual(k.spec.template.spec.containers[1].startupProbe.httpGet, { path: "/up", port: 9000 });
   const plan = planReplace(k, "default");
   t.deepEqual(plan.ignored, []);

@@ -8,8 +8,8 @@ import { jobSpecFromCloudRun } from "../../provider/knative/job-from-cloud-run";
 import { jobToCloudRun } from "../../provider/knative/objects";
 import type { FieldViolation } from "../../provider/model/errors";
 import { parseJobSpec, type Job } from "../../provider/model/job";
-import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate } from "../../provider/model/template";
+import { serviceObject } from "../helpers/service-object";
 
 // Secrets and volumes in Cloud Run's Knative YAML, both ways: what `services describe --format
 // export` prints `services replace` takes back as the same template (a Cloud SQL volume named
@@ -35,21 +35,7 @@ const template = parseServiceTemplate({
   ],
 });
 
-const service: Service = {
-  name: "web",
-  project: "default",
-  template,
-  labels: {},
-  ingress: "all",
-  invokers: [],
-  traffic: [],
-  trafficStatuses: [],
-  url: "http://web.localhost:8080",
-  generation: 1,
-  scaling: [],
-  createTime: "t",
-  updateTime: "t",
-};
+const service = serviceObject(template);
 
 test("the export names secrets by name and version (never a value) and each volume in Knative's words", (t) => {
   const k = serviceToKnative(service) as any;

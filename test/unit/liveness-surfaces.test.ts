@@ -5,35 +5,17 @@ import { decodeMessage } from "../../provider/cloudrun-v2/wire-codec";
 import { serviceToKnative } from "../../provider/knative/objects";
 import { planReplace } from "../../provider/knative/service-from-knative";
 import type { FieldViolation } from "../../provider/model/errors";
-import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate, serviceTemplateSchema } from "../../provider/model/template";
 import { checkServiceInputs } from "../../sdk/check/service";
 import { diffService } from "../../sdk/diff/service";
 import { translateService } from "../../sdk/gcp/service-spec";
 import { deployedTemplate, thrownMessage } from "../helpers/deploy-flags";
+import { serviceObject } from "../helpers/service-object";
 
 // One livenessProbe, every surface: gcloud's flag, Knative YAML out and back, the v2 API in and
 // out, skiff.Service's check and diff, pulumi-gcp's containers[]. Each gives the same template.
 
 const PROBE = { httpGet: { path: "/healthz" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 4, initialDelaySeconds: 0 };
-
-function serviceOf(template: ReturnType<typeof parseServiceTemplate>): Service {
-  return {
-    name: "web",
-    project: "default",
-    template,
-    labels: {},
-    ingress: "all",
-    invokers: [],
-    traffic: [],
-    trafficStatuses: [],
-    url: "http://web.localhost:8080",
-    generation: 1,
-    scaling: [],
-    createTime: "t",
-    updateTime: "t",
-  };
-}
 
 test("CLI: --liveness-probe takes gcloud's keys; tcpSocket is refused by name; an empty value removes the probe", (t) => {
   const made = deployedTemplate([
@@ -72,7 +54,7 @@ test("CLI: --liveness-probe takes gcloud's keys; tcpSocket is refused by name; a
 
 test("Knative YAML: export prints livenessProbe with its port; replace reads back the same template", (t) => {
   const template = parseServiceTemplate({ image: "img:1", livenessProbe: PROBE });
-  const k = serviceToKnative(serviceOf(template)) as any;
+  const k = serviceToKnative(serviceObject(template)) as any;
   t.deepEqual(k.spec.template.spec.containers[0].livenessProbe, {
     timeoutSeconds: 2,
     periodSeconds: 5,
@@ -84,12 +66,12 @@ test("Knative YAML: export prints livenessProbe with its port; replace reads bac
   t.deepEqual(parseServiceTemplate(plan.spec.template), template);
   // No probe: none printed.
   t.false(
-    "livenessProbe" in (serviceToKnative(serviceOf(parseServiceTemplate({ image: "img:1" }))) as any).spec.template.spec.containers[0],
+    "livenessProbe" in (serviceToKnative(serviceObject(parseServiceTemplate({ image: "img:1" }))) as any).spec.template.spec.containers[0],
   );
 });
 
 test("Knative YAML: a TCP liveness probe is refused at its own path", (t) => {
-  const k = serviceToKnative(serviceOf(parseServiceTemplate({ image: "img:1" }))) as any;
+  const k = serviceToKnative(serviceObject(parseServiceTemplate({ image: "img:1" }))) as any;
   k.spec.template.spec.containers[0].livenessProbe = { tcpSocket: { port: 8080 } };
   t.regex(
     thrownMessage(() => parseServiceTemplate(planReplace(k, "default").spec.template)),
@@ -213,7 +195,7 @@ test("gRPC probes: gcloud's grpc.port and grpc.service keys, Knative YAML and th
     /give one of httpGet\.\* or grpc\.\*/,
   );
   // Knative YAML: the port printed, and dropped on the way back when it is the container's.
-  const k = serviceToKnative(serviceOf(template)) as any;
+  const k = serviceToKnative(serviceObject(template)) as any;
   t.deepEqual(k.spec.template.spec.containers[0].startupProbe.grpc, { port: 8080, service: "echo" });
   t.deepEqual(k.spec.template.spec.containers[0].livenessProbe.grpc, { port: 8080 });
   const plan = planReplace(k, "default");
