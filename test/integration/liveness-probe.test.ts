@@ -28,7 +28,7 @@ async function servedBy(service: string): Promise<{ status: number; instance: st
   return { status: answer.status, instance: String(answer.headers["x-instance"] ?? "") };
 }
 
-test("an instance whose /healthz starts failing is replaced after the threshold, and later requests reach a new instance", async (t) => {
+test.serial("an instance whose /healthz starts failing is replaced after the threshold, and later requests reach a new instance", async (t) => {
   await deploy(engine, "sickens", ["--image", image, ...LIVENESS]);
   const revision = (await describeService(engine, "sickens")).latestReadyRevision ?? "";
   t.deepEqual((await describeRevision(engine, revision)).template.livenessProbe, {
@@ -79,7 +79,7 @@ test("an instance whose /healthz starts failing is replaced after the threshold,
   );
 });
 
-test("a healthy instance with a liveness probe is never replaced", async (t) => {
+test.serial("a healthy instance with a liveness probe is never replaced", async (t) => {
   await deploy(engine, "steady", ["--image", image, ...LIVENESS]);
   const first = await servedBy("steady");
   t.is(first.status, 200);
@@ -95,7 +95,7 @@ test("a healthy instance with a liveness probe is never replaced", async (t) => 
   t.true(warm.healthz.every((h) => h.status === 200));
 });
 
-test("a TCP liveness probe is refused naming the key, and nothing changes", async (t) => {
+test.serial("a TCP liveness probe is refused naming the key, and nothing changes", async (t) => {
   await deploy(engine, "tcp-live", ["--image", image]);
   const before = (await describeService(engine, "tcp-live")).latestCreatedRevision;
   const args = ["deploy", "tcp-live", "--liveness-probe", "tcpSocket.port=8080"];
@@ -109,7 +109,7 @@ test("a TCP liveness probe is refused naming the key, and nothing changes", asyn
   t.is((await describeService(engine, "tcp-live")).latestCreatedRevision, before);
 });
 
-test("after an engine restart the re-adopted instance is probed again: it is replaced once its /healthz fails", async (t) => {
+test.serial("after an engine restart the re-adopted instance is probed again: it is replaced once its /healthz fails", async (t) => {
   await deploy(engine, "adopted", ["--image", image, "--min-instances", "1", ...LIVENESS]);
   const before = await servedBy("adopted");
   t.is(before.status, 200);
