@@ -28,56 +28,59 @@ async function servedBy(service: string): Promise<{ status: number; instance: st
   return { status: answer.status, instance: String(answer.headers["x-instance"] ?? "") };
 }
 
-test.serial("an instance whose /healthz starts failing is replaced after the threshold, and later requests reach a new instance", async (t) => {
-  await deploy(engine, "sickens", ["--image", image, ...LIVENESS]);
-  const revision = (await describeService(engine, "sickens")).latestReadyRevision ?? "";
-  t.deepEqual((await describeRevision(engine, revision)).template.livenessProbe, {
-    httpGet: { path: "/healthz" },
-    initialDelaySeconds: 0,
-    timeoutSeconds: 1,
-    periodSeconds: 1,
-    failureThreshold: 2,
-  });
-  const before = await servedBy("sickens");
-  t.is(before.status, 200);
-  t.truthy(before.instance);
+test.serial(
+  "an instance whose /healthz starts failing is replaced after the threshold, and later requests reach a new instance",
+  async (t) => {
+    await deploy(engine, "sickens", ["--image", image, ...LIVENESS]);
+    const revision = (await describeService(engine, "sickens")).latestReadyRevision ?? "";
+    t.deepEqual((await describeRevision(engine, revision)).template.livenessProbe, {
+      httpGet: { path: "/healthz" },
+      initialDelaySeconds: 0,
+      timeoutSeconds: 1,
+      periodSeconds: 1,
+      failureThreshold: 2,
+    });
+    const before = await servedBy("sickens");
+    t.is(before.status, 200);
+    t.truthy(before.instance);
 
-  const sickAt = Date.now();
-  t.is((await engine.request(hostOf(engine, "sickens"), "/sick")).status, 200);
-  // The next request after the instance is gone waits for (or reaches) the new one.
-  let after = before;
-  while (Date.now() - sickAt < 30_000) {
-    after = await servedBy("sickens");
-    if (after.status === 200 && after.instance !== before.instance) break;
-    await pause(200);
-  }
-  const replacedAfterMs = Date.now() - sickAt;
-  t.log(`a new instance answered ${replacedAfterMs} ms after /sick`);
-  t.is(after.status, 200);
-  t.not(after.instance, before.instance, "a new instance serves the requests after the old one failed its probe");
-  // Two failed GETs a second apart, a 1 s back-off and a start: seconds, not the 30 s cap.
-  t.true(replacedAfterMs < 15_000, `replaced in ${replacedAfterMs} ms`);
-  for (let i = 0; i < 3; i++) t.is((await servedBy("sickens")).instance, after.instance, "the new instance keeps serving");
+    const sickAt = Date.now();
+    t.is((await engine.request(hostOf(engine, "sickens"), "/sick")).status, 200);
+    // The next request after the instance is gone waits for (or reaches) the new one.
+    let after = before;
+    while (Date.now() - sickAt < 30_000) {
+      after = await servedBy("sickens");
+      if (after.status === 200 && after.instance !== before.instance) break;
+      await pause(200);
+    }
+    const replacedAfterMs = Date.now() - sickAt;
+    t.log(`a new instance answered ${replacedAfterMs} ms after /sick`);
+    t.is(after.status, 200);
+    t.not(after.instance, before.instance, "a new instance serves the requests after the old one failed its probe");
+    // Two failed GETs a second apart, a 1 s back-off and a start: seconds, not the 30 s cap.
+    t.true(replacedAfterMs < 15_000, `replaced in ${replacedAfterMs} ms`);
+    for (let i = 0; i < 3; i++) t.is((await servedBy("sickens")).instance, after.instance, "the new instance keeps serving");
 
-  // The engine said why: on the revision and in the service's log.
-  const why = (await describeRevision(engine, revision)).instanceError ?? "";
-  t.regex(why, /was stopped: its liveness probe GET \/healthz on port 8080 failed 2 times in a row \(the last answer was status 500\)/);
-  const logs = await engine.skiff(["logs", "read", "sickens", "--limit", "50"]);
-  t.regex(logs.stdout, /liveness probe GET \/healthz on port 8080 failed 2 times in a row/, transcript(["logs", "read"], logs));
-  // The old instance's container is gone.
-  const containers = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "sickens");
-  t.is(containers.length, 1, JSON.stringify(containers.map((c) => c.labels)));
+    // The engine said why: on the revision and in the service's log.
+    const why = (await describeRevision(engine, revision)).instanceError ?? "";
+    t.regex(why, /was stopped: its liveness probe GET \/healthz on port 8080 failed 2 times in a row \(the last answer was status 500\)/);
+    const logs = await engine.skiff(["logs", "read", "sickens", "--limit", "50"]);
+    t.regex(logs.stdout, /liveness probe GET \/healthz on port 8080 failed 2 times in a row/, transcript(["logs", "read"], logs));
+    // The old instance's container is gone.
+    const containers = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "sickens");
+    t.is(containers.length, 1, JSON.stringify(containers.map((c) => c.labels)));
 
-  // `describe` shows the probe, and the export round-trips it.
-  const described = await engine.skiff(["services", "describe", "sickens"]);
-  t.regex(described.stdout, /Liveness probe: +GET \/healthz on port 8080 every 1s \(timeout 1s, dead after 2 failures in a row\)/);
-  const exported = await engine.skiff(["services", "describe", "sickens", "--format", "export"]);
-  t.regex(
-    exported.stdout,
-    /livenessProbe:\n\s+failureThreshold: 2\n\s+httpGet:\n\s+path: \/healthz\n\s+port: 8080\n\s+periodSeconds: 1\n\s+timeoutSeconds: 1/,
-    exported.stdout,
-  );
-});
+    // `describe` shows the probe, and the export round-trips it.
+    const described = await engine.skiff(["services", "describe", "sickens"]);
+    t.regex(described.stdout, /Liveness probe: +GET \/healthz on port 8080 every 1s \(timeout 1s, dead after 2 failures in a row\)/);
+    const exported = await engine.skiff(["services", "describe", "sickens", "--format", "export"]);
+    t.regex(
+      exported.stdout,
+      /livenessProbe:\n\s+failureThreshold: 2\n\s+httpGet:\n\s+path: \/healthz\n\s+port: 8080\n\s+periodSeconds: 1\n\s+timeoutSeconds: 1/,
+      exported.stdout,
+    );
+  },
+);
 
 test.serial("a healthy instance with a liveness probe is never replaced", async (t) => {
   await deploy(engine, "steady", ["--image", image, ...LIVENESS]);
