@@ -193,10 +193,15 @@ test("an upgrade hands the socket over with the bytes after its head; the connec
   socket.setEncoding("latin1");
   socket.on("data", (chunk: string) => (received += chunk));
   socket.write("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly");
-  await new Promise((r) => setTimeout(r, 50));
+  // " late" goes only once the upgrade was answered: written sooner, a busy machine may let the
+  // server read it with the head's bytes, and "early late" would be the bytes after the head.
+  const waitFor = async (ending: string) => {
+    for (const deadline = Date.now() + 5_000; !received.endsWith(ending) && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 10));
+  };
+  await waitFor(";");
   socket.write(" late");
-  for (const deadline = Date.now() + 5_000; !received.endsWith("late") && Date.now() < deadline;)
-    await new Promise((r) => setTimeout(r, 10));
+  await waitFor("late");
   t.is(received, 'upgraded, then "early"; late');
   t.false(s.connections[0].expired(Date.now() + 3_600_000, { keepAliveMs: 5_000, headersMs: 60_000 }));
 });
