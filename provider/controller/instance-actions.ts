@@ -115,12 +115,14 @@ export class InstanceActions {
       await this.dropInstance(scaler, live, 0);
       // In an instance of several, the reason names the container it is about.
       const who = several && failed?.member ? `container ${failed.member}: ` : "";
-      // A secret, version or mapping that is missing: nothing more was started, and the reason names it.
-      if (failed?.notPrepared) throw new ReadinessError(`${who}${failed.message}`);
-      const why =
-        error instanceof ReadinessError || failed
+      const why = failed?.notPrepared
+        ? failed.message
+        : error instanceof ReadinessError || failed
           ? (error as Error).message
           : `the container could not be started: ${(error as Error).message}`;
+      if (!live.abort.signal.aborted) this.logStartFailure(rev, id, `${who}${why}`);
+      // A secret, version or mapping that is missing: nothing more was started, and the reason names it.
+      if (failed?.notPrepared) throw new ReadinessError(`${who}${why}`);
       throw new ReadinessError(tail ? `${who}${why}. Last log lines:\n${tail}` : `${who}${why}. The container wrote no logs.`);
     }
     live.state = "ready";
@@ -132,6 +134,22 @@ export class InstanceActions {
     scaler.throttler.addInstance(endpoint);
     this.deps.log.info("instance ready", { revision: rev.name, instance: id, address: `${endpoint.host}:${endpoint.port}` });
     return live;
+  }
+
+  /**
+   * Why an instance did not start, in its service's log beside what its containers printed (as Cloud
+   * Run logs a failed start, as an ERROR): `logs read` otherwise shows nothing when the entrypoint cannot even run.
+   */
+  private logStartFailure(rev: RevisionRow, instance: string, reason: string): void {
+    const text = `instance ${instance} could not start: ${reason}`;
+    this.deps.logs.append(rev.project, rev.service, {
+      time: new Date().toISOString(),
+      stream: "engine",
+      severity: "ERROR",
+      text,
+      revision: rev.name,
+      instance,
+    });
   }
 
   /**

@@ -185,4 +185,21 @@ test("a container that exits while its HTTP probe waits fails the revision at on
     transcript(args, failed),
   );
   t.true(tookMs < 30_000, `failed after ${tookMs} ms, well before the 60 s period`);
+  // Why is in the service's log too, beside what the container printed, as an ERROR.
+  const read = await engine.skiff(["logs", "read", "quits", "--severity", "ERROR", "--format", "json"]);
+  t.is(read.code, 0, transcript(["logs", "read", "quits"], read));
+  const reasons = (JSON.parse(read.stdout) as { textPayload?: string }[]).map((e) => e.textPayload ?? "");
+  t.true(
+    reasons.some((text) => /^instance \S+ could not start: .*exited with code 3 before its startup probe/.test(text)),
+    read.stdout,
+  );
+});
+
+test("an entrypoint that cannot run leaves its reason in the service's log (the container itself prints nothing)", async (t) => {
+  const args = ["deploy", "noexec", "--image", image, "--command", "/no/such/entrypoint"];
+  const failed = await engine.skiff(args, { timeoutMs: 120_000 });
+  t.not(failed.code, 0, transcript(args, failed));
+  const read = await engine.skiff(["logs", "read", "noexec"]);
+  t.is(read.code, 0, transcript(["logs", "read", "noexec"], read));
+  t.regex(read.stdout, /noexec-00001-\S+ engine: instance \S+ could not start: .*\/no\/such\/entrypoint/);
 });
