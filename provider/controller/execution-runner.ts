@@ -291,6 +291,7 @@ export class ExecutionRunner {
         completionTime: progress.state === "PENDING" ? undefined : now,
       };
       if (!outcome.succeeded) {
+        this.logAttemptFailure(task, outcome.reason, progress.state === "PENDING");
         this.deps.log.info("task attempt failed", {
           execution: this.row.name,
           task: task.index,
@@ -302,6 +303,26 @@ export class ExecutionRunner {
     }
     this.save(next);
     this.pump();
+  }
+
+  /**
+   * Why an attempt failed, in the job's log beside what the task printed (as Cloud Run logs a failed
+   * task, as an ERROR): a task whose entrypoint cannot run prints nothing of its own.
+   */
+  private logAttemptFailure(task: TaskRow, reason: string, retried: boolean): void {
+    const { project, job, name: execution } = this.row;
+    const source = taskLogSource(project, job, execution, task.index, task.attempt);
+    const text = `the attempt failed: ${reason}${retried ? "; the task will be retried" : ""}`;
+    this.deps.logs.append(project, source.service, {
+      time: new Date().toISOString(),
+      stream: "engine",
+      severity: "ERROR",
+      text,
+      revision: execution,
+      instance: source.instance,
+      task: task.index,
+      attempt: task.attempt,
+    });
   }
 
   private save(task: TaskRow): void {

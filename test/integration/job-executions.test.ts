@@ -214,8 +214,10 @@ test("jobs execute --wait exits 1 when a task failed, printing that task with it
       "stdout: task 1 attempt 0 env ...",
       "stdout: task 1 attempt 0 end <ms>",
       "stderr: fixture: task 1 attempt 0 failing with exit code 7",
+      // The engine's own line: why the attempt failed (as Cloud Run logs a failed task).
+      "engine: the attempt failed: exited with code 7",
     ].sort(),
-    "the tail includes the task's last line, written just before it exited",
+    "the tail includes the task's last line, written just before it exited, and the engine's line saying why it failed",
   );
 });
 

@@ -14,6 +14,7 @@ import {
   taskEnv,
   waitForExecution,
   type AttemptRecord,
+  type JobLogLine,
 } from "../helpers/jobs";
 
 // The daemon can die mid-execution; the execution cannot. Task containers outlive it, and the
@@ -105,7 +106,8 @@ test.serial(
     // Each attempt of the fixture writes three lines: start, env and end. A container the kill caught
     // created but not yet started ran nothing: it is removed and its task runs again as attempt 1, so
     // each task has its lines under exactly one attempt, whichever it was.
-    const lines = await readJobLog(engine, "chatty", name);
+    // The tasks' own lines (the engine's say why an attempt failed).
+    const lines = (await readJobLog(engine, "chatty", name)).filter((l) => l.stream !== "engine");
     const perTask = [0, 1, 2, 3, 4, 5].map((task) => {
       const attempts = [...new Set(lines.filter((l) => l.task === task).map((l) => l.attempt))];
       return attempts.map((attempt) => lines.filter((l) => l.task === task && l.attempt === attempt).map((l) => l.text.split(" ")[4]));
@@ -139,11 +141,19 @@ test.serial(
     t.like(done, { status: "SUCCEEDED", succeededCount: 4, failedCount: 0, runningCount: 0, retriedCount: 1 }, engine.logTail());
     t.like(done.tasks[1], { index: 1, state: "SUCCEEDED", attempt: 1, exitCode: 0 });
 
+    let engineLines: JobLogLine[] = [];
     const attempts = await eventually("every attempt's end line but the vanished one's", async () => {
-      const found = attemptsOf(await readJobLog(engine, "vanishing", name));
+      const lines = await readJobLog(engine, "vanishing", name);
+      engineLines = lines.filter((l) => l.stream === "engine");
+      const found = attemptsOf(lines.filter((l) => l.stream !== "engine"));
       return ["0/0", "1/1", "2/0", "3/0"].every((k) => found.get(k)?.end !== undefined) && found;
     });
     t.deepEqual([...attempts.keys()].sort(), ["0/0", "1/1", "2/0", "3/0"], "the removed attempt's lines went with its container");
+    t.deepEqual(
+      engineLines.map((l) => `${l.task}/${l.attempt} ${l.text}`),
+      ["1/0 the attempt failed: its container vanished while the engine was down; the task will be retried"],
+      "the engine says why the attempt failed",
+    );
     t.is(vanished.end, undefined, "the removed attempt had not finished");
     attempts.set("1/0", vanished);
     t.is(attempts.get("1/1")?.env.CLOUD_RUN_TASK_ATTEMPT, "1");
