@@ -204,7 +204,8 @@ export function parseProbe(text: string, flag: "--startup-probe" | "--liveness-p
 
 /**
  * `a=10,b=90` → { a: 10, b: 90 } for `--to-revisions` (keys are REVISION) and `--to-tags` (TAG).
- * Errors name the flag: `--to-revisions: expected REVISION=PERCENT, got 'a'`.
+ * Errors name the flag: `--to-revisions: expected REVISION=PERCENT, got 'a'`. A key given twice in
+ * one value keeps its last (`a=10,a=20` is a=20), as gcloud's ArgDict does (its help's own example).
  */
 export function parseAssignments(text: string, field: string): Record<string, number> {
   const keyLabel = field === "--to-tags" ? "TAG" : "REVISION";
@@ -219,8 +220,6 @@ export function parseAssignments(text: string, field: string): Record<string, nu
     const [, key, value] = match;
     if (!/^\d+$/.test(value) || Number(value) > 100) {
       violations.push({ field, reason: `percent for '${key}' must be a whole number between 0 and 100, got '${value}'` });
-    } else if (key in out) {
-      violations.push({ field, reason: `'${key}' is given twice` });
     } else {
       out[key] = Number(value);
     }
@@ -254,7 +253,7 @@ function tagProblem(tag: string): string | undefined {
   return parsed.success ? undefined : `tag '${tag}' ${parsed.error.issues[0]?.message ?? "is not valid"}`;
 }
 
-/** `--set-tags canary=svc-00002-abc,latest=LATEST` → { canary: "svc-00002-abc", latest: "LATEST" }. */
+/** `--set-tags canary=svc-00002-abc,latest=LATEST` → { canary: "svc-00002-abc", latest: "LATEST" }; a tag given twice keeps its last, as gcloud's ArgDict. */
 export function parseTagAssignments(text: string, field = "--set-tags"): Record<string, string> {
   const violations: FieldViolation[] = [];
   const out: Record<string, string> = {};
@@ -267,7 +266,6 @@ export function parseTagAssignments(text: string, field = "--set-tags"): Record<
     const [, tag, revision] = match;
     const problem = tagProblem(tag);
     if (problem !== undefined) violations.push({ field, reason: problem });
-    else if (tag in out) violations.push({ field, reason: `tag '${tag}' is given twice` });
     else out[tag] = revision;
   }
   if (violations.length > 0) throw invalidFromViolations(violations);
