@@ -1,0 +1,62 @@
+import test from "ava";
+import { isReservedPath } from "../../provider/router/front-end-rules";
+import { rawExchange, splitResponses } from "../helpers/raw-http";
+import { wireIngress, type WireIngress } from "../helpers/wire-ingress";
+
+// What Cloud Run's front end does before a request reaches the container (router/front-end-rules.ts),
+// through the real Ingress in front of a raw-socket instance (service e) that records the exact
+// bytes it receives: an app that works on skiff must not fail on Cloud Run for these.
+
+let ingress: WireIngress;
+
+test.before(async () => {
+  ingress = await wireIngress(["e"]);
+});
+
+test.after.always(async () => {
+  await ingress?.close();
+});
+
+const received = () => ingress.received("e").join("");
+
+async function get(target: string): Promise<{ status: string; body: string; reached: string }> {
+  const before = received().length;
+  const [response] = splitResponses(await rawExchange(ingress.port, [`GET ${target} HTTP/1.1\r\nHost: e.localhost\r\n\r\n`]));
+  return { status: response.status, body: response.body, reached: received().slice(before) };
+}
+
+test("reserved paths: /healthz and /eventlog, with or without a query; nothing else", (t) => {
+  for (const url of ["/healthz", "/healthz?probe=1", "/eventlog", "/eventlog?x"]) t.true(isReservedPath(url), url);
+  for (const url of [
+    "/",
+    "/healthz/",
+    "/health",
+    "/readyz",
+    "/livez",
+    "/_ah/health",
+    "/api/healthz",
+    "/healthzz",
+    "/eventlogs",
+    "/x?/healthz",
+  ])
+    t.false(isReservedPath(url), url);
+});
+
+test.serial("GET /healthz is answered 404 by the ingress, as Cloud Run's front end does, and never reaches the instance", async (t) => {
+  // Cloud Run: a Google 404 page; the container's log and the request log have no trace of it.
+  for (const target of ["/healthz", "/healthz?verbose=1", "/eventlog"]) {
+    const answer = await get(target);
+    t.is(answer.status, "HTTP/1.1 404 Not Found", target);
+    t.regex(answer.body, /reserved by Cloud Run's front end/, target);
+    t.is(answer.reached, "", target);
+  }
+});
+
+test.serial("paths near the reserved ones reach the instance as they are", async (t) => {
+  // Cloud Run: /healthz/, /health, /readyz, /livez and /_ah/health reached a deployed app.
+  for (const target of ["/healthz/", "/health", "/readyz", "/livez", "/_ah/health"]) {
+    const answer = await get(target);
+    t.is(answer.status, "HTTP/1.1 200 OK", target);
+    t.true(answer.reached.startsWith(`GET ${target} HTTP/1.1\r\n`), target);
+  }
+});
