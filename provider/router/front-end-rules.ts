@@ -8,6 +8,8 @@
  *   `/eventlog`, which is answered the same way. The rest of what they call reserved (other paths
  *   starting with `/_ah/`, "some paths ending in z") is not refused here: apps were seen reaching
  *   such paths, and refusing what works on Cloud Run would be the opposite bug.
+ * - TRACE is never passed to a container (known issues: "unsupported HTTP methods"; CONNECT too,
+ *   which the connection refuses before it gets here): 405.
  *
  * Each check is a scan of the target with no allocation unless it applies (the ingress runs them
  * for every request).
@@ -20,4 +22,9 @@ export function isReservedPath(url: string): boolean {
   if (length === 8) return url.startsWith("/healthz");
   if (length === 9) return url.startsWith("/eventlog");
   return false;
+}
+
+/** Methods the front end never passes to a container. */
+export function isUnservedMethod(method: string): boolean {
+  return method === "TRACE";
 }

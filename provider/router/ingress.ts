@@ -5,7 +5,7 @@ import { audienceHost, withSignatureRemoved, type AccessGate } from "../identity
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, RequestTimeoutError, type Endpoint, type Lease } from "../scaling/throttler";
-import { isReservedPath } from "./front-end-rules";
+import { isReservedPath, isUnservedMethod } from "./front-end-rules";
 import { H1ProxyClient } from "./h1-proxy-client";
 import { proxyToH2 } from "./h2-exchange";
 import { H2Sessions, type StreamHandler } from "./h2-ingress";
@@ -146,6 +146,8 @@ export class Ingress implements RequestHandler, StreamHandler {
     if (request.head.invalid) return request.sendError(400, request.head.invalid);
     // Cloud Run's front end answers these itself (router/front-end-rules.ts): no instance, no request log.
     if (isReservedPath(request.head.url)) return request.sendError(404, reservedPathMessage(request.head.url));
+    if (isUnservedMethod(request.head.method))
+      return request.sendError(405, `${request.head.method} requests are not passed to a container on Cloud Run`);
     const host = request.head.host;
     const route = this.routes.route(this.hostTarget(host), host, request.head.rawHeaders);
     if (!route.ok) return request.sendError(route.status, route.message);

@@ -60,3 +60,13 @@ test.serial("paths near the reserved ones reach the instance as they are", async
     t.true(answer.reached.startsWith(`GET ${target} HTTP/1.1\r\n`), target);
   }
 });
+
+test.serial("TRACE is answered 405 and never reaches the instance, as Cloud Run never passes it to a container", async (t) => {
+  // Cloud Run's known issues: services never receive TRACE (nor CONNECT, which the connection refuses with 400).
+  const before = received().length;
+  const [response] = splitResponses(await rawExchange(ingress.port, [`TRACE /x HTTP/1.1\r\nHost: e.localhost\r\n\r\n`]));
+  t.is(response.status, "HTTP/1.1 405 Method Not Allowed");
+  t.is(received().slice(before), "");
+  // The connection stays usable: the next request is served.
+  t.is((await get("/after-trace")).status, "HTTP/1.1 200 OK");
+});
