@@ -5,7 +5,7 @@ import { audienceHost, withSignatureRemoved, type AccessGate } from "../identity
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, RequestTimeoutError, type Endpoint, type Lease } from "../scaling/throttler";
-import { isReservedPath, isUnservedMethod } from "./front-end-rules";
+import { frontEndTarget, isReservedPath, isUnservedMethod } from "./front-end-rules";
 import { H1ProxyClient } from "./h1-proxy-client";
 import { proxyToH2 } from "./h2-exchange";
 import { H2Sessions, type StreamHandler } from "./h2-ingress";
@@ -144,7 +144,8 @@ export class Ingress implements RequestHandler, StreamHandler {
     if (!this.opened) await this.untilOpen();
     // An HTTP/2 head the router cannot route (no authority, CONNECT); HTTP/1.1's are refused by its connection.
     if (request.head.invalid) return request.sendError(400, request.head.invalid);
-    // Cloud Run's front end answers these itself (router/front-end-rules.ts): no instance, no request log.
+    // Cloud Run's front end decodes some escapes, then answers these itself (router/front-end-rules.ts): no instance, no request log.
+    request.head.url = frontEndTarget(request.head.url);
     if (isReservedPath(request.head.url)) return request.sendError(404, reservedPathMessage(request.head.url));
     if (isUnservedMethod(request.head.method))
       return request.sendError(405, `${request.head.method} requests are not passed to a container on Cloud Run`);
@@ -235,6 +236,7 @@ export class Ingress implements RequestHandler, StreamHandler {
 
   private async upgradeTo(request: IngressRequest, socket: net.Socket, head: Buffer): Promise<void> {
     if (!this.opened) await this.untilOpen();
+    request.head.url = frontEndTarget(request.head.url);
     const route = this.routes.route(this.hostTarget(request.head.host), request.head.host, request.head.rawHeaders);
     const throttler = route.ok ? this.throttlers.get(route.project, route.revision) : undefined;
     if (!route.ok || !throttler || isReservedPath(request.head.url)) {

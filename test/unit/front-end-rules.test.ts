@@ -1,5 +1,5 @@
 import test from "ava";
-import { isReservedPath } from "../../provider/router/front-end-rules";
+import { frontEndTarget, isReservedPath } from "../../provider/router/front-end-rules";
 import { rawExchange, splitResponses } from "../helpers/raw-http";
 import { wireIngress, type WireIngress } from "../helpers/wire-ingress";
 
@@ -69,4 +69,31 @@ test.serial("TRACE is answered 405 and never reaches the instance, as Cloud Run 
   t.is(received().slice(before), "");
   // The connection stays usable: the next request is served.
   t.is((await get("/after-trace")).status, "HTTP/1.1 200 OK");
+});
+
+test("the path's escapes of unreserved characters and @ are decoded; the others, and the query, are kept", (t) => {
+  const cases: [string, string][] = [
+    ["/%41", "/A"],
+    ["/plugin-assets/%40org%2Fpackage/asset.png", "/plugin-assets/@org%2Fpackage/asset.png"],
+    ["/_next/static/chunks/app/%40modal/page.js", "/_next/static/chunks/app/@modal/page.js"],
+    ["/%5Bslug%5D/%7euser/%2d%2E%5f", "/%5Bslug%5D/~user/-._"],
+    ["/caf%C3%A9/a%20b/%25/%3F/%23", "/caf%C3%A9/a%20b/%25/%3F/%23"],
+    ["/%61?q=%41%40", "/a?q=%41%40"],
+    ["/%4", "/%4"],
+    ["/%zz%4x", "/%zz%4x"],
+    ["/x%", "/x%"],
+  ];
+  for (const [client, container] of cases) t.is(frontEndTarget(client), container, client);
+  // Nothing to decode: the very same string (no copy made per request).
+  const plain = "/a/b?c=%41";
+  t.is(frontEndTarget(plain), plain);
+});
+
+test.serial("the instance receives the path as Cloud Run's front end passes it: %40 as @, %2F kept, the query untouched", async (t) => {
+  // Cloud Run: `/plugin-assets/%40org%2Fpackage/asset.png` reached Express as `/plugin-assets/@org%2Fpackage/asset.png`.
+  const answer = await get("/plugin-assets/%40org%2Fpackage/%41.png?v=%40");
+  t.is(answer.status, "HTTP/1.1 200 OK");
+  t.true(answer.reached.startsWith("GET /plugin-assets/@org%2Fpackage/A.png?v=%40 HTTP/1.1\r\n"), answer.reached);
+  // A reserved path reached through an escape is still the reserved path.
+  t.is((await get("/health%7A")).status, "HTTP/1.1 404 Not Found");
 });
