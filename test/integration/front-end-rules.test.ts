@@ -1,26 +1,42 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import test from "ava";
 import { deploy } from "../helpers/cli";
 import { TestEngine, startEngine } from "../helpers/engine";
-import { fixturePath } from "../helpers/fixture-image";
+import { fixtureImage, fixturePath } from "../helpers/fixture-image";
 import { buildNodeImage } from "../helpers/node-image";
 
 // What Cloud Run's front end does before the container sees a request (router/front-end-rules.ts),
 // through a real engine on real Docker and curl (HTTP/1.1 and HTTP/2 with prior knowledge): service
 // w runs the raw-socket instance (test/fixtures/wire-server.js) that answers with the exact bytes it
-// received, so each test sees what reached the container.
+// received, so each test sees what reached the container; service f runs the fixture app with a
+// tmpfs. Also Cloud Run's 32 MiB limit on an HTTP/1 response with a length (router/proxy.ts).
 
 const run = promisify(execFile);
 let engine: TestEngine;
 
 test.before(async () => {
-  const [wireImage, started] = await Promise.all([
+  const [wireImage, image, started] = await Promise.all([
     buildNodeImage({ script: fixturePath("wire-server.js"), repository: "skiff-test/wire", labels: { "skiff.test": "true" } }),
+    fixtureImage(),
     startEngine(),
   ]);
   engine = started;
-  await deploy(engine, "w", ["--image", wireImage, "--min-instances", "1"]);
+  await Promise.all([
+    deploy(engine, "w", ["--image", wireImage, "--min-instances", "1"]),
+    // The fixture app with a tmpfs to write a big file to (its image has no writable /tmp).
+    deploy(engine, "f", [
+      "--image",
+      image,
+      "--add-volume",
+      "name=scratch,type=in-memory,size-limit=80Mi",
+      "--add-volume-mount",
+      "volume=scratch,mount-path=/scratch",
+    ]),
+  ]);
 });
 
 test.after.always(async () => {
@@ -28,15 +44,9 @@ test.after.always(async () => {
 });
 
 /** curl's answer: the status and the body (curl resolves *.localhost to loopback itself). */
-async function curl(args: string[], target: string): Promise<{ status: number; body: string }> {
-  const { stdout } = await run("curl", [
-    "-sS",
-    "--path-as-is",
-    "-w",
-    "\n%{http_code}",
-    ...args,
-    `http://w.localhost:${engine.ingressPort}${target}`,
-  ]);
+async function curl(args: string[], target: string, service = "w"): Promise<{ status: number; body: string }> {
+  const url = `http://${service}.localhost:${engine.ingressPort}${target}`;
+  const { stdout } = await run("curl", ["-sS", "--path-as-is", "-w", "\n%{http_code}", ...args, url], { maxBuffer: 64 * 1024 * 1024 });
   const cut = stdout.lastIndexOf("\n");
   return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
 }
@@ -66,3 +76,21 @@ for (const [protocol, args] of [
     t.false(answer.body.includes("TRACE /x"), answer.body);
   });
 }
+
+test("a response with a Content-Length over 32 MiB gets 500 as on Cloud Run; one streamed in chunks past 32 MiB is served", async (t) => {
+  // The wire instance echoes the request it got with a Content-Length: a 32 MiB body (the most a
+  // request may carry) comes back as 32 MiB and its head, over the limit.
+  const dir = await mkdtemp(path.join(os.tmpdir(), "skiff-front-end-"));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const body = path.join(dir, "body");
+  await writeFile(body, Buffer.alloc(32 * 1024 * 1024, 0x61));
+  const over = await curl(["-X", "POST", "--data-binary", `@${body}`, "-H", "content-type: application/octet-stream"], "/echo");
+  t.is(over.status, 500);
+  t.regex(over.body, /^Response size was too large/);
+  // The fixture's GET /file answers after writeHead, so Node sends it in chunks: no limit.
+  const written = await curl(["-X", "POST"], "/write?path=/scratch/big&mib=33", "f");
+  t.is(written.status, 200, written.body);
+  const streamed = await curl([], "/file?path=/scratch/big", "f");
+  t.is(streamed.status, 200);
+  t.is(streamed.body.length, 33 * 1024 * 1024);
+});
