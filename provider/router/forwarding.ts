@@ -1,3 +1,4 @@
+import { HTTP1_RESPONSE_LENGTH_LIMIT_BYTES } from "../model/request-limits";
 import { resolveTrace, type TraceContext } from "./trace-context";
 
 /**
@@ -206,17 +207,18 @@ export function forwardedValues(
  * less the hop-by-hop ones. A response that sets a cookie is one user's, so no shared cache may
  * keep it: its Cache-Control becomes `private` (Cloud Run does the same).
  */
-export function clientResponseHeaders(raw: readonly string[]): { headers: string[]; hasLength: boolean } {
+export function clientResponseHeaders(raw: readonly string[]): { headers: string[]; hasLength: boolean; length: string | undefined } {
   let headers: string[] = [];
   let setsCookie = false;
-  let hasLength = false;
+  let length: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
     if (HOP_BY_HOP.has(name)) continue;
     if (name === "set-cookie") setsCookie = true;
-    else if (name === "content-length") hasLength = true;
+    else if (name === "content-length") length = raw[i + 1];
     headers.push(raw[i], raw[i + 1]);
   }
+  const hasLength = length !== undefined;
   if (setsCookie) {
     const uncached: string[] = [];
     for (let i = 0; i < headers.length; i += 2) {
@@ -225,7 +227,22 @@ export function clientResponseHeaders(raw: readonly string[]): { headers: string
     uncached.push("cache-control", "private");
     headers = uncached;
   }
-  return { headers, hasLength };
+  return { headers, hasLength, length };
+}
+
+/**
+ * Whether a response's Content-Length is over Cloud Run's limit for an HTTP/1 container's response
+ * with a length (model/request-limits.ts). Most values are too short to be: those are not parsed.
+ */
+export function overResponseLimit(length: string | undefined): boolean {
+  return length !== undefined && length.length >= RESPONSE_LIMIT_DIGITS && Number(length) > HTTP1_RESPONSE_LENGTH_LIMIT_BYTES;
+}
+
+const RESPONSE_LIMIT_DIGITS = String(HTTP1_RESPONSE_LENGTH_LIMIT_BYTES).length;
+
+/** Cloud Run's 500 for a response over its limit, saying how to lift it. */
+export function responseTooLarge(length: string): string {
+  return `Response size was too large: the container answered with a Content-Length of ${length} bytes, over Cloud Run's 32 MiB limit for an HTTP/1 response with a length (send it in chunks, i.e. streamed without a Content-Length, or deploy with --use-http2)`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { clientResponseHeaders, upstreamRequestHead } from "./forwarding";
+import { clientResponseHeaders, overResponseLimit, responseTooLarge, upstreamRequestHead } from "./forwarding";
 import { headersFromList, trailerMapFromList } from "./h2-headers";
 import { classifyUpstreamError } from "./proxy";
 import type { HeaderMap, ProxyClient } from "./proxy-client";
@@ -69,8 +69,16 @@ class H2ToH1Exchange implements Exchange {
       return true;
     }
     this.answered = true;
+    const { headers, length } = clientResponseHeaders(rawHeaders);
+    if (overResponseLimit(length) && this.client.head.method !== "HEAD" && status >= 200 && status !== 204 && status !== 304) {
+      // As proxy.ts: Cloud Run fails an HTTP/1 container's response over its limit.
+      this.connection.abandon();
+      this.client.sendError(500, responseTooLarge(length!));
+      this.finish({ status: 500 });
+      return true;
+    }
     this.status = status;
-    this.pendingHeaders = headersFromList(clientResponseHeaders(rawHeaders).headers);
+    this.pendingHeaders = headersFromList(headers);
     return this.client.head.method === "HEAD";
   }
 

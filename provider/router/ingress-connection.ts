@@ -49,6 +49,10 @@ const LINGER_MS = 5_000;
  *   answered in order, then 400 and close (nginx the same);
  * - a chunked body with broken framing: 400 if its answer has not begun, then close (nginx: 400);
  * - trailers: see forwarding.ts lastChunk (nginx drops them; the ingress passes them on in chunks).
+ * - `Expect: 100-continue`: 100 goes out once the body has somewhere to go (IngressRequest.pipeBodyTo),
+ *   so a refusal (404, 401/403, 413, 429, ...) is the only answer and the body is never sent for
+ *   nothing; the connection then closes, as the client may or may not send it (RFC 9110 §10.1.1;
+ *   nginx the same: 100 only when it reads the body, after client_max_body_size).
  */
 export class IngressConnection implements ClientConnection {
   private readonly parser: HttpParser;
@@ -228,7 +232,6 @@ export class IngressConnection implements ClientConnection {
       if (this.upgrading.head !== undefined) this.handOverUpgrade();
       return;
     }
-    if (request.wantsContinue()) this.socket.write("HTTP/1.1 100 Continue\r\n\r\n");
     this.handler.request(request);
   }
 

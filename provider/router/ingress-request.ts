@@ -142,15 +142,24 @@ export class IngressRequest implements CompletedRequest {
 
   /** Sends the body (what was held, then what comes) to the instance; its `onEnd` once all of it went. */
   pipeBodyTo(sink: BodyTarget): void {
+    // The client waits for this before it sends the body (see IngressConnection on Expect).
+    if (this.wantsContinue()) this.connection.output("HTTP/1.1 100 Continue\r\n\r\n");
     this.sink = sink;
     for (const chunk of this.heldBody) this.writeToSink(chunk);
     this.releaseHeld();
     if (this.bodyEnded) this.endSink(sink);
   }
 
-  /** The client asked to be told to send its body (`Expect: 100-continue`) and has not sent it yet. */
+  /** The client asked to be told to send its body (`Expect: 100-continue`) and has not sent any of it yet. */
   wantsContinue(): boolean {
-    return this.httpMinor >= 1 && !this.bodyEnded && this.head.expect?.toLowerCase() === "100-continue";
+    return (
+      this.httpMinor >= 1 &&
+      !this.bodyEnded &&
+      this.requestBodyBytes === 0 &&
+      !this.headersSent &&
+      this.head.expect !== undefined &&
+      this.head.expect.toLowerCase() === "100-continue"
+    );
   }
 
   /** The body goes nowhere (the request failed). */
@@ -277,8 +286,9 @@ export class IngressRequest implements CompletedRequest {
   /** An error answer as text (with the connection kept, unless the client asked otherwise). */
   sendError(status: number, message: string): void {
     this.dropBody();
-    // A body refused for its size is not read to its end to keep the connection (nginx closes too).
-    if (status === 413) this.keepAlive = false;
+    // A body refused for its size is not read to its end to keep the connection (nginx closes too);
+    // nor is one the client was never told to send: it may not come.
+    if (status === 413 || this.wantsContinue()) this.keepAlive = false;
     if (this.headersSent) return this.destroy();
     const body = Buffer.from(`${message}\n`);
     this.respond(

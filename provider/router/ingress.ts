@@ -5,6 +5,7 @@ import { audienceHost, withSignatureRemoved, type AccessGate } from "../identity
 import { parseHost, type HostTarget } from "../model/derived-names";
 import type { RevisionThrottlers } from "../scaling/revision-throttlers";
 import { NoCapacityError, RequestTimeoutError, type Endpoint, type Lease } from "../scaling/throttler";
+import { frontEndTarget, isReservedPath, isUnservedMethod } from "./front-end-rules";
 import { H1ProxyClient } from "./h1-proxy-client";
 import { proxyToH2 } from "./h2-exchange";
 import { H2Sessions, type StreamHandler } from "./h2-ingress";
@@ -143,6 +144,11 @@ export class Ingress implements RequestHandler, StreamHandler {
     if (!this.opened) await this.untilOpen();
     // An HTTP/2 head the router cannot route (no authority, CONNECT); HTTP/1.1's are refused by its connection.
     if (request.head.invalid) return request.sendError(400, request.head.invalid);
+    // Cloud Run's front end decodes some escapes, then answers these itself (router/front-end-rules.ts): no instance, no request log.
+    request.head.url = frontEndTarget(request.head.url);
+    if (isReservedPath(request.head.url)) return request.sendError(404, reservedPathMessage(request.head.url));
+    if (isUnservedMethod(request.head.method))
+      return request.sendError(405, `${request.head.method} requests are not passed to a container on Cloud Run`);
     const host = request.head.host;
     const route = this.routes.route(this.hostTarget(host), host, request.head.rawHeaders);
     if (!route.ok) return request.sendError(route.status, route.message);
@@ -230,9 +236,10 @@ export class Ingress implements RequestHandler, StreamHandler {
 
   private async upgradeTo(request: IngressRequest, socket: net.Socket, head: Buffer): Promise<void> {
     if (!this.opened) await this.untilOpen();
+    request.head.url = frontEndTarget(request.head.url);
     const route = this.routes.route(this.hostTarget(request.head.host), request.head.host, request.head.rawHeaders);
     const throttler = route.ok ? this.throttlers.get(route.project, route.revision) : undefined;
-    if (!route.ok || !throttler) {
+    if (!route.ok || !throttler || isReservedPath(request.head.url)) {
       socket.end(`HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n`);
       return;
     }
@@ -320,6 +327,12 @@ export class Ingress implements RequestHandler, StreamHandler {
     if (this.trustedProxies.size === 0) return false;
     return this.trustedProxies.has(request.head.remoteAddress.replace(/^::ffff:/, ""));
   }
+}
+
+/** Why a reserved path gets 404 where the app could serve it. */
+function reservedPathMessage(url: string): string {
+  const path = url.split("?")[0];
+  return `${path} is reserved by Cloud Run's front end, which answers it 404 without passing it to the container; serve it under another path (such as ${path === "/healthz" ? "/health" : `${path}/`})`;
 }
 
 /** Cloud Run's 413 for an HTTP/1 request over its size limit, saying how to lift it. */

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { clientResponseHeaders, hasForwardableTrailers, upstreamRequestHead } from "./forwarding";
+import { clientResponseHeaders, hasForwardableTrailers, overResponseLimit, responseTooLarge, upstreamRequestHead } from "./forwarding";
 import type { IngressRequest } from "./ingress-request";
 import { failureMessage, NEVER_CONNECTED, type ProxyOutcome, type UpstreamFailure } from "./proxy-outcome";
 import { poolFor, type Exchange, type Upstream, type UpstreamConnection } from "./upstream-pool";
@@ -95,9 +95,16 @@ class ProxiedRequest implements Exchange {
       return true;
     }
     this.answered = true;
+    const { headers, hasLength, length } = clientResponseHeaders(rawHeaders);
+    if (overResponseLimit(length) && this.client.head.method !== "HEAD" && status >= 200 && status !== 204 && status !== 304) {
+      // Cloud Run fails it rather than pass it on; the instance is fine, its connection is not reusable.
+      this.connection.abandon();
+      this.client.sendError(500, responseTooLarge(length!));
+      this.finish({ status: 500 });
+      return true;
+    }
     this.status = status;
     this.statusMessage = statusMessage;
-    const { headers, hasLength } = clientResponseHeaders(rawHeaders);
     this.pendingHeaders = headers;
     this.pendingHasLength = hasLength;
     return this.client.head.method === "HEAD";
