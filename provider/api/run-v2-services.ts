@@ -221,6 +221,7 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     ingress: spec.ingress,
     invokers: spec.invokers ?? current?.invokers ?? [],
     customAudiences: spec.customAudiences ?? current?.customAudiences ?? [],
+    description: spec.description ?? current?.description,
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",

@@ -52,7 +52,7 @@ const NO_LOCAL_EFFECT = {
   key: ["--key <key>"],
   clearKey: ["--clear-key"],
   // A service's own settings that need Google's platform: GPUs, regions, the deploy-time health
-  // check, base-image updates, the default URL switch, its description, and
+  // check, base-image updates, the default URL switch, and
   // service-level scaling (skiff scales each revision by its own --min-instances/--max-instances).
   gpu: ["--gpu <n>"],
   gpuType: ["--gpu-type <type>"],
@@ -62,7 +62,6 @@ const NO_LOCAL_EFFECT = {
   automaticUpdates: ["--automatic-updates", "--no-automatic-updates"],
   baseImage: ["--base-image <image>"],
   defaultUrl: ["--default-url", "--no-default-url"],
-  description: ["--description <text>"],
   min: ["--min <n>"],
   max: ["--max <n>"],
   scaling: ["--scaling <mode>"],
@@ -103,7 +102,6 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "automaticUpdates",
   "baseImage",
   "defaultUrl",
-  "description",
   "min",
   "max",
   "scaling",

@@ -44,6 +44,8 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags, Aud
   allowUnauthenticated?: boolean;
   /** false with --no-invoker-iam-check (anyone may call it), true with --invoker-iam-check, else undefined. */
   invokerIamCheck?: boolean;
+  /** The service's description (gcloud's --description): kept when not given, "" clears it. */
+  description?: string;
   async?: boolean;
   quiet?: boolean;
 }
@@ -110,6 +112,7 @@ function withTemplateLevelFlags(command: Command): Command {
       "--no-invoker-iam-check",
       "anyone may call the service without a token (here: allUsers added to its invokers, as the Admin API does)",
     )
+    .option("--description <text>", 'the service\'s human-readable description (at most 512 characters; "" clears it); no new revision')
     .option("--async", "return once the revision is created, without waiting for it to start")
     .option("-q, --quiet", "no prompts");
 }
@@ -160,7 +163,7 @@ async function deployService(
     return client.putService(
       project,
       service,
-      { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers, customAudiences },
+      { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers, customAudiences, description: flags.description },
       {
         noTraffic: !flags.traffic,
         tag: flags.tag,

@@ -136,6 +136,7 @@ function printService(s: Service, latestCreated?: Revision): void {
       `  Ingress:           ${s.ingress}`,
       `  Authentication:    ${authenticationText(s.invokers)}`,
       ...(s.customAudiences?.length ? [`  Custom audiences:  ${s.customAudiences.join(", ")}`] : []),
+      ...(s.description ? [`  Description:       ${s.description}`] : []),
       `  Latest created:    ${s.latestCreatedRevision ?? "-"}`,
       `  Latest ready:      ${s.latestReadyRevision ?? "-"}`,
       ...failure,

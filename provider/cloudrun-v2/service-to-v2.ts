@@ -87,6 +87,7 @@ export function serviceToV2(s: Service, scope: Scope, links: ServiceLinks): Wire
     uri: s.url,
     urls: [s.url],
     ...(s.customAudiences?.length ? { customAudiences: s.customAudiences } : {}),
+    ...(s.description ? { description: s.description } : {}),
     reconciling: state === "CONDITION_PENDING",
     etag: links.etag,
   };

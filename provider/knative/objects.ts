@@ -6,7 +6,7 @@ import type { ServiceTemplate } from "../model/template";
 import { sidecarsToKnative } from "./containers";
 import { mountsToKnative, type KnativeMounts } from "./volumes";
 import { livenessProbeToKnative, startupProbeToKnative } from "./startup-probe";
-import { CUSTOM_AUDIENCES_ANNOTATION, SESSION_AFFINITY_ANNOTATION } from "./service-from-knative";
+import { CUSTOM_AUDIENCES_ANNOTATION, DESCRIPTION_ANNOTATION, SESSION_AFFINITY_ANNOTATION } from "./service-from-knative";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
@@ -115,6 +115,7 @@ export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeO
         "run.googleapis.com/ingress": s.ingress,
         "run.googleapis.com/ingress-status": s.ingress,
         ...(s.customAudiences?.length ? { [CUSTOM_AUDIENCES_ANNOTATION]: JSON.stringify(s.customAudiences) } : {}),
+        ...(s.description ? { [DESCRIPTION_ANNOTATION]: s.description } : {}),
       },
     },
     spec: {

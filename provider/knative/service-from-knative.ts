@@ -1,6 +1,6 @@
 import { invalid } from "../model/errors";
 import { customAudiencesSchema } from "../model/custom-audiences";
-import type { ServiceSpecInput } from "../model/service";
+import { serviceDescriptionSchema, type ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
 import { MAX_CONTAINERS } from "../model/containers";
@@ -75,6 +75,9 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const ingressAnnotation = take("metadata.annotations.run.googleapis.com/ingress", annotations["run.googleapis.com/ingress"]);
   const customAudiences = customAudiencesFromAnnotation(
     take(`metadata.annotations.${CUSTOM_AUDIENCES_ANNOTATION}`, annotations[CUSTOM_AUDIENCES_ANNOTATION]),
+  );
+  const description = descriptionFromAnnotation(
+    take(`metadata.annotations.${DESCRIPTION_ANNOTATION}`, annotations[DESCRIPTION_ANNOTATION]),
   );
 
   const spec = asRecord(root.spec ?? {}, "spec");
@@ -223,8 +226,15 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);
   return {
     name,
-    // A replace is the whole service: a file without the annotation leaves it no custom audiences.
-    spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}), customAudiences },
+    // A replace is the whole service: a file without the annotations leaves it no custom audiences and no description.
+    spec: {
+      template: t,
+      labels: labels ?? {},
+      ...(ingress ? { ingress } : {}),
+      ...(traffic ? { traffic } : {}),
+      customAudiences,
+      description,
+    },
     revisionSuffix,
     ignored,
     pathOf: (field) => servicePathOf(field, ingressAt, sidecarAt),
@@ -233,6 +243,18 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
 
 /** Cloud Run's service annotation for custom audiences: a JSON list of strings (on the service, not its template). */
 export const CUSTOM_AUDIENCES_ANNOTATION = "run.googleapis.com/custom-audiences";
+
+/** Cloud Run's service annotation for the service's description (gcloud's --description). */
+export const DESCRIPTION_ANNOTATION = "run.googleapis.com/description";
+
+function descriptionFromAnnotation(value: unknown): string {
+  if (value === undefined) return "";
+  const field = `metadata.annotations.${DESCRIPTION_ANNOTATION}`;
+  if (typeof value !== "string") throw invalid(field, `must be a string (an annotation's value), got ${JSON.stringify(value)}`);
+  const parsed = serviceDescriptionSchema.safeParse(value);
+  if (!parsed.success) throw invalid(field, parsed.error.issues[0]?.message ?? "is not a valid description");
+  return parsed.data;
+}
 
 function customAudiencesFromAnnotation(value: unknown): string[] {
   if (value === undefined) return [];
@@ -327,6 +349,7 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   labels: "metadata.labels",
   ingress: "metadata.annotations.run.googleapis.com/ingress",
   customAudiences: "metadata.annotations.run.googleapis.com/custom-audiences",
+  description: `metadata.annotations.${DESCRIPTION_ANNOTATION}`,
 };
 
 /**

@@ -20,6 +20,8 @@ export interface ServiceRow {
   ingress: Ingress;
   /** Token audiences the service takes besides its URLs; no part of any revision. */
   customAudiences: string[];
+  /** Its human-readable description, "" for none; metadata only. */
+  description: string;
   traffic: NormalizedTrafficTarget[];
   /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
@@ -149,7 +151,13 @@ export class Store {
       .run({
         project: s.project,
         name: s.name,
-        spec: JSON.stringify({ template: s.template, labels: s.labels, ingress: s.ingress, customAudiences: s.customAudiences }),
+        spec: JSON.stringify({
+          template: s.template,
+          labels: s.labels,
+          ingress: s.ingress,
+          customAudiences: s.customAudiences,
+          description: s.description,
+        }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
         nextGeneration: s.nextGeneration,
@@ -286,6 +294,8 @@ function toService(row: unknown): ServiceRow {
     ingress: spec.ingress,
     // Stored before custom audiences existed: none.
     customAudiences: spec.customAudiences ?? [],
+    // Stored before descriptions were kept: none.
+    description: spec.description ?? "",
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

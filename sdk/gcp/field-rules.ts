@@ -90,11 +90,10 @@ const serviceContainer: Fields = {
 
 export const serviceRules: Fields = {
   fields: {
-    ...honouredAll("name", "labels", "ingress", "customAudiences"),
+    ...honouredAll("name", "labels", "ingress", "customAudiences", "description"),
     ...ignoredAll(
       "project",
       "location",
-      "description",
       "annotations",
       "client",
       "clientVersion",

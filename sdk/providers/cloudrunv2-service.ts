@@ -82,7 +82,14 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
   const spec =
     t.failures.length > 0
       ? undefined
-      : (t.spec as { template: unknown; labels: unknown; ingress: unknown; traffic: TrafficTarget[]; customAudiences: unknown });
+      : (t.spec as {
+          template: unknown;
+          labels: unknown;
+          ingress: unknown;
+          traffic: TrafficTarget[];
+          customAudiences: unknown;
+          description: unknown;
+        });
   const same = (a: unknown, b: unknown) => spec !== undefined && canonicalJson(a) === canonicalJson(b);
   const runsTemplate = (template: unknown) => {
     const candidate = translateService({ ...inputs, template } as GcpServiceInputs);
@@ -102,6 +109,7 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
     labels: same(spec?.labels, s.labels) ? inputs.labels : s.labels,
     ingress: same(spec?.ingress, s.ingress) ? inputs.ingress : gcpIngress(s.ingress),
     customAudiences: same(spec?.customAudiences, s.customAudiences ?? []) ? inputs.customAudiences : s.customAudiences,
+    description: same(spec?.description, s.description ?? "") ? inputs.description : s.description,
     traffics: same(spec && normalizeTraffic(spec.traffic), s.traffic) ? inputs.traffics : gcpTraffics(normalizeTraffic(s.traffic)),
   };
 }

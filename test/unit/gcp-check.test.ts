@@ -62,6 +62,7 @@ test("the example's service translates to the engine's spec", (t) => {
       { type: "LATEST", percent: 10, tag: "canary" },
     ],
     customAudiences: [],
+    description: "",
   });
 });
 
