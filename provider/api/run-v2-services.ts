@@ -222,6 +222,7 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     invokers: spec.invokers ?? current?.invokers ?? [],
     customAudiences: spec.customAudiences ?? current?.customAudiences ?? [],
     description: spec.description ?? current?.description,
+    defaultUriDisabled: spec.defaultUriDisabled ?? current?.defaultUriDisabled,
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",

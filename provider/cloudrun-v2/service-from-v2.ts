@@ -101,6 +101,7 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     // The request is the whole service (an updateMask merged the rest in already): none given, none kept.
     customAudiences: wire.customAudiences ?? [],
     description: (wire.description as string | undefined) ?? "",
+    defaultUriDisabled: wire.defaultUriDisabled === true,
   };
   const spec = withWirePaths(
     () => parseServiceSpec(body),
@@ -130,6 +131,7 @@ const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   invokers: "invokerIamDisabled",
   customAudiences: "customAudiences",
   description: "description",
+  defaultUriDisabled: "defaultUriDisabled",
   revisionSuffix: "template.revision",
   expectedGeneration: "etag",
 };

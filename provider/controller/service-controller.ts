@@ -175,6 +175,7 @@ export class ServiceController {
       ingress: "all",
       customAudiences: [],
       description: "",
+      defaultUriDisabled: false,
       traffic: [],
       generation: 0,
       nextGeneration: 1,
@@ -184,6 +185,7 @@ export class ServiceController {
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
     const customAudiences = spec.customAudiences ?? base.customAudiences;
     const description = spec.description ?? base.description;
+    const defaultUriDisabled = spec.defaultUriDisabled ?? base.defaultUriDisabled;
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {
       store.transaction(() => {
@@ -193,6 +195,7 @@ export class ServiceController {
           ingress: spec.ingress,
           customAudiences,
           description,
+          defaultUriDisabled,
           traffic,
           generation,
           updateTime: now,
@@ -218,6 +221,7 @@ export class ServiceController {
         ingress: spec.ingress,
         customAudiences,
         description,
+        defaultUriDisabled,
         traffic: newTraffic,
         generation,
         nextGeneration: base.nextGeneration + 1,

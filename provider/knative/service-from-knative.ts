@@ -76,6 +76,9 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const customAudiences = customAudiencesFromAnnotation(
     take(`metadata.annotations.${CUSTOM_AUDIENCES_ANNOTATION}`, annotations[CUSTOM_AUDIENCES_ANNOTATION]),
   );
+  const defaultUriDisabled = defaultUrlDisabledFromAnnotation(
+    take(`metadata.annotations.${DEFAULT_URL_DISABLED_ANNOTATION}`, annotations[DEFAULT_URL_DISABLED_ANNOTATION]),
+  );
   const description = descriptionFromAnnotation(
     take(`metadata.annotations.${DESCRIPTION_ANNOTATION}`, annotations[DESCRIPTION_ANNOTATION]),
   );
@@ -226,7 +229,8 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);
   return {
     name,
-    // A replace is the whole service: a file without the annotations leaves it no custom audiences and no description.
+    // A replace is the whole service: a file without the annotations leaves it no custom audiences,
+    // no description, and its default URL on.
     spec: {
       template: t,
       labels: labels ?? {},
@@ -234,6 +238,7 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
       ...(traffic ? { traffic } : {}),
       customAudiences,
       description,
+      defaultUriDisabled,
     },
     revisionSuffix,
     ignored,
@@ -254,6 +259,20 @@ function descriptionFromAnnotation(value: unknown): string {
   const parsed = serviceDescriptionSchema.safeParse(value);
   if (!parsed.success) throw invalid(field, parsed.error.issues[0]?.message ?? "is not a valid description");
   return parsed.data;
+}
+
+/**
+ * Cloud Run's service annotation that turns its run.app URLs off (gcloud's --no-default-url). gcloud
+ * writes Python's "True"/"False" (config_changes.DefaultUrlChange), Cloud Run's docs "true": either case.
+ */
+export const DEFAULT_URL_DISABLED_ANNOTATION = "run.googleapis.com/default-url-disabled";
+
+function defaultUrlDisabledFromAnnotation(value: unknown): boolean {
+  if (value === undefined) return false;
+  const text = typeof value === "string" || typeof value === "boolean" ? String(value).toLowerCase() : undefined;
+  if (text === "true") return true;
+  if (text === "false") return false;
+  throw invalid(`metadata.annotations.${DEFAULT_URL_DISABLED_ANNOTATION}`, `must be "true" or "false", got ${JSON.stringify(value)}`);
 }
 
 function customAudiencesFromAnnotation(value: unknown): string[] {
@@ -350,6 +369,7 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   ingress: "metadata.annotations.run.googleapis.com/ingress",
   customAudiences: "metadata.annotations.run.googleapis.com/custom-audiences",
   description: `metadata.annotations.${DESCRIPTION_ANNOTATION}`,
+  defaultUriDisabled: `metadata.annotations.${DEFAULT_URL_DISABLED_ANNOTATION}`,
 };
 
 /**

@@ -44,6 +44,12 @@ export const serviceSpecSchema = z
      * characters; "" for none): when given it becomes this, when left out it stays. No new revision.
      */
     description: serviceDescriptionSchema.optional(),
+    /**
+     * Whether the service's own URLs (`<service>.localhost`, its tag URLs) are off, as Cloud Run's
+     * defaultUriDisabled turns off its run.app URLs: only domain mappings reach it then. When left
+     * out it stays as it is (a new service: on). No new revision.
+     */
+    defaultUriDisabled: z.boolean().optional(),
   })
   .strict();
 
@@ -69,6 +75,8 @@ export const serviceSchema = z.object({
   customAudiences: z.array(z.string()).optional(),
   /** Its description, when it has one: metadata only. */
   description: z.string().optional(),
+  /** true when its own URLs are off (`url` is then ""): only its domain mappings reach it. */
+  defaultUriDisabled: z.boolean().optional(),
   /** The traffic as set; empty means 100 % to the latest ready revision. */
   traffic: z.array(trafficTargetSchema),
   /** The resolved traffic: which revision gets what, and its tag URL. */

@@ -22,6 +22,8 @@ export interface ServiceRow {
   customAudiences: string[];
   /** Its human-readable description, "" for none; metadata only. */
   description: string;
+  /** Its own URLs are off (Cloud Run's defaultUriDisabled): only domain mappings reach it. */
+  defaultUriDisabled: boolean;
   traffic: NormalizedTrafficTarget[];
   /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
@@ -157,6 +159,7 @@ export class Store {
           ingress: s.ingress,
           customAudiences: s.customAudiences,
           description: s.description,
+          defaultUriDisabled: s.defaultUriDisabled,
         }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
@@ -296,6 +299,7 @@ function toService(row: unknown): ServiceRow {
     customAudiences: spec.customAudiences ?? [],
     // Stored before descriptions were kept: none.
     description: spec.description ?? "",
+    defaultUriDisabled: spec.defaultUriDisabled ?? false,
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

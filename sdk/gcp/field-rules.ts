@@ -90,7 +90,7 @@ const serviceContainer: Fields = {
 
 export const serviceRules: Fields = {
   fields: {
-    ...honouredAll("name", "labels", "ingress", "customAudiences", "description"),
+    ...honouredAll("name", "labels", "ingress", "customAudiences", "description", "defaultUriDisabled"),
     ...ignoredAll(
       "project",
       "location",
@@ -99,7 +99,6 @@ export const serviceRules: Fields = {
       "clientVersion",
       "launchStage",
       "binaryAuthorization",
-      "defaultUriDisabled",
       "deletionPolicy",
       "iapEnabled",
       "invokerIamDisabled",

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { customAudiencesSchema } from "../../provider/model/custom-audiences";
 import { labelsSchema } from "../../provider/model/labels";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
@@ -18,7 +19,15 @@ import { translateVolumes } from "./volumes";
  */
 export interface ServiceTranslation {
   /** The engine's spec: template, labels, ingress, traffic, custom audiences, description (the unknown marker where not known yet). */
-  spec: { template: unknown; labels: unknown; ingress: unknown; traffic: unknown; customAudiences: unknown; description: unknown };
+  spec: {
+    template: unknown;
+    labels: unknown;
+    ingress: unknown;
+    traffic: unknown;
+    customAudiences: unknown;
+    description: unknown;
+    defaultUriDisabled: unknown;
+  };
   /** `template.revision` minus the `<service>-` prefix: the engine names the revision with it. */
   revisionSuffix?: unknown;
   failures: CheckFailure[];
@@ -85,6 +94,9 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
   // Its description likewise: none written, none kept.
   const description = validate(serviceDescriptionSchema, inputs.description ?? "", ["description"]);
   failures.push(...description.failures);
+  // And its default URL switch: not written, the URLs are on.
+  const defaultUriDisabled = validate(z.boolean(), inputs.defaultUriDisabled ?? false, ["defaultUriDisabled"]);
+  failures.push(...defaultUriDisabled.failures);
   const traffic = translateTraffics(inputs.traffics, problems);
   failures.push(...trafficFailures(traffic, typeof inputs.name === "string" && !isUnknown(inputs.name) ? inputs.name : undefined));
 
@@ -96,6 +108,7 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
       traffic,
       customAudiences: audiences.value ?? [],
       description: description.value ?? "",
+      defaultUriDisabled: defaultUriDisabled.value ?? false,
     },
     revisionSuffix,
     failures: [...problems.failures, ...failures],

@@ -63,6 +63,7 @@ test("the example's service translates to the engine's spec", (t) => {
     ],
     customAudiences: [],
     description: "",
+    defaultUriDisabled: false,
   });
 });
 

@@ -13,6 +13,7 @@ const row: ServiceRow = {
   ingress: spec.ingress,
   customAudiences: ["https://api.example.com"],
   description: "",
+  defaultUriDisabled: false,
   traffic: [],
   generation: 3,
   nextGeneration: 4,
