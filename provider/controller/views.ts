@@ -92,5 +92,6 @@ export function revisionView(r: RevisionRow, statuses: readonly TrafficStatus[],
     origin: r.origin,
     createTime: r.createTime,
     urls: statuses.filter((s) => s.revision === r.name && s.url).map((s) => s.url!),
+    active: statuses.some((s) => s.revision === r.name && s.percent > 0),
   };
 }
