@@ -221,6 +221,8 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     ingress: spec.ingress,
     invokers: spec.invokers ?? current?.invokers ?? [],
     customAudiences: spec.customAudiences ?? current?.customAudiences ?? [],
+    description: spec.description ?? current?.description,
+    defaultUriDisabled: spec.defaultUriDisabled ?? current?.defaultUriDisabled,
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",

@@ -52,7 +52,7 @@ const NO_LOCAL_EFFECT = {
   key: ["--key <key>"],
   clearKey: ["--clear-key"],
   // A service's own settings that need Google's platform: GPUs, regions, the deploy-time health
-  // check, base-image updates, the default URL switch, its description, and
+  // check, base-image updates, and
   // service-level scaling (skiff scales each revision by its own --min-instances/--max-instances).
   gpu: ["--gpu <n>"],
   gpuType: ["--gpu-type <type>"],
@@ -61,8 +61,6 @@ const NO_LOCAL_EFFECT = {
   deployHealthCheck: ["--deploy-health-check", "--no-deploy-health-check"],
   automaticUpdates: ["--automatic-updates", "--no-automatic-updates"],
   baseImage: ["--base-image <image>"],
-  defaultUrl: ["--default-url", "--no-default-url"],
-  description: ["--description <text>"],
   min: ["--min <n>"],
   max: ["--max <n>"],
   scaling: ["--scaling <mode>"],
@@ -102,8 +100,6 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "deployHealthCheck",
   "automaticUpdates",
   "baseImage",
-  "defaultUrl",
-  "description",
   "min",
   "max",
   "scaling",

@@ -81,9 +81,14 @@ export const GROUPED_MOUNT_FLAGS = [
   "clearVolumeMounts",
 ] as const;
 
-/** Adds the container flags (but the mount flags, which withMountFlags adds) and `--container`/`--remove-containers` to a command. */
-export function withContainerFlags(command: Command): Command {
-  return addOptions(command, CONTAINER_OPTIONS)
+/**
+ * Adds the container flags (but the mount flags, which withMountFlags adds) and
+ * `--container`/`--remove-containers` to a command; `omit` names flags the command does not have
+ * (gcloud's jobs commands have no --liveness-probe: it is then an unknown option, as there).
+ */
+export function withContainerFlags(command: Command, omit: readonly string[] = []): Command {
+  const options = CONTAINER_OPTIONS.filter(([flags]) => !omit.includes(flags.split(" ")[0]));
+  return addOptions(command, options)
     .option("--container <name>", "the container flags after it (up to the next --container) apply to this container")
     .option("--remove-containers <name,...>", "sidecars to remove", listFlag);
 }

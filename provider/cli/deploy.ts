@@ -44,6 +44,10 @@ interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags, Aud
   allowUnauthenticated?: boolean;
   /** false with --no-invoker-iam-check (anyone may call it), true with --invoker-iam-check, else undefined. */
   invokerIamCheck?: boolean;
+  /** The service's description (gcloud's --description): kept when not given, "" clears it. */
+  description?: string;
+  /** false with --no-default-url (its own URLs off), true with --default-url, else undefined: kept. */
+  defaultUrl?: boolean;
   async?: boolean;
   quiet?: boolean;
 }
@@ -110,6 +114,9 @@ function withTemplateLevelFlags(command: Command): Command {
       "--no-invoker-iam-check",
       "anyone may call the service without a token (here: allUsers added to its invokers, as the Admin API does)",
     )
+    .option("--description <text>", 'the service\'s human-readable description (at most 512 characters; "" clears it); no new revision')
+    .option("--default-url", "serve the service at its own URLs, http://<service>.localhost and its tag URLs (the default)")
+    .option("--no-default-url", "turn the service's own URLs off (unknown host, 404): only its domain mappings reach it; no new revision")
     .option("--async", "return once the revision is created, without waiting for it to start")
     .option("-q, --quiet", "no prompts");
 }
@@ -160,7 +167,15 @@ async function deployService(
     return client.putService(
       project,
       service,
-      { template, labels, ingress: flags.ingress ?? existing?.ingress, invokers, customAudiences },
+      {
+        template,
+        labels,
+        ingress: flags.ingress ?? existing?.ingress,
+        invokers,
+        customAudiences,
+        description: flags.description,
+        defaultUriDisabled: flags.defaultUrl === undefined ? undefined : !flags.defaultUrl,
+      },
       {
         noTraffic: !flags.traffic,
         tag: flags.tag,
@@ -257,7 +272,7 @@ function summary(service: Service, newRevision: string | undefined): string {
     lines.push(`No change to the template: ${service.latestCreatedRevision} stays.`);
   }
   for (const s of service.trafficStatuses.filter((s) => s.url)) lines.push(`Tag URL: ${s.url} (${s.revision})`);
-  lines.push(`Service URL: ${service.url}`);
+  lines.push(`Service URL: ${service.url || "none (--no-default-url: only its domain mappings reach it)"}`);
   return lines.join("\n") + "\n";
 }
 

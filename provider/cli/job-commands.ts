@@ -55,7 +55,9 @@ export interface JobFlags extends MountFlags, SourceFlags, LabelFlags {
  */
 function withTemplateFlags(command: Command): Command {
   const withFlags = withLabelFlags(
-    withAsyncAccepted(withSourceFlags(withContainerFlags(withMountFlags(withCloudOnlyFlags(command, JOB_CLOUD_ONLY_FLAGS))))),
+    withAsyncAccepted(
+      withSourceFlags(withContainerFlags(withMountFlags(withCloudOnlyFlags(command, JOB_CLOUD_ONLY_FLAGS)), ["--liveness-probe"])),
+    ),
     "job",
   );
   recordContainerGroups(withFlags);
@@ -106,8 +108,6 @@ export function jobTemplateFromFlags(existing: Job | undefined, flags: JobFlags,
     if (f.port !== undefined) throw new UsageError(`${where}--port: a job's containers serve no requests`);
     if (f.startupProbe !== undefined && (g.name === undefined || g.name === main))
       throw new UsageError(`${where}--startup-probe: a job's main container is not probed; give it to a sidecar it depends on`);
-    if (f.livenessProbe !== undefined)
-      throw new UsageError(`${where}--liveness-probe: a job's containers are not liveness-probed (Cloud Run jobs have no liveness probes)`);
   }
   // The engine's template shape is shared: a job's is a service's without port, probe or scaling.
   t = applyContainerGroups(applyMountFlags(t, jobLevel) as never, groups, flags.removeContainers, !existing) as JobTemplateInput;

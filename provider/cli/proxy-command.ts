@@ -28,6 +28,8 @@ export function proxyCommand(): Command {
       const { project } = commonOptions(options);
       const client = await connect();
       const service = await client.getService(project, name);
+      if (service.defaultUriDisabled)
+        throw new UsageError(`service "${name}" has its default URL disabled (--no-default-url): reach it through a domain mapping`);
       let url = service.url;
       if (options.tag !== undefined) {
         const tagged = service.trafficStatuses.find((s) => s.tag === options.tag);

@@ -5,6 +5,7 @@ import { nameArg } from "./flags";
 import { render } from "./formats";
 import { revisionToKnative } from "../knative/objects";
 import { printTable } from "./output";
+import { REVISION_COLUMNS, revisionRows } from "./revision-table";
 import { listed, withListFlags } from "./list-flags";
 
 export function revisionCommands(): Command {
@@ -16,12 +17,7 @@ export function revisionCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const { items: list, objects } = listed(await (await connect()).listRevisions(project, options.service), revisionToKnative, options);
-      render(format, objects, () =>
-        printTable([
-          ["REVISION", "SERVICE", "STATUS", "IMAGE", "CREATED"],
-          ...list.map((r) => [r.name, r.service, r.status, r.image, r.createTime]),
-        ]),
-      );
+      render(format, objects, () => printTable([REVISION_COLUMNS, ...revisionRows(list)]));
     });
 
   withCommon(revisions.command("describe"))

@@ -28,7 +28,7 @@ export function serviceCommands(): Command {
       render(format, objects, () =>
         printTable([
           ["SERVICE", "URL", "LATEST READY", "TRAFFIC"],
-          ...list.map((s) => [s.name, s.url, s.latestReadyRevision ?? "-", trafficSummary(s)]),
+          ...list.map((s) => [s.name, s.url || "-", s.latestReadyRevision ?? "-", trafficSummary(s)]),
         ]),
       );
     });
@@ -132,10 +132,11 @@ function printService(s: Service, latestCreated?: Revision): void {
   process.stdout.write(
     [
       `Service ${s.name} in project ${s.project}`,
-      `  URL:               ${s.url}`,
+      `  URL:               ${s.url || "- (default URL disabled)"}`,
       `  Ingress:           ${s.ingress}`,
       `  Authentication:    ${authenticationText(s.invokers)}`,
       ...(s.customAudiences?.length ? [`  Custom audiences:  ${s.customAudiences.join(", ")}`] : []),
+      ...(s.description ? [`  Description:       ${s.description}`] : []),
       `  Latest created:    ${s.latestCreatedRevision ?? "-"}`,
       `  Latest ready:      ${s.latestReadyRevision ?? "-"}`,
       ...failure,

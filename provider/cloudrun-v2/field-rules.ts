@@ -1,3 +1,4 @@
+import { JOB_LIVENESS_PROBE_REFUSED } from "../model/job";
 import type { FieldViolation } from "../model/errors";
 
 /**
@@ -33,8 +34,7 @@ export const SERVICE_REFUSED: RefusedFields = {
 
 export const JOB_REFUSED: RefusedFields = {
   ...CONTAINER_REFUSED("template.template.containers[*]"),
-  "template.template.containers[*].livenessProbe":
-    "Cloud Run jobs run no liveness probes (a task runs until its main container exits); remove it",
+  "template.template.containers[*].livenessProbe": JOB_LIVENESS_PROBE_REFUSED,
   startExecutionToken: "executions are started with RunJob here; remove startExecutionToken and call RunJob",
   runExecutionToken: "executions are started with RunJob here; remove runExecutionToken and call RunJob",
 };

@@ -100,6 +100,8 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     invokers: invokersFor(wire.invokerIamDisabled === true, ctx.currentInvokers),
     // The request is the whole service (an updateMask merged the rest in already): none given, none kept.
     customAudiences: wire.customAudiences ?? [],
+    description: (wire.description as string | undefined) ?? "",
+    defaultUriDisabled: wire.defaultUriDisabled === true,
   };
   const spec = withWirePaths(
     () => parseServiceSpec(body),
@@ -128,6 +130,8 @@ const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   ingress: "ingress",
   invokers: "invokerIamDisabled",
   customAudiences: "customAudiences",
+  description: "description",
+  defaultUriDisabled: "defaultUriDisabled",
   revisionSuffix: "template.revision",
   expectedGeneration: "etag",
 };

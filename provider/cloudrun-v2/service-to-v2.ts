@@ -84,9 +84,11 @@ export function serviceToV2(s: Service, scope: Scope, links: ServiceLinks): Wire
       tag: t.tag,
       uri: t.url,
     })),
-    uri: s.url,
-    urls: [s.url],
+    // Its own URLs off: no uri and no urls, as Cloud Run answers with defaultUriDisabled.
+    ...(s.url ? { uri: s.url, urls: [s.url] } : {}),
     ...(s.customAudiences?.length ? { customAudiences: s.customAudiences } : {}),
+    ...(s.description ? { description: s.description } : {}),
+    ...(s.defaultUriDisabled ? { defaultUriDisabled: true } : {}),
     reconciling: state === "CONDITION_PENDING",
     etag: links.etag,
   };

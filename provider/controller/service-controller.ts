@@ -174,6 +174,8 @@ export class ServiceController {
       labels: {},
       ingress: "all",
       customAudiences: [],
+      description: "",
+      defaultUriDisabled: false,
       traffic: [],
       generation: 0,
       nextGeneration: 1,
@@ -182,10 +184,22 @@ export class ServiceController {
     };
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
     const customAudiences = spec.customAudiences ?? base.customAudiences;
+    const description = spec.description ?? base.description;
+    const defaultUriDisabled = spec.defaultUriDisabled ?? base.defaultUriDisabled;
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {
       store.transaction(() => {
-        store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, customAudiences, traffic, generation, updateTime: now });
+        store.putService({
+          ...base,
+          labels: spec.labels,
+          ingress: spec.ingress,
+          customAudiences,
+          description,
+          defaultUriDisabled,
+          traffic,
+          generation,
+          updateTime: now,
+        });
         this.setInvokers(project, name, spec);
       });
       this.publish(project, name);
@@ -206,6 +220,8 @@ export class ServiceController {
         labels: spec.labels,
         ingress: spec.ingress,
         customAudiences,
+        description,
+        defaultUriDisabled,
         traffic: newTraffic,
         generation,
         nextGeneration: base.nextGeneration + 1,

@@ -3,17 +3,19 @@ import { SkiffError } from "../model/errors";
 import type { ServiceSpec } from "../model/service";
 import type { ServiceRow } from "../state/store";
 
-// A service's generation: a deploy that changes its template, labels, ingress or custom audiences moves it on (its
+// A service's generation: a deploy that changes its template, labels, ingress, custom audiences or description moves it on (its
 // traffic and invokers do not), and a change based on another generation than the one stored is
 // refused.
 
-/** Template, labels, ingress or custom audiences differ: the spec's generation moves on. */
+/** Template, labels, ingress, custom audiences, description or default URL switch differ: the spec's generation moves on. */
 export function specChanged(row: ServiceRow, spec: ServiceSpec): boolean {
   return (
     canonicalJson(row.template) !== canonicalJson(spec.template) ||
     canonicalJson(row.labels) !== canonicalJson(spec.labels) ||
     row.ingress !== spec.ingress ||
-    (spec.customAudiences !== undefined && canonicalJson(row.customAudiences) !== canonicalJson(spec.customAudiences))
+    (spec.customAudiences !== undefined && canonicalJson(row.customAudiences) !== canonicalJson(spec.customAudiences)) ||
+    (spec.description !== undefined && row.description !== spec.description) ||
+    (spec.defaultUriDisabled !== undefined && row.defaultUriDisabled !== spec.defaultUriDisabled)
   );
 }
 

@@ -24,8 +24,9 @@ export function resolveService(row: ServiceRow, revisions: RevisionRow[], ingres
   const own = revisions.filter((r) => r.origin === "service");
   const latestCreated = own[0];
   const latestReady = own.find((r) => r.status === "READY");
+  // A service whose own URLs are off has no tag URLs either: they are run.app URLs on Cloud Run.
   const statuses = resolveTraffic(row.traffic, latestReady?.name, (tag) =>
-    tag === undefined ? undefined : tagUrl(row.project, row.name, tag, ingressPort),
+    tag === undefined || row.defaultUriDisabled ? undefined : tagUrl(row.project, row.name, tag, ingressPort),
   );
   return { row, revisions, latestCreated, latestReady, statuses };
 }
@@ -60,9 +61,11 @@ export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: 
     ingress: row.ingress,
     invokers,
     customAudiences: row.customAudiences,
+    ...(row.description ? { description: row.description } : {}),
+    ...(row.defaultUriDisabled ? { defaultUriDisabled: true } : {}),
     traffic: row.traffic,
     trafficStatuses: s.statuses,
-    url: serviceUrl(row.project, row.name, ingressPort),
+    url: row.defaultUriDisabled ? "" : serviceUrl(row.project, row.name, ingressPort),
     latestCreatedRevision: s.latestCreated?.name,
     latestReadyRevision: s.latestReady?.name,
     generation: row.generation,
@@ -89,5 +92,6 @@ export function revisionView(r: RevisionRow, statuses: readonly TrafficStatus[],
     origin: r.origin,
     createTime: r.createTime,
     urls: statuses.filter((s) => s.revision === r.name && s.url).map((s) => s.url!),
+    active: statuses.some((s) => s.revision === r.name && s.percent > 0),
   };
 }

@@ -23,7 +23,16 @@ export interface ServiceAccess {
   customAudiences: ReadonlySet<string>;
 }
 
-export type Denial = { status: 401 | 403 | 404; message: string };
+/** `challenge`: a 401's WWW-Authenticate value (RFC 6750 §3), sent as the response's header. */
+export type Denial = { status: 401 | 403 | 404; message: string; challenge?: string };
+
+/**
+ * Cloud Run's challenge when the token it was sent is refused (not an ID token, another audience,
+ * expired, a bad signature): the header its front end sends with such a 401, word for word.
+ */
+export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token" error_description="The access token could not be verified"';
+/** No credential at all: RFC 6750 §3.1's challenge without an error code ("SHOULD NOT include an error code"). */
+export const NO_TOKEN_CHALLENGE = "Bearer";
 
 /** A verified token, kept until it expires so a request with a known token costs a map lookup. */
 interface VerifiedToken {
@@ -69,9 +78,10 @@ export class AccessGate {
     if (token === undefined)
       return unauthorized(
         "the service is private: send an identity token as Authorization: Bearer TOKEN (skiff auth print-identity-token --audiences URL)",
+        NO_TOKEN_CHALLENGE,
       );
     const entry = this.verify(token);
-    if (typeof entry === "string") return unauthorized(entry);
+    if (typeof entry === "string") return unauthorized(entry, INVALID_TOKEN_CHALLENGE);
     let audienceOk = entry.audienceFor.get(service);
     if (audienceOk === undefined) {
       // The owner's CLI token without an audience works for all of their services, as gcloud's does on Cloud Run.
@@ -83,6 +93,7 @@ export class AccessGate {
     if (!audienceOk && !access.customAudiences.has(entry.aud))
       return unauthorized(
         `the token's audience "${entry.aud}" is not this service's URL (its origin, such as http://NAME.localhost:PORT, with no path) nor one of its custom audiences`,
+        INVALID_TOKEN_CHALLENGE,
       );
     if (
       access.anyAuthenticated ||
@@ -149,6 +160,6 @@ function bearer(authorization: string | undefined): string | undefined {
   return match?.[1];
 }
 
-function unauthorized(message: string): Denial {
-  return { status: 401, message: `unauthorized: ${message}` };
+function unauthorized(message: string, challenge: string): Denial {
+  return { status: 401, message: `unauthorized: ${message}`, challenge };
 }

@@ -1,5 +1,5 @@
 import { invalid } from "../model/errors";
-import type { JobSpecInput, JobTemplateInput } from "../model/job";
+import { JOB_LIVENESS_PROBE_REFUSED, type JobSpecInput, type JobTemplateInput } from "../model/job";
 import { MAX_CONTAINERS } from "../model/containers";
 import { knativePathOf, leafPaths } from "./service-from-knative";
 import { DEPENDENCIES_ANNOTATION, sidecarsFromKnative } from "./containers";
@@ -82,6 +82,11 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
   if (!Array.isArray(containers) || containers.length === 0) throw invalid(`${at}.containers`, "one container is required");
   if (containers.length > MAX_CONTAINERS)
     throw invalid(`${at}.containers`, `a task has at most ${MAX_CONTAINERS} containers, got ${containers.length}`);
+  // Refused, not ignored: Cloud Run's API refuses a job container's liveness probe, so a file that applies here applies there.
+  containers.forEach((entry, i) => {
+    if (record(entry, `${at}.containers[${i}]`).livenessProbe !== undefined)
+      throw invalid(`${at}.containers[${i}].livenessProbe`, JOB_LIVENESS_PROBE_REFUSED);
+  });
   const container = record(containers[0], `${at}.containers[0]`);
   const c = CONTAINER;
   const t: JobTemplateInput = { image: container.image as string };

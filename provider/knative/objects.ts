@@ -6,7 +6,12 @@ import type { ServiceTemplate } from "../model/template";
 import { sidecarsToKnative } from "./containers";
 import { mountsToKnative, type KnativeMounts } from "./volumes";
 import { livenessProbeToKnative, startupProbeToKnative } from "./startup-probe";
-import { CUSTOM_AUDIENCES_ANNOTATION, SESSION_AFFINITY_ANNOTATION } from "./service-from-knative";
+import {
+  CUSTOM_AUDIENCES_ANNOTATION,
+  DEFAULT_URL_DISABLED_ANNOTATION,
+  DESCRIPTION_ANNOTATION,
+  SESSION_AFFINITY_ANNOTATION,
+} from "./service-from-knative";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
@@ -115,6 +120,8 @@ export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeO
         "run.googleapis.com/ingress": s.ingress,
         "run.googleapis.com/ingress-status": s.ingress,
         ...(s.customAudiences?.length ? { [CUSTOM_AUDIENCES_ANNOTATION]: JSON.stringify(s.customAudiences) } : {}),
+        ...(s.description ? { [DESCRIPTION_ANNOTATION]: s.description } : {}),
+        ...(s.defaultUriDisabled ? { [DEFAULT_URL_DISABLED_ANNOTATION]: "true" } : {}),
       },
     },
     spec: {
@@ -144,8 +151,8 @@ export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeO
         ...(t.tag ? { tag: t.tag } : {}),
         ...(t.url ? { url: t.url } : {}),
       })),
-      url: s.url,
-      address: { url: s.url },
+      // No URL when its own URLs are off, as Cloud Run's status then has none.
+      ...(s.url ? { url: s.url, address: { url: s.url } } : {}),
     },
   };
 }

@@ -1,6 +1,6 @@
 import { invalid } from "../model/errors";
 import { customAudiencesSchema } from "../model/custom-audiences";
-import type { ServiceSpecInput } from "../model/service";
+import { serviceDescriptionSchema, type ServiceSpecInput } from "../model/service";
 import type { ServiceTemplateInput } from "../model/template";
 import type { TrafficTargetInput } from "../model/traffic";
 import { MAX_CONTAINERS } from "../model/containers";
@@ -75,6 +75,12 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const ingressAnnotation = take("metadata.annotations.run.googleapis.com/ingress", annotations["run.googleapis.com/ingress"]);
   const customAudiences = customAudiencesFromAnnotation(
     take(`metadata.annotations.${CUSTOM_AUDIENCES_ANNOTATION}`, annotations[CUSTOM_AUDIENCES_ANNOTATION]),
+  );
+  const defaultUriDisabled = defaultUrlDisabledFromAnnotation(
+    take(`metadata.annotations.${DEFAULT_URL_DISABLED_ANNOTATION}`, annotations[DEFAULT_URL_DISABLED_ANNOTATION]),
+  );
+  const description = descriptionFromAnnotation(
+    take(`metadata.annotations.${DESCRIPTION_ANNOTATION}`, annotations[DESCRIPTION_ANNOTATION]),
   );
 
   const spec = asRecord(root.spec ?? {}, "spec");
@@ -223,8 +229,17 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);
   return {
     name,
-    // A replace is the whole service: a file without the annotation leaves it no custom audiences.
-    spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}), customAudiences },
+    // A replace is the whole service: a file without the annotations leaves it no custom audiences,
+    // no description, and its default URL on.
+    spec: {
+      template: t,
+      labels: labels ?? {},
+      ...(ingress ? { ingress } : {}),
+      ...(traffic ? { traffic } : {}),
+      customAudiences,
+      description,
+      defaultUriDisabled,
+    },
     revisionSuffix,
     ignored,
     pathOf: (field) => servicePathOf(field, ingressAt, sidecarAt),
@@ -233,6 +248,32 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
 
 /** Cloud Run's service annotation for custom audiences: a JSON list of strings (on the service, not its template). */
 export const CUSTOM_AUDIENCES_ANNOTATION = "run.googleapis.com/custom-audiences";
+
+/** Cloud Run's service annotation for the service's description (gcloud's --description). */
+export const DESCRIPTION_ANNOTATION = "run.googleapis.com/description";
+
+function descriptionFromAnnotation(value: unknown): string {
+  if (value === undefined) return "";
+  const field = `metadata.annotations.${DESCRIPTION_ANNOTATION}`;
+  if (typeof value !== "string") throw invalid(field, `must be a string (an annotation's value), got ${JSON.stringify(value)}`);
+  const parsed = serviceDescriptionSchema.safeParse(value);
+  if (!parsed.success) throw invalid(field, parsed.error.issues[0]?.message ?? "is not a valid description");
+  return parsed.data;
+}
+
+/**
+ * Cloud Run's service annotation that turns its run.app URLs off (gcloud's --no-default-url). gcloud
+ * writes Python's "True"/"False" (config_changes.DefaultUrlChange), Cloud Run's docs "true": either case.
+ */
+export const DEFAULT_URL_DISABLED_ANNOTATION = "run.googleapis.com/default-url-disabled";
+
+function defaultUrlDisabledFromAnnotation(value: unknown): boolean {
+  if (value === undefined) return false;
+  const text = typeof value === "string" || typeof value === "boolean" ? String(value).toLowerCase() : undefined;
+  if (text === "true") return true;
+  if (text === "false") return false;
+  throw invalid(`metadata.annotations.${DEFAULT_URL_DISABLED_ANNOTATION}`, `must be "true" or "false", got ${JSON.stringify(value)}`);
+}
 
 function customAudiencesFromAnnotation(value: unknown): string[] {
   if (value === undefined) return [];
@@ -327,6 +368,8 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   labels: "metadata.labels",
   ingress: "metadata.annotations.run.googleapis.com/ingress",
   customAudiences: "metadata.annotations.run.googleapis.com/custom-audiences",
+  description: `metadata.annotations.${DESCRIPTION_ANNOTATION}`,
+  defaultUriDisabled: `metadata.annotations.${DEFAULT_URL_DISABLED_ANNOTATION}`,
 };
 
 /**

@@ -28,6 +28,9 @@ export function taskEnv(job: string, execution: string, index: number, attempt: 
 export const RESERVED_TASK_ENV: readonly string[] = Object.keys(taskEnv("", "", 0, 0, 0));
 
 export const MAX_TASK_COUNT = 10_000;
+
+/** Why a job's container may not have a liveness probe, in every surface's words (Cloud Run's API refuses it). */
+export const JOB_LIVENESS_PROBE_REFUSED = "Cloud Run jobs run no liveness probes (a task runs until its main container exits); remove it";
 /** Per attempt; Cloud Run allows up to 168 hours. */
 export const MAX_TASK_TIMEOUT_SECONDS = 168 * 3600;
 

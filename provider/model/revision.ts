@@ -61,6 +61,8 @@ export const revisionSchema = z.object({
   createTime: z.string(),
   /** Tag URLs that reach this revision. */
   urls: z.array(z.string()).default([]),
+  /** It serves a share of its service's traffic (gcloud's ACTIVE column; Knative's Active condition). */
+  active: z.boolean().optional(),
 });
 
 export type Revision = z.output<typeof revisionSchema>;

@@ -16,6 +16,12 @@ import { trafficStatusSchema, trafficTargetSchema } from "./traffic";
 export const ingressSchema = z.enum(["all", "internal", "internal-and-cloud-load-balancing"]);
 export type Ingress = z.output<typeof ingressSchema>;
 
+/** Cloud Run keeps up to 512 characters of a service's description. */
+export const SERVICE_DESCRIPTION_MAX = 512;
+export const serviceDescriptionSchema = z
+  .string()
+  .max(SERVICE_DESCRIPTION_MAX, `a service's description is at most ${SERVICE_DESCRIPTION_MAX} characters`);
+
 /** What a client sends to create or update a service (the name and project come from the URL). */
 export const serviceSpecSchema = z
   .object({
@@ -33,6 +39,17 @@ export const serviceSpecSchema = z
      * they are (a new service: none). No new revision either way.
      */
     customAudiences: customAudiencesSchema.optional(),
+    /**
+     * The service's human-readable description (Cloud Run's `description`, at most 512
+     * characters; "" for none): when given it becomes this, when left out it stays. No new revision.
+     */
+    description: serviceDescriptionSchema.optional(),
+    /**
+     * Whether the service's own URLs (`<service>.localhost`, its tag URLs) are off, as Cloud Run's
+     * defaultUriDisabled turns off its run.app URLs: only domain mappings reach it then. When left
+     * out it stays as it is (a new service: on). No new revision.
+     */
+    defaultUriDisabled: z.boolean().optional(),
   })
   .strict();
 
@@ -56,6 +73,10 @@ export const serviceSchema = z.object({
   invokers: z.array(z.string()).default([]),
   /** Token audiences it takes besides its URLs (custom-audiences.ts). */
   customAudiences: z.array(z.string()).optional(),
+  /** Its description, when it has one: metadata only. */
+  description: z.string().optional(),
+  /** true when its own URLs are off (`url` is then ""): only its domain mappings reach it. */
+  defaultUriDisabled: z.boolean().optional(),
   /** The traffic as set; empty means 100 % to the latest ready revision. */
   traffic: z.array(trafficTargetSchema),
   /** The resolved traffic: which revision gets what, and its tag URL. */

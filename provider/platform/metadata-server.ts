@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { Logger } from "../base/logger";
+import { lookupMetadata, ON_REQUEST, type MetadataDirectory } from "./metadata-tree";
 
 /**
  * Google's metadata server (computeMetadata/v1), as Cloud Run serves it to its containers, for
@@ -37,7 +38,7 @@ export interface MetadataSource {
 const ACCESS_TOKEN_SECONDS = 3600;
 const PREFIX = "/computeMetadata/v1/";
 
-type Answer = { status: number; body: string; json?: boolean };
+type Answer = { status: number; body: string; json?: boolean; location?: string };
 
 export class MetadataServer {
   private readonly servers: http.Server[] = [];
@@ -82,8 +83,9 @@ export class MetadataServer {
   private async handle(req: http.IncomingMessage): Promise<Answer> {
     if (req.headers["x-forwarded-for"] !== undefined) return { status: 403, body: "Forbidden: requests with X-Forwarded-For are refused" };
     const url = new URL(req.url ?? "/", "http://metadata.google.internal");
-    if (url.pathname === "/" || url.pathname === "/computeMetadata/" || url.pathname === "/computeMetadata/v1")
-      return { status: 200, body: "computeMetadata/\n" };
+    if (url.pathname === "/" || url.pathname === "/computeMetadata/") return { status: 200, body: "computeMetadata/\n" };
+    // A directory named without its trailing slash is redirected to it, as Compute Engine's server does.
+    if (url.pathname === "/computeMetadata/v1") return { status: 301, body: `${PREFIX}\n`, location: `${PREFIX}${url.search}` };
     if (req.headers["metadata-flavor"] !== "Google")
       return { status: 403, body: "Forbidden: the request needs the header Metadata-Flavor: Google" };
     if (req.method !== "GET") return { status: 405, body: "Method not allowed" };
@@ -94,61 +96,46 @@ export class MetadataServer {
   }
 
   private answer(path: string, query: URLSearchParams, caller: Caller): Answer {
+    const found = lookupMetadata(this.treeFor(caller), path, query, PREFIX);
+    switch (found.kind) {
+      case "text":
+        return { status: 200, body: found.body };
+      case "json":
+        return { status: 200, json: true, body: found.body };
+      case "redirect":
+        return { status: 301, body: `${found.location}\n`, location: found.location };
+      case "not-found":
+        return notFound();
+      case "on-request":
+        if (found.name === "token") return { status: 200, json: true, body: JSON.stringify(this.accessToken(caller.serviceAccount)) };
+        {
+          const audience = query.get("audience");
+          if (!audience) return { status: 400, body: "non-empty audience parameter required" };
+          return { status: 200, body: this.source.identityToken(caller.serviceAccount, audience) };
+        }
+    }
+  }
+
+  /** What the caller may read, as Cloud Run's metadata server has it: `default` and the account's own email name the same account. */
+  private treeFor(caller: Caller): MetadataDirectory {
     const number = this.source.projectNumber(caller.project);
     const region = this.source.region;
-    const recursive = query.get("recursive") === "true";
-    const account = { aliases: ["default"], email: caller.serviceAccount, scopes: ["https://www.googleapis.com/auth/cloud-platform"] };
-    const fixed: Record<string, string> = {
-      "project/project-id": caller.project,
-      "project/numeric-project-id": number,
-      "instance/id": caller.instanceId,
-      "instance/region": `projects/${number}/regions/${region}`,
-      "instance/zone": `projects/${number}/zones/${region}-1`,
-      "instance/service-accounts/": `default/\n${caller.serviceAccount}/\n`,
+    const account: MetadataDirectory = {
+      aliases: ["default"],
+      email: caller.serviceAccount,
+      identity: ON_REQUEST,
+      scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+      token: ON_REQUEST,
     };
-    if (fixed[path] !== undefined) return { status: 200, body: fixed[path] };
-    // Directories: a listing, or everything below as JSON with ?recursive=true (what client libraries ping).
-    const directory = path.replace(/\/$/, "");
-    if (directory === "project") {
-      return recursive
-        ? { status: 200, json: true, body: JSON.stringify({ projectId: caller.project, numericProjectId: Number(number) }) }
-        : { status: 200, body: "numeric-project-id\nproject-id\n" };
-    }
-    if (directory === "instance") {
-      const all = {
+    return {
+      project: { "project-id": caller.project, "numeric-project-id": Number(number) },
+      instance: {
         id: caller.instanceId,
-        region: fixed["instance/region"],
-        zone: fixed["instance/zone"],
-        serviceAccounts: { default: account, [caller.serviceAccount]: account },
-      };
-      return recursive
-        ? { status: 200, json: true, body: JSON.stringify(all) }
-        : { status: 200, body: "id\nregion\nservice-accounts/\nzone\n" };
-    }
-    // `default` and the account's own email name the same account.
-    const account_ = /^instance\/service-accounts\/([^/]+)\/(.*)$/.exec(path);
-    if (!account_ || (account_[1] !== "default" && account_[1] !== caller.serviceAccount)) return notFound();
-    switch (account_[2]) {
-      case "":
-        return recursive
-          ? { status: 200, json: true, body: JSON.stringify(account) }
-          : { status: 200, body: "aliases\nemail\nidentity\nscopes\ntoken\n" };
-      case "email":
-        return { status: 200, body: caller.serviceAccount };
-      case "aliases":
-        return { status: 200, body: "default\n" };
-      case "scopes":
-        return { status: 200, body: `${account.scopes.join("\n")}\n` };
-      case "token":
-        return { status: 200, json: true, body: JSON.stringify(this.accessToken(caller.serviceAccount)) };
-      case "identity": {
-        const audience = query.get("audience");
-        if (!audience) return { status: 400, body: "non-empty audience parameter required" };
-        return { status: 200, body: this.source.identityToken(caller.serviceAccount, audience) };
-      }
-      default:
-        return notFound();
-    }
+        region: `projects/${number}/regions/${region}`,
+        zone: `projects/${number}/zones/${region}-1`,
+        "service-accounts": { default: account, [caller.serviceAccount]: account },
+      },
+    };
   }
 
   /** An opaque token, the same for an account until it is nearly spent: it names nothing Google knows. */
@@ -172,6 +159,7 @@ function send(res: http.ServerResponse, answer: Answer): void {
     "metadata-flavor": "Google",
     "content-type": answer.json ? "application/json" : "application/text",
     "content-length": Buffer.byteLength(answer.body),
+    ...(answer.location === undefined ? {} : { location: answer.location }),
   });
   res.end(answer.body);
 }

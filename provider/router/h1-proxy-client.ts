@@ -66,8 +66,8 @@ export class H1ProxyClient implements ProxyClient {
     this.request.end(trailers ? headerList(trailers) : undefined);
   }
 
-  sendError(status: number, message: string): void {
-    this.request.sendError(status, message);
+  sendError(status: number, message: string, challenge?: string): void {
+    this.request.sendError(status, message, challenge);
   }
 
   timedOut(message: string): void {

@@ -114,13 +114,17 @@ export class H2IngressStream implements ProxyClient, CompletedRequest {
     this.stream.end();
   }
 
-  sendError(status: number, message: string): void {
+  sendError(status: number, message: string, challenge?: string): void {
     if (this.finished) return;
     if (this.responded) return this.cutStream();
     if (this.grpc) return this.answer(grpcTrailersOnly(grpcStatusFor(status), message));
     const body = Buffer.from(`${message}\n`);
     this.answer(
-      { "content-type": "text/plain; charset=utf-8", "content-length": String(body.length) },
+      {
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": String(body.length),
+        ...(challenge === undefined ? {} : { "www-authenticate": challenge }),
+      },
       status,
       this.head.method === "HEAD" ? undefined : body,
     );

@@ -284,7 +284,7 @@ export class IngressRequest implements CompletedRequest {
   }
 
   /** An error answer as text (with the connection kept, unless the client asked otherwise). */
-  sendError(status: number, message: string): void {
+  sendError(status: number, message: string, challenge?: string): void {
     this.dropBody();
     // A body refused for its size is not read to its end to keep the connection (nginx closes too);
     // nor is one the client was never told to send: it may not come.
@@ -294,7 +294,13 @@ export class IngressRequest implements CompletedRequest {
     this.respond(
       status,
       STATUS_CODES[status] ?? "Error",
-      ["content-type", "text/plain; charset=utf-8", "content-length", String(body.length)],
+      [
+        "content-type",
+        "text/plain; charset=utf-8",
+        "content-length",
+        String(body.length),
+        ...(challenge === undefined ? [] : ["www-authenticate", challenge]),
+      ],
       true,
       body,
       true,

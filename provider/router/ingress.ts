@@ -156,7 +156,7 @@ export class Ingress implements RequestHandler, StreamHandler {
     // Awaited only for an internal service's request from a container: a public one costs no tick.
     const internal = this.checksProject(request, route) ? await this.fromItsProject(request, route) : request.fromContainer;
     const denial = this.deny(request, route, internal);
-    if (denial) return request.sendError(denial.status, denial.message);
+    if (denial) return request.sendError(denial.status, denial.message, denial.challenge);
     const declared = request.head.contentLength;
     if (declared !== undefined && route.bodyLimitBytes !== undefined && declared > route.bodyLimitBytes) {
       // Refused before it queues or wakes an instance: the body could never reach it.
@@ -246,7 +246,8 @@ export class Ingress implements RequestHandler, StreamHandler {
     const internal = this.checksProject(request, route) ? await this.fromItsProject(request, route) : request.fromContainer;
     const denial = this.deny(request, route, internal);
     if (denial) {
-      socket.end(`HTTP/1.1 ${denial.status} ${STATUS_CODES[denial.status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      const challenge = denial.challenge === undefined ? "" : `www-authenticate: ${denial.challenge}\r\n`;
+      socket.end(`HTTP/1.1 ${denial.status} ${STATUS_CODES[denial.status]}\r\nconnection: close\r\n${challenge}content-length: 0\r\n\r\n`);
       return;
     }
     let lease: Lease;

@@ -16,8 +16,8 @@ export interface IngressCall {
   affinityCookie: string | undefined;
   /** The request was routed to `servedBy`: `observer` is told once its response is complete (or cut). */
   observe(observer: RequestObserver, servedBy: ServedBy): void;
-  /** The router's own answer (no instance answered): a status and why. */
-  sendError(status: number, message: string): void;
+  /** The router's own answer (no instance answered): a status and why; a 401's WWW-Authenticate challenge. */
+  sendError(status: number, message: string, challenge?: string): void;
 }
 
 /** Where a request's body goes: an instance's socket, or an HTTP/2 stream to it. */

@@ -18,6 +18,11 @@ export interface ServiceRoutes {
   /** Who may call it (ingress setting and invokers). */
   access: ServiceAccess;
   /**
+   * Its own host names (`<service>.localhost`, `<tag>---<service>.localhost`) answer as an unknown
+   * host does; its domain mappings still route to it (Cloud Run's defaultUriDisabled).
+   */
+  defaultUrlDisabled?: boolean;
+  /**
    * The revisions with session affinity on that the service's own URL serves (a share of its
    * traffic) or that a tag names; undefined or empty when none has it (then no cookie is read).
    */
@@ -85,7 +90,8 @@ export class RoutingTable {
       ({ project, service, tag } = target);
     }
     const routes = this.services.get(scopedKey(project, service));
-    if (!routes) return { ok: false, status: 404, message: `no service "${service}" in project "${project}" (host "${host ?? ""}")` };
+    if (!routes || (routes.defaultUrlDisabled && target.kind !== "domain"))
+      return { ok: false, status: 404, message: `no service "${service}" in project "${project}" (host "${host ?? ""}")` };
     // Affinity outranks the split (Cloud Run's rule): a client whose instance's revision still has a
     // share of this URL's traffic stays on it, and the picker is not advanced for it.
     let stickyInstance: string | undefined;

@@ -20,6 +20,10 @@ export interface ServiceRow {
   ingress: Ingress;
   /** Token audiences the service takes besides its URLs; no part of any revision. */
   customAudiences: string[];
+  /** Its human-readable description, "" for none; metadata only. */
+  description: string;
+  /** Its own URLs are off (Cloud Run's defaultUriDisabled): only domain mappings reach it. */
+  defaultUriDisabled: boolean;
   traffic: NormalizedTrafficTarget[];
   /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
@@ -149,7 +153,14 @@ export class Store {
       .run({
         project: s.project,
         name: s.name,
-        spec: JSON.stringify({ template: s.template, labels: s.labels, ingress: s.ingress, customAudiences: s.customAudiences }),
+        spec: JSON.stringify({
+          template: s.template,
+          labels: s.labels,
+          ingress: s.ingress,
+          customAudiences: s.customAudiences,
+          description: s.description,
+          defaultUriDisabled: s.defaultUriDisabled,
+        }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
         nextGeneration: s.nextGeneration,
@@ -286,6 +297,9 @@ function toService(row: unknown): ServiceRow {
     ingress: spec.ingress,
     // Stored before custom audiences existed: none.
     customAudiences: spec.customAudiences ?? [],
+    // Stored before descriptions were kept: none.
+    description: spec.description ?? "",
+    defaultUriDisabled: spec.defaultUriDisabled ?? false,
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

@@ -90,17 +90,15 @@ const serviceContainer: Fields = {
 
 export const serviceRules: Fields = {
   fields: {
-    ...honouredAll("name", "labels", "ingress", "customAudiences"),
+    ...honouredAll("name", "labels", "ingress", "customAudiences", "description", "defaultUriDisabled"),
     ...ignoredAll(
       "project",
       "location",
-      "description",
       "annotations",
       "client",
       "clientVersion",
       "launchStage",
       "binaryAuthorization",
-      "defaultUriDisabled",
       "deletionPolicy",
       "iapEnabled",
       "invokerIamDisabled",

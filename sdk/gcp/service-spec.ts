@@ -1,7 +1,8 @@
+import { z } from "zod";
 import { customAudiencesSchema } from "../../provider/model/custom-audiences";
 import { labelsSchema } from "../../provider/model/labels";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
-import type { Ingress } from "../../provider/model/service";
+import { serviceDescriptionSchema, type Ingress } from "../../provider/model/service";
 import { RESERVED_ENV, serviceTemplateSchema } from "../../provider/model/template";
 import { UNKNOWN, isUnknown } from "../preview-values/unknowns";
 import { validate, type CheckFailure } from "../preview-values/validate";
@@ -17,8 +18,16 @@ import { translateVolumes } from "./volumes";
  * failure at the path the user wrote. Values unknown at preview stay unknown and are not judged.
  */
 export interface ServiceTranslation {
-  /** The engine's spec: template, labels, ingress, traffic, custom audiences (the unknown marker where not known yet). */
-  spec: { template: unknown; labels: unknown; ingress: unknown; traffic: unknown; customAudiences: unknown };
+  /** The engine's spec: template, labels, ingress, traffic, custom audiences, description (the unknown marker where not known yet). */
+  spec: {
+    template: unknown;
+    labels: unknown;
+    ingress: unknown;
+    traffic: unknown;
+    customAudiences: unknown;
+    description: unknown;
+    defaultUriDisabled: unknown;
+  };
   /** `template.revision` minus the `<service>-` prefix: the engine names the revision with it. */
   revisionSuffix?: unknown;
   failures: CheckFailure[];
@@ -82,11 +91,25 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
   // The program owns the service's custom audiences, as pulumi-gcp's does: none written, none kept.
   const audiences = validate(customAudiencesSchema, inputs.customAudiences ?? [], ["customAudiences"]);
   failures.push(...audiences.failures);
+  // Its description likewise: none written, none kept.
+  const description = validate(serviceDescriptionSchema, inputs.description ?? "", ["description"]);
+  failures.push(...description.failures);
+  // And its default URL switch: not written, the URLs are on.
+  const defaultUriDisabled = validate(z.boolean(), inputs.defaultUriDisabled ?? false, ["defaultUriDisabled"]);
+  failures.push(...defaultUriDisabled.failures);
   const traffic = translateTraffics(inputs.traffics, problems);
   failures.push(...trafficFailures(traffic, typeof inputs.name === "string" && !isUnknown(inputs.name) ? inputs.name : undefined));
 
   return {
-    spec: { template, labels: labels.value ?? {}, ingress, traffic, customAudiences: audiences.value ?? [] },
+    spec: {
+      template,
+      labels: labels.value ?? {},
+      ingress,
+      traffic,
+      customAudiences: audiences.value ?? [],
+      description: description.value ?? "",
+      defaultUriDisabled: defaultUriDisabled.value ?? false,
+    },
     revisionSuffix,
     failures: [...problems.failures, ...failures],
   };

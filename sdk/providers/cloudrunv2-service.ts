@@ -35,8 +35,9 @@ function engineSpec(inputs: GcpServiceInputs): { spec: ServiceSpecInput; revisio
 function outputsOf(inputs: GcpServiceInputs, service: Service, failure?: string): GcpServiceOutputs {
   return compact({
     ...inputs,
-    uri: service.url,
-    urls: [service.url],
+    // Its own URLs off (defaultUriDisabled): no uri and no urls.
+    uri: service.url || undefined,
+    urls: service.url ? [service.url] : [],
     latestCreatedRevision: service.latestCreatedRevision,
     latestReadyRevision: service.latestReadyRevision,
     trafficStatuses: gcpTrafficStatuses(service.trafficStatuses),
@@ -82,7 +83,15 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
   const spec =
     t.failures.length > 0
       ? undefined
-      : (t.spec as { template: unknown; labels: unknown; ingress: unknown; traffic: TrafficTarget[]; customAudiences: unknown });
+      : (t.spec as {
+          template: unknown;
+          labels: unknown;
+          ingress: unknown;
+          traffic: TrafficTarget[];
+          customAudiences: unknown;
+          description: unknown;
+          defaultUriDisabled: unknown;
+        });
   const same = (a: unknown, b: unknown) => spec !== undefined && canonicalJson(a) === canonicalJson(b);
   const runsTemplate = (template: unknown) => {
     const candidate = translateService({ ...inputs, template } as GcpServiceInputs);
@@ -102,6 +111,8 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
     labels: same(spec?.labels, s.labels) ? inputs.labels : s.labels,
     ingress: same(spec?.ingress, s.ingress) ? inputs.ingress : gcpIngress(s.ingress),
     customAudiences: same(spec?.customAudiences, s.customAudiences ?? []) ? inputs.customAudiences : s.customAudiences,
+    description: same(spec?.description, s.description ?? "") ? inputs.description : s.description,
+    defaultUriDisabled: same(spec?.defaultUriDisabled, s.defaultUriDisabled ?? false) ? inputs.defaultUriDisabled : s.defaultUriDisabled,
     traffics: same(spec && normalizeTraffic(spec.traffic), s.traffic) ? inputs.traffics : gcpTraffics(normalizeTraffic(s.traffic)),
   };
 }

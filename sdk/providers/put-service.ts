@@ -6,7 +6,7 @@ import { isConflict, isNotFound } from "./engine";
 
 /**
  * Whether the engine's service already holds this spec in the parts its generation counts
- * (template, labels, ingress, custom audiences when given): then an update refused as stale would undo nobody's change.
+ * (template, labels, ingress, custom audiences, description and default URL switch when given): then an update refused as stale would undo nobody's change.
  */
 export function holdsSpec(service: Service, spec: ServiceSpecInput): boolean {
   const parsed = serviceSpecSchema.safeParse(spec);
@@ -16,7 +16,9 @@ export function holdsSpec(service: Service, spec: ServiceSpecInput): boolean {
     canonicalJson(parsed.data.labels) === canonicalJson(service.labels) &&
     parsed.data.ingress === service.ingress &&
     (parsed.data.customAudiences === undefined ||
-      canonicalJson(parsed.data.customAudiences) === canonicalJson(service.customAudiences ?? []))
+      canonicalJson(parsed.data.customAudiences) === canonicalJson(service.customAudiences ?? [])) &&
+    (parsed.data.description === undefined || parsed.data.description === (service.description ?? "")) &&
+    (parsed.data.defaultUriDisabled === undefined || parsed.data.defaultUriDisabled === (service.defaultUriDisabled ?? false))
   );
 }
 

@@ -89,8 +89,8 @@ test("deploy, services update and jobs create|update|deploy take gcloud's cloud-
         "why",
         "--clear-key",
         ...["--gpu", "1", "--gpu-type", "nvidia-l4", "--no-gpu-zonal-redundancy", "--regions", "us-central1,europe-west1"],
-        ...["--no-deploy-health-check", "--no-automatic-updates", "--base-image", "nodejs22", "--no-default-url"],
-        ...["--description", "d", "--min", "1", "--max", "3", "--scaling", "auto"],
+        ...["--no-deploy-health-check", "--no-automatic-updates", "--base-image", "nodejs22"],
+        ...["--min", "1", "--max", "3", "--scaling", "auto"],
       ]),
       [],
     );
@@ -122,8 +122,8 @@ test("the note names each ignored flag as it was given; none given, no note", (t
   t.is(ignoredFlagsNote(command.opts()), "skiff: note: --region, --cpu-boost, --no-cpu-throttling have no local effect and are ignored\n");
   t.is(ignoredFlagsNote(deployCommand().opts()), undefined);
   const update = serviceUpdateCommand();
-  update.parseOptions(["--min", "2", "--default-url", "--description", "web"]);
-  t.is(ignoredFlagsNote(update.opts()), "skiff: note: --default-url, --description, --min have no local effect and are ignored\n");
+  update.parseOptions(["--min", "2", "--max", "3"]);
+  t.is(ignoredFlagsNote(update.opts()), "skiff: note: --min, --max have no local effect and are ignored\n");
 });
 
 test("gcloud's --async is accepted where a change here returns once made: deletes, update-traffic, executions cancel, jobs create|update|deploy", (t) => {

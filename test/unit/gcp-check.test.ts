@@ -62,6 +62,8 @@ test("the example's service translates to the engine's spec", (t) => {
       { type: "LATEST", percent: 10, tag: "canary" },
     ],
     customAudiences: [],
+    description: "",
+    defaultUriDisabled: false,
   });
 });
 

@@ -12,6 +12,8 @@ const row: ServiceRow = {
   labels: spec.labels,
   ingress: spec.ingress,
   customAudiences: ["https://api.example.com"],
+  description: "",
+  defaultUriDisabled: false,
   traffic: [],
   generation: 3,
   nextGeneration: 4,
@@ -27,6 +29,9 @@ test("the generation moves on with the template, labels or ingress, not with tra
   // Custom audiences: left out, they stay (no change); given, compared.
   t.false(specChanged(row, { ...spec, customAudiences: ["https://api.example.com"] }));
   t.true(specChanged(row, { ...spec, customAudiences: [] }));
+  // The description likewise: metadata, but a change of the service all the same (Cloud Run's generation counts it).
+  t.false(specChanged(row, { ...spec, description: "" }));
+  t.true(specChanged(row, { ...spec, description: "the storefront" }));
   t.true(specChanged(row, { ...spec, ingress: "internal" }));
 });
 
