@@ -56,10 +56,61 @@ test("comparisons on numbers, severities by rank, text; AND, a space, NOT and - 
   t.true(check("httpRequest.status!=200", line("x")));
 });
 
+test("OR, parentheses and NOT with Cloud Logging's precedence: NOT, then OR, then AND", (t) => {
+  const check = (filter: string, entry: LogEntry) => parseLogFilter(filter)(entry);
+  t.true(check("httpRequest.status=500 OR httpRequest.status=404", request(404)));
+  t.false(check("httpRequest.status=500 OR httpRequest.status=404", request(200)));
+  // a AND b OR c is a AND (b OR c): false for a 200 when a is httpRequest.status=500.
+  t.false(check("httpRequest.status=500 AND severity=ERROR OR severity=INFO", request(200)));
+  t.true(check("httpRequest.status=200 AND severity=ERROR OR severity=INFO", request(200)));
+  t.true(check("(httpRequest.status=500 AND severity=ERROR) OR severity=INFO", request(200)));
+  t.true(check("NOT (httpRequest.status=500 OR httpRequest.status=404)", request(200)));
+  // NOT binds to its comparison only: (NOT a) OR a holds for every entry.
+  t.true(check("NOT httpRequest.status=200 OR httpRequest.status=200", request(404)));
+  t.true(check("NOT httpRequest.status=200 OR httpRequest.status=200", request(200)));
+  t.true(check("(severity>=ERROR OR httpRequest.status>=500) AND resource.labels.revision_name=svc-00001-abc", request(503)));
+});
+
+test("text compares without regard to case, regular expressions with it; quoted path segments", (t) => {
+  const check = (filter: string, entry: LogEntry) => parseLogFilter(filter)(entry);
+  t.true(check("httpRequest.requestMethod=get", request(200)));
+  t.true(check('textPayload="Hello World"', line("hello world")));
+  t.true(check('textPayload=~"^hel+o"', line("hello world")));
+  t.false(check('textPayload=~"^HEL+O"', line("hello world")));
+  t.true(check('textPayload!~"^bye"', line("hello world")));
+  t.true(check(String.raw`textPayload=~"\d{3}"`, line("took 120 ms")));
+  const job = toLogEntry(
+    { time: "2026-12-06T12:00:00Z", stream: "stdout", text: "x", revision: "job-abcde", instance: "0-0", task: 0, attempt: 0 },
+    { project: "p", name: "job", kind: "job" },
+  );
+  t.true(check('labels."run.googleapis.com/execution_name"=job-abcde', job));
+  t.false(check('labels."run.googleapis.com/execution_name"="job-zzzzz"', job));
+  const json = line(JSON.stringify({ message: "m", "a.b": { c: 1 } }));
+  t.true(check('jsonPayload."a.b".c=1', json));
+  t.true(check('jsonPayload.message="M"', json));
+});
+
+test("timestamps compare as times: Docker's nanoseconds, the ingress's milliseconds, offsets and dates", (t) => {
+  const at = (time: string) => toLogEntry({ time, stream: "stdout", text: "x", revision: "svc-00001-abc", instance: "i1" }, owner);
+  const check = (filter: string, entry: LogEntry) => parseLogFilter(filter)(entry);
+  // As text, "12:00:00.5Z" sorts before "12:00:00Z"; as times it is after.
+  t.true(check('timestamp>="2026-12-06T12:00:00Z"', at("2026-12-06T12:00:00.5Z")));
+  t.true(check('timestamp>"2026-12-06T12:00:00.000000001Z"', at("2026-12-06T12:00:00.000000002Z")));
+  t.false(check('timestamp>"2026-12-06T12:00:00.000000002Z"', at("2026-12-06T12:00:00.000000002Z")));
+  t.true(check('timestamp<="2026-12-06T13:00:00+01:00"', at("2026-12-06T12:00:00.000Z")));
+  t.true(check('timestamp>="2026-12-06" AND timestamp<"2026-12-07"', at("2026-12-06T23:59:59.999999999Z")));
+  t.throws(() => parseLogFilter('timestamp>="yesterday"'), { message: /--log-filter: "yesterday" is not a time for timestamp/ });
+});
+
 test("what is outside the subset is an error naming --log-filter and the reason", (t) => {
-  t.throws(() => parseLogFilter("a=1 OR b=2"), { message: /--log-filter: OR is not supported/ });
-  t.throws(() => parseLogFilter("(a=1)"), { message: /--log-filter: parentheses are not supported/ });
-  t.throws(() => parseLogFilter("error"), { message: /--log-filter: expected FIELD OPERATOR VALUE/ });
+  t.throws(() => parseLogFilter("error"), { message: /--log-filter: free text \("error"\) is not supported/ });
+  t.throws(() => parseLogFilter('"connection reset"'), { message: /--log-filter: free text/ });
+  t.throws(() => parseLogFilter('resource.type=("a" OR "b")'), { message: /--log-filter: a list of values/ });
+  t.throws(() => parseLogFilter("(severity>=ERROR"), { message: /--log-filter: a "\(" is not closed/ });
+  t.throws(() => parseLogFilter("severity>=ERROR)"), { message: /--log-filter: a "\)" has no "\("/ });
+  t.throws(() => parseLogFilter("severity>=ERROR OR"), { message: /--log-filter: the filter ends/ });
+  t.throws(() => parseLogFilter("OR severity>=ERROR"), { message: /--log-filter: OR where a comparison/ });
+  t.throws(() => parseLogFilter('textPayload=~"("'), { message: /--log-filter: "\(" is not a regular expression/ });
   t.throws(() => parseLogFilter("severity>=LOUD"), { message: /--log-filter: "LOUD" is not a severity/ });
   t.throws(() => parseLogFilter(""), { message: /no comparison/ });
   t.throws(() => parseLogFilter("a=*"), { message: /only means "present"/ });
