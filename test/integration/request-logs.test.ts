@@ -85,7 +85,7 @@ test.serial(
       t.is(entry.logName, "projects/default/logs/run.googleapis.com%2Frequests");
       t.deepEqual(entry.resource, {
         type: "cloud_run_revision",
-        labels: { project_id: "default", service_name: SERVICE, revision_name: revision },
+        labels: { project_id: "default", service_name: SERVICE, revision_name: revision, configuration_name: SERVICE },
       });
       t.regex(entry.httpRequest!.latency, /^\d+\.\d{6}s$/);
       t.regex(entry.trace ?? "", /^projects\/default\/traces\/[0-9a-f]{32}$/);

@@ -156,3 +156,33 @@ test("a job's lines name the job, the execution, task and attempt", (t) => {
     "run.googleapis.com/task_attempt": "1",
   });
 });
+
+test("a container's JSON line: trace_sampled, insertId, operation, sourceLocation and its time are lifted and leave the payload", (t) => {
+  const fields = {
+    message: "m",
+    "logging.googleapis.com/trace_sampled": true,
+    "logging.googleapis.com/insertId": "id-1",
+    "logging.googleapis.com/operation": { id: "op", producer: "p", first: true },
+    "logging.googleapis.com/sourceLocation": { file: "a.js", line: "3", function: "f" },
+  };
+  const at = (time: Record<string, unknown>) => line(JSON.stringify({ ...fields, ...time }));
+  const entry = at({ time: "2026-12-07T06:00:00.5+01:00" });
+  t.deepEqual(entry.jsonPayload, { message: "m" });
+  t.like(entry, {
+    traceSampled: true,
+    insertId: "id-1",
+    operation: { id: "op", producer: "p", first: true },
+    sourceLocation: { file: "a.js", line: "3", function: "f" },
+    timestamp: "2026-12-07T05:00:00.500Z",
+  });
+  t.is(at({ timestamp: { seconds: 1796619600, nanos: 1500 } }).timestamp, "2026-12-07T05:00:00.000001500Z");
+  t.is(at({ timestampSeconds: 1796619600, timestampNanos: 7e6 }).timestamp, "2026-12-07T05:00:00.007Z");
+  t.is(at({ timestamp: "2026-12-07T05:00:00Z" }).timestamp, "2026-12-07T05:00:00.000Z");
+  t.deepEqual(at({ timestampSeconds: 1796619600, timestampNanos: 0 }).jsonPayload, { message: "m" });
+  // A time that is none keeps Docker's, and still leaves the payload.
+  t.is(at({ time: "soon" }).timestamp, "2026-12-06T12:00:00.000Z");
+  t.is(at({ timestamp: { seconds: 1e300 } }).timestamp, "2026-12-06T12:00:00.000Z");
+  // What a filter sees is the lifted time.
+  t.true(parseLogFilter('timestamp>="2026-12-07T05:00:00Z"')(entry));
+  t.like(request(200).resource.labels, { configuration_name: "svc", service_name: "svc" });
+});
