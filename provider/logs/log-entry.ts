@@ -1,3 +1,4 @@
+import { DEFAULT_REGION } from "../base/defaults";
 import type { HttpRequestFields } from "./http-request";
 import type { LogRecord } from "./log-store";
 import { timeParts, type TimeParts } from "./log-time";
@@ -28,6 +29,7 @@ export interface LogEntry {
   logName: string;
   resource: { type: string; labels: Record<string, string> };
   timestamp: string;
+  receiveTimestamp: string;
   severity: string;
   labels: Record<string, string>;
   httpRequest?: HttpRequestFields;
@@ -68,9 +70,15 @@ export function toLogEntry(record: LogRecord, owner: LogOwner): LogEntry {
     owner.kind === "service"
       ? {
           type: "cloud_run_revision",
-          labels: { project_id: project, service_name: owner.name, revision_name: record.revision, configuration_name: owner.name },
+          labels: {
+            project_id: project,
+            service_name: owner.name,
+            revision_name: record.revision,
+            configuration_name: owner.name,
+            location: DEFAULT_REGION,
+          },
         }
-      : { type: "cloud_run_job", labels: { project_id: project, job_name: owner.name } };
+      : { type: "cloud_run_job", labels: { project_id: project, job_name: owner.name, location: DEFAULT_REGION } };
   const labels: Record<string, string> =
     owner.kind === "service"
       ? { instanceId: record.instance }
@@ -83,6 +91,8 @@ export function toLogEntry(record: LogRecord, owner: LogOwner): LogEntry {
     logName: `projects/${project}/logs/${LOG_NAMES[record.stream] ?? LOG_NAMES.stdout}`,
     resource,
     timestamp: record.time,
+    // When the line reached the log (Docker's time); `timestamp` may be the line's own.
+    receiveTimestamp: record.time,
     severity: record.severity ?? (record.stream === "engine" ? "INFO" : "DEFAULT"),
     labels,
   };

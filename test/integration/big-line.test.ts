@@ -30,7 +30,7 @@ interface CutLine {
   cutBytes: number;
 }
 
-test("a 100 MB line without a newline is cut at 32 KiB, the engine's RSS stays under 200 MB and another service's p99 stays low", async (t) => {
+test("a 100 MB line without a newline is cut at 256 KiB, the engine's RSS stays under 200 MB and another service's p99 stays low", async (t) => {
   const [quiet] = await engine.containers();
   const quietPort = await publishedPort(quiet.id);
   const rss = sampleRss(engine.pid, 100);

@@ -149,7 +149,7 @@ test("a job's lines name the job, the execution, task and attempt", (t) => {
     { time: "t", stream: "stdout", text: "x", revision: "job-abc", instance: "0-1", task: 0, attempt: 1 },
     { project: "p", name: "job", kind: "job" },
   );
-  t.deepEqual(entry.resource, { type: "cloud_run_job", labels: { project_id: "p", job_name: "job" } });
+  t.deepEqual(entry.resource, { type: "cloud_run_job", labels: { project_id: "p", job_name: "job", location: "us-central1" } });
   t.deepEqual(entry.labels, {
     "run.googleapis.com/execution_name": "job-abc",
     "run.googleapis.com/task_index": "0",
@@ -184,5 +184,9 @@ test("a container's JSON line: trace_sampled, insertId, operation, sourceLocatio
   t.is(at({ timestamp: { seconds: 1e300 } }).timestamp, "2026-12-06T12:00:00.000Z");
   // What a filter sees is the lifted time.
   t.true(parseLogFilter('timestamp>="2026-12-07T05:00:00Z"')(entry));
-  t.like(request(200).resource.labels, { configuration_name: "svc", service_name: "svc" });
+  t.like(request(200).resource.labels, { configuration_name: "svc", service_name: "svc", location: "us-central1" });
+  // gcloud's own filter names the location: resource.labels.location = REGION.
+  t.true(parseLogFilter("resource.labels.location = us-central1 \n AND severity >= DEFAULT \n")(request(200)));
+  // receiveTimestamp: when the line reached the log, which the line's own time does not change.
+  t.is(entry.receiveTimestamp, "2026-12-06T12:00:00.000Z");
 });
