@@ -105,6 +105,7 @@ export function toLogEntry(record: LogRecord, owner: LogOwner): LogEntry {
   }
   if (record.trace !== undefined) entry.trace = record.trace;
   if (record.spanId !== undefined) entry.spanId = record.spanId;
+  if (record.traceSampled === true) entry.traceSampled = true;
   return entry;
 }
 

@@ -31,6 +31,8 @@ export interface LogRecord extends LogLine {
   httpRequest?: HttpRequestFields;
   trace?: string;
   spanId?: string;
+  /** A request entry's: its trace is sampled (the client's traceparent or X-Cloud-Trace-Context says so). */
+  traceSampled?: boolean;
 }
 
 type Listener = (record: LogRecord) => void;
