@@ -8,7 +8,7 @@ import { timeOrder, timeParts } from "./log-time";
  *
  *   httpRequest.status>=500   severity>=WARNING   httpRequest.requestMethod="POST"
  *   trace:"4bf92f35"   textPayload:timeout   httpRequest:*   timestamp>="2026-12-07T05:00:00Z"
- *   labels."run.googleapis.com/execution_name"=job-abc   textPayload=~"^GET /\d+"
+ *   labels."run.googleapis.com/execution_name"=job-abc   textPayload=~"^GET /\d+"   log_id("run.googleapis.com/stderr")
  *   (severity>=ERROR OR httpRequest.status>=500) AND NOT resource.labels.revision_name=svc-00001-abc
  *
  * Comparisons are joined by AND (or by a space), OR, and parentheses, and negated with NOT or "-".
@@ -28,7 +28,7 @@ const SEGMENT = String.raw`(?:[A-Za-z_]\w*|"(?:[^"\\]|\\.)*")`;
 const QUOTED = String.raw`"(?:[^"\\]|\\.)*"`;
 /** One token: a keyword, a parenthesis, or a whole comparison (optionally after "-"); else one character it cannot read. */
 const TOKEN = new RegExp(
-  String.raw`\s*(?:(NOT|AND|OR)(?=[\s(-]|$)|([()])|(-)?(${SEGMENT}(?:\.${SEGMENT})*)\s*(=~|!~|>=|<=|!=|=|<|>|:)\s*(${QUOTED}|\(|[^\s()"]+)|(${QUOTED}|\S+))`,
+  String.raw`\s*(?:(NOT|AND|OR)(?=[\s(-]|$)|([()])|(-)?([A-Za-z_]\w*)\(([^()"]*|\s*${QUOTED}\s*)\)|(-)?(${SEGMENT}(?:\.${SEGMENT})*)\s*(=~|!~|>=|<=|!=|=|<|>|:)\s*(${QUOTED}|\(|[^\s()"]+)|(${QUOTED}|\S+))`,
   "y",
 );
 const NUMBER = /^-?\d+(?:\.\d+)?s?$/;
@@ -95,9 +95,10 @@ function tokenize(text: string): Token[] {
     const at = TOKEN.lastIndex;
     const match = TOKEN.exec(text);
     if (!match) break; // only white space is left
-    const [, keyword, paren, minus, field, op, rawValue, other] = match;
+    const [, keyword, paren, callMinus, call, callArgument, minus, field, op, rawValue, other] = match;
     if (keyword !== undefined) tokens.push({ kind: "keyword", word: keyword as "NOT" | "AND" | "OR" });
     else if (paren !== undefined) tokens.push({ kind: "paren", open: paren === "(" });
+    else if (call !== undefined) tokens.push({ kind: "comparison", filter: functionOf(call, callArgument), negated: callMinus === "-" });
     else if (other !== undefined) {
       const rest = text.slice(at).trim();
       throw invalid(
@@ -112,6 +113,19 @@ function tokenize(text: string): Token[] {
     }
   }
   return tokens;
+}
+
+/**
+ * log_id("run.googleapis.com/requests"): the entry is in that log (its logName ends in the log id,
+ * URL-encoded), as Cloud Run's docs write their queries. Cloud Logging's other functions are refused.
+ */
+function functionOf(name: string, rawArguments: string): LogFilter {
+  if (name !== "log_id") throw invalid("--log-filter", `the function ${name}() is not supported (log_id("LOG") is)`);
+  const rawArgument = rawArguments.trim();
+  if (!rawArgument.startsWith('"'))
+    throw invalid("--log-filter", 'log_id() takes the log\'s id in quotes: log_id("run.googleapis.com/requests")');
+  const suffix = `/logs/${encodeURIComponent(unquote(rawArgument, false))}`;
+  return (entry) => entry.logName.endsWith(suffix);
 }
 
 /** A quoted segment or value without its quotes; a regular expression keeps its backslashes (but \" is a quote). */

@@ -90,6 +90,17 @@ test("text compares without regard to case, regular expressions with it; quoted 
   t.true(check('jsonPayload.message="M"', json));
 });
 
+test("log_id(\"...\") is the entry's log, as Cloud Run's docs query it; other functions are refused", (t) => {
+  const check = (filter: string, entry: LogEntry) => parseLogFilter(filter)(entry);
+  t.true(check('log_id("run.googleapis.com/requests")', request(200)));
+  t.false(check('log_id("run.googleapis.com/requests")', line("x")));
+  t.true(check('log_id("run.googleapis.com/stderr") OR log_id("run.googleapis.com/stdout")', line("x", "stderr")));
+  t.true(check('NOT log_id("run.googleapis.com/requests") AND textPayload:x', line("x")));
+  t.true(check('-log_id("run.googleapis.com/requests")', line("x")));
+  t.throws(() => parseLogFilter("sample(insertId, 0.1)"), { message: /--log-filter: the function sample\(\) is not supported/ });
+  t.throws(() => parseLogFilter("log_id()"), { message: /--log-filter: log_id\(\) takes the log's id in quotes/ });
+});
+
 test("timestamps compare as times: Docker's nanoseconds, the ingress's milliseconds, offsets and dates", (t) => {
   const at = (time: string) => toLogEntry({ time, stream: "stdout", text: "x", revision: "svc-00001-abc", instance: "i1" }, owner);
   const check = (filter: string, entry: LogEntry) => parseLogFilter(filter)(entry);
