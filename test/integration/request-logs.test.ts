@@ -194,6 +194,11 @@ test.serial(
     const same = await engine.skiff(gcloudName);
     t.is(same.code, 0, transcript(gcloudName, same));
     t.is(same.stdout, text.stdout, "services logs read prints what logs read prints");
+    // gcloud beta run revisions logs read REVISION: the revision's service's log, that revision's lines.
+    const byRevision = ["beta", "revisions", "logs", "read", revision, "--status", "5xx", "--freshness", "1h", "--order", "desc"];
+    const ofRevision = await engine.skiff(byRevision);
+    t.is(ofRevision.code, 0, transcript(byRevision, ofRevision));
+    t.is(ofRevision.stdout, text.stdout, "revisions logs read prints the revision's lines");
     t.regex(
       lines[0],
       new RegExp(`^\\S+ ${revision} request: GET 500 \\d+ B \\d+\\.\\d ms http://${SERVICE}\\.localhost:\\d+/status\\?code=500`),
