@@ -30,6 +30,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   #status { font-size: 12px; }
   svg { background: #fafafa; border: 1px solid #eee; }
   .legend { font-size: 12px; color: #5f6368; }
+  .not-serving { font-size: 12px; color: #c5221f; max-width: 420px; }
 </style>
 </head>
 <body>
@@ -75,7 +76,21 @@ function row(cells, attrs) {
   return tr;
 }
 
-function splitOf(service) {
+/**
+ * A service no revision serves (none is ready: the first deploy failed, or is still starting) has no
+ * bar to show: its latest revision's status says why, with the first line of its error (all of it
+ * on hover), as Cloud Run's console marks the service.
+ */
+function notServingOf(service, revision) {
+  const box = el("div", undefined, { class: "not-serving", "data-service": service.name });
+  let text = "no revision serves traffic";
+  if (revision) text += ": " + revision.name + " " + revision.status + (revision.error ? ", " + revision.error.split("\\n")[0] : "");
+  box.textContent = text;
+  if (revision && revision.error) box.title = revision.error;
+  return box;
+}
+
+function splitOf(service, latest) {
   const box = el("div");
   const split = el("div", undefined, { class: "split", "data-service": service.name });
   const legend = el("div", undefined, { class: "legend-row" });
@@ -95,7 +110,8 @@ function splitOf(service) {
       split.appendChild(bar);
     } else if (t.tag) tags.push(t.tag + " → " + t.revision);
   }
-  box.append(split, legend);
+  if (split.children.length === 0) box.append(notServingOf(service, latest));
+  else box.append(split, legend);
   if (tags.length) box.appendChild(el("div", "tags: " + tags.join(", "), { class: "tags" }));
   return box;
 }
@@ -116,10 +132,15 @@ function scalingOf(service) {
 async function refreshServices() {
   const { services } = await api("/v1/projects/" + encodeURIComponent(project) + "/services");
   if (!selected || !services.some((s) => s.name === selected)) selected = services[0] && services[0].name;
+  // Only for a service with nothing to show: its latest revision, for why.
+  const latest = {};
+  await Promise.all(services.filter((s) => !s.trafficStatuses.some((t) => t.percent > 0) && s.latestCreatedRevision).map(async (s) => {
+    latest[s.name] = await api("/v1/projects/" + encodeURIComponent(project) + "/revisions/" + encodeURIComponent(s.latestCreatedRevision)).catch(() => undefined);
+  }));
   const body = $("services").tBodies[0];
   body.replaceChildren(...services.map((s) => {
     const link = el("a", s.url, { href: s.url, target: "_blank", rel: "noreferrer" });
-    const tr = row([s.name, link, splitOf(s), scalingOf(s)], { class: "service" + (s.name === selected ? " selected" : ""), "data-service": s.name });
+    const tr = row([s.name, link, splitOf(s, latest[s.name]), scalingOf(s)], { class: "service" + (s.name === selected ? " selected" : ""), "data-service": s.name });
     tr.addEventListener("click", () => { selected = s.name; history.length = 0; lastCounts = undefined; void tick(); });
     return tr;
   }));

@@ -19,13 +19,13 @@ const GROUPS: { names: string[]; build: (argv: string[]) => Command[] }[] = [
   { names: ["deploy"], build: () => [(require("./deploy") as typeof import("./deploy")).deployCommand()] },
   { names: ["dev"], build: () => [(require("./dev-command") as typeof import("./dev-command")).devCommand()] },
   { names: ["services"], build: (argv) => [servicesGroup(argv)] },
-  { names: ["revisions"], build: () => [(require("./revision-commands") as typeof import("./revision-commands")).revisionCommands()] },
+  { names: ["revisions"], build: (argv) => [revisionsGroup(argv)] },
   {
     names: ["domain-mappings"],
     build: () => [(require("./domain-commands") as typeof import("./domain-commands")).domainMappingCommands()],
   },
   { names: ["jobs"], build: (argv) => [jobsGroup(argv)] },
-  { names: ["executions"], build: () => [(require("./execution-commands") as typeof import("./execution-commands")).executionCommands()] },
+  { names: ["executions"], build: (argv) => [executionsGroup(argv, 3)] },
   { names: ["logs"], build: () => [(require("./logs-commands") as typeof import("./logs-commands")).logsCommands()] },
   { names: ["auth"], build: () => [(require("./auth-commands") as typeof import("./auth-commands")).authCommands()] },
   { names: ["secrets"], build: () => [(require("./secret-commands") as typeof import("./secret-commands")).secretCommands()] },
@@ -58,14 +58,28 @@ function jobsGroup(argv: string[]): Command {
   return withBorrowed((require("./job-commands") as typeof import("./job-commands")).jobCommands(), argv, {
     logs: logsGroup,
     // gcloud run jobs executions list|describe|cancel|delete: skiff's executions group under gcloud's name.
-    executions: () => (require("./execution-commands") as typeof import("./execution-commands")).executionCommands(),
+    executions: () => executionsGroup(argv, 4),
     // gcloud run jobs replace: beside services replace, with the Cloud Run YAML readers it needs.
     replace: () => (require("./replace-command") as typeof import("./replace-command")).jobReplaceCommand(),
   });
 }
 
-function withBorrowed(group: Command, argv: string[], borrowed: Record<string, () => Command>): Command {
-  const named = argv[3];
+/** `revisions logs` and `executions logs` (gcloud beta run revisions logs, jobs executions logs): one revision's or execution's log. */
+const logsModule = () => require("./logs-commands") as typeof import("./logs-commands");
+
+function revisionsGroup(argv: string[]): Command {
+  const group = (require("./revision-commands") as typeof import("./revision-commands")).revisionCommands();
+  return withBorrowed(group, argv, { logs: () => logsModule().revisionLogsCommands() });
+}
+
+/** The executions group, named at argv[at] (`skiff executions ...` or `skiff jobs executions ...`). */
+function executionsGroup(argv: string[], at: number): Command {
+  const group = (require("./execution-commands") as typeof import("./execution-commands")).executionCommands();
+  return withBorrowed(group, argv, { logs: () => logsModule().executionLogsCommands() }, at);
+}
+
+function withBorrowed(group: Command, argv: string[], borrowed: Record<string, () => Command>, at = 3): Command {
+  const named = argv[at];
   const ownCommand = group.commands.some((command) => command.name() === named);
   for (const [name, build] of Object.entries(borrowed)) if (named === name || !ownCommand) group.addCommand(build());
   return group;
@@ -99,6 +113,8 @@ async function main(argv: string[]): Promise<void> {
       if (level === "debug") process.setSourceMapsEnabled(true);
       checkHome(engineHome());
     });
+  // `gcloud beta run services logs tail S` (tail is beta only in gcloud) pasted as `skiff beta services logs tail S`.
+  if (argv[2] === "beta" || argv[2] === "alpha") argv = [...argv.slice(0, 2), ...argv.slice(3)];
   for (const group of groupsFor(argv)) for (const command of group.build(argv)) program.addCommand(command);
   await program.parseAsync(argv);
 }

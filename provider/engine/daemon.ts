@@ -38,7 +38,7 @@ import type { ContainerRuntime, InstanceAddressing } from "../runtime/container-
 import { DockerRuntime } from "../runtime/docker-runtime";
 import { DockerImageBuilder } from "../runtime/image-builder";
 import { LABEL } from "../runtime/labels";
-import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
+import { DEFAULT_LOG_CAP_BYTES, DEFAULT_REGION } from "../base/defaults";
 import { ThreadedLogs } from "../logs/threaded-logs";
 import { DEFAULT_AUTOSCALER_SETTINGS, tickFor } from "../scaling/autoscaler";
 import { RevisionThrottlers } from "../scaling/revision-throttlers";
@@ -72,7 +72,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   logCapBytes: DEFAULT_LOG_CAP_BYTES,
   trustedProxies: [],
   instanceAddress: "auto",
-  region: "us-central1",
+  region: DEFAULT_REGION,
   apiAllowAnyToken: false,
   requestLogs: true,
 };

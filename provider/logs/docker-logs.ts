@@ -3,9 +3,15 @@ import type { LogLine } from "./log-store";
 import { openLogStream, type LogEndpoint } from "./docker-log-stream";
 import { FrameDemuxer } from "../base/frame-demuxer";
 import { LineSplitter } from "../base/line-splitter";
+import { joinDockerPieces } from "./docker-pieces";
 
-/** Longer lines are cut: one runaway line must not cost the engine memory or CPU. */
-export const MAX_LOG_LINE_BYTES = 32 * 1024;
+/**
+ * Longer lines are cut: one runaway line must not cost the engine memory or CPU. Cloud Logging takes
+ * an entry of up to 256 KB, so a JSON line Cloud Run reads whole is read whole here too (with room
+ * for the times Docker puts in every 16 KiB, docker-pieces.ts); a line is held only while it spans
+ * chunks, in a buffer that grows as it needs to.
+ */
+export const MAX_LOG_LINE_BYTES = 256 * 1024 + 16 * 36;
 /** A followed container's log stream silent this long is checked for lines Docker has but did not send. */
 const FOLLOW_STALL_MS = 5_000;
 
@@ -24,7 +30,8 @@ export class DockerLogs {
         const space = line.indexOf(" ");
         const time = line.slice(0, space);
         if (!accept(time)) return;
-        const text = truncated > 0 ? `${line.slice(space + 1)} [line cut: ${truncated} more bytes]` : line.slice(space + 1);
+        const whole = joinDockerPieces(line.slice(space + 1));
+        const text = truncated > 0 ? `${whole} [line cut: ${truncated} more bytes]` : whole;
         onLine({ time, stream, text });
       });
     return new FrameDemuxer({ stdout: splitterFor("stdout"), stderr: splitterFor("stderr") });

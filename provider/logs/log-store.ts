@@ -31,6 +31,8 @@ export interface LogRecord extends LogLine {
   httpRequest?: HttpRequestFields;
   trace?: string;
   spanId?: string;
+  /** A request entry's: its trace is sampled (the client's traceparent or X-Cloud-Trace-Context says so). */
+  traceSampled?: boolean;
 }
 
 type Listener = (record: LogRecord) => void;
@@ -143,10 +145,16 @@ export class LogStore {
     });
   }
 
-  /** The time of the last line kept of an instance, normalised (normalizeTime): attach's `after` after a restart. */
+  /**
+   * The time of the last line kept that the instance's container wrote, normalised (normalizeTime):
+   * attach's `after` after a restart. Only its own lines count (stdout, stderr): the ingress's request
+   * entries and the engine's lines name the instance too, but are kept at once while its container's
+   * lines wait in Docker's log until it is collected, so a request entry's time would hide them all.
+   */
   async lastTimeOf(project: string, service: string, instance: string): Promise<string | undefined> {
     const needle = `"instance":${JSON.stringify(instance)}`;
-    const [last] = await this.file(project, service).readTail(1, (line) => line.includes(needle));
+    const own = (line: string) => line.includes('"stream":"stdout"') || line.includes('"stream":"stderr"');
+    const [last] = await this.file(project, service).readTail(1, (line) => line.includes(needle) && own(line));
     const time = last === undefined ? undefined : parseRecord(last)?.time;
     return time === undefined ? undefined : normalizeTime(time);
   }

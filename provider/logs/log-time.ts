@@ -20,3 +20,29 @@ export function linesAfter(after: string | undefined): (time: string) => boolean
     return true;
   };
 }
+
+/** A time as milliseconds since the epoch and the nanoseconds below the millisecond, for comparing to the nanosecond. */
+export type TimeParts = [ms: number, subMsNanos: number];
+
+const RFC3339 = /^(\d{4}-\d\d-\d\d)(?:[Tt ](\d\d:\d\d(?::\d\d)?)(?:\.(\d{1,9}))?)?([Zz]|[+-]\d\d:?\d\d)?$/;
+
+/**
+ * An RFC 3339 time as Cloud Logging's filters take it (`timestamp>="2026-12-07T05:00:00Z"`; a
+ * date alone is its midnight, no zone is UTC), or undefined for text that is none. Docker's lines
+ * (nanoseconds) and the ingress's (milliseconds) compare as times, not as text: as text,
+ * "05:00:00.5Z" sorts before "05:00:00Z".
+ */
+export function timeParts(text: string): TimeParts | undefined {
+  const match = RFC3339.exec(text);
+  if (!match) return undefined;
+  const [, date, clock = "00:00:00", fraction = "", zone = "Z"] = match;
+  const ms = Date.parse(`${date}T${clock.length === 5 ? `${clock}:00` : clock}${zone.toUpperCase()}`);
+  if (Number.isNaN(ms)) return undefined;
+  const nanos = Number(fraction.padEnd(9, "0"));
+  return [ms + Math.floor(nanos / 1e6), nanos % 1e6];
+}
+
+/** Negative, zero or positive as `a` is before, at or after `b`. */
+export function timeOrder(a: TimeParts, b: TimeParts): number {
+  return a[0] - b[0] || a[1] - b[1];
+}

@@ -54,7 +54,8 @@ function latencyText(latencyMs: number): string {
 
 /**
  * A request's entry in its service's log, as the kept JSON line (log-store.ts's LogRecord with the
- * fields of a Cloud Logging request entry: severity, httpRequest, trace, spanId). Built as one
+ * fields of a Cloud Logging request entry: severity, httpRequest, trace, spanId, and traceSampled
+ * when the request's trace is sampled, as Cloud Run writes it). Built as one
  * string on the event loop that proxies, so it is written by hand: a template, the parts that repeat
  * made once, and JSON.stringify only for the strings a client chose that need it, ~1 µs per request
  * where a whole-object stringify costs several (bench/router.ts measures it).
@@ -82,6 +83,6 @@ export function requestLogLine(request: CompletedRequest, endedAt: number, laten
     `"status":${status},"responseSize":"${request.responseBytes}",` +
     `${userAgent === undefined ? "" : `"userAgent":${jsonString(userAgent)},`}"remoteIp":${jsonString(remoteIp)},` +
     `${referer === undefined ? "" : `"referer":${jsonString(referer)},`}"latency":"${latencyText(latencyMs)}",` +
-    `"protocol":"${request.protocol}"},"trace":"projects/${servedBy.project}/traces/${trace.traceId}","spanId":"${trace.spanId}"}`
+    `"protocol":"${request.protocol}"},"trace":"projects/${servedBy.project}/traces/${trace.traceId}","spanId":"${trace.spanId}"${trace.sampled ? ',"traceSampled":true' : ""}}`
   );
 }

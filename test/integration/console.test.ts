@@ -166,3 +166,26 @@ test.serial(
     await page.close();
   },
 );
+
+test.serial("a service no revision serves shows why (its latest revision's status and error), not an empty bar", async (t) => {
+  // Deployed after the test above counted the services. FIXTURE_FAIL_AFTER=0: every instance exits at once.
+  const image = await fixtureImage();
+  const args = ["deploy", "broken", "--image", image, "--set-env-vars", "FIXTURE_FAIL_AFTER=0"];
+  const failed = await engine.skiff(args);
+  t.not(failed.code, 0, transcript(args, failed));
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto((await skiffOk(engine, ["console", "--no-launch-browser"])).stdout.trim());
+  const shown = await page.waitForSelector('.not-serving[data-service="broken"]', { timeout: 5_000 });
+  const text = await shown!.evaluate((node) => node.textContent ?? "");
+  t.regex(
+    text,
+    /^no revision serves traffic: broken-00001-[a-z]{3} FAILED, revision broken-00001-[a-z]{3} is not ready: the container exited with code 4/,
+  );
+  t.is(await page.$('.split[data-service="broken"]'), null, "no empty bar");
+  // A service with traffic keeps its bars.
+  t.truthy(await page.$('.split[data-service="shop"] .bar'));
+  t.deepEqual(errors, []);
+  await page.close();
+});

@@ -77,6 +77,13 @@ test("a request's log line is one JSON record shaped like Cloud Logging's, with 
   });
   t.regex(record.trace as string, /^projects\/p\/traces\/[0-9a-f]{32}$/);
   t.regex(record.spanId as string, /^[0-9a-f]{16}$/);
+  // An unsampled trace (the one the ingress makes) has no traceSampled; a client's sampled one has it, as Cloud Run writes it.
+  t.is(record.traceSampled, undefined);
+  const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const sampled = JSON.parse(
+    requestLogLine(request({ rawHeaders: ["Host", "svc.localhost", "traceparent", traceparent] }), endedAt, 1),
+  ) as Record<string, unknown>;
+  t.like(sampled, { trace: "projects/p/traces/4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", traceSampled: true });
   // Request line, header lines and the empty line, plus the body.
   const head = 'POST /a?b=1 HTTP/1.1\r\nHost: svc.localhost:8080\r\nUser-Agent: ag"ent\\x\r\nReferer: http://r/\u0001\r\n\r\n';
   t.is((record.httpRequest as { requestSize: string }).requestSize, String(head.length + 7));
