@@ -221,6 +221,7 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     ingress: spec.ingress,
     invokers: spec.invokers ?? current?.invokers ?? [],
     customAudiences: spec.customAudiences ?? current?.customAudiences ?? [],
+    serviceScaling: spec.serviceScaling ?? current?.serviceScaling,
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",

@@ -5,6 +5,7 @@ import { checkProject, revisionNameSchema, serviceNameSchema } from "../model/na
 import { candidateBodySchema, templateFingerprint, type LocalImage, type Revision } from "../model/revision";
 import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
+import { NO_SERVICE_SCALING } from "../model/service-scaling";
 import { parseServiceTemplate } from "../model/template";
 import { appendNewRevision, checkNewRevisionTag, normalizeTraffic, parseSetTrafficBody, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
@@ -174,6 +175,7 @@ export class ServiceController {
       labels: {},
       ingress: "all",
       customAudiences: [],
+      serviceScaling: NO_SERVICE_SCALING,
       traffic: [],
       generation: 0,
       nextGeneration: 1,
@@ -182,10 +184,20 @@ export class ServiceController {
     };
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
     const customAudiences = spec.customAudiences ?? base.customAudiences;
+    const serviceScaling = spec.serviceScaling ?? base.serviceScaling;
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {
       store.transaction(() => {
-        store.putService({ ...base, labels: spec.labels, ingress: spec.ingress, customAudiences, traffic, generation, updateTime: now });
+        store.putService({
+          ...base,
+          labels: spec.labels,
+          ingress: spec.ingress,
+          customAudiences,
+          serviceScaling,
+          traffic,
+          generation,
+          updateTime: now,
+        });
         this.setInvokers(project, name, spec);
       });
       this.publish(project, name);
@@ -206,6 +218,7 @@ export class ServiceController {
         labels: spec.labels,
         ingress: spec.ingress,
         customAudiences,
+        serviceScaling,
         traffic: newTraffic,
         generation,
         nextGeneration: base.nextGeneration + 1,

@@ -7,13 +7,14 @@ import type { ServiceRow } from "../state/store";
 // traffic and invokers do not), and a change based on another generation than the one stored is
 // refused.
 
-/** Template, labels, ingress or custom audiences differ: the spec's generation moves on. */
+/** Template, labels, ingress, custom audiences or the service's own scaling differ: the spec's generation moves on. */
 export function specChanged(row: ServiceRow, spec: ServiceSpec): boolean {
   return (
     canonicalJson(row.template) !== canonicalJson(spec.template) ||
     canonicalJson(row.labels) !== canonicalJson(spec.labels) ||
     row.ingress !== spec.ingress ||
-    (spec.customAudiences !== undefined && canonicalJson(row.customAudiences) !== canonicalJson(spec.customAudiences))
+    (spec.customAudiences !== undefined && canonicalJson(row.customAudiences) !== canonicalJson(spec.customAudiences)) ||
+    (spec.serviceScaling !== undefined && canonicalJson(row.serviceScaling) !== canonicalJson(spec.serviceScaling))
   );
 }
 

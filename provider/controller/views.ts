@@ -60,6 +60,7 @@ export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: 
     ingress: row.ingress,
     invokers,
     customAudiences: row.customAudiences,
+    serviceScaling: row.serviceScaling,
     traffic: row.traffic,
     trafficStatuses: s.statuses,
     url: serviceUrl(row.project, row.name, ingressPort),

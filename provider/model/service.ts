@@ -4,6 +4,7 @@ import { labelsSchema } from "./labels";
 import { invalidFromViolations, violationsOf } from "./errors";
 import { memberSchema } from "./iam";
 import { revisionScalingSchema } from "./revision";
+import { normalizeServiceScaling, serviceScalingSchema } from "./service-scaling";
 import { serviceTemplateSchema } from "./template";
 import { trafficStatusSchema, trafficTargetSchema } from "./traffic";
 
@@ -33,6 +34,11 @@ export const serviceSpecSchema = z
      * they are (a new service: none). No new revision either way.
      */
     customAudiences: customAudiencesSchema.optional(),
+    /**
+     * When given, the service's own scaling becomes exactly this (service-scaling.ts); when left
+     * out, it stays as it is (a new service: none). No new revision either way.
+     */
+    serviceScaling: serviceScalingSchema.transform(normalizeServiceScaling).optional(),
   })
   .strict();
 
@@ -56,6 +62,8 @@ export const serviceSchema = z.object({
   invokers: z.array(z.string()).default([]),
   /** Token audiences it takes besides its URLs (custom-audiences.ts). */
   customAudiences: z.array(z.string()).optional(),
+  /** The service's own scaling: service-level min and max, or a manual instance count. */
+  serviceScaling: serviceScalingSchema.optional(),
   /** The traffic as set; empty means 100 % to the latest ready revision. */
   traffic: z.array(trafficTargetSchema),
   /** The resolved traffic: which revision gets what, and its tag URL. */

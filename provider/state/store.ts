@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import type { RevisionOrigin, RevisionStatus } from "../model/revision";
 import type { Ingress } from "../model/service";
+import { NO_SERVICE_SCALING, type ServiceScaling } from "../model/service-scaling";
 import type { ServiceTemplate } from "../model/template";
 import type { NormalizedTrafficTarget } from "../model/traffic";
 import { inTransaction, openDatabase, type Database } from "./db";
@@ -20,6 +21,8 @@ export interface ServiceRow {
   ingress: Ingress;
   /** Token audiences the service takes besides its URLs; no part of any revision. */
   customAudiences: string[];
+  /** The service's own scaling (service-level min, max, manual count); no part of any revision. */
+  serviceScaling: ServiceScaling;
   traffic: NormalizedTrafficTarget[];
   /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
@@ -149,7 +152,13 @@ export class Store {
       .run({
         project: s.project,
         name: s.name,
-        spec: JSON.stringify({ template: s.template, labels: s.labels, ingress: s.ingress, customAudiences: s.customAudiences }),
+        spec: JSON.stringify({
+          template: s.template,
+          labels: s.labels,
+          ingress: s.ingress,
+          customAudiences: s.customAudiences,
+          serviceScaling: s.serviceScaling,
+        }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
         nextGeneration: s.nextGeneration,
@@ -286,6 +295,8 @@ function toService(row: unknown): ServiceRow {
     ingress: spec.ingress,
     // Stored before custom audiences existed: none.
     customAudiences: spec.customAudiences ?? [],
+    // Stored before service-level scaling existed: none.
+    serviceScaling: spec.serviceScaling ?? NO_SERVICE_SCALING,
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

@@ -12,6 +12,7 @@ const row: ServiceRow = {
   labels: spec.labels,
   ingress: spec.ingress,
   customAudiences: ["https://api.example.com"],
+  serviceScaling: { scalingMode: "AUTOMATIC" },
   traffic: [],
   generation: 3,
   nextGeneration: 4,
