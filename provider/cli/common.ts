@@ -52,8 +52,7 @@ const NO_LOCAL_EFFECT = {
   key: ["--key <key>"],
   clearKey: ["--clear-key"],
   // A service's own settings that need Google's platform: GPUs, regions, the deploy-time health
-  // check, base-image updates, the default URL switch, its description, and
-  // service-level scaling (skiff scales each revision by its own --min-instances/--max-instances).
+  // check, base-image updates, the default URL switch and its description.
   gpu: ["--gpu <n>"],
   gpuType: ["--gpu-type <type>"],
   gpuZonalRedundancy: ["--gpu-zonal-redundancy", "--no-gpu-zonal-redundancy"],
@@ -63,9 +62,6 @@ const NO_LOCAL_EFFECT = {
   baseImage: ["--base-image <image>"],
   defaultUrl: ["--default-url", "--no-default-url"],
   description: ["--description <text>"],
-  min: ["--min <n>"],
-  max: ["--max <n>"],
-  scaling: ["--scaling <mode>"],
   // A domain mapping's: the check that the caller owns the domain, and who provides its certificate.
   forceOverride: ["--force-override"],
   certificateMode: ["--certificate-mode <mode>"],
@@ -104,9 +100,6 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "baseImage",
   "defaultUrl",
   "description",
-  "min",
-  "max",
-  "scaling",
   ...JOB_CLOUD_ONLY_FLAGS,
 ];
 /** Those of domain-mappings create: no domain is verified or served with a certificate here. */

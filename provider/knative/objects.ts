@@ -7,6 +7,7 @@ import { sidecarsToKnative } from "./containers";
 import { mountsToKnative, type KnativeMounts } from "./volumes";
 import { livenessProbeToKnative, startupProbeToKnative } from "./startup-probe";
 import { CUSTOM_AUDIENCES_ANNOTATION, SESSION_AFFINITY_ANNOTATION } from "./service-from-knative";
+import { serviceScalingAnnotations } from "./service-scaling";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
@@ -115,6 +116,7 @@ export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeO
         "run.googleapis.com/ingress": s.ingress,
         "run.googleapis.com/ingress-status": s.ingress,
         ...(s.customAudiences?.length ? { [CUSTOM_AUDIENCES_ANNOTATION]: JSON.stringify(s.customAudiences) } : {}),
+        ...serviceScalingAnnotations(s.serviceScaling),
       },
     },
     spec: {

@@ -7,6 +7,7 @@ import { MAX_CONTAINERS } from "../model/containers";
 import { DEPENDENCIES_ANNOTATION, ingressIndex, sidecarsFromKnative, takeList } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
 import { livenessProbeFromKnative, startupProbeFromKnative } from "./startup-probe";
+import { SERVICE_SCALING_KNATIVE_PATHS, serviceScalingFromAnnotations } from "./service-scaling";
 
 /**
  * A Knative/Cloud Run Service object read back into a service spec: what `skiff services replace
@@ -76,6 +77,7 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const customAudiences = customAudiencesFromAnnotation(
     take(`metadata.annotations.${CUSTOM_AUDIENCES_ANNOTATION}`, annotations[CUSTOM_AUDIENCES_ANNOTATION]),
   );
+  const serviceScaling = serviceScalingFromAnnotations(annotations, take);
 
   const spec = asRecord(root.spec ?? {}, "spec");
   const template = asRecord(spec.template ?? {}, "spec.template");
@@ -223,8 +225,16 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);
   return {
     name,
-    // A replace is the whole service: a file without the annotation leaves it no custom audiences.
-    spec: { template: t, labels: labels ?? {}, ...(ingress ? { ingress } : {}), ...(traffic ? { traffic } : {}), customAudiences },
+    // A replace is the whole service: a file without the annotations leaves it no custom audiences
+    // and no service-level scaling.
+    spec: {
+      template: t,
+      labels: labels ?? {},
+      ...(ingress ? { ingress } : {}),
+      ...(traffic ? { traffic } : {}),
+      customAudiences,
+      serviceScaling: serviceScaling as ServiceSpecInput["serviceScaling"],
+    },
     revisionSuffix,
     ignored,
     pathOf: (field) => servicePathOf(field, ingressAt, sidecarAt),
@@ -327,6 +337,7 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   labels: "metadata.labels",
   ingress: "metadata.annotations.run.googleapis.com/ingress",
   customAudiences: "metadata.annotations.run.googleapis.com/custom-audiences",
+  ...SERVICE_SCALING_KNATIVE_PATHS,
 };
 
 /**

@@ -123,7 +123,8 @@ test("the note names each ignored flag as it was given; none given, no note", (t
   t.is(ignoredFlagsNote(deployCommand().opts()), undefined);
   const update = serviceUpdateCommand();
   update.parseOptions(["--min", "2", "--default-url", "--description", "web"]);
-  t.is(ignoredFlagsNote(update.opts()), "skiff: note: --default-url, --description, --min have no local effect and are ignored\n");
+  // --min, --max and --scaling set the service's own scaling (service-scaling-flags.ts): not noted.
+  t.is(ignoredFlagsNote(update.opts()), "skiff: note: --default-url, --description have no local effect and are ignored\n");
 });
 
 test("gcloud's --async is accepted where a change here returns once made: deletes, update-traffic, executions cancel, jobs create|update|deploy", (t) => {
