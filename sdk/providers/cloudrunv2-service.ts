@@ -1,5 +1,6 @@
 import { canonicalJson } from "../../provider/base/canonical-json";
 import type { Service } from "../../provider/model/service";
+import { NO_SERVICE_SCALING } from "../../provider/model/service-scaling";
 import type { ServiceSpecInput } from "../../provider/model/service";
 import { serviceTemplateSchema } from "../../provider/model/template";
 import { normalizeTraffic, type TrafficTarget } from "../../provider/model/traffic";
@@ -82,7 +83,14 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
   const spec =
     t.failures.length > 0
       ? undefined
-      : (t.spec as { template: unknown; labels: unknown; ingress: unknown; traffic: TrafficTarget[]; customAudiences: unknown });
+      : (t.spec as {
+          template: unknown;
+          labels: unknown;
+          ingress: unknown;
+          traffic: TrafficTarget[];
+          customAudiences: unknown;
+          serviceScaling: unknown;
+        });
   const same = (a: unknown, b: unknown) => spec !== undefined && canonicalJson(a) === canonicalJson(b);
   const runsTemplate = (template: unknown) => {
     const candidate = translateService({ ...inputs, template } as GcpServiceInputs);
@@ -102,8 +110,15 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
     labels: same(spec?.labels, s.labels) ? inputs.labels : s.labels,
     ingress: same(spec?.ingress, s.ingress) ? inputs.ingress : gcpIngress(s.ingress),
     customAudiences: same(spec?.customAudiences, s.customAudiences ?? []) ? inputs.customAudiences : s.customAudiences,
+    scaling: same(spec?.serviceScaling, s.serviceScaling ?? NO_SERVICE_SCALING) ? inputs.scaling : gcpServiceScaling(s.serviceScaling),
     traffics: same(spec && normalizeTraffic(spec.traffic), s.traffic) ? inputs.traffics : gcpTraffics(normalizeTraffic(s.traffic)),
   };
+}
+
+/** The service's own scaling in pulumi-gcp's shape (Service.scaling); none: left out. */
+function gcpServiceScaling(s: Service["serviceScaling"]): GcpServiceInputs["scaling"] {
+  if (!s || (s.scalingMode === "AUTOMATIC" && !s.minInstanceCount && !s.maxInstanceCount)) return undefined;
+  return s as GcpServiceInputs["scaling"];
 }
 
 /** The input keys (every input is in the diff table) and the outputs `check` writes beside them. */

@@ -16,7 +16,9 @@ export function holdsSpec(service: Service, spec: ServiceSpecInput): boolean {
     canonicalJson(parsed.data.labels) === canonicalJson(service.labels) &&
     parsed.data.ingress === service.ingress &&
     (parsed.data.customAudiences === undefined ||
-      canonicalJson(parsed.data.customAudiences) === canonicalJson(service.customAudiences ?? []))
+      canonicalJson(parsed.data.customAudiences) === canonicalJson(service.customAudiences ?? [])) &&
+    (parsed.data.serviceScaling === undefined ||
+      canonicalJson(parsed.data.serviceScaling) === canonicalJson(service.serviceScaling ?? { scalingMode: "AUTOMATIC" }))
   );
 }
 
