@@ -122,8 +122,8 @@ export class RevisionScaler {
    * running it waits while scale-out happens: 10 s, or the average startup time when longer.
    */
   private queueTimeoutMs(): number {
-    // A fixed count of none (manual scaling, no share): no instance is coming.
-    if (this.bounds.fixed === 0) return MIN_QUEUE_WAIT_MS;
+    // No share of the service's instances (a manual count or a maximum smaller than the split): no instance is coming.
+    if (this.bounds.max === 0) return MIN_QUEUE_WAIT_MS;
     if (this.count("ready") === 0) return startupDeadlineMs(this.rev.template) + MIN_QUEUE_WAIT_MS;
     return Math.max(MIN_QUEUE_WAIT_MS, this.averageStartupMs ?? 0);
   }

@@ -1,5 +1,6 @@
 import test from "ava";
-import { harness, PROJECT, SERVICE, type Harness } from "../helpers/instance-harness";
+import { NoCapacityError } from "../../provider/scaling/throttler";
+import { harness, PROJECT, SERVICE, T0, type Harness } from "../helpers/instance-harness";
 
 // A revision's scaler under the bounds the service's own scaling gives it (service-allocation.ts),
 // on the fake runtime and clock: a manual count holds under load and idleness, and a share of a
@@ -52,4 +53,24 @@ test("a service minimum's share above the revision's own keeps that many through
   t.is(h.runtime.running().length, 3);
   t.deepEqual(h.runtime.stops(), []);
   t.like(h.controller.status(PROJECT, rev.name), { readyInstances: 3, desired: 3, reason: "min" });
+});
+
+test("a revision with no share of a manual count starts nothing and answers at max scale (429) after the 10 s queue wait", async (t) => {
+  const h = setup(t);
+  h.runtime.behaviour = { listenAfterMs: 100 };
+  const rev = h.revision("hello-00001-abc");
+  await h.serveFirst(rev, 100);
+  const servedAt = h.clock.now();
+  h.controller.serve(PROJECT, SERVICE, [rev], new Map([[rev.name, { min: 0, max: 0, fixed: 0 }]]));
+  await h.clock.run(5_000);
+  t.is(h.runtime.running().length, 0, "its one instance drains and stops");
+  const waiting = h.acquire(rev.name);
+  const askedAt = h.clock.now();
+  await h.clock.runTo(askedAt + 9_999);
+  t.is(waiting.state, "pending");
+  await h.clock.runTo(askedAt + 10_000);
+  t.is(waiting.state, "rejected");
+  t.true(waiting.error instanceof NoCapacityError && waiting.error.atMaxScale, String(waiting.error));
+  t.is(h.runtime.started().length, 1, "nothing started after the first");
+  t.true(servedAt >= T0);
 });
