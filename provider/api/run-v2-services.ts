@@ -223,6 +223,7 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     customAudiences: spec.customAudiences ?? current?.customAudiences ?? [],
     description: spec.description ?? current?.description,
     defaultUriDisabled: spec.defaultUriDisabled ?? current?.defaultUriDisabled,
+    serviceScaling: spec.serviceScaling ?? current?.serviceScaling,
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",

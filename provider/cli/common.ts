@@ -52,8 +52,7 @@ const NO_LOCAL_EFFECT = {
   key: ["--key <key>"],
   clearKey: ["--clear-key"],
   // A service's own settings that need Google's platform: GPUs, regions, the deploy-time health
-  // check, base-image updates, and
-  // service-level scaling (skiff scales each revision by its own --min-instances/--max-instances).
+  // check and base-image updates.
   gpu: ["--gpu <n>"],
   gpuType: ["--gpu-type <type>"],
   gpuZonalRedundancy: ["--gpu-zonal-redundancy", "--no-gpu-zonal-redundancy"],
@@ -61,9 +60,6 @@ const NO_LOCAL_EFFECT = {
   deployHealthCheck: ["--deploy-health-check", "--no-deploy-health-check"],
   automaticUpdates: ["--automatic-updates", "--no-automatic-updates"],
   baseImage: ["--base-image <image>"],
-  min: ["--min <n>"],
-  max: ["--max <n>"],
-  scaling: ["--scaling <mode>"],
   // A domain mapping's: the check that the caller owns the domain, and who provides its certificate.
   forceOverride: ["--force-override"],
   certificateMode: ["--certificate-mode <mode>"],
@@ -100,9 +96,6 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   "deployHealthCheck",
   "automaticUpdates",
   "baseImage",
-  "min",
-  "max",
-  "scaling",
   ...JOB_CLOUD_ONLY_FLAGS,
 ];
 /** Those of domain-mappings create: no domain is verified or served with a certificate here. */

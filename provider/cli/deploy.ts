@@ -23,8 +23,10 @@ import { cloudSqlFlagGiven } from "./cloudsql-flags";
 import { UsageError, useGivenFlags, useSidecarNames } from "./output";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
+import { serviceScalingAfterDeploy, withServiceScalingFlags } from "./service-scaling-flags";
+import type { ServiceScalingFlags } from "../model/service-scaling";
 
-interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags, AudienceFlags {
+interface DeployFlags extends EnvFlags, LabelFlags, MountFlags, SourceFlags, AudienceFlags, ServiceScalingFlags {
   /** A number, or "default" (gcloud's special value): back to the platform's default. */
   concurrency?: number | "default";
   minInstances?: number | "default";
@@ -82,7 +84,7 @@ function withServiceFlags(command: Command): Command {
 
 /** The service's and its template's own flags (not a container's). */
 function withTemplateLevelFlags(command: Command): Command {
-  return withAudienceFlags(withLabelFlags(command, "service"))
+  return withServiceScalingFlags(withAudienceFlags(withLabelFlags(command, "service")))
     .option("--concurrency <n>", 'max concurrent requests per instance (1..1000; "default": 80)', intOrDefaultFlag("--concurrency"))
     .option("--min-instances <n>", 'instances kept running even when idle ("default": 0)', intOrDefaultFlag("--min-instances"))
     .option("--max-instances <n>", 'instances at most ("default": 100)', intOrDefaultFlag("--max-instances"))
@@ -164,6 +166,7 @@ async function deployService(
     // briefly public (and the reverse): they are computed from the service this attempt read.
     const invokers = invokersAfterDeploy(existing?.invokers, publicAccessAsked(flags));
     const customAudiences = customAudiencesAfterDeploy(existing?.customAudiences, flags);
+    const serviceScaling = serviceScalingAfterDeploy(existing?.serviceScaling, flags);
     return client.putService(
       project,
       service,
@@ -175,6 +178,7 @@ async function deployService(
         customAudiences,
         description: flags.description,
         defaultUriDisabled: flags.defaultUrl === undefined ? undefined : !flags.defaultUrl,
+        serviceScaling,
       },
       {
         noTraffic: !flags.traffic,

@@ -15,6 +15,7 @@ import { authenticationText } from "./access-flags";
 import { defaultServiceAccount } from "../model/derived-names";
 import { describeMounts } from "./mount-flags";
 import { describeSidecars, livenessText } from "./describe-containers";
+import { serviceScalingText } from "./service-scaling-flags";
 import { listed, withListFlags } from "./list-flags";
 
 export function serviceCommands(): Command {
@@ -122,6 +123,10 @@ function printTraffic(s: Service): void {
   ]);
 }
 
+function optionalLine(label: string, text: string | undefined): string[] {
+  return text === undefined ? [] : [label + text];
+}
+
 function printService(s: Service, latestCreated?: Revision): void {
   const t = s.template;
   // Why the newest revision failed, as gcloud shows the Ready condition's message: its lines under the label.
@@ -145,6 +150,7 @@ function printService(s: Service, latestCreated?: Revision): void {
       ...(t.sessionAffinity ? ["  Session affinity:  on"] : []),
       `  Concurrency:       ${t.maxInstanceRequestConcurrency}`,
       `  Instances:         ${t.scaling.minInstanceCount}..${t.scaling.maxInstanceCount}`,
+      ...optionalLine("  Service scaling:   ", serviceScalingText(s.serviceScaling)),
       `  Timeout:           ${t.timeout}s`,
       `  Resources:         cpu ${t.resources.cpu}, memory ${t.resources.memory}`,
       `  Service account:   ${t.serviceAccount ?? `${defaultServiceAccount(s.project)} (default)`}`,

@@ -102,6 +102,7 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     customAudiences: wire.customAudiences ?? [],
     description: (wire.description as string | undefined) ?? "",
     defaultUriDisabled: wire.defaultUriDisabled === true,
+    serviceScaling: serviceScalingFromV2(wire.scaling as Wire | undefined),
   };
   const spec = withWirePaths(
     () => parseServiceSpec(body),
@@ -109,6 +110,19 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     (r, path) => serviceWirePath(r, path, fields),
   );
   return { spec, revisionSuffix };
+}
+
+/**
+ * Service.scaling (ServiceScaling) as the model's service scaling: proto3's 0 is unset, and
+ * SCALING_MODE_UNSPECIFIED is automatic. Checked by the model's schema (paths `scaling.<field>`).
+ */
+function serviceScalingFromV2(scaling: Wire | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!scaling) return out;
+  for (const field of ["minInstanceCount", "maxInstanceCount", "manualInstanceCount"])
+    if (scaling[field] !== undefined) out[field] = scaling[field];
+  if (scaling.scalingMode === "MANUAL") out.scalingMode = "MANUAL";
+  return out;
 }
 
 /**
@@ -132,6 +146,7 @@ const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   customAudiences: "customAudiences",
   description: "description",
   defaultUriDisabled: "defaultUriDisabled",
+  serviceScaling: "scaling",
   revisionSuffix: "template.revision",
   expectedGeneration: "etag",
 };

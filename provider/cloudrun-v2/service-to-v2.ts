@@ -89,6 +89,7 @@ export function serviceToV2(s: Service, scope: Scope, links: ServiceLinks): Wire
     ...(s.customAudiences?.length ? { customAudiences: s.customAudiences } : {}),
     ...(s.description ? { description: s.description } : {}),
     ...(s.defaultUriDisabled ? { defaultUriDisabled: true } : {}),
+    ...serviceScalingToV2(s.serviceScaling),
     reconciling: state === "CONDITION_PENDING",
     etag: links.etag,
   };
@@ -129,4 +130,18 @@ export function serviceEtag(s: Service): string {
 
 export function revisionEtag(r: Revision): string {
   return etagOf({ name: r.name, status: r.status, error: r.error, instanceError: r.instanceError });
+}
+
+/** The service's own scaling as Service.scaling; left out when it has none (automatic, no bounds). */
+function serviceScalingToV2(s: Service["serviceScaling"]): Wire {
+  if (!s) return {};
+  if (s.scalingMode === "MANUAL") return { scaling: { scalingMode: "MANUAL", manualInstanceCount: s.manualInstanceCount ?? 0 } };
+  if (!s.minInstanceCount && !s.maxInstanceCount) return {};
+  return {
+    scaling: {
+      ...(s.minInstanceCount ? { minInstanceCount: s.minInstanceCount } : {}),
+      ...(s.maxInstanceCount ? { maxInstanceCount: s.maxInstanceCount } : {}),
+      scalingMode: "AUTOMATIC",
+    },
+  };
 }

@@ -6,6 +6,7 @@ import { InstanceActions } from "./instance-actions";
 import type { InstanceControllerDeps } from "./instance-deps";
 import { adoptInstances } from "./instance-adoption";
 import { InstanceDeaths } from "./instance-deaths";
+import type { RevisionBounds } from "../scaling/service-allocation";
 import { RevisionScaler } from "./revision-scaler";
 
 export type { InstanceControllerDeps, ScalingSettings } from "./instance-deps";
@@ -74,13 +75,17 @@ export class InstanceController {
 
   /**
    * Which revisions of a service serve now (ready, reached by traffic or a tag). Those keep their
-   * instances and scale on demand; every other revision of the service scales to zero.
+   * instances and scale on demand; every other revision of the service scales to zero. `bounds`
+   * are what the service's own scaling makes of each one's (service-allocation.ts); a revision not
+   * in it keeps its template's.
    */
-  serve(project: string, service: string, serving: RevisionRow[]): void {
+  serve(project: string, service: string, serving: RevisionRow[], bounds: ReadonlyMap<string, RevisionBounds> = new Map()): void {
     const wanted = new Set(serving.map((r) => r.name));
     for (const rev of serving) this.scalerFor(rev);
     for (const scaler of this.scalers.values()) {
       if (scaler.rev.project !== project || scaler.rev.service !== service) continue;
+      const { scaling } = scaler.rev.template;
+      scaler.setBounds(bounds.get(scaler.rev.name) ?? { min: scaling.minInstanceCount, max: scaling.maxInstanceCount });
       scaler.setServing(wanted.has(scaler.rev.name));
       this.reconcile(scaler);
     }

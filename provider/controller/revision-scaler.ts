@@ -2,6 +2,7 @@ import type { MemberContainer } from "./instance-members";
 import type { Clock } from "../base/clock";
 import { startupDeadlineMs } from "../model/template";
 import { Autoscaler, type AutoscalerSettings, type ScaleReason } from "../scaling/autoscaler";
+import type { RevisionBounds } from "../scaling/service-allocation";
 import { Throttler } from "../scaling/throttler";
 import type { InstanceRow, RevisionRow } from "../state/store";
 import { RestartBackoff } from "./restart-backoff";
@@ -33,7 +34,7 @@ export interface LiveInstance {
 /** The last scaling decision, as `services describe` shows it. */
 export interface ScaleDecisionRecord {
   desired: number;
-  reason: ScaleReason;
+  reason: ScaleReason | "manual";
   panicking: boolean;
   at: number;
 }
@@ -65,6 +66,11 @@ export class RevisionScaler {
   /** Reachable by traffic or a tag: only a serving revision keeps instances. */
   private servingNow = false;
   private desiredCount = 0;
+  /**
+   * Its bounds now: its own template's, until the service's scaling (service-allocation.ts) gives
+   * it a share of a service minimum or maximum, or a fixed count under manual scaling.
+   */
+  private bounds: RevisionBounds;
   lastDecision: ScaleDecisionRecord | undefined;
   private readonly autoscaler: Autoscaler;
   private readonly startupMs: number[] = [];
@@ -77,12 +83,13 @@ export class RevisionScaler {
     private readonly onScaleUp: () => void,
   ) {
     const t = rev.template;
+    this.bounds = { min: t.scaling.minInstanceCount, max: t.scaling.maxInstanceCount };
     this.throttler = new Throttler({
       revision: rev.name,
       concurrency: t.maxInstanceRequestConcurrency,
       clock,
       queueTimeoutMs: () => this.queueTimeoutMs(),
-      atMaxScale: () => this.count("ready") + this.count("starting") >= t.scaling.maxInstanceCount,
+      atMaxScale: () => this.count("ready") + this.count("starting") >= this.bounds.max,
       onDemand: (demand) => this.onDemand(demand),
     });
     this.autoscaler = new Autoscaler(settings, {
@@ -115,6 +122,8 @@ export class RevisionScaler {
    * running it waits while scale-out happens: 10 s, or the average startup time when longer.
    */
   private queueTimeoutMs(): number {
+    // No share of the service's instances (a manual count or a maximum smaller than the split): no instance is coming.
+    if (this.bounds.max === 0) return MIN_QUEUE_WAIT_MS;
     if (this.count("ready") === 0) return startupDeadlineMs(this.rev.template) + MIN_QUEUE_WAIT_MS;
     return Math.max(MIN_QUEUE_WAIT_MS, this.averageStartupMs ?? 0);
   }
@@ -143,16 +152,31 @@ export class RevisionScaler {
 
   setServing(serves: boolean): void {
     if (serves && !this.servingNow) {
-      this.desiredCount = Math.max(
-        this.desiredCount,
-        this.count("ready") + this.count("starting"),
-        this.rev.template.scaling.minInstanceCount,
-      );
+      this.desiredCount = Math.max(this.desiredCount, this.count("ready") + this.count("starting"), this.bounds.min);
     }
     this.servingNow = serves;
+    this.applyBounds();
+  }
+
+  /** The bounds the service's scaling gives it now (a change of split or setting applies at once). */
+  setBounds(bounds: RevisionBounds): void {
+    this.bounds = bounds;
+    this.applyBounds();
+  }
+
+  get currentBounds(): RevisionBounds {
+    return this.bounds;
+  }
+
+  private applyBounds(): void {
+    const { min, max, fixed } = this.bounds;
+    if (fixed !== undefined) this.desiredCount = fixed;
+    else this.desiredCount = Math.min(max, Math.max(min, this.desiredCount));
   }
 
   private onDemand(demand: number): void {
+    // Manual scaling: the count stays what it is set to, whatever the load.
+    if (this.bounds.fixed !== undefined) return;
     // At once, not at the next tick: with a 2 s tick the burst's instances may all be ready by then.
     if (this.count("ready") === 0) this.autoscaler.activateFromZero(this.clock.now(), this.instancesAtHardLimit(demand));
     const wanted = this.burstCount(demand);
@@ -160,7 +184,7 @@ export class RevisionScaler {
       this.desiredCount = wanted;
       this.lastDecision = {
         desired: wanted,
-        reason: wanted === this.rev.template.scaling.maxInstanceCount ? "max" : "panic",
+        reason: wanted === this.bounds.max ? "max" : "panic",
         panicking: true,
         at: this.clock.now(),
       };
@@ -175,8 +199,7 @@ export class RevisionScaler {
 
   /** instancesAtHardLimit, bounded by the revision's min and max. */
   private burstCount(demand: number): number {
-    const { scaling } = this.rev.template;
-    return Math.min(scaling.maxInstanceCount, Math.max(scaling.minInstanceCount, this.instancesAtHardLimit(demand)));
+    return Math.min(this.bounds.max, Math.max(this.bounds.min, this.instancesAtHardLimit(demand)));
   }
 
   /** One autoscaler tick: record the concurrency since the last tick and decide the count. */
@@ -189,6 +212,11 @@ export class RevisionScaler {
       return;
     }
     const ready = this.count("ready");
+    if (this.bounds.fixed !== undefined) {
+      this.desiredCount = this.bounds.fixed;
+      this.lastDecision = { desired: this.desiredCount, reason: "manual", panicking: false, at: now };
+      return;
+    }
     // Activating from zero: the burst rule, not the utilisation target, decides how many start.
     if (ready === 0 && this.throttler.demand > 0) this.autoscaler.activateFromZero(now, this.instancesAtHardLimit(this.throttler.demand));
     const decision = this.autoscaler.decide(now, ready);
@@ -196,8 +224,11 @@ export class RevisionScaler {
     if (this.throttler.queued > 0 && this.burstCount(this.throttler.demand) > desired) {
       // Requests are waiting now: a sample that barely covers the burst must not scale below what they need.
       desired = this.burstCount(this.throttler.demand);
-      reason = desired === this.rev.template.scaling.maxInstanceCount ? "max" : "panic";
+      reason = desired === this.bounds.max ? "max" : "panic";
     }
+    // The service's scaling may bound it tighter than its own template (its autoscaler holds to those).
+    if (desired < this.bounds.min) [desired, reason] = [this.bounds.min, "min"];
+    else if (desired > this.bounds.max) [desired, reason] = [this.bounds.max, "max"];
     // At zero with nothing to do, the revision stays scaled to zero; say so rather than "stable".
     if (desired === 0 && reason === "stable") reason = "scale-to-zero";
     this.desiredCount = desired;
@@ -214,7 +245,7 @@ export class RevisionScaler {
       const wait = this.backoff.waitMs(this.clock.now());
       if (wait > 0) return { start: 0, drain: [], retryInMs: wait };
       // Draining instances still exist: never run more containers than the maximum.
-      const room = this.rev.template.scaling.maxInstanceCount - have - this.count("draining");
+      const room = this.bounds.max - have - this.count("draining");
       // While instances keep failing, try one at a time.
       const wanted = this.backoff.consecutiveFailures > 0 ? Math.min(1, target - have) - starting : target - have;
       return { start: Math.max(0, Math.min(wanted, room)), drain: [] };

@@ -2,6 +2,7 @@ import { HTTP1_REQUEST_BODY_LIMIT_BYTES } from "../model/request-limits";
 import { revisionsInUse, routingTable, tagTable } from "../model/traffic";
 import type { RoutingTable } from "../router/routing-table";
 import { WeightedPicker } from "../router/weighted-pick";
+import { revisionBounds } from "../scaling/service-allocation";
 import type { RevisionRow, Store } from "../state/store";
 import type { InstanceController } from "./instance-controller";
 import { serviceAccess, serviceBindings } from "./service-access";
@@ -45,6 +46,16 @@ export class RoutePublisher {
       inSplit: (revision) => picker.targets.includes(revision),
     });
     const serving = [...revisionsInUse(resolved.statuses)].map((n) => byName.get(n)).filter((r): r is RevisionRow => r?.status === "READY");
-    instances.serve(project, name, serving);
+    const percents = new Map(routingTable(resolved.statuses).map((w) => [w.revision, w.percent]));
+    const bounds = revisionBounds(
+      row.serviceScaling,
+      serving.map((r) => ({
+        revision: r.name,
+        percent: percents.get(r.name) ?? 0,
+        minInstances: r.template.scaling.minInstanceCount,
+        maxInstances: r.template.scaling.maxInstanceCount,
+      })),
+    );
+    instances.serve(project, name, serving, bounds);
   }
 }

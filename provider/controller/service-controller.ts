@@ -5,6 +5,7 @@ import { checkProject, revisionNameSchema, serviceNameSchema } from "../model/na
 import { candidateBodySchema, templateFingerprint, type LocalImage, type Revision } from "../model/revision";
 import { invokersOf, withInvokers } from "../model/iam";
 import { parseServiceSpec, type Service, type ServiceSpec } from "../model/service";
+import { NO_SERVICE_SCALING } from "../model/service-scaling";
 import { parseServiceTemplate } from "../model/template";
 import { appendNewRevision, checkNewRevisionTag, normalizeTraffic, parseSetTrafficBody, validateTraffic } from "../model/traffic";
 import { applyTrafficUpdate, type TrafficUpdate } from "../model/traffic-update";
@@ -176,6 +177,7 @@ export class ServiceController {
       customAudiences: [],
       description: "",
       defaultUriDisabled: false,
+      serviceScaling: NO_SERVICE_SCALING,
       traffic: [],
       generation: 0,
       nextGeneration: 1,
@@ -186,6 +188,7 @@ export class ServiceController {
     const customAudiences = spec.customAudiences ?? base.customAudiences;
     const description = spec.description ?? base.description;
     const defaultUriDisabled = spec.defaultUriDisabled ?? base.defaultUriDisabled;
+    const serviceScaling = spec.serviceScaling ?? base.serviceScaling;
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {
       store.transaction(() => {
@@ -196,6 +199,7 @@ export class ServiceController {
           customAudiences,
           description,
           defaultUriDisabled,
+          serviceScaling,
           traffic,
           generation,
           updateTime: now,
@@ -222,6 +226,7 @@ export class ServiceController {
         customAudiences,
         description,
         defaultUriDisabled,
+        serviceScaling,
         traffic: newTraffic,
         generation,
         nextGeneration: base.nextGeneration + 1,

@@ -7,7 +7,7 @@ import type { ServiceRow } from "../state/store";
 // traffic and invokers do not), and a change based on another generation than the one stored is
 // refused.
 
-/** Template, labels, ingress, custom audiences, description or default URL switch differ: the spec's generation moves on. */
+/** Template, labels, ingress, custom audiences, description, default URL switch or the service's own scaling differ: the spec's generation moves on. */
 export function specChanged(row: ServiceRow, spec: ServiceSpec): boolean {
   return (
     canonicalJson(row.template) !== canonicalJson(spec.template) ||
@@ -15,7 +15,8 @@ export function specChanged(row: ServiceRow, spec: ServiceSpec): boolean {
     row.ingress !== spec.ingress ||
     (spec.customAudiences !== undefined && canonicalJson(row.customAudiences) !== canonicalJson(spec.customAudiences)) ||
     (spec.description !== undefined && row.description !== spec.description) ||
-    (spec.defaultUriDisabled !== undefined && row.defaultUriDisabled !== spec.defaultUriDisabled)
+    (spec.defaultUriDisabled !== undefined && row.defaultUriDisabled !== spec.defaultUriDisabled) ||
+    (spec.serviceScaling !== undefined && canonicalJson(row.serviceScaling) !== canonicalJson(spec.serviceScaling))
   );
 }
 

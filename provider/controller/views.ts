@@ -63,6 +63,7 @@ export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: 
     customAudiences: row.customAudiences,
     ...(row.description ? { description: row.description } : {}),
     ...(row.defaultUriDisabled ? { defaultUriDisabled: true } : {}),
+    serviceScaling: row.serviceScaling,
     traffic: row.traffic,
     trafficStatuses: s.statuses,
     url: row.defaultUriDisabled ? "" : serviceUrl(row.project, row.name, ingressPort),

@@ -12,6 +12,7 @@ import {
   DESCRIPTION_ANNOTATION,
   SESSION_AFFINITY_ANNOTATION,
 } from "./service-from-knative";
+import { serviceScalingAnnotations } from "./service-scaling";
 
 /**
  * skiff's objects as `gcloud run ... --format json|yaml|export` prints Cloud Run's: services and
@@ -122,6 +123,7 @@ export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeO
         ...(s.customAudiences?.length ? { [CUSTOM_AUDIENCES_ANNOTATION]: JSON.stringify(s.customAudiences) } : {}),
         ...(s.description ? { [DESCRIPTION_ANNOTATION]: s.description } : {}),
         ...(s.defaultUriDisabled ? { [DEFAULT_URL_DISABLED_ANNOTATION]: "true" } : {}),
+        ...serviceScalingAnnotations(s.serviceScaling),
       },
     },
     spec: {

@@ -7,6 +7,7 @@ import { MAX_CONTAINERS } from "../model/containers";
 import { DEPENDENCIES_ANNOTATION, ingressIndex, sidecarsFromKnative, takeList } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
 import { livenessProbeFromKnative, startupProbeFromKnative } from "./startup-probe";
+import { SERVICE_SCALING_KNATIVE_PATHS, serviceScalingFromAnnotations } from "./service-scaling";
 
 /**
  * A Knative/Cloud Run Service object read back into a service spec: what `skiff services replace
@@ -82,6 +83,7 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   const description = descriptionFromAnnotation(
     take(`metadata.annotations.${DESCRIPTION_ANNOTATION}`, annotations[DESCRIPTION_ANNOTATION]),
   );
+  const serviceScaling = serviceScalingFromAnnotations(annotations, take);
 
   const spec = asRecord(root.spec ?? {}, "spec");
   const template = asRecord(spec.template ?? {}, "spec.template");
@@ -230,7 +232,7 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
   return {
     name,
     // A replace is the whole service: a file without the annotations leaves it no custom audiences,
-    // no description, and its default URL on.
+    // no description, its default URL on, and no service-level scaling.
     spec: {
       template: t,
       labels: labels ?? {},
@@ -239,6 +241,7 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
       customAudiences,
       description,
       defaultUriDisabled,
+      serviceScaling: serviceScaling as ServiceSpecInput["serviceScaling"],
     },
     revisionSuffix,
     ignored,
@@ -370,6 +373,7 @@ export const KNATIVE_PATH_OF_FIELD: Record<string, string> = {
   customAudiences: "metadata.annotations.run.googleapis.com/custom-audiences",
   description: `metadata.annotations.${DESCRIPTION_ANNOTATION}`,
   defaultUriDisabled: `metadata.annotations.${DEFAULT_URL_DISABLED_ANNOTATION}`,
+  ...SERVICE_SCALING_KNATIVE_PATHS,
 };
 
 /**

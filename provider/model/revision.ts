@@ -30,7 +30,7 @@ export const revisionScalingSchema = z.object({
   inFlight: z.number().int(),
   queued: z.number().int(),
   desired: z.number().int(),
-  /** stable, panic, scale-to-zero, min or max. */
+  /** stable, panic, scale-to-zero, min, max, or manual (a fixed count of manual scaling). */
   reason: z.string().optional(),
   decidedAt: z.string().optional(),
 });

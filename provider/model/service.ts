@@ -4,6 +4,7 @@ import { labelsSchema } from "./labels";
 import { invalidFromViolations, violationsOf } from "./errors";
 import { memberSchema } from "./iam";
 import { revisionScalingSchema } from "./revision";
+import { normalizeServiceScaling, serviceScalingSchema } from "./service-scaling";
 import { serviceTemplateSchema } from "./template";
 import { trafficStatusSchema, trafficTargetSchema } from "./traffic";
 
@@ -50,6 +51,11 @@ export const serviceSpecSchema = z
      * out it stays as it is (a new service: on). No new revision.
      */
     defaultUriDisabled: z.boolean().optional(),
+    /**
+     * When given, the service's own scaling becomes exactly this (service-scaling.ts); when left
+     * out, it stays as it is (a new service: none). No new revision either way.
+     */
+    serviceScaling: serviceScalingSchema.transform(normalizeServiceScaling).optional(),
   })
   .strict();
 
@@ -77,6 +83,8 @@ export const serviceSchema = z.object({
   description: z.string().optional(),
   /** true when its own URLs are off (`url` is then ""): only its domain mappings reach it. */
   defaultUriDisabled: z.boolean().optional(),
+  /** The service's own scaling: service-level min and max, or a manual instance count. */
+  serviceScaling: serviceScalingSchema.optional(),
   /** The traffic as set; empty means 100 % to the latest ready revision. */
   traffic: z.array(trafficTargetSchema),
   /** The resolved traffic: which revision gets what, and its tag URL. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import type { RevisionOrigin, RevisionStatus } from "../model/revision";
 import type { Ingress } from "../model/service";
+import { NO_SERVICE_SCALING, type ServiceScaling } from "../model/service-scaling";
 import type { ServiceTemplate } from "../model/template";
 import type { NormalizedTrafficTarget } from "../model/traffic";
 import { inTransaction, openDatabase, type Database } from "./db";
@@ -24,6 +25,8 @@ export interface ServiceRow {
   description: string;
   /** Its own URLs are off (Cloud Run's defaultUriDisabled): only domain mappings reach it. */
   defaultUriDisabled: boolean;
+  /** The service's own scaling (service-level min, max, manual count); no part of any revision. */
+  serviceScaling: ServiceScaling;
   traffic: NormalizedTrafficTarget[];
   /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
@@ -160,6 +163,7 @@ export class Store {
           customAudiences: s.customAudiences,
           description: s.description,
           defaultUriDisabled: s.defaultUriDisabled,
+          serviceScaling: s.serviceScaling,
         }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
@@ -300,6 +304,8 @@ function toService(row: unknown): ServiceRow {
     // Stored before descriptions were kept: none.
     description: spec.description ?? "",
     defaultUriDisabled: spec.defaultUriDisabled ?? false,
+    // Stored before service-level scaling existed: none.
+    serviceScaling: spec.serviceScaling ?? NO_SERVICE_SCALING,
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

@@ -1,5 +1,11 @@
 import { z } from "zod";
 import { customAudiencesSchema } from "../../provider/model/custom-audiences";
+import {
+  NO_SERVICE_SCALING,
+  normalizeServiceScaling,
+  serviceScalingSchema,
+  type ServiceScaling,
+} from "../../provider/model/service-scaling";
 import { labelsSchema } from "../../provider/model/labels";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
 import { serviceDescriptionSchema, type Ingress } from "../../provider/model/service";
@@ -18,7 +24,7 @@ import { translateVolumes } from "./volumes";
  * failure at the path the user wrote. Values unknown at preview stay unknown and are not judged.
  */
 export interface ServiceTranslation {
-  /** The engine's spec: template, labels, ingress, traffic, custom audiences, description (the unknown marker where not known yet). */
+  /** The engine's spec: template, labels, ingress, traffic, custom audiences, description, default URL switch, the service's scaling (the unknown marker where not known yet). */
   spec: {
     template: unknown;
     labels: unknown;
@@ -27,6 +33,7 @@ export interface ServiceTranslation {
     customAudiences: unknown;
     description: unknown;
     defaultUriDisabled: unknown;
+    serviceScaling: unknown;
   };
   /** `template.revision` minus the `<service>-` prefix: the engine names the revision with it. */
   revisionSuffix?: unknown;
@@ -66,8 +73,8 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
     const timeout = durationSeconds(t.timeout, "template.timeout", problems);
     if (timeout !== undefined) engine.timeout = timeout;
     paths.set("timeout", "template.timeout");
-    const scaling = translateScaling(t.scaling, inputs.scaling, problems, paths);
-    if (scaling !== undefined) engine.scaling = scaling;
+    engine.scaling = t.scaling ?? {};
+    paths.set("scaling", "template.scaling");
     if (t.serviceAccount !== undefined && t.serviceAccount !== null) engine.serviceAccount = t.serviceAccount;
     paths.set("serviceAccount", "template.serviceAccount");
     if (t.sessionAffinity !== undefined && t.sessionAffinity !== null) engine.sessionAffinity = t.sessionAffinity;
@@ -97,6 +104,12 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
   // And its default URL switch: not written, the URLs are on.
   const defaultUriDisabled = validate(z.boolean(), inputs.defaultUriDisabled ?? false, ["defaultUriDisabled"]);
   failures.push(...defaultUriDisabled.failures);
+  // The service's own scaling (Service.scaling): the engine divides it over the split, as Cloud Run does.
+  // The program owns it: none written, none kept.
+  const serviceScaling = isUnknown(inputs.scaling)
+    ? { value: UNKNOWN, failures: [] }
+    : validate(serviceScalingSchema, inputs.scaling ?? {}, ["scaling"]);
+  failures.push(...serviceScaling.failures);
   const traffic = translateTraffics(inputs.traffics, problems);
   failures.push(...trafficFailures(traffic, typeof inputs.name === "string" && !isUnknown(inputs.name) ? inputs.name : undefined));
 
@@ -109,6 +122,10 @@ export function translateService(inputs: Record<string, unknown>): ServiceTransl
       customAudiences: audiences.value ?? [],
       description: description.value ?? "",
       defaultUriDisabled: defaultUriDisabled.value ?? false,
+      serviceScaling:
+        serviceScaling.value === UNKNOWN
+          ? UNKNOWN
+          : normalizeServiceScaling((serviceScaling.value ?? NO_SERVICE_SCALING) as ServiceScaling),
     },
     revisionSuffix,
     failures: [...problems.failures, ...failures],
@@ -124,47 +141,4 @@ function suffixOf(revision: unknown, service: unknown, problems: Problems): unkn
     return void problems.add("template.revision", `must start with the service's name and a hyphen ("${service}-..."), got "${revision}"`);
   }
   return revision.slice(service.length + 1);
-}
-
-/**
- * The engine has one scaling per revision. The service-level bounds (Cloud Run applies them across
- * the service's revisions) narrow the template's: the higher minimum and the lower maximum win;
- * `scalingMode: "MANUAL"` runs exactly manualInstanceCount instances.
- */
-function translateScaling(template: unknown, service: unknown, problems: Problems, paths: PathMap): unknown {
-  if (isUnknown(template) || isUnknown(service)) return UNKNOWN;
-  const ts = problems.object(template, "template.scaling") ?? {};
-  const ss = problems.object(service, "scaling") ?? {};
-  paths.set("scaling", "template.scaling");
-  const out: Record<string, unknown> = {};
-  if (ss.scalingMode !== undefined && ss.scalingMode !== null && !isUnknown(ss.scalingMode)) {
-    if (ss.scalingMode === "MANUAL") {
-      if (ss.manualInstanceCount === undefined) problems.add("scaling.manualInstanceCount", 'is required when scalingMode is "MANUAL"');
-      out.minInstanceCount = out.maxInstanceCount = ss.manualInstanceCount;
-      paths.set("scaling.minInstanceCount", "scaling.manualInstanceCount");
-      paths.set("scaling.maxInstanceCount", "scaling.manualInstanceCount");
-      return out;
-    }
-    if (ss.scalingMode !== "AUTOMATIC")
-      problems.add("scaling.scalingMode", `must be AUTOMATIC or MANUAL, got ${JSON.stringify(ss.scalingMode)}`);
-  }
-  for (const [key, pick] of [
-    ["minInstanceCount", Math.max],
-    ["maxInstanceCount", Math.min],
-  ] as const) {
-    const own = ts[key];
-    const shared = ss[key];
-    let chosen: [unknown, string] | undefined;
-    if (own !== undefined && shared !== undefined) {
-      if (isUnknown(own) || isUnknown(shared)) chosen = [UNKNOWN, `template.scaling.${key}`];
-      else if (typeof own === "number" && typeof shared === "number")
-        chosen = pick(own, shared) === own ? [own, `template.scaling.${key}`] : [shared, `scaling.${key}`];
-      else chosen = typeof own !== "number" ? [own, `template.scaling.${key}`] : [shared, `scaling.${key}`];
-    } else if (own !== undefined) chosen = [own, `template.scaling.${key}`];
-    else if (shared !== undefined) chosen = [shared, `scaling.${key}`];
-    if (!chosen) continue;
-    out[key] = chosen[0];
-    paths.set(`scaling.${key}`, chosen[1]);
-  }
-  return out;
 }

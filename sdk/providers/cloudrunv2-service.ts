@@ -1,5 +1,6 @@
 import { canonicalJson } from "../../provider/base/canonical-json";
 import type { Service } from "../../provider/model/service";
+import { NO_SERVICE_SCALING } from "../../provider/model/service-scaling";
 import type { ServiceSpecInput } from "../../provider/model/service";
 import { serviceTemplateSchema } from "../../provider/model/template";
 import { normalizeTraffic, type TrafficTarget } from "../../provider/model/traffic";
@@ -91,6 +92,7 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
           customAudiences: unknown;
           description: unknown;
           defaultUriDisabled: unknown;
+          serviceScaling: unknown;
         });
   const same = (a: unknown, b: unknown) => spec !== undefined && canonicalJson(a) === canonicalJson(b);
   const runsTemplate = (template: unknown) => {
@@ -113,8 +115,15 @@ function readBack(inputs: GcpServiceInputs, s: Service): GcpServiceInputs {
     customAudiences: same(spec?.customAudiences, s.customAudiences ?? []) ? inputs.customAudiences : s.customAudiences,
     description: same(spec?.description, s.description ?? "") ? inputs.description : s.description,
     defaultUriDisabled: same(spec?.defaultUriDisabled, s.defaultUriDisabled ?? false) ? inputs.defaultUriDisabled : s.defaultUriDisabled,
+    scaling: same(spec?.serviceScaling, s.serviceScaling ?? NO_SERVICE_SCALING) ? inputs.scaling : gcpServiceScaling(s.serviceScaling),
     traffics: same(spec && normalizeTraffic(spec.traffic), s.traffic) ? inputs.traffics : gcpTraffics(normalizeTraffic(s.traffic)),
   };
+}
+
+/** The service's own scaling in pulumi-gcp's shape (Service.scaling); none: left out. */
+function gcpServiceScaling(s: Service["serviceScaling"]): GcpServiceInputs["scaling"] {
+  if (!s || (s.scalingMode === "AUTOMATIC" && !s.minInstanceCount && !s.maxInstanceCount)) return undefined;
+  return s as GcpServiceInputs["scaling"];
 }
 
 /** The input keys (every input is in the diff table) and the outputs `check` writes beside them. */

@@ -18,7 +18,9 @@ export function holdsSpec(service: Service, spec: ServiceSpecInput): boolean {
     (parsed.data.customAudiences === undefined ||
       canonicalJson(parsed.data.customAudiences) === canonicalJson(service.customAudiences ?? [])) &&
     (parsed.data.description === undefined || parsed.data.description === (service.description ?? "")) &&
-    (parsed.data.defaultUriDisabled === undefined || parsed.data.defaultUriDisabled === (service.defaultUriDisabled ?? false))
+    (parsed.data.defaultUriDisabled === undefined || parsed.data.defaultUriDisabled === (service.defaultUriDisabled ?? false)) &&
+    (parsed.data.serviceScaling === undefined ||
+      canonicalJson(parsed.data.serviceScaling) === canonicalJson(service.serviceScaling ?? { scalingMode: "AUTOMATIC" }))
   );
 }
 

@@ -122,8 +122,9 @@ test("the note names each ignored flag as it was given; none given, no note", (t
   t.is(ignoredFlagsNote(command.opts()), "skiff: note: --region, --cpu-boost, --no-cpu-throttling have no local effect and are ignored\n");
   t.is(ignoredFlagsNote(deployCommand().opts()), undefined);
   const update = serviceUpdateCommand();
-  update.parseOptions(["--min", "2", "--max", "3"]);
-  t.is(ignoredFlagsNote(update.opts()), "skiff: note: --min, --max have no local effect and are ignored\n");
+  update.parseOptions(["--min", "2", "--default-url", "--description", "web", "--cpu-boost"]);
+  // --min, --max and --scaling set the service's own scaling, --[no-]default-url and --description are kept: not noted.
+  t.is(ignoredFlagsNote(update.opts()), "skiff: note: --cpu-boost has no local effect and is ignored\n");
 });
 
 test("gcloud's --async is accepted where a change here returns once made: deletes, update-traffic, executions cancel, jobs create|update|deploy", (t) => {

@@ -49,7 +49,16 @@ test("routing: with its default URL off, the service's host and tag hosts answer
 test("the service view: no URL and no tag URLs while its default URL is off", (t) => {
   const spec = parseServiceSpec({ template: { image: "i" } });
   const row: ServiceRow = {
-    ...{ project: "default", name: "hello", template: spec.template, labels: {}, ingress: "all", customAudiences: [], description: "" },
+    ...{
+      project: "default",
+      name: "hello",
+      template: spec.template,
+      labels: {},
+      ingress: "all",
+      customAudiences: [],
+      description: "",
+      serviceScaling: { scalingMode: "AUTOMATIC" },
+    },
     defaultUriDisabled: true,
     traffic: [{ type: "REVISION", revision: "hello-00001-abc", percent: 100, tag: "now" }],
     ...{ generation: 1, nextGeneration: 2, createTime: "t", updateTime: "t" },

@@ -64,6 +64,7 @@ test("the example's service translates to the engine's spec", (t) => {
     customAudiences: [],
     description: "",
     defaultUriDisabled: false,
+    serviceScaling: { scalingMode: "AUTOMATIC" },
   });
 });
 
@@ -173,15 +174,20 @@ test("shapes of pulumi-gcp's other resources and what skiff cannot run are refus
   ]);
 });
 
-test("service-level scaling narrows the template's, and MANUAL runs exactly manualInstanceCount", (t) => {
+test("service-level scaling is the service's own (divided over the split by the engine), apart from the template's", (t) => {
   const both = translateService(
     service({ scaling: { minInstanceCount: 2, maxInstanceCount: 4 } }, { scaling: { minInstanceCount: 1, maxInstanceCount: 10 } }),
   );
-  t.deepEqual((both.spec.template as { scaling: unknown }).scaling, { minInstanceCount: 2, maxInstanceCount: 4 });
+  t.deepEqual((both.spec.template as { scaling: unknown }).scaling, { minInstanceCount: 1, maxInstanceCount: 10 });
+  t.deepEqual(both.spec.serviceScaling, { scalingMode: "AUTOMATIC", minInstanceCount: 2, maxInstanceCount: 4 });
   const manual = translateService(service({ scaling: { scalingMode: "MANUAL", manualInstanceCount: 3 } }));
-  t.deepEqual((manual.spec.template as { scaling: unknown }).scaling, { minInstanceCount: 3, maxInstanceCount: 3 });
-  t.deepEqual(reasons(translateService(service({ scaling: { maxInstanceCount: 0 } })).failures), [
-    "scaling.maxInstanceCount: must be at least 1",
+  t.deepEqual(manual.spec.serviceScaling, { scalingMode: "MANUAL", manualInstanceCount: 3 });
+  t.deepEqual(translateService(service()).spec.serviceScaling, { scalingMode: "AUTOMATIC" }, "none written: none");
+  t.deepEqual(reasons(translateService(service({ scaling: { minInstanceCount: 5, maxInstanceCount: 2 } })).failures), [
+    "scaling.minInstanceCount: must not exceed maxInstanceCount (5 > 2)",
+  ]);
+  t.deepEqual(reasons(translateService(service({ scaling: { manualInstanceCount: 2 } })).failures), [
+    "scaling.manualInstanceCount: needs scalingMode MANUAL",
   ]);
 });
 

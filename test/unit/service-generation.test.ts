@@ -14,6 +14,7 @@ const row: ServiceRow = {
   customAudiences: ["https://api.example.com"],
   description: "",
   defaultUriDisabled: false,
+  serviceScaling: { scalingMode: "AUTOMATIC" },
   traffic: [],
   generation: 3,
   nextGeneration: 4,
