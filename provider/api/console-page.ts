@@ -221,12 +221,19 @@ async function refreshProjects() {
   select.value = project;
 }
 
+// One refresh at a time: a slow engine must not collect a pile of them (the next starts on the
+// next second after this one ended).
+let ticking = false;
 async function tick() {
+  if (ticking) return;
+  ticking = true;
   try {
     await Promise.all([refreshProjects(), refreshServices().then(() => Promise.all([refreshLogs(), refreshChart()])), refreshJobs()]);
     $("status").textContent = "updated " + new Date().toLocaleTimeString();
   } catch (error) {
     $("status").textContent = "could not read the engine: " + error.message;
+  } finally {
+    ticking = false;
   }
 }
 
