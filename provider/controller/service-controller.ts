@@ -185,25 +185,19 @@ export class ServiceController {
       updateTime: now,
     };
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
-    const customAudiences = spec.customAudiences ?? base.customAudiences;
-    const description = spec.description ?? base.description;
-    const defaultUriDisabled = spec.defaultUriDisabled ?? base.defaultUriDisabled;
-    const serviceScaling = spec.serviceScaling ?? base.serviceScaling;
+    // The settings that change in place, with or without a new revision (a field left out stays).
+    const settings = {
+      labels: spec.labels,
+      ingress: spec.ingress,
+      customAudiences: spec.customAudiences ?? base.customAudiences,
+      description: spec.description ?? base.description,
+      defaultUriDisabled: spec.defaultUriDisabled ?? base.defaultUriDisabled,
+      serviceScaling: spec.serviceScaling ?? base.serviceScaling,
+    };
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {
       store.transaction(() => {
-        store.putService({
-          ...base,
-          labels: spec.labels,
-          ingress: spec.ingress,
-          customAudiences,
-          description,
-          defaultUriDisabled,
-          serviceScaling,
-          traffic,
-          generation,
-          updateTime: now,
-        });
+        store.putService({ ...base, ...settings, traffic, generation, updateTime: now });
         this.setInvokers(project, name, spec);
       });
       this.publish(project, name);
@@ -220,13 +214,8 @@ export class ServiceController {
     store.transaction(() => {
       store.putService({
         ...base,
+        ...settings,
         template: spec.template,
-        labels: spec.labels,
-        ingress: spec.ingress,
-        customAudiences,
-        description,
-        defaultUriDisabled,
-        serviceScaling,
         traffic: newTraffic,
         generation,
         nextGeneration: base.nextGeneration + 1,
