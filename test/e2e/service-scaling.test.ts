@@ -5,7 +5,7 @@ import { REPO_ROOT, TestEngine, startEngine } from "../helpers/engine";
 import { fixtureImage } from "../helpers/fixture-image";
 import { describeService, listRevisions } from "../helpers/cli";
 import { tearDown } from "../helpers/teardown";
-import { PulumiProject, suffix } from "./pulumi";
+import { PulumiProject, containersGone, suffix } from "./pulumi";
 
 // A cloudrunv2.Service with pulumi-gcp's service-level `scaling` block on the real Pulumi CLI: the
 // minimum runs on the engine as the service's own (no revision's), a change of it is an in-place
@@ -71,5 +71,7 @@ test("scaling.minInstanceCount keeps that many instances, changes in place witho
   await project.ok(stack, ["preview", "--expect-no-changes"]);
 
   await project.ok(stack, ["destroy", "--yes"]);
+  // A delete returns once the service is out of routing; its instances drain behind it (SIGTERM, up to 10 s).
+  await containersGone({ "skiff.engine": engine.engineId });
   t.deepEqual(await containersWithLabels({ "skiff.engine": engine.engineId }), [], "destroy leaves no container");
 });
