@@ -1,7 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { run, type CommandResult } from "./docker";
-import type { TestEngine } from "./engine";
+import { startEngine, type TestEngine } from "./engine";
+import { fixtureImage } from "./fixture-image";
 
 /**
  * Google's own gcloud pointed at a test engine, as README says: the endpoint override for Cloud
@@ -35,4 +37,21 @@ export function gcloud(engine: TestEngine, config: string, args: string[], timeo
     CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: "true",
   };
   return run(GCLOUD, args, { env, timeoutMs });
+}
+
+/** What a gcloud test file runs against: an engine of its own, the fixture image, and a gcloud config folder of its own. */
+export async function startGcloudBed(): Promise<{ engine: TestEngine; image: string; config: string }> {
+  requireGcloud();
+  const [image, engine, config] = await Promise.all([
+    fixtureImage(),
+    startEngine(),
+    fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcloud-config-")),
+  ]);
+  return { engine, image, config };
+}
+
+/** Disposes what startGcloudBed made (either may be missing when the start failed). */
+export async function disposeGcloudBed(engine: TestEngine | undefined, config: string | undefined): Promise<void> {
+  await engine?.dispose();
+  if (config) await fs.rm(config, { recursive: true, force: true });
 }

@@ -1,12 +1,8 @@
 import test from "ava";
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { hostOf, skiffOk } from "../helpers/cli";
 import type { CommandResult } from "../helpers/docker";
-import { TestEngine, startEngine } from "../helpers/engine";
-import { fixtureImage } from "../helpers/fixture-image";
-import { gcloud as gcloudAt, requireGcloud } from "../helpers/gcloud";
+import type { TestEngine } from "../helpers/engine";
+import { gcloud as gcloudAt, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
 
 // Google's own gcloud drives skiff with its `run` commands, set up as README says: the endpoint
 // override for Cloud Run, and the engine's admin port as gcloud's HTTP proxy, because gcloud puts
@@ -19,14 +15,10 @@ let config: string;
 const R = ["--region", "europe-west1"];
 
 test.before(async () => {
-  requireGcloud();
-  [image, engine, config] = await Promise.all([fixtureImage(), startEngine(), fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcloud-config-"))]);
+  ({ engine, image, config } = await startGcloudBed());
 });
 
-test.after.always(async () => {
-  await engine?.dispose();
-  if (config) await fs.rm(config, { recursive: true, force: true });
-});
+test.after.always(() => disposeGcloudBed(engine, config));
 
 /** gcloud against this file's engine, with its own config folder. */
 function gcloud(args: string[]): Promise<CommandResult> {

@@ -1,11 +1,7 @@
 import test from "ava";
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import type { CommandResult } from "../helpers/docker";
-import { TestEngine, startEngine } from "../helpers/engine";
-import { fixtureImage } from "../helpers/fixture-image";
-import { gcloud as gcloudOn, requireGcloud } from "../helpers/gcloud";
+import type { TestEngine } from "../helpers/engine";
+import { gcloud as gcloudOn, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
 import { createJob, describeExecution, executeJob, listExecutions, taskEnv, waitForExecution } from "../helpers/jobs";
 
 // Real gcloud's `run jobs` commands against skiff, for what gcloud itself decides from what the
@@ -17,14 +13,10 @@ let config: string;
 const R = ["--region", "europe-west1"];
 
 test.before(async () => {
-  requireGcloud();
-  [image, engine, config] = await Promise.all([fixtureImage(), startEngine(), fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcloud-jobs-"))]);
+  ({ engine, image, config } = await startGcloudBed());
 });
 
-test.after.always(async () => {
-  await engine?.dispose();
-  if (config) await fs.rm(config, { recursive: true, force: true });
-});
+test.after.always(() => disposeGcloudBed(engine, config));
 
 function gcloud(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
   return gcloudOn(engine, config, args, timeoutMs);

@@ -1,12 +1,8 @@
 import test from "ava";
-import { promises as fs } from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { deploy, describeService, firstRevisionOf } from "../helpers/cli";
 import type { CommandResult } from "../helpers/docker";
-import { TestEngine, startEngine } from "../helpers/engine";
-import { fixtureImage } from "../helpers/fixture-image";
-import { gcloud as gcloudAt, requireGcloud } from "../helpers/gcloud";
+import type { TestEngine } from "../helpers/engine";
+import { gcloud as gcloudAt, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
 import { revisionContainers, sleep } from "../helpers/scaling";
 
 // Google's own gcloud sets a service's own scaling through the Knative v1 API, as it does on
@@ -20,14 +16,10 @@ let config: string;
 const R = ["--region", "europe-west1"];
 
 test.before(async () => {
-  requireGcloud();
-  [image, engine, config] = await Promise.all([fixtureImage(), startEngine(), fs.mkdtemp(path.join(os.tmpdir(), "skiff-gcloud-config-"))]);
+  ({ engine, image, config } = await startGcloudBed());
 });
 
-test.after.always(async () => {
-  await engine?.dispose();
-  if (config) await fs.rm(config, { recursive: true, force: true });
-});
+test.after.always(() => disposeGcloudBed(engine, config));
 
 async function ok(args: string[]): Promise<string> {
   const result: CommandResult = await gcloudAt(engine, config, args);
