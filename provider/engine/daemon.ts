@@ -232,6 +232,7 @@ export async function runDaemon(options: DaemonOptions): Promise<RunningDaemon> 
         telemetry.flush();
         await logs.close();
         store.close();
+        await releaseNetwork(runtime, engineId, log);
         rmSync(home.engineJson, { force: true });
         releaseLock();
         resolveStopped();
@@ -314,6 +315,25 @@ function close(server: net.Server, closeConnections: () => void): Promise<void> 
     server.close(() => resolve());
     closeConnections();
   });
+}
+
+/**
+ * At stop, the engine's Docker network goes when no container of the engine is left (see
+ * releaseEngineNetwork). Bounded: a Docker that does not answer delays the stop by 5 s at most,
+ * and the network is then found and used again by the next start.
+ */
+async function releaseNetwork(runtime: ContainerRuntime, engineId: string, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), 5000)));
+  try {
+    const outcome = await Promise.race([runtime.releaseNetwork(engineId), timeout]);
+    if (outcome === true) log.info("the engine's Docker network was removed: no container of the engine is left");
+    else if (outcome === "timeout") log.warn("Docker did not answer within 5 s; the engine's network is kept for the next start");
+  } catch (error) {
+    log.warn("the engine's Docker network could not be removed; the next start uses it again", { error: (error as Error).message });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One daemon per SKIFF_HOME: a lock file holding the pid, taken over when its process is gone. */

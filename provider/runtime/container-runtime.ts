@@ -103,8 +103,10 @@ export interface ContainerEvent {
 export interface ContainerRuntime {
   /** Can this host reach containers at their addresses on `network` (or Docker's default bridge)? Asked once at engine start. */
   bridgeReachable(network?: EngineNetwork): Promise<boolean>;
-  /** The engine's own network, made on first use and kept. */
+  /** The engine's own network, made on first use and kept while the engine has containers. */
   ensureNetwork(engineId: string): Promise<EngineNetwork>;
+  /** Removes the engine's network if the engine has no container left (at engine stop); whether it is gone. */
+  releaseNetwork(engineId: string): Promise<boolean>;
   /** From now on every container started gets these. */
   setContainerDefaults(defaults: ContainerDefaults): void;
   /** The engine's running container that has this address on its network (with its labels), if any. */

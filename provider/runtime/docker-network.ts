@@ -7,8 +7,9 @@ import type { ContainerSummary, EngineNetwork } from "./container-runtime";
  * engine listens on its gateway address for them (the ingress, so service URLs work inside
  * containers; the DNS answers for skiff's host names; the metadata server). A network per engine
  * gives each engine its own gateway, so engines sharing one Docker daemon never contend for a port
- * there. It is made once and kept across restarts (containers outlive the engine, and keep their
- * addresses and resolver); it carries the engine's labels, so cleanup finds it.
+ * there. It is made once and kept across restarts while the engine has containers (they outlive the
+ * engine, and keep their addresses and resolver); it carries the engine's labels, so cleanup finds
+ * it, and an engine that stops with no container left removes it (releaseEngineNetwork).
  */
 export async function ensureEngineNetwork(docker: Docker, engineId: string): Promise<EngineNetwork> {
   const name = `skiff-${engineId}`;
@@ -30,6 +31,28 @@ export async function ensureEngineNetwork(docker: Docker, engineId: string): Pro
   const config = info?.IPAM?.Config?.find((c) => c.Gateway && c.Subnet);
   if (!config?.Gateway || !config.Subnet) throw new Error(`Docker network ${name} has no IPv4 gateway`);
   return { name, gateway: config.Gateway, subnet: config.Subnet };
+}
+
+/**
+ * Removes the engine's network when none of the engine's containers is left, running or not (a
+ * stopped one would not start again without it): Docker has a few dozen address pools for bridge
+ * networks, and every engine home that is used once and forgotten would otherwise hold one for
+ * ever. Answers whether the network is gone; kept (false) while the engine has a container, or
+ * when Docker refuses (a container joined it meanwhile). The next start makes it again.
+ */
+export async function releaseEngineNetwork(docker: Docker, engineId: string): Promise<boolean> {
+  const remaining = await docker.listContainers({ all: true, filters: { label: [`${LABEL.engine}=${engineId}`] } });
+  if (remaining.length > 0) return false;
+  try {
+    await docker.getNetwork(`skiff-${engineId}`).remove();
+    return true;
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status === 404) return true;
+    // 403/409: it has active endpoints, a container joined it after the list above.
+    if (status === 403 || status === 409) return false;
+    throw error;
+  }
 }
 
 type NetworkInfo = { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] } };

@@ -13,7 +13,7 @@ import {
   SharedVolumeSpec,
   StartedContainer,
 } from "./container-runtime";
-import { ContainersByAddress, ensureEngineNetwork } from "./docker-network";
+import { ContainersByAddress, ensureEngineNetwork, releaseEngineNetwork } from "./docker-network";
 import { demuxBuffer } from "../base/frame-demuxer";
 import { hostRoutesTo } from "./host-network";
 import { DEFAULT_LOG_CAP_BYTES } from "../base/defaults";
@@ -90,6 +90,10 @@ export class DockerRuntime implements ContainerRuntime {
   async ensureNetwork(engineId: string): Promise<EngineNetwork> {
     this.addresses ??= new ContainersByAddress(this.docker, engineId);
     return ensureEngineNetwork(this.docker, engineId);
+  }
+
+  releaseNetwork(engineId: string): Promise<boolean> {
+    return releaseEngineNetwork(this.docker, engineId);
   }
 
   setContainerDefaults(defaults: ContainerDefaults): void {

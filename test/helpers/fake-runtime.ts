@@ -292,6 +292,10 @@ export class FakeRuntime implements ContainerRuntime {
     return { name: `skiff-${engineId}`, gateway: "192.0.2.1", subnet: "192.0.2.0/24" };
   }
 
+  async releaseNetwork(): Promise<boolean> {
+    return this.byId.size === 0;
+  }
+
   setContainerDefaults(): void {}
 
   async containerAt(): Promise<ContainerSummary | undefined> {
