@@ -36,7 +36,8 @@ export class InstanceDeaths {
   /**
    * A container of the instance failed its liveness probe failureThreshold times in a row: it is
    * dead as if its process had exited (Cloud Run kills it), so the instance goes the same way,
-   * its containers killed at once (no grace: the app is known not to make progress).
+   * its containers killed at once (no grace: the app is known not to make progress). Logged as an
+   * ERROR, as Cloud Run logs a failed liveness probe.
    */
   async replaceUnhealthy(scaler: RevisionScaler, live: LiveInstance, container: string, reason: string): Promise<void> {
     if (live.state !== "ready") return;
@@ -46,7 +47,14 @@ export class InstanceDeaths {
     const who = rev.template.sidecars?.length ? `container ${container} of instance ${live.row.id}` : `instance ${live.row.id}`;
     const message = `${who} was stopped: ${reason}; a new instance starts in ${delay / 1000} s if requests need one`;
     log.warn("instance failed its liveness probe", { revision: rev.name, instance: live.row.id, container, reason, restartInMs: delay });
-    logs.append(rev.project, rev.service, { time: noticedAt, stream: "engine", text: message, revision: rev.name, instance: live.row.id });
+    logs.append(rev.project, rev.service, {
+      time: noticedAt,
+      stream: "engine",
+      severity: "ERROR",
+      text: message,
+      revision: rev.name,
+      instance: live.row.id,
+    });
     store.setRevisionInstanceError(rev.project, rev.name, `${noticedAt} ${message}`);
     await this.actions.dropInstance(scaler, live, 0);
     this.controller.reconcile(scaler);
@@ -104,6 +112,8 @@ export class InstanceDeaths {
     logs.append(rev.project, rev.service, {
       time: noticedAt,
       stream: "engine",
+      // As Cloud Run writes them: a memory limit exceeded is an ERROR, a container's own exit a WARNING.
+      severity: oom ? "ERROR" : "WARNING",
       text: message,
       revision: rev.name,
       instance: live.row.id,

@@ -132,6 +132,15 @@ test.serial(
       10_000,
     );
     t.regex(described.instanceError ?? "", /instance [a-z0-9-]+ exited with code 137; a new instance starts in 1 s if requests need one/);
+    const warnings = await engine.skiff(["logs", "read", "victim", "--severity", "WARNING", "--format", "json"]);
+    t.is(warnings.code, 0, warnings.stderr);
+    t.deepEqual(
+      (JSON.parse(warnings.stdout) as { severity?: string; textPayload?: string }[])
+        .filter((e) => e.textPayload?.includes("exited with code 137"))
+        .map((e) => e.severity),
+      ["WARNING"],
+      `the death is a WARNING entry, as Cloud Run writes a container's exit:\n${warnings.stdout.slice(-2000)}`,
+    );
     t.is(described.status, "READY");
     t.true((await readyInstances("victim", revision)) >= 1, "the service still has a ready instance");
     await eventually("min-instances 2 is restored", async () => (await readyInstances("victim", revision)) === 2, 20_000);
@@ -218,6 +227,16 @@ test.serial(
     t.true(
       oomLines.every((line) => line.includes(`${revision} engine: memory limit exceeded`)),
       oomLines.join("\n"),
+    );
+    const errors = await engine.skiff(["logs", "read", "hog", "--severity", "ERROR", "--format", "json"]);
+    t.is(errors.code, 0, errors.stderr);
+    const oomEntries = (JSON.parse(errors.stdout) as { severity?: string; textPayload?: string }[]).filter((e) =>
+      e.textPayload?.includes("memory limit exceeded"),
+    );
+    t.deepEqual(
+      oomEntries.map((e) => e.severity),
+      ["ERROR", "ERROR", "ERROR"],
+      `each OOM is an ERROR entry, as Cloud Run writes it:\n${errors.stdout.slice(-2000)}`,
     );
 
     // The fourth instance serves.

@@ -64,7 +64,7 @@ test.serial(
     // The engine said why: on the revision and in the service's log.
     const why = (await describeRevision(engine, revision)).instanceError ?? "";
     t.regex(why, /was stopped: its liveness probe GET \/healthz on port 8080 failed 2 times in a row \(the last answer was status 500\)/);
-    const logs = await engine.skiff(["logs", "read", "sickens", "--limit", "50"]);
+    const logs = await engine.skiff(["logs", "read", "sickens", "--limit", "50", "--severity", "ERROR"]);
     t.regex(logs.stdout, /liveness probe GET \/healthz on port 8080 failed 2 times in a row/, transcript(["logs", "read"], logs));
     // The old instance's container is gone.
     const containers = (await engine.containers()).filter((c) => c.labels["skiff.service"] === "sickens");
