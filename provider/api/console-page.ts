@@ -116,6 +116,21 @@ function splitOf(service, latest) {
   return box;
 }
 
+function urlsOf(service) {
+  const box = el("div", undefined, { class: "urls", "data-service": service.name });
+  const link = (url) => el("a", url, { href: url, target: "_blank", rel: "noreferrer" });
+  // With its default URL off a service has none (its url is ""): only its domain mappings reach it.
+  if (service.url) box.appendChild(link(service.url));
+  else box.appendChild(el("span", "default URL disabled: reached through its domain mappings", { class: "no-url" }));
+  for (const t of service.trafficStatuses) {
+    if (!t.tag || !t.url) continue;
+    const line = el("div", t.tag + ": ", { class: "tag-url", "data-tag": t.tag });
+    line.appendChild(link(t.url));
+    box.appendChild(line);
+  }
+  return box;
+}
+
 function scalingOf(service) {
   const list = el("div");
   for (const s of service.scaling) {
@@ -139,8 +154,7 @@ async function refreshServices() {
   }));
   const body = $("services").tBodies[0];
   body.replaceChildren(...services.map((s) => {
-    const link = el("a", s.url, { href: s.url, target: "_blank", rel: "noreferrer" });
-    const tr = row([s.name, link, splitOf(s, latest[s.name]), scalingOf(s)], { class: "service" + (s.name === selected ? " selected" : ""), "data-service": s.name });
+    const tr = row([s.name, urlsOf(s), splitOf(s, latest[s.name]), scalingOf(s)], { class: "service" + (s.name === selected ? " selected" : ""), "data-service": s.name });
     tr.addEventListener("click", () => { selected = s.name; history.length = 0; lastCounts = undefined; void tick(); });
     return tr;
   }));

@@ -189,3 +189,31 @@ test.serial("a service no revision serves shows why (its latest revision's statu
   t.deepEqual(errors, []);
   await page.close();
 });
+
+test.serial("the URL column shows each tag's URL, and says so where a service's default URL is off", async (t) => {
+  await skiffOk(engine, ["services", "update-traffic", "shop", "--update-tags", `canary=${revB}`]);
+  const image = await fixtureImage();
+  await skiffOk(engine, ["deploy", "hidden", "--image", image, "--no-default-url"]);
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto((await skiffOk(engine, ["console", "--no-launch-browser"])).stdout.trim());
+  await page.waitForSelector('.urls[data-service="hidden"]', { timeout: 5_000 });
+  const shop = await page.$eval('.urls[data-service="shop"]', (box) => ({
+    main: box.querySelector(":scope > a")?.getAttribute("href"),
+    tags: [...box.querySelectorAll(".tag-url")].map((line) => [
+      line.getAttribute("data-tag"),
+      line.querySelector("a")?.getAttribute("href"),
+    ]),
+  }));
+  const described = await (await engine.api()).getService("default", "shop");
+  t.is(shop.main, described.url);
+  t.deepEqual(shop.tags, [["canary", `http://canary---${hostOf(engine, "shop")}`]]);
+  const hidden = await page.$eval('.urls[data-service="hidden"]', (box) => ({
+    text: box.textContent,
+    links: box.querySelectorAll("a").length,
+  }));
+  t.deepEqual(hidden, { text: "default URL disabled: reached through its domain mappings", links: 0 });
+  t.deepEqual(errors, []);
+  await page.close();
+});
