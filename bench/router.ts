@@ -1,6 +1,6 @@
 import * as os from "node:os";
 import { deploy, hostOf } from "../test/helpers/cli";
-import { startEngine, type TestEngine } from "../test/helpers/engine";
+import { startEngine } from "../test/helpers/engine";
 import { fixtureImage } from "../test/helpers/fixture-image";
 import {
   Address,
@@ -27,10 +27,7 @@ import {
 import { h2cBench } from "./h2c";
 import { cpuSince, MEDIAN_HEADER, perRequestUs, RATIO_HEADER, soleInstance, sum, summarise } from "./interleaved";
 import { startNginx, startNodeProxy } from "./proxies";
-import { parseRequestHead } from "../provider/router/forwarding";
-import type { CompletedRequest } from "../provider/router/request-observer";
-import { EngineMetrics } from "../provider/telemetry/metrics";
-import { requestLogLine } from "../provider/telemetry/request-log-line";
+import { requestLogsBench } from "./request-logs";
 
 /**
  * Router benchmark. One fixture service on skiff (one instance, which writes one log line per
@@ -44,8 +41,6 @@ import { requestLogLine } from "../provider/telemetry/request-log-line";
  *   skiff       the ingress, Host: <service>.localhost
  *   skiff-private  the same, with the service made private for the run (no allUsers; its invoker's
  *               identity token in Authorization): what the token check adds
- *   skiff-logs, skiff-no-logs  the same image on two more engines, one started with
- *               --no-request-logs: what request logs and metrics cost (SPEC §8: ≤ 1.15×)
  * Targets: skiff ≥ 0.9× node-proxy's requests/s and ≤ 1.2× its p99; the engine's CPU per proxied
  * request at most half of the 182 µs measured before (issue 14); under 10 µs of engine CPU per
  * logged line while the load bypasses the engine; a private service's token check at most 15 µs
@@ -58,11 +53,13 @@ import { requestLogLine } from "../provider/telemetry/request-log-line";
  * that caused them. Each run requests a path of its own (/?bench=<round>.<target>); the lines with
  * it in the service's captured log are that run's logged lines.
  *
- * Then the h2c rows (bench/h2c.ts, issue 23) on the same engine: an http2 service against a minimal
- * Node `http2` proxy, with h2load.
+ * Then what request logs and metrics cost (bench/request-logs.ts, issue 24: two engines of their
+ * own, one with --no-request-logs, in pairs of runs), and the h2c rows (bench/h2c.ts, issue 23) on
+ * the same engine: an http2 service against a minimal Node `http2` proxy, with h2load.
  *
  * Knobs (env): BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_NGINX_WORKERS (1),
- * BENCH_H2C (1; 0 leaves the h2c rows out).
+ * BENCH_LOGS (1; 0 leaves the request logs rows out), BENCH_LOGS_ROUNDS (12), BENCH_H2C (1; 0 leaves
+ * the h2c rows out).
  */
 
 const ROUNDS = envInt("BENCH_ROUNDS", 5);
@@ -75,8 +72,8 @@ const CONTAINER_PORT = 8080;
 /** The engine's CPU per proxied request on main before issue 14 (the issue's own run of this bench): the target is half of it. */
 const BEFORE_US_PER_REQUEST = 182;
 
-type Name = "direct" | "nginx" | "node-proxy" | "skiff" | "skiff-private" | "skiff-logs" | "skiff-no-logs";
-const NAMES: Name[] = ["direct", "nginx", "node-proxy", "skiff", "skiff-private", "skiff-logs", "skiff-no-logs"];
+type Name = "direct" | "nginx" | "node-proxy" | "skiff" | "skiff-private";
+const NAMES: Name[] = ["direct", "nginx", "node-proxy", "skiff", "skiff-private"];
 
 interface Target extends Address {
   name: Name;
@@ -86,12 +83,6 @@ interface Target extends Address {
   around?: { before(): Promise<void>; after(): Promise<void> };
   /** Processes whose CPU time is charged to this target's proxy (none for direct; skiff's daemon for skiff). */
   proxyPids: () => number[];
-  /**
-   * The engine whose daemon's CPU the run is charged to, when not the first one: skiff-logs and
-   * skiff-no-logs, whose logs are not read between runs (a read of 100,000 lines grows the heap the
-   * next run's GC then walks: bench instrumentation, not serving; the skiff row shows the lines).
-   */
-  engine?: TestEngine;
 }
 
 interface Sample extends WrkResult {
@@ -145,18 +136,6 @@ async function main(): Promise<void> {
     const { etag } = await api.getPolicy("default", "service", SERVICE);
     await api.setPolicy("default", "service", SERVICE, [{ role: "roles/run.invoker", members }], etag);
   };
-  // Request logs and metrics on and off (SPEC §8), each on an engine of its own serving only its own
-  // runs (the first engine also serves the private runs and has the bypass runs' logs read after them,
-  // which grows its heap): the same fixture, the same treatment, one flag apart.
-  for (const [name, flags] of [
-    ["skiff-logs", []],
-    ["skiff-no-logs", ["--no-request-logs"]],
-  ] as const) {
-    const twin = await startEngine({ flags: [...flags] });
-    onCleanup(`skiff engine (${name})`, () => twin.dispose());
-    await deploy(twin, SERVICE, ["--image", image, "--concurrency", "1000"]);
-    targets.push({ name, port: twin.ingressPort, host: hostOf(twin, SERVICE), proxyPids: () => [twin.pid], engine: twin });
-  }
   targets.push({
     name: "skiff-private",
     port: engine.ingressPort,
@@ -169,11 +148,6 @@ async function main(): Promise<void> {
   // Every target must reach the same instance (the fixture names itself in x-instance) before anything is timed.
   for (const t of targets) {
     if (t.around) continue; // the same service and instance as "skiff"
-    if (t.engine) {
-      // skiff-logs, skiff-no-logs: their own engines' instances of the same image.
-      await pollUntil(t, t.host, (p) => p.status === 200 && p.body.startsWith("K_REVISION="), 10_000, 50);
-      continue;
-    }
     await pollUntil(t, t.host, (p) => p.status === 200 && p.body.startsWith("K_REVISION="), 10_000, 50);
     const answer = await getAt(t, t.host);
     if (answer.headers["x-instance"] !== containerId.slice(0, 12)) {
@@ -192,7 +166,7 @@ async function main(): Promise<void> {
     await t.around?.before();
     await wrk({ ...t, path: `/?bench=warmup.${t.name}`, connections: CONNECTIONS, seconds: WARMUP_SECONDS });
     await t.around?.after();
-    await settle((t.engine ?? engine).pid);
+    await settle(engine.pid);
     process.stdout.write(` ${t.name}`);
   }
   process.stdout.write(`; engine idle: ${fmt(idleMsPerS, 1)} ms CPU per second\n`);
@@ -205,26 +179,25 @@ async function main(): Promise<void> {
     const line: string[] = [];
     for (const t of order) {
       const marker = `GET /?bench=${round + 1}.${t.name} `;
-      const charged = t.engine ?? engine;
       await t.around?.before();
       const pids = t.proxyPids();
-      const cpu = cpuSince(pids, charged.pid);
+      const cpu = cpuSince(pids, engine.pid);
       let result: WrkResult;
       try {
         result = await wrk({ ...t, path: `/?bench=${round + 1}.${t.name}`, connections: CONNECTIONS, seconds: SECONDS });
       } catch (error) {
         console.warn(`  round ${round + 1} ${t.name}: wrk failed, run left out: ${(error as Error).message.split("\n")[0]}`);
         await t.around?.after();
-        await settle(charged.pid);
+        await settle(engine.pid);
         continue;
       }
       await t.around?.after();
       const proxyCpu = cpu.proxyMs();
-      const settleMs = await settle(charged.pid);
+      const settleMs = await settle(engine.pid);
       const engineCpu = cpu.engineMs();
       const mainCpu = cpu.engineMainMs();
       // The service's log holds the ingress's entry for each request beside the instance's line.
-      const lines = t.engine ? NaN : await countInServiceLog(charged.home, SERVICE, marker, 2 * result.requests + 1000);
+      const lines = await countInServiceLog(engine.home, SERVICE, marker, 2 * result.requests + 1000);
       const perRequest = (ms: number) => perRequestUs(ms, result.requests);
       samples.set(t.name, {
         ...result,
@@ -253,7 +226,7 @@ async function main(): Promise<void> {
     rows.push([
       ...medianCells(name),
       fmt(med(name, "engineOtherUs"), 1),
-      name.startsWith("skiff-") && name !== "skiff-private" ? "-" : fmt(median(samples.map((s) => s.lines / s.requests)), 2),
+      fmt(median(samples.map((s) => s.lines / s.requests)), 2),
       `${sum(samples.map((s) => s.errors + s.non2xx))}${samples.length < ROUNDS ? ` (${ROUNDS - samples.length} runs failed)` : ""}`,
     ]);
   }
@@ -264,7 +237,6 @@ async function main(): Promise<void> {
       RATIO_HEADER,
       ratioRow("skiff / node-proxy", "skiff", "node-proxy", "req/s ≥ 0.90×, p99 ≤ 1.20×"),
       ratioRow("skiff-private / skiff", "skiff-private", "skiff", "-"),
-      ratioRow("skiff-logs / skiff-no-logs", "skiff-logs", "skiff-no-logs", "- (request logs and metrics: CPU below)"),
       ratioRow("skiff / nginx", "skiff", "nginx", "- (nginx: C, no JS; see README)"),
       ratioRow("node-proxy / direct", "node-proxy", "direct", "- (what a proxy on Node's http costs)"),
       ratioRow("nginx / direct", "nginx", "direct", "-"),
@@ -297,58 +269,10 @@ async function main(): Promise<void> {
       `${NAMES.map((n) => `${n} ${fmt(n.startsWith("skiff") ? med(n, "engineOtherUs") : med(n, "engineUsPerLine"), 1)} µs at ${fmt(med(n, "rps"), 0)}/s`).join(" | ")} ` +
       `(skiff: other threads only)\n  while the load bypasses the engine: ${fmt(logUs, 1)} µs per logged line (median of direct, nginx, node-proxy; target < 10 µs); engine idle ${fmt(idleMsPerS, 1)} ms/s`,
   );
-  const telemetry = telemetryCostUs();
-  const logsUs = med("skiff-logs", "engineUs");
-  const quietUs = med("skiff-no-logs", "engineUs");
-  console.log(
-    `request logs and metrics: engine ${fmt(logsUs, 1)} µs per request with them (skiff-logs), ${fmt(quietUs, 1)} µs without ` +
-      `(skiff-no-logs: engine start --no-request-logs): ${ratio(logsUs, quietUs)}, per-round paired ` +
-      `${fmt(paired("skiff-logs", "skiff-no-logs", "engineUs"), 2)}× (target ≤ 1.15×). On the event loop a request's log line costs ` +
-      `${fmt(telemetry.lineUs, 2)} µs (trace id included) and its metrics ${fmt(telemetry.metricsUs, 2)} µs (in-process, 200,000 ` +
-      `requests); the log thread's appending is in "engine other threads"`,
-  );
-
   await nginx.stop();
   await nodeProxy.stop();
+  if (process.env.BENCH_LOGS !== "0") await requestLogsBench(image);
   if (process.env.BENCH_H2C !== "0") await h2cBench(engine);
-}
-
-/**
- * The request path's share of request logs and metrics, measured in this process on the same code
- * the ingress runs at a response's end: building a request's log line (request-log-line.ts) and
- * counting it in the metrics (metrics.ts), CPU µs per request over 200,000 requests after a warm-up.
- * The rest of the cost (the log thread appending the lines) is in "engine other threads" above.
- */
-function telemetryCostUs(): { lineUs: number; metricsUs: number } {
-  const head = parseRequestHead("GET", "/?bench=1.skiff", ["Host", "bench.localhost:8080", "User-Agent", "wrk"], "127.0.0.1");
-  const request: CompletedRequest = {
-    head,
-    servedBy: { project: "default", service: SERVICE, revision: `${SERVICE}-00001-abc` },
-    instanceId: "0123456789ab",
-    status: 200,
-    protocol: "HTTP/1.1",
-    startedAt: performance.now(),
-    requestBodyBytes: 0,
-    responseBytes: 180,
-    cut: false,
-  };
-  const metrics = new EngineMetrics({ revisions: () => [], jobs: () => [] });
-  const perCall = (fn: () => void) => {
-    for (let i = 0; i < 20_000; i++) fn();
-    const n = 200_000;
-    const before = process.cpuUsage();
-    for (let i = 0; i < n; i++) fn();
-    const used = process.cpuUsage(before);
-    return (used.user + used.system) / n;
-  };
-  let length = 0;
-  const lineUs = perCall(() => {
-    head.trace = undefined; // each request makes its own trace
-    length += requestLogLine(request, Date.now(), 1.5).length;
-  });
-  const metricsUs = perCall(() => metrics.record(request, 1.5, performance.now()));
-  if (length === 0) throw new Error("no line was built");
-  return { lineUs, metricsUs };
 }
 
 runMain(main);
