@@ -34,6 +34,10 @@ export interface ServiceState {
   template?: Template;
   invokers?: string[];
   ingress?: string;
+  /** Whether its URLs are off; absent when not known. */
+  defaultUriDisabled?: boolean;
+  /** Its service-level scaling (scalingMode, min, max, manual count); absent when not known. */
+  serviceScaling?: Record<string, unknown>;
   revisions: Record<string, RevisionState>;
 }
 
@@ -100,6 +104,9 @@ export function stateFromPreview(changes: ResourceChange[], reason: string): Cur
     if (before?.kind === "service") {
       const s = serviceOf(before.service.project, before.service.name);
       Object.assign(s, { exists: true, template: before.service.template, ingress: before.service.ingress });
+      if (typeof before.service.defaultUriDisabled === "boolean") s.defaultUriDisabled = before.service.defaultUriDisabled;
+      if (before.service.serviceScaling && typeof before.service.serviceScaling === "object")
+        s.serviceScaling = before.service.serviceScaling as Record<string, unknown>;
       if (before.service.invokers) s.invokers = before.service.invokers;
       if (before.service.traffic) s.traffic = before.service.traffic;
       if (!routedByTraffic.has(serviceKey(s.project, s.name))) {

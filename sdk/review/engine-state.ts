@@ -83,6 +83,8 @@ async function readService(client: EngineClient, project: string, name: string):
     template: service.template,
     invokers: service.invokers,
     ingress: service.ingress,
+    defaultUriDisabled: service.defaultUriDisabled ?? false,
+    serviceScaling: service.serviceScaling ?? { scalingMode: "AUTOMATIC" },
     revisions: Object.fromEntries(
       revisions.map((r) => [r.name, { name: r.name, template: r.template, imageDigest: r.imageDigest, status: r.status }]),
     ),

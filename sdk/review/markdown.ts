@@ -77,6 +77,8 @@ function serviceSection(s: ServiceReport): string[] {
     }
     lines.push(`${title}, against ${code(r.against ?? "?")}${r.note ? ` (${r.note})` : ""}:`, ...r.changes.map(changeLine), "");
   }
+  if (s.settings.length > 0)
+    lines.push("Service settings (at once, for every revision; no new revision):", ...s.settings.map(changeLine), "");
   if (s.access) lines.push(`Access: ${s.access.before ?? "?"} → ${s.access.after ?? "?"}.`, "");
   for (const note of s.notes) lines.push(`Note: ${note}.`, "");
   if (s.risks.length > 0) lines.push("Risks:", ...s.risks.map((r) => `- ⚠️ **${r.text}**: ${r.reason}.`), "");

@@ -4,6 +4,7 @@ import { deletions, describe, jobRuns, mappingMoves, type Deletion, type JobRun,
 import { resourceChanges, stackOf, type PreviewJson, type ResourceChange } from "./preview-json";
 import { viewsOf } from "./resource-views";
 import { risksOf, type Risk } from "./risks";
+import { settingChanges } from "./service-settings";
 import { deletedRevisionsOf, groupByService, newRevisionsOf, type NewRevision, type ServiceChanges } from "./service-changes";
 import { templateChanges, type FieldChange } from "./template-changes";
 import { trafficEffect, type TrafficRow } from "./traffic-effect";
@@ -35,6 +36,8 @@ export interface ServiceReport {
   trafficSource: string;
   traffic: TrafficRowReport[];
   revisions: RevisionReport[];
+  /** Its own settings the update changes (ingress, default URL, service scaling): at once, for every revision. */
+  settings: FieldChange[];
   access?: { before?: "public" | "private"; after?: "public" | "private" };
   risks: Risk[];
   notes: string[];
@@ -164,6 +167,7 @@ function serviceReport(
   const access = accessAfter(g, current);
   const accessBefore = current.exists ? isPublic(current.invokers) : undefined;
   if (access.unknown) unknowns.push(`who may call ${g.name} after the update: an IAM member is not known at preview`);
+  const settings = g.service?.change.op === "update" ? settingChanges(g.service.after, g.service.before, current) : [];
   const facts = {
     service: g.name,
     rows: effect.rows,
@@ -174,6 +178,7 @@ function serviceReport(
     publicBefore: accessBefore === undefined ? undefined : accessBefore === "public",
     publicAfter: access.after === undefined || access.unknown ? undefined : access.after === "public",
     deleted,
+    settings,
   };
   const notes = [...effect.unresolved];
   for (const change of [g.traffic?.change, g.service?.change]) {
@@ -203,6 +208,7 @@ function serviceReport(
       deleted: r.deleted,
     })),
     revisions,
+    settings,
     risks: risksOf(facts, rowLabel),
     notes,
   };

@@ -39,6 +39,10 @@ export interface ServiceView {
   /** The invokers it sets; absent: it leaves the policy alone. */
   invokers?: string[];
   ingress?: string;
+  /** true: its URLs are off (pulumi-gcp's defaultUriDisabled); absent where the resource has no such input. */
+  defaultUriDisabled?: unknown;
+  /** The service-level scaling (pulumi-gcp's scaling block, normalized); absent where the resource has none. */
+  serviceScaling?: unknown;
 }
 
 export interface RevisionView {
@@ -119,13 +123,15 @@ function gcpTemplate(translated: unknown, schema: typeof serviceTemplateSchema |
 
 function gcpService(inputs: Record<string, unknown>): ServiceView {
   const t = translateService(inputs);
-  const spec = t.spec as { template: unknown; ingress: unknown; traffic: unknown };
+  const spec = t.spec as { template: unknown; ingress: unknown; traffic: unknown; defaultUriDisabled: unknown; serviceScaling: unknown };
   const view: ServiceView = {
     project: text(inputs.skiffProject),
     name: text(inputs.name),
     template: gcpTemplate(spec.template, serviceTemplateSchema),
     traffic: trafficEntries(isUnknown(spec.traffic) ? [] : spec.traffic) ?? [],
     ingress: text(spec.ingress),
+    defaultUriDisabled: spec.defaultUriDisabled,
+    serviceScaling: spec.serviceScaling,
   };
   if (typeof t.revisionSuffix === "string") view.revisionName = `${view.name}-${t.revisionSuffix}`;
   else if (isUnknown(t.revisionSuffix)) view.revisionName = UNKNOWN;

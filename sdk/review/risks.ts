@@ -25,6 +25,8 @@ export interface ServiceFacts {
   publicAfter?: boolean;
   /** The revisions this update deletes. */
   deleted: string[];
+  /** The service's own settings that change (service-settings.ts): ingress, default URL, service scaling. */
+  settings: FieldChange[];
 }
 
 export interface RiskRule {
@@ -58,6 +60,20 @@ function lowered(rule: string, field: string, parse: (display: string) => number
       });
     },
   };
+}
+
+/** A service setting's change, when it has both sides. */
+function setting(facts: ServiceFacts, field: string): { before: string; after: string } | undefined {
+  const change = facts.settings.find((c) => c.field === field);
+  return change?.before !== undefined && change.after !== undefined ? { before: change.before, after: change.after } : undefined;
+}
+
+/** `automatic, min 1, max 10` → its max; `manual, 3 instances` → 3; undefined: no bound. */
+function instanceBound(text: string): number | undefined {
+  const manual = /^manual, (\d+) instances?$/.exec(text);
+  if (manual) return Number(manual[1]);
+  const max = /max (\d+)/.exec(text);
+  return max ? Number(max[1]) : undefined;
 }
 
 export const riskRules: RiskRule[] = [
@@ -129,6 +145,56 @@ export const riskRules: RiskRule[] = [
     "the most instances it may run",
     "fewer instances at most: under load, requests get 429 sooner",
   ),
+  {
+    rule: "ingress-narrowed",
+    find(facts) {
+      const ingress = setting(facts, "ingress");
+      if (!ingress || ingress.before !== "all" || ingress.after === "all") return [];
+      return [
+        {
+          rule: "ingress-narrowed",
+          text: `${facts.service}'s ingress goes from all to ${ingress.after}`,
+          reason:
+            "from then on only the services and jobs of its own project reach it; a browser, curl on the host or another project's service gets 404",
+        },
+      ];
+    },
+  },
+  {
+    rule: "default-url-disabled",
+    find(facts) {
+      const url = setting(facts, "default URL");
+      if (!url || url.before !== "enabled" || url.after !== "disabled") return [];
+      return [
+        {
+          rule: "default-url-disabled",
+          text: `${facts.service}'s default URL is disabled`,
+          reason: "its URL and every tag URL answer 404 from then on, whoever calls them; only its domain mappings reach it",
+        },
+      ];
+    },
+  },
+  {
+    rule: "service-instances-capped",
+    find(facts) {
+      const scaling = setting(facts, "service scaling");
+      if (!scaling) return [];
+      const [before, after] = [instanceBound(scaling.before), instanceBound(scaling.after)];
+      const manual = scaling.after.startsWith("manual");
+      // A new or lower bound; and any switch to manual, which stops scaling on load.
+      const capped = after !== undefined && (before === undefined || after < before || (manual && !scaling.before.startsWith("manual")));
+      if (!capped) return [];
+      return [
+        {
+          rule: "service-instances-capped",
+          text: `${facts.service}'s scaling goes from ${scaling.before} to ${scaling.after}`,
+          reason: manual
+            ? `exactly ${after} instance${after === 1 ? "" : "s"} for the whole service, divided among its revisions by traffic, whatever the load: requests beyond their concurrency wait 10 s, then get 429`
+            : `at most ${after} instance${after === 1 ? "" : "s"} for the whole service, divided among its revisions by traffic: under load, requests get 429 sooner`,
+        },
+      ];
+    },
+  },
   {
     rule: "access-changed",
     find(facts) {

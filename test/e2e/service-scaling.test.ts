@@ -60,6 +60,17 @@ test("scaling.minInstanceCount keeps that many instances, changes in place witho
   const preview = await project.ok(stack, ["preview", "--diff"]);
   t.regex(preview.stdout, /~ .*scaling|minInstanceCount/, "the preview names the scaling change");
   t.regex(preview.stdout, /1 to update/);
+  // skiff review tells a reviewer the same change in the engine's terms: a service setting, with no new revision.
+  const review = await engine.skiff(["review", "--cwd", project.dir, "--stack", stack, "--format", "json"], { env: project.env() });
+  t.is(review.code, 0, review.stderr);
+  const report = JSON.parse(review.stdout) as { services: { name: string; settings: unknown[]; revisions: unknown[] }[] };
+  t.like(
+    report.services.find((x) => x.name === "web"),
+    {
+      settings: [{ field: "service scaling", before: "automatic, min 2", after: "automatic, min 1" }],
+      revisions: [],
+    },
+  );
   await project.up(stack);
   s = await describeService(engine, "web", stack);
   t.deepEqual(s.serviceScaling, { scalingMode: "AUTOMATIC", minInstanceCount: 1 });

@@ -187,3 +187,62 @@ test("with no engine to read, before comes from the Pulumi state, and what is no
   );
   t.true(renderMarkdown(unknown).includes("| `hello-00001-sux` |  | ? % | 90 % |"));
 });
+
+test("a service's own settings (ingress, default URL, service scaling) are listed apart, each with its risk", (t) => {
+  // The recorded cloudrunv2 update, its Service given new service-level settings (they make no revision).
+  const { preview, state } = fixture("cloudrunv2-canary");
+  const step = (preview.steps ?? []).find((s) => s.urn.endsWith("cloudrunv2:Service::hello"))!;
+  const inputs = (step.newState as { inputs: Record<string, unknown> }).inputs;
+  Object.assign(inputs, {
+    ingress: "INGRESS_TRAFFIC_INTERNAL_ONLY",
+    defaultUriDisabled: true,
+    scaling: { scalingMode: "MANUAL", manualInstanceCount: 2 },
+  });
+  const r = buildReport(preview, state);
+  t.deepEqual(service(r, "hello").settings, [
+    { field: "ingress", before: "all", after: "internal" },
+    { field: "default URL", before: "enabled", after: "disabled" },
+    { field: "service scaling", before: "automatic", after: "manual, 2 instances" },
+  ]);
+  t.deepEqual(
+    r.risks.map((x) => [x.rule, x.text]),
+    [
+      ["ingress-narrowed", "hello's ingress goes from all to internal"],
+      ["default-url-disabled", "hello's default URL is disabled"],
+      ["service-instances-capped", "hello's scaling goes from automatic to manual, 2 instances"],
+    ],
+  );
+  const markdown = renderMarkdown(r);
+  t.true(
+    markdown.includes("Service settings (at once, for every revision; no new revision):\n- `ingress`: `all` → `internal`\n"),
+    markdown,
+  );
+
+  // What runs now wins over the resource's old inputs: an engine already at 2 manual instances shows no scaling change.
+  const engineNow = structuredClone(state);
+  engineNow.services["crp/hello"].serviceScaling = { scalingMode: "MANUAL", manualInstanceCount: 2 };
+  t.deepEqual(
+    service(buildReport(preview, engineNow), "hello").settings.map((c) => c.field),
+    ["ingress", "default URL"],
+  );
+  // The recorded update itself changes none of them.
+  t.deepEqual(service(report("cloudrunv2-canary"), "hello").settings, []);
+});
+
+test("a lower service maximum is a risk, a higher one is not", (t) => {
+  const withScaling = (before: Record<string, unknown>, after: Record<string, unknown>) => {
+    const { preview, state } = fixture("cloudrunv2-canary");
+    const step = (preview.steps ?? []).find((s) => s.urn.endsWith("cloudrunv2:Service::hello"))!;
+    (step.newState as { inputs: Record<string, unknown> }).inputs.scaling = after;
+    state.services["crp/hello"].serviceScaling = before;
+    return buildReport(preview, state);
+  };
+  const lowered = withScaling({ scalingMode: "AUTOMATIC", maxInstanceCount: 10 }, { maxInstanceCount: 4 });
+  t.deepEqual(service(lowered, "hello").settings, [{ field: "service scaling", before: "automatic, max 10", after: "automatic, max 4" }]);
+  t.deepEqual(rules(lowered), ["service-instances-capped"]);
+  const raised = withScaling({ scalingMode: "AUTOMATIC", maxInstanceCount: 4 }, { maxInstanceCount: 10, minInstanceCount: 1 });
+  t.deepEqual(service(raised, "hello").settings, [
+    { field: "service scaling", before: "automatic, max 4", after: "automatic, min 1, max 10" },
+  ]);
+  t.deepEqual(rules(raised), []);
+});
