@@ -3,7 +3,7 @@
  * resource (`pulumi-nodejs:dynamic/skiff:<Kind>`) whose provider talks to the local skiff engine,
  * starting it when it is not running.
  */
-export { Service, type ServiceArgs, type TrafficStatusOutput } from "./resources/service";
+export { Service, type ServiceArgs, type ServiceScalingArgs, type TrafficStatusOutput } from "./resources/service";
 export { Revision, type RevisionArgs } from "./resources/revision";
 export { TrafficTarget, type TrafficTargetArgs, type TrafficEntryArgs } from "./resources/traffic-target";
 export { DomainMapping, type DomainMappingArgs } from "./resources/domain-mapping";

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { customAudiencesSchema } from "../../provider/model/custom-audiences";
 import { memberSchema } from "../../provider/model/iam";
 import { projectNameSchema, serviceNameSchema } from "../../provider/model/names";
-import { ingressSchema } from "../../provider/model/service";
+import { ingressSchema, serviceDescriptionSchema } from "../../provider/model/service";
+import { normalizeServiceScaling, serviceScalingSchema, type ServiceScaling } from "../../provider/model/service-scaling";
 import { serviceTemplateSchema, type ServiceTemplate } from "../../provider/model/template";
 import { CheckOutcome, InputsBuilder } from "./result";
 import { containsUnknown, isUnknown } from "../preview-values/unknowns";
@@ -20,6 +21,12 @@ export interface ServiceInputs {
   invokers?: string[];
   /** Token audiences it takes besides its URL, exactly; absent: the Service leaves them as they are. */
   customAudiences?: string[];
+  /** Its description; absent: left as it is. */
+  description?: string;
+  /** true: its own URLs are off (only domain mappings reach it); absent: left as it is. */
+  defaultUriDisabled?: boolean;
+  /** The service-level scaling (min and max for the whole service, or a manual count), normalized; absent: left as it is. */
+  scaling?: ServiceScaling;
 }
 
 const labelsSchema = z.record(z.string(), z.string({ error: "must be a string" })).default({});
@@ -58,5 +65,11 @@ export function checkServiceInputs(news: Record<string, unknown>): CheckOutcome<
   const invokers = validate(invokersSchema, news.invokers, ["invokers"]);
   b.field("invokers", news.invokers, { ...invokers, value: normalizeInvokers(invokers.value) });
   b.field("customAudiences", news.customAudiences, validate(customAudiencesSchema.optional(), news.customAudiences, ["customAudiences"]));
+  b.field("description", news.description, validate(serviceDescriptionSchema.optional(), news.description, ["description"]));
+  b.field("defaultUriDisabled", news.defaultUriDisabled, validate(z.boolean().optional(), news.defaultUriDisabled, ["defaultUriDisabled"]));
+  // Normalized as the engine keeps it (unset counts left out), so a refresh reads back the same value.
+  const scaling = validate(serviceScalingSchema.optional(), news.scaling, ["scaling"]);
+  const normalized = scaling.value === undefined || isUnknown(scaling.value) ? scaling.value : normalizeServiceScaling(scaling.value);
+  b.field("scaling", news.scaling, { ...scaling, value: normalized });
   return b.done();
 }

@@ -38,13 +38,17 @@ async function deploy(inputs: ServiceInputs, action: string, expectedGeneration?
   const client = await engine();
   let answer;
   try {
-    // `invokers` and `customAudiences` only when the program sets them: otherwise they belong to whoever else manages them.
+    // `invokers`, `customAudiences` and the service-level settings only when the program sets them: otherwise they
+    // belong to whoever else manages them (gcloud, the console), and an older state gains no diff.
     const spec = {
       template: inputs.template,
       labels: inputs.labels,
       ingress: inputs.ingress,
       invokers: inputs.invokers,
       customAudiences: inputs.customAudiences,
+      description: inputs.description,
+      defaultUriDisabled: inputs.defaultUriDisabled,
+      serviceScaling: inputs.scaling,
     };
     answer = await putService(client, inputs.project, inputs.name, spec, { expectedGeneration });
   } catch (error) {
@@ -104,6 +108,9 @@ export const provider = {
       // Invokers the program sets are read back (someone may have changed the policy since); unset, they stay unset.
       if (props.invokers !== undefined) inputs.invokers = s.invokers;
       if (props.customAudiences !== undefined) inputs.customAudiences = s.customAudiences ?? [];
+      if (props.description !== undefined) inputs.description = s.description ?? "";
+      if (props.defaultUriDisabled !== undefined) inputs.defaultUriDisabled = s.defaultUriDisabled ?? false;
+      if (props.scaling !== undefined) inputs.scaling = s.serviceScaling ?? { scalingMode: "AUTOMATIC" };
       return refreshed(id, inputs, outputsOf(inputs, s), knownAtPreview.Service);
     } catch (error) {
       if (isNotFound(error)) return { id: "", props: {} };

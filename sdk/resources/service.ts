@@ -26,6 +26,30 @@ export interface ServiceArgs {
    * Service leaves them as they are (none for a new service).
    */
   customAudiences?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Cloud Run's description (at most 512 characters): metadata only, no new revision. Left out, it stays as it is. */
+  description?: pulumi.Input<string>;
+  /**
+   * true turns off the service's own URLs (`<name>.localhost`, its tag URLs), as Cloud Run's
+   * defaultUriDisabled turns off its run.app URLs: only domain mappings reach it then. No new
+   * revision. Left out, it stays as it is (a new service: on).
+   */
+  defaultUriDisabled?: pulumi.Input<boolean>;
+  /**
+   * The service's own scaling, across its revisions (Cloud Run's service-level scaling): a minimum
+   * and maximum for the whole service, divided among the revisions with traffic by their share, or
+   * `scalingMode: "MANUAL"` with `manualInstanceCount` instances, never scaled on load. No new
+   * revision. Left out, it stays as it is (a new service: none, each revision scales on its own).
+   */
+  scaling?: pulumi.Input<ServiceScalingArgs>;
+}
+
+export interface ServiceScalingArgs {
+  minInstanceCount?: pulumi.Input<number>;
+  maxInstanceCount?: pulumi.Input<number>;
+  /** "AUTOMATIC" (default) or "MANUAL". */
+  scalingMode?: pulumi.Input<"AUTOMATIC" | "MANUAL">;
+  /** With scalingMode "MANUAL": exactly this many instances. */
+  manualInstanceCount?: pulumi.Input<number>;
 }
 
 export interface TrafficStatusOutput {
@@ -80,6 +104,10 @@ export class Service extends SkiffResource {
   declare readonly invokers: pulumi.Output<string[] | undefined>;
   /** The custom audiences as set by this resource; undefined when it leaves them alone. */
   declare readonly customAudiences: pulumi.Output<string[] | undefined>;
+  /** The service-level settings as set by this resource; undefined where it leaves them alone. */
+  declare readonly description: pulumi.Output<string | undefined>;
+  declare readonly defaultUriDisabled: pulumi.Output<boolean | undefined>;
+  declare readonly scaling: pulumi.Output<ServiceScalingArgs | undefined>;
   /** `http://<name>.<project>.localhost:<ingress port>` (no project part for project "default"). */
   declare readonly url: pulumi.Output<string>;
   /** The engine's generation of the service's spec (template, labels, ingress) as of this state. */
@@ -99,6 +127,9 @@ export class Service extends SkiffResource {
       ingress: args.ingress,
       invokers: args.invokers,
       customAudiences: args.customAudiences,
+      description: args.description,
+      defaultUriDisabled: args.defaultUriDisabled,
+      scaling: args.scaling,
       url: undefined,
       generation: undefined,
       latestCreatedRevision: undefined,

@@ -182,6 +182,9 @@ export function viewOf(kind: Kind, inputs: Record<string, unknown>): View {
         ingress: text(inputs.ingress ?? "all"),
       };
       if (Array.isArray(inputs.invokers)) service.invokers = inputs.invokers.map(text);
+      // Set only where the program sets them (else the Service leaves them alone).
+      if (inputs.defaultUriDisabled !== undefined) service.defaultUriDisabled = inputs.defaultUriDisabled;
+      if (inputs.scaling !== undefined) service.serviceScaling = inputs.scaling;
       return { kind: "service", service };
     }
     case "cloudrunv2:Service":

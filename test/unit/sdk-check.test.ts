@@ -266,3 +266,40 @@ test("a domain mapping checks the domain and the service", (t) => {
     ["domain"],
   );
 });
+
+test("a service's own settings (description, default URL switch, service-level scaling) are checked, normalised as the engine keeps them, and left out stay out", (t) => {
+  const base = { name: "hello", project: "dev", template: { image: "img:1" } };
+  const none = checkServiceInputs(base).inputs as unknown as Record<string, unknown>;
+  for (const field of ["description", "defaultUriDisabled", "scaling"]) t.false(field in none, `${field}: absent when not set`);
+
+  const set = checkServiceInputs({
+    ...base,
+    description: "the shop's front",
+    defaultUriDisabled: true,
+    scaling: { minInstanceCount: 2, maxInstanceCount: 0 },
+  });
+  t.deepEqual(set.failures, []);
+  t.like(set.inputs, {
+    description: "the shop's front",
+    defaultUriDisabled: true,
+    scaling: { scalingMode: "AUTOMATIC", minInstanceCount: 2 },
+  });
+  t.false("maxInstanceCount" in (set.inputs.scaling ?? {}), "0 is unset, as the engine keeps it");
+  t.like(checkServiceInputs({ ...base, scaling: { scalingMode: "MANUAL", manualInstanceCount: 3 } }).inputs, {
+    scaling: { scalingMode: "MANUAL", manualInstanceCount: 3 },
+  });
+
+  const bad = checkServiceInputs({
+    ...base,
+    description: "x".repeat(513),
+    defaultUriDisabled: "yes",
+    scaling: { scalingMode: "SOMETIMES" },
+  });
+  t.deepEqual(
+    bad.failures.map((f) => f.property),
+    ["description", "defaultUriDisabled", "scaling.scalingMode"],
+  );
+  t.regex(reasonsOf(bad.failures).join("\n"), /scaling\.scalingMode: must be AUTOMATIC or MANUAL/);
+  // Unknown at preview: through as it is.
+  t.is(checkServiceInputs({ ...base, scaling: UNKNOWN }).inputs.scaling as unknown, UNKNOWN);
+});

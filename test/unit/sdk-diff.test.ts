@@ -87,7 +87,18 @@ test("an input unknown at preview counts as a change", (t) => {
 });
 
 test("every service input is in the table, and only inputs are", (t) => {
-  t.deepEqual(Object.keys(serviceDiffTable).sort(), ["customAudiences", "ingress", "invokers", "labels", "name", "project", "template"]);
+  t.deepEqual(Object.keys(serviceDiffTable).sort(), [
+    "customAudiences",
+    "defaultUriDisabled",
+    "description",
+    "ingress",
+    "invokers",
+    "labels",
+    "name",
+    "project",
+    "scaling",
+    "template",
+  ]);
 });
 
 const revision = { service: "hello", project: "dev", template };
@@ -157,4 +168,12 @@ test("a domain mapping for a new domain is replaced with the new one created fir
   const d = diffDomainMapping(mappingState, { ...mapping, domain: "www.example.test" });
   t.deepEqual(d.replaces, ["domain"]);
   t.false(d.deleteBeforeReplace);
+});
+
+test("a skiff.Service's description, default URL switch and service scaling update in place", (t) => {
+  for (const field of ["description", "defaultUriDisabled", "scaling"]) t.is(serviceDiffTable[field], "update", field);
+  const olds = { name: "web", project: "dev", template, labels: {}, ingress: "all" };
+  const decision = diffService(olds, { ...olds, scaling: { scalingMode: "MANUAL", manualInstanceCount: 2 } });
+  t.true(decision.changes);
+  t.deepEqual(decision.replaces, []);
 });
