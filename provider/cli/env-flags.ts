@@ -77,25 +77,39 @@ export function applyLabelFlags(current: Record<string, string>, flags: LabelFla
   return labels;
 }
 
-/** `--env-vars-file`: a YAML mapping of names to values (numbers and booleans are taken as their text). */
+/**
+ * `--env-vars-file`: a YAML mapping of names to strings, read as gcloud reads it (map_util.py's
+ * ArgDictFile with env_vars_util.EnvVarValueType): YAML 1.1, so `yes`, `on`, `0x10`, `010` and
+ * dates are not strings; a value that is not a string is refused (gcloud: "Environment variable
+ * values must be strings"), as is a file that is not a mapping (an empty one too); a name given
+ * twice takes its last value, as gcloud's YAML loader does.
+ */
 function readEnvVarsFile(file: string): Record<string, string> {
   const text = readRequestFile(file, "--env-vars-file");
   // Loaded here only: most commands never read YAML.
   const { parse } = require("yaml") as typeof import("yaml");
   let parsed: unknown;
   try {
-    parsed = parse(text);
+    parsed = parse(text, { version: "1.1", uniqueKeys: false });
   } catch (error) {
     throw new UsageError(`--env-vars-file: "${file}" is not YAML: ${(error as Error).message.split("\n")[0]}`);
   }
-  if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== "object" || Array.isArray(parsed))
-    throw new UsageError(`--env-vars-file: "${file}" must be a mapping of NAME: value`);
+  if (parsed === null || parsed === undefined || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new UsageError(`--env-vars-file: "${file}" must be a mapping of NAME: "value" (gcloud refuses anything else, an empty file too)`);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
-    if (value !== null && typeof value === "object")
-      throw new UsageError(`--env-vars-file: the value of ${name} must be a string, number or boolean`);
-    env[name] = value === null ? "" : String(value);
+    if (typeof value !== "string")
+      throw new UsageError(
+        `--env-vars-file: the value of ${name} must be a string, got ${yamlKind(value)} ${JSON.stringify(value) ?? String(value)}; quote it (${name}: "...") as gcloud requires`,
+      );
+    env[name] = value;
   }
   return env;
+}
+
+function yamlKind(value: unknown): string {
+  if (value === null) return "null";
+  if (value instanceof Date) return "the date";
+  if (Array.isArray(value)) return "the list";
+  return typeof value === "object" ? "the mapping" : `the ${typeof value}`;
 }
