@@ -48,6 +48,13 @@ test("a value that YAML 1.1 reads as a number, boolean, null, date or list is re
   }
 });
 
+test("a name that YAML 1.1 reads as no string (Y, N, on, 1) is refused, naming it", (t) => {
+  t.regex(String(read("Y: two words\n")), /^--env-vars-file: the name true must be a string, got the boolean; quote it \("true": \.\.\.\)/);
+  t.regex(String(read('N: "a"\n')), /the name false must be a string/);
+  t.regex(String(read('1: "a"\n')), /the name 1 must be a string, got the number/);
+  t.deepEqual(read('"Y": two words\nON_CALL: "x"\n'), { Y: "two words", ON_CALL: "x" });
+});
+
 test("a file that is not a mapping is refused, an empty one too (gcloud: expected map-like data)", (t) => {
   for (const text of ["", "# nothing\n", "- A\n", '"A=1"\n'])
     t.regex(String(read(text)), /--env-vars-file: ".*" must be a mapping of NAME: "value"/, JSON.stringify(text));
