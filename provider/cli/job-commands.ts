@@ -11,8 +11,8 @@ import {
   withCommon,
 } from "./common";
 import { confirmOrAbort } from "./confirm";
-import { applyLabelFlags, checkLabelFlags, withLabelFlags, type LabelFlags } from "./env-flags";
-import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
+import { applyLabelFlags, checkLabelFlags, withLabelFlags, envVarsFlag, type LabelFlags } from "./env-flags";
+import { intFlag, listFlag, nameArg, secondsFlag } from "./flags";
 import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
 import {
   applyContainerGroups,
@@ -262,7 +262,7 @@ export function jobCommands(): Command {
     .option("--tasks <n>", "tasks for this execution", intFlag("--tasks"))
     .option("--task-timeout <duration>", "per attempt, for this execution", secondsFlag("--task-timeout"))
     .option("--args <a,b,...>", "arguments for this execution", listFlag)
-    .option("--update-env-vars <K=V,...>", "variables added for this execution", envListFlag("--update-env-vars"))
+    .option("--update-env-vars <K=V,...>", "variables added for this execution", envVarsFlag("--update-env-vars"))
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       if (options.wait && options.async) throw new UsageError("--wait: cannot be combined with --async");
