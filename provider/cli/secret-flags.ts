@@ -115,9 +115,8 @@ export function applySecretFlags<T extends WithSecrets>(
   if (!secretFlagsGiven(flags)) return template;
   const flag = setSecrets ? "--set-secrets" : "--update-secrets";
   let wanted = clearSecrets || setSecrets ? new Map<string, string>() : secretsOf(template);
-  for (const key of removeSecrets ?? []) {
-    if (!wanted.delete(key)) throw new UsageError(`--remove-secrets: "${key}" is not a secret of this container`);
-  }
+  // A name or path that is not there is no error, as in gcloud (config_changes.py's _PruneMapping): a script may remove twice.
+  for (const key of removeSecrets ?? []) wanted.delete(key);
   for (const [key, value] of Object.entries(setSecrets ?? updateSecrets ?? {})) {
     checkKey(flag, key);
     wanted.set(key, value);
