@@ -83,6 +83,16 @@ const versionObject = (v: SecretVersion) => ({
   ...(v.destroyTime ? { destroyTime: v.destroyTime } : {}),
 });
 
+/**
+ * What `versions access --format ...` prints, as gcloud prints Secret Manager's
+ * AccessSecretVersionResponse: the value is `payload.data`, base64url as apitools writes bytes, so
+ * gcloud's own recipe `--format='get(payload.data)' | tr '_-' '/+' | base64 -d` gives the bytes back.
+ */
+export const accessObject = (project: string, secret: string, access: { version: number; value: Buffer }) => ({
+  name: `projects/${project}/secrets/${secret}/versions/${access.version}`,
+  payload: { data: access.value.toString("base64").replace(/\+/g, "-").replace(/\//g, "_") },
+});
+
 function versionCommands(): Command {
   const versions = new Command("versions").description("add, read and retire a secret's versions");
 
@@ -102,10 +112,10 @@ function versionCommands(): Command {
     .option("--out-file <file>", "write the value to this file (mode 0600) instead of stdout")
     .description("print a version's value, as it was added")
     .action(async (version: string, options) => {
-      const { project } = commonOptions(options);
-      const { value } = await (await connect()).accessSecretVersion(project, options.secret, version);
-      if (options.outFile) writeFileSync(options.outFile, value, { mode: 0o600 });
-      else process.stdout.write(value);
+      const { project, format } = commonOptions(options);
+      const access = await (await connect()).accessSecretVersion(project, options.secret, version);
+      if (options.outFile) writeFileSync(options.outFile, access.value, { mode: 0o600 });
+      else render(format, accessObject(project, options.secret, access), () => process.stdout.write(access.value));
     });
 
   withListFlags(withCommon(versions.command("list")))
