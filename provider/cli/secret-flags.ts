@@ -44,7 +44,8 @@ export function secretListFlag(flag: string) {
     for (const pair of splitList(value).filter(Boolean)) {
       const eq = pair.indexOf("=");
       if (eq <= 0) throw new UsageError(`${flag}: expected ENV=SECRET:VERSION or /path/file=SECRET:VERSION, got "${pair}"`);
-      out[pair.slice(0, eq)] = pair.slice(eq + 1);
+      // gcloud strips the keys (flags.py StripKeys): "A =s:1" is A.
+      out[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
     }
     return out;
   };

@@ -1,5 +1,6 @@
 import test from "ava";
 import { applyMountFlags } from "../../provider/cli/mount-flags";
+import { secretListFlag } from "../../provider/cli/secret-flags";
 import { UsageError } from "../../provider/cli/output";
 import { jobSpecFromCloudRun } from "../../provider/knative/job-from-cloud-run";
 import { planReplace } from "../../provider/knative/service-from-knative";
@@ -105,4 +106,8 @@ test("a job's secret aliases are read from its execution template's annotations"
     },
   });
   t.deepEqual(plan.spec.template.secretEnv, { PW: { secret: "db-pass", version: "latest" } });
+});
+
+test("a secret flag's keys lose the spaces around them, as gcloud strips them", (t) => {
+  t.deepEqual(secretListFlag("--update-secrets")("S3 =db-pass:1, S4=db-pass:1"), { S3: "db-pass:1", S4: "db-pass:1" });
 });
