@@ -8,6 +8,7 @@ import { render } from "./formats";
 import { printTable, UsageError } from "./output";
 import { listed, withListFlags } from "./list-flags";
 import { addIamPolicyCommands } from "./iam-commands";
+import { replicationProblem, withReplicationFlags } from "./secret-replication";
 
 /**
  * `skiff secrets ...` in gcloud's words: `secrets create NAME --data-file F|-`, `list`, `describe`,
@@ -167,14 +168,15 @@ export function secretCommands(): Command {
   const secrets = new Command("secrets").description("a local Secret Manager: secrets with numbered versions, for services and jobs");
   addIamPolicyCommands(secrets, "secret");
 
-  withCommon(secrets.command("create"))
+  withReplicationFlags(withCommon(secrets.command("create")))
     .argument("<secret>", "secret name: letters, digits, - and _", secretArg())
     .option("--data-file <file>", "the first version's value: a file, or - for stdin")
     .option("--labels <K=V,...>", "labels", envListFlag("--labels"))
-    .option("--replication-policy <policy>", "accepted for gcloud compatibility; no local effect")
     .description("create a secret (with its first version, given --data-file)")
     .action(async (secret: string, options) => {
       const { project, format } = commonOptions(options);
+      const replication = replicationProblem(options);
+      if (replication) throw new UsageError(replication);
       const value = options.dataFile === undefined ? undefined : await dataFlag(options);
       const s = await (await connect()).createSecret(project, secret, value, options.labels);
       render(format, secretObject(s), () =>
