@@ -68,7 +68,7 @@ function withTemplateFlags(command: Command): Command {
     .option("--task-timeout <duration>", "per attempt, e.g. 600, 10m, 1h (default 10m)", secondsFlag("--task-timeout"))
     .option("--service-account <email>", "who the tasks run as (their metadata server's tokens are its)", serviceAccountFlag())
     .option("--execute-now", "run an execution once the job is created or changed")
-    .option("--wait", "with --execute-now: wait until the execution has finished; exit 1 if it failed");
+    .option("--wait", "run an execution (implies --execute-now) and wait until it has finished; exit 1 if it failed");
 }
 
 /** API field paths as these flags name them. */
@@ -147,7 +147,8 @@ export function jobCommands(): Command {
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
-      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
+      const after = executeAfterChange(flags);
+      if (after.execute) await runExecution(client, project, name, {}, after.wait, format.kind === "table");
     });
 
   withTemplateFlags(withCommon(jobs.command("update")))
@@ -167,7 +168,8 @@ export function jobCommands(): Command {
         { mode: "update", expectedGeneration: existing.generation },
       );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
-      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
+      const after = executeAfterChange(flags);
+      if (after.execute) await runExecution(client, project, name, {}, after.wait, format.kind === "table");
     });
 
   withTemplateFlags(withCommon(jobs.command("deploy")))
@@ -197,7 +199,8 @@ export function jobCommands(): Command {
             { mode: "create" },
           );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
-      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
+      const after = executeAfterChange(flags);
+      if (after.execute) await runExecution(client, project, name, {}, after.wait, format.kind === "table");
     });
 
   withAsyncAccepted(withCommon(jobs.command("delete")))
@@ -287,11 +290,22 @@ export function jobCommands(): Command {
   return jobs;
 }
 
-/** gcloud's rules: --wait belongs to --execute-now, and one kind of label flag per command. */
+/**
+ * Whether `jobs create|update|deploy` runs an execution after the change, and waits for it. gcloud's
+ * rules: `--wait` implies `--execute-now`, and `--async` is in a mutually exclusive group with the
+ * two of them (an execution gcloud starts is always followed until it has at least started).
+ */
+export function executeAfterChange(flags: { executeNow?: boolean; wait?: boolean; async?: boolean }): { execute: boolean; wait: boolean } {
+  const execute = flags.executeNow === true || flags.wait === true;
+  if (flags.async && execute)
+    throw new UsageError(`--async: cannot be combined with ${flags.wait ? "--wait" : "--execute-now"} (at most one of --async | --execute-now --wait)`);
+  return { execute, wait: flags.wait === true };
+}
+
+/** gcloud's rules: one kind of label flag per command, and --async apart from --execute-now/--wait. */
 function checkFlagCombinations(flags: JobFlags & { async?: boolean }): void {
   checkLabelFlags(flags);
-  if (flags.async && flags.wait) throw new UsageError("--wait: cannot be combined with --async");
-  if (flags.wait && !flags.executeNow) throw new UsageError("--wait: waits for the execution --execute-now starts; give --execute-now too");
+  executeAfterChange(flags);
 }
 
 /**

@@ -1,0 +1,22 @@
+import test from "ava";
+import { executeAfterChange } from "../../provider/cli/job-commands";
+
+// gcloud run jobs create|update|deploy: `--wait` implies `--execute-now`, and `--async` is mutually
+// exclusive with both (surface/run/jobs/create.py: `execute_now = args.execute_now or args.wait`).
+
+test("--wait alone runs an execution and waits for it, as gcloud's --wait implies --execute-now", (t) => {
+  t.deepEqual(executeAfterChange({ wait: true }), { execute: true, wait: true });
+  t.deepEqual(executeAfterChange({ executeNow: true, wait: true }), { execute: true, wait: true });
+  t.deepEqual(executeAfterChange({ executeNow: true }), { execute: true, wait: false });
+  t.deepEqual(executeAfterChange({}), { execute: false, wait: false });
+  t.deepEqual(executeAfterChange({ async: true }), { execute: false, wait: false }, "--async alone: the change only");
+});
+
+test("--async with --execute-now or --wait is refused naming both, as gcloud's mutually exclusive group does", (t) => {
+  t.throws(() => executeAfterChange({ async: true, executeNow: true }), {
+    message: "--async: cannot be combined with --execute-now (at most one of --async | --execute-now --wait)",
+  });
+  t.throws(() => executeAfterChange({ async: true, wait: true }), {
+    message: "--async: cannot be combined with --wait (at most one of --async | --execute-now --wait)",
+  });
+});
