@@ -65,7 +65,7 @@ function withTemplateFlags(command: Command): Command {
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
     .option("--parallelism <n>", "tasks running at once; 0 = all (default)", intFlag("--parallelism"))
     .option("--max-retries <n>", "retries per failed task, 0..10 (default 3)", intFlag("--max-retries"))
-    .option("--task-timeout <duration>", "per attempt, e.g. 600, 10m, 1h (default 10m)", secondsFlag("--task-timeout"))
+    .option("--task-timeout <duration>", "per attempt, e.g. 600, 10m, 1h, 2d (default 10m, at most 7d)", secondsFlag("--task-timeout"))
     .option("--service-account <email>", "who the tasks run as (their metadata server's tokens are its)", serviceAccountFlag())
     .option("--execute-now", "run an execution once the job is created or changed")
     .option("--wait", "run an execution (implies --execute-now) and wait until it has finished; exit 1 if it failed");
