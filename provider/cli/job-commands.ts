@@ -274,7 +274,10 @@ export function jobCommands(): Command {
       if (options.tasks !== undefined) overrides.taskCount = options.tasks;
       if (options.taskTimeout !== undefined) overrides.timeout = options.taskTimeout;
       if (options.args !== undefined) overrides.args = options.args;
-      if (options.updateEnvVars !== undefined) overrides.env = options.updateEnvVars;
+      if (options.updateEnvVars !== undefined) {
+        checkEnvOverrides(await client.getJob(project, name), options.updateEnvVars);
+        overrides.env = options.updateEnvVars;
+      }
       if (!options.wait) {
         const execution = await client.executeJob(project, name, overrides);
         render(format, executionToCloudRun(execution), () =>
@@ -288,6 +291,19 @@ export function jobCommands(): Command {
 
   addIamPolicyCommands(jobs, "job");
   return jobs;
+}
+
+/**
+ * gcloud checks `jobs execute --update-env-vars` against the job before it runs it
+ * (ValidateConfigOverrides): a name the job takes from a secret may not become a literal for one
+ * execution, and nothing runs.
+ */
+export function checkEnvOverrides(job: Pick<Job, "template">, env: Record<string, string>): void {
+  const secret = Object.keys(env).filter((name) => job.template.secretEnv?.[name] !== undefined);
+  if (secret.length > 0)
+    throw new UsageError(
+      `--update-env-vars: cannot update environment variable [${secret.join(", ")}] to string literal because it has already been set with a different type (a secret of the job)`,
+    );
 }
 
 /**
