@@ -6,7 +6,7 @@ import { nameArg } from "./flags";
 import { counts } from "./job-commands";
 import { render } from "./formats";
 import { executionToCloudRun } from "../knative/objects";
-import { printTable } from "./output";
+import { printTable, UsageError } from "./output";
 import { listed, withListFlags } from "./list-flags";
 import { taskCommands } from "./task-commands";
 
@@ -46,13 +46,23 @@ export function executionCommands(): Command {
       render(format, executionToCloudRun(e), () => printExecution(e));
     });
 
+  // As gcloud's (command_lib/run/cancellation.py): the command returns once the execution has
+  // ended, so what runs next sees it cancelled; --async returns once the cancel is asked for.
   withAsyncAccepted(withCommon(executions.command("cancel")))
     .argument("<execution>", "execution name", nameArg("execution"))
-    .description("stop the running tasks (SIGTERM, then SIGKILL after 10 s) and cancel the rest")
+    .description("stop the running tasks (SIGTERM, then SIGKILL after 10 s) and cancel the rest; waits until it has ended unless --async")
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
-      const e = await (await connect()).cancelExecution(project, name);
-      render(format, executionToCloudRun(e), () => process.stdout.write(`Execution ${e.name} is being cancelled: ${counts(e)}.\n`));
+      const client = await connect();
+      let e = await client.cancelExecution(project, name);
+      if (options.async) {
+        render(format, executionToCloudRun(e), () => process.stdout.write(`Execution ${e.name} is being cancelled: ${counts(e)}.\n`));
+        return;
+      }
+      while (e.status === "RUNNING") e = await client.getExecution(project, e.name, 300);
+      render(format, executionToCloudRun(e), () => process.stdout.write(`Execution ${e.name} ${e.status.toLowerCase()}: ${counts(e)}.\n`));
+      // Its tasks all ended on their own before the cancel reached them: gcloud's "Failed to cancel".
+      if (e.status !== "CANCELLED") throw new UsageError(`execution ${e.name} ${e.status.toLowerCase()} before it could be cancelled`);
     });
 
   withAsyncAccepted(withCommon(executions.command("delete")))
