@@ -46,6 +46,19 @@ export function executionCommands(): Command {
       render(format, executionToCloudRun(e), () => printExecution(e));
     });
 
+  // gcloud's newer `jobs executions describe-latest --job J`: the job's latest execution, as describe prints it.
+  withCommon(executions.command("describe-latest"))
+    .requiredOption("--job <job>", "the job whose latest execution to describe", nameArg("job", "--job"))
+    .description("describe the latest execution of a job")
+    .action(async (options) => {
+      const { project, format } = commonOptions(options);
+      const client = await connect();
+      const latest = (await client.getJob(project, options.job)).latestExecution?.name;
+      if (latest === undefined) throw new UsageError(`--job: job "${options.job}" has no executions yet`);
+      const e = await client.getExecution(project, latest);
+      render(format, executionToCloudRun(e), () => printExecution(e));
+    });
+
   // As gcloud's (command_lib/run/cancellation.py): the command returns once the execution has
   // ended, so what runs next sees it cancelled; --async returns once the cancel is asked for.
   withAsyncAccepted(withCommon(executions.command("cancel")))

@@ -302,3 +302,21 @@ test("jobs deploy|update --execute-now [--wait] run an execution of the job as i
   t.like(await describeExecution(engine, fourth!), { status: "FAILED", failedCount: 1 });
   t.is((await (await engine.api()).getJob("default", "at-once")).template.taskCount, 1);
 });
+
+test("jobs executions describe-latest --job J describes the job's newest execution (gcloud's command); a job never run is exit 1 naming --job", async (t) => {
+  await createJob(engine, "latest-one", ["--image", image, ...taskEnv()]);
+  const none = ["jobs", "executions", "describe-latest", "--job", "latest-one"];
+  const refused = await engine.skiff(none);
+  t.is(refused.code, 1, transcript(none, refused));
+  t.is(refused.stderr, 'skiff: error: --job: job "latest-one" has no executions yet\n');
+  const first = await executeJob(engine, "latest-one");
+  await waitForExecution(engine, first.name);
+  const second = await executeJob(engine, "latest-one");
+  await waitForExecution(engine, second.name);
+  const args = ["jobs", "executions", "describe-latest", "--job", "latest-one", "--format", "value(metadata.name,status.succeededCount)"];
+  const latest = await engine.skiff(args);
+  t.is(latest.code, 0, transcript(args, latest));
+  t.is(latest.stdout, `${second.name}\t1\n`);
+  const table = await engine.skiff(["jobs", "executions", "describe-latest", "--job", "latest-one"]);
+  t.true(table.stdout.startsWith(`Execution ${second.name} of job latest-one: SUCCEEDED\n`), table.stdout);
+});
