@@ -314,7 +314,9 @@ export function checkEnvOverrides(job: Pick<Job, "template">, env: Record<string
 export function executeAfterChange(flags: { executeNow?: boolean; wait?: boolean; async?: boolean }): { execute: boolean; wait: boolean } {
   const execute = flags.executeNow === true || flags.wait === true;
   if (flags.async && execute)
-    throw new UsageError(`--async: cannot be combined with ${flags.wait ? "--wait" : "--execute-now"} (at most one of --async | --execute-now --wait)`);
+    throw new UsageError(
+      `--async: cannot be combined with ${flags.wait ? "--wait" : "--execute-now"} (at most one of --async | --execute-now --wait)`,
+    );
   return { execute, wait: flags.wait === true };
 }
 

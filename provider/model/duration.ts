@@ -33,7 +33,7 @@ export function parseDurationMs(input: string): number | undefined {
     const unit = ORDER.indexOf(match[2]);
     if (unit <= lastUnit) return undefined; // "5s1m" or "1m1m": not a duration anyone meant
     // In ISO 8601 the date part holds weeks and days ("P1M" would be a month), the time part the rest.
-    if (iso && (unit >= FIRST_TIME_UNIT) !== timePart) return undefined;
+    if (iso && unit >= FIRST_TIME_UNIT !== timePart) return undefined;
     lastUnit = unit;
     total += Number(match[1]) * UNIT_MS[match[2]];
   }

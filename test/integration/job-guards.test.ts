@@ -273,7 +273,11 @@ test.serial(
     const cancelled = await engine.skiff(args);
     t.is(cancelled.code, 0, transcript(args, cancelled));
     t.is(cancelled.stdout, `Execution ${first} cancelled: 0 succeeded, 0 failed, 1 cancelled, 0 running, 0 retried.\n`);
-    t.like(await describeExecution(engine, first), { status: "CANCELLED", runningCount: 0, cancelledCount: 1 }, "ended when the command returned");
+    t.like(
+      await describeExecution(engine, first),
+      { status: "CANCELLED", runningCount: 0, cancelledCount: 1 },
+      "ended when the command returned",
+    );
 
     const second = await started();
     const asyncArgs = ["jobs", "executions", "cancel", second, "--quiet", "--async"];

@@ -26,7 +26,9 @@ test("--async with --execute-now or --wait is refused naming both, as gcloud's m
 // first, and EnvVarLiteralChanges refuses a name the job takes from a secret.
 
 test("jobs execute --update-env-vars naming a secret variable of the job is refused as gcloud refuses it; other names pass", (t) => {
-  const job = parseJobSpec({ template: { image: "img", env: { PLAIN: "1" }, secretEnv: { DB_PASSWORD: { secret: "db", version: "latest" } } } });
+  const job = parseJobSpec({
+    template: { image: "img", env: { PLAIN: "1" }, secretEnv: { DB_PASSWORD: { secret: "db", version: "latest" } } },
+  });
   t.notThrows(() => checkEnvOverrides(job, { PLAIN: "2", NEW: "x" }));
   t.throws(() => checkEnvOverrides(job, { PLAIN: "2", DB_PASSWORD: "x" }), {
     message:
