@@ -8,7 +8,7 @@ import { render } from "./formats";
 import { executionToCloudRun } from "../knative/objects";
 import { printTable, UsageError } from "./output";
 import { listed, withListFlags } from "./list-flags";
-import { taskCommands } from "./task-commands";
+import { listOrNone, taskCommands } from "./task-commands";
 
 export function executionCommands(): Command {
   const executions = new Command("executions").description(
@@ -20,7 +20,11 @@ export function executionCommands(): Command {
     .description("list executions, newest first")
     .action(async (options) => {
       const { project, format } = commonOptions(options);
-      const { items: list, objects } = listed(await (await connect()).listExecutions(project, options.job), executionToCloudRun, options);
+      const { items: list, objects } = listed(
+        await listOrNone((await connect()).listExecutions(project, options.job)),
+        executionToCloudRun,
+        options,
+      );
       render(format, objects, () =>
         printTable([
           ["EXECUTION", "JOB", "STATUS", "TASKS", "SUCCEEDED", "FAILED", "STARTED", "COMPLETED"],

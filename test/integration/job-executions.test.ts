@@ -320,3 +320,17 @@ test("jobs executions describe-latest --job J describes the job's newest executi
   const table = await engine.skiff(["jobs", "executions", "describe-latest", "--job", "latest-one"]);
   t.true(table.stdout.startsWith(`Execution ${second.name} of job latest-one: SUCCEEDED\n`), table.stdout);
 });
+
+test("executions list --job and tasks list --execution of a job or execution that does not exist list nothing and exit 0, as gcloud's label-selector lists do", async (t) => {
+  for (const args of [
+    ["jobs", "executions", "list", "--job", "never-made"],
+    ["jobs", "executions", "tasks", "list", "--execution", "never-made-abcde"],
+  ]) {
+    const table = await engine.skiff(args);
+    t.is(table.code, 0, transcript(args, table));
+    t.is(table.stderr, "", transcript(args, table));
+    const json = await engine.skiff([...args, "--format", "json"]);
+    t.is(json.code, 0, transcript(args, json));
+    t.deepEqual(JSON.parse(json.stdout), []);
+  }
+});
