@@ -12,7 +12,7 @@ import {
 } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { applyLabelFlags, checkLabelFlags, withLabelFlags, type LabelFlags } from "./env-flags";
-import { envListFlag, intFlag, listFlag, nameArg, secondsFlag } from "./flags";
+import { intFlag, nameArg, secondsFlag } from "./flags";
 import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
 import {
   applyContainerGroups,
@@ -35,6 +35,7 @@ import { defaultServiceAccount } from "../model/derived-names";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 import { listed, withListFlags } from "./list-flags";
+import { mainContainerOverride, overrideGroupsOf, withExecutionOverrideFlags } from "./execution-override-flags";
 
 export interface JobFlags extends MountFlags, SourceFlags, LabelFlags {
   image?: string;
@@ -257,26 +258,23 @@ export function jobCommands(): Command {
       });
     });
 
-  withCommon(jobs.command("execute"))
+  withExecutionOverrideFlags(withCommon(jobs.command("execute")))
     .argument("<job>", "job name", nameArg("job"))
     .description("run an execution of the job")
     .option("--wait", "wait until the execution has finished; exit 1 if it failed")
     .option("--async", "return as soon as the execution is created (the default)")
-    .option("--tasks <n>", "tasks for this execution", intFlag("--tasks"))
-    .option("--task-timeout <duration>", "per attempt, for this execution", secondsFlag("--task-timeout"))
-    .option("--args <a,b,...>", "arguments for this execution", listFlag)
-    .option("--update-env-vars <K=V,...>", "variables added for this execution", envListFlag("--update-env-vars"))
-    .action(async (name: string, options) => {
+    .action(async (name: string, options, command: Command) => {
       const { project, format } = commonOptions(options);
       if (options.wait && options.async) throw new UsageError("--wait: cannot be combined with --async");
       const client = await connect();
       const overrides: Record<string, unknown> = {};
       if (options.tasks !== undefined) overrides.taskCount = options.tasks;
       if (options.taskTimeout !== undefined) overrides.timeout = options.taskTimeout;
-      if (options.args !== undefined) overrides.args = options.args;
-      if (options.updateEnvVars !== undefined) {
-        checkEnvOverrides(await client.getJob(project, name), options.updateEnvVars);
-        overrides.env = options.updateEnvVars;
+      const groups = overrideGroupsOf(command);
+      if (groups.some((g) => g.name !== undefined || g.args !== undefined || g.env !== undefined)) {
+        const main = mainContainerOverride(await client.getJob(project, name), groups);
+        if (main.args !== undefined) overrides.args = main.args;
+        if (main.env !== undefined) overrides.env = main.env;
       }
       if (!options.wait) {
         const execution = await client.executeJob(project, name, overrides);
@@ -291,19 +289,6 @@ export function jobCommands(): Command {
 
   addIamPolicyCommands(jobs, "job");
   return jobs;
-}
-
-/**
- * gcloud checks `jobs execute --update-env-vars` against the job before it runs it
- * (ValidateConfigOverrides): a name the job takes from a secret may not become a literal for one
- * execution, and nothing runs.
- */
-export function checkEnvOverrides(job: Pick<Job, "template">, env: Record<string, string>): void {
-  const secret = Object.keys(env).filter((name) => job.template.secretEnv?.[name] !== undefined);
-  if (secret.length > 0)
-    throw new UsageError(
-      `--update-env-vars: cannot update environment variable [${secret.join(", ")}] to string literal because it has already been set with a different type (a secret of the job)`,
-    );
 }
 
 /**

@@ -1,5 +1,12 @@
 import test from "ava";
-import { checkEnvOverrides, executeAfterChange } from "../../provider/cli/job-commands";
+import { executeAfterChange } from "../../provider/cli/job-commands";
+import { Command } from "commander";
+import {
+  checkEnvOverrides,
+  mainContainerOverride,
+  overrideGroupsOf,
+  withExecutionOverrideFlags,
+} from "../../provider/cli/execution-override-flags";
 import { parseJobSpec } from "../../provider/model/job";
 
 // gcloud run jobs create|update|deploy: `--wait` implies `--execute-now`, and `--async` is mutually
@@ -34,4 +41,50 @@ test("jobs execute --update-env-vars naming a secret variable of the job is refu
     message:
       "--update-env-vars: cannot update environment variable [DB_PASSWORD] to string literal because it has already been set with a different type (a secret of the job)",
   });
+});
+
+// gcloud run jobs execute takes --args and --update-env-vars in `--container NAME` groups
+// (execute.py ContainerOverridesGroup); here they override the main container's only.
+
+const sidecarJob = parseJobSpec({
+  template: { image: "img", containerName: "app", sidecars: [{ name: "proxy", image: "proxy-img" }] },
+});
+
+function groupsOf(argv: string[]) {
+  const command = withExecutionOverrideFlags(new Command());
+  command.parseOptions(argv);
+  return overrideGroupsOf(command);
+}
+
+test("--container groups: each container's --args and --update-env-vars stay its own, in order", (t) => {
+  t.deepEqual(groupsOf(["--args", "a,b", "--container", "app", "--args", "c", "--args", "d", "--update-env-vars", "K=V"]), [
+    { args: ["a", "b"] },
+    { name: "app", args: ["c", "d"], env: { K: "V" } },
+  ]);
+  t.deepEqual(groupsOf(["--args", ""]), [{ args: [] }], '--args "" clears the arguments, as gcloud\'s clearArgs');
+});
+
+test("the main container's group overrides it; a sidecar's, an unknown one's or an empty group is refused naming it", (t) => {
+  t.deepEqual(mainContainerOverride(sidecarJob, groupsOf(["--container", "app", "--args", "x", "--update-env-vars", "A=1"])), {
+    args: ["x"],
+    env: { A: "1" },
+  });
+  t.throws(() => mainContainerOverride(sidecarJob, groupsOf(["--container", "proxy", "--args", "x"])), {
+    message: '--container proxy: is a sidecar: an execution overrides only the main container\'s ("app") args and env',
+  });
+  t.throws(() => mainContainerOverride(sidecarJob, groupsOf(["--container", "other", "--args", "x"])), {
+    message: "--container other: names no container of the job (its containers: app, proxy)",
+  });
+  t.throws(() => mainContainerOverride(sidecarJob, groupsOf(["--container", "app"])), {
+    message: "--container app: no container overrides requested; give --args or --update-env-vars after --container",
+  });
+  t.throws(() => mainContainerOverride(sidecarJob, groupsOf(["--args", "x", "--container", "app", "--args", "y"])), {
+    message: "--container app: --args: the main container's arguments are given twice",
+  });
+  const single = parseJobSpec({ template: { image: "img" } });
+  t.deepEqual(
+    mainContainerOverride(single, groupsOf(["--container", "whatever", "--args", "x"])),
+    { args: ["x"] },
+    "one container: every group is its own",
+  );
 });
