@@ -65,8 +65,9 @@ export function executionCommands(): Command {
 
   // As gcloud's (command_lib/run/cancellation.py): the command returns once the execution has
   // ended, so what runs next sees it cancelled; --async returns once the cancel is asked for.
-  withAsyncAccepted(withCommon(executions.command("cancel")))
+  withCommon(executions.command("cancel"))
     .argument("<execution>", "execution name", nameArg("execution"))
+    .option("--async", "return once the cancel is asked for, without waiting for the execution to end")
     .description("stop the running tasks (SIGTERM, then SIGKILL after 10 s) and cancel the rest; waits until it has ended unless --async")
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
