@@ -169,7 +169,7 @@ export const executionSchema = z.object({
   succeededCount: z.number().int(),
   failedCount: z.number().int(),
   cancelledCount: z.number().int(),
-  /** Attempts after the first, over all tasks. */
+  /** Tasks retried at least once (Cloud Run's retriedCount; execution-plan.ts counts it). */
   retriedCount: z.number().int(),
   /** Why it failed: each failed task with its exit code. */
   error: z.string().optional(),
