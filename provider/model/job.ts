@@ -144,6 +144,14 @@ export type TaskState = z.output<typeof taskStateSchema>;
 export const executionStatusSchema = z.enum(["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]);
 export type ExecutionStatus = z.output<typeof executionStatusSchema>;
 
+/** Cloud Run's ExecutionReference.completionStatus (v1 and v2) for each status: a job's latest execution says how it went. */
+export const EXECUTION_COMPLETION_STATUS = {
+  RUNNING: "EXECUTION_RUNNING",
+  SUCCEEDED: "EXECUTION_SUCCEEDED",
+  FAILED: "EXECUTION_FAILED",
+  CANCELLED: "EXECUTION_CANCELLED",
+} as const satisfies Record<ExecutionStatus, string>;
+
 export const taskStatusSchema = z.object({
   index: z.number().int(),
   state: taskStateSchema,
