@@ -11,8 +11,8 @@ import {
   withCommon,
 } from "./common";
 import { confirmOrAbort } from "./confirm";
-import { applyLabelFlags, checkLabelFlags, withLabelFlags, envVarsFlag, type LabelFlags } from "./env-flags";
-import { intFlag, listFlag, nameArg, secondsFlag } from "./flags";
+import { applyLabelFlags, checkLabelFlags, withLabelFlags, type LabelFlags } from "./env-flags";
+import { intFlag, nameArg, secondsFlag } from "./flags";
 import { applyMountFlags, describeMounts, MOUNT_FLAG_OF_FIELD, withMountFlags, type MountFlags } from "./mount-flags";
 import {
   applyContainerGroups,
@@ -35,6 +35,7 @@ import { defaultServiceAccount } from "../model/derived-names";
 import { Progress } from "./progress";
 import { imageFromSource, withSourceFlags, type SourceFlags } from "./source-flags";
 import { listed, withListFlags } from "./list-flags";
+import { mainContainerOverride, overrideGroupsOf, withExecutionOverrideFlags } from "./execution-override-flags";
 
 export interface JobFlags extends MountFlags, SourceFlags, LabelFlags {
   image?: string;
@@ -65,10 +66,10 @@ function withTemplateFlags(command: Command): Command {
     .option("--tasks <n>", "tasks per execution (default 1)", intFlag("--tasks"))
     .option("--parallelism <n>", "tasks running at once; 0 = all (default)", intFlag("--parallelism"))
     .option("--max-retries <n>", "retries per failed task, 0..10 (default 3)", intFlag("--max-retries"))
-    .option("--task-timeout <duration>", "per attempt, e.g. 600, 10m, 1h (default 10m)", secondsFlag("--task-timeout"))
+    .option("--task-timeout <duration>", "per attempt, e.g. 600, 10m, 1h, 2d (default 10m, at most 7d)", secondsFlag("--task-timeout"))
     .option("--service-account <email>", "who the tasks run as (their metadata server's tokens are its)", serviceAccountFlag())
     .option("--execute-now", "run an execution once the job is created or changed")
-    .option("--wait", "with --execute-now: wait until the execution has finished; exit 1 if it failed");
+    .option("--wait", "run an execution (implies --execute-now) and wait until it has finished; exit 1 if it failed");
 }
 
 /** API field paths as these flags name them. */
@@ -147,7 +148,8 @@ export function jobCommands(): Command {
       render(format, jobToCloudRun(job), () =>
         process.stdout.write(`Job ${job.name} created: ${job.template.taskCount} task(s), image ${job.template.image}.\n`),
       );
-      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
+      const after = executeAfterChange(flags);
+      if (after.execute) await runExecution(client, project, name, {}, after.wait, format.kind === "table");
     });
 
   withTemplateFlags(withCommon(jobs.command("update")))
@@ -167,7 +169,8 @@ export function jobCommands(): Command {
         { mode: "update", expectedGeneration: existing.generation },
       );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} updated.\n`));
-      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
+      const after = executeAfterChange(flags);
+      if (after.execute) await runExecution(client, project, name, {}, after.wait, format.kind === "table");
     });
 
   withTemplateFlags(withCommon(jobs.command("deploy")))
@@ -197,7 +200,8 @@ export function jobCommands(): Command {
             { mode: "create" },
           );
       render(format, jobToCloudRun(job), () => process.stdout.write(`Job ${job.name} ${existing ? "updated" : "created"}.\n`));
-      if (flags.executeNow) await runExecution(client, project, name, {}, flags.wait === true, format.kind === "table");
+      const after = executeAfterChange(flags);
+      if (after.execute) await runExecution(client, project, name, {}, after.wait, format.kind === "table");
     });
 
   withAsyncAccepted(withCommon(jobs.command("delete")))
@@ -254,24 +258,24 @@ export function jobCommands(): Command {
       });
     });
 
-  withCommon(jobs.command("execute"))
+  withExecutionOverrideFlags(withCommon(jobs.command("execute")))
     .argument("<job>", "job name", nameArg("job"))
     .description("run an execution of the job")
     .option("--wait", "wait until the execution has finished; exit 1 if it failed")
     .option("--async", "return as soon as the execution is created (the default)")
-    .option("--tasks <n>", "tasks for this execution", intFlag("--tasks"))
-    .option("--task-timeout <duration>", "per attempt, for this execution", secondsFlag("--task-timeout"))
-    .option("--args <a,b,...>", "arguments for this execution", listFlag)
-    .option("--update-env-vars <K=V,...>", "variables added for this execution", envVarsFlag("--update-env-vars"))
-    .action(async (name: string, options) => {
+    .action(async (name: string, options, command: Command) => {
       const { project, format } = commonOptions(options);
       if (options.wait && options.async) throw new UsageError("--wait: cannot be combined with --async");
       const client = await connect();
       const overrides: Record<string, unknown> = {};
       if (options.tasks !== undefined) overrides.taskCount = options.tasks;
       if (options.taskTimeout !== undefined) overrides.timeout = options.taskTimeout;
-      if (options.args !== undefined) overrides.args = options.args;
-      if (options.updateEnvVars !== undefined) overrides.env = options.updateEnvVars;
+      const groups = overrideGroupsOf(command);
+      if (groups.some((g) => g.name !== undefined || g.args !== undefined || g.env !== undefined)) {
+        const main = mainContainerOverride(await client.getJob(project, name), groups);
+        if (main.args !== undefined) overrides.args = main.args;
+        if (main.env !== undefined) overrides.env = main.env;
+      }
       if (!options.wait) {
         const execution = await client.executeJob(project, name, overrides);
         render(format, executionToCloudRun(execution), () =>
@@ -287,11 +291,24 @@ export function jobCommands(): Command {
   return jobs;
 }
 
-/** gcloud's rules: --wait belongs to --execute-now, and one kind of label flag per command. */
+/**
+ * Whether `jobs create|update|deploy` runs an execution after the change, and waits for it. gcloud's
+ * rules: `--wait` implies `--execute-now`, and `--async` is in a mutually exclusive group with the
+ * two of them (an execution gcloud starts is always followed until it has at least started).
+ */
+export function executeAfterChange(flags: { executeNow?: boolean; wait?: boolean; async?: boolean }): { execute: boolean; wait: boolean } {
+  const execute = flags.executeNow === true || flags.wait === true;
+  if (flags.async && execute)
+    throw new UsageError(
+      `--async: cannot be combined with ${flags.wait ? "--wait" : "--execute-now"} (at most one of --async | --execute-now --wait)`,
+    );
+  return { execute, wait: flags.wait === true };
+}
+
+/** gcloud's rules: one kind of label flag per command, and --async apart from --execute-now/--wait. */
 function checkFlagCombinations(flags: JobFlags & { async?: boolean }): void {
   checkLabelFlags(flags);
-  if (flags.async && flags.wait) throw new UsageError("--wait: cannot be combined with --async");
-  if (flags.wait && !flags.executeNow) throw new UsageError("--wait: waits for the execution --execute-now starts; give --execute-now too");
+  executeAfterChange(flags);
 }
 
 /**

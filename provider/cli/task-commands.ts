@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { EngineError } from "../client/api-client";
 import { taskIndexOf } from "../cloudrun-v2/job-to-v2";
 import { taskToCloudRun } from "../knative/task-object";
 import type { TaskState } from "../model/job";
@@ -40,20 +41,21 @@ export function taskCommands(): Command {
     .description("list an execution's tasks by index (all of them unless a state flag picks some)")
     .action(async (options) => {
       const { project, format } = commonOptions(options);
-      const e = await (await connect()).getExecution(project, options.execution);
+      const client = await connect();
+      const [e] = await listOrNone(client.getExecution(project, options.execution).then((found) => [found]));
       // commander stores --no-completed as completed === false.
       const picked = STATE_FLAGS.filter(([flag]) =>
         flag === "noCompleted" ? options.completed === false : flag === "completed" ? options.completed === true : options[flag] === true,
       ).flatMap(([, states]) => states);
-      const chosen = e.tasks.filter((t) => picked.length === 0 || picked.includes(t.state)).sort((a, b) => a.index - b.index);
-      const { items, objects } = listed(chosen, (t) => taskToCloudRun(e, t), options);
+      const chosen = (e?.tasks ?? []).filter((t) => picked.length === 0 || picked.includes(t.state)).sort((a, b) => a.index - b.index);
+      const { items, objects } = listed(chosen, (t) => taskToCloudRun(e!, t), options);
       render(format, objects, () =>
         printTable([
           ["INDEX", "STATE", "TASK", "STARTED", "COMPLETED", "RETRIES"],
           ...items.map((t) => [
             String(t.index),
             t.state,
-            `${e.name}-task${t.index}`,
+            `${e!.name}-task${t.index}`,
             t.startTime ?? "",
             t.completionTime ?? "",
             t.startTime ? String(t.attempt) : "",
@@ -88,4 +90,15 @@ export function taskCommands(): Command {
       );
     });
   return tasks;
+}
+
+/**
+ * gcloud lists a job's executions, and an execution's tasks, by label (`run.googleapis.com/job = J`):
+ * a job or execution that does not exist lists nothing, and the command succeeds.
+ */
+export async function listOrNone<T>(list: Promise<T[]>): Promise<T[]> {
+  return list.catch((error: unknown) => {
+    if (error instanceof EngineError && error.status === 404) return [];
+    throw error;
+  });
 }

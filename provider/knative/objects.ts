@@ -1,5 +1,5 @@
 import type { DomainMapping } from "../model/domain-mapping";
-import type { Execution, Job } from "../model/job";
+import { EXECUTION_COMPLETION_STATUS, type Execution, type Job } from "../model/job";
 import type { Revision } from "../model/revision";
 import type { Service } from "../model/service";
 import type { ServiceTemplate } from "../model/template";
@@ -252,6 +252,8 @@ export function jobToCloudRun(j: Job): KnativeObject {
               name: j.latestExecution.name,
               creationTimestamp: j.latestExecution.createTime,
               completionTimestamp: j.latestExecution.completionTime,
+              // What a script reads to know how the last run went (v1 ExecutionReference.completionStatus).
+              completionStatus: EXECUTION_COMPLETION_STATUS[j.latestExecution.status],
             },
           }
         : {}),

@@ -144,6 +144,14 @@ export type TaskState = z.output<typeof taskStateSchema>;
 export const executionStatusSchema = z.enum(["RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]);
 export type ExecutionStatus = z.output<typeof executionStatusSchema>;
 
+/** Cloud Run's ExecutionReference.completionStatus (v1 and v2) for each status: a job's latest execution says how it went. */
+export const EXECUTION_COMPLETION_STATUS = {
+  RUNNING: "EXECUTION_RUNNING",
+  SUCCEEDED: "EXECUTION_SUCCEEDED",
+  FAILED: "EXECUTION_FAILED",
+  CANCELLED: "EXECUTION_CANCELLED",
+} as const satisfies Record<ExecutionStatus, string>;
+
 export const taskStatusSchema = z.object({
   index: z.number().int(),
   state: taskStateSchema,
@@ -169,7 +177,7 @@ export const executionSchema = z.object({
   succeededCount: z.number().int(),
   failedCount: z.number().int(),
   cancelledCount: z.number().int(),
-  /** Attempts after the first, over all tasks. */
+  /** Tasks retried at least once (Cloud Run's retriedCount; execution-plan.ts counts it). */
   retriedCount: z.number().int(),
   /** Why it failed: each failed task with its exit code. */
   error: z.string().optional(),

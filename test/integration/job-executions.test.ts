@@ -280,16 +280,57 @@ test("jobs deploy|update --execute-now [--wait] run an execution of the job as i
   t.regex(updated.stderr, /^skiff: error: task 0 failed after 1 attempt\(s\): exited with code 3/m);
   t.like(await describeExecution(engine, second!), { status: "FAILED", failedCount: 1, succeededCount: 1 });
 
-  // Without --wait the command returns once the execution is created; --wait alone is refused before anything changes.
+  // Without --wait the command returns once the execution is created; --async with --execute-now is refused before anything changes.
   const asyncArgs = ["jobs", "update", "at-once", "--execute-now", "--format", "value(metadata.name)"];
   const started = await engine.skiff(asyncArgs);
   t.is(started.code, 0, transcript(asyncArgs, started));
   t.is(started.stdout, "at-once\n", "other formats print only the job, the object the command is about");
   await eventually("a third execution", async () => (await listExecutions(engine, ["--job", "at-once"])).length === 3);
   const generation = (await (await engine.api()).getJob("default", "at-once")).generation;
-  const refusedArgs = ["jobs", "update", "at-once", "--tasks", "5", "--wait"];
+  const refusedArgs = ["jobs", "update", "at-once", "--tasks", "5", "--execute-now", "--async"];
   const refused = await engine.skiff(refusedArgs);
   t.is(refused.code, 1, transcript(refusedArgs, refused));
-  t.is(refused.stderr, "skiff: error: --wait: waits for the execution --execute-now starts; give --execute-now too\n");
+  t.is(refused.stderr, "skiff: error: --async: cannot be combined with --execute-now (at most one of --async | --execute-now --wait)\n");
   t.is((await (await engine.api()).getJob("default", "at-once")).generation, generation, "the job is unchanged");
+
+  // --wait alone implies --execute-now, as in gcloud: the change, then an execution followed to its end (it fails: exit 1).
+  const waitArgs = ["jobs", "update", "at-once", "--tasks", "1", "--wait"];
+  const waited = await engine.skiff(waitArgs);
+  t.is(waited.code, 1, transcript(waitArgs, waited));
+  const fourth = /^Job at-once updated\.\nExecution (at-once-[a-z]{5}) started; waiting/.exec(waited.stdout)?.[1];
+  t.truthy(fourth, waited.stdout);
+  t.like(await describeExecution(engine, fourth!), { status: "FAILED", failedCount: 1 });
+  t.is((await (await engine.api()).getJob("default", "at-once")).template.taskCount, 1);
+});
+
+test("jobs executions describe-latest --job J describes the job's newest execution (gcloud's command); a job never run is exit 1 naming --job", async (t) => {
+  await createJob(engine, "latest-one", ["--image", image, ...taskEnv()]);
+  const none = ["jobs", "executions", "describe-latest", "--job", "latest-one"];
+  const refused = await engine.skiff(none);
+  t.is(refused.code, 1, transcript(none, refused));
+  t.is(refused.stderr, 'skiff: error: --job: job "latest-one" has no executions yet\n');
+  const first = await executeJob(engine, "latest-one");
+  await waitForExecution(engine, first.name);
+  const second = await executeJob(engine, "latest-one");
+  await waitForExecution(engine, second.name);
+  const args = ["jobs", "executions", "describe-latest", "--job", "latest-one", "--format", "value(metadata.name,status.succeededCount)"];
+  const latest = await engine.skiff(args);
+  t.is(latest.code, 0, transcript(args, latest));
+  t.is(latest.stdout, `${second.name}\t1\n`);
+  const table = await engine.skiff(["jobs", "executions", "describe-latest", "--job", "latest-one"]);
+  t.true(table.stdout.startsWith(`Execution ${second.name} of job latest-one: SUCCEEDED\n`), table.stdout);
+});
+
+test("executions list --job and tasks list --execution of a job or execution that does not exist list nothing and exit 0, as gcloud's label-selector lists do", async (t) => {
+  for (const args of [
+    ["jobs", "executions", "list", "--job", "never-made"],
+    ["jobs", "executions", "tasks", "list", "--execution", "never-made-abcde"],
+  ]) {
+    const table = await engine.skiff(args);
+    t.is(table.code, 0, transcript(args, table));
+    t.is(table.stderr, "", transcript(args, table));
+    const json = await engine.skiff([...args, "--format", "json"]);
+    t.is(json.code, 0, transcript(args, json));
+    t.deepEqual(JSON.parse(json.stdout), []);
+  }
 });

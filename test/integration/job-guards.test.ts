@@ -9,6 +9,7 @@ import { skiffOk, transcript } from "../helpers/cli";
 import {
   containersOfExecution,
   createJob,
+  describeExecution,
   executeJob,
   listExecutions,
   listJobs,
@@ -247,5 +248,44 @@ test.serial(
     t.is((await engine.skiff(["executions", "describe", name])).code, 1);
     t.true((await readJobLog(engine, "forgettable", name)).length > 0, "its lines stay in the job's log");
     await engine.skiff(["jobs", "delete", "forgettable", "--quiet"]);
+  },
+);
+
+test.serial(
+  "jobs executions cancel returns once the execution has ended, CANCELLED with no task running, as gcloud's does; --async returns as soon as it is asked",
+  async (t) => {
+    // Each task takes 2 s to end after its SIGTERM: a cancel that did not wait would return while it still runs.
+    await createJob(engine, "slow-to-stop", [
+      "--image",
+      image,
+      "--max-retries",
+      "0",
+      ...taskEnv({ FIXTURE_TASK_MS: 60_000, FIXTURE_TRAP_SIGTERM: "exit-after:2000" }),
+    ]);
+    const started = async () => {
+      const { name } = await executeJob(engine, "slow-to-stop");
+      await eventually("the task has started", async () => (await readJobLog(engine, "slow-to-stop", name)).length > 0, 15_000);
+      return name;
+    };
+
+    const first = await started();
+    const args = ["jobs", "executions", "cancel", first, "--quiet"];
+    const cancelled = await engine.skiff(args);
+    t.is(cancelled.code, 0, transcript(args, cancelled));
+    t.is(cancelled.stdout, `Execution ${first} cancelled: 0 succeeded, 0 failed, 1 cancelled, 0 running, 0 retried.\n`);
+    t.like(
+      await describeExecution(engine, first),
+      { status: "CANCELLED", runningCount: 0, cancelledCount: 1 },
+      "ended when the command returned",
+    );
+
+    const second = await started();
+    const asyncArgs = ["jobs", "executions", "cancel", second, "--quiet", "--async"];
+    const asked = await engine.skiff(asyncArgs);
+    t.is(asked.code, 0, transcript(asyncArgs, asked));
+    t.regex(asked.stdout, new RegExp(`^Execution ${second} is being cancelled: `));
+    t.like(await describeExecution(engine, second), { status: "RUNNING" }, "--async did not wait for the task's 2 s");
+    t.like(await waitForExecution(engine, second), { status: "CANCELLED", cancelledCount: 1 });
+    await engine.skiff(["jobs", "delete", "slow-to-stop", "--quiet"]);
   },
 );

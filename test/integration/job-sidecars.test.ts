@@ -142,3 +142,32 @@ test.serial("the CLI: --set-secrets in a job sidecar's group reaches that sideca
   const logs = (await skiffOk(engine, ["logs", "read", "cli-job", "--container", "main"])).stdout;
   t.true(logs.includes(`main TOKEN=undefined sidecar {"role":"backend","name":"TOKEN","value":"${value}"}`), logs);
 });
+
+test.serial(
+  "the CLI: jobs execute --container MAIN --args --update-env-vars override the main container for one execution; a sidecar's group is exit 1",
+  async (t) => {
+    const script = "console.log('override NOTE=' + process.env.NOTE)";
+    const args = [
+      "jobs",
+      "execute",
+      "cli-job",
+      "--wait",
+      "--container",
+      "main",
+      "--args",
+      `-e,${script}`,
+      "--update-env-vars",
+      "NOTE=once",
+    ];
+    const executed = await engine.skiff(args, { timeoutMs: 120_000 });
+    t.is(executed.code, 0, `${executed.stdout}${executed.stderr}`);
+    const logs = (await skiffOk(engine, ["logs", "read", "cli-job", "--container", "main"])).stdout;
+    t.true(logs.includes("override NOTE=once"), logs);
+    const sidecar = await engine.skiff(["jobs", "execute", "cli-job", "--container", "backend", "--args", "x"]);
+    t.is(sidecar.code, 1);
+    t.is(
+      sidecar.stderr,
+      'skiff: error: --container backend: is a sidecar: an execution overrides only the main container\'s ("main") args and env\n',
+    );
+  },
+);

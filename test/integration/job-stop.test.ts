@@ -140,7 +140,8 @@ test.serial(
     );
 
     const before = Date.now();
-    const cancelled = await engine.skiff(["executions", "cancel", name]);
+    // --async: the answer comes once the cancel is asked for, so the state right after shows the running tasks stopping.
+    const cancelled = await engine.skiff(["executions", "cancel", name, "--async"]);
     const after = Date.now();
     t.is(cancelled.code, 0, cancelled.stderr);
     const answer = await describeExecution(engine, name);

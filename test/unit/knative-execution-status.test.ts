@@ -103,3 +103,28 @@ test("label selectors as gcloud sends them: key = value terms and key in (a,b) s
   t.deepEqual(parseLabelSelector("a==b"), [["a", ["b"]]]);
   t.throws(() => parseLabelSelector("a!=b"), { message: /labelSelector: "a!=b" is not supported/ });
 });
+
+test("a v1 Job's status.latestCreatedExecution has completionStatus, as Cloud Run's ExecutionReference: how the latest run went", (t) => {
+  const spec = parseJobSpec({ template: { image: "task:1" } });
+  const statuses: [ExecutionStatus, string][] = [
+    ["RUNNING", "EXECUTION_RUNNING"],
+    ["SUCCEEDED", "EXECUTION_SUCCEEDED"],
+    ["FAILED", "EXECUTION_FAILED"],
+    ["CANCELLED", "EXECUTION_CANCELLED"],
+  ];
+  for (const [status, completionStatus] of statuses) {
+    const latestExecution = { name: "batch-abcde", status, createTime: T0, startTime: T0 } as Job["latestExecution"];
+    const job: Job = {
+      name: "batch",
+      project: "default",
+      ...spec,
+      generation: 1,
+      executionCount: 1,
+      latestExecution,
+      createTime: T0,
+      updateTime: T0,
+    };
+    const object = jobToCloudRun(job) as { status: { latestCreatedExecution: Record<string, unknown> } };
+    t.like(object.status.latestCreatedExecution, { name: "batch-abcde", creationTimestamp: T0, completionStatus });
+  }
+});

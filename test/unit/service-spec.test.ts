@@ -92,3 +92,20 @@ test("durations take several units from largest to smallest, as gcloud does", (t
   t.is(parseDurationMs("ms"), undefined);
   t.is(parseDurationMs("-5s"), undefined);
 });
+
+test("durations take gcloud's days and weeks, either case, and ISO 8601 (--task-timeout 2d works as in gcloud)", (t) => {
+  t.is(parseDurationMs("1d"), 86_400_000);
+  t.is(parseDurationMs("2d12h"), 216_000_000);
+  t.is(parseDurationMs("1w"), 604_800_000);
+  t.is(parseDurationMs("10M"), 600_000);
+  t.is(parseDurationMs("1H30M"), 5_400_000);
+  t.is(parseDurationMs("PT10M"), 600_000);
+  t.is(parseDurationMs("pt1h"), 3_600_000);
+  t.is(parseDurationMs("P1D"), 86_400_000);
+  t.is(parseDurationMs("P1DT12H"), 129_600_000);
+  t.is(parseDurationMs("P1M"), undefined, "an ISO month has no fixed length");
+  t.is(parseDurationMs("PT1D"), undefined, "days belong before the T");
+  t.is(parseDurationMs("1dT1h"), undefined, "T only after a P");
+  t.is(parseDurationMs("P"), undefined);
+  t.is(parseDurationMs("1h2d"), undefined, "units out of order");
+});
