@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { DEFAULT_REGION } from "../base/defaults";
 import { listFlag } from "./flags";
 import { UsageError } from "./output";
 import type { Mounted } from "./volume-flags";
@@ -9,13 +10,19 @@ import type { Mounted } from "./volume-flags";
  * On Cloud Run they set the template's run.googleapis.com/cloudsql-instances, whose sockets appear
  * under /cloudsql; here that is the template's cloudsql volume, mounted at /cloudsql in the
  * ingress (main) container, as `services replace` reads the annotation (knative/volumes.ts). The
- * engine serves each instance's socket from the database `skiff cloudsql map` names.
+ * engine serves each instance's socket from the database `skiff cloudsql map` names. As in gcloud
+ * (config_changes.py CloudSQLChanges): an instance given by its plain name is the deploy's
+ * project's in its region (`--project`, `--region` or us-central1), and removing one the template
+ * does not have is no error.
  */
 export interface CloudSqlFlags {
   addCloudsqlInstances?: string[];
   setCloudsqlInstances?: string[];
   removeCloudsqlInstances?: string[];
   clearCloudsqlInstances?: boolean;
+  /** The command's own --project and --region, for instances given by their plain name. */
+  project?: string;
+  region?: string;
 }
 
 const VOLUME = "cloudsql";
@@ -52,19 +59,17 @@ export function applyCloudSqlFlags<T extends Mounted>(template: T, flags: CloudS
         .join(", ")}`,
     );
 
+  const full = (flag: string, instances: string[]) => instances.map((i) => connectionName(flag, i, flags));
+  const add = flags.addCloudsqlInstances && full("--add-cloudsql-instances", flags.addCloudsqlInstances);
+  const set = flags.setCloudsqlInstances && full("--set-cloudsql-instances", flags.setCloudsqlInstances);
+  const remove = flags.removeCloudsqlInstances && full("--remove-cloudsql-instances", flags.removeCloudsqlInstances);
   const existing = template.volumes?.find((v) => v.cloudSqlInstance !== undefined);
   const current = existing?.cloudSqlInstance?.instances ?? [];
   let next: string[];
-  if (flags.setCloudsqlInstances) next = unique(flags.setCloudsqlInstances);
-  else if (flags.addCloudsqlInstances) next = unique([...current, ...flags.addCloudsqlInstances]);
-  else if (flags.removeCloudsqlInstances) {
-    const unknown = flags.removeCloudsqlInstances.find((i) => !current.includes(i));
-    if (unknown !== undefined)
-      throw new UsageError(
-        `--remove-cloudsql-instances: "${unknown}" is not an instance of this template; ${current.length ? `its instances are: ${current.join(", ")}` : "it has none"}`,
-      );
-    next = current.filter((i) => !flags.removeCloudsqlInstances!.includes(i));
-  } else next = [];
+  if (set) next = unique(set);
+  else if (add) next = unique([...current, ...add]);
+  else if (remove) next = current.filter((i) => !remove.includes(i));
+  else next = [];
 
   const name = existing?.name ?? VOLUME;
   const mountPath = template.volumeMounts?.find((m) => m.name === name)?.mountPath ?? MOUNT_PATH;
@@ -78,6 +83,16 @@ export function applyCloudSqlFlags<T extends Mounted>(template: T, flags: CloudS
   if (volumes.length === 0) delete out.volumes;
   if (volumeMounts.length === 0) delete out.volumeMounts;
   return out;
+}
+
+/** PROJECT:REGION:INSTANCE as written, or a plain INSTANCE completed as gcloud completes it; anything else refused in gcloud's words. */
+function connectionName(flag: string, instance: string, flags: CloudSqlFlags): string {
+  const parts = instance.split(":");
+  if (parts.length === 3) return instance;
+  if (parts.length === 1) return `${flags.project ?? "default"}:${flags.region ?? DEFAULT_REGION}:${instance}`;
+  throw new UsageError(
+    `${flag}: Malformed CloudSQL instance string: ${instance} (give PROJECT:REGION:INSTANCE, or the instance's plain name)`,
+  );
 }
 
 function unique(items: string[]): string[] {

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from "commander";
 import type { SidecarInput, ServiceTemplateInput } from "../model/template";
-import { applyEnvFlags, envFlagsProblem, type EnvFlags } from "./env-flags";
-import { collect, envListFlag, intFlag, listFlag, parseProbe } from "./flags";
+import { applyEnvFlags, envFlagsProblem, envVarsFlag, type EnvFlags } from "./env-flags";
+import { collect, intFlag, listFlag, parseProbe } from "./flags";
 import { UsageError } from "./output";
 import { applySecretFlags, secretFlagsProblem, secretListFlag, type SecretFlags } from "./secret-flags";
 import { applyVolumeFlags } from "./volume-flags";
@@ -42,9 +42,9 @@ const CONTAINER_OPTIONS: [flags: string, description: string, parse?: (value: st
   ],
   ["--command <cmd,...>", "entrypoint, comma-separated", listFlag],
   ["--args <a,b,...>", "arguments, comma-separated", listFlag],
-  ["--set-env-vars <K=V,...>", "environment variables; replaces the container's set", envListFlag("--set-env-vars")],
-  ["--update-env-vars <K=V,...>", "environment variables to add or change", envListFlag("--update-env-vars")],
-  ["--env <K=V,...>", "same as --update-env-vars; may be repeated", envListFlag("--env")],
+  ["--set-env-vars <K=V,...>", "environment variables; replaces the container's set", envVarsFlag("--set-env-vars")],
+  ["--update-env-vars <K=V,...>", "environment variables to add or change", envVarsFlag("--update-env-vars")],
+  ["--env <K=V,...>", "same as --update-env-vars; may be repeated", envVarsFlag("--env")],
   ["--remove-env-vars <K,...>", "environment variables to remove", listFlag],
   ["--clear-env-vars", "remove every environment variable"],
   ["--env-vars-file <file>", "a YAML file of KEY: VALUE; replaces the container's set"],

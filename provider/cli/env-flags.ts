@@ -17,6 +17,32 @@ export interface EnvFlags {
   envVarsFile?: string;
 }
 
+/**
+ * commander's parser for `--set-env-vars`/`--update-env-vars`/`--env`, as gcloud's ArgDict and
+ * StripKeys read them (calliope/arg_parsers.py, command_lib/run/flags.py): `K=V,K2=V2` or with
+ * gcloud's `^DELIM^` prefix; a name loses the spaces around it, a value keeps its own (`A= x `
+ * is " x "); one trailing delimiter is allowed, an empty item elsewhere is refused (gcloud:
+ * "Invalid flag value []"). Repeated flags add up.
+ */
+export function envVarsFlag(flag: string) {
+  return (value: string, previous: Record<string, string> = {}): Record<string, string> => {
+    const env = { ...previous };
+    // Not flags.ts' splitList: it trims each item, and a value keeps its spaces.
+    const custom = /^\^([^^]+)\^/.exec(value);
+    const [separator, text] = custom ? [custom[1], value.slice(custom[0].length)] : [",", value];
+    const items = text.split(separator);
+    if (items.length > 1 && items.at(-1) === "") items.pop();
+    for (const item of items) {
+      if (item === "") throw new UsageError(`${flag}: an empty item in "${value}" (two delimiters in a row, or one first)`);
+      const eq = item.indexOf("=");
+      const name = item.slice(0, Math.max(eq, 0)).trim();
+      if (eq < 0 || name === "") throw new UsageError(`${flag}: expected KEY=VALUE,KEY2=VALUE2, got "${item}"`);
+      env[name] = item.slice(eq + 1);
+    }
+    return env;
+  };
+}
+
 export interface LabelFlags {
   labels?: Record<string, string>;
   updateLabels?: Record<string, string>;
@@ -77,25 +103,44 @@ export function applyLabelFlags(current: Record<string, string>, flags: LabelFla
   return labels;
 }
 
-/** `--env-vars-file`: a YAML mapping of names to values (numbers and booleans are taken as their text). */
+/**
+ * `--env-vars-file`: a YAML mapping of names to strings, read as gcloud reads it (map_util.py's
+ * ArgDictFile with env_vars_util.EnvVarValueType): YAML 1.1, so `yes`, `on`, `0x10`, `010` and
+ * dates are not strings (nor are `Y` and `N`); a value or name that is not a string is refused
+ * (gcloud: "Environment variable values must be strings"; a name such as `Y` crashes it), as is a file that is not a mapping (an empty one too); a name given
+ * twice takes its last value, as gcloud's YAML loader does.
+ */
 function readEnvVarsFile(file: string): Record<string, string> {
   const text = readRequestFile(file, "--env-vars-file");
   // Loaded here only: most commands never read YAML.
   const { parse } = require("yaml") as typeof import("yaml");
   let parsed: unknown;
   try {
-    parsed = parse(text);
+    // mapAsMap keeps each name's own type: YAML 1.1 reads an unquoted Y, N, on or 1 as no string.
+    parsed = parse(text, { version: "1.1", uniqueKeys: false, mapAsMap: true });
   } catch (error) {
     throw new UsageError(`--env-vars-file: "${file}" is not YAML: ${(error as Error).message.split("\n")[0]}`);
   }
-  if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== "object" || Array.isArray(parsed))
-    throw new UsageError(`--env-vars-file: "${file}" must be a mapping of NAME: value`);
+  if (!(parsed instanceof Map))
+    throw new UsageError(`--env-vars-file: "${file}" must be a mapping of NAME: "value" (gcloud refuses anything else, an empty file too)`);
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
-    if (value !== null && typeof value === "object")
-      throw new UsageError(`--env-vars-file: the value of ${name} must be a string, number or boolean`);
-    env[name] = value === null ? "" : String(value);
+  for (const [name, value] of parsed as Map<unknown, unknown>) {
+    if (typeof name !== "string")
+      throw new UsageError(
+        `--env-vars-file: the name ${String(name)} must be a string, got ${yamlKind(name)}; quote it ("${String(name)}": ...) as gcloud requires`,
+      );
+    if (typeof value !== "string")
+      throw new UsageError(
+        `--env-vars-file: the value of ${name} must be a string, got ${yamlKind(value)} ${JSON.stringify(value instanceof Map ? Object.fromEntries(value) : value) ?? String(value)}; quote it (${name}: "...") as gcloud requires`,
+      );
+    env[name] = value;
   }
   return env;
+}
+
+function yamlKind(value: unknown): string {
+  if (value === null) return "null";
+  if (value instanceof Date) return "the date";
+  if (Array.isArray(value)) return "the list";
+  return typeof value === "object" ? "the mapping" : `the ${typeof value}`;
 }

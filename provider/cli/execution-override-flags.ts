@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { Job } from "../model/job";
-import { envListFlag, intFlag, listFlag, secondsFlag } from "./flags";
+import { intFlag, listFlag, secondsFlag } from "./flags";
+import { envVarsFlag } from "./env-flags";
 import { UsageError } from "./output";
 
 /**
@@ -23,7 +24,7 @@ export function withExecutionOverrideFlags(command: Command): Command {
   const groups: OverrideGroup[] = [{}];
   recorded.set(command, groups);
   const parseArgs = listFlag;
-  const parseEnv = envListFlag("--update-env-vars");
+  const parseEnv = envVarsFlag("--update-env-vars");
   // Commander keeps one value per option over the whole line; the groups keep each container's own.
   command
     .option("--tasks <n>", "tasks for this execution", intFlag("--tasks"))

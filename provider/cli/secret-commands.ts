@@ -8,6 +8,7 @@ import { render } from "./formats";
 import { printTable, UsageError } from "./output";
 import { listed, withListFlags } from "./list-flags";
 import { addIamPolicyCommands } from "./iam-commands";
+import { replicationProblem, withReplicationFlags } from "./secret-replication";
 
 /**
  * `skiff secrets ...` in gcloud's words: `secrets create NAME --data-file F|-`, `list`, `describe`,
@@ -83,6 +84,16 @@ const versionObject = (v: SecretVersion) => ({
   ...(v.destroyTime ? { destroyTime: v.destroyTime } : {}),
 });
 
+/**
+ * What `versions access --format ...` prints, as gcloud prints Secret Manager's
+ * AccessSecretVersionResponse: the value is `payload.data`, base64url as apitools writes bytes, so
+ * gcloud's own recipe `--format='get(payload.data)' | tr '_-' '/+' | base64 -d` gives the bytes back.
+ */
+export const accessObject = (project: string, secret: string, access: { version: number; value: Buffer }) => ({
+  name: `projects/${project}/secrets/${secret}/versions/${access.version}`,
+  payload: { data: access.value.toString("base64").replace(/\+/g, "-").replace(/\//g, "_") },
+});
+
 function versionCommands(): Command {
   const versions = new Command("versions").description("add, read and retire a secret's versions");
 
@@ -102,10 +113,10 @@ function versionCommands(): Command {
     .option("--out-file <file>", "write the value to this file (mode 0600) instead of stdout")
     .description("print a version's value, as it was added")
     .action(async (version: string, options) => {
-      const { project } = commonOptions(options);
-      const { value } = await (await connect()).accessSecretVersion(project, options.secret, version);
-      if (options.outFile) writeFileSync(options.outFile, value, { mode: 0o600 });
-      else process.stdout.write(value);
+      const { project, format } = commonOptions(options);
+      const access = await (await connect()).accessSecretVersion(project, options.secret, version);
+      if (options.outFile) writeFileSync(options.outFile, access.value, { mode: 0o600 });
+      else render(format, accessObject(project, options.secret, access), () => process.stdout.write(access.value));
     });
 
   withListFlags(withCommon(versions.command("list")))
@@ -157,14 +168,15 @@ export function secretCommands(): Command {
   const secrets = new Command("secrets").description("a local Secret Manager: secrets with numbered versions, for services and jobs");
   addIamPolicyCommands(secrets, "secret");
 
-  withCommon(secrets.command("create"))
+  withReplicationFlags(withCommon(secrets.command("create")))
     .argument("<secret>", "secret name: letters, digits, - and _", secretArg())
     .option("--data-file <file>", "the first version's value: a file, or - for stdin")
     .option("--labels <K=V,...>", "labels", envListFlag("--labels"))
-    .option("--replication-policy <policy>", "accepted for gcloud compatibility; no local effect")
     .description("create a secret (with its first version, given --data-file)")
     .action(async (secret: string, options) => {
       const { project, format } = commonOptions(options);
+      const replication = replicationProblem(options);
+      if (replication) throw new UsageError(replication);
       const value = options.dataFile === undefined ? undefined : await dataFlag(options);
       const s = await (await connect()).createSecret(project, secret, value, options.labels);
       render(format, secretObject(s), () =>

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { secretNameSchema, versionRefSchema, type SecretRef } from "../model/secret";
+import { secretNameSchema, secretPathParts, versionRefSchema, type SecretRef } from "../model/secret";
 import { envNameProblem } from "../model/template";
 import { mountPathProblem, type VolumeInput } from "../model/volume";
 import { splitList } from "./flags";
@@ -44,7 +44,8 @@ export function secretListFlag(flag: string) {
     for (const pair of splitList(value).filter(Boolean)) {
       const eq = pair.indexOf("=");
       if (eq <= 0) throw new UsageError(`${flag}: expected ENV=SECRET:VERSION or /path/file=SECRET:VERSION, got "${pair}"`);
-      out[pair.slice(0, eq)] = pair.slice(eq + 1);
+      // gcloud strips the keys (flags.py StripKeys): "A =s:1" is A.
+      out[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
     }
     return out;
   };
@@ -53,13 +54,16 @@ export function secretListFlag(flag: string) {
 /**
  * `name:version`, checked. The version must be written (`latest` or a number): gcloud refuses a
  * bare name for Cloud Run, "No secret version specified for KEY. Use KEY:latest to reference the
- * latest version.", and so does this, in the same words.
+ * latest version.", and so does this, in the same words. A secret named by its full path,
+ * `projects/NUMBER/secrets/NAME`, is this project's NAME (see secretPathParts).
  */
 export function parseSecretValue(flag: string, key: string, text: string): SecretRef {
+  // gcloud's full path, projects/NUMBER/secrets/NAME[:VERSION | /versions/VERSION]: its version may be left out (latest).
+  const path = secretPathParts(text);
   const colon = text.lastIndexOf(":");
-  if (colon < 0)
+  if (!path && colon < 0)
     throw new UsageError(`${flag}: No secret version specified for ${key}. Use ${key}:latest to reference the latest version.`);
-  const [secret, version] = [text.slice(0, colon), text.slice(colon + 1)];
+  const [secret, version] = path ? [path.secret, path.version ?? "latest"] : [text.slice(0, colon), text.slice(colon + 1)];
   const name = secretNameSchema.safeParse(secret);
   if (!name.success) throw new UsageError(`${flag}: ${key}: secret "${secret}" ${name.error.issues[0]?.message}`);
   const ref = versionRefSchema.safeParse(version);
@@ -112,9 +116,8 @@ export function applySecretFlags<T extends WithSecrets>(
   if (!secretFlagsGiven(flags)) return template;
   const flag = setSecrets ? "--set-secrets" : "--update-secrets";
   let wanted = clearSecrets || setSecrets ? new Map<string, string>() : secretsOf(template);
-  for (const key of removeSecrets ?? []) {
-    if (!wanted.delete(key)) throw new UsageError(`--remove-secrets: "${key}" is not a secret of this container`);
-  }
+  // A name or path that is not there is no error, as in gcloud (config_changes.py's _PruneMapping): a script may remove twice.
+  for (const key of removeSecrets ?? []) wanted.delete(key);
   for (const [key, value] of Object.entries(setSecrets ?? updateSecrets ?? {})) {
     checkKey(flag, key);
     wanted.set(key, value);

@@ -4,6 +4,7 @@ import { MAX_CONTAINERS } from "../model/containers";
 import { knativePathOf, leafPaths } from "./service-from-knative";
 import { DEPENDENCIES_ANNOTATION, sidecarsFromKnative } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
+import { resolveSecretAliases, secretAliasesFromAnnotation, SECRETS_ANNOTATION } from "./secret-aliases";
 
 /**
  * A Cloud Run run.googleapis.com/v1 Job object (what `skiff jobs describe --format export` and
@@ -133,6 +134,8 @@ export function jobSpecFromCloudRun(doc: unknown, document = "body"): JobPlan {
       used: (path) => used.add(path),
     }),
   );
+  if (SECRETS_ANNOTATION in taskAnnotations) used.add(`${annotationsAt}.${SECRETS_ANNOTATION}`);
+  resolveSecretAliases(t, secretAliasesFromAnnotation(taskAnnotations[SECRETS_ANNOTATION], `${annotationsAt}.${SECRETS_ANNOTATION}`));
   if (container.volumeMounts !== undefined) used.add(`${c}.volumeMounts`);
   if (task.volumes !== undefined) used.add(`${at}.volumes`);
   const limits = record(record(container.resources ?? {}, `${c}.resources`).limits ?? {}, `${c}.resources.limits`);

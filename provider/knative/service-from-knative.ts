@@ -6,6 +6,7 @@ import type { TrafficTargetInput } from "../model/traffic";
 import { MAX_CONTAINERS } from "../model/containers";
 import { DEPENDENCIES_ANNOTATION, ingressIndex, sidecarsFromKnative, takeList } from "./containers";
 import { CLOUDSQL_ANNOTATION, mountsFromKnative } from "./volumes";
+import { resolveSecretAliases, secretAliasesFromAnnotation, SECRETS_ANNOTATION } from "./secret-aliases";
 import { livenessProbeFromKnative, startupProbeFromKnative } from "./startup-probe";
 import { SERVICE_SCALING_KNATIVE_PATHS, serviceScalingFromAnnotations } from "./service-scaling";
 
@@ -226,6 +227,8 @@ export function planReplace(doc: unknown, project: string, wording: ReplaceWordi
     revisionSuffix = revisionName.slice(name.length + 1);
   }
   checkCloudOnlyAnnotations(templateAnnotations, "spec.template.metadata.annotations");
+  const aliasesAt = `spec.template.metadata.annotations.${SECRETS_ANNOTATION}`;
+  resolveSecretAliases(t, secretAliasesFromAnnotation(take(aliasesAt, templateAnnotations[SECRETS_ANNOTATION]), aliasesAt));
   const ingress = ingressAnnotation === undefined ? undefined : (String(ingressAnnotation) as ServiceSpecInput["ingress"]);
   const ignored = leafPaths(root).filter((p) => !used.has(p) && !OUTPUT_ONLY.test(p));
   const sidecarAt = containers.map((_, i) => i).filter((i) => i !== ingressAt);

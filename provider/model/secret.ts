@@ -82,3 +82,17 @@ export type SecretAccess = z.output<typeof secretAccessSchema>;
 /** A template's reference to a secret: an env var's value, or a mounted file. */
 export const secretRefSchema = z.object({ secret: secretNameSchema, version: versionRefSchema.default("latest") }).strict();
 export type SecretRef = z.output<typeof secretRefSchema>;
+
+/**
+ * A secret named by its full path, as gcloud takes one (`secrets_mapping.py`'s ReachableSecret):
+ * `projects/NUMBER/secrets/NAME`, then `:VERSION`, `/versions/VERSION` or neither (`latest`).
+ * The engine's secrets are the project's: the path stands for NAME in the project deployed to.
+ */
+const SECRET_PATH = /^projects\/[0-9]{1,19}\/secrets\/([A-Za-z0-9_-]{1,255})(?::(.+)|\/versions\/(.+))?$/;
+
+export function secretPathParts(text: string): { secret: string; version?: string } | undefined {
+  const match = SECRET_PATH.exec(text);
+  if (!match) return undefined;
+  const version = match[2] ?? match[3];
+  return version === undefined ? { secret: match[1] } : { secret: match[1], version };
+}

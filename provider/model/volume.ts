@@ -76,6 +76,18 @@ const relativeFilePath = z
 
 const modeSchema = z.number({ error: "must be a number" }).int().min(0).max(0o777, "must be a file mode between 0 and 0777");
 
+/** A mounted secret file's mode when neither its item nor its volume gives one: anyone in the container may read it. */
+export const SECRET_FILE_MODE = 0o444;
+
+/**
+ * The mode Cloud Run gives a mounted secret file: the item's mode, else the volume's defaultMode,
+ * else 0444 (a mode of 0 counts as not given), less the write bits (Cloud Run applies a umask of
+ * 0222 to any mode), so 0600 is 0400 and 0777 is 0555.
+ */
+export function secretFileMode(itemMode: number | undefined, defaultMode: number | undefined): number {
+  return (itemMode || defaultMode || SECRET_FILE_MODE) & ~0o222;
+}
+
 export const secretVolumeSchema = z
   .object({
     secret: secretNameSchema,

@@ -5,7 +5,7 @@ import type { EngineHome } from "../base/home";
 import type { Logger } from "../base/logger";
 import { SkiffError } from "../model/errors";
 import type { MountedTemplate } from "../model/template";
-import { inMemoryVolumeBytes, type Volume } from "../model/volume";
+import { inMemoryVolumeBytes, secretFileMode, type Volume } from "../model/volume";
 import { parseDatabaseTarget, type DatabaseTarget } from "../model/volume-mapping";
 import type { ContainerMount } from "../runtime/container-runtime";
 import type { Store } from "../state/store";
@@ -40,9 +40,6 @@ interface SecretFile {
   file: string;
   mode: number;
 }
-
-/** Cloud Run's default mode of a mounted secret file: anyone in the container may read it. */
-const SECRET_FILE_MODE = 0o444;
 
 /**
  * The host side of containers' volumes, each container in a folder of its own
@@ -112,7 +109,7 @@ export class VolumeHost implements ContainerVolumes {
           secret,
           version: item.version,
           file: join(folder, item.path),
-          mode: item.mode ?? defaultMode ?? SECRET_FILE_MODE,
+          mode: secretFileMode(item.mode, defaultMode),
         };
         this.show(project, file);
         followed.push(file);

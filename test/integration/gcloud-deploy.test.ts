@@ -103,14 +103,14 @@ test("a deploy command pasted from Cloud Run's quickstart works, naming --region
 test("env flags follow gcloud: --update-env-vars and --env add, --remove-env-vars removes, --env-vars-file and --set-env-vars replace, --clear-env-vars empties; set and update together exit 1 naming both; dotted and hyphenated names are names, X_GOOGLE_* is refused", async (t) => {
   const service = "envs";
   const file = path.join(scratch, "env.yaml");
-  // A YAML mapping as gcloud's --env-vars-file takes it: numbers and booleans are taken as their text.
-  await fs.writeFile(file, "X: 1\nY: two words\nZ: true\n");
+  // A YAML mapping as gcloud's --env-vars-file takes it: strings only (an unquoted 1 or true is refused, see env-vars-file.test).
+  await fs.writeFile(file, 'X: "1"\nWORDS: two words\nZ: "true"\n');
   const steps: [string[], Record<string, string>][] = [
     [["--image", image, "--set-env-vars", "A=1,B=2"], { A: "1", B: "2" }],
     [["--update-env-vars", "C=3"], { A: "1", B: "2", C: "3" }],
     [["--remove-env-vars", "A"], { B: "2", C: "3" }],
     [["--env", "D=4,E=5"], { B: "2", C: "3", D: "4", E: "5" }],
-    [["--env-vars-file", file], { X: "1", Y: "two words", Z: "true" }],
+    [["--env-vars-file", file], { X: "1", WORDS: "two words", Z: "true" }],
     [["--set-env-vars", "P=1"], { P: "1" }],
     // Names as Spring and Elasticsearch images read them: Cloud Run takes any printable ASCII but "=".
     [["--update-env-vars", "spring.profiles.active=dev,my-var=x"], { P: "1", "spring.profiles.active": "dev", "my-var": "x" }],

@@ -44,6 +44,10 @@ test.serial("secrets are created from stdin or a file, listed by name and versio
   t.regex(list.stdout, /api-key\s+1\s+1/);
   t.regex(list.stdout, /db-pass\s+1\s+1/);
   t.is((await skiffOk(engine, ["secrets", "versions", "access", "latest", "--secret", "db-pass"])).stdout, DB_PASSWORD);
+  // gcloud's recipe for the raw bytes: --format='get(payload.data)' | tr '_-' '/+' | base64 -d (payload.data is base64url).
+  const data = (await skiffOk(engine, ["secrets", "versions", "access", "latest", "--secret", "db-pass", "--format=get(payload.data)"]))
+    .stdout;
+  t.is(Buffer.from(data.trim().replace(/_/g, "/").replace(/-/g, "+"), "base64").toString(), DB_PASSWORD);
   const versions = await engine.skiffJson<{ name: string; state: string }[]>(["secrets", "versions", "list", "db-pass"]);
   t.is(versions.length, 1);
   t.like(versions[0], { name: "projects/default/secrets/db-pass/versions/1", state: "ENABLED" });

@@ -1,5 +1,6 @@
 import test from "ava";
 import { applyCloudSqlFlags } from "../../provider/cli/cloudsql-flags";
+import type { Mounted } from "../../provider/cli/volume-flags";
 
 // gcloud's --add/--set/--remove/--clear-cloudsql-instances as the template's cloudsql volume, mounted at /cloudsql.
 
@@ -41,11 +42,35 @@ test("--set replaces, --remove takes away (the volume goes with its last instanc
   t.is(applyCloudSqlFlags(existing, {}), existing, "no flag: the template as it was");
 });
 
-test("bad use is a usage error naming the flag: two of them together, removing an instance the template does not have", (t) => {
+test("bad use is a usage error naming the flag: two of them together, an instance with two parts", (t) => {
   t.throws(() => applyCloudSqlFlags({}, { addCloudsqlInstances: [A], clearCloudsqlInstances: true }), {
     message: "--add-cloudsql-instances: cannot be combined with --clear-cloudsql-instances",
   });
-  t.throws(() => applyCloudSqlFlags({}, { removeCloudsqlInstances: [A] }), {
-    message: `--remove-cloudsql-instances: "${A}" is not an instance of this template; it has none`,
+  // gcloud 528: "Malformed CloudSQL instance string: a:b".
+  t.throws(() => applyCloudSqlFlags({}, { addCloudsqlInstances: ["a:b"] }), {
+    message:
+      "--add-cloudsql-instances: Malformed CloudSQL instance string: a:b (give PROJECT:REGION:INSTANCE, or the instance's plain name)",
   });
+});
+
+const none: Mounted = {};
+
+// What gcloud 528 sent an engine (config_changes.py CloudSQLChanges.Augment; repeated.py _ModifyCurrentValue).
+test("a plain instance name is the deploy's project's in its region (--region, else us-central1), as gcloud completes it", (t) => {
+  const one = applyCloudSqlFlags(none, { addCloudsqlInstances: ["mydb"], project: "default" });
+  t.deepEqual(one.volumes, [{ name: "cloudsql", cloudSqlInstance: { instances: ["default:us-central1:mydb"] } }]);
+  const two = applyCloudSqlFlags(none, { setCloudsqlInstances: ["mydb", A], project: "shop", region: "europe-west1" });
+  t.deepEqual(two.volumes?.[0]?.cloudSqlInstance?.instances, ["shop:europe-west1:mydb", A]);
+  t.deepEqual(applyCloudSqlFlags(two, { removeCloudsqlInstances: ["mydb"], project: "shop", region: "europe-west1" }).volumes, [
+    { name: "cloudsql", cloudSqlInstance: { instances: [A] } },
+  ]);
+});
+
+test("removing an instance the template does not have is no error and changes nothing, as in gcloud", (t) => {
+  const existing = {
+    volumes: [{ name: "cloudsql", cloudSqlInstance: { instances: [A] } }],
+    volumeMounts: [{ name: "cloudsql", mountPath: "/cloudsql" }],
+  };
+  t.deepEqual(applyCloudSqlFlags(existing, { removeCloudsqlInstances: [B] }), existing);
+  t.deepEqual(applyCloudSqlFlags(none, { removeCloudsqlInstances: [B] }), {});
 });

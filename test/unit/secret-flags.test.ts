@@ -106,10 +106,6 @@ test("bad secret flags exit 1 naming the flag: a name with / or .., a mount on /
     /^--set-secrets: cannot be combined with/,
   );
   t.regex(
-    message(() => applyMountFlags(tpl({ image }), { removeSecrets: ["NOPE"] })),
-    /^--remove-secrets: "NOPE" is not a secret/,
-  );
-  t.regex(
     message(() => applyMountFlags(tpl({ image, env: { A: "1" } }), { setSecrets: { A: "a:1" } })),
     /^--set-secrets: A is a plain variable too/,
   );
@@ -199,4 +195,10 @@ test("describe names secrets by name and version and volumes by kind, never a va
     }),
   );
   t.deepEqual(describeMounts(template, 10), ["  Secrets:  A=a:1 /s/k=k:latest", "  Volumes:  /m (in-memory 64Mi)"]);
+});
+
+test("--remove-secrets of a name or file that is not there changes nothing and is no error, as in gcloud", (t) => {
+  const deployed = applyMountFlags(tpl({ image }), { setSecrets: { DB_PASSWORD: "db-pass:1", "/secrets/api-key": "api-key:latest" } });
+  t.deepEqual(applyMountFlags(deployed, { removeSecrets: ["NOPE", "/nope/x", "/secrets/other"] }), deployed);
+  t.deepEqual(applyMountFlags(deployed, { removeSecrets: ["NOPE", "DB_PASSWORD"] }).secretEnv, undefined);
 });

@@ -4,7 +4,7 @@ import { parseJobSpec } from "../../provider/model/job";
 import { templateFingerprint } from "../../provider/model/revision";
 import { secretNameSchema } from "../../provider/model/secret";
 import { parseServiceTemplate } from "../../provider/model/template";
-import { inMemoryVolumeBytes } from "../../provider/model/volume";
+import { inMemoryVolumeBytes, secretFileMode } from "../../provider/model/volume";
 import { impliedDatabaseType, parseDatabaseTarget, parseNfsLocation } from "../../provider/model/volume-mapping";
 
 // The model's rules for secrets and volumes in a template, as the engine, the CLI and the SDK all
@@ -148,4 +148,14 @@ test("an in-memory volume without a size limit gets half the memory of all the c
   t.is(inMemoryVolumeBytes({ sizeLimit: "64Mi" }, 512 * Mi), 64 * Mi);
   // A limit above half (even above the memory) is the user's to set: Cloud Run keeps it too.
   t.is(inMemoryVolumeBytes({ sizeLimit: "1Gi" }, 512 * Mi), 1024 * Mi);
+});
+
+test("a mounted secret file's mode is Cloud Run's: the item's, else the volume's default, else 0444; 0 is not given; write bits dropped (umask 0222)", (t) => {
+  t.is(secretFileMode(undefined, undefined), 0o444);
+  t.is(secretFileMode(0, 0), 0o444, "0 or not set: the default");
+  t.is(secretFileMode(0, 0o440), 0o440, "an item's 0: the volume's default mode");
+  t.is(secretFileMode(0o400, 0o555), 0o400, "the item's mode over the volume's");
+  t.is(secretFileMode(undefined, 0o600), 0o400);
+  t.is(secretFileMode(0o777, undefined), 0o555);
+  t.is(secretFileMode(0o640, undefined), 0o440);
 });
