@@ -96,7 +96,10 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     template: engineTemplate,
     labels: (wire.labels as Record<string, string> | undefined) ?? {},
     ...(ingress ? { ingress } : {}),
-    ...(traffic.length > 0 ? { traffic } : {}),
+    // As Cloud Run's Service.traffic says: empty or not provided is 100% to the latest ready
+    // revision. The request is the whole service (an updateMask merged the rest in already), so
+    // an update that leaves traffic out sends everything to the latest revision, pins and tags gone.
+    traffic,
     invokers: invokersFor(wire.invokerIamDisabled === true, ctx.currentInvokers),
     // The request is the whole service (an updateMask merged the rest in already): none given, none kept.
     customAudiences: wire.customAudiences ?? [],

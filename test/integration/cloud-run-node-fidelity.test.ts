@@ -1,0 +1,63 @@
+import test from "ava";
+import { v2 } from "@google-cloud/run";
+import { TestEngine, startEngine } from "../helpers/engine";
+import { googleRunClientOptions } from "../helpers/google-run-client";
+import { fixtureImage } from "../helpers/fixture-image";
+
+// Google's Node client for Cloud Run (REST mode) driving skiff as a deployment script drives
+// Cloud Run, where skiff once answered otherwise: each test names the rule Cloud Run states.
+
+let engine: TestEngine;
+let image: string;
+const parent = "projects/default/locations/us-central1";
+
+test.before(async () => {
+  [image, engine] = await Promise.all([fixtureImage(), startEngine()]);
+});
+
+test.after.always(async () => {
+  await engine?.dispose();
+});
+
+const short = (name: string | null | undefined) => (name ?? "").split("/").pop();
+
+test("an update with a fresh Service (no traffic) sends 100% to its new revision, as Cloud Run's traffic default says; pins and tags are gone", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const name = `${parent}/services/node-traffic-default`;
+  try {
+    const [creating] = await services.createService({
+      parent,
+      serviceId: "node-traffic-default",
+      service: { template: { containers: [{ image }] } },
+    });
+    const [first] = await creating.promise();
+    const firstRevision = short(first.latestReadyRevision)!;
+    const [pinning] = await services.updateService({
+      service: {
+        ...first,
+        traffic: [{ type: "TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION", revision: firstRevision, percent: 100, tag: "stable" }],
+      },
+    });
+    await pinning.promise();
+
+    // What a deploy script sends: a new Service with the new template, built from nothing.
+    const [deploying] = await services.updateService({
+      service: { name, template: { containers: [{ image, env: [{ name: "RELEASE", value: "2" }] }] } },
+    });
+    const [deployed] = await deploying.promise();
+    const secondRevision = short(deployed.latestReadyRevision);
+    t.not(secondRevision, firstRevision);
+    t.deepEqual(
+      deployed.traffic?.map((e) => [e.revision ?? "", e.percent, e.tag ?? ""]),
+      [["", 100, ""]],
+      "the service follows its latest revision (one LATEST entry)",
+    );
+    t.deepEqual(
+      deployed.trafficStatuses?.map((s) => [s.revision, s.percent, s.tag ?? ""]),
+      [[secondRevision, 100, ""]],
+      "the new revision serves everything, as on Cloud Run; the old pin and its tag are gone",
+    );
+  } finally {
+    await services.close();
+  }
+});
