@@ -2,6 +2,7 @@ import { applyUpdateMask } from "../cloudrun-v2/update-mask";
 import { aborted } from "../cloudrun-v2/rpc-status";
 import { lastSegment, requireCreatableLocation, shownScope, unlessWildcard, type Scope } from "../cloudrun-v2/resource-names";
 import { timeKey } from "../cloudrun-v2/paging";
+import { v1OnlyLabels } from "../cloudrun-v2/system-keys";
 import { serviceSpecFromV2, serviceWirePath, withWirePaths, type ServiceRequest } from "../cloudrun-v2/service-from-v2";
 import { revisionEtag, revisionToV2, serviceEtag, serviceToV2 } from "../cloudrun-v2/service-to-v2";
 import type { JobController } from "../controller/job-controller";
@@ -152,6 +153,8 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
       checkEtag(wire.etag, current, "service.etag");
       const merged = applyUpdateMask("Service", view(current, scope), wire, query.get("updateMask"));
       const request = serviceSpecFromV2(merged, { name, root: "service", currentInvokers: current.invokers });
+      // Labels only v1 carries (Knative-style keys) are not shown to v2 clients, so they are kept as they are.
+      request.spec.labels = { ...v1OnlyLabels(current.labels), ...request.spec.labels };
       // A service that follows its latest revision reads back as [LATEST 100%]; sent back, it changes nothing.
       if (current.traffic.length === 0 && isLatestOnly(request.spec.traffic)) delete request.spec.traffic;
       checkTraffic(scope.project, name, request, true);

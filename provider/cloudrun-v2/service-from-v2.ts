@@ -4,6 +4,7 @@ import { ALL_USERS } from "../model/iam";
 import { parseServiceSpec, type Ingress, type ServiceSpec } from "../model/service";
 import type { TrafficTargetInput } from "../model/traffic";
 import { refusedFields, SERVICE_REFUSED } from "./field-rules";
+import { v2KeyViolations } from "./system-keys";
 import { fromWire, SERVICE_TEMPLATE_FIELDS, serviceTemplateFields, wirePathOf, type FieldMapping } from "./template-fields";
 
 /**
@@ -47,6 +48,12 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
   const { root } = ctx;
   const violations: FieldViolation[] = refusedFields(wire, SERVICE_REFUSED, root);
   const template = (wire.template ?? {}) as Wire;
+  violations.push(
+    ...v2KeyViolations(wire.labels, `${root}.labels`, "labels"),
+    ...v2KeyViolations(wire.annotations, `${root}.annotations`, "annotations"),
+    ...v2KeyViolations(template.labels, `${root}.template.labels`, "labels"),
+    ...v2KeyViolations(template.annotations, `${root}.template.annotations`, "annotations"),
+  );
   const layout = containerLayout((template.containers ?? []) as unknown[], `${root}.template.containers`, violations);
   const fields = serviceTemplateFields(layout.ingressAt, layout.sidecarsAt);
   const engineTemplate = fromWire(fields, template, `${root}.template`, violations);

@@ -4,6 +4,7 @@ import type { ServiceTemplate } from "../model/template";
 import { condition, etagOf, failedCondition, uidOf } from "./conditions";
 import { revisionResourceName, serviceResourceName, type Scope } from "./resource-names";
 import { INGRESS_OF_WIRE, TRAFFIC_TYPE_OF_WIRE } from "./service-from-v2";
+import { v2Labels } from "./system-keys";
 import { SERVICE_TEMPLATE_FIELDS, toWire } from "./template-fields";
 
 /**
@@ -55,7 +56,8 @@ export function serviceToV2(s: Service, scope: Scope, links: ServiceLinks): Wire
     name: serviceResourceName(scope, s.name),
     uid: uidOf("service", s.project, s.name, s.createTime),
     generation: s.generation,
-    labels: s.labels,
+    // Knative-style labels ("/" in the key) are v1 metadata, which v2 reads do not show (system-keys.ts).
+    labels: v2Labels(s.labels),
     createTime: s.createTime,
     updateTime: s.updateTime,
     ingress: wireOf(INGRESS_OF_WIRE, s.ingress),

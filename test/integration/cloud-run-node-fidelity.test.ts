@@ -19,6 +19,13 @@ test.after.always(async () => {
   await engine?.dispose();
 });
 
+interface ClientError {
+  code?: number;
+  message?: string;
+  statusDetails?: { fieldViolations?: { field: string; description: string }[] }[];
+}
+
+const fieldsOf = (error: ClientError) => (error.statusDetails ?? []).flatMap((d) => d.fieldViolations ?? []).map((v) => v.field);
 const short = (name: string | null | undefined) => (name ?? "").split("/").pop();
 
 test("an update with a fresh Service (no traffic) sends 100% to its new revision, as Cloud Run's traffic default says; pins and tags are gone", async (t) => {
@@ -57,6 +64,51 @@ test("an update with a fresh Service (no traffic) sends 100% to its new revision
       [[secondRevision, 100, ""]],
       "the new revision serves everything, as on Cloud Run; the old pin and its tag are gone",
     );
+  } finally {
+    await services.close();
+  }
+});
+
+test("a v1 annotation copied into a v2 request (run.googleapis.com/ingress) is INVALID_ARGUMENT naming it, as Cloud Run's v2 refuses system namespaces; nothing is created", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  try {
+    const refused = (await t.throwsAsync(
+      services.createService({
+        parent,
+        serviceId: "node-v1-annotation",
+        service: {
+          annotations: { "run.googleapis.com/ingress": "internal" },
+          template: { annotations: { "autoscaling.knative.dev/maxScale": "3" }, containers: [{ image }] },
+        },
+      }),
+    )) as ClientError;
+    t.is(refused.code, 3, refused.message);
+    t.deepEqual(fieldsOf(refused), [
+      "service.annotations.run.googleapis.com/ingress",
+      "service.template.annotations.autoscaling.knative.dev/maxScale",
+    ]);
+    t.regex(refused.message ?? "", /set the v2 field ingress instead/);
+    const missing = (await t.throwsAsync(services.getService({ name: `${parent}/services/node-v1-annotation` }))) as ClientError;
+    t.is(missing.code, 5, "nothing was created");
+  } finally {
+    await services.close();
+  }
+});
+
+test("a Knative-style label (from services replace) is not shown to v2 and survives a v2 read-modify-write", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const api = await engine.api();
+  const name = `${parent}/services/node-v1-label`;
+  try {
+    await api.putService("default", "node-v1-label", {
+      template: { image },
+      labels: { team: "web", "cloud.googleapis.com/location": "us-central1" },
+    });
+    const [read] = await services.getService({ name });
+    t.deepEqual(read.labels, { team: "web" });
+    const [updating] = await services.updateService({ service: { ...read, labels: { team: "api" } } });
+    await updating.promise();
+    t.deepEqual((await api.getService("default", "node-v1-label")).labels, { team: "api", "cloud.googleapis.com/location": "us-central1" });
   } finally {
     await services.close();
   }

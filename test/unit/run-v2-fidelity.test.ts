@@ -75,3 +75,45 @@ test("Service.traffic: an update mask that leaves traffic out keeps the split; o
   const cleared = specOf(applyUpdateMask("Service", current, request, "template,traffic"));
   t.deepEqual(cleared.traffic, []);
 });
+
+test("labels and annotations in Cloud Run's system namespaces are refused by the v2 API at their paths, naming the v2 field that replaces them", (t) => {
+  const wire = decoded({
+    labels: { "run.googleapis.com/x": "y", team: "web" },
+    annotations: { "run.googleapis.com/ingress": "internal", "example.com/commit": "abc" },
+    template: {
+      labels: { "serving.knative.dev/route": "r" },
+      annotations: { "autoscaling.knative.dev/maxScale": "3", "run.googleapis.com/unknown-thing": "1" },
+      containers: [{ image: "img:1" }],
+    },
+  });
+  t.deepEqual(
+    violationsOf(() => specOf(wire)),
+    [
+      "service.labels.run.googleapis.com/x: labels in the run.googleapis.com namespace are not taken by the Admin API v2; the v2 API has a field for each system setting",
+      "service.annotations.run.googleapis.com/ingress: annotations in the run.googleapis.com namespace are not taken by the Admin API v2; set the v2 field ingress instead",
+      "service.template.labels.serving.knative.dev/route: labels in the serving.knative.dev namespace are not taken by the Admin API v2; the v2 API has a field for each system setting",
+      "service.template.annotations.autoscaling.knative.dev/maxScale: annotations in the autoscaling.knative.dev namespace are not taken by the Admin API v2; set the v2 field template.scaling.maxInstanceCount instead",
+      "service.template.annotations.run.googleapis.com/unknown-thing: annotations in the run.googleapis.com namespace are not taken by the Admin API v2; the v2 API has a field for each system setting",
+    ],
+  );
+});
+
+test("a v2 label key with a '/' is no Google Cloud label and is refused; an annotation with a prefix of its own is taken", (t) => {
+  const labelled = decoded({ labels: { "example.com/team": "web" }, template: { containers: [{ image: "img:1" }] } });
+  t.deepEqual(
+    violationsOf(() => specOf(labelled)),
+    ['service.labels.example.com/team: is not a Google Cloud label key: no "/" (lowercase letters, digits, "_" and "-")'],
+  );
+  const annotated = decoded({ annotations: { "example.com/commit": "abc" }, template: { containers: [{ image: "img:1" }] } });
+  t.deepEqual(
+    violationsOf(() => specOf(annotated)),
+    [],
+  );
+});
+
+test("labels only Knative YAML carries ('/' in the key, e.g. cloud.googleapis.com/location) are left out of v2 reads, so a v2 read sent back is taken", (t) => {
+  const s = { ...pinnedService(), labels: { team: "web", "cloud.googleapis.com/location": "us-central1" } };
+  const read = serviceToV2(s, SCOPE, { etag: '"e"' });
+  t.deepEqual(read.labels, { team: "web" });
+  t.deepEqual(specOf(decoded(JSON.parse(JSON.stringify(read)))).labels, { team: "web" });
+});
