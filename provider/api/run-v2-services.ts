@@ -227,6 +227,7 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     description: spec.description ?? current?.description,
     defaultUriDisabled: spec.defaultUriDisabled ?? current?.defaultUriDisabled,
     serviceScaling: spec.serviceScaling ?? current?.serviceScaling,
+    ...(request.revisionSuffix ? { templateRevision: `${name}-${request.revisionSuffix}` } : {}),
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",

@@ -62,7 +62,9 @@ export function serviceToV2(s: Service, scope: Scope, links: ServiceLinks): Wire
     updateTime: s.updateTime,
     ingress: wireOf(INGRESS_OF_WIRE, s.ingress),
     launchStage: "GA",
-    template: templateToV2(s.template),
+    // template.revision is part of the spec Cloud Run answers with: sent back with another
+    // template, it names a revision that exists, and the update fails as it does there.
+    template: { ...templateToV2(s.template), ...(s.templateRevision ? { revision: s.templateRevision } : {}) },
     traffic: (s.traffic.length > 0 ? s.traffic : [{ type: "LATEST" as const, percent: 100 }]).map((t) => ({
       type: wireOf(TRAFFIC_TYPE_OF_WIRE, t.type ?? (t.revision ? "REVISION" : "LATEST")),
       revision: t.revision,

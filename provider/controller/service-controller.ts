@@ -193,6 +193,8 @@ export class ServiceController {
       description: spec.description ?? base.description,
       defaultUriDisabled: spec.defaultUriDisabled ?? base.defaultUriDisabled,
       serviceScaling: spec.serviceScaling ?? base.serviceScaling,
+      // The template's own revision name is part of the spec: asked for or, as gcloud clears it, none.
+      templateRevision: requested,
     };
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {

@@ -64,6 +64,7 @@ export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: 
     ...(row.description ? { description: row.description } : {}),
     ...(row.defaultUriDisabled ? { defaultUriDisabled: true } : {}),
     serviceScaling: row.serviceScaling,
+    ...(row.templateRevision ? { templateRevision: row.templateRevision } : {}),
     traffic: row.traffic,
     trafficStatuses: s.statuses,
     url: row.defaultUriDisabled ? "" : serviceUrl(row.project, row.name, ingressPort),

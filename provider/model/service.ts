@@ -85,6 +85,8 @@ export const serviceSchema = z.object({
   defaultUriDisabled: z.boolean().optional(),
   /** The service's own scaling: service-level min and max, or a manual instance count. */
   serviceScaling: serviceScalingSchema.optional(),
+  /** The revision name its template asks for (`--revision-suffix`, Cloud Run's template.revision), while it does. */
+  templateRevision: z.string().optional(),
   /** The traffic as set; empty means 100 % to the latest ready revision. */
   traffic: z.array(trafficTargetSchema),
   /** The resolved traffic: which revision gets what, and its tag URL. */

@@ -27,6 +27,11 @@ export interface ServiceRow {
   defaultUriDisabled: boolean;
   /** The service's own scaling (service-level min, max, manual count); no part of any revision. */
   serviceScaling: ServiceScaling;
+  /**
+   * The revision name its template asks for (Cloud Run's template.revision, Knative's
+   * spec.template.metadata.name: `--revision-suffix`), kept as part of the spec; none: absent.
+   */
+  templateRevision?: string;
   traffic: NormalizedTrafficTarget[];
   /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
@@ -164,6 +169,7 @@ export class Store {
           description: s.description,
           defaultUriDisabled: s.defaultUriDisabled,
           serviceScaling: s.serviceScaling,
+          ...(s.templateRevision ? { templateRevision: s.templateRevision } : {}),
         }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
@@ -306,6 +312,7 @@ function toService(row: unknown): ServiceRow {
     defaultUriDisabled: spec.defaultUriDisabled ?? false,
     // Stored before service-level scaling existed: none.
     serviceScaling: spec.serviceScaling ?? NO_SERVICE_SCALING,
+    ...(spec.templateRevision ? { templateRevision: spec.templateRevision as string } : {}),
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

@@ -113,3 +113,36 @@ test("a Knative-style label (from services replace) is not shown to v2 and survi
     await services.close();
   }
 });
+
+test("template.revision is kept and answered, as Cloud Run does: a read-modify-write that changes the template under it fails as the call (ALREADY_EXISTS); one without it makes a new revision", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const name = `${parent}/services/node-pinned-name`;
+  try {
+    const [creating] = await services.createService({
+      parent,
+      serviceId: "node-pinned-name",
+      service: { template: { revision: "node-pinned-name-v1", containers: [{ image }] } },
+    });
+    await creating.promise();
+    const [read] = await services.getService({ name });
+    t.is(read.template?.revision, "node-pinned-name-v1", "the spec's revision name is answered");
+
+    // The script changes the image's env and sends the service back as it read it.
+    const changed = { ...read, template: { ...read.template, containers: [{ image, env: [{ name: "RELEASE", value: "2" }] }] } };
+    const taken = (await t.throwsAsync(services.updateService({ service: changed }))) as ClientError;
+    t.is(taken.code, 6, taken.message);
+    t.regex(taken.message ?? "", /node-pinned-name-v1/);
+
+    const [labelled] = await services.updateService({ service: { ...read, labels: { team: "web" } } });
+    t.is((await labelled.promise())[0].template?.revision, "node-pinned-name-v1", "the same template under its own name: no change");
+
+    const [now] = await services.getService({ name });
+    const unnamed = { ...now, template: { ...changed.template, revision: "" } };
+    const [renamed] = await services.updateService({ service: unnamed });
+    const [after] = await renamed.promise();
+    t.regex(short(after.latestReadyRevision) ?? "", /^node-pinned-name-00002-[a-z]{3}$/);
+    t.falsy(after.template?.revision, "no name asked for: none kept");
+  } finally {
+    await services.close();
+  }
+});

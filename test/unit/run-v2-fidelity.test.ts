@@ -117,3 +117,13 @@ test("labels only Knative YAML carries ('/' in the key, e.g. cloud.googleapis.co
   t.deepEqual(read.labels, { team: "web" });
   t.deepEqual(specOf(decoded(JSON.parse(JSON.stringify(read)))).labels, { team: "web" });
 });
+
+test("template.revision is part of the spec a read answers with, and a read sent back asks for the same revision name", (t) => {
+  const named = { ...pinnedService(), templateRevision: "hello-blue" };
+  const read = serviceToV2(named, SCOPE, { etag: '"e"' });
+  t.is((read.template as Record<string, unknown>).revision, "hello-blue");
+  const again = serviceSpecFromV2(decoded(JSON.parse(JSON.stringify(read))), { name: "hello", root: "service", currentInvokers: [] });
+  t.is(again.revisionSuffix, "blue");
+  const unnamed = serviceToV2(pinnedService(), SCOPE, { etag: '"e"' });
+  t.false("revision" in (unnamed.template as Record<string, unknown>));
+});
