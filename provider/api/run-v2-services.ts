@@ -228,6 +228,7 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     defaultUriDisabled: spec.defaultUriDisabled ?? current?.defaultUriDisabled,
     serviceScaling: spec.serviceScaling ?? current?.serviceScaling,
     ...(request.revisionSuffix ? { templateRevision: `${name}-${request.revisionSuffix}` } : {}),
+    annotations: spec.annotations ?? current?.annotations,
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",

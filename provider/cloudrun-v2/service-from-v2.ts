@@ -113,6 +113,8 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     description: (wire.description as string | undefined) ?? "",
     defaultUriDisabled: wire.defaultUriDisabled === true,
     serviceScaling: serviceScalingFromV2(wire.scaling as Wire | undefined),
+    // Kept and answered, as Cloud Run's "should be preserved when modifying objects"; none given, none kept.
+    annotations: (wire.annotations as Record<string, string> | undefined) ?? {},
   };
   const spec = withWirePaths(
     () => parseServiceSpec(body),
@@ -157,6 +159,7 @@ const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   description: "description",
   defaultUriDisabled: "defaultUriDisabled",
   serviceScaling: "scaling",
+  annotations: "annotations",
   revisionSuffix: "template.revision",
   expectedGeneration: "etag",
 };

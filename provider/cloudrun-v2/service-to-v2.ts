@@ -58,6 +58,7 @@ export function serviceToV2(s: Service, scope: Scope, links: ServiceLinks): Wire
     generation: s.generation,
     // Knative-style labels ("/" in the key) are v1 metadata, which v2 reads do not show (system-keys.ts).
     labels: v2Labels(s.labels),
+    ...(s.annotations ? { annotations: s.annotations } : {}),
     createTime: s.createTime,
     updateTime: s.updateTime,
     ingress: wireOf(INGRESS_OF_WIRE, s.ingress),

@@ -195,6 +195,7 @@ export class ServiceController {
       serviceScaling: spec.serviceScaling ?? base.serviceScaling,
       // The template's own revision name is part of the spec: asked for or, as gcloud clears it, none.
       templateRevision: requested,
+      annotations: spec.annotations ?? base.annotations,
     };
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {

@@ -65,6 +65,7 @@ export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: 
     ...(row.defaultUriDisabled ? { defaultUriDisabled: true } : {}),
     serviceScaling: row.serviceScaling,
     ...(row.templateRevision ? { templateRevision: row.templateRevision } : {}),
+    ...(row.annotations && Object.keys(row.annotations).length > 0 ? { annotations: row.annotations } : {}),
     traffic: row.traffic,
     trafficStatuses: s.statuses,
     url: row.defaultUriDisabled ? "" : serviceUrl(row.project, row.name, ingressPort),

@@ -32,6 +32,8 @@ export interface ServiceRow {
    * spec.template.metadata.name: `--revision-suffix`), kept as part of the spec; none: absent.
    */
   templateRevision?: string;
+  /** Annotations tools set on it (Cloud Run v2's Service.annotations); metadata only. */
+  annotations?: Record<string, string>;
   traffic: NormalizedTrafficTarget[];
   /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
@@ -170,6 +172,7 @@ export class Store {
           defaultUriDisabled: s.defaultUriDisabled,
           serviceScaling: s.serviceScaling,
           ...(s.templateRevision ? { templateRevision: s.templateRevision } : {}),
+          ...(s.annotations && Object.keys(s.annotations).length > 0 ? { annotations: s.annotations } : {}),
         }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
@@ -313,6 +316,7 @@ function toService(row: unknown): ServiceRow {
     // Stored before service-level scaling existed: none.
     serviceScaling: spec.serviceScaling ?? NO_SERVICE_SCALING,
     ...(spec.templateRevision ? { templateRevision: spec.templateRevision as string } : {}),
+    ...(spec.annotations ? { annotations: spec.annotations as Record<string, string> } : {}),
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

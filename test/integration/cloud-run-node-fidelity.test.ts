@@ -146,3 +146,31 @@ test("template.revision is kept and answered, as Cloud Run does: a read-modify-w
     await services.close();
   }
 });
+
+test("annotations a tool sets on a service are kept and answered, as Cloud Run preserves them; a change moves the etag, so a stale writer is refused", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const name = `${parent}/services/node-annotated`;
+  try {
+    const [creating] = await services.createService({
+      parent,
+      serviceId: "node-annotated",
+      service: { annotations: { "example.com/commit": "abc123" }, template: { containers: [{ image }] } },
+    });
+    const [created] = await creating.promise();
+    t.deepEqual(created.annotations, { "example.com/commit": "abc123" });
+    const [read] = await services.getService({ name });
+    t.deepEqual(read.annotations, { "example.com/commit": "abc123" });
+
+    const [masked] = await services.updateService({
+      service: { name, annotations: { "example.com/commit": "def456" } },
+      updateMask: { paths: ["annotations"] },
+    });
+    const [after] = await masked.promise();
+    t.deepEqual(after.annotations, { "example.com/commit": "def456" });
+    t.is(short(after.latestReadyRevision), short(read.latestReadyRevision), "metadata only: no new revision");
+    const stale = (await t.throwsAsync(services.updateService({ service: read }))) as ClientError;
+    t.is(stale.code, 10, `the read from before the annotation changed is stale: ${stale.message}`);
+  } finally {
+    await services.close();
+  }
+});

@@ -127,3 +127,11 @@ test("template.revision is part of the spec a read answers with, and a read sent
   const unnamed = serviceToV2(pinnedService(), SCOPE, { etag: '"e"' });
   t.false("revision" in (unnamed.template as Record<string, unknown>));
 });
+
+test("Service.annotations a tool sets are taken into the spec and answered back; none given in a whole update is none", (t) => {
+  const wire = decoded({ annotations: { "example.com/commit": "abc123", owner: "ci" }, template: { containers: [{ image: "img:1" }] } });
+  t.deepEqual(specOf(wire).annotations, { "example.com/commit": "abc123", owner: "ci" });
+  const read = serviceToV2({ ...pinnedService(), annotations: { "example.com/commit": "abc123" } }, SCOPE, { etag: '"e"' });
+  t.deepEqual(read.annotations, { "example.com/commit": "abc123" });
+  t.deepEqual(specOf(decoded({ template: { containers: [{ image: "img:1" }] } })).annotations, {});
+});
