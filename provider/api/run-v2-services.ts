@@ -114,6 +114,8 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
     if (find(scope.project, name)) throw new SkiffError("ALREADY_EXISTS", `service "${name}" already exists in project "${scope.project}"`);
     const request = serviceSpecFromV2(wire, { name, root: "service" });
     checkTraffic(scope.project, name, request, false);
+    // A revision name that cannot be one fails the call itself (and a validateOnly request), not its Operation.
+    withWirePaths(() => services.checkRevisionName(scope.project, name, request.spec, request.revisionSuffix), "service");
     const preview = previewOf(scope.project, name, request);
     const op = boolParam(ctx.query, "validateOnly")
       ? operations.finished(scope, "Service", view(preview, scope))

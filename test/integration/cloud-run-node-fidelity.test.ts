@@ -174,3 +174,25 @@ test("annotations a tool sets on a service are kept and answered, as Cloud Run p
     await services.close();
   }
 });
+
+test("a template.revision that is no revision name fails createService as the call itself (INVALID_ARGUMENT naming it), validateOnly too, and nothing is created", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  try {
+    for (const validateOnly of [true, false]) {
+      const refused = (await t.throwsAsync(
+        services.createService({
+          parent,
+          serviceId: "node-bad-revision",
+          validateOnly,
+          service: { template: { revision: "node-bad-revision-V1", containers: [{ image }] } },
+        }),
+      )) as ClientError;
+      t.is(refused.code, 3, `validateOnly ${validateOnly}: ${refused.message}`);
+      t.deepEqual(fieldsOf(refused), ["service.template.revision"]);
+    }
+    const missing = (await t.throwsAsync(services.getService({ name: `${parent}/services/node-bad-revision` }))) as ClientError;
+    t.is(missing.code, 5, "nothing was created");
+  } finally {
+    await services.close();
+  }
+});
