@@ -196,3 +196,25 @@ test("a template.revision that is no revision name fails createService as the ca
     await services.close();
   }
 });
+
+test("testIamPermissions refuses a wildcard permission (INVALID_ARGUMENT naming it), as IAM's request says; named permissions are answered", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const resource = `${parent}/services/node-iam-test`;
+  try {
+    const [creating] = await services.createService({
+      parent,
+      serviceId: "node-iam-test",
+      service: { template: { containers: [{ image }] } },
+    });
+    await creating.promise();
+    const refused = (await t.throwsAsync(
+      services.testIamPermissions({ resource, permissions: ["run.services.get", "run.*"] }),
+    )) as ClientError;
+    t.is(refused.code, 3, refused.message);
+    t.deepEqual(fieldsOf(refused), ["permissions[1]"]);
+    const [granted] = await services.testIamPermissions({ resource, permissions: ["run.services.get", "run.routes.invoke"] });
+    t.deepEqual(granted.permissions, ["run.services.get", "run.routes.invoke"]);
+  } finally {
+    await services.close();
+  }
+});
