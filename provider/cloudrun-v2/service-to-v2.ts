@@ -108,12 +108,13 @@ export function revisionToV2(r: Revision, scope: Scope, links: { etag: string; l
     name: revisionResourceName(scope, r.service, r.name),
     uid: uidOf("revision", r.project, r.name, r.createTime),
     generation: 1,
-    labels: r.origin === "candidate" ? { "skiff.dev/origin": "candidate" } : {},
     createTime: r.createTime,
     updateTime: r.createTime,
     launchStage: "GA",
     service: serviceResourceName(scope, r.service),
     ...templateToV2(r.template),
+    // A revision carries its template's labels, as on Cloud Run.
+    labels: { ...r.template.labels, ...(r.origin === "candidate" ? { "skiff.dev/origin": "candidate" } : {}) },
     reconciling: r.status === "PENDING",
     conditions: [
       ready,

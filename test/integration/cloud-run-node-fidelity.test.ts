@@ -218,3 +218,27 @@ test("testIamPermissions refuses a wildcard permission (INVALID_ARGUMENT naming 
     await services.close();
   }
 });
+
+test("template.labels are kept on the template and carried by its revision (getRevision answers them), as Cloud Run's revisions carry their template's labels", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  const revisions = new v2.RevisionsClient(googleRunClientOptions(engine));
+  const name = `${parent}/services/node-revision-labels`;
+  try {
+    const [creating] = await services.createService({
+      parent,
+      serviceId: "node-revision-labels",
+      service: { template: { labels: { release: "r42" }, containers: [{ image }] } },
+    });
+    const [created] = await creating.promise();
+    t.deepEqual(created.template?.labels, { release: "r42" });
+    const [revision] = await revisions.getRevision({ name: created.latestReadyRevision! });
+    t.deepEqual(revision.labels, { release: "r42" });
+
+    const [read] = await services.getService({ name });
+    const [again] = await services.updateService({ service: read });
+    t.is((await again.promise())[0].latestReadyRevision, created.latestReadyRevision, "sent back as read: no new revision");
+  } finally {
+    await services.close();
+    await revisions.close();
+  }
+});

@@ -4,6 +4,7 @@ import { serviceToV2 } from "../../provider/cloudrun-v2/service-to-v2";
 import { applyUpdateMask } from "../../provider/cloudrun-v2/update-mask";
 import { decodeMessage } from "../../provider/cloudrun-v2/wire-codec";
 import { SkiffError, type FieldViolation } from "../../provider/model/errors";
+import { templateFingerprint } from "../../provider/model/revision";
 import type { Service } from "../../provider/model/service";
 import { parseServiceTemplate } from "../../provider/model/template";
 
@@ -134,4 +135,18 @@ test("Service.annotations a tool sets are taken into the spec and answered back;
   const read = serviceToV2({ ...pinnedService(), annotations: { "example.com/commit": "abc123" } }, SCOPE, { etag: '"e"' });
   t.deepEqual(read.annotations, { "example.com/commit": "abc123" });
   t.deepEqual(specOf(decoded({ template: { containers: [{ image: "img:1" }] } })).annotations, {});
+});
+
+test("template.labels are the revision's labels, as on Cloud Run: taken into the template, answered on the service's template and on its revisions", (t) => {
+  const spec = specOf(decoded({ template: { labels: { release: "r42" }, containers: [{ image: "img:1" }] } }));
+  t.deepEqual(spec.template.labels, { release: "r42" });
+  const read = serviceToV2({ ...pinnedService(), template: spec.template }, SCOPE, { etag: '"e"' });
+  t.deepEqual((read.template as Record<string, unknown>).labels, { release: "r42" });
+  const unlabelled = specOf(decoded({ template: { containers: [{ image: "img:1" }] } })).template;
+  t.is(
+    templateFingerprint(unlabelled),
+    templateFingerprint(parseServiceTemplate({ image: "img:1" })),
+    "no labels: the same template as before",
+  );
+  t.false("labels" in unlabelled && unlabelled.labels !== undefined);
 });
