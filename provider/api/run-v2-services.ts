@@ -75,7 +75,13 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
   };
 
   /** A deploy behind an Operation: the change, then the wait for its revision. */
-  const deploy = (scope: Scope, name: string, request: ServiceRequest, preview: Wire, options: { create: boolean; etag?: string }) =>
+  const deploy = (
+    scope: Scope,
+    name: string,
+    request: ServiceRequest,
+    preview: Wire,
+    options: { create: boolean; etag?: string; createTime?: string },
+  ) =>
     operations.start(scope, "Service", preview, async (progress) => {
       const { project } = scope;
       const answered = await services
@@ -83,6 +89,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
           revisionSuffix: request.revisionSuffix,
           async: true,
           expectedGeneration: options.create ? 0 : undefined,
+          createTime: options.createTime,
           precondition: (current) => current && checkEtag(options.etag, current, "service.etag"),
         })
         .catch((error: unknown) => {
@@ -119,7 +126,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
     const preview = previewOf(scope.project, name, request);
     const op = boolParam(ctx.query, "validateOnly")
       ? operations.finished(scope, "Service", view(preview, scope))
-      : deploy(scope, name, request, view(preview, scope), { create: true });
+      : deploy(scope, name, request, view(preview, scope), { create: true, createTime: preview.createTime });
     return operationToWire(op, encodeOptions(ctx.query));
   };
 
@@ -236,7 +243,8 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     url: current?.url ?? "",
     latestCreatedRevision: current?.latestCreatedRevision,
     latestReadyRevision: current?.latestReadyRevision,
-    generation: current?.generation ?? 0,
+    // A service being created is at generation 1 once made, as its Operation's metadata says.
+    generation: current?.generation ?? 1,
     scaling: [],
     createTime: current?.createTime ?? now,
     updateTime: now,

@@ -49,6 +49,11 @@ export interface DeployOptions {
    * e.g. an etag read earlier: throwing refuses the change, with nothing changed.
    */
   precondition?: (current: Service | undefined) => void;
+  /**
+   * When this call creates the service, its createTime: what an answer given before the work
+   * (a v2 Operation's metadata) already showed, so its uid is the one the service keeps.
+   */
+  createTime?: string;
 }
 
 /** How long a read of a starting revision may wait for it to become READY or FAILED. */
@@ -181,7 +186,7 @@ export class ServiceController {
       traffic: [],
       generation: 0,
       nextGeneration: 1,
-      createTime: now,
+      createTime: options.createTime ?? now,
       updateTime: now,
     };
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;

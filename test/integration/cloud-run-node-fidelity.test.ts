@@ -242,3 +242,23 @@ test("template.labels are kept on the template and carried by its revision (getR
     await revisions.close();
   }
 });
+
+test("createService's operation metadata is the Service as it will be: the same uid and createTime as the service keeps, at generation 1", async (t) => {
+  const services = new v2.ServicesClient(googleRunClientOptions(engine));
+  try {
+    const [creating] = await services.createService({ parent, serviceId: "node-uid", service: { template: { containers: [{ image }] } } });
+    const metadata = creating.metadata as { uid?: string; createTime?: { seconds?: unknown; nanos?: number }; generation?: unknown } | null;
+    const [created] = await creating.promise();
+    const [read] = await services.getService({ name: `${parent}/services/node-uid` });
+    t.truthy(metadata?.uid);
+    t.is(metadata?.uid, read.uid ?? undefined, "a script that records the uid from the operation finds the same service later");
+    t.is(created.uid ?? undefined, read.uid ?? undefined);
+    t.deepEqual(
+      [String(metadata?.createTime?.seconds), metadata?.createTime?.nanos],
+      [String(read.createTime?.seconds), read.createTime?.nanos],
+    );
+    t.is(String(metadata?.generation), "1");
+  } finally {
+    await services.close();
+  }
+});
