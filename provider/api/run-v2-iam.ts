@@ -1,5 +1,5 @@
 import type { PolicyController } from "../controller/policy-controller";
-import { invalid } from "../model/errors";
+import { invalid, invalidFromViolations } from "../model/errors";
 import type { Policy } from "../model/iam";
 import { answer, googleRoute, readMessage } from "./google-http";
 import type { Route } from "./server";
@@ -48,7 +48,18 @@ export function runV2IamRoutes(policies: PolicyController, version: "v1" | "v2" 
       googleRoute("POST", `${base}:testIamPermissions`, ({ params, body }) => {
         policies.get(params.project, kind, params.name); // NOT_FOUND for what does not exist
         const permissions = (body as { permissions?: unknown } | undefined)?.permissions;
-        return { permissions: Array.isArray(permissions) ? permissions.filter((p) => typeof p === "string") : [] };
+        const asked = Array.isArray(permissions) ? permissions.filter((p): p is string => typeof p === "string") : [];
+        // google.iam.v1.TestIamPermissionsRequest: "Permissions with wildcards (such as '*' or
+        // 'storage.*') are not allowed"; granted here, a check written that way would pass locally.
+        const wildcards = asked.flatMap((p, i) => (p.includes("*") ? [i] : []));
+        if (wildcards.length > 0)
+          throw invalidFromViolations(
+            wildcards.map((i) => ({
+              field: `permissions[${i}]`,
+              reason: `"${asked[i]}" has a wildcard, which testIamPermissions does not take: name each permission (run.services.get)`,
+            })),
+          );
+        return { permissions: asked };
       }),
     ];
   });

@@ -2,6 +2,7 @@ import { applyUpdateMask } from "../cloudrun-v2/update-mask";
 import { aborted } from "../cloudrun-v2/rpc-status";
 import { lastSegment, requireCreatableLocation, shownScope, unlessWildcard, type Scope } from "../cloudrun-v2/resource-names";
 import { timeKey } from "../cloudrun-v2/paging";
+import { v1OnlyLabels } from "../cloudrun-v2/system-keys";
 import { serviceSpecFromV2, serviceWirePath, withWirePaths, type ServiceRequest } from "../cloudrun-v2/service-from-v2";
 import { revisionEtag, revisionToV2, serviceEtag, serviceToV2 } from "../cloudrun-v2/service-to-v2";
 import type { JobController } from "../controller/job-controller";
@@ -74,7 +75,13 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
   };
 
   /** A deploy behind an Operation: the change, then the wait for its revision. */
-  const deploy = (scope: Scope, name: string, request: ServiceRequest, preview: Wire, options: { create: boolean; etag?: string }) =>
+  const deploy = (
+    scope: Scope,
+    name: string,
+    request: ServiceRequest,
+    preview: Wire,
+    options: { create: boolean; etag?: string; createTime?: string },
+  ) =>
     operations.start(scope, "Service", preview, async (progress) => {
       const { project } = scope;
       const answered = await services
@@ -82,6 +89,7 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
           revisionSuffix: request.revisionSuffix,
           async: true,
           expectedGeneration: options.create ? 0 : undefined,
+          createTime: options.createTime,
           precondition: (current) => current && checkEtag(options.etag, current, "service.etag"),
         })
         .catch((error: unknown) => {
@@ -113,10 +121,12 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
     if (find(scope.project, name)) throw new SkiffError("ALREADY_EXISTS", `service "${name}" already exists in project "${scope.project}"`);
     const request = serviceSpecFromV2(wire, { name, root: "service" });
     checkTraffic(scope.project, name, request, false);
+    // A revision name that cannot be one fails the call itself (and a validateOnly request), not its Operation.
+    withWirePaths(() => services.checkRevisionName(scope.project, name, request.spec, request.revisionSuffix), "service");
     const preview = previewOf(scope.project, name, request);
     const op = boolParam(ctx.query, "validateOnly")
       ? operations.finished(scope, "Service", view(preview, scope))
-      : deploy(scope, name, request, view(preview, scope), { create: true });
+      : deploy(scope, name, request, view(preview, scope), { create: true, createTime: preview.createTime });
     return operationToWire(op, encodeOptions(ctx.query));
   };
 
@@ -152,6 +162,8 @@ export function runV2ServiceRoutes(d: RunV2Deps): Route[] {
       checkEtag(wire.etag, current, "service.etag");
       const merged = applyUpdateMask("Service", view(current, scope), wire, query.get("updateMask"));
       const request = serviceSpecFromV2(merged, { name, root: "service", currentInvokers: current.invokers });
+      // Labels only v1 carries (Knative-style keys) are not shown to v2 clients, so they are kept as they are.
+      request.spec.labels = { ...v1OnlyLabels(current.labels), ...request.spec.labels };
       // A service that follows its latest revision reads back as [LATEST 100%]; sent back, it changes nothing.
       if (current.traffic.length === 0 && isLatestOnly(request.spec.traffic)) delete request.spec.traffic;
       checkTraffic(scope.project, name, request, true);
@@ -224,12 +236,15 @@ function previewOf(project: string, name: string, request: ServiceRequest, curre
     description: spec.description ?? current?.description,
     defaultUriDisabled: spec.defaultUriDisabled ?? current?.defaultUriDisabled,
     serviceScaling: spec.serviceScaling ?? current?.serviceScaling,
+    ...(request.revisionSuffix ? { templateRevision: `${name}-${request.revisionSuffix}` } : {}),
+    annotations: spec.annotations ?? current?.annotations,
     traffic: spec.traffic ? normalizeTraffic(spec.traffic) : (current?.traffic ?? []),
     trafficStatuses: current?.trafficStatuses ?? [],
     url: current?.url ?? "",
     latestCreatedRevision: current?.latestCreatedRevision,
     latestReadyRevision: current?.latestReadyRevision,
-    generation: current?.generation ?? 0,
+    // A service being created is at generation 1 once made, as its Operation's metadata says.
+    generation: current?.generation ?? 1,
     scaling: [],
     createTime: current?.createTime ?? now,
     updateTime: now,

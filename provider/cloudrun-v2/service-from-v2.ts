@@ -4,6 +4,7 @@ import { ALL_USERS } from "../model/iam";
 import { parseServiceSpec, type Ingress, type ServiceSpec } from "../model/service";
 import type { TrafficTargetInput } from "../model/traffic";
 import { refusedFields, SERVICE_REFUSED } from "./field-rules";
+import { v2KeyViolations } from "./system-keys";
 import { fromWire, SERVICE_TEMPLATE_FIELDS, serviceTemplateFields, wirePathOf, type FieldMapping } from "./template-fields";
 
 /**
@@ -47,6 +48,12 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
   const { root } = ctx;
   const violations: FieldViolation[] = refusedFields(wire, SERVICE_REFUSED, root);
   const template = (wire.template ?? {}) as Wire;
+  violations.push(
+    ...v2KeyViolations(wire.labels, `${root}.labels`, "labels"),
+    ...v2KeyViolations(wire.annotations, `${root}.annotations`, "annotations"),
+    ...v2KeyViolations(template.labels, `${root}.template.labels`, "labels"),
+    ...v2KeyViolations(template.annotations, `${root}.template.annotations`, "annotations"),
+  );
   const layout = containerLayout((template.containers ?? []) as unknown[], `${root}.template.containers`, violations);
   const fields = serviceTemplateFields(layout.ingressAt, layout.sidecarsAt);
   const engineTemplate = fromWire(fields, template, `${root}.template`, violations);
@@ -96,13 +103,18 @@ export function serviceSpecFromV2(wire: Wire, ctx: ServiceContext): ServiceReque
     template: engineTemplate,
     labels: (wire.labels as Record<string, string> | undefined) ?? {},
     ...(ingress ? { ingress } : {}),
-    ...(traffic.length > 0 ? { traffic } : {}),
+    // As Cloud Run's Service.traffic says: empty or not provided is 100% to the latest ready
+    // revision. The request is the whole service (an updateMask merged the rest in already), so
+    // an update that leaves traffic out sends everything to the latest revision, pins and tags gone.
+    traffic,
     invokers: invokersFor(wire.invokerIamDisabled === true, ctx.currentInvokers),
     // The request is the whole service (an updateMask merged the rest in already): none given, none kept.
     customAudiences: wire.customAudiences ?? [],
     description: (wire.description as string | undefined) ?? "",
     defaultUriDisabled: wire.defaultUriDisabled === true,
     serviceScaling: serviceScalingFromV2(wire.scaling as Wire | undefined),
+    // Kept and answered, as Cloud Run's "should be preserved when modifying objects"; none given, none kept.
+    annotations: (wire.annotations as Record<string, string> | undefined) ?? {},
   };
   const spec = withWirePaths(
     () => parseServiceSpec(body),
@@ -147,6 +159,7 @@ const SERVICE_FIELDS: Readonly<Record<string, string>> = {
   description: "description",
   defaultUriDisabled: "defaultUriDisabled",
   serviceScaling: "scaling",
+  annotations: "annotations",
   revisionSuffix: "template.revision",
   expectedGeneration: "etag",
 };

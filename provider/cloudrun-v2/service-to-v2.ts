@@ -4,6 +4,7 @@ import type { ServiceTemplate } from "../model/template";
 import { condition, etagOf, failedCondition, uidOf } from "./conditions";
 import { revisionResourceName, serviceResourceName, type Scope } from "./resource-names";
 import { INGRESS_OF_WIRE, TRAFFIC_TYPE_OF_WIRE } from "./service-from-v2";
+import { v2Labels } from "./system-keys";
 import { SERVICE_TEMPLATE_FIELDS, toWire } from "./template-fields";
 
 /**
@@ -55,12 +56,16 @@ export function serviceToV2(s: Service, scope: Scope, links: ServiceLinks): Wire
     name: serviceResourceName(scope, s.name),
     uid: uidOf("service", s.project, s.name, s.createTime),
     generation: s.generation,
-    labels: s.labels,
+    // Knative-style labels ("/" in the key) are v1 metadata, which v2 reads do not show (system-keys.ts).
+    labels: v2Labels(s.labels),
+    ...(s.annotations ? { annotations: s.annotations } : {}),
     createTime: s.createTime,
     updateTime: s.updateTime,
     ingress: wireOf(INGRESS_OF_WIRE, s.ingress),
     launchStage: "GA",
-    template: templateToV2(s.template),
+    // template.revision is part of the spec Cloud Run answers with: sent back with another
+    // template, it names a revision that exists, and the update fails as it does there.
+    template: { ...templateToV2(s.template), ...(s.templateRevision ? { revision: s.templateRevision } : {}) },
     traffic: (s.traffic.length > 0 ? s.traffic : [{ type: "LATEST" as const, percent: 100 }]).map((t) => ({
       type: wireOf(TRAFFIC_TYPE_OF_WIRE, t.type ?? (t.revision ? "REVISION" : "LATEST")),
       revision: t.revision,
@@ -103,12 +108,13 @@ export function revisionToV2(r: Revision, scope: Scope, links: { etag: string; l
     name: revisionResourceName(scope, r.service, r.name),
     uid: uidOf("revision", r.project, r.name, r.createTime),
     generation: 1,
-    labels: r.origin === "candidate" ? { "skiff.dev/origin": "candidate" } : {},
     createTime: r.createTime,
     updateTime: r.createTime,
     launchStage: "GA",
     service: serviceResourceName(scope, r.service),
     ...templateToV2(r.template),
+    // A revision carries its template's labels, as on Cloud Run.
+    labels: { ...r.template.labels, ...(r.origin === "candidate" ? { "skiff.dev/origin": "candidate" } : {}) },
     reconciling: r.status === "PENDING",
     conditions: [
       ready,

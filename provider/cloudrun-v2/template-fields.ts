@@ -121,6 +121,7 @@ export function serviceTemplateFields(ingressAt: number, sidecarsAt: readonly nu
     { engine: "timeout", wire: "timeout", toEngine: wholeSeconds, toWire: durationText },
     { engine: "serviceAccount", wire: "serviceAccount" },
     { engine: "sessionAffinity", wire: "sessionAffinity" },
+    { engine: "labels", wire: "labels" },
     VOLUMES,
   ];
 }

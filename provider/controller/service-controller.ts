@@ -49,6 +49,11 @@ export interface DeployOptions {
    * e.g. an etag read earlier: throwing refuses the change, with nothing changed.
    */
   precondition?: (current: Service | undefined) => void;
+  /**
+   * When this call creates the service, its createTime: what an answer given before the work
+   * (a v2 Operation's metadata) already showed, so its uid is the one the service keeps.
+   */
+  createTime?: string;
 }
 
 /** How long a read of a starting revision may wait for it to become READY or FAILED. */
@@ -181,7 +186,7 @@ export class ServiceController {
       traffic: [],
       generation: 0,
       nextGeneration: 1,
-      createTime: now,
+      createTime: options.createTime ?? now,
       updateTime: now,
     };
     const traffic = spec.traffic ? normalizeTraffic(spec.traffic) : base.traffic;
@@ -193,6 +198,9 @@ export class ServiceController {
       description: spec.description ?? base.description,
       defaultUriDisabled: spec.defaultUriDisabled ?? base.defaultUriDisabled,
       serviceScaling: spec.serviceScaling ?? base.serviceScaling,
+      // The template's own revision name is part of the spec: asked for or, as gcloud clears it, none.
+      templateRevision: requested,
+      annotations: spec.annotations ?? base.annotations,
     };
     const generation = !existing || specChanged(base, spec) ? base.generation + 1 : base.generation;
     if (sameNamed || !this.needsRevision(project, name, spec, options)) {

@@ -16,7 +16,8 @@ export function specChanged(row: ServiceRow, spec: ServiceSpec): boolean {
     (spec.customAudiences !== undefined && canonicalJson(row.customAudiences) !== canonicalJson(spec.customAudiences)) ||
     (spec.description !== undefined && row.description !== spec.description) ||
     (spec.defaultUriDisabled !== undefined && row.defaultUriDisabled !== spec.defaultUriDisabled) ||
-    (spec.serviceScaling !== undefined && canonicalJson(row.serviceScaling) !== canonicalJson(spec.serviceScaling))
+    (spec.serviceScaling !== undefined && canonicalJson(row.serviceScaling) !== canonicalJson(spec.serviceScaling)) ||
+    (spec.annotations !== undefined && canonicalJson(row.annotations ?? {}) !== canonicalJson(spec.annotations))
   );
 }
 

@@ -64,6 +64,8 @@ export function serviceView(s: ResolvedService, ingressPort: number, scalingOf: 
     ...(row.description ? { description: row.description } : {}),
     ...(row.defaultUriDisabled ? { defaultUriDisabled: true } : {}),
     serviceScaling: row.serviceScaling,
+    ...(row.templateRevision ? { templateRevision: row.templateRevision } : {}),
+    ...(row.annotations && Object.keys(row.annotations).length > 0 ? { annotations: row.annotations } : {}),
     traffic: row.traffic,
     trafficStatuses: s.statuses,
     url: row.defaultUriDisabled ? "" : serviceUrl(row.project, row.name, ingressPort),

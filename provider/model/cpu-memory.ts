@@ -3,6 +3,8 @@ import { parseCpuNanos, parseMemoryBytes } from "./quantity";
 
 const MI = 1024 ** 2;
 const GI = 1024 ** 3;
+/** The CPU counts from 1 up that Cloud Run offers. */
+const WHOLE_CPUS: readonly number[] = [1, 2, 4, 6, 8];
 
 /** One broken rule: the field it is about (in the template) and why. */
 export interface ResourceProblem {
@@ -12,7 +14,7 @@ export interface ResourceProblem {
 
 /**
  * Cloud Run's pairing of an instance's CPU and memory (and, for a service, its concurrency), which
- * a deploy to Cloud Run refuses and a local run would not notice: above 1 CPU only whole CPUs, at
+ * a deploy to Cloud Run refuses and a local run would not notice: above 1 CPU only 2, 4, 6 or 8, at
  * most 4Gi of memory per CPU and at least 2Gi with 4 CPUs and 4Gi with 6 or more; below 1 CPU at
  * most 512Mi (1Gi from 0.5 CPU) and, for a service, one request at a time. Values that do not parse
  * are left to the fields' own checks. `concurrency` is undefined for a job.
@@ -24,8 +26,9 @@ export function resourceProblems(cpu: string, memory: string, concurrency: numbe
   const cpus = cpuNanos / 1e9;
   const problems: ResourceProblem[] = [];
   const memoryProblem = (message: string) => problems.push({ path: ["resources", "memory"], message: `${message}, got "${memory}"` });
-  if (cpus > 1 && !Number.isInteger(cpus))
-    problems.push({ path: ["resources", "cpu"], message: `above 1 must be a whole number of CPUs (1, 2, 4, 6 or 8), got "${cpu}"` });
+  // Cloud Run's table of CPUs lists 1, 2, 4, 6 and 8; 3, 5 and 7 are no choice there.
+  if (cpus > 1 && !WHOLE_CPUS.includes(cpus))
+    problems.push({ path: ["resources", "cpu"], message: `above 1 must be 2, 4, 6 or 8 CPUs, got "${cpu}"` });
   if (cpus < 1) {
     const max = cpus < 0.5 ? 512 * MI : GI;
     if (bytes > max)

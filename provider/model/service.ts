@@ -56,6 +56,12 @@ export const serviceSpecSchema = z
      * out, it stays as it is (a new service: none). No new revision either way.
      */
     serviceScaling: serviceScalingSchema.transform(normalizeServiceScaling).optional(),
+    /**
+     * Annotations tools set on the service (Cloud Run v2's Service.annotations: metadata, kept and
+     * answered, with no local effect): when given they become these, when left out they stay.
+     * No new revision.
+     */
+    annotations: z.record(z.string().min(1, "an annotation's key must not be empty"), z.string()).optional(),
   })
   .strict();
 
@@ -85,6 +91,10 @@ export const serviceSchema = z.object({
   defaultUriDisabled: z.boolean().optional(),
   /** The service's own scaling: service-level min and max, or a manual instance count. */
   serviceScaling: serviceScalingSchema.optional(),
+  /** The revision name its template asks for (`--revision-suffix`, Cloud Run's template.revision), while it does. */
+  templateRevision: z.string().optional(),
+  /** Annotations tools set on it, when it has any: metadata only. */
+  annotations: z.record(z.string(), z.string()).optional(),
   /** The traffic as set; empty means 100 % to the latest ready revision. */
   traffic: z.array(trafficTargetSchema),
   /** The resolved traffic: which revision gets what, and its tag URL. */

@@ -7,6 +7,7 @@ import { secretRefSchema } from "./secret";
 import { checkMounts, volumeMountSchema, volumeSchema } from "./volume";
 import { checkContainers, MAX_CONTAINERS } from "./containers";
 import { checkResources } from "./cpu-memory";
+import { labelsSchema } from "./labels";
 import { dnsLabel } from "./names";
 
 /**
@@ -355,6 +356,15 @@ export const serviceTemplateSchema = z
       .boolean({ error: "must be true or false" })
       .optional()
       .transform((on) => (on === true ? true : undefined)),
+    /**
+     * The revision's own labels (Cloud Run v2's RevisionTemplate.labels, which its revisions
+     * carry): metadata, part of the template as there (a change makes a revision). None is the
+     * same template as leaving them out (one fingerprint).
+     */
+    labels: labelsSchema
+      .unwrap()
+      .optional()
+      .transform((labels) => (labels && Object.keys(labels).length > 0 ? labels : undefined)),
     ...mountFields(RESERVED_ENV),
     ...containerFields,
   })

@@ -27,6 +27,13 @@ export interface ServiceRow {
   defaultUriDisabled: boolean;
   /** The service's own scaling (service-level min, max, manual count); no part of any revision. */
   serviceScaling: ServiceScaling;
+  /**
+   * The revision name its template asks for (Cloud Run's template.revision, Knative's
+   * spec.template.metadata.name: `--revision-suffix`), kept as part of the spec; none: absent.
+   */
+  templateRevision?: string;
+  /** Annotations tools set on it (Cloud Run v2's Service.annotations); metadata only. */
+  annotations?: Record<string, string>;
   traffic: NormalizedTrafficTarget[];
   /** Counts changes of the spec (template, labels, ingress, custom audiences): a client names the one it read to change it. */
   generation: number;
@@ -164,6 +171,8 @@ export class Store {
           description: s.description,
           defaultUriDisabled: s.defaultUriDisabled,
           serviceScaling: s.serviceScaling,
+          ...(s.templateRevision ? { templateRevision: s.templateRevision } : {}),
+          ...(s.annotations && Object.keys(s.annotations).length > 0 ? { annotations: s.annotations } : {}),
         }),
         traffic: JSON.stringify(s.traffic),
         generation: s.generation,
@@ -306,6 +315,8 @@ function toService(row: unknown): ServiceRow {
     defaultUriDisabled: spec.defaultUriDisabled ?? false,
     // Stored before service-level scaling existed: none.
     serviceScaling: spec.serviceScaling ?? NO_SERVICE_SCALING,
+    ...(spec.templateRevision ? { templateRevision: spec.templateRevision as string } : {}),
+    ...(spec.annotations ? { annotations: spec.annotations as Record<string, string> } : {}),
     traffic: JSON.parse(r.traffic),
     generation: r.generation,
     nextGeneration: r.next_generation,

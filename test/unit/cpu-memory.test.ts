@@ -26,8 +26,10 @@ test("the pairs Cloud Run takes pass: 1 CPU up to 4Gi, 2 up to 8Gi, 4 from 2Gi t
   t.deepEqual(messages("0.08", "128Mi", undefined), [], "a job has no concurrency");
 });
 
-test("above 1 CPU only whole CPUs; memory per CPU bounded both ways", (t) => {
-  t.deepEqual(messages("1.5", "1Gi", 80), ['resources.cpu: above 1 must be a whole number of CPUs (1, 2, 4, 6 or 8), got "1.5"']);
+test("above 1 CPU only 2, 4, 6 or 8 (Cloud Run's table has no 3, 5 or 7); memory per CPU bounded both ways", (t) => {
+  t.deepEqual(messages("1.5", "1Gi", 80), ['resources.cpu: above 1 must be 2, 4, 6 or 8 CPUs, got "1.5"']);
+  for (const cpu of ["3", "5", "7", "3000m"])
+    t.deepEqual(messages(cpu, "4Gi", 80), [`resources.cpu: above 1 must be 2, 4, 6 or 8 CPUs, got "${cpu}"`], cpu);
   t.deepEqual(messages("1", "8Gi", 80), ['resources.memory: must be at most 4Gi with cpu 1 (4Gi per CPU), got "8Gi"']);
   t.deepEqual(messages("2", "9Gi", 80), ['resources.memory: must be at most 8Gi with cpu 2 (4Gi per CPU), got "9Gi"']);
   t.deepEqual(messages("4", "1Gi", 80), ['resources.memory: must be at least 2Gi with cpu 4, got "1Gi"']);
