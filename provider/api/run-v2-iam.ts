@@ -46,7 +46,10 @@ export function runV2IamRoutes(policies: PolicyController, version: "v1" | "v2" 
         return answer("google.iam.v1.Policy", policyToV2(saved), query);
       }),
       googleRoute("POST", `${base}:testIamPermissions`, ({ params, body }) => {
-        policies.get(params.project, kind, params.name); // NOT_FOUND for what does not exist
+        // Answered for a service or job that does not exist yet too, as Cloud Run answers it (the
+        // caller's permissions come from the project): gcloud's `run deploy` of a new service
+        // without --[no-]allow-unauthenticated asks it before the service exists
+        // (command_lib/run/flags.py GetAllowUnauthenticated → CanSetIamPolicyBinding).
         const permissions = (body as { permissions?: unknown } | undefined)?.permissions;
         const asked = Array.isArray(permissions) ? permissions.filter((p): p is string => typeof p === "string") : [];
         // google.iam.v1.TestIamPermissionsRequest: "Permissions with wildcards (such as '*' or

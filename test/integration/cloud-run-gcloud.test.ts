@@ -140,3 +140,16 @@ test.serial(
     await skiffOk(engine, ["services", "delete", "gc-formats"]);
   },
 );
+
+test.serial(
+  "gcloud run deploy of a new service without --[no-]allow-unauthenticated works: the permissions it asks of the service before it exists are answered",
+  async (t) => {
+    // gcloud asks testIamPermissions of the new service (to know whether it may offer to make it
+    // public) before creating it; a 404 there ended the deploy.
+    const result = await gcloud(["run", "deploy", "gc-plain", "--image", image, ...R]);
+    t.is(result.code, 0, `${result.stderr}\n${engine.logTail(20)}`);
+    const described = await engine.skiffJson<any>(["services", "describe", "gc-plain"]);
+    t.truthy(described.status.latestReadyRevisionName);
+    await ok(["run", "services", "delete", "gc-plain", ...R, "--quiet"]);
+  },
+);
