@@ -14,7 +14,8 @@ import { UsageError } from "./output";
  * substring; `KEY:*` exists), `KEY=VALUE`, `KEY!=VALUE`, `KEY<VALUE` (and <=, >, >=: numbers as
  * numbers, other values as text, so timestamps compare), `KEY~REGEX`, `KEY!~REGEX`; values bare or
  * quoted; terms joined by AND (also by a space), OR, NOT (or a leading -) and parentheses. A key
- * that passes through a list matches when any of its elements does.
+ * that passes through a list matches when any of its elements does. A key's names are quoted where
+ * they hold dots or slashes: `metadata.labels.'serving.knative.dev/service'=web`.
  */
 export function withListFlags(command: Command): Command {
   return command
@@ -113,7 +114,15 @@ export function parseFilter(text: string): Predicate {
   const term = (): Predicate => {
     skipSpace();
     const keyStart = at;
-    while (at < text.length && /[\w.\-/[\]]/.test(text[at])) at++;
+    // A key's names may be quoted, as in gcloud: metadata.labels.'serving.knative.dev/service'.
+    while (at < text.length && (/[\w.\-/[\]]/.test(text[at]) || text[at] === "'" || text[at] === '"')) {
+      const quote = text[at];
+      if (quote === "'" || quote === '"') {
+        const end = text.indexOf(quote, at + 1);
+        if (end < 0) fail("unterminated quote");
+        at = end + 1;
+      } else at++;
+    }
     const key = text.slice(keyStart, at);
     if (key === "") fail("expected a field name");
     skipSpace();
