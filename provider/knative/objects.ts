@@ -183,6 +183,9 @@ export function revisionToKnative(r: Revision): KnativeObject {
       observedGeneration: 1,
       conditions: [
         condition("Ready", ready, r.createTime, r.error),
+        // Whether it serves a share of the traffic: gcloud's ACTIVE column (`revisions list`) reads
+        // this condition's status. Knative gives it severity Info: it never makes the revision unready.
+        ...(r.active === undefined ? [] : [{ ...condition("Active", r.active, r.createTime), severity: "Info" }]),
         condition("ContainerHealthy", ready, r.createTime, r.instanceError),
         condition("ResourcesAvailable", ready, r.createTime),
       ],

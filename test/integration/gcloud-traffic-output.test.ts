@@ -1,0 +1,44 @@
+import test from "ava";
+import { firstRevisionOf, skiffOk } from "../helpers/cli";
+import type { CommandResult } from "../helpers/docker";
+import type { TestEngine } from "../helpers/engine";
+import { gcloud as gcloudAt, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
+
+// Google's own gcloud as the oracle for what a traffic change, a revision list and a domain
+// mapping print: gcloud against this engine's API and skiff's CLI must print the same.
+
+let engine: TestEngine;
+let image: string;
+let config: string;
+const R = ["--region", "europe-west1"];
+
+test.before(async () => {
+  ({ engine, image, config } = await startGcloudBed());
+});
+
+test.after.always(() => disposeGcloudBed(engine, config));
+
+function gcloud(args: string[]): Promise<CommandResult> {
+  return gcloudAt(engine, config, args);
+}
+
+async function ok(args: string[]): Promise<string> {
+  const result = await gcloud(args);
+  if (result.code !== 0) throw new Error(`gcloud ${args.join(" ")} exited ${result.code}:\n${result.stderr}\n${engine.logTail()}`);
+  return result.stdout;
+}
+
+test.serial("gcloud's revisions list says which revision is ACTIVE (it reads the revision's Active condition)", async (t) => {
+  await skiffOk(engine, ["deploy", "gc-active", "--image", image]);
+  const first = await firstRevisionOf(engine, "gc-active");
+  await skiffOk(engine, ["deploy", "gc-active", "--image", image, "--update-env-vars", "V=2"]);
+  const table = await ok(["run", "revisions", "list", "--service", "gc-active", ...R]);
+  const active = table
+    .split("\n")
+    .slice(1)
+    .filter((line) => line.trim() !== "")
+    .map((line) => line.trim().split(/\s+/).slice(1, 3));
+  t.is(active.length, 2, table);
+  t.deepEqual(active[1], [first, "gc-active"], "the old revision serves nothing: ACTIVE is blank");
+  t.is(active[0][1], "yes", table);
+});
