@@ -34,7 +34,8 @@ export function domainMappingCommands(): Command {
     render(format, objects, () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
   });
 
-  withCommon(mappings.command("describe"))
+  // gcloud prints a domain mapping as YAML unless told otherwise (surface/run/domain_mappings/describe.py).
+  withCommon(mappings.command("describe"), "yaml")
     .requiredOption("--domain <domain>", "the domain", nameArg("domain", "--domain"))
     .action(async (options) => {
       const { project, format } = commonOptions(options);

@@ -42,3 +42,17 @@ test.serial("gcloud's revisions list says which revision is ACTIVE (it reads the
   t.deepEqual(active[1], [first, "gc-active"], "the old revision serves nothing: ACTIVE is blank");
   t.is(active[0][1], "yes", table);
 });
+
+test.serial(
+  "domain-mappings describe prints the mapping as YAML by default, as gcloud's does; --format table keeps skiff's line",
+  async (t) => {
+    await skiffOk(engine, ["deploy", "gc-mapped", "--image", image]);
+    await skiffOk(engine, ["domain-mappings", "create", "--service", "gc-mapped", "--domain", "mapped.example.test"]);
+    const theirs = await ok(["beta", "run", "domain-mappings", "describe", "--domain", "mapped.example.test", ...R]);
+    const ours = (await skiffOk(engine, ["domain-mappings", "describe", "--domain", "mapped.example.test"])).stdout;
+    t.is(ours, theirs);
+    t.regex(theirs, /^apiVersion: domains\.cloudrun\.com\/v1\n/);
+    const line = (await skiffOk(engine, ["domain-mappings", "describe", "--domain", "mapped.example.test", "--format", "table"])).stdout;
+    t.regex(line, /^mapped\.example\.test → service gc-mapped \(READY\)/);
+  },
+);
