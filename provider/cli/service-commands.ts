@@ -17,6 +17,7 @@ import { describeMounts } from "./mount-flags";
 import { describeSidecars, livenessText } from "./describe-containers";
 import { serviceScalingText } from "./service-scaling-flags";
 import { listed, withListFlags } from "./list-flags";
+import { trafficTargetPairs } from "./traffic-pairs";
 
 export function serviceCommands(): Command {
   const services = new Command("services").description("list, describe, delete services, move their traffic and say who may call them");
@@ -90,7 +91,8 @@ export function serviceCommands(): Command {
       if (options.removeTags)
         update.removeTags = [...new Set((options.removeTags as string[]).flatMap((t) => parseTagList(t, "--remove-tags")))];
       const s = await (await connect()).updateTraffic(project, name, update);
-      render(format, serviceToKnative(s), () => printTraffic(s));
+      // gcloud returns the traffic, one pair per target, not the service: that is what --format prints.
+      render(format, trafficTargetPairs(s), () => printTraffic(s));
     });
 
   services.addCommand(replaceCommand());

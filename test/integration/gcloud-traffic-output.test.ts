@@ -56,3 +56,40 @@ test.serial(
     t.regex(line, /^mapped\.example\.test → service gc-mapped \(READY\)/);
   },
 );
+
+test.serial(
+  "update-traffic --format json, yaml and value(...) print gcloud's traffic pairs, not the service, exactly as gcloud prints them",
+  async (t) => {
+    await skiffOk(engine, ["deploy", "gc-split", "--image", image]);
+    const first = await firstRevisionOf(engine, "gc-split");
+    await skiffOk(engine, ["deploy", "gc-split", "--image", image, "--update-env-vars", "V=2", "--tag", "next"]);
+    const latest = await skiffOk(engine, ["services", "describe", "gc-split", "--format", "value(status.latestReadyRevisionName)"]);
+    const second = latest.stdout.trim();
+    const formats = [
+      "json",
+      "yaml",
+      "value(displayPercent,displayRevisionId,tags[].tag,urls)",
+      "value(revisionName,specPercent,statusTags)",
+    ];
+    const moves = [
+      ["--to-revisions", `${first}=70`, "--update-tags", `old=${first}`],
+      ["--to-tags", "next=20"],
+    ];
+    for (const move of moves)
+      for (const format of formats) {
+        const theirs = await ok(["run", "services", "update-traffic", "gc-split", ...R, ...move, "--format", format]);
+        const ours = (await skiffOk(engine, ["services", "update-traffic", "gc-split", ...move, "--format", format])).stdout;
+        t.is(ours, theirs, `${move.join(" ")} --format ${format}`);
+      }
+    const pairs = JSON.parse((await skiffOk(engine, ["services", "update-traffic", "gc-split", "--to-latest", "--format", "json"])).stdout);
+    t.deepEqual(
+      pairs.map((p: { key: string; statusPercent: string; displayTags: string }) => [p.key, p.statusPercent, p.displayTags]),
+      [
+        [first, "0", "old"],
+        [second, "0", "next"],
+        ["LATEST", "100", ""],
+      ],
+      "tagged targets keep a pair at 0 %; LATEST last",
+    );
+  },
+);
