@@ -10,10 +10,11 @@ import {
 } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
-import { render } from "./formats";
+import { render, withCommandDefaults } from "./formats";
 import { domainMappingToKnative } from "../knative/objects";
 import { printTable } from "./output";
 import { listed, withListFlags } from "./list-flags";
+import { DOMAIN_MAPPINGS_LIST_FORMAT, withGcloudAttributes } from "./gcloud-attributes";
 
 export function domainMappingCommands(): Command {
   const mappings = new Command("domain-mappings").description("route a domain name to a service");
@@ -29,8 +30,13 @@ export function domainMappingCommands(): Command {
     });
 
   withListFlags(withCommon(mappings.command("list"))).action(async (options) => {
-    const { project, format } = commonOptions(options);
-    const { items: list, objects } = listed(await (await connect()).listDomainMappings(project), domainMappingToKnative, options);
+    const { project } = commonOptions(options);
+    const format = withCommandDefaults(commonOptions(options).format, DOMAIN_MAPPINGS_LIST_FORMAT);
+    const { items: list, objects } = listed(
+      await (await connect()).listDomainMappings(project),
+      (m) => withGcloudAttributes(domainMappingToKnative(m)),
+      options,
+    );
     render(format, objects, () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
   });
 
@@ -40,7 +46,9 @@ export function domainMappingCommands(): Command {
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       const m = await (await connect()).getDomainMapping(project, options.domain);
-      render(format, domainMappingToKnative(m), () => process.stdout.write(`${m.domain} → service ${m.service} (${m.status}) ${m.url}\n`));
+      render(format, withGcloudAttributes(domainMappingToKnative(m)), () =>
+        process.stdout.write(`${m.domain} → service ${m.service} (${m.status}) ${m.url}\n`),
+      );
     });
 
   withAsyncAccepted(withCommon(mappings.command("delete")))

@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { pick } from "./formats";
 import { intFlag } from "./flags";
 import { UsageError } from "./output";
+import { plainObject } from "./gcloud-attributes";
 
 /**
  * gcloud's flags of every list command: `--filter EXPR`, `--sort-by [~]FIELD,...`, `--limit N`
@@ -34,7 +35,9 @@ export interface ListFlags {
 /** The items the list flags keep, in their order, with the objects they were read from (what --format prints). */
 export function listed<T>(items: readonly T[], toObject: (item: T) => unknown, flags: ListFlags): { items: T[]; objects: unknown[] } {
   const matches = flags.filter !== undefined && flags.filter.trim() !== "" ? parseFilter(flags.filter) : () => true;
-  let rows = items.map((item) => ({ item, object: toObject(item) })).filter((row) => matches(row.object));
+  // The filter sees the object's own keys, as gcloud's does; --sort-by and the column formats also
+  // the wrapper's attributes (gcloud-attributes.ts).
+  let rows = items.map((item) => ({ item, object: toObject(item) })).filter((row) => matches(plainObject(row.object)));
   if (flags.sortBy !== undefined) {
     const keys = flags.sortBy
       .split(",")

@@ -5,7 +5,7 @@ import { collect, mergeRepeated, parseAssignments, parseTagAssignments, parseTag
 import { type TrafficUpdate } from "../model/traffic-update";
 import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
-import { render } from "./formats";
+import { render, withCommandDefaults } from "./formats";
 import { serviceToKnative } from "../knative/objects";
 import { printTable, UsageError } from "./output";
 import { proxyCommand } from "./proxy-command";
@@ -17,6 +17,7 @@ import { describeMounts } from "./mount-flags";
 import { describeSidecars, livenessText } from "./describe-containers";
 import { serviceScalingText } from "./service-scaling-flags";
 import { listed, withListFlags } from "./list-flags";
+import { SERVICES_LIST_FORMAT, withGcloudAttributes } from "./gcloud-attributes";
 import { trafficTargetPairs } from "./traffic-pairs";
 
 export function serviceCommands(): Command {
@@ -25,8 +26,13 @@ export function serviceCommands(): Command {
   withListFlags(withCommon(services.command("list")))
     .description("list services")
     .action(async (options) => {
-      const { project, format } = commonOptions(options);
-      const { items: list, objects } = listed(await (await connect()).listServices(project), (s) => serviceToKnative(s), options);
+      const { project } = commonOptions(options);
+      const format = withCommandDefaults(commonOptions(options).format, SERVICES_LIST_FORMAT);
+      const { items: list, objects } = listed(
+        await (await connect()).listServices(project),
+        (s) => withGcloudAttributes(serviceToKnative(s)),
+        options,
+      );
       render(format, objects, () =>
         printTable([
           ["SERVICE", "URL", "LATEST READY", "TRAFFIC"],
@@ -47,7 +53,7 @@ export function serviceCommands(): Command {
         s.latestCreatedRevision && s.latestCreatedRevision !== s.latestReadyRevision
           ? await client.getRevision(project, s.latestCreatedRevision)
           : undefined;
-      render(format, serviceToKnative(s, latest), () => printService(s, latest));
+      render(format, withGcloudAttributes(serviceToKnative(s, latest)), () => printService(s, latest));
     });
 
   withAsyncAccepted(withCommon(services.command("delete")))

@@ -93,3 +93,47 @@ test.serial(
     );
   },
 );
+
+test.serial(
+  "the column formats and --sort-by read gcloud's wrapper attributes (name, service_name, active, domain, ...) exactly as gcloud does; --filter does not",
+  async (t) => {
+    await skiffOk(engine, ["deploy", "gc-attrs", "--image", image, "--labels", "team=a"]);
+    await skiffOk(engine, ["deploy", "gc-attrs", "--image", image, "--update-env-vars", "V=2"]);
+    await skiffOk(engine, ["domain-mappings", "create", "--service", "gc-attrs", "--domain", "attrs.example.test"]);
+    const cases: [string[], string[]][] = [
+      [
+        ["run", "services", "list"],
+        ["services", "list"],
+      ],
+      [
+        ["run", "revisions", "list", "--service", "gc-attrs"],
+        ["revisions", "list", "--service", "gc-attrs"],
+      ],
+      [
+        ["beta", "run", "domain-mappings", "list"],
+        ["domain-mappings", "list"],
+      ],
+    ];
+    const formats = [
+      ["--format", "value(name,namespace,generation,ready,ready_symbol,region)"],
+      ["--format", "value(name,latest_ready_revision,serving_revisions,domain,image,revision_name)", "--sort-by", "~name"],
+      [
+        "--format",
+        "value(name,service_name,active,image,concurrency,timeout,image_digest,creation_timestamp)",
+        "--sort-by",
+        "~creation_timestamp,name",
+      ],
+      ["--format", "csv(name,route_name,force_override)", "--sort-by", "name"],
+    ];
+    for (const [theirCommand, ourCommand] of cases)
+      for (const format of formats) {
+        const theirs = await ok([...theirCommand, ...R, ...format]);
+        const ours = (await skiffOk(engine, [...ourCommand, ...format])).stdout;
+        t.is(ours, theirs, `${ourCommand.join(" ")} ${format.join(" ")}`);
+      }
+    const filtered = await engine.skiff(["services", "list", "--filter", "name=gc-attrs", "--format", "value(metadata.name)"]);
+    t.is(filtered.stdout, "", "gcloud's filter reads the object only: name is no key of it");
+    const json = JSON.parse((await skiffOk(engine, ["services", "describe", "gc-attrs", "--format", "json"])).stdout);
+    t.false("domain" in json, "json prints the object, without the wrapper's attributes");
+  },
+);
