@@ -20,12 +20,13 @@ export function domainMappingCommands(): Command {
   const mappings = new Command("domain-mappings").description("route a domain name to a service");
 
   withCloudOnlyFlags(withCommon(mappings.command("create")), DOMAIN_MAPPING_CLOUD_ONLY_FLAGS)
+    .option("--force-override", "map the domain even if another project maps it (that mapping is removed)")
     .requiredOption("--service <service>", "the service to route to", nameArg("service", "--service"))
     .requiredOption("--domain <domain>", "the domain, e.g. api.example.test", nameArg("domain", "--domain"))
     .action(async (options) => {
       const { project, format } = commonOptions(options);
       noteIgnoredFlags(options);
-      const m = await (await connect()).createDomainMapping(project, options.domain, options.service);
+      const m = await (await connect()).createDomainMapping(project, options.domain, options.service, options.forceOverride === true);
       render(format, domainMappingToKnative(m), () => process.stdout.write(`mapped ${m.domain} to service ${m.service}: ${m.url}\n`));
     });
 
