@@ -18,8 +18,11 @@ export function revisionCommands(): Command {
     .action(async (options) => {
       const { project } = commonOptions(options);
       const format = withCommandDefaults(commonOptions(options).format, REVISIONS_LIST_FORMAT);
+      // gcloud's --service is a label selector (serving.knative.dev/service=S, surface/run/revisions/
+      // list.py): a service with no revisions, or none at all, lists nothing and is no error.
+      const all = await (await connect()).listRevisions(project);
       const { items: list, objects } = listed(
-        await (await connect()).listRevisions(project, options.service),
+        options.service === undefined ? all : all.filter((r) => r.service === options.service),
         (r) => withGcloudAttributes(revisionToKnative(r)),
         options,
       );

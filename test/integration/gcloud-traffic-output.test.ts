@@ -137,3 +137,15 @@ test.serial(
     t.false("domain" in json, "json prints the object, without the wrapper's attributes");
   },
 );
+
+test.serial(
+  "revisions list --service of a service that does not exist lists nothing and exits 0, as gcloud's label selector does",
+  async (t) => {
+    const theirs = await gcloud(["run", "revisions", "list", "--service", "gc-never", ...R, "--format", "value(metadata.name)"]);
+    const ours = await engine.skiff(["revisions", "list", "--service", "gc-never", "--format", "value(metadata.name)"]);
+    t.is(theirs.code, 0, theirs.stderr);
+    t.is(ours.code, theirs.code, ours.stderr);
+    t.is(ours.stdout, theirs.stdout);
+    t.is(ours.stdout, "");
+  },
+);
