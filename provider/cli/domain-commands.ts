@@ -13,7 +13,7 @@ import { nameArg } from "./flags";
 import { render, withCommandDefaults } from "./formats";
 import { domainMappingToKnative } from "../knative/objects";
 import { printTable } from "./output";
-import { listed, withListFlags } from "./list-flags";
+import { listed, printedUris, URI_HELP, withListFlags } from "./list-flags";
 import { DOMAIN_MAPPINGS_LIST_FORMAT, withGcloudAttributes } from "./gcloud-attributes";
 
 export function domainMappingCommands(): Command {
@@ -30,16 +30,20 @@ export function domainMappingCommands(): Command {
       render(format, domainMappingToKnative(m), () => process.stdout.write(`mapped ${m.domain} to service ${m.service}: ${m.url}\n`));
     });
 
-  withListFlags(withCommon(mappings.command("list"))).action(async (options) => {
-    const { project } = commonOptions(options);
-    const format = withCommandDefaults(commonOptions(options).format, DOMAIN_MAPPINGS_LIST_FORMAT);
-    const { items: list, objects } = listed(
-      await (await connect()).listDomainMappings(project),
-      (m) => withGcloudAttributes(domainMappingToKnative(m)),
-      options,
-    );
-    render(format, objects, () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
-  });
+  withListFlags(withCommon(mappings.command("list")))
+    .option("--uri", URI_HELP)
+    .action(async (options) => {
+      const { project } = commonOptions(options);
+      const format = withCommandDefaults(commonOptions(options).format, DOMAIN_MAPPINGS_LIST_FORMAT);
+      const client = await connect();
+      const { items: list, objects } = listed(
+        await client.listDomainMappings(project),
+        (m) => withGcloudAttributes(domainMappingToKnative(m)),
+        options,
+      );
+      if (printedUris(objects, options, client.apiPort)) return;
+      render(format, objects, () => printTable([["DOMAIN", "SERVICE", "URL"], ...list.map((m) => [m.domain, m.service, m.url])]));
+    });
 
   // gcloud prints a domain mapping as YAML unless told otherwise (surface/run/domain_mappings/describe.py).
   withCommon(mappings.command("describe"), "yaml")

@@ -30,6 +30,22 @@ export interface ListFlags {
   filter?: string;
   sortBy?: string;
   limit?: number;
+  uri?: boolean;
+}
+
+/**
+ * gcloud's `--uri`: each item's endpoint followed by its metadata.selfLink, one per line, instead
+ * of the format (command_lib/run/commands.py, _GetResourceUri). Returns whether it printed them.
+ */
+export const URI_HELP = "print each item's URI in the engine's API (its endpoint and metadata.selfLink), one per line";
+
+export function printedUris(objects: readonly unknown[], flags: ListFlags, apiPort: number): boolean {
+  if (flags.uri !== true) return false;
+  for (const object of objects) {
+    const link = String(pick(object, "metadata.selfLink") ?? "").replace(/^\/+/, "");
+    process.stdout.write(`http://127.0.0.1:${apiPort}/${link}\n`);
+  }
+  return true;
 }
 
 /** The items the list flags keep, in their order, with the objects they were read from (what --format prints). */

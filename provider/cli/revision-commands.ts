@@ -6,7 +6,7 @@ import { render, withCommandDefaults } from "./formats";
 import { revisionToKnative } from "../knative/objects";
 import { printTable } from "./output";
 import { REVISION_COLUMNS, revisionRows } from "./revision-table";
-import { listed, withListFlags } from "./list-flags";
+import { listed, printedUris, URI_HELP, withListFlags } from "./list-flags";
 import { REVISIONS_LIST_FORMAT, withGcloudAttributes } from "./gcloud-attributes";
 
 export function revisionCommands(): Command {
@@ -15,17 +15,20 @@ export function revisionCommands(): Command {
   withListFlags(withCommon(revisions.command("list")))
     .option("--service <service>", "only this service's revisions", nameArg("service", "--service"))
     .description("list revisions, newest first")
+    .option("--uri", URI_HELP)
     .action(async (options) => {
       const { project } = commonOptions(options);
       const format = withCommandDefaults(commonOptions(options).format, REVISIONS_LIST_FORMAT);
       // gcloud's --service is a label selector (serving.knative.dev/service=S, surface/run/revisions/
       // list.py): a service with no revisions, or none at all, lists nothing and is no error.
-      const all = await (await connect()).listRevisions(project);
+      const client = await connect();
+      const all = await client.listRevisions(project);
       const { items: list, objects } = listed(
         options.service === undefined ? all : all.filter((r) => r.service === options.service),
         (r) => withGcloudAttributes(revisionToKnative(r)),
         options,
       );
+      if (printedUris(objects, options, client.apiPort)) return;
       render(format, objects, () => printTable([REVISION_COLUMNS, ...revisionRows(list)]));
     });
 

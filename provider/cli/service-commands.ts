@@ -16,7 +16,7 @@ import { defaultServiceAccount } from "../model/derived-names";
 import { describeMounts } from "./mount-flags";
 import { describeSidecars, livenessText } from "./describe-containers";
 import { serviceScalingText } from "./service-scaling-flags";
-import { listed, withListFlags } from "./list-flags";
+import { listed, printedUris, URI_HELP, withListFlags } from "./list-flags";
 import { SERVICES_LIST_FORMAT, withGcloudAttributes } from "./gcloud-attributes";
 import { trafficTargetPairs } from "./traffic-pairs";
 
@@ -25,14 +25,17 @@ export function serviceCommands(): Command {
 
   withListFlags(withCommon(services.command("list")))
     .description("list services")
+    .option("--uri", URI_HELP)
     .action(async (options) => {
       const { project } = commonOptions(options);
       const format = withCommandDefaults(commonOptions(options).format, SERVICES_LIST_FORMAT);
+      const client = await connect();
       const { items: list, objects } = listed(
-        await (await connect()).listServices(project),
+        await client.listServices(project),
         (s) => withGcloudAttributes(serviceToKnative(s)),
         options,
       );
+      if (printedUris(objects, options, client.apiPort)) return;
       render(format, objects, () =>
         printTable([
           ["SERVICE", "URL", "LATEST READY", "TRAFFIC"],

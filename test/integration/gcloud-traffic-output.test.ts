@@ -149,3 +149,35 @@ test.serial(
     t.is(ours.stdout, "");
   },
 );
+
+test.serial(
+  "list --uri prints each item's API URI, the endpoint and metadata.selfLink as gcloud's does, and the URI answers with the object",
+  async (t) => {
+    await skiffOk(engine, ["deploy", "gc-uri", "--image", image]);
+    await skiffOk(engine, ["domain-mappings", "create", "--service", "gc-uri", "--domain", "uri.example.test"]);
+    const path = (uri: string) => new URL(uri).pathname;
+    const cases: [string[], string[]][] = [
+      [
+        ["run", "services", "list", "--filter", "metadata.name=gc-uri"],
+        ["services", "list", "--filter", "metadata.name=gc-uri"],
+      ],
+      [
+        ["run", "revisions", "list", "--service", "gc-uri"],
+        ["revisions", "list", "--service", "gc-uri"],
+      ],
+      [
+        ["beta", "run", "domain-mappings", "list", "--filter", "metadata.name=uri.example.test"],
+        ["domain-mappings", "list", "--filter", "metadata.name=uri.example.test"],
+      ],
+    ];
+    for (const [theirCommand, ourCommand] of cases) {
+      const theirs = (await ok([...theirCommand, ...R, "--uri"])).trim().split("\n");
+      const ours = (await skiffOk(engine, [...ourCommand, "--uri"])).stdout.trim().split("\n");
+      t.deepEqual(ours.map(path), theirs.map(path), ourCommand.join(" "));
+      t.regex(ours[0], /^http:\/\/127\.0\.0\.1:\d+\/apis\/[a-z.]+\/v1\/namespaces\/default\/[a-z]+\/[a-z0-9.-]+$/);
+      const answer = await fetch(ours[0], { headers: { authorization: `Bearer ${engine.token}` } });
+      t.is(answer.status, 200, ours[0]);
+      t.is(((await answer.json()) as { metadata: { selfLink: string } }).metadata.selfLink, path(ours[0]));
+    }
+  },
+);
