@@ -46,7 +46,11 @@ export function knativeRunRoutes(jobs: JobController, domains: DomainController)
     ),
     googleRoute("POST", `${base}/domainmappings`, ({ params, body }) => {
       const object = (body ?? {}) as { metadata?: Obj; spec?: Obj };
-      const mapping = domains.create(params.namespace, { domain: object.metadata?.name, service: object.spec?.routeName });
+      const mapping = domains.create(params.namespace, {
+        domain: object.metadata?.name,
+        service: object.spec?.routeName,
+        ...(object.spec?.forceOverride !== undefined ? { forceOverride: object.spec.forceOverride } : {}),
+      });
       return domainMappingToKnative(mapping);
     }),
     googleRoute("GET", `${base}/domainmappings/{name}`, ({ params }) => domainMappingToKnative(domains.get(params.namespace, params.name))),

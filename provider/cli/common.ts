@@ -60,8 +60,7 @@ const NO_LOCAL_EFFECT = {
   deployHealthCheck: ["--deploy-health-check", "--no-deploy-health-check"],
   automaticUpdates: ["--automatic-updates", "--no-automatic-updates"],
   baseImage: ["--base-image <image>"],
-  // A domain mapping's: the check that the caller owns the domain, and who provides its certificate.
-  forceOverride: ["--force-override"],
+  // A domain mapping's: who provides its certificate.
   certificateMode: ["--certificate-mode <mode>"],
 } as const;
 
@@ -99,7 +98,7 @@ export const DEPLOY_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = [
   ...JOB_CLOUD_ONLY_FLAGS,
 ];
 /** Those of domain-mappings create: no domain is verified or served with a certificate here. */
-export const DOMAIN_MAPPING_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = ["forceOverride", "certificateMode"];
+export const DOMAIN_MAPPING_CLOUD_ONLY_FLAGS: CloudOnlyFlag[] = ["certificateMode"];
 
 /**
  * gcloud's `--async` on a command that changes something and here returns once it is made (deletes

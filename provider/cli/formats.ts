@@ -59,6 +59,28 @@ export function parseFormat(text: string): Format {
   throw new UsageError(`--format: unknown format "${name}"; expected ${FORMAT_HELP}`);
 }
 
+/**
+ * A list command's own gcloud format lends its keys' labels and transforms to the same keys of a
+ * `--format` projection (resource_projection_parser.py, _AddKey: a key already in the defaults
+ * starts from their attribute), so `revisions list --format 'value(active)'` prints gcloud's `yes`
+ * and `csv(name)` is headed `revision`. The user's own label or transforms win.
+ */
+export function withCommandDefaults(format: Format, defaults: string): Format {
+  if (!("columns" in format) || format.columns === undefined) return format;
+  const own = parseFormatExpression(defaults).columns ?? [];
+  const sameKey = (a: KeyPart[], b: KeyPart[]) => a.length === b.length && a.every((part, i) => part === b[i]);
+  const columns = format.columns.map((column) => {
+    const lent = own.find((d) => sameKey(d.key, column.key));
+    if (lent === undefined) return column;
+    return {
+      ...column,
+      label: column.labelGiven ? column.label : lent.label,
+      transforms: column.transforms.length > 0 ? column.transforms : lent.transforms,
+    };
+  });
+  return { ...format, columns } as Format;
+}
+
 /** Prints one object or a list in the given format; `table` draws it with the command's own table. */
 export function render(format: Format, external: unknown, table: () => void): void {
   process.stdout.write(formatted(format, external, table));

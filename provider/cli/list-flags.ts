@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { pick } from "./formats";
 import { intFlag } from "./flags";
 import { UsageError } from "./output";
+import { plainObject } from "./gcloud-attributes";
 
 /**
  * gcloud's flags of every list command: `--filter EXPR`, `--sort-by [~]FIELD,...`, `--limit N`
@@ -14,7 +15,8 @@ import { UsageError } from "./output";
  * substring; `KEY:*` exists), `KEY=VALUE`, `KEY!=VALUE`, `KEY<VALUE` (and <=, >, >=: numbers as
  * numbers, other values as text, so timestamps compare), `KEY~REGEX`, `KEY!~REGEX`; values bare or
  * quoted; terms joined by AND (also by a space), OR, NOT (or a leading -) and parentheses. A key
- * that passes through a list matches when any of its elements does.
+ * that passes through a list matches when any of its elements does. A key's names are quoted where
+ * they hold dots or slashes: `metadata.labels.'serving.knative.dev/service'=web`.
  */
 export function withListFlags(command: Command): Command {
   return command
@@ -28,12 +30,30 @@ export interface ListFlags {
   filter?: string;
   sortBy?: string;
   limit?: number;
+  uri?: boolean;
+}
+
+/**
+ * gcloud's `--uri`: each item's endpoint followed by its metadata.selfLink, one per line, instead
+ * of the format (command_lib/run/commands.py, _GetResourceUri). Returns whether it printed them.
+ */
+export const URI_HELP = "print each item's URI in the engine's API (its endpoint and metadata.selfLink), one per line";
+
+export function printedUris(objects: readonly unknown[], flags: ListFlags, apiPort: number): boolean {
+  if (flags.uri !== true) return false;
+  for (const object of objects) {
+    const link = String(pick(object, "metadata.selfLink") ?? "").replace(/^\/+/, "");
+    process.stdout.write(`http://127.0.0.1:${apiPort}/${link}\n`);
+  }
+  return true;
 }
 
 /** The items the list flags keep, in their order, with the objects they were read from (what --format prints). */
 export function listed<T>(items: readonly T[], toObject: (item: T) => unknown, flags: ListFlags): { items: T[]; objects: unknown[] } {
   const matches = flags.filter !== undefined && flags.filter.trim() !== "" ? parseFilter(flags.filter) : () => true;
-  let rows = items.map((item) => ({ item, object: toObject(item) })).filter((row) => matches(row.object));
+  // The filter sees the object's own keys, as gcloud's does; --sort-by and the column formats also
+  // the wrapper's attributes (gcloud-attributes.ts).
+  let rows = items.map((item) => ({ item, object: toObject(item) })).filter((row) => matches(plainObject(row.object)));
   if (flags.sortBy !== undefined) {
     const keys = flags.sortBy
       .split(",")
@@ -113,7 +133,15 @@ export function parseFilter(text: string): Predicate {
   const term = (): Predicate => {
     skipSpace();
     const keyStart = at;
-    while (at < text.length && /[\w.\-/[\]]/.test(text[at])) at++;
+    // A key's names may be quoted, as in gcloud: metadata.labels.'serving.knative.dev/service'.
+    while (at < text.length && (/[\w.\-/[\]]/.test(text[at]) || text[at] === "'" || text[at] === '"')) {
+      const quote = text[at];
+      if (quote === "'" || quote === '"') {
+        const end = text.indexOf(quote, at + 1);
+        if (end < 0) fail("unterminated quote");
+        at = end + 1;
+      } else at++;
+    }
     const key = text.slice(keyStart, at);
     if (key === "") fail("expected a field name");
     skipSpace();

@@ -51,6 +51,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   ingress: "--ingress",
   invokers: "--allow-unauthenticated",
   tag: "--tag",
+  noTraffic: "--no-traffic",
   labels: "--labels",
   revisionSuffix: "--revision-suffix",
 };

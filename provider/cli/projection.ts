@@ -28,6 +28,8 @@ export interface Column {
   transforms: Transform[];
   /** The table's heading (csv's, lowercased): `:label=`, else the key's last names in ANGRY_SNAKE_CASE. */
   label: string;
+  /** The label came from `:label=` (a command's default label does not replace it). */
+  labelGiven?: boolean;
   /** `:sort=N` (tables sort by it), `:reverse`. */
   sort?: number;
   reverse?: boolean;
@@ -270,7 +272,7 @@ export function parseFormatExpression(text: string): FormatExpression {
         const column: Column = { key, transforms, label: "" };
         lex.skipSpace();
         while (lex.take(":")) keyAttribute(lex, column);
-        if (column.label === "") column.label = heading(key, transforms, headings);
+        if (!column.labelGiven) column.label = heading(key, transforms, headings);
         columns.push(column);
         lex.skipSpace();
         if (lex.take(")")) break;
@@ -288,6 +290,7 @@ function keyAttribute(lex: Lexer, column: Column): void {
   switch (name.replace(/^no-/, "")) {
     case "label":
       column.label = value ?? "";
+      column.labelGiven = true;
       return;
     case "sort":
       if (value === undefined || !/^\d+$/.test(value)) lex.fail(":sort takes a number, as in :sort=1");

@@ -2,11 +2,12 @@ import { Command } from "commander";
 import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
 import { nameArg } from "./flags";
-import { render } from "./formats";
+import { render, withCommandDefaults } from "./formats";
 import { revisionToKnative } from "../knative/objects";
 import { printTable } from "./output";
 import { REVISION_COLUMNS, revisionRows } from "./revision-table";
-import { listed, withListFlags } from "./list-flags";
+import { listed, printedUris, URI_HELP, withListFlags } from "./list-flags";
+import { REVISIONS_LIST_FORMAT, withGcloudAttributes } from "./gcloud-attributes";
 
 export function revisionCommands(): Command {
   const revisions = new Command("revisions").description("list, describe and delete revisions");
@@ -14,9 +15,20 @@ export function revisionCommands(): Command {
   withListFlags(withCommon(revisions.command("list")))
     .option("--service <service>", "only this service's revisions", nameArg("service", "--service"))
     .description("list revisions, newest first")
+    .option("--uri", URI_HELP)
     .action(async (options) => {
-      const { project, format } = commonOptions(options);
-      const { items: list, objects } = listed(await (await connect()).listRevisions(project, options.service), revisionToKnative, options);
+      const { project } = commonOptions(options);
+      const format = withCommandDefaults(commonOptions(options).format, REVISIONS_LIST_FORMAT);
+      // gcloud's --service is a label selector (serving.knative.dev/service=S, surface/run/revisions/
+      // list.py): a service with no revisions, or none at all, lists nothing and is no error.
+      const client = await connect();
+      const all = await client.listRevisions(project);
+      const { items: list, objects } = listed(
+        options.service === undefined ? all : all.filter((r) => r.service === options.service),
+        (r) => withGcloudAttributes(revisionToKnative(r)),
+        options,
+      );
+      if (printedUris(objects, options, client.apiPort)) return;
       render(format, objects, () => printTable([REVISION_COLUMNS, ...revisionRows(list)]));
     });
 
@@ -25,7 +37,7 @@ export function revisionCommands(): Command {
     .action(async (name: string, options) => {
       const { project, format } = commonOptions(options);
       const r = await (await connect()).getRevision(project, name);
-      render(format, revisionToKnative(r), () => {
+      render(format, withGcloudAttributes(revisionToKnative(r)), () => {
         process.stdout.write(
           [
             `Revision ${r.name} of service ${r.service}`,

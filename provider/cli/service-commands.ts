@@ -5,7 +5,7 @@ import { collect, mergeRepeated, parseAssignments, parseTagAssignments, parseTag
 import { type TrafficUpdate } from "../model/traffic-update";
 import { commonOptions, connect, withAsyncAccepted, withCommon } from "./common";
 import { confirmOrAbort } from "./confirm";
-import { render } from "./formats";
+import { render, withCommandDefaults } from "./formats";
 import { serviceToKnative } from "../knative/objects";
 import { printTable, UsageError } from "./output";
 import { proxyCommand } from "./proxy-command";
@@ -16,16 +16,26 @@ import { defaultServiceAccount } from "../model/derived-names";
 import { describeMounts } from "./mount-flags";
 import { describeSidecars, livenessText } from "./describe-containers";
 import { serviceScalingText } from "./service-scaling-flags";
-import { listed, withListFlags } from "./list-flags";
+import { listed, printedUris, URI_HELP, withListFlags } from "./list-flags";
+import { SERVICES_LIST_FORMAT, withGcloudAttributes } from "./gcloud-attributes";
+import { trafficTargetPairs } from "./traffic-pairs";
 
 export function serviceCommands(): Command {
   const services = new Command("services").description("list, describe, delete services, move their traffic and say who may call them");
 
   withListFlags(withCommon(services.command("list")))
     .description("list services")
+    .option("--uri", URI_HELP)
     .action(async (options) => {
-      const { project, format } = commonOptions(options);
-      const { items: list, objects } = listed(await (await connect()).listServices(project), (s) => serviceToKnative(s), options);
+      const { project } = commonOptions(options);
+      const format = withCommandDefaults(commonOptions(options).format, SERVICES_LIST_FORMAT);
+      const client = await connect();
+      const { items: list, objects } = listed(
+        await client.listServices(project),
+        (s) => withGcloudAttributes(serviceToKnative(s)),
+        options,
+      );
+      if (printedUris(objects, options, client.apiPort)) return;
       render(format, objects, () =>
         printTable([
           ["SERVICE", "URL", "LATEST READY", "TRAFFIC"],
@@ -46,7 +56,7 @@ export function serviceCommands(): Command {
         s.latestCreatedRevision && s.latestCreatedRevision !== s.latestReadyRevision
           ? await client.getRevision(project, s.latestCreatedRevision)
           : undefined;
-      render(format, serviceToKnative(s, latest), () => printService(s, latest));
+      render(format, withGcloudAttributes(serviceToKnative(s, latest)), () => printService(s, latest));
     });
 
   withAsyncAccepted(withCommon(services.command("delete")))
@@ -90,7 +100,8 @@ export function serviceCommands(): Command {
       if (options.removeTags)
         update.removeTags = [...new Set((options.removeTags as string[]).flatMap((t) => parseTagList(t, "--remove-tags")))];
       const s = await (await connect()).updateTraffic(project, name, update);
-      render(format, serviceToKnative(s), () => printTraffic(s));
+      // gcloud returns the traffic, one pair per target, not the service: that is what --format prints.
+      render(format, trafficTargetPairs(s), () => printTraffic(s));
     });
 
   services.addCommand(replaceCommand());

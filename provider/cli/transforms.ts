@@ -111,8 +111,12 @@ function formatDate(value: unknown, format: string, unit: number, tz: string | u
   else if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value)) date = new Date(value);
   else return undefined;
   if (Number.isNaN(date.getTime())) return undefined;
-  const utc = tz !== undefined && /^(utc|gmt|z)$/i.test(tz);
-  const offsetMatch = tz !== undefined ? /^([+-])(\d{2}):?(\d{2})$/.exec(tz) : null;
+  // Without tz, a time written with its zone stays in that zone, as gcloud's times.ParseDateTime
+  // keeps it (creationTimestamp's Z prints as UTC on any machine); a bare number is local time.
+  const written = typeof value === "string" && tz === undefined ? /(Z|[+-]\d{2}:?\d{2})$/i.exec(value)?.[1] : undefined;
+  const zone = tz ?? written;
+  const utc = zone !== undefined && /^(utc|gmt|z)$/i.test(zone);
+  const offsetMatch = zone !== undefined ? /^([+-])(\d{2}):?(\d{2})$/.exec(zone) : null;
   // The fields in the zone asked for: shift the instant, then read it as UTC.
   const offsetMinutes = utc
     ? 0
@@ -141,10 +145,18 @@ function formatDate(value: unknown, format: string, unit: number, tz: string | u
     b: () => months[d.getUTCMonth()].slice(0, 3),
     B: () => months[d.getUTCMonth()],
     z: () => `${sign}${two(Math.floor(Math.abs(offsetMinutes) / 60))}${two(Math.abs(offsetMinutes) % 60)}`,
+    // The zone's name: UTC, the machine's own (CET), none for a bare offset (Python's tzoffset has none).
+    Z: () => (utc || (offsetMatch && offsetMinutes === 0) ? "UTC" : offsetMatch ? "" : localZoneName(date)),
     s: () => String(Math.floor(date.getTime() / 1000)),
     "%": () => "%",
   };
   return format.replace(/%(.)/g, (all, code: string) => codes[code]?.() ?? all);
+}
+
+function localZoneName(date: Date): string {
+  return (
+    new Intl.DateTimeFormat("en-US", { timeZoneName: "short" }).formatToParts(date).find((p) => p.type === "timeZoneName")?.value ?? ""
+  );
 }
 
 export const TRANSFORM_NAMES = Object.keys(TRANSFORMS).sort();

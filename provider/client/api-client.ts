@@ -191,8 +191,9 @@ export class EngineClient {
   getDomainMapping(project: string, domain: string) {
     return this.call("GET", path`projects/${project}/domainmappings/${domain}`, domainMappingModel().domainMappingSchema);
   }
-  createDomainMapping(project: string, domain: string, service: string) {
-    return this.call("POST", path`projects/${project}/domainmappings`, domainMappingModel().domainMappingSchema, { domain, service });
+  createDomainMapping(project: string, domain: string, service: string, forceOverride = false) {
+    const body = forceOverride ? { domain, service, forceOverride } : { domain, service };
+    return this.call("POST", path`projects/${project}/domainmappings`, domainMappingModel().domainMappingSchema, body);
   }
   deleteDomainMapping(project: string, domain: string) {
     return this.call("DELETE", path`projects/${project}/domainmappings/${domain}`, deletedSchema);

@@ -24,23 +24,22 @@ export class DomainController {
 
   create(project: string, body: unknown): DomainMapping {
     checkProject(project);
-    const { domain, service } = parseDomainMappingBody(body);
+    const { domain, service, forceOverride } = parseDomainMappingBody(body);
     if (!this.store.getService(project, service)) throw notFound("service", service, project);
     const owner = this.store.getDomainMapping(domain);
-    if (owner) {
-      throw new SkiffError(
-        "CONFLICT",
-        `domain "${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first`,
-        [
-          {
-            field: "domain",
-            reason: `"${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; delete that mapping first`,
-          },
-        ],
-      );
+    // As on Cloud Run: a project's mapping of the domain is a resource of that name, so a second one
+    // there conflicts whatever the flags; another project's gives way only to forceOverride.
+    if (owner && (owner.project === project || forceOverride !== true)) {
+      const way =
+        owner.project === project
+          ? "delete that mapping first"
+          : "delete that mapping first, or map it with --force-override (spec.forceOverride) to take it over";
+      const reason = `"${domain}" is already mapped to service "${owner.service}" in project "${owner.project}"; ${way}`;
+      throw new SkiffError("CONFLICT", `domain ${reason}`, [{ field: "domain", reason }]);
     }
     const row: DomainMappingRow = { domain, project, service, createTime: new Date().toISOString() };
-    this.store.insertDomainMapping(row);
+    if (owner) this.store.replaceDomainMapping(row);
+    else this.store.insertDomainMapping(row);
     this.routes.setDomain(domain, { project, service });
     return this.view(row);
   }

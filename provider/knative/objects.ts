@@ -85,6 +85,14 @@ function serviceAccountName(t: { serviceAccount?: string }): KnativeObject {
   return t.serviceAccount ? { serviceAccountName: t.serviceAccount } : {};
 }
 
+/**
+ * The object's path in the v1 API, as Cloud Run fills metadata.selfLink: gcloud's `list --uri`
+ * prints the endpoint with it (command_lib/run/commands.py) and `--format export` drops it.
+ */
+function selfLink(apiVersion: string, namespace: string, collection: string, name: string): string {
+  return `/apis/${apiVersion}/namespaces/${namespace}/${collection}/${name}`;
+}
+
 function condition(type: string, ready: boolean | undefined, time: string, message?: string, reason?: string): KnativeObject {
   return {
     type,
@@ -114,6 +122,7 @@ export function serviceToKnative(s: Service, latestCreated?: Revision): KnativeO
     metadata: {
       name: s.name,
       namespace: s.project,
+      selfLink: selfLink(SERVING, s.project, "services", s.name),
       generation: s.generation,
       creationTimestamp: s.createTime,
       labels: s.labels,
@@ -168,6 +177,7 @@ export function revisionToKnative(r: Revision): KnativeObject {
     metadata: {
       name: r.name,
       namespace: r.project,
+      selfLink: selfLink(SERVING, r.project, "revisions", r.name),
       generation: 1,
       creationTimestamp: r.createTime,
       labels: {
@@ -183,6 +193,9 @@ export function revisionToKnative(r: Revision): KnativeObject {
       observedGeneration: 1,
       conditions: [
         condition("Ready", ready, r.createTime, r.error),
+        // Whether it serves a share of the traffic: gcloud's ACTIVE column (`revisions list`) reads
+        // this condition's status. Knative gives it severity Info: it never makes the revision unready.
+        ...(r.active === undefined ? [] : [{ ...condition("Active", r.active, r.createTime), severity: "Info" }]),
         condition("ContainerHealthy", ready, r.createTime, r.instanceError),
         condition("ResourcesAvailable", ready, r.createTime),
       ],
@@ -197,7 +210,12 @@ export function domainMappingToKnative(m: DomainMapping): KnativeObject {
   return {
     apiVersion: "domains.cloudrun.com/v1",
     kind: "DomainMapping",
-    metadata: { name: m.domain, namespace: m.project, creationTimestamp: m.createTime },
+    metadata: {
+      name: m.domain,
+      namespace: m.project,
+      selfLink: selfLink("domains.cloudrun.com/v1", m.project, "domainmappings", m.domain),
+      creationTimestamp: m.createTime,
+    },
     spec: { routeName: m.service },
     status: { conditions: [condition("Ready", m.status === "READY", m.createTime)], mappedRouteName: m.service, url: m.url },
   };

@@ -5,7 +5,14 @@ import { domainSchema, serviceNameSchema } from "./names";
 /** A DomainMapping: requests whose Host is the domain go to the service; a domain maps to one service at a time. */
 
 /** What a client sends to map a domain. */
-export const domainMappingBodySchema = z.object({ domain: domainSchema, service: serviceNameSchema }).strict();
+export const domainMappingBodySchema = z
+  .object({
+    domain: domainSchema,
+    service: serviceNameSchema,
+    /** Cloud Run's spec.forceOverride (gcloud's --force-override): take the domain from another project's mapping. */
+    forceOverride: z.boolean().optional(),
+  })
+  .strict();
 export type DomainMappingBody = z.output<typeof domainMappingBodySchema>;
 
 export function parseDomainMappingBody(body: unknown): DomainMappingBody {

@@ -292,6 +292,14 @@ export class Store {
       .run({ domain: m.domain, project: m.project, service: m.service, createTime: m.createTime });
   }
 
+  /** A domain taken over from whichever project mapped it (`--force-override`), in one transaction. */
+  replaceDomainMapping(m: DomainMappingRow): void {
+    this.transaction(() => {
+      this.deleteDomainMapping(m.domain);
+      this.insertDomainMapping(m);
+    });
+  }
+
   deleteDomainMapping(domain: string): void {
     this.db.prepare("DELETE FROM domain_mappings WHERE domain = ?").run(domain);
   }

@@ -41,6 +41,7 @@ function exported(object: any): any {
   const { status: _status, ...rest } = structuredClone(object);
   delete rest.metadata.generation;
   delete rest.metadata.creationTimestamp;
+  delete rest.metadata.selfLink;
   delete rest.metadata.annotations["run.googleapis.com/ingress-status"];
   return rest;
 }

@@ -83,6 +83,37 @@ test.serial("a second mapping of the same domain is refused, naming the owner; t
   t.is((await listMappings()).filter((m) => m.domain === "api.example.test").length, 1);
 });
 
+test.serial(
+  "--force-override takes a domain from another project's mapping, as Cloud Run's spec.forceOverride does; in the same project it is still a conflict",
+  async (t) => {
+    await deploy(engine, "shop", ["--image", image, "--project", "other"]);
+    const shop = (await describeService(engine, "shop", "other")).latestReadyRevision ?? "";
+    const plain = ["domain-mappings", "create", "--service", "shop", "--domain", "api.example.test", "--project", "other"];
+    const refused = await engine.skiff(plain);
+    t.is(refused.code, 1, transcript(plain, refused));
+    t.regex(refused.stderr, /already mapped to service "api" in project "default".*--force-override/, transcript(plain, refused));
+    t.is(await who("api.example.test"), await latestReady("api"), "refused: nothing changed");
+
+    const sameProject = ["domain-mappings", "create", "--service", "web", "--domain", "api.example.test", "--force-override"];
+    const conflict = await engine.skiff(sameProject);
+    t.is(conflict.code, 1, transcript(sameProject, conflict));
+    t.notRegex(conflict.stderr, /no local effect/, "the flag is no longer ignored");
+
+    const forced = await engine.skiff([...plain, "--force-override"]);
+    t.is(forced.code, 0, transcript([...plain, "--force-override"], forced));
+    t.is(await who("api.example.test"), shop, "the domain reaches the other project's service");
+    t.false(
+      (await listMappings()).some((m) => m.domain === "api.example.test"),
+      "default's mapping is gone",
+    );
+
+    // Back as it was, for the tests after this one.
+    await skiffOk(engine, ["domain-mappings", "create", "--service", "api", "--domain", "api.example.test", "--force-override"]);
+    t.is(await who("api.example.test"), await latestReady("api"));
+    await skiffOk(engine, ["services", "delete", "shop", "--project", "other", "-q"]);
+  },
+);
+
 test.serial("deleting a mapping gives 404 on that Host; the service itself still answers", async (t) => {
   const web = await latestReady("web");
   await skiffOk(engine, ["domain-mappings", "delete", "--domain", "www.example.test"]);

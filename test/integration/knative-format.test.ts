@@ -189,6 +189,7 @@ test("revisions describe R --format json prints a Knative Revision", async (t) =
     r.status.conditions.map((c: { type: string; status: string }) => [c.type, c.status]),
     [
       ["Ready", "True"],
+      ["Active", "True"],
       ["ContainerHealthy", "True"],
       ["ResourcesAvailable", "True"],
     ],

@@ -126,11 +126,11 @@ test.serial(
 
     const update = await engine.skiff(["services", "update-traffic", "tagged", "--to-latest", "--format", "json"]);
     t.is(update.code, 0, transcript(["services", "update-traffic", "tagged", "--to-latest"], update));
-    // The CLI's JSON is a Knative Service: its resolved traffic is status.traffic.
-    const after = JSON.parse(update.stdout || "{}") as { status?: { traffic?: { revisionName: string; percent: number }[] } };
+    // The CLI's JSON is gcloud's: a pair per traffic target, its routed percent statusPercent.
+    const after = JSON.parse(update.stdout || "[]") as { revisionName: string; statusPercent: string }[];
     t.deepEqual(
-      after.status?.traffic?.map((s) => [s.revisionName, s.percent]),
-      [[ready, 100]],
+      after.map((p) => [p.revisionName, p.statusPercent]),
+      [[ready, "100"]],
       update.stdout,
     );
     const served = await engine.request(hostOf(engine, "tagged"), "/");

@@ -44,12 +44,11 @@ test("while a revision that never listens is starting, update-traffic and delete
   const baseline = await timed(() => engine.skiff(["engine", "status"]));
   const traffic = await timed(() => engine.skiff(["services", "update-traffic", "stuck", "--to-latest", "--format", "json"]));
   t.is(traffic.value.code, 0, transcript(["services", "update-traffic", "stuck", "--to-latest"], traffic.value));
-  // The CLI's JSON is a Knative Service: its resolved traffic is status.traffic.
-  const statuses = (JSON.parse(traffic.value.stdout || "{}") as { status?: { traffic?: { revisionName: string; percent: number }[] } })
-    .status?.traffic;
+  // The CLI's JSON is gcloud's: a pair per traffic target, its routed percent statusPercent.
+  const pairs = JSON.parse(traffic.value.stdout || "[]") as { revisionName: string; statusPercent: string }[];
   t.deepEqual(
-    statuses?.map((s) => [s.revisionName, s.percent]),
-    [[ready, 100]],
+    pairs.map((p) => [p.revisionName, p.statusPercent]),
+    [[ready, "100"]],
     "latest means latest ready: the starting revision gets nothing",
   );
   t.is((await engine.request(hostOf(engine, "stuck"), "/")).status, 200);

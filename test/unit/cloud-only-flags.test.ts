@@ -110,8 +110,12 @@ test("deploy, services update and jobs create|update|deploy take gcloud's cloud-
   const createMapping = domainMappingCommands().commands.find((c) => c.name() === "create")!;
   t.deepEqual(unknownOf(createMapping, ["--force-override", "--certificate-mode", "automatic"]), [], "domain-mappings create");
   const another = domainMappingCommands().commands.find((c) => c.name() === "create")!;
-  another.parseOptions(["--force-override"]);
-  t.is(ignoredFlagsNote(another.opts()), "skiff: note: --force-override has no local effect and is ignored\n");
+  another.parseOptions(["--force-override", "--certificate-mode", "none"]);
+  t.is(
+    ignoredFlagsNote(another.opts()),
+    "skiff: note: --certificate-mode has no local effect and is ignored\n",
+    "--force-override has one",
+  );
   const describe = serviceCommands().commands.find((c) => c.name() === "describe")!;
   t.deepEqual(unknownOf(describe, ["--cpu-boost"]), ["--cpu-boost"], "a command that writes no template does not take them");
 });

@@ -96,6 +96,18 @@ test("value attributes, get(), and transforms with positional and name=value arg
   t.is(print("value(metadata.labels.list())"), "env=prod,team=a\n");
 });
 
+test("date() without tz keeps the zone the time is written in, and %Z names it, as gcloud's does (on any machine's zone)", (t) => {
+  const zone = process.env.TZ;
+  process.env.TZ = "America/New_York";
+  try {
+    t.is(print('value(metadata.creationTimestamp.date("%Y-%m-%d %H:%M:%S %Z"))'), "2026-12-06 23:22:45 UTC\n");
+    t.is(print('value(metadata.creationTimestamp.date("%H:%M %Z",tz="-05:00"))'), "18:22 \n", "a bare offset has no name");
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
+});
+
 test("json and yaml: keys in order as gcloud prints them; with keys, only those in their places; yaml quotes what YAML 1.1 would misread", (t) => {
   t.is(
     print("json(metadata.name,status.url)"),

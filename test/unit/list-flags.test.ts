@@ -42,6 +42,18 @@ test("a key through a list matches when any element does; AND (or a space), OR, 
   t.deepEqual(names("(metadata.name=api OR metadata.name=web) AND metadata.labels.team=a"), ["web"]);
 });
 
+test("a key's names may be quoted, either quote, as gcloud's filter takes a label with dots and a slash in it", (t) => {
+  const revisions = [
+    { metadata: { name: "web-00001-abc", labels: { "serving.knative.dev/service": "web" } } },
+    { metadata: { name: "api-00001-xyz", labels: { "serving.knative.dev/service": "api" } } },
+  ];
+  const kept = (filter: string) => revisions.filter(parseFilter(filter)).map((r) => r.metadata.name);
+  t.deepEqual(kept("metadata.labels.'serving.knative.dev/service'=web"), ["web-00001-abc"]);
+  t.deepEqual(kept('metadata.labels."serving.knative.dev/service"=api'), ["api-00001-xyz"]);
+  t.deepEqual(kept("NOT metadata.labels.'serving.knative.dev/service':web"), ["api-00001-xyz"]);
+  t.throws(() => parseFilter("metadata.labels.'serving=web"), { message: /^--filter: unterminated quote/ });
+});
+
 test("a malformed filter is a usage error naming --filter and where", (t) => {
   t.throws(() => parseFilter("metadata.name"), {
     message: /^--filter: expected an operator .* after metadata\.name at position 14 of "metadata\.name"$/,
