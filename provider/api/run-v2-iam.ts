@@ -45,7 +45,7 @@ export function runV2IamRoutes(policies: PolicyController, version: "v1" | "v2" 
         const saved = policies.set(params.project, kind, params.name, { bindings: unconditional, ...(etag ? { etag } : {}) });
         return answer("google.iam.v1.Policy", policyToV2(saved), query);
       }),
-      googleRoute("POST", `${base}:testIamPermissions`, ({ params, body }) => {
+      googleRoute("POST", `${base}:testIamPermissions`, ({ body }) => {
         // Answered for a service or job that does not exist yet too, as Cloud Run answers it (the
         // caller's permissions come from the project): gcloud's `run deploy` of a new service
         // without --[no-]allow-unauthenticated asks it before the service exists
