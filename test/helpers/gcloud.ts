@@ -39,6 +39,13 @@ export function gcloud(engine: TestEngine, config: string, args: string[], timeo
   return run(GCLOUD, args, { env, timeoutMs });
 }
 
+/** gcloud's output; a non-zero exit throws with its stderr and the tail of the engine's log. */
+export async function gcloudOk(engine: TestEngine, config: string, args: string[]): Promise<string> {
+  const result = await gcloud(engine, config, args);
+  if (result.code !== 0) throw new Error(`gcloud ${args.join(" ")} exited ${result.code}:\n${result.stderr}\n${engine.logTail()}`);
+  return result.stdout;
+}
+
 /** What a gcloud test file runs against: an engine of its own, the fixture image, and a gcloud config folder of its own. */
 export async function startGcloudBed(): Promise<{ engine: TestEngine; image: string; config: string }> {
   requireGcloud();

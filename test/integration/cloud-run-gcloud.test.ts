@@ -2,7 +2,7 @@ import test from "ava";
 import { hostOf, skiffOk } from "../helpers/cli";
 import type { CommandResult } from "../helpers/docker";
 import type { TestEngine } from "../helpers/engine";
-import { gcloud as gcloudAt, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
+import { gcloud as gcloudAt, gcloudOk, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
 
 // Google's own gcloud drives skiff with its `run` commands, set up as README says: the endpoint
 // override for Cloud Run, and the engine's admin port as gcloud's HTTP proxy, because gcloud puts
@@ -25,10 +25,8 @@ function gcloud(args: string[]): Promise<CommandResult> {
   return gcloudAt(engine, config, args);
 }
 
-async function ok(args: string[]): Promise<string> {
-  const result = await gcloud(args);
-  if (result.code !== 0) throw new Error(`gcloud ${args.join(" ")} exited ${result.code}:\n${result.stderr}\n${engine.logTail()}`);
-  return result.stdout;
+function ok(args: string[]): Promise<string> {
+  return gcloudOk(engine, config, args);
 }
 
 test.serial(

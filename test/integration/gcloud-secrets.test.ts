@@ -1,8 +1,7 @@
 import test from "ava";
 import { describeService, hostOf, skiffOk } from "../helpers/cli";
-import type { CommandResult } from "../helpers/docker";
 import type { TestEngine } from "../helpers/engine";
-import { gcloud as gcloudAt, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
+import { gcloudOk, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
 import { projectNumber } from "../../provider/model/derived-names";
 
 // Google's own gcloud names secrets by their full path, projects/NUMBER/secrets/NAME, as on Cloud
@@ -22,10 +21,8 @@ test.before(async () => {
 
 test.after.always(() => disposeGcloudBed(engine, config));
 
-async function ok(args: string[]): Promise<string> {
-  const result: CommandResult = await gcloudAt(engine, config, args);
-  if (result.code !== 0) throw new Error(`gcloud ${args.join(" ")} exited ${result.code}:\n${result.stderr}\n${engine.logTail()}`);
-  return result.stdout;
+function ok(args: string[]): Promise<string> {
+  return gcloudOk(engine, config, args);
 }
 
 const get = async (service: string, path: string) => (await engine.request(hostOf(engine, service), path)).body;

@@ -1,8 +1,7 @@
 import test from "ava";
 import { deploy, describeService, firstRevisionOf } from "../helpers/cli";
-import type { CommandResult } from "../helpers/docker";
 import type { TestEngine } from "../helpers/engine";
-import { gcloud as gcloudAt, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
+import { gcloudOk, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
 import { revisionContainers, sleep } from "../helpers/scaling";
 
 // Google's own gcloud sets a service's own scaling through the Knative v1 API, as it does on
@@ -21,10 +20,8 @@ test.before(async () => {
 
 test.after.always(() => disposeGcloudBed(engine, config));
 
-async function ok(args: string[]): Promise<string> {
-  const result: CommandResult = await gcloudAt(engine, config, args);
-  if (result.code !== 0) throw new Error(`gcloud ${args.join(" ")} exited ${result.code}:\n${result.stderr}\n${engine.logTail()}`);
-  return result.stdout;
+function ok(args: string[]): Promise<string> {
+  return gcloudOk(engine, config, args);
 }
 
 test("gcloud run services update --min, beta --max and --scaling set the service's scaling; describe --format export shows it", async (t) => {

@@ -2,7 +2,7 @@ import test from "ava";
 import { firstRevisionOf, skiffOk } from "../helpers/cli";
 import type { CommandResult } from "../helpers/docker";
 import type { TestEngine } from "../helpers/engine";
-import { gcloud as gcloudAt, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
+import { gcloud as gcloudAt, gcloudOk, disposeGcloudBed, startGcloudBed } from "../helpers/gcloud";
 
 // Google's own gcloud as the oracle for what a traffic change, a revision list and a domain
 // mapping print: gcloud against this engine's API and skiff's CLI must print the same.
@@ -22,10 +22,8 @@ function gcloud(args: string[]): Promise<CommandResult> {
   return gcloudAt(engine, config, args);
 }
 
-async function ok(args: string[]): Promise<string> {
-  const result = await gcloud(args);
-  if (result.code !== 0) throw new Error(`gcloud ${args.join(" ")} exited ${result.code}:\n${result.stderr}\n${engine.logTail()}`);
-  return result.stdout;
+function ok(args: string[]): Promise<string> {
+  return gcloudOk(engine, config, args);
 }
 
 test.serial("gcloud's revisions list says which revision is ACTIVE (it reads the revision's Active condition)", async (t) => {
